@@ -1,0 +1,89 @@
+"""The result model: the single source every report format renders.
+
+Three layers, as a grade is built: a check's outcome, a function's total, the submission's total.
+Frozen dataclasses with `to_dict`/`from_dict`; the JSON written from them carries SCHEMA_VERSION.
+Timings live apart from everything that is graded, so two runs compare equal on `graded_view()`.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+SCHEMA_VERSION = 1
+STATUSES = ("passed", "failed", "error", "timeout", "skipped")
+Status = Literal["passed", "failed", "error", "timeout", "skipped"]
+VISIBILITIES = ("visible", "hidden", "after_due_date", "after_published")
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """One check's verdict. `message` is what a student reads; it never holds a grader traceback."""
+
+    name: str
+    function: str
+    status: Status
+    score: float
+    max_score: float
+    message: str = ""
+    hint: str = ""
+    counterexample: str = ""
+    output: str = ""
+    visibility: str = "visible"
+    needs_reference: bool = False
+
+    def __post_init__(self) -> None:
+        if self.status not in STATUSES:
+            raise ValueError(f"check {self.name}: status {self.status!r} is not one of {STATUSES}")
+        if not 0 <= self.score <= self.max_score:
+            raise ValueError(f"check {self.name}: score {self.score} outside 0..{self.max_score}")
+
+
+@dataclass(frozen=True)
+class FunctionResult:
+    name: str
+    score: float
+    max_score: float
+    skipped_points: float = 0.0
+    summary: str = ""  # one line: "all checks passed", "not implemented yet", the first failure
+
+
+@dataclass(frozen=True)
+class SubmissionResult:
+    submission: str
+    score: float
+    max_score: float
+    checks: tuple[CheckResult, ...]
+    functions: tuple[FunctionResult, ...]
+    warnings: tuple[str, ...] = ()
+    isolation: dict[str, Any] = field(default_factory=dict)
+    versions: dict[str, str] = field(default_factory=dict)
+    timings: dict[str, float] = field(default_factory=dict)
+    error: str = ""  # a catastrophic problem: nothing could be graded
+    reference: bool = True  # whether the checks that need the reference ran
+    import_output: str = ""  # what the submission printed while being imported
+    schema_version: int = SCHEMA_VERSION
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["checks"] = [asdict(c) for c in self.checks]
+        data["functions"] = [asdict(f) for f in self.functions]
+        data["warnings"] = list(self.warnings)
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "SubmissionResult":
+        if data.get("schema_version") != SCHEMA_VERSION:
+            raise ValueError(f"report schema version {data.get('schema_version')!r} is not "
+                             f"{SCHEMA_VERSION}")
+        fields = dict(data)
+        fields["checks"] = tuple(CheckResult(**c) for c in data["checks"])
+        fields["functions"] = tuple(FunctionResult(**f) for f in data["functions"])
+        fields["warnings"] = tuple(data.get("warnings", ()))
+        return cls(**fields)
+
+    def graded_view(self) -> dict[str, Any]:
+        """Everything that must be identical between two runs on the same submission."""
+        data = self.to_dict()
+        for volatile in ("timings", "versions", "isolation", "submission"):
+            data.pop(volatile)
+        return data

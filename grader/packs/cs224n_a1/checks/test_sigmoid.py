@@ -1,0 +1,99 @@
+"""Checks of sigmoid(x): elementwise logistic function on scalars and arrays of any shape."""
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+from grader import tolerances as tol
+from grader.checks_api import as_array, as_scalar, call_text, expect_close, fail, show
+
+pytestmark = pytest.mark.function("sigmoid")
+
+KNOWN_INPUT = np.array([[1.0, 2.0], [-1.0, -2.0]])
+KNOWN_OUTPUT = np.array([[0.73105858, 0.88079708], [0.26894142, 0.11920292]])
+
+moderate = st.floats(-30, 30, allow_nan=False, width=64)
+any_shape_arrays = hnp.arrays(np.float64, hnp.array_shapes(min_dims=1, max_dims=4, max_side=4),
+                              elements=moderate)
+
+
+@pytest.mark.points(3)
+def test_known_values(student):
+    call = call_text("sigmoid", KNOWN_INPUT)
+    got = as_array(student(KNOWN_INPUT), call, KNOWN_INPUT.shape)
+    expect_close(got, KNOWN_OUTPUT, call=call, rtol=tol.KNOWN_VALUES_RTOL, atol=tol.KNOWN_VALUES_ATOL)
+
+
+@pytest.mark.points(1)
+def test_scalar_input(student):
+    """A scalar in, a number out (a Python float, numpy scalar or 0-d array)."""
+    for x, expected in ((0.0, 0.5), (2.0, 0.8807970779778823)):
+        call = call_text("sigmoid", x)
+        got = as_scalar(student(x), call, what="the result")
+        if abs(got - expected) > tol.KNOWN_VALUES_ATOL:
+            fail(f"{call} returned {got!r}; expected {expected!r}.")
+
+
+@pytest.mark.points(2)
+@given(x=any_shape_arrays)
+def test_elementwise_and_shape_kept(student, x):
+    """The output has the input's shape and each entry depends on its own input entry only."""
+    call = call_text("sigmoid", x)
+    got = as_array(student(x), call, x.shape)
+    flat_call = call_text("sigmoid", x.ravel())
+    flat = as_array(student(x.ravel()), flat_call, (x.size,))
+    expect_close(got.ravel(), flat, call=call, what="the result, compared with the same numbers as a "
+                 "1-D array", rtol=0, atol=tol.IDENTITY_ATOL)
+
+
+@pytest.mark.points(1)
+@given(x=any_shape_arrays)
+def test_symmetry(student, x):
+    """sigmoid(-x) == 1 - sigmoid(x)."""
+    pos = as_array(student(x), call_text("sigmoid", x), x.shape)
+    neg = as_array(student(-x), call_text("sigmoid", -x), x.shape)
+    expect_close(neg, 1.0 - pos, call=call_text("sigmoid", -x),
+                 what="sigmoid(-x), compared with 1 - sigmoid(x)", rtol=0, atol=tol.IDENTITY_ATOL)
+
+
+@pytest.mark.points(1)
+@given(x=any_shape_arrays)
+def test_values_between_0_and_1(student, x):
+    call = call_text("sigmoid", x)
+    got = as_array(student(x), call, x.shape)
+    if np.any(~((got >= 0) & (got <= 1))):
+        fail(f"{call} returned values outside [0, 1]: {show(got)}")
+
+
+@pytest.mark.points(1)
+def test_extreme_inputs(student):
+    """No NaN far in the tails: sigmoid(-1000) is 0 and sigmoid(1000) is 1."""
+    x = np.array([-1000.0, -50.0, 0.0, 50.0, 1000.0])
+    call = call_text("sigmoid", x)
+    got = as_array(student(x), call, x.shape)
+    expected = np.array([0.0, 1.928749847963918e-22, 0.5, 1.0, 1.0])
+    if np.any(np.isnan(got)):
+        fail(f"{call} returned NaN: {show(got)}",
+             hint="exp(1000) overflows to inf, and inf/inf is NaN: write the formula so that the "
+                  "overflow cannot reach a division, e.g. 1 / (1 + np.exp(-x)).")
+    expect_close(got, expected, call=call, rtol=tol.KNOWN_VALUES_RTOL, atol=tol.KNOWN_VALUES_ATOL)
+
+
+@pytest.mark.points(1)
+def test_input_not_modified(student):
+    x = KNOWN_INPUT.copy()
+    result = student.call(x, echo_args=True)
+    (after,) = result.args_after
+    if not np.array_equal(after, KNOWN_INPUT):
+        fail(f"{call_text('sigmoid', KNOWN_INPUT)} changed its argument in place: afterwards it was "
+             f"{show(after)}. Compute into a new array instead (e.g. no `x *= -1`, `np.exp(x, out=x)`).")
+
+
+@pytest.mark.points(1)
+@given(x=any_shape_arrays)
+def test_matches_reference(student, reference, x):
+    call = call_text("sigmoid", x)
+    got = as_array(student(x), call, x.shape)
+    expect_close(got, np.asarray(reference.sigmoid(x)), call=call, rtol=tol.REFERENCE_RTOL,
+                 atol=tol.REFERENCE_ATOL)

@@ -1,0 +1,108 @@
+"""Checks of softmax(x): a vector is one row, a matrix is softmaxed row by row, large values survive."""
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+from grader import tolerances as tol
+from grader.checks_api import as_array, call_text, expect_close, fail, show
+
+pytestmark = pytest.mark.function("softmax")
+
+PAIR = np.array([0.26894142, 0.73105858])
+WRONG_AXIS_HINT = ("the columns of your result sum to 1, not the rows: softmax must normalise each "
+                   "row (sum and max over axis=1, keeping dimensions), not each column.")
+OVERFLOW_HINT = ("np.exp overflows for inputs around 710 and above; subtract each row's maximum "
+                 "before exponentiating (softmax(x) == softmax(x - c) for any constant c per row).")
+
+small = st.floats(-5, 5, allow_nan=False, width=64)
+matrices = hnp.arrays(np.float64, hnp.array_shapes(min_dims=2, max_dims=2, min_side=1, max_side=5),
+                      elements=small)
+vectors = hnp.arrays(np.float64, hnp.array_shapes(min_dims=1, max_dims=1, min_side=1, max_side=6),
+                     elements=small)
+
+
+def _softmax_of(student, x, report=None):
+    call = call_text("softmax", x)
+    result = student.call(x.copy(), echo_args=True)
+    (after,) = result.args_after
+    if report is not None and not np.array_equal(after, x):
+        report.warn("softmax changes its input in place. The 2017 handout allows this, so it costs "
+                    "no points, but callers rarely expect it: prefer returning a new array.")
+    return as_array(result.value, call, x.shape), call
+
+
+@pytest.mark.points(3)
+def test_known_values(student, report):
+    for x, expected in ((np.array([1.0, 2.0]), PAIR),
+                        (np.array([[1.0, 2.0], [3.0, 4.0]]), np.array([PAIR, PAIR]))):
+        got, call = _softmax_of(student, x, report)
+        hint = WRONG_AXIS_HINT if x.ndim == 2 and np.allclose(got.sum(axis=0), 1) else ""
+        expect_close(got, expected, call=call, rtol=tol.KNOWN_VALUES_RTOL,
+                     atol=tol.KNOWN_VALUES_ATOL, hint=hint)
+
+
+@pytest.mark.points(2)
+def test_known_values_large_inputs(student, report):
+    """The handout's own test: large inputs must not overflow."""
+    for x, expected in ((np.array([[1001.0, 1002.0], [3.0, 4.0]]), np.array([PAIR, PAIR])),
+                        (np.array([[-1001.0, -1002.0]]), np.array([PAIR[::-1]]))):
+        got, call = _softmax_of(student, x, report)
+        hint = OVERFLOW_HINT if not np.all(np.isfinite(got)) else ""
+        expect_close(got, expected, call=call, rtol=tol.KNOWN_VALUES_RTOL,
+                     atol=tol.KNOWN_VALUES_ATOL, hint=hint)
+
+
+@pytest.mark.points(2)
+@given(x=matrices)
+def test_rows_sum_to_one(student, x):
+    got, call = _softmax_of(student, x)
+    sums = got.sum(axis=1)
+    if not np.allclose(sums, 1.0, rtol=0, atol=tol.IDENTITY_ATOL) or np.any(got < 0):
+        hint = WRONG_AXIS_HINT if np.allclose(got.sum(axis=0), 1.0) else ""
+        fail(f"{call} returned {show(got)}\n  whose rows sum to {show(sums)}; every row of a softmax "
+             "is non-negative and sums to 1.", hint)
+
+
+@pytest.mark.points(2)
+@given(x=matrices, shift=st.floats(-50, 50, allow_nan=False, width=64))
+def test_invariant_to_adding_a_constant(student, x, shift):
+    got, call = _softmax_of(student, x)
+    row_shifts = shift * np.arange(1, x.shape[0] + 1)[:, None]
+    shifted, shifted_call = _softmax_of(student, x + row_shifts)
+    expect_close(shifted, got, call=shifted_call,
+                 what=f"the result after adding {show(row_shifts.ravel())} to the rows (it should not "
+                      f"change: compare {call})", rtol=0, atol=tol.IDENTITY_ATOL)
+
+
+@pytest.mark.points(2)
+@given(x=vectors)
+def test_vector_input(student, x):
+    """A 1-D input is one row: the output is 1-D, sums to 1, and equals softmax of [x]'s row."""
+    got, call = _softmax_of(student, x)
+    if not np.isclose(got.sum(), 1.0, rtol=0, atol=tol.IDENTITY_ATOL) or np.any(got < 0):
+        fail(f"{call} returned {show(got)}, which does not sum to 1; a 1-D input is one row.")
+    row, row_call = _softmax_of(student, x[None, :])
+    expect_close(got, row[0], call=call, what=f"the result (it should equal row 0 of {row_call})",
+                 rtol=0, atol=tol.IDENTITY_ATOL)
+
+
+@pytest.mark.points(2)
+@given(x=hnp.arrays(np.float64, st.tuples(st.integers(1, 4), st.integers(2, 5)),
+                    elements=st.floats(-1e4, 1e4, allow_nan=False, width=64)))
+def test_no_overflow(student, x):
+    """Entries up to 10^4 in size: every value finite, every row sums to 1."""
+    got, call = _softmax_of(student, x)
+    if not np.all(np.isfinite(got)):
+        fail(f"{call} returned non-finite values: {show(got)}", OVERFLOW_HINT)
+    if not np.allclose(got.sum(axis=1), 1.0, rtol=0, atol=tol.IDENTITY_ATOL):
+        fail(f"{call} returned {show(got)}, whose rows do not sum to 1.")
+
+
+@pytest.mark.points(2)
+@given(x=st.one_of(matrices, vectors))
+def test_matches_reference(student, reference, x):
+    got, call = _softmax_of(student, x)
+    expect_close(got, np.asarray(reference.softmax(x.copy())), call=call, rtol=tol.REFERENCE_RTOL,
+                 atol=tol.REFERENCE_ATOL)

@@ -1,0 +1,135 @@
+"""Inputs the CS224n checks feed to student functions, and the grader's own replay dataset.
+
+Arrays come from numpy generators seeded by hypothesis-drawn integers: hypothesis shrinks the shapes
+(the part of a counterexample a student reads first), and every run draws the same numbers.
+Entries are of order 1, the range the assignment works in.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from hypothesis import strategies as st
+
+SEEDS = st.integers(min_value=0, max_value=2**31 - 1)
+
+
+def rng(seed: int) -> np.random.Generator:
+    return np.random.default_rng(seed)
+
+
+# ---- forward_backward_prop ------------------------------------------------------------------
+@dataclass(frozen=True)
+class NetCase:
+    M: int
+    Dx: int
+    H: int
+    Dy: int
+    seed: int
+
+    @property
+    def dimensions(self) -> list[int]:
+        return [self.Dx, self.H, self.Dy]
+
+    @property
+    def n_params(self) -> int:
+        return self.Dx * self.H + self.H + self.H * self.Dy + self.Dy
+
+    def blocks(self) -> dict[str, tuple[slice, tuple[int, int]]]:
+        """Where W1, b1, W2 and b2 sit in the flat parameter vector, and their shapes."""
+        out, ofs = {}, 0
+        for name, shape in (("W1", (self.Dx, self.H)), ("b1", (1, self.H)),
+                            ("W2", (self.H, self.Dy)), ("b2", (1, self.Dy))):
+            size = shape[0] * shape[1]
+            out[name] = (slice(ofs, ofs + size), shape)
+            ofs += size
+        return out
+
+    def arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        g = rng(self.seed)
+        data = g.standard_normal((self.M, self.Dx))
+        labels = np.zeros((self.M, self.Dy))
+        labels[np.arange(self.M), g.integers(0, self.Dy, size=self.M)] = 1.0
+        params = g.standard_normal(self.n_params)
+        return data, labels, params
+
+    def __str__(self) -> str:
+        return f"M={self.M}, Dx={self.Dx}, H={self.H}, Dy={self.Dy}"
+
+
+@st.composite
+def net_cases(draw, min_m: int = 1) -> NetCase:
+    return NetCase(M=draw(st.integers(min_m, 6)), Dx=draw(st.integers(1, 5)),
+                   H=draw(st.integers(1, 5)), Dy=draw(st.integers(2, 5)), seed=draw(SEEDS))
+
+
+# The handout's own sanity check uses M=20, Dx=10, H=5, Dy=10; M=1 is where sums and means agree.
+GRADCHECK_CASES = (NetCase(1, 3, 4, 2, 11), NetCase(5, 4, 3, 3, 12), NetCase(20, 10, 5, 10, 13))
+
+
+# ---- word2vec negative sampling -------------------------------------------------------------
+class ReplayDataset:
+    """The grader-side twin of the worker's dataset, for running the reference on the same stream."""
+
+    def __init__(self, stream: tuple[int, ...]) -> None:
+        self._stream = stream
+        self.draws = 0
+
+    def sampleTokenIdx(self) -> int:  # noqa: N802
+        value = self._stream[self.draws]
+        self.draws += 1
+        return value
+
+
+def expected_draws(stream: tuple[int, ...], target: int, K: int) -> tuple[list[int], int]:
+    """The negatives getNegativeSamples takes from `stream` (re-drawing the target) and how many
+    draws that uses. This is the handout's provided sampling code, not part of any solution."""
+    negatives, used = [], 0
+    while len(negatives) < K:
+        value = stream[used]
+        used += 1
+        if value != target:
+            negatives.append(value)
+    return negatives, used
+
+
+@dataclass(frozen=True)
+class W2VCase:
+    V: int
+    D: int
+    K: int
+    target: int
+    stream: tuple[int, ...]
+    seed: int
+
+    def arrays(self) -> tuple[np.ndarray, np.ndarray]:
+        g = rng(self.seed)
+        predicted = g.standard_normal(self.D)
+        predicted /= np.linalg.norm(predicted)
+        vectors = g.standard_normal((self.V, self.D))
+        vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)  # as the handout's dummy vectors
+        return predicted, vectors
+
+    def __str__(self) -> str:
+        return (f"V={self.V}, D={self.D}, K={self.K}, target={self.target}, "
+                f"sampleTokenIdx() stream {list(self.stream)}")
+
+
+def padded(stream: list[int], V: int, target: int, extra: int = 5) -> tuple[int, ...]:
+    """The stream followed by a few spare non-target draws, so one draw too many is still
+    answered and shows up in the draw count instead of as an error."""
+    spare = [i for i in range(V) if i != target][:extra]
+    return tuple(stream + spare)
+
+
+@st.composite
+def w2v_cases(draw, K: int | None = None) -> W2VCase:
+    """Cases whose negatives are distinct and never the target: the plain path of the algorithm.
+    Repeats and target re-draws have checks of their own."""
+    K = draw(st.integers(1, 6)) if K is None else K
+    V = draw(st.integers(K + 1, K + 6))
+    D = draw(st.integers(2, 5))
+    target = draw(st.integers(0, V - 1))
+    others = [i for i in range(V) if i != target]
+    negatives = draw(st.permutations(others))[:K]
+    return W2VCase(V, D, K, target, padded(list(negatives), V, target), draw(SEEDS))

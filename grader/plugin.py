@@ -1,0 +1,235 @@
+"""The pytest plugin that turns check outcomes into the result model.
+
+Checks are ordinary pytest tests in a pack's checks folder. Markers say what a check is worth and
+which function it grades; this plugin validates them at collection, gives each check a fresh copy of
+the submission through the `student` fixture, and records every outcome as a CheckResult.
+"""
+from __future__ import annotations
+
+import sys
+import traceback
+from dataclasses import dataclass, field
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, settings
+
+from grader import scoring
+from grader.checks_api import CheckFailure
+from grader.model import VISIBILITIES, CheckResult
+from grader.packs import Pack
+from grader.proxy import CallResult, StudentError, StudentUnavailable, Submission
+
+NEEDS_REFERENCE = "checked by your instructor's grader (this copy has no reference solution)"
+MAX_OUTPUT_CHARS = 4000
+
+settings.register_profile(
+    "grading", derandomize=True, database=None, deadline=None, max_examples=25,
+    print_blob=False, suppress_health_check=list(HealthCheck))
+
+
+@dataclass
+class GradingState:
+    """What the plugin shares with the checks during one grading session."""
+
+    pack: Pack
+    submission: Submission
+    reference: SimpleNamespace | None
+    debug: bool = False
+    results: list[CheckResult] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    internal_errors: list[str] = field(default_factory=list)
+    # Results several checks share (one gradient check feeds the W1, b1, W2 and b2 checks).
+    shared: dict[Any, Any] = field(default_factory=dict)
+
+    def warn(self, text: str) -> None:
+        if text not in self.warnings:
+            self.warnings.append(text)
+
+
+STATE = pytest.StashKey[GradingState]()
+POINTS = pytest.StashKey[float]()
+FUNCTION = pytest.StashKey[str]()
+VISIBILITY = pytest.StashKey[str]()
+RECORDED = pytest.StashKey[bool]()
+
+
+class StudentFunction:
+    """The student's function as a check calls it: `student(x)` returns the value; `.call` and
+    `.many` return CallResults with captured output, dataset draws and the arguments afterwards."""
+
+    def __init__(self, submission: Submission, name: str) -> None:
+        self._submission = submission
+        self.name = name
+
+    def __call__(self, *args: Any) -> Any:
+        return self._submission.call(self.name, *args).value
+
+    def call(self, *args: Any, echo_args: bool = False) -> CallResult:
+        return self._submission.call(self.name, *args, echo_args=echo_args)
+
+    def many(self, calls: list[tuple], echo_args: bool = False) -> list[CallResult]:
+        return self._submission.call_many(self.name, calls, echo_args=echo_args)
+
+    def __repr__(self) -> str:  # shows up in hypothesis's "Falsifying example" notes
+        return self.name
+
+
+def install(config: pytest.Config, state: GradingState) -> None:
+    config.stash[STATE] = state
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "points(weight): the check's share of its function's points")
+    config.addinivalue_line("markers", "function(name): the graded function the check is about")
+    config.addinivalue_line("markers", f"visibility(v): one of {', '.join(VISIBILITIES)}")
+    settings.load_profile("grading")
+
+
+def _marker_arg(item: pytest.Item, name: str) -> Any:
+    marker = item.get_closest_marker(name)
+    if marker is None or len(marker.args) != 1:
+        return None
+    return marker.args[0]
+
+
+def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config,
+                                  items: list[pytest.Item]) -> None:
+    state = config.stash[STATE]
+    weights: dict[str, dict[str, float]] = {}
+    problems = []
+    for item in items:
+        function = _marker_arg(item, "function")
+        weight = _marker_arg(item, "points")
+        visibility = _marker_arg(item, "visibility") or state.pack.default_visibility
+        where = f"{item.nodeid}"
+        if function is None:
+            problems.append(f"{where}: no @pytest.mark.function(name) marker")
+            continue
+        try:
+            state.pack.function(function)
+        except KeyError:
+            problems.append(f"{where}: function {function!r} is not in pack {state.pack.name}")
+            continue
+        if not isinstance(weight, (int, float)) or weight <= 0:
+            problems.append(f"{where}: @pytest.mark.points needs one positive number, got {weight!r}")
+            continue
+        if visibility not in VISIBILITIES:
+            problems.append(f"{where}: visibility {visibility!r} is not one of {VISIBILITIES}")
+            continue
+        item.stash[FUNCTION] = function
+        item.stash[VISIBILITY] = visibility
+        weights.setdefault(function, {})[item.nodeid] = float(weight)
+    for spec in state.pack.functions:
+        if spec.name not in weights:
+            problems.append(f"pack {state.pack.name}: no check grades {spec.name}")
+    if problems:
+        raise pytest.UsageError("invalid checks:\n  " + "\n  ".join(problems))
+    points = {}
+    for function, by_item in weights.items():
+        points.update(scoring.distribute(state.pack.function(function).points, by_item))
+    for item in items:
+        item.stash[POINTS] = points[item.nodeid]
+    # Grade in the pack's function order, then in the order checks are written.
+    order = {spec.name: i for i, spec in enumerate(state.pack.functions)}
+    items.sort(key=lambda it: order[it.stash[FUNCTION]])
+
+
+@pytest.fixture
+def student(request: pytest.FixtureRequest):
+    state = request.config.stash[STATE]
+    function = request.node.stash[FUNCTION]
+    state.submission.begin_check(request.node.nodeid, function)
+    try:
+        yield StudentFunction(state.submission, function)
+    finally:
+        state.submission.end_check()
+
+
+@pytest.fixture
+def reference(request: pytest.FixtureRequest) -> SimpleNamespace:
+    state = request.config.stash[STATE]
+    if state.reference is None:
+        pytest.skip(NEEDS_REFERENCE)
+    return state.reference
+
+
+@pytest.fixture
+def report(request: pytest.FixtureRequest) -> GradingState:
+    """For checks that add a warning to the report (a convention detected, an allowed mutation)."""
+    return request.config.stash[STATE]
+
+
+@pytest.fixture
+def maybe_reference(request: pytest.FixtureRequest) -> SimpleNamespace | None:
+    """For checks that run without the reference and check more when it is there."""
+    return request.config.stash[STATE].reference
+
+
+def _check_name(item: pytest.Item) -> str:
+    name = item.name
+    return name[5:] if name.startswith("test_") else name
+
+
+def _counterexample(exc: BaseException) -> str:
+    notes = [n for n in getattr(exc, "__notes__", []) if isinstance(n, str)]
+    kept = [n for n in notes if not n.startswith(("You can reproduce", "Trying example"))]
+    return "\n".join(kept).strip()
+
+
+def _classify(state: GradingState, item: pytest.Item, exc: BaseException) -> tuple[str, str, str]:
+    """(status, message, hint) for an exception that ended a check."""
+    function = item.stash[FUNCTION]
+    if isinstance(exc, CheckFailure):
+        return "failed", exc.message, exc.hint
+    if isinstance(exc, StudentError):
+        return "error", exc.describe(), ""
+    if isinstance(exc, StudentUnavailable):
+        if exc.status == "failed":
+            return "failed", exc.message, ""
+        return exc.status, f"{function} {exc.message}.", ""
+    if type(exc).__name__ == "Failed" and "Timeout" in str(exc):
+        return "timeout", f"the check of {function} took too long and was stopped.", ""
+    if isinstance(exc, AssertionError):
+        return "failed", str(exc), ""
+    detail = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+    state.internal_errors.append(f"{item.nodeid}:\n{detail}")
+    if state.debug:
+        print(detail, file=sys.stderr)
+    return ("error", f"the grader itself failed while running this check ({type(exc).__name__}); "
+            "this is not your fault, please tell your instructor.", "")
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
+    outcome = yield
+    report_ = outcome.get_result()
+    if item.stash.get(RECORDED, False) or FUNCTION not in item.stash:
+        return
+    if report_.when != "call" and report_.passed:
+        return
+    state = item.config.stash[STATE]
+    max_score = item.stash[POINTS]
+    message = hint = counterexample = ""
+    needs_reference = "reference" in getattr(item, "fixturenames", ())
+    if report_.skipped:
+        status = "skipped"
+        longrepr = report_.longrepr
+        message = longrepr[2] if isinstance(longrepr, tuple) else str(longrepr)
+        message = message.removeprefix("Skipped: ")
+    elif report_.passed:
+        status = "passed"
+    else:
+        exc = call.excinfo.value if call.excinfo else RuntimeError("unknown failure")
+        status, message, hint = _classify(state, item, exc)
+        counterexample = _counterexample(exc)
+    output = "".join(state.submission.check_output)
+    if len(output) > MAX_OUTPUT_CHARS:
+        output = output[:MAX_OUTPUT_CHARS] + f"\n... (output cut at {MAX_OUTPUT_CHARS} characters)"
+    state.results.append(CheckResult(
+        name=_check_name(item), function=item.stash[FUNCTION], status=status,
+        score=scoring.check_score(status, max_score), max_score=max_score, message=message,
+        hint=hint, counterexample=counterexample, output=output,
+        visibility=item.stash[VISIBILITY], needs_reference=needs_reference))
+    item.stash[RECORDED] = True

@@ -1,0 +1,393 @@
+"""The grader's side of the trust boundary: start a worker, send it calls, enforce deadlines.
+
+The grader never imports student code. It sends plain data to a worker process (worker/main.py),
+waits for the reply with a deadline of its own, and kills the worker's whole process group when the
+deadline passes; the next check gets a fresh worker. Everything that comes back is decoded by
+`wire` into numbers, strings and arrays, so nothing student code built can reach a verdict.
+"""
+from __future__ import annotations
+
+import os
+import queue
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from grader.worker import wire
+
+WORKER_MAIN = Path(__file__).with_name("worker") / "main.py"
+
+SIGNAL_NAMES = {
+    getattr(signal, "SIGSEGV", -1): "a segmentation fault (SIGSEGV)",
+    getattr(signal, "SIGBUS", -1): "a bus error (SIGBUS)",
+    getattr(signal, "SIGABRT", -1): "an abort (SIGABRT)",
+    getattr(signal, "SIGKILL", -1): "SIGKILL (often the memory limit)",
+    getattr(signal, "SIGXCPU", -1): "SIGXCPU (the CPU-time limit)",
+    getattr(signal, "SIGFPE", -1): "a floating-point exception (SIGFPE)",
+    getattr(signal, "SIGTERM", -1): "SIGTERM",
+}
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Deadlines (enforced by the grader) and resource limits (applied inside the worker)."""
+
+    import_seconds: float = 10.0
+    call_seconds: float = 5.0
+    check_seconds: float = 30.0
+    submission_seconds: float = 300.0
+    cpu_seconds: int = 600
+    address_space: int = 4 * 2**30
+    file_size: int = 64 * 2**20
+    processes: int = 256
+    open_files: int = 256
+    output_chars: int = 64 * 1024
+
+
+class StudentError(Exception):
+    """The student's function raised an exception (an Exception, so hypothesis may shrink it)."""
+
+    def __init__(self, function: str, error: dict, call: tuple = ()) -> None:
+        self.function = function
+        self.type_name = str(error.get("type", "Exception"))
+        self.text = str(error.get("message", ""))
+        self.frames = list(error.get("traceback", []))
+        self.call = call
+        super().__init__(f"{function} raised {self.type_name}: {self.text}")
+
+    @property
+    def not_implemented(self) -> bool:
+        return self.type_name == "NotImplementedError"
+
+    def describe(self) -> str:
+        if self.not_implemented:
+            return f"{self.function} is not implemented yet (it raises NotImplementedError)."
+        lines = [f"{self.function} raised {self.type_name}: {self.text}".rstrip(": ")]
+        for frame in self.frames[-3:]:
+            lines.append(f"  at {frame['file']}, line {frame['line']}, in {frame['function']}: "
+                         f"{frame['code']}")
+        return "\n".join(lines)
+
+
+class StudentUnavailable(BaseException):
+    """The function could not answer at all. A BaseException on purpose: hypothesis must not
+    retry or shrink (each retry would cost another deadline), it must stop the check."""
+
+    status = "error"
+
+    def __init__(self, message: str) -> None:
+        self.message = message
+        super().__init__(message)
+
+
+class StudentTimeout(StudentUnavailable):
+    status = "timeout"
+
+
+class StudentCrash(StudentUnavailable):
+    status = "error"
+
+
+class StudentMissing(StudentUnavailable):
+    status = "failed"
+
+
+@dataclass
+class CallResult:
+    value: Any
+    output: str = ""
+    draws: list[int] = field(default_factory=list)
+    args_after: tuple = ()
+
+
+class _Process:
+    """One worker process and the thread that reads its replies."""
+
+    def __init__(self, config: dict, scratch: Path) -> None:
+        env = {k: v for k, v in os.environ.items()
+               if k in ("PATH", "SYSTEMROOT", "LANG", "LC_ALL", "TMPDIR", "TEMP", "TMP")
+               or k.startswith("OPENBLAS_")}
+        env.update({"HOME": str(scratch), "PYTHONHASHSEED": "0", "PYTHONDONTWRITEBYTECODE": "1",
+                    "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
+                    "PYTHONIOENCODING": "utf-8"})
+        self.stderr_path = scratch / "worker-stderr.txt"
+        kwargs: dict = {}
+        if os.name == "posix":
+            kwargs["start_new_session"] = True  # its own process group, killed as one
+        else:
+            kwargs["creationflags"] = getattr(subprocess, "CREATE_NEW_PROCESS_GROUP", 0)
+        with open(self.stderr_path, "wb") as err:
+            self.popen = subprocess.Popen(
+                [sys.executable, "-I", "-X", "utf8", str(WORKER_MAIN)],
+                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=err, cwd=scratch, env=env,
+                **kwargs)
+        self.replies: queue.Queue = queue.Queue()
+        threading.Thread(target=self._read, daemon=True).start()
+        self.send(config)
+
+    def _read(self) -> None:
+        stream = self.popen.stdout
+        try:
+            while True:
+                self.replies.put(("frame", *wire.read_frame(stream)))
+        except EOFError:
+            self.replies.put(("eof", None, None))
+        except (wire.WireError, OSError, ValueError) as exc:
+            self.replies.put(("garbled", str(exc), None))
+
+    def send(self, header: dict, blobs: list[bytes] | None = None) -> None:
+        try:
+            self.popen.stdin.write(wire.message(header, blobs))
+            self.popen.stdin.flush()
+        except (BrokenPipeError, OSError):
+            pass  # the reply reader reports the death
+
+    def receive(self, timeout: float) -> tuple[str, Any, Any]:
+        try:
+            return self.replies.get(timeout=max(timeout, 0.001))
+        except queue.Empty:
+            return ("timeout", None, None)
+
+    def kill(self) -> None:
+        if self.popen.poll() is None or os.name == "posix":
+            try:
+                if os.name == "posix":
+                    os.killpg(self.popen.pid, signal.SIGKILL)
+                else:
+                    self.popen.kill()
+            except (ProcessLookupError, PermissionError, OSError):
+                pass
+        try:
+            self.popen.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            pass
+        for pipe in (self.popen.stdin, self.popen.stdout):
+            try:
+                pipe.close()
+            except OSError:
+                pass
+
+    def death_note(self) -> str:
+        try:
+            code = self.popen.wait(timeout=2)
+        except subprocess.TimeoutExpired:
+            return "stopped answering"
+        return _describe_exit(-code if code < 0 else None, code if code >= 0 else None)
+
+
+def _describe_exit(sig: int | None, code: int | None) -> str:
+    if sig:
+        return f"crashed with {SIGNAL_NAMES.get(sig, f'signal {sig}')}"
+    return f"ended the process with exit status {code} (a call to os._exit or exit?)"
+
+
+class Submission:
+    """A submission behind the trust boundary, as checks see it.
+
+    One check at a time: `begin_check` gives the check a fresh copy of the imported submission
+    (a fork where the OS has one, otherwise a fresh worker per graded function).
+    """
+
+    def __init__(self, path: Path, functions: dict[str, str], *, limits: Limits = Limits(),
+                 shim_xrange: bool = True, use_fork: bool | None = None) -> None:
+        self.path = Path(path).resolve()
+        self.functions = functions
+        self.limits = limits
+        self.shim_xrange = shim_xrange
+        self.use_fork = hasattr(os, "fork") if use_fork is None else use_fork
+        self.started_at = time.monotonic()
+        self._proc: _Process | None = None
+        self._scratch: Path | None = None
+        self._proc_function: str | None = None
+        self.load: dict | None = None
+        self.load_failure: str | None = None
+        self.worker_info: dict = {}
+        self._check_active = False
+        self._check_spent = 0.0
+        self._check_function: str | None = None
+        self.check_output: list[str] = []
+        self.starts = 0
+
+    # ---- worker lifecycle -------------------------------------------------------------------
+    def _start(self) -> None:
+        self._stop()
+        self._scratch = Path(tempfile.mkdtemp(prefix="autograde-worker-"))
+        config = {"op": "start", "submission": str(self.path), "functions": self.functions,
+                  "shim_xrange": self.shim_xrange, "fork": self.use_fork,
+                  "output_limit": self.limits.output_chars,
+                  "limits": {"cpu_seconds": self.limits.cpu_seconds,
+                             "address_space": self.limits.address_space,
+                             "file_size": self.limits.file_size,
+                             "processes": self.limits.processes,
+                             "open_files": self.limits.open_files}}
+        self.starts += 1
+        proc = _Process(config, self._scratch)
+        kind, header, _ = proc.receive(self.limits.import_seconds)
+        if kind == "timeout":
+            proc.kill()
+            self.load_failure = (f"Importing your submission did not finish within "
+                                 f"{self.limits.import_seconds:g} s (is there an endless loop at "
+                                 f"module level, outside any function?). Nothing could be graded.")
+            return
+        if kind != "frame" or header.get("event") != "ready":
+            note = proc.death_note() if kind == "eof" else "sent a malformed reply"
+            proc.kill()
+            detail = _tail(proc.stderr_path)
+            self.load_failure = (f"Importing your submission {note}; nothing could be graded."
+                                 + (f"\n{detail}" if detail else ""))
+            return
+        self._proc = proc
+        if self.load is None:
+            self.load = header.get("load", {})
+            self.worker_info = {k: header.get(k) for k in ("python", "numpy", "fork", "limits")}
+
+    def _stop(self) -> None:
+        if self._proc is not None:
+            self._proc.kill()
+            self._proc = None
+        if self._scratch is not None:
+            shutil.rmtree(self._scratch, ignore_errors=True)
+            self._scratch = None
+
+    def close(self) -> None:
+        if self._proc is not None:
+            self._proc.send({"op": "quit"})
+        self._stop()
+
+    def ensure_loaded(self) -> dict:
+        if self.load is None and self.load_failure is None:
+            self._start()
+        return self.load or {}
+
+    # ---- checks ------------------------------------------------------------------------------
+    def availability(self, function: str) -> str | None:
+        """Why `function` cannot be called at all, or None if it can."""
+        self.ensure_loaded()
+        if self.load_failure:
+            return self.load_failure
+        load = self.load or {}
+        if load.get("fatal"):
+            return f"Your submission could not be read: {load['fatal']}"
+        info = load.get("functions", {}).get(function, {})
+        if info.get("found"):
+            return None
+        home = self.functions.get(function, "")
+        errors = load.get("errors", [])
+        if errors:
+            first = errors[0]
+            where = f"{first['file']}, line {first['line']}" if first.get("line") else first["file"]
+            code = f"\n    {first['code']}" if first.get("code") else ""
+            return (f"{function} could not be loaded: {first['type']} in {where}: "
+                    f"{first['message']}{code}")
+        if info.get("problem") == "not a function":
+            return f"{function} in {info.get('file')} is not a function."
+        return (f"{function} was not found in your submission (expected a function named "
+                f"{function}, normally in {home}.py).")
+
+    def begin_check(self, check_id: str, function: str) -> None:
+        self.check_output = []
+        self._check_spent = 0.0
+        self._check_function = function
+        problem = self.availability(function)
+        if problem:
+            raise StudentMissing(problem)
+        if self._proc is None or (not self.use_fork and self._proc_function != function):
+            self._start()
+            if self._proc is None:
+                raise StudentMissing(self.load_failure or "the worker did not start")
+        self._proc_function = function
+        reply = self._request({"op": "begin", "check": check_id}, None, self.limits.import_seconds)
+        if reply[1].get("event") != "begun":
+            self._stop()
+            raise StudentCrash("the worker could not start this check")
+        self._check_active = True
+
+    def end_check(self) -> None:
+        if self._proc is not None and self._check_active:
+            kind, header, _ = self._exchange({"op": "end"}, None, self.limits.import_seconds)
+            if kind != "frame" or header.get("event") != "ended":
+                self._stop()
+        self._check_active = False
+
+    def _exchange(self, header: dict, blobs, timeout: float) -> tuple[str, Any, Any]:
+        assert self._proc is not None
+        self._proc.send(header, blobs)
+        return self._proc.receive(timeout)
+
+    def _request(self, header: dict, blobs, timeout: float) -> tuple[str, dict, list]:
+        kind, reply, reply_blobs = self._exchange(header, blobs, timeout)
+        if kind == "frame" and reply.get("event") == "ended" and reply.get("crashed"):
+            # The forked child died in the middle of the check; the parent survived.
+            self._check_active = False
+            raise StudentCrash(_describe_exit(reply.get("signal"), reply.get("exit_code")))
+        if kind == "frame":
+            return kind, reply, reply_blobs
+        proc = self._proc
+        self._check_active = False
+        if kind == "timeout":
+            self._stop()
+            raise StudentTimeout(f"did not return within {timeout:g} s")
+        note = proc.death_note() if kind == "eof" else "sent a malformed reply"
+        self._stop()
+        raise StudentCrash(note)
+
+    def call_many(self, function: str, calls: list[tuple], *, echo_args: bool = False) -> list[CallResult]:
+        """Call `function` once per argument tuple in `calls`, in one round trip."""
+        if self._check_function is not None and function != self._check_function:
+            raise RuntimeError(f"a check of {self._check_function} may not call {function}")
+        elapsed = time.monotonic() - self.started_at
+        if elapsed > self.limits.submission_seconds:
+            raise StudentTimeout(f"the submission used up its {self.limits.submission_seconds:g} s "
+                                 "in total; the remaining checks were not run")
+        if self._check_spent > self.limits.check_seconds:
+            raise StudentTimeout(f"this check used up its {self.limits.check_seconds:g} s")
+        node, blobs = wire.encode_value([tuple(c) for c in calls])
+        deadline = self.limits.call_seconds * (1 + len(calls) / 50)
+        deadline = min(deadline, self.limits.check_seconds - self._check_spent + self.limits.call_seconds)
+        t0 = time.monotonic()
+        try:
+            _, reply, reply_blobs = self._request(
+                {"op": "call", "function": function, "calls": node, "echo_args": echo_args},
+                blobs, deadline)
+        finally:
+            self._check_spent += time.monotonic() - t0
+        results = []
+        try:
+            entries = reply["results"]
+            for index, entry in enumerate(entries):
+                output = str(entry.get("output", ""))
+                if entry.get("output_dropped"):
+                    output += f"\n... ({int(entry['output_dropped'])} more characters not shown)"
+                if output:
+                    self.check_output.append(output)
+                if not entry.get("ok"):
+                    raise StudentError(function, entry.get("error", {}), calls[index])
+                value = wire.decode_value(entry["value"], reply_blobs)
+                after = wire.decode_value(entry["args_after"], reply_blobs) if echo_args else ()
+                draws = [int(d) for d in entry.get("draws", [])]
+                results.append(CallResult(value, output, draws, after))
+        except (KeyError, TypeError, wire.WireError) as exc:
+            self._stop()
+            raise StudentCrash(f"sent a malformed reply ({exc})") from None
+        if len(results) != len(calls):
+            self._stop()
+            raise StudentCrash("answered a different number of calls than were asked")
+        return results
+
+    def call(self, function: str, *args: Any, echo_args: bool = False) -> CallResult:
+        return self.call_many(function, [args], echo_args=echo_args)[0]
+
+
+def _tail(path: Path, limit: int = 2000) -> str:
+    try:
+        data = path.read_bytes()[-limit:]
+    except OSError:
+        return ""
+    return data.decode("utf-8", errors="replace").strip()

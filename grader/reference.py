@@ -1,0 +1,65 @@
+"""Load the instructor's reference solution, by path, into the grader process.
+
+The reference is trusted code. It uses the original multi-file layout (its files import each other
+by their bare names), so it is imported with its folder briefly on sys.path and its modules taken
+out of sys.modules afterwards, leaving no trace for anything else the grader imports.
+"""
+from __future__ import annotations
+
+import importlib.util
+import os
+import sys
+from pathlib import Path
+from types import SimpleNamespace
+
+from grader.packs import Pack
+
+REFERENCE_ENV = "AUTOGRADE_REFERENCE"
+
+
+class ReferenceError(Exception):
+    pass
+
+
+def locate(pack: Pack, explicit: Path | None = None, disabled: bool = False) -> Path | None:
+    """Where the reference is: --reference, else $AUTOGRADE_REFERENCE, else the pack's default
+    folder if it exists. None means grading without one (a student's copy of the grader)."""
+    if disabled:
+        return None
+    if explicit is not None:
+        return Path(explicit)
+    if os.environ.get(REFERENCE_ENV):
+        return Path(os.environ[REFERENCE_ENV])
+    if pack.default_reference is not None and pack.default_reference.is_dir():
+        return pack.default_reference
+    return None
+
+
+def load(pack: Pack, directory: Path) -> SimpleNamespace:
+    directory = Path(directory).resolve()
+    if not directory.is_dir():
+        raise ReferenceError(f"no reference folder at {directory}")
+    homes = list(dict.fromkeys(pack.homes.values()))
+    before = set(sys.modules)
+    sys.path.insert(0, str(directory))
+    found: dict = {}
+    try:
+        for home in homes:
+            path = directory / f"{home}.py"
+            if not path.exists():
+                continue
+            spec = importlib.util.spec_from_file_location(home, path)
+            module = importlib.util.module_from_spec(spec)
+            sys.modules[home] = module
+            spec.loader.exec_module(module)
+            found.update({k: v for k, v in vars(module).items() if callable(v)})
+    finally:
+        sys.path.remove(str(directory))
+        for name in set(sys.modules) - before:
+            module_file = getattr(sys.modules[name], "__file__", None) or ""
+            if module_file.startswith(str(directory)):
+                del sys.modules[name]
+    missing = [f.name for f in pack.functions if f.name not in found]
+    if missing:
+        raise ReferenceError(f"the reference in {directory} lacks {', '.join(missing)}")
+    return SimpleNamespace(**found)

@@ -1,0 +1,32 @@
+"""The JSON report: the result model as it is, with its schema version."""
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+
+from grader.model import SubmissionResult
+
+
+def dumps(result: SubmissionResult) -> str:
+    return json.dumps(result.to_dict(), indent=2, sort_keys=False, allow_nan=False, default=str)
+
+
+def write(result: SubmissionResult, path: Path) -> None:
+    """Write atomically: a reader (or an interrupted batch) never sees half a report."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            out.write(dumps(result))
+            out.write("\n")
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def read(path: Path) -> SubmissionResult:
+    return SubmissionResult.from_dict(json.loads(Path(path).read_text(encoding="utf-8")))

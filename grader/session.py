@@ -1,0 +1,128 @@
+"""Grade one submission: run the pack's checks under pytest, in this (trusted) process, against a
+submission that lives in a worker process, and assemble the SubmissionResult."""
+from __future__ import annotations
+
+import io
+import platform
+import signal
+import time
+from contextlib import redirect_stderr, redirect_stdout
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from grader import __version__, plugin, reference as reference_mod, scoring
+from grader.model import SubmissionResult
+from grader.packs import Pack
+from grader.proxy import Limits, Submission
+
+PYTEST_INI = Path(__file__).with_name("grading-pytest.ini")
+
+
+@dataclass(frozen=True)
+class Options:
+    reference_dir: Path | None = None
+    no_reference: bool = False
+    shim_xrange: bool = True
+    limits: Limits = Limits()
+    use_fork: bool | None = None
+    debug: bool = False
+
+
+class _Installer:
+    def __init__(self, state: plugin.GradingState) -> None:
+        self.state = state
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_configure(self, config: pytest.Config) -> None:
+        plugin.install(config, self.state)
+
+
+def _load_warnings(load: dict, shim_xrange: bool) -> list[str]:
+    warnings = []
+    for name in load.get("uses_xrange", []):
+        if shim_xrange:
+            warnings.append(f"{name} uses xrange (Python 2); it was run with xrange = range. "
+                            "Use range in Python 3.")
+        else:
+            warnings.append(f"{name} uses xrange (Python 2), which Python 3 does not have; "
+                            "the xrange shim is off, so calls that reach it fail.")
+    errors = load.get("errors", [])
+    for error in errors:
+        where = f"{error['file']}, line {error['line']}" if error.get("line") else error["file"]
+        warnings.append(f"{error['file']} could not be imported: {error['type']} in {where}: "
+                        f"{error['message']}")
+    if load.get("output"):
+        warnings.append("your submission printed output while being imported (shown in the report "
+                        "under 'import output').")
+    return warnings
+
+
+def grade(pack: Pack, submission_path: Path, options: Options = Options()) -> SubmissionResult:
+    """Run every check of `pack` on the submission at `submission_path`."""
+    started = time.monotonic()
+    warnings: list[str] = []
+    ref_dir = reference_mod.locate(pack, options.reference_dir, options.no_reference)
+    ref = None
+    if ref_dir is not None:
+        try:
+            ref = reference_mod.load(pack, ref_dir)
+        except reference_mod.ReferenceError as exc:
+            warnings.append(f"reference not used: {exc}")
+    submission = Submission(Path(submission_path), pack.homes, limits=options.limits,
+                            shim_xrange=options.shim_xrange, use_fork=options.use_fork)
+    state = plugin.GradingState(pack=pack, submission=submission, reference=ref, debug=options.debug)
+    args = [str(pack.checks_dir), "-c", str(PYTEST_INI), "--rootdir", str(pack.checks_dir),
+            "-p", "no:cacheprovider", "-p", "no:warnings", "-q",
+            "-o", f"timeout={options.limits.check_seconds * 2 + 30:g}",
+            "-o", f"timeout_method={'signal' if hasattr(signal, 'SIGALRM') else 'thread'}"]
+    sink = io.StringIO()
+    try:
+        with redirect_stdout(sink), redirect_stderr(sink):
+            exit_code = pytest.main(args, plugins=[plugin, _Installer(state)])
+    finally:
+        submission.close()
+    if exit_code not in (0, 1) or state.internal_errors:
+        # A broken pack or engine is the instructor's problem; keep the detail for them.
+        warnings.append(f"grader problem (pytest exit {int(exit_code)}); details with --debug")
+        if options.debug:
+            print(sink.getvalue())
+    load = submission.load or {}
+    warnings = _load_warnings(load, options.shim_xrange) + warnings + state.warnings
+    error = submission.load_failure or (f"your submission could not be read: {load['fatal']}"
+                                        if load.get("fatal") else "")
+    checks = tuple(state.results)
+    functions = tuple(scoring.summarise_function(spec.name, [c for c in checks if c.function == spec.name])
+                      for spec in pack.functions)
+    score, max_score = scoring.total(functions)
+    info = submission.worker_info
+    applied = (info.get("limits") or {}).get("applied", {})
+    unavailable = (info.get("limits") or {}).get("unavailable", [])
+    if not submission.use_fork:
+        unavailable = unavailable + ["fork (each graded function gets a fresh worker instead of each check)"]
+    isolation = {"mode": "process", "sandbox": False, "fork_per_check": bool(submission.use_fork),
+                 "limits": applied, "unavailable": unavailable,
+                 "deadlines": {"import_seconds": options.limits.import_seconds,
+                               "call_seconds": options.limits.call_seconds,
+                               "check_seconds": options.limits.check_seconds,
+                               "submission_seconds": options.limits.submission_seconds}}
+    versions = {"grader": __version__, "pack": pack.name, "python": platform.python_version(),
+                "worker_python": str(info.get("python")), "numpy": str(info.get("numpy")),
+                "pytest": pytest.__version__}
+    import hypothesis
+    versions["hypothesis"] = hypothesis.__version__
+    return SubmissionResult(
+        submission=str(submission_path), score=score, max_score=max_score, checks=checks,
+        functions=functions, warnings=tuple(warnings), isolation=isolation, versions=versions,
+        timings={"total_seconds": round(time.monotonic() - started, 3),
+                 "worker_starts": submission.starts},
+        error=error, reference=ref is not None, import_output=_import_output(load))
+
+
+def _import_output(load: dict) -> str:
+    text = str(load.get("output", ""))
+    if load.get("output_dropped"):
+        text += f"\n... ({int(load['output_dropped'])} more characters not shown)"
+    return text
+

@@ -1,0 +1,240 @@
+"""Worker entry point: run by file path in a fresh interpreter, never imported by the grader.
+
+Protocol (strict request/reply over the inherited pipes, see wire.py):
+  grader -> {"op": "start", ...config}      worker -> {"event": "ready", "load": report, ...}
+  grader -> {"op": "begin", "check": id}    worker -> {"event": "begun", "pid": n}
+  grader -> {"op": "call", ...}             worker -> {"event": "result", "results": [...]}
+  grader -> {"op": "end"}                   worker -> {"event": "ended", "status": ...}
+Where fork exists, "begin" forks a child that serves the check's calls and exits at "end", so
+whatever a check's calls do to the interpreter (monkeypatching numpy, global state) dies with it.
+If the child dies mid-check, the parent reports {"event": "ended", "crashed": true, ...} in place
+of the reply the grader is waiting for.
+"""
+from __future__ import annotations
+
+import os
+import random
+import signal
+import sys
+import traceback
+from pathlib import Path
+
+import numpy as np
+
+# -I (isolated mode) leaves the script's own folder off sys.path; the worker's modules live there.
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import capture  # noqa: E402
+import limits  # noqa: E402
+import loader  # noqa: E402
+import wire  # noqa: E402
+
+CALL_SEED = 1234
+
+
+class Dataset:
+    """The word2vec dataset student code receives: replays the grader's index stream."""
+
+    def __init__(self, stream: tuple[int, ...]) -> None:
+        self._stream = stream
+        self.draws = 0
+
+    def sampleTokenIdx(self) -> int:  # noqa: N802 (the assignment's name)
+        if self.draws >= len(self._stream):
+            raise RuntimeError(
+                f"dataset.sampleTokenIdx() was called more than {len(self._stream)} times in one call")
+        value = self._stream[self.draws]
+        self.draws += 1
+        return value
+
+    def __repr__(self) -> str:
+        return "dataset"
+
+
+def _describe_exception(exc: BaseException, root: Path) -> dict:
+    try:
+        text = str(exc)
+    except BaseException:
+        text = "<the exception's message could not be printed>"
+    if not isinstance(text, str):
+        text = "<the exception's message is not text>"
+    frames = []
+    try:
+        for frame in traceback.extract_tb(exc.__traceback__):
+            path = Path(frame.filename)
+            if path.is_absolute() and path.resolve().is_relative_to(root):
+                frames.append({"file": str(path.resolve().relative_to(root)), "line": frame.lineno,
+                               "function": frame.name, "code": (frame.line or "")[:200]})
+    except BaseException:
+        frames = []
+    kind = type(exc)
+    name = kind.__name__ if isinstance(kind.__name__, str) else "Exception"
+    if isinstance(exc, SystemExit):
+        text = f"sys.exit({exc.code!r})"[:200]
+    return {"type": name[:100], "message": text[:2000], "traceback": frames[-8:]}
+
+
+class Server:
+    def __init__(self, rfile, wfile, config: dict) -> None:
+        self.rfile, self.wfile, self.config = rfile, wfile, config
+        self.functions: dict = {}
+        self.root = Path(".").resolve()
+        self.output_limit = int(config.get("output_limit", 64 * 1024))
+
+    def send(self, header: dict, blobs: list[bytes] | None = None) -> None:
+        self.wfile.write(wire.message(header, blobs))
+        self.wfile.flush()
+
+    def start(self) -> None:
+        cfg = self.config
+        info = {"event": "ready", "pid": os.getpid(), "python": sys.version.split()[0],
+                "numpy": np.__version__, "fork": hasattr(os, "fork") and cfg.get("fork", True)}
+        info["limits"] = limits.apply(cfg.get("limits", {}))
+        try:
+            self.root = loader.lay_out(Path(cfg["submission"]), Path.cwd()).resolve()
+            with capture.captured(self.output_limit) as out:
+                self.functions, report = loader.import_submission(
+                    self.root, cfg["functions"], cfg.get("shim_xrange", True))
+            report["output"] = out.text
+            report["output_dropped"] = out.dropped
+        except loader.LoadError as exc:
+            report = {"fatal": str(exc), "functions": {}, "errors": [], "files": []}
+        info["load"] = report
+        self.send(info)
+
+    def serve(self) -> None:
+        while True:
+            try:
+                header, blobs = wire.read_frame(self.rfile)
+            except EOFError:
+                return
+            op = header.get("op")
+            if op == "begin":
+                self.begin(header)
+            elif op == "call":
+                self.call(header, blobs)
+            elif op == "end":
+                self.send({"event": "ended", "status": 0, "crashed": False})
+            elif op == "quit":
+                return
+            else:
+                self.send({"event": "error", "message": f"unknown op {op!r}"})
+
+    def begin(self, header: dict) -> None:
+        if not (hasattr(os, "fork") and self.config.get("fork", True)):
+            self.send({"event": "begun", "pid": os.getpid()})
+            return
+        pid = os.fork()
+        if pid == 0:
+            self.send({"event": "begun", "pid": os.getpid()})
+            self.serve_check()
+            os._exit(0)
+        _, status = os.waitpid(pid, 0)
+        if os.WIFSIGNALED(status):
+            self.send({"event": "ended", "crashed": True, "signal": os.WTERMSIG(status)})
+        else:
+            code = os.WEXITSTATUS(status)
+            self.send({"event": "ended", "crashed": code != 0, "exit_code": code})
+
+    def serve_check(self) -> None:
+        """In the forked child: serve calls until the check ends."""
+        while True:
+            try:
+                header, blobs = wire.read_frame(self.rfile)
+            except EOFError:
+                os._exit(0)
+            if header.get("op") == "call":
+                self.call(header, blobs)
+            else:  # "end" (anything else ends the check too: the parent answers)
+                sys.stdout.flush()
+                os._exit(0)
+
+    def call(self, header: dict, blobs: list[bytes]) -> None:
+        name = header.get("function")
+        fn = self.functions.get(name)
+        if fn is None:
+            self.send({"event": "result", "results": [
+                {"ok": False, "error": {"type": "LookupError", "message": f"{name} is not available",
+                                        "traceback": []}}]})
+            return
+        batch = wire.decode_value(header["calls"], blobs)
+        echo = bool(header.get("echo_args"))
+        out_blobs: list[bytes] = []
+        results = []
+        for args in batch:
+            datasets = []
+            live = []
+            for arg in args:
+                if isinstance(arg, wire.ReplayDataset):
+                    ds = Dataset(arg.stream)
+                    datasets.append(ds)
+                    live.append(ds)
+                else:
+                    live.append(arg)
+            random.seed(CALL_SEED)
+            np.random.seed(CALL_SEED)
+            with capture.captured(self.output_limit) as out:
+                try:
+                    value = fn(*live)
+                    entry = {"ok": True}
+                except BaseException as exc:
+                    entry = {"ok": False, "error": _describe_exception(exc, self.root)}
+            entry["output"] = out.text
+            entry["output_dropped"] = out.dropped
+            entry["draws"] = [ds.draws for ds in datasets]
+            if entry["ok"]:
+                try:
+                    node, extra = wire.encode_value(value)
+                except BaseException as exc:
+                    entry = {"ok": False, "error": _describe_exception(exc, self.root)}
+                else:
+                    entry["value"] = _rebase(node, extra, out_blobs)
+            if echo:
+                kept = tuple(a for a in live if not isinstance(a, Dataset))
+                node, extra = wire.encode_value(kept)
+                entry["args_after"] = _rebase(node, extra, out_blobs)
+            results.append(entry)
+            if not entry["ok"]:
+                break
+        try:
+            self.send({"event": "result", "results": results}, out_blobs)
+        except wire.WireError as exc:
+            self.send({"event": "result", "results": [{"ok": False, "error": {
+                "type": "ResultTooLarge", "message": str(exc), "traceback": []}}]})
+
+
+def _rebase(node, extra: list[bytes], into: list[bytes]):
+    """Renumber the blob references of `node` so that its blobs can join `into`."""
+    offset = len(into)
+    into.extend(extra)
+
+    def walk(n):
+        if isinstance(n, dict):
+            if n.get("t") == "nd":
+                return {**n, "blob": n["blob"] + offset}
+            if "items" in n:
+                return {**n, "items": [walk(x) for x in n["items"]]}
+        return n
+
+    return walk(node)
+
+
+def main() -> None:
+    # The pipes to the grader move to private descriptors; student code sees /dev/null for stdin,
+    # and C-level writes to stdout land in the file the grader gave as stderr (bounded by the
+    # file-size limit). Python-level prints are captured per call by capture.captured.
+    rfd, wfd = os.dup(0), os.dup(1)
+    devnull = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(devnull, 0)
+    os.dup2(2, 1)
+    rfile = os.fdopen(rfd, "rb")
+    wfile = os.fdopen(wfd, "wb")
+    if hasattr(signal, "SIGPIPE"):
+        signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+    header, _ = wire.read_frame(rfile)
+    server = Server(rfile, wfile, header)
+    server.start()
+    server.serve()
+
+
+if __name__ == "__main__":
+    main()

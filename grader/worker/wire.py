@@ -1,0 +1,205 @@
+"""Plain-data messages between the grader and the worker: no pickle, ever.
+
+A frame is MAGIC, a u32 header length, a JSON header, a u32 blob count, and that many
+(u64 length, bytes) blobs. Arrays travel as dtype string + shape + raw bytes; anything else that is
+not a number, string, None, list, tuple or dict of those arrives as an `Opaque` description, so the
+grader can say what came back without ever holding the object itself.
+
+This module is imported by the worker as a top-level module (the worker runs by file path, with only
+its own folder on sys.path), so it must not import anything from the `grader` package.
+"""
+from __future__ import annotations
+
+import json
+import math
+import struct
+from dataclasses import dataclass
+from typing import Any, BinaryIO
+
+import numpy as np
+
+MAGIC = b"AGW1"
+MAX_FRAME_BYTES = 256 * 1024 * 1024
+MAX_DEPTH = 32
+ARRAY_KINDS = "biufc"  # bool, signed, unsigned, float, complex: never object, void or strings
+
+
+class WireError(Exception):
+    """The other side sent something that is not a well-formed frame."""
+
+
+@dataclass(frozen=True)
+class Opaque:
+    """Something student code produced that is not plain data; only its description crosses."""
+
+    type_name: str
+    text: str
+
+    def __repr__(self) -> str:
+        return f"<{self.type_name}>"
+
+
+@dataclass(frozen=True)
+class ReplayDataset:
+    """The grader's description of a word2vec dataset: sampleTokenIdx() yields `stream` in order."""
+
+    stream: tuple[int, ...]
+
+
+def _safe_text(obj: Any, limit: int = 200) -> str:
+    try:
+        text = repr(obj)
+    except BaseException:  # a hostile __repr__ must not break the reply
+        text = "<unprintable>"
+    if not isinstance(text, str):
+        text = "<unprintable>"
+    return text if len(text) <= limit else text[:limit] + "..."
+
+
+def _type_name(obj: Any) -> str:
+    t = type(obj)
+    module = getattr(t, "__module__", "") or ""
+    qual = getattr(t, "__qualname__", t.__name__)
+    return qual if module in ("builtins", "") else f"{module}.{qual}"
+
+
+def _encode(obj: Any, blobs: list[bytes], depth: int) -> Any:
+    if depth > MAX_DEPTH:
+        return {"t": "opaque", "type": "deeply nested data", "text": ""}
+    t = type(obj)  # exact types only: a subclass may override anything
+    if obj is None or t is bool or t is str:
+        return obj
+    if t is int:
+        return obj if abs(obj) < 2**63 else {"t": "float", "v": repr(float(obj))}
+    if t is float:
+        return obj if math.isfinite(obj) else {"t": "float", "v": repr(obj)}
+    if t is np.ndarray and obj.dtype.kind in ARRAY_KINDS and obj.dtype.fields is None:
+        return _encode_array(obj, blobs, scalar=False)
+    if isinstance(obj, np.generic) and t.__module__ == "numpy" and obj.dtype.kind in ARRAY_KINDS:
+        return _encode_array(np.asarray(obj), blobs, scalar=True)
+    if t is list or t is tuple:
+        return {"t": t.__name__, "items": [_encode(x, blobs, depth + 1) for x in obj]}
+    if t is ReplayDataset:
+        return {"t": "replay_dataset", "stream": [int(i) for i in obj.stream]}
+    return {"t": "opaque", "type": _type_name(obj), "text": _safe_text(obj)}
+
+
+def _encode_array(arr: np.ndarray, blobs: list[bytes], scalar: bool) -> dict:
+    arr = np.array(arr, order="C", copy=True)  # ascontiguousarray would turn 0-d into 1-d
+    blobs.append(arr.tobytes())
+    return {"t": "nd", "dtype": arr.dtype.str, "shape": list(arr.shape),
+            "blob": len(blobs) - 1, "scalar": scalar}
+
+
+def _decode(node: Any, blobs: list[bytes], depth: int) -> Any:
+    if depth > MAX_DEPTH:
+        raise WireError("nesting too deep")
+    if node is None or isinstance(node, (bool, int, float, str)):
+        return node
+    if isinstance(node, list):  # plain JSON lists only appear inside headers we build ourselves
+        return [_decode(x, blobs, depth + 1) for x in node]
+    if not isinstance(node, dict) or "t" not in node:
+        raise WireError(f"unexpected node {type(node).__name__}")
+    kind = node["t"]
+    if kind == "float":
+        return float(node["v"])
+    if kind == "nd":
+        return _decode_array(node, blobs)
+    if kind in ("list", "tuple"):
+        items = [_decode(x, blobs, depth + 1) for x in node["items"]]
+        return items if kind == "list" else tuple(items)
+    if kind == "opaque":
+        return Opaque(str(node["type"]), str(node["text"]))
+    if kind == "replay_dataset":
+        return ReplayDataset(tuple(int(i) for i in node["stream"]))
+    if kind == "dict":
+        return {str(k): _decode(v, blobs, depth + 1) for k, v in node["items"].items()}
+    raise WireError(f"unknown node kind {kind!r}")
+
+
+def _decode_array(node: dict, blobs: list[bytes]) -> Any:
+    try:
+        dtype = np.dtype(str(node["dtype"]))
+    except TypeError as exc:
+        raise WireError(f"bad dtype {node['dtype']!r}") from exc
+    if dtype.kind not in ARRAY_KINDS or dtype.fields is not None or dtype.hasobject:
+        raise WireError(f"refused dtype {dtype}")
+    shape = tuple(int(n) for n in node["shape"])
+    if any(n < 0 for n in shape):
+        raise WireError("negative dimension")
+    blob = blobs[int(node["blob"])]
+    if math.prod(shape) * dtype.itemsize != len(blob):
+        raise WireError("array size does not match its bytes")
+    arr = np.frombuffer(blob, dtype=dtype).reshape(shape).copy()
+    if node.get("scalar"):
+        return arr[()]
+    return arr
+
+
+def encode_value(obj: Any) -> tuple[Any, list[bytes]]:
+    """Encode one value into a JSON-able tree plus the blobs it refers to."""
+    blobs: list[bytes] = []
+    return _encode(obj, blobs, 0), blobs
+
+
+def message(header: dict, blobs: list[bytes] | None = None) -> bytes:
+    """Serialise a header (already JSON-able) and its blobs into one frame."""
+    head = json.dumps(header, allow_nan=True, separators=(",", ":")).encode("utf-8")
+    blobs = blobs or []
+    parts = [MAGIC, struct.pack("<I", len(head)), head, struct.pack("<I", len(blobs))]
+    for blob in blobs:
+        parts.append(struct.pack("<Q", len(blob)))
+        parts.append(blob)
+    frame = b"".join(parts)
+    if len(frame) > MAX_FRAME_BYTES:
+        raise WireError(f"message of {len(frame)} bytes is over the {MAX_FRAME_BYTES}-byte limit")
+    return frame
+
+
+def _read_exact(stream: BinaryIO, n: int) -> bytes:
+    chunks = []
+    remaining = n
+    while remaining:
+        chunk = stream.read(remaining)
+        if not chunk:
+            raise EOFError("the other side closed the pipe")
+        chunks.append(chunk)
+        remaining -= len(chunk)
+    return b"".join(chunks)
+
+
+def read_frame(stream: BinaryIO) -> tuple[dict, list[bytes]]:
+    """Read one frame; raise EOFError at a clean end and WireError on anything malformed."""
+    magic = stream.read(4)
+    if not magic:
+        raise EOFError("the other side closed the pipe")
+    if len(magic) < 4:
+        magic += _read_exact(stream, 4 - len(magic))
+    if magic != MAGIC:
+        raise WireError("bad frame marker")
+    (head_len,) = struct.unpack("<I", _read_exact(stream, 4))
+    if head_len > MAX_FRAME_BYTES:
+        raise WireError("header too large")
+    try:
+        header = json.loads(_read_exact(stream, head_len).decode("utf-8"))
+    except ValueError as exc:
+        raise WireError("header is not JSON") from exc
+    if not isinstance(header, dict):
+        raise WireError("header is not an object")
+    (count,) = struct.unpack("<I", _read_exact(stream, 4))
+    blobs, total = [], head_len
+    for _ in range(count):
+        (size,) = struct.unpack("<Q", _read_exact(stream, 8))
+        total += size
+        if total > MAX_FRAME_BYTES:
+            raise WireError(f"message over the {MAX_FRAME_BYTES}-byte limit")
+        blobs.append(_read_exact(stream, size))
+    return header, blobs
+
+
+def decode_value(node: Any, blobs: list[bytes]) -> Any:
+    """Inverse of `encode_value`; raises WireError for anything that is not plain data."""
+    try:
+        return _decode(node, blobs, 0)
+    except (KeyError, IndexError, ValueError, TypeError) as exc:
+        raise WireError(f"malformed value: {exc}") from exc
