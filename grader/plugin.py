@@ -16,7 +16,7 @@ import pytest
 from hypothesis import HealthCheck, settings
 
 from grader import scoring
-from grader.checks_api import CheckFailure
+from grader.checks_api import CheckFailure, call_text
 from grader.model import VISIBILITIES, CheckResult
 from grader.packs import Pack
 from grader.proxy import CallResult, StudentError, StudentUnavailable, Submission
@@ -167,6 +167,10 @@ def maybe_reference(request: pytest.FixtureRequest) -> SimpleNamespace | None:
     return request.config.stash[STATE].reference
 
 
+def _called(function: str, args: tuple | None) -> str:
+    return f"\n  called: {call_text(function, *args)}" if args else ""
+
+
 def _check_name(item: pytest.Item) -> str:
     name = item.name
     return name[5:] if name.startswith("test_") else name
@@ -184,11 +188,13 @@ def _classify(state: GradingState, item: pytest.Item, exc: BaseException) -> tup
     if isinstance(exc, CheckFailure):
         return "failed", exc.message, exc.hint
     if isinstance(exc, StudentError):
-        return "error", exc.describe(), ""
+        if exc.not_implemented:
+            return "error", exc.describe(), ""
+        return "error", exc.describe() + _called(function, exc.call), ""
     if isinstance(exc, StudentUnavailable):
         if exc.status == "failed":
             return "failed", exc.message, ""
-        return exc.status, f"{function} {exc.message}.", ""
+        return exc.status, f"{function} {exc.message}." + _called(function, exc.call), ""
     if type(exc).__name__ == "Failed" and "Timeout" in str(exc):
         return "timeout", f"the check of {function} took too long and was stopped.", ""
     if isinstance(exc, AssertionError):

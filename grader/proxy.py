@@ -40,7 +40,7 @@ class Limits:
     """Deadlines (enforced by the grader) and resource limits (applied inside the worker)."""
 
     import_seconds: float = 10.0
-    call_seconds: float = 5.0
+    call_seconds: float = 2.0
     check_seconds: float = 30.0
     submission_seconds: float = 300.0
     cpu_seconds: int = 600
@@ -82,8 +82,9 @@ class StudentUnavailable(BaseException):
 
     status = "error"
 
-    def __init__(self, message: str) -> None:
+    def __init__(self, message: str, call: tuple | None = None) -> None:
         self.message = message
+        self.call = call  # the arguments of the call that did not answer, when there was one
         super().__init__(message)
 
 
@@ -333,7 +334,7 @@ class Submission:
         self._check_active = False
         if kind == "timeout":
             self._stop()
-            raise StudentTimeout(f"did not return within {timeout:g} s")
+            raise StudentTimeout(f"did not return within {timeout:.3g} s (an endless loop?)")
         note = proc.death_note() if kind == "eof" else "sent a malformed reply"
         self._stop()
         raise StudentCrash(note)
@@ -356,6 +357,11 @@ class Submission:
             _, reply, reply_blobs = self._request(
                 {"op": "call", "function": function, "calls": node, "echo_args": echo_args},
                 blobs, deadline)
+        except StudentUnavailable as exc:
+            exc.call = tuple(calls[0]) if len(calls) == 1 else None
+            if isinstance(exc, StudentTimeout) and len(calls) > 1:
+                exc.message += f" for a batch of {len(calls)} calls"
+            raise
         finally:
             self._check_spent += time.monotonic() - t0
         results = []

@@ -80,6 +80,10 @@ class Server:
         self.root = Path(".").resolve()
         self.output_limit = int(config.get("output_limit", 64 * 1024))
 
+    def relative(self, text: str) -> str:
+        """Paths as the student knows them: the scratch folder's name changes on every run."""
+        return text.replace(str(self.root) + os.sep, "")
+
     def send(self, header: dict, blobs: list[bytes] | None = None) -> None:
         self.wfile.write(wire.message(header, blobs))
         self.wfile.flush()
@@ -94,7 +98,7 @@ class Server:
             with capture.captured(self.output_limit) as out:
                 self.functions, report = loader.import_submission(
                     self.root, cfg["functions"], cfg.get("shim_xrange", True))
-            report["output"] = out.text
+            report["output"] = self.relative(out.text)
             report["output_dropped"] = out.dropped
         except loader.LoadError as exc:
             report = {"fatal": str(exc), "functions": {}, "errors": [], "files": []}
@@ -178,7 +182,7 @@ class Server:
                     entry = {"ok": True}
                 except BaseException as exc:
                     entry = {"ok": False, "error": _describe_exception(exc, self.root)}
-            entry["output"] = out.text
+            entry["output"] = self.relative(out.text)
             entry["output_dropped"] = out.dropped
             entry["draws"] = [ds.draws for ds in datasets]
             if entry["ok"]:

@@ -164,7 +164,7 @@ def test_target_is_redrawn(student, maybe_reference):
             fail(f"{call}\n  returned a wrong grad in {_row_report(grad, ref_grad, case)}.")
 
 
-@pytest.mark.points(3)
+@pytest.mark.points(1)
 @pytest.mark.parametrize("K", [1, 3, 10])
 def test_K_is_honoured(student, maybe_reference, K):
     """Exactly K negatives are drawn, and all of them are used."""

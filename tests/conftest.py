@@ -1,0 +1,54 @@
+"""Shared helpers: grade a submission end to end through the CLI, as a user would."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+FIXTURES = ROOT / "tests" / "fixtures" / "submissions"
+sys.path.insert(0, str(ROOT / "tests"))
+
+
+def run_cli(*args: str, timeout: float = 300) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if k != "AUTOGRADE_REFERENCE"}
+    return subprocess.run([sys.executable, "-m", "grader", *args], capture_output=True, text=True,
+                          cwd=ROOT, env=env, timeout=timeout)
+
+
+def grade(submission: Path, out_dir: Path, *extra: str) -> dict:
+    """Grade through `autograde grade SUB --json`; return the report with the terminal output."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    report = out_dir / (Path(submission).name + ".json")
+    proc = run_cli("grade", str(submission), "--json", str(report), *extra)
+    assert proc.returncode == 0, proc.stderr
+    data = json.loads(report.read_text())
+    data["_terminal"] = proc.stdout
+    data["_stderr"] = proc.stderr
+    return data
+
+
+def grade_many(submissions: dict[str, Path], out_dir: Path, *extra: str) -> dict[str, dict]:
+    """Grade several submissions concurrently (each in its own grader process)."""
+    with ThreadPoolExecutor(max_workers=max(2, os.cpu_count() or 2)) as pool:
+        futures = {name: pool.submit(grade, path, out_dir / name, *extra)
+                   for name, path in submissions.items()}
+        return {name: f.result() for name, f in futures.items()}
+
+
+def by_function(report: dict) -> dict[str, dict]:
+    return {f["name"]: f for f in report["functions"]}
+
+
+def checks_of(report: dict, function: str) -> list[dict]:
+    return [c for c in report["checks"] if c["function"] == function]
+
+
+@pytest.fixture(scope="session")
+def fixtures_dir() -> Path:
+    return FIXTURES

@@ -1,0 +1,194 @@
+"""End-to-end behaviour of `autograde grade`, through the command line."""
+from __future__ import annotations
+
+import json
+import shutil
+import zipfile
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+from conftest import FIXTURES, ROOT, by_function, checks_of, grade, grade_many, run_cli
+
+FUNCTIONS = ["sigmoid", "sigmoid_grad", "softmax", "forward_backward_prop", "negSamplingCostAndGradient"]
+DEFAULT_POINTS = {"sigmoid": 10, "sigmoid_grad": 5, "softmax": 15, "forward_backward_prop": 35,
+                  "negSamplingCostAndGradient": 35}
+
+REPORT_SCHEMA = {
+    "type": "object",
+    "required": ["schema_version", "submission", "score", "max_score", "checks", "functions",
+                 "warnings", "isolation", "versions", "timings", "error", "reference"],
+    "properties": {
+        "score": {"type": "number", "minimum": 0},
+        "max_score": {"type": "number", "minimum": 0},
+        "checks": {"type": "array", "items": {
+            "type": "object",
+            "required": ["name", "function", "status", "score", "max_score", "message"],
+            "properties": {
+                "status": {"enum": ["passed", "failed", "error", "timeout", "skipped"]},
+                "function": {"enum": FUNCTIONS},
+                "score": {"type": "number", "minimum": 0},
+                "message": {"type": "string"}}}},
+        "functions": {"type": "array", "items": {
+            "type": "object", "required": ["name", "score", "max_score"]}},
+        "warnings": {"type": "array", "items": {"type": "string"}},
+        "isolation": {"type": "object", "required": ["mode", "limits", "unavailable"]},
+        "versions": {"type": "object", "required": ["grader", "python", "numpy"]},
+    },
+}
+
+
+@pytest.fixture(scope="module")
+def reports(tmp_path_factory) -> dict[str, dict]:
+    out = tmp_path_factory.mktemp("cli")
+    multi_zip = out / "correct_multifile.zip"
+    with zipfile.ZipFile(multi_zip, "w") as zf:
+        for path in sorted((FIXTURES / "correct_multifile").glob("*.py")):
+            zf.write(path, f"assignment1/{path.name}")  # zipped from a file manager: one folder
+    subs = {
+        "reference": ROOT / "reference",
+        "template": ROOT / "student_template",
+        "summed": FIXTURES / "correct_summed.py",
+        "averaged": FIXTURES / "correct_averaged.py",
+        "multifile": FIXTURES / "correct_multifile",
+        "multifile_zip": multi_zip,
+        "xrange": FIXTURES / "correct_xrange.py",
+        "direct_sampling": FIXTURES / "correct_direct_sampling.py",
+        "syntax_error": FIXTURES / "syntax_error.py",
+        "missing_softmax": FIXTURES / "missing_softmax.py",
+        "empty": FIXTURES / "empty.py",
+    }
+    return grade_many(subs, out)
+
+
+@pytest.mark.parametrize("name", ["reference", "summed", "averaged", "multifile", "multifile_zip",
+                                  "xrange", "direct_sampling"])
+def test_correct_submissions_get_full_marks(reports, name):
+    report = reports[name]
+    failing = [(c["name"], c["message"]) for c in report["checks"] if c["status"] != "passed"]
+    assert failing == []
+    assert report["score"] == report["max_score"] == 100
+    assert {f["name"]: f["max_score"] for f in report["functions"]} == DEFAULT_POINTS
+
+
+def test_report_follows_the_documented_schema(reports):
+    for report in reports.values():
+        jsonschema.validate({k: v for k, v in report.items() if not k.startswith("_")}, REPORT_SCHEMA)
+        assert report["score"] == pytest.approx(sum(f["score"] for f in report["functions"]))
+        for fn in report["functions"]:
+            assert fn["score"] == pytest.approx(sum(c["score"] for c in checks_of(report, fn["name"])))
+
+
+def test_convention_detected_and_reported(reports):
+    assert any("summed" in w for w in reports["summed"]["warnings"])
+    assert any("averaged" in w for w in reports["averaged"]["warnings"])
+    assert not any("averaged" in w for w in reports["summed"]["warnings"])
+
+
+def test_template_scores_zero_with_one_not_implemented_line_per_function(reports):
+    report = reports["template"]
+    assert report["score"] == 0
+    terminal = report["_terminal"]
+    for fn in FUNCTIONS:
+        lines = [ln for ln in terminal.splitlines() if f"{fn} is not implemented yet" in ln]
+        # one line in the table and one under "What went wrong", not one per check
+        assert 1 <= len(lines) <= 2, (fn, lines)
+    assert "Traceback" not in terminal and "Traceback" not in report["_stderr"]
+
+
+def test_xrange_is_shimmed_with_a_warning(reports):
+    assert any("xrange" in w and "range" in w for w in reports["xrange"]["warnings"])
+    assert not any("xrange" in w for w in reports["summed"]["warnings"])
+
+
+def test_xrange_shim_can_be_turned_off(tmp_path):
+    report = grade(FIXTURES / "correct_xrange.py", tmp_path, "--no-xrange-shim")
+    assert report["score"] < 100
+    messages = [c["message"] for c in report["checks"] if c["status"] != "passed"]
+    assert messages and all("xrange" in m for m in messages)
+
+
+def test_syntax_error_names_the_file_and_line(reports):
+    report = reports["syntax_error"]
+    assert report["score"] == 0
+    text = report["checks"][0]["message"]
+    assert "SyntaxError" in text and "syntax_error.py" in text and "line 5" in text
+    assert "Traceback" not in report["_terminal"]
+
+
+def test_missing_function_is_reported_and_the_rest_still_graded(reports):
+    report = reports["missing_softmax"]
+    fns = by_function(report)
+    assert fns["softmax"]["score"] == 0
+    assert all(fns[f]["score"] == fns[f]["max_score"] for f in FUNCTIONS if f != "softmax")
+    assert all("softmax was not found" in c["message"] for c in checks_of(report, "softmax"))
+
+
+def test_empty_upload_scores_zero_without_crashing(reports):
+    report = reports["empty"]
+    assert report["score"] == 0
+    assert all(c["status"] == "failed" and "was not found" in c["message"] for c in report["checks"])
+
+
+def test_grading_is_deterministic(tmp_path):
+    buggy = FIXTURES / "correct_summed.py"
+    first = grade(buggy, tmp_path / "a", "--no-reference")
+    second = grade(buggy, tmp_path / "b", "--no-reference")
+    for volatile in ("timings", "isolation", "versions", "submission", "_terminal", "_stderr"):
+        first.pop(volatile), second.pop(volatile)
+    assert first == second
+
+
+def test_without_reference_only_reference_checks_are_skipped(tmp_path):
+    report = grade(FIXTURES / "correct_summed.py", tmp_path, "--no-reference")
+    skipped = [c for c in report["checks"] if c["status"] == "skipped"]
+    ran = [c for c in report["checks"] if c["status"] != "skipped"]
+    assert skipped and ran
+    assert all("checked by your instructor's grader" in c["message"] for c in skipped)
+    assert all(c["needs_reference"] for c in skipped)
+    assert all(c["status"] == "passed" for c in ran)
+    assert report["reference"] is False
+    # every function keeps checks a student can run locally
+    assert {c["function"] for c in ran} == set(FUNCTIONS)
+    assert "checked only by your instructor's grader" in report["_terminal"]
+
+
+def test_student_copy_without_reference_folder(tmp_path):
+    """A wheel-installed grader has no reference/ beside it; simulate with an empty env var."""
+    copy = tmp_path / "grader_copy"
+    shutil.copytree(ROOT / "grader", copy / "grader", ignore=shutil.ignore_patterns("__pycache__"))
+    import subprocess
+    import sys
+    proc = subprocess.run([sys.executable, "-m", "grader", "grade", str(FIXTURES / "correct_summed.py"),
+                           "--json", str(tmp_path / "r.json")], cwd=copy, capture_output=True, text=True,
+                          env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(copy)}, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    report = json.loads((tmp_path / "r.json").read_text())
+    assert report["reference"] is False
+    assert any(c["status"] == "skipped" for c in report["checks"])
+
+
+def test_missing_submission_is_a_usage_error():
+    proc = run_cli("grade", "no/such/file.py")
+    assert proc.returncode == 2
+    assert "no such file or folder" in proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+def test_unreadable_submission_kind_gets_a_report(tmp_path):
+    weird = tmp_path / "homework.txt"
+    weird.write_text("hello")
+    report = grade(weird, tmp_path / "out")
+    assert report["score"] == 0
+    assert "expected a .py file" in report["error"]
+
+
+def test_notebook_submission(tmp_path):
+    source = (FIXTURES / "correct_summed.py").read_text()
+    nb = {"cells": [{"cell_type": "markdown", "source": ["# my homework"]},
+                    {"cell_type": "code", "source": ["%matplotlib inline\n", source]}],
+          "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+    path = tmp_path / "homework.ipynb"
+    path.write_text(json.dumps(nb))
+    assert grade(path, tmp_path / "out")["score"] == 100
