@@ -54,30 +54,46 @@ def fail(message: str, hint: str = "") -> None:
     raise CheckFailure(message, hint)
 
 
+def fail_call(problem: str, call: str, *, returned: Any = None, expected: Any = None,
+              detail: str = "", hint: str = "") -> None:
+    """Fail with the problem on the first line (the summary a student sees first), then what was
+    called, what came back and what was expected."""
+    lines = [problem, f"  called: {call}"]
+    if returned is not None:
+        lines.append(f"  returned: {returned if isinstance(returned, str) else show(returned)}")
+    if expected is not None:
+        lines.append(f"  expected: {expected if isinstance(expected, str) else show(expected)}")
+    if detail:
+        lines.append(f"  {detail}")
+    raise CheckFailure("\n".join(lines), hint)
+
+
 def as_array(value: Any, call: str, expected_shape: tuple[int, ...] | None = None,
              what: str = "the result") -> np.ndarray:
     """The value as a float ndarray, or a failure that says what came back instead."""
     if isinstance(value, np.generic) and value.dtype.kind in "biuf":
         value = np.asarray(value)
+    shape_text = f" of shape {tuple(expected_shape)}" if expected_shape is not None else ""
     if not isinstance(value, np.ndarray):
-        fail(f"{call} returned {describe_type(value)} as {what}; expected a numpy array"
-             + (f" of shape {expected_shape}" if expected_shape is not None else "") + ".")
+        fail_call(f"{what} is {describe_type(value)}; expected a numpy array{shape_text}.", call,
+                  returned=value)
     if value.dtype.kind not in "biuf":
-        fail(f"{call} returned {what} with dtype {value.dtype}; expected real numbers.")
+        fail_call(f"{what} has dtype {value.dtype}; expected real numbers.", call, returned=value)
     if expected_shape is not None and value.shape != tuple(expected_shape):
-        fail(f"{call} returned {what} with shape {value.shape}; expected shape {tuple(expected_shape)}.")
+        fail_call(f"{what} has shape {value.shape}; expected shape {tuple(expected_shape)}.", call,
+                  returned=value)
     return value.astype(np.float64, copy=False)
 
 
 def as_scalar(value: Any, call: str, what: str = "the cost") -> float:
     """A real number (Python float, numpy scalar, or an array holding exactly one number)."""
     if isinstance(value, (bool, np.bool_)):
-        fail(f"{call} returned a boolean as {what}; expected a number.")
+        fail_call(f"{what} is a boolean; expected a number.", call, returned=value)
     if isinstance(value, (int, float)) or (isinstance(value, np.generic) and value.dtype.kind in "iuf"):
         return float(value)
     if isinstance(value, np.ndarray) and value.size == 1 and value.dtype.kind in "iuf":
         return float(value.reshape(()))
-    fail(f"{call} returned {describe_type(value)} as {what}; expected a single number.")
+    fail_call(f"{what} is {describe_type(value)}; expected a single number.", call, returned=value)
     raise AssertionError("unreachable")
 
 
@@ -92,12 +108,12 @@ def expect_close(actual: np.ndarray, expected: np.ndarray, *, call: str, what: s
                  rtol: float, atol: float, hint: str = "") -> None:
     """Fail unless actual matches expected elementwise (NaN never matches)."""
     if actual.shape != expected.shape:
-        fail(f"{call} returned {what} with shape {actual.shape}; expected shape {expected.shape}.", hint)
+        fail_call(f"{what} has shape {actual.shape}; expected shape {expected.shape}.", call,
+                  returned=actual, expected=expected, hint=hint)
     if np.allclose(actual, expected, rtol=rtol, atol=atol, equal_nan=False):
         return
     gap, index = worst_difference(actual, expected)
     where = f" at index {list(index)}" if index else ""
-    fail(f"{call} returned wrong values for {what}.\n"
-         f"  returned: {show(actual)}\n"
-         f"  expected: {show(expected)}\n"
-         f"  largest difference: {gap:.3g}{where} (allowed: {atol:g} + {rtol:g} x |expected|)", hint)
+    fail_call(f"wrong values in {what}: largest difference {gap:.3g}{where} "
+              f"(allowed {atol:g} + {rtol:g} x |expected|).", call, returned=actual,
+              expected=expected, hint=hint)

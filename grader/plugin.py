@@ -19,7 +19,13 @@ from grader import scoring
 from grader.checks_api import CheckFailure, call_text
 from grader.model import VISIBILITIES, CheckResult
 from grader.packs import Pack
-from grader.proxy import CallResult, StudentError, StudentUnavailable, Submission
+from grader.proxy import (CallResult, StudentError, StudentNotImplemented, StudentUnavailable,
+                          Submission)
+
+try:
+    ExceptionGroupType = BaseExceptionGroup
+except NameError:  # Python 3.10: hypothesis brings the backport
+    from exceptiongroup import BaseExceptionGroup as ExceptionGroupType
 
 NEEDS_REFERENCE = "checked by your instructor's grader (this copy has no reference solution)"
 MAX_OUTPUT_CHARS = 4000
@@ -191,6 +197,8 @@ def _classify(state: GradingState, item: pytest.Item, exc: BaseException) -> tup
         if exc.not_implemented:
             return "error", exc.describe(), ""
         return "error", exc.describe() + _called(function, exc.call), ""
+    if isinstance(exc, StudentNotImplemented):
+        return "error", exc.message, ""
     if isinstance(exc, StudentUnavailable):
         if exc.status == "failed":
             return "failed", exc.message, ""
@@ -228,6 +236,9 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
         status = "passed"
     else:
         exc = call.excinfo.value if call.excinfo else RuntimeError("unknown failure")
+        while isinstance(exc, ExceptionGroupType) and exc.exceptions:
+            # hypothesis found several distinct failures; the first is as good a lesson as any
+            exc = exc.exceptions[0]
         status, message, hint = _classify(state, item, exc)
         counterexample = _counterexample(exc)
     output = "".join(state.submission.check_output)

@@ -88,6 +88,12 @@ class StudentUnavailable(BaseException):
         super().__init__(message)
 
 
+class StudentNotImplemented(StudentUnavailable):
+    """Raised NotImplementedError: every input would, so there is nothing to shrink."""
+
+    status = "error"
+
+
 class StudentTimeout(StudentUnavailable):
     status = "timeout"
 
@@ -374,7 +380,10 @@ class Submission:
                 if output:
                     self.check_output.append(output)
                 if not entry.get("ok"):
-                    raise StudentError(function, entry.get("error", {}), calls[index])
+                    error = StudentError(function, entry.get("error", {}), calls[index])
+                    if error.not_implemented:
+                        raise StudentNotImplemented(error.describe())
+                    raise error
                 value = wire.decode_value(entry["value"], reply_blobs)
                 after = wire.decode_value(entry["args_after"], reply_blobs) if echo_args else ()
                 draws = [int(d) for d in entry.get("draws", [])]

@@ -75,6 +75,8 @@ def grade(pack: Pack, submission_path: Path, options: Options = Options()) -> Su
     state = plugin.GradingState(pack=pack, submission=submission, reference=ref, debug=options.debug)
     args = [str(pack.checks_dir), "-c", str(PYTEST_INI), "--rootdir", str(pack.checks_dir),
             "-p", "no:cacheprovider", "-p", "no:warnings", "-q",
+            # hypothesis formats every failing example through pytest; native is cheap.
+            "--tb=native",
             "-o", f"timeout={options.limits.check_seconds * 2 + 30:g}",
             "-o", f"timeout_method={'signal' if hasattr(signal, 'SIGALRM') else 'thread'}"]
     sink = io.StringIO()

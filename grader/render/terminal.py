@@ -15,11 +15,12 @@ def render(result: SubmissionResult, *, details: bool = True) -> str:
     width = max(len(f.name) for f in result.functions) if result.functions else 10
     lines.append("")
     for fn in result.functions:
-        mark = "ok " if fn.score == fn.max_score else ("-- " if fn.score == 0 else "~  ")
+        earned_all = fn.score + fn.skipped_points >= fn.max_score
+        mark = "ok " if earned_all else ("-- " if fn.score == 0 else "~  ")
         pts = f"{_points(fn.score):>5} / {_points(fn.max_score):<4}"
         note = "" if fn.score == fn.max_score else f"  {fn.summary}"
         if fn.skipped_points and fn.summary == "all checks passed":
-            note = f"  ({_points(fn.skipped_points)} points checked by your instructor's grader)"
+            note = f"  (+{_points(fn.skipped_points)} checked by your instructor's grader)"
         lines.append(f"  {mark}{fn.name:<{width}}  {pts}{note}")
     lines.append(f"  {'':3}{'total':<{width}}  {_points(result.score):>5} / {_points(result.max_score)}")
     skipped = sum(f.skipped_points for f in result.functions)

@@ -31,6 +31,10 @@ import wire  # noqa: E402
 CALL_SEED = 1234
 
 
+class DatasetExhausted(RuntimeError):
+    """The student drew more indices than the grader's stream holds."""
+
+
 class Dataset:
     """The word2vec dataset student code receives: replays the grader's index stream."""
 
@@ -40,7 +44,7 @@ class Dataset:
 
     def sampleTokenIdx(self) -> int:  # noqa: N802 (the assignment's name)
         if self.draws >= len(self._stream):
-            raise RuntimeError(
+            raise DatasetExhausted(
                 f"dataset.sampleTokenIdx() was called more than {len(self._stream)} times in one call")
         value = self._stream[self.draws]
         self.draws += 1

@@ -115,11 +115,11 @@ class W2VCase:
                 f"sampleTokenIdx() stream {list(self.stream)}")
 
 
-def padded(stream: list[int], V: int, target: int, extra: int = 5) -> tuple[int, ...]:
-    """The stream followed by a few spare non-target draws, so one draw too many is still
-    answered and shows up in the draw count instead of as an error."""
-    spare = [i for i in range(V) if i != target][:extra]
-    return tuple(stream + spare)
+def padded(stream: list[int], V: int, target: int, extra: int = 12) -> tuple[int, ...]:
+    """The stream followed by spare non-target draws, so that drawing too many (say always 10,
+    whatever K is) is still answered and shows up in the draw count instead of as an error."""
+    others = [i for i in range(V) if i != target]
+    return tuple(stream + [others[i % len(others)] for i in range(extra)])
 
 
 @st.composite

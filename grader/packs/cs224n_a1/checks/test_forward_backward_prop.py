@@ -3,13 +3,15 @@
 The cost may be summed or averaged over the M examples (the 2017 handout does not say); the
 gradient must follow the same convention as the cost.
 """
+from itertools import permutations
+
 import numpy as np
 import pytest
 from hypothesis import example, given
 
 from grader import numgrad
 from grader import tolerances as tol
-from grader.checks_api import as_array, as_scalar, call_text, describe_type, fail, show
+from grader.checks_api import as_array, as_scalar, call_text, describe_type, fail_call, show
 from grader.packs.cs224n_a1.inputs import GRADCHECK_CASES, NetCase, net_cases
 
 pytestmark = pytest.mark.function("forward_backward_prop")
@@ -26,7 +28,8 @@ def _call_text(case: NetCase) -> str:
 
 def _unpack(value, case: NetCase, call: str) -> tuple[float, np.ndarray]:
     if not isinstance(value, (tuple, list)) or len(value) != 2:
-        fail(f"{call} returned {describe_type(value)}; expected a pair (cost, grad).")
+        fail_call(f"the result is {describe_type(value)}; expected a pair (cost, grad).", call,
+                  returned=value)
     cost = as_scalar(value[0], call, "the cost")
     grad = as_array(value[1], call, (case.n_params,), "the gradient (a flat vector of "
                     "Dx*H + H + H*Dy + Dy numbers, in the order W1, b1, W2, b2)")
@@ -44,8 +47,8 @@ def _run(student, case: NetCase) -> tuple[float, np.ndarray]:
 def test_returns_cost_and_flat_gradient(student, case):
     cost, grad = _run(student, case)
     if not np.isfinite(cost) or not np.all(np.isfinite(grad)):
-        fail(f"{_call_text(case)} returned a cost or gradient that is not finite: cost {cost!r}, "
-             f"gradient {show(grad)}")
+        fail_call("the cost or the gradient is not finite (inf or NaN).", _call_text(case),
+                  returned=f"cost {cost!r}, gradient {show(grad)}")
 
 
 @pytest.mark.points(2)
@@ -56,9 +59,10 @@ def test_inputs_not_modified(student):
     for name, before, after in zip(("data", "labels", "params"), (data, labels, params),
                                    result.args_after):
         if not np.array_equal(before, after):
-            fail(f"{_call_text(case)} changed its argument `{name}` in place. "
-                 f"Before: {show(before)}\n  after: {show(after)}\n  Work on copies (params is "
-                 "only unpacked with reshape, which shares memory with it).")
+            fail_call(f"forward_backward_prop changed its argument `{name}` in place.", _call_text(case),
+                      detail=f"before: {show(before)}\n  after:  {show(after)}",
+                      hint="W1, b1, W2 and b2 are views into params (np.reshape shares memory), so "
+                           "an in-place update of them changes params: work on copies.")
 
 
 # ---- numerical gradient, per block ------------------------------------------------------------
@@ -98,34 +102,70 @@ def _check_block(student, shared, block: str) -> None:
         if err.max() <= tol.GRADCHECK_RTOL:
             continue
         index = np.unravel_index(int(np.argmax(err)), err.shape)
-        others = ", ".join(
-            f"{b} {numgrad.relative_error(got['analytic'][case.blocks()[b][0]], got['numerical'][case.blocks()[b][0]]).max():.1e}"
-            for b in BLOCKS if b != block)
-        hint = ""
-        ratio = np.divide(analytic, numerical, out=np.full(shape, np.nan), where=np.abs(numerical) > 1e-8)
-        finite = ratio[np.isfinite(ratio)]
-        if case.M > 1 and finite.size and np.allclose(finite, case.M, rtol=1e-3):
-            hint = (f"your gradient is exactly M = {case.M} times the derivative of your cost: the cost "
-                    "is averaged over the examples but the gradient is summed. Use one convention "
-                    "for both.")
-        elif case.M > 1 and finite.size and np.allclose(finite, 1 / case.M, rtol=1e-3):
-            hint = (f"your gradient is 1/M = 1/{case.M} of the derivative of your cost: the cost is "
-                    "summed but the gradient is averaged. Use one convention for both.")
-        elif block in ("b1", "b2") and case.M > 1:
-            hint = (f"a bias is added to every one of the M = {case.M} examples, so its gradient is "
-                    "the sum over the batch of the upstream gradient (np.sum(..., axis=0)).")
-        elif block == "W1" or block == "b1":
-            hint = ("the error reaching the hidden layer must pass through the sigmoid's derivative, "
-                    "sigmoid_grad(h) = h * (1 - h) of the hidden activations h (not of the "
-                    "pre-activations).")
-        fail(f"The {block} part of your gradient (shape {shape}) disagrees with central differences "
-             f"of your own cost (h = {tol.GRADCHECK_STEP:g}), for {case}.\n"
-             f"  worst entry {block}{list(int(i) for i in index)}: your gradient "
-             f"{analytic[index]:.8g}, numerical {numerical[index]:.8g} (relative difference "
-             f"{err[index]:.2e}, allowed {tol.GRADCHECK_RTOL:g})\n"
-             f"  your {block} gradient: {show(analytic)}\n"
-             f"  numerical:            {show(numerical)}\n"
-             f"  largest relative difference in the other blocks: {others}", hint)
+        others = ", ".join(f"{b} {_block_error(got, case, b):.1e}" for b in BLOCKS if b != block)
+        fail_call(f"the {block} part of your gradient disagrees with central differences of your "
+                  f"own cost: relative difference {err[index]:.2e} at {block}"
+                  f"{[int(i) for i in index]} (allowed {tol.GRADCHECK_RTOL:g}).",
+                  f"{_call_text(case)}, {block} of shape {shape}",
+                  returned=analytic, expected=numerical,
+                  detail=f"(expected = numerical gradient, h = {tol.GRADCHECK_STEP:g}); largest "
+                         f"relative difference in the other blocks: {others}",
+                  hint=_block_hint(got, case, block, analytic, numerical))
+
+
+def _block_hint(got: dict, case: NetCase, block: str, analytic, numerical) -> str:
+    """Name the mistake when the evidence points at one."""
+    order = _permuted_order(got["analytic"], got["numerical"], case)
+    if order:
+        return (f"your gradient holds the right numbers in the wrong order: it looks like "
+                f"{', '.join(order)} where the expected order is W1, b1, W2, b2 (the order params "
+                "is unpacked in).")
+    ratio = np.divide(analytic, numerical, out=np.full(analytic.shape, np.nan),
+                      where=np.abs(numerical) > 1e-8)
+    finite = ratio[np.isfinite(ratio)]
+    if case.M > 1 and finite.size and np.allclose(finite, case.M, rtol=1e-3):
+        return (f"your gradient is exactly M = {case.M} times the derivative of your cost: the cost "
+                "is averaged over the examples but the gradient is summed. Use one convention for both.")
+    if case.M > 1 and finite.size and np.allclose(finite, 1 / case.M, rtol=1e-3):
+        return (f"your gradient is 1/M = 1/{case.M} of the derivative of your cost: the cost is "
+                "summed but the gradient is averaged. Use one convention for both.")
+    if block in ("b1", "b2") and case.M > 1 and _ok(got, case, "W1" if block == "b1" else "W2"):
+        return (f"{'W1' if block == 'b1' else 'W2'} is right but {block} is not: a bias is added to "
+                f"every one of the M = {case.M} examples, so its gradient sums the upstream "
+                "gradient over the batch (np.sum(..., axis=0)).")
+    if block in ("W1", "b1") and _ok(got, case, "W2") and _ok(got, case, "b2") \
+            and not _ok(got, case, "W1") and not _ok(got, case, "b1"):
+        return ("W2 and b2 are right, W1 and b1 are not: the error goes wrong on its way back "
+                "through the hidden layer. It must be multiplied by the sigmoid's derivative, "
+                "h * (1 - h) of the hidden activations h (not of the pre-activations).")
+    return ""
+
+
+def _block_error(got: dict, case: NetCase, block: str) -> float:
+    where = case.blocks()[block][0]
+    return float(numgrad.relative_error(got["analytic"][where], got["numerical"][where]).max())
+
+
+def _ok(got: dict, case: NetCase, block: str) -> bool:
+    return _block_error(got, case, block) <= tol.GRADCHECK_RTOL
+
+
+def _permuted_order(analytic: np.ndarray, numerical: np.ndarray, case: NetCase) -> list[str] | None:
+    """If the analytic gradient is the numerical one with its blocks concatenated in another
+    order, that order."""
+    blocks = case.blocks()
+    sizes = {b: blocks[b][0].stop - blocks[b][0].start for b in BLOCKS}
+    for order in permutations(BLOCKS):
+        if list(order) == list(BLOCKS):
+            continue
+        pieces, ofs = {}, 0
+        for b in order:
+            pieces[b] = analytic[ofs:ofs + sizes[b]]
+            ofs += sizes[b]
+        rebuilt = np.concatenate([pieces[b] for b in BLOCKS])
+        if numgrad.relative_error(rebuilt, numerical).max() <= tol.GRADCHECK_RTOL:
+            return list(order)
+    return None
 
 
 @pytest.mark.points(4)
@@ -171,8 +211,10 @@ def test_cost_matches_reference(student, reference, report, case):
     ref_cost, _ = _reference(reference, case)
     convention = _convention(cost, ref_cost, case.M)
     if convention is None:
-        fail(f"{_call_text(case)} returned the cost {cost!r}; expected the cross-entropy summed over "
-             f"the M = {case.M} examples, {ref_cost!r}, or averaged over them, {ref_cost / case.M!r}.")
+        fail_call("wrong cost: neither the cross-entropy summed over the examples nor its average.",
+                  _call_text(case), returned=repr(cost),
+                  expected=f"{ref_cost!r} (summed over the M = {case.M} examples) or "
+                           f"{ref_cost / case.M!r} (averaged)")
     if case.M > 1:
         report.warn(f"forward_backward_prop: your cost is {convention} over the examples of a batch "
                     "(either is accepted; the gradient must follow the same convention).")
@@ -204,6 +246,6 @@ def test_gradient_matches_reference(student, reference, case):
         gap = np.abs(grad[where] - expected[where]).max()
         if not np.allclose(grad[where], expected[where], rtol=tol.REFERENCE_RTOL, atol=tol.REFERENCE_ATOL):
             wrong.append(f"{block} (largest difference {gap:.3g})")
-    fail(f"{_call_text(case)} returned a gradient that differs from the correct one ({convention} "
-         f"convention, as your cost) in: {', '.join(wrong)}.\n"
-         f"  returned: {show(grad)}\n  expected: {show(expected)}", hint)
+    fail_call(f"wrong gradient in {', '.join(wrong)} (compared with the correct gradient of a "
+              f"{convention} cost, the convention your cost follows).", _call_text(case),
+              returned=grad, expected=expected, hint=hint)

@@ -6,7 +6,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from grader import tolerances as tol
-from grader.checks_api import as_array, as_scalar, call_text, expect_close, fail, show
+from grader.checks_api import as_array, as_scalar, call_text, expect_close, fail_call
 
 pytestmark = pytest.mark.function("sigmoid")
 
@@ -32,7 +32,7 @@ def test_scalar_input(student):
         call = call_text("sigmoid", x)
         got = as_scalar(student(x), call, what="the result")
         if abs(got - expected) > tol.KNOWN_VALUES_ATOL:
-            fail(f"{call} returned {got!r}; expected {expected!r}.")
+            fail_call(f"wrong value for a scalar input: {got!r}, expected {expected!r}.", call)
 
 
 @pytest.mark.points(2)
@@ -63,7 +63,7 @@ def test_values_between_0_and_1(student, x):
     call = call_text("sigmoid", x)
     got = as_array(student(x), call, x.shape)
     if np.any(~((got >= 0) & (got <= 1))):
-        fail(f"{call} returned values outside [0, 1]: {show(got)}")
+        fail_call("values outside [0, 1]: a sigmoid is always between 0 and 1.", call, returned=got)
 
 
 @pytest.mark.points(1)
@@ -74,9 +74,9 @@ def test_extreme_inputs(student):
     got = as_array(student(x), call, x.shape)
     expected = np.array([0.0, 1.928749847963918e-22, 0.5, 1.0, 1.0])
     if np.any(np.isnan(got)):
-        fail(f"{call} returned NaN: {show(got)}",
-             hint="exp(1000) overflows to inf, and inf/inf is NaN: write the formula so that the "
-                  "overflow cannot reach a division, e.g. 1 / (1 + np.exp(-x)).")
+        fail_call("NaN for large inputs.", call, returned=got, expected=expected,
+                  hint="exp(1000) overflows to inf, and inf/inf is NaN: write the formula so that "
+                       "an overflow cannot reach a division.")
     expect_close(got, expected, call=call, rtol=tol.KNOWN_VALUES_RTOL, atol=tol.KNOWN_VALUES_ATOL)
 
 
@@ -86,8 +86,9 @@ def test_input_not_modified(student):
     result = student.call(x, echo_args=True)
     (after,) = result.args_after
     if not np.array_equal(after, KNOWN_INPUT):
-        fail(f"{call_text('sigmoid', KNOWN_INPUT)} changed its argument in place: afterwards it was "
-             f"{show(after)}. Compute into a new array instead (e.g. no `x *= -1`, `np.exp(x, out=x)`).")
+        fail_call("sigmoid changed its argument in place.", call_text("sigmoid", KNOWN_INPUT),
+                  detail=f"afterwards the argument was {after!r}",
+                  hint="compute into a new array (no `x *= -1` or `np.exp(x, out=x)` on the input).")
 
 
 @pytest.mark.points(1)

@@ -6,7 +6,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from grader import tolerances as tol
-from grader.checks_api import as_array, call_text, expect_close, fail, show
+from grader.checks_api import as_array, call_text, expect_close, fail_call
 
 pytestmark = pytest.mark.function("softmax")
 
@@ -61,8 +61,8 @@ def test_rows_sum_to_one(student, x):
     sums = got.sum(axis=1)
     if not np.allclose(sums, 1.0, rtol=0, atol=tol.IDENTITY_ATOL) or np.any(got < 0):
         hint = WRONG_AXIS_HINT if np.allclose(got.sum(axis=0), 1.0) else ""
-        fail(f"{call} returned {show(got)}\n  whose rows sum to {show(sums)}; every row of a softmax "
-             "is non-negative and sums to 1.", hint)
+        fail_call("the rows of the result do not sum to 1 (or have negative entries).", call,
+                  returned=got, detail=f"row sums: {sums!r}", hint=hint)
 
 
 @pytest.mark.points(2)
@@ -72,8 +72,8 @@ def test_invariant_to_adding_a_constant(student, x, shift):
     row_shifts = shift * np.arange(1, x.shape[0] + 1)[:, None]
     shifted, shifted_call = _softmax_of(student, x + row_shifts)
     expect_close(shifted, got, call=shifted_call,
-                 what=f"the result after adding {show(row_shifts.ravel())} to the rows (it should not "
-                      f"change: compare {call})", rtol=0, atol=tol.IDENTITY_ATOL)
+                 what=f"softmax(x + c), which should equal softmax(x) = the 'expected' below, for c = "
+                      f"{row_shifts.ravel().tolist()} added to the rows", rtol=0, atol=tol.IDENTITY_ATOL)
 
 
 @pytest.mark.points(2)
@@ -82,9 +82,10 @@ def test_vector_input(student, x):
     """A 1-D input is one row: the output is 1-D, sums to 1, and equals softmax of [x]'s row."""
     got, call = _softmax_of(student, x)
     if not np.isclose(got.sum(), 1.0, rtol=0, atol=tol.IDENTITY_ATOL) or np.any(got < 0):
-        fail(f"{call} returned {show(got)}, which does not sum to 1; a 1-D input is one row.")
+        fail_call("the result of a 1-D input does not sum to 1 (a vector is one row).", call,
+                  returned=got)
     row, row_call = _softmax_of(student, x[None, :])
-    expect_close(got, row[0], call=call, what=f"the result (it should equal row 0 of {row_call})",
+    expect_close(got, row[0], call=call, what=f"the result, which should equal row 0 of {row_call}",
                  rtol=0, atol=tol.IDENTITY_ATOL)
 
 
@@ -95,9 +96,9 @@ def test_no_overflow(student, x):
     """Entries up to 10^4 in size: every value finite, every row sums to 1."""
     got, call = _softmax_of(student, x)
     if not np.all(np.isfinite(got)):
-        fail(f"{call} returned non-finite values: {show(got)}", OVERFLOW_HINT)
+        fail_call("inf or NaN in the result: exp overflowed.", call, returned=got, hint=OVERFLOW_HINT)
     if not np.allclose(got.sum(axis=1), 1.0, rtol=0, atol=tol.IDENTITY_ATOL):
-        fail(f"{call} returned {show(got)}, whose rows do not sum to 1.")
+        fail_call("the rows of the result do not sum to 1.", call, returned=got)
 
 
 @pytest.mark.points(2)

@@ -1,0 +1,63 @@
+"""Properties of the scoring functions themselves."""
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from grader import scoring
+from grader.model import CheckResult, SubmissionResult
+
+weights = st.dictionaries(st.text("abcdefgh", min_size=1, max_size=4),
+                          st.floats(0.1, 100, allow_nan=False), min_size=1, max_size=12)
+totals = st.integers(1, 10_000).map(lambda c: c / 100)
+
+
+@given(total=totals, w=weights)
+def test_distribute_adds_up_exactly_and_never_exceeds(total, w):
+    parts = scoring.distribute(total, w)
+    assert set(parts) == set(w)
+    assert round(sum(parts.values()) * 100) == round(total * 100)
+    assert all(0 <= p <= total for p in parts.values())
+
+
+def test_distribute_gives_whole_points_for_whole_weights():
+    assert scoring.distribute(15, {"a": 3, "b": 2, "c": 10}) == {"a": 3.0, "b": 2.0, "c": 10.0}
+
+
+statuses = st.sampled_from(["passed", "failed", "error", "timeout", "skipped"])
+
+
+@given(st.lists(st.tuples(statuses, st.integers(1, 20)), min_size=1, max_size=15))
+def test_function_score_never_above_its_max(outcomes):
+    checks = [CheckResult(name=f"c{i}", function="f", status=s,
+                          score=scoring.check_score(s, m), max_score=m, message="" if s == "passed" else "x")
+              for i, (s, m) in enumerate(outcomes)]
+    fn = scoring.summarise_function("f", checks)
+    assert 0 <= fn.score <= fn.max_score
+    assert fn.score == sum(m for s, m in outcomes if s == "passed")
+    assert fn.skipped_points == sum(m for s, m in outcomes if s == "skipped")
+    if all(s == "passed" for s, _ in outcomes):
+        assert fn.summary == "all checks passed"
+
+
+def test_identical_failures_summarise_to_one_line():
+    checks = [CheckResult(f"c{i}", "f", "error", 0, 1, message="f is not implemented yet (x).")
+              for i in range(3)]
+    assert scoring.summarise_function("f", checks).summary == "f is not implemented yet (x)."
+
+
+def test_check_result_rejects_impossible_values():
+    with pytest.raises(ValueError):
+        CheckResult("c", "f", "passed", 3, 2)
+    with pytest.raises(ValueError):
+        CheckResult("c", "f", "great", 0, 2)
+
+
+def test_result_round_trips_through_dict():
+    check = CheckResult("c", "f", "passed", 2, 2)
+    fn = scoring.summarise_function("f", [check])
+    result = SubmissionResult("s.py", 2, 2, (check,), (fn,), warnings=("w",), timings={"t": 1.0})
+    assert SubmissionResult.from_dict(result.to_dict()) == result
+    with pytest.raises(ValueError):
+        SubmissionResult.from_dict({**result.to_dict(), "schema_version": 99})

@@ -1,0 +1,69 @@
+"""The plain-data protocol: what crosses the trust boundary, and what it refuses."""
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import pytest
+
+from grader.worker import wire
+
+
+def roundtrip(value):
+    node, blobs = wire.encode_value(value)
+    header, blobs2 = wire.read_frame(io.BytesIO(wire.message({"v": node}, blobs)))
+    return wire.decode_value(header["v"], blobs2)
+
+
+def test_arrays_scalars_and_containers_round_trip():
+    value = (np.arange(6.0).reshape(2, 3), np.float64(1.5), 3, 2.5, "s", None, [True, np.int32(7)])
+    back = roundtrip(value)
+    assert isinstance(back, tuple) and isinstance(back[6], list)
+    assert np.array_equal(back[0], value[0]) and back[0].shape == (2, 3)
+    assert back[1] == 1.5 and isinstance(back[1], np.float64)
+    assert back[2:6] == (3, 2.5, "s", None)
+    assert back[6][1] == 7 and back[6][1].dtype == np.int32
+
+
+def test_zero_d_and_non_finite_values_survive():
+    back = roundtrip((np.array(2.0), float("nan"), float("inf"), np.array([np.nan, -np.inf])))
+    assert back[0].shape == ()
+    assert np.isnan(back[1]) and back[2] == float("inf")
+    assert np.isnan(back[3][0]) and back[3][1] == -np.inf
+
+
+class Liar(np.ndarray):
+    def __eq__(self, other):  # a subclass that says it equals anything
+        return True
+
+
+def test_objects_that_are_not_plain_data_arrive_as_descriptions():
+    lying = np.zeros(3).view(Liar)
+    back = roundtrip((lying, object(), np.array([object()], dtype=object), {1, 2}))
+    assert all(isinstance(b, wire.Opaque) for b in back)
+    assert "Liar" in back[0].type_name
+
+
+def test_refuses_object_dtype_and_bad_sizes_on_decode():
+    with pytest.raises(wire.WireError):
+        wire.decode_value({"t": "nd", "dtype": "|O", "shape": [1], "blob": 0}, [b"\0" * 8])
+    with pytest.raises(wire.WireError):
+        wire.decode_value({"t": "nd", "dtype": "<f8", "shape": [2], "blob": 0}, [b"\0" * 8])
+    with pytest.raises(wire.WireError):
+        wire.decode_value({"t": "pickle", "data": "..."}, [])
+
+
+def test_garbage_frames_are_rejected():
+    with pytest.raises(wire.WireError):
+        wire.read_frame(io.BytesIO(b"XXXX" + b"\0" * 20))
+    with pytest.raises(EOFError):
+        wire.read_frame(io.BytesIO(b""))
+
+
+def test_hostile_repr_does_not_break_encoding():
+    class Bad:
+        def __repr__(self):
+            raise RuntimeError("no")
+
+    node, _ = wire.encode_value(Bad())
+    assert node["t"] == "opaque" and node["text"] == "<unprintable>"
