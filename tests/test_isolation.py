@@ -1,0 +1,117 @@
+"""The trust boundary: student code that hangs, crashes or hogs resources costs its own points
+and no more, and the grader always produces a report."""
+from __future__ import annotations
+
+import textwrap
+import time
+from pathlib import Path
+
+from conftest import FIXTURES, by_function, grade
+
+SIGMOID_ONLY = '''
+import numpy as np
+
+def sigmoid(x):
+    return 1.0 / (1.0 + np.exp(-x))
+'''
+
+
+def write(tmp_path: Path, name: str, body: str) -> Path:
+    path = tmp_path / name
+    path.write_text(textwrap.dedent(body))
+    return path
+
+
+def test_hang_at_import_costs_one_deadline(tmp_path):
+    started = time.monotonic()
+    report = grade(FIXTURES / "hang_at_import.py", tmp_path, "--import-timeout", "2")
+    elapsed = time.monotonic() - started
+    assert report["score"] == 0
+    assert "did not finish within 2 s" in report["error"]
+    assert all("did not finish within 2 s" in c["message"] for c in report["checks"])
+    assert report["timings"]["worker_starts"] == 1
+    assert elapsed < 30  # 39 checks at one deadline each would take well over a minute
+
+
+def test_memory_bomb_is_a_memory_error_not_a_dead_grader(tmp_path):
+    sub = write(tmp_path, "bomb.py", SIGMOID_ONLY + '''
+def softmax(x):
+    hog = np.ones((2 ** 31,))  # 16 GiB, over the worker's address-space limit
+    return hog
+''')
+    report = grade(sub, tmp_path / "out")
+    fns = by_function(report)
+    assert fns["softmax"]["score"] == 0
+    assert fns["sigmoid"]["score"] == fns["sigmoid"]["max_score"]
+    assert any("MemoryError" in c["message"] for c in report["checks"] if c["function"] == "softmax")
+    assert report["isolation"]["limits"]["address_space"] > 0
+
+
+def test_whole_submission_deadline_stops_a_slow_submission(tmp_path):
+    sub = write(tmp_path, "slow.py", SIGMOID_ONLY + '''
+import time
+
+def softmax(x):
+    time.sleep(0.5)
+    e = np.exp(x - np.max(x, axis=-1, keepdims=True))
+    return e / e.sum(axis=-1, keepdims=True)
+''')
+    started = time.monotonic()
+    report = grade(sub, tmp_path / "out", "--submission-timeout", "4")
+    assert time.monotonic() - started < 60
+    statuses = {c["status"] for c in report["checks"] if c["function"] == "softmax"}
+    assert "timeout" in statuses
+    assert any("used up its 4 s" in c["message"] for c in report["checks"])
+
+
+def test_monkeypatching_numpy_in_one_check_does_not_leak_into_others(tmp_path):
+    sub = write(tmp_path, "patcher.py", SIGMOID_ONLY + '''
+def softmax(x):
+    np.exp = lambda z: z * 0  # sabotage every later user of np.exp in this process
+    return x
+''')
+    report = grade(sub, tmp_path / "out")
+    fns = by_function(report)
+    assert fns["softmax"]["score"] == 0
+    assert fns["sigmoid"]["score"] == fns["sigmoid"]["max_score"]
+
+
+def test_spawn_path_without_fork_grades_the_same(tmp_path):
+    forked = grade(FIXTURES / "correct_multifile", tmp_path / "fork")
+    spawned = grade(FIXTURES / "correct_multifile", tmp_path / "spawn", "--no-fork")
+    assert spawned["score"] == forked["score"] == 100
+    assert [c["status"] for c in spawned["checks"]] == [c["status"] for c in forked["checks"]]
+    assert any("fork" in u for u in spawned["isolation"]["unavailable"])
+    assert spawned["isolation"]["fork_per_check"] is False
+
+
+def test_output_is_bounded_and_marked_as_cut(tmp_path):
+    sub = write(tmp_path, "chatty.py", '''
+import numpy as np
+print("hello from import")
+
+def sigmoid(x):
+    print("z" * 1_000_000)
+    return 1.0 / (1.0 + np.exp(-x))
+''')
+    report = grade(sub, tmp_path / "out")
+    assert by_function(report)["sigmoid"]["score"] == by_function(report)["sigmoid"]["max_score"]
+    outputs = [c["output"] for c in report["checks"] if c["function"] == "sigmoid"]
+    assert all(len(o) < 10_000 for o in outputs)
+    assert any("not shown" in o or "output cut" in o for o in outputs)
+    assert report["import_output"].strip() == "hello from import"
+
+
+def test_student_exception_shows_student_frames_only(tmp_path):
+    sub = write(tmp_path, "raiser.py", SIGMOID_ONLY + '''
+def helper(x):
+    return x.nosuchattribute
+
+def softmax(x):
+    return helper(x)
+''')
+    report = grade(sub, tmp_path / "out")
+    message = next(c["message"] for c in report["checks"] if c["function"] == "softmax")
+    assert "AttributeError" in message
+    assert "raiser.py, line 11, in softmax" in message and "raiser.py, line 8, in helper" in message
+    assert "grader" not in message and "site-packages" not in message
