@@ -43,7 +43,8 @@ def build_parser() -> argparse.ArgumentParser:
                    metavar="S", help="deadline for the whole submission (default %(default)s s)")
     g.add_argument("--no-fork", action="store_true",
                    help="start workers with spawn only (the path used where fork does not exist)")
-    g.add_argument("--quiet", action="store_true", help="print only the table, not the details")
+    g.add_argument("--verbose", "-v", action="store_true",
+                   help="print every failure in full, with counterexamples and captured output")
     g.add_argument("--debug", action="store_true", help="show the grader's own errors in full")
     return parser
 
@@ -71,7 +72,7 @@ def _grade(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     result = grade(pack, args.submission, options)
     if args.json:
         json_report.write(result, args.json)
-    print(terminal.render(result, details=not args.quiet))
+    print(terminal.render(result, verbose=args.verbose))
     return 0
 
 

@@ -44,8 +44,8 @@ def summarise_function(name: str, checks: Iterable[CheckResult]) -> FunctionResu
     elif all(c.message == failing[0].message for c in failing) and len(failing) > 1:
         summary = failing[0].message.splitlines()[0] if failing[0].message else failing[0].status
     else:
-        first = failing[0]
-        summary = f"{first.name}: " + (first.message.splitlines()[0] if first.message else first.status)
+        ran = [c for c in checks if c.status != "skipped"]
+        summary = f"{len(failing)} of {len(ran)} checks failed: " + ", ".join(c.name for c in failing)
     return FunctionResult(name, score, max_score, skipped, summary)
 
 

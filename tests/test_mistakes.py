@@ -26,7 +26,7 @@ NAMES_THE_PROBLEM = {
     "fbp_missing_sigmoid_derivative": "multiplied by the sigmoid's derivative",
     "fbp_b1_grad_first_row": "W1 is right but b1 is not",
     "fbp_b2_grad_mean": "the cost is summed but the gradient is averaged",
-    "fbp_gradW2_uses_preactivation": "the W2 part of your gradient disagrees",
+    "fbp_gradW2_uses_preactivation": "W2 gradient disagrees with the numerical gradient",
     "fbp_mutates_params": "changed its argument `params` in place",
     "fbp_grad_order_swapped": "the right numbers in the wrong order",
     "fbp_segfault": "crashed with a segmentation fault",

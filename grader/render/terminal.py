@@ -1,56 +1,87 @@
-"""The terminal summary: a table of functions with points, then what went wrong, briefly."""
+"""The terminal summary: a table of functions with points, then each failure in brief."""
 from __future__ import annotations
 
+import shutil
+import textwrap
+
 from grader.model import SubmissionResult
+
+MARKS = {"failed": "x", "error": "!", "timeout": "T"}
 
 
 def _points(x: float) -> str:
     return f"{x:g}"
 
 
-def render(result: SubmissionResult, *, details: bool = True) -> str:
+def _cut(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 3] + "..."
+
+
+def render(result: SubmissionResult, *, verbose: bool = False, width: int | None = None) -> str:
+    width = width or max(80, min(shutil.get_terminal_size((100, 24)).columns, 140))
     lines = [f"autograde: {result.submission}"]
     if result.error:
         lines.append(f"  ! {result.error}")
-    width = max(len(f.name) for f in result.functions) if result.functions else 10
+    name_width = max((len(f.name) for f in result.functions), default=10)
     lines.append("")
     for fn in result.functions:
         earned_all = fn.score + fn.skipped_points >= fn.max_score
-        mark = "ok " if earned_all else ("-- " if fn.score == 0 else "~  ")
-        pts = f"{_points(fn.score):>5} / {_points(fn.max_score):<4}"
-        note = "" if fn.score == fn.max_score else f"  {fn.summary}"
-        if fn.skipped_points and fn.summary == "all checks passed":
-            note = f"  (+{_points(fn.skipped_points)} checked by your instructor's grader)"
-        lines.append(f"  {mark}{fn.name:<{width}}  {pts}{note}")
-    lines.append(f"  {'':3}{'total':<{width}}  {_points(result.score):>5} / {_points(result.max_score)}")
+        mark = "ok" if earned_all else ("--" if fn.score == 0 else "~ ")
+        head = f"  {mark} {fn.name:<{name_width}}  {_points(fn.score):>5} / {_points(fn.max_score):<4}"
+        if fn.skipped_points and earned_all:
+            note = f"(+{_points(fn.skipped_points)} checked by your instructor's grader)"
+        else:
+            note = "" if earned_all else fn.summary
+        lines.append(_cut(f"{head}  {note}".rstrip(), width))
+    lines.append(f"     {'total':<{name_width}}  {_points(result.score):>5} / {_points(result.max_score)}")
     skipped = sum(f.skipped_points for f in result.functions)
     if skipped:
         lines.append(f"  ({_points(skipped)} of these points are checked only by your instructor's "
                      "grader, which has the reference solution.)")
-    if details:
-        failing = [c for c in result.checks if c.status not in ("passed", "skipped")]
-        if failing:
-            lines.append("")
-            lines.append("What went wrong:")
-        shown: set[tuple[str, str]] = set()
-        for check in failing:
-            key = (check.function, check.message)
-            if key in shown:
-                continue  # one line per function when every check fails the same way
-            shown.add(key)
-            lines.append(f"  [{check.status}] {check.function}: {check.name}")
-            for text in check.message.splitlines()[:8]:
-                lines.append(f"      {text}")
-            if check.hint:
-                lines.append(f"      hint: {check.hint}")
+
+    failing = [c for c in result.checks if c.status not in ("passed", "skipped")]
+    if failing:
+        lines.append("")
+        lines.append("What went wrong" + ("" if verbose else " (every detail: --verbose, or --json):"))
+    shown: set[tuple[str, str]] = set()
+    hints: set[tuple[str, str]] = set()
+    current = None
+    for check in failing:
+        key = (check.function, check.message)
+        if key in shown:
+            continue  # one entry per function when every check fails the same way
+        shown.add(key)
+        if check.function != current:
+            current = check.function
+            lines.append(f"  {check.function}")
+        message = check.message.splitlines() or [check.status]
+        body = message if verbose else message[:1]
+        lines.append(_cut(f"    {MARKS.get(check.status, '?')} {check.name}: {body[0]}", width)
+                     if not verbose else f"    {MARKS.get(check.status, '?')} {check.name}: {body[0]}")
+        lines.extend(f"        {text}" for text in body[1:])
+        if check.hint and (check.function, check.hint) not in hints:
+            hints.add((check.function, check.hint))
+            lines.extend(textwrap.wrap(f"hint: {check.hint}", width=width - 8,
+                                       initial_indent="      ", subsequent_indent="            "))
+        if verbose and check.counterexample:
+            lines.extend(f"      {text}" for text in check.counterexample.splitlines())
+        if verbose and check.output:
+            lines.append("      your code printed:")
+            lines.extend(f"        | {text}" for text in check.output.splitlines()[:20])
     if result.warnings:
         lines.append("")
         lines.append("Warnings:")
-        lines.extend(f"  - {w}" for w in result.warnings)
+        for warning in result.warnings:
+            lines.extend(textwrap.wrap(warning, width=width - 4, initial_indent="  - ",
+                                       subsequent_indent="    "))
+    if verbose and result.import_output:
+        lines.append("")
+        lines.append("Printed while importing your submission:")
+        lines.extend(f"  | {text}" for text in result.import_output.splitlines()[:40])
     iso = result.isolation
     if iso:
         missing = iso.get("unavailable") or []
         lines.append("")
-        lines.append(f"Isolation: {iso.get('mode')}"
-                     + (f"; not available here: {', '.join(missing)}" if missing else ""))
+        lines.append(_cut(f"Isolation: {iso.get('mode')}"
+                          + (f"; not available here: {', '.join(missing)}" if missing else ""), width))
     return "\n".join(lines)

@@ -103,9 +103,9 @@ def _check_block(student, shared, block: str) -> None:
             continue
         index = np.unravel_index(int(np.argmax(err)), err.shape)
         others = ", ".join(f"{b} {_block_error(got, case, b):.1e}" for b in BLOCKS if b != block)
-        fail_call(f"the {block} part of your gradient disagrees with central differences of your "
-                  f"own cost: relative difference {err[index]:.2e} at {block}"
-                  f"{[int(i) for i in index]} (allowed {tol.GRADCHECK_RTOL:g}).",
+        fail_call(f"{block} gradient disagrees with the numerical gradient of your own cost: "
+                  f"relative difference {err[index]:.1e} at {block}{[int(i) for i in index]} "
+                  f"(allowed {tol.GRADCHECK_RTOL:g}).",
                   f"{_call_text(case)}, {block} of shape {shape}",
                   returned=analytic, expected=numerical,
                   detail=f"(expected = numerical gradient, h = {tol.GRADCHECK_STEP:g}); largest "
@@ -246,6 +246,6 @@ def test_gradient_matches_reference(student, reference, case):
         gap = np.abs(grad[where] - expected[where]).max()
         if not np.allclose(grad[where], expected[where], rtol=tol.REFERENCE_RTOL, atol=tol.REFERENCE_ATOL):
             wrong.append(f"{block} (largest difference {gap:.3g})")
-    fail_call(f"wrong gradient in {', '.join(wrong)} (compared with the correct gradient of a "
-              f"{convention} cost, the convention your cost follows).", _call_text(case),
+    fail_call(f"wrong gradient in {', '.join(wrong)}, compared with the correct gradient of a cost "
+              f"{convention} over the batch (the convention your cost follows).", _call_text(case),
               returned=grad, expected=expected, hint=hint)
