@@ -1,0 +1,42 @@
+"""The README's commands stay true: the example grades as documented and CI runs the test command."""
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import sys
+
+from conftest import ROOT, by_function, grade
+
+
+def readme_commands() -> list[str]:
+    text = (ROOT / "README.md").read_text()
+    return re.findall(r"```bash\n(.+?)\n```", text)[:2]
+
+
+def test_readme_opens_with_install_and_grade_then_install_and_test():
+    grade_cmd, test_cmd = readme_commands()
+    assert grade_cmd.startswith("python -m pip install") and "autograde grade examples/" in grade_cmd
+    assert test_cmd.startswith("python -m pip install") and "pytest" in test_cmd
+    assert test_cmd in (ROOT / ".ci" / "run").read_text()
+
+
+def test_readme_example_runs(tmp_path):
+    grade_cmd, _ = readme_commands()
+    argv = grade_cmd.split("&&")[1].split()
+    exe = shutil.which("autograde")
+    command = [exe, *argv[1:]] if exe else [sys.executable, "-m", "grader", *argv[1:]]
+    proc = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    assert "total" in proc.stdout and "What went wrong" in proc.stdout
+
+
+def test_bundled_example_shows_its_two_documented_mistakes(tmp_path):
+    report = grade(ROOT / "examples" / "submission.py", tmp_path)
+    fns = by_function(report)
+    assert [f for f in fns if fns[f]["score"] < fns[f]["max_score"]] == [
+        "forward_backward_prop", "negSamplingCostAndGradient"]
+    hints = " ".join(c["hint"] for c in report["checks"])
+    assert "averaged over the examples but the gradient is summed" in hints
+    assert "re-draw" in hints
+    assert any("xrange" in w for w in report["warnings"])
