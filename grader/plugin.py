@@ -35,7 +35,7 @@ settings.register_profile(
     print_blob=False, suppress_health_check=list(HealthCheck))
 
 
-@dataclass
+@dataclass(repr=False)
 class GradingState:
     """What the plugin shares with the checks during one grading session."""
 
@@ -52,6 +52,9 @@ class GradingState:
     def warn(self, text: str) -> None:
         if text not in self.warnings:
             self.warnings.append(text)
+
+    def __repr__(self) -> str:  # appears in hypothesis's counterexamples
+        return "report"
 
 
 STATE = pytest.StashKey[GradingState]()
@@ -87,7 +90,8 @@ def install(config: pytest.Config, state: GradingState) -> None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line("markers", "points(weight): the check's share of its function's points")
+    config.addinivalue_line("markers", "points(weight): the check's share of its function's points; "
+                                       "0 makes an advisory check that warns and never deducts")
     config.addinivalue_line("markers", "function(name): the graded function the check is about")
     config.addinivalue_line("markers", f"visibility(v): one of {', '.join(VISIBILITIES)}")
     settings.load_profile("grading")
@@ -118,8 +122,9 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
         except KeyError:
             problems.append(f"{where}: function {function!r} is not in pack {state.pack.name}")
             continue
-        if not isinstance(weight, (int, float)) or weight <= 0:
-            problems.append(f"{where}: @pytest.mark.points needs one positive number, got {weight!r}")
+        if not isinstance(weight, (int, float)) or weight < 0:
+            problems.append(f"{where}: @pytest.mark.points needs one number >= 0 (0: advisory), "
+                            f"got {weight!r}")
             continue
         if visibility not in VISIBILITIES:
             problems.append(f"{where}: visibility {visibility!r} is not one of {VISIBILITIES}")
@@ -177,15 +182,25 @@ def _called(function: str, args: tuple | None) -> str:
     return f"\n  called: {call_text(function, *args)}" if args else ""
 
 
+def _unavailable(call: pytest.CallInfo) -> bool:
+    """The function could not be called at all (missing, not implemented, crashed)."""
+    return bool(call.excinfo) and isinstance(call.excinfo.value, StudentUnavailable)
+
+
 def _check_name(item: pytest.Item) -> str:
     name = item.name
     return name[5:] if name.startswith("test_") else name
 
 
+FIXTURE_ARGS = ("student=", "reference=", "maybe_reference=", "report=")
+
+
 def _counterexample(exc: BaseException) -> str:
+    """Hypothesis's notes on the shrunk failing input, without the fixtures' lines."""
     notes = [n for n in getattr(exc, "__notes__", []) if isinstance(n, str)]
     kept = [n for n in notes if not n.startswith(("You can reproduce", "Trying example"))]
-    return "\n".join(kept).strip()
+    lines = [ln for ln in "\n".join(kept).splitlines() if not ln.strip().startswith(FIXTURE_ARGS)]
+    return "\n".join(lines).strip()
 
 
 def _classify(state: GradingState, item: pytest.Item, exc: BaseException) -> tuple[str, str, str]:
@@ -250,3 +265,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
         hint=hint, counterexample=counterexample, output=output,
         visibility=item.stash[VISIBILITY], needs_reference=needs_reference))
     item.stash[RECORDED] = True
+    if max_score == 0 and status == "failed" and message and not _unavailable(call):
+        # An advisory check: robustness beyond what the assignment asks warns, never deducts.
+        state.warn(f"{item.stash[FUNCTION]}: {message.splitlines()[0]}"
+                   + (f" ({hint})" if hint else " (a warning only, no points deducted)"))

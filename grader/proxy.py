@@ -287,16 +287,18 @@ class Submission:
             return None
         home = self.functions.get(function, "")
         errors = load.get("errors", [])
-        if errors:
-            first = errors[0]
-            where = f"{first['file']}, line {first['line']}" if first.get("line") else first["file"]
-            code = f"\n    {first['code']}" if first.get("code") else ""
-            return (f"{function} could not be loaded: {first['type']} in {where}: "
-                    f"{first['message']}{code}")
         if info.get("problem") == "not a function":
             return f"{function} in {info.get('file')} is not a function."
-        return (f"{function} was not found in your submission (expected a function named "
-                f"{function}, normally in {home}.py).")
+        # Blame the file the function lives in when it failed to import; otherwise say the function
+        # is missing and mention any file that could not be imported.
+        own = [e for e in errors if e.get("module") == f"{home}.py"] or (errors if len(errors) == 1 else [])
+        if own:
+            return f"{function} could not be loaded: " + _describe_import_error(own[0])
+        missing = (f"{function} was not found in your submission (expected a function named "
+                   f"{function}, normally in {home}.py).")
+        if errors:
+            missing += " Also, " + "; ".join(_describe_import_error(e) for e in errors[:3])
+        return missing
 
     def begin_check(self, check_id: str, function: str) -> None:
         self.check_output = []
@@ -398,6 +400,14 @@ class Submission:
 
     def call(self, function: str, *args: Any, echo_args: bool = False) -> CallResult:
         return self.call_many(function, [args], echo_args=echo_args)[0]
+
+
+def _describe_import_error(error: dict) -> str:
+    where = f"{error['file']}, line {error['line']}" if error.get("line") else error["file"]
+    code = f"\n    {error['code']}" if error.get("code") else ""
+    via = (f"importing {error['module']} failed: "
+           if error.get("module") and error["module"] != error["file"] else "")
+    return f"{via}{error['type']} in {where}: {error['message']}{code}"
 
 
 def _tail(path: Path, limit: int = 2000) -> str:

@@ -21,6 +21,14 @@ class ReferenceError(Exception):
     pass
 
 
+class Reference(SimpleNamespace):
+    """The reference's functions by name. Its repr is a plain word: it shows up in hypothesis's
+    counterexamples, which must read the same on every run and reveal nothing of the solution."""
+
+    def __repr__(self) -> str:
+        return "reference"
+
+
 def locate(pack: Pack, explicit: Path | None = None, disabled: bool = False) -> Path | None:
     """Where the reference is: --reference, else $AUTOGRADE_REFERENCE, else the pack's default
     folder if it exists. None means grading without one (a student's copy of the grader)."""
@@ -35,7 +43,7 @@ def locate(pack: Pack, explicit: Path | None = None, disabled: bool = False) -> 
     return None
 
 
-def load(pack: Pack, directory: Path) -> SimpleNamespace:
+def load(pack: Pack, directory: Path) -> Reference:
     directory = Path(directory).resolve()
     if not directory.is_dir():
         raise ReferenceError(f"no reference folder at {directory}")
@@ -62,4 +70,4 @@ def load(pack: Pack, directory: Path) -> SimpleNamespace:
     missing = [f.name for f in pack.functions if f.name not in found]
     if missing:
         raise ReferenceError(f"the reference in {directory} lacks {', '.join(missing)}")
-    return SimpleNamespace(**found)
+    return Reference(**found)

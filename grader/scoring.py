@@ -1,6 +1,7 @@
 """How a score is computed: small pure functions over check outcomes.
 
-A check earns all its points when it passes and none otherwise. A function's score is the sum of its
+A check earns all its points when it passes and none otherwise. A check of weight 0 is advisory:
+it reports (through the warnings) but never costs points. A function's score is the sum of its
 checks; the submission's score is the sum of its functions. Points of checks that were skipped
 (because they need the instructor's reference) are counted in max_score and reported apart.
 """
@@ -21,8 +22,8 @@ def distribute(total: float, weights: Mapping[str, float]) -> dict[str, float]:
     if not weights:
         return {}
     weight_sum = sum(weights.values())
-    if weight_sum <= 0:
-        raise ValueError("check weights must add up to more than zero")
+    if weight_sum <= 0 or any(w < 0 for w in weights.values()):
+        raise ValueError("check weights must be non-negative and add up to more than zero")
     cents = round(total * 100)
     exact = {name: cents * w / weight_sum for name, w in weights.items()}
     parts = {name: int(value) for name, value in exact.items()}
@@ -38,13 +39,14 @@ def summarise_function(name: str, checks: Iterable[CheckResult]) -> FunctionResu
     score = round(sum(c.score for c in checks), 2)
     max_score = round(sum(c.max_score for c in checks), 2)
     skipped = round(sum(c.max_score for c in checks if c.status == "skipped"), 2)
-    failing = [c for c in checks if c.status not in ("passed", "skipped")]
+    # Advisory checks (0 points) never make a function look failed.
+    failing = [c for c in checks if c.status not in ("passed", "skipped") and c.max_score > 0]
     if not failing:
         summary = "all checks passed" if score else "no check ran"
     elif all(c.message == failing[0].message for c in failing) and len(failing) > 1:
         summary = failing[0].message.splitlines()[0] if failing[0].message else failing[0].status
     else:
-        ran = [c for c in checks if c.status != "skipped"]
+        ran = [c for c in checks if c.status != "skipped" and c.max_score > 0]
         summary = f"{len(failing)} of {len(ran)} checks failed: " + ", ".join(c.name for c in failing)
     return FunctionResult(name, score, max_score, skipped, summary)
 

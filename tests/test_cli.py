@@ -131,13 +131,38 @@ def test_empty_upload_scores_zero_without_crashing(reports):
     assert all(c["status"] == "failed" and "was not found" in c["message"] for c in report["checks"])
 
 
-def test_grading_is_deterministic(tmp_path):
-    buggy = FIXTURES / "correct_summed.py"
-    first = grade(buggy, tmp_path / "a", "--no-reference")
-    second = grade(buggy, tmp_path / "b", "--no-reference")
+@pytest.mark.parametrize("extra", [(), ("--no-reference",)])
+def test_grading_is_deterministic(tmp_path, extra):
+    """Failing property checks included: the shrunk counterexamples must be the same too."""
+    buggy = ROOT / "examples" / "submission.py"
+    first = grade(buggy, tmp_path / "a", *extra)
+    second = grade(buggy, tmp_path / "b", *extra)
     for volatile in ("timings", "isolation", "versions", "submission", "_terminal", "_stderr"):
         first.pop(volatile), second.pop(volatile)
+    assert any(c["status"] == "failed" for c in first["checks"])
     assert first == second
+
+
+def test_softmax_modifying_its_input_warns_without_deduction(reports):
+    report = reports["multifile"]  # its q1_softmax.py works in place, as the handout allows
+    assert report["score"] == 100
+    assert any("softmax changes its input in place" in w for w in report["warnings"])
+    assert not any("in place" in w for w in reports["summed"]["warnings"])
+
+
+def test_syntax_error_in_one_file_of_the_layout_spares_the_others(tmp_path):
+    sub = tmp_path / "hw"
+    shutil.copytree(FIXTURES / "correct_multifile", sub)
+    source = (sub / "q2_sigmoid.py").read_text()
+    (sub / "q2_sigmoid.py").write_text('print "python 2"\n' + source)
+    report = grade(sub, tmp_path / "out")
+    fns = by_function(report)
+    assert fns["softmax"]["score"] == fns["softmax"]["max_score"]
+    assert fns["sigmoid"]["score"] == fns["forward_backward_prop"]["score"] == 0
+    sigmoid_msg = checks_of(report, "sigmoid")[0]["message"]
+    assert "SyntaxError in q2_sigmoid.py, line 1" in sigmoid_msg
+    neural_msg = checks_of(report, "forward_backward_prop")[0]["message"]
+    assert "importing q2_neural.py failed: SyntaxError in q2_sigmoid.py, line 1" in neural_msg
 
 
 def test_without_reference_only_reference_checks_are_skipped(tmp_path):

@@ -39,7 +39,8 @@ def render(result: SubmissionResult, *, verbose: bool = False, width: int | None
         lines.append(f"  ({_points(skipped)} of these points are checked only by your instructor's "
                      "grader, which has the reference solution.)")
 
-    failing = [c for c in result.checks if c.status not in ("passed", "skipped")]
+    # Advisory checks (worth 0 points) speak through the warnings instead.
+    failing = [c for c in result.checks if c.status not in ("passed", "skipped") and c.max_score > 0]
     if failing:
         lines.append("")
         lines.append("What went wrong" + ("" if verbose else " (every detail: --verbose, or --json):"))
@@ -56,8 +57,9 @@ def render(result: SubmissionResult, *, verbose: bool = False, width: int | None
             lines.append(f"  {check.function}")
         message = check.message.splitlines() or [check.status]
         body = message if verbose else message[:1]
-        lines.append(_cut(f"    {MARKS.get(check.status, '?')} {check.name}: {body[0]}", width)
-                     if not verbose else f"    {MARKS.get(check.status, '?')} {check.name}: {body[0]}")
+        lines.extend(textwrap.wrap(f"{MARKS.get(check.status, '?')} {check.name}: {body[0]}",
+                                   width=width - 4, initial_indent="    ",
+                                   subsequent_indent="        "))
         lines.extend(f"        {text}" for text in body[1:])
         if check.hint and (check.function, check.hint) not in hints:
             hints.add((check.function, check.hint))

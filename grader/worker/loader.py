@@ -103,10 +103,11 @@ def _names_used(code: types.CodeType) -> set[str]:
 
 
 def _error_entry(exc: BaseException, root: Path, module_file: Path) -> dict:
+    """Where importing `module_file` failed ("file" may be another module it imports)."""
     rel = module_file.name
     if isinstance(exc, SyntaxError):
         where = Path(exc.filename).name if exc.filename else rel
-        return {"file": where, "line": exc.lineno, "type": type(exc).__name__,
+        return {"module": rel, "file": where, "line": exc.lineno, "type": type(exc).__name__,
                 "message": str(exc.msg), "code": (exc.text or "").strip()}
     frames = [f for f in traceback.extract_tb(exc.__traceback__)
               if f.filename and Path(f.filename).resolve().is_relative_to(root.resolve())]
@@ -115,7 +116,8 @@ def _error_entry(exc: BaseException, root: Path, module_file: Path) -> dict:
         text = str(exc)
     except BaseException:
         text = "<the exception's message could not be printed>"
-    return {"file": Path(last.filename).name if last else rel, "line": last.lineno if last else None,
+    return {"module": rel, "file": Path(last.filename).name if last else rel,
+            "line": last.lineno if last else None,
             "type": type(exc).__name__, "message": text[:500], "code": (last.line or "") if last else ""}
 
 

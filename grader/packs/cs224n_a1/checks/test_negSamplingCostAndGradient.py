@@ -285,3 +285,30 @@ def test_grad_matches_numerical_gradient(student):
                   f"negative rows {neg_rows}: {err[neg_rows].max():.1e}.", _call_text(case),
                   returned=analytic, expected=numerical,
                   detail=f"(expected = numerical gradient, h = {tol.GRADCHECK_STEP:g})")
+
+
+# ---- beyond the assignment's range: advisory only -----------------------------------------------
+@pytest.mark.points(0)
+def test_large_scores_stay_finite(student, maybe_reference):
+    """With |u . v| around 40 the cost is still finite and right. The assignment's vectors never get
+    there, so this only warns: log(1 - sigmoid(x)) is exact in the assignment's range but becomes
+    log(0) once sigmoid(x) rounds to 1."""
+    base = W2VCase(V=6, D=3, K=3, target=1, stream=padded([0, 2, 3], 6, 1), seed=8)
+    predicted, vectors = base.arrays()
+    vectors = vectors.copy()
+    vectors[[0, 2, 3]] = 40.0 * predicted     # negatives aligned with v: u_k . v = 40
+    args = (predicted, base.target, vectors, WireDataset(base.stream), base.K)
+    call = (f"negSamplingCostAndGradient(predicted, target={base.target}, outputVectors, dataset, "
+            f"K={base.K}) with u_k . v = 40 for the negatives {[0, 2, 3]}")
+    cost, grad_pred, grad = _unpack(_call(student, base, args).value, base, call)
+    hint = ("log(1 - sigmoid(x)) becomes log(0) once sigmoid(x) rounds to 1 (x above about 37); "
+            "log(sigmoid(-x)) is the same number and stays finite")
+    if not (np.isfinite(cost) and np.all(np.isfinite(grad_pred)) and np.all(np.isfinite(grad))):
+        fail_call("the cost or a gradient is not finite when the scores u . v are large (about 40).",
+                  call, returned=f"cost {cost!r}", hint=hint)
+    if maybe_reference is not None:
+        ref_cost, _, _ = maybe_reference.negSamplingCostAndGradient(
+            predicted, base.target, vectors, ReplayDataset(base.stream), base.K)
+        if not np.isclose(cost, ref_cost, rtol=1e-6):
+            fail_call(f"the cost loses precision when the scores u . v are large (about 40): "
+                      f"{cost!r}, expected {float(ref_cost)!r}.", call, hint=hint)
