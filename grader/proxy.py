@@ -20,9 +20,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from grader import isolation
 from grader.worker import wire
-
-WORKER_MAIN = Path(__file__).with_name("worker") / "main.py"
 
 SIGNAL_NAMES = {
     getattr(signal, "SIGSEGV", -1): "a segmentation fault (SIGSEGV)",
@@ -117,24 +116,30 @@ class CallResult:
 class _Process:
     """One worker process and the thread that reads its replies."""
 
-    def __init__(self, config: dict, scratch: Path) -> None:
+    def __init__(self, config: dict, scratch: Path, mode: str) -> None:
         env = {k: v for k, v in os.environ.items()
                if k in ("PATH", "SYSTEMROOT", "LANG", "LC_ALL", "TMPDIR", "TEMP", "TMP")
                or k.startswith("OPENBLAS_")}
         env.update({"HOME": str(scratch), "PYTHONHASHSEED": "0", "PYTHONDONTWRITEBYTECODE": "1",
                     "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
                     "PYTHONIOENCODING": "utf-8"})
+        self.launch = isolation.plan(mode, scratch, env)
         self.stderr_path = scratch / "worker-stderr.txt"
         kwargs: dict = {}
         if os.name == "posix":
             kwargs["start_new_session"] = True  # its own process group, killed as one
         else:
             kwargs["creationflags"] = getattr(subprocess, "CREATE_NEW_PROCESS_GROUP", 0)
-        with open(self.stderr_path, "wb") as err:
-            self.popen = subprocess.Popen(
-                [sys.executable, "-I", "-X", "utf8", str(WORKER_MAIN)],
-                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=err, cwd=scratch, env=env,
-                **kwargs)
+        config = {**config, "submission": config["submission"].replace(
+            str(scratch), self.launch.scratch_as_seen, 1)}
+        try:
+            with open(self.stderr_path, "wb") as err:
+                self.popen = subprocess.Popen(
+                    self.launch.argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=err,
+                    cwd=scratch, env=env, preexec_fn=self.launch.preexec, **kwargs)
+        except BaseException:
+            self.launch.cleanup()
+            raise
         self.replies: queue.Queue = queue.Queue()
         threading.Thread(target=self._read, daemon=True).start()
         self.send(config)
@@ -180,6 +185,8 @@ class _Process:
                 pipe.close()
             except OSError:
                 pass
+        # Whatever escaped the process group (a daemonised grandchild) runs as the leased uid.
+        self.launch.cleanup()
 
     def death_note(self) -> str:
         try:
@@ -203,8 +210,10 @@ class Submission:
     """
 
     def __init__(self, path: Path, functions: dict[str, str], *, limits: Limits = Limits(),
-                 shim_xrange: bool = True, use_fork: bool | None = None) -> None:
+                 shim_xrange: bool = True, use_fork: bool | None = None,
+                 isolation_mode: str = "auto") -> None:
         self.path = Path(path).resolve()
+        self.mode, self.why_not_sandbox = isolation.resolve_mode(isolation_mode)
         self.functions = functions
         self.limits = limits
         self.shim_xrange = shim_xrange
@@ -221,12 +230,18 @@ class Submission:
         self._check_function: str | None = None
         self.check_output: list[str] = []
         self.starts = 0
+        self.isolation_notes: list[str] = []
 
     # ---- worker lifecycle -------------------------------------------------------------------
     def _start(self) -> None:
         self._stop()
         self._scratch = Path(tempfile.mkdtemp(prefix="autograde-worker-"))
-        config = {"op": "start", "submission": str(self.path), "functions": self.functions,
+        try:
+            upload = _copy_upload(self.path, self._scratch / "upload")
+        except UploadTooLarge as exc:
+            self.load_failure = str(exc)
+            return
+        config = {"op": "start", "submission": str(upload), "functions": self.functions,
                   "shim_xrange": self.shim_xrange, "fork": self.use_fork,
                   "output_limit": self.limits.output_chars,
                   "limits": {"cpu_seconds": self.limits.cpu_seconds,
@@ -235,7 +250,7 @@ class Submission:
                              "processes": self.limits.processes,
                              "open_files": self.limits.open_files}}
         self.starts += 1
-        proc = _Process(config, self._scratch)
+        proc = _Process(config, self._scratch, self.mode)
         kind, header, _ = proc.receive(self.limits.import_seconds)
         if kind == "timeout":
             proc.kill()
@@ -251,6 +266,9 @@ class Submission:
                                  + (f"\n{detail}" if detail else ""))
             return
         self._proc = proc
+        for note in proc.launch.notes:
+            if note not in self.isolation_notes:
+                self.isolation_notes.append(note)
         if self.load is None:
             self.load = header.get("load", {})
             self.worker_info = {k: header.get(k) for k in ("python", "numpy", "fork", "limits")}
@@ -400,6 +418,39 @@ class Submission:
 
     def call(self, function: str, *args: Any, echo_args: bool = False) -> CallResult:
         return self.call_many(function, [args], echo_args=echo_args)[0]
+
+
+MAX_UPLOAD_BYTES = 50 * 2**20
+
+
+class UploadTooLarge(Exception):
+    pass
+
+
+def _copy_upload(source: Path, dest: Path) -> Path:
+    """Copy the submission, as plain data, into the worker's scratch folder: the worker never
+    needs to see where the upload came from (other students' uploads sit beside it). Links are
+    copied as links, never followed, and every copy is readable by the worker's own uid."""
+    dest.mkdir(mode=0o755)
+    total = 0
+    if source.is_dir():
+        for item in source.rglob("*"):
+            if item.is_file() and not item.is_symlink():
+                total += item.stat().st_size
+    elif source.exists():
+        total = source.stat().st_size
+    if total > MAX_UPLOAD_BYTES:
+        raise UploadTooLarge(f"the submission holds {total // 2**20} MiB; the limit is "
+                             f"{MAX_UPLOAD_BYTES // 2**20} MiB. Nothing could be graded.")
+    target = dest / source.name
+    if source.is_dir():
+        shutil.copytree(source, target, symlinks=True, copy_function=shutil.copyfile,
+                        ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+        for folder in [target, *[p for p in target.rglob("*") if p.is_dir() and not p.is_symlink()]]:
+            folder.chmod(0o755)
+    else:
+        shutil.copyfile(source, target)
+    return target
 
 
 def _describe_import_error(error: dict) -> str:

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from grader import __version__, plugin, reference as reference_mod, scoring
+from grader import isolation as isolation_mod
 from grader.model import SubmissionResult
 from grader.packs import Pack
 from grader.proxy import Limits, Submission
@@ -27,6 +28,7 @@ class Options:
     shim_xrange: bool = True
     limits: Limits = Limits()
     use_fork: bool | None = None
+    isolation: str = "auto"  # auto | sandbox | process, see grader/isolation.py
     debug: bool = False
 
 
@@ -71,7 +73,8 @@ def grade(pack: Pack, submission_path: Path, options: Options = Options()) -> Su
         except reference_mod.ReferenceError as exc:
             warnings.append(f"reference not used: {exc}")
     submission = Submission(Path(submission_path), pack.homes, limits=options.limits,
-                            shim_xrange=options.shim_xrange, use_fork=options.use_fork)
+                            shim_xrange=options.shim_xrange, use_fork=options.use_fork,
+                            isolation_mode=options.isolation)
     state = plugin.GradingState(pack=pack, submission=submission, reference=ref, debug=options.debug)
     args = [str(pack.checks_dir), "-c", str(PYTEST_INI), "--rootdir", str(pack.checks_dir),
             "-p", "no:cacheprovider", "-p", "no:warnings", "-q",
@@ -103,8 +106,11 @@ def grade(pack: Pack, submission_path: Path, options: Options = Options()) -> Su
     unavailable = (info.get("limits") or {}).get("unavailable", [])
     if not submission.use_fork:
         unavailable = unavailable + ["fork (each graded function gets a fresh worker instead of each check)"]
-    isolation = {"mode": "process", "sandbox": False, "fork_per_check": bool(submission.use_fork),
-                 "limits": applied, "unavailable": unavailable,
+    if submission.mode != "sandbox":
+        unavailable = [f"sandbox ({submission.why_not_sandbox})"] + unavailable
+    isolation = {**isolation_mod.describe(submission.mode, submission.why_not_sandbox),
+                 "fork_per_check": bool(submission.use_fork), "limits": applied,
+                 "unavailable": unavailable + submission.isolation_notes,
                  "deadlines": {"import_seconds": options.limits.import_seconds,
                                "call_seconds": options.limits.call_seconds,
                                "check_seconds": options.limits.check_seconds,

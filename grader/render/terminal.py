@@ -82,8 +82,10 @@ def render(result: SubmissionResult, *, verbose: bool = False, width: int | None
         lines.extend(f"  | {text}" for text in result.import_output.splitlines()[:40])
     iso = result.isolation
     if iso:
-        missing = iso.get("unavailable") or []
         lines.append("")
-        lines.append(_cut(f"Isolation: {iso.get('mode')}"
-                          + (f"; not available here: {', '.join(missing)}" if missing else ""), width))
+        lines.append(f"Isolation: {iso.get('summary') or iso.get('mode')}")
+        missing = [m for m in iso.get("unavailable") or [] if not m.startswith("sandbox (")]
+        if missing:
+            lines.extend(textwrap.wrap("not available here: " + "; ".join(missing), width=width - 2,
+                                       initial_indent="  ", subsequent_indent="  "))
     return "\n".join(lines)

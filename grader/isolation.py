@@ -1,0 +1,250 @@
+"""How a worker process is walled off from the machine: the sandbox, or process separation only.
+
+`sandbox` runs the worker under bubblewrap (bwrap): a private mount namespace in which only the
+Python interpreter, its libraries, the worker's own code and the submission's scratch folder exist
+(all read-only but the scratch folder), no network, and a PID namespace whose processes all die with
+the worker. `process` is a separate process with resource limits only. `auto` takes the sandbox
+where bwrap works and says loudly when it could not.
+
+Running as root, the worker drops to an unprivileged uid leased for its lifetime, so that the
+kernel's process limit applies to it and every process it leaves behind can be found and killed.
+"""
+from __future__ import annotations
+
+import functools
+import os
+import shutil
+import signal
+import stat
+import subprocess
+import sys
+import sysconfig
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+MODES = ("auto", "sandbox", "process")
+WORKER_DIR = Path(__file__).resolve().with_name("worker")
+SANDBOX_WORKER_DIR = "/opt/autograde/worker"
+SANDBOX_SCRATCH = "/sandbox"
+UID_RANGE = range(61000, 62000)
+UID_LOCK_DIR = Path("/tmp/autograde-uids")
+
+
+class IsolationUnavailable(Exception):
+    """The isolation asked for cannot be had on this machine."""
+
+
+@functools.lru_cache(maxsize=1)
+def bwrap_problem() -> str | None:
+    """Why the sandbox cannot run here, or None when it can."""
+    if not sys.platform.startswith("linux"):
+        return f"bubblewrap needs Linux (this is {sys.platform})"
+    exe = shutil.which("bwrap")
+    if exe is None:
+        return "bubblewrap is not installed (Debian/Ubuntu: apt install bubblewrap)"
+    probe = [exe, "--ro-bind", "/", "/", "--proc", "/proc", "--dev", "/dev", "--unshare-pid",
+             "--unshare-net", "--die-with-parent", "--", "/bin/true"]
+    try:
+        done = subprocess.run(probe, capture_output=True, timeout=20)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return f"bubblewrap did not run ({exc})"
+    if done.returncode != 0:
+        detail = done.stderr.decode(errors="replace").strip().splitlines()[-1:] or ["no message"]
+        return f"bubblewrap cannot create namespaces here ({detail[0]})"
+    return None
+
+
+def resolve_mode(requested: str) -> tuple[str, str | None]:
+    """(mode to use, why the sandbox is not used). Raises IsolationUnavailable when `sandbox` was
+    demanded and cannot run."""
+    if requested not in MODES:
+        raise ValueError(f"isolation {requested!r} is not one of {MODES}")
+    if requested == "process":
+        return "process", "process isolation was asked for (--isolation process)"
+    problem = bwrap_problem()
+    if problem is None:
+        return "sandbox", None
+    if requested == "sandbox":
+        raise IsolationUnavailable(f"--isolation sandbox: {problem}")
+    return "process", problem
+
+
+# ---- unprivileged uids --------------------------------------------------------------------------
+class UidLease:
+    """An otherwise unused uid, held (by an flock) for as long as one worker lives."""
+
+    def __init__(self) -> None:
+        import fcntl  # POSIX only, and only root leases uids
+        UID_LOCK_DIR.mkdir(mode=0o755, exist_ok=True)
+        for uid in UID_RANGE:
+            fd = os.open(UID_LOCK_DIR / f"{uid}.lock", os.O_CREAT | os.O_RDWR, 0o600)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                os.close(fd)
+                continue
+            self.uid, self._fd = uid, fd
+            return
+        raise IsolationUnavailable("no free uid in the worker range")
+
+    def release(self) -> None:
+        kill_processes_of(self.uid)
+        os.close(self._fd)
+
+
+def kill_processes_of(uid: int) -> int:
+    """SIGKILL every process whose real uid is `uid` (what a worker left behind: daemons, forks
+    that escaped its process group). Returns how many were found."""
+    found = 0
+    for _ in range(5):  # a fork storm may spawn while we sweep: sweep until quiet
+        pids = []
+        for entry in Path("/proc").iterdir():
+            if not entry.name.isdigit():
+                continue
+            try:
+                for line in (entry / "status").read_text().splitlines():
+                    if line.startswith("Uid:"):
+                        if int(line.split()[1]) == uid:
+                            pids.append(int(entry.name))
+                        break
+            except (OSError, ValueError):
+                continue
+        if not pids:
+            break
+        found += len(pids)
+        for pid in pids:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except OSError:
+                pass
+    return found
+
+
+def _readable_by_others(path: Path) -> bool:
+    """Whether a process of another, unprivileged uid can reach `path` (every parent folder
+    searchable by others, the file itself readable)."""
+    path = path.resolve()
+    for parent in reversed(path.parents):
+        if not os.stat(parent).st_mode & stat.S_IXOTH:
+            return False
+    return bool(os.stat(path).st_mode & stat.S_IROTH)
+
+
+# ---- the plan for one worker --------------------------------------------------------------------
+@dataclass
+class Launch:
+    """How to start one worker: the command, where its files are as the worker sees them, and
+    what to clean up after it."""
+
+    argv: list[str]
+    scratch_as_seen: str  # the scratch folder's path inside the worker's view
+    preexec: Callable[[], None] | None = None
+    lease: UidLease | None = None
+    notes: list[str] = field(default_factory=list)
+
+    def cleanup(self) -> None:
+        if self.lease is not None:
+            self.lease.release()
+            self.lease = None
+
+
+def _python_roots() -> list[str]:
+    roots = {sys.base_prefix, sys.prefix, sysconfig.get_paths()["purelib"],
+             sysconfig.get_paths()["platlib"], os.path.dirname(os.path.realpath(sys.executable))}
+    import numpy  # the worker needs it: bind wherever it is installed
+    roots.add(str(Path(numpy.__file__).resolve().parents[1]))
+    kept: list[str] = []
+    for root in sorted(roots, key=len):
+        if os.path.isdir(root) and not any(root == k or root.startswith(k + os.sep) for k in kept):
+            kept.append(root)
+    return kept
+
+
+def _bwrap_argv(scratch: Path, env: dict[str, str], uid: int | None) -> list[str]:
+    argv = [shutil.which("bwrap") or "bwrap", "--die-with-parent", "--new-session",
+            "--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try",
+            "--hostname", "sandbox", "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp"]
+    for top in ("/usr", "/lib", "/lib64", "/lib32", "/bin", "/sbin"):
+        if os.path.islink(top):
+            argv += ["--symlink", os.readlink(top), top]
+        elif os.path.isdir(top):
+            argv += ["--ro-bind", top, top]
+    for item in ("/etc/ld.so.cache", "/etc/localtime"):
+        if os.path.exists(item):
+            argv += ["--ro-bind", item, item]
+    for root in _python_roots():
+        if root.startswith("/usr/"):
+            continue  # already there
+        # Folders on the way are created searchable: a private /root of the host must not stop
+        # the unprivileged worker from reaching an interpreter installed below it.
+        parts = Path(root).parts
+        for i in range(2, len(parts)):
+            argv += ["--perms", "0755", "--dir", str(Path(*parts[:i]))]
+        argv += ["--ro-bind", root, root]
+    argv += ["--perms", "0755", "--dir", "/opt", "--perms", "0755", "--dir", "/opt/autograde",
+             "--ro-bind", str(WORKER_DIR), SANDBOX_WORKER_DIR,
+             "--bind", str(scratch), SANDBOX_SCRATCH, "--chdir", SANDBOX_SCRATCH, "--clearenv"]
+    for key, value in env.items():
+        argv += ["--setenv", key, value]
+    argv.append("--")
+    if uid is not None:
+        # bwrap runs as root to set up the mounts; the worker itself runs as the leased uid.
+        argv += [shutil.which("setpriv") or "/usr/bin/setpriv", f"--reuid={uid}", f"--regid={uid}",
+                 "--clear-groups", "--inh-caps=-all", "--bounding-set=-all", "--"]
+    return argv
+
+
+def _drop_to(uid: int) -> Callable[[], None]:
+    def drop() -> None:
+        os.setgroups([])
+        os.setgid(uid)
+        os.setuid(uid)
+    return drop
+
+
+def plan(mode: str, scratch: Path, env: dict[str, str]) -> Launch:
+    """The command that starts a worker in `mode` ("sandbox" or "process") with `scratch` as its
+    private, writable folder."""
+    python = [sys.executable, "-I", "-X", "utf8"]
+    as_root = hasattr(os, "geteuid") and os.geteuid() == 0
+    lease = UidLease() if as_root else None
+    notes: list[str] = []
+    if mode == "sandbox":
+        uid = lease.uid if lease else None
+        if lease:
+            os.chown(scratch, lease.uid, lease.uid)
+        env = {**env, "HOME": SANDBOX_SCRATCH, "TMPDIR": "/tmp"}
+        argv = _bwrap_argv(scratch, env, uid) + python + [f"{SANDBOX_WORKER_DIR}/main.py"]
+        return Launch(argv, SANDBOX_SCRATCH, lease=lease, notes=notes)
+    argv = python + [str(WORKER_DIR / "main.py")]
+    if lease is None:
+        if as_root:
+            notes.append("privilege drop")
+        return Launch(argv, str(scratch), notes=notes)
+    reachable = all(_readable_by_others(Path(p)) for p in (sys.executable, WORKER_DIR / "main.py"))
+    if not reachable:
+        lease.release()
+        notes.append(f"privilege drop (the interpreter {sys.executable} or the grader is not "
+                     "readable by other users, so the worker runs as root)")
+        return Launch(argv, str(scratch), notes=notes)
+    os.chown(scratch, lease.uid, lease.uid)
+    return Launch(argv, str(scratch), preexec=_drop_to(lease.uid), lease=lease, notes=notes)
+
+
+def describe(mode: str, why_not_sandbox: str | None) -> dict:
+    """What the report says about the isolation in force."""
+    as_root = hasattr(os, "geteuid") and os.geteuid() == 0
+    if mode == "sandbox":
+        return {"mode": "sandbox", "sandbox": True, "network": False, "filesystem":
+                "read-only: the interpreter, its libraries and the submission only",
+                "pid_namespace": True,
+                "user": "an unprivileged uid of its own" if as_root else "your own uid",
+                "summary": "sandbox (bubblewrap): no network, no view of your files, every process "
+                           "it starts dies with it"}
+    return {"mode": "process", "sandbox": False, "network": True,
+            "filesystem": "everything the worker's user may read or write", "pid_namespace": False,
+            "user": "an unprivileged uid of its own" if as_root else "your own uid",
+            "why_not_sandbox": why_not_sandbox or "",
+            "summary": "process only (NO sandbox: student code can read your files and use the "
+                       f"network): {why_not_sandbox}"}
