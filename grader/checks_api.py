@@ -1,7 +1,8 @@
 """What a check needs to judge a value and to say, to a student, what went wrong.
 
 `CheckFailure` is an AssertionError, so hypothesis shrinks the input before the failure is shown.
-Every failure says what was called, what came back and what was expected.
+Every failure says what was called, what came back and what was expected; it may name a recognised
+mistake of the pack's catalogue (`hint`) and carry the measurements that showed it (`evidence`).
 """
 from __future__ import annotations
 
@@ -9,15 +10,21 @@ from typing import Any
 
 import numpy as np
 
+from grader.hints import Mistake
+from grader import observed
 from grader.worker.wire import Opaque
 
 PRINT_OPTIONS = {"precision": 8, "threshold": 40, "edgeitems": 3, "linewidth": 100}
 
 
 class CheckFailure(AssertionError):
-    def __init__(self, message: str, hint: str = "") -> None:
+    def __init__(self, message: str, hint: Mistake | None = None,
+                 evidence: dict[str, Any] | None = None) -> None:
+        if hint is not None and not isinstance(hint, Mistake):
+            raise TypeError(f"hint must be a Mistake of the pack's catalogue, got {hint!r}")
         self.message = message
         self.hint = hint
+        self.evidence = dict(evidence or {})
         super().__init__(message)
 
 
@@ -50,27 +57,33 @@ def call_text(function: str, *args: Any) -> str:
     return f"{function}({', '.join(show(a) for a in args)})"
 
 
-def fail(message: str, hint: str = "") -> None:
-    raise CheckFailure(message, hint)
+def fail(message: str, hint: Mistake | None = None, evidence: dict[str, Any] | None = None) -> None:
+    raise CheckFailure(message, hint, evidence)
 
 
 def fail_call(problem: str, call: str, *, returned: Any = None, expected: Any = None,
-              detail: str = "", hint: str = "") -> None:
+              detail: str = "", hint: Mistake | None = None,
+              evidence: dict[str, Any] | None = None) -> None:
     """Fail with the problem on the first line (the summary a student sees first), then what was
-    called, what came back and what was expected."""
-    lines = [problem, f"  called: {call}"]
+    called, what came back and what was expected. The same parts go, labelled, into the evidence
+    under "call", for renderers that lay them out."""
+    parts = {"problem": problem, "called": call}
     if returned is not None:
-        lines.append(f"  returned: {returned if isinstance(returned, str) else show(returned)}")
+        parts["returned"] = returned if isinstance(returned, str) else show(returned)
     if expected is not None:
-        lines.append(f"  expected: {expected if isinstance(expected, str) else show(expected)}")
+        parts["expected"] = expected if isinstance(expected, str) else show(expected)
+    if detail:
+        parts["detail"] = detail
+    lines = [problem] + [f"  {label}: {text}" for label, text in parts.items()
+                         if label in ("called", "returned", "expected")]
     if detail:
         lines.append(f"  {detail}")
-    raise CheckFailure("\n".join(lines), hint)
+    raise CheckFailure("\n".join(lines), hint, {"call": parts, **(evidence or {})})
 
 
 def as_array(value: Any, call: str, expected_shape: tuple[int, ...] | None = None,
-             what: str = "the result") -> np.ndarray:
-    """The value as a float ndarray, or a failure that says what came back instead."""
+             what: str = "the result", allow_nonfinite: bool = False) -> np.ndarray:
+    """The value as a finite float ndarray, or a failure that says what came back instead."""
     if isinstance(value, np.generic) and value.dtype.kind in "biuf":
         value = np.asarray(value)
     shape_text = f" of shape {tuple(expected_shape)}" if expected_shape is not None else ""
@@ -82,7 +95,10 @@ def as_array(value: Any, call: str, expected_shape: tuple[int, ...] | None = Non
     if expected_shape is not None and value.shape != tuple(expected_shape):
         fail_call(f"{what} has shape {value.shape}; expected shape {tuple(expected_shape)}.", call,
                   returned=value)
-    return value.astype(np.float64, copy=False)
+    value = value.astype(np.float64, copy=False)
+    if not allow_nonfinite and not np.all(np.isfinite(value)):
+        fail_call(f"{what} holds NaN or inf.", call, returned=value)
+    return value
 
 
 def as_scalar(value: Any, call: str, what: str = "the cost") -> float:
@@ -90,11 +106,22 @@ def as_scalar(value: Any, call: str, what: str = "the cost") -> float:
     if isinstance(value, (bool, np.bool_)):
         fail_call(f"{what} is a boolean; expected a number.", call, returned=value)
     if isinstance(value, (int, float)) or (isinstance(value, np.generic) and value.dtype.kind in "iuf"):
-        return float(value)
-    if isinstance(value, np.ndarray) and value.size == 1 and value.dtype.kind in "iuf":
-        return float(value.reshape(()))
-    fail_call(f"{what} is {describe_type(value)}; expected a single number.", call, returned=value)
-    raise AssertionError("unreachable")
+        number = float(value)
+    elif isinstance(value, np.ndarray) and value.size == 1 and value.dtype.kind in "iuf":
+        number = float(value.reshape(()))
+    else:
+        fail_call(f"{what} is {describe_type(value)}; expected a single number.", call, returned=value)
+    if not np.isfinite(number):
+        fail_call(f"{what} is {number!r}; expected a finite number.", call)
+    return number
+
+
+def expect_varies(costs: list[float], call: str, what: str) -> None:
+    """A gradient check compares a cost with itself, so a constant cost with a zero gradient would
+    pass it: demand that the cost moves when its inputs do."""
+    if costs and max(costs) == min(costs):
+        fail_call(f"the cost is {costs[0]!r} whatever {what} is: it does not depend on {what}, "
+                  "so there is no gradient to check.", call)
 
 
 def worst_difference(actual: np.ndarray, expected: np.ndarray) -> tuple[float, tuple[int, ...]]:
@@ -105,15 +132,16 @@ def worst_difference(actual: np.ndarray, expected: np.ndarray) -> tuple[float, t
 
 
 def expect_close(actual: np.ndarray, expected: np.ndarray, *, call: str, what: str = "the result",
-                 rtol: float, atol: float, hint: str = "") -> None:
+                 rtol: float, atol: float, hint: Mistake | None = None,
+                 evidence: dict[str, Any] | None = None) -> None:
     """Fail unless actual matches expected elementwise (NaN never matches)."""
     if actual.shape != expected.shape:
         fail_call(f"{what} has shape {actual.shape}; expected shape {expected.shape}.", call,
-                  returned=actual, expected=expected, hint=hint)
+                  returned=actual, expected=expected, hint=hint, evidence=evidence)
     if np.allclose(actual, expected, rtol=rtol, atol=atol, equal_nan=False):
         return
     gap, index = worst_difference(actual, expected)
     where = f" at index {list(index)}" if index else ""
     fail_call(f"wrong values in {what}: largest difference {gap:.3g}{where} "
               f"(allowed {atol:g} + {rtol:g} x |expected|).", call, returned=actual,
-              expected=expected, hint=hint)
+              expected=expected, hint=hint, evidence=evidence)

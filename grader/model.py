@@ -3,6 +3,7 @@
 Three layers, as a grade is built: a check's outcome, a function's total, the submission's total.
 Frozen dataclasses with `to_dict`/`from_dict`; the JSON written from them carries SCHEMA_VERSION.
 Timings live apart from everything that is graded, so two runs compare equal on `graded_view()`.
+Fields added since schema version 1 first shipped have defaults, so older reports still load.
 """
 from __future__ import annotations
 
@@ -17,7 +18,10 @@ VISIBILITIES = ("visible", "hidden", "after_due_date", "after_published")
 
 @dataclass(frozen=True)
 class CheckResult:
-    """One check's verdict. `message` is what a student reads; it never holds a grader traceback."""
+    """One check's verdict. `message` is what a student reads; it never holds a grader traceback.
+    `mistake` is the id of a recognised mistake (its text is in SubmissionResult.mistakes, `hint`
+    repeats the explanation); `evidence` is bounded plain JSON data measured by the check (see
+    grader/evidence.py), e.g. the gradient blocks behind a gradient check's verdict."""
 
     name: str
     function: str
@@ -30,6 +34,9 @@ class CheckResult:
     output: str = ""
     visibility: str = "visible"
     needs_reference: bool = False
+    mistake: str = ""
+    evidence: dict[str, Any] = field(default_factory=dict, hash=False)
+    output_truncated: bool = False
 
     def __post_init__(self) -> None:
         if self.status not in STATUSES:
@@ -61,6 +68,8 @@ class SubmissionResult:
     error: str = ""  # a catastrophic problem: nothing could be graded
     reference: bool = True  # whether the checks that need the reference ran
     import_output: str = ""  # what the submission printed while being imported
+    # The recognised mistakes the checks name, by id: {"title", "explanation", "severity"}.
+    mistakes: dict[str, dict[str, str]] = field(default_factory=dict)
     schema_version: int = SCHEMA_VERSION
 
     def to_dict(self) -> dict[str, Any]:

@@ -6,6 +6,7 @@ the submission through the `student` fixture, and records every outcome as a Che
 """
 from __future__ import annotations
 
+import re
 import sys
 import traceback
 from dataclasses import dataclass, field
@@ -13,14 +14,15 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, Phase, settings
 
-from grader import scoring
+from grader import evidence as evidence_mod, observed, scoring
 from grader.checks_api import CheckFailure, call_text
+from grader.hints import Mistake
 from grader.model import VISIBILITIES, CheckResult
 from grader.packs import Pack
-from grader.proxy import (CallResult, StudentError, StudentNotImplemented, StudentUnavailable,
-                          Submission)
+from grader.proxy import (CallResult, StudentError, StudentNotImplemented, StudentTimeout,
+                          StudentUnavailable, Submission)
 
 try:
     ExceptionGroupType = BaseExceptionGroup
@@ -29,10 +31,15 @@ except NameError:  # Python 3.10: hypothesis brings the backport
 
 NEEDS_REFERENCE = "checked by your instructor's grader (this copy has no reference solution)"
 MAX_OUTPUT_CHARS = 4000
+# How the worker (grader/proxy.py) marks output it did not keep.
+WORKER_CUT_MARK = re.compile(r"\n\.\.\. \(\d+ more characters not shown\)$")
 
+# No "explain" phase: it re-runs a failing check hundreds of times to annotate which parts of the
+# input mattered, which costs a failing submission seconds per check and teaches little here.
 settings.register_profile(
     "grading", derandomize=True, database=None, deadline=None, max_examples=25,
-    print_blob=False, suppress_health_check=list(HealthCheck))
+    print_blob=False, suppress_health_check=list(HealthCheck),
+    phases=(Phase.explicit, Phase.reuse, Phase.generate, Phase.target, Phase.shrink))
 
 
 @dataclass(repr=False)
@@ -48,10 +55,23 @@ class GradingState:
     internal_errors: list[str] = field(default_factory=list)
     # Results several checks share (one gradient check feeds the W1, b1, W2 and b2 checks).
     shared: dict[Any, Any] = field(default_factory=dict)
+    # The catalogue entries this submission's checks recognised, by id (the report carries them).
+    mistakes: dict[str, Mistake] = field(default_factory=dict)
+    # Warning-severity mistakes seen by the check now running, recorded with its result.
+    current_check: str = ""
+    flags: dict[str, tuple[Mistake, dict]] = field(default_factory=dict)
 
     def warn(self, text: str) -> None:
         if text not in self.warnings:
             self.warnings.append(text)
+
+    def flag(self, mistake: Mistake, evidence: dict[str, Any] | None = None) -> None:
+        """A mistake that costs no points (severity "warning"): the report warns once, and the
+        running check carries the mistake's id if it passes (a failure names its own reason)."""
+        if mistake.severity != "warning":
+            raise ValueError(f"mistake {mistake.id!r} costs points: raise CheckFailure with it")
+        self.flags.setdefault(self.current_check, (mistake, dict(evidence or {})))
+        self.warn(f"{mistake.title}. {mistake.explanation}")
 
     def __repr__(self) -> str:  # appears in hypothesis's counterexamples
         return "report"
@@ -151,6 +171,7 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
 def student(request: pytest.FixtureRequest):
     state = request.config.stash[STATE]
     function = request.node.stash[FUNCTION]
+    observed.reset()
     state.submission.begin_check(request.node.nodeid, function)
     try:
         yield StudentFunction(state.submission, function)
@@ -168,7 +189,8 @@ def reference(request: pytest.FixtureRequest) -> SimpleNamespace:
 
 @pytest.fixture
 def report(request: pytest.FixtureRequest) -> GradingState:
-    """For checks that add a warning to the report (a convention detected, an allowed mutation)."""
+    """For checks that add a warning to the report (`report.warn(text)`: a convention detected) or
+    name a mistake that costs nothing (`report.flag(HINTS[...])`: an allowed mutation)."""
     return request.config.stash[STATE]
 
 
@@ -203,11 +225,24 @@ def _counterexample(exc: BaseException) -> str:
     return "\n".join(lines).strip()
 
 
+def _reported_failure(item: pytest.Item, exc: BaseException) -> tuple[BaseException, str]:
+    """The failure a check reports, and a note to add to its message. When a check's time budget
+    ran out while hypothesis was shrinking a failure it had already found, that failure (the
+    smallest seen so far) is the lesson, not the timeout."""
+    if isinstance(exc, StudentTimeout) and exc.budget:
+        earlier = observed.latest()
+        if earlier is not None and earlier is not exc:
+            return earlier, (f"\n  (the search for a smaller failing input stopped: "
+                             f"{item.stash[FUNCTION]} {exc.message})")
+    return exc, ""
+
+
 def _classify(state: GradingState, item: pytest.Item, exc: BaseException) -> tuple[str, str, str]:
-    """(status, message, hint) for an exception that ended a check."""
+    """(status, message, hint) for an exception that ended a check (a CheckFailure's recognised
+    mistake and evidence are read from it apart)."""
     function = item.stash[FUNCTION]
     if isinstance(exc, CheckFailure):
-        return "failed", exc.message, exc.hint
+        return "failed", exc.message, exc.hint.explanation if exc.hint else ""
     if isinstance(exc, StudentError):
         if exc.not_implemented:
             return "error", exc.describe(), ""
@@ -230,6 +265,21 @@ def _classify(state: GradingState, item: pytest.Item, exc: BaseException) -> tup
             "this is not your fault, please tell your instructor.", "")
 
 
+def _captured_output(state: GradingState) -> tuple[str, bool]:
+    """What the check's calls printed, bounded, and whether any of it was cut."""
+    output = "".join(state.submission.check_output)
+    truncated = bool(WORKER_CUT_MARK.search(output))
+    if len(output) > MAX_OUTPUT_CHARS:
+        output = output[:MAX_OUTPUT_CHARS] + f"\n... (output cut at {MAX_OUTPUT_CHARS} characters)"
+        truncated = True
+    return output, truncated
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    if STATE in item.config.stash:
+        item.config.stash[STATE].current_check = item.nodeid
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     outcome = yield
@@ -241,6 +291,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     state = item.config.stash[STATE]
     max_score = item.stash[POINTS]
     message = hint = counterexample = ""
+    mistake, evidence = state.flags.get(item.nodeid, (None, {}))
     needs_reference = "reference" in getattr(item, "fixturenames", ())
     if report_.skipped:
         status = "skipped"
@@ -254,16 +305,23 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
         while isinstance(exc, ExceptionGroupType) and exc.exceptions:
             # hypothesis found several distinct failures; the first is as good a lesson as any
             exc = exc.exceptions[0]
+        exc, note = _reported_failure(item, exc)
         status, message, hint = _classify(state, item, exc)
+        message += note
         counterexample = _counterexample(exc)
-    output = "".join(state.submission.check_output)
-    if len(output) > MAX_OUTPUT_CHARS:
-        output = output[:MAX_OUTPUT_CHARS] + f"\n... (output cut at {MAX_OUTPUT_CHARS} characters)"
+        failure = exc if isinstance(exc, CheckFailure) else None
+        mistake, evidence = (failure.hint, failure.evidence) if failure else (None, {})
+    if mistake is not None:
+        state.mistakes[mistake.id] = mistake
+        hint = hint or mistake.explanation
+    output, output_truncated = _captured_output(state)
     state.results.append(CheckResult(
         name=_check_name(item), function=item.stash[FUNCTION], status=status,
         score=scoring.check_score(status, max_score), max_score=max_score, message=message,
         hint=hint, counterexample=counterexample, output=output,
-        visibility=item.stash[VISIBILITY], needs_reference=needs_reference))
+        visibility=item.stash[VISIBILITY], needs_reference=needs_reference,
+        mistake=mistake.id if mistake else "", evidence=evidence_mod.bounded(evidence),
+        output_truncated=output_truncated))
     item.stash[RECORDED] = True
     if max_score == 0 and status == "failed" and message and not _unavailable(call):
         # An advisory check: robustness beyond what the assignment asks warns, never deducts.

@@ -97,6 +97,12 @@ def grade(pack: Pack, submission_path: Path, options: Options = Options()) -> Su
     warnings = _load_warnings(load, options.shim_xrange) + warnings + state.warnings
     error = submission.load_failure or (f"your submission could not be read: {load['fatal']}"
                                         if load.get("fatal") else "")
+    if not error and load.get("errors") and not any(
+            f.get("found") for f in load.get("functions", {}).values()):
+        first = load["errors"][0]
+        where = f"{first['file']}, line {first['line']}" if first.get("line") else first["file"]
+        error = (f"your submission could not be imported ({first['type']} in {where}: "
+                 f"{first['message']}); nothing could be graded.")
     checks = tuple(state.results)
     functions = tuple(scoring.summarise_function(spec.name, [c for c in checks if c.function == spec.name])
                       for spec in pack.functions)
@@ -125,7 +131,8 @@ def grade(pack: Pack, submission_path: Path, options: Options = Options()) -> Su
         functions=functions, warnings=tuple(warnings), isolation=isolation, versions=versions,
         timings={"total_seconds": round(time.monotonic() - started, 3),
                  "worker_starts": submission.starts},
-        error=error, reference=ref is not None, import_output=_import_output(load))
+        error=error, reference=ref is not None, import_output=_import_output(load),
+        mistakes={key: m.to_dict() for key, m in sorted(state.mistakes.items())})
 
 
 def _import_output(load: dict) -> str:

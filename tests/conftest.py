@@ -21,22 +21,29 @@ def run_cli(*args: str, timeout: float = 300) -> subprocess.CompletedProcess:
                           cwd=ROOT, env=env, timeout=timeout)
 
 
-def grade(submission: Path, out_dir: Path, *extra: str) -> dict:
-    """Grade through `autograde grade SUB --json`; return the report with the terminal output."""
+def grade(submission: Path, out_dir: Path, *extra: str, html: bool = False) -> dict:
+    """Grade through `autograde grade SUB --json`; return the report with the terminal output
+    (and, with html=True, the text of the `--html` report under "_html")."""
     out_dir.mkdir(parents=True, exist_ok=True)
     report = out_dir / (Path(submission).name + ".json")
-    proc = run_cli("grade", str(submission), "--json", str(report), *extra)
+    page = out_dir / (Path(submission).name + ".html")
+    proc = run_cli("grade", str(submission), "--json", str(report), *extra,
+                   *(("--html", str(page)) if html else ()))
     assert proc.returncode == 0, proc.stderr
     data = json.loads(report.read_text())
     data["_terminal"] = proc.stdout
     data["_stderr"] = proc.stderr
+    if html:
+        data["_html"] = page.read_text(encoding="utf-8")
+        data["_html_path"] = str(page)
     return data
 
 
-def grade_many(submissions: dict[str, Path], out_dir: Path, *extra: str) -> dict[str, dict]:
+def grade_many(submissions: dict[str, Path], out_dir: Path, *extra: str,
+               html: bool = False) -> dict[str, dict]:
     """Grade several submissions concurrently (each in its own grader process)."""
     with ThreadPoolExecutor(max_workers=max(2, os.cpu_count() or 2)) as pool:
-        futures = {name: pool.submit(grade, path, out_dir / name, *extra)
+        futures = {name: pool.submit(grade, path, out_dir / name, *extra, html=html)
                    for name, path in submissions.items()}
         return {name: f.result() for name, f in futures.items()}
 

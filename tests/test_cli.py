@@ -29,7 +29,13 @@ REPORT_SCHEMA = {
                 "status": {"enum": ["passed", "failed", "error", "timeout", "skipped"]},
                 "function": {"enum": FUNCTIONS},
                 "score": {"type": "number", "minimum": 0},
-                "message": {"type": "string"}}}},
+                "message": {"type": "string"},
+                "mistake": {"type": "string"},
+                "evidence": {"type": "object"},
+                "output_truncated": {"type": "boolean"}}}},
+        "mistakes": {"type": "object", "additionalProperties": {
+            "type": "object", "required": ["title", "explanation", "severity"],
+            "properties": {"severity": {"enum": ["error", "warning"]}}}},
         "functions": {"type": "array", "items": {
             "type": "object", "required": ["name", "score", "max_score"]}},
         "warnings": {"type": "array", "items": {"type": "string"}},
@@ -70,6 +76,18 @@ def test_correct_submissions_get_full_marks(reports, name):
     assert failing == []
     assert report["score"] == report["max_score"] == 100
     assert {f["name"]: f["max_score"] for f in report["functions"]} == DEFAULT_POINTS
+
+
+@pytest.mark.parametrize("name", ["reference", "summed", "averaged", "multifile", "multifile_zip",
+                                  "xrange", "direct_sampling"])
+def test_correct_submissions_trigger_no_recognised_mistake(reports, name):
+    """Only the softmax of correct_multifile, which works in place as the handout allows, is named,
+    as a warning on a passed check."""
+    report = reports[name]
+    expected = {"softmax_mutates_input"} if name.startswith("multifile") else set()
+    assert {c["mistake"] for c in report["checks"] if c["mistake"]} == expected
+    assert set(report["mistakes"]) == expected
+    assert all(c["evidence"] == {} for c in report["checks"] if not c["mistake"])
 
 
 def test_report_follows_the_documented_schema(reports):

@@ -1,27 +1,34 @@
 """Every known mistake loses points on exactly the function it breaks, with a message that names
-the problem; every other function keeps full marks."""
+the problem; every other function keeps full marks. Every mistake of the pack's hint catalogue is
+recognised on a fixture that shows it, and on nothing else."""
 from __future__ import annotations
 
 import pytest
+from markupsafe import escape
 
 from conftest import by_function, grade_many
 from fixtures.mistakes import GRADED_FUNCTIONS, MISTAKES, materialize
+from grader.model import SubmissionResult
+from grader.packs.cs224n_a1.hints import HINTS
+from grader.render import terminal
 
 # What the report must say (in a failing check's message or hint) for each mistake.
 NAMES_THE_PROBLEM = {
-    "softmax_wrong_axis": "the columns of your result sum to 1, not the rows",
-    "softmax_no_max_subtraction": "subtract each row's maximum",
+    "softmax_wrong_axis": "columns of your result sum to 1, not the rows",
+    "softmax_no_max_subtraction": "each row's maximum before exponentiating",
     "softmax_only_2d": "softmax raised AxisError",
     "softmax_returns_list": "the result is a list; expected a numpy array",
     "softmax_memory_error": "softmax raised MemoryError",
     "softmax_hangs": "softmax did not return within",
     "sigmoid_wrong_sign": "wrong value",
+    "sigmoid_nan_for_large_inputs": "NaN for large inputs",
     "sigmoid_mutates_input": "sigmoid changed its argument in place",
     "sigmoid_os_exit": "ended the process with exit status 1",
     "sigmoid_grad_from_x": "the sigmoid's output, not x",
     "sigmoid_grad_mutates_input": "sigmoid_grad changed its argument in place",
     "sigmoid_grad_sys_exit": "raised SystemExit: sys.exit(3)",
     "fbp_cost_averaged_grad_summed": "the cost is averaged over the examples but the gradient is summed",
+    "fbp_cost_summed_grad_averaged": "the cost is summed but the gradient is averaged",
     "fbp_sigmoid_grad_of_preactivation": "multiplied by the sigmoid's derivative",
     "fbp_missing_sigmoid_derivative": "multiplied by the sigmoid's derivative",
     "fbp_b1_grad_first_row": "W1 is right but b1 is not",
@@ -33,7 +40,8 @@ NAMES_THE_PROBLEM = {
     "negsampling_target_among_negatives": "also counts the target as a negative sample",
     "negsampling_repeats_overwritten": "np.add.at",
     "negsampling_target_not_redrawn": "the target was not re-drawn",
-    "negsampling_gradpred_wrong_sign": "off by a multiple of u_0, the target's output vector",
+    "negsampling_gradpred_wrong_sign": "off by a multiple of u_o, the target's output vector",
+    "negsampling_gradpred_negated": "exactly the negative of the derivative of the cost",
     "negsampling_first_negative_only": "only the first negative sample",
     "negsampling_ignores_k": "10 indices drawn from dataset.sampleTokenIdx(); expected K = 1",
     "negsampling_grad_rows_only": "grad (one row per output vector) has shape",
@@ -44,8 +52,40 @@ NAMES_THE_PROBLEM = {
 
 # Mistakes that keep full marks but must be warned about.
 WARNS_ABOUT = {
-    "softmax_prints_50mb": None,
+    "softmax_prints_10mb": None,
+    "softmax_mutates_input": "softmax changes its input in place",
     "negsampling_log_one_minus_sigmoid": "log(1 - sigmoid(x)) becomes log(0)",
+}
+
+
+# The catalogue mistakes (grader/packs/cs224n_a1/hints.py) each fixture must be recognised as:
+# exactly these ids, on checks of the fixture's function. Fixtures not listed are recognised as none.
+RECOGNISED = {
+    "softmax_wrong_axis": {"softmax_wrong_axis"},
+    "softmax_no_max_subtraction": {"softmax_overflow"},
+    "softmax_mutates_input": {"softmax_mutates_input"},
+    "sigmoid_nan_for_large_inputs": {"sigmoid_overflow"},
+    "sigmoid_mutates_input": {"input_mutated"},
+    "sigmoid_grad_from_x": {"sigmoid_grad_from_x"},
+    "sigmoid_grad_mutates_input": {"input_mutated"},
+    "fbp_cost_averaged_grad_summed": {"grad_summed_cost_averaged"},
+    "fbp_cost_summed_grad_averaged": {"grad_averaged_cost_summed"},
+    "fbp_b2_grad_mean": {"grad_averaged_cost_summed"},
+    "fbp_grad_order_swapped": {"grad_blocks_out_of_order"},
+    "fbp_b1_grad_first_row": {"bias_grad_not_summed"},
+    "fbp_sigmoid_grad_of_preactivation": {"sigmoid_backprop_wrong"},
+    "fbp_missing_sigmoid_derivative": {"sigmoid_backprop_wrong"},
+    "fbp_mutates_params": {"params_views_mutated"},
+    # counting the target as a negative also puts a wrong multiple of u_o into gradPred
+    "negsampling_target_among_negatives": {"target_among_negatives", "gradpred_target_term"},
+    "negsampling_repeats_overwritten": {"repeated_negatives_overwritten"},
+    "negsampling_target_not_redrawn": {"target_not_redrawn"},
+    "negsampling_gradpred_wrong_sign": {"gradpred_target_term"},
+    "negsampling_gradpred_negated": {"gradpred_negated"},
+    "negsampling_first_negative_only": {"first_negative_only"},
+    "negsampling_ignores_k": {"k_not_honoured"},
+    "negsampling_mutates_output_vectors": {"output_vectors_mutated"},
+    "negsampling_log_one_minus_sigmoid": {"log_one_minus_sigmoid"},
 }
 
 
@@ -53,7 +93,7 @@ WARNS_ABOUT = {
 def reports(tmp_path_factory) -> dict[str, dict]:
     src = tmp_path_factory.mktemp("mistakes")
     paths = {m.name: materialize(m, src) for m in MISTAKES}
-    return grade_many(paths, tmp_path_factory.mktemp("reports"))
+    return grade_many(paths, tmp_path_factory.mktemp("reports"), html=True)
 
 
 def test_every_mistake_has_an_expected_message():
@@ -90,3 +130,50 @@ def test_mistake_message_names_the_problem(reports, mistake):
     expected = NAMES_THE_PROBLEM[mistake.name]
     assert any(expected in t for t in texts), texts
     assert not any("Traceback" in t or "grader itself failed" in t for t in texts)
+
+
+def test_every_catalogue_mistake_is_shown_by_a_fixture():
+    assert len(HINTS) >= 12
+    assert set().union(*RECOGNISED.values()) == set(HINTS)
+    assert set(RECOGNISED) <= {m.name for m in MISTAKES}
+
+
+@pytest.mark.parametrize("mistake", MISTAKES, ids=lambda m: m.name)
+def test_mistake_is_recognised_from_the_evidence(reports, mistake):
+    """The fixture's checks carry exactly the expected catalogue ids, only on its function; the
+    report explains each id once, as the catalogue does."""
+    report = reports[mistake.name]
+    found = {c["mistake"] for c in report["checks"] if c["mistake"]}
+    assert found == RECOGNISED.get(mistake.name, set()), [
+        (c["name"], c["mistake"]) for c in report["checks"] if c["mistake"]]
+    assert all(c["function"] == mistake.function for c in report["checks"] if c["mistake"])
+    assert set(report["mistakes"]) == found
+    for mistake_id in found:
+        entry = HINTS[mistake_id]
+        assert report["mistakes"][mistake_id] == entry.to_dict()
+        flagged = [c for c in report["checks"] if c["mistake"] == mistake_id]
+        assert all(c["hint"] == entry.explanation for c in flagged)
+        if entry.severity == "error":
+            assert any(c["status"] == "failed" for c in flagged)
+        else:  # a warning costs nothing, and says so among the warnings
+            assert all(c["score"] == c["max_score"] for c in flagged)
+            assert any(entry.explanation in w for w in report["warnings"])
+
+
+@pytest.mark.parametrize("name", sorted(RECOGNISED))
+def test_recognised_mistake_is_explained_in_every_view(reports, name):
+    """The terminal names each failing recognised mistake once per function; the HTML report
+    shows its title and explanation in the function's section."""
+    report = reports[name]
+    result = SubmissionResult.from_dict({k: v for k, v in report.items() if not k.startswith("_")})
+    text = terminal.render(result, width=140)
+    page = report["_html"]
+    for mistake_id in RECOGNISED[name]:
+        entry = HINTS[mistake_id]
+        failing = [c for c in result.checks if c.mistake == mistake_id and c.status == "failed"
+                   and c.max_score > 0]
+        if failing:
+            assert text.count(f"hint: {entry.title}:") == 1, text
+        assert f'data-mistake="{mistake_id}"' in page
+        assert str(escape(entry.title)) in page
+        assert str(escape(entry.explanation)) in page

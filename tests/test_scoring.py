@@ -1,11 +1,14 @@
 """Properties of the scoring functions themselves."""
 from __future__ import annotations
 
+import json
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from grader import scoring
+from grader.hints import Catalogue, Mistake
 from grader.model import CheckResult, SubmissionResult
 
 weights = st.dictionaries(st.text("abcdefgh", min_size=1, max_size=4),
@@ -55,9 +58,41 @@ def test_check_result_rejects_impossible_values():
 
 
 def test_result_round_trips_through_dict():
-    check = CheckResult("c", "f", "passed", 2, 2)
+    check = CheckResult("c", "f", "failed", 0, 2, message="m", hint="why", mistake="m1",
+                        evidence={"gradient": {"blocks": {"W1": {"relative_error": [[1e-3, None]]}}}},
+                        output="x" * 10, output_truncated=True)
     fn = scoring.summarise_function("f", [check])
-    result = SubmissionResult("s.py", 2, 2, (check,), (fn,), warnings=("w",), timings={"t": 1.0})
+    result = SubmissionResult("s.py", 0, 2, (check,), (fn,), warnings=("w",), timings={"t": 1.0},
+                              mistakes={"m1": {"title": "t", "explanation": "why",
+                                               "severity": "error"}})
     assert SubmissionResult.from_dict(result.to_dict()) == result
+    assert SubmissionResult.from_dict(json.loads(json.dumps(result.to_dict()))) == result
     with pytest.raises(ValueError):
         SubmissionResult.from_dict({**result.to_dict(), "schema_version": 99})
+
+
+def test_reports_without_the_newer_fields_still_load():
+    """A report written before `mistake`, `evidence`, `output_truncated` and `mistakes` existed."""
+    check = CheckResult("c", "f", "failed", 0, 2, message="m", hint="h")
+    old = SubmissionResult("s.py", 0, 2, (check,), (scoring.summarise_function("f", [check]),)).to_dict()
+    for c in old["checks"]:
+        for key in ("mistake", "evidence", "output_truncated"):
+            del c[key]
+    del old["mistakes"]
+    loaded = SubmissionResult.from_dict(old)
+    assert loaded.checks[0].mistake == "" and loaded.checks[0].evidence == {}
+    assert loaded.mistakes == {} and loaded.checks[0].hint == "h"
+
+
+def test_catalogue_is_validated_when_built():
+    good = Mistake("a", "title", "explanation")
+    with pytest.raises(ValueError, match="listed twice"):
+        Catalogue("p", [good, Mistake("a", "other", "text")])
+    with pytest.raises(ValueError, match="identifier"):
+        Mistake("not an id", "t", "e")
+    with pytest.raises(ValueError, match="one non-empty line"):
+        Mistake("b", "two\nlines", "e")
+    with pytest.raises(ValueError, match="severity"):
+        Mistake("b", "t", "e", severity="fatal")
+    with pytest.raises(KeyError, match="known: a"):
+        Catalogue("p", [good])["missing"]

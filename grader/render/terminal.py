@@ -61,9 +61,12 @@ def render(result: SubmissionResult, *, verbose: bool = False, width: int | None
                                    width=width - 4, initial_indent="    ",
                                    subsequent_indent="        "))
         lines.extend(f"        {text}" for text in body[1:])
-        if check.hint and (check.function, check.hint) not in hints:
-            hints.add((check.function, check.hint))
-            lines.extend(textwrap.wrap(f"hint: {check.hint}", width=width - 8,
+        # A recognised mistake is explained once per function, under its catalogue title.
+        known = result.mistakes.get(check.mistake)
+        hint = f"{known['title']}: {known['explanation']}" if known else check.hint
+        if hint and (check.function, check.mistake or hint) not in hints:
+            hints.add((check.function, check.mistake or hint))
+            lines.extend(textwrap.wrap(f"hint: {hint}", width=width - 8,
                                        initial_indent="      ", subsequent_indent="            "))
         if verbose and check.counterexample:
             lines.extend(f"      {text}" for text in check.counterexample.splitlines())

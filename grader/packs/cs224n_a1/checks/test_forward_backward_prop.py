@@ -9,9 +9,11 @@ import numpy as np
 import pytest
 from hypothesis import example, given
 
-from grader import numgrad
+from grader import evidence, numgrad
 from grader import tolerances as tol
-from grader.checks_api import as_array, as_scalar, call_text, describe_type, fail_call, show
+from grader.checks_api import (as_array, as_scalar, call_text, describe_type, expect_varies, fail_call,
+                                show)
+from grader.packs.cs224n_a1.hints import HINTS
 from grader.packs.cs224n_a1.inputs import GRADCHECK_CASES, NetCase, net_cases
 
 pytestmark = pytest.mark.function("forward_backward_prop")
@@ -33,6 +35,9 @@ def _unpack(value, case: NetCase, call: str) -> tuple[float, np.ndarray]:
     cost = as_scalar(value[0], call, "the cost")
     grad = as_array(value[1], call, (case.n_params,), "the gradient (a flat vector of "
                     "Dx*H + H + H*Dy + Dy numbers, in the order W1, b1, W2, b2)")
+    if cost <= 0:
+        fail_call(f"the cost is {cost!r}; a cross-entropy of softmax outputs is always positive.",
+                  call)
     return cost, grad
 
 
@@ -56,13 +61,18 @@ def test_inputs_not_modified(student):
     case = GRADCHECK_CASES[1]
     data, labels, params = case.arrays()
     result = student.call(data, labels, params, case.dimensions, echo_args=True)
+    _unpack(result.value, case, _call_text(case))  # only a well-formed answer earns these points
     for name, before, after in zip(("data", "labels", "params"), (data, labels, params),
                                    result.args_after):
         if not np.array_equal(before, after):
+            changed = {}
+            if name == "params":
+                changed = {b: bool(np.any(before[where] != after[where]))
+                           for b, (where, _) in case.blocks().items()}
             fail_call(f"forward_backward_prop changed its argument `{name}` in place.", _call_text(case),
                       detail=f"before: {show(before)}\n  after:  {show(after)}",
-                      hint="W1, b1, W2 and b2 are views into params (np.reshape shares memory), so "
-                           "an in-place update of them changes params: work on copies.")
+                      hint=HINTS["params_views_mutated"] if name == "params" else None,
+                      evidence={"argument": name, "blocks_changed": changed})
 
 
 # ---- numerical gradient, per block ------------------------------------------------------------
@@ -83,6 +93,7 @@ def _gradient_check(student, shared, case: NetCase) -> dict:
         points = numgrad.perturbations(params, h)
         results = student.many([(data, labels, p, case.dimensions) for p in points])
         costs = [_unpack(r.value, case, call)[0] for r in results]
+        expect_varies(costs, call, "params")
         numerical = numgrad.from_costs(costs, params.shape, h)
         outcome = {"cost": cost, "analytic": grad, "numerical": numerical}
     except BaseException as exc:
@@ -103,42 +114,57 @@ def _check_block(student, shared, block: str) -> None:
             continue
         index = np.unravel_index(int(np.argmax(err)), err.shape)
         others = ", ".join(f"{b} {_block_error(got, case, b):.1e}" for b in BLOCKS if b != block)
+        hint, finding, facts = _block_hint(got, case, block, analytic, numerical)
         fail_call(f"{block} gradient disagrees with the numerical gradient of your own cost: "
                   f"relative difference {err[index]:.1e} at {block}{[int(i) for i in index]} "
                   f"(allowed {tol.GRADCHECK_RTOL:g}).",
                   f"{_call_text(case)}, {block} of shape {shape}",
                   returned=analytic, expected=numerical,
                   detail=f"(expected = numerical gradient, h = {tol.GRADCHECK_STEP:g}); largest "
-                         f"relative difference in the other blocks: {others}",
-                  hint=_block_hint(got, case, block, analytic, numerical))
+                         f"relative difference in the other blocks: {others}"
+                         + (f"\n  {finding}" if finding else ""),
+                  hint=hint, evidence={"gradient": {**_gradient_evidence(got, case), **facts}})
 
 
-def _block_hint(got: dict, case: NetCase, block: str, analytic, numerical) -> str:
-    """Name the mistake when the evidence points at one."""
+def _gradient_evidence(got: dict, case: NetCase) -> dict:
+    """Every block of the case's gradient check, so a report can show which ones disagree."""
+    blocks = {}
+    for block, (where, shape) in case.blocks().items():
+        analytic = got["analytic"][where].reshape(shape)
+        numerical = got["numerical"][where].reshape(shape)
+        blocks[block] = evidence.gradient_block(analytic, numerical,
+                                                numgrad.relative_error(analytic, numerical),
+                                                tol.GRADCHECK_RTOL)
+    return {"case": str(case), "compared_with": "numerical", "step": tol.GRADCHECK_STEP,
+            "tolerance": tol.GRADCHECK_RTOL, "blocks": blocks}
+
+
+def _block_hint(got: dict, case: NetCase, block: str, analytic, numerical) -> tuple:
+    """(mistake, what was seen, facts) when the evidence points at a known mistake."""
     order = _permuted_order(got["analytic"], got["numerical"], case)
     if order:
-        return (f"your gradient holds the right numbers in the wrong order: it looks like "
-                f"{', '.join(order)} where the expected order is W1, b1, W2, b2 (the order params "
-                "is unpacked in).")
+        return (HINTS["grad_blocks_out_of_order"],
+                f"your gradient holds the right numbers in the wrong order: it looks like "
+                f"{', '.join(order)} where the expected order is W1, b1, W2, b2.", {"order": order})
     ratio = np.divide(analytic, numerical, out=np.full(analytic.shape, np.nan),
                       where=np.abs(numerical) > 1e-8)
     finite = ratio[np.isfinite(ratio)]
     if case.M > 1 and finite.size and np.allclose(finite, case.M, rtol=1e-3):
-        return (f"your gradient is exactly M = {case.M} times the derivative of your cost: the cost "
-                "is averaged over the examples but the gradient is summed. Use one convention for both.")
+        return (HINTS["grad_summed_cost_averaged"],
+                f"{block} is exactly M = {case.M} times the derivative of your cost.",
+                {"ratio": case.M})
     if case.M > 1 and finite.size and np.allclose(finite, 1 / case.M, rtol=1e-3):
-        return (f"your gradient is 1/M = 1/{case.M} of the derivative of your cost: the cost is "
-                "summed but the gradient is averaged. Use one convention for both.")
-    if block in ("b1", "b2") and case.M > 1 and _ok(got, case, "W1" if block == "b1" else "W2"):
-        return (f"{'W1' if block == 'b1' else 'W2'} is right but {block} is not: a bias is added to "
-                f"every one of the M = {case.M} examples, so its gradient sums the upstream "
-                "gradient over the batch (np.sum(..., axis=0)).")
+        return (HINTS["grad_averaged_cost_summed"],
+                f"{block} is exactly 1/M = 1/{case.M} of the derivative of your cost.",
+                {"ratio": 1 / case.M})
+    weights = "W1" if block == "b1" else "W2"
+    if block in ("b1", "b2") and case.M > 1 and _ok(got, case, weights):
+        return (HINTS["bias_grad_not_summed"],
+                f"{weights} is right but {block} is not, with M = {case.M} examples.", {})
     if block in ("W1", "b1") and _ok(got, case, "W2") and _ok(got, case, "b2") \
             and not _ok(got, case, "W1") and not _ok(got, case, "b1"):
-        return ("W2 and b2 are right, W1 and b1 are not: the error goes wrong on its way back "
-                "through the hidden layer. It must be multiplied by the sigmoid's derivative, "
-                "h * (1 - h) of the hidden activations h (not of the pre-activations).")
-    return ""
+        return HINTS["sigmoid_backprop_wrong"], "W2 and b2 are right, W1 and b1 are not.", {}
+    return None, "", {}
 
 
 def _block_error(got: dict, case: NetCase, block: str) -> float:
@@ -237,15 +263,16 @@ def test_gradient_matches_reference(student, reference, case):
     if np.allclose(grad, expected, rtol=tol.REFERENCE_RTOL, atol=tol.REFERENCE_ATOL):
         return
     other = "averaged" if convention == "summed" else "summed"
-    hint = ""
+    hint = None
     if case.M > 1 and np.allclose(grad, targets[other], rtol=tol.REFERENCE_RTOL, atol=tol.REFERENCE_ATOL):
-        hint = (f"your cost is {convention} over the M = {case.M} examples but your gradient is "
-                f"{other}; they must use the same convention.")
-    wrong = []
+        hint = HINTS["grad_summed_cost_averaged" if other == "summed" else "grad_averaged_cost_summed"]
+    wrong, gaps = [], {}
     for block, (where, shape) in case.blocks().items():
         gap = np.abs(grad[where] - expected[where]).max()
+        gaps[block] = gap
         if not np.allclose(grad[where], expected[where], rtol=tol.REFERENCE_RTOL, atol=tol.REFERENCE_ATOL):
             wrong.append(f"{block} (largest difference {gap:.3g})")
     fail_call(f"wrong gradient in {', '.join(wrong)}, compared with the correct gradient of a cost "
               f"{convention} over the batch (the convention your cost follows).", _call_text(case),
-              returned=grad, expected=expected, hint=hint)
+              returned=grad, expected=expected, hint=hint,
+              evidence={"convention": convention, "largest_difference_per_block": gaps})

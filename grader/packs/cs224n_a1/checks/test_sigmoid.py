@@ -7,6 +7,7 @@ from hypothesis.extra import numpy as hnp
 
 from grader import tolerances as tol
 from grader.checks_api import as_array, as_scalar, call_text, expect_close, fail_call
+from grader.packs.cs224n_a1.hints import HINTS
 
 pytestmark = pytest.mark.function("sigmoid")
 
@@ -71,12 +72,12 @@ def test_extreme_inputs(student):
     """No NaN far in the tails: sigmoid(-1000) is 0 and sigmoid(1000) is 1."""
     x = np.array([-1000.0, -50.0, 0.0, 50.0, 1000.0])
     call = call_text("sigmoid", x)
-    got = as_array(student(x), call, x.shape)
+    got = as_array(student(x), call, x.shape, allow_nonfinite=True)  # NaN gets its own message
     expected = np.array([0.0, 1.928749847963918e-22, 0.5, 1.0, 1.0])
     if np.any(np.isnan(got)):
         fail_call("NaN for large inputs.", call, returned=got, expected=expected,
-                  hint="exp(1000) overflows to inf, and inf/inf is NaN: write the formula so that "
-                       "an overflow cannot reach a division.")
+                  hint=HINTS["sigmoid_overflow"],
+                  evidence={"nan_at_inputs": x[np.isnan(got)].tolist()})
     expect_close(got, expected, call=call, rtol=tol.KNOWN_VALUES_RTOL, atol=tol.KNOWN_VALUES_ATOL)
 
 
@@ -85,10 +86,14 @@ def test_input_not_modified(student):
     x = KNOWN_INPUT.copy()
     result = student.call(x, echo_args=True)
     (after,) = result.args_after
+    # Only a right answer earns the points for leaving the input alone.
+    call = call_text("sigmoid", KNOWN_INPUT)
+    expect_close(as_array(result.value, call, KNOWN_INPUT.shape), KNOWN_OUTPUT, call=call,
+                 rtol=tol.KNOWN_VALUES_RTOL, atol=tol.KNOWN_VALUES_ATOL)
     if not np.array_equal(after, KNOWN_INPUT):
         fail_call("sigmoid changed its argument in place.", call_text("sigmoid", KNOWN_INPUT),
-                  detail=f"afterwards the argument was {after!r}",
-                  hint="compute into a new array (no `x *= -1` or `np.exp(x, out=x)` on the input).")
+                  detail=f"afterwards the argument was {after!r}", hint=HINTS["input_mutated"],
+                  evidence={"argument_before": KNOWN_INPUT, "argument_after": after})
 
 
 @pytest.mark.points(1)

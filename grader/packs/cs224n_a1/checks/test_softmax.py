@@ -7,14 +7,11 @@ from hypothesis.extra import numpy as hnp
 
 from grader import tolerances as tol
 from grader.checks_api import as_array, call_text, expect_close, fail_call
+from grader.packs.cs224n_a1.hints import HINTS
 
 pytestmark = pytest.mark.function("softmax")
 
 PAIR = np.array([0.26894142, 0.73105858])
-WRONG_AXIS_HINT = ("the columns of your result sum to 1, not the rows: softmax must normalise each "
-                   "row (sum and max over axis=1, keeping dimensions), not each column.")
-OVERFLOW_HINT = ("np.exp overflows for inputs around 710 and above; subtract each row's maximum "
-                 "before exponentiating (softmax(x) == softmax(x - c) for any constant c per row).")
 
 small = st.floats(-5, 5, allow_nan=False, width=64)
 matrices = hnp.arrays(np.float64, hnp.array_shapes(min_dims=2, max_dims=2, min_side=1, max_side=5),
@@ -23,14 +20,29 @@ vectors = hnp.arrays(np.float64, hnp.array_shapes(min_dims=1, max_dims=1, min_si
                      elements=small)
 
 
-def _softmax_of(student, x, report=None):
+def _softmax_of(student, x, report=None, allow_nonfinite=False):
     call = call_text("softmax", x)
     result = student.call(x.copy(), echo_args=True)
     (after,) = result.args_after
     if report is not None and not np.array_equal(after, x):
-        report.warn("softmax changes its input in place. The 2017 handout allows this, so it costs "
-                    "no points, but callers rarely expect it: prefer returning a new array.")
-    return as_array(result.value, call, x.shape), call
+        report.flag(HINTS["softmax_mutates_input"], {"argument_before": x, "argument_after": after})
+    return as_array(result.value, call, x.shape, allow_nonfinite=allow_nonfinite), call
+
+
+def _axis_hint(got: np.ndarray) -> tuple:
+    """(hint, evidence) when a matrix's columns, not its rows, sum to 1."""
+    if got.ndim == 2 and np.allclose(got.sum(axis=0), 1.0):
+        return HINTS["softmax_wrong_axis"], {"row_sums": got.sum(axis=1),
+                                             "column_sums": got.sum(axis=0)}
+    return None, None
+
+
+def _overflow_hint(got: np.ndarray) -> tuple:
+    """(hint, evidence) when the result holds inf or NaN."""
+    bad = ~np.isfinite(got)
+    if np.any(bad):
+        return HINTS["softmax_overflow"], {"non_finite_entries": int(bad.sum())}
+    return None, None
 
 
 @pytest.mark.points(3)
@@ -38,9 +50,9 @@ def test_known_values(student, report):
     for x, expected in ((np.array([1.0, 2.0]), PAIR),
                         (np.array([[1.0, 2.0], [3.0, 4.0]]), np.array([PAIR, PAIR]))):
         got, call = _softmax_of(student, x, report)
-        hint = WRONG_AXIS_HINT if x.ndim == 2 and np.allclose(got.sum(axis=0), 1) else ""
+        hint, evidence = _axis_hint(got)
         expect_close(got, expected, call=call, rtol=tol.KNOWN_VALUES_RTOL,
-                     atol=tol.KNOWN_VALUES_ATOL, hint=hint)
+                     atol=tol.KNOWN_VALUES_ATOL, hint=hint, evidence=evidence)
 
 
 @pytest.mark.points(2)
@@ -48,10 +60,10 @@ def test_known_values_large_inputs(student, report):
     """The handout's own test: large inputs must not overflow."""
     for x, expected in ((np.array([[1001.0, 1002.0], [3.0, 4.0]]), np.array([PAIR, PAIR])),
                         (np.array([[-1001.0, -1002.0]]), np.array([PAIR[::-1]]))):
-        got, call = _softmax_of(student, x, report)
-        hint = OVERFLOW_HINT if not np.all(np.isfinite(got)) else ""
+        got, call = _softmax_of(student, x, report, allow_nonfinite=True)
+        hint, evidence = _overflow_hint(got)
         expect_close(got, expected, call=call, rtol=tol.KNOWN_VALUES_RTOL,
-                     atol=tol.KNOWN_VALUES_ATOL, hint=hint)
+                     atol=tol.KNOWN_VALUES_ATOL, hint=hint, evidence=evidence)
 
 
 @pytest.mark.points(2)
@@ -60,15 +72,19 @@ def test_rows_sum_to_one(student, x):
     got, call = _softmax_of(student, x)
     sums = got.sum(axis=1)
     if not np.allclose(sums, 1.0, rtol=0, atol=tol.IDENTITY_ATOL) or np.any(got < 0):
-        hint = WRONG_AXIS_HINT if np.allclose(got.sum(axis=0), 1.0) else ""
+        hint, evidence = _axis_hint(got)
         fail_call("the rows of the result do not sum to 1 (or have negative entries).", call,
-                  returned=got, detail=f"row sums: {sums!r}", hint=hint)
+                  returned=got, detail=f"row sums: {sums!r}", hint=hint, evidence=evidence)
 
 
 @pytest.mark.points(2)
 @given(x=matrices, shift=st.floats(-50, 50, allow_nan=False, width=64))
 def test_invariant_to_adding_a_constant(student, x, shift):
     got, call = _softmax_of(student, x)
+    if not np.allclose(got.sum(axis=1), 1.0, rtol=0, atol=tol.IDENTITY_ATOL) or np.any(got < 0):
+        # Invariance means something only for a softmax: all zeros would be invariant too.
+        fail_call("the rows of the result are not distributions (non-negative, summing to 1).",
+                  call, returned=got)
     row_shifts = shift * np.arange(1, x.shape[0] + 1)[:, None]
     shifted, shifted_call = _softmax_of(student, x + row_shifts)
     expect_close(shifted, got, call=shifted_call,
@@ -94,9 +110,11 @@ def test_vector_input(student, x):
                     elements=st.floats(-1e4, 1e4, allow_nan=False, width=64)))
 def test_no_overflow(student, x):
     """Entries up to 10^4 in size: every value finite, every row sums to 1."""
-    got, call = _softmax_of(student, x)
-    if not np.all(np.isfinite(got)):
-        fail_call("inf or NaN in the result: exp overflowed.", call, returned=got, hint=OVERFLOW_HINT)
+    got, call = _softmax_of(student, x, allow_nonfinite=True)
+    hint, evidence = _overflow_hint(got)
+    if hint:
+        fail_call("inf or NaN in the result: exp overflowed.", call, returned=got, hint=hint,
+                  evidence=evidence)
     if not np.allclose(got.sum(axis=1), 1.0, rtol=0, atol=tol.IDENTITY_ATOL):
         fail_call("the rows of the result do not sum to 1.", call, returned=got)
 

@@ -1,0 +1,107 @@
+"""The mistakes the CS224n assignment 1 checks recognise, each with what to do about it.
+
+Each entry is triggered by what a check measured (values, ratios, which rows or blocks are wrong,
+how many indices were drawn), never by reading the submission. tests/test_mistakes.py holds, for
+every entry, a fixture submission that shows the mistake.
+"""
+from grader.hints import Catalogue, Mistake
+
+HINTS = Catalogue("cs224n-a1", (
+    # ---- softmax
+    Mistake(
+        "softmax_wrong_axis", "softmax normalises columns instead of rows",
+        "The columns of your result sum to 1, not the rows: softmax must normalise each row (sum "
+        "and max over axis=1, or axis=-1, with keepdims=True), not each column."),
+    Mistake(
+        "softmax_overflow", "softmax overflows for large inputs",
+        "np.exp overflows for inputs around 710 and above, and inf / inf is NaN. Subtract each "
+        "row's maximum before exponentiating: softmax(x) == softmax(x - c) for any constant c per "
+        "row, so the result is unchanged and the largest exponent is 0."),
+    Mistake(
+        "softmax_mutates_input", "softmax changes its input in place",
+        "The 2017 handout allows this, so it costs no points, but callers rarely expect their array "
+        "to change: prefer returning a new array (x = x - ... instead of x -= ...).",
+        severity="warning"),
+    # ---- sigmoid and sigmoid_grad
+    Mistake(
+        "sigmoid_overflow", "sigmoid returns NaN for large inputs",
+        "exp(1000) overflows to inf, and inf / inf is NaN: write the formula so that an overflow "
+        "cannot reach a division, e.g. 1 / (1 + np.exp(-x)), where exp(-x) = inf just gives 0."),
+    Mistake(
+        "input_mutated", "the input array is changed in place",
+        "Your function changed the array it was given; the caller still needs it. Compute into a "
+        "new array: no `x *= ...`, `x -= ...` or `out=x` on the argument."),
+    Mistake(
+        "sigmoid_grad_from_x", "sigmoid_grad is given x instead of s = sigmoid(x)",
+        "sigmoid_grad receives s = sigmoid(x), the sigmoid's output, not x: the derivative is "
+        "s * (1 - s). Computing sigmoid(s) * (1 - sigmoid(s)) applies the sigmoid twice."),
+    # ---- forward_backward_prop
+    Mistake(
+        "grad_summed_cost_averaged", "cost averaged but gradient summed",
+        "Your gradient is M times the derivative of your own cost (M = the number of examples): "
+        "the cost is averaged over the examples but the gradient is summed. Either convention is "
+        "accepted; use the same one for both."),
+    Mistake(
+        "grad_averaged_cost_summed", "cost summed but gradient averaged",
+        "Your gradient is 1/M of the derivative of your own cost (M = the number of examples): the "
+        "cost is summed but the gradient is averaged. Either convention is accepted; use the same "
+        "one for both."),
+    Mistake(
+        "grad_blocks_out_of_order", "gradient blocks stacked in the wrong order",
+        "Your gradient holds the right numbers in the wrong order. The flat gradient must follow "
+        "the order params is unpacked in: W1, b1, W2, b2."),
+    Mistake(
+        "bias_grad_not_summed", "bias gradient not summed over the batch",
+        "The weights' gradient is right but the bias's is not: a bias is added to every one of the "
+        "M examples, so its gradient sums the upstream gradient over the batch "
+        "(np.sum(delta, axis=0))."),
+    Mistake(
+        "sigmoid_backprop_wrong", "backpropagation through the sigmoid is wrong",
+        "W2 and b2 are right, W1 and b1 are not: the error goes wrong on its way back through the "
+        "hidden layer. It must be multiplied by the sigmoid's derivative, h * (1 - h) of the "
+        "hidden activations h = sigmoid(z1) (not of the pre-activations z1)."),
+    Mistake(
+        "params_views_mutated", "params changed in place through W1, b1, W2 or b2",
+        "W1, b1, W2 and b2 are views into params (np.reshape shares memory), so an in-place update "
+        "of them (W2 -= ..., W1 *= ...) changes the caller's params: work on copies."),
+    # ---- negSamplingCostAndGradient
+    Mistake(
+        "target_among_negatives", "the target is counted among the negatives",
+        "Your cost also counts the target as a negative sample: the negative terms run over "
+        "indices[1:] (the K sampled words), not over all of indices."),
+    Mistake(
+        "repeated_negatives_overwritten", "a negative drawn twice counts once",
+        "`grad[indices] += ...` with repeated indices keeps only one of the updates, so a negative "
+        "drawn twice counts once. Accumulate with a loop or np.add.at."),
+    Mistake(
+        "target_not_redrawn", "the target is not re-drawn when sampled",
+        "You drew exactly K indices and kept the target among them: re-draw while the index equals "
+        "the target, as the provided getNegativeSamples(target, dataset, K) does."),
+    Mistake(
+        "gradpred_target_term", "gradPred's target term is wrong",
+        "Your gradPred is off by a multiple of u_o, the target's output vector: the term in u_o is "
+        "wrong. It is (sigmoid(u_o . v) - 1) u_o; check its sign, and that the target is not also "
+        "counted as a negative."),
+    Mistake(
+        "gradpred_negated", "gradPred has the wrong sign",
+        "Your gradPred is exactly the negative of the derivative of the cost: the gradient of "
+        "-log sigmoid(x) is (sigmoid(x) - 1), not (1 - sigmoid(x)). Check the sign of every term."),
+    Mistake(
+        "first_negative_only", "only the first negative sample is used",
+        "Your cost matches using only the first negative sample; all K negatives count, in the "
+        "cost and in the gradients."),
+    Mistake(
+        "k_not_honoured", "the number of negatives drawn is not K",
+        "Use the K you are given: getNegativeSamples(target, dataset, K) draws exactly K negatives "
+        "(plus a re-draw whenever the target comes up)."),
+    Mistake(
+        "output_vectors_mutated", "outputVectors changed in place",
+        "outputVectors[target] and outputVectors[indices] give you rows to read; an in-place update "
+        "of a row view (u_o *= ..., gradPred = u_o; gradPred += ...) changes the caller's "
+        "outputVectors. Start from a new array (e.g. np.zeros or a product) instead."),
+    Mistake(
+        "log_one_minus_sigmoid", "log(1 - sigmoid(x)) underflows for large scores",
+        "log(1 - sigmoid(x)) becomes log(0) once sigmoid(x) rounds to 1 (x above about 37); "
+        "log(sigmoid(-x)) is the same number and stays finite.",
+        severity="warning"),
+))
