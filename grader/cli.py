@@ -2,13 +2,18 @@
 from __future__ import annotations
 
 import argparse
+import os
+import signal
 import sys
 from pathlib import Path
 
 from grader import __version__
+from grader.isolation import MODES, IsolationUnavailable
 from grader.packs import BUILTIN_PACKS, DEFAULT_PACK, load_pack
 from grader.proxy import Limits
-from grader.render import json_report, terminal
+from grader.render import html, json_report, terminal
+from grader.render import junit
+from grader import lms
 from grader.session import Options, grade
 
 
@@ -26,6 +31,8 @@ def build_parser() -> argparse.ArgumentParser:
     g = sub.add_parser("grade", help="grade one submission (.py file, folder, .zip or .ipynb)")
     g.add_argument("submission", type=Path)
     g.add_argument("--json", type=Path, metavar="PATH", help="write the JSON report here")
+    g.add_argument("--html", type=Path, metavar="PATH",
+                   help="write the HTML report here (one self-contained page)")
     g.add_argument("--pack", default=DEFAULT_PACK, choices=sorted(BUILTIN_PACKS))
     ref = g.add_mutually_exclusive_group()
     ref.add_argument("--reference", type=Path, metavar="DIR",
@@ -39,14 +46,42 @@ def build_parser() -> argparse.ArgumentParser:
                    help="deadline of one call into the submission (default %(default)s s)")
     g.add_argument("--import-timeout", type=_positive, default=Limits.import_seconds, metavar="S",
                    help="deadline for importing the submission (default %(default)s s)")
+    g.add_argument("--check-timeout", type=_positive, default=Limits.check_seconds, metavar="S",
+                   help="time one check may spend in the submission's code, hypothesis's search "
+                        "for a smaller failing input included (default %(default)s s)")
     g.add_argument("--submission-timeout", type=_positive, default=Limits.submission_seconds,
                    metavar="S", help="deadline for the whole submission (default %(default)s s)")
+    g.add_argument("--isolation", choices=MODES, default="auto",
+                   help="sandbox: bubblewrap (no network, no view of your files); process: a "
+                        "separate process with resource limits only; auto (default): the sandbox "
+                        "where bubblewrap works, else process, and the report says so")
     g.add_argument("--no-fork", action="store_true",
                    help="start workers with spawn only (the path used where fork does not exist)")
     g.add_argument("--verbose", "-v", action="store_true",
                    help="print every failure in full, with counterexamples and captured output")
     g.add_argument("--debug", action="store_true", help="show the grader's own errors in full")
+    g.add_argument("--junit", type=Path, metavar="PATH",
+                   help="write a JUnit XML report here (for CI: GitLab, GitHub Actions)")
+    g.add_argument("--fail-under", type=float, metavar="SCORE",
+                   help="exit with status 1 when the score is below SCORE points")
+    _add_lms_commands(sub)
     return parser
+
+
+def _add_lms_commands(sub: argparse._SubParsersAction) -> None:
+    gs = sub.add_parser("gradescope", help="Gradescope's autograder contract: grade ROOT/submission "
+                                           "and write ROOT/results/results.json")
+    gs.add_argument("--root", type=Path, default=Path(os.environ.get(lms.ROOT_ENV) or lms.DEFAULT_ROOT),
+                    help=f"the autograder folder (default: ${lms.ROOT_ENV}, or %(default)s)")
+    gs.add_argument("--pack", default=DEFAULT_PACK, choices=sorted(BUILTIN_PACKS))
+    gs.add_argument("--reference", type=Path, metavar="DIR",
+                    help="the reference solution's folder (default: $AUTOGRADE_REFERENCE)")
+    z = sub.add_parser("gradescope-zip", help="build the autograder.zip to upload to Gradescope")
+    z.add_argument("out", type=Path, metavar="OUT.zip")
+    z.add_argument("--pack", default=DEFAULT_PACK, choices=sorted(BUILTIN_PACKS))
+    z.add_argument("--reference", type=Path, metavar="DIR",
+                   help="the reference solution to ship (default: $AUTOGRADE_REFERENCE, or "
+                        "reference/ in a source checkout)")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -54,8 +89,21 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.command == "grade":
         return _grade(parser, args)
+    if args.command == "gradescope":
+        return _gradescope(parser, args)
+    if args.command == "gradescope-zip":
+        return _gradescope_zip(parser, args)
     parser.error(f"unknown command {args.command}")
     return 2
+
+
+def _print(text: str) -> None:
+    """Print, and end quietly when the reader went away (`autograde grade ... | head`). SIGPIPE
+    stays ignored: a worker that dies must not take the grader with it."""
+    try:
+        print(text, flush=True)
+    except BrokenPipeError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
 
 
 def _grade(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
@@ -65,14 +113,48 @@ def _grade(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         parser.error(f"--reference {args.reference}: no such folder")
     pack = load_pack(args.pack)
     limits = Limits(call_seconds=args.call_timeout, import_seconds=args.import_timeout,
-                    submission_seconds=args.submission_timeout)
+                    check_seconds=args.check_timeout, submission_seconds=args.submission_timeout)
     options = Options(reference_dir=args.reference, no_reference=args.no_reference,
                       shim_xrange=not args.no_xrange_shim, limits=limits,
-                      use_fork=False if args.no_fork else None, debug=args.debug)
-    result = grade(pack, args.submission, options)
+                      use_fork=False if args.no_fork else None, isolation=args.isolation,
+                      debug=args.debug)
+    try:
+        result = grade(pack, args.submission, options)
+    except IsolationUnavailable as exc:
+        parser.error(str(exc))
     if args.json:
         json_report.write(result, args.json)
-    print(terminal.render(result, verbose=args.verbose))
+    if args.html:
+        html.write(result, args.html)
+    if args.junit:
+        junit.write(result, args.junit)
+    _print(terminal.render(result, verbose=args.verbose))
+    if args.fail_under is not None and result.score < args.fail_under:
+        print(f"autograde: score {result.score:g} is below --fail-under {args.fail_under:g}",
+              file=sys.stderr)
+        return 1
+    return 0
+
+
+def _gradescope(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
+    """Exit 0 whenever results.json was written, whatever the score (Gradescope reads it)."""
+    if not args.root.is_dir():
+        parser.error(f"--root {args.root}: no such folder")
+    if args.reference is not None and not args.reference.is_dir():
+        parser.error(f"--reference {args.reference}: no such folder")
+    lms.gradescope(root=args.root, pack=load_pack(args.pack), options=Options(reference_dir=args.reference))
+    return 0
+
+
+def _gradescope_zip(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
+    if args.reference is not None and not args.reference.is_dir():
+        parser.error(f"--reference {args.reference}: no such folder")
+    try:
+        names = lms.gradescope_zip(out=args.out, reference=args.reference, pack=load_pack(args.pack))
+    except lms.LmsError as exc:
+        parser.error(str(exc))
+    print(f"wrote {args.out} ({len(names)} files): upload it on the assignment's Configure "
+          "Autograder page on Gradescope")
     return 0
 
 

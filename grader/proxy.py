@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from grader import isolation
+from grader import isolation, observed
 from grader.worker import wire
 
 SIGNAL_NAMES = {
@@ -40,7 +40,7 @@ class Limits:
 
     import_seconds: float = 10.0
     call_seconds: float = 2.0
-    check_seconds: float = 30.0
+    check_seconds: float = 5.0
     submission_seconds: float = 300.0
     cpu_seconds: int = 600
     address_space: int = 4 * 2**30
@@ -95,6 +95,7 @@ class StudentNotImplemented(StudentUnavailable):
 
 class StudentTimeout(StudentUnavailable):
     status = "timeout"
+    budget = False  # True: the check's (or submission's) time budget ran out, not one call
 
 
 class StudentCrash(StudentUnavailable):
@@ -194,6 +195,12 @@ class _Process:
         except subprocess.TimeoutExpired:
             return "stopped answering"
         return _describe_exit(-code if code < 0 else None, code if code >= 0 else None)
+
+
+def _budget(message: str) -> StudentTimeout:
+    exc = StudentTimeout(message)
+    exc.budget = True
+    return exc
 
 
 def _describe_exit(sig: int | None, code: int | None) -> str:
@@ -371,10 +378,10 @@ class Submission:
             raise RuntimeError(f"a check of {self._check_function} may not call {function}")
         elapsed = time.monotonic() - self.started_at
         if elapsed > self.limits.submission_seconds:
-            raise StudentTimeout(f"the submission used up its {self.limits.submission_seconds:g} s "
-                                 "in total; the remaining checks were not run")
+            raise _budget(f"the submission used up its {self.limits.submission_seconds:g} s "
+                          "in total; the remaining checks were not run")
         if self._check_spent > self.limits.check_seconds:
-            raise StudentTimeout(f"this check used up its {self.limits.check_seconds:g} s")
+            raise _budget(f"used up this check's {self.limits.check_seconds:g} s")
         node, blobs = wire.encode_value([tuple(c) for c in calls])
         deadline = self.limits.call_seconds * (1 + len(calls) / 50)
         deadline = min(deadline, self.limits.check_seconds - self._check_spent + self.limits.call_seconds)
@@ -403,6 +410,7 @@ class Submission:
                     error = StudentError(function, entry.get("error", {}), calls[index])
                     if error.not_implemented:
                         raise StudentNotImplemented(error.describe())
+                    observed.record(error)
                     raise error
                 value = wire.decode_value(entry["value"], reply_blobs)
                 after = wire.decode_value(entry["args_after"], reply_blobs) if echo_args else ()

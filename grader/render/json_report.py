@@ -14,18 +14,28 @@ def dumps(result: SubmissionResult) -> str:
 
 
 def write(result: SubmissionResult, path: Path) -> None:
+    write_text(path, dumps(result) + "\n")
+
+
+def write_text(path: Path, text: str) -> None:
     """Write atomically: a reader (or an interrupted batch) never sees half a report."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as out:
-            out.write(dumps(result))
-            out.write("\n")
+            out.write(text)
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp's 0600 would hide reports from their readers
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def read(path: Path) -> SubmissionResult:

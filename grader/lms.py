@@ -1,0 +1,156 @@
+"""Grading inside an LMS: Gradescope's autograder contract, and the autograder.zip to upload there.
+
+`gradescope` is what the image's run_autograder calls for each submission: grade ROOT/submission,
+write ROOT/results/results.json (render.gradescope), print the full report on stdout (which
+Gradescope shows to instructors only). A results.json is written whatever happens: an empty upload
+or a grader failure gives score 0 and a message a student can act on, never a traceback.
+
+`gradescope_zip` packs what an instructor uploads: setup.sh and run_autograder at the top (as
+Gradescope requires), the grader's source in autograde/, and the reference solution in reference/
+(setup.sh moves it to a root-only folder when Gradescope builds the image).
+"""
+from __future__ import annotations
+
+import sys
+import tempfile
+import time
+import traceback
+import zipfile
+from pathlib import Path
+from typing import Any, TextIO
+
+import grader
+from grader import reference as reference_mod
+from grader.packs import DEFAULT_PACK, Pack, load_pack
+from grader.render import gradescope as gradescope_view
+from grader.render import json_report, terminal
+from grader.session import Options, grade
+
+DEFAULT_ROOT = Path("/autograder")
+ROOT_ENV = "AUTOGRADE_ROOT"
+SOURCE_ROOT = Path(grader.__file__).resolve().parents[1]
+# What an instructor's zip carries from a source checkout, besides grader/ and the reference.
+ZIP_SCRIPTS = {"setup.sh": "gradescope/setup.sh", "run_autograder": "gradescope/run_autograder"}
+ZIP_PROJECT_FILES = ("pyproject.toml", "README.md")
+IGNORED = {"__MACOSX", "__pycache__", ".ipynb_checkpoints", ".DS_Store"}
+SINGLE_FILE_KINDS = (".zip", ".ipynb")
+
+NOTHING_SUBMITTED = ("Nothing was submitted: the upload holds no files. Upload your .py files "
+                     "(q1_softmax.py, q2_sigmoid.py, q2_neural.py, q3_word2vec.py, or one file with "
+                     "every function), a .zip of them, or a notebook (.ipynb).")
+GRADER_FAILED = ("The autograder itself failed while grading this submission ({kind}). This is not "
+                 "a problem with your code as far as we can tell: please tell your instructor, who "
+                 "can see the details. Your score is 0 until the submission is regraded.")
+
+
+class LmsError(Exception):
+    """The command cannot do its job as asked (a usage problem, reported without a traceback)."""
+
+
+def _files(folder: Path) -> list[Path]:
+    if not folder.is_dir():
+        return []
+    return sorted(p for p in folder.rglob("*")
+                  if p.is_file() and not IGNORED.intersection(p.relative_to(folder).parts))
+
+
+def graded_path(folder: Path) -> Path | None:
+    """What to grade in an LMS's submission folder: the folder itself, or the one .zip or notebook
+    it holds when it holds no .py file; None when nothing was submitted."""
+    files = _files(folder)
+    if not files:
+        return None
+    if not any(f.suffix == ".py" for f in files):
+        singles = [f for f in files if f.parent == folder and f.suffix in SINGLE_FILE_KINDS]
+        if len(singles) == 1:
+            return singles[0]
+    return folder
+
+
+def gradescope(*, root: Path = DEFAULT_ROOT, pack: Pack | None = None,
+               options: Options = Options(), stdout: TextIO | None = None) -> dict[str, Any]:
+    """Grade ROOT/submission and write ROOT/results/results.json; return what was written."""
+    stdout = stdout or sys.stdout
+    started = time.monotonic()
+    root = Path(root)
+    results_path = root / "results" / "results.json"
+    pack = pack or load_pack(DEFAULT_PACK)
+    target = graded_path(root / "submission")
+    if target is None:
+        data = gradescope_view.not_graded(NOTHING_SUBMITTED, execution_time=time.monotonic() - started)
+        print(f"autograde: {root / 'submission'} holds no files; wrote score 0", file=stdout)
+    else:
+        try:
+            result = grade(pack, target, options)
+        except Exception as exc:  # the grader's own failure: the student still gets a result
+            print(f"autograde: grading {target} failed:", file=stdout)
+            traceback.print_exc(file=stdout)
+            data = gradescope_view.not_graded(GRADER_FAILED.format(kind=type(exc).__name__),
+                                              execution_time=time.monotonic() - started)
+        else:
+            data = gradescope_view.results(result, execution_time=time.monotonic() - started)
+            print(terminal.render(result, verbose=True), file=stdout)
+            if not result.reference:
+                print("autograde: WARNING: graded WITHOUT the reference solution; checks that need "
+                      "it count 0 for every student. Set AUTOGRADE_REFERENCE or --reference.",
+                      file=stdout)
+    json_report.write_text(results_path, gradescope_view.dumps(data))
+    print(f"autograde: wrote {results_path} (score {data['score']:g})", file=stdout)
+    return data
+
+
+# ---- the autograder.zip ------------------------------------------------------------------------
+def _zip_entry(zf: zipfile.ZipFile, name: str, data: bytes, executable: bool = False) -> None:
+    info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))  # the same bytes on every build
+    info.compress_type = zipfile.ZIP_DEFLATED
+    info.external_attr = (0o100755 if executable else 0o100644) << 16
+    zf.writestr(info, data)
+
+
+def zip_members(*, reference: Path, source: Path = SOURCE_ROOT) -> dict[str, tuple[Path, bool]]:
+    """Name in the zip -> (file on disk, executable)."""
+    members: dict[str, tuple[Path, bool]] = {}
+    for name, rel in ZIP_SCRIPTS.items():
+        members[name] = (source / rel, True)
+    for rel in ZIP_PROJECT_FILES:
+        members[f"autograde/{rel}"] = (source / rel, False)
+    for path in _files(source / "grader"):
+        if path.suffix != ".pyc":
+            members[f"autograde/{path.relative_to(source).as_posix()}"] = (path, False)
+    for path in _files(reference):
+        if path.suffix != ".pyc":
+            members[f"reference/{path.relative_to(reference).as_posix()}"] = (path, False)
+    return members
+
+
+def gradescope_zip(*, out: Path, reference: Path | None = None, pack: Pack | None = None,
+                   source: Path = SOURCE_ROOT) -> list[str]:
+    """Write the autograder.zip an instructor uploads to Gradescope; return its member names."""
+    pack = pack or load_pack(DEFAULT_PACK)
+    missing = [rel for rel in (*ZIP_SCRIPTS.values(), *ZIP_PROJECT_FILES) if not (source / rel).is_file()]
+    if missing:
+        raise LmsError(f"building the Gradescope zip needs a source checkout of autograde; "
+                       f"{source} lacks {', '.join(missing)}")
+    ref_dir = reference_mod.locate(pack, reference)
+    if ref_dir is None:
+        raise LmsError("no reference solution found: pass --reference DIR or set "
+                       f"{reference_mod.REFERENCE_ENV} (the zip must carry it)")
+    try:
+        reference_mod.load(pack, ref_dir)  # ship only a reference that loads and is complete
+    except (reference_mod.ReferenceError, OSError, SyntaxError, ImportError) as exc:
+        raise LmsError(f"the reference at {ref_dir} is not usable: {exc}") from None
+    members = zip_members(reference=Path(ref_dir), source=source)
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.NamedTemporaryFile(dir=out.parent, prefix=f".{out.name}.", delete=False) as tmp:
+        tmp_path = Path(tmp.name)
+    try:
+        with zipfile.ZipFile(tmp_path, "w") as zf:
+            for name in sorted(members):
+                path, executable = members[name]
+                _zip_entry(zf, name, path.read_bytes(), executable)
+        tmp_path.replace(out)
+    except BaseException:
+        tmp_path.unlink(missing_ok=True)
+        raise
+    return sorted(members)

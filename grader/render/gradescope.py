@@ -1,0 +1,130 @@
+"""Gradescope's results.json: the result model laid out as Gradescope's autograder specification asks.
+
+- One Gradescope test per check, numbered "function.check" in the pack's order and named
+  "function: check" as in the terminal report. Its `output` is the check's feedback text
+  (render.feedback: message, hint, counterexample, captured output), shown by Gradescope in a <pre>.
+- `status` is "passed" for a passed check and "failed" for every other status; the model's own
+  status (error, timeout, skipped) is kept in the test's `extra_data`.
+- `visibility` is the check's own (its `visibility` marker, or the pack's default): visible, hidden,
+  after_due_date or after_published, Gradescope's four values.
+- Skipped checks (they need the reference solution, which the instructor's image always has) do not
+  vanish: each is a failed test worth 0 of its points whose output says it was not run, and the
+  submission's output says how many points that was. A misconfigured image shows up on the first
+  submission instead of silently shrinking the assignment.
+- `score` is the model's score, which is the sum of the tests' scores. The submission-level
+  `output` never reveals a check that is not visible: the score and per-function lines appear there
+  only when every check is visible (Gradescope itself hides the total while tests are hidden).
+- `stdout_visibility` is "hidden": run_autograder's stdout holds the full terminal report, hidden
+  checks included, for the instructor.
+"""
+from __future__ import annotations
+
+import json
+import math
+from typing import Any
+
+from grader.model import SubmissionResult
+from grader.render import feedback
+
+STDOUT_VISIBILITY = "hidden"
+MAX_OUTPUT_CHARS = 20000
+IMPORT_OUTPUT_LINES = 40
+
+
+def _points(x: float) -> str:
+    return f"{x:g}"
+
+
+def _seconds(value: float | None) -> int:
+    return max(0, math.ceil(value)) if value is not None else 0
+
+
+def tests(result: SubmissionResult) -> list[dict[str, Any]]:
+    order = {fn.name: i for i, fn in enumerate(result.functions, start=1)}
+    seen: dict[str, int] = {}
+    out = []
+    for check in result.checks:
+        seen[check.function] = seen.get(check.function, 0) + 1
+        number = f"{order.get(check.function, len(order) + 1)}.{seen[check.function]}"
+        out.append({
+            "name": f"{check.function}: {check.name}",
+            "number": number,
+            "score": check.score,
+            "max_score": check.max_score,
+            "status": "passed" if check.status == "passed" else "failed",
+            "output": feedback.check_text(check),
+            "output_format": "text",
+            "visibility": check.visibility,
+            "tags": [check.function],
+            "extra_data": {"function": check.function, "check": check.name, "status": check.status,
+                           "needs_reference": check.needs_reference},
+        })
+    return out
+
+
+def summary(result: SubmissionResult) -> str:
+    """The submission-level output: what concerns the whole submission, never a hidden check."""
+    all_visible = all(c.visibility == "visible" for c in result.checks)
+    lines = []
+    if result.error:
+        lines += [f"Nothing could be graded: {result.error}", ""]
+    if all_visible:
+        lines.append(f"Score: {_points(result.score)} / {_points(result.max_score)}")
+        for fn in result.functions:
+            lines.append(f"  {fn.name}: {_points(fn.score)} / {_points(fn.max_score)}"
+                         + ("" if fn.score == fn.max_score else f"  ({fn.summary})"))
+        lines.append("")
+    skipped = [c for c in result.checks if c.status == "skipped"]
+    if skipped:
+        points = sum(c.max_score for c in skipped)
+        lines += [f"{len(skipped)} checks ({_points(points)} points) were not run: this grader was set "
+                  "up without the reference solution. They count as 0 until your instructor fixes "
+                  "the autograder and regrades.", ""]
+    if result.warnings:
+        lines.append("Warnings:")
+        lines += [f"  - {w}" for w in result.warnings]
+        lines.append("")
+    if result.import_output:
+        lines.append("Printed while importing your submission:")
+        lines += [f"  | {t}" for t in result.import_output.splitlines()[:IMPORT_OUTPUT_LINES]]
+        lines.append("")
+    iso = result.isolation or {}
+    if iso:
+        missing = [m for m in iso.get("unavailable") or [] if not m.startswith("sandbox (")]
+        lines.append(f"Isolation: {iso.get('summary') or iso.get('mode')}"
+                     + (f"; not available: {', '.join(missing)}" if missing else ""))
+    return feedback.bound("\n".join(lines).strip(), MAX_OUTPUT_CHARS)
+
+
+def results(result: SubmissionResult, *, execution_time: float | None = None) -> dict[str, Any]:
+    """The results.json of one graded submission."""
+    seconds = execution_time if execution_time is not None else result.timings.get("total_seconds")
+    return {
+        "score": result.score,
+        "execution_time": _seconds(seconds),
+        "output": summary(result),
+        "output_format": "text",
+        "stdout_visibility": STDOUT_VISIBILITY,
+        "extra_data": {"max_score": result.max_score, "reference": result.reference,
+                       "error": result.error, "grader": result.versions.get("grader", ""),
+                       "pack": result.versions.get("pack", "")},
+        "tests": tests(result),
+    }
+
+
+def not_graded(message: str, *, execution_time: float | None = None) -> dict[str, Any]:
+    """The results.json when nothing could be graded at all (no files, the grader itself failed):
+    score 0 and a message a student can act on, never a traceback."""
+    return {
+        "score": 0,
+        "execution_time": _seconds(execution_time),
+        "output": message,
+        "output_format": "text",
+        "stdout_visibility": STDOUT_VISIBILITY,
+        "extra_data": {"error": message},
+        "tests": [],
+    }
+
+
+def dumps(data: dict[str, Any]) -> str:
+    return json.dumps(data, indent=2, allow_nan=False) + "\n"

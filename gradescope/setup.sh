@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# Gradescope runs this once, as root, when it builds the autograder image from autograder.zip
+# (unpacked in /autograder/source); the Dockerfile runs it too, so both images are built one way.
+#
+# It installs the grader in its own virtual environment with `autograde` on PATH, moves the
+# reference solution to a folder only root can read (the grader runs as root; student code runs
+# as an unprivileged uid of its own and cannot read it), and puts run_autograder in place.
+[ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"  # started with sh: this script needs bash
+set -euo pipefail
+
+SOURCE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+AUTOGRADER="${AUTOGRADE_ROOT:-/autograder}"
+PREFIX=/opt/autograde
+REFERENCE="$PREFIX/reference"
+
+# Python 3.10 or newer with venv, and bubblewrap for the sandbox (Gradescope's Ubuntu 22.04 base
+# image has python3 3.10 but neither venv nor bubblewrap; the Dockerfile's base has both).
+missing=()
+command -v bwrap >/dev/null 2>&1 || missing+=(bubblewrap)
+command -v setpriv >/dev/null 2>&1 || missing+=(util-linux)
+python3 -c 'import ensurepip, venv' >/dev/null 2>&1 || missing+=(python3 python3-venv)
+if [ "${#missing[@]}" -gt 0 ]; then
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update
+    apt-get install -y --no-install-recommends "${missing[@]}"
+    rm -rf /var/lib/apt/lists/*
+fi
+if ! python3 -c 'import sys; sys.exit(sys.version_info < (3, 10))'; then
+    echo "setup.sh: autograde needs Python 3.10 or newer; this image has $(python3 --version)." >&2
+    echo "On Gradescope, choose the Ubuntu 22.04 (or newer) base image." >&2
+    exit 1
+fi
+
+install -d -m 0755 "$PREFIX"
+python3 -m venv "$PREFIX/venv"
+"$PREFIX/venv/bin/python" -m pip install --no-cache-dir --disable-pip-version-check "$SOURCE/autograde"
+ln -sf "$PREFIX/venv/bin/autograde" /usr/local/bin/autograde
+
+# The reference: root only. /autograder/source stays readable by everyone, so it leaves there.
+if [ -d "$SOURCE/reference" ]; then
+    install -d -m 0700 -o root -g root "$REFERENCE"
+    cp -R "$SOURCE/reference/." "$REFERENCE/"
+    rm -rf "$SOURCE/reference"
+fi
+if [ ! -d "$REFERENCE" ]; then
+    echo "setup.sh: no reference solution (expected $SOURCE/reference or $REFERENCE)" >&2
+    exit 1
+fi
+chown -R root:root "$REFERENCE"
+chmod -R go-rwx "$REFERENCE"
+
+install -d -m 0755 "$AUTOGRADER" "$AUTOGRADER/submission" "$AUTOGRADER/results"
+install -m 0755 "$SOURCE/run_autograder" "$AUTOGRADER/run_autograder"
+echo "setup.sh: $("$PREFIX/venv/bin/autograde" --version) installed; reference in $REFERENCE"

