@@ -1,0 +1,203 @@
+"""Hostile submissions (tests/fixtures/attacks.py) against the sandbox, and the subset that
+process isolation alone must also withstand.
+
+For every attack: the grader finishes and writes its report; the attacking functions score 0 and
+the others keep their points; no process of the submission survives; no file outside the scratch
+folder is created or changed; a correct submission graded right after it gets full marks.
+"""
+from __future__ import annotations
+
+import os
+import site
+import socket
+import sysconfig
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+from conftest import FIXTURES, ROOT, by_function, grade
+from fixtures.attacks import ATTACKS, materialize
+from grader.isolation import bwrap_problem
+
+FUNCTIONS = ("sigmoid", "sigmoid_grad", "softmax", "forward_backward_prop", "negSamplingCostAndGradient")
+FAST = ("--import-timeout", "3", "--call-timeout", "1", "--check-timeout", "2")
+
+
+class Listener:
+    """A TCP server on loopback that records whatever reaches it."""
+
+    def __init__(self) -> None:
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen()
+        self.sock.settimeout(0.2)
+        self.port = self.sock.getsockname()[1]
+        self.received: list[bytes] = []
+        self._stop = threading.Event()
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self) -> None:
+        while not self._stop.is_set():
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                continue
+            with conn:
+                conn.settimeout(1)
+                try:
+                    self.received.append(conn.recv(1024))
+                except OSError:
+                    self.received.append(b"<connected>")
+
+    def close(self) -> None:
+        self._stop.set()
+        self.sock.close()
+
+
+def snapshot(folders: list[Path]) -> dict[str, tuple[int, int]]:
+    seen = {}
+    for folder in folders:
+        if not folder.exists():
+            continue
+        for path in folder.rglob("*"):
+            if ".git" in path.parts or "__pycache__" in path.parts or ".hypothesis" in path.parts:
+                continue
+            try:
+                st = path.lstat()
+            except OSError:
+                continue
+            seen[str(path)] = (st.st_size, st.st_mtime_ns)
+    return seen
+
+
+def survivors(mark: str) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if (entry / "comm").read_text().strip() == f"atk{mark}":
+                    found.append(int(entry.name))
+            except OSError:
+                pass
+    return found
+
+
+def planted_files(mark: str) -> list[str]:
+    places = {sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"],
+              site.getusersitepackages(), *site.getsitepackages(), "/tmp"}
+    hits = []
+    for folder in places:
+        p = Path(folder)
+        if p.is_dir():
+            hits += [str(f) for f in p.iterdir() if mark in f.name
+                     or f.name in ("sitecustomize.py", "usercustomize.py")]
+    hits += [p for p in ("/autograder/results/results.json", f"/tmp/autograde-forged-{mark}.json",
+                         f"/tmp/autograde-planted-{mark}") if Path(p).exists()]
+    return hits
+
+
+def run_attacks(tmp_path: Path, attacks, *extra: str, correct_after_each: bool = True) -> dict:
+    """Grade every attack (two at a time), each followed by a correct submission (or, with
+    correct_after_each=False, one correct submission after all of them)."""
+    mark = "m" + os.urandom(3).hex()
+    listener = Listener()
+    src = tmp_path / "uploads"
+    paths = {a.name: materialize(a, src, port=listener.port, mark=mark) for a in attacks}
+    watched = [ROOT, tmp_path]
+    before = snapshot(watched)
+    planted_before = planted_files(mark)
+
+    def attack_then_correct(attack):
+        out = tmp_path / "out" / attack.name
+        report = grade(paths[attack.name], out, *FAST, *extra)
+        after = grade(FIXTURES / "correct_summed.py", out / "next", *extra) if correct_after_each else None
+        return report, after
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        results = dict(zip([a.name for a in attacks], pool.map(attack_then_correct, attacks)))
+    if not correct_after_each:
+        last = grade(FIXTURES / "correct_summed.py", tmp_path / "out" / "last", *extra)
+        results = {name: (report, last) for name, (report, _) in results.items()}
+    time.sleep(5)  # the daemon attack forges 4 s after it was started
+    after = snapshot(watched)
+    listener.close()
+    ours = (str(tmp_path / "out"), str(src))  # the reports we asked for, the uploads we wrote
+
+    def outside(p: str) -> bool:
+        return not any(p == o or p.startswith(o + os.sep) for o in ours)
+
+    changed = sorted(p for p in set(before) | set(after) if before.get(p) != after.get(p) and outside(p))
+    marked = [p for p in after if outside(p) and Path(p).is_file()
+              and mark in Path(p).read_text(errors="ignore")]
+    return {"results": results, "received": listener.received, "changed": changed, "marked": marked,
+            "survivors": survivors(mark), "planted": sorted(set(planted_files(mark)) - set(planted_before))}
+
+
+def check_scores(attack, report: dict, correct_after: dict) -> None:
+    assert report["checks"], "a report with checks was written"
+    fns = by_function(report)
+    if attack.functions:
+        for name in FUNCTIONS:
+            if name in attack.functions:
+                assert fns[name]["score"] == 0, (attack.name, name, fns[name])
+            else:
+                assert fns[name]["score"] == fns[name]["max_score"], (attack.name, name, fns[name])
+    else:
+        assert report["score"] == 0 and report["error"]
+    assert correct_after["score"] == correct_after["max_score"] == 100, attack.name
+
+
+needs_sandbox = pytest.mark.skipif(bwrap_problem() is not None,
+                                   reason=f"the sandbox cannot run here: {bwrap_problem()}")
+
+
+@pytest.fixture(scope="module")
+def sandboxed(tmp_path_factory):
+    return run_attacks(tmp_path_factory.mktemp("sandbox"), ATTACKS, "--isolation", "sandbox")
+
+
+def test_there_are_at_least_twenty_attacks():
+    assert len(ATTACKS) >= 20
+
+
+@needs_sandbox
+@pytest.mark.parametrize("attack", ATTACKS, ids=lambda a: a.name)
+def test_sandbox_withstands(sandboxed, attack):
+    report, correct_after = sandboxed["results"][attack.name]
+    check_scores(attack, report, correct_after)
+    assert report["isolation"]["mode"] == "sandbox"
+
+
+@needs_sandbox
+def test_sandbox_leaves_nothing_behind(sandboxed):
+    assert sandboxed["survivors"] == [], "processes of a submission outlived grading"
+    assert sandboxed["planted"] == [], "files were planted outside the scratch folder"
+    assert sandboxed["changed"] == [], "files outside the scratch folder changed"
+    assert sandboxed["marked"] == [], "an attack wrote into files outside the scratch folder"
+    assert sandboxed["received"] == [], "an attack reached the network"
+
+
+# Process isolation alone: the attacks that need no sandbox to be stopped.
+PROCESS_SAFE = [a for a in ATTACKS if not a.sandbox_only]
+
+
+@pytest.fixture(scope="module")
+def processed(tmp_path_factory):
+    # The sandbox run grades a correct submission after every attack; here one after all of them.
+    return run_attacks(tmp_path_factory.mktemp("process"), PROCESS_SAFE, "--isolation", "process",
+                       correct_after_each=False)
+
+
+@pytest.mark.parametrize("attack", PROCESS_SAFE, ids=lambda a: a.name)
+def test_process_isolation_withstands(processed, attack):
+    report, correct_after = processed["results"][attack.name]
+    check_scores(attack, report, correct_after)
+    assert report["isolation"]["mode"] == "process"
+
+
+def test_process_isolation_leaves_nothing_behind(processed):
+    assert processed["survivors"] == []
+    assert processed["changed"] == [] and processed["marked"] == [] and processed["planted"] == []
