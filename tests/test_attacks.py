@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import site
 import socket
+import stat
 import sysconfig
 import threading
 import time
@@ -69,6 +70,8 @@ def snapshot(folders: list[Path]) -> dict[str, tuple[int, int]]:
                 st = path.lstat()
             except OSError:
                 continue
+            if stat.S_ISDIR(st.st_mode):
+                continue  # a folder's mtime moves when Python caches bytecode in it; files tell
             seen[str(path)] = (st.st_size, st.st_mtime_ns)
     return seen
 
