@@ -13,7 +13,7 @@ from grader.packs import BUILTIN_PACKS, DEFAULT_PACK, load_pack
 from grader.proxy import Limits
 from grader.render import html, json_report, terminal
 from grader.render import junit
-from grader import lms
+from grader import batch, lms
 from grader.session import Options, grade
 
 
@@ -33,6 +33,21 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--json", type=Path, metavar="PATH", help="write the JSON report here")
     g.add_argument("--html", type=Path, metavar="PATH",
                    help="write the HTML report here (one self-contained page)")
+    _add_grading_options(g)
+    g.add_argument("--verbose", "-v", action="store_true",
+                   help="print every failure in full, with counterexamples and captured output")
+    g.add_argument("--debug", action="store_true", help="show the grader's own errors in full")
+    g.add_argument("--junit", type=Path, metavar="PATH",
+                   help="write a JUnit XML report here (for CI: GitLab, GitHub Actions)")
+    g.add_argument("--fail-under", type=float, metavar="SCORE",
+                   help="exit with status 1 when the score is below SCORE points")
+    _add_lms_commands(sub)
+    _add_batch_command(sub)
+    return parser
+
+
+def _add_grading_options(g: argparse.ArgumentParser) -> None:
+    """The options that decide how a submission is graded, shared by grade and batch."""
     g.add_argument("--pack", default=DEFAULT_PACK, choices=sorted(BUILTIN_PACKS))
     ref = g.add_mutually_exclusive_group()
     ref.add_argument("--reference", type=Path, metavar="DIR",
@@ -57,15 +72,6 @@ def build_parser() -> argparse.ArgumentParser:
                         "where bubblewrap works, else process, and the report says so")
     g.add_argument("--no-fork", action="store_true",
                    help="start workers with spawn only (the path used where fork does not exist)")
-    g.add_argument("--verbose", "-v", action="store_true",
-                   help="print every failure in full, with counterexamples and captured output")
-    g.add_argument("--debug", action="store_true", help="show the grader's own errors in full")
-    g.add_argument("--junit", type=Path, metavar="PATH",
-                   help="write a JUnit XML report here (for CI: GitLab, GitHub Actions)")
-    g.add_argument("--fail-under", type=float, metavar="SCORE",
-                   help="exit with status 1 when the score is below SCORE points")
-    _add_lms_commands(sub)
-    return parser
 
 
 def _add_lms_commands(sub: argparse._SubParsersAction) -> None:
@@ -93,6 +99,8 @@ def main(argv: list[str] | None = None) -> int:
         return _gradescope(parser, args)
     if args.command == "gradescope-zip":
         return _gradescope_zip(parser, args)
+    if args.command == "batch":
+        return _batch(parser, args)
     parser.error(f"unknown command {args.command}")
     return 2
 
@@ -122,12 +130,12 @@ def _grade(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         result = grade(pack, args.submission, options)
     except IsolationUnavailable as exc:
         parser.error(str(exc))
-    if args.json:
-        json_report.write(result, args.json)
     if args.html:
         html.write(result, args.html)
     if args.junit:
         junit.write(result, args.junit)
+    if args.json:  # last: a batch takes a report JSON to mean every report is written
+        json_report.write(result, args.json)
     _print(terminal.render(result, verbose=args.verbose))
     if args.fail_under is not None and result.score < args.fail_under:
         print(f"autograde: score {result.score:g} is below --fail-under {args.fail_under:g}",
@@ -156,6 +164,64 @@ def _gradescope_zip(parser: argparse.ArgumentParser, args: argparse.Namespace) -
     print(f"wrote {args.out} ({len(names)} files): upload it on the assignment's Configure "
           "Autograder page on Gradescope")
     return 0
+
+
+def _add_batch_command(sub: argparse._SubParsersAction) -> None:
+    b = sub.add_parser("batch", help="grade a folder or .zip of submissions (an LMS bulk download) "
+                                     "into per-student reports, gradebook.csv and index.html")
+    b.add_argument("input", type=Path, metavar="INPUT",
+                   help="a folder or .zip holding one .py file, folder or .zip per student")
+    b.add_argument("--out", type=Path, required=True, metavar="OUTDIR",
+                   help="where reports/, gradebook.csv and index.html go")
+    b.add_argument("--jobs", "-j", type=int, default=os.cpu_count() or 1, metavar="N",
+                   help="submissions graded at once (default: the number of CPUs, %(default)s)")
+    b.add_argument("--force", action="store_true",
+                   help="regrade every submission, not only those without a report")
+    _add_grading_options(b)
+
+
+def _grade_argv(args: argparse.Namespace) -> list[str]:
+    """The grading options of `args` as `autograde grade` takes them."""
+    argv = ["--isolation", args.isolation, "--call-timeout", f"{args.call_timeout:g}",
+            "--import-timeout", f"{args.import_timeout:g}",
+            "--check-timeout", f"{args.check_timeout:g}",
+            "--submission-timeout", f"{args.submission_timeout:g}"]
+    if args.reference is not None:
+        argv += ["--reference", str(args.reference.resolve())]
+    if args.no_reference:
+        argv.append("--no-reference")
+    if args.no_xrange_shim:
+        argv.append("--no-xrange-shim")
+    if args.no_fork:
+        argv.append("--no-fork")
+    return argv
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+def _batch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
+    """Exit 0 when the gradebook was written, 130 when interrupted (run it again to finish)."""
+    if not args.input.exists():
+        parser.error(f"no such file or folder: {args.input}")
+    if args.reference is not None and not args.reference.is_dir():
+        parser.error(f"--reference {args.reference}: no such folder")
+    if args.jobs < 1:
+        parser.error("--jobs must be at least 1")
+    wall = args.submission_timeout + args.import_timeout + batch.WALL_SLACK_SECONDS
+    signal.signal(signal.SIGTERM, _interrupt)  # `kill` stops the batch as Ctrl-C does
+    try:
+        summary = batch.run(source=args.input, out=args.out, grade_args=_grade_argv(args),
+                            jobs=args.jobs, force=args.force, pack=args.pack, wall_seconds=wall)
+    except batch.BatchError as exc:
+        parser.error(str(exc))
+    print(f"autograde batch: graded {len(summary.graded) + len(summary.failed)} "
+          f"({len(summary.failed)} without a report from the grader), "
+          f"{len(summary.skipped)} already done, in {summary.seconds:g} s; "
+          f"{summary.rows} rows in {args.out / 'gradebook.csv'}, overview {args.out / 'index.html'}",
+          file=sys.stderr)
+    return 130 if summary.interrupted else 0
 
 
 if __name__ == "__main__":

@@ -1,0 +1,232 @@
+"""`autograde batch`: a class's uploads graded in one go, resumable, with a gradebook and an overview."""
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from conftest import FIXTURES, ROOT, grade, run_cli
+from grader import batch
+from grader.model import SubmissionResult
+
+HANG = ("--import-timeout", "1")
+CLASS = {"alice": 100, "bob": 76, "carol": 0, "dave": 100, "eve": 0}
+
+
+def _zip_folder(folder: Path, archive: Path) -> Path:
+    with zipfile.ZipFile(archive, "w") as zf:
+        for path in sorted(folder.rglob("*")):
+            zf.write(path, path.relative_to(folder).as_posix())
+    return archive
+
+
+def _small_class(folder: Path) -> Path:
+    """alice (100), carol (the template, 0) and eve (hangs at import), as a folder."""
+    folder.mkdir(parents=True)
+    shutil.copy(FIXTURES / "correct_summed.py", folder / "alice.py")
+    shutil.copytree(ROOT / "student_template", folder / "carol")
+    shutil.copy(FIXTURES / "hang_at_import.py", folder / "eve.py")
+    return folder
+
+
+def _rows(out: Path) -> list[dict]:
+    return list(csv.DictReader(io.StringIO((out / "gradebook.csv").read_text())))
+
+
+def _mtimes(out: Path) -> dict[str, int]:
+    return {p.name: p.stat().st_mtime_ns for p in (out / "reports").iterdir()}
+
+
+@pytest.fixture(scope="module")
+def class_batch(tmp_path_factory) -> tuple[Path, Path, subprocess.CompletedProcess]:
+    """An LMS-style bulk download: a plain name, a Canvas name, a folder per student, a nested zip
+    and a submission that hangs, all inside one outer zip."""
+    base = tmp_path_factory.mktemp("batch")
+    uploads = base / "uploads"
+    uploads.mkdir()
+    shutil.copy(FIXTURES / "correct_summed.py", uploads / "alice.py")
+    shutil.copy(ROOT / "examples" / "submission.py", uploads / "bob_12345_67890_submission.py")
+    shutil.copytree(ROOT / "student_template", uploads / "carol")
+    _zip_folder(FIXTURES / "correct_multifile", uploads / "dave.zip")
+    shutil.copy(FIXTURES / "hang_at_import.py", uploads / "eve.py")
+    (uploads / "README.txt").write_text("not a submission")
+    archive = _zip_folder(uploads, base / "class.zip")
+    out = base / "out"
+    proc = run_cli("batch", str(archive), "--out", str(out), "--jobs", "2", *HANG)
+    assert proc.returncode == 0, proc.stderr
+    return archive, out, proc
+
+
+# ---- naming and discovery (no grading) ------------------------------------------------------
+@pytest.mark.parametrize("name, expected", [
+    ("alice.py", "alice"), ("alice", "alice"), ("alice.zip", "alice"), ("Alice.ipynb", "Alice"),
+    ("smithjohn_12345_67890_q1_softmax.py", "smithjohn"),
+    ("smithjohn_LATE_12345_67890_submission.zip", "smithjohn"),
+    ("Jane Doe_4242_assignsubmission_file_", "Jane_Doe"),
+    ("-=cmd|x.py", "cmd_x"), ("../..", "submission"), ("é.py", "submission"),
+])
+def test_student_ids(name, expected):
+    assert batch.student_id(name) == expected
+
+
+def test_collisions_are_resolved_in_path_order_and_reported(tmp_path):
+    (tmp_path / "alice").mkdir()
+    (tmp_path / "alice.py").write_text("")
+    (tmp_path / "alice_1_2_q.py").write_text("")
+    (tmp_path / "notes.txt").write_text("")
+    first, second = batch.discover(tmp_path), batch.discover(tmp_path)
+    assert first == second
+    assert [(u.student, u.path.name) for u in first.uploads] == [
+        ("alice", "alice"), ("alice-2", "alice.py"), ("alice-3", "alice_1_2_q.py")]
+    assert sum("both name student 'alice'" in n for n in first.notes) == 2
+    assert any("ignored notes.txt" in n for n in first.notes)
+
+
+def test_outer_zip_is_extracted_safely(tmp_path):
+    evil = tmp_path / "evil.zip"
+    with zipfile.ZipFile(evil, "w") as zf:
+        zf.writestr("../escape.py", "x = 1")
+    with pytest.raises(batch.BatchError, match="unsafe path"):
+        batch.extract(evil, tmp_path / "out" / ".uploads")
+    assert not (tmp_path / "out" / "escape.py").exists()
+    linked = tmp_path / "linked.zip"
+    with zipfile.ZipFile(linked, "w") as zf:
+        link = zipfile.ZipInfo("bob.py")
+        link.external_attr = (0o120777 << 16)
+        zf.writestr(link, "/etc/passwd")
+        zf.writestr("alice.py", "x = 1")
+    dest = batch.extract(linked, tmp_path / "u")
+    assert sorted(p.name for p in dest.iterdir()) == [".complete", "alice.py"]
+
+
+def test_progress_on_a_terminal_is_one_updating_line():
+    stream = io.StringIO()
+    progress = batch.Progress(4, stream, tty=True)
+    result = SubmissionResult("a", 1.0, 2.0, (), ())
+    for _ in range(4):
+        progress.finished("a", result)
+    assert re.search(r"\r\[#+\.+\] 1/4  [\d.]+/s  ETA \d+s", stream.getvalue())
+    assert "\r[##########] 4/4  " in stream.getvalue()
+    assert stream.getvalue().count("\n") == 1
+
+
+# ---- a whole class ----------------------------------------------------------------------------
+def test_gradebook_has_a_row_per_submission_with_the_reports_scores(class_batch):
+    _, out, _ = class_batch
+    rows = _rows(out)
+    assert list(rows[0])[:3] == ["submission", "score", "max_score"]
+    assert list(rows[0])[3:8] == ["sigmoid", "sigmoid_grad", "softmax", "forward_backward_prop",
+                                  "negSamplingCostAndGradient"]
+    assert {r["submission"]: float(r["score"]) for r in rows} == CLASS
+    for row in rows:
+        report = json.loads((out / "reports" / f"{row['submission']}.json").read_text())
+        assert float(row["score"]) == report["score"]
+        assert float(row["max_score"]) == report["max_score"]
+        for fn in report["functions"]:
+            assert float(row[fn["name"]]) == fn["score"]
+    assert "did not finish within 1 s" in next(r for r in rows if r["submission"] == "eve")["error"]
+
+
+def test_batch_report_equals_grading_the_submission_alone(class_batch, tmp_path):
+    _, out, _ = class_batch
+    alone = grade(out / ".uploads" / "bob_12345_67890_submission.py", tmp_path, *HANG)
+    in_batch = json.loads((out / "reports" / "bob.json").read_text())
+    alone = {k: v for k, v in alone.items() if not k.startswith("_")}
+    assert (SubmissionResult.from_dict(in_batch).graded_view()
+            == SubmissionResult.from_dict(alone).graded_view())
+    assert (out / "reports" / "bob.html").is_file()
+
+
+def test_overview_has_histogram_pass_rates_failures_and_working_links(class_batch):
+    _, out, _ = class_batch
+    page = (out / "index.html").read_text()
+    assert '<svg class="histogram"' in page and "<script" not in page
+    assert "Pass rate of every check" in page
+    assert re.search(r"known_values</td><td class=\"num\">3 / 5 \(60.0 %\)", page)
+    assert "Most common failures" in page and "gradient_W1" in page
+    links = re.findall(r'href="([^"]+)"', page)
+    assert {f"reports/{s}.html" for s in CLASS} <= set(links)
+    for link in links:
+        assert (out / link).is_file(), link
+
+
+def test_progress_is_plain_lines_when_not_a_terminal(class_batch):
+    _, _, proc = class_batch
+    lines = [line for line in proc.stderr.splitlines() if re.match(r"^\d+/5 ", line)]
+    assert len(lines) == 5
+    assert "1/5" in lines[0] and "5/5" in lines[-1]
+    assert any(re.fullmatch(r"\d/5 alice: 100/100", line) for line in lines)
+    assert "ignored README.txt" in proc.stderr
+
+
+def test_rerun_grades_only_what_is_missing(class_batch, tmp_path):
+    archive, done, _ = class_batch
+    out = tmp_path / "out"
+    shutil.copytree(done, out)  # keeps the modification times
+    (out / "reports" / "bob.json").unlink()  # as if the batch had been interrupted there
+    before = _mtimes(out)
+    proc = run_cli("batch", str(archive), "--out", str(out), *HANG)
+    assert proc.returncode == 0, proc.stderr
+    assert "4 of 5 already graded" in proc.stderr
+    after = _mtimes(out)
+    changed = {name for name in after if after[name] != before.get(name)}
+    assert changed == {"bob.json", "bob.html"}
+    assert {r["submission"]: float(r["score"]) for r in _rows(out)} == CLASS
+
+
+def test_a_grader_that_gives_no_report_still_gives_a_row(tmp_path):
+    uploads = tmp_path / "uploads"
+    uploads.mkdir()
+    shutil.copy(FIXTURES / "correct_summed.py", uploads / "alice.py")
+    out = tmp_path / "out"
+    summary = batch.run(source=uploads, out=out, grade_args=["--no-such-option"],
+                        stream=io.StringIO())
+    assert summary.failed == ["alice"] and summary.rows == 1
+    row, = _rows(out)
+    assert row["score"] == "0" and "exited with status 2" in row["error"]
+    summary = batch.run(source=uploads, out=out, force=True, wall_seconds=0.2, stream=io.StringIO())
+    row, = _rows(out)
+    assert summary.failed == ["alice"] and "did not finish within 0.2 s" in row["error"]
+
+
+def test_killed_batch_resumes_to_a_complete_gradebook_and_force_regrades(tmp_path):
+    uploads = _small_class(tmp_path / "uploads")
+    out = tmp_path / "out"
+    cmd = [sys.executable, "-m", "grader", "batch", str(uploads), "--out", str(out), "--jobs", "1",
+           *HANG]
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 60
+    while not list((out / "reports").glob("*.json")) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert len(_rows(out)) < 3  # interrupted before the end
+    rerun = run_cli("batch", str(uploads), "--out", str(out), *HANG)
+    assert rerun.returncode == 0, rerun.stderr
+    rows = _rows(out)
+    assert {r["submission"]: float(r["score"]) for r in rows} == {"alice": 100, "carol": 0, "eve": 0}
+    assert not any("regrade with --force" in r["error"] for r in rows)
+    before = _mtimes(out)
+    forced = run_cli("batch", str(uploads), "--out", str(out), "--force", *HANG)
+    assert forced.returncode == 0, forced.stderr
+    after = _mtimes(out)
+    assert all(after[name] != before[name] for name in before)
+    assert len(_rows(out)) == 3
+
+
+def test_batch_usage_errors():
+    proc = run_cli("batch", "no/such/folder", "--out", "unused")
+    assert proc.returncode == 2 and "no such file or folder" in proc.stderr
+    assert not os.path.exists(ROOT / "unused")
