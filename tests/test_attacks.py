@@ -64,7 +64,8 @@ def snapshot(folders: list[Path]) -> dict[str, tuple[int, int]]:
         if not folder.exists():
             continue
         for path in folder.rglob("*"):
-            if ".git" in path.parts or "__pycache__" in path.parts or ".hypothesis" in path.parts:
+            if {".git", "__pycache__", ".hypothesis"} & set(path.parts) \
+                    or path.parent.name.endswith(".egg-info"):  # rewritten by any pip install -e
                 continue
             try:
                 st = path.lstat()
