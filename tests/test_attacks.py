@@ -7,19 +7,20 @@ folder is created or changed; a correct submission graded right after it gets fu
 """
 from __future__ import annotations
 
+import json
 import os
+import shutil
 import site
 import socket
 import stat
 import sysconfig
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 
-from conftest import FIXTURES, ROOT, by_function, grade
+from conftest import FIXTURES, ROOT, by_function, run_cli
 from fixtures.attacks import ATTACKS, materialize
 from grader.isolation import bwrap_problem
 
@@ -103,32 +104,25 @@ def planted_files(mark: str) -> list[str]:
     return hits
 
 
-def run_attacks(tmp_path: Path, attacks, *extra: str, correct_after_each: bool = True) -> dict:
-    """Grade every attack (two at a time), each followed by a correct submission (or, with
-    correct_after_each=False, one correct submission after all of them)."""
+def run_attacks(tmp_path: Path, attacks, *extra: str) -> dict:
+    """Grade every attack in one `autograde batch`, each upload followed (in name order) by a
+    correct submission, as an instructor's class folder would hold them."""
     mark = "m" + os.urandom(3).hex()
     listener = Listener()
     src = tmp_path / "uploads"
-    paths = {a.name: materialize(a, src, port=listener.port, mark=mark) for a in attacks}
+    for attack in attacks:
+        materialize(attack, src, port=listener.port, mark=mark)
+        shutil.copyfile(FIXTURES / "correct_summed.py", src / f"{attack.name}_next.py")
+    out = tmp_path / "out"
     watched = [ROOT, tmp_path]
     before = snapshot(watched)
     planted_before = planted_files(mark)
-
-    def attack_then_correct(attack):
-        out = tmp_path / "out" / attack.name
-        report = grade(paths[attack.name], out, *FAST, *extra)
-        after = grade(FIXTURES / "correct_summed.py", out / "next", *extra) if correct_after_each else None
-        return report, after
-
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        results = dict(zip([a.name for a in attacks], pool.map(attack_then_correct, attacks)))
-    if not correct_after_each:
-        last = grade(FIXTURES / "correct_summed.py", tmp_path / "out" / "last", *extra)
-        results = {name: (report, last) for name, (report, _) in results.items()}
+    proc = run_cli("batch", str(src), "--out", str(out), "--jobs", "2", *FAST, *extra, timeout=1200)
+    assert proc.returncode == 0, proc.stderr[-2000:]
     time.sleep(5)  # the daemon attack forges 4 s after it was started
     after = snapshot(watched)
     listener.close()
-    ours = (str(tmp_path / "out"), str(src))  # the reports we asked for, the uploads we wrote
+    ours = (str(out), str(src))  # the reports we asked for, the uploads we wrote
 
     def outside(p: str) -> bool:
         return not any(p == o or p.startswith(o + os.sep) for o in ours)
@@ -136,8 +130,14 @@ def run_attacks(tmp_path: Path, attacks, *extra: str, correct_after_each: bool =
     changed = sorted(p for p in set(before) | set(after) if before.get(p) != after.get(p) and outside(p))
     marked = [p for p in after if outside(p) and Path(p).is_file()
               and mark in Path(p).read_text(errors="ignore")]
+
+    def report(name: str) -> dict:
+        return json.loads((out / "reports" / f"{name}.json").read_text())
+
+    results = {a.name: (report(a.name), report(f"{a.name}_next")) for a in attacks}
     return {"results": results, "received": listener.received, "changed": changed, "marked": marked,
-            "survivors": survivors(mark), "planted": sorted(set(planted_files(mark)) - set(planted_before))}
+            "survivors": survivors(mark), "planted": sorted(set(planted_files(mark)) - set(planted_before)),
+            "gradebook": (out / "gradebook.csv").read_text()}
 
 
 def check_scores(attack, report: dict, correct_after: dict) -> None:
@@ -176,6 +176,12 @@ def test_sandbox_withstands(sandboxed, attack):
 
 
 @needs_sandbox
+def test_every_upload_has_a_gradebook_row(sandboxed):
+    rows = sandboxed["gradebook"].strip().splitlines()
+    assert len(rows) == 1 + 2 * len(ATTACKS)
+
+
+@needs_sandbox
 def test_sandbox_leaves_nothing_behind(sandboxed):
     assert sandboxed["survivors"] == [], "processes of a submission outlived grading"
     assert sandboxed["planted"] == [], "files were planted outside the scratch folder"
@@ -190,9 +196,7 @@ PROCESS_SAFE = [a for a in ATTACKS if not a.sandbox_only]
 
 @pytest.fixture(scope="module")
 def processed(tmp_path_factory):
-    # The sandbox run grades a correct submission after every attack; here one after all of them.
-    return run_attacks(tmp_path_factory.mktemp("process"), PROCESS_SAFE, "--isolation", "process",
-                       correct_after_each=False)
+    return run_attacks(tmp_path_factory.mktemp("process"), PROCESS_SAFE, "--isolation", "process")
 
 
 @pytest.mark.parametrize("attack", PROCESS_SAFE, ids=lambda a: a.name)
