@@ -85,6 +85,8 @@ class UidLease:
                 os.close(fd)
                 continue
             self.uid, self._fd = uid, fd
+            # A grader killed outright (SIGKILL) releases its lock but not its worker's daemons.
+            kill_processes_of(uid)
             return
         raise IsolationUnavailable("no free uid in the worker range")
 
