@@ -57,10 +57,6 @@ def call_text(function: str, *args: Any) -> str:
     return f"{function}({', '.join(show(a) for a in args)})"
 
 
-def fail(message: str, hint: Mistake | None = None, evidence: dict[str, Any] | None = None) -> None:
-    raise CheckFailure(message, hint, evidence)
-
-
 def fail_call(problem: str, call: str, *, returned: Any = None, expected: Any = None,
               detail: str = "", hint: Mistake | None = None,
               evidence: dict[str, Any] | None = None) -> None:

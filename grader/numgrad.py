@@ -5,7 +5,7 @@ the worker in a single request, so a gradient check costs one round trip, not 2n
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -24,12 +24,6 @@ def perturbations(x: np.ndarray, h: float) -> list[np.ndarray]:
 def from_costs(costs: Sequence[float], shape: tuple[int, ...], h: float) -> np.ndarray:
     c = np.asarray(costs, dtype=np.float64).reshape(-1, 2)
     return ((c[:, 0] - c[:, 1]) / (2 * h)).reshape(shape)
-
-
-def central_differences(costs_at: Callable[[list[np.ndarray]], Sequence[float]], x: np.ndarray,
-                        h: float) -> np.ndarray:
-    """The numerical gradient of a cost at x, given a function that evaluates it at many points."""
-    return from_costs(costs_at(perturbations(x, h)), x.shape, h)
 
 
 def relative_error(analytic: np.ndarray, numerical: np.ndarray) -> np.ndarray:
