@@ -1,10 +1,12 @@
 """Grade a whole class: a folder or .zip of uploads, one grader process per submission.
 
 This process never imports or runs student code: it finds the uploads, names them, copies an
-outer .zip out (safely), and starts `python -m grader grade UPLOAD --json --html` for each one,
-under a wall-clock limit of its own. A report JSON that exists means the submission is done, so an
-interrupted batch resumes where it stopped. The gradebook and the class overview are rebuilt from
-every report in OUT/reports at the end of every run.
+outer .zip out (safely), packs each upload into a GradeTask (grader/task.py) and hands the tasks
+to an executor (threads on this machine). A task is graded by `python -m grader grade` under a
+wall-clock limit, and its reports come back as text that this process writes into OUT/reports. A
+report JSON that exists means the submission is done, so an interrupted batch resumes where it
+stopped. The gradebook and the class overview are rebuilt from every report in OUT/reports at the
+end of every run.
 
 Naming conventions (the student identifier comes from the file or folder name):
 - a plain name: `alice.py`, `alice.zip`, `alice.ipynb`, or a folder `alice/`: `alice`;
@@ -16,26 +18,25 @@ Identifiers keep letters, digits, `.`, `_` and `-` only. Two uploads with one id
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import re
 import shutil
-import signal
 import stat
-import subprocess
 import sys
-import tempfile
-import threading
 import time
 import zipfile
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
-from pathlib import Path, PurePosixPath
-import typing
-from typing import Sequence, TextIO
+from pathlib import Path
+from typing import Callable, Protocol, Sequence, TextIO
 
-from grader.model import FunctionResult, SubmissionResult
+from grader import reference as reference_mod
+from grader import task as task_mod
+from grader.model import SubmissionResult
 from grader.packs import DEFAULT_PACK, load_pack
-from grader.render import gradebook, html, json_report, overview
+from grader.render import gradebook, json_report, overview
+from grader.task import GradeTask, TaskOutcome
 
 SUBMISSION_SUFFIXES = (".py", ".zip", ".ipynb")
 IGNORED_NAMES = ("__MACOSX", "__pycache__")
@@ -44,7 +45,6 @@ IGNORED_NAMES = ("__MACOSX", "__pycache__")
 MAX_UPLOAD_BYTES = 2 * 1024**3
 MAX_UPLOAD_MEMBERS = 20_000
 WALL_SLACK_SECONDS = 30.0  # what a grader process may take beyond its own deadlines
-ERROR_TAIL = 2000          # characters of a failed grader's stderr kept in its row
 
 _CANVAS = re.compile(r"^(?P<name>[^_]+?)(?:_LATE)?_\d+_\d+_.+$", re.IGNORECASE)
 _MOODLE = re.compile(r"^(?P<name>.+?)_\d+_assignsubmission_[a-z]+_?$", re.IGNORECASE)
@@ -132,13 +132,6 @@ def discover(folder: Path, *, exclude: Path | None = None) -> Discovery:
 
 
 # ---- an outer .zip --------------------------------------------------------------------------
-def _safe_member(name: str) -> PurePosixPath | None:
-    path = PurePosixPath(name.replace("\\", "/"))
-    if path.is_absolute() or ".." in path.parts or (path.parts and ":" in path.parts[0]):
-        return None
-    return path
-
-
 def extract(archive: Path, dest: Path) -> Path:
     """Copy the files out of `archive` into `dest` (reused when it holds this very archive).
     Refuses path traversal and symbolic links; caps the members and the bytes actually written."""
@@ -159,7 +152,7 @@ def extract(archive: Path, dest: Path) -> Path:
             raise BatchError(f"{archive}: {len(members)} files; the limit is {MAX_UPLOAD_MEMBERS}")
         budget = MAX_UPLOAD_BYTES
         for info in members:
-            target = _safe_member(info.filename)
+            target = task_mod.safe_member(info.filename)
             if target is None:
                 raise BatchError(f"{archive}: unsafe path {info.filename!r} (absolute or with ..)")
             if stat.S_ISLNK(info.external_attr >> 16):
@@ -182,86 +175,52 @@ def extract(archive: Path, dest: Path) -> Path:
     return dest
 
 
-# ---- grading one upload ---------------------------------------------------------------------
-def not_graded(upload: Upload, why: str, pack_name: str) -> SubmissionResult:
-    """The row of an upload the grader could not grade at all: score 0, the reason in `error`."""
-    pack = load_pack(pack_name)
-    functions = tuple(FunctionResult(f.name, 0.0, f.points, summary="not graded")
-                      for f in pack.functions)
-    return SubmissionResult(submission=str(upload.path), score=0.0, max_score=pack.max_score,
-                            checks=(), functions=functions, error=why)
+# ---- executors ------------------------------------------------------------------------------
+Prepare = Callable[[Upload], "GradeTask | TaskOutcome"]  # a task, or at once the row of an unpackable upload
+Deliver = Callable[[TaskOutcome], None]
 
 
-class _Running:
-    """The grader processes of a batch, so an interrupted batch can stop them all, and knows not
-    to record the ones it stopped as failures."""
+class Executor(Protocol):
+    """Runs `run_task` on every upload's task and passes each outcome to `deliver`, in this
+    thread, as it arrives. On KeyboardInterrupt it stops what it started, then re-raises."""
 
-    def __init__(self) -> None:
-        self.procs: set[subprocess.Popen] = set()
-        self.stopping = threading.Event()
-        self.lock = threading.Lock()
+    def run(self, uploads: Sequence[Upload], prepare: Prepare, deliver: Deliver) -> None: ...
 
-    def start(self, cmd: list[str], stderr: typing.IO[bytes]) -> subprocess.Popen | None:
-        with self.lock:
-            if self.stopping.is_set():
-                return None
-            proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                    stderr=stderr, start_new_session=True)
-            self.procs.add(proc)
-            return proc
-
-    def stop(self) -> None:
-        with self.lock:
-            self.stopping.set()
-            for proc in self.procs:
-                _kill_group(proc)
+    def close(self) -> None: ...
 
 
-def _kill_group(proc: subprocess.Popen) -> None:
-    try:
-        os.killpg(proc.pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass
+class LocalExecutor:
+    """Threads on this machine, `jobs` tasks at once; each task's grader is a process of its own."""
 
+    def __init__(self, jobs: int | None = None) -> None:
+        self.jobs = max(1, jobs or os.cpu_count() or 1)
 
-def grade_one(upload: Upload, reports: Path, grade_args: Sequence[str], *, wall_seconds: float,
-              pack: str, running: _Running) -> tuple[SubmissionResult, bool] | None:
-    """Grade `upload` in a grader process of its own; return its result and whether the grader
-    produced it (False: a row written here, score 0), or None when the batch was stopped."""
-    page, report = reports / f"{upload.student}.html", reports / f"{upload.student}.json"
-    cmd = [sys.executable, "-m", "grader", "grade", str(upload.path), "--pack", pack,
-           "--html", str(page), "--json", str(report), *grade_args]
-    report.unlink(missing_ok=True)
-    with tempfile.TemporaryFile() as log:  # a file, not a pipe: however much is written, memory stays flat
-        proc = running.start(cmd, log)
-        if proc is None:
-            return None
+    def run(self, uploads: Sequence[Upload], prepare: Prepare, deliver: Deliver) -> None:
+        launcher = task_mod.Launcher()  # one for all threads, so an interrupt stops every grader
+
+        def work(upload: Upload) -> TaskOutcome:
+            prepared = prepare(upload)
+            if isinstance(prepared, TaskOutcome):
+                return prepared
+            return task_mod.run_task(prepared, launcher)
+
+        pool = ThreadPoolExecutor(max_workers=self.jobs)
         try:
-            try:
-                proc.wait(timeout=wall_seconds)
-                why = f"the grader exited with status {proc.returncode}"
-            except subprocess.TimeoutExpired:
-                _kill_group(proc)
-                proc.wait()
-                why = f"the grader did not finish within {wall_seconds:g} s and was stopped"
+            pending = {pool.submit(work, u) for u in uploads}
+            while pending:
+                done, pending = wait(pending, timeout=0.5, return_when=FIRST_COMPLETED)
+                for future in done:
+                    try:
+                        outcome = future.result()
+                    except task_mod.Stopped:
+                        continue  # graded by the next run
+                    deliver(outcome)
         finally:
-            _kill_group(proc)  # whatever it left behind in its session
-            with running.lock:
-                running.procs.discard(proc)
-        log.seek(max(0, log.seek(0, os.SEEK_END) - 4 * ERROR_TAIL))
-        err = log.read()
-    if running.stopping.is_set() and not report.is_file():
-        return None  # stopped by us: graded by the next run
-    if report.is_file():
-        try:
-            return json_report.read(report), True
-        except (ValueError, KeyError, TypeError):
-            why = "the grader wrote an unreadable report"
-    tail = err.decode("utf-8", "replace")[-ERROR_TAIL:].strip()
-    result = not_graded(upload, f"{why}; regrade with --force." + (f"\n{tail}" if tail else ""), pack)
-    html.write(result, page)
-    json_report.write(result, report)
-    return result, False
+            launcher.stop()
+            pool.shutdown(wait=True, cancel_futures=True)
+
+    def close(self) -> None:
+        pass
 
 
 # ---- progress -------------------------------------------------------------------------------
@@ -295,12 +254,35 @@ class Progress:
 # ---- the batch ------------------------------------------------------------------------------
 def run(*, source: Path, out: Path, grade_args: Sequence[str] = (), jobs: int | None = None,
         force: bool = False, pack: str = DEFAULT_PACK, wall_seconds: float = 330.0,
-        stream: TextIO | None = None, tty: bool | None = None) -> BatchSummary:
+        stream: TextIO | None = None, tty: bool | None = None, reference: Path | None = None,
+        no_reference: bool = False) -> BatchSummary:
     """Grade every upload in `source` (a folder or a .zip) into `out`; see the module docstring.
-    `grade_args` go to each `autograde grade` as they are; `wall_seconds` bounds each one."""
+    `grade_args` go to each `autograde grade` as they are; `wall_seconds` bounds each one. The
+    reference is found here, as `autograde grade` finds it (`reference`, `no_reference`, then
+    $AUTOGRADE_REFERENCE, then the pack's own), and travels inside every task."""
     stream = stream or sys.stderr
     started = time.monotonic()
     source, out = Path(source), Path(out)
+    ref_dir = reference_mod.locate(load_pack(pack), reference, no_reference)
+    if ref_dir is not None and not Path(ref_dir).is_dir():
+        raise BatchError(f"the reference folder {ref_dir} does not exist (--reference, "
+                         f"${reference_mod.REFERENCE_ENV}); --no-reference grades without one")
+    try:  # packed once: every task carries the same bytes
+        ref_zip = task_mod.pack_reference(ref_dir) if ref_dir is not None else None
+    except task_mod.UploadError as exc:
+        raise BatchError(f"the reference folder {ref_dir}: {exc}") from None
+    executor: Executor = LocalExecutor(jobs)
+    try:
+        return _run(executor, source=source, out=out, grade_args=grade_args, force=force,
+                    pack=pack, wall_seconds=wall_seconds, stream=stream, tty=tty,
+                    ref_zip=ref_zip, started=started)
+    finally:
+        executor.close()
+
+
+def _run(executor: Executor, *, source: Path, out: Path, grade_args: Sequence[str], force: bool,
+         pack: str, wall_seconds: float, stream: TextIO, tty: bool | None, ref_zip: bytes | None,
+         started: float) -> BatchSummary:
     reports = out / "reports"
     reports.mkdir(parents=True, exist_ok=True)
     if source.is_file() and source.suffix.lower() == ".zip":
@@ -319,28 +301,28 @@ def run(*, source: Path, out: Path, grade_args: Sequence[str] = (), jobs: int | 
         stream.write(f"autograde batch: {len(summary.skipped)} of {len(found.uploads)} already "
                      f"graded (--force regrades them); grading {len(todo)}\n")
     progress = Progress(len(todo), stream, tty)
-    running = _Running()
-    pool = ThreadPoolExecutor(max_workers=max(1, jobs or os.cpu_count() or 1))
+
+    def prepare(upload: Upload) -> GradeTask | TaskOutcome:
+        try:
+            return task_mod.pack_upload(upload, reference=ref_zip, grade_args=grade_args,
+                                        pack=pack, wall_seconds=wall_seconds)
+        except task_mod.UploadError as exc:
+            return task_mod.failed_outcome(upload.student, str(upload.path), pack,
+                                           f"the upload could not be graded: {exc}.")
+
+    def deliver(outcome: TaskOutcome) -> None:
+        # HTML first, JSON last and each atomically: a present JSON means the submission is done.
+        json_report.write_text(reports / f"{outcome.student}.html", outcome.report_html)
+        json_report.write_text(reports / f"{outcome.student}.json", outcome.report_json)
+        (summary.graded if outcome.graded else summary.failed).append(outcome.student)
+        result = SubmissionResult.from_dict(json.loads(outcome.report_json))
+        progress.finished(outcome.student, result)
+
     try:
-        futures = {pool.submit(grade_one, u, reports, grade_args, wall_seconds=wall_seconds,
-                               pack=pack, running=running): u for u in todo}
-        pending = set(futures)
-        while pending:
-            done, pending = wait(pending, timeout=0.5, return_when=FIRST_COMPLETED)
-            for future in done:
-                upload = futures[future]
-                outcome = future.result()
-                if outcome is None:
-                    continue
-                result, ok = outcome
-                (summary.graded if ok else summary.failed).append(upload.student)
-                progress.finished(upload.student, result)
+        executor.run(todo, prepare, deliver)
     except KeyboardInterrupt:
         summary.interrupted = True
         stream.write("\nautograde batch: interrupted; run the same command again to finish\n")
-    finally:
-        running.stop()
-        pool.shutdown(wait=True, cancel_futures=True)
     summary.rows = write_class_reports(out, notes=summary.notes)
     summary.seconds = round(time.monotonic() - started, 3)
     return summary
@@ -365,5 +347,5 @@ def write_class_reports(out: Path, *, notes: Sequence[str] = ()) -> int:
     return len(results)
 
 
-__all__ = ["BatchError", "BatchSummary", "Discovery", "Upload", "discover", "extract", "run",
-           "student_id", "write_class_reports"]
+__all__ = ["BatchError", "BatchSummary", "Discovery", "Executor", "LocalExecutor", "Upload",
+           "discover", "extract", "run", "student_id", "write_class_reports"]

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import signal
 import sys
@@ -41,6 +42,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="write a JUnit XML report here (for CI: GitLab, GitHub Actions)")
     g.add_argument("--fail-under", type=float, metavar="SCORE",
                    help="exit with status 1 when the score is below SCORE points")
+    # What the report's `submission` says instead of the path graded: a batch grades a copy of
+    # each upload (in a temporary folder, maybe on another machine) but reports where it was found.
+    g.add_argument("--submission-label", metavar="TEXT", help=argparse.SUPPRESS)
     _add_lms_commands(sub)
     _add_batch_command(sub)
     return parser
@@ -130,6 +134,8 @@ def _grade(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         result = grade(pack, args.submission, options)
     except IsolationUnavailable as exc:
         parser.error(str(exc))
+    if args.submission_label is not None:
+        result = dataclasses.replace(result, submission=args.submission_label)
     if args.html:
         html.write(result, args.html)
     if args.junit:
@@ -181,15 +187,12 @@ def _add_batch_command(sub: argparse._SubParsersAction) -> None:
 
 
 def _grade_argv(args: argparse.Namespace) -> list[str]:
-    """The grading options of `args` as `autograde grade` takes them."""
+    """The grading options of `args` as `autograde grade` takes them (but the reference, which
+    the batch finds once and ships with every task)."""
     argv = ["--isolation", args.isolation, "--call-timeout", f"{args.call_timeout:g}",
             "--import-timeout", f"{args.import_timeout:g}",
             "--check-timeout", f"{args.check_timeout:g}",
             "--submission-timeout", f"{args.submission_timeout:g}"]
-    if args.reference is not None:
-        argv += ["--reference", str(args.reference.resolve())]
-    if args.no_reference:
-        argv.append("--no-reference")
     if args.no_xrange_shim:
         argv.append("--no-xrange-shim")
     if args.no_fork:
@@ -213,7 +216,8 @@ def _batch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     signal.signal(signal.SIGTERM, _interrupt)  # `kill` stops the batch as Ctrl-C does
     try:
         summary = batch.run(source=args.input, out=args.out, grade_args=_grade_argv(args),
-                            jobs=args.jobs, force=args.force, pack=args.pack, wall_seconds=wall)
+                            jobs=args.jobs, force=args.force, pack=args.pack, wall_seconds=wall,
+                            reference=args.reference, no_reference=args.no_reference)
     except batch.BatchError as exc:
         parser.error(str(exc))
     print(f"autograde batch: graded {len(summary.graded) + len(summary.failed)} "

@@ -1,0 +1,319 @@
+"""The per-submission task: the one unit of work a batch hands out, on this machine or on a cluster.
+
+A GradeTask is plain, picklable data that carries everything needed to grade one upload: the
+upload itself and the reference solution travel inside it as in-memory zips, so the process that
+runs it (a thread of `autograde batch`, or a Dask worker on another machine) needs no shared
+filesystem. `run_task` turns a task into a TaskOutcome: the report's JSON and HTML text, which the
+batch writes into OUT/reports itself, so resuming, --force and the gradebook work the same whoever
+graded it.
+
+How a task is graded lives in `_grade` alone: today a cold `python -m grader grade` process per
+submission. Replacing it (a warm grader process, say) must not change GradeTask, TaskOutcome or
+the signature of run_task.
+"""
+from __future__ import annotations
+
+import io
+import json
+import os
+import signal
+import stat
+import subprocess
+import sys
+import tempfile
+import threading
+import typing
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+from grader.model import FunctionResult, SubmissionResult
+from grader.packs import load_pack
+from grader.render import html, json_report
+
+if typing.TYPE_CHECKING:
+    from grader.batch import Upload
+
+ERROR_TAIL = 2000  # characters of a failed grader's stderr kept in its row
+# What one packed upload may hold. Above the grader's own 50 MiB upload limit, so an upload just
+# over that still gets the grader's report and message; far above any real homework.
+MAX_PAYLOAD_BYTES = 64 * 2**20
+MAX_PAYLOAD_MEMBERS = 20_000
+_SKIPPED_DIRS = ("__pycache__",)  # the grader would not copy them into the worker either
+REFERENCE_NAME = "reference"
+
+
+@dataclass(frozen=True)
+class GradeTask:
+    student: str        # the identifier: names the reports
+    upload_name: str    # the upload's own file or folder name (its suffix says how to load it)
+    payload: bytes      # the upload as a zip: `upload_name` (a file) or `upload_name/...` (a folder)
+    display_path: str   # the report's `submission`: where the upload was found on the batch's machine
+    reference: bytes | None  # pack_reference's zip of the reference; None grades without one
+    grade_args: tuple[str, ...]  # further `autograde grade` options (deadlines, isolation, ...)
+    pack: str
+    wall_seconds: float  # the whole grading of this task is stopped after this long
+
+
+@dataclass(frozen=True)
+class TaskOutcome:
+    student: str
+    report_json: str
+    report_html: str
+    graded: bool  # False: the grader gave no report; these are a score-0 row with the reason
+
+
+class UploadError(Exception):
+    """An upload that cannot be packed into a task (unreadable, too large)."""
+
+
+class Stopped(Exception):
+    """The batch is stopping (Ctrl-C): the task was not graded and is left for the next run."""
+
+
+# ---- building a task (on the batch's machine) -----------------------------------------------
+def _zip_entry(name: str, *, folder: bool = False) -> zipfile.ZipInfo:
+    # A fixed date and mode: the same upload always packs to the same bytes.
+    info = zipfile.ZipInfo(name + ("/" if folder else ""), date_time=(1980, 1, 1, 0, 0, 0))
+    info.external_attr = ((0o40755 << 16) | 0x10) if folder else (0o100644 << 16)
+    info.compress_type = zipfile.ZIP_DEFLATED
+    return info
+
+
+def pack_path(path: Path, name: str | None = None, *, limit: int = MAX_PAYLOAD_BYTES) -> bytes:
+    """`path` (a file, or a folder with everything in it) as a zip whose top entry is `name`.
+    Symbolic links and special files are left out, never followed: a link in a student's folder
+    could otherwise ship any file of this machine to the grader. Raises UploadError."""
+    path = Path(path)
+    name = name or path.name
+    buffer = io.BytesIO()
+    try:
+        with zipfile.ZipFile(buffer, "w") as zf:
+            if path.is_symlink() or not (path.is_file() or path.is_dir()):
+                raise UploadError("the upload is neither a regular file nor a folder")
+            if path.is_file():
+                if path.stat().st_size > limit:
+                    raise UploadError(f"the upload holds more than {limit // 2**20} MiB")
+                zf.writestr(_zip_entry(name), path.read_bytes())
+            else:
+                _pack_folder(zf, path, name, limit)
+    except OSError as exc:
+        raise UploadError(f"the upload could not be read ({exc.strerror or exc})") from None
+    return buffer.getvalue()
+
+
+def _pack_folder(zf: zipfile.ZipFile, path: Path, name: str, limit: int) -> None:
+    budget, members = limit, 0
+
+    def unreadable(exc: OSError) -> None:  # os.walk would skip the folder and grade the rest
+        raise exc
+
+    for folder, dirs, files in os.walk(path, followlinks=False, onerror=unreadable):
+        dirs[:] = sorted(d for d in dirs if d not in _SKIPPED_DIRS
+                         and not os.path.islink(os.path.join(folder, d)))
+        prefix = PurePosixPath(name, *Path(folder).relative_to(path).parts)
+        entries = [(str(prefix), None)]  # the folder itself: empty folders survive too
+        for file in sorted(files):
+            full = Path(folder, file)
+            st = full.lstat()
+            if stat.S_ISREG(st.st_mode) and not file.endswith(".pyc"):
+                entries.append((str(prefix / file), full))
+                budget -= st.st_size
+        members += len(entries)
+        if budget < 0:
+            raise UploadError(f"the upload holds more than {limit // 2**20} MiB")
+        if members > MAX_PAYLOAD_MEMBERS:
+            raise UploadError(f"the upload holds more than {MAX_PAYLOAD_MEMBERS} files and folders")
+        for arcname, full in entries:
+            if full is None:
+                zf.writestr(_zip_entry(arcname, folder=True), b"")
+            else:
+                zf.writestr(_zip_entry(arcname), full.read_bytes())
+
+
+def pack_reference(path: Path) -> bytes:
+    """The reference folder at `path` as a task carries it (top entry `reference/`)."""
+    return pack_path(path, REFERENCE_NAME)
+
+
+def pack_upload(upload: Upload, *, reference: bytes | None, grade_args: typing.Sequence[str] = (),
+                pack: str, wall_seconds: float) -> GradeTask:
+    """The task that grades `upload`. `reference` is the reference folder already packed (once
+    per batch, with pack_reference). Raises UploadError when the upload cannot be packed."""
+    return GradeTask(student=upload.student, upload_name=upload.path.name,
+                     payload=pack_path(upload.path), display_path=str(upload.path),
+                     reference=reference, grade_args=tuple(grade_args), pack=pack,
+                     wall_seconds=float(wall_seconds))
+
+
+# ---- rows for what could not be graded --------------------------------------------------------
+def not_graded(display_path: str, why: str, pack_name: str) -> SubmissionResult:
+    """The row of an upload the grader could not grade at all: score 0, the reason in `error`."""
+    pack = load_pack(pack_name)
+    functions = tuple(FunctionResult(f.name, 0.0, f.points, summary="not graded")
+                      for f in pack.functions)
+    return SubmissionResult(submission=display_path, score=0.0, max_score=pack.max_score,
+                            checks=(), functions=functions, error=why)
+
+
+def failed_outcome(student: str, display_path: str, pack: str, why: str) -> TaskOutcome:
+    """A TaskOutcome that records `why` a submission has no report from the grader."""
+    result = not_graded(display_path, why, pack)
+    return TaskOutcome(student, json_report.dumps(result) + "\n", html.render(result), graded=False)
+
+
+# ---- grader processes -------------------------------------------------------------------------
+class Launcher:
+    """Starts grader processes and can stop all of them at once. A batch on this machine shares one
+    across its threads so Ctrl-C stops every grader; a task on a cluster worker gets its own."""
+
+    def __init__(self) -> None:
+        self.procs: set[subprocess.Popen] = set()
+        self.stopping = threading.Event()
+        self.lock = threading.Lock()
+
+    def start(self, cmd: list[str], stderr: typing.IO[bytes]) -> subprocess.Popen | None:
+        """The started process, in a session (and process group) of its own; None once stopping."""
+        with self.lock:
+            if self.stopping.is_set():
+                return None
+            proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                    stderr=stderr, start_new_session=True)
+            self.procs.add(proc)
+            return proc
+
+    def forget(self, proc: subprocess.Popen) -> None:
+        with self.lock:
+            self.procs.discard(proc)
+
+    def stop(self) -> None:
+        with self.lock:
+            self.stopping.set()
+            for proc in self.procs:
+                kill_group(proc)
+
+
+def kill_group(proc: subprocess.Popen) -> None:
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
+# ---- running a task (wherever it runs) --------------------------------------------------------
+def _plain_name(name: str) -> bool:
+    return bool(name) and name not in (".", "..") and not any(c in name for c in "/\\\0")
+
+
+def safe_member(name: str) -> PurePosixPath | None:
+    path = PurePosixPath(name.replace("\\", "/"))
+    if path.is_absolute() or ".." in path.parts or (path.parts and ":" in path.parts[0]):
+        return None
+    return path
+
+
+def _unpack(data: bytes, dest: Path) -> None:
+    """Unpack a task's zip into `dest`, as carefully as an untrusted archive: no paths outside
+    it, no links, bounded in members and bytes. Raises UploadError."""
+    try:
+        zf = zipfile.ZipFile(io.BytesIO(data))
+    except (zipfile.BadZipFile, ValueError) as exc:
+        raise UploadError(f"the task's data is not a zip ({exc})") from None
+    with zf:
+        members = zf.infolist()
+        if len(members) > MAX_PAYLOAD_MEMBERS:
+            raise UploadError(f"the task's zip holds {len(members)} entries")
+        budget = MAX_PAYLOAD_BYTES
+        for info in members:
+            target = safe_member(info.filename)
+            if target is None:
+                raise UploadError(f"the task's zip holds an unsafe path {info.filename!r}")
+            if stat.S_ISLNK(info.external_attr >> 16):
+                continue
+            out = dest.joinpath(*target.parts)
+            if info.is_dir():
+                out.mkdir(parents=True, exist_ok=True)
+                continue
+            out.parent.mkdir(parents=True, exist_ok=True)
+            with zf.open(info) as src, open(out, "wb") as dst:
+                while chunk := src.read(1 << 20):
+                    budget -= len(chunk)
+                    if budget < 0:
+                        raise UploadError(f"the task's zip unpacks to more than "
+                                          f"{MAX_PAYLOAD_BYTES // 2**20} MiB")
+                    dst.write(chunk)
+
+
+def run_task(task: GradeTask, launcher: Launcher | None = None) -> TaskOutcome:
+    """Grade `task` in a fresh temporary folder and return its reports as text. Never raises for
+    a bad upload or a failing grader: those give a not-graded outcome. Raises Stopped only when
+    `launcher` (the batch's, on this machine) is stopping; on a cluster it is None."""
+    try:
+        # A folder the grader cannot delete must not turn a graded task into a failed one.
+        with tempfile.TemporaryDirectory(prefix="autograde-task-", ignore_cleanup_errors=True) as tmp:
+            work = Path(tmp)  # mode 0700: only this user reads the upload and the reference
+            if not _plain_name(task.upload_name):
+                raise UploadError(f"the upload name {task.upload_name!r} is not a file or folder name")
+            _unpack(task.payload, work / "upload")
+            submission = work / "upload" / task.upload_name
+            if not submission.exists():
+                raise UploadError("the task's zip does not hold the upload")
+            reference = None
+            if task.reference is not None:
+                (work / "ref").mkdir(mode=0o700)
+                _unpack(task.reference, work / "ref")
+                reference = work / "ref" / REFERENCE_NAME
+                if not reference.is_dir():
+                    raise UploadError(f"the task's reference zip holds no {REFERENCE_NAME}/ folder")
+            return _grade(task, submission, reference, work, launcher or Launcher())
+    except Stopped:
+        raise
+    except UploadError as exc:
+        why = f"the upload could not be graded: {exc}; regrade with --force."
+    except Exception as exc:  # never let one submission take the batch (or a worker) down
+        why = f"grading failed ({type(exc).__name__}: {exc}); regrade with --force."
+    return failed_outcome(task.student, task.display_path, task.pack, why)
+
+
+def _grade(task: GradeTask, submission: Path, reference: Path | None, work: Path,
+           launcher: Launcher) -> TaskOutcome:
+    """Grade the unpacked upload with a `python -m grader grade` process of its own, under the
+    task's wall-clock limit, and read its reports back."""
+    page, report = work / "report.html", work / "report.json"
+    cmd = [sys.executable, "-m", "grader", "grade", str(submission), "--pack", task.pack,
+           "--html", str(page), "--json", str(report), f"--submission-label={task.display_path}",
+           *(["--reference", str(reference)] if reference is not None else ["--no-reference"]),
+           *task.grade_args]
+    with tempfile.TemporaryFile() as log:  # a file, not a pipe: however much is written, memory stays flat
+        proc = launcher.start(cmd, log)
+        if proc is None:
+            raise Stopped
+        try:
+            try:
+                proc.wait(timeout=task.wall_seconds)
+                why = f"the grader exited with status {proc.returncode}"
+            except subprocess.TimeoutExpired:
+                kill_group(proc)
+                proc.wait()
+                why = f"the grader did not finish within {task.wall_seconds:g} s and was stopped"
+        finally:
+            kill_group(proc)  # whatever it left behind in its session
+            launcher.forget(proc)
+        log.seek(max(0, log.seek(0, os.SEEK_END) - 4 * ERROR_TAIL))
+        err = log.read()
+    if launcher.stopping.is_set() and not report.is_file():
+        raise Stopped  # stopped by the batch: graded by the next run
+    if report.is_file():
+        try:
+            text = report.read_text(encoding="utf-8")
+            SubmissionResult.from_dict(json.loads(text))  # a report the batch can load, or none
+            return TaskOutcome(task.student, text, page.read_text(encoding="utf-8"), graded=True)
+        except (OSError, ValueError, KeyError, TypeError):
+            why = "the grader wrote an unreadable report"
+    tail = err.decode("utf-8", "replace")[-ERROR_TAIL:].strip()
+    return failed_outcome(task.student, task.display_path, task.pack,
+                          f"{why}; regrade with --force." + (f"\n{tail}" if tail else ""))
+
+
+__all__ = ["GradeTask", "Launcher", "Stopped", "TaskOutcome", "UploadError", "failed_outcome",
+           "not_graded", "pack_path", "pack_reference", "pack_upload", "run_task", "safe_member"]
