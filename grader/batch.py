@@ -2,11 +2,11 @@
 
 This process never imports or runs student code: it finds the uploads, names them, copies an
 outer .zip out (safely), packs each upload into a GradeTask (grader/task.py) and hands the tasks
-to an executor (threads on this machine). A task is graded by `python -m grader grade` under a
-wall-clock limit, and its reports come back as text that this process writes into OUT/reports. A
-report JSON that exists means the submission is done, so an interrupted batch resumes where it
-stopped. The gradebook and the class overview are rebuilt from every report in OUT/reports at the
-end of every run.
+to an executor: threads on this machine, or a Dask cluster (grader/cluster.py). Either way a task
+is graded by `python -m grader grade` under a wall-clock limit, and its reports come back as text
+that this process writes into OUT/reports. A report JSON that exists means the submission is done,
+so an interrupted batch resumes where it stopped. The gradebook and the class overview are rebuilt
+from every report in OUT/reports at the end of every run.
 
 Naming conventions (the student identifier comes from the file or folder name):
 - a plain name: `alice.py`, `alice.zip`, `alice.ipynb`, or a folder `alice/`: `alice`;
@@ -176,7 +176,8 @@ def extract(archive: Path, dest: Path) -> Path:
 
 
 # ---- executors ------------------------------------------------------------------------------
-Prepare = Callable[[Upload], "GradeTask | TaskOutcome"]  # a task, or at once the row of an unpackable upload
+# A task, or straight away the row of an upload that could not be packed.
+Prepare = Callable[[Upload], "GradeTask | TaskOutcome"]
 Deliver = Callable[[TaskOutcome], None]
 
 
@@ -255,11 +256,12 @@ class Progress:
 def run(*, source: Path, out: Path, grade_args: Sequence[str] = (), jobs: int | None = None,
         force: bool = False, pack: str = DEFAULT_PACK, wall_seconds: float = 330.0,
         stream: TextIO | None = None, tty: bool | None = None, reference: Path | None = None,
-        no_reference: bool = False) -> BatchSummary:
+        no_reference: bool = False, dask: str | None = None) -> BatchSummary:
     """Grade every upload in `source` (a folder or a .zip) into `out`; see the module docstring.
     `grade_args` go to each `autograde grade` as they are; `wall_seconds` bounds each one. The
     reference is found here, as `autograde grade` finds it (`reference`, `no_reference`, then
-    $AUTOGRADE_REFERENCE, then the pack's own), and travels inside every task."""
+    $AUTOGRADE_REFERENCE, then the pack's own), and travels inside every task. `dask`, a
+    scheduler's address, grades on that Dask cluster instead of `jobs` threads here."""
     stream = stream or sys.stderr
     started = time.monotonic()
     source, out = Path(source), Path(out)
@@ -271,7 +273,12 @@ def run(*, source: Path, out: Path, grade_args: Sequence[str] = (), jobs: int | 
         ref_zip = task_mod.pack_reference(ref_dir) if ref_dir is not None else None
     except task_mod.UploadError as exc:
         raise BatchError(f"the reference folder {ref_dir}: {exc}") from None
-    executor: Executor = LocalExecutor(jobs)
+    if dask is not None:
+        from grader import cluster  # distributed is imported only when a cluster is asked for
+        # Connected before anything is written: an unreachable cluster leaves OUT untouched.
+        executor: Executor = cluster.DaskExecutor(dask)
+    else:
+        executor = LocalExecutor(jobs)
     try:
         return _run(executor, source=source, out=out, grade_args=grade_args, force=force,
                     pack=pack, wall_seconds=wall_seconds, stream=stream, tty=tty,

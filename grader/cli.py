@@ -180,7 +180,12 @@ def _add_batch_command(sub: argparse._SubParsersAction) -> None:
     b.add_argument("--out", type=Path, required=True, metavar="OUTDIR",
                    help="where reports/, gradebook.csv and index.html go")
     b.add_argument("--jobs", "-j", type=int, default=os.cpu_count() or 1, metavar="N",
-                   help="submissions graded at once (default: the number of CPUs, %(default)s)")
+                   help="submissions graded at once (default: the number of CPUs, %(default)s); "
+                        "ignored with --dask")
+    b.add_argument("--dask", metavar="ADDRESS",
+                   help="grade on the Dask distributed cluster whose scheduler is at ADDRESS "
+                        "(e.g. tcp://10.0.0.5:8786) instead of this machine; the same version of "
+                        "the grader must be installed on every worker (pip extra [dask] here)")
     b.add_argument("--force", action="store_true",
                    help="regrade every submission, not only those without a report")
     _add_grading_options(b)
@@ -212,12 +217,20 @@ def _batch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         parser.error(f"--reference {args.reference}: no such folder")
     if args.jobs < 1:
         parser.error("--jobs must be at least 1")
+    from grader import cluster  # only its error type: distributed itself is imported on --dask
     wall = args.submission_timeout + args.import_timeout + batch.WALL_SLACK_SECONDS
     signal.signal(signal.SIGTERM, _interrupt)  # `kill` stops the batch as Ctrl-C does
     try:
         summary = batch.run(source=args.input, out=args.out, grade_args=_grade_argv(args),
                             jobs=args.jobs, force=args.force, pack=args.pack, wall_seconds=wall,
-                            reference=args.reference, no_reference=args.no_reference)
+                            reference=args.reference, no_reference=args.no_reference,
+                            dask=args.dask)
+    except cluster.ClusterError as exc:  # one line: what is wrong with the cluster, no usage
+        print(f"autograde batch: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:  # while connecting to a cluster: nothing graded, nothing to write
+        print("\nautograde batch: interrupted", file=sys.stderr)
+        return 130
     except batch.BatchError as exc:
         parser.error(str(exc))
     print(f"autograde batch: graded {len(summary.graded) + len(summary.failed)} "
