@@ -6,7 +6,7 @@ mistake of the pack's catalogue (`hint`) and carry the measurements that showed 
 """
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable, Union
 
 import numpy as np
 
@@ -53,16 +53,56 @@ def describe_type(value: Any) -> str:
     return f"a {type(value).__name__}"
 
 
-def call_text(function: str, *args: Any) -> str:
-    return f"{function}({', '.join(show(a) for a in args)})"
+class LazyText:
+    """Text made only when it is shown. A passing check never shows the call it made, and printing
+    arrays was most of what a passing check cost; a failure shows exactly the text it would have
+    had. Use it wherever a str goes into a failure (f-strings, fail_call, as_array, ...)."""
+
+    __slots__ = ("_make", "_text")
+
+    def __init__(self, make: Callable[[], str]) -> None:
+        self._make: Callable[[], str] | None = make
+        self._text = ""
+
+    def __str__(self) -> str:
+        if self._make is not None:
+            self._text, self._make = str(self._make()), None
+        return self._text
+
+    def __format__(self, spec: str) -> str:
+        return format(str(self), spec)
+
+    def __repr__(self) -> str:
+        return repr(str(self))
+
+    def __eq__(self, other: object) -> bool:
+        return str(self) == (str(other) if isinstance(other, (str, LazyText)) else other)
+
+    def __hash__(self) -> int:
+        return hash(str(self))
 
 
-def fail_call(problem: str, call: str, *, returned: Any = None, expected: Any = None,
+Text = Union[str, LazyText]
+
+
+def lazy_text(make: Callable[[], str]) -> LazyText:
+    return LazyText(make)
+
+
+def call_text(function: str, *args: Any) -> LazyText:
+    """`function(args...)` as a failure shows it. Arrays are copied now: a check that changes an
+    argument afterwards must not change what its failure says was called."""
+    frozen = tuple(a.copy() if isinstance(a, np.ndarray) else a for a in args)
+    return LazyText(lambda: f"{function}({', '.join(show(a) for a in frozen)})")
+
+
+def fail_call(problem: str, call: Text, *, returned: Any = None, expected: Any = None,
               detail: str = "", hint: Mistake | None = None,
               evidence: dict[str, Any] | None = None) -> None:
     """Fail with the problem on the first line (the summary a student sees first), then what was
     called, what came back and what was expected. The same parts go, labelled, into the evidence
     under "call", for renderers that lay them out."""
+    call = str(call)
     parts = {"problem": problem, "called": call}
     if returned is not None:
         parts["returned"] = returned if isinstance(returned, str) else show(returned)
@@ -77,7 +117,7 @@ def fail_call(problem: str, call: str, *, returned: Any = None, expected: Any = 
     raise CheckFailure("\n".join(lines), hint, {"call": parts, **(evidence or {})})
 
 
-def as_array(value: Any, call: str, expected_shape: tuple[int, ...] | None = None,
+def as_array(value: Any, call: Text, expected_shape: tuple[int, ...] | None = None,
              what: str = "the result", allow_nonfinite: bool = False) -> np.ndarray:
     """The value as a finite float ndarray, or a failure that says what came back instead."""
     if isinstance(value, np.generic) and value.dtype.kind in "biuf":
@@ -97,7 +137,7 @@ def as_array(value: Any, call: str, expected_shape: tuple[int, ...] | None = Non
     return value
 
 
-def as_scalar(value: Any, call: str, what: str = "the cost") -> float:
+def as_scalar(value: Any, call: Text, what: str = "the cost") -> float:
     """A real number (Python float, numpy scalar, or an array holding exactly one number)."""
     if isinstance(value, (bool, np.bool_)):
         fail_call(f"{what} is a boolean; expected a number.", call, returned=value)
@@ -112,7 +152,7 @@ def as_scalar(value: Any, call: str, what: str = "the cost") -> float:
     return number
 
 
-def expect_varies(costs: list[float], call: str, what: str) -> None:
+def expect_varies(costs: list[float], call: Text, what: str) -> None:
     """A gradient check compares a cost with itself, so a constant cost with a zero gradient would
     pass it: demand that the cost moves when its inputs do."""
     if costs and max(costs) == min(costs):
@@ -127,7 +167,7 @@ def worst_difference(actual: np.ndarray, expected: np.ndarray) -> tuple[float, t
     return (float(diff[index]) if diff.size else 0.0), tuple(int(i) for i in index)
 
 
-def expect_close(actual: np.ndarray, expected: np.ndarray, *, call: str, what: str = "the result",
+def expect_close(actual: np.ndarray, expected: np.ndarray, *, call: Text, what: Text = "the result",
                  rtol: float, atol: float, hint: Mistake | None = None,
                  evidence: dict[str, Any] | None = None) -> None:
     """Fail unless actual matches expected elementwise (NaN never matches)."""

@@ -15,6 +15,7 @@ from grader.proxy import Limits
 from grader.render import html, json_report, terminal
 from grader.render import junit
 from grader import batch, lms
+from grader.replay import RecipeBook
 from grader.session import Options, grade
 
 
@@ -94,11 +95,13 @@ def _add_lms_commands(sub: argparse._SubParsersAction) -> None:
                         "reference/ in a source checkout)")
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None, *, recipe_books: dict | None = None) -> int:
+    """`recipe_books`: given by a grader that grades many submissions (grader/server.py), which
+    keeps the recipes of checks (grader/replay.py) from one `grade` to the next."""
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command == "grade":
-        return _grade(parser, args)
+        return _grade(parser, args, recipe_books)
     if args.command == "gradescope":
         return _gradescope(parser, args)
     if args.command == "gradescope-zip":
@@ -118,7 +121,8 @@ def _print(text: str) -> None:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
 
 
-def _grade(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
+def _grade(parser: argparse.ArgumentParser, args: argparse.Namespace,
+           recipe_books: dict | None = None) -> int:
     if not args.submission.exists():
         parser.error(f"no such file or folder: {args.submission}")
     if args.reference is not None and not args.reference.is_dir():
@@ -131,7 +135,10 @@ def _grade(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
                       use_fork=False if args.no_fork else None, isolation=args.isolation,
                       debug=args.debug)
     try:
-        result = grade(pack, args.submission, options)
+        # Recipes hold only for the options they were recorded under.
+        recipes = None if recipe_books is None else recipe_books.setdefault(
+            (args.pack, str(args.reference), options), RecipeBook())
+        result = grade(pack, args.submission, options, recipes=recipes)
     except IsolationUnavailable as exc:
         parser.error(str(exc))
     if args.submission_label is not None:

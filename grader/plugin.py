@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, Phase, settings
 
-from grader import evidence as evidence_mod, observed, scoring
+from grader import evidence as evidence_mod, observed, replay, scoring
 from grader.checks_api import CheckFailure, call_text
 from grader.hints import Mistake
 from grader.model import VISIBILITIES, CheckResult
@@ -60,6 +60,16 @@ class GradingState:
     # Warning-severity mistakes seen by the check now running, recorded with its result.
     current_check: str = ""
     flags: dict[str, tuple[Mistake, dict]] = field(default_factory=dict)
+    # What earlier submissions' passing checks asked (grader/replay.py); None: every check live.
+    recipes: replay.RecipeBook | None = None
+
+    def snapshot(self) -> tuple:
+        """What a check may add to the state, to undo a replay that must start over live."""
+        return (list(self.warnings), dict(self.flags), dict(self.mistakes), dict(self.shared))
+
+    def restore(self, saved: tuple) -> None:
+        warnings, flags, mistakes, shared = saved
+        self.warnings[:], self.flags, self.mistakes, self.shared = warnings, flags, mistakes, shared
 
     def warn(self, text: str) -> None:
         if text not in self.warnings:
@@ -75,6 +85,11 @@ class GradingState:
 
     def __repr__(self) -> str:  # appears in hypothesis's counterexamples
         return "report"
+
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+        # Hypothesis pretty-prints a dataclass field by field, whatever its __repr__ says: that
+        # would show the grader's state (and an object's address, different on every run).
+        printer.text("report")
 
 
 STATE = pytest.StashKey[GradingState]()
@@ -172,7 +187,7 @@ def student(request: pytest.FixtureRequest):
     state = request.config.stash[STATE]
     function = request.node.stash[FUNCTION]
     observed.reset()
-    state.submission.begin_check(request.node.nodeid, function)
+    replay.begin(state, request.node, function)
     try:
         yield StudentFunction(state.submission, function)
     finally:
@@ -273,6 +288,16 @@ def _captured_output(state: GradingState) -> tuple[str, bool]:
         output = output[:MAX_OUTPUT_CHARS] + f"\n... (output cut at {MAX_OUTPUT_CHARS} characters)"
         truncated = True
     return output, truncated
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
+    """Checks of the submission run through grader/replay.py (live, or replayed from a recipe)."""
+    state = pyfuncitem.config.stash.get(STATE, None)
+    if state is None or "student" not in pyfuncitem.funcargs:
+        return None
+    replay.run(state, pyfuncitem, pyfuncitem.stash[FUNCTION])
+    return True
 
 
 def pytest_runtest_setup(item: pytest.Item) -> None:

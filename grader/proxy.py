@@ -7,6 +7,7 @@ deadline passes; the next check gets a fresh worker. Everything that comes back 
 """
 from __future__ import annotations
 
+import json
 import os
 import queue
 import shutil
@@ -104,6 +105,27 @@ class StudentCrash(StudentUnavailable):
 
 class StudentMissing(StudentUnavailable):
     status = "failed"
+
+
+class ReplayDiverged(BaseException):
+    """A replayed check asked for something its recipe did not hold: run it live instead.
+    A BaseException so that no check's `except Exception` can swallow it."""
+
+
+@dataclass(frozen=True)
+class Request:
+    """One call request exactly as it crosses the wire; `key` compares two requests byte for byte
+    (json keeps -0.0 apart from 0.0, which == does not)."""
+
+    function: str
+    node: Any
+    blobs: tuple[bytes, ...]
+    echo_args: bool
+    key: tuple = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "key", (self.function, json.dumps(self.node, sort_keys=True),
+                                         self.blobs, self.echo_args))
 
 
 @dataclass
@@ -238,6 +260,11 @@ class Submission:
         self.check_output: list[str] = []
         self.starts = 0
         self.isolation_notes: list[str] = []
+        # What the running check sent (grader/replay.py keeps it when the check passes), and the
+        # replies of a replayed check, answered in advance in one round trip.
+        self.transcript: list[Request] = []
+        self._replayed: list[tuple[Request, dict, list[bytes]]] | None = None
+        self._no_replay: set[str] = set()  # functions that answered a replay too slowly
 
     # ---- worker lifecycle -------------------------------------------------------------------
     def _start(self) -> None:
@@ -325,8 +352,10 @@ class Submission:
             missing += " Also, " + "; ".join(_describe_import_error(e) for e in errors[:3])
         return missing
 
-    def begin_check(self, check_id: str, function: str) -> None:
+    def _prepare_check(self, function: str) -> None:
         self.check_output = []
+        self.transcript = []
+        self._replayed = None
         self._check_spent = 0.0
         self._check_function = function
         problem = self.availability(function)
@@ -337,6 +366,65 @@ class Submission:
             if self._proc is None:
                 raise StudentMissing(self.load_failure or "the worker did not start")
         self._proc_function = function
+
+    def begin_replay(self, check_id: str, function: str, requests: list[Request]) -> bool:
+        """Have a fresh fork answer all of `requests` (a recipe's, see grader/replay.py) at once.
+        True when every answer came back in good time; False, with nothing changed that a live
+        `begin_check` would notice, when the check must run live (a crash, a slow or oversized
+        answer, no fork)."""
+        self._prepare_check(function)
+        if not self.use_fork or function in self._no_replay:
+            return False
+        if not requests:  # the check asks nothing (it reads what an earlier check measured)
+            self._replayed = []
+            return True
+        entries, blobs = [], []
+        for request in requests:
+            entries.append({"function": request.function, "calls": request.node,
+                            "echo_args": request.echo_args,
+                            "blob_range": [len(blobs), len(request.blobs)]})
+            blobs.extend(request.blobs)
+        # Each answer is held to the deadline its request has live, and a replay is used only
+        # when all stayed well inside those and the check's budget: the live run could not have
+        # timed out. A function that did not answer in time is run live for the rest of the
+        # submission, so a hang costs one deadline more than live, not one per check.
+        budget, total = self.limits.check_seconds, 0.0
+        t0 = time.monotonic()
+        self._proc.send({"op": "run", "check": check_id, "requests": entries}, blobs)
+        answered: list[tuple[Request, dict, list[bytes]]] = []
+        for index, request in enumerate(requests):
+            deadline = self._call_deadline(len(self._calls_of(request)))
+            kind, reply, reply_blobs = self._proc.receive(deadline)
+            if kind == "frame" and reply.get("event") == "ended":
+                return False  # the check's fork died; the worker itself is fine
+            if kind != "frame" or reply.get("event") != "answer" or reply.get("index") != index:
+                if kind == "timeout":
+                    self._no_replay.add(function)
+                self._stop()
+                return False
+            seconds = reply.get("seconds")
+            total += seconds if isinstance(seconds, (int, float)) else budget
+            if not isinstance(seconds, (int, float)) or seconds > deadline / 2 or total > budget / 2:
+                self._no_replay.add(function)
+                self._stop()
+                return False
+            answered.append((request, reply, reply_blobs))
+        for expected in ("ran", "ended"):
+            kind, reply, _ = self._proc.receive(self.limits.import_seconds)
+            if kind != "frame" or reply.get("event") != expected or reply.get("crashed") \
+                    or reply.get("refused"):
+                self._stop()
+                return False
+        self._check_spent = time.monotonic() - t0
+        self._replayed = answered
+        return True
+
+    @staticmethod
+    def _calls_of(request: Request) -> list:
+        return request.node.get("items", []) if isinstance(request.node, dict) else []
+
+    def begin_check(self, check_id: str, function: str) -> None:
+        self._prepare_check(function)
         reply = self._request({"op": "begin", "check": check_id}, None, self.limits.import_seconds)
         if reply[1].get("event") != "begun":
             self._stop()
@@ -344,6 +432,7 @@ class Submission:
         self._check_active = True
 
     def end_check(self) -> None:
+        self._replayed = None
         if self._proc is not None and self._check_active:
             kind, header, _ = self._exchange({"op": "end"}, None, self.limits.import_seconds)
             if kind != "frame" or header.get("event") != "ended":
@@ -383,8 +472,13 @@ class Submission:
         if self._check_spent > self.limits.check_seconds:
             raise _budget(f"used up this check's {self.limits.check_seconds:g} s")
         node, blobs = wire.encode_value([tuple(c) for c in calls])
-        deadline = self.limits.call_seconds * (1 + len(calls) / 50)
-        deadline = min(deadline, self.limits.check_seconds - self._check_spent + self.limits.call_seconds)
+        request = Request(function, node, tuple(blobs), echo_args)
+        if self._replayed is not None:
+            reply, reply_blobs = self._replayed_reply(request)
+            return self._results(function, calls, reply, reply_blobs, echo_args)
+        self.transcript.append(request)
+        deadline = min(self._call_deadline(len(calls)),
+                       self.limits.check_seconds - self._check_spent + self.limits.call_seconds)
         t0 = time.monotonic()
         try:
             _, reply, reply_blobs = self._request(
@@ -397,6 +491,22 @@ class Submission:
             raise
         finally:
             self._check_spent += time.monotonic() - t0
+        return self._results(function, calls, reply, reply_blobs, echo_args)
+
+    def _call_deadline(self, n_calls: int) -> float:
+        return self.limits.call_seconds * (1 + n_calls / 50)
+
+    def _replayed_reply(self, request: Request) -> tuple[dict, list[bytes]]:
+        """The answer given in advance to the request a live run would send now."""
+        assert self._replayed is not None
+        index = len(self.transcript)
+        if index >= len(self._replayed) or self._replayed[index][0].key != request.key:
+            raise ReplayDiverged(f"request {index} differs from the recipe's")
+        self.transcript.append(request)
+        return self._replayed[index][1], self._replayed[index][2]
+
+    def _results(self, function: str, calls: list[tuple], reply: dict, reply_blobs: list[bytes],
+                 echo_args: bool) -> list[CallResult]:
         results = []
         try:
             entries = reply["results"]
@@ -417,12 +527,15 @@ class Submission:
                 draws = [int(d) for d in entry.get("draws", [])]
                 results.append(CallResult(value, output, draws, after))
         except (KeyError, TypeError, wire.WireError) as exc:
-            self._stop()
-            raise StudentCrash(f"sent a malformed reply ({exc})") from None
-        if len(results) != len(calls):
-            self._stop()
-            raise StudentCrash("answered a different number of calls than were asked")
-        return results
+            problem = f"sent a malformed reply ({exc})"
+        else:
+            if len(results) == len(calls):
+                return results
+            problem = "answered a different number of calls than were asked"
+        if self._replayed is not None:
+            raise ReplayDiverged(problem)  # the live run meets it call by call, and says so
+        self._stop()
+        raise StudentCrash(problem)
 
     def call(self, function: str, *args: Any, echo_args: bool = False) -> CallResult:
         return self.call_many(function, [args], echo_args=echo_args)[0]

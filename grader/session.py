@@ -3,22 +3,28 @@ submission that lives in a worker process, and assemble the SubmissionResult."""
 from __future__ import annotations
 
 import io
+import os
 import platform
 import signal
 import time
-from contextlib import redirect_stderr, redirect_stdout
+from collections.abc import Iterator
+from contextlib import contextmanager, redirect_stderr, redirect_stdout
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from grader import __version__, plugin, reference as reference_mod, scoring
+from grader import __version__, plugin, reference as reference_mod, replay, scoring
 from grader import isolation as isolation_mod
 from grader.model import SubmissionResult
 from grader.packs import Pack
 from grader.proxy import Limits, Submission
 
 PYTEST_INI = Path(__file__).with_name("grading-pytest.ini")
+AUTOLOAD = "PYTEST_DISABLE_PLUGIN_AUTOLOAD"
+# The plugins grading uses, loaded by name (autoloading is off): hypothesis's, and pytest-timeout,
+# the backstop deadline of every check.
+PYTEST_PLUGINS = ("_hypothesis_pytestplugin", "pytest_timeout")
 
 
 @dataclass(frozen=True)
@@ -41,6 +47,21 @@ class _Installer:
         plugin.install(config, self.state)
 
 
+@contextmanager
+def _only_our_plugins() -> Iterator[None]:
+    """Grading must not depend on which pytest plugins the machine has installed (one that
+    shuffles or reseeds tests would change grades), and looking them all up costs every grade."""
+    saved = os.environ.get(AUTOLOAD)
+    os.environ[AUTOLOAD] = "1"
+    try:
+        yield
+    finally:
+        if saved is None:
+            os.environ.pop(AUTOLOAD, None)
+        else:
+            os.environ[AUTOLOAD] = saved
+
+
 def _load_warnings(load: dict, shim_xrange: bool) -> list[str]:
     warnings = []
     for name in load.get("uses_xrange", []):
@@ -61,8 +82,11 @@ def _load_warnings(load: dict, shim_xrange: bool) -> list[str]:
     return warnings
 
 
-def grade(pack: Pack, submission_path: Path, options: Options = Options()) -> SubmissionResult:
-    """Run every check of `pack` on the submission at `submission_path`."""
+def grade(pack: Pack, submission_path: Path, options: Options = Options(), *,
+          recipes: replay.RecipeBook | None = None) -> SubmissionResult:
+    """Run every check of `pack` on the submission at `submission_path`. A process that grades
+    many submissions passes one `recipes` book to every call (grader/replay.py: same verdicts,
+    a fraction of the time)."""
     started = time.monotonic()
     warnings: list[str] = []
     ref_dir = reference_mod.locate(pack, options.reference_dir, options.no_reference)
@@ -75,17 +99,22 @@ def grade(pack: Pack, submission_path: Path, options: Options = Options()) -> Su
     submission = Submission(Path(submission_path), pack.homes, limits=options.limits,
                             shim_xrange=options.shim_xrange, use_fork=options.use_fork,
                             isolation_mode=options.isolation)
-    state = plugin.GradingState(pack=pack, submission=submission, reference=ref, debug=options.debug)
+    state = plugin.GradingState(pack=pack, submission=submission, reference=ref, debug=options.debug,
+                                recipes=recipes)
     args = [str(pack.checks_dir), "-c", str(PYTEST_INI), "--rootdir", str(pack.checks_dir),
             "-p", "no:cacheprovider", "-p", "no:warnings", "-q",
+            # Its end-of-session gc.collect() x5 costs a grader that keeps recipes 0.15 s a
+            # submission; with warnings off it could only ever have reported to no one.
+            "-p", "no:unraisableexception",
             # hypothesis formats every failing example through pytest; native is cheap.
             "--tb=native",
             "-o", f"timeout={options.limits.check_seconds * 2 + 30:g}",
             "-o", f"timeout_method={'signal' if hasattr(signal, 'SIGALRM') else 'thread'}"]
     sink = io.StringIO()
     try:
-        with redirect_stdout(sink), redirect_stderr(sink):
-            exit_code = pytest.main(args, plugins=[plugin, _Installer(state)])
+        with redirect_stdout(sink), redirect_stderr(sink), _only_our_plugins():
+            exit_code = pytest.main(args + [f"-p{name}" for name in PYTEST_PLUGINS],
+                                    plugins=[plugin, _Installer(state)])
     finally:
         submission.close()
     if exit_code not in (0, 1) or state.internal_errors:

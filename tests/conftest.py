@@ -59,3 +59,13 @@ def checks_of(report: dict, function: str) -> list[dict]:
 @pytest.fixture(scope="session")
 def fixtures_dir() -> Path:
     return FIXTURES
+
+
+@pytest.fixture(scope="session")
+def mistake_reports(tmp_path_factory) -> dict[str, dict]:
+    """Every mistake fixture (tests/fixtures/mistakes.py) graded alone, through the CLI, with its
+    HTML report: what tests of other ways to grade the same uploads compare with."""
+    from fixtures.mistakes import MISTAKES, materialize
+    src = tmp_path_factory.mktemp("mistakes")
+    paths = {m.name: materialize(m, src) for m in MISTAKES}
+    return grade_many(paths, tmp_path_factory.mktemp("reports"), html=True)

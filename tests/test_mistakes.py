@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 from markupsafe import escape
 
-from conftest import by_function, grade_many
-from fixtures.mistakes import GRADED_FUNCTIONS, MISTAKES, materialize
+from conftest import by_function
+from fixtures.mistakes import GRADED_FUNCTIONS, MISTAKES
 from grader.model import SubmissionResult
 from grader.packs.cs224n_a1.hints import HINTS
 from grader.render import terminal
@@ -90,10 +90,8 @@ RECOGNISED = {
 
 
 @pytest.fixture(scope="module")
-def reports(tmp_path_factory) -> dict[str, dict]:
-    src = tmp_path_factory.mktemp("mistakes")
-    paths = {m.name: materialize(m, src) for m in MISTAKES}
-    return grade_many(paths, tmp_path_factory.mktemp("reports"), html=True)
+def reports(mistake_reports) -> dict[str, dict]:
+    return mistake_reports
 
 
 def test_every_mistake_has_an_expected_message():

@@ -9,17 +9,26 @@ Where fork exists, "begin" forks a child that serves the check's calls and exits
 whatever a check's calls do to the interpreter (monkeypatching numpy, global state) dies with it.
 If the child dies mid-check, the parent reports {"event": "ended", "crashed": true, ...} in place
 of the reply the grader is waiting for.
+  grader -> {"op": "run", "check": id, "requests": [call, ...]}
+                          worker -> {"event": "answer", ...} per request, {"event": "ran"}, "ended"
+"run" is a whole check in one request: a forked child answers every request of a check the grader
+has seen pass before (grader/replay.py), in order, exactly as it would answer them one by one.
 """
 from __future__ import annotations
 
+import gc
 import os
 import random
 import signal
 import sys
+import time
 import traceback
 from pathlib import Path
 
 import numpy as np
+# numpy loads these on first use; loaded here, once, rather than again in every check's fork.
+import numpy.linalg  # noqa: E402,F401
+import numpy.random  # noqa: E402,F401
 
 # -I (isolated mode) leaves the script's own folder off sys.path; the worker's modules live there.
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -107,6 +116,9 @@ class Server:
         except loader.LoadError as exc:
             report = {"fatal": str(exc), "functions": {}, "errors": [], "files": []}
         info["load"] = report
+        # Every check forks from here: objects frozen now are never walked by the children's
+        # collector, so their pages stay shared instead of being copied on every fork.
+        gc.freeze()
         self.send(info)
 
     def serve(self) -> None:
@@ -118,6 +130,8 @@ class Server:
             op = header.get("op")
             if op == "begin":
                 self.begin(header)
+            elif op == "run":
+                self.run(header, blobs)
             elif op == "call":
                 self.call(header, blobs)
             elif op == "end":
@@ -136,6 +150,35 @@ class Server:
             self.send({"event": "begun", "pid": os.getpid()})
             self.serve_check()
             os._exit(0)
+        self._report_end(pid)
+
+    def run(self, header: dict, blobs: list[bytes]) -> None:
+        """A whole check in a forked child: answer every request in turn, each answer sent as soon
+        as it is ready (the grader holds each to its own deadline), then "ran". Without fork there
+        is nothing to throw the check's effects away with, so it is refused (the grader then runs
+        the check call by call)."""
+        if not (hasattr(os, "fork") and self.config.get("fork", True)):
+            self.send({"event": "ran", "refused": "no fork"})
+            self.send({"event": "ended", "status": 0, "crashed": False})
+            return
+        pid = os.fork()
+        if pid == 0:
+            for index, request in enumerate(header.get("requests", [])):
+                started = time.monotonic()
+                reply, reply_blobs = self.answer(request, _slice(blobs, request))
+                reply.update(event="answer", index=index, seconds=time.monotonic() - started)
+                try:
+                    self.send(reply, reply_blobs)
+                except wire.WireError:
+                    self.send({"event": "ran", "refused": "an answer too large"})
+                    break
+            else:
+                self.send({"event": "ran"})
+            sys.stdout.flush()
+            os._exit(0)
+        self._report_end(pid)
+
+    def _report_end(self, pid: int) -> None:
         _, status = os.waitpid(pid, 0)
         if os.WIFSIGNALED(status):
             self.send({"event": "ended", "crashed": True, "signal": os.WTERMSIG(status)})
@@ -157,13 +200,21 @@ class Server:
                 os._exit(0)
 
     def call(self, header: dict, blobs: list[bytes]) -> None:
+        reply, reply_blobs = self.answer(header, blobs)
+        try:
+            self.send(reply, reply_blobs)
+        except wire.WireError as exc:
+            self.send({"event": "result", "results": [{"ok": False, "error": {
+                "type": "ResultTooLarge", "message": str(exc), "traceback": []}}]})
+
+    def answer(self, header: dict, blobs: list[bytes]) -> tuple[dict, list[bytes]]:
+        """The reply to one call request: each argument tuple in turn, up to the first error."""
         name = header.get("function")
         fn = self.functions.get(name)
         if fn is None:
-            self.send({"event": "result", "results": [
+            return {"event": "result", "results": [
                 {"ok": False, "error": {"type": "LookupError", "message": f"{name} is not available",
-                                        "traceback": []}}]})
-            return
+                                        "traceback": []}}]}, []
         batch = wire.decode_value(header["calls"], blobs)
         echo = bool(header.get("echo_args"))
         out_blobs: list[bytes] = []
@@ -203,27 +254,29 @@ class Server:
             results.append(entry)
             if not entry["ok"]:
                 break
-        try:
-            self.send({"event": "result", "results": results}, out_blobs)
-        except wire.WireError as exc:
-            self.send({"event": "result", "results": [{"ok": False, "error": {
-                "type": "ResultTooLarge", "message": str(exc), "traceback": []}}]})
+        return {"event": "result", "results": results}, out_blobs
+
+
+def _slice(blobs: list[bytes], request: dict) -> list[bytes]:
+    """The blobs of one request of a "run" (each names its range in the frame's blobs)."""
+    first, count = (int(n) for n in request.get("blob_range", (0, 0)))
+    return blobs[first:first + count]
 
 
 def _rebase(node, extra: list[bytes], into: list[bytes]):
     """Renumber the blob references of `node` so that its blobs can join `into`."""
     offset = len(into)
     into.extend(extra)
+    return _shift_node(node, offset)
 
-    def walk(n):
-        if isinstance(n, dict):
-            if n.get("t") == "nd":
-                return {**n, "blob": n["blob"] + offset}
-            if "items" in n:
-                return {**n, "items": [walk(x) for x in n["items"]]}
-        return n
 
-    return walk(node)
+def _shift_node(node, offset: int):
+    if isinstance(node, dict):
+        if node.get("t") == "nd":
+            return {**node, "blob": node["blob"] + offset}
+        if "items" in node:
+            return {**node, "items": [_shift_node(x, offset) for x in node["items"]]}
+    return node
 
 
 def main() -> None:

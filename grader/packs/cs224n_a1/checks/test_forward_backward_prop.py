@@ -11,8 +11,8 @@ from hypothesis import example, given
 
 from grader import evidence, numgrad
 from grader import tolerances as tol
-from grader.checks_api import (as_array, as_scalar, call_text, describe_type, expect_varies, fail_call,
-                                show)
+from grader.checks_api import (Text, as_array, as_scalar, call_text, describe_type, expect_varies,
+                                fail_call, show)
 from grader.packs.cs224n_a1.hints import HINTS
 from grader.packs.cs224n_a1.inputs import GRADCHECK_CASES, NetCase, net_cases
 
@@ -20,7 +20,7 @@ pytestmark = pytest.mark.function("forward_backward_prop")
 BLOCKS = ("W1", "b1", "W2", "b2")
 
 
-def _call_text(case: NetCase) -> str:
+def _call_text(case: NetCase) -> Text:
     data, labels, params = case.arrays()
     if data.size + params.size <= 30:
         return call_text("forward_backward_prop", data, labels, params, case.dimensions)

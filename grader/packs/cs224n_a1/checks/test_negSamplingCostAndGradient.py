@@ -10,8 +10,8 @@ from hypothesis import given
 
 from grader import evidence, numgrad
 from grader import tolerances as tol
-from grader.checks_api import (CheckFailure, as_array, as_scalar, describe_type, expect_close,
-                               expect_varies, fail_call, show)
+from grader.checks_api import (CheckFailure, LazyText, as_array, as_scalar, describe_type,
+                               expect_close, expect_varies, fail_call, lazy_text, show)
 from grader.packs.cs224n_a1.hints import HINTS
 from grader.packs.cs224n_a1.inputs import ReplayDataset, W2VCase, expected_draws, padded, w2v_cases
 from grader.proxy import StudentError
@@ -29,13 +29,15 @@ def _args(case: W2VCase) -> tuple:
     return predicted, case.target, vectors, WireDataset(case.stream), case.K
 
 
-def _call_text(case: W2VCase) -> str:
-    predicted, vectors = case.arrays()
-    negatives, _ = expected_draws(case.stream, case.target, case.K)
-    return (f"negSamplingCostAndGradient(predicted={show(predicted)}, target={case.target}, "
-            f"outputVectors={show(vectors)}, dataset, K={case.K})\n"
-            f"  dataset.sampleTokenIdx() returns, in turn: {list(case.stream)} "
-            f"(so the negatives are {negatives})")
+def _call_text(case: W2VCase) -> LazyText:
+    def text() -> str:
+        predicted, vectors = case.arrays()
+        negatives, _ = expected_draws(case.stream, case.target, case.K)
+        return (f"negSamplingCostAndGradient(predicted={show(predicted)}, target={case.target}, "
+                f"outputVectors={show(vectors)}, dataset, K={case.K})\n"
+                f"  dataset.sampleTokenIdx() returns, in turn: {list(case.stream)} "
+                f"(so the negatives are {negatives})")
+    return lazy_text(text)
 
 
 def _unpack(value, case: W2VCase, call: str) -> tuple[float, np.ndarray, np.ndarray]:

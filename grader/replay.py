@@ -1,0 +1,154 @@
+"""Replaying a check: grading the next submission against the inputs the last one passed on.
+
+Grading is derandomized, so every submission meets the same inputs: hypothesis draws the same
+examples for every submission that passes a check, and the check sends the same requests. A live
+run that passes leaves a Recipe: the examples hypothesis drew and the requests the check sent. The
+next submission graded by the same process is asked all of a recipe's requests at once (one fork,
+one round trip), and the check's own code runs on those answers, example by example, without
+hypothesis's search. The verdict is the one a live run would give:
+
+- every answer is the submission's own, to the very request a live run would send at that point
+  (each request is compared byte for byte; the first that differs ends the replay);
+- a check that passes on the recipe's examples passes live: hypothesis draws the same examples
+  for every passing run (derandomized; these checks use no assume() or target());
+- a hypothesis check that fails is run again live, so its counterexample is the one hypothesis
+  shrinks to, and so is a check whose answers came back slowly, or crashed, or diverged.
+
+tests/test_replay.py holds these to account against grading each submission alone.
+"""
+from __future__ import annotations
+
+import copy
+import functools
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from hypothesis.internal.entropy import deterministic_PRNG
+from hypothesis.internal.reflection import function_digest
+
+from grader.proxy import ReplayDiverged, Request
+
+REPLAYING = pytest.StashKey["Recipe"]()
+
+
+@dataclass(frozen=True)
+class Recipe:
+    requests: tuple[Request, ...]
+    examples: tuple[dict, ...] | None  # hypothesis checks: the drawn arguments, in order
+
+
+@dataclass
+class RecipeBook:
+    """The recipes of one pack's checks, by check id; kept by a grader process that grades many
+    submissions (grader/server.py). Only ever holds what passing live runs sent."""
+
+    recipes: dict[str, Recipe] = field(default_factory=dict)
+    replayed: int = 0  # checks whose verdict came from a replay
+    live: int = 0      # checks run live (no recipe yet, or the replay could not decide)
+
+    def get(self, check_id: str) -> Recipe | None:
+        return self.recipes.get(check_id)
+
+
+def is_property(item: pytest.Function) -> bool:
+    return hasattr(getattr(item, "obj", None), "hypothesis")
+
+
+def begin(state: Any, item: pytest.Function, function: str) -> None:
+    """Start the check on the submission: from its recipe when there is one that the submission
+    answered cleanly, live otherwise."""
+    book: RecipeBook | None = state.recipes
+    recipe = book.get(item.nodeid) if book is not None else None
+    if recipe is not None and state.submission.begin_replay(item.nodeid, function,
+                                                            list(recipe.requests)):
+        item.stash[REPLAYING] = recipe
+        return
+    state.submission.begin_check(item.nodeid, function)
+
+
+def run(state: Any, item: pytest.Function, function: str) -> None:
+    """Run the check's body: replayed when `begin` could, else (or when the replay cannot decide)
+    live; a live run that passes leaves its recipe in the book."""
+    kwargs = {name: item.funcargs[name] for name in item._fixtureinfo.argnames}
+    recipe = item.stash.get(REPLAYING, None)
+    book: RecipeBook | None = state.recipes
+    if recipe is not None:
+        del item.stash[REPLAYING]
+        saved = state.snapshot()
+        try:
+            _replay(item, recipe, kwargs)
+            book.replayed += 1
+            return
+        except (KeyboardInterrupt, SystemExit):
+            raise
+        except ReplayDiverged:
+            pass
+        except BaseException:
+            if recipe.examples is None:
+                book.replayed += 1
+                raise  # a plain check fails live exactly as it failed here
+        # Start over, live: a fresh fork, and nothing the replay noted survives.
+        state.restore(saved)
+        state.submission.end_check()
+        state.submission.begin_check(item.nodeid, function)
+    if book is not None:
+        book.live += 1
+    recorder = _Recorder(item, set(kwargs))
+    with recorder:
+        item.obj(**kwargs)
+    if book is not None and recorder.usable:
+        book.recipes[item.nodeid] = Recipe(tuple(state.submission.transcript), recorder.examples)
+
+
+def _replay(item: pytest.Function, recipe: Recipe, kwargs: dict) -> None:
+    if recipe.examples is None:
+        item.obj(**kwargs)
+        return
+    inner = item.obj.hypothesis.inner_test
+    for example in recipe.examples:
+        with deterministic_PRNG():  # as hypothesis runs each example: `random` seeded alike
+            inner(**kwargs, **copy.deepcopy(example))
+
+
+class _Recorder:
+    """Notes the arguments hypothesis draws for each example of a property check, by standing in
+    for the test hypothesis calls. Its digest (hypothesis's seed when derandomized) equals the
+    test's, so the examples drawn are exactly those drawn without it."""
+
+    def __init__(self, item: pytest.Function, fixtures: set[str]) -> None:
+        self.holder = getattr(item.obj, "hypothesis", None)
+        self.fixtures = fixtures
+        self.examples: tuple[dict, ...] | None = None
+        self.usable = True
+        self._drawn: list[dict] = []
+        self._original = None
+
+    def __enter__(self) -> "_Recorder":
+        if self.holder is None:
+            return self  # a plain check: its requests are its whole recipe
+        original = self._original = self.holder.inner_test
+        drawn, fixtures = self._drawn, self.fixtures
+
+        @functools.wraps(original)
+        def recorder(*args: Any, **kwargs: Any) -> Any:
+            if args:
+                self.usable = False  # only keyword arguments can be replayed by name
+            drawn.append(copy.deepcopy({k: v for k, v in kwargs.items() if k not in fixtures}))
+            return original(*args, **kwargs)
+
+        if function_digest(recorder) != function_digest(original):
+            self.usable = False  # it would change the examples drawn: run without it
+            return self
+        self.holder.inner_test = recorder
+        return self
+
+    def __exit__(self, kind: Any, exc: Any, tb: Any) -> None:
+        if self._original is not None:
+            self.holder.inner_test = self._original
+        if kind is not None:
+            self.usable = False  # only a passing run is a recipe
+        elif self.holder is not None:
+            self.examples = tuple(self._drawn)
