@@ -83,9 +83,9 @@ class GraderServer:
         self.last_reply: dict[str, Any] = {}
 
     def grade(self, argv: list[str], wall_seconds: float) -> tuple[int | None, str]:
-        """Run `autograde grade ARGV` in the server: (its exit status, "") or, when the server
-        gave no answer, (None, why, with the end of what it wrote on stderr). `last_reply` keeps
-        the server's whole answer."""
+        """Run `autograde grade ARGV` in the server: (its exit status, what it wrote on stderr
+        when that is not 0) or, when the server gave no answer, (None, why, with the end of what
+        it wrote on stderr). `last_reply` keeps the server's whole answer."""
         with self._lock:
             if self.stopped:
                 return None, "stopped"
@@ -106,7 +106,7 @@ class GraderServer:
             kind, reply = "timeout", None
         if kind == "reply" and isinstance(reply, dict) and isinstance(reply.get("status"), int):
             self.last_reply = reply
-            return reply["status"], ""
+            return reply["status"], ("" if reply["status"] == 0 else self._tail(log, mark))
         self.kill()
         if self.stopped:
             return None, "stopped"
@@ -144,9 +144,11 @@ class GraderServer:
                 pass
 
     def stop(self) -> None:
-        """For an interrupted batch: stop now, and refuse further jobs."""
+        """At the end of a batch, or when it is interrupted: stop now, refuse further jobs."""
         self.stopped = True
         self.kill()
+        if self._log is not None:
+            self._log.close()
 
     def close(self) -> None:
         with self._lock:
@@ -157,8 +159,12 @@ class GraderServer:
 
     @staticmethod
     def _tail(log: IO[bytes], mark: int, limit: int = 2000) -> str:
-        log.seek(max(mark, log.seek(0, os.SEEK_END) - 4 * limit))
-        text = log.read().decode("utf-8", "replace")[-limit:].strip()
+        """What the server wrote on stderr since `mark`, at most `limit` characters of its end."""
+        try:
+            log.seek(max(mark, log.seek(0, os.SEEK_END) - 4 * limit))
+            text = log.read().decode("utf-8", "replace")[-limit:].strip()
+        except ValueError:  # closed by stop() meanwhile
+            return ""
         return f"\n{text}" if text else ""
 
 

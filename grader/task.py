@@ -7,19 +7,19 @@ filesystem. `run_task` turns a task into a TaskOutcome: the report's JSON and HT
 batch writes into OUT/reports itself, so resuming, --force and the gradebook work the same whoever
 graded it.
 
-How a task is graded lives in `_grade` alone: today a cold `python -m grader grade` process per
-submission. Replacing it (a warm grader process, say) must not change GradeTask, TaskOutcome or
-the signature of run_task.
+How a task is graded lives in `_grade` alone: by the thread's warm grader (grader/server.py), a
+process that grades one submission after another exactly as `autograde grade` does, each in a
+fresh worker, keeping between them only what does not depend on any submission.
 """
 from __future__ import annotations
 
+import atexit
+import hashlib
 import io
 import json
 import os
-import signal
+import shutil
 import stat
-import subprocess
-import sys
 import tempfile
 import threading
 import typing
@@ -30,11 +30,11 @@ from pathlib import Path, PurePosixPath
 from grader.model import FunctionResult, SubmissionResult
 from grader.packs import load_pack
 from grader.render import html, json_report
+from grader.server import GraderServer
 
 if typing.TYPE_CHECKING:
     from grader.batch import Upload
 
-ERROR_TAIL = 2000  # characters of a failed grader's stderr kept in its row
 # What one packed upload may hold. Above the grader's own 50 MiB upload limit, so an upload just
 # over that still gets the grader's report and message; far above any real homework.
 MAX_PAYLOAD_BYTES = 64 * 2**20
@@ -164,40 +164,55 @@ def failed_outcome(student: str, display_path: str, pack: str, why: str) -> Task
 
 # ---- grader processes -------------------------------------------------------------------------
 class Launcher:
-    """Starts grader processes and can stop all of them at once. A batch on this machine shares one
-    across its threads so Ctrl-C stops every grader; a task on a cluster worker gets its own."""
+    """The warm graders (grader/server.py) of the threads that run tasks, one per thread, and the
+    way to stop them all at once. A batch on this machine shares one across its threads, so
+    Ctrl-C stops every grader; tasks on a cluster worker share the worker process's own."""
 
     def __init__(self) -> None:
-        self.procs: set[subprocess.Popen] = set()
+        self.servers: set[GraderServer] = set()
         self.stopping = threading.Event()
         self.lock = threading.Lock()
+        self._mine = threading.local()
 
-    def start(self, cmd: list[str], stderr: typing.IO[bytes]) -> subprocess.Popen | None:
-        """The started process, in a session (and process group) of its own; None once stopping."""
+    def server(self) -> GraderServer | None:
+        """The calling thread's grader; None once stopping."""
         with self.lock:
             if self.stopping.is_set():
                 return None
-            proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                    stderr=stderr, start_new_session=True)
-            self.procs.add(proc)
-            return proc
-
-    def forget(self, proc: subprocess.Popen) -> None:
-        with self.lock:
-            self.procs.discard(proc)
+            server = getattr(self._mine, "server", None)
+            if server is None:
+                server = self._mine.server = GraderServer()
+                self.servers.add(server)
+            return server
 
     def stop(self) -> None:
         with self.lock:
             self.stopping.set()
-            for proc in self.procs:
-                kill_group(proc)
+            for server in self.servers:
+                server.stop()
 
 
-def kill_group(proc: subprocess.Popen) -> None:
-    try:
-        os.killpg(proc.pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass
+_WORKER_LAUNCHER = Launcher()  # tasks run without a batch's launcher (on a Dask worker) share it
+
+
+_REFERENCES: dict[bytes, Path] = {}
+_REFERENCES_LOCK = threading.Lock()
+
+
+def _reference_dir(packed: bytes) -> Path:
+    """The reference a task carries, unpacked once per process into a folder only this user can
+    read. One path per reference, so a warm grader keeps its recipes (grader/replay.py) for it."""
+    digest = hashlib.sha256(packed).digest()
+    with _REFERENCES_LOCK:
+        folder = _REFERENCES.get(digest)
+        if folder is None or not folder.is_dir():
+            holder = Path(tempfile.mkdtemp(prefix="autograde-reference-"))  # mode 0700
+            atexit.register(shutil.rmtree, holder, ignore_errors=True)
+            _unpack(packed, holder)
+            folder = _REFERENCES[digest] = holder / REFERENCE_NAME
+            if not folder.is_dir():
+                raise UploadError(f"the task's reference zip holds no {REFERENCE_NAME}/ folder")
+        return folder
 
 
 # ---- running a task (wherever it runs) --------------------------------------------------------
@@ -258,14 +273,8 @@ def run_task(task: GradeTask, launcher: Launcher | None = None) -> TaskOutcome:
             submission = work / "upload" / task.upload_name
             if not submission.exists():
                 raise UploadError("the task's zip does not hold the upload")
-            reference = None
-            if task.reference is not None:
-                (work / "ref").mkdir(mode=0o700)
-                _unpack(task.reference, work / "ref")
-                reference = work / "ref" / REFERENCE_NAME
-                if not reference.is_dir():
-                    raise UploadError(f"the task's reference zip holds no {REFERENCE_NAME}/ folder")
-            return _grade(task, submission, reference, work, launcher or Launcher())
+            reference = None if task.reference is None else _reference_dir(task.reference)
+            return _grade(task, submission, reference, work, launcher or _WORKER_LAUNCHER)
     except Stopped:
         raise
     except UploadError as exc:
@@ -277,30 +286,18 @@ def run_task(task: GradeTask, launcher: Launcher | None = None) -> TaskOutcome:
 
 def _grade(task: GradeTask, submission: Path, reference: Path | None, work: Path,
            launcher: Launcher) -> TaskOutcome:
-    """Grade the unpacked upload with a `python -m grader grade` process of its own, under the
-    task's wall-clock limit, and read its reports back."""
+    """Grade the unpacked upload with the thread's warm grader, exactly as `autograde grade`
+    with the same arguments would, under the task's wall-clock limit; read its reports back."""
     page, report = work / "report.html", work / "report.json"
-    cmd = [sys.executable, "-m", "grader", "grade", str(submission), "--pack", task.pack,
-           "--html", str(page), "--json", str(report), f"--submission-label={task.display_path}",
-           *(["--reference", str(reference)] if reference is not None else ["--no-reference"]),
-           *task.grade_args]
-    with tempfile.TemporaryFile() as log:  # a file, not a pipe: however much is written, memory stays flat
-        proc = launcher.start(cmd, log)
-        if proc is None:
-            raise Stopped
-        try:
-            try:
-                proc.wait(timeout=task.wall_seconds)
-                why = f"the grader exited with status {proc.returncode}"
-            except subprocess.TimeoutExpired:
-                kill_group(proc)
-                proc.wait()
-                why = f"the grader did not finish within {task.wall_seconds:g} s and was stopped"
-        finally:
-            kill_group(proc)  # whatever it left behind in its session
-            launcher.forget(proc)
-        log.seek(max(0, log.seek(0, os.SEEK_END) - 4 * ERROR_TAIL))
-        err = log.read()
+    argv = [str(submission), "--pack", task.pack, "--html", str(page), "--json", str(report),
+            f"--submission-label={task.display_path}",
+            *(["--reference", str(reference)] if reference is not None else ["--no-reference"]),
+            *task.grade_args]
+    server = launcher.server()
+    if server is None:
+        raise Stopped
+    status, why = server.grade(argv, task.wall_seconds)
+    why, _, tail = why.partition("\n")
     if launcher.stopping.is_set() and not report.is_file():
         raise Stopped  # stopped by the batch: graded by the next run
     if report.is_file():
@@ -310,7 +307,8 @@ def _grade(task: GradeTask, submission: Path, reference: Path | None, work: Path
             return TaskOutcome(task.student, text, page.read_text(encoding="utf-8"), graded=True)
         except (OSError, ValueError, KeyError, TypeError):
             why = "the grader wrote an unreadable report"
-    tail = err.decode("utf-8", "replace")[-ERROR_TAIL:].strip()
+    elif status is not None:
+        why, tail = f"the grader exited with status {status}", "\n".join(filter(None, (why, tail)))
     return failed_outcome(task.student, task.display_path, task.pack,
                           f"{why}; regrade with --force." + (f"\n{tail}" if tail else ""))
 
