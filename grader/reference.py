@@ -69,5 +69,7 @@ def load(pack: Pack, directory: Path) -> Reference:
                 del sys.modules[name]
     missing = [f.name for f in pack.functions if f.name not in found]
     if missing:
-        raise ReferenceError(f"the reference in {directory} lacks {', '.join(missing)}")
+        # The folder's name, not its path: the warning goes into reports, which must read the
+        # same on every machine (a batch unpacks the reference into a temporary folder).
+        raise ReferenceError(f"the reference ({directory.name}/) lacks {', '.join(missing)}")
     return Reference(**found)
