@@ -118,6 +118,8 @@ class GraderServer:
 
     def _restart(self) -> None:
         self.kill()
+        if self._log is not None:
+            self._log.close()
         self._log = tempfile.TemporaryFile()  # a file: however much is written, memory stays flat
         self._replies = queue.Queue()
         self._jobs = 0

@@ -6,12 +6,16 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from conftest import FIXTURES, ROOT, grade_many
 from fixtures.mistakes import MISTAKES, materialize
 from grader.model import SubmissionResult
+from grader.packs import DEFAULT_PACK, load_pack
+from grader.proxy import ReplayDiverged, Request, Submission
 from grader.server import GraderServer
+from grader.worker import wire
 
 OTHERS = {
     "reference": ROOT / "reference",
@@ -28,16 +32,38 @@ OTHERS = {
 }
 CORRECT = [name for name in OTHERS if name.startswith("correct") or name == "reference"]
 
+# A sigmoid right for the first three calls a process makes and wrong after (a stale cache): its
+# verdicts depend on every check starting from the state the import left, as live runs do.
+STATEFUL_SIGMOID = '''_calls = [0]
+
+
+def sigmoid(x):
+    _calls[0] += 1
+    s = 1.0 / (1.0 + np.exp(-x))
+    return s if _calls[0] <= 3 else s * 0.5
+'''
+
 
 @pytest.fixture(scope="module")
-def uploads(tmp_path_factory) -> dict[str, Path]:
+def made(tmp_path_factory) -> dict[str, Path]:
+    """Uploads written for this module."""
+    folder = tmp_path_factory.mktemp("made")
+    text = (FIXTURES / "correct_summed.py").read_text()
+    start, end = text.index("def sigmoid(x):"), text.index("def sigmoid_grad(s):")
+    stateful = folder / "stateful_sigmoid.py"
+    stateful.write_text(text[:start] + STATEFUL_SIGMOID + "\n\n" + text[end:])
+    return {"stateful_sigmoid": stateful}
+
+
+@pytest.fixture(scope="module")
+def uploads(made, tmp_path_factory) -> dict[str, Path]:
     src = tmp_path_factory.mktemp("uploads")
-    return {**OTHERS, **{m.name: materialize(m, src) for m in MISTAKES}}
+    return {**OTHERS, **made, **{m.name: materialize(m, src) for m in MISTAKES}}
 
 
 @pytest.fixture(scope="module")
-def alone(mistake_reports, tmp_path_factory) -> dict[str, dict]:
-    return {**mistake_reports, **grade_many(OTHERS, tmp_path_factory.mktemp("alone"))}
+def alone(mistake_reports, made, tmp_path_factory) -> dict[str, dict]:
+    return {**mistake_reports, **grade_many({**OTHERS, **made}, tmp_path_factory.mktemp("alone"))}
 
 
 @pytest.fixture(scope="module")
@@ -62,9 +88,36 @@ def _view(report: dict) -> dict:
                                       ).graded_view()
 
 
-@pytest.mark.parametrize("name", [*OTHERS, *(m.name for m in MISTAKES)])
+@pytest.mark.parametrize("name", [*OTHERS, "stateful_sigmoid", *(m.name for m in MISTAKES)])
 def test_warm_grade_equals_grading_alone(warm, alone, name):
     assert _view(warm[name][0]) == _view(alone[name])
+
+
+def test_stateful_submission_is_judged_check_by_check(warm):
+    """Checks that call sigmoid at most three times pass, the others fail: each check, replayed
+    or live, starts from the submission as its import left it."""
+    sigmoid = [c for c in warm["stateful_sigmoid"][0]["checks"] if c["function"] == "sigmoid"]
+    assert {c["status"] for c in sigmoid} == {"passed", "failed"}
+
+
+def test_a_request_the_recipe_does_not_hold_ends_the_replay():
+    """Byte for byte: -0.0 is not 0.0, and a request past the recipe's end is not in it."""
+    submission = Submission(FIXTURES / "correct_summed.py", load_pack(DEFAULT_PACK).homes,
+                            isolation_mode="process")
+    node, blobs = wire.encode_value([(np.zeros(3),)])
+    recorded = Request("sigmoid", node, tuple(blobs), False)
+    try:
+        assert submission.begin_replay("check", "sigmoid", [recorded])
+        assert np.array_equal(submission.call("sigmoid", np.zeros(3)).value, np.full(3, 0.5))
+        with pytest.raises(ReplayDiverged):
+            submission.call("sigmoid", np.zeros(3))
+        submission.end_check()
+        assert submission.begin_replay("check", "sigmoid", [recorded])
+        with pytest.raises(ReplayDiverged):
+            submission.call("sigmoid", np.array([-0.0, 0.0, 0.0]))
+        submission.end_check()
+    finally:
+        submission.close()
 
 
 def test_correct_submissions_after_the_first_are_replayed_whole(warm):
@@ -93,3 +146,18 @@ def test_hostile_submissions_leave_the_server_grading(warm):
     for name in ("softmax_hangs", "fbp_segfault", "sigmoid_os_exit"):
         following = names[names.index(name) + 1]
         assert warm[following][0]["checks"], following
+
+
+def test_a_recycled_server_starts_without_recipes(tmp_path):
+    """After `recycle_after` submissions the server is replaced: a fresh one knows no recipe."""
+    server = GraderServer(recycle_after=1)
+    try:
+        for run in range(2):
+            status, why = server.grade([str(FIXTURES / "correct_summed.py"), "--json",
+                                        str(tmp_path / f"{run}.json")], wall_seconds=300)
+            assert status == 0, why
+            assert server.last_reply["live"] == 40 and server.last_reply["replayed"] == 0
+        status, why = server.grade(["--no-such-option"], wall_seconds=300)
+        assert status == 2 and "arguments are required: submission" in why
+    finally:
+        server.close()
