@@ -22,7 +22,6 @@ import json
 import os
 import re
 import shutil
-import stat
 import sys
 import time
 import zipfile
@@ -33,6 +32,7 @@ from typing import Callable, Protocol, Sequence, TextIO
 
 from grader import reference as reference_mod
 from grader import task as task_mod
+from grader.archive import ArchiveError, extract as extract_members
 from grader.model import SubmissionResult
 from grader.packs import DEFAULT_PACK, load_pack
 from grader.render import gradebook, json_report, overview
@@ -147,28 +147,10 @@ def extract(archive: Path, dest: Path) -> Path:
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(parents=True)
     with zf:
-        members = zf.infolist()
-        if len(members) > MAX_UPLOAD_MEMBERS:
-            raise BatchError(f"{archive}: {len(members)} files; the limit is {MAX_UPLOAD_MEMBERS}")
-        budget = MAX_UPLOAD_BYTES
-        for info in members:
-            target = task_mod.safe_member(info.filename)
-            if target is None:
-                raise BatchError(f"{archive}: unsafe path {info.filename!r} (absolute or with ..)")
-            if stat.S_ISLNK(info.external_attr >> 16):
-                continue  # a link could point anywhere: never followed
-            out = tmp.joinpath(*target.parts)
-            if info.is_dir():
-                out.mkdir(parents=True, exist_ok=True)
-                continue
-            out.parent.mkdir(parents=True, exist_ok=True)
-            with zf.open(info) as src, open(out, "wb") as dst:
-                while chunk := src.read(1 << 20):
-                    budget -= len(chunk)
-                    if budget < 0:
-                        raise BatchError(f"{archive}: unpacks to more than "
-                                         f"{MAX_UPLOAD_BYTES // 2**20} MiB")
-                    dst.write(chunk)
+        try:
+            extract_members(zf, tmp, max_members=MAX_UPLOAD_MEMBERS, max_bytes=MAX_UPLOAD_BYTES)
+        except ArchiveError as exc:
+            raise BatchError(f"{archive}: {exc}") from None
     shutil.rmtree(dest, ignore_errors=True)
     os.replace(tmp, dest)
     (dest / ".complete").write_text(digest)

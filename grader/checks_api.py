@@ -11,7 +11,6 @@ from typing import Any, Callable, Union
 import numpy as np
 
 from grader.hints import Mistake
-from grader import observed
 from grader.worker.wire import Opaque
 
 PRINT_OPTIONS = {"precision": 8, "threshold": 40, "edgeitems": 3, "linewidth": 100}

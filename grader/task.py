@@ -27,6 +27,7 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
+from grader import archive
 from grader.model import FunctionResult, SubmissionResult
 from grader.packs import load_pack
 from grader.render import html, json_report
@@ -220,43 +221,17 @@ def _plain_name(name: str) -> bool:
     return bool(name) and name not in (".", "..") and not any(c in name for c in "/\\\0")
 
 
-def safe_member(name: str) -> PurePosixPath | None:
-    path = PurePosixPath(name.replace("\\", "/"))
-    if path.is_absolute() or ".." in path.parts or (path.parts and ":" in path.parts[0]):
-        return None
-    return path
-
-
 def _unpack(data: bytes, dest: Path) -> None:
-    """Unpack a task's zip into `dest`, as carefully as an untrusted archive: no paths outside
-    it, no links, bounded in members and bytes. Raises UploadError."""
+    """Unpack a task's zip into `dest`, as carefully as an untrusted archive. Raises UploadError."""
     try:
         zf = zipfile.ZipFile(io.BytesIO(data))
     except (zipfile.BadZipFile, ValueError) as exc:
         raise UploadError(f"the task's data is not a zip ({exc})") from None
     with zf:
-        members = zf.infolist()
-        if len(members) > MAX_PAYLOAD_MEMBERS:
-            raise UploadError(f"the task's zip holds {len(members)} entries")
-        budget = MAX_PAYLOAD_BYTES
-        for info in members:
-            target = safe_member(info.filename)
-            if target is None:
-                raise UploadError(f"the task's zip holds an unsafe path {info.filename!r}")
-            if stat.S_ISLNK(info.external_attr >> 16):
-                continue
-            out = dest.joinpath(*target.parts)
-            if info.is_dir():
-                out.mkdir(parents=True, exist_ok=True)
-                continue
-            out.parent.mkdir(parents=True, exist_ok=True)
-            with zf.open(info) as src, open(out, "wb") as dst:
-                while chunk := src.read(1 << 20):
-                    budget -= len(chunk)
-                    if budget < 0:
-                        raise UploadError(f"the task's zip unpacks to more than "
-                                          f"{MAX_PAYLOAD_BYTES // 2**20} MiB")
-                    dst.write(chunk)
+        try:
+            archive.extract(zf, dest, max_members=MAX_PAYLOAD_MEMBERS, max_bytes=MAX_PAYLOAD_BYTES)
+        except archive.ArchiveError as exc:
+            raise UploadError(f"the task's zip {exc}") from None
 
 
 def run_task(task: GradeTask, launcher: Launcher | None = None) -> TaskOutcome:
@@ -314,4 +289,4 @@ def _grade(task: GradeTask, submission: Path, reference: Path | None, work: Path
 
 
 __all__ = ["GradeTask", "Launcher", "Stopped", "TaskOutcome", "UploadError", "failed_outcome",
-           "not_graded", "pack_path", "pack_reference", "pack_upload", "run_task", "safe_member"]
+           "not_graded", "pack_path", "pack_reference", "pack_upload", "run_task"]

@@ -1,0 +1,49 @@
+"""Unpacking a zip that nobody vouches for: an LMS bulk download, or a task's upload.
+
+No member may land outside the destination (absolute paths, `..`, drive letters), symbolic links
+are skipped (one could point anywhere), and both the number of members and the bytes actually
+written are capped, so a zip bomb stops at the cap. (The worker unpacks a student's own nested zip
+with its own copy of these rules: it cannot import the grader.)
+"""
+from __future__ import annotations
+
+import stat
+import zipfile
+from pathlib import Path, PurePosixPath
+
+
+class ArchiveError(Exception):
+    """Why the archive was refused, phrased to follow its name ("holds ...", "unpacks to ...")."""
+
+
+def safe_member(name: str) -> PurePosixPath | None:
+    """The member's path relative to the destination, or None if it would leave it."""
+    path = PurePosixPath(name.replace("\\", "/"))
+    if path.is_absolute() or ".." in path.parts or (path.parts and ":" in path.parts[0]):
+        return None
+    return path
+
+
+def extract(zf: zipfile.ZipFile, dest: Path, *, max_members: int, max_bytes: int) -> None:
+    """Write the members of `zf` below `dest`. Raises ArchiveError."""
+    members = zf.infolist()
+    if len(members) > max_members:
+        raise ArchiveError(f"holds {len(members)} files; the limit is {max_members}")
+    budget = max_bytes
+    for info in members:
+        target = safe_member(info.filename)
+        if target is None:
+            raise ArchiveError(f"holds an unsafe path {info.filename!r} (absolute or with ..)")
+        if stat.S_ISLNK(info.external_attr >> 16):
+            continue
+        out = dest.joinpath(*target.parts)
+        if info.is_dir():
+            out.mkdir(parents=True, exist_ok=True)
+            continue
+        out.parent.mkdir(parents=True, exist_ok=True)
+        with zf.open(info) as src, open(out, "wb") as dst:
+            while chunk := src.read(1 << 20):
+                budget -= len(chunk)
+                if budget < 0:
+                    raise ArchiveError(f"unpacks to more than {max_bytes // 2**20} MiB")
+                dst.write(chunk)
