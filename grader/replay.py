@@ -10,7 +10,9 @@ hypothesis's search. The verdict is the one a live run would give:
 - every answer is the submission's own, to the very request a live run would send at that point
   (each request is compared byte for byte; the first that differs ends the replay);
 - a check that passes on the recipe's examples passes live: hypothesis draws the same examples
-  for every passing run (derandomized; these checks use no assume() or target());
+  for every run in which each example passes (derandomized). A check that needs hypothesis
+  while it runs (assume() rejecting an example, target(), note(), drawing from st.data()) fails
+  its replay, or leaves no recipe, and so runs live;
 - a hypothesis check that fails is run again live, so its counterexample is the one hypothesis
   shrinks to, and so is a check whose answers came back slowly, or crashed, or diverged.
 
@@ -134,7 +136,10 @@ class _Recorder:
         def recorder(*args: Any, **kwargs: Any) -> Any:
             if args:
                 self.usable = False  # only keyword arguments can be replayed by name
-            drawn.append(copy.deepcopy({k: v for k, v in kwargs.items() if k not in fixtures}))
+            try:
+                drawn.append(copy.deepcopy({k: v for k, v in kwargs.items() if k not in fixtures}))
+            except Exception:  # st.data() and the like live only inside hypothesis's run
+                self.usable = False
             return original(*args, **kwargs)
 
         if function_digest(recorder) != function_digest(original):
