@@ -129,6 +129,8 @@ def pytest_configure(config: pytest.Config) -> None:
                                        "0 makes an advisory check that warns and never deducts")
     config.addinivalue_line("markers", "function(name): the graded function the check is about")
     config.addinivalue_line("markers", f"visibility(v): one of {', '.join(VISIBILITIES)}")
+    config.addinivalue_line("markers", "live: never replayed from a recipe (grader/replay.py); for "
+                                       "a check whose calls carry what the submission answered")
     settings.load_profile("grading")
 
 

@@ -53,15 +53,18 @@ class RecipeBook:
         return self.recipes.get(check_id)
 
 
-def is_property(item: pytest.Function) -> bool:
-    return hasattr(getattr(item, "obj", None), "hypothesis")
+def replayable(item: pytest.Function) -> bool:
+    """False for a check marked @pytest.mark.live. A recipe hands its calls to the next
+    submission, so a check whose calls carry what a submission answered (its output passed back
+    in) must be marked: that answer must not reach another student's code."""
+    return item.get_closest_marker("live") is None
 
 
 def begin(state: Any, item: pytest.Function, function: str) -> None:
     """Start the check on the submission: from its recipe when there is one that the submission
     answered cleanly, live otherwise."""
     book: RecipeBook | None = state.recipes
-    recipe = book.get(item.nodeid) if book is not None else None
+    recipe = book.get(item.nodeid) if book is not None and replayable(item) else None
     if recipe is not None and state.submission.begin_replay(item.nodeid, function,
                                                             list(recipe.requests)):
         item.stash[REPLAYING] = recipe
@@ -99,7 +102,7 @@ def run(state: Any, item: pytest.Function, function: str) -> None:
     recorder = _Recorder(item, set(kwargs))
     with recorder:
         item.obj(**kwargs)
-    if book is not None and recorder.usable:
+    if book is not None and recorder.usable and replayable(item):
         book.recipes[item.nodeid] = Recipe(tuple(state.submission.transcript), recorder.examples)
 
 

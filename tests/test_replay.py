@@ -11,6 +11,7 @@ import pytest
 
 from conftest import FIXTURES, ROOT, grade_many
 from fixtures.mistakes import MISTAKES, materialize
+from grader import replay
 from grader.model import SubmissionResult
 from grader.packs import DEFAULT_PACK, load_pack
 from grader.proxy import ReplayDiverged, Request, Submission
@@ -161,3 +162,16 @@ def test_a_recycled_server_starts_without_recipes(tmp_path):
         assert status == 2 and "arguments are required: submission" in why
     finally:
         server.close()
+
+
+def test_a_check_marked_live_is_never_replayed():
+    """The marker pack authors put on a check that passes an answer back in (README)."""
+    class Check:
+        def __init__(self, marks: set[str]) -> None:
+            self.marks = marks
+
+        def get_closest_marker(self, name: str) -> object | None:
+            return object() if name in self.marks else None
+
+    assert replay.replayable(Check({"points"}))
+    assert not replay.replayable(Check({"points", "live"}))
