@@ -92,6 +92,22 @@ class GradingState:
         printer.text("report")
 
 
+class CheckStopped(Exception):
+    """A StudentUnavailable on its way through pytest.
+
+    StudentUnavailable is a BaseException so that hypothesis stops at once (no retry, no shrink:
+    each would cost another deadline) and no check's `except Exception` swallows it. pytest only
+    keeps its setup and teardown bookkeeping straight for Exception subclasses (its TEST_OUTCOME):
+    any other BaseException leaves fixtures half set up, and how the following checks then end
+    changed between pytest 8.4 and 9 (every later check failed with an empty message). So the
+    plugin converts it at the two places a check meets the submission, the `student` fixture and
+    the check's call, and `pytest_runtest_makereport` reads the original back."""
+
+    def __init__(self, cause: StudentUnavailable) -> None:
+        super().__init__(str(cause))
+        self.cause = cause
+
+
 STATE = pytest.StashKey[GradingState]()
 POINTS = pytest.StashKey[float]()
 FUNCTION = pytest.StashKey[str]()
@@ -189,7 +205,10 @@ def student(request: pytest.FixtureRequest):
     state = request.config.stash[STATE]
     function = request.node.stash[FUNCTION]
     observed.reset()
-    replay.begin(state, request.node, function)
+    try:
+        replay.begin(state, request.node, function)
+    except StudentUnavailable as exc:
+        raise CheckStopped(exc) from None
     try:
         yield StudentFunction(state.submission, function)
     finally:
@@ -223,7 +242,7 @@ def _called(function: str, args: tuple | None) -> str:
 
 def _unavailable(call: pytest.CallInfo) -> bool:
     """The function could not be called at all (missing, not implemented, crashed)."""
-    return bool(call.excinfo) and isinstance(call.excinfo.value, StudentUnavailable)
+    return bool(call.excinfo) and isinstance(call.excinfo.value, (CheckStopped, StudentUnavailable))
 
 
 def _check_name(item: pytest.Item) -> str:
@@ -298,7 +317,10 @@ def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
     state = pyfuncitem.config.stash.get(STATE, None)
     if state is None or "student" not in pyfuncitem.funcargs:
         return None
-    replay.run(state, pyfuncitem, pyfuncitem.stash[FUNCTION])
+    try:
+        replay.run(state, pyfuncitem, pyfuncitem.stash[FUNCTION])
+    except StudentUnavailable as exc:
+        raise CheckStopped(exc) from None
     return True
 
 
@@ -332,6 +354,8 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
         while isinstance(exc, ExceptionGroupType) and exc.exceptions:
             # hypothesis found several distinct failures; the first is as good a lesson as any
             exc = exc.exceptions[0]
+        if isinstance(exc, CheckStopped):
+            exc = exc.cause
         exc, note = _reported_failure(item, exc)
         status, message, hint = _classify(state, item, exc)
         message += note

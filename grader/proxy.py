@@ -239,8 +239,9 @@ class Submission:
 
     def __init__(self, path: Path, functions: dict[str, str], *, limits: Limits = Limits(),
                  shim_xrange: bool = True, use_fork: bool | None = None,
-                 isolation_mode: str = "auto") -> None:
+                 isolation_mode: str = "auto", layout: tuple[str, ...] = ()) -> None:
         self.path = Path(path).resolve()
+        self.layout = tuple(layout)
         self.mode, self.why_not_sandbox = isolation.resolve_mode(isolation_mode)
         self.functions = functions
         self.limits = limits
@@ -275,6 +276,7 @@ class Submission:
             self.load_failure = str(exc)
             return
         config = {"op": "start", "submission": str(upload), "functions": self.functions,
+                  "layout": list(self.layout),
                   "shim_xrange": self.shim_xrange, "fork": self.use_fork,
                   "output_limit": self.limits.output_chars,
                   "limits": {"cpu_seconds": self.limits.cpu_seconds,
@@ -342,7 +344,11 @@ class Submission:
             return f"{function} in {info.get('file')} is not a function."
         # Blame the file the function lives in when it failed to import; otherwise say the function
         # is missing and mention any file that could not be imported.
-        own = [e for e in errors if e.get("module") == f"{home}.py"] or (errors if len(errors) == 1 else [])
+        # A single file that failed is the function's home too when the upload has no file of
+        # the layout's name (one file called anything).
+        files = load.get("files", [])
+        own = [e for e in errors if e.get("module") == f"{home}.py"] or (
+            errors if len(errors) == 1 and f"{home}.py" not in files else [])
         if own:
             return f"{function} could not be loaded: " + _describe_import_error(own[0])
         missing = (f"{function} was not found in your submission (expected a function named "

@@ -98,7 +98,7 @@ def grade(pack: Pack, submission_path: Path, options: Options = Options(), *,
             warnings.append(f"reference not used: {exc}")
     submission = Submission(Path(submission_path), pack.homes, limits=options.limits,
                             shim_xrange=options.shim_xrange, use_fork=options.use_fork,
-                            isolation_mode=options.isolation)
+                            isolation_mode=options.isolation, layout=pack.layout)
     state = plugin.GradingState(pack=pack, submission=submission, reference=ref, debug=options.debug,
                                 recipes=recipes)
     args = [str(pack.checks_dir), "-c", str(PYTEST_INI), "--rootdir", str(pack.checks_dir),

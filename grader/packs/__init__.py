@@ -31,6 +31,9 @@ class Pack:
     checks_dir: Path
     default_reference: Path | None = None  # where a source checkout keeps the instructor's solution
     default_visibility: str = "visible"
+    # Further modules of the original layout that students' files import but that are not graded
+    # (a course's provided helpers); a submission that lacks one still loads (grader/worker/loader.py).
+    provided_modules: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         names = [f.name for f in self.functions]
@@ -53,6 +56,11 @@ class Pack:
     @property
     def homes(self) -> dict[str, str]:
         return {f.name: f.home for f in self.functions}
+
+    @property
+    def layout(self) -> tuple[str, ...]:
+        """Every module name of the original layout: the graded functions' homes, then the rest."""
+        return tuple(dict.fromkeys([f.home for f in self.functions] + list(self.provided_modules)))
 
     @property
     def max_score(self) -> float:

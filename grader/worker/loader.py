@@ -121,10 +121,97 @@ def _error_entry(exc: BaseException, root: Path, module_file: Path) -> dict:
             "type": type(exc).__name__, "message": text[:500], "code": (last.line or "") if last else ""}
 
 
-def import_submission(root: Path, wanted: dict[str, str], shim_xrange: bool) -> tuple[dict, dict]:
+class Unavailable:
+    """Stands in for a name that a file of the submission imports from a sibling that could not
+    provide it (the sibling failed to import, is not in the upload, or lacks the name). Importing
+    it succeeds, so one broken function does not take down every file that imports its module;
+    calling it raises, saying why, so only the code that really uses it fails."""
+
+    def __init__(self, name: str, why: str) -> None:
+        self.name, self.why = name, why
+
+    def __call__(self, *args, **kwargs):
+        raise ImportError(f"{self.name} is not available: {self.why}")
+
+    def __repr__(self) -> str:
+        return f"<{self.name}: not available>"
+
+
+class StandInModule(types.ModuleType):
+    """Takes the place of a module of the submission's layout that could not be imported: every
+    public name it is asked for is an Unavailable."""
+
+    def __init__(self, name: str, why: str) -> None:
+        super().__init__(name)
+        self.__why = why
+
+    def __getattr__(self, attr: str):
+        if attr.startswith("__"):
+            raise AttributeError(attr)
+        return Unavailable(attr, self.__why)
+
+
+def _missing_names(module_name: str, graded: set[str]):
+    """A module-level __getattr__ (PEP 562) for a student module: a graded function that the file
+    does not define is an Unavailable when a sibling imports it, not an ImportError that would
+    cost the sibling's own functions."""
+
+    def __getattr__(attr: str):
+        if attr in graded:
+            return Unavailable(attr, f"{module_name}.py does not define {attr}")
+        raise AttributeError(f"module {module_name!r} has no attribute {attr!r}")
+
+    return __getattr__
+
+
+class _LayoutImporter:
+    """Imports the submission's own modules, whoever asks for them (the loader, or a student file's
+    `from q2_sigmoid import sigmoid`): a module that fails becomes a StandInModule and its error is
+    recorded once, where it happened."""
+
+    def __init__(self, root: Path, names: set[str], graded: set[str]) -> None:
+        self.root, self.names, self.graded = root, names, graded
+        self.errors: list[dict] = []
+
+    def find_spec(self, fullname: str, path=None, target=None):
+        if fullname not in self.names:
+            return None
+        file = self.root / f"{fullname}.py"
+        if file.is_file():
+            return importlib.util.spec_from_file_location(fullname, file, loader=self)
+        return importlib.util.spec_from_loader(fullname, self)
+
+    def create_module(self, spec):
+        return None
+
+    def exec_module(self, module: types.ModuleType) -> None:
+        name = module.__name__
+        file = self.root / f"{name}.py"
+        if not file.is_file():
+            sys.modules[name] = StandInModule(name, f"{name}.py is not in your submission")
+            return
+        try:
+            source = file.read_text(encoding="utf-8", errors="replace")
+            exec(compile(source, str(file), "exec"), module.__dict__)
+        except BaseException as exc:  # SystemExit at import time is a load error too
+            entry = _error_entry(exc, self.root, file)
+            self.errors.append(entry)
+            where = f", line {entry['line']}" if entry.get("line") else ""
+            sys.modules[name] = StandInModule(
+                name, f"{name}.py could not be imported ({entry['type']} in {entry['file']}{where})")
+            return
+        if "__getattr__" not in module.__dict__:
+            module.__getattr__ = _missing_names(name, self.graded)
+
+
+def import_submission(root: Path, wanted: dict[str, str], shim_xrange: bool,
+                      layout: list[str] | tuple[str, ...] = ()) -> tuple[dict, dict]:
     """Import the .py files under root; return (functions by name, load report).
 
-    `wanted` maps each required function to the module it normally lives in (q1_softmax, ...).
+    `wanted` maps each required function to the module it normally lives in (q1_softmax, ...);
+    `layout` names further modules of the original layout that students' files import (files the
+    course provides). A module of the submission that fails to import is recorded and stands in as
+    a StandInModule, so the files that import it still load and only what uses it fails.
     """
     if shim_xrange:
         builtins.xrange = range  # type: ignore[attr-defined]
@@ -133,32 +220,35 @@ def import_submission(root: Path, wanted: dict[str, str], shim_xrange: bool) -> 
     preferred = [m for m in dict.fromkeys(wanted.values())]
     order = ([root / f"{m}.py" for m in preferred if (root / f"{m}.py").exists()]
              + [f for f in files if f.stem not in preferred])
+    # The submission's own module names, and the layout's, are imported by the layout importer;
+    # a file named like a module the worker already holds (numpy.py, random.py) is not importable
+    # by that name and is loaded under a private one.
+    importable = {f.stem for f in files if f.stem.isidentifier() and f.stem not in sys.modules}
+    importer = _LayoutImporter(root, importable | (set(preferred) | set(layout)) - set(sys.modules),
+                               set(wanted))
+    sys.meta_path.insert(0, importer)
     modules: list[types.ModuleType] = []
-    errors: list[dict] = []
     uses_xrange: list[str] = []
     for path in order:
-        name = path.stem if path.stem.isidentifier() else "student_module"
         try:
             source = path.read_text(encoding="utf-8", errors="replace")
             if "xrange" in _names_used(compile(source, str(path), "exec")):
                 uses_xrange.append(path.name)
-            if name in sys.modules and getattr(sys.modules[name], "__file__", None) == str(path):
-                modules.append(sys.modules[name])  # already imported by a sibling
-                continue
-            spec = importlib.util.spec_from_file_location(name, path)
-            module = importlib.util.module_from_spec(spec)
-            sys.modules[name] = module
-            spec.loader.exec_module(module)
+        except BaseException:
+            pass  # a syntax error is reported when the file is imported
+        if path.stem in importer.names:
+            module = importlib.import_module(path.stem)
+        else:
+            module = _load_privately(path, importer)
+        if module is not None and not isinstance(module, StandInModule):
             modules.append(module)
-        except BaseException as exc:  # SystemExit at import time is a load error too
-            sys.modules.pop(name, None)
-            errors.append(_error_entry(exc, root, path))
 
     found: dict = {}
     report_functions: dict = {}
     for fn, home in wanted.items():
         candidates = sorted(modules, key=lambda m: m.__name__ != home)
-        hit = next((m for m in candidates if fn in vars(m)), None)
+        hit = next((m for m in candidates
+                    if fn in vars(m) and not isinstance(vars(m)[fn], Unavailable)), None)
         if hit is None:
             report_functions[fn] = {"found": False, "file": None, "problem": "missing"}
         elif not callable(vars(hit)[fn]):
@@ -167,6 +257,21 @@ def import_submission(root: Path, wanted: dict[str, str], shim_xrange: bool) -> 
         else:
             found[fn] = vars(hit)[fn]
             report_functions[fn] = {"found": True, "file": Path(hit.__file__).name, "problem": None}
-    report = {"functions": report_functions, "errors": errors,
+    report = {"functions": report_functions, "errors": importer.errors,
               "files": [p.name for p in order], "uses_xrange": uses_xrange}
     return found, report
+
+
+def _load_privately(path: Path, importer: _LayoutImporter) -> types.ModuleType | None:
+    """A file no sibling can import by name (its name is not an identifier, or is taken)."""
+    name = "student_" + "".join(c if c.isalnum() else "_" for c in path.stem)
+    try:
+        spec = importlib.util.spec_from_file_location(name, path)
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        spec.loader.exec_module(module)
+        return module
+    except BaseException as exc:  # SystemExit at import time is a load error too
+        sys.modules.pop(name, None)
+        importer.errors.append(_error_entry(exc, importer.root, path))
+        return None

@@ -110,7 +110,8 @@ class Server:
             self.root = loader.lay_out(Path(cfg["submission"]), Path.cwd()).resolve()
             with capture.captured(self.output_limit) as out:
                 self.functions, report = loader.import_submission(
-                    self.root, cfg["functions"], cfg.get("shim_xrange", True))
+                    self.root, cfg["functions"], cfg.get("shim_xrange", True),
+                    cfg.get("layout", ()))
             report["output"] = self.relative(out.text)
             report["output_dropped"] = out.dropped
         except loader.LoadError as exc:

@@ -22,6 +22,8 @@ PACK = Pack(
                      "negSamplingCostAndGradient(predicted, target, outputVectors, dataset, K=10)"),
     ),
     checks_dir=_HERE / "checks",
+    # q3_word2vec.py of the 2017 starter imports gradcheck_naive from q2_gradcheck.py.
+    provided_modules=("q2_gradcheck",),
     # In a source checkout the reference sits at the top level, beside the grader package.
     default_reference=_HERE.parents[2] / "reference",
 )
