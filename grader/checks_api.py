@@ -136,8 +136,9 @@ def as_array(value: Any, call: Text, expected_shape: tuple[int, ...] | None = No
     return value
 
 
-def as_scalar(value: Any, call: Text, what: str = "the cost") -> float:
-    """A real number (Python float, numpy scalar, or an array holding exactly one number)."""
+def as_scalar(value: Any, call: Text, what: str = "the cost", allow_nonfinite: bool = False) -> float:
+    """A real number (Python float, numpy scalar, or an array holding exactly one number); inf
+    and NaN fail unless `allow_nonfinite` (the caller then says what they mean)."""
     if isinstance(value, (bool, np.bool_)):
         fail_call(f"{what} is a boolean; expected a number.", call, returned=value)
     if isinstance(value, (int, float)) or (isinstance(value, np.generic) and value.dtype.kind in "iuf"):
@@ -146,7 +147,7 @@ def as_scalar(value: Any, call: Text, what: str = "the cost") -> float:
         number = float(value.reshape(()))
     else:
         fail_call(f"{what} is {describe_type(value)}; expected a single number.", call, returned=value)
-    if not np.isfinite(number):
+    if not allow_nonfinite and not np.isfinite(number):
         fail_call(f"{what} is {number!r}; expected a finite number.", call)
     return number
 

@@ -359,6 +359,12 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
         exc, note = _reported_failure(item, exc)
         status, message, hint = _classify(state, item, exc)
         message += note
+        if not message.strip():
+            # A check that ends without a word is the grader's fault, never the student's.
+            state.internal_errors.append(f"{item.nodeid}: {type(exc).__name__} with no message")
+            message = (f"the check of {item.stash[FUNCTION]} stopped without saying why "
+                       f"({type(exc).__name__}); this is the grader's fault, not yours: please "
+                       "tell your instructor.")
         counterexample = _counterexample(exc)
         failure = exc if isinstance(exc, CheckFailure) else None
         mistake, evidence = (failure.hint, failure.evidence) if failure else (None, {})

@@ -23,14 +23,19 @@ from typing import Any
 from grader import isolation, observed
 from grader.worker import wire
 
+# What each signal means for a worker, as a student reads it. Signals the worker sends itself
+# (a crash in C code) "crash" it; the others come from outside it: the kernel, a limit, a person.
 SIGNAL_NAMES = {
-    getattr(signal, "SIGSEGV", -1): "a segmentation fault (SIGSEGV)",
-    getattr(signal, "SIGBUS", -1): "a bus error (SIGBUS)",
-    getattr(signal, "SIGABRT", -1): "an abort (SIGABRT)",
-    getattr(signal, "SIGKILL", -1): "SIGKILL (often the memory limit)",
-    getattr(signal, "SIGXCPU", -1): "SIGXCPU (the CPU-time limit)",
-    getattr(signal, "SIGFPE", -1): "a floating-point exception (SIGFPE)",
-    getattr(signal, "SIGTERM", -1): "SIGTERM",
+    getattr(signal, "SIGSEGV", -1): "crashed with a segmentation fault (SIGSEGV)",
+    getattr(signal, "SIGBUS", -1): "crashed with a bus error (SIGBUS)",
+    getattr(signal, "SIGABRT", -1): "crashed with an abort (SIGABRT)",
+    getattr(signal, "SIGFPE", -1): "crashed with a floating-point exception (SIGFPE)",
+    getattr(signal, "SIGILL", -1): "crashed with an illegal instruction (SIGILL)",
+    getattr(signal, "SIGKILL", -1): ("was killed by SIGKILL (signal 9): out of memory, or stopped "
+                                     "from outside"),
+    getattr(signal, "SIGXCPU", -1): "was stopped by SIGXCPU: it used up its CPU-time limit",
+    getattr(signal, "SIGXFSZ", -1): "was stopped by SIGXFSZ: it wrote a file over the size limit",
+    getattr(signal, "SIGTERM", -1): "was stopped by SIGTERM, from outside",
 }
 
 
@@ -146,6 +151,7 @@ class _Process:
                     "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
                     "PYTHONIOENCODING": "utf-8"})
         self.launch = isolation.plan(mode, scratch, env)
+        self.mode = mode
         self.stderr_path = scratch / "worker-stderr.txt"
         kwargs: dict = {}
         if os.name == "posix":
@@ -215,7 +221,12 @@ class _Process:
             code = self.popen.wait(timeout=2)
         except subprocess.TimeoutExpired:
             return "stopped answering"
-        return _describe_exit(-code if code < 0 else None, code if code >= 0 else None)
+        if code < 0:
+            return _describe_exit(-code, None)
+        if self.mode == "sandbox" and code > 128 and _is_signal(code - 128):
+            # bubblewrap, like a shell, reports a child killed by signal N as status 128 + N.
+            return _describe_exit(code - 128, None)
+        return _describe_exit(None, code)
 
 
 def _budget(message: str) -> StudentTimeout:
@@ -224,9 +235,20 @@ def _budget(message: str) -> StudentTimeout:
     return exc
 
 
+def _is_signal(number: int) -> bool:
+    try:
+        signal.Signals(number)
+    except ValueError:
+        return False
+    return True
+
+
 def _describe_exit(sig: int | None, code: int | None) -> str:
     if sig:
-        return f"crashed with {SIGNAL_NAMES.get(sig, f'signal {sig}')}"
+        if sig in SIGNAL_NAMES:
+            return SIGNAL_NAMES[sig]
+        name = signal.Signals(sig).name if _is_signal(sig) else "a signal"
+        return f"was killed by {name} (signal {sig})"
     return f"ended the process with exit status {code} (a call to os._exit or exit?)"
 
 

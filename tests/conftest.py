@@ -31,12 +31,26 @@ def grade(submission: Path, out_dir: Path, *extra: str, html: bool = False) -> d
                    *(("--html", str(page)) if html else ()))
     assert proc.returncode == 0, proc.stderr
     data = json.loads(report.read_text())
+    assert_every_failure_explained(data)
     data["_terminal"] = proc.stdout
     data["_stderr"] = proc.stderr
     if html:
         data["_html"] = page.read_text(encoding="utf-8")
         data["_html_path"] = str(page)
     return data
+
+
+def assert_every_failure_explained(report: dict) -> None:
+    """No check ends without saying why: a failed, error or timeout check has a message, and the
+    message names what was called (the function), or the submission as a whole when it could not
+    be loaded at all."""
+    for check in report["checks"]:
+        if check["status"] not in ("failed", "error", "timeout"):
+            continue
+        message = check["message"].strip()
+        where = f"{report['submission']}: {check['function']}/{check['name']} ({check['status']})"
+        assert message, f"{where} has an empty message"
+        assert check["function"] in message or "submission" in message, f"{where}: {message!r}"
 
 
 def grade_many(submissions: dict[str, Path], out_dir: Path, *extra: str,

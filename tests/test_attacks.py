@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import FIXTURES, ROOT, by_function, run_cli
+from conftest import FIXTURES, ROOT, assert_every_failure_explained, by_function, run_cli
 from fixtures.attacks import ATTACKS, materialize
 from grader.isolation import bwrap_problem
 
@@ -132,7 +132,9 @@ def run_attacks(tmp_path: Path, attacks, *extra: str) -> dict:
               and mark in Path(p).read_text(errors="ignore")]
 
     def report(name: str) -> dict:
-        return json.loads((out / "reports" / f"{name}.json").read_text())
+        data = json.loads((out / "reports" / f"{name}.json").read_text())
+        assert_every_failure_explained(data)
+        return data
 
     results = {a.name: (report(a.name), report(f"{a.name}_next")) for a in attacks}
     return {"results": results, "received": listener.received, "changed": changed, "marked": marked,

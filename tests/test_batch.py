@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import FIXTURES, ROOT, grade, run_cli
+from conftest import FIXTURES, ROOT, assert_every_failure_explained, grade, run_cli
 from grader import batch
 from grader.model import SubmissionResult
 
@@ -131,6 +131,7 @@ def test_gradebook_has_a_row_per_submission_with_the_reports_scores(class_batch)
     assert {r["submission"]: float(r["score"]) for r in rows} == CLASS
     for row in rows:
         report = json.loads((out / "reports" / f"{row['submission']}.json").read_text())
+        assert_every_failure_explained(report)
         assert float(row["score"]) == report["score"]
         assert float(row["max_score"]) == report["max_score"]
         for fn in report["functions"]:

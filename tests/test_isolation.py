@@ -6,7 +6,10 @@ import textwrap
 import time
 from pathlib import Path
 
+import pytest
+
 from conftest import FIXTURES, by_function, grade
+from grader.isolation import bwrap_problem
 
 SIGMOID_ONLY = '''
 import numpy as np
@@ -115,3 +118,27 @@ def softmax(x):
     assert "AttributeError" in message
     assert "raiser.py, line 11, in softmax" in message and "raiser.py, line 8, in helper" in message
     assert "grader" not in message and "site-packages" not in message
+
+
+@pytest.mark.parametrize("mode", ["process", "sandbox"])
+def test_a_worker_killed_by_a_signal_is_described_as_killed(tmp_path, mode):
+    """A worker that dies of SIGKILL (the kernel's OOM killer, or a stop from outside) is not a
+    call to exit: under bubblewrap it shows as exit status 137 (128 + 9), as from a shell."""
+    if mode == "sandbox" and bwrap_problem() is not None:
+        pytest.skip(f"the sandbox cannot run here: {bwrap_problem()}")
+    sub = write(tmp_path, "killed.py", SIGMOID_ONLY + '''
+import os
+import signal
+
+def softmax(x):
+    os.kill(os.getpid(), signal.SIGKILL)
+''')
+    report = grade(sub, tmp_path / "out", "--no-fork", "--isolation", mode)
+    assert report["isolation"]["mode"] == mode
+    fns = by_function(report)
+    assert fns["softmax"]["score"] == 0
+    assert fns["sigmoid"]["score"] == fns["sigmoid"]["max_score"]
+    messages = [c["message"] for c in report["checks"] if c["function"] == "softmax"]
+    assert messages and all("was killed by SIGKILL (signal 9): out of memory, or stopped from "
+                            "outside" in m for m in messages), messages
+    assert not any("exit status" in m or "os._exit" in m for m in messages)

@@ -17,12 +17,15 @@ NAMES_THE_PROBLEM = {
     "softmax_wrong_axis": "columns of your result sum to 1, not the rows",
     "softmax_no_max_subtraction": "each row's maximum before exponentiating",
     "softmax_only_2d": "softmax raised AxisError",
+    "softmax_whole_matrix": "the rows of the result do not sum to 1",
+    "softmax_vector_overflows": "inf or NaN in the result: exp overflowed",
     "softmax_returns_list": "the result is a list; expected a numpy array",
     "softmax_memory_error": "softmax raised MemoryError",
     "softmax_hangs": "softmax did not return within",
     "sigmoid_wrong_sign": "wrong value",
     "sigmoid_nan_for_large_inputs": "NaN for large inputs",
     "sigmoid_mutates_input": "sigmoid changed its argument in place",
+    "sigmoid_scalar_overflows": "sigmoid raised OverflowError",
     "sigmoid_os_exit": "ended the process with exit status 1",
     "sigmoid_grad_from_x": "the sigmoid's output, not x",
     "sigmoid_grad_mutates_input": "sigmoid_grad changed its argument in place",
@@ -43,7 +46,9 @@ NAMES_THE_PROBLEM = {
     "negsampling_gradpred_wrong_sign": "off by a multiple of u_o, the target's output vector",
     "negsampling_gradpred_negated": "exactly the negative of the derivative of the cost",
     "negsampling_first_negative_only": "only the first negative sample",
-    "negsampling_ignores_k": "10 indices drawn from dataset.sampleTokenIdx(); expected K = 1",
+    "negsampling_ignores_k": "10 indices drawn from dataset.sampleTokenIdx(), too many: expected K = 1",
+    "negsampling_negatives_deduplicated": "count a negative drawn more than once only once",
+    "negsampling_target_skipped_not_replaced": "too few negatives used",
     "negsampling_grad_rows_only": "grad (one row per output vector) has shape",
     "negsampling_mutates_output_vectors": "changed its argument `outputVectors` in place",
     "negsampling_not_implemented": "negSamplingCostAndGradient is not implemented yet",
@@ -55,6 +60,7 @@ WARNS_ABOUT = {
     "softmax_prints_10mb": None,
     "softmax_mutates_input": "softmax changes its input in place",
     "negsampling_log_one_minus_sigmoid": "log(1 - sigmoid(x)) becomes log(0)",
+    "negsampling_sigmoid_clipped": "the cost loses precision when the scores u . v are large",
 }
 
 
@@ -63,6 +69,7 @@ WARNS_ABOUT = {
 RECOGNISED = {
     "softmax_wrong_axis": {"softmax_wrong_axis"},
     "softmax_no_max_subtraction": {"softmax_overflow"},
+    "softmax_vector_overflows": {"softmax_overflow"},
     "softmax_mutates_input": {"softmax_mutates_input"},
     "sigmoid_nan_for_large_inputs": {"sigmoid_overflow"},
     "sigmoid_mutates_input": {"input_mutated"},
@@ -84,6 +91,8 @@ RECOGNISED = {
     "negsampling_gradpred_negated": {"gradpred_negated"},
     "negsampling_first_negative_only": {"first_negative_only"},
     "negsampling_ignores_k": {"k_not_honoured"},
+    "negsampling_negatives_deduplicated": {"repeated_negatives_dropped"},
+    "negsampling_target_skipped_not_replaced": {"k_not_honoured"},
     "negsampling_mutates_output_vectors": {"output_vectors_mutated"},
     "negsampling_log_one_minus_sigmoid": {"log_one_minus_sigmoid"},
 }

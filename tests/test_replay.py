@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from conftest import FIXTURES, ROOT, grade_many
+from conftest import FIXTURES, ROOT, assert_every_failure_explained, grade_many
 from fixtures.mistakes import MISTAKES, materialize
 from grader import replay
 from grader.model import SubmissionResult
@@ -79,6 +79,7 @@ def warm(uploads, tmp_path_factory) -> dict[str, tuple[dict, dict]]:
             status, why = server.grade([str(path), "--json", str(report)], wall_seconds=300)
             assert status == 0, why
             graded[name] = (json.loads(report.read_text()), dict(server.last_reply))
+            assert_every_failure_explained(graded[name][0])
     finally:
         server.close()
     return graded

@@ -74,6 +74,11 @@ HINTS = Catalogue("cs224n-a1", (
         "`grad[indices] += ...` with repeated indices keeps only one of the updates, so a negative "
         "drawn twice counts once. Accumulate with a loop or np.add.at."),
     Mistake(
+        "repeated_negatives_dropped", "a negative drawn twice counts once, in the cost too",
+        "Your cost and gradients count a negative drawn more than once only once: the K draws "
+        "are not a set. Keep every draw (no np.unique or set() on the indices): each one adds its "
+        "own term to the cost and its own update to its row of grad."),
+    Mistake(
         "target_not_redrawn", "the target is not re-drawn when sampled",
         "You drew exactly K indices and kept the target among them: re-draw while the index equals "
         "the target, as the provided getNegativeSamples(target, dataset, K) does."),

@@ -133,3 +133,18 @@ def w2v_cases(draw, K: int | None = None) -> W2VCase:
     others = [i for i in range(V) if i != target]
     negatives = draw(st.permutations(others))[:K]
     return W2VCase(V, D, K, target, padded(list(negatives), V, target), draw(SEEDS))
+
+
+@st.composite
+def training_cases(draw) -> W2VCase:
+    """Streams as real training draws them: K = 10 over a small vocabulary, uniformly, so a
+    negative is often drawn more than once and the target is often offered (and re-drawn).
+    The stream is one of 16 made from a small drawn number: a failing case shrinks in a few
+    steps (a wide seed would be tried again and again, one round trip each, to no purpose), and
+    the vocabulary and the dimension shrink first, the parts a student reads first."""
+    V = draw(st.integers(3, 8))
+    D = draw(st.integers(2, 5))
+    target = draw(st.integers(0, V - 1))
+    stream_number = draw(st.integers(0, 15))
+    stream = rng(7919 + stream_number).integers(0, V, size=40).tolist()
+    return W2VCase(V, D, 10, target, padded(stream, V, target), draw(SEEDS))

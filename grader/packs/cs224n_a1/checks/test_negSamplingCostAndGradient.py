@@ -7,13 +7,15 @@ worker reports how many indices were drawn.
 import numpy as np
 import pytest
 from hypothesis import given
+from hypothesis import strategies as st
 
 from grader import evidence, numgrad
 from grader import tolerances as tol
 from grader.checks_api import (CheckFailure, LazyText, as_array, as_scalar, describe_type,
                                expect_close, expect_varies, fail_call, lazy_text, show)
 from grader.packs.cs224n_a1.hints import HINTS
-from grader.packs.cs224n_a1.inputs import ReplayDataset, W2VCase, expected_draws, padded, w2v_cases
+from grader.packs.cs224n_a1.inputs import (ReplayDataset, W2VCase, expected_draws, padded,
+                                           training_cases, w2v_cases)
 from grader.proxy import StudentError
 from grader.worker.wire import ReplayDataset as WireDataset
 
@@ -22,6 +24,24 @@ pytestmark = pytest.mark.function("negSamplingCostAndGradient")
 
 def close(a, b) -> bool:
     return bool(np.allclose(a, b, rtol=tol.REFERENCE_RTOL, atol=tol.REFERENCE_ATOL))
+
+
+# Reference comparisons meet both the plain path (distinct negatives, no target offered) and
+# streams as training draws them (repeated negatives, the target offered and re-drawn).
+any_stream = st.one_of(w2v_cases(), training_cases())
+
+
+def _cost_with(case: W2VCase, negatives: list[int]) -> float:
+    """The handout's cost for `case` with exactly these negatives (a diagnosis of which negatives
+    a submission's cost used: -log sigmoid(z) = log(1 + e^-z))."""
+    predicted, vectors = case.arrays()
+    z_o = vectors[case.target] @ predicted
+    z_k = vectors[np.asarray(negatives, dtype=np.intp)] @ predicted
+    return float(np.logaddexp(0.0, -z_o) + np.sum(np.logaddexp(0.0, z_k)))
+
+
+def _how_many(count: int, expected: int) -> str:
+    return "too many" if count > expected else "too few"
 
 
 def _args(case: W2VCase) -> tuple:
@@ -133,7 +153,7 @@ def test_inputs_not_modified(student):
 
 
 @pytest.mark.points(6)
-@given(case=w2v_cases())
+@given(case=any_stream)
 def test_cost_matches_reference(student, reference, case):
     cost, _, _, _ = _run(student, case)
     ref_cost, _, _ = _reference(reference, case)
@@ -178,7 +198,7 @@ def _grad_pred_hint(grad_pred: np.ndarray, ref_pred: np.ndarray, case: W2VCase) 
 
 
 @pytest.mark.points(5)
-@given(case=w2v_cases())
+@given(case=any_stream)
 def test_gradPred_matches_reference(student, reference, case):
     _, grad_pred, _, _ = _run(student, case)
     _, ref_pred, _ = _reference(reference, case)
@@ -188,7 +208,7 @@ def test_gradPred_matches_reference(student, reference, case):
 
 
 @pytest.mark.points(5)
-@given(case=w2v_cases())
+@given(case=any_stream)
 def test_grad_matches_reference(student, reference, case):
     _, _, grad, _ = _run(student, case)
     _, _, ref_grad = _reference(reference, case)
@@ -204,13 +224,19 @@ def test_repeated_negatives_accumulate(student, reference):
     cost, grad_pred, grad, _ = _run(student, case)
     ref_cost, ref_pred, ref_grad = _reference(reference, case)
     once = W2VCase(V=5, D=3, K=2, target=0, stream=padded([2, 3], 5, 0), seed=21)
-    _, _, once_grad = _reference(reference, once)
+    once_cost, once_pred, once_grad = _reference(reference, once)
     found = {}
-    # Row 3, drawn once, is right while row 2, drawn three times, holds one draw's worth.
+    # Row 3, drawn once, is right while row 2, drawn three times, holds one draw's worth: in the
+    # gradient only (fancy-index +=), or in the cost and gradPred too (the draws made a set).
     if close(grad[3], ref_grad[3]) and np.allclose(grad[2], once_grad[2], rtol=1e-6, atol=1e-9):
-        found = {"hint": HINTS["repeated_negatives_overwritten"],
-                 "evidence": {"seen": "row 2 of grad counts index 2 once although it was drawn "
-                                      "3 times"}}
+        if close(cost, once_cost) and close(grad_pred, once_pred):
+            found = {"hint": HINTS["repeated_negatives_dropped"],
+                     "evidence": {"seen": "the cost, gradPred and row 2 of grad count index 2 "
+                                          "once although it was drawn 3 times"}}
+        elif close(cost, ref_cost):
+            found = {"hint": HINTS["repeated_negatives_overwritten"],
+                     "evidence": {"seen": "row 2 of grad counts index 2 once although it was "
+                                          "drawn 3 times; the cost counts it 3 times"}}
     call = _call_text(case)
     if not close(cost, ref_cost):
         fail_call(f"wrong cost when a negative is drawn more than once: {cost!r}, expected "
@@ -232,11 +258,7 @@ def test_target_is_redrawn(student, maybe_reference):
     negatives, used = expected_draws(case.stream, case.target, case.K)
     call = _call_text(case)
     if draws != used:
-        fail_call(f"the target was not re-drawn: {draws} indices drawn from "
-                  f"dataset.sampleTokenIdx(), expected {used} (the stream offers the target "
-                  f"{case.target} twice, and each offer must be drawn again).", call,
-                  hint=HINTS["target_not_redrawn"] if draws == case.K else None,
-                  evidence={"draws": draws, "draws_expected": used, "K": case.K})
+        _wrong_draws(cost, draws, used, case, call)
     if maybe_reference is not None:
         ref_cost, _, ref_grad = _reference(maybe_reference, case)
         if not close(cost, ref_cost):
@@ -245,6 +267,31 @@ def test_target_is_redrawn(student, maybe_reference):
         if not close(grad, ref_grad):
             fail_call(f"wrong grad when the stream offers the target, in "
                       f"{_wrong_rows(grad, ref_grad, case)}.", call, returned=grad, expected=ref_grad)
+
+
+def _wrong_draws(cost: float, draws: int, used: int, case: W2VCase, call) -> None:
+    """Fail with what the draw count and the cost show: the target kept as a negative, the
+    target's offers dropped (too few negatives used), or simply too many or too few draws."""
+    evidence = {"draws": draws, "draws_expected": used, "K": case.K}
+    offers = case.stream[:used].count(case.target)
+    if draws == case.K:
+        first = list(case.stream[:draws])
+        if np.isclose(cost, _cost_with(case, first), rtol=1e-6):
+            fail_call(f"the target was not re-drawn: {draws} indices drawn from "
+                      f"dataset.sampleTokenIdx(), expected {used}, and the target {case.target} "
+                      f"was kept among the negatives {first}.", call,
+                      hint=HINTS["target_not_redrawn"], evidence=evidence)
+        kept = [i for i in first if i != case.target]
+        if kept and np.isclose(cost, _cost_with(case, kept), rtol=1e-6):
+            fail_call(f"too few negatives used: {draws} indices drawn, and the target's offers "
+                      f"dropped instead of drawn again, so the cost uses {len(kept)} "
+                      f"negative{'s' if len(kept) != 1 else ''} {kept} where K = {case.K} are "
+                      "needed.", call,
+                      hint=HINTS["k_not_honoured"], evidence={**evidence, "negatives_used": kept})
+    fail_call(f"{_how_many(draws, used)} indices drawn from dataset.sampleTokenIdx(): {draws}, "
+              f"expected {used} (K = {case.K} negatives; the stream offers the target "
+              f"{case.target} {offers} time{'s' if offers != 1 else ''}, and each offer must be "
+              "drawn again).", call, hint=HINTS["k_not_honoured"], evidence=evidence)
 
 
 @pytest.mark.points(1)
@@ -256,12 +303,22 @@ def test_K_is_honoured(student, maybe_reference, K):
     cost, _, grad, draws = _run(student, case)
     call = _call_text(case)
     if draws != K:
-        fail_call(f"{draws} indices drawn from dataset.sampleTokenIdx(); expected K = {K}.", call,
-                  hint=HINTS["k_not_honoured"], evidence={"draws": draws, "K": K})
+        fail_call(f"{draws} indices drawn from dataset.sampleTokenIdx(), {_how_many(draws, K)}: "
+                  f"expected K = {K}.", call, hint=HINTS["k_not_honoured"],
+                  evidence={"draws": draws, "K": K})
     if maybe_reference is not None:
         ref_cost, _, ref_grad = _reference(maybe_reference, case)
         if not close(cost, ref_cost) or not close(grad, ref_grad):
-            fail_call(f"K = {K} indices were drawn, but the cost or grad does not use all of them.",
+            negatives = list(case.stream[:K])
+            used = next((j for j in range(1, K) if np.isclose(cost, _cost_with(case, negatives[:j]),
+                                                               rtol=1e-6)), None)
+            if used is not None:
+                why = (f"the cost uses only the first {used} of them, too few")
+            elif np.isclose(cost, _cost_with(case, negatives + [case.target]), rtol=1e-6):
+                why = "the cost also counts the target as a negative, one term too many"
+            else:
+                why = "the cost or grad does not match what these K negatives give"
+            fail_call(f"K = {K} indices were drawn, but {why}.",
                       call, returned=f"cost {cost!r}; wrong rows of grad: "
                                      f"{_wrong_rows(grad, ref_grad, case) or 'none'}",
                       expected=f"cost {ref_cost!r}")
@@ -383,10 +440,13 @@ def test_large_scores_stay_finite(student, maybe_reference):
     call = (f"negSamplingCostAndGradient(predicted, target={base.target}, outputVectors, dataset, "
             f"K={base.K}) with u_k . v = 40 for the negatives {[0, 2, 3]}")
     value = _call(student, base, args).value
-    hint = HINTS["log_one_minus_sigmoid"]
     if _holds_nonfinite(value):
+        # log(1 - sigmoid(40)) is log(0) in float64: a cost of exactly +inf with finite gradients
+        # is what that mistake looks like; any other non-finite answer is named for what it is.
+        fingerprint = _cost_is_plus_inf_only(value)
         fail_call("the cost or a gradient is not finite when the scores u . v are large (about 40).",
-                  call, returned=f"cost {show(value[0])}", hint=hint,
+                  call, returned=f"cost {show(value[0])}",
+                  hint=HINTS["log_one_minus_sigmoid"] if fingerprint else None,
                   evidence={"cost_at_ordinary_scores": ordinary[0],
                             "cost_at_scores_of_40": show(value[0])})
     cost, grad_pred, grad = _unpack(value, base, call)
@@ -395,9 +455,19 @@ def test_large_scores_stay_finite(student, maybe_reference):
             predicted, base.target, vectors, ReplayDataset(base.stream), base.K)
         if not np.isclose(cost, ref_cost, rtol=1e-6):
             fail_call(f"the cost loses precision when the scores u . v are large (about 40): "
-                      f"{cost!r}, expected {float(ref_cost)!r}.", call, hint=hint,
+                      f"{cost!r}, expected {float(ref_cost)!r}.", call,
                       evidence={"cost_at_ordinary_scores": ordinary[0],
                                 "cost_at_scores_of_40": cost, "expected": float(ref_cost)})
+
+
+def _cost_is_plus_inf_only(value) -> bool:
+    """The cost is +inf and both gradients are finite arrays."""
+    try:
+        cost = float(np.asarray(value[0], dtype=np.float64))
+        grads = [np.asarray(part, dtype=np.float64) for part in value[1:3]]
+    except (TypeError, ValueError, IndexError):
+        return False
+    return cost == np.inf and len(grads) == 2 and all(np.all(np.isfinite(g)) for g in grads)
 
 
 def _holds_nonfinite(value) -> bool:

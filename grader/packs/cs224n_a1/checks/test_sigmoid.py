@@ -67,18 +67,29 @@ def test_values_between_0_and_1(student, x):
         fail_call("values outside [0, 1]: a sigmoid is always between 0 and 1.", call, returned=got)
 
 
+EXTREME = np.array([-1000.0, -50.0, 0.0, 50.0, 1000.0])
+EXTREME_OUT = np.array([0.0, 1.928749847963918e-22, 0.5, 1.0, 1.0])
+
+
 @pytest.mark.points(1)
 def test_extreme_inputs(student):
-    """No NaN far in the tails: sigmoid(-1000) is 0 and sigmoid(1000) is 1."""
-    x = np.array([-1000.0, -50.0, 0.0, 50.0, 1000.0])
-    call = call_text("sigmoid", x)
-    got = as_array(student(x), call, x.shape, allow_nonfinite=True)  # NaN gets its own message
-    expected = np.array([0.0, 1.928749847963918e-22, 0.5, 1.0, 1.0])
-    if np.any(np.isnan(got)):
-        fail_call("NaN for large inputs.", call, returned=got, expected=expected,
-                  hint=HINTS["sigmoid_overflow"],
-                  evidence={"nan_at_inputs": x[np.isnan(got)].tolist()})
-    expect_close(got, expected, call=call, rtol=tol.KNOWN_VALUES_RTOL, atol=tol.KNOWN_VALUES_ATOL)
+    """No NaN, no error far in the tails, in every shape sigmoid accepts: sigmoid(-1000) is 0 and
+    sigmoid(1000) is 1 for a vector, a scalar, a matrix and a 3-D array alike."""
+    cases = [(EXTREME, EXTREME_OUT), (-1000.0, 0.0), (1000.0, 1.0),
+             (EXTREME[[0, 4, 1, 3]].reshape(2, 2), EXTREME_OUT[[0, 4, 1, 3]].reshape(2, 2)),
+             (EXTREME[[4, 0]].reshape(1, 2, 1), EXTREME_OUT[[4, 0]].reshape(1, 2, 1))]
+    for x, expected in cases:
+        call = call_text("sigmoid", x)
+        if np.ndim(x) == 0:
+            got = np.asarray(as_scalar(student(x), call, what="the result", allow_nonfinite=True))
+        else:
+            got = as_array(student(x), call, x.shape, allow_nonfinite=True)  # NaN: own message
+        if np.any(np.isnan(got)):
+            fail_call("NaN for large inputs.", call, returned=got, expected=expected,
+                      hint=HINTS["sigmoid_overflow"],
+                      evidence={"nan_at_inputs": np.asarray(x)[np.isnan(got)].tolist()})
+        expect_close(got, np.asarray(expected), call=call, rtol=tol.KNOWN_VALUES_RTOL,
+                     atol=tol.KNOWN_VALUES_ATOL)
 
 
 @pytest.mark.points(1)

@@ -30,10 +30,14 @@ def _softmax_of(student, x, report=None, allow_nonfinite=False):
 
 
 def _axis_hint(got: np.ndarray) -> tuple:
-    """(hint, evidence) when a matrix's columns, not its rows, sum to 1."""
-    if got.ndim == 2 and np.allclose(got.sum(axis=0), 1.0):
-        return HINTS["softmax_wrong_axis"], {"row_sums": got.sum(axis=1),
-                                             "column_sums": got.sum(axis=0)}
+    """(hint, evidence) when a matrix's columns, not its rows, sum to 1, and the shape lets the
+    numbers tell the two apart: in one column, normalising the column and normalising the whole
+    matrix are the same thing, and in one row every column holds a single entry."""
+    if got.ndim != 2 or min(got.shape) < 2:
+        return None, None
+    rows, columns = got.sum(axis=1), got.sum(axis=0)
+    if np.allclose(columns, 1.0) and not np.allclose(rows, 1.0):
+        return HINTS["softmax_wrong_axis"], {"row_sums": rows, "column_sums": columns}
     return None, None
 
 
@@ -105,18 +109,25 @@ def test_vector_input(student, x):
                  rtol=0, atol=tol.IDENTITY_ATOL)
 
 
+large = st.floats(-1e4, 1e4, allow_nan=False, width=64)
+
+
 @pytest.mark.points(2)
-@given(x=hnp.arrays(np.float64, st.tuples(st.integers(1, 4), st.integers(2, 5)),
-                    elements=st.floats(-1e4, 1e4, allow_nan=False, width=64)))
+@given(x=st.one_of(hnp.arrays(np.float64, st.tuples(st.integers(1, 4), st.integers(2, 5)),
+                              elements=large),
+                   hnp.arrays(np.float64, st.tuples(st.integers(2, 6)), elements=large)))
 def test_no_overflow(student, x):
-    """Entries up to 10^4 in size: every value finite, every row sums to 1."""
+    """Entries up to 10^4 in size, in a matrix or a vector (one row): every value finite, every
+    row sums to 1."""
     got, call = _softmax_of(student, x, allow_nonfinite=True)
     hint, evidence = _overflow_hint(got)
     if hint:
         fail_call("inf or NaN in the result: exp overflowed.", call, returned=got, hint=hint,
                   evidence=evidence)
-    if not np.allclose(got.sum(axis=1), 1.0, rtol=0, atol=tol.IDENTITY_ATOL):
-        fail_call("the rows of the result do not sum to 1.", call, returned=got)
+    if not np.allclose(got.sum(axis=-1), 1.0, rtol=0, atol=tol.IDENTITY_ATOL):
+        fail_call("the rows of the result do not sum to 1." if got.ndim == 2 else
+                  "the result of a 1-D input does not sum to 1 (a vector is one row).",
+                  call, returned=got)
 
 
 @pytest.mark.points(2)

@@ -1,0 +1,229 @@
+"""One function that cannot run costs its own checks only.
+
+A correct submission whose functions do not call each other is broken one function at a time, in
+each way a function can be unavailable (missing, NotImplementedError, a Python 2 syntax error in
+its own file of the q1..q3 layout, a segfault, os._exit, a hang), with the broken function first,
+in the middle and last in the order the checks run, as a single file, a folder and a zip. Every
+other function must get exactly what it gets in the same upload with nothing broken: the same
+score and the same verdict on every check. Everything goes through one `autograde batch`, as an
+instructor's class folder would.
+"""
+from __future__ import annotations
+
+import json
+import shutil
+import textwrap
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from conftest import assert_every_failure_explained, by_function, run_cli
+
+ORDER = ("sigmoid", "sigmoid_grad", "softmax", "forward_backward_prop", "negSamplingCostAndGradient")
+POSITIONS = {"first": "sigmoid", "middle": "softmax", "last": "negSamplingCostAndGradient"}
+HOME = {"sigmoid": "q2_sigmoid", "sigmoid_grad": "q2_sigmoid", "softmax": "q1_softmax",
+        "forward_backward_prop": "q2_neural", "negSamplingCostAndGradient": "q3_word2vec"}
+# What each file of the 2017 starter imports from its siblings (q2_gradcheck.py is provided code
+# students often leave out of their upload).
+STARTER_IMPORTS = {
+    "q1_softmax": "",
+    "q2_sigmoid": "",
+    "q2_neural": "from q1_softmax import softmax\nfrom q2_sigmoid import sigmoid, sigmoid_grad\n",
+    "q3_word2vec": ("from q1_softmax import softmax\nfrom q2_gradcheck import gradcheck_naive\n"
+                    "from q2_sigmoid import sigmoid, sigmoid_grad\n"),
+}
+
+# Correct, and self-contained: no graded function calls another, so breaking one must cost no other.
+CORRECT = {
+    "sigmoid": '''
+def sigmoid(x):
+    x = np.asarray(x, dtype=np.float64)
+    return np.exp(-np.logaddexp(0.0, -x))
+''',
+    "sigmoid_grad": '''
+def sigmoid_grad(s):
+    return s * (1.0 - s)
+''',
+    "softmax": '''
+def softmax(x):
+    x = np.asarray(x, dtype=np.float64)
+    e = np.exp(x - np.max(x, axis=-1, keepdims=True))
+    return e / np.sum(e, axis=-1, keepdims=True)
+''',
+    "forward_backward_prop": '''
+def forward_backward_prop(data, labels, params, dimensions):
+    Dx, H, Dy = dimensions[0], dimensions[1], dimensions[2]
+    ofs = 0
+    W1 = np.reshape(params[ofs:ofs + Dx * H], (Dx, H)); ofs += Dx * H
+    b1 = np.reshape(params[ofs:ofs + H], (1, H)); ofs += H
+    W2 = np.reshape(params[ofs:ofs + H * Dy], (H, Dy)); ofs += H * Dy
+    b2 = np.reshape(params[ofs:ofs + Dy], (1, Dy))
+    hidden = np.exp(-np.logaddexp(0.0, -(data.dot(W1) + b1)))
+    scores = hidden.dot(W2) + b2
+    e = np.exp(scores - np.max(scores, axis=1, keepdims=True))
+    probs = e / np.sum(e, axis=1, keepdims=True)
+    cost = -np.sum(labels * np.log(probs))
+    d_scores = probs - labels
+    d_hidden = d_scores.dot(W2.T) * hidden * (1.0 - hidden)
+    grad = np.concatenate((data.T.dot(d_hidden).flatten(), np.sum(d_hidden, axis=0).flatten(),
+                           hidden.T.dot(d_scores).flatten(), np.sum(d_scores, axis=0).flatten()))
+    return cost, grad
+''',
+    "negSamplingCostAndGradient": '''
+def getNegativeSamples(target, dataset, K):
+    indices = [None] * K
+    for k in range(K):
+        newidx = dataset.sampleTokenIdx()
+        while newidx == target:
+            newidx = dataset.sampleTokenIdx()
+        indices[k] = newidx
+    return indices
+
+
+def negSamplingCostAndGradient(predicted, target, outputVectors, dataset, K=10):
+    negatives = np.asarray(getNegativeSamples(target, dataset, K), dtype=np.intp)
+    u_o = outputVectors[target]
+    u_k = outputVectors[negatives]
+    pos = np.exp(-np.logaddexp(0.0, -u_o.dot(predicted)))
+    neg = np.exp(-np.logaddexp(0.0, u_k.dot(predicted)))
+    cost = -np.log(pos) - np.sum(np.log(neg))
+    gradPred = (pos - 1.0) * u_o + (1.0 - neg).dot(u_k)
+    grad = np.zeros_like(outputVectors, dtype=np.float64)
+    grad[target] += (pos - 1.0) * predicted
+    np.add.at(grad, negatives, np.outer(1.0 - neg, predicted))
+    return cost, gradPred, grad
+''',
+}
+
+
+def _signature(function: str) -> str:
+    return {"sigmoid": "sigmoid(x)", "sigmoid_grad": "sigmoid_grad(s)", "softmax": "softmax(x)",
+            "forward_backward_prop": "forward_backward_prop(data, labels, params, dimensions)",
+            "negSamplingCostAndGradient":
+                "negSamplingCostAndGradient(predicted, target, outputVectors, dataset, K=10)"}[function]
+
+
+def _broken(function: str, how: str) -> str:
+    """The source of `function` broken in the way `how` names ("" for missing)."""
+    body = {
+        "missing": None,
+        "not_implemented": "    raise NotImplementedError",
+        "segfault": "    import ctypes\n    ctypes.string_at(0)",
+        "exit": "    import os\n    os._exit(3)",
+        "hang": "    while True:\n        pass",
+    }[how]
+    return "" if body is None else f"\ndef {_signature(function)}:\n{body}\n"
+
+
+HOW = ("missing", "not_implemented", "syntax", "segfault", "exit", "hang")
+LAYOUTS = ("file", "folder", "zip")
+
+
+def _files(broken: str | None, how: str) -> dict[str, str]:
+    """The q1..q3 layout's files, with `broken` broken in the way `how` names."""
+    files = {}
+    for module, imports in STARTER_IMPORTS.items():
+        parts = ["import numpy as np\n", imports]
+        for function in ORDER:
+            if HOME[function] != module:
+                continue
+            if function == broken and how != "syntax":
+                parts.append(_broken(function, how))
+            else:
+                parts.append(CORRECT[function])
+        if how == "syntax" and broken is not None and HOME[broken] == module:
+            parts.append('\nprint "checked by hand"\n')  # Python 2
+        files[f"{module}.py"] = "".join(parts)
+    return files
+
+
+def _write(upload: Path, layout: str, files: dict[str, str]) -> None:
+    if layout == "file":
+        upload.with_suffix(".py").write_text("\n".join(files.values()).replace(
+            "from q1_softmax import softmax\n", "").replace(
+            "from q2_sigmoid import sigmoid, sigmoid_grad\n", "").replace(
+            "from q2_gradcheck import gradcheck_naive\n", ""))
+        return
+    folder = upload if layout == "folder" else upload.parent / f"{upload.name}-src" / "assignment1"
+    folder.mkdir(parents=True)
+    for name, text in files.items():
+        (folder / name).write_text(text)
+    if layout == "zip":
+        with zipfile.ZipFile(upload.with_suffix(".zip"), "w") as zf:
+            for path in sorted(folder.iterdir()):
+                zf.write(path, f"assignment1/{path.name}")  # zipped from a file manager: one folder
+        shutil.rmtree(folder.parent)
+
+
+CASES = [(layout, how, position) for layout in LAYOUTS for how in HOW for position in POSITIONS
+         if not (how == "syntax" and layout == "file")]  # one file with a syntax error: nothing runs
+
+
+def _name(layout: str, how: str, position: str) -> str:
+    return f"{layout}_{how}_{position}"
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory) -> dict[str, dict]:
+    root = tmp_path_factory.mktemp("unavailable")
+    uploads = root / "uploads"
+    uploads.mkdir()
+    for layout in LAYOUTS:
+        _write(uploads / f"{layout}_fixed", layout, _files(None, ""))
+    for layout, how, position in CASES:
+        _write(uploads / _name(layout, how, position), layout, _files(POSITIONS[position], how))
+    out = root / "out"
+    proc = run_cli("batch", str(uploads), "--out", str(out), "--jobs", "2", "--import-timeout", "5",
+                   "--call-timeout", "1", "--check-timeout", "2", timeout=1500)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return {path.stem: json.loads(path.read_text()) for path in (out / "reports").glob("*.json")}
+
+
+def _verdicts(report: dict, function: str) -> list[tuple]:
+    return [(c["name"], c["status"], c["score"], c["message"]) for c in report["checks"]
+            if c["function"] == function]
+
+
+def test_the_fixed_uploads_get_full_marks(graded):
+    for layout in LAYOUTS:
+        report = graded[f"{layout}_fixed"]
+        assert report["score"] == report["max_score"] == 100, (layout, report["error"], [
+            (c["name"], c["message"]) for c in report["checks"] if c["status"] != "passed"])
+
+
+@pytest.mark.parametrize("layout,how,position", CASES, ids=[_name(*c) for c in CASES])
+def test_a_broken_function_costs_its_own_checks_only(graded, layout, how, position):
+    report = graded[_name(layout, how, position)]
+    fixed = graded[f"{layout}_fixed"]
+    broken = POSITIONS[position]
+    # A syntax error takes its whole file: sigmoid and sigmoid_grad share q2_sigmoid.py.
+    lost = {f for f in ORDER if HOME[f] == HOME[broken]} if how == "syntax" else {broken}
+    fns = by_function(report)
+    for function in ORDER:
+        if function in lost:
+            assert fns[function]["score"] == 0, (function, fns[function])
+        else:
+            assert fns[function]["score"] == by_function(fixed)[function]["score"], function
+            assert _verdicts(report, function) == _verdicts(fixed, function), function
+    assert_every_failure_explained(report)
+
+
+WHAT_IT_SAYS = {
+    "missing": "was not found in your submission",
+    "not_implemented": "is not implemented yet",
+    "syntax": "SyntaxError in",
+    "segfault": "segmentation fault",
+    "exit": "exit status 3",
+    "hang": "did not return within",
+}
+
+
+@pytest.mark.parametrize("how", HOW)
+def test_the_broken_function_says_why(graded, how):
+    broken = POSITIONS["middle"]
+    report = graded[_name("zip" if how == "syntax" else "file", how, "middle")]
+    for check in report["checks"]:
+        if check["function"] == broken and check["status"] != "skipped":
+            assert check["status"] in ("failed", "error", "timeout")
+            assert WHAT_IT_SAYS[how] in check["message"], check["message"]
