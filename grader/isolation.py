@@ -14,7 +14,6 @@ from __future__ import annotations
 import functools
 import os
 import shutil
-import signal
 import stat
 import subprocess
 import sys
@@ -23,12 +22,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
+from grader import uid_lease
+from grader.uid_lease import UID_RANGE, UidLease, kill_processes_of  # noqa: F401 (re-exported)
+
 MODES = ("auto", "sandbox", "process")
 WORKER_DIR = Path(__file__).resolve().with_name("worker")
 SANDBOX_WORKER_DIR = "/opt/autograde/worker"
 SANDBOX_SCRATCH = "/sandbox"
-UID_RANGE = range(61000, 62000)
-UID_LOCK_DIR = Path("/tmp/autograde-uids")
 
 
 class IsolationUnavailable(Exception):
@@ -60,6 +60,10 @@ def resolve_mode(requested: str) -> tuple[str, str | None]:
     demanded and cannot run."""
     if requested not in MODES:
         raise ValueError(f"isolation {requested!r} is not one of {MODES}")
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        problem = uid_lease.range_problem(uid_lease.UID_RANGE)
+        if problem:  # refused before anything runs, not at the first worker
+            raise IsolationUnavailable(problem)
     if requested == "process":
         return "process", "process isolation was asked for (--isolation process)"
     problem = bwrap_problem()
@@ -68,59 +72,6 @@ def resolve_mode(requested: str) -> tuple[str, str | None]:
     if requested == "sandbox":
         raise IsolationUnavailable(f"--isolation sandbox: {problem}")
     return "process", problem
-
-
-# ---- unprivileged uids --------------------------------------------------------------------------
-class UidLease:
-    """An otherwise unused uid, held (by an flock) for as long as one worker lives."""
-
-    def __init__(self) -> None:
-        import fcntl  # POSIX only, and only root leases uids
-        UID_LOCK_DIR.mkdir(mode=0o755, exist_ok=True)
-        for uid in UID_RANGE:
-            fd = os.open(UID_LOCK_DIR / f"{uid}.lock", os.O_CREAT | os.O_RDWR, 0o600)
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except OSError:
-                os.close(fd)
-                continue
-            self.uid, self._fd = uid, fd
-            # A grader killed outright (SIGKILL) releases its lock but not its worker's daemons.
-            kill_processes_of(uid)
-            return
-        raise IsolationUnavailable("no free uid in the worker range")
-
-    def release(self) -> None:
-        kill_processes_of(self.uid)
-        os.close(self._fd)
-
-
-def kill_processes_of(uid: int) -> int:
-    """SIGKILL every process whose real uid is `uid` (what a worker left behind: daemons, forks
-    that escaped its process group). Returns how many were found."""
-    found = 0
-    for _ in range(5):  # a fork storm may spawn while we sweep: sweep until quiet
-        pids = []
-        for entry in Path("/proc").iterdir():
-            if not entry.name.isdigit():
-                continue
-            try:
-                for line in (entry / "status").read_text().splitlines():
-                    if line.startswith("Uid:"):
-                        if int(line.split()[1]) == uid:
-                            pids.append(int(entry.name))
-                        break
-            except (OSError, ValueError):
-                continue
-        if not pids:
-            break
-        found += len(pids)
-        for pid in pids:
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except OSError:
-                pass
-    return found
 
 
 def _readable_by_others(path: Path) -> bool:
@@ -210,7 +161,10 @@ def plan(mode: str, scratch: Path, env: dict[str, str]) -> Launch:
     private, writable folder."""
     python = [sys.executable, "-I", "-X", "utf8"]
     as_root = hasattr(os, "geteuid") and os.geteuid() == 0
-    lease = UidLease() if as_root else None
+    try:
+        lease = UidLease(uid_lease.UID_RANGE) if as_root else None
+    except uid_lease.UidsUnavailable as exc:
+        raise IsolationUnavailable(str(exc)) from None
     notes: list[str] = []
     if mode == "sandbox":
         uid = lease.uid if lease else None
