@@ -8,7 +8,7 @@ That kill is only safe if the uid is nobody else's, so a lease is taken three wa
   names are shared by every process in the network namespace whatever its /tmp or /run (PrivateTmp,
   a nested sandbox), and the kernel frees the name when the holder dies, even by SIGKILL;
 - an flock on a file under /run/lock (or /var/lock), for graders in different network namespaces
-  that share the host's /run;
+  that share the host's /run, and one in /tmp/autograde-uids, where older graders lock;
 - and a uid that any process runs as right now is skipped, not killed: it is either another
   grader's, which neither lock could see, or what a grader killed outright left behind.
 
@@ -25,6 +25,9 @@ from pathlib import Path
 
 UID_RANGE = range(61000, 62000)
 LOCK_DIRS = (Path("/run/lock/autograde-uids"), Path("/var/lock/autograde-uids"))
+# Where graders before this one took their flocks: held too, so that old and new graders on one
+# machine (an upgrade in progress) never hand out the same uid.
+LEGACY_LOCK_DIR = Path("/tmp/autograde-uids")
 
 
 class UidsUnavailable(Exception):
@@ -63,25 +66,49 @@ def uids_in_use() -> set[int]:
     return found
 
 
-def _lock_dir() -> Path | None:
+def _lock_dirs() -> list[Path]:
+    """The first machine-wide lock folder that can be had, and the legacy one."""
+    found = []
     for folder in LOCK_DIRS:
         try:
             folder.mkdir(mode=0o755, exist_ok=True)
-            return folder
+            found.append(folder)
+            break
         except OSError:
             continue
-    return None
+    try:
+        LEGACY_LOCK_DIR.mkdir(mode=0o755, exist_ok=True)
+        found.append(LEGACY_LOCK_DIR)
+    except OSError:
+        pass
+    return found
+
+
+def _flock_all(folders: list[Path], uid: int) -> list[int] | None:
+    """Exclusive flocks on `uid`'s file in every folder, or None (and none held) if one is taken."""
+    import fcntl  # POSIX only, and only root leases uids
+    held: list[int] = []
+    for folder in folders:
+        fd = os.open(folder / f"{uid}.lock", os.O_CREAT | os.O_RDWR, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            os.close(fd)
+            for other in held:
+                os.close(other)
+            return None
+        held.append(fd)
+    return held
 
 
 class UidLease:
     """An otherwise unused uid, held for as long as one worker lives."""
 
     def __init__(self, uids: range = UID_RANGE) -> None:
-        import fcntl  # POSIX only, and only root leases uids
         problem = range_problem(uids)
         if problem:
             raise UidsUnavailable(problem)
-        folder = _lock_dir()
+        folders = _lock_dirs()
         busy = uids_in_use()
         for uid in uids:
             if uid in busy:
@@ -92,23 +119,15 @@ class UidLease:
             except OSError:
                 sock.close()
                 continue
-            fd = None
-            if folder is not None:
-                fd = os.open(folder / f"{uid}.lock", os.O_CREAT | os.O_RDWR, 0o600)
-                try:
-                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                except OSError:
-                    os.close(fd)
-                    sock.close()
-                    continue
-            if uid in uids_in_use():  # taken between the sweep and the locks: by someone else
+            fds = _flock_all(folders, uid)
+            if fds is None or uid in uids_in_use():  # taken meanwhile, by someone we cannot see
                 sock.close()
-                if fd is not None:
+                for fd in fds or []:
                     os.close(fd)
                 continue
             self.uid: int = uid
             self._sock: socket.socket | None = sock
-            self._fd: int | None = fd
+            self._fds = fds
             return
         raise UidsUnavailable(f"no free uid in the worker range {uids.start}-{uids.stop - 1}")
 
@@ -118,9 +137,9 @@ class UidLease:
         kill_processes_of(self.uid)
         self._sock.close()
         self._sock = None
-        if self._fd is not None:
-            os.close(self._fd)
-            self._fd = None
+        for fd in self._fds:
+            os.close(fd)
+        self._fds = []
 
 
 def kill_processes_of(uid: int) -> int:
