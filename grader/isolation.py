@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import functools
 import os
+import platform
 import shutil
 import stat
 import subprocess
@@ -22,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from grader import uid_lease
+from grader import seccomp_filter, uid_lease
 from grader.uid_lease import UID_RANGE, UidLease, kill_processes_of  # noqa: F401 (re-exported)
 
 MODES = ("auto", "sandbox", "process")
@@ -95,8 +96,19 @@ class Launch:
     preexec: Callable[[], None] | None = None
     lease: UidLease | None = None
     notes: list[str] = field(default_factory=list)
+    pass_fds: tuple[int, ...] = ()  # handed to the worker's launcher (bwrap's --seccomp FD)
+
+    def started(self) -> None:
+        """The launcher has its copies of `pass_fds`: ours are closed."""
+        for fd in self.pass_fds:
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+        self.pass_fds = ()
 
     def cleanup(self) -> None:
+        self.started()
         if self.lease is not None:
             self.lease.release()
             self.lease = None
@@ -114,7 +126,8 @@ def _python_roots() -> list[str]:
     return kept
 
 
-def _bwrap_argv(scratch: Path, env: dict[str, str], uid: int | None) -> list[str]:
+def _bwrap_argv(scratch: Path, env: dict[str, str], uid: int | None,
+                seccomp_fd: int | None = None) -> list[str]:
     argv = [shutil.which("bwrap") or "bwrap", "--die-with-parent", "--new-session",
             "--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try",
             "--hostname", "sandbox", "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp"]
@@ -138,6 +151,8 @@ def _bwrap_argv(scratch: Path, env: dict[str, str], uid: int | None) -> list[str
     argv += ["--perms", "0755", "--dir", "/opt", "--perms", "0755", "--dir", "/opt/autograde",
              "--ro-bind", str(WORKER_DIR), SANDBOX_WORKER_DIR,
              "--bind", str(scratch), SANDBOX_SCRATCH, "--chdir", SANDBOX_SCRATCH, "--clearenv"]
+    if seccomp_fd is not None:
+        argv += ["--seccomp", str(seccomp_fd)]
     for key, value in env.items():
         argv += ["--setenv", key, value]
     argv.append("--")
@@ -171,8 +186,14 @@ def plan(mode: str, scratch: Path, env: dict[str, str]) -> Launch:
         if lease:
             os.chown(scratch, lease.uid, lease.uid)
         env = {**env, "HOME": SANDBOX_SCRATCH, "TMPDIR": "/tmp"}
-        argv = _bwrap_argv(scratch, env, uid) + python + [f"{SANDBOX_WORKER_DIR}/main.py"]
-        return Launch(argv, SANDBOX_SCRATCH, lease=lease, notes=notes)
+        bpf = seccomp_filter.program()
+        fd = seccomp_filter.as_fd(bpf) if bpf is not None else None
+        if bpf is None:
+            notes.append(f"seccomp filter (none written for {platform.machine()}): nested user "
+                         "namespaces, mounts and the kernel keyring stay available in the sandbox")
+        argv = _bwrap_argv(scratch, env, uid, fd) + python + [f"{SANDBOX_WORKER_DIR}/main.py"]
+        return Launch(argv, SANDBOX_SCRATCH, lease=lease, notes=notes,
+                      pass_fds=(fd,) if fd is not None else ())
     argv = python + [str(WORKER_DIR / "main.py")]
     if lease is None:
         if as_root:

@@ -164,11 +164,13 @@ class _Process:
                 self.popen = subprocess.Popen(
                     self.launch.argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=err,
                     cwd=scratch, env=env,
-                    preexec_fn=self.containment.preexec(self.launch.preexec), **kwargs)
+                    preexec_fn=self.containment.preexec(self.launch.preexec),
+                    pass_fds=self.launch.pass_fds, **kwargs)
         except BaseException:
             self.containment.release()
             self.launch.cleanup()
             raise
+        self.launch.started()
         self.containment.started(self.popen.pid)
         self.replies: queue.Queue = queue.Queue()
         self._reader = threading.Thread(target=self._read, daemon=True)
