@@ -9,7 +9,9 @@ and `Containment.kill` uses all of them:
 - a cgroup v2 of its own where the grader may create one (Linux, root or a delegated subtree):
   every process forked inside it stays inside it, and `cgroup.kill` ends them all at once; where
   the subtree also delegates the `memory` and `pids` controllers, it bounds the memory of all the
-  worker's processes together (tmpfs pages included) and their number;
+  worker's processes together (tmpfs and shared memory pages included) and their number; where it
+  does not but a writable cgroup v1 hierarchy has them (hybrid hosts, many containers), a v1
+  cgroup per controller does the same, and the report says which bound no cgroup could give;
 - the worker's descendants, walked through /proc while the worker still lives;
 - the grader as a child subreaper (PR_SET_CHILD_SUBREAPER): an orphan of a double fork is
   re-parented to the grader instead of init, where it is found and killed like any descendant;
@@ -196,27 +198,79 @@ class Cgroup:
                 time.sleep(0.02)
 
 
+# ---- cgroup v1, for the bounds a v2 hierarchy does not delegate -----------------------------------
+@functools.lru_cache(maxsize=4)
+def _cgroup1_home(controller: str) -> Path | None:
+    """This process's folder in the cgroup v1 hierarchy of `controller`, if the grader may write
+    there (hybrid hosts and containers keep `memory` and `pids` on v1)."""
+    try:
+        mounts = Path("/proc/self/mountinfo").read_text().splitlines()
+        own = Path("/proc/self/cgroup").read_text().splitlines()
+    except OSError:
+        return None
+    mount = next((line.split()[4] for line in mounts
+                  if line.partition(" - ")[2].split()[:1] == ["cgroup"]
+                  and controller in line.partition(" - ")[2].split()[-1].split(",")), None)
+    path = next((line.split(":", 2)[2] for line in own
+                 if controller in line.split(":", 2)[1].split(",")), None)
+    if mount is None or path is None:
+        return None
+    home = Path(mount) / path.lstrip("/")
+    return home if os.access(home, os.W_OK) else None
+
+
+def cgroup1(controller: str, settings: dict[str, int]) -> Cgroup | None:
+    """A v1 cgroup of `controller` with `settings` written, or None where there is none."""
+    home = _cgroup1_home(controller)
+    if home is None:
+        return None
+    path = home / f"autograde-{os.getpid()}-{next(_counter)}"
+    try:
+        path.mkdir()
+        for name, value in settings.items():
+            if (path / name).exists():
+                (path / name).write_text(str(value))
+    except OSError:
+        Cgroup(path).remove()
+        return None
+    return Cgroup(path)
+
+
 # ---- one worker ---------------------------------------------------------------------------------
 class Containment:
     """Everything needed to find all of one worker's processes again."""
 
     def __init__(self, *, memory: int | None = None, processes: int | None = None) -> None:
         become_subreaper()
-        self.cgroup, self.notes = Cgroup.create(memory, processes)
+        self.cgroup, notes = Cgroup.create(memory, processes)
+        # Bounds the v2 hierarchy does not delegate, from v1 where the machine has it there.
+        self.extra: list[Cgroup] = []
+        self.notes: list[str] = []
+        v1 = {"memory": {"memory.limit_in_bytes": memory, "memory.memsw.limit_in_bytes": memory,
+                         "memory.swappiness": 0},
+              "pids": {"pids.max": processes}}
+        for note in notes:
+            controller = note.split()[0]
+            settings = {k: v for k, v in v1.get(controller, {}).items() if v is not None}
+            group = cgroup1(controller, settings) if settings else None
+            if group is None:
+                self.notes.append(note)
+            else:
+                self.extra.append(group)
         self.pid: int | None = None
         self._started: int | None = None
 
     def preexec(self, then=None):
         """The function to run between fork and exec: join the cgroup, then `then` (the drop to an
         unprivileged uid, after which joining would no longer be allowed)."""
-        cgroup = self.cgroup
+        groups = ([self.cgroup] if self.cgroup is not None else []) + self.extra
 
         def run() -> None:
-            if cgroup is not None:
-                cgroup.join()
+            for group in groups:
+                group.join()
             if then is not None:
                 then()
-        return run if cgroup is not None or then is not None else None
+        return run if groups or then is not None else None
 
     def started(self, pid: int) -> None:
         self.pid = pid
@@ -228,8 +282,8 @@ class Containment:
         """SIGKILL the worker and everything it started. Does not wait for the worker itself
         (its Popen does); collects the orphans re-parented to the grader."""
         tree = descendants(self.pid) if self.pid is not None else []
-        if self.cgroup is not None:
-            self.cgroup.kill()
+        for group in ([self.cgroup] if self.cgroup is not None else []) + self.extra:
+            group.kill()
         if self.pid is not None:
             _sigkill([self.pid])
         _sigkill(tree)
@@ -259,6 +313,6 @@ class Containment:
     def release(self) -> None:
         if self.pid is not None:
             _own_workers.discard(self.pid)
-        if self.cgroup is not None:
-            self.cgroup.remove()
-            self.cgroup = None
+        for group in ([self.cgroup] if self.cgroup is not None else []) + self.extra:
+            group.remove()
+        self.cgroup, self.extra = None, []

@@ -156,7 +156,9 @@ class _Process:
             str(scratch), self.launch.scratch_as_seen, 1)}
         # Before the worker exists: it joins its cgroup between fork and exec, so nothing it
         # starts is ever outside it.
-        self.containment = containment.Containment()
+        bounds = config.get("limits", {})
+        self.containment = containment.Containment(memory=bounds.get("address_space"),
+                                                   processes=bounds.get("processes"))
         for note in self.containment.notes:
             self.launch.notes.append(note)
         try:

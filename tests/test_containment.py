@@ -3,6 +3,7 @@ group and its process tree, that ignore signals, that hold its pipes open. Witho
 (a student's own machine): by cgroup where the grader may create one, by subreaper otherwise."""
 from __future__ import annotations
 
+import ast
 import os
 import subprocess
 import sys
@@ -99,3 +100,35 @@ def test_descendants_walks_the_tree():
         for pid in containment.descendants(parent.pid) + [parent.pid]:
             os.kill(pid, 9)
         parent.wait()
+
+
+# Three children touch 96 MiB each, at once: 288 MiB in all, each under any per-process limit.
+HOG = textwrap.dedent("""
+    import os, time
+    kids = []
+    for _ in range(3):
+        pid = os.fork()
+        if pid == 0:
+            block = bytearray(96 * 2**20)
+            for i in range(0, len(block), 4096):
+                block[i] = 1
+            time.sleep(2)
+            os._exit(0)
+        kids.append(pid)
+    print(sorted(os.waitstatus_to_exitcode(os.waitpid(k, 0)[1]) for k in kids), flush=True)
+""")
+
+
+def test_memory_is_bounded_over_all_processes_where_a_cgroup_allows():
+    box = containment.Containment(memory=200 * 2**20, processes=64)
+    try:
+        if any(note.startswith("memory") for note in box.notes) or (
+                box.cgroup is None and not box.extra):
+            pytest.skip(f"no memory cgroup here: {box.notes}")
+        done = subprocess.run([sys.executable, "-c", HOG], capture_output=True, text=True,
+                              timeout=60, preexec_fn=box.preexec())
+        codes = ast.literal_eval(done.stdout.strip())
+        assert -9 in codes, f"one child was killed for memory: {codes}"
+    finally:
+        box.kill()
+        box.release()
