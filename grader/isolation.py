@@ -163,11 +163,13 @@ def _bwrap_argv(scratch: Path, env: dict[str, str], uid: int | None,
     return argv
 
 
-def _drop_to(uid: int) -> Callable[[], None]:
+def _drop_to(uid: int, then: Callable[[], None] | None = None) -> Callable[[], None]:
     def drop() -> None:
         os.setgroups([])
         os.setgid(uid)
         os.setuid(uid)
+        if then is not None:
+            then()  # the seccomp filter, installed by the uid that runs student code
     return drop
 
 
@@ -195,18 +197,23 @@ def plan(mode: str, scratch: Path, env: dict[str, str]) -> Launch:
         return Launch(argv, SANDBOX_SCRATCH, lease=lease, notes=notes,
                       pass_fds=(fd,) if fd is not None else ())
     argv = python + [str(WORKER_DIR / "main.py")]
+    seccomp = seccomp_filter.installer()
+    if seccomp is None:
+        notes.append(f"seccomp filter (none for {sys.platform} {platform.machine()}): the kernel "
+                     "keyring, namespaces and mounts are as available as to any process")
     if lease is None:
         if as_root:
             notes.append("privilege drop")
-        return Launch(argv, str(scratch), notes=notes)
+        return Launch(argv, str(scratch), preexec=seccomp, notes=notes)
     reachable = all(_readable_by_others(Path(p)) for p in (sys.executable, WORKER_DIR / "main.py"))
     if not reachable:
         lease.release()
         notes.append(f"privilege drop (the interpreter {sys.executable} or the grader is not "
                      "readable by other users, so the worker runs as root)")
-        return Launch(argv, str(scratch), notes=notes)
+        return Launch(argv, str(scratch), preexec=seccomp, notes=notes)
     os.chown(scratch, lease.uid, lease.uid)
-    return Launch(argv, str(scratch), preexec=_drop_to(lease.uid), lease=lease, notes=notes)
+    return Launch(argv, str(scratch), preexec=_drop_to(lease.uid, then=seccomp), lease=lease,
+                  notes=notes)
 
 
 def describe(mode: str, why_not_sandbox: str | None) -> dict:

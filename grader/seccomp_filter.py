@@ -13,13 +13,17 @@ grader/uid_lease.py) rules out, so the filter refuses the system calls instead:
   clone3, whose flags the filter cannot read: it answers ENOSYS, and glibc falls back to clone;
 - on x86-64, every x32 system call (their numbers would dodge the checks above).
 Refused calls fail with EPERM. Architectures other than x86-64 and aarch64 get no filter, and the
-report says so.
+report says so. Process isolation installs the same filter itself (`installer`), so the session
+keyring every worker inherits from the grader is no channel between submissions there either.
 """
 from __future__ import annotations
 
+import ctypes
 import errno
 import platform
 import struct
+import sys
+from typing import Callable
 
 # struct sock_filter instruction classes and fields (linux/bpf_common.h, linux/seccomp.h)
 _LD_W_ABS = 0x00 | 0x00 | 0x20
@@ -30,6 +34,7 @@ _RET_K = 0x06
 _ALLOW = 0x7FFF0000
 _ERRNO = 0x00050000
 _KILL_PROCESS = 0x80000000
+PR_SET_NO_NEW_PRIVS, PR_SET_SECCOMP, SECCOMP_MODE_FILTER = 38, 22, 2
 # offsets in struct seccomp_data: nr, arch, instruction pointer, args[6]
 _NR, _ARCH, _ARG0_LOW = 0, 4, 16
 
@@ -96,3 +101,26 @@ def as_fd(data: bytes) -> int:
     os.write(fd, data)
     os.lseek(fd, 0, os.SEEK_SET)
     return fd
+
+
+def installer() -> Callable[[], None] | None:
+    """A function that puts the calling process (a worker between fork and exec, after it dropped
+    its privileges) under the filter, for process isolation, where no bwrap loads it; None where
+    there is no filter. Everything is built here, in the grader: the child only makes two calls."""
+    data = program()
+    if data is None or not sys.platform.startswith("linux"):
+        return None
+    libc = ctypes.CDLL(None, use_errno=True)
+
+    class SockFprog(ctypes.Structure):
+        _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.c_void_p)]
+
+    buffer = ctypes.create_string_buffer(data, len(data))
+    fprog = SockFprog(len(data) // 8, ctypes.addressof(buffer))
+
+    def install() -> None:
+        keep = buffer  # noqa: F841 (the program must outlive the call)
+        if libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 or \
+                libc.prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, ctypes.byref(fprog), 0, 0) != 0:
+            raise OSError(ctypes.get_errno(), "the seccomp filter could not be installed")
+    return install
