@@ -27,9 +27,9 @@ def _make_text_safe(result: Any) -> None:
         value = getattr(result, f.name)
         if is_dataclass(value) or (isinstance(value, tuple) and value and is_dataclass(value[0])):
             continue
-        clean = safe_text.data(value)
-        if clean != value or type(clean) is not type(value):
-            object.__setattr__(result, f.name, clean)
+        if isinstance(value, (str, bytes, dict, list, tuple)):
+            # No comparison with the old value: evidence may hold numpy arrays, whose == is no bool.
+            object.__setattr__(result, f.name, safe_text.data(value))
 
 
 @dataclass(frozen=True)
