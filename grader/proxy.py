@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from grader import containment, isolation, observed
+from grader import containment, isolation, observed, scratch_fs
 from grader.worker import wire
 
 SIGNAL_NAMES = {
@@ -146,6 +146,14 @@ class _Process:
                     "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
                     "PYTHONIOENCODING": "utf-8"})
         self.launch = isolation.plan(mode, scratch, env)
+        self.scratch = scratch
+        # Bytes and files in the scratch folder bounded in total (each file alone is capped by
+        # RLIMIT_FSIZE); the worker's stderr lands there too, bounded with the rest.
+        self.scratch_bounded = scratch_fs.bound(
+            scratch, self.launch.lease.uid if self.launch.lease else None)
+        if not self.scratch_bounded:
+            self.launch.notes.append("scratch folder bounded in bytes and files "
+                                     f"({scratch_fs.problem() or 'the tmpfs mount failed'})")
         self.stderr_path = scratch / "worker-stderr.txt"
         kwargs: dict = {}
         if os.name == "posix":
@@ -171,6 +179,8 @@ class _Process:
         except BaseException:
             self.containment.release()
             self.launch.cleanup()
+            if self.scratch_bounded:
+                scratch_fs.release(self.scratch)
             raise
         self.launch.started()
         self.containment.started(self.popen.pid)
@@ -235,6 +245,9 @@ class _Process:
         except subprocess.TimeoutExpired:
             pass
         self.containment.release()
+        if self.scratch_bounded:
+            scratch_fs.release(self.scratch, keep=(self.stderr_path.name,))
+            self.scratch_bounded = False
         try:
             self.popen.stdin.close()
         except OSError:
