@@ -1,9 +1,9 @@
 """How a worker process is walled off from the machine: the sandbox, or process separation only.
 
-`sandbox` runs the worker under bubblewrap (bwrap): a private mount namespace in which only the
-Python interpreter, its libraries, the worker's own code and the submission's scratch folder exist
-(all read-only but the scratch folder), no network, and a PID namespace whose processes all die with
-the worker. `process` is a separate process with resource limits only. `auto` takes the sandbox
+`sandbox` runs the worker under bubblewrap (bwrap): a private mount namespace in which the system's
+/usr, /lib*, /bin and /sbin, the Python interpreter and its libraries, the worker's own code and
+the submission's scratch folder exist (all read-only but the scratch folder), no network, a PID
+namespace whose processes all die with the worker, and a seccomp filter (grader/seccomp_filter.py). `process` is a separate process with resource limits only. `auto` takes the sandbox
 where bwrap works and says loudly when it could not.
 
 Running as root, the worker drops to an unprivileged uid leased for its lifetime, so that the
@@ -221,7 +221,8 @@ def describe(mode: str, why_not_sandbox: str | None) -> dict:
     as_root = hasattr(os, "geteuid") and os.geteuid() == 0
     if mode == "sandbox":
         return {"mode": "sandbox", "sandbox": True, "network": False, "filesystem":
-                "read-only: the interpreter, its libraries and the submission only",
+                "read-only: /usr, /lib*, /bin, /sbin, the interpreter and its libraries, the "
+                "worker; writable: its scratch folder only",
                 "pid_namespace": True,
                 "user": "an unprivileged uid of its own" if as_root else "your own uid",
                 "summary": "sandbox (bubblewrap): no network, no view of your files, every process "
