@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Callable, Protocol, Sequence, TextIO
 
 from grader import reference as reference_mod
+from grader import safe_text
 from grader import task as task_mod
 from grader.archive import ArchiveError, extract as extract_members
 from grader.model import SubmissionResult
@@ -116,7 +117,9 @@ def discover(folder: Path, *, exclude: Path | None = None) -> Discovery:
     for path in entries:
         if not _is_candidate(path):
             if path in visible:
-                found.notes.append(f"ignored {path.name}: not a .py, .zip, .ipynb or folder")
+                # A file name is the student's text: the instructor sees it as visible escapes.
+                found.notes.append(f"ignored {safe_text.visible(path.name)}: not a .py, .zip, "
+                                   ".ipynb or folder")
             continue
         base = student_id(path.name)
         ident, n = base, 1
@@ -124,7 +127,8 @@ def discover(folder: Path, *, exclude: Path | None = None) -> Discovery:
             n += 1
             ident = f"{base}-{n}"
         if ident != base:
-            found.notes.append(f"{path.name} and {taken[base.lower()].name} both name student "
+            found.notes.append(f"{safe_text.visible(path.name)} and "
+                               f"{safe_text.visible(taken[base.lower()].name)} both name student "
                                f"{base!r}: graded as {ident!r}")
         taken[ident.lower()] = path
         found.uploads.append(Upload(ident, path))

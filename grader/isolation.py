@@ -1,9 +1,9 @@
 """How a worker process is walled off from the machine: the sandbox, or process separation only.
 
-`sandbox` runs the worker under bubblewrap (bwrap): a private mount namespace in which only the
-Python interpreter, its libraries, the worker's own code and the submission's scratch folder exist
-(all read-only but the scratch folder), no network, and a PID namespace whose processes all die with
-the worker. `process` is a separate process with resource limits only. `auto` takes the sandbox
+`sandbox` runs the worker under bubblewrap (bwrap): a private mount namespace in which the system's
+/usr, /lib*, /bin and /sbin, the Python interpreter and its libraries, the worker's own code and
+the submission's scratch folder exist (all read-only but the scratch folder), no network, a PID
+namespace whose processes all die with the worker, and a seccomp filter (grader/seccomp_filter.py). `process` is a separate process with resource limits only. `auto` takes the sandbox
 where bwrap works and says loudly when it could not.
 
 Running as root, the worker drops to an unprivileged uid leased for its lifetime, so that the
@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import functools
 import os
+import platform
 import shutil
-import signal
 import stat
 import subprocess
 import sys
@@ -23,12 +23,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
+from grader import seccomp_filter, uid_lease
+from grader.uid_lease import UID_RANGE, UidLease, kill_processes_of  # noqa: F401 (re-exported)
+
 MODES = ("auto", "sandbox", "process")
 WORKER_DIR = Path(__file__).resolve().with_name("worker")
 SANDBOX_WORKER_DIR = "/opt/autograde/worker"
 SANDBOX_SCRATCH = "/sandbox"
-UID_RANGE = range(61000, 62000)
-UID_LOCK_DIR = Path("/tmp/autograde-uids")
 
 
 class IsolationUnavailable(Exception):
@@ -60,6 +61,10 @@ def resolve_mode(requested: str) -> tuple[str, str | None]:
     demanded and cannot run."""
     if requested not in MODES:
         raise ValueError(f"isolation {requested!r} is not one of {MODES}")
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        problem = uid_lease.range_problem(uid_lease.UID_RANGE)
+        if problem:  # refused before anything runs, not at the first worker
+            raise IsolationUnavailable(problem)
     if requested == "process":
         return "process", "process isolation was asked for (--isolation process)"
     problem = bwrap_problem()
@@ -68,59 +73,6 @@ def resolve_mode(requested: str) -> tuple[str, str | None]:
     if requested == "sandbox":
         raise IsolationUnavailable(f"--isolation sandbox: {problem}")
     return "process", problem
-
-
-# ---- unprivileged uids --------------------------------------------------------------------------
-class UidLease:
-    """An otherwise unused uid, held (by an flock) for as long as one worker lives."""
-
-    def __init__(self) -> None:
-        import fcntl  # POSIX only, and only root leases uids
-        UID_LOCK_DIR.mkdir(mode=0o755, exist_ok=True)
-        for uid in UID_RANGE:
-            fd = os.open(UID_LOCK_DIR / f"{uid}.lock", os.O_CREAT | os.O_RDWR, 0o600)
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except OSError:
-                os.close(fd)
-                continue
-            self.uid, self._fd = uid, fd
-            # A grader killed outright (SIGKILL) releases its lock but not its worker's daemons.
-            kill_processes_of(uid)
-            return
-        raise IsolationUnavailable("no free uid in the worker range")
-
-    def release(self) -> None:
-        kill_processes_of(self.uid)
-        os.close(self._fd)
-
-
-def kill_processes_of(uid: int) -> int:
-    """SIGKILL every process whose real uid is `uid` (what a worker left behind: daemons, forks
-    that escaped its process group). Returns how many were found."""
-    found = 0
-    for _ in range(5):  # a fork storm may spawn while we sweep: sweep until quiet
-        pids = []
-        for entry in Path("/proc").iterdir():
-            if not entry.name.isdigit():
-                continue
-            try:
-                for line in (entry / "status").read_text().splitlines():
-                    if line.startswith("Uid:"):
-                        if int(line.split()[1]) == uid:
-                            pids.append(int(entry.name))
-                        break
-            except (OSError, ValueError):
-                continue
-        if not pids:
-            break
-        found += len(pids)
-        for pid in pids:
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except OSError:
-                pass
-    return found
 
 
 def _readable_by_others(path: Path) -> bool:
@@ -144,8 +96,19 @@ class Launch:
     preexec: Callable[[], None] | None = None
     lease: UidLease | None = None
     notes: list[str] = field(default_factory=list)
+    pass_fds: tuple[int, ...] = ()  # handed to the worker's launcher (bwrap's --seccomp FD)
+
+    def started(self) -> None:
+        """The launcher has its copies of `pass_fds`: ours are closed."""
+        for fd in self.pass_fds:
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+        self.pass_fds = ()
 
     def cleanup(self) -> None:
+        self.started()
         if self.lease is not None:
             self.lease.release()
             self.lease = None
@@ -163,7 +126,8 @@ def _python_roots() -> list[str]:
     return kept
 
 
-def _bwrap_argv(scratch: Path, env: dict[str, str], uid: int | None) -> list[str]:
+def _bwrap_argv(scratch: Path, env: dict[str, str], uid: int | None,
+                seccomp_fd: int | None = None) -> list[str]:
     argv = [shutil.which("bwrap") or "bwrap", "--die-with-parent", "--new-session",
             "--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try",
             "--hostname", "sandbox", "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp"]
@@ -187,6 +151,8 @@ def _bwrap_argv(scratch: Path, env: dict[str, str], uid: int | None) -> list[str
     argv += ["--perms", "0755", "--dir", "/opt", "--perms", "0755", "--dir", "/opt/autograde",
              "--ro-bind", str(WORKER_DIR), SANDBOX_WORKER_DIR,
              "--bind", str(scratch), SANDBOX_SCRATCH, "--chdir", SANDBOX_SCRATCH, "--clearenv"]
+    if seccomp_fd is not None:
+        argv += ["--seccomp", str(seccomp_fd)]
     for key, value in env.items():
         argv += ["--setenv", key, value]
     argv.append("--")
@@ -197,11 +163,13 @@ def _bwrap_argv(scratch: Path, env: dict[str, str], uid: int | None) -> list[str
     return argv
 
 
-def _drop_to(uid: int) -> Callable[[], None]:
+def _drop_to(uid: int, then: Callable[[], None] | None = None) -> Callable[[], None]:
     def drop() -> None:
         os.setgroups([])
         os.setgid(uid)
         os.setuid(uid)
+        if then is not None:
+            then()  # the seccomp filter, installed by the uid that runs student code
     return drop
 
 
@@ -210,28 +178,42 @@ def plan(mode: str, scratch: Path, env: dict[str, str]) -> Launch:
     private, writable folder."""
     python = [sys.executable, "-I", "-X", "utf8"]
     as_root = hasattr(os, "geteuid") and os.geteuid() == 0
-    lease = UidLease() if as_root else None
+    try:
+        lease = UidLease(uid_lease.UID_RANGE) if as_root else None
+    except uid_lease.UidsUnavailable as exc:
+        raise IsolationUnavailable(str(exc)) from None
     notes: list[str] = []
     if mode == "sandbox":
         uid = lease.uid if lease else None
         if lease:
             os.chown(scratch, lease.uid, lease.uid)
         env = {**env, "HOME": SANDBOX_SCRATCH, "TMPDIR": "/tmp"}
-        argv = _bwrap_argv(scratch, env, uid) + python + [f"{SANDBOX_WORKER_DIR}/main.py"]
-        return Launch(argv, SANDBOX_SCRATCH, lease=lease, notes=notes)
+        bpf = seccomp_filter.program()
+        fd = seccomp_filter.as_fd(bpf) if bpf is not None else None
+        if bpf is None:
+            notes.append(f"seccomp filter (none written for {platform.machine()}): nested user "
+                         "namespaces, mounts and the kernel keyring stay available in the sandbox")
+        argv = _bwrap_argv(scratch, env, uid, fd) + python + [f"{SANDBOX_WORKER_DIR}/main.py"]
+        return Launch(argv, SANDBOX_SCRATCH, lease=lease, notes=notes,
+                      pass_fds=(fd,) if fd is not None else ())
     argv = python + [str(WORKER_DIR / "main.py")]
+    seccomp = seccomp_filter.installer()
+    if seccomp is None:
+        notes.append(f"seccomp filter (none for {sys.platform} {platform.machine()}): the kernel "
+                     "keyring, namespaces and mounts are as available as to any process")
     if lease is None:
         if as_root:
             notes.append("privilege drop")
-        return Launch(argv, str(scratch), notes=notes)
+        return Launch(argv, str(scratch), preexec=seccomp, notes=notes)
     reachable = all(_readable_by_others(Path(p)) for p in (sys.executable, WORKER_DIR / "main.py"))
     if not reachable:
         lease.release()
         notes.append(f"privilege drop (the interpreter {sys.executable} or the grader is not "
                      "readable by other users, so the worker runs as root)")
-        return Launch(argv, str(scratch), notes=notes)
+        return Launch(argv, str(scratch), preexec=seccomp, notes=notes)
     os.chown(scratch, lease.uid, lease.uid)
-    return Launch(argv, str(scratch), preexec=_drop_to(lease.uid), lease=lease, notes=notes)
+    return Launch(argv, str(scratch), preexec=_drop_to(lease.uid, then=seccomp), lease=lease,
+                  notes=notes)
 
 
 def describe(mode: str, why_not_sandbox: str | None) -> dict:
@@ -239,7 +221,8 @@ def describe(mode: str, why_not_sandbox: str | None) -> dict:
     as_root = hasattr(os, "geteuid") and os.geteuid() == 0
     if mode == "sandbox":
         return {"mode": "sandbox", "sandbox": True, "network": False, "filesystem":
-                "read-only: the interpreter, its libraries and the submission only",
+                "read-only: /usr, /lib*, /bin, /sbin, the interpreter and its libraries, the "
+                "worker; writable: its scratch folder only",
                 "pid_namespace": True,
                 "user": "an unprivileged uid of its own" if as_root else "your own uid",
                 "summary": "sandbox (bubblewrap): no network, no view of your files, every process "

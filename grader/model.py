@@ -4,16 +4,32 @@ Three layers, as a grade is built: a check's outcome, a function's total, the su
 Frozen dataclasses with `to_dict`/`from_dict`; the JSON written from them carries SCHEMA_VERSION.
 Timings live apart from everything that is graded, so two runs compare equal on `graded_view()`.
 Fields added since schema version 1 first shipped have defaults, so older reports still load.
+Every string a result holds passes through `safe_text` on the way in: a submission's text reaches
+the renderers with its control characters and lone surrogates already made visible escapes.
 """
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields, is_dataclass
 from typing import Any, Literal
+
+from grader import safe_text
 
 SCHEMA_VERSION = 1
 STATUSES = ("passed", "failed", "error", "timeout", "skipped")
 Status = Literal["passed", "failed", "error", "timeout", "skipped"]
 VISIBILITIES = ("visible", "hidden", "after_due_date", "after_published")
+
+
+def _make_text_safe(result: Any) -> None:
+    """Replace, in a frozen result, every string (in its fields and in the data they hold) with
+    its `safe_text.visible` form; nested results are clean already."""
+    for f in fields(result):
+        value = getattr(result, f.name)
+        if is_dataclass(value) or (isinstance(value, tuple) and value and is_dataclass(value[0])):
+            continue
+        if isinstance(value, (str, bytes, dict, list, tuple)):
+            # No comparison with the old value: evidence may hold numpy arrays, whose == is no bool.
+            object.__setattr__(result, f.name, safe_text.data(value))
 
 
 @dataclass(frozen=True)
@@ -39,6 +55,7 @@ class CheckResult:
     output_truncated: bool = False
 
     def __post_init__(self) -> None:
+        _make_text_safe(self)
         if self.status not in STATUSES:
             raise ValueError(f"check {self.name}: status {self.status!r} is not one of {STATUSES}")
         if not 0 <= self.score <= self.max_score:
@@ -52,6 +69,9 @@ class FunctionResult:
     max_score: float
     skipped_points: float = 0.0
     summary: str = ""  # one line: "all checks passed", "not implemented yet", the first failure
+
+    def __post_init__(self) -> None:
+        _make_text_safe(self)
 
 
 @dataclass(frozen=True)
@@ -71,6 +91,9 @@ class SubmissionResult:
     # The recognised mistakes the checks name, by id: {"title", "explanation", "severity"}.
     mistakes: dict[str, dict[str, str]] = field(default_factory=dict)
     schema_version: int = SCHEMA_VERSION
+
+    def __post_init__(self) -> None:
+        _make_text_safe(self)
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)

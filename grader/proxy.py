@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from grader import isolation, observed
+from grader import containment, isolation, observed, scratch_fs
 from grader.worker import wire
 
 # What each signal means for a worker, as a student reads it. Signals the worker sends itself
@@ -152,6 +152,14 @@ class _Process:
                     "PYTHONIOENCODING": "utf-8"})
         self.launch = isolation.plan(mode, scratch, env)
         self.mode = mode
+        self.scratch = scratch
+        # Bytes and files in the scratch folder bounded in total (each file alone is capped by
+        # RLIMIT_FSIZE); the worker's stderr lands there too, bounded with the rest.
+        self.scratch_bounded = scratch_fs.bound(
+            scratch, self.launch.lease.uid if self.launch.lease else None)
+        if not self.scratch_bounded:
+            self.launch.notes.append("scratch folder bounded in bytes and files "
+                                     f"({scratch_fs.problem() or 'the tmpfs mount failed'})")
         self.stderr_path = scratch / "worker-stderr.txt"
         kwargs: dict = {}
         if os.name == "posix":
@@ -160,16 +168,31 @@ class _Process:
             kwargs["creationflags"] = getattr(subprocess, "CREATE_NEW_PROCESS_GROUP", 0)
         config = {**config, "submission": config["submission"].replace(
             str(scratch), self.launch.scratch_as_seen, 1)}
+        # Before the worker exists: it joins its cgroup between fork and exec, so nothing it
+        # starts is ever outside it.
+        bounds = config.get("limits", {})
+        self.containment = containment.Containment(memory=bounds.get("address_space"),
+                                                   processes=bounds.get("processes"))
+        for note in self.containment.notes:
+            self.launch.notes.append(note)
         try:
             with open(self.stderr_path, "wb") as err:
                 self.popen = subprocess.Popen(
                     self.launch.argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=err,
-                    cwd=scratch, env=env, preexec_fn=self.launch.preexec, **kwargs)
+                    cwd=scratch, env=env,
+                    preexec_fn=self.containment.preexec(self.launch.preexec),
+                    pass_fds=self.launch.pass_fds, **kwargs)
         except BaseException:
+            self.containment.release()
             self.launch.cleanup()
+            if self.scratch_bounded:
+                scratch_fs.release(self.scratch)
             raise
+        self.launch.started()
+        self.containment.started(self.popen.pid)
         self.replies: queue.Queue = queue.Queue()
-        threading.Thread(target=self._read, daemon=True).start()
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
         self.send(config)
 
     def _read(self) -> None:
@@ -190,31 +213,59 @@ class _Process:
             pass  # the reply reader reports the death
 
     def receive(self, timeout: float) -> tuple[str, Any, Any]:
-        try:
-            return self.replies.get(timeout=max(timeout, 0.001))
-        except queue.Empty:
-            return ("timeout", None, None)
+        """The next reply, ("eof", ...) once the worker is dead and said all it had to say, or
+        ("timeout", ...). The worker's death counts, not the pipe's end of file: a process the
+        submission detached may hold the pipe open for as long as it lives."""
+        deadline = time.monotonic() + max(timeout, 0.001)
+        dead_since: float | None = None
+        while True:
+            try:
+                return self.replies.get(timeout=min(0.05, max(deadline - time.monotonic(), 0.001)))
+            except queue.Empty:
+                pass
+            now = time.monotonic()
+            if self.popen.poll() is not None:
+                # Bytes the worker wrote before it died are already in the pipe: a moment to read.
+                dead_since = dead_since or now
+                if now - dead_since > 0.2:
+                    return ("eof", None, None)
+            if now >= deadline:
+                return ("timeout", None, None)
 
     def kill(self) -> None:
-        if self.popen.poll() is None or os.name == "posix":
+        """SIGKILL the worker and everything it started, wherever that went. Never blocks on a
+        pipe some surviving process holds."""
+        if os.name == "posix":
             try:
-                if os.name == "posix":
-                    os.killpg(self.popen.pid, signal.SIGKILL)
-                else:
-                    self.popen.kill()
+                os.killpg(self.popen.pid, signal.SIGKILL)
             except (ProcessLookupError, PermissionError, OSError):
                 pass
+            self.containment.kill()
+        elif self.popen.poll() is None:
+            self.popen.kill()
+        # Whatever escaped all of the above (a daemon with no cgroup to find it) runs as the
+        # leased uid: killed by uid before anything waits.
+        self.launch.cleanup()
         try:
             self.popen.wait(timeout=5)
         except subprocess.TimeoutExpired:
             pass
-        for pipe in (self.popen.stdin, self.popen.stdout):
+        self.containment.release()
+        if self.scratch_bounded:
+            scratch_fs.release(self.scratch, keep=(self.stderr_path.name,))
+            self.scratch_bounded = False
+        try:
+            self.popen.stdin.close()
+        except OSError:
+            pass
+        # Closing the reply pipe while the reader blocks in it would wait for the reader's lock;
+        # the reader ends by itself once the last process holding the pipe is dead.
+        self._reader.join(timeout=1)
+        if not self._reader.is_alive():
             try:
-                pipe.close()
+                self.popen.stdout.close()
             except OSError:
                 pass
-        # Whatever escaped the process group (a daemonised grandchild) runs as the leased uid.
-        self.launch.cleanup()
 
     def death_note(self) -> str:
         try:

@@ -198,7 +198,8 @@ def test_sandbox_leaves_nothing_behind(sandboxed):
 # sandbox meet the same code in both modes, so the sandbox run covers them.
 PROCESS_MODE = ("import_infinite_loop", "call_os_exit", "monkeypatch_numpy", "lying_ndarray_subclass",
                 "gigabyte_of_output", "memory_bomb", "fork_storm", "ignore_signals_and_spin",
-                "segfault", "huge_return_value")
+                "segfault", "huge_return_value", "detached_holds_reply_pipe", "kill_worker_keep_pipe",
+                "nested_namespace_tmpfs", "many_small_files", "terminal_spoof_and_surrogate")
 PROCESS_SAFE = [a for a in ATTACKS if a.name in PROCESS_MODE]
 
 

@@ -2,6 +2,7 @@
 and no more, and the grader always produces a report."""
 from __future__ import annotations
 
+import os
 import textwrap
 import time
 from pathlib import Path
@@ -142,3 +143,21 @@ def softmax(x):
     assert messages and all("was killed by SIGKILL (signal 9): out of memory, or stopped from "
                             "outside" in m for m in messages), messages
     assert not any("exit status" in m or "os._exit" in m for m in messages)
+
+
+def test_a_detached_child_holding_the_pipe_neither_hangs_nor_survives_a_grade(tmp_path):
+    """`autograde grade` (not only batch) ends within its deadlines in process isolation, where no
+    PID namespace kills the child for us; before the fix it waited as long as the child lived."""
+    from fixtures.attacks import ATTACKS, materialize
+    from test_attacks import survivors
+
+    mark = "m" + os.urandom(3).hex()
+    for name in ("detached_holds_reply_pipe", "kill_worker_keep_pipe"):
+        attack = next(a for a in ATTACKS if a.name == name)
+        started = time.monotonic()
+        report = grade(materialize(attack, tmp_path / "up", mark=mark), tmp_path / name,
+                       "--isolation", "process", "--call-timeout", "1", "--check-timeout", "2")
+        assert time.monotonic() - started < 60
+        assert by_function(report)[attack.functions[0]]["score"] == 0
+        assert report["score"] > 0
+        assert survivors(mark) == []

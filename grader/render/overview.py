@@ -8,6 +8,7 @@ from collections import Counter
 from typing import Mapping, Sequence
 from urllib.parse import quote
 
+from grader import safe_text
 from grader.model import SubmissionResult
 from grader.render.html import FAILED, _ENV, _points
 
@@ -67,7 +68,9 @@ def view(results: Mapping[str, SubmissionResult], notes: Sequence[str] = ()) -> 
                      "error": r.error.splitlines()[0] if r.error else ""})
     n = len(results)
     return {
-        "count": n, "rows": rows, "notes": list(notes), "histogram": histogram(percents),
+        # The notes name uploads, and a file name is the student's text.
+        "count": n, "rows": rows, "notes": [safe_text.visible(note) for note in notes],
+        "histogram": histogram(percents),
         "mean": _points(round(sum(percents) / n, 1)) if n else "0",
         "pass_rates": pass_rates,
         "failures": [{"function": f, "name": c, "students": k}

@@ -1,0 +1,170 @@
+"""Unprivileged uids for workers, leased so that no two workers on one machine ever share one.
+
+Running as root, each worker runs as a uid of its own from UID_RANGE: the kernel's process limit
+then counts only its processes, and every process it leaves behind can be found by uid and killed.
+That kill is only safe if the uid is nobody else's, so a lease is taken three ways at once:
+
+- an abstract Unix socket named after the uid, bound for as long as the lease lives: abstract
+  names are shared by every process in the network namespace whatever its /tmp or /run (PrivateTmp,
+  a nested sandbox), and the kernel frees the name when the holder dies, even by SIGKILL;
+- an flock on a file under /run/lock (or /var/lock), for graders in different network namespaces
+  that share the host's /run, and one in /tmp/autograde-uids, where older graders lock;
+- and a uid that any process runs as right now is skipped, not killed: it is either another
+  grader's, which neither lock could see, or what a grader killed outright left behind.
+
+A range that holds a real account's uid or group's gid (the passwd and group databases, NSS
+included) is refused: killing "every process of the uid" would kill that account's processes.
+"""
+from __future__ import annotations
+
+import functools
+import os
+import signal
+import socket
+from pathlib import Path
+
+UID_RANGE = range(61000, 62000)
+LOCK_DIRS = (Path("/run/lock/autograde-uids"), Path("/var/lock/autograde-uids"))
+# Where graders before this one took their flocks: held too, so that old and new graders on one
+# machine (an upgrade in progress) never hand out the same uid.
+LEGACY_LOCK_DIR = Path("/tmp/autograde-uids")
+
+
+class UidsUnavailable(Exception):
+    """No uid can be leased: the range is unsafe or every uid in it is taken."""
+
+
+@functools.lru_cache(maxsize=4)  # the databases may be remote (NSS): read them once per range
+def range_problem(uids: range = UID_RANGE) -> str | None:
+    """Why `uids` must not be used for workers (a real account or group has one), or None."""
+    import grp
+    import pwd
+    for entry in pwd.getpwall():
+        if entry.pw_uid in uids:
+            return (f"the worker uid range {uids.start}-{uids.stop - 1} holds the uid of the account "
+                    f"{entry.pw_name!r} ({entry.pw_uid}); the grader kills every process of a "
+                    "worker's uid, so it refuses to use a range a real account shares")
+    for group in grp.getgrall():
+        if group.gr_gid in uids:
+            return (f"the worker uid range {uids.start}-{uids.stop - 1} holds the gid of the group "
+                    f"{group.gr_name!r} ({group.gr_gid}); a worker would get that group's access")
+    return None
+
+
+def uids_in_use() -> set[int]:
+    """The real uids of every process running now (Linux /proc)."""
+    found = set()
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                for line in (entry / "status").read_text().splitlines():
+                    if line.startswith("Uid:"):
+                        found.add(int(line.split()[1]))
+                        break
+            except (OSError, ValueError):
+                continue
+    return found
+
+
+def _lock_dirs() -> list[Path]:
+    """The first machine-wide lock folder that can be had, and the legacy one."""
+    found = []
+    for folder in LOCK_DIRS:
+        try:
+            folder.mkdir(mode=0o755, exist_ok=True)
+            found.append(folder)
+            break
+        except OSError:
+            continue
+    try:
+        LEGACY_LOCK_DIR.mkdir(mode=0o755, exist_ok=True)
+        found.append(LEGACY_LOCK_DIR)
+    except OSError:
+        pass
+    return found
+
+
+def _flock_all(folders: list[Path], uid: int) -> list[int] | None:
+    """Exclusive flocks on `uid`'s file in every folder, or None (and none held) if one is taken."""
+    import fcntl  # POSIX only, and only root leases uids
+    held: list[int] = []
+    for folder in folders:
+        fd = os.open(folder / f"{uid}.lock", os.O_CREAT | os.O_RDWR, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            os.close(fd)
+            for other in held:
+                os.close(other)
+            return None
+        held.append(fd)
+    return held
+
+
+class UidLease:
+    """An otherwise unused uid, held for as long as one worker lives."""
+
+    def __init__(self, uids: range = UID_RANGE) -> None:
+        problem = range_problem(uids)
+        if problem:
+            raise UidsUnavailable(problem)
+        folders = _lock_dirs()
+        busy = uids_in_use()
+        for uid in uids:
+            if uid in busy:
+                continue
+            sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+            try:
+                sock.bind(f"\0autograde-uid-{uid}")
+            except OSError:
+                sock.close()
+                continue
+            fds = _flock_all(folders, uid)
+            if fds is None or uid in uids_in_use():  # taken meanwhile, by someone we cannot see
+                sock.close()
+                for fd in fds or []:
+                    os.close(fd)
+                continue
+            self.uid: int = uid
+            self._sock: socket.socket | None = sock
+            self._fds = fds
+            return
+        raise UidsUnavailable(f"no free uid in the worker range {uids.start}-{uids.stop - 1}")
+
+    def release(self) -> None:
+        if self._sock is None:
+            return
+        kill_processes_of(self.uid)
+        self._sock.close()
+        self._sock = None
+        for fd in self._fds:
+            os.close(fd)
+        self._fds = []
+
+
+def kill_processes_of(uid: int) -> int:
+    """SIGKILL every process whose real uid is `uid` (what a worker left behind: daemons, forks
+    that escaped its process group). Returns how many were found."""
+    found = 0
+    for _ in range(5):  # a fork storm may spawn while we sweep: sweep until quiet
+        pids = []
+        for entry in Path("/proc").iterdir():
+            if not entry.name.isdigit():
+                continue
+            try:
+                for line in (entry / "status").read_text().splitlines():
+                    if line.startswith("Uid:"):
+                        if int(line.split()[1]) == uid:
+                            pids.append(int(entry.name))
+                        break
+            except (OSError, ValueError):
+                continue
+        if not pids:
+            break
+        found += len(pids)
+        for pid in pids:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except OSError:
+                pass
+    return found

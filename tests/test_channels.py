@@ -1,0 +1,141 @@
+"""No channel between two submissions: what one leaves in the kernel keyring, System V IPC,
+/dev/shm, an abstract Unix socket or any writable place, another cannot find, whether they are
+graded one after the other or at the same time. The sandbox closes every channel; process
+isolation closes the keyring (the seccomp filter) and leaves the others open, as the README says."""
+from __future__ import annotations
+
+import os
+import subprocess
+
+import pytest
+
+from conftest import FIXTURES, by_function, grade, grade_many
+from grader.isolation import bwrap_problem
+
+HOLD = 4  # seconds the writer keeps its marks alive, and the reader looks for them
+
+COMMON = '''
+import ctypes, glob, os, socket, time
+MARK = "__MARK__"
+KEY = int(MARK[1:], 16)  # a System V IPC key
+libc = ctypes.CDLL(None, use_errno=True)
+PLACES = ["/tmp", "/var/tmp", "/dev/shm", "/run/lock", os.path.expanduser("~"), "..", "/sandbox/.."]
+'''
+
+WRITER = COMMON + '''
+def sigmoid(x):
+    mark = MARK.encode()
+    libc.syscall(248, b"user", ("autograde-" + MARK).encode(), mark, len(mark), -3)  # session
+    libc.syscall(248, b"user", ("autograde-" + MARK).encode(), mark, len(mark), -4)  # user
+    libc.shmget(KEY, 4096, 0o1666)
+    libc.msgget(KEY, 0o1666)
+    libc.semget(KEY, 1, 0o1666)
+    server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        server.bind("\\0autograde-" + MARK)
+        server.listen()
+    except OSError:
+        pass
+    for place in PLACES:
+        try:
+            with open(os.path.join(place, "autograde-" + MARK), "w") as out:
+                out.write(MARK)
+        except OSError:
+            pass
+    if not os.path.exists("held"):  # the scratch folder outlives each check's fork: hold once
+        open("held", "w").close()
+        time.sleep(__HOLD__)
+    return None
+'''
+
+READER = COMMON + '''
+def look():
+    found = []
+    name = ("autograde-" + MARK).encode()
+    for ring in (-3, -4):
+        if libc.syscall(250, 10, ring, b"user", name, 0) >= 0:  # KEYCTL_SEARCH
+            found.append(f"keyring {ring}")
+    for what, get in (("shm", lambda: libc.shmget(KEY, 0, 0)), ("msg", lambda: libc.msgget(KEY, 0)),
+                      ("sem", lambda: libc.semget(KEY, 0, 0))):
+        if get() >= 0:
+            found.append("System V " + what)
+    client = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        client.connect("\\0autograde-" + MARK)
+        found.append("abstract socket")
+    except OSError:
+        pass
+    finally:
+        client.close()
+    for place in PLACES + ["/tmp/autograde-worker-*", "../*", "/sandbox/../*"]:
+        if glob.glob(os.path.join(place, "autograde-" + MARK)):
+            found.append("file in " + place)
+    return found
+
+
+def sigmoid(x):
+    found, until = [], time.monotonic() + (0 if os.path.exists("looked") else __HOLD__)
+    open("looked", "w").close()
+    found = look()
+    while not found and time.monotonic() < until:
+        time.sleep(0.2)
+        found = look()
+    raise ValueError(f"found {sorted(set(found))}")
+'''
+
+
+def pair(tmp_path, mark: str):
+    base = (FIXTURES / "correct_summed.py").read_text()
+    paths = {}
+    for name, code in (("writer", WRITER), ("reader", READER)):
+        path = tmp_path / f"{name}.py"
+        path.write_text(base + code.replace("__MARK__", mark).replace("__HOLD__", str(HOLD)))
+        paths[name] = path
+    return paths
+
+
+def found_by(report: dict) -> str:
+    messages = [c["message"] for c in report["checks"] if c["function"] == "sigmoid"]
+    return next(m for m in messages if "found [" in m).split("found ", 1)[1].split("]")[0] + "]"
+
+
+ARGS = ("--call-timeout", str(HOLD + 4), "--check-timeout", str(HOLD + 6))
+
+
+def cleanup(mark: str) -> None:
+    """Remove what a writer graded without the sandbox left on this machine."""
+    key = hex(int(mark[1:], 16))
+    subprocess.run(["ipcrm", "-M", key, "-Q", key, "-S", key], capture_output=True)
+    for place in ("/tmp", "/var/tmp", "/dev/shm", "/run/lock"):
+        try:
+            os.unlink(os.path.join(place, "autograde-" + mark))
+        except OSError:
+            pass
+
+
+@pytest.mark.skipif(bwrap_problem() is not None, reason=f"no sandbox here: {bwrap_problem()}")
+def test_sandbox_closes_every_channel_in_turn_and_at_once(tmp_path):
+    mark = "m" + os.urandom(3).hex()
+    try:
+        paths = pair(tmp_path, mark)
+        writer = grade(paths["writer"], tmp_path / "turn-w", "--isolation", "sandbox", *ARGS)
+        assert by_function(writer)["sigmoid"]["score"] == 0
+        reader = grade(paths["reader"], tmp_path / "turn-r", "--isolation", "sandbox", *ARGS)
+        assert found_by(reader) == "[]"
+        both = grade_many(paths, tmp_path / "once", "--isolation", "sandbox", *ARGS)
+        assert found_by(both["reader"]) == "[]"
+    finally:
+        cleanup(mark)
+
+
+def test_process_isolation_closes_the_keyring(tmp_path):
+    mark = "m" + os.urandom(3).hex()
+    try:
+        paths = pair(tmp_path, mark)
+        grade(paths["writer"], tmp_path / "w", "--isolation", "process", *ARGS)
+        reader = grade(paths["reader"], tmp_path / "r", "--isolation", "process", *ARGS)
+        found = found_by(reader)
+        assert "keyring" not in found
+        assert "System V shm" in found, "the channels the README says stay open are open"
+    finally:
+        cleanup(mark)

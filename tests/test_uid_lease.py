@@ -1,0 +1,100 @@
+"""Uid leases (grader/uid_lease.py) never collide between graders on one machine, whatever their
+/tmp, never take a uid some process runs as, and refuse a range a real account shares."""
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+from conftest import ROOT
+from grader import uid_lease
+
+pytestmark = pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0,
+                                reason="only root leases uids")
+SMALL = range(61900, 61904)
+
+# A grader in a mount namespace of its own, with private /tmp and /run/lock (PrivateTmp, a
+# nested sandbox): it leases a uid, says which, and holds it until its stdin closes.
+HOLDER = textwrap.dedent(f"""
+    import sys
+    sys.path.insert(0, {str(ROOT)!r})
+    from grader import uid_lease
+    lease = uid_lease.UidLease(range({SMALL.start}, {SMALL.stop}))
+    print(lease.uid, flush=True)
+    sys.stdin.read()
+    lease.release()
+""")
+
+
+def test_a_grader_with_another_tmp_and_run_never_gets_the_same_uid():
+    if shutil.which("unshare") is None:
+        pytest.skip("util-linux unshare is not installed")
+    script = ("mount -t tmpfs none /tmp && mount -t tmpfs none /run/lock && "
+              f"exec {sys.executable} -c \"$0\"")
+    other = subprocess.Popen(["unshare", "--mount", "--propagation", "private", "sh", "-c", script,
+                              HOLDER], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        theirs = int(other.stdout.readline())
+        ours = uid_lease.UidLease(SMALL)
+        try:
+            assert ours.uid != theirs
+        finally:
+            ours.release()
+    finally:
+        other.stdin.close()
+        other.stdout.close()
+        other.wait(timeout=10)
+
+
+def test_a_uid_some_process_runs_as_is_skipped_not_killed():
+    sleeper = subprocess.Popen(["sleep", "30"], user=SMALL.start, group=SMALL.start)
+    try:
+        lease = uid_lease.UidLease(SMALL)
+        try:
+            assert lease.uid != SMALL.start
+            assert sleeper.poll() is None, "the other process was left alone"
+        finally:
+            lease.release()
+    finally:
+        sleeper.kill()
+        sleeper.wait()
+
+
+def test_two_leases_in_one_process_differ():
+    a = uid_lease.UidLease(SMALL)
+    b = uid_lease.UidLease(SMALL)
+    try:
+        assert a.uid != b.uid
+    finally:
+        a.release()
+        b.release()
+
+
+def test_a_range_holding_a_real_account_is_refused():
+    problem = uid_lease.range_problem(range(0, 10))
+    assert problem and "'root' (0)" in problem and "refuses" in problem
+    with pytest.raises(uid_lease.UidsUnavailable, match="root"):
+        uid_lease.UidLease(range(0, 10))
+    assert uid_lease.range_problem(uid_lease.UID_RANGE) is None
+
+
+def test_the_cli_says_why_it_refuses_the_range(tmp_path):
+    # The range is a module constant: moved by a wrapper that imports the CLI after changing it.
+    wrapper = tmp_path / "run.py"
+    wrapper.write_text(textwrap.dedent(f"""
+        import sys
+        sys.path.insert(0, {str(ROOT)!r})
+        from grader import uid_lease
+        uid_lease.UID_RANGE = range(0, 100)
+        from grader.cli import main
+        sys.exit(main(sys.argv[1:]))
+    """))
+    sub = ROOT / "tests" / "fixtures" / "submissions" / "correct_summed.py"
+    proc = subprocess.run([sys.executable, str(wrapper), "grade", str(sub), "--isolation", "process"],
+                          capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert proc.returncode == 2
+    assert "holds the uid of the account 'root' (0)" in proc.stderr
