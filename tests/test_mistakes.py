@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from markupsafe import escape
 
-from conftest import by_function
+from conftest import FIXTURES, by_function
 from fixtures.mistakes import GRADED_FUNCTIONS, MISTAKES
 from grader.model import SubmissionResult
 from grader.packs.cs224n_a1.hints import HINTS
@@ -184,3 +184,17 @@ def test_recognised_mistake_is_explained_in_every_view(reports, name):
         assert f'data-mistake="{mistake_id}"' in page
         assert str(escape(entry.title)) in page
         assert str(escape(entry.explanation)) in page
+
+
+def test_scores_are_those_recorded_for_every_version(reports):
+    """The scores CI's lowest-versions job must reproduce (tests/fixtures/expected_scores.tsv):
+    this environment (the newest versions the bounds allow, in CI) gives the same."""
+    recorded = {}
+    for line in (FIXTURES.parent / "expected_scores.tsv").read_text().splitlines():
+        name, *cells = line.split("\t")
+        recorded[name] = dict(cell.split("=", 1) for cell in cells)
+    for mistake in MISTAKES:
+        report = reports[mistake.name]
+        got = {"score": f"{report['score']:g}",
+               **{f["name"]: f"{f['score']:g}" for f in report["functions"]}}
+        assert got == recorded[mistake.name], mistake.name
