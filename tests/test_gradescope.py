@@ -23,39 +23,36 @@ from grader.model import VISIBILITIES, CheckResult, FunctionResult, SubmissionRe
 from grader.render import feedback, gradescope
 
 VISIBILITY = {"enum": list(VISIBILITIES)}
-# Gradescope's results.json (gradescope-autograders.readthedocs.io, "Autograder Specifications"),
-# narrowed to what this grader promises: every field the issue lists is required.
-GRADESCOPE_SCHEMA = {
-    "$schema": "https://json-schema.org/draft/2020-12/schema",
+# Gradescope's results.json (gradescope-autograders.readthedocs.io, "Autograder Specifications") is
+# published in the package, every optional field included; PROMISE narrows it to what this grader
+# promises: every field the issue lists is required, and the formats are plain text.
+PUBLISHED = gradescope.schema()
+PROMISE = {
     "type": "object",
-    "required": ["score", "execution_time", "output", "stdout_visibility", "tests"],
-    "additionalProperties": False,
+    "required": ["score", "execution_time", "output", "output_format", "test_output_format",
+                 "test_name_format", "stdout_visibility", "tests"],
     "properties": {
-        "score": {"type": "number", "minimum": 0},
-        "execution_time": {"type": "number", "minimum": 0},
-        "output": {"type": "string"},
-        "output_format": {"enum": ["text", "html", "simple_format", "md", "ansi"]},
-        "visibility": VISIBILITY,
+        "score": {"minimum": 0},
+        "execution_time": {"type": "integer"},
+        "output_format": {"const": "text"},
         "stdout_visibility": VISIBILITY,
-        "extra_data": {"type": "object"},
         "tests": {"type": "array", "items": {
             "type": "object",
-            "required": ["name", "number", "score", "max_score", "status", "output", "visibility"],
-            "additionalProperties": False,
+            "required": ["name", "name_format", "number", "score", "max_score", "status", "output",
+                         "output_format", "visibility", "tags", "extra_data"],
             "properties": {
-                "name": {"type": "string", "minLength": 1},
-                "number": {"type": "string", "pattern": r"^\d+\.\d+$"},
-                "score": {"type": "number", "minimum": 0},
-                "max_score": {"type": "number", "minimum": 0},
-                "status": {"enum": ["passed", "failed"]},
-                "output": {"type": "string"},
-                "output_format": {"enum": ["text", "html", "simple_format", "md", "ansi"]},
-                "tags": {"type": "array", "items": {"type": "string"}},
+                "name": {"minLength": 1},
+                "number": {"pattern": r"^\d+\.\d+$"},
+                "score": {"minimum": 0},
+                "max_score": {"minimum": 0},
+                "output_format": {"const": "text"},
+                "name_format": {"const": "text"},
                 "visibility": VISIBILITY,
-                "extra_data": {"type": "object"},
             }}},
     },
 }
+GRADESCOPE_SCHEMA = {"$schema": "https://json-schema.org/draft/2020-12/schema",
+                     "allOf": [PUBLISHED, PROMISE]}
 
 
 def valid(data: dict) -> dict:
@@ -536,3 +533,44 @@ def test_dockerfile_passes_hadolint(tmp_path):
                           text=True)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert proc.stdout.strip() == ""
+
+
+# ---- the published schema ------------------------------------------------------------------------
+SPEC_EXAMPLE = {  # the example of Gradescope's specification, every optional field filled in
+    "score": 44.0, "execution_time": 136, "output": "Text relevant to the entire submission",
+    "output_format": "simple_format", "test_output_format": "text", "test_name_format": "text",
+    "visibility": "after_due_date", "stdout_visibility": "visible", "extra_data": {},
+    "tests": [
+        {"score": 2.0, "max_score": 2.0, "status": "passed", "name": "Your name here",
+         "name_format": "text", "number": "1.1", "output": "Giant multiline string",
+         "output_format": "text", "tags": ["tag1", "tag2", "tag3"], "visibility": "visible",
+         "extra_data": {}},
+        {"name": "Compilation check", "status": "passed"},
+        {"name": "Style check", "status": "failed", "output": "<b>x</b>", "output_format": "html"},
+    ],
+    "leaderboard": [{"name": "Accuracy", "value": .926}, {"name": "Time", "value": 15.1, "order": "asc"},
+                    {"name": "Stars", "value": "*****"}],
+}
+
+
+def test_published_schema_takes_every_field_of_gradescopes_specification():
+    validator = jsonschema.Draft202012Validator(PUBLISHED)
+    jsonschema.Draft202012Validator.check_schema(PUBLISHED)
+    validator.validate(SPEC_EXAMPLE)
+    validator.validate({"score": 3})  # a score alone ...
+    validator.validate({"tests": [{"name": "t", "score": 1}]})  # ... or tests alone
+    # and it is still a schema: what the specification does not allow is rejected
+    for bad in ({}, {"score": "full"}, {"score": 1, "stdout_visibility": "always"},
+                {"score": 1, "test_output_format": "latex"}, {"score": 1, "tests": [{"status": "ok"}]},
+                {"score": 1, "leaderboard": [{"name": "x"}]},
+                {"score": 1, "leaderboard": [{"name": "x", "value": 1, "order": "up"}]},
+                {"score": 1, "tests": [{"name": "t", "nmae_format": "text"}]}, {"score": 1, "scroe": 2}):
+        assert not validator.is_valid(bad), bad
+
+
+def test_schemas_are_package_data():
+    import grader
+    folder = Path(grader.__file__).parent / "schemas"
+    assert gradescope.SCHEMA_PATH.parent == folder and gradescope.SCHEMA_PATH.is_file()
+    pyproject = (ROOT / "pyproject.toml").read_text()
+    assert '"schemas/*.json"' in pyproject and '"gradescope/setup.sh"' in pyproject
