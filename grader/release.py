@@ -56,9 +56,22 @@ def files_under(folder: Path) -> list[Path]:
                   and not IGNORED.intersection(p.relative_to(folder).parts))
 
 
+# What the wheel ships besides Python modules: pyproject.toml's package-data, relative to grader/
+# (tests/test_release.py keeps the two lists equal).
+PACKAGE_DATA = ("grading-pytest.ini", "gradescope/setup.sh", "gradescope/run_autograder",
+                "schemas/*.json", "render/templates/*.j2")
+
+
 def package_files(package: Path = PACKAGE_DIR) -> dict[str, Path]:
-    """The grader package's files, by their path in a source tree (`grader/...`)."""
-    return {f"grader/{p.relative_to(package).as_posix()}": p for p in files_under(package)}
+    """The grader package's files, by their path in a source tree (`grader/...`): its modules and
+    declared package data, as the wheel has them. Anything else lying in the folder (a course's
+    secret seed, notes, a solution dropped there) is not the package's and is never shipped."""
+    shipped = {}
+    for path in files_under(package):
+        rel = path.relative_to(package)
+        if path.suffix == ".py" or any(rel.match(pattern) for pattern in PACKAGE_DATA):
+            shipped[f"grader/{rel.as_posix()}"] = path
+    return shipped
 
 
 def _checkout(source: Path) -> bool:
