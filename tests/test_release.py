@@ -235,3 +235,13 @@ def test_release_ships_exactly_the_declared_package_data():
     data = pyproject["tool"]["setuptools"]["package-data"]
     declared = {*data["grader"], *(f"render/{p}" for p in data["grader.render"])}
     assert declared == set(release.PACKAGE_DATA)
+
+
+def test_readme_ci_recipes_install_the_student_release():
+    """No recipe has students install from the instructor's repository, which holds the reference."""
+    import re
+    text = (ROOT / "README.md").read_text()
+    recipes = text[text.index("### GitHub Classroom, GitLab and other CI"):text.index("## The JSON report")]
+    installs = re.findall(r"pip install \"autograde-numpy-nn @ ([^\"]+)\"", recipes)
+    assert len(installs) == 2 and all(url.endswith("/autograde-student") for url in installs)
+    assert "autograde student-release" in recipes
