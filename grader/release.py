@@ -159,7 +159,7 @@ Python 3.10 to 3.13, on Linux, macOS or Windows.
 
 def student_members(source: Path = SOURCE_ROOT, package: Path = PACKAGE_DIR) -> dict[str, bytes]:
     """Name in the student release -> its bytes (text with LF line endings)."""
-    members = {name: data for name, data in project_files(source, package).items()}
+    members = dict(project_files(source, package))
     members["README.md"] = STUDENT_README.encode()
     for rel, path in package_files(package).items():
         members[rel] = path.read_bytes()

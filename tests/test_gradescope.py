@@ -574,3 +574,14 @@ def test_schemas_are_package_data():
     assert gradescope.SCHEMA_PATH.parent == folder and gradescope.SCHEMA_PATH.is_file()
     pyproject = (ROOT / "pyproject.toml").read_text()
     assert '"schemas/*.json"' in pyproject and '"gradescope/setup.sh"' in pyproject
+
+
+def test_gitattributes_pin_lf_for_the_scripts():
+    if not (ROOT / ".git").exists():
+        pytest.skip("not a git checkout (an unpacked sdist): .gitattributes does not apply")
+    paths = ["grader/gradescope/run_autograder", "grader/gradescope/setup.sh", ".ci/run",
+             ".ci/build-check", "Dockerfile"]
+    proc = subprocess.run(["git", "check-attr", "eol", "--", *paths], cwd=ROOT, capture_output=True,
+                          text=True)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.splitlines() == [f"{p}: eol: lf" for p in paths]

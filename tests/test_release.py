@@ -11,12 +11,16 @@ import shutil
 import subprocess
 import sys
 import tarfile
-import tomllib
 import uuid
 import zipfile
 from pathlib import Path
 
 import pytest
+
+try:
+    import tomllib
+except ModuleNotFoundError:  # Python 3.10: the test extra installs tomli
+    import tomli as tomllib
 
 from conftest import FIXTURES, ROOT
 from test_gradescope import autograde_shim, layout, run_autograder, valid
@@ -112,6 +116,17 @@ def test_student_release_grades_without_a_reference(student, tmp_path):
     skipped = [c for c in data["checks"] if c["status"] == "skipped"]
     assert skipped and all(c["needs_reference"] for c in skipped)
     assert data["score"] == data["max_score"] - sum(c["max_score"] for c in skipped)
+
+
+def test_student_release_builds_a_wheel_students_can_install(student, tmp_path):
+    """`pip install git+URL-of-the-student-repository` builds this wheel."""
+    proc = subprocess.run([sys.executable, "-m", "build", "--wheel", "--outdir", str(tmp_path),
+                           str(student)], capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    with zipfile.ZipFile(next(tmp_path.glob("*.whl"))) as zf:
+        files = {n: zf.read(n) for n in zf.namelist()}
+    assert_no_solution_or_secret(files)
+    assert "grader/gradescope/run_autograder" in files and "grader/schemas/report.schema.json" in files
 
 
 def test_student_release_refuses_a_copy_of_the_reference(checkout, tmp_path):
