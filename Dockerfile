@@ -5,7 +5,7 @@
 #   docker run --rm --network none -v "$PWD/hw:/autograder/submission:ro" \
 #       -v "$PWD/out:/autograder/results" autograde        # writes out/results.json
 #
-# Built the way Gradescope builds an autograder.zip: gradescope/setup.sh does the installing, so
+# Built the way Gradescope builds an autograder.zip: grader/gradescope/setup.sh does the installing, so
 # both images agree. The grader runs as root and is the only one that can read the reference
 # (/opt/autograde/reference, root:root, 0700). Student code never runs as root: each worker drops
 # to an unprivileged uid of its own, inside a bubblewrap sandbox where the container allows one
@@ -27,8 +27,8 @@ RUN apt-get update \
     && rm -rf /var/lib/apt/lists/*
 
 # The same layout as autograder.zip unpacked in /autograder/source.
-COPY gradescope/setup.sh gradescope/run_autograder /autograder/source/
-COPY pyproject.toml README.md /autograder/source/autograde/
+COPY grader/gradescope/setup.sh grader/gradescope/run_autograder /autograder/source/
+COPY pyproject.toml README.md LICENSE /autograder/source/autograde/
 COPY grader /autograder/source/autograde/grader
 # Never world-readable, not even in this layer.
 COPY --chown=root:root --chmod=0700 reference /opt/autograde/reference

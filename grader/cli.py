@@ -92,7 +92,15 @@ def _add_lms_commands(sub: argparse._SubParsersAction) -> None:
     z.add_argument("--pack", default=DEFAULT_PACK, choices=sorted(BUILTIN_PACKS))
     z.add_argument("--reference", type=Path, metavar="DIR",
                    help="the reference solution to ship (default: $AUTOGRADE_REFERENCE, or "
-                        "reference/ in a source checkout)")
+                        "reference/ in a source checkout; required for an installed grader)")
+    s = sub.add_parser("student-release",
+                       help="write the grader students may read (no reference, no tests) into OUT, "
+                            "to push as the public repository their CI installs from")
+    s.add_argument("out", type=Path, metavar="OUT")
+    s.add_argument("--pack", default=DEFAULT_PACK, choices=sorted(BUILTIN_PACKS))
+    s.add_argument("--reference", type=Path, metavar="DIR",
+                   help="the reference the release is checked against, so no copy of it ships "
+                        "(default: as for gradescope-zip)")
 
 
 def main(argv: list[str] | None = None, *, recipe_books: dict | None = None) -> int:
@@ -106,6 +114,8 @@ def main(argv: list[str] | None = None, *, recipe_books: dict | None = None) -> 
         return _gradescope(parser, args)
     if args.command == "gradescope-zip":
         return _gradescope_zip(parser, args)
+    if args.command == "student-release":
+        return _student_release(parser, args)
     if args.command == "batch":
         return _batch(parser, args)
     parser.error(f"unknown command {args.command}")
@@ -176,6 +186,20 @@ def _gradescope_zip(parser: argparse.ArgumentParser, args: argparse.Namespace) -
         parser.error(str(exc))
     print(f"wrote {args.out} ({len(names)} files): upload it on the assignment's Configure "
           "Autograder page on Gradescope")
+    return 0
+
+
+def _student_release(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
+    from grader import reference as reference_mod, release
+    if args.reference is not None and not args.reference.is_dir():
+        parser.error(f"--reference {args.reference}: no such folder")
+    try:
+        names = release.student_release(
+            out=args.out, reference=reference_mod.locate(load_pack(args.pack), args.reference))
+    except release.ReleaseError as exc:
+        parser.error(str(exc))
+    print(f"wrote {args.out} ({len(names)} files, no reference): commit and push it to the "
+          "repository students install from")
     return 0
 
 

@@ -7,7 +7,9 @@ or a grader failure gives score 0 and a message a student can act on, never a tr
 
 `gradescope_zip` packs what an instructor uploads: setup.sh and run_autograder at the top (as
 Gradescope requires), the grader's source in autograde/, and the reference solution in reference/
-(setup.sh moves it to a root-only folder when Gradescope builds the image).
+(setup.sh moves it to a root-only folder when Gradescope builds the image). It works from a source
+checkout and from an installed grader alike (grader/release.py: the scripts are package data in
+grader/gradescope/), and writes text files with LF line endings whatever the checkout.
 """
 from __future__ import annotations
 
@@ -21,6 +23,7 @@ from typing import Any, TextIO
 
 import grader
 from grader import reference as reference_mod
+from grader import release
 from grader.packs import DEFAULT_PACK, Pack, load_pack
 from grader.render import gradescope as gradescope_view
 from grader.render import json_report, terminal
@@ -28,11 +31,11 @@ from grader.session import Options, grade
 
 DEFAULT_ROOT = Path("/autograder")
 ROOT_ENV = "AUTOGRADE_ROOT"
-SOURCE_ROOT = Path(grader.__file__).resolve().parents[1]
-# What an instructor's zip carries from a source checkout, besides grader/ and the reference.
+SOURCE_ROOT = release.SOURCE_ROOT
+# The scripts at the top of an instructor's zip: package data, so an installed grader has them.
 ZIP_SCRIPTS = {"setup.sh": "gradescope/setup.sh", "run_autograder": "gradescope/run_autograder"}
-ZIP_PROJECT_FILES = ("pyproject.toml", "README.md")
-IGNORED = {"__MACOSX", "__pycache__", ".ipynb_checkpoints", ".DS_Store"}
+ZIP_PROJECT_FILES = release.PROJECT_FILES
+IGNORED = release.IGNORED
 SINGLE_FILE_KINDS = (".zip", ".ipynb")
 
 NOTHING_SUBMITTED = ("Nothing was submitted: the upload holds no files. Upload your .py files "
@@ -107,39 +110,38 @@ def _zip_entry(zf: zipfile.ZipFile, name: str, data: bytes, executable: bool = F
     zf.writestr(info, data)
 
 
-def zip_members(*, reference: Path, source: Path = SOURCE_ROOT) -> dict[str, tuple[Path, bool]]:
-    """Name in the zip -> (file on disk, executable)."""
-    members: dict[str, tuple[Path, bool]] = {}
+def zip_members(*, reference: Path, source: Path = SOURCE_ROOT,
+                package: Path = release.PACKAGE_DIR) -> dict[str, tuple[bytes, bool]]:
+    """Name in the zip -> (its bytes, executable). Text files have LF line endings."""
+    members: dict[str, tuple[bytes, bool]] = {}
     for name, rel in ZIP_SCRIPTS.items():
-        members[name] = (source / rel, True)
-    for rel in ZIP_PROJECT_FILES:
-        members[f"autograde/{rel}"] = (source / rel, False)
-    for path in _files(source / "grader"):
-        if path.suffix != ".pyc":
-            members[f"autograde/{path.relative_to(source).as_posix()}"] = (path, False)
-    for path in _files(reference):
-        if path.suffix != ".pyc":
-            members[f"reference/{path.relative_to(reference).as_posix()}"] = (path, False)
-    return members
+        members[name] = ((package / rel).read_bytes(), True)
+    for name, data in release.project_files(source, package).items():
+        members[f"autograde/{name}"] = (data, False)
+    for rel, path in release.package_files(package).items():
+        members[f"autograde/{rel}"] = (path.read_bytes(), False)
+    for path in release.files_under(reference):
+        members[f"reference/{path.relative_to(reference).as_posix()}"] = (path.read_bytes(), False)
+    return {name: (release.as_lf(name, data), executable)
+            for name, (data, executable) in members.items()}
 
 
 def gradescope_zip(*, out: Path, reference: Path | None = None, pack: Pack | None = None,
                    source: Path = SOURCE_ROOT) -> list[str]:
     """Write the autograder.zip an instructor uploads to Gradescope; return its member names."""
     pack = pack or load_pack(DEFAULT_PACK)
-    missing = [rel for rel in (*ZIP_SCRIPTS.values(), *ZIP_PROJECT_FILES) if not (source / rel).is_file()]
-    if missing:
-        raise LmsError(f"building the Gradescope zip needs a source checkout of autograde; "
-                       f"{source} lacks {', '.join(missing)}")
     ref_dir = reference_mod.locate(pack, reference)
     if ref_dir is None:
-        raise LmsError("no reference solution found: pass --reference DIR or set "
+        raise LmsError("no reference solution found beside the grader: pass --reference DIR or set "
                        f"{reference_mod.REFERENCE_ENV} (the zip must carry it)")
     try:
         reference_mod.load(pack, ref_dir)  # ship only a reference that loads and is complete
     except (reference_mod.ReferenceError, OSError, SyntaxError, ImportError) as exc:
         raise LmsError(f"the reference at {ref_dir} is not usable: {exc}") from None
-    members = zip_members(reference=Path(ref_dir), source=source)
+    try:
+        members = zip_members(reference=Path(ref_dir), source=source)
+    except release.ReleaseError as exc:
+        raise LmsError(str(exc)) from None
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.NamedTemporaryFile(dir=out.parent, prefix=f".{out.name}.", delete=False) as tmp:
@@ -147,8 +149,8 @@ def gradescope_zip(*, out: Path, reference: Path | None = None, pack: Pack | Non
     try:
         with zipfile.ZipFile(tmp_path, "w") as zf:
             for name in sorted(members):
-                path, executable = members[name]
-                _zip_entry(zf, name, path.read_bytes(), executable)
+                data, executable = members[name]
+                _zip_entry(zf, name, data, executable)
         tmp_path.replace(out)
     except BaseException:
         tmp_path.unlink(missing_ok=True)

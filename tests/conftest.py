@@ -8,11 +8,14 @@ import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import jsonschema
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "tests" / "fixtures" / "submissions"
 sys.path.insert(0, str(ROOT / "tests"))
+REPORT_SCHEMA = jsonschema.Draft202012Validator(
+    json.loads((ROOT / "grader" / "schemas" / "report.schema.json").read_text()))
 
 
 def run_cli(*args: str, timeout: float = 300) -> subprocess.CompletedProcess:
@@ -31,6 +34,7 @@ def grade(submission: Path, out_dir: Path, *extra: str, html: bool = False) -> d
                    *(("--html", str(page)) if html else ()))
     assert proc.returncode == 0, proc.stderr
     data = json.loads(report.read_text())
+    REPORT_SCHEMA.validate(data)  # every report a test writes follows the published schema
     assert_every_failure_explained(data)
     data["_terminal"] = proc.stdout
     data["_stderr"] = proc.stderr

@@ -1,4 +1,4 @@
-"""Gradescope's autograder contract, end to end: gradescope/run_autograder on folders laid out like
+"""Gradescope's autograder contract, end to end: grader/gradescope/run_autograder on folders laid out like
 /autograder, results.json checked against Gradescope's published format (GRADESCOPE_SCHEMA), and the
 autograder.zip an instructor uploads, unpacked and run the way Gradescope runs it."""
 from __future__ import annotations
@@ -23,39 +23,36 @@ from grader.model import VISIBILITIES, CheckResult, FunctionResult, SubmissionRe
 from grader.render import feedback, gradescope
 
 VISIBILITY = {"enum": list(VISIBILITIES)}
-# Gradescope's results.json (gradescope-autograders.readthedocs.io, "Autograder Specifications"),
-# narrowed to what this grader promises: every field the issue lists is required.
-GRADESCOPE_SCHEMA = {
-    "$schema": "https://json-schema.org/draft/2020-12/schema",
+# Gradescope's results.json (gradescope-autograders.readthedocs.io, "Autograder Specifications") is
+# published in the package, every optional field included; PROMISE narrows it to what this grader
+# promises: every field the issue lists is required, and the formats are plain text.
+PUBLISHED = gradescope.schema()
+PROMISE = {
     "type": "object",
-    "required": ["score", "execution_time", "output", "stdout_visibility", "tests"],
-    "additionalProperties": False,
+    "required": ["score", "execution_time", "output", "output_format", "test_output_format",
+                 "test_name_format", "stdout_visibility", "tests"],
     "properties": {
-        "score": {"type": "number", "minimum": 0},
-        "execution_time": {"type": "number", "minimum": 0},
-        "output": {"type": "string"},
-        "output_format": {"enum": ["text", "html", "simple_format", "md", "ansi"]},
-        "visibility": VISIBILITY,
+        "score": {"minimum": 0},
+        "execution_time": {"type": "integer"},
+        "output_format": {"const": "text"},
         "stdout_visibility": VISIBILITY,
-        "extra_data": {"type": "object"},
         "tests": {"type": "array", "items": {
             "type": "object",
-            "required": ["name", "number", "score", "max_score", "status", "output", "visibility"],
-            "additionalProperties": False,
+            "required": ["name", "name_format", "number", "score", "max_score", "status", "output",
+                         "output_format", "visibility", "tags", "extra_data"],
             "properties": {
-                "name": {"type": "string", "minLength": 1},
-                "number": {"type": "string", "pattern": r"^\d+\.\d+$"},
-                "score": {"type": "number", "minimum": 0},
-                "max_score": {"type": "number", "minimum": 0},
-                "status": {"enum": ["passed", "failed"]},
-                "output": {"type": "string"},
-                "output_format": {"enum": ["text", "html", "simple_format", "md", "ansi"]},
-                "tags": {"type": "array", "items": {"type": "string"}},
+                "name": {"minLength": 1},
+                "number": {"pattern": r"^\d+\.\d+$"},
+                "score": {"minimum": 0},
+                "max_score": {"minimum": 0},
+                "output_format": {"const": "text"},
+                "name_format": {"const": "text"},
                 "visibility": VISIBILITY,
-                "extra_data": {"type": "object"},
             }}},
     },
 }
+GRADESCOPE_SCHEMA = {"$schema": "https://json-schema.org/draft/2020-12/schema",
+                     "allOf": [PUBLISHED, PROMISE]}
 
 
 def valid(data: dict) -> dict:
@@ -79,7 +76,7 @@ def autograde_shim(folder: Path, pythonpath: Path = ROOT) -> Path:
 
 
 def run_autograder(root: Path, *, path: str, reference: Path | None = ROOT / "reference",
-                   script: Path = ROOT / "gradescope" / "run_autograder",
+                   script: Path = ROOT / "grader" / "gradescope" / "run_autograder",
                    ) -> tuple[subprocess.CompletedProcess, dict]:
     env = {"PATH": f"{path}:/usr/bin:/bin", "HOME": str(root), "AUTOGRADE_ROOT": str(root)}
     if reference is not None:
@@ -100,7 +97,7 @@ def layout(base: Path, files: list[Path]) -> Path:
 
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory) -> dict[str, tuple[subprocess.CompletedProcess, dict]]:
-    """Each submission graded once, through gradescope/run_autograder."""
+    """Each submission graded once, through grader/gradescope/run_autograder."""
     base = tmp_path_factory.mktemp("gradescope")
     shim = str(autograde_shim(base / "bin"))
     zipped = base / "assignment1.zip"
@@ -380,7 +377,7 @@ def test_zip_holds_the_scripts_the_grader_and_the_reference(autograder_zip):
         for script in ("setup.sh", "run_autograder"):
             assert script in names
             assert (infos[script].external_attr >> 16) & 0o111
-            assert zf.read(script) == (ROOT / "gradescope" / script).read_bytes()
+            assert zf.read(script) == (ROOT / "grader" / "gradescope" / script).read_bytes()
         for rel in ("pyproject.toml", "README.md", "grader/cli.py", "grader/lms.py",
                     "grader/worker/main.py", "grader/grading-pytest.ini",
                     "grader/render/gradescope.py"):
@@ -432,10 +429,55 @@ def test_unpacked_zip_grades_as_gradescope_would_run_it(autograder_zip, tmp_path
     assert not [t for t in data["tests"] if t["extra_data"]["status"] == "skipped"]
 
 
+
+def crlf_checkout(dest: Path) -> Path:
+    """A copy of the grader as `git clone` with core.autocrlf=true leaves it: text with CRLF."""
+    for rel in ("grader", "reference"):
+        shutil.copytree(ROOT / rel, dest / rel, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    for rel in ("pyproject.toml", "README.md", "LICENSE"):
+        shutil.copy(ROOT / rel, dest / rel)
+    for path in dest.rglob("*"):
+        if path.is_file():
+            path.write_bytes(path.read_bytes().replace(b"\r\n", b"\n").replace(b"\n", b"\r\n"))
+    return dest
+
+
+def test_zip_from_a_crlf_checkout_has_lf_and_its_scripts_run(tmp_path):
+    checkout = crlf_checkout(tmp_path / "checkout")
+    crlf_script = checkout / "grader" / "gradescope" / "run_autograder"
+    assert b"pipefail\r\n" in crlf_script.read_bytes()
+    # the failure the zip must not ship: bash reads `pipefail\r`
+    broken = subprocess.run(["bash", str(crlf_script)], capture_output=True, text=True,
+                            env={"PATH": "/usr/bin:/bin", "AUTOGRADE_ROOT": str(tmp_path / "x")})
+    assert "pipefail" in broken.stderr and "invalid option" in broken.stderr
+    out = tmp_path / "autograder.zip"
+    proc = subprocess.run([sys.executable, "-m", "grader", "gradescope-zip", str(out)], cwd=checkout,
+                          capture_output=True, text=True, timeout=300,
+                          env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(checkout)})
+    assert proc.returncode == 0, proc.stderr
+    with zipfile.ZipFile(out) as zf:
+        texts = [n for n in zf.namelist() if n.endswith((".py", ".sh", ".toml", ".md", ".ini", ".j2"))
+                 or n.rsplit("/", 1)[-1] in ("run_autograder", "LICENSE")]
+        assert "run_autograder" in texts and "setup.sh" in texts and "reference/q2_neural.py" in texts
+        assert [n for n in texts if b"\r" in zf.read(n)] == []
+        zf.extractall(tmp_path / "source")
+    for script in ("setup.sh", "run_autograder"):  # line endings are the only difference
+        assert (tmp_path / "source" / script).read_bytes() == (
+            ROOT / "grader" / "gradescope" / script).read_bytes().replace(b"\r\n", b"\n")
+    script = tmp_path / "source" / "run_autograder"
+    script.chmod(0o755)
+    root = layout(tmp_path / "autograder", [FIXTURES / "correct_summed.py"])
+    empty_path = tmp_path / "nothing"
+    empty_path.mkdir()
+    # no `autograde` on PATH: the zip's script must still run under bash and write its result
+    proc, data = run_autograder(root, path=str(empty_path), script=script)
+    valid(data)
+    assert "invalid option" not in proc.stderr and "could not start" in data["output"]
+
 # ---- the image ------------------------------------------------------------------------------------
 def test_setup_and_run_autograder_are_valid_bash():
     for script in ("setup.sh", "run_autograder"):
-        path = ROOT / "gradescope" / script
+        path = ROOT / "grader" / "gradescope" / script
         assert os.access(path, os.X_OK), f"{script} must be executable"
         assert path.read_text().startswith("#!/usr/bin/env bash\n")
         proc = subprocess.run(["bash", "-n", str(path)], capture_output=True, text=True)
@@ -443,13 +485,13 @@ def test_setup_and_run_autograder_are_valid_bash():
 
 
 def test_setup_keeps_the_reference_root_only():
-    text = (ROOT / "gradescope" / "setup.sh").read_text()
+    text = (ROOT / "grader" / "gradescope" / "setup.sh").read_text()
     assert 'chmod -R go-rwx "$REFERENCE"' in text and 'chown -R root:root "$REFERENCE"' in text
     assert 'rm -rf "$SOURCE/reference"' in text  # /autograder/source is world-readable
     dockerfile = (ROOT / "Dockerfile").read_text()
     assert "AUTOGRADE_REFERENCE=/opt/autograde/reference" in dockerfile
     assert "--chmod=0700 reference /opt/autograde/reference" in dockerfile
-    assert '/opt/autograde/reference' in (ROOT / "gradescope" / "run_autograder").read_text()
+    assert '/opt/autograde/reference' in (ROOT / "grader" / "gradescope" / "run_autograder").read_text()
 
 
 def test_dockerfile_copies_only_what_exists_and_dockerignore_lets_through():
@@ -491,3 +533,55 @@ def test_dockerfile_passes_hadolint(tmp_path):
                           text=True)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert proc.stdout.strip() == ""
+
+
+# ---- the published schema ------------------------------------------------------------------------
+SPEC_EXAMPLE = {  # the example of Gradescope's specification, every optional field filled in
+    "score": 44.0, "execution_time": 136, "output": "Text relevant to the entire submission",
+    "output_format": "simple_format", "test_output_format": "text", "test_name_format": "text",
+    "visibility": "after_due_date", "stdout_visibility": "visible", "extra_data": {},
+    "tests": [
+        {"score": 2.0, "max_score": 2.0, "status": "passed", "name": "Your name here",
+         "name_format": "text", "number": "1.1", "output": "Giant multiline string",
+         "output_format": "text", "tags": ["tag1", "tag2", "tag3"], "visibility": "visible",
+         "extra_data": {}},
+        {"name": "Compilation check", "status": "passed"},
+        {"name": "Style check", "status": "failed", "output": "<b>x</b>", "output_format": "html"},
+    ],
+    "leaderboard": [{"name": "Accuracy", "value": .926}, {"name": "Time", "value": 15.1, "order": "asc"},
+                    {"name": "Stars", "value": "*****"}],
+}
+
+
+def test_published_schema_takes_every_field_of_gradescopes_specification():
+    validator = jsonschema.Draft202012Validator(PUBLISHED)
+    jsonschema.Draft202012Validator.check_schema(PUBLISHED)
+    validator.validate(SPEC_EXAMPLE)
+    validator.validate({"score": 3})  # a score alone ...
+    validator.validate({"tests": [{"name": "t", "score": 1}]})  # ... or tests alone
+    # and it is still a schema: what the specification does not allow is rejected
+    for bad in ({}, {"score": "full"}, {"score": 1, "stdout_visibility": "always"},
+                {"score": 1, "test_output_format": "latex"}, {"score": 1, "tests": [{"status": "ok"}]},
+                {"score": 1, "leaderboard": [{"name": "x"}]},
+                {"score": 1, "leaderboard": [{"name": "x", "value": 1, "order": "up"}]},
+                {"score": 1, "tests": [{"name": "t", "nmae_format": "text"}]}, {"score": 1, "scroe": 2}):
+        assert not validator.is_valid(bad), bad
+
+
+def test_schemas_are_package_data():
+    import grader
+    folder = Path(grader.__file__).parent / "schemas"
+    assert gradescope.SCHEMA_PATH.parent == folder and gradescope.SCHEMA_PATH.is_file()
+    pyproject = (ROOT / "pyproject.toml").read_text()
+    assert '"schemas/*.json"' in pyproject and '"gradescope/setup.sh"' in pyproject
+
+
+def test_gitattributes_pin_lf_for_the_scripts():
+    if not (ROOT / ".git").exists():
+        pytest.skip("not a git checkout (an unpacked sdist): .gitattributes does not apply")
+    paths = ["grader/gradescope/run_autograder", "grader/gradescope/setup.sh", ".ci/run",
+             ".ci/build-check", "Dockerfile"]
+    proc = subprocess.run(["git", "check-attr", "eol", "--", *paths], cwd=ROOT, capture_output=True,
+                          text=True)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.splitlines() == [f"{p}: eol: lf" for p in paths]

@@ -16,17 +16,25 @@
   only when every check is visible (Gradescope itself hides the total while tests are hidden).
 - `stdout_visibility` is "hidden": run_autograder's stdout holds the full terminal report, hidden
   checks included, for the instructor.
+- Formats are said, not left to Gradescope's defaults: all output and names are plain text.
+
+grader/schemas/gradescope-results.schema.json is Gradescope's specification as a JSON Schema, every
+optional field included (leaderboard, test_output_format, name_format, ...); what is written here is
+checked against it in the tests.
 """
 from __future__ import annotations
 
 import json
 import math
+from pathlib import Path
 from typing import Any
 
 from grader.model import SubmissionResult
 from grader.render import feedback
 
+SCHEMA_PATH = Path(__file__).resolve().parents[1] / "schemas" / "gradescope-results.schema.json"
 STDOUT_VISIBILITY = "hidden"
+TEXT = "text"  # Gradescope's plain format: nothing a submission prints is rendered as markup
 MAX_OUTPUT_CHARS = 20000
 IMPORT_OUTPUT_LINES = 40
 
@@ -53,7 +61,8 @@ def tests(result: SubmissionResult) -> list[dict[str, Any]]:
             "max_score": check.max_score,
             "status": "passed" if check.status == "passed" else "failed",
             "output": feedback.check_text(check),
-            "output_format": "text",
+            "output_format": TEXT,
+            "name_format": TEXT,
             "visibility": check.visibility,
             "tags": [check.function],
             "extra_data": {"function": check.function, "check": check.name, "status": check.status,
@@ -103,7 +112,9 @@ def results(result: SubmissionResult, *, execution_time: float | None = None) ->
         "score": result.score,
         "execution_time": _seconds(seconds),
         "output": summary(result),
-        "output_format": "text",
+        "output_format": TEXT,
+        "test_output_format": TEXT,
+        "test_name_format": TEXT,
         "stdout_visibility": STDOUT_VISIBILITY,
         "extra_data": {"max_score": result.max_score, "reference": result.reference,
                        "error": result.error, "grader": result.versions.get("grader", ""),
@@ -119,11 +130,18 @@ def not_graded(message: str, *, execution_time: float | None = None) -> dict[str
         "score": 0,
         "execution_time": _seconds(execution_time),
         "output": message,
-        "output_format": "text",
+        "output_format": TEXT,
+        "test_output_format": TEXT,
+        "test_name_format": TEXT,
         "stdout_visibility": STDOUT_VISIBILITY,
         "extra_data": {"error": message},
         "tests": [],
     }
+
+
+def schema() -> dict[str, Any]:
+    """Gradescope's results.json specification as a JSON Schema (draft 2020-12)."""
+    return json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
 
 
 def dumps(data: dict[str, Any]) -> str:

@@ -1,4 +1,6 @@
-"""The JSON report: the result model as it is, with its schema version."""
+"""The JSON report: the result model as it is, with its schema version. Its JSON Schema is published
+in the package (grader/schemas/report.schema.json) and every report the tests write is checked
+against it."""
 from __future__ import annotations
 
 import json
@@ -7,6 +9,13 @@ import tempfile
 from pathlib import Path
 
 from grader.model import SubmissionResult
+
+SCHEMA_PATH = Path(__file__).resolve().parents[1] / "schemas" / "report.schema.json"
+
+
+def schema() -> dict:
+    """The published JSON Schema of the report (draft 2020-12)."""
+    return json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
 
 
 def dumps(result: SubmissionResult) -> str:

@@ -1,0 +1,207 @@
+"""What a distribution of the grader holds: the files behind the Gradescope zip's `autograde/`, and
+the student release (`autograde student-release OUT`), a tree students may read.
+
+Both start from the installed `grader` package, so they work from a source checkout and from a
+pip-installed grader alike. The project files that pip needs to install the grader again
+(pyproject.toml, README.md, LICENSE) come from the checkout beside the package when there is one,
+else they are written from the installed distribution's metadata.
+
+The student release is an allowlist: the grader package, the project files, a student README and
+`student_template/`. Nothing else of the instructor's tree is copied, so a reference solution,
+the tests' correct fixtures or a course secret kept anywhere in it cannot come along; and before
+anything is written the release is checked for a copy of the reference it refuses to ship.
+"""
+from __future__ import annotations
+
+import importlib.metadata
+import json
+import shutil
+from pathlib import Path
+
+import grader
+
+DIST_NAME = "autograde-numpy-nn"
+PACKAGE_DIR = Path(grader.__file__).resolve().parent
+SOURCE_ROOT = PACKAGE_DIR.parent
+PROJECT_FILES = ("pyproject.toml", "README.md", "LICENSE")
+IGNORED = {"__MACOSX", "__pycache__", ".ipynb_checkpoints", ".DS_Store"}
+# Files whose line endings are normalised to LF wherever they are packed: a checkout made with
+# core.autocrlf=true has CRLF, and bash stops at `set -o pipefail\r` ("invalid option name").
+TEXT_SUFFIXES = {".py", ".sh", ".ini", ".j2", ".json", ".toml", ".md", ".txt", ".cfg", ".xsd", ".yml",
+                 ".yaml", ".html", ".css"}
+TEXT_NAMES = {"run_autograder", "LICENSE"}
+MARKER = ".autograde-student-release"
+
+
+class ReleaseError(Exception):
+    """A distribution cannot be made as asked (reported without a traceback)."""
+
+
+def is_text(name: str) -> bool:
+    path = Path(name)
+    return path.suffix in TEXT_SUFFIXES or path.name in TEXT_NAMES
+
+
+def as_lf(name: str, data: bytes) -> bytes:
+    """The bytes to ship for file `name`: text files with LF line endings, anything else as is."""
+    return data.replace(b"\r\n", b"\n") if is_text(name) else data
+
+
+def files_under(folder: Path) -> list[Path]:
+    """Every file under `folder`, sorted, without caches, editor and macOS leftovers."""
+    if not folder.is_dir():
+        return []
+    return sorted(p for p in folder.rglob("*")
+                  if p.is_file() and p.suffix != ".pyc"
+                  and not IGNORED.intersection(p.relative_to(folder).parts))
+
+
+# What the wheel ships besides Python modules: pyproject.toml's package-data, relative to grader/
+# (tests/test_release.py keeps the two lists equal).
+PACKAGE_DATA = ("grading-pytest.ini", "gradescope/setup.sh", "gradescope/run_autograder",
+                "schemas/*.json", "render/templates/*.j2")
+
+
+def package_files(package: Path = PACKAGE_DIR) -> dict[str, Path]:
+    """The grader package's files, by their path in a source tree (`grader/...`): its modules and
+    declared package data, as the wheel has them. Anything else lying in the folder (a course's
+    secret seed, notes, a solution dropped there) is not the package's and is never shipped."""
+    shipped = {}
+    for path in files_under(package):
+        rel = path.relative_to(package)
+        if path.suffix == ".py" or any(rel.match(pattern) for pattern in PACKAGE_DATA):
+            shipped[f"grader/{rel.as_posix()}"] = path
+    return shipped
+
+
+def _checkout(source: Path) -> bool:
+    """Whether `source` is this project's source checkout (not, say, site-packages)."""
+    pyproject = source / "pyproject.toml"
+    return (all((source / name).is_file() for name in PROJECT_FILES)
+            and f'name = "{DIST_NAME}"' in pyproject.read_text(encoding="utf-8"))
+
+
+def project_files(source: Path = SOURCE_ROOT, package: Path = PACKAGE_DIR) -> dict[str, bytes]:
+    """pyproject.toml, README.md and LICENSE: the checkout's, or rebuilt from the installed metadata."""
+    if _checkout(source):
+        return {name: (source / name).read_bytes() for name in PROJECT_FILES}
+    try:
+        dist = importlib.metadata.distribution(DIST_NAME)
+    except importlib.metadata.PackageNotFoundError:
+        raise ReleaseError(f"{package} is neither in a source checkout of autograde nor an installed "
+                           f"{DIST_NAME}: cannot tell what to package") from None
+    return _from_metadata(dist, package)
+
+
+def _toml_list(items: list[str]) -> str:
+    return "[" + ", ".join(json.dumps(i) for i in items) + "]"  # a JSON string is a TOML string
+
+
+def _from_metadata(dist: importlib.metadata.Distribution, package: Path) -> dict[str, bytes]:
+    meta = dist.metadata
+    # An extra's requirements stay out: the image needs the grader, not its test tools.
+    requires = [r for r in (dist.requires or []) if "extra ==" not in r]
+    data = sorted(rel.removeprefix("grader/") for rel in package_files(package)
+                  if not rel.endswith(".py"))
+    license_text = dist.read_text("licenses/LICENSE") or dist.read_text("LICENSE") or ""
+    if not license_text:
+        raise ReleaseError(f"the installed {DIST_NAME} carries no LICENSE file")
+    pyproject = "\n".join([
+        "# Written by autograde from the installed distribution's metadata.",
+        "[build-system]",
+        'requires = ["setuptools>=77"]',
+        'build-backend = "setuptools.build_meta"',
+        "",
+        "[project]",
+        f"name = {json.dumps(meta['Name'])}",
+        f"version = {json.dumps(meta['Version'])}",
+        f"description = {json.dumps(meta['Summary'] or '')}",
+        'readme = "README.md"',
+        f"requires-python = {json.dumps(meta['Requires-Python'] or '>=3.10')}",
+        f"license = {json.dumps(meta['License-Expression'] or 'MIT')}",
+        'license-files = ["LICENSE"]',
+        f"dependencies = {_toml_list(requires)}",
+        "",
+        "[project.scripts]",
+        'autograde = "grader.cli:main"',
+        "",
+        "[tool.setuptools.packages.find]",
+        'include = ["grader*"]',
+        "",
+        "[tool.setuptools.package-data]",
+        f"grader = {_toml_list(data)}",
+        "",
+    ])
+    readme = meta.get_payload() or f"# {meta['Name']}\n\n{meta['Summary'] or ''}\n"
+    return {"pyproject.toml": pyproject.encode(), "README.md": readme.encode(),
+            "LICENSE": license_text.encode()}
+
+
+# ---- the student release -------------------------------------------------------------------------
+STUDENT_README = """\
+# autograde: check your CS224n assignment 1 before you submit
+
+This is the student copy of the course's grader. It holds no reference solution: the checks that
+compare with it are listed as *skipped: checked by your instructor's grader*; every other check
+(known values, properties, gradient checks of your own cost) runs.
+
+```bash
+python -m pip install .                   # or: pip install "autograde-numpy-nn @ git+URL-OF-THIS-REPOSITORY"
+autograde grade my_submission.py          # one file with all the functions
+autograde grade assignment1/              # the original layout: q1_softmax.py, q2_sigmoid.py, ...
+autograde grade my_submission.py --html report.html
+```
+
+`student_template/` is what you start from: every function raises NotImplementedError.
+Python 3.10 to 3.13, on Linux, macOS or Windows.
+"""
+
+
+def student_members(source: Path = SOURCE_ROOT, package: Path = PACKAGE_DIR) -> dict[str, bytes]:
+    """Name in the student release -> its bytes (text with LF line endings)."""
+    members = dict(project_files(source, package))
+    members["README.md"] = STUDENT_README.encode()
+    for rel, path in package_files(package).items():
+        members[rel] = path.read_bytes()
+    for path in files_under(source / "student_template"):
+        members[f"student_template/{path.relative_to(source / 'student_template').as_posix()}"] = \
+            path.read_bytes()
+    return {name: as_lf(name, data) for name, data in members.items()}
+
+
+def leaks(members: dict[str, bytes], reference: Path | None) -> list[str]:
+    """The members that are a copy of a reference file (byte for byte, whatever the line endings)."""
+    if reference is None:
+        return []
+    solution = {as_lf(p.name, p.read_bytes()) for p in files_under(reference)}
+    return sorted(name for name, data in members.items() if data in solution)
+
+
+def student_release(*, out: Path, reference: Path | None = None,
+                    source: Path = SOURCE_ROOT, package: Path = PACKAGE_DIR) -> list[str]:
+    """Write the student release into `out` (new, empty, or a previous student release, whose
+    files are replaced; a `.git` folder in it is kept) and return the names written."""
+    out = Path(out)
+    if out.exists() and not out.is_dir():
+        raise ReleaseError(f"{out} is a file, not a folder")
+    present = {p.name for p in out.iterdir()} - {".git"} if out.is_dir() else set()
+    if present and MARKER not in present:
+        # Never clear a folder this command did not write (it could be the instructor's repository).
+        raise ReleaseError(f"{out} is not empty and is not a student release: give a new folder")
+    members = student_members(source, package)
+    copied = leaks(members, reference)
+    if copied:
+        raise ReleaseError(f"refusing to release: {', '.join(copied)} are copies of the reference")
+    out.mkdir(parents=True, exist_ok=True)
+    for child in out.iterdir():
+        if child.name != ".git":
+            shutil.rmtree(child) if child.is_dir() and not child.is_symlink() else child.unlink()
+    members[MARKER] = (b"Written by `autograde student-release`: everything here but .git is "
+                       b"replaced on the next release.\n")
+    for name, data in sorted(members.items()):
+        target = out / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
+        if name.endswith(("setup.sh", "run_autograder")):
+            target.chmod(0o755)
+    return sorted(members)
