@@ -297,11 +297,14 @@ def import_submission(root: Path, wanted: dict[str, str], shim_xrange: bool,
 def _uses_xrange(path: Path) -> bool:
     """Whether the file (each cell of a notebook on its own: one cell's syntax error must not
     hide another's xrange) names xrange. A syntax error is reported when the file is run."""
-    if _cells_file(path).is_file():
-        cells = json.loads(_cells_file(path).read_text(encoding="utf-8"))["cells"]
-        sources = [c["source"] for c in cells]
-    else:
-        sources = [path.read_text(encoding="utf-8", errors="replace")]
+    try:
+        if _cells_file(path).is_file():
+            cells = json.loads(_cells_file(path).read_text(encoding="utf-8"))["cells"]
+            sources = [str(c["source"]) for c in cells]
+        else:
+            sources = [path.read_text(encoding="utf-8", errors="replace")]
+    except BaseException:  # unreadable: running the file reports it
+        return False
     for source in sources:
         try:
             if "xrange" in _names_used(compile(source, str(path), "exec")):

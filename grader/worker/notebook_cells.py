@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Callable
 
 # The cells file written beside the notebook's .py (loader.py runs it cell by cell).
-CELLS_SUFFIX = ".cells.json"
+CELLS_SUFFIX = ".autograde-cells.json"
 MAX_SKIPPED = 50  # a `!ls` inside a loop is one finding, not a report of thousands
 # Skipping these changes nothing a grade could see (plots are headless here anyway; reloading
 # modules has no meaning in a fresh process), so they are not worth a warning in every report.
