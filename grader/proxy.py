@@ -359,19 +359,33 @@ class Submission:
                              "open_files": self.limits.open_files}}
         self.starts += 1
         proc = _Process(config, self._scratch, self.mode)
-        kind, header, _ = proc.receive(self.limits.import_seconds)
+        # A notebook's worker announces each cell before running it: the last one heard is the
+        # one that was running if the deadline passes. The deadline is for the whole import.
+        deadline = time.monotonic() + self.limits.import_seconds
+        cell: dict | None = None
+        while True:
+            kind, header, _ = proc.receive(deadline - time.monotonic())
+            if kind != "frame" or header.get("event") != "cell":
+                break
+            cell = header
+        running = _running_cell(cell)
         if kind == "timeout":
             proc.kill()
-            self.load_failure = (f"Importing your submission did not finish within "
-                                 f"{self.limits.import_seconds:g} s (is there an endless loop at "
-                                 f"module level, outside any function?). Nothing could be graded.")
+            self.load_failure = (
+                f"Importing your submission did not finish within {self.limits.import_seconds:g} s"
+                + (f": {running} was still running (a long training loop at the top level of "
+                   f"the notebook? Nothing in it may take that long: train in a function the "
+                   f"grader does not call, or with fewer iterations)" if running else
+                   " (is there an endless loop at module level, outside any function?)")
+                + ". Nothing could be graded.")
             return
         if kind != "frame" or header.get("event") != "ready":
             note = proc.death_note() if kind == "eof" else "sent a malformed reply"
             proc.kill()
             detail = _tail(proc.stderr_path)
-            self.load_failure = (f"Importing your submission {note}; nothing could be graded."
-                                 + (f"\n{detail}" if detail else ""))
+            self.load_failure = (f"Importing your submission {note}"
+                                 + (f" while {running} was running" if running else "")
+                                 + "; nothing could be graded." + (f"\n{detail}" if detail else ""))
             return
         self._proc = proc
         for note in proc.launch.notes:
@@ -421,7 +435,8 @@ class Submission:
         # the layout's name (one file called anything).
         files = load.get("files", [])
         own = [e for e in errors if e.get("module") == f"{home}.py"] or (
-            errors if len(errors) == 1 and f"{home}.py" not in files else [])
+            errors if len(errors) == 1 and f"{home}.py" not in files and not errors[0].get("cell")
+            else []) or [e for e in errors if function in e.get("defines", ())]
         if own:
             return f"{function} could not be loaded: " + _describe_import_error(own[0])
         missing = (f"{function} was not found in your submission (expected a function named "
@@ -652,10 +667,19 @@ def _copy_upload(source: Path, dest: Path) -> Path:
     return target
 
 
+def _running_cell(cell: dict | None) -> str:
+    """"hw.ipynb, cell 7 (of 9: `for epoch in ...`)" from a worker's last cell frame."""
+    if not cell:
+        return ""
+    first = str(cell.get("first_line", ""))[:80]
+    return (f"{str(cell.get('notebook', 'the notebook'))[:100]}, cell {cell.get('cell')} "
+            f"(of {cell.get('of')}" + (f": `{first}`)" if first else ")"))
+
+
 def _describe_import_error(error: dict) -> str:
     where = f"{error['file']}, line {error['line']}" if error.get("line") else error["file"]
     code = f"\n    {error['code']}" if error.get("code") else ""
-    via = (f"importing {error['module']} failed: "
+    via = (f"{'running' if error.get('cell') else 'importing'} {error['module']} failed: "
            if error.get("module") and error["module"] != error["file"] else "")
     return f"{via}{error['type']} in {where}: {error['message']}{code}"
 

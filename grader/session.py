@@ -72,10 +72,21 @@ def _load_warnings(load: dict, shim_xrange: bool) -> list[str]:
             warnings.append(f"{name} uses xrange (Python 2), which Python 3 does not have; "
                             "the xrange shim is off, so calls that reach it fail.")
     errors = load.get("errors", [])
+    said_cells_ran = False
     for error in errors:
         where = f"{error['file']}, line {error['line']}" if error.get("line") else error["file"]
+        if error.get("cell"):  # a notebook's cell: the cells after it ran (worker/loader.py)
+            warnings.append(f"{error['notebook']}, cell {error['cell']} stopped with "
+                            f"{error['type']} in {where}: {error['message']}" + (
+                                "" if said_cells_ran else " (the cells after it still ran, so "
+                                "functions defined in other cells were still graded)"))
+            said_cells_ran = True
+            continue
         warnings.append(f"{error['file']} could not be imported: {error['type']} in {where}: "
                         f"{error['message']}")
+    for skipped in load.get("skipped", []):
+        warnings.append(f"{skipped['notebook']}, cell {skipped['cell']}: `{skipped['what']}` was "
+                        "not run (the grader runs no shell commands or magics)")
     if load.get("output"):
         warnings.append("your submission printed output while being imported (shown in the report "
                         "under 'import output').")

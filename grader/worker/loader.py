@@ -15,6 +15,9 @@ import traceback
 import types
 import zipfile
 from pathlib import Path
+from typing import Callable
+
+import notebook_cells
 
 MAX_ARCHIVE_BYTES = 50 * 1024 * 1024
 MAX_ARCHIVE_MEMBERS = 2000
@@ -50,21 +53,21 @@ def _safe_extract(archive: Path, dest: Path) -> None:
 
 
 def _notebook_to_py(notebook: Path, dest: Path) -> None:
+    """The notebook's code cells as `dest` (a .py a person can read) and, beside it, the cells
+    file the loader runs cell by cell (notebook_cells.py)."""
     try:
-        cells = json.loads(notebook.read_text(encoding="utf-8")).get("cells", [])
-    except (ValueError, OSError, AttributeError) as exc:
+        cells = notebook_cells.read_cells(notebook)
+    except (notebook_cells.NotebookError, OSError) as exc:
         raise LoadError(f"{notebook.name} is not a readable notebook ({exc})") from None
-    lines: list[str] = []
-    for cell in cells:
-        if not isinstance(cell, dict) or cell.get("cell_type") != "code":
-            continue
-        source = cell.get("source", "")
-        source = "".join(source) if isinstance(source, list) else str(source)
-        for line in source.splitlines():
-            # IPython magics and shell escapes are not Python; keep line numbers stable.
-            lines.append("pass  # " + line if line.lstrip().startswith(("%", "!")) else line)
-        lines.append("")
-    dest.write_text("\n".join(lines), encoding="utf-8")
+    except ImportError as exc:  # the grader's environment lacks nbformat or IPython
+        raise LoadError(f"notebooks cannot be graded here: {exc}") from None
+    dest.write_text(notebook_cells.as_script(cells), encoding="utf-8")
+    _cells_file(dest).write_text(json.dumps({"notebook": notebook.name, "cells": cells}),
+                                 encoding="utf-8")
+
+
+def _cells_file(module_file: Path) -> Path:
+    return module_file.with_name(module_file.stem + notebook_cells.CELLS_SUFFIX)
 
 
 def lay_out(submission: Path, scratch: Path) -> Path:
@@ -169,9 +172,12 @@ class _LayoutImporter:
     `from q2_sigmoid import sigmoid`): a module that fails becomes a StandInModule and its error is
     recorded once, where it happened."""
 
-    def __init__(self, root: Path, names: set[str], graded: set[str]) -> None:
+    def __init__(self, root: Path, names: set[str], graded: set[str],
+                 on_cell: Callable[[dict], None] | None = None) -> None:
         self.root, self.names, self.graded = root, names, graded
         self.errors: list[dict] = []
+        self.skipped: list[dict] = []  # what notebooks' magics and shell escapes did not run
+        self.on_cell = on_cell or (lambda info: None)
 
     def find_spec(self, fullname: str, path=None, target=None):
         if fullname not in self.names:
@@ -191,8 +197,11 @@ class _LayoutImporter:
             sys.modules[name] = StandInModule(name, f"{name}.py is not in your submission")
             return
         try:
-            source = file.read_text(encoding="utf-8", errors="replace")
-            exec(compile(source, str(file), "exec"), module.__dict__)
+            if _cells_file(file).is_file():
+                self.run_notebook(module, file)
+            else:
+                source = file.read_text(encoding="utf-8", errors="replace")
+                exec(compile(source, str(file), "exec"), module.__dict__)
         except BaseException as exc:  # SystemExit at import time is a load error too
             entry = _error_entry(exc, self.root, file)
             self.errors.append(entry)
@@ -203,15 +212,41 @@ class _LayoutImporter:
         if "__getattr__" not in module.__dict__:
             module.__getattr__ = _missing_names(name, self.graded)
 
+    def run_notebook(self, module: types.ModuleType, file: Path) -> None:
+        """Run a notebook's cells (written beside `file` by lay_out) in `module`, one by one. A
+        cell's error is recorded with the cell's number and the next cell runs: a notebook never
+        fails as a whole, so one broken exploratory cell does not erase the functions defined in
+        the others."""
+        data = json.loads(_cells_file(file).read_text(encoding="utf-8"))
+        notebook = str(data["notebook"])
+        # The worker has no display: matplotlib's default would look for a GUI backend. Agg
+        # draws in memory, so plt.plot and plt.show in a cell work and show nothing.
+        os.environ["MPLBACKEND"] = "Agg"
+
+        def cell_file(number: int) -> Path:
+            return self.root / f"{notebook}, cell {number}"
+
+        def on_error(cell: dict, exc: BaseException) -> None:
+            entry = _error_entry(exc, self.root, cell_file(cell["cell"]))
+            entry.update(notebook=notebook, cell=cell["cell"], defines=cell.get("defines", []))
+            self.errors.append(entry)
+
+        shell = notebook_cells.run_cells(
+            data["cells"], module.__dict__, lambda number: str(cell_file(number)),
+            lambda info: self.on_cell({"notebook": notebook, **info}), on_error)
+        self.skipped += [{"notebook": notebook, **entry} for entry in shell.skipped]
+
 
 def import_submission(root: Path, wanted: dict[str, str], shim_xrange: bool,
-                      layout: list[str] | tuple[str, ...] = ()) -> tuple[dict, dict]:
+                      layout: list[str] | tuple[str, ...] = (),
+                      on_cell: Callable[[dict], None] | None = None) -> tuple[dict, dict]:
     """Import the .py files under root; return (functions by name, load report).
 
     `wanted` maps each required function to the module it normally lives in (q1_softmax, ...);
     `layout` names further modules of the original layout that students' files import (files the
     course provides). A module of the submission that fails to import is recorded and stands in as
     a StandInModule, so the files that import it still load and only what uses it fails.
+    `on_cell` hears of each notebook cell before it runs ({"notebook", "cell", "of", "first_line"}).
     """
     if shim_xrange:
         builtins.xrange = range  # type: ignore[attr-defined]
@@ -225,17 +260,13 @@ def import_submission(root: Path, wanted: dict[str, str], shim_xrange: bool,
     # by that name and is loaded under a private one.
     importable = {f.stem for f in files if f.stem.isidentifier() and f.stem not in sys.modules}
     importer = _LayoutImporter(root, importable | (set(preferred) | set(layout)) - set(sys.modules),
-                               set(wanted))
+                               set(wanted), on_cell)
     sys.meta_path.insert(0, importer)
     modules: list[types.ModuleType] = []
     uses_xrange: list[str] = []
     for path in order:
-        try:
-            source = path.read_text(encoding="utf-8", errors="replace")
-            if "xrange" in _names_used(compile(source, str(path), "exec")):
-                uses_xrange.append(path.name)
-        except BaseException:
-            pass  # a syntax error is reported when the file is imported
+        if _uses_xrange(path):
+            uses_xrange.append(path.name)
         if path.stem in importer.names:
             module = importlib.import_module(path.stem)
         else:
@@ -258,8 +289,29 @@ def import_submission(root: Path, wanted: dict[str, str], shim_xrange: bool,
             found[fn] = vars(hit)[fn]
             report_functions[fn] = {"found": True, "file": Path(hit.__file__).name, "problem": None}
     report = {"functions": report_functions, "errors": importer.errors,
-              "files": [p.name for p in order], "uses_xrange": uses_xrange}
+              "files": [p.name for p in order], "uses_xrange": uses_xrange,
+              "skipped": importer.skipped}
     return found, report
+
+
+def _uses_xrange(path: Path) -> bool:
+    """Whether the file (each cell of a notebook on its own: one cell's syntax error must not
+    hide another's xrange) names xrange. A syntax error is reported when the file is run."""
+    try:
+        if _cells_file(path).is_file():
+            cells = json.loads(_cells_file(path).read_text(encoding="utf-8"))["cells"]
+            sources = [str(c["source"]) for c in cells]
+        else:
+            sources = [path.read_text(encoding="utf-8", errors="replace")]
+    except BaseException:  # unreadable: running the file reports it
+        return False
+    for source in sources:
+        try:
+            if "xrange" in _names_used(compile(source, str(path), "exec")):
+                return True
+        except BaseException:
+            pass
+    return False
 
 
 def _load_privately(path: Path, importer: _LayoutImporter) -> types.ModuleType | None:
@@ -269,7 +321,10 @@ def _load_privately(path: Path, importer: _LayoutImporter) -> types.ModuleType |
         spec = importlib.util.spec_from_file_location(name, path)
         module = importlib.util.module_from_spec(spec)
         sys.modules[name] = module
-        spec.loader.exec_module(module)
+        if _cells_file(path).is_file():
+            importer.run_notebook(module, path)
+        else:
+            spec.loader.exec_module(module)
         return module
     except BaseException as exc:  # SystemExit at import time is a load error too
         sys.modules.pop(name, None)

@@ -1,0 +1,196 @@
+"""A Jupyter notebook as Python cells, and the stand-ins its IPython syntax calls, in the worker.
+
+A notebook is read with nbformat (which upgrades old versions: a version-3 notebook keeps its
+cells under "worksheets") and each code cell's IPython syntax is turned into plain Python by
+IPython's own input transformer, the one Jupyter itself uses. That transformer never runs
+anything: `%magic`, `%%magic`, `!cmd`, `x = !cmd` and `obj?` all become calls on `get_ipython()`.
+Here `get_ipython()` is a stand-in whose methods do nothing and note what was skipped, so a shell
+escape or a magic in a submission is never a command the grader runs for it.
+
+Cells then run one by one in one namespace (loader.py): a cell that raises is reported with its
+number, and the cells after it still run, as they would for a student who runs all cells and
+scrolls past an error.
+
+nbformat and IPython are imported only when a notebook is graded: the worker of a .py submission
+starts without them.
+"""
+from __future__ import annotations
+
+import ast
+import json
+import linecache
+import re
+import warnings
+from pathlib import Path
+from typing import Callable
+
+# The cells file written beside the notebook's .py (loader.py runs it cell by cell).
+CELLS_SUFFIX = ".autograde-cells.json"
+MAX_SKIPPED = 50  # a `!ls` inside a loop is one finding, not a report of thousands
+# Skipping these changes nothing a grade could see (plots are headless here anyway; reloading
+# modules has no meaning in a fresh process), so they are not worth a warning in every report.
+QUIET_MAGICS = {"matplotlib", "autoreload", "load_ext", "reload_ext", "config"}
+DEFINES = re.compile(r"^[ \t]*(?:async[ \t]+)?def[ \t]+([A-Za-z_]\w*)", re.MULTILINE)
+
+
+class NotebookError(Exception):
+    """The file is not a notebook nbformat can read."""
+
+
+def _fill_required(raw: object) -> object:
+    """Hand-made and tool-made notebooks often leave out a cell's "metadata" (or a code cell's
+    "outputs"), which Jupyter itself tolerates and nbformat refuses; add them, empty."""
+    if not isinstance(raw, dict):
+        return raw
+    raw.setdefault("metadata", {})
+    sheets = raw.get("worksheets") if isinstance(raw.get("worksheets"), list) else [raw]
+    for sheet in sheets:
+        cells = sheet.get("cells") if isinstance(sheet, dict) else None
+        for cell in cells if isinstance(cells, list) else ():
+            if isinstance(cell, dict):
+                cell.setdefault("metadata", {})
+                if cell.get("cell_type") == "code":
+                    cell.setdefault("outputs", [])
+    return raw
+
+
+def read_cells(notebook: Path) -> list[dict]:
+    """The notebook's cells in order: {"cell": its number counting every cell from 1 at the top,
+    Markdown too, "source": the Python to run, "original": what the student wrote}."""
+    import nbformat  # noqa: PLC0415 (only notebooks pay for it)
+    from IPython.core.inputtransformer2 import TransformerManager  # noqa: PLC0415
+
+    try:
+        raw = _fill_required(json.loads(notebook.read_text(encoding="utf-8")))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # missing cell ids and the like: not the student's
+            nb = nbformat.reads(json.dumps(raw), as_version=4)
+        cells = list(nb.cells)
+    except Exception as exc:  # nbformat raises ValueError, ValidationError, AttributeError...
+        raise NotebookError(f"{type(exc).__name__}: {str(exc)[:300]}") from None
+    transformer = TransformerManager()
+    out = []
+    for number, cell in enumerate(cells, start=1):
+        if cell.get("cell_type") != "code":
+            continue
+        original = str(cell.get("source", ""))
+        try:
+            source = transformer.transform_cell(original)
+        except Exception:  # malformed IPython syntax: compiling it reports the error
+            source = original
+        out.append({"cell": number, "source": source, "original": original,
+                    "defines": sorted(set(DEFINES.findall(original)))})
+    return out
+
+
+def as_script(cells: list[dict]) -> str:
+    """The cells as one readable .py text (cell markers as comments): what a person inspecting the
+    scratch folder reads, and what the loader's xrange scan reads."""
+    return "".join(f"# %% cell {c['cell']}\n{c['source'].rstrip()}\n\n" for c in cells)
+
+
+class Shell:
+    """What `get_ipython()` returns in a graded notebook: every method the transformed syntax
+    calls does nothing, returns what IPython would return when there is nothing to say (None, or
+    an empty list for `x = !cmd`), and notes what was skipped."""
+
+    def __init__(self) -> None:
+        self.cell: int | None = None
+        self.skipped: list[dict] = []
+
+    def _skip(self, what: str, magic: str | None = None) -> None:
+        if magic in QUIET_MAGICS or len(self.skipped) >= MAX_SKIPPED:
+            return
+        what = " ".join(what.split())
+        entry = {"cell": self.cell, "what": what[:80] + ("..." if len(what) > 80 else "")}
+        if entry not in self.skipped:
+            self.skipped.append(entry)
+
+    def system(self, cmd: str = "", *args, **kwargs) -> None:
+        self._skip(f"!{cmd}")
+
+    def getoutput(self, cmd: str = "", *args, **kwargs) -> list:
+        self._skip(f"!{cmd}")
+        return []
+
+    def run_line_magic(self, magic_name: str = "", line: str = "", *args, **kwargs) -> None:
+        # `obj?` and `obj??` arrive as the pinfo magics: help is never looked up (it could print
+        # a module's whole documentation into the report).
+        if magic_name in ("pinfo", "pinfo2"):
+            self._skip(f"{line}{'?' if magic_name == 'pinfo' else '??'}")
+        else:
+            self._skip(f"%{magic_name} {line}".rstrip(), magic_name)
+
+    def run_cell_magic(self, magic_name: str = "", line: str = "", cell: str = "",
+                       *args, **kwargs) -> None:
+        self._skip(f"%%{magic_name} {line}".rstrip(), magic_name)
+
+    def magic(self, line: str = "", *args, **kwargs) -> None:  # the pre-IPython-8 spelling
+        self._skip(f"%{line}", line.split(" ", 1)[0])
+
+    def __getattr__(self, name: str) -> Callable[..., None]:
+        # Anything else a notebook asks of its shell (`get_ipython().run_cell(...)`,
+        # `.kernel.do_shutdown(...)`) is skipped too, not an AttributeError in a graded cell.
+        if name.startswith("__"):
+            raise AttributeError(name)
+        shell = self
+
+        def skipped(*args, **kwargs) -> None:
+            shell._skip(f"get_ipython().{name}(...)")
+
+        return skipped
+
+    def __repr__(self) -> str:
+        return "<the grader's stand-in for IPython: runs no magics or shell commands>"
+
+
+def display(*objs, **kwargs) -> None:
+    """IPython's display(), as text: what the notebook would have shown goes into the captured
+    output like a print (rich HTML or images have no place in a text report)."""
+    for obj in objs:
+        print(repr(obj))
+
+
+def _compile_cell(source: str, filename: str) -> tuple:
+    """(code of the cell, code of its last expression or None): Jupyter shows the value of a
+    cell's last expression unless the line ends with ';', and so does the report's output."""
+    tree = ast.parse(source, filename, "exec")
+    last = None
+    if tree.body and isinstance(tree.body[-1], ast.Expr) and not source.rstrip().endswith(";"):
+        last = compile(ast.Expression(tree.body.pop().value), filename, "eval")
+    return compile(tree, filename, "exec"), last
+
+
+def run_cells(cells: list[dict], namespace: dict, filename_of: Callable[[int], str],
+              on_cell: Callable[[dict], None], on_error: Callable[[dict, BaseException], None],
+              ) -> Shell:
+    """Run each cell in `namespace` in order. Before a cell, `on_cell` hears which one (so a
+    deadline can name it); a cell that raises goes to `on_error` and the next cell runs.
+
+    Each cell is compiled under its own file name (`filename_of(number)`, "hw.ipynb, cell 7")
+    with its source in linecache, so every traceback, at load or in a graded call later, says
+    which cell and which line.
+    """
+    shell = Shell()
+    namespace["get_ipython"] = lambda: shell
+    namespace["display"] = display
+    for cell in cells:
+        shell.cell = cell["cell"]
+        filename = filename_of(cell["cell"])
+        lines = cell["original"].splitlines(keepends=True)
+        if cell["original"].count("\n") != cell["source"].count("\n"):
+            lines = cell["source"].splitlines(keepends=True)  # a cell magic: lines moved
+        linecache.cache[filename] = (len(cell["source"]), None, lines, filename)
+        on_cell({"cell": cell["cell"], "of": cells[-1]["cell"],
+                 "first_line": next((s.strip() for s in lines if s.strip()), "")[:80]})
+        try:
+            code, last = _compile_cell(cell["source"], filename)
+            exec(code, namespace)
+            if last is not None:
+                value = eval(last, namespace)
+                if value is not None:
+                    display(value)
+        except BaseException as exc:  # SystemExit or KeyboardInterrupt in a cell stops that cell only
+            on_error(cell, exc)
+    shell.cell = None
+    return shell

@@ -1,0 +1,183 @@
+"""Notebook submissions, graded through the CLI: IPython syntax never runs a command, a broken
+cell costs only itself, old notebook versions read, and the import deadline names the cell.
+
+Every notebook is written with nbformat, as Jupyter would write it, and holds the correct
+solution (tests/fixtures/submissions/correct_summed.py) split over several cells.
+"""
+from __future__ import annotations
+
+import importlib.util
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from conftest import FIXTURES, by_function, checks_of, grade
+
+SOLUTION = (FIXTURES / "correct_summed.py").read_text().split('\nif __name__ == "__main__":')[0]
+# Two halves, so that cells between them can break without costing the functions on either side.
+FIRST_HALF, SECOND_HALF = SOLUTION.split("\ndef forward_backward_prop")
+SECOND_HALF = "def forward_backward_prop" + SECOND_HALF
+NOT_RUN = "was not run (the grader runs no shell commands or magics)"
+
+
+def _v4(path: Path, cells: list[str | tuple[str, str]]) -> Path:
+    """A version-4 notebook of code cells; ("markdown", text) for a Markdown cell."""
+    nb = nbformat.v4.new_notebook()
+    for cell in cells:
+        if isinstance(cell, tuple):
+            nb.cells.append(nbformat.v4.new_markdown_cell(cell[1]))
+        else:
+            nb.cells.append(nbformat.v4.new_code_cell(cell))
+    nbformat.write(nb, str(path))
+    return path
+
+
+@pytest.fixture(scope="module")
+def markers():
+    """A folder any uid can write to, outside every pytest folder (a worker that drops to a leased
+    uid could not reach those), for files that only a shell command would create."""
+    folder = Path(tempfile.mkdtemp(prefix="autograde-nb-markers-", dir="/tmp"))
+    folder.chmod(0o777)
+    yield folder
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def hostile(tmp_path_factory, markers) -> dict:
+    """Every kind of cell a notebook that scores 0 today holds, around a correct solution, graded
+    with process isolation only: there a command that ran would leave its file where the test
+    sees it (the sandbox would hide it in a private /tmp and prove nothing)."""
+    m = markers
+    cells = [
+        ("markdown", "# Assignment 1\nRun every cell."),                    # 1
+        "%matplotlib inline\nimport random\nimport numpy as np",           # 2
+        FIRST_HALF,                                                        # 3
+        "display(sigmoid(np.array([0.0])))",                               # 4
+        f"%%bash\ntouch {m}/bash\necho done",                              # 5
+        f"files = !touch {m}/bang && ls\nprint('files:', files)",          # 6
+        "np.sum?",                                                         # 7
+        f"if True:\n    %time y = 1\n    !touch {m}/in-if\nprint('after the if')",  # 8
+        f"ip = get_ipython()\nip.system('touch {m}/get-ipython')\n"        # 9
+        f"ip.run_cell_magic('bash', '', 'touch {m}/cell-magic')",
+        "import matplotlib\nimport matplotlib.pyplot as plt\n"             # 10
+        "plt.plot([1, 2, 3])\nplt.show()",
+        "x = 1\nprint(undefined_exploration)",                             # 11
+        SECOND_HALF,                                                       # 12
+        # A test of the test: student code's own subprocess does run without the sandbox, so a
+        # file the magics above would have made could be seen here.
+        f"import subprocess\nsubprocess.run(['touch', '{m}/control']);",   # 13: ';' shows nothing
+        "float(sigmoid(0.0))",                                             # 14: shown as Out[]
+    ]
+    path = _v4(tmp_path_factory.mktemp("hostile") / "hw.ipynb", cells)
+    return grade(path, tmp_path_factory.mktemp("hostile-report"), "--isolation", "process")
+
+
+def test_hostile_notebook_scores_full_marks(hostile):
+    assert hostile["error"] == ""
+    assert hostile["score"] == 100, hostile["warnings"]
+    assert all(f["score"] == f["max_score"] for f in hostile["functions"])
+
+
+def test_no_magic_or_shell_escape_ran(hostile, markers):
+    assert (markers / "control").exists(), "the control cell's subprocess should have run"
+    for name in ("bash", "bang", "in-if", "get-ipython", "cell-magic"):
+        assert not (markers / name).exists(), f"a shell command ran: {name}"
+
+
+def test_each_skipped_magic_is_named_with_its_cell(hostile):
+    warnings = hostile["warnings"]
+    expected = ["hw.ipynb, cell 5: `%%bash` " + NOT_RUN,
+                f"hw.ipynb, cell 6: `!touch ", "hw.ipynb, cell 7: `np.sum?` " + NOT_RUN,
+                "hw.ipynb, cell 8: `%time y = 1` " + NOT_RUN, "hw.ipynb, cell 8: `!touch ",
+                "hw.ipynb, cell 9: `!touch ", "hw.ipynb, cell 9: `%%bash` " + NOT_RUN]
+    for text in expected:
+        assert any(w.startswith(text) for w in warnings), (text, warnings)
+    # Skipping %matplotlib changes nothing (plots are headless anyway): not worth a warning.
+    assert not any("%matplotlib" in w for w in warnings)
+
+
+def test_broken_cell_is_reported_and_later_cells_still_ran(hostile):
+    broken = [w for w in hostile["warnings"] if "cell 11 stopped" in w]
+    assert len(broken) == 1
+    assert broken[0].startswith("hw.ipynb, cell 11 stopped with NameError in hw.ipynb, cell 11, "
+                                "line 2: name 'undefined_exploration' is not defined")
+    # Said once, with the first broken cell (cell 10 too when matplotlib is missing).
+    assert len([w for w in hostile["warnings"] if w.endswith(
+        "(the cells after it still ran, so functions defined in other cells were still graded)")]) == 1
+    assert by_function(hostile)["negSamplingCostAndGradient"]["score"] == 35  # cell 12
+
+
+def test_output_and_display_are_captured(hostile):
+    out = hostile["import_output"]
+    assert "array([0.5])" in out  # display(...)
+    assert "files: []" in out  # `files = !ls` is an empty list
+    assert "after the if" in out
+    assert out.rstrip().endswith("\n0.5")  # the last cell's value, as Jupyter shows it
+    assert "CompletedProcess" not in out  # ...unless the cell ends with ';'
+
+
+
+def test_matplotlib_is_headless_or_missing_for_its_cell_only(hostile):
+    cell10 = [w for w in hostile["warnings"] if "cell 10" in w]
+    if importlib.util.find_spec("matplotlib") is None:
+        assert len(cell10) == 1 and "cell 10 stopped with ModuleNotFoundError" in cell10[0]
+        assert "matplotlib" in cell10[0]
+    else:
+        assert cell10 == []
+    assert not [w for w in hostile["warnings"] if "stopped with" in w and "cell 10" not in w
+                and "cell 11" not in w]
+
+
+def test_version_3_notebook_with_an_awkward_name(tmp_path):
+    """nbformat upgrades it (its cells live under "worksheets"); the name is no module name."""
+    v3 = nbformat.v3
+    cells = [v3.new_text_cell("markdown", source="# old notebook"),
+             v3.new_code_cell(input="%pylab inline\nimport random\nimport numpy as np"),
+             v3.new_code_cell(input=FIRST_HALF), v3.new_code_cell(input=SECOND_HALF)]
+    nb = v3.new_notebook(worksheets=[v3.new_worksheet(cells=cells)])
+    path = tmp_path / "Homework 1 (final).ipynb"
+    path.write_text(nbformat.writes(nb, version=3))
+    assert '"worksheets"' in path.read_text()
+    report = grade(path, tmp_path / "out")
+    assert report["score"] == 100, (report["error"], report["warnings"])
+    assert "Homework 1 (final).ipynb, cell 2: `%pylab inline` " + NOT_RUN in report["warnings"]
+
+
+def test_cell_that_cannot_compile_costs_only_its_function(tmp_path):
+    sigmoid_cell = "def sigmoid(x):\n    return 1.0 / (1.0 + np.exp(-x)\n"  # unclosed bracket
+    rest = FIRST_HALF.replace("def sigmoid(x):", "def _unused(x):", 1)
+    path = _v4(tmp_path / "hw.ipynb", ["import random\nimport numpy as np", sigmoid_cell, rest,
+                                       SECOND_HALF])
+    report = grade(path, tmp_path / "out")
+    scores = {name: f["score"] for name, f in by_function(report).items()}
+    assert scores == {"sigmoid": 0, "sigmoid_grad": 5, "softmax": 15,
+                      "forward_backward_prop": 35, "negSamplingCostAndGradient": 35}
+    message = checks_of(report, "sigmoid")[0]["message"]
+    assert "sigmoid could not be loaded: SyntaxError in hw.ipynb, cell 2, line" in message
+
+
+def test_graded_call_traceback_names_the_cell(tmp_path):
+    broken = SECOND_HALF.replace("cost = -np.sum(np.log(np.sum(labels * y_hat, axis=1)))",
+                                 "cost = -np.sum(np.log(np.sum(labels * y_hat, axis=1)))\n"
+                                 "    raise ValueError('oops')", 1)
+    assert broken != SECOND_HALF
+    path = _v4(tmp_path / "hw.ipynb", ["import random\nimport numpy as np", FIRST_HALF, broken])
+    report = grade(path, tmp_path / "out")
+    messages = " ".join(c["message"] for c in checks_of(report, "forward_backward_prop"))
+    assert "ValueError: oops" in messages
+    assert "at hw.ipynb, cell 3, line" in messages
+    assert "raise ValueError('oops')" in messages  # the cell's code, from linecache
+
+
+def test_long_training_at_top_level_hits_the_deadline_naming_the_cell(tmp_path):
+    training = ("W = np.zeros(3)\nfor epoch in range(10**9):\n    W = W + sigmoid(W) * 1e-9")
+    path = _v4(tmp_path / "hw.ipynb", ["import random\nimport numpy as np", FIRST_HALF,
+                                       SECOND_HALF, training, "print('never reached')"])
+    report = grade(path, tmp_path / "out", "--import-timeout", "4")
+    assert report["score"] == 0
+    assert ("Importing your submission did not finish within 4 s: hw.ipynb, cell 4 (of 5: "
+            "`W = np.zeros(3)`) was still running") in report["error"], report["error"]
