@@ -241,8 +241,10 @@ def _batch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     except batch.BatchError as exc:
         parser.error(str(exc))
     print(f"autograde batch: graded {len(summary.graded) + len(summary.failed)} "
-          f"({len(summary.failed)} without a report from the grader), "
-          f"{len(summary.skipped)} already done, in {summary.seconds:g} s; "
+          f"({len(summary.changed)} changed since graded, "
+          f"{len(summary.failed)} without a report from the grader), "
+          f"{len(summary.skipped)} already done, {len(summary.removed)} no longer present, "
+          f"in {summary.seconds:g} s; "
           f"{summary.rows} rows in {args.out / 'gradebook.csv'}, overview {args.out / 'index.html'}",
           file=sys.stderr)
     return 130 if summary.interrupted else 0
