@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Callable, Collection, Protocol, Sequence, TextIO
 
 from grader import reference as reference_mod
-from grader import safe_text
+from grader import safe_text, selection
 from grader import task as task_mod
 from grader.archive import ArchiveError, extract as extract_members
 from grader.model import SubmissionResult
@@ -228,15 +228,23 @@ class Progress:
 def run(*, source: Path, out: Path, grade_args: Sequence[str] = (), jobs: int | None = None,
         force: bool = False, pack: str = DEFAULT_PACK, wall_seconds: float = 330.0,
         stream: TextIO | None = None, tty: bool | None = None, reference: Path | None = None,
-        no_reference: bool = False, dask: str | None = None) -> BatchSummary:
+        no_reference: bool = False, dask: str | None = None,
+        only: Sequence[str] | None = None) -> BatchSummary:
     """Grade every upload in `source` (a folder or a .zip) into `out`; see the module docstring.
     `grade_args` go to each `autograde grade` as they are; `wall_seconds` bounds each one. The
     reference is found here, as `autograde grade` finds it (`reference`, `no_reference`, then
     $AUTOGRADE_REFERENCE, then the pack's own), and travels inside every task. `dask`, a
-    scheduler's address, grades on that Dask cluster instead of `jobs` threads here."""
+    scheduler's address, grades on that Dask cluster instead of `jobs` threads here. `only`
+    grades those functions alone (`--only`); a report graded with another choice is regraded."""
     stream = stream or sys.stderr
     started = time.monotonic()
     source, out = Path(source), Path(out)
+    if only is not None:
+        try:
+            only = selection.validate(load_pack(pack), only)
+        except selection.UnknownFunction as exc:
+            raise BatchError(str(exc)) from None
+        grade_args = [*grade_args, *(arg for name in only for arg in ("--only", name))]
     ref_dir = reference_mod.locate(load_pack(pack), reference, no_reference)
     if ref_dir is not None and not Path(ref_dir).is_dir():
         raise BatchError(f"the reference folder {ref_dir} does not exist (--reference, "
@@ -254,14 +262,14 @@ def run(*, source: Path, out: Path, grade_args: Sequence[str] = (), jobs: int | 
     try:
         return _run(executor, source=source, out=out, grade_args=grade_args, force=force,
                     pack=pack, wall_seconds=wall_seconds, stream=stream, tty=tty,
-                    ref_zip=ref_zip, started=started)
+                    ref_zip=ref_zip, started=started, only=only)
     finally:
         executor.close()
 
 
 def _run(executor: Executor, *, source: Path, out: Path, grade_args: Sequence[str], force: bool,
          pack: str, wall_seconds: float, stream: TextIO, tty: bool | None, ref_zip: bytes | None,
-         started: float) -> BatchSummary:
+         started: float, only: Sequence[str] | None = None) -> BatchSummary:
     reports = out / "reports"
     reports.mkdir(parents=True, exist_ok=True)
     if source.is_file() and source.suffix.lower() == ".zip":
@@ -276,7 +284,7 @@ def _run(executor: Executor, *, source: Path, out: Path, grade_args: Sequence[st
         stream.write(f"autograde batch: {note}\n")
     hashes = {u.student: _hash_or_none(u.path) for u in found.uploads}
     previous = load_reports(reports)
-    why = {u.student: _why_grade(previous.get(u.student), hashes[u.student], force)
+    why = {u.student: _why_grade(previous.get(u.student), hashes[u.student], force, only)
            for u in found.uploads}
     todo = [u for u in found.uploads if why[u.student] is not None]
     summary.skipped = [u.student for u in found.uploads if why[u.student] is None]
@@ -307,7 +315,7 @@ def _run(executor: Executor, *, source: Path, out: Path, grade_args: Sequence[st
         upload = by_student[outcome.student]
         result = SubmissionResult.from_dict(json.loads(outcome.report_json))
         stamped = dataclasses.replace(result, upload=upload_record(
-            upload.path.name, hashes[upload.student]))
+            upload.path.name, hashes[upload.student], only=only))
         # HTML first, JSON last and each atomically: a present JSON means the submission is done,
         # and its content hash is in it, so no report can claim content it was not graded from.
         json_report.write_text(reports / f"{outcome.student}.html", outcome.report_html)
@@ -328,6 +336,7 @@ def _run(executor: Executor, *, source: Path, out: Path, grade_args: Sequence[st
 CHANGED = "regraded: changed"
 UNKEYED = "regraded: its report records no content"
 FORCED = "regraded: --force"
+OTHER_FUNCTIONS = "regraded: other functions (--only)"
 
 
 def _hash_or_none(path: Path) -> str | None:
@@ -337,7 +346,8 @@ def _hash_or_none(path: Path) -> str | None:
         return None  # unreadable: graded again each run, and packing it says why
 
 
-def _why_grade(previous: SubmissionResult | None, digest: str | None, force: bool) -> str | None:
+def _why_grade(previous: SubmissionResult | None, digest: str | None, force: bool,
+               only: Sequence[str] | None = None) -> str | None:
     """None when the upload's report stands; "" to grade an upload that has none; otherwise why a
     graded upload is graded again. Compared by content, not by time: a re-downloaded bulk zip
     gives every file a new time, and a replaced upload may keep its name."""
@@ -348,18 +358,24 @@ def _why_grade(previous: SubmissionResult | None, digest: str | None, force: boo
     recorded = previous.upload.get("sha256")
     if not recorded or digest is None:
         return UNKEYED  # written before reports recorded content, or unreadable now: be sure
-    return None if recorded == digest else CHANGED
+    if recorded != digest:
+        return CHANGED
+    if previous.upload.get("only") != (None if only is None else list(only)):
+        return OTHER_FUNCTIONS  # a report of one function must not stand for all of them
+    return None
 
 
-def upload_record(name: str, digest: str | None, *, inputs: str = "public") -> dict:
-    """What a batch stamps into a report about the upload it graded (SubmissionResult.upload)."""
+def upload_record(name: str, digest: str | None, *, inputs: str = "public",
+                  only: Sequence[str] | None = None) -> dict:
+    """What a batch stamps into a report about the upload it graded (SubmissionResult.upload).
+    `inputs` is the input set the checks drew from; only public inputs exist so far."""
     parsed = parse_name(name)
     return {"name": name, "sha256": digest or "", "convention": parsed.convention,
             "canvas_user_id": parsed.canvas_user_id,
             "canvas_submission_id": parsed.canvas_submission_id, "late": parsed.late,
             "moodle_participant_id": parsed.moodle_participant_id,
             "graded_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-            "inputs": inputs}
+            "inputs": inputs, "only": None if only is None else list(only)}
 
 
 def load_reports(reports: Path) -> dict[str, SubmissionResult]:

@@ -1,4 +1,6 @@
-"""Command line: a thin layer over grader.session, so the CLI and the Python API share one path."""
+"""Command line: parses options and calls the library functions (grader.session.grade,
+grader.batch.run, grader.lms), so the CLI and the Python API share one path. What a user reads
+is DESCRIPTION and each command's help and epilog, not this docstring."""
 from __future__ import annotations
 
 import argparse
@@ -10,11 +12,11 @@ from pathlib import Path
 
 from grader import __version__
 from grader.isolation import MODES, IsolationUnavailable
-from grader.packs import BUILTIN_PACKS, DEFAULT_PACK, load_pack
+from grader.packs import BUILTIN_PACKS, DEFAULT_PACK, Pack, load_pack
 from grader.proxy import Limits
 from grader.render import html, json_report, terminal
 from grader.render import junit
-from grader import batch, lms
+from grader import batch, lms, output_paths, selection
 from grader.replay import RecipeBook
 from grader.session import Options, grade
 
@@ -26,12 +28,75 @@ def _positive(text: str) -> float:
     return value
 
 
+DESCRIPTION = """\
+Grade neural networks written from scratch in numpy: the CS224n (2017) assignment 1 functions
+sigmoid, sigmoid_grad, softmax, forward_backward_prop and negSamplingCostAndGradient. Each
+function is checked against known values, properties and numerical gradients (and, in an
+instructor's copy, a reference solution); the report says what was called, what came back and
+what was expected. Student code runs in a separate, restricted worker process."""
+
+EPILOG = """\
+examples:
+  autograde grade my_submission.py             check your work before you submit
+  autograde grade my_submission.py --only softmax
+  autograde batch uploads.zip --out grades/    grade a class (an LMS bulk download)
+  autograde gradescope-zip autograder.zip      build the zip to upload to Gradescope
+
+Run `autograde COMMAND --help` for a command's options and examples."""
+
+GRADE_EPILOG = """\
+examples:
+  autograde grade my_submission.py                 one .py file with all the functions
+  autograde grade assignment1/                     q1_softmax.py, q2_sigmoid.py, ... in a folder
+  autograde grade assignment1.zip -v               a zip (or a .ipynb notebook); every failure in full
+  autograde grade my_submission.py --only softmax --only sigmoid
+  autograde grade upload.py --json report.json --html report.html
+  autograde grade . --junit autograde.xml --fail-under 60      in CI
+
+exit status: 0 when a report was produced, whatever the score; 1 when the score is below
+--fail-under; 2 on a usage error (no such submission, an unknown --only function, an output path
+that cannot be written)."""
+
+BATCH_EPILOG = """\
+uploads: INPUT is a folder, or a .zip of one (an LMS bulk download), holding one upload per
+student, each one of:
+  alice.py                  one Python file with the functions
+  alice/                    a folder, e.g. the original q1_softmax.py, q2_sigmoid.py, ... layout
+  alice.zip                 a zip of either
+  alice.ipynb               a Jupyter notebook
+Anything else (README.txt) is ignored and listed. The student comes from the upload's name:
+  alice.py, alice/, alice.zip, alice.ipynb              -> alice
+  Canvas: smithjohn_12345_67890_hw1.zip                 -> smithjohn (user 12345, submission 67890)
+          smithjohn_LATE_12345_67890_hw1.zip            -> smithjohn, marked late
+  Moodle: folder "Jane Doe_4242_assignsubmission_file_" -> Jane_Doe (participant 4242)
+
+OUTDIR gets reports/STUDENT.json and .html, gradebook.csv and index.html (the class overview).
+Run it again after a new bulk download: only new uploads and uploads whose content changed are
+graded; reports of uploads no longer there are kept and marked in the overview.
+
+examples:
+  autograde batch uploads.zip --out grades/
+  autograde batch uploads/ --out grades/ --jobs 4 --reference path/to/reference
+  autograde batch uploads.zip --out grades/ --only softmax       one function, for everyone
+  autograde batch uploads.zip --out grades/ --dask tcp://10.0.0.5:8786
+
+exit status: 0 when the gradebook was written; 2 on a usage error (no such INPUT, an OUTDIR that
+cannot be written, an unknown --only function, an unusable cluster); 130 when interrupted (run
+the same command again to finish)."""
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="autograde", description=__doc__)
+    parser = argparse.ArgumentParser(prog="autograde", description=DESCRIPTION, epilog=EPILOG,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--version", action="version", version=f"autograde {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
-    g = sub.add_parser("grade", help="grade one submission (.py file, folder, .zip or .ipynb)")
-    g.add_argument("submission", type=Path)
+    g = sub.add_parser("grade", help="grade one submission (.py file, folder, .zip or .ipynb)",
+                       description="Grade one submission and print its report.",
+                       epilog=GRADE_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    g.add_argument("submission", type=Path,
+                   help="what to grade: a .py file with all the functions, a folder (such as the "
+                        "original q1_softmax.py, q2_sigmoid.py, ... layout), a .zip of either, "
+                        "or a .ipynb notebook")
     g.add_argument("--json", type=Path, metavar="PATH", help="write the JSON report here")
     g.add_argument("--html", type=Path, metavar="PATH",
                    help="write the HTML report here (one self-contained page)")
@@ -53,7 +118,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _add_grading_options(g: argparse.ArgumentParser) -> None:
     """The options that decide how a submission is graded, shared by grade and batch."""
-    g.add_argument("--pack", default=DEFAULT_PACK, choices=sorted(BUILTIN_PACKS))
+    g.add_argument("--pack", default=DEFAULT_PACK, choices=sorted(BUILTIN_PACKS),
+                   help="the assignment to grade against: its functions, points and checks "
+                        "(default: %(default)s)")
+    g.add_argument("--only", action="append", metavar="FUNCTION",
+                   help="grade this function alone; repeat for several (--only softmax --only "
+                        "sigmoid). The report's total is then theirs alone")
     ref = g.add_mutually_exclusive_group()
     ref.add_argument("--reference", type=Path, metavar="DIR",
                      help="the reference solution's folder (default: $AUTOGRADE_REFERENCE, or "
@@ -128,6 +198,13 @@ def _grade(parser: argparse.ArgumentParser, args: argparse.Namespace,
     if args.reference is not None and not args.reference.is_dir():
         parser.error(f"--reference {args.reference}: no such folder")
     pack = load_pack(args.pack)
+    only = _only(parser, pack, args.only)
+    outputs = [(option, path) for option, path in
+               (("--html", args.html), ("--junit", args.junit), ("--json", args.json)) if path]
+    for option, path in outputs:  # before grading: a minute of grading is not lost at the end
+        why = output_paths.problem(path)
+        if why:
+            return _cannot_write("grade", option, path, why)
     limits = Limits(call_seconds=args.call_timeout, import_seconds=args.import_timeout,
                     check_seconds=args.check_timeout, submission_seconds=args.submission_timeout)
     options = Options(reference_dir=args.reference, no_reference=args.no_reference,
@@ -138,23 +215,43 @@ def _grade(parser: argparse.ArgumentParser, args: argparse.Namespace,
         # Recipes hold only for the options they were recorded under.
         recipes = None if recipe_books is None else recipe_books.setdefault(
             (args.pack, str(args.reference), options), RecipeBook())
-        result = grade(pack, args.submission, options, recipes=recipes)
+        with selection.selected(only):
+            result = grade(pack, args.submission, options, recipes=recipes)
     except IsolationUnavailable as exc:
         parser.error(str(exc))
+    if only is not None:
+        result = selection.restrict(result, only)
     if args.submission_label is not None:
         result = dataclasses.replace(result, submission=args.submission_label)
-    if args.html:
-        html.write(result, args.html)
-    if args.junit:
-        junit.write(result, args.junit)
-    if args.json:  # last: a batch takes a report JSON to mean every report is written
-        json_report.write(result, args.json)
+    writers = {"--html": html.write, "--junit": junit.write, "--json": json_report.write}
+    for option, path in outputs:  # JSON last: a batch takes a report JSON to mean all are written
+        try:
+            writers[option](result, path)
+        except OSError as exc:  # changed since the check above (a full disk, a removed folder)
+            return _cannot_write("grade", option, path, exc.strerror or str(exc))
     _print(terminal.render(result, verbose=args.verbose))
     if args.fail_under is not None and result.score < args.fail_under:
         print(f"autograde: score {result.score:g} is below --fail-under {args.fail_under:g}",
               file=sys.stderr)
         return 1
     return 0
+
+
+def _only(parser: argparse.ArgumentParser, pack: Pack, names: list[str] | None) -> tuple[str, ...] | None:
+    """The functions --only names, checked against the pack (a usage error names its functions)."""
+    if names is None:
+        return None
+    try:
+        return selection.validate(pack, names)
+    except selection.UnknownFunction as exc:
+        parser.error(str(exc))
+        raise  # not reached: parser.error exits
+
+
+def _cannot_write(command: str, option: str, path: Path, why: str) -> int:
+    """One line and status 2: a usage error, never 1, which --fail-under gives a low score."""
+    print(f"autograde {command}: cannot write {option} {path}: {why}", file=sys.stderr)
+    return 2
 
 
 def _gradescope(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
@@ -181,9 +278,13 @@ def _gradescope_zip(parser: argparse.ArgumentParser, args: argparse.Namespace) -
 
 def _add_batch_command(sub: argparse._SubParsersAction) -> None:
     b = sub.add_parser("batch", help="grade a folder or .zip of submissions (an LMS bulk download) "
-                                     "into per-student reports, gradebook.csv and index.html")
+                                     "into per-student reports, gradebook.csv and index.html",
+                       description="Grade a whole class: every upload in INPUT, each as `autograde "
+                                   "grade` would, into OUTDIR.",
+                       epilog=BATCH_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     b.add_argument("input", type=Path, metavar="INPUT",
-                   help="a folder or .zip holding one .py file, folder or .zip per student")
+                   help="a folder or .zip holding one upload per student: a .py file, a folder, "
+                        "a .zip or a .ipynb notebook (see below)")
     b.add_argument("--out", type=Path, required=True, metavar="OUTDIR",
                    help="where reports/, gradebook.csv and index.html go")
     b.add_argument("--jobs", "-j", type=int, default=os.cpu_count() or 1, metavar="N",
@@ -224,6 +325,10 @@ def _batch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         parser.error(f"--reference {args.reference}: no such folder")
     if args.jobs < 1:
         parser.error("--jobs must be at least 1")
+    only = _only(parser, load_pack(args.pack), args.only)
+    why = output_paths.problem(args.out, folder=True)
+    if why:
+        return _cannot_write("batch", "--out", args.out, why)
     from grader import cluster  # only its error type: distributed itself is imported on --dask
     wall = args.submission_timeout + args.import_timeout + batch.WALL_SLACK_SECONDS
     signal.signal(signal.SIGTERM, _interrupt)  # `kill` stops the batch as Ctrl-C does
@@ -231,7 +336,7 @@ def _batch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         summary = batch.run(source=args.input, out=args.out, grade_args=_grade_argv(args),
                             jobs=args.jobs, force=args.force, pack=args.pack, wall_seconds=wall,
                             reference=args.reference, no_reference=args.no_reference,
-                            dask=args.dask)
+                            dask=args.dask, only=only)
     except cluster.ClusterError as exc:  # one line: what is wrong with the cluster, no usage
         print(f"autograde batch: {exc}", file=sys.stderr)
         return 2
