@@ -391,12 +391,15 @@ def load_reports(reports: Path) -> dict[str, SubmissionResult]:
 
 def write_class_reports(out: Path, *, notes: Sequence[str] = (),
                         present: Collection[str] | None = None) -> int:
-    """Rebuild gradebook.csv and index.html from every report in OUT/reports; return the rows.
+    """Rebuild gradebook.csv, the LMS imports (canvas.csv, scores.csv) and index.html from every
+    report in OUT/reports; return the rows.
     `present`: the students whose uploads this run found (None: all); the overview marks the
     others' reports, which are kept, as no longer present."""
     results = load_reports(Path(out) / "reports")
     gone = set() if present is None else set(results) - set(present)
     json_report.write_text(Path(out) / "gradebook.csv", gradebook.render(results))
+    json_report.write_text(Path(out) / "canvas.csv", gradebook.canvas(results))
+    json_report.write_text(Path(out) / "scores.csv", gradebook.scores(results))
     json_report.write_text(Path(out) / "index.html",
                            overview.render(results, notes=notes, gone=gone))
     return len(results)

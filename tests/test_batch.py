@@ -301,3 +301,55 @@ def test_the_upload_record_is_not_part_of_the_graded_view():
     stamped = SubmissionResult("a", 1.0, 2.0, (), (), upload=batch.upload_record("a.py", "f" * 64))
     assert plain.graded_view() == stamped.graded_view()
     assert SubmissionResult.from_dict(stamped.to_dict()) == stamped
+
+
+# ---- the gradebook and the LMS imports ----------------------------------------------------------
+def _stamped(name: str, score: float, error: str = "") -> SubmissionResult:
+    from grader.model import FunctionResult
+    return SubmissionResult(name, score, 100.0, (), (FunctionResult("softmax", score, 100.0),),
+                            error=error, upload=batch.upload_record(name, "ab" * 32))
+
+
+def test_gradebook_extends_its_columns_and_keeps_what_lms_names_carry():
+    from grader.render import gradebook
+    results = {"smithjohn": _stamped("smithjohn_LATE_12345_67890_hw1.zip", 70),
+               "Jane_Doe": _stamped("Jane Doe_4242_assignsubmission_file_", 80),
+               "alice": _stamped("=alice.py", 90, error="the import hung\nmore"),
+               "old": SubmissionResult("old.py", 5, 100.0, (), ())}  # graded before `upload`
+    rows = list(csv.reader(io.StringIO(gradebook.render(results))))
+    assert rows[0] == ["submission", "score", "max_score", "softmax", "error", "upload",
+                       "canvas_user_id", "canvas_submission_id", "late", "moodle_participant_id",
+                       "content_sha256", "graded_at", "inputs"]
+    by = {row[0]: dict(zip(rows[0], row)) for row in rows[1:]}
+    assert [row[0] for row in rows[1:]] == ["Jane_Doe", "alice", "old", "smithjohn"]
+    john = by["smithjohn"]
+    assert (john["upload"], john["canvas_user_id"], john["canvas_submission_id"], john["late"]) == (
+        "smithjohn_LATE_12345_67890_hw1.zip", "12345", "67890", "LATE")
+    assert john["content_sha256"] == "ab" * 32 and john["inputs"] == "public"
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+00:00", john["graded_at"])
+    assert by["Jane_Doe"]["moodle_participant_id"] == "4242" and by["Jane_Doe"]["late"] == ""
+    assert by["alice"]["upload"] == "'=alice.py" and by["alice"]["error"] == "the import hung"
+    assert by["old"]["upload"] == "" and by["old"]["inputs"] == "public"
+
+    canvas = list(csv.reader(io.StringIO(gradebook.canvas(results))))
+    assert canvas[0] == ["Student", "ID", "SIS User ID", "SIS Login ID", "Section", "autograde"]
+    assert ["smithjohn", "12345", "", "", "", "70"] in canvas
+    assert ["alice", "", "", "", "", "90"] in canvas and len(canvas) == 5
+    assert gradebook.scores(results) == "student,score\nJane_Doe,80\nalice,90\nold,5\nsmithjohn,70\n"
+
+
+def test_batch_gradebook_names_each_upload_and_the_lms_files_agree(class_batch):
+    _, out, _ = class_batch
+    rows = {r["submission"]: r for r in _rows(out)}
+    bob = rows["bob"]
+    assert bob["upload"] == "bob_12345_67890_submission.py"
+    assert (bob["canvas_user_id"], bob["canvas_submission_id"], bob["late"]) == ("12345", "67890", "")
+    upload = out / ".uploads" / bob["upload"]
+    assert bob["content_sha256"] == hashlib.sha256(upload.read_bytes()).hexdigest()
+    assert rows["dave"]["upload"] == "dave.zip" and rows["carol"]["upload"] == "carol"
+    assert all(r["graded_at"] and r["inputs"] == "public" for r in rows.values())
+    canvas = list(csv.DictReader(io.StringIO((out / "canvas.csv").read_text())))
+    assert {r["Student"]: (r["ID"], r["autograde"]) for r in canvas} == {
+        s: (r["canvas_user_id"], r["score"]) for s, r in rows.items()}
+    scores = list(csv.DictReader(io.StringIO((out / "scores.csv").read_text())))
+    assert {r["student"]: r["score"] for r in scores} == {s: r["score"] for s, r in rows.items()}
