@@ -41,7 +41,7 @@ from grader.model import SubmissionResult
 from grader.packs import DEFAULT_PACK, load_pack
 from grader.render import gradebook, json_report, overview
 from grader.task import GradeTask, TaskOutcome
-from grader.uploads import SUBMISSION_SUFFIXES, content_hash, parse_name, student_id
+from grader.uploads import SUBMISSION_SUFFIXES, Upload, content_hash, parse_name, student_id
 
 IGNORED_NAMES = ("__MACOSX", "__pycache__")
 # An outer .zip is copied out into OUT/.uploads within these limits (nested .zip files are
@@ -54,12 +54,6 @@ WALL_SLACK_SECONDS = 30.0  # what a grader process may take beyond its own deadl
 
 class BatchError(Exception):
     """The input cannot be used at all (missing, not a zip, unsafe or too large an archive)."""
-
-
-@dataclass(frozen=True)
-class Upload:
-    student: str  # the identifier: file names of its reports, the gradebook's `submission`
-    path: Path
 
 
 @dataclass

@@ -1,31 +1,19 @@
-"""Command line: parses options and calls the library functions (grader.session.grade,
+"""Command line: parses options and calls the library functions (grader.grading.grade_to_files,
 grader.batch.run, grader.lms), so the CLI and the Python API share one path. What a user reads
 is DESCRIPTION and each command's help and epilog, not this docstring."""
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import os
 import signal
 import sys
 from pathlib import Path
 
 from grader import __version__
-from grader.isolation import MODES, IsolationUnavailable
 from grader.packs import BUILTIN_PACKS, DEFAULT_PACK, Pack, load_pack
-from grader.proxy import Limits
-from grader.render import html, json_report, terminal
-from grader.render import junit
-from grader import batch, lms, output_paths, selection
-from grader.replay import RecipeBook
-from grader.session import Options, grade
-
-
-def _positive(text: str) -> float:
-    value = float(text)
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"{text} is not a positive number")
-    return value
+from grader.render import terminal
+from grader import batch, grade_command, grading, lms, output_paths, selection
+from grader.session import Options
 
 
 DESCRIPTION = """\
@@ -43,19 +31,6 @@ examples:
   autograde gradescope-zip autograder.zip      build the zip to upload to Gradescope
 
 Run `autograde COMMAND --help` for a command's options and examples."""
-
-GRADE_EPILOG = """\
-examples:
-  autograde grade my_submission.py                 one .py file with all the functions
-  autograde grade assignment1/                     q1_softmax.py, q2_sigmoid.py, ... in a folder
-  autograde grade assignment1.zip -v               a zip (or a .ipynb notebook); every failure in full
-  autograde grade my_submission.py --only softmax --only sigmoid
-  autograde grade upload.py --json report.json --html report.html
-  autograde grade . --junit autograde.xml --fail-under 60      in CI
-
-exit status: 0 when a report was produced, whatever the score; 1 when the score is below
---fail-under; 2 on a usage error (no such submission, an unknown --only function, an output path
-that cannot be written)."""
 
 BATCH_EPILOG = """\
 uploads: INPUT is a folder, or a .zip of one (an LMS bulk download), holding one upload per
@@ -91,62 +66,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"autograde {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
     g = sub.add_parser("grade", help="grade one submission (.py file, folder, .zip or .ipynb)",
-                       description="Grade one submission and print its report.",
-                       epilog=GRADE_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
-    g.add_argument("submission", type=Path,
-                   help="what to grade: a .py file with all the functions, a folder (such as the "
-                        "original q1_softmax.py, q2_sigmoid.py, ... layout), a .zip of either, "
-                        "or a .ipynb notebook")
-    g.add_argument("--json", type=Path, metavar="PATH", help="write the JSON report here")
-    g.add_argument("--html", type=Path, metavar="PATH",
-                   help="write the HTML report here (one self-contained page)")
-    _add_grading_options(g)
-    g.add_argument("--verbose", "-v", action="store_true",
-                   help="print every failure in full, with counterexamples and captured output")
-    g.add_argument("--debug", action="store_true", help="show the grader's own errors in full")
-    g.add_argument("--junit", type=Path, metavar="PATH",
-                   help="write a JUnit XML report here (for CI: GitLab, GitHub Actions)")
-    g.add_argument("--fail-under", type=float, metavar="SCORE",
-                   help="exit with status 1 when the score is below SCORE points")
-    # What the report's `submission` says instead of the path graded: a batch grades a copy of
-    # each upload (in a temporary folder, maybe on another machine) but reports where it was found.
-    g.add_argument("--submission-label", metavar="TEXT", help=argparse.SUPPRESS)
+                       description=grade_command.DESCRIPTION, epilog=grade_command.EPILOG,
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
+    grade_command.add_arguments(g)
     _add_lms_commands(sub)
     _add_batch_command(sub)
     return parser
-
-
-def _add_grading_options(g: argparse.ArgumentParser) -> None:
-    """The options that decide how a submission is graded, shared by grade and batch."""
-    g.add_argument("--pack", default=DEFAULT_PACK, choices=sorted(BUILTIN_PACKS),
-                   help="the assignment to grade against: its functions, points and checks "
-                        "(default: %(default)s)")
-    g.add_argument("--only", action="append", metavar="FUNCTION",
-                   help="grade this function alone; repeat for several (--only softmax --only "
-                        "sigmoid). The report's total is then theirs alone")
-    ref = g.add_mutually_exclusive_group()
-    ref.add_argument("--reference", type=Path, metavar="DIR",
-                     help="the reference solution's folder (default: $AUTOGRADE_REFERENCE, or "
-                          "reference/ in a source checkout)")
-    ref.add_argument("--no-reference", action="store_true",
-                     help="grade as a student's copy would: checks that need the reference are skipped")
-    g.add_argument("--no-xrange-shim", action="store_true",
-                   help="do not define xrange = range for Python 2 style submissions")
-    g.add_argument("--call-timeout", type=_positive, default=Limits.call_seconds, metavar="S",
-                   help="deadline of one call into the submission (default %(default)s s)")
-    g.add_argument("--import-timeout", type=_positive, default=Limits.import_seconds, metavar="S",
-                   help="deadline for importing the submission (default %(default)s s)")
-    g.add_argument("--check-timeout", type=_positive, default=Limits.check_seconds, metavar="S",
-                   help="time one check may spend in the submission's code, hypothesis's search "
-                        "for a smaller failing input included (default %(default)s s)")
-    g.add_argument("--submission-timeout", type=_positive, default=Limits.submission_seconds,
-                   metavar="S", help="deadline for the whole submission (default %(default)s s)")
-    g.add_argument("--isolation", choices=MODES, default="auto",
-                   help="sandbox: bubblewrap (no network, no view of your files); process: a "
-                        "separate process with resource limits only; auto (default): the sandbox "
-                        "where bubblewrap works, else process, and the report says so")
-    g.add_argument("--no-fork", action="store_true",
-                   help="start workers with spawn only (the path used where fork does not exist)")
 
 
 def _add_lms_commands(sub: argparse._SubParsersAction) -> None:
@@ -165,13 +90,11 @@ def _add_lms_commands(sub: argparse._SubParsersAction) -> None:
                         "reference/ in a source checkout)")
 
 
-def main(argv: list[str] | None = None, *, recipe_books: dict | None = None) -> int:
-    """`recipe_books`: given by a grader that grades many submissions (grader/server.py), which
-    keeps the recipes of checks (grader/replay.py) from one `grade` to the next."""
+def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command == "grade":
-        return _grade(parser, args, recipe_books)
+        return _grade(parser, args)
     if args.command == "gradescope":
         return _gradescope(parser, args)
     if args.command == "gradescope-zip":
@@ -191,46 +114,16 @@ def _print(text: str) -> None:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
 
 
-def _grade(parser: argparse.ArgumentParser, args: argparse.Namespace,
-           recipe_books: dict | None = None) -> int:
-    if not args.submission.exists():
-        parser.error(f"no such file or folder: {args.submission}")
-    if args.reference is not None and not args.reference.is_dir():
-        parser.error(f"--reference {args.reference}: no such folder")
-    pack = load_pack(args.pack)
-    only = _only(parser, pack, args.only)
-    outputs = [(option, path) for option, path in
-               (("--html", args.html), ("--junit", args.junit), ("--json", args.json)) if path]
-    for option, path in outputs:  # before grading: a minute of grading is not lost at the end
-        why = output_paths.problem(path)
-        if why:
-            return _cannot_write("grade", option, path, why)
-    limits = Limits(call_seconds=args.call_timeout, import_seconds=args.import_timeout,
-                    check_seconds=args.check_timeout, submission_seconds=args.submission_timeout)
-    options = Options(reference_dir=args.reference, no_reference=args.no_reference,
-                      shim_xrange=not args.no_xrange_shim, limits=limits,
-                      use_fork=False if args.no_fork else None, isolation=args.isolation,
-                      debug=args.debug)
+def _grade(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     try:
-        # Recipes hold only for the options they were recorded under.
-        recipes = None if recipe_books is None else recipe_books.setdefault(
-            (args.pack, str(args.reference), options), RecipeBook())
-        with selection.selected(only):
-            result = grade(pack, args.submission, options, recipes=recipes)
-    except IsolationUnavailable as exc:
+        result = grading.grade_to_files(**grade_command.keywords(args))
+    except grading.CannotWrite as exc:  # one line, no usage: the command itself was right
+        print(f"autograde grade: {exc}", file=sys.stderr)
+        return 2
+    except grading.UsageError as exc:
         parser.error(str(exc))
-    if only is not None:
-        result = selection.restrict(result, only)
-    if args.submission_label is not None:
-        result = dataclasses.replace(result, submission=args.submission_label)
-    writers = {"--html": html.write, "--junit": junit.write, "--json": json_report.write}
-    for option, path in outputs:  # JSON last: a batch takes a report JSON to mean all are written
-        try:
-            writers[option](result, path)
-        except OSError as exc:  # changed since the check above (a full disk, a removed folder)
-            return _cannot_write("grade", option, path, exc.strerror or str(exc))
     _print(terminal.render(result, verbose=args.verbose))
-    if args.fail_under is not None and result.score < args.fail_under:
+    if grade_command.below(args, result):
         print(f"autograde: score {result.score:g} is below --fail-under {args.fail_under:g}",
               file=sys.stderr)
         return 1
@@ -246,12 +139,6 @@ def _only(parser: argparse.ArgumentParser, pack: Pack, names: list[str] | None) 
     except selection.UnknownFunction as exc:
         parser.error(str(exc))
         raise  # not reached: parser.error exits
-
-
-def _cannot_write(command: str, option: str, path: Path, why: str) -> int:
-    """One line and status 2: a usage error, never 1, which --fail-under gives a low score."""
-    print(f"autograde {command}: cannot write {option} {path}: {why}", file=sys.stderr)
-    return 2
 
 
 def _gradescope(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
@@ -296,7 +183,7 @@ def _add_batch_command(sub: argparse._SubParsersAction) -> None:
                         "the grader must be installed on every worker (pip extra [dask] here)")
     b.add_argument("--force", action="store_true",
                    help="regrade every submission, not only those without a report")
-    _add_grading_options(b)
+    grade_command.add_grading_options(b)
 
 
 def _grade_argv(args: argparse.Namespace) -> list[str]:
@@ -328,7 +215,8 @@ def _batch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     only = _only(parser, load_pack(args.pack), args.only)
     why = output_paths.problem(args.out, folder=True)
     if why:
-        return _cannot_write("batch", "--out", args.out, why)
+        print(f"autograde batch: cannot write --out {args.out}: {why}", file=sys.stderr)
+        return 2
     from grader import cluster  # only its error type: distributed itself is imported on --dask
     wall = args.submission_timeout + args.import_timeout + batch.WALL_SLACK_SECONDS
     signal.signal(signal.SIGTERM, _interrupt)  # `kill` stops the batch as Ctrl-C does

@@ -30,6 +30,14 @@ _MOODLE = re.compile(r"^(?P<name>.+?)_(?P<participant>\d+)_assignsubmission_[a-z
 
 
 @dataclass(frozen=True)
+class Upload:
+    """One upload a batch found: whose it is and where."""
+
+    student: str  # the identifier: file names of its reports, the gradebook's `submission`
+    path: Path
+
+
+@dataclass(frozen=True)
 class UploadName:
     """An upload's file or folder name, and what its LMS naming convention says."""
 
@@ -99,4 +107,4 @@ def _file_hash(path: Path) -> str:
     return digest.hexdigest()
 
 
-__all__ = ["SUBMISSION_SUFFIXES", "UploadName", "content_hash", "parse_name", "student_id"]
+__all__ = ["SUBMISSION_SUFFIXES", "Upload", "UploadName", "content_hash", "parse_name", "student_id"]
