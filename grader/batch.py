@@ -5,8 +5,10 @@ outer .zip out (safely), packs each upload into a GradeTask (grader/task.py) and
 to an executor: threads on this machine, or a Dask cluster (grader/cluster.py). Either way a task
 is graded by `python -m grader grade` under a wall-clock limit, and its reports come back as text
 that this process writes into OUT/reports. A report JSON that exists means the submission is done,
-so an interrupted batch resumes where it stopped. The gradebook and the class overview are rebuilt
-from every report in OUT/reports at the end of every run.
+so an interrupted batch resumes where it stopped. Each report records the content hash of the
+upload it graded (grader/uploads.py): a later run regrades an upload whose bytes changed, and keeps
+the report of an upload no longer there, marked so in the overview. The gradebook and the class
+overview are rebuilt from every report in OUT/reports at the end of every run.
 
 Naming conventions (the student identifier comes from the file or folder name):
 - a plain name: `alice.py`, `alice.zip`, `alice.ipynb`, or a folder `alice/`: `alice`;
@@ -17,29 +19,30 @@ Identifiers keep letters, digits, `.`, `_` and `-` only. Two uploads with one id
 """
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import os
-import re
 import shutil
 import sys
 import time
 import zipfile
+from datetime import datetime, timezone
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Protocol, Sequence, TextIO
+from typing import Callable, Collection, Protocol, Sequence, TextIO
 
 from grader import reference as reference_mod
-from grader import safe_text
+from grader import safe_text, selection
 from grader import task as task_mod
 from grader.archive import ArchiveError, extract as extract_members
 from grader.model import SubmissionResult
 from grader.packs import DEFAULT_PACK, load_pack
 from grader.render import gradebook, json_report, overview
 from grader.task import GradeTask, TaskOutcome
+from grader.uploads import SUBMISSION_SUFFIXES, Upload, content_hash, parse_name, student_id
 
-SUBMISSION_SUFFIXES = (".py", ".zip", ".ipynb")
 IGNORED_NAMES = ("__MACOSX", "__pycache__")
 # An outer .zip is copied out into OUT/.uploads within these limits (nested .zip files are
 # unpacked later by the worker, with limits of its own).
@@ -47,18 +50,10 @@ MAX_UPLOAD_BYTES = 2 * 1024**3
 MAX_UPLOAD_MEMBERS = 20_000
 WALL_SLACK_SECONDS = 30.0  # what a grader process may take beyond its own deadlines
 
-_CANVAS = re.compile(r"^(?P<name>[^_]+?)(?:_LATE)?_\d+_\d+_.+$", re.IGNORECASE)
-_MOODLE = re.compile(r"^(?P<name>.+?)_\d+_assignsubmission_[a-z]+_?$", re.IGNORECASE)
 
 
 class BatchError(Exception):
     """The input cannot be used at all (missing, not a zip, unsafe or too large an archive)."""
-
-
-@dataclass(frozen=True)
-class Upload:
-    student: str  # the identifier: file names of its reports, the gradebook's `submission`
-    path: Path
 
 
 @dataclass
@@ -70,31 +65,14 @@ class Discovery:
 @dataclass
 class BatchSummary:
     graded: list[str] = field(default_factory=list)
-    skipped: list[str] = field(default_factory=list)   # already had a report
+    skipped: list[str] = field(default_factory=list)   # already had a report of the same content
+    changed: list[str] = field(default_factory=list)   # regraded: the upload's bytes changed
+    removed: list[str] = field(default_factory=list)   # a report whose upload is gone (kept)
     failed: list[str] = field(default_factory=list)    # the grader itself gave no report
     notes: list[str] = field(default_factory=list)
     rows: int = 0
     seconds: float = 0.0
     interrupted: bool = False
-
-
-# ---- naming ---------------------------------------------------------------------------------
-def student_id(name: str) -> str:
-    """The identifier of the upload called `name` (a file or folder name, not a path)."""
-    stem = name
-    for suffix in SUBMISSION_SUFFIXES:
-        if stem.lower().endswith(suffix):
-            stem = stem[: -len(suffix)]
-            break
-    for pattern in (_MOODLE, _CANVAS):
-        match = pattern.match(stem)
-        if match:
-            stem = match["name"]
-            break
-    clean = re.sub(r"[^A-Za-z0-9._-]+", "_", stem)
-    # Leading punctuation would make a hidden file or a spreadsheet formula ("-1+2").
-    clean = re.sub(r"^[^A-Za-z0-9]+", "", clean).rstrip("._-")
-    return clean[:100] or "submission"
 
 
 def _is_candidate(path: Path) -> bool:
@@ -220,12 +198,14 @@ class Progress:
         self.tty = stream.isatty() if tty is None else tty
         self.started = time.monotonic()
 
-    def finished(self, student: str, result: SubmissionResult) -> None:
+    def finished(self, student: str, result: SubmissionResult, why: str = "") -> None:
+        """`why` says why a graded submission was graded again ("regraded: changed")."""
         self.done += 1
         if not self.tty:
+            notes = [n for n in ("not graded" if result.error and not result.checks else "", why) if n]
             self.stream.write(f"{self.done}/{self.total} {student}: "
                               f"{result.score:g}/{result.max_score:g}"
-                              f"{' (not graded)' if result.error and not result.checks else ''}\n")
+                              f"{' (' + '; '.join(notes) + ')' if notes else ''}\n")
         else:
             elapsed = max(time.monotonic() - self.started, 1e-9)
             rate = self.done / elapsed
@@ -242,15 +222,23 @@ class Progress:
 def run(*, source: Path, out: Path, grade_args: Sequence[str] = (), jobs: int | None = None,
         force: bool = False, pack: str = DEFAULT_PACK, wall_seconds: float = 330.0,
         stream: TextIO | None = None, tty: bool | None = None, reference: Path | None = None,
-        no_reference: bool = False, dask: str | None = None) -> BatchSummary:
+        no_reference: bool = False, dask: str | None = None,
+        only: Sequence[str] | None = None) -> BatchSummary:
     """Grade every upload in `source` (a folder or a .zip) into `out`; see the module docstring.
     `grade_args` go to each `autograde grade` as they are; `wall_seconds` bounds each one. The
     reference is found here, as `autograde grade` finds it (`reference`, `no_reference`, then
     $AUTOGRADE_REFERENCE, then the pack's own), and travels inside every task. `dask`, a
-    scheduler's address, grades on that Dask cluster instead of `jobs` threads here."""
+    scheduler's address, grades on that Dask cluster instead of `jobs` threads here. `only`
+    grades those functions alone (`--only`); a report graded with another choice is regraded."""
     stream = stream or sys.stderr
     started = time.monotonic()
     source, out = Path(source), Path(out)
+    if only is not None:
+        try:
+            only = selection.validate(load_pack(pack), only)
+        except selection.UnknownFunction as exc:
+            raise BatchError(str(exc)) from None
+        grade_args = [*grade_args, *(arg for name in only for arg in ("--only", name))]
     ref_dir = reference_mod.locate(load_pack(pack), reference, no_reference)
     if ref_dir is not None and not Path(ref_dir).is_dir():
         raise BatchError(f"the reference folder {ref_dir} does not exist (--reference, "
@@ -268,14 +256,14 @@ def run(*, source: Path, out: Path, grade_args: Sequence[str] = (), jobs: int | 
     try:
         return _run(executor, source=source, out=out, grade_args=grade_args, force=force,
                     pack=pack, wall_seconds=wall_seconds, stream=stream, tty=tty,
-                    ref_zip=ref_zip, started=started)
+                    ref_zip=ref_zip, started=started, only=only)
     finally:
         executor.close()
 
 
 def _run(executor: Executor, *, source: Path, out: Path, grade_args: Sequence[str], force: bool,
          pack: str, wall_seconds: float, stream: TextIO, tty: bool | None, ref_zip: bytes | None,
-         started: float) -> BatchSummary:
+         started: float, only: Sequence[str] | None = None) -> BatchSummary:
     reports = out / "reports"
     reports.mkdir(parents=True, exist_ok=True)
     if source.is_file() and source.suffix.lower() == ".zip":
@@ -288,12 +276,26 @@ def _run(executor: Executor, *, source: Path, out: Path, grade_args: Sequence[st
     summary = BatchSummary(notes=list(found.notes))
     for note in found.notes:
         stream.write(f"autograde batch: {note}\n")
-    todo = [u for u in found.uploads if force or not (reports / f"{u.student}.json").is_file()]
-    summary.skipped = [u.student for u in found.uploads if u not in todo]
+    hashes = {u.student: _hash_or_none(u.path) for u in found.uploads}
+    previous = load_reports(reports)
+    why = {u.student: _why_grade(previous.get(u.student), hashes[u.student], force, only)
+           for u in found.uploads}
+    todo = [u for u in found.uploads if why[u.student] is not None]
+    summary.skipped = [u.student for u in found.uploads if why[u.student] is None]
+    summary.changed = [s for s, w in why.items() if w == CHANGED]
+    present = {u.student for u in found.uploads}
+    summary.removed = sorted(s for s in previous if s not in present)
     if summary.skipped:
         stream.write(f"autograde batch: {len(summary.skipped)} of {len(found.uploads)} already "
-                     f"graded (--force regrades them); grading {len(todo)}\n")
+                     f"graded, unchanged since (--force regrades them); grading {len(todo)}\n")
+    if summary.changed:
+        stream.write(f"autograde batch: {len(summary.changed)} changed since graded, regraded: "
+                     f"{', '.join(summary.changed)}\n")
+    if summary.removed:
+        stream.write(f"autograde batch: {len(summary.removed)} graded before but no longer among "
+                     f"the uploads (their reports are kept): {', '.join(summary.removed)}\n")
     progress = Progress(len(todo), stream, tty)
+    by_student = {u.student: u for u in todo}
 
     def prepare(upload: Upload) -> GradeTask | TaskOutcome:
         try:
@@ -304,21 +306,70 @@ def _run(executor: Executor, *, source: Path, out: Path, grade_args: Sequence[st
                                            f"the upload could not be graded: {exc}.")
 
     def deliver(outcome: TaskOutcome) -> None:
-        # HTML first, JSON last and each atomically: a present JSON means the submission is done.
-        json_report.write_text(reports / f"{outcome.student}.html", outcome.report_html)
-        json_report.write_text(reports / f"{outcome.student}.json", outcome.report_json)
-        (summary.graded if outcome.graded else summary.failed).append(outcome.student)
+        upload = by_student[outcome.student]
         result = SubmissionResult.from_dict(json.loads(outcome.report_json))
-        progress.finished(outcome.student, result)
+        stamped = dataclasses.replace(result, upload=upload_record(
+            upload.path.name, hashes[upload.student], only=only))
+        # HTML first, JSON last and each atomically: a present JSON means the submission is done,
+        # and its content hash is in it, so no report can claim content it was not graded from.
+        json_report.write_text(reports / f"{outcome.student}.html", outcome.report_html)
+        json_report.write(stamped, reports / f"{outcome.student}.json")
+        (summary.graded if outcome.graded else summary.failed).append(outcome.student)
+        progress.finished(outcome.student, result, why[outcome.student] or "")
 
     try:
         executor.run(todo, prepare, deliver)
     except KeyboardInterrupt:
         summary.interrupted = True
         stream.write("\nautograde batch: interrupted; run the same command again to finish\n")
-    summary.rows = write_class_reports(out, notes=summary.notes)
+    summary.rows = write_class_reports(out, notes=summary.notes, present=present)
     summary.seconds = round(time.monotonic() - started, 3)
     return summary
+
+
+CHANGED = "regraded: changed"
+UNKEYED = "regraded: its report records no content"
+FORCED = "regraded: --force"
+OTHER_FUNCTIONS = "regraded: other functions (--only)"
+
+
+def _hash_or_none(path: Path) -> str | None:
+    try:
+        return content_hash(path)
+    except OSError:
+        return None  # unreadable: graded again each run, and packing it says why
+
+
+def _why_grade(previous: SubmissionResult | None, digest: str | None, force: bool,
+               only: Sequence[str] | None = None) -> str | None:
+    """None when the upload's report stands; "" to grade an upload that has none; otherwise why a
+    graded upload is graded again. Compared by content, not by time: a re-downloaded bulk zip
+    gives every file a new time, and a replaced upload may keep its name."""
+    if previous is None:
+        return ""
+    if force:
+        return FORCED
+    recorded = previous.upload.get("sha256")
+    if not recorded or digest is None:
+        return UNKEYED  # written before reports recorded content, or unreadable now: be sure
+    if recorded != digest:
+        return CHANGED
+    if previous.upload.get("only") != (None if only is None else list(only)):
+        return OTHER_FUNCTIONS  # a report of one function must not stand for all of them
+    return None
+
+
+def upload_record(name: str, digest: str | None, *, inputs: str = "public",
+                  only: Sequence[str] | None = None) -> dict:
+    """What a batch stamps into a report about the upload it graded (SubmissionResult.upload).
+    `inputs` is the input set the checks drew from; only public inputs exist so far."""
+    parsed = parse_name(name)
+    return {"name": name, "sha256": digest or "", "convention": parsed.convention,
+            "canvas_user_id": parsed.canvas_user_id,
+            "canvas_submission_id": parsed.canvas_submission_id, "late": parsed.late,
+            "moodle_participant_id": parsed.moodle_participant_id,
+            "graded_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "inputs": inputs, "only": None if only is None else list(only)}
 
 
 def load_reports(reports: Path) -> dict[str, SubmissionResult]:
@@ -332,11 +383,19 @@ def load_reports(reports: Path) -> dict[str, SubmissionResult]:
     return results
 
 
-def write_class_reports(out: Path, *, notes: Sequence[str] = ()) -> int:
-    """Rebuild gradebook.csv and index.html from every report in OUT/reports; return the rows."""
+def write_class_reports(out: Path, *, notes: Sequence[str] = (),
+                        present: Collection[str] | None = None) -> int:
+    """Rebuild gradebook.csv, the LMS imports (canvas.csv, scores.csv) and index.html from every
+    report in OUT/reports; return the rows.
+    `present`: the students whose uploads this run found (None: all); the overview marks the
+    others' reports, which are kept, as no longer present."""
     results = load_reports(Path(out) / "reports")
+    gone = set() if present is None else set(results) - set(present)
     json_report.write_text(Path(out) / "gradebook.csv", gradebook.render(results))
-    json_report.write_text(Path(out) / "index.html", overview.render(results, notes=notes))
+    json_report.write_text(Path(out) / "canvas.csv", gradebook.canvas(results))
+    json_report.write_text(Path(out) / "scores.csv", gradebook.scores(results))
+    json_report.write_text(Path(out) / "index.html",
+                           overview.render(results, notes=notes, gone=gone))
     return len(results)
 
 

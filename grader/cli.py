@@ -1,82 +1,77 @@
-"""Command line: a thin layer over grader.session, so the CLI and the Python API share one path."""
+"""Command line: parses options and calls the library functions (grader.grading.grade_to_files,
+grader.batch.run, grader.lms), so the CLI and the Python API share one path. What a user reads
+is DESCRIPTION and each command's help and epilog, not this docstring."""
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import os
 import signal
 import sys
 from pathlib import Path
 
 from grader import __version__
-from grader.isolation import MODES, IsolationUnavailable
-from grader.packs import BUILTIN_PACKS, DEFAULT_PACK, load_pack
-from grader.proxy import Limits
-from grader.render import html, json_report, terminal
-from grader.render import junit
-from grader import batch, lms
-from grader.replay import RecipeBook
-from grader.session import Options, grade
+from grader.packs import BUILTIN_PACKS, DEFAULT_PACK, Pack, load_pack
+from grader.render import terminal
+from grader import batch, grade_command, grading, lms, output_paths, selection
+from grader.session import Options
 
 
-def _positive(text: str) -> float:
-    value = float(text)
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"{text} is not a positive number")
-    return value
+DESCRIPTION = """\
+Grade neural networks written from scratch in numpy: the CS224n (2017) assignment 1 functions
+sigmoid, sigmoid_grad, softmax, forward_backward_prop and negSamplingCostAndGradient. Each
+function is checked against known values, properties and numerical gradients (and, in an
+instructor's copy, a reference solution); the report says what was called, what came back and
+what was expected. Student code runs in a separate, restricted worker process."""
+
+EPILOG = """\
+examples:
+  autograde grade my_submission.py             check your work before you submit
+  autograde grade my_submission.py --only softmax
+  autograde batch uploads.zip --out grades/    grade a class (an LMS bulk download)
+  autograde gradescope-zip autograder.zip      build the zip to upload to Gradescope
+
+Run `autograde COMMAND --help` for a command's options and examples."""
+
+BATCH_EPILOG = """\
+uploads: INPUT is a folder, or a .zip of one (an LMS bulk download), holding one upload per
+student, each one of:
+  alice.py                  one Python file with the functions
+  alice/                    a folder, e.g. the original q1_softmax.py, q2_sigmoid.py, ... layout
+  alice.zip                 a zip of either
+  alice.ipynb               a Jupyter notebook
+Anything else (README.txt) is ignored and listed. The student comes from the upload's name:
+  alice.py, alice/, alice.zip, alice.ipynb              -> alice
+  Canvas: smithjohn_12345_67890_hw1.zip                 -> smithjohn (user 12345, submission 67890)
+          smithjohn_LATE_12345_67890_hw1.zip            -> smithjohn, marked late
+  Moodle: folder "Jane Doe_4242_assignsubmission_file_" -> Jane_Doe (participant 4242)
+
+OUTDIR gets reports/STUDENT.json and .html, gradebook.csv and index.html (the class overview).
+Run it again after a new bulk download: only new uploads and uploads whose content changed are
+graded; reports of uploads no longer there are kept and marked in the overview.
+
+examples:
+  autograde batch uploads.zip --out grades/
+  autograde batch uploads/ --out grades/ --jobs 4 --reference path/to/reference
+  autograde batch uploads.zip --out grades/ --only softmax       one function, for everyone
+  autograde batch uploads.zip --out grades/ --dask tcp://10.0.0.5:8786
+
+exit status: 0 when the gradebook was written; 2 on a usage error (no such INPUT, an OUTDIR that
+cannot be written, an unknown --only function, an unusable cluster); 130 when interrupted (run
+the same command again to finish)."""
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="autograde", description=__doc__)
+    parser = argparse.ArgumentParser(prog="autograde", description=DESCRIPTION, epilog=EPILOG,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--version", action="version", version=f"autograde {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
-    g = sub.add_parser("grade", help="grade one submission (.py file, folder, .zip or .ipynb)")
-    g.add_argument("submission", type=Path)
-    g.add_argument("--json", type=Path, metavar="PATH", help="write the JSON report here")
-    g.add_argument("--html", type=Path, metavar="PATH",
-                   help="write the HTML report here (one self-contained page)")
-    _add_grading_options(g)
-    g.add_argument("--verbose", "-v", action="store_true",
-                   help="print every failure in full, with counterexamples and captured output")
-    g.add_argument("--debug", action="store_true", help="show the grader's own errors in full")
-    g.add_argument("--junit", type=Path, metavar="PATH",
-                   help="write a JUnit XML report here (for CI: GitLab, GitHub Actions)")
-    g.add_argument("--fail-under", type=float, metavar="SCORE",
-                   help="exit with status 1 when the score is below SCORE points")
-    # What the report's `submission` says instead of the path graded: a batch grades a copy of
-    # each upload (in a temporary folder, maybe on another machine) but reports where it was found.
-    g.add_argument("--submission-label", metavar="TEXT", help=argparse.SUPPRESS)
+    g = sub.add_parser("grade", help="grade one submission (.py file, folder, .zip or .ipynb)",
+                       description=grade_command.DESCRIPTION, epilog=grade_command.EPILOG,
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
+    grade_command.add_arguments(g)
     _add_lms_commands(sub)
     _add_batch_command(sub)
     return parser
-
-
-def _add_grading_options(g: argparse.ArgumentParser) -> None:
-    """The options that decide how a submission is graded, shared by grade and batch."""
-    g.add_argument("--pack", default=DEFAULT_PACK, choices=sorted(BUILTIN_PACKS))
-    ref = g.add_mutually_exclusive_group()
-    ref.add_argument("--reference", type=Path, metavar="DIR",
-                     help="the reference solution's folder (default: $AUTOGRADE_REFERENCE, or "
-                          "reference/ in a source checkout)")
-    ref.add_argument("--no-reference", action="store_true",
-                     help="grade as a student's copy would: checks that need the reference are skipped")
-    g.add_argument("--no-xrange-shim", action="store_true",
-                   help="do not define xrange = range for Python 2 style submissions")
-    g.add_argument("--call-timeout", type=_positive, default=Limits.call_seconds, metavar="S",
-                   help="deadline of one call into the submission (default %(default)s s)")
-    g.add_argument("--import-timeout", type=_positive, default=Limits.import_seconds, metavar="S",
-                   help="deadline for importing the submission (default %(default)s s)")
-    g.add_argument("--check-timeout", type=_positive, default=Limits.check_seconds, metavar="S",
-                   help="time one check may spend in the submission's code, hypothesis's search "
-                        "for a smaller failing input included (default %(default)s s)")
-    g.add_argument("--submission-timeout", type=_positive, default=Limits.submission_seconds,
-                   metavar="S", help="deadline for the whole submission (default %(default)s s)")
-    g.add_argument("--isolation", choices=MODES, default="auto",
-                   help="sandbox: bubblewrap (no network, no view of your files); process: a "
-                        "separate process with resource limits only; auto (default): the sandbox "
-                        "where bubblewrap works, else process, and the report says so")
-    g.add_argument("--no-fork", action="store_true",
-                   help="start workers with spawn only (the path used where fork does not exist)")
 
 
 def _add_lms_commands(sub: argparse._SubParsersAction) -> None:
@@ -103,13 +98,11 @@ def _add_lms_commands(sub: argparse._SubParsersAction) -> None:
                         "(default: as for gradescope-zip)")
 
 
-def main(argv: list[str] | None = None, *, recipe_books: dict | None = None) -> int:
-    """`recipe_books`: given by a grader that grades many submissions (grader/server.py), which
-    keeps the recipes of checks (grader/replay.py) from one `grade` to the next."""
+def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command == "grade":
-        return _grade(parser, args, recipe_books)
+        return _grade(parser, args)
     if args.command == "gradescope":
         return _gradescope(parser, args)
     if args.command == "gradescope-zip":
@@ -131,40 +124,31 @@ def _print(text: str) -> None:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
 
 
-def _grade(parser: argparse.ArgumentParser, args: argparse.Namespace,
-           recipe_books: dict | None = None) -> int:
-    if not args.submission.exists():
-        parser.error(f"no such file or folder: {args.submission}")
-    if args.reference is not None and not args.reference.is_dir():
-        parser.error(f"--reference {args.reference}: no such folder")
-    pack = load_pack(args.pack)
-    limits = Limits(call_seconds=args.call_timeout, import_seconds=args.import_timeout,
-                    check_seconds=args.check_timeout, submission_seconds=args.submission_timeout)
-    options = Options(reference_dir=args.reference, no_reference=args.no_reference,
-                      shim_xrange=not args.no_xrange_shim, limits=limits,
-                      use_fork=False if args.no_fork else None, isolation=args.isolation,
-                      debug=args.debug)
+def _grade(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     try:
-        # Recipes hold only for the options they were recorded under.
-        recipes = None if recipe_books is None else recipe_books.setdefault(
-            (args.pack, str(args.reference), options), RecipeBook())
-        result = grade(pack, args.submission, options, recipes=recipes)
-    except IsolationUnavailable as exc:
+        result = grading.grade_to_files(**grade_command.keywords(args))
+    except grading.CannotWrite as exc:  # one line, no usage: the command itself was right
+        print(f"autograde grade: {exc}", file=sys.stderr)
+        return 2
+    except grading.UsageError as exc:
         parser.error(str(exc))
-    if args.submission_label is not None:
-        result = dataclasses.replace(result, submission=args.submission_label)
-    if args.html:
-        html.write(result, args.html)
-    if args.junit:
-        junit.write(result, args.junit)
-    if args.json:  # last: a batch takes a report JSON to mean every report is written
-        json_report.write(result, args.json)
     _print(terminal.render(result, verbose=args.verbose))
-    if args.fail_under is not None and result.score < args.fail_under:
+    if grade_command.below(args, result):
         print(f"autograde: score {result.score:g} is below --fail-under {args.fail_under:g}",
               file=sys.stderr)
         return 1
     return 0
+
+
+def _only(parser: argparse.ArgumentParser, pack: Pack, names: list[str] | None) -> tuple[str, ...] | None:
+    """The functions --only names, checked against the pack (a usage error names its functions)."""
+    if names is None:
+        return None
+    try:
+        return selection.validate(pack, names)
+    except selection.UnknownFunction as exc:
+        parser.error(str(exc))
+        raise  # not reached: parser.error exits
 
 
 def _gradescope(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
@@ -205,9 +189,13 @@ def _student_release(parser: argparse.ArgumentParser, args: argparse.Namespace) 
 
 def _add_batch_command(sub: argparse._SubParsersAction) -> None:
     b = sub.add_parser("batch", help="grade a folder or .zip of submissions (an LMS bulk download) "
-                                     "into per-student reports, gradebook.csv and index.html")
+                                     "into per-student reports, gradebook.csv and index.html",
+                       description="Grade a whole class: every upload in INPUT, each as `autograde "
+                                   "grade` would, into OUTDIR.",
+                       epilog=BATCH_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     b.add_argument("input", type=Path, metavar="INPUT",
-                   help="a folder or .zip holding one .py file, folder or .zip per student")
+                   help="a folder or .zip holding one upload per student: a .py file, a folder, "
+                        "a .zip or a .ipynb notebook (see below)")
     b.add_argument("--out", type=Path, required=True, metavar="OUTDIR",
                    help="where reports/, gradebook.csv and index.html go")
     b.add_argument("--jobs", "-j", type=int, default=os.cpu_count() or 1, metavar="N",
@@ -219,7 +207,7 @@ def _add_batch_command(sub: argparse._SubParsersAction) -> None:
                         "the grader must be installed on every worker (pip extra [dask] here)")
     b.add_argument("--force", action="store_true",
                    help="regrade every submission, not only those without a report")
-    _add_grading_options(b)
+    grade_command.add_grading_options(b)
 
 
 def _grade_argv(args: argparse.Namespace) -> list[str]:
@@ -248,6 +236,11 @@ def _batch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         parser.error(f"--reference {args.reference}: no such folder")
     if args.jobs < 1:
         parser.error("--jobs must be at least 1")
+    only = _only(parser, load_pack(args.pack), args.only)
+    why = output_paths.problem(args.out, folder=True)
+    if why:
+        print(f"autograde batch: cannot write --out {args.out}: {why}", file=sys.stderr)
+        return 2
     from grader import cluster  # only its error type: distributed itself is imported on --dask
     wall = args.submission_timeout + args.import_timeout + batch.WALL_SLACK_SECONDS
     signal.signal(signal.SIGTERM, _interrupt)  # `kill` stops the batch as Ctrl-C does
@@ -255,7 +248,7 @@ def _batch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         summary = batch.run(source=args.input, out=args.out, grade_args=_grade_argv(args),
                             jobs=args.jobs, force=args.force, pack=args.pack, wall_seconds=wall,
                             reference=args.reference, no_reference=args.no_reference,
-                            dask=args.dask)
+                            dask=args.dask, only=only)
     except cluster.ClusterError as exc:  # one line: what is wrong with the cluster, no usage
         print(f"autograde batch: {exc}", file=sys.stderr)
         return 2
@@ -265,8 +258,10 @@ def _batch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     except batch.BatchError as exc:
         parser.error(str(exc))
     print(f"autograde batch: graded {len(summary.graded) + len(summary.failed)} "
-          f"({len(summary.failed)} without a report from the grader), "
-          f"{len(summary.skipped)} already done, in {summary.seconds:g} s; "
+          f"({len(summary.changed)} changed since graded, "
+          f"{len(summary.failed)} without a report from the grader), "
+          f"{len(summary.skipped)} already done, {len(summary.removed)} no longer present, "
+          f"in {summary.seconds:g} s; "
           f"{summary.rows} rows in {args.out / 'gradebook.csv'}, overview {args.out / 'index.html'}",
           file=sys.stderr)
     return 130 if summary.interrupted else 0

@@ -90,6 +90,10 @@ class SubmissionResult:
     import_output: str = ""  # what the submission printed while being imported
     # The recognised mistakes the checks name, by id: {"title", "explanation", "severity"}.
     mistakes: dict[str, dict[str, str]] = field(default_factory=dict)
+    # Set by a batch, never by grading: the upload as found (`name`, the LMS ids in it), its
+    # content hash (`sha256`: what a later run compares to regrade only changed uploads),
+    # `graded_at` and `inputs`. Empty for `autograde grade`; not part of the graded view.
+    upload: dict[str, Any] = field(default_factory=dict)
     schema_version: int = SCHEMA_VERSION
 
     def __post_init__(self) -> None:
@@ -116,6 +120,6 @@ class SubmissionResult:
     def graded_view(self) -> dict[str, Any]:
         """Everything that must be identical between two runs on the same submission."""
         data = self.to_dict()
-        for volatile in ("timings", "versions", "isolation", "submission"):
+        for volatile in ("timings", "versions", "isolation", "submission", "upload"):
             data.pop(volatile)
         return data

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, Phase, settings
 
-from grader import evidence as evidence_mod, observed, replay, scoring
+from grader import evidence as evidence_mod, observed, replay, scoring, selection
 from grader.checks_api import CheckFailure, call_text
 from grader.hints import Mistake
 from grader.model import VISIBILITIES, CheckResult
@@ -190,6 +190,12 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
             problems.append(f"pack {state.pack.name}: no check grades {spec.name}")
     if problems:
         raise pytest.UsageError("invalid checks:\n  " + "\n  ".join(problems))
+    only = selection.current()
+    if only is not None:  # --only: the other functions' checks never call the submission
+        dropped = [it for it in items if it.stash[FUNCTION] not in only]
+        items[:] = [it for it in items if it.stash[FUNCTION] in only]
+        if dropped:
+            config.hook.pytest_deselected(items=dropped)
     points = {}
     for function, by_item in weights.items():
         points.update(scoring.distribute(state.pack.function(function).points, by_item))

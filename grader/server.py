@@ -2,14 +2,16 @@
 
 Starting a grader costs more than grading: Python, numpy, pytest and hypothesis load, the checks
 are collected, and hypothesis searches for examples. A server pays that once and then grades
-submission after submission, each exactly as `autograde grade` would (the same command line, the
-same code), each in a fresh worker process of its own. What it keeps between submissions is
+submission after submission, each exactly as `autograde grade` would (the same arguments, the
+same grading call), each in a fresh worker process of its own. What it keeps between submissions is
 only what does not depend on any of them: loaded modules, and the recipes of checks
 (grader/replay.py), which make later submissions cheaper without changing any verdict.
 
 Protocol, one JSON document a line: the client sends the argument list of `autograde grade`
-(`["UPLOAD", "--json", "R.json", ...]`); the server grades, writes the reports the arguments
-ask for, and answers `{"status": N}`, N being the exit status `autograde grade` would have had.
+(`["UPLOAD", "--json", "R.json", ...]`); the server parses it as the command line does
+(grader/grade_command.py), grades through the same call (grader/grading.py), writes the reports
+the arguments ask for, and answers `{"status": N}`, N being the exit status `autograde grade`
+would have had. It never calls the command line itself.
 Student code never runs in this process (grader/proxy.py), so nothing a submission does can stay
 behind in it; a grader that fails anyway is stopped and replaced by the client.
 """
@@ -32,7 +34,7 @@ RECYCLE_AFTER = 250
 
 def serve(requests: IO[str], replies: IO[str]) -> int:
     """Grade each request line read from `requests`; answer each on `replies`."""
-    from grader import cli
+    # Imported here: a client (grader/task.py, in a batch) needs GraderServer, not the grader.
     from grader.replay import RecipeBook
 
     books: dict[tuple, RecipeBook] = {}
@@ -46,15 +48,30 @@ def serve(requests: IO[str], replies: IO[str]) -> int:
             replies.flush()
             continue
         before = _counts(books)
-        try:
-            status = cli.main(["grade", *argv], recipe_books=books)
-        except SystemExit as exc:  # argparse's usage errors
-            status = exc.code if isinstance(exc.code, int) else 2
+        status = _grade(argv, books)
         replayed, live = (now - then for now, then in zip(_counts(books), before))
         # The counts say how the verdicts were reached (tests hold the replay to account by them).
         replies.write(json.dumps({"status": status, "replayed": replayed, "live": live}) + "\n")
         replies.flush()
     return 0
+
+
+def _grade(argv: list[str], books: dict) -> int:
+    """Grade as `autograde grade ARGV` would, through the same call (grader/grading.py); return
+    the exit status it would have had. What it would print on stderr goes to stderr, which the
+    client shows when the status is not 0."""
+    from grader import grade_command, grading
+
+    try:
+        args = grade_command.parser().parse_args(argv)
+    except SystemExit as exc:  # argparse's usage errors, already printed on stderr
+        return exc.code if isinstance(exc.code, int) else 2
+    try:
+        result = grading.grade_to_files(**grade_command.keywords(args), recipe_books=books)
+    except grading.UsageError as exc:
+        print(f"autograde grade: {exc}", file=sys.stderr, flush=True)
+        return 2
+    return 1 if grade_command.below(args, result) else 0
 
 
 def _counts(books: dict) -> tuple[int, int]:

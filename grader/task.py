@@ -32,9 +32,8 @@ from grader.model import FunctionResult, SubmissionResult
 from grader.packs import load_pack
 from grader.render import html, json_report
 from grader.server import GraderServer
+from grader.uploads import Upload
 
-if typing.TYPE_CHECKING:
-    from grader.batch import Upload
 
 # What one packed upload may hold. Above the grader's own 50 MiB upload limit, so an upload just
 # over that still gets the grader's report and message; far above any real homework.

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import json
 import os
@@ -17,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from conftest import FIXTURES, ROOT, assert_every_failure_explained, grade, run_cli
-from grader import batch
+from grader import batch, uploads
 from grader.model import SubmissionResult
 
 HANG = ("--import-timeout", "1")
@@ -231,3 +232,124 @@ def test_batch_usage_errors():
     proc = run_cli("batch", "no/such/folder", "--out", "unused")
     assert proc.returncode == 2 and "no such file or folder" in proc.stderr
     assert not os.path.exists(ROOT / "unused")
+
+
+# ---- uploads keyed by content -----------------------------------------------------------------
+def test_rerun_regrades_changed_uploads_grades_added_ones_and_keeps_removed_ones(tmp_path):
+    uploads = tmp_path / "uploads"
+    uploads.mkdir()
+    shutil.copy(FIXTURES / "correct_summed.py", uploads / "alice.py")
+    shutil.copytree(ROOT / "student_template", uploads / "carol")
+    shutil.copytree(FIXTURES / "correct_multifile", uploads / "dave")
+    out = tmp_path / "out"
+    first = run_cli("batch", str(uploads), "--out", str(out))
+    assert first.returncode == 0, first.stderr
+    assert {r["submission"]: float(r["score"]) for r in _rows(out)} == {
+        "alice": 100, "carol": 0, "dave": 100}
+    # The next bulk download: same names, some new bytes.
+    shutil.copy(FIXTURES / "empty.py", uploads / "alice.py")             # replaced
+    shutil.copy(FIXTURES / "correct_summed.py", uploads / "frank.py")    # added
+    shutil.rmtree(uploads / "carol")                                     # removed
+    for path in (uploads / "dave").iterdir():
+        os.utime(path, (1e9, 1e9))  # a new time alone is no change
+    before = _mtimes(out)
+    proc = run_cli("batch", str(uploads), "--out", str(out))
+    assert proc.returncode == 0, proc.stderr
+    after = _mtimes(out)
+    assert {name for name in after if after[name] != before.get(name)} == {
+        "alice.json", "alice.html", "frank.json", "frank.html"}
+    progress = [line for line in proc.stderr.splitlines() if re.match(r"^\d+/2 ", line)]
+    assert sorted(line.split(" ", 1)[1] for line in progress) == [
+        "alice: 0/100 (regraded: changed)", "frank: 100/100"]
+    assert "1 of 3 already graded" in proc.stderr
+    assert "no longer among the uploads (their reports are kept): carol" in proc.stderr
+    scores = {r["submission"]: float(r["score"]) for r in _rows(out)}
+    assert scores == {"alice": 0, "carol": 0, "dave": 100, "frank": 100}  # carol's row stays
+    page = (out / "index.html").read_text()
+    rows = {m[1]: m[0] for m in re.finditer(r'<tr><td><a href="reports/(\w+)\.html">.*</tr>', page)}
+    assert set(rows) == set(scores)
+    assert [s for s, row in rows.items() if "no longer present" in row] == ["carol"]
+    alice = json.loads((out / "reports" / "alice.json").read_text())
+    assert alice["upload"]["name"] == "alice.py"
+    assert alice["upload"]["sha256"] == hashlib.sha256((uploads / "alice.py").read_bytes()).hexdigest()
+    # Every report now matches its upload: a third run grades nothing.
+    again = run_cli("batch", str(uploads), "--out", str(out))
+    assert again.returncode == 0 and "3 of 3 already graded" in again.stderr, again.stderr
+
+
+def test_a_report_is_regraded_only_for_new_content_or_force(tmp_path):
+    folder = tmp_path / "alice"
+    folder.mkdir()
+    (folder / "q1_softmax.py").write_text("x = 1\n")
+    digest = uploads.content_hash(folder)
+    (folder / "__pycache__").mkdir()
+    (folder / "__pycache__" / "q1_softmax.cpython-312.pyc").write_bytes(b"\0")
+    assert uploads.content_hash(folder) == digest  # what grading ignores, the hash ignores
+    (folder / "q1_softmax.py").write_text("x = 2\n")
+    assert uploads.content_hash(folder) != digest
+    graded = SubmissionResult("a", 1.0, 2.0, (), (), upload={"sha256": digest})
+    assert batch._why_grade(None, digest, force=False) == ""
+    assert batch._why_grade(graded, digest, force=False) is None
+    assert batch._why_grade(graded, "0" * 64, force=False) == "regraded: changed"
+    assert batch._why_grade(graded, digest, force=True) == "regraded: --force"
+    unkeyed = SubmissionResult("a", 1.0, 2.0, (), ())  # written before reports recorded content
+    assert batch._why_grade(unkeyed, digest, force=False) == "regraded: its report records no content"
+
+
+def test_the_upload_record_is_not_part_of_the_graded_view():
+    plain = SubmissionResult("a", 1.0, 2.0, (), ())
+    stamped = SubmissionResult("a", 1.0, 2.0, (), (), upload=batch.upload_record("a.py", "f" * 64))
+    assert plain.graded_view() == stamped.graded_view()
+    assert SubmissionResult.from_dict(stamped.to_dict()) == stamped
+
+
+# ---- the gradebook and the LMS imports ----------------------------------------------------------
+def _stamped(name: str, score: float, error: str = "") -> SubmissionResult:
+    from grader.model import FunctionResult
+    return SubmissionResult(name, score, 100.0, (), (FunctionResult("softmax", score, 100.0),),
+                            error=error, upload=batch.upload_record(name, "ab" * 32))
+
+
+def test_gradebook_extends_its_columns_and_keeps_what_lms_names_carry():
+    from grader.render import gradebook
+    results = {"smithjohn": _stamped("smithjohn_LATE_12345_67890_hw1.zip", 70),
+               "Jane_Doe": _stamped("Jane Doe_4242_assignsubmission_file_", 80),
+               "alice": _stamped("=alice.py", 90, error="the import hung\nmore"),
+               "old": SubmissionResult("old.py", 5, 100.0, (), ())}  # graded before `upload`
+    rows = list(csv.reader(io.StringIO(gradebook.render(results))))
+    assert rows[0] == ["submission", "score", "max_score", "softmax", "error", "upload",
+                       "canvas_user_id", "canvas_submission_id", "late", "moodle_participant_id",
+                       "content_sha256", "graded_at", "inputs"]
+    by = {row[0]: dict(zip(rows[0], row)) for row in rows[1:]}
+    assert [row[0] for row in rows[1:]] == ["Jane_Doe", "alice", "old", "smithjohn"]
+    john = by["smithjohn"]
+    assert (john["upload"], john["canvas_user_id"], john["canvas_submission_id"], john["late"]) == (
+        "smithjohn_LATE_12345_67890_hw1.zip", "12345", "67890", "LATE")
+    assert john["content_sha256"] == "ab" * 32 and john["inputs"] == "public"
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+00:00", john["graded_at"])
+    assert by["Jane_Doe"]["moodle_participant_id"] == "4242" and by["Jane_Doe"]["late"] == ""
+    assert by["alice"]["upload"] == "'=alice.py" and by["alice"]["error"] == "the import hung"
+    assert by["old"]["upload"] == "" and by["old"]["inputs"] == "public"
+
+    canvas = list(csv.reader(io.StringIO(gradebook.canvas(results))))
+    assert canvas[0] == ["Student", "ID", "SIS User ID", "SIS Login ID", "Section", "autograde"]
+    assert ["smithjohn", "12345", "", "", "", "70"] in canvas
+    assert ["alice", "", "", "", "", "90"] in canvas and len(canvas) == 5
+    assert gradebook.scores(results) == "student,score\nJane_Doe,80\nalice,90\nold,5\nsmithjohn,70\n"
+
+
+def test_batch_gradebook_names_each_upload_and_the_lms_files_agree(class_batch):
+    _, out, _ = class_batch
+    rows = {r["submission"]: r for r in _rows(out)}
+    bob = rows["bob"]
+    assert bob["upload"] == "bob_12345_67890_submission.py"
+    assert (bob["canvas_user_id"], bob["canvas_submission_id"], bob["late"]) == ("12345", "67890", "")
+    upload = out / ".uploads" / bob["upload"]
+    assert bob["content_sha256"] == hashlib.sha256(upload.read_bytes()).hexdigest()
+    assert rows["dave"]["upload"] == "dave.zip" and rows["carol"]["upload"] == "carol"
+    assert all(r["graded_at"] and r["inputs"] == "public" for r in rows.values())
+    canvas = list(csv.DictReader(io.StringIO((out / "canvas.csv").read_text())))
+    assert {r["Student"]: (r["ID"], r["autograde"]) for r in canvas} == {
+        s: (r["canvas_user_id"], r["score"]) for s, r in rows.items()}
+    scores = list(csv.DictReader(io.StringIO((out / "scores.csv").read_text())))
+    assert {r["student"]: r["score"] for r in scores} == {s: r["score"] for s, r in rows.items()}

@@ -1,5 +1,13 @@
-"""The gradebook: one CSV row per submission (`submission`, `score`, `max_score`, a column per
-function, then `error`), a view of the SubmissionResults of a batch."""
+"""The gradebook: views of a batch's SubmissionResults as CSV.
+
+- `render` (gradebook.csv): one row per submission: `submission`, `score`, `max_score`, a column
+  per function, `error`, then what identifies the upload (UPLOAD_COLUMNS: its original name, the
+  LMS ids its name carries, its content hash, when it was graded and from which input set).
+  Columns are only ever added at the end: instructors' scripts read them by position too.
+- `canvas` (canvas.csv): Canvas's gradebook import layout, `Student, ID, SIS User ID, SIS Login
+  ID, Section` and one assignment column; `ID` is the Canvas user id from the upload's name.
+- `scores` (scores.csv): `student,score`, for any LMS or spreadsheet.
+"""
 from __future__ import annotations
 
 import csv
@@ -9,6 +17,15 @@ from typing import Mapping
 from grader.model import SubmissionResult
 
 FIXED = ("submission", "score", "max_score")
+# From SubmissionResult.upload, which a batch stamps: (column, key in the record).
+UPLOAD_COLUMNS = (("upload", "name"), ("canvas_user_id", "canvas_user_id"),
+                  ("canvas_submission_id", "canvas_submission_id"), ("late", "late"),
+                  ("moodle_participant_id", "moodle_participant_id"),
+                  ("content_sha256", "sha256"), ("graded_at", "graded_at"), ("inputs", "inputs"))
+CANVAS_FIXED = ("Student", "ID", "SIS User ID", "SIS Login ID", "Section")
+# The assignment column's header. Canvas creates a new assignment for a header it does not know;
+# to fill an existing one, rename it to that assignment's header in Canvas's own export.
+CANVAS_ASSIGNMENT = "autograde"
 
 
 def _points(x: float) -> str:
@@ -29,16 +46,54 @@ def functions(results: Mapping[str, SubmissionResult]) -> list[str]:
     return names
 
 
+def _upload_cells(result: SubmissionResult) -> list[str]:
+    record = result.upload
+    cells = []
+    for column, key in UPLOAD_COLUMNS:
+        value = record.get(key)
+        if column == "late":
+            cells.append("LATE" if value else "")
+        elif column == "inputs":
+            # Every grade so far drew the public inputs; a report from before this column says so too.
+            cells.append(_cell(str(value or "public")))
+        else:
+            cells.append(_cell(str(value or "")))
+    return cells
+
+
+def _csv(rows: list[list[str]]) -> str:
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\n").writerows(rows)
+    return buffer.getvalue()
+
+
 def render(results: Mapping[str, SubmissionResult]) -> str:
     """`results` by student identifier; rows sorted by it."""
     columns = functions(results)
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow([*FIXED, *columns, "error"])
+    rows = [[*FIXED, *columns, "error", *(name for name, _ in UPLOAD_COLUMNS)]]
     for student in sorted(results):
         result = results[student]
         scores = {f.name: f.score for f in result.functions}
-        writer.writerow([student, _points(result.score), _points(result.max_score),
-                         *(_points(scores[name]) if name in scores else "" for name in columns),
-                         _cell(result.error.splitlines()[0] if result.error else "")])
-    return buffer.getvalue()
+        rows.append([student, _points(result.score), _points(result.max_score),
+                     *(_points(scores[name]) if name in scores else "" for name in columns),
+                     _cell(result.error.splitlines()[0] if result.error else ""),
+                     *_upload_cells(result)])
+    return _csv(rows)
+
+
+def canvas(results: Mapping[str, SubmissionResult], *, assignment: str = CANVAS_ASSIGNMENT) -> str:
+    """Canvas's gradebook import: the student, the Canvas user id its upload's name carries (empty
+    for a name without one: Canvas lists that row as unmatched in its import preview), the SIS
+    columns left empty, and the score in the one assignment column."""
+    rows = [[*CANVAS_FIXED, _cell(assignment)]]
+    for student in sorted(results):
+        result = results[student]
+        rows.append([student, _cell(str(result.upload.get("canvas_user_id") or "")), "", "", "",
+                     _points(result.score)])
+    return _csv(rows)
+
+
+def scores(results: Mapping[str, SubmissionResult]) -> str:
+    """`student,score`: the plainest import there is."""
+    return _csv([["student", "score"],
+                 *([student, _points(results[student].score)] for student in sorted(results))])

@@ -5,7 +5,7 @@ script, links relative to the batch's output folder."""
 from __future__ import annotations
 
 from collections import Counter
-from typing import Mapping, Sequence
+from typing import Collection, Mapping, Sequence
 from urllib.parse import quote
 
 from grader import safe_text
@@ -33,7 +33,9 @@ def histogram(percents: Sequence[float]) -> dict:
             "width": 30 + BINS * (BAR_W + BAR_GAP) + 20, "height": PLOT_H + 60}
 
 
-def view(results: Mapping[str, SubmissionResult], notes: Sequence[str] = ()) -> dict:
+def view(results: Mapping[str, SubmissionResult], notes: Sequence[str] = (),
+         gone: Collection[str] = ()) -> dict:
+    """`gone`: students whose upload a batch no longer found; their reports stay, marked."""
     students = sorted(results)
     percents = [100 * r.score / r.max_score if r.max_score else 0.0 for r in results.values()]
     checks: dict[tuple[str, str], Counter] = {}
@@ -65,7 +67,7 @@ def view(results: Mapping[str, SubmissionResult], notes: Sequence[str] = ()) -> 
         r = results[s]
         rows.append({"student": s, "score": _points(r.score), "max_score": _points(r.max_score),
                      "html": f"reports/{quote(s)}.html", "json": f"reports/{quote(s)}.json",
-                     "error": r.error.splitlines()[0] if r.error else ""})
+                     "error": r.error.splitlines()[0] if r.error else "", "gone": s in gone})
     n = len(results)
     return {
         # The notes name uploads, and a file name is the student's text.
@@ -77,8 +79,10 @@ def view(results: Mapping[str, SubmissionResult], notes: Sequence[str] = ()) -> 
                      for (f, c), k in failures.most_common(TOP)],
         "mistakes": [{"title": titles[m], "students": k} for m, k in mistakes.most_common(TOP)],
         "errors": sum(1 for r in results.values() if r.error),
+        "gone": sum(1 for s in students if s in gone),
     }
 
 
-def render(results: Mapping[str, SubmissionResult], *, notes: Sequence[str] = ()) -> str:
-    return _ENV.get_template("overview.html.j2").render(report=view(results, notes))
+def render(results: Mapping[str, SubmissionResult], *, notes: Sequence[str] = (),
+           gone: Collection[str] = ()) -> str:
+    return _ENV.get_template("overview.html.j2").render(report=view(results, notes, gone))

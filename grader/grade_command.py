@@ -1,0 +1,123 @@
+"""`autograde grade`'s arguments: what they are and what call they make.
+
+Two readers take the same argument list: the command line (grader/cli.py) and the warm grader of
+a batch (grader/server.py), whose protocol is that list. Both parse it here and both grade with
+grader.grading.grade_to_files; neither calls the other.
+"""
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from grader.isolation import MODES
+from grader.model import SubmissionResult
+from grader.packs import BUILTIN_PACKS, DEFAULT_PACK
+from grader.proxy import Limits
+from grader.session import Options
+
+DESCRIPTION = "Grade one submission and print its report."
+
+EPILOG = """\
+examples:
+  autograde grade my_submission.py                 one .py file with all the functions
+  autograde grade assignment1/                     q1_softmax.py, q2_sigmoid.py, ... in a folder
+  autograde grade assignment1.zip -v               a zip (or a .ipynb notebook); every failure in full
+  autograde grade my_submission.py --only softmax --only sigmoid
+  autograde grade upload.py --json report.json --html report.html
+  autograde grade . --junit autograde.xml --fail-under 60      in CI
+
+exit status: 0 when a report was produced, whatever the score; 1 when the score is below
+--fail-under; 2 on a usage error (no such submission, an unknown --only function, an output path
+that cannot be written)."""
+
+
+def _positive(text: str) -> float:
+    value = float(text)
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"{text} is not a positive number")
+    return value
+
+
+def add_arguments(g: argparse.ArgumentParser) -> None:
+    """Every argument of `autograde grade`."""
+    g.add_argument("submission", type=Path,
+                   help="what to grade: a .py file with all the functions, a folder (such as the "
+                        "original q1_softmax.py, q2_sigmoid.py, ... layout), a .zip of either, "
+                        "or a .ipynb notebook")
+    g.add_argument("--json", type=Path, metavar="PATH", help="write the JSON report here")
+    g.add_argument("--html", type=Path, metavar="PATH",
+                   help="write the HTML report here (one self-contained page)")
+    add_grading_options(g)
+    g.add_argument("--verbose", "-v", action="store_true",
+                   help="print every failure in full, with counterexamples and captured output")
+    g.add_argument("--debug", action="store_true", help="show the grader's own errors in full")
+    g.add_argument("--junit", type=Path, metavar="PATH",
+                   help="write a JUnit XML report here (for CI: GitLab, GitHub Actions)")
+    g.add_argument("--fail-under", type=float, metavar="SCORE",
+                   help="exit with status 1 when the score is below SCORE points")
+    # What the report's `submission` says instead of the path graded: a batch grades a copy of
+    # each upload (in a temporary folder, maybe on another machine) but reports where it was found.
+    g.add_argument("--submission-label", metavar="TEXT", help=argparse.SUPPRESS)
+
+
+def add_grading_options(g: argparse.ArgumentParser) -> None:
+    """The options that decide how a submission is graded, shared by grade and batch."""
+    g.add_argument("--pack", default=DEFAULT_PACK, choices=sorted(BUILTIN_PACKS),
+                   help="the assignment to grade against: its functions, points and checks "
+                        "(default: %(default)s)")
+    g.add_argument("--only", action="append", metavar="FUNCTION",
+                   help="grade this function alone; repeat for several (--only softmax --only "
+                        "sigmoid). The report's total is then theirs alone")
+    ref = g.add_mutually_exclusive_group()
+    ref.add_argument("--reference", type=Path, metavar="DIR",
+                     help="the reference solution's folder (default: $AUTOGRADE_REFERENCE, or "
+                          "reference/ in a source checkout)")
+    ref.add_argument("--no-reference", action="store_true",
+                     help="grade as a student's copy would: checks that need the reference are skipped")
+    g.add_argument("--no-xrange-shim", action="store_true",
+                   help="do not define xrange = range for Python 2 style submissions")
+    g.add_argument("--call-timeout", type=_positive, default=Limits.call_seconds, metavar="S",
+                   help="deadline of one call into the submission (default %(default)s s)")
+    g.add_argument("--import-timeout", type=_positive, default=Limits.import_seconds, metavar="S",
+                   help="deadline for importing the submission (default %(default)s s)")
+    g.add_argument("--check-timeout", type=_positive, default=Limits.check_seconds, metavar="S",
+                   help="time one check may spend in the submission's code, hypothesis's search "
+                        "for a smaller failing input included (default %(default)s s)")
+    g.add_argument("--submission-timeout", type=_positive, default=Limits.submission_seconds,
+                   metavar="S", help="deadline for the whole submission (default %(default)s s)")
+    g.add_argument("--isolation", choices=MODES, default="auto",
+                   help="sandbox: bubblewrap (no network, no view of your files); process: a "
+                        "separate process with resource limits only; auto (default): the sandbox "
+                        "where bubblewrap works, else process, and the report says so")
+    g.add_argument("--no-fork", action="store_true",
+                   help="start workers with spawn only (the path used where fork does not exist)")
+
+
+def parser() -> argparse.ArgumentParser:
+    """`autograde grade` alone, for a process that takes its argument list (grader/server.py)."""
+    g = argparse.ArgumentParser(prog="autograde grade", description=DESCRIPTION)
+    add_arguments(g)
+    return g
+
+
+def keywords(args: argparse.Namespace) -> dict[str, Any]:
+    """The call to grading.grade_to_files that parsed `autograde grade` arguments ask for."""
+    limits = Limits(call_seconds=args.call_timeout, import_seconds=args.import_timeout,
+                    check_seconds=args.check_timeout, submission_seconds=args.submission_timeout)
+    options = Options(reference_dir=args.reference, no_reference=args.no_reference,
+                      shim_xrange=not args.no_xrange_shim, limits=limits,
+                      use_fork=False if args.no_fork else None, isolation=args.isolation,
+                      debug=args.debug)
+    return {"submission": args.submission, "pack": args.pack, "options": options,
+            "only": args.only, "label": args.submission_label, "json": args.json,
+            "html": args.html, "junit": args.junit}
+
+
+def below(args: argparse.Namespace, result: SubmissionResult) -> bool:
+    """Whether `--fail-under` asks for exit status 1."""
+    return args.fail_under is not None and result.score < args.fail_under
+
+
+__all__ = ["DESCRIPTION", "EPILOG", "add_arguments", "add_grading_options", "below", "keywords",
+           "parser"]

@@ -1,0 +1,84 @@
+"""The grading API under `autograde grade`: check the request, grade, write the reports asked for.
+
+grader.session.grade grades; this adds what every caller of a grade needs around it: usage
+checks that name the problem (a missing submission, an unknown --only function, an output path
+that cannot be written: all found before grading starts), `--only`, the report's label, and
+the reports written in an order a batch can trust (JSON last). The command line
+(grader/cli.py) and the warm grader of a batch (grader/server.py) both call grade_to_files.
+"""
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from pathlib import Path
+
+from grader import output_paths, selection
+from grader.isolation import IsolationUnavailable
+from grader.model import SubmissionResult
+from grader.packs import DEFAULT_PACK, load_pack
+from grader.render import html as html_report, json_report, junit as junit_report
+from grader.replay import RecipeBook
+from grader.session import Options, grade
+
+_WRITERS = {"--html": html_report.write, "--junit": junit_report.write,
+            "--json": json_report.write}
+
+
+class UsageError(Exception):
+    """The request cannot be graded as asked (exit status 2)."""
+
+
+class CannotWrite(UsageError):
+    """An output path cannot be written; the message is the whole story, in one line."""
+
+    def __init__(self, option: str, path: Path, why: str) -> None:
+        super().__init__(f"cannot write {option} {path}: {why}")
+        self.option, self.path, self.why = option, path, why
+
+
+def grade_to_files(*, submission: Path, pack: str = DEFAULT_PACK, options: Options = Options(),
+                   only: Sequence[str] | None = None, label: str | None = None,
+                   json: Path | None = None, html: Path | None = None, junit: Path | None = None,
+                   recipe_books: dict | None = None) -> SubmissionResult:
+    """Grade `submission` with `pack` and write the reports asked for; return the result.
+    `only`: grade these functions alone. `label`: what the report's `submission` says instead of
+    the path. `recipe_books`: kept across calls by a process that grades many submissions
+    (grader/replay.py). Raises UsageError (CannotWrite for an output path) before grading."""
+    submission = Path(submission)
+    if not submission.exists():
+        raise UsageError(f"no such file or folder: {submission}")
+    if options.reference_dir is not None and not Path(options.reference_dir).is_dir():
+        raise UsageError(f"--reference {options.reference_dir}: no such folder")
+    the_pack = load_pack(pack)
+    try:
+        chosen = None if only is None else selection.validate(the_pack, only)
+    except selection.UnknownFunction as exc:
+        raise UsageError(str(exc)) from None
+    # JSON last: a batch takes a report JSON to mean every report is written.
+    outputs = [(option, Path(path)) for option, path in
+               (("--html", html), ("--junit", junit), ("--json", json)) if path is not None]
+    for option, path in outputs:  # before grading: minutes of grading are not lost at the end
+        why = output_paths.problem(path)
+        if why:
+            raise CannotWrite(option, path, why)
+    # Recipes hold only for the options they were recorded under.
+    recipes = None if recipe_books is None else recipe_books.setdefault(
+        (pack, str(options.reference_dir), options), RecipeBook())
+    try:
+        with selection.selected(chosen):
+            result = grade(the_pack, submission, options, recipes=recipes)
+    except IsolationUnavailable as exc:
+        raise UsageError(str(exc)) from None
+    if chosen is not None:
+        result = selection.restrict(result, chosen)
+    if label is not None:
+        result = dataclasses.replace(result, submission=label)
+    for option, path in outputs:
+        try:
+            _WRITERS[option](result, path)
+        except OSError as exc:  # changed since the check above (a full disk, a removed folder)
+            raise CannotWrite(option, path, exc.strerror or str(exc)) from None
+    return result
+
+
+__all__ = ["CannotWrite", "UsageError", "grade_to_files"]

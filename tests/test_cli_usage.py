@@ -1,0 +1,151 @@
+"""What a user meets first: help texts with examples, `--only FUNCTION`, and output paths that cannot
+be written (one line, exit status 2, before any grading)."""
+from __future__ import annotations
+
+import json
+import shutil
+import time
+
+import pytest
+
+from conftest import FIXTURES, ROOT, grade, run_cli
+from grader import selection
+from grader.packs import DEFAULT_PACK, load_pack
+
+EXAMPLE = ROOT / "examples" / "submission.py"
+FUNCTIONS = [f.name for f in load_pack(DEFAULT_PACK).functions]
+
+
+# ---- help -------------------------------------------------------------------------------------
+def test_top_level_help_is_written_for_users():
+    proc = run_cli("--help")
+    assert proc.returncode == 0
+    assert "thin layer" not in proc.stdout and "grader.session" not in proc.stdout
+    assert "numpy" in proc.stdout and "examples:" in proc.stdout
+    for command in ("autograde grade ", "autograde batch "):
+        assert command in proc.stdout
+
+
+def test_grade_help_explains_its_argument_and_pack_with_examples():
+    out = run_cli("grade", "--help").stdout
+    assert "what to grade: a .py file" in out and ".ipynb notebook" in out
+    assert "the assignment to grade against" in out
+    assert "--only FUNCTION" in out
+    assert "examples:" in out and "autograde grade my_submission.py --only softmax" in out
+
+
+def test_batch_help_lists_every_upload_form_and_naming_convention():
+    out = run_cli("batch", "--help").stdout
+    for form in ("alice.py", "alice/", "alice.zip", "alice.ipynb", "Jupyter notebook"):
+        assert form in out, form
+    for convention in ("Canvas: smithjohn_12345_67890_hw1.zip", "smithjohn_LATE_12345_67890",
+                       "Moodle: folder \"Jane Doe_4242_assignsubmission_file_\""):
+        assert convention in out, convention
+    assert "examples:" in out and "autograde batch uploads.zip --out grades/" in out
+
+
+# ---- --only -----------------------------------------------------------------------------------
+def test_only_grades_the_named_functions_with_the_scores_of_a_full_grade(tmp_path):
+    full = grade(EXAMPLE, tmp_path / "full")
+    part = grade(EXAMPLE, tmp_path / "part", "--only", "forward_backward_prop", "--only", "sigmoid")
+    # In the pack's order whatever the order given; their checks alone, scored as in a full grade.
+    assert [f["name"] for f in part["functions"]] == ["sigmoid", "forward_backward_prop"]
+    by_name = {f["name"]: f for f in full["functions"]}
+    assert part["functions"] == [by_name["sigmoid"], by_name["forward_backward_prop"]]
+    assert part["score"] == by_name["sigmoid"]["score"] + by_name["forward_backward_prop"]["score"]
+    assert part["max_score"] == 45
+    assert part["score"] < part["max_score"]  # the example's forward_backward_prop is wrong
+    assert {c["function"] for c in part["checks"]} == {"sigmoid", "forward_backward_prop"}
+    assert [c for c in full["checks"] if c["function"] in ("sigmoid", "forward_backward_prop")
+            ] == part["checks"]
+    assert any("not graded: sigmoid_grad, softmax, negSamplingCostAndGradient" in w
+               for w in part["warnings"])
+    assert "45" in part["_terminal"] and "negSamplingCostAndGradient" not in part["_terminal"].split(
+        "Warnings:")[0]
+
+
+def test_only_never_calls_the_other_functions(tmp_path):
+    """A function left out is not run at all: here every other function hangs, and a grade that
+    ran their checks would wait out a 20 s deadline per check."""
+    source = (FIXTURES / "correct_summed.py").read_text()
+    source += "\n\ndef negSamplingCostAndGradient(*args, **kwargs):\n    while True:\n        pass\n"
+    path = tmp_path / "hangs.py"
+    path.write_text(source)
+    started = time.monotonic()
+    report = grade(path, tmp_path / "out", "--only", "softmax", "--call-timeout", "20",
+                   "--check-timeout", "20")
+    assert time.monotonic() - started < 20
+    assert report["score"] == report["max_score"] == 15
+    assert all(c["status"] == "passed" for c in report["checks"])
+
+
+def test_unknown_only_is_a_usage_error_that_lists_the_functions():
+    for command in (("grade", str(EXAMPLE)), ("batch", str(ROOT / "examples"), "--out", "unused")):
+        proc = run_cli(*command, "--only", "softmax", "--only", "Softmax")
+        assert proc.returncode == 2, proc.stderr
+        assert "--only Softmax" in proc.stderr and "Traceback" not in proc.stderr
+        assert ", ".join(FUNCTIONS) in proc.stderr
+    assert not (ROOT / "unused").exists()
+
+
+def test_selection_validates_and_orders():
+    pack = load_pack(DEFAULT_PACK)
+    assert selection.validate(pack, ["softmax", "sigmoid", "softmax"]) == ("sigmoid", "softmax")
+    with pytest.raises(selection.UnknownFunction, match="sigmoid, sigmoid_grad, softmax"):
+        selection.validate(pack, ["sigmoid", "sofmax"])
+    assert selection.current() is None
+    with selection.selected({"softmax"}):
+        assert selection.current() == {"softmax"}
+    assert selection.current() is None
+
+
+def test_batch_passes_only_through_and_regrades_when_the_choice_changes(tmp_path):
+    uploads = tmp_path / "uploads"
+    uploads.mkdir()
+    shutil.copy(EXAMPLE, uploads / "bob.py")
+    out = tmp_path / "out"
+    proc = run_cli("batch", str(uploads), "--out", str(out), "--only", "softmax")
+    assert proc.returncode == 0, proc.stderr
+    report = json.loads((out / "reports" / "bob.json").read_text())
+    assert [f["name"] for f in report["functions"]] == ["softmax"]
+    assert report["upload"]["only"] == ["softmax"]
+    header = (out / "gradebook.csv").read_text().splitlines()[0]
+    assert "softmax" in header and "negSamplingCostAndGradient" not in header
+    again = run_cli("batch", str(uploads), "--out", str(out))
+    assert again.returncode == 0, again.stderr
+    assert "bob: " in again.stderr and "(regraded: other functions (--only))" in again.stderr
+    report = json.loads((out / "reports" / "bob.json").read_text())
+    assert [f["name"] for f in report["functions"]] == FUNCTIONS
+
+
+# ---- output paths -----------------------------------------------------------------------------
+@pytest.mark.parametrize("option", ["--json", "--html", "--junit"])
+def test_unwritable_output_is_one_line_and_status_2_before_grading(tmp_path, option):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    other = tmp_path / "fine.json"
+    started = time.monotonic()
+    proc = run_cli("grade", str(EXAMPLE), "--json", str(other), option, str(blocker / "report"),
+                   "--fail-under", "100") if option != "--json" else run_cli(
+                   "grade", str(EXAMPLE), option, str(blocker / "report"), "--fail-under", "100")
+    assert proc.returncode == 2  # not 1: that is --fail-under's
+    line, = proc.stderr.strip().splitlines()
+    assert line == f"autograde grade: cannot write {option} {blocker / 'report'}: {blocker} is not a folder"
+    assert not other.exists() and proc.stdout == ""  # nothing graded, nothing half written
+    assert time.monotonic() - started < 20
+
+
+def test_an_existing_folder_is_no_report_file(tmp_path):
+    proc = run_cli("grade", str(EXAMPLE), "--html", str(tmp_path))
+    assert proc.returncode == 2
+    assert proc.stderr.strip() == f"autograde grade: cannot write --html {tmp_path}: it is a folder"
+
+
+def test_batch_out_that_cannot_be_written_is_one_line(tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    for out in (blocker, blocker / "grades"):
+        proc = run_cli("batch", str(ROOT / "examples"), "--out", str(out))
+        assert proc.returncode == 2
+        line, = proc.stderr.strip().splitlines()
+        assert line.startswith(f"autograde batch: cannot write --out {out}: ")
