@@ -275,7 +275,9 @@ def test_renderer_maps_statuses_and_keeps_each_checks_visibility():
         "f: five": "failed"}
     assert by_name["f: two"]["output"] == ("two went wrong\n\nhint: try again\n\n"
                                            "Falsifying example: f(x=1)")
-    assert by_name["f: three"]["output"] == "three went wrong\n\nyour code printed:\n| printed \x00 stuff"
+    # What the submission printed reaches Gradescope with its control characters made visible
+    # (grader/safe_text.py), like every other output.
+    assert by_name["f: three"]["output"] == "three went wrong\n\nyour code printed:\n| printed \\x00 stuff"
     assert by_name["f: five"]["output"].startswith("not run: five went wrong")
     assert data["execution_time"] == 2  # whole seconds, rounded up
     # hidden checks: neither their names nor the total in the submission-level output
