@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, Phase, settings
+from hypothesis.errors import Flaky
 
 from grader import evidence as evidence_mod, observed, replay, scoring, selection
 from grader.checks_api import CheckFailure, call_text
@@ -357,14 +358,26 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
         status = "passed"
     else:
         exc = call.excinfo.value if call.excinfo else RuntimeError("unknown failure")
-        while isinstance(exc, ExceptionGroupType) and exc.exceptions:
-            # hypothesis found several distinct failures; the first is as good a lesson as any
-            exc = exc.exceptions[0]
+        flaky = False
+        while True:
+            if isinstance(exc, ExceptionGroupType) and exc.exceptions:
+                # hypothesis found several distinct failures (or, since 6.x, a flaky one: a
+                # FlakyFailure group); the first is as good a lesson as any
+                flaky = flaky or isinstance(exc, Flaky)
+                exc = exc.exceptions[0]
+            elif isinstance(exc, Flaky) and exc.__cause__ is not None:
+                # older hypothesis raises a plain Flaky from the failure it could not reproduce
+                flaky, exc = True, exc.__cause__
+            else:
+                break
         if isinstance(exc, CheckStopped):
             exc = exc.cause
         exc, note = _reported_failure(item, exc)
         status, message, hint = _classify(state, item, exc)
         message += note
+        if flaky:
+            message += (f"\n  (the same input gave a different result when it was tried again: "
+                        f"does {item.stash[FUNCTION]} keep state between calls?)")
         if not message.strip():
             # A check that ends without a word is the grader's fault, never the student's.
             state.internal_errors.append(f"{item.nodeid}: {type(exc).__name__} with no message")

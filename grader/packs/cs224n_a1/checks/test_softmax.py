@@ -41,11 +41,18 @@ def _axis_hint(got: np.ndarray) -> tuple:
     return None, None
 
 
-def _overflow_hint(got: np.ndarray) -> tuple:
-    """(hint, evidence) when the result holds inf or NaN."""
+LOG_FLOAT_MAX = float(np.log(np.finfo(np.float64).max))  # about 709.78
+
+
+def _overflow_hint(got: np.ndarray, x: np.ndarray) -> tuple:
+    """(hint, evidence) when exp overflowed: the result holds inf or NaN, or a row is all zeros
+    where the sum of exp over that row's inputs exceeds the largest float (x / inf is 0)."""
     bad = ~np.isfinite(got)
-    if np.any(bad):
-        return HINTS["softmax_overflow"], {"non_finite_entries": int(bad.sum())}
+    rows, inputs = np.atleast_2d(got), np.atleast_2d(x)
+    zeroed = np.all(rows == 0, axis=-1) & (np.logaddexp.reduce(inputs, axis=-1) > LOG_FLOAT_MAX)
+    if np.any(bad) or np.any(zeroed):
+        return HINTS["softmax_overflow"], {"non_finite_entries": int(bad.sum()),
+                                           "rows_of_zeros": int(zeroed.sum())}
     return None, None
 
 
@@ -65,7 +72,7 @@ def test_known_values_large_inputs(student, report):
     for x, expected in ((np.array([[1001.0, 1002.0], [3.0, 4.0]]), np.array([PAIR, PAIR])),
                         (np.array([[-1001.0, -1002.0]]), np.array([PAIR[::-1]]))):
         got, call = _softmax_of(student, x, report, allow_nonfinite=True)
-        hint, evidence = _overflow_hint(got)
+        hint, evidence = _overflow_hint(got, x)
         expect_close(got, expected, call=call, rtol=tol.KNOWN_VALUES_RTOL,
                      atol=tol.KNOWN_VALUES_ATOL, hint=hint, evidence=evidence)
 
@@ -120,10 +127,11 @@ def test_no_overflow(student, x):
     """Entries up to 10^4 in size, in a matrix or a vector (one row): every value finite, every
     row sums to 1."""
     got, call = _softmax_of(student, x, allow_nonfinite=True)
-    hint, evidence = _overflow_hint(got)
+    hint, evidence = _overflow_hint(got, x)
     if hint:
-        fail_call("inf or NaN in the result: exp overflowed.", call, returned=got, hint=hint,
-                  evidence=evidence)
+        fail_call("inf or NaN in the result: exp overflowed." if evidence["non_finite_entries"]
+                  else "a row of the result is all zeros: the sum of exp overflowed to inf.",
+                  call, returned=got, hint=hint, evidence=evidence)
     if not np.allclose(got.sum(axis=-1), 1.0, rtol=0, atol=tol.IDENTITY_ATOL):
         fail_call("the rows of the result do not sum to 1." if got.ndim == 2 else
                   "the result of a 1-D input does not sum to 1 (a vector is one row).",
