@@ -2,6 +2,7 @@
 # The grading image: one container per submission, laid out as Gradescope's (/autograder).
 #
 #   docker build -t autograde .
+#   docker build --secret id=autograde_secret,src=course-secret.txt -t autograde .   # with a secret
 #   docker run --rm --network none -v "$PWD/hw:/autograder/submission:ro" \
 #       -v "$PWD/out:/autograder/results" autograde        # writes out/results.json
 #
@@ -34,6 +35,13 @@ COPY grader /autograder/source/autograde/grader
 COPY --chown=root:root --chmod=0700 reference /opt/autograde/reference
 
 RUN bash /autograder/source/setup.sh
+
+# The course secret, if the build was given one (docker build --secret id=autograde_secret,src=FILE):
+# root only, like the reference; without it the image grades on the public inputs.
+RUN --mount=type=secret,id=autograde_secret,required=false \
+    if [ -f /run/secrets/autograde_secret ]; then \
+        install -m 0600 -o root -g root /run/secrets/autograde_secret /opt/autograde/secret; \
+    fi
 
 WORKDIR /autograder
 CMD ["/autograder/run_autograder"]

@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Callable, Collection, Protocol, Sequence, TextIO
 
 from grader import reference as reference_mod
+from grader.input_set import PUBLIC, InputSet, fingerprint
 from grader import safe_text, selection
 from grader import task as task_mod
 from grader.archive import ArchiveError, extract as extract_members
@@ -223,13 +224,15 @@ def run(*, source: Path, out: Path, grade_args: Sequence[str] = (), jobs: int | 
         force: bool = False, pack: str = DEFAULT_PACK, wall_seconds: float = 330.0,
         stream: TextIO | None = None, tty: bool | None = None, reference: Path | None = None,
         no_reference: bool = False, dask: str | None = None,
-        only: Sequence[str] | None = None) -> BatchSummary:
+        only: Sequence[str] | None = None, input_set: InputSet = PUBLIC) -> BatchSummary:
     """Grade every upload in `source` (a folder or a .zip) into `out`; see the module docstring.
     `grade_args` go to each `autograde grade` as they are; `wall_seconds` bounds each one. The
     reference is found here, as `autograde grade` finds it (`reference`, `no_reference`, then
     $AUTOGRADE_REFERENCE, then the pack's own), and travels inside every task. `dask`, a
     scheduler's address, grades on that Dask cluster instead of `jobs` threads here. `only`
-    grades those functions alone (`--only`); a report graded with another choice is regraded."""
+    grades those functions alone (`--only`); a report graded with another choice is regraded.
+    `input_set`: the course secret's inputs (it travels inside every task, as the reference does);
+    a report graded on other inputs is regraded."""
     stream = stream or sys.stderr
     started = time.monotonic()
     source, out = Path(source), Path(out)
@@ -256,14 +259,15 @@ def run(*, source: Path, out: Path, grade_args: Sequence[str] = (), jobs: int | 
     try:
         return _run(executor, source=source, out=out, grade_args=grade_args, force=force,
                     pack=pack, wall_seconds=wall_seconds, stream=stream, tty=tty,
-                    ref_zip=ref_zip, started=started, only=only)
+                    ref_zip=ref_zip, started=started, only=only, input_set=input_set)
     finally:
         executor.close()
 
 
 def _run(executor: Executor, *, source: Path, out: Path, grade_args: Sequence[str], force: bool,
          pack: str, wall_seconds: float, stream: TextIO, tty: bool | None, ref_zip: bytes | None,
-         started: float, only: Sequence[str] | None = None) -> BatchSummary:
+         started: float, only: Sequence[str] | None = None,
+         input_set: InputSet = PUBLIC) -> BatchSummary:
     reports = out / "reports"
     reports.mkdir(parents=True, exist_ok=True)
     if source.is_file() and source.suffix.lower() == ".zip":
@@ -278,7 +282,8 @@ def _run(executor: Executor, *, source: Path, out: Path, grade_args: Sequence[st
         stream.write(f"autograde batch: {note}\n")
     hashes = {u.student: _hash_or_none(u.path) for u in found.uploads}
     previous = load_reports(reports)
-    why = {u.student: _why_grade(previous.get(u.student), hashes[u.student], force, only)
+    stamp = fingerprint(input_set)
+    why = {u.student: _why_grade(previous.get(u.student), hashes[u.student], force, only, stamp)
            for u in found.uploads}
     todo = [u for u in found.uploads if why[u.student] is not None]
     summary.skipped = [u.student for u in found.uploads if why[u.student] is None]
@@ -300,7 +305,8 @@ def _run(executor: Executor, *, source: Path, out: Path, grade_args: Sequence[st
     def prepare(upload: Upload) -> GradeTask | TaskOutcome:
         try:
             return task_mod.pack_upload(upload, reference=ref_zip, grade_args=grade_args,
-                                        pack=pack, wall_seconds=wall_seconds)
+                                        pack=pack, wall_seconds=wall_seconds,
+                                        secret=input_set.secret)
         except task_mod.UploadError as exc:
             return task_mod.failed_outcome(upload.student, str(upload.path), pack,
                                            f"the upload could not be graded: {exc}.")
@@ -309,7 +315,8 @@ def _run(executor: Executor, *, source: Path, out: Path, grade_args: Sequence[st
         upload = by_student[outcome.student]
         result = SubmissionResult.from_dict(json.loads(outcome.report_json))
         stamped = dataclasses.replace(result, upload=upload_record(
-            upload.path.name, hashes[upload.student], only=only))
+            upload.path.name, hashes[upload.student], only=only, inputs=input_set.name,
+            input_fingerprint=stamp))
         # HTML first, JSON last and each atomically: a present JSON means the submission is done,
         # and its content hash is in it, so no report can claim content it was not graded from.
         json_report.write_text(reports / f"{outcome.student}.html", outcome.report_html)
@@ -331,6 +338,7 @@ CHANGED = "regraded: changed"
 UNKEYED = "regraded: its report records no content"
 FORCED = "regraded: --force"
 OTHER_FUNCTIONS = "regraded: other functions (--only)"
+OTHER_INPUTS = "regraded: other inputs (the course secret changed)"
 
 
 def _hash_or_none(path: Path) -> str | None:
@@ -341,7 +349,7 @@ def _hash_or_none(path: Path) -> str | None:
 
 
 def _why_grade(previous: SubmissionResult | None, digest: str | None, force: bool,
-               only: Sequence[str] | None = None) -> str | None:
+               only: Sequence[str] | None = None, inputs: str = "public") -> str | None:
     """None when the upload's report stands; "" to grade an upload that has none; otherwise why a
     graded upload is graded again. Compared by content, not by time: a re-downloaded bulk zip
     gives every file a new time, and a replaced upload may keep its name."""
@@ -356,20 +364,24 @@ def _why_grade(previous: SubmissionResult | None, digest: str | None, force: boo
         return CHANGED
     if previous.upload.get("only") != (None if only is None else list(only)):
         return OTHER_FUNCTIONS  # a report of one function must not stand for all of them
+    if previous.upload.get("input_fingerprint", "public") != inputs:
+        return OTHER_INPUTS  # graded on the public inputs, or under another secret
     return None
 
 
 def upload_record(name: str, digest: str | None, *, inputs: str = "public",
-                  only: Sequence[str] | None = None) -> dict:
+                  only: Sequence[str] | None = None, input_fingerprint: str = "public") -> dict:
     """What a batch stamps into a report about the upload it graded (SubmissionResult.upload).
-    `inputs` is the input set the checks drew from; only public inputs exist so far."""
+    `inputs` is the input set the checks drew from ("public" or "secret"), `input_fingerprint`
+    tells one secret from another (grader/input_set.py) without revealing it."""
     parsed = parse_name(name)
     return {"name": name, "sha256": digest or "", "convention": parsed.convention,
             "canvas_user_id": parsed.canvas_user_id,
             "canvas_submission_id": parsed.canvas_submission_id, "late": parsed.late,
             "moodle_participant_id": parsed.moodle_participant_id,
             "graded_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-            "inputs": inputs, "only": None if only is None else list(only)}
+            "inputs": inputs, "input_fingerprint": input_fingerprint,
+            "only": None if only is None else list(only)}
 
 
 def load_reports(reports: Path) -> dict[str, SubmissionResult]:

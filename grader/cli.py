@@ -13,6 +13,7 @@ from grader import __version__
 from grader.packs import BUILTIN_PACKS, DEFAULT_PACK, Pack, load_pack
 from grader.render import terminal
 from grader import batch, grade_command, grading, lms, output_paths, selection
+from grader.input_set import MIN_SECRET_CHARS, InputSet, SecretError, weak
 from grader.session import Options
 
 
@@ -82,12 +83,35 @@ def _add_lms_commands(sub: argparse._SubParsersAction) -> None:
     gs.add_argument("--pack", default=DEFAULT_PACK, choices=sorted(BUILTIN_PACKS))
     gs.add_argument("--reference", type=Path, metavar="DIR",
                     help="the reference solution's folder (default: $AUTOGRADE_REFERENCE)")
+    grade_command.add_secret_options(gs)
     z = sub.add_parser("gradescope-zip", help="build the autograder.zip to upload to Gradescope")
     z.add_argument("out", type=Path, metavar="OUT.zip")
     z.add_argument("--pack", default=DEFAULT_PACK, choices=sorted(BUILTIN_PACKS))
     z.add_argument("--reference", type=Path, metavar="DIR",
                    help="the reference solution to ship (default: $AUTOGRADE_REFERENCE, or "
                         "reference/ in a source checkout; required for an installed grader)")
+    grade_command.add_secret_options(z)
+    k = sub.add_parser("known-answers",
+                       help="compute, from the reference, the expected outputs on the public "
+                            "inputs that a student's copy compares with (it ships no reference)",
+                       description="Grade the reference with itself on the public inputs and "
+                                   "write every answer the checks asked it for, with the "
+                                   "examples they were asked on. The pack's file is what "
+                                   "`autograde grade --no-reference` compares values with.",
+                       epilog="examples:\n"
+                              "  autograde known-answers --reference reference/ --out "
+                              "grader/packs/cs224n_a1/known_answers.json\n"
+                              "  autograde known-answers --reference reference/ --check   "
+                              "does the shipped file still hold?",
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
+    k.add_argument("--pack", default=DEFAULT_PACK, choices=sorted(BUILTIN_PACKS))
+    k.add_argument("--reference", type=Path, metavar="DIR",
+                   help="the reference solution's folder (default: as for grade)")
+    what = k.add_mutually_exclusive_group(required=True)
+    what.add_argument("--out", type=Path, metavar="FILE", help="write the known answers here")
+    what.add_argument("--check", action="store_true",
+                      help="check the pack's known answers against the reference instead "
+                           "(exit 1 when they do not hold)")
     s = sub.add_parser("student-release",
                        help="write the grader students may read (no reference, no tests) into OUT, "
                             "to push as the public repository their CI installs from")
@@ -109,6 +133,8 @@ def main(argv: list[str] | None = None) -> int:
         return _gradescope_zip(parser, args)
     if args.command == "student-release":
         return _student_release(parser, args)
+    if args.command == "known-answers":
+        return _known_answers(parser, args)
     if args.command == "batch":
         return _batch(parser, args)
     parser.error(f"unknown command {args.command}")
@@ -126,7 +152,9 @@ def _print(text: str) -> None:
 
 def _grade(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     try:
-        result = grading.grade_to_files(**grade_command.keywords(args))
+        call = grade_command.keywords(args)
+        _warn_if_weak(call["options"].input_set)
+        result = grading.grade_to_files(**call)
     except grading.CannotWrite as exc:  # one line, no usage: the command itself was right
         print(f"autograde grade: {exc}", file=sys.stderr)
         return 2
@@ -138,6 +166,13 @@ def _grade(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
               file=sys.stderr)
         return 1
     return 0
+
+
+def _warn_if_weak(chosen: InputSet) -> None:
+    if weak(chosen):
+        print(f"autograde: the course secret is shorter than {MIN_SECRET_CHARS} characters; a "
+              "longer one is harder to guess from the failing inputs reports show",
+              file=sys.stderr)
 
 
 def _only(parser: argparse.ArgumentParser, pack: Pack, names: list[str] | None) -> tuple[str, ...] | None:
@@ -157,7 +192,12 @@ def _gradescope(parser: argparse.ArgumentParser, args: argparse.Namespace) -> in
         parser.error(f"--root {args.root}: no such folder")
     if args.reference is not None and not args.reference.is_dir():
         parser.error(f"--reference {args.reference}: no such folder")
-    lms.gradescope(root=args.root, pack=load_pack(args.pack), options=Options(reference_dir=args.reference))
+    try:
+        chosen = grade_command.input_set(args)
+    except SecretError as exc:
+        parser.error(str(exc))
+    lms.gradescope(root=args.root, pack=load_pack(args.pack),
+                   options=Options(reference_dir=args.reference, input_set=chosen))
     return 0
 
 
@@ -165,11 +205,21 @@ def _gradescope_zip(parser: argparse.ArgumentParser, args: argparse.Namespace) -
     if args.reference is not None and not args.reference.is_dir():
         parser.error(f"--reference {args.reference}: no such folder")
     try:
-        names = lms.gradescope_zip(out=args.out, reference=args.reference, pack=load_pack(args.pack))
+        chosen = grade_command.input_set(args)
+    except SecretError as exc:
+        parser.error(str(exc))
+    _warn_if_weak(chosen)
+    try:
+        names = lms.gradescope_zip(out=args.out, reference=args.reference, pack=load_pack(args.pack),
+                                   secret=chosen.secret)
     except lms.LmsError as exc:
         parser.error(str(exc))
     print(f"wrote {args.out} ({len(names)} files): upload it on the assignment's Configure "
           "Autograder page on Gradescope")
+    if not chosen.is_secret:
+        print("autograde gradescope-zip: no course secret (--secret, --secret-file or "
+              "$AUTOGRADE_SECRET): submissions are graded on the public inputs, which every "
+              "student's copy of the grader can log", file=sys.stderr)
     return 0
 
 
@@ -184,6 +234,40 @@ def _student_release(parser: argparse.ArgumentParser, args: argparse.Namespace) 
         parser.error(str(exc))
     print(f"wrote {args.out} ({len(names)} files, no reference): commit and push it to the "
           "repository students install from")
+    return 0
+
+
+def _known_answers(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
+    from grader import known_answers, make_known_answers, reference as reference_mod
+    pack = load_pack(args.pack)
+    ref_dir = reference_mod.locate(pack, args.reference)
+    if ref_dir is None or not ref_dir.is_dir():
+        parser.error("no reference folder: give --reference DIR")
+    if args.check:
+        if pack.known_answers is None or not pack.known_answers.is_file():
+            print(f"autograde known-answers: the pack {pack.name} ships no known answers",
+                  file=sys.stderr)
+            return 1
+        try:
+            problems = make_known_answers.verify(pack, ref_dir,
+                                                 known_answers.KnownAnswers.load(pack.known_answers))
+        except known_answers.KnownAnswersError as exc:
+            problems = [str(exc)]
+        for problem in problems:
+            print(f"autograde known-answers: {problem}", file=sys.stderr)
+        return 1 if problems else 0
+    why = output_paths.problem(args.out)
+    if why:
+        print(f"autograde known-answers: cannot write --out {args.out}: {why}", file=sys.stderr)
+        return 2
+    try:
+        answers = make_known_answers.make(pack, ref_dir)
+    except known_answers.KnownAnswersError as exc:
+        print(f"autograde known-answers: {exc}", file=sys.stderr)
+        return 1
+    args.out.write_text(answers.to_json(), encoding="utf-8")
+    calls = sum(len(entry.calls) for entry in answers.checks.values())
+    print(f"wrote {args.out}: {calls} answers for {len(answers.checks)} checks")
     return 0
 
 
@@ -245,10 +329,15 @@ def _batch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     wall = args.submission_timeout + args.import_timeout + batch.WALL_SLACK_SECONDS
     signal.signal(signal.SIGTERM, _interrupt)  # `kill` stops the batch as Ctrl-C does
     try:
+        chosen = grade_command.input_set(args)
+    except SecretError as exc:
+        parser.error(str(exc))
+    _warn_if_weak(chosen)
+    try:
         summary = batch.run(source=args.input, out=args.out, grade_args=_grade_argv(args),
                             jobs=args.jobs, force=args.force, pack=args.pack, wall_seconds=wall,
                             reference=args.reference, no_reference=args.no_reference,
-                            dask=args.dask, only=only)
+                            dask=args.dask, only=only, input_set=chosen)
     except cluster.ClusterError as exc:  # one line: what is wrong with the cluster, no usage
         print(f"autograde batch: {exc}", file=sys.stderr)
         return 2

@@ -10,6 +10,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+from grader.input_set import SECRET_ENV, InputSet, SecretError, resolve
 from grader.isolation import MODES
 from grader.model import SubmissionResult
 from grader.packs import BUILTIN_PACKS, DEFAULT_PACK
@@ -74,7 +75,9 @@ def add_grading_options(g: argparse.ArgumentParser) -> None:
                      help="the reference solution's folder (default: $AUTOGRADE_REFERENCE, or "
                           "reference/ in a source checkout)")
     ref.add_argument("--no-reference", action="store_true",
-                     help="grade as a student's copy would: checks that need the reference are skipped")
+                     help="grade as a student's copy would: values are compared with the pack's "
+                          "known answers (public inputs only) instead of the reference")
+    add_secret_options(g)
     g.add_argument("--no-xrange-shim", action="store_true",
                    help="do not define xrange = range for Python 2 style submissions")
     g.add_argument("--call-timeout", type=_positive, default=Limits.call_seconds, metavar="S",
@@ -94,6 +97,18 @@ def add_grading_options(g: argparse.ArgumentParser) -> None:
                    help="start workers with spawn only (the path used where fork does not exist)")
 
 
+def add_secret_options(g: argparse.ArgumentParser) -> None:
+    """--secret and --secret-file: where the instructor's grader draws its inputs from."""
+    secret = g.add_mutually_exclusive_group()
+    secret.add_argument("--secret", metavar="TEXT",
+                        help="the course secret the inputs are drawn from, so answers memorised "
+                             "from the public grader do not carry over (default: "
+                             f"${SECRET_ENV}; without one the public inputs are used)")
+    secret.add_argument("--secret-file", type=Path, metavar="FILE",
+                        help="read the course secret from FILE (keep it readable by the grader "
+                             "only)")
+
+
 def parser() -> argparse.ArgumentParser:
     """`autograde grade` alone, for a process that takes its argument list (grader/server.py)."""
     g = argparse.ArgumentParser(prog="autograde grade", description=DESCRIPTION)
@@ -101,14 +116,33 @@ def parser() -> argparse.ArgumentParser:
     return g
 
 
+def input_set(args: argparse.Namespace) -> InputSet:
+    """The input set the options ask for. Raises SecretError (a usage error) for an unreadable
+    secret, or a secret given with --no-reference: a student's copy knows the public answers only."""
+    chosen = resolve(text=args.secret, file=args.secret_file)
+    if getattr(args, "no_reference", False) and (args.secret is not None or args.secret_file is not None):
+        raise SecretError("--secret and --secret-file need the reference: without it, values are "
+                          "compared with the known answers, which exist for the public inputs only")
+    return chosen
+
+
+def _input_set_or_usage_error(args: argparse.Namespace) -> InputSet:
+    from grader.grading import UsageError
+    try:
+        return input_set(args)
+    except SecretError as exc:
+        raise UsageError(str(exc)) from None
+
+
 def keywords(args: argparse.Namespace) -> dict[str, Any]:
-    """The call to grading.grade_to_files that parsed `autograde grade` arguments ask for."""
+    """The call to grading.grade_to_files that parsed `autograde grade` arguments ask for.
+    Raises grading.UsageError for a secret that cannot be used."""
     limits = Limits(call_seconds=args.call_timeout, import_seconds=args.import_timeout,
                     check_seconds=args.check_timeout, submission_seconds=args.submission_timeout)
     options = Options(reference_dir=args.reference, no_reference=args.no_reference,
                       shim_xrange=not args.no_xrange_shim, limits=limits,
                       use_fork=False if args.no_fork else None, isolation=args.isolation,
-                      debug=args.debug)
+                      debug=args.debug, input_set=_input_set_or_usage_error(args))
     return {"submission": args.submission, "pack": args.pack, "options": options,
             "only": args.only, "label": args.submission_label, "json": args.json,
             "html": args.html, "junit": args.junit}
@@ -119,5 +153,5 @@ def below(args: argparse.Namespace, result: SubmissionResult) -> bool:
     return args.fail_under is not None and result.score < args.fail_under
 
 
-__all__ = ["DESCRIPTION", "EPILOG", "add_arguments", "add_grading_options", "below", "keywords",
-           "parser"]
+__all__ = ["DESCRIPTION", "EPILOG", "add_arguments", "add_grading_options", "add_secret_options",
+           "below", "input_set", "keywords", "parser"]

@@ -37,6 +37,7 @@ ZIP_SCRIPTS = {"setup.sh": "gradescope/setup.sh", "run_autograder": "gradescope/
 ZIP_PROJECT_FILES = release.PROJECT_FILES
 IGNORED = release.IGNORED
 SINGLE_FILE_KINDS = (".zip", ".ipynb")
+SECRET_MEMBER = "secret"  # the course secret in autograder.zip; setup.sh moves it out of reach
 
 NOTHING_SUBMITTED = ("Nothing was submitted: the upload holds no files. Upload your .py files "
                      "(q1_softmax.py, q2_sigmoid.py, q2_neural.py, q3_word2vec.py, or one file with "
@@ -111,8 +112,10 @@ def _zip_entry(zf: zipfile.ZipFile, name: str, data: bytes, executable: bool = F
 
 
 def zip_members(*, reference: Path, source: Path = SOURCE_ROOT,
-                package: Path = release.PACKAGE_DIR) -> dict[str, tuple[bytes, bool]]:
-    """Name in the zip -> (its bytes, executable). Text files have LF line endings."""
+                package: Path = release.PACKAGE_DIR,
+                secret: bytes | None = None) -> dict[str, tuple[bytes, bool]]:
+    """Name in the zip -> (its bytes, executable). Text files have LF line endings. `secret`, the
+    course secret, travels as `secret` (setup.sh makes it root-only, as the reference)."""
     members: dict[str, tuple[bytes, bool]] = {}
     for name, rel in ZIP_SCRIPTS.items():
         members[name] = ((package / rel).read_bytes(), True)
@@ -122,12 +125,14 @@ def zip_members(*, reference: Path, source: Path = SOURCE_ROOT,
         members[f"autograde/{rel}"] = (path.read_bytes(), False)
     for path in release.files_under(reference):
         members[f"reference/{path.relative_to(reference).as_posix()}"] = (path.read_bytes(), False)
+    if secret is not None:
+        members[SECRET_MEMBER] = (secret, False)
     return {name: (release.as_lf(name, data), executable)
             for name, (data, executable) in members.items()}
 
 
 def gradescope_zip(*, out: Path, reference: Path | None = None, pack: Pack | None = None,
-                   source: Path = SOURCE_ROOT) -> list[str]:
+                   source: Path = SOURCE_ROOT, secret: bytes | None = None) -> list[str]:
     """Write the autograder.zip an instructor uploads to Gradescope; return its member names."""
     pack = pack or load_pack(DEFAULT_PACK)
     ref_dir = reference_mod.locate(pack, reference)
@@ -139,7 +144,7 @@ def gradescope_zip(*, out: Path, reference: Path | None = None, pack: Pack | Non
     except (reference_mod.ReferenceError, OSError, SyntaxError, ImportError) as exc:
         raise LmsError(f"the reference at {ref_dir} is not usable: {exc}") from None
     try:
-        members = zip_members(reference=Path(ref_dir), source=source)
+        members = zip_members(reference=Path(ref_dir), source=source, secret=secret)
     except release.ReleaseError as exc:
         raise LmsError(str(exc)) from None
     out = Path(out)

@@ -18,6 +18,7 @@ SCHEMA_VERSION = 1
 STATUSES = ("passed", "failed", "error", "timeout", "skipped")
 Status = Literal["passed", "failed", "error", "timeout", "skipped"]
 VISIBILITIES = ("visible", "hidden", "after_due_date", "after_published")
+KINDS = ("values", "consistency", "robustness", "advisory", "")
 
 
 def _make_text_safe(result: Any) -> None:
@@ -53,6 +54,13 @@ class CheckResult:
     mistake: str = ""
     evidence: dict[str, Any] = field(default_factory=dict, hash=False)
     output_truncated: bool = False
+    # "values" (compared with the right answers), "consistency" (compared with the function
+    # itself: earns its points only when the function's values checks pass), "robustness"
+    # (right answers on inputs chosen for one behaviour), "advisory" (0 points); "" in reports
+    # written before the distinction (grader/plugin.py check_kind).
+    kind: str = ""
+    # Why a passing check earned nothing: its function's values are wrong (grader/scoring.py).
+    points_withheld: str = ""
 
     def __post_init__(self) -> None:
         _make_text_safe(self)
@@ -60,6 +68,10 @@ class CheckResult:
             raise ValueError(f"check {self.name}: status {self.status!r} is not one of {STATUSES}")
         if not 0 <= self.score <= self.max_score:
             raise ValueError(f"check {self.name}: score {self.score} outside 0..{self.max_score}")
+        if self.kind not in KINDS:
+            raise ValueError(f"check {self.name}: kind {self.kind!r} is not one of {KINDS}")
+        if self.status == "passed" and self.score < self.max_score and not self.points_withheld:
+            raise ValueError(f"check {self.name} passed but lost points without a reason")
 
 
 @dataclass(frozen=True)
@@ -94,6 +106,11 @@ class SubmissionResult:
     # content hash (`sha256`: what a later run compares to regrade only changed uploads),
     # `graded_at` and `inputs`. Empty for `autograde grade`; not part of the graded view.
     upload: dict[str, Any] = field(default_factory=dict)
+    # Which inputs the checks drew and what their answers were compared with: `set` ("public",
+    # or "secret": drawn from the course secret, which is never written), `answers` ("reference",
+    # "known answers" or "none"), and with known answers the points checked against them
+    # (`known_answer_points`) and those left to the instructor's grader (`instructor_points`).
+    inputs: dict[str, Any] = field(default_factory=dict)
     schema_version: int = SCHEMA_VERSION
 
     def __post_init__(self) -> None:

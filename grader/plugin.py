@@ -17,9 +17,11 @@ import pytest
 from hypothesis import HealthCheck, Phase, settings
 from hypothesis.errors import Flaky
 
-from grader import evidence as evidence_mod, observed, replay, scoring, selection
+from grader import evidence as evidence_mod, known_answers as known_answers_mod, observed, replay
+from grader import scoring, selection
 from grader.checks_api import CheckFailure, call_text
 from grader.hints import Mistake
+from grader.input_set import PUBLIC, InputSet
 from grader.model import VISIBILITIES, CheckResult
 from grader.packs import Pack
 from grader.proxy import (CallResult, StudentError, StudentNotImplemented, StudentTimeout,
@@ -31,6 +33,8 @@ except NameError:  # Python 3.10: hypothesis brings the backport
     from exceptiongroup import BaseExceptionGroup as ExceptionGroupType
 
 NEEDS_REFERENCE = "checked by your instructor's grader (this copy has no reference solution)"
+NOT_KNOWN = ("checked by your instructor's grader (this copy's known answers do not cover this "
+             "input)")
 MAX_OUTPUT_CHARS = 4000
 # How the worker (grader/proxy.py) marks output it did not keep.
 WORKER_CUT_MARK = re.compile(r"\n\.\.\. \(\d+ more characters not shown\)$")
@@ -63,6 +67,10 @@ class GradingState:
     flags: dict[str, tuple[Mistake, dict]] = field(default_factory=dict)
     # What earlier submissions' passing checks asked (grader/replay.py); None: every check live.
     recipes: replay.RecipeBook | None = None
+    # Where the inputs come from (grader/input_set.py), and, in a copy without the reference,
+    # the shipped answers that stand in for it (grader/known_answers.py).
+    input_set: InputSet = PUBLIC
+    known_answers: known_answers_mod.KnownAnswers | None = None
 
     def snapshot(self) -> tuple:
         """What a check may add to the state, to undo a replay that must start over live."""
@@ -111,6 +119,7 @@ class CheckStopped(Exception):
 
 STATE = pytest.StashKey[GradingState]()
 POINTS = pytest.StashKey[float]()
+KIND = pytest.StashKey[str]()
 FUNCTION = pytest.StashKey[str]()
 VISIBILITY = pytest.StashKey[str]()
 RECORDED = pytest.StashKey[bool]()
@@ -148,6 +157,11 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", f"visibility(v): one of {', '.join(VISIBILITIES)}")
     config.addinivalue_line("markers", "live: never replayed from a recipe (grader/replay.py); for "
                                        "a check whose calls carry what the submission answered")
+    config.addinivalue_line("markers", "published: the check's inputs and expected values are the "
+                                       "handout's own, the same under every course secret")
+    config.addinivalue_line("markers", "robustness: compares with the right answers on inputs chosen "
+                                       "for one behaviour (huge values, arguments left unchanged), "
+                                       "so its failure says nothing of the ordinary values")
     settings.load_profile("grading")
 
 
@@ -185,6 +199,7 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
             continue
         item.stash[FUNCTION] = function
         item.stash[VISIBILITY] = visibility
+        item.stash[KIND] = check_kind(item, float(weight))
         weights.setdefault(function, {})[item.nodeid] = float(weight)
     for spec in state.pack.functions:
         if spec.name not in weights:
@@ -202,9 +217,43 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
         points.update(scoring.distribute(state.pack.function(function).points, by_item))
     for item in items:
         item.stash[POINTS] = points[item.nodeid]
+        _seed_hypothesis(item, state.input_set)
     # Grade in the pack's function order, then in the order checks are written.
     order = {spec.name: i for i, spec in enumerate(state.pack.functions)}
     items.sort(key=lambda it: order[it.stash[FUNCTION]])
+
+
+def check_kind(item: pytest.Item, weight: float) -> str:
+    """What a check's verdict can be trusted for (scoring.withhold_unverified):
+
+    - "values": it compares with the right answers (it asks the reference, or its expected
+      values are the handout's, @pytest.mark.published) on ordinary inputs;
+    - "robustness": it compares with the right answers too, on inputs chosen for one behaviour
+      (@pytest.mark.robustness: huge values, arguments left unchanged); it neither needs nor
+      decides whether the ordinary values are right;
+    - "consistency": every other check. It compares the function with itself (its gradient with
+      its own cost, an invariance), which a made-up function passes too, so its points count
+      only when the function's values checks pass;
+    - "advisory": worth nothing.
+    A check that does not say what it compares with counts as consistency: it can only earn less."""
+    if weight == 0:
+        return "advisory"
+    uses_oracle = any(name in getattr(item, "fixturenames", ())
+                      for name in known_answers_mod.ORACLE_FIXTURES)
+    if not (uses_oracle or item.get_closest_marker("published")):
+        return "consistency"
+    return "robustness" if item.get_closest_marker("robustness") else "values"
+
+
+def _seed_hypothesis(item: pytest.Item, input_set: InputSet) -> None:
+    """Under a course secret each property check's hypothesis seed is drawn from the secret;
+    publicly it is hypothesis's derandomized seed (from the check's own code). Set every time:
+    a process that grades many submissions collects the same check functions again."""
+    function = getattr(item, "obj", None)
+    if getattr(function, "hypothesis", None) is None:
+        return
+    function._hypothesis_internal_use_seed = (
+        input_set.seed("hypothesis", item.nodeid) if input_set.is_secret else None)
 
 
 @pytest.fixture
@@ -222,12 +271,24 @@ def student(request: pytest.FixtureRequest):
         state.submission.end_check()
 
 
+def _oracle(state: GradingState, check: str) -> Any:
+    """What answers a check's questions to the reference: the reference itself, or the known
+    answers of this check (a student's copy); None when neither is here."""
+    if state.reference is not None:
+        return state.reference
+    if state.known_answers is not None and check in state.known_answers.checks:
+        names = [f.name for f in state.pack.functions]
+        return known_answers_mod.oracle(state.known_answers, names, lambda: state.current_check)
+    return None
+
+
 @pytest.fixture
-def reference(request: pytest.FixtureRequest) -> SimpleNamespace:
+def reference(request: pytest.FixtureRequest) -> Any:
     state = request.config.stash[STATE]
-    if state.reference is None:
+    found = _oracle(state, request.node.nodeid)
+    if found is None:
         pytest.skip(NEEDS_REFERENCE)
-    return state.reference
+    return found
 
 
 @pytest.fixture
@@ -238,9 +299,9 @@ def report(request: pytest.FixtureRequest) -> GradingState:
 
 
 @pytest.fixture
-def maybe_reference(request: pytest.FixtureRequest) -> SimpleNamespace | None:
+def maybe_reference(request: pytest.FixtureRequest) -> Any:
     """For checks that run without the reference and check more when it is there."""
-    return request.config.stash[STATE].reference
+    return _oracle(request.config.stash[STATE], request.node.nodeid)
 
 
 def _called(function: str, args: tuple | None) -> str:
@@ -296,6 +357,8 @@ def _classify(state: GradingState, item: pytest.Item, exc: BaseException) -> tup
         if exc.status == "failed":
             return "failed", exc.message, ""
         return exc.status, f"{function} {exc.message}." + _called(function, exc.call), ""
+    if isinstance(exc, known_answers_mod.NotKnown):
+        return "skipped", NOT_KNOWN, ""
     if type(exc).__name__ == "Failed" and "Timeout" in str(exc):
         return "timeout", f"the check of {function} took too long and was stopped.", ""
     if isinstance(exc, AssertionError):
@@ -396,6 +459,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
         score=scoring.check_score(status, max_score), max_score=max_score, message=message,
         hint=hint, counterexample=counterexample, output=output,
         visibility=item.stash[VISIBILITY], needs_reference=needs_reference,
+        kind=item.stash[KIND],
         mistake=mistake.id if mistake else "", evidence=evidence_mod.bounded(evidence),
         output_truncated=output_truncated))
     item.stash[RECORDED] = True

@@ -1,19 +1,51 @@
 """How a score is computed: small pure functions over check outcomes.
 
 A check earns all its points when it passes and none otherwise. A check of weight 0 is advisory:
-it reports (through the warnings) but never costs points. A function's score is the sum of its
+it reports (through the warnings) but never costs points. A consistency check (one that compares
+a function with itself: its gradient with its own cost, an invariance, rows summing to 1) keeps
+its points only when every values check of the same function passed: a made-up function with an
+exact gradient is consistent too (`withhold_unverified`). A function's score is the sum of its
 checks; the submission's score is the sum of its functions. Points of checks that were skipped
 (because they need the instructor's reference) are counted in max_score and reported apart.
 """
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import replace
 
 from grader.model import CheckResult, FunctionResult
 
 
 def check_score(status: str, max_score: float) -> float:
     return max_score if status == "passed" else 0.0
+
+
+def withhold_unverified(checks: Sequence[CheckResult]) -> tuple[CheckResult, ...]:
+    """The checks with the points of passing consistency checks withheld wherever their
+    function's values are not shown right: a values check of it failed, or none ran (no
+    reference and no known answers). The check still says it passed, and why it earned nothing."""
+    by_function: dict[str, list[CheckResult]] = {}
+    for check in checks:
+        by_function.setdefault(check.function, []).append(check)
+    out = []
+    for check in checks:
+        if check.kind != "consistency" or check.status != "passed" or check.max_score == 0:
+            out.append(check)
+            continue
+        values = [c for c in by_function[check.function] if c.kind == "values"]
+        wrong = [c.name for c in values if c.status not in ("passed", "skipped")]
+        if wrong:
+            why = (f"this check passed, but a check of {check.function} against itself earns its "
+                   f"points only when its values are right too, and they are not (see "
+                   f"{', '.join(wrong)})")
+        elif not any(c.status == "passed" for c in values):
+            why = (f"this check passed; its points count once {check.function}'s values are "
+                   "checked, which this copy cannot do (no reference solution, no known answers)")
+        else:
+            out.append(check)
+            continue
+        out.append(replace(check, score=0.0, points_withheld=why))
+    return tuple(out)
 
 
 def distribute(total: float, weights: Mapping[str, float]) -> dict[str, float]:
@@ -41,7 +73,10 @@ def summarise_function(name: str, checks: Iterable[CheckResult]) -> FunctionResu
     skipped = round(sum(c.max_score for c in checks if c.status == "skipped"), 2)
     # Advisory checks (0 points) never make a function look failed.
     failing = [c for c in checks if c.status not in ("passed", "skipped") and c.max_score > 0]
-    if not failing:
+    withheld = [c for c in checks if c.points_withheld]
+    if not failing and withheld:
+        summary = withheld[0].points_withheld.removeprefix("this check passed; ")
+    elif not failing:
         summary = "all checks passed" if score else "no check ran"
     elif all(c.message == failing[0].message for c in failing) and len(failing) > 1:
         summary = failing[0].message.splitlines()[0] if failing[0].message else failing[0].status

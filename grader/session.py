@@ -15,7 +15,8 @@ from pathlib import Path
 import pytest
 
 from grader import __version__, plugin, reference as reference_mod, replay, scoring
-from grader import isolation as isolation_mod
+from grader import input_set as input_set_mod, isolation as isolation_mod
+from grader import known_answers as known_answers_mod
 from grader.model import SubmissionResult
 from grader.packs import Pack
 from grader.proxy import Limits, Submission
@@ -36,6 +37,9 @@ class Options:
     use_fork: bool | None = None
     isolation: str = "auto"  # auto | sandbox | process, see grader/isolation.py
     debug: bool = False
+    input_set: input_set_mod.InputSet = input_set_mod.PUBLIC  # public, or from a course secret
+    # Without the reference: the known answers to use instead (None: the pack's shipped file).
+    known_answers: Path | None = None
 
 
 class _Installer:
@@ -93,11 +97,50 @@ def _load_warnings(load: dict, shim_xrange: bool) -> list[str]:
     return warnings
 
 
+def _known_answers(pack: Pack, options: Options, warnings: list[str]) -> \
+        known_answers_mod.KnownAnswers | None:
+    """The known answers that stand in for a missing reference, or None (with a warning when
+    they should have been there)."""
+    path = options.known_answers or pack.known_answers
+    if path is None:
+        return None
+    if options.input_set.is_secret:
+        warnings.append("the course secret is set but the reference is not here: the known "
+                        "answers are for the public inputs only, so the checks of values were "
+                        "skipped.")
+        return None
+    try:
+        answers = known_answers_mod.KnownAnswers.load(path)
+    except known_answers_mod.KnownAnswersError as exc:
+        warnings.append(f"known answers not used: {exc}")
+        return None
+    if answers.pack != pack.name:
+        warnings.append(f"known answers not used: {Path(path).name} is for the pack "
+                        f"{answers.pack!r}, not {pack.name!r}")
+        return None
+    return answers
+
+
+def _inputs(options: Options, answers_used: str, checks: tuple) -> dict:
+    """The report's `inputs`: which set, what the answers were compared with, and with known
+    answers how many points they decided and how many only the instructor's grader can."""
+    inputs = {"set": options.input_set.name, "answers": answers_used}
+    if answers_used == "known answers":
+        inputs["known_answer_points"] = round(sum(
+            c.max_score for c in checks
+            if c.kind in ("values", "robustness") and c.status != "skipped"), 2)
+        inputs["instructor_points"] = round(sum(
+            c.max_score for c in checks if c.status == "skipped"), 2)
+    return inputs
+
+
 def grade(pack: Pack, submission_path: Path, options: Options = Options(), *,
-          recipes: replay.RecipeBook | None = None) -> SubmissionResult:
+          recipes: replay.RecipeBook | None = None,
+          recorder: known_answers_mod.Recorder | None = None) -> SubmissionResult:
     """Run every check of `pack` on the submission at `submission_path`. A process that grades
     many submissions passes one `recipes` book to every call (grader/replay.py: same verdicts,
-    a fraction of the time)."""
+    a fraction of the time). `recorder` keeps every call the checks make to the reference
+    (grader/known_answers.py)."""
     started = time.monotonic()
     warnings: list[str] = []
     ref_dir = reference_mod.locate(pack, options.reference_dir, options.no_reference)
@@ -107,11 +150,17 @@ def grade(pack: Pack, submission_path: Path, options: Options = Options(), *,
             ref = reference_mod.load(pack, ref_dir)
         except reference_mod.ReferenceError as exc:
             warnings.append(f"reference not used: {exc}")
+    answers = _known_answers(pack, options, warnings) if ref is None else None
+    answers_used = "reference" if ref is not None else ("known answers" if answers else "none")
     submission = Submission(Path(submission_path), pack.homes, limits=options.limits,
                             shim_xrange=options.shim_xrange, use_fork=options.use_fork,
                             isolation_mode=options.isolation, layout=pack.layout)
+    # Known answers run each check on the examples they hold, never from a recipe.
     state = plugin.GradingState(pack=pack, submission=submission, reference=ref, debug=options.debug,
-                                recipes=recipes)
+                                recipes=None if answers is not None else recipes,
+                                input_set=options.input_set, known_answers=answers)
+    if recorder is not None and ref is not None:
+        state.reference = recorder.attach(ref, lambda: state.current_check)
     args = [str(pack.checks_dir), "-c", str(PYTEST_INI), "--rootdir", str(pack.checks_dir),
             "-p", "no:cacheprovider", "-p", "no:warnings", "-q",
             # Its end-of-session gc.collect() x5 costs a grader that keeps recipes 0.15 s a
@@ -123,7 +172,8 @@ def grade(pack: Pack, submission_path: Path, options: Options = Options(), *,
             "-o", f"timeout_method={'signal' if hasattr(signal, 'SIGALRM') else 'thread'}"]
     sink = io.StringIO()
     try:
-        with redirect_stdout(sink), redirect_stderr(sink), _only_our_plugins():
+        with redirect_stdout(sink), redirect_stderr(sink), _only_our_plugins(), \
+                input_set_mod.using(options.input_set):
             exit_code = pytest.main(args + [f"-p{name}" for name in PYTEST_PLUGINS],
                                     plugins=[plugin, _Installer(state)])
     finally:
@@ -143,7 +193,7 @@ def grade(pack: Pack, submission_path: Path, options: Options = Options(), *,
         where = f"{first['file']}, line {first['line']}" if first.get("line") else first["file"]
         error = (f"your submission could not be imported ({first['type']} in {where}: "
                  f"{first['message']}); nothing could be graded.")
-    checks = tuple(state.results)
+    checks = scoring.withhold_unverified(state.results)
     functions = tuple(scoring.summarise_function(spec.name, [c for c in checks if c.function == spec.name])
                       for spec in pack.functions)
     score, max_score = scoring.total(functions)
@@ -172,7 +222,8 @@ def grade(pack: Pack, submission_path: Path, options: Options = Options(), *,
         timings={"total_seconds": round(time.monotonic() - started, 3),
                  "worker_starts": submission.starts},
         error=error, reference=ref is not None, import_output=_import_output(load),
-        mistakes={key: m.to_dict() for key, m in sorted(state.mistakes.items())})
+        mistakes={key: m.to_dict() for key, m in sorted(state.mistakes.items())},
+        inputs=_inputs(options, answers_used, checks))
 
 
 def _import_output(load: dict) -> str:

@@ -53,6 +53,7 @@ class GradeTask:
     grade_args: tuple[str, ...]  # further `autograde grade` options (deadlines, isolation, ...)
     pack: str
     wall_seconds: float  # the whole grading of this task is stopped after this long
+    secret: bytes | None = None  # the course secret the inputs are drawn from; None: public
 
 
 @dataclass(frozen=True)
@@ -137,13 +138,13 @@ def pack_reference(path: Path) -> bytes:
 
 
 def pack_upload(upload: Upload, *, reference: bytes | None, grade_args: typing.Sequence[str] = (),
-                pack: str, wall_seconds: float) -> GradeTask:
+                pack: str, wall_seconds: float, secret: bytes | None = None) -> GradeTask:
     """The task that grades `upload`. `reference` is the reference folder already packed (once
     per batch, with pack_reference). Raises UploadError when the upload cannot be packed."""
     return GradeTask(student=upload.student, upload_name=upload.path.name,
                      payload=pack_path(upload.path), display_path=str(upload.path),
                      reference=reference, grade_args=tuple(grade_args), pack=pack,
-                     wall_seconds=float(wall_seconds))
+                     wall_seconds=float(wall_seconds), secret=secret)
 
 
 # ---- rows for what could not be graded --------------------------------------------------------
@@ -258,6 +259,18 @@ def run_task(task: GradeTask, launcher: Launcher | None = None) -> TaskOutcome:
     return failed_outcome(task.student, task.display_path, task.pack, why)
 
 
+def _secret_args(task: GradeTask, work: Path) -> list[str]:
+    """The secret as `autograde grade` reads it: from a file only this user can read (never on a
+    command line, which other users of the machine can see)."""
+    if task.secret is None:
+        return []
+    path = work / "secret"
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "wb") as f:
+        f.write(task.secret)
+    return ["--secret-file", str(path)]
+
+
 def _grade(task: GradeTask, submission: Path, reference: Path | None, work: Path,
            launcher: Launcher) -> TaskOutcome:
     """Grade the unpacked upload with the thread's warm grader, exactly as `autograde grade`
@@ -266,7 +279,7 @@ def _grade(task: GradeTask, submission: Path, reference: Path | None, work: Path
     argv = [str(submission), "--pack", task.pack, "--html", str(page), "--json", str(report),
             f"--submission-label={task.display_path}",
             *(["--reference", str(reference)] if reference is not None else ["--no-reference"]),
-            *task.grade_args]
+            *_secret_args(task, work), *task.grade_args]
     server = launcher.server()
     if server is None:
         raise Stopped

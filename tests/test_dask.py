@@ -22,7 +22,7 @@ from grader.task import GradeTask, TaskOutcome, failed_outcome, run_task
 distributed = pytest.importorskip("distributed")
 
 HANG = ("--import-timeout", "1")
-EXPECTED = {"alice": 100, "bob": 60, "carol": 0, "eve": 0, "frank": 0, "gina": 0}
+EXPECTED = {"alice": 100, "bob": 43, "carol": 0, "eve": 0, "frank": 0, "gina": 0}
 
 
 @pytest.fixture(scope="module")

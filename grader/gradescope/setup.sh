@@ -49,6 +49,14 @@ fi
 chown -R root:root "$REFERENCE"
 chmod -R go-rwx "$REFERENCE"
 
+# The course secret the inputs are drawn from (gradescope-zip --secret): root only, as the reference.
+if [ -f "$SOURCE/secret" ]; then
+    install -m 0600 -o root -g root "$SOURCE/secret" "$PREFIX/secret"
+    rm -f "$SOURCE/secret"
+fi
+
 install -d -m 0755 "$AUTOGRADER" "$AUTOGRADER/submission" "$AUTOGRADER/results"
 install -m 0755 "$SOURCE/run_autograder" "$AUTOGRADER/run_autograder"
-echo "setup.sh: $("$PREFIX/venv/bin/autograde" --version) installed; reference in $REFERENCE"
+if [ -f "$PREFIX/secret" ]; then inputs="inputs from the course secret in $PREFIX/secret"
+else inputs="public inputs (no course secret)"; fi
+echo "setup.sh: $("$PREFIX/venv/bin/autograde" --version) installed; reference in $REFERENCE; $inputs"

@@ -34,6 +34,9 @@ class Pack:
     # Further modules of the original layout that students' files import but that are not graded
     # (a course's provided helpers); a submission that lacks one still loads (grader/worker/loader.py).
     provided_modules: tuple[str, ...] = ()
+    # The reference's outputs on the public inputs (grader/known_answers.py): what a student's
+    # copy, which has no reference, compares values with. Made by `autograde known-answers`.
+    known_answers: Path | None = None
 
     def __post_init__(self) -> None:
         names = [f.name for f in self.functions]

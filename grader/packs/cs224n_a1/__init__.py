@@ -26,4 +26,5 @@ PACK = Pack(
     provided_modules=("q2_gradcheck",),
     # In a source checkout the reference sits at the top level, beside the grader package.
     default_reference=_HERE.parents[2] / "reference",
+    known_answers=_HERE / "known_answers.json",
 )

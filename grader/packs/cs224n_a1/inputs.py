@@ -3,19 +3,37 @@
 Arrays come from numpy generators seeded by hypothesis-drawn integers: hypothesis shrinks the shapes
 (the part of a counterexample a student reads first), and every run draws the same numbers.
 Entries are of order 1, the range the assignment works in.
+
+Under a course secret (grader/input_set.py) every generator is keyed by the secret too, and the
+cases written in the checks keep their structure (which index repeats, where the target is
+offered) but have their vocabulary relabelled: nothing but the handout's own examples is the same
+as in the public grader.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 
 import numpy as np
 from hypothesis import strategies as st
+
+from grader.input_set import current
 
 SEEDS = st.integers(min_value=0, max_value=2**31 - 1)
 
 
 def rng(seed: int) -> np.random.Generator:
-    return np.random.default_rng(seed)
+    inputs = current()
+    if not inputs.is_secret:
+        return np.random.default_rng(seed)  # the public inputs, as they always were
+    return np.random.default_rng(inputs.seed("arrays", seed))
+
+
+def secret_draw(label: str) -> np.random.Generator | None:
+    """A generator for the values a check writes as literals (an extreme input, a scalar), or
+    None for the public set: the check then uses its literals."""
+    inputs = current()
+    return np.random.default_rng(inputs.seed("literal", label)) if inputs.is_secret else None
 
 
 # ---- forward_backward_prop ------------------------------------------------------------------
@@ -120,6 +138,21 @@ def padded(stream: list[int], V: int, target: int, extra: int = 12) -> tuple[int
     whatever K is) is still answered and shows up in the draw count instead of as an error."""
     others = [i for i in range(V) if i != target]
     return tuple(stream + [others[i % len(others)] for i in range(extra)])
+
+
+def fixed_case(V: int, D: int, K: int, target: int, stream: list[int],
+               seed: int) -> tuple[W2VCase, Callable[[int], int]]:
+    """A case a check writes out, and where each of its indices went. Under a secret the
+    vocabulary is relabelled by a secret permutation (the stream keeps its repeats and its offers
+    of the target) and the vectors are drawn afresh (`rng`); publicly it is the case as written."""
+    case = W2VCase(V, D, K, target, padded(list(stream), V, target), seed)
+    inputs = current()
+    if not inputs.is_secret:
+        return case, int
+    order = np.random.default_rng(inputs.seed("relabel", V, K, target, seed, *stream)).permutation(V)
+    new = [int(i) for i in order]
+    return (replace(case, target=new[target], stream=tuple(new[i] for i in case.stream)),
+            new.__getitem__)
 
 
 @st.composite

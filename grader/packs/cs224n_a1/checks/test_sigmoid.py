@@ -8,6 +8,7 @@ from hypothesis.extra import numpy as hnp
 from grader import tolerances as tol
 from grader.checks_api import as_array, as_scalar, call_text, expect_close, fail_call
 from grader.packs.cs224n_a1.hints import HINTS
+from grader.packs.cs224n_a1.inputs import secret_draw
 
 pytestmark = pytest.mark.function("sigmoid")
 
@@ -20,18 +21,25 @@ any_shape_arrays = hnp.arrays(np.float64, hnp.array_shapes(min_dims=1, max_dims=
 
 
 @pytest.mark.points(2)
+@pytest.mark.published  # the handout's own example
 def test_known_values(student):
     call = call_text("sigmoid", KNOWN_INPUT)
     got = as_array(student(KNOWN_INPUT), call, KNOWN_INPUT.shape)
     expect_close(got, KNOWN_OUTPUT, call=call, rtol=tol.KNOWN_VALUES_RTOL, atol=tol.KNOWN_VALUES_ATOL)
 
 
+def _scalars() -> tuple[float, ...]:
+    draw = secret_draw("sigmoid scalars")
+    return (0.0, 2.0) if draw is None else tuple(float(v) for v in draw.uniform(-6, 6, size=2))
+
+
 @pytest.mark.points(1)
-def test_scalar_input(student):
+def test_scalar_input(student, reference):
     """A scalar in, a number out (a Python float, numpy scalar or 0-d array)."""
-    for x, expected in ((0.0, 0.5), (2.0, 0.8807970779778823)):
+    for x in _scalars():
         call = call_text("sigmoid", x)
         got = as_scalar(student(x), call, what="the result")
+        expected = float(np.asarray(reference.sigmoid(x)))
         if abs(got - expected) > tol.KNOWN_VALUES_ATOL:
             fail_call(f"wrong value for a scalar input: {got!r}, expected {expected!r}.", call)
 
@@ -67,18 +75,25 @@ def test_values_between_0_and_1(student, x):
         fail_call("values outside [0, 1]: a sigmoid is always between 0 and 1.", call, returned=got)
 
 
-EXTREME = np.array([-1000.0, -50.0, 0.0, 50.0, 1000.0])
-EXTREME_OUT = np.array([0.0, 1.928749847963918e-22, 0.5, 1.0, 1.0])
+def _extremes() -> np.ndarray:
+    """Far in both tails (where exp(-x) overflows), and moderately far: -big, -mid, 0, mid, big."""
+    draw = secret_draw("sigmoid extremes")
+    if draw is None:
+        return np.array([-1000.0, -50.0, 0.0, 50.0, 1000.0])
+    big, mid = draw.uniform(720, 1000), draw.uniform(30, 60)
+    return np.array([-big, -mid, 0.0, mid, big])
 
 
 @pytest.mark.points(1)
-def test_extreme_inputs(student):
+@pytest.mark.robustness
+def test_extreme_inputs(student, reference):
     """No NaN, no error far in the tails, in every shape sigmoid accepts: sigmoid(-1000) is 0 and
     sigmoid(1000) is 1 for a vector, a scalar, a matrix and a 3-D array alike."""
-    cases = [(EXTREME, EXTREME_OUT), (-1000.0, 0.0), (1000.0, 1.0),
-             (EXTREME[[0, 4, 1, 3]].reshape(2, 2), EXTREME_OUT[[0, 4, 1, 3]].reshape(2, 2)),
-             (EXTREME[[4, 0]].reshape(1, 2, 1), EXTREME_OUT[[4, 0]].reshape(1, 2, 1))]
-    for x, expected in cases:
+    extreme = _extremes()
+    inputs = [extreme, float(extreme[0]), float(extreme[4]), extreme[[0, 4, 1, 3]].reshape(2, 2),
+              extreme[[4, 0]].reshape(1, 2, 1)]
+    for x in inputs:
+        expected = np.asarray(reference.sigmoid(np.array(x) if np.ndim(x) else x), dtype=np.float64)
         call = call_text("sigmoid", x)
         if np.ndim(x) == 0:
             got = np.asarray(as_scalar(student(x), call, what="the result", allow_nonfinite=True))
@@ -93,18 +108,20 @@ def test_extreme_inputs(student):
 
 
 @pytest.mark.points(1)
-def test_input_not_modified(student):
-    x = KNOWN_INPUT.copy()
-    result = student.call(x, echo_args=True)
+@pytest.mark.robustness
+def test_input_not_modified(student, reference):
+    draw = secret_draw("sigmoid argument")
+    x = KNOWN_INPUT.copy() if draw is None else draw.uniform(-3, 3, size=(2, 2))
+    result = student.call(x.copy(), echo_args=True)
     (after,) = result.args_after
     # Only a right answer earns the points for leaving the input alone.
-    call = call_text("sigmoid", KNOWN_INPUT)
-    expect_close(as_array(result.value, call, KNOWN_INPUT.shape), KNOWN_OUTPUT, call=call,
-                 rtol=tol.KNOWN_VALUES_RTOL, atol=tol.KNOWN_VALUES_ATOL)
-    if not np.array_equal(after, KNOWN_INPUT):
-        fail_call("sigmoid changed its argument in place.", call_text("sigmoid", KNOWN_INPUT),
+    call = call_text("sigmoid", x)
+    expect_close(as_array(result.value, call, x.shape), np.asarray(reference.sigmoid(x.copy())),
+                 call=call, rtol=tol.KNOWN_VALUES_RTOL, atol=tol.KNOWN_VALUES_ATOL)
+    if not np.array_equal(after, x):
+        fail_call("sigmoid changed its argument in place.", call,
                   detail=f"afterwards the argument was {after!r}", hint=HINTS["input_mutated"],
-                  evidence={"argument_before": KNOWN_INPUT, "argument_after": after})
+                  evidence={"argument_before": x, "argument_after": after})
 
 
 @pytest.mark.points(1)

@@ -8,6 +8,7 @@ from hypothesis.extra import numpy as hnp
 from grader import tolerances as tol
 from grader.checks_api import as_array, call_text, expect_close, fail_call
 from grader.packs.cs224n_a1.hints import HINTS
+from grader.packs.cs224n_a1.inputs import secret_draw
 
 pytestmark = pytest.mark.function("sigmoid_grad")
 
@@ -20,6 +21,7 @@ x_arrays = hnp.arrays(np.float64, hnp.array_shapes(min_dims=1, max_dims=3, max_s
 
 
 @pytest.mark.points(2)
+@pytest.mark.published  # the derivative at the handout's own example
 def test_known_values(student):
     call = call_text("sigmoid_grad", KNOWN_INPUT)
     got = as_array(student(KNOWN_INPUT), call, KNOWN_INPUT.shape)
@@ -52,15 +54,17 @@ def test_shape_kept(student, s):
 
 
 @pytest.mark.points(0.5)
-def test_input_not_modified(student):
-    s = KNOWN_INPUT.copy()
-    result = student.call(s, echo_args=True)
+@pytest.mark.robustness
+def test_input_not_modified(student, reference):
+    draw = secret_draw("sigmoid_grad argument")
+    s = KNOWN_INPUT.copy() if draw is None else draw.uniform(0.05, 0.95, size=(2, 2))
+    result = student.call(s.copy(), echo_args=True)
     (after,) = result.args_after
     # Only a right answer earns the points for leaving the input alone.
-    call = call_text("sigmoid_grad", KNOWN_INPUT)
-    expect_close(as_array(result.value, call, KNOWN_INPUT.shape), KNOWN_OUTPUT, call=call,
-                 rtol=tol.KNOWN_VALUES_RTOL, atol=tol.KNOWN_VALUES_ATOL)
-    if not np.array_equal(after, KNOWN_INPUT):
-        fail_call("sigmoid_grad changed its argument in place.", call_text("sigmoid_grad", KNOWN_INPUT),
+    call = call_text("sigmoid_grad", s)
+    expect_close(as_array(result.value, call, s.shape), np.asarray(reference.sigmoid_grad(s.copy())),
+                 call=call, rtol=tol.KNOWN_VALUES_RTOL, atol=tol.KNOWN_VALUES_ATOL)
+    if not np.array_equal(after, s):
+        fail_call("sigmoid_grad changed its argument in place.", call,
                   detail=f"afterwards the argument was {after!r}", hint=HINTS["input_mutated"],
-                  evidence={"argument_before": KNOWN_INPUT, "argument_after": after})
+                  evidence={"argument_before": s, "argument_after": after})

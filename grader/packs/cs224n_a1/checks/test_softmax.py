@@ -57,6 +57,7 @@ def _overflow_hint(got: np.ndarray, x: np.ndarray) -> tuple:
 
 
 @pytest.mark.points(3)
+@pytest.mark.published  # the handout's own examples
 def test_known_values(student, report):
     for x, expected in ((np.array([1.0, 2.0]), PAIR),
                         (np.array([[1.0, 2.0], [3.0, 4.0]]), np.array([PAIR, PAIR]))):
@@ -67,6 +68,8 @@ def test_known_values(student, report):
 
 
 @pytest.mark.points(2)
+@pytest.mark.robustness
+@pytest.mark.published  # the handout's own examples
 def test_known_values_large_inputs(student, report):
     """The handout's own test: large inputs must not overflow."""
     for x, expected in ((np.array([[1001.0, 1002.0], [3.0, 4.0]]), np.array([PAIR, PAIR])),

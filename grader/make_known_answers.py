@@ -1,0 +1,78 @@
+"""Making and verifying a pack's known answers (`autograde known-answers`).
+
+The reference is graded as a submission, with itself as the reference, on the public inputs; every
+call a check makes to the reference is kept with its answer (known_answers.Recorder), and every
+property check's examples are kept from the recipe its passing run leaves (grader/replay.py).
+"""
+from __future__ import annotations
+
+import platform
+from pathlib import Path
+
+import numpy as np
+
+from grader import __version__, known_answers as ka, session
+from grader.input_set import PUBLIC
+from grader.packs import Pack
+from grader.replay import RecipeBook
+
+
+def reference_files(pack: Pack, reference_dir: Path) -> list[Path]:
+    return [Path(reference_dir) / f"{home}.py" for home in dict.fromkeys(pack.homes.values())
+            if (Path(reference_dir) / f"{home}.py").is_file()]
+
+
+def make(pack: Pack, reference_dir: Path, *, isolation: str = "auto") -> ka.KnownAnswers:
+    """The known answers of `pack` from the reference in `reference_dir`. Raises
+    KnownAnswersError when the reference does not pass its own pack's checks."""
+    import hypothesis
+
+    recorder = ka.Recorder([f.name for f in pack.functions])
+    book = RecipeBook()
+    options = session.Options(reference_dir=Path(reference_dir), input_set=PUBLIC,
+                              isolation=isolation)
+    result = session.grade(pack, Path(reference_dir), options, recipes=book, recorder=recorder)
+    failing = [f"{c.function}: {c.name} ({c.status}: {c.message.splitlines()[0] if c.message else ''})"
+               for c in result.checks if c.status != "passed" and c.max_score > 0]
+    if result.error or failing:
+        raise ka.KnownAnswersError("the reference does not pass its own checks, so its answers "
+                                   "cannot be known answers:\n  " + "\n  ".join(
+                                       [result.error] if result.error else failing))
+    checks = {}
+    for check, calls in recorder.calls.items():
+        recipe = book.get(check)
+        examples = None
+        if recipe is not None and recipe.examples is not None:
+            examples = [ka.encode(dict(example)) for example in recipe.examples]
+        checks[check] = ka.CheckAnswers(examples, calls)
+    made_with = {"grader": __version__, "python": platform.python_version(),
+                 "numpy": np.__version__, "hypothesis": hypothesis.__version__}
+    return ka.KnownAnswers(pack.name, ka.reference_digest(reference_files(pack, reference_dir)),
+                           checks, made_with)
+
+
+def verify(pack: Pack, reference_dir: Path, answers: ka.KnownAnswers) -> list[str]:
+    """What is wrong with `answers` for this pack and reference: made from another reference,
+    or an answer the reference does not give. Empty when they hold."""
+    from grader import reference as reference_mod
+
+    problems = []
+    if answers.pack != pack.name:
+        problems.append(f"the known answers are for the pack {answers.pack!r}, not {pack.name!r}")
+    digest = ka.reference_digest(reference_files(pack, reference_dir))
+    if answers.reference_sha256 != digest:
+        problems.append("the known answers were made from another reference (its files changed "
+                        "since): run `autograde known-answers` again")
+    ref = reference_mod.load(pack, Path(reference_dir))
+    for check, entry in sorted(answers.checks.items()):
+        for call in entry.calls:
+            args = ka.decode(call["args"])
+            got = ka.encode(getattr(ref, call["function"])(*args))
+            if not ka.same_value(got, call["result"]):
+                problems.append(f"{check}: the reference answers {call['function']} differently "
+                                "from the known answers")
+                break
+    return problems
+
+
+__all__ = ["make", "reference_files", "verify"]
