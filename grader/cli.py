@@ -305,6 +305,8 @@ def _grade_argv(args: argparse.Namespace) -> list[str]:
         argv.append("--no-xrange-shim")
     if args.no_fork:
         argv.append("--no-fork")
+    if args.known_answers is not None:  # a path on this machine: not for --dask workers
+        argv += ["--known-answers", str(Path(args.known_answers).resolve())]
     return argv
 
 

@@ -77,6 +77,9 @@ def add_grading_options(g: argparse.ArgumentParser) -> None:
     ref.add_argument("--no-reference", action="store_true",
                      help="grade as a student's copy would: values are compared with the pack's "
                           "known answers (public inputs only) instead of the reference")
+    g.add_argument("--known-answers", type=Path, metavar="FILE",
+                   help="without the reference, compare values with these known answers (made "
+                        "by `autograde known-answers`) instead of the pack's own")
     add_secret_options(g)
     g.add_argument("--no-xrange-shim", action="store_true",
                    help="do not define xrange = range for Python 2 style submissions")
@@ -142,7 +145,8 @@ def keywords(args: argparse.Namespace) -> dict[str, Any]:
     options = Options(reference_dir=args.reference, no_reference=args.no_reference,
                       shim_xrange=not args.no_xrange_shim, limits=limits,
                       use_fork=False if args.no_fork else None, isolation=args.isolation,
-                      debug=args.debug, input_set=_input_set_or_usage_error(args))
+                      debug=args.debug, input_set=_input_set_or_usage_error(args),
+                      known_answers=args.known_answers)
     return {"submission": args.submission, "pack": args.pack, "options": options,
             "only": args.only, "label": args.submission_label, "json": args.json,
             "html": args.html, "junit": args.junit}

@@ -49,6 +49,8 @@ def grade_to_files(*, submission: Path, pack: str = DEFAULT_PACK, options: Optio
         raise UsageError(f"no such file or folder: {submission}")
     if options.reference_dir is not None and not Path(options.reference_dir).is_dir():
         raise UsageError(f"--reference {options.reference_dir}: no such folder")
+    if options.known_answers is not None and not Path(options.known_answers).is_file():
+        raise UsageError(f"--known-answers {options.known_answers}: no such file")
     the_pack = load_pack(pack)
     try:
         chosen = None if only is None else selection.validate(the_pack, only)

@@ -95,9 +95,10 @@ def gradescope(*, root: Path = DEFAULT_ROOT, pack: Pack | None = None,
             data = gradescope_view.results(result, execution_time=time.monotonic() - started)
             print(terminal.render(result, verbose=True), file=stdout)
             if not result.reference:
-                print("autograde: WARNING: graded WITHOUT the reference solution; checks that need "
-                      "it count 0 for every student. Set AUTOGRADE_REFERENCE or --reference.",
-                      file=stdout)
+                print("autograde: WARNING: graded WITHOUT the reference solution: values were "
+                      "compared with the pack's known answers on the public inputs (any course "
+                      "secret unused), and checks they do not cover count 0. Set "
+                      "AUTOGRADE_REFERENCE or --reference.", file=stdout)
     json_report.write_text(results_path, gradescope_view.dumps(data))
     print(f"autograde: wrote {results_path} (score {data['score']:g})", file=stdout)
     return data

@@ -104,11 +104,6 @@ def _known_answers(pack: Pack, options: Options, warnings: list[str]) -> \
     path = options.known_answers or pack.known_answers
     if path is None:
         return None
-    if options.input_set.is_secret:
-        warnings.append("the course secret is set but the reference is not here: the known "
-                        "answers are for the public inputs only, so the checks of values were "
-                        "skipped.")
-        return None
     try:
         answers = known_answers_mod.KnownAnswers.load(path)
     except known_answers_mod.KnownAnswersError as exc:
@@ -121,10 +116,10 @@ def _known_answers(pack: Pack, options: Options, warnings: list[str]) -> \
     return answers
 
 
-def _inputs(options: Options, answers_used: str, checks: tuple) -> dict:
+def _inputs(used: input_set_mod.InputSet, answers_used: str, checks: tuple) -> dict:
     """The report's `inputs`: which set, what the answers were compared with, and with known
     answers how many points they decided and how many only the instructor's grader can."""
-    inputs = {"set": options.input_set.name, "answers": answers_used}
+    inputs = {"set": used.name, "answers": answers_used}
     if answers_used == "known answers":
         inputs["known_answer_points"] = round(sum(
             c.max_score for c in checks
@@ -150,6 +145,12 @@ def grade(pack: Pack, submission_path: Path, options: Options = Options(), *,
             ref = reference_mod.load(pack, ref_dir)
         except reference_mod.ReferenceError as exc:
             warnings.append(f"reference not used: {exc}")
+    inputs = options.input_set
+    if ref is None and inputs.is_secret:
+        # Only the reference can answer secret inputs; the known answers hold the public ones.
+        warnings.append("the course secret was not used: without the reference, values are "
+                        "compared with the known answers, which exist for the public inputs only.")
+        inputs = input_set_mod.PUBLIC
     answers = _known_answers(pack, options, warnings) if ref is None else None
     answers_used = "reference" if ref is not None else ("known answers" if answers else "none")
     submission = Submission(Path(submission_path), pack.homes, limits=options.limits,
@@ -158,7 +159,7 @@ def grade(pack: Pack, submission_path: Path, options: Options = Options(), *,
     # Known answers run each check on the examples they hold, never from a recipe.
     state = plugin.GradingState(pack=pack, submission=submission, reference=ref, debug=options.debug,
                                 recipes=None if answers is not None else recipes,
-                                input_set=options.input_set, known_answers=answers)
+                                input_set=inputs, known_answers=answers)
     if recorder is not None and ref is not None:
         state.reference = recorder.attach(ref, lambda: state.current_check)
     args = [str(pack.checks_dir), "-c", str(PYTEST_INI), "--rootdir", str(pack.checks_dir),
@@ -173,7 +174,7 @@ def grade(pack: Pack, submission_path: Path, options: Options = Options(), *,
     sink = io.StringIO()
     try:
         with redirect_stdout(sink), redirect_stderr(sink), _only_our_plugins(), \
-                input_set_mod.using(options.input_set):
+                input_set_mod.using(inputs):
             exit_code = pytest.main(args + [f"-p{name}" for name in PYTEST_PLUGINS],
                                     plugins=[plugin, _Installer(state)])
     finally:
@@ -223,7 +224,7 @@ def grade(pack: Pack, submission_path: Path, options: Options = Options(), *,
                  "worker_starts": submission.starts},
         error=error, reference=ref is not None, import_output=_import_output(load),
         mistakes={key: m.to_dict() for key, m in sorted(state.mistakes.items())},
-        inputs=_inputs(options, answers_used, checks))
+        inputs=_inputs(inputs, answers_used, checks))
 
 
 def _import_output(load: dict) -> str:

@@ -19,7 +19,7 @@ REPORT_SCHEMA = jsonschema.Draft202012Validator(
 
 
 def run_cli(*args: str, timeout: float = 300) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if k != "AUTOGRADE_REFERENCE"}
+    env = {k: v for k, v in os.environ.items() if k not in ("AUTOGRADE_REFERENCE", "AUTOGRADE_SECRET")}
     return subprocess.run([sys.executable, "-m", "grader", *args], capture_output=True, text=True,
                           cwd=ROOT, env=env, timeout=timeout)
 

@@ -186,18 +186,35 @@ def test_syntax_error_in_one_file_of_the_layout_spares_the_others(tmp_path):
             "could not be imported (SyntaxError in q2_sigmoid.py, line 1)") in neural_msg
 
 
-def test_without_reference_only_reference_checks_are_skipped(tmp_path):
+def test_without_reference_values_come_from_the_known_answers(tmp_path):
     report = grade(FIXTURES / "correct_summed.py", tmp_path, "--no-reference")
-    skipped = [c for c in report["checks"] if c["status"] == "skipped"]
-    ran = [c for c in report["checks"] if c["status"] != "skipped"]
-    assert skipped and ran
-    assert all("checked by your instructor's grader" in c["message"] for c in skipped)
-    assert all(c["needs_reference"] for c in skipped)
-    assert all(c["status"] == "passed" for c in ran)
     assert report["reference"] is False
-    # every function keeps checks a student can run locally
-    assert {c["function"] for c in ran} == set(FUNCTIONS)
-    assert "checked only by your instructor's grader" in report["_terminal"]
+    assert all(c["status"] == "passed" for c in report["checks"])
+    assert report["inputs"]["answers"] == "known answers" and report["inputs"]["instructor_points"] == 0
+    # every function has checks of its values here, not only checks of itself
+    assert {c["function"] for c in report["checks"] if c["kind"] == "values"} == set(FUNCTIONS)
+    assert "points checked against them; every check ran here" in report["_terminal"].replace("\n  ", " ")
+
+
+def test_without_reference_or_known_answers_values_are_left_to_the_instructor(tmp_path):
+    other = tmp_path / "other.json"
+    other.write_text(json.dumps({"format": 1, "pack": "another-course", "checks": {}}))
+    report = grade(FIXTURES / "correct_summed.py", tmp_path, "--no-reference", "--known-answers", str(other))
+    assert any("known answers not used" in w for w in report["warnings"])
+    skipped = [c for c in report["checks"] if c["status"] == "skipped"]
+    assert skipped and all("checked by your instructor's grader" in c["message"] for c in skipped)
+    assert all(c["kind"] in ("values", "robustness") for c in skipped)
+    # What compares a function with itself still runs, but cannot earn points unchecked.
+    held = [c for c in report["checks"] if c["points_withheld"]]
+    assert held and all(c["status"] == "passed" and c["kind"] == "consistency" for c in held)
+    assert all("cannot do" in c["points_withheld"] for c in held)
+    assert report["inputs"]["answers"] == "none"
+
+
+def test_a_missing_known_answers_file_is_a_usage_error(tmp_path):
+    proc = run_cli("grade", str(FIXTURES / "correct_summed.py"), "--no-reference",
+                   "--known-answers", str(tmp_path / "nope.json"))
+    assert proc.returncode == 2 and "--known-answers" in proc.stderr
 
 
 def test_student_copy_without_reference_folder(tmp_path):
@@ -212,7 +229,8 @@ def test_student_copy_without_reference_folder(tmp_path):
     assert proc.returncode == 0, proc.stderr
     report = json.loads((tmp_path / "r.json").read_text())
     assert report["reference"] is False
-    assert any(c["status"] == "skipped" for c in report["checks"])
+    # The known answers ship inside the package: the copy checks values without the reference.
+    assert report["inputs"]["answers"] == "known answers" and report["score"] == 100
 
 
 def test_missing_submission_is_a_usage_error():

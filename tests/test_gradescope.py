@@ -183,16 +183,28 @@ def test_a_single_zip_upload_is_graded(runs):
     assert runs["zipped"][1]["score"] == 100
 
 
-def test_missing_reference_shows_up_instead_of_vanishing(runs):
+def test_missing_reference_is_said_and_the_known_answers_stand_in(runs):
+    """A misconfigured image (no reference) still checks values, against the known answers on
+    the public inputs, and says so to the instructor and in the results."""
     proc, data = runs["no_reference"]
-    not_run = [t for t in data["tests"] if t["extra_data"]["status"] == "skipped"]
-    assert not_run, "checks that need the reference must still be listed"
-    assert all(t["status"] == "failed" and t["score"] == 0 and t["max_score"] > 0 for t in not_run)
-    assert all(t["output"].startswith(feedback.NOT_RUN) for t in not_run)
-    lost = sum(t["max_score"] for t in not_run)
-    assert data["score"] == pytest.approx(100 - lost)
-    assert f"({lost:g} points) were not run" in data["output"]
+    assert data["score"] == 100
+    assert data["extra_data"]["reference"] is False and data["extra_data"]["inputs"] == "public"
+    assert "Values compared with the known answers" in data["output"]
     assert "WITHOUT the reference" in proc.stdout
+
+
+def test_checks_not_run_are_listed_as_failed_with_no_points():
+    from grader.model import FunctionResult, SubmissionResult
+    from grader.render import gradescope as view
+    skipped = CheckResult(name="matches_reference", function="softmax", status="skipped", score=0,
+                          max_score=2, message="checked by your instructor's grader", kind="values")
+    result = SubmissionResult(submission="s", score=0, max_score=2, checks=(skipped,),
+                              functions=(FunctionResult("softmax", 0, 2, 2),), reference=False)
+    data = view.results(result, execution_time=1)
+    (test,) = data["tests"]
+    assert test["status"] == "failed" and test["score"] == 0 and test["max_score"] == 2
+    assert test["output"].startswith(feedback.NOT_RUN)
+    assert "(2 points) were not run" in data["output"]
 
 
 def test_run_autograder_writes_results_even_when_the_grader_cannot_start(tmp_path):
@@ -300,7 +312,9 @@ def test_feedback_is_bounded():
 TINY_CHECKS = '''
 import pytest
 
-pytestmark = pytest.mark.function("sigmoid")
+# Literal expected values: values checks (a check that says nothing counts as consistency, whose
+# points wait for a values check to pass).
+pytestmark = [pytest.mark.function("sigmoid"), pytest.mark.published]
 
 
 @pytest.mark.points(1)

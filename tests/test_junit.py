@@ -12,6 +12,7 @@ import xmlschema
 from conftest import FIXTURES, ROOT, run_cli
 
 from grader.model import CheckResult, FunctionResult, SubmissionResult
+from grader.packs import load_pack
 from grader.render import feedback, junit
 
 EXAMPLE = ROOT / "examples" / "submission.py"
@@ -24,13 +25,19 @@ CORRECT = FIXTURES / "correct_summed.py"
 def runs(tmp_path_factory) -> dict[str, dict]:
     """Each run: the exit status, stderr, the JUnit XML parsed, and the JSON report if asked for."""
     out = tmp_path_factory.mktemp("junit")
+    # A student's copy whose known answers leave one check to the instructor's grader.
+    answers = json.loads(load_pack().known_answers.read_text())
+    del answers["checks"]["test_softmax.py::test_matches_reference"]
+    partial = out / "partial-answers.json"
+    partial.write_text(json.dumps(answers))
     jobs = {
         # the example loses points on two functions, so it is below 100 ...
         "example": (EXAMPLE, "--json", "--fail-under", "100"),
         # ... a perfect score is not below 100 ...
         "correct": (CORRECT, "--fail-under", "100"),
         # ... and a score above the threshold but short of the maximum passes too
-        "no_reference": (CORRECT, "--no-reference", "--fail-under", "20"),
+        "no_reference": (CORRECT, "--no-reference", "--known-answers", str(partial),
+                         "--fail-under", "20"),
         "template": (ROOT / "student_template", "--json"),
     }
 

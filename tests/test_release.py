@@ -113,9 +113,12 @@ def test_student_release_grades_without_a_reference(student, tmp_path):
     import json
     data = json.loads(report.read_text())
     assert data["reference"] is False
-    skipped = [c for c in data["checks"] if c["status"] == "skipped"]
-    assert skipped and all(c["needs_reference"] for c in skipped)
-    assert data["score"] == data["max_score"] - sum(c["max_score"] for c in skipped)
+    # No solution, yet every value is checked: against the known answers the release ships, on
+    # the public inputs (the course secret in the environment is of no use without the reference).
+    assert data["inputs"] == {"set": "public", "answers": "known answers",
+                              "known_answer_points": 56.5, "instructor_points": 0}
+    assert not [c for c in data["checks"] if c["status"] == "skipped"]
+    assert data["score"] == data["max_score"] == 100
 
 
 def test_student_release_builds_a_wheel_students_can_install(student, tmp_path):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import textwrap
 
-from grader.model import CheckResult
+from grader.model import CheckResult, SubmissionResult
 
 MAX_CHARS = 8000
 NOT_RUN = "not run: "
@@ -30,6 +30,8 @@ def check_text(check: CheckResult, *, limit: int = MAX_CHARS) -> str:
         parts.append(check.message)
     elif check.status != "passed":
         parts.append(check.status)
+    if check.points_withheld:
+        parts.append(f"points withheld: {check.points_withheld}")
     if check.hint:
         parts.append(f"hint: {check.hint}")
     if check.counterexample:
@@ -42,3 +44,37 @@ def check_text(check: CheckResult, *, limit: int = MAX_CHARS) -> str:
 def first_line(text: str, limit: int = 200) -> str:
     line = text.strip().splitlines()[0] if text.strip() else ""
     return line if len(line) <= limit else line[: limit - 3] + "..."
+
+
+def inputs_text(result: SubmissionResult) -> str:
+    """One sentence on which inputs were drawn and what the values were compared with; empty
+    for a report written before reports said so."""
+    inputs = result.inputs
+    if not inputs:
+        return ""
+    if inputs.get("set") == "secret":
+        text = "Inputs drawn from the course secret (not the public ones your copy draws)."
+    else:
+        text = "Public inputs (the same in every copy of the grader)."
+    if inputs.get("answers") == "known answers":
+        checked, left = inputs.get("known_answer_points", 0), inputs.get("instructor_points", 0)
+        text += (f" Values compared with the known answers shipped with the grader: "
+                 f"{checked:g} points checked against them")
+        text += (f", {left:g} left to your instructor's grader." if left else
+                 "; every check ran here.")
+    elif inputs.get("answers") == "none":
+        text += " No reference and no known answers: values were not checked."
+    return text
+
+
+def withheld_text(result: SubmissionResult) -> list[str]:
+    """One line per function whose passing self-consistency checks earned nothing."""
+    lines = []
+    for function in dict.fromkeys(c.function for c in result.checks if c.points_withheld):
+        held = [c for c in result.checks if c.function == function and c.points_withheld]
+        points = sum(c.max_score for c in held)
+        lines.append(f"{function}: {len(held)} check{'s' if len(held) != 1 else ''} of "
+                     f"{function} against itself passed ({', '.join(c.name for c in held)}), but "
+                     f"{points:g} points wait until its values are right: a made-up function can "
+                     "be consistent with itself too.")
+    return lines

@@ -5,6 +5,7 @@ import shutil
 import textwrap
 
 from grader.model import SubmissionResult
+from grader.render.feedback import inputs_text, withheld_text
 
 MARKS = {"failed": "x", "error": "!", "timeout": "T"}
 
@@ -38,6 +39,16 @@ def render(result: SubmissionResult, *, verbose: bool = False, width: int | None
     if skipped:
         lines.append(f"  ({_points(skipped)} of these points are checked only by your instructor's "
                      "grader, which has the reference solution.)")
+    if inputs_text(result):
+        lines.extend(textwrap.wrap(inputs_text(result), width=width - 2, initial_indent="  ",
+                                   subsequent_indent="  "))
+    withheld = withheld_text(result)
+    if withheld:
+        lines.append("")
+        lines.append("Points withheld:")
+        for text in withheld:
+            lines.extend(textwrap.wrap(text, width=width - 4, initial_indent="  - ",
+                                       subsequent_indent="    "))
 
     # Advisory checks (worth 0 points) speak through the warnings instead.
     failing = [c for c in result.checks if c.status not in ("passed", "skipped") and c.max_score > 0]

@@ -1,0 +1,179 @@
+"""Points only a real implementation can earn (issue #11): under a course secret, with the
+reference, a submission without one earns at most the points of the handout's own examples, and a
+correct one earns everything whatever the secret.
+
+The dishonest fixtures are tests/fixtures/gaming.py's: a self-consistent fake, the fake with the
+right answer for every literal input in the check files, and a lookup table of every call the
+public grader makes, recorded from a correct solution run under it.
+"""
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from conftest import FIXTURES, ROOT, by_function, grade, run_cli
+from fixtures import gaming
+
+SECRETS = ("correct horse battery staple 1", "a second course secret, term 2",
+           "third-secret-0123456789")
+CHECKS = ROOT / "grader" / "packs" / "cs224n_a1" / "checks"
+
+
+def published_points(report: dict) -> float:
+    """The points of the checks whose inputs are the handout's own (@pytest.mark.published): the
+    same under every secret, so a lookup table may earn them."""
+    names = set()
+    for path in CHECKS.glob("test_*.py"):
+        text = path.read_text(encoding="utf-8")
+        for match in re.finditer(r"@pytest\.mark\.published[^\n]*\n(?:@[^\n]*\n)*def test_(\w+)", text):
+            names.add((path.stem.removeprefix("test_"), match.group(1)))
+    assert len(names) == 4, names  # sigmoid, sigmoid_grad, and softmax's two
+    return sum(c["max_score"] for c in report["checks"] if (c["function"], c["name"]) in names)
+
+
+@pytest.fixture(scope="module")
+def dishonest(tmp_path_factory) -> dict[str, Path]:
+    work = tmp_path_factory.mktemp("gaming")
+    hardcoded = work / "hardcoded_literals.py"
+    hardcoded.write_text(gaming.hardcoded_literals(), encoding="utf-8")
+    log = work / "log"
+    log.mkdir()
+    logger = work / "logger.py"
+    logger.write_text(gaming.logging_submission(log), encoding="utf-8")
+    # The student's own machine: no sandbox in the way of the log. The public grader, reference and all.
+    logged = grade(logger, work / "logged", "--isolation", "process")
+    assert logged["score"] == 100
+    table = gaming.read_log(log)
+    assert len(table) > 500  # every call of every check, a few collisions aside
+    lookup = work / "lookup_table.py"
+    lookup.write_text(gaming.lookup_table(table), encoding="utf-8")
+    return {"fake": gaming.FAKE, "hardcoded": hardcoded, "lookup": lookup}
+
+
+def test_the_attacks_work_on_the_public_inputs(dishonest, tmp_path):
+    """What the secret is for: without it, answers recorded from the public grader earn most of
+    the points (every correct function call, replayed)."""
+    lookup = grade(dishonest["lookup"], tmp_path / "lookup")
+    assert lookup["inputs"] == {"set": "public", "answers": "reference"}
+    assert lookup["score"] >= 75
+    assert by_function(lookup)["forward_backward_prop"]["score"] == 35
+
+
+@pytest.mark.parametrize("attack", ["fake", "hardcoded", "lookup"])
+def test_no_real_implementation_earns_only_the_published_examples(dishonest, tmp_path, attack):
+    report = grade(dishonest[attack], tmp_path / attack, "--secret", SECRETS[0])
+    assert report["inputs"] == {"set": "secret", "answers": "reference"}
+    allowed = published_points(report)
+    assert allowed == 9
+    assert report["score"] <= allowed, [(c["function"], c["name"]) for c in report["checks"]
+                                        if c["score"] > 0]
+    # The self-consistency checks still ran and say what they measured...
+    gradients = [c for c in report["checks"] if c["function"] == "forward_backward_prop"
+                 and c["name"].startswith("gradient_") and c["kind"] == "consistency"]
+    assert gradients and all(c["status"] == "passed" for c in gradients)
+    # ...but their points went with the values checks, and the report says why.
+    assert all(c["score"] == 0 and "values are right too" in c["points_withheld"] for c in gradients)
+
+
+def test_the_fake_earns_nothing_on_public_inputs_either(tmp_path):
+    report = grade(gaming.FAKE, tmp_path / "fake")
+    assert report["score"] == 0
+    withheld = [c for c in report["checks"] if c["points_withheld"]]
+    assert len(withheld) >= 10  # every consistency check it passed
+
+
+@pytest.mark.parametrize("secret", SECRETS)
+def test_correct_submissions_get_full_marks_under_any_secret(tmp_path, secret):
+    for name in ("correct_summed.py", "correct_averaged.py", "correct_direct_sampling.py",
+                 "correct_multifile", "correct_xrange.py"):
+        report = grade(FIXTURES / name, tmp_path / name, "--secret", secret)
+        assert report["score"] == 100, (name, [(c["name"], c["message"][:200])
+                                               for c in report["checks"] if c["status"] != "passed"])
+    reference = grade(ROOT / "reference", tmp_path / "reference", "--secret", secret)
+    assert reference["score"] == 100
+
+
+def _graded(report: dict) -> dict:
+    data = {k: v for k, v in report.items() if not k.startswith("_")}
+    for volatile in ("timings", "versions", "isolation", "submission", "upload"):
+        data.pop(volatile)
+    return data
+
+
+def test_same_secret_same_report_other_secret_other_inputs(tmp_path):
+    """A mistake whose messages show the inputs: identical under one secret, different under
+    another and publicly (hypothesis's draws, the arrays, and the fixed cases' streams)."""
+    from fixtures.mistakes import MISTAKES, materialize
+    chosen = {m.name: m for m in MISTAKES}
+    path = materialize(chosen["negsampling_target_among_negatives"], tmp_path / "src")
+    first = grade(path, tmp_path / "a", "--secret", SECRETS[0])
+    again = grade(path, tmp_path / "b", "--secret", SECRETS[0])
+    other = grade(path, tmp_path / "c", "--secret", SECRETS[1])
+    public = grade(path, tmp_path / "d")
+    assert _graded(first) == _graded(again)
+    for name in ("cost_matches_reference", "repeated_negatives_accumulate", "target_is_redrawn"):
+        messages = [next(c["message"] for c in r["checks"] if c["name"] == name)
+                    for r in (first, other, public)]
+        assert len(set(messages)) == 3, (name, messages)
+    # Verdicts do not depend on the secret: the same functions lose the same points.
+    assert [f["score"] for f in first["functions"]] == [f["score"] for f in other["functions"]]
+
+
+def test_the_secret_is_never_written(dishonest, tmp_path):
+    secret = "never-print-this-secret-4711"
+    report = grade(dishonest["hardcoded"], tmp_path / "r", "--secret", secret, html=True)
+    for text in (json.dumps(report), report["_terminal"], report["_stderr"], report["_html"]):
+        assert secret not in text
+    # Nor a seed that would let hypothesis redraw the secret inputs.
+    assert "@seed" not in json.dumps(report) and "hypothesis-seed" not in json.dumps(report)
+
+
+def test_secret_options(tmp_path):
+    sub = str(FIXTURES / "correct_summed.py")
+    both = run_cli("grade", sub, "--no-reference", "--secret", "x" * 20)
+    assert both.returncode == 2 and "need the reference" in both.stderr
+    missing = run_cli("grade", sub, "--secret-file", str(tmp_path / "nope"))
+    assert missing.returncode == 2 and "cannot read the secret file" in missing.stderr
+    empty = tmp_path / "empty"
+    empty.write_text("\n")
+    assert "is empty" in run_cli("grade", sub, "--secret-file", str(empty)).stderr
+    short = run_cli("grade", sub, "--secret", "short")
+    assert short.returncode == 0 and "shorter than 16 characters" in short.stderr
+    secret_file = tmp_path / "secret"
+    secret_file.write_text(SECRETS[0] + "\n")
+    from_file = grade(FIXTURES / "correct_summed.py", tmp_path / "f", "--secret-file", str(secret_file))
+    assert from_file["inputs"]["set"] == "secret"
+
+
+def test_secret_from_the_environment(tmp_path, monkeypatch):
+    import subprocess
+    import sys
+    out = tmp_path / "r.json"
+    env = {"PATH": "/usr/bin:/bin", "AUTOGRADE_SECRET": SECRETS[2]}
+    proc = subprocess.run([sys.executable, "-m", "grader", "grade", str(FIXTURES / "correct_summed.py"),
+                           "--json", str(out)], capture_output=True, text=True, cwd=ROOT, env=env)
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(out.read_text())["inputs"]["set"] == "secret"
+
+
+def test_batch_carries_the_secret_and_regrades_when_it_changes(tmp_path):
+    uploads = tmp_path / "uploads"
+    uploads.mkdir()
+    shutil.copy(FIXTURES / "correct_summed.py", uploads / "alice.py")
+    shutil.copy(gaming.FAKE, uploads / "mallory.py")
+    out = tmp_path / "out"
+    first = run_cli("batch", str(uploads), "--out", str(out), "--jobs", "2", "--secret", SECRETS[0])
+    assert first.returncode == 0, first.stderr
+    reports = {p.stem: json.loads(p.read_text()) for p in (out / "reports").glob("*.json")}
+    assert {s: r["inputs"]["set"] for s, r in reports.items()} == {"alice": "secret", "mallory": "secret"}
+    assert reports["alice"]["score"] == 100 and reports["mallory"]["score"] == 0
+    gradebook = (out / "gradebook.csv").read_text()
+    assert SECRETS[0] not in gradebook and SECRETS[0] not in json.dumps(reports)
+    same = run_cli("batch", str(uploads), "--out", str(out), "--jobs", "2", "--secret", SECRETS[0])
+    assert "2 of 2 already graded" in same.stderr
+    other = run_cli("batch", str(uploads), "--out", str(out), "--jobs", "2", "--secret", SECRETS[1])
+    assert other.returncode == 0 and "other inputs" in other.stderr

@@ -1,0 +1,136 @@
+"""Known answers (grader/known_answers.py): a student's copy, which has no reference, compares
+values with the reference's shipped answers on the public inputs, and so deducts on the same
+functions as the instructor's grader for every mistake fixture."""
+from __future__ import annotations
+
+import csv
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from conftest import FIXTURES, ROOT, grade, run_cli
+from fixtures.mistakes import MISTAKES, materialize
+from grader import known_answers as ka
+from grader.make_known_answers import verify
+from grader.packs import load_pack
+from grader.packs.cs224n_a1.inputs import NetCase, ReplayDataset, W2VCase
+
+PACK = load_pack()
+FULL = {f.name: f.points for f in PACK.functions}
+
+
+def test_the_shipped_answers_hold_for_the_reference():
+    """Made from this reference (its files' hash), and every answer is what it computes now."""
+    answers = ka.KnownAnswers.load(PACK.known_answers)
+    assert verify(PACK, ROOT / "reference", answers) == []
+    assert run_cli("known-answers", "--check").returncode == 0
+    # What it holds: answers only for the inputs the checks ask about, and not a solution.
+    calls = sum(len(entry.calls) for entry in answers.checks.values())
+    assert 200 < calls < 1000
+    assert not any(name.startswith("q") for name in json.dumps(answers.to_json()).split('"')
+                   if name.endswith(".py"))
+
+
+def test_a_changed_reference_is_noticed(tmp_path):
+    changed = tmp_path / "reference"
+    shutil.copytree(ROOT / "reference", changed)
+    path = changed / "q1_softmax.py"
+    path.write_text(path.read_text().replace("np.max(x, axis=-1, keepdims=True)",
+                                             "np.max(x, axis=-1, keepdims=True) * 0.5"))
+    problems = verify(PACK, changed, ka.KnownAnswers.load(PACK.known_answers))
+    assert any("another reference" in p for p in problems)
+
+
+def test_made_afresh_the_file_covers_the_same_checks(tmp_path):
+    out = tmp_path / "answers.json"
+    proc = run_cli("known-answers", "--reference", str(ROOT / "reference"), "--out", str(out))
+    assert proc.returncode == 0, proc.stderr
+    fresh, shipped = ka.KnownAnswers.load(out), ka.KnownAnswers.load(PACK.known_answers)
+    assert set(fresh.checks) == set(shipped.checks)
+    assert fresh.reference_sha256 == shipped.reference_sha256
+    # Checks that hypothesis drives keep their examples (the rest ask on fixed inputs).
+    assert all(fresh.checks[c].examples for c in fresh.checks if "matches_reference" in c)
+
+
+@pytest.mark.parametrize("value", [
+    np.arange(6.0).reshape(2, 3), np.array([1, 2], dtype=np.int32), np.float64(-0.5), float("inf"),
+    (1.5, np.ones(3)), [1, "a", None, True], {"k": np.zeros((0, 2))},
+    NetCase(2, 3, 4, 5, 6), W2VCase(5, 3, 2, 1, (2, 3, 4), 9)])
+def test_values_survive_the_file(value):
+    back = ka.decode(json.loads(json.dumps(ka.encode(value))))
+    assert ka.same_value(ka.encode(back), ka.encode(value))
+    assert type(back) is type(value)
+
+
+def test_an_object_argument_keeps_its_state():
+    dataset = ReplayDataset((1, 2, 3))
+    back = ka.decode(ka.encode(dataset))
+    assert isinstance(back, ReplayDataset) and back.sampleTokenIdx() == 1
+
+
+def test_answers_match_up_to_the_last_bits_only():
+    entry = ka.CheckAnswers(None, [{"function": "f", "args": ka.encode((np.array([1.0, 2.0]),)),
+                                    "result": ka.encode(3.0)}])
+    assert entry.answer("f", (np.array([1.0, 2.0 + 1e-15]),)) == 3.0
+    with pytest.raises(ka.NotKnown):
+        entry.answer("f", (np.array([1.0, 2.001]),))
+    with pytest.raises(ka.NotKnown):
+        entry.answer("g", (np.array([1.0, 2.0]),))
+
+
+def test_student_mode_says_what_it_checked(tmp_path):
+    report = grade(FIXTURES / "correct_summed.py", tmp_path, "--no-reference")
+    assert report["score"] == 100
+    assert report["inputs"] == {"set": "public", "answers": "known answers",
+                                "known_answer_points": 56.5, "instructor_points": 0}
+
+
+def test_a_check_the_answers_do_not_cover_is_left_to_the_instructor(tmp_path):
+    """A file that lacks a check's answers (older than the check): that check is skipped and its
+    points are counted as the instructor's, never failed and never passed."""
+    data = json.loads(PACK.known_answers.read_text())
+    dropped = "test_softmax.py::test_matches_reference"
+    del data["checks"][dropped]
+    partial = tmp_path / "partial.json"
+    partial.write_text(json.dumps(data))
+    out = tmp_path / "r.json"
+    proc = run_cli("grade", str(FIXTURES / "correct_summed.py"), "--no-reference", "--json", str(out),
+                   "--known-answers", str(partial))
+    assert proc.returncode == 0, proc.stderr
+    report = json.loads(out.read_text())
+    check = next(c for c in report["checks"] if c["function"] == "softmax" and c["name"] == "matches_reference")
+    assert check["status"] == "skipped" and "instructor's grader" in check["message"]
+    assert report["inputs"]["instructor_points"] == check["max_score"] == 2
+    assert report["score"] == 98
+
+
+def _scores(gradebook: Path) -> dict[str, dict[str, float]]:
+    with open(gradebook, newline="", encoding="utf-8") as f:
+        return {row["submission"]: {name: float(row[name]) for name in FULL}
+                for row in csv.DictReader(f)}
+
+
+def test_student_mode_deducts_where_the_instructor_does(tmp_path):
+    """Every mistake fixture, graded as a student's copy grades it: it loses points on exactly
+    the functions the instructor's grader (tests/fixtures/expected_scores.tsv) takes them off."""
+    uploads = tmp_path / "uploads"
+    for mistake in MISTAKES:
+        materialize(mistake, uploads)
+    proc = run_cli("batch", str(uploads), "--out", str(tmp_path / "out"), "--jobs", "2",
+                   "--no-reference", timeout=900)
+    assert proc.returncode == 0, proc.stderr
+    student = _scores(tmp_path / "out" / "gradebook.csv")
+    instructor = {}
+    for line in (ROOT / "tests" / "fixtures" / "expected_scores.tsv").read_text().splitlines():
+        name, *cells = line.split("\t")
+        instructor[name] = {k: float(v) for k, v in (c.split("=") for c in cells) if k in FULL}
+    missed = {}
+    for mistake in MISTAKES:
+        lost_here = {f for f, s in student[mistake.name].items() if s < FULL[f]}
+        lost_there = {f for f, s in instructor[mistake.name].items() if s < FULL[f]}
+        if lost_here != lost_there:
+            missed[mistake.name] = (sorted(lost_there), sorted(lost_here))
+    assert not missed
