@@ -207,6 +207,9 @@ def _add_batch_command(sub: argparse._SubParsersAction) -> None:
                         "the grader must be installed on every worker (pip extra [dask] here)")
     b.add_argument("--force", action="store_true",
                    help="regrade every submission, not only those without a report")
+    b.add_argument("--no-similarity", action="store_true",
+                   help="leave out of index.html the groups of submissions that gave identical "
+                        "wrong answers")
     grade_command.add_grading_options(b)
 
 
@@ -248,7 +251,7 @@ def _batch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         summary = batch.run(source=args.input, out=args.out, grade_args=_grade_argv(args),
                             jobs=args.jobs, force=args.force, pack=args.pack, wall_seconds=wall,
                             reference=args.reference, no_reference=args.no_reference,
-                            dask=args.dask, only=only)
+                            dask=args.dask, only=only, similar=not args.no_similarity)
     except cluster.ClusterError as exc:  # one line: what is wrong with the cluster, no usage
         print(f"autograde batch: {exc}", file=sys.stderr)
         return 2
