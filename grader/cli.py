@@ -132,7 +132,9 @@ def _grade(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         return 2
     except grading.UsageError as exc:
         parser.error(str(exc))
-    _print(terminal.render(result, verbose=args.verbose))
+    # Green for "all passed" only where a terminal shows it (and NO_COLOR does not ask otherwise).
+    color = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+    _print(terminal.render(result, verbose=args.verbose, color=color))
     if grade_command.below(args, result):
         print(f"autograde: score {result.score:g} is below --fail-under {args.fail_under:g}",
               file=sys.stderr)
