@@ -359,8 +359,9 @@ def view(result: SubmissionResult) -> dict:
             "passed": [c for c in checks if c["status"] == "passed" and not c["advisory"]],
             "skipped_checks": [c for c in checks if c["status"] == "skipped" and not c["advisory"]],
             "printed": [c for c in checks if not c["failed"] and c["output"]],
+            # Mistakes that cost nothing here (on a passed or a 0-point check): explained apart.
             "warnings": list({c["mistake"]["id"]: c["mistake"] for c in checks
-                              if c["mistake"] and not c["failed"]}.values()),
+                              if c["mistake"] and (not c["failed"] or c["advisory"])}.values()),
         })
     iso = result.isolation or {}
     # What went wrong comes first; functions that earned everything follow, folded.
