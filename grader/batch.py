@@ -224,7 +224,8 @@ def run(*, source: Path, out: Path, grade_args: Sequence[str] = (), jobs: int | 
         force: bool = False, pack: str = DEFAULT_PACK, wall_seconds: float = 330.0,
         stream: TextIO | None = None, tty: bool | None = None, reference: Path | None = None,
         no_reference: bool = False, dask: str | None = None,
-        only: Sequence[str] | None = None, input_set: InputSet = PUBLIC) -> BatchSummary:
+        only: Sequence[str] | None = None, input_set: InputSet = PUBLIC,
+        similar: bool = True) -> BatchSummary:
     """Grade every upload in `source` (a folder or a .zip) into `out`; see the module docstring.
     `grade_args` go to each `autograde grade` as they are; `wall_seconds` bounds each one. The
     reference is found here, as `autograde grade` finds it (`reference`, `no_reference`, then
@@ -232,7 +233,8 @@ def run(*, source: Path, out: Path, grade_args: Sequence[str] = (), jobs: int | 
     scheduler's address, grades on that Dask cluster instead of `jobs` threads here. `only`
     grades those functions alone (`--only`); a report graded with another choice is regraded.
     `input_set`: the course secret's inputs (it travels inside every task, as the reference does);
-    a report graded on other inputs is regraded."""
+    a report graded on other inputs is regraded.
+    `similar=False` (`--no-similarity`) leaves identical wrong answers out of the overview."""
     stream = stream or sys.stderr
     started = time.monotonic()
     source, out = Path(source), Path(out)
@@ -259,7 +261,8 @@ def run(*, source: Path, out: Path, grade_args: Sequence[str] = (), jobs: int | 
     try:
         return _run(executor, source=source, out=out, grade_args=grade_args, force=force,
                     pack=pack, wall_seconds=wall_seconds, stream=stream, tty=tty,
-                    ref_zip=ref_zip, started=started, only=only, input_set=input_set)
+                    ref_zip=ref_zip, started=started, only=only, input_set=input_set,
+                    similar=similar)
     finally:
         executor.close()
 
@@ -267,7 +270,7 @@ def run(*, source: Path, out: Path, grade_args: Sequence[str] = (), jobs: int | 
 def _run(executor: Executor, *, source: Path, out: Path, grade_args: Sequence[str], force: bool,
          pack: str, wall_seconds: float, stream: TextIO, tty: bool | None, ref_zip: bytes | None,
          started: float, only: Sequence[str] | None = None,
-         input_set: InputSet = PUBLIC) -> BatchSummary:
+         input_set: InputSet = PUBLIC, similar: bool = True) -> BatchSummary:
     reports = out / "reports"
     reports.mkdir(parents=True, exist_ok=True)
     if source.is_file() and source.suffix.lower() == ".zip":
@@ -329,7 +332,7 @@ def _run(executor: Executor, *, source: Path, out: Path, grade_args: Sequence[st
     except KeyboardInterrupt:
         summary.interrupted = True
         stream.write("\nautograde batch: interrupted; run the same command again to finish\n")
-    summary.rows = write_class_reports(out, notes=summary.notes, present=present)
+    summary.rows = write_class_reports(out, notes=summary.notes, present=present, similar=similar)
     summary.seconds = round(time.monotonic() - started, 3)
     return summary
 
@@ -396,18 +399,19 @@ def load_reports(reports: Path) -> dict[str, SubmissionResult]:
 
 
 def write_class_reports(out: Path, *, notes: Sequence[str] = (),
-                        present: Collection[str] | None = None) -> int:
+                        present: Collection[str] | None = None, similar: bool = True) -> int:
     """Rebuild gradebook.csv, the LMS imports (canvas.csv, scores.csv) and index.html from every
     report in OUT/reports; return the rows.
     `present`: the students whose uploads this run found (None: all); the overview marks the
-    others' reports, which are kept, as no longer present."""
+    others' reports, which are kept, as no longer present. `similar`: group identical wrong
+    answers in the overview."""
     results = load_reports(Path(out) / "reports")
     gone = set() if present is None else set(results) - set(present)
     json_report.write_text(Path(out) / "gradebook.csv", gradebook.render(results))
     json_report.write_text(Path(out) / "canvas.csv", gradebook.canvas(results))
     json_report.write_text(Path(out) / "scores.csv", gradebook.scores(results))
     json_report.write_text(Path(out) / "index.html",
-                           overview.render(results, notes=notes, gone=gone))
+                           overview.render(results, notes=notes, gone=gone, similar=similar))
     return len(results)
 
 

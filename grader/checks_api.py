@@ -10,6 +10,7 @@ from typing import Any, Callable, TypeVar, Union
 
 import numpy as np
 
+from grader import fingerprint
 from grader.hints import Mistake
 from grader.known_answers import NotKnown
 from grader.worker.wire import Opaque
@@ -19,12 +20,14 @@ PRINT_OPTIONS = {"precision": 8, "threshold": 40, "edgeitems": 3, "linewidth": 1
 
 class CheckFailure(AssertionError):
     def __init__(self, message: str, hint: Mistake | None = None,
-                 evidence: dict[str, Any] | None = None) -> None:
+                 evidence: dict[str, Any] | None = None, fingerprint: str = "") -> None:
         if hint is not None and not isinstance(hint, Mistake):
             raise TypeError(f"hint must be a Mistake of the pack's catalogue, got {hint!r}")
         self.message = message
         self.hint = hint
         self.evidence = dict(evidence or {})
+        # Of the wrong answer (grader/fingerprint.py): for the class overview, never shown.
+        self.fingerprint = fingerprint
         super().__init__(message)
 
 
@@ -114,7 +117,8 @@ def fail_call(problem: str, call: Text, *, returned: Any = None, expected: Any =
                          if label in ("called", "returned", "expected")]
     if detail:
         lines.append(f"  {detail}")
-    raise CheckFailure("\n".join(lines), hint, {"call": parts, **(evidence or {})})
+    raise CheckFailure("\n".join(lines), hint, {"call": parts, **(evidence or {})},
+                       fingerprint.of_failure(problem, call, returned))
 
 
 def as_array(value: Any, call: Text, expected_shape: tuple[int, ...] | None = None,

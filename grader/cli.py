@@ -160,7 +160,9 @@ def _grade(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         return 2
     except grading.UsageError as exc:
         parser.error(str(exc))
-    _print(terminal.render(result, verbose=args.verbose))
+    # Green for "all passed" only where a terminal shows it (and NO_COLOR does not ask otherwise).
+    color = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+    _print(terminal.render(result, verbose=args.verbose, color=color))
     if grade_command.below(args, result):
         print(f"autograde: score {result.score:g} is below --fail-under {args.fail_under:g}",
               file=sys.stderr)
@@ -291,6 +293,9 @@ def _add_batch_command(sub: argparse._SubParsersAction) -> None:
                         "the grader must be installed on every worker (pip extra [dask] here)")
     b.add_argument("--force", action="store_true",
                    help="regrade every submission, not only those without a report")
+    b.add_argument("--no-similarity", action="store_true",
+                   help="leave out of index.html the groups of submissions that gave identical "
+                        "wrong answers")
     grade_command.add_grading_options(b)
 
 
@@ -339,7 +344,8 @@ def _batch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         summary = batch.run(source=args.input, out=args.out, grade_args=_grade_argv(args),
                             jobs=args.jobs, force=args.force, pack=args.pack, wall_seconds=wall,
                             reference=args.reference, no_reference=args.no_reference,
-                            dask=args.dask, only=only, input_set=chosen)
+                            dask=args.dask, only=only, input_set=chosen,
+                            similar=not args.no_similarity)
     except cluster.ClusterError as exc:  # one line: what is wrong with the cluster, no usage
         print(f"autograde batch: {exc}", file=sys.stderr)
         return 2

@@ -38,7 +38,8 @@ class CheckResult:
     """One check's verdict. `message` is what a student reads; it never holds a grader traceback.
     `mistake` is the id of a recognised mistake (its text is in SubmissionResult.mistakes, `hint`
     repeats the explanation); `evidence` is bounded plain JSON data measured by the check (see
-    grader/evidence.py), e.g. the gradient blocks behind a gradient check's verdict."""
+    grader/evidence.py), e.g. the gradient blocks behind a gradient check's verdict.
+    `fingerprint` identifies a failed check's wrong answer, for the instructor's overview."""
 
     name: str
     function: str
@@ -61,6 +62,9 @@ class CheckResult:
     kind: str = ""
     # Why a passing check earned nothing: its function's values are wrong (grader/scoring.py).
     points_withheld: str = ""
+    # Of a failed check's wrong answer (grader/fingerprint.py): equal for byte-identical answers
+    # to the same call. For the class overview; no student view shows it.
+    fingerprint: str = ""
 
     def __post_init__(self) -> None:
         _make_text_safe(self)

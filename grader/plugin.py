@@ -409,7 +409,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
         return
     state = item.config.stash[STATE]
     max_score = item.stash[POINTS]
-    message = hint = counterexample = ""
+    message = hint = counterexample = answer = ""
     mistake, evidence = state.flags.get(item.nodeid, (None, {}))
     needs_reference = "reference" in getattr(item, "fixturenames", ())
     if report_.skipped:
@@ -450,6 +450,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
         counterexample = _counterexample(exc)
         failure = exc if isinstance(exc, CheckFailure) else None
         mistake, evidence = (failure.hint, failure.evidence) if failure else (None, {})
+        answer = failure.fingerprint if failure else ""
     if mistake is not None:
         state.mistakes[mistake.id] = mistake
         hint = hint or mistake.explanation
@@ -461,7 +462,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
         visibility=item.stash[VISIBILITY], needs_reference=needs_reference,
         kind=item.stash[KIND],
         mistake=mistake.id if mistake else "", evidence=evidence_mod.bounded(evidence),
-        output_truncated=output_truncated))
+        output_truncated=output_truncated, fingerprint=answer))
     item.stash[RECORDED] = True
     if max_score == 0 and status == "failed" and message and not _unavailable(call):
         # An advisory check: robustness beyond what the assignment asks warns, never deducts.

@@ -6,8 +6,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import struct
-import subprocess
 from dataclasses import replace
 from html.parser import HTMLParser
 from pathlib import Path
@@ -15,8 +13,9 @@ from pathlib import Path
 import pytest
 from markupsafe import escape
 
-from conftest import FIXTURES, ROOT, checks_of, grade_many
-from fixtures.mistakes import MISTAKES, materialize
+from conftest import FIXTURES, ROOT, checks_of, grade, grade_many
+from fixtures.mistakes import CORRECT_SUBMISSION, MISTAKES, materialize
+import browser
 from grader.model import CheckResult, FunctionResult, SubmissionResult
 from grader.render import html, terminal
 
@@ -24,10 +23,10 @@ from grader.render import html, terminal
 ALLOWED_TAGS = {"html", "head", "meta", "title", "style", "body", "main", "header", "footer", "div",
                 "span", "h1", "h2", "h3", "p", "section", "article", "table", "thead", "tbody", "tr",
                 "th", "td", "a", "dl", "dt", "dd", "pre", "ul", "li", "strong", "i", "figure",
-                "figcaption", "svg", "text", "rect"}
+                "figcaption", "svg", "text", "rect", "details", "summary", "caption"}
 ALLOWED_ATTRIBUTES = {"lang", "charset", "http-equiv", "content", "name", "class", "id", "href",
                       "style", "role", "aria-label", "colspan", "data-mistake", "width",
-                      "height", "viewbox", "x", "y", "text-anchor", "fill"}
+                      "height", "viewbox", "x", "y", "text-anchor", "fill", "open"}
 MARKUP = "<script>alert(1)</script>"
 TEMPLATE = "{{ 7*7 }}"
 
@@ -74,8 +73,25 @@ def reports(tmp_path_factory) -> dict[str, dict]:
         "hostile": FIXTURES / "hostile_markup.py",
         "repeats": materialize(repeats, src),              # negSampling: one row of grad wrong
         "correct": FIXTURES / "correct_summed.py",
+        "five_bugs": five_bugs(src),                       # one mistake in every function
     }
     return grade_many(subs, tmp_path_factory.mktemp("html"), html=True)
+
+
+FIVE_BUGS = ("sigmoid_wrong_sign", "sigmoid_grad_from_x", "softmax_wrong_axis",
+             "fbp_cost_averaged_grad_summed", "negsampling_target_among_negatives")
+
+
+def five_bugs(folder: Path) -> Path:
+    """correct_summed.py with one catalogued mistake planted in each of the five functions."""
+    text = CORRECT_SUBMISSION.read_text()
+    for name in FIVE_BUGS:
+        mistake = next(m for m in MISTAKES if m.name == name)
+        assert text.count(mistake.old) == 1, name
+        text = text.replace(mistake.old, mistake.new)
+    path = folder / "five_bugs.py"
+    path.write_text(text)
+    return path
 
 
 def result_of(report: dict) -> SubmissionResult:
@@ -113,22 +129,90 @@ def test_page_shows_total_functions_and_every_check(reports):
         part = section(page, fn["name"])
         assert f"{fn['score']:g} / {fn['max_score']:g} points" in part
         for check in checks_of(report, fn["name"]):
-            assert str(escape(check["name"])) in part
-        statuses = {c["status"] for c in checks_of(report, fn["name"])}
+            shown = f"</span> {escape(html.label(check['name']))}"
+            assert (shown in part) == (check["max_score"] > 0), check["name"]
+        statuses = {c["status"] for c in checks_of(report, fn["name"]) if c["max_score"] > 0}
         assert all(f'class="badge {s}"' in part for s in statuses)
 
 
-def test_failed_check_shows_call_result_expectation_and_shrunk_input(reports):
+def test_failed_check_shows_call_result_and_expectation_as_small_matrices(reports):
     report = reports["example"]
     part = section(report["_html"], "forward_backward_prop")
-    check = next(c for c in report["checks"] if c["name"] == "gradient_matches_reference")
-    assert check["status"] == "failed" and check["counterexample"]
+    check = next(c for c in report["checks"] if c["name"] == "gradient_W1")
     call = check["evidence"]["call"]
-    for label in ("called", "returned", "expected"):
-        assert f"<dt>{label}</dt><dd><pre>{escape(call[label])}</pre></dd>" in part
-    assert "array([" in call["returned"] and "with shape" in call["returned"]  # numpy's own print
-    assert "Smallest failing input found (shrunk by hypothesis)" in part
-    assert str(escape(check["counterexample"])) in part
+    assert "array([" in call["returned"] and "with shape (4, 3)" in call["returned"]
+    dl = part[part.index('<dl class="call">'):part.index("</dl>")]
+    assert [t for t, _ in elements(dl)].count("table") == 2     # returned and expected
+    first_row = call["returned"].split("[[", 1)[1].split("]", 1)[0].split(",")
+    assert "".join(f"<td>{v.strip()}</td>" for v in first_row) in dl
+    assert "<caption>4 x 3</caption>" in dl and "array(" not in dl
+    # The flat gradient of the reference comparison is shown as its four blocks, not 17 numbers.
+    flat = next(c for c in report["checks"] if c["name"] == "gradient_matches_reference")
+    assert "with shape (17,)" in flat["evidence"]["call"]["returned"] and flat["counterexample"]
+    view = html.check_view(SubmissionResult.from_dict(result_of(report).to_dict()).checks[
+        [c["name"] for c in report["checks"]].index("gradient_matches_reference")], {})
+    returned = next(p for p in view["parts"] if p["label"] == "returned")
+    assert [(b["name"], b["shape"]) for seg in returned["segments"] for b in seg.get("blocks", [])] \
+        == [("W1", "2 x 3"), ("b1", "1 x 3"), ("W2", "3 x 2"), ("b2", "1 x 2")]
+
+
+def test_student_reads_no_test_names_fixture_reprs_or_zero_point_rows(reports):
+    for name in ("example", "five_bugs", "repeats"):
+        page = reports[name]["_html"]
+        assert any("test_" in c["counterexample"] for c in reports[name]["checks"]) or name != "example"
+        for internal in ("test_", "Failing test case", "Falsifying example", "NetCase(",
+                         "W2VCase(", "0 / 0", "large scores stay finite"):
+            assert internal not in page, (name, internal)
+
+
+def test_failures_fold_under_their_recognised_mistake(reports):
+    report = reports["example"]
+    page = report["_html"]
+    part = section(page, "forward_backward_prop")
+    mistake = report["mistakes"]["grad_summed_cost_averaged"]
+    failed = [c for c in checks_of(report, "forward_backward_prop") if c["status"] == "failed"]
+    assert len(failed) == 5 and all(c["mistake"] == "grad_summed_cost_averaged" for c in failed)
+    assert page.count(str(escape(mistake["explanation"]))) == 1       # explained once
+    box = part[part.index('data-mistake="grad_summed_cost_averaged"'):]
+    assert "It fails these 5 checks (21 points)" in box
+    assert box.count('<details class="check failed"') == 5
+    tags = elements(page)
+    folds = [a for t, a in tags if t == "details" and "check" in a.get("class", "")]
+    assert len(folds) == 9 and "open" in folds[0] and not any("open" in a for a in folds[1:])
+    # The score table is the table of contents: a link to every group of failures.
+    summary = page[page.index('id="summary"'):page.index("</section>", page.index('id="summary"'))]
+    targets = [a["href"][1:] for t, a in elements(summary) if t == "a" and "-" in a["href"][6:]]
+    assert len(targets) == 1 + 4 and all(f'id="{t}"' in page for t in targets)
+    assert str(escape(mistake["title"])) + "</a>" in summary
+
+
+def test_an_error_shows_the_submissions_own_source_line():
+    message = ("softmax raised NameError: name 'total' is not defined\n"
+               "  at q1_softmax.py, line 8, in softmax: return np.exp(y) / total\n"
+               "  called: softmax(array([[1001., 1002.],\n [   3.,    4.]]) with shape (2, 2))")
+    check = CheckResult("known_values", "softmax", "error", 0, 3, message=message)
+    result = SubmissionResult("s.py", 0, 3, (check,), (FunctionResult("softmax", 0, 3),))
+    page = html.render(result)
+    where = page[page.index('class="where"'):]
+    assert "q1_softmax.py, line 8, in softmax: return np.exp(y) / total" in where
+    assert "<td>1001.</td><td>1002.</td>" in page and "<td>3.</td><td>4.</td>" in page
+
+
+def test_student_mode_says_what_was_checkable_and_that_it_all_passed(tmp_path):
+    report = grade(FIXTURES / "correct_summed.py", tmp_path, "--no-reference", html=True)
+    skipped = sum(f["skipped_points"] for f in report["functions"])
+    checkable = report["max_score"] - skipped
+    assert skipped > 0 and report["score"] == checkable
+    page = report["_html"]
+    total = page[page.index('id="total"'):page.index("</header>")]
+    line = f"{checkable:g} of {checkable:g} points checkable here: all passed"
+    assert f'<div class="ok" id="checkable">{line}</div>' in total
+    assert f"{skipped:g} more points are checked by your instructor's grader" in total
+    assert "/ 100" not in total and 'style="width: 100.0%"' in total
+    assert f"  {line}" in report["_terminal"] and f"/ {report['max_score']:g}" not in \
+        report["_terminal"].split("points checkable")[0].splitlines()[-1]
+    buggy = html.render(replace(result_of(report), score=report["score"] - 1))
+    assert "all passed" not in buggy[buggy.index('id="total"'):buggy.index("</header>")]
 
 
 def test_gradient_blocks_are_localised_and_drawn_as_heat_maps(reports):
@@ -171,14 +255,14 @@ def test_heat_map_singles_out_the_wrong_row(reports):
 
 def test_warnings_and_captured_output_have_their_own_place(reports):
     example = reports["example"]["_html"]
-    warnings = example[example.index('id="warnings"'):example.index('<section class="function')]
+    warnings = example[example.index('id="warnings"'):example.index('</section>', example.index('id="warnings"'))]
     assert "xrange" in warnings and "averaged over the examples" in warnings
     hostile = reports["hostile"]
     sigmoid = section(hostile["_html"], "sigmoid")
     cut = [c for c in checks_of(hostile, "sigmoid") if c["output_truncated"]]
     assert cut, "sigmoid prints on every call: some check's output must be cut"
     assert all(len(c["output"]) < 4200 for c in checks_of(hostile, "sigmoid"))
-    assert f'What <span class="mono">{cut[0]["name"]}</span> printed <span class="truncated">' in sigmoid
+    assert f'What "{escape(html.label(cut[0]["name"]))}" printed <span class="truncated">' in sigmoid
     assert "Printed while importing your submission" in hostile["_html"]
 
 
@@ -190,7 +274,7 @@ def test_page_is_a_view_of_the_json_report(reports):
 
 def test_correct_submission_page_has_no_failure(reports):
     page = reports["correct"]["_html"]
-    assert '<article class="check' not in page and "<svg" not in page
+    assert '<details class="check' not in page and "<svg" not in page
     assert page.count("all checks passed") == 5
 
 
@@ -255,25 +339,7 @@ def test_terminal_summary_gives_the_same_verdicts_in_brief(reports):
 
 
 # ---- in a real browser -----------------------------------------------------------------------
-def _chromium() -> str:
-    for name in ("chromium", "chromium-browser"):
-        if shutil.which(name):
-            return shutil.which(name)
-    pytest.skip("chromium is not installed (Debian: apt-get install chromium; .ci/run installs it)")
-
-
-def _browser(profile: Path, *args: str) -> subprocess.CompletedProcess:
-    command = [_chromium(), "--headless", "--no-sandbox", "--disable-gpu",
-               "--disable-background-networking", "--disable-component-update", "--disable-sync",
-               "--no-first-run", "--disable-extensions", f"--user-data-dir={profile}", *args]
-    env = {**os.environ, "HOME": str(profile)}
-    return subprocess.run(command, capture_output=True, text=True, timeout=120, env=env)
-
-
-def _png_size(path: Path) -> tuple[int, int]:
-    data = path.read_bytes()
-    assert data[:8] == b"\x89PNG\r\n\x1a\n", "not a PNG"
-    return struct.unpack(">II", data[16:24])
+_browser, _png_size = browser.run, browser.png_size
 
 
 def test_report_renders_in_headless_chromium(reports, tmp_path):
@@ -314,3 +380,25 @@ def test_json_report_carries_the_new_fields(reports):
     for check in report["checks"]:
         assert {"mistake", "evidence", "output_truncated"} <= set(check)
         json.dumps(check["evidence"], allow_nan=False)
+
+
+def test_report_with_five_bugs_fits_and_opens_on_the_score_table_and_first_failure(reports, tmp_path):
+    """At 1280 px wide: the page stays short (each failure folded, each mistake explained once),
+    and its first screen holds the score table and the first failure, open."""
+    report = reports["five_bugs"]
+    assert {f["name"] for f in report["functions"] if f["score"] < f["max_score"]} == {
+        f["name"] for f in report["functions"]}
+    page = Path(report["_html_path"])
+    got = browser.measure(page, tmp_path, """{
+        height: document.documentElement.scrollHeight,
+        table: document.getElementById('summary').getBoundingClientRect().bottom,
+        first: (() => { const d = document.querySelector('details.check');
+                        const s = d.querySelector('.body').getBoundingClientRect();
+                        return {open: d.open, top: d.getBoundingClientRect().top, body: s.top}; })(),
+        open: document.querySelectorAll('details[open]').length,
+        folds: document.querySelectorAll('details.check').length}""")
+    assert got["folds"] >= 10 and got["open"] == 1 and got["first"]["open"]
+    assert got["table"] < got["first"]["top"] < got["first"]["body"] < 900   # on the first screen
+    assert 1500 < got["height"] < 6000, got
+    shot = browser.screenshot(page, tmp_path, "report-five-bugs.png", 900)
+    assert browser.png_size(shot) == (1280, 900) and shot.stat().st_size > 50_000

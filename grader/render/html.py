@@ -111,12 +111,75 @@ def _at(matrix: list, i: int, j: int) -> Any:
         return None
 
 
+# ---- values as small matrices -----------------------------------------------------------------
+# The checks print arrays the way numpy does (grader/checks_api.py: show); on the page each becomes
+# a small table. Only the grader's own format is recognised; anything else stays text.
+ARRAY = re.compile(r"array\((\[[-+0-9.eE\s,\[\]naif]*?\])\) with shape \(([\d, ]*)\)")
+MATRIX_SIDE = 12   # rows and columns of a value drawn; the rest is counted
+
+
+def _cells(text: str) -> list[list[str]]:
+    rows = re.findall(r"\[([^\[\]]*)\]", text)
+    return [[c.strip() for c in row.split(",") if c.strip()] for row in rows]
+
+
+def _matrix(rows: list[list[str]], shape: str, name: str = "") -> dict:
+    shown = [r[:MATRIX_SIDE] for r in rows[:MATRIX_SIDE]]
+    more_cols = max((len(r) for r in rows), default=0) > MATRIX_SIDE
+    return {"name": name, "shape": " x ".join(shape.replace(" ", "").strip(",").split(",")) or "1",
+            "rows": shown, "more_rows": max(0, len(rows) - MATRIX_SIDE), "more_cols": more_cols}
+
+
+def _reshape(rows: list[list[str]], layout: dict) -> list[dict] | None:
+    """A flat vector of the layout's size, as its named blocks (W1, b1, W2, b2)."""
+    flat = [c for r in rows for c in r]
+    if not layout or "..." in flat:
+        return None
+    blocks = []
+    for name, spec in layout.items():
+        try:
+            start, stop, n_rows, n_cols = (int(v) for v in spec)
+        except (TypeError, ValueError):
+            return None
+        part = flat[start:stop]
+        if len(part) != n_rows * n_cols:
+            return None
+        blocks.append(_matrix([part[i * n_cols:(i + 1) * n_cols] for i in range(n_rows)],
+                              f"{n_rows},{n_cols}", name))
+    total = max((int(spec[1]) for spec in layout.values()), default=0)
+    return blocks if total == len(flat) else None
+
+
+def segments(text: str, layout: dict | None = None) -> list[dict]:
+    """`text` as pieces of text and matrices, in order."""
+    out: list[dict] = []
+    last = 0
+    for m in ARRAY.finditer(text):
+        if m.start() > last:
+            out.append({"text": text[last:m.start()]})
+        rows = _cells(m.group(1))
+        blocks = _reshape(rows, layout or {}) if len(rows) == 1 else None
+        if blocks:
+            out.append({"blocks": blocks})
+        else:
+            out.append({"blocks": [_matrix(rows, m.group(2))]})
+        last = m.end()
+    if last < len(text):
+        out.append({"text": text[last:]})
+    return out
+
+
 # ---- checks and functions -------------------------------------------------------------------
+HIDDEN_EVIDENCE = ("call", "gradient", "rows", "layout")
+# hypothesis's header for the failing input names the test function; the call shows the input.
+HYPOTHESIS_HEADER = re.compile(r"^(Falsifying|Failing)( explicit)? (example|test case): \w+\($")
+
+
 def _measured(evidence: dict) -> list[dict]:
     """Evidence other than the call and the gradient, as label / text pairs."""
     shown = []
     for key, value in evidence.items():
-        if key in ("call", "gradient", "rows"):
+        if key in HIDDEN_EVIDENCE:
             continue
         text = value if isinstance(value, str) else json.dumps(value)
         if len(text) > EVIDENCE_SHOWN_AS_TEXT:
@@ -143,23 +206,74 @@ def _rows_view(rows: list[dict]) -> list[dict]:
             for r in rows]
 
 
+def label(name: str) -> str:
+    """A check's name as a student reads it: words, not an identifier."""
+    return name.replace("_", " ")
+
+
+def _counterexample(text: str, has_call: bool) -> str:
+    """Hypothesis's shrunk input without its test-function header; nothing when the call shown
+    already has the input, or when all it holds is the grader's own case object."""
+    if has_call:
+        return ""
+    lines = text.strip().splitlines()
+    if lines and HYPOTHESIS_HEADER.match(lines[0].strip()):
+        lines = lines[1:-1] if lines[-1].strip() == ")" else lines[1:]
+    kept = "\n".join(line.strip() for line in lines).strip().rstrip(",")
+    return "" if re.search(r"\b\w+Case\(", kept) else kept
+
+
+def _message_parts(message: str) -> tuple[str, list[dict], list[str], str]:
+    """(headline, labelled parts, source lines, the rest) of a message without evidence: an
+    error's `at FILE, line N, in F: CODE` lines are the submission's own code."""
+    lines = message.splitlines()
+    parts, where, rest = [], [], []
+    current = None
+    for line in lines[1:]:
+        stripped = line.strip()
+        m = re.match(r"(called|returned|expected): (.*)", stripped)
+        if m:
+            current = {"label": m.group(1), "text": m.group(2)}
+            parts.append(current)
+        elif stripped.startswith("at ") and ", line " in stripped:
+            where.append(stripped[3:])
+            current = None
+        elif current is not None and not re.match(r"  \S", line):  # a value's next line
+            current["text"] += "\n" + line
+        else:
+            rest.append(line)
+            current = None
+    return (lines[0] if lines else ""), parts, where, "\n".join(rest).strip()
+
+
 def check_view(check: CheckResult, mistakes: dict[str, dict]) -> dict:
     evidence = check.evidence or {}
     call = evidence.get("call") if isinstance(evidence.get("call"), dict) else None
-    lines = check.message.splitlines()
-    headline = (call or {}).get("problem") or (lines[0] if lines else check.status)
-    parts = [{"label": label, "text": str(call[label])}
-             for label in ("called", "returned", "expected", "detail") if call and call.get(label)]
+    layout = evidence.get("layout") if isinstance(evidence.get("layout"), dict) else None
+    if call:
+        headline = str(call.get("problem") or check.message.split("\n", 1)[0])
+        parts = [{"label": name, "text": str(call[name])}
+                 for name in ("called", "returned", "expected", "detail") if call.get(name)]
+        where, rest = [], ""
+    else:
+        headline, parts, where, rest = _message_parts(check.message)
+        headline = headline or check.status
+    for part in parts:
+        if part["label"] == "detail":
+            part["segments"] = [{"text": "\n".join(ln.strip() for ln in part["text"].splitlines())}]
+        else:
+            part["segments"] = segments(part["text"], layout)
     gradient = evidence.get("gradient")
     mistake = mistakes.get(check.mistake) if check.mistake else None
     return {
-        "name": check.name, "status": check.status, "failed": check.status in FAILED,
-        "score": _points(check.score), "max_score": _points(check.max_score),
-        "advisory": check.max_score == 0, "visibility": check.visibility,
-        "headline": headline, "parts": parts,
-        "rest": "" if parts else "\n".join(lines[1:]),
-        "counterexample": check.counterexample, "output": check.output,
-        "output_truncated": check.output_truncated,
+        "name": check.name, "label": label(check.name), "status": check.status,
+        "failed": check.status in FAILED, "score": _points(check.score),
+        "max_score": _points(check.max_score), "advisory": check.max_score == 0,
+        "lost": _points(check.max_score - check.score),
+        "visibility": check.visibility, "headline": headline, "parts": parts, "where": where,
+        "rest": rest, "counterexample": _counterexample(check.counterexample,
+                                                        any(p["label"] == "called" for p in parts)),
+        "output": check.output, "output_truncated": check.output_truncated,
         "mistake": ({"id": check.mistake, **mistake} if mistake else None),
         "hint": "" if mistake else check.hint,
         "gradient": _gradient_view(gradient) if isinstance(gradient, dict) else None,
@@ -180,7 +294,7 @@ def _draw_each_gradient_once(checks: list[CheckResult], views: list[dict]) -> No
         if key in first:
             v["gradient"], v["gradient_shown_in"] = None, first[key]
         else:
-            first[key] = check.name
+            first[key] = v["label"]
 
 
 def _function_state(score: float, max_score: float, skipped: float) -> str:
@@ -189,38 +303,80 @@ def _function_state(score: float, max_score: float, skipped: float) -> str:
     return "zero" if score == 0 else "partial"
 
 
+def _groups(anchor: str, failed: list[dict]) -> list[dict]:
+    """Failures under their recognised mistake (one explanation, its checks listed under it),
+    then each other failure on its own; in the order the checks ran."""
+    groups: list[dict] = []
+    by_mistake: dict[str, dict] = {}
+    for c in failed:
+        m = c["mistake"]
+        if m and m["id"] in by_mistake:
+            by_mistake[m["id"]]["checks"].append(c)
+            continue
+        group = {"mistake": m, "checks": [c], "id": f"{anchor}-{len(groups) + 1}"}
+        if m:
+            by_mistake[m["id"]] = group
+        groups.append(group)
+    for g in groups:
+        g["title"] = g["mistake"]["title"] if g["mistake"] else g["checks"][0]["label"]
+        g["points"] = _points(sum(float(c["max_score"]) - float(c["score"]) for c in g["checks"]))
+    return groups
+
+
+def _total(result: SubmissionResult) -> dict:
+    """The header's total. Without the reference (a student's copy), the points that can be
+    checked here are the measure, and those only the instructor's grader checks are apart."""
+    skipped = sum(f.skipped_points for f in result.functions)
+    checkable = result.max_score - skipped
+    if result.reference or not skipped:
+        percent = 100 * result.score / result.max_score if result.max_score else 0
+        return {"student_mode": False, "percent": round(percent, 1), "all_passed": False}
+    percent = 100 * result.score / checkable if checkable else 0
+    return {"student_mode": True, "checkable": _points(checkable), "withheld": _points(skipped),
+            "all_passed": checkable > 0 and result.score >= checkable, "percent": round(percent, 1)}
+
+
 def view(result: SubmissionResult) -> dict:
     functions = []
+    opened = False
     for fn in result.functions:
+        if fn.max_score == 0:
+            continue  # nothing to earn: no row, no section
         own = [c for c in result.checks if c.function == fn.name]
         checks = [check_view(c, result.mistakes) for c in own]
-        seen, recognised = set(), []
-        for c in checks:
-            if c["mistake"] and c["mistake"]["id"] not in seen:
-                seen.add(c["mistake"]["id"])
-                recognised.append(c["mistake"])
         _draw_each_gradient_once(own, checks)
+        anchor = _anchor(fn.name)
+        failed = [c for c in checks if c["failed"] and not c["advisory"]]
+        groups = _groups(anchor, failed)
+        for g in groups:
+            g["open"] = not opened
+            opened = True
         functions.append({
-            "name": fn.name, "anchor": _anchor(fn.name), "score": _points(fn.score),
+            "name": fn.name, "anchor": anchor, "score": _points(fn.score),
             "max_score": _points(fn.max_score), "skipped": _points(fn.skipped_points),
             "has_skipped": fn.skipped_points > 0, "summary": fn.summary,
             "state": _function_state(fn.score, fn.max_score, fn.skipped_points),
-            "failed": [c for c in checks if c["failed"]],
-            "others": [c for c in checks if not c["failed"]],
-            "mistakes": recognised,
+            "groups": groups,
+            "passed": [c for c in checks if c["status"] == "passed" and not c["advisory"]],
+            "skipped_checks": [c for c in checks if c["status"] == "skipped" and not c["advisory"]],
+            "printed": [c for c in checks if not c["failed"] and c["output"]],
+            # Mistakes that cost nothing here (on a passed or a 0-point check): explained apart.
+            "warnings": list({c["mistake"]["id"]: c["mistake"] for c in checks
+                              if c["mistake"] and (not c["failed"] or c["advisory"])}.values()),
         })
     iso = result.isolation or {}
-    percent = 100 * result.score / result.max_score if result.max_score else 0
+    # What went wrong comes first; functions that earned everything follow, folded.
+    functions.sort(key=lambda f: not f["groups"])
     return {
         "submission": result.submission, "score": _points(result.score),
-        "max_score": _points(result.max_score), "percent": round(percent, 1),
+        "max_score": _points(result.max_score), "total": _total(result),
         "error": result.error, "functions": functions, "warnings": list(result.warnings),
         "import_output": result.import_output, "reference": result.reference,
         "inputs": inputs_text(result), "withheld": withheld_text(result),
         "isolation": str(iso.get("summary") or iso.get("mode") or ""),
         "unavailable": [str(u) for u in iso.get("unavailable") or []],
         "versions": {str(k): str(v) for k, v in result.versions.items()},
-        "any_gradient": any(c["gradient"] for f in functions for c in f["failed"]),
+        "failures": sum(len(g["checks"]) for f in functions for g in f["groups"]),
         "legend": [{"fill": _fill(0.0, 1e-6), "text": "within tolerance"},
                    {"fill": _fill(1e-5, 1e-6), "text": "just above"},
                    {"fill": _fill(1e-3, 1e-6), "text": "1e-3"},

@@ -1,88 +1,206 @@
-"""The class overview (index.html of a batch): a score histogram, the pass rate of every check, the
-most common failures and recognised mistakes with how many students hit each, and a link to every
-report. One self-contained page, like the per-submission report: autoescaped, inline SVG, no
-script, links relative to the batch's output folder."""
+"""The class overview (index.html of a batch), for the instructor, in the order they read it:
+
+1. the class at a glance: how many, mean and median, a histogram of scores with both axes;
+2. the students: one row each with every function's points and links to both reports, sortable
+   without JavaScript (the table is rendered once per sort key; CSS `:target` shows the one a
+   column's link names, the by-name table otherwise);
+3. recognised mistakes, each with the students who made it, then the most failed checks; both
+   leave out submissions and functions that are missing altogether (not found, not implemented,
+   not loadable), which are listed on their own;
+4. identical wrong answers (grader/similarity.py), unless turned off;
+5. the pass rate of every check, among the submissions that have the function.
+
+One self-contained page, like the per-submission report: autoescaped, inline SVG, no script,
+links relative to the batch's output folder.
+"""
 from __future__ import annotations
 
+import statistics
 from collections import Counter
 from typing import Collection, Mapping, Sequence
 from urllib.parse import quote
 
-from grader import safe_text
+from grader import safe_text, similarity
 from grader.model import SubmissionResult
+from grader.render.gradebook import functions as function_columns
 from grader.render.html import FAILED, _ENV, _points
 
 BINS = 10                 # histogram bars of 10 percentage points each
-BAR_W, BAR_GAP, PLOT_H = 44, 6, 160
-TOP = 25                  # failures and mistakes listed
+BAR_W, BAR_GAP, PLOT_H = 40, 6, 150
+PLOT_LEFT, PLOT_TOP = 52, 14
+TOP = 15                  # failed checks listed
+NAMES = 10                # students named per failed check (the rest counted)
+# How the grader says a function gave nothing to grade (grader/proxy.py): such a function is
+# missing, not wrong, and must not crowd out the failures of those who tried.
+NOTHING_TO_GRADE = ("was not found in your submission", "is not implemented yet",
+                    "could not be loaded")
+
+
+def _ticks(top: int) -> list[int]:
+    """Whole-number ticks from 0 to at least `top`, at most six of them."""
+    step = max(1, -(-top // 5))
+    return list(range(0, top + step, step)) if top else [0, 1]
 
 
 def histogram(percents: Sequence[float]) -> dict:
-    """The drawing of the score distribution: BINS bars over 0..100 % (100 % in the last)."""
+    """The drawing of the score distribution: BINS bars over 0..100 % (100 % in the last), an x
+    axis in percent and a y axis in students."""
     counts = [0] * BINS
     for p in percents:
         counts[min(BINS - 1, max(0, int(p // (100 / BINS))))] += 1
-    tallest = max(counts, default=0) or 1
+    ticks = _ticks(max(counts, default=0))
+    scale = PLOT_H / ticks[-1]
+    base = PLOT_TOP + PLOT_H
     step = 100 // BINS
     bars = []
     for i, n in enumerate(counts):
-        h = round(PLOT_H * n / tallest)
-        bars.append({"x": 30 + i * (BAR_W + BAR_GAP), "y": 20 + PLOT_H - h, "h": h, "count": n,
-                     "label": f"{i * step}", "title": f"{i * step}-{(i + 1) * step}%: {n} students"})
-    return {"bars": bars, "bar_w": BAR_W, "base": 20 + PLOT_H,
-            "width": 30 + BINS * (BAR_W + BAR_GAP) + 20, "height": PLOT_H + 60}
+        h = round(n * scale)
+        lo, hi = i * step, (i + 1) * step
+        bars.append({"x": PLOT_LEFT + BAR_GAP / 2 + i * (BAR_W + BAR_GAP), "y": base - h, "h": h,
+                     "count": n, "title": f"{lo}-{hi}%{' (100 included)' if hi == 100 else ''}: "
+                                          f"{n} student{'' if n == 1 else 's'}"})
+    right = PLOT_LEFT + BINS * (BAR_W + BAR_GAP)
+    return {"bars": bars, "bar_w": BAR_W, "base": base, "left": PLOT_LEFT, "right": right,
+            "top": PLOT_TOP, "width": right + 16, "height": base + 44,
+            "x_ticks": [{"x": PLOT_LEFT + i * (BAR_W + BAR_GAP), "label": str(i * step)}
+                        for i in range(BINS + 1)],
+            "y_ticks": [{"y": base - round(t * scale), "label": str(t)} for t in ticks],
+            "x_title": {"x": (PLOT_LEFT + right) / 2, "y": base + 38},
+            "y_title": {"x": 14, "y": PLOT_TOP + PLOT_H / 2}}
+
+
+def nothing_to_grade(result: SubmissionResult, function: str) -> bool:
+    """The function is missing altogether: nothing of it could be called."""
+    if result.error:  # a catastrophic error: nothing could be graded
+        return True
+    own = [c for c in result.checks if c.function == function and c.status != "skipped"]
+    if not own:
+        return False
+    return all(c.status in FAILED and any(p in c.message.split("\n", 1)[0] for p in NOTHING_TO_GRADE)
+               for c in own)
+
+
+def _state(score: float, max_score: float, skipped: float, missing: bool) -> str:
+    if missing:
+        return "missing"
+    if score + skipped >= max_score:
+        return "full"
+    return "zero" if score == 0 else "partial"
+
+
+def _link(student: str) -> dict:
+    return {"name": student, "html": f"reports/{quote(student)}.html",
+            "json": f"reports/{quote(student)}.json"}
+
+
+def _percent(result: SubmissionResult) -> float:
+    return 100 * result.score / result.max_score if result.max_score else 0.0
+
+
+def _student_rows(results: Mapping[str, SubmissionResult], columns: list[str],
+                  missing: dict[str, set[str]], gone: Collection[str]) -> list[dict]:
+    rows = []
+    for student in sorted(results):
+        r = results[student]
+        by_name = {f.name: f for f in r.functions}
+        cells = []
+        for name in columns:
+            fn = by_name.get(name)
+            if fn is None:
+                cells.append({"text": "", "state": "none", "sort": -1.0})
+                continue
+            absent = name in missing[student]
+            cells.append({"text": f"{_points(fn.score)} / {_points(fn.max_score)}",
+                          "state": _state(fn.score, fn.max_score, fn.skipped_points, absent),
+                          "sort": fn.score, "missing": absent})
+        rows.append({**_link(student), "score": _points(r.score), "max_score": _points(r.max_score),
+                     "percent": round(_percent(r)), "cells": cells, "gone": student in gone,
+                     "error": r.error.splitlines()[0] if r.error else ""})
+    return rows
+
+
+def _sorted_tables(rows: list[dict], columns: list[str]) -> list[dict]:
+    """The students' table once per sort key; the by-name one last, as CSS shows it by default."""
+    tables = [{"id": "by-total", "label": "total, lowest first", "default": False,
+               "rows": sorted(rows, key=lambda r: (float(r["score"]), r["name"]))}]
+    for i, name in enumerate(columns):
+        tables.append({"id": f"by-fn-{i}", "label": f"{name}, lowest first", "default": False,
+                       "rows": sorted(rows, key=lambda r, i=i: (r["cells"][i]["sort"], r["name"]))})
+    tables.append({"id": "by-name", "label": "name", "rows": rows, "default": True})
+    return tables
 
 
 def view(results: Mapping[str, SubmissionResult], notes: Sequence[str] = (),
-         gone: Collection[str] = ()) -> dict:
-    """`gone`: students whose upload a batch no longer found; their reports stay, marked."""
+         gone: Collection[str] = (), *, similar: bool = True) -> dict:
+    """`gone`: students whose upload a batch no longer found; their reports stay, marked.
+    `similar`: whether to look for identical wrong answers (`autograde batch --no-similarity`)."""
     students = sorted(results)
-    percents = [100 * r.score / r.max_score if r.max_score else 0.0 for r in results.values()]
+    columns = function_columns(results)
+    missing = {s: {f for f in columns if nothing_to_grade(results[s], f)} for s in students}
+    absent = [s for s in students if results[s].error or (columns and missing[s] >= set(columns))]
+    percents = [_percent(results[s]) for s in students]
+
+    mistakes: dict[str, dict] = {}
+    failures: dict[tuple[str, str], list[str]] = {}
     checks: dict[tuple[str, str], Counter] = {}
-    failures: Counter = Counter()
-    mistakes: Counter = Counter()
-    titles: dict[str, str] = {}
-    for result in results.values():
-        hit: set[str] = set()
+    for s in students:
+        result = results[s]
         for c in result.checks:
-            checks.setdefault((c.function, c.name), Counter())[c.status] += 1
+            counts = checks.setdefault((c.function, c.name), Counter())
+            if c.function in missing[s]:
+                counts["missing"] += 1
+                continue
+            counts[c.status] += 1
             if c.status in FAILED and c.max_score > 0:
-                failures[(c.function, c.name)] += 1
-            if c.mistake and c.mistake in result.mistakes:
-                hit.add(c.mistake)
-                titles[c.mistake] = str(result.mistakes[c.mistake].get("title", c.mistake))
-            elif c.hint and c.status in FAILED:
-                hit.add("hint:" + c.hint)
-                titles["hint:" + c.hint] = c.hint
-        mistakes.update(hit)
+                failures.setdefault((c.function, c.name), []).append(s)
+            if c.mistake and c.mistake in result.mistakes and (c.status in FAILED or c.max_score == 0):
+                entry = result.mistakes[c.mistake]
+                m = mistakes.setdefault(c.mistake, {
+                    "id": c.mistake, "title": str(entry.get("title", c.mistake)),
+                    "severity": str(entry.get("severity", "error")), "function": c.function,
+                    "students": []})
+                if s not in m["students"]:
+                    m["students"].append(s)
     pass_rates = []
     for (function, name), statuses in checks.items():
-        graded = sum(statuses.values()) - statuses["skipped"]
+        graded = sum(statuses.values()) - statuses["skipped"] - statuses["missing"]
         rate = 100 * statuses["passed"] / graded if graded else 0.0
         pass_rates.append({"function": function, "name": name, "passed": statuses["passed"],
                            "graded": graded, "skipped": statuses["skipped"],
-                           "rate": round(rate, 1)})
-    rows = []
-    for s in students:
-        r = results[s]
-        rows.append({"student": s, "score": _points(r.score), "max_score": _points(r.max_score),
-                     "html": f"reports/{quote(s)}.html", "json": f"reports/{quote(s)}.json",
-                     "error": r.error.splitlines()[0] if r.error else "", "gone": s in gone})
+                           "missing": statuses["missing"], "rate": round(rate, 1)})
+    by_count = sorted(failures.items(), key=lambda kv: (-len(kv[1]), columns.index(kv[0][0])
+                                                        if kv[0][0] in columns else 0, kv[0][1]))
+    rows = _student_rows(results, columns, missing, gone)
     n = len(results)
     return {
         # The notes name uploads, and a file name is the student's text.
-        "count": n, "rows": rows, "notes": [safe_text.visible(note) for note in notes],
+        "count": n, "notes": [safe_text.visible(note) for note in notes],
         "histogram": histogram(percents),
-        "mean": _points(round(sum(percents) / n, 1)) if n else "0",
+        "mean": _points(round(statistics.fmean(percents), 1)) if n else "0",
+        "median": _points(round(statistics.median(percents), 1)) if n else "0",
+        "columns": columns, "tables": _sorted_tables(rows, columns),
+        "mistakes": [{**m, "students": [_link(s) for s in m["students"]]}
+                     for m in sorted(mistakes.values(),
+                                     key=lambda m: (-len(m["students"]), m["title"]))],
+        "failures": [{"function": f, "name": c, "count": len(who),
+                      "students": [_link(s) for s in who[:NAMES]], "more": max(0, len(who) - NAMES)}
+                     for (f, c), who in by_count[:TOP]],
+        "absent": [_link(s) for s in absent],
+        "missing_functions": [
+            {"function": f, "students": [_link(s) for s in students
+                                         if f in missing[s] and s not in absent]}
+            for f in columns if any(f in missing[s] and s not in absent for s in students)],
+        "similar": similar,
+        "groups": ([{"function": g.function, "checks": list(g.checks),
+                     "students": [_link(s) for s in g.students]}
+                    for g in similarity.groups(results, columns)] if similar else []),
         "pass_rates": pass_rates,
-        "failures": [{"function": f, "name": c, "students": k}
-                     for (f, c), k in failures.most_common(TOP)],
-        "mistakes": [{"title": titles[m], "students": k} for m, k in mistakes.most_common(TOP)],
         "errors": sum(1 for r in results.values() if r.error),
         "gone": sum(1 for s in students if s in gone),
     }
 
 
 def render(results: Mapping[str, SubmissionResult], *, notes: Sequence[str] = (),
-           gone: Collection[str] = ()) -> str:
-    return _ENV.get_template("overview.html.j2").render(report=view(results, notes, gone))
+           gone: Collection[str] = (), similar: bool = True) -> str:
+    return _ENV.get_template("overview.html.j2").render(
+        report=view(results, notes, gone, similar=similar))

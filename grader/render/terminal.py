@@ -1,13 +1,15 @@
-"""The terminal summary: a table of functions with points, then each failure in brief."""
+"""The terminal summary: a table of functions with points, then what went wrong, grouped: a
+recognised mistake is explained once, with the checks it failed listed under it."""
 from __future__ import annotations
 
 import shutil
 import textwrap
 
-from grader.model import SubmissionResult
+from grader.model import CheckResult, SubmissionResult
 from grader.render.feedback import inputs_text, withheld_text
 
 MARKS = {"failed": "x", "error": "!", "timeout": "T"}
+GREEN, RESET = "\033[32m", "\033[0m"
 
 
 def _points(x: float) -> str:
@@ -18,14 +20,46 @@ def _cut(text: str, width: int) -> str:
     return text if len(text) <= width else text[: width - 3] + "..."
 
 
-def render(result: SubmissionResult, *, verbose: bool = False, width: int | None = None) -> str:
+def _total_lines(result: SubmissionResult, name_width: int, color: bool) -> list[str]:
+    """The total. Without the reference, what can be checked here is the measure; the points
+    only the instructor's grader checks are said apart, not counted as failing."""
+    skipped = sum(f.skipped_points for f in result.functions)
+    if result.reference or not skipped:
+        return [f"     {'total':<{name_width}}  {_points(result.score):>5} / {_points(result.max_score)}"]
+    checkable = result.max_score - skipped
+    line = f"  {_points(result.score)} of {_points(checkable)} points checkable here"
+    if checkable > 0 and result.score >= checkable:
+        line += ": all passed"
+        line = f"{GREEN}{line}{RESET}" if color else line
+    return [line, f"  ({_points(skipped)} more points are checked by your instructor's grader, "
+                  "which has the reference solution.)"]
+
+
+def _failure_lines(check: CheckResult, width: int, verbose: bool, indent: str) -> list[str]:
+    message = check.message.splitlines() or [check.status]
+    body = message if verbose else message[:1]
+    lines = textwrap.wrap(f"{MARKS.get(check.status, '?')} {check.name}: {body[0]}",
+                          width=width - len(indent), initial_indent=indent,
+                          subsequent_indent=indent + "    ")
+    lines.extend(f"{indent}    {text}" for text in body[1:])
+    if verbose and check.counterexample:
+        lines.extend(f"{indent}  {text}" for text in check.counterexample.splitlines())
+    if verbose and check.output:
+        lines.append(f"{indent}  your code printed:")
+        lines.extend(f"{indent}    | {text}" for text in check.output.splitlines()[:20])
+    return lines
+
+
+def render(result: SubmissionResult, *, verbose: bool = False, width: int | None = None,
+           color: bool = False) -> str:
     width = width or max(80, min(shutil.get_terminal_size((100, 24)).columns, 140))
     lines = [f"autograde: {result.submission}"]
     if result.error:
         lines.append(f"  ! {result.error}")
-    name_width = max((len(f.name) for f in result.functions), default=10)
+    functions = [f for f in result.functions if f.max_score > 0]  # nothing to earn: no row
+    name_width = max((len(f.name) for f in functions), default=10)
     lines.append("")
-    for fn in result.functions:
+    for fn in functions:
         earned_all = fn.score + fn.skipped_points >= fn.max_score
         mark = "ok" if earned_all else ("--" if fn.score == 0 else "~ ")
         head = f"  {mark} {fn.name:<{name_width}}  {_points(fn.score):>5} / {_points(fn.max_score):<4}"
@@ -34,11 +68,7 @@ def render(result: SubmissionResult, *, verbose: bool = False, width: int | None
         else:
             note = "" if earned_all else fn.summary
         lines.append(_cut(f"{head}  {note}".rstrip(), width))
-    lines.append(f"     {'total':<{name_width}}  {_points(result.score):>5} / {_points(result.max_score)}")
-    skipped = sum(f.skipped_points for f in result.functions)
-    if skipped:
-        lines.append(f"  ({_points(skipped)} of these points are checked only by your instructor's "
-                     "grader, which has the reference solution.)")
+    lines.extend(_total_lines(result, name_width, color))
     if inputs_text(result):
         lines.extend(textwrap.wrap(inputs_text(result), width=width - 2, initial_indent="  ",
                                    subsequent_indent="  "))
@@ -55,35 +85,30 @@ def render(result: SubmissionResult, *, verbose: bool = False, width: int | None
     if failing:
         lines.append("")
         lines.append("What went wrong" + ("" if verbose else " (every detail: --verbose, or --json):"))
-    shown: set[tuple[str, str]] = set()
-    hints: set[tuple[str, str]] = set()
-    current = None
-    for check in failing:
-        key = (check.function, check.message)
-        if key in shown:
-            continue  # one entry per function when every check fails the same way
-        shown.add(key)
-        if check.function != current:
-            current = check.function
-            lines.append(f"  {check.function}")
-        message = check.message.splitlines() or [check.status]
-        body = message if verbose else message[:1]
-        lines.extend(textwrap.wrap(f"{MARKS.get(check.status, '?')} {check.name}: {body[0]}",
-                                   width=width - 4, initial_indent="    ",
-                                   subsequent_indent="        "))
-        lines.extend(f"        {text}" for text in body[1:])
-        # A recognised mistake is explained once per function, under its catalogue title.
-        known = result.mistakes.get(check.mistake)
-        hint = f"{known['title']}: {known['explanation']}" if known else check.hint
-        if hint and (check.function, check.mistake or hint) not in hints:
-            hints.add((check.function, check.mistake or hint))
-            lines.extend(textwrap.wrap(f"hint: {hint}", width=width - 8,
-                                       initial_indent="      ", subsequent_indent="            "))
-        if verbose and check.counterexample:
-            lines.extend(f"      {text}" for text in check.counterexample.splitlines())
-        if verbose and check.output:
-            lines.append("      your code printed:")
-            lines.extend(f"        | {text}" for text in check.output.splitlines()[:20])
+    for function in dict.fromkeys(c.function for c in failing):
+        lines.append(f"  {function}")
+        own = [c for c in failing if c.function == function]
+        done: set[str] = set()
+        shown: set[str] = set()  # one entry when several checks fail the same way
+        for check in own:
+            known = result.mistakes.get(check.mistake)
+            if known and check.mistake not in done:
+                # One explanation, then every check it failed.
+                done.add(check.mistake)
+                lines.extend(textwrap.wrap(f"hint: {known['title']}: {known['explanation']}",
+                                           width=width - 4, initial_indent="    ",
+                                           subsequent_indent="          "))
+                for same in (c for c in own if c.mistake == check.mistake):
+                    if same.message not in shown:
+                        shown.add(same.message)
+                        lines.extend(_failure_lines(same, width, verbose, "      "))
+            elif not known and check.message not in shown:
+                shown.add(check.message)
+                lines.extend(_failure_lines(check, width, verbose, "    "))
+                if check.hint:
+                    lines.extend(textwrap.wrap(f"hint: {check.hint}", width=width - 8,
+                                               initial_indent="      ",
+                                               subsequent_indent="            "))
     if result.warnings:
         lines.append("")
         lines.append("Warnings:")

@@ -275,4 +275,7 @@ def test_gradient_matches_reference(student, reference, case):
     fail_call(f"wrong gradient in {', '.join(wrong)}, compared with the correct gradient of a cost "
               f"{convention} over the batch (the convention your cost follows).", _call_text(case),
               returned=grad, expected=expected, hint=hint,
-              evidence={"convention": convention, "largest_difference_per_block": gaps})
+              evidence={"convention": convention, "largest_difference_per_block": gaps,
+                        # where W1, b1, W2, b2 sit in the flat vectors, so a report shows blocks
+                        "layout": {name: [where.start, where.stop, *shape]
+                                   for name, (where, shape) in case.blocks().items()}})
