@@ -141,9 +141,12 @@ def _from_metadata(dist: importlib.metadata.Distribution, package: Path) -> dict
 STUDENT_README = """\
 # autograde: check your CS224n assignment 1 before you submit
 
-This is the student copy of the course's grader. It holds no reference solution: the checks that
-compare with it are listed as *skipped: checked by your instructor's grader*; every other check
-(known values, properties, gradient checks of your own cost) runs.
+This is the student copy of the course's grader. It holds no reference solution, only its known
+answers: the expected outputs on the public inputs the checks draw. Every check runs, and values
+are compared with those answers, so what loses points here loses points in your instructor's
+grader too. Your instructor grades on other inputs, drawn from a course secret, so only a real
+implementation earns the points there; and checks of a function against itself (a gradient against
+your own cost, rows summing to 1) count only once its values are right.
 
 ```bash
 python -m pip install .                   # or: pip install "autograde-numpy-nn @ git+URL-OF-THIS-REPOSITORY"
