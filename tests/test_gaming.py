@@ -150,7 +150,7 @@ def test_secret_options(tmp_path):
     assert from_file["inputs"]["set"] == "secret"
 
 
-def test_secret_from_the_environment(tmp_path, monkeypatch):
+def test_secret_from_the_environment(tmp_path):
     import subprocess
     import sys
     out = tmp_path / "r.json"
