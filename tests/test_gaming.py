@@ -178,3 +178,34 @@ def test_batch_carries_the_secret_and_regrades_when_it_changes(tmp_path):
     assert "2 of 2 already graded" in same.stderr
     other = run_cli("batch", str(uploads), "--out", str(out), "--jobs", "2", "--secret", SECRETS[1])
     assert other.returncode == 0 and "other inputs" in other.stderr
+
+
+def test_every_check_but_the_published_ones_asks_other_questions_under_a_secret(tmp_path):
+    """What each check sent the submission (the recipe of a passing run: every request, byte for
+    byte), for the public inputs and two secrets: the published checks ask the same under all
+    three, every other check asks something else under each."""
+    from grader import input_set, session
+    from grader.packs import load_pack
+    from grader.replay import RecipeBook
+
+    pack = load_pack()
+    asked = {}
+    for name, chosen in (("public", input_set.PUBLIC), ("a", input_set.from_text(SECRETS[0])),
+                         ("b", input_set.from_text(SECRETS[1]))):
+        book = RecipeBook()
+        result = session.grade(pack, ROOT / "reference",
+                               session.Options(reference_dir=ROOT / "reference", input_set=chosen),
+                               recipes=book)
+        assert result.score == 100 and result.inputs["set"] == chosen.name
+        asked[name] = {check: tuple(r.key for r in recipe.requests)
+                       for check, recipe in book.recipes.items()}
+    assert asked["public"].keys() == asked["a"].keys() == asked["b"].keys()
+    published = {c for c in asked["public"] if c.split("::")[1] in ("test_known_values",
+                                                                     "test_known_values_large_inputs")}
+    assert len(published) == 4
+    for check in asked["public"]:
+        questions = {asked[name][check] for name in asked}
+        if questions == {()}:
+            continue  # it reuses what another check asked (the b1, W2, b2 gradient blocks)
+        assert len(questions) == (1 if check in published else 3), check
+    assert sum(1 for c in asked["public"] if asked["public"][c]) >= 30
