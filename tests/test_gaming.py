@@ -88,13 +88,22 @@ def test_the_fake_earns_nothing_on_public_inputs_either(tmp_path):
 
 @pytest.mark.parametrize("secret", SECRETS)
 def test_correct_submissions_get_full_marks_under_any_secret(tmp_path, secret):
+    uploads = tmp_path / "uploads"
+    uploads.mkdir()
     for name in ("correct_summed.py", "correct_averaged.py", "correct_direct_sampling.py",
-                 "correct_multifile", "correct_xrange.py"):
-        report = grade(FIXTURES / name, tmp_path / name, "--secret", secret)
+                 "correct_xrange.py"):
+        shutil.copy(FIXTURES / name, uploads / name)
+    shutil.copytree(FIXTURES / "correct_multifile", uploads / "correct_multifile")
+    shutil.copytree(ROOT / "reference", uploads / "reference")
+    out = tmp_path / "out"
+    proc = run_cli("batch", str(uploads), "--out", str(out), "--jobs", "2", "--secret", secret)
+    assert proc.returncode == 0, proc.stderr
+    reports = {p.stem: json.loads(p.read_text()) for p in (out / "reports").glob("*.json")}
+    assert len(reports) == 6
+    for name, report in reports.items():
+        assert report["inputs"]["set"] == "secret"
         assert report["score"] == 100, (name, [(c["name"], c["message"][:200])
                                                for c in report["checks"] if c["status"] != "passed"])
-    reference = grade(ROOT / "reference", tmp_path / "reference", "--secret", secret)
-    assert reference["score"] == 100
 
 
 def _graded(report: dict) -> dict:
