@@ -252,6 +252,7 @@ def _seed_hypothesis(item: pytest.Item, input_set: InputSet) -> None:
     function = getattr(item, "obj", None)
     if getattr(function, "hypothesis", None) is None:
         return
+    function = getattr(function, "__func__", function)  # a check written as a method of a class
     function._hypothesis_internal_use_seed = (
         input_set.seed("hypothesis", item.nodeid) if input_set.is_secret else None)
 
