@@ -470,3 +470,14 @@ def test_overview_of_thirty_in_chromium(class_batch, similar_batch, tmp_path):
     assert scores == sorted(scores) and len(scores) == 30
     shot = browser.screenshot(page, tmp_path, "overview-30.png", 1100)
     assert browser.png_size(shot) == (1280, 1100) and shot.stat().st_size > 50_000
+
+
+def test_function_headings_break_between_words_only():
+    """Long function names wrap in the students table; a heading never overlaps the next one and
+    never breaks inside a word ("sigmoi|d")."""
+    from grader.render.overview import name_parts
+    assert name_parts("negSamplingCostAndGradient") == ["neg", "Sampling", "Cost", "And", "Gradient"]
+    assert name_parts("forward_backward_prop") == ["forward_", "backward_", "prop"]
+    assert name_parts("sigmoid") == ["sigmoid"] and name_parts("W2") == ["W2"]
+    for name in ("get_windows", "x__y", "ABCdef", "a1_b2"):
+        assert "".join(name_parts(name)) == name

@@ -15,6 +15,8 @@ links relative to the batch's output folder.
 """
 from __future__ import annotations
 
+import re
+
 import statistics
 from collections import Counter
 from typing import Collection, Mapping, Sequence
@@ -95,6 +97,14 @@ def _link(student: str) -> dict:
 
 def _percent(result: SubmissionResult) -> float:
     return 100 * result.score / result.max_score if result.max_score else 0.0
+
+
+def name_parts(name: str) -> list[str]:
+    """A function's name in the pieces a heading may break between (after an underscore, before
+    a capital): negSamplingCostAndGradient wraps as neg|Sampling|Cost|And|Gradient, never mid-word."""
+    parts = re.findall(r"[A-Z]*[a-z0-9]*_*", name)
+    parts = [p for p in parts if p]
+    return parts if "".join(parts) == name else [name]
 
 
 def _student_rows(results: Mapping[str, SubmissionResult], columns: list[str],
@@ -178,7 +188,8 @@ def view(results: Mapping[str, SubmissionResult], notes: Sequence[str] = (),
         "histogram": histogram(percents),
         "mean": _points(round(statistics.fmean(percents), 1)) if n else "0",
         "median": _points(round(statistics.median(percents), 1)) if n else "0",
-        "columns": columns, "tables": _sorted_tables(rows, columns),
+        "columns": columns, "column_parts": [name_parts(c) for c in columns],
+        "tables": _sorted_tables(rows, columns),
         "mistakes": [{**m, "students": [_link(s) for s in m["students"]]}
                      for m in sorted(mistakes.values(),
                                      key=lambda m: (-len(m["students"]), m["title"]))],
