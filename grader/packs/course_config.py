@@ -50,7 +50,16 @@ def describe(path: Path) -> str:
 def apply(pack: Pack, path: Path) -> Pack:
     """`pack` with the course config at `path` applied. Raises ManifestError naming the file and
     what in it is wrong (an unknown key or function, a bad number or visibility)."""
-    path = Path(path)
+    try:
+        return _apply(pack, Path(path))
+    except ManifestError as exc:
+        # The manifest's own checks name the file alone: say which kind of file it is.
+        text = str(exc)
+        raise ManifestError(text if text.startswith("course config") else
+                            f"course config {text}") from None
+
+
+def _apply(pack: Pack, path: Path) -> Pack:
     data = read(path)
     unknown = sorted(set(data) - TOP_KEYS)
     if unknown:
@@ -89,10 +98,7 @@ def apply(pack: Pack, path: Path) -> Pack:
     deadlines_table = data.get("deadlines", {})
     if not isinstance(deadlines_table, dict):
         raise _fail(path, "[deadlines] must be a table")
-    try:
-        deadlines = manifest.deadlines(deadlines_table, path)
-    except ManifestError as exc:
-        raise ManifestError(f"course config {exc}") from None
+    deadlines = manifest.deadlines(deadlines_table, path)
     total = sum(f.points for f in functions)
     return dataclasses.replace(
         pack, functions=tuple(functions), default_visibility=default,
