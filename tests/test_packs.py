@@ -404,6 +404,7 @@ def test_batch_applies_autograde_toml_beside_the_uploads(pack_dir: Path, tmp_pat
     done = run_cli("batch", str(uploads), "--out", str(out), "--pack", str(pack_dir), "--jobs", "1")
     assert done.returncode == 0, done.stderr
     assert f"course config {uploads / 'autograde.toml'} applied" in done.stderr
+    assert "ignored autograde.toml" not in done.stderr  # the config is no student's upload
     report = json.loads((out / "reports" / "alice.json").read_text())
     assert (report["score"], report["max_score"]) == (5, 5)
 
