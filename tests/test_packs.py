@@ -451,3 +451,37 @@ def test_cs224n_from_its_manifest_scores_as_before(fixture: str) -> None:
     expected = _expected(fixture)
     assert result.score == expected.pop("score")
     assert {f.name: f.score for f in result.functions} == expected
+
+
+# ---- the README's worked manifest and config stay true -----------------------------------------
+def _readme_blocks() -> list[str]:
+    import re
+    text = (ROOT / "README.md").read_text()
+    section = text[text.index("## Writing a pack"):text.index("## How it is built")]
+    return re.findall(r"```toml\n(.+?)```", section, re.S)
+
+
+def test_readme_manifest_and_config_load(tmp_path: Path) -> None:
+    manifest, config = _readme_blocks()
+    folder = make_pack(tmp_path / "relu-pack", manifest)
+    pack = load_pack(str(folder))
+    assert [(f.name, f.points, f.home) for f in pack.functions] == [("relu", 4, "layers"),
+                                                                   ("scaled_sum", 6, "layers")]
+    assert pack.deadlines == {"call_seconds": 7} and pack.tolerances == {"REFERENCE_ATOL": 1e-3}
+    assert pack.support_dir == (folder / "support").resolve()
+    changed = load_pack(str(folder), write(tmp_path / "autograde.toml", config))
+    assert [(f.name, f.points) for f in changed.functions] == [("relu", 20), ("scaled_sum", 6)]
+    assert changed.visibility_of("relu", marker="visible") == "hidden"
+    assert changed.visibility_of("scaled_sum") == "after_due_date"
+    assert changed.deadlines == {"call_seconds": 7, "check_seconds": 30}
+
+
+def test_a_notebook_home_is_the_notebook_stem(tmp_path: Path) -> None:
+    folder = make_pack(tmp_path / "nb", MANIFEST.replace('home = "layers"\nvisibility',
+                                                         'notebook = "hw1.ipynb"\nvisibility'))
+    spec = load_pack(str(folder)).function("scaled_sum")
+    assert (spec.home, spec.notebook) == ("hw1", "hw1.ipynb")
+    bad = make_pack(tmp_path / "bad", MANIFEST.replace('home = "layers"\nvisibility',
+                                                       'notebook = "../hw1.ipynb"\nvisibility'))
+    with pytest.raises(ManifestError, match="`notebook` must be a file name"):
+        load_pack(str(bad))
