@@ -485,3 +485,18 @@ def test_a_notebook_home_is_the_notebook_stem(tmp_path: Path) -> None:
                                                        'notebook = "../hw1.ipynb"\nvisibility'))
     with pytest.raises(ManifestError, match="`notebook` must be a file name"):
         load_pack(str(bad))
+
+
+def test_outside_pack_known_answers_stand_in_for_its_reference(pack_dir: Path,
+                                                               tmp_path: Path) -> None:
+    made = run_cli("known-answers", "--pack", str(pack_dir), "--out",
+                   str(pack_dir / "known_answers.json"))
+    assert made.returncode == 0, made.stderr
+    assert run_cli("known-answers", "--pack", str(pack_dir), "--check").returncode == 0
+    # A student's copy: the pack's known_answers.json beside its manifest, no reference.
+    good = grading.grade_to_files(submission=write(tmp_path / "layers.py", CORRECT),
+                                  pack=str(pack_dir), options=Options(no_reference=True))
+    bad = grading.grade_to_files(submission=write(tmp_path / "off.py", OFF_A_LITTLE),
+                                 pack=str(pack_dir), options=Options(no_reference=True))
+    assert good.inputs["answers"] == "known answers"
+    assert (good.score, bad.score) == (10, 4)
