@@ -44,7 +44,8 @@ from grader.render import gradebook, json_report, overview
 from grader.task import GradeTask, TaskOutcome
 from grader.uploads import SUBMISSION_SUFFIXES, Upload, content_hash, parse_name, student_id
 
-IGNORED_NAMES = ("__MACOSX", "__pycache__")
+# autograde.toml: the course config (grader/packs/course_config.py), not a student's upload.
+IGNORED_NAMES = ("__MACOSX", "__pycache__", "autograde.toml")
 # An outer .zip is copied out into OUT/.uploads within these limits (nested .zip files are
 # unpacked later by the worker, with limits of its own).
 MAX_UPLOAD_BYTES = 2 * 1024**3

@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 from grader import __version__
-from grader.packs import BUILTIN_PACKS, DEFAULT_PACK, Pack, load_pack
+from grader.packs import DEFAULT_PACK, ManifestError, Pack, load_pack
 from grader.render import terminal
 from grader import batch, grade_command, grading, lms, output_paths, selection
 from grader.input_set import MIN_SECRET_CHARS, InputSet, SecretError, weak
@@ -61,6 +61,20 @@ cannot be written, an unknown --only function, an unusable cluster); 130 when in
 the same command again to finish)."""
 
 
+PACK_HELP = ("the assignment: a pack's name (`autograde packs` lists them) or the folder of a "
+             "pack (default: %(default)s)")
+CONFIG_HELP = "a course config (TOML) changing the pack's points, visibility and deadlines"
+# The zip and the release ship the grader package, and with it only the built-in packs.
+BUILTIN_ONLY_HELP = "a built-in pack (default: %(default)s)"
+
+PACKS_EPILOG = """\
+A pack is a folder: pack.toml (the manifest), checks/, and optionally reference/,
+student_template/, support/ and known_answers.json (see README.md, "Writing a pack"). Packs are
+found by name among the built-in ones, then in the folders listed in $AUTOGRADE_PACKS, then in
+installed distributions' `autograde.packs` entry points. Any pack's folder can also be given as
+a path: autograde grade upload.py --pack path/to/my-pack"""
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="autograde", description=DESCRIPTION, epilog=EPILOG,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -72,6 +86,10 @@ def build_parser() -> argparse.ArgumentParser:
     grade_command.add_arguments(g)
     _add_lms_commands(sub)
     _add_batch_command(sub)
+    sub.add_parser("packs", help="list the assignment packs that can be named with --pack",
+                   description="List the built-in and installed assignment packs: name, title, "
+                               "functions with their points, and the folder.",
+                   epilog=PACKS_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     return parser
 
 
@@ -80,13 +98,14 @@ def _add_lms_commands(sub: argparse._SubParsersAction) -> None:
                                            "and write ROOT/results/results.json")
     gs.add_argument("--root", type=Path, default=Path(os.environ.get(lms.ROOT_ENV) or lms.DEFAULT_ROOT),
                     help=f"the autograder folder (default: ${lms.ROOT_ENV}, or %(default)s)")
-    gs.add_argument("--pack", default=DEFAULT_PACK, choices=sorted(BUILTIN_PACKS))
+    gs.add_argument("--pack", default=DEFAULT_PACK, metavar="NAME_OR_PATH", help=PACK_HELP)
+    gs.add_argument("--config", type=Path, metavar="FILE", help=CONFIG_HELP)
     gs.add_argument("--reference", type=Path, metavar="DIR",
                     help="the reference solution's folder (default: $AUTOGRADE_REFERENCE)")
     grade_command.add_secret_options(gs)
     z = sub.add_parser("gradescope-zip", help="build the autograder.zip to upload to Gradescope")
     z.add_argument("out", type=Path, metavar="OUT.zip")
-    z.add_argument("--pack", default=DEFAULT_PACK, choices=sorted(BUILTIN_PACKS))
+    z.add_argument("--pack", default=DEFAULT_PACK, metavar="NAME", help=BUILTIN_ONLY_HELP)
     z.add_argument("--reference", type=Path, metavar="DIR",
                    help="the reference solution to ship (default: $AUTOGRADE_REFERENCE, or "
                         "reference/ in a source checkout; required for an installed grader)")
@@ -104,7 +123,7 @@ def _add_lms_commands(sub: argparse._SubParsersAction) -> None:
                               "  autograde known-answers --reference reference/ --check   "
                               "does the shipped file still hold?",
                        formatter_class=argparse.RawDescriptionHelpFormatter)
-    k.add_argument("--pack", default=DEFAULT_PACK, choices=sorted(BUILTIN_PACKS))
+    k.add_argument("--pack", default=DEFAULT_PACK, metavar="NAME_OR_PATH", help=PACK_HELP)
     k.add_argument("--reference", type=Path, metavar="DIR",
                    help="the reference solution's folder (default: as for grade)")
     what = k.add_mutually_exclusive_group(required=True)
@@ -116,7 +135,7 @@ def _add_lms_commands(sub: argparse._SubParsersAction) -> None:
                        help="write the grader students may read (no reference, no tests) into OUT, "
                             "to push as the public repository their CI installs from")
     s.add_argument("out", type=Path, metavar="OUT")
-    s.add_argument("--pack", default=DEFAULT_PACK, choices=sorted(BUILTIN_PACKS))
+    s.add_argument("--pack", default=DEFAULT_PACK, metavar="NAME", help=BUILTIN_ONLY_HELP)
     s.add_argument("--reference", type=Path, metavar="DIR",
                    help="the reference the release is checked against, so no copy of it ships "
                         "(default: as for gradescope-zip)")
@@ -137,8 +156,51 @@ def main(argv: list[str] | None = None) -> int:
         return _known_answers(parser, args)
     if args.command == "batch":
         return _batch(parser, args)
+    if args.command == "packs":
+        return _packs()
     parser.error(f"unknown command {args.command}")
     return 2
+
+
+def _load(parser: argparse.ArgumentParser, name: str, config: Path | None = None) -> Pack:
+    """The pack --pack names (with --config): a pack that cannot be used is a usage error."""
+    if config is not None and not Path(config).is_file():
+        parser.error(f"--config {config}: no such file")
+    try:
+        return load_pack(name, config)
+    except ManifestError as exc:
+        parser.error(str(exc))
+        raise  # not reached: parser.error exits
+
+
+def _builtin(parser: argparse.ArgumentParser, name: str) -> Pack:
+    from grader.packs import BUILTIN_PACKS
+    if name not in BUILTIN_PACKS:
+        parser.error(f"--pack {name}: only a built-in pack ({', '.join(sorted(BUILTIN_PACKS))}) "
+                     "ships with the grader package this command packs")
+    return _load(parser, name)
+
+
+def _packs() -> int:
+    """Every pack that can be named: one line each, then its functions; a pack whose manifest
+    does not hold is listed with what is wrong, so one broken pack does not hide the others."""
+    from grader.packs import available, manifest
+    seen: set[str] = set()
+    lines = []
+    for found in available():
+        shadowed = " (shadowed by the pack above of the same name)" if found.name in seen else ""
+        seen.add(found.name)
+        try:
+            pack = manifest.read(found.folder)
+        except ManifestError as exc:
+            lines.append(f"{found.name}  [{found.source}] {found.folder}{shadowed}\n"
+                         f"    cannot be used: {exc}")
+            continue
+        functions = ", ".join(f"{f.name} {f.points:g}" for f in pack.functions)
+        lines.append(f"{found.name}  {pack.title}  [{found.source}]{shadowed}\n"
+                     f"    {pack.max_score:g} points: {functions}\n    {found.folder}")
+    _print("\n".join(lines))
+    return 0
 
 
 def _print(text: str) -> None:
@@ -198,8 +260,10 @@ def _gradescope(parser: argparse.ArgumentParser, args: argparse.Namespace) -> in
         chosen = grade_command.input_set(args)
     except SecretError as exc:
         parser.error(str(exc))
-    lms.gradescope(root=args.root, pack=load_pack(args.pack),
-                   options=Options(reference_dir=args.reference, input_set=chosen))
+    chosen_pack = _load(parser, args.pack, args.config)
+    lms.gradescope(root=args.root, pack=chosen_pack,
+                   options=Options(reference_dir=args.reference, input_set=chosen,
+                                   limits=grade_command.Limits(**chosen_pack.deadlines)))
     return 0
 
 
@@ -212,7 +276,7 @@ def _gradescope_zip(parser: argparse.ArgumentParser, args: argparse.Namespace) -
         parser.error(str(exc))
     _warn_if_weak(chosen)
     try:
-        names = lms.gradescope_zip(out=args.out, reference=args.reference, pack=load_pack(args.pack),
+        names = lms.gradescope_zip(out=args.out, reference=args.reference, pack=_builtin(parser, args.pack),
                                    secret=chosen.secret)
     except lms.LmsError as exc:
         parser.error(str(exc))
@@ -231,7 +295,7 @@ def _student_release(parser: argparse.ArgumentParser, args: argparse.Namespace) 
         parser.error(f"--reference {args.reference}: no such folder")
     try:
         names = release.student_release(
-            out=args.out, reference=reference_mod.locate(load_pack(args.pack), args.reference))
+            out=args.out, reference=reference_mod.locate(_builtin(parser, args.pack), args.reference))
     except release.ReleaseError as exc:
         parser.error(str(exc))
     print(f"wrote {args.out} ({len(names)} files, no reference): commit and push it to the "
@@ -241,7 +305,7 @@ def _student_release(parser: argparse.ArgumentParser, args: argparse.Namespace) 
 
 def _known_answers(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     from grader import known_answers, make_known_answers, reference as reference_mod
-    pack = load_pack(args.pack)
+    pack = _load(parser, args.pack)
     ref_dir = reference_mod.locate(pack, args.reference)
     if ref_dir is None or not ref_dir.is_dir():
         parser.error("no reference folder: give --reference DIR")
@@ -299,13 +363,15 @@ def _add_batch_command(sub: argparse._SubParsersAction) -> None:
     grade_command.add_grading_options(b)
 
 
-def _grade_argv(args: argparse.Namespace) -> list[str]:
+def _grade_argv(args: argparse.Namespace, config: Path | None = None) -> list[str]:
     """The grading options of `args` as `autograde grade` takes them (but the reference, which
-    the batch finds once and ships with every task)."""
-    argv = ["--isolation", args.isolation, "--call-timeout", f"{args.call_timeout:g}",
-            "--import-timeout", f"{args.import_timeout:g}",
-            "--check-timeout", f"{args.check_timeout:g}",
-            "--submission-timeout", f"{args.submission_timeout:g}"]
+    the batch finds once and ships with every task, and the pack, which each task names)."""
+    argv = ["--isolation", args.isolation]
+    for option in grade_command.TIMEOUT_OPTIONS.values():  # the rest: the pack's and config's
+        if getattr(args, option) is not None:
+            argv += [f"--{option.replace('_', '-')}", f"{getattr(args, option):g}"]
+    if config is not None:  # a path on this machine, as --known-answers below
+        argv += ["--config", str(Path(config).resolve())]
     if args.no_xrange_shim:
         argv.append("--no-xrange-shim")
     if args.no_fork:
@@ -327,13 +393,24 @@ def _batch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         parser.error(f"--reference {args.reference}: no such folder")
     if args.jobs < 1:
         parser.error("--jobs must be at least 1")
-    only = _only(parser, load_pack(args.pack), args.only)
+    from grader.packs import course_config
+    config = args.config if args.config is not None else course_config.beside(args.input)
+    chosen_pack = _load(parser, args.pack, config)
+    if config is not None:
+        print(f"autograde batch: course config {config} applied ({chosen_pack.config})",
+              file=sys.stderr)
+    # Each task names the pack again, in a process whose working folder may differ.
+    from grader.packs import available
+    named = args.pack in {found.name for found in available()}
+    pack_name = args.pack if named else str(chosen_pack.root)
+    only = _only(parser, chosen_pack, args.only)
     why = output_paths.problem(args.out, folder=True)
     if why:
         print(f"autograde batch: cannot write --out {args.out}: {why}", file=sys.stderr)
         return 2
     from grader import cluster  # only its error type: distributed itself is imported on --dask
-    wall = args.submission_timeout + args.import_timeout + batch.WALL_SLACK_SECONDS
+    limits = grade_command.deadlines(args, chosen_pack)
+    wall = limits.submission_seconds + limits.import_seconds + batch.WALL_SLACK_SECONDS
     signal.signal(signal.SIGTERM, _interrupt)  # `kill` stops the batch as Ctrl-C does
     try:
         chosen = grade_command.input_set(args)
@@ -341,8 +418,8 @@ def _batch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         parser.error(str(exc))
     _warn_if_weak(chosen)
     try:
-        summary = batch.run(source=args.input, out=args.out, grade_args=_grade_argv(args),
-                            jobs=args.jobs, force=args.force, pack=args.pack, wall_seconds=wall,
+        summary = batch.run(source=args.input, out=args.out, grade_args=_grade_argv(args, config),
+                            jobs=args.jobs, force=args.force, pack=pack_name, wall_seconds=wall,
                             reference=args.reference, no_reference=args.no_reference,
                             dask=args.dask, only=only, input_set=chosen,
                             similar=not args.no_similarity)

@@ -13,7 +13,7 @@ from typing import Any
 from grader.input_set import SECRET_ENV, InputSet, SecretError, resolve
 from grader.isolation import MODES
 from grader.model import SubmissionResult
-from grader.packs import BUILTIN_PACKS, DEFAULT_PACK
+from grader.packs import DEFAULT_PACK, ManifestError, Pack, load_pack
 from grader.proxy import Limits
 from grader.session import Options
 
@@ -64,9 +64,14 @@ def add_arguments(g: argparse.ArgumentParser) -> None:
 
 def add_grading_options(g: argparse.ArgumentParser) -> None:
     """The options that decide how a submission is graded, shared by grade and batch."""
-    g.add_argument("--pack", default=DEFAULT_PACK, choices=sorted(BUILTIN_PACKS),
-                   help="the assignment to grade against: its functions, points and checks "
+    g.add_argument("--pack", default=DEFAULT_PACK, metavar="NAME_OR_PATH",
+                   help="the assignment to grade against: a pack's name (`autograde packs` lists "
+                        "them) or the folder of a pack (its pack.toml, checks/, ...) "
                         "(default: %(default)s)")
+    g.add_argument("--config", type=Path, metavar="FILE",
+                   help="a course config (TOML) that changes the pack's points, visibility and "
+                        "deadlines for this course (batch: default autograde.toml beside the "
+                        "uploads)")
     g.add_argument("--only", action="append", metavar="FUNCTION",
                    help="grade this function alone; repeat for several (--only softmax --only "
                         "sigmoid). The report's total is then theirs alone")
@@ -83,15 +88,21 @@ def add_grading_options(g: argparse.ArgumentParser) -> None:
     add_secret_options(g)
     g.add_argument("--no-xrange-shim", action="store_true",
                    help="do not define xrange = range for Python 2 style submissions")
-    g.add_argument("--call-timeout", type=_positive, default=Limits.call_seconds, metavar="S",
-                   help="deadline of one call into the submission (default %(default)s s)")
-    g.add_argument("--import-timeout", type=_positive, default=Limits.import_seconds, metavar="S",
-                   help="deadline for importing the submission (default %(default)s s)")
-    g.add_argument("--check-timeout", type=_positive, default=Limits.check_seconds, metavar="S",
+    # No argparse defaults: a deadline given here beats the course config's, which beats the
+    # pack's, which beats the engine's (deadlines()).
+    g.add_argument("--call-timeout", type=_positive, metavar="S",
+                   help="deadline of one call into the submission (default: the pack's, else "
+                        f"{Limits.call_seconds:g} s)")
+    g.add_argument("--import-timeout", type=_positive, metavar="S",
+                   help="deadline for importing the submission (default: the pack's, else "
+                        f"{Limits.import_seconds:g} s)")
+    g.add_argument("--check-timeout", type=_positive, metavar="S",
                    help="time one check may spend in the submission's code, hypothesis's search "
-                        "for a smaller failing input included (default %(default)s s)")
-    g.add_argument("--submission-timeout", type=_positive, default=Limits.submission_seconds,
-                   metavar="S", help="deadline for the whole submission (default %(default)s s)")
+                        "for a smaller failing input included (default: the pack's, else "
+                        f"{Limits.check_seconds:g} s)")
+    g.add_argument("--submission-timeout", type=_positive, metavar="S",
+                   help="deadline for the whole submission (default: the pack's, else "
+                        f"{Limits.submission_seconds:g} s)")
     g.add_argument("--isolation", choices=MODES, default="auto",
                    help="sandbox: bubblewrap (no network, no view of your files); process: a "
                         "separate process with resource limits only; auto (default): the sandbox "
@@ -137,17 +148,41 @@ def _input_set_or_usage_error(args: argparse.Namespace) -> InputSet:
         raise UsageError(str(exc)) from None
 
 
+TIMEOUT_OPTIONS = {"call_seconds": "call_timeout", "import_seconds": "import_timeout",
+                   "check_seconds": "check_timeout", "submission_seconds": "submission_timeout"}
+
+
+def pack(args: argparse.Namespace) -> Pack:
+    """The pack --pack names, with --config applied. Raises grading.UsageError naming what is
+    wrong (no such pack, a manifest or config that does not hold)."""
+    from grader.grading import UsageError
+    if args.config is not None and not Path(args.config).is_file():
+        raise UsageError(f"--config {args.config}: no such file")
+    try:
+        return load_pack(args.pack, args.config)
+    except ManifestError as exc:
+        raise UsageError(str(exc)) from None
+
+
+def deadlines(args: argparse.Namespace, chosen: Pack) -> Limits:
+    """Each deadline from the command line, else the pack's (its course config's, else its
+    manifest's), else the engine's default."""
+    given = {field: getattr(args, option) for field, option in TIMEOUT_OPTIONS.items()
+             if getattr(args, option, None) is not None}
+    return Limits(**{**chosen.deadlines, **given})
+
+
 def keywords(args: argparse.Namespace) -> dict[str, Any]:
     """The call to grading.grade_to_files that parsed `autograde grade` arguments ask for.
-    Raises grading.UsageError for a secret that cannot be used."""
-    limits = Limits(call_seconds=args.call_timeout, import_seconds=args.import_timeout,
-                    check_seconds=args.check_timeout, submission_seconds=args.submission_timeout)
+    Raises grading.UsageError for a pack, config or secret that cannot be used."""
+    chosen = pack(args)
+    limits = deadlines(args, chosen)
     options = Options(reference_dir=args.reference, no_reference=args.no_reference,
                       shim_xrange=not args.no_xrange_shim, limits=limits,
                       use_fork=False if args.no_fork else None, isolation=args.isolation,
                       debug=args.debug, input_set=_input_set_or_usage_error(args),
                       known_answers=args.known_answers)
-    return {"submission": args.submission, "pack": args.pack, "options": options,
+    return {"submission": args.submission, "pack": chosen, "options": options,
             "only": args.only, "label": args.submission_label, "json": args.json,
             "html": args.html, "junit": args.junit}
 
@@ -158,4 +193,4 @@ def below(args: argparse.Namespace, result: SubmissionResult) -> bool:
 
 
 __all__ = ["DESCRIPTION", "EPILOG", "add_arguments", "add_grading_options", "add_secret_options",
-           "below", "input_set", "keywords", "parser"]
+           "below", "deadlines", "input_set", "keywords", "pack", "parser"]

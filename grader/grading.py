@@ -15,7 +15,7 @@ from pathlib import Path
 from grader import output_paths, selection
 from grader.isolation import IsolationUnavailable
 from grader.model import SubmissionResult
-from grader.packs import DEFAULT_PACK, load_pack
+from grader.packs import DEFAULT_PACK, ManifestError, Pack, load_pack
 from grader.render import html as html_report, json_report, junit as junit_report
 from grader.replay import RecipeBook
 from grader.session import Options, grade
@@ -36,11 +36,12 @@ class CannotWrite(UsageError):
         self.option, self.path, self.why = option, path, why
 
 
-def grade_to_files(*, submission: Path, pack: str = DEFAULT_PACK, options: Options = Options(),
+def grade_to_files(*, submission: Path, pack: str | Pack = DEFAULT_PACK, options: Options = Options(),
                    only: Sequence[str] | None = None, label: str | None = None,
                    json: Path | None = None, html: Path | None = None, junit: Path | None = None,
                    recipe_books: dict | None = None) -> SubmissionResult:
     """Grade `submission` with `pack` and write the reports asked for; return the result.
+    `pack`: a pack, or its name or folder.
     `only`: grade these functions alone. `label`: what the report's `submission` says instead of
     the path. `recipe_books`: kept across calls by a process that grades many submissions
     (grader/replay.py). Raises UsageError (CannotWrite for an output path) before grading."""
@@ -51,7 +52,10 @@ def grade_to_files(*, submission: Path, pack: str = DEFAULT_PACK, options: Optio
         raise UsageError(f"--reference {options.reference_dir}: no such folder")
     if options.known_answers is not None and not Path(options.known_answers).is_file():
         raise UsageError(f"--known-answers {options.known_answers}: no such file")
-    the_pack = load_pack(pack)
+    try:
+        the_pack = pack if isinstance(pack, Pack) else load_pack(pack)
+    except ManifestError as exc:
+        raise UsageError(str(exc)) from None
     try:
         chosen = None if only is None else selection.validate(the_pack, only)
     except selection.UnknownFunction as exc:

@@ -180,7 +180,6 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
     for item in items:
         function = _marker_arg(item, "function")
         weight = _marker_arg(item, "points")
-        visibility = _marker_arg(item, "visibility") or state.pack.default_visibility
         where = f"{item.nodeid}"
         if function is None:
             problems.append(f"{where}: no @pytest.mark.function(name) marker")
@@ -190,6 +189,7 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
         except KeyError:
             problems.append(f"{where}: function {function!r} is not in pack {state.pack.name}")
             continue
+        visibility = state.pack.visibility_of(function, _marker_arg(item, "visibility"))
         if not isinstance(weight, (int, float)) or weight < 0:
             problems.append(f"{where}: @pytest.mark.points needs one number >= 0 (0: advisory), "
                             f"got {weight!r}")

@@ -312,9 +312,14 @@ class Submission:
 
     def __init__(self, path: Path, functions: dict[str, str], *, limits: Limits = Limits(),
                  shim_xrange: bool = True, use_fork: bool | None = None,
-                 isolation_mode: str = "auto", layout: tuple[str, ...] = ()) -> None:
+                 isolation_mode: str = "auto", layout: tuple[str, ...] = (),
+                 support: Path | None = None) -> None:
         self.path = Path(path).resolve()
-        self.layout = tuple(layout)
+        self.support = Path(support).resolve() if support is not None else None
+        # A module the course supplies is imported from the support files, not stood in for
+        # when the submission lacks it (grader/worker/loader.py).
+        supplied = {p.stem for p in self.support.glob("*.py")} if self.support else set()
+        self.layout = tuple(m for m in layout if m not in supplied)
         self.mode, self.why_not_sandbox = isolation.resolve_mode(isolation_mode)
         self.functions = functions
         self.limits = limits
@@ -348,8 +353,10 @@ class Submission:
         except UploadTooLarge as exc:
             self.load_failure = str(exc)
             return
+        if self.support is not None:
+            _copy_support(self.support, self._scratch)
         config = {"op": "start", "submission": str(upload), "functions": self.functions,
-                  "layout": list(self.layout),
+                  "layout": list(self.layout), "support": self.support is not None,
                   "shim_xrange": self.shim_xrange, "fork": self.use_fork,
                   "output_limit": self.limits.output_chars,
                   "limits": {"cpu_seconds": self.limits.cpu_seconds,
@@ -665,6 +672,25 @@ def _copy_upload(source: Path, dest: Path) -> Path:
     else:
         shutil.copyfile(source, target)
     return target
+
+
+def _copy_support(source: Path, scratch: Path) -> None:
+    """Copy the pack's support files (never its reference or checks) into the worker's working
+    folder, read-only: `open("data.txt")` and `import utils2` then work from the submission as
+    they did on the student's machine, and no submission can change them for the next check."""
+    for item in sorted(source.iterdir()):
+        if item.is_symlink() or item.name.startswith(".") or item.name == "__pycache__":
+            continue
+        target = scratch / item.name
+        if item.is_dir():
+            shutil.copytree(item, target, copy_function=shutil.copyfile,
+                            ignore=shutil.ignore_patterns("__pycache__", "*.pyc", ".*"))
+            for path in sorted(target.rglob("*"), reverse=True):
+                path.chmod(0o555 if path.is_dir() else 0o444)
+            target.chmod(0o555)
+        else:
+            shutil.copyfile(item, target)
+            target.chmod(0o444)
 
 
 def _running_cell(cell: dict | None) -> str:

@@ -49,7 +49,9 @@ def load(pack: Pack, directory: Path) -> Reference:
         raise ReferenceError(f"no reference folder at {directory}")
     homes = list(dict.fromkeys(pack.homes.values()))
     before = set(sys.modules)
-    sys.path.insert(0, str(directory))
+    # The course's support files (a helper module the reference imports too) come after it.
+    support = [str(pack.support_dir)] if pack.support_dir is not None else []
+    sys.path[:0] = [str(directory)] + support
     found: dict = {}
     try:
         for home in homes:
@@ -62,10 +64,11 @@ def load(pack: Pack, directory: Path) -> Reference:
             spec.loader.exec_module(module)
             found.update({k: v for k, v in vars(module).items() if callable(v)})
     finally:
-        sys.path.remove(str(directory))
+        for entry in [str(directory)] + support:
+            sys.path.remove(entry)
         for name in set(sys.modules) - before:
             module_file = getattr(sys.modules[name], "__file__", None) or ""
-            if module_file.startswith(str(directory)):
+            if module_file.startswith((str(directory), *support)):
                 del sys.modules[name]
     missing = [f.name for f in pack.functions if f.name not in found]
     if missing:

@@ -59,7 +59,8 @@ def files_under(folder: Path) -> list[Path]:
 # What the wheel ships besides Python modules: pyproject.toml's package-data, relative to grader/
 # (tests/test_release.py keeps the two lists equal).
 PACKAGE_DATA = ("grading-pytest.ini", "gradescope/setup.sh", "gradescope/run_autograder",
-                "schemas/*.json", "render/templates/*.j2", "packs/*/known_answers.json")
+                "schemas/*.json", "render/templates/*.j2", "packs/*/known_answers.json",
+                "packs/*/pack.toml")
 
 
 def package_files(package: Path = PACKAGE_DIR) -> dict[str, Path]:

@@ -14,11 +14,12 @@ from pathlib import Path
 
 import pytest
 
-from grader import __version__, plugin, reference as reference_mod, replay, scoring
+from grader import __version__, plugin, reference as reference_mod, replay, scoring, tolerances
 from grader import input_set as input_set_mod, isolation as isolation_mod
 from grader import known_answers as known_answers_mod
 from grader.model import SubmissionResult
 from grader.packs import Pack
+from grader.packs.imports import importable
 from grader.proxy import Limits, Submission
 
 PYTEST_INI = Path(__file__).with_name("grading-pytest.ini")
@@ -155,7 +156,8 @@ def grade(pack: Pack, submission_path: Path, options: Options = Options(), *,
     answers_used = "reference" if ref is not None else ("known answers" if answers else "none")
     submission = Submission(Path(submission_path), pack.homes, limits=options.limits,
                             shim_xrange=options.shim_xrange, use_fork=options.use_fork,
-                            isolation_mode=options.isolation, layout=pack.layout)
+                            isolation_mode=options.isolation, layout=pack.layout,
+                            support=pack.support_dir)
     # Known answers run each check on the examples they hold, never from a recipe.
     state = plugin.GradingState(pack=pack, submission=submission, reference=ref, debug=options.debug,
                                 recipes=None if answers is not None else recipes,
@@ -174,7 +176,7 @@ def grade(pack: Pack, submission_path: Path, options: Options = Options(), *,
     sink = io.StringIO()
     try:
         with redirect_stdout(sink), redirect_stderr(sink), _only_our_plugins(), \
-                input_set_mod.using(inputs):
+                input_set_mod.using(inputs), tolerances.using(pack.tolerances), importable(pack):
             exit_code = pytest.main(args + [f"-p{name}" for name in PYTEST_PLUGINS],
                                     plugins=[plugin, _Installer(state)])
     finally:
@@ -212,7 +214,8 @@ def grade(pack: Pack, submission_path: Path, options: Options = Options(), *,
                                "call_seconds": options.limits.call_seconds,
                                "check_seconds": options.limits.check_seconds,
                                "submission_seconds": options.limits.submission_seconds}}
-    versions = {"grader": __version__, "pack": pack.name, "python": platform.python_version(),
+    versions = {"grader": __version__, "pack": pack.name, **({"config": pack.config} if pack.config else {}),
+                "python": platform.python_version(),
                 "worker_python": str(info.get("python")), "numpy": str(info.get("numpy")),
                 "pytest": pytest.__version__}
     import hypothesis

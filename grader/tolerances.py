@@ -1,29 +1,55 @@
-"""Every numerical tolerance the checks use, in one place, with the reason for each.
+"""Every numerical tolerance the checks read (`tol.NAME`), with the reason for each: the engine's
+defaults here, and a pack's own `[tolerances]` (its manifest), which take precedence while that
+pack grades.
 
-The 2017 handout's own gradient check uses central differences with h = 1e-4 and fails a relative
-difference |a - n| / max(1, |a|, |n|) above 1e-5. Ours are at least that strict. Correct float64
-implementations agree with the reference to about 1e-12, so the reference comparison leaves
-four orders of magnitude of room for a different but valid order of operations.
+The defaults follow the CS224n 2017 handout, whose gradient check uses central differences with
+h = 1e-4 and fails a relative difference |a - n| / max(1, |a|, |n|) above 1e-5. Ours are at least
+that strict. Correct float64 implementations agree with the reference to about 1e-12, so the
+reference comparison leaves four orders of magnitude of room for a different but valid order of
+operations.
 """
+from __future__ import annotations
 
-# Known values printed in the handout to 8 decimals; the starter compares with np.allclose at
-# these tolerances.
-KNOWN_VALUES_RTOL = 1e-5
-KNOWN_VALUES_ATOL = 1e-6
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from types import MappingProxyType
 
-# Values of a student's function against the reference on the same inputs.
-REFERENCE_RTOL = 1e-7
-REFERENCE_ATOL = 1e-9
+DEFAULTS: Mapping[str, float] = MappingProxyType({
+    # Known values printed in a handout to 8 decimals; the 2017 starter compares with
+    # np.allclose at these tolerances.
+    "KNOWN_VALUES_RTOL": 1e-5,
+    "KNOWN_VALUES_ATOL": 1e-6,
+    # Values of a student's function against the reference on the same inputs.
+    "REFERENCE_RTOL": 1e-7,
+    "REFERENCE_ATOL": 1e-9,
+    # Properties that hold exactly in real arithmetic (rows sum to 1, sigmoid(-x) = 1 -
+    # sigmoid(x), shift invariance): float64 rounding stays far below this.
+    "IDENTITY_ATOL": 1e-10,
+    # Central differences of a student's own cost against the student's own gradient.
+    "GRADCHECK_STEP": 1e-4,
+    "GRADCHECK_RTOL": 1e-6,
+})
 
-# Properties that hold exactly in real arithmetic (rows sum to 1, sigmoid(-x) = 1 - sigmoid(x),
-# shift invariance): float64 rounding stays far below this.
-IDENTITY_ATOL = 1e-10
+# The grading pack's own values, set by grader/session.py for the length of one grade.
+_pack: Mapping[str, float] = MappingProxyType({})
 
-# Central differences of a student's own cost against the student's own gradient.
-GRADCHECK_STEP = 1e-4
-GRADCHECK_RTOL = 1e-6
 
-# Central differences of the reference sigmoid, against which sigmoid_grad is compared: the
-# truncation error of a step of 1e-5 is of order 1e-11 here.
-SIGMOID_FD_STEP = 1e-5
-SIGMOID_FD_ATOL = 1e-8
+@contextmanager
+def using(values: Mapping[str, float]) -> Iterator[None]:
+    """Give `values` (a pack's [tolerances]) precedence over the defaults while grading."""
+    global _pack
+    saved, _pack = _pack, MappingProxyType(dict(values))
+    try:
+        yield
+    finally:
+        _pack = saved
+
+
+def __getattr__(name: str) -> float:
+    # Read at each use, not at import: one process grades with several packs in turn.
+    if name in _pack:
+        return _pack[name]
+    if name in DEFAULTS:
+        return DEFAULTS[name]
+    raise AttributeError(f"no tolerance {name}: neither the pack's [tolerances] nor "
+                         f"grader/tolerances.py defines it")

@@ -1,80 +1,101 @@
 """Assignment packs: what an assignment requires, where it lives, its reference, and its checks.
 
-A pack is data (a `Pack`) plus a folder of pytest checks; the engine knows nothing else about an
-assignment. Adding a course's assignment means adding a pack here, not changing the engine.
+A pack is a folder: a manifest (`pack.toml`, read by grader/packs/manifest.py), `checks/` (pytest
+files), and optionally `reference/`, `student_template/`, `support/` (files placed beside the
+submission) and `known_answers.json`. The engine knows nothing else about an assignment: adding a
+course's assignment means writing such a folder, anywhere, and grading with `--pack PATH`.
+
+Packs are found by name among the built-in ones (folders of this package), then the installed
+ones: each subfolder of the folders in $AUTOGRADE_PACKS, and each entry point of the group
+`autograde.packs` (a module whose folder holds a pack.toml).
 """
 from __future__ import annotations
 
-import importlib
+import importlib.metadata
+import importlib.util
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from grader.model import VISIBILITIES
+from grader.packs.manifest import MANIFEST, ManifestError, read
+from grader.packs.model import DEADLINE_KEYS, FunctionSpec, Pack
 
-
-@dataclass(frozen=True)
-class FunctionSpec:
-    """A function students write: its name, the points it is worth, and the file it normally lives
-    in (the module name in the original multi-file layout)."""
-
-    name: str
-    points: float
-    home: str
-    signature: str = ""
-
-
-@dataclass(frozen=True)
-class Pack:
-    name: str
-    title: str
-    functions: tuple[FunctionSpec, ...]
-    checks_dir: Path
-    default_reference: Path | None = None  # where a source checkout keeps the instructor's solution
-    default_visibility: str = "visible"
-    # Further modules of the original layout that students' files import but that are not graded
-    # (a course's provided helpers); a submission that lacks one still loads (grader/worker/loader.py).
-    provided_modules: tuple[str, ...] = ()
-    # The reference's outputs on the public inputs (grader/known_answers.py): what a student's
-    # copy, which has no reference, compares values with. Made by `autograde known-answers`.
-    known_answers: Path | None = None
-
-    def __post_init__(self) -> None:
-        names = [f.name for f in self.functions]
-        if len(set(names)) != len(names):
-            raise ValueError(f"pack {self.name}: a function is listed twice in {names}")
-        if any(f.points <= 0 for f in self.functions):
-            raise ValueError(f"pack {self.name}: every function must be worth more than 0 points")
-        if self.default_visibility not in VISIBILITIES:
-            raise ValueError(f"pack {self.name}: visibility {self.default_visibility!r} is not one of "
-                             f"{VISIBILITIES}")
-        if not self.checks_dir.is_dir():
-            raise ValueError(f"pack {self.name}: no checks folder at {self.checks_dir}")
-
-    def function(self, name: str) -> FunctionSpec:
-        for spec in self.functions:
-            if spec.name == name:
-                return spec
-        raise KeyError(name)
-
-    @property
-    def homes(self) -> dict[str, str]:
-        return {f.name: f.home for f in self.functions}
-
-    @property
-    def layout(self) -> tuple[str, ...]:
-        """Every module name of the original layout: the graded functions' homes, then the rest."""
-        return tuple(dict.fromkeys([f.home for f in self.functions] + list(self.provided_modules)))
-
-    @property
-    def max_score(self) -> float:
-        return sum(f.points for f in self.functions)
-
-
-BUILTIN_PACKS = {"cs224n-a1": "grader.packs.cs224n_a1"}
+_HERE = Path(__file__).resolve().parent
+BUILTIN_PACKS = {"cs224n-a1": _HERE / "cs224n_a1"}
 DEFAULT_PACK = "cs224n-a1"
+PACKS_ENV = "AUTOGRADE_PACKS"
+ENTRY_POINT_GROUP = "autograde.packs"
 
 
-def load_pack(name: str = DEFAULT_PACK) -> Pack:
-    if name not in BUILTIN_PACKS:
-        raise KeyError(f"unknown assignment pack {name!r}; known: {', '.join(sorted(BUILTIN_PACKS))}")
-    return importlib.import_module(BUILTIN_PACKS[name]).PACK
+class UnknownPack(ManifestError, KeyError):
+    """No pack of that name or path. (A KeyError too: what load_pack raised before packs were
+    folders.)"""
+
+    def __str__(self) -> str:  # KeyError would quote the message
+        return str(self.args[0])
+
+
+@dataclass(frozen=True)
+class Found:
+    """A pack that can be named: where it is and where it was found."""
+
+    name: str
+    folder: Path
+    source: str  # "built-in", "$AUTOGRADE_PACKS" or "entry point PACKAGE"
+
+
+def _installed() -> list[Found]:
+    found = []
+    for entry in filter(None, os.environ.get(PACKS_ENV, "").split(os.pathsep)):
+        folder = Path(entry).expanduser()
+        candidates = [folder] if (folder / MANIFEST).is_file() else (
+            sorted(p for p in folder.iterdir() if (p / MANIFEST).is_file()) if folder.is_dir() else [])
+        found += [Found(p.name, p.resolve(), f"${PACKS_ENV}") for p in candidates]
+    for entry in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP):
+        spec = importlib.util.find_spec(entry.value)
+        if spec is not None and spec.origin:
+            folder = Path(spec.origin).parent
+            if (folder / MANIFEST).is_file():
+                found.append(Found(entry.name, folder, f"entry point {entry.value}"))
+    return found
+
+
+def available() -> list[Found]:
+    """Every pack that can be named, built-in first; a name already taken is shadowed."""
+    found = [Found(name, folder, "built-in") for name, folder in sorted(BUILTIN_PACKS.items())]
+    return found + _installed()
+
+
+def _looks_like_path(name: str) -> bool:
+    return os.sep in name or "/" in name or name.endswith(".toml") or name in (".", "..")
+
+
+def locate(name_or_path: str) -> Path:
+    """The folder of the pack `name_or_path` names. Raises UnknownPack."""
+    for found in available():
+        if found.name == name_or_path:
+            return found.folder
+    path = Path(name_or_path).expanduser()
+    if _looks_like_path(name_or_path) or path.is_dir():
+        folder = path.parent if path.suffix == ".toml" else path
+        if not (folder / MANIFEST).is_file():
+            raise UnknownPack(f"--pack {name_or_path}: no {MANIFEST} in {folder}")
+        return folder.resolve()
+    names = ", ".join(dict.fromkeys(f.name for f in available()))
+    raise UnknownPack(f"unknown assignment pack {name_or_path!r}; known: {names} (or give the "
+                      f"path of a pack's folder)")
+
+
+def load_pack(name: str | Path = DEFAULT_PACK, config: Path | None = None) -> Pack:
+    """The pack a name (built-in or installed) or a folder's path names, read from its manifest,
+    with the course config at `config` applied. Raises ManifestError (UnknownPack when there is
+    no such pack) with a one-line message."""
+    pack = read(locate(str(name)))
+    if config is not None:
+        from grader.packs import course_config
+        pack = course_config.apply(pack, Path(config))
+    return pack
+
+
+__all__ = ["BUILTIN_PACKS", "DEADLINE_KEYS", "DEFAULT_PACK", "Found", "FunctionSpec",
+           "ManifestError", "Pack", "UnknownPack", "available", "load_pack", "locate"]

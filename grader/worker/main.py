@@ -108,6 +108,10 @@ class Server:
         info["limits"] = limits.apply(cfg.get("limits", {}))
         try:
             self.root = loader.lay_out(Path(cfg["submission"]), Path.cwd()).resolve()
+            if cfg.get("support"):
+                # The course's support files sit in the working folder (grader/proxy.py):
+                # importable after the submission's own files, which keep precedence.
+                sys.path.append(str(Path.cwd()))
             with capture.captured(self.output_limit) as out:
                 # Each notebook cell is announced before it runs: when the import deadline
                 # kills the worker, the grader has already read which cell was running. (A file

@@ -1,0 +1,237 @@
+"""Read a pack's manifest (`pack.toml`) into a Pack, with errors that say what and where.
+
+The manifest is the whole of what the engine knows about an assignment: its functions (name,
+signature, points, the module or notebook they live in, who sees their checks), tolerances,
+deadlines and the folders beside it. Validation is by hand so that every mistake an instructor
+can make in it is reported as one sentence naming the file, never as a traceback.
+"""
+from __future__ import annotations
+
+import ast
+import math
+import sys
+from pathlib import Path
+from typing import Any
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # Python 3.10: the backport of the same parser
+    import tomli as tomllib
+
+from grader.model import VISIBILITIES
+from grader.packs.model import DEADLINE_KEYS, FunctionSpec, Pack
+
+MANIFEST = "pack.toml"
+TOP_KEYS = {"name", "title", "total_points", "visibility", "provided_modules", "reference",
+            "student_template", "known_answers", "support", "functions", "tolerances",
+            "deadlines"}
+FUNCTION_KEYS = {"name", "signature", "points", "home", "notebook", "visibility"}
+# Names the worker's scratch folder already uses: a support file there would be overwritten.
+RESERVED_SUPPORT = {"upload", "submission", "worker-stderr.txt"}
+
+
+class ManifestError(ValueError):
+    """A pack that cannot be used; the message names the manifest and what is wrong in it."""
+
+
+def _fail(where: Path, text: str) -> ManifestError:
+    return ManifestError(f"{where}: {text}")
+
+
+def read(folder: Path) -> Pack:
+    """The pack whose manifest is `folder`/pack.toml (or `folder` itself, a .toml file)."""
+    folder = Path(folder)
+    path = folder if folder.suffix == ".toml" else folder / MANIFEST
+    if not path.is_file():
+        raise ManifestError(f"{folder}: not a pack (no {MANIFEST})")
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise _fail(path, f"cannot be read ({exc})") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise _fail(path, f"is not valid TOML ({exc})") from None
+    return from_data(data, path)
+
+
+def _string(data: dict, key: str, where: Path, *, required: bool = False) -> str | None:
+    value = data.get(key)
+    if value is None:
+        if required:
+            raise _fail(where, f"`{key}` is required")
+        return None
+    if not isinstance(value, str) or not value.strip():
+        raise _fail(where, f"`{key}` must be a non-empty string, got {value!r}")
+    return value
+
+
+def _number(value: Any, what: str, where: Path, *, positive: bool = True) -> float:
+    """`value`, unchanged (10 points stay the int 10 in reports), once it is a usable number."""
+    # bool is an int to Python, never a number of points or seconds to an instructor
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise _fail(where, f"{what} must be a number, got {value!r}")
+    if positive and value <= 0:
+        raise _fail(where, f"{what} must be more than 0, got {value!r}")
+    return value
+
+
+def _visibility(value: Any, what: str, where: Path) -> str:
+    if value not in VISIBILITIES:
+        raise _fail(where, f"{what} {value!r} is not one of {', '.join(VISIBILITIES)}")
+    return str(value)
+
+
+def _function(entry: Any, index: int, where: Path) -> FunctionSpec:
+    if not isinstance(entry, dict):
+        raise _fail(where, f"[[functions]] entry {index} is not a table")
+    name = entry.get("name")
+    if not isinstance(name, str) or not name.isidentifier():
+        raise _fail(where, f"[[functions]] entry {index}: `name` must be a Python identifier, "
+                           f"got {name!r}")
+    unknown = sorted(set(entry) - FUNCTION_KEYS)
+    if unknown:
+        raise _fail(where, f"function {name}: unknown key(s) {', '.join(unknown)} (known: "
+                           f"{', '.join(sorted(FUNCTION_KEYS))})")
+    if "points" not in entry:
+        raise _fail(where, f"function {name}: `points` is required")
+    points = _number(entry["points"], f"function {name}: points", where)
+    home, notebook = entry.get("home"), entry.get("notebook")
+    if (home is None) == (notebook is None):
+        raise _fail(where, f"function {name}: give exactly one of `home` (the module it lives in, "
+                           "e.g. \"q2_sigmoid\") and `notebook` (e.g. \"assignment1.ipynb\")")
+    if notebook is not None:
+        if not isinstance(notebook, str) or not notebook.endswith(".ipynb") \
+                or not Path(notebook).stem.isidentifier() or Path(notebook).name != notebook:
+            raise _fail(where, f"function {name}: `notebook` must be a file name like "
+                               f"\"assignment1.ipynb\", got {notebook!r}")
+        home = Path(notebook).stem  # the worker imports a notebook as the module of its stem
+    elif not isinstance(home, str) or not home.isidentifier():
+        raise _fail(where, f"function {name}: `home` must be a module name like \"q2_sigmoid\", "
+                           f"got {home!r}")
+    signature = entry.get("signature", "")
+    if not isinstance(signature, str):
+        raise _fail(where, f"function {name}: `signature` must be a string, got {signature!r}")
+    visibility = entry.get("visibility")
+    if visibility is not None:
+        visibility = _visibility(visibility, f"function {name}: visibility", where)
+    return FunctionSpec(name, points, home, signature, visibility=visibility,
+                        notebook=notebook or "")
+
+
+def _table(data: dict, key: str, where: Path) -> dict:
+    value = data.get(key, {})
+    if not isinstance(value, dict):
+        raise _fail(where, f"[{key}] must be a table")
+    return value
+
+
+def deadlines(table: dict, where: Path) -> dict[str, float]:
+    """Validated [deadlines] (manifest or course config): seconds by name."""
+    unknown = sorted(set(table) - set(DEADLINE_KEYS))
+    if unknown:
+        raise _fail(where, f"[deadlines]: unknown key(s) {', '.join(unknown)} (known: "
+                           f"{', '.join(DEADLINE_KEYS)})")
+    return {key: _number(value, f"[deadlines] {key}", where) for key, value in table.items()}
+
+
+def _folder(data: dict, key: str, base: Path, where: Path, *, strict: bool) -> Path | None:
+    """The folder `key` names (relative to the manifest; by default its own name), or None.
+    A reference or template that is not there is normal (a student's copy ships neither);
+    `strict`: a folder the manifest names must exist."""
+    given = _string(data, key, where)
+    path = (base / (given or key)).resolve()
+    if path.is_dir():
+        return path
+    if strict and given is not None:
+        raise _fail(where, f"`{key}` names {given}, which is not a folder")
+    return None
+
+
+def from_data(data: dict, where: Path) -> Pack:
+    base = where.parent.resolve()
+    unknown = sorted(set(data) - TOP_KEYS)
+    if unknown:
+        raise _fail(where, f"unknown key(s) {', '.join(unknown)} (known: "
+                           f"{', '.join(sorted(TOP_KEYS))})")
+    name = _string(data, "name", where, required=True)
+    title = _string(data, "title", where, required=True)
+    entries = data.get("functions")
+    if not isinstance(entries, list) or not entries:
+        raise _fail(where, "no [[functions]]: a pack grades at least one function")
+    functions = tuple(_function(entry, i + 1, where) for i, entry in enumerate(entries))
+    seen: set[str] = set()
+    for spec in functions:
+        if spec.name in seen:
+            raise _fail(where, f"function {spec.name} is listed twice")
+        seen.add(spec.name)
+    if "total_points" in data:
+        total = _number(data["total_points"], "total_points", where)
+        listed = sum(f.points for f in functions)
+        if not math.isclose(listed, total, rel_tol=0, abs_tol=1e-9):
+            raise _fail(where, f"the functions' points add up to {listed:g}, not total_points = "
+                               f"{total:g} ({', '.join(f'{f.name} {f.points:g}' for f in functions)})")
+    visibility = _visibility(data.get("visibility", "visible"), "visibility", where)
+    provided = data.get("provided_modules", [])
+    if not isinstance(provided, list) or not all(isinstance(m, str) and m.isidentifier()
+                                                 for m in provided):
+        raise _fail(where, f"`provided_modules` must be a list of module names, got {provided!r}")
+    tolerances = _table(data, "tolerances", where)
+    for key, value in tolerances.items():
+        if not key.isidentifier() or key.upper() != key:
+            raise _fail(where, f"[tolerances]: {key!r} is not an UPPER_CASE name (checks read "
+                               "it as tol.NAME)")
+        _number(value, f"[tolerances] {key}", where)
+    checks = base / "checks"
+    if not checks.is_dir():
+        raise _fail(where, "no checks/ folder beside the manifest")
+    support = _folder(data, "support", base, where, strict=True)
+    if support is not None:
+        clash = sorted(p.name for p in support.iterdir() if p.name in RESERVED_SUPPORT)
+        if clash:
+            raise _fail(where, f"support file(s) {', '.join(clash)}: these names are the "
+                               "worker's own; rename them")
+    known = _string(data, "known_answers", where)
+    _check_markers(checks, {f.name for f in functions}, where)
+    return Pack(
+        name=name, title=title, functions=functions, checks_dir=checks,
+        default_reference=_folder(data, "reference", base, where, strict=False),
+        default_visibility=visibility, provided_modules=tuple(provided),
+        # Named: made later by `autograde known-answers --out`; unnamed: only if it is there.
+        known_answers=(base / known) if known else _existing(base / "known_answers.json"),
+        root=base, student_template=_folder(data, "student_template", base, where,
+                                                         strict=False),
+        support_dir=support,
+        tolerances={k: float(v) for k, v in tolerances.items()},
+        deadlines=deadlines(_table(data, "deadlines", where), where),
+        total_points=float(data["total_points"]) if "total_points" in data else None)
+
+
+def _existing(path: Path) -> Path | None:
+    return path if path.is_file() else None
+
+
+def _check_markers(checks: Path, known: set[str], where: Path) -> None:
+    """Each check names, in a `function` marker, a function the manifest lists; every listed
+    function has a check. Read from the source (nothing of the pack runs to validate it), so a
+    misspelt name is reported when the pack loads, not as a failed grading session."""
+    named: dict[str, str] = {}
+    for path in sorted(checks.rglob("test_*.py")):
+        try:
+            tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
+        except (OSError, UnicodeDecodeError, SyntaxError) as exc:
+            raise _fail(where, f"check file {path.relative_to(checks.parent)} cannot be read "
+                               f"({exc})") from None
+        for node in ast.walk(tree):
+            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                    and node.func.attr == "function" and isinstance(node.func.value, ast.Attribute)
+                    and node.func.value.attr == "mark" and len(node.args) == 1
+                    and isinstance(node.args[0], ast.Constant)
+                    and isinstance(node.args[0].value, str)):
+                named.setdefault(node.args[0].value, path.name)
+    for function, file in sorted(named.items()):
+        if function not in known:
+            raise _fail(where, f"checks/{file} checks function {function!r}, which the manifest "
+                               f"does not list (listed: {', '.join(sorted(known))})")
+    unchecked = sorted(known - set(named))
+    if unchecked:
+        raise _fail(where, f"no check in checks/ grades {', '.join(unchecked)} "
+                           "(@pytest.mark.function(NAME))")

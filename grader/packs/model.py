@@ -1,0 +1,93 @@
+"""What a pack is, once its manifest is read: frozen data the engine grades with."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from grader.model import VISIBILITIES
+
+# The deadlines a manifest or a course config may set (grader/proxy.Limits' fields, in seconds).
+DEADLINE_KEYS = ("call_seconds", "import_seconds", "check_seconds", "submission_seconds")
+
+
+@dataclass(frozen=True)
+class FunctionSpec:
+    """A function students write: its name, the points it is worth, and the module it normally
+    lives in (the file of the original multi-file layout, or a notebook's stem)."""
+
+    name: str
+    points: float
+    home: str
+    signature: str = ""
+    # Who sees its checks when a check's own marker does not say (None: the pack's default).
+    visibility: str | None = None
+    notebook: str = ""  # the notebook it is written in, when the assignment is a notebook
+
+
+@dataclass(frozen=True)
+class Pack:
+    name: str
+    title: str
+    functions: tuple[FunctionSpec, ...]
+    checks_dir: Path
+    default_reference: Path | None = None  # where a source checkout keeps the instructor's solution
+    default_visibility: str = "visible"
+    # Further modules of the original layout that students' files import but that are not graded
+    # (a course's provided helpers); a submission that lacks one still loads (grader/worker/loader.py).
+    provided_modules: tuple[str, ...] = ()
+    # The reference's outputs on the public inputs (grader/known_answers.py): what a student's
+    # copy, which has no reference, compares values with. Made by `autograde known-answers`.
+    known_answers: Path | None = None
+    # The folder of the manifest: its own modules (inputs, hints) are importable by its checks
+    # while it grades. None for a pack built in code.
+    root: Path | None = None
+    student_template: Path | None = None
+    # Files copied beside the submission in the worker (a course's helper module, small data).
+    support_dir: Path | None = None
+    tolerances: dict[str, float] = field(default_factory=dict)
+    deadlines: dict[str, float] = field(default_factory=dict)
+    total_points: float | None = None
+    # Set by a course config (grader/packs/course_config.py): visibility by function, over the
+    # checks' own markers, and how the report names the config.
+    forced_visibility: dict[str, str] = field(default_factory=dict)
+    config: str = ""
+
+    def __post_init__(self) -> None:
+        names = [f.name for f in self.functions]
+        if len(set(names)) != len(names):
+            raise ValueError(f"pack {self.name}: a function is listed twice in {names}")
+        if any(f.points <= 0 for f in self.functions):
+            raise ValueError(f"pack {self.name}: every function must be worth more than 0 points")
+        if self.default_visibility not in VISIBILITIES:
+            raise ValueError(f"pack {self.name}: visibility {self.default_visibility!r} is not one of "
+                             f"{VISIBILITIES}")
+        if not self.checks_dir.is_dir():
+            raise ValueError(f"pack {self.name}: no checks folder at {self.checks_dir}")
+
+    def __hash__(self) -> int:  # tolerances and deadlines are dicts; a pack is known by its name
+        return hash((self.name, self.functions, self.checks_dir))
+
+    def function(self, name: str) -> FunctionSpec:
+        for spec in self.functions:
+            if spec.name == name:
+                return spec
+        raise KeyError(name)
+
+    def visibility_of(self, function: str, marker: str | None = None) -> str:
+        """Who sees a check of `function`: the course config's word, else the check's own
+        marker, else the function's visibility in the manifest, else the pack's default."""
+        return (self.forced_visibility.get(function) or marker
+                or self.function(function).visibility or self.default_visibility)
+
+    @property
+    def homes(self) -> dict[str, str]:
+        return {f.name: f.home for f in self.functions}
+
+    @property
+    def layout(self) -> tuple[str, ...]:
+        """Every module name of the original layout: the graded functions' homes, then the rest."""
+        return tuple(dict.fromkeys([f.home for f in self.functions] + list(self.provided_modules)))
+
+    @property
+    def max_score(self) -> float:
+        return sum(f.points for f in self.functions)

@@ -1,0 +1,502 @@
+"""Packs as data (grader/packs/): a pack in a folder outside the package, graded end to end;
+manifest and course-config validation; `autograde packs`; the CS224n pack read from its manifest.
+"""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from grader import grading, tolerances
+from grader.packs import ManifestError, UnknownPack, load_pack
+from grader.proxy import Limits
+from grader.session import Options
+
+ROOT = Path(__file__).resolve().parents[1]
+AUTOGRADE = [sys.executable, "-m", "grader"]
+
+MANIFEST = """\
+name = "tiny-layers"
+title = "A tiny pack: relu and a scaled sum"
+total_points = 10
+provided_modules = []
+
+[[functions]]
+name = "relu"
+signature = "relu(x)"
+points = 4
+home = "layers"
+
+[[functions]]
+name = "scaled_sum"
+signature = "scaled_sum(x)"
+points = 6
+home = "layers"
+visibility = "after_due_date"
+
+# The engine's REFERENCE_ATOL is 1e-9: the pack's own value must win while it grades.
+[tolerances]
+REFERENCE_ATOL = 1e-3
+TINY_MARGIN = 0.5
+
+[deadlines]
+call_seconds = 7
+"""
+
+# The checks import a module of the pack's own folder by its bare name.
+INPUTS = """\
+import numpy as np
+
+def arrays():
+    rng = np.random.default_rng(7)
+    return [rng.normal(size=(3, 4)) for _ in range(3)] + [np.array([-1.0, 0.0, 2.0])]
+"""
+
+CHECKS = """\
+import numpy as np
+import pytest
+
+from grader import tolerances as tol
+from grader.checks_api import as_array, call_text, expect_close
+from tiny_inputs import arrays
+
+
+@pytest.mark.function("relu")
+@pytest.mark.points(1)
+@pytest.mark.published
+def test_relu_known_values(student):
+    x = np.array([-1.0, 0.0, 2.0])
+    call = call_text("relu", x)
+    expect_close(as_array(student(x), call, x.shape), np.array([0.0, 0.0, 2.0]), call=call,
+                 rtol=0, atol=tol.REFERENCE_ATOL * tol.TINY_MARGIN)
+
+
+@pytest.mark.function("relu")
+@pytest.mark.points(1)
+def test_relu_matches_reference(student, reference):
+    for x in arrays():
+        call = call_text("relu", x)
+        expect_close(as_array(student(x), call, x.shape), np.asarray(reference.relu(x)),
+                     call=call, rtol=0, atol=tol.REFERENCE_ATOL)
+
+
+@pytest.mark.function("scaled_sum")
+@pytest.mark.points(1)
+def test_scaled_sum_matches_reference(student, reference):
+    for x in arrays():
+        call = call_text("scaled_sum", x)
+        got = np.asarray(student(x), dtype=float)
+        expect_close(got, np.asarray(reference.scaled_sum(x)), call=call, rtol=0,
+                     atol=tol.REFERENCE_ATOL)
+"""
+
+# The course's helper module and data file, which student code and the reference both use.
+SUPPORT_MODULE = """\
+from pathlib import Path
+
+def scale():
+    return float(Path("scale.txt").read_text())
+"""
+
+REFERENCE = """\
+import numpy as np
+from course_utils import scale
+
+def relu(x):
+    return np.maximum(x, 0.0)
+
+def scaled_sum(x):
+    return np.sum(x) * 3.0
+"""
+
+TEMPLATE = """\
+import numpy as np
+from course_utils import scale
+
+def relu(x):
+    raise NotImplementedError
+
+def scaled_sum(x):
+    raise NotImplementedError
+"""
+
+# Correct, reading the helper module and the data file beside it as a student's machine has them.
+CORRECT = """\
+import numpy as np
+from course_utils import scale
+
+def relu(x):
+    return np.maximum(x, 0.0)
+
+def scaled_sum(x):
+    with open("scale.txt") as f:
+        assert float(f.read()) == scale()
+    return np.sum(x) * scale()
+"""
+
+# Off by 2e-4 everywhere: within the pack's REFERENCE_ATOL (1e-3), far outside the engine's
+# (1e-9); scaled_sum is wrong outright.
+OFF_A_LITTLE = """\
+import numpy as np
+
+def relu(x):
+    return np.maximum(x, 0.0) + 2e-4
+
+def scaled_sum(x):
+    return np.sum(x) * 2.0
+"""
+
+# Correct only where nothing of the grader is in sight: not the pack's own modules, not its
+# reference or checks.
+PROBE = """\
+import importlib.util
+import os
+import numpy as np
+
+def _clean():
+    if importlib.util.find_spec("tiny_inputs") is not None:
+        return False
+    here = set(os.listdir("."))
+    return not ({"reference", "checks", "pack.toml", "test_tiny.py", "layers_ref.py"} & here)
+
+def relu(x):
+    return np.maximum(x, 0.0) if _clean() else -np.ones_like(x)
+
+def scaled_sum(x):
+    return np.sum(x) * 3.0 if _clean() else 0.0
+"""
+
+
+def make_pack(folder: Path, manifest: str = MANIFEST) -> Path:
+    (folder / "checks").mkdir(parents=True)
+    (folder / "pack.toml").write_text(manifest)
+    (folder / "tiny_inputs.py").write_text(INPUTS)
+    (folder / "checks" / "test_tiny.py").write_text(CHECKS)
+    for sub, name, text in (("reference", "layers.py", REFERENCE),
+                            ("student_template", "layers.py", TEMPLATE),
+                            ("support", "course_utils.py", SUPPORT_MODULE),
+                            ("support", "scale.txt", "3.0\n")):
+        (folder / sub).mkdir(exist_ok=True)
+        (folder / sub / name).write_text(text)
+    return folder
+
+
+@pytest.fixture
+def pack_dir(tmp_path: Path) -> Path:
+    return make_pack(tmp_path / "courses" / "tiny")
+
+
+def run_cli(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([*AUTOGRADE, *args], capture_output=True, text=True, cwd=ROOT,
+                          env={**os.environ, **(env or {})}, timeout=300)
+
+
+def write(path: Path, text: str) -> Path:
+    path.write_text(textwrap.dedent(text))
+    return path
+
+
+def by_function(report: dict) -> dict[str, float]:
+    return {f["name"]: f["score"] for f in report["functions"]}
+
+
+# ---- a pack outside the package, end to end --------------------------------------------------
+def test_outside_pack_graded_through_the_cli(pack_dir: Path, tmp_path: Path) -> None:
+    submission = write(tmp_path / "layers.py", CORRECT)
+    out = tmp_path / "report.json"
+    done = run_cli("grade", str(submission), "--pack", str(pack_dir), "--json", str(out))
+    assert done.returncode == 0, done.stderr
+    report = json.loads(out.read_text())
+    assert report["versions"]["pack"] == "tiny-layers"
+    assert report["reference"] is True  # the pack's own reference/ was found and used
+    assert (report["score"], report["max_score"]) == (10, 10), report["checks"]
+    assert by_function(report) == {"relu": 4, "scaled_sum": 6}
+    # The manifest's deadline, and the engine's for what it does not set.
+    assert report["isolation"]["deadlines"]["call_seconds"] == 7
+    assert report["isolation"]["deadlines"]["check_seconds"] == Limits.check_seconds
+    visibility = {c["function"]: c["visibility"] for c in report["checks"]}
+    assert visibility == {"relu": "visible", "scaled_sum": "after_due_date"}
+
+
+def test_outside_pack_template_and_tolerances(pack_dir: Path, tmp_path: Path) -> None:
+    template = grading.grade_to_files(submission=pack_dir / "student_template" / "layers.py",
+                                      pack=str(pack_dir))
+    assert template.score == 0 and template.max_score == 10
+    assert all(c.status == "error" and "NotImplementedError" in c.message
+               for c in template.checks), [c.message for c in template.checks]
+    # The pack's REFERENCE_ATOL (1e-3) decides, not the engine's (1e-9): relu passes.
+    off = grading.grade_to_files(submission=write(tmp_path / "off.py", OFF_A_LITTLE),
+                                 pack=str(pack_dir))
+    statuses = {c.name: c.status for c in off.checks}
+    assert statuses == {"relu_known_values": "passed", "relu_matches_reference": "passed",
+                        "scaled_sum_matches_reference": "failed"}
+    # Nothing of the pack stays behind in the grader: its modules, its folder, its tolerances.
+    assert "tiny_inputs" not in sys.modules
+    assert str(pack_dir.resolve()) not in sys.path
+    with pytest.raises(AttributeError, match="TINY_MARGIN"):
+        tolerances.TINY_MARGIN  # noqa: B018
+    assert tolerances.REFERENCE_ATOL == 1e-9
+
+
+def test_worker_sees_support_files_but_nothing_else_of_the_pack(pack_dir: Path,
+                                                                 tmp_path: Path) -> None:
+    result = grading.grade_to_files(submission=write(tmp_path / "probe.py", PROBE),
+                                    pack=str(pack_dir))
+    assert result.score == 10, [(c.name, c.message) for c in result.checks]
+    # The support files keep the submission's precedence: a student's own course_utils wins.
+    own = tmp_path / "own"
+    own.mkdir()
+    write(own / "layers.py", CORRECT)
+    write(own / "course_utils.py", "def scale():\n    return 2.0\n")
+    mixed = grading.grade_to_files(submission=own, pack=str(pack_dir))
+    assert {f.name: f.score for f in mixed.functions} == {"relu": 4, "scaled_sum": 0}
+
+
+def test_two_packs_with_the_same_module_names_do_not_mix(tmp_path: Path) -> None:
+    first = make_pack(tmp_path / "a")
+    second = make_pack(tmp_path / "b", MANIFEST.replace('"tiny-layers"', '"tiny-other"'))
+    # The second pack's reference scales by 2: a pack that saw the first's modules would pass.
+    (second / "reference" / "layers.py").write_text(REFERENCE.replace("* 3.0", "* 2.0"))
+    submission = write(tmp_path / "layers.py", CORRECT)
+    one = grading.grade_to_files(submission=submission, pack=str(first))
+    two = grading.grade_to_files(submission=submission, pack=str(second))
+    assert (one.score, two.score) == (10, 4)
+    assert two.versions["pack"] == "tiny-other"
+
+
+# ---- manifest validation ---------------------------------------------------------------------
+TWICE = MANIFEST.replace('name = "scaled_sum"', 'name = "relu"')
+NOT_ADDING_UP = MANIFEST.replace("total_points = 10", "total_points = 12")
+NO_HOME = MANIFEST.replace('home = "layers"\nvisibility', 'visibility')
+BAD_VISIBILITY = MANIFEST.replace('"after_due_date"', '"sometimes"')
+BAD_POINTS = MANIFEST.replace("points = 4", 'points = "four"')
+UNKNOWN_KEY = MANIFEST.replace("provided_modules = []", "provided_module = []")
+NOT_TOML = MANIFEST.replace("[deadlines]", "[deadlines")
+BAD_DEADLINE = MANIFEST.replace("call_seconds = 7", "call_second = 7")
+
+
+@pytest.mark.parametrize("manifest, message", [
+    (TWICE, "function relu is listed twice"),
+    (NOT_ADDING_UP, "the functions' points add up to 10, not total_points = 12 (relu 4, scaled_sum 6)"),
+    (NO_HOME, "function scaled_sum: give exactly one of `home`"),
+    (BAD_VISIBILITY, "function scaled_sum: visibility 'sometimes' is not one of"),
+    (BAD_POINTS, "function relu: points must be a number, got 'four'"),
+    (UNKNOWN_KEY, "unknown key(s) provided_module"),
+    (NOT_TOML, "is not valid TOML"),
+    (BAD_DEADLINE, "[deadlines]: unknown key(s) call_second"),
+], ids=["twice", "points", "home", "visibility", "not-a-number", "unknown-key", "toml",
+        "deadline"])
+def test_manifest_errors_name_the_problem(tmp_path: Path, manifest: str, message: str) -> None:
+    folder = make_pack(tmp_path / "p", manifest)
+    with pytest.raises(ManifestError) as caught:
+        load_pack(str(folder))
+    assert message in str(caught.value)
+    assert str(folder / "pack.toml") in str(caught.value)
+
+
+def test_a_check_for_a_function_the_manifest_does_not_know(tmp_path: Path) -> None:
+    folder = make_pack(tmp_path / "p")
+    (folder / "checks" / "test_more.py").write_text(
+        'import pytest\n\n@pytest.mark.function("leaky_relu")\n@pytest.mark.points(1)\n'
+        'def test_leaky(student):\n    pass\n')
+    with pytest.raises(ManifestError, match=r"checks/test_more.py checks function 'leaky_relu', "
+                                            r"which the manifest does not list \(listed: relu, "
+                                            r"scaled_sum\)"):
+        load_pack(str(folder))
+    (folder / "checks" / "test_more.py").unlink()
+    # A function no check grades would always score 0.
+    (folder / "pack.toml").write_text(MANIFEST.replace("total_points = 10\n", "") +
+                                      '\n[[functions]]\nname = "gelu"\npoints = 1\nhome = "layers"\n')
+    with pytest.raises(ManifestError, match=r"no check in checks/ grades gelu"):
+        load_pack(str(folder))
+
+
+def test_cli_reports_a_broken_pack_in_one_line(tmp_path: Path) -> None:
+    folder = make_pack(tmp_path / "p", TWICE)
+    done = run_cli("grade", str(ROOT / "student_template"), "--pack", str(folder))
+    assert done.returncode == 2
+    assert "function relu is listed twice" in done.stderr
+    assert "Traceback" not in done.stderr
+    missing = run_cli("grade", str(ROOT / "student_template"), "--pack", "no-such-pack")
+    assert missing.returncode == 2
+    assert "unknown assignment pack 'no-such-pack'; known: cs224n-a1" in missing.stderr
+    assert "Traceback" not in missing.stderr
+    with pytest.raises(UnknownPack):
+        load_pack(str(tmp_path / "nowhere") + "/")
+
+
+# ---- autograde packs ---------------------------------------------------------------------------
+def test_packs_lists_builtin_and_installed(tmp_path: Path,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    installed = tmp_path / "installed"
+    make_pack(installed / "tiny")
+    make_pack(installed / "broken", TWICE)
+    done = run_cli("packs", env={"AUTOGRADE_PACKS": str(installed)})
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[0] == ("cs224n-a1  CS224n assignment 1 (2017): neural network basics and "
+                        "word2vec  [built-in]")
+    assert lines[1].strip() == ("100 points: sigmoid 10, sigmoid_grad 5, softmax 15, "
+                                "forward_backward_prop 35, negSamplingCostAndGradient 35")
+    assert "broken  [$AUTOGRADE_PACKS]" in done.stdout
+    assert "cannot be used:" in done.stdout and "function relu is listed twice" in done.stdout
+    assert ("tiny  A tiny pack: relu and a scaled sum  [$AUTOGRADE_PACKS]" in done.stdout)
+    assert "10 points: relu 4, scaled_sum 6" in done.stdout
+    # An installed pack is named like a built-in one.
+    monkeypatch.setenv("AUTOGRADE_PACKS", str(installed))
+    assert load_pack("tiny").root == (installed / "tiny").resolve()
+
+
+# ---- a course config ---------------------------------------------------------------------------
+def test_course_config_overrides_points_visibility_and_deadlines(pack_dir: Path,
+                                                                 tmp_path: Path) -> None:
+    config = write(tmp_path / "autograde.toml", """\
+        visibility = "hidden"
+        [functions.relu]
+        points = 20
+        [functions.scaled_sum]
+        visibility = "visible"
+        [deadlines]
+        check_seconds = 9
+        """)
+    out = tmp_path / "report.json"
+    done = run_cli("grade", str(write(tmp_path / "layers.py", CORRECT)), "--pack", str(pack_dir),
+                   "--config", str(config), "--call-timeout", "8", "--json", str(out))
+    assert done.returncode == 0, done.stderr
+    report = json.loads(out.read_text())
+    assert (report["score"], report["max_score"]) == (26, 26)
+    assert by_function(report) == {"relu": 20, "scaled_sum": 6}
+    visibility = {c["function"]: c["visibility"] for c in report["checks"]}
+    assert visibility == {"relu": "hidden", "scaled_sum": "visible"}
+    # Command line over config over manifest over the engine.
+    assert report["isolation"]["deadlines"] == {"call_seconds": 8, "check_seconds": 9,
+                                                "import_seconds": 10,
+                                                "submission_seconds": 300}
+    assert report["versions"]["config"].startswith("autograde.toml (sha256 ")
+
+
+@pytest.mark.parametrize("text, message", [
+    ("[functions.softmax]\npoints = 3\n", "the pack tiny-layers has no function softmax "
+                                           "(its functions: relu, scaled_sum)"),
+    ("[functions.relu]\npoints = -1\n", "[functions.relu] points must be more than 0"),
+    ("[functions.relu]\nvisibility = 'later'\n", "visibility 'later' is not one of"),
+    ("pack = 'cs224n-a1'\n", "is for the pack 'cs224n-a1', not 'tiny-layers'"),
+    ("[deadlines]\ncall_seconds = 0\n", "[deadlines] call_seconds must be more than 0"),
+], ids=["function", "points", "visibility", "pack", "deadline"])
+def test_course_config_errors(pack_dir: Path, tmp_path: Path, text: str, message: str) -> None:
+    config = write(tmp_path / "autograde.toml", text)
+    with pytest.raises(ManifestError) as caught:
+        load_pack(str(pack_dir), config)
+    assert message in str(caught.value) and "course config" in str(caught.value)
+
+
+def test_batch_applies_autograde_toml_beside_the_uploads(pack_dir: Path, tmp_path: Path) -> None:
+    uploads = tmp_path / "uploads"
+    uploads.mkdir()
+    write(uploads / "alice.py", CORRECT)
+    write(uploads / "autograde.toml", "[functions.scaled_sum]\npoints = 1\n")
+    out = tmp_path / "grades"
+    done = run_cli("batch", str(uploads), "--out", str(out), "--pack", str(pack_dir), "--jobs", "1")
+    assert done.returncode == 0, done.stderr
+    assert f"course config {uploads / 'autograde.toml'} applied" in done.stderr
+    assert "ignored autograde.toml" not in done.stderr  # the config is no student's upload
+    report = json.loads((out / "reports" / "alice.json").read_text())
+    assert (report["score"], report["max_score"]) == (5, 5)
+
+
+# ---- the CS224n pack, read from its manifest ---------------------------------------------------
+def test_cs224n_manifest_carries_what_the_pack_carried() -> None:
+    pack = load_pack("cs224n-a1")
+    assert [(f.name, f.points, f.home, f.signature) for f in pack.functions] == [
+        ("sigmoid", 10, "q2_sigmoid", "sigmoid(x)"),
+        ("sigmoid_grad", 5, "q2_sigmoid", "sigmoid_grad(s)"),
+        ("softmax", 15, "q1_softmax", "softmax(x)"),
+        ("forward_backward_prop", 35, "q2_neural",
+         "forward_backward_prop(data, labels, params, dimensions)"),
+        ("negSamplingCostAndGradient", 35, "q3_word2vec",
+         "negSamplingCostAndGradient(predicted, target, outputVectors, dataset, K=10)")]
+    assert pack.provided_modules == ("q2_gradcheck",)
+    assert pack.layout == ("q2_sigmoid", "q1_softmax", "q2_neural", "q3_word2vec", "q2_gradcheck")
+    assert pack.default_visibility == "visible"
+    assert pack.known_answers == ROOT / "grader" / "packs" / "cs224n_a1" / "known_answers.json"
+    assert pack.default_reference == ROOT / "reference"
+    assert pack.student_template == ROOT / "student_template"
+    assert pack.checks_dir == ROOT / "grader" / "packs" / "cs224n_a1" / "checks"
+    # The tolerances the checks read are the numbers they always were.
+    assert pack.tolerances == {"SIGMOID_FD_STEP": 1e-5, "SIGMOID_FD_ATOL": 1e-8}
+    assert dict(tolerances.DEFAULTS) == {
+        "KNOWN_VALUES_RTOL": 1e-5, "KNOWN_VALUES_ATOL": 1e-6, "REFERENCE_RTOL": 1e-7,
+        "REFERENCE_ATOL": 1e-9, "IDENTITY_ATOL": 1e-10, "GRADCHECK_STEP": 1e-4,
+        "GRADCHECK_RTOL": 1e-6}
+
+
+def _expected(fixture: str) -> dict[str, float]:
+    for line in (ROOT / "tests" / "fixtures" / "expected_scores.tsv").read_text().splitlines():
+        name, *cells = line.split("\t")
+        if name == fixture:
+            return {k: float(v) for k, v in (cell.split("=") for cell in cells)}
+    raise KeyError(fixture)
+
+
+@pytest.mark.parametrize("fixture", ["correct_summed", "missing_softmax"])
+def test_cs224n_from_its_manifest_scores_as_before(fixture: str) -> None:
+    result = grading.grade_to_files(
+        submission=ROOT / "tests" / "fixtures" / "submissions" / f"{fixture}.py",
+        pack="cs224n-a1", options=Options())
+    expected = _expected(fixture)
+    assert result.score == expected.pop("score")
+    assert {f.name: f.score for f in result.functions} == expected
+
+
+# ---- the README's worked manifest and config stay true -----------------------------------------
+def _readme_blocks() -> list[str]:
+    import re
+    text = (ROOT / "README.md").read_text()
+    section = text[text.index("## Writing a pack"):text.index("## How it is built")]
+    return re.findall(r"```toml\n(.+?)```", section, re.S)
+
+
+def test_readme_manifest_and_config_load(tmp_path: Path) -> None:
+    manifest, config = _readme_blocks()
+    folder = make_pack(tmp_path / "relu-pack", manifest)
+    pack = load_pack(str(folder))
+    assert [(f.name, f.points, f.home) for f in pack.functions] == [("relu", 4, "layers"),
+                                                                   ("scaled_sum", 6, "layers")]
+    assert pack.deadlines == {"call_seconds": 7} and pack.tolerances == {"REFERENCE_ATOL": 1e-3}
+    assert pack.support_dir == (folder / "support").resolve()
+    changed = load_pack(str(folder), write(tmp_path / "autograde.toml", config))
+    assert [(f.name, f.points) for f in changed.functions] == [("relu", 20), ("scaled_sum", 6)]
+    assert changed.visibility_of("relu", marker="visible") == "hidden"
+    assert changed.visibility_of("scaled_sum") == "after_due_date"
+    assert changed.deadlines == {"call_seconds": 7, "check_seconds": 30}
+
+
+def test_a_notebook_home_is_the_notebook_stem(tmp_path: Path) -> None:
+    folder = make_pack(tmp_path / "nb", MANIFEST.replace('home = "layers"\nvisibility',
+                                                         'notebook = "hw1.ipynb"\nvisibility'))
+    spec = load_pack(str(folder)).function("scaled_sum")
+    assert (spec.home, spec.notebook) == ("hw1", "hw1.ipynb")
+    bad = make_pack(tmp_path / "bad", MANIFEST.replace('home = "layers"\nvisibility',
+                                                       'notebook = "../hw1.ipynb"\nvisibility'))
+    with pytest.raises(ManifestError, match="`notebook` must be a file name"):
+        load_pack(str(bad))
+
+
+def test_outside_pack_known_answers_stand_in_for_its_reference(pack_dir: Path,
+                                                               tmp_path: Path) -> None:
+    made = run_cli("known-answers", "--pack", str(pack_dir), "--out",
+                   str(pack_dir / "known_answers.json"))
+    assert made.returncode == 0, made.stderr
+    assert run_cli("known-answers", "--pack", str(pack_dir), "--check").returncode == 0
+    # A student's copy: the pack's known_answers.json beside its manifest, no reference.
+    good = grading.grade_to_files(submission=write(tmp_path / "layers.py", CORRECT),
+                                  pack=str(pack_dir), options=Options(no_reference=True))
+    bad = grading.grade_to_files(submission=write(tmp_path / "off.py", OFF_A_LITTLE),
+                                 pack=str(pack_dir), options=Options(no_reference=True))
+    assert good.inputs["answers"] == "known answers"
+    assert (good.score, bad.score) == (10, 4)
