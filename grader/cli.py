@@ -100,6 +100,7 @@ def _add_lms_commands(sub: argparse._SubParsersAction) -> None:
                     help=f"the autograder folder (default: ${lms.ROOT_ENV}, or %(default)s)")
     gs.add_argument("--pack", default=DEFAULT_PACK, metavar="NAME_OR_PATH", help=PACK_HELP)
     gs.add_argument("--config", type=Path, metavar="FILE", help=CONFIG_HELP)
+    grade_command.add_mode_option(gs)
     gs.add_argument("--reference", type=Path, metavar="DIR",
                     help="the reference solution's folder (default: $AUTOGRADE_REFERENCE)")
     grade_command.add_secret_options(gs)
@@ -162,12 +163,14 @@ def main(argv: list[str] | None = None) -> int:
     return 2
 
 
-def _load(parser: argparse.ArgumentParser, name: str, config: Path | None = None) -> Pack:
-    """The pack --pack names (with --config): a pack that cannot be used is a usage error."""
+def _load(parser: argparse.ArgumentParser, name: str, config: Path | None = None,
+          mode: str | None = None) -> Pack:
+    """The pack --pack names (with --config, in --mode): a pack that cannot be used is a usage
+    error."""
     if config is not None and not Path(config).is_file():
         parser.error(f"--config {config}: no such file")
     try:
-        return load_pack(name, config)
+        return grade_command.with_mode(load_pack(name, config), mode)
     except ManifestError as exc:
         parser.error(str(exc))
         raise  # not reached: parser.error exits
@@ -197,8 +200,10 @@ def _packs() -> int:
                          f"    cannot be used: {exc}")
             continue
         functions = ", ".join(f"{f.name} {f.points:g}" for f in pack.functions)
+        modes = "".join(f"\n    mode {name}{' (default)' if name == pack.mode else ''}: {text}"
+                        for name, text in pack.modes.items())
         lines.append(f"{found.name}  {pack.title}  [{found.source}]{shadowed}\n"
-                     f"    {pack.max_score:g} points: {functions}\n    {found.folder}")
+                     f"    {pack.max_score:g} points: {functions}{modes}\n    {found.folder}")
     _print("\n".join(lines))
     return 0
 
@@ -260,7 +265,7 @@ def _gradescope(parser: argparse.ArgumentParser, args: argparse.Namespace) -> in
         chosen = grade_command.input_set(args)
     except SecretError as exc:
         parser.error(str(exc))
-    chosen_pack = _load(parser, args.pack, args.config)
+    chosen_pack = _load(parser, args.pack, args.config, args.mode)
     lms.gradescope(root=args.root, pack=chosen_pack,
                    options=Options(reference_dir=args.reference, input_set=chosen,
                                    limits=grade_command.Limits(**chosen_pack.deadlines)))
@@ -372,6 +377,8 @@ def _grade_argv(args: argparse.Namespace, config: Path | None = None) -> list[st
             argv += [f"--{option.replace('_', '-')}", f"{getattr(args, option):g}"]
     if config is not None:  # a path on this machine, as --known-answers below
         argv += ["--config", str(Path(config).resolve())]
+    if args.mode is not None:
+        argv += ["--mode", args.mode]
     if args.no_xrange_shim:
         argv.append("--no-xrange-shim")
     if args.no_fork:
@@ -395,7 +402,7 @@ def _batch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         parser.error("--jobs must be at least 1")
     from grader.packs import course_config
     config = args.config if args.config is not None else course_config.beside(args.input)
-    chosen_pack = _load(parser, args.pack, config)
+    chosen_pack = _load(parser, args.pack, config, args.mode)
     if config is not None:
         print(f"autograde batch: course config {config} applied ({chosen_pack.config})",
               file=sys.stderr)
@@ -422,7 +429,7 @@ def _batch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
                             jobs=args.jobs, force=args.force, pack=pack_name, wall_seconds=wall,
                             reference=args.reference, no_reference=args.no_reference,
                             dask=args.dask, only=only, input_set=chosen,
-                            similar=not args.no_similarity)
+                            similar=not args.no_similarity, mode=chosen_pack.mode)
     except cluster.ClusterError as exc:  # one line: what is wrong with the cluster, no usage
         print(f"autograde batch: {exc}", file=sys.stderr)
         return 2
