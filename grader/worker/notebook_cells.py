@@ -32,6 +32,8 @@ import warnings
 from pathlib import Path
 from typing import Callable
 
+import missing_imports
+
 # The cells file written beside the notebook's .py (loader.py runs it cell by cell).
 CELLS_SUFFIX = ".autograde-cells.json"
 MAX_SKIPPED = 50  # a `!ls` inside a loop is one finding, not a report of thousands
@@ -219,7 +221,7 @@ def _runs_body(original: str) -> bool:
 def _compile_cell(source: str, filename: str) -> tuple:
     """(code of the cell, code of its last expression or None): Jupyter shows the value of a
     cell's last expression unless the line ends with ';', and so does the report's output."""
-    tree = ast.parse(source, filename, "exec")
+    tree = missing_imports.guard(ast.parse(source, filename, "exec"))
     last = None
     if tree.body and isinstance(tree.body[-1], ast.Expr) and not source.rstrip().endswith(";"):
         last = compile(ast.Expression(tree.body.pop().value), filename, "eval")
