@@ -312,7 +312,7 @@ def _known_answers(parser: argparse.ArgumentParser, args: argparse.Namespace) ->
             return 1
         try:
             problems = make_known_answers.verify(pack, ref_dir,
-                                                 known_answers.KnownAnswers.load(pack.known_answers))
+                                                 known_answers.KnownAnswers.load(pack.known_answers, pack.root))
         except known_answers.KnownAnswersError as exc:
             problems = [str(exc)]
         for problem in problems:
