@@ -338,3 +338,48 @@ def test_a_pack_whose_manifest_keeps_files_elsewhere_ships_them_at_their_default
         (shipped / name).write_bytes(data)
     pack = load_pack(str(shipped))
     assert pack.support_dir == (shipped / "support").resolve() and pack.default_reference is None
+
+
+# ---- Dask: the pack and the course config travel inside each task -------------------------------
+def test_dask_batch_grades_an_outside_pack_the_workers_have_no_copy_of(tiny: Path, uploads: Path,
+                                                                       tmp_path: Path) -> None:
+    distributed = pytest.importorskip("distributed")
+    from grader import task as task_mod
+    from grader.uploads import Upload
+
+    (uploads / "autograde.toml").write_text("[functions.relu]\npoints = 8\n")
+    gone = tmp_path / "gone"
+    shutil.copytree(tiny, gone)
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=True,
+                                  dashboard_address=None) as cluster:
+        local = run("batch", str(uploads), "--out", str(tmp_path / "local"), "--pack", str(tiny),
+                    "--jobs", "1")
+        remote = run("batch", str(uploads), "--out", str(tmp_path / "dask"), "--pack", str(tiny),
+                     "--dask", cluster.scheduler_address)
+        assert local.returncode == 0 and remote.returncode == 0, remote.stderr
+        columns = ("submission", "score", "max_score", "relu", "scaled_sum", "error")
+        assert [[r[c] for c in columns] for r in gradebook(tmp_path / "dask")] == \
+            [[r[c] for c in columns] for r in gradebook(tmp_path / "local")] == \
+            [["alice", "14", "14", "8", "6", ""], ["bob", "6", "14", "0", "6", ""]]
+        # A task built here, then the pack and the config removed from this machine's disk: the
+        # worker grades with what the task carries.
+        config = uploads / "autograde.toml"
+        task = task_mod.pack_upload(
+            Upload("alice", uploads / "alice.py"),
+            reference=task_mod.pack_reference(gone / "reference"), pack=str(gone),
+            wall_seconds=120, pack_files=task_mod.pack_pack(load_pack(str(gone))),
+            config=(config.name, config.read_bytes()))
+        shutil.rmtree(gone)
+        config.unlink()
+        with distributed.Client(cluster, set_as_default=False) as client:
+            outcome = client.submit(task_mod.run_task, task, pure=False).result()
+    report = json.loads(outcome.report_json)
+    assert outcome.graded, report.get("error")
+    assert (report["score"], report["max_score"]) == (14, 14)
+    assert report["versions"]["pack"] == "tiny-layers"
+    assert report["versions"]["config"].startswith("autograde.toml (sha256 ")
+
+
+def test_a_builtin_pack_travels_by_name() -> None:
+    from grader import task as task_mod
+    assert task_mod.pack_pack(load_pack("cs224n-a1")) is None
