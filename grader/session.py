@@ -110,7 +110,7 @@ def _known_answers(pack: Pack, options: Options, warnings: list[str]) -> \
     if path is None:
         return None
     try:
-        answers = known_answers_mod.KnownAnswers.load(path)
+        answers = known_answers_mod.KnownAnswers.load(path, pack.root)  # the pack's classes
     except known_answers_mod.KnownAnswersError as exc:
         warnings.append(f"known answers not used: {exc}")
         return None
