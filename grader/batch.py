@@ -295,8 +295,11 @@ def _run(executor: Executor, *, source: Path, out: Path, grade_args: Sequence[st
     hashes = {u.student: _hash_or_none(u.path) for u in found.uploads}
     previous = load_reports(reports)
     stamp = fingerprint(input_set)
+    # How the reports name the config (course_config.describe), to regrade when it changed.
+    config_label = "" if config is None else \
+        f"{config[0]} (sha256 {hashlib.sha256(config[1]).hexdigest()[:12]})"
     why = {u.student: _why_grade(previous.get(u.student), hashes[u.student], force, only, stamp,
-                                 mode)
+                                 mode, config_label)
            for u in found.uploads}
     todo = [u for u in found.uploads if why[u.student] is not None]
     summary.skipped = [u.student for u in found.uploads if why[u.student] is None]
@@ -354,6 +357,7 @@ FORCED = "regraded: --force"
 OTHER_FUNCTIONS = "regraded: other functions (--only)"
 OTHER_INPUTS = "regraded: other inputs (the course secret changed)"
 OTHER_MODE = "regraded: another grading mode"
+OTHER_CONFIG = "regraded: the course config changed"
 
 
 def _hash_or_none(path: Path) -> str | None:
@@ -365,7 +369,7 @@ def _hash_or_none(path: Path) -> str | None:
 
 def _why_grade(previous: SubmissionResult | None, digest: str | None, force: bool,
                only: Sequence[str] | None = None, inputs: str = "public",
-               mode: str = "") -> str | None:
+               mode: str = "", config: str = "") -> str | None:
     """None when the upload's report stands; "" to grade an upload that has none; otherwise why a
     graded upload is graded again. Compared by content, not by time: a re-downloaded bulk zip
     gives every file a new time, and a replaced upload may keep its name."""
@@ -384,6 +388,8 @@ def _why_grade(previous: SubmissionResult | None, digest: str | None, force: boo
         return OTHER_INPUTS  # graded on the public inputs, or under another secret
     if previous.mode.get("name", "") != mode:
         return OTHER_MODE  # e.g. by the course's formula, now by the exact gradient
+    if previous.versions.get("config", "") != config:
+        return OTHER_CONFIG  # points, visibility or deadlines may differ
     return None
 
 
