@@ -116,6 +116,9 @@ def _add_lms_commands(sub: argparse._SubParsersAction) -> None:
     z.add_argument("--reference", type=Path, metavar="DIR",
                    help="the reference solution to ship (default: $AUTOGRADE_REFERENCE, or "
                         "reference/ in a source checkout; required for an installed grader)")
+    z.add_argument("--config", type=Path, metavar="FILE",
+                   help="a course config (TOML) to ship: every submission is graded with it")
+    grade_command.add_mode_option(z)
     grade_command.add_secret_options(z)
     k = sub.add_parser("known-answers",
                        help="compute, from the reference, the expected outputs on the public "
@@ -298,9 +301,12 @@ def _gradescope_zip(parser: argparse.ArgumentParser, args: argparse.Namespace) -
     except SecretError as exc:
         parser.error(str(exc))
     _warn_if_weak(chosen)
+    # Loaded as it will grade, so a config or mode that does not hold is refused here, not in
+    # Gradescope's image.
+    _load(parser, args.pack, args.config, args.mode)
     try:
         names = lms.gradescope_zip(out=args.out, reference=args.reference, pack=_load(parser, args.pack),
-                                   secret=chosen.secret)
+                                   secret=chosen.secret, config=args.config, mode=args.mode)
     except lms.LmsError as exc:
         parser.error(str(exc))
     print(f"wrote {args.out} ({len(names)} files): upload it on the assignment's Configure "

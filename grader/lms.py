@@ -40,6 +40,8 @@ IGNORED = release.IGNORED
 SINGLE_FILE_KINDS = (".zip", ".ipynb")
 SECRET_MEMBER = "secret"  # the course secret in autograder.zip; setup.sh moves it out of reach
 PACK_NAME_MEMBER = "pack-name"  # the built-in pack the zip grades with (else the folder pack/)
+CONFIG_DIR = "course-config"  # the course config the zip grades with, under its own file name
+MODE_MEMBER = "mode"  # the pack's mode the zip grades in (--mode)
 
 NOTHING_SUBMITTED = ("Nothing was submitted: the upload holds no files. Upload your .py files "
                      "(q1_softmax.py, q2_sigmoid.py, q2_neural.py, q3_word2vec.py, or one file with "
@@ -116,12 +118,15 @@ def _zip_entry(zf: zipfile.ZipFile, name: str, data: bytes, executable: bool = F
 
 def zip_members(*, reference: Path, source: Path = SOURCE_ROOT,
                 package: Path = release.PACKAGE_DIR, secret: bytes | None = None,
-                pack: Pack | None = None) -> dict[str, tuple[bytes, bool]]:
+                pack: Pack | None = None, config: Path | None = None,
+                mode: str | None = None) -> dict[str, tuple[bytes, bool]]:
     """Name in the zip -> (its bytes, executable). Text files have LF line endings. `secret`, the
     course secret, travels as `secret` (setup.sh makes it root-only, as the reference). The pack
     travels as `pack-name` (a built-in pack: the grader package holds it) or as the folder
     `pack/` (any other: its manifest, checks, modules, support files and known answers, never
-    its reference); setup.sh installs either where run_autograder passes it as --pack."""
+    its reference); setup.sh installs either where run_autograder passes it as --pack. A course
+    config travels under its own name in `course-config/` (reports name it by name and digest),
+    a mode as `mode`; run_autograder passes them as --config and --mode."""
     members: dict[str, tuple[bytes, bool]] = {}
     if pack is not None and release.is_builtin(pack):
         members[PACK_NAME_MEMBER] = (f"{pack.name}\n".encode(), False)
@@ -138,12 +143,17 @@ def zip_members(*, reference: Path, source: Path = SOURCE_ROOT,
         members[f"reference/{path.relative_to(reference).as_posix()}"] = (path.read_bytes(), False)
     if secret is not None:
         members[SECRET_MEMBER] = (secret, False)
+    if config is not None:
+        members[f"{CONFIG_DIR}/{Path(config).name}"] = (Path(config).read_bytes(), False)
+    if mode is not None:
+        members[MODE_MEMBER] = (f"{mode}\n".encode(), False)
     return {name: (release.as_lf(name, data), executable)
             for name, (data, executable) in members.items()}
 
 
 def gradescope_zip(*, out: Path, reference: Path | None = None, pack: Pack | None = None,
-                   source: Path = SOURCE_ROOT, secret: bytes | None = None) -> list[str]:
+                   source: Path = SOURCE_ROOT, secret: bytes | None = None,
+                   config: Path | None = None, mode: str | None = None) -> list[str]:
     """Write the autograder.zip an instructor uploads to Gradescope; return its member names."""
     pack = pack or load_pack(DEFAULT_PACK)
     ref_dir = reference_mod.locate(pack, reference)
@@ -155,7 +165,8 @@ def gradescope_zip(*, out: Path, reference: Path | None = None, pack: Pack | Non
     except (reference_mod.ReferenceError, OSError, SyntaxError, ImportError) as exc:
         raise LmsError(f"the reference at {ref_dir} is not usable: {exc}") from None
     try:
-        members = zip_members(reference=Path(ref_dir), source=source, secret=secret, pack=pack)
+        members = zip_members(reference=Path(ref_dir), source=source, secret=secret, pack=pack,
+                              config=config, mode=mode)
     except release.ReleaseError as exc:
         raise LmsError(str(exc)) from None
     # The pack's files are readable in the image: none of them may be the solution.

@@ -164,3 +164,49 @@ def test_batch_grades_in_the_mode_and_regrades_when_it_changes(modal_pack: Path,
     assert "regraded: another grading mode" in back.stderr, back.stderr
     report = json.loads((out / "reports" / "alice.json").read_text())
     assert report["mode"]["name"] == "course" and report["score"] == report["max_score"]
+
+
+def test_gradescope_zip_ships_the_mode_and_the_course_config(modal_pack: Path,
+                                                            tmp_path: Path) -> None:
+    import subprocess
+    import zipfile
+
+    from test_gradescope import autograde_shim, layout, valid
+
+    config = write(tmp_path / "course.toml", "[functions.scaled_sum]\npoints = 2\n")
+    out = tmp_path / "autograder.zip"
+    done = run_cli("gradescope-zip", str(out), "--pack", str(modal_pack), "--mode", "leaky",
+                   "--config", str(config))
+    assert done.returncode == 0, done.stderr
+    with zipfile.ZipFile(out) as zf:
+        assert zf.read("mode") == b"leaky\n"
+        assert zf.read("course-config/course.toml") == config.read_bytes()
+        zf.extractall(tmp_path / "source")
+    source = tmp_path / "source"
+    (source / "run_autograder").chmod(0o755)
+    # setup.sh puts both where run_autograder looks by default; here the environment points there.
+    setup = (source / "setup.sh").read_text()
+    assert 'cp -R "$SOURCE/course-config" "$PREFIX/course-config"' in setup
+    assert 'install -m 0644 "$SOURCE/mode" "$PREFIX/mode"' in setup
+    upload = tmp_path / "up" / "layers.py"
+    upload.parent.mkdir()
+    write(upload, CORRECT)
+    root = layout(tmp_path / "gs", [upload])
+    shim = autograde_shim(tmp_path / "bin", pythonpath=source / "autograde")
+    env = {"PATH": f"{shim}:/usr/bin:/bin", "HOME": str(root), "AUTOGRADE_ROOT": str(root),
+           "AUTOGRADE_REFERENCE": str(source / "reference"), "AUTOGRADE_PACK": str(source / "pack"),
+           "AUTOGRADE_CONFIG": str(source / "course-config" / "course.toml"),
+           "AUTOGRADE_MODE": (source / "mode").read_text().strip()}
+    proc = subprocess.run([str(source / "run_autograder")], capture_output=True, text=True,
+                          env=env, cwd="/", timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    results = valid(json.loads((root / "results" / "results.json").read_text()))
+    assert results["extra_data"]["mode"] == "leaky"
+    assert "Graded in mode leaky" in results["output"]
+    # relu (4 points) loses its leaky check; scaled_sum is worth the config's 2.
+    assert results["score"] < 6 and results["extra_data"]["max_score"] == 6
+    # A mode the pack does not have is refused before any zip is written.
+    bad = run_cli("gradescope-zip", str(tmp_path / "bad.zip"), "--pack", str(modal_pack),
+                  "--mode", "exact")
+    assert bad.returncode == 2 and "has no mode 'exact'" in bad.stderr
+    assert not (tmp_path / "bad.zip").exists()

@@ -69,6 +69,18 @@ else
     pack="the default pack"
 fi
 
+# The course config and mode the zip grades with (gradescope-zip --config, --mode).
+rm -rf "$PREFIX/course-config" "$PREFIX/mode"
+if [ -d "$SOURCE/course-config" ]; then
+    cp -R "$SOURCE/course-config" "$PREFIX/course-config"
+    chmod -R u=rwX,go=rX "$PREFIX/course-config"
+    pack="$pack, course config $(ls "$PREFIX/course-config")"
+fi
+if [ -f "$SOURCE/mode" ]; then
+    install -m 0644 "$SOURCE/mode" "$PREFIX/mode"
+    pack="$pack, mode $(cat "$PREFIX/mode")"
+fi
+
 install -d -m 0755 "$AUTOGRADER" "$AUTOGRADER/submission" "$AUTOGRADER/results"
 install -m 0755 "$SOURCE/run_autograder" "$AUTOGRADER/run_autograder"
 if [ -f "$PREFIX/secret" ]; then inputs="inputs from the course secret in $PREFIX/secret"
