@@ -43,9 +43,13 @@ PACK_NAME_MEMBER = "pack-name"  # the built-in pack the zip grades with (else th
 CONFIG_DIR = "course-config"  # the course config the zip grades with, under its own file name
 MODE_MEMBER = "mode"  # the pack's mode the zip grades in (--mode)
 
-NOTHING_SUBMITTED = ("Nothing was submitted: the upload holds no files. Upload your .py files "
-                     "(q1_softmax.py, q2_sigmoid.py, q2_neural.py, q3_word2vec.py, or one file with "
-                     "every function), a .zip of them, or a notebook (.ipynb).")
+def nothing_submitted(pack: Pack) -> str:
+    """What an empty upload is told: the files the pack's layout expects."""
+    notebooks = list(dict.fromkeys(f.notebook for f in pack.functions if f.notebook))
+    files = ", ".join(notebooks or [f"{home}.py" for home in dict.fromkeys(
+        f.home for f in pack.functions)])
+    return (f"Nothing was submitted: the upload holds no files. Upload your files ({files}, or "
+            "one .py file with every function), a .zip of them, or a notebook (.ipynb).")
 GRADER_FAILED = ("The autograder itself failed while grading this submission ({kind}). This is not "
                  "a problem with your code as far as we can tell: please tell your instructor, who "
                  "can see the details. Your score is 0 until the submission is regraded.")
@@ -85,7 +89,7 @@ def gradescope(*, root: Path = DEFAULT_ROOT, pack: Pack | None = None,
     pack = pack or load_pack(DEFAULT_PACK)
     target = graded_path(root / "submission")
     if target is None:
-        data = gradescope_view.not_graded(NOTHING_SUBMITTED, execution_time=time.monotonic() - started)
+        data = gradescope_view.not_graded(nothing_submitted(pack), execution_time=time.monotonic() - started)
         print(f"autograde: {root / 'submission'} holds no files; wrote score 0", file=stdout)
     else:
         try:
