@@ -226,7 +226,7 @@ def run(*, source: Path, out: Path, grade_args: Sequence[str] = (), jobs: int | 
         stream: TextIO | None = None, tty: bool | None = None, reference: Path | None = None,
         no_reference: bool = False, dask: str | None = None,
         only: Sequence[str] | None = None, input_set: InputSet = PUBLIC,
-        similar: bool = True) -> BatchSummary:
+        similar: bool = True, mode: str = "") -> BatchSummary:
     """Grade every upload in `source` (a folder or a .zip) into `out`; see the module docstring.
     `grade_args` go to each `autograde grade` as they are; `wall_seconds` bounds each one. The
     reference is found here, as `autograde grade` finds it (`reference`, `no_reference`, then
@@ -235,7 +235,9 @@ def run(*, source: Path, out: Path, grade_args: Sequence[str] = (), jobs: int | 
     grades those functions alone (`--only`); a report graded with another choice is regraded.
     `input_set`: the course secret's inputs (it travels inside every task, as the reference does);
     a report graded on other inputs is regraded.
-    `similar=False` (`--no-similarity`) leaves identical wrong answers out of the overview."""
+    `similar=False` (`--no-similarity`) leaves identical wrong answers out of the overview.
+    `mode`: the pack's grading mode the tasks grade in (their `grade_args` choose it); a report
+    graded in another mode is regraded."""
     stream = stream or sys.stderr
     started = time.monotonic()
     source, out = Path(source), Path(out)
@@ -263,7 +265,7 @@ def run(*, source: Path, out: Path, grade_args: Sequence[str] = (), jobs: int | 
         return _run(executor, source=source, out=out, grade_args=grade_args, force=force,
                     pack=pack, wall_seconds=wall_seconds, stream=stream, tty=tty,
                     ref_zip=ref_zip, started=started, only=only, input_set=input_set,
-                    similar=similar)
+                    similar=similar, mode=mode)
     finally:
         executor.close()
 
@@ -271,7 +273,7 @@ def run(*, source: Path, out: Path, grade_args: Sequence[str] = (), jobs: int | 
 def _run(executor: Executor, *, source: Path, out: Path, grade_args: Sequence[str], force: bool,
          pack: str, wall_seconds: float, stream: TextIO, tty: bool | None, ref_zip: bytes | None,
          started: float, only: Sequence[str] | None = None,
-         input_set: InputSet = PUBLIC, similar: bool = True) -> BatchSummary:
+         input_set: InputSet = PUBLIC, similar: bool = True, mode: str = "") -> BatchSummary:
     reports = out / "reports"
     reports.mkdir(parents=True, exist_ok=True)
     if source.is_file() and source.suffix.lower() == ".zip":
@@ -287,7 +289,8 @@ def _run(executor: Executor, *, source: Path, out: Path, grade_args: Sequence[st
     hashes = {u.student: _hash_or_none(u.path) for u in found.uploads}
     previous = load_reports(reports)
     stamp = fingerprint(input_set)
-    why = {u.student: _why_grade(previous.get(u.student), hashes[u.student], force, only, stamp)
+    why = {u.student: _why_grade(previous.get(u.student), hashes[u.student], force, only, stamp,
+                                 mode)
            for u in found.uploads}
     todo = [u for u in found.uploads if why[u.student] is not None]
     summary.skipped = [u.student for u in found.uploads if why[u.student] is None]
@@ -343,6 +346,7 @@ UNKEYED = "regraded: its report records no content"
 FORCED = "regraded: --force"
 OTHER_FUNCTIONS = "regraded: other functions (--only)"
 OTHER_INPUTS = "regraded: other inputs (the course secret changed)"
+OTHER_MODE = "regraded: another grading mode"
 
 
 def _hash_or_none(path: Path) -> str | None:
@@ -353,7 +357,8 @@ def _hash_or_none(path: Path) -> str | None:
 
 
 def _why_grade(previous: SubmissionResult | None, digest: str | None, force: bool,
-               only: Sequence[str] | None = None, inputs: str = "public") -> str | None:
+               only: Sequence[str] | None = None, inputs: str = "public",
+               mode: str = "") -> str | None:
     """None when the upload's report stands; "" to grade an upload that has none; otherwise why a
     graded upload is graded again. Compared by content, not by time: a re-downloaded bulk zip
     gives every file a new time, and a replaced upload may keep its name."""
@@ -370,6 +375,8 @@ def _why_grade(previous: SubmissionResult | None, digest: str | None, force: boo
         return OTHER_FUNCTIONS  # a report of one function must not stand for all of them
     if previous.upload.get("input_fingerprint", "public") != inputs:
         return OTHER_INPUTS  # graded on the public inputs, or under another secret
+    if previous.mode.get("name", "") != mode:
+        return OTHER_MODE  # e.g. by the course's formula, now by the exact gradient
     return None
 
 

@@ -6,6 +6,8 @@ mistake of the pack's catalogue (`hint`) and carry the measurements that showed 
 """
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any, Callable, TypeVar, Union
 
 import numpy as np
@@ -193,6 +195,27 @@ def expect_close(actual: np.ndarray, expected: np.ndarray, *, call: Text, what: 
 
 
 T = TypeVar("T")
+
+# The pack's grading mode while it grades (grader/session.py sets it); "" for a pack of one way.
+_mode = ""
+
+
+def mode() -> str:
+    """The name of the pack's grading mode in force (its manifest's [modes]: the default, a
+    course config's `mode` or `--mode`), "" for a pack that grades one way. A check whose
+    verdict depends on it reads it at run time, never at import."""
+    return _mode
+
+
+@contextmanager
+def mode_in_force(name: str) -> Iterator[None]:
+    global _mode
+    saved, _mode = _mode, name
+    try:
+        yield
+    finally:
+        _mode = saved
+
 
 
 def if_known(compute: Callable[[], T]) -> T | None:

@@ -4,6 +4,7 @@ is DESCRIPTION and each command's help and epilog, not this docstring."""
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import signal
 import sys
@@ -18,11 +19,12 @@ from grader.session import Options
 
 
 DESCRIPTION = """\
-Grade neural networks written from scratch in numpy: the CS224n (2017) assignment 1 functions
-sigmoid, sigmoid_grad, softmax, forward_backward_prop and negSamplingCostAndGradient. Each
-function is checked against known values, properties and numerical gradients (and, in an
-instructor's copy, a reference solution); the report says what was called, what came back and
-what was expected. Student code runs in a separate, restricted worker process."""
+Grade neural networks written from scratch in numpy, one assignment pack at a time: by default
+the CS224n (2017) assignment 1 functions sigmoid, sigmoid_grad, softmax, forward_backward_prop
+and negSamplingCostAndGradient (`autograde packs` lists the others). Each function is checked
+against known values, properties and numerical gradients (and, in an instructor's copy, a
+reference solution); the report says what was called, what came back and what was expected.
+Student code runs in a separate, restricted worker process."""
 
 EPILOG = """\
 examples:
@@ -30,6 +32,7 @@ examples:
   autograde grade my_submission.py --only softmax
   autograde batch uploads.zip --out grades/    grade a class (an LMS bulk download)
   autograde gradescope-zip autograder.zip      build the zip to upload to Gradescope
+  autograde audit --pack cs224n-a1             does the pack's reference pass its own checks?
 
 Run `autograde COMMAND --help` for a command's options and examples."""
 
@@ -100,6 +103,7 @@ def _add_lms_commands(sub: argparse._SubParsersAction) -> None:
                     help=f"the autograder folder (default: ${lms.ROOT_ENV}, or %(default)s)")
     gs.add_argument("--pack", default=DEFAULT_PACK, metavar="NAME_OR_PATH", help=PACK_HELP)
     gs.add_argument("--config", type=Path, metavar="FILE", help=CONFIG_HELP)
+    grade_command.add_mode_option(gs)
     gs.add_argument("--reference", type=Path, metavar="DIR",
                     help="the reference solution's folder (default: $AUTOGRADE_REFERENCE)")
     grade_command.add_secret_options(gs)
@@ -131,6 +135,24 @@ def _add_lms_commands(sub: argparse._SubParsersAction) -> None:
     what.add_argument("--check", action="store_true",
                       help="check the pack's known answers against the reference instead "
                            "(exit 1 when they do not hold)")
+    a = sub.add_parser("audit",
+                       help="check a pack's reference against the pack's own properties and "
+                            "numerical gradients, in each of its modes, and its known answers",
+                       description="Grade the pack's reference as a submission, with itself as "
+                                   "the reference, in every mode of the pack: the values checks "
+                                   "hold by construction, so what fails is a property or a "
+                                   "gradient check (central differences of the reference's own "
+                                   "cost) that the reference does not meet. Then check that the "
+                                   "pack's known answers are the reference's. Exit 1 when "
+                                   "anything does not hold.",
+                       epilog="examples:\n  autograde audit --pack cs224n-a1\n"
+                              "  autograde audit --pack path/to/my-pack --reference "
+                              "path/to/solution --json audit.json",
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
+    a.add_argument("--pack", default=DEFAULT_PACK, metavar="NAME_OR_PATH", help=PACK_HELP)
+    a.add_argument("--reference", type=Path, metavar="DIR",
+                   help="the reference solution's folder (default: as for grade)")
+    a.add_argument("--json", type=Path, metavar="PATH", help="also write the audit as JSON here")
     s = sub.add_parser("student-release",
                        help="write the grader students may read (no reference, no tests) into OUT, "
                             "to push as the public repository their CI installs from")
@@ -154,6 +176,8 @@ def main(argv: list[str] | None = None) -> int:
         return _student_release(parser, args)
     if args.command == "known-answers":
         return _known_answers(parser, args)
+    if args.command == "audit":
+        return _audit(parser, args)
     if args.command == "batch":
         return _batch(parser, args)
     if args.command == "packs":
@@ -162,12 +186,14 @@ def main(argv: list[str] | None = None) -> int:
     return 2
 
 
-def _load(parser: argparse.ArgumentParser, name: str, config: Path | None = None) -> Pack:
-    """The pack --pack names (with --config): a pack that cannot be used is a usage error."""
+def _load(parser: argparse.ArgumentParser, name: str, config: Path | None = None,
+          mode: str | None = None) -> Pack:
+    """The pack --pack names (with --config, in --mode): a pack that cannot be used is a usage
+    error."""
     if config is not None and not Path(config).is_file():
         parser.error(f"--config {config}: no such file")
     try:
-        return load_pack(name, config)
+        return grade_command.with_mode(load_pack(name, config), mode)
     except ManifestError as exc:
         parser.error(str(exc))
         raise  # not reached: parser.error exits
@@ -197,8 +223,10 @@ def _packs() -> int:
                          f"    cannot be used: {exc}")
             continue
         functions = ", ".join(f"{f.name} {f.points:g}" for f in pack.functions)
+        modes = "".join(f"\n    mode {name}{' (default)' if name == pack.mode else ''}: {text}"
+                        for name, text in pack.modes.items())
         lines.append(f"{found.name}  {pack.title}  [{found.source}]{shadowed}\n"
-                     f"    {pack.max_score:g} points: {functions}\n    {found.folder}")
+                     f"    {pack.max_score:g} points: {functions}{modes}\n    {found.folder}")
     _print("\n".join(lines))
     return 0
 
@@ -260,7 +288,7 @@ def _gradescope(parser: argparse.ArgumentParser, args: argparse.Namespace) -> in
         chosen = grade_command.input_set(args)
     except SecretError as exc:
         parser.error(str(exc))
-    chosen_pack = _load(parser, args.pack, args.config)
+    chosen_pack = _load(parser, args.pack, args.config, args.mode)
     lms.gradescope(root=args.root, pack=chosen_pack,
                    options=Options(reference_dir=args.reference, input_set=chosen,
                                    limits=grade_command.Limits(**chosen_pack.deadlines)))
@@ -337,6 +365,26 @@ def _known_answers(parser: argparse.ArgumentParser, args: argparse.Namespace) ->
     return 0
 
 
+def _audit(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
+    from grader import audit, reference as reference_mod
+    pack = _load(parser, args.pack)
+    if args.reference is not None and not args.reference.is_dir():
+        parser.error(f"--reference {args.reference}: no such folder")
+    ref_dir = reference_mod.locate(pack, args.reference)
+    if ref_dir is None or not Path(ref_dir).is_dir():
+        parser.error(f"the pack {pack.name} has no reference here: give --reference DIR")
+    if args.json is not None:
+        why = output_paths.problem(args.json)
+        if why:
+            print(f"autograde audit: cannot write --json {args.json}: {why}", file=sys.stderr)
+            return 2
+    found = audit.run(pack, Path(ref_dir))
+    _print(audit.render(found))
+    if args.json is not None:
+        args.json.write_text(json.dumps(found.to_dict(), indent=2) + "\n", encoding="utf-8")
+    return 0 if found.holds else 1
+
+
 def _add_batch_command(sub: argparse._SubParsersAction) -> None:
     b = sub.add_parser("batch", help="grade a folder or .zip of submissions (an LMS bulk download) "
                                      "into per-student reports, gradebook.csv and index.html",
@@ -372,6 +420,8 @@ def _grade_argv(args: argparse.Namespace, config: Path | None = None) -> list[st
             argv += [f"--{option.replace('_', '-')}", f"{getattr(args, option):g}"]
     if config is not None:  # a path on this machine, as --known-answers below
         argv += ["--config", str(Path(config).resolve())]
+    if args.mode is not None:
+        argv += ["--mode", args.mode]
     if args.no_xrange_shim:
         argv.append("--no-xrange-shim")
     if args.no_fork:
@@ -395,7 +445,7 @@ def _batch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         parser.error("--jobs must be at least 1")
     from grader.packs import course_config
     config = args.config if args.config is not None else course_config.beside(args.input)
-    chosen_pack = _load(parser, args.pack, config)
+    chosen_pack = _load(parser, args.pack, config, args.mode)
     if config is not None:
         print(f"autograde batch: course config {config} applied ({chosen_pack.config})",
               file=sys.stderr)
@@ -422,7 +472,7 @@ def _batch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
                             jobs=args.jobs, force=args.force, pack=pack_name, wall_seconds=wall,
                             reference=args.reference, no_reference=args.no_reference,
                             dask=args.dask, only=only, input_set=chosen,
-                            similar=not args.no_similarity)
+                            similar=not args.no_similarity, mode=chosen_pack.mode)
     except cluster.ClusterError as exc:  # one line: what is wrong with the cluster, no usage
         print(f"autograde batch: {exc}", file=sys.stderr)
         return 2

@@ -72,6 +72,7 @@ def add_grading_options(g: argparse.ArgumentParser) -> None:
                    help="a course config (TOML) that changes the pack's points, visibility and "
                         "deadlines for this course (batch: default autograde.toml beside the "
                         "uploads)")
+    add_mode_option(g)
     g.add_argument("--only", action="append", metavar="FUNCTION",
                    help="grade this function alone; repeat for several (--only softmax --only "
                         "sigmoid). The report's total is then theirs alone")
@@ -109,6 +110,14 @@ def add_grading_options(g: argparse.ArgumentParser) -> None:
                         "where bubblewrap works, else process, and the report says so")
     g.add_argument("--no-fork", action="store_true",
                    help="start workers with spawn only (the path used where fork does not exist)")
+
+
+def add_mode_option(g: argparse.ArgumentParser) -> None:
+    g.add_argument("--mode", metavar="NAME",
+                   help="grade in this mode of the pack, for a pack that grades in more than one "
+                        "way (e.g. by the course's formula, or by the exact gradient); `autograde "
+                        "packs` lists each pack's modes (default: the course config's, else the "
+                        "pack's)")
 
 
 def add_secret_options(g: argparse.ArgumentParser) -> None:
@@ -159,9 +168,20 @@ def pack(args: argparse.Namespace) -> Pack:
     if args.config is not None and not Path(args.config).is_file():
         raise UsageError(f"--config {args.config}: no such file")
     try:
-        return load_pack(args.pack, args.config)
+        return with_mode(load_pack(args.pack, args.config), getattr(args, "mode", None))
     except ManifestError as exc:
         raise UsageError(str(exc)) from None
+
+
+def with_mode(chosen: Pack, name: str | None) -> Pack:
+    """`chosen` in the mode --mode names (None: as it is). Raises ManifestError naming the
+    pack's modes."""
+    if name is None:
+        return chosen
+    try:
+        return chosen.with_mode(name)
+    except ValueError as exc:
+        raise ManifestError(f"--mode {name}: {exc}") from None
 
 
 def deadlines(args: argparse.Namespace, chosen: Pack) -> Limits:
@@ -192,5 +212,6 @@ def below(args: argparse.Namespace, result: SubmissionResult) -> bool:
     return args.fail_under is not None and result.score < args.fail_under
 
 
-__all__ = ["DESCRIPTION", "EPILOG", "add_arguments", "add_grading_options", "add_secret_options",
+__all__ = ["DESCRIPTION", "EPILOG", "add_arguments", "add_grading_options", "add_mode_option",
+           "add_secret_options", "with_mode",
            "below", "deadlines", "input_set", "keywords", "pack", "parser"]

@@ -115,6 +115,9 @@ class SubmissionResult:
     # "known answers" or "none"), and with known answers the points checked against them
     # (`known_answer_points`) and those left to the instructor's grader (`instructor_points`).
     inputs: dict[str, Any] = field(default_factory=dict)
+    # The pack's grading mode in force (`name`, and the `description` a report shows), for a
+    # pack that grades in more than one way (grader/packs/model.Pack.modes); empty otherwise.
+    mode: dict[str, str] = field(default_factory=dict)
     schema_version: int = SCHEMA_VERSION
 
     def __post_init__(self) -> None:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from grader import __version__, plugin, reference as reference_mod, replay, scoring, tolerances
+from grader import __version__, checks_api, plugin, reference as reference_mod, replay, scoring, tolerances
 from grader import input_set as input_set_mod, isolation as isolation_mod
 from grader import known_answers as known_answers_mod
 from grader.model import SubmissionResult
@@ -176,7 +176,8 @@ def grade(pack: Pack, submission_path: Path, options: Options = Options(), *,
     sink = io.StringIO()
     try:
         with redirect_stdout(sink), redirect_stderr(sink), _only_our_plugins(), \
-                input_set_mod.using(inputs), tolerances.using(pack.tolerances), importable(pack):
+                input_set_mod.using(inputs), tolerances.using(pack.tolerances), importable(pack), \
+                checks_api.mode_in_force(pack.mode):
             exit_code = pytest.main(args + [f"-p{name}" for name in PYTEST_PLUGINS],
                                     plugins=[plugin, _Installer(state)])
     finally:
@@ -227,7 +228,8 @@ def grade(pack: Pack, submission_path: Path, options: Options = Options(), *,
                  "worker_starts": submission.starts},
         error=error, reference=ref is not None, import_output=_import_output(load),
         mistakes={key: m.to_dict() for key, m in sorted(state.mistakes.items())},
-        inputs=_inputs(inputs, answers_used, checks))
+        inputs=_inputs(inputs, answers_used, checks),
+        mode={"name": pack.mode, "description": pack.mode_description} if pack.mode else {})
 
 
 def _import_output(load: dict) -> str:

@@ -462,7 +462,7 @@ def _readme_blocks() -> list[str]:
 
 
 def test_readme_manifest_and_config_load(tmp_path: Path) -> None:
-    manifest, config = _readme_blocks()
+    manifest, config, modes = _readme_blocks()
     folder = make_pack(tmp_path / "relu-pack", manifest)
     pack = load_pack(str(folder))
     assert [(f.name, f.points, f.home) for f in pack.functions] == [("relu", 4, "layers"),
@@ -474,6 +474,8 @@ def test_readme_manifest_and_config_load(tmp_path: Path) -> None:
     assert changed.visibility_of("relu", marker="visible") == "hidden"
     assert changed.visibility_of("scaled_sum") == "after_due_date"
     assert changed.deadlines == {"call_seconds": 7, "check_seconds": 30}
+    modal = load_pack(str(make_pack(tmp_path / "modal", manifest + modes)))
+    assert (list(modal.modes), modal.mode) == (["course", "exact"], "course")
 
 
 def test_a_notebook_home_is_the_notebook_stem(tmp_path: Path) -> None:

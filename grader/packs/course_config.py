@@ -1,7 +1,8 @@
 """A course's config file (`autograde.toml` beside the uploads, or `--config FILE`): the points,
-visibility and deadlines of one course's run of a pack, changed without editing the pack.
+visibility, deadlines and mode of one course's run of a pack, changed without editing the pack.
 
     visibility = "after_due_date"      # every check's default
+    mode = "exact"                     # one of the pack's [modes] (`autograde packs` lists them)
     [functions.softmax]
     points = 20                        # this function's points (its checks share them as before)
     visibility = "hidden"              # its checks' visibility, over the checks' own markers
@@ -22,7 +23,7 @@ from grader.packs.manifest import ManifestError, tomllib
 from grader.packs.model import Pack
 
 CONFIG_NAME = "autograde.toml"
-TOP_KEYS = {"pack", "visibility", "functions", "deadlines"}
+TOP_KEYS = {"pack", "visibility", "functions", "deadlines", "mode"}
 FUNCTION_KEYS = {"points", "visibility"}
 
 
@@ -100,6 +101,11 @@ def _apply(pack: Pack, path: Path) -> Pack:
         raise _fail(path, "[deadlines] must be a table")
     deadlines = manifest.deadlines(deadlines_table, path)
     total = sum(f.points for f in functions)
+    if "mode" in data:
+        try:
+            pack = pack.with_mode(data["mode"] if isinstance(data["mode"], str) else repr(data["mode"]))
+        except ValueError as exc:
+            raise _fail(path, f"mode: {exc}") from None
     return dataclasses.replace(
         pack, functions=tuple(functions), default_visibility=default,
         forced_visibility=forced, deadlines={**pack.deadlines, **deadlines},

@@ -24,7 +24,7 @@ from grader.packs.model import DEADLINE_KEYS, FunctionSpec, Pack
 MANIFEST = "pack.toml"
 TOP_KEYS = {"name", "title", "total_points", "visibility", "provided_modules", "reference",
             "student_template", "known_answers", "support", "functions", "tolerances",
-            "deadlines"}
+            "deadlines", "modes"}
 FUNCTION_KEYS = {"name", "signature", "points", "home", "notebook", "visibility"}
 # Names the worker's scratch folder already uses: a support file there would be overwritten.
 RESERVED_SUPPORT = {"upload", "submission", "worker-stderr.txt"}
@@ -133,6 +133,33 @@ def deadlines(table: dict, where: Path) -> dict[str, float]:
     return {key: _number(value, f"[deadlines] {key}", where) for key, value in table.items()}
 
 
+def _modes(data: dict, where: Path) -> tuple[dict[str, str], str]:
+    """[modes]: `default = "NAME"` and one table per mode with its `description`."""
+    table = _table(data, "modes", where)
+    if not table:
+        return {}, ""
+    default = table.get("default")
+    modes: dict[str, str] = {}
+    for name, entry in table.items():
+        if name == "default":
+            continue
+        if not isinstance(entry, dict) or not name.isidentifier():
+            raise _fail(where, f"[modes]: {name!r} must be a table [modes.NAME] with a "
+                               "`description`, NAME a Python identifier")
+        unknown = sorted(set(entry) - {"description"})
+        if unknown:
+            raise _fail(where, f"[modes.{name}]: unknown key(s) {', '.join(unknown)} (known: "
+                               "description)")
+        description = _string(entry, "description", where, required=True)
+        modes[name] = " ".join(description.split())
+    if not modes:
+        raise _fail(where, "[modes] lists no mode: add [modes.NAME] tables, or leave [modes] out")
+    if default not in modes:
+        raise _fail(where, f"[modes]: `default` must name one of the modes ({', '.join(modes)}), "
+                           f"got {default!r}")
+    return modes, default
+
+
 def _folder(data: dict, key: str, base: Path, where: Path, *, strict: bool) -> Path | None:
     """The folder `key` names (relative to the manifest; by default its own name), or None.
     A reference or template that is not there is normal (a student's copy ships neither);
@@ -190,6 +217,7 @@ def from_data(data: dict, where: Path) -> Pack:
             raise _fail(where, f"support file(s) {', '.join(clash)}: these names are the "
                                "worker's own; rename them")
     known = _string(data, "known_answers", where)
+    modes, mode = _modes(data, where)
     _check_markers(checks, {f.name for f in functions}, where)
     return Pack(
         name=name, title=title, functions=functions, checks_dir=checks,
@@ -202,7 +230,8 @@ def from_data(data: dict, where: Path) -> Pack:
         support_dir=support,
         tolerances={k: float(v) for k, v in tolerances.items()},
         deadlines=deadlines(_table(data, "deadlines", where), where),
-        total_points=float(data["total_points"]) if "total_points" in data else None)
+        total_points=float(data["total_points"]) if "total_points" in data else None,
+        modes=modes, mode=mode)
 
 
 def _existing(path: Path) -> Path | None:

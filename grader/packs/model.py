@@ -1,6 +1,7 @@
 """What a pack is, once its manifest is read: frozen data the engine grades with."""
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -51,6 +52,12 @@ class Pack:
     # checks' own markers, and how the report names the config.
     forced_visibility: dict[str, str] = field(default_factory=dict)
     config: str = ""
+    # The ways the pack can grade, by name, each with the sentence a report shows (a course whose
+    # handout teaches a formula that is not the exact gradient grades by the course's formula or
+    # by the exact one), and the one in force: the manifest's default, a course config's or
+    # --mode's choice. Checks read it with grader.checks_api.mode(). Empty for a pack of one way.
+    modes: dict[str, str] = field(default_factory=dict)
+    mode: str = ""
 
     def __post_init__(self) -> None:
         names = [f.name for f in self.functions]
@@ -63,6 +70,9 @@ class Pack:
                              f"{VISIBILITIES}")
         if not self.checks_dir.is_dir():
             raise ValueError(f"pack {self.name}: no checks folder at {self.checks_dir}")
+        if (self.mode or self.modes) and self.mode not in self.modes:
+            raise ValueError(f"pack {self.name}: no mode {self.mode!r}; its modes are "
+                             f"{', '.join(self.modes) or 'none'}")
 
     def __hash__(self) -> int:  # tolerances and deadlines are dicts; a pack is known by its name
         return hash((self.name, self.functions, self.checks_dir))
@@ -78,6 +88,17 @@ class Pack:
         marker, else the function's visibility in the manifest, else the pack's default."""
         return (self.forced_visibility.get(function) or marker
                 or self.function(function).visibility or self.default_visibility)
+
+    def with_mode(self, name: str) -> "Pack":
+        """The pack grading in mode `name`. Raises ValueError naming the pack's modes."""
+        if name not in self.modes:
+            known = ", ".join(self.modes) if self.modes else "none: it grades one way"
+            raise ValueError(f"pack {self.name} has no mode {name!r} (its modes: {known})")
+        return dataclasses.replace(self, mode=name)
+
+    @property
+    def mode_description(self) -> str:
+        return self.modes.get(self.mode, "")
 
     @property
     def homes(self) -> dict[str, str]:

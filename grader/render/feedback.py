@@ -67,6 +67,14 @@ def inputs_text(result: SubmissionResult) -> str:
     return text
 
 
+def mode_text(result: SubmissionResult) -> str:
+    """Which of its ways of grading the pack used, and what that means; empty for a pack of one
+    way."""
+    if not result.mode:
+        return ""
+    return f"Graded in mode {result.mode.get('name', '')}: {result.mode.get('description', '')}"
+
+
 def withheld_text(result: SubmissionResult) -> list[str]:
     """One line per function whose passing self-consistency checks earned nothing."""
     lines = []

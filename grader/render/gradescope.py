@@ -89,8 +89,9 @@ def summary(result: SubmissionResult) -> str:
         lines += [f"{len(skipped)} checks ({_points(points)} points) were not run: this grader was set "
                   "up without the reference solution. They count as 0 until your instructor fixes "
                   "the autograder and regrades.", ""]
-    if feedback.inputs_text(result):
-        lines += [feedback.inputs_text(result), ""]
+    for sentence in (feedback.mode_text(result), feedback.inputs_text(result)):
+        if sentence:
+            lines += [sentence, ""]
     if all_visible and feedback.withheld_text(result):
         lines.append("Points withheld:")
         lines += [f"  - {w}" for w in feedback.withheld_text(result)]
@@ -124,6 +125,7 @@ def results(result: SubmissionResult, *, execution_time: float | None = None) ->
         "stdout_visibility": STDOUT_VISIBILITY,
         "extra_data": {"max_score": result.max_score, "reference": result.reference,
                        "inputs": result.inputs.get("set", ""),
+                       "mode": result.mode.get("name", ""),
                        "error": result.error, "grader": result.versions.get("grader", ""),
                        "pack": result.versions.get("pack", "")},
         "tests": tests(result),

@@ -18,7 +18,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 
 from grader.model import CheckResult, SubmissionResult
 from grader.render.json_report import write_text
-from grader.render.feedback import inputs_text, withheld_text
+from grader.render.feedback import inputs_text, mode_text, withheld_text
 
 TEMPLATES = Path(__file__).resolve().with_name("templates")
 CELL = 22            # side of a heat map cell, in pixels
@@ -372,7 +372,7 @@ def view(result: SubmissionResult) -> dict:
         "max_score": _points(result.max_score), "total": _total(result),
         "error": result.error, "functions": functions, "warnings": list(result.warnings),
         "import_output": result.import_output, "reference": result.reference,
-        "inputs": inputs_text(result), "withheld": withheld_text(result),
+        "inputs": inputs_text(result), "mode": mode_text(result), "withheld": withheld_text(result),
         "isolation": str(iso.get("summary") or iso.get("mode") or ""),
         "unavailable": [str(u) for u in iso.get("unavailable") or []],
         "versions": {str(k): str(v) for k, v in result.versions.items()},

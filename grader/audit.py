@@ -1,0 +1,135 @@
+"""A pack's reference, audited against the pack's own checks (`autograde audit`).
+
+A pack's checks compare submissions with the reference, so a reference that is wrong makes every
+right answer fail, and nothing else notices. Its properties and its numerical-gradient checks
+(central differences of the function's own cost) do not trust the reference, though: graded
+with them, as a submission, the reference shows where it does not hold. The audit grades it so in
+every one of the pack's modes (a course's formula may hold in one and not in the other), and
+checks that the pack's known answers are still the reference's.
+
+The reference runs in the worker as any submission does; this module only reads its report.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from grader import input_set, session
+from grader.model import SubmissionResult
+from grader.packs import Pack
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A check the reference does not pass: what the check said, as a student would read it."""
+
+    function: str
+    check: str
+    status: str
+    message: str
+
+
+@dataclass(frozen=True)
+class ModeAudit:
+    mode: str  # "" for a pack of one way
+    description: str
+    default: bool
+    score: float
+    max_score: float
+    findings: tuple[Finding, ...]
+    error: str = ""  # the reference could not be graded at all
+
+
+@dataclass(frozen=True)
+class Audit:
+    pack: str
+    title: str
+    reference: str
+    modes: tuple[ModeAudit, ...]
+    # What no longer holds in the pack's known answers; None when the pack ships none.
+    known_answers: tuple[str, ...] | None = None
+    warnings: tuple[str, ...] = field(default=())
+
+    @property
+    def holds(self) -> bool:
+        return (all(not m.findings and not m.error for m in self.modes)
+                and not self.known_answers)
+
+    def to_dict(self) -> dict:
+        return {**asdict(self), "holds": self.holds}
+
+
+def _findings(result: SubmissionResult) -> tuple[Finding, ...]:
+    # A skipped check (it needs what the run does not have) is no verdict on the reference.
+    return tuple(Finding(c.function, c.name, c.status, c.message) for c in result.checks
+                 if c.status in ("failed", "error", "timeout"))
+
+
+def audit_mode(pack: Pack, reference_dir: Path, *, default: bool = True,
+               isolation: str = "auto") -> ModeAudit:
+    """The reference graded, with itself as the reference, in the pack's mode in force."""
+    options = session.Options(reference_dir=Path(reference_dir), input_set=input_set.PUBLIC,
+                              isolation=isolation)
+    result = session.grade(pack, Path(reference_dir), options)
+    error = result.error or "; ".join(w for w in result.warnings if w.startswith(
+        ("reference not used", "grader problem")))
+    return ModeAudit(pack.mode, pack.mode_description, default=default, score=result.score,
+                     max_score=result.max_score, findings=_findings(result), error=error)
+
+
+def run(pack: Pack, reference_dir: Path, *, isolation: str = "auto") -> Audit:
+    """Audit `pack`'s reference in `reference_dir` in each of the pack's modes (the default
+    first), then its known answers."""
+    from grader import known_answers as ka, make_known_answers
+
+    default = pack.mode
+    modes = [default] + [m for m in pack.modes if m != default] if pack.modes else [""]
+    audits = [audit_mode(pack.with_mode(name) if name else pack, reference_dir,
+                         default=name == default, isolation=isolation) for name in modes]
+    known: tuple[str, ...] | None = None
+    if pack.known_answers is not None and Path(pack.known_answers).is_file():
+        try:
+            known = tuple(make_known_answers.verify(
+                pack, Path(reference_dir), ka.KnownAnswers.load(pack.known_answers)))
+        except ka.KnownAnswersError as exc:
+            known = (str(exc),)
+    return Audit(pack.name, pack.title, str(reference_dir), tuple(audits), known)
+
+
+def render(audit: Audit) -> str:
+    """The audit as text: per mode, the checks the reference does not pass, with what they
+    measured; then the known answers; then one line saying whether it all holds."""
+    lines = [f"Audit of the pack {audit.pack} ({audit.title})", f"reference: {audit.reference}", ""]
+    for mode in audit.modes:
+        head = (f"mode {mode.mode}{' (default)' if mode.default else ''}: {mode.description}"
+                if mode.mode else "checks")
+        lines.append(head)
+        if mode.error:
+            lines.append(f"  the reference could not be graded: {mode.error}")
+        elif not mode.findings:
+            lines.append(f"  the reference passes every check ({mode.score:g}/{mode.max_score:g})")
+        else:
+            lines.append(f"  the reference fails {len(mode.findings)} check(s) "
+                         f"({mode.score:g}/{mode.max_score:g}):")
+            for finding in mode.findings:
+                lines.append(f"  - {finding.function}: {finding.check} ({finding.status})")
+                lines += [f"      {line}" for line in finding.message.splitlines()]
+        lines.append("")
+    if audit.known_answers is None:
+        lines.append("known answers: the pack ships none")
+    elif audit.known_answers:
+        lines.append("known answers: do not hold")
+        lines += [f"  - {problem}" for problem in audit.known_answers]
+    else:
+        lines.append("known answers: every stored answer is the reference's")
+    several = len(audit.modes) > 1
+    if audit.holds:
+        verdict = "The reference holds" + (" in every mode." if several else ".")
+    else:
+        verdict = "The reference does not hold" + (" in every mode" if several else "") + \
+            ": see above."
+    lines += ["", verdict]
+    return "\n".join(lines)
+
+
+__all__ = ["Audit", "Finding", "ModeAudit", "audit_mode", "render", "run"]

@@ -1,0 +1,85 @@
+"""`autograde audit`: a pack's reference graded against the pack's own checks in every mode, and
+its known answers checked against it. A reference that does not meet its own properties or
+numerical gradients is reported, with what the check measured."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from grader import audit
+from grader.packs import load_pack
+from tests.test_modes import MODE_CHECK, MODES
+from tests.test_packs import MANIFEST, make_pack, run_cli
+
+
+def test_the_cs224n_reference_holds(tmp_path: Path) -> None:
+    out = tmp_path / "audit.json"
+    done = run_cli("audit", "--pack", "cs224n-a1", "--json", str(out))
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "the reference passes every check (100/100)" in done.stdout
+    assert "known answers: every stored answer is the reference's" in done.stdout
+    assert done.stdout.rstrip().endswith("The reference holds.")
+    found = json.loads(out.read_text())
+    assert found["holds"] is True and found["known_answers"] == []
+    assert [(m["mode"], m["findings"]) for m in found["modes"]] == [("", [])]
+
+
+@pytest.fixture
+def modal_pack(tmp_path: Path) -> Path:
+    folder = make_pack(tmp_path / "courses" / "modal", MANIFEST + MODES)
+    (folder / "checks" / "test_mode.py").write_text(MODE_CHECK)
+    return folder
+
+
+def test_a_reference_that_fails_in_one_mode_is_reported_there(modal_pack: Path,
+                                                              tmp_path: Path) -> None:
+    out = tmp_path / "audit.json"
+    done = run_cli("audit", "--pack", str(modal_pack), "--json", str(out))
+    assert done.returncode == 1, done.stdout + done.stderr
+    course, leaky = done.stdout.split("mode leaky")
+    assert "mode course (default): relu is max(x, 0)" in course
+    assert "the reference passes every check (10/10)" in course
+    assert "the reference fails 1 check(s) (8/10):" in leaky
+    assert "- relu: relu_in_the_mode_in_force (failed)" in leaky
+    # What the check measured, as a student would read it: called, returned, expected.
+    assert "called: relu(array([-2.,  0.,  3.]) with shape (3,))" in leaky
+    assert "returned: array([0., 0., 3.]) with shape (3,)" in leaky
+    assert "expected: array([-0.2,  0. ,  3. ]) with shape (3,)" in leaky
+    assert "known answers: the pack ships none" in done.stdout
+    assert done.stdout.rstrip().endswith("The reference does not hold in every mode: see above.")
+    found = json.loads(out.read_text())
+    assert found["holds"] is False
+    assert [(m["mode"], m["default"], len(m["findings"])) for m in found["modes"]] == \
+        [("course", True, 0), ("leaky", False, 1)]
+
+
+def test_stale_known_answers_are_reported(modal_pack: Path, tmp_path: Path) -> None:
+    made = run_cli("known-answers", "--pack", str(modal_pack), "--out",
+                   str(modal_pack / "known_answers.json"))
+    assert made.returncode == 0, made.stderr
+    pack = load_pack(str(modal_pack))
+    assert audit.run(pack, modal_pack / "reference").known_answers == ()
+    # The reference changes after its answers were stored: scaled_sum now answers otherwise.
+    changed = tmp_path / "changed"
+    changed.mkdir()
+    (changed / "layers.py").write_text((modal_pack / "reference" / "layers.py").read_text()
+                                       .replace("* 3.0", "* 4.0"))
+    found = audit.run(pack, changed)
+    assert not found.holds
+    assert any("made from another reference" in p for p in found.known_answers)
+    assert any("answers scaled_sum differently" in p for p in found.known_answers)
+    text = audit.render(found)
+    assert "known answers: do not hold" in text
+    # Graded with itself as the reference, its own values hold by construction.
+    assert "- scaled_sum:" not in text and all(
+        f.function != "scaled_sum" for m in found.modes for f in m.findings)
+
+
+def test_without_a_reference_the_audit_is_a_usage_error(modal_pack: Path) -> None:
+    import shutil
+    shutil.rmtree(modal_pack / "reference")
+    done = run_cli("audit", "--pack", str(modal_pack))
+    assert done.returncode == 2
+    assert "has no reference here: give --reference DIR" in done.stderr
