@@ -133,7 +133,8 @@ def _course_judge(got, course, true, call, report, rtol, atol):
     if not wrong:
         return
     hint = None
-    if all(np.allclose(got[b], -course[b], rtol=rtol, atol=atol) for b in wrong):
+    if any(b in wrong for b in ("W2", "b2")) and all(
+            np.allclose(got[b], -course[b], rtol=rtol, atol=atol) for b in ("W2", "b2")):
         hint = HINTS["gradient_sign"]
     lines = [f"{b}: returned {show(got[b])}\n    expected {show(course[b])}" for b in wrong]
     fail_call(f"wrong gradient in {', '.join(wrong)}, compared with the notebook's formulas (7) to "

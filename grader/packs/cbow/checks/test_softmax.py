@@ -75,6 +75,6 @@ def test_no_overflow_for_large_inputs(student):
     """Advisory: z2 of a trained network can be large; exp(1000) overflows without a shift."""
     z = np.array([[1000.0], [1001.0], [999.0]])
     got, call = _softmax(student, z, allow_nonfinite=True)
-    if not np.all(np.isfinite(got)) or not np.allclose(got.sum(axis=0), 1.0):
+    if not np.all(np.isfinite(got)):  # a wrong axis is the other checks' business
         fail_call("softmax of large inputs holds inf or NaN (exp overflowed).", call, returned=got,
                   hint=HINTS["softmax_overflow"])
