@@ -58,8 +58,12 @@ def _unpack(value, a, call) -> dict:
     return {b: as_array(v, call, shapes[b], f"grad_{b}") for b, v in zip(BLOCKS, value)}
 
 
-def _run(student, a, f) -> tuple[dict, object]:
-    call = _call_text(a, f)
+NOTEBOOK_CALL = ("back_prop(x, yhat, y, h, W1, W2, b1, b2) with the notebook's numbers: its first "
+                 "training example, its fixed W1, W2, b1, b2, and the h and yhat it prints")
+
+
+def _run(student, a, f, call=None) -> tuple[dict, object]:
+    call = call or _call_text(a, f)
     value = student(*(v.copy() for v in _args(a, f)))
     return _unpack(value, a, call), call
 
@@ -150,7 +154,7 @@ def test_notebook_gradients(student, report, maybe_reference):
     notebook's formulas for b1 and W1 do not give."""
     a = inputs.notebook_case()
     f = {"h": inputs.H, "yhat": inputs.YHAT}
-    got, call = _run(student, a, f)
+    got, call = _run(student, a, f, NOTEBOOK_CALL)
     if mode() == "exact":
         loss = _reference_loss(maybe_reference, a) if maybe_reference is not None else _numpy_loss(a)
         source = "the reference's loss" if maybe_reference is not None else "the loss"
