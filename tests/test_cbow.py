@@ -155,19 +155,23 @@ def test_known_answers_hold_for_the_reference():
 
 
 # ---- a course secret -----------------------------------------------------------------------------
-def test_secret_changes_drawn_inputs_not_the_reference_score(graded, tmp_path):
+def test_secret_changes_drawn_inputs_not_the_reference_score(tmp_path):
+    """The arrays of every drawn case come from the secret: the same mistake fails on other
+    numbers; the reference still gets full marks."""
     secret = ("--secret", "cbow course secret for the tests")
     reference = grade(REFERENCE, tmp_path / "ref", *PACK, *secret)
     assert reference["score"] == 100 and reference["inputs"]["set"] == "secret"
-    summed_fixture = next(m for m in MISTAKES if m.name == "context_summed").write(tmp_path)
-    summed = grade(summed_fixture, tmp_path / "summed", *PACK, *secret)
+    ascends = next(m for m in MISTAKES if m.name == "descent_ascends").write(tmp_path)
+    public = grade(ascends, tmp_path / "public", *PACK, "--only", "gradient_descent_step")
+    hidden = grade(ascends, tmp_path / "secret", *PACK, "--only", "gradient_descent_step", *secret)
 
-    def counterexample(report):
-        (check,) = [c for c in checks_of(report, "context_words_to_vector")
+    def failure(report):
+        (check,) = [c for c in checks_of(report, "gradient_descent_step")
                     if c["name"] == "matches_reference"]
-        return check["counterexample"] + check["message"]
-    assert scores(summed)["context_words_to_vector"] == 0
-    assert counterexample(summed) != counterexample(graded["context_summed"])
+        assert check["status"] == "failed" and check["mistake"] == "descent_ascends"
+        return check["message"]
+    assert scores(hidden)["gradient_descent_step"] == 0
+    assert failure(hidden) != failure(public)
 
 
 # ---- a class of notebooks: batch and Gradescope ------------------------------------------------
