@@ -208,3 +208,24 @@ def test_gradescope_grades_a_notebook(notebooks, tmp_path, upload, expected):
     assert done.returncode == 0, done.stderr
     results = json.loads((root / "results" / "results.json").read_text())
     assert results["score"] == expected, results.get("output")
+
+
+# ---- what ships, and what the audit says ----------------------------------------------------------
+def test_the_wheel_ships_the_pack_but_not_its_reference():
+    from grader import release
+    shipped = release.package_files()
+    for name in ("pack.toml", "known_answers.json", "support/utils2.py", "checks/test_back_prop.py"):
+        assert f"grader/packs/cbow/{name}" in shipped, name
+    solution = REFERENCE.read_bytes()
+    assert not any(path.read_bytes() == solution for path in shipped.values())
+    assert not any("reference" in name.split("/") for name in shipped)
+
+
+def test_audit_shows_the_notebooks_b1_against_the_derivative():
+    done = run_cli("audit", *PACK)
+    assert done.returncode == 1, done.stdout + done.stderr  # the exact mode does not hold
+    out = done.stdout
+    assert "the reference passes every check (100/100)" in out  # the course mode
+    exact = out[out.index("mode exact"):]
+    assert "back_prop: notebook_gradients (failed)" in exact
+    assert "0.17045858" in exact and "-0.08586182" in exact and "-0.10309036" in exact
