@@ -226,7 +226,7 @@ def run(*, source: Path, out: Path, grade_args: Sequence[str] = (), jobs: int | 
         stream: TextIO | None = None, tty: bool | None = None, reference: Path | None = None,
         no_reference: bool = False, dask: str | None = None,
         only: Sequence[str] | None = None, input_set: InputSet = PUBLIC,
-        similar: bool = True, mode: str = "") -> BatchSummary:
+        similar: bool = True, config: Path | None = None, mode: str = "") -> BatchSummary:
     """Grade every upload in `source` (a folder or a .zip) into `out`; see the module docstring.
     `grade_args` go to each `autograde grade` as they are; `wall_seconds` bounds each one. The
     reference is found here, as `autograde grade` finds it (`reference`, `no_reference`, then
@@ -236,6 +236,8 @@ def run(*, source: Path, out: Path, grade_args: Sequence[str] = (), jobs: int | 
     `input_set`: the course secret's inputs (it travels inside every task, as the reference does);
     a report graded on other inputs is regraded.
     `similar=False` (`--no-similarity`) leaves identical wrong answers out of the overview.
+    `config`, a course config, and a pack that is not built in travel inside every task too, so
+    a cluster's workers need neither on their own disks.
     `mode`: the pack's grading mode the tasks grade in (their `grade_args` choose it); a report
     graded in another mode is regraded."""
     stream = stream or sys.stderr
@@ -255,6 +257,8 @@ def run(*, source: Path, out: Path, grade_args: Sequence[str] = (), jobs: int | 
         ref_zip = task_mod.pack_reference(ref_dir) if ref_dir is not None else None
     except task_mod.UploadError as exc:
         raise BatchError(f"the reference folder {ref_dir}: {exc}") from None
+    pack_zip = task_mod.pack_pack(load_pack(pack))  # None for a built-in pack
+    config_file = None if config is None else (Path(config).name, Path(config).read_bytes())
     if dask is not None:
         from grader import cluster  # distributed is imported only when a cluster is asked for
         # Connected before anything is written: an unreachable cluster leaves OUT untouched.
@@ -265,7 +269,7 @@ def run(*, source: Path, out: Path, grade_args: Sequence[str] = (), jobs: int | 
         return _run(executor, source=source, out=out, grade_args=grade_args, force=force,
                     pack=pack, wall_seconds=wall_seconds, stream=stream, tty=tty,
                     ref_zip=ref_zip, started=started, only=only, input_set=input_set,
-                    similar=similar, mode=mode)
+                    similar=similar, pack_zip=pack_zip, config=config_file, mode=mode)
     finally:
         executor.close()
 
@@ -273,7 +277,9 @@ def run(*, source: Path, out: Path, grade_args: Sequence[str] = (), jobs: int | 
 def _run(executor: Executor, *, source: Path, out: Path, grade_args: Sequence[str], force: bool,
          pack: str, wall_seconds: float, stream: TextIO, tty: bool | None, ref_zip: bytes | None,
          started: float, only: Sequence[str] | None = None,
-         input_set: InputSet = PUBLIC, similar: bool = True, mode: str = "") -> BatchSummary:
+         input_set: InputSet = PUBLIC, similar: bool = True,
+         pack_zip: bytes | None = None,
+         config: tuple[str, bytes] | None = None, mode: str = "") -> BatchSummary:
     reports = out / "reports"
     reports.mkdir(parents=True, exist_ok=True)
     if source.is_file() and source.suffix.lower() == ".zip":
@@ -289,8 +295,11 @@ def _run(executor: Executor, *, source: Path, out: Path, grade_args: Sequence[st
     hashes = {u.student: _hash_or_none(u.path) for u in found.uploads}
     previous = load_reports(reports)
     stamp = fingerprint(input_set)
+    # How the reports name the config (course_config.describe), to regrade when it changed.
+    config_label = "" if config is None else \
+        f"{config[0]} (sha256 {hashlib.sha256(config[1]).hexdigest()[:12]})"
     why = {u.student: _why_grade(previous.get(u.student), hashes[u.student], force, only, stamp,
-                                 mode)
+                                 mode, config_label)
            for u in found.uploads}
     todo = [u for u in found.uploads if why[u.student] is not None]
     summary.skipped = [u.student for u in found.uploads if why[u.student] is None]
@@ -313,7 +322,8 @@ def _run(executor: Executor, *, source: Path, out: Path, grade_args: Sequence[st
         try:
             return task_mod.pack_upload(upload, reference=ref_zip, grade_args=grade_args,
                                         pack=pack, wall_seconds=wall_seconds,
-                                        secret=input_set.secret)
+                                        secret=input_set.secret, pack_files=pack_zip,
+                                        config=config)
         except task_mod.UploadError as exc:
             return task_mod.failed_outcome(upload.student, str(upload.path), pack,
                                            f"the upload could not be graded: {exc}.")
@@ -347,6 +357,7 @@ FORCED = "regraded: --force"
 OTHER_FUNCTIONS = "regraded: other functions (--only)"
 OTHER_INPUTS = "regraded: other inputs (the course secret changed)"
 OTHER_MODE = "regraded: another grading mode"
+OTHER_CONFIG = "regraded: the course config changed"
 
 
 def _hash_or_none(path: Path) -> str | None:
@@ -358,7 +369,7 @@ def _hash_or_none(path: Path) -> str | None:
 
 def _why_grade(previous: SubmissionResult | None, digest: str | None, force: bool,
                only: Sequence[str] | None = None, inputs: str = "public",
-               mode: str = "") -> str | None:
+               mode: str = "", config: str = "") -> str | None:
     """None when the upload's report stands; "" to grade an upload that has none; otherwise why a
     graded upload is graded again. Compared by content, not by time: a re-downloaded bulk zip
     gives every file a new time, and a replaced upload may keep its name."""
@@ -377,6 +388,8 @@ def _why_grade(previous: SubmissionResult | None, digest: str | None, force: boo
         return OTHER_INPUTS  # graded on the public inputs, or under another secret
     if previous.mode.get("name", "") != mode:
         return OTHER_MODE  # e.g. by the course's formula, now by the exact gradient
+    if previous.versions.get("config", "") != config:
+        return OTHER_CONFIG  # points, visibility or deadlines may differ
     return None
 
 

@@ -67,8 +67,11 @@ the same command again to finish)."""
 PACK_HELP = ("the assignment: a pack's name (`autograde packs` lists them) or the folder of a "
              "pack (default: %(default)s)")
 CONFIG_HELP = "a course config (TOML) changing the pack's points, visibility and deadlines"
-# The zip and the release ship the grader package, and with it only the built-in packs.
-BUILTIN_ONLY_HELP = "a built-in pack (default: %(default)s)"
+# The zip and the release ship the grader package with its built-in packs, and a pack outside it
+# as a folder of its own.
+SHIPPED_PACK_HELP = ("the assignment: a pack's name or folder, shipped with the grader (a pack "
+                     "outside the package as the folder pack/, without its reference) "
+                     "(default: %(default)s)")
 
 PACKS_EPILOG = """\
 A pack is a folder: pack.toml (the manifest), checks/, and optionally reference/,
@@ -109,7 +112,7 @@ def _add_lms_commands(sub: argparse._SubParsersAction) -> None:
     grade_command.add_secret_options(gs)
     z = sub.add_parser("gradescope-zip", help="build the autograder.zip to upload to Gradescope")
     z.add_argument("out", type=Path, metavar="OUT.zip")
-    z.add_argument("--pack", default=DEFAULT_PACK, metavar="NAME", help=BUILTIN_ONLY_HELP)
+    z.add_argument("--pack", default=DEFAULT_PACK, metavar="NAME_OR_PATH", help=SHIPPED_PACK_HELP)
     z.add_argument("--reference", type=Path, metavar="DIR",
                    help="the reference solution to ship (default: $AUTOGRADE_REFERENCE, or "
                         "reference/ in a source checkout; required for an installed grader)")
@@ -157,7 +160,7 @@ def _add_lms_commands(sub: argparse._SubParsersAction) -> None:
                        help="write the grader students may read (no reference, no tests) into OUT, "
                             "to push as the public repository their CI installs from")
     s.add_argument("out", type=Path, metavar="OUT")
-    s.add_argument("--pack", default=DEFAULT_PACK, metavar="NAME", help=BUILTIN_ONLY_HELP)
+    s.add_argument("--pack", default=DEFAULT_PACK, metavar="NAME_OR_PATH", help=SHIPPED_PACK_HELP)
     s.add_argument("--reference", type=Path, metavar="DIR",
                    help="the reference the release is checked against, so no copy of it ships "
                         "(default: as for gradescope-zip)")
@@ -197,14 +200,6 @@ def _load(parser: argparse.ArgumentParser, name: str, config: Path | None = None
     except ManifestError as exc:
         parser.error(str(exc))
         raise  # not reached: parser.error exits
-
-
-def _builtin(parser: argparse.ArgumentParser, name: str) -> Pack:
-    from grader.packs import BUILTIN_PACKS
-    if name not in BUILTIN_PACKS:
-        parser.error(f"--pack {name}: only a built-in pack ({', '.join(sorted(BUILTIN_PACKS))}) "
-                     "ships with the grader package this command packs")
-    return _load(parser, name)
 
 
 def _packs() -> int:
@@ -304,7 +299,7 @@ def _gradescope_zip(parser: argparse.ArgumentParser, args: argparse.Namespace) -
         parser.error(str(exc))
     _warn_if_weak(chosen)
     try:
-        names = lms.gradescope_zip(out=args.out, reference=args.reference, pack=_builtin(parser, args.pack),
+        names = lms.gradescope_zip(out=args.out, reference=args.reference, pack=_load(parser, args.pack),
                                    secret=chosen.secret)
     except lms.LmsError as exc:
         parser.error(str(exc))
@@ -322,8 +317,9 @@ def _student_release(parser: argparse.ArgumentParser, args: argparse.Namespace) 
     if args.reference is not None and not args.reference.is_dir():
         parser.error(f"--reference {args.reference}: no such folder")
     try:
-        names = release.student_release(
-            out=args.out, reference=reference_mod.locate(_builtin(parser, args.pack), args.reference))
+        pack = _load(parser, args.pack)
+        names = release.student_release(out=args.out, pack=pack,
+                                        reference=reference_mod.locate(pack, args.reference))
     except release.ReleaseError as exc:
         parser.error(str(exc))
     print(f"wrote {args.out} ({len(names)} files, no reference): commit and push it to the "
@@ -344,7 +340,7 @@ def _known_answers(parser: argparse.ArgumentParser, args: argparse.Namespace) ->
             return 1
         try:
             problems = make_known_answers.verify(pack, ref_dir,
-                                                 known_answers.KnownAnswers.load(pack.known_answers))
+                                                 known_answers.KnownAnswers.load(pack.known_answers, pack.root))
         except known_answers.KnownAnswersError as exc:
             problems = [str(exc)]
         for problem in problems:
@@ -411,15 +407,14 @@ def _add_batch_command(sub: argparse._SubParsersAction) -> None:
     grade_command.add_grading_options(b)
 
 
-def _grade_argv(args: argparse.Namespace, config: Path | None = None) -> list[str]:
-    """The grading options of `args` as `autograde grade` takes them (but the reference, which
-    the batch finds once and ships with every task, and the pack, which each task names)."""
+def _grade_argv(args: argparse.Namespace) -> list[str]:
+    """The grading options of `args` as `autograde grade` takes them (but the reference and the
+    course config, which the batch reads once and ships with every task, and the pack, which
+    each task names or carries)."""
     argv = ["--isolation", args.isolation]
     for option in grade_command.TIMEOUT_OPTIONS.values():  # the rest: the pack's and config's
         if getattr(args, option) is not None:
             argv += [f"--{option.replace('_', '-')}", f"{getattr(args, option):g}"]
-    if config is not None:  # a path on this machine, as --known-answers below
-        argv += ["--config", str(Path(config).resolve())]
     if args.mode is not None:
         argv += ["--mode", args.mode]
     if args.no_xrange_shim:
@@ -468,7 +463,8 @@ def _batch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         parser.error(str(exc))
     _warn_if_weak(chosen)
     try:
-        summary = batch.run(source=args.input, out=args.out, grade_args=_grade_argv(args, config),
+        summary = batch.run(source=args.input, out=args.out, grade_args=_grade_argv(args),
+                            config=config,
                             jobs=args.jobs, force=args.force, pack=pack_name, wall_seconds=wall,
                             reference=args.reference, no_reference=args.no_reference,
                             dask=args.dask, only=only, input_set=chosen,

@@ -20,6 +20,7 @@ import copy
 import dataclasses
 import hashlib
 import importlib
+import importlib.util
 import json
 import math
 import sys
@@ -77,21 +78,79 @@ def encode(value: Any) -> Any:
 TRUSTED_MODULES = "grader.packs."
 
 
-def _class(name: str) -> type:
-    """A class of a module the grader has already imported (a pack's inputs, which its checks
-    import), or of the grader's own packs: a known-answers file imports nothing else."""
-    module, _, qualname = name.partition(":")
-    if module not in sys.modules and module.startswith(TRUSTED_MODULES):
-        importlib.import_module(module)
-    found: Any = sys.modules.get(module)
-    for part in qualname.split("."):
-        found = getattr(found, part, None)
-    if not isinstance(found, type):
-        raise KnownAnswersError(f"the known answers name {name}, which the checks do not define")
-    return found
+class PackClasses:
+    """The classes a known-answers file may name: those defined in a module of the pack being
+    graded. The file is data, so a name in it never picks what runs: a module is imported only
+    when it is the pack's own, found inside the pack's folder (a built-in pack's modules are the
+    grader's own `grader.packs.NAME.*`), and only a class defined in that module is used (not
+    one it imports, such as subprocess.Popen). Without a pack: the built-in packs' modules."""
+
+    def __init__(self, root: Path | None = None) -> None:
+        self.root = None if root is None else Path(root).resolve()
+
+    def _inside(self, module: Any) -> bool:
+        file = getattr(module, "__file__", None)
+        if self.root is None:
+            return module.__name__.startswith(TRUSTED_MODULES)
+        if not file:
+            return False
+        path = Path(file).resolve()
+        return self.root == path.parent or self.root in path.parents
+
+    def _load(self, module: str) -> Any:
+        """The pack's module `module`: imported already (its checks import it), or imported here
+        from the one file inside the pack's folder that the name can mean."""
+        found = sys.modules.get(module)
+        if found is not None:
+            return found
+        if self.root is None or _builtin_package(self.root):
+            package = _builtin_package(self.root) if self.root is not None else None
+            prefix = f"{package}." if package else TRUSTED_MODULES
+            return importlib.import_module(module) if module.startswith(prefix) else None
+        if "." in module:  # a package of the pack's: imported by its checks, or not at all
+            return None
+        path = self.root / f"{module}.py"
+        if not path.is_file():
+            return None
+        spec = importlib.util.spec_from_file_location(module, path)
+        loaded = importlib.util.module_from_spec(spec)
+        sys.modules[module] = loaded  # forgotten with the pack's other modules (packs/imports.py)
+        try:
+            spec.loader.exec_module(loaded)
+        except BaseException:
+            sys.modules.pop(module, None)
+            raise
+        return loaded
+
+    def __call__(self, name: str) -> type:
+        module, _, qualname = str(name).partition(":")
+        if not qualname or not all(part.isidentifier() for part in module.split(".")):
+            raise KnownAnswersError(f"the known answers name {name!r}, which is not a class")
+        found: Any = self._load(module)
+        if found is None or not self._inside(found):
+            raise KnownAnswersError(f"the known answers name {name}, which is not a class of "
+                                    "the pack's own modules")
+        for part in qualname.split("."):
+            found = getattr(found, part, None)
+        if not isinstance(found, type) or found.__module__ != module:
+            raise KnownAnswersError(f"the known answers name {name}, which the pack's module "
+                                    f"{module} does not define")
+        return found
 
 
-def decode(data: Any) -> Any:
+def _builtin_package(root: Path) -> str | None:
+    """`grader.packs.NAME` when `root` is the folder of a package of the grader's own packs."""
+    packs = Path(__file__).resolve().parent / "packs"
+    return f"grader.packs.{root.name}" if root.parent == packs and (root / "__init__.py").is_file() \
+        else None
+
+
+_DEFAULT_CLASSES = PackClasses()
+
+
+def decode(data: Any, classes: Callable[[str], type] = _DEFAULT_CLASSES) -> Any:
+    """The value `encode` gave `data` for; a case or object only of a class that `classes` (a
+    PackClasses) allows."""
     if data is None or isinstance(data, (bool, int, float, str)):
         return data
     if "float" in data:
@@ -102,19 +161,19 @@ def decode(data: Any) -> Any:
     if "scalar" in data:
         return np.frombuffer(base64.b64decode(data["data"]), dtype=np.dtype(data["scalar"]))[0]
     if "tuple" in data:
-        return tuple(decode(v) for v in data["tuple"])
+        return tuple(decode(v, classes) for v in data["tuple"])
     if "list" in data:
-        return [decode(v) for v in data["list"]]
+        return [decode(v, classes) for v in data["list"]]
     if "dict" in data:
-        return {decode(k): decode(v) for k, v in data["dict"]}
+        return {decode(k, classes): decode(v, classes) for k, v in data["dict"]}
     if "case" in data:
-        cls = _class(data["case"])
+        cls = classes(data["case"])
         if not dataclasses.is_dataclass(cls):
             raise KnownAnswersError(f"{data['case']} is not a case class")
-        return cls(**{k: decode(v) for k, v in data["fields"].items()})
+        return cls(**{k: decode(v, classes) for k, v in data["fields"].items()})
     if "object" in data:
-        obj = object.__new__(_class(data["object"]))
-        obj.__dict__.update(decode(data["state"]))
+        obj = object.__new__(classes(data["object"]))
+        obj.__dict__.update(decode(data["state"], classes))
         return obj
     raise KnownAnswersError(f"unknown entry in the known answers: {sorted(data)}")
 
@@ -150,6 +209,9 @@ class CheckAnswers:
 
     examples: list[Any] | None  # hypothesis checks: each example's arguments, encoded
     calls: list[dict[str, Any]]  # {"function", "args", "result"}, encoded
+    # Which classes its cases and objects may be (the pack's own: PackClasses).
+    classes: Callable[[str], type] = dataclasses.field(default=_DEFAULT_CLASSES, repr=False,
+                                                       compare=False)
 
     def __post_init__(self) -> None:
         self._by_key = {(c["function"], _key(c["args"])): c for c in self.calls}
@@ -162,10 +224,10 @@ class CheckAnswers:
                           and same_value(encoded, c["args"])), None)
         if found is None:
             raise NotKnown(f"no known answer for this call of {function}")
-        return decode(found["result"])
+        return decode(found["result"], self.classes)
 
     def decoded_examples(self) -> list[dict[str, Any]]:
-        return [decode(example) for example in self.examples or ()]
+        return [decode(example, self.classes) for example in self.examples or ()]
 
 
 @dataclasses.dataclass
@@ -183,14 +245,17 @@ class KnownAnswers:
         return json.dumps(data, sort_keys=True, indent=None, separators=(",", ":")) + "\n"
 
     @classmethod
-    def load(cls, path: Path) -> "KnownAnswers":
+    def load(cls, path: Path, root: Path | None = None) -> "KnownAnswers":
+        """The file at `path`; its cases and objects are decoded as classes of the pack whose
+        folder is `root` (PackClasses), or of the built-in packs when None."""
         try:
             data = json.loads(Path(path).read_text(encoding="utf-8"))
         except (OSError, ValueError) as exc:
             raise KnownAnswersError(f"cannot read the known answers {path}: {exc}") from None
         if not isinstance(data, dict) or data.get("format") != FORMAT:
             raise KnownAnswersError(f"{path} is not a known-answers file of format {FORMAT}")
-        checks = {name: CheckAnswers(entry.get("examples"), list(entry.get("calls", ())))
+        classes = PackClasses(root)
+        checks = {name: CheckAnswers(entry.get("examples"), list(entry.get("calls", ())), classes)
                   for name, entry in data.get("checks", {}).items()}
         return cls(str(data.get("pack", "")), str(data.get("reference_sha256", "")), checks,
                    dict(data.get("made_with", {})))
@@ -290,5 +355,5 @@ def example_size(example: Any) -> int:
 
 
 __all__ = ["CheckAnswers", "FORMAT", "KnownAnswers", "KnownAnswersError", "NotKnown",
-           "ORACLE_FIXTURES", "Recorder", "decode", "encode", "example_size", "oracle",
+           "ORACLE_FIXTURES", "PackClasses", "Recorder", "decode", "encode", "example_size", "oracle",
            "reference_digest", "run_examples", "same_value"]

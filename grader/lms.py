@@ -6,8 +6,9 @@ Gradescope shows to instructors only). A results.json is written whatever happen
 or a grader failure gives score 0 and a message a student can act on, never a traceback.
 
 `gradescope_zip` packs what an instructor uploads: setup.sh and run_autograder at the top (as
-Gradescope requires), the grader's source in autograde/, and the reference solution in reference/
-(setup.sh moves it to a root-only folder when Gradescope builds the image). It works from a source
+Gradescope requires), the grader's source in autograde/, the pack (its name, or for a pack outside
+the package its folder in pack/) and the reference solution in reference/ (setup.sh moves it to a
+root-only folder when Gradescope builds the image). It works from a source
 checkout and from an installed grader alike (grader/release.py: the scripts are package data in
 grader/gradescope/), and writes text files with LF line endings whatever the checkout.
 """
@@ -38,6 +39,7 @@ ZIP_PROJECT_FILES = release.PROJECT_FILES
 IGNORED = release.IGNORED
 SINGLE_FILE_KINDS = (".zip", ".ipynb")
 SECRET_MEMBER = "secret"  # the course secret in autograder.zip; setup.sh moves it out of reach
+PACK_NAME_MEMBER = "pack-name"  # the built-in pack the zip grades with (else the folder pack/)
 
 NOTHING_SUBMITTED = ("Nothing was submitted: the upload holds no files. Upload your .py files "
                      "(q1_softmax.py, q2_sigmoid.py, q2_neural.py, q3_word2vec.py, or one file with "
@@ -113,11 +115,19 @@ def _zip_entry(zf: zipfile.ZipFile, name: str, data: bytes, executable: bool = F
 
 
 def zip_members(*, reference: Path, source: Path = SOURCE_ROOT,
-                package: Path = release.PACKAGE_DIR,
-                secret: bytes | None = None) -> dict[str, tuple[bytes, bool]]:
+                package: Path = release.PACKAGE_DIR, secret: bytes | None = None,
+                pack: Pack | None = None) -> dict[str, tuple[bytes, bool]]:
     """Name in the zip -> (its bytes, executable). Text files have LF line endings. `secret`, the
-    course secret, travels as `secret` (setup.sh makes it root-only, as the reference)."""
+    course secret, travels as `secret` (setup.sh makes it root-only, as the reference). The pack
+    travels as `pack-name` (a built-in pack: the grader package holds it) or as the folder
+    `pack/` (any other: its manifest, checks, modules, support files and known answers, never
+    its reference); setup.sh installs either where run_autograder passes it as --pack."""
     members: dict[str, tuple[bytes, bool]] = {}
+    if pack is not None and release.is_builtin(pack):
+        members[PACK_NAME_MEMBER] = (f"{pack.name}\n".encode(), False)
+    elif pack is not None:
+        for name, data in release.pack_members(pack).items():
+            members[f"{release.PACK_DIR}/{name}"] = (data, False)
     for name, rel in ZIP_SCRIPTS.items():
         members[name] = ((package / rel).read_bytes(), True)
     for name, data in release.project_files(source, package).items():
@@ -145,9 +155,15 @@ def gradescope_zip(*, out: Path, reference: Path | None = None, pack: Pack | Non
     except (reference_mod.ReferenceError, OSError, SyntaxError, ImportError) as exc:
         raise LmsError(f"the reference at {ref_dir} is not usable: {exc}") from None
     try:
-        members = zip_members(reference=Path(ref_dir), source=source, secret=secret)
+        members = zip_members(reference=Path(ref_dir), source=source, secret=secret, pack=pack)
     except release.ReleaseError as exc:
         raise LmsError(str(exc)) from None
+    # The pack's files are readable in the image: none of them may be the solution.
+    copied = release.leaks({n: d for n, (d, _) in members.items()
+                            if n.startswith(f"{release.PACK_DIR}/")}, Path(ref_dir))
+    if copied:
+        raise LmsError(f"refusing to ship the pack: {', '.join(copied)} are copies of the "
+                       "reference")
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.NamedTemporaryFile(dir=out.parent, prefix=f".{out.name}.", delete=False) as tmp:

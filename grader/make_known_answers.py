@@ -14,6 +14,7 @@ import numpy as np
 from grader import __version__, known_answers as ka, session
 from grader.input_set import PUBLIC
 from grader.packs import Pack
+from grader.packs.imports import importable
 from grader.replay import RecipeBook
 
 
@@ -64,14 +65,22 @@ def verify(pack: Pack, reference_dir: Path, answers: ka.KnownAnswers) -> list[st
         problems.append("the known answers were made from another reference (its files changed "
                         "since): run `autograde known-answers` again")
     ref = reference_mod.load(pack, Path(reference_dir))
-    for check, entry in sorted(answers.checks.items()):
-        for call in entry.calls:
-            args = ka.decode(call["args"])
-            got = ka.encode(getattr(ref, call["function"])(*args))
-            if not ka.same_value(got, call["result"]):
-                problems.append(f"{check}: the reference answers {call['function']} differently "
-                                "from the known answers")
-                break
+    # Cases and objects are classes of the pack's own modules, as in a student's copy.
+    classes = ka.PackClasses(pack.root)
+    with importable(pack):
+        for check, entry in sorted(answers.checks.items()):
+            try:
+                for example in entry.examples or ():
+                    ka.decode(example, classes)  # what a student's copy runs the check on
+                for call in entry.calls:
+                    args = ka.decode(call["args"], classes)
+                    got = ka.encode(getattr(ref, call["function"])(*args))
+                    if not ka.same_value(got, call["result"]):
+                        problems.append(f"{check}: the reference answers {call['function']} "
+                                        "differently from the known answers")
+                        break
+            except ka.KnownAnswersError as exc:
+                problems.append(f"{check}: {exc}")
     return problems
 
 

@@ -6,8 +6,9 @@ pip-installed grader alike. The project files that pip needs to install the grad
 (pyproject.toml, README.md, LICENSE) come from the checkout beside the package when there is one,
 else they are written from the installed distribution's metadata.
 
-The student release is an allowlist: the grader package, the project files, a student README and
-`student_template/`. Nothing else of the instructor's tree is copied, so a reference solution,
+The student release is an allowlist: the grader package, the project files, a student README,
+the pack's `student_template/` and, for a pack outside the package, the pack itself in `pack/`
+(manifest, checks, its own modules, support files, known answers; never its reference). Nothing else of the instructor's tree is copied, so a reference solution,
 the tests' correct fixtures or a course secret kept anywhere in it cannot come along; and before
 anything is written the release is checked for a copy of the reference it refuses to ship.
 """
@@ -15,10 +16,13 @@ from __future__ import annotations
 
 import importlib.metadata
 import json
+import re
 import shutil
 from pathlib import Path
 
 import grader
+from grader.packs import BUILTIN_PACKS, Pack
+from grader.packs.manifest import MANIFEST
 
 DIST_NAME = "autograde-numpy-nn"
 PACKAGE_DIR = Path(grader.__file__).resolve().parent
@@ -138,6 +142,61 @@ def _from_metadata(dist: importlib.metadata.Distribution, package: Path) -> dict
             "LICENSE": license_text.encode()}
 
 
+# ---- a pack, as a distribution ships it --------------------------------------------------------
+PACK_DIR = "pack"  # where the zip and the student release put a pack that is not built in
+# Keys of a manifest that name paths: a shipped pack keeps its files at their default names.
+_PATH_KEYS = ("reference", "student_template", "support", "known_answers")
+
+
+def is_builtin(pack: Pack) -> bool:
+    """Whether `pack` is one of the grader package's own: it ships with the package, by name."""
+    return pack.root is not None and any(pack.root == Path(folder).resolve()
+                                         for folder in BUILTIN_PACKS.values())
+
+
+def _shipped_manifest(text: str) -> str:
+    """The manifest with its top-level path keys taken out: the shipped copy keeps checks,
+    support/ and known_answers.json at their default places beside it, and names no reference
+    or template (neither ships with it)."""
+    lines = text.splitlines(keepends=True)
+    out, top = [], True
+    for line in lines:
+        if line.lstrip().startswith("["):
+            top = False
+        if top and re.match(rf"\s*({'|'.join(_PATH_KEYS)})\s*=", line):
+            continue
+        out.append(line)
+    return "".join(out)
+
+
+def pack_members(pack: Pack) -> dict[str, bytes]:
+    """What of a pack ships with it, by path relative to the shipped folder: its manifest,
+    checks, own modules and other files, support/ and known_answers.json (wherever the manifest
+    keeps them), never its reference or student template, nor hidden files (a course
+    repository's .git). Text files have LF line endings."""
+    if pack.root is None:
+        raise ReleaseError(f"the pack {pack.name} has no folder to ship")
+    root = Path(pack.root).resolve()
+    left_out = [p.resolve() for p in (pack.default_reference, pack.student_template,
+                                      pack.support_dir, pack.known_answers) if p is not None]
+    left_out.append(root / "reference")
+    members: dict[str, bytes] = {}
+    for path in files_under(root):
+        rel = path.relative_to(root)
+        if any(part.startswith(".") for part in rel.parts) or any(
+                path.resolve() == p or p in path.resolve().parents for p in left_out):
+            continue
+        members[rel.as_posix()] = path.read_bytes()
+    members[MANIFEST] = _shipped_manifest(
+        (root / MANIFEST).read_text(encoding="utf-8")).encode("utf-8")
+    if pack.support_dir is not None:
+        for path in files_under(pack.support_dir):
+            members[f"support/{path.relative_to(pack.support_dir).as_posix()}"] = path.read_bytes()
+    if pack.known_answers is not None and Path(pack.known_answers).is_file():
+        members["known_answers.json"] = Path(pack.known_answers).read_bytes()
+    return {name: as_lf(name, data) for name, data in sorted(members.items())}
+
+
 # ---- the student release -------------------------------------------------------------------------
 STUDENT_README = """\
 # autograde: check your CS224n assignment 1 before you submit
@@ -161,15 +220,51 @@ Python 3.10 to 3.13, on Linux, macOS or Windows.
 """
 
 
-def student_members(source: Path = SOURCE_ROOT, package: Path = PACKAGE_DIR) -> dict[str, bytes]:
-    """Name in the student release -> its bytes (text with LF line endings)."""
+# The student README of a pack other than CS224n's: how to grade with the pack the release holds.
+PACK_README = """\
+# autograde: check your work on {title} before you submit
+
+This is the student copy of the course's grader. It holds no reference solution, only its known
+answers (when the course made them): the expected outputs on the public inputs the checks draw.
+Values are compared with those answers, so what loses points here loses points in your
+instructor's grader too. Your instructor grades on other inputs, drawn from a course secret, so only
+a real implementation earns the points there.
+
+```bash
+python -m pip install .                   # in a clone of this repository
+autograde grade my_submission.py --pack {pack}
+autograde grade my_submission.py --pack {pack} --html report.html
+```
+
+`{pack}` is the assignment: its checks, the course's support files and the known answers.
+{template}Python 3.10 to 3.13, on Linux, macOS or Windows.
+"""
+
+
+def _readme(pack: Pack | None) -> str:
+    if pack is None or (is_builtin(pack) and pack.name == "cs224n-a1"):
+        return STUDENT_README
+    where = pack.name if is_builtin(pack) else f"{PACK_DIR}/"
+    template = ("`student_template/` is what you start from.\n"
+                if pack.student_template is not None else "")
+    return PACK_README.format(title=pack.title, pack=where, template=template)
+
+
+def student_members(source: Path = SOURCE_ROOT, package: Path = PACKAGE_DIR,
+                    pack: Pack | None = None) -> dict[str, bytes]:
+    """Name in the student release -> its bytes (text with LF line endings). `pack` (None: the
+    checkout's top-level student_template/ with the built-in packs) gives the template, and a
+    pack outside the package ships as the folder pack/ (grader/release.pack_members)."""
     members = dict(project_files(source, package))
-    members["README.md"] = STUDENT_README.encode()
+    members["README.md"] = _readme(pack).encode()
     for rel, path in package_files(package).items():
         members[rel] = path.read_bytes()
-    for path in files_under(source / "student_template"):
-        members[f"student_template/{path.relative_to(source / 'student_template').as_posix()}"] = \
-            path.read_bytes()
+    template = source / "student_template" if pack is None else pack.student_template
+    for path in files_under(template) if template is not None else ():
+        members[f"student_template/{path.relative_to(template).as_posix()}"] = path.read_bytes()
+    if pack is not None and not is_builtin(pack):
+        for name, data in pack_members(pack).items():
+            members[f"{PACK_DIR}/{name}"] = data
     return {name: as_lf(name, data) for name, data in members.items()}
 
 
@@ -181,10 +276,10 @@ def leaks(members: dict[str, bytes], reference: Path | None) -> list[str]:
     return sorted(name for name, data in members.items() if data in solution)
 
 
-def student_release(*, out: Path, reference: Path | None = None,
+def student_release(*, out: Path, reference: Path | None = None, pack: Pack | None = None,
                     source: Path = SOURCE_ROOT, package: Path = PACKAGE_DIR) -> list[str]:
-    """Write the student release into `out` (new, empty, or a previous student release, whose
-    files are replaced; a `.git` folder in it is kept) and return the names written."""
+    """Write the student release of `pack` into `out` (new, empty, or a previous student release,
+    whose files are replaced; a `.git` folder in it is kept) and return the names written."""
     out = Path(out)
     if out.exists() and not out.is_dir():
         raise ReleaseError(f"{out} is a file, not a folder")
@@ -192,7 +287,7 @@ def student_release(*, out: Path, reference: Path | None = None,
     if present and MARKER not in present:
         # Never clear a folder this command did not write (it could be the instructor's repository).
         raise ReleaseError(f"{out} is not empty and is not a student release: give a new folder")
-    members = student_members(source, package)
+    members = student_members(source, package, pack)
     copied = leaks(members, reference)
     if copied:
         raise ReleaseError(f"refusing to release: {', '.join(copied)} are copies of the reference")

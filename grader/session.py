@@ -89,6 +89,10 @@ def _load_warnings(load: dict, shim_xrange: bool) -> list[str]:
             continue
         warnings.append(f"{error['file']} could not be imported: {error['type']} in {where}: "
                         f"{error['message']}")
+    for missing in load.get("missing_modules", []):
+        warnings.append(f"{missing['file']}, line {missing['line']} imports {missing['module']}, "
+                        "which is not installed where your code is graded: the import was let "
+                        f"through, and only code that uses {missing['module']} fails")
     for skipped in load.get("skipped", []):
         warnings.append(f"{skipped['notebook']}, cell {skipped['cell']}: `{skipped['what']}` was "
                         "not run (the grader runs no shell commands or magics)")
@@ -106,7 +110,7 @@ def _known_answers(pack: Pack, options: Options, warnings: list[str]) -> \
     if path is None:
         return None
     try:
-        answers = known_answers_mod.KnownAnswers.load(path)
+        answers = known_answers_mod.KnownAnswers.load(path, pack.root)  # the pack's classes
     except known_answers_mod.KnownAnswersError as exc:
         warnings.append(f"known answers not used: {exc}")
         return None

@@ -1,8 +1,8 @@
 """The per-submission task: the one unit of work a batch hands out, on this machine or on a cluster.
 
 A GradeTask is plain, picklable data that carries everything needed to grade one upload: the
-upload itself and the reference solution travel inside it as in-memory zips, so the process that
-runs it (a thread of `autograde batch`, or a Dask worker on another machine) needs no shared
+upload itself, the reference solution and a pack that is not built in travel inside it as
+in-memory zips, so the process that runs it (a thread of `autograde batch`, or a Dask worker on another machine) needs no shared
 filesystem. `run_task` turns a task into a TaskOutcome: the report's JSON and HTML text, which the
 batch writes into OUT/reports itself, so resuming, --force and the gradebook work the same whoever
 graded it.
@@ -27,9 +27,9 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from grader import archive
+from grader import archive, release
 from grader.model import FunctionResult, SubmissionResult
-from grader.packs import load_pack
+from grader.packs import Pack, load_pack
 from grader.render import html, json_report
 from grader.server import GraderServer
 from grader.uploads import Upload
@@ -41,6 +41,7 @@ MAX_PAYLOAD_BYTES = 64 * 2**20
 MAX_PAYLOAD_MEMBERS = 20_000
 _SKIPPED_DIRS = ("__pycache__",)  # the grader would not copy them into the worker either
 REFERENCE_NAME = "reference"
+PACK_NAME = "pack"
 
 
 @dataclass(frozen=True)
@@ -54,6 +55,11 @@ class GradeTask:
     pack: str
     wall_seconds: float  # the whole grading of this task is stopped after this long
     secret: bytes | None = None  # the course secret the inputs are drawn from; None: public
+    # A pack that is not built in, as pack_pack zips it: it travels as the reference does, so a
+    # worker machine needs no copy of the batch machine's folders. None: `pack` is a built-in name.
+    pack_files: bytes | None = None
+    # The course config (file name, content), written beside the upload and given as --config.
+    config: tuple[str, bytes] | None = None
 
 
 @dataclass(frozen=True)
@@ -137,14 +143,31 @@ def pack_reference(path: Path) -> bytes:
     return pack_path(path, REFERENCE_NAME)
 
 
+def pack_pack(pack: Pack) -> bytes | None:
+    """The pack as a task carries it (top entry `pack/`): what grader/release.py ships of a pack
+    (manifest, checks, its modules, support files, known answers; never its reference), or None
+    for a built-in pack, which every worker's grader package holds."""
+    if release.is_builtin(pack):
+        return None
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as zf:
+        for name, data in release.pack_members(pack).items():
+            zf.writestr(_zip_entry(f"{PACK_NAME}/{name}"), data)
+    return buffer.getvalue()
+
+
 def pack_upload(upload: Upload, *, reference: bytes | None, grade_args: typing.Sequence[str] = (),
-                pack: str, wall_seconds: float, secret: bytes | None = None) -> GradeTask:
+                pack: str, wall_seconds: float, secret: bytes | None = None,
+                pack_files: bytes | None = None,
+                config: tuple[str, bytes] | None = None) -> GradeTask:
     """The task that grades `upload`. `reference` is the reference folder already packed (once
-    per batch, with pack_reference). Raises UploadError when the upload cannot be packed."""
+    per batch, with pack_reference), `pack_files` the pack (pack_pack). Raises UploadError when
+    the upload cannot be packed."""
     return GradeTask(student=upload.student, upload_name=upload.path.name,
                      payload=pack_path(upload.path), display_path=str(upload.path),
                      reference=reference, grade_args=tuple(grade_args), pack=pack,
-                     wall_seconds=float(wall_seconds), secret=secret)
+                     wall_seconds=float(wall_seconds), secret=secret, pack_files=pack_files,
+                     config=config)
 
 
 # ---- rows for what could not be graded --------------------------------------------------------
@@ -200,20 +223,29 @@ _REFERENCES: dict[bytes, Path] = {}
 _REFERENCES_LOCK = threading.Lock()
 
 
-def _reference_dir(packed: bytes) -> Path:
-    """The reference a task carries, unpacked once per process into a folder only this user can
-    read. One path per reference, so a warm grader keeps its recipes (grader/replay.py) for it."""
+def _reference_dir(packed: bytes, name: str = REFERENCE_NAME) -> Path:
+    """The reference (or pack) a task carries, unpacked once per process into a folder only this
+    user can read. One path per reference, so a warm grader keeps its recipes (grader/replay.py)
+    for it."""
     digest = hashlib.sha256(packed).digest()
     with _REFERENCES_LOCK:
         folder = _REFERENCES.get(digest)
         if folder is None or not folder.is_dir():
-            holder = Path(tempfile.mkdtemp(prefix="autograde-reference-"))  # mode 0700
+            holder = Path(tempfile.mkdtemp(prefix=f"autograde-{name}-"))  # mode 0700
             atexit.register(shutil.rmtree, holder, ignore_errors=True)
             _unpack(packed, holder)
-            folder = _REFERENCES[digest] = holder / REFERENCE_NAME
+            folder = _REFERENCES[digest] = holder / name
             if not folder.is_dir():
-                raise UploadError(f"the task's reference zip holds no {REFERENCE_NAME}/ folder")
+                raise UploadError(f"the task's {name} zip holds no {name}/ folder")
         return folder
+
+
+def _pack_arg(task: GradeTask) -> str:
+    """What `--pack` names for this task here: the built-in pack's name, or the folder its
+    carried pack was unpacked into."""
+    if task.pack_files is None:
+        return task.pack
+    return str(_reference_dir(task.pack_files, PACK_NAME))
 
 
 # ---- running a task (wherever it runs) --------------------------------------------------------
@@ -238,7 +270,9 @@ def run_task(task: GradeTask, launcher: Launcher | None = None) -> TaskOutcome:
     """Grade `task` in a fresh temporary folder and return its reports as text. Never raises for
     a bad upload or a failing grader: those give a not-graded outcome. Raises Stopped only when
     `launcher` (the batch's, on this machine) is stopping; on a cluster it is None."""
+    pack = task.pack
     try:
+        pack = _pack_arg(task)
         # A folder the grader cannot delete must not turn a graded task into a failed one.
         with tempfile.TemporaryDirectory(prefix="autograde-task-", ignore_cleanup_errors=True) as tmp:
             work = Path(tmp)  # mode 0700: only this user reads the upload and the reference
@@ -249,14 +283,14 @@ def run_task(task: GradeTask, launcher: Launcher | None = None) -> TaskOutcome:
             if not submission.exists():
                 raise UploadError("the task's zip does not hold the upload")
             reference = None if task.reference is None else _reference_dir(task.reference)
-            return _grade(task, submission, reference, work, launcher or _WORKER_LAUNCHER)
+            return _grade(task, submission, reference, work, launcher or _WORKER_LAUNCHER, pack)
     except Stopped:
         raise
     except UploadError as exc:
         why = f"the upload could not be graded: {exc}; regrade with --force."
     except Exception as exc:  # never let one submission take the batch (or a worker) down
         why = f"grading failed ({type(exc).__name__}: {exc}); regrade with --force."
-    return failed_outcome(task.student, task.display_path, task.pack, why)
+    return failed_outcome(task.student, task.display_path, pack, why)
 
 
 def _secret_args(task: GradeTask, work: Path) -> list[str]:
@@ -271,15 +305,29 @@ def _secret_args(task: GradeTask, work: Path) -> list[str]:
     return ["--secret-file", str(path)]
 
 
+def _config_args(task: GradeTask, work: Path) -> list[str]:
+    """The course config as `autograde grade --config` reads it, written under its own name (the
+    report names the config by file name and digest)."""
+    if task.config is None:
+        return []
+    name, data = task.config
+    if not _plain_name(name):
+        raise UploadError(f"the course config name {name!r} is not a file name")
+    (work / "config").mkdir()
+    path = work / "config" / name
+    path.write_bytes(data)
+    return ["--config", str(path)]
+
+
 def _grade(task: GradeTask, submission: Path, reference: Path | None, work: Path,
-           launcher: Launcher) -> TaskOutcome:
+           launcher: Launcher, pack: str) -> TaskOutcome:
     """Grade the unpacked upload with the thread's warm grader, exactly as `autograde grade`
     with the same arguments would, under the task's wall-clock limit; read its reports back."""
     page, report = work / "report.html", work / "report.json"
-    argv = [str(submission), "--pack", task.pack, "--html", str(page), "--json", str(report),
+    argv = [str(submission), "--pack", pack, "--html", str(page), "--json", str(report),
             f"--submission-label={task.display_path}",
             *(["--reference", str(reference)] if reference is not None else ["--no-reference"]),
-            *_secret_args(task, work), *task.grade_args]
+            *_secret_args(task, work), *_config_args(task, work), *task.grade_args]
     server = launcher.server()
     if server is None:
         raise Stopped
@@ -296,9 +344,9 @@ def _grade(task: GradeTask, submission: Path, reference: Path | None, work: Path
             why = "the grader wrote an unreadable report"
     elif status is not None:
         why, tail = f"the grader exited with status {status}", "\n".join(filter(None, (why, tail)))
-    return failed_outcome(task.student, task.display_path, task.pack,
+    return failed_outcome(task.student, task.display_path, pack,
                           f"{why}; regrade with --force." + (f"\n{tail}" if tail else ""))
 
 
 __all__ = ["GradeTask", "Launcher", "Stopped", "TaskOutcome", "UploadError", "failed_outcome",
-           "not_graded", "pack_path", "pack_reference", "pack_upload", "run_task"]
+           "not_graded", "pack_pack", "pack_path", "pack_reference", "pack_upload", "run_task"]

@@ -408,6 +408,17 @@ def test_batch_applies_autograde_toml_beside_the_uploads(pack_dir: Path, tmp_pat
     assert "ignored autograde.toml" not in done.stderr  # the config is no student's upload
     report = json.loads((out / "reports" / "alice.json").read_text())
     assert (report["score"], report["max_score"]) == (5, 5)
+    # Unchanged, the report stands; a changed config regrades, as a removed one does.
+    again = run_cli("batch", str(uploads), "--out", str(out), "--pack", str(pack_dir), "--jobs", "1")
+    assert "1 of 1 already graded" in again.stderr, again.stderr
+    write(uploads / "autograde.toml", "[functions.scaled_sum]\npoints = 2\n")
+    changed = run_cli("batch", str(uploads), "--out", str(out), "--pack", str(pack_dir), "--jobs", "1")
+    assert "regraded: the course config changed" in changed.stderr, changed.stderr
+    report = json.loads((out / "reports" / "alice.json").read_text())
+    assert (report["score"], report["max_score"]) == (6, 6)
+    (uploads / "autograde.toml").unlink()
+    removed = run_cli("batch", str(uploads), "--out", str(out), "--pack", str(pack_dir), "--jobs", "1")
+    assert "regraded: the course config changed" in removed.stderr, removed.stderr
 
 
 # ---- the CS224n pack, read from its manifest ---------------------------------------------------

@@ -55,8 +55,22 @@ if [ -f "$SOURCE/secret" ]; then
     rm -f "$SOURCE/secret"
 fi
 
+# The pack the zip grades with: a built-in one by name, or a pack's folder (checks, support files,
+# known answers; no reference), readable as the installed grader is.
+rm -rf "$PREFIX/pack" "$PREFIX/pack-name"
+if [ -d "$SOURCE/pack" ]; then
+    cp -R "$SOURCE/pack" "$PREFIX/pack"
+    chmod -R u=rwX,go=rX "$PREFIX/pack"
+    pack="the pack in $PREFIX/pack"
+elif [ -f "$SOURCE/pack-name" ]; then
+    install -m 0644 "$SOURCE/pack-name" "$PREFIX/pack-name"
+    pack="the pack $(cat "$PREFIX/pack-name")"
+else
+    pack="the default pack"
+fi
+
 install -d -m 0755 "$AUTOGRADER" "$AUTOGRADER/submission" "$AUTOGRADER/results"
 install -m 0755 "$SOURCE/run_autograder" "$AUTOGRADER/run_autograder"
 if [ -f "$PREFIX/secret" ]; then inputs="inputs from the course secret in $PREFIX/secret"
 else inputs="public inputs (no course secret)"; fi
-echo "setup.sh: $("$PREFIX/venv/bin/autograde" --version) installed; reference in $REFERENCE; $inputs"
+echo "setup.sh: $("$PREFIX/venv/bin/autograde" --version) installed; $pack; reference in $REFERENCE; $inputs"

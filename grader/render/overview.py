@@ -208,6 +208,8 @@ def view(results: Mapping[str, SubmissionResult], notes: Sequence[str] = (),
         "pass_rates": pass_rates,
         "errors": sum(1 for r in results.values() if r.error),
         "gone": sum(1 for s in students if s in gone),
+        # The packs the reports were graded with (one, unless OUT mixes assignments).
+        "packs": sorted({str(r.versions["pack"]) for r in results.values() if r.versions.get("pack")}),
     }
 
 

@@ -17,6 +17,7 @@ import zipfile
 from pathlib import Path
 from typing import Callable
 
+import missing_imports
 import notebook_cells
 
 MAX_ARCHIVE_BYTES = 50 * 1024 * 1024
@@ -201,7 +202,7 @@ class _LayoutImporter:
                 self.run_notebook(module, file)
             else:
                 source = file.read_text(encoding="utf-8", errors="replace")
-                exec(compile(source, str(file), "exec"), module.__dict__)
+                exec(missing_imports.compile_guarded(source, str(file)), module.__dict__)
         except BaseException as exc:  # SystemExit at import time is a load error too
             entry = _error_entry(exc, self.root, file)
             self.errors.append(entry)
@@ -250,6 +251,7 @@ def import_submission(root: Path, wanted: dict[str, str], shim_xrange: bool,
     """
     if shim_xrange:
         builtins.xrange = range  # type: ignore[attr-defined]
+    missing_imports.install()
     sys.path.insert(0, str(root))
     files = sorted(root.glob("*.py"))
     preferred = [m for m in dict.fromkeys(wanted.values())]
@@ -290,7 +292,9 @@ def import_submission(root: Path, wanted: dict[str, str], shim_xrange: bool,
             report_functions[fn] = {"found": True, "file": Path(hit.__file__).name, "problem": None}
     report = {"functions": report_functions, "errors": importer.errors,
               "files": [p.name for p in order], "uses_xrange": uses_xrange,
-              "skipped": importer.skipped}
+              "skipped": importer.skipped,
+              "missing_modules": [{**entry, "file": Path(entry["file"]).name}
+                                  for entry in missing_imports.noted]}
     return found, report
 
 
@@ -324,7 +328,8 @@ def _load_privately(path: Path, importer: _LayoutImporter) -> types.ModuleType |
         if _cells_file(path).is_file():
             importer.run_notebook(module, path)
         else:
-            spec.loader.exec_module(module)
+            source = path.read_text(encoding="utf-8", errors="replace")
+            exec(missing_imports.compile_guarded(source, str(path)), module.__dict__)
         return module
     except BaseException as exc:  # SystemExit at import time is a load error too
         sys.modules.pop(name, None)

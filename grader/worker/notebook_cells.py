@@ -5,7 +5,10 @@ cells under "worksheets") and each code cell's IPython syntax is turned into pla
 IPython's own input transformer, the one Jupyter itself uses. That transformer never runs
 anything: `%magic`, `%%magic`, `!cmd`, `x = !cmd` and `obj?` all become calls on `get_ipython()`.
 Here `get_ipython()` is a stand-in whose methods do nothing and note what was skipped, so a shell
-escape or a magic in a submission is never a command the grader runs for it.
+escape or a magic in a submission is never a command the grader runs for it. Three magics whose
+body is the student's own Python keep their meaning, since notebooks define functions under them:
+`%%time` / `%time` and `%%capture` run their body in the notebook's namespace, and `%%writefile`
+writes its file into the working folder (the worker's scratch), for a later cell to import.
 
 Cells then run one by one in one namespace (loader.py): a cell that raises is reported with its
 number, and the cells after it still run, as they would for a student who runs all cells and
@@ -17,12 +20,19 @@ starts without them.
 from __future__ import annotations
 
 import ast
+import contextlib
+import importlib
+import io
 import json
+import os
+import sys
 import linecache
 import re
 import warnings
 from pathlib import Path
 from typing import Callable
+
+import missing_imports
 
 # The cells file written beside the notebook's .py (loader.py runs it cell by cell).
 CELLS_SUFFIX = ".autograde-cells.json"
@@ -30,6 +40,11 @@ MAX_SKIPPED = 50  # a `!ls` inside a loop is one finding, not a report of thousa
 # Skipping these changes nothing a grade could see (plots are headless here anyway; reloading
 # modules has no meaning in a fresh process), so they are not worth a warning in every report.
 QUIET_MAGICS = {"matplotlib", "autoreload", "load_ext", "reload_ext", "config"}
+# Magics whose body is the student's own Python, run in the notebook's namespace by Jupyter too:
+# `%%time` over a cell that defines a function must define it here. (`%%timeit` is not among
+# them: IPython runs its body in a scope of its own, so nothing it defines survives.)
+BODY_CELL_MAGICS = {"time", "capture"}
+BODY_LINE_MAGICS = {"time"}
 DEFINES = re.compile(r"^[ \t]*(?:async[ \t]+)?def[ \t]+([A-Za-z_]\w*)", re.MULTILINE)
 
 
@@ -94,9 +109,17 @@ class Shell:
     calls does nothing, returns what IPython would return when there is nothing to say (None, or
     an empty list for `x = !cmd`), and notes what was skipped."""
 
-    def __init__(self) -> None:
+    def __init__(self, namespace: dict | None = None) -> None:
         self.cell: int | None = None
+        self.filename = "<cell>"  # the running cell's, for tracebacks in a magic's body
         self.skipped: list[dict] = []
+        self.namespace = namespace if namespace is not None else {}
+
+    def _run_body(self, source: str, first_line: int) -> None:
+        """The student's Python under a timing or capturing magic, as Jupyter runs it: in the
+        notebook's namespace, with tracebacks at the cell's own line numbers."""
+        code = compile("\n" * (first_line - 1) + source, self.filename, "exec")
+        exec(code, self.namespace)
 
     def _skip(self, what: str, magic: str | None = None) -> None:
         if magic in QUIET_MAGICS or len(self.skipped) >= MAX_SKIPPED:
@@ -118,11 +141,35 @@ class Shell:
         # a module's whole documentation into the report).
         if magic_name in ("pinfo", "pinfo2"):
             self._skip(f"{line}{'?' if magic_name == 'pinfo' else '??'}")
+        elif magic_name in BODY_LINE_MAGICS and line.strip():
+            self._run_body(line.strip(), 1)
         else:
             self._skip(f"%{magic_name} {line}".rstrip(), magic_name)
 
     def run_cell_magic(self, magic_name: str = "", line: str = "", cell: str = "",
                        *args, **kwargs) -> None:
+        if magic_name in BODY_CELL_MAGICS:
+            if magic_name == "capture" and line.split() and line.split()[-1].isidentifier():
+                # `%%capture out`: what the body prints goes to `out`, not to the cell's output.
+                out, err = io.StringIO(), io.StringIO()
+                with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+                    self._run_body(cell, 2)
+                self.namespace[line.split()[-1]] = CapturedOutput(out.getvalue(), err.getvalue())
+            else:
+                self._run_body(cell, 2)
+            return
+        if magic_name == "writefile" and line.split():
+            # A notebook that writes a module with %%writefile and imports it later: the file goes
+            # where Jupyter would put it, the working folder (the worker's own scratch folder).
+            words = line.split()
+            append = words[0] in ("-a", "--append")
+            with open(words[-1], "a" if append else "w", encoding="utf-8") as handle:
+                handle.write(cell)
+            # Jupyter imports from its working folder ('' leads its sys.path).
+            if os.getcwd() not in sys.path:
+                sys.path.append(os.getcwd())
+            importlib.invalidate_caches()
+            return
         self._skip(f"%%{magic_name} {line}".rstrip(), magic_name)
 
     def magic(self, line: str = "", *args, **kwargs) -> None:  # the pre-IPython-8 spelling
@@ -144,6 +191,19 @@ class Shell:
         return "<the grader's stand-in for IPython: runs no magics or shell commands>"
 
 
+class CapturedOutput:
+    """What `%%capture out` leaves in `out`: the text the cell printed."""
+
+    def __init__(self, stdout: str, stderr: str) -> None:
+        self.stdout, self.stderr, self.outputs = stdout, stderr, []
+
+    def show(self) -> None:
+        print(self.stdout, end="")
+
+    def __str__(self) -> str:
+        return self.stdout
+
+
 def display(*objs, **kwargs) -> None:
     """IPython's display(), as text: what the notebook would have shown goes into the captured
     output like a print (rich HTML or images have no place in a text report)."""
@@ -151,10 +211,17 @@ def display(*objs, **kwargs) -> None:
         print(repr(obj))
 
 
+def _runs_body(original: str) -> bool:
+    """Whether the cell is a magic whose body runs as the cell's own lines (tracebacks in it then
+    point at the lines the student wrote)."""
+    first = original.lstrip().split("\n", 1)[0]
+    return first.startswith("%%") and first[2:].split(" ", 1)[0] in BODY_CELL_MAGICS
+
+
 def _compile_cell(source: str, filename: str) -> tuple:
     """(code of the cell, code of its last expression or None): Jupyter shows the value of a
     cell's last expression unless the line ends with ';', and so does the report's output."""
-    tree = ast.parse(source, filename, "exec")
+    tree = missing_imports.guard(ast.parse(source, filename, "exec"))
     last = None
     if tree.body and isinstance(tree.body[-1], ast.Expr) and not source.rstrip().endswith(";"):
         last = compile(ast.Expression(tree.body.pop().value), filename, "eval")
@@ -171,14 +238,15 @@ def run_cells(cells: list[dict], namespace: dict, filename_of: Callable[[int], s
     with its source in linecache, so every traceback, at load or in a graded call later, says
     which cell and which line.
     """
-    shell = Shell()
+    shell = Shell(namespace)
     namespace["get_ipython"] = lambda: shell
     namespace["display"] = display
     for cell in cells:
         shell.cell = cell["cell"]
-        filename = filename_of(cell["cell"])
+        filename = shell.filename = filename_of(cell["cell"])
         lines = cell["original"].splitlines(keepends=True)
-        if cell["original"].count("\n") != cell["source"].count("\n"):
+        if cell["original"].count("\n") != cell["source"].count("\n") and \
+                not _runs_body(cell["original"]):
             lines = cell["source"].splitlines(keepends=True)  # a cell magic: lines moved
         linecache.cache[filename] = (len(cell["source"]), None, lines, filename)
         on_cell({"cell": cell["cell"], "of": cells[-1]["cell"],
