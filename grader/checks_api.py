@@ -15,7 +15,7 @@ import numpy as np
 from grader import fingerprint
 from grader.hints import Mistake
 from grader.known_answers import NotKnown
-from grader.worker.wire import Opaque
+from grader.worker.wire import Iterated, Opaque
 
 PRINT_OPTIONS = {"precision": 8, "threshold": 40, "edgeitems": 3, "linewidth": 100}
 
@@ -37,6 +37,8 @@ def show(value: Any) -> str:
     """Numbers the way numpy prints them, trimmed to a readable size."""
     if isinstance(value, Opaque):
         return f"a {value.type_name} object: {value.text}"
+    if isinstance(value, Iterated):
+        return f"a generator that yielded {show(value.items)}"
     if isinstance(value, np.ndarray):
         with np.printoptions(**PRINT_OPTIONS):
             text = np.array2string(value, separator=", ")
@@ -51,6 +53,8 @@ def show(value: Any) -> str:
 def describe_type(value: Any) -> str:
     if isinstance(value, Opaque):
         return f"a {value.type_name}"
+    if isinstance(value, Iterated):
+        return f"a generator (it yielded {len(value.items)} items)"
     if isinstance(value, np.ndarray):
         return f"a numpy array of shape {value.shape} and dtype {value.dtype}"
     if isinstance(value, np.generic):

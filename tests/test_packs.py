@@ -324,7 +324,7 @@ def test_cli_reports_a_broken_pack_in_one_line(tmp_path: Path) -> None:
     assert "Traceback" not in done.stderr
     missing = run_cli("grade", str(ROOT / "student_template"), "--pack", "no-such-pack")
     assert missing.returncode == 2
-    assert "unknown assignment pack 'no-such-pack'; known: cs224n-a1" in missing.stderr
+    assert "unknown assignment pack 'no-such-pack'; known: cbow, cs224n-a1" in missing.stderr
     assert "Traceback" not in missing.stderr
     with pytest.raises(UnknownPack):
         load_pack(str(tmp_path / "nowhere") + "/")
@@ -339,10 +339,11 @@ def test_packs_lists_builtin_and_installed(tmp_path: Path,
     done = run_cli("packs", env={"AUTOGRADE_PACKS": str(installed)})
     assert done.returncode == 0, done.stderr
     lines = done.stdout.splitlines()
-    assert lines[0] == ("cs224n-a1  CS224n assignment 1 (2017): neural network basics and "
-                        "word2vec  [built-in]")
-    assert lines[1].strip() == ("100 points: sigmoid 10, sigmoid_grad 5, softmax 15, "
-                                "forward_backward_prop 35, negSamplingCostAndGradient 35")
+    assert lines[0].startswith("cbow  CBOW word embeddings, step by step")  # built-in, by name
+    at = lines.index("cs224n-a1  CS224n assignment 1 (2017): neural network basics and "
+                     "word2vec  [built-in]")
+    assert lines[at + 1].strip() == ("100 points: sigmoid 10, sigmoid_grad 5, softmax 15, "
+                                     "forward_backward_prop 35, negSamplingCostAndGradient 35")
     assert "broken  [$AUTOGRADE_PACKS]" in done.stdout
     assert "cannot be used:" in done.stdout and "function relu is listed twice" in done.stdout
     assert ("tiny  A tiny pack: relu and a scaled sum  [$AUTOGRADE_PACKS]" in done.stdout)

@@ -67,3 +67,13 @@ def test_hostile_repr_does_not_break_encoding():
 
     node, _ = wire.encode_value(Bad())
     assert node["t"] == "opaque" and node["text"] == "<unprintable>"
+
+
+def test_dicts_with_string_keys_and_drained_generators_cross_as_data():
+    table = {"am": 0, "because": 1, "happy": np.int64(2)}
+    drained = wire.Iterated((("i", "am"), np.zeros(2)), complete=True, error="")
+    back = roundtrip((table, drained, {1: "one"}))
+    assert back[0] == {"am": 0, "because": 1, "happy": 2} and list(back[0]) == ["am", "because", "happy"]
+    assert isinstance(back[1], wire.Iterated) and back[1].items[0] == ("i", "am")
+    assert np.array_equal(back[1].items[1], np.zeros(2)) and back[1].complete
+    assert isinstance(back[2], wire.Opaque)  # keys that are not strings: not a plain table

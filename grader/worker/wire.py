@@ -2,7 +2,8 @@
 
 A frame is MAGIC, a u32 header length, a JSON header, a u32 blob count, and that many
 (u64 length, bytes) blobs. Arrays travel as dtype string + shape + raw bytes; anything else that is
-not a number, string, None, list, tuple or dict of those arrives as an `Opaque` description, so the
+not a number, string, None, list, tuple or dict (with string keys) of those arrives as an `Opaque`
+description (a generator arrives as what it yielded, `Iterated`), so the
 grader can say what came back without ever holding the object itself.
 
 This module is imported by the worker as a top-level module (the worker runs by file path, with only
@@ -37,6 +38,21 @@ class Opaque:
 
     def __repr__(self) -> str:
         return f"<{self.type_name}>"
+
+
+@dataclass(frozen=True)
+class Iterated:
+    """What a generator returned by student code yielded: the worker runs it to its end (at most
+    MAX_YIELDED items) inside the call, so its output, its errors and its time are the call's, and
+    only the items cross. `complete` is False when it was cut off; `error` ("KeyError: 'x'") is set
+    when it raised after yielding `items`."""
+
+    items: tuple
+    complete: bool = True
+    error: str = ""
+
+
+MAX_YIELDED = 10_000
 
 
 @dataclass(frozen=True)
@@ -81,6 +97,11 @@ def _encode(obj: Any, blobs: list[bytes], depth: int) -> Any:
         return {"t": t.__name__, "items": [_encode(x, blobs, depth + 1) for x in obj]}
     if t is ReplayDataset:
         return {"t": "replay_dataset", "stream": [int(i) for i in obj.stream]}
+    if t is dict and all(type(k) is str for k in obj):  # a word-to-index table, say
+        return {"t": "dict", "items": {k: _encode(v, blobs, depth + 1) for k, v in obj.items()}}
+    if t is Iterated:
+        return {"t": "iterated", "items": [_encode(x, blobs, depth + 1) for x in obj.items],
+                "complete": bool(obj.complete), "error": str(obj.error)}
     return {"t": "opaque", "type": _type_name(obj), "text": _safe_text(obj)}
 
 
@@ -114,6 +135,9 @@ def _decode(node: Any, blobs: list[bytes], depth: int) -> Any:
         return ReplayDataset(tuple(int(i) for i in node["stream"]))
     if kind == "dict":
         return {str(k): _decode(v, blobs, depth + 1) for k, v in node["items"].items()}
+    if kind == "iterated":
+        return Iterated(tuple(_decode(x, blobs, depth + 1) for x in node["items"]),
+                        bool(node["complete"]), str(node["error"]))
     raise WireError(f"unknown node kind {kind!r}")
 
 

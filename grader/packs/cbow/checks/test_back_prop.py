@@ -1,0 +1,233 @@
+"""Checks of back_prop(x, yhat, y, h, W1, W2, b1, b2) -> (grad_W1, grad_W2, grad_b1, grad_b2), for
+one example in the notebook's column convention.
+
+Two modes (pack.toml [modes]):
+- course (the default): the notebook's formulas (7) to (10). Its (7) and (9) pass W2^T (yhat - y)
+  through ReLU, which is not the derivative of the loss; a submission that returns the true
+  derivative (masked by z1 > 0) is accepted too, with a warning. The numerical-gradient check
+  covers only the W2 and b2 blocks, where the formulas are the derivative.
+- exact: every block must be the derivative of the loss: compared with central differences of
+  cross_entropy_loss(softmax(z2), y), z2 from forward_prop, computed with the reference's own
+  functions (the notebook's example included), and checked against the submission's own loss.
+"""
+
+import numpy as np
+import pytest
+from hypothesis import given
+
+from grader import numgrad
+from grader import tolerances as tol
+from grader.checks_api import as_array, call_text, describe_type, fail_call, show
+from grader.packs.cbow import inputs
+from grader.packs.cbow.common import mode
+from grader.packs.cbow.hints import HINTS
+
+pytestmark = pytest.mark.function("back_prop")
+BLOCKS = inputs.BLOCKS  # W1, W2, b1, b2: the order of the results
+
+
+def _shapes(a):
+    N, V = a["W1"].shape
+    return {"W1": (N, V), "W2": (V, N), "b1": (N, 1), "b2": (V, 1)}
+
+
+def _args(a, f):
+    return (a["x"], f["yhat"], a["y"], f["h"], a["W1"], a["W2"], a["b1"], a["b2"])
+
+
+def _call_text(a, f):
+    return call_text("back_prop", *_args(a, f))
+
+
+def _unpack(value, a, call) -> dict:
+    shapes = _shapes(a)
+    if not isinstance(value, (tuple, list)) or len(value) != 4:
+        fail_call(f"the result is {describe_type(value)}; expected a tuple of four arrays "
+                  "(grad_W1, grad_W2, grad_b1, grad_b2).", call, returned=value)
+    got_shapes = [getattr(v, "shape", None) for v in value]
+    expected = [shapes[b] for b in BLOCKS]
+    if got_shapes != expected and all(s is not None for s in got_shapes):
+        if got_shapes[0] != got_shapes[1] and sorted(got_shapes) == sorted(expected):
+            fail_call(f"the gradients come in the wrong order: shapes {got_shapes}, expected "
+                      f"{expected} (grad_W1, grad_W2, grad_b1, grad_b2).", call,
+                      hint=HINTS["gradient_blocks_swapped"])
+        transposed = [b for b, s, e in zip(BLOCKS, got_shapes, expected) if s != e and s == e[::-1]]
+        if transposed:
+            fail_call(f"{', '.join(transposed)} has the transposed shape of its parameter: shapes "
+                      f"{got_shapes}, expected {expected}.", call, hint=HINTS["gradient_transposed"])
+    return {b: as_array(v, call, shapes[b], f"grad_{b}") for b, v in zip(BLOCKS, value)}
+
+
+NOTEBOOK_CALL = ("back_prop(x, yhat, y, h, W1, W2, b1, b2) with the notebook's numbers: its first "
+                 "training example, its fixed W1, W2, b1, b2, and the h and yhat it prints")
+
+
+def _run(student, a, f, call=None) -> tuple[dict, object]:
+    call = call or _call_text(a, f)
+    value = student(*(v.copy() for v in _args(a, f)))
+    return _unpack(value, a, call), call
+
+
+# ---- the loss, and its central differences --------------------------------------------------------
+def _numerical(loss_many, a) -> dict:
+    """Central differences of the loss in every coordinate of W1, W2, b1, b2 (the others fixed).
+    `loss_many` maps a list of parameter dicts to their losses."""
+    h = tol.GRADCHECK_STEP
+    points, where = [], {}
+    for b in BLOCKS:
+        start = len(points)
+        for p in numgrad.perturbations(a[b], h):
+            points.append({**{k: a[k] for k in BLOCKS}, b: p})
+        where[b] = (start, len(points))
+    costs = loss_many(points)
+    return {b: numgrad.from_costs(costs[s:e], a[b].shape, h) for b, (s, e) in where.items()}
+
+
+def _loss_with(functions, a):
+    """A loss_many from (forward_prop, softmax, cross_entropy_loss) called one point at a time."""
+    forward_prop, softmax, loss = functions
+
+    def many(points):
+        out = []
+        for p in points:
+            z2 = np.asarray(forward_prop(a["x"], p["W1"], p["W2"], p["b1"], p["b2"])[2])
+            out.append(float(loss(np.asarray(softmax(z2)), a["y"])))
+        return out
+    return many
+
+
+def _reference_loss(reference, a):
+    return _loss_with((reference.forward_prop, reference.softmax, reference.cross_entropy_loss), a)
+
+
+def _numpy_loss(a):
+    def many(points):
+        return [float(-np.sum(a["y"] * np.log(inputs.forward({**a, **p})["yhat"]))) for p in points]
+    return many
+
+
+def _errors(got, numerical):
+    return {b: float(numgrad.relative_error(got[b], numerical[b]).max()) for b in BLOCKS}
+
+
+def _not_derivative(got, numerical, blocks, call, source, hint=None, evidence_extra=None):
+    errors = _errors(got, numerical)
+    wrong = [b for b in blocks if errors[b] > tol.GRADCHECK_RTOL]
+    if not wrong:
+        return
+    lines = [f"{b}: back_prop returned {show(got[b])}\n    central differences of {source} give "
+             f"{show(numerical[b])}\n    (largest relative difference {errors[b]:.1e})"
+             for b in wrong]
+    fail_call(f"back_prop's gradient is not the derivative of the loss in {', '.join(wrong)} "
+              f"(allowed relative difference {tol.GRADCHECK_RTOL:g}, h = {tol.GRADCHECK_STEP:g}).",
+              call, detail="\n  ".join(lines), hint=hint,
+              evidence={"mode": mode(), "wrong_blocks": wrong, "compared_with": source,
+                        "max_relative_error": errors, **(evidence_extra or {})})
+
+
+# ---- against the course's formulas, or the derivative ----------------------------------------------
+def _course_judge(got, course, true, call, report, rtol, atol):
+    """W2 and b2 as the notebook's; W1 and b1 as the notebook's formula or as the derivative."""
+    def ok(b, target):
+        return np.allclose(got[b], target[b], rtol=rtol, atol=atol)
+    wrong = [b for b in BLOCKS if not ok(b, course)]
+    if wrong and set(wrong) <= {"W1", "b1"} and ok("W1", true) and ok("b1", true):
+        report.flag(HINTS["true_gradient_in_course_mode"])
+        return
+    if not wrong:
+        return
+    hint = None
+    if any(b in wrong for b in ("W2", "b2")) and all(
+            np.allclose(got[b], -course[b], rtol=rtol, atol=atol) for b in ("W2", "b2")):
+        hint = HINTS["gradient_sign"]
+    lines = [f"{b}: returned {show(got[b])}\n    expected {show(course[b])}" for b in wrong]
+    fail_call(f"wrong gradient in {', '.join(wrong)}, compared with the notebook's formulas (7) to "
+              "(10).", call, detail="\n  ".join(lines), hint=hint,
+              evidence={"mode": "course", "wrong_blocks": wrong})
+
+
+@pytest.mark.points(5)
+@pytest.mark.published  # the notebook's grad_W1, grad_W2, grad_b1, grad_b2
+def test_notebook_gradients(student, report, maybe_reference):
+    """Course mode: the notebook's printed gradients. Exact mode: central differences of the loss at
+    the notebook's own numbers (with the reference's functions when it is here), which the
+    notebook's formulas for b1 and W1 do not give."""
+    a = inputs.notebook_case()
+    f = {"h": inputs.H, "yhat": inputs.YHAT}
+    got, call = _run(student, a, f, NOTEBOOK_CALL)
+    if mode() == "exact":
+        loss = _reference_loss(maybe_reference, a) if maybe_reference is not None else _numpy_loss(a)
+        source = "the reference's loss" if maybe_reference is not None else "the loss"
+        numerical = _numerical(loss, a)
+        hint = None
+        if np.allclose(got["b1"], inputs.GRAD_B1, atol=1e-6):
+            hint = HINTS["course_formula_in_exact_mode"]
+        _not_derivative(got, numerical, BLOCKS, call, source + " at the notebook's numbers", hint)
+        return
+    course = {"W1": inputs.GRAD_W1, "W2": inputs.GRAD_W2, "b1": inputs.GRAD_B1, "b2": inputs.GRAD_B2}
+    true = {"W1": inputs.TRUE_GRAD_W1, "W2": inputs.GRAD_W2, "b1": inputs.TRUE_GRAD_B1,
+            "b2": inputs.GRAD_B2}
+    _course_judge(got, course, true, call, report, tol.KNOWN_VALUES_RTOL, tol.KNOWN_VALUES_ATOL)
+
+
+@pytest.mark.points(6)
+@given(case=inputs.net_cases())
+def test_matches_reference(student, reference, report, case):
+    """Course mode: the reference's back_prop (the notebook's formulas), or the derivative for W1
+    and b1. Exact mode: central differences of the reference's loss, every block."""
+    a = case.arrays()
+    f = inputs.forward(a)
+    got, call = _run(student, a, f)
+    if mode() == "exact":
+        hint = HINTS["course_formula_in_exact_mode"] if np.allclose(
+            got["b1"], np.maximum(a["W2"].T @ (f["yhat"] - a["y"]), 0)) else None
+        _not_derivative(got, _numerical(_reference_loss(reference, a), a), BLOCKS, call,
+                        "the reference's loss", hint, evidence_extra={"case": str(case)})
+        return
+    course = dict(zip(BLOCKS, (np.asarray(v) for v in reference.back_prop(
+        *(v.copy() for v in _args(a, f))))))
+    true = inputs.true_gradient(a["x"], a["y"], a["W2"], f["h"], f["yhat"])
+    _course_judge(got, course, true, call, report, tol.REFERENCE_RTOL, tol.REFERENCE_ATOL)
+
+
+@pytest.mark.points(6)
+def test_gradient_of_the_loss(student):
+    """back_prop against central differences of the loss, block by block, computed by the grader
+    from the notebook's formulas (1) to (6) (a check calls only the function it grades, so a wrong
+    forward_prop costs forward_prop's checks, not these): in course mode W2 and b2 only (the
+    notebook's W1 and b1 formulas are not the derivative), in exact mode all four."""
+    blocks = BLOCKS if mode() == "exact" else ("W2", "b2")
+    for case in inputs.GRADCHECK_CASES:
+        a = case.arrays()
+        f = inputs.forward(a)
+        got, call = _run(student, a, f)
+        numerical = _numerical(_numpy_loss(a), a)
+        hint = HINTS["course_formula_in_exact_mode"] if mode() == "exact" and np.allclose(
+            got["b1"], np.maximum(a["W2"].T @ (f["yhat"] - a["y"]), 0)) else None
+        _not_derivative(got, numerical, blocks, f"{call}  [{case}]", "the loss", hint,
+                        {"case": str(case), "blocks_checked": list(blocks)})
+
+
+@pytest.mark.points(2)
+@given(case=inputs.net_cases())
+def test_gradient_shapes(student, case):
+    """Four arrays in the order W1, W2, b1, b2, each of its parameter's shape."""
+    a = case.arrays()
+    _run(student, a, inputs.forward(a))
+
+
+@pytest.mark.points(1)
+@pytest.mark.robustness
+def test_arguments_unchanged(student):
+    a = inputs.notebook_case()
+    f = {"h": inputs.H, "yhat": inputs.YHAT}
+    args = tuple(v.copy() for v in _args(a, f))
+    result = student.call(*args, echo_args=True)
+    _unpack(result.value, a, _call_text(a, f))
+    for name, before, after in zip(("x", "yhat", "y", "h", "W1", "W2", "b1", "b2"), args,
+                                   result.args_after):
+        if not np.array_equal(before, after):
+            fail_call(f"back_prop changed its argument {name} in place.", _call_text(a, f),
+                      detail=f"before: {show(before)}\n  after:  {show(after)}")
+
+

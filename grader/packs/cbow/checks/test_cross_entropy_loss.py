@@ -1,0 +1,62 @@
+"""Checks of cross_entropy_loss(y_predicted, y_actual): J = -sum_k y_k log(yhat_k), one number."""
+import numpy as np
+import pytest
+from hypothesis import given
+
+from grader import tolerances as tol
+from grader.checks_api import as_scalar, call_text, describe_type, fail_call
+from grader.packs.cbow import inputs
+from grader.packs.cbow.hints import HINTS
+
+pytestmark = pytest.mark.function("cross_entropy_loss")
+
+
+def _loss(student, yhat, y, expected=None):
+    call = call_text("cross_entropy_loss", yhat, y)
+    value = student(yhat.copy(), y.copy())
+    if isinstance(value, np.ndarray) and value.size > 1:
+        hint = None
+        if expected is not None and np.isclose(value.sum(), expected):
+            hint = HINTS["cross_entropy_not_summed"]
+        fail_call(f"the loss is {describe_type(value)}; expected a single number.", call,
+                  returned=value, hint=hint)
+    return as_scalar(value, call, "the loss"), call
+
+
+def _check(got, expected, call, rtol, atol):
+    if np.isclose(got, expected, rtol=rtol, atol=atol):
+        return
+    hint = HINTS["cross_entropy_sign"] if np.isclose(got, -expected, rtol=rtol, atol=atol) else None
+    fail_call("wrong loss.", call, returned=repr(got), expected=repr(expected), hint=hint)
+
+
+@pytest.mark.points(3)
+@pytest.mark.published  # the notebook's loss, 1.4650152923611106
+def test_notebook_loss(student):
+    got, call = _loss(student, inputs.YHAT, inputs.Y, inputs.LOSS)
+    _check(got, inputs.LOSS, call, tol.KNOWN_VALUES_RTOL, tol.KNOWN_VALUES_ATOL)
+
+
+@pytest.mark.points(4)
+@given(case=inputs.net_cases())
+def test_matches_reference(student, reference, case):
+    g = inputs.rng(case.seed + 1)
+    z = g.uniform(-3, 3, (case.V, 1))
+    yhat = np.exp(z) / np.exp(z).sum()
+    y = case.arrays()["y"]
+    expected = float(reference.cross_entropy_loss(yhat.copy(), y.copy()))
+    got, call = _loss(student, yhat, y, expected)
+    _check(got, expected, call, tol.REFERENCE_RTOL, tol.REFERENCE_ATOL)
+
+
+@pytest.mark.points(1)
+@given(case=inputs.net_cases())
+def test_positive(student, case):
+    """-log of a probability below 1 is positive."""
+    g = inputs.rng(case.seed + 2)
+    z = g.uniform(-3, 3, (case.V, 1))
+    yhat = np.exp(z) / np.exp(z).sum()
+    got, call = _loss(student, yhat, case.arrays()["y"])
+    if not got > 0:
+        fail_call(f"the loss is {got!r}; the cross-entropy of a one-hot target is -log(yhat of the "
+                  "target) > 0.", call, hint=HINTS["cross_entropy_sign"] if got < 0 else None)

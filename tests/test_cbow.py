@@ -1,0 +1,231 @@
+"""The CBOW pack (grader/packs/cbow), graded end to end through the CLI: the reference and a correct
+submission (.py and notebook) get full marks, the template nothing, every one-mutation fixture
+(tests/fixtures/cbow/mistakes.py) loses points on its function (and the functions that call it)
+with the mistake named; both modes of back_prop; a student's copy (known answers); a course
+secret; a batch of notebooks and Gradescope's contract.
+
+Every grading is done once, in module-scoped fixtures, two at a time.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import json
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT, by_function, checks_of, grade, grade_many, run_cli
+
+FIXTURES = ROOT / "tests" / "fixtures" / "cbow"
+sys.path.insert(0, str(FIXTURES))
+from mistakes import CALLERS, MISTAKES  # noqa: E402
+
+PACK = ("--pack", "cbow")
+REFERENCE = ROOT / "reference" / "cbow" / "cbow.py"
+TEMPLATE = ROOT / "student_template" / "cbow"
+FUNCTIONS = {"get_windows": 8, "word_to_one_hot_vector": 6, "context_words_to_vector": 8,
+             "get_training_example": 8, "relu": 6, "softmax": 10, "cross_entropy_loss": 8,
+             "forward_prop": 14, "back_prop": 22, "gradient_descent_step": 10}
+STUDENT_MODE = ("one_hot_wrong_index", "softmax_rows", "forward_relu_on_output", "descent_ascends",
+                "back_prop_sign")
+
+
+def scores(report: dict) -> dict[str, float]:
+    return {name: f["score"] for name, f in by_function(report).items()}
+
+
+def mistakes_named(report: dict, function: str | None = None) -> set[str]:
+    return {c["mistake"] for c in report["checks"]
+            if c["mistake"] and (function is None or c["function"] == function)}
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory) -> dict[str, dict]:
+    src = tmp_path_factory.mktemp("cbow-src")
+    paths = {m.name: m.write(src) for m in MISTAKES}
+    paths.update({"reference": REFERENCE, "correct_py": FIXTURES / "correct.py",
+                  "correct_nb": FIXTURES / "correct.ipynb", "template_py": TEMPLATE / "cbow.py",
+                  "template_nb": TEMPLATE / "cbow.ipynb"})
+    out = tmp_path_factory.mktemp("cbow-reports")
+    reports = grade_many(paths, out, *PACK)
+    exact = {"reference_exact": REFERENCE, "true_gradient_exact": paths["back_prop_true_gradient"]}
+    reports.update(grade_many(exact, out, *PACK, "--mode", "exact"))
+    student = {f"student_{n}": paths[n] for n in STUDENT_MODE}
+    student["student_correct"] = FIXTURES / "correct.py"
+    reports.update(grade_many(student, out, *PACK, "--no-reference"))
+    return reports
+
+
+# ---- full marks, and none ----------------------------------------------------------------------
+@pytest.mark.parametrize("name", ["reference", "correct_py", "correct_nb"])
+def test_correct_submissions_get_full_marks(graded, name):
+    report = graded[name]
+    assert report["error"] == ""
+    assert (report["score"], report["max_score"]) == (100, 100), [
+        (c["name"], c["message"][:200]) for c in report["checks"] if c["score"] < c["max_score"]]
+    assert scores(report) == FUNCTIONS
+    assert report["versions"]["pack"] == "cbow" and report["reference"] is True
+
+
+def test_notebook_noise_is_reported_and_costs_nothing(graded):
+    warnings = graded["correct_nb"]["warnings"]
+    assert any("cell" in w and "stopped with NameError" in w for w in warnings), warnings
+    assert any("`!pip install emoji` was not run" in w for w in warnings), warnings
+    assert "{'am': 0, 'because': 1, 'happy': 2, 'i': 3, 'learning': 4}" in \
+        graded["correct_nb"]["import_output"]  # display(word2Ind), with utils2 from support/
+
+
+@pytest.mark.parametrize("name", ["template_py", "template_nb"])
+def test_template_scores_zero_saying_not_implemented(graded, name):
+    report = graded[name]
+    assert report["score"] == 0 and report["max_score"] == 100
+    for function in FUNCTIONS:
+        messages = [c["message"] for c in checks_of(report, function)]
+        assert messages and all("not implemented" in m for m in messages), (function, messages)
+
+
+# ---- every mistake costs its own function ------------------------------------------------------
+@pytest.mark.parametrize("mistake", MISTAKES, ids=[m.name for m in MISTAKES])
+def test_each_mistake_loses_points_on_its_function(graded, mistake):
+    report = graded[mistake.name]
+    got = scores(report)
+    allowed = {mistake.function} | CALLERS.get(mistake.function, set())
+    kept = {f: got[f] for f in FUNCTIONS if f not in allowed}
+    assert kept == {f: FUNCTIONS[f] for f in kept}, got
+    if mistake.full_marks:
+        assert got[mistake.function] == FUNCTIONS[mistake.function], got
+    else:
+        assert got[mistake.function] < FUNCTIONS[mistake.function], got
+    if mistake.mistake:
+        assert mistake.mistake in mistakes_named(report, mistake.function), \
+            mistakes_named(report)
+
+
+def test_warnings_only_where_the_notebook_allows(graded):
+    no_shift = graded["softmax_no_shift"]
+    assert no_shift["score"] == 100
+    assert any(w.startswith("softmax: softmax of large inputs holds inf or NaN") for w in
+               no_shift["warnings"])
+    true = graded["back_prop_true_gradient"]
+    assert true["score"] == 100
+    assert true["mistakes"]["true_gradient_in_course_mode"]["severity"] == "warning"
+
+
+# ---- the two modes of back_prop -----------------------------------------------------------------
+def test_exact_mode_fails_the_course_formulas_with_the_notebooks_numbers(graded):
+    report = graded["reference_exact"]
+    assert report["mode"]["name"] == "exact"
+    assert scores(report) == {**FUNCTIONS, "back_prop": 0}
+    (notebook,) = [c for c in checks_of(report, "back_prop") if c["name"] == "notebook_gradients"]
+    message = notebook["message"]
+    assert notebook["status"] == "failed" and notebook["mistake"] == "course_formula_in_exact_mode"
+    assert message.startswith("back_prop's gradient is not the derivative of the loss in W1, b1")
+    b1 = message[message.index("b1: back_prop returned"):]
+    assert "0.17045858" in b1 and "-0.08586182" in b1 and "-0.10309036" in b1, message
+    assert "central differences of the reference's loss at the notebook's numbers" in b1
+
+
+def test_exact_mode_gives_the_true_gradient_full_marks(graded):
+    report = graded["true_gradient_exact"]
+    assert report["score"] == 100, [(c["name"], c["message"][:200]) for c in report["checks"]
+                                    if c["score"] < c["max_score"]]
+    assert "true_gradient_in_course_mode" not in report["mistakes"]
+
+
+# ---- a student's copy: known answers instead of the reference ------------------------------------
+def test_student_mode_full_marks_for_the_correct_fixture(graded):
+    report = graded["student_correct"]
+    assert report["reference"] is False and report["inputs"]["answers"] == "known answers"
+    assert report["score"] == 100
+
+
+@pytest.mark.parametrize("name", STUDENT_MODE)
+def test_student_mode_deducts_on_the_same_functions(graded, name):
+    instructor, student = scores(graded[name]), scores(graded[f"student_{name}"])
+    assert {f for f in FUNCTIONS if instructor[f] < FUNCTIONS[f]} == \
+           {f for f in FUNCTIONS if student[f] < FUNCTIONS[f]}, (instructor, student)
+
+
+def test_known_answers_hold_for_the_reference():
+    done = run_cli("known-answers", *PACK, "--check")
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+# ---- a course secret -----------------------------------------------------------------------------
+def test_secret_changes_drawn_inputs_not_the_reference_score(tmp_path):
+    """The arrays of every drawn case come from the secret: the same mistake fails on other
+    numbers; the reference still gets full marks."""
+    secret = ("--secret", "cbow course secret for the tests")
+    reference = grade(REFERENCE, tmp_path / "ref", *PACK, *secret)
+    assert reference["score"] == 100 and reference["inputs"]["set"] == "secret"
+    ascends = next(m for m in MISTAKES if m.name == "descent_ascends").write(tmp_path)
+    public = grade(ascends, tmp_path / "public", *PACK, "--only", "gradient_descent_step")
+    hidden = grade(ascends, tmp_path / "secret", *PACK, "--only", "gradient_descent_step", *secret)
+
+    def failure(report):
+        (check,) = [c for c in checks_of(report, "gradient_descent_step")
+                    if c["name"] == "matches_reference"]
+        assert check["status"] == "failed" and check["mistake"] == "descent_ascends"
+        return check["message"]
+    assert scores(hidden)["gradient_descent_step"] == 0
+    assert failure(hidden) != failure(public)
+
+
+# ---- a class of notebooks: batch and Gradescope ------------------------------------------------
+@pytest.fixture(scope="module")
+def notebooks(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("cbow-class") / "uploads"
+    folder.mkdir()
+    shutil.copy(FIXTURES / "correct.ipynb", folder / "alice.ipynb")
+    shutil.copy(TEMPLATE / "cbow.ipynb", folder / "bob.ipynb")
+    source = (FIXTURES / "correct.ipynb").read_text()
+    # carol's notebook: the forward pass applies ReLU to the output layer too
+    carol = source.replace("z2 = np.dot(W2, h) + b2", "z2 = relu(np.dot(W2, h) + b2)")
+    assert carol != source
+    (folder / "carol.ipynb").write_text(carol)
+    return folder
+
+
+def test_batch_of_notebooks(notebooks, tmp_path):
+    out = tmp_path / "grades"
+    done = run_cli("batch", str(notebooks), "--out", str(out), *PACK, "--jobs", "2")
+    assert done.returncode == 0, done.stderr
+    rows = {r["student"]: r for r in csv.DictReader(io.StringIO((out / "scores.csv").read_text()))}
+    assert {s: float(rows[s]["score"]) for s in rows} == {"alice": 100, "bob": 0, "carol": 86}
+    carol = json.loads((out / "reports" / "carol.json").read_text())
+    assert scores(carol)["forward_prop"] == 0 and "relu_on_output" in mistakes_named(carol)
+
+
+@pytest.mark.parametrize("upload, expected", [("alice.ipynb", 100), ("carol.ipynb", 86)])
+def test_gradescope_grades_a_notebook(notebooks, tmp_path, upload, expected):
+    root = tmp_path / "autograder"
+    (root / "submission").mkdir(parents=True)
+    shutil.copy(notebooks / upload, root / "submission" / "cbow.ipynb")
+    done = run_cli("gradescope", "--root", str(root), *PACK)
+    assert done.returncode == 0, done.stderr
+    results = json.loads((root / "results" / "results.json").read_text())
+    assert results["score"] == expected, results.get("output")
+
+
+# ---- what ships, and what the audit says ----------------------------------------------------------
+def test_the_wheel_ships_the_pack_but_not_its_reference():
+    from grader import release
+    shipped = release.package_files()
+    for name in ("pack.toml", "known_answers.json", "support/utils2.py", "checks/test_back_prop.py"):
+        assert f"grader/packs/cbow/{name}" in shipped, name
+    solution = REFERENCE.read_bytes()
+    assert not any(path.read_bytes() == solution for path in shipped.values())
+    assert not any("reference" in name.split("/") for name in shipped)
+
+
+def test_audit_shows_the_notebooks_b1_against_the_derivative():
+    done = run_cli("audit", *PACK)
+    assert done.returncode == 1, done.stdout + done.stderr  # the exact mode does not hold
+    out = done.stdout
+    assert "the reference passes every check (100/100)" in out  # the course mode
+    exact = out[out.index("mode exact"):]
+    assert "back_prop: notebook_gradients (failed)" in exact
+    assert "0.17045858" in exact and "-0.08586182" in exact and "-0.10309036" in exact
