@@ -47,7 +47,8 @@ def graded(tmp_path_factory) -> dict[str, dict]:
     src = tmp_path_factory.mktemp("cbow-src")
     paths = {m.name: m.write(src) for m in MISTAKES}
     paths.update({"reference": REFERENCE, "correct_py": FIXTURES / "correct.py",
-                  "correct_nb": FIXTURES / "correct.ipynb", "template_py": TEMPLATE / "cbow.py",
+                  "correct_nb": FIXTURES / "correct.ipynb", "lecture_nb": FIXTURES / "lecture.ipynb",
+                  "template_py": TEMPLATE / "cbow.py",
                   "template_nb": TEMPLATE / "cbow.ipynb"})
     out = tmp_path_factory.mktemp("cbow-reports")
     reports = grade_many(paths, out, *PACK)
@@ -76,6 +77,23 @@ def test_notebook_noise_is_reported_and_costs_nothing(graded):
     assert any("`!pip install emoji` was not run" in w for w in warnings), warnings
     assert "{'am': 0, 'because': 1, 'happy': 2, 'i': 3, 'learning': 4}" in \
         graded["correct_nb"]["import_output"]  # display(word2Ind), with utils2 from support/
+
+
+def test_the_lecture_notebook_completed_by_a_student(graded):
+    """The notebook's own cells: nltk and emoji (not installed here) are let through and only the
+    cells that use them stop; its softmax (the sum of every entry) is the one loss."""
+    report = graded["lecture_nb"]
+    assert report["error"] == ""
+    assert scores(report) == {**FUNCTIONS, "softmax": 3.75}, scores(report)
+    # The whole-matrix sum costs the points; no shift before exp is advice (the notebook has none).
+    assert mistakes_named(report, "softmax") == {"softmax_whole_matrix", "softmax_overflow"}
+    warnings = report["warnings"]
+    for module in ("nltk", "emoji"):
+        assert any(f"imports {module}, which is not installed where your code is graded" in w
+                   for w in warnings), warnings
+    assert any("`!{sys.executable} -m pip install emoji` was not run" in w for w in warnings)
+    # The %%time cell ran its loop: the generator's output is in the import output.
+    assert "Context words vector:  [0.25 0.25 0.   0.5  0.  ]" in report["import_output"]
 
 
 @pytest.mark.parametrize("name", ["template_py", "template_nb"])
