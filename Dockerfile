@@ -3,6 +3,7 @@
 #
 #   docker build -t autograde .
 #   docker build --secret id=autograde_secret,src=course-secret.txt -t autograde .   # with a secret
+#   docker build --build-arg PACK=cbow --build-arg REFERENCE=reference/cbow -t autograde-cbow .
 #   docker run --rm --network none -v "$PWD/hw:/autograder/submission:ro" \
 #       -v "$PWD/out:/autograder/results" autograde        # writes out/results.json
 #
@@ -14,11 +15,19 @@
 # the container are then the outer wall).
 FROM python:3.12-slim-bookworm
 
+# The pack this image grades (a built-in pack's name), its reference folder in the build context,
+# and optionally the pack's grading mode (e.g. exact); run_autograder reads them from the environment.
+ARG PACK=cs224n-a1
+ARG REFERENCE=reference
+ARG MODE=""
+
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
     AUTOGRADE_ROOT=/autograder \
-    AUTOGRADE_REFERENCE=/opt/autograde/reference
+    AUTOGRADE_REFERENCE=/opt/autograde/reference \
+    AUTOGRADE_PACK=${PACK} \
+    AUTOGRADE_MODE=${MODE}
 
 # bubblewrap for the sandbox; setpriv (util-linux) to drop privileges. Debian's versions are not
 # pinned: a point release replaces them, and the build should take the security fixes.
@@ -32,7 +41,7 @@ COPY grader/gradescope/setup.sh grader/gradescope/run_autograder /autograder/sou
 COPY pyproject.toml README.md LICENSE /autograder/source/autograde/
 COPY grader /autograder/source/autograde/grader
 # Never world-readable, not even in this layer.
-COPY --chown=root:root --chmod=0700 reference /opt/autograde/reference
+COPY --chown=root:root --chmod=0700 ${REFERENCE} /opt/autograde/reference
 
 RUN bash /autograder/source/setup.sh
 

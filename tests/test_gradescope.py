@@ -506,7 +506,8 @@ def test_setup_keeps_the_reference_root_only():
     assert 'rm -rf "$SOURCE/reference"' in text  # /autograder/source is world-readable
     dockerfile = (ROOT / "Dockerfile").read_text()
     assert "AUTOGRADE_REFERENCE=/opt/autograde/reference" in dockerfile
-    assert "--chmod=0700 reference /opt/autograde/reference" in dockerfile
+    assert "--chmod=0700 ${REFERENCE} /opt/autograde/reference" in dockerfile
+    assert "\nARG REFERENCE=reference\n" in dockerfile  # the default: CS224n's, at the top level
     assert '/opt/autograde/reference' in (ROOT / "grader" / "gradescope" / "run_autograder").read_text()
 
 
@@ -514,12 +515,17 @@ def test_dockerfile_copies_only_what_exists_and_dockerignore_lets_through():
     """Every COPY source exists in the repository and is not excluded by .dockerignore."""
     ignore = (ROOT / ".dockerignore").read_text().split()
     allowed = {line[1:].rstrip("/") for line in ignore if line.startswith("!")}
+    text = (ROOT / "Dockerfile").read_text()
+    # A build argument in a source: its default, and the README's documented alternative.
+    args = dict(line[4:].split("=", 1) for line in text.splitlines()
+                if line.startswith("ARG ") and "=" in line)
     sources = []
-    for line in (ROOT / "Dockerfile").read_text().splitlines():
+    for line in text.splitlines():
         if line.startswith("COPY "):
             words = [w for w in line.split()[1:] if not w.startswith("--")]
-            sources += words[:-1]
-    assert sources
+            sources += [w.replace("${REFERENCE}", value) for w in words[:-1]
+                        for value in ((args["REFERENCE"], "reference/cbow") if "${" in w else (w,))]
+    assert sources and "reference/cbow" in sources
     for src in sources:
         assert (ROOT / src).exists(), src
         assert src.split("/")[0] in allowed, f"{src} is excluded by .dockerignore"
