@@ -343,9 +343,15 @@ class Submission:
         self.transcript: list[Request] = []
         self._replayed: list[tuple[Request, dict, list[bytes]]] | None = None
         self._no_replay: set[str] = set()  # functions that answered a replay too slowly
+        self._launched: tuple[_Process, float] | None = None  # a worker not yet awaited
 
     # ---- worker lifecycle -------------------------------------------------------------------
     def _start(self) -> None:
+        self._launch()
+        self._await_ready()
+
+    def _launch(self) -> None:
+        """Start a worker on the submission; `_await_ready` waits for its import."""
         self._stop()
         self._scratch = Path(tempfile.mkdtemp(prefix="autograde-worker-"))
         try:
@@ -366,9 +372,15 @@ class Submission:
                              "open_files": self.limits.open_files}}
         self.starts += 1
         proc = _Process(config, self._scratch, self.mode)
+        self._launched = (proc, time.monotonic() + self.limits.import_seconds)
+
+    def _await_ready(self) -> None:
+        """Wait for the launched worker to have imported the submission (or not)."""
+        if self._launched is None:
+            return
+        (proc, deadline), self._launched = self._launched, None
         # A notebook's worker announces each cell before running it: the last one heard is the
         # one that was running if the deadline passes. The deadline is for the whole import.
-        deadline = time.monotonic() + self.limits.import_seconds
         cell: dict | None = None
         while True:
             kind, header, _ = proc.receive(deadline - time.monotonic())
@@ -403,6 +415,9 @@ class Submission:
             self.worker_info = {k: header.get(k) for k in ("python", "numpy", "fork", "limits")}
 
     def _stop(self) -> None:
+        if self._launched is not None:
+            self._launched[0].kill()
+            self._launched = None
         if self._proc is not None:
             self._proc.kill()
             self._proc = None
@@ -410,12 +425,22 @@ class Submission:
             shutil.rmtree(self._scratch, ignore_errors=True)
             self._scratch = None
 
+    def start_early(self) -> None:
+        """Launch the worker now, while the grader still has work of its own to do (pytest
+        collecting the checks); the first check waits for its import, which ran meanwhile.
+        (Launched from this thread: a sandbox dies with the thread that started it.)"""
+        if self._proc is None and self._launched is None and self.load is None \
+                and self.load_failure is None:
+            self._launch()
+
     def close(self) -> None:
+        self._await_ready()
         if self._proc is not None:
             self._proc.send({"op": "quit"})
         self._stop()
 
     def ensure_loaded(self) -> dict:
+        self._await_ready()
         if self.load is None and self.load_failure is None:
             self._start()
         return self.load or {}

@@ -49,6 +49,8 @@ class RecipeBook:
     recipes: dict[str, Recipe] = field(default_factory=dict)
     replayed: int = 0  # checks whose verdict came from a replay
     live: int = 0      # checks run live (no recipe yet, or the replay could not decide)
+    kept: set = field(default_factory=set)  # checks whose recipes are on disk (recipe_cache)
+    path: Any = None   # where the book is kept on disk (grader/recipe_cache.py), if anywhere
 
     def get(self, check_id: str) -> Recipe | None:
         return self.recipes.get(check_id)
