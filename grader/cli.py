@@ -4,10 +4,12 @@ is DESCRIPTION and each command's help and epilog, not this docstring."""
 from __future__ import annotations
 
 import argparse
+import atexit
 import json
 import os
 import signal
 import sys
+import threading
 from pathlib import Path
 
 from grader import __version__
@@ -167,6 +169,30 @@ def _add_lms_commands(sub: argparse._SubParsersAction) -> None:
     s.add_argument("--reference", type=Path, metavar="DIR",
                    help="the reference the release is checked against, so no copy of it ships "
                         "(default: as for gradescope-zip)")
+
+
+def run() -> None:
+    """The `autograde` program (and `python -m grader`): main(), then exit without tearing the
+    interpreter down. Once the reports are written and printed nothing is left to do, and
+    unloading numpy, pytest and hypothesis module by module costs about 0.1 s of every grade.
+    Exit handlers still run; when a thread that is not a daemon still works, the exit is the
+    ordinary one, which waits for it."""
+    status = main()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):
+            pass
+    if any(t.is_alive() and not t.daemon for t in threading.enumerate()
+           if t is not threading.main_thread()):
+        sys.exit(status)
+    atexit._run_exitfuncs()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):
+            pass
+    os._exit(status if isinstance(status, int) else 1)
 
 
 def main(argv: list[str] | None = None) -> int:

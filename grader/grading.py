@@ -12,7 +12,7 @@ import dataclasses
 from collections.abc import Sequence
 from pathlib import Path
 
-from grader import output_paths, selection
+from grader import output_paths, recipe_cache, reference as reference_mod, selection
 from grader.isolation import IsolationUnavailable
 from grader.model import SubmissionResult
 from grader.packs import DEFAULT_PACK, ManifestError, Pack, load_pack
@@ -67,14 +67,26 @@ def grade_to_files(*, submission: Path, pack: str | Pack = DEFAULT_PACK, options
         why = output_paths.problem(path)
         if why:
             raise CannotWrite(option, path, why)
-    # Recipes hold only for the options they were recorded under.
-    recipes = None if recipe_books is None else recipe_books.setdefault(
-        (pack, str(options.reference_dir), options), RecipeBook())
+    # Recipes hold only for the options they were recorded under. A cold grade (no books kept
+    # in memory) starts from the book on disk, and so does a warm grader's first of each kind.
+    key = (pack, str(options.reference_dir), options)
+    recipes = None if recipe_books is None else recipe_books.get(key)
+    if recipes is None:
+        recipes = RecipeBook()
+        recipes.path = recipe_cache.book_path(the_pack, options, reference_mod.locate(
+            the_pack, options.reference_dir, options.no_reference))
+        recipe_cache.load(recipes.path, recipes)
+        if recipe_books is not None:
+            recipe_books[key] = recipes
+        elif recipes.path is None:
+            recipes = None  # nothing to start from and nowhere to keep: every check live
     try:
         with selection.selected(chosen):
             result = grade(the_pack, submission, options, recipes=recipes)
     except IsolationUnavailable as exc:
         raise UsageError(str(exc)) from None
+    if recipes is not None:
+        recipe_cache.keep(recipes.path, recipes)
     if chosen is not None:
         result = selection.restrict(result, chosen)
     if label is not None:

@@ -7,6 +7,7 @@ deadline passes; the next check gets a fresh worker. Everything that comes back 
 """
 from __future__ import annotations
 
+import collections
 import json
 import os
 import queue
@@ -193,6 +194,14 @@ class _Process:
         self.replies: queue.Queue = queue.Queue()
         self._reader = threading.Thread(target=self._read, daemon=True)
         self._reader.start()
+        # Requests are written by a thread of their own, in the order sent: the grader can send
+        # the runs of checks still to come (Submission.send_ahead) and go on with its own work
+        # while the worker reads them. It writes to a copy of the pipe's descriptor that only it
+        # closes, so a kill never has it write to a descriptor number reused meanwhile.
+        self._outbox: queue.Queue = queue.Queue()
+        self._writer = threading.Thread(target=self._write, args=(os.dup(self.popen.stdin.fileno()),),
+                                        daemon=True)
+        self._writer.start()
         self.send(config)
 
     def _read(self) -> None:
@@ -205,12 +214,23 @@ class _Process:
         except (wire.WireError, OSError, ValueError) as exc:
             self.replies.put(("garbled", str(exc), None))
 
-    def send(self, header: dict, blobs: list[bytes] | None = None) -> None:
+    def _write(self, fd: int) -> None:
         try:
-            self.popen.stdin.write(wire.message(header, blobs))
-            self.popen.stdin.flush()
-        except (BrokenPipeError, OSError):
+            while True:
+                data = self._outbox.get()
+                if data is None:
+                    return
+                view = memoryview(data)
+                while view:
+                    view = view[os.write(fd, view):]
+        except OSError:
             pass  # the reply reader reports the death
+        finally:
+            os.close(fd)
+
+    def send(self, header: dict, blobs: list[bytes] | None = None) -> None:
+        """Queue a request for the worker; requests reach it in the order sent."""
+        self._outbox.put(wire.message(header, blobs))
 
     def receive(self, timeout: float) -> tuple[str, Any, Any]:
         """The next reply, ("eof", ...) once the worker is dead and said all it had to say, or
@@ -243,6 +263,7 @@ class _Process:
             self.containment.kill()
         elif self.popen.poll() is None:
             self.popen.kill()
+        self._outbox.put(None)  # the writer ends once what it is writing is taken or refused
         # Whatever escaped all of the above (a daemon with no cgroup to find it) runs as the
         # leased uid: killed by uid before anything waits.
         self.launch.cleanup()
@@ -343,9 +364,19 @@ class Submission:
         self.transcript: list[Request] = []
         self._replayed: list[tuple[Request, dict, list[bytes]]] | None = None
         self._no_replay: set[str] = set()  # functions that answered a replay too slowly
+        self._launched: tuple[_Process, float] | None = None  # a worker not yet awaited
+        # Runs of checks still to come, sent ahead to the worker (send_ahead) and not yet read,
+        # in the order sent; and the outcomes of those read early, by check.
+        self._ahead: collections.deque[tuple[str, str, list[Request]]] = collections.deque()
+        self._early: dict[str, tuple[list[Request], Any]] = {}
 
     # ---- worker lifecycle -------------------------------------------------------------------
     def _start(self) -> None:
+        self._launch()
+        self._await_ready()
+
+    def _launch(self) -> None:
+        """Start a worker on the submission; `_await_ready` waits for its import."""
         self._stop()
         self._scratch = Path(tempfile.mkdtemp(prefix="autograde-worker-"))
         try:
@@ -366,9 +397,15 @@ class Submission:
                              "open_files": self.limits.open_files}}
         self.starts += 1
         proc = _Process(config, self._scratch, self.mode)
+        self._launched = (proc, time.monotonic() + self.limits.import_seconds)
+
+    def _await_ready(self) -> None:
+        """Wait for the launched worker to have imported the submission (or not)."""
+        if self._launched is None:
+            return
+        (proc, deadline), self._launched = self._launched, None
         # A notebook's worker announces each cell before running it: the last one heard is the
         # one that was running if the deadline passes. The deadline is for the whole import.
-        deadline = time.monotonic() + self.limits.import_seconds
         cell: dict | None = None
         while True:
             kind, header, _ = proc.receive(deadline - time.monotonic())
@@ -403,6 +440,12 @@ class Submission:
             self.worker_info = {k: header.get(k) for k in ("python", "numpy", "fork", "limits")}
 
     def _stop(self) -> None:
+        # What was sent ahead dies with the worker; its checks are sent again to the next one.
+        self._ahead.clear()
+        self._early.clear()
+        if self._launched is not None:
+            self._launched[0].kill()
+            self._launched = None
         if self._proc is not None:
             self._proc.kill()
             self._proc = None
@@ -410,12 +453,22 @@ class Submission:
             shutil.rmtree(self._scratch, ignore_errors=True)
             self._scratch = None
 
+    def start_early(self) -> None:
+        """Launch the worker now, while the grader still has work of its own to do (pytest
+        collecting the checks); the first check waits for its import, which ran meanwhile.
+        (Launched from this thread: a sandbox dies with the thread that started it.)"""
+        if self._proc is None and self._launched is None and self.load is None \
+                and self.load_failure is None:
+            self._launch()
+
     def close(self) -> None:
+        self._await_ready()
         if self._proc is not None:
             self._proc.send({"op": "quit"})
         self._stop()
 
     def ensure_loaded(self) -> dict:
+        self._await_ready()
         if self.load is None and self.load_failure is None:
             self._start()
         return self.load or {}
@@ -452,7 +505,7 @@ class Submission:
             missing += " Also, " + "; ".join(_describe_import_error(e) for e in errors[:3])
         return missing
 
-    def _prepare_check(self, function: str) -> None:
+    def _prepare_check(self, function: str, ahead_of: str | None = None) -> None:
         self.check_output = []
         self.transcript = []
         self._replayed = None
@@ -461,63 +514,110 @@ class Submission:
         problem = self.availability(function)
         if problem:
             raise StudentMissing(problem)
+        # The worker answers in the order it was asked: read what was sent ahead of this check
+        # (everything, for a check run live), keeping each outcome for its own check.
+        self._read_ahead(until=ahead_of)
         if self._proc is None or (not self.use_fork and self._proc_function != function):
             self._start()
             if self._proc is None:
                 raise StudentMissing(self.load_failure or "the worker did not start")
         self._proc_function = function
 
-    def begin_replay(self, check_id: str, function: str, requests: list[Request]) -> bool:
-        """Have a fresh fork answer all of `requests` (a recipe's, see grader/replay.py) at once.
-        True when every answer came back in good time; False, with nothing changed that a live
-        `begin_check` would notice, when the check must run live (a crash, a slow or oversized
-        answer, no fork)."""
-        self._prepare_check(function)
-        if not self.use_fork or function in self._no_replay:
-            return False
-        if not requests:  # the check asks nothing (it reads what an earlier check measured)
-            self._replayed = []
-            return True
+    def send_ahead(self, runs: list[tuple[str, str, list[Request]]]) -> None:
+        """Send the worker the runs of checks still to come (check id, function, a recipe's
+        requests), in the order they will begin: it answers them, each in a fork of its own,
+        while the grader runs the checks before them. Nothing changes for any check: a run is
+        what `begin_replay` would send, read and judged as it would, only sooner."""
+        if self._proc is None or not self.use_fork or self._check_active:
+            return
+        sent = {check for check, _, _ in self._ahead} | set(self._early)
+        for check_id, function, requests in runs:
+            if not requests or check_id in sent or function in self._no_replay \
+                    or self.availability(function):
+                continue
+            self._send_run(check_id, requests)
+            self._ahead.append((check_id, function, requests))
+
+    def _read_ahead(self, until: str | None) -> None:
+        while self._ahead and self._ahead[0][0] != until:
+            check_id, function, requests = self._ahead.popleft()
+            outcome = self._collect(function, requests)
+            if self._proc is not None:  # else the worker was stopped, and what it had with it
+                self._early[check_id] = (requests, outcome)
+
+    def _send_run(self, check_id: str, requests: list[Request]) -> None:
         entries, blobs = [], []
         for request in requests:
             entries.append({"function": request.function, "calls": request.node,
                             "echo_args": request.echo_args,
                             "blob_range": [len(blobs), len(request.blobs)]})
             blobs.extend(request.blobs)
+        assert self._proc is not None
+        self._proc.send({"op": "run", "check": check_id, "requests": entries}, blobs)
+
+    def begin_replay(self, check_id: str, function: str, requests: list[Request]) -> bool:
+        """Have a fresh fork answer all of `requests` (a recipe's, see grader/replay.py) at once.
+        True when every answer came back in good time; False, with nothing changed that a live
+        `begin_check` would notice, when the check must run live (a crash, a slow or oversized
+        answer, no fork)."""
+        self._prepare_check(function, ahead_of=check_id)
+        if not self.use_fork or function in self._no_replay:
+            return False
+        if not requests:  # the check asks nothing (it reads what an earlier check measured)
+            self._replayed = []
+            return True
+        early = self._early.pop(check_id, None)
+        if early is None and self._ahead and self._ahead[0][0] == check_id:
+            _, _, sent = self._ahead.popleft()
+            early = (sent, self._collect(function, sent))
+        if early is not None and len(early[0]) == len(requests) and all(
+                a is b or a.key == b.key for a, b in zip(early[0], requests)):
+            outcome = early[1]
+        else:
+            self._read_ahead(until=None)  # (nothing is left ahead of a run sent now)
+            if self._proc is None:
+                return False
+            self._send_run(check_id, requests)
+            outcome = self._collect(function, requests)
+        if outcome is None:
+            return False
+        self._replayed, self._check_spent = outcome
+        return True
+
+    def _collect(self, function: str, requests: list[Request]) -> tuple[list, float] | None:
+        """Read the answers to a run of `requests` (sent by _send_run): (the answers, the
+        seconds the worker took), or None when the check must run live."""
         # Each answer is held to the deadline its request has live, and a replay is used only
         # when all stayed well inside those and the check's budget: the live run could not have
         # timed out. A function that did not answer in time is run live for the rest of the
         # submission, so a hang costs one deadline more than live, not one per check.
+        assert self._proc is not None
         budget, total = self.limits.check_seconds, 0.0
-        t0 = time.monotonic()
-        self._proc.send({"op": "run", "check": check_id, "requests": entries}, blobs)
         answered: list[tuple[Request, dict, list[bytes]]] = []
         for index, request in enumerate(requests):
             deadline = self._call_deadline(len(self._calls_of(request)))
             kind, reply, reply_blobs = self._proc.receive(deadline)
             if kind == "frame" and reply.get("event") == "ended":
-                return False  # the check's fork died; the worker itself is fine
+                return None  # the check's fork died; the worker itself is fine
             if kind != "frame" or reply.get("event") != "answer" or reply.get("index") != index:
                 if kind == "timeout":
                     self._no_replay.add(function)
                 self._stop()
-                return False
+                return None
             seconds = reply.get("seconds")
             total += seconds if isinstance(seconds, (int, float)) else budget
             if not isinstance(seconds, (int, float)) or seconds > deadline / 2 or total > budget / 2:
                 self._no_replay.add(function)
                 self._stop()
-                return False
+                return None
             answered.append((request, reply, reply_blobs))
         for expected in ("ran", "ended"):
             kind, reply, _ = self._proc.receive(self.limits.import_seconds)
             if kind != "frame" or reply.get("event") != expected or reply.get("crashed") \
                     or reply.get("refused"):
                 self._stop()
-                return False
-        self._check_spent = time.monotonic() - t0
-        self._replayed = answered
-        return True
+                return None
+        return answered, total
 
     @staticmethod
     def _calls_of(request: Request) -> list:

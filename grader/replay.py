@@ -49,6 +49,8 @@ class RecipeBook:
     recipes: dict[str, Recipe] = field(default_factory=dict)
     replayed: int = 0  # checks whose verdict came from a replay
     live: int = 0      # checks run live (no recipe yet, or the replay could not decide)
+    kept: set = field(default_factory=set)  # checks whose recipes are on disk (recipe_cache)
+    path: Any = None   # where the book is kept on disk (grader/recipe_cache.py), if anywhere
 
     def get(self, check_id: str) -> Recipe | None:
         return self.recipes.get(check_id)
@@ -66,11 +68,31 @@ def begin(state: Any, item: pytest.Function, function: str) -> None:
     answered cleanly, live otherwise."""
     book: RecipeBook | None = state.recipes
     recipe = book.get(item.nodeid) if book is not None and replayable(item) else None
+    if recipe is not None:
+        state.submission.send_ahead(_runs_from(book, item))
     if recipe is not None and state.submission.begin_replay(item.nodeid, function,
-                                                            list(recipe.requests)):
+                                                            recipe.requests):
         item.stash[REPLAYING] = recipe
         return
     state.submission.begin_check(item.nodeid, function)
+
+
+def _runs_from(book: RecipeBook, item: pytest.Function) -> list[tuple[str, str, Any]]:
+    """The recipes of this check and of the checks after it, in the session's order: what the
+    worker can answer ahead while the grader runs the checks before them."""
+    from grader.plugin import FUNCTION
+
+    items = item.session.items
+    try:
+        first = items.index(item)
+    except ValueError:
+        return []
+    runs = []
+    for later in items[first:]:
+        recipe = book.get(later.nodeid) if replayable(later) else None
+        if recipe is not None and FUNCTION in later.stash:
+            runs.append((later.nodeid, later.stash[FUNCTION], recipe.requests))
+    return runs
 
 
 def run(state: Any, item: pytest.Function, function: str) -> None:

@@ -14,24 +14,29 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "tests" / "fixtures" / "submissions"
 sys.path.insert(0, str(ROOT / "tests"))
+# Every grade in the tests runs its checks live, as it did before recipes were kept on disk
+# (grader/recipe_cache.py); the tests of that cache give it a folder of their own.
+os.environ["AUTOGRADE_CACHE_DIR"] = "off"
 REPORT_SCHEMA = jsonschema.Draft202012Validator(
     json.loads((ROOT / "grader" / "schemas" / "report.schema.json").read_text()))
 
 
-def run_cli(*args: str, timeout: float = 300) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if k not in ("AUTOGRADE_REFERENCE", "AUTOGRADE_SECRET")}
+def run_cli(*args: str, timeout: float = 300, env: dict | None = None) -> subprocess.CompletedProcess:
+    env = {**{k: v for k, v in os.environ.items() if k not in ("AUTOGRADE_REFERENCE", "AUTOGRADE_SECRET")},
+           **(env or {})}
     return subprocess.run([sys.executable, "-m", "grader", *args], capture_output=True, text=True,
                           cwd=ROOT, env=env, timeout=timeout)
 
 
-def grade(submission: Path, out_dir: Path, *extra: str, html: bool = False) -> dict:
+def grade(submission: Path, out_dir: Path, *extra: str, html: bool = False,
+          env: dict | None = None) -> dict:
     """Grade through `autograde grade SUB --json`; return the report with the terminal output
     (and, with html=True, the text of the `--html` report under "_html")."""
     out_dir.mkdir(parents=True, exist_ok=True)
     report = out_dir / (Path(submission).name + ".json")
     page = out_dir / (Path(submission).name + ".html")
     proc = run_cli("grade", str(submission), "--json", str(report), *extra,
-                   *(("--html", str(page)) if html else ()))
+                   *(("--html", str(page)) if html else ()), env=env)
     assert proc.returncode == 0, proc.stderr
     data = json.loads(report.read_text())
     REPORT_SCHEMA.validate(data)  # every report a test writes follows the published schema
@@ -58,10 +63,10 @@ def assert_every_failure_explained(report: dict) -> None:
 
 
 def grade_many(submissions: dict[str, Path], out_dir: Path, *extra: str,
-               html: bool = False) -> dict[str, dict]:
+               html: bool = False, env: dict | None = None) -> dict[str, dict]:
     """Grade several submissions concurrently (each in its own grader process)."""
     with ThreadPoolExecutor(max_workers=max(2, os.cpu_count() or 2)) as pool:
-        futures = {name: pool.submit(grade, path, out_dir / name, *extra, html=html)
+        futures = {name: pool.submit(grade, path, out_dir / name, *extra, html=html, env=env)
                    for name, path in submissions.items()}
         return {name: f.result() for name, f in futures.items()}
 

@@ -11,7 +11,7 @@ import pytest
 
 from conftest import FIXTURES, ROOT, assert_every_failure_explained, grade_many
 from fixtures.mistakes import MISTAKES, materialize
-from grader import replay
+from grader import recipe_cache, replay
 from grader.model import SubmissionResult
 from grader.packs import DEFAULT_PACK, load_pack
 from grader.proxy import ReplayDiverged, Request, Submission
@@ -85,6 +85,16 @@ def warm(uploads, tmp_path_factory) -> dict[str, tuple[dict, dict]]:
     return graded
 
 
+@pytest.fixture(scope="module")
+def cold(uploads, tmp_path_factory) -> tuple[dict[str, dict], Path]:
+    """Every upload graded alone, each in a fresh process, from the recipes on disk that grading
+    the reference left (grader/recipe_cache.py), as a student's second run would be."""
+    cache = tmp_path_factory.mktemp("cache")
+    env = {recipe_cache.CACHE_ENV: str(cache)}
+    grade_many({"reference": ROOT / "reference"}, tmp_path_factory.mktemp("first"), env=env)
+    return grade_many(uploads, tmp_path_factory.mktemp("cold"), env=env), cache
+
+
 def _view(report: dict) -> dict:
     return SubmissionResult.from_dict({k: v for k, v in report.items() if not k.startswith("_")}
                                       ).graded_view()
@@ -93,6 +103,41 @@ def _view(report: dict) -> dict:
 @pytest.mark.parametrize("name", [*OTHERS, "stateful_sigmoid", *(m.name for m in MISTAKES)])
 def test_warm_grade_equals_grading_alone(warm, alone, name):
     assert _view(warm[name][0]) == _view(alone[name])
+
+
+@pytest.mark.parametrize("name", [*OTHERS, "stateful_sigmoid", *(m.name for m in MISTAKES)])
+def test_cold_grade_from_kept_recipes_equals_grading_alone(cold, alone, name):
+    assert _view(cold[0][name]) == _view(alone[name])
+
+
+def test_kept_recipes_are_one_book_that_reads_back_the_same(cold):
+    """One book for the public inputs, and what it reads back is what was recorded: the same
+    requests byte for byte, and examples that encode the same."""
+    from grader.known_answers import encode
+
+    books = list(cold[1].glob("recipes-*.json"))
+    assert len(books) == 1
+    recipes = recipe_cache.from_json(books[0].read_text())
+    assert len(recipes) == 40
+    book = replay.RecipeBook(recipes=recipes)
+    again = recipe_cache.from_json(recipe_cache.to_json(book))
+    assert again.keys() == recipes.keys()
+    for check, recipe in recipes.items():
+        assert [r.key for r in again[check].requests] == [r.key for r in recipe.requests]
+        assert json.dumps(encode(again[check].examples)) == json.dumps(encode(recipe.examples))
+
+
+def test_secret_inputs_and_a_copy_without_the_reference_keep_no_recipes(tmp_path, monkeypatch):
+    from grader import input_set, session
+
+    monkeypatch.setenv(recipe_cache.CACHE_ENV, str(tmp_path))
+    pack = load_pack(DEFAULT_PACK)
+    public = session.Options(reference_dir=ROOT / "reference")
+    assert recipe_cache.book_path(pack, public, ROOT / "reference").parent == tmp_path
+    secret = session.Options(reference_dir=ROOT / "reference",
+                             input_set=input_set.from_text("a course secret of some length"))
+    assert recipe_cache.book_path(pack, secret, ROOT / "reference") is None
+    assert recipe_cache.book_path(pack, session.Options(no_reference=True), None) is None
 
 
 def test_stateful_submission_is_judged_check_by_check(warm):

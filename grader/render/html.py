@@ -8,13 +8,13 @@ as SVG heat maps built from numbers alone.
 """
 from __future__ import annotations
 
+import functools
 import json
 import math
 import re
 from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from grader.model import CheckResult, SubmissionResult
 from grader.render.json_report import write_text
@@ -25,10 +25,18 @@ CELL = 22            # side of a heat map cell, in pixels
 EVIDENCE_SHOWN_AS_TEXT = 600  # characters of one measured value shown in the "measured" list
 FAILED = ("failed", "error", "timeout")
 
-_ENV = Environment(loader=FileSystemLoader(str(TEMPLATES)),
-                   autoescape=select_autoescape(default=True, default_for_string=True),
-                   undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True,
-                   keep_trailing_newline=True)
+
+
+@functools.cache
+def templates() -> Any:
+    """The templates' jinja2 environment, made on first use: a grade that writes no page
+    (`autograde grade` without --html) does not import jinja2 at all."""
+    from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+    return Environment(loader=FileSystemLoader(str(TEMPLATES)),
+                       autoescape=select_autoescape(default=True, default_for_string=True),
+                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True,
+                       keep_trailing_newline=True)
 
 
 def _points(x: float) -> str:
@@ -386,7 +394,7 @@ def view(result: SubmissionResult) -> dict:
 
 
 def render(result: SubmissionResult) -> str:
-    return _ENV.get_template("report.html.j2").render(report=view(result))
+    return templates().get_template("report.html.j2").render(report=view(result))
 
 
 def write(result: SubmissionResult, path: Path) -> None:

@@ -25,7 +25,7 @@ from urllib.parse import quote
 from grader import safe_text, similarity
 from grader.model import SubmissionResult
 from grader.render.gradebook import functions as function_columns
-from grader.render.html import FAILED, _ENV, _points
+from grader.render.html import FAILED, _points, templates
 
 BINS = 10                 # histogram bars of 10 percentage points each
 BAR_W, BAR_GAP, PLOT_H = 40, 6, 150
@@ -215,5 +215,5 @@ def view(results: Mapping[str, SubmissionResult], notes: Sequence[str] = (),
 
 def render(results: Mapping[str, SubmissionResult], *, notes: Sequence[str] = (),
            gone: Collection[str] = (), similar: bool = True) -> str:
-    return _ENV.get_template("overview.html.j2").render(
+    return templates().get_template("overview.html.j2").render(
         report=view(results, notes, gone, similar=similar))
