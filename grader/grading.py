@@ -67,18 +67,19 @@ def grade_to_files(*, submission: Path, pack: str | Pack = DEFAULT_PACK, options
         why = output_paths.problem(path)
         if why:
             raise CannotWrite(option, path, why)
-    # Recipes hold only for the options they were recorded under. A cold grade (no books kept
-    # in memory) starts from the book on disk, and so does a warm grader's first of each kind.
+    # Recipes hold only for the options they were recorded under. A warm grader (a batch's)
+    # keeps its books in memory, learnt from the uploads it grades. A cold grade, a student's
+    # run, starts from the book kept on disk by the grades before it: never a batch, so no
+    # upload's run can leave anything on disk that another upload's grade reads.
     key = (pack, str(options.reference_dir), options)
-    recipes = None if recipe_books is None else recipe_books.get(key)
-    if recipes is None:
+    if recipe_books is not None:
+        recipes = recipe_books.setdefault(key, RecipeBook())
+    else:
         recipes = RecipeBook()
         recipes.path = recipe_cache.book_path(the_pack, options, reference_mod.locate(
             the_pack, options.reference_dir, options.no_reference))
         recipe_cache.load(recipes.path, recipes)
-        if recipe_books is not None:
-            recipe_books[key] = recipes
-        elif recipes.path is None:
+        if recipes.path is None:
             recipes = None  # nothing to start from and nowhere to keep: every check live
     try:
         with selection.selected(chosen):

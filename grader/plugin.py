@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 import sys
 import traceback
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from types import SimpleNamespace
 from typing import Any
@@ -45,6 +47,38 @@ settings.register_profile(
     "grading", derandomize=True, database=None, deadline=None, max_examples=25,
     print_blob=False, suppress_health_check=list(HealthCheck),
     phases=(Phase.explicit, Phase.reuse, Phase.generate, Phase.target, Phase.shrink))
+
+
+@contextmanager
+def draws_independent_of_installed_code() -> Iterator[None]:
+    """Hypothesis (since 6.131 or so) sometimes draws a constant found in the source of any
+    loaded module outside site-packages: the grader itself when installed editable, the pack's
+    modules, the reference. A grade would then depend on how and where the grader is installed
+    (a checkout in CI, a wheel in Gradescope's image) and on which modules happen to be loaded.
+    Grading draws from hypothesis's own constants only. (Older versions have no such pool.)"""
+    try:
+        from hypothesis.internal.conjecture import providers
+    except ImportError:  # pragma: no cover (a version without the module)
+        yield
+        return
+    local = getattr(providers, "_get_local_constants", None)
+    cache = getattr(providers, "CONSTANTS_CACHE", None)
+    if local is None or not hasattr(providers, "Constants"):
+        yield
+        return
+    empty = providers.Constants()
+
+    def clear() -> None:
+        if cache is not None and hasattr(cache, "cache"):
+            cache.cache.clear()  # it holds the pool's values per kind of draw
+
+    clear()
+    providers._get_local_constants = lambda: empty
+    try:
+        yield
+    finally:
+        providers._get_local_constants = local
+        clear()
 
 
 @dataclass(repr=False)

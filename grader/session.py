@@ -182,7 +182,7 @@ def grade(pack: Pack, submission_path: Path, options: Options = Options(), *,
     try:
         with redirect_stdout(sink), redirect_stderr(sink), _only_our_plugins(), \
                 input_set_mod.using(inputs), tolerances.using(pack.tolerances), importable(pack), \
-                checks_api.mode_in_force(pack.mode):
+                checks_api.mode_in_force(pack.mode), plugin.draws_independent_of_installed_code():
             exit_code = pytest.main(args + [f"-p{name}" for name in PYTEST_PLUGINS],
                                     plugins=[plugin, _Installer(state)])
     finally:
