@@ -297,7 +297,7 @@ def student(request: pytest.FixtureRequest):
     function = request.node.stash[FUNCTION]
     observed.reset()
     try:
-        replay.begin(state, request.node, function)
+        replay.begin(state, request.node, function, lambda item: item.stash.get(FUNCTION, None))
     except StudentUnavailable as exc:
         raise CheckStopped(exc) from None
     try:

@@ -23,7 +23,7 @@ from __future__ import annotations
 import copy
 import functools
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
 
 import pytest
 from hypothesis.internal.entropy import deterministic_PRNG
@@ -63,13 +63,15 @@ def replayable(item: pytest.Function) -> bool:
     return item.get_closest_marker("live") is None
 
 
-def begin(state: Any, item: pytest.Function, function: str) -> None:
+def begin(state: Any, item: pytest.Function, function: str,
+          function_of: Callable[[pytest.Item], str | None] = lambda item: None) -> None:
     """Start the check on the submission: from its recipe when there is one that the submission
-    answered cleanly, live otherwise."""
+    answered cleanly, live otherwise. `function_of` names the function a check grades (the
+    plugin's marker), so the checks after this one can be sent ahead."""
     book: RecipeBook | None = state.recipes
     recipe = book.get(item.nodeid) if book is not None and replayable(item) else None
     if recipe is not None:
-        state.submission.send_ahead(_runs_from(book, item))
+        state.submission.send_ahead(_runs_from(book, item, function_of))
     if recipe is not None and state.submission.begin_replay(item.nodeid, function,
                                                             recipe.requests):
         item.stash[REPLAYING] = recipe
@@ -77,11 +79,10 @@ def begin(state: Any, item: pytest.Function, function: str) -> None:
     state.submission.begin_check(item.nodeid, function)
 
 
-def _runs_from(book: RecipeBook, item: pytest.Function) -> list[tuple[str, str, Any]]:
+def _runs_from(book: RecipeBook, item: pytest.Function,
+               function_of: Callable[[pytest.Item], str | None]) -> list[tuple[str, str, Any]]:
     """The recipes of this check and of the checks after it, in the session's order: what the
     worker can answer ahead while the grader runs the checks before them."""
-    from grader.plugin import FUNCTION
-
     items = item.session.items
     try:
         first = items.index(item)
@@ -90,8 +91,9 @@ def _runs_from(book: RecipeBook, item: pytest.Function) -> list[tuple[str, str, 
     runs = []
     for later in items[first:]:
         recipe = book.get(later.nodeid) if replayable(later) else None
-        if recipe is not None and FUNCTION in later.stash:
-            runs.append((later.nodeid, later.stash[FUNCTION], recipe.requests))
+        function = function_of(later)
+        if recipe is not None and function is not None:
+            runs.append((later.nodeid, function, recipe.requests))
     return runs
 
 
