@@ -261,3 +261,16 @@ def test_a_py_file_importing_a_missing_plotting_module_still_loads(tmp_path):
     if importlib.util.find_spec("matplotlib") is None:
         assert any(w.startswith("sub.py, line 1 imports matplotlib") for w in report["warnings"])
     assert any(w.startswith("sub.py, line 2 imports seaborn") for w in report["warnings"])
+
+
+def test_a_class_built_on_a_missing_module_says_which_module(tmp_path):
+    """`class Net(torch.nn.Module)` with torch missing: the cell stops naming torch, not with a
+    puzzle about the stand-in's arguments; the other cells' functions are graded."""
+    path = _v4(tmp_path / "hw.ipynb", ["import random\nimport numpy as np\nimport torch",
+                                       "class Net(torch.nn.Module):\n    pass",
+                                       FIRST_HALF, SECOND_HALF])
+    report = grade(path, tmp_path / "out")
+    assert report["score"] == 100, report["warnings"]
+    stopped = [w for w in report["warnings"] if "cell 2 stopped" in w]
+    assert stopped and ("No module named 'torch': it is neither in your upload nor installed where "
+                        "your code is graded, so torch.nn.Module cannot be used here") in stopped[0]

@@ -51,6 +51,11 @@ class Missing:
     def __iter__(self):
         raise self._error()
 
+    def __mro_entries__(self, bases: tuple) -> tuple:
+        # `class Net(torch.nn.Module)`: say which module is missing, not that Missing() got the
+        # wrong number of arguments.
+        raise self._error()
+
     def __repr__(self) -> str:
         return f"<{self._qualified}: module {self._module!r} is not installed here>"
 
