@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from hypothesis import example, given
 
-from grader import evidence, numgrad
+from grader import conventions, evidence, numgrad
 from grader import tolerances as tol
 from grader.checks_api import (Text, as_array, as_scalar, call_text, describe_type, expect_varies,
                                 fail_call, show)
@@ -146,14 +146,13 @@ def _block_hint(got: dict, case: NetCase, block: str, analytic, numerical) -> tu
         return (HINTS["grad_blocks_out_of_order"],
                 f"your gradient holds the right numbers in the wrong order: it looks like "
                 f"{', '.join(order)} where the expected order is W1, b1, W2, b2.", {"order": order})
-    ratio = np.divide(analytic, numerical, out=np.full(analytic.shape, np.nan),
-                      where=np.abs(numerical) > 1e-8)
-    finite = ratio[np.isfinite(ratio)]
-    if case.M > 1 and finite.size and np.allclose(finite, case.M, rtol=1e-3):
+    # The handout fixes the sign (a cross-entropy); only the scale may differ from the cost's.
+    factor = conventions.factor_between(analytic, numerical, case.M, rtol=1e-3, atol=1e-8)
+    if case.M > 1 and factor == case.M:
         return (HINTS["grad_summed_cost_averaged"],
                 f"{block} is exactly M = {case.M} times the derivative of your cost.",
                 {"ratio": case.M})
-    if case.M > 1 and finite.size and np.allclose(finite, 1 / case.M, rtol=1e-3):
+    if case.M > 1 and factor == 1 / case.M:
         return (HINTS["grad_averaged_cost_summed"],
                 f"{block} is exactly 1/M = 1/{case.M} of the derivative of your cost.",
                 {"ratio": 1 / case.M})
@@ -215,12 +214,10 @@ def test_gradient_b2(student, report):
 
 
 # ---- against the reference --------------------------------------------------------------------
-def _convention(cost: float, ref_cost: float, M: int) -> str | None:
-    if np.isclose(cost, ref_cost, rtol=tol.REFERENCE_RTOL, atol=tol.REFERENCE_ATOL):
-        return "summed"
-    if np.isclose(cost, ref_cost / M, rtol=tol.REFERENCE_RTOL, atol=tol.REFERENCE_ATOL):
-        return "averaged"
-    return None
+def _convention(cost: float, ref_cost: float, M: int) -> conventions.Convention | None:
+    """Summed or averaged over the batch (the handout fixes the sign: a cross-entropy)."""
+    return conventions.detect(cost, ref_cost, M, among=conventions.SCALES,
+                              rtol=tol.REFERENCE_RTOL, atol=tol.REFERENCE_ATOL)
 
 
 def _reference(reference, case: NetCase) -> tuple[float, np.ndarray]:
@@ -242,7 +239,7 @@ def test_cost_matches_reference(student, reference, report, case):
                   expected=f"{ref_cost!r} (summed over the M = {case.M} examples) or "
                            f"{ref_cost / case.M!r} (averaged)")
     if case.M > 1:
-        report.warn(f"forward_backward_prop: your cost is {convention} over the examples of a batch "
+        report.warn(f"forward_backward_prop: your cost is {convention.scale} over the examples of a batch "
                     "(either is accepted; the gradient must follow the same convention).")
 
 
@@ -253,19 +250,18 @@ def test_gradient_matches_reference(student, reference, case):
     cost, grad = _run(student, case)
     ref_cost, ref_grad = _reference(reference, case)
     convention = _convention(cost, ref_cost, case.M)
-    targets = {"summed": ref_grad, "averaged": ref_grad / case.M}
+    followed = conventions.detect(grad, ref_grad, case.M, among=conventions.SCALES,
+                                  rtol=tol.REFERENCE_RTOL, atol=tol.REFERENCE_ATOL)
     if convention is None:  # the cost is wrong (another check says so): accept either convention
-        if any(np.allclose(grad, g, rtol=tol.REFERENCE_RTOL, atol=tol.REFERENCE_ATOL)
-               for g in targets.values()):
+        if followed is not None:
             return
-        convention = "summed"
-    expected = targets[convention]
+        convention = conventions.CROSS_ENTROPY_SUMMED
+    expected = convention.of(ref_grad, case.M)
     if np.allclose(grad, expected, rtol=tol.REFERENCE_RTOL, atol=tol.REFERENCE_ATOL):
         return
-    other = "averaged" if convention == "summed" else "summed"
     hint = None
-    if case.M > 1 and np.allclose(grad, targets[other], rtol=tol.REFERENCE_RTOL, atol=tol.REFERENCE_ATOL):
-        hint = HINTS["grad_summed_cost_averaged" if other == "summed" else "grad_averaged_cost_summed"]
+    if followed is not None:  # right for the other scale: a mix of conventions
+        hint = HINTS["grad_summed_cost_averaged" if followed.scale == "summed" else "grad_averaged_cost_summed"]
     wrong, gaps = [], {}
     for block, (where, shape) in case.blocks().items():
         gap = np.abs(grad[where] - expected[where]).max()
@@ -273,9 +269,9 @@ def test_gradient_matches_reference(student, reference, case):
         if not np.allclose(grad[where], expected[where], rtol=tol.REFERENCE_RTOL, atol=tol.REFERENCE_ATOL):
             wrong.append(f"{block} (largest difference {gap:.3g})")
     fail_call(f"wrong gradient in {', '.join(wrong)}, compared with the correct gradient of a cost "
-              f"{convention} over the batch (the convention your cost follows).", _call_text(case),
+              f"{convention.scale} over the batch (the convention your cost follows).", _call_text(case),
               returned=grad, expected=expected, hint=hint,
-              evidence={"convention": convention, "largest_difference_per_block": gaps,
+              evidence={"convention": convention.scale, "largest_difference_per_block": gaps,
                         # where W1, b1, W2, b2 sit in the flat vectors, so a report shows blocks
                         "layout": {name: [where.start, where.stop, *shape]
                                    for name, (where, shape) in case.blocks().items()}})

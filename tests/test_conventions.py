@@ -1,0 +1,124 @@
+"""The engine's convention detection (grader/conventions.py) and training-loop check
+(grader/training.py), on numbers whose answer is known."""
+import numpy as np
+import pytest
+
+from grader import conventions as conv
+from grader import training
+from grader.checks_api import CheckFailure
+from grader.hints import Mistake
+
+CANONICAL = np.array([[0.5, -1.25], [2.0, 0.75]])
+
+
+@pytest.mark.parametrize("convention", conv.ALL)
+def test_each_convention_is_detected_from_its_own_values(convention):
+    got = convention.of(CANONICAL, 4)
+    assert conv.detect(got, CANONICAL, 4, rtol=1e-9, atol=0) == convention
+
+
+def test_a_value_under_no_convention_is_none():
+    assert conv.detect(CANONICAL * 2, CANONICAL, 4, rtol=1e-9, atol=0) is None
+    assert conv.detect(CANONICAL[:1], CANONICAL, 4, rtol=1e-9, atol=0) is None  # another shape
+
+
+def test_a_course_that_fixes_the_sign_does_not_accept_the_other():
+    assert conv.detect(-CANONICAL, CANONICAL, 4, among=conv.SCALES, rtol=1e-9, atol=0) is None
+
+
+def test_with_one_example_the_scales_agree_and_the_first_asked_for_wins():
+    got = conv.detect(CANONICAL, CANONICAL, 1, among=(conv.CROSS_ENTROPY_AVERAGED,
+                                                      conv.CROSS_ENTROPY_SUMMED), rtol=1e-9, atol=0)
+    assert got == conv.CROSS_ENTROPY_AVERAGED
+    assert conv.agree(conv.CROSS_ENTROPY_SUMMED, conv.CROSS_ENTROPY_AVERAGED, 1)
+    assert not conv.agree(conv.CROSS_ENTROPY_SUMMED, conv.CROSS_ENTROPY_AVERAGED, 3)
+    assert conv.mismatch(conv.CROSS_ENTROPY_SUMMED, conv.CROSS_ENTROPY_AVERAGED, 1) == ""
+
+
+def test_mismatch_names_the_half_that_differs():
+    assert conv.mismatch(conv.CROSS_ENTROPY_SUMMED, conv.LOG_LIKELIHOOD_SUMMED, 5) == "the sign"
+    assert conv.mismatch(conv.CROSS_ENTROPY_SUMMED, conv.CROSS_ENTROPY_AVERAGED, 5) == "the scale"
+    assert conv.mismatch(conv.CROSS_ENTROPY_SUMMED, conv.LOG_LIKELIHOOD_AVERAGED, 5) == \
+        "the sign and the scale"
+
+
+def test_mix_names_which_parts_follow_which_convention():
+    found = {"cost": conv.LOG_LIKELIHOOD_SUMMED, "derivative_w2": conv.LOG_LIKELIHOOD_SUMMED,
+             "derivative_w1": conv.CROSS_ENTROPY_SUMMED, "derivative_b1": None}
+    text = conv.mix(found, 6)
+    assert text is not None
+    assert "cost and derivative_w2 follow the log-likelihood summed over the examples (ascent)" in text
+    assert "derivative_w1 follows the cross-entropy summed over the examples (descent)" in text
+    assert "derivative_b1" not in text
+    assert conv.mix({"cost": conv.CROSS_ENTROPY_AVERAGED, "grad": conv.CROSS_ENTROPY_AVERAGED,
+                     "other": None}, 6) is None
+
+
+@pytest.mark.parametrize("factor", [1.0, -1.0, 7.0, 1 / 7, -7.0, -1 / 7])
+def test_factor_between_finds_sign_and_batch_scale(factor):
+    assert conv.factor_between(factor * CANONICAL, CANONICAL, 7, rtol=1e-9) == factor
+
+
+def test_factor_between_finds_nothing_else():
+    assert conv.factor_between(3 * CANONICAL, CANONICAL, 7, rtol=1e-9) is None
+    assert conv.factor_between(CANONICAL, np.zeros_like(CANONICAL), 7, rtol=1e-9) is None
+
+
+# ---- the training-loop check ------------------------------------------------------------------
+HINTS = {d: Mistake(d, f"summary of {d}", f"advice for {d}") for d in training.DIAGNOSES}
+X = np.array([[1.0, 2.0], [0.5, -1.0], [-1.5, 0.25]])
+Y = np.array([1.0, -2.0, 0.5])
+
+
+def _objective(p):  # a least-squares problem: minimised by descent
+    return float(np.sum((X @ p["w"] + p["b"] - Y) ** 2))
+
+
+def _gradient(p):
+    r = X @ p["w"] + p["b"] - Y
+    return {"w": 2 * X.T @ r, "b": np.array([2 * r.sum()])}
+
+
+def _descent(lr, scale=None):
+    scale = scale or {"w": 1.0, "b": 1.0}
+
+    def step(p):
+        g = _gradient(p)
+        return {k: p[k] - lr * scale[k] * g[k] for k in p}
+    return step
+
+
+START = {"w": np.array([0.1, -0.2]), "b": np.array([0.0])}
+
+
+def _judge(step):
+    student = training.run(step, START, 4, _objective)
+    reference = training.run(_descent(0.02), START, 4, _objective)
+    training.check_trajectory(student, reference, call="train(X, Y, w, b, steps=4)",
+                              maximise=False, n=3, rtol=1e-7, atol=1e-10, hints=HINTS)
+
+
+def test_the_reference_loop_passes():
+    _judge(_descent(0.02))
+
+
+@pytest.mark.parametrize("step, diagnosis, parameter", [
+    (_descent(-0.02), "update_wrong_sign", "w"),
+    (_descent(0.02, {"w": 1.0, "b": 3.0}), "update_scaled_by_batch", "b"),
+    (_descent(0.02, {"w": 1.0, "b": 0.0}), "parameter_not_updated", "b"),
+    (_descent(0.02, {"w": 1.3, "b": 1.0}), "trajectory_diverges", "w"),
+])
+def test_each_broken_loop_is_named(step, diagnosis, parameter):
+    with pytest.raises(CheckFailure) as failure:
+        _judge(step)
+    assert failure.value.hint is HINTS[diagnosis]
+    assert failure.value.evidence["training"]["parameter"] == parameter
+    assert failure.value.evidence["training"]["first_wrong_step"] == 1
+    assert "step 1 of 4" in failure.value.message
+
+
+def test_a_problem_the_reference_cannot_improve_is_the_packs_error():
+    with pytest.raises(ValueError, match="does not improve"):
+        reference = training.run(_descent(-0.02), START, 3, _objective)
+        training.check_trajectory(reference, reference, call="c", maximise=False, n=3,
+                                  rtol=1e-7, atol=1e-10)
