@@ -12,6 +12,10 @@ gradients that follow one convention are right; a mix (a log-likelihood cost wit
 gradients, a summed W gradient beside an averaged b gradient) is a mistake, and `mismatch` says
 which half of the convention differs.
 
+With several parts (a cost and four derivative functions) the submission's convention is the
+one most of them follow (`consensus`): a mix is charged to the parts that stray from it, not to
+the others.
+
 Packs call this from their checks (grader/packs/*/checks); no pack keeps its own copy.
 """
 from __future__ import annotations
@@ -112,6 +116,28 @@ def mix(found: Mapping[str, Convention | None], n: int) -> str | None:
     sentences = [f"{_join(parts)} {'follows' if len(parts) == 1 else 'follow'} {known[parts[0]]}"
                  for parts in groups.values()]
     return "a mix of conventions: " + "; ".join(sentences) + "."
+
+
+def consensus(found: Mapping[str, Convention | None], n: int, *,
+              prefer: Iterable[str] = ()) -> Convention | None:
+    """The convention most parts of a submission follow (a part that follows none abstains), or
+    None when none follows any. A tie goes to the group of the first part of `prefer` in it (say
+    the cost, which states the objective), then to the group seen first in `found`. Parts that
+    follow another convention than this one are the mix, each named on its own check; what they
+    are is for `mismatch` to say."""
+    groups: dict[float, list[str]] = {}
+    for part, convention in found.items():
+        if convention is not None:
+            groups.setdefault(convention.factor(n), []).append(part)
+    if not groups:
+        return None
+    order = list(prefer)
+
+    def rank(parts: list[str]) -> tuple[int, int]:
+        first = min((order.index(p) for p in parts if p in order), default=len(order))
+        return (-len(parts), first)
+    best = min(groups.values(), key=rank)  # min() keeps the earliest of equal ranks
+    return found[best[0]]
 
 
 def factor_between(got, base, n: int, *, rtol: float, atol: float = 0.0) -> float | None:

@@ -176,6 +176,11 @@ class StudentFunction:
     def many(self, calls: list[tuple], echo_args: bool = False) -> list[CallResult]:
         return self._submission.call_many(self.name, calls, echo_args=echo_args)
 
+    def other(self, name: str) -> "StudentFunction":
+        """Another function of the submission, for a check allowed to call it: the graded
+        composition's parts, or a function named in the check's @pytest.mark.uses."""
+        return StudentFunction(self._submission, name)
+
     def __repr__(self) -> str:  # shows up in hypothesis's "Falsifying example" notes
         return self.name
 
@@ -191,6 +196,8 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", f"visibility(v): one of {', '.join(VISIBILITIES)}")
     config.addinivalue_line("markers", "live: never replayed from a recipe (grader/replay.py); for "
                                        "a check whose calls carry what the submission answered")
+    config.addinivalue_line("markers", "uses(*names): other functions of the submission the check "
+                                       "calls besides the one it grades (student.other(name))")
     config.addinivalue_line("markers", "published: the check's inputs and expected values are the "
                                        "handout's own, the same under every course secret")
     config.addinivalue_line("markers", "robustness: compares with the right answers on inputs chosen "
@@ -296,6 +303,8 @@ def student(request: pytest.FixtureRequest):
     state = request.config.stash[STATE]
     function = request.node.stash[FUNCTION]
     observed.reset()
+    uses = request.node.get_closest_marker("uses")
+    state.submission.allow_also(state.pack.function(function).uses + (uses.args if uses else ()))
     try:
         replay.begin(state, request.node, function, lambda item: item.stash.get(FUNCTION, None))
     except StudentUnavailable as exc:

@@ -334,8 +334,12 @@ class Submission:
     def __init__(self, path: Path, functions: dict[str, str], *, limits: Limits = Limits(),
                  shim_xrange: bool = True, use_fork: bool | None = None,
                  isolation_mode: str = "auto", layout: tuple[str, ...] = (),
-                 support: Path | None = None) -> None:
+                 support: Path | None = None,
+                 composed: dict[str, tuple[str, ...]] | None = None) -> None:
         self.path = Path(path).resolve()
+        # Graded compositions (a training loop): no function of the submission's own, callable
+        # when every function it uses is.
+        self.composed = dict(composed or {})
         self.support = Path(support).resolve() if support is not None else None
         # A module the course supplies is imported from the support files, not stood in for
         # when the submission lacks it (grader/worker/loader.py).
@@ -356,6 +360,9 @@ class Submission:
         self._check_active = False
         self._check_spent = 0.0
         self._check_function: str | None = None
+        # What else the running check may call: the functions a composition uses, or those a
+        # check names in @pytest.mark.uses (a derivative's check asks the cost's convention).
+        self._check_also: frozenset[str] = frozenset()
         self.check_output: list[str] = []
         self.starts = 0
         self.isolation_notes: list[str] = []
@@ -476,6 +483,9 @@ class Submission:
     # ---- checks ------------------------------------------------------------------------------
     def availability(self, function: str) -> str | None:
         """Why `function` cannot be called at all, or None if it can."""
+        if function in self.composed:
+            problems = (self.availability(part) for part in self.composed[function])
+            return next((p for p in problems if p), None)
         self.ensure_loaded()
         if self.load_failure:
             return self.load_failure
@@ -623,6 +633,10 @@ class Submission:
     def _calls_of(request: Request) -> list:
         return request.node.get("items", []) if isinstance(request.node, dict) else []
 
+    def allow_also(self, functions: tuple[str, ...] | frozenset[str]) -> None:
+        """Let the next check call these functions too, besides the one it grades."""
+        self._check_also = frozenset(functions)
+
     def begin_check(self, check_id: str, function: str) -> None:
         self._prepare_check(function)
         reply = self._request({"op": "begin", "check": check_id}, None, self.limits.import_seconds)
@@ -663,7 +677,8 @@ class Submission:
 
     def call_many(self, function: str, calls: list[tuple], *, echo_args: bool = False) -> list[CallResult]:
         """Call `function` once per argument tuple in `calls`, in one round trip."""
-        if self._check_function is not None and function != self._check_function:
+        if self._check_function is not None and function != self._check_function \
+                and function not in self._check_also:
             raise RuntimeError(f"a check of {self._check_function} may not call {function}")
         elapsed = time.monotonic() - self.started_at
         if elapsed > self.limits.submission_seconds:

@@ -70,7 +70,8 @@ def load(pack: Pack, directory: Path) -> Reference:
             module_file = getattr(sys.modules[name], "__file__", None) or ""
             if module_file.startswith((str(directory), *support)):
                 del sys.modules[name]
-    missing = [f.name for f in pack.functions if f.name not in found]
+    # A graded composition (a training loop) is the grader's, built from the reference's parts.
+    missing = [f.name for f in pack.functions if f.name not in found and not f.uses]
     if missing:
         # The folder's name, not its path: the warning goes into reports, which must read the
         # same on every machine (a batch unpacks the reference into a temporary folder).

@@ -161,7 +161,7 @@ def grade(pack: Pack, submission_path: Path, options: Options = Options(), *,
     submission = Submission(Path(submission_path), pack.homes, limits=options.limits,
                             shim_xrange=options.shim_xrange, use_fork=options.use_fork,
                             isolation_mode=options.isolation, layout=pack.layout,
-                            support=pack.support_dir)
+                            support=pack.support_dir, composed=pack.composed)
     submission.start_early()  # the worker starts while pytest collects the checks
     # Known answers run each check on the examples they hold, never from a recipe.
     state = plugin.GradingState(pack=pack, submission=submission, reference=ref, debug=options.debug,

@@ -122,3 +122,21 @@ def test_a_problem_the_reference_cannot_improve_is_the_packs_error():
         reference = training.run(_descent(-0.02), START, 3, _objective)
         training.check_trajectory(reference, reference, call="c", maximise=False, n=3,
                                   rtol=1e-7, atol=1e-10)
+
+
+def test_consensus_is_what_most_parts_follow():
+    ll, ce = conv.LOG_LIKELIHOOD_SUMMED, conv.CROSS_ENTROPY_SUMMED
+    found = {"cost": ce, "derivative_w2": ll, "derivative_b2": ll, "derivative_w1": ll,
+             "derivative_b1": None}
+    # The cost is outvoted: it is the part that strays, not the three derivatives.
+    assert conv.consensus(found, 5, prefer=("cost",)) == ll
+
+
+def test_consensus_ties_go_to_the_preferred_part_then_to_the_first_seen():
+    ll, avg = conv.LOG_LIKELIHOOD_SUMMED, conv.LOG_LIKELIHOOD_AVERAGED
+    found = {"derivative_w2": avg, "cost": ll, "derivative_b2": ll, "derivative_w1": avg}
+    assert conv.consensus(found, 4, prefer=("cost",)) == ll
+    assert conv.consensus(found, 4) == avg
+    # With one example the scales agree: one group, whatever the labels.
+    assert conv.consensus(found, 1).factor(1) == -1.0
+    assert conv.consensus({"cost": None, "derivative_w2": None}, 4) is None

@@ -2,7 +2,9 @@
 
 The manifest is the whole of what the engine knows about an assignment: its functions (name,
 signature, points, the module or notebook they live in, who sees their checks), tolerances,
-deadlines and the folders beside it. Validation is by hand so that every mistake an instructor
+deadlines and the folders beside it; the graded compositions (a function entry with `uses`: a
+training loop built from the listed functions, which the submission does not define itself);
+the course's training script (`training_script`, read by `autograde audit`). Validation is by hand so that every mistake an instructor
 can make in it is reported as one sentence naming the file, never as a traceback.
 """
 from __future__ import annotations
@@ -25,8 +27,8 @@ from grader.packs.model import DEADLINE_KEYS, FunctionSpec, Pack
 MANIFEST = "pack.toml"
 TOP_KEYS = {"name", "title", "total_points", "visibility", "provided_modules", "reference",
             "student_template", "known_answers", "support", "functions", "tolerances",
-            "deadlines", "modes"}
-FUNCTION_KEYS = {"name", "signature", "points", "home", "notebook", "visibility"}
+            "deadlines", "modes", "training_script"}
+FUNCTION_KEYS = {"name", "signature", "points", "home", "notebook", "visibility", "uses"}
 # Names the worker's scratch folder already uses: a support file there would be overwritten.
 RESERVED_SUPPORT = {"upload", "submission", "worker-stderr.txt"}
 
@@ -114,8 +116,12 @@ def _function(entry: Any, index: int, where: Path) -> FunctionSpec:
     visibility = entry.get("visibility")
     if visibility is not None:
         visibility = _visibility(visibility, f"function {name}: visibility", where)
+    uses = entry.get("uses", [])
+    if not isinstance(uses, list) or not all(isinstance(u, str) and u.isidentifier() for u in uses):
+        raise _fail(where, f"function {name}: `uses` must be a list of the functions its checks "
+                           f"call (a graded composition, such as a training loop), got {uses!r}")
     return FunctionSpec(name, points, home, signature, visibility=visibility,
-                        notebook=notebook or "")
+                        notebook=notebook or "", uses=tuple(uses))
 
 
 def _table(data: dict, key: str, where: Path) -> dict:
@@ -191,6 +197,13 @@ def from_data(data: dict, where: Path) -> Pack:
         if spec.name in seen:
             raise _fail(where, f"function {spec.name} is listed twice")
         seen.add(spec.name)
+    plain = {f.name for f in functions if not f.uses}
+    for spec in functions:
+        # A composition of compositions would need the engine to follow a chain; none needs it.
+        odd = [u for u in spec.uses if u not in plain]
+        if odd:
+            raise _fail(where, f"function {spec.name}: `uses` names {', '.join(odd)}, which "
+                               "is not a function the manifest lists (without `uses` of its own)")
     if "total_points" in data:
         total = _number(data["total_points"], "total_points", where)
         listed = sum(f.points for f in functions)
@@ -218,6 +231,9 @@ def from_data(data: dict, where: Path) -> Pack:
             raise _fail(where, f"support file(s) {', '.join(clash)}: these names are the "
                                "worker's own; rename them")
     known = _string(data, "known_answers", where)
+    script = _string(data, "training_script", where)
+    if script is not None and not (base / script).is_file():
+        raise _fail(where, f"`training_script` names {script}, which is not a file")
     modes, mode = _modes(data, where)
     _check_markers(checks, {f.name for f in functions}, where)
     return Pack(
@@ -232,7 +248,8 @@ def from_data(data: dict, where: Path) -> Pack:
         tolerances={k: float(v) for k, v in tolerances.items()},
         deadlines=deadlines(_table(data, "deadlines", where), where),
         total_points=float(data["total_points"]) if "total_points" in data else None,
-        modes=modes, mode=mode)
+        modes=modes, mode=mode,
+        training_script=(base / script).resolve() if script is not None else None)
 
 
 def _existing(path: Path) -> Path | None:

@@ -23,6 +23,10 @@ class FunctionSpec:
     # Who sees its checks when a check's own marker does not say (None: the pack's default).
     visibility: str | None = None
     notebook: str = ""  # the notebook it is written in, when the assignment is a notebook
+    # A graded composition rather than a function of the submission (a training loop built from
+    # forward and the derivatives): the functions its checks call. Its points are lost when any
+    # of them is wrong, never theirs when it is.
+    uses: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -58,6 +62,9 @@ class Pack:
     # --mode's choice. Checks read it with grader.checks_api.mode(). Empty for a pack of one way.
     modes: dict[str, str] = field(default_factory=dict)
     mode: str = ""
+    # The course's own training script, if the pack ships one (`training_script` in the
+    # manifest): `autograde audit` reads it for calls that pass an argument in another's place.
+    training_script: Path | None = None
 
     def __post_init__(self) -> None:
         names = [f.name for f in self.functions]
@@ -103,6 +110,11 @@ class Pack:
     @property
     def homes(self) -> dict[str, str]:
         return {f.name: f.home for f in self.functions}
+
+    @property
+    def composed(self) -> dict[str, tuple[str, ...]]:
+        """The graded compositions (functions with `uses`), with the functions each calls."""
+        return {f.name: f.uses for f in self.functions if f.uses}
 
     @property
     def layout(self) -> tuple[str, ...]:
