@@ -1,0 +1,34 @@
+"""Checks of derivative_w2: the derivative for W2, under the convention the submission follows
+(grader/packs/onelayer/common.py), and against central differences of the submission's own cost."""
+import pytest
+from hypothesis import given
+
+from grader.packs.onelayer import inputs
+from grader.packs.onelayer.common import PARTS, arguments, derivative, judge_derivative
+from grader.packs.onelayer.gradcheck import check_against_own_cost
+from grader.checks_api import call_text
+
+NAME = "derivative_w2"
+pytestmark = [pytest.mark.function("derivative_w2"), pytest.mark.uses(*PARTS)]
+
+
+@pytest.mark.points(8)
+def test_values(student, reference):
+    """The fixed cases (M != K but for one), each compared with the reference under the
+    convention most of the submission's cost and derivatives follow."""
+    for case in (inputs.SAME_SIZE_CASE, *inputs.VALUE_CASES):
+        judge_derivative(student, reference, NAME, case)
+
+
+@pytest.mark.points(4)
+def test_derivative_of_your_cost(student):
+    check_against_own_cost(student, NAME)
+
+
+@pytest.mark.points(1)
+@given(case=inputs.net_cases())
+def test_shape(student, case):
+    """Any size of network: an array of W2's shape."""
+    a = case.arrays()
+    f = inputs.forward(a)
+    derivative(student, NAME, a, f, call_text(NAME, *arguments(NAME, a, f)))

@@ -1,0 +1,79 @@
+"""Each derivative against central differences of the submission's own cost, for its one block
+of parameters: the part of the gradient check a student can act on (W1, b1, W2 or b2).
+
+The Y of each perturbed parameter comes from the grader's forward pass (a check of a derivative
+must not lose points for a wrong `forward`); the cost is the student's, so that the derivative is
+held to the convention that cost follows. A cost that follows no convention cannot vouch for
+anything: the derivative is then compared with the cross-entropy's, under whichever convention it
+follows (the cost's own checks say what is wrong with the cost).
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from grader import conventions, numgrad
+from grader import tolerances as tol
+from grader.checks_api import call_text, fail_call, show
+from grader.packs.onelayer import inputs
+from grader.packs.onelayer.common import DERIVATIVES, answer, arguments, derivative
+from grader.packs.onelayer.hints import HINTS
+from grader.proxy import StudentError
+
+
+def _own_costs(student: Any, a: dict, f: dict, Ys: list[np.ndarray]) -> list[float] | None:
+    """The student's cost at each perturbed Y, when their cost follows a convention."""
+    T = a["T"]
+    at_case = answer(student, "cost", a, f)
+    if at_case is None or at_case.size != 1 or conventions.detect(
+            at_case.reshape(()), inputs.cross_entropy(T, f["Y"]), T.shape[0],
+            rtol=tol.REFERENCE_RTOL, atol=tol.REFERENCE_ATOL) is None:
+        return None
+    try:
+        results = student.other("cost").many([(T.copy(), Y) for Y in Ys])
+        return [float(np.asarray(r.value, dtype=np.float64).reshape(())) for r in results]
+    except (StudentError, TypeError, ValueError):
+        return None
+
+
+def check_against_own_cost(student: Any, name: str) -> None:
+    block = DERIVATIVES[name]
+    h = tol.GRADCHECK_STEP
+    for case in inputs.GRADCHECK_CASES:
+        a = case.arrays()
+        f = inputs.forward(a)
+        n = case.N
+        call = call_text(name, *arguments(name, a, f))
+        got = derivative(student, name, a, f, call)
+        points = numgrad.perturbations(a[block], h)
+        Ys = [inputs.forward({**a, block: p})["Y"] for p in points]
+        costs = _own_costs(student, a, f, Ys)
+        if costs is None:
+            numerical = numgrad.from_costs([inputs.cross_entropy(a["T"], Y) for Y in Ys],
+                                           a[block].shape, h)
+            if any(numgrad.relative_error(got, c.of(numerical, n)).max() <= tol.GRADCHECK_RTOL
+                   for c in conventions.ALL):
+                continue
+            source = "the cross-entropy (your cost follows no convention, so it cannot be used)"
+        else:
+            numerical = numgrad.from_costs(costs, a[block].shape, h)
+            if numgrad.relative_error(got, numerical).max() <= tol.GRADCHECK_RTOL:
+                continue
+            source = "your cost"
+        error = float(numgrad.relative_error(got, numerical).max())
+        factor = conventions.factor_between(got, numerical, n, rtol=1e-4, atol=1e-8)
+        hint, finding = None, ""
+        if costs is not None and factor is not None and factor != 1.0:
+            finding = (f"\n  It is {conventions.describe_factor(factor, n)} the derivative of your "
+                       f"cost, with N = {n} examples.")
+            sign, scale = factor < 0, abs(factor) != 1.0
+            hint = HINTS["sign_and_scale_mix" if sign and scale else
+                         "sign_mix" if sign else "scale_mix"]
+        fail_call(f"{name} is not the derivative of {source} for {block} (largest relative "
+                  f"difference {error:.1e}, allowed {tol.GRADCHECK_RTOL:g}; central differences "
+                  f"with h = {h:g}).", f"{call}  [{case}]", returned=got,
+                  expected=f"central differences of {source}: {show(numerical)}",
+                  detail=finding.strip(), hint=hint,
+                  evidence={"case": str(case), "block": block, "compared_with": source,
+                            "max_relative_error": error, "factor": factor})

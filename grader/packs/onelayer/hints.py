@@ -1,0 +1,88 @@
+"""The mistakes the one-hidden-layer checks recognise, each with what to do about it.
+
+Each entry is raised from what a check measured (how the rows of Y sum, which convention each
+part of the submission follows, by what factor a derivative differs from its cost's), never by
+reading the submission. tests/test_onelayer.py holds, for each entry a fixture shows, that fixture.
+"""
+from grader.hints import Catalogue, Mistake
+
+HINTS = Catalogue("onelayer", (
+    # ---- forward
+    Mistake(
+        "softmax_wrong_axis", "softmax normalises columns instead of rows",
+        "Here a row is one example: Y = expA / expA.sum(axis=1, keepdims=True), so that each row of "
+        "Y sums to 1. Summing over axis 0 mixes the examples of the batch."),
+    Mistake(
+        "forward_b1_for_b2", "the output layer adds b1 where b2 belongs",
+        "The output layer is A = Z.dot(W2) + b2. Adding b1 only works while the hidden and output "
+        "layers happen to have the same number of units (the blog's 3 and 3), and is wrong even "
+        "then: b2 is never used, so it is never learnt."),
+    Mistake(
+        "forward_missing_b2", "the output layer has no bias",
+        "The output layer is A = Z.dot(W2) + b2: without b2 your network cannot shift the classes' "
+        "scores, and derivative_b2 trains a parameter forward ignores."),
+    Mistake(
+        "forward_returns_only_y", "forward returns Y only",
+        "The derivatives need the hidden layer too: return Y, Z (the blog's second version), a "
+        "pair, not Y alone."),
+    # ---- classification_rate
+    Mistake(
+        "rate_counts_errors", "classification_rate counts the wrong predictions",
+        "Count the examples where the prediction equals the label (Y[i] == P[i]); yours is 1 "
+        "minus the classification rate."),
+    Mistake(
+        "rate_is_a_count", "classification_rate returns a count, not a fraction",
+        "Divide the number of correct predictions by the number of examples, so that the rate is "
+        "between 0 and 1."),
+    # ---- cost
+    Mistake(
+        "cost_without_log", "the cost uses Y instead of log Y",
+        "The log-likelihood is sum(T * np.log(Y)) (the cross-entropy is its negative): the "
+        "probabilities go through the logarithm before they are summed."),
+    # ---- conventions: a cost and its derivatives must follow one
+    Mistake(
+        "sign_mix", "a mix of sign conventions",
+        "Ascent on the log-likelihood L = sum(T log Y) and descent on the cross-entropy J = -L are "
+        "both right, but one submission must follow one of them: a derivative of L is T - Y "
+        "(for example Z.T.dot(T - Y)), a derivative of J is Y - T. This part uses the other sign "
+        "from the rest of your functions, so a training step moves it the wrong way."),
+    Mistake(
+        "scale_mix", "a mix of scale conventions",
+        "Summed over the examples of a batch, or averaged (divided by N): either is right, but the "
+        "cost and every derivative must do the same, or one parameter learns N times faster than "
+        "the others. This part is scaled differently from the rest of your functions."),
+    Mistake(
+        "sign_and_scale_mix", "a mix of sign and scale conventions",
+        "This part follows neither the sign nor the scale of the rest of your functions: choose "
+        "ascent on the log-likelihood or descent on the cross-entropy, summed or averaged over the "
+        "examples, and follow that choice in the cost and in all four derivatives."),
+    # ---- derivatives
+    Mistake(
+        "sigmoid_derivative_missing", "the hidden layer's derivative lacks Z * (1 - Z)",
+        "The error reaching the hidden layer passes back through the sigmoid, whose derivative is "
+        "Z * (1 - Z): dZ = (T - Y).dot(W2.T) * Z * (1 - Z)."),
+    Mistake(
+        "bias_not_summed", "a bias derivative is not summed over the examples",
+        "A bias is shared by every example, so its derivative adds up the examples' "
+        "contributions: (T - Y).sum(axis=0) has one entry per unit, like the bias itself."),
+    Mistake(
+        "w2_transposed_in_w1", "derivative_w1 multiplies by W2 instead of W2.T",
+        "The output error (N x K) goes back to the hidden layer (N x M) through W2.T: "
+        "(T - Y).dot(W2.T). With W2 itself the shapes only fit when M == K, and the values are "
+        "wrong even then."),
+    # ---- the training loop built from the functions
+    Mistake(
+        "training_sign_mix", "a training step moves a parameter the wrong way",
+        "The same training step, taken with your functions, moves one parameter against the "
+        "others: its derivative follows the other sign convention from your cost and the other "
+        "derivatives (see those functions' checks)."),
+    Mistake(
+        "training_scale_mix", "a training step moves a parameter N times too far or too short",
+        "With one learning rate for every parameter, a derivative summed over the examples where "
+        "the others are averaged (or the reverse) moves its parameter N times too far (or too "
+        "short)."),
+    Mistake(
+        "training_parameter_frozen", "a training step leaves a parameter unchanged",
+        "Its derivative came back as zeros, or forward ignores the parameter (b2 never added), so "
+        "training never changes it."),
+))
