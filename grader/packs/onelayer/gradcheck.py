@@ -17,27 +17,30 @@ from grader import conventions, numgrad
 from grader import tolerances as tol
 from grader.checks_api import call_text, fail_call, show
 from grader.packs.onelayer import inputs
-from grader.packs.onelayer.common import DERIVATIVES, answer, arguments, derivative
+from grader.packs.onelayer.common import (DERIVATIVES, answer, arguments, derivative,
+                                          submission_convention, survey)
 from grader.packs.onelayer.hints import HINTS
 from grader.proxy import StudentError
 
 
-def _own_costs(student: Any, a: dict, f: dict, Ys: list[np.ndarray]) -> list[float] | None:
-    """The student's cost at each perturbed Y, when their cost follows a convention."""
+def _own_costs(student: Any, a: dict, f: dict,
+               Ys: list[np.ndarray]) -> tuple[list[float], conventions.Convention] | None:
+    """The student's cost at each perturbed Y and the convention it follows, when it follows one."""
     T = a["T"]
     at_case = answer(student, "cost", a, f)
-    if at_case is None or at_case.size != 1 or conventions.detect(
-            at_case.reshape(()), inputs.cross_entropy(T, f["Y"]), T.shape[0],
-            rtol=tol.REFERENCE_RTOL, atol=tol.REFERENCE_ATOL) is None:
+    followed = None if at_case is None or at_case.size != 1 else conventions.detect(
+        at_case.reshape(()), inputs.cross_entropy(T, f["Y"]), T.shape[0],
+        rtol=tol.REFERENCE_RTOL, atol=tol.REFERENCE_ATOL)
+    if followed is None:
         return None
     try:
         results = student.other("cost").many([(T.copy(), Y) for Y in Ys])
-        return [float(np.asarray(r.value, dtype=np.float64).reshape(())) for r in results]
+        return [float(np.asarray(r.value, dtype=np.float64).reshape(())) for r in results], followed
     except (StudentError, TypeError, ValueError):
         return None
 
 
-def check_against_own_cost(student: Any, name: str) -> None:
+def check_against_own_cost(student: Any, name: str, reference: Any = None) -> None:
     block = DERIVATIVES[name]
     h = tol.GRADCHECK_STEP
     for case in inputs.GRADCHECK_CASES:
@@ -48,8 +51,9 @@ def check_against_own_cost(student: Any, name: str) -> None:
         got = derivative(student, name, a, f, call)
         points = numgrad.perturbations(a[block], h)
         Ys = [inputs.forward({**a, block: p})["Y"] for p in points]
-        costs = _own_costs(student, a, f, Ys)
-        if costs is None:
+        own = _own_costs(student, a, f, Ys)
+        costs = None if own is None else own[0]
+        if own is None:
             numerical = numgrad.from_costs([inputs.cross_entropy(a["T"], Y) for Y in Ys],
                                            a[block].shape, h)
             if any(numgrad.relative_error(got, c.of(numerical, n)).max() <= tol.GRADCHECK_RTOL
@@ -58,9 +62,15 @@ def check_against_own_cost(student: Any, name: str) -> None:
             source = "the cross-entropy (your cost follows no convention, so it cannot be used)"
         else:
             numerical = numgrad.from_costs(costs, a[block].shape, h)
+            source = "your cost"
+            agreed = None if reference is None else submission_convention(
+                survey(student, reference, a, f, n), n)
+            if agreed is not None and agreed.factor(n) != own[1].factor(n):
+                numerical = numerical * (agreed.factor(n) / own[1].factor(n))
+                source = (f"your cost, rescaled from {own[1]} to {agreed}, which the rest of your "
+                          "functions follow (cost's checks say more)")
             if numgrad.relative_error(got, numerical).max() <= tol.GRADCHECK_RTOL:
                 continue
-            source = "your cost"
         error = float(numgrad.relative_error(got, numerical).max())
         factor = conventions.factor_between(got, numerical, n, rtol=1e-4, atol=1e-8)
         hint, finding = None, ""
