@@ -5,7 +5,9 @@ right answer fail, and nothing else notices. Its properties and its numerical-gr
 (central differences of the function's own cost) do not trust the reference, though: graded
 with them, as a submission, the reference shows where it does not hold. The audit grades it so in
 every one of the pack's modes (a course's formula may hold in one and not in the other), and
-checks that the pack's known answers are still the reference's.
+checks that the pack's known answers are still the reference's. A pack that ships the course's
+training script has it read too (never run), for calls that pass an argument in another
+parameter's place (grader/misplaced_arguments.py).
 
 The reference runs in the worker as any submission does; this module only reads its report.
 """
@@ -14,7 +16,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from grader import input_set, session
+from grader import input_set, misplaced_arguments, session
+from grader.misplaced_arguments import MisplacedArgument
 from grader.model import SubmissionResult
 from grader.packs import Pack
 
@@ -49,11 +52,18 @@ class Audit:
     # What no longer holds in the pack's known answers; None when the pack ships none.
     known_answers: tuple[str, ...] | None = None
     warnings: tuple[str, ...] = field(default=())
+    # The pack's training script (`training_script` in its manifest), None when it ships none;
+    # the calls in it that pass an argument in another parameter's place; why it could not be
+    # read, if it could not.
+    training_script: str | None = None
+    script_findings: tuple[MisplacedArgument, ...] = ()
+    script_problem: str = ""
 
     @property
     def holds(self) -> bool:
         return (all(not m.findings and not m.error for m in self.modes)
-                and not self.known_answers)
+                and not self.known_answers and not self.script_findings
+                and not self.script_problem)
 
     def to_dict(self) -> dict:
         return {**asdict(self), "holds": self.holds}
@@ -93,7 +103,24 @@ def run(pack: Pack, reference_dir: Path, *, isolation: str = "auto") -> Audit:
                 pack, Path(reference_dir), ka.KnownAnswers.load(pack.known_answers)))
         except ka.KnownAnswersError as exc:
             known = (str(exc),)
-    return Audit(pack.name, pack.title, str(reference_dir), tuple(audits), known)
+    script, findings, problem = None, (), ""
+    if pack.training_script is not None:
+        script = str(pack.training_script)
+        findings, problem = audit_training_script(pack)
+    return Audit(pack.name, pack.title, str(reference_dir), tuple(audits), known,
+                 training_script=script, script_findings=findings, script_problem=problem)
+
+
+def audit_training_script(pack: Pack) -> tuple[tuple[MisplacedArgument, ...], str]:
+    """(the calls of the pack's training script that pass an argument in another parameter's
+    place, why the script could not be read), against the manifest's signatures."""
+    signatures = {f.name: params for f in pack.functions
+                  if (params := misplaced_arguments.parameters(f.signature))}
+    script = Path(pack.training_script)
+    try:
+        return misplaced_arguments.find(script, signatures), ""
+    except (OSError, UnicodeDecodeError, SyntaxError) as exc:
+        return (), f"{script.name} cannot be read ({exc})"
 
 
 def render(audit: Audit) -> str:
@@ -122,6 +149,17 @@ def render(audit: Audit) -> str:
         lines += [f"  - {problem}" for problem in audit.known_answers]
     else:
         lines.append("known answers: every stored answer is the reference's")
+    if audit.training_script is not None:
+        name = Path(audit.training_script).name
+        if audit.script_problem:
+            lines.append(f"training script: {audit.script_problem}")
+        elif audit.script_findings:
+            lines.append(f"training script {name}: {len(audit.script_findings)} call(s) pass an "
+                         "argument in another parameter's place")
+            lines += [f"  - {finding}" for finding in audit.script_findings]
+        else:
+            lines.append(f"training script {name}: every call to the pack's functions passes "
+                         "each argument in its own parameter's place")
     several = len(audit.modes) > 1
     if audit.holds:
         verdict = "The reference holds" + (" in every mode." if several else ".")
@@ -132,4 +170,5 @@ def render(audit: Audit) -> str:
     return "\n".join(lines)
 
 
-__all__ = ["Audit", "Finding", "ModeAudit", "audit_mode", "render", "run"]
+__all__ = ["Audit", "Finding", "ModeAudit", "audit_mode", "audit_training_script", "render",
+           "run"]

@@ -34,6 +34,10 @@ def _hint(Y, a):
     """The mistake Y shows, from how its rows sum and which bias it is computed with."""
     if Y.shape[0] > 1 and not np.allclose(Y.sum(axis=1), 1.0) and np.allclose(Y.sum(axis=0), 1.0):
         return HINTS["softmax_wrong_axis"]
+    if a["W2"].shape[0] == 1:
+        # One hidden unit: b1 broadcast to every class shifts them alike, and softmax ignores a
+        # shift, so b1-for-b2 and no b2 give the same Y; the other cases tell them apart.
+        return None
     if a["W2"].shape[0] == a["W2"].shape[1] and np.allclose(
             Y, inputs.forward({**a, "b2": a["b1"]})["Y"], rtol=1e-7, atol=1e-9):
         return HINTS["forward_b1_for_b2"]
