@@ -83,3 +83,36 @@ def test_without_a_reference_the_audit_is_a_usage_error(modal_pack: Path) -> Non
     done = run_cli("audit", "--pack", str(modal_pack))
     assert done.returncode == 2
     assert "has no reference here: give --reference DIR" in done.stderr
+
+
+# ---- a training script read for arguments in another parameter's place ---------------------------
+SIGNATURES = {"forward": ("X", "W1", "b1", "W2", "b2"), "cost": ("T", "Y")}
+
+
+def test_signatures_are_read_from_the_manifests_text() -> None:
+    from grader.misplaced_arguments import parameters
+    assert parameters("forward(X, W1, b1, W2, b2) -> (Y, Z)") == SIGNATURES["forward"]
+    assert parameters("derivative_b2(T, Y) -> array of b2's shape (K,)") == ("T", "Y")
+    assert parameters("five gradient steps built from forward") is None
+    assert parameters("") is None
+
+
+def test_misplaced_arguments_positional_keyword_and_method(tmp_path: Path) -> None:
+    from grader.misplaced_arguments import find
+    script = tmp_path / "train.py"
+    script.write_text(
+        "import onelayer as net\n"
+        "Y, Z = forward(X, W1, b1, W2, b2)\n"          # right
+        "Y, Z = net.forward(X, W1, b1, W2, b1)\n"      # b1 where b2 belongs, through a module
+        "c = cost(Y, T)\n"                             # both swapped
+        "Y, Z = forward(X, W1, b1, W2=W2, b2=W1)\n"    # keyword
+        "Y, Z = forward(X, W1, *rest)\n"               # positions unknown after *: not judged
+        "Y, Z = forward(X2, W1, bias, W2, 0.0)\n"      # other names and constants: not judged
+        "other(b2, b1)\n")                             # not a function of the pack
+    found = find(script, SIGNATURES)
+    assert [(f.line, f.function, f.parameter, f.position, f.passed) for f in found] == [
+        (3, "forward", "b2", 5, "b1"), (4, "cost", "T", 1, "Y"), (4, "cost", "Y", 2, "T"),
+        (5, "forward", "b2", 0, "W1")]
+    assert str(found[0]) == ("train.py, line 3: net.forward(X, W1, b1, W2, b1) passes b1 as "
+                             "argument 5, which is forward's parameter b2; b1 is the name of its "
+                             "parameter 3. Is b2 meant?")

@@ -278,6 +278,10 @@ BAD_POINTS = MANIFEST.replace("points = 4", 'points = "four"')
 UNKNOWN_KEY = MANIFEST.replace("provided_modules = []", "provided_module = []")
 NOT_TOML = MANIFEST.replace("[deadlines]", "[deadlines")
 BAD_DEADLINE = MANIFEST.replace("call_seconds = 7", "call_second = 7")
+USES_UNKNOWN = MANIFEST.replace('visibility = "after_due_date"',
+                                'visibility = "after_due_date"\nuses = ["gelu"]')
+NO_SCRIPT = MANIFEST.replace("provided_modules = []",
+                             'provided_modules = []\ntraining_script = "train.py"')
 
 
 @pytest.mark.parametrize("manifest, message", [
@@ -289,8 +293,11 @@ BAD_DEADLINE = MANIFEST.replace("call_seconds = 7", "call_second = 7")
     (UNKNOWN_KEY, "unknown key(s) provided_module"),
     (NOT_TOML, "is not valid TOML"),
     (BAD_DEADLINE, "[deadlines]: unknown key(s) call_second"),
+    (USES_UNKNOWN, "function scaled_sum: `uses` names gelu, which is not a function the manifest "
+                   "lists"),
+    (NO_SCRIPT, "`training_script` names train.py, which is not a file"),
 ], ids=["twice", "points", "home", "visibility", "not-a-number", "unknown-key", "toml",
-        "deadline"])
+        "deadline", "uses", "training-script"])
 def test_manifest_errors_name_the_problem(tmp_path: Path, manifest: str, message: str) -> None:
     folder = make_pack(tmp_path / "p", manifest)
     with pytest.raises(ManifestError) as caught:

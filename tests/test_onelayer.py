@@ -1,0 +1,258 @@
+"""The onelayer pack (grader/packs/onelayer), graded end to end through the CLI: the reference and
+correct submissions in each of the four conventions (.py and notebook) get full marks, the
+template nothing; every one-mistake fixture (tests/fixtures/onelayer/mistakes.py) loses points on
+its function (and the training check built from it) with the mistake named, a mix of conventions
+named as one; a student's copy (known answers); Gradescope; the audit, with the blog's own
+training-loop slip.
+
+The fixtures are graded once, as one batch (which the batch test reads too), and a few again
+without the reference.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import json
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT, by_function, checks_of, run_cli
+
+FIXTURES = ROOT / "tests" / "fixtures" / "onelayer"
+sys.path.insert(0, str(FIXTURES))
+from mistakes import CALLERS, CONVENTIONS, MISTAKES  # noqa: E402
+
+PACK = ("--pack", "onelayer")
+PACK_DIR = ROOT / "grader" / "packs" / "onelayer"
+REFERENCE = ROOT / "reference" / "onelayer"
+TEMPLATE = ROOT / "student_template" / "onelayer"
+FUNCTIONS = {"forward": 16, "classification_rate": 6, "cost": 12, "derivative_w2": 12,
+             "derivative_b2": 10, "derivative_w1": 14, "derivative_b1": 12, "training": 18}
+# What each mistake costs, measured once and held: the function's checks, and training's.
+SCORES = {"w2_sign_mix": 70, "b2_scale_mix": 72, "w1_scale_mix": 68, "cost_sign_mix": 94,
+          "w1_no_sigmoid_derivative": 68, "w1_w2_not_transposed": 68, "b2_not_summed": 72,
+          "softmax_over_columns": 66, "forward_b1_for_b2": 66, "forward_without_b2": 66,
+          "cost_without_log": 88, "rate_counts_errors": 94}
+STUDENT_MODE = ("w2_sign_mix", "softmax_over_columns")
+
+
+def scores(report: dict) -> dict[str, float]:
+    return {name: f["score"] for name, f in by_function(report).items()}
+
+
+def mistakes_named(report: dict, function: str | None = None) -> set[str]:
+    return {c["mistake"] for c in report["checks"]
+            if c["mistake"] and (function is None or c["function"] == function)}
+
+
+def _batch(uploads: Path, out: Path, *extra: str) -> dict[str, dict]:
+    done = run_cli("batch", str(uploads), "--out", str(out), *PACK, "--jobs", "2", *extra)
+    assert done.returncode == 0, done.stdout + done.stderr
+    return {p.stem: json.loads(p.read_text()) for p in (out / "reports").glob("*.json")}
+
+
+@pytest.fixture(scope="module")
+def batch(tmp_path_factory) -> tuple[Path, dict[str, dict]]:
+    """(the batch's output folder, its report per upload)."""
+    uploads = tmp_path_factory.mktemp("onelayer-class") / "uploads"
+    uploads.mkdir()
+    for variant in CONVENTIONS + MISTAKES:
+        variant.write(uploads)
+    shutil.copy(REFERENCE / "onelayer.py", uploads / "reference.py")
+    shutil.copy(FIXTURES / "correct.py", uploads / "correct_py.py")
+    shutil.copy(FIXTURES / "correct.ipynb", uploads / "correct_nb.ipynb")
+    shutil.copy(TEMPLATE / "onelayer.py", uploads / "template_py.py")
+    shutil.copy(TEMPLATE / "onelayer.ipynb", uploads / "template_nb.ipynb")
+    out = uploads.parent / "grades"
+    return out, _batch(uploads, out)
+
+
+@pytest.fixture(scope="module")
+def graded(batch) -> dict[str, dict]:
+    return batch[1]
+
+
+@pytest.fixture(scope="module")
+def student_mode(tmp_path_factory) -> dict[str, dict]:
+    uploads = tmp_path_factory.mktemp("onelayer-student") / "uploads"
+    uploads.mkdir()
+    for variant in MISTAKES:
+        if variant.name in STUDENT_MODE:
+            variant.write(uploads)
+    shutil.copy(FIXTURES / "correct.py", uploads / "correct_py.py")
+    return _batch(uploads, uploads.parent / "grades", "--no-reference")
+
+
+# ---- full marks, and none ----------------------------------------------------------------------
+@pytest.mark.parametrize("name", ["reference", "correct_py", "correct_nb",
+                                  *(v.name for v in CONVENTIONS)])
+def test_correct_submissions_get_full_marks(graded, name):
+    report = graded[name]
+    assert report["error"] == ""
+    assert (report["score"], report["max_score"]) == (100, 100), [
+        (c["name"], c["message"][:300]) for c in report["checks"] if c["score"] < c["max_score"]]
+    assert scores(report) == FUNCTIONS
+    assert mistakes_named(report) == set()
+
+
+@pytest.mark.parametrize("name, convention", [
+    ("correct_py", "the log-likelihood summed over the examples (ascent)"),
+    ("descent_summed", "the cross-entropy summed over the examples (descent)"),
+    ("ascent_averaged", "the log-likelihood averaged over the examples (ascent)"),
+    ("descent_averaged", "the cross-entropy averaged over the examples (descent)")])
+def test_the_convention_followed_is_reported(graded, name, convention):
+    warnings = graded[name]["warnings"]
+    assert any(w.startswith(f"cost: your cost and derivatives follow {convention}")
+               for w in warnings), warnings
+
+
+@pytest.mark.parametrize("name", ["template_py", "template_nb"])
+def test_template_scores_zero_saying_not_implemented(graded, name):
+    report = graded[name]
+    assert report["score"] == 0 and report["max_score"] == 100
+    for function in FUNCTIONS:
+        messages = [c["message"] for c in checks_of(report, function)]
+        assert messages and all("not implemented" in m for m in messages), (function, messages)
+
+
+# ---- every mistake costs its own function, and names itself --------------------------------------
+@pytest.mark.parametrize("mistake", MISTAKES, ids=[m.name for m in MISTAKES])
+def test_each_mistake_loses_points_on_its_function(graded, mistake):
+    report = graded[mistake.name]
+    got = scores(report)
+    allowed = {mistake.function} | CALLERS.get(mistake.function, set())
+    kept = {f: got[f] for f in FUNCTIONS if f not in allowed}
+    assert kept == {f: FUNCTIONS[f] for f in kept}, got
+    assert got[mistake.function] < FUNCTIONS[mistake.function], got
+    assert mistake.mistake in mistakes_named(report, mistake.function), mistakes_named(report)
+    assert report["score"] == SCORES[mistake.name], got
+
+
+def _failure(report: dict, function: str, check: str) -> dict:
+    (found,) = [c for c in checks_of(report, function) if c["name"] == check]
+    assert found["status"] == "failed", found
+    return found
+
+
+def test_a_sign_mix_names_what_follows_which_convention(graded):
+    check = _failure(graded["w2_sign_mix"], "derivative_w2", "values")
+    message = check["message"]
+    assert message.startswith("derivative_w2 follows the cross-entropy summed over the examples "
+                              "(descent), but the rest of your functions follow the "
+                              "log-likelihood summed over the examples (ascent): the sign of "
+                              "derivative_w2 differs")
+    assert "a mix of conventions: cost, derivative_b2, derivative_w1 and derivative_b1 follow " \
+           "the log-likelihood summed" in message
+    # Against its own cost, the factor is measured and named.
+    own = _failure(graded["w2_sign_mix"], "derivative_w2", "derivative_of_your_cost")
+    assert own["mistake"] == "sign_mix"
+    assert "-1 times (the opposite sign of) the derivative of your cost" in own["message"]
+
+
+def test_a_scale_mix_is_charged_to_the_part_that_strays(graded):
+    report = graded["b2_scale_mix"]
+    check = _failure(report, "derivative_b2", "values")
+    assert check["mistake"] == "scale_mix"
+    assert "derivative_b2 follows the log-likelihood averaged over the examples" in check["message"]
+    assert "the scale of derivative_b2 differs" in check["message"]
+
+
+def test_a_cost_that_strays_costs_the_cost_not_the_derivatives(graded):
+    """Four derivatives climb the log-likelihood, the cost is the cross-entropy: the cost is the
+    mix, and the derivatives' check against central differences of that cost rescales it."""
+    report = graded["cost_sign_mix"]
+    assert scores(report) == {**FUNCTIONS, "cost": 6}
+    assert _failure(report, "cost", "values")["mistake"] == "sign_mix"
+
+
+@pytest.mark.parametrize("name, diagnosis, parameter", [
+    ("w2_sign_mix", "training_sign_mix", "W2"), ("b2_scale_mix", "training_scale_mix", "b2")])
+def test_the_training_loop_shows_the_mix_as_a_wrong_step(graded, name, diagnosis, parameter):
+    check = _failure(graded[name], "training", "training_steps")
+    assert check["mistake"] == diagnosis
+    assert check["message"].startswith(f"training goes wrong in step 1 of 5: {parameter} after the "
+                                       "step")
+    assert "gradient ascent with your forward and derivatives" in check["message"]
+
+
+def test_b1_for_b2_fails_loudly_where_the_layers_differ_and_is_named_where_they_agree(graded):
+    report = graded["forward_b1_for_b2"]
+    example = [c for c in checks_of(report, "forward") if c["name"] == "example"][0]
+    assert "operands could not be broadcast" in example["message"]  # M = 4 hidden, K = 3 outputs
+    assert _failure(report, "forward", "biases_in_their_places")["mistake"] == "forward_b1_for_b2"
+
+
+# ---- a student's copy: known answers instead of the reference ------------------------------------
+def test_student_mode_full_marks_for_the_correct_fixture(student_mode):
+    report = student_mode["correct_py"]
+    assert report["reference"] is False and report["inputs"]["answers"] == "known answers"
+    assert report["score"] == 100
+
+
+@pytest.mark.parametrize("name", STUDENT_MODE)
+def test_student_mode_deducts_the_same(graded, student_mode, name):
+    assert scores(student_mode[name]) == scores(graded[name])
+    assert mistakes_named(student_mode[name]) >= {m.mistake for m in MISTAKES if m.name == name}
+
+
+# ---- batch and Gradescope ------------------------------------------------------------------------
+def test_batch_scores(batch):
+    out, _ = batch
+    rows = {r["student"]: float(r["score"])
+            for r in csv.DictReader(io.StringIO((out / "scores.csv").read_text()))}
+    assert rows == {"reference": 100, "correct_py": 100, "correct_nb": 100, "template_py": 0,
+                    "template_nb": 0, **{v.name: 100 for v in CONVENTIONS}, **SCORES}
+
+
+def test_gradescope_grades_a_notebook(tmp_path):
+    """A notebook whose softmax normalises the columns: forward and the training built on it lose
+    their points, the rest keep theirs (the batch grades the correct notebook)."""
+    root = tmp_path / "autograder"
+    (root / "submission").mkdir(parents=True)
+    source = (FIXTURES / "correct.ipynb").read_text()
+    wrong = source.replace("expA.sum(axis=1, keepdims=True)", "expA.sum(axis=0, keepdims=True)")
+    assert wrong != source
+    (root / "submission" / "onelayer.ipynb").write_text(wrong)
+    done = run_cli("gradescope", "--root", str(root), *PACK)
+    assert done.returncode == 0, done.stderr
+    results = json.loads((root / "results" / "results.json").read_text())
+    assert results["score"] == SCORES["softmax_over_columns"], results.get("output")
+
+
+# ---- what the audit says -------------------------------------------------------------------------
+def test_audit_holds_for_the_reference_and_its_training_script():
+    done = run_cli("audit", *PACK)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "the reference passes every check (100/100)" in done.stdout
+    assert "known answers: every stored answer is the reference's" in done.stdout
+    assert "training script train_onelayer.py: every call to the pack's functions passes each " \
+           "argument in its own parameter's place" in done.stdout
+    assert done.stdout.rstrip().endswith("The reference holds.")
+
+
+def test_audit_flags_the_blogs_b1_passed_for_b2(tmp_path):
+    """The blog's loop, forward(X, W1, b1, W2, b1), in a copy of the pack: the audit names the
+    file, line, call and parameter, and fails."""
+    pack = tmp_path / "onelayer"
+    shutil.copytree(PACK_DIR, pack, ignore=shutil.ignore_patterns("__pycache__",
+                                                                  "known_answers.json"))
+    manifest = (pack / "pack.toml").read_text()
+    (pack / "pack.toml").write_text(manifest.replace('known_answers = "known_answers.json"\n', ""))
+    script = pack / "training" / "train_onelayer.py"
+    text = script.read_text()
+    assert text.count("forward(X, W1, b1, W2, b2)") == 1
+    script.write_text(text.replace("forward(X, W1, b1, W2, b2)", "forward(X, W1, b1, W2, b1)"))
+    line = 1 + script.read_text().split("forward(X, W1, b1, W2, b1)\n")[0].count("\n")
+    out = tmp_path / "audit.json"
+    done = run_cli("audit", "--pack", str(pack), "--reference", str(REFERENCE), "--json", str(out))
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "the reference passes every check (100/100)" in done.stdout
+    assert (f"train_onelayer.py, line {line}: forward(X, W1, b1, W2, b1) passes b1 as argument 5, "
+            "which is forward's parameter b2; b1 is the name of its parameter 3.") in done.stdout
+    found = json.loads(out.read_text())
+    assert found["holds"] is False
+    assert [(f["line"], f["parameter"], f["passed"]) for f in found["script_findings"]] == \
+        [(line, "b2", "b1")]
