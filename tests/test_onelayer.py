@@ -66,6 +66,9 @@ def batch(tmp_path_factory) -> tuple[Path, dict[str, dict]]:
     shutil.copy(FIXTURES / "correct.ipynb", uploads / "correct_nb.ipynb")
     shutil.copy(TEMPLATE / "onelayer.py", uploads / "template_py.py")
     shutil.copy(TEMPLATE / "onelayer.ipynb", uploads / "template_nb.ipynb")
+    correct = (FIXTURES / "correct.py").read_text()
+    without_cost = correct[:correct.index("def cost")] + correct[correct.index("def derivative_w2"):]
+    (uploads / "cost_missing.py").write_text(without_cost)
     out = uploads.parent / "grades"
     return out, _batch(uploads, out)
 
@@ -185,6 +188,15 @@ def test_b1_for_b2_fails_loudly_where_the_layers_differ_and_is_named_where_they_
     assert _failure(report, "forward", "biases_in_their_places")["mistake"] == "forward_b1_for_b2"
 
 
+def test_a_missing_cost_costs_the_cost_alone(graded):
+    """The derivatives are judged by the convention they follow together, and training asks the
+    cost only for the convention: without a cost, both keep their points."""
+    report = graded["cost_missing"]
+    assert scores(report) == {**FUNCTIONS, "cost": 0}
+    assert all("cost was not found in your submission" in c["message"]
+               for c in checks_of(report, "cost"))
+
+
 # ---- a student's copy: known answers instead of the reference ------------------------------------
 def test_student_mode_full_marks_for_the_correct_fixture(student_mode):
     report = student_mode["correct_py"]
@@ -204,7 +216,8 @@ def test_batch_scores(batch):
     rows = {r["student"]: float(r["score"])
             for r in csv.DictReader(io.StringIO((out / "scores.csv").read_text()))}
     assert rows == {"reference": 100, "correct_py": 100, "correct_nb": 100, "template_py": 0,
-                    "template_nb": 0, **{v.name: 100 for v in CONVENTIONS}, **SCORES}
+                    "template_nb": 0, "cost_missing": 88, **{v.name: 100 for v in CONVENTIONS},
+                    **SCORES}
 
 
 def test_gradescope_grades_a_notebook(tmp_path):
@@ -222,7 +235,17 @@ def test_gradescope_grades_a_notebook(tmp_path):
     assert results["score"] == SCORES["softmax_over_columns"], results.get("output")
 
 
-# ---- what the audit says -------------------------------------------------------------------------
+# ---- what ships, and what the audit says -------------------------------------------------------------------------
+def test_the_wheel_ships_the_pack_and_its_training_script_but_not_its_reference():
+    from grader import release
+    shipped = release.package_files()
+    for name in ("pack.toml", "known_answers.json", "training/train_onelayer.py",
+                 "checks/test_training.py"):
+        assert f"grader/packs/onelayer/{name}" in shipped, name
+    solution = (REFERENCE / "onelayer.py").read_bytes()
+    assert not any(path.read_bytes() == solution for path in shipped.values())
+
+
 def test_audit_holds_for_the_reference_and_its_training_script():
     done = run_cli("audit", *PACK)
     assert done.returncode == 0, done.stdout + done.stderr

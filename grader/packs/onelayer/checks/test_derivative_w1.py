@@ -3,10 +3,10 @@
 import pytest
 from hypothesis import given
 
+from grader.checks_api import call_text
 from grader.packs.onelayer import inputs
 from grader.packs.onelayer.common import PARTS, arguments, derivative, judge_derivative
 from grader.packs.onelayer.gradcheck import check_against_own_cost
-from grader.checks_api import call_text
 
 NAME = "derivative_w1"
 pytestmark = [pytest.mark.function("derivative_w1"), pytest.mark.uses(*PARTS)]

@@ -21,7 +21,9 @@ from grader.packs.onelayer.hints import HINTS
 
 # The step passes what the submission's forward returned back into its derivatives: a recipe
 # (grader/replay.py) must not hand one student's answers to another's code.
-pytestmark = [pytest.mark.function("training"), pytest.mark.live]
+# The cost is asked only for the convention (the step never calls it): a submission without one
+# still trains, in the convention its derivatives follow.
+pytestmark = [pytest.mark.function("training"), pytest.mark.live, pytest.mark.uses("cost")]
 DIAGNOSES = {"update_wrong_sign": HINTS["training_sign_mix"],
              "update_scaled_by_batch": HINTS["training_scale_mix"],
              "parameter_not_updated": HINTS["training_parameter_frozen"]}
