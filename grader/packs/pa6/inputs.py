@@ -56,17 +56,24 @@ def loss(a: dict[str, np.ndarray]) -> float:
     return float(-np.sum(a["y"] * np.log(layers(a)["yhat"])) / a["y"].shape[0])
 
 
-def gradient(a: dict[str, np.ndarray], activation_slope=None) -> dict[str, np.ndarray]:
+def gradient(a: dict[str, np.ndarray], relu_scaled: tuple[bool, bool] = (False, False)) -> \
+        dict[str, np.ndarray]:
     """The summed minibatch gradient (the canonical form of grader/conventions.py: the gradient of
-    B times the averaged loss). `activation_slope(z, h)` replaces ReLU's derivative: the hints ask
-    what a submission that multiplies by relu(z) instead would have returned."""
+    B times the averaged loss). `relu_scaled` (layer 1, layer 2) multiplies that layer's delta by
+    relu(z) in place of relu_grad(z): what a submission with that mistake returns, for the hints."""
     f = layers(a)
-    slope = activation_slope or (lambda z, h: (z > 0).astype(float))
+
+    def slope(z, h, scaled):
+        return h if scaled else (z > 0).astype(float)
     d3 = f["yhat"] - a["y"]
-    d2 = (d3 @ a["U"].T) * slope(f["z2"], f["h2"])
-    d1 = (d2 @ a["W2"].T) * slope(f["z1"], f["h1"])
+    d2 = (d3 @ a["U"].T) * slope(f["z2"], f["h2"], relu_scaled[1])
+    d1 = (d2 @ a["W2"].T) * slope(f["z1"], f["h1"], relu_scaled[0])
     return {"W1": a["x"].T @ d1, "b1": d1.sum(axis=0), "W2": f["h1"].T @ d2,
             "b2": d2.sum(axis=0), "U": f["h2"].T @ d3, "b3": d3.sum(axis=0)}
+
+
+# Which layers a submission may have multiplied by relu(z) where relu_grad(z) belongs.
+RELU_SCALED = ((True, False), (False, True), (True, True))
 
 
 def params_of(a: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
@@ -122,9 +129,52 @@ def net_cases(draw) -> NetCase:
 
 # Central differences in every coordinate of every block, computed in the grader (cheap): a few
 # cases, each with its own batch size.
-GRADCHECK_CASES = (NetCase(3, 6, 5, 4, 3, 31), NetCase(2, 8, 7, 2, 3, 32), NetCase(4, 6, 5, 2, 3, 33))
+GRADCHECK_CASES = (NetCase(3, 6, 5, 4, 3, 31), NetCase(2, 8, 7, 2, 3, 32),
+                   NetCase(4, 6, 5, 2, 3, 33))
 # Every layer square: the one shape where a transposed weight runs, so its values can be named.
 SQUARE = NetCase(3, 4, 4, 4, 4, 34)
+
+
+# ---- drawn lookups and losses --------------------------------------------------------------------
+@dataclass(frozen=True)
+class LookupCase:
+    """B examples of m feature ids each, from V words with embeddings of d dimensions."""
+    B: int
+    m: int
+    V: int
+    d: int
+    seed: int
+
+    def arrays(self) -> tuple[np.ndarray, np.ndarray]:
+        g = rng(self.seed)
+        return g.integers(0, self.V, size=(self.B, self.m)), g.uniform(-1, 1, (self.V, self.d))
+
+
+@st.composite
+def lookups(draw) -> LookupCase:
+    # m, d >= 2: with one feature or one dimension, stacking and interleaving look like the answer.
+    return LookupCase(B=draw(st.integers(1, 4)), m=draw(st.integers(2, 4)),
+                      V=draw(st.integers(2, 7)), d=draw(st.integers(2, 4)), seed=draw(SEEDS))
+
+
+@dataclass(frozen=True)
+class LossCase:
+    """B rows of K classes, B != K, so that dividing by the wrong one shows."""
+    B: int
+    K: int
+    seed: int
+
+    def arrays(self) -> tuple[np.ndarray, np.ndarray]:
+        g = rng(self.seed)
+        yhat = softmax(g.normal(0, 1.5, (self.B, self.K)))
+        y = np.zeros((self.B, self.K))
+        y[np.arange(self.B), g.integers(0, self.K, size=self.B)] = 1.0
+        return yhat, y
+
+
+@st.composite
+def loss_cases(draw) -> LossCase:
+    return LossCase(B=draw(st.integers(2, 3)), K=draw(st.integers(4, 5)), seed=draw(SEEDS))
 
 
 # ---- the fixed small case: known values ----------------------------------------------------------

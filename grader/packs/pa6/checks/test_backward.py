@@ -42,6 +42,17 @@ def _block_hint(got, canonical, a, n, rtol, atol):
     return None
 
 
+def _relu_scaled(got, a, n, wrong, rtol, atol) -> bool:
+    """Whether the wrong blocks are those of a backward that multiplies a layer's delta by
+    relu(z) where relu_grad(z) belongs."""
+    for layers in inputs.RELU_SCALED:
+        variant = inputs.gradient(a, relu_scaled=layers)
+        if all(conventions.detect(got[b], variant[b], n, among=conventions.SCALES, rtol=rtol,
+                                  atol=atol) for b in wrong):
+            return True
+    return False
+
+
 def _judge(got, canonical, a, n, call, report, rtol, atol, compared_with):
     """Pass when every block is the canonical gradient under one scale convention (and say which
     in the report); otherwise fail naming the blocks and the mistake."""
@@ -61,11 +72,8 @@ def _judge(got, canonical, a, n, call, report, rtol, atol, compared_with):
     right = [c for c in found.values() if c is not None]
     expect = right[0] if right else conventions.CROSS_ENTROPY_AVERAGED
     wrong = [b for b, c in found.items() if c is None]
-    relu_scaled = inputs.gradient(a, activation_slope=lambda z, h: h)
-    hint = None
-    if all(conventions.detect(got[b], relu_scaled[b], n, among=conventions.SCALES, rtol=rtol,
-                              atol=atol) for b in wrong):
-        hint = HINTS["backward_relu_not_relu_grad"]
+    hint = HINTS["backward_relu_not_relu_grad"] if _relu_scaled(got, a, n, wrong, rtol, atol) \
+        else None
     hint = hint or _block_hint(got[wrong[0]], canonical[wrong[0]], a, n, rtol, atol)
     lines = [f"{b}: returned {show(got[b])}\n    expected {show(expect.of(canonical[b], n))}"
              for b in wrong]
@@ -137,9 +145,7 @@ def _check_block(student, shared, block):
             continue
         f = conventions.factor_between(got, numerical, n, rtol=1e-4, atol=1e-8)
         hint = HINTS["gradient_sign"] if f is not None and f < 0 else None
-        relu_scaled = inputs.gradient(out["a"], activation_slope=lambda z, h: h)[block]
-        if hint is None and conventions.detect(got, relu_scaled, n, among=conventions.SCALES,
-                                               rtol=1e-6, atol=1e-9) is not None:
+        if hint is None and _relu_scaled(out["got"], out["a"], n, [block], 1e-6, 1e-9):
             hint = HINTS["backward_relu_not_relu_grad"]
         err = numgrad.relative_error(got, numerical)
         err_sum = numgrad.relative_error(got, canonical)
@@ -206,7 +212,8 @@ def test_a_batch_is_its_rows(student, case):
     fail_call(f"the batch's gradient is neither the sum nor the mean of its {case.B} rows' "
               f"gradients in {', '.join(wrong)}" + (f" ({mix})" if mix else "") + ".", call,
               returned=got[wrong[0]], expected=f"sum {show(total[wrong[0]])}, or mean "
-              f"{show(total[wrong[0]] / case.B)}", hint=HINTS["gradient_scale_mix"] if mix else None)
+              f"{show(total[wrong[0]] / case.B)}",
+              hint=HINTS["gradient_scale_mix"] if mix else None)
 
 
 @pytest.mark.points(1)

@@ -1,11 +1,8 @@
 """Checks of cross_entropy_loss(yhat, y) -> float: -sum(y * log(yhat)) / B, the slides' loss
 averaged over the B examples (rows); y is one-hot, of yhat's shape (B, K)."""
-from dataclasses import dataclass
-
 import numpy as np
 import pytest
 from hypothesis import given
-from hypothesis import strategies as st
 
 from grader import tolerances as tol
 from grader.checks_api import as_scalar, call_text, fail_call
@@ -13,26 +10,6 @@ from grader.packs.pa6 import inputs
 from grader.packs.pa6.hints import HINTS
 
 pytestmark = pytest.mark.function("cross_entropy_loss")
-
-
-@dataclass(frozen=True)
-class LossCase:
-    """B rows of K classes, B != K, so that dividing by the wrong one shows."""
-    B: int
-    K: int
-    seed: int
-
-    def arrays(self) -> tuple[np.ndarray, np.ndarray]:
-        g = inputs.rng(self.seed)
-        yhat = inputs.softmax(g.normal(0, 1.5, (self.B, self.K)))
-        y = np.zeros((self.B, self.K))
-        y[np.arange(self.B), g.integers(0, self.K, size=self.B)] = 1.0
-        return yhat, y
-
-
-@st.composite
-def loss_cases(draw) -> LossCase:
-    return LossCase(B=draw(st.integers(2, 3)), K=draw(st.integers(4, 5)), seed=draw(inputs.SEEDS))
 
 
 def _loss(student, yhat, y):
@@ -63,7 +40,7 @@ def test_small_network(student):
 
 
 @pytest.mark.points(4)
-@given(case=loss_cases())
+@given(case=inputs.loss_cases())
 def test_matches_reference(student, reference, case):
     yhat, y = case.arrays()
     got, call = _loss(student, yhat, y)
@@ -72,7 +49,7 @@ def test_matches_reference(student, reference, case):
 
 
 @pytest.mark.points(3)
-@given(case=loss_cases())
+@given(case=inputs.loss_cases())
 def test_batch_loss_is_the_mean_of_its_rows(student, case):
     """The loss of B rows is the mean of the B one-row losses (asked in one round trip)."""
     yhat, y = case.arrays()

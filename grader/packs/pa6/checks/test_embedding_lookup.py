@@ -1,12 +1,9 @@
 """Checks of embedding_lookup(ids, E) -> x: ids (B, m) word ids, E (V, d); row b of x is the m
 embeddings E[ids[b, 0]], ..., E[ids[b, m-1]] one after the other (the slides' x = [E_w1, ...,
 E_wm]), so x has shape (B, m*d)."""
-from dataclasses import dataclass
-
 import numpy as np
 import pytest
 from hypothesis import given
-from hypothesis import strategies as st
 
 from grader import tolerances as tol
 from grader.checks_api import as_array, call_text, expect_close, fail_call
@@ -14,26 +11,6 @@ from grader.packs.pa6 import inputs
 from grader.packs.pa6.hints import HINTS
 
 pytestmark = pytest.mark.function("embedding_lookup")
-
-
-@dataclass(frozen=True)
-class LookupCase:
-    B: int
-    m: int
-    V: int
-    d: int
-    seed: int
-
-    def arrays(self) -> tuple[np.ndarray, np.ndarray]:
-        g = inputs.rng(self.seed)
-        return g.integers(0, self.V, size=(self.B, self.m)), g.uniform(-1, 1, (self.V, self.d))
-
-
-@st.composite
-def lookups(draw) -> LookupCase:
-    # m, d >= 2: with one feature or one dimension, stacking and interleaving look like the answer.
-    return LookupCase(B=draw(st.integers(1, 4)), m=draw(st.integers(2, 4)), V=draw(st.integers(2, 7)),
-                      d=draw(st.integers(2, 4)), seed=draw(inputs.SEEDS))
 
 
 def _hint(value, ids, E):
@@ -72,7 +49,7 @@ def test_small_example(student):
 
 
 @pytest.mark.points(4)
-@given(case=lookups())
+@given(case=inputs.lookups())
 def test_matches_reference(student, reference, case):
     ids, E = case.arrays()
     got, call, hint = _lookup(student, ids, E)
@@ -81,7 +58,7 @@ def test_matches_reference(student, reference, case):
 
 
 @pytest.mark.points(3)
-@given(case=lookups())
+@given(case=inputs.lookups())
 def test_a_batch_is_its_rows(student, case):
     """Row b of a batch's x is the lookup of ids[b] alone: B rows at once, or one at a time
     (asked in one round trip)."""

@@ -34,7 +34,8 @@ def _run(student, a, case=None):
         fail_call(f"the result is {describe_type(value)}; expected a tuple (h1, h2, yhat).", call,
                   returned=value)
     B = a["x"].shape[0]
-    shapes = {"h1": (B, a["W1"].shape[1]), "h2": (B, a["W2"].shape[1]), "yhat": (B, a["U"].shape[1])}
+    shapes = {"h1": (B, a["W1"].shape[1]), "h2": (B, a["W2"].shape[1]),
+              "yhat": (B, a["U"].shape[1])}
     return {n: as_array(v, call, shapes[n], f"{n} (item {i} of the result)")
             for i, (n, v) in enumerate(zip(OUTPUTS, value))}, call
 

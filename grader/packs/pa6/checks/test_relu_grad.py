@@ -60,7 +60,8 @@ def test_at_and_around_zero(student):
     hint = _hint(got, z)
     wrong = np.argwhere(got != _slope(z))
     if wrong.size:
-        where = ", ".join(f"z = {z[tuple(i)]!r} gave {got[tuple(i)]!r}" for i in wrong[:4])
+        where = ", ".join(f"z = {float(z[tuple(i)])!r} gave {float(got[tuple(i)])!r}"
+                          for i in wrong[:4])
         fail_call(f"wrong derivative at or next to ReLU's kink: {where} (this course takes 0 at "
                   "z == 0, and 1 for every z > 0, however small).", call, returned=got,
                   expected=_slope(z), hint=hint)
