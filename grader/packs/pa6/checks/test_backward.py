@@ -93,6 +93,7 @@ def test_small_network(student, report):
 
 
 @pytest.mark.points(6)
+@inputs.NETWORK_EXAMPLES
 @given(case=inputs.net_cases())
 def test_matches_reference(student, reference, report, case):
     a = case.arrays()
@@ -193,6 +194,7 @@ def test_gradient_b3(student, report):
 
 # ---- broadcasting over the batch -----------------------------------------------------------------
 @pytest.mark.points(3)
+@inputs.NETWORK_EXAMPLES
 @given(case=inputs.net_cases())
 def test_a_batch_is_its_rows(student, case):
     """The gradient of B rows at once is the sum (PA6) or the mean (the averaged loss) of the B

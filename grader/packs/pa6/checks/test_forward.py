@@ -81,6 +81,7 @@ def test_small_network(student):
 
 
 @pytest.mark.points(4)
+@inputs.NETWORK_EXAMPLES
 @given(case=inputs.net_cases())
 def test_matches_reference(student, reference, case):
     a = case.arrays()
@@ -128,6 +129,7 @@ def test_order_of_multiplication(student):
 
 
 @pytest.mark.points(3)
+@inputs.NETWORK_EXAMPLES
 @given(case=inputs.net_cases())
 def test_a_batch_is_its_rows(student, case):
     """forward of B rows at once gives, row by row, what B single-row calls give (asked in one

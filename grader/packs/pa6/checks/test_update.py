@@ -56,6 +56,7 @@ def test_small_step(student):
 
 
 @pytest.mark.points(3)
+@inputs.NETWORK_EXAMPLES
 @given(case=inputs.net_cases(), lr=st.sampled_from([0.01, 0.1, 0.5, 2.0]))
 def test_matches_reference(student, reference, case, lr):
     params, grads = inputs.params_of(case.arrays()), _grads(case)
@@ -82,6 +83,7 @@ def test_params_unchanged(student):
 
 
 @pytest.mark.points(1)
+@inputs.NETWORK_EXAMPLES
 @given(case=inputs.net_cases())
 def test_zero_step_changes_nothing(student, case):
     params = inputs.params_of(case.arrays())
