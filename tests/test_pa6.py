@@ -57,11 +57,11 @@ def _batch(folder: Path, out: Path, *extra: str) -> tuple[dict[str, dict], dict[
 
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory) -> dict[str, dict]:
-    """Every fixture, the reference and the templates, graded as one class."""
+    """Every fixture and the templates, graded as one class (the reference is graded by the
+    audit, test_audit_passes_on_the_reference)."""
     folder = tmp_path_factory.mktemp("pa6-class")
     for m in MISTAKES:
         m.write(folder)
-    shutil.copy(REFERENCE, folder / "reference.py")
     shutil.copy(FIXTURES / "correct.py", folder / "correct_py.py")
     shutil.copy(FIXTURES / "correct_summed.py", folder / "correct_summed.py")
     shutil.copy(FIXTURES / "correct.ipynb", folder / "correct_nb.ipynb")
@@ -79,7 +79,7 @@ def graded(tmp_path_factory) -> dict[str, dict]:
 
 
 # ---- full marks, and none ----------------------------------------------------------------------
-@pytest.mark.parametrize("name", ["reference", "correct_py", "correct_summed", "correct_nb"])
+@pytest.mark.parametrize("name", ["correct_py", "correct_summed", "correct_nb"])
 def test_correct_submissions_get_full_marks(graded, name):
     report = graded[name]
     assert report["error"] == ""
@@ -183,5 +183,14 @@ def test_gradescope_grades_a_notebook(tmp_path):
 def test_audit_passes_on_the_reference():
     done = run_cli("audit", *PACK)
     assert done.returncode == 0, done.stdout + done.stderr
-    assert "the reference passes every check (100/100)" in done.stdout
+    assert "the reference passes every check (100/100)" in done.stdout, done.stdout
     assert "known answers: every stored answer is the reference's" in done.stdout
+
+
+def test_the_wheel_ships_the_pack_but_not_its_reference():
+    from grader import release
+    shipped = release.package_files()
+    for name in ("pack.toml", "known_answers.json", "checks/test_train_step.py", "hints.py"):
+        assert f"grader/packs/pa6/{name}" in shipped, name
+    solution = REFERENCE.read_bytes()
+    assert not any(path.read_bytes() == solution for path in shipped.values())
