@@ -33,7 +33,7 @@ STUDENT_MODE = ("backward_b3_summed", "train_step_lr_over_batch")
 TOTALS = {"embedding_stacked": 90, "embedding_summed": 90, "relu_grad_one_at_zero": 92,
           "relu_grad_sign": 58, "softmax_axis0": 42, "softmax_no_shift": 98,
           "forward_W2_transposed": 86, "loss_summed": 90, "loss_mean_over_entries": 90,
-          "backward_b3_summed": 66, "backward_bias_not_summed": 66,
+          "backward_b3_summed": 66, "backward_sign": 66, "backward_bias_not_summed": 66,
           "backward_relu_not_relu_grad": 66, "update_ascends": 82, "update_in_place": 98,
           "train_step_lr_over_batch": 90, "train_step_arguments_swapped": 90}
 

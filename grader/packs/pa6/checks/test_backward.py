@@ -34,8 +34,8 @@ def _run(student, a, case=None):
     return blocks(student(*(a[k].copy() for k in ARGS)), call, shapes_of(a), "the result"), call
 
 
-def _block_hint(got, canonical, a, n, rtol, atol):
-    """The known mistake a wrong block shows: the other sign, or ReLU where its slope belongs."""
+def _sign_hint(got, canonical, n, rtol, atol):
+    """gradient_sign when the block is the right one with the other sign (at either scale)."""
     f = conventions.factor_between(got, canonical, n, rtol=max(rtol, 1e-6), atol=atol)
     if f is not None and f < 0:
         return HINTS["gradient_sign"]
@@ -74,7 +74,7 @@ def _judge(got, canonical, a, n, call, report, rtol, atol, compared_with):
     wrong = [b for b, c in found.items() if c is None]
     hint = HINTS["backward_relu_not_relu_grad"] if _relu_scaled(got, a, n, wrong, rtol, atol) \
         else None
-    hint = hint or _block_hint(got[wrong[0]], canonical[wrong[0]], a, n, rtol, atol)
+    hint = hint or _sign_hint(got[wrong[0]], canonical[wrong[0]], n, rtol, atol)
     lines = [f"{b}: returned {show(got[b])}\n    expected {show(expect.of(canonical[b], n))}"
              for b in wrong]
     fail_call(f"wrong gradient in {', '.join(wrong)}, compared with {compared_with} "

@@ -49,11 +49,10 @@ def _variants(a):
             out[("weights_transposed", w)] = inputs.layers({**a, w: a[w].T})
     s = inputs.layers(a)
     out[("relu_on_output", "")] = {**s, "yhat": inputs.softmax(inputs.relu(s["s"]))}
-    no_relu = dict(a)
     h1 = a["x"] @ a["W1"] + a["b1"]
     h2 = h1 @ a["W2"] + a["b2"]
     out[("forward_no_relu", "")] = {"h1": h1, "h2": h2,
-                                    "yhat": inputs.softmax(h2 @ no_relu["U"] + a["b3"])}
+                                    "yhat": inputs.softmax(h2 @ a["U"] + a["b3"])}
     return out
 
 
