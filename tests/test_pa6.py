@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, by_function, checks_of, run_cli
+from conftest import ROOT, by_function, checks_of, grade, run_cli
 
 FIXTURES = ROOT / "tests" / "fixtures" / "pa6"
 sys.path.insert(0, str(FIXTURES))
@@ -164,6 +164,18 @@ def test_student_mode_deducts_on_the_same_functions(graded, name):
     instructor, student = scores(graded[name]), scores(graded[f"student_{name}"])
     assert {f for f in FUNCTIONS if instructor[f] < FUNCTIONS[f]} == \
            {f for f in FUNCTIONS if student[f] < FUNCTIONS[f]}, (instructor, student)
+
+
+# ---- a course secret -------------------------------------------------------------------------------
+def test_a_secret_draws_other_networks_and_the_scales_still_hold(tmp_path):
+    """Under a secret every drawn network changes (the training problem does not: see inputs.py);
+    PA6's summed gradient is still recognised, and still trained along."""
+    report = grade(FIXTURES / "correct_summed.py", tmp_path, *PACK, "--only", "backward",
+                   "--only", "train_step", "--secret", "pa6 course secret for the tests")
+    assert report["inputs"]["set"] == "secret"
+    assert report["score"] == report["max_score"] == 34, [
+        (c["name"], c["message"][:200]) for c in report["checks"] if c["score"] < c["max_score"]]
+    assert any("summed minibatch gradient" in w for w in report["warnings"])
 
 
 # ---- Gradescope, and the audit -------------------------------------------------------------------
