@@ -129,10 +129,11 @@ HINTS = Catalogue("pa6", (
         "at the sign in update, or at a gradient of the wrong sign handed to it."),
     Mistake(
         "update_scaled_by_batch", "the step is B times too long or too short",
-        "Your training step moves B (the batch size) times further, or B times less far, than "
-        "update(params, backward(...), lr) with your own backward's convention. train_step must "
-        "apply lr as given: the learning rate is the caller's to adjust (PA6: 'average will also "
-        "work, but you'll need to adjust the default learning rate')."),
+        "A step must move every parameter by lr times the gradient of the averaged loss, or by lr "
+        "times PA6's summed gradient (B times the first). Yours is B (the batch size) times off "
+        "from the one it is nearest: train_step applies lr as it is given, neither divided nor "
+        "multiplied by the batch size (PA6: 'average will also work, but you'll need to adjust "
+        "the default learning rate': that is the caller's lr to adjust)."),
     Mistake(
         "parameter_not_updated", "a parameter is never updated",
         "Every block of params must come back moved by its own gradient: one of yours comes back "
