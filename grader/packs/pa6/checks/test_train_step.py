@@ -14,7 +14,7 @@ from grader import conventions, training
 from grader import tolerances as tol
 from grader.checks_api import fail_call, lazy_text, show
 from grader.packs.pa6 import inputs
-from grader.packs.pa6.common import SCALES, blocks, consistent, detect_blocks
+from grader.packs.pa6.common import SCALES, blocks, consistent, detect_blocks, nearest_scale
 from grader.packs.pa6.hints import HINTS
 
 pytestmark = pytest.mark.function("train_step")
@@ -73,20 +73,9 @@ def test_training_follows_the_reference(student, reference):
     moved = {b: got.params[1][b] - start[b] for b in BLOCKS}
     along = {c: {b: ref[c].params[1][b] - start[b] for b in BLOCKS} for c in SCALES}
     convention = _first_step_convention(moved, along[conventions.CROSS_ENTROPY_SUMMED], n, call) \
-        or _nearest(moved, along, n)
+        or nearest_scale(moved, along, n)
     training.check_trajectory(got, ref[convention], call=call, maximise=False, n=n,
                               rtol=tol.REFERENCE_RTOL, atol=tol.REFERENCE_ATOL, hints=DIAGNOSED)
-
-
-def _nearest(moved, along, n) -> conventions.Convention:
-    """For a first step that follows neither scale: the one it is a sign or a batch size away
-    from in every block (so the diagnosis can say by what factor), else the slides' averaged."""
-    for c in (conventions.CROSS_ENTROPY_AVERAGED, conventions.CROSS_ENTROPY_SUMMED):
-        factors = {conventions.factor_between(moved[b], along[c][b], n, rtol=1e-6, atol=1e-12)
-                   for b in BLOCKS}
-        if None not in factors and len(factors) == 1:
-            return c
-    return conventions.CROSS_ENTROPY_AVERAGED
 
 
 @pytest.mark.points(2)
@@ -104,7 +93,7 @@ def test_small_step(student):
     along = {c: {b: -lr * n * c.step_scale(n) * inputs.SMALL_GRAD[b] for b in BLOCKS}
              for c in SCALES}
     convention = _first_step_convention(moved, along[conventions.CROSS_ENTROPY_SUMMED], n, call) \
-        or _nearest(moved, along, n)
+        or nearest_scale(moved, along, n)
     # One step along the pinned gradient, under the convention the submission's step follows.
     scale = n * convention.step_scale(n)
     expected = training.run(lambda p: {b: p[b] - lr * scale * inputs.SMALL_GRAD[b] for b in BLOCKS},
