@@ -21,7 +21,7 @@ from grader.packs.manifest import MANIFEST, ManifestError, read
 from grader.packs.model import DEADLINE_KEYS, FunctionSpec, Pack
 
 _HERE = Path(__file__).resolve().parent
-BUILTIN_PACKS = {"cs224n-a1": _HERE / "cs224n_a1", "cbow": _HERE / "cbow"}
+BUILTIN_PACKS = {"cs224n-a1": _HERE / "cs224n_a1", "cbow": _HERE / "cbow", "pa6": _HERE / "pa6"}
 DEFAULT_PACK = "cs224n-a1"
 PACKS_ENV = "AUTOGRADE_PACKS"
 ENTRY_POINT_GROUP = "autograde.packs"
