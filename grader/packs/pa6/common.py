@@ -48,43 +48,6 @@ def blocks(value: Any, call: Text, shapes: Mapping[str, tuple[int, ...]], what: 
     return out
 
 
-# ---- engine candidates: the per-block use of grader/conventions.py. No other pack needs them yet;
-# the lead may move them into grader/conventions.py (and nearest_scale into grader/training.py).
-def detect_blocks(got: Mapping[str, np.ndarray], canonical: Mapping[str, np.ndarray], n: int, *,
-                  rtol: float, atol: float) -> dict[str, conventions.Convention | None]:
-    """Each block's scale convention (summed or averaged over the n examples), None where a block
-    follows neither. A block whose right value is 0 in every entry follows both conventions: it is
-    left out (when it is 0), so that it never makes a mix."""
-    found = {}
-    for b, value in got.items():
-        if not np.any(canonical[b]) and np.allclose(value, 0.0, rtol=0, atol=atol):
-            continue
-        found[b] = conventions.detect(value, canonical[b], n, among=SCALES, rtol=rtol, atol=atol)
-    return found
-
-
-def consistent(found: Mapping[str, conventions.Convention | None], n: int) -> \
-        conventions.Convention | None:
-    """The one convention every block follows, or None (a block follows none, or they mix)."""
-    if not found or any(c is None for c in found.values()) or conventions.mix(found, n):
-        return None
-    return next(iter(found.values()))
-
-
-def nearest_scale(moved: Mapping[str, np.ndarray],
-                  along: Mapping[conventions.Convention, Mapping[str, np.ndarray]],
-                  n: int) -> conventions.Convention:
-    """For a training step that follows neither scale: the scale it is one sign or batch-size
-    factor away from in every block (so that grader/training.py can say by what factor), else the
-    averaged one (the slides' loss). `along[c]` is the step correct functions take under c."""
-    for c in (conventions.CROSS_ENTROPY_AVERAGED, conventions.CROSS_ENTROPY_SUMMED):
-        factors = {conventions.factor_between(moved[b], along[c][b], n, rtol=1e-6, atol=1e-12)
-                   for b in moved}
-        if None not in factors and len(factors) == 1:
-            return c
-    return conventions.CROSS_ENTROPY_AVERAGED
-
-
 def scale_sentence(convention: conventions.Convention) -> str:
     if convention.scale == "summed":
         return ("backward returns the summed minibatch gradient (PA6's convention: B times the "

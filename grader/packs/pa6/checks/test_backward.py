@@ -14,7 +14,7 @@ from grader import conventions, numgrad
 from grader import tolerances as tol
 from grader.checks_api import call_text, fail_call, lazy_text, show
 from grader.packs.pa6 import inputs
-from grader.packs.pa6.common import blocks, consistent, detect_blocks, scale_sentence, shapes_of
+from grader.packs.pa6.common import SCALES, blocks, scale_sentence, shapes_of
 from grader.packs.pa6.hints import HINTS
 
 pytestmark = pytest.mark.function("backward")
@@ -56,8 +56,8 @@ def _relu_scaled(got, a, n, wrong, rtol, atol) -> bool:
 def _judge(got, canonical, a, n, call, report, rtol, atol, compared_with):
     """Pass when every block is the canonical gradient under one scale convention (and say which
     in the report); otherwise fail naming the blocks and the mistake."""
-    found = detect_blocks(got, canonical, n, rtol=rtol, atol=atol)
-    convention = consistent(found, n)
+    found = conventions.detect_each(got, canonical, n, among=SCALES, rtol=rtol, atol=atol)
+    convention = conventions.common(found, n)
     if convention is not None or not found:
         if convention is not None:
             report.warn(f"backward: {scale_sentence(convention)}")
@@ -206,8 +206,9 @@ def test_a_batch_is_its_rows(student, case):
                for i, (row, r) in enumerate(zip(rows, student.many(
                    [tuple(row[k].copy() for k in ARGS) for row in rows])))]
     total = {b: sum(s[b] for s in singles) for b in BLOCKS}
-    found = detect_blocks(got, total, case.B, rtol=tol.REFERENCE_RTOL, atol=tol.REFERENCE_ATOL)
-    if not found or consistent(found, case.B) is not None:
+    found = conventions.detect_each(got, total, case.B, among=SCALES, rtol=tol.REFERENCE_RTOL,
+                                    atol=tol.REFERENCE_ATOL)
+    if not found or conventions.common(found, case.B) is not None:
         return
     mix = conventions.mix(found, case.B)
     wrong = [b for b, c in found.items() if c is None] or list(found)

@@ -14,12 +14,14 @@ from grader import conventions, training
 from grader import tolerances as tol
 from grader.checks_api import fail_call, lazy_text, show
 from grader.packs.pa6 import inputs
-from grader.packs.pa6.common import SCALES, blocks, consistent, detect_blocks, nearest_scale
+from grader.packs.pa6.common import SCALES, blocks
 from grader.packs.pa6.hints import HINTS
 
 pytestmark = pytest.mark.function("train_step")
 BLOCKS = inputs.BLOCKS
 DIAGNOSED = {d: HINTS[d] for d in training.DIAGNOSES}
+# The slides' loss is averaged: a step that follows neither scale is compared with that one first.
+AVERAGED_FIRST = (conventions.CROSS_ENTROPY_AVERAGED, conventions.CROSS_ENTROPY_SUMMED)
 
 
 def _step(student, x, y, lr, shapes, call):
@@ -39,9 +41,9 @@ def _reference_step(reference, x, y, lr):
 def _first_step_convention(student_step, summed_step, n, call):
     """The scale convention of the submission's first step, from how far each block moved compared
     with a step along the summed gradient; a mix between blocks fails here, by name."""
-    found = detect_blocks(student_step, summed_step, n, rtol=tol.REFERENCE_RTOL,
-                          atol=tol.REFERENCE_ATOL)
-    convention = consistent(found, n)
+    found = conventions.detect_each(student_step, summed_step, n, among=SCALES,
+                                    rtol=tol.REFERENCE_RTOL, atol=tol.REFERENCE_ATOL)
+    convention = conventions.common(found, n)
     if convention is None and found and all(c is not None for c in found.values()):
         fail_call(f"the first step moves the blocks by different scales with B = {n} examples: "
                   f"{conventions.mix(found, n)}", call,
@@ -73,7 +75,8 @@ def test_training_follows_the_reference(student, reference):
     moved = {b: got.params[1][b] - start[b] for b in BLOCKS}
     along = {c: {b: ref[c].params[1][b] - start[b] for b in BLOCKS} for c in SCALES}
     convention = _first_step_convention(moved, along[conventions.CROSS_ENTROPY_SUMMED], n, call) \
-        or nearest_scale(moved, along, n)
+        or training.nearest_convention(moved, {c: along[c] for c in AVERAGED_FIRST}, n,
+                                       default=conventions.CROSS_ENTROPY_AVERAGED)
     training.check_trajectory(got, ref[convention], call=call, maximise=False, n=n,
                               rtol=tol.REFERENCE_RTOL, atol=tol.REFERENCE_ATOL, hints=DIAGNOSED)
 
@@ -93,7 +96,8 @@ def test_small_step(student):
     along = {c: {b: -lr * n * c.step_scale(n) * inputs.SMALL_GRAD[b] for b in BLOCKS}
              for c in SCALES}
     convention = _first_step_convention(moved, along[conventions.CROSS_ENTROPY_SUMMED], n, call) \
-        or nearest_scale(moved, along, n)
+        or training.nearest_convention(moved, {c: along[c] for c in AVERAGED_FIRST}, n,
+                                       default=conventions.CROSS_ENTROPY_AVERAGED)
     # One step along the pinned gradient, under the convention the submission's step follows.
     scale = n * convention.step_scale(n)
     expected = training.run(lambda p: {b: p[b] - lr * scale * inputs.SMALL_GRAD[b] for b in BLOCKS},
