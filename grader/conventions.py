@@ -140,6 +140,30 @@ def consensus(found: Mapping[str, Convention | None], n: int, *,
     return found[best[0]]
 
 
+def detect_each(got: Mapping[str, object], canonical: Mapping[str, object], n: int, *,
+                among: Iterable[Convention] = ALL, rtol: float,
+                atol: float) -> dict[str, Convention | None]:
+    """Each part's convention (the blocks of a gradient, say), None where a part follows none. A
+    part whose right value is 0 everywhere, and that is 0, follows every convention: it is left
+    out, so that it never makes a mix."""
+    among = tuple(among)
+    found: dict[str, Convention | None] = {}
+    for part, value in got.items():
+        right = np.asarray(canonical[part], dtype=np.float64)
+        if not np.any(right) and np.allclose(np.asarray(value, dtype=np.float64), 0.0, rtol=0,
+                                             atol=atol):
+            continue
+        found[part] = detect(value, right, n, among=among, rtol=rtol, atol=atol)
+    return found
+
+
+def common(found: Mapping[str, Convention | None], n: int) -> Convention | None:
+    """The one convention every part follows, or None (a part follows none, or they mix)."""
+    if not found or any(c is None for c in found.values()) or mix(found, n):
+        return None
+    return next(iter(found.values()))
+
+
 def factor_between(got, base, n: int, *, rtol: float, atol: float = 0.0) -> float | None:
     """The factor f among 1, -1, n, 1/n, -n, -1/n with got == f * base, or None. It tells a
     gradient that is its own cost's derivative with the other sign or scale."""

@@ -324,18 +324,19 @@ def oracle(answers: KnownAnswers, names: Iterable[str], current_check: Callable[
 def run_examples(test: Any, fixtures: dict[str, Any], examples: list[dict[str, Any]]) -> None:
     """Run a property check on the known answers' examples, smallest first, as hypothesis would
     run each (its `random` seeded alike); the first failure ends it, with its example noted."""
-    from hypothesis.internal.entropy import deterministic_PRNG
+    from grader import examples_run
 
     inner = test.hypothesis.inner_test
-    for example in sorted(examples, key=example_size):
+
+    def run(example: dict[str, Any]) -> None:
         try:
-            with deterministic_PRNG():
-                inner(**fixtures, **copy.deepcopy(example))
+            inner(**fixtures, **copy.deepcopy(example))
         except BaseException as exc:
             shown = ", ".join(f"{name}={value!r}" for name, value in example.items())
             notes = list(getattr(exc, "__notes__", []))
             exc.__notes__ = notes + [f"Falsifying example (of the known answers): {shown}"]
             raise
+    examples_run.run_each(sorted(examples, key=example_size), run)
 
 
 def example_size(example: Any) -> int:

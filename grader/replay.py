@@ -26,10 +26,9 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 import pytest
-from hypothesis.internal.entropy import deterministic_PRNG
 from hypothesis.internal.reflection import function_digest
 
-from grader import known_answers
+from grader import examples_run, known_answers
 from grader.proxy import ReplayDiverged, Request
 
 REPLAYING = pytest.StashKey["Recipe"]()
@@ -142,9 +141,8 @@ def _replay(item: pytest.Function, recipe: Recipe, kwargs: dict) -> None:
         item.obj(**kwargs)
         return
     inner = item.obj.hypothesis.inner_test
-    for example in recipe.examples:
-        with deterministic_PRNG():  # as hypothesis runs each example: `random` seeded alike
-            inner(**kwargs, **copy.deepcopy(example))
+    # As hypothesis runs each example: `random` and numpy's generator seeded alike.
+    examples_run.run_each(recipe.examples, lambda example: inner(**kwargs, **copy.deepcopy(example)))
 
 
 class _Recorder:

@@ -2,6 +2,7 @@
 submission that lives in a worker process, and assemble the SubmissionResult."""
 from __future__ import annotations
 
+import importlib
 import io
 import os
 import platform
@@ -41,6 +42,12 @@ class Options:
     input_set: input_set_mod.InputSet = input_set_mod.PUBLIC  # public, or from a course secret
     # Without the reference: the known answers to use instead (None: the pack's shipped file).
     known_answers: Path | None = None
+
+
+def _plugin_modules() -> list:
+    """PYTEST_PLUGINS, imported. Given by name (`-p NAME`), pytest would first look the name up
+    among every installed distribution's entry points, on every grade."""
+    return [importlib.import_module(name) for name in PYTEST_PLUGINS]
 
 
 class _Installer:
@@ -183,8 +190,7 @@ def grade(pack: Pack, submission_path: Path, options: Options = Options(), *,
         with redirect_stdout(sink), redirect_stderr(sink), _only_our_plugins(), \
                 input_set_mod.using(inputs), tolerances.using(pack.tolerances), importable(pack), \
                 checks_api.mode_in_force(pack.mode), plugin.draws_independent_of_installed_code():
-            exit_code = pytest.main(args + [f"-p{name}" for name in PYTEST_PLUGINS],
-                                    plugins=[plugin, _Installer(state)])
+            exit_code = pytest.main(args, plugins=[*_plugin_modules(), plugin, _Installer(state)])
     finally:
         submission.close()
     if exit_code not in (0, 1) or state.internal_errors:

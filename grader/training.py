@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from grader.checks_api import Text, fail_call, show
-from grader.conventions import describe_factor, factor_between
+from grader.conventions import Convention, describe_factor, factor_between
 from grader.hints import Mistake
 
 # What a pack's catalogue may give for each diagnosis; any it leaves out is reported without a
@@ -116,6 +116,19 @@ def _evidence(student: Trajectory, reference: Trajectory, k: int | None, name: s
             "first_wrong_step": None if k is None else k + 1, "parameter": name}
 
 
+def nearest_convention(moved: Mapping[str, np.ndarray],
+                       along: Mapping[Convention, Mapping[str, np.ndarray]], n: int,
+                       default: Convention) -> Convention:
+    """For a step that follows no convention: the one it is a single sign or batch-size factor away
+    from in every block (so that check_trajectory can say by what factor), else `default`.
+    `along[c]` is how far correct functions move each block under convention c."""
+    for convention, right in along.items():
+        factors = {factor_between(moved[b], right[b], n, rtol=1e-6, atol=1e-12) for b in moved}
+        if None not in factors and len(factors) == 1:
+            return convention
+    return default
+
+
 def run(step, params: Mapping[str, np.ndarray], steps: int, objective) -> Trajectory:
     """Apply `step(params) -> params` `steps` times from `params`, recording `objective(params)`
     before each step and after the last. Either loop (student's or reference's) is run with it."""
@@ -128,4 +141,4 @@ def run(step, params: Mapping[str, np.ndarray], steps: int, objective) -> Trajec
     return trajectory
 
 
-__all__: Sequence[str] = ("DIAGNOSES", "Trajectory", "check_trajectory", "run")
+__all__: Sequence[str] = ("DIAGNOSES", "Trajectory", "check_trajectory", "nearest_convention", "run")

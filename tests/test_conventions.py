@@ -140,3 +140,32 @@ def test_consensus_ties_go_to_the_preferred_part_then_to_the_first_seen():
     # With one example the scales agree: one group, whatever the labels.
     assert conv.consensus(found, 1).factor(1) == -1.0
     assert conv.consensus({"cost": None, "derivative_w2": None}, 4) is None
+
+
+# ---- per part: the blocks of one gradient ----------------------------------------------------
+GRAD = {"W": CANONICAL, "b": np.array([1.0, -2.0]), "zero": np.zeros(2)}
+
+
+def test_detect_each_gives_every_block_its_own_convention_and_skips_a_right_zero():
+    got = {"W": CANONICAL / 5, "b": GRAD["b"], "zero": np.zeros(2)}
+    found = conv.detect_each(got, GRAD, 5, among=conv.SCALES, rtol=1e-9, atol=1e-12)
+    assert found == {"W": conv.CROSS_ENTROPY_AVERAGED, "b": conv.CROSS_ENTROPY_SUMMED}
+    assert conv.common(found, 5) is None  # a mix
+    assert "W follows the cross-entropy averaged" in conv.mix(found, 5)
+    same = {"W": CANONICAL / 5, "b": GRAD["b"] / 5, "zero": np.zeros(2)}
+    assert conv.common(conv.detect_each(same, GRAD, 5, among=conv.SCALES, rtol=1e-9,
+                                        atol=1e-12), 5) == conv.CROSS_ENTROPY_AVERAGED
+    wrong = {"W": CANONICAL * 3, "b": GRAD["b"]}
+    found = conv.detect_each(wrong, GRAD, 5, among=conv.SCALES, rtol=1e-9, atol=1e-12)
+    assert found["W"] is None and conv.common(found, 5) is None
+
+
+def test_nearest_convention_names_the_one_a_single_factor_away():
+    along = {conv.CROSS_ENTROPY_AVERAGED: {"W": CANONICAL / 4},
+             conv.CROSS_ENTROPY_SUMMED: {"W": CANONICAL}}
+    moved = {"W": 4 * CANONICAL}  # n times the summed step: n² times the averaged one
+    assert training.nearest_convention(moved, along, 4, default=conv.CROSS_ENTROPY_AVERAGED) \
+        == conv.CROSS_ENTROPY_SUMMED
+    assert training.nearest_convention({"W": CANONICAL * 3}, along, 4,
+                                       default=conv.CROSS_ENTROPY_AVERAGED) \
+        == conv.CROSS_ENTROPY_AVERAGED

@@ -4,6 +4,7 @@ upload alone gives, and the replay must really carry the load."""
 from __future__ import annotations
 
 import json
+import random
 from pathlib import Path
 
 import numpy as np
@@ -11,7 +12,9 @@ import pytest
 
 from conftest import FIXTURES, ROOT, assert_every_failure_explained, grade_many
 from fixtures.mistakes import MISTAKES, materialize
-from grader import recipe_cache, replay
+from hypothesis import given, settings, strategies as st
+
+from grader import examples_run, recipe_cache, replay
 from grader.model import SubmissionResult
 from grader.packs import DEFAULT_PACK, load_pack
 from grader.proxy import ReplayDiverged, Request, Submission
@@ -221,3 +224,27 @@ def test_a_check_marked_live_is_never_replayed():
 
     assert replay.replayable(Check({"points"}))
     assert not replay.replayable(Check({"points", "live"}))
+
+
+def test_replayed_examples_meet_the_random_state_a_live_run_gives_them():
+    """A check body that draws from `random` or numpy's global generator draws the same numbers
+    replayed (grader/examples_run.py) as in hypothesis's own run of the same examples."""
+    live: list[tuple] = []
+
+    @settings(derandomize=True, database=None, max_examples=6)
+    @given(st.integers(0, 1000))
+    def body(x: int) -> None:
+        live.append((x, random.random(), float(np.random.rand()), random.random()))
+
+    random.seed(99)
+    np.random.seed(99)
+    body()
+    after = (random.random(), float(np.random.rand()))
+    assert len({entry[1:] for entry in live}) == 1  # hypothesis seeds every example alike
+    replayed: list[tuple] = []
+    random.seed(99)
+    np.random.seed(99)
+    examples_run.run_each([entry[0] for entry in live], lambda x: replayed.append(
+        (x, random.random(), float(np.random.rand()), random.random())))
+    assert replayed == live
+    assert (random.random(), float(np.random.rand())) == after  # and leaves the state as it was

@@ -77,3 +77,15 @@ def test_dicts_with_string_keys_and_drained_generators_cross_as_data():
     assert isinstance(back[1], wire.Iterated) and back[1].items[0] == ("i", "am")
     assert np.array_equal(back[1].items[1], np.zeros(2)) and back[1].complete
     assert isinstance(back[2], wire.Opaque)  # keys that are not strings: not a plain table
+
+
+def test_a_dict_of_arrays_joins_a_reply_after_other_blobs():
+    """The worker renumbers a result's blobs to follow the arguments' (echo_args) in one reply: a
+    dict's arrays must be renumbered too, and stay a dict (PA6's backward returns one)."""
+    from grader.worker.main import _rebase
+
+    blobs = [b"taken by an earlier value"]
+    node, extra = wire.encode_value({"W1": np.arange(3.0), "b1": np.ones(2)})
+    back = wire.decode_value(_rebase(node, extra, blobs), blobs)
+    assert list(back) == ["W1", "b1"]
+    assert np.array_equal(back["W1"], np.arange(3.0)) and np.array_equal(back["b1"], np.ones(2))

@@ -301,6 +301,8 @@ def _shift_node(node, offset: int):
     if isinstance(node, dict):
         if node.get("t") == "nd":
             return {**node, "blob": node["blob"] + offset}
+        if node.get("t") == "dict":  # its items are a mapping: a returned dict of gradients
+            return {**node, "items": {k: _shift_node(v, offset) for k, v in node["items"].items()}}
         if "items" in node:
             return {**node, "items": [_shift_node(x, offset) for x in node["items"]]}
     return node
