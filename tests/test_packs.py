@@ -331,7 +331,7 @@ def test_cli_reports_a_broken_pack_in_one_line(tmp_path: Path) -> None:
     assert "Traceback" not in done.stderr
     missing = run_cli("grade", str(ROOT / "student_template"), "--pack", "no-such-pack")
     assert missing.returncode == 2
-    assert "unknown assignment pack 'no-such-pack'; known: cbow, cs224n-a1, pa6" in missing.stderr
+    assert "unknown assignment pack 'no-such-pack'; known: cbow, cs224n-a1, onelayer, pa6" in missing.stderr
     assert "Traceback" not in missing.stderr
     with pytest.raises(UnknownPack):
         load_pack(str(tmp_path / "nowhere") + "/")
