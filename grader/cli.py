@@ -177,6 +177,8 @@ def run() -> None:
     unloading numpy, pytest and hypothesis module by module costs about 0.1 s of every grade.
     Exit handlers still run; when a thread that is not a daemon still works, the exit is the
     ordinary one, which waits for it."""
+    from grader.session import settle_heap
+    settle_heap()
     status = main()
     for stream in (sys.stdout, sys.stderr):
         try:

@@ -84,6 +84,9 @@ def main() -> int:
     replies = os.fdopen(os.dup(1), "w", encoding="utf-8")
     os.dup2(2, 1)
     sys.stdout = os.fdopen(1, "w", encoding="utf-8", buffering=1)
+    from grader import grade_command, grading, replay  # noqa: F401 (loaded before settling)
+    from grader.session import settle_heap
+    settle_heap()
     return serve(sys.stdin, replies)
 
 

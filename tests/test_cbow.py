@@ -20,8 +20,7 @@ import pytest
 from conftest import ROOT, by_function, checks_of, grade, grade_many, run_cli
 
 FIXTURES = ROOT / "tests" / "fixtures" / "cbow"
-sys.path.insert(0, str(FIXTURES))
-from mistakes import CALLERS, MISTAKES  # noqa: E402
+from fixtures.cbow.mistakes import CALLERS, MISTAKES
 
 PACK = ("--pack", "cbow")
 REFERENCE = ROOT / "reference" / "cbow" / "cbow.py"

@@ -14,7 +14,6 @@ import csv
 import io
 import json
 import shutil
-import sys
 from pathlib import Path
 
 import pytest
@@ -22,8 +21,7 @@ import pytest
 from conftest import ROOT, by_function, checks_of, run_cli
 
 FIXTURES = ROOT / "tests" / "fixtures" / "onelayer"
-sys.path.insert(0, str(FIXTURES))
-from mistakes import CALLERS, CONVENTIONS, MISTAKES  # noqa: E402
+from fixtures.onelayer.mistakes import CALLERS, CONVENTIONS, MISTAKES
 
 PACK = ("--pack", "onelayer")
 PACK_DIR = ROOT / "grader" / "packs" / "onelayer"

@@ -12,7 +12,6 @@ import csv
 import io
 import json
 import shutil
-import sys
 from pathlib import Path
 
 import pytest
@@ -20,8 +19,7 @@ import pytest
 from conftest import ROOT, by_function, checks_of, grade, run_cli
 
 FIXTURES = ROOT / "tests" / "fixtures" / "pa6"
-sys.path.insert(0, str(FIXTURES))
-from mistakes import CALLERS, MISTAKES  # noqa: E402
+from fixtures.pa6.mistakes import CALLERS, MISTAKES
 
 PACK = ("--pack", "pa6")
 REFERENCE = ROOT / "reference" / "pa6" / "pa6.py"
