@@ -397,6 +397,8 @@ class Submission:
                   "layout": list(self.layout), "support": self.support is not None,
                   "shim_xrange": self.shim_xrange, "fork": self.use_fork,
                   "output_limit": self.limits.output_chars,
+                  # A notebook's cells are stopped before this deadline, not the whole import.
+                  "import_seconds": self.limits.import_seconds,
                   "limits": {"cpu_seconds": self.limits.cpu_seconds,
                              "address_space": self.limits.address_space,
                              "file_size": self.limits.file_size,

@@ -218,10 +218,28 @@ def test_graded_call_traceback_names_the_cell(tmp_path):
     assert "raise ValueError('oops')" in messages  # the cell's code, from linecache
 
 
-def test_long_training_at_top_level_hits_the_deadline_naming_the_cell(tmp_path):
+def test_long_training_at_top_level_loses_that_cell_not_the_functions(tmp_path):
+    """A course-style notebook ends by training for minutes: that cell is stopped before the
+    import deadline, the cells after it still run, and every function the others define is
+    graded; the report says which cell was stopped and why."""
     training = ("W = np.zeros(3)\nfor epoch in range(10**9):\n    W = W + sigmoid(W) * 1e-9")
     path = _v4(tmp_path / "hw.ipynb", ["import random\nimport numpy as np", FIRST_HALF,
-                                       SECOND_HALF, training, "print('never reached')"])
+                                       SECOND_HALF, training, "print('after the training')"])
+    report = grade(path, tmp_path / "out", "--import-timeout", "4")
+    assert not report.get("error"), report.get("error")
+    assert report["score"] == report["max_score"]
+    stopped = [w for w in report["warnings"] if "hw.ipynb, cell 4 stopped with CellStopped" in w]
+    assert stopped and "the whole notebook has 4 s to run" in stopped[0], report["warnings"]
+    assert "after the training" in report["import_output"]
+
+
+def test_a_cell_that_will_not_stop_hits_the_deadline_naming_the_cell(tmp_path):
+    """A cell that swallows even the grader's stop runs on; the import deadline then ends it,
+    as before, naming the cell."""
+    stubborn = ("W = np.zeros(3)\nwhile True:\n    try:\n        while True:\n"
+                "            W = W + 1e-9\n    except BaseException:\n        pass")
+    path = _v4(tmp_path / "hw.ipynb", ["import random\nimport numpy as np", FIRST_HALF,
+                                       SECOND_HALF, stubborn, "print('never reached')"])
     report = grade(path, tmp_path / "out", "--import-timeout", "4")
     assert report["score"] == 0
     assert ("Importing your submission did not finish within 4 s: hw.ipynb, cell 4 (of 5: "

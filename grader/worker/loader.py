@@ -174,8 +174,10 @@ class _LayoutImporter:
     recorded once, where it happened."""
 
     def __init__(self, root: Path, names: set[str], graded: set[str],
-                 on_cell: Callable[[dict], None] | None = None) -> None:
+                 on_cell: Callable[[dict], None] | None = None,
+                 budget: "notebook_cells.Budget | None" = None) -> None:
         self.root, self.names, self.graded = root, names, graded
+        self.budget = budget
         self.errors: list[dict] = []
         self.skipped: list[dict] = []  # what notebooks' magics and shell escapes did not run
         self.on_cell = on_cell or (lambda info: None)
@@ -234,20 +236,22 @@ class _LayoutImporter:
 
         shell = notebook_cells.run_cells(
             data["cells"], module.__dict__, lambda number: str(cell_file(number)),
-            lambda info: self.on_cell({"notebook": notebook, **info}), on_error)
+            lambda info: self.on_cell({"notebook": notebook, **info}), on_error, self.budget)
         self.skipped += [{"notebook": notebook, **entry} for entry in shell.skipped]
 
 
 def import_submission(root: Path, wanted: dict[str, str], shim_xrange: bool,
                       layout: list[str] | tuple[str, ...] = (),
-                      on_cell: Callable[[dict], None] | None = None) -> tuple[dict, dict]:
+                      on_cell: Callable[[dict], None] | None = None,
+                      budget: "notebook_cells.Budget | None" = None) -> tuple[dict, dict]:
     """Import the .py files under root; return (functions by name, load report).
 
     `wanted` maps each required function to the module it normally lives in (q1_softmax, ...);
     `layout` names further modules of the original layout that students' files import (files the
     course provides). A module of the submission that fails to import is recorded and stands in as
     a StandInModule, so the files that import it still load and only what uses it fails.
-    `on_cell` hears of each notebook cell before it runs ({"notebook", "cell", "of", "first_line"}).
+    `on_cell` hears of each notebook cell before it runs ({"notebook", "cell", "of", "first_line"});
+    `budget` is the time a notebook's cells have (notebook_cells.Budget).
     """
     if shim_xrange:
         builtins.xrange = range  # type: ignore[attr-defined]
@@ -262,7 +266,7 @@ def import_submission(root: Path, wanted: dict[str, str], shim_xrange: bool,
     # by that name and is loaded under a private one.
     importable = {f.stem for f in files if f.stem.isidentifier() and f.stem not in sys.modules}
     importer = _LayoutImporter(root, importable | (set(preferred) | set(layout)) - set(sys.modules),
-                               set(wanted), on_cell)
+                               set(wanted), on_cell, budget)
     sys.meta_path.insert(0, importer)
     modules: list[types.ModuleType] = []
     uses_xrange: list[str] = []

@@ -26,6 +26,8 @@ import traceback
 import types
 from pathlib import Path
 
+STARTED = time.monotonic()  # before numpy: a notebook's time counts from the worker's start
+
 import numpy as np
 # numpy loads these on first use; loaded here, once, rather than again in every check's fork.
 import numpy.linalg  # noqa: E402,F401
@@ -36,6 +38,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import capture  # noqa: E402
 import limits  # noqa: E402
 import loader  # noqa: E402
+import notebook_cells  # noqa: E402
 import wire  # noqa: E402
 
 CALL_SEED = 1234
@@ -133,9 +136,11 @@ class Server:
                 # kills the worker, the grader has already read which cell was running. (A file
                 # in the scratch folder would do too, but the grader unmounts that folder when
                 # it kills the worker; a frame on the pipe needs nothing but the pipe.)
+                seconds = cfg.get("import_seconds")
                 self.functions, report = loader.import_submission(
                     self.root, cfg["functions"], cfg.get("shim_xrange", True),
-                    cfg.get("layout", ()), on_cell=lambda info: self.send({"event": "cell", **info}))
+                    cfg.get("layout", ()), on_cell=lambda info: self.send({"event": "cell", **info}),
+                    budget=notebook_cells.Budget(float(seconds), STARTED) if seconds else None)
             report["output"] = self.relative(out.text)
             report["output_dropped"] = out.dropped
         except loader.LoadError as exc:

@@ -28,6 +28,8 @@ import os
 import sys
 import linecache
 import re
+import signal
+import time
 import warnings
 from pathlib import Path
 from typing import Callable
@@ -46,6 +48,38 @@ QUIET_MAGICS = {"matplotlib", "autoreload", "load_ext", "reload_ext", "config"}
 BODY_CELL_MAGICS = {"time", "capture"}
 BODY_LINE_MAGICS = {"time"}
 DEFINES = re.compile(r"^[ \t]*(?:async[ \t]+)?def[ \t]+([A-Za-z_]\w*)", re.MULTILINE)
+
+
+class CellStopped(BaseException):
+    """Raised inside a cell still running when the notebook's time is up (`Budget`). A
+    BaseException, so that a cell's own `except Exception` does not swallow it."""
+
+
+class Budget:
+    """The time a notebook's cells have: until `soft` every cell runs freely; a cell still
+    running then is stopped (CellStopped) and the cells after it share what is left before
+    `hard`. Both lie before the grader's own import deadline, so a course-style notebook that
+    ends by training for minutes loses that cell, not every function its other cells define.
+    (A cell that catches BaseException can still run on; the grader's deadline then ends the
+    import, as it always did.)"""
+
+    def __init__(self, seconds: float, started: float) -> None:
+        self.seconds = seconds
+        self.soft = started + 0.7 * seconds
+        self.hard = started + 0.9 * seconds
+
+    def allowance(self, cells_left: int) -> float:
+        now = time.monotonic()
+        if now < self.soft:
+            return self.soft - now
+        return max(self.hard - now, 0.0) / max(cells_left, 1) or 0.001
+
+    def stopped(self, ran: float) -> CellStopped:
+        return CellStopped(
+            f"this cell was still running after {ran:.1f} s and was stopped: the whole notebook "
+            f"has {self.seconds:g} s to run when it is graded (a long training loop? keep it "
+            "out of the cells, in a function the grader does not call, or train for fewer "
+            "iterations). Grading went on with what the other cells define.")
 
 
 class NotebookError(Exception):
@@ -230,7 +264,7 @@ def _compile_cell(source: str, filename: str) -> tuple:
 
 def run_cells(cells: list[dict], namespace: dict, filename_of: Callable[[int], str],
               on_cell: Callable[[dict], None], on_error: Callable[[dict, BaseException], None],
-              ) -> Shell:
+              budget: Budget | None = None) -> Shell:
     """Run each cell in `namespace` in order. Before a cell, `on_cell` hears which one (so a
     deadline can name it); a cell that raises goes to `on_error` and the next cell runs.
 
@@ -241,7 +275,14 @@ def run_cells(cells: list[dict], namespace: dict, filename_of: Callable[[int], s
     shell = Shell(namespace)
     namespace["get_ipython"] = lambda: shell
     namespace["display"] = display
-    for cell in cells:
+    timed = budget is not None and hasattr(signal, "setitimer")
+    if timed:
+        started_cell = [0.0]
+
+        def stop(signum, frame) -> None:
+            raise budget.stopped(time.monotonic() - started_cell[0])
+        previous = signal.signal(signal.SIGALRM, stop)
+    for index, cell in enumerate(cells):
         shell.cell = cell["cell"]
         filename = shell.filename = filename_of(cell["cell"])
         lines = cell["original"].splitlines(keepends=True)
@@ -253,12 +294,21 @@ def run_cells(cells: list[dict], namespace: dict, filename_of: Callable[[int], s
                  "first_line": next((s.strip() for s in lines if s.strip()), "")[:80]})
         try:
             code, last = _compile_cell(cell["source"], filename)
-            exec(code, namespace)
-            if last is not None:
-                value = eval(last, namespace)
-                if value is not None:
-                    display(value)
+            if timed:
+                started_cell[0] = time.monotonic()
+                signal.setitimer(signal.ITIMER_REAL, budget.allowance(len(cells) - index))
+            try:
+                exec(code, namespace)
+                if last is not None:
+                    value = eval(last, namespace)
+                    if value is not None:
+                        display(value)
+            finally:
+                if timed:
+                    signal.setitimer(signal.ITIMER_REAL, 0)
         except BaseException as exc:  # SystemExit or KeyboardInterrupt in a cell stops that cell only
             on_error(cell, exc)
+    if timed:
+        signal.signal(signal.SIGALRM, previous)
     shell.cell = None
     return shell
