@@ -204,6 +204,8 @@ class _LayoutImporter:
                 self.run_notebook(module, file)
             else:
                 source = file.read_text(encoding="utf-8", errors="replace")
+                # A .py file is one unit (unlike a notebook's cells): a top level that never
+                # ends is a hang, which the grader's import deadline reports.
                 exec(missing_imports.compile_guarded(source, str(file)), module.__dict__)
         except BaseException as exc:  # SystemExit at import time is a load error too
             entry = _error_entry(exc, self.root, file)

@@ -32,7 +32,7 @@ import signal
 import time
 import warnings
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterator
 
 import missing_imports
 
@@ -56,10 +56,10 @@ class CellStopped(BaseException):
 
 
 class Budget:
-    """The time a notebook's cells have: until `soft` every cell runs freely; a cell still
-    running then is stopped (CellStopped) and the cells after it share what is left before
-    `hard`. Both lie before the grader's own import deadline, so a course-style notebook that
-    ends by training for minutes loses that cell, not every function its other cells define.
+    """The time a notebook's cells have: until `soft` they run freely; a cell still running then
+    is stopped (CellStopped) and the cells after it share what is left before `hard`. Both lie before the grader's own
+    import deadline, so a course-style notebook that ends by training for minutes loses that
+    cell, not every function its other cells define.
     (A cell that catches BaseException can still run on; the grader's deadline then ends the
     import, as it always did.)"""
 
@@ -74,12 +74,34 @@ class Budget:
             return self.soft - now
         return max(self.hard - now, 0.0) / max(cells_left, 1) or 0.001
 
-    def stopped(self, ran: float) -> CellStopped:
+    def stopped(self, ran: float, what: str) -> CellStopped:
         return CellStopped(
-            f"this cell was still running after {ran:.1f} s and was stopped: the whole notebook "
-            f"has {self.seconds:g} s to run when it is graded (a long training loop? keep it "
-            "out of the cells, in a function the grader does not call, or train for fewer "
+            f"this {what} was still running after {ran:.1f} s and was stopped: your whole "
+            f"submission has {self.seconds:g} s to load when it is graded (a long training "
+            "loop? keep it in a function the grader does not call, or train for fewer "
             "iterations). Grading went on with what the other cells define.")
+
+    @contextlib.contextmanager
+    def running(self, what: str, left: int = 1) -> Iterator[None]:
+        """Stop the code run inside (one cell) with CellStopped when its allowance is up; `left`
+        counts it and the cells still to run after it."""
+        if not hasattr(signal, "setitimer"):
+            yield
+            return
+        started = time.monotonic()
+
+        def stop(signum, frame) -> None:
+            raise self.stopped(time.monotonic() - started, what)
+        previous = signal.signal(signal.SIGALRM, stop)
+        outer, _ = signal.setitimer(signal.ITIMER_REAL, self.allowance(left))
+        try:
+            yield
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, previous)
+            if outer > 0:  # a notebook imported by another's cell: the outer cell's timer
+                signal.setitimer(signal.ITIMER_REAL,
+                                 max(outer - (time.monotonic() - started), 0.001))
 
 
 class NotebookError(Exception):
@@ -275,13 +297,6 @@ def run_cells(cells: list[dict], namespace: dict, filename_of: Callable[[int], s
     shell = Shell(namespace)
     namespace["get_ipython"] = lambda: shell
     namespace["display"] = display
-    timed = budget is not None and hasattr(signal, "setitimer")
-    if timed:
-        started_cell = [0.0]
-
-        def stop(signum, frame) -> None:
-            raise budget.stopped(time.monotonic() - started_cell[0])
-        previous = signal.signal(signal.SIGALRM, stop)
     for index, cell in enumerate(cells):
         shell.cell = cell["cell"]
         filename = shell.filename = filename_of(cell["cell"])
@@ -294,21 +309,13 @@ def run_cells(cells: list[dict], namespace: dict, filename_of: Callable[[int], s
                  "first_line": next((s.strip() for s in lines if s.strip()), "")[:80]})
         try:
             code, last = _compile_cell(cell["source"], filename)
-            if timed:
-                started_cell[0] = time.monotonic()
-                signal.setitimer(signal.ITIMER_REAL, budget.allowance(len(cells) - index))
-            try:
+            with budget.running("cell", len(cells) - index) if budget else contextlib.nullcontext():
                 exec(code, namespace)
                 if last is not None:
                     value = eval(last, namespace)
                     if value is not None:
                         display(value)
-            finally:
-                if timed:
-                    signal.setitimer(signal.ITIMER_REAL, 0)
         except BaseException as exc:  # SystemExit or KeyboardInterrupt in a cell stops that cell only
             on_error(cell, exc)
-    if timed:
-        signal.signal(signal.SIGALRM, previous)
     shell.cell = None
     return shell
