@@ -79,6 +79,36 @@ def checks_of(report: dict, function: str) -> list[dict]:
     return [c for c in report["checks"] if c["function"] == function]
 
 
+def scores(report: dict) -> dict[str, float]:
+    """Each function's score in a report."""
+    return {name: f["score"] for name, f in by_function(report).items()}
+
+
+def mistakes_named(report: dict, function: str | None = None) -> set[str]:
+    """The ids of the recognised mistakes a report names (on one function, or on any)."""
+    return {c["mistake"] for c in report["checks"]
+            if c["mistake"] and (function is None or c["function"] == function)}
+
+
+def assert_template_says_not_implemented(report: dict, functions) -> None:
+    """A pack's template: 0 points, and every check of every function says why."""
+    assert report["score"] == 0 and report["max_score"] == 100
+    for function in functions:
+        messages = [c["message"] for c in checks_of(report, function)]
+        assert messages and all("not implemented" in m for m in messages), (function, messages)
+
+
+def assert_costs_only_its_function(report: dict, function: str, full: dict[str, float],
+                                   callers: dict[str, set[str]]) -> dict[str, float]:
+    """A one-mistake fixture keeps full marks on every function but the one it breaks and those
+    that call it (`full`: each function's points). Returns the report's scores per function."""
+    got = scores(report)
+    allowed = {function} | callers.get(function, set())
+    kept = {f: got[f] for f in full if f not in allowed}
+    assert kept == {f: full[f] for f in kept}, got
+    return got
+
+
 @pytest.fixture(scope="session")
 def fixtures_dir() -> Path:
     return FIXTURES

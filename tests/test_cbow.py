@@ -17,7 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, by_function, checks_of, grade, grade_many, run_cli
+from conftest import (ROOT, assert_costs_only_its_function, assert_template_says_not_implemented,
+                      by_function, checks_of, grade, grade_many, mistakes_named, run_cli, scores)
 
 FIXTURES = ROOT / "tests" / "fixtures" / "cbow"
 from fixtures.cbow.mistakes import CALLERS, MISTAKES
@@ -30,15 +31,6 @@ FUNCTIONS = {"get_windows": 8, "word_to_one_hot_vector": 6, "context_words_to_ve
              "forward_prop": 14, "back_prop": 22, "gradient_descent_step": 10}
 STUDENT_MODE = ("one_hot_wrong_index", "softmax_rows", "forward_relu_on_output", "descent_ascends",
                 "back_prop_sign")
-
-
-def scores(report: dict) -> dict[str, float]:
-    return {name: f["score"] for name, f in by_function(report).items()}
-
-
-def mistakes_named(report: dict, function: str | None = None) -> set[str]:
-    return {c["mistake"] for c in report["checks"]
-            if c["mistake"] and (function is None or c["function"] == function)}
 
 
 @pytest.fixture(scope="module")
@@ -97,21 +89,14 @@ def test_the_lecture_notebook_completed_by_a_student(graded):
 
 @pytest.mark.parametrize("name", ["template_py", "template_nb"])
 def test_template_scores_zero_saying_not_implemented(graded, name):
-    report = graded[name]
-    assert report["score"] == 0 and report["max_score"] == 100
-    for function in FUNCTIONS:
-        messages = [c["message"] for c in checks_of(report, function)]
-        assert messages and all("not implemented" in m for m in messages), (function, messages)
+    assert_template_says_not_implemented(graded[name], FUNCTIONS)
 
 
 # ---- every mistake costs its own function ------------------------------------------------------
 @pytest.mark.parametrize("mistake", MISTAKES, ids=[m.name for m in MISTAKES])
 def test_each_mistake_loses_points_on_its_function(graded, mistake):
     report = graded[mistake.name]
-    got = scores(report)
-    allowed = {mistake.function} | CALLERS.get(mistake.function, set())
-    kept = {f: got[f] for f in FUNCTIONS if f not in allowed}
-    assert kept == {f: FUNCTIONS[f] for f in kept}, got
+    got = assert_costs_only_its_function(report, mistake.function, FUNCTIONS, CALLERS)
     if mistake.full_marks:
         assert got[mistake.function] == FUNCTIONS[mistake.function], got
     else:

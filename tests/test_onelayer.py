@@ -18,7 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, by_function, checks_of, run_cli
+from conftest import (ROOT, assert_costs_only_its_function, assert_template_says_not_implemented,
+                      by_function, checks_of, mistakes_named, run_cli, scores)
 
 FIXTURES = ROOT / "tests" / "fixtures" / "onelayer"
 from fixtures.onelayer.mistakes import CALLERS, CONVENTIONS, MISTAKES
@@ -35,15 +36,6 @@ SCORES = {"w2_sign_mix": 70, "b2_scale_mix": 72, "w1_scale_mix": 68, "cost_sign_
           "softmax_over_columns": 66, "forward_b1_for_b2": 66, "forward_without_b2": 66,
           "cost_without_log": 88, "rate_counts_errors": 94}
 STUDENT_MODE = ("w2_sign_mix", "softmax_over_columns")
-
-
-def scores(report: dict) -> dict[str, float]:
-    return {name: f["score"] for name, f in by_function(report).items()}
-
-
-def mistakes_named(report: dict, function: str | None = None) -> set[str]:
-    return {c["mistake"] for c in report["checks"]
-            if c["mistake"] and (function is None or c["function"] == function)}
 
 
 def _batch(uploads: Path, out: Path, *extra: str) -> dict[str, dict]:
@@ -112,21 +104,14 @@ def test_the_convention_followed_is_reported(graded, name, convention):
 
 @pytest.mark.parametrize("name", ["template_py", "template_nb"])
 def test_template_scores_zero_saying_not_implemented(graded, name):
-    report = graded[name]
-    assert report["score"] == 0 and report["max_score"] == 100
-    for function in FUNCTIONS:
-        messages = [c["message"] for c in checks_of(report, function)]
-        assert messages and all("not implemented" in m for m in messages), (function, messages)
+    assert_template_says_not_implemented(graded[name], FUNCTIONS)
 
 
 # ---- every mistake costs its own function, and names itself --------------------------------------
 @pytest.mark.parametrize("mistake", MISTAKES, ids=[m.name for m in MISTAKES])
 def test_each_mistake_loses_points_on_its_function(graded, mistake):
     report = graded[mistake.name]
-    got = scores(report)
-    allowed = {mistake.function} | CALLERS.get(mistake.function, set())
-    kept = {f: got[f] for f in FUNCTIONS if f not in allowed}
-    assert kept == {f: FUNCTIONS[f] for f in kept}, got
+    got = assert_costs_only_its_function(report, mistake.function, FUNCTIONS, CALLERS)
     assert got[mistake.function] < FUNCTIONS[mistake.function], got
     assert mistake.mistake in mistakes_named(report, mistake.function), mistakes_named(report)
     assert report["score"] == SCORES[mistake.name], got

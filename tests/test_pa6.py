@@ -16,7 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, by_function, checks_of, grade, run_cli
+from conftest import (ROOT, assert_costs_only_its_function, assert_template_says_not_implemented,
+                      by_function, checks_of, grade, mistakes_named, run_cli, scores)
 
 FIXTURES = ROOT / "tests" / "fixtures" / "pa6"
 from fixtures.pa6.mistakes import CALLERS, MISTAKES
@@ -34,15 +35,6 @@ TOTALS = {"embedding_stacked": 90, "embedding_summed": 90, "relu_grad_one_at_zer
           "backward_b3_summed": 66, "backward_sign": 66, "backward_bias_not_summed": 66,
           "backward_relu_not_relu_grad": 66, "update_ascends": 82, "update_in_place": 98,
           "train_step_lr_over_batch": 90, "train_step_arguments_swapped": 90}
-
-
-def scores(report: dict) -> dict[str, float]:
-    return {name: f["score"] for name, f in by_function(report).items()}
-
-
-def mistakes_named(report: dict, function: str | None = None) -> set[str]:
-    return {c["mistake"] for c in report["checks"]
-            if c["mistake"] and (function is None or c["function"] == function)}
 
 
 def _batch(folder: Path, out: Path, *extra: str) -> tuple[dict[str, dict], dict[str, float]]:
@@ -96,21 +88,14 @@ def test_the_report_says_which_scale_backward_follows(graded, name, scale):
 
 @pytest.mark.parametrize("name", ["template_py", "template_nb"])
 def test_template_scores_zero_saying_not_implemented(graded, name):
-    report = graded[name]
-    assert report["score"] == 0 and report["max_score"] == 100
-    for function in FUNCTIONS:
-        messages = [c["message"] for c in checks_of(report, function)]
-        assert messages and all("not implemented" in m for m in messages), (function, messages)
+    assert_template_says_not_implemented(graded[name], FUNCTIONS)
 
 
 # ---- every mistake costs its own function ------------------------------------------------------
 @pytest.mark.parametrize("mistake", MISTAKES, ids=[m.name for m in MISTAKES])
 def test_each_mistake_loses_points_on_its_function(graded, mistake):
     report = graded[mistake.name]
-    got = scores(report)
-    allowed = {mistake.function} | CALLERS.get(mistake.function, set())
-    kept = {f: got[f] for f in FUNCTIONS if f not in allowed}
-    assert kept == {f: FUNCTIONS[f] for f in kept}, got
+    got = assert_costs_only_its_function(report, mistake.function, FUNCTIONS, CALLERS)
     assert got[mistake.function] < FUNCTIONS[mistake.function], got
     assert mistake.mistake in mistakes_named(report, mistake.function), mistakes_named(report)
     assert report["score"] == TOTALS[mistake.name], got
