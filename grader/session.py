@@ -98,6 +98,10 @@ def _load_warnings(load: dict, shim_xrange: bool) -> list[str]:
     said_cells_ran = False
     for error in errors:
         where = f"{error['file']}, line {error['line']}" if error.get("line") else error["file"]
+        if error.get("type") == "CellStopped":  # ran too long (worker/notebook_cells.py)
+            warnings.append(f"{error['notebook']}, cell {error['cell']} was stopped while running "
+                            f"{where}: {error['message']}")
+            continue
         if error.get("cell"):  # a notebook's cell: the cells after it ran (worker/loader.py)
             warnings.append(f"{error['notebook']}, cell {error['cell']} stopped with "
                             f"{error['type']} in {where}: {error['message']}" + (
