@@ -222,16 +222,31 @@ def test_long_training_at_top_level_loses_that_cell_not_the_functions(tmp_path):
     """A course-style notebook ends by training for minutes: that cell is stopped before the
     import deadline, the cells after it still run, and every function the others define is
     graded; the report says which cell was stopped and why."""
-    training = ("W = np.zeros(3)\nfor epoch in range(10**9):\n    W = W + sigmoid(W) * 1e-9")
+    # One line for the loop, so that wherever the stop lands the cell's running line is line 2.
+    training = ("W = np.zeros(3)\nfor epoch in range(10**9): W = W + sigmoid(W) * 1e-9")
     path = _v4(tmp_path / "hw.ipynb", ["import random\nimport numpy as np", FIRST_HALF,
                                        SECOND_HALF, training, "print('after the training')"])
     report = grade(path, tmp_path / "out", "--import-timeout", "4")
     assert not report.get("error"), report.get("error")
     assert report["score"] == report["max_score"]
     stopped = [w for w in report["warnings"]
-               if w.startswith("hw.ipynb, cell 4 was stopped while running hw.ipynb, cell 4, line 3")]
+               if w.startswith("hw.ipynb, cell 4 was stopped while running hw.ipynb, cell 4, line 2")]
     assert stopped and "has 4 s to load" in stopped[0], report["warnings"]
     assert "after the training" in report["import_output"]
+
+
+def test_a_stop_inside_another_cells_function_names_the_stopped_cells_line_and_the_function(
+        tmp_path):
+    """The alarm lands wherever the loop is; when that is inside a function another cell
+    defines, the report still names the stopped cell's own line, then the function."""
+    spin = "def spin(n):\n    while True: n = n + 1"  # one line: the stop lands on it
+    path = _v4(tmp_path / "hw.ipynb", ["import random\nimport numpy as np", FIRST_HALF,
+                                       SECOND_HALF, spin, "x = 1\nspin(x)"])
+    report = grade(path, tmp_path / "out", "--import-timeout", "4")
+    assert report["score"] == report["max_score"]
+    assert any(w.startswith("hw.ipynb, cell 5 was stopped while running hw.ipynb, cell 5, line 2 "
+                            "(inside spin, at hw.ipynb, cell 4, line 2): this cell was still "
+                            "running after") for w in report["warnings"]), report["warnings"]
 
 
 def test_a_cell_that_will_not_stop_hits_the_deadline_naming_the_cell(tmp_path):
