@@ -39,19 +39,24 @@ def main() -> None:
         baseline.append(time.perf_counter() - t0)
     with tempfile.TemporaryDirectory() as cache:
         env = {**os.environ, "AUTOGRADE_CACHE_DIR": cache}
-        times, cpu = [], []
+
+        def grade_once() -> tuple[float, float]:
+            before = os.times()
+            t0 = time.perf_counter()
+            proc = subprocess.run([sys.executable, "-m", "grader", "grade", args.submission],
+                                  cwd=ROOT, capture_output=True, text=True, env=env)
+            elapsed = time.perf_counter() - t0
+            after = os.times()
+            if proc.returncode != 0:
+                sys.exit(proc.stderr)
+            return elapsed, (after.children_user + after.children_system
+                             - before.children_user - before.children_system)
+
+        times, cpu = zip(*(grade_once() for _ in range(args.runs + 1)))
+        # Memory in a run of its own: the sampler polls /proc every few milliseconds, which on a
+        # 2-core machine takes a third of a core from the grade it would be timing.
         with PeakRSS({"grader": "-m grader", "worker": "worker/main.py"}) as peak:
-            for _ in range(args.runs + 1):
-                before = os.times()
-                t0 = time.perf_counter()
-                proc = subprocess.run([sys.executable, "-m", "grader", "grade", args.submission],
-                                      cwd=ROOT, capture_output=True, text=True, env=env)
-                times.append(time.perf_counter() - t0)
-                after = os.times()
-                cpu.append(after.children_user + after.children_system
-                           - before.children_user - before.children_system)
-                if proc.returncode != 0:
-                    sys.exit(proc.stderr)
+            grade_once()
     floor = statistics.median(baseline)
     first, rest = times[0], times[1:]
     print(f"machine: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f} at the end")

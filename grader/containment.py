@@ -89,13 +89,18 @@ def _sigkill(pids: list[int]) -> None:
             pass
 
 
-def _reap(pids: list[int]) -> None:
-    """Collect the orphans re-parented to us once dead, so they do not stay zombies."""
+def _reap(pids: list[int]) -> list[int]:
+    """Collect those of `pids` (orphans re-parented to us) that are dead, so they do not stay
+    zombies; return those still alive or dying."""
+    left = []
     for pid in pids:
         try:
-            os.waitpid(pid, os.WNOHANG)
+            done, _ = os.waitpid(pid, os.WNOHANG)
         except OSError:
-            pass
+            continue  # not our child, or already collected
+        if done == 0:
+            left.append(pid)
+    return left
 
 
 # ---- cgroup v2 ----------------------------------------------------------------------------------
@@ -278,25 +283,36 @@ class Containment:
         info = _stat(pid)
         self._started = info[1] if info else None
 
-    def kill(self) -> None:
+    def kill(self, exited: bool = False) -> None:
         """SIGKILL the worker and everything it started. Does not wait for the worker itself
-        (its Popen does); collects the orphans re-parented to the grader."""
-        tree = descendants(self.pid) if self.pid is not None else []
-        for group in ([self.cgroup] if self.cgroup is not None else []) + self.extra:
+        (its Popen does); collects the orphans re-parented to the grader. `exited`: the worker
+        already ended by itself and was collected (its pid may be anyone's now)."""
+        tree = descendants(self.pid) if self.pid is not None and not exited else []
+        groups = ([self.cgroup] if self.cgroup is not None else []) + self.extra
+        left_behind = any(group.pids() for group in groups)
+        for group in groups:
             group.kill()
-        if self.pid is not None:
+        if self.pid is not None and not exited:
             _sigkill([self.pid])
         _sigkill(tree)
-        orphans = self._orphans()
-        _sigkill(orphans)
-        for _ in range(3):  # orphans of the orphans arrive as their parents die
+        found = self._orphans()
+        seen = set(found)
+        _sigkill(found)
+        dying = _reap(found)  # the dead (a sandbox's exited launcher, say) are collected now
+        # Orphans of the orphans arrive as their parents die: look again while anything may still
+        # be dying, and at least once after a kill.
+        rounds = 0
+        while (dying or left_behind or not exited) and rounds < 3:
             time.sleep(0.01)
-            more = self._orphans()
-            if not more:
+            rounds += 1
+            fresh = [pid for pid in self._orphans() if pid not in seen]
+            seen.update(fresh)
+            _sigkill(fresh)
+            dying = _reap(dying + fresh)
+            left_behind = False
+            if not fresh and not dying:
                 break
-            _sigkill(more)
-            orphans += more
-        _reap(orphans + [p for p in tree if p not in orphans])
+        _reap(dying + tree)
 
     def _orphans(self) -> list[int]:
         """Processes re-parented to this (subreaper) grader since the worker started: no other

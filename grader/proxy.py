@@ -24,6 +24,9 @@ from typing import Any
 from grader import containment, isolation, observed, scratch_fs
 from grader.worker import wire
 
+# How long a worker told to quit has to end by itself before it is killed: it ends at once
+# (worker/main.py), unless it is still busy answering what was sent ahead.
+QUIT_SECONDS = 0.2
 # What each signal means for a worker, as a student reads it. Signals the worker sends itself
 # (a crash in C code) "crash" it; the others come from outside it: the kernel, a limit, a person.
 SIGNAL_NAMES = {
@@ -191,6 +194,7 @@ class _Process:
             raise
         self.launch.started()
         self.containment.started(self.popen.pid)
+        self.exited = False  # ended by itself when asked to quit (and already collected)
         self.replies: queue.Queue = queue.Queue()
         self._reader = threading.Thread(target=self._read, daemon=True)
         self._reader.start()
@@ -252,6 +256,17 @@ class _Process:
             if now >= deadline:
                 return ("timeout", None, None)
 
+    def quit(self, seconds: float) -> None:
+        """Ask the worker to end and give it `seconds` to do so. One that ends by itself has
+        nothing left for `kill` to wait out, and is collected by its parent, so its CPU time
+        counts where it belongs (a killed sandbox's processes are never waited for)."""
+        self.send({"op": "quit"})
+        try:
+            self.popen.wait(timeout=seconds)
+            self.exited = True
+        except subprocess.TimeoutExpired:
+            pass
+
     def kill(self) -> None:
         """SIGKILL the worker and everything it started, wherever that went. Never blocks on a
         pipe some surviving process holds."""
@@ -260,7 +275,7 @@ class _Process:
                 os.killpg(self.popen.pid, signal.SIGKILL)
             except (ProcessLookupError, PermissionError, OSError):
                 pass
-            self.containment.kill()
+            self.containment.kill(exited=self.exited)
         elif self.popen.poll() is None:
             self.popen.kill()
         self._outbox.put(None)  # the writer ends once what it is writing is taken or refused
@@ -473,7 +488,7 @@ class Submission:
     def close(self) -> None:
         self._await_ready()
         if self._proc is not None:
-            self._proc.send({"op": "quit"})
+            self._proc.quit(QUIT_SECONDS)
         self._stop()
 
     def ensure_loaded(self) -> dict:

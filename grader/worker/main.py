@@ -329,6 +329,10 @@ def main() -> None:
     server = Server(rfile, wfile, header)
     server.start()
     server.serve()
+    # Told to quit (or the grader is gone): end now. No interpreter teardown for the grader to
+    # wait out, and no exit handler a submission registered gets to run.
+    wfile.flush()
+    os._exit(0)
 
 
 if __name__ == "__main__":
