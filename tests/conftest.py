@@ -1,10 +1,13 @@
 """Shared helpers: grade a submission end to end through the CLI, as a user would."""
 from __future__ import annotations
 
+import compileall
 import json
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -14,16 +17,26 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "tests" / "fixtures" / "submissions"
 sys.path.insert(0, str(ROOT / "tests"))
-# Every grade in the tests runs its checks live, as it did before recipes were kept on disk
-# (grader/recipe_cache.py); the tests of that cache give it a folder of their own.
+# What installing the grader does, and an editable install under PYTHONDONTWRITEBYTECODE (as in
+# CI) never does: without it, every grader and worker process the tests start compiles the
+# grader from source, about 0.3 s of each on the 2-core CI machine.
+compileall.compile_dir(ROOT / "grader", quiet=1)
+# A grade made in this process (a GraderServer a test starts) keeps no recipes on disk
+# (grader/recipe_cache.py): the tests of replay count what such a server runs live.
 os.environ["AUTOGRADE_CACHE_DIR"] = "off"
+# Grades through the command line keep theirs in one folder for the whole session, as a user's
+# grades do in ~/.cache: the first grade of each pack and set of options runs every check live,
+# later ones replay the checks they pass and run the others live. tests/test_replay.py holds
+# replayed verdicts to live ones, whose "graded alone" side (mistake_reports) asks for LIVE.
+RECIPES = Path(tempfile.mkdtemp(prefix="autograde-test-recipes-"))
+LIVE = {"AUTOGRADE_CACHE_DIR": "off"}
 REPORT_SCHEMA = jsonschema.Draft202012Validator(
     json.loads((ROOT / "grader" / "schemas" / "report.schema.json").read_text()))
 
 
 def run_cli(*args: str, timeout: float = 300, env: dict | None = None) -> subprocess.CompletedProcess:
     env = {**{k: v for k, v in os.environ.items() if k not in ("AUTOGRADE_REFERENCE", "AUTOGRADE_SECRET")},
-           **(env or {})}
+           "AUTOGRADE_CACHE_DIR": str(RECIPES), **(env or {})}
     return subprocess.run([sys.executable, "-m", "grader", *args], capture_output=True, text=True,
                           cwd=ROOT, env=env, timeout=timeout)
 
@@ -121,4 +134,8 @@ def mistake_reports(tmp_path_factory) -> dict[str, dict]:
     from fixtures.mistakes import MISTAKES, materialize
     src = tmp_path_factory.mktemp("mistakes")
     paths = {m.name: materialize(m, src) for m in MISTAKES}
-    return grade_many(paths, tmp_path_factory.mktemp("reports"), html=True)
+    return grade_many(paths, tmp_path_factory.mktemp("reports"), html=True, env=LIVE)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    shutil.rmtree(RECIPES, ignore_errors=True)
