@@ -161,3 +161,30 @@ def test_a_detached_child_holding_the_pipe_neither_hangs_nor_survives_a_grade(tm
         assert by_function(report)[attack.functions[0]]["score"] == 0
         assert report["score"] > 0
         assert survivors(mark) == []
+
+
+@pytest.mark.parametrize("mode", ["process", "sandbox"])
+def test_a_worker_ends_by_itself_when_the_grade_is_done(tmp_path, mode):
+    """Told to quit, the worker ends on its own and is collected by its parent, sandbox
+    included: nothing is left for the grader to kill, and the worker's CPU time reaches the
+    grader's process tree (a killed sandbox's never did, so a batch's CPU-seconds missed it)."""
+    if mode == "sandbox" and bwrap_problem() is not None:
+        pytest.skip(f"the sandbox cannot run here: {bwrap_problem()}")
+    from grader.packs import DEFAULT_PACK, load_pack
+    from grader.proxy import Submission
+
+    submission = Submission(FIXTURES / "correct_summed.py", load_pack(DEFAULT_PACK).homes,
+                            isolation_mode=mode)
+    before = os.times()
+    try:
+        submission.begin_check("check", "sigmoid")
+        assert submission.call("sigmoid", 0.0).value == 0.5
+        submission.end_check()
+        process = submission._proc
+    finally:
+        submission.close()
+    after = os.times()
+    assert process.exited
+    worker_cpu = (after.children_user + after.children_system
+                  - before.children_user - before.children_system)
+    assert worker_cpu > 0.05  # Python and numpy starting, at the least
