@@ -16,11 +16,10 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, Phase, settings
 from hypothesis.errors import Flaky
 
 from grader import evidence as evidence_mod, known_answers as known_answers_mod, observed, replay
-from grader import scoring, selection
+from grader import example_budget, scoring, selection
 from grader.checks_api import CheckFailure, call_text
 from grader.hints import Mistake
 from grader.input_set import PUBLIC, InputSet
@@ -41,12 +40,6 @@ MAX_OUTPUT_CHARS = 4000
 # How the worker (grader/proxy.py) marks output it did not keep.
 WORKER_CUT_MARK = re.compile(r"\n\.\.\. \(\d+ more characters not shown\)$")
 
-# No "explain" phase: it re-runs a failing check hundreds of times to annotate which parts of the
-# input mattered, which costs a failing submission seconds per check and teaches little here.
-settings.register_profile(
-    "grading", derandomize=True, database=None, deadline=None, max_examples=25,
-    print_blob=False, suppress_health_check=list(HealthCheck),
-    phases=(Phase.explicit, Phase.reuse, Phase.generate, Phase.target, Phase.shrink))
 
 
 @contextmanager
@@ -203,7 +196,7 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "robustness: compares with the right answers on inputs chosen "
                                        "for one behaviour (huge values, arguments left unchanged), "
                                        "so its failure says nothing of the ordinary values")
-    settings.load_profile("grading")
+    example_budget.load_grading_profile()
 
 
 def _marker_arg(item: pytest.Item, name: str) -> Any:

@@ -14,10 +14,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from hypothesis import settings
 from hypothesis import strategies as st
 
-from grader import plugin  # noqa: F401  (registers the engine's "grading" profile of hypothesis)
 from grader.input_set import current
 
 SEEDS = st.integers(min_value=0, max_value=2**31 - 1)
@@ -121,14 +119,6 @@ class NetCase:
 
     def __str__(self) -> str:
         return f"B={self.B}, D={self.D}, H1={self.H1}, H2={self.H2}, K={self.K}"
-
-
-# Each drawn network is a whole example of every layer at once (dozens of numbers, up to four rows),
-# and a check of one sends it, row by row, to the worker: ten of them find what the engine's 25
-# small arrays find, at less than half the cost of a class's grading. The engine's grading profile
-# is named as the parent: settings made at import would otherwise inherit whatever profile was
-# loaded when this module happened to be imported (derandomisation and all).
-NETWORK_EXAMPLES = settings(settings.get_profile("grading"), max_examples=10)
 
 
 @st.composite

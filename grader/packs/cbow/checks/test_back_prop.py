@@ -17,7 +17,7 @@ from hypothesis import given
 
 from grader import numgrad
 from grader import tolerances as tol
-from grader.checks_api import as_array, call_text, describe_type, fail_call, show
+from grader.checks_api import as_array, call_text, describe_type, fail_call, show, whole_cases
 from grader.packs.cbow import inputs
 from grader.packs.cbow.common import mode
 from grader.packs.cbow.hints import HINTS
@@ -171,6 +171,7 @@ def test_notebook_gradients(student, report, maybe_reference):
 
 
 @pytest.mark.points(6)
+@whole_cases
 @given(case=inputs.net_cases())
 def test_matches_reference(student, reference, report, case):
     """Course mode: the reference's back_prop (the notebook's formulas), or the derivative for W1
@@ -209,6 +210,7 @@ def test_gradient_of_the_loss(student):
 
 
 @pytest.mark.points(2)
+@whole_cases
 @given(case=inputs.net_cases())
 def test_gradient_shapes(student, case):
     """Four arrays in the order W1, W2, b1, b2, each of its parameter's shape."""

@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given
 
 from grader import tolerances as tol
-from grader.checks_api import as_scalar, call_text, describe_type, fail_call
+from grader.checks_api import as_scalar, call_text, describe_type, fail_call, whole_cases
 from grader.packs.cbow import inputs
 from grader.packs.cbow.hints import HINTS
 
@@ -38,6 +38,7 @@ def test_notebook_loss(student):
 
 
 @pytest.mark.points(4)
+@whole_cases
 @given(case=inputs.net_cases())
 def test_matches_reference(student, reference, case):
     g = inputs.rng(case.seed + 1)
@@ -50,6 +51,7 @@ def test_matches_reference(student, reference, case):
 
 
 @pytest.mark.points(1)
+@whole_cases
 @given(case=inputs.net_cases())
 def test_positive(student, case):
     """-log of a probability below 1 is positive."""

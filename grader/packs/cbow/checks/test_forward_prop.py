@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given
 
 from grader import tolerances as tol
-from grader.checks_api import call_text, expect_close, fail_call, show
+from grader.checks_api import call_text, expect_close, fail_call, show, whole_cases
 from grader.packs.cbow import inputs
 from grader.packs.cbow.common import arrays
 from grader.packs.cbow.hints import HINTS
@@ -49,6 +49,7 @@ def test_notebook_values(student):
 
 
 @pytest.mark.points(5)
+@whole_cases
 @given(case=inputs.net_cases())
 def test_matches_reference(student, reference, case):
     a = case.arrays()
@@ -59,6 +60,7 @@ def test_matches_reference(student, reference, case):
 
 
 @pytest.mark.points(2)
+@whole_cases
 @given(case=inputs.net_cases())
 def test_hidden_layer_is_relu_of_z1(student, case):
     got, call = _forward(student, case.arrays())

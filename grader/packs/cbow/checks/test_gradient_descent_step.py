@@ -6,7 +6,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from grader import tolerances as tol
-from grader.checks_api import call_text, fail_call
+from grader.checks_api import call_text, fail_call, whole_cases
 from grader.packs.cbow import inputs
 from grader.packs.cbow.common import arrays
 from grader.packs.cbow.hints import HINTS
@@ -59,6 +59,7 @@ def test_notebook_step(student, report):
 
 
 @pytest.mark.points(5)
+@whole_cases
 @given(case=inputs.net_cases(), alpha=st.sampled_from([0.03, 0.1, 0.5, 1.0]))
 def test_matches_reference(student, reference, case, alpha):
     a = case.arrays()
@@ -74,6 +75,7 @@ def test_matches_reference(student, reference, case, alpha):
 
 
 @pytest.mark.points(1)
+@whole_cases
 @given(case=inputs.net_cases())
 def test_zero_step_changes_nothing(student, case):
     a = case.arrays()

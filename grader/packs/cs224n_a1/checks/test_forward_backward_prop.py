@@ -12,7 +12,7 @@ from hypothesis import example, given
 from grader import conventions, evidence, numgrad
 from grader import tolerances as tol
 from grader.checks_api import (Text, as_array, as_scalar, call_text, describe_type, expect_varies,
-                                fail_call, show)
+                               fail_call, show, whole_cases)
 from grader.packs.cs224n_a1.hints import HINTS
 from grader.packs.cs224n_a1.inputs import GRADCHECK_CASES, NetCase, net_cases
 
@@ -48,6 +48,7 @@ def _run(student, case: NetCase) -> tuple[float, np.ndarray]:
 
 
 @pytest.mark.points(5)
+@whole_cases
 @given(case=net_cases())
 def test_returns_cost_and_flat_gradient(student, case):
     cost, grad = _run(student, case)
@@ -227,6 +228,7 @@ def _reference(reference, case: NetCase) -> tuple[float, np.ndarray]:
 
 
 @pytest.mark.points(7)
+@whole_cases
 @given(case=net_cases())
 @example(case=NetCase(3, 2, 3, 2, 7))
 def test_cost_matches_reference(student, reference, report, case):
@@ -244,6 +246,7 @@ def test_cost_matches_reference(student, reference, report, case):
 
 
 @pytest.mark.points(7)
+@whole_cases
 @given(case=net_cases())
 @example(case=NetCase(3, 2, 3, 2, 7))
 def test_gradient_matches_reference(student, reference, case):

@@ -12,7 +12,8 @@ from hypothesis import strategies as st
 from grader import evidence, numgrad
 from grader import tolerances as tol
 from grader.checks_api import (CheckFailure, LazyText, as_array, as_scalar, describe_type,
-                               expect_close, expect_varies, fail_call, if_known, lazy_text, show)
+                               expect_close, expect_varies, fail_call, if_known, lazy_text, show,
+                               whole_cases)
 from grader.packs.cs224n_a1.hints import HINTS
 from grader.packs.cs224n_a1.inputs import (ReplayDataset, W2VCase, expected_draws, fixed_case,
                                            padded, training_cases, w2v_cases)
@@ -126,6 +127,7 @@ def _rows_evidence(grad: np.ndarray, expected: np.ndarray, case: W2VCase) -> dic
 
 
 @pytest.mark.points(3)
+@whole_cases
 @given(case=w2v_cases())
 def test_returns_cost_and_gradients(student, case):
     cost, grad_pred, grad, _ = _run(student, case)
@@ -153,6 +155,7 @@ def test_inputs_not_modified(student):
 
 
 @pytest.mark.points(6)
+@whole_cases
 @given(case=any_stream)
 def test_cost_matches_reference(student, reference, case):
     cost, _, _, _ = _run(student, case)
@@ -199,6 +202,7 @@ def _grad_pred_hint(grad_pred: np.ndarray, ref_pred: np.ndarray, case: W2VCase) 
 
 
 @pytest.mark.points(5)
+@whole_cases
 @given(case=any_stream)
 def test_gradPred_matches_reference(student, reference, case):
     _, grad_pred, _, _ = _run(student, case)
@@ -209,6 +213,7 @@ def test_gradPred_matches_reference(student, reference, case):
 
 
 @pytest.mark.points(5)
+@whole_cases
 @given(case=any_stream)
 def test_grad_matches_reference(student, reference, case):
     _, _, grad, _ = _run(student, case)

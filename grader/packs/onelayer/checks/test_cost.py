@@ -6,7 +6,7 @@ from hypothesis import given
 
 from grader import conventions
 from grader import tolerances as tol
-from grader.checks_api import as_scalar, call_text, fail_call
+from grader.checks_api import as_scalar, call_text, fail_call, whole_cases
 from grader.packs.onelayer import inputs
 from grader.packs.onelayer.common import (PARTS, canonical, copies, describe_convention, detect,
                                           fail_mix, submission_convention, survey)
@@ -70,6 +70,7 @@ def test_values(student, reference, report):
 
 
 @pytest.mark.points(3)
+@whole_cases
 @given(case=inputs.net_cases())
 def test_drawn_cases(student, reference, case):
     """Any size of network: the cost under one of the four conventions."""

@@ -3,7 +3,7 @@
 import pytest
 from hypothesis import given
 
-from grader.checks_api import call_text
+from grader.checks_api import call_text, whole_cases
 from grader.packs.onelayer import inputs
 from grader.packs.onelayer.common import PARTS, arguments, derivative, judge_derivative
 from grader.packs.onelayer.gradcheck import check_against_own_cost
@@ -28,6 +28,7 @@ def test_derivative_of_your_cost(student, maybe_reference):
 
 
 @pytest.mark.points(1)
+@whole_cases
 @given(case=inputs.net_cases())
 def test_shape(student, case):
     """Any size of network: an array of b2's shape."""

@@ -5,7 +5,8 @@ import pytest
 from hypothesis import given
 
 from grader import tolerances as tol
-from grader.checks_api import as_array, call_text, describe_type, expect_close, fail_call
+from grader.checks_api import (as_array, call_text, describe_type, expect_close, fail_call,
+                               whole_cases)
 from grader.packs.onelayer import inputs
 from grader.packs.onelayer.common import copies
 from grader.packs.onelayer.hints import HINTS
@@ -63,6 +64,7 @@ def test_example(student):
 
 
 @pytest.mark.points(5)
+@whole_cases
 @given(case=inputs.net_cases())
 def test_matches_reference(student, reference, case):
     a = case.arrays()
@@ -84,6 +86,7 @@ def test_biases_in_their_places(student, reference):
 
 
 @pytest.mark.points(2)
+@whole_cases
 @given(case=inputs.net_cases())
 def test_outputs_are_distributions(student, case):
     """Each row of Y sums to 1 (one example's class probabilities); Z is strictly between 0 and 1."""

@@ -12,7 +12,7 @@ from hypothesis import given
 
 from grader import conventions, numgrad
 from grader import tolerances as tol
-from grader.checks_api import call_text, fail_call, lazy_text, show
+from grader.checks_api import call_text, fail_call, lazy_text, show, whole_cases
 from grader.packs.pa6 import inputs
 from grader.packs.pa6.common import SCALES, blocks, scale_sentence, shapes_of
 from grader.packs.pa6.hints import HINTS
@@ -93,7 +93,7 @@ def test_small_network(student, report):
 
 
 @pytest.mark.points(6)
-@inputs.NETWORK_EXAMPLES
+@whole_cases
 @given(case=inputs.net_cases())
 def test_matches_reference(student, reference, report, case):
     a = case.arrays()
@@ -194,7 +194,7 @@ def test_gradient_b3(student, report):
 
 # ---- broadcasting over the batch -----------------------------------------------------------------
 @pytest.mark.points(3)
-@inputs.NETWORK_EXAMPLES
+@whole_cases
 @given(case=inputs.net_cases())
 def test_a_batch_is_its_rows(student, case):
     """The gradient of B rows at once is the sum (PA6) or the mean (the averaged loss) of the B

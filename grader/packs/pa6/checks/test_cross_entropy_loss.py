@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given
 
 from grader import tolerances as tol
-from grader.checks_api import as_scalar, call_text, fail_call
+from grader.checks_api import as_scalar, call_text, fail_call, whole_cases
 from grader.packs.pa6 import inputs
 from grader.packs.pa6.hints import HINTS
 
@@ -40,6 +40,7 @@ def test_small_network(student):
 
 
 @pytest.mark.points(4)
+@whole_cases
 @given(case=inputs.loss_cases())
 def test_matches_reference(student, reference, case):
     yhat, y = case.arrays()
@@ -49,6 +50,7 @@ def test_matches_reference(student, reference, case):
 
 
 @pytest.mark.points(3)
+@whole_cases
 @given(case=inputs.loss_cases())
 def test_batch_loss_is_the_mean_of_its_rows(student, case):
     """The loss of B rows is the mean of the B one-row losses (asked in one round trip)."""

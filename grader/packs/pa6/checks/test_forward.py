@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 
 from grader import tolerances as tol
-from grader.checks_api import as_array, call_text, describe_type, fail_call, lazy_text
+from grader.checks_api import as_array, call_text, describe_type, fail_call, lazy_text, whole_cases
 from grader.packs.pa6 import inputs
 from grader.packs.pa6.hints import HINTS
 from grader.proxy import StudentError
@@ -80,7 +80,7 @@ def test_small_network(student):
 
 
 @pytest.mark.points(4)
-@inputs.NETWORK_EXAMPLES
+@whole_cases
 @given(case=inputs.net_cases())
 def test_matches_reference(student, reference, case):
     a = case.arrays()
@@ -128,7 +128,7 @@ def test_order_of_multiplication(student):
 
 
 @pytest.mark.points(3)
-@inputs.NETWORK_EXAMPLES
+@whole_cases
 @given(case=inputs.net_cases())
 def test_a_batch_is_its_rows(student, case):
     """forward of B rows at once gives, row by row, what B single-row calls give (asked in one

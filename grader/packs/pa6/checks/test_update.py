@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from grader import tolerances as tol
-from grader.checks_api import call_text, fail_call, show
+from grader.checks_api import call_text, fail_call, show, whole_cases
 from grader.packs.pa6 import inputs
 from grader.packs.pa6.common import blocks
 from grader.packs.pa6.hints import HINTS
@@ -56,7 +56,7 @@ def test_small_step(student):
 
 
 @pytest.mark.points(3)
-@inputs.NETWORK_EXAMPLES
+@whole_cases
 @given(case=inputs.net_cases(), lr=st.sampled_from([0.01, 0.1, 0.5, 2.0]))
 def test_matches_reference(student, reference, case, lr):
     params, grads = inputs.params_of(case.arrays()), _grads(case)
@@ -83,7 +83,7 @@ def test_params_unchanged(student):
 
 
 @pytest.mark.points(1)
-@inputs.NETWORK_EXAMPLES
+@whole_cases
 @given(case=inputs.net_cases())
 def test_zero_step_changes_nothing(student, case):
     params = inputs.params_of(case.arrays())
