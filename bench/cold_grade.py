@@ -1,11 +1,12 @@
 """Time a cold `autograde grade reference/`: a fresh interpreter each run, as a student's first
 run would be. Run by hand; the figure goes in notes, never into a test assertion.
 
-    python bench/cold_grade.py [--runs 5] [SUBMISSION]
+    python bench/cold_grade.py [--runs 5] [--student] [SUBMISSION]
 
 The first run starts from an empty recipe cache (grader/recipe_cache.py: as after installing or
 changing the grader); the median is over the runs after it, which start from the recipes it
-kept. The grader's own modules are byte-compiled first, as installing it does.
+kept. The grader's own modules are byte-compiled first, as installing it does. `--student` grades
+as a student's copy does: without the reference, against the pack's known answers.
 """
 from __future__ import annotations
 
@@ -29,6 +30,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("submission", nargs="?", default=str(ROOT / "reference"))
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--student", action="store_true",
+                        help="grade as a student's copy: --no-reference (the known answers)")
     args = parser.parse_args()
     compileall.compile_dir(ROOT / "grader", quiet=1)
 
@@ -43,7 +46,8 @@ def main() -> None:
         def grade_once() -> tuple[float, float]:
             before = os.times()
             t0 = time.perf_counter()
-            proc = subprocess.run([sys.executable, "-m", "grader", "grade", args.submission],
+            proc = subprocess.run([sys.executable, "-m", "grader", "grade", args.submission,
+                                   *(["--no-reference"] if args.student else [])],
                                   cwd=ROOT, capture_output=True, text=True, env=env)
             elapsed = time.perf_counter() - t0
             after = os.times()
@@ -61,9 +65,10 @@ def main() -> None:
     first, rest = times[0], times[1:]
     print(f"machine: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f} at the end")
     print(f"python + numpy + pytest + hypothesis import: median {floor:.2f} s")
-    print(f"autograde grade {args.submission}, empty recipe cache: {first:.2f} s "
+    what = f"{args.submission}{' --no-reference' if args.student else ''}"
+    print(f"autograde grade {what}, empty recipe cache: {first:.2f} s "
           f"({cpu[0]:.2f} CPU-s)")
-    print(f"autograde grade {args.submission}: median {statistics.median(rest):.2f} s "
+    print(f"autograde grade {what}: median {statistics.median(rest):.2f} s "
           f"({statistics.median(rest) / floor:.1f}x the import floor), min {min(rest):.2f} s, "
           f"max {max(rest):.2f} s over {len(rest)} runs; median {statistics.median(cpu[1:]):.2f} "
           f"CPU-s (goal: 1.2 s)")

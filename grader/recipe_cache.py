@@ -9,8 +9,8 @@ compared byte for byte, and a check that fails or diverges runs live.
 
 A book is used only where it was made: its file is named by a digest of everything that decides
 what a check sends and which examples hypothesis draws (the grader's own code, the pack's files
-and settings, the reference's files, the grading options, the versions of Python, numpy, pytest
-and hypothesis). Anything else is a miss, never a wrong replay. Recipes are kept for the public
+and settings, the reference's files or, in a student's copy, the known answers' file, the grading
+options, the versions of Python, numpy, pytest and hypothesis). Anything else is a miss, never a wrong replay. Recipes are kept for the public
 inputs only: inputs drawn from a course secret are never written to disk.
 
 The file is JSON (known_answers.encode: arrays as dtype, shape and bytes), never pickle; a file
@@ -58,10 +58,12 @@ def _digest_files(digest: Any, root: Path) -> None:
 
 
 def book_path(pack: Any, options: Any, reference_dir: Path | None) -> Path | None:
-    """Where the book for grading with `pack`, `options` and this reference lives; None when
-    such a grade keeps no book (the cache is off, secret inputs, no reference)."""
+    """Where the book for grading with `pack`, `options` and this reference (None: a student's
+    copy, with the known answers instead) lives; None when such a grade keeps no book (the cache
+    is off, secret inputs, neither a reference nor known answers)."""
     where = folder()
-    if where is None or reference_dir is None or options.input_set.is_secret:
+    answers = None if reference_dir is not None else (options.known_answers or pack.known_answers)
+    if where is None or options.input_set.is_secret or (reference_dir is None and answers is None):
         return None
     import hypothesis
     import numpy
@@ -71,12 +73,23 @@ def book_path(pack: Any, options: Any, reference_dir: Path | None) -> Path | Non
     digest.update(json.dumps([FORMAT, __version__, sys.version, numpy.__version__,
                               pytest.__version__, hypothesis.__version__, repr(pack),
                               repr(dataclasses.replace(options, reference_dir=None))]).encode())
-    for root in (GRADER_DIR, Path(pack.checks_dir).parent, Path(reference_dir)):
+    for root in (GRADER_DIR, Path(pack.checks_dir).parent,
+                 Path(reference_dir) if reference_dir is not None else None):
+        if root is None:  # the known answers stand in for the reference: theirs is the book
+            digest.update(b"\x1eknown answers\0" + _bytes_of(Path(answers)))
+            continue
         digest.update(b"\x1e" + str(root.name).encode())
         if root.is_dir():
             _digest_files(digest, root)
     name = "".join(c if c.isalnum() or c in "-_" else "_" for c in pack.name)
     return where / f"recipes-{name}-{digest.hexdigest()[:24]}.json"
+
+
+def _bytes_of(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError:
+        return b""  # the grade then says the answers could not be read, and keeps nothing useful
 
 
 # ---- a book as JSON -----------------------------------------------------------------------------

@@ -16,6 +16,10 @@ hypothesis's search. The verdict is the one a live run would give:
 - a hypothesis check that fails is run again live, so its counterexample is the one hypothesis
   shrinks to, and so is a check whose answers came back slowly, or crashed, or diverged.
 
+In a student's copy (no reference) a property check the known answers hold examples for runs on
+those, the same on every run: a plain check, whose recipe is its requests and whose failure is
+the one a live run gives (the smallest known example that fails).
+
 tests/test_replay.py holds these to account against grading each submission alone.
 """
 from __future__ import annotations
@@ -100,19 +104,14 @@ def run(state: Any, item: pytest.Function, function: str) -> None:
     """Run the check's body: replayed when `begin` could, else (or when the replay cannot decide)
     live; a live run that passes leaves its recipe in the book."""
     kwargs = {name: item.funcargs[name] for name in item._fixtureinfo.argnames}
-    answers = state.known_answers
-    entry = answers.checks.get(item.nodeid) if answers is not None and state.reference is None else None
-    if entry is not None and entry.examples is not None and hasattr(item.obj, "hypothesis"):
-        # A student's copy: the examples the known answers hold, whatever hypothesis would draw.
-        known_answers.run_examples(item.obj, kwargs, entry.decoded_examples())
-        return
+    body = _known_examples(state, item, kwargs)
     recipe = item.stash.get(REPLAYING, None)
     book: RecipeBook | None = state.recipes
     if recipe is not None:
         del item.stash[REPLAYING]
         saved = state.snapshot()
         try:
-            _replay(item, recipe, kwargs)
+            _replay(item, recipe, kwargs, body)
             book.replayed += 1
             return
         except (KeyboardInterrupt, SystemExit):
@@ -129,14 +128,34 @@ def run(state: Any, item: pytest.Function, function: str) -> None:
         state.submission.begin_check(item.nodeid, function)
     if book is not None:
         book.live += 1
-    recorder = _Recorder(item, set(kwargs))
+    recorder = _Recorder(item, set(kwargs), plain=body is not None)
     with recorder:
-        item.obj(**kwargs)
+        if body is not None:
+            body()
+        else:
+            item.obj(**kwargs)
     if book is not None and recorder.usable and replayable(item):
         book.recipes[item.nodeid] = Recipe(tuple(state.submission.transcript), recorder.examples)
 
 
-def _replay(item: pytest.Function, recipe: Recipe, kwargs: dict) -> None:
+def _known_examples(state: Any, item: pytest.Function, kwargs: dict) -> Callable[[], None] | None:
+    """In a student's copy, a property check the known answers hold examples for runs on those
+    examples, whatever hypothesis would draw: the check's body then, else None. Being the same
+    examples on every run, they make a plain check of it: its recipe is its requests."""
+    answers = state.known_answers
+    entry = answers.checks.get(item.nodeid) if answers is not None and state.reference is None else None
+    if entry is None or entry.examples is None or not hasattr(item.obj, "hypothesis"):
+        return None
+    return lambda: known_answers.run_examples(item.obj, kwargs, entry.decoded_examples())
+
+
+def _replay(item: pytest.Function, recipe: Recipe, kwargs: dict,
+            body: Callable[[], None] | None) -> None:
+    if body is not None:
+        if recipe.examples is not None:
+            raise ReplayDiverged("a recipe of hypothesis's examples for a known answers' check")
+        body()
+        return
     if recipe.examples is None:
         item.obj(**kwargs)
         return
@@ -150,8 +169,8 @@ class _Recorder:
     for the test hypothesis calls. Its digest (hypothesis's seed when derandomized) equals the
     test's, so the examples drawn are exactly those drawn without it."""
 
-    def __init__(self, item: pytest.Function, fixtures: set[str]) -> None:
-        self.holder = getattr(item.obj, "hypothesis", None)
+    def __init__(self, item: pytest.Function, fixtures: set[str], plain: bool = False) -> None:
+        self.holder = None if plain else getattr(item.obj, "hypothesis", None)
         self.fixtures = fixtures
         self.examples: tuple[dict, ...] | None = None
         self.usable = True

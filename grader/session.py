@@ -186,9 +186,8 @@ def grade(pack: Pack, submission_path: Path, options: Options = Options(), *,
                             isolation_mode=options.isolation, layout=pack.layout,
                             support=pack.support_dir, composed=pack.composed)
     submission.start_early()  # the worker starts while pytest collects the checks
-    # Known answers run each check on the examples they hold, never from a recipe.
     state = plugin.GradingState(pack=pack, submission=submission, reference=ref, debug=options.debug,
-                                recipes=None if answers is not None else recipes,
+                                recipes=recipes,
                                 input_set=inputs, known_answers=answers)
     if recorder is not None and ref is not None:
         state.reference = recorder.attach(ref, lambda: state.current_check)

@@ -137,5 +137,15 @@ def mistake_reports(tmp_path_factory) -> dict[str, dict]:
     return grade_many(paths, tmp_path_factory.mktemp("reports"), html=True, env=LIVE)
 
 
+@pytest.fixture(scope="session")
+def student_mistake_reports(tmp_path_factory) -> dict[str, dict]:
+    """Every mistake fixture graded alone and live as a student's copy grades it: no reference,
+    the pack's known answers instead."""
+    from fixtures.mistakes import MISTAKES, materialize
+    src = tmp_path_factory.mktemp("student-mistakes")
+    paths = {m.name: materialize(m, src) for m in MISTAKES}
+    return grade_many(paths, tmp_path_factory.mktemp("student-reports"), "--no-reference", env=LIVE)
+
+
 def pytest_unconfigure(config: pytest.Config) -> None:
     shutil.rmtree(RECIPES, ignore_errors=True)

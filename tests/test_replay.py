@@ -150,17 +150,64 @@ def test_kept_recipes_are_one_book_that_reads_back_the_same(cold):
         assert json.dumps(encode(again[check].examples)) == json.dumps(encode(recipe.examples))
 
 
-def test_secret_inputs_and_a_copy_without_the_reference_keep_no_recipes(tmp_path, monkeypatch):
+def test_secret_inputs_keep_no_recipes_and_a_students_copy_keeps_its_own(tmp_path, monkeypatch):
     from grader import input_set, session
 
     monkeypatch.setenv(recipe_cache.CACHE_ENV, str(tmp_path))
     pack = load_pack(DEFAULT_PACK)
     public = session.Options(reference_dir=ROOT / "reference")
-    assert recipe_cache.book_path(pack, public, ROOT / "reference").parent == tmp_path
+    instructor = recipe_cache.book_path(pack, public, ROOT / "reference")
+    assert instructor.parent == tmp_path
     secret = session.Options(reference_dir=ROOT / "reference",
                              input_set=input_set.from_text("a course secret of some length"))
     assert recipe_cache.book_path(pack, secret, ROOT / "reference") is None
-    assert recipe_cache.book_path(pack, session.Options(no_reference=True), None) is None
+    # Without the reference, the known answers decide what the checks compare with: a book of
+    # their own, and another for other answers.
+    student = recipe_cache.book_path(pack, session.Options(no_reference=True), None)
+    assert student.parent == tmp_path and student != instructor
+    other = tmp_path / "other-answers.json"
+    other.write_text(pack.known_answers.read_text().replace('"format"', '"format" ', 1))
+    assert recipe_cache.book_path(pack, session.Options(no_reference=True, known_answers=other),
+                                  None) not in (None, student)
+
+
+@pytest.fixture(scope="module")
+def students_copy(uploads, student_mistake_reports, tmp_path_factory
+                  ) -> tuple[dict[str, dict], dict[str, dict], Path]:
+    """The correct uploads and every mistake fixture graded as a student's copy grades them (no
+    reference: the known answers): each alone and live, and each from the recipes that grading
+    the reference that way left on disk."""
+    names = {name: uploads[name] for name in [*CORRECT, *(m.name for m in MISTAKES)]}
+    alone = {**student_mistake_reports,
+             **grade_many({name: uploads[name] for name in CORRECT},
+                          tmp_path_factory.mktemp("student-alone"), "--no-reference", env=LIVE)}
+    cache = tmp_path_factory.mktemp("student-cache")
+    env = {recipe_cache.CACHE_ENV: str(cache)}
+    grade_many({"reference": ROOT / "reference"}, tmp_path_factory.mktemp("student-first"),
+               "--no-reference", env=env)
+    kept = grade_many(names, tmp_path_factory.mktemp("student-kept"), "--no-reference", env=env)
+    return alone, kept, cache
+
+
+@pytest.mark.parametrize("name", [*CORRECT, *(m.name for m in MISTAKES)])
+def test_a_students_copy_grades_from_kept_recipes_as_it_grades_alone(students_copy, name):
+    alone, kept, _ = students_copy
+    assert kept[name]["inputs"]["answers"] == "known answers"
+    assert _view(kept[name]) == _view(alone[name])
+
+
+def test_a_students_copy_keeps_recipes_of_the_checks_run_on_the_known_examples(students_copy):
+    """Those checks are plain ones there: the same examples every run, their requests the whole
+    recipe (grader/replay.py). The correct reference, graded first, leaves a recipe for each."""
+    *_, cache = students_copy
+    (path,) = cache.glob("recipes-*.json")
+    book = replay.RecipeBook()
+    recipe_cache.load(path, book)
+    answers = json.loads(load_pack(DEFAULT_PACK).known_answers.read_text())["checks"]
+    known = [check for check, entry in answers.items() if entry.get("examples")]
+    assert len(known) == 8
+    for check in known:
+        assert book.recipes[check].examples is None and book.recipes[check].requests, check
 
 
 def test_stateful_submission_is_judged_check_by_check(warm):
