@@ -41,7 +41,6 @@ MAX_OUTPUT_CHARS = 4000
 WORKER_CUT_MARK = re.compile(r"\n\.\.\. \(\d+ more characters not shown\)$")
 
 
-
 @contextmanager
 def draws_independent_of_installed_code() -> Iterator[None]:
     """Hypothesis (since 6.131 or so) sometimes draws a constant found in the source of any

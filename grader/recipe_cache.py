@@ -10,8 +10,9 @@ compared byte for byte, and a check that fails or diverges runs live.
 A book is used only where it was made: its file is named by a digest of everything that decides
 what a check sends and which examples hypothesis draws (the grader's own code, the pack's files
 and settings, the reference's files or, in a student's copy, the known answers' file, the grading
-options, the versions of Python, numpy, pytest and hypothesis). Anything else is a miss, never a wrong replay. Recipes are kept for the public
-inputs only: inputs drawn from a course secret are never written to disk.
+options, the versions of Python, numpy, pytest and hypothesis). Anything else is a miss, never a
+wrong replay. Recipes are kept for the public inputs only: inputs drawn from a course secret are
+never written to disk.
 
 The file is JSON (known_answers.encode: arrays as dtype, shape and bytes), never pickle; a file
 that cannot be read is ignored. $AUTOGRADE_CACHE_DIR moves the folder; `off` turns it off.
@@ -62,9 +63,17 @@ def book_path(pack: Any, options: Any, reference_dir: Path | None) -> Path | Non
     copy, with the known answers instead) lives; None when such a grade keeps no book (the cache
     is off, secret inputs, neither a reference nor known answers)."""
     where = folder()
-    answers = None if reference_dir is not None else (options.known_answers or pack.known_answers)
-    if where is None or options.input_set.is_secret or (reference_dir is None and answers is None):
+    if where is None or options.input_set.is_secret:
         return None
+    answers = b""
+    if reference_dir is None:  # the known answers stand in for the reference, and name the book
+        path = options.known_answers or pack.known_answers
+        if path is None:
+            return None
+        try:
+            answers = Path(path).read_bytes()
+        except OSError:  # the grade says the answers could not be read; nothing to keep
+            return None
     import hypothesis
     import numpy
     import pytest
@@ -73,23 +82,15 @@ def book_path(pack: Any, options: Any, reference_dir: Path | None) -> Path | Non
     digest.update(json.dumps([FORMAT, __version__, sys.version, numpy.__version__,
                               pytest.__version__, hypothesis.__version__, repr(pack),
                               repr(dataclasses.replace(options, reference_dir=None))]).encode())
-    for root in (GRADER_DIR, Path(pack.checks_dir).parent,
-                 Path(reference_dir) if reference_dir is not None else None):
-        if root is None:  # the known answers stand in for the reference: theirs is the book
-            digest.update(b"\x1eknown answers\0" + _bytes_of(Path(answers)))
+    for root in (GRADER_DIR, Path(pack.checks_dir).parent, reference_dir):
+        if root is None:
+            digest.update(b"\x1eknown answers\0" + answers)
             continue
-        digest.update(b"\x1e" + str(root.name).encode())
-        if root.is_dir():
-            _digest_files(digest, root)
+        digest.update(b"\x1e" + str(Path(root).name).encode())
+        if Path(root).is_dir():
+            _digest_files(digest, Path(root))
     name = "".join(c if c.isalnum() or c in "-_" else "_" for c in pack.name)
     return where / f"recipes-{name}-{digest.hexdigest()[:24]}.json"
-
-
-def _bytes_of(path: Path) -> bytes:
-    try:
-        return path.read_bytes()
-    except OSError:
-        return b""  # the grade then says the answers could not be read, and keeps nothing useful
 
 
 # ---- a book as JSON -----------------------------------------------------------------------------

@@ -169,6 +169,8 @@ def test_secret_inputs_keep_no_recipes_and_a_students_copy_keeps_its_own(tmp_pat
     other.write_text(pack.known_answers.read_text().replace('"format"', '"format" ', 1))
     assert recipe_cache.book_path(pack, session.Options(no_reference=True, known_answers=other),
                                   None) not in (None, student)
+    missing = session.Options(no_reference=True, known_answers=tmp_path / "missing.json")
+    assert recipe_cache.book_path(pack, missing, None) is None
 
 
 @pytest.fixture(scope="module")
