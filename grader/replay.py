@@ -36,6 +36,7 @@ from grader import examples_run, known_answers
 from grader.proxy import ReplayDiverged, Request
 
 REPLAYING = pytest.StashKey["Recipe"]()
+_AHEAD = pytest.StashKey[tuple]()  # the session's checks that have recipes, by position
 
 
 @dataclass(frozen=True)
@@ -86,18 +87,22 @@ def _runs_from(book: RecipeBook, item: pytest.Function,
                function_of: Callable[[pytest.Item], str | None]) -> list[tuple[str, str, Any]]:
     """The recipes of this check and of the checks after it, in the session's order: what the
     worker can answer ahead while the grader runs the checks before them."""
-    items = item.session.items
-    try:
-        first = items.index(item)
-    except ValueError:
-        return []
-    runs = []
-    for later in items[first:]:
-        recipe = book.get(later.nodeid) if replayable(later) else None
-        function = function_of(later)
-        if recipe is not None and function is not None:
-            runs.append((later.nodeid, function, recipe.requests))
-    return runs
+    ahead = item.session.stash.get(_AHEAD, None)
+    if ahead is None:
+        # Listed once a session: a recipe joins the book only as its own check ends, so none of
+        # the checks still to come gains or loses one meanwhile.
+        position = {}
+        runs: list[tuple[int, tuple[str, str, Any]]] = []
+        for index, later in enumerate(item.session.items):
+            position[later.nodeid] = index
+            recipe = book.get(later.nodeid) if replayable(later) else None
+            function = function_of(later)
+            if recipe is not None and function is not None:
+                runs.append((index, (later.nodeid, function, recipe.requests)))
+        ahead = item.session.stash[_AHEAD] = (position, runs)
+    position, runs = ahead
+    first = position.get(item.nodeid)
+    return [] if first is None else [run for index, run in runs if index >= first]
 
 
 def run(state: Any, item: pytest.Function, function: str) -> None:
