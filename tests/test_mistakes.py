@@ -8,7 +8,7 @@ from markupsafe import escape
 
 from conftest import FIXTURES, by_function
 from fixtures.mistakes import GRADED_FUNCTIONS, MISTAKES
-from grader.model import SubmissionResult
+from grader.model import CheckResult, FunctionResult, SubmissionResult
 from grader.packs.cs224n_a1.hints import HINTS
 from grader.render import terminal
 
@@ -184,6 +184,42 @@ def test_recognised_mistake_is_explained_in_every_view(reports, name):
         assert f'data-mistake="{mistake_id}"' in page
         assert str(escape(entry.title)) in page
         assert str(escape(entry.explanation)) in page
+
+
+def _named_in_terminal(result: SubmissionResult) -> list[str]:
+    """The checks the verbose terminal report names as failing, in its own words."""
+    named: list[str] = []
+    for line in terminal.render(result, verbose=True, width=10_000).splitlines():
+        text = line.strip()
+        if text[:2] in ("x ", "! ", "T "):
+            named.append(text[2:].split(": ", 1)[0])
+        elif text.startswith("the same failure: "):
+            named.extend(text.removeprefix("the same failure: ").split(", "))
+    return sorted(named)
+
+
+def _failing(result: SubmissionResult) -> list[str]:
+    return sorted(c.name for c in result.checks
+                  if c.status not in ("passed", "skipped") and c.max_score > 0)
+
+
+def test_terminal_names_checks_that_failed_with_a_message_already_shown():
+    """Three checks failing with one message (a gradient of the wrong shape fails every check
+    that reads it): the message once, and all three named."""
+    same = "gradPred has shape (1, 3); expected shape (3,)."
+    checks = tuple(CheckResult(name, "f", "failed", 0, 2, message=same)
+                   for name in ("cost_matches_reference", "grad_matches_reference", "shape_kept"))
+    result = SubmissionResult(submission="s.py", score=0, max_score=6, checks=checks,
+                              functions=(FunctionResult("f", 0, 6, 0, "3 of 3 checks failed"),))
+    assert _named_in_terminal(result) == _failing(result)
+    assert terminal.render(result, verbose=True, width=10_000).count(same) == 1
+
+
+@pytest.mark.parametrize("name", [m.name for m in MISTAKES])
+def test_terminal_names_every_failing_check(reports, name):
+    report = reports[name]
+    result = SubmissionResult.from_dict({k: v for k, v in report.items() if not k.startswith("_")})
+    assert _named_in_terminal(result) == _failing(result)
 
 
 def test_scores_are_those_recorded_for_every_version(reports):

@@ -50,6 +50,16 @@ def _failure_lines(check: CheckResult, width: int, verbose: bool, indent: str) -
     return lines
 
 
+def _twins_lines(check: CheckResult, own: list[CheckResult], width: int, indent: str) -> list[str]:
+    """The other checks that failed with the very same message, by name: their message is not
+    repeated, but each failing check is named (the table counts them all)."""
+    twins = [c.name for c in own if c is not check and c.message == check.message]
+    if not twins:
+        return []
+    return textwrap.wrap("the same failure: " + ", ".join(twins), width=width - len(indent),
+                         initial_indent=indent + "    ", subsequent_indent=indent + "    ")
+
+
 def render(result: SubmissionResult, *, verbose: bool = False, width: int | None = None,
            color: bool = False) -> str:
     width = width or max(80, min(shutil.get_terminal_size((100, 24)).columns, 140))
@@ -103,9 +113,11 @@ def render(result: SubmissionResult, *, verbose: bool = False, width: int | None
                     if same.message not in shown:
                         shown.add(same.message)
                         lines.extend(_failure_lines(same, width, verbose, "      "))
+                        lines.extend(_twins_lines(same, own, width, "      "))
             elif not known and check.message not in shown:
                 shown.add(check.message)
                 lines.extend(_failure_lines(check, width, verbose, "    "))
+                lines.extend(_twins_lines(check, own, width, "    "))
                 if check.hint:
                     lines.extend(textwrap.wrap(f"hint: {check.hint}", width=width - 8,
                                                initial_indent="      ",
