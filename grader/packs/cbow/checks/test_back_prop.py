@@ -57,7 +57,9 @@ def _layout(got_w1, got_w2, a, f) -> tuple[str, str] | None:
 
     placed = {}
     for slot, v in (("W1", got_w1), ("W2", got_w2)):
-        v = np.asarray(v, dtype=float)
+        if not isinstance(v, np.ndarray) or v.dtype.kind not in "biuf":
+            continue  # not numbers: as_array says so
+        v = v.astype(float)
         other = "W2" if slot == "W1" else "W1"
         ways = [(src, t) for src in (slot, other) for t in (False, True)]
         found = next(((src, t) for src, t in ways
@@ -82,15 +84,16 @@ def _unpack(value, a, f, call) -> dict:
     if got_shapes != expected and all(s is not None for s in got_shapes):
         shape_text = (f"shapes {got_shapes}, expected {expected} (grad_W1, grad_W2, grad_b1, "
                       "grad_b2)")
+        returned = "\n  ".join(f"grad_{b}: returned {show(v)}" for b, v in zip(BLOCKS[:2], value))
         layout = _layout(value[0], value[1], a, f)
         if layout is not None:
-            fail_call(f"{layout[1]}: {shape_text}.", call, hint=HINTS[layout[0]],
+            fail_call(f"{layout[1]}: {shape_text}.", call, detail=returned, hint=HINTS[layout[0]],
                       evidence={"layout": layout[1]})
         if got_shapes[0] != got_shapes[1] and sorted(got_shapes) == sorted(expected):
             # Not the gradients' values either way: the shapes alone fit a swap and a transposition
             # of both, so neither is named.
             fail_call(f"grad_W1 and grad_W2 have each other's shapes: {shape_text}. Either they "
-                      "come in the wrong order or both are transposed.", call)
+                      "come in the wrong order or both are transposed.", call, detail=returned)
         transposed = [b for b, s, e in zip(BLOCKS, got_shapes, expected) if s != e and s == e[::-1]]
         if transposed:
             fail_call(f"{', '.join(transposed)} has the transposed shape of its parameter: "
