@@ -83,6 +83,10 @@ class GradingState:
     debug: bool = False
     results: list[CheckResult] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    # Warnings a check gave on condition that it passes, by check: what it says of the submission
+    # (a convention it follows) is true only of a check that passed. A hypothesis check runs many
+    # examples, and one that passes on its way to a failure must not leave a claim behind.
+    pending: dict[str, list[str]] = field(default_factory=dict)
     internal_errors: list[str] = field(default_factory=list)
     # Results several checks share (one gradient check feeds the W1, b1, W2 and b2 checks).
     shared: dict[Any, Any] = field(default_factory=dict)
@@ -100,15 +104,31 @@ class GradingState:
 
     def snapshot(self) -> tuple:
         """What a check may add to the state, to undo a replay that must start over live."""
-        return (list(self.warnings), dict(self.flags), dict(self.mistakes), dict(self.shared))
+        return (list(self.warnings), dict(self.flags), dict(self.mistakes), dict(self.shared),
+                {k: list(v) for k, v in self.pending.items()})
 
     def restore(self, saved: tuple) -> None:
-        warnings, flags, mistakes, shared = saved
+        warnings, flags, mistakes, shared, pending = saved
         self.warnings[:], self.flags, self.mistakes, self.shared = warnings, flags, mistakes, shared
+        self.pending = pending
 
-    def warn(self, text: str) -> None:
+    def warn(self, text: str, *, if_passes: bool = False) -> None:
+        """Add a warning to the report. With `if_passes`, only once the running check has passed:
+        for what a check found out about the submission (the convention it follows), which a
+        later failure of the same check contradicts."""
+        if if_passes:
+            held = self.pending.setdefault(self.current_check, [])
+            if text not in held:
+                held.append(text)
+            return
         if text not in self.warnings:
             self.warnings.append(text)
+
+    def settle(self, check: str, passed: bool) -> None:
+        """Give the warnings `check` held until it ended, if it passed; drop them otherwise."""
+        for text in self.pending.pop(check, []):
+            if passed:
+                self.warn(text)
 
     def flag(self, mistake: Mistake, evidence: dict[str, Any] | None = None) -> None:
         """A mistake that costs no points (severity "warning"): the report warns once, and the
@@ -490,6 +510,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     if mistake is not None:
         state.mistakes[mistake.id] = mistake
         hint = hint or mistake.explanation
+    state.settle(item.nodeid, status == "passed")
     output, output_truncated = _captured_output(state)
     state.results.append(CheckResult(
         name=_check_name(item), function=item.stash[FUNCTION], status=status,

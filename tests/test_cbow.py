@@ -106,6 +106,24 @@ def test_each_mistake_loses_points_on_its_function(graded, mistake):
             mistakes_named(report)
 
 
+@pytest.mark.parametrize("name, named", [
+    ("back_prop_transposed", "gradient_transposed"),
+    ("back_prop_both_transposed", "gradient_transposed"),
+    ("back_prop_transposed_swapped_back", "gradient_transposed"),
+    ("back_prop_swapped_order", "gradient_blocks_swapped")])
+def test_gradient_layout_is_named_by_value_not_shape(graded, name, named):
+    """Both weight gradients transposed have the shapes of a swap; a swap back to fit them has the
+    right shapes. Each is named for what it is, by every check that fails, and costs back_prop
+    every point."""
+    report = graded[name]
+    assert scores(report)["back_prop"] == 0, scores(report)
+    assert mistakes_named(report, "back_prop") == {named}, [
+        (c["name"], c["mistake"], c["message"][:120]) for c in checks_of(report, "back_prop")]
+    valued = [c for c in checks_of(report, "back_prop")
+              if c["name"] in ("notebook_gradients", "matches_reference", "gradient_of_the_loss")]
+    assert all(c["status"] == "failed" and c["mistake"] == named for c in valued), valued
+
+
 def test_warnings_only_where_the_notebook_allows(graded):
     no_shift = graded["softmax_no_shift"]
     assert no_shift["score"] == 100

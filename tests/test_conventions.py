@@ -169,3 +169,25 @@ def test_nearest_convention_names_the_one_a_single_factor_away():
     assert training.nearest_convention({"W": CANONICAL * 3}, along, 4,
                                        default=conv.CROSS_ENTROPY_AVERAGED) \
         == conv.CROSS_ENTROPY_AVERAGED
+
+
+def test_a_convention_found_is_reported_only_by_a_check_that_passed():
+    """A hypothesis check can pass an example (find a scale) and fail the next (a mix): the
+    convention it found is held until it ends, given if it passed and dropped if it failed, so a
+    report never names a convention beside the failure that contradicts it."""
+    from grader.plugin import GradingState
+    state = GradingState(pack=None, submission=None, reference=None)
+    state.current_check = "check_that_fails"
+    state.warn("backward: summed", if_passes=True)
+    state.warn("plain")
+    assert state.warnings == ["plain"]
+    saved = state.snapshot()
+    state.settle("check_that_fails", passed=False)
+    assert state.warnings == ["plain"] and not state.pending
+    state.restore(saved)  # a replay that starts over live: the held warning is back, undecided
+    assert state.pending == {"check_that_fails": ["backward: summed"]}
+    state.current_check = "check_that_passes"
+    state.warn("backward: averaged", if_passes=True)
+    state.settle("check_that_passes", passed=True)
+    state.settle("check_that_fails", passed=False)
+    assert state.warnings == ["plain", "backward: averaged"] and not state.pending

@@ -27,12 +27,15 @@ REFERENCE = ROOT / "reference" / "pa6" / "pa6.py"
 TEMPLATE = ROOT / "student_template" / "pa6"
 FUNCTIONS = {"embedding_lookup": 10, "relu": 6, "relu_grad": 8, "softmax": 10, "forward": 14,
              "cross_entropy_loss": 10, "backward": 24, "update": 8, "train_step": 10}
-STUDENT_MODE = ("backward_b3_summed", "train_step_lr_over_batch")
+STUDENT_MODE = ("backward_b3_summed", "backward_b3_averaged_rest_summed",
+                "train_step_lr_over_batch")
 # What each fixture scored when this file was written: a change to a check shows up here.
-TOTALS = {"embedding_stacked": 90, "embedding_summed": 90, "relu_grad_one_at_zero": 92,
+TOTALS = {"embedding_stacked": 90, "embedding_interleaved": 90, "embedding_summed": 90,
+          "relu_grad_one_at_zero": 92,
           "relu_grad_sign": 58, "softmax_axis0": 42, "softmax_no_shift": 98,
           "forward_W2_transposed": 86, "loss_summed": 90, "loss_mean_over_entries": 90,
-          "backward_b3_summed": 66, "backward_sign": 66, "backward_bias_not_summed": 66,
+          "backward_b3_summed": 66, "backward_b3_averaged_rest_summed": 66, "backward_sign": 66,
+          "backward_bias_not_summed": 66,
           "backward_relu_not_relu_grad": 66, "update_ascends": 82, "update_in_place": 98,
           "train_step_lr_over_batch": 90, "train_step_arguments_swapped": 90}
 
@@ -108,6 +111,28 @@ def test_a_mix_of_scales_is_named_with_its_blocks(graded):
     assert ("W1, b1, W2, b2 and U follow the cross-entropy averaged over the examples" in
             check["message"])
     assert "b3 follows the cross-entropy summed over the examples" in check["message"]
+
+
+@pytest.mark.parametrize("name", ["backward_b3_summed", "backward_b3_averaged_rest_summed"])
+def test_a_mix_of_scales_gets_no_scale_warning(graded, name):
+    """A hypothesis example on its way to the mix (one where only b3 tells the scales apart) passes
+    and finds one scale; what it found must not outlive the check's failure, and a student's copy
+    (known answers, other examples tried) must say the same."""
+    instructor, student = graded[name], graded[f"student_{name}"]
+    assert not [w for w in instructor["warnings"] if w.startswith("backward: ")], \
+        instructor["warnings"]
+    assert instructor["warnings"] == student["warnings"]
+    assert mistakes_named(instructor, "backward") == {"gradient_scale_mix"}
+
+
+def test_interleaved_embeddings_of_the_right_shape_are_not_stacked(graded):
+    """In the small example B == m, so (m, B*d) is the right shape (B, m*d): a result of the right
+    shape is never named stacked."""
+    report = graded["embedding_interleaved"]
+    named = {c["name"]: c["mistake"] for c in checks_of(report, "embedding_lookup")
+             if c["status"] == "failed"}
+    assert named == {"small_example": "embedding_wrong_order",
+                     "matches_reference": "embedding_wrong_order"}, named
 
 
 def test_a_transposed_weight_is_named_from_the_square_network(graded):

@@ -39,7 +39,42 @@ def _call_text(a, f):
     return call_text("back_prop", *_args(a, f))
 
 
-def _unpack(value, a, call) -> dict:
+def _layout(got_w1, got_w2, a, f) -> tuple[str, str] | None:
+    """(the mistake's key, what each slot holds) when grad_W1 and grad_W2 hold the gradients in the
+    wrong places: each other's, transposed, or each other's transposed. Shapes cannot tell these
+    apart (a swap and a transposition of both give the same shapes; with N == V none changes them),
+    so the values decide: each slot is compared with dJ/dW1 and dJ/dW2, as they are and transposed,
+    by the notebook's formulas and by the derivative (either may be what a student followed), up to
+    sign, so that a sign mistake does not hide where the blocks went. A slot that matches none is
+    left to the value checks."""
+    expected = (inputs.course_gradient(a["x"], a["y"], a["W2"], f["h"], f["yhat"]),
+                inputs.true_gradient(a["x"], a["y"], a["W2"], f["h"], f["yhat"]))
+
+    def holds(v, target):
+        return v.shape == target.shape and any(
+            np.allclose(v, s * target, rtol=tol.REFERENCE_RTOL, atol=tol.REFERENCE_ATOL)
+            for s in (1.0, -1.0))
+
+    placed = {}
+    for slot, v in (("W1", got_w1), ("W2", got_w2)):
+        if not isinstance(v, np.ndarray) or v.dtype.kind not in "biuf":
+            continue  # not numbers: as_array says so
+        v = v.astype(float)
+        other = "W2" if slot == "W1" else "W1"
+        ways = [(src, t) for src in (slot, other) for t in (False, True)]
+        found = next(((src, t) for src, t in ways
+                      if any(holds(v, e[src].T if t else e[src]) for e in expected)), None)
+        if found is not None and found != (slot, False):
+            placed[slot] = found
+    if not placed:
+        return None
+    text = " and ".join(f"grad_{slot} holds dJ/d{src}{' transposed' if t else ''}"
+                        for slot, (src, t) in placed.items())
+    key = "gradient_transposed" if any(t for _, t in placed.values()) else "gradient_blocks_swapped"
+    return key, text
+
+
+def _unpack(value, a, f, call) -> dict:
     shapes = _shapes(a)
     if not isinstance(value, (tuple, list)) or len(value) != 4:
         fail_call(f"the result is {describe_type(value)}; expected a tuple of four arrays "
@@ -47,14 +82,22 @@ def _unpack(value, a, call) -> dict:
     got_shapes = [getattr(v, "shape", None) for v in value]
     expected = [shapes[b] for b in BLOCKS]
     if got_shapes != expected and all(s is not None for s in got_shapes):
+        shape_text = (f"shapes {got_shapes}, expected {expected} (grad_W1, grad_W2, grad_b1, "
+                      "grad_b2)")
+        returned = "\n  ".join(f"grad_{b}: returned {show(v)}" for b, v in zip(BLOCKS[:2], value))
+        layout = _layout(value[0], value[1], a, f)
+        if layout is not None:
+            fail_call(f"{layout[1]}: {shape_text}.", call, detail=returned, hint=HINTS[layout[0]],
+                      evidence={"layout": layout[1]})
         if got_shapes[0] != got_shapes[1] and sorted(got_shapes) == sorted(expected):
-            fail_call(f"the gradients come in the wrong order: shapes {got_shapes}, expected "
-                      f"{expected} (grad_W1, grad_W2, grad_b1, grad_b2).", call,
-                      hint=HINTS["gradient_blocks_swapped"])
+            # Not the gradients' values either way: the shapes alone fit a swap and a transposition
+            # of both, so neither is named.
+            fail_call(f"grad_W1 and grad_W2 have each other's shapes: {shape_text}. Either they "
+                      "come in the wrong order or both are transposed.", call, detail=returned)
         transposed = [b for b, s, e in zip(BLOCKS, got_shapes, expected) if s != e and s == e[::-1]]
         if transposed:
-            fail_call(f"{', '.join(transposed)} has the transposed shape of its parameter: shapes "
-                      f"{got_shapes}, expected {expected}.", call, hint=HINTS["gradient_transposed"])
+            fail_call(f"{', '.join(transposed)} has the transposed shape of its parameter: "
+                      f"{shape_text}.", call, hint=HINTS["gradient_transposed"])
     return {b: as_array(v, call, shapes[b], f"grad_{b}") for b, v in zip(BLOCKS, value)}
 
 
@@ -65,7 +108,7 @@ NOTEBOOK_CALL = ("back_prop(x, yhat, y, h, W1, W2, b1, b2) with the notebook's n
 def _run(student, a, f, call=None) -> tuple[dict, object]:
     call = call or _call_text(a, f)
     value = student(*(v.copy() for v in _args(a, f)))
-    return _unpack(value, a, call), call
+    return _unpack(value, a, f, call), call
 
 
 # ---- the loss, and its central differences --------------------------------------------------------
@@ -110,7 +153,17 @@ def _errors(got, numerical):
     return {b: float(numgrad.relative_error(got[b], numerical[b]).max()) for b in BLOCKS}
 
 
-def _not_derivative(got, numerical, blocks, call, source, hint=None, evidence_extra=None):
+def _misplaced(got, wrong, a, f, problem, hint, evidence):
+    """The problem, hint and evidence of a value failure, with the layout named when grad_W1 and
+    grad_W2 hold the right numbers in the wrong places (it comes first: fixing it changes what
+    every other block is compared with)."""
+    layout = _layout(got["W1"], got["W2"], a, f) if {"W1", "W2"} & set(wrong) else None
+    if layout is None:
+        return problem, hint, evidence
+    return f"{problem} {layout[1]}.", HINTS[layout[0]], {**evidence, "layout": layout[1]}
+
+
+def _not_derivative(got, numerical, blocks, call, source, a, f, hint=None, evidence_extra=None):
     errors = _errors(got, numerical)
     wrong = [b for b in blocks if errors[b] > tol.GRADCHECK_RTOL]
     if not wrong:
@@ -118,15 +171,17 @@ def _not_derivative(got, numerical, blocks, call, source, hint=None, evidence_ex
     lines = [f"{b}: back_prop returned {show(got[b])}\n    central differences of {source} give "
              f"{show(numerical[b])}\n    (largest relative difference {errors[b]:.1e})"
              for b in wrong]
-    fail_call(f"back_prop's gradient is not the derivative of the loss in {', '.join(wrong)} "
-              f"(allowed relative difference {tol.GRADCHECK_RTOL:g}, h = {tol.GRADCHECK_STEP:g}).",
-              call, detail="\n  ".join(lines), hint=hint,
-              evidence={"mode": mode(), "wrong_blocks": wrong, "compared_with": source,
-                        "max_relative_error": errors, **(evidence_extra or {})})
+    problem, hint, evidence = _misplaced(
+        got, wrong, a, f,
+        f"back_prop's gradient is not the derivative of the loss in {', '.join(wrong)} "
+        f"(allowed relative difference {tol.GRADCHECK_RTOL:g}, h = {tol.GRADCHECK_STEP:g}).", hint,
+        {"mode": mode(), "wrong_blocks": wrong, "compared_with": source,
+         "max_relative_error": errors, **(evidence_extra or {})})
+    fail_call(problem, call, detail="\n  ".join(lines), hint=hint, evidence=evidence)
 
 
 # ---- against the course's formulas, or the derivative ----------------------------------------------
-def _course_judge(got, course, true, call, report, rtol, atol):
+def _course_judge(got, course, true, call, report, rtol, atol, a, f):
     """W2 and b2 as the notebook's; W1 and b1 as the notebook's formula or as the derivative."""
     def ok(b, target):
         return np.allclose(got[b], target[b], rtol=rtol, atol=atol)
@@ -141,9 +196,10 @@ def _course_judge(got, course, true, call, report, rtol, atol):
             np.allclose(got[b], -course[b], rtol=rtol, atol=atol) for b in ("W2", "b2")):
         hint = HINTS["gradient_sign"]
     lines = [f"{b}: returned {show(got[b])}\n    expected {show(course[b])}" for b in wrong]
-    fail_call(f"wrong gradient in {', '.join(wrong)}, compared with the notebook's formulas (7) to "
-              "(10).", call, detail="\n  ".join(lines), hint=hint,
-              evidence={"mode": "course", "wrong_blocks": wrong})
+    problem, hint, evidence = _misplaced(
+        got, wrong, a, f, f"wrong gradient in {', '.join(wrong)}, compared with the notebook's "
+        "formulas (7) to (10).", hint, {"mode": "course", "wrong_blocks": wrong})
+    fail_call(problem, call, detail="\n  ".join(lines), hint=hint, evidence=evidence)
 
 
 @pytest.mark.points(5)
@@ -162,12 +218,14 @@ def test_notebook_gradients(student, report, maybe_reference):
         hint = None
         if np.allclose(got["b1"], inputs.GRAD_B1, atol=1e-6):
             hint = HINTS["course_formula_in_exact_mode"]
-        _not_derivative(got, numerical, BLOCKS, call, source + " at the notebook's numbers", hint)
+        _not_derivative(got, numerical, BLOCKS, call, source + " at the notebook's numbers", a, f,
+                        hint)
         return
     course = {"W1": inputs.GRAD_W1, "W2": inputs.GRAD_W2, "b1": inputs.GRAD_B1, "b2": inputs.GRAD_B2}
     true = {"W1": inputs.TRUE_GRAD_W1, "W2": inputs.GRAD_W2, "b1": inputs.TRUE_GRAD_B1,
             "b2": inputs.GRAD_B2}
-    _course_judge(got, course, true, call, report, tol.KNOWN_VALUES_RTOL, tol.KNOWN_VALUES_ATOL)
+    _course_judge(got, course, true, call, report, tol.KNOWN_VALUES_RTOL, tol.KNOWN_VALUES_ATOL,
+                  a, f)
 
 
 @pytest.mark.points(6)
@@ -183,12 +241,12 @@ def test_matches_reference(student, reference, report, case):
         hint = HINTS["course_formula_in_exact_mode"] if np.allclose(
             got["b1"], np.maximum(a["W2"].T @ (f["yhat"] - a["y"]), 0)) else None
         _not_derivative(got, _numerical(_reference_loss(reference, a), a), BLOCKS, call,
-                        "the reference's loss", hint, evidence_extra={"case": str(case)})
+                        "the reference's loss", a, f, hint, evidence_extra={"case": str(case)})
         return
     course = dict(zip(BLOCKS, (np.asarray(v) for v in reference.back_prop(
         *(v.copy() for v in _args(a, f))))))
     true = inputs.true_gradient(a["x"], a["y"], a["W2"], f["h"], f["yhat"])
-    _course_judge(got, course, true, call, report, tol.REFERENCE_RTOL, tol.REFERENCE_ATOL)
+    _course_judge(got, course, true, call, report, tol.REFERENCE_RTOL, tol.REFERENCE_ATOL, a, f)
 
 
 @pytest.mark.points(6)
@@ -205,7 +263,7 @@ def test_gradient_of_the_loss(student):
         numerical = _numerical(_numpy_loss(a), a)
         hint = HINTS["course_formula_in_exact_mode"] if mode() == "exact" and np.allclose(
             got["b1"], np.maximum(a["W2"].T @ (f["yhat"] - a["y"]), 0)) else None
-        _not_derivative(got, numerical, blocks, f"{call}  [{case}]", "the loss", hint,
+        _not_derivative(got, numerical, blocks, f"{call}  [{case}]", "the loss", a, f, hint,
                         {"case": str(case), "blocks_checked": list(blocks)})
 
 
@@ -225,7 +283,7 @@ def test_arguments_unchanged(student):
     f = {"h": inputs.H, "yhat": inputs.YHAT}
     args = tuple(v.copy() for v in _args(a, f))
     result = student.call(*args, echo_args=True)
-    _unpack(result.value, a, _call_text(a, f))
+    _unpack(result.value, a, f, _call_text(a, f))
     for name, before, after in zip(("x", "yhat", "y", "h", "W1", "W2", "b1", "b2"), args,
                                    result.args_after):
         if not np.array_equal(before, after):

@@ -19,13 +19,17 @@ def _hint(value, ids, E):
     d = E.shape[1]
     rows = E[ids]  # (B, m, d)
     shape = getattr(value, "shape", None)
+    # The right shape first: when B == m, (m, B*d) is (B, m*d), and a result of the right shape
+    # is never stacked, whatever its values.
+    if shape == (B, m * d):
+        if isinstance(value, np.ndarray) and value.dtype.kind in "biuf" and np.allclose(
+                value, rows.transpose(0, 2, 1).reshape(B, -1)):
+            return HINTS["embedding_wrong_order"]
+        return None
     if shape in ((B, m, d), (B * m, d), (m, B, d), (m, B * d)):
         return HINTS["embedding_stacked"]
     if shape == (B, d):
         return HINTS["embedding_summed"]
-    if shape == (B, m * d) and isinstance(value, np.ndarray) and value.dtype.kind in "biuf":
-        if np.allclose(value, rows.transpose(0, 2, 1).reshape(B, -1)):
-            return HINTS["embedding_wrong_order"]
     return None
 
 
