@@ -115,9 +115,9 @@ def _load_warnings(load: dict, shim_xrange: bool) -> list[str]:
     for error in errors:
         where = f"{error['file']}, line {error['line']}" if error.get("line") else error["file"]
         if error.get("type") == "CellStopped":  # ran too long (worker/notebook_cells.py)
-            inside = f" (inside {error['inside']})" if error.get("inside") else ""
-            warnings.append(f"{error['notebook']}, cell {error['cell']} was stopped while running "
-                            f"{where}{inside}: {error['message']}")
+            first = f" (`{error['first_line']}`)" if error.get("first_line") else ""
+            warnings.append(f"{error['notebook']}, cell {error['cell']}{first} was stopped: "
+                            f"{error['message']}")
             continue
         if error.get("cell"):  # a notebook's cell: the cells after it ran (worker/loader.py)
             warnings.append(f"{error['notebook']}, cell {error['cell']} stopped with "

@@ -222,7 +222,6 @@ def test_long_training_at_top_level_loses_that_cell_not_the_functions(tmp_path):
     """A course-style notebook ends by training for minutes: that cell is stopped before the
     import deadline, the cells after it still run, and every function the others define is
     graded; the report says which cell was stopped and why."""
-    # One line for the loop, so that wherever the stop lands the cell's running line is line 2.
     training = ("W = np.zeros(3)\nfor epoch in range(10**9): W = W + sigmoid(W) * 1e-9")
     path = _v4(tmp_path / "hw.ipynb", ["import random\nimport numpy as np", FIRST_HALF,
                                        SECOND_HALF, training, "print('after the training')"])
@@ -230,23 +229,36 @@ def test_long_training_at_top_level_loses_that_cell_not_the_functions(tmp_path):
     assert not report.get("error"), report.get("error")
     assert report["score"] == report["max_score"]
     stopped = [w for w in report["warnings"]
-               if w.startswith("hw.ipynb, cell 4 was stopped while running hw.ipynb, cell 4, line 2")]
-    assert stopped and "has 4 s to load" in stopped[0], report["warnings"]
+               if w.startswith("hw.ipynb, cell 4 (`W = np.zeros(3)`) was stopped: this cell was "
+                               "still running at the grader's stop threshold")]
+    assert stopped and "until 70% of the 4 s your whole submission has to load" in stopped[0], \
+        report["warnings"]
     assert "after the training" in report["import_output"]
 
 
-def test_a_stop_inside_another_cells_function_names_the_stopped_cells_line_and_the_function(
-        tmp_path):
-    """The alarm lands wherever the loop is; when that is inside a function another cell
-    defines, the report still names the stopped cell's own line, then the function."""
-    spin = "def spin(n):\n    while True: n = n + 1"  # one line: the stop lands on it
-    path = _v4(tmp_path / "hw.ipynb", ["import random\nimport numpy as np", FIRST_HALF,
-                                       SECOND_HALF, spin, "x = 1\nspin(x)"])
-    report = grade(path, tmp_path / "out", "--import-timeout", "4")
-    assert report["score"] == report["max_score"]
-    assert any(w.startswith("hw.ipynb, cell 5 was stopped while running hw.ipynb, cell 5, line 2 "
-                            "(inside spin, at hw.ipynb, cell 4, line 2): this cell was still "
-                            "running after") for w in report["warnings"]), report["warnings"]
+def test_a_stopped_cell_is_reported_the_same_on_every_run(tmp_path):
+    """The alarm lands wherever the loop happens to be (in one function another cell defines, or
+    another, at one line or the next) and after however long the cell ran: the report names the
+    cell and the threshold it passed, never the line or the seconds, so two grades of one
+    notebook say the same."""
+    steps = ("def step_a(W):\n    W = W + 1e-9\n    return W * 1.0\n\n"
+             "def step_b(W):\n    W = W - 1e-9\n    return W + 0.0\n")
+    training = ("W = np.zeros(50)\nfor epoch in range(10**9):\n    W = step_a(W)\n"
+                "    W = step_b(W)\n    W = np.tanh(W)\n")
+    defined_after = "def after_training():\n    return 1"
+    path = _v4(tmp_path / "hw.ipynb", ["import random\nimport numpy as np", FIRST_HALF, steps,
+                                       training + "\n" + defined_after, SECOND_HALF])
+    reports = [grade(path, tmp_path / f"out{n}", "--import-timeout", "4") for n in (1, 2)]
+    assert reports[0]["warnings"] == reports[1]["warnings"]
+    assert reports[0]["score"] == reports[0]["max_score"]
+    stopped = [w for w in reports[0]["warnings"] if "cell 4" in w]
+    assert stopped == [
+        "hw.ipynb, cell 4 (`W = np.zeros(50)`) was stopped: this cell was still running at the "
+        "grader's stop threshold and was stopped: a notebook's cells may run until 70% of the 4 s "
+        "your whole submission has to load when it is graded (a long training loop? keep it in a "
+        "function the grader does not call, or train for fewer iterations). Grading went on with "
+        "what the other cells define."], reports[0]["warnings"]
+    assert not any("inside" in w or "line" in w for w in stopped)
 
 
 def test_a_cell_that_will_not_stop_hits_the_deadline_naming_the_cell(tmp_path):

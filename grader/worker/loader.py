@@ -125,20 +125,8 @@ def _error_entry(exc: BaseException, root: Path, module_file: Path) -> dict:
             "type": type(exc).__name__, "message": text[:500], "code": (last.line or "") if last else ""}
 
 
-def _stopped_at(exc: BaseException, cell: Path) -> dict:
-    """Where a stopped cell was: its own line that was running, and, when the stop came inside a
-    function it called (defined in another cell, say), that function and where it was. The alarm
-    lands wherever the loop happens to be, so the cell's own line is the stable answer."""
-    frames = traceback.extract_tb(exc.__traceback__)
-    own = [f for f in frames if f.filename == str(cell)]
-    if not own:
-        return {}
-    ours = [f for f in frames if Path(f.filename).parent == cell.parent]
-    line, inner = own[-1], ours[-1]
-    entry = {"file": cell.name, "line": line.lineno, "code": line.line or ""}
-    if inner is not line:
-        entry["inside"] = f"{inner.name}, at {Path(inner.filename).name}, line {inner.lineno}"
-    return entry
+def _first_line(source: str) -> str:
+    return next((s.strip() for s in source.splitlines() if s.strip()), "")[:80]
 
 
 class Unavailable:
@@ -250,7 +238,10 @@ class _LayoutImporter:
         def on_error(cell: dict, exc: BaseException) -> None:
             entry = _error_entry(exc, self.root, cell_file(cell["cell"]))
             if isinstance(exc, notebook_cells.CellStopped):
-                entry.update(_stopped_at(exc, cell_file(cell["cell"])))
+                # The alarm lands wherever the loop happens to be: the line it was on would
+                # change from run to run. The cell, and how it begins, do not.
+                entry.update(file=cell_file(cell["cell"]).name, line=None, code="",
+                             first_line=_first_line(cell["original"]))
             entry.update(notebook=notebook, cell=cell["cell"], defines=cell.get("defines", []))
             self.errors.append(entry)
 

@@ -55,6 +55,13 @@ class CellStopped(BaseException):
     BaseException, so that a cell's own `except Exception` does not swallow it."""
 
 
+# Shares of the import deadline: until SOFT_SHARE a notebook's cells run freely; a cell still
+# running then is stopped, and the cells after it share what is left before HARD_SHARE. Both
+# lie before the grader's own deadline, which then still has time to hear the worker is ready.
+SOFT_SHARE = 0.7
+HARD_SHARE = 0.9
+
+
 class Budget:
     """The time a notebook's cells have: until `soft` they run freely; a cell still running then
     is stopped (CellStopped) and the cells after it share what is left before `hard`. Both lie before the grader's own
@@ -65,8 +72,8 @@ class Budget:
 
     def __init__(self, seconds: float, started: float) -> None:
         self.seconds = seconds
-        self.soft = started + 0.7 * seconds
-        self.hard = started + 0.9 * seconds
+        self.soft = started + SOFT_SHARE * seconds
+        self.hard = started + HARD_SHARE * seconds
 
     def allowance(self, cells_left: int) -> float:
         now = time.monotonic()
@@ -74,12 +81,16 @@ class Budget:
             return self.soft - now
         return max(self.hard - now, 0.0) / max(cells_left, 1) or 0.001
 
-    def stopped(self, ran: float, what: str) -> CellStopped:
+    def stopped(self, what: str) -> CellStopped:
+        """The error a stopped cell reports. Where the alarm landed (the line, the function the
+        loop was in) and how long the cell had run are left out: they change from run to run,
+        and a grade says the same thing every time it is given."""
         return CellStopped(
-            f"this {what} was still running after {ran:.1f} s and was stopped: your whole "
-            f"submission has {self.seconds:g} s to load when it is graded (a long training "
-            "loop? keep it in a function the grader does not call, or train for fewer "
-            "iterations). Grading went on with what the other cells define.")
+            f"this {what} was still running at the grader's stop threshold and was stopped: a "
+            f"notebook's cells may run until {SOFT_SHARE:.0%} of the {self.seconds:g} s your "
+            "whole submission has to load when it is graded (a long training loop? keep it in "
+            "a function the grader does not call, or train for fewer iterations). Grading went "
+            "on with what the other cells define.")
 
     @contextlib.contextmanager
     def running(self, what: str, left: int = 1) -> Iterator[None]:
@@ -91,7 +102,7 @@ class Budget:
         started = time.monotonic()
 
         def stop(signum, frame) -> None:
-            raise self.stopped(time.monotonic() - started, what)
+            raise self.stopped(what)
         previous = signal.signal(signal.SIGALRM, stop)
         outer, _ = signal.setitimer(signal.ITIMER_REAL, self.allowance(left))
         try:
