@@ -15,7 +15,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from conftest import FIXTURES, by_function, checks_of, grade
+from conftest import FIXTURES, by_function, checks_of, grade, scores
 
 SOLUTION = (FIXTURES / "correct_summed.py").read_text().split('\nif __name__ == "__main__":')[0]
 # Two halves, so that cells between them can break without costing the functions on either side.
@@ -276,12 +276,13 @@ def test_a_cell_that_will_not_stop_hits_the_deadline_naming_the_cell(tmp_path):
 
 def test_modules_the_grading_machine_lacks_cost_only_what_uses_them(tmp_path):
     """The CBOW notebook's first cell imports nltk and emoji, which its platform has, before
-    numpy: the imports are let through, numpy still arrives, and only code that calls nltk
-    fails, saying why. A `try: import ...` with a fallback keeps its fallback."""
+    numpy: the imports are let through, numpy still arrives, `nltk.download('punkt')` (a call
+    made only for its effect) is skipped, and only code that uses what nltk returns fails,
+    saying why. A `try: import ...` with a fallback keeps its fallback."""
     first = ("import re\nimport nltk\nfrom nltk.tokenize import word_tokenize\nimport emoji\n"
              "import random\nimport numpy as np\n\nnltk.download('punkt')")
     fallback = "try:\n    import numba\nexcept ImportError:\n    numba = None\nprint('numba:', numba)"
-    tokenize = "def tokenize(text):\n    return word_tokenize(text)\n\ntokenize('a b')"
+    tokenize = "def tokenize(text):\n    return word_tokenize(text)\n\ntokens = tokenize('a b')"
     path = _v4(tmp_path / "hw.ipynb", [first, fallback, FIRST_HALF, tokenize, SECOND_HALF])
     report = grade(path, tmp_path / "out")
     assert report["score"] == 100, (report["warnings"], report["error"])
@@ -291,8 +292,11 @@ def test_modules_the_grading_machine_lacks_cost_only_what_uses_them(tmp_path):
                                 "installed where your code is graded") for w in warnings), warnings
     assert not any("numba" in w for w in warnings)
     assert "numba: None" in report["import_output"]
+    assert ("hw.ipynb, cell 1, line 8: `nltk.download('punkt')` needs nltk, which is not "
+            "installed where your code is graded: that call was skipped, and the code after it "
+            "ran") in warnings, warnings
     stopped = {w.split(" stopped")[0]: w for w in warnings if " stopped with " in w}
-    assert set(stopped) == {"hw.ipynb, cell 1", "hw.ipynb, cell 4"}, warnings
+    assert set(stopped) == {"hw.ipynb, cell 4"}, warnings
     assert ("No module named 'nltk': it is neither in your upload nor installed where your code "
             "is graded, so nltk.tokenize.word_tokenize cannot be used here") in stopped["hw.ipynb, cell 4"]
 
@@ -307,6 +311,78 @@ def test_a_py_file_importing_a_missing_plotting_module_still_loads(tmp_path):
     if importlib.util.find_spec("matplotlib") is None:
         assert any(w.startswith("sub.py, line 1 imports matplotlib") for w in report["warnings"])
     assert any(w.startswith("sub.py, line 2 imports seaborn") for w in report["warnings"])
+
+
+LOADING = Path(__file__).parent / "fixtures" / "loading"
+NOT_INSTALLED = "needs nosuchplotlib, which is not installed where your code is graded"
+
+
+def test_a_top_level_call_on_a_missing_module_is_skipped_not_the_file(tmp_path):
+    """The 2017 starter's q3_run.py begins `import matplotlib; matplotlib.use('agg')`: on a
+    machine without matplotlib that call is skipped and noted, and the file goes on."""
+    report = grade(LOADING / "a04d_matplotlib_use_agg.py", tmp_path / "out")
+    assert report["score"] == report["max_score"] == 100, (report["warnings"], report["error"])
+    if importlib.util.find_spec("matplotlib") is None:
+        assert ("a04d_matplotlib_use_agg.py, line 2: `matplotlib.use('agg')` needs matplotlib, "
+                "which is not installed where your code is graded: that call was skipped, and "
+                "the code after it ran") in report["warnings"], report["warnings"]
+
+
+def test_only_a_bare_call_that_the_stand_in_stops_is_skipped(tmp_path):
+    """A bare top-level call is skipped only for the stand-in's own error: a graded function
+    that calls the missing module still loses its points, an assignment from it still fails the
+    file, and a bare call that raises the student's own error (even a ModuleNotFoundError for
+    the same module) fails the file as it always did."""
+    head = "import random\nimport numpy as np\nimport nosuchplotlib as npl\n"
+    uses = ("\n\ndef sigmoid(x):\n    npl.log(x)\n    return 1.0 / (1.0 + np.exp(-x))\n")
+    cases = {
+        "bare.py": head + "npl.style('dark')\n" + SOLUTION + uses + "\nnpl.show()\n",
+        "assigned.py": head + "style = npl.style('dark')\n" + SOLUTION,
+        "own_error.py": head + SOLUTION + (
+            "\n\ndef setup():\n    raise ModuleNotFoundError('mine', name='nosuchplotlib')\n"
+            "\nsetup()\n"),
+    }
+    for name, source in cases.items():
+        (tmp_path / name).write_text(source)
+    reports = {name: grade(tmp_path / name, tmp_path / f"out-{name}") for name in cases}
+
+    bare = reports["bare.py"]
+    assert scores(bare) == {"sigmoid": 0, "sigmoid_grad": 5, "softmax": 15,
+                            "forward_backward_prop": 35, "negSamplingCostAndGradient": 35}, \
+        bare["warnings"]
+    assert "so nosuchplotlib.log cannot be used here" in checks_of(bare, "sigmoid")[0]["message"]
+    skipped = [w for w in bare["warnings"] if NOT_INSTALLED in w]
+    last = len(cases["bare.py"].splitlines())
+    assert skipped == [f"bare.py, line 4: `npl.style('dark')` {NOT_INSTALLED}: that call was "
+                       "skipped, and the code after it ran",
+                       f"bare.py, line {last}: `npl.show()` {NOT_INSTALLED}: that call was "
+                       "skipped, and the code after it ran"], bare["warnings"]
+
+    assigned = reports["assigned.py"]
+    assert assigned["score"] == 0
+    assert ("could not be imported (ModuleNotFoundError in assigned.py, line 4: No module named "
+            "'nosuchplotlib'") in assigned["error"], assigned["error"]
+    own = reports["own_error.py"]
+    assert own["score"] == 0
+    assert "could not be imported (ModuleNotFoundError in own_error.py" in own["error"]
+    assert "mine" in own["error"], own["error"]
+    assert not any(NOT_INSTALLED in w for w in assigned["warnings"] + own["warnings"])
+
+
+def test_a_cells_bare_call_on_a_missing_module_is_skipped_and_the_cell_goes_on(tmp_path):
+    """In a notebook too, the last line of a cell (which Jupyter shows) included."""
+    path = _v4(tmp_path / "hw.ipynb", [
+        "import random\nimport numpy as np\nimport nosuchplotlib as npl\nnpl.style('dark')\n"
+        "print('after the style')",
+        FIRST_HALF, SECOND_HALF, "sigmoid(np.array([0.0]))", "npl.plot([1, 2])\nnpl.show()"])
+    report = grade(path, tmp_path / "out")
+    assert report["score"] == 100, (report["warnings"], report["error"])
+    assert not any("stopped with" in w for w in report["warnings"]), report["warnings"]
+    skipped = [w.split(":")[0] for w in report["warnings"] if NOT_INSTALLED in w]
+    assert skipped == ["hw.ipynb, cell 1, line 4", "hw.ipynb, cell 5, line 1",
+                       "hw.ipynb, cell 5, line 2"], report["warnings"]
+    assert "after the style" in report["import_output"]
+    assert "array([0.5])" in report["import_output"]  # a last value is still shown
 
 
 def test_a_class_built_on_a_missing_module_says_which_module(tmp_path):

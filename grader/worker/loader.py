@@ -309,7 +309,9 @@ def import_submission(root: Path, wanted: dict[str, str], shim_xrange: bool,
               "files": [p.name for p in order], "uses_xrange": uses_xrange,
               "skipped": importer.skipped,
               "missing_modules": [{**entry, "file": Path(entry["file"]).name}
-                                  for entry in missing_imports.noted]}
+                                  for entry in missing_imports.noted],
+              "skipped_calls": [{**entry, "file": Path(entry["file"]).name}
+                                for entry in missing_imports.skipped_calls]}
     return found, report
 
 

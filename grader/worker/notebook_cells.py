@@ -286,13 +286,31 @@ def _runs_body(original: str) -> bool:
 
 
 def _compile_cell(source: str, filename: str) -> tuple:
-    """(code of the cell, code of its last expression or None): Jupyter shows the value of a
-    cell's last expression unless the line ends with ';', and so does the report's output."""
-    tree = missing_imports.guard(ast.parse(source, filename, "exec"))
+    """(code of the cell, None or (code of its last expression, whether that is a bare call)):
+    Jupyter shows the value of a cell's last expression unless the line ends with ';', and so
+    does the report's output."""
+    tree = ast.parse(source, filename, "exec")
     last = None
     if tree.body and isinstance(tree.body[-1], ast.Expr) and not source.rstrip().endswith(";"):
-        last = compile(ast.Expression(tree.body.pop().value), filename, "eval")
-    return compile(tree, filename, "exec"), last
+        node = tree.body.pop()
+        last = (compile(ast.Expression(node.value), filename, "eval"),
+                missing_imports.is_bare_call(node))
+    return compile(missing_imports.guard(tree), filename, "exec"), last
+
+
+def _show_last(code, bare_call: bool, namespace: dict, filename: str) -> None:
+    """Evaluate a cell's last expression and show its value; a last line like `plt.show()` that
+    needed a missing module is skipped and noted, as any top-level bare call is
+    (missing_imports.py)."""
+    try:
+        value = eval(code, namespace)
+    except missing_imports.StandInError as exc:
+        if not bare_call:
+            raise
+        missing_imports.missing_call(exc, filename)
+        return
+    if value is not None:
+        display(value)
 
 
 def run_cells(cells: list[dict], namespace: dict, filename_of: Callable[[int], str],
@@ -323,9 +341,7 @@ def run_cells(cells: list[dict], namespace: dict, filename_of: Callable[[int], s
             with budget.running("cell", len(cells) - index) if budget else contextlib.nullcontext():
                 exec(code, namespace)
                 if last is not None:
-                    value = eval(last, namespace)
-                    if value is not None:
-                        display(value)
+                    _show_last(*last, namespace, filename)
         except BaseException as exc:  # SystemExit or KeyboardInterrupt in a cell stops that cell only
             on_error(cell, exc)
     shell.cell = None
