@@ -15,6 +15,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from grader import proxy
+
 from conftest import FIXTURES, by_function, checks_of, grade, scores
 
 SOLUTION = (FIXTURES / "correct_summed.py").read_text().split('\nif __name__ == "__main__":')[0]
@@ -396,3 +398,46 @@ def test_a_class_built_on_a_missing_module_says_which_module(tmp_path):
     stopped = [w for w in report["warnings"] if "cell 2 stopped" in w]
     assert stopped and ("No module named 'torch': it is neither in your upload nor installed where "
                         "your code is graded, so torch.nn.Module cannot be used here") in stopped[0]
+
+
+def _with_output(path: Path, cells: list[str], output_bytes: int) -> Path:
+    """A notebook whose last code cell saved `output_bytes` of printed text (a training loop's
+    printout, a plot's PNG: what Jupyter keeps and the grader never runs)."""
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell(c) for c in cells]
+    nb.cells[-1].outputs = [nbformat.v4.new_output("stream", name="stdout",
+                                                   text="loss 0.123456789\n" * (output_bytes // 17))]
+    nbformat.write(nb, str(path))
+    return path
+
+
+def test_saved_outputs_do_not_count_towards_the_upload_limit(tmp_path):
+    """61 MiB of saved output around 5 KB of code: the code is graded."""
+    path = _with_output(tmp_path / "hw.ipynb", ["import random\nimport numpy as np", FIRST_HALF,
+                                                SECOND_HALF], 61 * 2**20)
+    assert path.stat().st_size > proxy.MAX_UPLOAD_BYTES
+    report = grade(path, tmp_path / "out")
+    assert report["error"] == "" and report["score"] == 100, report["error"]
+
+
+def test_a_notebooks_code_is_still_held_to_the_upload_limit(tmp_path, monkeypatch):
+    """Outputs are dropped before the size check; the code itself, and the notebook as it is on
+    disk (up to a larger bound), are still limited."""
+    monkeypatch.setattr(proxy, "MAX_UPLOAD_BYTES", 10_000)
+    monkeypatch.setattr(proxy, "MAX_NOTEBOOK_BYTES", 200_000)
+    small_code = _with_output(tmp_path / "small.ipynb", ["x = 1"], 100_000)
+    copied = proxy._copy_upload(small_code, tmp_path / "a")
+    assert copied.stat().st_size < 10_000
+    cells = nbformat.read(str(copied), as_version=4).cells
+    assert [c.source for c in cells] == ["x = 1"] and cells[0].outputs == []
+
+    big_code = _with_output(tmp_path / "big.ipynb", ["# " + "x" * 20_000], 0)
+    with pytest.raises(proxy.UploadTooLarge, match="MiB without its saved outputs; the limit is"):
+        proxy._copy_upload(big_code, tmp_path / "b")
+    huge = _with_output(tmp_path / "huge.ipynb", ["x = 1"], 300_000)
+    with pytest.raises(proxy.UploadTooLarge, match="MiB for a notebook with its saved outputs, 0 MiB without them"):
+        proxy._copy_upload(huge, tmp_path / "c")
+    plain = tmp_path / "big.py"
+    plain.write_text("x = 1\n" * 5000)
+    with pytest.raises(proxy.UploadTooLarge, match=r"the submission holds 0 MiB; the limit is 0 MiB\. Nothing"):
+        proxy._copy_upload(plain, tmp_path / "d")
