@@ -441,3 +441,24 @@ def test_a_notebooks_code_is_still_held_to_the_upload_limit(tmp_path, monkeypatc
     plain.write_text("x = 1\n" * 5000)
     with pytest.raises(proxy.UploadTooLarge, match=r"the submission holds 0 MiB; the limit is 0 MiB\. Nothing"):
         proxy._copy_upload(plain, tmp_path / "d")
+
+
+MAIN_GUARD = "if __name__ == '__main__':\n    print('the main guard ran')\nprint('name is', __name__)"
+
+
+def test_a_notebooks_cells_run_as_the_main_program_as_in_jupyter(tmp_path):
+    """Jupyter runs cells with `__name__ == '__main__'`: a notebook's closing main guard runs."""
+    path = _v4(tmp_path / "hw.ipynb", ["import random\nimport numpy as np", FIRST_HALF,
+                                       SECOND_HALF, MAIN_GUARD])
+    report = grade(path, tmp_path / "out")
+    assert report["score"] == 100, (report["warnings"], report["error"])
+    assert "the main guard ran\nname is __main__" in report["import_output"], report["import_output"]
+
+
+def test_a_py_files_main_guard_does_not_run(tmp_path):
+    path = tmp_path / "sub.py"
+    path.write_text(SOLUTION + "\n\n" + MAIN_GUARD + "\n")
+    report = grade(path, tmp_path / "out")
+    assert report["score"] == 100, (report["warnings"], report["error"])
+    assert "the main guard ran" not in report["import_output"]
+    assert "name is sub" in report["import_output"], report["import_output"]

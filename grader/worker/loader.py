@@ -245,9 +245,16 @@ class _LayoutImporter:
             entry.update(notebook=notebook, cell=cell["cell"], defines=cell.get("defines", []))
             self.errors.append(entry)
 
-        shell = notebook_cells.run_cells(
-            data["cells"], module.__dict__, lambda number: str(cell_file(number)),
-            lambda info: self.on_cell({"notebook": notebook, **info}), on_error, self.budget)
+        # Jupyter runs every cell as the main program: `if __name__ == "__main__": main()` at
+        # the end of a notebook runs there, so it runs here. (A .py file stays a module.)
+        name = module.__dict__.get("__name__")
+        module.__dict__["__name__"] = "__main__"
+        try:
+            shell = notebook_cells.run_cells(
+                data["cells"], module.__dict__, lambda number: str(cell_file(number)),
+                lambda info: self.on_cell({"notebook": notebook, **info}), on_error, self.budget)
+        finally:
+            module.__dict__["__name__"] = name
         self.skipped += [{"notebook": notebook, **entry} for entry in shell.skipped]
 
 
