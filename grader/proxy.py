@@ -441,9 +441,7 @@ class Submission:
             proc.kill()
             self.load_failure = (
                 f"Importing your submission did not finish within {self.limits.import_seconds:g} s"
-                + (f": {running} was still running (a long training loop at the top level of "
-                   f"the notebook? Nothing in it may take that long: train in a function the "
-                   f"grader does not call, or with fewer iterations)" if running else
+                + (f": {running} was still running{_why_still_running(cell)}" if running else
                    " (is there an endless loop at module level, outside any function?)")
                 + ". Nothing could be graded.")
             return
@@ -865,12 +863,33 @@ def _copy_support(source: Path, scratch: Path) -> None:
 
 
 def _running_cell(cell: dict | None) -> str:
-    """"hw.ipynb, cell 7 (of 9: `for epoch in ...`)" from a worker's last cell frame."""
+    """"hw.ipynb, cell 7 (of 9: `for epoch in ...`)" from a worker's last cell frame, or
+    "train.py, line 40 (`for epoch in ...`)" when it names the top-level statement of a .py
+    file (worker/loader.py)."""
     if not cell:
         return ""
+    if "notebook" not in cell and cell.get("file"):
+        code = str(cell.get("code", ""))[:80]
+        return (f"{str(cell['file'])[:100]}, line {cell.get('line')}"
+                + (f" (`{code}`)" if code else ""))
     first = str(cell.get("first_line", ""))[:80]
     return (f"{str(cell.get('notebook', 'the notebook'))[:100]}, cell {cell.get('cell')} "
             f"(of {cell.get('of')}" + (f": `{first}`)" if first else ")"))
+
+
+def _why_still_running(cell: dict) -> str:
+    """The advice after "... was still running" when the import deadline passed."""
+    if "notebook" not in cell:
+        return (" (a long training loop at the top level of the file? Nothing at module level "
+                "may take that long: train in a function the grader does not call, or under "
+                "`if __name__ == '__main__':`, which the grader does not run)")
+    if cell.get("interrupted"):
+        return (": the grader interrupted it before the deadline, but it caught the "
+                "interruption and ran on. A bare `except:` or `except BaseException:` catches "
+                "it (in the cell or in a function it calls); write `except Exception:`, which "
+                "lets the grader stop the cell and grade the rest")
+    return (" (a long training loop at the top level of the notebook? Nothing in it may take "
+            "that long: train in a function the grader does not call, or with fewer iterations)")
 
 
 def _describe_import_error(error: dict) -> str:

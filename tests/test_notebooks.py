@@ -265,17 +265,42 @@ def test_a_stopped_cell_is_reported_the_same_on_every_run(tmp_path):
     assert not any("inside" in w or "line" in w for w in stopped)
 
 
-def test_a_cell_that_will_not_stop_hits_the_deadline_naming_the_cell(tmp_path):
+@pytest.mark.parametrize("handler", ["except BaseException:", "except:"])
+def test_a_cell_that_will_not_stop_hits_the_deadline_naming_the_cell(tmp_path, handler):
     """A cell that swallows even the grader's stop runs on; the import deadline then ends it,
-    as before, naming the cell."""
+    as before, naming the cell, and saying that it caught the grader's interruption and how
+    not to."""
     stubborn = ("W = np.zeros(3)\nwhile True:\n    try:\n        while True:\n"
-                "            W = W + 1e-9\n    except BaseException:\n        pass")
+                f"            W = W + 1e-9\n    {handler}\n        pass")
     path = _v4(tmp_path / "hw.ipynb", ["import random\nimport numpy as np", FIRST_HALF,
                                        SECOND_HALF, stubborn, "print('never reached')"])
     report = grade(path, tmp_path / "out", "--import-timeout", "4")
     assert report["score"] == 0
-    assert ("Importing your submission did not finish within 4 s: hw.ipynb, cell 4 (of 5: "
-            "`W = np.zeros(3)`) was still running") in report["error"], report["error"]
+    assert report["error"] == (
+        "Importing your submission did not finish within 4 s: hw.ipynb, cell 4 (of 5: "
+        "`W = np.zeros(3)`) was still running: the grader interrupted it before the deadline, "
+        "but it caught the interruption and ran on. A bare `except:` or `except BaseException:` "
+        "catches it (in the cell or in a function it calls); write `except Exception:`, which "
+        "lets the grader stop the cell and grade the rest. Nothing could be graded.")
+
+
+def test_a_py_files_top_level_loop_past_the_deadline_is_named(tmp_path):
+    """A .py file is one unit: a top-level training loop that outlasts the import deadline costs
+    the import, and the message names the top-level statement that was running (its first
+    line, wherever in its body the deadline fell)."""
+    training = ("W = np.zeros(3)\nfor epoch in range(10**9):\n    W = W + 1e-9\n"
+                "    W = sigmoid(W) * 0.5\nprint('trained')\n")
+    path = tmp_path / "train.py"
+    path.write_text(SOLUTION + "\n\n" + training)
+    line = path.read_text().splitlines().index("for epoch in range(10**9):") + 1
+    report = grade(path, tmp_path / "out", "--import-timeout", "2")
+    assert report["score"] == 0
+    assert report["error"] == (
+        f"Importing your submission did not finish within 2 s: train.py, line {line} (`for epoch "
+        "in range(10**9):`) was still running (a long training loop at the top level of the "
+        "file? Nothing at module level may take that long: train in a function the grader does "
+        "not call, or under `if __name__ == '__main__':`, which the grader does not run). "
+        "Nothing could be graded.")
 
 
 def test_modules_the_grading_machine_lacks_cost_only_what_uses_them(tmp_path):

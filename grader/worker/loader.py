@@ -5,7 +5,9 @@ never judges it.
 """
 from __future__ import annotations
 
+import ast
 import builtins
+import contextlib
 import importlib.util
 import json
 import os
@@ -129,6 +131,26 @@ def _first_line(source: str) -> str:
     return next((s.strip() for s in source.splitlines() if s.strip()), "")[:80]
 
 
+def _top_level_statement(frame: types.FrameType | None, root: Path) -> dict | None:
+    """Where the import of a .py file of the submission is: the innermost such file being run
+    (a file imports another) and the top-level statement of it that is running, named by its
+    first line (a loop's `for` line, whichever line of its body the moment fell on)."""
+    while frame is not None:
+        path = Path(frame.f_code.co_filename)
+        if frame.f_code.co_name == "<module>" and path.suffix == ".py" and path.parent == root:
+            break
+        frame = frame.f_back
+    if frame is None:
+        return None
+    line = frame.f_lineno
+    source = path.read_text(encoding="utf-8", errors="replace")
+    for node in ast.parse(source, str(path)).body:
+        if node.lineno <= line <= (node.end_lineno or node.lineno):
+            code = source.splitlines()[node.lineno - 1].strip()[:80]
+            return {"file": path.name, "line": node.lineno, "code": code}
+    return None
+
+
 class Unavailable:
     """Stands in for a name that a file of the submission imports from a sibling that could not
     provide it (the sibling failed to import, is not in the upload, or lacks the name). Importing
@@ -207,10 +229,9 @@ class _LayoutImporter:
             if _cells_file(file).is_file():
                 self.run_notebook(module, file)
             else:
-                source = file.read_text(encoding="utf-8", errors="replace")
                 # A .py file is one unit (unlike a notebook's cells): a top level that never
                 # ends is a hang, which the grader's import deadline reports.
-                exec(missing_imports.compile_guarded(source, str(file)), module.__dict__)
+                self.run_file(module, file)
         except BaseException as exc:  # SystemExit at import time is a load error too
             entry = _error_entry(exc, self.root, file)
             self.errors.append(entry)
@@ -220,6 +241,20 @@ class _LayoutImporter:
             return
         if "__getattr__" not in module.__dict__:
             module.__getattr__ = _missing_names(name, self.graded)
+
+    def run_file(self, module: types.ModuleType, file: Path) -> None:
+        """Run a .py file of the submission in `module`. Shortly before the import deadline the
+        grader hears which top-level statement is running, for its message if the deadline
+        passes."""
+        source = file.read_text(encoding="utf-8", errors="replace")
+        code = missing_imports.compile_guarded(source, str(file))
+
+        def where(frame) -> None:
+            found = _top_level_statement(frame, self.root)
+            if found:
+                self.on_cell(found)
+        with self.budget.watching(where) if self.budget else contextlib.nullcontext():
+            exec(code, module.__dict__)
 
     def run_notebook(self, module: types.ModuleType, file: Path) -> None:
         """Run a notebook's cells (written beside `file` by lay_out) in `module`, one by one. A
@@ -352,8 +387,7 @@ def _load_privately(path: Path, importer: _LayoutImporter) -> types.ModuleType |
         if _cells_file(path).is_file():
             importer.run_notebook(module, path)
         else:
-            source = path.read_text(encoding="utf-8", errors="replace")
-            exec(missing_imports.compile_guarded(source, str(path)), module.__dict__)
+            importer.run_file(module, path)
         return module
     except BaseException as exc:  # SystemExit at import time is a load error too
         sys.modules.pop(name, None)

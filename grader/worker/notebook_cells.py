@@ -93,15 +93,21 @@ class Budget:
             "on with what the other cells define.")
 
     @contextlib.contextmanager
-    def running(self, what: str, left: int = 1) -> Iterator[None]:
+    def running(self, what: str, left: int = 1,
+                on_stop: Callable[[], None] | None = None) -> Iterator[None]:
         """Stop the code run inside (one cell) with CellStopped when its allowance is up; `left`
-        counts it and the cells still to run after it."""
+        counts it and the cells still to run after it. `on_stop` hears of the stop first: if the
+        code catches CellStopped (a bare `except:`) and runs on into the grader's deadline, the
+        grader has been told why it was not stopped."""
         if not hasattr(signal, "setitimer"):
             yield
             return
         started = time.monotonic()
 
         def stop(signum, frame) -> None:
+            if on_stop is not None:
+                with contextlib.suppress(BaseException):
+                    on_stop()
             raise self.stopped(what)
         previous = signal.signal(signal.SIGALRM, stop)
         outer, _ = signal.setitimer(signal.ITIMER_REAL, self.allowance(left))
@@ -113,6 +119,27 @@ class Budget:
             if outer > 0:  # a notebook imported by another's cell: the outer cell's timer
                 signal.setitimer(signal.ITIMER_REAL,
                                  max(outer - (time.monotonic() - started), 0.001))
+
+
+    @contextlib.contextmanager
+    def watching(self, on_alarm: Callable[[object], None]) -> Iterator[None]:
+        """While a .py file is imported: at HARD_SHARE of the deadline, `on_alarm` is given the
+        running frame (to tell the grader where the import is) and the import goes on; nothing
+        is stopped, a file's top level is one unit. Inside a cell's own timer it does nothing."""
+        if not hasattr(signal, "setitimer") or signal.getitimer(signal.ITIMER_REAL)[0] > 0:
+            yield
+            return
+
+        def alarm(signum, frame) -> None:
+            with contextlib.suppress(BaseException):
+                on_alarm(frame)
+        previous = signal.signal(signal.SIGALRM, alarm)
+        signal.setitimer(signal.ITIMER_REAL, max(self.hard - time.monotonic(), 0.001))
+        try:
+            yield
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, previous)
 
 
 class NotebookError(Exception):
@@ -334,11 +361,14 @@ def run_cells(cells: list[dict], namespace: dict, filename_of: Callable[[int], s
                 not _runs_body(cell["original"]):
             lines = cell["source"].splitlines(keepends=True)  # a cell magic: lines moved
         linecache.cache[filename] = (len(cell["source"]), None, lines, filename)
-        on_cell({"cell": cell["cell"], "of": cells[-1]["cell"],
-                 "first_line": next((s.strip() for s in lines if s.strip()), "")[:80]})
+        info = {"cell": cell["cell"], "of": cells[-1]["cell"],
+                "first_line": next((s.strip() for s in lines if s.strip()), "")[:80]}
+        on_cell(info)
         try:
             code, last = _compile_cell(cell["source"], filename)
-            with budget.running("cell", len(cells) - index) if budget else contextlib.nullcontext():
+            with budget.running("cell", len(cells) - index,
+                                lambda info=info: on_cell({**info, "interrupted": True})) \
+                    if budget else contextlib.nullcontext():
                 exec(code, namespace)
                 if last is not None:
                     _show_last(*last, namespace, filename)
