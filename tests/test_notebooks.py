@@ -489,3 +489,15 @@ def test_a_py_files_main_guard_does_not_run(tmp_path):
     assert report["score"] == 100, (report["warnings"], report["error"])
     assert "the main guard ran" not in report["import_output"]
     assert "name is sub" in report["import_output"], report["import_output"]
+
+
+def test_a_notebooks_xrange_is_named_by_its_cell(tmp_path):
+    """The warning names the notebook and the cell, not the .py the grader made of it."""
+    path = _v4(tmp_path / "hw.ipynb", ["import random\nimport numpy as np", FIRST_HALF,
+                                       "total = 0\nfor i in xrange(3):\n    total += i",
+                                       SECOND_HALF])
+    report = grade(path, tmp_path / "out")
+    assert report["score"] == 100, (report["warnings"], report["error"])
+    xrange = [w for w in report["warnings"] if "xrange" in w]
+    assert xrange == ["hw.ipynb, cell 3 uses xrange (Python 2); it was run with xrange = range. "
+                      "Use range in Python 3."], report["warnings"]

@@ -324,8 +324,7 @@ def import_submission(root: Path, wanted: dict[str, str], shim_xrange: bool,
     modules: list[types.ModuleType] = []
     uses_xrange: list[str] = []
     for path in order:
-        if _uses_xrange(path):
-            uses_xrange.append(path.name)
+        uses_xrange += _uses_xrange(path)
         if path.stem in importer.names:
             module = importlib.import_module(path.stem)
         else:
@@ -357,24 +356,27 @@ def import_submission(root: Path, wanted: dict[str, str], shim_xrange: bool,
     return found, report
 
 
-def _uses_xrange(path: Path) -> bool:
-    """Whether the file (each cell of a notebook on its own: one cell's syntax error must not
-    hide another's xrange) names xrange. A syntax error is reported when the file is run."""
+def _uses_xrange(path: Path) -> list[str]:
+    """Where the file names xrange: the file, or each cell of a notebook that does, by the name
+    the student knows ("hw.ipynb, cell 6"; one cell's syntax error must not hide another's
+    xrange). A syntax error is reported when the file is run."""
     try:
         if _cells_file(path).is_file():
-            cells = json.loads(_cells_file(path).read_text(encoding="utf-8"))["cells"]
-            sources = [str(c["source"]) for c in cells]
+            data = json.loads(_cells_file(path).read_text(encoding="utf-8"))
+            sources = [(f"{data['notebook']}, cell {c['cell']}", str(c["source"]))
+                       for c in data["cells"]]
         else:
-            sources = [path.read_text(encoding="utf-8", errors="replace")]
+            sources = [(path.name, path.read_text(encoding="utf-8", errors="replace"))]
     except BaseException:  # unreadable: running the file reports it
-        return False
-    for source in sources:
+        return []
+    found = []
+    for name, source in sources:
         try:
             if "xrange" in _names_used(compile(source, str(path), "exec")):
-                return True
+                found.append(name)
         except BaseException:
             pass
-    return False
+    return found
 
 
 def _load_privately(path: Path, importer: _LayoutImporter) -> types.ModuleType | None:
