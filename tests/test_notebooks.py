@@ -501,3 +501,25 @@ def test_a_notebooks_xrange_is_named_by_its_cell(tmp_path):
     xrange = [w for w in report["warnings"] if "xrange" in w]
     assert xrange == ["hw.ipynb, cell 3 uses xrange (Python 2); it was run with xrange = range. "
                       "Use range in Python 3."], report["warnings"]
+
+
+@pytest.mark.parametrize("name, content, says", [
+    ("empty.ipynb", "", "empty.ipynb is empty (0 bytes): it holds no notebook. Save the notebook in "
+     "Jupyter and upload the saved file."),
+    ("code.ipynb", SOLUTION, "code.ipynb is not a notebook: it looks like Python code. If it is a "
+     ".py file, rename it to code.py and upload it again."),
+    ("prose.ipynb", None, "prose.ipynb has no code cells: there is nothing in it to run or grade "
+     "(was it saved before the code was written?)"),
+    ("truncated.ipynb", '{"cells": [{"cell_type": "code", "source": "x = 1', "truncated.ipynb is "
+     "not a readable notebook (JSONDecodeError: Unterminated string starting at"),
+])
+def test_an_unreadable_notebook_says_what_the_file_is(tmp_path, name, content, says):
+    path = tmp_path / name
+    if content is None:
+        _v4(path, [("markdown", "# My answers\nI will write the code later.")])
+    else:
+        path.write_text(content)
+    report = grade(path, tmp_path / "out")
+    assert report["score"] == 0
+    assert report["error"].startswith("your submission could not be read: " + says), \
+        report["error"]

@@ -61,12 +61,39 @@ def _notebook_to_py(notebook: Path, dest: Path) -> None:
     try:
         cells = notebook_cells.read_cells(notebook)
     except (notebook_cells.NotebookError, OSError) as exc:
-        raise LoadError(f"{notebook.name} is not a readable notebook ({exc})") from None
+        raise LoadError(_unreadable(notebook, exc)) from None
     except ImportError as exc:  # the grader's environment lacks nbformat or IPython
         raise LoadError(f"notebooks cannot be graded here: {exc}") from None
+    if not cells:
+        raise LoadError(f"{notebook.name} has no code cells: there is nothing in it to run or "
+                        "grade (was it saved before the code was written?)")
     dest.write_text(notebook_cells.as_script(cells), encoding="utf-8")
     _cells_file(dest).write_text(json.dumps({"notebook": notebook.name, "cells": cells}),
                                  encoding="utf-8")
+
+
+def _unreadable(notebook: Path, exc: Exception) -> str:
+    """Why a notebook could not be read, in the terms of what the file is: empty, Python code
+    saved under a notebook's name, or a notebook that is broken (the reader's error)."""
+    try:
+        data = notebook.read_bytes()
+    except OSError:
+        data = None
+    if data is not None and not data.strip():
+        return (f"{notebook.name} is empty ({len(data)} bytes): it holds no notebook. Save the "
+                "notebook in Jupyter and upload the saved file.")
+    if data is not None:
+        try:
+            json.loads(data)
+        except ValueError:
+            try:
+                ast.parse(data.decode("utf-8-sig"))
+            except (SyntaxError, ValueError, RecursionError, MemoryError):
+                pass
+            else:
+                return (f"{notebook.name} is not a notebook: it looks like Python code. If it "
+                        f"is a .py file, rename it to {notebook.stem}.py and upload it again.")
+    return f"{notebook.name} is not a readable notebook ({exc})"
 
 
 def _cells_file(module_file: Path) -> Path:
