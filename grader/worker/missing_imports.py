@@ -44,8 +44,10 @@ class StandInError(ModuleNotFoundError):
     any exception of the student's (a student's own ModuleNotFoundError included)."""
 
 
-# Reports name the type a student knows (and `except ModuleNotFoundError` still catches it).
+# Reports, and tracebacks a student prints, name the type a student knows (and
+# `except ModuleNotFoundError` still catches it).
 StandInError.__name__ = StandInError.__qualname__ = "ModuleNotFoundError"
+StandInError.__module__ = "builtins"
 
 
 class Missing:
