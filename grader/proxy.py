@@ -441,9 +441,7 @@ class Submission:
             proc.kill()
             self.load_failure = (
                 f"Importing your submission did not finish within {self.limits.import_seconds:g} s"
-                + (f": {running} was still running (a long training loop at the top level of "
-                   f"the notebook? Nothing in it may take that long: train in a function the "
-                   f"grader does not call, or with fewer iterations)" if running else
+                + (f": {running} was still running{_why_still_running(cell)}" if running else
                    " (is there an endless loop at module level, outside any function?)")
                 + ". Nothing could be graded.")
             return
@@ -774,10 +772,36 @@ class Submission:
 
 
 MAX_UPLOAD_BYTES = 50 * 2**20
+# A notebook over MAX_UPLOAD_BYTES is read here to drop its saved outputs (plots, a training
+# loop's printout: nothing the grader runs), up to this size on disk; its code is then held to
+# MAX_UPLOAD_BYTES like any upload.
+MAX_NOTEBOOK_BYTES = 200 * 2**20
 
 
 class UploadTooLarge(Exception):
     pass
+
+
+def _without_outputs(notebook: Path) -> bytes | None:
+    """The notebook's JSON with every code cell's outputs and every cell's attachments emptied
+    (both versions' layouts: "cells", or version 3's "worksheets"), or None when it is not JSON
+    of a notebook's shape (the worker then reads the file as it is and says what is wrong)."""
+    try:
+        raw = json.loads(notebook.read_bytes())
+    except (ValueError, RecursionError, OSError):
+        return None
+    if not isinstance(raw, dict):
+        return None
+    sheets = raw.get("worksheets") if isinstance(raw.get("worksheets"), list) else [raw]
+    for sheet in sheets:
+        cells = sheet.get("cells") if isinstance(sheet, dict) else None
+        for cell in cells if isinstance(cells, list) else ():
+            if not isinstance(cell, dict):
+                continue
+            if "outputs" in cell:
+                cell["outputs"] = []
+            cell.pop("attachments", None)
+    return json.dumps(raw, ensure_ascii=False).encode("utf-8")
 
 
 def _copy_upload(source: Path, dest: Path) -> Path:
@@ -792,11 +816,24 @@ def _copy_upload(source: Path, dest: Path) -> Path:
                 total += item.stat().st_size
     elif source.exists():
         total = source.stat().st_size
-    if total > MAX_UPLOAD_BYTES:
+    stripped = None
+    if source.suffix == ".ipynb" and MAX_UPLOAD_BYTES < total <= MAX_NOTEBOOK_BYTES \
+            and source.is_file():
+        stripped = _without_outputs(source)
+        if stripped is not None and len(stripped) > MAX_UPLOAD_BYTES:
+            raise UploadTooLarge(
+                f"the notebook holds {len(stripped) // 2**20} MiB without its saved outputs; the "
+                f"limit is {MAX_UPLOAD_BYTES // 2**20} MiB. Nothing could be graded.")
+    if stripped is None and total > MAX_UPLOAD_BYTES:
+        limit = (f"{MAX_NOTEBOOK_BYTES // 2**20} MiB for a notebook with its saved outputs, "
+                 f"{MAX_UPLOAD_BYTES // 2**20} MiB without them" if source.suffix == ".ipynb"
+                 and total > MAX_NOTEBOOK_BYTES else f"{MAX_UPLOAD_BYTES // 2**20} MiB")
         raise UploadTooLarge(f"the submission holds {total // 2**20} MiB; the limit is "
-                             f"{MAX_UPLOAD_BYTES // 2**20} MiB. Nothing could be graded.")
+                             f"{limit}. Nothing could be graded.")
     target = dest / source.name
-    if source.is_dir():
+    if stripped is not None:
+        target.write_bytes(stripped)
+    elif source.is_dir():
         shutil.copytree(source, target, symlinks=True, copy_function=shutil.copyfile,
                         ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
         for folder in [target, *[p for p in target.rglob("*") if p.is_dir() and not p.is_symlink()]]:
@@ -826,12 +863,33 @@ def _copy_support(source: Path, scratch: Path) -> None:
 
 
 def _running_cell(cell: dict | None) -> str:
-    """"hw.ipynb, cell 7 (of 9: `for epoch in ...`)" from a worker's last cell frame."""
+    """"hw.ipynb, cell 7 (of 9: `for epoch in ...`)" from a worker's last cell frame, or
+    "train.py, line 40 (`for epoch in ...`)" when it names the top-level statement of a .py
+    file (worker/loader.py)."""
     if not cell:
         return ""
+    if "notebook" not in cell and cell.get("file"):
+        code = str(cell.get("code", ""))[:80]
+        return (f"{str(cell['file'])[:100]}, line {cell.get('line')}"
+                + (f" (`{code}`)" if code else ""))
     first = str(cell.get("first_line", ""))[:80]
     return (f"{str(cell.get('notebook', 'the notebook'))[:100]}, cell {cell.get('cell')} "
             f"(of {cell.get('of')}" + (f": `{first}`)" if first else ")"))
+
+
+def _why_still_running(cell: dict) -> str:
+    """The advice after "... was still running" when the import deadline passed."""
+    if "notebook" not in cell:
+        return (" (a long training loop at the top level of the file? Nothing at module level "
+                "may take that long: train in a function the grader does not call, or under "
+                "`if __name__ == '__main__':`, which the grader does not run)")
+    if cell.get("interrupted"):
+        return (": the grader interrupted it before the deadline, but it caught the "
+                "interruption and ran on. A bare `except:` or `except BaseException:` catches "
+                "it (in the cell or in a function it calls); write `except Exception:`, which "
+                "lets the grader stop the cell and grade the rest")
+    return (" (a long training loop at the top level of the notebook? Nothing in it may take "
+            "that long: train in a function the grader does not call, or with fewer iterations)")
 
 
 def _describe_import_error(error: dict) -> str:

@@ -115,9 +115,9 @@ def _load_warnings(load: dict, shim_xrange: bool) -> list[str]:
     for error in errors:
         where = f"{error['file']}, line {error['line']}" if error.get("line") else error["file"]
         if error.get("type") == "CellStopped":  # ran too long (worker/notebook_cells.py)
-            inside = f" (inside {error['inside']})" if error.get("inside") else ""
-            warnings.append(f"{error['notebook']}, cell {error['cell']} was stopped while running "
-                            f"{where}{inside}: {error['message']}")
+            first = f" (`{error['first_line']}`)" if error.get("first_line") else ""
+            warnings.append(f"{error['notebook']}, cell {error['cell']}{first} was stopped: "
+                            f"{error['message']}")
             continue
         if error.get("cell"):  # a notebook's cell: the cells after it ran (worker/loader.py)
             warnings.append(f"{error['notebook']}, cell {error['cell']} stopped with "
@@ -132,6 +132,11 @@ def _load_warnings(load: dict, shim_xrange: bool) -> list[str]:
         warnings.append(f"{missing['file']}, line {missing['line']} imports {missing['module']}, "
                         "which is not installed where your code is graded: the import was let "
                         f"through, and only code that uses {missing['module']} fails")
+    for call in load.get("skipped_calls", []):
+        code = f"`{call['code']}`" if call.get("code") else "a call"
+        warnings.append(f"{call['file']}, line {call['line']}: {code} needs {call['module']}, "
+                        "which is not installed where your code is graded: that call was "
+                        "skipped, and the code after it ran")
     for skipped in load.get("skipped", []):
         warnings.append(f"{skipped['notebook']}, cell {skipped['cell']}: `{skipped['what']}` was "
                         "not run (the grader runs no shell commands or magics)")

@@ -15,7 +15,9 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from conftest import FIXTURES, by_function, checks_of, grade
+from grader import proxy
+
+from conftest import FIXTURES, by_function, checks_of, grade, scores
 
 SOLUTION = (FIXTURES / "correct_summed.py").read_text().split('\nif __name__ == "__main__":')[0]
 # Two halves, so that cells between them can break without costing the functions on either side.
@@ -165,12 +167,14 @@ def test_output_and_display_are_captured(hostile):
 def test_matplotlib_is_headless_or_missing_for_its_cell_only(hostile):
     cell10 = [w for w in hostile["warnings"] if "cell 10" in w]
     if importlib.util.find_spec("matplotlib") is None:
-        # The import is let through (missing_imports.py); the first use stops the cell.
-        assert len(cell10) == 2, cell10
-        assert cell10[1].startswith("hw.ipynb, cell 10, line 1 imports matplotlib, which is not "
+        # The import is let through (missing_imports.py); the bare calls on it are skipped.
+        assert len(cell10) == 3, cell10
+        assert cell10[0].startswith("hw.ipynb, cell 10, line 1 imports matplotlib, which is not "
                                     "installed where your code is graded")
-        assert "cell 10 stopped with ModuleNotFoundError" in cell10[0]
-        assert "No module named 'matplotlib'" in cell10[0]
+        for line, code in ((3, "plt.plot([1, 2, 3])"), (4, "plt.show()")):
+            assert (f"hw.ipynb, cell 10, line {line}: `{code}` needs matplotlib, which is not "
+                    "installed where your code is graded: that call was skipped, and the code "
+                    "after it ran") in cell10, cell10
     else:
         assert cell10 == []
     assert not [w for w in hostile["warnings"] if "stopped with" in w and "cell 10" not in w
@@ -222,7 +226,6 @@ def test_long_training_at_top_level_loses_that_cell_not_the_functions(tmp_path):
     """A course-style notebook ends by training for minutes: that cell is stopped before the
     import deadline, the cells after it still run, and every function the others define is
     graded; the report says which cell was stopped and why."""
-    # One line for the loop, so that wherever the stop lands the cell's running line is line 2.
     training = ("W = np.zeros(3)\nfor epoch in range(10**9): W = W + sigmoid(W) * 1e-9")
     path = _v4(tmp_path / "hw.ipynb", ["import random\nimport numpy as np", FIRST_HALF,
                                        SECOND_HALF, training, "print('after the training')"])
@@ -230,46 +233,85 @@ def test_long_training_at_top_level_loses_that_cell_not_the_functions(tmp_path):
     assert not report.get("error"), report.get("error")
     assert report["score"] == report["max_score"]
     stopped = [w for w in report["warnings"]
-               if w.startswith("hw.ipynb, cell 4 was stopped while running hw.ipynb, cell 4, line 2")]
-    assert stopped and "has 4 s to load" in stopped[0], report["warnings"]
+               if w.startswith("hw.ipynb, cell 4 (`W = np.zeros(3)`) was stopped: this cell was "
+                               "still running at the grader's stop threshold")]
+    assert stopped and "until 70% of the 4 s your whole submission has to load" in stopped[0], \
+        report["warnings"]
     assert "after the training" in report["import_output"]
 
 
-def test_a_stop_inside_another_cells_function_names_the_stopped_cells_line_and_the_function(
-        tmp_path):
-    """The alarm lands wherever the loop is; when that is inside a function another cell
-    defines, the report still names the stopped cell's own line, then the function."""
-    spin = "def spin(n):\n    while True: n = n + 1"  # one line: the stop lands on it
-    path = _v4(tmp_path / "hw.ipynb", ["import random\nimport numpy as np", FIRST_HALF,
-                                       SECOND_HALF, spin, "x = 1\nspin(x)"])
-    report = grade(path, tmp_path / "out", "--import-timeout", "4")
-    assert report["score"] == report["max_score"]
-    assert any(w.startswith("hw.ipynb, cell 5 was stopped while running hw.ipynb, cell 5, line 2 "
-                            "(inside spin, at hw.ipynb, cell 4, line 2): this cell was still "
-                            "running after") for w in report["warnings"]), report["warnings"]
+def test_a_stopped_cell_is_reported_the_same_on_every_run(tmp_path):
+    """The alarm lands wherever the loop happens to be (in one function another cell defines, or
+    another, at one line or the next) and after however long the cell ran: the report names the
+    cell and the threshold it passed, never the line or the seconds, so two grades of one
+    notebook say the same."""
+    steps = ("def step_a(W):\n    W = W + 1e-9\n    return W * 1.0\n\n"
+             "def step_b(W):\n    W = W - 1e-9\n    return W + 0.0\n")
+    training = ("W = np.zeros(50)\nfor epoch in range(10**9):\n    W = step_a(W)\n"
+                "    W = step_b(W)\n    W = np.tanh(W)\n")
+    defined_after = "def after_training():\n    return 1"
+    path = _v4(tmp_path / "hw.ipynb", ["import random\nimport numpy as np", FIRST_HALF, steps,
+                                       training + "\n" + defined_after, SECOND_HALF])
+    reports = [grade(path, tmp_path / f"out{n}", "--import-timeout", "4") for n in (1, 2)]
+    assert reports[0]["warnings"] == reports[1]["warnings"]
+    assert reports[0]["score"] == reports[0]["max_score"]
+    stopped = [w for w in reports[0]["warnings"] if "cell 4" in w]
+    assert stopped == [
+        "hw.ipynb, cell 4 (`W = np.zeros(50)`) was stopped: this cell was still running at the "
+        "grader's stop threshold and was stopped: a notebook's cells may run until 70% of the 4 s "
+        "your whole submission has to load when it is graded (a long training loop? keep it in a "
+        "function the grader does not call, or train for fewer iterations). Grading went on with "
+        "what the other cells define."], reports[0]["warnings"]
+    assert not any("inside" in w or "line" in w for w in stopped)
 
 
-def test_a_cell_that_will_not_stop_hits_the_deadline_naming_the_cell(tmp_path):
+@pytest.mark.parametrize("handler", ["except BaseException:", "except:"])
+def test_a_cell_that_will_not_stop_hits_the_deadline_naming_the_cell(tmp_path, handler):
     """A cell that swallows even the grader's stop runs on; the import deadline then ends it,
-    as before, naming the cell."""
+    as before, naming the cell, and saying that it caught the grader's interruption and how
+    not to."""
     stubborn = ("W = np.zeros(3)\nwhile True:\n    try:\n        while True:\n"
-                "            W = W + 1e-9\n    except BaseException:\n        pass")
+                f"            W = W + 1e-9\n    {handler}\n        pass")
     path = _v4(tmp_path / "hw.ipynb", ["import random\nimport numpy as np", FIRST_HALF,
                                        SECOND_HALF, stubborn, "print('never reached')"])
     report = grade(path, tmp_path / "out", "--import-timeout", "4")
     assert report["score"] == 0
-    assert ("Importing your submission did not finish within 4 s: hw.ipynb, cell 4 (of 5: "
-            "`W = np.zeros(3)`) was still running") in report["error"], report["error"]
+    assert report["error"] == (
+        "Importing your submission did not finish within 4 s: hw.ipynb, cell 4 (of 5: "
+        "`W = np.zeros(3)`) was still running: the grader interrupted it before the deadline, "
+        "but it caught the interruption and ran on. A bare `except:` or `except BaseException:` "
+        "catches it (in the cell or in a function it calls); write `except Exception:`, which "
+        "lets the grader stop the cell and grade the rest. Nothing could be graded.")
+
+
+def test_a_py_files_top_level_loop_past_the_deadline_is_named(tmp_path):
+    """A .py file is one unit: a top-level training loop that outlasts the import deadline costs
+    the import, and the message names the top-level statement that was running (its first
+    line, wherever in its body the deadline fell)."""
+    training = ("W = np.zeros(3)\nfor epoch in range(10**9):\n    W = W + 1e-9\n"
+                "    W = sigmoid(W) * 0.5\nprint('trained')\n")
+    path = tmp_path / "train.py"
+    path.write_text(SOLUTION + "\n\n" + training)
+    line = path.read_text().splitlines().index("for epoch in range(10**9):") + 1
+    report = grade(path, tmp_path / "out", "--import-timeout", "2")
+    assert report["score"] == 0
+    assert report["error"] == (
+        f"Importing your submission did not finish within 2 s: train.py, line {line} (`for epoch "
+        "in range(10**9):`) was still running (a long training loop at the top level of the "
+        "file? Nothing at module level may take that long: train in a function the grader does "
+        "not call, or under `if __name__ == '__main__':`, which the grader does not run). "
+        "Nothing could be graded.")
 
 
 def test_modules_the_grading_machine_lacks_cost_only_what_uses_them(tmp_path):
     """The CBOW notebook's first cell imports nltk and emoji, which its platform has, before
-    numpy: the imports are let through, numpy still arrives, and only code that calls nltk
-    fails, saying why. A `try: import ...` with a fallback keeps its fallback."""
+    numpy: the imports are let through, numpy still arrives, `nltk.download('punkt')` (a call
+    made only for its effect) is skipped, and only code that uses what nltk returns fails,
+    saying why. A `try: import ...` with a fallback keeps its fallback."""
     first = ("import re\nimport nltk\nfrom nltk.tokenize import word_tokenize\nimport emoji\n"
              "import random\nimport numpy as np\n\nnltk.download('punkt')")
     fallback = "try:\n    import numba\nexcept ImportError:\n    numba = None\nprint('numba:', numba)"
-    tokenize = "def tokenize(text):\n    return word_tokenize(text)\n\ntokenize('a b')"
+    tokenize = "def tokenize(text):\n    return word_tokenize(text)\n\ntokens = tokenize('a b')"
     path = _v4(tmp_path / "hw.ipynb", [first, fallback, FIRST_HALF, tokenize, SECOND_HALF])
     report = grade(path, tmp_path / "out")
     assert report["score"] == 100, (report["warnings"], report["error"])
@@ -279,8 +321,11 @@ def test_modules_the_grading_machine_lacks_cost_only_what_uses_them(tmp_path):
                                 "installed where your code is graded") for w in warnings), warnings
     assert not any("numba" in w for w in warnings)
     assert "numba: None" in report["import_output"]
+    assert ("hw.ipynb, cell 1, line 8: `nltk.download('punkt')` needs nltk, which is not "
+            "installed where your code is graded: that call was skipped, and the code after it "
+            "ran") in warnings, warnings
     stopped = {w.split(" stopped")[0]: w for w in warnings if " stopped with " in w}
-    assert set(stopped) == {"hw.ipynb, cell 1", "hw.ipynb, cell 4"}, warnings
+    assert set(stopped) == {"hw.ipynb, cell 4"}, warnings
     assert ("No module named 'nltk': it is neither in your upload nor installed where your code "
             "is graded, so nltk.tokenize.word_tokenize cannot be used here") in stopped["hw.ipynb, cell 4"]
 
@@ -297,6 +342,78 @@ def test_a_py_file_importing_a_missing_plotting_module_still_loads(tmp_path):
     assert any(w.startswith("sub.py, line 2 imports seaborn") for w in report["warnings"])
 
 
+LOADING = Path(__file__).parent / "fixtures" / "loading"
+NOT_INSTALLED = "needs nosuchplotlib, which is not installed where your code is graded"
+
+
+def test_a_top_level_call_on_a_missing_module_is_skipped_not_the_file(tmp_path):
+    """The 2017 starter's q3_run.py begins `import matplotlib; matplotlib.use('agg')`: on a
+    machine without matplotlib that call is skipped and noted, and the file goes on."""
+    report = grade(LOADING / "a04d_matplotlib_use_agg.py", tmp_path / "out")
+    assert report["score"] == report["max_score"] == 100, (report["warnings"], report["error"])
+    if importlib.util.find_spec("matplotlib") is None:
+        assert ("a04d_matplotlib_use_agg.py, line 2: `matplotlib.use('agg')` needs matplotlib, "
+                "which is not installed where your code is graded: that call was skipped, and "
+                "the code after it ran") in report["warnings"], report["warnings"]
+
+
+def test_only_a_bare_call_that_the_stand_in_stops_is_skipped(tmp_path):
+    """A bare top-level call is skipped only for the stand-in's own error: a graded function
+    that calls the missing module still loses its points, an assignment from it still fails the
+    file, and a bare call that raises the student's own error (even a ModuleNotFoundError for
+    the same module) fails the file as it always did."""
+    head = "import random\nimport numpy as np\nimport nosuchplotlib as npl\n"
+    uses = ("\n\ndef sigmoid(x):\n    npl.log(x)\n    return 1.0 / (1.0 + np.exp(-x))\n")
+    cases = {
+        "bare.py": head + "npl.style('dark')\n" + SOLUTION + uses + "\nnpl.show()\n",
+        "assigned.py": head + "style = npl.style('dark')\n" + SOLUTION,
+        "own_error.py": head + SOLUTION + (
+            "\n\ndef setup():\n    raise ModuleNotFoundError('mine', name='nosuchplotlib')\n"
+            "\nsetup()\n"),
+    }
+    for name, source in cases.items():
+        (tmp_path / name).write_text(source)
+    reports = {name: grade(tmp_path / name, tmp_path / f"out-{name}") for name in cases}
+
+    bare = reports["bare.py"]
+    assert scores(bare) == {"sigmoid": 0, "sigmoid_grad": 5, "softmax": 15,
+                            "forward_backward_prop": 35, "negSamplingCostAndGradient": 35}, \
+        bare["warnings"]
+    assert "so nosuchplotlib.log cannot be used here" in checks_of(bare, "sigmoid")[0]["message"]
+    skipped = [w for w in bare["warnings"] if NOT_INSTALLED in w]
+    last = len(cases["bare.py"].splitlines())
+    assert skipped == [f"bare.py, line 4: `npl.style('dark')` {NOT_INSTALLED}: that call was "
+                       "skipped, and the code after it ran",
+                       f"bare.py, line {last}: `npl.show()` {NOT_INSTALLED}: that call was "
+                       "skipped, and the code after it ran"], bare["warnings"]
+
+    assigned = reports["assigned.py"]
+    assert assigned["score"] == 0
+    assert ("could not be imported (ModuleNotFoundError in assigned.py, line 4: No module named "
+            "'nosuchplotlib'") in assigned["error"], assigned["error"]
+    own = reports["own_error.py"]
+    assert own["score"] == 0
+    assert "could not be imported (ModuleNotFoundError in own_error.py" in own["error"]
+    assert "mine" in own["error"], own["error"]
+    assert not any(NOT_INSTALLED in w for w in assigned["warnings"] + own["warnings"])
+
+
+def test_a_cells_bare_call_on_a_missing_module_is_skipped_and_the_cell_goes_on(tmp_path):
+    """In a notebook too, the last line of a cell (which Jupyter shows) included."""
+    path = _v4(tmp_path / "hw.ipynb", [
+        "import random\nimport numpy as np\nimport nosuchplotlib as npl\nnpl.style('dark')\n"
+        "print('after the style')",
+        FIRST_HALF, SECOND_HALF, "sigmoid(np.array([0.0]))", "npl.plot([1, 2])\nnpl.show()"])
+    report = grade(path, tmp_path / "out")
+    assert report["score"] == 100, (report["warnings"], report["error"])
+    assert not any("stopped with" in w for w in report["warnings"]), report["warnings"]
+    skipped = [w.split(":")[0] for w in report["warnings"] if NOT_INSTALLED in w]
+    assert skipped == ["hw.ipynb, cell 1, line 4", "hw.ipynb, cell 5, line 1",
+                       "hw.ipynb, cell 5, line 2"], report["warnings"]
+    assert "after the style" in report["import_output"]
+    assert "array([0.5])" in report["import_output"]  # a last value is still shown
+
+
 def test_a_class_built_on_a_missing_module_says_which_module(tmp_path):
     """`class Net(torch.nn.Module)` with torch missing: the cell stops naming torch, not with a
     puzzle about the stand-in's arguments; the other cells' functions are graded."""
@@ -308,3 +425,101 @@ def test_a_class_built_on_a_missing_module_says_which_module(tmp_path):
     stopped = [w for w in report["warnings"] if "cell 2 stopped" in w]
     assert stopped and ("No module named 'torch': it is neither in your upload nor installed where "
                         "your code is graded, so torch.nn.Module cannot be used here") in stopped[0]
+
+
+def _with_output(path: Path, cells: list[str], output_bytes: int) -> Path:
+    """A notebook whose last code cell saved `output_bytes` of printed text (a training loop's
+    printout, a plot's PNG: what Jupyter keeps and the grader never runs)."""
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell(c) for c in cells]
+    nb.cells[-1].outputs = [nbformat.v4.new_output("stream", name="stdout",
+                                                   text="loss 0.123456789\n" * (output_bytes // 17))]
+    nbformat.write(nb, str(path))
+    return path
+
+
+def test_saved_outputs_do_not_count_towards_the_upload_limit(tmp_path):
+    """61 MiB of saved output around 5 KB of code: the code is graded."""
+    path = _with_output(tmp_path / "hw.ipynb", ["import random\nimport numpy as np", FIRST_HALF,
+                                                SECOND_HALF], 61 * 2**20)
+    assert path.stat().st_size > proxy.MAX_UPLOAD_BYTES
+    report = grade(path, tmp_path / "out")
+    assert report["error"] == "" and report["score"] == 100, report["error"]
+
+
+def test_a_notebooks_code_is_still_held_to_the_upload_limit(tmp_path, monkeypatch):
+    """Outputs are dropped before the size check; the code itself, and the notebook as it is on
+    disk (up to a larger bound), are still limited."""
+    monkeypatch.setattr(proxy, "MAX_UPLOAD_BYTES", 10_000)
+    monkeypatch.setattr(proxy, "MAX_NOTEBOOK_BYTES", 200_000)
+    small_code = _with_output(tmp_path / "small.ipynb", ["x = 1"], 100_000)
+    copied = proxy._copy_upload(small_code, tmp_path / "a")
+    assert copied.stat().st_size < 10_000
+    cells = nbformat.read(str(copied), as_version=4).cells
+    assert [c.source for c in cells] == ["x = 1"] and cells[0].outputs == []
+
+    big_code = _with_output(tmp_path / "big.ipynb", ["# " + "x" * 20_000], 0)
+    with pytest.raises(proxy.UploadTooLarge, match="MiB without its saved outputs; the limit is"):
+        proxy._copy_upload(big_code, tmp_path / "b")
+    huge = _with_output(tmp_path / "huge.ipynb", ["x = 1"], 300_000)
+    with pytest.raises(proxy.UploadTooLarge, match="MiB for a notebook with its saved outputs, 0 MiB without them"):
+        proxy._copy_upload(huge, tmp_path / "c")
+    plain = tmp_path / "big.py"
+    plain.write_text("x = 1\n" * 5000)
+    with pytest.raises(proxy.UploadTooLarge, match=r"the submission holds 0 MiB; the limit is 0 MiB\. Nothing"):
+        proxy._copy_upload(plain, tmp_path / "d")
+
+
+MAIN_GUARD = "if __name__ == '__main__':\n    print('the main guard ran')\nprint('name is', __name__)"
+
+
+def test_a_notebooks_cells_run_as_the_main_program_as_in_jupyter(tmp_path):
+    """Jupyter runs cells with `__name__ == '__main__'`: a notebook's closing main guard runs."""
+    path = _v4(tmp_path / "hw.ipynb", ["import random\nimport numpy as np", FIRST_HALF,
+                                       SECOND_HALF, MAIN_GUARD])
+    report = grade(path, tmp_path / "out")
+    assert report["score"] == 100, (report["warnings"], report["error"])
+    assert "the main guard ran\nname is __main__" in report["import_output"], report["import_output"]
+
+
+def test_a_py_files_main_guard_does_not_run(tmp_path):
+    path = tmp_path / "sub.py"
+    path.write_text(SOLUTION + "\n\n" + MAIN_GUARD + "\n")
+    report = grade(path, tmp_path / "out")
+    assert report["score"] == 100, (report["warnings"], report["error"])
+    assert "the main guard ran" not in report["import_output"]
+    assert "name is sub" in report["import_output"], report["import_output"]
+
+
+def test_a_notebooks_xrange_is_named_by_its_cell(tmp_path):
+    """The warning names the notebook and the cell, not the .py the grader made of it."""
+    path = _v4(tmp_path / "hw.ipynb", ["import random\nimport numpy as np", FIRST_HALF,
+                                       "total = 0\nfor i in xrange(3):\n    total += i",
+                                       SECOND_HALF])
+    report = grade(path, tmp_path / "out")
+    assert report["score"] == 100, (report["warnings"], report["error"])
+    xrange = [w for w in report["warnings"] if "xrange" in w]
+    assert xrange == ["hw.ipynb, cell 3 uses xrange (Python 2); it was run with xrange = range. "
+                      "Use range in Python 3."], report["warnings"]
+
+
+@pytest.mark.parametrize("name, content, says", [
+    ("empty.ipynb", "", "empty.ipynb is empty (0 bytes): it holds no notebook. Save the notebook in "
+     "Jupyter and upload the saved file."),
+    ("code.ipynb", SOLUTION, "code.ipynb is not a notebook: it looks like Python code. If it is a "
+     ".py file, rename it to code.py and upload it again."),
+    ("prose.ipynb", None, "prose.ipynb has no code cells: there is nothing in it to run or grade "
+     "(was it saved before the code was written?)"),
+    ("truncated.ipynb", '{"cells": [{"cell_type": "code", "source": "x = 1', "truncated.ipynb is "
+     "not a readable notebook (JSONDecodeError: Unterminated string starting at"),
+])
+def test_an_unreadable_notebook_says_what_the_file_is(tmp_path, name, content, says):
+    path = tmp_path / name
+    if content is None:
+        _v4(path, [("markdown", "# My answers\nI will write the code later.")])
+    else:
+        path.write_text(content)
+    report = grade(path, tmp_path / "out")
+    assert report["score"] == 0
+    assert report["error"].startswith("your submission could not be read: " + says), \
+        report["error"]

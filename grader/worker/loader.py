@@ -5,7 +5,9 @@ never judges it.
 """
 from __future__ import annotations
 
+import ast
 import builtins
+import contextlib
 import importlib.util
 import json
 import os
@@ -59,12 +61,39 @@ def _notebook_to_py(notebook: Path, dest: Path) -> None:
     try:
         cells = notebook_cells.read_cells(notebook)
     except (notebook_cells.NotebookError, OSError) as exc:
-        raise LoadError(f"{notebook.name} is not a readable notebook ({exc})") from None
+        raise LoadError(_unreadable(notebook, exc)) from None
     except ImportError as exc:  # the grader's environment lacks nbformat or IPython
         raise LoadError(f"notebooks cannot be graded here: {exc}") from None
+    if not cells:
+        raise LoadError(f"{notebook.name} has no code cells: there is nothing in it to run or "
+                        "grade (was it saved before the code was written?)")
     dest.write_text(notebook_cells.as_script(cells), encoding="utf-8")
     _cells_file(dest).write_text(json.dumps({"notebook": notebook.name, "cells": cells}),
                                  encoding="utf-8")
+
+
+def _unreadable(notebook: Path, exc: Exception) -> str:
+    """Why a notebook could not be read, in the terms of what the file is: empty, Python code
+    saved under a notebook's name, or a notebook that is broken (the reader's error)."""
+    try:
+        data = notebook.read_bytes()
+    except OSError:
+        data = None
+    if data is not None and not data.strip():
+        return (f"{notebook.name} is empty ({len(data)} bytes): it holds no notebook. Save the "
+                "notebook in Jupyter and upload the saved file.")
+    if data is not None:
+        try:
+            json.loads(data)
+        except ValueError:
+            try:
+                ast.parse(data.decode("utf-8-sig"))
+            except (SyntaxError, ValueError, RecursionError, MemoryError):
+                pass
+            else:
+                return (f"{notebook.name} is not a notebook: it looks like Python code. If it "
+                        f"is a .py file, rename it to {notebook.stem}.py and upload it again.")
+    return f"{notebook.name} is not a readable notebook ({exc})"
 
 
 def _cells_file(module_file: Path) -> Path:
@@ -125,20 +154,28 @@ def _error_entry(exc: BaseException, root: Path, module_file: Path) -> dict:
             "type": type(exc).__name__, "message": text[:500], "code": (last.line or "") if last else ""}
 
 
-def _stopped_at(exc: BaseException, cell: Path) -> dict:
-    """Where a stopped cell was: its own line that was running, and, when the stop came inside a
-    function it called (defined in another cell, say), that function and where it was. The alarm
-    lands wherever the loop happens to be, so the cell's own line is the stable answer."""
-    frames = traceback.extract_tb(exc.__traceback__)
-    own = [f for f in frames if f.filename == str(cell)]
-    if not own:
-        return {}
-    ours = [f for f in frames if Path(f.filename).parent == cell.parent]
-    line, inner = own[-1], ours[-1]
-    entry = {"file": cell.name, "line": line.lineno, "code": line.line or ""}
-    if inner is not line:
-        entry["inside"] = f"{inner.name}, at {Path(inner.filename).name}, line {inner.lineno}"
-    return entry
+def _first_line(source: str) -> str:
+    return next((s.strip() for s in source.splitlines() if s.strip()), "")[:80]
+
+
+def _top_level_statement(frame: types.FrameType | None, root: Path) -> dict | None:
+    """Where the import of a .py file of the submission is: the innermost such file being run
+    (a file imports another) and the top-level statement of it that is running, named by its
+    first line (a loop's `for` line, whichever line of its body the moment fell on)."""
+    while frame is not None:
+        path = Path(frame.f_code.co_filename)
+        if frame.f_code.co_name == "<module>" and path.suffix == ".py" and path.parent == root:
+            break
+        frame = frame.f_back
+    if frame is None:
+        return None
+    line = frame.f_lineno
+    source = path.read_text(encoding="utf-8", errors="replace")
+    for node in ast.parse(source, str(path)).body:
+        if node.lineno <= line <= (node.end_lineno or node.lineno):
+            code = source.splitlines()[node.lineno - 1].strip()[:80]
+            return {"file": path.name, "line": node.lineno, "code": code}
+    return None
 
 
 class Unavailable:
@@ -219,10 +256,9 @@ class _LayoutImporter:
             if _cells_file(file).is_file():
                 self.run_notebook(module, file)
             else:
-                source = file.read_text(encoding="utf-8", errors="replace")
                 # A .py file is one unit (unlike a notebook's cells): a top level that never
                 # ends is a hang, which the grader's import deadline reports.
-                exec(missing_imports.compile_guarded(source, str(file)), module.__dict__)
+                self.run_file(module, file)
         except BaseException as exc:  # SystemExit at import time is a load error too
             entry = _error_entry(exc, self.root, file)
             self.errors.append(entry)
@@ -232,6 +268,20 @@ class _LayoutImporter:
             return
         if "__getattr__" not in module.__dict__:
             module.__getattr__ = _missing_names(name, self.graded)
+
+    def run_file(self, module: types.ModuleType, file: Path) -> None:
+        """Run a .py file of the submission in `module`. Shortly before the import deadline the
+        grader hears which top-level statement is running, for its message if the deadline
+        passes."""
+        source = file.read_text(encoding="utf-8", errors="replace")
+        code = missing_imports.compile_guarded(source, str(file))
+
+        def where(frame) -> None:
+            found = _top_level_statement(frame, self.root)
+            if found:
+                self.on_cell(found)
+        with self.budget.watching(where) if self.budget else contextlib.nullcontext():
+            exec(code, module.__dict__)
 
     def run_notebook(self, module: types.ModuleType, file: Path) -> None:
         """Run a notebook's cells (written beside `file` by lay_out) in `module`, one by one. A
@@ -250,13 +300,23 @@ class _LayoutImporter:
         def on_error(cell: dict, exc: BaseException) -> None:
             entry = _error_entry(exc, self.root, cell_file(cell["cell"]))
             if isinstance(exc, notebook_cells.CellStopped):
-                entry.update(_stopped_at(exc, cell_file(cell["cell"])))
+                # The alarm lands wherever the loop happens to be: the line it was on would
+                # change from run to run. The cell, and how it begins, do not.
+                entry.update(file=cell_file(cell["cell"]).name, line=None, code="",
+                             first_line=_first_line(cell["original"]))
             entry.update(notebook=notebook, cell=cell["cell"], defines=cell.get("defines", []))
             self.errors.append(entry)
 
-        shell = notebook_cells.run_cells(
-            data["cells"], module.__dict__, lambda number: str(cell_file(number)),
-            lambda info: self.on_cell({"notebook": notebook, **info}), on_error, self.budget)
+        # Jupyter runs every cell as the main program: `if __name__ == "__main__": main()` at
+        # the end of a notebook runs there, so it runs here. (A .py file stays a module.)
+        name = module.__dict__.get("__name__")
+        module.__dict__["__name__"] = "__main__"
+        try:
+            shell = notebook_cells.run_cells(
+                data["cells"], module.__dict__, lambda number: str(cell_file(number)),
+                lambda info: self.on_cell({"notebook": notebook, **info}), on_error, self.budget)
+        finally:
+            module.__dict__["__name__"] = name
         self.skipped += [{"notebook": notebook, **entry} for entry in shell.skipped]
 
 
@@ -291,8 +351,7 @@ def import_submission(root: Path, wanted: dict[str, str], shim_xrange: bool,
     modules: list[types.ModuleType] = []
     uses_xrange: list[str] = []
     for path in order:
-        if _uses_xrange(path):
-            uses_xrange.append(path.name)
+        uses_xrange += _uses_xrange(path)
         if path.stem in importer.names:
             module = importlib.import_module(path.stem)
         else:
@@ -318,28 +377,33 @@ def import_submission(root: Path, wanted: dict[str, str], shim_xrange: bool,
               "files": [p.name for p in order], "uses_xrange": uses_xrange,
               "skipped": importer.skipped,
               "missing_modules": [{**entry, "file": Path(entry["file"]).name}
-                                  for entry in missing_imports.noted]}
+                                  for entry in missing_imports.noted],
+              "skipped_calls": [{**entry, "file": Path(entry["file"]).name}
+                                for entry in missing_imports.skipped_calls]}
     return found, report
 
 
-def _uses_xrange(path: Path) -> bool:
-    """Whether the file (each cell of a notebook on its own: one cell's syntax error must not
-    hide another's xrange) names xrange. A syntax error is reported when the file is run."""
+def _uses_xrange(path: Path) -> list[str]:
+    """Where the file names xrange: the file, or each cell of a notebook that does, by the name
+    the student knows ("hw.ipynb, cell 6"; one cell's syntax error must not hide another's
+    xrange). A syntax error is reported when the file is run."""
     try:
         if _cells_file(path).is_file():
-            cells = json.loads(_cells_file(path).read_text(encoding="utf-8"))["cells"]
-            sources = [str(c["source"]) for c in cells]
+            data = json.loads(_cells_file(path).read_text(encoding="utf-8"))
+            sources = [(f"{data['notebook']}, cell {c['cell']}", str(c["source"]))
+                       for c in data["cells"]]
         else:
-            sources = [path.read_text(encoding="utf-8", errors="replace")]
+            sources = [(path.name, path.read_text(encoding="utf-8", errors="replace"))]
     except BaseException:  # unreadable: running the file reports it
-        return False
-    for source in sources:
+        return []
+    found = []
+    for name, source in sources:
         try:
             if "xrange" in _names_used(compile(source, str(path), "exec")):
-                return True
+                found.append(name)
         except BaseException:
             pass
-    return False
+    return found
 
 
 def _load_privately(path: Path, importer: _LayoutImporter) -> types.ModuleType | None:
@@ -352,8 +416,7 @@ def _load_privately(path: Path, importer: _LayoutImporter) -> types.ModuleType |
         if _cells_file(path).is_file():
             importer.run_notebook(module, path)
         else:
-            source = path.read_text(encoding="utf-8", errors="replace")
-            exec(missing_imports.compile_guarded(source, str(path)), module.__dict__)
+            importer.run_file(module, path)
         return module
     except BaseException as exc:  # SystemExit at import time is a load error too
         sys.modules.pop(name, None)

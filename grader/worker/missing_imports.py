@@ -13,18 +13,41 @@ ModuleNotFoundError, saying the module is not installed where the code is graded
 is called: code that really needs the module fails, there and only there. Imports inside a
 function or a `try` are the student's own business and are left alone (a `try: import numba`
 with a fallback keeps its fallback). Every module let through is noted for the report.
+
+A top-level call made only for its effect on the student's own machine (`matplotlib.use('agg')`,
+`plt.show()`, `nltk.download('punkt')`: a bare expression statement that is a call) is guarded
+too: when it raises the stand-in's own error (`StandInError`, never a student's exception), the
+statement is skipped, noted for the report, and the file goes on. Anything else that uses the
+stand-in (an assignment from it, a function the grader calls) fails as before.
 """
 from __future__ import annotations
 
 import ast
 import builtins
 import importlib
+import linecache
 import sys
 from typing import Any
 
 HOOK = "__autograde_missing_import__"
+CALL_HOOK = "__autograde_missing_call__"
+ERROR = "__autograde_stand_in_error__"  # the name StandInError has in a guarded handler
 # Where each missing module was imported: {"module", "file", "line"}, read by the loader.
 noted: list[dict] = []
+# Top-level calls skipped because they needed a missing module: {"module", "file", "line", "code"}.
+skipped_calls: list[dict] = []
+MAX_SKIPPED_CALLS = 50
+
+
+class StandInError(ModuleNotFoundError):
+    """What a stand-in raises: its own class, so that a guarded top-level call can tell it from
+    any exception of the student's (a student's own ModuleNotFoundError included)."""
+
+
+# Reports, and tracebacks a student prints, name the type a student knows (and
+# `except ModuleNotFoundError` still catches it).
+StandInError.__name__ = StandInError.__qualname__ = "ModuleNotFoundError"
+StandInError.__module__ = "builtins"
 
 
 class Missing:
@@ -35,8 +58,8 @@ class Missing:
     def __init__(self, qualified: str, module: str) -> None:
         self._qualified, self._module = qualified, module
 
-    def _error(self) -> ModuleNotFoundError:
-        return ModuleNotFoundError(
+    def _error(self) -> StandInError:
+        return StandInError(
             f"No module named {self._module!r}: it is neither in your upload nor installed where "
             f"your code is graded, so {self._qualified} cannot be used here", name=self._module)
 
@@ -103,6 +126,24 @@ def missing_import(exc: ModuleNotFoundError, specs: tuple, namespace: dict) -> N
         _import_one(spec, namespace, where)
 
 
+def missing_call(exc: StandInError, filename: str | None = None) -> None:
+    """Called when a guarded top-level call raised a stand-in's error: note it (the statement is
+    skipped). Its place is the outermost frame of the traceback in `filename` (by default the
+    first: the guarded statement's own, in the file or cell that ran it)."""
+    frames = []
+    tb = exc.__traceback__
+    while tb is not None:
+        frames.append(tb)
+        tb = tb.tb_next
+    tb = next((t for t in frames if filename is None or t.tb_frame.f_code.co_filename == filename),
+              None)
+    if tb is None or len(skipped_calls) >= MAX_SKIPPED_CALLS:
+        return
+    file, line = tb.tb_frame.f_code.co_filename, tb.tb_lineno
+    skipped_calls.append({"module": exc.name or "", "file": file, "line": line,
+                          "code": linecache.getline(file, line).strip()[:120]})
+
+
 def _specs(node: ast.Import | ast.ImportFrom) -> tuple:
     if isinstance(node, ast.Import):
         return tuple(("import", a.name, None, a.asname) for a in node.names)
@@ -119,12 +160,31 @@ def _guarded(node: ast.Import | ast.ImportFrom) -> ast.Try:
     return ast.copy_location(guard, node)
 
 
+def _guarded_call(node: ast.Expr) -> ast.Try:
+    call = ast.Call(func=ast.Name(CALL_HOOK, ast.Load()),
+                    args=[ast.Name("__autograde_exc__", ast.Load())], keywords=[])
+    handler = ast.ExceptHandler(type=ast.Name(ERROR, ast.Load()),
+                                name="__autograde_exc__", body=[ast.Expr(call)])
+    guard = ast.Try(body=[node], handlers=[handler], orelse=[], finalbody=[])
+    return ast.copy_location(guard, node)
+
+
+def is_bare_call(node: ast.stmt) -> bool:
+    """A statement that is only a call, made for its effect (`plt.show()`)."""
+    return isinstance(node, ast.Expr) and isinstance(node.value, ast.Call)
+
+
 def guard(tree: ast.Module) -> ast.Module:
     """`tree` with each top-level absolute import guarded (not `from __future__`, not a relative
-    import, nothing nested)."""
-    tree.body = [_guarded(node) if isinstance(node, ast.Import) or (
-        isinstance(node, ast.ImportFrom) and node.level == 0 and node.module != "__future__")
-        else node for node in tree.body]
+    import, nothing nested), and each top-level bare call."""
+    def guarded(node: ast.stmt) -> ast.stmt:
+        if isinstance(node, ast.Import) or (
+                isinstance(node, ast.ImportFrom) and node.level == 0
+                and node.module != "__future__"):
+            return _guarded(node)
+        return _guarded_call(node) if is_bare_call(node) else node
+
+    tree.body = [guarded(node) for node in tree.body]
     ast.fix_missing_locations(tree)
     return tree
 
@@ -137,6 +197,9 @@ def compile_guarded(source: str, filename: str) -> Any:
 def install() -> None:
     """Make the hook reachable from every module the submission runs."""
     setattr(builtins, HOOK, missing_import)
+    setattr(builtins, CALL_HOOK, missing_call)
+    setattr(builtins, ERROR, StandInError)
 
 
-__all__ = ["HOOK", "Missing", "compile_guarded", "guard", "install", "missing_import", "noted"]
+__all__ = ["CALL_HOOK", "ERROR", "HOOK", "Missing", "StandInError", "compile_guarded", "guard",
+           "install", "is_bare_call", "missing_call", "missing_import", "noted", "skipped_calls"]

@@ -55,6 +55,13 @@ class CellStopped(BaseException):
     BaseException, so that a cell's own `except Exception` does not swallow it."""
 
 
+# Shares of the import deadline: until SOFT_SHARE a notebook's cells run freely; a cell still
+# running then is stopped, and the cells after it share what is left before HARD_SHARE. Both
+# lie before the grader's own deadline, which then still has time to hear the worker is ready.
+SOFT_SHARE = 0.7
+HARD_SHARE = 0.9
+
+
 class Budget:
     """The time a notebook's cells have: until `soft` they run freely; a cell still running then
     is stopped (CellStopped) and the cells after it share what is left before `hard`. Both lie before the grader's own
@@ -65,8 +72,8 @@ class Budget:
 
     def __init__(self, seconds: float, started: float) -> None:
         self.seconds = seconds
-        self.soft = started + 0.7 * seconds
-        self.hard = started + 0.9 * seconds
+        self.soft = started + SOFT_SHARE * seconds
+        self.hard = started + HARD_SHARE * seconds
 
     def allowance(self, cells_left: int) -> float:
         now = time.monotonic()
@@ -74,24 +81,34 @@ class Budget:
             return self.soft - now
         return max(self.hard - now, 0.0) / max(cells_left, 1) or 0.001
 
-    def stopped(self, ran: float, what: str) -> CellStopped:
+    def stopped(self, what: str) -> CellStopped:
+        """The error a stopped cell reports. Where the alarm landed (the line, the function the
+        loop was in) and how long the cell had run are left out: they change from run to run,
+        and a grade says the same thing every time it is given."""
         return CellStopped(
-            f"this {what} was still running after {ran:.1f} s and was stopped: your whole "
-            f"submission has {self.seconds:g} s to load when it is graded (a long training "
-            "loop? keep it in a function the grader does not call, or train for fewer "
-            "iterations). Grading went on with what the other cells define.")
+            f"this {what} was still running at the grader's stop threshold and was stopped: a "
+            f"notebook's cells may run until {SOFT_SHARE:.0%} of the {self.seconds:g} s your "
+            "whole submission has to load when it is graded (a long training loop? keep it in "
+            "a function the grader does not call, or train for fewer iterations). Grading went "
+            "on with what the other cells define.")
 
     @contextlib.contextmanager
-    def running(self, what: str, left: int = 1) -> Iterator[None]:
+    def running(self, what: str, left: int = 1,
+                on_stop: Callable[[], None] | None = None) -> Iterator[None]:
         """Stop the code run inside (one cell) with CellStopped when its allowance is up; `left`
-        counts it and the cells still to run after it."""
+        counts it and the cells still to run after it. `on_stop` hears of the stop first: if the
+        code catches CellStopped (a bare `except:`) and runs on into the grader's deadline, the
+        grader has been told why it was not stopped."""
         if not hasattr(signal, "setitimer"):
             yield
             return
         started = time.monotonic()
 
         def stop(signum, frame) -> None:
-            raise self.stopped(time.monotonic() - started, what)
+            if on_stop is not None:
+                with contextlib.suppress(BaseException):
+                    on_stop()
+            raise self.stopped(what)
         previous = signal.signal(signal.SIGALRM, stop)
         outer, _ = signal.setitimer(signal.ITIMER_REAL, self.allowance(left))
         try:
@@ -102,6 +119,27 @@ class Budget:
             if outer > 0:  # a notebook imported by another's cell: the outer cell's timer
                 signal.setitimer(signal.ITIMER_REAL,
                                  max(outer - (time.monotonic() - started), 0.001))
+
+
+    @contextlib.contextmanager
+    def watching(self, on_alarm: Callable[[object], None]) -> Iterator[None]:
+        """While a .py file is imported: at HARD_SHARE of the deadline, `on_alarm` is given the
+        running frame (to tell the grader where the import is) and the import goes on; nothing
+        is stopped, a file's top level is one unit. Inside a cell's own timer it does nothing."""
+        if not hasattr(signal, "setitimer") or signal.getitimer(signal.ITIMER_REAL)[0] > 0:
+            yield
+            return
+
+        def alarm(signum, frame) -> None:
+            with contextlib.suppress(BaseException):
+                on_alarm(frame)
+        previous = signal.signal(signal.SIGALRM, alarm)
+        signal.setitimer(signal.ITIMER_REAL, max(self.hard - time.monotonic(), 0.001))
+        try:
+            yield
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, previous)
 
 
 class NotebookError(Exception):
@@ -275,13 +313,31 @@ def _runs_body(original: str) -> bool:
 
 
 def _compile_cell(source: str, filename: str) -> tuple:
-    """(code of the cell, code of its last expression or None): Jupyter shows the value of a
-    cell's last expression unless the line ends with ';', and so does the report's output."""
-    tree = missing_imports.guard(ast.parse(source, filename, "exec"))
+    """(code of the cell, None or (code of its last expression, whether that is a bare call)):
+    Jupyter shows the value of a cell's last expression unless the line ends with ';', and so
+    does the report's output."""
+    tree = ast.parse(source, filename, "exec")
     last = None
     if tree.body and isinstance(tree.body[-1], ast.Expr) and not source.rstrip().endswith(";"):
-        last = compile(ast.Expression(tree.body.pop().value), filename, "eval")
-    return compile(tree, filename, "exec"), last
+        node = tree.body.pop()
+        last = (compile(ast.Expression(node.value), filename, "eval"),
+                missing_imports.is_bare_call(node))
+    return compile(missing_imports.guard(tree), filename, "exec"), last
+
+
+def _show_last(code, bare_call: bool, namespace: dict, filename: str) -> None:
+    """Evaluate a cell's last expression and show its value; a last line like `plt.show()` that
+    needed a missing module is skipped and noted, as any top-level bare call is
+    (missing_imports.py)."""
+    try:
+        value = eval(code, namespace)
+    except missing_imports.StandInError as exc:
+        if not bare_call:
+            raise
+        missing_imports.missing_call(exc, filename)
+        return
+    if value is not None:
+        display(value)
 
 
 def run_cells(cells: list[dict], namespace: dict, filename_of: Callable[[int], str],
@@ -305,16 +361,17 @@ def run_cells(cells: list[dict], namespace: dict, filename_of: Callable[[int], s
                 not _runs_body(cell["original"]):
             lines = cell["source"].splitlines(keepends=True)  # a cell magic: lines moved
         linecache.cache[filename] = (len(cell["source"]), None, lines, filename)
-        on_cell({"cell": cell["cell"], "of": cells[-1]["cell"],
-                 "first_line": next((s.strip() for s in lines if s.strip()), "")[:80]})
+        info = {"cell": cell["cell"], "of": cells[-1]["cell"],
+                "first_line": next((s.strip() for s in lines if s.strip()), "")[:80]}
+        on_cell(info)
         try:
             code, last = _compile_cell(cell["source"], filename)
-            with budget.running("cell", len(cells) - index) if budget else contextlib.nullcontext():
+            with budget.running("cell", len(cells) - index,
+                                lambda info=info: on_cell({**info, "interrupted": True})) \
+                    if budget else contextlib.nullcontext():
                 exec(code, namespace)
                 if last is not None:
-                    value = eval(last, namespace)
-                    if value is not None:
-                        display(value)
+                    _show_last(*last, namespace, filename)
         except BaseException as exc:  # SystemExit or KeyboardInterrupt in a cell stops that cell only
             on_error(cell, exc)
     shell.cell = None
