@@ -8,6 +8,7 @@ from hypothesis.extra import numpy as hnp
 from grader import tolerances as tol
 from grader.checks_api import as_array, call_text, expect_close, fail_call
 from grader.packs.cs224n_a1.hints import HINTS
+from grader.packs.cs224n_a1.integer_inputs import expect_integer_input_works
 
 pytestmark = pytest.mark.function("softmax")
 
@@ -65,6 +66,9 @@ def test_known_values(student, report):
         hint, evidence = _axis_hint(got)
         expect_close(got, expected, call=call, rtol=tol.KNOWN_VALUES_RTOL,
                      atol=tol.KNOWN_VALUES_ATOL, hint=hint, evidence=evidence)
+    # As the handout's own test writes it: softmax(np.array([1, 2])).
+    expect_integer_input_works(student, "softmax", np.array([1, 2]), PAIR,
+                               rtol=tol.KNOWN_VALUES_RTOL, atol=tol.KNOWN_VALUES_ATOL)
 
 
 @pytest.mark.points(2)
@@ -72,12 +76,16 @@ def test_known_values(student, report):
 @pytest.mark.published  # the handout's own examples
 def test_known_values_large_inputs(student, report):
     """The handout's own test: large inputs must not overflow."""
-    for x, expected in ((np.array([[1001.0, 1002.0], [3.0, 4.0]]), np.array([PAIR, PAIR])),
-                        (np.array([[-1001.0, -1002.0]]), np.array([PAIR[::-1]]))):
+    cases = ((np.array([[1001.0, 1002.0], [3.0, 4.0]]), np.array([PAIR, PAIR])),
+             (np.array([[-1001.0, -1002.0]]), np.array([PAIR[::-1]])))
+    for x, expected in cases:
         got, call = _softmax_of(student, x, report, allow_nonfinite=True)
         hint, evidence = _overflow_hint(got, x)
         expect_close(got, expected, call=call, rtol=tol.KNOWN_VALUES_RTOL,
                      atol=tol.KNOWN_VALUES_ATOL, hint=hint, evidence=evidence)
+    for x, expected in cases:  # as the handout's own test writes them, integer arrays
+        expect_integer_input_works(student, "softmax", x.astype(np.int64), expected,
+                                   rtol=tol.KNOWN_VALUES_RTOL, atol=tol.KNOWN_VALUES_ATOL)
 
 
 @pytest.mark.points(2)
