@@ -43,6 +43,8 @@ NAMES_THE_PROBLEM = {
     "fbp_mutates_params": "changed its argument `params` in place",
     "fbp_grad_order_swapped": "the right numbers in the wrong order",
     "fbp_segfault": "crashed with a segmentation fault",
+    "fbp_b1_grad_not_summed": "gradb1 not summed over the examples?",
+    "fbp_b2_grad_scalar": "b2 is one number",
     "negsampling_target_among_negatives": "also counts the target as a negative sample",
     "negsampling_repeats_overwritten": "np.add.at",
     "negsampling_target_not_redrawn": "the target was not re-drawn",
@@ -53,6 +55,7 @@ NAMES_THE_PROBLEM = {
     "negsampling_negatives_deduplicated": "count a negative drawn more than once only once",
     "negsampling_target_skipped_not_replaced": "too few negatives used",
     "negsampling_grad_rows_only": "grad (one row per output vector) has shape",
+    "negsampling_gradpred_2d": "gradPred has shape (1, ",
     "negsampling_mutates_output_vectors": "changed its argument `outputVectors` in place",
     "negsampling_not_implemented": "negSamplingCostAndGradient is not implemented yet",
 }
@@ -140,6 +143,28 @@ def test_mistake_message_names_the_problem(reports, mistake):
     expected = NAMES_THE_PROBLEM[mistake.name]
     assert any(expected in t for t in texts), texts
     assert not any("Traceback" in t or "grader itself failed" in t for t in texts)
+
+
+# A gradient of the wrong form: the cost's check judges the cost (right here), the gradient's
+# checks fail on the gradient's form, and each check that compares with itself earns nothing.
+GRADIENT_OF_THE_WRONG_FORM = {
+    "fbp_b1_grad_not_summed": ("cost_matches_reference", "gradient_matches_reference"),
+    "fbp_b2_grad_scalar": ("cost_matches_reference", "gradient_matches_reference"),
+    "negsampling_gradpred_2d": ("cost_matches_reference", "gradPred_matches_reference"),
+    "negsampling_grad_rows_only": ("cost_matches_reference", "grad_matches_reference"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(GRADIENT_OF_THE_WRONG_FORM))
+def test_gradient_of_the_wrong_form_does_not_cost_the_cost(reports, name):
+    cost_check, gradient_check = GRADIENT_OF_THE_WRONG_FORM[name]
+    mistake = next(m for m in MISTAKES if m.name == name)
+    checks = {c["name"]: c for c in reports[name]["checks"] if c["function"] == mistake.function}
+    assert checks[cost_check]["status"] == "passed", checks[cost_check]["message"]
+    assert checks[cost_check]["score"] == checks[cost_check]["max_score"] > 0
+    assert checks[gradient_check]["status"] == "failed"
+    assert "shape" in checks[gradient_check]["message"], checks[gradient_check]["message"]
+    assert all(c["score"] == 0 for c in checks.values() if c["kind"] == "consistency")
 
 
 def test_every_catalogue_mistake_is_shown_by_a_fixture():

@@ -28,23 +28,48 @@ def _call_text(case: NetCase) -> Text:
             f"params of shape {params.shape}, {case.dimensions})  [{case}]")
 
 
-def _unpack(value, case: NetCase, call: str) -> tuple[float, np.ndarray]:
+def _unpack(value, case: NetCase, call: str, *,
+            gradient: bool = True) -> tuple[float, np.ndarray | None]:
+    """(cost, grad), each validated; with gradient=False the gradient is neither validated nor
+    returned (None): a check of the cost judges the cost, whatever the gradient's shape."""
     if not isinstance(value, (tuple, list)) or len(value) != 2:
         fail_call(f"the result is {describe_type(value)}; expected a pair (cost, grad).", call,
                   returned=value)
     cost = as_scalar(value[0], call, "the cost")
-    grad = as_array(value[1], call, (case.n_params,), "the gradient (a flat vector of "
-                    "Dx*H + H + H*Dy + Dy numbers, in the order W1, b1, W2, b2)")
     if cost <= 0:
         fail_call(f"the cost is {cost!r}; a cross-entropy of softmax outputs is always positive.",
                   call)
-    return cost, grad
+    if not gradient:
+        return cost, None
+    what = "the gradient (a flat vector of Dx*H + H + H*Dy + Dy numbers, in the order W1, b1, W2, b2)"
+    size = np.size(value[1]) if isinstance(value[1], np.ndarray) else None
+    if size is not None and size != case.n_params:
+        fail_call(f"{what} has {size} numbers (shape {value[1].shape}); expected {case.n_params} "
+                  f"(shape ({case.n_params},)) for {case}." + _size_diagnosis(size, case), call,
+                  returned=value[1])
+    return cost, as_array(value[1], call, (case.n_params,), what)
 
 
-def _run(student, case: NetCase) -> tuple[float, np.ndarray]:
+def _size_diagnosis(size: int, case: NetCase) -> str:
+    """Which block a flat gradient of the wrong size most likely got wrong, when its size tells
+    (exactly one of the usual slips accounts for the difference), else nothing."""
+    M, H, Dy = case.M, case.H, case.Dy
+    slips = [((M - 1) * H, f"b1 has M*H = {M * H} numbers, expected H = {H}: gradb1 not summed "
+                           "over the examples?"),
+             ((M - 1) * Dy, f"b2 has M*Dy = {M * Dy} numbers, expected Dy = {Dy}: gradb2 not "
+                            "summed over the examples?"),
+             (1 - Dy, f"b2 is one number, expected Dy = {Dy}: gradb2 summed over every entry "
+                      "(np.sum without axis=0)?"),
+             (1 - H, f"b1 is one number, expected H = {H}: gradb1 summed over every entry "
+                     "(np.sum without axis=0)?")]
+    matches = [text for extra, text in slips if extra != 0 and size - case.n_params == extra]
+    return f" Likely {matches[0]}" if len(matches) == 1 else ""
+
+
+def _run(student, case: NetCase, *, gradient: bool = True) -> tuple[float, np.ndarray | None]:
     data, labels, params = case.arrays()
     call = _call_text(case)
-    return _unpack(student(data, labels, params, case.dimensions), case, call)
+    return _unpack(student(data, labels, params, case.dimensions), case, call, gradient=gradient)
 
 
 @pytest.mark.points(5)
@@ -93,7 +118,7 @@ def _gradient_check(student, shared, case: NetCase) -> dict:
         h = tol.GRADCHECK_STEP
         points = numgrad.perturbations(params, h)
         results = student.many([(data, labels, p, case.dimensions) for p in points])
-        costs = [_unpack(r.value, case, call)[0] for r in results]
+        costs = [_unpack(r.value, case, call, gradient=False)[0] for r in results]
         expect_varies(costs, call, "params")
         numerical = numgrad.from_costs(costs, params.shape, h)
         outcome = {"cost": cost, "analytic": grad, "numerical": numerical}
@@ -232,7 +257,7 @@ def _reference(reference, case: NetCase) -> tuple[float, np.ndarray]:
 @given(case=net_cases())
 @example(case=NetCase(3, 2, 3, 2, 7))
 def test_cost_matches_reference(student, reference, report, case):
-    cost, _ = _run(student, case)
+    cost, _ = _run(student, case, gradient=False)
     ref_cost, _ = _reference(reference, case)
     convention = _convention(cost, ref_cost, case.M)
     if convention is None:
