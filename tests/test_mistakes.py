@@ -43,6 +43,7 @@ NAMES_THE_PROBLEM = {
     "fbp_mutates_params": "changed its argument `params` in place",
     "fbp_grad_order_swapped": "the right numbers in the wrong order",
     "fbp_segfault": "crashed with a segmentation fault",
+    "fbp_gradient_divided_twice": "and your cost is already averaged",
     "fbp_b1_grad_not_summed": "gradb1 not summed over the examples?",
     "fbp_b2_grad_scalar": "b2 is one number",
     "negsampling_target_among_negatives": "also counts the target as a negative sample",
@@ -56,6 +57,7 @@ NAMES_THE_PROBLEM = {
     "negsampling_target_skipped_not_replaced": "too few negatives used",
     "negsampling_grad_rows_only": "grad (one row per output vector) has shape",
     "negsampling_gradpred_2d": "gradPred has shape (1, ",
+    "negsampling_negatives_drawn_twice": "the negatives are drawn twice",
     "negsampling_mutates_output_vectors": "changed its argument `outputVectors` in place",
     "negsampling_not_implemented": "negSamplingCostAndGradient is not implemented yet",
 }
@@ -84,6 +86,7 @@ RECOGNISED = {
     "fbp_cost_averaged_grad_summed": {"grad_summed_cost_averaged"},
     "fbp_cost_summed_grad_averaged": {"grad_averaged_cost_summed"},
     "fbp_b2_grad_mean": {"grad_averaged_cost_summed"},
+    "fbp_gradient_divided_twice": {"grad_averaged_twice"},
     "fbp_grad_order_swapped": {"grad_blocks_out_of_order"},
     "fbp_b1_grad_first_row": {"bias_grad_not_summed"},
     "fbp_sigmoid_grad_of_preactivation": {"sigmoid_backprop_wrong"},
@@ -92,6 +95,7 @@ RECOGNISED = {
     # counting the target as a negative also puts a wrong multiple of u_o into gradPred
     "negsampling_target_among_negatives": {"target_among_negatives", "gradpred_target_term"},
     "negsampling_repeats_overwritten": {"repeated_negatives_overwritten"},
+    "negsampling_negatives_drawn_twice": {"negatives_drawn_twice"},
     "negsampling_target_not_redrawn": {"target_not_redrawn"},
     "negsampling_gradpred_wrong_sign": {"gradpred_target_term"},
     "negsampling_gradpred_negated": {"gradpred_negated"},

@@ -3,6 +3,7 @@
 The cost may be summed or averaged over the M examples (the 2017 handout does not say); the
 gradient must follow the same convention as the cost.
 """
+from collections.abc import Callable
 from itertools import permutations
 
 import numpy as np
@@ -11,10 +12,11 @@ from hypothesis import example, given
 
 from grader import conventions, evidence, numgrad
 from grader import tolerances as tol
-from grader.checks_api import (Text, as_array, as_scalar, call_text, describe_type, expect_varies,
-                               fail_call, show, whole_cases)
+from grader.checks_api import (CheckFailure, Text, as_array, as_scalar, call_text, describe_type,
+                               expect_varies, fail_call, show, whole_cases)
 from grader.packs.cs224n_a1.hints import HINTS
 from grader.packs.cs224n_a1.inputs import GRADCHECK_CASES, NetCase, net_cases
+from grader.proxy import StudentError
 
 pytestmark = pytest.mark.function("forward_backward_prop")
 BLOCKS = ("W1", "b1", "W2", "b2")
@@ -140,7 +142,8 @@ def _check_block(student, shared, block: str) -> None:
             continue
         index = np.unravel_index(int(np.argmax(err)), err.shape)
         others = ", ".join(f"{b} {_block_error(got, case, b):.1e}" for b in BLOCKS if b != block)
-        hint, finding, facts = _block_hint(got, case, block, analytic, numerical)
+        hint, finding, facts = _block_hint(got, case, block, analytic, numerical,
+                                           lambda: _own_cost_scale(student, shared, case))
         fail_call(f"{block} gradient disagrees with the numerical gradient of your own cost: "
                   f"relative difference {err[index]:.1e} at {block}{[int(i) for i in index]} "
                   f"(allowed {tol.GRADCHECK_RTOL:g}).",
@@ -165,7 +168,31 @@ def _gradient_evidence(got: dict, case: NetCase) -> dict:
             "tolerance": tol.GRADCHECK_RTOL, "blocks": blocks}
 
 
-def _block_hint(got: dict, case: NetCase, block: str, analytic, numerical) -> tuple:
+def _own_cost_scale(student, shared, case: NetCase) -> str | None:
+    """"summed" or "averaged": how the submission's own cost of the case's M examples relates to
+    its costs of the examples one at a time (one call each), or None when it is neither. Only a
+    failure asks, so a passing check never pays for it; it needs no reference."""
+    key = ("fbp-own-cost-scale", case)
+    if key not in shared:
+        data, labels, params = case.arrays()
+        call = _call_text(case)
+        scale = None
+        try:
+            whole = _unpack(student(data, labels, params, case.dimensions), case, call,
+                            gradient=False)[0]
+            singles = [_unpack(r.value, case, call, gradient=False)[0] for r in student.many(
+                [(data[i:i + 1], labels[i:i + 1], params, case.dimensions) for i in range(case.M)])]
+            for name, value in (("summed", sum(singles)), ("averaged", sum(singles) / case.M)):
+                if np.isclose(whole, value, rtol=1e-9, atol=1e-12):
+                    scale = name
+        except (CheckFailure, StudentError):
+            pass
+        shared[key] = scale
+    return shared[key]
+
+
+def _block_hint(got: dict, case: NetCase, block: str, analytic, numerical,
+                own_scale: Callable[[], str | None]) -> tuple:
     """(mistake, what was seen, facts) when the evidence points at a known mistake."""
     order = _permuted_order(got["analytic"], got["numerical"], case)
     if order:
@@ -179,9 +206,14 @@ def _block_hint(got: dict, case: NetCase, block: str, analytic, numerical) -> tu
                 f"{block} is exactly M = {case.M} times the derivative of your cost.",
                 {"ratio": case.M})
     if case.M > 1 and factor == 1 / case.M:
-        return (HINTS["grad_averaged_cost_summed"],
-                f"{block} is exactly 1/M = 1/{case.M} of the derivative of your cost.",
-                {"ratio": 1 / case.M})
+        seen = f"{block} is exactly 1/M = 1/{case.M} of the derivative of your cost"
+        scale = own_scale()
+        if scale == "averaged":  # then the gradient was divided by M twice
+            return (HINTS["grad_averaged_twice"],
+                    f"{seen}, and your cost is already averaged (it is the mean of your costs of "
+                    "the examples one at a time).", {"ratio": 1 / case.M, "cost": scale})
+        return (HINTS["grad_averaged_cost_summed"] if scale == "summed" else None, seen + ".",
+                {"ratio": 1 / case.M, "cost": scale or "neither summed nor averaged"})
     weights = "W1" if block == "b1" else "W2"
     if block in ("b1", "b2") and case.M > 1 and _ok(got, case, weights):
         return (HINTS["bias_grad_not_summed"],

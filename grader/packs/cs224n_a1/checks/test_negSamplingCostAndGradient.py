@@ -236,16 +236,18 @@ def test_repeated_negatives_accumulate(student, reference):
     """A negative drawn twice counts twice, in the cost and in its row of grad."""
     case, row = fixed_case(V=5, D=3, K=4, target=0, stream=[2, 3, 2, 2], seed=21)
     twice, single = row(2), row(3)  # drawn three times, and once
-    cost, grad_pred, grad, _ = _run(student, case)
+    cost, grad_pred, grad, draws = _run(student, case)
+    _, used = expected_draws(case.stream, case.target, case.K)
     ref_cost, ref_pred, ref_grad = _reference(reference, case)
     once = W2VCase(V=5, D=3, K=2, target=case.target, stream=padded([twice, single], 5, case.target),
                    seed=case.seed)
     once_cost, once_pred, once_grad = _reference(reference, once)
-    found = {}
-    # The row drawn once is right while the row drawn three times holds one draw's worth: in the
-    # gradient only (fancy-index +=), or in the cost and gradPred too (the draws made a set).
-    if close(grad[single], ref_grad[single]) and np.allclose(grad[twice], once_grad[twice],
-                                                             rtol=1e-6, atol=1e-9):
+    # Two samplings' worth of draws: the gradients come from a second draw of negatives.
+    # Otherwise, the row drawn once is right while the row drawn three times holds one draw's
+    # worth: in the gradient only (fancy-index +=), or in the cost and gradPred too (a set).
+    found = _drawn_twice(draws, used, case)
+    if not found and close(grad[single], ref_grad[single]) and np.allclose(
+            grad[twice], once_grad[twice], rtol=1e-6, atol=1e-9):
         if close(cost, once_cost) and close(grad_pred, once_pred):
             found = {"hint": HINTS["repeated_negatives_dropped"],
                      "evidence": {"seen": f"the cost, gradPred and row {twice} of grad count index "
@@ -286,11 +288,38 @@ def test_target_is_redrawn(student, maybe_reference):
                       f"{_wrong_rows(grad, ref_grad, case)}.", call, returned=grad, expected=ref_grad)
 
 
+def _draws_for_two_samplings(case: W2VCase) -> int | None:
+    """How many indices getNegativeSamples draws when called twice in a row on the case's stream
+    (None when the stream runs out first)."""
+    _, first = expected_draws(case.stream, case.target, case.K)
+    try:
+        _, second = expected_draws(case.stream[first:], case.target, case.K)
+    except IndexError:
+        return None
+    return first + second
+
+
+def _drawn_twice(draws: int, used: int, case: W2VCase) -> dict:
+    """{hint, evidence} when the call drew exactly what two samplings of K negatives draw, else {}."""
+    if draws != _draws_for_two_samplings(case):
+        return {}
+    return {"hint": HINTS["negatives_drawn_twice"],
+            "evidence": {"draws": draws, "draws_expected": used, "K": case.K,
+                         "seen": f"{draws} indices drawn from dataset.sampleTokenIdx(), what "
+                                 f"getNegativeSamples(target, dataset, {case.K}) called twice "
+                                 f"draws; once draws {used}"}}
+
+
 def _wrong_draws(cost: float, draws: int, used: int, case: W2VCase, call) -> None:
     """Fail with what the draw count and the cost show: the target kept as a negative, the
     target's offers dropped (too few negatives used), or simply too many or too few draws."""
     evidence = {"draws": draws, "draws_expected": used, "K": case.K}
     offers = case.stream[:used].count(case.target)
+    twice = _drawn_twice(draws, used, case)
+    if twice:
+        fail_call(f"too many indices drawn from dataset.sampleTokenIdx(): {draws}, expected {used} "
+                  f"(K = {case.K} negatives): {draws} is what drawing the negatives twice takes.",
+                  call, **twice)
     if draws == case.K:
         first = list(case.stream[:draws])
         if np.isclose(cost, _cost_with(case, first), rtol=1e-6):
@@ -319,6 +348,10 @@ def test_K_is_honoured(student, maybe_reference, K):
     case, _ = fixed_case(V=V, D=3, K=K, target=0, stream=list(range(1, K + 1)), seed=40 + K)
     cost, _, grad, draws = _run(student, case, ("cost", "grad"))
     call = _call_text(case)
+    twice = _drawn_twice(draws, K, case)
+    if twice:
+        fail_call(f"{draws} indices drawn from dataset.sampleTokenIdx(), twice the K = {K} "
+                  "expected: the negatives are drawn twice.", call, **twice)
     if draws != K:
         fail_call(f"{draws} indices drawn from dataset.sampleTokenIdx(), {_how_many(draws, K)}: "
                   f"expected K = {K}.", call, hint=HINTS["k_not_honoured"],
