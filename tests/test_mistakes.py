@@ -44,6 +44,7 @@ NAMES_THE_PROBLEM = {
     "fbp_grad_order_swapped": "the right numbers in the wrong order",
     "fbp_segfault": "crashed with a segmentation fault",
     "fbp_gradient_divided_twice": "and your cost is already averaged",
+    "fbp_cost_mean_over_all_entries": "neither the cross-entropy summed over the examples nor its average",
     "fbp_b1_grad_not_summed": "gradb1 not summed over the examples?",
     "fbp_b2_grad_scalar": "b2 is one number",
     "negsampling_target_among_negatives": "also counts the target as a negative sample",
@@ -169,6 +170,18 @@ def test_gradient_of_the_wrong_form_does_not_cost_the_cost(reports, name):
     assert checks[gradient_check]["status"] == "failed"
     assert "shape" in checks[gradient_check]["message"], checks[gradient_check]["message"]
     assert all(c["score"] == 0 for c in checks.values() if c["kind"] == "consistency")
+
+
+def test_gradient_check_claims_no_convention_the_cost_does_not_follow(reports):
+    """A cost neither summed nor averaged has no convention to follow: the gradient's failure says
+    which one it compared with, and not that the cost follows it."""
+    checks = {c["name"]: c for c in reports["fbp_cost_mean_over_all_entries"]["checks"]
+              if c["function"] == "forward_backward_prop"}
+    message = checks["gradient_matches_reference"]["message"]
+    assert checks["gradient_matches_reference"]["status"] == "failed"
+    assert "the convention your cost follows" not in message, message
+    assert "your cost is neither summed nor averaged" in message, message
+    assert checks["gradient_matches_reference"]["evidence"]["convention_detected"] is False
 
 
 def test_every_catalogue_mistake_is_shown_by_a_fixture():

@@ -312,7 +312,8 @@ def test_gradient_matches_reference(student, reference, case):
     convention = _convention(cost, ref_cost, case.M)
     followed = conventions.detect(grad, ref_grad, case.M, among=conventions.SCALES,
                                   rtol=tol.REFERENCE_RTOL, atol=tol.REFERENCE_ATOL)
-    if convention is None:  # the cost is wrong (another check says so): accept either convention
+    detected = convention is not None
+    if not detected:  # the cost is wrong (another check says so): accept either convention
         if followed is not None:
             return
         convention = conventions.CROSS_ENTROPY_SUMMED
@@ -328,10 +329,13 @@ def test_gradient_matches_reference(student, reference, case):
         gaps[block] = gap
         if not np.allclose(grad[where], expected[where], rtol=tol.REFERENCE_RTOL, atol=tol.REFERENCE_ATOL):
             wrong.append(f"{block} (largest difference {gap:.3g})")
+    why = ("the convention your cost follows" if detected else
+           "your cost is neither summed nor averaged, and the gradient matches neither convention")
     fail_call(f"wrong gradient in {', '.join(wrong)}, compared with the correct gradient of a cost "
-              f"{convention.scale} over the batch (the convention your cost follows).", _call_text(case),
+              f"{convention.scale} over the batch ({why}).", _call_text(case),
               returned=grad, expected=expected, hint=hint,
-              evidence={"convention": convention.scale, "largest_difference_per_block": gaps,
+              evidence={"convention": convention.scale, "convention_detected": detected,
+                        "largest_difference_per_block": gaps,
                         # where W1, b1, W2, b2 sit in the flat vectors, so a report shows blocks
                         "layout": {name: [where.start, where.stop, *shape]
                                    for name, (where, shape) in case.blocks().items()}})
