@@ -45,6 +45,8 @@ NAMES_THE_PROBLEM = {
     "fbp_mutates_params": "changed its argument `params` in place",
     "fbp_grad_order_swapped": "the right numbers in the wrong order",
     "fbp_segfault": "crashed with a segmentation fault",
+    "fbp_hidden_layer_float32": "comes from rounding, not from a wrong formula",
+    "sigmoid_float32": "the result had dtype float32",
     "fbp_gradient_divided_twice": "and your cost is already averaged",
     "fbp_cost_mean_over_all_entries": "neither the cross-entropy summed over the examples nor its average",
     "fbp_b1_grad_not_summed": "gradb1 not summed over the examples?",

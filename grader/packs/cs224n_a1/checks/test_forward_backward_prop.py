@@ -20,6 +20,9 @@ from grader.proxy import StudentError
 
 pytestmark = pytest.mark.function("forward_backward_prop")
 BLOCKS = ("W1", "b1", "W2", "b2")
+# A wrong formula puts a block off by a good fraction of itself; rounding in float32, with the
+# gradient check's step, by 1e-7 / 1e-4 = 1e-3 at most. Below this, no block is named as wrong.
+ROUNDING_LEVEL = 1e-3
 
 
 def _call_text(case: NetCase) -> Text:
@@ -214,6 +217,12 @@ def _block_hint(got: dict, case: NetCase, block: str, analytic, numerical,
                     "the examples one at a time).", {"ratio": 1 / case.M, "cost": scale})
         return (HINTS["grad_averaged_cost_summed"] if scale == "summed" else None, seen + ".",
                 {"ratio": 1 / case.M, "cost": scale or "neither summed nor averaged"})
+    worst = max(_block_error(got, case, b) for b in BLOCKS)
+    if worst < ROUNDING_LEVEL:  # no block is wrong by a formula's margin: blame no block
+        return (None, f"every block is within {worst:.1e} of the numerical gradient: a difference "
+                      "of this size comes from rounding, not from a wrong formula. Does part of "
+                      "your computation run in float32 (an array, or a function returning "
+                      "float32)? Compute in float64.", {"largest_relative_difference": worst})
     weights = "W1" if block == "b1" else "W2"
     if block in ("b1", "b2") and case.M > 1 and _ok(got, case, weights):
         return (HINTS["bias_grad_not_summed"],
