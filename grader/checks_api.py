@@ -128,9 +128,38 @@ def fail_call(problem: str, call: Text, *, returned: Any = None, expected: Any =
                        fingerprint.of_failure(problem, call, returned))
 
 
+# What came back in a float narrower than float64 during the check now running ({what: dtype}).
+# Such values are right to about 1e-7 (float32) only, which makes a right formula fail a tight
+# comparison and look like a wrong one: a failure says so (grader/plugin.py resets this per check
+# and adds `low_precision_note()` to a failure's message).
+_low_precision: dict[str, str] = {}
+
+
+def _note_precision(value: Any, what: Text) -> None:
+    if isinstance(value, (np.ndarray, np.generic)) and value.dtype.kind == "f" \
+            and value.dtype.itemsize < 8:
+        _low_precision.setdefault(str(what), str(value.dtype))
+
+
+def forget_precision() -> None:
+    """Start a check with no lower-precision result seen."""
+    _low_precision.clear()
+
+
+def low_precision_note() -> str:
+    """A line for a failure's message when the check got results in a float narrower than
+    float64, else ""."""
+    if not _low_precision:
+        return ""
+    seen = "; ".join(f"{what} had dtype {dtype}" for what, dtype in _low_precision.items())
+    return (f"\n  Note: {seen}. Values are then off at that precision (float32 keeps about 7 "
+            "significant digits), enough to fail a comparison made in float64: return float64.")
+
+
 def as_array(value: Any, call: Text, expected_shape: tuple[int, ...] | None = None,
              what: str = "the result", allow_nonfinite: bool = False) -> np.ndarray:
     """The value as a finite float ndarray, or a failure that says what came back instead."""
+    _note_precision(value, what)
     if isinstance(value, np.generic) and value.dtype.kind in "biuf":
         value = np.asarray(value)
     shape_text = f" of shape {tuple(expected_shape)}" if expected_shape is not None else ""
@@ -151,6 +180,7 @@ def as_array(value: Any, call: Text, expected_shape: tuple[int, ...] | None = No
 def as_scalar(value: Any, call: Text, what: str = "the cost", allow_nonfinite: bool = False) -> float:
     """A real number (Python float, numpy scalar, or an array holding exactly one number); inf
     and NaN fail unless `allow_nonfinite` (the caller then says what they mean)."""
+    _note_precision(value, what)
     if isinstance(value, (bool, np.bool_)):
         fail_call(f"{what} is a boolean; expected a number.", call, returned=value)
     if isinstance(value, (int, float)) or (isinstance(value, np.generic) and value.dtype.kind in "iuf"):
@@ -188,6 +218,14 @@ def expect_close(actual: np.ndarray, expected: np.ndarray, *, call: Text, what: 
                   returned=actual, expected=expected, hint=hint, evidence=evidence)
     if np.allclose(actual, expected, rtol=rtol, atol=atol, equal_nan=False):
         return
+    nan = np.isnan(actual) & ~np.isnan(expected)
+    if np.any(nan):  # a NaN is no difference of any size: say it is a NaN, not "inf"
+        first = tuple(int(i) for i in np.argwhere(nan)[0]) if actual.ndim else ()
+        where = f" at index {list(first)}" if first else ""
+        count = int(nan.sum())
+        fail_call(f"wrong values in {what}: NaN{where} where a number was expected "
+                  f"({count} NaN entr{'y' if count == 1 else 'ies'}).", call, returned=actual,
+                  expected=expected, hint=hint, evidence=evidence)
     gap, index = worst_difference(actual, expected)
     where = f" at index {list(index)}" if index else ""
     fail_call(f"wrong values in {what}: largest difference {gap:.3g}{where} "

@@ -20,7 +20,7 @@ from hypothesis.errors import Flaky
 
 from grader import evidence as evidence_mod, known_answers as known_answers_mod, observed, replay
 from grader import example_budget, scoring, selection
-from grader.checks_api import CheckFailure, call_text
+from grader.checks_api import CheckFailure, call_text, forget_precision, low_precision_note
 from grader.hints import Mistake
 from grader.input_set import PUBLIC, InputSet
 from grader.model import VISIBILITIES, CheckResult
@@ -451,6 +451,7 @@ def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
 
 
 def pytest_runtest_setup(item: pytest.Item) -> None:
+    forget_precision()
     if STATE in item.config.stash:
         item.config.stash[STATE].current_check = item.nodeid
 
@@ -494,6 +495,8 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
         exc, note = _reported_failure(item, exc)
         status, message, hint = _classify(state, item, exc)
         message += note
+        if isinstance(exc, CheckFailure):
+            message += low_precision_note()
         if flaky:
             message += (f"\n  (the same input gave a different result when it was tried again: "
                         f"does {item.stash[FUNCTION]} keep state between calls?)")

@@ -33,6 +33,7 @@ import pytest
 from hypothesis.internal.reflection import function_digest
 
 from grader import examples_run, known_answers
+from grader.checks_api import forget_precision
 from grader.proxy import ReplayDiverged, Request
 
 REPLAYING = pytest.StashKey["Recipe"]()
@@ -129,6 +130,7 @@ def run(state: Any, item: pytest.Function, function: str) -> None:
                 raise  # a plain check fails live exactly as it failed here
         # Start over, live: a fresh fork, and nothing the replay noted survives.
         state.restore(saved)
+        forget_precision()
         state.submission.end_check()
         state.submission.begin_check(item.nodeid, function)
     if book is not None:

@@ -22,6 +22,11 @@ NAMES_THE_PROBLEM = {
     "softmax_returns_list": "the result is a list; expected a numpy array",
     "softmax_memory_error": "softmax raised MemoryError",
     "softmax_hangs": "softmax did not return within",
+    "softmax_global_max": "NaN at index [1, 0] where a number was expected",
+    "softmax_max_without_keepdims": "row j's maximum is taken off column j",
+    "softmax_zeros_like_output": "the input was an integer array (dtype int64), as in the handout's own tests",
+    "softmax_exp_in_place": "softmax raised UFuncTypeError",
+    "sigmoid_zeros_like_output": "the result has dtype int64: an integer array cannot hold values between 0 and 1",
     "sigmoid_wrong_sign": "wrong value",
     "sigmoid_nan_for_large_inputs": "NaN for large inputs",
     "sigmoid_mutates_input": "sigmoid changed its argument in place",
@@ -40,6 +45,12 @@ NAMES_THE_PROBLEM = {
     "fbp_mutates_params": "changed its argument `params` in place",
     "fbp_grad_order_swapped": "the right numbers in the wrong order",
     "fbp_segfault": "crashed with a segmentation fault",
+    "fbp_hidden_layer_float32": "comes from rounding, not from a wrong formula",
+    "sigmoid_float32": "the result had dtype float32",
+    "fbp_gradient_divided_twice": "and your cost is already averaged",
+    "fbp_cost_mean_over_all_entries": "neither the cross-entropy summed over the examples nor its average",
+    "fbp_b1_grad_not_summed": "gradb1 not summed over the examples?",
+    "fbp_b2_grad_scalar": "b2 is one number",
     "negsampling_target_among_negatives": "also counts the target as a negative sample",
     "negsampling_repeats_overwritten": "np.add.at",
     "negsampling_target_not_redrawn": "the target was not re-drawn",
@@ -50,6 +61,8 @@ NAMES_THE_PROBLEM = {
     "negsampling_negatives_deduplicated": "count a negative drawn more than once only once",
     "negsampling_target_skipped_not_replaced": "too few negatives used",
     "negsampling_grad_rows_only": "grad (one row per output vector) has shape",
+    "negsampling_gradpred_2d": "gradPred has shape (1, ",
+    "negsampling_negatives_drawn_twice": "the negatives are drawn twice",
     "negsampling_mutates_output_vectors": "changed its argument `outputVectors` in place",
     "negsampling_not_implemented": "negSamplingCostAndGradient is not implemented yet",
 }
@@ -71,6 +84,8 @@ RECOGNISED = {
     "softmax_no_max_subtraction": {"softmax_overflow"},
     "softmax_vector_overflows": {"softmax_overflow"},
     "softmax_mutates_input": {"softmax_mutates_input"},
+    "softmax_global_max": {"softmax_global_max"},
+    "softmax_max_without_keepdims": {"softmax_max_without_keepdims"},
     "sigmoid_nan_for_large_inputs": {"sigmoid_overflow"},
     "sigmoid_mutates_input": {"input_mutated"},
     "sigmoid_grad_from_x": {"sigmoid_grad_from_x"},
@@ -78,6 +93,7 @@ RECOGNISED = {
     "fbp_cost_averaged_grad_summed": {"grad_summed_cost_averaged"},
     "fbp_cost_summed_grad_averaged": {"grad_averaged_cost_summed"},
     "fbp_b2_grad_mean": {"grad_averaged_cost_summed"},
+    "fbp_gradient_divided_twice": {"grad_averaged_twice"},
     "fbp_grad_order_swapped": {"grad_blocks_out_of_order"},
     "fbp_b1_grad_first_row": {"bias_grad_not_summed"},
     "fbp_sigmoid_grad_of_preactivation": {"sigmoid_backprop_wrong"},
@@ -86,6 +102,7 @@ RECOGNISED = {
     # counting the target as a negative also puts a wrong multiple of u_o into gradPred
     "negsampling_target_among_negatives": {"target_among_negatives", "gradpred_target_term"},
     "negsampling_repeats_overwritten": {"repeated_negatives_overwritten"},
+    "negsampling_negatives_drawn_twice": {"negatives_drawn_twice"},
     "negsampling_target_not_redrawn": {"target_not_redrawn"},
     "negsampling_gradpred_wrong_sign": {"gradpred_target_term"},
     "negsampling_gradpred_negated": {"gradpred_negated"},
@@ -137,6 +154,40 @@ def test_mistake_message_names_the_problem(reports, mistake):
     expected = NAMES_THE_PROBLEM[mistake.name]
     assert any(expected in t for t in texts), texts
     assert not any("Traceback" in t or "grader itself failed" in t for t in texts)
+
+
+# A gradient of the wrong form: the cost's check judges the cost (right here), the gradient's
+# checks fail on the gradient's form, and each check that compares with itself earns nothing.
+GRADIENT_OF_THE_WRONG_FORM = {
+    "fbp_b1_grad_not_summed": ("cost_matches_reference", "gradient_matches_reference"),
+    "fbp_b2_grad_scalar": ("cost_matches_reference", "gradient_matches_reference"),
+    "negsampling_gradpred_2d": ("cost_matches_reference", "gradPred_matches_reference"),
+    "negsampling_grad_rows_only": ("cost_matches_reference", "grad_matches_reference"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(GRADIENT_OF_THE_WRONG_FORM))
+def test_gradient_of_the_wrong_form_does_not_cost_the_cost(reports, name):
+    cost_check, gradient_check = GRADIENT_OF_THE_WRONG_FORM[name]
+    mistake = next(m for m in MISTAKES if m.name == name)
+    checks = {c["name"]: c for c in reports[name]["checks"] if c["function"] == mistake.function}
+    assert checks[cost_check]["status"] == "passed", checks[cost_check]["message"]
+    assert checks[cost_check]["score"] == checks[cost_check]["max_score"] > 0
+    assert checks[gradient_check]["status"] == "failed"
+    assert "shape" in checks[gradient_check]["message"], checks[gradient_check]["message"]
+    assert all(c["score"] == 0 for c in checks.values() if c["kind"] == "consistency")
+
+
+def test_gradient_check_claims_no_convention_the_cost_does_not_follow(reports):
+    """A cost neither summed nor averaged has no convention to follow: the gradient's failure says
+    which one it compared with, and not that the cost follows it."""
+    checks = {c["name"]: c for c in reports["fbp_cost_mean_over_all_entries"]["checks"]
+              if c["function"] == "forward_backward_prop"}
+    message = checks["gradient_matches_reference"]["message"]
+    assert checks["gradient_matches_reference"]["status"] == "failed"
+    assert "the convention your cost follows" not in message, message
+    assert "your cost is neither summed nor averaged" in message, message
+    assert checks["gradient_matches_reference"]["evidence"]["convention_detected"] is False
 
 
 def test_every_catalogue_mistake_is_shown_by_a_fixture():

@@ -18,6 +18,17 @@ HINTS = Catalogue("cs224n-a1", (
         "row's maximum before exponentiating: softmax(x) == softmax(x - c) for any constant c per "
         "row, so the result is unchanged and the largest exponent is 0."),
     Mistake(
+        "softmax_global_max", "softmax subtracts the whole matrix's maximum",
+        "You subtract the largest entry of the whole matrix (np.max(x)) rather than each row's own "
+        "maximum. In a row far below that maximum every exp(x - max) underflows to 0, and 0 / 0 is "
+        "NaN. Subtract each row's maximum: np.max(x, axis=-1, keepdims=True)."),
+    Mistake(
+        "softmax_max_without_keepdims", "the row maxima are subtracted along the wrong axis",
+        "np.max(x, axis=1) without keepdims=True has shape (M,), which broadcasts along the "
+        "columns: row j's maximum is taken off column j, not off row j. On a square matrix this "
+        "runs and gives wrong values (or overflows); on another shape it raises a broadcasting "
+        "error. Keep the axis: np.max(x, axis=-1, keepdims=True)."),
+    Mistake(
         "softmax_mutates_input", "softmax changes its input in place",
         "The 2017 handout allows this, so it costs no points, but callers rarely expect their array "
         "to change: prefer returning a new array (x = x - ... instead of x -= ...).",
@@ -47,6 +58,12 @@ HINTS = Catalogue("cs224n-a1", (
         "cost is summed but the gradient is averaged. Either convention is accepted; use the same "
         "one for both."),
     Mistake(
+        "grad_averaged_twice", "gradient divided by M twice",
+        "Your gradient is 1/M of the derivative of your own cost (M = the number of examples), and "
+        "your cost is already averaged over the examples: the gradient is divided by M once too "
+        "often (for example the error divided by M and then averaged again with np.mean or "
+        "another / M). Divide by M once, where the cost is averaged."),
+    Mistake(
         "grad_blocks_out_of_order", "gradient blocks stacked in the wrong order",
         "Your gradient holds the right numbers in the wrong order. The flat gradient must follow "
         "the order params is unpacked in: W1, b1, W2, b2."),
@@ -73,6 +90,12 @@ HINTS = Catalogue("cs224n-a1", (
         "repeated_negatives_overwritten", "a negative drawn twice counts once",
         "`grad[indices] += ...` with repeated indices keeps only one of the updates, so a negative "
         "drawn twice counts once. Accumulate with a loop or np.add.at."),
+    Mistake(
+        "negatives_drawn_twice", "the negatives are drawn twice",
+        "Your function drew twice as many indices from the dataset as K negatives need: it samples "
+        "the negatives again (a second getNegativeSamples call, say for the gradients), so the "
+        "cost and the gradients use different negatives. Draw them once, keep the list, and use it "
+        "for the cost and both gradients."),
     Mistake(
         "repeated_negatives_dropped", "a negative drawn twice counts once, in the cost too",
         "Your cost and gradients count a negative drawn more than once only once: the K draws "

@@ -3,6 +3,7 @@
 The cost may be summed or averaged over the M examples (the 2017 handout does not say); the
 gradient must follow the same convention as the cost.
 """
+from collections.abc import Callable
 from itertools import permutations
 
 import numpy as np
@@ -11,13 +12,17 @@ from hypothesis import example, given
 
 from grader import conventions, evidence, numgrad
 from grader import tolerances as tol
-from grader.checks_api import (Text, as_array, as_scalar, call_text, describe_type, expect_varies,
-                               fail_call, show, whole_cases)
+from grader.checks_api import (CheckFailure, Text, as_array, as_scalar, call_text, describe_type,
+                               expect_varies, fail_call, show, whole_cases)
 from grader.packs.cs224n_a1.hints import HINTS
 from grader.packs.cs224n_a1.inputs import GRADCHECK_CASES, NetCase, net_cases
+from grader.proxy import StudentError
 
 pytestmark = pytest.mark.function("forward_backward_prop")
 BLOCKS = ("W1", "b1", "W2", "b2")
+# A wrong formula puts a block off by a good fraction of itself; rounding in float32, with the
+# gradient check's step, by 1e-7 / 1e-4 = 1e-3 at most. Below this, no block is named as wrong.
+ROUNDING_LEVEL = 1e-3
 
 
 def _call_text(case: NetCase) -> Text:
@@ -28,23 +33,48 @@ def _call_text(case: NetCase) -> Text:
             f"params of shape {params.shape}, {case.dimensions})  [{case}]")
 
 
-def _unpack(value, case: NetCase, call: str) -> tuple[float, np.ndarray]:
+def _unpack(value, case: NetCase, call: str, *,
+            gradient: bool = True) -> tuple[float, np.ndarray | None]:
+    """(cost, grad), each validated; with gradient=False the gradient is neither validated nor
+    returned (None): a check of the cost judges the cost, whatever the gradient's shape."""
     if not isinstance(value, (tuple, list)) or len(value) != 2:
         fail_call(f"the result is {describe_type(value)}; expected a pair (cost, grad).", call,
                   returned=value)
     cost = as_scalar(value[0], call, "the cost")
-    grad = as_array(value[1], call, (case.n_params,), "the gradient (a flat vector of "
-                    "Dx*H + H + H*Dy + Dy numbers, in the order W1, b1, W2, b2)")
     if cost <= 0:
         fail_call(f"the cost is {cost!r}; a cross-entropy of softmax outputs is always positive.",
                   call)
-    return cost, grad
+    if not gradient:
+        return cost, None
+    what = "the gradient (a flat vector of Dx*H + H + H*Dy + Dy numbers, in the order W1, b1, W2, b2)"
+    size = np.size(value[1]) if isinstance(value[1], np.ndarray) else None
+    if size is not None and size != case.n_params:
+        fail_call(f"{what} has {size} numbers (shape {value[1].shape}); expected {case.n_params} "
+                  f"(shape ({case.n_params},)) for {case}." + _size_diagnosis(size, case), call,
+                  returned=value[1])
+    return cost, as_array(value[1], call, (case.n_params,), what)
 
 
-def _run(student, case: NetCase) -> tuple[float, np.ndarray]:
+def _size_diagnosis(size: int, case: NetCase) -> str:
+    """Which block a flat gradient of the wrong size most likely got wrong, when its size tells
+    (exactly one of the usual slips accounts for the difference), else nothing."""
+    M, H, Dy = case.M, case.H, case.Dy
+    slips = [((M - 1) * H, f"b1 has M*H = {M * H} numbers, expected H = {H}: gradb1 not summed "
+                           "over the examples?"),
+             ((M - 1) * Dy, f"b2 has M*Dy = {M * Dy} numbers, expected Dy = {Dy}: gradb2 not "
+                            "summed over the examples?"),
+             (1 - Dy, f"b2 is one number, expected Dy = {Dy}: gradb2 summed over every entry "
+                      "(np.sum without axis=0)?"),
+             (1 - H, f"b1 is one number, expected H = {H}: gradb1 summed over every entry "
+                     "(np.sum without axis=0)?")]
+    matches = [text for extra, text in slips if extra != 0 and size - case.n_params == extra]
+    return f" Likely {matches[0]}" if len(matches) == 1 else ""
+
+
+def _run(student, case: NetCase, *, gradient: bool = True) -> tuple[float, np.ndarray | None]:
     data, labels, params = case.arrays()
     call = _call_text(case)
-    return _unpack(student(data, labels, params, case.dimensions), case, call)
+    return _unpack(student(data, labels, params, case.dimensions), case, call, gradient=gradient)
 
 
 @pytest.mark.points(5)
@@ -93,7 +123,7 @@ def _gradient_check(student, shared, case: NetCase) -> dict:
         h = tol.GRADCHECK_STEP
         points = numgrad.perturbations(params, h)
         results = student.many([(data, labels, p, case.dimensions) for p in points])
-        costs = [_unpack(r.value, case, call)[0] for r in results]
+        costs = [_unpack(r.value, case, call, gradient=False)[0] for r in results]
         expect_varies(costs, call, "params")
         numerical = numgrad.from_costs(costs, params.shape, h)
         outcome = {"cost": cost, "analytic": grad, "numerical": numerical}
@@ -115,7 +145,8 @@ def _check_block(student, shared, block: str) -> None:
             continue
         index = np.unravel_index(int(np.argmax(err)), err.shape)
         others = ", ".join(f"{b} {_block_error(got, case, b):.1e}" for b in BLOCKS if b != block)
-        hint, finding, facts = _block_hint(got, case, block, analytic, numerical)
+        hint, finding, facts = _block_hint(got, case, block, analytic, numerical,
+                                           lambda: _own_cost_scale(student, shared, case))
         fail_call(f"{block} gradient disagrees with the numerical gradient of your own cost: "
                   f"relative difference {err[index]:.1e} at {block}{[int(i) for i in index]} "
                   f"(allowed {tol.GRADCHECK_RTOL:g}).",
@@ -140,7 +171,31 @@ def _gradient_evidence(got: dict, case: NetCase) -> dict:
             "tolerance": tol.GRADCHECK_RTOL, "blocks": blocks}
 
 
-def _block_hint(got: dict, case: NetCase, block: str, analytic, numerical) -> tuple:
+def _own_cost_scale(student, shared, case: NetCase) -> str | None:
+    """"summed" or "averaged": how the submission's own cost of the case's M examples relates to
+    its costs of the examples one at a time (one call each), or None when it is neither. Only a
+    failure asks, so a passing check never pays for it; it needs no reference."""
+    key = ("fbp-own-cost-scale", case)
+    if key not in shared:
+        data, labels, params = case.arrays()
+        call = _call_text(case)
+        scale = None
+        try:
+            whole = _unpack(student(data, labels, params, case.dimensions), case, call,
+                            gradient=False)[0]
+            singles = [_unpack(r.value, case, call, gradient=False)[0] for r in student.many(
+                [(data[i:i + 1], labels[i:i + 1], params, case.dimensions) for i in range(case.M)])]
+            for name, value in (("summed", sum(singles)), ("averaged", sum(singles) / case.M)):
+                if np.isclose(whole, value, rtol=1e-9, atol=1e-12):
+                    scale = name
+        except (CheckFailure, StudentError):
+            pass
+        shared[key] = scale
+    return shared[key]
+
+
+def _block_hint(got: dict, case: NetCase, block: str, analytic, numerical,
+                own_scale: Callable[[], str | None]) -> tuple:
     """(mistake, what was seen, facts) when the evidence points at a known mistake."""
     order = _permuted_order(got["analytic"], got["numerical"], case)
     if order:
@@ -154,9 +209,20 @@ def _block_hint(got: dict, case: NetCase, block: str, analytic, numerical) -> tu
                 f"{block} is exactly M = {case.M} times the derivative of your cost.",
                 {"ratio": case.M})
     if case.M > 1 and factor == 1 / case.M:
-        return (HINTS["grad_averaged_cost_summed"],
-                f"{block} is exactly 1/M = 1/{case.M} of the derivative of your cost.",
-                {"ratio": 1 / case.M})
+        seen = f"{block} is exactly 1/M = 1/{case.M} of the derivative of your cost"
+        scale = own_scale()
+        if scale == "averaged":  # then the gradient was divided by M twice
+            return (HINTS["grad_averaged_twice"],
+                    f"{seen}, and your cost is already averaged (it is the mean of your costs of "
+                    "the examples one at a time).", {"ratio": 1 / case.M, "cost": scale})
+        return (HINTS["grad_averaged_cost_summed"] if scale == "summed" else None, seen + ".",
+                {"ratio": 1 / case.M, "cost": scale or "neither summed nor averaged"})
+    worst = max(_block_error(got, case, b) for b in BLOCKS)
+    if worst < ROUNDING_LEVEL:  # no block is wrong by a formula's margin: blame no block
+        return (None, f"every block is within {worst:.1e} of the numerical gradient: a difference "
+                      "of this size comes from rounding, not from a wrong formula. Does part of "
+                      "your computation run in float32 (an array, or a function returning "
+                      "float32)? Compute in float64.", {"largest_relative_difference": worst})
     weights = "W1" if block == "b1" else "W2"
     if block in ("b1", "b2") and case.M > 1 and _ok(got, case, weights):
         return (HINTS["bias_grad_not_summed"],
@@ -232,7 +298,7 @@ def _reference(reference, case: NetCase) -> tuple[float, np.ndarray]:
 @given(case=net_cases())
 @example(case=NetCase(3, 2, 3, 2, 7))
 def test_cost_matches_reference(student, reference, report, case):
-    cost, _ = _run(student, case)
+    cost, _ = _run(student, case, gradient=False)
     ref_cost, _ = _reference(reference, case)
     convention = _convention(cost, ref_cost, case.M)
     if convention is None:
@@ -256,7 +322,8 @@ def test_gradient_matches_reference(student, reference, case):
     convention = _convention(cost, ref_cost, case.M)
     followed = conventions.detect(grad, ref_grad, case.M, among=conventions.SCALES,
                                   rtol=tol.REFERENCE_RTOL, atol=tol.REFERENCE_ATOL)
-    if convention is None:  # the cost is wrong (another check says so): accept either convention
+    detected = convention is not None
+    if not detected:  # the cost is wrong (another check says so): accept either convention
         if followed is not None:
             return
         convention = conventions.CROSS_ENTROPY_SUMMED
@@ -272,10 +339,13 @@ def test_gradient_matches_reference(student, reference, case):
         gaps[block] = gap
         if not np.allclose(grad[where], expected[where], rtol=tol.REFERENCE_RTOL, atol=tol.REFERENCE_ATOL):
             wrong.append(f"{block} (largest difference {gap:.3g})")
+    why = ("the convention your cost follows" if detected else
+           "your cost is neither summed nor averaged, and the gradient matches neither convention")
     fail_call(f"wrong gradient in {', '.join(wrong)}, compared with the correct gradient of a cost "
-              f"{convention.scale} over the batch (the convention your cost follows).", _call_text(case),
+              f"{convention.scale} over the batch ({why}).", _call_text(case),
               returned=grad, expected=expected, hint=hint,
-              evidence={"convention": convention.scale, "largest_difference_per_block": gaps,
+              evidence={"convention": convention.scale, "convention_detected": detected,
+                        "largest_difference_per_block": gaps,
                         # where W1, b1, W2, b2 sit in the flat vectors, so a report shows blocks
                         "layout": {name: [where.start, where.stop, *shape]
                                    for name, (where, shape) in case.blocks().items()}})

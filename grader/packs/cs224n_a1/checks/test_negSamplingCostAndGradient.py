@@ -61,15 +61,23 @@ def _call_text(case: W2VCase) -> LazyText:
     return lazy_text(text)
 
 
-def _unpack(value, case: W2VCase, call: str) -> tuple[float, np.ndarray, np.ndarray]:
+PARTS = ("cost", "gradPred", "grad")
+
+
+def _unpack(value, case: W2VCase, call: str,
+            parts: tuple[str, ...] = PARTS) -> tuple[float, np.ndarray | None, np.ndarray | None]:
+    """(cost, gradPred, grad), those named in `parts` validated and the others None: a check
+    judges what it is named for, so a gradient of the wrong shape does not fail a check of the
+    cost (nor gradPred's shape a check of grad)."""
     if not isinstance(value, (tuple, list)) or len(value) != 3:
         fail_call(f"the result is {describe_type(value)}; expected a triple (cost, gradPred, grad).",
                   call, returned=value)
     cost = as_scalar(value[0], call, "the cost")
-    grad_pred = as_array(value[1], call, (case.D,), "gradPred")
-    grad = as_array(value[2], call, (case.V, case.D), "grad (one row per output vector)")
     if cost <= 0:
         fail_call(f"the cost is {cost!r}; -log sigmoid(...) terms are always positive.", call)
+    grad_pred = as_array(value[1], call, (case.D,), "gradPred") if "gradPred" in parts else None
+    grad = (as_array(value[2], call, (case.V, case.D), "grad (one row per output vector)")
+            if "grad" in parts else None)
     return cost, grad_pred, grad
 
 
@@ -86,9 +94,9 @@ def _call(student, case: W2VCase, args: tuple | None = None, echo_args: bool = F
         raise
 
 
-def _run(student, case: W2VCase):
+def _run(student, case: W2VCase, parts: tuple[str, ...] = PARTS):
     result = _call(student, case)
-    return (*_unpack(result.value, case, _call_text(case)), result.draws[0])
+    return (*_unpack(result.value, case, _call_text(case), parts), result.draws[0])
 
 
 def _reference(reference, case: W2VCase):
@@ -158,7 +166,7 @@ def test_inputs_not_modified(student):
 @whole_cases
 @given(case=any_stream)
 def test_cost_matches_reference(student, reference, case):
-    cost, _, _, _ = _run(student, case)
+    cost, _, _, _ = _run(student, case, ("cost",))
     ref_cost, _, _ = _reference(reference, case)
     if not close(cost, ref_cost):
         negatives, _ = expected_draws(case.stream, case.target, case.K)
@@ -205,7 +213,7 @@ def _grad_pred_hint(grad_pred: np.ndarray, ref_pred: np.ndarray, case: W2VCase) 
 @whole_cases
 @given(case=any_stream)
 def test_gradPred_matches_reference(student, reference, case):
-    _, grad_pred, _, _ = _run(student, case)
+    _, grad_pred, _, _ = _run(student, case, ("cost", "gradPred"))
     _, ref_pred, _ = _reference(reference, case)
     expect_close(grad_pred, ref_pred, call=_call_text(case), what="gradPred",
                  rtol=tol.REFERENCE_RTOL, atol=tol.REFERENCE_ATOL,
@@ -216,7 +224,7 @@ def test_gradPred_matches_reference(student, reference, case):
 @whole_cases
 @given(case=any_stream)
 def test_grad_matches_reference(student, reference, case):
-    _, _, grad, _ = _run(student, case)
+    _, _, grad, _ = _run(student, case, ("cost", "grad"))
     _, _, ref_grad = _reference(reference, case)
     if not close(grad, ref_grad):
         fail_call(f"wrong grad in {_wrong_rows(grad, ref_grad, case)}.", _call_text(case),
@@ -228,16 +236,18 @@ def test_repeated_negatives_accumulate(student, reference):
     """A negative drawn twice counts twice, in the cost and in its row of grad."""
     case, row = fixed_case(V=5, D=3, K=4, target=0, stream=[2, 3, 2, 2], seed=21)
     twice, single = row(2), row(3)  # drawn three times, and once
-    cost, grad_pred, grad, _ = _run(student, case)
+    cost, grad_pred, grad, draws = _run(student, case)
+    _, used = expected_draws(case.stream, case.target, case.K)
     ref_cost, ref_pred, ref_grad = _reference(reference, case)
     once = W2VCase(V=5, D=3, K=2, target=case.target, stream=padded([twice, single], 5, case.target),
                    seed=case.seed)
     once_cost, once_pred, once_grad = _reference(reference, once)
-    found = {}
-    # The row drawn once is right while the row drawn three times holds one draw's worth: in the
-    # gradient only (fancy-index +=), or in the cost and gradPred too (the draws made a set).
-    if close(grad[single], ref_grad[single]) and np.allclose(grad[twice], once_grad[twice],
-                                                             rtol=1e-6, atol=1e-9):
+    # Two samplings' worth of draws: the gradients come from a second draw of negatives.
+    # Otherwise, the row drawn once is right while the row drawn three times holds one draw's
+    # worth: in the gradient only (fancy-index +=), or in the cost and gradPred too (a set).
+    found = _drawn_twice(draws, used, case)
+    if not found and close(grad[single], ref_grad[single]) and np.allclose(
+            grad[twice], once_grad[twice], rtol=1e-6, atol=1e-9):
         if close(cost, once_cost) and close(grad_pred, once_pred):
             found = {"hint": HINTS["repeated_negatives_dropped"],
                      "evidence": {"seen": f"the cost, gradPred and row {twice} of grad count index "
@@ -263,7 +273,7 @@ def test_repeated_negatives_accumulate(student, reference):
 def test_target_is_redrawn(student, maybe_reference):
     """When sampleTokenIdx() offers the target, it is drawn again (as getNegativeSamples does)."""
     case, _ = fixed_case(V=6, D=3, K=3, target=2, stream=[2, 4, 2, 1, 5], seed=31)
-    cost, _, grad, draws = _run(student, case)
+    cost, _, grad, draws = _run(student, case, ("cost", "grad"))
     negatives, used = expected_draws(case.stream, case.target, case.K)
     call = _call_text(case)
     if draws != used:
@@ -278,11 +288,38 @@ def test_target_is_redrawn(student, maybe_reference):
                       f"{_wrong_rows(grad, ref_grad, case)}.", call, returned=grad, expected=ref_grad)
 
 
+def _draws_for_two_samplings(case: W2VCase) -> int | None:
+    """How many indices getNegativeSamples draws when called twice in a row on the case's stream
+    (None when the stream runs out first)."""
+    _, first = expected_draws(case.stream, case.target, case.K)
+    try:
+        _, second = expected_draws(case.stream[first:], case.target, case.K)
+    except IndexError:
+        return None
+    return first + second
+
+
+def _drawn_twice(draws: int, used: int, case: W2VCase) -> dict:
+    """{hint, evidence} when the call drew exactly what two samplings of K negatives draw, else {}."""
+    if draws != _draws_for_two_samplings(case):
+        return {}
+    return {"hint": HINTS["negatives_drawn_twice"],
+            "evidence": {"draws": draws, "draws_expected": used, "K": case.K,
+                         "seen": f"{draws} indices drawn from dataset.sampleTokenIdx(), what "
+                                 f"getNegativeSamples(target, dataset, {case.K}) called twice "
+                                 f"draws; once draws {used}"}}
+
+
 def _wrong_draws(cost: float, draws: int, used: int, case: W2VCase, call) -> None:
     """Fail with what the draw count and the cost show: the target kept as a negative, the
     target's offers dropped (too few negatives used), or simply too many or too few draws."""
     evidence = {"draws": draws, "draws_expected": used, "K": case.K}
     offers = case.stream[:used].count(case.target)
+    twice = _drawn_twice(draws, used, case)
+    if twice:
+        fail_call(f"too many indices drawn from dataset.sampleTokenIdx(): {draws}, expected {used} "
+                  f"(K = {case.K} negatives): {draws} is what drawing the negatives twice takes.",
+                  call, **twice)
     if draws == case.K:
         first = list(case.stream[:draws])
         if np.isclose(cost, _cost_with(case, first), rtol=1e-6):
@@ -309,8 +346,12 @@ def test_K_is_honoured(student, maybe_reference, K):
     """Exactly K negatives are drawn, and all of them are used."""
     V = K + 4
     case, _ = fixed_case(V=V, D=3, K=K, target=0, stream=list(range(1, K + 1)), seed=40 + K)
-    cost, _, grad, draws = _run(student, case)
+    cost, _, grad, draws = _run(student, case, ("cost", "grad"))
     call = _call_text(case)
+    twice = _drawn_twice(draws, K, case)
+    if twice:
+        fail_call(f"{draws} indices drawn from dataset.sampleTokenIdx(), twice the K = {K} "
+                  "expected: the negatives are drawn twice.", call, **twice)
     if draws != K:
         fail_call(f"{draws} indices drawn from dataset.sampleTokenIdx(), {_how_many(draws, K)}: "
                   f"expected K = {K}.", call, hint=HINTS["k_not_honoured"],
@@ -350,7 +391,8 @@ def _gradient_check(student, shared: dict, case: W2VCase) -> dict:
     try:
         args = _args(case)
         call = _call_text(case)
-        _, grad_pred, grad, _ = _run(student, case)
+        value = _call(student, case).value
+        _unpack(value, case, call, ("cost",))  # each check validates the gradient it judges
         h = tol.GRADCHECK_STEP
         batch = []
         for which in (0, 2):
@@ -358,12 +400,13 @@ def _gradient_check(student, shared: dict, case: W2VCase) -> dict:
                 shifted = list(args)
                 shifted[which] = point
                 batch.append(tuple(shifted))
-        costs = [_unpack(r.value, case, call)[0] for r in student.many(batch)]
+        costs = [_unpack(r.value, case, call, ("cost",))[0] for r in student.many(batch)]
         n_pred = 2 * args[0].size
         expect_varies(costs[:n_pred], call, "predicted")
         expect_varies(costs[n_pred:], call, "outputVectors")
-        outcome = {"gradPred": (grad_pred, numgrad.from_costs(costs[:n_pred], args[0].shape, h)),
-                   "grad": (grad, numgrad.from_costs(costs[n_pred:], args[2].shape, h))}
+        outcome = {"value": value, "call": call,
+                   "gradPred": numgrad.from_costs(costs[:n_pred], args[0].shape, h),
+                   "grad": numgrad.from_costs(costs[n_pred:], args[2].shape, h)}
     except BaseException as exc:
         shared[key] = exc
         raise
@@ -371,12 +414,30 @@ def _gradient_check(student, shared: dict, case: W2VCase) -> dict:
     return outcome
 
 
+def _analytic(got: dict, case: W2VCase, name: str) -> tuple[np.ndarray, np.ndarray]:
+    """(the submission's gradient `name`, validated, and its central differences)."""
+    _, grad_pred, grad = _unpack(got["value"], case, got["call"], ("cost", name))
+    return (grad_pred if name == "gradPred" else grad), got[name]
+
+
+def _well_formed(got: dict, case: W2VCase) -> dict:
+    """{name: (analytic, numerical)} of the gradients that have the right form."""
+    out = {}
+    for name in ("gradPred", "grad"):
+        try:
+            out[name] = _analytic(got, case, name)
+        except CheckFailure:
+            continue
+    return out
+
+
 def _gradient_evidence(got: dict, case: W2VCase) -> dict:
-    """Both gradients block by block; grad's rows say which is the target and which negatives, and
-    the largest relative difference of each kind of row is summarised."""
+    """Both gradients block by block (those of the right form); grad's rows say which is the
+    target and which negatives, and the largest relative difference of each kind of row is
+    summarised."""
     roles = _roles(case)
     blocks, by_role = {}, {}
-    for name, (analytic, numerical) in got.items():
+    for name, (analytic, numerical) in _well_formed(got, case).items():
         err = numgrad.relative_error(analytic, numerical)
         blocks[name] = evidence.gradient_block(analytic, numerical, err, tol.GRADCHECK_RTOL,
                                                rows=roles if name == "grad" else None)
@@ -394,16 +455,18 @@ def _gradient_evidence(got: dict, case: W2VCase) -> dict:
 def test_gradPred_matches_numerical_gradient(student, report):
     case = _numgrad_case()
     got = _gradient_check(student, report.shared, case)
-    analytic, numerical = got["gradPred"]
+    analytic, numerical = _analytic(got, case, "gradPred")
     err = numgrad.relative_error(analytic, numerical)
     if err.max() > tol.GRADCHECK_RTOL:
         negated = np.allclose(analytic, -numerical, rtol=1e-4, atol=1e-7)
-        grad_err = numgrad.relative_error(*got["grad"]).max()
+        other = _well_formed(got, case).get("grad")
+        grad_err = (f"{numgrad.relative_error(*other).max():.1e}" if other is not None
+                    else "not measured (grad has the wrong form)")
         fail_call(f"gradPred disagrees with central differences of your own cost with respect to "
                   f"predicted: relative difference {err.max():.2e} (allowed {tol.GRADCHECK_RTOL:g}).",
                   _call_text(case), returned=analytic, expected=numerical,
                   detail=f"(expected = numerical gradient, h = {tol.GRADCHECK_STEP:g}); largest "
-                         f"relative difference in grad: {grad_err:.1e}"
+                         f"relative difference in grad: {grad_err}"
                          + ("\n  gradPred is the negative of the derivative of your cost."
                             if negated else ""),
                   hint=HINTS["gradpred_negated"] if negated else None,
@@ -414,7 +477,7 @@ def test_gradPred_matches_numerical_gradient(student, report):
 def test_grad_matches_numerical_gradient(student, report):
     case = _numgrad_case()
     got = _gradient_check(student, report.shared, case)
-    analytic, numerical = got["grad"]
+    analytic, numerical = _analytic(got, case, "grad")
     err = numgrad.relative_error(analytic, numerical)
     if err.max() > tol.GRADCHECK_RTOL:
         negatives, _ = expected_draws(case.stream, case.target, case.K)

@@ -9,6 +9,7 @@ from grader import tolerances as tol
 from grader.checks_api import as_array, as_scalar, call_text, expect_close, fail_call
 from grader.packs.cs224n_a1.hints import HINTS
 from grader.packs.cs224n_a1.inputs import secret_draw
+from grader.packs.cs224n_a1.integer_inputs import expect_integer_input_works
 
 pytestmark = pytest.mark.function("sigmoid")
 
@@ -26,6 +27,9 @@ def test_known_values(student):
     call = call_text("sigmoid", KNOWN_INPUT)
     got = as_array(student(KNOWN_INPUT), call, KNOWN_INPUT.shape)
     expect_close(got, KNOWN_OUTPUT, call=call, rtol=tol.KNOWN_VALUES_RTOL, atol=tol.KNOWN_VALUES_ATOL)
+    # As the handout's own test writes it: sigmoid(np.array([[1, 2], [-1, -2]])).
+    expect_integer_input_works(student, "sigmoid", KNOWN_INPUT.astype(np.int64), KNOWN_OUTPUT,
+                               rtol=tol.KNOWN_VALUES_RTOL, atol=tol.KNOWN_VALUES_ATOL)
 
 
 def _scalars() -> tuple[float, ...]:
@@ -42,6 +46,9 @@ def test_scalar_input(student, reference):
         expected = float(np.asarray(reference.sigmoid(x)))
         if abs(got - expected) > tol.KNOWN_VALUES_ATOL:
             fail_call(f"wrong value for a scalar input: {got!r}, expected {expected!r}.", call)
+    # An integer as well, as the handout's tests pass integers: sigmoid(2) of the handout's example.
+    expect_integer_input_works(student, "sigmoid", 2, KNOWN_OUTPUT[0, 1],
+                               rtol=tol.KNOWN_VALUES_RTOL, atol=tol.KNOWN_VALUES_ATOL)
 
 
 @pytest.mark.points(2)
