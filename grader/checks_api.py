@@ -218,14 +218,6 @@ def expect_close(actual: np.ndarray, expected: np.ndarray, *, call: Text, what: 
                   returned=actual, expected=expected, hint=hint, evidence=evidence)
     if np.allclose(actual, expected, rtol=rtol, atol=atol, equal_nan=False):
         return
-    nan = np.isnan(actual) & ~np.isnan(expected)
-    if np.any(nan):  # a NaN is no difference of any size: say it is a NaN, not "inf"
-        first = tuple(int(i) for i in np.argwhere(nan)[0]) if actual.ndim else ()
-        where = f" at index {list(first)}" if first else ""
-        count = int(nan.sum())
-        fail_call(f"wrong values in {what}: NaN{where} where a number was expected "
-                  f"({count} NaN entr{'y' if count == 1 else 'ies'}).", call, returned=actual,
-                  expected=expected, hint=hint, evidence=evidence)
     gap, index = worst_difference(actual, expected)
     where = f" at index {list(index)}" if index else ""
     fail_call(f"wrong values in {what}: largest difference {gap:.3g}{where} "

@@ -18,17 +18,6 @@ HINTS = Catalogue("cs224n-a1", (
         "row's maximum before exponentiating: softmax(x) == softmax(x - c) for any constant c per "
         "row, so the result is unchanged and the largest exponent is 0."),
     Mistake(
-        "softmax_global_max", "softmax subtracts the whole matrix's maximum",
-        "You subtract the largest entry of the whole matrix (np.max(x)) rather than each row's own "
-        "maximum. In a row far below that maximum every exp(x - max) underflows to 0, and 0 / 0 is "
-        "NaN. Subtract each row's maximum: np.max(x, axis=-1, keepdims=True)."),
-    Mistake(
-        "softmax_max_without_keepdims", "the row maxima are subtracted along the wrong axis",
-        "np.max(x, axis=1) without keepdims=True has shape (M,), which broadcasts along the "
-        "columns: row j's maximum is taken off column j, not off row j. On a square matrix this "
-        "runs and gives wrong values (or overflows); on another shape it raises a broadcasting "
-        "error. Keep the axis: np.max(x, axis=-1, keepdims=True)."),
-    Mistake(
         "softmax_mutates_input", "softmax changes its input in place",
         "The 2017 handout allows this, so it costs no points, but callers rarely expect their array "
         "to change: prefer returning a new array (x = x - ... instead of x -= ...).",
