@@ -342,14 +342,18 @@ def test_a_py_file_importing_a_missing_plotting_module_still_loads(tmp_path):
     assert any(w.startswith("sub.py, line 2 imports seaborn") for w in report["warnings"])
 
 
-LOADING = Path(__file__).parent / "fixtures" / "loading"
+SUBMISSIONS = Path(__file__).parent / "fixtures" / "submissions"
+# The 2017 starter's q3_run.py header, above a correct submission.
+MATPLOTLIB_HEADER = "import matplotlib\nmatplotlib.use('agg')\nimport matplotlib.pyplot as plt\n"
 NOT_INSTALLED = "needs nosuchplotlib, which is not installed where your code is graded"
 
 
 def test_a_top_level_call_on_a_missing_module_is_skipped_not_the_file(tmp_path):
     """The 2017 starter's q3_run.py begins `import matplotlib; matplotlib.use('agg')`: on a
     machine without matplotlib that call is skipped and noted, and the file goes on."""
-    report = grade(LOADING / "a04d_matplotlib_use_agg.py", tmp_path / "out")
+    upload = tmp_path / "a04d_matplotlib_use_agg.py"
+    upload.write_text(MATPLOTLIB_HEADER + (SUBMISSIONS / "correct_summed.py").read_text())
+    report = grade(upload, tmp_path / "out")
     assert report["score"] == report["max_score"] == 100, (report["warnings"], report["error"])
     if importlib.util.find_spec("matplotlib") is None:
         assert ("a04d_matplotlib_use_agg.py, line 2: `matplotlib.use('agg')` needs matplotlib, "
