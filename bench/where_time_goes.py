@@ -42,9 +42,15 @@ print(spent / n)
 """
 
 
+# The worker's own thread settings (grader/proxy.py): without them OpenBLAS starts a thread per
+# CPU as numpy loads, which doubles the start's CPU time.
+WORKER_ENV = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+
+
 def _child_cpu(argv: list[str]) -> tuple[float, str]:
     before = os.times()
-    out = subprocess.run(argv, check=True, capture_output=True, text=True).stdout
+    out = subprocess.run(argv, check=True, capture_output=True, text=True,
+                         env={**os.environ, **WORKER_ENV}).stdout
     after = os.times()
     return (after.children_user + after.children_system
             - before.children_user - before.children_system), out

@@ -243,6 +243,34 @@ def test_outside_pack_template_and_tolerances(pack_dir: Path, tmp_path: Path) ->
     assert tolerances.REFERENCE_ATOL == 1e-9
 
 
+BARE_ASSERT_CHECK = """\
+import pytest
+
+
+@pytest.mark.function("scaled_sum")
+@pytest.mark.points(1)
+def test_scaled_sum_of_ones(student):
+    assert student([1.0, 1.0]) == 6.0
+"""
+
+
+def test_a_pack_that_asserts_keeps_pytests_detail_in_its_messages(pack_dir: Path,
+                                                                    tmp_path: Path) -> None:
+    """The built-in packs' checks are not assert-rewritten (they hold no assert); a pack whose
+    checks use a bare `assert` must still tell the student what was compared. Graded through
+    the command line: in this process, the test suite's own rewriting would do it anyway."""
+    (pack_dir / "checks" / "test_bare.py").write_text(BARE_ASSERT_CHECK)
+    out = tmp_path / "report.json"
+    done = run_cli("grade", str(write(tmp_path / "off.py", OFF_A_LITTLE)), "--pack",
+                   str(pack_dir), "--json", str(out))
+    assert done.returncode == 0, done.stderr
+    check = next(c for c in json.loads(out.read_text())["checks"]
+                 if c["name"] == "scaled_sum_of_ones")
+    assert check["status"] == "failed"
+    assert "4.0) == 6.0" in check["message"] and "= scaled_sum([1.0, 1.0])" in check["message"], \
+        check["message"]
+
+
 def test_worker_sees_support_files_but_nothing_else_of_the_pack(pack_dir: Path,
                                                                  tmp_path: Path) -> None:
     result = grading.grade_to_files(submission=write(tmp_path / "probe.py", PROBE),
