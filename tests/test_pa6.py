@@ -28,7 +28,7 @@ TEMPLATE = ROOT / "student_template" / "pa6"
 FUNCTIONS = {"embedding_lookup": 10, "relu": 6, "relu_grad": 8, "softmax": 10, "forward": 14,
              "cross_entropy_loss": 10, "backward": 24, "update": 8, "train_step": 10}
 STUDENT_MODE = ("backward_b3_summed", "backward_b3_averaged_rest_summed",
-                "train_step_lr_over_batch")
+                "train_step_lr_over_batch", "train_step_lr_times_batch")
 # What each fixture scored when this file was written: a change to a check shows up here.
 TOTALS = {"embedding_stacked": 90, "embedding_interleaved": 90, "embedding_summed": 90,
           "relu_grad_one_at_zero": 92,
@@ -37,7 +37,8 @@ TOTALS = {"embedding_stacked": 90, "embedding_interleaved": 90, "embedding_summe
           "backward_b3_summed": 66, "backward_b3_averaged_rest_summed": 66, "backward_sign": 66,
           "backward_bias_not_summed": 66,
           "backward_relu_not_relu_grad": 66, "update_ascends": 82, "update_in_place": 98,
-          "train_step_lr_over_batch": 90, "train_step_arguments_swapped": 90}
+          "train_step_lr_over_batch": 90, "train_step_lr_times_batch": 90,
+          "train_step_arguments_swapped": 90}
 
 
 def _batch(folder: Path, out: Path, *extra: str) -> tuple[dict[str, dict], dict[str, float]]:
@@ -151,6 +152,7 @@ def test_relu_grad_at_zero_says_which_inputs(graded):
 def test_the_training_loop_names_the_step_not_the_functions(graded):
     """backward and update are right; only how train_step puts them together is not."""
     for name, diagnosis in (("train_step_lr_over_batch", "update_scaled_by_batch"),
+                            ("train_step_lr_times_batch", "update_scaled_by_batch"),
                             ("train_step_arguments_swapped", "trajectory_diverges")):
         (check,) = [c for c in checks_of(graded[name], "train_step")
                     if c["name"] == "training_follows_the_reference"]
@@ -158,6 +160,23 @@ def test_the_training_loop_names_the_step_not_the_functions(graded):
         assert check["message"].startswith("training goes wrong in step 1 of 4: W1 after the step")
     ascends = graded["update_ascends"]
     assert mistakes_named(ascends, "train_step") == {"update_wrong_sign"}
+
+
+def test_the_step_follows_the_scale_of_the_students_own_backward(tmp_path):
+    """A summed backward stepped with lr / B moves exactly as an averaged one stepped with lr:
+    the step alone follows a right scale, but not the one its own gradient has (the mirror of
+    train_step_lr_times_batch)."""
+    source = (FIXTURES / "correct_summed.py").read_text()
+    assert source.count("return update(params, grads, lr)") == 1
+    upload = tmp_path / "summed_lr_over_batch.py"
+    upload.write_text(source.replace("return update(params, grads, lr)",
+                                     "return update(params, grads, lr / len(x))"))
+    report = grade(upload, tmp_path, *PACK, "--only", "backward", "--only", "train_step")
+    assert scores(report) == {"backward": 24, "train_step": 0}, scores(report)
+    (check,) = [c for c in checks_of(report, "train_step")
+                if c["name"] == "training_follows_the_reference"]
+    assert check["mistake"] == "update_scaled_by_batch"
+    assert "1/n = 1/6 of the right step" in check["message"], check["message"]
 
 
 # ---- a student's copy: known answers instead of the reference ------------------------------------

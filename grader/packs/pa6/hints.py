@@ -130,10 +130,10 @@ HINTS = Catalogue("pa6", (
     Mistake(
         "update_scaled_by_batch", "the step is B times too long or too short",
         "A step must move every parameter by lr times the gradient of the averaged loss, or by lr "
-        "times PA6's summed gradient (B times the first). Yours is B (the batch size) times off "
-        "from the one it is nearest: train_step applies lr as it is given, neither divided nor "
-        "multiplied by the batch size (PA6: 'average will also work, but you'll need to adjust "
-        "the default learning rate': that is the caller's lr to adjust)."),
+        "times PA6's summed gradient (B times the first), whichever your backward returns. Yours "
+        "is B (the batch size) times off from it: train_step applies lr as it is given, neither "
+        "divided nor multiplied by the batch size (PA6: 'average will also work, but you'll need "
+        "to adjust the default learning rate': that is the caller's lr to adjust)."),
     Mistake(
         "parameter_not_updated", "a parameter is never updated",
         "Every block of params must come back moved by its own gradient: one of yours comes back "
