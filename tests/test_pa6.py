@@ -31,7 +31,7 @@ STUDENT_MODE = ("backward_b3_summed", "backward_b3_averaged_rest_summed",
                 "train_step_lr_over_batch", "train_step_lr_times_batch")
 # What each fixture scored when this file was written: a change to a check shows up here.
 TOTALS = {"embedding_stacked": 90, "embedding_interleaved": 90, "embedding_summed": 90,
-          "relu_grad_one_at_zero": 92,
+          "relu_grad_one_at_zero": 92, "relu_grad_threshold": 94,
           "relu_grad_sign": 58, "softmax_axis0": 42, "softmax_no_shift": 98,
           "forward_W2_transposed": 86, "loss_summed": 90, "loss_mean_over_entries": 90,
           "backward_b3_summed": 66, "backward_b3_averaged_rest_summed": 66, "backward_sign": 66,
@@ -147,6 +147,16 @@ def test_relu_grad_at_zero_says_which_inputs(graded):
     (check,) = [c for c in checks_of(graded["relu_grad_one_at_zero"], "relu_grad")
                 if c["name"] == "at_and_around_zero"]
     assert "z = 0.0 gave 1.0, z = -0.0 gave 1.0" in check["message"], check["message"]
+
+
+def test_a_threshold_is_not_named_relu(graded):
+    """relu_grad(2.2e-201) == 0.0 is within any tolerance of relu(2.2e-201): the values alone
+    would name it "returns ReLU's values"; what it is, a threshold above 0, is named instead."""
+    report = graded["relu_grad_threshold"]
+    assert mistakes_named(report, "relu_grad") == {"relu_grad_threshold"}, [
+        (c["name"], c["mistake"]) for c in checks_of(report, "relu_grad")]
+    (check,) = [c for c in checks_of(report, "relu_grad") if c["name"] == "at_and_around_zero"]
+    assert "z = 5e-324 gave 0.0, z = 1e-300 gave 0.0, z = 1e-12 gave 0.0" in check["message"]
 
 
 def test_the_training_loop_names_the_step_not_the_functions(graded):

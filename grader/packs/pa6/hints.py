@@ -39,6 +39,11 @@ HINTS = Catalogue("pa6", (
         "left): relu_grad(z) is (z > 0), not (z >= 0). An exact 0 is common: a unit whose inputs "
         "are all 0, or a ReLU output fed back in."),
     Mistake(
+        "relu_grad_threshold", "relu_grad is 0 for the smallest positive z",
+        "ReLU's slope is 1 for every z > 0, however small: compare with 0 itself, (z > 0), not "
+        "with a tolerance (z > 1e-12) or after rounding. A tiny positive pre-activation is a unit "
+        "that is on, and its gradient must flow."),
+    Mistake(
         "relu_grad_sign", "relu_grad is -1 for negative z",
         "np.sign(z) is the slope of |z|, not of ReLU: max(z, 0) is flat for z < 0, so its "
         "derivative there is 0, not -1."),
