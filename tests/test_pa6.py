@@ -34,7 +34,8 @@ TOTALS = {"embedding_stacked": 90, "embedding_interleaved": 90, "embedding_summe
           "relu_grad_one_at_zero": 92, "relu_grad_threshold": 94,
           "relu_grad_sign": 58, "softmax_axis0": 42, "softmax_no_shift": 98,
           "forward_W2_transposed": 86, "loss_summed": 90, "loss_mean_over_entries": 90,
-          "backward_b3_summed": 66, "backward_b3_averaged_rest_summed": 66, "backward_sign": 66,
+          "backward_b3_summed": 66, "backward_b3_averaged_rest_summed": 66,
+          "backward_W2_not_transposed": 66, "backward_sign": 66,
           "backward_bias_not_summed": 66,
           "backward_relu_not_relu_grad": 66, "update_ascends": 82, "update_in_place": 98,
           "train_step_lr_over_batch": 90, "train_step_lr_times_batch": 90,
@@ -141,6 +142,16 @@ def test_a_transposed_weight_is_named_from_the_square_network(graded):
                 if c["name"] == "order_of_multiplication"]
     assert check["mistake"] == "weights_transposed"
     assert "its values are those of W2.T in place of W2" in check["message"]
+
+
+def test_a_weight_not_transposed_in_backpropagation_is_named_from_the_square_network(graded):
+    """The slides' "note the order of multiplication (again)": delta2 @ W2 where delta2 @ W2.T
+    belongs raises on the drawn layers and runs on the square ones, where its values tell."""
+    (check,) = [c for c in checks_of(graded["backward_W2_not_transposed"], "backward")
+                if c["name"] == "order_of_multiplication"]
+    assert check["mistake"] == "backward_weight_not_transposed", check
+    assert check["message"].startswith("backward raised ValueError"), check["message"]
+    assert "the error goes back through W2 in place of W2.T" in check["message"], check["message"]
 
 
 def test_relu_grad_at_zero_says_which_inputs(graded):

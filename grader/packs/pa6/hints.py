@@ -111,6 +111,12 @@ HINTS = Catalogue("pa6", (
         "The output error is yhat - y (prediction minus target), not y - yhat: the gradient points "
         "up the loss, and the update subtracts it."),
     Mistake(
+        "backward_weight_not_transposed", "backpropagation goes through W instead of W.T",
+        "With rows as examples the error goes back a layer as delta_J = (delta_K @ W_K.T) * "
+        "relu_grad(z_J) (the slides: 'note the order of multiplication (again)!'): delta2 = "
+        "(delta3 @ U.T) * relu_grad(z2), delta1 = (delta2 @ W2.T) * relu_grad(z1). With W_K itself "
+        "the product only runs when W_K is square, and then computes something else."),
+    Mistake(
         "gradient_transposed", "a gradient block is transposed",
         "A gradient has the shape of its parameter: dW1 = x.T @ delta1 is (m*d, H1) like W1. Check "
         "the order of the product's factors and where .T goes."),
