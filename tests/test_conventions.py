@@ -191,3 +191,46 @@ def test_a_convention_found_is_reported_only_by_a_check_that_passed():
     state.settle("check_that_passes", passed=True)
     state.settle("check_that_fails", passed=False)
     assert state.warnings == ["plain", "backward: averaged"] and not state.pending
+
+
+# ---- the packs use this module, not copies of it -----------------------------------------------
+def test_the_cs224n_pack_asks_the_engine_whether_its_cost_is_summed_or_averaged(monkeypatch,
+                                                                                  request):
+    """#17: convention detection is written once. When a gradient is 1/M of its own cost's
+    derivative, the CS224n pack asks whether the submission's cost is summed or averaged over the
+    examples (to name "averaged twice"): the answer must come from grader/conventions.py."""
+    import importlib.util
+    from pathlib import Path
+
+    from grader.packs.cs224n_a1.inputs import NetCase
+    # The check module's markers are the grading plugin's, not registered in this session.
+    for marker in ("function", "points", "uses", "published", "robustness", "live"):
+        request.config.addinivalue_line("markers", f"{marker}: a pack's check marker")
+    path = (Path(conv.__file__).parent / "packs" / "cs224n_a1" / "checks"
+            / "test_forward_backward_prop.py")
+    spec = importlib.util.spec_from_file_location("cs224n_fbp_under_test", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    case = NetCase(4, 3, 2, 3, 5)
+
+    class Reply:
+        def __init__(self, value):
+            self.value = value
+
+    class Student:  # each example costs 1 + the squares of its data; the batch, their mean
+        def __call__(self, data, labels, params, dimensions):
+            return float(np.mean(1.0 + np.sum(data ** 2, axis=1))), np.zeros(case.n_params)
+
+        def many(self, calls):
+            return [Reply(self(*c)) for c in calls]
+
+    asked = []
+
+    def spy(*args, **kwargs):
+        found = real(*args, **kwargs)
+        asked.append(found)
+        return found
+    real = conv.detect
+    monkeypatch.setattr(conv, "detect", spy)
+    assert module._own_cost_scale(Student(), {}, case) == "averaged"
+    assert asked == [conv.CROSS_ENTROPY_AVERAGED]

@@ -32,6 +32,7 @@ FUNCTIONS = {"forward": 16, "classification_rate": 6, "cost": 12, "derivative_w2
              "derivative_b2": 10, "derivative_w1": 14, "derivative_b1": 12, "training": 18}
 # What each mistake costs, measured once and held: the function's checks, and training's.
 SCORES = {"w2_sign_mix": 70, "b2_scale_mix": 72, "w1_scale_mix": 68, "cost_sign_mix": 94,
+          "w1_sign_and_scale_mix": 68,
           "w1_no_sigmoid_derivative": 68, "w1_w2_not_transposed": 68, "b2_not_summed": 72,
           "softmax_over_columns": 66, "forward_b1_for_b2": 66, "forward_without_b2": 66,
           "cost_without_log": 88, "rate_counts_errors": 94}
@@ -144,6 +145,15 @@ def test_a_scale_mix_is_charged_to_the_part_that_strays(graded):
     assert check["mistake"] == "scale_mix"
     assert "derivative_b2 follows the log-likelihood averaged over the examples" in check["message"]
     assert "the scale of derivative_b2 differs" in check["message"]
+
+
+def test_a_part_that_strays_in_sign_and_scale_is_named_for_both(graded):
+    check = _failure(graded["w1_sign_and_scale_mix"], "derivative_w1", "values")
+    assert check["mistake"] == "sign_and_scale_mix"
+    assert check["message"].startswith(
+        "derivative_w1 follows the log-likelihood summed over the examples (ascent), but the rest "
+        "of your functions follow the cross-entropy averaged over the examples (descent): the sign "
+        "and the scale of derivative_w1 differ from theirs (N = 4 examples)."), check["message"]
 
 
 def test_a_cost_that_strays_costs_the_cost_not_the_derivatives(graded):

@@ -28,16 +28,18 @@ TEMPLATE = ROOT / "student_template" / "pa6"
 FUNCTIONS = {"embedding_lookup": 10, "relu": 6, "relu_grad": 8, "softmax": 10, "forward": 14,
              "cross_entropy_loss": 10, "backward": 24, "update": 8, "train_step": 10}
 STUDENT_MODE = ("backward_b3_summed", "backward_b3_averaged_rest_summed",
-                "train_step_lr_over_batch")
+                "train_step_lr_over_batch", "train_step_lr_times_batch")
 # What each fixture scored when this file was written: a change to a check shows up here.
 TOTALS = {"embedding_stacked": 90, "embedding_interleaved": 90, "embedding_summed": 90,
-          "relu_grad_one_at_zero": 92,
+          "relu_grad_one_at_zero": 92, "relu_grad_threshold": 94,
           "relu_grad_sign": 58, "softmax_axis0": 42, "softmax_no_shift": 98,
           "forward_W2_transposed": 86, "loss_summed": 90, "loss_mean_over_entries": 90,
-          "backward_b3_summed": 66, "backward_b3_averaged_rest_summed": 66, "backward_sign": 66,
+          "backward_b3_summed": 66, "backward_b3_averaged_rest_summed": 66,
+          "backward_W2_not_transposed": 66, "backward_sign": 66,
           "backward_bias_not_summed": 66,
           "backward_relu_not_relu_grad": 66, "update_ascends": 82, "update_in_place": 98,
-          "train_step_lr_over_batch": 90, "train_step_arguments_swapped": 90}
+          "train_step_lr_over_batch": 90, "train_step_lr_times_batch": 90,
+          "train_step_arguments_swapped": 90}
 
 
 def _batch(folder: Path, out: Path, *extra: str) -> tuple[dict[str, dict], dict[str, float]]:
@@ -142,15 +144,36 @@ def test_a_transposed_weight_is_named_from_the_square_network(graded):
     assert "its values are those of W2.T in place of W2" in check["message"]
 
 
+def test_a_weight_not_transposed_in_backpropagation_is_named_from_the_square_network(graded):
+    """The slides' "note the order of multiplication (again)": delta2 @ W2 where delta2 @ W2.T
+    belongs raises on the drawn layers and runs on the square ones, where its values tell."""
+    (check,) = [c for c in checks_of(graded["backward_W2_not_transposed"], "backward")
+                if c["name"] == "order_of_multiplication"]
+    assert check["mistake"] == "backward_weight_not_transposed", check
+    assert check["message"].startswith("backward raised ValueError"), check["message"]
+    assert "the error goes back through W2 in place of W2.T" in check["message"], check["message"]
+
+
 def test_relu_grad_at_zero_says_which_inputs(graded):
     (check,) = [c for c in checks_of(graded["relu_grad_one_at_zero"], "relu_grad")
                 if c["name"] == "at_and_around_zero"]
     assert "z = 0.0 gave 1.0, z = -0.0 gave 1.0" in check["message"], check["message"]
 
 
+def test_a_threshold_is_not_named_relu(graded):
+    """relu_grad(2.2e-201) == 0.0 is within any tolerance of relu(2.2e-201): the values alone
+    would name it "returns ReLU's values"; what it is, a threshold above 0, is named instead."""
+    report = graded["relu_grad_threshold"]
+    assert mistakes_named(report, "relu_grad") == {"relu_grad_threshold"}, [
+        (c["name"], c["mistake"]) for c in checks_of(report, "relu_grad")]
+    (check,) = [c for c in checks_of(report, "relu_grad") if c["name"] == "at_and_around_zero"]
+    assert "z = 5e-324 gave 0.0, z = 1e-300 gave 0.0, z = 1e-12 gave 0.0" in check["message"]
+
+
 def test_the_training_loop_names_the_step_not_the_functions(graded):
     """backward and update are right; only how train_step puts them together is not."""
     for name, diagnosis in (("train_step_lr_over_batch", "update_scaled_by_batch"),
+                            ("train_step_lr_times_batch", "update_scaled_by_batch"),
                             ("train_step_arguments_swapped", "trajectory_diverges")):
         (check,) = [c for c in checks_of(graded[name], "train_step")
                     if c["name"] == "training_follows_the_reference"]
@@ -158,6 +181,23 @@ def test_the_training_loop_names_the_step_not_the_functions(graded):
         assert check["message"].startswith("training goes wrong in step 1 of 4: W1 after the step")
     ascends = graded["update_ascends"]
     assert mistakes_named(ascends, "train_step") == {"update_wrong_sign"}
+
+
+def test_the_step_follows_the_scale_of_the_students_own_backward(tmp_path):
+    """A summed backward stepped with lr / B moves exactly as an averaged one stepped with lr:
+    the step alone follows a right scale, but not the one its own gradient has (the mirror of
+    train_step_lr_times_batch)."""
+    source = (FIXTURES / "correct_summed.py").read_text()
+    assert source.count("return update(params, grads, lr)") == 1
+    upload = tmp_path / "summed_lr_over_batch.py"
+    upload.write_text(source.replace("return update(params, grads, lr)",
+                                     "return update(params, grads, lr / len(x))"))
+    report = grade(upload, tmp_path, *PACK, "--only", "backward", "--only", "train_step")
+    assert scores(report) == {"backward": 24, "train_step": 0}, scores(report)
+    (check,) = [c for c in checks_of(report, "train_step")
+                if c["name"] == "training_follows_the_reference"]
+    assert check["mistake"] == "update_scaled_by_batch"
+    assert "1/n = 1/6 of the right step" in check["message"], check["message"]
 
 
 # ---- a student's copy: known answers instead of the reference ------------------------------------

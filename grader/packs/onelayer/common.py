@@ -89,8 +89,9 @@ def fail_mix(name: str, own: Convention, agreed: Convention, found: dict, n: int
              got: Any, expected: Any) -> None:
     """`name` is right under `own`, the rest of the submission follows `agreed`."""
     half = conventions.mismatch(agreed, own, n)
+    differ = "differ" if " and " in half else "differs"  # "the sign and the scale ... differ"
     fail_call(f"{name} follows {own}, but the rest of your functions follow {agreed}: "
-              f"{half} of {name} differs from theirs (N = {n} examples).", call,
+              f"{half} of {name} {differ} from theirs (N = {n} examples).", call,
               returned=got, expected=expected, detail=conventions.mix(found, n) or "",
               hint=HINTS[MIX_HINTS[half]],
               evidence={"convention": agreed.as_json(), "followed": own.as_json(),

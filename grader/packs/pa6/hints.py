@@ -39,6 +39,11 @@ HINTS = Catalogue("pa6", (
         "left): relu_grad(z) is (z > 0), not (z >= 0). An exact 0 is common: a unit whose inputs "
         "are all 0, or a ReLU output fed back in."),
     Mistake(
+        "relu_grad_threshold", "relu_grad is 0 for the smallest positive z",
+        "ReLU's slope is 1 for every z > 0, however small: compare with 0 itself, (z > 0), not "
+        "with a tolerance (z > 1e-12) or after rounding. A tiny positive pre-activation is a unit "
+        "that is on, and its gradient must flow."),
+    Mistake(
         "relu_grad_sign", "relu_grad is -1 for negative z",
         "np.sign(z) is the slope of |z|, not of ReLU: max(z, 0) is flat for z < 0, so its "
         "derivative there is 0, not -1."),
@@ -106,6 +111,12 @@ HINTS = Catalogue("pa6", (
         "The output error is yhat - y (prediction minus target), not y - yhat: the gradient points "
         "up the loss, and the update subtracts it."),
     Mistake(
+        "backward_weight_not_transposed", "backpropagation goes through W instead of W.T",
+        "With rows as examples the error goes back a layer as delta_J = (delta_K @ W_K.T) * "
+        "relu_grad(z_J) (the slides: 'note the order of multiplication (again)!'): delta2 = "
+        "(delta3 @ U.T) * relu_grad(z2), delta1 = (delta2 @ W2.T) * relu_grad(z1). With W_K itself "
+        "the product only runs when W_K is square, and then computes something else."),
+    Mistake(
         "gradient_transposed", "a gradient block is transposed",
         "A gradient has the shape of its parameter: dW1 = x.T @ delta1 is (m*d, H1) like W1. Check "
         "the order of the product's factors and where .T goes."),
@@ -130,10 +141,10 @@ HINTS = Catalogue("pa6", (
     Mistake(
         "update_scaled_by_batch", "the step is B times too long or too short",
         "A step must move every parameter by lr times the gradient of the averaged loss, or by lr "
-        "times PA6's summed gradient (B times the first). Yours is B (the batch size) times off "
-        "from the one it is nearest: train_step applies lr as it is given, neither divided nor "
-        "multiplied by the batch size (PA6: 'average will also work, but you'll need to adjust "
-        "the default learning rate': that is the caller's lr to adjust)."),
+        "times PA6's summed gradient (B times the first), whichever your backward returns. Yours "
+        "is B (the batch size) times off from it: train_step applies lr as it is given, neither "
+        "divided nor multiplied by the batch size (PA6: 'average will also work, but you'll need "
+        "to adjust the default learning rate': that is the caller's lr to adjust)."),
     Mistake(
         "parameter_not_updated", "a parameter is never updated",
         "Every block of params must come back moved by its own gradient: one of yours comes back "

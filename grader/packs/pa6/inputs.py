@@ -56,24 +56,31 @@ def loss(a: dict[str, np.ndarray]) -> float:
     return float(-np.sum(a["y"] * np.log(layers(a)["yhat"])) / a["y"].shape[0])
 
 
-def gradient(a: dict[str, np.ndarray], relu_scaled: tuple[bool, bool] = (False, False)) -> \
-        dict[str, np.ndarray]:
+def gradient(a: dict[str, np.ndarray], relu_scaled: tuple[bool, bool] = (False, False),
+             untransposed: tuple[str, ...] = ()) -> dict[str, np.ndarray]:
     """The summed minibatch gradient (the canonical form of grader/conventions.py: the gradient of
     B times the averaged loss). `relu_scaled` (layer 1, layer 2) multiplies that layer's delta by
-    relu(z) in place of relu_grad(z): what a submission with that mistake returns, for the hints."""
+    relu(z) in place of relu_grad(z), and `untransposed` sends the error back through those of
+    U and W2 untransposed (square layers only): what a submission with that mistake returns, for
+    the hints."""
     f = layers(a)
 
     def slope(z, h, scaled):
         return h if scaled else (z > 0).astype(float)
+
+    def back(w):
+        return a[w] if w in untransposed else a[w].T
     d3 = f["yhat"] - a["y"]
-    d2 = (d3 @ a["U"].T) * slope(f["z2"], f["h2"], relu_scaled[1])
-    d1 = (d2 @ a["W2"].T) * slope(f["z1"], f["h1"], relu_scaled[0])
+    d2 = (d3 @ back("U")) * slope(f["z2"], f["h2"], relu_scaled[1])
+    d1 = (d2 @ back("W2")) * slope(f["z1"], f["h1"], relu_scaled[0])
     return {"W1": a["x"].T @ d1, "b1": d1.sum(axis=0), "W2": f["h1"].T @ d2,
             "b2": d2.sum(axis=0), "U": f["h2"].T @ d3, "b3": d3.sum(axis=0)}
 
 
 # Which layers a submission may have multiplied by relu(z) where relu_grad(z) belongs.
 RELU_SCALED = ((True, False), (False, True), (True, True))
+# Which weights a backward may send the error back through untransposed (delta @ W, not W.T).
+UNTRANSPOSED = (("W2",), ("U",), ("W2", "U"))
 
 
 def params_of(a: dict[str, np.ndarray]) -> dict[str, np.ndarray]:

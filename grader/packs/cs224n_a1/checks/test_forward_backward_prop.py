@@ -185,9 +185,10 @@ def _own_cost_scale(student, shared, case: NetCase) -> str | None:
                             gradient=False)[0]
             singles = [_unpack(r.value, case, call, gradient=False)[0] for r in student.many(
                 [(data[i:i + 1], labels[i:i + 1], params, case.dimensions) for i in range(case.M)])]
-            for name, value in (("summed", sum(singles)), ("averaged", sum(singles) / case.M)):
-                if np.isclose(whole, value, rtol=1e-9, atol=1e-12):
-                    scale = name
+            # The engine's detection (grader/conventions.py), as for the gradient's convention.
+            followed = conventions.detect(whole, sum(singles), case.M, among=conventions.SCALES,
+                                          rtol=1e-9, atol=1e-12)
+            scale = None if followed is None else followed.scale
         except (CheckFailure, StudentError):
             pass
         shared[key] = scale

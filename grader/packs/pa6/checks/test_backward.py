@@ -12,10 +12,11 @@ from hypothesis import given
 
 from grader import conventions, numgrad
 from grader import tolerances as tol
-from grader.checks_api import call_text, fail_call, lazy_text, show, whole_cases
+from grader.checks_api import CheckFailure, call_text, fail_call, lazy_text, show, whole_cases
 from grader.packs.pa6 import inputs
 from grader.packs.pa6.common import SCALES, blocks, scale_sentence, shapes_of
 from grader.packs.pa6.hints import HINTS
+from grader.proxy import StudentError
 
 pytestmark = pytest.mark.function("backward")
 BLOCKS = inputs.BLOCKS
@@ -103,6 +104,43 @@ def test_matches_reference(student, reference, report, case):
     canonical = {b: np.asarray(ref[b], dtype=np.float64) * case.B for b in BLOCKS}
     _judge(got, canonical, a, case.B, call, report, tol.REFERENCE_RTOL, tol.REFERENCE_ATOL,
            "the reference's gradient")
+
+
+@pytest.mark.points(2)
+def test_order_of_multiplication(student):
+    """Layers of widths 6 -> 5 -> 4 -> 3, all different: the error goes back a layer through the
+    transposed weight (delta @ W.T), and any other order of multiplication raises here. When it
+    does, the square network (every width 4), where delta @ W runs, tells which weight. Its
+    values are the other checks' business."""
+    case = inputs.GRADCHECK_CASES[0]
+    a = case.arrays()
+    try:
+        _run(student, a, case)
+        return
+    except StudentError as exc:
+        problem = f"backward raised {exc.type_name}: {exc.text}"
+    square = inputs.SQUARE.arrays()
+    n = inputs.SQUARE.B
+    untransposed: tuple[str, ...] = ()
+    try:
+        got, _ = _run(student, square, inputs.SQUARE)
+        for weights in inputs.UNTRANSPOSED:
+            variant = inputs.gradient(square, untransposed=weights)
+            if conventions.common(conventions.detect_each(
+                    got, variant, n, among=SCALES, rtol=tol.REFERENCE_RTOL,
+                    atol=tol.REFERENCE_ATOL), n) is not None:
+                untransposed = weights
+                break
+    except (StudentError, CheckFailure):
+        pass
+    through = " and ".join(untransposed)
+    detail = (f"With every layer square ({inputs.SQUARE}) backward runs, and its values are those "
+              f"of a backward where the error goes back through {through} in place of "
+              f"{' and '.join(w + '.T' for w in untransposed)}." if untransposed else "")
+    fail_call(f"{problem}: with rows as examples the error goes back a layer as "
+              "delta_J = (delta_K @ W_K.T) * relu_grad(z_J).", _call(a, case), detail=detail,
+              hint=HINTS["backward_weight_not_transposed"] if untransposed else None,
+              evidence={"untransposed": list(untransposed)})
 
 
 # ---- central differences, block by block ---------------------------------------------------------

@@ -2,11 +2,15 @@
 with the submission's own functions, update(params, backward(x, y, W1, b1, W2, b2, U, b3), lr).
 
 The training-loop check (grader/training.py) takes a few steps from a fixed start and compares
-them with the reference's steps under the scale convention the submission's steps follow (the
+them with the reference's steps under the scale convention of the submission's own backward (the
 gradient of the averaged loss, or PA6's summed gradient, B times longer at the same lr), and
-watches the loss, measured by the grader, go down. It sees what the function checks cannot: an
-update of the wrong sign, a learning rate scaled by the batch size, a parameter left out, or
-backward's arguments passed in the wrong order."""
+watches the loss, measured by the grader, go down. A step of the other scale than its own
+gradient's is a learning rate scaled by the batch size, though it matches a right step: an
+averaged gradient stepped with lr * B moves as a summed one stepped with lr. Only when backward
+follows neither scale (its own checks say why) is the step compared under the scale it follows
+itself. It sees what the function checks cannot: an update of the wrong sign, a learning rate
+scaled by the batch size, a parameter left out, or backward's arguments passed in the wrong
+order."""
 import numpy as np
 import pytest
 
@@ -16,8 +20,10 @@ from grader.checks_api import fail_call, lazy_text, show
 from grader.packs.pa6 import inputs
 from grader.packs.pa6.common import SCALES, blocks
 from grader.packs.pa6.hints import HINTS
+from grader.proxy import StudentError, StudentNotImplemented
 
-pytestmark = pytest.mark.function("train_step")
+# The step is judged under the scale of the submission's own backward, which the check asks.
+pytestmark = [pytest.mark.function("train_step"), pytest.mark.uses("backward")]
 BLOCKS = inputs.BLOCKS
 DIAGNOSED = {d: HINTS[d] for d in training.DIAGNOSES}
 # The slides' loss is averaged: a step that follows neither scale is compared with that one first.
@@ -36,6 +42,36 @@ def _reference_step(reference, x, y, lr):
         new = reference.train_step(x.copy(), y.copy(), {b: v.copy() for b, v in params.items()}, lr)
         return {b: np.asarray(new[b], dtype=np.float64) for b in BLOCKS}
     return step
+
+
+def _backward_convention(student, a, summed_gradient, n, rtol, atol):
+    """The scale the submission's own backward follows at the arrays `a` (x, y and the blocks),
+    or None when it follows neither, raises, or returns no dict of arrays of the blocks' shapes:
+    its own checks say what is wrong with it."""
+    try:
+        got = student.other("backward")(a["x"].copy(), a["y"].copy(),
+                                        *(a[b].copy() for b in BLOCKS))
+    except (StudentError, StudentNotImplemented):
+        return None
+    if not isinstance(got, dict) or any(b not in got for b in BLOCKS):
+        return None
+    try:
+        got = {b: np.asarray(got[b], dtype=np.float64) for b in BLOCKS}
+    except (TypeError, ValueError):
+        return None
+    if any(got[b].shape != summed_gradient[b].shape for b in BLOCKS):
+        return None
+    found = conventions.detect_each(got, summed_gradient, n, among=SCALES, rtol=rtol, atol=atol)
+    return conventions.common(found, n)
+
+
+def _step_convention(student, a, summed_gradient, moved, summed_step, along, n, call, *, rtol,
+                     atol):
+    """The convention the submission's steps are held to: its backward's, else the one its first
+    step follows (a mix between blocks fails here, by name), else the nearest."""
+    return _backward_convention(student, a, summed_gradient, n, rtol, atol) \
+        or _first_step_convention(moved, summed_step, n, call) \
+        or training.nearest_convention(moved, along, n, default=conventions.CROSS_ENTROPY_AVERAGED)
 
 
 def _first_step_convention(student_step, summed_step, n, call):
@@ -74,9 +110,10 @@ def test_training_follows_the_reference(student, reference):
     got = training.run(_step(student, a["x"], a["y"], lr, shapes, call), start, steps, objective)
     moved = {b: got.params[1][b] - start[b] for b in BLOCKS}
     along = {c: {b: ref[c].params[1][b] - start[b] for b in BLOCKS} for c in SCALES}
-    convention = _first_step_convention(moved, along[conventions.CROSS_ENTROPY_SUMMED], n, call) \
-        or training.nearest_convention(moved, {c: along[c] for c in AVERAGED_FIRST}, n,
-                                       default=conventions.CROSS_ENTROPY_AVERAGED)
+    convention = _step_convention(student, a, inputs.gradient(a), moved,
+                                  along[conventions.CROSS_ENTROPY_SUMMED],
+                                  {c: along[c] for c in AVERAGED_FIRST}, n, call,
+                                  rtol=tol.REFERENCE_RTOL, atol=tol.REFERENCE_ATOL)
     training.check_trajectory(got, ref[convention], call=call, maximise=False, n=n,
                               rtol=tol.REFERENCE_RTOL, atol=tol.REFERENCE_ATOL, hints=DIAGNOSED)
 
@@ -95,10 +132,11 @@ def test_small_step(student):
     moved = {b: got.params[1][b] - start[b] for b in BLOCKS}
     along = {c: {b: -lr * n * c.step_scale(n) * inputs.SMALL_GRAD[b] for b in BLOCKS}
              for c in SCALES}
-    convention = _first_step_convention(moved, along[conventions.CROSS_ENTROPY_SUMMED], n, call) \
-        or training.nearest_convention(moved, {c: along[c] for c in AVERAGED_FIRST}, n,
-                                       default=conventions.CROSS_ENTROPY_AVERAGED)
-    # One step along the pinned gradient, under the convention the submission's step follows.
+    convention = _step_convention(student, a, {b: n * g for b, g in inputs.SMALL_GRAD.items()},
+                                  moved, along[conventions.CROSS_ENTROPY_SUMMED],
+                                  {c: along[c] for c in AVERAGED_FIRST}, n, call,
+                                  rtol=tol.KNOWN_VALUES_RTOL, atol=tol.KNOWN_VALUES_ATOL)
+    # One step along the pinned gradient, under the convention the submission's step is held to.
     scale = n * convention.step_scale(n)
     expected = training.run(lambda p: {b: p[b] - lr * scale * inputs.SMALL_GRAD[b] for b in BLOCKS},
                             start, 1, objective)
