@@ -53,6 +53,20 @@ HINTS = Catalogue("cs224n-a1", (
         "often (for example the error divided by M and then averaged again with np.mean or "
         "another / M). Divide by M once, where the cost is averaged."),
     Mistake(
+        "gradient_negated", "a gradient has the wrong sign",
+        "Every entry of the gradient named above is the negative of the expected one: the right "
+        "size, the wrong sign. The derivative of the cost points uphill, and training steps "
+        "against it. Look for an error term written backwards (labels - y_hat instead of "
+        "y_hat - labels, 1 - sigmoid(x) where sigmoid(x) - 1 is right) or a -= where += belongs."),
+    Mistake(
+        "gradient_scaled", "a gradient is off by a constant factor",
+        "Every entry of the gradient named above is the expected one times the same constant (the "
+        "message says which): the formula is right up to that factor. A factor of 2 usually "
+        "comes from a term counted twice or from differentiating a square the cost does not have "
+        "(d/dx of x^2 / 2 is x, not 2x); a factor of 1/2 from the derivative of x^2 written as x. "
+        "A factor of M, the number of examples, is the summed/averaged convention and is "
+        "named as such."),
+    Mistake(
         "grad_blocks_out_of_order", "gradient blocks stacked in the wrong order",
         "Your gradient holds the right numbers in the wrong order. The flat gradient must follow "
         "the order params is unpacked in: W1, b1, W2, b2."),
@@ -122,3 +136,14 @@ HINTS = Catalogue("cs224n-a1", (
         "log(sigmoid(-x)) is the same number and stays finite.",
         severity="warning"),
 ))
+
+
+def constant_factor(what: str, ratio: float, compared: str) -> tuple[Mistake, str, dict]:
+    """(mistake, sentence, facts) for a gradient that is `ratio` times what it is compared with,
+    entry by entry (grader.conventions.constant_ratio measured it; a factor of M is the batch
+    convention and is named before this is asked)."""
+    from grader.conventions import describe_ratio
+    sentence = (f"{what} is {describe_ratio(ratio)} {compared}, entry by entry (a constant factor "
+                f"of {ratio:g}).")
+    mistake = HINTS["gradient_negated" if ratio == -1.0 else "gradient_scaled"]
+    return mistake, sentence, {"ratio_to_expected": ratio}
