@@ -22,6 +22,8 @@ NAMES_THE_PROBLEM = {
     "softmax_returns_list": "the result is a list; expected a numpy array",
     "softmax_memory_error": "softmax raised MemoryError",
     "softmax_hangs": "softmax did not return within",
+    "softmax_global_max": "NaN at index [1, 0] where a number was expected",
+    "softmax_max_without_keepdims": "subtracting row j's maximum from column j",
     "softmax_zeros_like_output": "the input was an integer array (dtype int64), as in the handout's own tests",
     "softmax_exp_in_place": "softmax raised UFuncTypeError",
     "sigmoid_zeros_like_output": "the result has dtype int64: an integer array cannot hold values between 0 and 1",
@@ -85,6 +87,8 @@ RECOGNISED = {
     "softmax_no_max_subtraction": {"softmax_overflow"},
     "softmax_vector_overflows": {"softmax_overflow"},
     "softmax_mutates_input": {"softmax_mutates_input"},
+    "softmax_global_max": {"softmax_global_max"},
+    "softmax_max_without_keepdims": {"softmax_max_without_keepdims"},
     "sigmoid_nan_for_large_inputs": {"sigmoid_overflow"},
     "sigmoid_mutates_input": {"input_mutated"},
     "sigmoid_grad_from_x": {"sigmoid_grad_from_x"},
@@ -287,3 +291,20 @@ def test_scores_are_those_recorded_for_every_version(reports):
         got = {"score": f"{report['score']:g}",
                **{f["name"]: f"{f['score']:g}" for f in report["functions"]}}
         assert got == recorded[mistake.name], mistake.name
+
+
+def test_a_nan_or_inf_is_named_as_such_not_as_a_difference():
+    """NaN and inf are no difference of some size ("largest difference inf"): a failure says
+    which it is, where, and how many."""
+    import numpy as np
+
+    from grader.checks_api import CheckFailure, expect_close
+    expected = np.array([[0.25, 0.75], [0.25, 0.75]])
+    for returned, text in ((np.array([[0.25, 0.75], [np.nan, np.nan]]),
+                            "NaN at index [1, 0] where a number was expected (2 NaN in all)"),
+                           (np.array([[0.0, np.inf], [0.25, 0.75]]),
+                            "inf at index [0, 1] where a number was expected (1 inf in all)")):
+        with pytest.raises(CheckFailure) as failure:
+            expect_close(returned, expected, call="softmax(x)", rtol=1e-6, atol=1e-6)
+        assert text in failure.value.message, failure.value.message
+        assert "largest difference" not in failure.value.message

@@ -18,6 +18,19 @@ HINTS = Catalogue("cs224n-a1", (
         "row's maximum before exponentiating: softmax(x) == softmax(x - c) for any constant c per "
         "row, so the result is unchanged and the largest exponent is 0."),
     Mistake(
+        "softmax_global_max", "softmax subtracts the whole matrix's maximum",
+        "The rows that hold the matrix's largest entry are right, and the rows far below it are "
+        "NaN: you subtract one maximum for the whole matrix (np.max(x)) rather than each row's "
+        "own. In a row whose entries are all far below that maximum every exp(x - max) "
+        "underflows to 0, and 0 / 0 is NaN. Subtract each row's maximum: np.max(x, axis=-1, "
+        "keepdims=True)."),
+    Mistake(
+        "softmax_max_without_keepdims", "the row maxima are subtracted along the wrong axis",
+        "Your result is what subtracting row j's maximum from column j gives: np.max(x, axis=1) "
+        "without keepdims=True has shape (M,), which broadcasts along the columns, not the rows. "
+        "On a square matrix this runs and gives wrong values (or overflows); on another shape it "
+        "raises a broadcasting error. Keep the axis: np.max(x, axis=-1, keepdims=True)."),
+    Mistake(
         "softmax_mutates_input", "softmax changes its input in place",
         "The 2017 handout allows this, so it costs no points, but callers rarely expect their array "
         "to change: prefer returning a new array (x = x - ... instead of x -= ...).",
