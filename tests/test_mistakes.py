@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 from markupsafe import escape
 
-from conftest import FIXTURES, by_function
-from fixtures.mistakes import GRADED_FUNCTIONS, MISTAKES
+from conftest import FIXTURES, LIVE, by_function, grade_many
+from fixtures.mistakes import CASCADES, GRADED_FUNCTIONS, MISTAKES, materialize_cascade
 from grader.model import CheckResult, FunctionResult, SubmissionResult
 from grader.packs.cs224n_a1.hints import HINTS
 from grader.render import terminal
@@ -308,3 +308,46 @@ def test_a_nan_or_inf_is_named_as_such_not_as_a_difference():
             expect_close(returned, expected, call="softmax(x)", rtol=1e-6, atol=1e-6)
         assert text in failure.value.message, failure.value.message
         assert "largest difference" not in failure.value.message
+
+
+# ---- a failure caused by another function (pack.toml `calls`, grader/callees.py) -------------------
+@pytest.fixture(scope="module")
+def cascade_reports(tmp_path_factory) -> dict[str, dict]:
+    src = tmp_path_factory.mktemp("cascades")
+    paths = {c.name: materialize_cascade(c, src) for c in CASCADES}
+    return grade_many(paths, tmp_path_factory.mktemp("cascade-reports"), env=LIVE)
+
+
+def _recorded_scores(name: str) -> dict[str, str]:
+    for line in (FIXTURES.parent / "expected_scores.tsv").read_text().splitlines():
+        fixture, *cells = line.split("\t")
+        if fixture == name:
+            return dict(cell.split("=", 1) for cell in cells)
+    raise AssertionError(f"{name} is not in expected_scores.tsv")
+
+
+@pytest.mark.parametrize("cascade", CASCADES, ids=lambda c: c.name)
+def test_a_caller_failing_because_of_its_callee_names_the_callee(cascade_reports, cascade):
+    report = cascade_reports[cascade.name]
+    functions = by_function(report)
+    for name in GRADED_FUNCTIONS:
+        lost = functions[name]["score"] < functions[name]["max_score"]
+        assert lost == (name in (cascade.function, cascade.caller)), (name, functions[name])
+    note = (f"{cascade.function} fails its own checks above; {cascade.caller} calls it: fix "
+            f"{cascade.function} first.")
+    failing = [c for c in report["checks"] if c["status"] not in ("passed", "skipped")
+               and c["max_score"] > 0]
+    of_caller = [c for c in failing if c["function"] == cascade.caller]
+    assert of_caller and all(c["message"].endswith("\n  " + note) for c in of_caller), \
+        [c["message"] for c in of_caller]
+    assert all(c["evidence"]["failing_callees"] == [cascade.function] for c in of_caller)
+    assert not any("its own checks" in c["message"] for c in report["checks"]
+                   if c["function"] != cascade.caller or c not in failing)
+    got = {"score": f"{report['score']:g}", **{f["name"]: f"{f['score']:g}" for f in report["functions"]}}
+    assert got == _recorded_scores(cascade.name)
+
+
+def test_no_callee_is_blamed_when_only_one_function_fails(reports):
+    """Each mistake fixture breaks one function and the others pass: nothing to blame."""
+    for name, report in reports.items():
+        assert not any("fails its own checks" in c["message"] for c in report["checks"]), name
