@@ -218,6 +218,17 @@ def expect_close(actual: np.ndarray, expected: np.ndarray, *, call: Text, what: 
                   returned=actual, expected=expected, hint=hint, evidence=evidence)
     if np.allclose(actual, expected, rtol=rtol, atol=atol, equal_nan=False):
         return
+    odd = ~np.isfinite(actual) & np.isfinite(expected)
+    if np.any(odd):  # NaN or inf is no difference of some size: name it
+        first = tuple(int(i) for i in np.argwhere(odd)[0])
+        where = f" at index {list(first)}" if first else ""
+        kinds = [f"{n} {name}" for name, n in (("NaN", int(np.isnan(actual[odd]).sum())),
+                                               ("inf", int(np.isinf(actual[odd]).sum()))) if n]
+        value = float(actual[first])
+        seen = "NaN" if np.isnan(value) else ("inf" if value > 0 else "-inf")
+        fail_call(f"wrong values in {what}: {seen}{where} where a number was expected "
+                  f"({' and '.join(kinds)} in all).", call, returned=actual,
+                  expected=expected, hint=hint, evidence=evidence)
     gap, index = worst_difference(actual, expected)
     where = f" at index {list(index)}" if index else ""
     fail_call(f"wrong values in {what}: largest difference {gap:.3g}{where} "

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from fractions import Fraction
 
 import numpy as np
 
@@ -164,17 +165,57 @@ def common(found: Mapping[str, Convention | None], n: int) -> Convention | None:
     return next(iter(found.values()))
 
 
+def constant_ratio(got, base, *, rtol: float, atol: float = 0.0,
+                   prefer: Iterable[float] = ()) -> float | None:
+    """The one number r with got == r * base entry by entry (within rtol and atol), or None when
+    no single number makes them agree (a wrong formula), when the shapes differ or when base is 0
+    everywhere. The factors in `prefer` are tried first, and returned exactly when they fit (a
+    convention's); otherwise the least-squares ratio, as a simple fraction (2, -1, 1/2) when one
+    fits as well. This is the one place that asks whether two values differ by a constant: the
+    sign and batch conventions (factor_between) and a gradient off by a factor of 2 alike."""
+    got = np.asarray(got, dtype=np.float64)
+    base = np.asarray(base, dtype=np.float64)
+    if got.shape != base.shape or not np.any(np.abs(base) > atol) \
+            or not np.all(np.isfinite(got)) or not np.all(np.isfinite(base)):
+        return None
+    for f in prefer:
+        if _close(got, f * base, rtol, atol):
+            return float(f)
+    r = float(np.dot(got.ravel(), base.ravel()) / np.dot(base.ravel(), base.ravel()))
+    if r == 0.0 or not _close(got, r * base, rtol, atol):
+        return None
+    simple = float(Fraction(r).limit_denominator(12))
+    return simple if simple != 0.0 and _close(got, simple * base, rtol, atol) else r
+
+
 def factor_between(got, base, n: int, *, rtol: float, atol: float = 0.0) -> float | None:
     """The factor f among 1, -1, n, 1/n, -n, -1/n with got == f * base, or None. It tells a
     gradient that is its own cost's derivative with the other sign or scale."""
-    base = np.asarray(base, dtype=np.float64)
-    if not np.any(np.abs(base) > atol):
-        return None
     candidates = [1.0, -1.0] + ([float(n), 1.0 / n, -float(n), -1.0 / n] if n > 1 else [])
-    for f in candidates:
-        if _close(got, f * base, rtol, atol):
-            return f
-    return None
+    f = constant_ratio(got, base, rtol=rtol, atol=atol, prefer=candidates)
+    return f if f in candidates else None
+
+
+def is_simple(r: float | None) -> bool:
+    """Whether a constant ratio other than 1 is one a slip explains: a small fraction such as -1,
+    2, 1/2 or 3. Only such a ratio is named as a mistake: where the values compared are few or
+    tied (one example's bias gradient of two classes is [a, -a]), a wrong formula can be some
+    other constant times the right one by construction, and naming that constant teaches nothing."""
+    if r is None or r == 1.0:
+        return False
+    fraction = Fraction(r).limit_denominator(4)
+    return float(fraction) == r and abs(fraction.numerator) <= 4
+
+
+def describe_ratio(r: float) -> str:
+    """A constant ratio in words, to follow "is": "the negative of", "twice", "1.5 times"."""
+    named = {-1.0: "the negative of", 2.0: "twice", 0.5: "half of", -2.0: "-2 times"}
+    if r in named:
+        return named[r]
+    fraction = Fraction(r).limit_denominator(12)
+    if float(fraction) == r and fraction.denominator > 1:
+        return f"{fraction} of"
+    return f"{r:.4g} times"
 
 
 def describe_factor(f: float, n: int) -> str:

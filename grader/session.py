@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from hypothesis.internal import entropy
 
-from grader import __version__, checks_api, plugin, reference as reference_mod, replay, scoring, tolerances
+from grader import __version__, callees, checks_api, plugin, reference as reference_mod, replay, scoring, tolerances
 from grader import input_set as input_set_mod, isolation as isolation_mod
 from grader import known_answers as known_answers_mod
 from grader.model import SubmissionResult
@@ -265,7 +265,8 @@ def grade(pack: Pack, submission_path: Path, options: Options = Options(), *,
         where = f"{first['file']}, line {first['line']}" if first.get("line") else first["file"]
         error = (f"your submission could not be imported ({first['type']} in {where}: "
                  f"{first['message']}); nothing could be graded.")
-    checks = scoring.withhold_unverified(state.results)
+    checks = callees.blame_failing_callees(scoring.withhold_unverified(state.results), pack.calls,
+                                           [f.name for f in pack.functions])
     functions = tuple(scoring.summarise_function(spec.name, [c for c in checks if c.function == spec.name])
                       for spec in pack.functions)
     score, max_score = scoring.total(functions)

@@ -193,6 +193,34 @@ def test_a_convention_found_is_reported_only_by_a_check_that_passed():
     assert state.warnings == ["plain", "backward: averaged"] and not state.pending
 
 
+@pytest.mark.parametrize("ratio", [-1.0, 2.0, 0.5, 3.0, -2.0])
+def test_constant_ratio_finds_the_factor_a_slip_makes(ratio):
+    noisy = ratio * CANONICAL * (1 + 1e-9 * np.array([[1, -1], [-1, 1]]))
+    found = conv.constant_ratio(noisy, CANONICAL, rtol=1e-6)
+    assert found == ratio and conv.is_simple(found)
+
+
+def test_constant_ratio_holds_across_every_entry_or_is_none():
+    twisted = CANONICAL * np.array([[2.0, 2.0], [2.0, -2.0]])  # one entry with the other sign
+    assert conv.constant_ratio(twisted, CANONICAL, rtol=1e-6) is None
+    assert conv.constant_ratio(CANONICAL, np.zeros_like(CANONICAL), rtol=1e-6) is None
+    assert conv.constant_ratio(CANONICAL * np.nan, CANONICAL, rtol=1e-6) is None
+
+
+def test_only_a_small_fraction_is_a_slip_worth_naming():
+    assert not conv.is_simple(1.0) and not conv.is_simple(None)
+    assert not conv.is_simple(0.3712) and not conv.is_simple(7.0)
+    assert conv.describe_ratio(-1.0) == "the negative of" and conv.describe_ratio(2.0) == "twice"
+    assert conv.describe_ratio(1 / 3) == "1/3 of"
+
+
+def test_factor_between_is_constant_ratio_restricted_to_the_conventions():
+    """One place measures a constant ratio: the batch conventions are the factors it prefers."""
+    assert conv.constant_ratio(7 * CANONICAL, CANONICAL, rtol=1e-9, prefer=(7.0,)) == 7.0
+    assert conv.constant_ratio(2 * CANONICAL, CANONICAL, rtol=1e-9) == 2.0
+    assert conv.factor_between(2 * CANONICAL, CANONICAL, 7, rtol=1e-9) is None
+
+
 # ---- the packs use this module, not copies of it -----------------------------------------------
 def test_the_cs224n_pack_asks_the_engine_whether_its_cost_is_summed_or_averaged(monkeypatch,
                                                                                   request):

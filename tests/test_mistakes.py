@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 from markupsafe import escape
 
-from conftest import FIXTURES, by_function
-from fixtures.mistakes import GRADED_FUNCTIONS, MISTAKES
+from conftest import FIXTURES, LIVE, by_function, grade_many
+from fixtures.mistakes import CASCADES, GRADED_FUNCTIONS, MISTAKES, materialize_cascade
 from grader.model import CheckResult, FunctionResult, SubmissionResult
 from grader.packs.cs224n_a1.hints import HINTS
 from grader.render import terminal
@@ -22,6 +22,8 @@ NAMES_THE_PROBLEM = {
     "softmax_returns_list": "the result is a list; expected a numpy array",
     "softmax_memory_error": "softmax raised MemoryError",
     "softmax_hangs": "softmax did not return within",
+    "softmax_global_max": "NaN at index [1, 0] where a number was expected",
+    "softmax_max_without_keepdims": "subtracting row j's maximum from column j",
     "softmax_zeros_like_output": "the input was an integer array (dtype int64), as in the handout's own tests",
     "softmax_exp_in_place": "softmax raised UFuncTypeError",
     "sigmoid_zeros_like_output": "the result has dtype int64: an integer array cannot hold values between 0 and 1",
@@ -46,6 +48,9 @@ NAMES_THE_PROBLEM = {
     "fbp_hidden_layer_float32": "comes from rounding, not from a wrong formula",
     "sigmoid_float32": "the result had dtype float32",
     "fbp_gradient_divided_twice": "and your cost is already averaged",
+    "fbp_gradient_negated": "is the negative of the numerical gradient of your own cost",
+    "fbp_gradient_doubled": "is twice the numerical gradient of your own cost",
+    "negsampling_grad_rows_negated": "(the negatives) is the negative of its row",
     "fbp_cost_mean_over_all_entries": "neither the cross-entropy summed over the examples nor its average",
     "fbp_b1_grad_not_summed": "gradb1 not summed over the examples?",
     "fbp_b2_grad_scalar": "b2 is one number",
@@ -82,6 +87,8 @@ RECOGNISED = {
     "softmax_no_max_subtraction": {"softmax_overflow"},
     "softmax_vector_overflows": {"softmax_overflow"},
     "softmax_mutates_input": {"softmax_mutates_input"},
+    "softmax_global_max": {"softmax_global_max"},
+    "softmax_max_without_keepdims": {"softmax_max_without_keepdims"},
     "sigmoid_nan_for_large_inputs": {"sigmoid_overflow"},
     "sigmoid_mutates_input": {"input_mutated"},
     "sigmoid_grad_from_x": {"sigmoid_grad_from_x"},
@@ -90,6 +97,9 @@ RECOGNISED = {
     "fbp_cost_summed_grad_averaged": {"grad_averaged_cost_summed"},
     "fbp_b2_grad_mean": {"grad_averaged_cost_summed"},
     "fbp_gradient_divided_twice": {"grad_averaged_twice"},
+    "fbp_gradient_negated": {"gradient_negated"},
+    "fbp_gradient_doubled": {"gradient_scaled"},
+    "negsampling_grad_rows_negated": {"gradient_negated"},
     "fbp_grad_order_swapped": {"grad_blocks_out_of_order"},
     "fbp_b1_grad_first_row": {"bias_grad_not_summed"},
     "fbp_sigmoid_grad_of_preactivation": {"sigmoid_backprop_wrong"},
@@ -281,3 +291,63 @@ def test_scores_are_those_recorded_for_every_version(reports):
         got = {"score": f"{report['score']:g}",
                **{f["name"]: f"{f['score']:g}" for f in report["functions"]}}
         assert got == recorded[mistake.name], mistake.name
+
+
+def test_a_nan_or_inf_is_named_as_such_not_as_a_difference():
+    """NaN and inf are no difference of some size ("largest difference inf"): a failure says
+    which it is, where, and how many."""
+    import numpy as np
+
+    from grader.checks_api import CheckFailure, expect_close
+    expected = np.array([[0.25, 0.75], [0.25, 0.75]])
+    for returned, text in ((np.array([[0.25, 0.75], [np.nan, np.nan]]),
+                            "NaN at index [1, 0] where a number was expected (2 NaN in all)"),
+                           (np.array([[0.0, np.inf], [0.25, 0.75]]),
+                            "inf at index [0, 1] where a number was expected (1 inf in all)")):
+        with pytest.raises(CheckFailure) as failure:
+            expect_close(returned, expected, call="softmax(x)", rtol=1e-6, atol=1e-6)
+        assert text in failure.value.message, failure.value.message
+        assert "largest difference" not in failure.value.message
+
+
+# ---- a failure caused by another function (pack.toml `calls`, grader/callees.py) -------------------
+@pytest.fixture(scope="module")
+def cascade_reports(tmp_path_factory) -> dict[str, dict]:
+    src = tmp_path_factory.mktemp("cascades")
+    paths = {c.name: materialize_cascade(c, src) for c in CASCADES}
+    return grade_many(paths, tmp_path_factory.mktemp("cascade-reports"), env=LIVE)
+
+
+def _recorded_scores(name: str) -> dict[str, str]:
+    for line in (FIXTURES.parent / "expected_scores.tsv").read_text().splitlines():
+        fixture, *cells = line.split("\t")
+        if fixture == name:
+            return dict(cell.split("=", 1) for cell in cells)
+    raise AssertionError(f"{name} is not in expected_scores.tsv")
+
+
+@pytest.mark.parametrize("cascade", CASCADES, ids=lambda c: c.name)
+def test_a_caller_failing_because_of_its_callee_names_the_callee(cascade_reports, cascade):
+    report = cascade_reports[cascade.name]
+    functions = by_function(report)
+    for name in GRADED_FUNCTIONS:
+        lost = functions[name]["score"] < functions[name]["max_score"]
+        assert lost == (name in (cascade.function, cascade.caller)), (name, functions[name])
+    note = (f"{cascade.function} fails its own checks above; {cascade.caller} calls it: fix "
+            f"{cascade.function} first.")
+    failing = [c for c in report["checks"] if c["status"] not in ("passed", "skipped")
+               and c["max_score"] > 0]
+    of_caller = [c for c in failing if c["function"] == cascade.caller]
+    assert of_caller and all(c["message"].endswith("\n  " + note) for c in of_caller), \
+        [c["message"] for c in of_caller]
+    assert all(c["evidence"]["failing_callees"] == [cascade.function] for c in of_caller)
+    assert not any("its own checks" in c["message"] for c in report["checks"]
+                   if c["function"] != cascade.caller or c not in failing)
+    got = {"score": f"{report['score']:g}", **{f["name"]: f"{f['score']:g}" for f in report["functions"]}}
+    assert got == _recorded_scores(cascade.name)
+
+
+def test_no_callee_is_blamed_when_only_one_function_fails(reports):
+    """Each mistake fixture breaks one function and the others pass: nothing to blame."""
+    for name, report in reports.items():
+        assert not any("fails its own checks" in c["message"] for c in report["checks"]), name

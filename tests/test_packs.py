@@ -308,6 +308,10 @@ NOT_TOML = MANIFEST.replace("[deadlines]", "[deadlines")
 BAD_DEADLINE = MANIFEST.replace("call_seconds = 7", "call_second = 7")
 USES_UNKNOWN = MANIFEST.replace('visibility = "after_due_date"',
                                 'visibility = "after_due_date"\nuses = ["gelu"]')
+CALLS_UNKNOWN = MANIFEST.replace('visibility = "after_due_date"',
+                                 'visibility = "after_due_date"\ncalls = ["gelu"]')
+CALLS_ITSELF = MANIFEST.replace('visibility = "after_due_date"',
+                                'visibility = "after_due_date"\ncalls = ["scaled_sum"]')
 NO_SCRIPT = MANIFEST.replace("provided_modules = []",
                              'provided_modules = []\ntraining_script = "train.py"')
 
@@ -324,8 +328,10 @@ NO_SCRIPT = MANIFEST.replace("provided_modules = []",
     (USES_UNKNOWN, "function scaled_sum: `uses` names gelu, which is not a function the manifest "
                    "lists"),
     (NO_SCRIPT, "`training_script` names train.py, which is not a file"),
+    (CALLS_UNKNOWN, "function scaled_sum: `calls` names gelu, which is not another function"),
+    (CALLS_ITSELF, "function scaled_sum: `calls` names scaled_sum, which is not another function"),
 ], ids=["twice", "points", "home", "visibility", "not-a-number", "unknown-key", "toml",
-        "deadline", "uses", "training-script"])
+        "deadline", "uses", "training-script", "calls", "calls-itself"])
 def test_manifest_errors_name_the_problem(tmp_path: Path, manifest: str, message: str) -> None:
     folder = make_pack(tmp_path / "p", manifest)
     with pytest.raises(ManifestError) as caught:
@@ -515,6 +521,7 @@ def test_readme_manifest_and_config_load(tmp_path: Path) -> None:
     assert [(f.name, f.points, f.home) for f in pack.functions] == [("relu", 4, "layers"),
                                                                    ("scaled_sum", 6, "layers")]
     assert pack.deadlines == {"call_seconds": 7} and pack.tolerances == {"REFERENCE_ATOL": 1e-3}
+    assert pack.calls == {"scaled_sum": ("relu",)}
     assert pack.support_dir == (folder / "support").resolve()
     changed = load_pack(str(folder), write(tmp_path / "autograde.toml", config))
     assert [(f.name, f.points) for f in changed.functions] == [("relu", 20), ("scaled_sum", 6)]

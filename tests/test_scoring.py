@@ -96,3 +96,53 @@ def test_catalogue_is_validated_when_built():
         Mistake("b", "t", "e", severity="fatal")
     with pytest.raises(KeyError, match="known: a"):
         Catalogue("p", [good])["missing"]
+
+
+# ---- a failure's likely cause in a callee (grader/callees.py) ---------------------------------
+ORDER = ["sigmoid", "softmax", "network"]
+CALLS = {"network": ("sigmoid", "softmax")}
+
+
+def _check(function: str, status: str, name: str = "c", visibility: str = "visible",
+           max_score: float = 1.0) -> CheckResult:
+    return CheckResult(name, function, status, max_score if status == "passed" else 0.0,
+                       max_score, message="" if status == "passed" else f"{name} went wrong.",
+                       visibility=visibility)
+
+
+def test_a_failing_callee_is_named_on_each_failing_check_of_its_caller():
+    from grader import callees
+    checks = [_check("sigmoid", "failed", "known_values"), _check("softmax", "passed"),
+              _check("network", "failed", "cost"), _check("network", "error", "gradient"),
+              _check("network", "passed", "shape")]
+    out = callees.blame_failing_callees(checks, CALLS, ORDER)
+    note = "sigmoid fails its own checks above; network calls it: fix sigmoid first."
+    assert [c.message for c in out] == ["known_values went wrong.", "", f"cost went wrong.\n  {note}",
+                                        f"gradient went wrong.\n  {note}", ""]
+    assert out[2].evidence["failing_callees"] == ["sigmoid"]
+    assert [c.score for c in out] == [c.score for c in checks]  # a message, never a score
+
+
+def test_no_callee_is_named_when_it_passes_or_only_an_advisory_check_fails():
+    from grader import callees
+    checks = [_check("sigmoid", "passed"), _check("softmax", "failed", "advice", max_score=0),
+              _check("network", "failed", "cost")]
+    assert callees.blame_failing_callees(checks, CALLS, ORDER) == tuple(checks)
+    assert callees.blame_failing_callees(checks, {}, ORDER) == tuple(checks)
+
+
+def test_several_failing_callees_are_named_in_one_sentence_in_the_report_order():
+    from grader import callees
+    checks = [_check("softmax", "failed"), _check("sigmoid", "timeout"), _check("network", "failed")]
+    out = callees.blame_failing_callees(checks, CALLS, ORDER)
+    assert out[2].message.endswith("\n  sigmoid and softmax fail their own checks above; network "
+                                   "calls them: fix them first.")
+
+
+def test_a_hidden_failure_of_a_callee_is_not_given_away_on_a_visible_check():
+    from grader import callees
+    checks = [_check("sigmoid", "failed", visibility="hidden"),
+              _check("network", "failed", "seen"), _check("network", "failed", "secret", "hidden")]
+    out = callees.blame_failing_callees(checks, CALLS, ORDER)
+    assert out[1].message == "seen went wrong."
+    assert "fix sigmoid first" in out[2].message

@@ -4,7 +4,9 @@ The manifest is the whole of what the engine knows about an assignment: its func
 signature, points, the module or notebook they live in, who sees their checks), tolerances,
 deadlines and the folders beside it; the graded compositions (a function entry with `uses`: a
 training loop built from the listed functions, which the submission does not define itself);
-the course's training script (`training_script`, read by `autograde audit`). Validation is by hand so that every mistake an instructor
+the functions a function calls in the handout's template (`calls`: a failure of one of those is
+named on the caller's failures); the course's training script (`training_script`, read by
+`autograde audit`). Validation is by hand so that every mistake an instructor
 can make in it is reported as one sentence naming the file, never as a traceback.
 """
 from __future__ import annotations
@@ -28,7 +30,7 @@ MANIFEST = "pack.toml"
 TOP_KEYS = {"name", "title", "total_points", "visibility", "provided_modules", "reference",
             "student_template", "known_answers", "support", "functions", "tolerances",
             "deadlines", "modes", "training_script"}
-FUNCTION_KEYS = {"name", "signature", "points", "home", "notebook", "visibility", "uses"}
+FUNCTION_KEYS = {"name", "signature", "points", "home", "notebook", "visibility", "uses", "calls"}
 # Names the worker's scratch folder already uses: a support file there would be overwritten.
 RESERVED_SUPPORT = {"upload", "submission", "worker-stderr.txt"}
 
@@ -120,8 +122,12 @@ def _function(entry: Any, index: int, where: Path) -> FunctionSpec:
     if not isinstance(uses, list) or not all(isinstance(u, str) and u.isidentifier() for u in uses):
         raise _fail(where, f"function {name}: `uses` must be a list of the functions its checks "
                            f"call (a graded composition, such as a training loop), got {uses!r}")
+    calls = entry.get("calls", [])
+    if not isinstance(calls, list) or not all(isinstance(c, str) and c.isidentifier() for c in calls):
+        raise _fail(where, f"function {name}: `calls` must be a list of the graded functions it "
+                           f"calls in the handout's template, got {calls!r}")
     return FunctionSpec(name, points, home, signature, visibility=visibility,
-                        notebook=notebook or "", uses=tuple(uses))
+                        notebook=notebook or "", uses=tuple(uses), calls=tuple(calls))
 
 
 def _table(data: dict, key: str, where: Path) -> dict:
@@ -204,6 +210,11 @@ def from_data(data: dict, where: Path) -> Pack:
         if odd:
             raise _fail(where, f"function {spec.name}: `uses` names {', '.join(odd)}, which "
                                "is not a function the manifest lists (without `uses` of its own)")
+    for spec in functions:
+        odd = [c for c in spec.calls if c not in plain or c == spec.name]
+        if odd:
+            raise _fail(where, f"function {spec.name}: `calls` names {', '.join(odd)}, which is "
+                               "not another function of the submission the manifest lists")
     if "total_points" in data:
         total = _number(data["total_points"], "total_points", where)
         listed = sum(f.points for f in functions)

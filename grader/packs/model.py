@@ -27,6 +27,10 @@ class FunctionSpec:
     # forward and the derivatives): the functions its checks call. Its points are lost when any
     # of them is wrong, never theirs when it is.
     uses: tuple[str, ...] = ()
+    # Other graded functions of the submission this one calls in the handout's template (a
+    # network calls sigmoid and softmax): when one of them fails its own checks, a failure of
+    # this one says it may be the cause (grader/callees.py). Grading is otherwise unchanged.
+    calls: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -115,6 +119,11 @@ class Pack:
     def composed(self) -> dict[str, tuple[str, ...]]:
         """The graded compositions (functions with `uses`), with the functions each calls."""
         return {f.name: f.uses for f in self.functions if f.uses}
+
+    @property
+    def calls(self) -> dict[str, tuple[str, ...]]:
+        """The functions each function calls in the handout's template (`calls`), where any."""
+        return {f.name: f.calls for f in self.functions if f.calls}
 
     @property
     def layout(self) -> tuple[str, ...]:

@@ -18,6 +18,19 @@ HINTS = Catalogue("cs224n-a1", (
         "row's maximum before exponentiating: softmax(x) == softmax(x - c) for any constant c per "
         "row, so the result is unchanged and the largest exponent is 0."),
     Mistake(
+        "softmax_global_max", "softmax subtracts the whole matrix's maximum",
+        "The rows that hold the matrix's largest entry are right, and the rows far below it are "
+        "NaN: you subtract one maximum for the whole matrix (np.max(x)) rather than each row's "
+        "own. In a row whose entries are all far below that maximum every exp(x - max) "
+        "underflows to 0, and 0 / 0 is NaN. Subtract each row's maximum: np.max(x, axis=-1, "
+        "keepdims=True)."),
+    Mistake(
+        "softmax_max_without_keepdims", "the row maxima are subtracted along the wrong axis",
+        "Your result is what subtracting row j's maximum from column j gives: np.max(x, axis=1) "
+        "without keepdims=True has shape (M,), which broadcasts along the columns, not the rows. "
+        "On a square matrix this runs and gives wrong values (or overflows); on another shape it "
+        "raises a broadcasting error. Keep the axis: np.max(x, axis=-1, keepdims=True)."),
+    Mistake(
         "softmax_mutates_input", "softmax changes its input in place",
         "The 2017 handout allows this, so it costs no points, but callers rarely expect their array "
         "to change: prefer returning a new array (x = x - ... instead of x -= ...).",
@@ -52,6 +65,20 @@ HINTS = Catalogue("cs224n-a1", (
         "your cost is already averaged over the examples: the gradient is divided by M once too "
         "often (for example the error divided by M and then averaged again with np.mean or "
         "another / M). Divide by M once, where the cost is averaged."),
+    Mistake(
+        "gradient_negated", "a gradient has the wrong sign",
+        "Every entry of the gradient named above is the negative of the expected one: the right "
+        "size, the wrong sign. The derivative of the cost points uphill, and training steps "
+        "against it. Look for an error term written backwards (labels - y_hat instead of "
+        "y_hat - labels, 1 - sigmoid(x) where sigmoid(x) - 1 is right) or a -= where += belongs."),
+    Mistake(
+        "gradient_scaled", "a gradient is off by a constant factor",
+        "Every entry of the gradient named above is the expected one times the same constant (the "
+        "message says which): the formula is right up to that factor. A factor of 2 usually "
+        "comes from a term counted twice or from differentiating a square the cost does not have "
+        "(d/dx of x^2 / 2 is x, not 2x); a factor of 1/2 from the derivative of x^2 written as x. "
+        "A factor of M, the number of examples, is the summed/averaged convention and is "
+        "named as such."),
     Mistake(
         "grad_blocks_out_of_order", "gradient blocks stacked in the wrong order",
         "Your gradient holds the right numbers in the wrong order. The flat gradient must follow "
@@ -122,3 +149,14 @@ HINTS = Catalogue("cs224n-a1", (
         "log(sigmoid(-x)) is the same number and stays finite.",
         severity="warning"),
 ))
+
+
+def constant_factor(what: str, ratio: float, compared: str) -> tuple[Mistake, str, dict]:
+    """(mistake, sentence, facts) for a gradient that is `ratio` times what it is compared with,
+    entry by entry (grader.conventions.constant_ratio measured it; a factor of M is the batch
+    convention and is named before this is asked)."""
+    from grader.conventions import describe_ratio
+    sentence = (f"{what} is {describe_ratio(ratio)} {compared}, entry by entry (a constant factor "
+                f"of {ratio:g}).")
+    mistake = HINTS["gradient_negated" if ratio == -1.0 else "gradient_scaled"]
+    return mistake, sentence, {"ratio_to_expected": ratio}

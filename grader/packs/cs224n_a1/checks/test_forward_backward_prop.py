@@ -14,7 +14,7 @@ from grader import conventions, evidence, numgrad
 from grader import tolerances as tol
 from grader.checks_api import (CheckFailure, Text, as_array, as_scalar, call_text, describe_type,
                                expect_varies, fail_call, show, whole_cases)
-from grader.packs.cs224n_a1.hints import HINTS
+from grader.packs.cs224n_a1.hints import HINTS, constant_factor
 from grader.packs.cs224n_a1.inputs import GRADCHECK_CASES, NetCase, net_cases
 from grader.proxy import StudentError
 
@@ -203,8 +203,10 @@ def _block_hint(got: dict, case: NetCase, block: str, analytic, numerical,
         return (HINTS["grad_blocks_out_of_order"],
                 f"your gradient holds the right numbers in the wrong order: it looks like "
                 f"{', '.join(order)} where the expected order is W1, b1, W2, b2.", {"order": order})
-    # The handout fixes the sign (a cross-entropy); only the scale may differ from the cost's.
-    factor = conventions.factor_between(analytic, numerical, case.M, rtol=1e-3, atol=1e-8)
+    # The handout fixes the sign (a cross-entropy); only the scale may differ from the cost's,
+    # by a factor of M. Any other constant factor (-1, 2) is a mistake in the formula.
+    factor = conventions.constant_ratio(analytic, numerical, rtol=1e-3, atol=1e-8,
+                                        prefer=(1.0, -1.0, float(case.M), 1 / case.M))
     if case.M > 1 and factor == case.M:
         return (HINTS["grad_summed_cost_averaged"],
                 f"{block} is exactly M = {case.M} times the derivative of your cost.",
@@ -218,6 +220,8 @@ def _block_hint(got: dict, case: NetCase, block: str, analytic, numerical,
                     "the examples one at a time).", {"ratio": 1 / case.M, "cost": scale})
         return (HINTS["grad_averaged_cost_summed"] if scale == "summed" else None, seen + ".",
                 {"ratio": 1 / case.M, "cost": scale or "neither summed nor averaged"})
+    if conventions.is_simple(factor):
+        return constant_factor(block, factor, "the numerical gradient of your own cost")
     worst = max(_block_error(got, case, b) for b in BLOCKS)
     if worst < ROUNDING_LEVEL:  # no block is wrong by a formula's margin: blame no block
         return (None, f"every block is within {worst:.1e} of the numerical gradient: a difference "
@@ -334,18 +338,34 @@ def test_gradient_matches_reference(student, reference, case):
     hint = None
     if followed is not None:  # right for the other scale: a mix of conventions
         hint = HINTS["grad_summed_cost_averaged" if followed.scale == "summed" else "grad_averaged_cost_summed"]
-    wrong, gaps = [], {}
+    wrong, gaps, ratios = [], {}, {}
     for block, (where, shape) in case.blocks().items():
         gap = np.abs(grad[where] - expected[where]).max()
         gaps[block] = gap
         if not np.allclose(grad[where], expected[where], rtol=tol.REFERENCE_RTOL, atol=tol.REFERENCE_ATOL):
             wrong.append(f"{block} (largest difference {gap:.3g})")
+            ratios[block] = conventions.constant_ratio(grad[where], expected[where], rtol=1e-6,
+                                                       atol=tol.REFERENCE_ATOL)
+    finding, facts = None, {}
+    ratio = next(iter(ratios.values())) if len(set(ratios.values())) == 1 else None
+    batch = case.M > 1 and ratio is not None and abs(ratio) in (case.M, 1 / case.M)
+    if hint is None and batch and ratio == 1 / case.M and detected \
+            and convention.scale == "averaged":
+        hint, finding, facts = (HINTS["grad_averaged_twice"], f"the gradient is 1/M = 1/{case.M} "
+                                "of the averaged one: divided by M once too often.",
+                                {"ratio_to_expected": ratio})
+    elif hint is None and not batch and conventions.is_simple(ratio):
+        # every wrong block is the same small constant times the right one: name the constant
+        whole = len(ratios) == len(BLOCKS)
+        hint, finding, facts = constant_factor(
+            "your gradient" if whole else f"each of {', '.join(ratios)}", ratio,
+            "the correct one" if whole else "its correct block")
     why = ("the convention your cost follows" if detected else
            "your cost is neither summed nor averaged, and the gradient matches neither convention")
     fail_call(f"wrong gradient in {', '.join(wrong)}, compared with the correct gradient of a cost "
               f"{convention.scale} over the batch ({why}).", _call_text(case),
-              returned=grad, expected=expected, hint=hint,
-              evidence={"convention": convention.scale, "convention_detected": detected,
+              returned=grad, expected=expected, hint=hint, detail=finding or "",
+              evidence={**facts, "convention": convention.scale, "convention_detected": detected,
                         "largest_difference_per_block": gaps,
                         # where W1, b1, W2, b2 sit in the flat vectors, so a report shows blocks
                         "layout": {name: [where.start, where.stop, *shape]

@@ -9,12 +9,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from grader import evidence, numgrad
+from grader import conventions, evidence, numgrad
 from grader import tolerances as tol
 from grader.checks_api import (CheckFailure, LazyText, as_array, as_scalar, describe_type,
                                expect_close, expect_varies, fail_call, if_known, lazy_text, show,
                                whole_cases)
-from grader.packs.cs224n_a1.hints import HINTS
+from grader.packs.cs224n_a1.hints import HINTS, constant_factor
 from grader.packs.cs224n_a1.inputs import (ReplayDataset, W2VCase, expected_draws, fixed_case,
                                            padded, training_cases, w2v_cases)
 from grader.proxy import StudentError
@@ -127,6 +127,31 @@ def _wrong_rows(grad: np.ndarray, expected: np.ndarray, case: W2VCase) -> str:
     return ", ".join(f"row {i} ({role(roles[i])})" for i in bad)
 
 
+def _rows_factor(grad: np.ndarray, expected: np.ndarray, case: W2VCase, compared: str,
+                 wrong: list[int] | None = None, **tolerance: float) -> dict:
+    """{hint, detail, evidence} when every wrong row of grad is the same constant times its
+    expected row (all negatives' rows with the wrong sign, say), else {}."""
+    roles = _roles(case)
+    if wrong is None:
+        wrong = [i for i in range(case.V) if not close(grad[i], expected[i])]
+    if not wrong:
+        return {}
+    ratio = conventions.constant_ratio(grad[wrong], expected[wrong],
+                                       **(tolerance or {"rtol": 1e-6, "atol": tol.REFERENCE_ATOL}))
+    # Each row of grad is a multiple of `predicted`, so one wrong row is always some multiple of
+    # its right value: only a ratio shared by several rows, or exactly -1, says something. A
+    # negative drawn c times that holds 1/c of its row counts one draw (its own mistake).
+    if not conventions.is_simple(ratio) or (len(wrong) < 2 and ratio != -1.0) \
+            or any(ratio == 1 / roles[i]["count"] for i in wrong if roles[i]["count"] > 1):
+        return {}
+    words = {"target": "the target", "negative": "the negatives", "unsampled": "unsampled"}
+    kinds = " and ".join(words[k] for k in sorted({roles[i]["role"] for i in wrong}))
+    rows = (f"row {wrong[0]} of grad ({kinds})" if len(wrong) == 1
+            else f"each of the rows {wrong} of grad ({kinds})")
+    hint, finding, facts = constant_factor(rows, ratio, compared)
+    return {"hint": hint, "detail": finding, "evidence": {**facts, "rows_off_by_the_factor": wrong}}
+
+
 def _rows_evidence(grad: np.ndarray, expected: np.ndarray, case: W2VCase) -> dict:
     """Per row of grad: its role and its largest difference from the expected row."""
     rows = [{**r, "largest_difference": evidence.number(np.max(np.abs(grad[i] - expected[i])), 3),
@@ -199,6 +224,10 @@ def _grad_pred_hint(grad_pred: np.ndarray, ref_pred: np.ndarray, case: W2VCase) 
     predicted, vectors = case.arrays()
     if close(grad_pred, -ref_pred):
         return {"hint": HINTS["gradpred_negated"], "evidence": {"ratio_to_expected": -1}}
+    ratio = conventions.constant_ratio(grad_pred, ref_pred, rtol=1e-6, atol=tol.REFERENCE_ATOL)
+    if conventions.is_simple(ratio):
+        hint, finding, facts = constant_factor("gradPred", ratio, "the expected one")
+        return {"hint": hint, "evidence": {**facts, "seen": finding}}
     diff = grad_pred - ref_pred
     u_o = vectors[case.target]
     coefficient = (diff @ u_o) / (u_o @ u_o)
@@ -227,8 +256,11 @@ def test_grad_matches_reference(student, reference, case):
     _, _, grad, _ = _run(student, case, ("cost", "grad"))
     _, _, ref_grad = _reference(reference, case)
     if not close(grad, ref_grad):
+        factor = _rows_factor(grad, ref_grad, case, "its expected row")
         fail_call(f"wrong grad in {_wrong_rows(grad, ref_grad, case)}.", _call_text(case),
-                  returned=grad, expected=ref_grad, evidence=_rows_evidence(grad, ref_grad, case))
+                  returned=grad, expected=ref_grad, detail=factor.get("detail", ""),
+                  hint=factor.get("hint"),
+                  evidence={**factor.get("evidence", {}), **_rows_evidence(grad, ref_grad, case)})
 
 
 @pytest.mark.points(3)
@@ -458,7 +490,13 @@ def test_gradPred_matches_numerical_gradient(student, report):
     analytic, numerical = _analytic(got, case, "gradPred")
     err = numgrad.relative_error(analytic, numerical)
     if err.max() > tol.GRADCHECK_RTOL:
-        negated = np.allclose(analytic, -numerical, rtol=1e-4, atol=1e-7)
+        ratio = conventions.constant_ratio(analytic, numerical, rtol=1e-4, atol=1e-7,
+                                           prefer=(-1.0,))
+        negated = ratio == -1.0
+        hint, finding, facts = (HINTS["gradpred_negated"], "gradPred is the negative of the "
+                                "derivative of your cost.", {"ratio_to_expected": -1.0}) \
+            if negated else constant_factor("gradPred", ratio, "the derivative of your cost") \
+            if conventions.is_simple(ratio) else (None, "", {})
         other = _well_formed(got, case).get("grad")
         grad_err = (f"{numgrad.relative_error(*other).max():.1e}" if other is not None
                     else "not measured (grad has the wrong form)")
@@ -467,10 +505,8 @@ def test_gradPred_matches_numerical_gradient(student, report):
                   _call_text(case), returned=analytic, expected=numerical,
                   detail=f"(expected = numerical gradient, h = {tol.GRADCHECK_STEP:g}); largest "
                          f"relative difference in grad: {grad_err}"
-                         + ("\n  gradPred is the negative of the derivative of your cost."
-                            if negated else ""),
-                  hint=HINTS["gradpred_negated"] if negated else None,
-                  evidence=_gradient_evidence(got, case))
+                         + (f"\n  {finding}" if finding else ""),
+                  hint=hint, evidence={**facts, **_gradient_evidence(got, case)})
 
 
 @pytest.mark.points(3)
@@ -482,13 +518,18 @@ def test_grad_matches_numerical_gradient(student, report):
     if err.max() > tol.GRADCHECK_RTOL:
         negatives, _ = expected_draws(case.stream, case.target, case.K)
         neg_rows = sorted(set(negatives))
+        wrong = [i for i in range(case.V) if err[i].max() > tol.GRADCHECK_RTOL]
+        factor = _rows_factor(analytic, numerical, case, "its row of the derivative of your cost",
+                              wrong, rtol=1e-4, atol=1e-7)
         fail_call(f"grad disagrees with central differences of your own cost with respect to "
                   f"outputVectors: relative difference {err.max():.2e} (allowed "
                   f"{tol.GRADCHECK_RTOL:g}); target row {case.target}: {err[case.target].max():.1e}, "
                   f"negative rows {neg_rows}: {err[neg_rows].max():.1e}.", _call_text(case),
                   returned=analytic, expected=numerical,
-                  detail=f"(expected = numerical gradient, h = {tol.GRADCHECK_STEP:g})",
-                  evidence=_gradient_evidence(got, case))
+                  detail=f"(expected = numerical gradient, h = {tol.GRADCHECK_STEP:g})"
+                         + (f"\n  {factor['detail']}" if factor else ""),
+                  hint=factor.get("hint"),
+                  evidence={**factor.get("evidence", {}), **_gradient_evidence(got, case)})
 
 
 # ---- beyond the assignment's range: advisory only -----------------------------------------------

@@ -6,9 +6,10 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from grader import tolerances as tol
-from grader.checks_api import as_array, call_text, expect_close, fail_call
+from grader.checks_api import CheckFailure, as_array, call_text, expect_close, fail_call
 from grader.packs.cs224n_a1.hints import HINTS
 from grader.packs.cs224n_a1.integer_inputs import expect_integer_input_works
+from grader.proxy import StudentError
 
 pytestmark = pytest.mark.function("softmax")
 
@@ -45,6 +46,113 @@ def _axis_hint(got: np.ndarray) -> tuple:
 LOG_FLOAT_MAX = float(np.log(np.finfo(np.float64).max))  # about 709.78
 
 
+# exp(-t) is below the smallest normal float64 for t above about 708.4, and 0 from about 745.2:
+# a row whose entries all lie this far below the number subtracted gets exp 0 (or nearly)
+# everywhere, and 0 / 0 is NaN.
+UNDERFLOW_GAP = -float(np.log(np.finfo(np.float64).tiny))
+
+
+def _rows_ok(got: np.ndarray, expected: np.ndarray | None) -> np.ndarray:
+    """Per row of a matrix: right (close to the expected row) or, with no expected answer to
+    compare with, at least a distribution (finite, non-negative, summing to 1)."""
+    with np.errstate(invalid="ignore"):
+        if expected is not None:
+            return np.array([np.allclose(g, e, rtol=tol.KNOWN_VALUES_RTOL, atol=tol.KNOWN_VALUES_ATOL)
+                             for g, e in zip(got, expected)])
+        return (np.all(np.isfinite(got), axis=1) & np.all(got >= 0, axis=1)
+                & np.isclose(got.sum(axis=1), 1.0, rtol=0, atol=tol.IDENTITY_ATOL))
+
+
+def _global_max_hint(got: np.ndarray, x: np.ndarray, expected: np.ndarray | None = None) -> tuple:
+    """(hint, evidence) when the rows holding the matrix's maximum are right and the only wrong
+    rows hold NaN and lie so far below that maximum that exp(x - max(x)) underflows there,
+    although exp(x) of some such row would not (so no missing subtraction explains them): what
+    one maximum for the whole matrix gives (0 / 0 in each such row; a sum over the whole matrix
+    gives zeros there instead). Read from which rows are wrong and where the maxima lie."""
+    if x.ndim != 2 or x.shape[0] < 2 or got.shape != x.shape:
+        return None, None
+    ok = _rows_ok(got, expected)
+    row_max = x.max(axis=1)
+    gap = x.max() - row_max
+    bad = ~ok
+    if not bad.any() or not ok[gap == 0].all() or not np.all(gap[bad] > UNDERFLOW_GAP) \
+            or not np.any(row_max[bad] > -UNDERFLOW_GAP) \
+            or not np.all(np.isnan(got[bad]).any(axis=1)):  # 0 / 0 in each (not a sum elsewhere)
+        return None, None
+    rows = np.flatnonzero(bad).tolist()
+    return HINTS["softmax_global_max"], {
+        "wrong_rows": rows, "their_maxima": row_max[bad], "matrix_maximum": float(x.max()),
+        "seen": (f"row {rows[0]} is wrong" if len(rows) == 1 else f"rows {rows} are wrong")
+                + f" and lie{'s' if len(rows) == 1 else ''} more than {UNDERFLOW_GAP:.0f} below the "
+                  f"matrix's maximum {x.max():g}, where exp(x - {x.max():g}) underflows to 0; the "
+                  "rows holding that maximum are right"}
+
+
+def _column_shift_hint(got: np.ndarray, x: np.ndarray, expected: np.ndarray) -> tuple:
+    """(hint, evidence) when the result is what taking row j's maximum off column j gives (the
+    row maxima without keepdims, broadcast along the columns), read from the right answer alone:
+    a softmax ignores a constant taken off a whole row but not one taken off a column, so then
+    log(got / expected) + max(x[j]) is the same all along each row i. Square matrices only, where
+    that broadcast runs at all."""
+    if x.ndim != 2 or x.shape[0] < 2 or x.shape[0] != x.shape[1] or got.shape != x.shape:
+        return None, None
+    maxima = x.max(axis=1)
+    if np.all(maxima == maxima[0]) or not np.all(np.isfinite(got)) or not np.all(got > 0) \
+            or not np.all(expected > 0):
+        return None, None
+    offsets = np.log(got) - np.log(expected) + maxima[None, :]
+    if not np.allclose(offsets, offsets[:, :1], rtol=0, atol=1e-6):
+        return None, None
+    return HINTS["softmax_max_without_keepdims"], {
+        "row_maxima": maxima,
+        "seen": "row j's maximum came off column j (log(result / expected) + row j's maximum "
+                "is the same all along each row)"}
+
+
+# The handout's own square matrix with rows of different maxima, and its right answer.
+PROBE = (np.array([[1.0, 2.0], [3.0, 4.0]]), np.array([PAIR, PAIR]))
+
+
+def _wrong_max_hint(student, got: np.ndarray, x: np.ndarray,
+                    expected: np.ndarray | None = None) -> tuple:
+    """(hint, evidence) when a matrix's result shows a maximum subtracted other than each row's
+    own: the whole matrix's, or the row maxima broadcast along the columns. Where this call's
+    numbers overflowed too much to tell, or no right answer is at hand, the handout's small
+    matrix (whose answer is known) is asked once more: there no exponent can overflow, so a wrong
+    answer is the shift's alone. With no right answer, a row holding the matrix's maximum counts
+    as right when it is what the submission returns for that row alone (for one row, the whole
+    matrix's maximum is the row's own)."""
+    if x.ndim != 2 or x.shape[0] < 2 or got.shape != x.shape:
+        return None, None
+    if expected is not None:
+        hint, evidence = _global_max_hint(got, x, expected)
+        if hint is None:
+            hint, evidence = _column_shift_hint(got, x, expected)
+        if hint is not None or np.all(np.isfinite(got)):
+            return hint, evidence
+    try:
+        if x.shape[0] == x.shape[1] and not np.all(np.isfinite(got)):
+            probe, answer = PROBE
+            small = as_array(student(probe.copy()), call_text("softmax", probe), probe.shape,
+                             allow_nonfinite=True)
+            hint, evidence = _column_shift_hint(small, probe, answer)
+            if hint is not None:
+                return hint, {**evidence, "seen": f"softmax({probe.tolist()}) returns "
+                                                  f"{np.round(small, 8).tolist()}, where no "
+                                                  f"exponent can overflow: {evidence['seen']}"}
+        if expected is not None:
+            return None, None
+        top = np.flatnonzero(x.max(axis=1) == x.max())
+        alone = [as_array(student(x[r:r + 1].copy()), call_text("softmax", x[r:r + 1]),
+                          (1, x.shape[1]), allow_nonfinite=True)[0] for r in top]
+    except (CheckFailure, StudentError):  # a question for a hint: its failure is no verdict
+        return None, None
+    if not all(np.allclose(got[r], row, rtol=0, atol=tol.IDENTITY_ATOL)
+               for r, row in zip(top, alone)):
+        return None, None
+    return _global_max_hint(got, x)
+
+
 def _overflow_hint(got: np.ndarray, x: np.ndarray) -> tuple:
     """(hint, evidence) when exp overflowed: the result holds inf or NaN, or a row is all zeros
     where the sum of exp over that row's inputs exceeds the largest float (x / inf is 0)."""
@@ -63,7 +171,9 @@ def test_known_values(student, report):
     for x, expected in ((np.array([1.0, 2.0]), PAIR),
                         (np.array([[1.0, 2.0], [3.0, 4.0]]), np.array([PAIR, PAIR]))):
         got, call = _softmax_of(student, x, report)
-        hint, evidence = _axis_hint(got)
+        hint, evidence = _wrong_max_hint(student, got, x, expected)
+        if hint is None:
+            hint, evidence = _axis_hint(got)
         expect_close(got, expected, call=call, rtol=tol.KNOWN_VALUES_RTOL,
                      atol=tol.KNOWN_VALUES_ATOL, hint=hint, evidence=evidence)
     # As the handout's own test writes it: softmax(np.array([1, 2])).
@@ -80,7 +190,9 @@ def test_known_values_large_inputs(student, report):
              (np.array([[-1001.0, -1002.0]]), np.array([PAIR[::-1]])))
     for x, expected in cases:
         got, call = _softmax_of(student, x, report, allow_nonfinite=True)
-        hint, evidence = _overflow_hint(got, x)
+        hint, evidence = _wrong_max_hint(student, got, x, expected)
+        if hint is None:
+            hint, evidence = _overflow_hint(got, x)
         expect_close(got, expected, call=call, rtol=tol.KNOWN_VALUES_RTOL,
                      atol=tol.KNOWN_VALUES_ATOL, hint=hint, evidence=evidence)
     for x, expected in cases:  # as the handout's own test writes them, integer arrays
@@ -138,6 +250,10 @@ def test_no_overflow(student, x):
     """Entries up to 10^4 in size, in a matrix or a vector (one row): every value finite, every
     row sums to 1."""
     got, call = _softmax_of(student, x, allow_nonfinite=True)
+    hint, evidence = _wrong_max_hint(student, got, x)
+    if hint:
+        fail_call(f"{'NaN or inf' if not np.all(np.isfinite(got)) else 'wrong values'} in the "
+                  f"result: {evidence['seen']}.", call, returned=got, hint=hint, evidence=evidence)
     hint, evidence = _overflow_hint(got, x)
     if hint:
         fail_call("inf or NaN in the result: exp overflowed." if evidence["non_finite_entries"]

@@ -1,0 +1,60 @@
+"""A failure's likely cause in another function: the callee that fails its own checks.
+
+A network's forward_backward_prop calls sigmoid and softmax (the handout's template imports
+them); when sigmoid is wrong, the network's checks fail too, and a student fixing the network
+first chases the wrong bug. A pack's manifest says which graded functions each function calls
+(`calls`); when, in this grade, one of those fails its own checks, each failing check of the
+caller gets one sentence naming it. Only the messages change, never a score, and only from the
+outcomes of this grade: a callee whose checks all passed (or did not run, under --only) is not
+named.
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
+
+from grader.model import CheckResult
+
+
+def _failing(check: CheckResult) -> bool:
+    """A check that costs points: not passed, not skipped, and worth something (an advisory
+    check never makes a function look failed)."""
+    return check.status not in ("passed", "skipped") and check.max_score > 0
+
+
+def sentence(caller: str, callees: Sequence[str], order: Sequence[str]) -> str:
+    """E.g. "sigmoid fails its own checks above; forward_backward_prop calls it: fix sigmoid
+    first." `order` is the report's order of functions: a callee listed after the caller is
+    "below"."""
+    where = {c: "above" if order.index(c) < order.index(caller) else "below" for c in callees}
+    place = where[callees[0]] if len(set(where.values())) == 1 else "in this report"
+    if len(callees) == 1:
+        name = callees[0]
+        return f"{name} fails its own checks {place}; {caller} calls it: fix {name} first."
+    names = ", ".join(callees[:-1]) + " and " + callees[-1]
+    return f"{names} fail their own checks {place}; {caller} calls them: fix them first."
+
+
+def blame_failing_callees(checks: Sequence[CheckResult], calls: Mapping[str, Sequence[str]],
+                          order: Sequence[str]) -> tuple[CheckResult, ...]:
+    """The checks, each failing check of a function whose callees (`calls`) fail their own
+    checks ending with one sentence that names them, in `order` (the pack's functions), and
+    listing them in its evidence (`failing_callees`). A callee's failure is told only where it
+    can be seen: a visible one on any check, another only on checks of its own visibility (a
+    hidden check's failure is not given away by a visible one)."""
+    seen_in: dict[str, set[str]] = {}  # function -> visibilities of its failing checks
+    for check in checks:
+        if _failing(check):
+            seen_in.setdefault(check.function, set()).add(check.visibility)
+    out = []
+    for check in checks:
+        callees = calls.get(check.function, ())
+        guilty = [c for c in order if c in callees and c != check.function and (
+            seen_in.get(c, set()) & {"visible", check.visibility})]
+        if not guilty or not _failing(check):
+            out.append(check)
+            continue
+        note = sentence(check.function, guilty, order)
+        out.append(replace(check, message=f"{check.message}\n  {note}" if check.message else note,
+                           evidence={**check.evidence, "failing_callees": guilty}))
+    return tuple(out)
