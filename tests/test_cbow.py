@@ -124,6 +124,21 @@ def test_gradient_layout_is_named_by_value_not_shape(graded, name, named):
     assert all(c["status"] == "failed" and c["mistake"] == named for c in valued), valued
 
 
+def test_a_failure_caused_by_a_function_the_notebook_calls_names_it(graded):
+    """pack.toml: forward_prop and back_prop call relu, get_training_example calls the helpers
+    before it. A wrong relu costs forward_prop too, and forward_prop's failure says so."""
+    failing = [c for c in checks_of(graded["relu_abs"], "forward_prop") if c["status"] != "passed"]
+    assert failing and all(c["message"].endswith(
+        "relu fails its own checks above; forward_prop calls it: fix relu first.")
+        for c in failing), [c["message"] for c in failing]
+    example = [c for c in checks_of(graded["one_hot_wrong_index"], "get_training_example")
+               if c["status"] != "passed"]
+    assert example and all(c["evidence"]["failing_callees"] == [
+        "context_words_to_vector", "word_to_one_hot_vector"] or c["evidence"][
+        "failing_callees"] == ["word_to_one_hot_vector", "context_words_to_vector"]
+        for c in example)
+
+
 def test_warnings_only_where_the_notebook_allows(graded):
     no_shift = graded["softmax_no_shift"]
     assert no_shift["score"] == 100

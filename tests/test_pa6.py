@@ -183,6 +183,19 @@ def test_the_training_loop_names_the_step_not_the_functions(graded):
     assert mistakes_named(ascends, "train_step") == {"update_wrong_sign"}
 
 
+def test_a_step_failing_through_a_wrong_backward_names_backward(graded):
+    """pack.toml: train_step calls backward and update. When backward fails its own checks, the
+    step's failure says where to look first; when only the step is wrong, it does not."""
+    for check in checks_of(graded["backward_sign"], "train_step"):
+        if check["status"] != "passed":
+            assert check["message"].endswith(
+                "backward fails its own checks above; train_step calls it: fix backward first."), \
+                check["message"]
+            assert check["evidence"]["failing_callees"] == ["backward"]
+    assert not any("fails its own checks" in c["message"]
+                   for c in checks_of(graded["train_step_lr_times_batch"], "train_step"))
+
+
 def test_the_step_follows_the_scale_of_the_students_own_backward(tmp_path):
     """A summed backward stepped with lr / B moves exactly as an averaged one stepped with lr:
     the step alone follows a right scale, but not the one its own gradient has (the mirror of
