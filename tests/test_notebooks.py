@@ -133,6 +133,24 @@ def test_magics_over_the_students_own_python_keep_their_meaning(tmp_path):
     assert not any("stopped with" in w for w in report["warnings"]), report["warnings"]
 
 
+def test_capture_without_a_name_hides_the_cells_output_as_jupyter_does(tmp_path):
+    """`%%capture` alone discards what its cell prints; `%%capture out` keeps it in `out`, even
+    when the cell raises (IPython binds the name after running the cell, whatever happened)."""
+    path = _v4(tmp_path / "hw.ipynb", [
+        "import random\nimport numpy as np",
+        "%%capture\nprint('epoch 1 loss 0.5')\n" + FIRST_HALF,
+        "%%capture out\nprint('before the error')\nraise ValueError('late')",
+        "print('kept:', out.stdout.strip())",
+        "%%capture --no-stdout\nprint('shown anyway')\n" + SECOND_HALF,
+    ])
+    report = grade(path, tmp_path / "out", "--isolation", "process")
+    assert report["score"] == 100, (report["warnings"], report["error"])
+    output = report["import_output"]
+    assert "epoch 1 loss" not in output, output
+    assert "kept: before the error" in output and "shown anyway" in output, output
+    assert output.count("before the error") == 1, output
+
+
 def test_an_error_under_time_points_at_the_students_line(tmp_path):
     path = _v4(tmp_path / "hw.ipynb", ["import numpy as np",
                                        "%%time\nx = 1\nraise ValueError('in the body')",

@@ -242,15 +242,11 @@ class Shell:
 
     def run_cell_magic(self, magic_name: str = "", line: str = "", cell: str = "",
                        *args, **kwargs) -> None:
+        if magic_name == "capture":
+            self._capture(line, cell)
+            return
         if magic_name in BODY_CELL_MAGICS:
-            if magic_name == "capture" and line.split() and line.split()[-1].isidentifier():
-                # `%%capture out`: what the body prints goes to `out`, not to the cell's output.
-                out, err = io.StringIO(), io.StringIO()
-                with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-                    self._run_body(cell, 2)
-                self.namespace[line.split()[-1]] = CapturedOutput(out.getvalue(), err.getvalue())
-            else:
-                self._run_body(cell, 2)
+            self._run_body(cell, 2)
             return
         if magic_name == "writefile" and line.split():
             # A notebook that writes a module with %%writefile and imports it later: the file goes
@@ -265,6 +261,24 @@ class Shell:
             importlib.invalidate_caches()
             return
         self._skip(f"%%{magic_name} {line}".rstrip(), magic_name)
+
+    def _capture(self, line: str, cell: str) -> None:
+        """`%%capture [--no-stdout] [--no-stderr] [--no-display] [name]` as IPython runs it: what
+        the body prints is kept from the cell's output (so from the report), and with a name it
+        is bound to that name, also when the body raises."""
+        words = line.split()
+        name = next((w for w in reversed(words) if not w.startswith("-")), None)
+        out, err = io.StringIO(), io.StringIO()
+        try:
+            with contextlib.ExitStack() as stack:
+                if "--no-stdout" not in words:
+                    stack.enter_context(contextlib.redirect_stdout(out))
+                if "--no-stderr" not in words:
+                    stack.enter_context(contextlib.redirect_stderr(err))
+                self._run_body(cell, 2)
+        finally:
+            if name is not None and name.isidentifier():
+                self.namespace[name] = CapturedOutput(out.getvalue(), err.getvalue())
 
     def magic(self, line: str = "", *args, **kwargs) -> None:  # the pre-IPython-8 spelling
         self._skip(f"%{line}", line.split(" ", 1)[0])
