@@ -121,6 +121,17 @@ def _only_our_plugins() -> Iterator[None]:
             os.environ[AUTOLOAD] = saved
 
 
+def _by_cell(entries: list[dict]) -> str:
+    """"`%a`, `%b` (cell 1), `%c` (cell 3)": skipped magics, each cell named once."""
+    groups: list[tuple[object, list[str]]] = []
+    for entry in entries:
+        if groups and groups[-1][0] == entry["cell"]:
+            groups[-1][1].append(f"`{entry['what']}`")
+        else:
+            groups.append((entry["cell"], [f"`{entry['what']}`"]))
+    return ", ".join(f"{', '.join(whats)} (cell {cell})" for cell, whats in groups)
+
+
 def _load_warnings(load: dict, shim_xrange: bool) -> list[str]:
     warnings = []
     for name in load.get("uses_xrange", []):
@@ -157,9 +168,22 @@ def _load_warnings(load: dict, shim_xrange: bool) -> list[str]:
         warnings.append(f"{call['file']}, line {call['line']}: {code} needs {call['module']}, "
                         "which is not installed where your code is graded: that call was "
                         "skipped, and the code after it ran")
+    quiet: dict[str, list[dict]] = {}
     for skipped in load.get("skipped", []):
+        if skipped.get("quiet"):
+            quiet.setdefault(skipped["notebook"], []).append(skipped)
+            continue
         warnings.append(f"{skipped['notebook']}, cell {skipped['cell']}: `{skipped['what']}` was "
                         "not run (the grader runs no shell commands or magics)")
+    for notebook, entries in quiet.items():
+        warnings.append(f"{notebook}: {_by_cell(entries)} " + (
+            "was not run either, and changes" if len(entries) == 1 else
+            "were not run either, and change") + " nothing a grade sees (plots are drawn without "
+            "a screen, and every grade imports your code afresh)")
+    for notebook in load.get("skipped_unlisted", []):
+        warnings.append(f"{notebook}: more magics and shell commands than the "
+                        f"{sum(s['notebook'] == notebook for s in load.get('skipped', []))} listed "
+                        "were not run either")
     if load.get("output"):
         warnings.append("your submission printed output while being imported (shown in the report "
                         "under 'import output').")

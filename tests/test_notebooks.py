@@ -24,6 +24,9 @@ SOLUTION = (FIXTURES / "correct_summed.py").read_text().split('\nif __name__ == 
 FIRST_HALF, SECOND_HALF = SOLUTION.split("\ndef forward_backward_prop")
 SECOND_HALF = "def forward_backward_prop" + SECOND_HALF
 NOT_RUN = "was not run (the grader runs no shell commands or magics)"
+HARMLESS = ("was not run either, and changes nothing a grade sees (plots are drawn without a "
+            "screen, and every grade imports your code afresh)")
+HARMLESS_MANY = HARMLESS.replace("was not run either, and changes", "were not run either, and change")
 
 
 def _v4(path: Path, cells: list[str | tuple[str, str]]) -> Path:
@@ -98,10 +101,60 @@ def test_each_skipped_magic_is_named_with_its_cell(hostile):
                 "hw.ipynb, cell 9: `!touch ", "hw.ipynb, cell 9: `%%bash` " + NOT_RUN]
     for text in expected:
         assert any(w.startswith(text) for w in warnings), (text, warnings)
-    # Skipping %matplotlib changes nothing (plots are headless anyway): not worth a warning.
-    assert not any("%matplotlib" in w for w in warnings)
+    # Skipping %matplotlib changes nothing (plots are headless anyway): listed, on a line of
+    # its own that says so, not as a warning of its own.
+    assert [w for w in warnings if "%matplotlib" in w] == [
+        "hw.ipynb: `%matplotlib inline` (cell 2) " + HARMLESS]
     # `%time stmt` runs its statement, as Jupyter does: nothing was skipped.
     assert not any("%time" in w for w in warnings)
+
+
+def test_every_magic_not_run_is_listed_with_its_cell(tmp_path):
+    """The README's promise: every magic and shell escape that is not run is in the report. Those
+    that change nothing here share one line per notebook, with their cells; the others have a
+    line each."""
+    path = _v4(tmp_path / "hw.ipynb", [
+        "%matplotlib inline\n%load_ext autoreload\n%autoreload 2\nimport random\nimport numpy as np",
+        ("markdown", "## Setup"),
+        "%config InlineBackend.figure_format = 'retina'\n%pylab inline",
+        "%env MY_VAR=1\n%cd /tmp\n%who",
+        "%%html\n<b>plots below</b>",
+        "%%javascript\nalert(1)",
+        "%reload_ext autoreload\n%precision 3\n%pip install emoji\n" + FIRST_HALF,
+        SECOND_HALF,
+    ])
+    report = grade(path, tmp_path / "out", "--isolation", "process")
+    assert report["score"] == 100, (report["warnings"], report["error"])
+    listed = [w for w in report["warnings"] if w.startswith("hw.ipynb")]
+    assert listed == [
+        "hw.ipynb, cell 3: `%pylab inline` " + NOT_RUN,
+        "hw.ipynb, cell 4: `%env MY_VAR=1` " + NOT_RUN,
+        "hw.ipynb, cell 4: `%cd /tmp` " + NOT_RUN,
+        "hw.ipynb, cell 4: `%who` " + NOT_RUN,
+        "hw.ipynb, cell 5: `%%html` " + NOT_RUN,
+        "hw.ipynb, cell 6: `%%javascript` " + NOT_RUN,
+        "hw.ipynb, cell 7: `%precision 3` " + NOT_RUN,
+        "hw.ipynb, cell 7: `%pip install emoji` " + NOT_RUN,
+        "hw.ipynb: `%matplotlib inline`, `%load_ext autoreload`, `%autoreload 2` (cell 1), "
+        "`%config InlineBackend.figure_format = 'retina'` (cell 3), `%reload_ext autoreload` "
+        "(cell 7) " + HARMLESS_MANY,
+    ], report["warnings"]
+
+
+def test_more_shell_escapes_than_a_report_lists_are_said_to_be_more(tmp_path):
+    """A report lists at most 50 (a `!cmd` in a loop is listed once); that it left some out is
+    said, not silent."""
+    path = _v4(tmp_path / "hw.ipynb", [
+        "import random\nimport numpy as np\nfor i in range(3):\n    !echo looped\n"
+        + "\n".join(f"!echo {k}" for k in range(60)),
+        FIRST_HALF + "\n" + SECOND_HALF,
+    ])
+    report = grade(path, tmp_path / "out", "--isolation", "process")
+    assert report["score"] == 100, (report["warnings"], report["error"])
+    listed = [w for w in report["warnings"] if w.startswith("hw.ipynb")]
+    assert len(listed) == 51, listed
+    assert listed[-1] == ("hw.ipynb: more magics and shell commands than the 50 listed were not "
+                          "run either"), listed[-1]
 
 
 def test_magics_over_the_students_own_python_keep_their_meaning(tmp_path):

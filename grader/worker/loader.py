@@ -233,6 +233,7 @@ class _LayoutImporter:
         self.budget = budget
         self.errors: list[dict] = []
         self.skipped: list[dict] = []  # what notebooks' magics and shell escapes did not run
+        self.unlisted: list[str] = []  # notebooks that skipped more than `skipped` lists
         self.on_cell = on_cell or (lambda info: None)
 
     def find_spec(self, fullname: str, path=None, target=None):
@@ -318,6 +319,8 @@ class _LayoutImporter:
         finally:
             module.__dict__["__name__"] = name
         self.skipped += [{"notebook": notebook, **entry} for entry in shell.skipped]
+        if shell.unlisted:
+            self.unlisted.append(notebook)
 
 
 def import_submission(root: Path, wanted: dict[str, str], shim_xrange: bool,
@@ -375,7 +378,7 @@ def import_submission(root: Path, wanted: dict[str, str], shim_xrange: bool,
             report_functions[fn] = {"found": True, "file": Path(hit.__file__).name, "problem": None}
     report = {"functions": report_functions, "errors": importer.errors,
               "files": [p.name for p in order], "uses_xrange": uses_xrange,
-              "skipped": importer.skipped,
+              "skipped": importer.skipped, "skipped_unlisted": importer.unlisted,
               "missing_modules": [{**entry, "file": Path(entry["file"]).name}
                                   for entry in missing_imports.noted],
               "skipped_calls": [{**entry, "file": Path(entry["file"]).name}

@@ -40,7 +40,8 @@ import missing_imports
 CELLS_SUFFIX = ".autograde-cells.json"
 MAX_SKIPPED = 50  # a `!ls` inside a loop is one finding, not a report of thousands
 # Skipping these changes nothing a grade could see (plots are headless here anyway; reloading
-# modules has no meaning in a fresh process), so they are not worth a warning in every report.
+# modules has no meaning in a fresh process): they are still listed, as every skipped magic is,
+# but marked "quiet", so a report groups them on one line instead of a warning each.
 QUIET_MAGICS = {"matplotlib", "autoreload", "load_ext", "reload_ext", "config"}
 # Magics whose body is the student's own Python, run in the notebook's namespace by Jupyter too:
 # `%%time` over a cell that defines a function must define it here. (`%%timeit` is not among
@@ -207,6 +208,7 @@ class Shell:
         self.cell: int | None = None
         self.filename = "<cell>"  # the running cell's, for tracebacks in a magic's body
         self.skipped: list[dict] = []
+        self.unlisted = False  # more were skipped than MAX_SKIPPED
         self.namespace = namespace if namespace is not None else {}
 
     def _run_body(self, source: str, first_line: int) -> None:
@@ -216,12 +218,15 @@ class Shell:
         exec(code, self.namespace)
 
     def _skip(self, what: str, magic: str | None = None) -> None:
-        if magic in QUIET_MAGICS or len(self.skipped) >= MAX_SKIPPED:
-            return
         what = " ".join(what.split())
-        entry = {"cell": self.cell, "what": what[:80] + ("..." if len(what) > 80 else "")}
-        if entry not in self.skipped:
-            self.skipped.append(entry)
+        entry = {"cell": self.cell, "what": what[:80] + ("..." if len(what) > 80 else ""),
+                 "quiet": magic in QUIET_MAGICS}
+        if entry in self.skipped:
+            return
+        if len(self.skipped) >= MAX_SKIPPED:
+            self.unlisted = True
+            return
+        self.skipped.append(entry)
 
     def system(self, cmd: str = "", *args, **kwargs) -> None:
         self._skip(f"!{cmd}")
