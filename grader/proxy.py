@@ -786,8 +786,15 @@ def _without_outputs(notebook: Path) -> bytes | None:
     """The notebook's JSON with every code cell's outputs and every cell's attachments emptied
     (both versions' layouts: "cells", or version 3's "worksheets"), or None when it is not JSON
     of a notebook's shape (the worker then reads the file as it is and says what is wrong)."""
+    escaped = False
     try:
-        raw = json.loads(notebook.read_bytes())
+        data = notebook.read_bytes()
+        try:
+            raw = json.loads(data)
+        except UnicodeDecodeError:
+            # A byte that is not UTF-8 (an editor's Windows-1252 "è"): kept as it is, for the
+            # worker to read and report as it does in a notebook of any size.
+            raw, escaped = json.loads(data.decode("utf-8", "surrogateescape")), True
     except (ValueError, RecursionError, OSError):
         return None
     if not isinstance(raw, dict):
@@ -801,7 +808,11 @@ def _without_outputs(notebook: Path) -> bytes | None:
             if "outputs" in cell:
                 cell["outputs"] = []
             cell.pop("attachments", None)
-    return json.dumps(raw, ensure_ascii=False).encode("utf-8")
+    try:
+        return json.dumps(raw, ensure_ascii=False).encode(
+            "utf-8", "surrogateescape" if escaped else "strict")
+    except UnicodeEncodeError:  # a lone surrogate the notebook spelled `\ud800`: kept escaped
+        return json.dumps(raw).encode("ascii")
 
 
 def _copy_upload(source: Path, dest: Path) -> Path:

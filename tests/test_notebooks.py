@@ -17,7 +17,7 @@ import pytest
 
 from grader import proxy
 
-from conftest import FIXTURES, by_function, checks_of, grade, scores
+from conftest import FIXTURES, by_function, checks_of, grade, grade_many, scores
 
 SOLUTION = (FIXTURES / "correct_summed.py").read_text().split('\nif __name__ == "__main__":')[0]
 # Two halves, so that cells between them can break without costing the functions on either side.
@@ -598,3 +598,74 @@ def test_an_unreadable_notebook_says_what_the_file_is(tmp_path, name, content, s
     assert report["score"] == 0
     assert report["error"].startswith("your submission could not be read: " + says), \
         report["error"]
+
+
+# A stray Windows-1252 "è" (0xE8) in a comment, and "déjà" in a string, saved by an editor that
+# does not write UTF-8: what Python 3 refuses to run ("SyntaxError: Non-UTF-8 code") and Jupyter
+# refuses to open.
+LATIN1_TAIL = b"# tr\xe8s important\nNOTE = 'd\xe9j\xe0'\nprint('note:', NOTE)\n"
+NOT_UTF8_PY = ("{name} is not saved as UTF-8: {where} holds the byte 0xE8, read here as \"\u00e8\" "
+               "(Windows-1252, as the editor that saved it most likely meant it), and 2 more such "
+               "bytes ({more}). Python 3 refuses the file as it is (SyntaxError: Non-UTF-8 code): "
+               "save it as UTF-8 (in most editors: Save with Encoding, UTF-8).")
+NOT_UTF8_NB = ("{name} is not saved as UTF-8: {where} holds the byte 0xE8, read here as \"\u00e8\" "
+               "(Windows-1252, as the editor that saved it most likely meant it), and 2 more such "
+               "bytes ({more}). Jupyter cannot open the notebook as it is: save it as UTF-8 (open "
+               "it in an editor that lets you choose the encoding, or fix the characters, and "
+               "save it again).")
+
+
+def test_bytes_that_are_not_utf8_are_read_as_meant_and_named_the_same_in_every_upload(tmp_path):
+    """One rule for a .py file (alone, in a folder, in a .zip) and a notebook: the code is graded,
+    read as its editor meant it, and the report names the file (the cell), the line and the byte,
+    and says Python or Jupyter refuse it until it is saved as UTF-8."""
+    import zipfile
+    source = SOLUTION.encode() + b"\n" + LATIN1_TAIL
+    line = SOLUTION.count("\n") + 2
+    single = tmp_path / "sub.py"
+    single.write_bytes(source)
+    (tmp_path / "folder").mkdir()
+    (tmp_path / "folder" / "sub.py").write_bytes(source)
+    with zipfile.ZipFile(tmp_path / "zipped.zip", "w") as zf:
+        zf.writestr("hw/sub.py", source)
+    notebook = _v4(tmp_path / "hw.ipynb", [("markdown", "# Homework 1"),
+                                           "import random\nimport numpy as np", FIRST_HALF,
+                                           SECOND_HALF, LATIN1_TAIL.decode("latin-1")])
+    notebook.write_bytes(notebook.read_bytes().decode("utf-8").encode("latin-1"))
+    with pytest.raises(UnicodeDecodeError):
+        notebook.read_text(encoding="utf-8")
+    # A UTF-8 byte order mark (some Windows editors write one) is UTF-8 still: nothing to say.
+    bom = tmp_path / "bom.ipynb"
+    bom.write_bytes(b"\xef\xbb\xbf" + notebook.read_bytes().decode("latin-1").encode("utf-8"))
+    reports = grade_many({"py": single, "folder": tmp_path / "folder", "zip": tmp_path / "zipped.zip",
+                          "nb": notebook, "bom": bom}, tmp_path / "out")
+    for kind, report in reports.items():
+        assert report["score"] == 100, (kind, report["warnings"], report["error"])
+        assert "note: d\u00e9j\u00e0" in report["import_output"], (kind, report["import_output"])
+    assert not any("UTF-8" in w for w in reports["bom"]["warnings"]), reports["bom"]["warnings"]
+    expected = NOT_UTF8_PY.format(name="sub.py", where=f"line {line}",
+                                  more=f"line {line + 1}")
+    for kind in ("py", "folder", "zip"):
+        assert [w for w in reports[kind]["warnings"] if "UTF-8" in w] == [expected], kind
+    # Cells are counted from the top, the Markdown cell too; lines within the cell.
+    assert [w for w in reports["nb"]["warnings"] if "UTF-8" in w] == [NOT_UTF8_NB.format(
+        name="hw.ipynb", where="cell 5, line 1", more="cell 5, line 2")], reports["nb"]["warnings"]
+
+
+def test_a_declared_encoding_is_read_as_python_reads_it(tmp_path):
+    """PEP 263: a file that says `# -*- coding: latin-1 -*-` is valid Python 3; nothing to warn."""
+    path = tmp_path / "sub.py"
+    path.write_bytes(b"# -*- coding: latin-1 -*-\n" + SOLUTION.encode() + b"\n" + LATIN1_TAIL)
+    report = grade(path, tmp_path / "out")
+    assert report["score"] == 100, (report["warnings"], report["error"])
+    assert "note: d\u00e9j\u00e0" in report["import_output"], report["import_output"]
+    assert not any("UTF-8" in w for w in report["warnings"]), report["warnings"]
+
+
+def test_a_large_notebooks_bytes_that_are_not_utf8_survive_dropping_its_outputs(tmp_path,
+                                                                                monkeypatch):
+    monkeypatch.setattr(proxy, "MAX_UPLOAD_BYTES", 10_000)
+    path = _with_output(tmp_path / "hw.ipynb", ["x = 'tr@@E8@@s'"], 100_000)
+    path.write_bytes(path.read_bytes().replace(b"@@E8@@", b"\xe8"))
+    copied = proxy._copy_upload(path, tmp_path / "a")
+    assert copied.stat().st_size < 10_000 and b"x = 'tr\xe8s'" in copied.read_bytes()

@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 import missing_imports
+import source_text
 
 # The cells file written beside the notebook's .py (loader.py runs it cell by cell).
 CELLS_SUFFIX = ".autograde-cells.json"
@@ -164,14 +165,19 @@ def _fill_required(raw: object) -> object:
     return raw
 
 
-def read_cells(notebook: Path) -> list[dict]:
+def read_cells(notebook: Path, not_utf8: list[dict] | None = None) -> list[dict]:
     """The notebook's cells in order: {"cell": its number counting every cell from 1 at the top,
-    Markdown too, "source": the Python to run, "original": what the student wrote}."""
+    Markdown too, "source": the Python to run, "original": what the student wrote}. Bytes that are
+    not UTF-8 are read as the student's editor meant them (source_text.py) and each is added to
+    `not_utf8`."""
     import nbformat  # noqa: PLC0415 (only notebooks pay for it)
     from IPython.core.inputtransformer2 import TransformerManager  # noqa: PLC0415
 
     try:
-        raw = _fill_required(json.loads(notebook.read_text(encoding="utf-8")))
+        raw, found = source_text.notebook_json(notebook.read_bytes())
+        if not_utf8 is not None:
+            not_utf8 += found
+        raw = _fill_required(raw)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # missing cell ids and the like: not the student's
             nb = nbformat.reads(json.dumps(raw), as_version=4)
