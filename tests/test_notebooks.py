@@ -545,6 +545,69 @@ def test_a_notebooks_code_is_still_held_to_the_upload_limit(tmp_path, monkeypatc
         proxy._copy_upload(plain, tmp_path / "d")
 
 
+def test_saved_outputs_of_a_notebook_in_a_folder_or_zip_do_not_count_either(tmp_path):
+    """The .py files are graded beside a notebook holding 61 MiB of training log, in a folder and
+    in a .zip, as the same notebook uploaded alone is."""
+    import zipfile
+    folder = tmp_path / "hw"
+    folder.mkdir()
+    (folder / "sub.py").write_text(SOLUTION)
+    _with_output(folder / "explore.ipynb", ["print('training')"], 61 * 2**20)
+    with zipfile.ZipFile(tmp_path / "hw.zip", "w", zipfile.ZIP_DEFLATED) as zf:
+        for path in sorted(folder.iterdir()):
+            zf.write(path, f"hw/{path.name}")
+    reports = grade_many({"folder": folder, "zip": tmp_path / "hw.zip"}, tmp_path / "out")
+    for kind, report in reports.items():
+        assert report["error"] == "" and report["score"] == 100, (kind, report["error"])
+
+
+def test_a_folders_or_zips_code_is_still_held_to_the_upload_limit(tmp_path, monkeypatch):
+    """As for one notebook: outputs are dropped before the size check, what is left is held to
+    MAX_UPLOAD_BYTES, and the upload as it is on disk (or unpacked) to MAX_NOTEBOOK_BYTES."""
+    import zipfile
+    monkeypatch.setattr(proxy, "MAX_UPLOAD_BYTES", 10_000)
+    monkeypatch.setattr(proxy, "MAX_NOTEBOOK_BYTES", 200_000)
+
+    def upload(name: str, files: dict[str, bytes]) -> tuple[Path, Path]:
+        folder = tmp_path / name
+        folder.mkdir()
+        for file, data in files.items():
+            (folder / file).write_bytes(data)
+        with zipfile.ZipFile(tmp_path / f"{name}.zip", "w", zipfile.ZIP_DEFLATED) as zf:
+            for file, data in files.items():
+                zf.writestr(f"{name}/{file}", data)
+        return folder, tmp_path / f"{name}.zip"
+
+    log = _with_output(tmp_path / "log.ipynb", ["x = 1"], 100_000).read_bytes()
+    small, small_zip = upload("small", {"sub.py": b"y = 2\n", "log.ipynb": log})
+    copied = proxy._copy_upload(small, tmp_path / "a")
+    assert (copied / "sub.py").read_bytes() == b"y = 2\n"
+    assert nbformat.reads((copied / "log.ipynb").read_text(), as_version=4).cells[0].outputs == []
+    copied = proxy._copy_upload(small_zip, tmp_path / "b")
+    with zipfile.ZipFile(copied) as zf:
+        assert zf.namelist() == ["small/sub.py", "small/log.ipynb"]
+        assert zf.read("small/sub.py") == b"y = 2\n"
+        assert sum(i.file_size for i in zf.infolist()) < 10_000
+
+    code = b"# " + b"x" * 20_000 + b"\n"
+    for i, big in enumerate(upload("big", {"sub.py": code, "log.ipynb": log})):
+        with pytest.raises(proxy.UploadTooLarge, match=r"the submission holds 0 MiB without its "
+                           r"notebooks' saved outputs; the limit is 0 MiB\. Nothing"):
+            proxy._copy_upload(big, tmp_path / f"c{i}")
+    huge_log = _with_output(tmp_path / "huge.ipynb", ["x = 1"], 300_000).read_bytes()
+    for i, huge in enumerate(upload("huge", {"sub.py": b"y = 2\n", "log.ipynb": huge_log})):
+        with pytest.raises(proxy.UploadTooLarge, match=r"the limit is 0 MiB for a submission with "
+                           r"its notebooks' saved outputs, 0 MiB without them\. Nothing"):
+            proxy._copy_upload(huge, tmp_path / f"d{i}")
+    # Without a notebook, nothing is dropped: a folder is held to the plain limit here, and a
+    # zip that is small on disk goes on as it is, to the worker's limit on what it unpacks to.
+    plain, plain_zip = upload("plain", {"sub.py": code})
+    with pytest.raises(proxy.UploadTooLarge, match=r"the submission holds 0 MiB; the limit is "
+                       r"0 MiB\. Nothing"):
+        proxy._copy_upload(plain, tmp_path / "e")
+    assert proxy._copy_upload(plain_zip, tmp_path / "f").read_bytes() == plain_zip.read_bytes()
+
+
 MAIN_GUARD = "if __name__ == '__main__':\n    print('the main guard ran')\nprint('name is', __name__)"
 
 
