@@ -732,3 +732,11 @@ def test_a_large_notebooks_bytes_that_are_not_utf8_survive_dropping_its_outputs(
     path.write_bytes(path.read_bytes().replace(b"@@E8@@", b"\xe8"))
     copied = proxy._copy_upload(path, tmp_path / "a")
     assert copied.stat().st_size < 10_000 and b"x = 'tr\xe8s'" in copied.read_bytes()
+
+
+def test_a_byte_that_is_not_utf8_is_placed_on_the_line_python_counts():
+    from grader.worker import source_text
+    text, found = source_text.python_source(b"a = 1\r\nb = 2\rc = 3\n# tr\xe8s \x81\n")
+    assert text == "a = 1\r\nb = 2\rc = 3\n# tr\u00e8s \x81\n"
+    assert found == [{"cell": None, "line": 4, "byte": "0xE8", "read_as": "\u00e8"},
+                     {"cell": None, "line": 4, "byte": "0x81", "read_as": "\x81"}]

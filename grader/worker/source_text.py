@@ -38,10 +38,11 @@ def _from_escaped(text: str) -> str:
 
 
 def _escaped_bytes(text: str) -> list[tuple[int, int]]:
-    """(line counted from 1, byte) of each byte surrogateescape kept in `text`."""
+    """(line counted from 1, byte) of each byte surrogateescape kept in `text`. Lines end as
+    Python's tokenizer ends them: at "\r\n", "\n" or a lone "\r"."""
     found, line = [], 1
-    for c in text:
-        if c == "\n":
+    for i, c in enumerate(text):
+        if c == "\n" or (c == "\r" and text[i + 1:i + 2] != "\n"):
             line += 1
         elif 0xDC80 <= ord(c) <= 0xDCFF:
             found.append((line, ord(c) - 0xDC00))
