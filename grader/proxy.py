@@ -17,6 +17,8 @@ import subprocess
 import tempfile
 import threading
 import time
+import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -772,23 +774,33 @@ class Submission:
 
 
 MAX_UPLOAD_BYTES = 50 * 2**20
-# A notebook over MAX_UPLOAD_BYTES is read here to drop its saved outputs (plots, a training
-# loop's printout: nothing the grader runs), up to this size on disk; its code is then held to
+# An upload over MAX_UPLOAD_BYTES that holds notebooks (one .ipynb, or .ipynb files in a folder
+# or a .zip) is read here to drop their saved outputs (plots, a training loop's printout: nothing
+# the grader runs), up to this size on disk (a .zip: also unpacked); what is left is then held to
 # MAX_UPLOAD_BYTES like any upload.
 MAX_NOTEBOOK_BYTES = 200 * 2**20
+# A .zip with more members is passed on as it is, for the worker to refuse (worker/loader.py has
+# the same number): reading it here would cost the grader's time for nothing.
+MAX_ARCHIVE_MEMBERS = 2000
 
 
 class UploadTooLarge(Exception):
     pass
 
 
-def _without_outputs(notebook: Path) -> bytes | None:
-    """The notebook's JSON with every code cell's outputs and every cell's attachments emptied
-    (both versions' layouts: "cells", or version 3's "worksheets"), or None when it is not JSON
-    of a notebook's shape (the worker then reads the file as it is and says what is wrong)."""
+def _without_outputs(data: bytes) -> bytes | None:
+    """The notebook `data` as JSON with every code cell's outputs and every cell's attachments
+    emptied (both versions' layouts: "cells", or version 3's "worksheets"), or None when it is not
+    JSON of a notebook's shape (the worker then reads the file as it is and says what is wrong)."""
+    escaped = False
     try:
-        raw = json.loads(notebook.read_bytes())
-    except (ValueError, RecursionError, OSError):
+        try:
+            raw = json.loads(data)
+        except UnicodeDecodeError:
+            # A byte that is not UTF-8 (an editor's Windows-1252 "è"): kept as it is, for the
+            # worker to read and report as it does in a notebook of any size.
+            raw, escaped = json.loads(data.decode("utf-8", "surrogateescape")), True
+    except (ValueError, RecursionError):
         return None
     if not isinstance(raw, dict):
         return None
@@ -801,46 +813,150 @@ def _without_outputs(notebook: Path) -> bytes | None:
             if "outputs" in cell:
                 cell["outputs"] = []
             cell.pop("attachments", None)
-    return json.dumps(raw, ensure_ascii=False).encode("utf-8")
+    try:
+        return json.dumps(raw, ensure_ascii=False).encode(
+            "utf-8", "surrogateescape" if escaped else "strict")
+    except UnicodeEncodeError:  # a lone surrogate the notebook spelled `\ud800`: kept escaped
+        return json.dumps(raw).encode("ascii")
+
+
+def _is_notebook(name: str) -> bool:
+    return name.lower().endswith(".ipynb")
+
+
+def _too_large(total: int, notebooks: bool, single: bool = False) -> UploadTooLarge:
+    over = notebooks and total > MAX_NOTEBOOK_BYTES
+    limit = (f"{MAX_NOTEBOOK_BYTES // 2**20} MiB for "
+             + ("a notebook with its" if single else "a submission with its notebooks'")
+             + f" saved outputs, {MAX_UPLOAD_BYTES // 2**20} MiB without them"
+             if over else f"{MAX_UPLOAD_BYTES // 2**20} MiB")
+    return UploadTooLarge(f"the submission holds {total // 2**20} MiB; the limit is {limit}. "
+                          "Nothing could be graded.")
+
+
+def _code_too_large(total: int, single: bool) -> UploadTooLarge:
+    what = ("the notebook holds {} MiB without its saved outputs" if single else
+            "the submission holds {} MiB without its notebooks' saved outputs")
+    return UploadTooLarge(f"{what.format(total // 2**20)}; the limit is "
+                          f"{MAX_UPLOAD_BYTES // 2**20} MiB. Nothing could be graded.")
+
+
+def _stripped_files(source: Path) -> dict[Path, bytes]:
+    """A folder upload's notebooks without their saved outputs, when the folder is over
+    MAX_UPLOAD_BYTES with them and within MAX_NOTEBOOK_BYTES ({} when nothing is to drop).
+    Raises UploadTooLarge."""
+    files = [p for p in sorted(source.rglob("*")) if p.is_file() and not p.is_symlink()
+             and "__pycache__" not in p.relative_to(source).parts and p.suffix != ".pyc"]
+    total = sum(p.stat().st_size for p in files)
+    notebooks = [p for p in files if _is_notebook(p.name)]
+    if total <= MAX_UPLOAD_BYTES:
+        return {}
+    if not notebooks or total > MAX_NOTEBOOK_BYTES:
+        raise _too_large(total, bool(notebooks))
+    stripped = {}
+    for notebook in notebooks:
+        data = _without_outputs(notebook.read_bytes())
+        if data is not None:
+            stripped[notebook] = data
+            total -= notebook.stat().st_size - len(data)
+    if total > MAX_UPLOAD_BYTES:
+        raise _code_too_large(total, single=False)
+    return stripped
+
+
+def _zip_without_outputs(source: Path, target: Path) -> bool:
+    """Write `source`, a .zip over MAX_UPLOAD_BYTES (on disk or unpacked) that holds notebooks,
+    to `target` with their saved outputs dropped, member by member (names and modes kept; the
+    worker unpacks it by its own rules). False when `source` is not a zip this can read, or has
+    more members than the worker takes: the caller then judges it by its size. Raises
+    UploadTooLarge."""
+    on_disk = source.stat().st_size
+    try:
+        zf = zipfile.ZipFile(source)
+    except (zipfile.BadZipFile, OSError):
+        return False
+    with zf:
+        members = zf.infolist()
+        if len(members) > MAX_ARCHIVE_MEMBERS:
+            return False
+        # Declared sizes bound what is read: zipfile stops a member at its declared size.
+        unpacked = sum(m.file_size for m in members)
+        if not any(_is_notebook(m.filename) for m in members):
+            return False  # nothing to drop: the zip is judged as it always was
+        if max(on_disk, unpacked) > MAX_NOTEBOOK_BYTES:
+            raise _too_large(max(on_disk, unpacked), True)
+        total = 0
+        try:
+            with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as out:
+                for member in members:
+                    data = b"" if member.is_dir() else zf.read(member)
+                    if _is_notebook(member.filename):
+                        data = _without_outputs(data) or data
+                    total += len(data)
+                    if total > MAX_UPLOAD_BYTES:
+                        raise _code_too_large(total, single=False)
+                    info = zipfile.ZipInfo(member.filename, member.date_time)
+                    info.external_attr = member.external_attr
+                    info.compress_type = zipfile.ZIP_DEFLATED
+                    out.writestr(info, data)
+        except (zipfile.BadZipFile, OSError, RuntimeError, NotImplementedError, EOFError,
+                zlib.error):
+            # Unreadable inside (a bad CRC, an encrypted member): judged by its size, and the
+            # worker says what is wrong with it.
+            target.unlink(missing_ok=True)
+            return False
+    return True
 
 
 def _copy_upload(source: Path, dest: Path) -> Path:
     """Copy the submission, as plain data, into the worker's scratch folder: the worker never
     needs to see where the upload came from (other students' uploads sit beside it). Links are
-    copied as links, never followed, and every copy is readable by the worker's own uid."""
+    copied as links, never followed, and every copy is readable by the worker's own uid.
+    Notebooks lose their saved outputs when the upload is too large with them (one .ipynb, or
+    .ipynb files in a folder or a .zip alike)."""
     dest.mkdir(mode=0o755)
-    total = 0
-    if source.is_dir():
-        for item in source.rglob("*"):
-            if item.is_file() and not item.is_symlink():
-                total += item.stat().st_size
-    elif source.exists():
-        total = source.stat().st_size
-    stripped = None
-    if source.suffix == ".ipynb" and MAX_UPLOAD_BYTES < total <= MAX_NOTEBOOK_BYTES \
-            and source.is_file():
-        stripped = _without_outputs(source)
-        if stripped is not None and len(stripped) > MAX_UPLOAD_BYTES:
-            raise UploadTooLarge(
-                f"the notebook holds {len(stripped) // 2**20} MiB without its saved outputs; the "
-                f"limit is {MAX_UPLOAD_BYTES // 2**20} MiB. Nothing could be graded.")
-    if stripped is None and total > MAX_UPLOAD_BYTES:
-        limit = (f"{MAX_NOTEBOOK_BYTES // 2**20} MiB for a notebook with its saved outputs, "
-                 f"{MAX_UPLOAD_BYTES // 2**20} MiB without them" if source.suffix == ".ipynb"
-                 and total > MAX_NOTEBOOK_BYTES else f"{MAX_UPLOAD_BYTES // 2**20} MiB")
-        raise UploadTooLarge(f"the submission holds {total // 2**20} MiB; the limit is "
-                             f"{limit}. Nothing could be graded.")
     target = dest / source.name
-    if stripped is not None:
-        target.write_bytes(stripped)
-    elif source.is_dir():
-        shutil.copytree(source, target, symlinks=True, copy_function=shutil.copyfile,
+    if source.is_dir():
+        stripped = _stripped_files(source)
+
+        def copy(src: str, dst: str) -> None:
+            data = stripped.get(Path(src))
+            if data is None:
+                shutil.copyfile(src, dst)
+            else:
+                Path(dst).write_bytes(data)
+        shutil.copytree(source, target, symlinks=True, copy_function=copy,
                         ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
         for folder in [target, *[p for p in target.rglob("*") if p.is_dir() and not p.is_symlink()]]:
             folder.chmod(0o755)
-    else:
-        shutil.copyfile(source, target)
+        return target
+    total = source.stat().st_size if source.exists() else 0
+    if source.suffix == ".zip" and source.is_file():
+        if _zip_holds_more_than(source, MAX_UPLOAD_BYTES) or total > MAX_UPLOAD_BYTES:
+            if _zip_without_outputs(source, target):
+                return target
+    if source.suffix == ".ipynb" and MAX_UPLOAD_BYTES < total <= MAX_NOTEBOOK_BYTES \
+            and source.is_file():
+        stripped = _without_outputs(source.read_bytes())
+        if stripped is not None:
+            if len(stripped) > MAX_UPLOAD_BYTES:
+                raise _code_too_large(len(stripped), single=True)
+            target.write_bytes(stripped)
+            return target
+    if total > MAX_UPLOAD_BYTES:
+        raise _too_large(total, source.suffix == ".ipynb", single=True)
+    shutil.copyfile(source, target)
     return target
+
+
+def _zip_holds_more_than(source: Path, limit: int) -> bool:
+    """Whether the zip's members, as declared, add up to more than `limit` (False for a file
+    that is not a readable zip: the worker says what it is)."""
+    try:
+        with zipfile.ZipFile(source) as zf:
+            return sum(m.file_size for m in zf.infolist()) > limit
+    except (zipfile.BadZipFile, OSError):
+        return False
 
 
 def _copy_support(source: Path, scratch: Path) -> None:

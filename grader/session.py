@@ -121,8 +121,60 @@ def _only_our_plugins() -> Iterator[None]:
             os.environ[AUTOLOAD] = saved
 
 
+def _by_cell(entries: list[dict]) -> str:
+    """"`%a`, `%b` (cell 1), `%c` (cell 3)": skipped magics, each cell named once."""
+    groups: list[tuple[object, list[str]]] = []
+    for entry in entries:
+        if groups and groups[-1][0] == entry["cell"]:
+            groups[-1][1].append(f"`{entry['what']}`")
+        else:
+            groups.append((entry["cell"], [f"`{entry['what']}`"]))
+    return ", ".join(f"{', '.join(whats)} (cell {cell})" for cell, whats in groups)
+
+
+MAX_NOT_UTF8_PLACES = 5  # a file saved wholly in Latin-1 is one finding, not a line per accent
+
+
+def _where(byte: dict) -> str:
+    return (f"cell {byte['cell']}, line {byte['line']}" if byte.get("cell") is not None
+            else f"line {byte['line']}")
+
+
+def _not_utf8_warning(found: dict) -> str:
+    """A file holding bytes that are not UTF-8 (worker/source_text.py): where the first one is,
+    what it was read as, how many more there are, and that Python 3 or Jupyter refuse the file."""
+    name = str(found["file"])
+    placed = [b for b in found["bytes"] if b.get("line") is not None]
+    elsewhere = len(found["bytes"]) - len(placed)
+    notebook = found.get("notebook") is not None
+    if placed:
+        first = placed[0]
+        read_as = str(first["read_as"])
+        shown = read_as if read_as.isprintable() else ascii(read_as)[1:-1]
+        text = (f"{name} is not saved as UTF-8: {_where(first)} holds the byte {first['byte']}, "
+                f"read here as \"{shown}\" (Windows-1252, as the editor that saved it most "
+                "likely meant it)")
+        more = placed[1:]
+        places = list(dict.fromkeys(_where(b) for b in more))
+        if more:
+            listed = ", ".join(places[:MAX_NOT_UTF8_PLACES]) + (
+                ", ..." if len(places) > MAX_NOT_UTF8_PLACES else "")
+            text += f", and {len(more)} more such byte{'s' * (len(more) > 1)} ({listed})"
+        if elsewhere:
+            text += f", and {elsewhere} in its saved outputs or metadata"
+    else:
+        text = (f"{name} is not saved as UTF-8: its saved outputs or metadata hold {elsewhere} "
+                f"byte{'s' * (elsewhere > 1)} that UTF-8 does not allow")
+    if notebook:
+        return (text + ". Jupyter cannot open the notebook as it is: save it as UTF-8 (open it "
+                "in an editor that lets you choose the encoding, or fix the characters, and save "
+                "it again).")
+    return (text + ". Python 3 refuses the file as it is (SyntaxError: Non-UTF-8 code): save it "
+            "as UTF-8 (in most editors: Save with Encoding, UTF-8).")
+
+
 def _load_warnings(load: dict, shim_xrange: bool) -> list[str]:
-    warnings = []
+    warnings = [_not_utf8_warning(found) for found in load.get("not_utf8", [])]
     for name in load.get("uses_xrange", []):
         if shim_xrange:
             warnings.append(f"{name} uses xrange (Python 2); it was run with xrange = range. "
@@ -157,9 +209,22 @@ def _load_warnings(load: dict, shim_xrange: bool) -> list[str]:
         warnings.append(f"{call['file']}, line {call['line']}: {code} needs {call['module']}, "
                         "which is not installed where your code is graded: that call was "
                         "skipped, and the code after it ran")
+    quiet: dict[str, list[dict]] = {}
     for skipped in load.get("skipped", []):
+        if skipped.get("quiet"):
+            quiet.setdefault(skipped["notebook"], []).append(skipped)
+            continue
         warnings.append(f"{skipped['notebook']}, cell {skipped['cell']}: `{skipped['what']}` was "
                         "not run (the grader runs no shell commands or magics)")
+    for notebook, entries in quiet.items():
+        warnings.append(f"{notebook}: {_by_cell(entries)} " + (
+            "was not run either, and changes" if len(entries) == 1 else
+            "were not run either, and change") + " nothing a grade sees (plots are drawn without "
+            "a screen, and every grade imports your code afresh)")
+    for notebook in load.get("skipped_unlisted", []):
+        warnings.append(f"{notebook}: more magics and shell commands than the "
+                        f"{sum(s['notebook'] == notebook for s in load.get('skipped', []))} listed "
+                        "were not run either")
     if load.get("output"):
         warnings.append("your submission printed output while being imported (shown in the report "
                         "under 'import output').")

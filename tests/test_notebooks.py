@@ -17,13 +17,16 @@ import pytest
 
 from grader import proxy
 
-from conftest import FIXTURES, by_function, checks_of, grade, scores
+from conftest import FIXTURES, by_function, checks_of, grade, grade_many, scores
 
 SOLUTION = (FIXTURES / "correct_summed.py").read_text().split('\nif __name__ == "__main__":')[0]
 # Two halves, so that cells between them can break without costing the functions on either side.
 FIRST_HALF, SECOND_HALF = SOLUTION.split("\ndef forward_backward_prop")
 SECOND_HALF = "def forward_backward_prop" + SECOND_HALF
 NOT_RUN = "was not run (the grader runs no shell commands or magics)"
+HARMLESS = ("was not run either, and changes nothing a grade sees (plots are drawn without a "
+            "screen, and every grade imports your code afresh)")
+HARMLESS_MANY = HARMLESS.replace("was not run either, and changes", "were not run either, and change")
 
 
 def _v4(path: Path, cells: list[str | tuple[str, str]]) -> Path:
@@ -98,10 +101,60 @@ def test_each_skipped_magic_is_named_with_its_cell(hostile):
                 "hw.ipynb, cell 9: `!touch ", "hw.ipynb, cell 9: `%%bash` " + NOT_RUN]
     for text in expected:
         assert any(w.startswith(text) for w in warnings), (text, warnings)
-    # Skipping %matplotlib changes nothing (plots are headless anyway): not worth a warning.
-    assert not any("%matplotlib" in w for w in warnings)
+    # Skipping %matplotlib changes nothing (plots are headless anyway): listed, on a line of
+    # its own that says so, not as a warning of its own.
+    assert [w for w in warnings if "%matplotlib" in w] == [
+        "hw.ipynb: `%matplotlib inline` (cell 2) " + HARMLESS]
     # `%time stmt` runs its statement, as Jupyter does: nothing was skipped.
     assert not any("%time" in w for w in warnings)
+
+
+def test_every_magic_not_run_is_listed_with_its_cell(tmp_path):
+    """The README's promise: every magic and shell escape that is not run is in the report. Those
+    that change nothing here share one line per notebook, with their cells; the others have a
+    line each."""
+    path = _v4(tmp_path / "hw.ipynb", [
+        "%matplotlib inline\n%load_ext autoreload\n%autoreload 2\nimport random\nimport numpy as np",
+        ("markdown", "## Setup"),
+        "%config InlineBackend.figure_format = 'retina'\n%pylab inline",
+        "%env MY_VAR=1\n%cd /tmp\n%who",
+        "%%html\n<b>plots below</b>",
+        "%%javascript\nalert(1)",
+        "%reload_ext autoreload\n%precision 3\n%pip install emoji\n" + FIRST_HALF,
+        SECOND_HALF,
+    ])
+    report = grade(path, tmp_path / "out", "--isolation", "process")
+    assert report["score"] == 100, (report["warnings"], report["error"])
+    listed = [w for w in report["warnings"] if w.startswith("hw.ipynb")]
+    assert listed == [
+        "hw.ipynb, cell 3: `%pylab inline` " + NOT_RUN,
+        "hw.ipynb, cell 4: `%env MY_VAR=1` " + NOT_RUN,
+        "hw.ipynb, cell 4: `%cd /tmp` " + NOT_RUN,
+        "hw.ipynb, cell 4: `%who` " + NOT_RUN,
+        "hw.ipynb, cell 5: `%%html` " + NOT_RUN,
+        "hw.ipynb, cell 6: `%%javascript` " + NOT_RUN,
+        "hw.ipynb, cell 7: `%precision 3` " + NOT_RUN,
+        "hw.ipynb, cell 7: `%pip install emoji` " + NOT_RUN,
+        "hw.ipynb: `%matplotlib inline`, `%load_ext autoreload`, `%autoreload 2` (cell 1), "
+        "`%config InlineBackend.figure_format = 'retina'` (cell 3), `%reload_ext autoreload` "
+        "(cell 7) " + HARMLESS_MANY,
+    ], report["warnings"]
+
+
+def test_more_shell_escapes_than_a_report_lists_are_said_to_be_more(tmp_path):
+    """A report lists at most 50 (a `!cmd` in a loop is listed once); that it left some out is
+    said, not silent."""
+    path = _v4(tmp_path / "hw.ipynb", [
+        "import random\nimport numpy as np\nfor i in range(3):\n    !echo looped\n"
+        + "\n".join(f"!echo {k}" for k in range(60)),
+        FIRST_HALF + "\n" + SECOND_HALF,
+    ])
+    report = grade(path, tmp_path / "out", "--isolation", "process")
+    assert report["score"] == 100, (report["warnings"], report["error"])
+    listed = [w for w in report["warnings"] if w.startswith("hw.ipynb")]
+    assert len(listed) == 51, listed
+    assert listed[-1] == ("hw.ipynb: more magics and shell commands than the 50 listed were not "
+                          "run either"), listed[-1]
 
 
 def test_magics_over_the_students_own_python_keep_their_meaning(tmp_path):
@@ -131,6 +184,24 @@ def test_magics_over_the_students_own_python_keep_their_meaning(tmp_path):
     assert any(w.startswith("hw.ipynb, cell 8: `%%timeit -n 1 -r 1` " + NOT_RUN)
                for w in report["warnings"]), report["warnings"]
     assert not any("stopped with" in w for w in report["warnings"]), report["warnings"]
+
+
+def test_capture_without_a_name_hides_the_cells_output_as_jupyter_does(tmp_path):
+    """`%%capture` alone discards what its cell prints; `%%capture out` keeps it in `out`, even
+    when the cell raises (IPython binds the name after running the cell, whatever happened)."""
+    path = _v4(tmp_path / "hw.ipynb", [
+        "import random\nimport numpy as np",
+        "%%capture\nprint('epoch 1 loss 0.5')\n" + FIRST_HALF,
+        "%%capture out\nprint('before the error')\nraise ValueError('late')",
+        "print('kept:', out.stdout.strip())",
+        "%%capture --no-stdout\nprint('shown anyway')\n" + SECOND_HALF,
+    ])
+    report = grade(path, tmp_path / "out", "--isolation", "process")
+    assert report["score"] == 100, (report["warnings"], report["error"])
+    output = report["import_output"]
+    assert "epoch 1 loss" not in output, output
+    assert "kept: before the error" in output and "shown anyway" in output, output
+    assert output.count("before the error") == 1, output
 
 
 def test_an_error_under_time_points_at_the_students_line(tmp_path):
@@ -474,6 +545,69 @@ def test_a_notebooks_code_is_still_held_to_the_upload_limit(tmp_path, monkeypatc
         proxy._copy_upload(plain, tmp_path / "d")
 
 
+def test_saved_outputs_of_a_notebook_in_a_folder_or_zip_do_not_count_either(tmp_path):
+    """The .py files are graded beside a notebook holding 61 MiB of training log, in a folder and
+    in a .zip, as the same notebook uploaded alone is."""
+    import zipfile
+    folder = tmp_path / "hw"
+    folder.mkdir()
+    (folder / "sub.py").write_text(SOLUTION)
+    _with_output(folder / "explore.ipynb", ["print('training')"], 61 * 2**20)
+    with zipfile.ZipFile(tmp_path / "hw.zip", "w", zipfile.ZIP_DEFLATED) as zf:
+        for path in sorted(folder.iterdir()):
+            zf.write(path, f"hw/{path.name}")
+    reports = grade_many({"folder": folder, "zip": tmp_path / "hw.zip"}, tmp_path / "out")
+    for kind, report in reports.items():
+        assert report["error"] == "" and report["score"] == 100, (kind, report["error"])
+
+
+def test_a_folders_or_zips_code_is_still_held_to_the_upload_limit(tmp_path, monkeypatch):
+    """As for one notebook: outputs are dropped before the size check, what is left is held to
+    MAX_UPLOAD_BYTES, and the upload as it is on disk (or unpacked) to MAX_NOTEBOOK_BYTES."""
+    import zipfile
+    monkeypatch.setattr(proxy, "MAX_UPLOAD_BYTES", 10_000)
+    monkeypatch.setattr(proxy, "MAX_NOTEBOOK_BYTES", 200_000)
+
+    def upload(name: str, files: dict[str, bytes]) -> tuple[Path, Path]:
+        folder = tmp_path / name
+        folder.mkdir()
+        for file, data in files.items():
+            (folder / file).write_bytes(data)
+        with zipfile.ZipFile(tmp_path / f"{name}.zip", "w", zipfile.ZIP_DEFLATED) as zf:
+            for file, data in files.items():
+                zf.writestr(f"{name}/{file}", data)
+        return folder, tmp_path / f"{name}.zip"
+
+    log = _with_output(tmp_path / "log.ipynb", ["x = 1"], 100_000).read_bytes()
+    small, small_zip = upload("small", {"sub.py": b"y = 2\n", "log.ipynb": log})
+    copied = proxy._copy_upload(small, tmp_path / "a")
+    assert (copied / "sub.py").read_bytes() == b"y = 2\n"
+    assert nbformat.reads((copied / "log.ipynb").read_text(), as_version=4).cells[0].outputs == []
+    copied = proxy._copy_upload(small_zip, tmp_path / "b")
+    with zipfile.ZipFile(copied) as zf:
+        assert zf.namelist() == ["small/sub.py", "small/log.ipynb"]
+        assert zf.read("small/sub.py") == b"y = 2\n"
+        assert sum(i.file_size for i in zf.infolist()) < 10_000
+
+    code = b"# " + b"x" * 20_000 + b"\n"
+    for i, big in enumerate(upload("big", {"sub.py": code, "log.ipynb": log})):
+        with pytest.raises(proxy.UploadTooLarge, match=r"the submission holds 0 MiB without its "
+                           r"notebooks' saved outputs; the limit is 0 MiB\. Nothing"):
+            proxy._copy_upload(big, tmp_path / f"c{i}")
+    huge_log = _with_output(tmp_path / "huge.ipynb", ["x = 1"], 300_000).read_bytes()
+    for i, huge in enumerate(upload("huge", {"sub.py": b"y = 2\n", "log.ipynb": huge_log})):
+        with pytest.raises(proxy.UploadTooLarge, match=r"the limit is 0 MiB for a submission with "
+                           r"its notebooks' saved outputs, 0 MiB without them\. Nothing"):
+            proxy._copy_upload(huge, tmp_path / f"d{i}")
+    # Without a notebook, nothing is dropped: a folder is held to the plain limit here, and a
+    # zip that is small on disk goes on as it is, to the worker's limit on what it unpacks to.
+    plain, plain_zip = upload("plain", {"sub.py": code})
+    with pytest.raises(proxy.UploadTooLarge, match=r"the submission holds 0 MiB; the limit is "
+                       r"0 MiB\. Nothing"):
+        proxy._copy_upload(plain, tmp_path / "e")
+    assert proxy._copy_upload(plain_zip, tmp_path / "f").read_bytes() == plain_zip.read_bytes()
+
+
 MAIN_GUARD = "if __name__ == '__main__':\n    print('the main guard ran')\nprint('name is', __name__)"
 
 
@@ -527,3 +661,82 @@ def test_an_unreadable_notebook_says_what_the_file_is(tmp_path, name, content, s
     assert report["score"] == 0
     assert report["error"].startswith("your submission could not be read: " + says), \
         report["error"]
+
+
+# A stray Windows-1252 "è" (0xE8) in a comment, and "déjà" in a string, saved by an editor that
+# does not write UTF-8: what Python 3 refuses to run ("SyntaxError: Non-UTF-8 code") and Jupyter
+# refuses to open.
+LATIN1_TAIL = b"# tr\xe8s important\nNOTE = 'd\xe9j\xe0'\nprint('note:', NOTE)\n"
+NOT_UTF8_PY = ("{name} is not saved as UTF-8: {where} holds the byte 0xE8, read here as \"\u00e8\" "
+               "(Windows-1252, as the editor that saved it most likely meant it), and 2 more such "
+               "bytes ({more}). Python 3 refuses the file as it is (SyntaxError: Non-UTF-8 code): "
+               "save it as UTF-8 (in most editors: Save with Encoding, UTF-8).")
+NOT_UTF8_NB = ("{name} is not saved as UTF-8: {where} holds the byte 0xE8, read here as \"\u00e8\" "
+               "(Windows-1252, as the editor that saved it most likely meant it), and 2 more such "
+               "bytes ({more}). Jupyter cannot open the notebook as it is: save it as UTF-8 (open "
+               "it in an editor that lets you choose the encoding, or fix the characters, and "
+               "save it again).")
+
+
+def test_bytes_that_are_not_utf8_are_read_as_meant_and_named_the_same_in_every_upload(tmp_path):
+    """One rule for a .py file (alone, in a folder, in a .zip) and a notebook: the code is graded,
+    read as its editor meant it, and the report names the file (the cell), the line and the byte,
+    and says Python or Jupyter refuse it until it is saved as UTF-8."""
+    import zipfile
+    source = SOLUTION.encode() + b"\n" + LATIN1_TAIL
+    line = SOLUTION.count("\n") + 2
+    single = tmp_path / "sub.py"
+    single.write_bytes(source)
+    (tmp_path / "folder").mkdir()
+    (tmp_path / "folder" / "sub.py").write_bytes(source)
+    with zipfile.ZipFile(tmp_path / "zipped.zip", "w") as zf:
+        zf.writestr("hw/sub.py", source)
+    notebook = _v4(tmp_path / "hw.ipynb", [("markdown", "# Homework 1"),
+                                           "import random\nimport numpy as np", FIRST_HALF,
+                                           SECOND_HALF, LATIN1_TAIL.decode("latin-1")])
+    notebook.write_bytes(notebook.read_bytes().decode("utf-8").encode("latin-1"))
+    with pytest.raises(UnicodeDecodeError):
+        notebook.read_text(encoding="utf-8")
+    # A UTF-8 byte order mark (some Windows editors write one) is UTF-8 still: nothing to say.
+    bom = tmp_path / "bom.ipynb"
+    bom.write_bytes(b"\xef\xbb\xbf" + notebook.read_bytes().decode("latin-1").encode("utf-8"))
+    reports = grade_many({"py": single, "folder": tmp_path / "folder", "zip": tmp_path / "zipped.zip",
+                          "nb": notebook, "bom": bom}, tmp_path / "out")
+    for kind, report in reports.items():
+        assert report["score"] == 100, (kind, report["warnings"], report["error"])
+        assert "note: d\u00e9j\u00e0" in report["import_output"], (kind, report["import_output"])
+    assert not any("UTF-8" in w for w in reports["bom"]["warnings"]), reports["bom"]["warnings"]
+    expected = NOT_UTF8_PY.format(name="sub.py", where=f"line {line}",
+                                  more=f"line {line + 1}")
+    for kind in ("py", "folder", "zip"):
+        assert [w for w in reports[kind]["warnings"] if "UTF-8" in w] == [expected], kind
+    # Cells are counted from the top, the Markdown cell too; lines within the cell.
+    assert [w for w in reports["nb"]["warnings"] if "UTF-8" in w] == [NOT_UTF8_NB.format(
+        name="hw.ipynb", where="cell 5, line 1", more="cell 5, line 2")], reports["nb"]["warnings"]
+
+
+def test_a_declared_encoding_is_read_as_python_reads_it(tmp_path):
+    """PEP 263: a file that says `# -*- coding: latin-1 -*-` is valid Python 3; nothing to warn."""
+    path = tmp_path / "sub.py"
+    path.write_bytes(b"# -*- coding: latin-1 -*-\n" + SOLUTION.encode() + b"\n" + LATIN1_TAIL)
+    report = grade(path, tmp_path / "out")
+    assert report["score"] == 100, (report["warnings"], report["error"])
+    assert "note: d\u00e9j\u00e0" in report["import_output"], report["import_output"]
+    assert not any("UTF-8" in w for w in report["warnings"]), report["warnings"]
+
+
+def test_a_large_notebooks_bytes_that_are_not_utf8_survive_dropping_its_outputs(tmp_path,
+                                                                                monkeypatch):
+    monkeypatch.setattr(proxy, "MAX_UPLOAD_BYTES", 10_000)
+    path = _with_output(tmp_path / "hw.ipynb", ["x = 'tr@@E8@@s'"], 100_000)
+    path.write_bytes(path.read_bytes().replace(b"@@E8@@", b"\xe8"))
+    copied = proxy._copy_upload(path, tmp_path / "a")
+    assert copied.stat().st_size < 10_000 and b"x = 'tr\xe8s'" in copied.read_bytes()
+
+
+def test_a_byte_that_is_not_utf8_is_placed_on_the_line_python_counts():
+    from grader.worker import source_text
+    text, found = source_text.python_source(b"a = 1\r\nb = 2\rc = 3\n# tr\xe8s \x81\n")
+    assert text == "a = 1\r\nb = 2\rc = 3\n# tr\u00e8s \x81\n"
+    assert found == [{"cell": None, "line": 4, "byte": "0xE8", "read_as": "\u00e8"},
+                     {"cell": None, "line": 4, "byte": "0x81", "read_as": "\x81"}]

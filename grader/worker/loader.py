@@ -21,6 +21,7 @@ from typing import Callable
 
 import missing_imports
 import notebook_cells
+import source_text
 
 MAX_ARCHIVE_BYTES = 50 * 1024 * 1024
 MAX_ARCHIVE_MEMBERS = 2000
@@ -58,8 +59,9 @@ def _safe_extract(archive: Path, dest: Path) -> None:
 def _notebook_to_py(notebook: Path, dest: Path) -> None:
     """The notebook's code cells as `dest` (a .py a person can read) and, beside it, the cells
     file the loader runs cell by cell (notebook_cells.py)."""
+    not_utf8: list[dict] = []
     try:
-        cells = notebook_cells.read_cells(notebook)
+        cells = notebook_cells.read_cells(notebook, not_utf8)
     except (notebook_cells.NotebookError, OSError) as exc:
         raise LoadError(_unreadable(notebook, exc)) from None
     except ImportError as exc:  # the grader's environment lacks nbformat or IPython
@@ -68,8 +70,8 @@ def _notebook_to_py(notebook: Path, dest: Path) -> None:
         raise LoadError(f"{notebook.name} has no code cells: there is nothing in it to run or "
                         "grade (was it saved before the code was written?)")
     dest.write_text(notebook_cells.as_script(cells), encoding="utf-8")
-    _cells_file(dest).write_text(json.dumps({"notebook": notebook.name, "cells": cells}),
-                                 encoding="utf-8")
+    _cells_file(dest).write_text(json.dumps({"notebook": notebook.name, "cells": cells,
+                                             "not_utf8": not_utf8}), encoding="utf-8")
 
 
 def _unreadable(notebook: Path, exc: Exception) -> str:
@@ -170,7 +172,7 @@ def _top_level_statement(frame: types.FrameType | None, root: Path) -> dict | No
     if frame is None:
         return None
     line = frame.f_lineno
-    source = path.read_text(encoding="utf-8", errors="replace")
+    source, _ = source_text.python_source(path.read_bytes())
     for node in ast.parse(source, str(path)).body:
         if node.lineno <= line <= (node.end_lineno or node.lineno):
             code = source.splitlines()[node.lineno - 1].strip()[:80]
@@ -233,6 +235,8 @@ class _LayoutImporter:
         self.budget = budget
         self.errors: list[dict] = []
         self.skipped: list[dict] = []  # what notebooks' magics and shell escapes did not run
+        self.unlisted: list[str] = []  # notebooks that skipped more than `skipped` lists
+        self.not_utf8: list[dict] = []  # files read with bytes that are not UTF-8 (source_text.py)
         self.on_cell = on_cell or (lambda info: None)
 
     def find_spec(self, fullname: str, path=None, target=None):
@@ -273,7 +277,9 @@ class _LayoutImporter:
         """Run a .py file of the submission in `module`. Shortly before the import deadline the
         grader hears which top-level statement is running, for its message if the deadline
         passes."""
-        source = file.read_text(encoding="utf-8", errors="replace")
+        source, not_utf8 = source_text.python_source(file.read_bytes())
+        if not_utf8:
+            self.not_utf8.append({"file": file.name, "notebook": None, "bytes": not_utf8})
         code = missing_imports.compile_guarded(source, str(file))
 
         def where(frame) -> None:
@@ -290,6 +296,9 @@ class _LayoutImporter:
         the others."""
         data = json.loads(_cells_file(file).read_text(encoding="utf-8"))
         notebook = str(data["notebook"])
+        if data.get("not_utf8"):
+            self.not_utf8.append({"file": notebook, "notebook": notebook,
+                                  "bytes": data["not_utf8"]})
         # The worker has no display: matplotlib's default would look for a GUI backend. Agg
         # draws in memory, so plt.plot and plt.show in a cell work and show nothing.
         os.environ["MPLBACKEND"] = "Agg"
@@ -318,6 +327,8 @@ class _LayoutImporter:
         finally:
             module.__dict__["__name__"] = name
         self.skipped += [{"notebook": notebook, **entry} for entry in shell.skipped]
+        if shell.unlisted:
+            self.unlisted.append(notebook)
 
 
 def import_submission(root: Path, wanted: dict[str, str], shim_xrange: bool,
@@ -375,7 +386,8 @@ def import_submission(root: Path, wanted: dict[str, str], shim_xrange: bool,
             report_functions[fn] = {"found": True, "file": Path(hit.__file__).name, "problem": None}
     report = {"functions": report_functions, "errors": importer.errors,
               "files": [p.name for p in order], "uses_xrange": uses_xrange,
-              "skipped": importer.skipped,
+              "skipped": importer.skipped, "skipped_unlisted": importer.unlisted,
+              "not_utf8": importer.not_utf8,
               "missing_modules": [{**entry, "file": Path(entry["file"]).name}
                                   for entry in missing_imports.noted],
               "skipped_calls": [{**entry, "file": Path(entry["file"]).name}
@@ -393,7 +405,7 @@ def _uses_xrange(path: Path) -> list[str]:
             sources = [(f"{data['notebook']}, cell {c['cell']}", str(c["source"]))
                        for c in data["cells"]]
         else:
-            sources = [(path.name, path.read_text(encoding="utf-8", errors="replace"))]
+            sources = [(path.name, source_text.python_source(path.read_bytes())[0])]
     except BaseException:  # unreadable: running the file reports it
         return []
     found = []

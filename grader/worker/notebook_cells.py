@@ -35,12 +35,14 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 import missing_imports
+import source_text
 
 # The cells file written beside the notebook's .py (loader.py runs it cell by cell).
 CELLS_SUFFIX = ".autograde-cells.json"
 MAX_SKIPPED = 50  # a `!ls` inside a loop is one finding, not a report of thousands
 # Skipping these changes nothing a grade could see (plots are headless here anyway; reloading
-# modules has no meaning in a fresh process), so they are not worth a warning in every report.
+# modules has no meaning in a fresh process): they are still listed, as every skipped magic is,
+# but marked "quiet", so a report groups them on one line instead of a warning each.
 QUIET_MAGICS = {"matplotlib", "autoreload", "load_ext", "reload_ext", "config"}
 # Magics whose body is the student's own Python, run in the notebook's namespace by Jupyter too:
 # `%%time` over a cell that defines a function must define it here. (`%%timeit` is not among
@@ -163,14 +165,19 @@ def _fill_required(raw: object) -> object:
     return raw
 
 
-def read_cells(notebook: Path) -> list[dict]:
+def read_cells(notebook: Path, not_utf8: list[dict] | None = None) -> list[dict]:
     """The notebook's cells in order: {"cell": its number counting every cell from 1 at the top,
-    Markdown too, "source": the Python to run, "original": what the student wrote}."""
+    Markdown too, "source": the Python to run, "original": what the student wrote}. Bytes that are
+    not UTF-8 are read as the student's editor meant them (source_text.py) and each is added to
+    `not_utf8`."""
     import nbformat  # noqa: PLC0415 (only notebooks pay for it)
     from IPython.core.inputtransformer2 import TransformerManager  # noqa: PLC0415
 
     try:
-        raw = _fill_required(json.loads(notebook.read_text(encoding="utf-8")))
+        raw, found = source_text.notebook_json(notebook.read_bytes())
+        if not_utf8 is not None:
+            not_utf8 += found
+        raw = _fill_required(raw)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # missing cell ids and the like: not the student's
             nb = nbformat.reads(json.dumps(raw), as_version=4)
@@ -207,6 +214,7 @@ class Shell:
         self.cell: int | None = None
         self.filename = "<cell>"  # the running cell's, for tracebacks in a magic's body
         self.skipped: list[dict] = []
+        self.unlisted = False  # more were skipped than MAX_SKIPPED
         self.namespace = namespace if namespace is not None else {}
 
     def _run_body(self, source: str, first_line: int) -> None:
@@ -216,12 +224,15 @@ class Shell:
         exec(code, self.namespace)
 
     def _skip(self, what: str, magic: str | None = None) -> None:
-        if magic in QUIET_MAGICS or len(self.skipped) >= MAX_SKIPPED:
-            return
         what = " ".join(what.split())
-        entry = {"cell": self.cell, "what": what[:80] + ("..." if len(what) > 80 else "")}
-        if entry not in self.skipped:
-            self.skipped.append(entry)
+        entry = {"cell": self.cell, "what": what[:80] + ("..." if len(what) > 80 else ""),
+                 "quiet": magic in QUIET_MAGICS}
+        if entry in self.skipped:
+            return
+        if len(self.skipped) >= MAX_SKIPPED:
+            self.unlisted = True
+            return
+        self.skipped.append(entry)
 
     def system(self, cmd: str = "", *args, **kwargs) -> None:
         self._skip(f"!{cmd}")
@@ -242,15 +253,11 @@ class Shell:
 
     def run_cell_magic(self, magic_name: str = "", line: str = "", cell: str = "",
                        *args, **kwargs) -> None:
+        if magic_name == "capture":
+            self._capture(line, cell)
+            return
         if magic_name in BODY_CELL_MAGICS:
-            if magic_name == "capture" and line.split() and line.split()[-1].isidentifier():
-                # `%%capture out`: what the body prints goes to `out`, not to the cell's output.
-                out, err = io.StringIO(), io.StringIO()
-                with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-                    self._run_body(cell, 2)
-                self.namespace[line.split()[-1]] = CapturedOutput(out.getvalue(), err.getvalue())
-            else:
-                self._run_body(cell, 2)
+            self._run_body(cell, 2)
             return
         if magic_name == "writefile" and line.split():
             # A notebook that writes a module with %%writefile and imports it later: the file goes
@@ -265,6 +272,24 @@ class Shell:
             importlib.invalidate_caches()
             return
         self._skip(f"%%{magic_name} {line}".rstrip(), magic_name)
+
+    def _capture(self, line: str, cell: str) -> None:
+        """`%%capture [--no-stdout] [--no-stderr] [--no-display] [name]` as IPython runs it: what
+        the body prints is kept from the cell's output (so from the report), and with a name it
+        is bound to that name, also when the body raises."""
+        words = line.split()
+        name = next((w for w in reversed(words) if not w.startswith("-")), None)
+        out, err = io.StringIO(), io.StringIO()
+        try:
+            with contextlib.ExitStack() as stack:
+                if "--no-stdout" not in words:
+                    stack.enter_context(contextlib.redirect_stdout(out))
+                if "--no-stderr" not in words:
+                    stack.enter_context(contextlib.redirect_stderr(err))
+                self._run_body(cell, 2)
+        finally:
+            if name is not None and name.isidentifier():
+                self.namespace[name] = CapturedOutput(out.getvalue(), err.getvalue())
 
     def magic(self, line: str = "", *args, **kwargs) -> None:  # the pre-IPython-8 spelling
         self._skip(f"%{line}", line.split(" ", 1)[0])

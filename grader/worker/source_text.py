@@ -1,0 +1,125 @@
+"""A submission's source text from its bytes, read the way its author's editor meant it.
+
+Python 3 reads a .py file as UTF-8 unless a PEP 263 declaration (`# -*- coding: latin-1 -*-`)
+says otherwise, and Jupyter reads every notebook as UTF-8. An editor that saved in Windows-1252 or
+Latin-1 (an accented letter in a comment, `# très important`) leaves bytes neither will read:
+`python file.py` stops with "SyntaxError: Non-UTF-8 code", Jupyter cannot open the notebook.
+
+The grader grades what it can read, the same way for a .py file (alone, or in a folder or a
+.zip) and for a notebook: a file that is UTF-8, or that declares its encoding, reads as Python
+reads it; in any other file each byte that is not UTF-8 is read as Windows-1252 (Latin-1 for the
+five bytes Windows-1252 leaves undefined), and every such byte is noted, so the report can say
+where it is and that Python and Jupyter will refuse the file until it is saved as UTF-8.
+
+Runs in the worker, next to student code: bytes in, text and findings out; nothing is run.
+"""
+from __future__ import annotations
+
+import codecs
+import io
+import json
+import tokenize
+from typing import Any
+
+_UTF8 = {"utf-8", "utf-8-sig"}
+
+
+def _as_editor_meant(byte: int) -> str:
+    try:
+        return bytes([byte]).decode("cp1252")
+    except UnicodeDecodeError:  # 0x81, 0x8D, 0x8F, 0x90, 0x9D: undefined in Windows-1252
+        return chr(byte)
+
+
+def _from_escaped(text: str) -> str:
+    """`text` with each byte that surrogateescape kept (U+DC80..U+DCFF) as the editor meant it."""
+    return "".join(_as_editor_meant(ord(c) - 0xDC00) if 0xDC80 <= ord(c) <= 0xDCFF else c
+                   for c in text)
+
+
+def _escaped_bytes(text: str) -> list[tuple[int, int]]:
+    """(line counted from 1, byte) of each byte surrogateescape kept in `text`. Lines end as
+    Python's tokenizer ends them: at "\r\n", "\n" or a lone "\r"."""
+    found, line = [], 1
+    for i, c in enumerate(text):
+        if c == "\n" or (c == "\r" and text[i + 1:i + 2] != "\n"):
+            line += 1
+        elif 0xDC80 <= ord(c) <= 0xDCFF:
+            found.append((line, ord(c) - 0xDC00))
+    return found
+
+
+def _finding(line: int, byte: int, cell: int | None = None) -> dict:
+    return {"cell": cell, "line": line, "byte": f"0x{byte:02X}", "read_as": _as_editor_meant(byte)}
+
+
+def python_source(data: bytes) -> tuple[str, list[dict]]:
+    """A .py file's text and the bytes that are not UTF-8 in it ([] when Python reads it as it
+    is): {"cell": None, "line", "byte": "0xE8", "read_as": "è"} each."""
+    try:
+        declared, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+    except SyntaxError:  # not UTF-8 in its first two lines, or an unknown declared encoding
+        declared = "utf-8"
+    if codecs.lookup(declared).name not in _UTF8:
+        # A declaration: Python reads the file in that encoding, and so does the grader.
+        return data.decode(declared, errors="replace"), []
+    if data.startswith(codecs.BOM_UTF8):
+        data = data[len(codecs.BOM_UTF8):]
+    try:
+        return data.decode("utf-8"), []
+    except UnicodeDecodeError:
+        escaped = data.decode("utf-8", errors="surrogateescape")
+    return _from_escaped(escaped), [_finding(line, byte) for line, byte in _escaped_bytes(escaped)]
+
+
+def notebook_json(data: bytes) -> tuple[Any, list[dict]]:
+    """A notebook file's JSON and the bytes that are not UTF-8 in it: in a cell's source
+    {"cell": its number counting every cell from 1, "line": the line in that cell, ...}, elsewhere
+    (saved outputs, metadata) with "cell" and "line" None. Raises ValueError for text that is not
+    JSON (json.JSONDecodeError) or RecursionError."""
+    try:
+        return json.loads(data), []
+    except UnicodeDecodeError:
+        pass
+    if data.startswith(codecs.BOM_UTF8):
+        data = data[len(codecs.BOM_UTF8):]
+    raw = json.loads(data.decode("utf-8", errors="surrogateescape"))
+    findings: list[dict] = []
+    if isinstance(raw, dict):
+        sheets = raw.get("worksheets") if isinstance(raw.get("worksheets"), list) else [raw]
+        number = 0
+        for sheet in sheets:
+            cells = sheet.get("cells") if isinstance(sheet, dict) else None
+            for cell in cells if isinstance(cells, list) else ():
+                number += 1
+                source = cell.get("source", cell.get("input")) if isinstance(cell, dict) else None
+                if isinstance(source, list):
+                    source = "".join(s for s in source if isinstance(s, str))
+                if isinstance(source, str):
+                    findings += [_finding(line, byte, number)
+                                 for line, byte in _escaped_bytes(source)]
+    elsewhere = sum(len(_escaped_bytes(text)) for text in _strings(raw)) - len(findings)
+    findings += [{"cell": None, "line": None, "byte": None, "read_as": None}] * max(elsewhere, 0)
+    return _mended(raw), findings
+
+
+def _strings(value: Any):
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield key
+            yield from _strings(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _strings(item)
+
+
+def _mended(value: Any) -> Any:
+    if isinstance(value, str):
+        return _from_escaped(value)
+    if isinstance(value, dict):
+        return {_from_escaped(k): _mended(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_mended(v) for v in value]
+    return value
