@@ -404,7 +404,7 @@ class Submission:
         self._stop()
         self._scratch = Path(tempfile.mkdtemp(prefix="autograde-worker-"))
         try:
-            upload = _copy_upload(self.path, self._scratch / "upload")
+            upload = copy_upload(self.path, self._scratch / "upload")
         except UploadTooLarge as exc:
             self.load_failure = str(exc)
             return
@@ -908,7 +908,7 @@ def _zip_without_outputs(source: Path, target: Path) -> bool:
     return True
 
 
-def _copy_upload(source: Path, dest: Path) -> Path:
+def copy_upload(source: Path, dest: Path) -> Path:
     """Copy the submission, as plain data, into the worker's scratch folder: the worker never
     needs to see where the upload came from (other students' uploads sit beside it). Links are
     copied as links, never followed, and every copy is readable by the worker's own uid.

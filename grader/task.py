@@ -87,10 +87,15 @@ def _zip_entry(name: str, *, folder: bool = False) -> zipfile.ZipInfo:
     return info
 
 
+class PayloadTooLarge(UploadError):
+    """The upload, as it is, is over what a task carries."""
+
+
 def pack_path(path: Path, name: str | None = None, *, limit: int = MAX_PAYLOAD_BYTES) -> bytes:
     """`path` (a file, or a folder with everything in it) as a zip whose top entry is `name`.
     Symbolic links and special files are left out, never followed: a link in a student's folder
-    could otherwise ship any file of this machine to the grader. Raises UploadError."""
+    could otherwise ship any file of this machine to the grader. Raises UploadError
+    (PayloadTooLarge when it holds more than `limit` bytes)."""
     path = Path(path)
     name = name or path.name
     buffer = io.BytesIO()
@@ -100,7 +105,7 @@ def pack_path(path: Path, name: str | None = None, *, limit: int = MAX_PAYLOAD_B
                 raise UploadError("the upload is neither a regular file nor a folder")
             if path.is_file():
                 if path.stat().st_size > limit:
-                    raise UploadError(f"the upload holds more than {limit // 2**20} MiB")
+                    raise PayloadTooLarge(f"the upload holds more than {limit // 2**20} MiB")
                 zf.writestr(_zip_entry(name), path.read_bytes())
             else:
                 _pack_folder(zf, path, name, limit)
@@ -128,7 +133,7 @@ def _pack_folder(zf: zipfile.ZipFile, path: Path, name: str, limit: int) -> None
                 budget -= st.st_size
         members += len(entries)
         if budget < 0:
-            raise UploadError(f"the upload holds more than {limit // 2**20} MiB")
+            raise PayloadTooLarge(f"the upload holds more than {limit // 2**20} MiB")
         if members > MAX_PAYLOAD_MEMBERS:
             raise UploadError(f"the upload holds more than {MAX_PAYLOAD_MEMBERS} files and folders")
         for arcname, full in entries:
@@ -164,10 +169,31 @@ def pack_upload(upload: Upload, *, reference: bytes | None, grade_args: typing.S
     per batch, with pack_reference), `pack_files` the pack (pack_pack). Raises UploadError when
     the upload cannot be packed."""
     return GradeTask(student=upload.student, upload_name=upload.path.name,
-                     payload=pack_path(upload.path), display_path=str(upload.path),
+                     payload=_payload(upload.path), display_path=str(upload.path),
                      reference=reference, grade_args=tuple(grade_args), pack=pack,
                      wall_seconds=float(wall_seconds), secret=secret, pack_files=pack_files,
                      config=config)
+
+
+def _payload(path: Path) -> bytes:
+    """The upload as its task carries it. One over the task's bound is packed as the worker would
+    be given it (grader/proxy.py copy_upload): notebooks without their saved outputs, which
+    `autograde grade` does not count either, so a notebook holding 60 MiB of training log is
+    graded in a batch as it is alone; anything else too large is refused with grade's words."""
+    try:
+        return pack_path(path)
+    except PayloadTooLarge:
+        pass
+    from grader import proxy  # the worker's side of the grader: loaded for this rare upload only
+
+    with tempfile.TemporaryDirectory(prefix="autograde-payload-") as tmp:
+        try:
+            light = proxy.copy_upload(path, Path(tmp) / "upload")
+        except proxy.UploadTooLarge as exc:
+            raise UploadError(str(exc).removesuffix(" Nothing could be graded.")) from None
+        except OSError as exc:
+            raise UploadError(f"the upload could not be read ({exc.strerror or exc})") from None
+        return pack_path(light, path.name)
 
 
 # ---- rows for what could not be graded --------------------------------------------------------

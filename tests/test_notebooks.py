@@ -7,6 +7,7 @@ solution (tests/fixtures/submissions/correct_summed.py) split over several cells
 from __future__ import annotations
 
 import importlib.util
+import json
 import os
 import shutil
 import tempfile
@@ -15,9 +16,9 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from grader import proxy
+from grader import proxy, task
 
-from conftest import FIXTURES, by_function, checks_of, grade, grade_many, scores
+from conftest import FIXTURES, by_function, checks_of, grade, grade_many, run_cli, scores
 
 SOLUTION = (FIXTURES / "correct_summed.py").read_text().split('\nif __name__ == "__main__":')[0]
 # Two halves, so that cells between them can break without costing the functions on either side.
@@ -522,27 +523,41 @@ def test_saved_outputs_do_not_count_towards_the_upload_limit(tmp_path):
     assert report["error"] == "" and report["score"] == 100, report["error"]
 
 
+def test_a_batch_grades_a_notebook_whose_outputs_are_over_what_a_task_carries(tmp_path):
+    """A batch ships each upload to its grader in a task of at most 64 MiB: a notebook with 70 MiB
+    of training log is shipped without its outputs, and graded as `autograde grade` grades it."""
+    uploads = tmp_path / "uploads"
+    uploads.mkdir()
+    path = _with_output(uploads / "ada.ipynb", ["import random\nimport numpy as np", FIRST_HALF,
+                                                 SECOND_HALF], 70 * 2**20)
+    assert path.stat().st_size > task.MAX_PAYLOAD_BYTES
+    done = run_cli("batch", str(uploads), "--out", str(tmp_path / "out"))
+    assert done.returncode == 0, done.stderr
+    report = json.loads((tmp_path / "out" / "reports" / "ada.json").read_text())
+    assert report["error"] == "" and report["score"] == 100, report["error"]
+
+
 def test_a_notebooks_code_is_still_held_to_the_upload_limit(tmp_path, monkeypatch):
     """Outputs are dropped before the size check; the code itself, and the notebook as it is on
     disk (up to a larger bound), are still limited."""
     monkeypatch.setattr(proxy, "MAX_UPLOAD_BYTES", 10_000)
     monkeypatch.setattr(proxy, "MAX_NOTEBOOK_BYTES", 200_000)
     small_code = _with_output(tmp_path / "small.ipynb", ["x = 1"], 100_000)
-    copied = proxy._copy_upload(small_code, tmp_path / "a")
+    copied = proxy.copy_upload(small_code, tmp_path / "a")
     assert copied.stat().st_size < 10_000
     cells = nbformat.read(str(copied), as_version=4).cells
     assert [c.source for c in cells] == ["x = 1"] and cells[0].outputs == []
 
     big_code = _with_output(tmp_path / "big.ipynb", ["# " + "x" * 20_000], 0)
     with pytest.raises(proxy.UploadTooLarge, match="MiB without its saved outputs; the limit is"):
-        proxy._copy_upload(big_code, tmp_path / "b")
+        proxy.copy_upload(big_code, tmp_path / "b")
     huge = _with_output(tmp_path / "huge.ipynb", ["x = 1"], 300_000)
     with pytest.raises(proxy.UploadTooLarge, match="MiB for a notebook with its saved outputs, 0 MiB without them"):
-        proxy._copy_upload(huge, tmp_path / "c")
+        proxy.copy_upload(huge, tmp_path / "c")
     plain = tmp_path / "big.py"
     plain.write_text("x = 1\n" * 5000)
     with pytest.raises(proxy.UploadTooLarge, match=r"the submission holds 0 MiB; the limit is 0 MiB\. Nothing"):
-        proxy._copy_upload(plain, tmp_path / "d")
+        proxy.copy_upload(plain, tmp_path / "d")
 
 
 def test_saved_outputs_of_a_notebook_in_a_folder_or_zip_do_not_count_either(tmp_path):
@@ -580,10 +595,10 @@ def test_a_folders_or_zips_code_is_still_held_to_the_upload_limit(tmp_path, monk
 
     log = _with_output(tmp_path / "log.ipynb", ["x = 1"], 100_000).read_bytes()
     small, small_zip = upload("small", {"sub.py": b"y = 2\n", "log.ipynb": log})
-    copied = proxy._copy_upload(small, tmp_path / "a")
+    copied = proxy.copy_upload(small, tmp_path / "a")
     assert (copied / "sub.py").read_bytes() == b"y = 2\n"
     assert nbformat.reads((copied / "log.ipynb").read_text(), as_version=4).cells[0].outputs == []
-    copied = proxy._copy_upload(small_zip, tmp_path / "b")
+    copied = proxy.copy_upload(small_zip, tmp_path / "b")
     with zipfile.ZipFile(copied) as zf:
         assert zf.namelist() == ["small/sub.py", "small/log.ipynb"]
         assert zf.read("small/sub.py") == b"y = 2\n"
@@ -593,19 +608,19 @@ def test_a_folders_or_zips_code_is_still_held_to_the_upload_limit(tmp_path, monk
     for i, big in enumerate(upload("big", {"sub.py": code, "log.ipynb": log})):
         with pytest.raises(proxy.UploadTooLarge, match=r"the submission holds 0 MiB without its "
                            r"notebooks' saved outputs; the limit is 0 MiB\. Nothing"):
-            proxy._copy_upload(big, tmp_path / f"c{i}")
+            proxy.copy_upload(big, tmp_path / f"c{i}")
     huge_log = _with_output(tmp_path / "huge.ipynb", ["x = 1"], 300_000).read_bytes()
     for i, huge in enumerate(upload("huge", {"sub.py": b"y = 2\n", "log.ipynb": huge_log})):
         with pytest.raises(proxy.UploadTooLarge, match=r"the limit is 0 MiB for a submission with "
                            r"its notebooks' saved outputs, 0 MiB without them\. Nothing"):
-            proxy._copy_upload(huge, tmp_path / f"d{i}")
+            proxy.copy_upload(huge, tmp_path / f"d{i}")
     # Without a notebook, nothing is dropped: a folder is held to the plain limit here, and a
     # zip that is small on disk goes on as it is, to the worker's limit on what it unpacks to.
     plain, plain_zip = upload("plain", {"sub.py": code})
     with pytest.raises(proxy.UploadTooLarge, match=r"the submission holds 0 MiB; the limit is "
                        r"0 MiB\. Nothing"):
-        proxy._copy_upload(plain, tmp_path / "e")
-    assert proxy._copy_upload(plain_zip, tmp_path / "f").read_bytes() == plain_zip.read_bytes()
+        proxy.copy_upload(plain, tmp_path / "e")
+    assert proxy.copy_upload(plain_zip, tmp_path / "f").read_bytes() == plain_zip.read_bytes()
 
 
 MAIN_GUARD = "if __name__ == '__main__':\n    print('the main guard ran')\nprint('name is', __name__)"
@@ -730,7 +745,7 @@ def test_a_large_notebooks_bytes_that_are_not_utf8_survive_dropping_its_outputs(
     monkeypatch.setattr(proxy, "MAX_UPLOAD_BYTES", 10_000)
     path = _with_output(tmp_path / "hw.ipynb", ["x = 'tr@@E8@@s'"], 100_000)
     path.write_bytes(path.read_bytes().replace(b"@@E8@@", b"\xe8"))
-    copied = proxy._copy_upload(path, tmp_path / "a")
+    copied = proxy.copy_upload(path, tmp_path / "a")
     assert copied.stat().st_size < 10_000 and b"x = 'tr\xe8s'" in copied.read_bytes()
 
 
