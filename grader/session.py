@@ -198,8 +198,14 @@ def _load_warnings(load: dict, shim_xrange: bool) -> list[str]:
                                 "functions defined in other cells were still graded)"))
             said_cells_ran = True
             continue
+        if error.get("type") == "NotebookError":  # a folder's notebook (worker/loader.py)
+            warnings.append(f"{error['message']}; the rest of your submission was graded")
+            continue
         warnings.append(f"{error['file']} could not be imported: {error['type']} in {where}: "
                         f"{error['message']}")
+    for notebook, module in load.get("shadowed_notebooks", []):
+        warnings.append(f"{notebook} was not run: {module}, beside it, was graded instead (keep "
+                        "one of the two, or give them different names)")
     for missing in load.get("missing_modules", []):
         warnings.append(f"{missing['file']}, line {missing['line']} imports {missing['module']}, "
                         "which is not installed where your code is graded: the import was let "

@@ -560,6 +560,40 @@ def test_a_notebooks_code_is_still_held_to_the_upload_limit(tmp_path, monkeypatc
         proxy.copy_upload(plain, tmp_path / "d")
 
 
+def test_a_notebook_in_a_folder_or_a_zip_is_graded_as_it_is_alone(tmp_path):
+    """A notebook course's students zip their notebook, or hand it in beside a helper file: the
+    notebook is graded as a lone .ipynb is. Beside it, a notebook that cannot be read is named
+    and the rest graded; a .py of the same name is graded instead of the notebook, and said so."""
+    zipped = tmp_path / "zipped" / "hw"
+    zipped.mkdir(parents=True)
+    _v4(zipped / "hw.ipynb", ["import numpy as np", FIRST_HALF, SECOND_HALF])
+    archive = shutil.make_archive(str(tmp_path / "hw"), "zip", tmp_path / "zipped")
+    mixed = tmp_path / "mixed"
+    mixed.mkdir()
+    _v4(mixed / "hw.ipynb", ["import numpy as np", FIRST_HALF, SECOND_HALF])
+    (mixed / "scratch.ipynb").write_text("{")
+    both = tmp_path / "both"
+    both.mkdir()
+    (both / "hw.py").write_text(SOLUTION)
+    _v4(both / "hw.ipynb", ["raise SystemExit('never run')"])
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    (broken / "hw.ipynb").write_text("")
+    reports = grade_many({"folder": zipped, "zip": Path(archive), "mixed": mixed, "both": both,
+                          "broken": broken}, tmp_path / "out")
+    for name in ("folder", "zip", "mixed", "both"):
+        assert reports[name]["score"] == 100 and reports[name]["error"] == "", \
+            (name, reports[name]["error"])
+    assert not [w for name in ("folder", "zip") for w in reports[name]["warnings"] if "ipynb" in w]
+    assert ("scratch.ipynb is not a readable notebook (JSONDecodeError: Expecting property name "
+            "enclosed in double quotes: line 1 column 2 (char 1)); the rest of your submission "
+            "was graded") in reports["mixed"]["warnings"]
+    assert ("hw.ipynb was not run: hw.py, beside it, was graded instead (keep one of the two, or "
+            "give them different names)") in reports["both"]["warnings"]
+    assert reports["broken"]["score"] == 0
+    assert "hw.ipynb is empty (0 bytes): it holds no notebook" in reports["broken"]["error"]
+
+
 def test_saved_outputs_of_a_notebook_in_a_folder_or_zip_do_not_count_either(tmp_path):
     """The .py files are graded beside a notebook holding 61 MiB of training log, in a folder and
     in a .zip, as the same notebook uploaded alone is."""

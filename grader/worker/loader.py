@@ -119,14 +119,43 @@ def lay_out(submission: Path, scratch: Path) -> Path:
         raise LoadError(f"{submission.name}: expected a .py file, a folder, a .zip or a .ipynb notebook")
     root = dest
     # An archive of one folder (common when zipping from a file manager): look inside it.
-    while not list(root.glob("*.py")):
+    while not (list(root.glob("*.py")) or list(root.glob("*.ipynb"))):
         subdirs = [d for d in root.iterdir() if d.is_dir() and d.name not in IGNORED_PARTS]
         if len(subdirs) != 1:
             break
         root = subdirs[0]
+    if submission.is_dir() or submission.suffix == ".zip":
+        _notebooks_as_modules(root)
     if not list(root.glob("*.py")):
-        raise LoadError("the submission holds no Python file (.py)")
+        raise LoadError("the submission holds no Python file (.py) and no notebook (.ipynb)")
     return root
+
+
+# What lay_out found about a folder's or a zip's notebooks, for import_submission's report: a
+# worker lays out and imports one submission, once.
+FOLDER_NOTEBOOKS: dict[str, list] = {"unreadable": [], "shadowed": []}
+
+
+def _notebooks_as_modules(root: Path) -> None:
+    """A folder's (or zip's) notebooks, each made a module as a notebook uploaded alone is: a
+    notebook course's students zip their notebook, or hand it in beside a helper .py. A .py of
+    the same name wins (it may be the notebook exported; the report says which was graded). A
+    notebook that cannot be read fails the submission only when nothing else in it can run."""
+    notebooks = sorted(p for p in root.glob("*.ipynb") if p.is_file())
+    for notebook in notebooks:
+        module_file = root / (notebook.stem + ".py")
+        if module_file.exists():
+            FOLDER_NOTEBOOKS["shadowed"].append([notebook.name, module_file.name])
+            continue
+        try:
+            _notebook_to_py(notebook, module_file)
+        except LoadError as exc:
+            module_file.unlink(missing_ok=True)
+            FOLDER_NOTEBOOKS["unreadable"].append({
+                "module": notebook.name, "file": notebook.name, "line": None,
+                "type": "NotebookError", "message": str(exc), "code": ""})
+    if FOLDER_NOTEBOOKS["unreadable"] and not list(root.glob("*.py")):
+        raise LoadError(FOLDER_NOTEBOOKS["unreadable"][0]["message"])
 
 
 def _names_used(code: types.CodeType) -> set[str]:
@@ -384,7 +413,9 @@ def import_submission(root: Path, wanted: dict[str, str], shim_xrange: bool,
         else:
             found[fn] = vars(hit)[fn]
             report_functions[fn] = {"found": True, "file": Path(hit.__file__).name, "problem": None}
-    report = {"functions": report_functions, "errors": importer.errors,
+    report = {"functions": report_functions,
+              "errors": FOLDER_NOTEBOOKS["unreadable"] + importer.errors,
+              "shadowed_notebooks": FOLDER_NOTEBOOKS["shadowed"],
               "files": [p.name for p in order], "uses_xrange": uses_xrange,
               "skipped": importer.skipped, "skipped_unlisted": importer.unlisted,
               "not_utf8": importer.not_utf8,
