@@ -40,6 +40,15 @@ class BoundedText(io.TextIOBase):
     def text(self) -> str:
         return "".join(self._parts)
 
+    def mark(self) -> tuple[int, int, int]:
+        """Where the text is now, for rewind()."""
+        return len(self._parts), self._kept, self.dropped
+
+    def rewind(self, mark: tuple[int, int, int]) -> None:
+        """Forget everything written since `mark`."""
+        parts, self._kept, self.dropped = mark
+        del self._parts[parts:]
+
 
 @contextmanager
 def captured(limit: int) -> Iterator[BoundedText]:

@@ -17,11 +17,14 @@ import traceback
 import types
 import zipfile
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 import missing_imports
 import notebook_cells
 import source_text
+
+if TYPE_CHECKING:
+    import capture
 
 MAX_ARCHIVE_BYTES = 50 * 1024 * 1024
 MAX_ARCHIVE_MEMBERS = 2000
@@ -259,9 +262,11 @@ class _LayoutImporter:
 
     def __init__(self, root: Path, names: set[str], graded: set[str],
                  on_cell: Callable[[dict], None] | None = None,
-                 budget: "notebook_cells.Budget | None" = None) -> None:
+                 budget: "notebook_cells.Budget | None" = None,
+                 output: "capture.BoundedText | None" = None) -> None:
         self.root, self.names, self.graded = root, names, graded
         self.budget = budget
+        self.output = output  # what the import prints, as the report will show it
         self.errors: list[dict] = []
         self.skipped: list[dict] = []  # what notebooks' magics and shell escapes did not run
         self.unlisted: list[str] = []  # notebooks that skipped more than `skipped` lists
@@ -335,13 +340,26 @@ class _LayoutImporter:
         def cell_file(number: int) -> Path:
             return self.root / f"{notebook}, cell {number}"
 
+        marks: dict[int, tuple[int, int, int]] = {}
+
+        def on_cell(info: dict) -> None:
+            if self.output is not None and not info.get("interrupted"):  # before it runs
+                marks[info["cell"]] = self.output.mark()
+            self.on_cell({"notebook": notebook, **info})
+
         def on_error(cell: dict, exc: BaseException) -> None:
             entry = _error_entry(exc, self.root, cell_file(cell["cell"]))
             if isinstance(exc, notebook_cells.CellStopped):
                 # The alarm lands wherever the loop happens to be: the line it was on would
-                # change from run to run. The cell, and how it begins, do not.
+                # change from run to run. The cell, and how it begins, do not. Nor may what it
+                # printed: how far it got is the machine's speed, so it is not shown.
                 entry.update(file=cell_file(cell["cell"]).name, line=None, code="",
                              first_line=_first_line(cell["original"]))
+                if self.output is not None and cell["cell"] in marks:
+                    self.output.rewind(marks[cell["cell"]])
+                    self.output.write(f"[{notebook}, cell {cell['cell']} was stopped: what it "
+                                      "printed is not shown, since how far it got differs from "
+                                      "run to run]\n")
             entry.update(notebook=notebook, cell=cell["cell"], defines=cell.get("defines", []))
             self.errors.append(entry)
 
@@ -352,7 +370,7 @@ class _LayoutImporter:
         try:
             shell = notebook_cells.run_cells(
                 data["cells"], module.__dict__, lambda number: str(cell_file(number)),
-                lambda info: self.on_cell({"notebook": notebook, **info}), on_error, self.budget)
+                on_cell, on_error, self.budget)
         finally:
             module.__dict__["__name__"] = name
         self.skipped += [{"notebook": notebook, **entry} for entry in shell.skipped]
@@ -363,7 +381,8 @@ class _LayoutImporter:
 def import_submission(root: Path, wanted: dict[str, str], shim_xrange: bool,
                       layout: list[str] | tuple[str, ...] = (),
                       on_cell: Callable[[dict], None] | None = None,
-                      budget: "notebook_cells.Budget | None" = None) -> tuple[dict, dict]:
+                      budget: "notebook_cells.Budget | None" = None,
+                      output: "capture.BoundedText | None" = None) -> tuple[dict, dict]:
     """Import the .py files under root; return (functions by name, load report).
 
     `wanted` maps each required function to the module it normally lives in (q1_softmax, ...);
@@ -371,7 +390,8 @@ def import_submission(root: Path, wanted: dict[str, str], shim_xrange: bool,
     course provides). A module of the submission that fails to import is recorded and stands in as
     a StandInModule, so the files that import it still load and only what uses it fails.
     `on_cell` hears of each notebook cell before it runs ({"notebook", "cell", "of", "first_line"});
-    `budget` is the time a notebook's cells have (notebook_cells.Budget).
+    `budget` is the time a notebook's cells have (notebook_cells.Budget); `output`, where the
+    import's prints go, loses what a cell that was stopped printed.
     """
     if shim_xrange:
         builtins.xrange = range  # type: ignore[attr-defined]
@@ -386,7 +406,7 @@ def import_submission(root: Path, wanted: dict[str, str], shim_xrange: bool,
     # by that name and is loaded under a private one.
     importable = {f.stem for f in files if f.stem.isidentifier() and f.stem not in sys.modules}
     importer = _LayoutImporter(root, importable | (set(preferred) | set(layout)) - set(sys.modules),
-                               set(wanted), on_cell, budget)
+                               set(wanted), on_cell, budget, output)
     sys.meta_path.insert(0, importer)
     modules: list[types.ModuleType] = []
     uses_xrange: list[str] = []

@@ -140,7 +140,8 @@ class Server:
                 self.functions, report = loader.import_submission(
                     self.root, cfg["functions"], cfg.get("shim_xrange", True),
                     cfg.get("layout", ()), on_cell=lambda info: self.send({"event": "cell", **info}),
-                    budget=notebook_cells.Budget(float(seconds), STARTED) if seconds else None)
+                    budget=notebook_cells.Budget(float(seconds), STARTED) if seconds else None,
+                    output=out)
             report["output"] = self.relative(out.text)
             report["output_dropped"] = out.dropped
         except loader.LoadError as exc:
