@@ -34,7 +34,8 @@ FUNCTIONS = {"forward": 16, "classification_rate": 6, "cost": 12, "derivative_w2
 SCORES = {"w2_sign_mix": 70, "b2_scale_mix": 72, "w1_scale_mix": 68, "cost_sign_mix": 94,
           "w1_sign_and_scale_mix": 68,
           "w1_no_sigmoid_derivative": 68, "w1_w2_not_transposed": 68, "b2_not_summed": 72,
-          "softmax_over_columns": 66, "forward_b1_for_b2": 66, "forward_without_b2": 66,
+          "softmax_over_columns": 66, "forward_b1_for_b2": 66, "forward_b2_for_b1": 66,
+          "forward_without_b2": 66,
           "cost_without_log": 88, "rate_counts_errors": 94}
 STUDENT_MODE = ("w2_sign_mix", "softmax_over_columns")
 
@@ -174,11 +175,12 @@ def test_the_training_loop_shows_the_mix_as_a_wrong_step(graded, name, diagnosis
     assert "gradient ascent with your forward and derivatives" in check["message"]
 
 
-def test_b1_for_b2_fails_loudly_where_the_layers_differ_and_is_named_where_they_agree(graded):
-    report = graded["forward_b1_for_b2"]
+@pytest.mark.parametrize("name", ["forward_b1_for_b2", "forward_b2_for_b1"])
+def test_a_bias_in_the_other_layer_fails_loudly_or_is_named_where_the_layers_agree(graded, name):
+    report = graded[name]
     example = [c for c in checks_of(report, "forward") if c["name"] == "example"][0]
     assert "operands could not be broadcast" in example["message"]  # M = 4 hidden, K = 3 outputs
-    assert _failure(report, "forward", "biases_in_their_places")["mistake"] == "forward_b1_for_b2"
+    assert _failure(report, "forward", "biases_in_their_places")["mistake"] == name
 
 
 def test_a_missing_cost_costs_the_cost_alone(graded):

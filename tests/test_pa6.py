@@ -31,12 +31,13 @@ STUDENT_MODE = ("backward_b3_summed", "backward_b3_averaged_rest_summed",
                 "train_step_lr_over_batch", "train_step_lr_times_batch")
 # What each fixture scored when this file was written: a change to a check shows up here.
 TOTALS = {"embedding_stacked": 90, "embedding_interleaved": 90, "embedding_summed": 90,
-          "relu_grad_one_at_zero": 92, "relu_grad_threshold": 94,
+          "embedding_first_example": 90,
+          "relu_grad_one_at_zero": 92, "relu_grad_half_at_zero": 92, "relu_grad_threshold": 94,
           "relu_grad_sign": 58, "softmax_axis0": 42, "softmax_no_shift": 98,
           "forward_W2_transposed": 86, "loss_summed": 90, "loss_mean_over_entries": 90,
           "backward_b3_summed": 66, "backward_b3_averaged_rest_summed": 66,
           "backward_W2_not_transposed": 66, "backward_sign": 66,
-          "backward_bias_not_summed": 66,
+          "backward_bias_not_summed": 66, "backward_over_classes": 66,
           "backward_relu_not_relu_grad": 66, "update_ascends": 82, "update_in_place": 98,
           "train_step_lr_over_batch": 90, "train_step_lr_times_batch": 90,
           "train_step_arguments_swapped": 90}
@@ -81,6 +82,7 @@ def test_correct_submissions_get_full_marks(graded, name):
     assert (report["score"], report["max_score"]) == (100, 100), [
         (c["name"], c["message"][:200]) for c in report["checks"] if c["score"] < c["max_score"]]
     assert scores(report) == FUNCTIONS
+    assert mistakes_named(report) == set()
     assert report["versions"]["pack"] == "pa6" and report["reference"] is True
 
 
@@ -158,6 +160,44 @@ def test_relu_grad_at_zero_says_which_inputs(graded):
     (check,) = [c for c in checks_of(graded["relu_grad_one_at_zero"], "relu_grad")
                 if c["name"] == "at_and_around_zero"]
     assert "z = 0.0 gave 1.0, z = -0.0 gave 1.0" in check["message"], check["message"]
+
+
+def test_relu_grad_half_at_zero_says_which_inputs(graded):
+    (check,) = [c for c in checks_of(graded["relu_grad_half_at_zero"], "relu_grad")
+                if c["name"] == "at_and_around_zero"]
+    assert check["mistake"] == "relu_grad_half_at_zero"
+    assert "z = 0.0 gave 0.5, z = -0.0 gave 0.5" in check["message"], check["message"]
+
+
+def test_every_row_the_first_examples_is_named_by_every_check(graded):
+    """One-row calls give the right rows; the batch repeats the first: each check sees it."""
+    report = graded["embedding_first_example"]
+    named = {c["name"]: c["mistake"] for c in checks_of(report, "embedding_lookup")}
+    assert named == dict.fromkeys(("small_example", "matches_reference", "a_batch_is_its_rows"),
+                                  "embedding_first_example_only"), named
+
+
+@pytest.mark.parametrize("fixture, scale", [("correct.py", "averaged"),
+                                            ("correct_summed.py", "summed")])
+def test_a_gradient_divided_by_the_classes_names_the_factor_on_either_scale(tmp_path, fixture,
+                                                                            scale):
+    """Every block divided by K on top of either convention: the factor is named as 1/K of the
+    gradient under the scale it is on top of, in the value checks and the block checks alike."""
+    source = (FIXTURES / fixture).read_text()
+    old = "delta3 = (yhat - y) / batch" if scale == "averaged" else "delta3 = yhat - y"
+    assert source.count(old) == 1
+    upload = tmp_path / f"{scale}_over_classes.py"
+    upload.write_text(source.replace(old, f"delta3 = ({old[len('delta3 = '):]}) / y.shape[1]"))
+    report = grade(upload, tmp_path, *PACK, "--only", "backward")
+    failed = [c for c in checks_of(report, "backward") if c["status"] == "failed"]
+    assert {c["name"] for c in failed} == {"small_network", "matches_reference",
+                                           *(f"gradient_{b}" for b in
+                                             ("W1", "b1", "W2", "b2", "U", "b3"))}, failed
+    for check in failed:
+        assert check["mistake"] == "gradient_scaled", check
+        assert (f"every block is 1/3 of the gradient {scale} over the examples, entry by entry "
+                "(a constant factor of 0.3333: 1/K, with K = 3 classes)") in check["message"]
+    assert scores(report)["backward"] == 0
 
 
 def test_a_threshold_is_not_named_relu(graded):

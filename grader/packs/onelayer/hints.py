@@ -18,6 +18,11 @@ HINTS = Catalogue("onelayer", (
         "layers happen to have the same number of units (the blog's 3 and 3), and is wrong even "
         "then: b2 is never used, so it is never learnt."),
     Mistake(
+        "forward_b2_for_b1", "the hidden layer adds b2 where b1 belongs",
+        "The hidden layer is Z = sigmoid(X.dot(W1) + b1). Adding b2 only works while the hidden "
+        "and output layers happen to have the same number of units, and is wrong even then: b1 "
+        "is never used, so it is never learnt, and b2 is added in both layers."),
+    Mistake(
         "forward_missing_b2", "the output layer has no bias",
         "The output layer is A = Z.dot(W2) + b2: without b2 your network cannot shift the classes' "
         "scores, and derivative_b2 trains a parameter forward ignores."),

@@ -19,6 +19,11 @@ HINTS = Catalogue("pa6", (
         "are the first feature's embedding. Yours mixes the features' coordinates (a transpose "
         "before the reshape?)."),
     Mistake(
+        "embedding_first_example_only", "every row of x is the first example's embeddings",
+        "Row b of x is the lookup of ids[b], example b's own features: E[ids[b, 0]], ..., "
+        "E[ids[b, m-1]]. Yours repeats the lookup of ids[0] in every row: a loop over the "
+        "examples that reads ids[0] where its own row (ids[b], or the loop's variable) belongs."),
+    Mistake(
         "embedding_summed", "the embeddings are added up, not concatenated",
         "A bag of words averages or sums its embeddings; the parser keeps every feature's "
         "embedding in its own place: x has m*d columns, not d."),
@@ -38,6 +43,12 @@ HINTS = Catalogue("pa6", (
         "ReLU has no derivative at 0; this course takes 0 there (the function is flat on the "
         "left): relu_grad(z) is (z > 0), not (z >= 0). An exact 0 is common: a unit whose inputs "
         "are all 0, or a ReLU output fed back in."),
+    Mistake(
+        "relu_grad_half_at_zero", "relu_grad is 0.5 at z == 0",
+        "0.5 is halfway between the slopes on either side of the kink, but this course takes 0 "
+        "there (the function is flat on the left): relu_grad(z) is (z > 0), with nothing added "
+        "where z == 0. An exact 0 is common: a unit whose inputs are all 0, or a ReLU output fed "
+        "back in."),
     Mistake(
         "relu_grad_threshold", "relu_grad is 0 for the smallest positive z",
         "ReLU's slope is 1 for every z > 0, however small: compare with 0 itself, (z > 0), not "
@@ -97,6 +108,14 @@ HINTS = Catalogue("pa6", (
         "Either convention is right (the slides average the loss; PA6 sums the examples' "
         "gradients), but every block must follow the same one: divide all of them by B, or none. "
         "Look for the one delta (or bias sum) divided by the batch size where the others are not."),
+    Mistake(
+        "gradient_scaled", "the gradient is off by a constant factor",
+        "Every wrong block is the right gradient times the same constant (the message says "
+        "which), on top of the summed or averaged convention: the formula is right up to that "
+        "factor. Divide by the batch size B once (the averaged loss) or not at all (PA6's summed "
+        "gradient), and by nothing else: a factor of 1/K, K the number of classes, comes from "
+        "averaging over every entry of yhat - y (np.mean over both axes) instead of over the "
+        "examples."),
     Mistake(
         "bias_grad_not_summed", "a bias gradient is not summed over the examples",
         "A bias is shared by every example, so its gradient adds up the examples' deltas: "

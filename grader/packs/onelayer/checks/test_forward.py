@@ -48,8 +48,20 @@ def _hint(Y, a):
     return None
 
 
+def _hidden_hint(Z, a):
+    """The mistake Z shows: the hidden layer computed with b2 where b1 belongs, which runs only
+    where the two layers have as many units (b1 unlike b2 there, so the values tell them apart)."""
+    b1, b2 = a["b1"], a["b2"]
+    if b1.shape != b2.shape or np.allclose(b1, b2, rtol=1e-7, atol=1e-9):
+        return None
+    if np.allclose(Z, inputs.forward({**a, "b1": b2})["Z"], rtol=1e-7, atol=1e-9):
+        return HINTS["forward_b2_for_b1"]
+    return None
+
+
 def _compare(Y, Z, expected_Y, expected_Z, a, call, rtol, atol):
-    expect_close(Z, expected_Z, call=call, what="Z (the hidden layer)", rtol=rtol, atol=atol)
+    expect_close(Z, expected_Z, call=call, what="Z (the hidden layer)", rtol=rtol, atol=atol,
+                 hint=_hidden_hint(Z, a))
     expect_close(Y, expected_Y, call=call, what="Y (the outputs)", rtol=rtol, atol=atol,
                  hint=_hint(Y, a))
 
@@ -76,8 +88,8 @@ def test_matches_reference(student, reference, case):
 
 @pytest.mark.points(4)
 def test_biases_in_their_places(student, reference):
-    """Hidden and output layers of the same size, b1 unlike b2: a b1 added where b2 belongs
-    computes without an error here, so only its values show it."""
+    """Hidden and output layers of the same size, b1 unlike b2: a b1 added where b2 belongs (or a
+    b2 where b1 belongs) computes without an error here, so only its values show it."""
     a = inputs.SAME_SIZE_CASE.arrays()
     Y, Z, call = _forward(student, a)
     ref_Y, ref_Z = reference.forward(*copies(tuple(a[p] for p in PARAMS)))

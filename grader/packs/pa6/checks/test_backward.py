@@ -43,6 +43,39 @@ def _sign_hint(got, canonical, n, rtol, atol):
     return None
 
 
+def _constant_factor(got, canonical, wrong, n, k, among, rtol, atol):
+    """(convention, ratio) when every block of `wrong` is one and the same constant times its
+    gradient under a convention of `among`, on top of that convention's own factor; else None.
+    A factor of 1/K or K (K classes, an average over every entry of yhat - y) is looked for first,
+    under every convention, then any small fraction (conventions.is_simple). A lone bias block is
+    never enough: a wrong formula can be a multiple of a vector of few, tied entries (b3's sum to
+    0) by construction."""
+    if len(wrong) < 2 and all(got[b].ndim < 2 for b in wrong):
+        return None
+    found = []
+    for convention in among:
+        ratios = {conventions.constant_ratio(got[b], convention.of(canonical[b], n), rtol=rtol,
+                                             atol=atol, prefer=(1 / k, float(k))) for b in wrong}
+        if len(ratios) == 1 and None not in ratios:
+            found.append((convention, ratios.pop()))
+    for convention, ratio in found:
+        if ratio in (1 / k, float(k)):
+            return convention, ratio
+    for convention, ratio in found:
+        if conventions.is_simple(ratio):
+            return convention, ratio
+    return None
+
+
+def _factor_sentence(wrong, ratio, convention, k) -> str:
+    whole = len(wrong) == len(BLOCKS)
+    what = "every block" if whole else f"each of {', '.join(wrong)}"
+    why = f": 1/K, with K = {k} classes" if ratio == 1 / k else (
+        f": K, with K = {k} classes" if ratio == k else "")
+    return (f"{what} is {conventions.describe_ratio(ratio)} the gradient {convention.scale} over "
+            f"the examples, entry by entry (a constant factor of {ratio:.4g}{why}).")
+
+
 def _relu_scaled(got, a, n, wrong, rtol, atol) -> bool:
     """Whether the wrong blocks are those of a backward that multiplies a layer's delta by
     relu(z) where relu_grad(z) belongs."""
@@ -76,11 +109,24 @@ def _judge(got, canonical, a, n, call, report, rtol, atol, compared_with):
     hint = HINTS["backward_relu_not_relu_grad"] if _relu_scaled(got, a, n, wrong, rtol, atol) \
         else None
     hint = hint or _sign_hint(got[wrong[0]], canonical[wrong[0]], n, rtol, atol)
+    finding, facts = [], {}
+    if hint is None:
+        # With no block right, either scale may be the one the factor is on top of.
+        k = a["y"].shape[1]
+        scaled = _constant_factor(got, canonical, wrong, n, k, [expect] if right else
+                                  [expect, *(c for c in SCALES if c != expect)],
+                                  max(rtol, 1e-6), atol)
+        if scaled is not None:
+            expect, ratio = scaled
+            hint = HINTS["gradient_scaled"]
+            finding = [_factor_sentence(wrong, ratio, expect, k)]
+            facts = {"ratio_to_expected": ratio}
     lines = [f"{b}: returned {show(got[b])}\n    expected {show(expect.of(canonical[b], n))}"
              for b in wrong]
     fail_call(f"wrong gradient in {', '.join(wrong)}, compared with {compared_with} "
               f"({expect.scale} over the B = {n} examples, as your other blocks are).", call,
-              detail="\n  ".join(lines), hint=hint, evidence={**evidence, "wrong_blocks": wrong})
+              detail="\n  ".join(finding + lines), hint=hint,
+              evidence={**evidence, **facts, "wrong_blocks": wrong})
 
 
 @pytest.mark.points(4)
@@ -186,6 +232,15 @@ def _check_block(student, shared, block):
         hint = HINTS["gradient_sign"] if f is not None and f < 0 else None
         if hint is None and _relu_scaled(out["got"], out["a"], n, [block], 1e-6, 1e-9):
             hint = HINTS["backward_relu_not_relu_grad"]
+        finding, facts = "", {}
+        if hint is None:
+            scaled = _scaled_against_numerical(out, n, tolerance)
+            if scaled is not None and block in scaled[0]:
+                wrong, convention, ratio = scaled
+                hint = HINTS["gradient_scaled"]
+                finding = "\n  " + _factor_sentence(wrong, ratio, convention,
+                                                     out["a"]["y"].shape[1])
+                facts = {"ratio_to_expected": ratio}
         err = numgrad.relative_error(got, numerical)
         err_sum = numgrad.relative_error(got, canonical)
         fail_call(f"d{block} is not the derivative of the loss: it is neither the central "
@@ -195,9 +250,20 @@ def _check_block(student, shared, block):
                   detail=f"(expected = central differences of the averaged loss, h = "
                          f"{tol.GRADCHECK_STEP:g}; largest relative difference {err.max():.1e} to "
                          f"them, {err_sum.max():.1e} to B times them; allowed "
-                         f"{tol.GRADCHECK_RTOL:g})",
-                  hint=hint, evidence={"block": block, "case": str(case),
+                         f"{tol.GRADCHECK_RTOL:g}){finding}",
+                  hint=hint, evidence={"block": block, "case": str(case), **facts,
                                        "max_relative_error": float(min(err.max(), err_sum.max()))})
+
+
+def _scaled_against_numerical(out, n, tolerance):
+    """(wrong blocks, convention, ratio) when the blocks that are neither scale of the central
+    differences are all one constant times them (_constant_factor); None otherwise."""
+    canonical = {b: out["numerical"][b] * n for b in BLOCKS}
+    wrong = [b for b in BLOCKS if conventions.detect(out["got"][b], canonical[b], n, among=SCALES,
+                                                     rtol=tolerance, atol=tolerance) is None]
+    scaled = _constant_factor(out["got"], canonical, wrong, n, out["a"]["y"].shape[1], SCALES,
+                              rtol=1e-4, atol=1e-8)
+    return None if scaled is None else (wrong, *scaled)
 
 
 @pytest.mark.points(2)

@@ -22,9 +22,15 @@ def _hint(value, ids, E):
     # The right shape first: when B == m, (m, B*d) is (B, m*d), and a result of the right shape
     # is never stacked, whatever its values.
     if shape == (B, m * d):
-        if isinstance(value, np.ndarray) and value.dtype.kind in "biuf" and np.allclose(
-                value, rows.transpose(0, 2, 1).reshape(B, -1)):
+        if not isinstance(value, np.ndarray) or value.dtype.kind not in "biuf":
+            return None
+        if np.allclose(value, rows.transpose(0, 2, 1).reshape(B, -1)):
             return HINTS["embedding_wrong_order"]
+        # Every row the first example's: told apart from the right x only when another example
+        # has other features.
+        first = np.broadcast_to(rows[0].reshape(-1), (B, m * d))
+        if np.allclose(value, first) and not np.allclose(value, rows.reshape(B, -1)):
+            return HINTS["embedding_first_example_only"]
         return None
     if shape in ((B, m, d), (B * m, d), (m, B, d), (m, B * d)):
         return HINTS["embedding_stacked"]

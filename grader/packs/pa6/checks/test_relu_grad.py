@@ -34,8 +34,12 @@ def _hint(got, z):
     off = ~np.isclose(got, right)
     if not off.any():
         return None
-    if np.allclose(got[z != 0], right[z != 0]) and np.all(got[(z == 0) & off] == 1):
-        return HINTS["relu_grad_one_at_zero"]
+    if np.allclose(got[z != 0], right[z != 0]):
+        at_zero = got[(z == 0) & off]
+        if np.all(at_zero == 1):
+            return HINTS["relu_grad_one_at_zero"]
+        if np.all(at_zero == 0.5):
+            return HINTS["relu_grad_half_at_zero"]
     # 0 for the smallest positive z, 1 above them: (z > t) for some t > 0. Tested before
     # relu_grad_is_relu, which a 0 at z = 1e-300 matches within any tolerance too.
     tiny = off & (z > 0) & (got == 0)
