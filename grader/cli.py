@@ -453,6 +453,8 @@ def _grade_argv(args: argparse.Namespace) -> list[str]:
         argv += ["--mode", args.mode]
     if args.no_xrange_shim:
         argv.append("--no-xrange-shim")
+    if args.no_numpy_shim:
+        argv.append("--no-numpy-shim")
     if args.no_fork:
         argv.append("--no-fork")
     if args.known_answers is not None:  # a path on this machine: not for --dask workers

@@ -89,6 +89,9 @@ def add_grading_options(g: argparse.ArgumentParser) -> None:
     add_secret_options(g)
     g.add_argument("--no-xrange-shim", action="store_true",
                    help="do not define xrange = range for Python 2 style submissions")
+    g.add_argument("--no-numpy-shim", action="store_true",
+                   help="do not give names NumPy removed (np.float, np.NaN, ...) their old "
+                        "meaning for submissions written on an older NumPy")
     # No argparse defaults: a deadline given here beats the course config's, which beats the
     # pack's, which beats the engine's (deadlines()).
     g.add_argument("--call-timeout", type=_positive, metavar="S",
@@ -198,7 +201,8 @@ def keywords(args: argparse.Namespace) -> dict[str, Any]:
     chosen = pack(args)
     limits = deadlines(args, chosen)
     options = Options(reference_dir=args.reference, no_reference=args.no_reference,
-                      shim_xrange=not args.no_xrange_shim, limits=limits,
+                      shim_xrange=not args.no_xrange_shim, shim_numpy=not args.no_numpy_shim,
+                      limits=limits,
                       use_fork=False if args.no_fork else None, isolation=args.isolation,
                       debug=args.debug, input_set=_input_set_or_usage_error(args),
                       known_answers=args.known_answers)

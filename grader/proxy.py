@@ -349,8 +349,8 @@ class Submission:
     """
 
     def __init__(self, path: Path, functions: dict[str, str], *, limits: Limits = Limits(),
-                 shim_xrange: bool = True, use_fork: bool | None = None,
-                 isolation_mode: str = "auto", layout: tuple[str, ...] = (),
+                 shim_xrange: bool = True, shim_numpy: bool = True,
+                 use_fork: bool | None = None, isolation_mode: str = "auto", layout: tuple[str, ...] = (),
                  support: Path | None = None,
                  composed: dict[str, tuple[str, ...]] | None = None) -> None:
         self.path = Path(path).resolve()
@@ -366,6 +366,7 @@ class Submission:
         self.functions = functions
         self.limits = limits
         self.shim_xrange = shim_xrange
+        self.shim_numpy = shim_numpy
         self.use_fork = hasattr(os, "fork") if use_fork is None else use_fork
         self.started_at = time.monotonic()
         self._proc: _Process | None = None
@@ -412,7 +413,8 @@ class Submission:
             _copy_support(self.support, self._scratch)
         config = {"op": "start", "submission": str(upload), "functions": self.functions,
                   "layout": list(self.layout), "support": self.support is not None,
-                  "shim_xrange": self.shim_xrange, "fork": self.use_fork,
+                  "shim_xrange": self.shim_xrange, "shim_numpy": self.shim_numpy,
+                  "fork": self.use_fork,
                   "output_limit": self.limits.output_chars,
                   # A notebook's cells are stopped before this deadline, not the whole import.
                   "import_seconds": self.limits.import_seconds,

@@ -63,6 +63,7 @@ class Options:
     reference_dir: Path | None = None
     no_reference: bool = False
     shim_xrange: bool = True
+    shim_numpy: bool = True  # names NumPy removed (worker/numpy_aliases.py)
     limits: Limits = Limits()
     use_fork: bool | None = None
     isolation: str = "auto"  # auto | sandbox | process, see grader/isolation.py
@@ -173,7 +174,40 @@ def _not_utf8_warning(found: dict) -> str:
             "as UTF-8 (in most editors: Save with Encoding, UTF-8).")
 
 
-def _load_warnings(load: dict, shim_xrange: bool) -> list[str]:
+def _and(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def _numpy_alias_warnings(uses: list[dict], shim_numpy: bool) -> list[str]:
+    """One line per file (or notebook cell) that reads names NumPy removed, each with its line."""
+    from grader.worker.numpy_aliases import EXPIRED
+    by_place: dict[str, list[dict]] = {}
+    for use in uses:
+        if use.get("name") in EXPIRED:
+            by_place.setdefault(str(use.get("where", "")), []).append(use)
+    warnings = []
+    for where, found in by_place.items():
+        names = list(dict.fromkeys(use["name"] for use in found))
+        listed = [f"np.{use['name']} (line {use['line']})" for use in found[:8]]
+        if len(found) > 8:
+            listed.append(f"{len(found) - 8} more")
+        # The first NumPy that fails on the file, and on which name: what a student sees there.
+        first = min(names, key=lambda n: tuple(map(int, EXPIRED[n][1].split("."))))
+        instead = _and(list(dict.fromkeys(EXPIRED[n][0] for n in names)))
+        one = len(names) == 1
+        text = (f"{where} uses {'a name' if one else 'names'} NumPy removed: {_and(listed)}. "
+                f"NumPy {EXPIRED[first][1]} and later fail there with \"module 'numpy' has no "
+                f"attribute '{first}'\"")
+        if shim_numpy:
+            text += (f"; {'it was' if one else 'they were'} run as what "
+                     f"{'it' if one else 'they'} meant before. Write {instead} instead.")
+        else:
+            text += f"; the numpy shim is off, so calls that reach them fail. Write {instead} instead."
+        warnings.append(text)
+    return warnings
+
+
+def _load_warnings(load: dict, shim_xrange: bool, shim_numpy: bool = True) -> list[str]:
     warnings = [_not_utf8_warning(found) for found in load.get("not_utf8", [])]
     for name in load.get("uses_xrange", []):
         if shim_xrange:
@@ -182,6 +216,7 @@ def _load_warnings(load: dict, shim_xrange: bool) -> list[str]:
         else:
             warnings.append(f"{name} uses xrange (Python 2), which Python 3 does not have; "
                             "the xrange shim is off, so calls that reach it fail.")
+    warnings += _numpy_alias_warnings(load.get("uses_numpy_aliases", []), shim_numpy)
     errors = load.get("errors", [])
     said_cells_ran = False
     for error in errors:
@@ -294,7 +329,8 @@ def grade(pack: Pack, submission_path: Path, options: Options = Options(), *,
     answers = _known_answers(pack, options, warnings) if ref is None else None
     answers_used = "reference" if ref is not None else ("known answers" if answers else "none")
     submission = Submission(Path(submission_path), pack.homes, limits=options.limits,
-                            shim_xrange=options.shim_xrange, use_fork=options.use_fork,
+                            shim_xrange=options.shim_xrange, shim_numpy=options.shim_numpy,
+                            use_fork=options.use_fork,
                             isolation_mode=options.isolation, layout=pack.layout,
                             support=pack.support_dir, composed=pack.composed)
     submission.start_early()  # the worker starts while pytest collects the checks
@@ -327,7 +363,7 @@ def grade(pack: Pack, submission_path: Path, options: Options = Options(), *,
         if options.debug:
             print(sink.getvalue())
     load = submission.load or {}
-    warnings = _load_warnings(load, options.shim_xrange) + warnings + state.warnings
+    warnings = _load_warnings(load, options.shim_xrange, options.shim_numpy) + warnings + state.warnings
     error = submission.load_failure or (f"your submission could not be read: {load['fatal']}"
                                         if load.get("fatal") else "")
     if not error and load.get("errors") and not any(

@@ -706,6 +706,21 @@ def test_a_notebooks_xrange_is_named_by_its_cell(tmp_path):
                       "Use range in Python 3."], report["warnings"]
 
 
+def test_a_notebooks_removed_numpy_names_are_named_by_their_cell(tmp_path):
+    """np.float in a cell runs as float; the warning names the notebook, the cell and the line
+    within the cell, as the student sees it in Jupyter."""
+    path = _v4(tmp_path / "hw.ipynb", ["import random\nimport numpy as np", FIRST_HALF,
+                                       "total = 0\nscale = np.float(2)\nbig = np.Inf",
+                                       SECOND_HALF])
+    report = grade(path, tmp_path / "out")
+    assert report["score"] == 100, (report["warnings"], report["error"])
+    said = [w for w in report["warnings"] if "NumPy removed" in w]
+    assert said == ["hw.ipynb, cell 3 uses names NumPy removed: np.float (line 2) and np.Inf "
+                    "(line 3). NumPy 1.24 and later fail there with \"module 'numpy' has no "
+                    "attribute 'float'\"; they were run as what they meant before. Write float "
+                    "and np.inf instead."], report["warnings"]
+
+
 @pytest.mark.parametrize("name, content, says", [
     ("empty.ipynb", "", "empty.ipynb is empty (0 bytes): it holds no notebook. Save the notebook in "
      "Jupyter and upload the saved file."),

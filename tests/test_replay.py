@@ -316,3 +316,59 @@ def test_replayed_examples_meet_the_random_state_a_live_run_gives_them():
         (x, random.random(), float(np.random.rand()), random.random())))
     assert replayed == live
     assert (random.random(), float(np.random.rand())) == after  # and leaves the state as it was
+
+
+# Run apart from this session: its --strict-markers refuses the packs' own markers at import.
+DIGESTS_OF_EVERY_CHECK = """
+import importlib.util, json, sys
+from pathlib import Path
+from hypothesis.internal.reflection import function_digest
+from grader import replay
+from grader.packs import BUILTIN_PACKS
+
+compared = []
+for name, root in sorted(BUILTIN_PACKS.items()):
+    for path in sorted(Path(root).glob("checks/test_*.py")):
+        spec = importlib.util.spec_from_file_location(f"_digest_{name}_{path.stem}", path)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        for attribute in vars(module).values():
+            inner = getattr(getattr(attribute, "hypothesis", None), "inner_test", None)
+            if inner is not None:
+                wrapped = replay._wrapped_like_the_recorder(inner)
+                compared.append(function_digest(wrapped) == function_digest(inner))
+print(json.dumps({"probe": replay._wrapping_keeps_the_digest(), "checks": compared}))
+"""
+
+
+def test_the_recorder_keeps_every_checks_digest_as_its_probe_says():
+    """The recorder stands in for a check only where hypothesis gives it the check's own digest
+    (the seed of a derandomized run): asked once of a probe, that must hold for every property
+    check of every built-in pack."""
+    import subprocess
+    import sys
+
+    proc = subprocess.run([sys.executable, "-c", DIGESTS_OF_EVERY_CHECK], capture_output=True,
+                          text=True, cwd=ROOT, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    found = json.loads(proc.stdout)
+    assert found["probe"] is True
+    assert len(found["checks"]) >= 30 and all(found["checks"])
+
+
+def test_a_recorder_that_would_change_the_digest_keeps_no_recipe(monkeypatch):
+    @given(st.integers(0, 5))
+    def check(x: int) -> None:
+        pass
+
+    class Item:
+        obj = check
+
+    monkeypatch.setattr(replay, "_wrapping_keeps_the_digest", lambda: False)
+    with replay._Recorder(Item(), set()) as recorder:
+        check()
+    assert not recorder.usable and check.hypothesis.inner_test is not None
+    monkeypatch.undo()
+    with replay._Recorder(Item(), set()) as recorder:
+        check()
+    assert recorder.usable and len(recorder.examples) > 0

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Callable
 
 import missing_imports
 import notebook_cells
+import numpy_aliases
 import source_text
 
 if TYPE_CHECKING:
@@ -379,7 +380,7 @@ class _LayoutImporter:
 
 
 def import_submission(root: Path, wanted: dict[str, str], shim_xrange: bool,
-                      layout: list[str] | tuple[str, ...] = (),
+                      layout: list[str] | tuple[str, ...] = (), shim_numpy: bool = True,
                       on_cell: Callable[[dict], None] | None = None,
                       budget: "notebook_cells.Budget | None" = None,
                       output: "capture.BoundedText | None" = None) -> tuple[dict, dict]:
@@ -395,6 +396,9 @@ def import_submission(root: Path, wanted: dict[str, str], shim_xrange: bool,
     """
     if shim_xrange:
         builtins.xrange = range  # type: ignore[attr-defined]
+    if shim_numpy:
+        import numpy
+        numpy_aliases.install(numpy)
     missing_imports.install()
     sys.path.insert(0, str(root))
     files = sorted(root.glob("*.py"))
@@ -410,8 +414,10 @@ def import_submission(root: Path, wanted: dict[str, str], shim_xrange: bool,
     sys.meta_path.insert(0, importer)
     modules: list[types.ModuleType] = []
     uses_xrange: list[str] = []
+    uses_numpy_aliases: list[dict] = []
     for path in order:
         uses_xrange += _uses_xrange(path)
+        uses_numpy_aliases += _uses_numpy_aliases(path)
         if path.stem in importer.names:
             module = importlib.import_module(path.stem)
         else:
@@ -437,6 +443,7 @@ def import_submission(root: Path, wanted: dict[str, str], shim_xrange: bool,
               "errors": FOLDER_NOTEBOOKS["unreadable"] + importer.errors,
               "shadowed_notebooks": FOLDER_NOTEBOOKS["shadowed"],
               "files": [p.name for p in order], "uses_xrange": uses_xrange,
+              "uses_numpy_aliases": uses_numpy_aliases,
               "skipped": importer.skipped, "skipped_unlisted": importer.unlisted,
               "not_utf8": importer.not_utf8,
               "missing_modules": [{**entry, "file": Path(entry["file"]).name}
@@ -446,19 +453,31 @@ def import_submission(root: Path, wanted: dict[str, str], shim_xrange: bool,
     return found, report
 
 
-def _uses_xrange(path: Path) -> list[str]:
-    """Where the file names xrange: the file, or each cell of a notebook that does, by the name
-    the student knows ("hw.ipynb, cell 6"; one cell's syntax error must not hide another's
-    xrange). A syntax error is reported when the file is run."""
+def _sources(path: Path) -> list[tuple[str, str]]:
+    """The file's source, or each cell's of a notebook, by the name the student knows
+    ("hw.ipynb, cell 6": one cell's syntax error must not hide what another uses). Nothing
+    for an unreadable file: running it reports that."""
     try:
         if _cells_file(path).is_file():
             data = json.loads(_cells_file(path).read_text(encoding="utf-8"))
-            sources = [(f"{data['notebook']}, cell {c['cell']}", str(c["source"]))
-                       for c in data["cells"]]
-        else:
-            sources = [(path.name, source_text.python_source(path.read_bytes())[0])]
-    except BaseException:  # unreadable: running the file reports it
+            return [(f"{data['notebook']}, cell {c['cell']}", str(c["source"]))
+                    for c in data["cells"]]
+        return [(path.name, source_text.python_source(path.read_bytes())[0])]
+    except BaseException:
         return []
+
+
+def _uses_numpy_aliases(path: Path) -> list[dict]:
+    """Each place the file reads a name NumPy removed (worker/numpy_aliases.py)."""
+    return [{"where": where, "line": line, "name": name}
+            for where, source in _sources(path)
+            for name, line in numpy_aliases.uses(source, str(path))]
+
+
+def _uses_xrange(path: Path) -> list[str]:
+    """Where the file names xrange: the file, or each cell of a notebook that does. A syntax
+    error is reported when the file is run."""
+    sources = _sources(path)
     found = []
     for name, source in sources:
         try:

@@ -1,0 +1,82 @@
+"""NumPy names that older submissions use and newer NumPy removed (`np.float`, `np.NaN`, ...).
+
+Homework written in 2017 ran on NumPy 1.12; NumPy 1.24 removed the aliases of Python's own types
+(`np.float` is `float`) and NumPy 2.0 another set (`np.float_`, `np.NaN`, `np.product`). A
+submission using them fails on a recent NumPy with "module 'numpy' has no attribute 'float'", in
+every check that reaches the line, though nothing in it is wrong. Like `xrange`, each name is
+given back its old meaning in the worker (never in the grader), and the report names every place
+that uses one, so the grade is the same on every NumPy the grader supports and the student learns
+what to write instead.
+"""
+from __future__ import annotations
+
+import ast
+from typing import Any, Callable
+
+# name -> (what it stood for, as the warning says it; the NumPy release that removed it; the
+# value, made from numpy). Every value is what the name was before its removal.
+EXPIRED: dict[str, tuple[str, str, Callable[[Any], Any]]] = {
+    "int": ("int", "1.24", lambda np: int),
+    "float": ("float", "1.24", lambda np: float),
+    "complex": ("complex", "1.24", lambda np: complex),
+    "object": ("object", "1.24", lambda np: object),
+    "str": ("str", "1.24", lambda np: str),
+    "unicode": ("str", "1.24", lambda np: str),
+    "float_": ("np.float64", "2.0", lambda np: np.float64),
+    "complex_": ("np.complex128", "2.0", lambda np: np.complex128),
+    "cfloat": ("np.complex128", "2.0", lambda np: np.complex128),
+    "string_": ("np.bytes_", "2.0", lambda np: np.bytes_),
+    "unicode_": ("np.str_", "2.0", lambda np: np.str_),
+    "bool8": ("np.bool_", "2.0", lambda np: np.bool_),
+    "int0": ("np.intp", "2.0", lambda np: np.intp),
+    "NaN": ("np.nan", "2.0", lambda np: np.nan),
+    "NAN": ("np.nan", "2.0", lambda np: np.nan),
+    "Inf": ("np.inf", "2.0", lambda np: np.inf),
+    "Infinity": ("np.inf", "2.0", lambda np: np.inf),
+    "infty": ("np.inf", "2.0", lambda np: np.inf),
+    "PINF": ("np.inf", "2.0", lambda np: np.inf),
+    "NINF": ("-np.inf", "2.0", lambda np: -np.inf),
+    "product": ("np.prod", "2.0", lambda np: np.prod),
+    "cumproduct": ("np.cumprod", "2.0", lambda np: np.cumprod),
+    "sometrue": ("np.any", "2.0", lambda np: np.any),
+    "alltrue": ("np.all", "2.0", lambda np: np.all),
+    "round_": ("np.round", "2.0", lambda np: np.round),
+}
+
+
+# Removed in 1.24 and back in 2.0 with NumPy's own meaning (np.bool is np.bool_, np.long C's
+# long): given back only where this NumPy lacks them, and never warned about, as code that uses
+# them is right on today's NumPy.
+RETURNED: dict[str, Callable[[Any], Any]] = {"bool": lambda np: bool, "long": lambda np: int}
+
+
+def install(np: Any) -> None:
+    """Give every name NumPy removed the value it had, where this NumPy does not define it: on
+    NumPy 1.23 `np.float` is still served, deprecated, by numpy's __getattr__ and is now `float`
+    without the warning; a name this NumPy defines (np.float_ before 2.0) is left as it is."""
+    for name, make in [*((n, e[2]) for n, e in EXPIRED.items()), *RETURNED.items()]:
+        if name not in vars(np):
+            setattr(np, name, make(np))
+
+
+def uses(source: str, filename: str) -> list[tuple[str, int]]:
+    """(name, line) of every expired NumPy name the source reads: `np.float` for each name numpy
+    is imported as (np and numpy when the file imports it under no name of its own, as a
+    notebook cell may), and `from numpy import float`. Unparsable source reads nothing here:
+    running it reports the syntax error."""
+    try:
+        tree = ast.parse(source, filename)
+    except (SyntaxError, ValueError):
+        return []
+    aliases = {"np", "numpy"}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            aliases |= {a.asname or a.name for a in node.names if a.name == "numpy"}
+    found: list[tuple[str, int]] = []
+    for node in ast.walk(tree):
+        if (isinstance(node, ast.Attribute) and node.attr in EXPIRED
+                and isinstance(node.value, ast.Name) and node.value.id in aliases):
+            found.append((node.attr, node.lineno))
+        elif isinstance(node, ast.ImportFrom) and node.module == "numpy":
+            found += [(a.name, node.lineno) for a in node.names if a.name in EXPIRED]
+    return sorted(set(found), key=lambda use: (use[1], use[0]))

@@ -1,0 +1,60 @@
+"""Names NumPy removed (np.float in 1.24, np.float_ in 2.0, ...), which submissions written on an
+older NumPy use: given back their old meaning in the worker, and named in the report."""
+from __future__ import annotations
+
+import types
+
+import numpy as np
+import pytest
+
+from conftest import FIXTURES, grade
+from grader.worker import numpy_aliases
+
+ALIASES = FIXTURES / "correct_numpy_aliases.py"
+
+
+def test_uses_finds_each_removed_name_under_any_name_numpy_is_imported_as():
+    source = ("import numpy as npy\nimport math\n"
+              "def f(x, self=None):\n"
+              "    a = npy.asarray(x, dtype=npy.float)\n"   # line 4
+              "    b = math.inf + self.float\n"             # other objects' attributes: not NumPy's
+              "    return np.NaN, numpy.product(a)\n"       # line 6: np and numpy, not imported
+              "from numpy import int, zeros\n")             # line 7
+    assert numpy_aliases.uses(source, "f.py") == [("float", 4), ("NaN", 6), ("product", 6),
+                                                    ("int", 7)]
+    assert numpy_aliases.uses("def f(:\n", "broken.py") == []  # running it says what is wrong
+
+
+def test_install_gives_each_missing_name_its_old_meaning_and_keeps_what_numpy_defines():
+    removed = set(numpy_aliases.EXPIRED) | set(numpy_aliases.RETURNED)
+    fake = types.ModuleType("numpy")
+    fake.__dict__.update({k: v for k, v in vars(np).items() if k not in removed})
+    fake.float_ = "NumPy's own"  # a name this NumPy still defines stays as it is
+    numpy_aliases.install(fake)
+    assert (fake.float, fake.int, fake.object, fake.str) == (float, int, object, str)
+    assert (fake.bool, fake.long) == (bool, int)
+    assert fake.float_ == "NumPy's own" and fake.complex_ is np.complex128
+    assert fake.product is np.prod and fake.round_ is np.round and fake.alltrue is np.all
+    assert np.isnan(fake.NaN) and fake.Inf == np.inf and fake.NINF == -np.inf
+
+
+def test_a_submission_written_on_old_numpy_gets_full_marks_and_is_told_what_to_write(tmp_path):
+    report = grade(ALIASES, tmp_path)
+    assert report["score"] == 100, report["checks"]
+    said = [w for w in report["warnings"] if "NumPy removed" in w]
+    assert said == [
+        "correct_numpy_aliases.py uses names NumPy removed: np.float (line 16), np.int (line 99), "
+        "np.float_ (line 109) and np.product (line 109). NumPy 1.24 and later fail there with "
+        "\"module 'numpy' has no attribute 'float'\"; they were run as what they meant before. "
+        "Write float, int, np.float64 and np.prod instead."]
+
+
+@pytest.mark.skipif(np.lib.NumpyVersion(np.__version__) < "1.24.0",
+                    reason="this NumPy still has np.float (deprecated)")
+def test_the_numpy_shim_can_be_turned_off(tmp_path):
+    report = grade(ALIASES, tmp_path, "--no-numpy-shim")
+    failed = {c["function"] for c in report["checks"] if c["status"] != "passed"}
+    assert failed == {"sigmoid", "negSamplingCostAndGradient"}, failed
+    assert all("has no attribute 'float'" in c["message"] or "has no attribute 'int'" in c["message"]
+               for c in report["checks"] if c["status"] != "passed")
+    assert any("the numpy shim is off" in w for w in report["warnings"])
