@@ -217,6 +217,12 @@ def _load_warnings(load: dict, shim_xrange: bool, shim_numpy: bool = True) -> li
             warnings.append(f"{name} uses xrange (Python 2), which Python 3 does not have; "
                             "the xrange shim is off, so calls that reach it fail.")
     warnings += _numpy_alias_warnings(load.get("uses_numpy_aliases", []), shim_numpy)
+    for entry in load.get("py2_prints", []):
+        lines = [int(n) for n in entry.get("lines", [])]
+        listed = ", ".join(map(str, lines[:8])) + (f" and {len(lines) - 8} more" if len(lines) > 8 else "")
+        warnings.append(f"{entry.get('where')} has Python 2 print statements (line"
+                        f"{'s' if len(lines) > 1 else ''} {listed}), which Python 3 refuses; they "
+                        f"were run as print(...) calls. Write print(...) in Python 3.")
     errors = load.get("errors", [])
     said_cells_ran = False
     for error in errors:

@@ -706,6 +706,20 @@ def test_a_notebooks_xrange_is_named_by_its_cell(tmp_path):
                       "Use range in Python 3."], report["warnings"]
 
 
+def test_a_python2_notebook_cells_prints_run_as_calls_named_by_cell(tmp_path):
+    """A notebook saved from a Python 2 kernel: its print statements are run as calls, and the
+    warning names the cell and the lines within it."""
+    path = _v4(tmp_path / "hw.ipynb", ["import random\nimport numpy as np", FIRST_HALF,
+                                       "total = 0\nprint 'total', total\nprint",
+                                       SECOND_HALF])
+    report = grade(path, tmp_path / "out")
+    assert report["score"] == 100, (report["warnings"], report["error"])
+    assert "total 0" in report["import_output"]
+    said = [w for w in report["warnings"] if "print statements" in w]
+    assert said == ["hw.ipynb, cell 3 has Python 2 print statements (lines 2, 3), which Python 3 "
+                    "refuses; they were run as print(...) calls. Write print(...) in Python 3."]
+
+
 def test_a_notebooks_removed_numpy_names_are_named_by_their_cell(tmp_path):
     """np.float in a cell runs as float; the warning names the notebook, the cell and the line
     within the cell, as the student sees it in Jupyter."""

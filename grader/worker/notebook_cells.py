@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 import missing_imports
+import py2_print
 import source_text
 
 # The cells file written beside the notebook's .py (loader.py runs it cell by cell).
@@ -215,6 +216,7 @@ class Shell:
         self.filename = "<cell>"  # the running cell's, for tracebacks in a magic's body
         self.skipped: list[dict] = []
         self.unlisted = False  # more were skipped than MAX_SKIPPED
+        self.py2_prints: list[dict] = []  # cells whose Python 2 print statements were made calls
         self.namespace = namespace if namespace is not None else {}
 
     def _run_body(self, source: str, first_line: int) -> None:
@@ -390,7 +392,10 @@ def run_cells(cells: list[dict], namespace: dict, filename_of: Callable[[int], s
                 "first_line": next((s.strip() for s in lines if s.strip()), "")[:80]}
         on_cell(info)
         try:
-            code, last = _compile_cell(cell["source"], filename)
+            source, printed = py2_print.as_python3(cell["source"])
+            if printed:
+                shell.py2_prints.append({"cell": cell["cell"], "lines": printed})
+            code, last = _compile_cell(source, filename)
             with budget.running("cell", len(cells) - index,
                                 lambda info=info: on_cell({**info, "interrupted": True})) \
                     if budget else contextlib.nullcontext():
