@@ -217,8 +217,14 @@ def _load_warnings(load: dict, shim_xrange: bool, shim_numpy: bool = True) -> li
             warnings.append(f"{name} uses xrange (Python 2), which Python 3 does not have; "
                             "the xrange shim is off, so calls that reach it fail.")
     warnings += _numpy_alias_warnings(load.get("uses_numpy_aliases", []), shim_numpy)
-    for entry in load.get("py2_prints", []):
+    for entry in load.get("python2_rewrites", []):
+        if entry.get("tabs"):
+            warnings.append(f"{entry.get('where')} indents with tabs and spaces mixed, which "
+                            "Python 3 refuses (TabError); it was read as Python 2 reads it, a tab "
+                            "reaching the next multiple of 8 columns. Indent with spaces only.")
         lines = [int(n) for n in entry.get("lines", [])]
+        if not lines:
+            continue
         listed = ", ".join(map(str, lines[:8])) + (f" and {len(lines) - 8} more" if len(lines) > 8 else "")
         warnings.append(f"{entry.get('where')} has Python 2 print statements (line"
                         f"{'s' if len(lines) > 1 else ''} {listed}), which Python 3 refuses; they "

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Callable
 import missing_imports
 import notebook_cells
 import numpy_aliases
-import py2_print
+import python2_source
 import source_text
 
 if TYPE_CHECKING:
@@ -272,8 +272,8 @@ class _LayoutImporter:
         self.errors: list[dict] = []
         self.skipped: list[dict] = []  # what notebooks' magics and shell escapes did not run
         self.unlisted: list[str] = []  # notebooks that skipped more than `skipped` lists
-        # Python 2 print statements run as calls (worker/py2_print.py): {"where", "lines"}.
-        self.py2_prints: list[dict] = []
+        # Files and cells read as Python 2 (worker/python2_source.py): {"where", "lines", "tabs"}.
+        self.python2_rewrites: list[dict] = []
         self.not_utf8: list[dict] = []  # files read with bytes that are not UTF-8 (source_text.py)
         self.on_cell = on_cell or (lambda info: None)
 
@@ -318,9 +318,9 @@ class _LayoutImporter:
         source, not_utf8 = source_text.python_source(file.read_bytes())
         if not_utf8:
             self.not_utf8.append({"file": file.name, "notebook": None, "bytes": not_utf8})
-        source, printed = py2_print.as_python3(source)
-        if printed:
-            self.py2_prints.append({"where": file.name, "lines": printed})
+        source, printed, tabs = python2_source.python3_source(source)
+        if printed or tabs:
+            self.python2_rewrites.append({"where": file.name, "lines": printed, "tabs": tabs})
         code = missing_imports.compile_guarded(source, str(file))
 
         def where(frame) -> None:
@@ -381,8 +381,8 @@ class _LayoutImporter:
         finally:
             module.__dict__["__name__"] = name
         self.skipped += [{"notebook": notebook, **entry} for entry in shell.skipped]
-        self.py2_prints += [{"where": f"{notebook}, cell {entry['cell']}", "lines": entry["lines"]}
-                            for entry in shell.py2_prints]
+        self.python2_rewrites += [{"where": f"{notebook}, cell {entry['cell']}", "lines": entry["lines"],
+                             "tabs": entry["tabs"]} for entry in shell.python2_rewrites]
         if shell.unlisted:
             self.unlisted.append(notebook)
 
@@ -451,7 +451,7 @@ def import_submission(root: Path, wanted: dict[str, str], shim_xrange: bool,
               "errors": FOLDER_NOTEBOOKS["unreadable"] + importer.errors,
               "shadowed_notebooks": FOLDER_NOTEBOOKS["shadowed"],
               "files": [p.name for p in order], "uses_xrange": uses_xrange,
-              "uses_numpy_aliases": uses_numpy_aliases, "py2_prints": importer.py2_prints,
+              "uses_numpy_aliases": uses_numpy_aliases, "python2_rewrites": importer.python2_rewrites,
               "skipped": importer.skipped, "skipped_unlisted": importer.unlisted,
               "not_utf8": importer.not_utf8,
               "missing_modules": [{**entry, "file": Path(entry["file"]).name}
@@ -468,9 +468,9 @@ def _sources(path: Path) -> list[tuple[str, str]]:
     try:
         if _cells_file(path).is_file():
             data = json.loads(_cells_file(path).read_text(encoding="utf-8"))
-            return [(f"{data['notebook']}, cell {c['cell']}", py2_print.as_python3(str(c["source"]))[0])
+            return [(f"{data['notebook']}, cell {c['cell']}", python2_source.python3_source(str(c["source"]))[0])
                     for c in data["cells"]]
-        return [(path.name, py2_print.as_python3(source_text.python_source(path.read_bytes())[0])[0])]
+        return [(path.name, python2_source.python3_source(source_text.python_source(path.read_bytes())[0])[0])]
     except BaseException:
         return []
 

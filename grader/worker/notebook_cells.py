@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 import missing_imports
-import py2_print
+import python2_source
 import source_text
 
 # The cells file written beside the notebook's .py (loader.py runs it cell by cell).
@@ -216,7 +216,7 @@ class Shell:
         self.filename = "<cell>"  # the running cell's, for tracebacks in a magic's body
         self.skipped: list[dict] = []
         self.unlisted = False  # more were skipped than MAX_SKIPPED
-        self.py2_prints: list[dict] = []  # cells whose Python 2 print statements were made calls
+        self.python2_rewrites: list[dict] = []  # cells read as Python 2 (worker/python2_source.py)
         self.namespace = namespace if namespace is not None else {}
 
     def _run_body(self, source: str, first_line: int) -> None:
@@ -392,9 +392,9 @@ def run_cells(cells: list[dict], namespace: dict, filename_of: Callable[[int], s
                 "first_line": next((s.strip() for s in lines if s.strip()), "")[:80]}
         on_cell(info)
         try:
-            source, printed = py2_print.as_python3(cell["source"])
-            if printed:
-                shell.py2_prints.append({"cell": cell["cell"], "lines": printed})
+            source, printed, tabs = python2_source.python3_source(cell["source"])
+            if printed or tabs:
+                shell.python2_rewrites.append({"cell": cell["cell"], "lines": printed, "tabs": tabs})
             code, last = _compile_cell(source, filename)
             with budget.running("cell", len(cells) - index,
                                 lambda info=info: on_cell({**info, "interrupted": True})) \

@@ -1,4 +1,5 @@
-"""Python 2 print statements, read as the print calls they meant.
+"""Python 2 source that Python 3 refuses, read as Python 2 meant it: print statements as the print
+calls they meant, and indentation that mixes tabs and spaces as Python 2 expanded it.
 
 The 2017 starter code is Python 2: its test functions say `print "Running basic tests..."`, and a
 submission finished in Python 2 keeps them. Python 3 refuses the whole file ("Missing parentheses
@@ -142,3 +143,41 @@ def as_python3(source: str) -> tuple[str, list[int]]:
         pass
     rewritten = rewrite(source)
     return rewritten if rewritten is not None else (source, [])
+
+
+def tabs_as_python2(source: str) -> str | None:
+    """The source with every indentation's tabs expanded as Python 2 read them (to the next
+    multiple of 8 columns), when Python 3 refuses it for mixing tabs and spaces (TabError) and
+    the expanded source compiles, print statements made calls if need be; else None."""
+    if "\t" not in source:
+        return None
+    try:
+        ast.parse(source)
+        return None
+    except TabError:
+        pass
+    except (SyntaxError, ValueError):
+        if rewrite(source) is not None:
+            return None  # only the prints were Python 2
+    expanded = "".join(_expand_indentation(line) for line in source.splitlines(keepends=True))
+    try:
+        ast.parse(expanded)
+    except (SyntaxError, ValueError):
+        if rewrite(expanded) is None:
+            return None
+    return expanded
+
+
+def _expand_indentation(line: str) -> str:
+    body = line.lstrip(" \t")
+    indent = line[:len(line) - len(body)]
+    return indent.expandtabs(8) + body
+
+
+def python3_source(source: str) -> tuple[str, list[int], bool]:
+    """What runs of a file or cell that may be Python 2: (the source, the lines whose print
+    statements became calls, whether its indentation's tabs were expanded as Python 2 reads
+    them)."""
+    expanded = tabs_as_python2(source)
+    source, printed = as_python3(expanded if expanded is not None else source)
+    return source, printed, expanded is not None
