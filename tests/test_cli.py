@@ -172,7 +172,7 @@ def test_syntax_error_in_one_file_of_the_layout_spares_the_others(tmp_path):
     sub = tmp_path / "hw"
     shutil.copytree(FIXTURES / "correct_multifile", sub)
     source = (sub / "q2_sigmoid.py").read_text()
-    (sub / "q2_sigmoid.py").write_text('print "python 2"\n' + source)
+    (sub / "q2_sigmoid.py").write_text('print("unclosed"\n' + source)
     report = grade(sub, tmp_path / "out")
     fns = by_function(report)
     assert fns["softmax"]["score"] == fns["softmax"]["max_score"]

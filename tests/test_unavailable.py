@@ -1,7 +1,7 @@
 """One function that cannot run costs its own checks only.
 
 A correct submission whose functions do not call each other is broken one function at a time, in
-each way a function can be unavailable (missing, NotImplementedError, a Python 2 syntax error in
+each way a function can be unavailable (missing, NotImplementedError, a syntax error in
 its own file of the q1..q3 layout, a segfault, os._exit, a hang), with the broken function first,
 in the middle and last in the order the checks run, as a single file, a folder and a zip. Every
 other function must get exactly what it gets in the same upload with nothing broken: the same
@@ -133,7 +133,7 @@ def _files(broken: str | None, how: str) -> dict[str, str]:
             else:
                 parts.append(CORRECT[function])
         if how == "syntax" and broken is not None and HOME[broken] == module:
-            parts.append('\nprint "checked by hand"\n')  # Python 2
+            parts.append('\nprint("checked by hand"\n')  # unclosed: Python 2 or 3 alike
         files[f"{module}.py"] = "".join(parts)
     return files
 
