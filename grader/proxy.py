@@ -440,6 +440,8 @@ class Submission:
             if kind != "frame" or header.get("event") != "cell":
                 break
             cell = header
+        if kind == "timeout" and cell is None:
+            cell = _statement_heard_late(proc, self.limits.import_seconds)
         running = _running_cell(cell)
         if kind == "timeout":
             proc.kill()
@@ -978,6 +980,17 @@ def _copy_support(source: Path, scratch: Path) -> None:
         else:
             shutil.copyfile(item, target)
             target.chmod(0o444)
+
+
+def _statement_heard_late(proc: "_Process", import_seconds: float) -> dict | None:
+    """The worker names the top-level statement a .py import is running at 90% of the import
+    deadline, counted from its own start; on a loaded machine its start comes late, and the
+    deadline could pass before that frame, making the message depend on the machine's load
+    ("line 20 (`while True:`) was still running" or a guess at an endless loop). A moment's
+    grace to hear it (the import has failed all the same): only the statement is taken."""
+    grace = min(max(1.0, 0.2 * import_seconds), 2.0)
+    kind, header, _ = proc.receive(grace)
+    return header if kind == "frame" and header.get("event") == "cell" else None
 
 
 def _running_cell(cell: dict | None) -> str:

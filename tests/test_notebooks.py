@@ -391,6 +391,22 @@ def test_a_py_files_top_level_loop_past_the_deadline_is_named(tmp_path):
         "Nothing could be graded.")
 
 
+def test_the_running_statement_is_named_even_when_the_worker_started_late(tmp_path):
+    """The worker names the running statement at 90% of the deadline from its own start, which
+    comes after the grader's count began (Python, numpy, the sandbox): with a deadline of a quarter
+    second that moment is past the grader's deadline on any machine, as it is on a loaded one
+    with a longer deadline. The message must not depend on that: the grader waits a moment for
+    the statement (the import has failed all the same)."""
+    path = tmp_path / "spin.py"
+    path.write_text(SOLUTION + "\n\nwhile True:\n    pass\n")
+    line = path.read_text().splitlines().index("while True:") + 1
+    report = grade(path, tmp_path / "out", "--import-timeout", "0.25")
+    assert report["score"] == 0
+    assert report["error"].startswith(
+        f"Importing your submission did not finish within 0.25 s: spin.py, line {line} (`while "
+        "True:`) was still running"), report["error"]
+
+
 def test_modules_the_grading_machine_lacks_cost_only_what_uses_them(tmp_path):
     """The CBOW notebook's first cell imports nltk and emoji, which its platform has, before
     numpy: the imports are let through, numpy still arrives, `nltk.download('punkt')` (a call
