@@ -424,8 +424,9 @@ def import_submission(root: Path, wanted: dict[str, str], shim_xrange: bool,
     uses_xrange: list[str] = []
     uses_numpy_aliases: list[dict] = []
     for path in order:
-        uses_xrange += _uses_xrange(path)
-        uses_numpy_aliases += _uses_numpy_aliases(path)
+        sources = _sources(path)  # read and made Python 3 once for both scans
+        uses_xrange += _uses_xrange(path, sources)
+        uses_numpy_aliases += _uses_numpy_aliases(path, sources)
         if path.stem in importer.names:
             module = importlib.import_module(path.stem)
         else:
@@ -475,17 +476,16 @@ def _sources(path: Path) -> list[tuple[str, str]]:
         return []
 
 
-def _uses_numpy_aliases(path: Path) -> list[dict]:
+def _uses_numpy_aliases(path: Path, sources: list[tuple[str, str]]) -> list[dict]:
     """Each place the file reads a name NumPy removed (worker/numpy_aliases.py)."""
     return [{"where": where, "line": line, "name": name}
-            for where, source in _sources(path)
+            for where, source in sources
             for name, line in numpy_aliases.uses(source, str(path))]
 
 
-def _uses_xrange(path: Path) -> list[str]:
+def _uses_xrange(path: Path, sources: list[tuple[str, str]]) -> list[str]:
     """Where the file names xrange: the file, or each cell of a notebook that does. A syntax
     error is reported when the file is run."""
-    sources = _sources(path)
     found = []
     for name, source in sources:
         try:
