@@ -350,7 +350,8 @@ class Submission:
 
     def __init__(self, path: Path, functions: dict[str, str], *, limits: Limits = Limits(),
                  shim_xrange: bool = True, shim_numpy: bool = True,
-                 use_fork: bool | None = None, isolation_mode: str = "auto", layout: tuple[str, ...] = (),
+                 use_fork: bool | None = None, isolation_mode: str = "auto",
+                 layout: tuple[str, ...] = (),
                  support: Path | None = None,
                  composed: dict[str, tuple[str, ...]] | None = None) -> None:
         self.path = Path(path).resolve()

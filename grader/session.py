@@ -225,7 +225,8 @@ def _load_warnings(load: dict, shim_xrange: bool, shim_numpy: bool = True) -> li
         lines = [int(n) for n in entry.get("lines", [])]
         if not lines:
             continue
-        listed = ", ".join(map(str, lines[:8])) + (f" and {len(lines) - 8} more" if len(lines) > 8 else "")
+        listed = ", ".join(map(str, lines[:8])) + (
+            f" and {len(lines) - 8} more" if len(lines) > 8 else "")
         warnings.append(f"{entry.get('where')} has Python 2 print statements (line"
                         f"{'s' if len(lines) > 1 else ''} {listed}), which Python 3 refuses; they "
                         f"were run as print(...) calls. Write print(...) in Python 3.")
@@ -375,7 +376,8 @@ def grade(pack: Pack, submission_path: Path, options: Options = Options(), *,
         if options.debug:
             print(sink.getvalue())
     load = submission.load or {}
-    warnings = _load_warnings(load, options.shim_xrange, options.shim_numpy) + warnings + state.warnings
+    warnings = (_load_warnings(load, options.shim_xrange, options.shim_numpy) + warnings
+                + state.warnings)
     error = submission.load_failure or (f"your submission could not be read: {load['fatal']}"
                                         if load.get("fatal") else "")
     if not error and load.get("errors") and not any(

@@ -381,8 +381,9 @@ class _LayoutImporter:
         finally:
             module.__dict__["__name__"] = name
         self.skipped += [{"notebook": notebook, **entry} for entry in shell.skipped]
-        self.python2_rewrites += [{"where": f"{notebook}, cell {entry['cell']}", "lines": entry["lines"],
-                             "tabs": entry["tabs"]} for entry in shell.python2_rewrites]
+        self.python2_rewrites += [
+            {"where": f"{notebook}, cell {entry['cell']}", "lines": entry["lines"],
+             "tabs": entry["tabs"]} for entry in shell.python2_rewrites]
         if shell.unlisted:
             self.unlisted.append(notebook)
 
@@ -469,11 +470,16 @@ def _sources(path: Path) -> list[tuple[str, str]]:
     try:
         if _cells_file(path).is_file():
             data = json.loads(_cells_file(path).read_text(encoding="utf-8"))
-            return [(f"{data['notebook']}, cell {c['cell']}", python2_source.python3_source(str(c["source"]))[0])
+            return [(f"{data['notebook']}, cell {c['cell']}", _as_run(str(c["source"])))
                     for c in data["cells"]]
-        return [(path.name, python2_source.python3_source(source_text.python_source(path.read_bytes())[0])[0])]
+        return [(path.name, _as_run(source_text.python_source(path.read_bytes())[0]))]
     except BaseException:
         return []
+
+
+def _as_run(source: str) -> str:
+    """The source as it runs: Python 2 source read as Python 3 (worker/python2_source.py)."""
+    return python2_source.python3_source(source)[0]
 
 
 def _uses_numpy_aliases(path: Path, sources: list[tuple[str, str]]) -> list[dict]:

@@ -139,7 +139,8 @@ class Server:
                 seconds = cfg.get("import_seconds")
                 self.functions, report = loader.import_submission(
                     self.root, cfg["functions"], cfg.get("shim_xrange", True),
-                    cfg.get("layout", ()), shim_numpy=cfg.get("shim_numpy", True), on_cell=lambda info: self.send({"event": "cell", **info}),
+                    cfg.get("layout", ()), shim_numpy=cfg.get("shim_numpy", True),
+                    on_cell=lambda info: self.send({"event": "cell", **info}),
                     budget=notebook_cells.Budget(float(seconds), STARTED) if seconds else None,
                     output=out)
             report["output"] = self.relative(out.text)
