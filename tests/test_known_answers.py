@@ -79,6 +79,22 @@ def test_answers_match_up_to_the_last_bits_only():
         entry.answer("g", (np.array([1.0, 2.0]),))
 
 
+def test_numpy_scalars_match_up_to_the_last_bits_too():
+    """A float64 cost computed on another CPU (other BLAS kernels) may differ in its last bit: found
+    when the shipped answers failed to verify on an AVX-512 machine, where the reference's cost
+    came out one ulp away."""
+    cost = np.float64(10.08409)
+    assert ka.same_value(ka.encode(np.nextafter(cost, 20.0)), ka.encode(cost))
+    assert ka.same_value(ka.encode((np.nextafter(cost, 0.0), np.ones(2))), ka.encode((cost, np.ones(2))))
+    assert not ka.same_value(ka.encode(cost * (1 + 1e-8)), ka.encode(cost))
+    assert not ka.same_value(ka.encode(np.float32(cost)), ka.encode(cost))  # another dtype
+    assert not ka.same_value(ka.encode(np.int64(3)), ka.encode(np.int64(4)))
+    assert ka.same_value(ka.encode(np.float64("nan")), ka.encode(np.float64("nan")))
+    entry = ka.CheckAnswers(None, [{"function": "f", "args": ka.encode((cost,)),
+                                    "result": ka.encode(3.0)}])
+    assert entry.answer("f", (np.nextafter(cost, 0.0),)) == 3.0
+
+
 def test_student_mode_says_what_it_checked(tmp_path):
     report = grade(FIXTURES / "correct_summed.py", tmp_path, "--no-reference")
     assert report["score"] == 100
