@@ -88,7 +88,9 @@ def add_grading_options(g: argparse.ArgumentParser) -> None:
                         "by `autograde known-answers`) instead of the pack's own")
     add_secret_options(g)
     g.add_argument("--no-xrange-shim", action="store_true",
-                   help="do not define xrange = range for Python 2 style submissions")
+                   help="do not define xrange = range, nor Python 2's other builtins (reduce, "
+                        "unicode, long, ...) and module names (cPickle, StringIO, ...), for "
+                        "Python 2 style submissions")
     g.add_argument("--no-numpy-shim", action="store_true",
                    help="do not give names NumPy removed (np.float, np.NaN, ...) their old "
                         "meaning for submissions written on an older NumPy")

@@ -207,6 +207,57 @@ def _numpy_alias_warnings(uses: list[dict], shim_numpy: bool) -> list[str]:
     return warnings
 
 
+# The Python 2 forms the worker rewrites (grader/worker/python2_source.py FORMS): how a warning
+# names each, and what to write in Python 3.
+PYTHON2_FORMS = {
+    "print": ("print statements", "print(...)"),
+    "except": ("`except E, e:`", "`except E as e:`"),
+    "raise": ("`raise E, message`", "`raise E(message)`"),
+    "exec": ("`exec code`", "`exec(code)`"),
+    "backquote": ("backquotes `x`", "`repr(x)`"),
+    "not_equal": ("`<>`", "`!=`"),
+    "octal": ("octal literals such as `0777`", "`0o777`"),
+    "long": ("long literals such as `10L`", "`10`"),
+}
+
+
+def _python2_name_warnings(uses: list[dict], shim: bool) -> list[str]:
+    """One line per file (or notebook cell) that reads Python 2 builtins or imports Python 2
+    modules (grader/worker/python2_names.py), each with its line."""
+    from grader.worker.python2_names import BUILTINS, MODULES, python3_spelling
+    by_place: dict[str, list[dict]] = {}
+    for use in uses:
+        if use.get("name") in BUILTINS or use.get("name") in MODULES:
+            by_place.setdefault(str(use.get("where", "")), []).append(use)
+    warnings = []
+    for where, found in by_place.items():
+        listed = [f"{use['name']} (line {use['line']})" for use in found[:8]]
+        if len(found) > 8:
+            listed.append(f"{len(found) - 8} more")
+        names = list(dict.fromkeys(use["name"] for use in found))
+        instead = _and([f"{python3_spelling(n)} for {n}" for n in names])
+        text = f"{where} uses Python 2 names that Python 3 does not have: {_and(listed)}"
+        if shim:
+            text += f"; they were run as their Python 3 counterparts. Write {instead}."
+        else:
+            text += "; the Python 2 shim is off (--no-xrange-shim), so code that reaches them fails."
+        warnings.append(text)
+    return warnings
+
+
+def _lines(numbers: object, shown: int = 8) -> str:
+    """'line 3' or 'lines 3, 9 and 2 more' for the line numbers in `numbers`, or '' for none (what
+    the worker sent, read as untrusted: anything but a list of numbers counts as none)."""
+    if not isinstance(numbers, list):
+        return ""
+    lines = [n for n in numbers if isinstance(n, int) and not isinstance(n, bool)]
+    if not lines:
+        return ""
+    listed = ", ".join(map(str, lines[:shown])) + (
+        f" and {len(lines) - shown} more" if len(lines) > shown else "")
+    return f"line{'s' if len(lines) > 1 else ''} {listed}"
+
+
 def _load_warnings(load: dict, shim_xrange: bool, shim_numpy: bool = True) -> list[str]:
     warnings = [_not_utf8_warning(found) for found in load.get("not_utf8", [])]
     for name in load.get("uses_xrange", []):
@@ -217,19 +268,25 @@ def _load_warnings(load: dict, shim_xrange: bool, shim_numpy: bool = True) -> li
             warnings.append(f"{name} uses xrange (Python 2), which Python 3 does not have; "
                             "the xrange shim is off, so calls that reach it fail.")
     warnings += _numpy_alias_warnings(load.get("uses_numpy_aliases", []), shim_numpy)
+    warnings += _python2_name_warnings(load.get("uses_python2_names", []), shim_xrange)
     for entry in load.get("python2_rewrites", []):
         if entry.get("tabs"):
             warnings.append(f"{entry.get('where')} indents with tabs and spaces mixed, which "
                             "Python 3 refuses (TabError); it was read as Python 2 reads it, a tab "
                             "reaching the next multiple of 8 columns. Indent with spaces only.")
-        lines = [int(n) for n in entry.get("lines", [])]
-        if not lines:
-            continue
-        listed = ", ".join(map(str, lines[:8])) + (
-            f" and {len(lines) - 8} more" if len(lines) > 8 else "")
-        warnings.append(f"{entry.get('where')} has Python 2 print statements (line"
-                        f"{'s' if len(lines) > 1 else ''} {listed}), which Python 3 refuses; they "
-                        f"were run as print(...) calls. Write print(...) in Python 3.")
+        forms = entry.get("forms") if isinstance(entry.get("forms"), dict) else {}
+        lines = _lines(forms.get("print"))
+        if lines:
+            warnings.append(f"{entry.get('where')} has Python 2 print statements ({lines}), which "
+                            "Python 3 refuses; they were run as print(...) calls. Write print(...) "
+                            "in Python 3.")
+        others = [(form, _lines(forms.get(form))) for form in PYTHON2_FORMS if form != "print"]
+        others = [(form, lines) for form, lines in others if lines]
+        if others:
+            found = "; ".join(f"{PYTHON2_FORMS[form][0]} ({lines})" for form, lines in others)
+            instead = ", ".join(PYTHON2_FORMS[form][1] for form, _ in others)
+            warnings.append(f"{entry.get('where')} has Python 2 syntax that Python 3 refuses: "
+                            f"{found}. It was run as Python 3 spells it: write {instead}.")
     errors = load.get("errors", [])
     said_cells_ran = False
     for error in errors:

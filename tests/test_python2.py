@@ -1,5 +1,6 @@
-"""Python 2 print statements (the 2017 starter's test code has them) are run as the print calls
-they meant, the lines named in a warning; any other syntax error is still the student's."""
+"""Python 2 print statements (the 2017 starter's test code has them), and the other statements and
+tokens Python 3 dropped, are run as what they meant, the lines named in a warning; any other syntax
+error is still the student's."""
 from __future__ import annotations
 
 import pytest
@@ -22,33 +23,86 @@ from grader.worker import python2_source
      'def f():\n    for i in xrange(3):\n        print(i)\n'),
 ])
 def test_each_form_of_print_statement_becomes_the_call_it_meant(python2, python3):
-    rewritten, lines = python2_source.rewrite(python2)
+    rewritten, forms = python2_source.rewrite(python2)
     assert rewritten == python3
-    assert lines and all(1 <= n <= python2.count("\n") for n in lines)
+    lines = forms.pop("print")
+    assert lines and all(1 <= n <= python2.count("\n") for n in lines) and not forms
 
 
 def test_python3_uses_of_print_are_left_alone():
     source = ('print("a")\nx = print\nprint.__name__\nprint (1, 2)\n'
               'f = lambda: print("b")\nprint "c"\n')
-    rewritten, lines = python2_source.rewrite(source)
-    assert rewritten == source.replace('print "c"', 'print("c")') and lines == [6]
-    assert python2_source.as_python3('print("ok")\n') == ('print("ok")\n', [])
+    rewritten, forms = python2_source.rewrite(source)
+    assert rewritten == source.replace('print "c"', 'print("c")') and forms == {"print": [6]}
+    assert python2_source.as_python3('print("ok")\n') == ('print("ok")\n', {})
+
+
+@pytest.mark.parametrize("python2, python3, form", [
+    ("try:\n    f()\nexcept IOError, e:\n    g(e)\n",
+     "try:\n    f()\nexcept IOError as e:\n    g(e)\n", "except"),
+    ("try: f()\nexcept (IOError, os.error), e: pass\n",
+     "try: f()\nexcept (IOError, os.error) as e: pass\n", "except"),
+    ('raise ValueError, "bad %s" % x\n', 'raise ValueError("bad %s" % x)\n', "raise"),
+    ('if x: raise E, (1, 2)\n', 'if x: raise E((1, 2))\n', "raise"),
+    ('exec "y = 1"\n', 'exec("y = 1")\n', "exec"),
+    ("s = `x` + `a, b`\n", "s = repr((x)) + repr((a, b))\n", "backquote"),
+    ("if a <> b: pass\n", "if a != b: pass\n", "not_equal"),
+    ("mode = 0755\n", "mode = 0o755\n", "octal"),
+    ("n = 10L + 0x1FL + 0l\n", "n = 10 + 0x1F + 0\n", "long"),
+])
+def test_the_other_python2_forms_become_their_python3_spelling(python2, python3, form):
+    assert python2_source.rewrite(python2) == (python3, {form: [python2.count("\n", 0, python2.index(
+        {"except": "except", "raise": "raise", "exec": "exec", "backquote": "`",
+         "not_equal": "<>", "octal": "07", "long": "L"}[form])) + 1]})
+
+
+def test_forms_inside_a_print_statement_and_strings_and_comments():
+    """Tokens are fixed before statements (a backquote inside a print statement), and nothing
+    in a string or a comment is touched."""
+    source = 'print >>f, `x`, 0777L,\ns = "a <> b `c` 0777"  # `d` <> 10L\nraise E, 1\n'
+    rewritten, forms = python2_source.rewrite(source)
+    assert rewritten == ('print(repr((x)), 0o777, end=" ", file=f)\n'
+                         's = "a <> b `c` 0777"  # `d` <> 10L\nraise E(1)\n')
+    assert forms == {"backquote": [1], "octal": [1], "long": [1], "print": [1], "raise": [3]}
+
+
+def test_python3_code_beside_python2_forms_is_left_alone():
+    """Only what Python 3 refuses is rewritten: 00, 0.5, 1e3, a < b > c, raise E(m) from x,
+    `except (A, B) as e`, exec(...), a name `L`."""
+    python3 = ("x = 00 + 0.5 + 1e3 + 0o7 + L\nok = a < b > c\ntry: pass\n"
+               "except (A, B) as e: raise E(m) from e\nexec(code)\n")
+    rewritten, forms = python2_source.rewrite(python3 + "print x\n")
+    assert rewritten == python3 + "print(x)\n" and forms == {"print": [6]}
 
 
 def test_other_syntax_errors_are_not_rewritten_away():
-    """A file that still fails once its prints are calls is run as written, so the student sees
-    their own syntax error (line and all), not one of the grader's making."""
+    """A file that still fails once its Python 2 forms are rewritten is never graded as rewritten:
+    the student sees their own syntax error, line and all, never one of the grader's making. When
+    it fails on a line nothing was rewritten on, that error is the one to see (Python would have
+    stopped at the first print statement); when it fails on a rewritten line, the file is run
+    as written."""
     source = 'print "a"\ndef f(:\n    pass\n'
-    assert python2_source.rewrite(source) is None
-    assert python2_source.as_python3(source) == (source, [])
+    assert python2_source.rewrite(source) == ('print("a")\ndef f(:\n    pass\n', {})
+    assert python2_source.as_python3(source) == ('print("a")\ndef f(:\n    pass\n', {})
+    with pytest.raises(SyntaxError) as raised:
+        compile(python2_source.as_python3(source)[0], "f.py", "exec")
+    assert raised.value.lineno == 2
+    on_a_rewritten_line = 'print "a" +\nx = 1\n'
+    assert python2_source.rewrite(on_a_rewritten_line) is None
+    assert python2_source.as_python3(on_a_rewritten_line) == (on_a_rewritten_line, {})
 
 
 def test_a_python2_submission_gets_full_marks_and_the_lines_named(tmp_path):
     report = grade(FIXTURES / "correct_python2.py", tmp_path)
     assert report["score"] == 100, report["checks"]
-    assert ("correct_python2.py has Python 2 print statements (lines 118, 120, 122, 124, 125), "
-            "which Python 3 refuses; they were run as print(...) calls. Write print(...) in "
+    assert ("correct_python2.py has Python 2 print statements (lines 118, 120, 122, 124, 125, "
+            "144), which Python 3 refuses; they were run as print(...) calls. Write print(...) in "
             "Python 3.") in report["warnings"]
+    assert ("correct_python2.py has Python 2 syntax that Python 3 refuses: `except E, e:` (line "
+            "141); `raise E, message` (line 142); backquotes `x` (lines 142, 144); `<>` (line "
+            "143); octal literals such as `0777` (line 145); long literals such as `10L` (line "
+            "134). It was run as Python 3 spells it: write `except E as e:`, `raise E(message)`, "
+            "`repr(x)`, `!=`, `0o777`, `10`.") in report["warnings"]
     assert any("uses xrange" in w for w in report["warnings"])  # read through the rewrite too
 
 
@@ -71,9 +125,9 @@ def test_indentation_mixing_tabs_and_spaces_is_read_as_python2_reads_it():
     expanded = python2_source.tabs_as_python2(MIXED_TABS)
     assert expanded == MIXED_TABS.replace("\t", " " * 8)
     assert python2_source.tabs_as_python2("def f(x):\n\treturn x\n") is None  # tabs only: fine
-    source, printed, tabs = python2_source.python3_source(MIXED_TABS.replace("\treturn y",
-                                                                             "\tprint y"))
-    assert tabs and printed == [3] and source.endswith("        print(y)\n")
+    source, forms, tabs = python2_source.python3_source(MIXED_TABS.replace("\treturn y",
+                                                                           "\tprint y"))
+    assert tabs and forms == {"print": [3]} and source.endswith("        print(y)\n")
 
 
 def test_a_submission_mixing_tabs_and_spaces_is_graded_with_a_warning(tmp_path):
@@ -90,3 +144,44 @@ def test_a_submission_mixing_tabs_and_spaces_is_graded_with_a_warning(tmp_path):
     assert ("tabs.py indents with tabs and spaces mixed, which Python 3 refuses (TabError); it "
             "was read as Python 2 reads it, a tab reaching the next multiple of 8 columns. Indent "
             "with spaces only.") in report["warnings"]
+
+
+def test_python2_builtins_and_modules_are_found_where_the_student_did_not_define_them():
+    from grader.worker import python2_names
+    source = ("import cPickle as pickle, os\nfrom StringIO import StringIO\nimport Queue\n"
+              "def f(xs, unicode=None):\n    long = 3\n    return reduce(max, xs), long, unicode\n"
+              "def basestring(): pass\ng = lambda s: isinstance(s, basestring) or unichr(65)\n")
+    assert python2_names.uses(source, "f.py") == [
+        ("cPickle", 1), ("StringIO", 2), ("Queue", 3), ("reduce", 6), ("unichr", 8)]
+    assert python2_names.uses("def f(:\n", "f.py") == []
+
+
+PYTHON2_NAMES = '''
+import cPickle
+from functools import partial
+
+
+def sigmoid(x):
+    """Elementwise sigmoid, through Python 2's builtin reduce and a cPickle round trip."""
+    x = cPickle.loads(cPickle.dumps(x))
+    return reduce(lambda acc, f: f(acc), [np.negative, np.exp, partial(np.add, 1.0),
+                                          np.reciprocal], x)
+'''
+
+
+def test_a_submission_using_python2_builtins_and_modules_gets_full_marks_and_is_told(tmp_path):
+    source = (FIXTURES / "correct_summed.py").read_text()
+    start, end = source.index("def sigmoid(x):"), source.index("def sigmoid_grad(s):")
+    path = tmp_path / "py2names.py"
+    path.write_text(source[:start] + PYTHON2_NAMES.lstrip() + "\n\n" + source[end:])
+    report = grade(path, tmp_path / "on")
+    assert report["score"] == 100, [c["message"] for c in report["checks"] if c["message"]]
+    line = path.read_text().splitlines().index("import cPickle") + 1
+    assert (f"py2names.py uses Python 2 names that Python 3 does not have: cPickle (line {line}) "
+            f"and reduce (line {line + 7}); they were run as their "
+            "Python 3 counterparts. Write pickle for cPickle and functools.reduce for reduce."
+            ) in report["warnings"], report["warnings"]
+    off = grade(path, tmp_path / "off", "--no-xrange-shim")
+    sigmoid = [c for c in off["checks"] if c["function"] == "sigmoid"]
+    assert off["score"] == 90 and all(c["status"] != "passed" for c in sigmoid)
+    assert any("the Python 2 shim is off (--no-xrange-shim)" in w for w in off["warnings"])

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Callable
 import missing_imports
 import notebook_cells
 import numpy_aliases
+import python2_names
 import python2_source
 import source_text
 
@@ -272,7 +273,7 @@ class _LayoutImporter:
         self.errors: list[dict] = []
         self.skipped: list[dict] = []  # what notebooks' magics and shell escapes did not run
         self.unlisted: list[str] = []  # notebooks that skipped more than `skipped` lists
-        # Files and cells read as Python 2 (worker/python2_source.py): {"where", "lines", "tabs"}.
+        # Files and cells read as Python 2 (worker/python2_source.py): {"where", "forms", "tabs"}.
         self.python2_rewrites: list[dict] = []
         self.not_utf8: list[dict] = []  # files read with bytes that are not UTF-8 (source_text.py)
         self.on_cell = on_cell or (lambda info: None)
@@ -318,9 +319,9 @@ class _LayoutImporter:
         source, not_utf8 = source_text.python_source(file.read_bytes())
         if not_utf8:
             self.not_utf8.append({"file": file.name, "notebook": None, "bytes": not_utf8})
-        source, printed, tabs = python2_source.python3_source(source)
-        if printed or tabs:
-            self.python2_rewrites.append({"where": file.name, "lines": printed, "tabs": tabs})
+        source, forms, tabs = python2_source.python3_source(source)
+        if forms or tabs:
+            self.python2_rewrites.append({"where": file.name, "forms": forms, "tabs": tabs})
         code = missing_imports.compile_guarded(source, str(file))
 
         def where(frame) -> None:
@@ -382,7 +383,7 @@ class _LayoutImporter:
             module.__dict__["__name__"] = name
         self.skipped += [{"notebook": notebook, **entry} for entry in shell.skipped]
         self.python2_rewrites += [
-            {"where": f"{notebook}, cell {entry['cell']}", "lines": entry["lines"],
+            {"where": f"{notebook}, cell {entry['cell']}", "forms": entry["forms"],
              "tabs": entry["tabs"]} for entry in shell.python2_rewrites]
         if shell.unlisted:
             self.unlisted.append(notebook)
@@ -405,6 +406,7 @@ def import_submission(root: Path, wanted: dict[str, str], shim_xrange: bool,
     """
     if shim_xrange:
         builtins.xrange = range  # type: ignore[attr-defined]
+        python2_names.install()
     if shim_numpy:
         import numpy
         numpy_aliases.install(numpy)
@@ -424,10 +426,14 @@ def import_submission(root: Path, wanted: dict[str, str], shim_xrange: bool,
     modules: list[types.ModuleType] = []
     uses_xrange: list[str] = []
     uses_numpy_aliases: list[dict] = []
+    uses_python2_names: list[dict] = []
     for path in order:
-        sources = _sources(path)  # read and made Python 3 once for both scans
+        sources = _sources(path)  # read and made Python 3 once for the scans
         uses_xrange += _uses_xrange(path, sources)
         uses_numpy_aliases += _uses_numpy_aliases(path, sources)
+        uses_python2_names += [{"where": where, "line": line, "name": name}
+                               for where, source in sources
+                               for name, line in python2_names.uses(source, str(path))]
         if path.stem in importer.names:
             module = importlib.import_module(path.stem)
         else:
@@ -454,6 +460,7 @@ def import_submission(root: Path, wanted: dict[str, str], shim_xrange: bool,
               "shadowed_notebooks": FOLDER_NOTEBOOKS["shadowed"],
               "files": [p.name for p in order], "uses_xrange": uses_xrange,
               "uses_numpy_aliases": uses_numpy_aliases, "python2_rewrites": importer.python2_rewrites,
+              "uses_python2_names": uses_python2_names,
               "skipped": importer.skipped, "skipped_unlisted": importer.unlisted,
               "not_utf8": importer.not_utf8,
               "missing_modules": [{**entry, "file": Path(entry["file"]).name}

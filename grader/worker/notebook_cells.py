@@ -392,9 +392,9 @@ def run_cells(cells: list[dict], namespace: dict, filename_of: Callable[[int], s
                 "first_line": next((s.strip() for s in lines if s.strip()), "")[:80]}
         on_cell(info)
         try:
-            source, printed, tabs = python2_source.python3_source(cell["source"])
-            if printed or tabs:
-                shell.python2_rewrites.append({"cell": cell["cell"], "lines": printed, "tabs": tabs})
+            source, forms, tabs = python2_source.python3_source(cell["source"])
+            if forms or tabs:
+                shell.python2_rewrites.append({"cell": cell["cell"], "forms": forms, "tabs": tabs})
             code, last = _compile_cell(source, filename)
             with budget.running("cell", len(cells) - index,
                                 lambda info=info: on_cell({**info, "interrupted": True})) \

@@ -1,17 +1,28 @@
 """Python 2 source that Python 3 refuses, read as Python 2 meant it: print statements as the print
-calls they meant, and indentation that mixes tabs and spaces as Python 2 expanded it.
+calls they meant, the other statements and tokens Python 3 dropped in their Python 3 spelling, and
+indentation that mixes tabs and spaces as Python 2 expanded it.
 
 The 2017 starter code is Python 2: its test functions say `print "Running basic tests..."`, and a
 submission finished in Python 2 keeps them. Python 3 refuses the whole file ("Missing parentheses
 in call to 'print'"), so every function in it scored 0, right or wrong. Source that does not
-compile is rewritten here, statement by statement, and used only if it then compiles; the
-loader reports which lines were rewritten. Each statement keeps its lines (a multi-line print
-stays on the same lines), so every traceback and message points where the student wrote it.
+compile is rewritten here and used only if it then compiles; the loader reports which lines were
+rewritten, form by form. Each statement keeps its lines (a multi-line print stays on the same
+lines), so every traceback and message points where the student wrote it.
 
     print                    ->  print()
     print x, y               ->  print(x, y)
     print x,                 ->  print(x, end=" ")      (Python 2's trailing comma: no newline)
     print >>f, x             ->  print(x, file=f)
+    except E, e:             ->  except E as e:
+    raise E, message         ->  raise E(message)
+    exec code                ->  exec(code)
+    `x`                      ->  repr((x))
+    a <> b                   ->  a != b
+    0777, 10L                ->  0o777, 10
+
+Tokens are fixed first, statements then, on the source the first pass left: a print statement
+holding a backquote is rewritten whole. The tokenizer reads these forms differently from one
+Python to the next (3.12 reads `<>` and `0777` as one token, 3.11 as two), and both are handled.
 """
 from __future__ import annotations
 
@@ -23,20 +34,110 @@ import tokenize
 _NOT_A_STATEMENT = {"(", "=", ".", "[", "+=", "-=", "*=", "/=", ":", ",", ")", "]", "}"}
 
 
-def rewrite(source: str) -> tuple[str, list[int]] | None:
-    """(the source with each Python 2 print statement a call, the lines of those statements),
-    or None when there are none or the rewritten source still does not compile."""
-    try:
-        tokens = list(tokenize.generate_tokens(io.StringIO(source).readline))
-    except (tokenize.TokenError, SyntaxError):
+# The forms rewritten, by the name the load report gives them, each with its Python 3 spelling.
+FORMS = {"print": "print(...)", "except": "except E as e:", "raise": "raise E(message)",
+         "exec": "exec(code)", "backquote": "repr(x)", "not_equal": "!=", "octal": "0o777",
+         "long": "10 (no L)"}
+
+
+def rewrite(source: str) -> tuple[str, dict[str, list[int]]] | None:
+    """(the source with each Python 2 form in its Python 3 spelling, the lines of each form
+    rewritten, by form), or None when there are none or the rewritten source still does not
+    compile. One exception: when what still does not compile is a line nothing was rewritten on,
+    (that source, {}): running it reports the student's own syntax error at its line."""
+    forms: dict[str, list[int]] = {}
+    for edits_of in (_token_edits, _statement_edits):
+        tokens = _tokens(source)
+        starts = _line_offsets(source)
+
+        def offset(position: tuple[int, int]) -> int:
+            return starts[position[0] - 1] + position[1]
+
+        edits = edits_of(tokens, source, offset, forms)
+        for start, end, text in sorted(edits, reverse=True):
+            source = source[:start] + text + source[end:]
+    if not forms:
         return None
-    starts = _line_offsets(source)
+    forms = {form: sorted(set(lines)) for form, lines in forms.items()}
+    try:
+        ast.parse(source)
+    except (SyntaxError, ValueError) as exc:
+        if not isinstance(exc, SyntaxError):
+            return None
+        touched = {n for lines in forms.values() for n in lines}
+        # Still refused, at a line nothing was rewritten on: the student's own error, which
+        # the Python 2 forms above it hid (Python reports the first error it meets).
+        return (source, {}) if exc.lineno is not None and exc.lineno not in touched else None
+    return source, forms
 
-    def offset(position: tuple[int, int]) -> int:
-        return starts[position[0] - 1] + position[1]
 
+def _tokens(source: str) -> list[tokenize.TokenInfo]:
+    """The source's tokens, as far as the tokenizer gets: a bracket never closed stops it only at
+    the end, and the forms before that are still worth rewriting (for the error that remains)."""
+    tokens: list[tokenize.TokenInfo] = []
+    try:
+        for token in tokenize.generate_tokens(io.StringIO(source).readline):
+            tokens.append(token)
+    except (tokenize.TokenError, SyntaxError):
+        pass
+    return tokens
+
+
+def _token_edits(tokens: list[tokenize.TokenInfo], source: str, offset,
+                 forms: dict[str, list[int]]) -> list[tuple[int, int, str]]:
+    """Backquotes, `<>`, and octal and long literals: single tokens (or two adjacent ones)."""
     edits: list[tuple[int, int, str]] = []
-    lines: list[int] = []
+
+    def found(form: str, token: tokenize.TokenInfo, start: int, end: int, text: str) -> None:
+        edits.append((start, end, text))
+        forms.setdefault(form, []).append(token.start[0])
+
+    opened: tokenize.TokenInfo | None = None
+    consumed = -1  # the 777 of 3.11's 0 777: already part of an edit
+    for i, token in enumerate(tokens):
+        if i <= consumed:
+            continue
+        following = tokens[i + 1] if i + 1 < len(tokens) else None
+        adjacent = following is not None and following.start == token.end
+        if token.string == "`" and token.type in (tokenize.OP, tokenize.ERRORTOKEN):
+            if opened is None:
+                opened = token
+            else:  # Python 2 backquotes cannot nest: the next one closes
+                # `a, b` was the tuple's repr: the inner parentheses keep it one argument.
+                found("backquote", opened, offset(opened.start), offset(opened.end), "repr((")
+                edits.append((offset(token.start), offset(token.end), "))"))
+                opened = None
+        elif token.type == tokenize.NEWLINE:
+            opened = None
+        elif token.type == tokenize.OP and token.string == "<>":
+            found("not_equal", token, offset(token.start), offset(token.end), "!=")
+        elif (token.type == tokenize.OP and token.string == "<" and adjacent
+              and following.type == tokenize.OP and following.string == ">"):
+            found("not_equal", token, offset(token.start), offset(following.end), "!=")
+        elif token.type == tokenize.NUMBER:
+            last = i  # 3.10 and 3.11 read 0777 as 0 and 777, 3.12 as one token
+            if token.string == "0" and adjacent and following.type == tokenize.NUMBER \
+                    and following.string.isdigit():
+                last = i + 1
+            digits = "".join(t.string for t in tokens[i:last + 1])
+            if len(digits) > 1 and digits[0] == "0" and digits.strip("0") \
+                    and all(c in "01234567" for c in digits):
+                found("octal", token, offset(token.start), offset(tokens[last].end),
+                      "0o" + digits[1:])
+            suffix = tokens[last + 1] if last + 1 < len(tokens) else None
+            if suffix is not None and suffix.start == tokens[last].end \
+                    and suffix.type == tokenize.NAME and suffix.string in ("L", "l"):
+                found("long", token, offset(suffix.start), offset(suffix.end), "")
+            consumed = last
+    return edits
+
+
+def _statement_edits(tokens: list[tokenize.TokenInfo], source: str, offset,
+                     forms: dict[str, list[int]]) -> list[tuple[int, int, str]]:
+    """print, except, raise and exec statements: each where a statement starts."""
+    edits: list[tuple[int, int, str]] = []
+    rewriters = {"print": _statement, "except": _except_clause, "raise": _raise_statement,
+                 "exec": _exec_statement}
     depth = 0
     at_start = True
     for i, token in enumerate(tokens):
@@ -44,12 +145,12 @@ def rewrite(source: str) -> tuple[str, list[int]] | None:
             depth += 1
         elif token.type == tokenize.OP and token.string in ")]}":
             depth = max(0, depth - 1)
-        if at_start and token.type == tokenize.NAME and token.string == "print" and depth == 0:
-            statement = _statement(tokens, i)
+        if at_start and token.type == tokenize.NAME and token.string in rewriters and depth == 0:
+            statement = rewriters[token.string](tokens, i)
             if statement is not None:
-                end, text = statement(source, offset)
-                edits.append((offset(token.start), end, text))
-                lines.append(token.start[0])
+                start, end, text = statement(source, offset)
+                edits.append((start, end, text))
+                forms.setdefault(token.string, []).append(token.start[0])
         if token.type in (tokenize.NEWLINE, tokenize.INDENT, tokenize.DEDENT):
             at_start = True
         elif token.type in (tokenize.NL, tokenize.COMMENT):
@@ -58,15 +159,7 @@ def rewrite(source: str) -> tuple[str, list[int]] | None:
             at_start = True  # `a = 1; print a` and `if x: print a`
         else:
             at_start = False
-    if not edits:
-        return None
-    for start, end, text in sorted(edits, reverse=True):
-        source = source[:start] + text + source[end:]
-    try:
-        ast.parse(source)
-    except (SyntaxError, ValueError):
-        return None
-    return source, sorted(set(lines))
+    return edits
 
 
 def _line_offsets(source: str) -> list[int]:
@@ -85,18 +178,7 @@ def _statement(tokens: list[tokenize.TokenInfo], i: int):
         return None
     if following.type == tokenize.OP and following.string in _NOT_A_STATEMENT:
         return None
-    # The statement's tokens: up to a NEWLINE, or a `;` outside brackets.
-    depth, body = 0, []
-    for token in tokens[i + 1:]:
-        if token.type == tokenize.OP and token.string in "([{":
-            depth += 1
-        elif token.type == tokenize.OP and token.string in ")]}":
-            depth -= 1
-        if token.type in (tokenize.NEWLINE, tokenize.ENDMARKER) or (
-                depth == 0 and token.type == tokenize.OP and token.string == ";"):
-            break
-        if token.type not in (tokenize.NL, tokenize.COMMENT):
-            body.append(token)
+    body = _body(tokens, i)  # up to a NEWLINE, or a `;` outside brackets
     target = None
     if body and body[0].type == tokenize.OP and body[0].string == ">>":
         comma = next((k for k, t in enumerate(body) if t.type == tokenize.OP and t.string == ","
@@ -110,7 +192,7 @@ def _statement(tokens: list[tokenize.TokenInfo], i: int):
     last = (tokens[i] if not body and target is None
             else (body[-1] if body else target[-1]))
 
-    def build(source: str, offset) -> tuple[int, str]:
+    def build(source: str, offset) -> tuple[int, int, str]:
         parts = []
         if args:
             parts.append(source[offset(args[0].start):offset(args[-1].end)])
@@ -118,7 +200,72 @@ def _statement(tokens: list[tokenize.TokenInfo], i: int):
             parts.append('end=" "')
         if target:
             parts.append("file=" + source[offset(target[0].start):offset(target[-1].end)])
-        return offset(last.end), "print(" + ", ".join(parts) + ")"
+        return offset(tokens[i].start), offset(last.end), "print(" + ", ".join(parts) + ")"
+    return build
+
+
+def _body(tokens: list[tokenize.TokenInfo], i: int, stop: str = ";") -> list[tokenize.TokenInfo]:
+    """The tokens after tokens[i] up to the statement's end (NEWLINE, or `stop` outside brackets),
+    comments and blank-line tokens left out."""
+    depth, body = 0, []
+    for token in tokens[i + 1:]:
+        if token.type == tokenize.OP and token.string in "([{":
+            depth += 1
+        elif token.type == tokenize.OP and token.string in ")]}":
+            depth -= 1
+        if token.type in (tokenize.NEWLINE, tokenize.ENDMARKER) or (
+                depth == 0 and token.type == tokenize.OP and token.string == stop):
+            break
+        if token.type not in (tokenize.NL, tokenize.COMMENT):
+            body.append(token)
+    return body
+
+
+def _top_level_commas(body: list[tokenize.TokenInfo]) -> list[int]:
+    return [k for k, t in enumerate(body)
+            if t.type == tokenize.OP and t.string == "," and _depth_before(body, k) == 0]
+
+
+def _except_clause(tokens: list[tokenize.TokenInfo], i: int):
+    """`except E, e:` (E a name, a dotted name or a parenthesised tuple) -> `except E as e:`."""
+    body = _body(tokens, i, stop=":")
+    commas = _top_level_commas(body)
+    if len(commas) != 1 or commas[0] == 0 or len(body) != commas[0] + 2 \
+            or body[-1].type != tokenize.NAME:
+        return None
+    comma = body[commas[0]]
+
+    def build(source: str, offset) -> tuple[int, int, str]:
+        return offset(comma.start), offset(comma.end), " as"
+    return build
+
+
+def _raise_statement(tokens: list[tokenize.TokenInfo], i: int):
+    """`raise E, message` -> `raise E(message)` (a third part, a traceback, is left as it is)."""
+    body = _body(tokens, i)
+    commas = _top_level_commas(body)
+    if len(commas) != 1 or commas[0] == 0 or commas[0] == len(body) - 1:
+        return None
+    kind, message = body[:commas[0]], body[commas[0] + 1:]
+
+    def build(source: str, offset) -> tuple[int, int, str]:
+        text = (source[offset(kind[0].start):offset(kind[-1].end)] + "("
+                + source[offset(message[0].start):offset(message[-1].end)] + ")")
+        return offset(kind[0].start), offset(message[-1].end), text
+    return build
+
+
+def _exec_statement(tokens: list[tokenize.TokenInfo], i: int):
+    """`exec code` -> `exec(code)` (`exec code in namespace` is left as it is)."""
+    body = _body(tokens, i)
+    if not body or (body[0].type == tokenize.OP and body[0].string in _NOT_A_STATEMENT) or any(
+            t.type == tokenize.NAME and t.string == "in" and _depth_before(body, k) == 0
+            for k, t in enumerate(body)):
+        return None
+
+    def build(source: str, offset) -> tuple[int, int, str]:
+        return (offset(tokens[i].start), offset(body[-1].end),
+                "exec(" + source[offset(body[0].start):offset(body[-1].end)] + ")")
     return build
 
 
@@ -132,17 +279,17 @@ def _depth_before(tokens: list[tokenize.TokenInfo], k: int) -> int:
     return depth
 
 
-def as_python3(source: str) -> tuple[str, list[int]]:
-    """The source to run, and the lines whose print statements were made calls: the source as
+def as_python3(source: str) -> tuple[str, dict[str, list[int]]]:
+    """The source to run, and the lines of each Python 2 form rewritten (FORMS): the source as
     it is when it compiles (or when rewriting cannot make it compile: running it then reports
     the student's own syntax error)."""
     try:
         ast.parse(source)
-        return source, []
+        return source, {}
     except (SyntaxError, ValueError):
         pass
     rewritten = rewrite(source)
-    return rewritten if rewritten is not None else (source, [])
+    return rewritten if rewritten is not None else (source, {})
 
 
 def tabs_as_python2(source: str) -> str | None:
@@ -157,15 +304,20 @@ def tabs_as_python2(source: str) -> str | None:
     except TabError:
         pass
     except (SyntaxError, ValueError):
-        if rewrite(source) is not None:
-            return None  # only the prints were Python 2
+        if _compiles_once_rewritten(source):
+            return None  # only statements and tokens were Python 2
     expanded = "".join(_expand_indentation(line) for line in source.splitlines(keepends=True))
     try:
         ast.parse(expanded)
     except (SyntaxError, ValueError):
-        if rewrite(expanded) is None:
+        if not _compiles_once_rewritten(expanded):
             return None
     return expanded
+
+
+def _compiles_once_rewritten(source: str) -> bool:
+    rewritten = rewrite(source)
+    return rewritten is not None and bool(rewritten[1])
 
 
 def _expand_indentation(line: str) -> str:
@@ -174,10 +326,10 @@ def _expand_indentation(line: str) -> str:
     return indent.expandtabs(8) + body
 
 
-def python3_source(source: str) -> tuple[str, list[int], bool]:
-    """What runs of a file or cell that may be Python 2: (the source, the lines whose print
-    statements became calls, whether its indentation's tabs were expanded as Python 2 reads
+def python3_source(source: str) -> tuple[str, dict[str, list[int]], bool]:
+    """What runs of a file or cell that may be Python 2: (the source, the lines of each Python 2
+    form rewritten (FORMS), whether its indentation's tabs were expanded as Python 2 reads
     them)."""
     expanded = tabs_as_python2(source)
-    source, printed = as_python3(expanded if expanded is not None else source)
-    return source, printed, expanded is not None
+    source, forms = as_python3(expanded if expanded is not None else source)
+    return source, forms, expanded is not None
