@@ -3,13 +3,16 @@ and no more, and the grader always produces a report."""
 from __future__ import annotations
 
 import os
+import shutil
+import subprocess
+import sys
 import textwrap
 import time
 from pathlib import Path
 
 import pytest
 
-from conftest import FIXTURES, by_function, grade
+from conftest import FIXTURES, ROOT, by_function, grade
 from grader.isolation import bwrap_problem
 
 SIGMOID_ONLY = '''
@@ -188,3 +191,23 @@ def test_a_worker_ends_by_itself_when_the_grade_is_done(tmp_path, mode):
     worker_cpu = (after.children_user + after.children_system
                   - before.children_user - before.children_system)
     assert worker_cpu > 0.05  # Python and numpy starting, at the least
+
+
+def test_the_workers_modules_are_compiled_once_where_bytecode_may_be_written(tmp_path):
+    """An editable install never compiles grader/worker, and the worker cannot (read-only in the
+    sandbox): the grader does, as a wheel's installer would, unless told not to write bytecode."""
+    from grader.isolation import WORKER_DIR
+    folder = tmp_path / "worker"
+    shutil.copytree(WORKER_DIR, folder, ignore=shutil.ignore_patterns("__pycache__"))
+    script = ("import sys; from pathlib import Path; from grader.isolation import ensure_bytecode; "
+              f"ensure_bytecode(Path({str(folder)!r}))")
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    subprocess.run([sys.executable, "-B", "-c", script], check=True, env=env, cwd=ROOT)
+    assert not (folder / "__pycache__").exists()  # -B: told not to write bytecode
+    subprocess.run([sys.executable, "-c", script], check=True, env=env, cwd=ROOT)
+    compiled = {p.name.split(".")[0] for p in (folder / "__pycache__").iterdir()}
+    assert {p.stem for p in folder.glob("*.py")} <= compiled
+    assert {"loader", "wire", "python2_source"} <= compiled
+    stamps = {p: p.stat().st_mtime_ns for p in (folder / "__pycache__").iterdir()}
+    subprocess.run([sys.executable, "-c", script], check=True, env=env, cwd=ROOT)
+    assert stamps == {p: p.stat().st_mtime_ns for p in (folder / "__pycache__").iterdir()}
