@@ -43,7 +43,8 @@ def test_python3_uses_of_print_are_left_alone():
     ("try: f()\nexcept (IOError, os.error), e: pass\n",
      "try: f()\nexcept (IOError, os.error) as e: pass\n", "except"),
     ('raise ValueError, "bad %s" % x\n', 'raise ValueError("bad %s" % x)\n', "raise"),
-    ('if x: raise E, (1, 2)\n', 'if x: raise E((1, 2))\n', "raise"),
+    ('if x: raise E, (1, 2)\n', 'if x: raise E(*(1, 2))\n', "raise"),  # Python 2: E(1, 2)
+    ('raise E, (msg)\n', 'raise E((msg))\n', "raise"),
     ('exec "y = 1"\n', 'exec("y = 1")\n', "exec"),
     ("s = `x` + `a, b`\n", "s = repr((x)) + repr((a, b))\n", "backquote"),
     ("if a <> b: pass\n", "if a != b: pass\n", "not_equal"),

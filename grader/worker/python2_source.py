@@ -14,7 +14,7 @@ lines), so every traceback and message points where the student wrote it.
     print x,                 ->  print(x, end=" ")      (Python 2's trailing comma: no newline)
     print >>f, x             ->  print(x, file=f)
     except E, e:             ->  except E as e:
-    raise E, message         ->  raise E(message)
+    raise E, message         ->  raise E(message)       (raise E, (a, b): E(*(a, b)), as Python 2)
     exec code                ->  exec(code)
     `x`                      ->  repr((x))
     a <> b                   ->  a != b
@@ -249,8 +249,13 @@ def _raise_statement(tokens: list[tokenize.TokenInfo], i: int):
     kind, message = body[:commas[0]], body[commas[0] + 1:]
 
     def build(source: str, offset) -> tuple[int, int, str]:
+        argument = source[offset(message[0].start):offset(message[-1].end)]
+        try:  # Python 2 took a tuple as the arguments: raise E, (a, b) raised E(a, b)
+            spread = isinstance(ast.parse(argument.strip(), mode="eval").body, ast.Tuple)
+        except (SyntaxError, ValueError):
+            spread = False
         text = (source[offset(kind[0].start):offset(kind[-1].end)] + "("
-                + source[offset(message[0].start):offset(message[-1].end)] + ")")
+                + ("*" if spread else "") + argument + ")")
         return offset(kind[0].start), offset(message[-1].end), text
     return build
 
