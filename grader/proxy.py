@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from grader import containment, isolation, observed, scratch_fs
+from grader import containment, isolation, load_report, observed, scratch_fs
 from grader.worker import wire
 
 # How long a worker told to quit has to end by itself before it is killed: it ends at once
@@ -452,8 +452,13 @@ class Submission:
                    " (is there an endless loop at module level, outside any function?)")
                 + ". Nothing could be graded.")
             return
+        if kind == "frame" and header.get("event") == "ready" and self.load is None \
+                and load_report.checked(header.get("load", {})) is None:
+            kind = "malformed"  # a frame written by the submission, or a worker out of step
         if kind != "frame" or header.get("event") != "ready":
-            note = proc.death_note() if kind == "eof" else "sent a malformed reply"
+            note = (proc.death_note() if kind == "eof" else
+                    "sent a malformed report (does your code write to files or descriptors it "
+                    "did not open itself?)" if kind == "malformed" else "sent a malformed reply")
             proc.kill()
             detail = _tail(proc.stderr_path)
             self.load_failure = (f"Importing your submission {note}"

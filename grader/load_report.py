@@ -1,0 +1,88 @@
+"""The worker's load report, held to the shape the grader reads before anything reads it.
+
+The report arrives from the worker, which runs student code: a submission can write a frame of
+its own on the grader's pipe while it is imported, ahead of the worker's. The grader formats the
+report's entries into warnings and messages, so a list where a dict belongs (or a number where a
+list belongs) would stop the grade with the grader's own traceback. `checked` accepts a report
+only when every part the grader reads has the type it reads it as; anything else is a malformed
+reply, and the submission is told so like any other worker that does not keep to the protocol.
+
+A spec is a type (or a tuple of types), `[spec]` for a list of such items, `Record` for a dict
+with required and optional keys (keys not named are never read, and left alone), or `Pairs` for a
+list of two-item lists.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+NONE = type(None)
+TEXT = str
+NUMBER = (int, float)
+LINE = (int, NONE)  # a line number, or None where there is none
+CELL = (int, NONE)
+
+
+@dataclass(frozen=True)
+class Record:
+    required: dict[str, Any] = field(default_factory=dict)
+    optional: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Pairs:
+    first: Any
+    second: Any
+
+
+ERROR = Record({"file": TEXT, "type": TEXT, "message": TEXT},
+               {"module": TEXT, "line": LINE, "code": TEXT, "cell": CELL, "notebook": TEXT,
+                "first_line": TEXT, "defines": [TEXT]})
+PLACE_AND_LINE = Record({"where": TEXT, "line": int, "name": TEXT})
+NOT_UTF8 = Record({"file": TEXT, "bytes": [Record({}, {"line": LINE, "cell": CELL,
+                                                       "byte": (TEXT, NONE),
+                                                       "read_as": (TEXT, NONE)})]},
+                  {"notebook": (TEXT, NONE)})
+REPORT = Record({}, {
+    "fatal": TEXT,
+    "functions": {"*": Record({}, {"found": bool, "file": (TEXT, NONE), "problem": (TEXT, NONE)})},
+    "errors": [ERROR],
+    "files": [TEXT],
+    "shadowed_notebooks": Pairs(TEXT, TEXT),
+    "uses_xrange": [TEXT],
+    "uses_numpy_aliases": [PLACE_AND_LINE],
+    "uses_python2_names": [PLACE_AND_LINE],
+    "python2_rewrites": [Record({"where": TEXT}, {"forms": {"*": [int]}, "tabs": bool})],
+    "skipped": [Record({"notebook": TEXT, "cell": int, "what": TEXT}, {"quiet": bool})],
+    "skipped_unlisted": [TEXT],
+    "not_utf8": [NOT_UTF8],
+    "missing_modules": [Record({"file": TEXT, "line": LINE, "module": TEXT})],
+    "skipped_calls": [Record({"file": TEXT, "line": LINE, "module": TEXT}, {"code": TEXT})],
+    "output": TEXT,
+    "output_dropped": int,
+})
+
+
+def checked(report: object) -> dict | None:
+    """`report` when it has the shape the grader reads, else None."""
+    return report if _fits(report, REPORT) else None  # type: ignore[return-value]
+
+
+def _fits(value: object, spec: Any) -> bool:
+    if isinstance(spec, Record):
+        return (isinstance(value, dict)
+                and all(key in value and _fits(value[key], sub) for key, sub in spec.required.items())
+                and all(_fits(value[key], sub) for key, sub in spec.optional.items() if key in value))
+    if isinstance(spec, Pairs):
+        return isinstance(value, list) and all(
+            isinstance(item, list) and len(item) == 2 and _fits(item[0], spec.first)
+            and _fits(item[1], spec.second) for item in value)
+    if isinstance(spec, list):
+        return isinstance(value, list) and all(_fits(item, spec[0]) for item in value)
+    if isinstance(spec, dict):  # {"*": spec}: a mapping from text to such values
+        return isinstance(value, dict) and all(
+            isinstance(key, str) and _fits(item, spec["*"]) for key, item in value.items())
+    if spec is int or spec == (int, NONE):  # True is an int to Python, never a line number
+        return (value is None and spec != int) or (isinstance(value, int)
+                                                  and not isinstance(value, bool))
+    return isinstance(value, spec)

@@ -1,0 +1,67 @@
+"""The worker's load report is read only when every part the grader reads has the type it reads
+it as: a submission can write a frame of its own on the grader's pipe (tests/fixtures/attacks.py,
+forge_worker_frames), and a malformed part must cost that submission its grade, never stop the
+grader with a traceback."""
+from __future__ import annotations
+
+import copy
+
+import pytest
+
+from grader.load_report import checked
+
+REAL = {  # the shape of a real report (a notebook with a stopped cell, Python 2, a missing module)
+    "functions": {"sigmoid": {"found": True, "file": "hw.py", "problem": None},
+                  "softmax": {"found": False, "file": None, "problem": "missing"}},
+    "errors": [{"module": "hw.py", "file": "hw.py", "line": 3, "type": "NameError",
+                "message": "name 'x' is not defined", "code": "x"},
+               {"module": "nb.ipynb", "file": "nb.ipynb", "line": None, "type": "CellStopped",
+                "message": "it ran too long", "notebook": "nb.ipynb", "cell": 4, "first_line": "",
+                "defines": ["train"]}],
+    "files": ["hw.py"], "shadowed_notebooks": [["a.ipynb", "a.py"]], "uses_xrange": ["hw.py"],
+    "uses_numpy_aliases": [{"where": "hw.py", "line": 2, "name": "float"}],
+    "uses_python2_names": [{"where": "hw.py", "line": 1, "name": "cPickle"}],
+    "python2_rewrites": [{"where": "hw.py", "forms": {"print": [4, 5]}, "tabs": False}],
+    "skipped": [{"notebook": "nb.ipynb", "cell": 2, "what": "%matplotlib inline", "quiet": True}],
+    "skipped_unlisted": [], "missing_modules": [{"module": "nltk", "file": "hw.py", "line": 1}],
+    "not_utf8": [{"file": "hw.py", "notebook": None, "bytes": [
+        {"cell": None, "line": 3, "byte": "0xE9", "read_as": "é"},
+        {"cell": None, "line": None, "byte": None, "read_as": None}]}],
+    "skipped_calls": [{"module": "nltk", "file": "hw.py", "line": 2, "code": "nltk.download()"}],
+    "output": "hello\n", "output_dropped": 0,
+}
+
+
+def test_a_real_report_and_a_fatal_one_are_read():
+    assert checked(REAL) is REAL
+    assert checked({"fatal": "empty upload", "functions": {}, "errors": [], "files": []})
+    assert checked({}) == {}
+
+
+@pytest.mark.parametrize("path, value", [
+    ((), []),
+    (("errors",), 7),
+    (("errors", 0), "NameError"),
+    (("errors", 0, "line"), True),  # a bool is no line number
+    (("errors", 1, "file"), None),
+    (("functions",), [1]),
+    (("functions", "sigmoid"), None),
+    (("uses_xrange",), 5),
+    (("uses_numpy_aliases", 0, "line"), "2"),
+    (("python2_rewrites", 0, "forms", "print"), "4"),
+    (("shadowed_notebooks", 0), ["a.ipynb"]),
+    (("not_utf8", 0, "bytes"), 2),
+    (("skipped", 0, "cell"), None),
+    (("missing_modules", 0), "nltk"),
+    (("output_dropped",), "many"),
+])
+def test_a_part_of_the_wrong_type_makes_the_report_malformed(path, value):
+    report = copy.deepcopy(REAL)
+    if not path:
+        report = value
+    else:
+        holder = report
+        for key in path[:-1]:
+            holder = holder[key]
+        holder[path[-1]] = value
+    assert checked(report) is None
