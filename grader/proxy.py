@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from grader import containment, isolation, load_report, observed, scratch_fs
+from grader import containment, isolation, observed, reply_shapes, scratch_fs
 from grader.worker import wire
 
 # How long a worker told to quit has to end by itself before it is killed: it ends at once
@@ -453,7 +453,7 @@ class Submission:
                 + ". Nothing could be graded.")
             return
         if kind == "frame" and header.get("event") == "ready" and self.load is None \
-                and load_report.checked(header.get("load", {})) is None:
+                and reply_shapes.load_report(header.get("load", {})) is None:
             kind = "malformed"  # a frame written by the submission, or a worker out of step
         if kind != "frame" or header.get("event") != "ready":
             note = (proc.death_note() if kind == "eof" else
@@ -751,7 +751,9 @@ class Submission:
                  echo_args: bool) -> list[CallResult]:
         results = []
         try:
-            entries = reply["results"]
+            entries = reply_shapes.call_results(reply["results"])
+            if entries is None:
+                raise wire.WireError("its results are not the worker's")
             for index, entry in enumerate(entries):
                 output = str(entry.get("output", ""))
                 if entry.get("output_dropped"):

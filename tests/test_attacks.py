@@ -179,6 +179,17 @@ def test_sandbox_withstands(sandboxed, attack):
 
 
 @needs_sandbox
+@pytest.mark.parametrize("name", ["forge_worker_frames", "forge_call_results"])
+def test_frames_forged_by_the_submission_are_its_fault_not_the_graders(sandboxed, name):
+    """A frame the submission writes on the grader's pipe is a malformed reply of the worker: the
+    check says so, and never that the grader itself failed."""
+    report, _ = sandboxed["results"][name]
+    messages = [c["message"] for c in report["checks"]] + [report["error"]]
+    assert not any("grader itself" in m for m in messages), messages
+    assert any("malformed" in m for m in messages), messages
+
+
+@needs_sandbox
 def test_every_upload_has_a_gradebook_row(sandboxed):
     rows = sandboxed["gradebook"].strip().splitlines()
     assert len(rows) == 1 + 2 * len(ATTACKS)

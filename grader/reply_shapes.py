@@ -1,11 +1,14 @@
-"""The worker's load report, held to the shape the grader reads before anything reads it.
+"""What the worker reports (its load report, a call's results), held to the shape the grader reads
+before anything reads it.
 
-The report arrives from the worker, which runs student code: a submission can write a frame of
-its own on the grader's pipe while it is imported, ahead of the worker's. The grader formats the
-report's entries into warnings and messages, so a list where a dict belongs (or a number where a
-list belongs) would stop the grade with the grader's own traceback. `checked` accepts a report
-only when every part the grader reads has the type it reads it as; anything else is a malformed
-reply, and the submission is told so like any other worker that does not keep to the protocol.
+Both arrive from the worker, which runs student code: a submission can write a frame of its own on
+the grader's pipe, while it is imported or inside a call, ahead of the worker's. The grader formats
+their entries into warnings and messages, so a list where a dict belongs (or a number where a list
+belongs) would stop the grade with the grader's own traceback, or blame the grader for a failed
+check. `load_report` and `call_results` accept a reply only when every part the grader reads has
+the type it reads it as; anything else is a malformed reply, and the submission is told so like
+any other worker that does not keep to the protocol. (The values themselves are wire.decode_value's
+to check: it refuses anything that is not plain data.)
 
 A spec is a type (or a tuple of types), `[spec]` for a list of such items, `Record` for a dict
 with required and optional keys (keys not named are never read, and left alone), or `Pairs` for a
@@ -63,9 +66,23 @@ REPORT = Record({}, {
 })
 
 
-def checked(report: object) -> dict | None:
-    """`report` when it has the shape the grader reads, else None."""
+RESULTS = [Record({"ok": bool}, {
+    "output": TEXT, "output_dropped": int, "draws": [int],
+    "error": Record({}, {"type": TEXT, "message": TEXT,
+                         "traceback": [Record({"file": TEXT, "line": LINE, "function": TEXT,
+                                               "code": TEXT})]}),
+})]
+
+
+def load_report(report: object) -> dict | None:
+    """`report` (the worker's "ready" frame's) when it has the shape the grader reads, else None."""
     return report if _fits(report, REPORT) else None  # type: ignore[return-value]
+
+
+def call_results(results: object) -> list | None:
+    """`results` (a "result" or "answer" frame's) when they have the shape the grader reads, else
+    None."""
+    return results if _fits(results, RESULTS) else None  # type: ignore[return-value]
 
 
 def _fits(value: object, spec: Any) -> bool:

@@ -1,14 +1,14 @@
-"""The worker's load report is read only when every part the grader reads has the type it reads
-it as: a submission can write a frame of its own on the grader's pipe (tests/fixtures/attacks.py,
-forge_worker_frames), and a malformed part must cost that submission its grade, never stop the
-grader with a traceback."""
+"""The worker's load report and a call's results are read only when every part the grader reads
+has the type it reads it as: a submission can write a frame of its own on the grader's pipe
+(tests/fixtures/attacks.py, forge_worker_frames), and a malformed part must cost that submission
+its grade, never stop the grader with a traceback nor blame the grader for the check."""
 from __future__ import annotations
 
 import copy
 
 import pytest
 
-from grader.load_report import checked
+from grader.reply_shapes import call_results, load_report as checked
 
 REAL = {  # the shape of a real report (a notebook with a stopped cell, Python 2, a missing module)
     "functions": {"sigmoid": {"found": True, "file": "hw.py", "problem": None},
@@ -65,3 +65,24 @@ def test_a_part_of_the_wrong_type_makes_the_report_malformed(path, value):
             holder = holder[key]
         holder[path[-1]] = value
     assert checked(report) is None
+
+
+RESULTS = [{"ok": True, "value": {"t": "float", "v": 1.0}, "output": "", "output_dropped": 0,
+            "draws": [3, 1]},
+           {"ok": False, "output": "x\n", "draws": [], "error": {
+               "type": "ValueError", "message": "bad", "traceback": [
+                   {"file": "hw.py", "line": 3, "function": "f", "code": "raise ValueError"}]}}]
+
+
+def test_real_call_results_are_read():
+    assert call_results(RESULTS) is RESULTS and call_results([]) == []
+
+
+@pytest.mark.parametrize("results", [
+    5, [5, "x"], [{"value": 1}], [{"ok": "yes"}], [{"ok": True, "draws": "x"}],
+    [{"ok": True, "output_dropped": "y"}], [{"ok": False, "error": 5}],
+    [{"ok": False, "error": {"type": 1}}], [{"ok": False, "error": {"traceback": 7}}],
+    [{"ok": False, "error": {"traceback": [{"file": "a.py"}]}}],
+])
+def test_call_results_of_the_wrong_shape_are_malformed(results):
+    assert call_results(results) is None
