@@ -207,20 +207,6 @@ def _numpy_alias_warnings(uses: list[dict], shim_numpy: bool) -> list[str]:
     return warnings
 
 
-# The Python 2 forms the worker rewrites (grader/worker/python2_source.py FORMS): how a warning
-# names each, and what to write in Python 3.
-PYTHON2_FORMS = {
-    "print": ("print statements", "print(...)"),
-    "except": ("`except E, e:`", "`except E as e:`"),
-    "raise": ("`raise E, message`", "`raise E(message)`"),
-    "exec": ("`exec code`", "`exec(code)`"),
-    "backquote": ("backquotes `x`", "`repr(x)`"),
-    "not_equal": ("`<>`", "`!=`"),
-    "octal": ("octal literals such as `0777`", "`0o777`"),
-    "long": ("long literals such as `10L`", "`10`"),
-}
-
-
 def _python2_name_warnings(uses: list[dict], shim: bool) -> list[str]:
     """One line per file (or notebook cell) that reads Python 2 builtins or imports Python 2
     modules (grader/worker/python2_names.py), each with its line."""
@@ -245,12 +231,8 @@ def _python2_name_warnings(uses: list[dict], shim: bool) -> list[str]:
     return warnings
 
 
-def _lines(numbers: object, shown: int = 8) -> str:
-    """'line 3' or 'lines 3, 9 and 2 more' for the line numbers in `numbers`, or '' for none (what
-    the worker sent, read as untrusted: anything but a list of numbers counts as none)."""
-    if not isinstance(numbers, list):
-        return ""
-    lines = [n for n in numbers if isinstance(n, int) and not isinstance(n, bool)]
+def _lines(lines: list[int] | None, shown: int = 8) -> str:
+    """'line 3' or 'lines 3, 9 and 2 more', or '' for none."""
     if not lines:
         return ""
     listed = ", ".join(map(str, lines[:shown])) + (
@@ -259,6 +241,7 @@ def _lines(numbers: object, shown: int = 8) -> str:
 
 
 def _load_warnings(load: dict, shim_xrange: bool, shim_numpy: bool = True) -> list[str]:
+    from grader.worker.python2_source import FORMS
     warnings = [_not_utf8_warning(found) for found in load.get("not_utf8", [])]
     for name in load.get("uses_xrange", []):
         if shim_xrange:
@@ -274,17 +257,17 @@ def _load_warnings(load: dict, shim_xrange: bool, shim_numpy: bool = True) -> li
             warnings.append(f"{entry.get('where')} indents with tabs and spaces mixed, which "
                             "Python 3 refuses (TabError); it was read as Python 2 reads it, a tab "
                             "reaching the next multiple of 8 columns. Indent with spaces only.")
-        forms = entry.get("forms") if isinstance(entry.get("forms"), dict) else {}
+        forms = entry.get("forms") or {}
         lines = _lines(forms.get("print"))
         if lines:
             warnings.append(f"{entry.get('where')} has Python 2 print statements ({lines}), which "
                             "Python 3 refuses; they were run as print(...) calls. Write print(...) "
                             "in Python 3.")
-        others = [(form, _lines(forms.get(form))) for form in PYTHON2_FORMS if form != "print"]
+        others = [(form, _lines(forms.get(form))) for form in FORMS if form != "print"]
         others = [(form, lines) for form, lines in others if lines]
         if others:
-            found = "; ".join(f"{PYTHON2_FORMS[form][0]} ({lines})" for form, lines in others)
-            instead = ", ".join(PYTHON2_FORMS[form][1] for form, _ in others)
+            found = "; ".join(f"{FORMS[form][0]} ({lines})" for form, lines in others)
+            instead = ", ".join(FORMS[form][1] for form, _ in others)
             warnings.append(f"{entry.get('where')} has Python 2 syntax that Python 3 refuses: "
                             f"{found}. It was run as Python 3 spells it: write {instead}.")
     errors = load.get("errors", [])
