@@ -753,7 +753,8 @@ class Submission:
         try:
             entries = reply_shapes.call_results(reply["results"])
             if entries is None:
-                raise wire.WireError("its results are not the worker's")
+                raise wire.WireError("results the grader's worker did not write: does your "
+                                     "code write to files or descriptors it did not open itself?")
             for index, entry in enumerate(entries):
                 output = str(entry.get("output", ""))
                 if entry.get("output_dropped"):
