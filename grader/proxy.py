@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from grader import containment, isolation, observed, reply_shapes, scratch_fs
+from grader import containment, isolation, observed, python2_habits, reply_shapes, scratch_fs
 from grader.worker import wire
 
 # How long a worker told to quit has to end by itself before it is killed: it ends at once
@@ -79,7 +79,10 @@ class StudentError(Exception):
     def describe(self) -> str:
         if self.not_implemented:
             return f"{self.function} is not implemented yet (it raises NotImplementedError)."
-        lines = [f"{self.function} raised {self.type_name}: {self.text}".rstrip(": ")]
+        # The advice stays on the first line: the summary of a report shows that line alone.
+        lines = [python2_habits.with_advice(
+            f"{self.function} raised {self.type_name}: {self.text}".rstrip(": "),
+            self.type_name, self.text)]
         for frame in self.frames[-3:]:
             lines.append(f"  at {frame['file']}, line {frame['line']}, in {frame['function']}: "
                          f"{frame['code']}")
@@ -1037,7 +1040,9 @@ def _describe_import_error(error: dict) -> str:
     code = f"\n    {error['code']}" if error.get("code") else ""
     via = (f"{'running' if error.get('cell') else 'importing'} {error['module']} failed: "
            if error.get("module") and error["module"] != error["file"] else "")
-    return f"{via}{error['type']} in {where}: {error['message']}{code}"
+    said = python2_habits.with_advice(f"{error['type']} in {where}: {error['message']}",
+                                      str(error["type"]), str(error["message"]))
+    return f"{via}{said}{code}"
 
 
 def _tail(path: Path, limit: int = 2000) -> str:

@@ -21,6 +21,7 @@ from hypothesis.internal import entropy
 from grader import __version__, callees, checks_api, plugin, reference as reference_mod, replay, scoring, tolerances
 from grader import input_set as input_set_mod, isolation as isolation_mod
 from grader import known_answers as known_answers_mod
+from grader import python2_habits
 from grader.model import SubmissionResult
 from grader.packs import Pack
 from grader.packs.imports import importable
@@ -281,7 +282,9 @@ def _load_warnings(load: dict, shim_xrange: bool, shim_numpy: bool = True) -> li
             continue
         if error.get("cell"):  # a notebook's cell: the cells after it ran (worker/loader.py)
             warnings.append(f"{error['notebook']}, cell {error['cell']} stopped with "
-                            f"{error['type']} in {where}: {error['message']}" + (
+                            + python2_habits.with_advice(
+                                f"{error['type']} in {where}: {error['message']}",
+                                str(error['type']), str(error['message'])) + (
                                 "" if said_cells_ran else " (the cells after it still ran, so "
                                 "functions defined in other cells were still graded)"))
             said_cells_ran = True
@@ -289,8 +292,9 @@ def _load_warnings(load: dict, shim_xrange: bool, shim_numpy: bool = True) -> li
         if error.get("type") == "NotebookError":  # a folder's notebook (worker/loader.py)
             warnings.append(f"{error['message']}; the rest of your submission was graded")
             continue
-        warnings.append(f"{error['file']} could not be imported: {error['type']} in {where}: "
-                        f"{error['message']}")
+        warnings.append(f"{error['file']} could not be imported: " + python2_habits.with_advice(
+            f"{error['type']} in {where}: {error['message']}", str(error['type']),
+            str(error['message'])))
     for notebook, module in load.get("shadowed_notebooks", []):
         warnings.append(f"{notebook} was not run: {module}, beside it, was graded instead (keep "
                         "one of the two, or give them different names)")
@@ -426,6 +430,8 @@ def grade(pack: Pack, submission_path: Path, options: Options = Options(), *,
         where = f"{first['file']}, line {first['line']}" if first.get("line") else first["file"]
         error = (f"your submission could not be imported ({first['type']} in {where}: "
                  f"{first['message']}); nothing could be graded.")
+        advice = python2_habits.advice(str(first["type"]), str(first["message"]))
+        error += f" {advice}" if advice else ""
     checks = callees.blame_failing_callees(scoring.withhold_unverified(state.results), pack.calls,
                                            [f.name for f in pack.functions])
     functions = tuple(scoring.summarise_function(spec.name, [c for c in checks if c.function == spec.name])

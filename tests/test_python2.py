@@ -1,11 +1,18 @@
 """Python 2 print statements (the 2017 starter's test code has them), and the other statements and
 tokens Python 3 dropped, are run as what they meant, the lines named in a warning; any other syntax
-error is still the student's."""
+error is still the student's. What Python 3 runs differently (map's iterator, true division) is run
+as Python 3 runs it, and the error it raises says what to write instead."""
 from __future__ import annotations
 
+import itertools
+import string
+import sys
+
+import numpy as np
 import pytest
 
-from conftest import FIXTURES, grade
+from conftest import FIXTURES, checks_of, grade, grade_many, scores
+from grader import python2_habits
 from grader.worker import python2_source
 
 
@@ -186,3 +193,101 @@ def test_a_submission_using_python2_builtins_and_modules_gets_full_marks_and_is_
     sigmoid = [c for c in off["checks"] if c["function"] == "sigmoid"]
     assert off["score"] == 90 and all(c["status"] != "passed" for c in sigmoid)
     assert any("the Python 2 shim is off (--no-xrange-shim)" in w for w in off["warnings"])
+
+
+# What Python 3 raises for each Python 2 habit, raised here for real so that a Python or numpy whose
+# message changes fails this test rather than silently losing the advice; and what the advice
+# must tell the student to write.
+HABITS = [
+    (lambda: len(map(abs, [1])), "list(map(...))"),
+    (lambda: map(abs, [1])[0], "list(map(...))"),
+    (lambda: filter(None, [1])[0], "list(filter(...))"),
+    (lambda: zip([1], [2])[0], "list(zip(...))"),
+    (lambda: map(abs, [1]).sort(), "list(map(...))"),
+    (lambda: {1: 2}.keys()[0], "list(d.keys())"),
+    (lambda: {1: 2}.values()[0], "list(d.values())"),
+    (lambda: {1: 2}.items()[0], "list(d.items())"),
+    (lambda: {1: 2}.keys().sort(), "list(d.keys())"),
+    (lambda: {}.iteritems(), "d.items()"),
+    (lambda: {}.itervalues(), "d.values()"),
+    (lambda: {}.iterkeys(), "d.keys()"),
+    (lambda: {}.has_key(1), "k in d"),
+    (lambda: range(3) + [1], "list(range(...))"),
+    (lambda: range(3).append(1), "list(range(...))"),
+    (lambda: range(5 / 2), "use //"),
+    (lambda: [1, 2, 3][:3 / 2], "use //"),
+    (lambda: [1, 2, 3][int(1) / 1], "use //"),
+    (lambda: np.zeros(4)[:4 / 2], "use //"),
+    (lambda: np.zeros(4)[4 / 2], "use //"),
+    (lambda: np.zeros(5 / 2), "use //"),
+    (lambda: np.zeros((5 / 2, 2)), "use //"),
+    (lambda: np.zeros(4).reshape(4 / 2, 2), "use //"),
+    (lambda: "text".decode("utf-8"), "drop .decode"),
+    (lambda: sys.maxint, "sys.maxsize"),
+    (lambda: itertools.izip, "write zip"),
+    (lambda: string.letters, "string.ascii_letters"),
+    (lambda: cmp(1, 2), "(a > b) - (a < b)"),  # noqa: F821 (Python 2's builtin)
+    (lambda: unicode("a"), "write str"),  # noqa: F821
+    (lambda: xrange(3), "write range"),  # noqa: F821
+    (lambda: reduce(max, [1]), "functools.reduce"),  # noqa: F821
+]
+
+
+def _raised(habit) -> BaseException:
+    try:
+        habit()
+    except Exception as exc:  # noqa: BLE001 (what each habit raises is the point)
+        return exc
+    raise AssertionError("the habit raised nothing")
+
+
+@pytest.mark.parametrize("habit, fix", HABITS, ids=[fix + f"-{i}" for i, (_, fix) in enumerate(HABITS)])
+def test_each_python2_habit_that_python3_refuses_at_run_time_is_explained(habit, fix):
+    exc = _raised(habit)
+    said = python2_habits.advice(type(exc).__name__, str(exc))
+    assert fix in said, (type(exc).__name__, str(exc), said)
+
+
+@pytest.mark.parametrize("habit", [
+    lambda: 1 + "a",
+    lambda: [].nothing,
+    lambda: undefined_name,  # noqa: F821
+    lambda: sys.nothing_of_python2,
+    lambda: {}["key"],
+    lambda: [1][5],
+    lambda: np.zeros((2, 2))[0, 0, 0],
+])
+def test_errors_that_are_no_python2_habit_get_no_advice(habit):
+    exc = _raised(habit)
+    assert python2_habits.advice(type(exc).__name__, str(exc)) == ""
+    assert python2_habits.with_advice("x raised it", type(exc).__name__, str(exc)) == "x raised it"
+
+
+def test_a_python2_habit_in_a_call_or_at_import_is_explained_in_the_report(tmp_path):
+    """The advice is on the failure's first line, which the terminal summary shows alone; the
+    verdicts are those the same errors always got."""
+    text = (FIXTURES / "correct_summed.py").read_text()
+    start, end = text.index("def softmax(x):"), text.index("\ndef ", text.index("def softmax(x):") + 5)
+    in_call = tmp_path / "map_softmax.py"
+    in_call.write_text(text[:start] + (
+        "def softmax(x):\n"
+        "    if x.ndim == 1:\n"
+        "        return softmax(x.reshape(1, -1)).reshape(-1)\n"
+        "    rows = map(lambda r: np.exp(r - np.max(r)), x)\n"
+        "    return np.array([rows[i] / np.sum(rows[i]) for i in range(len(rows))])\n") + text[end:])
+    at_import = tmp_path / "half.py"
+    at_import.write_text(text + "\n\nN = 10\nHALF = list(range(N))[:N / 2]\n")
+    reports = grade_many({"in_call": in_call, "at_import": at_import}, tmp_path / "out")
+
+    report = reports["in_call"]
+    assert scores(report)["softmax"] == 0 and report["score"] == 85
+    for check in checks_of(report, "softmax"):
+        first = check["message"].splitlines()[0]
+        assert first.endswith("has no len(). In Python 3, map() returns an iterator, not a list "
+                              "as in Python 2: write list(map(...))."), first
+    assert "write list(map(...))" in report["_terminal"]
+
+    report = reports["at_import"]
+    assert report["score"] == 0
+    assert "slice indices must be integers" in report["error"] and "use // for a whole number" \
+        in report["error"]

@@ -1,0 +1,98 @@
+"""What Python 3 wants where a student's exception comes from a Python 2 habit.
+
+CS224n's 2017 starter code was Python 2, and code written against it compiles under Python 3
+(grader/worker/python2_source.py rewrites what does not) but still meets Python 3's semantics at
+run time: map, filter and zip return iterators, a dict's keys() is a view, range() is no list,
+/ gives a float, and some names are gone. The error Python raises then names a type the student
+never wrote ('map' object is not subscriptable). `advice` recognises those errors from their
+type and message (the same on Pythons 3.10 to 3.13) and says what to write instead; the grader
+adds it to the failure's message and changes nothing else.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+_ITERATOR = "In Python 3, {0}() returns an iterator, not a list as in Python 2: write list({0}(...))."
+_VIEW = ("In Python 3, d.{0}() is a view of the dict, not a list as in Python 2: write "
+         "list(d.{0}()).")
+_RANGE = "In Python 3, range() is not a list as in Python 2: write list(range(...))."
+_DIVISION = ("If a number here came from /: in Python 3, / always gives a float (Python 2's / "
+             "floored two integers); use // for a whole number.")
+
+_DICT_METHODS = {"iteritems": "items", "itervalues": "values", "iterkeys": "keys",
+                 "viewitems": "items", "viewvalues": "values", "viewkeys": "keys"}
+_MODULE_NAMES = {
+    ("sys", "maxint"): "sys.maxsize",
+    ("itertools", "izip"): "zip", ("itertools", "imap"): "map", ("itertools", "ifilter"): "filter",
+    ("itertools", "izip_longest"): "itertools.zip_longest",
+    ("itertools", "ifilterfalse"): "itertools.filterfalse",
+    ("string", "letters"): "string.ascii_letters", ("string", "lowercase"): "string.ascii_lowercase",
+    ("string", "uppercase"): "string.ascii_uppercase", ("string", "maketrans"): "str.maketrans",
+    ("string", "join"): "sep.join(words)", ("string", "split"): "text.split()",
+    ("string", "atoi"): "int(text)", ("string", "atof"): "float(text)",
+    ("os", "getcwdu"): "os.getcwd",
+}
+_BUILTINS = {"xrange": "range", "unicode": "str", "basestring": "str", "long": "int",
+             "unichr": "chr", "raw_input": "input", "reduce": "functools.reduce", "file": "open",
+             "execfile": "exec(open(path).read())", "intern": "sys.intern",
+             "apply": "f(*args)", "cmp": "(a > b) - (a < b)", "buffer": "memoryview"}
+
+Rule = tuple[str, "re.Pattern[str]", Callable[["re.Match[str]"], str]]
+_RULES: tuple[Rule, ...] = (
+    ("TypeError", re.compile(r"object of type '(map|filter|zip)' has no len\(\)"),
+     lambda m: _ITERATOR.format(m[1])),
+    ("TypeError", re.compile(r"'(map|filter|zip)' object is not subscriptable"),
+     lambda m: _ITERATOR.format(m[1])),
+    ("AttributeError", re.compile(r"'(map|filter|zip)' object has no attribute '\w+'"),
+     lambda m: _ITERATOR.format(m[1])),
+    ("TypeError", re.compile(r"'dict_(keys|values|items)' object is not subscriptable"),
+     lambda m: _VIEW.format(m[1])),
+    ("AttributeError", re.compile(r"'dict_(keys|values|items)' object has no attribute '\w+'"),
+     lambda m: _VIEW.format(m[1])),
+    ("AttributeError", re.compile(r"'dict' object has no attribute '(%s)'" % "|".join(_DICT_METHODS)),
+     lambda m: f"dict.{m[1]}() is Python 2: in Python 3 write d.{_DICT_METHODS[m[1]]}()."),
+    ("AttributeError", re.compile(r"'dict' object has no attribute 'has_key'"),
+     lambda m: "dict.has_key(k) is Python 2: in Python 3 write k in d."),
+    ("TypeError", re.compile(r"unsupported operand type\(s\) for \+=?: '(range' and 'list|list' and "
+                             r"'range)'"), lambda m: _RANGE),
+    ("TypeError", re.compile(r"'range' object does not support item assignment"), lambda m: _RANGE),
+    ("AttributeError", re.compile(r"'range' object has no attribute '\w+'"), lambda m: _RANGE),
+    ("TypeError", re.compile(r"'float' object cannot be interpreted as an integer"),
+     lambda m: _DIVISION),
+    ("TypeError", re.compile(r"slice indices must be integers or None"), lambda m: _DIVISION),
+    ("TypeError", re.compile(r"(list|tuple|string|str) indices must be integers.*, not float"),
+     lambda m: _DIVISION),
+    ("TypeError", re.compile(r"expected a sequence of integers or a single integer, got "
+                             r"'-?[0-9]*\.[0-9]*'"), lambda m: _DIVISION),
+    ("IndexError", re.compile(r"only integers, slices \(`:`\), ellipsis \(`\.\.\.`\), "
+                              r"numpy\.newaxis \(`None`\) and integer or boolean arrays are valid "
+                              r"indices"), lambda m: _DIVISION),
+    ("AttributeError", re.compile(r"'str' object has no attribute 'decode'"),
+     lambda m: "In Python 3, a str is already text (Python 2's unicode): drop .decode(...)."),
+    ("AttributeError", re.compile(r"module '(\w+)' has no attribute '(\w+)'"),
+     lambda m: (f"{m[1]}.{m[2]} is Python 2: in Python 3 write {_MODULE_NAMES[m[1], m[2]]}."
+                if (m[1], m[2]) in _MODULE_NAMES else "")),
+    ("NameError", re.compile(r"name '(\w+)' is not defined"),
+     lambda m: (f"{m[1]} is Python 2: in Python 3 write {_BUILTINS[m[1]]}."
+                if m[1] in _BUILTINS else "")),
+)
+
+
+def advice(type_name: str, message: str) -> str:
+    """What to write instead, when an exception of `type_name` with `message` is a Python 2
+    habit meeting Python 3; "" otherwise."""
+    for kind, pattern, say in _RULES:
+        if kind == type_name:
+            found = pattern.match(message)
+            if found:
+                return say(found)
+    return ""
+
+
+def with_advice(text: str, type_name: str, message: str) -> str:
+    """`text` (a message about that exception) with the advice after it, when there is one."""
+    said = advice(type_name, message)
+    if not said:
+        return text
+    return f"{text} {said}" if text.rstrip().endswith((".", "!", "?")) else f"{text}. {said}"
