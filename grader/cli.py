@@ -15,7 +15,7 @@ from pathlib import Path
 from grader import __version__
 from grader.packs import DEFAULT_PACK, ManifestError, Pack, load_pack
 from grader.render import terminal
-from grader import batch, grade_command, grading, lms, output_paths, selection
+from grader import grade_command, grading, lms, output_paths, selection
 from grader.input_set import MIN_SECRET_CHARS, InputSet, SecretError, weak
 from grader.session import Options
 
@@ -468,6 +468,7 @@ def _interrupt(signum: int, frame: object) -> None:
 
 def _batch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     """Exit 0 when the gradebook was written, 130 when interrupted (run it again to finish)."""
+    from grader import batch  # only a batch needs it (and its thread pool, archives, gradebook)
     if not args.input.exists():
         parser.error(f"no such file or folder: {args.input}")
     if args.reference is not None and not args.reference.is_dir():

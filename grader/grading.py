@@ -16,12 +16,20 @@ from grader import output_paths, recipe_cache, reference as reference_mod, selec
 from grader.isolation import IsolationUnavailable
 from grader.model import SubmissionResult
 from grader.packs import DEFAULT_PACK, ManifestError, Pack, load_pack
-from grader.render import html as html_report, json_report, junit as junit_report
 from grader.replay import RecipeBook
 from grader.session import Options, grade
 
-_WRITERS = {"--html": html_report.write, "--junit": junit_report.write,
-            "--json": json_report.write}
+
+def _write(option: str, result: SubmissionResult, path: Path) -> None:
+    """Write the report `option` asks for. Each renderer is imported when asked for: a grade
+    without --junit never loads an XML library."""
+    if option == "--html":
+        from grader.render import html as renderer
+    elif option == "--junit":
+        from grader.render import junit as renderer
+    else:
+        from grader.render import json_report as renderer
+    renderer.write(result, path)
 
 
 class UsageError(Exception):
@@ -94,7 +102,7 @@ def grade_to_files(*, submission: Path, pack: str | Pack = DEFAULT_PACK, options
         result = dataclasses.replace(result, submission=label)
     for option, path in outputs:
         try:
-            _WRITERS[option](result, path)
+            _write(option, result, path)
         except OSError as exc:  # changed since the check above (a full disk, a removed folder)
             raise CannotWrite(option, path, exc.strerror or str(exc)) from None
     return result

@@ -11,7 +11,6 @@ ones: each subfolder of the folders in $AUTOGRADE_PACKS, and each entry point of
 """
 from __future__ import annotations
 
-import importlib.metadata
 import importlib.util
 import os
 from dataclasses import dataclass
@@ -52,6 +51,9 @@ def _installed() -> list[Found]:
         candidates = [folder] if (folder / MANIFEST).is_file() else (
             sorted(p for p in folder.iterdir() if (p / MANIFEST).is_file()) if folder.is_dir() else [])
         found += [Found(p.name, p.resolve(), f"${PACKS_ENV}") for p in candidates]
+    # Imported here: it loads the email, zipfile and socket modules, which a grade with a
+    # built-in pack (locate) never needs.
+    import importlib.metadata
     for entry in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP):
         spec = importlib.util.find_spec(entry.value)
         if spec is not None and spec.origin:
