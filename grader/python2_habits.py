@@ -38,42 +38,44 @@ _BUILTINS = {"xrange": "range", "unicode": "str", "basestring": "str", "long": "
              "execfile": "exec(open(path).read())", "intern": "sys.intern",
              "apply": "f(*args)", "cmp": "(a > b) - (a < b)", "buffer": "memoryview"}
 
-Rule = tuple[str, "re.Pattern[str]", Callable[["re.Match[str]"], str]]
+# (exception type, pattern its message starts with, the advice from the match). The patterns
+# are compiled on first use (re keeps them): most grades never meet one.
+Rule = tuple[str, str, Callable[["re.Match[str]"], str]]
 _RULES: tuple[Rule, ...] = (
-    ("TypeError", re.compile(r"object of type '(map|filter|zip)' has no len\(\)"),
+    ("TypeError", r"object of type '(map|filter|zip)' has no len\(\)",
      lambda m: _ITERATOR.format(m[1])),
-    ("TypeError", re.compile(r"'(map|filter|zip)' object is not subscriptable"),
+    ("TypeError", r"'(map|filter|zip)' object is not subscriptable",
      lambda m: _ITERATOR.format(m[1])),
-    ("AttributeError", re.compile(r"'(map|filter|zip)' object has no attribute '\w+'"),
+    ("AttributeError", r"'(map|filter|zip)' object has no attribute '\w+'",
      lambda m: _ITERATOR.format(m[1])),
-    ("TypeError", re.compile(r"'dict_(keys|values|items)' object is not subscriptable"),
+    ("TypeError", r"'dict_(keys|values|items)' object is not subscriptable",
      lambda m: _VIEW.format(m[1])),
-    ("AttributeError", re.compile(r"'dict_(keys|values|items)' object has no attribute '\w+'"),
+    ("AttributeError", r"'dict_(keys|values|items)' object has no attribute '\w+'",
      lambda m: _VIEW.format(m[1])),
-    ("AttributeError", re.compile(r"'dict' object has no attribute '(%s)'" % "|".join(_DICT_METHODS)),
+    ("AttributeError", r"'dict' object has no attribute '(%s)'" % "|".join(_DICT_METHODS),
      lambda m: f"dict.{m[1]}() is Python 2: in Python 3 write d.{_DICT_METHODS[m[1]]}()."),
-    ("AttributeError", re.compile(r"'dict' object has no attribute 'has_key'"),
+    ("AttributeError", r"'dict' object has no attribute 'has_key'",
      lambda m: "dict.has_key(k) is Python 2: in Python 3 write k in d."),
-    ("TypeError", re.compile(r"unsupported operand type\(s\) for \+=?: '(range' and 'list|list' and "
-                             r"'range)'"), lambda m: _RANGE),
-    ("TypeError", re.compile(r"'range' object does not support item assignment"), lambda m: _RANGE),
-    ("AttributeError", re.compile(r"'range' object has no attribute '\w+'"), lambda m: _RANGE),
-    ("TypeError", re.compile(r"'float' object cannot be interpreted as an integer"),
+    ("TypeError", r"unsupported operand type\(s\) for \+=?: '(range' and 'list|list' and "
+                  r"'range)'", lambda m: _RANGE),
+    ("TypeError", r"'range' object does not support item assignment", lambda m: _RANGE),
+    ("AttributeError", r"'range' object has no attribute '\w+'", lambda m: _RANGE),
+    ("TypeError", r"'float' object cannot be interpreted as an integer",
      lambda m: _DIVISION),
-    ("TypeError", re.compile(r"slice indices must be integers or None"), lambda m: _DIVISION),
-    ("TypeError", re.compile(r"(list|tuple|string|str) indices must be integers.*, not float"),
+    ("TypeError", r"slice indices must be integers or None", lambda m: _DIVISION),
+    ("TypeError", r"(list|tuple|string|str) indices must be integers.*, not float",
      lambda m: _DIVISION),
-    ("TypeError", re.compile(r"expected a sequence of integers or a single integer, got "
-                             r"'-?[0-9]*\.[0-9]*'"), lambda m: _DIVISION),
-    ("IndexError", re.compile(r"only integers, slices \(`:`\), ellipsis \(`\.\.\.`\), "
-                              r"numpy\.newaxis \(`None`\) and integer or boolean arrays are valid "
-                              r"indices"), lambda m: _DIVISION),
-    ("AttributeError", re.compile(r"'str' object has no attribute 'decode'"),
+    ("TypeError", r"expected a sequence of integers or a single integer, got "
+                  r"'-?[0-9]*\.[0-9]*'", lambda m: _DIVISION),
+    ("IndexError", r"only integers, slices \(`:`\), ellipsis \(`\.\.\.`\), "
+                   r"numpy\.newaxis \(`None`\) and integer or boolean arrays are valid "
+                   r"indices", lambda m: _DIVISION),
+    ("AttributeError", r"'str' object has no attribute 'decode'",
      lambda m: "In Python 3, a str is already text (Python 2's unicode): drop .decode(...)."),
-    ("AttributeError", re.compile(r"module '(\w+)' has no attribute '(\w+)'"),
+    ("AttributeError", r"module '(\w+)' has no attribute '(\w+)'",
      lambda m: (f"{m[1]}.{m[2]} is Python 2: in Python 3 write {_MODULE_NAMES[m[1], m[2]]}."
                 if (m[1], m[2]) in _MODULE_NAMES else "")),
-    ("NameError", re.compile(r"name '(\w+)' is not defined"),
+    ("NameError", r"name '(\w+)' is not defined",
      lambda m: (f"{m[1]} is Python 2: in Python 3 write {_BUILTINS[m[1]]}."
                 if m[1] in _BUILTINS else "")),
 )
@@ -84,7 +86,7 @@ def advice(type_name: str, message: str) -> str:
     habit meeting Python 3; "" otherwise."""
     for kind, pattern, say in _RULES:
         if kind == type_name:
-            found = pattern.match(message)
+            found = re.match(pattern, message)
             if found:
                 return say(found)
     return ""
