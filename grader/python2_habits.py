@@ -19,6 +19,10 @@ _VIEW = ("In Python 3, d.{0}() is a view of the dict, not a list as in Python 2:
 _RANGE = "In Python 3, range() is not a list as in Python 2: write list(range(...))."
 _DIVISION = ("If a number here came from /: in Python 3, / always gives a float (Python 2's / "
              "floored two integers); use // for a whole number.")
+# numpy says this of any index it cannot use (a string too), most often floats: say both causes.
+_FLOAT_INDEX = ("If an index here holds floats: np.zeros(n) and np.empty(n) make floats (pass "
+                "dtype=int for indices), and in Python 3 / always gives a float (Python 2's / "
+                "floored two integers); use // for a whole number.")
 
 _DICT_METHODS = {"iteritems": "items", "itervalues": "values", "iterkeys": "keys",
                  "viewitems": "items", "viewvalues": "values", "viewkeys": "keys"}
@@ -69,7 +73,9 @@ _RULES: tuple[Rule, ...] = (
                   r"'-?[0-9]*\.[0-9]*'", lambda m: _DIVISION),
     ("IndexError", r"only integers, slices \(`:`\), ellipsis \(`\.\.\.`\), "
                    r"numpy\.newaxis \(`None`\) and integer or boolean arrays are valid "
-                   r"indices", lambda m: _DIVISION),
+                   r"indices", lambda m: _FLOAT_INDEX),
+    ("IndexError", r"arrays used as indices must be of integer \(or boolean\) type",
+     lambda m: _FLOAT_INDEX),
     ("AttributeError", r"'str' object has no attribute 'decode'",
      lambda m: "In Python 3, a str is already text (Python 2's unicode): drop .decode(...)."),
     ("AttributeError", r"module '(\w+)' has no attribute '(\w+)'",

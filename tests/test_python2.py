@@ -219,6 +219,7 @@ HABITS = [
     (lambda: [1, 2, 3][int(1) / 1], "use //"),
     (lambda: np.zeros(4)[:4 / 2], "use //"),
     (lambda: np.zeros(4)[4 / 2], "use //"),
+    (lambda: np.zeros(4)[np.zeros(2)], "pass dtype=int"),
     (lambda: np.zeros(5 / 2), "use //"),
     (lambda: np.zeros((5 / 2, 2)), "use //"),
     (lambda: np.zeros(4).reshape(4 / 2, 2), "use //"),
