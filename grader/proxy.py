@@ -341,6 +341,9 @@ def _describe_exit(sig: int | None, code: int | None) -> str:
             return SIGNAL_NAMES[sig]
         name = signal.Signals(sig).name if _is_signal(sig) else "a signal"
         return f"was killed by {name} (signal {sig})"
+    if code == wire.LOST_PIPES_STATUS:
+        return (f"could no longer reach the grader (exit status {code}): does your code close or "
+                "replace file descriptors it did not open (os.close, os.closerange, os.dup2)?")
     return f"ended the process with exit status {code} (a call to os._exit or exit?)"
 
 

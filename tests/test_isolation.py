@@ -124,6 +124,30 @@ def softmax(x):
     assert "grader" not in message and "site-packages" not in message
 
 
+def test_a_check_whose_code_closes_the_workers_pipes_is_told_so_and_costs_only_its_function(
+        tmp_path):
+    """Code that closes every descriptor it did not open cuts its check's fork off from the
+    grader: the fork's answers cannot be sent. The check says what probably happened, not that
+    the code called exit, and the other functions, graded by other forks, keep their points."""
+    sub = write(tmp_path, "closer.py", SIGMOID_ONLY + '''
+import os
+
+def softmax(x):
+    os.closerange(3, 4096)
+    e = np.exp(x - np.max(x, axis=-1, keepdims=True))
+    return e / np.sum(e, axis=-1, keepdims=True)
+''')
+    report = grade(sub, tmp_path / "out")
+    fns = by_function(report)
+    assert fns["softmax"]["score"] == 0
+    assert fns["sigmoid"]["score"] == fns["sigmoid"]["max_score"]
+    messages = [c["message"] for c in report["checks"] if c["function"] == "softmax"]
+    assert messages and all(
+        "softmax could no longer reach the grader (exit status 121): does your code close or "
+        "replace file descriptors it did not open (os.close, os.closerange, os.dup2)?" in m
+        for m in messages), messages
+
+
 @pytest.mark.parametrize("mode", ["process", "sandbox"])
 def test_a_worker_killed_by_a_signal_is_described_as_killed(tmp_path, mode):
     """A worker that dies of SIGKILL (the kernel's OOM killer, or a stop from outside) is not a

@@ -179,8 +179,11 @@ class Server:
             return
         pid = os.fork()
         if pid == 0:
-            self.send({"event": "begun", "pid": os.getpid()})
-            self.serve_check()
+            try:
+                self.send({"event": "begun", "pid": os.getpid()})
+                self.serve_check()
+            except OSError:
+                os._exit(wire.LOST_PIPES_STATUS)
             os._exit(0)
         self._report_end(pid)
 
@@ -195,20 +198,26 @@ class Server:
             return
         pid = os.fork()
         if pid == 0:
-            for index, request in enumerate(header.get("requests", [])):
-                started = time.monotonic()
-                reply, reply_blobs = self.answer(request, _slice(blobs, request))
-                reply.update(event="answer", index=index, seconds=time.monotonic() - started)
-                try:
-                    self.send(reply, reply_blobs)
-                except wire.WireError:
-                    self.send({"event": "ran", "refused": "an answer too large"})
-                    break
-            else:
-                self.send({"event": "ran"})
-            sys.stdout.flush()
+            try:
+                self._run_in_fork(header, blobs)
+            except OSError:
+                os._exit(wire.LOST_PIPES_STATUS)
             os._exit(0)
         self._report_end(pid)
+
+    def _run_in_fork(self, header: dict, blobs: list[bytes]) -> None:
+        for index, request in enumerate(header.get("requests", [])):
+            started = time.monotonic()
+            reply, reply_blobs = self.answer(request, _slice(blobs, request))
+            reply.update(event="answer", index=index, seconds=time.monotonic() - started)
+            try:
+                self.send(reply, reply_blobs)
+            except wire.WireError:
+                self.send({"event": "ran", "refused": "an answer too large"})
+                break
+        else:
+            self.send({"event": "ran"})
+        sys.stdout.flush()
 
     def _report_end(self, pid: int) -> None:
         _, status = os.waitpid(pid, 0)

@@ -24,6 +24,9 @@ MAGIC = b"AGW1"
 MAX_FRAME_BYTES = 256 * 1024 * 1024
 MAX_DEPTH = 32
 ARRAY_KINDS = "biufc"  # bool, signed, unsigned, float, complex: never object, void or strings
+# The exit status of a check's fork whose pipes to the grader stopped working: the submission
+# closed or replaced their descriptors (os.closerange, os.dup2), and the grader says so.
+LOST_PIPES_STATUS = 121
 
 
 class WireError(Exception):
