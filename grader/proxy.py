@@ -342,8 +342,9 @@ def _describe_exit(sig: int | None, code: int | None) -> str:
         name = signal.Signals(sig).name if _is_signal(sig) else "a signal"
         return f"was killed by {name} (signal {sig})"
     if code == wire.LOST_PIPES_STATUS:
-        return (f"could no longer reach the grader (exit status {code}): does your code close or "
-                "replace file descriptors it did not open (os.close, os.closerange, os.dup2)?")
+        return (f"could no longer reach the grader (exit status {code}: does your code close or "
+                "replace file descriptors it did not open, with os.close, os.closerange or "
+                "os.dup2?)")
     return f"ended the process with exit status {code} (a call to os._exit or exit?)"
 
 
@@ -1053,4 +1054,32 @@ def _tail(path: Path, limit: int = 2000) -> str:
         data = path.read_bytes()[-limit:]
     except OSError:
         return ""
-    return data.decode("utf-8", errors="replace").strip()
+    return _without_worker_tracebacks(data.decode("utf-8", errors="replace")).strip()
+
+
+_CHAINED = ("During handling of the above exception, another exception occurred:",
+            "The above exception was the direct cause of the following exception:")
+
+
+def _without_worker_tracebacks(text: str) -> str:
+    """What the worker wrote on stderr (the submission's C-level output, a fatal error), less
+    every Python traceback that runs through the worker's own code: that one is the grader's,
+    never shown to a student; the message beside it says what the submission did."""
+    own = (isolation.SANDBOX_WORKER_DIR + "/", str(isolation.WORKER_DIR) + os.sep)
+    kept: list[str] = []
+    block: list[str] | None = None
+    for line in text.splitlines():
+        if block is None:
+            if line.startswith("Traceback (most recent call last):"):
+                block = [line]
+            elif line.strip() not in _CHAINED:
+                kept.append(line)
+            continue
+        block.append(line)
+        if line and not line[0].isspace():  # the exception's own line ends the traceback
+            if not any(f'File "{path}' in entry for entry in block for path in own):
+                kept.extend(block)
+            block = None
+    if block is not None and not any(f'File "{path}' in entry for entry in block for path in own):
+        kept.extend(block)
+    return "\n".join(kept)

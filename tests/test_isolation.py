@@ -143,9 +143,46 @@ def softmax(x):
     assert fns["sigmoid"]["score"] == fns["sigmoid"]["max_score"]
     messages = [c["message"] for c in report["checks"] if c["function"] == "softmax"]
     assert messages and all(
-        "softmax could no longer reach the grader (exit status 121): does your code close or "
-        "replace file descriptors it did not open (os.close, os.closerange, os.dup2)?" in m
+        "softmax could no longer reach the grader (exit status 121: does your code close or "
+        "replace file descriptors it did not open, with os.close, os.closerange or os.dup2?)" in m
         for m in messages), messages
+
+
+@pytest.mark.parametrize("how", [
+    "os.closerange(3, 4096)",
+    "fd = os.open(os.devnull, os.O_WRONLY)\nfor i in range(3, 64):\n    try:\n"
+    "        os.dup2(fd, i)\n    except OSError:\n        pass",
+], ids=["closed", "replaced"])
+def test_a_submission_that_cuts_the_workers_pipes_at_import_is_told_so_without_a_traceback(
+        tmp_path, how):
+    """The worker's own reply then fails. Its traceback is the grader's, never shown: the report
+    says what the submission probably did, and nothing else."""
+    sub = write(tmp_path, "cutter.py", SIGMOID_ONLY + "\nimport os\n" + how + "\n")
+    report = grade(sub, tmp_path / "out")
+    assert report["score"] == 0
+    assert report["error"] == (
+        "Importing your submission could no longer reach the grader (exit status 121: does your "
+        "code close or replace file descriptors it did not open, with os.close, os.closerange or "
+        "os.dup2?); nothing could be graded.")
+    shown = report["_terminal"] + report["_stderr"] + "".join(c["message"] for c in report["checks"])
+    assert "Traceback" not in shown and "main.py" not in shown and "autograde/worker" not in shown
+
+
+def test_the_workers_own_tracebacks_are_left_out_of_what_it_wrote():
+    from grader import isolation
+    from grader.proxy import _without_worker_tracebacks
+
+    worker = (f'Traceback (most recent call last):\n  File "{isolation.SANDBOX_WORKER_DIR}/main.py", '
+              'line 350, in <module>\n    main()\nOSError: [Errno 9] Bad file descriptor')
+    students = ('Traceback (most recent call last):\n  File "/sandbox/submission/hw.py", line 3, in '
+                'run\n    go()\nValueError: their own thread')
+    text = "\n".join(["printed from C", worker,
+                      "During handling of the above exception, another exception occurred:",
+                      students, "Fatal Python error: Aborted"])
+    assert _without_worker_tracebacks(text) == "\n".join(
+        ["printed from C", students, "Fatal Python error: Aborted"])
+    local = worker.replace(isolation.SANDBOX_WORKER_DIR, str(isolation.WORKER_DIR))
+    assert _without_worker_tracebacks(local) == ""
 
 
 @pytest.mark.parametrize("mode", ["process", "sandbox"])

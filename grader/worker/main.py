@@ -16,6 +16,7 @@ has seen pass before (grader/replay.py), in order, exactly as it would answer th
 """
 from __future__ import annotations
 
+import errno
 import gc
 import os
 import random
@@ -182,7 +183,9 @@ class Server:
             try:
                 self.send({"event": "begun", "pid": os.getpid()})
                 self.serve_check()
-            except OSError:
+            except OSError as exc:
+                if not _lost_pipes(exc):
+                    raise
                 os._exit(wire.LOST_PIPES_STATUS)
             os._exit(0)
         self._report_end(pid)
@@ -200,7 +203,9 @@ class Server:
         if pid == 0:
             try:
                 self._run_in_fork(header, blobs)
-            except OSError:
+            except OSError as exc:
+                if not _lost_pipes(exc):
+                    raise
                 os._exit(wire.LOST_PIPES_STATUS)
             os._exit(0)
         self._report_end(pid)
@@ -336,14 +341,25 @@ def main() -> None:
     wfile = os.fdopen(wfd, "wb")
     if hasattr(signal, "SIGPIPE"):
         signal.signal(signal.SIGPIPE, signal.SIG_DFL)
-    header, _ = wire.read_frame(rfile)
-    server = Server(rfile, wfile, header)
-    server.start()
-    server.serve()
+    try:
+        header, _ = wire.read_frame(rfile)
+        server = Server(rfile, wfile, header)
+        server.start()
+        server.serve()
+        wfile.flush()
+    except OSError as exc:
+        if not _lost_pipes(exc):
+            raise
+        os._exit(wire.LOST_PIPES_STATUS)
     # Told to quit (or the grader is gone): end now. No interpreter teardown for the grader to
     # wait out, and no exit handler a submission registered gets to run.
-    wfile.flush()
     os._exit(0)
+
+
+def _lost_pipes(exc: OSError) -> bool:
+    """Whether `exc`, raised reading or writing the grader's pipes, says their descriptors were
+    closed or replaced (by the submission: os.closerange, os.dup2)."""
+    return exc.errno in (errno.EBADF, errno.EPIPE)
 
 
 if __name__ == "__main__":
