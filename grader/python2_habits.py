@@ -100,7 +100,11 @@ def advice(type_name: str, message: str) -> str:
 
 def with_advice(text: str, type_name: str, message: str) -> str:
     """`text` (a message about that exception) with the advice after it, when there is one."""
-    said = advice(type_name, message)
-    if not said:
+    return followed_by(text, advice(type_name, message))
+
+
+def followed_by(text: str, sentence: str) -> str:
+    """`text`, then `sentence` (if any) as a sentence of its own: how a message takes advice."""
+    if not sentence:
         return text
-    return f"{text} {said}" if text.rstrip().endswith((".", "!", "?")) else f"{text}. {said}"
+    return f"{text} {sentence}" if text.rstrip().endswith((".", "!", "?")) else f"{text}. {sentence}"

@@ -292,9 +292,10 @@ def _load_warnings(load: dict, shim_xrange: bool, shim_numpy: bool = True) -> li
         if error.get("type") == "NotebookError":  # a folder's notebook (worker/loader.py)
             warnings.append(f"{error['message']}; the rest of your submission was graded")
             continue
-        warnings.append(f"{error['file']} could not be imported: " + python2_habits.with_advice(
-            f"{error['type']} in {where}: {error['message']}", str(error['type']),
-            str(error['message'])))
+        warnings.append(python2_habits.followed_by(
+            f"{error['file']} could not be imported: " + python2_habits.with_advice(
+                f"{error['type']} in {where}: {error['message']}", str(error['type']),
+                str(error['message'])), _top_level_advice(error)))
     for notebook, module in load.get("shadowed_notebooks", []):
         warnings.append(f"{notebook} was not run: {module}, beside it, was graded instead (keep "
                         "one of the two, or give them different names)")
@@ -430,8 +431,9 @@ def grade(pack: Pack, submission_path: Path, options: Options = Options(), *,
         where = f"{first['file']}, line {first['line']}" if first.get("line") else first["file"]
         error = (f"your submission could not be imported ({first['type']} in {where}: "
                  f"{first['message']}); nothing could be graded.")
-        advice = python2_habits.advice(str(first["type"]), str(first["message"]))
-        error += f" {advice}" if advice else ""
+        error = python2_habits.followed_by(
+            python2_habits.with_advice(error, str(first["type"]), str(first["message"])),
+            _top_level_advice(first))
     checks = callees.blame_failing_callees(scoring.withhold_unverified(state.results), pack.calls,
                                            [f.name for f in pack.functions])
     functions = tuple(scoring.summarise_function(spec.name, [c for c in checks if c.function == spec.name])
@@ -466,6 +468,25 @@ def grade(pack: Pack, submission_path: Path, options: Options = Options(), *,
         mistakes={key: m.to_dict() for key, m in sorted(state.mistakes.items())},
         inputs=_inputs(inputs, answers_used, checks),
         mode={"name": pack.mode, "description": pack.mode_description} if pack.mode else {})
+
+
+# Errors a file's top level cannot help (it does not compile, or imports what is not there).
+_NOT_FROM_TOP_LEVEL_CODE = ("SyntaxError", "IndentationError", "TabError", "ImportError",
+                            "ModuleNotFoundError")
+
+
+def _top_level_advice(error: dict) -> str:
+    """For a .py file whose import raised: the usual cause, code at its top level that runs on
+    import (tests, a training run, exit()), and the fix; "" for other errors."""
+    kind = str(error.get("type", ""))
+    if error.get("cell") or kind in _NOT_FROM_TOP_LEVEL_CODE or not str(
+            error.get("file", "")).endswith(".py"):
+        return ""
+    if kind == "SystemExit":
+        return ('exit() and sys.exit() at the top level of a file end its import, as the grader '
+                'imports it: call them under `if __name__ == "__main__":`.')
+    return ('Code at the top level of a file runs when the grader imports it: keep tests and '
+            'experiments under `if __name__ == "__main__":`.')
 
 
 def _import_output(load: dict) -> str:

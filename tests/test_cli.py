@@ -135,6 +135,32 @@ def test_syntax_error_names_the_file_and_line(reports):
     assert "Traceback" not in report["_terminal"]
 
 
+def test_top_level_code_that_raises_on_import_is_named_as_the_cause_with_the_fix(tmp_path):
+    """A correct file whose own test at the bottom fails, or that ends with exit(), cannot be
+    imported: still 0 (a .py file is one unit), and the message says why top-level code ran and
+    what to do. A syntax error is told no such thing."""
+    text = (FIXTURES / "correct_summed.py").read_text()
+    (tmp_path / "tested.py").write_text(
+        text + '\n\nassert softmax(np.array([1.0, 2.0]))[0] > 0.5, "my own test"\n')
+    (tmp_path / "exits.py").write_text(text + "\n\nimport sys\nsys.exit(0)\n")
+    reports = grade_many({"tested": tmp_path / "tested.py", "exits": tmp_path / "exits.py"},
+                         tmp_path / "out")
+    guard = 'under `if __name__ == "__main__":`.'
+    tested, exits = reports["tested"], reports["exits"]
+    assert tested["score"] == exits["score"] == 0
+    assert tested["error"].endswith("nothing could be graded. Code at the top level of a file "
+                                    "runs when the grader imports it: keep tests and experiments "
+                                    + guard), tested["error"]
+    assert "my own test" in tested["error"]
+    assert exits["error"].endswith("nothing could be graded. exit() and sys.exit() at the top "
+                                   "level of a file end its import, as the grader imports it: "
+                                   "call them " + guard), exits["error"]
+
+
+def test_syntax_error_gets_no_top_level_advice(reports):
+    assert "__main__" not in reports["syntax_error"]["error"]
+
+
 def test_missing_function_is_reported_and_the_rest_still_graded(reports):
     report = reports["missing_softmax"]
     fns = by_function(report)
