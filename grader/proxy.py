@@ -345,6 +345,10 @@ def _describe_exit(sig: int | None, code: int | None) -> str:
         return (f"could no longer reach the grader (exit status {code}: does your code close or "
                 "replace file descriptors it did not open, with os.close, os.closerange or "
                 "os.dup2?)")
+    if code == wire.WORKER_FAILED_STATUS:
+        return (f"broke the grader's worker (exit status {code}: does your code replace "
+                "functions of Python or numpy that the worker uses too, such as random.seed or "
+                "json.dumps, or use up the memory? If not, please tell your instructor)")
     return f"ended the process with exit status {code} (a call to os._exit or exit?)"
 
 

@@ -168,6 +168,27 @@ def test_a_submission_that_cuts_the_workers_pipes_at_import_is_told_so_without_a
     assert "Traceback" not in shown and "main.py" not in shown and "autograde/worker" not in shown
 
 
+BROKE = ("broke the grader's worker (exit status 122: does your code replace functions of Python "
+         "or numpy that the worker uses too, such as random.seed or json.dumps, or use up the "
+         "memory? If not, please tell your instructor)")
+
+
+def test_a_submission_that_breaks_what_the_worker_uses_is_told_so_not_that_it_called_exit(
+        tmp_path):
+    """Replacing random.seed at import breaks the worker's own reseeding before every call, and
+    replacing gc.freeze its start: the submission's doing, and the report says what it probably
+    did, with no traceback of the worker's."""
+    seeds = write(tmp_path, "seeds.py", SIGMOID_ONLY + "\nimport random\nrandom.seed = None\n")
+    freezes = write(tmp_path, "freezes.py", SIGMOID_ONLY + "\nimport gc\ngc.freeze = None\n")
+    report = grade(seeds, tmp_path / "seeds")
+    messages = [c["message"] for c in report["checks"] if c["function"] == "sigmoid"]
+    assert messages and all(m == f"sigmoid {BROKE}." or m.startswith(f"sigmoid {BROKE}")
+                            for m in messages), messages
+    report = grade(freezes, tmp_path / "freezes")
+    assert report["error"] == f"Importing your submission {BROKE}; nothing could be graded."
+    assert "Traceback" not in report["_terminal"] + report["_stderr"] + report["error"]
+
+
 def test_the_workers_own_tracebacks_are_left_out_of_what_it_wrote():
     from grader import isolation
     from grader.proxy import _without_worker_tracebacks

@@ -183,10 +183,8 @@ class Server:
             try:
                 self.send({"event": "begun", "pid": os.getpid()})
                 self.serve_check()
-            except OSError as exc:
-                if not _lost_pipes(exc):
-                    raise
-                os._exit(wire.LOST_PIPES_STATUS)
+            except BaseException as exc:
+                _exit_for(exc)
             os._exit(0)
         self._report_end(pid)
 
@@ -203,10 +201,8 @@ class Server:
         if pid == 0:
             try:
                 self._run_in_fork(header, blobs)
-            except OSError as exc:
-                if not _lost_pipes(exc):
-                    raise
-                os._exit(wire.LOST_PIPES_STATUS)
+            except BaseException as exc:
+                _exit_for(exc)
             os._exit(0)
         self._report_end(pid)
 
@@ -347,19 +343,27 @@ def main() -> None:
         server.start()
         server.serve()
         wfile.flush()
-    except OSError as exc:
-        if not _lost_pipes(exc):
-            raise
-        os._exit(wire.LOST_PIPES_STATUS)
+    except BaseException as exc:
+        _exit_for(exc)
     # Told to quit (or the grader is gone): end now. No interpreter teardown for the grader to
     # wait out, and no exit handler a submission registered gets to run.
     os._exit(0)
 
 
-def _lost_pipes(exc: OSError) -> bool:
-    """Whether `exc`, raised reading or writing the grader's pipes, says their descriptors were
-    closed or replaced (by the submission: os.closerange, os.dup2)."""
-    return exc.errno in (errno.EBADF, errno.EPIPE)
+def _exit_for(exc: BaseException) -> None:
+    """End this process for an exception the worker's own code raised (student code's are caught
+    where it is called). Failing pipes (EBADF, EPIPE) mean the submission closed or replaced their
+    descriptors; anything else, that it replaced something of Python's or numpy's the worker uses
+    too (random.seed, json.dumps), used up the memory, or that the worker has a bug. Each has a
+    status of its own (wire.py) that the grader words for the student; the traceback goes to
+    stderr for an instructor, and the grader never quotes it."""
+    if isinstance(exc, OSError) and exc.errno in (errno.EBADF, errno.EPIPE):
+        os._exit(wire.LOST_PIPES_STATUS)
+    try:
+        traceback.print_exception(type(exc), exc, exc.__traceback__)
+    except BaseException:
+        pass
+    os._exit(wire.WORKER_FAILED_STATUS)
 
 
 if __name__ == "__main__":

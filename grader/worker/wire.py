@@ -27,6 +27,9 @@ ARRAY_KINDS = "biufc"  # bool, signed, unsigned, float, complex: never object, v
 # The exit status of a check's fork whose pipes to the grader stopped working: the submission
 # closed or replaced their descriptors (os.closerange, os.dup2), and the grader says so.
 LOST_PIPES_STATUS = 121
+# ... and of a worker (or fork) whose own code raised: the submission replaced something of
+# Python's or numpy's that the worker uses too, or used up the memory (or the worker has a bug).
+WORKER_FAILED_STATUS = 122
 
 
 class WireError(Exception):
