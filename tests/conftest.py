@@ -14,6 +14,8 @@ from pathlib import Path
 import jsonschema
 import pytest
 
+import cli_server
+
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "tests" / "fixtures" / "submissions"
 sys.path.insert(0, str(ROOT / "tests"))
@@ -30,6 +32,8 @@ os.environ["AUTOGRADE_CACHE_DIR"] = "off"
 # replayed verdicts to live ones, whose "graded alone" side (mistake_reports) asks for LIVE.
 RECIPES = Path(tempfile.mkdtemp(prefix="autograde-test-recipes-"))
 LIVE = {"AUTOGRADE_CACHE_DIR": "off"}
+# `python -m grader` for run_cli, forked from a process that has imported it (tests/cli_server.py).
+CLI = cli_server.Runner()
 REPORT_SCHEMA = jsonschema.Draft202012Validator(
     json.loads((ROOT / "grader" / "schemas" / "report.schema.json").read_text()))
 
@@ -37,8 +41,7 @@ REPORT_SCHEMA = jsonschema.Draft202012Validator(
 def run_cli(*args: str, timeout: float = 300, env: dict | None = None) -> subprocess.CompletedProcess:
     env = {**{k: v for k, v in os.environ.items() if k not in ("AUTOGRADE_REFERENCE", "AUTOGRADE_SECRET")},
            "AUTOGRADE_CACHE_DIR": str(RECIPES), **(env or {})}
-    return subprocess.run([sys.executable, "-m", "grader", *args], capture_output=True, text=True,
-                          cwd=ROOT, env=env, timeout=timeout)
+    return CLI.run(list(args), env, ROOT, timeout)
 
 
 def grade(submission: Path, out_dir: Path, *extra: str, html: bool = False,
@@ -148,4 +151,6 @@ def student_mistake_reports(tmp_path_factory) -> dict[str, dict]:
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
+    CLI.close()
     shutil.rmtree(RECIPES, ignore_errors=True)
+

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, run_cli
+from conftest import CLI, ROOT, run_cli
 from test_gradescope import autograde_shim, layout, valid
 from test_packs import CORRECT, OFF_A_LITTLE, make_pack
 
@@ -70,8 +70,7 @@ WRONG_RELU = "import numpy as np\n\ndef relu(x):\n    return x\n\ndef scaled_sum
 def run(*args: str, env: dict | None = None, cwd: Path = ROOT) -> subprocess.CompletedProcess:
     full = {k: v for k, v in os.environ.items()
             if k not in ("AUTOGRADE_REFERENCE", "AUTOGRADE_SECRET", "AUTOGRADE_PACKS")}
-    return subprocess.run([sys.executable, "-m", "grader", *args], capture_output=True, text=True,
-                          cwd=cwd, env={**full, **(env or {})}, timeout=300)
+    return CLI.run(list(args), {**full, **(env or {})}, cwd, 300)
 
 
 @pytest.fixture(scope="module")

@@ -12,13 +12,13 @@ from pathlib import Path
 
 import pytest
 
+from conftest import CLI
 from grader import grading, tolerances
 from grader.packs import ManifestError, UnknownPack, load_pack
 from grader.proxy import Limits
 from grader.session import Options
 
 ROOT = Path(__file__).resolve().parents[1]
-AUTOGRADE = [sys.executable, "-m", "grader"]
 
 MANIFEST = """\
 name = "tiny-layers"
@@ -192,8 +192,7 @@ def pack_dir(tmp_path: Path) -> Path:
 
 
 def run_cli(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([*AUTOGRADE, *args], capture_output=True, text=True, cwd=ROOT,
-                          env={**os.environ, **(env or {})}, timeout=300)
+    return CLI.run(list(args), {**os.environ, **(env or {})}, ROOT, 300)
 
 
 def write(path: Path, text: str) -> Path:
