@@ -48,7 +48,8 @@ NOT_UTF8 = Record({"file": TEXT, "bytes": [Record({}, {"line": LINE, "cell": CEL
                   {"notebook": (TEXT, NONE)})
 REPORT = Record({}, {
     "fatal": TEXT,
-    "functions": {"*": Record({}, {"found": bool, "file": (TEXT, NONE), "problem": (TEXT, NONE)})},
+    "functions": {"*": Record({}, {"found": bool, "file": (TEXT, NONE), "problem": (TEXT, NONE),
+                                   "also_in": [TEXT]})},
     "errors": [ERROR],
     "files": [TEXT],
     "shadowed_notebooks": Pairs(TEXT, TEXT),

@@ -296,6 +296,15 @@ def _load_warnings(load: dict, shim_xrange: bool, shim_numpy: bool = True) -> li
             f"{error['file']} could not be imported: " + python2_habits.with_advice(
                 f"{error['type']} in {where}: {error['message']}", str(error['type']),
                 str(error['message'])), _top_level_advice(error)))
+    for fn, entry in load.get("functions", {}).items():
+        others = entry.get("also_in")
+        if others:
+            one = len(others) == 1
+            warnings.append(
+                f"{fn} is defined in more than one file: the one in {entry['file']} was graded, "
+                f"not {'the one' if one else 'those'} in {_and(others)}. If "
+                f"{'that is an old copy, remove it' if one else 'those are old copies, remove them'}"
+                ", so that the grader sees only the one you mean.")
     for notebook, module in load.get("shadowed_notebooks", []):
         warnings.append(f"{notebook} was not run: {module}, beside it, was graded instead (keep "
                         "one of the two, or give them different names)")

@@ -64,8 +64,44 @@ def reports(tmp_path_factory) -> dict[str, dict]:
         "syntax_error": FIXTURES / "syntax_error.py",
         "missing_softmax": FIXTURES / "missing_softmax.py",
         "empty": FIXTURES / "empty.py",
+        **_stale_copies(out),
     }
     return grade_many(subs, out)
+
+
+STALE_SIGMOID = "import numpy as np\n\n\ndef sigmoid(x):\n    return x\n"
+
+
+def _stale_copies(out: Path) -> dict[str, Path]:
+    """Uploads that also hold a wrong, older sigmoid: beside q2_sigmoid.py, the file the
+    assignment names for it (graded, whatever the names' order); and in a folder without it,
+    where the first file in name order is graded."""
+    home = out / "stale_beside_home"
+    shutil.copytree(FIXTURES / "correct_multifile", home)
+    (home / "a_sigmoid_old.py").write_text(STALE_SIGMOID)
+    (home / "q2_sigmoid_backup.py").write_text(STALE_SIGMOID)
+    no_home = out / "stale_no_home"
+    no_home.mkdir()
+    shutil.copyfile(FIXTURES / "correct_summed.py", no_home / "assignment1.py")
+    (no_home / "assignment1_old.py").write_text(STALE_SIGMOID)
+    return {"stale_beside_home": home, "stale_no_home": no_home}
+
+
+def test_a_function_defined_in_several_files_is_graded_once_and_the_others_named(reports):
+    home = reports["stale_beside_home"]
+    assert home["score"] == 100
+    assert by_function(home)["sigmoid"]["score"] == 10
+    assert ("sigmoid is defined in more than one file: the one in q2_sigmoid.py was graded, not "
+            "those in a_sigmoid_old.py and q2_sigmoid_backup.py. If those are old copies, remove "
+            "them, so that the grader sees only the one you mean.") in home["warnings"]
+    no_home = reports["stale_no_home"]
+    assert no_home["score"] == 100
+    assert ("sigmoid is defined in more than one file: the one in assignment1.py was graded, not "
+            "the one in assignment1_old.py. If that is an old copy, remove it, so that the grader "
+            "sees only the one you mean.") in no_home["warnings"]
+    # Files that import the graded function hold the same one: nothing to say.
+    for name in ("multifile", "multifile_zip", "summed"):
+        assert not any("more than one file" in w for w in reports[name]["warnings"]), name
 
 
 @pytest.mark.parametrize("name", ["reference", "summed", "averaged", "multifile", "multifile_zip",

@@ -455,6 +455,9 @@ def import_submission(root: Path, wanted: dict[str, str], shim_xrange: bool,
         else:
             found[fn] = vars(hit)[fn]
             report_functions[fn] = {"found": True, "file": Path(hit.__file__).name, "problem": None}
+            also = _other_definitions(fn, hit, candidates)
+            if also:
+                report_functions[fn]["also_in"] = also
     report = {"functions": report_functions,
               "errors": FOLDER_NOTEBOOKS["unreadable"] + importer.errors,
               "shadowed_notebooks": FOLDER_NOTEBOOKS["shadowed"],
@@ -468,6 +471,23 @@ def import_submission(root: Path, wanted: dict[str, str], shim_xrange: bool,
               "skipped_calls": [{**entry, "file": Path(entry["file"]).name}
                                 for entry in missing_imports.skipped_calls]}
     return found, report
+
+
+def _other_definitions(fn: str, hit, candidates: list) -> list[str]:
+    """The other files that hold a function of this name that is not the graded one: a stale
+    copy the student may think is graded. A file that imports the graded function (q2_neural.py's
+    `from q2_sigmoid import sigmoid`) holds the same object and is not named; each other object
+    is named once, by the first file that holds it."""
+    seen = {id(vars(hit)[fn])}
+    files = []
+    for module in candidates:
+        value = vars(module).get(fn)
+        if value is None or isinstance(value, Unavailable) or not callable(value):
+            continue
+        if id(value) not in seen:
+            seen.add(id(value))
+            files.append(Path(module.__file__).name)
+    return files
 
 
 def _sources(path: Path) -> list[tuple[str, str]]:
