@@ -60,7 +60,18 @@ def describe_type(value: Any) -> str:
         return f"a numpy array of shape {value.shape} and dtype {value.dtype}"
     if isinstance(value, np.generic):
         return f"a numpy {type(value).__name__}"
+    if isinstance(value, (tuple, list)):  # "a tuple of 2 items; expected a triple" shows what is off
+        return f"a {type(value).__name__} of {len(value)} item{'' if len(value) == 1 else 's'}"
+    if value is None:
+        return "None"
     return f"a {type(value).__name__}"
+
+
+def describe_result(value: Any) -> str:
+    """describe_type of what a call returned, saying where a None result usually comes from."""
+    if value is None:
+        return "None (a function that ends without `return` gives None)"
+    return describe_type(value)
 
 
 class LazyText:
@@ -164,7 +175,8 @@ def as_array(value: Any, call: Text, expected_shape: tuple[int, ...] | None = No
         value = np.asarray(value)
     shape_text = f" of shape {tuple(expected_shape)}" if expected_shape is not None else ""
     if not isinstance(value, np.ndarray):
-        fail_call(f"{what} is {describe_type(value)}; expected a numpy array{shape_text}.", call,
+        described = describe_result(value) if what == "the result" else describe_type(value)
+        fail_call(f"{what} is {described}; expected a numpy array{shape_text}.", call,
                   returned=value)
     if value.dtype.kind not in "biuf":
         fail_call(f"{what} has dtype {value.dtype}; expected real numbers.", call, returned=value)

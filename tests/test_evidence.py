@@ -64,3 +64,29 @@ def test_failure_carries_its_catalogue_entry_and_labelled_call():
                                         "  expected: 2", "  more"]
     with pytest.raises(TypeError, match="Mistake"):
         CheckFailure("x", hint="free text is not a catalogue entry")
+
+
+def test_a_wrong_kind_of_result_is_described_with_its_length_or_shape():
+    """"the result is a tuple of 2 items; expected a triple" shows what is off where "a tuple"
+    alone would not."""
+    from grader.checks_api import describe_type
+
+    assert describe_type((1.0, np.zeros(3))) == "a tuple of 2 items"
+    assert describe_type([0.5]) == "a list of 1 item"
+    assert describe_type(np.zeros((2, 3))) == "a numpy array of shape (2, 3) and dtype float64"
+    assert describe_type(np.float32(1)) == "a numpy float32"
+    assert describe_type(None) == "None"
+
+
+def test_a_result_of_none_says_where_none_usually_comes_from():
+    from grader.checks_api import CheckFailure, as_array, describe_result
+
+    assert describe_result(None) == "None (a function that ends without `return` gives None)"
+    assert describe_result((1, 2)) == "a tuple of 2 items"
+    with pytest.raises(CheckFailure) as failed:
+        as_array(None, "softmax(x)", (2,))
+    assert str(failed.value).startswith("the result is None (a function that ends without "
+                                        "`return` gives None); expected a numpy array of shape (2,).")
+    with pytest.raises(CheckFailure) as failed:
+        as_array(None, "f(x)", what="gradPred")
+    assert str(failed.value).startswith("gradPred is None; expected a numpy array.")

@@ -19,7 +19,7 @@ NAMES_THE_PROBLEM = {
     "softmax_only_2d": "softmax raised AxisError",
     "softmax_whole_matrix": "the rows of the result do not sum to 1",
     "softmax_vector_overflows": "exp overflowed",
-    "softmax_returns_list": "the result is a list; expected a numpy array",
+    "softmax_returns_list": "the result is a list of 2 items; expected a numpy array",
     "softmax_memory_error": "softmax raised MemoryError",
     "softmax_hangs": "softmax did not return within",
     "softmax_global_max": "NaN at index [1, 0] where a number was expected",

@@ -6,7 +6,7 @@ from typing import Any
 import numpy as np
 
 from grader import checks_api
-from grader.checks_api import Text, as_array, describe_type, fail_call
+from grader.checks_api import Text, as_array, describe_result, fail_call
 from grader.packs.cbow.hints import HINTS
 from grader.worker.wire import Iterated
 
@@ -29,14 +29,14 @@ def yielded(value: Any, call: Text, name: str) -> tuple[list, bool]:
         return list(value.items), True
     if isinstance(value, (list, tuple)):
         return list(value), False
-    fail_call(f"the result is {describe_type(value)}; expected a generator (a function that "
+    fail_call(f"the result is {describe_result(value)}; expected a generator (a function that "
               "yields).", call, returned=value)
     raise AssertionError  # unreachable: fail_call raises
 
 
 def expect_generator(value: Any, call: Text, name: str) -> None:
     if not isinstance(value, Iterated):
-        fail_call(f"{name} returned {describe_type(value)}, not a generator: the notebook's "
+        fail_call(f"{name} returned {describe_result(value)}, not a generator: the notebook's "
                   f"{name} yields its items one at a time.", call, returned=value,
                   hint=HINTS["returns_list_not_generator"] if isinstance(value, (list, tuple))
                   else None)
@@ -46,7 +46,7 @@ def arrays(value: Any, call: Text, shapes: dict[str, tuple[int, ...]], what: str
     """A tuple of len(shapes) arrays, by name, each of its shape."""
     names = list(shapes)
     if not isinstance(value, (tuple, list)) or len(value) != len(names):
-        fail_call(f"the result is {describe_type(value)}; expected a tuple ({', '.join(names)}) "
+        fail_call(f"the result is {describe_result(value)}; expected a tuple ({', '.join(names)}) "
                   f"{what}.", call, returned=value)
     return {n: as_array(v, call, shapes[n], f"{n} (item {i} of the result)")
             for i, (n, v) in enumerate(zip(names, value))}

@@ -17,7 +17,7 @@ from hypothesis import given
 
 from grader import numgrad
 from grader import tolerances as tol
-from grader.checks_api import as_array, call_text, describe_type, fail_call, show, whole_cases
+from grader.checks_api import as_array, call_text, describe_result, fail_call, show, whole_cases
 from grader.packs.cbow import inputs
 from grader.packs.cbow.common import mode
 from grader.packs.cbow.hints import HINTS
@@ -77,7 +77,7 @@ def _layout(got_w1, got_w2, a, f) -> tuple[str, str] | None:
 def _unpack(value, a, f, call) -> dict:
     shapes = _shapes(a)
     if not isinstance(value, (tuple, list)) or len(value) != 4:
-        fail_call(f"the result is {describe_type(value)}; expected a tuple of four arrays "
+        fail_call(f"the result is {describe_result(value)}; expected a tuple of four arrays "
                   "(grad_W1, grad_W2, grad_b1, grad_b2).", call, returned=value)
     got_shapes = [getattr(v, "shape", None) for v in value]
     expected = [shapes[b] for b in BLOCKS]

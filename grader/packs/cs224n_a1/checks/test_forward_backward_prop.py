@@ -12,7 +12,7 @@ from hypothesis import example, given
 
 from grader import conventions, evidence, numgrad
 from grader import tolerances as tol
-from grader.checks_api import (CheckFailure, Text, as_array, as_scalar, call_text, describe_type,
+from grader.checks_api import (CheckFailure, Text, as_array, as_scalar, call_text, describe_result,
                                expect_varies, fail_call, show, whole_cases)
 from grader.packs.cs224n_a1.hints import HINTS, constant_factor
 from grader.packs.cs224n_a1.inputs import GRADCHECK_CASES, NetCase, net_cases
@@ -38,7 +38,7 @@ def _unpack(value, case: NetCase, call: str, *,
     """(cost, grad), each validated; with gradient=False the gradient is neither validated nor
     returned (None): a check of the cost judges the cost, whatever the gradient's shape."""
     if not isinstance(value, (tuple, list)) or len(value) != 2:
-        fail_call(f"the result is {describe_type(value)}; expected a pair (cost, grad).", call,
+        fail_call(f"the result is {describe_result(value)}; expected a pair (cost, grad).", call,
                   returned=value)
     cost = as_scalar(value[0], call, "the cost")
     if cost <= 0:

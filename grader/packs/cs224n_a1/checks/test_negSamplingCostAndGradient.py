@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from grader import conventions, evidence, numgrad
 from grader import tolerances as tol
-from grader.checks_api import (CheckFailure, LazyText, as_array, as_scalar, describe_type,
+from grader.checks_api import (CheckFailure, LazyText, as_array, as_scalar, describe_result,
                                expect_close, expect_varies, fail_call, if_known, lazy_text, show,
                                whole_cases)
 from grader.packs.cs224n_a1.hints import HINTS, constant_factor
@@ -70,7 +70,7 @@ def _unpack(value, case: W2VCase, call: str,
     judges what it is named for, so a gradient of the wrong shape does not fail a check of the
     cost (nor gradPred's shape a check of grad)."""
     if not isinstance(value, (tuple, list)) or len(value) != 3:
-        fail_call(f"the result is {describe_type(value)}; expected a triple (cost, gradPred, grad).",
+        fail_call(f"the result is {describe_result(value)}; expected a triple (cost, gradPred, grad).",
                   call, returned=value)
     cost = as_scalar(value[0], call, "the cost")
     if cost <= 0:

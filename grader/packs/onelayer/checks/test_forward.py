@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given
 
 from grader import tolerances as tol
-from grader.checks_api import (as_array, call_text, describe_type, expect_close, fail_call,
+from grader.checks_api import (as_array, call_text, describe_result, expect_close, fail_call,
                                whole_cases)
 from grader.packs.onelayer import inputs
 from grader.packs.onelayer.common import copies
@@ -24,7 +24,7 @@ def _forward(student, a):
         fail_call("forward returned one array; expected a pair (Y, Z).", call, returned=value,
                   hint=HINTS["forward_returns_only_y"])
     if not isinstance(value, (tuple, list)) or len(value) != 2:
-        fail_call(f"the result is {describe_type(value)}; expected a pair (Y, Z).", call,
+        fail_call(f"the result is {describe_result(value)}; expected a pair (Y, Z).", call,
                   returned=value)
     Y = as_array(value[0], call, (N, K), "Y (the first of the pair)")
     Z = as_array(value[1], call, (N, M), "Z (the second of the pair)")

@@ -13,7 +13,7 @@ import pytest
 
 from grader import training
 from grader import tolerances as tol
-from grader.checks_api import as_array, describe_type, fail_call
+from grader.checks_api import as_array, describe_result, fail_call
 from grader.packs.onelayer import inputs
 from grader.packs.onelayer.common import (DERIVATIVES, REFERENCE_CONVENTION, copies,
                                           submission_convention, survey)
@@ -38,7 +38,7 @@ def _stepper(functions, a, convention, n, call):
         value = functions.forward(*copies((a["X"], params["W1"], params["b1"], params["W2"],
                                            params["b2"])))
         if not isinstance(value, (tuple, list)) or len(value) != 2:
-            fail_call(f"forward returned {describe_type(value)}; the step needs the pair (Y, Z).",
+            fail_call(f"forward returned {describe_result(value)}; the step needs the pair (Y, Z).",
                       call, returned=value)
         Y = as_array(value[0], call, a["T"].shape, "Y from your forward")
         Z = as_array(value[1], call, (n, params["W1"].shape[1]), "Z from your forward")

@@ -9,7 +9,8 @@ import pytest
 from hypothesis import given
 
 from grader import tolerances as tol
-from grader.checks_api import as_array, call_text, describe_type, fail_call, lazy_text, whole_cases
+from grader.checks_api import (as_array, call_text, describe_result, describe_type, fail_call,
+                               lazy_text, whole_cases)
 from grader.packs.pa6 import inputs
 from grader.packs.pa6.hints import HINTS
 from grader.proxy import StudentError
@@ -31,7 +32,7 @@ def _run(student, a, case=None):
     call = _call(a, case)
     value = student(*(a[k].copy() for k in ARGS))
     if not isinstance(value, (tuple, list)) or len(value) != 3:
-        fail_call(f"the result is {describe_type(value)}; expected a tuple (h1, h2, yhat).", call,
+        fail_call(f"the result is {describe_result(value)}; expected a tuple (h1, h2, yhat).", call,
                   returned=value)
     B = a["x"].shape[0]
     shapes = {"h1": (B, a["W1"].shape[1]), "h2": (B, a["W2"].shape[1]),
