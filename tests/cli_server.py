@@ -18,6 +18,7 @@ import json
 import locale
 import os
 import selectors
+import shutil
 import signal
 import socket
 import subprocess
@@ -120,6 +121,7 @@ class Runner:
         for pair in self._servers.values():
             for server in pair:
                 server.close()
+        shutil.rmtree(self._folder, ignore_errors=True)
 
 
 class _Timeout(Exception):
@@ -129,16 +131,19 @@ class _Timeout(Exception):
 def _ask(path: str, request: dict, timeout: float) -> int:
     """Send one run to a server; its exit status (negative: the signal that ended it)."""
     deadline = time.monotonic() + timeout
-    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as conn:
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as conn, \
+            conn.makefile("rb") as reader:
+        conn.settimeout(timeout)
         conn.connect(path)
         conn.sendall(json.dumps(request).encode() + b"\n")
-        reader = conn.makefile("rb")
-        pid = json.loads(reader.readline())["pid"]
-        conn.settimeout(max(0.0, deadline - time.monotonic()))
+        pid = None
         try:
+            pid = json.loads(reader.readline())["pid"]
+            conn.settimeout(max(0.0, deadline - time.monotonic()))
             line = reader.readline()
-        except TimeoutError:
-            os.kill(pid, signal.SIGKILL)
+        except TimeoutError:  # an OSError too: caught here, not taken for a server gone
+            if pid is not None:
+                os.kill(pid, signal.SIGKILL)
             raise _Timeout(pid) from None
         if not line:
             raise ConnectionError("the server ended before the run did")
