@@ -44,16 +44,33 @@ def bwrap_problem() -> str | None:
     exe = shutil.which("bwrap")
     if exe is None:
         return "bubblewrap is not installed (Debian/Ubuntu: apt install bubblewrap)"
-    probe = [exe, "--ro-bind", "/", "/", "--proc", "/proc", "--dev", "/dev", "--unshare-pid",
+    # The system folders the worker's sandbox binds, not the whole of `/`: binding `/` remounts
+    # every mount point on the machine, and one that comes or goes meanwhile (another grade's
+    # scratch) failed the probe, and with it the sandbox of that grade.
+    probe = [exe, *_system_binds(), "--proc", "/proc", "--dev", "/dev", "--unshare-pid",
              "--unshare-net", "--die-with-parent", "--", "/bin/true"]
-    try:
-        done = subprocess.run(probe, capture_output=True, timeout=20)
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        return f"bubblewrap did not run ({exc})"
-    if done.returncode != 0:
-        detail = done.stderr.decode(errors="replace").strip().splitlines()[-1:] or ["no message"]
-        return f"bubblewrap cannot create namespaces here ({detail[0]})"
-    return None
+    detail = ""
+    for _ in range(3):  # a failure that goes away on the next try is not the machine's verdict
+        try:
+            done = subprocess.run(probe, capture_output=True, timeout=20)
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            return f"bubblewrap did not run ({exc})"
+        if done.returncode == 0:
+            return None
+        detail = (done.stderr.decode(errors="replace").strip().splitlines()[-1:]
+                  or ["no message"])[0]
+    return f"bubblewrap cannot create namespaces here ({detail})"
+
+
+def _system_binds() -> list[str]:
+    """bwrap arguments that show the system's programs and libraries, read-only."""
+    argv: list[str] = []
+    for top in ("/usr", "/lib", "/lib64", "/lib32", "/bin", "/sbin"):
+        if os.path.islink(top):
+            argv += ["--symlink", os.readlink(top), top]
+        elif os.path.isdir(top):
+            argv += ["--ro-bind", top, top]
+    return argv
 
 
 def resolve_mode(requested: str) -> tuple[str, str | None]:
@@ -130,12 +147,8 @@ def _bwrap_argv(scratch: Path, env: dict[str, str], uid: int | None,
                 seccomp_fd: int | None = None) -> list[str]:
     argv = [shutil.which("bwrap") or "bwrap", "--die-with-parent", "--new-session",
             "--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try",
-            "--hostname", "sandbox", "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp"]
-    for top in ("/usr", "/lib", "/lib64", "/lib32", "/bin", "/sbin"):
-        if os.path.islink(top):
-            argv += ["--symlink", os.readlink(top), top]
-        elif os.path.isdir(top):
-            argv += ["--ro-bind", top, top]
+            "--hostname", "sandbox", "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp",
+            *_system_binds()]
     for item in ("/etc/ld.so.cache", "/etc/localtime"):
         if os.path.exists(item):
             argv += ["--ro-bind", item, item]

@@ -293,3 +293,33 @@ def test_the_workers_modules_are_compiled_once_where_bytecode_may_be_written(tmp
     stamps = {p: p.stat().st_mtime_ns for p in (folder / "__pycache__").iterdir()}
     subprocess.run([sys.executable, "-c", script], check=True, env=env, cwd=ROOT)
     assert stamps == {p: p.stat().st_mtime_ns for p in (folder / "__pycache__").iterdir()}
+
+
+def test_the_sandbox_probe_binds_only_what_a_worker_sees_and_survives_a_passing_failure(monkeypatch):
+    """The probe once bound all of `/`: every mount point of the machine remounted, and another
+    grade's scratch coming or going meanwhile failed it, which dropped that grade to process
+    isolation (as root). It binds the system folders the worker sees, and one failed try that the
+    next one contradicts is not taken as the machine's answer."""
+    from grader import isolation
+
+    if not sys.platform.startswith("linux") or shutil.which("bwrap") is None:
+        pytest.skip("bubblewrap is Linux-only and not installed here")
+    calls: list[list[str]] = []
+    real_run = subprocess.run
+
+    def flaky_run(argv, **kwargs):
+        calls.append(list(argv))
+        if len(calls) == 1:
+            return subprocess.CompletedProcess(argv, 1, b"", b"bwrap: Can't bind mount /oldroot/")
+        return real_run(argv, **kwargs)
+
+    monkeypatch.setattr(isolation.subprocess, "run", flaky_run)
+    isolation.bwrap_problem.cache_clear()
+    try:
+        assert isolation.bwrap_problem() is None
+    finally:
+        isolation.bwrap_problem.cache_clear()
+    assert len(calls) == 2
+    pairs = list(zip(calls[0], calls[0][1:], calls[0][2:]))
+    assert ("--ro-bind", "/", "/") not in pairs
+    assert "/usr" in calls[0]
