@@ -65,6 +65,7 @@ NAMES_THE_PROBLEM = {
     "negsampling_target_skipped_not_replaced": "too few negatives used",
     "negsampling_grad_rows_only": "grad (one row per output vector) has shape",
     "negsampling_gradpred_2d": "gradPred has shape (1, ",
+    "negsampling_gradients_swapped": "gradPred and grad are in each other's place",
     "negsampling_negatives_drawn_twice": "the negatives are drawn twice",
     "negsampling_mutates_output_vectors": "changed its argument `outputVectors` in place",
     "negsampling_not_implemented": "negSamplingCostAndGradient is not implemented yet",
@@ -169,6 +170,7 @@ GRADIENT_OF_THE_WRONG_FORM = {
     "fbp_b2_grad_scalar": ("cost_matches_reference", "gradient_matches_reference"),
     "negsampling_gradpred_2d": ("cost_matches_reference", "gradPred_matches_reference"),
     "negsampling_grad_rows_only": ("cost_matches_reference", "grad_matches_reference"),
+    "negsampling_gradients_swapped": ("cost_matches_reference", "gradPred_matches_reference"),
 }
 
 
@@ -315,7 +317,7 @@ def test_a_nan_or_inf_is_named_as_such_not_as_a_difference():
 def cascade_reports(tmp_path_factory) -> dict[str, dict]:
     src = tmp_path_factory.mktemp("cascades")
     paths = {c.name: materialize_cascade(c, src) for c in CASCADES}
-    return grade_many(paths, tmp_path_factory.mktemp("cascade-reports"), env=LIVE)
+    return grade_many(paths, tmp_path_factory.mktemp("cascade-reports"), html=True, env=LIVE)
 
 
 def _recorded_scores(name: str) -> dict[str, str]:
@@ -341,6 +343,9 @@ def test_a_caller_failing_because_of_its_callee_names_the_callee(cascade_reports
     assert of_caller and all(c["message"].endswith("\n  " + note) for c in of_caller), \
         [c["message"] for c in of_caller]
     assert all(c["evidence"]["failing_callees"] == [cascade.function] for c in of_caller)
+    # Where to start is said where a student looks first, not only in --verbose and --json.
+    assert note in " ".join(report["_terminal"].split()), report["_terminal"]
+    assert f"<strong>Start here:</strong> {note}</p>" in report["_html"]
     assert not any("its own checks" in c["message"] for c in report["checks"]
                    if c["function"] != cascade.caller or c not in failing)
     got = {"score": f"{report['score']:g}", **{f["name"]: f"{f['score']:g}" for f in report["functions"]}}

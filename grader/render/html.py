@@ -266,6 +266,11 @@ def check_view(check: CheckResult, mistakes: dict[str, dict]) -> dict:
     else:
         headline, parts, where, rest = _message_parts(check.message)
         headline = headline or check.status
+    # The sentence naming a failing callee (callees.py) ends the message; shown on its own.
+    cause = ""
+    if evidence.get("failing_callees") and "\n" in check.message:
+        cause = check.message.splitlines()[-1].strip()
+        rest = rest.removesuffix(cause).rstrip()
     for part in parts:
         if part["label"] == "detail":
             part["segments"] = [{"text": "\n".join(ln.strip() for ln in part["text"].splitlines())}]
@@ -278,7 +283,8 @@ def check_view(check: CheckResult, mistakes: dict[str, dict]) -> dict:
         "failed": check.status in FAILED, "score": _points(check.score),
         "max_score": _points(check.max_score), "advisory": check.max_score == 0,
         "lost": _points(check.max_score - check.score),
-        "visibility": check.visibility, "headline": headline, "parts": parts, "where": where,
+        "visibility": check.visibility, "headline": headline, "cause": cause, "parts": parts,
+        "where": where,
         "rest": rest, "counterexample": _counterexample(check.counterexample,
                                                         any(p["label"] == "called" for p in parts)),
         "output": check.output, "output_truncated": check.output_truncated,

@@ -42,6 +42,11 @@ def _failure_lines(check: CheckResult, width: int, verbose: bool, indent: str) -
                           width=width - len(indent), initial_indent=indent,
                           subsequent_indent=indent + "    ")
     lines.extend(f"{indent}    {text}" for text in body[1:])
+    if not verbose and len(message) > 1 and check.evidence.get("failing_callees"):
+        # "fix sigmoid first" (callees.py) ends the message: where to start, said by default.
+        lines.extend(textwrap.wrap(message[-1].strip(), width=width - len(indent),
+                                   initial_indent=indent + "    ",
+                                   subsequent_indent=indent + "    "))
     if verbose and check.counterexample:
         lines.extend(f"{indent}  {text}" for text in check.counterexample.splitlines())
     if verbose and check.output:

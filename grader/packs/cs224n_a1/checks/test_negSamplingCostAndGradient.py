@@ -72,6 +72,11 @@ def _unpack(value, case: W2VCase, call: str,
     if not isinstance(value, (tuple, list)) or len(value) != 3:
         fail_call(f"the result is {describe_result(value)}; expected a triple (cost, gradPred, grad).",
                   call, returned=value)
+    if {"gradPred", "grad"} & set(parts) and _shape(value[1]) == (case.V, case.D) \
+            and _shape(value[2]) == (case.D,):
+        fail_call(f"gradPred and grad are in each other's place: the second item has grad's shape "
+                  f"({case.V}, {case.D}), one row per output vector, and the third has gradPred's "
+                  f"({case.D},). Return cost, gradPred, grad in that order.", call)
     cost = as_scalar(value[0], call, "the cost")
     if cost <= 0:
         fail_call(f"the cost is {cost!r}; -log sigmoid(...) terms are always positive.", call)
@@ -79,6 +84,10 @@ def _unpack(value, case: W2VCase, call: str,
     grad = (as_array(value[2], call, (case.V, case.D), "grad (one row per output vector)")
             if "grad" in parts else None)
     return cost, grad_pred, grad
+
+
+def _shape(item) -> tuple | None:
+    return item.shape if isinstance(item, np.ndarray) else None
 
 
 def _call(student, case: W2VCase, args: tuple | None = None, echo_args: bool = False):
