@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import stat
 import zipfile
+import zlib
 from pathlib import Path, PurePosixPath
 
 
@@ -24,8 +25,16 @@ def safe_member(name: str) -> PurePosixPath | None:
     return path
 
 
-def extract(zf: zipfile.ZipFile, dest: Path, *, max_members: int, max_bytes: int) -> None:
-    """Write the members of `zf` below `dest`. Raises ArchiveError."""
+# What reading a member of a damaged zip raises: a bad CRC, an encrypted member, an unknown
+# compression method, a truncated or corrupt stream; OSError for a file and a folder of one name.
+UNREADABLE = (zipfile.BadZipFile, RuntimeError, NotImplementedError, EOFError, zlib.error, OSError)
+
+
+def extract(zf: zipfile.ZipFile, dest: Path, *, max_members: int, max_bytes: int,
+            unreadable: list[tuple[str, str]] | None = None) -> None:
+    """Write the members of `zf` below `dest`. Raises ArchiveError. A member that cannot be read
+    or written raises too, unless `unreadable` is given: then it is skipped and listed there
+    (name, why), and the rest is unpacked (one student's file in a class's bulk download)."""
     members = zf.infolist()
     if len(members) > max_members:
         raise ArchiveError(f"holds {len(members)} files; the limit is {max_members}")
@@ -40,10 +49,30 @@ def extract(zf: zipfile.ZipFile, dest: Path, *, max_members: int, max_bytes: int
         if info.is_dir():
             out.mkdir(parents=True, exist_ok=True)
             continue
-        out.parent.mkdir(parents=True, exist_ok=True)
-        with zf.open(info) as src, open(out, "wb") as dst:
-            while chunk := src.read(1 << 20):
-                budget -= len(chunk)
-                if budget < 0:
-                    raise ArchiveError(f"unpacks to more than {max_bytes // 2**20} MiB")
-                dst.write(chunk)
+        try:
+            out.parent.mkdir(parents=True, exist_ok=True)
+            with zf.open(info) as src, open(out, "wb") as dst:
+                while chunk := src.read(1 << 20):
+                    budget -= len(chunk)
+                    if budget < 0:
+                        raise ArchiveError(f"unpacks to more than {max_bytes // 2**20} MiB")
+                    dst.write(chunk)
+        except UNREADABLE as exc:
+            why = unreadable_member(exc)
+            if unreadable is None:
+                raise ArchiveError(f"could not be unpacked at {info.filename!r}: {why}") from None
+            if out.is_file():
+                out.unlink()
+            unreadable.append((info.filename, why))
+
+
+def unreadable_member(exc: BaseException) -> str:
+    """Why a member of a zip could not be unpacked, in the zip's owner's terms."""
+    if isinstance(exc, RuntimeError) and "encrypted" in str(exc):
+        return "it is encrypted (password-protected)"
+    if isinstance(exc, NotImplementedError):
+        return f"it is compressed in a way that cannot be read here ({exc})"
+    if isinstance(exc, OSError) and not isinstance(exc, zipfile.BadZipFile):
+        return (f"it could not be written ({exc.strerror or exc}; a file and a folder of the "
+                "same name?)")
+    return f"the zip is damaged there ({exc})"

@@ -116,6 +116,18 @@ def discover(folder: Path, *, exclude: Path | None = None) -> Discovery:
 
 
 # ---- an outer .zip --------------------------------------------------------------------------
+# Beside what extract unpacked: what it could not, as notes for the instructor.
+UNREADABLE_NOTES = ".unreadable.json"
+
+
+def unpacking_notes(folder: Path) -> list[str]:
+    try:
+        return [str(note) for note in json.loads(
+            (folder / UNREADABLE_NOTES).read_text(encoding="utf-8"))]
+    except (OSError, ValueError):
+        return []
+
+
 def extract(archive: Path, dest: Path) -> Path:
     """Copy the files out of `archive` into `dest` (reused when it holds this very archive).
     Refuses path traversal and symbolic links; caps the members and the bytes actually written."""
@@ -130,11 +142,19 @@ def extract(archive: Path, dest: Path) -> Path:
     tmp = dest.with_name(dest.name + ".partial")
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(parents=True)
+    unreadable: list[tuple[str, str]] = []
     with zf:
         try:
-            extract_members(zf, tmp, max_members=MAX_UPLOAD_MEMBERS, max_bytes=MAX_UPLOAD_BYTES)
+            extract_members(zf, tmp, max_members=MAX_UPLOAD_MEMBERS, max_bytes=MAX_UPLOAD_BYTES,
+                            unreadable=unreadable)
         except ArchiveError as exc:
+            shutil.rmtree(tmp, ignore_errors=True)
             raise BatchError(f"{archive}: {exc}") from None
+    if unreadable:
+        (tmp / UNREADABLE_NOTES).write_text(json.dumps(
+            [f"{safe_text.visible(name)} could not be unpacked from "
+             f"{safe_text.visible(archive.name)}: {why}; not graded" for name, why in unreadable]),
+            encoding="utf-8")
     shutil.rmtree(dest, ignore_errors=True)
     os.replace(tmp, dest)
     (dest / ".complete").write_text(digest)
@@ -289,6 +309,8 @@ def _run(executor: Executor, *, source: Path, out: Path, grade_args: Sequence[st
     else:
         raise BatchError(f"{source}: expected a folder or a .zip of submissions")
     found = discover(folder, exclude=out)
+    if folder != source:
+        found.notes[:0] = unpacking_notes(folder)
     summary = BatchSummary(notes=list(found.notes))
     for note in found.notes:
         stream.write(f"autograde batch: {note}\n")

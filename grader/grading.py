@@ -56,6 +56,9 @@ def grade_to_files(*, submission: Path, pack: str | Pack = DEFAULT_PACK, options
     submission = Path(submission)
     if not submission.exists():
         raise UsageError(f"no such file or folder: {submission}")
+    if not (submission.is_file() or submission.is_dir()):
+        raise UsageError(f"{submission} is neither a file nor a folder (a named pipe, a device or "
+                         "a socket): there is nothing in it to grade")
     if options.reference_dir is not None and not Path(options.reference_dir).is_dir():
         raise UsageError(f"--reference {options.reference_dir}: no such folder")
     if options.known_answers is not None and not Path(options.known_answers).is_file():

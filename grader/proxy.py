@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from grader import containment, isolation, observed, python2_habits, reply_shapes, scratch_fs
+from grader import uploads
 from grader.worker import wire
 
 # How long a worker told to quit has to end by itself before it is killed: it ends at once
@@ -761,6 +762,18 @@ class Submission:
     def _results(self, function: str, calls: list[tuple], reply: dict, reply_blobs: list[bytes],
                  echo_args: bool) -> list[CallResult]:
         results = []
+        if reply.get("event") == "ended" and "results" not in reply:
+            # The process that ran the call ended without answering: os._exit() or a fork of
+            # the student's that left the call in its place.
+            how = (f"signal {reply['signal']}" if reply.get("signal") is not None
+                   else f"exit status {reply.get('exit_code', 0)}")
+            problem = (f"ended the process it ran in ({how}) without returning: a graded "
+                       "function must return its result, never call exit(), sys.exit() or "
+                       "os._exit()")
+            if self._replayed is not None:
+                raise ReplayDiverged(problem)
+            self._stop()
+            raise StudentCrash(problem)
         try:
             entries = reply_shapes.call_results(reply["results"])
             if entries is None:
@@ -934,8 +947,9 @@ def _zip_without_outputs(source: Path, target: Path) -> bool:
 
 def copy_upload(source: Path, dest: Path) -> Path:
     """Copy the submission, as plain data, into the worker's scratch folder: the worker never
-    needs to see where the upload came from (other students' uploads sit beside it). Links are
-    copied as links, never followed, and every copy is readable by the worker's own uid.
+    needs to see where the upload came from (other students' uploads sit beside it). Links and
+    special files are left out, never followed (uploads.is_left_out; the report names them), and
+    every copy is readable by the worker's own uid.
     Notebooks lose their saved outputs when the upload is too large with them (one .ipynb, or
     .ipynb files in a folder or a .zip alike)."""
     dest.mkdir(mode=0o755)
@@ -949,9 +963,11 @@ def copy_upload(source: Path, dest: Path) -> Path:
                 shutil.copyfile(src, dst)
             else:
                 Path(dst).write_bytes(data)
-        shutil.copytree(source, target, symlinks=True, copy_function=copy,
-                        ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
-        for folder in [target, *[p for p in target.rglob("*") if p.is_dir() and not p.is_symlink()]]:
+        def ignore(folder: str, names: list[str]) -> set[str]:
+            return {name for name in names if name == "__pycache__" or name.endswith(".pyc")
+                    or uploads.is_left_out(Path(folder, name))}
+        shutil.copytree(source, target, symlinks=True, copy_function=copy, ignore=ignore)
+        for folder in [target, *[p for p in target.rglob("*") if p.is_dir()]]:
             folder.chmod(0o755)
         return target
     total = source.stat().st_size if source.exists() else 0

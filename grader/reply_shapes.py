@@ -40,7 +40,7 @@ class Pairs:
 
 ERROR = Record({"file": TEXT, "type": TEXT, "message": TEXT},
                {"module": TEXT, "line": LINE, "code": TEXT, "cell": CELL, "notebook": TEXT,
-                "first_line": TEXT, "defines": [TEXT]})
+                "first_line": TEXT, "defines": [TEXT], "in_import": bool})
 PLACE_AND_LINE = Record({"where": TEXT, "line": int, "name": TEXT})
 NOT_UTF8 = Record({"file": TEXT, "bytes": [Record({}, {"line": LINE, "cell": CELL,
                                                        "byte": (TEXT, NONE),
@@ -53,6 +53,7 @@ REPORT = Record({}, {
     "errors": [ERROR],
     "files": [TEXT],
     "shadowed_notebooks": Pairs(TEXT, TEXT),
+    "left_out": Pairs(TEXT, TEXT),
     "uses_xrange": [TEXT],
     "uses_numpy_aliases": [PLACE_AND_LINE],
     "uses_python2_names": [PLACE_AND_LINE],

@@ -21,7 +21,7 @@ from hypothesis.internal import entropy
 from grader import __version__, callees, checks_api, plugin, reference as reference_mod, replay, scoring, tolerances
 from grader import input_set as input_set_mod, isolation as isolation_mod
 from grader import known_answers as known_answers_mod
-from grader import python2_habits
+from grader import python2_habits, uploads
 from grader.model import SubmissionResult
 from grader.packs import Pack
 from grader.packs.imports import importable
@@ -241,6 +241,18 @@ def _lines(lines: list[int] | None, shown: int = 8) -> str:
     return f"line{'s' if len(lines) > 1 else ''} {listed}"
 
 
+def _left_out_warnings(upload: Path, load: dict) -> list[str]:
+    """The entries of a folder or zip that grading left out: links and special files."""
+    try:
+        entries = uploads.left_out(Path(upload))
+    except OSError:
+        entries = []
+    entries += [tuple(pair) for pair in load.get("left_out", [])]
+    return [f"{entry} was left out: it is {what}, and grading never follows a link or reads a "
+            "special file. If your code is in it, put the file itself in your upload."
+            for entry, what in entries]
+
+
 def _load_warnings(load: dict, shim_xrange: bool, shim_numpy: bool = True) -> list[str]:
     from grader.worker.python2_source import FORMS
     warnings = [_not_utf8_warning(found) for found in load.get("not_utf8", [])]
@@ -430,7 +442,8 @@ def grade(pack: Pack, submission_path: Path, options: Options = Options(), *,
         if options.debug:
             print(sink.getvalue())
     load = submission.load or {}
-    warnings = (_load_warnings(load, options.shim_xrange, options.shim_numpy) + warnings
+    warnings = (_left_out_warnings(submission.path, load)
+                + _load_warnings(load, options.shim_xrange, options.shim_numpy) + warnings
                 + state.warnings)
     error = submission.load_failure or (f"your submission could not be read: {load['fatal']}"
                                         if load.get("fatal") else "")
@@ -443,8 +456,9 @@ def grade(pack: Pack, submission_path: Path, options: Options = Options(), *,
         error = python2_habits.followed_by(
             python2_habits.with_advice(error, str(first["type"]), str(first["message"])),
             _top_level_advice(first))
-    checks = callees.blame_failing_callees(scoring.withhold_unverified(state.results), pack.calls,
-                                           [f.name for f in pack.functions])
+    checks = scoring.withhold_unverified(state.results)
+    if not error:  # a submission that could not be read fails everywhere for that one reason
+        checks = callees.blame_failing_callees(checks, pack.calls, [f.name for f in pack.functions])
     functions = tuple(scoring.summarise_function(spec.name, [c for c in checks if c.function == spec.name])
                       for spec in pack.functions)
     score, max_score = scoring.total(functions)
@@ -479,9 +493,9 @@ def grade(pack: Pack, submission_path: Path, options: Options = Options(), *,
         mode={"name": pack.mode, "description": pack.mode_description} if pack.mode else {})
 
 
-# Errors a file's top level cannot help (it does not compile, or imports what is not there).
-_NOT_FROM_TOP_LEVEL_CODE = ("SyntaxError", "IndentationError", "TabError", "ImportError",
-                            "ModuleNotFoundError")
+# Errors a file's top level cannot help: it does not compile.
+_NOT_FROM_TOP_LEVEL_CODE = ("SyntaxError", "IndentationError", "TabError")
+_IMPORT_ERRORS = ("ImportError", "ModuleNotFoundError")
 
 
 def _top_level_advice(error: dict) -> str:
@@ -491,6 +505,8 @@ def _top_level_advice(error: dict) -> str:
     if error.get("cell") or kind in _NOT_FROM_TOP_LEVEL_CODE or not str(
             error.get("file", "")).endswith(".py"):
         return ""
+    if kind in _IMPORT_ERRORS and error.get("in_import", True):
+        return ""  # an import statement of the file's: the import is the problem, not the guard
     if kind == "SystemExit":
         return ('exit() and sys.exit() at the top level of a file end its import, as the grader '
                 'imports it: call them under `if __name__ == "__main__":`.')

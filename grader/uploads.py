@@ -99,6 +99,32 @@ def content_hash(path: Path) -> str:
     return outer.hexdigest()
 
 
+def is_left_out(path: Path) -> bool:
+    """A symbolic link or a special file (a named pipe, a device, a socket): grading never follows
+    or reads one (a link in a student's folder could show the grader any file of this machine)."""
+    mode = path.lstat().st_mode
+    return stat.S_ISLNK(mode) or not (stat.S_ISREG(mode) or stat.S_ISDIR(mode))
+
+
+def left_out(path: Path) -> list[tuple[str, str]]:
+    """What grading leaves out of a folder upload: (relative path, what it is), in name order."""
+    found = []
+    if not path.is_dir() or path.is_symlink():
+        return found
+    for folder, dirs, files in os.walk(path, followlinks=False):
+        dirs.sort()
+        for name in sorted([*dirs, *files]):
+            full = Path(folder, name)
+            try:
+                if not is_left_out(full):
+                    continue
+                what = "a symbolic link" if full.is_symlink() else "not a regular file"
+            except OSError:
+                continue
+            found.append((full.relative_to(path).as_posix(), what))
+    return found
+
+
 def _file_hash(path: Path) -> str:
     digest = hashlib.sha256()
     with open(path, "rb") as stream:
@@ -107,4 +133,5 @@ def _file_hash(path: Path) -> str:
     return digest.hexdigest()
 
 
-__all__ = ["SUBMISSION_SUFFIXES", "Upload", "UploadName", "content_hash", "parse_name", "student_id"]
+__all__ = ["SUBMISSION_SUFFIXES", "Upload", "UploadName", "content_hash", "is_left_out", "left_out",
+           "parse_name", "student_id"]

@@ -190,6 +190,19 @@ def test_frames_forged_by_the_submission_are_its_fault_not_the_graders(sandboxed
 
 
 @needs_sandbox
+def test_a_call_whose_process_ends_or_forks_is_told_what_happened(sandboxed):
+    """One answer per call, from the process that was asked: a child the student forked never
+    answers in its parent's place, and a call that ends its process is told so."""
+    report, _ = sandboxed["results"]["fork_and_answer_twice"]
+    sigmoid = [c["message"] for c in report["checks"] if c["function"] == "sigmoid"
+               and c["status"] == "failed"]
+    assert sigmoid and all("the result is a str" in m for m in sigmoid), sigmoid
+    grad = [c["message"] for c in report["checks"] if c["function"] == "sigmoid_grad"]
+    assert grad and all("ended the process it ran in (exit status 0) without returning" in m
+                        for m in grad), grad
+
+
+@needs_sandbox
 def test_every_upload_has_a_gradebook_row(sandboxed):
     rows = sandboxed["gradebook"].strip().splitlines()
     assert len(rows) == 1 + 2 * len(ATTACKS)
@@ -207,7 +220,8 @@ def test_sandbox_leaves_nothing_behind(sandboxed):
 # Process isolation alone, on the attacks whose defence it implements differently (killing without a
 # PID namespace, resource limits, cleanup by process group); the other attacks that need no
 # sandbox meet the same code in both modes, so the sandbox run covers them.
-PROCESS_MODE = ("import_infinite_loop", "call_os_exit", "monkeypatch_numpy", "lying_ndarray_subclass",
+PROCESS_MODE = ("import_infinite_loop", "call_os_exit", "fork_and_answer_twice",
+                "monkeypatch_numpy", "lying_ndarray_subclass",
                 "gigabyte_of_output", "memory_bomb", "fork_storm", "ignore_signals_and_spin",
                 "segfault", "huge_return_value", "detached_holds_reply_pipe", "kill_worker_keep_pipe",
                 "nested_namespace_tmpfs", "many_small_files", "terminal_spoof_and_surrogate")

@@ -111,6 +111,33 @@ def test_outer_zip_is_extracted_safely(tmp_path):
     assert sorted(p.name for p in dest.iterdir()) == [".complete", "alice.py"]
 
 
+def test_a_damaged_member_of_a_class_zip_costs_that_upload_only(tmp_path):
+    """A bulk download with one student's file damaged (a bad CRC) or encrypted: the others are
+    graded, and the damaged ones are named in the batch's notes, not a traceback."""
+    bulk = tmp_path / "bulk.zip"
+    with zipfile.ZipFile(bulk, "w") as zf:
+        zf.write(FIXTURES / "correct_summed.py", "alice.py")
+        zf.writestr("carl.py", "x = 1\n")
+        zf.writestr("dora.py", "y = 2\n")
+    raw = bytearray(bulk.read_bytes())
+    for name, field, change in ((b"carl.py", 14, 0xFF), (b"dora.py", 6, 0x01)):
+        # Carl's CRC-32, Dora's encryption flag: in the local header (the name at offset 30)
+        # and in the central directory (at 46), where each field sits 2 bytes further on.
+        raw[raw.find(name) - 30 + field] ^= change
+        raw[raw.rfind(name) - 46 + field + 2] ^= change
+    bulk.write_bytes(bytes(raw))
+    out = tmp_path / "out"
+    proc = run_cli("batch", str(bulk), "--out", str(out), "--jobs", "2")
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "Traceback" not in proc.stderr + proc.stdout
+    rows = list(csv.DictReader(io.StringIO((out / "gradebook.csv").read_text())))
+    assert [(r["submission"], r["score"]) for r in rows] == [("alice", "100")], rows
+    said = proc.stdout + proc.stderr
+    assert "carl.py could not be unpacked from bulk.zip: the zip is damaged there" in said, said
+    assert ("dora.py could not be unpacked from bulk.zip: it is encrypted (password-protected); "
+            "not graded") in said, said
+
+
 def test_progress_on_a_terminal_is_one_updating_line():
     stream = io.StringIO()
     progress = batch.Progress(4, stream, tty=True)

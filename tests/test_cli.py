@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import stat
 import zipfile
 from pathlib import Path
 
@@ -65,8 +67,70 @@ def reports(tmp_path_factory) -> dict[str, dict]:
         "missing_softmax": FIXTURES / "missing_softmax.py",
         "empty": FIXTURES / "empty.py",
         **_stale_copies(out),
+        **_whole_folders(out),
+        **_pasted_together(out),
     }
     return grade_many(subs, out)
+
+
+def _whole_folders(out: Path) -> dict[str, Path]:
+    """Uploads of a whole assignment folder, with the course's own scripts in it: q3_run.py
+    trains for hours at its top level (here: forever) and q3_sgd.py fails without saved
+    parameters. No graded function needs them, so they must not be run."""
+    layout = out / "whole_assignment_folder"
+    shutil.copytree(FIXTURES / "correct_multifile", layout)
+    (layout / "q3_run.py").write_text("from q3_sgd import sgd\n\nwhile True:\n    pass\n")
+    (layout / "q3_sgd.py").write_text("raise RuntimeError('no saved parameters')\n")
+    one_file = out / "one_file_and_a_script"
+    one_file.mkdir()
+    shutil.copyfile(FIXTURES / "correct_summed.py", one_file / "hw1.py")
+    (one_file / "a_train.py").write_text("import hw1\n\nwhile True:\n    pass\n")
+    return {"whole_assignment_folder": layout, "one_file_and_a_script": one_file}
+
+
+LAYOUT_FILES = ("q1_softmax", "q2_sigmoid", "q2_neural", "q3_word2vec")
+
+
+def _pasted_together(out: Path) -> dict[str, Path]:
+    """The original files pasted into one file, and into one notebook (a cell per file): each
+    part keeps its `from q1_softmax import softmax`, which names a file that is not there."""
+    parts = [(FIXTURES / "correct_multifile" / f"{name}.py").read_text() for name in LAYOUT_FILES]
+    script = out / "pasted_together.py"
+    script.write_text("\n\n".join(parts))
+    notebook = out / "pasted_together.ipynb"
+    notebook.write_text(json.dumps({
+        "nbformat": 4, "nbformat_minor": 4, "metadata": {},
+        "cells": [{"cell_type": "code", "metadata": {}, "execution_count": None, "outputs": [],
+                   "source": part} for part in parts]}))
+    return {"pasted_together_py": script, "pasted_together_ipynb": notebook}
+
+
+def test_files_no_graded_function_needs_are_not_run(reports):
+    for name in ("whole_assignment_folder", "one_file_and_a_script"):
+        report = reports[name]
+        assert report["score"] == 100, (name, report["warnings"])
+        assert not any("q3_run" in w or "q3_sgd" in w or "a_train" in w
+                       for w in report["warnings"]), report["warnings"]
+
+
+def test_a_file_pasted_together_from_the_layout_keeps_its_own_definitions(reports):
+    for name in ("pasted_together_py", "pasted_together_ipynb"):
+        report = reports[name]
+        assert report["score"] == 100, (name, [c["message"] for c in report["checks"]
+                                               if c["status"] != "passed"][:3])
+        assert not any("not installed" in w for w in report["warnings"]), report["warnings"]
+
+
+def test_a_function_no_file_defines_in_plain_sight_is_still_found(tmp_path):
+    """A file that defines its function where reading the source cannot tell (exec) is run
+    when no file visibly defines it."""
+    folder = tmp_path / "dynamic"
+    folder.mkdir()
+    (folder / "notes.py").write_text("learning_rate = 0.1\n")
+    (folder / "defs.py").write_text(
+        "import numpy as np\nexec('def sigmoid(x):\\n    return 1.0 / (1.0 + np.exp(-x))')\n")
+    report = grade(folder, tmp_path / "out", "--only", "sigmoid")
+    assert by_function(report)["sigmoid"]["score"] == 10, report["checks"][0]["message"]
 
 
 STALE_SIGMOID = "import numpy as np\n\n\ndef sigmoid(x):\n    return x\n"
@@ -191,6 +255,24 @@ def test_top_level_code_that_raises_on_import_is_named_as_the_cause_with_the_fix
     assert exits["error"].endswith("nothing could be graded. exit() and sys.exit() at the top "
                                    "level of a file end its import, as the grader imports it: "
                                    "call them " + guard), exits["error"]
+
+
+def test_a_missing_module_used_by_top_level_code_gets_the_main_guard_advice(tmp_path):
+    """The starter's q3_word2vec.py ends with `dataset = StanfordSentiment()` style code: what
+    it needs (utils.treebank) is not in the upload, and the call, not the import, is what broke
+    the file. The import itself is let through and needs no advice."""
+    text = (FIXTURES / "correct_summed.py").read_text()
+    (tmp_path / "hw1.py").write_text(
+        text + "\n\nfrom utils.treebank import StanfordSentiment\ndataset = StanfordSentiment()\n")
+    (tmp_path / "bad_import.py").write_text(text + "\n\nfrom numpy import no_such_name\n")
+    reports = grade_many({"call": tmp_path / "hw1.py", "import": tmp_path / "bad_import.py"},
+                         tmp_path / "out")
+    call, statement = reports["call"], reports["import"]
+    assert call["score"] == statement["score"] == 0
+    assert call["error"].endswith(
+        'keep tests and experiments under `if __name__ == "__main__":`.'), call["error"]
+    assert "No module named 'utils'" in call["error"]
+    assert "no_such_name" in statement["error"] and "__main__" not in statement["error"]
 
 
 def test_syntax_error_gets_no_top_level_advice(reports):
@@ -318,3 +400,72 @@ def test_notebook_submission(tmp_path):
     path = tmp_path / "homework.ipynb"
     path.write_text(json.dumps(nb))
     assert grade(path, tmp_path / "out")["score"] == 100
+
+
+def test_links_and_special_files_in_an_upload_are_left_out_and_named(tmp_path):
+    """A folder of links to the reference would be graded as the reference wherever the worker
+    can read it (process isolation): links are never followed, nor are special files read, in a
+    folder or a zip; each one left out is named. A named pipe as the upload is a usage error."""
+    links = tmp_path / "links"
+    links.mkdir()
+    for path in sorted((ROOT / "reference").glob("q*.py")):
+        (links / path.name).symlink_to(path)
+    mixed = tmp_path / "mixed"
+    mixed.mkdir()
+    shutil.copyfile(FIXTURES / "correct_summed.py", mixed / "hw1.py")
+    os.mkfifo(mixed / "zz.py")
+    (mixed / "data").symlink_to("/etc")
+    zipped = tmp_path / "zipped.zip"
+    with zipfile.ZipFile(zipped, "w") as zf:
+        zf.write(FIXTURES / "correct_summed.py", "hw1.py")
+        link = zipfile.ZipInfo("q2_neural.py")
+        link.external_attr = (stat.S_IFLNK | 0o777) << 16
+        zf.writestr(link, str(ROOT / "reference" / "q2_neural.py"))
+    reports = grade_many({"links": links, "mixed": mixed, "zipped": zipped}, tmp_path / "out",
+                         "--isolation", "process")
+    left_out = "was left out: it is {}, and grading never follows a link or reads a special file."
+    assert reports["links"]["score"] == 0
+    assert "holds no Python file" in reports["links"]["error"]
+    assert f"q1_softmax.py {left_out.format('a symbolic link')}" in " ".join(
+        reports["links"]["warnings"])
+    assert reports["mixed"]["score"] == reports["zipped"]["score"] == 100
+    said = " ".join(reports["mixed"]["warnings"])
+    assert f"zz.py {left_out.format('not a regular file')}" in said
+    assert f"data {left_out.format('a symbolic link')}" in said
+    assert f"q2_neural.py {left_out.format('a symbolic link')}" in " ".join(
+        reports["zipped"]["warnings"])
+    pipe = tmp_path / "pipe.py"
+    os.mkfifo(pipe)
+    proc = run_cli("grade", str(pipe))
+    assert proc.returncode == 2 and "neither a file nor a folder" in proc.stderr, proc.stderr
+
+
+@pytest.mark.parametrize("damage,says", [
+    ("encrypted", "it is encrypted (a password-protected zip): zip your files again without a "
+                  "password"),
+    ("bad_crc", "the zip is damaged (Bad CRC-32 for file 'hw1.py'): zip your files again"),
+    ("file_and_folder", "does the zip hold a file and a folder of the same name?"),
+], ids=["encrypted", "bad_crc", "file_and_folder"])
+def test_a_zip_that_cannot_be_unpacked_says_why(tmp_path, damage, says):
+    upload = tmp_path / "hw.zip"
+    data = (FIXTURES / "correct_summed.py").read_bytes()
+    with zipfile.ZipFile(upload, "w") as zf:
+        if damage == "file_and_folder":
+            zf.writestr("hw1.py", data)
+            zf.writestr("hw1.py/notes.py", b"x = 1\n")
+        else:
+            zf.writestr("hw1.py", data)
+    raw = bytearray(upload.read_bytes())
+    if damage == "encrypted":  # the general-purpose flag's bit 0, in both headers
+        raw[6] |= 1
+        central = raw.rfind(b"PK\x01\x02")
+        raw[central + 8] |= 1
+    elif damage == "bad_crc":
+        raw[14] ^= 0xFF  # the local header's CRC-32
+        central = raw.rfind(b"PK\x01\x02")
+        raw[central + 16] ^= 0xFF
+    upload.write_bytes(bytes(raw))
+    report = grade(upload, tmp_path / "out")
+    assert report["score"] == 0
+    assert says in report["error"], report["error"]
+    assert "broke the grader's worker" not in report["error"]

@@ -187,6 +187,22 @@ def test_magics_over_the_students_own_python_keep_their_meaning(tmp_path):
     assert not any("stopped with" in w for w in report["warnings"]), report["warnings"]
 
 
+def test_a_module_of_the_assignments_layout_written_by_writefile_is_imported(tmp_path):
+    """`%%writefile q1_softmax.py` writes the very file the assignment names, and the next
+    cells import it as the handout's files do: the file written is the one imported, not a
+    stand-in saying the upload lacks it."""
+    layout = FIXTURES / "correct_multifile"
+    path = _v4(tmp_path / "hw.ipynb", [
+        "%%writefile q1_softmax.py\n" + (layout / "q1_softmax.py").read_text(),
+        "%%writefile q2_sigmoid.py\n" + (layout / "q2_sigmoid.py").read_text(),
+        (layout / "q2_neural.py").read_text(),
+        (layout / "q3_word2vec.py").read_text(),
+    ])
+    report = grade(path, tmp_path / "out")
+    assert report["score"] == 100, (report["warnings"], [
+        c["message"] for c in report["checks"] if c["status"] != "passed"][:2])
+
+
 def test_capture_without_a_name_hides_the_cells_output_as_jupyter_does(tmp_path):
     """`%%capture` alone discards what its cell prints; `%%capture out` keeps it in `out`, even
     when the cell raises (IPython binds the name after running the cell, whatever happened)."""

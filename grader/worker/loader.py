@@ -8,14 +8,18 @@ from __future__ import annotations
 import ast
 import builtins
 import contextlib
+import functools
 import importlib.util
 import json
 import os
+import re
 import shutil
+import stat
 import sys
 import traceback
 import types
 import zipfile
+import zlib
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
@@ -54,12 +58,34 @@ def _safe_extract(archive: Path, dest: Path) -> None:
             parts = Path(member.filename).parts
             if member.is_dir() or any(p in IGNORED_PARTS for p in parts):
                 continue
+            if stat.S_ISLNK(member.external_attr >> 16):  # never followed, nor made a file
+                LEFT_OUT.append((member.filename, "a symbolic link"))
+                continue
             target = (dest / member.filename).resolve()
             if root not in target.parents:
                 raise LoadError(f"{archive.name} has an entry outside its folder: {member.filename!r}")
-            target.parent.mkdir(parents=True, exist_ok=True)
-            with zf.open(member) as src, open(target, "wb") as out:
-                shutil.copyfileobj(src, out)
+            try:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                with zf.open(member) as src, open(target, "wb") as out:
+                    shutil.copyfileobj(src, out)
+            except (zipfile.BadZipFile, RuntimeError, NotImplementedError, EOFError, zlib.error,
+                    OSError) as exc:
+                raise LoadError(_unpacking_failed(archive, member.filename, exc)) from None
+
+
+def _unpacking_failed(archive: Path, member: str, exc: BaseException) -> str:
+    """Why `member` of the zip could not be unpacked, and what to do."""
+    if isinstance(exc, RuntimeError) and "encrypted" in str(exc):
+        why = "it is encrypted (a password-protected zip): zip your files again without a password"
+    elif isinstance(exc, NotImplementedError):
+        why = (f"it is compressed in a way this grader cannot read ({exc}): zip your files again "
+               "with your system's standard zip")
+    elif isinstance(exc, OSError):
+        why = (f"it could not be written ({exc.strerror or exc}; does the zip hold a file and a "
+               "folder of the same name?)")
+    else:
+        why = f"the zip is damaged ({exc}): zip your files again and upload the new zip"
+    return f"{archive.name} could not be unpacked at {member!r}: {why}"
 
 
 def _notebook_to_py(notebook: Path, dest: Path) -> None:
@@ -140,6 +166,8 @@ def lay_out(submission: Path, scratch: Path) -> Path:
 # What lay_out found about a folder's or a zip's notebooks, for import_submission's report: a
 # worker lays out and imports one submission, once.
 FOLDER_NOTEBOOKS: dict[str, list] = {"unreadable": [], "shadowed": []}
+# What lay_out left out of a zip: (entry, what it is).
+LEFT_OUT: list[tuple[str, str]] = []
 
 
 def _notebooks_as_modules(root: Path) -> None:
@@ -186,9 +214,14 @@ def _error_entry(exc: BaseException, root: Path, module_file: Path) -> dict:
         text = str(exc)
     except BaseException:
         text = "<the exception's message could not be printed>"
+    # The file's own top-level statement that raised: an import statement, or code run at import
+    # (a test call, a training run), which the report advises to put under the main guard.
+    top = next((f for f in frames if f.name == "<module>"), None)
+    in_import = bool(top and re.match(r"(import|from)\s", (top.line or "").lstrip()))
     return {"module": rel, "file": Path(last.filename).name if last else rel,
             "line": last.lineno if last else None,
-            "type": type(exc).__name__, "message": text[:500], "code": (last.line or "") if last else ""}
+            "type": type(exc).__name__, "message": text[:500], "code": (last.line or "") if last else "",
+            "in_import": in_import}
 
 
 def _first_line(source: str) -> str:
@@ -208,7 +241,8 @@ def _top_level_statement(frame: types.FrameType | None, root: Path) -> dict | No
         return None
     line = frame.f_lineno
     source, _ = source_text.python_source(path.read_bytes())
-    for node in ast.parse(source, str(path)).body:
+    # Parsed as it ran (Python 2 statements rewritten, line for line); quoted as written.
+    for node in ast.parse(python2_source.python3_source(source)[0], str(path)).body:
         if node.lineno <= line <= (node.end_lineno or node.lineno):
             code = source.splitlines()[node.lineno - 1].strip()[:80]
             return {"file": path.name, "line": node.lineno, "code": code}
@@ -231,9 +265,24 @@ class Unavailable:
         return f"<{self.name}: not available>"
 
 
+def _own_definition(attr: str, frame: types.FrameType | None):
+    """The function or class the importing code (`frame`, running `from q1_softmax import
+    softmax`) has already defined under that name itself, if any.
+
+    Students hand in the original files pasted into one (`cat q1_softmax.py q2_sigmoid.py ... >
+    hw1.py`, or one notebook cell per file): each part keeps its `from q1_softmax import softmax`
+    after the definition it names. Python would stop there with an ImportError; a stand-in bound
+    over the file's own softmax would make the grader report softmax missing. Handing back the
+    file's own definition is what the student meant, and changes nothing else: a name the file
+    does not define (or got from elsewhere) still gets the stand-in."""
+    if frame is None or not missing_imports.defined_here(attr, frame.f_globals):
+        return None
+    return frame.f_globals[attr]
+
+
 class StandInModule(types.ModuleType):
     """Takes the place of a module of the submission's layout that could not be imported: every
-    public name it is asked for is an Unavailable."""
+    public name it is asked for is an Unavailable, unless the importing file defines it itself."""
 
     def __init__(self, name: str, why: str) -> None:
         super().__init__(name)
@@ -242,17 +291,19 @@ class StandInModule(types.ModuleType):
     def __getattr__(self, attr: str):
         if attr.startswith("__"):
             raise AttributeError(attr)
-        return Unavailable(attr, self.__why)
+        # The caller of __getattr__ is the code running the import statement.
+        return _own_definition(attr, sys._getframe(1)) or Unavailable(attr, self.__why)
 
 
 def _missing_names(module_name: str, graded: set[str]):
     """A module-level __getattr__ (PEP 562) for a student module: a graded function that the file
-    does not define is an Unavailable when a sibling imports it, not an ImportError that would
-    cost the sibling's own functions."""
+    does not define is an Unavailable when a sibling imports it (or that sibling's own definition,
+    see _own_definition), not an ImportError that would cost the sibling's own functions."""
 
     def __getattr__(attr: str):
         if attr in graded:
-            return Unavailable(attr, f"{module_name}.py does not define {attr}")
+            return (_own_definition(attr, sys._getframe(1))
+                    or Unavailable(attr, f"{module_name}.py does not define {attr}"))
         raise AttributeError(f"module {module_name!r} has no attribute {attr!r}")
 
     return __getattr__
@@ -271,6 +322,7 @@ class _LayoutImporter:
         self.budget = budget
         self.output = output  # what the import prints, as the report will show it
         self.errors: list[dict] = []
+        self.ran: set[Path] = set()  # the files of the submission run so far
         self.skipped: list[dict] = []  # what notebooks' magics and shell escapes did not run
         self.unlisted: list[str] = []  # notebooks that skipped more than `skipped` lists
         # Files and cells read as Python 2 (worker/python2_source.py): {"where", "forms", "tabs"}.
@@ -281,9 +333,12 @@ class _LayoutImporter:
     def find_spec(self, fullname: str, path=None, target=None):
         if fullname not in self.names:
             return None
-        file = self.root / f"{fullname}.py"
-        if file.is_file():
-            return importlib.util.spec_from_file_location(fullname, file, loader=self)
+        # The upload's file; else one the submission wrote into its working folder while it ran
+        # (a notebook's `%%writefile q1_softmax.py`, which Jupyter would import from there).
+        for folder in (self.root, Path.cwd()):
+            file = folder / f"{fullname}.py"
+            if file.is_file():
+                return importlib.util.spec_from_file_location(fullname, file, loader=self)
         return importlib.util.spec_from_loader(fullname, self)
 
     def create_module(self, spec):
@@ -291,10 +346,10 @@ class _LayoutImporter:
 
     def exec_module(self, module: types.ModuleType) -> None:
         name = module.__name__
-        file = self.root / f"{name}.py"
-        if not file.is_file():
+        if getattr(module, "__file__", None) is None:
             sys.modules[name] = StandInModule(name, f"{name}.py is not in your submission")
             return
+        file = Path(module.__file__)
         try:
             if _cells_file(file).is_file():
                 self.run_notebook(module, file)
@@ -303,7 +358,7 @@ class _LayoutImporter:
                 # ends is a hang, which the grader's import deadline reports.
                 self.run_file(module, file)
         except BaseException as exc:  # SystemExit at import time is a load error too
-            entry = _error_entry(exc, self.root, file)
+            entry = _error_entry(exc, file.parent, file)
             self.errors.append(entry)
             where = f", line {entry['line']}" if entry.get("line") else ""
             sys.modules[name] = StandInModule(
@@ -316,6 +371,7 @@ class _LayoutImporter:
         """Run a .py file of the submission in `module`. Shortly before the import deadline the
         grader hears which top-level statement is running, for its message if the deadline
         passes."""
+        self.ran.add(file)
         source, not_utf8 = source_text.python_source(file.read_bytes())
         if not_utf8:
             self.not_utf8.append({"file": file.name, "notebook": None, "bytes": not_utf8})
@@ -336,6 +392,7 @@ class _LayoutImporter:
         cell's error is recorded with the cell's number and the next cell runs: a notebook never
         fails as a whole, so one broken exploratory cell does not erase the functions defined in
         the others."""
+        self.ran.add(file)
         data = json.loads(_cells_file(file).read_text(encoding="utf-8"))
         notebook = str(data["notebook"])
         if data.get("not_utf8"):
@@ -424,29 +481,52 @@ def import_submission(root: Path, wanted: dict[str, str], shim_xrange: bool,
                                set(wanted), on_cell, budget, output)
     sys.meta_path.insert(0, importer)
     modules: list[types.ModuleType] = []
+    pending = list(order)
+
+    def run(paths: list[Path]) -> None:
+        for path in paths:
+            pending.remove(path)
+            if path.stem in importer.names:
+                module = importlib.import_module(path.stem)
+            else:
+                module = _load_privately(path, importer)
+            if module is not None and not isinstance(module, StandInModule):
+                modules.append(module)
+        # Searched in the order of `order`, whichever ran first.
+        modules.sort(key=lambda module: next(
+            (i for i, path in enumerate(order) if str(path) == getattr(module, "__file__", None)),
+            len(order)))
+
+    def missing() -> set[str]:
+        return {fn for fn in wanted if not any(_defines(m, fn) for m in modules)}
+
+    # The files of the assignment's layout first; then, only while a function is still missing,
+    # the files that may define it, and as a last resort every other file. A whole assignment
+    # folder holds the course's own scripts (q3_run.py trains word vectors for hours at its top
+    # level): a file no graded function needs is never run, so it cannot hang or break a grade.
+    run([path for path in pending if path.stem in preferred])
+    for choose in (lambda path: _may_bind(path, missing()), lambda path: True):
+        # A file a graded one imported has run already: it joins the files searched, in order.
+        run([path for path in pending if path in importer.ran])
+        if missing():
+            run([path for path in pending if choose(path)])
+    run([path for path in pending if path in importer.ran])
     uses_xrange: list[str] = []
     uses_numpy_aliases: list[dict] = []
     uses_python2_names: list[dict] = []
-    for path in order:
+    for path in (path for path in order if path in importer.ran):
         sources = _sources(path)  # read and made Python 3 once for the scans
         uses_xrange += _uses_xrange(path, sources)
         uses_numpy_aliases += _uses_numpy_aliases(path, sources)
         uses_python2_names += [{"where": where, "line": line, "name": name}
                                for where, source in sources
                                for name, line in python2_names.uses(source, str(path))]
-        if path.stem in importer.names:
-            module = importlib.import_module(path.stem)
-        else:
-            module = _load_privately(path, importer)
-        if module is not None and not isinstance(module, StandInModule):
-            modules.append(module)
 
     found: dict = {}
     report_functions: dict = {}
     for fn, home in wanted.items():
         candidates = sorted(modules, key=lambda m: m.__name__ != home)
-        hit = next((m for m in candidates
-                    if fn in vars(m) and not isinstance(vars(m)[fn], Unavailable)), None)
+        hit = next((m for m in candidates if _defines(m, fn)), None)
         if hit is None:
             report_functions[fn] = {"found": False, "file": None, "problem": "missing"}
         elif not callable(vars(hit)[fn]):
@@ -455,12 +535,13 @@ def import_submission(root: Path, wanted: dict[str, str], shim_xrange: bool,
         else:
             found[fn] = vars(hit)[fn]
             report_functions[fn] = {"found": True, "file": Path(hit.__file__).name, "problem": None}
-            also = _other_definitions(fn, hit, candidates)
+            also = _other_definitions(fn, hit, candidates) + [
+                path.name for path in pending if fn in (_top_level_defs(path) or ())]
             if also:
                 report_functions[fn]["also_in"] = also
     report = {"functions": report_functions,
               "errors": FOLDER_NOTEBOOKS["unreadable"] + importer.errors,
-              "shadowed_notebooks": FOLDER_NOTEBOOKS["shadowed"],
+              "shadowed_notebooks": FOLDER_NOTEBOOKS["shadowed"], "left_out": LEFT_OUT,
               "files": [p.name for p in order], "uses_xrange": uses_xrange,
               "uses_numpy_aliases": uses_numpy_aliases, "python2_rewrites": importer.python2_rewrites,
               "uses_python2_names": uses_python2_names,
@@ -488,6 +569,68 @@ def _other_definitions(fn: str, hit, candidates: list) -> list[str]:
             seen.add(id(value))
             files.append(Path(module.__file__).name)
     return files
+
+
+def _defines(module: types.ModuleType, fn: str) -> bool:
+    return fn in vars(module) and not isinstance(vars(module)[fn], Unavailable)
+
+
+def _may_bind(path: Path, names: set[str]) -> bool:
+    """Whether running the file may give one of `names` a value at its top level. Read from the
+    source, not run: True where it cannot be told (a syntax error, `from x import *`)."""
+    bound = _top_level_bindings(path)
+    return bound is None or bool(bound[0] & names)
+
+
+def _top_level_defs(path: Path) -> set[str] | None:
+    """The functions a file (or a notebook's cells) defines with `def` at its top level."""
+    bound = _top_level_bindings(path)
+    return bound[1] if bound is not None else None
+
+
+@functools.lru_cache(maxsize=None)
+def _top_level_bindings(path: Path) -> tuple[set[str], set[str]] | None:
+    """(every name the file's top level may bind, the names it binds with `def`), the top level
+    including the bodies of its if, try, with and loop statements; None when that cannot be
+    read off the source."""
+    bound: set[str] = set()
+    defs: set[str] = set()
+
+    def visit(body: list[ast.stmt]) -> bool:
+        for node in body:
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                bound.add(node.name)
+                defs.add(node.name)
+            elif isinstance(node, ast.ClassDef):
+                bound.add(node.name)
+            elif isinstance(node, (ast.Import, ast.ImportFrom)):
+                if any(alias.name == "*" for alias in node.names):
+                    return False
+                bound.update(alias.asname or alias.name.split(".")[0] for alias in node.names)
+            elif isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign, ast.For,
+                                   ast.AsyncFor, ast.With, ast.AsyncWith)):
+                bound.update(n.id for n in ast.walk(node) if isinstance(n, ast.Name)
+                             and isinstance(n.ctx, ast.Store))
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                continue
+            blocks = [getattr(node, field, None) for field in ("body", "orelse", "finalbody")]
+            blocks += [case.body for case in (*getattr(node, "handlers", ()),
+                                              *getattr(node, "cases", ()))]
+            if not all(visit(block) for block in blocks if isinstance(block, list)):
+                return False
+        return True
+
+    sources = _sources(path)
+    if not sources:
+        return None
+    for _, source in sources:
+        try:
+            tree = ast.parse(source)
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            return None
+        if not visit(tree.body):
+            return None
+    return bound, defs
 
 
 def _sources(path: Path) -> list[tuple[str, str]]:

@@ -27,6 +27,7 @@ import builtins
 import importlib
 import linecache
 import sys
+import types
 from typing import Any
 
 HOOK = "__autograde_missing_import__"
@@ -110,11 +111,22 @@ def _import_one(spec: tuple, namespace: dict, where: tuple[str, int]) -> None:
             namespace[asname or name] = importlib.import_module(f"{module}.{name}")
     except ModuleNotFoundError as exc:
         missing = exc.name or module
+        if kind == "from" and defined_here(asname or name, namespace):
+            return  # the file's own definition stays
         _note(missing, where)
         if kind == "import":
             namespace[asname or top] = Missing(module if asname else top, missing)
         elif name != "*":
             namespace[asname or name] = Missing(f"{module}.{name}", missing)
+
+
+def defined_here(name: str, namespace: dict) -> bool:
+    """The file (or notebook) whose globals are `namespace` defined `name` itself, as a function
+    or class: a file pasted together from several keeps its own definitions when a part's
+    `from q1_softmax import softmax` names a module that is not there (see loader.py)."""
+    own = namespace.get(name)
+    return (isinstance(own, (types.FunctionType, type))
+            and own.__module__ == namespace.get("__name__"))
 
 
 def missing_import(exc: ModuleNotFoundError, specs: tuple, namespace: dict) -> None:
@@ -201,5 +213,6 @@ def install() -> None:
     setattr(builtins, ERROR, StandInError)
 
 
-__all__ = ["CALL_HOOK", "ERROR", "HOOK", "Missing", "StandInError", "compile_guarded", "guard",
-           "install", "is_bare_call", "missing_call", "missing_import", "noted", "skipped_calls"]
+__all__ = ["CALL_HOOK", "ERROR", "HOOK", "Missing", "StandInError", "compile_guarded",
+           "defined_here", "guard", "install", "is_bare_call", "missing_call", "missing_import",
+           "noted", "skipped_calls"]
