@@ -166,6 +166,19 @@ def _fill_required(raw: object) -> object:
     return raw
 
 
+# What IPython's input transformers act on: a magic or shell escape (at a line's start, or after
+# `=`), help (`?`), a prompt pasted in (`>>>`, `...`, `In [1]:`), a line of blanks only.
+_IPYTHON_SYNTAX = re.compile(r"^[ \t]*[!%]|=[ \t]*[!%]|\?|>>>|\bIn \[|^[ \t]*\.\.\.|^[ \t]+\r?$",
+                             re.M)
+
+
+def _plain_python(cell: str) -> bool:
+    """A cell IPython's transformers would leave as it is (bar a final newline): none of their
+    syntax, and no leading blank line or indentation for them to strip. Transforming a cell of a
+    hundred thousand lines takes IPython seconds, all of them spent before the cell may run."""
+    return bool(cell) and cell[0] not in " \t\r\n" and not _IPYTHON_SYNTAX.search(cell)
+
+
 def read_cells(notebook: Path, not_utf8: list[dict] | None = None) -> list[dict]:
     """The notebook's cells in order: {"cell": its number counting every cell from 1 at the top,
     Markdown too, "source": the Python to run, "original": what the student wrote}. Bytes that are
@@ -191,10 +204,13 @@ def read_cells(notebook: Path, not_utf8: list[dict] | None = None) -> list[dict]
         if cell.get("cell_type") != "code":
             continue
         original = str(cell.get("source", ""))
-        try:
-            source = transformer.transform_cell(original)
-        except Exception:  # malformed IPython syntax: compiling it reports the error
-            source = original
+        if _plain_python(original):  # what IPython would give back, without its seconds
+            source = original if original.endswith("\n") else original + "\n"
+        else:
+            try:
+                source = transformer.transform_cell(original)
+            except Exception:  # malformed IPython syntax: compiling it reports the error
+                source = original
         out.append({"cell": number, "source": source, "original": original,
                     "defines": sorted(set(DEFINES.findall(original)))})
     return out

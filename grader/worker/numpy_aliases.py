@@ -59,15 +59,17 @@ def install(np: Any) -> None:
             setattr(np, name, make(np))
 
 
-def uses(source: str, filename: str) -> list[tuple[str, int]]:
+def uses(source: str, filename: str,
+         tree: ast.Module | None = None) -> list[tuple[str, int]]:
     """(name, line) of every expired NumPy name the source reads: `np.float` for each name numpy
     is imported as (np and numpy when the file imports it under no name of its own, as a
     notebook cell may), and `from numpy import float`. Unparsable source reads nothing here:
-    running it reports the syntax error."""
-    try:
-        tree = ast.parse(source, filename)
-    except (SyntaxError, ValueError):
-        return []
+    running it reports the syntax error. `tree`: the source already parsed, if it was."""
+    if tree is None:
+        try:
+            tree = ast.parse(source, filename)
+        except (SyntaxError, ValueError):
+            return []
     aliases = {"np", "numpy"}
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):

@@ -66,14 +66,16 @@ def install() -> None:
         sys.meta_path.append(_RenamedModules())  # last: a real module of the name comes first
 
 
-def uses(source: str, filename: str) -> list[tuple[str, int]]:
+def uses(source: str, filename: str,
+         tree: ast.Module | None = None) -> list[tuple[str, int]]:
     """(name, line) of every Python 2 builtin the source reads without defining it itself, and
     of every import of a Python 2 module. Unparsable source reads nothing here: running it
-    reports the syntax error."""
-    try:
-        tree = ast.parse(source, filename)
-    except (SyntaxError, ValueError):
-        return []
+    reports the syntax error. `tree`: the source already parsed, if it was."""
+    if tree is None:
+        try:
+            tree = ast.parse(source, filename)
+        except (SyntaxError, ValueError):
+            return []
     bound = _names_bound(tree)
     found: list[tuple[str, int]] = []
     for node in ast.walk(tree):

@@ -27,6 +27,7 @@ Python to the next (3.12 reads `<>` and `0777` as one token, 3.11 as two), and b
 from __future__ import annotations
 
 import ast
+import functools
 import io
 import tokenize
 
@@ -339,6 +340,7 @@ def _expand_indentation(line: str) -> str:
     return indent.expandtabs(8) + body
 
 
+@functools.lru_cache(maxsize=4)  # the loader asks for a file's again (run, scans, a hang's place)
 def python3_source(source: str) -> tuple[str, dict[str, list[int]], bool]:
     """What runs of a file or cell that may be Python 2: (the source, the lines of each Python 2
     form rewritten (FORMS), whether its indentation's tabs were expanded as Python 2 reads

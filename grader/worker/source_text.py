@@ -15,7 +15,9 @@ Runs in the worker, next to student code: bytes in, text and findings out; nothi
 """
 from __future__ import annotations
 
+import ast
 import codecs
+import functools
 import io
 import json
 import tokenize
@@ -123,3 +125,15 @@ def _mended(value: Any) -> Any:
     if isinstance(value, list):
         return [_mended(v) for v in value]
     return value
+
+
+@functools.lru_cache(maxsize=2)
+def tree(source: str) -> ast.Module | None:
+    """The parsed source, or None when it does not parse. Kept for the last two sources: the
+    loader's scans (python2_names, numpy_aliases, xrange, the top-level bindings) read the same
+    file or cell one after the other, and parsing a large one costs seconds. Read-only: a caller
+    that rewrites a tree parses its own."""
+    try:
+        return ast.parse(source)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
