@@ -174,6 +174,9 @@ def as_array(value: Any, call: Text, expected_shape: tuple[int, ...] | None = No
     if isinstance(value, np.generic) and value.dtype.kind in "biuf":
         value = np.asarray(value)
     shape_text = f" of shape {tuple(expected_shape)}" if expected_shape is not None else ""
+    if isinstance(value, Opaque) and value.type_name.startswith("numpy array of dtype "):
+        dtype = value.type_name.removeprefix("numpy array of dtype ")
+        fail_call(f"{what} has dtype {dtype}; expected real numbers.", call, returned=value)
     if not isinstance(value, np.ndarray):
         described = describe_result(value) if what == "the result" else describe_type(value)
         fail_call(f"{what} is {described}; expected a numpy array{shape_text}.", call,

@@ -537,7 +537,12 @@ class Submission:
         home = self.functions.get(function, "")
         errors = load.get("errors", [])
         if info.get("problem") == "not a function":
-            return f"{function} in {info.get('file')} is not a function."
+            what = f" but a {info['is']}" if info.get("is") else ""
+            if info.get("set_at"):
+                return (f"{function} is not a function{what}: {info['set_at']} assigns to the "
+                        f"name {function}, so it no longer holds your function. Give that value "
+                        "another name.")
+            return f"{function} in {info.get('file')} is not a function{what}."
         # Blame the file the function lives in when it failed to import; otherwise say the function
         # is missing and mention any file that could not be imported.
         # A single file that failed is the function's home too when the upload has no file of

@@ -81,6 +81,11 @@ _RULES: tuple[Rule, ...] = (
     ("AttributeError", r"module '(\w+)' has no attribute '(\w+)'",
      lambda m: (f"{m[1]}.{m[2]} is Python 2: in Python 3 write {_MODULE_NAMES[m[1], m[2]]}."
                 if (m[1], m[2]) in _MODULE_NAMES else "")),
+    # Not Python 2's alone: a script that asks the user something (raw_input() is rewritten to
+    # input()) meets a grader that answers nothing.
+    ("EOFError", r"EOF when reading a line",
+     lambda m: ("input() gets no answer while your code is graded: leave out of what you hand "
+                "in any code that asks for input.")),
     ("NameError", r"name '(\w+)' is not defined",
      lambda m: (f"{m[1]} is Python 2: in Python 3 write {_BUILTINS[m[1]]}."
                 if m[1] in _BUILTINS else "")),

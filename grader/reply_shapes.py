@@ -49,7 +49,7 @@ NOT_UTF8 = Record({"file": TEXT, "bytes": [Record({}, {"line": LINE, "cell": CEL
 REPORT = Record({}, {
     "fatal": TEXT,
     "functions": {"*": Record({}, {"found": bool, "file": (TEXT, NONE), "problem": (TEXT, NONE),
-                                   "also_in": [TEXT]})},
+                                   "also_in": [TEXT], "is": TEXT, "set_at": (TEXT, NONE)})},
     "errors": [ERROR],
     "files": [TEXT],
     "shadowed_notebooks": Pairs(TEXT, TEXT),

@@ -469,3 +469,14 @@ def test_a_zip_that_cannot_be_unpacked_says_why(tmp_path, damage, says):
     assert report["score"] == 0
     assert says in report["error"], report["error"]
     assert "broke the grader's worker" not in report["error"]
+
+
+def test_an_array_of_a_dtype_that_does_not_cross_is_named_by_its_dtype(tmp_path):
+    """An object, text or record array cannot cross as numbers: the message names its dtype,
+    not 'a numpy.ndarray; expected a numpy array'."""
+    (tmp_path / "hw1.py").write_text(
+        "import numpy as np\n\n\ndef sigmoid(x):\n    return np.asarray(x).astype(object)\n")
+    report = grade(tmp_path / "hw1.py", tmp_path / "out", "--only", "sigmoid")
+    messages = {c["message"].splitlines()[0] for c in checks_of(report, "sigmoid")
+                if c["status"] == "failed" and c["name"] != "scalar_input"}
+    assert messages == {"the result has dtype object; expected real numbers."}, messages

@@ -203,6 +203,33 @@ def test_a_module_of_the_assignments_layout_written_by_writefile_is_imported(tmp
         c["message"] for c in report["checks"] if c["status"] != "passed"][:2])
 
 
+def test_a_later_cell_reusing_a_functions_name_is_named(tmp_path):
+    """`softmax = softmax(scores)` in an exploration cell leaves the name holding an array, as it
+    would in Jupyter: softmax scores 0, and the message names the cell that did it."""
+    path = _v4(tmp_path / "hw.ipynb", [
+        "import random\nimport numpy as np", FIRST_HALF, SECOND_HALF,
+        "scores = np.array([1.0, 2.0, 3.0])\nsoftmax = softmax(scores)"])
+    report = grade(path, tmp_path / "out", "--only", "softmax")
+    messages = {c["message"] for c in checks_of(report, "softmax")}
+    assert messages == {"softmax is not a function but a numpy.ndarray: hw.ipynb, cell 4, line 2 "
+                        "assigns to the name softmax, so it no longer holds your function. Give "
+                        "that value another name."}, messages
+
+
+def test_a_cell_that_asks_for_input_or_exits_says_what_happened(tmp_path):
+    """input() meets no keyboard, and sys.exit() raises SystemExit with no message: each cell's
+    warning says what happened, not an empty message or a bare 'EOF when reading a line'."""
+    path = _v4(tmp_path / "hw.ipynb", [
+        "import random\nimport numpy as np", FIRST_HALF,
+        "name = input('your name? ')", "import sys\nsys.exit()", SECOND_HALF])
+    report = grade(path, tmp_path / "out")
+    assert report["score"] == 100, report["warnings"]
+    said = " ".join(report["warnings"])
+    assert ("cell 3, line 1: EOF when reading a line. input() gets no answer while your code is "
+            "graded: leave out of what you hand in any code that asks for input.") in said, said
+    assert "cell 4, line 2: exit() or sys.exit() was called" in said, said
+
+
 def test_capture_without_a_name_hides_the_cells_output_as_jupyter_does(tmp_path):
     """`%%capture` alone discards what its cell prints; `%%capture out` keeps it in `out`, even
     when the cell raises (IPython binds the name after running the cell, whatever happened)."""

@@ -192,14 +192,6 @@ def _notebooks_as_modules(root: Path) -> None:
         raise LoadError(FOLDER_NOTEBOOKS["unreadable"][0]["message"])
 
 
-def _names_used(code: types.CodeType) -> set[str]:
-    names = set(code.co_names)
-    for const in code.co_consts:
-        if isinstance(const, types.CodeType):
-            names |= _names_used(const)
-    return names
-
-
 def _error_entry(exc: BaseException, root: Path, module_file: Path) -> dict:
     """Where importing `module_file` failed ("file" may be another module it imports)."""
     rel = module_file.name
@@ -214,6 +206,8 @@ def _error_entry(exc: BaseException, root: Path, module_file: Path) -> dict:
         text = str(exc)
     except BaseException:
         text = "<the exception's message could not be printed>"
+    if not text.strip() and isinstance(exc, SystemExit):
+        text = "exit() or sys.exit() was called"
     # The file's own top-level statement that raised: an import statement, or code run at import
     # (a test call, a training run), which the report advises to put under the main guard.
     top = next((f for f in frames if f.name == "<module>"), None)
@@ -515,12 +509,21 @@ def import_submission(root: Path, wanted: dict[str, str], shim_xrange: bool,
     uses_numpy_aliases: list[dict] = []
     uses_python2_names: list[dict] = []
     for path in (path for path in order if path in importer.ran):
-        sources = _sources(path)  # read and made Python 3 once for the scans
-        uses_xrange += _uses_xrange(path, sources)
-        uses_numpy_aliases += _uses_numpy_aliases(path, sources)
-        uses_python2_names += [{"where": where, "line": line, "name": name}
-                               for where, source in sources
-                               for name, line in python2_names.uses(source, str(path))]
+        for where, source in _sources(path):  # each file or cell parsed once for the scans
+            # A name the source never spells needs no walk of its tree (seconds for a cell of
+            # a hundred thousand lines).
+            scans = {scan for scan, spelled in _SPELLED.items() if spelled.search(source)}
+            tree = source_text.tree(source) if scans else None
+            if tree is None:
+                continue  # nothing to look for, or a syntax error (running it reported that)
+            if "xrange" in scans and _reads_xrange(tree):
+                uses_xrange.append(where)
+            if "numpy" in scans:
+                uses_numpy_aliases += [{"where": where, "line": line, "name": name} for name, line
+                                       in numpy_aliases.uses(source, str(path), tree)]
+            if "python2" in scans:
+                uses_python2_names += [{"where": where, "line": line, "name": name} for name, line
+                                       in python2_names.uses(source, str(path), tree)]
 
     found: dict = {}
     report_functions: dict = {}
@@ -530,8 +533,13 @@ def import_submission(root: Path, wanted: dict[str, str], shim_xrange: bool,
         if hit is None:
             report_functions[fn] = {"found": False, "file": None, "problem": "missing"}
         elif not callable(vars(hit)[fn]):
-            report_functions[fn] = {"found": False, "file": Path(hit.__file__).name,
-                                    "problem": "not a function"}
+            value = vars(hit)[fn]
+            kind = type(value)
+            report_functions[fn] = {
+                "found": False, "file": Path(hit.__file__).name, "problem": "not a function",
+                "is": kind.__qualname__ if kind.__module__ == "builtins"
+                else f"{kind.__module__}.{kind.__qualname__}",
+                "set_at": _last_assignment(Path(hit.__file__), fn)}
         else:
             found[fn] = vars(hit)[fn]
             report_functions[fn] = {"found": True, "file": Path(hit.__file__).name, "problem": None}
@@ -569,6 +577,20 @@ def _other_definitions(fn: str, hit, candidates: list) -> list[str]:
             seen.add(id(value))
             files.append(Path(module.__file__).name)
     return files
+
+
+def _last_assignment(path: Path, name: str) -> str | None:
+    """Where the file's (or a notebook's cells') top level last assigns to `name`: "hw.ipynb,
+    cell 14, line 2". A later cell's `softmax = softmax(z)` leaves the name holding an array."""
+    found = None
+    for where, source in _sources(path):
+        tree = source_text.tree(source)
+        for node in (tree.body if tree is not None else ()):
+            targets = [*getattr(node, "targets", ()), getattr(node, "target", None)]
+            if any(isinstance(n, ast.Name) and n.id == name for target in targets
+                   if isinstance(target, ast.AST) for n in ast.walk(target)):
+                found = f"{where}, line {node.lineno}"
+    return found
 
 
 def _defines(module: types.ModuleType, fn: str) -> bool:
@@ -609,8 +631,10 @@ def _top_level_bindings(path: Path) -> tuple[set[str], set[str]] | None:
                 bound.update(alias.asname or alias.name.split(".")[0] for alias in node.names)
             elif isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign, ast.For,
                                    ast.AsyncFor, ast.With, ast.AsyncWith)):
-                bound.update(n.id for n in ast.walk(node) if isinstance(n, ast.Name)
-                             and isinstance(n.ctx, ast.Store))
+                targets = [*getattr(node, "targets", ()), getattr(node, "target", None),
+                           *(item.optional_vars for item in getattr(node, "items", ()))]
+                bound.update(n.id for target in targets if target is not None
+                             for n in ast.walk(target) if isinstance(n, ast.Name))
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
                 continue
             blocks = [getattr(node, field, None) for field in ("body", "orelse", "finalbody")]
@@ -624,11 +648,8 @@ def _top_level_bindings(path: Path) -> tuple[set[str], set[str]] | None:
     if not sources:
         return None
     for _, source in sources:
-        try:
-            tree = ast.parse(source)
-        except (SyntaxError, ValueError, RecursionError, MemoryError):
-            return None
-        if not visit(tree.body):
+        tree = source_text.tree(source)
+        if tree is None or not visit(tree.body):
             return None
     return bound, defs
 
@@ -652,24 +673,18 @@ def _as_run(source: str) -> str:
     return python2_source.python3_source(source)[0]
 
 
-def _uses_numpy_aliases(path: Path, sources: list[tuple[str, str]]) -> list[dict]:
-    """Each place the file reads a name NumPy removed (worker/numpy_aliases.py)."""
-    return [{"where": where, "line": line, "name": name}
-            for where, source in sources
-            for name, line in numpy_aliases.uses(source, str(path))]
+# What a source must spell for each scan to find anything in it.
+_SPELLED = {
+    "xrange": re.compile(r"\bxrange\b"),
+    "numpy": re.compile(r"\b(?:%s)\b" % "|".join(map(re.escape, numpy_aliases.EXPIRED))),
+    "python2": re.compile(r"\b(?:%s)\b" % "|".join(
+        map(re.escape, [*python2_names.BUILTINS, *python2_names.MODULES]))),
+}
 
 
-def _uses_xrange(path: Path, sources: list[tuple[str, str]]) -> list[str]:
-    """Where the file names xrange: the file, or each cell of a notebook that does. A syntax
-    error is reported when the file is run."""
-    found = []
-    for name, source in sources:
-        try:
-            if "xrange" in _names_used(compile(source, str(path), "exec")):
-                found.append(name)
-        except BaseException:
-            pass
-    return found
+def _reads_xrange(tree: ast.Module) -> bool:
+    """Whether the source names xrange (the shim's name) anywhere."""
+    return any(isinstance(node, ast.Name) and node.id == "xrange" for node in ast.walk(tree))
 
 
 def _load_privately(path: Path, importer: _LayoutImporter) -> types.ModuleType | None:

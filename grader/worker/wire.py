@@ -81,6 +81,12 @@ def _safe_text(obj: Any, limit: int = 200) -> str:
 
 def _type_name(obj: Any) -> str:
     t = type(obj)
+    if t is np.ndarray:  # of a dtype that does not cross: say which, not just "numpy.ndarray"
+        try:
+            dtype = str(obj.dtype)
+        except BaseException:
+            dtype = "?"
+        return f"numpy array of dtype {dtype[:60]}"
     module = getattr(t, "__module__", "") or ""
     qual = getattr(t, "__qualname__", t.__name__)
     return qual if module in ("builtins", "") else f"{module}.{qual}"
