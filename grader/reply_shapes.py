@@ -44,7 +44,8 @@ ERROR = Record({"file": TEXT, "type": TEXT, "message": TEXT},
 PLACE_AND_LINE = Record({"where": TEXT, "line": int, "name": TEXT})
 NOT_UTF8 = Record({"file": TEXT, "bytes": [Record({}, {"line": LINE, "cell": CELL,
                                                        "byte": (TEXT, NONE),
-                                                       "read_as": (TEXT, NONE)})]},
+                                                       "read_as": (TEXT, NONE),
+                                                       "encoding": TEXT})]},
                   {"notebook": (TEXT, NONE)})
 REPORT = Record({}, {
     "fatal": TEXT,

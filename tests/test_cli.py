@@ -480,3 +480,15 @@ def test_an_array_of_a_dtype_that_does_not_cross_is_named_by_its_dtype(tmp_path)
     messages = {c["message"].splitlines()[0] for c in checks_of(report, "sigmoid")
                 if c["status"] == "failed" and c["name"] != "scalar_input"}
     assert messages == {"the result has dtype object; expected real numbers."}, messages
+
+
+def test_a_file_saved_as_utf16_is_read_and_the_student_told_to_save_utf8(tmp_path):
+    """Windows Notepad's "Unicode" is UTF-16 with a byte-order mark: Python refuses it (null
+    bytes), the grader reads it as what it is, as it reads Latin-1, and says how to save it."""
+    (tmp_path / "hw1.py").write_bytes(
+        (FIXTURES / "correct_summed.py").read_text().encode("utf-16"))
+    report = grade(tmp_path / "hw1.py", tmp_path / "out")
+    assert report["score"] == 100, report["error"]
+    assert any(w.startswith("hw1.py is saved as UTF-16 (Windows Notepad's \"Unicode\")") and
+               w.endswith("save it as UTF-8 (in Notepad: Save As, Encoding UTF-8).")
+               for w in report["warnings"]), report["warnings"]

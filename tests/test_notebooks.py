@@ -380,6 +380,20 @@ def test_a_stopped_cell_is_reported_the_same_on_every_run(tmp_path):
     assert not any("inside" in w or "line" in w for w in stopped)
 
 
+def test_a_second_stopped_cell_is_told_the_limit_it_had(tmp_path):
+    """The first long cell is stopped at 70% of the deadline; the cells after it share what is
+    left until 90%, and a second long cell is told that, not the 70% it never had."""
+    loop = "x = 0\nwhile True:\n    x += 1\n"
+    path = _v4(tmp_path / "hw.ipynb", ["import random\nimport numpy as np", FIRST_HALF, loop,
+                                       SECOND_HALF, loop])
+    report = grade(path, tmp_path / "out", "--import-timeout", "4")
+    assert report["score"] == report["max_score"], report["warnings"]
+    stopped = {w.split(" (`")[0]: w for w in report["warnings"] if "was stopped:" in w}
+    assert "may run until 70% of the 4 s" in stopped["hw.ipynb, cell 3"], stopped
+    assert ("once a cell has been stopped, the cells after it share what is left until 90% of "
+            "the 4 s") in stopped["hw.ipynb, cell 5"], stopped
+
+
 def test_what_a_stopped_cell_printed_is_not_shown_so_two_grades_print_the_same(tmp_path):
     """A training loop that prints its progress gets further on a faster run: what it printed
     before the stop would differ between two grades of one notebook. It is left out, and said

@@ -77,6 +77,7 @@ class Budget:
         self.seconds = seconds
         self.soft = started + SOFT_SHARE * seconds
         self.hard = started + HARD_SHARE * seconds
+        self.stops = 0  # cells stopped so far: the first at SOFT_SHARE, the others after it
 
     def allowance(self, cells_left: int) -> float:
         now = time.monotonic()
@@ -88,12 +89,16 @@ class Budget:
         """The error a stopped cell reports. Where the alarm landed (the line, the function the
         loop was in) and how long the cell had run are left out: they change from run to run,
         and a grade says the same thing every time it is given."""
+        self.stops += 1
+        limit = (f"a notebook's cells may run until {SOFT_SHARE:.0%} of the {self.seconds:g} s "
+                 "your whole submission has to load when it is graded" if self.stops == 1 else
+                 "once a cell has been stopped, the cells after it share what is left until "
+                 f"{HARD_SHARE:.0%} of the {self.seconds:g} s your whole submission has to load "
+                 "when it is graded")
         return CellStopped(
-            f"this {what} was still running at the grader's stop threshold and was stopped: a "
-            f"notebook's cells may run until {SOFT_SHARE:.0%} of the {self.seconds:g} s your "
-            "whole submission has to load when it is graded (a long training loop? keep it in "
-            "a function the grader does not call, or train for fewer iterations). Grading went "
-            "on with what the other cells define.")
+            f"this {what} was still running at the grader's stop threshold and was stopped: "
+            f"{limit} (a long training loop? keep it in a function the grader does not call, or "
+            "train for fewer iterations). Grading went on with what the other cells define.")
 
     @contextlib.contextmanager
     def running(self, what: str, left: int = 1,

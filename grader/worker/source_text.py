@@ -58,6 +58,10 @@ def _finding(line: int, byte: int, cell: int | None = None) -> dict:
 def python_source(data: bytes) -> tuple[str, list[dict]]:
     """A .py file's text and the bytes that are not UTF-8 in it ([] when Python reads it as it
     is): {"cell": None, "line", "byte": "0xE8", "read_as": "è"} each."""
+    for bom, encoding in ((codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be")):
+        if data.startswith(bom):  # Windows Notepad's "Unicode": every other byte a NUL
+            return data[len(bom):].decode(encoding, errors="replace"), [
+                {"cell": None, "line": None, "byte": None, "read_as": None, "encoding": "UTF-16"}]
     try:
         declared, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
     except SyntaxError:  # not UTF-8 in its first two lines, or an unknown declared encoding
