@@ -553,6 +553,13 @@ class Submission:
             else []) or [e for e in errors if function in e.get("defines", ())]
         if own:
             return f"{function} could not be loaded: " + _describe_import_error(own[0])
+        in_text = [c for c in load.get("text_cells", []) if function in c.get("defines", ())]
+        if in_text:
+            cell = in_text[-1]
+            return (f"{function} was not found in your submission: {cell['notebook']}, cell "
+                    f"{cell['cell']} defines it, but that cell is a {cell['kind'].capitalize()} "
+                    "cell, not a code cell, so it never runs. Change the cell's type to Code "
+                    "(in Jupyter: select it and press Y).")
         missing = (f"{function} was not found in your submission (expected a function named "
                    f"{function}, normally in {home}.py).")
         if errors:

@@ -61,6 +61,7 @@ REPORT = Record({}, {
     "python2_rewrites": [Record({"where": TEXT}, {"forms": {"*": [int]}, "tabs": bool})],
     "skipped": [Record({"notebook": TEXT, "cell": int, "what": TEXT}, {"quiet": bool})],
     "skipped_unlisted": [TEXT],
+    "text_cells": [Record({"notebook": TEXT, "cell": int, "kind": TEXT, "defines": [TEXT]})],
     "not_utf8": [NOT_UTF8],
     "missing_modules": [Record({"file": TEXT, "line": LINE, "module": TEXT})],
     "skipped_calls": [Record({"file": TEXT, "line": LINE, "module": TEXT}, {"code": TEXT})],

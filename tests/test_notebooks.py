@@ -380,6 +380,21 @@ def test_a_stopped_cell_is_reported_the_same_on_every_run(tmp_path):
     assert not any("inside" in w or "line" in w for w in stopped)
 
 
+def test_a_function_in_a_markdown_cell_is_said_to_be_there(tmp_path):
+    """A code cell turned to Markdown (one stray key press) never runs: the function is missing,
+    and the message says which cell holds it and how to make it code again."""
+    path = _v4(tmp_path / "hw.ipynb", [
+        "import numpy as np",
+        ("markdown", "def softmax(x):\n    e = np.exp(x - x.max(-1, keepdims=True))\n"
+                     "    return e / e.sum(-1, keepdims=True)")])
+    report = grade(path, tmp_path / "out", "--only", "softmax")
+    messages = {c["message"] for c in checks_of(report, "softmax")}
+    assert messages == {"softmax was not found in your submission: hw.ipynb, cell 2 defines it, "
+                        "but that cell is a Markdown cell, not a code cell, so it never runs. "
+                        "Change the cell's type to Code (in Jupyter: select it and press Y)."}, \
+        messages
+
+
 def test_a_second_stopped_cell_is_told_the_limit_it_had(tmp_path):
     """The first long cell is stopped at 70% of the deadline; the cells after it share what is
     left until 90%, and a second long cell is told that, not the 70% it never had."""

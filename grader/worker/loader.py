@@ -92,8 +92,9 @@ def _notebook_to_py(notebook: Path, dest: Path) -> None:
     """The notebook's code cells as `dest` (a .py a person can read) and, beside it, the cells
     file the loader runs cell by cell (notebook_cells.py)."""
     not_utf8: list[dict] = []
+    text_defines: list[dict] = []
     try:
-        cells = notebook_cells.read_cells(notebook, not_utf8)
+        cells = notebook_cells.read_cells(notebook, not_utf8, text_defines)
     except (notebook_cells.NotebookError, OSError) as exc:
         raise LoadError(_unreadable(notebook, exc)) from None
     except ImportError as exc:  # the grader's environment lacks nbformat or IPython
@@ -103,7 +104,8 @@ def _notebook_to_py(notebook: Path, dest: Path) -> None:
                         "grade (was it saved before the code was written?)")
     dest.write_text(notebook_cells.as_script(cells), encoding="utf-8")
     _cells_file(dest).write_text(json.dumps({"notebook": notebook.name, "cells": cells,
-                                             "not_utf8": not_utf8}), encoding="utf-8")
+                                             "not_utf8": not_utf8,
+                                             "text_defines": text_defines}), encoding="utf-8")
 
 
 def _unreadable(notebook: Path, exc: Exception) -> str:
@@ -317,6 +319,9 @@ class _LayoutImporter:
         self.output = output  # what the import prints, as the report will show it
         self.errors: list[dict] = []
         self.ran: set[Path] = set()  # the files of the submission run so far
+        # Markdown and raw cells of the notebooks run that hold a def: {"notebook", "cell",
+        # "kind", "defines"} (notebook_cells.read_cells).
+        self.text_defines: list[dict] = []
         self.skipped: list[dict] = []  # what notebooks' magics and shell escapes did not run
         self.unlisted: list[str] = []  # notebooks that skipped more than `skipped` lists
         # Files and cells read as Python 2 (worker/python2_source.py): {"where", "forms", "tabs"}.
@@ -433,6 +438,8 @@ class _LayoutImporter:
         finally:
             module.__dict__["__name__"] = name
         self.skipped += [{"notebook": notebook, **entry} for entry in shell.skipped]
+        self.text_defines += [{"notebook": notebook, **entry}
+                              for entry in data.get("text_defines", [])]
         self.python2_rewrites += [
             {"where": f"{notebook}, cell {entry['cell']}", "forms": entry["forms"],
              "tabs": entry["tabs"]} for entry in shell.python2_rewrites]
@@ -554,6 +561,7 @@ def import_submission(root: Path, wanted: dict[str, str], shim_xrange: bool,
               "uses_numpy_aliases": uses_numpy_aliases, "python2_rewrites": importer.python2_rewrites,
               "uses_python2_names": uses_python2_names,
               "skipped": importer.skipped, "skipped_unlisted": importer.unlisted,
+              "text_cells": importer.text_defines,
               "not_utf8": importer.not_utf8,
               "missing_modules": [{**entry, "file": Path(entry["file"]).name}
                                   for entry in missing_imports.noted],

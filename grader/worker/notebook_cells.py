@@ -184,11 +184,13 @@ def _plain_python(cell: str) -> bool:
     return bool(cell) and cell[0] not in " \t\r\n" and not _IPYTHON_SYNTAX.search(cell)
 
 
-def read_cells(notebook: Path, not_utf8: list[dict] | None = None) -> list[dict]:
+def read_cells(notebook: Path, not_utf8: list[dict] | None = None,
+               text_defines: list[dict] | None = None) -> list[dict]:
     """The notebook's cells in order: {"cell": its number counting every cell from 1 at the top,
     Markdown too, "source": the Python to run, "original": what the student wrote}. Bytes that are
     not UTF-8 are read as the student's editor meant them (source_text.py) and each is added to
-    `not_utf8`."""
+    `not_utf8`. A Markdown or raw cell that holds a `def` (a code cell turned to Markdown by a
+    stray key press) is added to `text_defines`: {"cell", "kind", "defines"}."""
     import nbformat  # noqa: PLC0415 (only notebooks pay for it)
     from IPython.core.inputtransformer2 import TransformerManager  # noqa: PLC0415
 
@@ -207,6 +209,10 @@ def read_cells(notebook: Path, not_utf8: list[dict] | None = None) -> list[dict]
     out = []
     for number, cell in enumerate(cells, start=1):
         if cell.get("cell_type") != "code":
+            defines = sorted(set(DEFINES.findall(str(cell.get("source", "")))))
+            if defines and text_defines is not None:
+                text_defines.append({"cell": number, "kind": str(cell.get("cell_type")),
+                                     "defines": defines})
             continue
         original = str(cell.get("source", ""))
         if _plain_python(original):  # what IPython would give back, without its seconds
