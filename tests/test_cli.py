@@ -492,3 +492,21 @@ def test_a_file_saved_as_utf16_is_read_and_the_student_told_to_save_utf8(tmp_pat
     assert any(w.startswith("hw1.py is saved as UTF-16 (Windows Notepad's \"Unicode\")") and
                w.endswith("save it as UTF-8 (in Notepad: Save As, Encoding UTF-8).")
                for w in report["warnings"]), report["warnings"]
+
+
+def test_a_zip_zipped_again_is_unpacked_once_more_and_no_deeper(tmp_path):
+    """Zipping the zip (a common slip) costs nothing; a third level is named, not searched."""
+    def zip_of(path: Path, name: str, data: bytes) -> Path:
+        with zipfile.ZipFile(path, "w") as zf:
+            zf.writestr(name, data)
+        return path
+
+    inner = zip_of(tmp_path / "hw.zip", "hw1.py", (FIXTURES / "correct_summed.py").read_bytes())
+    twice = zip_of(tmp_path / "twice.zip", "hw.zip", inner.read_bytes())
+    thrice = zip_of(tmp_path / "thrice.zip", "twice.zip", twice.read_bytes())
+    reports = grade_many({"twice": twice, "thrice": thrice}, tmp_path / "out")
+    assert reports["twice"]["score"] == 100, reports["twice"]["error"]
+    assert reports["thrice"]["score"] == 0
+    assert reports["thrice"]["error"].endswith(
+        "holds no Python file (.py) and no notebook (.ipynb); it holds hw.zip: upload the files "
+        "themselves, or one zip of them"), reports["thrice"]["error"]

@@ -151,17 +151,30 @@ def lay_out(submission: Path, scratch: Path) -> Path:
         shutil.copy(submission, dest / submission.name)
     else:
         raise LoadError(f"{submission.name}: expected a .py file, a folder, a .zip or a .ipynb notebook")
-    root = dest
-    # An archive of one folder (common when zipping from a file manager): look inside it.
+    root = _code_folder(dest)
+    inner = sorted(root.glob("*.zip"))
+    if not list(root.glob("*.py")) and not list(root.glob("*.ipynb")) and len(inner) == 1:
+        # A zip of a zip (zipped twice over): its one zip is the upload, one level deep only.
+        unpacked = root / (inner[0].stem + ".unzipped")
+        _safe_extract(inner[0], unpacked)
+        root = _code_folder(unpacked)
+    if submission.is_dir() or submission.suffix == ".zip":
+        _notebooks_as_modules(root)
+    if not list(root.glob("*.py")):
+        zips = ", ".join(p.name for p in sorted(root.rglob("*.zip"))[:3])
+        raise LoadError("the submission holds no Python file (.py) and no notebook (.ipynb)"
+                        + (f"; it holds {zips}: upload the files themselves, or one zip of them"
+                           if zips else ""))
+    return root
+
+
+def _code_folder(root: Path) -> Path:
+    """An archive of one folder (common when zipping from a file manager): the folder inside."""
     while not (list(root.glob("*.py")) or list(root.glob("*.ipynb"))):
         subdirs = [d for d in root.iterdir() if d.is_dir() and d.name not in IGNORED_PARTS]
         if len(subdirs) != 1:
             break
         root = subdirs[0]
-    if submission.is_dir() or submission.suffix == ".zip":
-        _notebooks_as_modules(root)
-    if not list(root.glob("*.py")):
-        raise LoadError("the submission holds no Python file (.py) and no notebook (.ipynb)")
     return root
 
 
