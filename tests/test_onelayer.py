@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from conftest import (ROOT, assert_costs_only_its_function, assert_template_says_not_implemented,
-                      by_function, checks_of, mistakes_named, run_cli, scores)
+                      by_function, checks_of, grade, mistakes_named, run_cli, scores)
 
 FIXTURES = ROOT / "tests" / "fixtures" / "onelayer"
 from fixtures.onelayer.mistakes import CALLERS, CONVENTIONS, MISTAKES
@@ -31,7 +31,7 @@ TEMPLATE = ROOT / "student_template" / "onelayer"
 FUNCTIONS = {"forward": 16, "classification_rate": 6, "cost": 12, "derivative_w2": 12,
              "derivative_b2": 10, "derivative_w1": 14, "derivative_b1": 12, "training": 18}
 # What each mistake costs, measured once and held: the function's checks, and training's.
-SCORES = {"w2_sign_mix": 70, "b2_scale_mix": 72, "w1_scale_mix": 68, "cost_sign_mix": 94,
+SCORES = {"w2_sign_mix": 70, "b2_scale_mix": 72, "w1_scale_mix": 68, "cost_sign_mix": 93,
           "w1_sign_and_scale_mix": 68,
           "w1_no_sigmoid_derivative": 68, "w1_w2_not_transposed": 68, "b2_not_summed": 72,
           "softmax_over_columns": 66, "forward_b1_for_b2": 66, "forward_b2_for_b1": 66,
@@ -157,11 +157,29 @@ def test_a_part_that_strays_in_sign_and_scale_is_named_for_both(graded):
         "and the scale of derivative_w1 differ from theirs (N = 4 examples)."), check["message"]
 
 
+def test_a_derivative_that_changes_its_argument_loses_that_point(tmp_path):
+    """The blog's training loop passes the same T on to the next derivative: derivative_b2
+    computing `T -= Y` in place looks right on a copy, and is not."""
+    text = (REFERENCE / "onelayer.py").read_text()
+    start = text.index("def derivative_b2(")
+    end = text.index("\ndef ", start + 1)
+    (tmp_path / "onelayer.py").write_text(
+        text[:start] + "def derivative_b2(T, Y):\n    T -= Y\n    return T.sum(axis=0)\n"
+        + text[end:])
+    report = grade(tmp_path / "onelayer.py", tmp_path / "out", *PACK)
+    (check,) = [c for c in checks_of(report, "derivative_b2") if c["status"] != "passed"]
+    assert check["name"] == "arguments_unchanged", check
+    assert check["message"].startswith(
+        "derivative_b2 changed its argument T in place: the blog's training loop passes the same "
+        "T on to the functions after it."), check["message"]
+
+
 def test_a_cost_that_strays_costs_the_cost_not_the_derivatives(graded):
     """Four derivatives climb the log-likelihood, the cost is the cross-entropy: the cost is the
     mix, and the derivatives' check against central differences of that cost rescales it."""
     report = graded["cost_sign_mix"]
-    assert scores(report) == {**FUNCTIONS, "cost": 6}
+    # values (6 of 12) fails; arguments_unchanged passes but earns its point only with right values
+    assert scores(report) == {**FUNCTIONS, "cost": 5}
     assert _failure(report, "cost", "values")["mistake"] == "sign_mix"
 
 

@@ -14,7 +14,7 @@ import numpy as np
 
 from grader import conventions
 from grader import tolerances as tol
-from grader.checks_api import Text, as_array, call_text, fail_call
+from grader.checks_api import Text, as_array, call_text, fail_call, show
 from grader.conventions import Convention
 from grader.hints import Mistake
 from grader.packs.onelayer import inputs
@@ -36,6 +36,29 @@ def arguments(name: str, a: dict[str, np.ndarray], f: dict[str, np.ndarray]) -> 
     X, T, W2, Z, Y = a["X"], a["T"], a["W2"], f["Z"], f["Y"]
     return {"cost": (T, Y), "derivative_w2": (Z, T, Y), "derivative_b2": (T, Y),
             "derivative_w1": (X, Z, T, Y, W2), "derivative_b1": (T, Y, W2, Z)}[name]
+
+
+# The blog's names of each function's arguments, for messages.
+ARGUMENT_NAMES = {"cost": ("T", "Y"), "derivative_w2": ("Z", "T", "Y"),
+                  "derivative_b2": ("T", "Y"), "derivative_w1": ("X", "Z", "T", "Y", "W2"),
+                  "derivative_b1": ("T", "Y", "W2", "Z")}
+
+
+def check_arguments_unchanged(student: Any, name: str) -> None:
+    """The function leaves the arrays it is given as they were. The blog's training loop hands
+    the same T, Y and Z to one derivative after another: a derivative_b2 that computes `T -= Y`
+    in place gives every derivative after it the wrong T, while each function checked on copies
+    of its arguments looks right."""
+    a = inputs.VALUE_CASES[0].arrays()
+    args = copies(arguments(name, a, inputs.forward(a)))
+    result = student.call(*args, echo_args=True)
+    for label, before, after in zip(ARGUMENT_NAMES[name], args, result.args_after):
+        if not (isinstance(after, np.ndarray) and after.shape == before.shape
+                and np.array_equal(before, after)):
+            fail_call(f"{name} changed its argument {label} in place: the blog's training loop "
+                      f"passes the same {label} on to the functions after it.",
+                      call_text(name, *args),
+                      detail=f"before: {show(before)}\n  after:  {show(after)}")
 
 
 def copies(args: tuple) -> tuple:

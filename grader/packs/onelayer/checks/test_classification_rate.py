@@ -24,7 +24,9 @@ def _judge(student, Y, P, expected):
     if np.isclose(got, expected, rtol=tol.REFERENCE_RTOL, atol=tol.REFERENCE_ATOL):
         return
     hint = None
-    if np.isclose(got, 1.0 - expected):
+    # With every prediction right, or every one wrong (a counterexample shrunk to one example),
+    # any wrong answer is 1 - rate: only a rate strictly between tells.
+    if 0.0 < expected < 1.0 and np.isclose(got, 1.0 - expected):
         hint = HINTS["rate_counts_errors"]
     elif np.isclose(got, expected * len(Y)):
         hint = HINTS["rate_is_a_count"]

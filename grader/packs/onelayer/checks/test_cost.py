@@ -8,8 +8,9 @@ from grader import conventions
 from grader import tolerances as tol
 from grader.checks_api import as_scalar, call_text, fail_call, whole_cases
 from grader.packs.onelayer import inputs
-from grader.packs.onelayer.common import (PARTS, canonical, copies, describe_convention, detect,
-                                          fail_mix, submission_convention, survey)
+from grader.packs.onelayer.common import (PARTS, canonical, check_arguments_unchanged, copies,
+                                          describe_convention, detect, fail_mix,
+                                          submission_convention, survey)
 from grader.packs.onelayer.hints import HINTS
 
 pytestmark = pytest.mark.function("cost")
@@ -69,7 +70,7 @@ def test_values(student, reference, report):
                 "are all accepted when followed throughout).", if_passes=True)
 
 
-@pytest.mark.points(3)
+@pytest.mark.points(2)  # 3 until arguments_unchanged took one: the cost's 12 points stay 12 weights
 @whole_cases
 @given(case=inputs.net_cases())
 def test_drawn_cases(student, reference, case):
@@ -80,3 +81,10 @@ def test_drawn_cases(student, reference, case):
     J = float(canonical(reference, "cost", a, f, case.N))
     if detect(got, J, case.N) is None:
         _wrong(got, a["T"], f["Y"], case.N, call, _choices(J, case.N))
+
+
+@pytest.mark.points(1)
+@pytest.mark.robustness
+def test_arguments_unchanged(student):
+    """The arrays passed in are as they were after the call (common.check_arguments_unchanged)."""
+    check_arguments_unchanged(student, "cost")

@@ -5,7 +5,8 @@ from hypothesis import given
 
 from grader.checks_api import call_text, whole_cases
 from grader.packs.onelayer import inputs
-from grader.packs.onelayer.common import PARTS, arguments, derivative, judge_derivative
+from grader.packs.onelayer.common import (PARTS, arguments, check_arguments_unchanged,
+                                           derivative, judge_derivative)
 from grader.packs.onelayer.gradcheck import check_against_own_cost
 
 NAME = "derivative_b2"
@@ -35,3 +36,10 @@ def test_shape(student, case):
     a = case.arrays()
     f = inputs.forward(a)
     derivative(student, NAME, a, f, call_text(NAME, *arguments(NAME, a, f)))
+
+
+@pytest.mark.points(1)
+@pytest.mark.robustness
+def test_arguments_unchanged(student):
+    """The arrays passed in are as they were after the call (common.check_arguments_unchanged)."""
+    check_arguments_unchanged(student, NAME)
