@@ -83,16 +83,21 @@ def _is_candidate(path: Path) -> bool:
     return path.is_dir() or path.suffix.lower() in SUBMISSION_SUFFIXES
 
 
-def discover(folder: Path, *, exclude: Path | None = None) -> Discovery:
+def discover(folder: Path, *, exclude: Path | None = None,
+             grouped: Path | None = None) -> Discovery:
     """Every upload in `folder`: each .py, .zip or .ipynb file and each folder at its top. A folder
-    that holds only one folder (a zip of a folder of uploads) is looked into."""
+    that holds only one folder (a zip of a folder of uploads) is looked into. With `grouped` (a
+    folder of the batch's own), the files Canvas names for one student (one user id) are one
+    upload: a folder made there, each file under its own name again."""
     found = Discovery()
     entries = [p for p in sorted(folder.iterdir()) if not p.is_symlink()
                and (exclude is None or p.resolve() != exclude.resolve())]
     visible = [p for p in entries if not p.name.startswith(".") and p.name not in IGNORED_NAMES]
     if len(visible) == 1 and visible[0].is_dir() and not any(
             q.suffix == ".py" for q in visible[0].iterdir()):
-        return discover(visible[0], exclude=exclude)
+        return discover(visible[0], exclude=exclude, grouped=grouped)
+    if grouped is not None:
+        entries = _canvas_groups(entries, grouped, found.notes)
     taken: dict[str, Path] = {}
     for path in entries:
         if not _is_candidate(path):
@@ -113,6 +118,43 @@ def discover(folder: Path, *, exclude: Path | None = None) -> Discovery:
         taken[ident.lower()] = path
         found.uploads.append(Upload(ident, path))
     return found
+
+
+def _canvas_groups(entries: list[Path], grouped: Path, notes: list[str]) -> list[Path]:
+    """`entries` with the files of each Canvas student who handed in several (one user id, one
+    attachment id per file: `smithjohn_12345_67890_q1_softmax.py`, `..._67891_q2_sigmoid.py`)
+    replaced by one folder under `grouped` holding them under their own names, so that
+    q2_neural.py finds q2_sigmoid.py. The folder is named as Canvas names the first file, so the
+    gradebook keeps the user id; a name handed in twice keeps the later attachment."""
+    shutil.rmtree(grouped, ignore_errors=True)
+    by_student: dict[tuple[str, str], list[tuple[Path, object]]] = {}
+    for path in entries:
+        parsed = parse_name(path.name)
+        if parsed.convention == "canvas" and path.is_file() and _is_candidate(path):
+            by_student.setdefault((parsed.student.lower(), parsed.canvas_user_id), []).append(
+                (path, parsed))
+    replaced: dict[Path, Path | None] = {}
+    for files in by_student.values():
+        if len(files) < 2:
+            continue
+        first = files[0][1]
+        late = "_LATE" if any(parsed.late for _, parsed in files) else ""
+        folder = grouped / (f"{first.original.split('_', 1)[0]}{late}_{first.canvas_user_id}_"
+                            f"{first.canvas_submission_id}_files")
+        folder.mkdir(parents=True)
+        newest: dict[str, tuple[int, Path]] = {}
+        for path, parsed in files:
+            attachment = int(parsed.canvas_submission_id)
+            if parsed.canvas_filename not in newest or attachment > newest[parsed.canvas_filename][0]:
+                newest[parsed.canvas_filename] = (attachment, path)
+        for name, (_, path) in sorted(newest.items()):
+            shutil.copyfile(path, folder / name)
+        notes.append(f"{len(files)} files of Canvas user {first.canvas_user_id} "
+                     f"({safe_text.visible(first.student)}) graded as one submission: "
+                     f"{', '.join(safe_text.visible(n) for n in sorted(newest))}")
+        for index, (path, _) in enumerate(files):
+            replaced[path] = folder if index == 0 else None
+    return [replaced.get(path, path) for path in entries if replaced.get(path, path) is not None]
 
 
 # ---- an outer .zip --------------------------------------------------------------------------
@@ -308,7 +350,7 @@ def _run(executor: Executor, *, source: Path, out: Path, grade_args: Sequence[st
         folder = source
     else:
         raise BatchError(f"{source}: expected a folder or a .zip of submissions")
-    found = discover(folder, exclude=out)
+    found = discover(folder, exclude=out, grouped=out / ".canvas-groups")
     if folder != source:
         found.notes[:0] = unpacking_notes(folder)
     summary = BatchSummary(notes=list(found.notes))

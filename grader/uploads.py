@@ -23,8 +23,8 @@ SUBMISSION_SUFFIXES = (".py", ".zip", ".ipynb")
 _SKIPPED_DIRS = ("__pycache__",)
 _SKIPPED_SUFFIXES = (".pyc",)
 
-_CANVAS = re.compile(r"^(?P<name>[^_]+?)(?P<late>_LATE)?_(?P<user>\d+)_(?P<submission>\d+)_.+$",
-                     re.IGNORECASE)
+_CANVAS = re.compile(r"^(?P<name>[^_]+?)(?P<late>_LATE)?_(?P<user>\d+)_(?P<submission>\d+)_"
+                     r"(?P<filename>.+)$", re.IGNORECASE)
 _MOODLE = re.compile(r"^(?P<name>.+?)_(?P<participant>\d+)_assignsubmission_[a-z]+_?$",
                      re.IGNORECASE)
 
@@ -46,6 +46,7 @@ class UploadName:
     convention: str = ""  # "canvas", "moodle", or "" for a plain name
     canvas_user_id: str = ""
     canvas_submission_id: str = ""
+    canvas_filename: str = ""  # the file's own name, before Canvas prefixed it
     late: bool = False  # Canvas marks uploads after the due date with _LATE_
     moodle_participant_id: str = ""
 
@@ -65,7 +66,8 @@ def parse_name(name: str) -> UploadName:
     elif canvas:
         stem = canvas["name"]
         ids = {"convention": "canvas", "canvas_user_id": canvas["user"],
-               "canvas_submission_id": canvas["submission"], "late": bool(canvas["late"])}
+               "canvas_submission_id": canvas["submission"], "late": bool(canvas["late"]),
+               "canvas_filename": _CANVAS.match(name)["filename"]}  # with its suffix
     clean = re.sub(r"[^A-Za-z0-9._-]+", "_", stem)
     # Leading punctuation would make a hidden file or a spreadsheet formula ("-1+2").
     clean = re.sub(r"^[^A-Za-z0-9]+", "", clean).rstrip("._-")

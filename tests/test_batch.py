@@ -111,6 +111,27 @@ def test_outer_zip_is_extracted_safely(tmp_path):
     assert sorted(p.name for p in dest.iterdir()) == [".complete", "alice.py"]
 
 
+def test_the_files_canvas_names_for_one_student_are_one_submission(tmp_path):
+    """Canvas names each file a student hands in `name_userid_attachmentid_file`: the four files
+    of the original layout are one submission, under their own names (q2_neural.py imports
+    q2_sigmoid), one gradebook row with the user id; a rerun finds it graded already."""
+    uploads = tmp_path / "uploads"
+    uploads.mkdir()
+    for n, path in enumerate(sorted((FIXTURES / "correct_multifile").glob("*.py"))):
+        shutil.copyfile(path, uploads / f"patelraj_13579_2468{n}_{path.name}")
+    shutil.copyfile(FIXTURES / "correct_summed.py", uploads / "smithjohn_12345_67890_hw1.py")
+    out = tmp_path / "out"
+    proc = run_cli("batch", str(uploads), "--out", str(out), "--jobs", "2")
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    rows = list(csv.DictReader(io.StringIO((out / "gradebook.csv").read_text())))
+    assert [(r["submission"], r["score"], r["canvas_user_id"]) for r in rows] == [
+        ("patelraj", "100", "13579"), ("smithjohn", "100", "12345")], rows
+    assert ("4 files of Canvas user 13579 (patelraj) graded as one submission: q1_softmax.py, "
+            "q2_neural.py, q2_sigmoid.py, q3_word2vec.py") in proc.stderr
+    again = run_cli("batch", str(uploads), "--out", str(out), "--jobs", "2")
+    assert "2 of 2 already graded" in again.stderr, again.stderr
+
+
 def test_a_damaged_member_of_a_class_zip_costs_that_upload_only(tmp_path):
     """A bulk download with one student's file damaged (a bad CRC) or encrypted: the others are
     graded, and the damaged ones are named in the batch's notes, not a traceback."""
