@@ -84,18 +84,18 @@ def _is_candidate(path: Path) -> bool:
 
 
 def discover(folder: Path, *, exclude: Path | None = None,
-             grouped: Path | None = None) -> Discovery:
+             grouped: Path | None = None, layout: Collection[str] = ()) -> Discovery:
     """Every upload in `folder`: each .py, .zip or .ipynb file and each folder at its top. A folder
     that holds only one folder (a zip of a folder of uploads) is looked into. With `grouped` (a
     folder of the batch's own), the files Canvas names for one student (one user id) are one
-    upload: a folder made there, each file under its own name again."""
+    upload: a folder made there, each file under its own name again. `layout`: the pack's module
+    names (q1_softmax, ...), which tell one student's folder from a folder of the class's."""
     found = Discovery()
     entries = [p for p in sorted(folder.iterdir()) if not p.is_symlink()
                and (exclude is None or p.resolve() != exclude.resolve())]
     visible = [p for p in entries if not p.name.startswith(".") and p.name not in IGNORED_NAMES]
-    if len(visible) == 1 and visible[0].is_dir() and not any(
-            q.suffix == ".py" for q in visible[0].iterdir()):
-        return discover(visible[0], exclude=exclude, grouped=grouped)
+    if len(visible) == 1 and visible[0].is_dir() and _holds_uploads(visible[0], layout):
+        return discover(visible[0], exclude=exclude, grouped=grouped, layout=layout)
     if grouped is not None:
         entries = _canvas_groups(entries, grouped, found.notes)
     taken: dict[str, Path] = {}
@@ -118,6 +118,16 @@ def discover(folder: Path, *, exclude: Path | None = None,
         taken[ident.lower()] = path
         found.uploads.append(Upload(ident, path))
     return found
+
+
+def _holds_uploads(folder: Path, layout: Collection[str]) -> bool:
+    """Whether the one folder at the top of the input (a zip of the download folder) holds the
+    class's uploads rather than one student's files: no .py file at all, or several uploads of
+    which none is named as a file of the assignment's layout."""
+    inside = [q for q in folder.iterdir() if _is_candidate(q) and not q.is_symlink()]
+    if not any(q.suffix == ".py" for q in inside):
+        return True
+    return len(inside) > 1 and not any(q.stem in layout for q in inside)
 
 
 def _canvas_groups(entries: list[Path], grouped: Path, notes: list[str]) -> list[Path]:
@@ -350,7 +360,8 @@ def _run(executor: Executor, *, source: Path, out: Path, grade_args: Sequence[st
         folder = source
     else:
         raise BatchError(f"{source}: expected a folder or a .zip of submissions")
-    found = discover(folder, exclude=out, grouped=out / ".canvas-groups")
+    found = discover(folder, exclude=out, grouped=out / ".canvas-groups",
+                     layout=load_pack(pack).layout)
     if folder != source:
         found.notes[:0] = unpacking_notes(folder)
     summary = BatchSummary(notes=list(found.notes))

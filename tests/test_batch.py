@@ -132,6 +132,22 @@ def test_the_files_canvas_names_for_one_student_are_one_submission(tmp_path):
     assert "2 of 2 already graded" in again.stderr, again.stderr
 
 
+def test_a_zip_of_the_download_folder_is_a_class_and_one_students_folder_is_not(tmp_path):
+    """Zipping the bulk download's folder puts every upload under one folder: those are the
+    class's uploads, graded one by one (were one 'student' mixing three). A lone folder of the
+    assignment's own files is still one student's."""
+    wrapped = tmp_path / "wrapped.zip"
+    with zipfile.ZipFile(wrapped, "w") as zf:
+        for name in ("carol", "bob", "dora"):
+            zf.write(FIXTURES / "correct_summed.py", f"HW1-submissions/{name}.py")
+    found = batch.discover(batch.extract(wrapped, tmp_path / "class"), layout=("q1_softmax",))
+    assert [u.student for u in found.uploads] == ["bob", "carol", "dora"]
+    lone = tmp_path / "lone"
+    shutil.copytree(FIXTURES / "correct_multifile", lone / "alice")
+    found = batch.discover(lone, layout=("q1_softmax", "q2_sigmoid", "q2_neural", "q3_word2vec"))
+    assert [u.student for u in found.uploads] == ["alice"]
+
+
 def test_a_damaged_member_of_a_class_zip_costs_that_upload_only(tmp_path):
     """A bulk download with one student's file damaged (a bad CRC) or encrypted: the others are
     graded, and the damaged ones are named in the batch's notes, not a traceback."""
