@@ -332,6 +332,9 @@ def _gradescope_zip(parser: argparse.ArgumentParser, args: argparse.Namespace) -
     # Loaded as it will grade, so a config or mode that does not hold is refused here, not in
     # Gradescope's image.
     _load(parser, args.pack, args.config, args.mode)
+    why = output_paths.problem(args.out)
+    if why:  # before the zip is built, as grade and batch do for theirs
+        parser.error(f"{args.out}: cannot write the zip there ({why})")
     try:
         names = lms.gradescope_zip(out=args.out, reference=args.reference, pack=_load(parser, args.pack),
                                    secret=chosen.secret, config=args.config, mode=args.mode)

@@ -607,3 +607,14 @@ def test_gitattributes_pin_lf_for_the_scripts():
                           text=True)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.splitlines() == [f"{p}: eol: lf" for p in paths]
+
+
+def test_gradescope_zip_to_a_place_it_cannot_write_is_a_usage_error(tmp_path):
+    """A folder, or a path under a file, is refused in one line before anything is built (was a
+    FileExistsError or IsADirectoryError traceback)."""
+    (tmp_path / "notes.txt").write_text("x")
+    for out, why in ((tmp_path, "it is a folder"), (tmp_path / "notes.txt" / "a.zip", "not a folder")):
+        proc = run_cli("gradescope-zip", str(out), "--reference", str(ROOT / "reference"))
+        assert proc.returncode == 2, proc.stderr
+        assert "cannot write the zip there" in proc.stderr and why in proc.stderr, proc.stderr
+        assert "Traceback" not in proc.stderr
