@@ -98,6 +98,7 @@ def discover(folder: Path, *, exclude: Path | None = None,
         return discover(visible[0], exclude=exclude, grouped=grouped, layout=layout)
     if grouped is not None:
         entries = _canvas_groups(entries, grouped, found.notes)
+    entries = _without_moodle_extras(entries, found.notes)
     taken: dict[str, Path] = {}
     for path in entries:
         if not _is_candidate(path):
@@ -128,6 +129,25 @@ def _holds_uploads(folder: Path, layout: Collection[str]) -> bool:
     if not any(q.suffix == ".py" for q in inside):
         return True
     return len(inside) > 1 and not any(q.stem in layout for q in inside)
+
+
+def _without_moodle_extras(entries: list[Path], notes: list[str]) -> list[Path]:
+    """Moodle gives each submission plugin of a student a folder (`..._assignsubmission_file_`,
+    `..._assignsubmission_onlinetext_`): beside a file submission, the other folders of that
+    participant are left out, and said to be, not graded as a second student with no code."""
+    with_files = {parse_name(p.name).moodle_participant_id for p in entries
+                  if p.is_dir() and "_assignsubmission_file" in p.name.lower()
+                  and parse_name(p.name).convention == "moodle"}
+    kept = []
+    for path in entries:
+        parsed = parse_name(path.name)
+        if parsed.convention == "moodle" and parsed.moodle_participant_id in with_files \
+                and "_assignsubmission_file" not in path.name.lower():
+            notes.append(f"left out {safe_text.visible(path.name)}: Moodle's other submission "
+                         f"for participant {parsed.moodle_participant_id}, whose files are graded")
+            continue
+        kept.append(path)
+    return kept
 
 
 def _canvas_groups(entries: list[Path], grouped: Path, notes: list[str]) -> list[Path]:

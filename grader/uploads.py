@@ -15,6 +15,7 @@ import hashlib
 import os
 import re
 import stat
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -68,9 +69,11 @@ def parse_name(name: str) -> UploadName:
         ids = {"convention": "canvas", "canvas_user_id": canvas["user"],
                "canvas_submission_id": canvas["submission"], "late": bool(canvas["late"]),
                "canvas_filename": _CANVAS.match(name)["filename"]}  # with its suffix
-    clean = re.sub(r"[^A-Za-z0-9._-]+", "_", stem)
+    # Letters of any script stay (Seán, Zoë, as one code point each however the file system
+    # spelled them); anything else becomes "_".
+    clean = re.sub(r"[^\w.-]+", "_", unicodedata.normalize("NFC", stem))
     # Leading punctuation would make a hidden file or a spreadsheet formula ("-1+2").
-    clean = re.sub(r"^[^A-Za-z0-9]+", "", clean).rstrip("._-")
+    clean = re.sub(r"^[\W_]+", "", clean).rstrip("._-")
     return UploadName(original=name, student=clean[:100] or "submission", **ids)
 
 

@@ -75,7 +75,9 @@ def class_batch(tmp_path_factory) -> tuple[Path, Path, subprocess.CompletedProce
     ("smithjohn_12345_67890_q1_softmax.py", "smithjohn"),
     ("smithjohn_LATE_12345_67890_submission.zip", "smithjohn"),
     ("Jane Doe_4242_assignsubmission_file_", "Jane_Doe"),
-    ("-=cmd|x.py", "cmd_x"), ("../..", "submission"), ("é.py", "submission"),
+    ("-=cmd|x.py", "cmd_x"), ("../..", "submission"), ("é.py", "é"), ("_.py", "submission"),
+    ("Seán O'Brien_4242_assignsubmission_file_", "Seán_O_Brien"),
+    ("Zoe\u0308 Mu\u0308ller.py", "Zoë_Müller"),  # as macOS spells it: one form either way
 ])
 def test_student_ids(name, expected):
     assert batch.student_id(name) == expected
@@ -146,6 +148,17 @@ def test_a_zip_of_the_download_folder_is_a_class_and_one_students_folder_is_not(
     shutil.copytree(FIXTURES / "correct_multifile", lone / "alice")
     found = batch.discover(lone, layout=("q1_softmax", "q2_sigmoid", "q2_neural", "q3_word2vec"))
     assert [u.student for u in found.uploads] == ["alice"]
+
+
+def test_moodles_online_text_beside_a_file_submission_is_not_a_second_student(tmp_path):
+    for name in ("Zoë Müller_4646_assignsubmission_file_",
+                 "Zoë Müller_4646_assignsubmission_onlinetext_", "Ann Lee_77_assignsubmission_file_"):
+        (tmp_path / name).mkdir()
+    (tmp_path / "Zoë Müller_4646_assignsubmission_onlinetext_" / "onlinetext.html").write_text("hi")
+    found = batch.discover(tmp_path)
+    assert [u.student for u in found.uploads] == ["Ann_Lee", "Zoë_Müller"]
+    assert found.notes == ["left out Zoë Müller_4646_assignsubmission_onlinetext_: Moodle's other "
+                           "submission for participant 4646, whose files are graded"]
 
 
 def test_a_damaged_member_of_a_class_zip_costs_that_upload_only(tmp_path):
