@@ -498,8 +498,8 @@ def grade(pack: Pack, submission_path: Path, options: Options = Options(), *,
         mode={"name": pack.mode, "description": pack.mode_description} if pack.mode else {})
 
 
-# Errors a file's top level cannot help: it does not compile.
-_NOT_FROM_TOP_LEVEL_CODE = ("SyntaxError", "IndentationError", "TabError")
+# Errors a file's top level cannot help: it does not compile, or is no Python at all.
+_NOT_FROM_TOP_LEVEL_CODE = ("SyntaxError", "IndentationError", "TabError", "NotPython")
 _IMPORT_ERRORS = ("ImportError", "ModuleNotFoundError")
 
 

@@ -510,3 +510,14 @@ def test_a_zip_zipped_again_is_unpacked_once_more_and_no_deeper(tmp_path):
     assert reports["thrice"]["error"].endswith(
         "holds no Python file (.py) and no notebook (.ipynb); it holds hw.zip: upload the files "
         "themselves, or one zip of them"), reports["thrice"]["error"]
+
+
+def test_a_pdf_handed_in_as_a_py_file_is_named_for_what_it_is(tmp_path):
+    """Not a syntax error on line 1, nor advice on saving as UTF-8 or on top-level code."""
+    (tmp_path / "hw1.py").write_bytes(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<< /Type /Catalog >>\n")
+    report = grade(tmp_path / "hw1.py", tmp_path / "out")
+    assert report["score"] == 0
+    assert ("NotPython in hw1.py: this is a PDF document saved under a .py name, not Python "
+            "code: upload your .py file itself") in report["error"], report["error"]
+    assert "__main__" not in report["error"]
+    assert not any("UTF-8" in w for w in report["warnings"]), report["warnings"]

@@ -38,6 +38,10 @@ MAX_ARCHIVE_MEMBERS = 2000
 IGNORED_PARTS = {"__MACOSX", "__pycache__", ".ipynb_checkpoints"}
 
 
+class NotPython(Exception):
+    """A .py file of the upload that holds another kind of file (a PDF, a zip, an image)."""
+
+
 class LoadError(Exception):
     """The submission could not be laid out (not importing it: that is reported per module)."""
 
@@ -384,7 +388,12 @@ class _LayoutImporter:
         grader hears which top-level statement is running, for its message if the deadline
         passes."""
         self.ran.add(file)
-        source, not_utf8 = source_text.python_source(file.read_bytes())
+        data = file.read_bytes()
+        kind = source_text.binary_kind(data)
+        if kind:
+            raise NotPython(f"this is {kind} saved under a .py name, not Python code: upload "
+                            "your .py file itself")
+        source, not_utf8 = source_text.python_source(data)
         if not_utf8:
             self.not_utf8.append({"file": file.name, "notebook": None, "bytes": not_utf8})
         source, forms, tabs = python2_source.python3_source(source)

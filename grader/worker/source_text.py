@@ -141,3 +141,18 @@ def tree(source: str) -> ast.Module | None:
         return ast.parse(source)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return None
+
+
+# What a file that is no text at all begins with, and what to call it.
+_SIGNATURES = ((b"%PDF-", "a PDF document"),
+               (b"PK\x03\x04", "a zip archive (or a Word or Excel file)"), (b"\x89PNG", "a PNG image"), (b"\xff\xd8\xff", "a JPEG image"),
+               (b"\xd0\xcf\x11\xe0", "an old Word or Excel file"), (b"{\\rtf", "an RTF document"))
+
+
+def binary_kind(data: bytes) -> str:
+    """What the bytes are when they are plainly no source text (a PDF handed in as hw1.py): the
+    report then says so, rather than a syntax error or a note on their encoding; "" otherwise."""
+    for signature, kind in _SIGNATURES:
+        if data.startswith(signature):
+            return kind
+    return ""
