@@ -553,6 +553,10 @@ class Submission:
             else []) or [e for e in errors if function in e.get("defines", ())]
         if own:
             return f"{function} could not be loaded: " + _describe_import_error(own[0])
+        empty = load.get("empty_files", [])
+        if files and set(files) <= set(empty):
+            return (f"{function} was not found: your submission is empty ({', '.join(empty)} "
+                    "holds nothing). Was the file saved before it was uploaded?")
         in_text = [c for c in load.get("text_cells", []) if function in c.get("defines", ())]
         if in_text:
             cell = in_text[-1]

@@ -53,6 +53,7 @@ REPORT = Record({}, {
                                    "also_in": [TEXT], "is": TEXT, "set_at": (TEXT, NONE)})},
     "errors": [ERROR],
     "files": [TEXT],
+    "empty_files": [TEXT],
     "shadowed_notebooks": Pairs(TEXT, TEXT),
     "left_out": Pairs(TEXT, TEXT),
     "uses_xrange": [TEXT],

@@ -461,6 +461,10 @@ def grade(pack: Pack, submission_path: Path, options: Options = Options(), *,
         error = python2_habits.followed_by(
             python2_habits.with_advice(error, str(first["type"]), str(first["message"])),
             _top_level_advice(first))
+    empty = load.get("empty_files", [])
+    if not error and load.get("files") and set(load["files"]) <= set(empty):
+        error = (f"your submission is empty: {', '.join(empty)} holds nothing; nothing could be "
+                 "graded. Was the file saved before it was uploaded?")
     checks = scoring.withhold_unverified(state.results)
     if not error:  # a submission that could not be read fails everywhere for that one reason
         checks = callees.blame_failing_callees(checks, pack.calls, [f.name for f in pack.functions])

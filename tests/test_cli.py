@@ -290,7 +290,10 @@ def test_missing_function_is_reported_and_the_rest_still_graded(reports):
 def test_empty_upload_scores_zero_without_crashing(reports):
     report = reports["empty"]
     assert report["score"] == 0
-    assert all(c["status"] == "failed" and "was not found" in c["message"] for c in report["checks"])
+    assert all(c["status"] == "failed" and "was not found: your submission is empty (empty.py "
+               "holds nothing)" in c["message"] for c in report["checks"]), report["checks"][0]
+    assert report["error"].startswith("your submission is empty: empty.py holds nothing"), \
+        report["error"]
 
 
 @pytest.mark.parametrize("extra", [(), ("--no-reference",)])

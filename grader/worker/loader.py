@@ -580,6 +580,7 @@ def import_submission(root: Path, wanted: dict[str, str], shim_xrange: bool,
               "errors": FOLDER_NOTEBOOKS["unreadable"] + importer.errors,
               "shadowed_notebooks": FOLDER_NOTEBOOKS["shadowed"], "left_out": LEFT_OUT,
               "files": [p.name for p in order], "uses_xrange": uses_xrange,
+              "empty_files": [p.name for p in order if _is_blank(p)],
               "uses_numpy_aliases": uses_numpy_aliases, "python2_rewrites": importer.python2_rewrites,
               "uses_python2_names": uses_python2_names,
               "skipped": importer.skipped, "skipped_unlisted": importer.unlisted,
@@ -621,6 +622,13 @@ def _last_assignment(path: Path, name: str) -> str | None:
                    if isinstance(target, ast.AST) for n in ast.walk(target)):
                 found = f"{where}, line {node.lineno}"
     return found
+
+
+def _is_blank(path: Path) -> bool:
+    try:
+        return path.stat().st_size < 1_000_000 and not path.read_bytes().strip()
+    except OSError:
+        return False
 
 
 def _defines(module: types.ModuleType, fn: str) -> bool:
