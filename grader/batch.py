@@ -441,7 +441,8 @@ def _run(executor: Executor, *, source: Path, out: Path, grade_args: Sequence[st
     except KeyboardInterrupt:
         summary.interrupted = True
         stream.write("\nautograde batch: interrupted; run the same command again to finish\n")
-    summary.rows = write_class_reports(out, notes=summary.notes, present=present, similar=similar)
+    summary.rows = write_class_reports(out, notes=summary.notes, present=present, similar=similar,
+                                       functions=[f.name for f in load_pack(pack).functions])
     summary.seconds = round(time.monotonic() - started, 3)
     return summary
 
@@ -515,15 +516,16 @@ def load_reports(reports: Path) -> dict[str, SubmissionResult]:
 
 
 def write_class_reports(out: Path, *, notes: Sequence[str] = (),
-                        present: Collection[str] | None = None, similar: bool = True) -> int:
+                        present: Collection[str] | None = None, similar: bool = True,
+                        functions: Sequence[str] = ()) -> int:
     """Rebuild gradebook.csv, the LMS imports (canvas.csv, scores.csv) and index.html from every
     report in OUT/reports; return the rows.
     `present`: the students whose uploads this run found (None: all); the overview marks the
     others' reports, which are kept, as no longer present. `similar`: group identical wrong
-    answers in the overview."""
+    answers in the overview. `functions`: the pack's, the gradebook's first columns."""
     results = load_reports(Path(out) / "reports")
     gone = set() if present is None else set(results) - set(present)
-    json_report.write_text(Path(out) / "gradebook.csv", gradebook.render(results))
+    json_report.write_text(Path(out) / "gradebook.csv", gradebook.render(results, functions))
     json_report.write_text(Path(out) / "canvas.csv", gradebook.canvas(results))
     json_report.write_text(Path(out) / "scores.csv", gradebook.scores(results))
     json_report.write_text(Path(out) / "index.html",

@@ -424,6 +424,10 @@ def test_gradebook_extends_its_columns_and_keeps_what_lms_names_carry():
     assert by["alice"]["upload"] == "'=alice.py" and by["alice"]["error"] == "the import hung"
     assert by["old"]["upload"] == "" and by["old"]["inputs"] == "public"
 
+    # Graded with --only softmax: the pack's other functions keep their columns, empty.
+    header = next(csv.reader(io.StringIO(gradebook.render(results, ["sigmoid", "softmax", "cost"]))))
+    assert header[:7] == ["submission", "score", "max_score", "sigmoid", "softmax", "cost", "error"]
+
     canvas = list(csv.reader(io.StringIO(gradebook.canvas(results))))
     assert canvas[0] == ["Student", "ID", "SIS User ID", "SIS Login ID", "Section", "autograde"]
     assert ["smithjohn", "12345", "", "", "", "70"] in canvas

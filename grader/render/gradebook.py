@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import csv
 import io
-from typing import Mapping
+from typing import Mapping, Sequence
 
 from grader.model import SubmissionResult
 
@@ -38,9 +38,10 @@ def _cell(text: str) -> str:
     return "'" + text if text[:1] in ("=", "+", "-", "@") else text
 
 
-def functions(results: Mapping[str, SubmissionResult]) -> list[str]:
-    """The function columns: every function any report grades, in the order reports list them."""
-    names: list[str] = []
+def functions(results: Mapping[str, SubmissionResult], pack: Sequence[str] = ()) -> list[str]:
+    """The function columns: the pack's functions (`pack`, all of them even when --only graded
+    fewer: a column never moves), then every other function a report grades, in its order."""
+    names: list[str] = list(pack)
     for result in results.values():
         names.extend(f.name for f in result.functions if f.name not in names)
     return names
@@ -67,9 +68,10 @@ def _csv(rows: list[list[str]]) -> str:
     return buffer.getvalue()
 
 
-def render(results: Mapping[str, SubmissionResult]) -> str:
-    """`results` by student identifier; rows sorted by it."""
-    columns = functions(results)
+def render(results: Mapping[str, SubmissionResult], pack: Sequence[str] = ()) -> str:
+    """`results` by student identifier; rows sorted by it. `pack`: the pack's functions, whose
+    columns come first, graded or not."""
+    columns = functions(results, pack)
     rows = [[*FIXED, *columns, "error", *(name for name, _ in UPLOAD_COLUMNS)]]
     for student in sorted(results):
         result = results[student]
