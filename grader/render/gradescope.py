@@ -76,7 +76,8 @@ def summary(result: SubmissionResult) -> str:
     all_visible = all(c.visibility == "visible" for c in result.checks)
     lines = []
     if result.error:
-        lines += [f"Nothing could be graded: {result.error}", ""]
+        said = "nothing could be graded" in result.error.lower()
+        lines += [result.error if said else f"Nothing could be graded: {result.error}", ""]
     if all_visible:
         lines.append(f"Score: {_points(result.score)} / {_points(result.max_score)}")
         for fn in result.functions:
@@ -96,9 +97,13 @@ def summary(result: SubmissionResult) -> str:
         lines.append("Points withheld:")
         lines += [f"  - {w}" for w in feedback.withheld_text(result)]
         lines.append("")
-    if result.warnings:
+    # A warning about a function with a check not shown yet ("forward_backward_prop: your cost
+    # is averaged ...") would tell what its hidden checks found.
+    hidden = {c.function for c in result.checks if c.visibility != "visible"}
+    warnings = [w for w in result.warnings if w.split(":", 1)[0] not in hidden]
+    if warnings:
         lines.append("Warnings:")
-        lines += [f"  - {w}" for w in result.warnings]
+        lines += [f"  - {w}" for w in warnings]
         lines.append("")
     if result.import_output:
         lines.append("Printed while importing your submission:")
