@@ -253,6 +253,23 @@ def test_the_step_follows_the_scale_of_the_students_own_backward(tmp_path):
     assert "1/n = 1/6 of the right step" in check["message"], check["message"]
 
 
+def test_a_softmax_or_loss_that_changes_its_arguments_is_warned_about_without_deduction(tmp_path):
+    source = (FIXTURES / "correct.py").read_text()
+    changed = source.replace(
+        "    e = np.exp(z - np.max(z, axis=1, keepdims=True))\n",
+        "    z -= np.max(z, axis=1, keepdims=True)\n    e = np.exp(z)\n").replace(
+        "    return float(-np.sum(y * np.log(yhat)) / len(y))\n",
+        "    np.log(yhat, out=yhat)\n    return float(-np.sum(y * yhat) / len(y))\n")
+    assert changed.count("z -=") == 1 and changed.count("out=yhat") == 1
+    upload = tmp_path / "in_place.py"
+    upload.write_text(changed)
+    report = grade(upload, tmp_path, *PACK, "--only", "softmax", "--only", "cross_entropy_loss")
+    assert scores(report) == {"softmax": 10, "cross_entropy_loss": 10}, scores(report)
+    warned = [w for w in report["warnings"] if "in place" in w]
+    assert [w.split(".")[0] for w in warned] == ["softmax changes its input in place",
+                                                 "cross_entropy_loss changes yhat or y in place"]
+
+
 # ---- a student's copy: known answers instead of the reference ------------------------------------
 def test_student_mode_full_marks_for_the_correct_fixture(graded):
     report = graded["student_correct_py"]

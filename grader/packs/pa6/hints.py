@@ -7,6 +7,18 @@ by reading the submission. tests/test_pa6.py holds, for most entries, a fixture 
 from grader.hints import Catalogue, Mistake
 
 HINTS = Catalogue("pa6", (
+    # ---- arrays changed in place (no points: warned)
+    Mistake(
+        "softmax_changes_its_input", "softmax changes its input in place",
+        "It costs no points here, but the caller's scores are no longer what it passed: return a "
+        "new array (z = z - ... instead of z -= ..., no out= on the argument).",
+        severity="warning"),
+    Mistake(
+        "loss_changes_its_input", "cross_entropy_loss changes yhat or y in place",
+        "It costs no points here, but a backward pass that computes the loss from yhat and then "
+        "yhat - y meets the changed yhat: compute into a new array (no -=, *= or out= on an "
+        "argument).",
+        severity="warning"),
     # ---- embedding_lookup
     Mistake(
         "embedding_stacked", "the embeddings are stacked, not concatenated",

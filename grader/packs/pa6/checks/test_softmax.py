@@ -35,8 +35,14 @@ def _axis_hint(got):
 
 @pytest.mark.points(3)
 @pytest.mark.published  # softmax([1, 2, 3]) and of a row of zeros
-def test_small_values(student):
-    got, call = _softmax(student, inputs.SOFTMAX_Z)
+def test_small_values(student, report):
+    z = inputs.SOFTMAX_Z
+    result = student.call(z.copy(), echo_args=True)
+    if not np.array_equal(result.args_after[0], z):
+        report.flag(HINTS["softmax_changes_its_input"], {"argument_before": z,
+                                                "argument_after": result.args_after[0]})
+    call = call_text("softmax", z)
+    got = as_array(result.value, call, z.shape)
     expect_close(got, inputs.SOFTMAX_OF_Z, call=call, rtol=tol.KNOWN_VALUES_RTOL,
                  atol=tol.KNOWN_VALUES_ATOL, hint=_axis_hint(got))
 
