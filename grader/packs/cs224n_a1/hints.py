@@ -52,13 +52,13 @@ HINTS = Catalogue("cs224n-a1", (
     Mistake(
         "grad_summed_cost_averaged", "cost averaged but gradient summed",
         "Your gradient (each block named with this mistake) is M times the derivative of your "
-        "own cost (M = the number of examples): the cost is averaged over the examples but that "
+        "own cost (M = the number of examples): the cost is averaged over the examples but the "
         "gradient is summed. Either convention is accepted; use the same one for the cost and "
         "every block."),
     Mistake(
         "grad_averaged_cost_summed", "cost summed but gradient averaged",
         "Your gradient (each block named with this mistake) is 1/M of the derivative of your own "
-        "cost (M = the number of examples): the cost is summed but that gradient is averaged. "
+        "cost (M = the number of examples): the cost is summed but the gradient is averaged. "
         "Either convention is accepted; use the same one for the cost and every block."),
     Mistake(
         "grad_averaged_twice", "gradient divided by M twice",
