@@ -184,12 +184,21 @@ def as_array(value: Any, call: Text, expected_shape: tuple[int, ...] | None = No
     if value.dtype.kind not in "biuf":
         fail_call(f"{what} has dtype {value.dtype}; expected real numbers.", call, returned=value)
     if expected_shape is not None and value.shape != tuple(expected_shape):
-        fail_call(f"{what} has shape {value.shape}; expected shape {tuple(expected_shape)}.", call,
-                  returned=value)
+        fail_call(f"{what} has shape {value.shape}; expected shape {tuple(expected_shape)}."
+                  f"{_transposed_note(value.shape, tuple(expected_shape))}", call, returned=value)
     value = value.astype(np.float64, copy=False)
     if not allow_nonfinite and not np.all(np.isfinite(value)):
         fail_call(f"{what} holds NaN or inf.", call, returned=value)
     return value
+
+
+def _transposed_note(got: tuple[int, ...], expected: tuple[int, ...]) -> str:
+    # A matrix with its axes swapped is the commonest shape mistake of a gradient: say so, since
+    # the numbers alone (4, 3) against (3, 4) are easy to misread.
+    if len(got) == 2 and got == expected[::-1] and got != expected:
+        return (" That is the transpose: check the order of the factors of the product and where "
+                ".T goes.")
+    return ""
 
 
 def as_scalar(value: Any, call: Text, what: str = "the cost", allow_nonfinite: bool = False) -> float:

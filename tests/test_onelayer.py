@@ -33,7 +33,8 @@ FUNCTIONS = {"forward": 16, "classification_rate": 6, "cost": 12, "derivative_w2
 # What each mistake costs, measured once and held: the function's checks, and training's.
 SCORES = {"w2_sign_mix": 70, "b2_scale_mix": 72, "w1_scale_mix": 68, "cost_sign_mix": 93,
           "w1_sign_and_scale_mix": 68,
-          "w1_no_sigmoid_derivative": 68, "w1_w2_not_transposed": 68, "b2_not_summed": 72,
+          "w1_no_sigmoid_derivative": 68, "w1_w2_not_transposed": 68, "w2_transposed": 70,
+          "b2_not_summed": 72,
           "softmax_over_columns": 66, "forward_b1_for_b2": 66, "forward_b2_for_b1": 66,
           "forward_without_b2": 66,
           "cost_without_log": 88, "rate_counts_errors": 94}

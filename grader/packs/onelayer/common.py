@@ -136,7 +136,13 @@ def derivative(student: Any, name: str, a: dict, f: dict, call: Text) -> np.ndar
         fail_call(f"the result has shape {value.shape}, one row per example; expected shape "
                   f"{shape}, one number per unit of the bias.", call, returned=value,
                   hint=HINTS["bias_not_summed"])
-    return as_array(value, call, shape, f"the derivative for {DERIVATIVES[name]}")
+    what = f"the derivative for {DERIVATIVES[name]}"
+    if isinstance(value, np.ndarray) and len(shape) == 2 and value.shape == shape[::-1] \
+            and shape[0] != shape[1]:
+        fail_call(f"{what} has shape {value.shape}; expected shape {shape}, the shape of "
+                  f"{DERIVATIVES[name]}: yours is its transpose.", call, returned=value,
+                  hint=HINTS["derivative_transposed"])
+    return as_array(value, call, shape, what)
 
 
 def variants(name: str, a: dict, f: dict) -> dict[str, np.ndarray]:
@@ -151,6 +157,12 @@ def variants(name: str, a: dict, f: dict) -> dict[str, np.ndarray]:
             else no_sigmoid.sum(axis=0)
         if name == "derivative_w1" and W2.shape[0] == W2.shape[1]:
             found["w2_transposed_in_w1"] = X.T @ ((delta @ W2) * Z * (1 - Z))
+    # A square weight matrix (the blog's W2 is 3 x 3) takes its transposed derivative without a
+    # shape error, so only the values can tell.
+    weights = {"derivative_w1": W1, "derivative_w2": W2}.get(name)
+    if weights is not None and weights.shape[0] == weights.shape[1]:
+        right = X.T @ ((delta @ W2.T) * Z * (1 - Z)) if name == "derivative_w1" else Z.T @ delta
+        found["derivative_transposed"] = right.T
     return found
 
 

@@ -75,6 +75,11 @@ HINTS = Catalogue("onelayer", (
         "The output error (N x K) goes back to the hidden layer (N x M) through W2.T: "
         "(T - Y).dot(W2.T). With W2 itself the shapes only fit when M == K, and the values are "
         "wrong even then."),
+    Mistake(
+        "derivative_transposed", "a weight derivative is transposed",
+        "A derivative has the shape of its weights, row for row: derivative_w2 is Z.T.dot(T - Y), "
+        "(M x K) like W2, not (T - Y).T.dot(Z). With square weights the shapes fit either way, "
+        "so check the order of the factors and where .T goes."),
     # ---- the training loop built from the functions
     Mistake(
         "training_sign_mix", "a training step moves a parameter the wrong way",
