@@ -18,7 +18,7 @@ SCHEMA_VERSION = 1
 STATUSES = ("passed", "failed", "error", "timeout", "skipped")
 Status = Literal["passed", "failed", "error", "timeout", "skipped"]
 VISIBILITIES = ("visible", "hidden", "after_due_date", "after_published")
-KINDS = ("values", "consistency", "robustness", "advisory", "")
+KINDS = ("values", "consistency", "robustness", "method", "advisory", "")
 
 
 def _make_text_safe(result: Any) -> None:
@@ -57,7 +57,9 @@ class CheckResult:
     output_truncated: bool = False
     # "values" (compared with the right answers), "consistency" (compared with the function
     # itself: earns its points only when the function's values checks pass), "robustness"
-    # (right answers on inputs chosen for one behaviour), "advisory" (0 points); "" in reports
+    # (right answers on inputs chosen for one behaviour), "method" (computed the way the
+    # assignment asks, e.g. backpropagation: gates consistency points as a values check does),
+    # "advisory" (0 points); "" in reports
     # written before the distinction (grader/plugin.py check_kind).
     kind: str = ""
     # Why a passing check earned nothing: its function's values are wrong (grader/scoring.py).

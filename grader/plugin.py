@@ -130,13 +130,16 @@ class GradingState:
             if passed:
                 self.warn(text)
 
-    def flag(self, mistake: Mistake, evidence: dict[str, Any] | None = None) -> None:
+    def flag(self, mistake: Mistake, evidence: dict[str, Any] | None = None, *,
+             if_passes: bool = False) -> None:
         """A mistake that costs no points (severity "warning"): the report warns once, and the
-        running check carries the mistake's id if it passes (a failure names its own reason)."""
+        running check carries the mistake's id if it passes (a failure names its own reason).
+        With `if_passes`, the warning too waits for the check to pass: for a finding that only
+        excuses this check's failure (see `warn`)."""
         if mistake.severity != "warning":
             raise ValueError(f"mistake {mistake.id!r} costs points: raise CheckFailure with it")
         self.flags.setdefault(self.current_check, (mistake, dict(evidence or {})))
-        self.warn(f"{mistake.title}. {mistake.explanation}")
+        self.warn(f"{mistake.title}. {mistake.explanation}", if_passes=if_passes)
 
     def __repr__(self) -> str:  # appears in hypothesis's counterexamples
         return "report"
@@ -207,11 +210,18 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "function(name): the graded function the check is about")
     config.addinivalue_line("markers", f"visibility(v): one of {', '.join(VISIBILITIES)}")
     config.addinivalue_line("markers", "live: never replayed from a recipe (grader/replay.py); for "
-                                       "a check whose calls carry what the submission answered")
+                                       "a check whose calls carry what the submission answered, "
+                                       "or megabytes of arrays")
     config.addinivalue_line("markers", "uses(*names): other functions of the submission the check "
                                        "calls besides the one it grades (student.other(name))")
     config.addinivalue_line("markers", "published: the check's inputs and expected values are the "
                                        "handout's own, the same under every course secret")
+    config.addinivalue_line("markers", "method: checks the function is computed the way the "
+                                       "assignment asks (backpropagation, not finite differences); "
+                                       "its failure withholds consistency points as a values check's does")
+    config.addinivalue_line("markers", "consistency: compares the function with itself, even where it "
+                                       "asks the reference (only to excuse a recognised deviation), "
+                                       "so its points wait for the values checks")
     config.addinivalue_line("markers", "robustness: compares with the right answers on inputs chosen "
                                        "for one behaviour (huge values, arguments left unchanged), "
                                        "so its failure says nothing of the ordinary values")
@@ -287,10 +297,20 @@ def check_kind(item: pytest.Item, weight: float) -> str:
     - "consistency": every other check. It compares the function with itself (its gradient with
       its own cost, an invariance), which a made-up function passes too, so its points count
       only when the function's values checks pass;
+    - "method": it checks the function is computed the way the assignment asks (a gradient by
+      backpropagation, not by finite differences of the cost), @pytest.mark.method; a made-up
+      function's values can be right, so like a values check its failure withholds the
+      function's consistency points;
     - "advisory": worth nothing.
-    A check that does not say what it compares with counts as consistency: it can only earn less."""
+    A check that does not say what it compares with counts as consistency: it can only earn less;
+    so does one marked @pytest.mark.consistency, which asks the reference only to excuse what it
+    measured (a log-guarded cost's gradient), never to confirm the values."""
     if weight == 0:
         return "advisory"
+    if item.get_closest_marker("consistency"):
+        return "consistency"
+    if item.get_closest_marker("method"):
+        return "method"
     uses_oracle = any(name in getattr(item, "fixturenames", ())
                       for name in known_answers_mod.ORACLE_FIXTURES)
     if not (uses_oracle or item.get_closest_marker("published")):

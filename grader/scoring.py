@@ -23,21 +23,34 @@ def check_score(status: str, max_score: float) -> float:
 def withhold_unverified(checks: Sequence[CheckResult]) -> tuple[CheckResult, ...]:
     """The checks with the points of passing consistency checks withheld wherever their
     function's values are not shown right: a values check of it failed, or none ran (no
-    reference and no known answers). The check still says it passed, and why it earned nothing."""
+    reference and no known answers), or it is not computed the way the assignment asks (a method
+    check failed). The check still says it passed, and why it earned nothing."""
     by_function: dict[str, list[CheckResult]] = {}
     for check in checks:
         by_function.setdefault(check.function, []).append(check)
     out = []
     for check in checks:
-        if check.kind != "consistency" or check.status != "passed" or check.max_score == 0:
+        # A method check gates the consistency points, and like them earns its own only with
+        # right values: backpropagation of a wrong formula is still a wrong gradient.
+        if check.kind not in ("consistency", "method") or check.status != "passed" \
+                or check.max_score == 0:
             out.append(check)
             continue
         values = [c for c in by_function[check.function] if c.kind == "values"]
-        wrong = [c.name for c in values if c.status not in ("passed", "skipped")]
-        if wrong:
+        gates = values + [c for c in by_function[check.function]
+                          if c.kind == "method" and c is not check]
+        wrong = [c.name for c in gates if c.status not in ("passed", "skipped")]
+        if wrong and check.kind == "method":
+            why = (f"this check passed, but it earns its points only when {check.function}'s "
+                   f"values are right too, and they are not (see {', '.join(wrong)})")
+        elif wrong and any(c.name in wrong for c in values):
             why = (f"this check passed, but a check of {check.function} against itself earns its "
                    f"points only when its values are right too, and they are not (see "
                    f"{', '.join(wrong)})")
+        elif wrong:
+            why = (f"this check passed, but a check of {check.function} against itself earns its "
+                   f"points only when {check.function} is computed the way the assignment asks, "
+                   f"and it is not (see {', '.join(wrong)})")
         elif not any(c.status == "passed" for c in values):
             why = (f"this check passed; its points count once {check.function}'s values are "
                    "checked, which this copy cannot do (no reference solution, no known answers)")

@@ -218,3 +218,72 @@ def test_every_check_but_the_published_ones_asks_other_questions_under_a_secret(
             continue  # it reuses what another check asked (the b1, W2, b2 gradient blocks)
         assert len(questions) == (1 if check in published else 3), check
     assert sum(1 for c in asked["public"] if asked["public"][c]) >= 30
+
+
+def _placeholder_on_large_networks(tmp_path: Path) -> Path:
+    """The finite-difference gradient, and zeros where it would run out of time."""
+    text = (FIXTURES.parent / "gaming" / "numerical_gradient.py").read_text()
+    anchor = "    grad = np.zeros_like(params)\n"
+    assert text.count(anchor) == 1
+    path = tmp_path / "placeholder.py"
+    path.write_text(text.replace(anchor, anchor + "    if params.size > 10000:\n"
+                                                  "        return cost, grad\n"))
+    return path
+
+
+@pytest.mark.parametrize("variant", ["finite_differences", "placeholder"])
+def test_a_gradient_by_finite_differences_earns_no_gradient_points(tmp_path, variant):
+    """Right values on every network the value checks use, and no backpropagation: the method
+    check fails (out of time on a large network, or a gradient there that is no derivative),
+    and the self-consistency points of the gradient go with it."""
+    path = (FIXTURES.parent / "gaming" / "numerical_gradient.py" if variant == "finite_differences"
+            else _placeholder_on_large_networks(tmp_path))
+    report = grade(path, tmp_path / variant)
+    checks = {c["name"]: c for c in report["checks"] if c["function"] == "forward_backward_prop"}
+    method = checks["gradient_by_backpropagation"]
+    assert method["kind"] == "method" and method["status"] == "failed", method
+    assert method["mistake"] == "gradient_by_finite_differences"
+    assert ("no answer in time" if variant == "finite_differences"
+            else "the gradient is not the derivative of your cost") in method["message"]
+    for name in ("cost_matches_reference", "gradient_matches_reference"):
+        assert checks[name]["status"] == "passed" and checks[name]["score"] == 7
+    for name in ("gradient_W1", "gradient_b1", "gradient_W2", "gradient_b2"):
+        assert checks[name]["status"] == "passed" and checks[name]["score"] == 0
+        assert "computed the way the assignment asks" in checks[name]["points_withheld"]
+    assert by_function(report)["forward_backward_prop"]["score"] == 14
+    assert report["score"] == 79
+
+
+def test_a_secret_the_submission_reads_under_process_isolation_is_not_in_its_report(tmp_path):
+    """Under process isolation a submission can read the grader's files (its secret file, its
+    command line) and print the secret into its own report: the report replaces the secret's
+    text, and warns that the secret is not safe there."""
+    secret = SECRETS[2]
+    secret_file = tmp_path / "course-secret"
+    secret_file.write_text(secret + "\n")
+    path = tmp_path / "leak.py"
+    path.write_text(
+        "def sigmoid(x):\n"
+        f"    found = open({str(secret_file)!r}).read().strip()\n"
+        "    print('the secret is', found)\n"
+        "    raise ValueError('the secret is ' + found)\n")
+    report = grade(path, tmp_path / "out", "--only", "sigmoid", "--isolation", "process",
+                   "--secret-file", str(secret_file), html=True)
+    shown = [c["message"] + c["output"] for c in report["checks"]]
+    assert any("the secret is [the course secret]" in text for text in shown), shown[0][:500]
+    for view in (json.dumps(report), report["_terminal"], report["_html"]):
+        assert secret not in view
+    assert any("the course secret is not safe under process isolation" in w
+               for w in report["warnings"])
+
+
+@pytest.mark.parametrize("secret", [None, SECRETS[1]])
+def test_a_step_function_is_no_sigmoid_even_far_in_the_tails(tmp_path, secret):
+    """Right at -1000, -50, 0, 50 and 1000, wrong near 10: the check of extreme inputs also asks
+    where the sigmoid is not yet 0 or 1, so a step function earns none of its points."""
+    path = tmp_path / "step.py"
+    path.write_text("import numpy as np\n\n\ndef sigmoid(x):\n    return np.heaviside(x, 0.5)\n")
+    report = grade(path, tmp_path / "out", "--only", "sigmoid",
+                   *(("--secret", secret) if secret else ()))
+    (extreme,) = [c for c in report["checks"] if c["name"] == "extreme_inputs"]
+    assert extreme["status"] == "failed" and extreme["score"] == 0, extreme

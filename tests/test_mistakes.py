@@ -78,6 +78,7 @@ WARNS_ABOUT = {
     "softmax_mutates_input": "softmax changes its input in place",
     "negsampling_log_one_minus_sigmoid": "log(1 - sigmoid(x)) becomes log(0)",
     "negsampling_sigmoid_clipped": "the cost loses precision when the scores u . v are large",
+    "fbp_log_guarded": "a small constant inside the log",
 }
 
 
@@ -106,6 +107,7 @@ RECOGNISED = {
     "fbp_sigmoid_grad_of_preactivation": {"sigmoid_backprop_wrong"},
     "fbp_missing_sigmoid_derivative": {"sigmoid_backprop_wrong"},
     "fbp_mutates_params": {"params_views_mutated"},
+    "fbp_log_guarded": {"log_guarded"},
     # counting the target as a negative also puts a wrong multiple of u_o into gradPred
     "negsampling_target_among_negatives": {"target_among_negatives", "gradpred_target_term"},
     "negsampling_repeats_overwritten": {"repeated_negatives_overwritten"},
@@ -198,9 +200,13 @@ def test_gradient_check_claims_no_convention_the_cost_does_not_follow(reports):
     assert checks["gradient_matches_reference"]["evidence"]["convention_detected"] is False
 
 
+# Shown by tests/test_gaming.py's dishonest fixtures instead: no honest mistake makes it.
+SHOWN_BY_GAMING = {"gradient_by_finite_differences"}
+
+
 def test_every_catalogue_mistake_is_shown_by_a_fixture():
     assert len(HINTS) >= 12
-    assert set().union(*RECOGNISED.values()) == set(HINTS)
+    assert set().union(*RECOGNISED.values()) | SHOWN_BY_GAMING == set(HINTS)
     assert set(RECOGNISED) <= {m.name for m in MISTAKES}
 
 
@@ -356,3 +362,63 @@ def test_no_callee_is_blamed_when_only_one_function_fails(reports):
     """Each mistake fixture breaks one function and the others pass: nothing to blame."""
     for name, report in reports.items():
         assert not any("fails its own checks" in c["message"] for c in report["checks"]), name
+
+
+# ---- a guard inside the log is not a mistake; a cost merely close to the cross-entropy is ---------
+_GUARDLIKE = {
+    # smaller than the cross-entropy, by a relative 1e-6 of each example's cost: no one eps
+    "cost_scaled_down": "np.log(np.sum(labels * y_hat, axis=1)) * (1 - 1e-6)",
+    # a constant inside the log, but one that changes the cost far beyond rounding
+    "large_eps": "np.log(np.sum(labels * y_hat, axis=1) + 1e-4)",
+    # y_hat clipped instead: exactly the cross-entropy wherever the checks look (y_hat >> 1e-7)
+    "clipped": "np.log(np.clip(np.sum(labels * y_hat, axis=1), 1e-7, 1))",
+}
+
+
+@pytest.fixture(scope="module")
+def guardlike(tmp_path_factory) -> dict[str, dict]:
+    src = tmp_path_factory.mktemp("guardlike")
+    text = (FIXTURES / "correct_summed.py").read_text()
+    old = "np.log(np.sum(labels * y_hat, axis=1))"
+    assert text.count(old) == 1
+    paths = {}
+    for name, new in _GUARDLIKE.items():
+        paths[name] = src / f"{name}.py"
+        paths[name].write_text(text.replace(old, new))
+    out = tmp_path_factory.mktemp("guardlike-reports")
+    return {**grade_many(paths, out / "instructor", env=LIVE),
+            **{f"{n}-student": r for n, r in grade_many(paths, out / "student", "--no-reference",
+                                                         env=LIVE).items()}}
+
+
+@pytest.mark.parametrize("mode", ["", "-student"])
+@pytest.mark.parametrize("name", ["cost_scaled_down", "large_eps"])
+def test_a_cost_near_the_cross_entropy_is_no_guard(guardlike, name, mode):
+    report = guardlike[name + mode]
+    checks = {c["name"]: c for c in report["checks"] if c["function"] == "forward_backward_prop"}
+    assert checks["cost_matches_reference"]["status"] == "failed", checks["cost_matches_reference"]
+    assert "log_guarded" not in {c["mistake"] for c in report["checks"]}
+    assert not any("small constant inside the log" in w for w in report["warnings"])
+
+
+@pytest.mark.parametrize("mode", ["", "-student"])
+def test_a_clipped_probability_costs_nothing(guardlike, mode):
+    report = guardlike["clipped" + mode]
+    assert by_function(report)["forward_backward_prop"]["score"] == 35
+
+
+def test_a_finished_function_calling_an_unfinished_one_names_the_unfinished_one(tmp_path):
+    """forward_backward_prop written, softmax still the template's NotImplementedError: the
+    network's checks say softmax is what to finish, not that the network is unwritten."""
+    text = (FIXTURES / "correct_summed.py").read_text()
+    start, end = text.index("def softmax(x):"), text.index("def _sigmoid(z):")
+    path = tmp_path / "softmax_unfinished.py"
+    path.write_text(text[:start] + "def softmax(x):\n    raise NotImplementedError\n\n\n"
+                    + text[end:].replace("_softmax(z2)", "softmax(z2)"))
+    (report,) = grade_many({"r": path}, tmp_path / "out", env=LIVE).values()
+    network = [c for c in report["checks"] if c["function"] == "forward_backward_prop"]
+    assert network and all(c["status"] == "error" for c in network), [c["status"] for c in network]
+    assert network[0]["message"].startswith(
+        "forward_backward_prop calls softmax, which is not implemented yet (it raises "
+        "NotImplementedError at softmax_unfinished.py, line "), network[0]["message"]
+    assert "forward_backward_prop is not implemented yet" not in network[0]["message"]

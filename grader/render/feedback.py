@@ -81,8 +81,16 @@ def withheld_text(result: SubmissionResult) -> list[str]:
     for function in dict.fromkeys(c.function for c in result.checks if c.points_withheld):
         held = [c for c in result.checks if c.function == function and c.points_withheld]
         points = sum(c.max_score for c in held)
+        values_wrong = any(c.function == function and c.kind == "values"
+                           and c.status not in ("passed", "skipped") for c in result.checks)
+        method_wrong = any(c.function == function and c.kind == "method"
+                           and c.status not in ("passed", "skipped") for c in result.checks)
+        until = ("until it is computed the way the assignment asks (see the failed check): "
+                 "a gradient by finite differences is consistent with its cost too."
+                 if method_wrong and not values_wrong else
+                 "until its values are right: a made-up function can be consistent with itself "
+                 "too.")
         lines.append(f"{function}: {len(held)} check{'s' if len(held) != 1 else ''} of "
                      f"{function} against itself passed ({', '.join(c.name for c in held)}), but "
-                     f"{points:g} points wait until its values are right: a made-up function can "
-                     "be consistent with itself too.")
+                     f"{points:g} points wait {until}")
     return lines

@@ -95,6 +95,24 @@ HINTS = Catalogue("cs224n-a1", (
         "hidden layer. It must be multiplied by the sigmoid's derivative, h * (1 - h) of the "
         "hidden activations h = sigmoid(z1) (not of the pre-activations z1)."),
     Mistake(
+        "log_guarded", "a small constant inside the log",
+        "Your cost is the cross-entropy with a small constant inside the log, log(y_hat + eps): "
+        "it keeps the log finite, and it is accepted, since your gradient "
+        "is the cross-entropy's own. It does make the cost a little smaller than the "
+        "cross-entropy (by about eps / y_hat per example), so a gradient check with a strict "
+        "tolerance sees your gradient differ from the derivative of your cost. Without eps both "
+        "agree exactly; np.log(y_hat) is finite for any softmax output that has not underflowed.",
+        severity="warning"),
+    Mistake(
+        "gradient_by_finite_differences", "the gradient is not computed by backpropagation",
+        "On a large input (a network of many parameters, word vectors of many dimensions) your "
+        "function did not answer in time, or its gradient was wrong there, though it is right on "
+        "the small ones: a gradient computed by finite differences of the cost (one or two "
+        "evaluations of the cost per parameter, as gradcheck_naive does to check a gradient) is "
+        "right but costs time in proportion to the number of parameters. The assignment asks "
+        "for the gradient by backpropagation: from one forward and one backward pass, in matrix "
+        "products."),
+    Mistake(
         "params_views_mutated", "params changed in place through W1, b1, W2 or b2",
         "W1, b1, W2 and b2 are views into params (np.reshape shares memory), so an in-place update "
         "of them (W2 -= ..., W1 *= ...) changes the caller's params: work on copies."),

@@ -15,14 +15,17 @@ from grader import tolerances as tol
 from grader.checks_api import (CheckFailure, Text, as_array, as_scalar, call_text, describe_result,
                                expect_varies, fail_call, show, whole_cases)
 from grader.packs.cs224n_a1.hints import HINTS, constant_factor
-from grader.packs.cs224n_a1.inputs import GRADCHECK_CASES, NetCase, net_cases
-from grader.proxy import StudentError
+from grader.packs.cs224n_a1.inputs import GRADCHECK_CASES, LARGE_CASE, NetCase, net_cases, rng
+from grader.proxy import StudentError, StudentTimeout, StudentUnavailable
 
 pytestmark = pytest.mark.function("forward_backward_prop")
 BLOCKS = ("W1", "b1", "W2", "b2")
 # A wrong formula puts a block off by a good fraction of itself; rounding in float32, with the
 # gradient check's step, by 1e-7 / 1e-4 = 1e-3 at most. Below this, no block is named as wrong.
 ROUNDING_LEVEL = 1e-3
+# The largest constant inside the log (log(y_hat + eps)) taken for a guard against log(0); a larger
+# one changes the cost by more than rounding does in any case the checks draw.
+GUARD_LIMIT = 1e-6
 
 
 def _call_text(case: NetCase) -> Text:
@@ -77,7 +80,7 @@ def _run(student, case: NetCase, *, gradient: bool = True) -> tuple[float, np.nd
     return _unpack(student(data, labels, params, case.dimensions), case, call, gradient=gradient)
 
 
-@pytest.mark.points(5)
+@pytest.mark.points(2)
 @whole_cases
 @given(case=net_cases())
 def test_returns_cost_and_flat_gradient(student, case):
@@ -134,14 +137,22 @@ def _gradient_check(student, shared, case: NetCase) -> dict:
     return outcome
 
 
-def _check_block(student, shared, block: str) -> None:
+def _check_block(student, report, oracle, block: str) -> None:
+    shared = report.shared
     for case in GRADCHECK_CASES:
         got = _gradient_check(student, shared, case)
+        # Asked on every run, not only on a failure: a student's copy answers these calls from the
+        # known answers, which hold the calls the reference's own grade made.
+        known = None if oracle is None else (_reference(oracle, case),
+                                             _reference_example_costs(oracle, case))
         where, shape = case.blocks()[block]
         analytic = got["analytic"][where].reshape(shape)
         numerical = got["numerical"][where].reshape(shape)
         err = numgrad.relative_error(analytic, numerical)
         if err.max() <= tol.GRADCHECK_RTOL:
+            continue
+        if known is not None and _guard_explains(student, shared, case, got, *known):
+            report.flag(HINTS["log_guarded"], if_passes=True)
             continue
         index = np.unravel_index(int(np.argmax(err)), err.shape)
         others = ", ".join(f"{b} {_block_error(got, case, b):.1e}" for b in BLOCKS if b != block)
@@ -265,24 +276,90 @@ def _permuted_order(analytic: np.ndarray, numerical: np.ndarray, case: NetCase) 
     return None
 
 
-@pytest.mark.points(4)
-def test_gradient_W1(student, report):
-    _check_block(student, report.shared, "W1")
+# How far the large network's gradient may be from central differences of the cost along one
+# direction. Not a gradient check (the small networks' checks hold the gradient to
+# GRADCHECK_RTOL): it tells an answer from a placeholder, as a guarded log's gradient (off by
+# about 1e-5 here, where y_hat is near 1/300) is an answer.
+DIRECTION_RTOL = 1e-3
 
 
+@pytest.mark.method
+@pytest.mark.live  # its calls carry megabytes of parameters: not worth a recipe
 @pytest.mark.points(3)
-def test_gradient_b1(student, report):
-    _check_block(student, report.shared, "b1")
+def test_gradient_by_backpropagation(student, report):
+    """A gradient by finite differences of the cost is right on small networks and costs a
+    forward pass per parameter: on LARGE_CASE it runs out of time where backpropagation takes
+    milliseconds. A gradient right on the small networks must be one there too (along a random
+    direction it agrees with central differences of the submission's own cost): not a
+    placeholder for networks too large to difference. A gradient wrong on the small networks
+    is a wrong formula, which the gradient checks name; this check does not count it twice."""
+    case = LARGE_CASE
+    data, labels, params = case.arrays()
+    # Weights of order 1/sqrt(fan-in), as a network is initialised: the scores stay of order 1,
+    # so no y_hat is tiny (a guarded log then stays within DIRECTION_RTOL).
+    params = params / np.sqrt(case.H)
+    call = (f"forward_backward_prop(data of shape {data.shape}, labels of shape {labels.shape}, "
+            f"params of shape {params.shape}, {case.dimensions})  [{case}: "
+            f"{case.n_params:,} parameters]")
+    try:
+        value = student(data, labels, params, case.dimensions)
+    except StudentTimeout as exc:
+        if exc.budget:
+            raise
+        fail_call(f"no answer in time on a network of {case.n_params:,} parameters ({exc.message}); "
+                  "backpropagation takes a few milliseconds there. A gradient by finite "
+                  f"differences needs {2 * case.n_params:,} forward passes.", call,
+                  hint=HINTS["gradient_by_finite_differences"])
+    _, grad = _unpack(value, case, call)
+    direction = rng(case.seed).standard_normal(case.n_params)
+    direction /= np.linalg.norm(direction)
+    h = tol.GRADCHECK_STEP
+    costs = [_unpack(r.value, case, call, gradient=False)[0] for r in student.many(
+        [(data, labels, params + h * direction, case.dimensions),
+         (data, labels, params - h * direction, case.dimensions)])]
+    along = float(grad @ direction)
+    numerical = (costs[0] - costs[1]) / (2 * h)
+    if abs(along - numerical) > DIRECTION_RTOL * max(1.0, abs(along), abs(numerical)) \
+            and _right_on_small_networks(student, report.shared):
+        fail_call(f"on a network of {case.n_params:,} parameters the gradient is not the "
+                  f"derivative of your cost: along a random direction d, grad . d = {along:.6g} "
+                  f"but central differences of your cost give {numerical:.6g}.", call,
+                  hint=HINTS["gradient_by_finite_differences"])
 
 
+def _right_on_small_networks(student, shared) -> bool:
+    """Whether every block of the gradient agrees with the numerical gradient on every small
+    network (the gradient checks' own measurements, shared with them)."""
+    try:
+        outcomes = [_gradient_check(student, shared, case) for case in GRADCHECK_CASES]
+    except (CheckFailure, StudentError, StudentUnavailable):
+        return False  # the gradient checks say what went wrong there
+    return all(numgrad.relative_error(o["analytic"], o["numerical"]).max() <= tol.GRADCHECK_RTOL
+               for o in outcomes)
+
+
+@pytest.mark.consistency
 @pytest.mark.points(4)
-def test_gradient_W2(student, report):
-    _check_block(student, report.shared, "W2")
+def test_gradient_W1(student, report, maybe_reference):
+    _check_block(student, report, maybe_reference, "W1")
 
 
+@pytest.mark.consistency
 @pytest.mark.points(3)
-def test_gradient_b2(student, report):
-    _check_block(student, report.shared, "b2")
+def test_gradient_b1(student, report, maybe_reference):
+    _check_block(student, report, maybe_reference, "b1")
+
+
+@pytest.mark.consistency
+@pytest.mark.points(4)
+def test_gradient_W2(student, report, maybe_reference):
+    _check_block(student, report, maybe_reference, "W2")
+
+
+@pytest.mark.consistency
+@pytest.mark.points(3)
+def test_gradient_b2(student, report, maybe_reference):
+    _check_block(student, report, maybe_reference, "b2")
 
 
 # ---- against the reference --------------------------------------------------------------------
@@ -298,6 +375,58 @@ def _reference(reference, case: NetCase) -> tuple[float, np.ndarray]:
     return float(cost), np.asarray(grad, dtype=np.float64)
 
 
+def _reference_example_costs(reference, case: NetCase) -> np.ndarray:
+    """The reference's cost of each example of the case alone, -log(y_hat of its label)."""
+    data, labels, params = case.arrays()
+    return np.array([float(reference.forward_backward_prop(data[i:i + 1], labels[i:i + 1], params,
+                                                           case.dimensions)[0])
+                     for i in range(case.M)])
+
+
+def _guard(student, shared, case: NetCase, cost: float,
+           reference_costs: np.ndarray) -> conventions.Convention | None:
+    """The convention (summed or averaged) of a cost that is the cross-entropy with one small
+    constant eps inside the log, -log(y_hat + eps); None when the cost is not that. (y_hat
+    clipped at such an eps changes no cost the checks draw: their y_hat are far above 1e-6.) Read from the examples one at a time (one call each): the reference's
+    costs give y_hat, the submission's must be exactly -log(y_hat + eps) for one eps, and its cost
+    of the whole case their sum or mean. Only a failure asks, so a passing check never pays."""
+    key = ("fbp-guard", case, cost)
+    if key in shared:
+        return shared[key]
+    data, labels, params = case.arrays()
+    call = _call_text(case)
+    found = None
+    try:
+        own = np.array([_unpack(r.value, case, call, gradient=False)[0] for r in student.many(
+            [(data[i:i + 1], labels[i:i + 1], params, case.dimensions) for i in range(case.M)])])
+    except (CheckFailure, StudentError):
+        own = None
+    if own is not None:
+        y = np.exp(-reference_costs)
+        moved = ~np.isclose(own, reference_costs, rtol=tol.REFERENCE_RTOL, atol=tol.REFERENCE_ATOL)
+        if moved.any() and np.all(own[moved] < reference_costs[moved]):
+            eps = float(np.median(np.exp(-own[moved]) - y[moved]))
+            if 0 < eps <= GUARD_LIMIT and np.allclose(own, -np.log(y + eps),
+                                                      rtol=tol.REFERENCE_RTOL,
+                                                      atol=tol.REFERENCE_ATOL):
+                found = conventions.detect(cost, float(own.sum()), case.M,
+                                           among=conventions.SCALES, rtol=1e-9, atol=1e-12)
+    shared[key] = found
+    return found
+
+
+def _guard_explains(student, shared, case: NetCase, got: dict, reference: tuple,
+                    reference_costs: np.ndarray) -> bool:
+    """A gradient that disagrees with the derivative of the submission's own cost only because
+    that cost is log-guarded (_guard): the gradient itself is the cross-entropy's, exactly."""
+    convention = _guard(student, shared, case, got["cost"], reference_costs)
+    if convention is None:
+        return False
+    expected = convention.of(reference[1], case.M)
+    return bool(np.allclose(got["analytic"], expected, rtol=tol.REFERENCE_RTOL,
+                            atol=tol.REFERENCE_ATOL))
+
+
 @pytest.mark.points(7)
 @whole_cases
 @given(case=net_cases())
@@ -305,7 +434,13 @@ def _reference(reference, case: NetCase) -> tuple[float, np.ndarray]:
 def test_cost_matches_reference(student, reference, report, case):
     cost, _ = _run(student, case, gradient=False)
     ref_cost, _ = _reference(reference, case)
+    # Asked on every example, not only on a failure: see _check_block.
+    ref_costs = _reference_example_costs(reference, case)
     convention = _convention(cost, ref_cost, case.M)
+    if convention is None:
+        convention = _guard(student, report.shared, case, cost, ref_costs)
+        if convention is not None:
+            report.flag(HINTS["log_guarded"], if_passes=True)
     if convention is None:
         fail_call("wrong cost: neither the cross-entropy summed over the examples nor its average.",
                   _call_text(case), returned=repr(cost),

@@ -16,8 +16,8 @@ from grader.checks_api import (CheckFailure, LazyText, as_array, as_scalar, desc
                                whole_cases)
 from grader.packs.cs224n_a1.hints import HINTS, constant_factor
 from grader.packs.cs224n_a1.inputs import (ReplayDataset, W2VCase, expected_draws, fixed_case,
-                                           padded, training_cases, w2v_cases)
-from grader.proxy import StudentError
+                                           padded, rng, training_cases, w2v_cases)
+from grader.proxy import StudentError, StudentTimeout, StudentUnavailable
 from grader.worker.wire import ReplayDataset as WireDataset
 
 pytestmark = pytest.mark.function("negSamplingCostAndGradient")
@@ -168,7 +168,7 @@ def _rows_evidence(grad: np.ndarray, expected: np.ndarray, case: W2VCase) -> dic
     return {"rows": rows}
 
 
-@pytest.mark.points(3)
+@pytest.mark.points(1)
 @whole_cases
 @given(case=w2v_cases())
 def test_returns_cost_and_gradients(student, case):
@@ -377,8 +377,8 @@ def _wrong_draws(cost: float, draws: int, used: int, case: W2VCase, call) -> Non
                       hint=HINTS["k_not_honoured"], evidence={**evidence, "negatives_used": kept})
     fail_call(f"{_how_many(draws, used)} indices drawn from dataset.sampleTokenIdx(): {draws}, "
               f"expected {used} (K = {case.K} negatives; the stream offers the target "
-              f"{case.target} {offers} time{'s' if offers != 1 else ''}, and each offer must be "
-              "drawn again).", call, hint=HINTS["k_not_honoured"], evidence=evidence)
+              f"(index {case.target}) {'once' if offers == 1 else f'{offers} times'}, and each "
+              "offer must be drawn again).", call, hint=HINTS["k_not_honoured"], evidence=evidence)
 
 
 @pytest.mark.points(1)
@@ -539,6 +539,75 @@ def test_grad_matches_numerical_gradient(student, report):
                          + (f"\n  {factor['detail']}" if factor else ""),
                   hint=factor.get("hint"),
                   evidence={**factor.get("evidence", {}), **_gradient_evidence(got, case)})
+
+
+# ---- computed by backpropagation ----------------------------------------------------------------
+# 50,000 dimensions, ten negatives all one word: the gradients take milliseconds, central
+# differences of the cost (even over the two rows that matter and predicted) 300,000 evaluations.
+def _large_case() -> W2VCase:
+    return fixed_case(V=2, D=50_000, K=10, target=0, stream=[1] * 10, seed=16)[0]
+
+
+# How far the large case's gradients may be from central differences of the cost along one
+# direction: not a gradient check (the small case's checks hold the gradients to GRADCHECK_RTOL),
+# it tells an answer from a placeholder.
+DIRECTION_RTOL = 1e-3
+
+
+@pytest.mark.method
+@pytest.mark.live  # its calls carry megabytes of vectors: not worth a recipe
+@pytest.mark.points(2)
+def test_gradients_by_backpropagation(student, report):
+    """Gradients by finite differences of the cost are right on small cases and cost an
+    evaluation of the cost per coordinate: on the large case they run out of time where the
+    derivation's formulas take milliseconds. Gradients right on the small case must be right on
+    the large one too (along a random direction they agree with central differences of the
+    submission's own cost): no placeholder for inputs too large to difference. Gradients wrong
+    on the small case are a wrong formula, which the gradient checks name."""
+    case = _large_case()
+    predicted, vectors = case.arrays()
+    call = (f"negSamplingCostAndGradient(predicted of shape {predicted.shape}, target="
+            f"{case.target}, outputVectors of shape {vectors.shape}, dataset, K={case.K})  "
+            f"[{case.D:,} dimensions; sampleTokenIdx() returns {list(case.stream[:case.K])}]")
+    size = case.D + case.V * case.D
+    try:
+        value = _call(student, case).value
+    except StudentTimeout as exc:
+        if exc.budget:
+            raise
+        fail_call(f"no answer in time with word vectors of {case.D:,} dimensions ({exc.message}); "
+                  "the gradients' formulas take a few milliseconds there. Gradients by finite "
+                  f"differences need an evaluation of the cost per coordinate ({size:,}).", call,
+                  hint=HINTS["gradient_by_finite_differences"])
+    _, grad_pred, grad = _unpack(value, case, call)
+    g = rng(case.seed)
+    d_pred, d_vectors = g.standard_normal(case.D), g.standard_normal((case.V, case.D))
+    norm = np.sqrt(np.sum(d_pred ** 2) + np.sum(d_vectors ** 2))
+    d_pred, d_vectors = d_pred / norm, d_vectors / norm
+    h = tol.GRADCHECK_STEP
+    costs = [_unpack(r.value, case, call, ("cost",))[0] for r in student.many(
+        [(predicted + s * h * d_pred, case.target, vectors + s * h * d_vectors,
+          WireDataset(case.stream), case.K) for s in (1, -1)])]
+    along = float(grad_pred @ d_pred + np.sum(grad * d_vectors))
+    numerical = (costs[0] - costs[1]) / (2 * h)
+    if abs(along - numerical) > DIRECTION_RTOL * max(1.0, abs(along), abs(numerical)) \
+            and _right_on_the_small_case(student, report.shared):
+        fail_call(f"with word vectors of {case.D:,} dimensions the gradients are not the "
+                  f"derivative of your cost: along a random direction d, gradPred . d_pred + "
+                  f"sum(grad * d_vectors) = {along:.6g} but central differences of your cost "
+                  f"give {numerical:.6g}.", call, hint=HINTS["gradient_by_finite_differences"])
+
+
+def _right_on_the_small_case(student, shared) -> bool:
+    """Whether both gradients agree with the numerical gradient on the small case (the gradient
+    checks' own measurements, shared with them)."""
+    case = _numgrad_case()
+    try:
+        formed = _well_formed(_gradient_check(student, shared, case), case)
+    except (CheckFailure, StudentError, StudentUnavailable):
+        return False  # the gradient checks say what went wrong there
+    return len(formed) == 2 and all(
+        numgrad.relative_error(a, n).max() <= tol.GRADCHECK_RTOL for a, n in formed.values())
 
 
 # ---- beyond the assignment's range: advisory only -----------------------------------------------

@@ -83,12 +83,15 @@ def test_values_between_0_and_1(student, x):
 
 
 def _extremes() -> np.ndarray:
-    """Far in both tails (where exp(-x) overflows), and moderately far: -big, -mid, 0, mid, big."""
+    """Far in both tails (where exp(-x) overflows), moderately far, and near enough that the
+    sigmoid is not yet 0 or 1 (a step function is right everywhere else here):
+    -big, -mid, -near, 0, near, mid, big."""
     draw = secret_draw("sigmoid extremes")
     if draw is None:
-        return np.array([-1000.0, -50.0, 0.0, 50.0, 1000.0])
+        return np.array([-1000.0, -50.0, -10.0, 0.0, 10.0, 50.0, 1000.0])
     big, mid = draw.uniform(720, 1000), draw.uniform(30, 60)
-    return np.array([-big, -mid, 0.0, mid, big])
+    near = draw.uniform(8, 12)
+    return np.array([-big, -mid, -near, 0.0, near, mid, big])
 
 
 @pytest.mark.points(1)
@@ -97,8 +100,8 @@ def test_extreme_inputs(student, reference):
     """No NaN, no error far in the tails, in every shape sigmoid accepts: sigmoid(-1000) is 0 and
     sigmoid(1000) is 1 for a vector, a scalar, a matrix and a 3-D array alike."""
     extreme = _extremes()
-    inputs = [extreme, float(extreme[0]), float(extreme[4]), extreme[[0, 4, 1, 3]].reshape(2, 2),
-              extreme[[4, 0]].reshape(1, 2, 1)]
+    inputs = [extreme, float(extreme[0]), float(extreme[-1]), extreme[[0, -1, 1, -2]].reshape(2, 2),
+              extreme[[-1, 0]].reshape(1, 2, 1)]
     for x in inputs:
         expected = np.asarray(reference.sigmoid(np.array(x) if np.ndim(x) else x), dtype=np.float64)
         call = call_text("sigmoid", x)
