@@ -79,6 +79,12 @@ class StudentError(Exception):
 
     def describe(self) -> str:
         if self.not_implemented:
+            inner = self.frames[-1] if self.frames else {}
+            if inner.get("function") not in (None, self.function, "<module>"):
+                # A finished function calling an unfinished one: name the one to finish.
+                return (f"{self.function} calls {inner['function']}, which is not implemented "
+                        f"yet (it raises NotImplementedError at {inner['file']}, line "
+                        f"{inner['line']}).")
             return f"{self.function} is not implemented yet (it raises NotImplementedError)."
         # The advice stays on the first line: the summary of a report shows that line alone.
         lines = [python2_habits.with_advice(
