@@ -21,7 +21,7 @@ from hypothesis.internal import entropy
 from grader import __version__, callees, checks_api, plugin, reference as reference_mod, replay, scoring, tolerances
 from grader import input_set as input_set_mod, isolation as isolation_mod
 from grader import known_answers as known_answers_mod
-from grader import python2_habits, uploads
+from grader import python2_habits, redact, uploads
 from grader.model import SubmissionResult
 from grader.packs import Pack
 from grader.packs.imports import importable
@@ -318,7 +318,8 @@ def _load_warnings(load: dict, shim_xrange: bool, shim_numpy: bool = True) -> li
         if others:
             one = len(others) == 1
             warnings.append(
-                f"{fn} is defined in more than one file: the one in {entry['file']} was graded, "
+                f"{fn} is defined in more than one file: the one in "
+                f"{entry.get('file_shown') or entry['file']} was graded, "
                 f"not {'the one' if one else 'those'} in {_and(others)}. If "
                 f"{'that is an old copy, remove it' if one else 'those are old copies, remove them'}"
                 ", so that the grader sees only the one you mean.")
@@ -467,7 +468,8 @@ def grade(pack: Pack, submission_path: Path, options: Options = Options(), *,
                  "graded. Was the file saved before it was uploaded?")
     checks = scoring.withhold_unverified(state.results)
     if not error:  # a submission that could not be read fails everywhere for that one reason
-        checks = callees.blame_failing_callees(checks, pack.calls, [f.name for f in pack.functions])
+        checks = callees.blame_failing_callees(checks, callees.as_written(pack.calls, load),
+                                               [f.name for f in pack.functions])
     functions = tuple(scoring.summarise_function(spec.name, [c for c in checks if c.function == spec.name])
                       for spec in pack.functions)
     score, max_score = scoring.total(functions)
@@ -491,7 +493,12 @@ def grade(pack: Pack, submission_path: Path, options: Options = Options(), *,
                 "pytest": pytest.__version__}
     import hypothesis
     versions["hypothesis"] = hypothesis.__version__
-    return SubmissionResult(
+    if inputs.is_secret and submission.mode != "sandbox":
+        warnings.append("the course secret is not safe under process isolation: the submission "
+                        "could read it (the grader's command line, environment and files are "
+                        "open to it) and learn the inputs it is graded on. Grade with "
+                        "--isolation sandbox.")
+    result = SubmissionResult(
         submission=str(submission_path), score=score, max_score=max_score, checks=checks,
         functions=functions, warnings=tuple(warnings), isolation=isolation, versions=versions,
         timings={"total_seconds": round(time.monotonic() - started, 3),
@@ -500,6 +507,8 @@ def grade(pack: Pack, submission_path: Path, options: Options = Options(), *,
         mistakes={key: m.to_dict() for key, m in sorted(state.mistakes.items())},
         inputs=_inputs(inputs, answers_used, checks),
         mode={"name": pack.mode, "description": pack.mode_description} if pack.mode else {})
+    secret = options.input_set.secret  # redacted even when unused: the worker could read it
+    return redact.without_secret(result, secret) if secret is not None else result
 
 
 # Errors a file's top level cannot help: it does not compile, or is no Python at all.
