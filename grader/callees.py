@@ -35,6 +35,17 @@ def sentence(caller: str, callees: Sequence[str], order: Sequence[str]) -> str:
     return f"{names} fail their own checks {place}; {caller} calls them: fix them first."
 
 
+def as_written(calls: Mapping[str, Sequence[str]], load: Mapping) -> dict[str, list[str]]:
+    """The manifest's `calls`, each caller's narrowed to the callees its code reaches as the
+    submission wrote it (the worker's `reaches`, grader/worker/reaches.py): a network that
+    computes h * (1 - h) itself is not sent to fix sigmoid_grad. A caller the worker could not
+    follow keeps the manifest's list. The worker's word can only remove a sentence, never a
+    point, so an untrusted worker gains nothing by lying."""
+    reached = load.get("reaches") or {}
+    return {caller: [c for c in listed if caller not in reached or c in reached[caller]]
+            for caller, listed in calls.items()}
+
+
 def blame_failing_callees(checks: Sequence[CheckResult], calls: Mapping[str, Sequence[str]],
                           order: Sequence[str]) -> tuple[CheckResult, ...]:
     """The checks, each failing check of a function whose callees (`calls`) fail their own

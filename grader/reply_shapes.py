@@ -50,7 +50,8 @@ NOT_UTF8 = Record({"file": TEXT, "bytes": [Record({}, {"line": LINE, "cell": CEL
 REPORT = Record({}, {
     "fatal": TEXT,
     "functions": {"*": Record({}, {"found": bool, "file": (TEXT, NONE), "problem": (TEXT, NONE),
-                                   "also_in": [TEXT], "is": TEXT, "set_at": (TEXT, NONE)})},
+                                   "also_in": [TEXT], "is": TEXT, "set_at": (TEXT, NONE),
+                                   "file_shown": TEXT})},
     "errors": [ERROR],
     "files": [TEXT],
     "empty_files": [TEXT],
@@ -68,6 +69,7 @@ REPORT = Record({}, {
     "skipped_calls": [Record({"file": TEXT, "line": LINE, "module": TEXT}, {"code": TEXT})],
     "output": TEXT,
     "output_dropped": int,
+    "reaches": {"*": [TEXT]},
 })
 
 

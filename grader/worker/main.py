@@ -40,6 +40,7 @@ import capture  # noqa: E402
 import limits  # noqa: E402
 import loader  # noqa: E402
 import notebook_cells  # noqa: E402
+import reaches  # noqa: E402
 import wire  # noqa: E402
 
 CALL_SEED = 1234
@@ -146,6 +147,10 @@ class Server:
                     output=out)
             report["output"] = self.relative(out.text)
             report["output_dropped"] = out.dropped
+            try:
+                report["reaches"] = reaches.graded_callees(self.functions, self.root)
+            except Exception:  # noqa: BLE001 (then the pack's manifest says who calls whom)
+                pass
         except loader.LoadError as exc:
             report = {"fatal": str(exc), "functions": {}, "errors": [], "files": []}
         info["load"] = report
