@@ -922,3 +922,56 @@ def test_a_byte_that_is_not_utf8_is_placed_on_the_line_python_counts():
     assert text == "a = 1\r\nb = 2\rc = 3\n# tr\u00e8s \x81\n"
     assert found == [{"cell": None, "line": 4, "byte": "0xE8", "read_as": "\u00e8"},
                      {"cell": None, "line": 4, "byte": "0x81", "read_as": "\x81"}]
+
+
+def _script_export(cells: list[str]) -> str:
+    """A notebook as Jupyter's "Download as Python" writes it: a header, then each code cell
+    after a `# In[N]:` mark, its magics and shell escapes as get_ipython() calls."""
+    return "#!/usr/bin/env python\n# coding: utf-8\n\n# # Assignment 1\n\n" + "".join(
+        f"# In[{n}]:\n\n\n{cell}\n\n\n" for n, cell in enumerate(cells, start=1))
+
+
+def test_a_notebooks_script_export_runs_as_the_notebook(tmp_path):
+    """Its magics are calls on get_ipython(), which a plain .py does not have: graded as a .py
+    file, its first such line was a NameError that stopped the file, and nothing was graded."""
+    path = tmp_path / "assignment1.py"
+    path.write_text(_script_export([
+        "get_ipython().run_line_magic('matplotlib', 'inline')\nget_ipython().system('pip install numpy')",
+        FIRST_HALF,
+        "undefined_name_in_an_exploration_cell",
+        SECOND_HALF]))
+    report = grade(path, tmp_path / "out")
+    assert report["error"] == "" and report["score"] == 100, report["error"]
+    warnings = "\n".join(report["warnings"])
+    assert "assignment1.py, cell 1: `!pip install numpy` " + NOT_RUN in warnings, warnings
+    assert "assignment1.py, cell 3" in warnings and "NameError" in warnings, warnings
+
+
+def test_a_py_file_without_an_exports_marks_still_runs_as_a_file(tmp_path):
+    """Only a script export is cut into cells: a .py of the student's own that mentions
+    get_ipython() in a string keeps Python's rule, one file, top to bottom."""
+    path = tmp_path / "solution.py"
+    path.write_text(SOLUTION + "\nNOTE = 'run get_ipython() in a notebook'\n")
+    report = grade(path, tmp_path / "out")
+    assert report["score"] == 100
+    assert not any("cell" in w for w in report["warnings"]), report["warnings"]
+
+
+def test_copies_of_a_function_are_named_by_the_notebooks_and_only_where_they_differ(tmp_path):
+    """Two notebooks of one student, the same functions in both but softmax changed in the
+    newer one: one warning, about softmax, naming the notebooks as saved (not the modules the
+    grader made of them); an identical copy grades the same whichever is graded."""
+    folder = tmp_path / "two_notebooks"
+    folder.mkdir()
+    changed = SOLUTION.replace("    x = x - np.max(x, axis=-1, keepdims=True)\n",
+                               "    x = x - np.max(x, axis=-1, keepdims=True)  # stable\n"
+                               "    x = x + 0.0\n")
+    assert changed != SOLUTION
+    _v4(folder / "hw_old.ipynb", [SOLUTION])
+    _v4(folder / "hw_new.ipynb", [changed])
+    report = grade(folder, tmp_path / "out")
+    copies = [w for w in report["warnings"] if "more than one file" in w]
+    assert copies == [
+        "softmax is defined in more than one file: the one in hw_new.ipynb was graded, not the "
+        "one in hw_old.ipynb. If that is an old copy, remove it, so that the grader sees only "
+        "the one you mean."], copies

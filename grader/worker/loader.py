@@ -164,6 +164,7 @@ def lay_out(submission: Path, scratch: Path) -> Path:
         root = _code_folder(unpacked)
     if submission.is_dir() or submission.suffix == ".zip":
         _notebooks_as_modules(root)
+    _exports_as_notebooks(root)
     if not list(root.glob("*.py")):
         zips = ", ".join(p.name for p in sorted(root.rglob("*.zip"))[:3])
         raise LoadError("the submission holds no Python file (.py) and no notebook (.ipynb)"
@@ -187,6 +188,30 @@ def _code_folder(root: Path) -> Path:
 FOLDER_NOTEBOOKS: dict[str, list] = {"unreadable": [], "shadowed": []}
 # What lay_out left out of a zip: (entry, what it is).
 LEFT_OUT: list[tuple[str, str]] = []
+
+
+def _exports_as_notebooks(root: Path) -> None:
+    """A notebook downloaded as a .py (`# In[3]:` marks, magics as get_ipython() calls) runs as
+    the notebook does: cell by cell, its magics and shell escapes skipped and named, an error in
+    one cell not the end of the others. Run as a plain file, its first get_ipython() line would
+    be a NameError that stops the whole file."""
+    for path in sorted(root.glob("*.py")):
+        if _cells_file(path).exists() or not path.is_file():
+            continue
+        try:
+            data = path.read_bytes()
+        except OSError:
+            continue
+        if b"get_ipython()" not in data or source_text.binary_kind(data):
+            continue
+        text, not_utf8 = source_text.python_source(data)
+        if not notebook_cells.is_notebook_export(text):
+            continue
+        cells = notebook_cells.export_cells(text)
+        if cells:
+            _cells_file(path).write_text(json.dumps({"notebook": path.name, "cells": cells,
+                                                     "not_utf8": not_utf8, "text_defines": []}),
+                                         encoding="utf-8")
 
 
 def _notebooks_as_modules(root: Path) -> None:
@@ -490,6 +515,7 @@ def import_submission(root: Path, wanted: dict[str, str], shim_xrange: bool,
     if shim_numpy:
         import numpy
         numpy_aliases.install(numpy)
+    numpy_aliases.convert_like_the_newest()
     missing_imports.install()
     sys.path.insert(0, str(root))
     files = sorted(root.glob("*.py"))
@@ -572,6 +598,8 @@ def import_submission(root: Path, wanted: dict[str, str], shim_xrange: bool,
         else:
             found[fn] = vars(hit)[fn]
             report_functions[fn] = {"found": True, "file": Path(hit.__file__).name, "problem": None}
+            if _shown_name(Path(hit.__file__)) != Path(hit.__file__).name:
+                report_functions[fn]["file_shown"] = _shown_name(Path(hit.__file__))
             also = _other_definitions(fn, hit, candidates) + [
                 path.name for path in pending if fn in (_top_level_defs(path) or ())]
             if also:
@@ -597,17 +625,51 @@ def _other_definitions(fn: str, hit, candidates: list) -> list[str]:
     """The other files that hold a function of this name that is not the graded one: a stale
     copy the student may think is graded. A file that imports the graded function (q2_neural.py's
     `from q2_sigmoid import sigmoid`) holds the same object and is not named; each other object
-    is named once, by the first file that holds it."""
-    seen = {id(vars(hit)[fn])}
+    is named once, by the first file that holds it. A copy written exactly alike (the same
+    code, another file) is no stale copy either: whichever is graded, the grade is the same.
+    A notebook is named as the student saved it (hw.ipynb), not as the module made of it."""
+    graded = vars(hit)[fn]
+    seen = {id(graded)}
     files = []
     for module in candidates:
         value = vars(module).get(fn)
         if value is None or isinstance(value, Unavailable) or not callable(value):
             continue
-        if id(value) not in seen:
+        if id(value) not in seen and not _written_alike(value, graded):
             seen.add(id(value))
-            files.append(Path(module.__file__).name)
+            files.append(_shown_name(Path(module.__file__)))
     return files
+
+
+def _written_alike(a, b) -> bool:
+    """Two plain functions whose code is the same, wherever each was written (the file and line
+    numbers aside). Only code objects are compared: nothing of the student's runs."""
+    if type(a) is not types.FunctionType or type(b) is not types.FunctionType:
+        return False
+    if not (_plain(a.__defaults__) and _plain(b.__defaults__)):
+        return False  # defaults compared only when they are plain values
+    return _code_key(a.__code__) == _code_key(b.__code__) and a.__defaults__ == b.__defaults__
+
+
+def _plain(values) -> bool:
+    return values is None or all(type(v) in (int, float, str, bool, type(None)) for v in values)
+
+
+def _code_key(code: types.CodeType) -> tuple:
+    return (code.co_code, code.co_names, code.co_varnames, code.co_argcount,
+            tuple(_code_key(c) if type(c) is types.CodeType else (type(c).__name__, repr(c))
+                  for c in code.co_consts))
+
+
+def _shown_name(path: Path) -> str:
+    """The file's name as uploaded: a module made of a notebook is named by the notebook."""
+    cells = _cells_file(path)
+    if cells.is_file():
+        try:
+            return str(json.loads(cells.read_text(encoding="utf-8"))["notebook"])
+        except (OSError, ValueError, KeyError):
+            pass
+    return path.name
 
 
 def _last_assignment(path: Path, name: str) -> str | None:

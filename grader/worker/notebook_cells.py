@@ -227,6 +227,37 @@ def read_cells(notebook: Path, not_utf8: list[dict] | None = None,
     return out
 
 
+# A notebook exported as a script (Jupyter's "Download as Python", `jupyter nbconvert --to script`):
+# each code cell follows a line `# In[7]:` (`# In[ ]:` if it never ran), and the cells' IPython
+# syntax is already plain Python calling get_ipython().
+EXPORT_MARK = re.compile(r"^# In\[[ 0-9]*\]:[ \t]*$", re.MULTILINE)
+
+
+def is_notebook_export(text: str) -> bool:
+    """Whether a .py file is a notebook's script export whose code calls get_ipython() (a magic
+    or shell escape the export turned into a call): run as the notebook, cell by cell, with the
+    stand-in shell. An export without such calls runs as any .py file."""
+    return "get_ipython()" in text and (bool(EXPORT_MARK.search(text))
+                                        or text.lstrip().startswith("#!/usr/bin/env python"))
+
+
+def export_cells(text: str) -> list[dict]:
+    """The cells of a script export, numbered from 1 in the order of their `# In[..]:` marks (the
+    text before the first mark, the header, is cell 0 when it holds code)."""
+    starts = [m.start() for m in EXPORT_MARK.finditer(text)]
+    pieces = [text[:starts[0]] if starts else text] + [
+        text[a:b] for a, b in zip(starts, starts[1:] + [len(text)])]
+    cells = []
+    for number, piece in enumerate(pieces):
+        if not piece.strip() or all(line.lstrip().startswith("#") or not line.strip()
+                                    for line in piece.splitlines()):
+            continue
+        source = piece if piece.endswith("\n") else piece + "\n"
+        cells.append({"cell": number, "source": source, "original": source,
+                      "defines": sorted(set(DEFINES.findall(source)))})
+    return cells
+
+
 def as_script(cells: list[dict]) -> str:
     """The cells as one readable .py text (cell markers as comments): what a person inspecting the
     scratch folder reads, and what the loader's xrange scan reads."""
