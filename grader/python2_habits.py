@@ -24,6 +24,10 @@ _FLOAT_INDEX = ("If an index here holds floats: np.zeros(n) and np.empty(n) make
                 "dtype=int for indices), and in Python 3 / always gives a float (Python 2's / "
                 "floored two integers); use // for a whole number.")
 
+_ONE_ELEMENT = ("float() and int() take a number or an array of no dimensions; this one has a "
+                "dimension of length 1 (a row or column of one number, as y[k] of a column "
+                "vector is). Take the number out with .item() or an index (y[k, 0]); NumPy 2.4 "
+                "and later refuse the conversion that earlier versions made with a warning.")
 _DICT_METHODS = {"iteritems": "items", "itervalues": "values", "iterkeys": "keys",
                  "viewitems": "items", "viewvalues": "values", "viewkeys": "keys"}
 _MODULE_NAMES = {
@@ -81,6 +85,12 @@ _RULES: tuple[Rule, ...] = (
     ("AttributeError", r"module '(\w+)' has no attribute '(\w+)'",
      lambda m: (f"{m[1]}.{m[2]} is Python 2: in Python 3 write {_MODULE_NAMES[m[1], m[2]]}."
                 if (m[1], m[2]) in _MODULE_NAMES else "")),
+    # Not Python 2's: NumPy 2.4 refuses what earlier versions converted with a warning (the
+    # worker makes that warning an error, grader/worker/numpy_aliases.py).
+    ("TypeError", r"only 0-dimensional arrays can be converted to Python scalars",
+     lambda m: _ONE_ELEMENT),
+    ("DeprecationWarning", r"Conversion of an array with ndim > 0 to a scalar",
+     lambda m: _ONE_ELEMENT),
     # Not Python 2's alone: a script that asks the user something (raw_input() is rewritten to
     # input()) meets a grader that answers nothing.
     ("EOFError", r"EOF when reading a line",

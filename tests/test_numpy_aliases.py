@@ -58,3 +58,22 @@ def test_the_numpy_shim_can_be_turned_off(tmp_path):
     assert all("has no attribute 'float'" in c["message"] or "has no attribute 'int'" in c["message"]
                for c in report["checks"] if c["status"] != "passed")
     assert any("the numpy shim is off" in w for w in report["warnings"])
+
+
+@pytest.mark.skipif(tuple(int(p) for p in np.__version__.split(".")[:2]) < (1, 25),
+                    reason="NumPy before 1.25 converts an array of one element without a word")
+def test_float_of_a_one_element_array_fails_alike_on_every_numpy_and_says_what_to_write(tmp_path):
+    """NumPy 2.4 refuses float(a) of shape (1,); 1.25 to 2.3 only warned. The same code must get
+    the same grade on both, with a message that says what to write (.item() or an index)."""
+    text = FIXTURES.joinpath("correct_summed.py").read_text()
+    old = "    cost = -np.sum(np.log(np.sum(labels * y_hat, axis=1)))\n"
+    assert text.count(old) == 1
+    path = tmp_path / "one_element.py"
+    path.write_text(text.replace(old, old + "    cost = float(np.reshape(cost, (1,)))\n"))
+    report = grade(path, tmp_path / "out")
+    failed = [c for c in report["checks"] if c["function"] == "forward_backward_prop"
+              and c["status"] != "passed"]
+    assert failed and all(c["function"] == "forward_backward_prop" for c in failed)
+    message = failed[0]["message"]
+    assert "Take the number out with .item() or an index" in message, message
+    assert report["score"] == 65

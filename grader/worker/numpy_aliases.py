@@ -59,6 +59,19 @@ def install(np: Any) -> None:
             setattr(np, name, make(np))
 
 
+def convert_like_the_newest() -> None:
+    """float(a) and int(a) of an array of one element but not 0-d (`y[k]` of a column, shape
+    (1,)): NumPy 2.4 refuses it (TypeError), NumPy 1.25 to 2.3 converted it with a
+    DeprecationWarning. Unlike a removed name, a behaviour cannot be given back to NumPy's own
+    type, so the grade follows the newest: the warning is an error on the versions that warn, and
+    the same code fails the same checks on every NumPy from 1.25 on (1.23 and 1.24 convert it
+    without a word). The failure's message says what to write instead (grader/python2_habits.py)."""
+    import warnings  # noqa: PLC0415
+
+    warnings.filterwarnings("error", message="Conversion of an array with ndim > 0 to a scalar",
+                            category=DeprecationWarning)
+
+
 def uses(source: str, filename: str,
          tree: ast.Module | None = None) -> list[tuple[str, int]]:
     """(name, line) of every expired NumPy name the source reads: `np.float` for each name numpy
