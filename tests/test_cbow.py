@@ -264,3 +264,29 @@ def test_audit_shows_the_notebooks_b1_against_the_derivative():
     exact = out[out.index("mode exact"):]
     assert "back_prop: notebook_gradients (failed)" in exact
     assert "0.17045858" in exact and "-0.08586182" in exact and "-0.10309036" in exact
+
+
+def test_the_assignments_utils2_imports_are_served(tmp_path):
+    """The week's assignment opens with `from utils2 import sigmoid, get_batches, compute_pca,
+    get_dict` before numpy: utils2 must have every name it imports, or the cell stops before
+    numpy is imported and every graded function fails on `np`."""
+    import nbformat
+
+    source = (FIXTURES / "correct.py").read_text()
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell(
+        "from utils2 import sigmoid, get_batches, compute_pca, get_dict\nimport numpy as np"),
+        nbformat.v4.new_code_cell(source),
+        nbformat.v4.new_code_cell(
+            "words = 'i am happy because i am learning'.split()\n"
+            "word2Ind, Ind2word = get_dict(words)\n"
+            "x, y = next(get_batches(words, word2Ind, len(word2Ind), 2, 3))\n"
+            "assert x.shape == y.shape == (len(word2Ind), 3)\n"
+            "assert np.allclose(x.sum(axis=0), 1) and np.allclose(y.sum(axis=0), 1)\n"
+            "assert compute_pca(np.eye(5)[:, :3], 2).shape == (5, 2)\n"
+            "assert sigmoid(0) == 0.5\n")]
+    path = tmp_path / "assignment.ipynb"
+    nbformat.write(nb, str(path))
+    report = grade(path, tmp_path / "out", *PACK)
+    assert report["score"] == 100, [w for w in report["warnings"]][:3]
+    assert not any("stopped with" in w for w in report["warnings"]), report["warnings"]
