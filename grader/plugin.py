@@ -185,8 +185,13 @@ class StudentFunction:
     def __call__(self, *args: Any) -> Any:
         return self._submission.call(self.name, *args).value
 
-    def call(self, *args: Any, echo_args: bool = False) -> CallResult:
-        return self._submission.call(self.name, *args, echo_args=echo_args)
+    def call(self, *args: Any, echo_args: bool = False, within: float | None = None) -> CallResult:
+        return self._submission.call(self.name, *args, echo_args=echo_args, within=within)
+
+    @property
+    def call_seconds(self) -> float:
+        """The deadline of one call, for a check that times an answer against it."""
+        return self._submission.limits.call_seconds
 
     def many(self, calls: list[tuple], echo_args: bool = False) -> list[CallResult]:
         return self._submission.call_many(self.name, calls, echo_args=echo_args)
@@ -211,7 +216,7 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", f"visibility(v): one of {', '.join(VISIBILITIES)}")
     config.addinivalue_line("markers", "live: never replayed from a recipe (grader/replay.py); for "
                                        "a check whose calls carry what the submission answered, "
-                                       "or megabytes of arrays")
+                                       "or that times an answer")
     config.addinivalue_line("markers", "uses(*names): other functions of the submission the check "
                                        "calls besides the one it grades (student.other(name))")
     config.addinivalue_line("markers", "published: the check's inputs and expected values are the "

@@ -15,7 +15,8 @@ from grader import tolerances as tol
 from grader.checks_api import (CheckFailure, Text, as_array, as_scalar, call_text, describe_result,
                                expect_varies, fail_call, show, whole_cases)
 from grader.packs.cs224n_a1.hints import HINTS, constant_factor
-from grader.packs.cs224n_a1.inputs import GRADCHECK_CASES, LARGE_CASE, NetCase, net_cases, rng
+from grader.packs.cs224n_a1.inputs import (GRADCHECK_CASES, LARGE_CASE, TIMED_SHARE, NetCase,
+                                           net_cases, rng)
 from grader.proxy import StudentError, StudentTimeout, StudentUnavailable
 
 pytestmark = pytest.mark.function("forward_backward_prop")
@@ -276,68 +277,6 @@ def _permuted_order(analytic: np.ndarray, numerical: np.ndarray, case: NetCase) 
     return None
 
 
-# How far the large network's gradient may be from central differences of the cost along one
-# direction. Not a gradient check (the small networks' checks hold the gradient to
-# GRADCHECK_RTOL): it tells an answer from a placeholder, as a guarded log's gradient (off by
-# about 1e-5 here, where y_hat is near 1/300) is an answer.
-DIRECTION_RTOL = 1e-3
-
-
-@pytest.mark.method
-@pytest.mark.live  # its calls carry megabytes of parameters: not worth a recipe
-@pytest.mark.points(3)
-def test_gradient_by_backpropagation(student, report):
-    """A gradient by finite differences of the cost is right on small networks and costs a
-    forward pass per parameter: on LARGE_CASE it runs out of time where backpropagation takes
-    milliseconds. A gradient right on the small networks must be one there too (along a random
-    direction it agrees with central differences of the submission's own cost): not a
-    placeholder for networks too large to difference. A gradient wrong on the small networks
-    is a wrong formula, which the gradient checks name; this check does not count it twice."""
-    case = LARGE_CASE
-    data, labels, params = case.arrays()
-    # Weights of order 1/sqrt(fan-in), as a network is initialised: the scores stay of order 1,
-    # so no y_hat is tiny (a guarded log then stays within DIRECTION_RTOL).
-    params = params / np.sqrt(case.H)
-    call = (f"forward_backward_prop(data of shape {data.shape}, labels of shape {labels.shape}, "
-            f"params of shape {params.shape}, {case.dimensions})  [{case}: "
-            f"{case.n_params:,} parameters]")
-    try:
-        value = student(data, labels, params, case.dimensions)
-    except StudentTimeout as exc:
-        if exc.budget:
-            raise
-        fail_call(f"no answer in time on a network of {case.n_params:,} parameters ({exc.message}); "
-                  "backpropagation takes a few milliseconds there. A gradient by finite "
-                  f"differences needs {2 * case.n_params:,} forward passes.", call,
-                  hint=HINTS["gradient_by_finite_differences"])
-    _, grad = _unpack(value, case, call)
-    direction = rng(case.seed).standard_normal(case.n_params)
-    direction /= np.linalg.norm(direction)
-    h = tol.GRADCHECK_STEP
-    costs = [_unpack(r.value, case, call, gradient=False)[0] for r in student.many(
-        [(data, labels, params + h * direction, case.dimensions),
-         (data, labels, params - h * direction, case.dimensions)])]
-    along = float(grad @ direction)
-    numerical = (costs[0] - costs[1]) / (2 * h)
-    if abs(along - numerical) > DIRECTION_RTOL * max(1.0, abs(along), abs(numerical)) \
-            and _right_on_small_networks(student, report.shared):
-        fail_call(f"on a network of {case.n_params:,} parameters the gradient is not the "
-                  f"derivative of your cost: along a random direction d, grad . d = {along:.6g} "
-                  f"but central differences of your cost give {numerical:.6g}.", call,
-                  hint=HINTS["gradient_by_finite_differences"])
-
-
-def _right_on_small_networks(student, shared) -> bool:
-    """Whether every block of the gradient agrees with the numerical gradient on every small
-    network (the gradient checks' own measurements, shared with them)."""
-    try:
-        outcomes = [_gradient_check(student, shared, case) for case in GRADCHECK_CASES]
-    except (CheckFailure, StudentError, StudentUnavailable):
-        return False  # the gradient checks say what went wrong there
-    return all(numgrad.relative_error(o["analytic"], o["numerical"]).max() <= tol.GRADCHECK_RTOL
-               for o in outcomes)
-
-
 @pytest.mark.consistency
 @pytest.mark.points(4)
 def test_gradient_W1(student, report, maybe_reference):
@@ -505,3 +444,68 @@ def test_gradient_matches_reference(student, reference, case):
                         # where W1, b1, W2, b2 sit in the flat vectors, so a report shows blocks
                         "layout": {name: [where.start, where.stop, *shape]
                                    for name, (where, shape) in case.blocks().items()}})
+
+
+# ---- computed by backpropagation ---------------------------------------------------------------
+# How far the large network's gradient may be from central differences of the cost along one
+# direction. Not a gradient check (the small networks' checks hold the gradient to
+# GRADCHECK_RTOL): it tells an answer from a placeholder, as a guarded log's gradient (off by
+# about 1e-5 here, where y_hat is near 1/120) is an answer.
+DIRECTION_RTOL = 1e-3
+
+
+@pytest.mark.method
+@pytest.mark.live  # timed: an answer read from a recipe says nothing of how long it took
+@pytest.mark.points(3)
+def test_gradient_by_backpropagation(student, report):
+    """A gradient by finite differences of the cost is right on small networks and costs a
+    forward pass per parameter: on LARGE_CASE it runs out of a quarter of the call deadline
+    where backpropagation takes milliseconds. A gradient right on the small networks must be one
+    there too (along a random direction it agrees with central differences of the submission's
+    own cost): not a placeholder for networks too large to difference. A gradient wrong on the
+    small networks is a wrong formula, which the gradient checks name; this check does not count
+    it twice."""
+    case = LARGE_CASE
+    data, labels, params = case.arrays()
+    # Weights of order 1/sqrt(fan-in), as a network is initialised: the scores stay of order 1,
+    # so no y_hat is tiny (a guarded log then stays within DIRECTION_RTOL).
+    params = params / np.sqrt(case.H)
+    call = (f"forward_backward_prop(data of shape {data.shape}, labels of shape {labels.shape}, "
+            f"params of shape {params.shape}, {case.dimensions})  [{case}: "
+            f"{case.n_params:,} parameters]")
+    within = TIMED_SHARE * student.call_seconds
+    try:
+        value = student.call(data, labels, params, case.dimensions, within=within).value
+    except StudentTimeout as exc:
+        if exc.budget:
+            raise
+        fail_call(f"no answer within {within:g} s on a network of {case.n_params:,} parameters; "
+                  "backpropagation takes a few milliseconds there. A gradient by finite "
+                  f"differences needs {2 * case.n_params:,} forward passes.", call,
+                  hint=HINTS["gradient_by_finite_differences"])
+    _, grad = _unpack(value, case, call)
+    direction = rng(case.seed).standard_normal(case.n_params)
+    direction /= np.linalg.norm(direction)
+    h = tol.GRADCHECK_STEP
+    costs = [_unpack(r.value, case, call, gradient=False)[0] for r in student.many(
+        [(data, labels, params + h * direction, case.dimensions),
+         (data, labels, params - h * direction, case.dimensions)])]
+    along = float(grad @ direction)
+    numerical = (costs[0] - costs[1]) / (2 * h)
+    if abs(along - numerical) > DIRECTION_RTOL * max(1.0, abs(along), abs(numerical)) \
+            and _right_on_small_networks(student, report.shared):
+        fail_call(f"on a network of {case.n_params:,} parameters the gradient is not the "
+                  f"derivative of your cost: along a random direction d, grad . d = {along:.6g} "
+                  f"but central differences of your cost give {numerical:.6g}.", call,
+                  hint=HINTS["gradient_by_finite_differences"])
+
+
+def _right_on_small_networks(student, shared) -> bool:
+    """Whether every block of the gradient agrees with the numerical gradient on every small
+    network (the gradient checks' own measurements, shared with them)."""
+    try:
+        outcomes = [_gradient_check(student, shared, case) for case in GRADCHECK_CASES]
+    except (CheckFailure, StudentError, StudentUnavailable):
+        return False  # the gradient checks say what went wrong there
+    return all(numgrad.relative_error(o["analytic"], o["numerical"]).max() <= tol.GRADCHECK_RTOL
+               for o in outcomes)
