@@ -222,7 +222,7 @@ def test_every_check_but_the_published_ones_asks_other_questions_under_a_secret(
 
 def _placeholder_on_large_networks(tmp_path: Path) -> Path:
     """The finite-difference gradient, and zeros where it would run out of time."""
-    text = (FIXTURES.parent / "gaming" / "numerical_gradient.py").read_text()
+    text = gaming.numerical_gradient()
     anchor = "    grad = np.zeros_like(params)\n"
     assert text.count(anchor) == 1
     path = tmp_path / "placeholder.py"
@@ -236,8 +236,11 @@ def test_a_gradient_by_finite_differences_earns_no_gradient_points(tmp_path, var
     """Right values on every network the value checks use, and no backpropagation: the method
     check fails (out of time on a large network, or a gradient there that is no derivative),
     and the self-consistency points of the gradient go with it."""
-    path = (FIXTURES.parent / "gaming" / "numerical_gradient.py" if variant == "finite_differences"
-            else _placeholder_on_large_networks(tmp_path))
+    if variant == "finite_differences":
+        path = tmp_path / "numerical_gradient.py"
+        path.write_text(gaming.numerical_gradient())
+    else:
+        path = _placeholder_on_large_networks(tmp_path)
     report = grade(path, tmp_path / variant)
     checks = {c["name"]: c for c in report["checks"] if c["function"] == "forward_backward_prop"}
     method = checks["gradient_by_backpropagation"]
