@@ -351,9 +351,12 @@ def test_without_reference_or_known_answers_values_are_left_to_the_instructor(tm
     skipped = [c for c in report["checks"] if c["status"] == "skipped"]
     assert skipped and all("checked by your instructor's grader" in c["message"] for c in skipped)
     assert all(c["kind"] in ("values", "robustness") for c in skipped)
-    # What compares a function with itself still runs, but cannot earn points unchecked.
+    # What compares a function with itself, or checks how it computes, still runs, but cannot
+    # earn points unchecked.
     held = [c for c in report["checks"] if c["points_withheld"]]
-    assert held and all(c["status"] == "passed" and c["kind"] == "consistency" for c in held)
+    assert held and all(c["status"] == "passed" and c["kind"] in ("consistency", "method")
+                        for c in held)
+    assert {c["kind"] for c in held} == {"consistency", "method"}
     assert all("cannot do" in c["points_withheld"] for c in held)
     assert report["inputs"]["answers"] == "none"
 
