@@ -598,8 +598,9 @@ def import_submission(root: Path, wanted: dict[str, str], shim_xrange: bool,
         else:
             found[fn] = vars(hit)[fn]
             report_functions[fn] = {"found": True, "file": Path(hit.__file__).name, "problem": None}
-            if _shown_name(Path(hit.__file__)) != Path(hit.__file__).name:
-                report_functions[fn]["file_shown"] = _shown_name(Path(hit.__file__))
+            shown = _shown_name(Path(hit.__file__))
+            if shown != Path(hit.__file__).name:
+                report_functions[fn]["file_shown"] = shown
             also = _other_definitions(fn, hit, candidates) + [
                 path.name for path in pending if fn in (_top_level_defs(path) or ())]
             if also:

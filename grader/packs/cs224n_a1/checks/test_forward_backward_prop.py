@@ -325,10 +325,11 @@ def _reference_example_costs(reference, case: NetCase) -> np.ndarray:
 def _guard(student, shared, case: NetCase, cost: float,
            reference_costs: np.ndarray) -> conventions.Convention | None:
     """The convention (summed or averaged) of a cost that is the cross-entropy with one small
-    constant eps inside the log, -log(y_hat + eps); None when the cost is not that. (y_hat
-    clipped at such an eps changes no cost the checks draw: their y_hat are far above 1e-6.) Read from the examples one at a time (one call each): the reference's
-    costs give y_hat, the submission's must be exactly -log(y_hat + eps) for one eps, and its cost
-    of the whole case their sum or mean. Only a failure asks, so a passing check never pays."""
+    constant eps inside the log, -log(y_hat + eps); None when the cost is not that. Read from the
+    examples one at a time (one call each): the reference's costs give y_hat, the submission's
+    must be exactly -log(y_hat + eps) for one eps, and its cost of the whole case their sum or
+    mean. Only a failure asks, so a passing check never pays. (y_hat clipped at such an eps
+    changes no cost the checks draw: their y_hat are far above 1e-6.)"""
     key = ("fbp-guard", case, cost)
     if key in shared:
         return shared[key]
