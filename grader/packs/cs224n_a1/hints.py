@@ -18,6 +18,13 @@ HINTS = Catalogue("cs224n-a1", (
         "row's maximum before exponentiating: softmax(x) == softmax(x - c) for any constant c per "
         "row, so the result is unchanged and the largest exponent is 0."),
     Mistake(
+        "softmax_underflow", "softmax's exponents all underflow to 0 in a row",
+        "A row came back NaN although none of its inputs is large enough to overflow exp: every "
+        "exp of that row was 0 (exp underflows to 0 below about -745), and 0 / 0 is NaN. "
+        "Subtracting something other than the row's own maximum does this: nothing, on very "
+        "negative rows, or the row's minimum or largest absolute value. Subtract each row's "
+        "maximum: then the largest exponent of every row is 0 and the row's sum is at least 1."),
+    Mistake(
         "softmax_global_max", "softmax subtracts the whole matrix's maximum",
         "The rows that hold the matrix's largest entry are right, and the rows far below it are "
         "NaN: you subtract one maximum for the whole matrix (np.max(x)) rather than each row's "

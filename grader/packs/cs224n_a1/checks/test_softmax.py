@@ -159,6 +159,18 @@ def _overflow_hint(got: np.ndarray, x: np.ndarray) -> tuple:
     bad = ~np.isfinite(got)
     rows, inputs = np.atleast_2d(got), np.atleast_2d(x)
     zeroed = np.all(rows == 0, axis=-1) & (np.logaddexp.reduce(inputs, axis=-1) > LOG_FLOAT_MAX)
+    nan_rows = np.all(np.isnan(rows), axis=-1)
+    if np.any(nan_rows) and not np.any(bad & ~np.isnan(got)) and not np.any(zeroed) \
+            and np.all(inputs[nan_rows].max(axis=-1) <= LOG_FLOAT_MAX):
+        # No entry of those rows is large enough for exp to overflow: a row of NaN there is
+        # 0 / 0, every exponent of the row pushed below exp's range (nothing, the minimum or the
+        # largest |x| subtracted from very negative entries).
+        first = int(np.flatnonzero(nan_rows)[0])
+        which = f"row {first} of the result is" if got.ndim == 2 else "the result is"
+        return HINTS["softmax_underflow"], {
+            "nan_rows": int(nan_rows.sum()), "row_maximum": float(inputs[first].max()),
+            "seen": f"{which} all NaN, although its largest input, {inputs[first].max():g}, is "
+                    "within exp's range"}
     if np.any(bad) or np.any(zeroed):
         return HINTS["softmax_overflow"], {"non_finite_entries": int(bad.sum()),
                                            "rows_of_zeros": int(zeroed.sum())}
@@ -263,9 +275,14 @@ def test_no_overflow(student, x):
                   f"result: {evidence['seen']}.", call, returned=got, hint=hint, evidence=evidence)
     hint, evidence = _overflow_hint(got, x)
     if hint:
-        fail_call("inf or NaN in the result: exp overflowed." if evidence["non_finite_entries"]
-                  else "a row of the result is all zeros: the sum of exp overflowed to inf.",
-                  call, returned=got, hint=hint, evidence=evidence)
+        if hint is HINTS["softmax_underflow"]:
+            problem = (f"NaN in the result: {evidence['seen']}: every exp of the row was 0, "
+                       "and 0 / 0 is NaN.")
+        elif evidence["non_finite_entries"]:
+            problem = "inf or NaN in the result: exp overflowed."
+        else:
+            problem = "a row of the result is all zeros: the sum of exp overflowed to inf."
+        fail_call(problem, call, returned=got, hint=hint, evidence=evidence)
     if not np.allclose(got.sum(axis=-1), 1.0, rtol=0, atol=tol.IDENTITY_ATOL):
         fail_call("the rows of the result do not sum to 1." if got.ndim == 2 else
                   "the result of a 1-D input does not sum to 1 (a vector is one row).",
