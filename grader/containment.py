@@ -8,10 +8,12 @@ and `Containment.kill` uses all of them:
 
 - a cgroup v2 of its own where the grader may create one (Linux, root or a delegated subtree):
   every process forked inside it stays inside it, and `cgroup.kill` ends them all at once; where
-  the subtree also delegates the `memory` and `pids` controllers, it bounds the memory of all the
-  worker's processes together (tmpfs and shared memory pages included) and their number; where it
-  does not but a writable cgroup v1 hierarchy has them (hybrid hosts, many containers), a v1
-  cgroup per controller does the same, and the report says which bound no cgroup could give;
+  the subtree also delegates the `memory`, `pids` and `cpu` controllers, it bounds the memory of
+  all the worker's processes together (tmpfs and shared memory pages included) and their number,
+  and gives them one CPU share together (however many processes a submission starts, the one
+  graded beside it keeps its share); where it does not but a writable cgroup v1 hierarchy has
+  them (hybrid hosts, many containers), a v1 cgroup per controller does the same, and the report
+  says which bound no cgroup could give;
 - the worker's descendants, walked through /proc while the worker still lives;
 - the grader as a child subreaper (PR_SET_CHILD_SUBREAPER): an orphan of a double fork is
   re-parented to the grader instead of init, where it is found and killed like any descendant;
@@ -139,6 +141,12 @@ def cgroup_controllers() -> set[str]:
         return set()
 
 
+# What a worker's cgroup gives, per controller, as the report names a bound it could not have.
+BOUNDS = {"memory": "bound over all processes", "pids": "bound over all processes",
+          "cpu": "share for all processes together (a submission's many processes would take a "
+                 "share each from the one graded beside it)"}
+
+
 class Cgroup:
     """A cgroup v2 of one worker's own."""
 
@@ -159,9 +167,10 @@ class Cgroup:
         group, notes = cls(path), []
         controllers = cgroup_controllers()
         for controller, files in (("memory", {"memory.max": memory, "memory.swap.max": 0}),
-                                  ("pids", {"pids.max": processes})):
+                                  ("pids", {"pids.max": processes}),
+                                  ("cpu", {})):  # the default weight: one share for the group
             if controller not in controllers:
-                notes.append(f"{controller} bound over all processes (the cgroup v2 {controller} "
+                notes.append(f"{controller} {BOUNDS[controller]} (the cgroup v2 {controller} "
                              f"controller is not delegated to {home})")
                 continue
             for name, value in files.items():
@@ -253,7 +262,8 @@ class Containment:
         self.notes: list[str] = []
         v1 = {"memory": {"memory.limit_in_bytes": memory, "memory.memsw.limit_in_bytes": memory,
                          "memory.swappiness": 0},
-              "pids": {"pids.max": processes}}
+              "pids": {"pids.max": processes},
+              "cpu": {"cpu.shares": 1024}}  # the default: one share for the whole group
         for note in notes:
             controller = note.split()[0]
             settings = {k: v for k, v in v1.get(controller, {}).items() if v is not None}

@@ -11,6 +11,11 @@ grader/uid_lease.py) rules out, so the filter refuses the system calls instead:
 - unshare, setns, mount, umount2, pivot_root and the new mount API (fsopen ... mount_setattr);
 - clone with any CLONE_NEW* flag (fork and threads are plain clone calls and stay allowed), and
   clone3, whose flags the filter cannot read: it answers ENOSYS, and glibc falls back to clone;
+- setsid: the kernel's scheduler shares the CPU fairly between sessions (autogroup), so a
+  submission whose processes each start a session of their own would take a share per process
+  and starve the submission graded beside it into its deadlines; kept in the worker's one
+  session (bwrap's `--new-session`, or the grader's `start_new_session`), all of them together
+  get one share;
 - on x86-64, every x32 system call (their numbers would dodge the checks above).
 Refused calls fail with EPERM. Architectures other than x86-64 and aarch64 get no filter, and the
 report says so. Process isolation installs the same filter itself (`installer`), so the session
@@ -49,15 +54,15 @@ ARCHES = {
     "x86_64": (0xC000003E, {"keyctl": 250, "add_key": 248, "request_key": 249, "ptrace": 101,
                             "unshare": 272, "setns": 308, "mount": 165, "umount2": 166,
                             "pivot_root": 155, "bpf": 321, "perf_event_open": 298, "clone": 56,
-                            **_COMMON}),
+                            "setsid": 112, **_COMMON}),
     "aarch64": (0xC00000B7, {"keyctl": 219, "add_key": 217, "request_key": 218, "ptrace": 117,
                              "unshare": 97, "setns": 268, "mount": 40, "umount2": 39,
                              "pivot_root": 41, "bpf": 280, "perf_event_open": 241, "clone": 220,
-                             **_COMMON}),
+                             "setsid": 157, **_COMMON}),
 }
 REFUSED = ("keyctl", "add_key", "request_key", "ptrace", "unshare", "setns", "mount", "umount2",
            "pivot_root", "bpf", "perf_event_open", "open_tree", "move_mount", "fsopen", "fsconfig",
-           "fsmount", "fspick", "mount_setattr")
+           "fsmount", "fspick", "mount_setattr", "setsid")
 
 
 def _insn(code: int, jt: int, jf: int, k: int) -> bytes:

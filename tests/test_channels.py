@@ -139,3 +139,28 @@ def test_process_isolation_closes_the_keyring(tmp_path):
         assert "System V shm" in found, "the channels the README says stay open are open"
     finally:
         cleanup(mark)
+
+
+# A process of the submission that starts a session of its own takes a CPU share of its own from
+# the kernel's scheduler (autogroup): a fleet of them starves the submission graded beside it into
+# its deadlines. The seccomp filter refuses setsid, in the sandbox and under process isolation.
+LEAVES_ITS_SESSION = '''
+def sigmoid(x):
+    import os
+    try:
+        os.setsid()
+    except PermissionError:
+        return 1.0 / (1.0 + np.exp(-x))
+    return "left the worker's session"
+'''
+
+
+@pytest.mark.parametrize("isolation", ["sandbox", "process"])
+def test_no_process_of_a_submission_starts_a_session_of_its_own(tmp_path, isolation):
+    if isolation == "sandbox" and bwrap_problem() is not None:
+        pytest.skip(f"no sandbox here: {bwrap_problem()}")
+    path = tmp_path / "session.py"
+    path.write_text((FIXTURES / "correct_summed.py").read_text() + LEAVES_ITS_SESSION)
+    report = grade(path, tmp_path / "out", "--isolation", isolation)
+    assert report["isolation"]["mode"] == isolation
+    assert by_function(report)["sigmoid"]["score"] == by_function(report)["sigmoid"]["max_score"]

@@ -136,3 +136,25 @@ def test_memory_is_bounded_over_all_processes_where_a_cgroup_allows():
     finally:
         box.kill()
         box.release()
+
+
+CPU_LINE = "import sys; print(next(l for l in open('/proc/self/cgroup').read().splitlines() " \
+           "if 'cpu' in l.split(':')[1].split(',') or l.startswith('0::')))"
+
+
+def test_a_workers_processes_share_one_cpu_share_where_a_cgroup_allows():
+    """However many processes a submission starts, they get one CPU share together, so the
+    submission graded beside it is not starved into its deadlines (grader/containment.py)."""
+    box = containment.Containment()
+    try:
+        if any(note.startswith("cpu") for note in box.notes) or (
+                box.cgroup is None and not box.extra):
+            pytest.skip(f"no cpu cgroup here: {box.notes}")
+        inside = subprocess.run([sys.executable, "-c", CPU_LINE], capture_output=True, text=True,
+                                timeout=60, preexec_fn=box.preexec()).stdout
+        outside = subprocess.run([sys.executable, "-c", CPU_LINE], capture_output=True,
+                                 text=True, timeout=60).stdout
+        assert "autograde-" in inside and inside != outside, (inside, outside)
+    finally:
+        box.kill()
+        box.release()
