@@ -78,6 +78,7 @@ WARNS_ABOUT = {
     "softmax_prints_10mb": None,
     "softmax_mutates_input": "softmax changes its input in place",
     "negsampling_log_one_minus_sigmoid": "log(1 - sigmoid(x)) becomes log(0)",
+    "negsampling_tanh_sigmoid": "0.5 * (1 + np.tanh(x / 2)) does below about -19",
     "negsampling_sigmoid_clipped": "the cost loses precision when the scores u . v are large",
     "fbp_log_guarded": "a small constant inside the log",
 }
@@ -123,6 +124,7 @@ RECOGNISED = {
     "negsampling_target_skipped_not_replaced": {"k_not_honoured"},
     "negsampling_mutates_output_vectors": {"output_vectors_mutated"},
     "negsampling_log_one_minus_sigmoid": {"log_one_minus_sigmoid"},
+    "negsampling_tanh_sigmoid": {"log_one_minus_sigmoid"},
 }
 
 

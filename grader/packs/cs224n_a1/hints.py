@@ -170,9 +170,12 @@ HINTS = Catalogue("cs224n-a1", (
         "of a row view (u_o *= ..., gradPred = u_o; gradPred += ...) changes the caller's "
         "outputVectors. Start from a new array (e.g. np.zeros or a product) instead."),
     Mistake(
-        "log_one_minus_sigmoid", "log(1 - sigmoid(x)) underflows for large scores",
-        "log(1 - sigmoid(x)) becomes log(0) once sigmoid(x) rounds to 1 (x above about 37); "
-        "log(sigmoid(-x)) is the same number and stays finite.",
+        "log_one_minus_sigmoid", "the cost takes log(0) for large scores",
+        "A cost of +inf with finite gradients is a log of exactly 0. log(1 - sigmoid(x)) becomes "
+        "log(0) once sigmoid(x) rounds to 1 (x above about 37); log(sigmoid(-x)) is the same "
+        "number and stays finite, as long as the sigmoid itself never returns exactly 0: "
+        "1 / (1 + np.exp(-x)) does not until x is below about -745, but 0.5 * (1 + np.tanh(x / 2)) "
+        "does below about -19.",
         severity="warning"),
 ))
 
