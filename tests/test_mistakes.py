@@ -70,6 +70,7 @@ NAMES_THE_PROBLEM = {
     "negsampling_negatives_drawn_twice": "the negatives are drawn twice",
     "negsampling_mutates_output_vectors": "changed its argument `outputVectors` in place",
     "negsampling_not_implemented": "negSamplingCostAndGradient is not implemented yet",
+    "negsampling_negatives_off_by_one": "reads indices[k] where it should read indices[k + 1]",
 }
 
 
@@ -113,6 +114,7 @@ RECOGNISED = {
     "fbp_log_guarded": {"log_guarded"},
     # counting the target as a negative also puts a wrong multiple of u_o into gradPred
     "negsampling_target_among_negatives": {"target_among_negatives", "gradpred_target_term"},
+    "negsampling_negatives_off_by_one": {"negatives_off_by_one"},
     "negsampling_repeats_overwritten": {"repeated_negatives_overwritten"},
     "negsampling_negatives_drawn_twice": {"negatives_drawn_twice"},
     "negsampling_target_not_redrawn": {"target_not_redrawn"},

@@ -129,6 +129,11 @@ HINTS = Catalogue("cs224n-a1", (
         "Your cost also counts the target as a negative sample: the negative terms run over "
         "indices[1:] (the K sampled words), not over all of indices."),
     Mistake(
+        "negatives_off_by_one", "the negatives are read one place too early",
+        "Your cost counts the target as the first negative and never uses the last negative "
+        "drawn: with indices = [target] + negatives, the loop over the K negatives reads "
+        "indices[k] where it should read indices[k + 1] (or indices[:-1] for indices[1:])."),
+    Mistake(
         "repeated_negatives_overwritten", "a negative drawn twice counts once",
         "`grad[indices] += ...` with repeated indices keeps only one of the updates, so a negative "
         "drawn twice counts once. Accumulate with a loop or np.add.at."),

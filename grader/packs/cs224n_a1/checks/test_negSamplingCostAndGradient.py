@@ -219,6 +219,17 @@ def _cost_hint(cost: float, ref_cost: float, case: W2VCase, reference) -> dict:
         return {"hint": HINTS["target_among_negatives"],
                 "evidence": {"cost_minus_expected": cost - ref_cost,
                              "target_as_a_negative_term": target_as_negative}}
+    # indices[k] for indices[k + 1]: the target stands in for the first negative, the last
+    # negative drawn is never used
+    negatives, _ = expected_draws(case.stream, case.target, case.K)
+    scores = vectors @ predicted
+    shifted = (np.logaddexp(0.0, -scores[case.target])
+               + sum(np.logaddexp(0.0, scores[k]) for k in [case.target, *negatives[:-1]]))
+    if close(cost, shifted):
+        return {"hint": HINTS["negatives_off_by_one"],
+                "evidence": {"negatives_drawn": list(negatives),
+                             "negatives_your_cost_uses": [case.target, *negatives[:-1]],
+                             "cost_with_those": float(shifted)}}
     if case.K > 1:
         first_only = W2VCase(case.V, case.D, 1, case.target, case.stream, case.seed)
         first = if_known(lambda: _reference(reference, first_only))
