@@ -61,6 +61,12 @@ def _stat(pid: int) -> tuple[int, int] | None:
         return None
 
 
+def started_at(pid: int) -> int | None:
+    """When `pid` started, in clock ticks since boot, or None when it is gone."""
+    info = _stat(pid)
+    return info[1] if info else None
+
+
 def _all_pids() -> list[int]:
     try:
         return [int(e) for e in os.listdir("/proc") if e.isdigit()]

@@ -23,13 +23,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from grader import containment, isolation, observed, python2_habits, reply_shapes, scratch_fs
-from grader import uploads
+from grader import containment, cpu_wait, isolation, observed, python2_habits, reply_shapes
+from grader import scratch_fs, uploads
 from grader.worker import wire
 
 # How long a worker told to quit has to end by itself before it is killed: it ends at once
 # (worker/main.py), unless it is still busy answering what was sent ahead.
 QUIT_SECONDS = 0.2
+# A deadline stretches by the time the worker waited for a CPU, up to this many times its length
+# (an endless loop on a machine that busy still ends).
+STARVED_STRETCH = 10.0
 # What each signal means for a worker, as a student reads it. Signals the worker sends itself
 # (a crash in C code) "crash" it; the others come from outside it: the kernel, a limit, a person.
 SIGNAL_NAMES = {
@@ -248,11 +251,20 @@ class _Process:
         """Queue a request for the worker; requests reach it in the order sent."""
         self._outbox.put(wire.message(header, blobs))
 
-    def receive(self, timeout: float) -> tuple[str, Any, Any]:
+    def receive(self, timeout: float, *, started: float | None = None,
+                counted_from: float | None = None) -> tuple[str, Any, Any]:
         """The next reply, ("eof", ...) once the worker is dead and said all it had to say, or
-        ("timeout", ...). The worker's death counts, not the pipe's end of file: a process the
-        submission detached may hold the pipe open for as long as it lives."""
-        deadline = time.monotonic() + max(timeout, 0.001)
+        ("timeout", ...) `timeout` seconds after `started` (default: now). The worker's death
+        counts, not the pipe's end of file: a process the submission detached may hold the pipe
+        open for as long as it lives. A deadline that passes is stretched by the time the
+        worker's processes started since `counted_from` (default: `started`) spent waiting for a
+        CPU (grader/cpu_wait.py), to at most STARVED_STRETCH times its length: the machine's load
+        is not the submission's time."""
+        now = time.monotonic()
+        started = now if started is None else started
+        counted_from = started if counted_from is None else counted_from
+        timeout = max(timeout, 0.001)
+        deadline, longest = started + timeout, started + STARVED_STRETCH * timeout
         dead_since: float | None = None
         while True:
             try:
@@ -266,7 +278,11 @@ class _Process:
                 if now - dead_since > 0.2:
                     return ("eof", None, None)
             if now >= deadline:
-                return ("timeout", None, None)
+                stretched = min(started + timeout + cpu_wait.waited(self.popen.pid, counted_from),
+                                longest)
+                if stretched <= now + 0.01:
+                    return ("timeout", None, None)
+                deadline = stretched
 
     def quit(self, seconds: float) -> None:
         """Ask the worker to end and give it `seconds` to do so. One that ends by itself has
@@ -396,6 +412,8 @@ class Submission:
         self.worker_info: dict = {}
         self._check_active = False
         self._check_spent = 0.0
+        self._check_began = time.monotonic()
+        self._run_sent: dict[int, float] = {}
         self._check_function: str | None = None
         # What else the running check may call: the functions a composition uses, or those a
         # check names in @pytest.mark.uses (a derivative's check asks the cost's convention).
@@ -444,18 +462,18 @@ class Submission:
                              "open_files": self.limits.open_files}}
         self.starts += 1
         proc = _Process(config, self._scratch, self.mode)
-        self._launched = (proc, time.monotonic() + self.limits.import_seconds)
+        self._launched = (proc, time.monotonic())
 
     def _await_ready(self) -> None:
         """Wait for the launched worker to have imported the submission (or not)."""
         if self._launched is None:
             return
-        (proc, deadline), self._launched = self._launched, None
+        (proc, launched), self._launched = self._launched, None
         # A notebook's worker announces each cell before running it: the last one heard is the
         # one that was running if the deadline passes. The deadline is for the whole import.
         cell: dict | None = None
         while True:
-            kind, header, _ = proc.receive(deadline - time.monotonic())
+            kind, header, _ = proc.receive(self.limits.import_seconds, started=launched)
             if kind != "frame" or header.get("event") != "cell":
                 break
             cell = header
@@ -495,6 +513,7 @@ class Submission:
         # What was sent ahead dies with the worker; its checks are sent again to the next one.
         self._ahead.clear()
         self._early.clear()
+        self._run_sent.clear()
         if self._launched is not None:
             self._launched[0].kill()
             self._launched = None
@@ -625,6 +644,7 @@ class Submission:
             blobs.extend(request.blobs)
         assert self._proc is not None
         self._proc.send({"op": "run", "check": check_id, "requests": entries}, blobs)
+        self._run_sent[id(requests)] = time.monotonic()  # its fork's wait for a CPU counts from here
 
     def begin_replay(self, check_id: str, function: str, requests: list[Request]) -> bool:
         """Have a fresh fork answer all of `requests` (a recipe's, see grader/replay.py) at once.
@@ -665,9 +685,10 @@ class Submission:
         assert self._proc is not None
         budget, total = self.limits.check_seconds, 0.0
         answered: list[tuple[Request, dict, list[bytes]]] = []
+        sent = self._run_sent.pop(id(requests), time.monotonic())
         for index, request in enumerate(requests):
             deadline = self._call_deadline(len(self._calls_of(request)))
-            kind, reply, reply_blobs = self._proc.receive(deadline)
+            kind, reply, reply_blobs = self._proc.receive(deadline, counted_from=sent)
             if kind == "frame" and reply.get("event") == "ended":
                 return None  # the check's fork died; the worker itself is fine
             if kind != "frame" or reply.get("event") != "answer" or reply.get("index") != index:
@@ -700,6 +721,7 @@ class Submission:
 
     def begin_check(self, check_id: str, function: str) -> None:
         self._prepare_check(function)
+        self._check_began = time.monotonic()  # its fork's wait for a CPU counts from here
         reply = self._request({"op": "begin", "check": check_id}, None, self.limits.import_seconds)
         if reply[1].get("event") != "begun":
             self._stop()
@@ -717,7 +739,7 @@ class Submission:
     def _exchange(self, header: dict, blobs, timeout: float) -> tuple[str, Any, Any]:
         assert self._proc is not None
         self._proc.send(header, blobs)
-        return self._proc.receive(timeout)
+        return self._proc.receive(timeout, counted_from=self._check_began)
 
     def _request(self, header: dict, blobs, timeout: float) -> tuple[str, dict, list]:
         kind, reply, reply_blobs = self._exchange(header, blobs, timeout)
@@ -748,7 +770,9 @@ class Submission:
         if elapsed > self.limits.submission_seconds:
             raise _budget(f"the submission used up its {self.limits.submission_seconds:g} s "
                           "in total; the remaining checks were not run")
-        if self._check_spent > self.limits.check_seconds:
+        if self._check_spent > self.limits.check_seconds and (self._proc is None or (
+                self._check_spent - cpu_wait.waited(self._proc.popen.pid, self._check_began)
+                > self.limits.check_seconds)):  # the machine's load is not the check's time
             raise _budget(f"used up this check's {self.limits.check_seconds:g} s")
         node, blobs = wire.encode_value([tuple(c) for c in calls])
         request = Request(function, node, tuple(blobs), echo_args)

@@ -27,15 +27,17 @@ import traceback
 import types
 from pathlib import Path
 
-STARTED = time.monotonic()  # before numpy: a notebook's time counts from the worker's start
+# -I (isolated mode) leaves the script's own folder off sys.path; the worker's modules live there.
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import own_clock  # noqa: E402
 
-import numpy as np
+STARTED = own_clock.now()  # before numpy: a notebook's time counts from the worker's start
+
+import numpy as np  # noqa: E402
 # numpy loads these on first use; loaded here, once, rather than again in every check's fork.
 import numpy.linalg  # noqa: E402,F401
 import numpy.random  # noqa: E402,F401
 
-# -I (isolated mode) leaves the script's own folder off sys.path; the worker's modules live there.
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import capture  # noqa: E402
 import limits  # noqa: E402
 import loader  # noqa: E402

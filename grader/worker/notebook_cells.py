@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 import missing_imports
+import own_clock
 import python2_source
 import source_text
 
@@ -80,7 +81,7 @@ class Budget:
         self.stops = 0  # cells stopped so far: the first at SOFT_SHARE, the others after it
 
     def allowance(self, cells_left: int) -> float:
-        now = time.monotonic()
+        now = own_clock.now()  # the time the submission had: a busy machine's queue is not its
         if now < self.soft:
             return self.soft - now
         return max(self.hard - now, 0.0) / max(cells_left, 1) or 0.001
@@ -111,14 +112,20 @@ class Budget:
             yield
             return
         started = time.monotonic()
+        allowed = self.allowance(left)
+        until = own_clock.now() + allowed
 
         def stop(signum, frame) -> None:
+            remaining = until - own_clock.now()
+            if remaining > 0.005:  # the timer counts wall time; part of it went to waiting
+                signal.setitimer(signal.ITIMER_REAL, remaining)
+                return
             if on_stop is not None:
                 with contextlib.suppress(BaseException):
                     on_stop()
             raise self.stopped(what)
         previous = signal.signal(signal.SIGALRM, stop)
-        outer, _ = signal.setitimer(signal.ITIMER_REAL, self.allowance(left))
+        outer, _ = signal.setitimer(signal.ITIMER_REAL, allowed)
         try:
             yield
         finally:
@@ -139,10 +146,14 @@ class Budget:
             return
 
         def alarm(signum, frame) -> None:
+            remaining = self.hard - own_clock.now()
+            if remaining > 0.005:  # the timer counts wall time; part of it went to waiting
+                signal.setitimer(signal.ITIMER_REAL, remaining)
+                return
             with contextlib.suppress(BaseException):
                 on_alarm(frame)
         previous = signal.signal(signal.SIGALRM, alarm)
-        signal.setitimer(signal.ITIMER_REAL, max(self.hard - time.monotonic(), 0.001))
+        signal.setitimer(signal.ITIMER_REAL, max(self.hard - own_clock.now(), 0.001))
         try:
             yield
         finally:

@@ -1,0 +1,107 @@
+"""A busy machine is not the submission's time: a deadline that passes while the worker's processes
+waited for a CPU is stretched by that wait (grader/cpu_wait.py), so the same upload gets the same
+grade beside other work; an endless loop still ends."""
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from conftest import FIXTURES, by_function, grade
+from grader import cpu_wait
+
+pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="Linux /proc")
+
+# Spinners that each take a session of their own, as other users' programs do: several per CPU.
+SPINNERS = 2 * (os.cpu_count() or 1)
+
+SLOW_IMPORT = """
+
+import time as _t
+_end = _t.process_time() + 0.6
+while _t.process_time() < _end:  # 0.6 s of CPU at import, nothing more
+    pass
+"""
+
+ENDLESS_IMPORT = """
+
+while True:
+    pass
+"""
+
+
+@pytest.fixture
+def busy_machine():
+    spinners = [subprocess.Popen([sys.executable, "-c", "while True: pass"],
+                                 start_new_session=True) for _ in range(SPINNERS)]
+    time.sleep(0.3)
+    try:
+        yield
+    finally:
+        for spinner in spinners:
+            os.killpg(spinner.pid, signal.SIGKILL)
+            spinner.wait()
+
+
+def test_a_spinning_process_on_a_busy_machine_waited_for_a_cpu(busy_machine):
+    since = time.monotonic()
+    child = subprocess.Popen([sys.executable, "-c",
+                              "import time\nend = time.time() + 1\nwhile time.time() < end: pass"])
+    time.sleep(0.8)
+    try:
+        assert cpu_wait.waited(child.pid, since) > 0.2  # several spinners per CPU
+        assert cpu_wait.waited(child.pid, time.monotonic() + 5) == 0.0  # started before then
+    finally:
+        child.kill()
+        child.wait()
+
+
+def test_a_sleeping_process_waits_for_no_cpu(busy_machine):
+    since = time.monotonic()
+    child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(3)"])
+    time.sleep(1.2)  # past its start, which does wait for a CPU on a busy machine
+    try:
+        before = cpu_wait.waited(child.pid, since)
+        time.sleep(1)
+        assert cpu_wait.waited(child.pid, since) - before < 0.05
+    finally:
+        child.kill()
+        child.wait()
+
+
+def test_an_import_slowed_only_by_the_machines_load_is_graded(tmp_path, busy_machine):
+    """0.6 s of CPU against a deadline of 1 s: on a machine this busy it takes longer than 1 s of
+    wall time, nearly all of it spent waiting for a CPU."""
+    path = tmp_path / "slow_import.py"
+    path.write_text((FIXTURES / "correct_summed.py").read_text() + SLOW_IMPORT)
+    report = grade(path, tmp_path / "out", "--import-timeout", "1", "--only", "sigmoid_grad")
+    assert not report["error"], report["error"]
+    assert by_function(report)["sigmoid_grad"]["score"] == 5
+
+
+def test_an_endless_import_still_ends_on_a_busy_machine(tmp_path, busy_machine):
+    path = tmp_path / "endless.py"
+    path.write_text((FIXTURES / "correct_summed.py").read_text() + ENDLESS_IMPORT)
+    report = grade(path, tmp_path / "out", "--import-timeout", "1", "--only", "sigmoid_grad")
+    assert report["score"] == 0
+    assert "did not finish within 1 s" in report["error"]
+
+
+def test_a_notebook_cell_slowed_only_by_the_machines_load_is_not_stopped(tmp_path, busy_machine):
+    """The worker stops a cell still running at 70% of the import deadline; on its own clock
+    (grader/worker/own_clock.py), which leaves out the time spent waiting for a CPU. Here the cell
+    that burns 0.6 s of CPU also defines every function: stopped, it would leave none."""
+    source = SLOW_IMPORT.strip() + "\n\n" + (FIXTURES / "correct_summed.py").read_text()
+    notebook = {"nbformat": 4, "nbformat_minor": 5, "metadata": {},
+                "cells": [{"cell_type": "code", "id": "c1", "metadata": {}, "execution_count": None,
+                           "outputs": [], "source": source}]}
+    path = tmp_path / "slow_cell.ipynb"
+    path.write_text(json.dumps(notebook))
+    report = grade(path, tmp_path / "out", "--import-timeout", "1.5", "--only", "sigmoid_grad")
+    assert not report["error"], report["error"]
+    assert by_function(report)["sigmoid_grad"]["score"] == 5
