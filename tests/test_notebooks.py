@@ -947,6 +947,18 @@ def test_a_notebooks_script_export_runs_as_the_notebook(tmp_path):
     assert "assignment1.py, cell 3" in warnings and "NameError" in warnings, warnings
 
 
+def test_an_export_without_magics_runs_as_the_notebook_too(tmp_path):
+    """No get_ipython() call, but nbconvert's marks: a failing exploration cell (a module the
+    grader does not have, a data file) stopped the whole file, and its .ipynb graded 100."""
+    path = tmp_path / "cbow_lecture.py"
+    path.write_text(_script_export([
+        FIRST_HALF, "import nltk\ntokens = nltk.word_tokenize('some text')", SECOND_HALF]))
+    report = grade(path, tmp_path / "out")
+    assert report["error"] == "" and report["score"] == 100, report["error"]
+    assert any("cbow_lecture.py, cell 2" in w and "nltk" in w for w in report["warnings"]), \
+        report["warnings"]
+
+
 def test_a_py_file_without_an_exports_marks_still_runs_as_a_file(tmp_path):
     """Only a script export is cut into cells: a .py of the student's own that mentions
     get_ipython() in a string keeps Python's rule, one file, top to bottom."""

@@ -38,6 +38,28 @@ def test_install_gives_each_missing_name_its_old_meaning_and_keeps_what_numpy_de
     assert np.isnan(fake.NaN) and fake.Inf == np.inf and fake.NINF == -np.inf
 
 
+def test_removed_functions_are_given_back_as_they_behaved():
+    """np.asscalar (gone in 1.23) is in real 2017 solutions (`cost = np.asscalar(cost)`), and with
+    it the other functions NumPy removed that homework calls."""
+    removed = set(numpy_aliases.EXPIRED) | set(numpy_aliases.RETURNED)
+    fake = types.ModuleType("numpy")
+    fake.__dict__.update({k: v for k, v in vars(np).items() if k not in removed})
+    numpy_aliases.install(fake)
+    column = np.array([[3.0], [1.0], [2.0]])
+    assert fake.asscalar(np.array([2.5])) == 2.5 and type(fake.asscalar(np.float64(1))) is float
+    assert fake.rank(column) == 2 and fake.alen(column) == 3 and fake.alen(7) == 1
+    with pytest.warns(PendingDeprecationWarning):  # NumPy's own word on np.matrix
+        assert isinstance(fake.mat([[1, 2]]), np.matrix)
+    assert fake.msort(column).ravel().tolist() == [1.0, 2.0, 3.0]
+    assert fake.asfarray([1, 2]).dtype == np.float64
+    assert fake.asfarray([1, 2], dtype=np.float32).dtype == np.float32
+    assert fake.asfarray([1, 2], dtype=np.int64).dtype == np.float64  # never an integer array
+    assert fake.trapz([1.0, 2.0, 3.0]) == 4.0
+    assert fake.in1d(np.array([[1, 5], [2, 9]]), [1, 2]).tolist() == [True, False, True, False]
+    assert numpy_aliases.uses("import numpy as np\nc = np.asscalar(c)\n", "q3.py") == [
+        ("asscalar", 2)]
+
+
 def test_a_submission_written_on_old_numpy_gets_full_marks_and_is_told_what_to_write(tmp_path):
     report = grade(ALIASES, tmp_path)
     assert report["score"] == 100, report["checks"]

@@ -193,8 +193,8 @@ LEFT_OUT: list[tuple[str, str]] = []
 def _exports_as_notebooks(root: Path) -> None:
     """A notebook downloaded as a .py (`# In[3]:` marks, magics as get_ipython() calls) runs as
     the notebook does: cell by cell, its magics and shell escapes skipped and named, an error in
-    one cell not the end of the others. Run as a plain file, its first get_ipython() line would
-    be a NameError that stops the whole file."""
+    one cell not the end of the others. Run as a plain file, its first get_ipython() line, or
+    its first failing cell, would stop the whole file."""
     for path in sorted(root.glob("*.py")):
         if _cells_file(path).exists() or not path.is_file():
             continue
@@ -202,7 +202,7 @@ def _exports_as_notebooks(root: Path) -> None:
             data = path.read_bytes()
         except OSError:
             continue
-        if b"get_ipython()" not in data or source_text.binary_kind(data):
+        if (b"get_ipython()" not in data and b"# In[" not in data) or source_text.binary_kind(data):
             continue
         text, not_utf8 = source_text.python_source(data)
         if not notebook_cells.is_notebook_export(text):

@@ -245,11 +245,13 @@ EXPORT_MARK = re.compile(r"^# In\[[ 0-9]*\]:[ \t]*$", re.MULTILINE)
 
 
 def is_notebook_export(text: str) -> bool:
-    """Whether a .py file is a notebook's script export whose code calls get_ipython() (a magic
-    or shell escape the export turned into a call): run as the notebook, cell by cell, with the
-    stand-in shell. An export without such calls runs as any .py file."""
-    return "get_ipython()" in text and (bool(EXPORT_MARK.search(text))
-                                        or text.lstrip().startswith("#!/usr/bin/env python"))
+    """Whether a .py file is a notebook's script export: run as the notebook, cell by cell (with
+    the stand-in shell for what its magics became), so that it gets its .ipynb's grade. Two
+    `# In[..]:` marks say so (nbconvert writes one above each cell), or one, or the export's
+    shebang, with a get_ipython() call (a magic or shell escape the export turned into a call)."""
+    marks = len(EXPORT_MARK.findall(text))
+    return marks >= 2 or ("get_ipython()" in text and (
+        marks == 1 or text.lstrip().startswith("#!/usr/bin/env python")))
 
 
 def export_cells(text: str) -> list[dict]:

@@ -41,7 +41,30 @@ EXPIRED: dict[str, tuple[str, str, Callable[[Any], Any]]] = {
     "sometrue": ("np.any", "2.0", lambda np: np.any),
     "alltrue": ("np.all", "2.0", lambda np: np.all),
     "round_": ("np.round", "2.0", lambda np: np.round),
+    # functions: each given back as it behaved (numpy's own code of the release before)
+    "rank": ("np.ndim", "1.18", lambda np: np.ndim),
+    "asscalar": ("a.item()", "1.23", lambda np: lambda a: a.item()),
+    "alen": ("len(a)", "1.23", lambda np: lambda a: len(np.array(a, ndmin=1))),
+    "mat": ("np.asmatrix", "2.0", lambda np: np.asmatrix),
+    "msort": ("np.sort(a, axis=0)", "2.0", lambda np: lambda a: np.sort(a, axis=0)),
+    "asfarray": ("np.asarray(a, dtype=float)", "2.0", lambda np: _asfarray(np)),
+    "trapz": ("np.trapezoid", "2.4", lambda np: getattr(np, "trapezoid", None)),
+    "in1d": ("np.isin(a, b).ravel()", "2.4", lambda np: _in1d(np)),
 }
+
+
+def _asfarray(np: Any) -> Callable:
+    def asfarray(a, dtype=np.float64):
+        if not np.issubdtype(np.dtype(dtype), np.inexact):
+            dtype = np.float64
+        return np.asarray(a, dtype=dtype)
+    return asfarray
+
+
+def _in1d(np: Any) -> Callable:
+    def in1d(ar1, ar2, assume_unique=False, invert=False):
+        return np.isin(ar1, ar2, assume_unique=assume_unique, invert=invert).ravel()
+    return in1d
 
 
 # Removed in 1.24 and back in 2.0 with NumPy's own meaning (np.bool is np.bool_, np.long C's
@@ -56,7 +79,9 @@ def install(np: Any) -> None:
     without the warning; a name this NumPy defines (np.float_ before 2.0) is left as it is."""
     for name, make in [*((n, e[2]) for n, e in EXPIRED.items()), *RETURNED.items()]:
         if name not in vars(np):
-            setattr(np, name, make(np))
+            value = make(np)
+            if value is not None:
+                setattr(np, name, value)
 
 
 def convert_like_the_newest() -> None:
