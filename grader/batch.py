@@ -412,6 +412,7 @@ def _run(executor: Executor, *, source: Path, out: Path, grade_args: Sequence[st
                      f"the uploads (their reports are kept): {', '.join(summary.removed)}\n")
     progress = Progress(len(todo), stream, tty)
     by_student = {u.student: u for u in todo}
+    unsandboxed: dict[str, str] = {}  # student -> why their upload ran outside the sandbox
 
     def prepare(upload: Upload) -> GradeTask | TaskOutcome:
         try:
@@ -434,6 +435,8 @@ def _run(executor: Executor, *, source: Path, out: Path, grade_args: Sequence[st
         json_report.write_text(reports / f"{outcome.student}.html", outcome.report_html)
         json_report.write(stamped, reports / f"{outcome.student}.json")
         (summary.graded if outcome.graded else summary.failed).append(outcome.student)
+        if result.isolation.get("mode") == "process":
+            unsandboxed[outcome.student] = str(result.isolation.get("why_not_sandbox", ""))
         progress.finished(outcome.student, result, why[outcome.student] or "")
 
     try:
@@ -441,6 +444,17 @@ def _run(executor: Executor, *, source: Path, out: Path, grade_args: Sequence[st
     except KeyboardInterrupt:
         summary.interrupted = True
         stream.write("\nautograde batch: interrupted; run the same command again to finish\n")
+    if unsandboxed:
+        # Said where the instructor looks, not only in each student's report: a class graded
+        # this way had every upload's code able to reach the others' uploads and reports.
+        reason = next((w for w in unsandboxed.values() if w), "")
+        note = (f"{len(unsandboxed)} of {len(todo)} uploads were graded WITHOUT a sandbox"
+                + (f" ({reason})" if reason else "") + ": their code could read and write "
+                "whatever the grader's user may, other students' uploads and reports included, "
+                "and use the network. Install bubblewrap (bwrap) to grade a class in the sandbox, "
+                "or pass --isolation sandbox to refuse to grade without one.")
+        summary.notes.append(note)
+        stream.write(f"autograde batch: {note}\n")
     summary.rows = write_class_reports(out, notes=summary.notes, present=present, similar=similar,
                                        functions=[f.name for f in load_pack(pack).functions])
     summary.seconds = round(time.monotonic() - started, 3)

@@ -97,7 +97,11 @@ def grade_to_files(*, submission: Path, pack: str | Pack = DEFAULT_PACK, options
             result = grade(the_pack, submission, options, recipes=recipes)
     except IsolationUnavailable as exc:
         raise UsageError(str(exc)) from None
-    if recipes is not None:
+    if str(result.isolation.get("user", "")).startswith("root"):
+        # The submission ran as root with nothing in its way: it could have rewritten any book on
+        # disk, which the next grade (another student's, in a sandbox) would replay from.
+        recipe_cache.discard_all()
+    elif recipes is not None:
         recipe_cache.keep(recipes.path, recipes)
     if chosen is not None:
         result = selection.restrict(result, chosen)

@@ -487,6 +487,8 @@ def grade(pack: Pack, submission_path: Path, options: Options = Options(), *,
                                "call_seconds": options.limits.call_seconds,
                                "check_seconds": options.limits.check_seconds,
                                "submission_seconds": options.limits.submission_seconds}}
+    if any(note.startswith("privilege drop") for note in submission.isolation_notes):
+        isolation["user"] = "root, as the grader: no unprivileged uid could be used (see unavailable)"
     versions = {"grader": __version__, "pack": pack.name, **({"config": pack.config} if pack.config else {}),
                 "python": platform.python_version(),
                 "worker_python": str(info.get("python")), "numpy": str(info.get("numpy")),

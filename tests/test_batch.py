@@ -19,6 +19,7 @@ import pytest
 
 from conftest import FIXTURES, ROOT, assert_every_failure_explained, grade, run_cli
 from grader import batch, uploads
+from grader.isolation import bwrap_problem
 from grader.model import SubmissionResult
 
 HANG = ("--import-timeout", "1")
@@ -562,3 +563,20 @@ def test_function_headings_break_between_words_only():
     assert name_parts("sigmoid") == ["sigmoid"] and name_parts("W2") == ["W2"]
     for name in ("get_windows", "x__y", "ABCdef", "a1_b2"):
         assert "".join(name_parts(name)) == name
+
+
+def test_a_class_graded_without_the_sandbox_is_told_to_the_instructor(tmp_path):
+    """Each student's report says it; so must the batch, where the instructor looks: under process
+    isolation every upload's code can reach the others' uploads and reports."""
+    uploads = tmp_path / "uploads"
+    uploads.mkdir()
+    shutil.copy(FIXTURES / "correct_summed.py", uploads / "alice.py")
+    out = tmp_path / "out"
+    proc = run_cli("batch", str(uploads), "--out", str(out), "--isolation", "process")
+    assert proc.returncode == 0, proc.stderr
+    assert "1 of 1 uploads were graded WITHOUT a sandbox" in proc.stderr, proc.stderr
+    assert "WITHOUT a sandbox" in (out / "index.html").read_text(encoding="utf-8")
+    if bwrap_problem() is None:
+        sandboxed = run_cli("batch", str(uploads), "--out", str(tmp_path / "out2"),
+                            "--isolation", "sandbox")
+        assert "WITHOUT a sandbox" not in sandboxed.stderr

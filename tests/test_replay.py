@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from conftest import FIXTURES, LIVE, ROOT, assert_every_failure_explained, grade_many
+from conftest import FIXTURES, LIVE, ROOT, assert_every_failure_explained, grade, grade_many
 from fixtures.mistakes import MISTAKES, materialize
 from hypothesis import given, settings, strategies as st
 
@@ -376,3 +376,25 @@ def test_a_recorder_that_would_change_the_digest_keeps_no_recipe(monkeypatch):
     with replay._Recorder(Item(), set()) as recorder:
         check()
     assert recorder.usable and len(recorder.examples) > 0
+
+
+def test_a_grade_whose_submission_ran_as_root_leaves_no_book_behind(tmp_path):
+    """Under process isolation with no unprivileged uid to drop to, the submission could rewrite
+    any recipe book in the cache folder, and the next student's grade (in a sandbox, say) would
+    replay from it: such a grade removes every book. A grade whose worker could not write them
+    keeps its own."""
+    cache = tmp_path / "cache"
+    first = grade(FIXTURES / "correct_summed.py", tmp_path / "a", "--isolation", "process",
+                  env={"AUTOGRADE_CACHE_DIR": str(cache)})
+    as_root = first["isolation"]["user"].startswith("root")
+    if not as_root:
+        assert list(cache.glob("recipes-*.json")), "a grade that ran safely keeps its book"
+    planted = cache / "recipes-cs224n-a1-000000000000000000000000.json"
+    cache.mkdir(exist_ok=True)
+    planted.write_text("{}")
+    again = grade(FIXTURES / "correct_summed.py", tmp_path / "b", "--isolation", "process",
+                  env={"AUTOGRADE_CACHE_DIR": str(cache)})
+    assert again["score"] == 100
+    assert planted.exists() != as_root, again["isolation"]
+    if as_root:
+        assert "privilege drop" in " ".join(again["isolation"]["unavailable"])
