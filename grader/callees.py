@@ -10,7 +10,7 @@ named.
 """
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import replace
 
 from grader.model import CheckResult
@@ -47,12 +47,14 @@ def as_written(calls: Mapping[str, Sequence[str]], load: Mapping) -> dict[str, l
 
 
 def blame_failing_callees(checks: Sequence[CheckResult], calls: Mapping[str, Sequence[str]],
-                          order: Sequence[str]) -> tuple[CheckResult, ...]:
+                          order: Sequence[str],
+                          absent: Collection[str] = ()) -> tuple[CheckResult, ...]:
     """The checks, each failing check of a function whose callees (`calls`) fail their own
     checks ending with one sentence that names them, in `order` (the pack's functions), and
     listing them in its evidence (`failing_callees`). A callee's failure is told only where it
     can be seen: a visible one on any check, another only on checks of its own visibility (a
-    hidden check's failure is not given away by a visible one)."""
+    hidden check's failure is not given away by a visible one). A function in `absent` (not
+    found, or its file did not load) ran nothing, so nothing it calls is named."""
     seen_in: dict[str, set[str]] = {}  # function -> visibilities of its failing checks
     for check in checks:
         if _failing(check):
@@ -61,7 +63,8 @@ def blame_failing_callees(checks: Sequence[CheckResult], calls: Mapping[str, Seq
     for check in checks:
         callees = calls.get(check.function, ())
         guilty = [c for c in order if c in callees and c != check.function and (
-            seen_in.get(c, set()) & {"visible", check.visibility})]
+            seen_in.get(c, set()) & {"visible", check.visibility})
+            and check.function not in absent]
         if not guilty or not _failing(check):
             out.append(check)
             continue

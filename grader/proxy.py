@@ -591,8 +591,16 @@ class Submission:
                     "(in Jupyter: select it and press Y).")
         missing = (f"{function} was not found in your submission (expected a function named "
                    f"{function}, normally in {home}.py).")
-        if errors:
-            missing += " Also, " + "; ".join(_describe_import_error(e) for e in errors[:3])
+        near = str(info.get("near") or "")[:100]
+        if near and near.replace("_", "").lower() == function.replace("_", "").lower():
+            missing += (f" Your submission defines {near}: the grader calls {function}, and "
+                        f"names must match exactly. Rename it, or add `{function} = {near}`.")
+        elif near:
+            missing += (f" Your submission defines {near}: did you mean {function}? The grader "
+                        "calls it by that exact name.")
+        if errors:  # not the cause: none of these would have defined it
+            missing += (" Separately, something else in your submission failed to run: "
+                        + "; ".join(_describe_import_error(e) for e in errors[:3]))
         return missing
 
     def _prepare_check(self, function: str, ahead_of: str | None = None) -> None:

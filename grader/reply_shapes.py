@@ -51,7 +51,7 @@ REPORT = Record({}, {
     "fatal": TEXT,
     "functions": {"*": Record({}, {"found": bool, "file": (TEXT, NONE), "problem": (TEXT, NONE),
                                    "also_in": [TEXT], "is": TEXT, "set_at": (TEXT, NONE),
-                                   "file_shown": TEXT})},
+                                   "file_shown": TEXT, "near": TEXT})},
     "errors": [ERROR],
     "files": [TEXT],
     "empty_files": [TEXT],

@@ -468,8 +468,12 @@ def grade(pack: Pack, submission_path: Path, options: Options = Options(), *,
                  "graded. Was the file saved before it was uploaded?")
     checks = scoring.withhold_unverified(state.results)
     if not error:  # a submission that could not be read fails everywhere for that one reason
+        # A function the submission does not have (or could not load) ran nothing: no callee
+        # of it can be why its checks fail.
+        absent = {name for name, info in (load.get("functions") or {}).items()
+                  if isinstance(info, dict) and not info.get("found")}
         checks = callees.blame_failing_callees(checks, callees.as_written(pack.calls, load),
-                                               [f.name for f in pack.functions])
+                                               [f.name for f in pack.functions], absent=absent)
     functions = tuple(scoring.summarise_function(spec.name, [c for c in checks if c.function == spec.name])
                       for spec in pack.functions)
     score, max_score = scoring.total(functions)

@@ -139,6 +139,16 @@ def test_several_failing_callees_are_named_in_one_sentence_in_the_report_order()
                                    "calls them: fix them first.")
 
 
+def test_a_function_the_submission_does_not_have_is_not_sent_to_its_callees():
+    """A network that is missing (or whose file did not load) ran nothing: "fix sigmoid first"
+    would send the student after a bug that cannot be why."""
+    from grader import callees
+    checks = [_check("sigmoid", "failed"), _check("network", "failed", "cost")]
+    out = callees.blame_failing_callees(checks, CALLS, ORDER, absent={"network"})
+    assert out == tuple(checks)
+    assert "fix sigmoid first" in callees.blame_failing_callees(checks, CALLS, ORDER)[1].message
+
+
 def test_a_hidden_failure_of_a_callee_is_not_given_away_on_a_visible_check():
     from grader import callees
     checks = [_check("sigmoid", "failed", visibility="hidden"),

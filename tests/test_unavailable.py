@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import assert_every_failure_explained, by_function, run_cli
+from conftest import FIXTURES, assert_every_failure_explained, by_function, grade, run_cli
 
 ORDER = ("sigmoid", "sigmoid_grad", "softmax", "forward_backward_prop", "negSamplingCostAndGradient")
 POSITIONS = {"first": "sigmoid", "middle": "softmax", "last": "negSamplingCostAndGradient"}
@@ -227,3 +227,19 @@ def test_the_broken_function_says_why(graded, how):
         if check["function"] == broken and check["status"] != "skipped":
             assert check["status"] in ("failed", "error", "timeout")
             assert WHAT_IT_SAYS[how] in check["message"], check["message"]
+
+
+def test_a_function_written_under_a_near_name_is_pointed_to(tmp_path):
+    """`def Sigmoid` or `def sofmax` is not what the grader calls, and the student reads the
+    report for why a function they wrote "was not found"."""
+    source = (FIXTURES / "correct_summed.py").read_text()
+    source = source.replace("def sigmoid(x):", "def Sigmoid(x):").replace(
+        "def softmax(x):", "def sofmax(x):")
+    path = tmp_path / "near.py"
+    path.write_text(source)
+    report = grade(path, tmp_path / "out")
+    said = {c["function"]: c["message"] for c in report["checks"] if c["status"] != "passed"}
+    assert "Your submission defines Sigmoid: the grader calls sigmoid, and names must match " \
+           "exactly. Rename it, or add `sigmoid = Sigmoid`." in said["sigmoid"], said["sigmoid"]
+    assert "Your submission defines sofmax: did you mean softmax?" in said["softmax"]
+    assert by_function(report)["sigmoid_grad"]["score"] == 5

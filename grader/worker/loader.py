@@ -587,6 +587,9 @@ def import_submission(root: Path, wanted: dict[str, str], shim_xrange: bool,
         hit = next((m for m in candidates if _defines(m, fn)), None)
         if hit is None:
             report_functions[fn] = {"found": False, "file": None, "problem": "missing"}
+            near = _near_name(fn, modules)
+            if near:
+                report_functions[fn]["near"] = near
         elif not callable(vars(hit)[fn]):
             value = vars(hit)[fn]
             kind = type(value)
@@ -781,6 +784,26 @@ _SPELLED = {
     "python2": re.compile(r"\b(?:%s)\b" % "|".join(
         map(re.escape, [*python2_names.BUILTINS, *python2_names.MODULES]))),
 }
+
+
+def _near_name(wanted: str, modules: list) -> str | None:
+    """A function the submission wrote under a name close to `wanted`: the same letters in
+    another case or spelling (ReLU for relu, crossEntropyLoss for cross_entropy_loss), or a
+    near-miss (context_word_to_vector for context_words_to_vector). Only public functions the
+    submission's own modules define, never what they import."""
+    import difflib  # noqa: PLC0415 (only when a function is missing)
+
+    def squeezed(name: str) -> str:
+        return name.replace("_", "").lower()
+    names = sorted({name for m in modules for name, value in vars(m).items()
+                    if isinstance(value, types.FunctionType)
+                    and getattr(value, "__module__", None) == m.__name__ and name != wanted
+                    and not name.startswith("_")})  # _softmax: a helper, not a misspelling
+    same = [n for n in names if squeezed(n) == squeezed(wanted)]
+    if same:
+        return same[0]
+    close = difflib.get_close_matches(wanted, names, n=1, cutoff=0.85)
+    return close[0] if close else None
 
 
 def _reads_xrange(tree: ast.Module) -> bool:
