@@ -37,6 +37,7 @@ NAMES_THE_PROBLEM = {
     "sigmoid_grad_mutates_input": "sigmoid_grad changed its argument in place",
     "sigmoid_grad_sys_exit": "raised SystemExit: sys.exit(3)",
     "fbp_cost_averaged_grad_summed": "the cost is averaged over the examples but the gradient is summed",
+    "fbp_cost_halved": "wrong cost: neither the cross-entropy summed over the examples nor its average",
     "fbp_cost_summed_grad_averaged": "the cost is summed but the gradient is averaged",
     "fbp_sigmoid_grad_of_preactivation": "multiplied by the sigmoid's derivative",
     "fbp_missing_sigmoid_derivative": "multiplied by the sigmoid's derivative",
@@ -112,6 +113,7 @@ RECOGNISED = {
     "fbp_missing_sigmoid_derivative": {"sigmoid_backprop_wrong"},
     "fbp_mutates_params": {"params_views_mutated"},
     "fbp_log_guarded": {"log_guarded"},
+    "fbp_cost_halved": {"cost_scaled"},
     # counting the target as a negative also puts a wrong multiple of u_o into gradPred
     "negsampling_target_among_negatives": {"target_among_negatives", "gradpred_target_term"},
     "negsampling_negatives_off_by_one": {"negatives_off_by_one"},

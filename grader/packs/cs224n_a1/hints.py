@@ -88,6 +88,12 @@ HINTS = Catalogue("cs224n-a1", (
         "A factor of M, the number of examples, is the summed/averaged convention and is "
         "named as such."),
     Mistake(
+        "cost_scaled", "the cost is off by a constant factor, the gradient is right",
+        "Your gradient is the correct one, but your cost is the cross-entropy times a constant "
+        "(the message says which), so the numerical gradient of your own cost is that constant "
+        "times your gradient. Fix the cost: -sum of log(y_hat) at each example's label, summed "
+        "(or averaged) over the examples."),
+    Mistake(
         "grad_blocks_out_of_order", "gradient blocks stacked in the wrong order",
         "Your gradient holds the right numbers in the wrong order. The flat gradient must follow "
         "the order params is unpacked in: W1, b1, W2, b2."),

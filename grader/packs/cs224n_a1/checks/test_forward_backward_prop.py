@@ -157,8 +157,11 @@ def _check_block(student, report, oracle, block: str) -> None:
             continue
         index = np.unravel_index(int(np.argmax(err)), err.shape)
         others = ", ".join(f"{b} {_block_error(got, case, b):.1e}" for b in BLOCKS if b != block)
-        hint, finding, facts = _block_hint(got, case, block, analytic, numerical,
-                                           lambda: _own_cost_scale(student, shared, case))
+        hint, finding, facts = _cost_scaled(got, case, known) if known is not None else \
+            (None, None, {})
+        if hint is None:
+            hint, finding, facts = _block_hint(got, case, block, analytic, numerical,
+                                               lambda: _own_cost_scale(student, shared, case))
         fail_call(f"{block} gradient disagrees with the numerical gradient of your own cost: "
                   f"relative difference {err[index]:.1e} at {block}{[int(i) for i in index]} "
                   f"(allowed {tol.GRADCHECK_RTOL:g}).",
@@ -168,6 +171,23 @@ def _check_block(student, report, oracle, block: str) -> None:
                          f"relative difference in the other blocks: {others}"
                          + (f"\n  {finding}" if finding else ""),
                   hint=hint, evidence={"gradient": {**_gradient_evidence(got, case), **facts}})
+
+
+def _cost_scaled(got: dict, case: NetCase, known: tuple) -> tuple:
+    """(hint, finding, facts) when the whole gradient is the right one (summed or averaged) and
+    the numerical gradient of the student's own cost is a constant times it: the cost is what is
+    off, by that constant, and the gradient's checks fail only because they differentiate it."""
+    (_, ref_grad), _ = known
+    if conventions.detect(got["analytic"], ref_grad, case.M, among=conventions.SCALES,
+                          rtol=tol.REFERENCE_RTOL, atol=tol.REFERENCE_ATOL) is None:
+        return None, None, {}
+    ratio = conventions.constant_ratio(got["numerical"], got["analytic"], rtol=1e-4, atol=1e-8)
+    if ratio is None or ratio == 1.0:
+        return None, None, {}
+    return (HINTS["cost_scaled"],
+            f"your gradient is the correct one; your cost is {conventions.describe_ratio(ratio)} "
+            "the cross-entropy, so its numerical gradient is that much of yours.",
+            {"cost_to_cross_entropy": ratio})
 
 
 def _gradient_evidence(got: dict, case: NetCase) -> dict:
@@ -308,6 +328,18 @@ def _convention(cost: float, ref_cost: float, M: int) -> conventions.Convention 
                               rtol=tol.REFERENCE_RTOL, atol=tol.REFERENCE_ATOL)
 
 
+def _convention_holds(student, shared, case: NetCase,
+                      convention: conventions.Convention | None) -> conventions.Convention | None:
+    """`convention`, unless it is "averaged" only by coincidence. With M = 2 examples, half the
+    summed cost is the average (a third of it, at M = 3): a cost wrong by that factor passed for
+    averaged there, and the right summed gradient was then failed as a mix of conventions. An
+    averaged cost is the mean of the costs of its examples taken one at a time (asked of the
+    student's own function: no reference needed), a halved one is their sum."""
+    if convention is None or convention.scale != "averaged" or not 2 <= case.M <= 4:
+        return convention
+    return convention if _own_cost_scale(student, shared, case) == "averaged" else None
+
+
 def _reference(reference, case: NetCase) -> tuple[float, np.ndarray]:
     data, labels, params = case.arrays()
     cost, grad = reference.forward_backward_prop(data, labels, params, case.dimensions)
@@ -376,7 +408,8 @@ def test_cost_matches_reference(student, reference, report, case):
     ref_cost, _ = _reference(reference, case)
     # Asked on every example, not only on a failure: see _check_block.
     ref_costs = _reference_example_costs(reference, case)
-    convention = _convention(cost, ref_cost, case.M)
+    convention = _convention_holds(student, report.shared, case,
+                                   _convention(cost, ref_cost, case.M))
     if convention is None:
         convention = _guard(student, report.shared, case, cost, ref_costs)
         if convention is not None:
@@ -396,10 +429,11 @@ def test_cost_matches_reference(student, reference, report, case):
 @whole_cases
 @given(case=net_cases())
 @example(case=NetCase(3, 2, 3, 2, 7))
-def test_gradient_matches_reference(student, reference, case):
+def test_gradient_matches_reference(student, reference, report, case):
     cost, grad = _run(student, case)
     ref_cost, ref_grad = _reference(reference, case)
-    convention = _convention(cost, ref_cost, case.M)
+    convention = _convention_holds(student, report.shared, case,
+                                   _convention(cost, ref_cost, case.M))
     followed = conventions.detect(grad, ref_grad, case.M, among=conventions.SCALES,
                                   rtol=tol.REFERENCE_RTOL, atol=tol.REFERENCE_ATOL)
     detected = convention is not None
