@@ -196,8 +196,18 @@ def _transposed_note(got: tuple[int, ...], expected: tuple[int, ...]) -> str:
     # A matrix with its axes swapped is the commonest shape mistake of a gradient: say so, since
     # the numbers alone (4, 3) against (3, 4) are easy to misread.
     if len(got) == 2 and got == expected[::-1] and got != expected:
-        return (" That is the transpose: check the order of the factors of the product and where "
-                ".T goes.")
+        return (" That is the transpose: the axes are swapped; check where .T goes (and, for a "
+                "product, the order of its factors).")
+    # The same entries with an axis of length 1 more or less: a vector returned as a row (or
+    # column), or a row flattened. The numbers may be right; only the shape is not.
+    squeezed = tuple(n for n in got if n != 1)
+    if squeezed == tuple(n for n in expected if n != 1) and got != expected:
+        if len(got) > len(expected):
+            return (f" That is the expected shape with an extra axis of length 1: "
+                    f".reshape({', '.join(map(str, expected))}{',' if len(expected) == 1 else ''})"
+                    f"{' (or .ravel())' if len(expected) == 1 else ''} gives the shape asked for.")
+        return (" That is the expected shape without its axis of length 1: keep that axis "
+                "(keepdims=True, or .reshape of the expected shape).")
     return ""
 
 
