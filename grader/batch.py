@@ -31,7 +31,7 @@ from datetime import datetime, timezone
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Collection, Protocol, Sequence, TextIO
+from typing import Callable, Collection, Mapping, Protocol, Sequence, TextIO
 
 from grader import reference as reference_mod
 from grader.input_set import PUBLIC, InputSet, fingerprint
@@ -84,28 +84,43 @@ def _is_candidate(path: Path) -> bool:
 
 
 def discover(folder: Path, *, exclude: Path | None = None,
-             grouped: Path | None = None, layout: Collection[str] = ()) -> Discovery:
+             grouped: Path | None = None, layout: Collection[str] = (),
+             known: Mapping[str, str] | None = None) -> Discovery:
     """Every upload in `folder`: each .py, .zip or .ipynb file and each folder at its top. A folder
     that holds only one folder (a zip of a folder of uploads) is looked into. With `grouped` (a
     folder of the batch's own), the files Canvas names for one student (one user id) are one
     upload: a folder made there, each file under its own name again. `layout`: the pack's module
-    names (q1_softmax, ...), which tell one student's folder from a folder of the class's."""
+    names (q1_softmax, ...), which tell one student's folder from a folder of the class's.
+    `known`: the identifier each upload (by file name) had in an earlier run of the batch, which
+    it keeps, so that an upload added since cannot rename the students graded before it."""
     found = Discovery()
     entries = [p for p in sorted(folder.iterdir()) if not p.is_symlink()
                and (exclude is None or p.resolve() != exclude.resolve())]
     visible = [p for p in entries if not p.name.startswith(".") and p.name not in IGNORED_NAMES]
     if len(visible) == 1 and visible[0].is_dir() and _holds_uploads(visible[0], layout):
-        return discover(visible[0], exclude=exclude, grouped=grouped, layout=layout)
+        return discover(visible[0], exclude=exclude, grouped=grouped, layout=layout, known=known)
     if grouped is not None:
         entries = _canvas_groups(entries, grouped, found.notes)
     entries = _without_moodle_extras(entries, found.notes)
     taken: dict[str, Path] = {}
+    # An identifier an upload had before is its own again (if its name still leads to it).
+    kept: dict[Path, str] = {}
+    for path in entries:
+        before = (known or {}).get(path.name)
+        base = student_id(path.name)
+        if before and _is_candidate(path) and before.lower() not in taken and (
+                before == base or before.startswith(base + "-")):
+            kept[path] = before
+            taken[before.lower()] = path
     for path in entries:
         if not _is_candidate(path):
             if path in visible:
                 # A file name is the student's text: the instructor sees it as visible escapes.
                 found.notes.append(f"ignored {safe_text.visible(path.name)}: not a .py, .zip, "
                                    ".ipynb or folder")
+            continue
+        if path in kept:
+            found.uploads.append(Upload(kept[path], path))
             continue
         base = student_id(path.name)
         ident, n = base, 1
@@ -380,15 +395,17 @@ def _run(executor: Executor, *, source: Path, out: Path, grade_args: Sequence[st
         folder = source
     else:
         raise BatchError(f"{source}: expected a folder or a .zip of submissions")
+    previous = load_reports(reports)
     found = discover(folder, exclude=out, grouped=out / ".canvas-groups",
-                     layout=load_pack(pack).layout)
+                     layout=load_pack(pack).layout,
+                     known={str(r.upload.get("name")): student for student, r in previous.items()
+                            if isinstance(r.upload, dict) and r.upload.get("name")})
     if folder != source:
         found.notes[:0] = unpacking_notes(folder)
     summary = BatchSummary(notes=list(found.notes))
     for note in found.notes:
         stream.write(f"autograde batch: {note}\n")
     hashes = {u.student: _hash_or_none(u.path) for u in found.uploads}
-    previous = load_reports(reports)
     stamp = fingerprint(input_set)
     # How the reports name the config (course_config.describe), to regrade when it changed.
     config_label = "" if config is None else \

@@ -580,3 +580,26 @@ def test_a_class_graded_without_the_sandbox_is_told_to_the_instructor(tmp_path):
         sandboxed = run_cli("batch", str(uploads), "--out", str(tmp_path / "out2"),
                             "--isolation", "sandbox")
         assert "WITHOUT a sandbox" not in sandboxed.stderr
+
+
+def test_an_upload_added_later_does_not_rename_the_students_graded_before(tmp_path):
+    """alice.py and alice-2.py were alice and alice-2; ALICE.zip added, sorted first, must not
+    take alice (the earlier two keep their reports, and the gradebook one row each)."""
+    uploads = tmp_path / "uploads"
+    uploads.mkdir()
+    shutil.copy(FIXTURES / "correct_summed.py", uploads / "alice.py")
+    shutil.copy(FIXTURES / "correct_averaged.py", uploads / "Alice.py")
+    out = tmp_path / "out"
+    first = run_cli("batch", str(uploads), "--out", str(out))
+    assert first.returncode == 0, first.stderr
+    before = {row["submission"]: row for row in _rows(out)}
+    _zip_folder(FIXTURES / "correct_multifile", uploads / "ALICE.zip")
+    again = run_cli("batch", str(uploads), "--out", str(out))
+    assert again.returncode == 0, again.stderr
+    assert "no longer among the uploads" not in again.stderr, again.stderr
+    rows = _rows(out)
+    assert len(rows) == 3, rows
+    after = {row["submission"]: row for row in rows}
+    for student, row in before.items():
+        assert after[student]["upload"] == row["upload"], (student, row, after[student])
+    assert "1 of 3 already" not in again.stderr and "2 of 3 already graded" in again.stderr
