@@ -410,15 +410,32 @@ def _run(executor: Executor, *, source: Path, out: Path, grade_args: Sequence[st
     # How the reports name the config (course_config.describe), to regrade when it changed.
     config_label = "" if config is None else \
         f"{config[0]} (sha256 {hashlib.sha256(config[1]).hexdigest()[:12]})"
+    # A forced run lists, until it ends, the uploads it has regraded: the same command run again
+    # after an interruption regrades only what that run had not reached.
+    forced_mark = out / ".force-progress"
+    done_by_force: set[str] = set()
+    if force:
+        try:
+            done_by_force = set(forced_mark.read_text(encoding="utf-8").split("\n")) - {""}
+        except OSError:
+            forced_mark.write_text("", encoding="utf-8")
     why = {u.student: _why_grade(previous.get(u.student), hashes[u.student], force, only, stamp,
                                  mode, config_label)
            for u in found.uploads}
+    for student in done_by_force:
+        if student in why and previous.get(student) is not None \
+                and previous[student].upload.get("sha256") == hashes[student]:
+            why[student] = None  # regraded by this forced run before it was interrupted
     todo = [u for u in found.uploads if why[u.student] is not None]
     summary.skipped = [u.student for u in found.uploads if why[u.student] is None]
     summary.changed = [s for s, w in why.items() if w == CHANGED]
     present = {u.student for u in found.uploads}
     summary.removed = sorted(s for s in previous if s not in present)
-    if summary.skipped:
+    if summary.skipped and force:
+        stream.write(f"autograde batch: {len(summary.skipped)} of {len(found.uploads)} already "
+                     f"regraded by this --force run before it was interrupted; grading "
+                     f"{len(todo)}\n")
+    elif summary.skipped:
         stream.write(f"autograde batch: {len(summary.skipped)} of {len(found.uploads)} already "
                      f"graded, unchanged since (--force regrades them); grading {len(todo)}\n")
     if summary.changed:
@@ -452,6 +469,9 @@ def _run(executor: Executor, *, source: Path, out: Path, grade_args: Sequence[st
         json_report.write_text(reports / f"{outcome.student}.html", outcome.report_html)
         json_report.write(stamped, reports / f"{outcome.student}.json")
         (summary.graded if outcome.graded else summary.failed).append(outcome.student)
+        if force:
+            with open(forced_mark, "a", encoding="utf-8") as progress_file:
+                progress_file.write(outcome.student + "\n")
         if result.isolation.get("mode") == "process":
             unsandboxed[outcome.student] = str(result.isolation.get("why_not_sandbox", ""))
         progress.finished(outcome.student, result, why[outcome.student] or "")
@@ -461,6 +481,8 @@ def _run(executor: Executor, *, source: Path, out: Path, grade_args: Sequence[st
     except KeyboardInterrupt:
         summary.interrupted = True
         stream.write("\nautograde batch: interrupted; run the same command again to finish\n")
+    else:
+        forced_mark.unlink(missing_ok=True)
     if unsandboxed:
         # Said where the instructor looks, not only in each student's report: a class graded
         # this way had every upload's code able to reach the others' uploads and reports.

@@ -603,3 +603,34 @@ def test_an_upload_added_later_does_not_rename_the_students_graded_before(tmp_pa
     for student, row in before.items():
         assert after[student]["upload"] == row["upload"], (student, row, after[student])
     assert "1 of 3 already" not in again.stderr and "2 of 3 already graded" in again.stderr
+
+
+def test_an_interrupted_forced_batch_goes_on_where_it_stopped(tmp_path):
+    """"run the same command again to finish" holds for --force too: what the forced run
+    regraded before it was stopped is not graded a third time, the rest is."""
+    uploads = _small_class(tmp_path / "uploads")
+    out = tmp_path / "out"
+    assert run_cli("batch", str(uploads), "--out", str(out), *HANG).returncode == 0
+    before = _mtimes(out)
+    cmd = [sys.executable, "-m", "grader", "batch", str(uploads), "--out", str(out), "--jobs", "1",
+           "--force", *HANG]
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 60
+
+    def jsons_written() -> bool:  # a report is done once its JSON is written (the HTML goes first)
+        now = _mtimes(out)
+        return any(now[n] != before[n] for n in before if n.endswith(".json"))
+    while not jsons_written() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    stopped = _mtimes(out)
+    regraded = {name for name in before if name.endswith(".json") and stopped[name] != before[name]}
+    assert regraded and len(regraded) < 3, (regraded, err)
+    again = run_cli("batch", str(uploads), "--out", str(out), "--force", *HANG)
+    assert again.returncode == 0, again.stderr
+    after = _mtimes(out)
+    assert all(after[name] == stopped[name] for name in regraded), again.stderr
+    assert all(after[name] != before[name] for name in before)
+    assert not (out / ".force-progress").exists()
