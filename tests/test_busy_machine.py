@@ -102,6 +102,6 @@ def test_a_notebook_cell_slowed_only_by_the_machines_load_is_not_stopped(tmp_pat
                            "outputs": [], "source": source}]}
     path = tmp_path / "slow_cell.ipynb"
     path.write_text(json.dumps(notebook))
-    report = grade(path, tmp_path / "out", "--import-timeout", "1.5", "--only", "sigmoid_grad")
+    report = grade(path, tmp_path / "out", "--import-timeout", "2.5", "--only", "sigmoid_grad")
     assert not report["error"], report["error"]
     assert by_function(report)["sigmoid_grad"]["score"] == 5
