@@ -352,8 +352,9 @@ def _draws_for_two_samplings(case: W2VCase) -> int | None:
 
 
 def _drawn_twice(draws: int, used: int, case: W2VCase) -> dict:
-    """{hint, evidence} when the call drew exactly what two samplings of K negatives draw, else {}."""
-    if draws != _draws_for_two_samplings(case):
+    """{hint, evidence} when the call drew exactly what two samplings of K negatives draw, else {}.
+    Not for K = 1, where two samplings and one sampling of K + 1 (then cut to K) draw alike."""
+    if case.K < 2 or draws != _draws_for_two_samplings(case):
         return {}
     return {"hint": HINTS["negatives_drawn_twice"],
             "evidence": {"draws": draws, "draws_expected": used, "K": case.K,
