@@ -483,10 +483,13 @@ class Submission:
         if kind == "timeout":
             proc.kill()
             self.load_failure = (
-                f"Importing your submission did not finish within {self.limits.import_seconds:g} s"
+                ("Importing your submission again, for a fresh worker, did not finish within "
+                 if self.load is not None else "Importing your submission did not finish within ")
+                + f"{self.limits.import_seconds:g} s"
                 + (f": {running} was still running{_why_still_running(cell)}" if running else
                    " (is there an endless loop at module level, outside any function?)")
-                + ". Nothing could be graded.")
+                + (". The checks still to run could not be." if self.load is not None
+                   else ". Nothing could be graded."))
             return
         if kind == "frame" and header.get("event") == "ready" and self.load is None \
                 and reply_shapes.load_report(header.get("load", {})) is None:
@@ -497,9 +500,13 @@ class Submission:
                     "did not open itself?)" if kind == "malformed" else "sent a malformed reply")
             proc.kill()
             detail = _tail(proc.stderr_path)
-            self.load_failure = (f"Importing your submission {note}"
+            again = self.load is not None  # a fresh worker for a later check, not the first
+            self.load_failure = (f"Importing your submission {'again, for a fresh worker, ' if again else ''}"
+                                 f"{note}"
                                  + (f" while {running} was running" if running else "")
-                                 + "; nothing could be graded." + (f"\n{detail}" if detail else ""))
+                                 + ("; the checks still to run could not be." if again
+                                    else "; nothing could be graded.")
+                                 + (f"\n{detail}" if detail else ""))
             return
         self._proc = proc
         for note in proc.launch.notes:

@@ -451,8 +451,10 @@ def grade(pack: Pack, submission_path: Path, options: Options = Options(), *,
     warnings = (_left_out_warnings(submission.path, load)
                 + _load_warnings(load, options.shim_xrange, options.shim_numpy) + warnings
                 + state.warnings)
-    error = submission.load_failure or (f"your submission could not be read: {load['fatal']}"
-                                        if load.get("fatal") else "")
+    # A worker that started once and failed to start again (for a later check) cost those checks
+    # only, which say so: the submission as a whole was graded.
+    error = (submission.load_failure if submission.load is None else "") or (
+        f"your submission could not be read: {load['fatal']}" if load.get("fatal") else "")
     if not error and load.get("errors") and not any(
             f.get("found") for f in load.get("functions", {}).values()):
         first = load["errors"][0]

@@ -323,3 +323,28 @@ def test_the_sandbox_probe_binds_only_what_a_worker_sees_and_survives_a_passing_
     pairs = list(zip(calls[0], calls[0][1:], calls[0][2:]))
     assert ("--ro-bind", "/", "/") not in pairs
     assert "/usr" in calls[0]
+
+
+def test_a_fresh_worker_that_fails_to_import_costs_the_checks_after_it_only(tmp_path):
+    """The first import works; a check kills its worker, and the next worker's import hangs: the
+    report is no "nothing could be graded", and the checks it could not run say why."""
+    flag = tmp_path / "imported-once"
+    path = tmp_path / "second_import_hangs.py"
+    path.write_text((FIXTURES / "correct_summed.py").read_text() + textwrap.dedent(f"""
+        import os, signal
+        if os.path.exists({str(flag)!r}):
+            while True:
+                pass
+        open({str(flag)!r}, "w").close()
+
+        def sigmoid_grad(s):
+            os.kill(os.getppid(), signal.SIGKILL)  # the worker this check was forked from
+        """))
+    report = grade(path, tmp_path / "out", "--isolation", "process", "--import-timeout", "2")
+    assert report["error"] == "", report["error"]
+    assert by_function(report)["sigmoid"]["score"] == 10
+    later = [c["message"] for c in report["checks"]
+             if c["function"] in ("softmax", "negSamplingCostAndGradient")]
+    assert later and all("Importing your submission again, for a fresh worker, did not finish "
+                         "within 2 s" in m and "The checks still to run could not be." in m
+                         for m in later), later
