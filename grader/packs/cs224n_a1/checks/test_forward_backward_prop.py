@@ -328,6 +328,15 @@ def _convention(cost: float, ref_cost: float, M: int) -> conventions.Convention 
                               rtol=tol.REFERENCE_RTOL, atol=tol.REFERENCE_ATOL)
 
 
+# Where the student's own cost tells summed from averaged: asked once a grade, by the first check
+# that compares the cost (the same requests for every submission, so a recipe replays them all).
+SCALE_CASE = NetCase(3, 3, 4, 3, 17)
+
+
+def _own_scale(student, shared) -> str | None:
+    return _own_cost_scale(student, shared, SCALE_CASE)
+
+
 def _convention_holds(student, shared, case: NetCase,
                       convention: conventions.Convention | None) -> conventions.Convention | None:
     """`convention`, unless it is "averaged" only by coincidence. With M = 2 examples, half the
@@ -337,7 +346,7 @@ def _convention_holds(student, shared, case: NetCase,
     student's own function: no reference needed), a halved one is their sum."""
     if convention is None or convention.scale != "averaged" or not 2 <= case.M <= 4:
         return convention
-    return convention if _own_cost_scale(student, shared, case) == "averaged" else None
+    return convention if _own_scale(student, shared) == "averaged" else None
 
 
 def _reference(reference, case: NetCase) -> tuple[float, np.ndarray]:
@@ -404,6 +413,7 @@ def _guard_explains(student, shared, case: NetCase, got: dict, reference: tuple,
 @given(case=net_cases())
 @example(case=NetCase(3, 2, 3, 2, 7))
 def test_cost_matches_reference(student, reference, report, case):
+    _own_scale(student, report.shared)
     cost, _ = _run(student, case, gradient=False)
     ref_cost, _ = _reference(reference, case)
     # Asked on every example, not only on a failure: see _check_block.
@@ -430,6 +440,7 @@ def test_cost_matches_reference(student, reference, report, case):
 @given(case=net_cases())
 @example(case=NetCase(3, 2, 3, 2, 7))
 def test_gradient_matches_reference(student, reference, report, case):
+    _own_scale(student, report.shared)
     cost, grad = _run(student, case)
     ref_cost, ref_grad = _reference(reference, case)
     convention = _convention_holds(student, report.shared, case,
