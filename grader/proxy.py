@@ -599,6 +599,7 @@ class Submission:
         missing = (f"{function} was not found in your submission (expected a function named "
                    f"{function}, normally in {home}.py).")
         near = str(info.get("near") or "")[:100]
+        near = near if near.isidentifier() else ""  # the worker's word: a name, or nothing
         if near and near.replace("_", "").lower() == function.replace("_", "").lower():
             missing += (f" Your submission defines {near}: the grader calls {function}, and "
                         f"names must match exactly. Rename it, or add `{function} = {near}`.")

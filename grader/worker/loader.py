@@ -798,6 +798,7 @@ def _near_name(wanted: str, modules: list) -> str | None:
     names = sorted({name for m in modules for name, value in vars(m).items()
                     if isinstance(value, types.FunctionType)
                     and getattr(value, "__module__", None) == m.__name__ and name != wanted
+                    and name.isidentifier()
                     and not name.startswith("_")})  # _softmax: a helper, not a misspelling
     same = [n for n in names if squeezed(n) == squeezed(wanted)]
     if same:
