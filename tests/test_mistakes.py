@@ -118,7 +118,8 @@ RECOGNISED = {
     "negsampling_target_among_negatives": {"target_among_negatives", "gradpred_target_term"},
     "negsampling_negatives_off_by_one": {"negatives_off_by_one"},
     "negsampling_repeats_overwritten": {"repeated_negatives_overwritten"},
-    "negsampling_negatives_drawn_twice": {"negatives_drawn_twice"},
+    # with K = 1, two samplings draw what one of K + 1 does: that check names the count only
+    "negsampling_negatives_drawn_twice": {"negatives_drawn_twice", "k_not_honoured"},
     "negsampling_target_not_redrawn": {"target_not_redrawn"},
     "negsampling_gradpred_wrong_sign": {"gradpred_target_term"},
     "negsampling_gradpred_negated": {"gradpred_negated"},
