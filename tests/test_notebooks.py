@@ -698,6 +698,29 @@ def test_a_notebook_in_a_folder_or_a_zip_is_graded_as_it_is_alone(tmp_path):
     assert "hw.ipynb is empty (0 bytes): it holds no notebook" in reports["broken"]["error"]
 
 
+def test_files_uploaded_beside_the_code_are_read_by_the_paths_the_student_used(tmp_path):
+    """Jupyter runs a notebook in its own folder, and a student runs `python hw.py` in theirs: a
+    data file uploaded beside the code is opened by a path relative to that folder, at the top
+    level (a notebook's first cell) and inside a graded function when it is called."""
+    zipped = tmp_path / "zipped" / "hw"
+    (zipped / "data").mkdir(parents=True)
+    (zipped / "data" / "scale.txt").write_text("1.0\n")
+    _v4(zipped / "hw.ipynb", ["import numpy as np",
+                              "with open('data/scale.txt') as f:\n    SCALE = float(f.read())",
+                              FIRST_HALF, SECOND_HALF])
+    archive = shutil.make_archive(str(tmp_path / "hw"), "zip", tmp_path / "zipped")
+    folder = tmp_path / "folder"
+    folder.mkdir()
+    (folder / "one.txt").write_text("1.0\n")
+    reading = ("def sigmoid(x):\n    with open('one.txt') as f:\n        one = float(f.read())\n"
+               "    return one / (one + np.exp(-x))\n")
+    (folder / "hw.py").write_text(SOLUTION + "\n\n" + reading)
+    reports = grade_many({"zip": Path(archive), "folder": folder}, tmp_path / "out")
+    for name, report in reports.items():
+        failed = [c["message"] for c in report["checks"] if c["status"] != "passed"]
+        assert report["score"] == 100 and report["error"] == "", (name, failed[:2])
+
+
 def test_saved_outputs_of_a_notebook_in_a_folder_or_zip_do_not_count_either(tmp_path):
     """The .py files are graded beside a notebook holding 61 MiB of training log, in a folder and
     in a .zip, as the same notebook uploaded alone is."""

@@ -518,6 +518,11 @@ def import_submission(root: Path, wanted: dict[str, str], shim_xrange: bool,
     numpy_aliases.convert_like_the_newest()
     missing_imports.install()
     sys.path.insert(0, str(root))
+    # Run from the folder that holds the code, as the student did (`python q2_sigmoid.py` in the
+    # assignment's folder; Jupyter starts a notebook's kernel in the notebook's folder): a file
+    # read by a relative path, such as data/ uploaded beside the code, is found where it was.
+    # The folder is the worker's own copy, inside its scratch space.
+    os.chdir(root)
     files = sorted(root.glob("*.py"))
     preferred = [m for m in dict.fromkeys(wanted.values())]
     order = ([root / f"{m}.py" for m in preferred if (root / f"{m}.py").exists()]
