@@ -119,11 +119,19 @@ def call_text(function: str, *args: Any) -> LazyText:
 
 def fail_call(problem: str, call: Text, *, returned: Any = None, expected: Any = None,
               detail: str = "", hint: Mistake | None = None,
-              evidence: dict[str, Any] | None = None) -> None:
+              evidence: dict[str, Any] | None = None, finding: str = "") -> None:
     """Fail with the problem on the first line (the summary a student sees first), then what was
     called, what came back and what was expected. The same parts go, labelled, into the evidence
-    under "call", for renderers that lay them out."""
+    under "call", for renderers that lay them out. A finding (what the check measured about the
+    mistake, such as the constant factor a hint names) joins the problem's line: a hint that says
+    "the message says which" must be answered where the student reads without --verbose."""
     call = str(call)
+    fingerprint_problem = problem
+    if finding:
+        first = finding.split(" ", 1)[0]
+        if first.isalpha() and first.islower():  # a sentence of its own, unless a name opens it
+            finding = finding[:1].upper() + finding[1:]
+        problem = f"{problem} {finding}"
     parts = {"problem": problem, "called": call}
     if returned is not None:
         parts["returned"] = returned if isinstance(returned, str) else show(returned)
@@ -136,7 +144,7 @@ def fail_call(problem: str, call: Text, *, returned: Any = None, expected: Any =
     if detail:
         lines.append(f"  {detail}")
     raise CheckFailure("\n".join(lines), hint, {"call": parts, **(evidence or {})},
-                       fingerprint.of_failure(problem, call, returned))
+                       fingerprint.of_failure(fingerprint_problem, call, returned))
 
 
 # What came back in a float narrower than float64 during the check now running ({what: dtype}).
@@ -245,11 +253,13 @@ def worst_difference(actual: np.ndarray, expected: np.ndarray) -> tuple[float, t
 
 def expect_close(actual: np.ndarray, expected: np.ndarray, *, call: Text, what: Text = "the result",
                  rtol: float, atol: float, hint: Mistake | None = None,
-                 evidence: dict[str, Any] | None = None) -> None:
-    """Fail unless actual matches expected elementwise (NaN never matches)."""
+                 evidence: dict[str, Any] | None = None, finding: str = "") -> None:
+    """Fail unless actual matches expected elementwise (NaN never matches); a finding joins the
+    failure's first line (fail_call)."""
     if actual.shape != expected.shape:
         fail_call(f"{what} has shape {actual.shape}; expected shape {expected.shape}.", call,
-                  returned=actual, expected=expected, hint=hint, evidence=evidence)
+                  returned=actual, expected=expected, hint=hint, evidence=evidence,
+                  finding=finding)
     if np.allclose(actual, expected, rtol=rtol, atol=atol, equal_nan=False):
         return
     odd = ~np.isfinite(actual) & np.isfinite(expected)
@@ -262,12 +272,13 @@ def expect_close(actual: np.ndarray, expected: np.ndarray, *, call: Text, what: 
         seen = "NaN" if np.isnan(value) else ("inf" if value > 0 else "-inf")
         fail_call(f"wrong values in {what}: {seen}{where} where a number was expected "
                   f"({' and '.join(kinds)} in all).", call, returned=actual,
-                  expected=expected, hint=hint, evidence=evidence)
+                  expected=expected, hint=hint, evidence=evidence,
+                  finding=finding)
     gap, index = worst_difference(actual, expected)
     where = f" at index {list(index)}" if index else ""
     fail_call(f"wrong values in {what}: largest difference {gap:.3g}{where} "
               f"(allowed {atol:g} + {rtol:g} x |expected|).", call, returned=actual,
-              expected=expected, hint=hint, evidence=evidence)
+              expected=expected, hint=hint, evidence=evidence, finding=finding)
 
 
 T = TypeVar("T")

@@ -37,7 +37,7 @@ NAMES_THE_PROBLEM = {
     "sigmoid_grad_mutates_input": "sigmoid_grad changed its argument in place",
     "sigmoid_grad_sys_exit": "raised SystemExit: sys.exit(3)",
     "fbp_cost_averaged_grad_summed": "the cost is averaged over the examples but the gradient is summed",
-    "fbp_cost_halved": "wrong cost: neither the cross-entropy summed over the examples nor its average",
+    "fbp_cost_halved": "neither the cross-entropy summed over the examples nor its average (yours is half of the summed one)",
     "fbp_cost_summed_grad_averaged": "the cost is summed but the gradient is averaged",
     "fbp_sigmoid_grad_of_preactivation": "multiplied by the sigmoid's derivative",
     "fbp_missing_sigmoid_derivative": "multiplied by the sigmoid's derivative",
@@ -172,6 +172,23 @@ def test_mistake_message_names_the_problem(reports, mistake):
     expected = NAMES_THE_PROBLEM[mistake.name]
     assert any(expected in t for t in texts), texts
     assert not any("Traceback" in t or "grader itself failed" in t for t in texts)
+
+
+# Hints whose text says "the message says which" factor: it must be on the message's first line,
+# the one a report shows without --verbose.
+FACTOR_ON_THE_FIRST_LINE = {"gradient_scaled": "(a constant factor of ",
+                            "cost_scaled": "Your gradient is the correct one; your cost is "}
+
+
+def test_a_hint_that_points_at_the_message_is_answered_on_its_first_line(reports):
+    seen = set()
+    for name, report in reports.items():
+        for check in report["checks"]:
+            text = FACTOR_ON_THE_FIRST_LINE.get(check.get("mistake"))
+            if check["status"] == "failed" and text:
+                seen.add(check["mistake"])
+                assert text in check["message"].splitlines()[0], (name, check["message"])
+    assert seen == set(FACTOR_ON_THE_FIRST_LINE)
 
 
 # A gradient of the wrong form: the cost's check judges the cost (right here), the gradient's

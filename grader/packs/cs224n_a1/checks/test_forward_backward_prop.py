@@ -4,6 +4,7 @@ The cost may be summed or averaged over the M examples (the 2017 handout does no
 gradient must follow the same convention as the cost.
 """
 from collections.abc import Callable
+from fractions import Fraction
 from itertools import permutations
 
 import numpy as np
@@ -168,9 +169,9 @@ def _check_block(student, report, oracle, block: str) -> None:
                   f"{_call_text(case)}, {block} of shape {shape}",
                   returned=analytic, expected=numerical,
                   detail=f"(expected = numerical gradient, h = {tol.GRADCHECK_STEP:g}); largest "
-                         f"relative difference in the other blocks: {others}"
-                         + (f"\n  {finding}" if finding else ""),
-                  hint=hint, evidence={"gradient": {**_gradient_evidence(got, case), **facts}})
+                         f"relative difference in the other blocks: {others}",
+                  finding=finding or "", hint=hint,
+                  evidence={"gradient": {**_gradient_evidence(got, case), **facts}})
 
 
 def _cost_scaled(got: dict, case: NetCase, known: tuple) -> tuple:
@@ -425,7 +426,8 @@ def test_cost_matches_reference(student, reference, report, case):
         if convention is not None:
             report.flag(HINTS["log_guarded"], if_passes=True)
     if convention is None:
-        fail_call("wrong cost: neither the cross-entropy summed over the examples nor its average.",
+        fail_call("wrong cost: neither the cross-entropy summed over the examples nor its "
+                  f"average{_simple_ratio_note(cost, ref_cost)}.",
                   _call_text(case), returned=repr(cost),
                   expected=f"{ref_cost!r} (summed over the M = {case.M} examples) or "
                            f"{ref_cost / case.M!r} (averaged)")
@@ -433,6 +435,22 @@ def test_cost_matches_reference(student, reference, report, case):
         report.warn(f"forward_backward_prop: your cost is {convention.scale} over the examples of a batch "
                     "(either is accepted; the gradient must follow the same convention).",
                     if_passes=True)
+
+
+def _simple_ratio_note(cost, ref_cost: float) -> str:
+    """ " (yours is half of the summed one)" when the cost is a simple fraction (denominator up to
+    12) of the summed cross-entropy: the factor is then the whole mistake (cost_scaled), and the
+    hint points here for it. Empty otherwise, where a ratio would be noise."""
+    try:
+        ratio = float(cost) / float(ref_cost)
+    except (TypeError, ValueError, ZeroDivisionError, OverflowError):
+        return ""
+    if not np.isfinite(ratio) or ratio == 0.0:
+        return ""
+    simple = Fraction(ratio).limit_denominator(12)
+    if abs(float(simple) - ratio) > 1e-9 * abs(ratio) or simple == 1:
+        return ""
+    return f" (yours is {conventions.describe_ratio(float(simple))} the summed one)"
 
 
 @pytest.mark.points(7)
@@ -484,7 +502,7 @@ def test_gradient_matches_reference(student, reference, report, case):
            "your cost is neither summed nor averaged, and the gradient matches neither convention")
     fail_call(f"wrong gradient in {', '.join(wrong)}, compared with the correct gradient of a cost "
               f"{convention.scale} over the batch ({why}).", _call_text(case),
-              returned=grad, expected=expected, hint=hint, detail=finding or "",
+              returned=grad, expected=expected, hint=hint, finding=finding or "",
               evidence={**facts, "convention": convention.scale, "convention_detected": detected,
                         "largest_difference_per_block": gaps,
                         # where W1, b1, W2, b2 sit in the flat vectors, so a report shows blocks

@@ -158,7 +158,8 @@ def _rows_factor(grad: np.ndarray, expected: np.ndarray, case: W2VCase, compared
     rows = (f"row {wrong[0]} of grad ({kinds})" if len(wrong) == 1
             else f"each of the rows {wrong} of grad ({kinds})")
     hint, finding, facts = constant_factor(rows, ratio, compared)
-    return {"hint": hint, "detail": finding, "evidence": {**facts, "rows_off_by_the_factor": wrong}}
+    return {"hint": hint, "finding": finding,
+            "evidence": {**facts, "rows_off_by_the_factor": wrong}}
 
 
 def _rows_evidence(grad: np.ndarray, expected: np.ndarray, case: W2VCase) -> dict:
@@ -247,7 +248,7 @@ def _grad_pred_hint(grad_pred: np.ndarray, ref_pred: np.ndarray, case: W2VCase) 
     ratio = conventions.constant_ratio(grad_pred, ref_pred, rtol=1e-6, atol=tol.REFERENCE_ATOL)
     if conventions.is_simple(ratio):
         hint, finding, facts = constant_factor("gradPred", ratio, "the expected one")
-        return {"hint": hint, "evidence": {**facts, "seen": finding}}
+        return {"hint": hint, "finding": finding, "evidence": {**facts, "seen": finding}}
     diff = grad_pred - ref_pred
     u_o = vectors[case.target]
     coefficient = (diff @ u_o) / (u_o @ u_o)
@@ -278,7 +279,7 @@ def test_grad_matches_reference(student, reference, case):
     if not close(grad, ref_grad):
         factor = _rows_factor(grad, ref_grad, case, "its expected row")
         fail_call(f"wrong grad in {_wrong_rows(grad, ref_grad, case)}.", _call_text(case),
-                  returned=grad, expected=ref_grad, detail=factor.get("detail", ""),
+                  returned=grad, expected=ref_grad, finding=factor.get("finding", ""),
                   hint=factor.get("hint"),
                   evidence={**factor.get("evidence", {}), **_rows_evidence(grad, ref_grad, case)})
 
@@ -525,9 +526,8 @@ def test_gradPred_matches_numerical_gradient(student, report):
                   f"predicted: relative difference {err.max():.2e} (allowed {tol.GRADCHECK_RTOL:g}).",
                   _call_text(case), returned=analytic, expected=numerical,
                   detail=f"(expected = numerical gradient, h = {tol.GRADCHECK_STEP:g}); largest "
-                         f"relative difference in grad: {grad_err}"
-                         + (f"\n  {finding}" if finding else ""),
-                  hint=hint, evidence={**facts, **_gradient_evidence(got, case)})
+                         f"relative difference in grad: {grad_err}",
+                  finding=finding or "", hint=hint, evidence={**facts, **_gradient_evidence(got, case)})
 
 
 @pytest.mark.points(3)
@@ -547,9 +547,8 @@ def test_grad_matches_numerical_gradient(student, report):
                   f"{tol.GRADCHECK_RTOL:g}); target row {case.target}: {err[case.target].max():.1e}, "
                   f"negative rows {neg_rows}: {err[neg_rows].max():.1e}.", _call_text(case),
                   returned=analytic, expected=numerical,
-                  detail=f"(expected = numerical gradient, h = {tol.GRADCHECK_STEP:g})"
-                         + (f"\n  {factor['detail']}" if factor else ""),
-                  hint=factor.get("hint"),
+                  detail=f"(expected = numerical gradient, h = {tol.GRADCHECK_STEP:g})",
+                  finding=factor.get("finding", ""), hint=factor.get("hint"),
                   evidence={**factor.get("evidence", {}), **_gradient_evidence(got, case)})
 
 

@@ -125,7 +125,7 @@ def _judge(got, canonical, a, n, call, report, rtol, atol, compared_with):
              for b in wrong]
     fail_call(f"wrong gradient in {', '.join(wrong)}, compared with {compared_with} "
               f"({expect.scale} over the B = {n} examples, as your other blocks are).", call,
-              detail="\n  ".join(finding + lines), hint=hint,
+              detail="\n  ".join(lines), finding=" ".join(finding), hint=hint,
               evidence={**evidence, **facts, "wrong_blocks": wrong})
 
 
@@ -238,8 +238,7 @@ def _check_block(student, shared, block):
             if scaled is not None and block in scaled[0]:
                 wrong, convention, ratio = scaled
                 hint = HINTS["gradient_scaled"]
-                finding = "\n  " + _factor_sentence(wrong, ratio, convention,
-                                                     out["a"]["y"].shape[1])
+                finding = _factor_sentence(wrong, ratio, convention, out["a"]["y"].shape[1])
                 facts = {"ratio_to_expected": ratio}
         err = numgrad.relative_error(got, numerical)
         err_sum = numgrad.relative_error(got, canonical)
@@ -250,8 +249,8 @@ def _check_block(student, shared, block):
                   detail=f"(expected = central differences of the averaged loss, h = "
                          f"{tol.GRADCHECK_STEP:g}; largest relative difference {err.max():.1e} to "
                          f"them, {err_sum.max():.1e} to B times them; allowed "
-                         f"{tol.GRADCHECK_RTOL:g}){finding}",
-                  hint=hint, evidence={"block": block, "case": str(case), **facts,
+                         f"{tol.GRADCHECK_RTOL:g})",
+                  finding=finding, hint=hint, evidence={"block": block, "case": str(case), **facts,
                                        "max_relative_error": float(min(err.max(), err_sum.max()))})
 
 
