@@ -527,7 +527,8 @@ def test_gradPred_matches_numerical_gradient(student, report):
                   _call_text(case), returned=analytic, expected=numerical,
                   detail=f"(expected = numerical gradient, h = {tol.GRADCHECK_STEP:g}); largest "
                          f"relative difference in grad: {grad_err}",
-                  finding=finding or "", hint=hint, evidence={**facts, **_gradient_evidence(got, case)})
+                  finding=finding or "", hint=hint,
+                  evidence={**facts, **_gradient_evidence(got, case)})
 
 
 @pytest.mark.points(3)
