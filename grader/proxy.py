@@ -446,10 +446,12 @@ class Submission:
         except UploadTooLarge as exc:
             self.load_failure = str(exc)
             return
+        support_names: list[str] | None = None
         if self.support is not None:
-            _copy_support(self.support, self._scratch)
+            support_names = _copy_support(self.support, self._scratch)
         config = {"op": "start", "submission": str(upload), "functions": self.functions,
-                  "layout": list(self.layout), "support": self.support is not None,
+                  # The names of the support files copied beside the upload (None: no support).
+                  "layout": list(self.layout), "support": support_names,
                   "shim_xrange": self.shim_xrange, "shim_numpy": self.shim_numpy,
                   "fork": self.use_fork,
                   "output_limit": self.limits.output_chars,
@@ -1066,13 +1068,16 @@ def _zip_holds_more_than(source: Path, limit: int) -> bool:
         return False
 
 
-def _copy_support(source: Path, scratch: Path) -> None:
+def _copy_support(source: Path, scratch: Path) -> list[str]:
     """Copy the pack's support files (never its reference or checks) into the worker's working
     folder, read-only: `open("data.txt")` and `import utils2` then work from the submission as
-    they did on the student's machine, and no submission can change them for the next check."""
+    they did on the student's machine, and no submission can change them for the next check.
+    Returns the names copied."""
+    copied = []
     for item in sorted(source.iterdir()):
         if item.is_symlink() or item.name.startswith(".") or item.name == "__pycache__":
             continue
+        copied.append(item.name)
         target = scratch / item.name
         if item.is_dir():
             shutil.copytree(item, target, copy_function=shutil.copyfile,
@@ -1083,6 +1088,7 @@ def _copy_support(source: Path, scratch: Path) -> None:
         else:
             shutil.copyfile(item, target)
             target.chmod(0o444)
+    return copied
 
 
 def _statement_heard_late(proc: "_Process", import_seconds: float) -> dict | None:

@@ -173,6 +173,20 @@ def lay_out(submission: Path, scratch: Path) -> Path:
     return root
 
 
+def support_beside(root: Path, support: Path, names: list[str]) -> None:
+    """Link the course's support data (files and folders that are not Python modules) into the
+    folder that holds the code, where the student's machine has them beside their files: the
+    worker runs from that folder, so `open("scale.txt")` and `open("data/...")` find them. A name
+    the upload holds itself stays the student's. Modules are not linked: they are imported from
+    the support folder on sys.path, and a linked .py would pass for the student's own file."""
+    for name in names:
+        source, target = support / name, root / name
+        if (source.suffix in (".py", ".ipynb") and source.is_file()) or not source.exists() \
+                or target.exists() or target.is_symlink():
+            continue
+        target.symlink_to(os.path.relpath(source, root), target_is_directory=source.is_dir())
+
+
 def _code_folder(root: Path) -> Path:
     """An archive of one folder (common when zipping from a file manager): the folder inside."""
     while not (list(root.glob("*.py")) or list(root.glob("*.ipynb"))):

@@ -135,6 +135,8 @@ class Server:
                 # The course's support files sit in the working folder (grader/proxy.py):
                 # importable after the submission's own files, which keep precedence.
                 sys.path.append(str(Path.cwd()))
+                if isinstance(cfg["support"], list):
+                    loader.support_beside(self.root, Path.cwd(), cfg["support"])
             with capture.captured(self.output_limit) as out:
                 # Each notebook cell is announced before it runs: when the import deadline
                 # kills the worker, the grader has already read which cell was running. (A file
