@@ -96,6 +96,17 @@ def _encode(obj: Any, blobs: list[bytes], depth: int) -> Any:
     if depth > MAX_DEPTH:
         return {"t": "opaque", "type": "deeply nested data", "text": ""}
     t = type(obj)  # exact types only: a subclass may override anything
+    if t is np.matrix:
+        # numpy's own matrix (2017 code used np.mat freely) is plain data under another
+        # multiplication; its bytes are read through ndarray's own view, not the class's methods.
+        obj, t = np.ndarray.view(obj, np.ndarray), np.ndarray
+    elif t is not tuple and t is not list and isinstance(obj, (tuple, list)):
+        # A namedtuple (or another subclass) crosses as the items it holds, read by the base
+        # type's own iterator: `cost, grad = f(x)` unpacks it as it unpacks a tuple, and no
+        # method the subclass overrides (__eq__, __iter__) reaches the grader.
+        base = tuple if isinstance(obj, tuple) else list
+        return {"t": base.__name__,
+                "items": [_encode(x, blobs, depth + 1) for x in base.__iter__(obj)]}
     if obj is None or t is bool or t is str:
         return obj
     if t is int:
