@@ -297,6 +297,14 @@ def _load_warnings(load: dict, shim_xrange: bool, shim_numpy: bool = True) -> li
             warnings.append(f"{error['notebook']}, cell {error['cell']}{first} was stopped: "
                             f"{error['message']}")
             continue
+        if error.get("cell") and error.get("run"):  # inside a %run: IPython runs on after it
+            warnings.append(f"{error['notebook']}, cell {error['cell']}: `{error['run']}` "
+                            "stopped with " + python2_habits.with_advice(
+                                f"{error['type']} in {where}: {error['message']}",
+                                str(error['type']), str(error['message']))
+                            + " (what the file defined before that line was kept, and the rest "
+                            "of the cell ran, as in Jupyter)")
+            continue
         if error.get("cell"):  # a notebook's cell: the cells after it ran (worker/loader.py)
             warnings.append(f"{error['notebook']}, cell {error['cell']} stopped with "
                             + python2_habits.with_advice(

@@ -203,6 +203,40 @@ def test_a_module_of_the_assignments_layout_written_by_writefile_is_imported(tmp
         c["message"] for c in report["checks"] if c["status"] != "passed"][:2])
 
 
+def test_run_magic_runs_the_students_file_and_merges_what_it_defines(tmp_path):
+    """`%run nn_part.py` runs the student's file as the main program and what it defines joins
+    the notebook (a course folder whose notebook %runs its .py files scored 30 when %run was
+    skipped). An error inside a %run file is reported at its file and line, and the cell runs
+    on, as in IPython; a file written by %%writefile can be %run too."""
+    upload = tmp_path / "upload"
+    upload.mkdir()
+    (upload / "nn_part.py").write_text(
+        FIRST_HALF + '\nif __name__ == "__main__":\n    print("nn_part ran as", __name__)\n')
+    (upload / "broken.py").write_text("def defined_before_the_error():\n    return 1\n\n"
+                                       "raise ValueError('broken on purpose')\n")
+    network, sampling = SECOND_HALF.split("\ndef getNegativeSamples")
+    _v4(upload / "hw.ipynb", [
+        "import random\nimport numpy as np\n%run nn_part.py",
+        "%run broken\nafter_the_error = defined_before_the_error()",
+        "assert after_the_error == 1 and sigmoid(0.0) == 0.5",
+        "%%writefile sampling_part.py\nimport random\nimport numpy as np\n"
+        "def getNegativeSamples" + sampling,
+        "%run -i sampling_part.py",
+        network,
+    ])
+    report = grade(upload, tmp_path / "out")
+    assert report["score"] == 100, (report["warnings"], [
+        c["message"] for c in report["checks"] if c["status"] != "passed"][:2])
+    assert "nn_part ran as __main__" in report["import_output"]
+    broken = [w for w in report["warnings"] if "broken on purpose" in w]
+    assert broken == ["hw.ipynb, cell 2: `%run broken` stopped with ValueError in broken.py, "
+                      "line 4: broken on purpose (what the file defined before that line was "
+                      "kept, and the rest of the cell ran, as in Jupyter)"], report["warnings"]
+    # Nothing else: no %run skipped, no cell after the error lost.
+    assert not [w for w in report["warnings"] if w not in broken and ("%run" in w or "cell" in w)], \
+        report["warnings"]
+
+
 def test_a_later_cell_reusing_a_functions_name_is_named(tmp_path):
     """`softmax = softmax(scores)` in an exploration cell leaves the name holding an array, as it
     would in Jupyter: softmax scores 0, and the message names the cell that did it."""

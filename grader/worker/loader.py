@@ -486,6 +486,8 @@ class _LayoutImporter:
                                       "printed is not shown, since how far it got differs from "
                                       "run to run]\n")
             entry.update(notebook=notebook, cell=cell["cell"], defines=cell.get("defines", []))
+            if cell.get("run"):  # raised inside a `%run file.py`: the cell itself ran on
+                entry["run"] = cell["run"]
             self.errors.append(entry)
 
         # Jupyter runs every cell as the main program: `if __name__ == "__main__": main()` at

@@ -5,10 +5,11 @@ cells under "worksheets") and each code cell's IPython syntax is turned into pla
 IPython's own input transformer, the one Jupyter itself uses. That transformer never runs
 anything: `%magic`, `%%magic`, `!cmd`, `x = !cmd` and `obj?` all become calls on `get_ipython()`.
 Here `get_ipython()` is a stand-in whose methods do nothing and note what was skipped, so a shell
-escape or a magic in a submission is never a command the grader runs for it. Three magics whose
+escape or a magic in a submission is never a command the grader runs for it. The magics whose
 body is the student's own Python keep their meaning, since notebooks define functions under them:
-`%%time` / `%time` and `%%capture` run their body in the notebook's namespace, and `%%writefile`
-writes its file into the working folder (the worker's scratch), for a later cell to import.
+`%%time` / `%time` and `%%capture` run their body in the notebook's namespace, `%%writefile`
+writes its file into the working folder (the worker's copy of the upload), for a later cell to
+import, and `%run file.py` runs the student's file there and merges what it defines.
 
 Cells then run one by one in one namespace (loader.py): a cell that raises is reported with its
 number, and the cells after it still run, as they would for a student who runs all cells and
@@ -22,12 +23,14 @@ from __future__ import annotations
 import ast
 import contextlib
 import importlib
+import importlib.util
 import io
 import json
 import os
 import sys
 import linecache
 import re
+import shlex
 import signal
 import time
 import warnings
@@ -51,6 +54,9 @@ QUIET_MAGICS = {"matplotlib", "autoreload", "load_ext", "reload_ext", "config"}
 # them: IPython runs its body in a scope of its own, so nothing it defines survives.)
 BODY_CELL_MAGICS = {"time", "capture"}
 BODY_LINE_MAGICS = {"time"}
+# %run's options that take a value (`-N 3`, `-b 40`): the value is not the file to run.
+RUN_OPTIONS_WITH_VALUE = set("NbDlsT")
+MAX_RUN_DEPTH = 8
 DEFINES = re.compile(r"^[ \t]*(?:async[ \t]+)?def[ \t]+([A-Za-z_]\w*)", re.MULTILINE)
 
 
@@ -289,6 +295,11 @@ class Shell:
         self.unlisted = False  # more were skipped than MAX_SKIPPED
         self.python2_rewrites: list[dict] = []  # cells read as Python 2 (worker/python2_source.py)
         self.namespace = namespace if namespace is not None else {}
+        # Where an error inside a `%run` file goes (IPython shows it and the cell runs on), and
+        # the cell running it: set by run_cells.
+        self.on_error: Callable[[dict, BaseException], None] | None = None
+        self.current: dict | None = None
+        self.run_depth = 0
 
     def _run_body(self, source: str, first_line: int) -> None:
         """The student's Python under a timing or capturing magic, as Jupyter runs it: in the
@@ -321,6 +332,8 @@ class Shell:
             self._skip(f"{line}{'?' if magic_name == 'pinfo' else '??'}")
         elif magic_name in BODY_LINE_MAGICS and line.strip():
             self._run_body(line.strip(), 1)
+        elif magic_name == "run" and line.strip():
+            self._run_file(line)
         else:
             self._skip(f"%{magic_name} {line}".rstrip(), magic_name)
 
@@ -345,6 +358,110 @@ class Shell:
             importlib.invalidate_caches()
             return
         self._skip(f"%%{magic_name} {line}".rstrip(), magic_name)
+
+    def _run_file(self, line: str) -> None:
+        """`%run [-i] [-n] [-m module | file] [args]` as IPython runs it: the student's own file,
+        a .py (or a notebook, run cell by cell in this namespace), runs as the main program in a
+        namespace of its own (`-i`: in the notebook's), with sys.argv set to it and its folder
+        leading sys.path; then what it defined joins the notebook's namespace. An error inside
+        it is shown and the cell runs on, as IPython's does; a file that is not there stops the
+        cell."""
+        try:
+            words = shlex.split(line)
+        except ValueError:
+            words = line.split()
+        flags, module = set(), None
+        while words and words[0].startswith("-") and words[0] != "-":
+            word = words.pop(0)
+            if word == "-m" and words:
+                module = words.pop(0)
+            elif word == "--":
+                break
+            elif len(word) == 2 and word[1] in RUN_OPTIONS_WITH_VALUE and words:
+                words.pop(0)
+            else:
+                flags.update(word[1:])
+        if module is not None:
+            spec = importlib.util.find_spec(module)
+            if spec is None or not spec.origin or not spec.origin.endswith(".py"):
+                raise ModuleNotFoundError(f"%run -m {module}: no module {module!r} beside the "
+                                          "notebook")
+            words.insert(0, spec.origin)
+        if not words:
+            return
+        path = Path(words[0]).expanduser()
+        if not path.is_file() and path.suffix != ".py" and path.with_name(path.name + ".py").is_file():
+            path = path.with_name(path.name + ".py")  # `%run q1_softmax` finds q1_softmax.py
+        if not path.is_file():
+            raise FileNotFoundError(f"%run {words[0]}: there is no file {words[0]!r} beside the "
+                                    "notebook (upload it with the notebook, in the same folder)")
+        if self.run_depth >= MAX_RUN_DEPTH:
+            raise RecursionError(f"%run {words[0]}: files that %run each other "
+                                 f"{MAX_RUN_DEPTH} deep")
+        filename = os.path.abspath(path)
+        self.run_depth += 1
+        try:
+            if path.suffix == ".ipynb":
+                self._run_notebook(path, filename)
+            else:
+                self._run_script(path, filename, words[1:], flags, f"%run {line.strip()}")
+        finally:
+            self.run_depth -= 1
+
+    def _run_script(self, path: Path, filename: str, args: list[str], flags: set[str],
+                    magic: str) -> None:
+        source, _ = source_text.python_source(path.read_bytes())
+        source, _, _ = python2_source.python3_source(source)
+        code = missing_imports.compile_guarded(source, filename)
+        if "i" in flags:
+            program = self.namespace
+            saved_name = program.get("__name__")
+        else:
+            program = {"__builtins__": __builtins__}
+        program["__name__"] = path.stem if "n" in flags else "__main__"
+        program["__file__"] = filename
+        saved_argv, folder = sys.argv, os.path.dirname(filename)
+        sys.argv = [filename, *args]
+        sys.path.insert(0, folder)
+        try:
+            exec(code, program)
+        except SystemExit as exc:
+            if exc.code not in (None, 0):
+                self._report(exc, magic, source)
+        except Exception as exc:  # noqa: BLE001 (IPython shows it, and the cell runs on)
+            self._report(exc, magic, source)
+        finally:
+            sys.argv = saved_argv
+            with contextlib.suppress(ValueError):
+                sys.path.remove(folder)
+        if "i" in flags:
+            program["__name__"] = saved_name
+            return
+        # The file's functions keep `program` as their globals, so it stays whole; the notebook
+        # takes what it defined, keeping its own name, file and builtins.
+        self.namespace.update({k: v for k, v in program.items()
+                               if k not in ("__name__", "__file__", "__builtins__")})
+
+    def _run_notebook(self, path: Path, filename: str) -> None:
+        """Another notebook's code cells, run in order in this namespace; the first error stops
+        it (IPython runs a notebook by %run so too)."""
+        for cell in read_cells(path):
+            source, _, _ = python2_source.python3_source(cell["source"])
+            name = f"{filename}, cell {cell['cell']}"
+            linecache.cache[name] = (len(source), None, source.splitlines(keepends=True), name)
+            code, last = _compile_cell(source, name)
+            exec(code, self.namespace)
+            if last is not None:
+                _show_last(*last, self.namespace, name)
+
+    def _report(self, exc: BaseException, magic: str, source: str) -> None:
+        """An error inside a %run file, reported with the cell that ran it; the functions the
+        file defines are named, so one it never reached is blamed on this error."""
+        if self.on_error is not None and self.current is not None:
+            self.on_error({**self.current, "run": magic[:80],
+                           "defines": sorted(set(DEFINES.findall(source)))}, exc)
+        else:
+            raise exc
 
     def _capture(self, line: str, cell: str) -> None:
         """`%%capture [--no-stdout] [--no-stderr] [--no-display] [name]` as IPython runs it: what
@@ -449,10 +566,11 @@ def run_cells(cells: list[dict], namespace: dict, filename_of: Callable[[int], s
     which cell and which line.
     """
     shell = Shell(namespace)
+    shell.on_error = on_error
     namespace["get_ipython"] = lambda: shell
     namespace["display"] = display
     for index, cell in enumerate(cells):
-        shell.cell = cell["cell"]
+        shell.cell, shell.current = cell["cell"], cell
         filename = shell.filename = filename_of(cell["cell"])
         lines = cell["original"].splitlines(keepends=True)
         if cell["original"].count("\n") != cell["source"].count("\n") and \
