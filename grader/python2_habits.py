@@ -13,6 +13,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+from grader.worker import python2_names
+
 _ITERATOR = "In Python 3, {0}() returns an iterator, not a list as in Python 2: write list({0}(...))."
 _VIEW = ("In Python 3, d.{0}() is a view of the dict, not a list as in Python 2: write "
          "list(d.{0}()).")
@@ -31,6 +33,7 @@ _ONE_ELEMENT = ("float() and int() take a number or an array of no dimensions; t
 _DICT_METHODS = {"iteritems": "items", "itervalues": "values", "iterkeys": "keys",
                  "viewitems": "items", "viewvalues": "values", "viewkeys": "keys"}
 _MODULE_NAMES = {
+    **{key: now for key, (now, _) in python2_names.ATTRIBUTES.items()},
     ("sys", "maxint"): "sys.maxsize",
     ("itertools", "izip"): "zip", ("itertools", "imap"): "map", ("itertools", "ifilter"): "filter",
     ("itertools", "izip_longest"): "itertools.zip_longest",
@@ -45,6 +48,14 @@ _BUILTINS = {"xrange": "range", "unicode": "str", "basestring": "str", "long": "
              "unichr": "chr", "raw_input": "input", "reduce": "functools.reduce", "file": "open",
              "execfile": "exec(open(path).read())", "intern": "sys.intern",
              "apply": "f(*args)", "cmp": "(a > b) - (a < b)", "buffer": "memoryview"}
+
+def _gone_from_module(module: str, name: str) -> str:
+    if (module, name) not in _MODULE_NAMES:
+        return ""
+    since = python2_names.dropped_in(f"{module}.{name}") or "3.0"
+    gone = "is Python 2" if since == "3.0" else f"was removed in Python {since}"
+    return f"{module}.{name} {gone}: in Python 3 write {_MODULE_NAMES[module, name]}."
+
 
 # (exception type, pattern its message starts with, the advice from the match). The patterns
 # are compiled on first use (re keeps them): most grades never meet one.
@@ -83,8 +94,7 @@ _RULES: tuple[Rule, ...] = (
     ("AttributeError", r"'str' object has no attribute 'decode'",
      lambda m: "In Python 3, a str is already text (Python 2's unicode): drop .decode(...)."),
     ("AttributeError", r"module '(\w+)' has no attribute '(\w+)'",
-     lambda m: (f"{m[1]}.{m[2]} is Python 2: in Python 3 write {_MODULE_NAMES[m[1], m[2]]}."
-                if (m[1], m[2]) in _MODULE_NAMES else "")),
+     lambda m: _gone_from_module(m[1], m[2])),
     # Not Python 2's: NumPy 2.4 refuses what earlier versions converted with a warning (the
     # worker makes that warning an error, grader/worker/numpy_aliases.py).
     ("TypeError", r"only 0-dimensional arrays can be converted to Python scalars",

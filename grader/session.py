@@ -186,12 +186,21 @@ def _and(items: list[str]) -> str:
 
 def _numpy_alias_warnings(uses: list[dict], shim_numpy: bool) -> list[str]:
     """One line per file (or notebook cell) that reads names NumPy removed, each with its line."""
-    from grader.worker.numpy_aliases import EXPIRED
+    from grader.worker.numpy_aliases import CHANGED, EXPIRED
     by_place: dict[str, list[dict]] = {}
+    warnings = []
     for use in uses:
         if use.get("name") in EXPIRED:
             by_place.setdefault(str(use.get("where", "")), []).append(use)
-    warnings = []
+        elif use.get("name") in CHANGED:
+            instead, release, error = CHANGED[str(use["name"])]
+            call = "np." + str(use["name"]).replace("=nan", "=np.nan")
+            warnings.append(
+                f"{use.get('where')}, line {use.get('line')}: {call} is refused by NumPy "
+                f"{release} and later ({error}), " + (
+                    "and was run as earlier NumPy ran it (nothing summarised)"
+                    if shim_numpy else "and the numpy shim is off, so the line fails")
+                + f". Write {instead} instead.")
     for where, found in by_place.items():
         names = list(dict.fromkeys(use["name"] for use in found))
         listed = [f"np.{use['name']} (line {use['line']})" for use in found[:8]]
@@ -216,10 +225,10 @@ def _numpy_alias_warnings(uses: list[dict], shim_numpy: bool) -> list[str]:
 def _python2_name_warnings(uses: list[dict], shim: bool) -> list[str]:
     """One line per file (or notebook cell) that reads Python 2 builtins or imports Python 2
     modules (grader/worker/python2_names.py), each with its line."""
-    from grader.worker.python2_names import BUILTINS, MODULES, python3_spelling
+    from grader.worker.python2_names import dropped_in, python3_spelling
     by_place: dict[str, list[dict]] = {}
     for use in uses:
-        if use.get("name") in BUILTINS or use.get("name") in MODULES:
+        if dropped_in(str(use.get("name"))):
             by_place.setdefault(str(use.get("where", "")), []).append(use)
     warnings = []
     for where, found in by_place.items():
@@ -228,7 +237,14 @@ def _python2_name_warnings(uses: list[dict], shim: bool) -> list[str]:
             listed.append(f"{len(found) - 8} more")
         names = list(dict.fromkeys(use["name"] for use in found))
         instead = _and([f"{python3_spelling(n)} for {n}" for n in names])
-        text = f"{where} uses Python 2 names that Python 3 does not have: {_and(listed)}"
+        since = {dropped_in(n) for n in names}
+        if since == {"3.0"}:
+            text = f"{where} uses Python 2 names that Python 3 does not have: {_and(listed)}"
+        else:  # collections.Iterable, time.clock: names an earlier Python 3 still had
+            latest = max(since - {"3.0"}, key=lambda v: tuple(map(int, v.split("."))))
+            text = (f"{where} uses names that Python {latest} and later do not have"
+                    f"{' (nor Python 3 at all, for some)' if '3.0' in since else ''}: "
+                    f"{_and(listed)}")
         if shim:
             text += f"; they were run as their Python 3 counterparts. Write {instead}."
         else:

@@ -2,6 +2,7 @@
 older NumPy use: given back their old meaning in the worker, and named in the report."""
 from __future__ import annotations
 
+import sys
 import types
 
 import numpy as np
@@ -58,6 +59,33 @@ def test_removed_functions_are_given_back_as_they_behaved():
     assert fake.in1d(np.array([[1, 5], [2, 9]]), [1, 2]).tolist() == [True, False, True, False]
     assert numpy_aliases.uses("import numpy as np\nc = np.asscalar(c)\n", "q3.py") == [
         ("asscalar", 2)]
+
+
+def test_a_nan_print_threshold_is_found_and_read_as_numpy_before_1_16_read_it():
+    """np.set_printoptions(threshold=np.nan), the 2017 way to print whole arrays, raises
+    ValueError on NumPy 1.16 and later: at a file's top level that was 0 for the whole file."""
+    source = ("import numpy as npy\nimport sys\n"
+              "npy.set_printoptions(threshold=npy.nan)\n"           # line 3
+              "npy.set_printoptions(precision=3)\n"                 # not this one
+              "np.set_printoptions(4, float('nan'))\n"              # line 5: positional
+              "npy.set_printoptions(threshold=sys.maxsize)\n")      # nor this one
+    assert numpy_aliases.uses(source, "f.py") == [("set_printoptions(threshold=nan)", 3),
+                                                    ("set_printoptions(threshold=nan)", 5)]
+    calls = []
+    fake = types.ModuleType("numpy")
+    fake.__dict__.update(vars(np))
+    fake.set_printoptions = lambda *args, **kwargs: calls.append((args, kwargs))
+    numpy_aliases.install(fake)
+    fake.set_printoptions(threshold=np.nan)
+    fake.set_printoptions(3, float("nan"), edgeitems=2)
+    fake.set_printoptions(threshold=50)
+    assert calls == [((), {"threshold": sys.maxsize}), ((3, sys.maxsize), {"edgeitems": 2}),
+                     ((), {"threshold": 50})]
+    wrapped = fake.set_printoptions
+    numpy_aliases.install(fake)  # installed twice (a worker's second import): wrapped once
+    assert fake.set_printoptions is wrapped
+    with pytest.raises(ValueError, match="non-NAN"):  # what the student's NumPy says
+        np.set_printoptions(threshold=np.nan)
 
 
 def test_a_submission_written_on_old_numpy_gets_full_marks_and_is_told_what_to_write(tmp_path):

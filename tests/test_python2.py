@@ -164,6 +164,74 @@ def test_python2_builtins_and_modules_are_found_where_the_student_did_not_define
     assert python2_names.uses("def f(:\n", "f.py") == []
 
 
+def test_names_standard_modules_had_in_2017_are_found_under_any_name_they_are_imported_as():
+    from grader.worker import python2_names
+    source = ("import collections as co, time\nfrom itertools import izip, chain\n"
+              "def f(s):\n    t0 = time.clock()\n"                       # line 4
+              "    return isinstance(s, co.Iterable), collections.Mapping\n"  # line 5
+              "reload(co)\nexecfile('helpers.py')\n"                      # lines 6, 7
+              "x = time.perf_counter() + co.OrderedDict().__len__()\n")
+    assert python2_names.uses(source, "f.py") == [
+        ("itertools.izip", 2), ("time.clock", 4), ("collections.Iterable", 5),
+        ("collections.Mapping", 5), ("reload", 6), ("execfile", 7)]
+    assert python2_names.python3_spelling("collections.Iterable") == "collections.abc.Iterable"
+    assert python2_names.dropped_in("time.clock") == "3.8"
+    assert python2_names.dropped_in("itertools.izip") == "3.0"
+    assert python2_names.dropped_in("collections.OrderedDict") is None
+
+
+def test_execfile_runs_the_file_in_the_callers_namespace(tmp_path):
+    from grader.worker import python2_names
+    helper = tmp_path / "helpers.py"
+    helper.write_text("def helper():\n    return 7\n")
+    namespace = {"execfile": python2_names._execfile}
+    exec(f"execfile({str(helper)!r})\nvalue = helper()", namespace)
+    assert namespace["value"] == 7
+
+
+OLD_NAMES = '''
+import collections
+import time
+import numpy as np
+
+np.set_printoptions(threshold=np.nan)
+STARTED = time.clock()
+
+
+def sigmoid_grad(s):
+    """For a number or an array, as 2017 code told them apart."""
+    if isinstance(s, collections.Iterable):
+        s = np.asarray(s)
+    return s * (1.0 - s)
+'''
+
+
+def test_a_submission_using_names_an_older_python_and_numpy_had_gets_full_marks_and_is_told(
+        tmp_path):
+    """A top-level time.clock() or np.set_printoptions(threshold=np.nan) cost the whole file (0),
+    and collections.Iterable every check that reached it."""
+    source = (FIXTURES / "correct_summed.py").read_text()
+    start, end = source.index("def sigmoid_grad(s):"), source.index("def softmax(x):")
+    path = tmp_path / "old_names.py"
+    path.write_text(source[:start] + OLD_NAMES.lstrip() + "\n\n" + source[end:])
+    report = grade(path, tmp_path / "on")
+    assert report["score"] == 100, (report["error"], [c["message"] for c in report["checks"]
+                                                      if c["message"]][:3])
+    lines = path.read_text().splitlines()
+    clock = lines.index("STARTED = time.clock()") + 1
+    iterable = lines.index("    if isinstance(s, collections.Iterable):") + 1
+    printing = lines.index("np.set_printoptions(threshold=np.nan)") + 1
+    assert (f"old_names.py uses names that Python 3.10 and later do not have: time.clock (line "
+            f"{clock}) and collections.Iterable (line {iterable}); they were run as their Python "
+            "3 counterparts. Write time.perf_counter for time.clock and collections.abc.Iterable "
+            "for collections.Iterable.") in report["warnings"], report["warnings"]
+    assert (f"old_names.py, line {printing}: np.set_printoptions(threshold=np.nan) is refused by "
+            "NumPy 1.16 and later (ValueError: threshold must be numeric and non-NAN), and was "
+            "run as earlier NumPy ran it (nothing summarised). Write "
+            "np.set_printoptions(threshold=sys.maxsize) instead.") in report["warnings"], \
+        report["warnings"]
+
+
 PYTHON2_NAMES = '''
 import cPickle
 from functools import partial

@@ -801,9 +801,11 @@ def _as_run(source: str) -> str:
 # What a source must spell for each scan to find anything in it.
 _SPELLED = {
     "xrange": re.compile(r"\bxrange\b"),
-    "numpy": re.compile(r"\b(?:%s)\b" % "|".join(map(re.escape, numpy_aliases.EXPIRED))),
+    "numpy": re.compile(r"\b(?:%s)\b" % "|".join(map(re.escape, [*numpy_aliases.EXPIRED,
+                                                                   "set_printoptions"]))),
     "python2": re.compile(r"\b(?:%s)\b" % "|".join(
-        map(re.escape, [*python2_names.BUILTINS, *python2_names.MODULES]))),
+        map(re.escape, [*python2_names.BUILTINS, *python2_names.MODULES,
+                        *{name for _, name in python2_names.ATTRIBUTES}]))),
 }
 
 

@@ -67,6 +67,17 @@ def _in1d(np: Any) -> Callable:
     return in1d
 
 
+# Calls whose argument NumPy came to refuse -> (what to write, the release that refused it, the
+# error it raises). `np.set_printoptions(threshold=np.nan)` was the 2017 answer to "print the
+# whole array"; NumPy 1.16 raises ValueError at that line, so a file that says it at the top
+# fails to import at all.
+CHANGED: dict[str, tuple[str, str, str]] = {
+    "set_printoptions(threshold=nan)": ("np.set_printoptions(threshold=sys.maxsize)", "1.16",
+                                        "ValueError: threshold must be numeric and non-NAN"),
+}
+_NAN_NAMES = {"nan", "NaN", "NAN"}
+
+
 # Removed in 1.24 and back in 2.0 with NumPy's own meaning (np.bool is np.bool_, np.long C's
 # long): given back only where this NumPy lacks them, and never warned about, as code that uses
 # them is right on today's NumPy.
@@ -82,6 +93,28 @@ def install(np: Any) -> None:
             value = make(np)
             if value is not None:
                 setattr(np, name, value)
+    if not getattr(np.set_printoptions, "nan_threshold_read_as_before", False):
+        np.set_printoptions = _nan_threshold_as_before(np.set_printoptions)
+
+
+def _nan_threshold_as_before(set_printoptions: Callable) -> Callable:
+    """np.set_printoptions taking threshold=nan as NumPy before 1.16 did: never summarise."""
+    import functools  # noqa: PLC0415
+    import math  # noqa: PLC0415
+    import sys  # noqa: PLC0415
+
+    @functools.wraps(set_printoptions)
+    def wrapper(*args, **kwargs):  # noqa: ANN202
+        def is_nan(value: Any) -> bool:
+            return isinstance(value, float) and math.isnan(value)
+        if is_nan(kwargs.get("threshold")):
+            kwargs["threshold"] = sys.maxsize
+        if len(args) > 1 and is_nan(args[1]):
+            args = (args[0], sys.maxsize, *args[2:])
+        return set_printoptions(*args, **kwargs)
+
+    wrapper.nan_threshold_read_as_before = True  # type: ignore[attr-defined]
+    return wrapper
 
 
 def convert_like_the_newest() -> None:
@@ -119,4 +152,25 @@ def uses(source: str, filename: str,
             found.append((node.attr, node.lineno))
         elif isinstance(node, ast.ImportFrom) and node.module == "numpy":
             found += [(a.name, node.lineno) for a in node.names if a.name in EXPIRED]
+        elif isinstance(node, ast.Call) and _is_nan_threshold(node, aliases):
+            found.append(("set_printoptions(threshold=nan)", node.lineno))
     return sorted(set(found), key=lambda use: (use[1], use[0]))
+
+
+def _is_nan_threshold(call: ast.Call, aliases: set[str]) -> bool:
+    """`np.set_printoptions(threshold=np.nan)` (or float("nan"), or nan as the second argument)."""
+    func = call.func
+    if not (isinstance(func, ast.Attribute) and func.attr == "set_printoptions"
+            or isinstance(func, ast.Name) and func.id == "set_printoptions"):
+        return False
+    values = [k.value for k in call.keywords if k.arg == "threshold"] + call.args[1:2]
+    for value in values:
+        if isinstance(value, ast.Attribute) and value.attr in _NAN_NAMES \
+                and isinstance(value.value, ast.Name) and value.value.id in aliases:
+            return True
+        if isinstance(value, ast.Call) and isinstance(value.func, ast.Name) \
+                and value.func.id == "float" and value.args \
+                and isinstance(value.args[0], ast.Constant) \
+                and str(value.args[0].value).strip().lower() == "nan":
+            return True
+    return False
