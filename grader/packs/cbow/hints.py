@@ -56,6 +56,19 @@ HINTS = Catalogue("cbow", (
         "first (softmax(z) == softmax(z - c)) keeps every exponent at most 0. The notebook's own "
         "cell does not do this, so it costs no points here.", severity="warning"),
     Mistake(
+        "softmax_denominator_guarded", "a small constant in softmax's denominator",
+        "Your softmax divides by np.sum(e_z) plus a small constant eps: it keeps the division "
+        "finite, and it is accepted. It does make each column sum to a little less than 1 (by "
+        "about eps / np.sum(e_z)). The sum is never 0 once the column's maximum is subtracted "
+        "(its largest exponent is exp(0) = 1), so the constant is not needed.", severity="warning"),
+    Mistake(
+        "loss_log_guarded", "a small constant inside the loss's log",
+        "Your loss is the cross-entropy with a small constant inside the log, "
+        "-log(yhat + eps): it keeps the log finite, and it is accepted. It does make the loss a "
+        "little smaller (by about eps / yhat of the target), which the comparison with the "
+        "reference's loss sees; np.log(yhat) is finite for any softmax output that has not "
+        "underflowed.", severity="warning"),
+    Mistake(
         "cross_entropy_sign", "the loss has the wrong sign",
         "J = -sum_k y_k log(yhat_k): log of a probability is negative, so the minus sign makes "
         "the loss positive. Yours is the negative of the loss."),

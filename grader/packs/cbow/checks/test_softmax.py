@@ -58,16 +58,44 @@ def test_matches_reference(student, reference, z):
                  rtol=tol.REFERENCE_RTOL, atol=tol.REFERENCE_ATOL, hint=hint, evidence=evidence)
 
 
+# The largest constant added to the denominator taken for a guard against dividing by 0.
+GUARD_LIMIT = 1e-6
+
+
+def _denominator_guarded(got, z) -> bool:
+    """Whether `got` is softmax(z) with one small constant eps added to every column's sum of
+    exponentials, with or without each column's maximum subtracted first: the eps each column's
+    sum implies must be one and the same, and explain every entry."""
+    sums = got.sum(axis=0)
+    if np.any(got < 0) or not np.all((sums < 1) & (sums > 1 - 1e-4)):
+        return False
+    for shift in (z.max(axis=0, keepdims=True), 0.0):
+        e = np.exp(z - shift)
+        total = e.sum(axis=0)
+        eps = total * (1 / sums - 1)
+        if (0 < eps.min() and eps.max() <= GUARD_LIMIT and np.allclose(eps, eps[0], rtol=1e-3)
+                and np.allclose(got, e / (total + eps[0]), rtol=1e-9, atol=0)):
+            return True
+    return False
+
+
 @pytest.mark.points(2)
 @given(z=matrices)
-def test_columns_sum_to_one(student, z):
+def test_columns_sum_to_one(student, report, z):
     """V x m: m examples, each column its own distribution."""
     got, call = _softmax(student, z)
     sums = got.sum(axis=0)
     if not np.allclose(sums, 1.0, rtol=0, atol=tol.IDENTITY_ATOL) or np.any(got < 0):
+        if _denominator_guarded(got, z):
+            report.flag(HINTS["softmax_denominator_guarded"], if_passes=True)
+            return
         hint, evidence = _axis_hint(got)
-        fail_call("the columns of the result do not sum to 1 (each column is one example).", call,
-                  returned=got, detail=f"column sums: {sums!r}", hint=hint, evidence=evidence)
+        off = float(np.max(np.abs(sums - 1.0)))
+        fail_call("the columns of the result do not sum to 1 (each column is one example): "
+                  f"a column sum is off by {off:.1e} (allowed {tol.IDENTITY_ATOL:g})"
+                  + (", and the result has negative entries." if np.any(got < 0) else "."),
+                  call, returned=got, detail=f"column sums: {np.array2string(sums, precision=12)}",
+                  hint=hint, evidence=evidence)
 
 
 @pytest.mark.points(0)
