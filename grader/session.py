@@ -356,6 +356,15 @@ def _load_warnings(load: dict, shim_xrange: bool, shim_numpy: bool = True) -> li
                         f"through, and only code that uses {missing['module']} fails")
     for call in load.get("skipped_calls", []):
         code = f"`{call['code']}`" if call.get("code") else "a call"
+        names = [str(n) for n in call.get("names", [])]
+        if names:  # an assignment (worker/missing_imports.py)
+            them = _and(names)
+            warnings.append(
+                f"{call['file']}, line {call['line']}: {code} needs {call['module']}, which is "
+                "not installed where your code is graded: that statement was skipped and the "
+                f"code after it ran; code that uses {them} fails, saying {call['module']} is "
+                "missing")
+            continue
         warnings.append(f"{call['file']}, line {call['line']}: {code} needs {call['module']}, "
                         "which is not installed where your code is graded: that call was "
                         "skipped, and the code after it ran")

@@ -572,15 +572,17 @@ def test_a_top_level_call_on_a_missing_module_is_skipped_not_the_file(tmp_path):
 
 
 def test_only_a_bare_call_that_the_stand_in_stops_is_skipped(tmp_path):
-    """A bare top-level call is skipped only for the stand-in's own error: a graded function
-    that calls the missing module still loses its points, an assignment from it still fails the
-    file, and a bare call that raises the student's own error (even a ModuleNotFoundError for
-    the same module) fails the file as it always did."""
+    """A bare top-level call (or assignment) is skipped only for the stand-in's own error: a
+    graded function that calls the missing module still loses its points, an assignment from it
+    is skipped and its name stands in for the module (a function that uses it fails saying so),
+    and a bare call that raises the student's own error (even a ModuleNotFoundError for the same
+    module) fails the file as it always did."""
     head = "import random\nimport numpy as np\nimport nosuchplotlib as npl\n"
     uses = ("\n\ndef sigmoid(x):\n    npl.log(x)\n    return 1.0 / (1.0 + np.exp(-x))\n")
     cases = {
         "bare.py": head + "npl.style('dark')\n" + SOLUTION + uses + "\nnpl.show()\n",
-        "assigned.py": head + "style = npl.style('dark')\n" + SOLUTION,
+        "assigned.py": head + "style = npl.style('dark')\n" + SOLUTION + (
+            "\n\ndef sigmoid_grad(s):\n    style(s)\n    return s * (1.0 - s)\n"),
         "own_error.py": head + SOLUTION + (
             "\n\ndef setup():\n    raise ModuleNotFoundError('mine', name='nosuchplotlib')\n"
             "\nsetup()\n"),
@@ -602,14 +604,37 @@ def test_only_a_bare_call_that_the_stand_in_stops_is_skipped(tmp_path):
                        "skipped, and the code after it ran"], bare["warnings"]
 
     assigned = reports["assigned.py"]
-    assert assigned["score"] == 0
-    assert ("could not be imported (ModuleNotFoundError in assigned.py, line 4: No module named "
-            "'nosuchplotlib'") in assigned["error"], assigned["error"]
+    assert scores(assigned) == {"sigmoid": 10, "sigmoid_grad": 0, "softmax": 15,
+                                "forward_backward_prop": 35, "negSamplingCostAndGradient": 35}, \
+        (assigned["error"], assigned["warnings"])
+    assert "so style cannot be used here" in checks_of(assigned, "sigmoid_grad")[0]["message"]
+    assert [w for w in assigned["warnings"] if NOT_INSTALLED in w] == [
+        f"assigned.py, line 4: `style = npl.style('dark')` {NOT_INSTALLED}: that statement was "
+        "skipped and the code after it ran; code that uses style fails, saying nosuchplotlib is "
+        "missing"], assigned["warnings"]
     own = reports["own_error.py"]
     assert own["score"] == 0
     assert "could not be imported (ModuleNotFoundError in own_error.py" in own["error"]
     assert "mine" in own["error"], own["error"]
-    assert not any(NOT_INSTALLED in w for w in assigned["warnings"] + own["warnings"])
+    assert not any(NOT_INSTALLED in w for w in own["warnings"])
+
+
+def test_a_cells_assignment_that_needs_a_missing_module_keeps_the_defs_after_it(tmp_path):
+    """The CBOW lecture's `words = tokenize(corpus)` (nltk) above a `def` in the same cell: the
+    assignment is skipped and the cell goes on (it stopped the cell, losing every def after it,
+    86/100 for a correct notebook)."""
+    path = _v4(tmp_path / "hw.ipynb", [
+        "import random\nimport numpy as np\nimport nosuchplotlib as npl",
+        "words = npl.tokenize('a b c')\nfirst = words[0]\n" + FIRST_HALF, SECOND_HALF])
+    report = grade(path, tmp_path / "out")
+    assert report["score"] == 100, (report["warnings"], report["error"])
+    assert [w for w in report["warnings"] if NOT_INSTALLED in w] == [
+        f"hw.ipynb, cell 2, line 1: `words = npl.tokenize('a b c')` {NOT_INSTALLED}: that "
+        "statement was skipped and the code after it ran; code that uses words fails, saying "
+        "nosuchplotlib is missing",
+        f"hw.ipynb, cell 2, line 2: `first = words[0]` {NOT_INSTALLED}: that statement was "
+        "skipped and the code after it ran; code that uses first fails, saying nosuchplotlib is "
+        "missing"], report["warnings"]
 
 
 def test_a_cells_bare_call_on_a_missing_module_is_skipped_and_the_cell_goes_on(tmp_path):

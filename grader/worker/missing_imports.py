@@ -17,8 +17,12 @@ with a fallback keeps its fallback). Every module let through is noted for the r
 A top-level call made only for its effect on the student's own machine (`matplotlib.use('agg')`,
 `plt.show()`, `nltk.download('punkt')`: a bare expression statement that is a call) is guarded
 too: when it raises the stand-in's own error (`StandInError`, never a student's exception), the
-statement is skipped, noted for the report, and the file goes on. Anything else that uses the
-stand-in (an assignment from it, a function the grader calls) fails as before.
+statement is skipped, noted for the report, and the file goes on. So is a top-level assignment
+whose value needed it (`words = tokenize(corpus)` with nltk missing, which would otherwise stop
+the notebook's cell and lose every `def` after it): the names it assigns are bound to stand-ins
+for the same module, so code that uses them later fails saying which module was missing, and
+top-level code that only uses them is skipped in turn. A function the grader calls that uses a
+stand-in fails as before.
 """
 from __future__ import annotations
 
@@ -32,6 +36,7 @@ from typing import Any
 
 HOOK = "__autograde_missing_import__"
 CALL_HOOK = "__autograde_missing_call__"
+ASSIGN_HOOK = "__autograde_missing_assign__"
 ERROR = "__autograde_stand_in_error__"  # the name StandInError has in a guarded handler
 # Where each missing module was imported: {"module", "file", "line"}, read by the loader.
 noted: list[dict] = []
@@ -74,6 +79,15 @@ class Missing:
 
     def __iter__(self):
         raise self._error()
+
+    def _refuse(self, *args: Any) -> Any:
+        raise self._error()
+
+    # What code does with a value a skipped assignment never made (`words[0]`, `float(words)`,
+    # `counts + 1`): say which module was missing, not that a stand-in cannot do it.
+    __getitem__ = __contains__ = __float__ = __int__ = __index__ = _refuse
+    __add__ = __radd__ = __sub__ = __rsub__ = __mul__ = __rmul__ = __truediv__ = _refuse
+    __rtruediv__ = __floordiv__ = __matmul__ = __rmatmul__ = __pow__ = __neg__ = _refuse
 
     def __mro_entries__(self, bases: tuple) -> tuple:
         # `class Net(torch.nn.Module)`: say which module is missing, not that Missing() got the
@@ -156,6 +170,17 @@ def missing_call(exc: StandInError, filename: str | None = None) -> None:
                           "code": linecache.getline(file, line).strip()[:120]})
 
 
+def missing_assign(exc: StandInError, names: tuple, namespace: dict) -> None:
+    """Called when a guarded top-level assignment raised a stand-in's error: note it (the
+    statement is skipped) and bind the names it assigns to stand-ins for the missing module."""
+    missing_call(exc)
+    if skipped_calls and names:
+        skipped_calls[-1]["names"] = list(names)
+    module = exc.name or "a module"
+    for name in names:
+        namespace[name] = Missing(name, module)
+
+
 def _specs(node: ast.Import | ast.ImportFrom) -> tuple:
     if isinstance(node, ast.Import):
         return tuple(("import", a.name, None, a.asname) for a in node.names)
@@ -181,6 +206,32 @@ def _guarded_call(node: ast.Expr) -> ast.Try:
     return ast.copy_location(guard, node)
 
 
+def _assigned_names(node: ast.Assign | ast.AnnAssign | ast.AugAssign) -> tuple:
+    """The plain names an assignment binds (`a = ...`, `a, b = ...`); a subscript or attribute
+    target binds none."""
+    targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+    names: list[str] = []
+    for target in targets:
+        parts = target.elts if isinstance(target, (ast.Tuple, ast.List)) else [target]
+        for part in parts:
+            if isinstance(part, ast.Starred):
+                part = part.value
+            if isinstance(part, ast.Name):
+                names.append(part.id)
+    return tuple(dict.fromkeys(names))
+
+
+def _guarded_assign(node: ast.Assign | ast.AnnAssign | ast.AugAssign) -> ast.Try:
+    call = ast.Call(func=ast.Name(ASSIGN_HOOK, ast.Load()),
+                    args=[ast.Name("__autograde_exc__", ast.Load()),
+                          ast.Constant(_assigned_names(node)),
+                          ast.Call(ast.Name("globals", ast.Load()), [], [])], keywords=[])
+    handler = ast.ExceptHandler(type=ast.Name(ERROR, ast.Load()),
+                                name="__autograde_exc__", body=[ast.Expr(call)])
+    guard = ast.Try(body=[node], handlers=[handler], orelse=[], finalbody=[])
+    return ast.copy_location(guard, node)
+
+
 def is_bare_call(node: ast.stmt) -> bool:
     """A statement that is only a call, made for its effect (`plt.show()`)."""
     return isinstance(node, ast.Expr) and isinstance(node.value, ast.Call)
@@ -188,12 +239,15 @@ def is_bare_call(node: ast.stmt) -> bool:
 
 def guard(tree: ast.Module) -> ast.Module:
     """`tree` with each top-level absolute import guarded (not `from __future__`, not a relative
-    import, nothing nested), and each top-level bare call."""
+    import, nothing nested), each top-level bare call and each top-level assignment."""
     def guarded(node: ast.stmt) -> ast.stmt:
         if isinstance(node, ast.Import) or (
                 isinstance(node, ast.ImportFrom) and node.level == 0
                 and node.module != "__future__"):
             return _guarded(node)
+        if isinstance(node, (ast.Assign, ast.AugAssign)) or (
+                isinstance(node, ast.AnnAssign) and node.value is not None):
+            return _guarded_assign(node)
         return _guarded_call(node) if is_bare_call(node) else node
 
     tree.body = [guarded(node) for node in tree.body]
@@ -210,9 +264,10 @@ def install() -> None:
     """Make the hook reachable from every module the submission runs."""
     setattr(builtins, HOOK, missing_import)
     setattr(builtins, CALL_HOOK, missing_call)
+    setattr(builtins, ASSIGN_HOOK, missing_assign)
     setattr(builtins, ERROR, StandInError)
 
 
-__all__ = ["CALL_HOOK", "ERROR", "HOOK", "Missing", "StandInError", "compile_guarded",
-           "defined_here", "guard", "install", "is_bare_call", "missing_call", "missing_import",
+__all__ = ["ASSIGN_HOOK", "CALL_HOOK", "ERROR", "HOOK", "Missing", "StandInError", "compile_guarded",
+           "defined_here", "guard", "install", "is_bare_call", "missing_assign", "missing_call", "missing_import",
            "noted", "skipped_calls"]
