@@ -45,7 +45,8 @@ PLACE_AND_LINE = Record({"where": TEXT, "line": int, "name": TEXT})
 NOT_UTF8 = Record({"file": TEXT, "bytes": [Record({}, {"line": LINE, "cell": CELL,
                                                        "byte": (TEXT, NONE),
                                                        "read_as": (TEXT, NONE),
-                                                       "encoding": TEXT})]},
+                                                       "encoding": TEXT,
+                                                       "python_reads": bool})]},
                   {"notebook": (TEXT, NONE)})
 REPORT = Record({}, {
     "fatal": TEXT,

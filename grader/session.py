@@ -176,6 +176,10 @@ def _not_utf8_warning(found: dict) -> str:
         return (text + ". Jupyter cannot open the notebook as it is: save it as UTF-8 (open it "
                 "in an editor that lets you choose the encoding, or fix the characters, and save "
                 "it again).")
+    if placed and not elsewhere and all(b.get("python_reads") for b in placed):
+        return (text + ". Python reads the file all the same, since it declares UTF-8 and the "
+                "bytes are only in comments, but the comments do not show as you wrote them: "
+                "save it as UTF-8 (in most editors: Save with Encoding, UTF-8).")
     return (text + ". Python 3 refuses the file as it is (SyntaxError: Non-UTF-8 code): save it "
             "as UTF-8 (in most editors: Save with Encoding, UTF-8).")
 

@@ -10,6 +10,8 @@ import importlib.util
 import json
 import os
 import shutil
+import sys
+import subprocess
 import tempfile
 from pathlib import Path
 
@@ -1004,6 +1006,28 @@ def test_a_byte_that_is_not_utf8_is_placed_on_the_line_python_counts():
     assert text == "a = 1\r\nb = 2\rc = 3\n# tr\u00e8s \x81\n"
     assert found == [{"cell": None, "line": 4, "byte": "0xE8", "read_as": "\u00e8"},
                      {"cell": None, "line": 4, "byte": "0x81", "read_as": "\x81"}]
+
+
+def test_a_byte_only_in_comments_of_a_file_declaring_utf8_is_not_said_to_stop_python(tmp_path):
+    """Python reads a file that declares UTF-8 without checking its comments (3.8 to 3.13 alike):
+    a Windows-1252 byte there must not be reported as a SyntaxError Python would raise. In code
+    or a string, or in a file declaring nothing, it is one."""
+    from grader.session import _not_utf8_warning
+    from grader.worker import source_text
+    declared = b"# -*- coding: utf-8 -*-\n# caf\xe9\nx = 1  # d\xe9j\xe0\n"
+    _, found = source_text.python_source(declared)
+    assert [f.get("python_reads") for f in found] == [True, True, True]
+    for source in (b"# -*- coding: utf-8 -*-\n# caf\xe9\ns = 'caf\xe9'\n",  # and in a string
+                   b"# caf\xe9\nx = 1\n"):                                   # nothing declared
+        _, found = source_text.python_source(source)
+        assert found and not any(f.get("python_reads") for f in found), source
+    path = tmp_path / "declared.py"
+    path.write_bytes(declared)
+    assert subprocess.run([sys.executable, str(path)]).returncode == 0  # what the claim rests on
+    said = _not_utf8_warning({"file": "declared.py", "notebook": None,
+                              "bytes": source_text.python_source(declared)[1]})
+    assert "Python reads the file all the same, since it declares UTF-8 and the bytes are only in " \
+           "comments" in said and "refuses" not in said, said
 
 
 def _script_export(cells: list[str]) -> str:

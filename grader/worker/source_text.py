@@ -20,6 +20,7 @@ import codecs
 import functools
 import io
 import json
+import re
 import tokenize
 from typing import Any
 
@@ -75,7 +76,38 @@ def python_source(data: bytes) -> tuple[str, list[dict]]:
         return data.decode("utf-8"), []
     except UnicodeDecodeError:
         escaped = data.decode("utf-8", errors="surrogateescape")
-    return _from_escaped(escaped), [_finding(line, byte) for line, byte in _escaped_bytes(escaped)]
+    findings = [_finding(line, byte) for line, byte in _escaped_bytes(escaped)]
+    if _declares_encoding(data) and _only_in_comments(escaped):
+        # Python itself reads a file that declares UTF-8 without checking its comments: a byte
+        # there is no error (one in code or in a string is, and then the whole file is).
+        for finding in findings:
+            finding["python_reads"] = True
+    return _from_escaped(escaped), findings
+
+
+# PEP 263's declaration, on one of the first two lines.
+_COOKIE = re.compile(rb"^[ \t\f]*#.*?coding[:=][ \t]*[-\w.]+")
+
+
+def _declares_encoding(data: bytes) -> bool:
+    return any(_COOKIE.match(line) for line in data.split(b"\n", 2)[:2])
+
+
+def _only_in_comments(escaped: str) -> bool:
+    """Whether every byte surrogateescape kept in `escaped` sits inside a comment."""
+    comments: dict[int, list[tuple[int, int]]] = {}
+    try:
+        for token in tokenize.generate_tokens(io.StringIO(escaped).readline):
+            if token.type == tokenize.COMMENT:
+                comments.setdefault(token.start[0], []).append((token.start[1], token.end[1]))
+    except (tokenize.TokenError, SyntaxError):
+        return False
+    for number, line in enumerate(escaped.split("\n"), start=1):
+        for column, c in enumerate(line):
+            if 0xDC80 <= ord(c) <= 0xDCFF and not any(
+                    start <= column < end for start, end in comments.get(number, ())):
+                return False
+    return True
 
 
 def notebook_json(data: bytes) -> tuple[Any, list[dict]]:
