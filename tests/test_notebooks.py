@@ -10,8 +10,8 @@ import importlib.util
 import json
 import os
 import shutil
-import sys
 import subprocess
+import sys
 import tempfile
 from pathlib import Path
 
