@@ -156,3 +156,16 @@ def test_a_hidden_failure_of_a_callee_is_not_given_away_on_a_visible_check():
     out = callees.blame_failing_callees(checks, CALLS, ORDER)
     assert out[1].message == "seen went wrong."
     assert "fix sigmoid first" in out[2].message
+
+
+@pytest.mark.parametrize("held, said", [((1.0,), "1 point waits"), ((1.0, 2.0), "3 points wait")])
+def test_withheld_points_are_counted_in_good_english(held, said):
+    from grader.model import FunctionResult
+    from grader.render.feedback import withheld_text
+    checks = [CheckResult(f"c{i}", "relu", "passed", 0.0, points, kind="consistency",
+                          points_withheld="values") for i, points in enumerate(held)]
+    checks.append(CheckResult("values", "relu", "failed", 0.0, 5.0, "wrong", kind="values"))
+    result = SubmissionResult("s", 0.0, 5.0 + sum(held), tuple(checks),
+                              (FunctionResult("relu", 0.0, 5.0 + sum(held)),))
+    [line] = withheld_text(result)
+    assert f"but {said} until its values are right" in line, line

@@ -59,7 +59,7 @@ def inputs_text(result: SubmissionResult) -> str:
     if inputs.get("answers") == "known answers":
         checked, left = inputs.get("known_answer_points", 0), inputs.get("instructor_points", 0)
         text += (f" Values compared with the known answers shipped with the grader: "
-                 f"{checked:g} points checked against them")
+                 f"{checked:g} point{'' if checked == 1 else 's'} checked against them")
         text += (f", {left:g} left to your instructor's grader." if left else
                  "; every check ran here.")
     elif inputs.get("answers") == "none":
@@ -92,5 +92,6 @@ def withheld_text(result: SubmissionResult) -> list[str]:
                  "too.")
         lines.append(f"{function}: {len(held)} check{'s' if len(held) != 1 else ''} of "
                      f"{function} against itself passed ({', '.join(c.name for c in held)}), but "
-                     f"{points:g} points wait {until}")
+                     f"{points:g} point{'' if points == 1 else 's'} "
+                     f"{'waits' if points == 1 else 'wait'} {until}")
     return lines
