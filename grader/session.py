@@ -389,8 +389,9 @@ def _load_warnings(load: dict, shim_xrange: bool, shim_numpy: bool = True) -> li
                         f"{sum(s['notebook'] == notebook for s in load.get('skipped', []))} listed "
                         "were not run either")
     if load.get("output"):
-        warnings.append("your submission printed output while being imported (shown in the report "
-                        "under 'import output').")
+        warnings.append("your submission printed output while being imported: it is shown under "
+                        "\"Printed while importing your submission\" (in the terminal with -v; in "
+                        "the HTML report and on Gradescope always; import_output in the JSON).")
     return warnings
 
 
