@@ -154,25 +154,40 @@ def fail_call(problem: str, call: Text, *, returned: Any = None, expected: Any =
 _low_precision: dict[str, str] = {}
 
 
+# Results that held whole numbers only (an int or bool array where real numbers are asked): the
+# display converts them to float, so the note says what they were.
+_whole_numbers: dict[str, str] = {}
+
+
 def _note_precision(value: Any, what: Text) -> None:
     if isinstance(value, (np.ndarray, np.generic)) and value.dtype.kind == "f" \
             and value.dtype.itemsize < 8:
         _low_precision.setdefault(str(what), str(value.dtype))
+    elif isinstance(value, np.ndarray) and value.dtype.kind in "biu" and value.size > 1:
+        _whole_numbers.setdefault(str(what), str(value.dtype))
 
 
 def forget_precision() -> None:
     """Start a check with no lower-precision result seen."""
     _low_precision.clear()
+    _whole_numbers.clear()
 
 
 def low_precision_note() -> str:
     """A line for a failure's message when the check got results in a float narrower than
-    float64, else ""."""
-    if not _low_precision:
-        return ""
-    seen = "; ".join(f"{what} had dtype {dtype}" for what, dtype in _low_precision.items())
-    return (f"\n  Note: {seen}. Values are then off at that precision (float32 keeps about 7 "
-            "significant digits), enough to fail a comparison made in float64: return float64.")
+    float64, or arrays of whole numbers, else ""."""
+    note = ""
+    if _low_precision:
+        seen = "; ".join(f"{what} had dtype {dtype}" for what, dtype in _low_precision.items())
+        note += (f"\n  Note: {seen}. Values are then off at that precision (float32 keeps about "
+                 "7 significant digits), enough to fail a comparison made in float64: return "
+                 "float64.")
+    if _whole_numbers:
+        seen = "; ".join(f"{what} had dtype {dtype}" for what, dtype in _whole_numbers.items())
+        note += (f"\n  Note: {seen}, which holds whole numbers only: any fraction in a value "
+                 "is cut off before it is returned (an array made with dtype=int, or by "
+                 "np.vectorize whose first result was an int, keeps that type). Return floats.")
+    return note
 
 
 def as_array(value: Any, call: Text, expected_shape: tuple[int, ...] | None = None,

@@ -169,3 +169,18 @@ def test_withheld_points_are_counted_in_good_english(held, said):
                               (FunctionResult("relu", 0.0, 5.0 + sum(held)),))
     [line] = withheld_text(result)
     assert f"but {said} until its values are right" in line, line
+
+
+def test_a_failure_on_an_array_of_whole_numbers_says_its_dtype():
+    """np.vectorize(lambda v: max(v, 0)) returns int64 for a float input: the values shown are
+    converted to float, so the failure says what they were."""
+    import numpy as np
+
+    from grader import checks_api
+    checks_api.forget_precision()
+    checks_api.as_array(np.array([[0, 1]]), "relu(...)")
+    assert "the result had dtype int64, which holds whole numbers only" in \
+        checks_api.low_precision_note()
+    checks_api.forget_precision()
+    checks_api.as_array(np.array([[0.0, 1.5]]), "relu(...)")
+    assert checks_api.low_precision_note() == ""
