@@ -224,7 +224,8 @@ def _exports_as_notebooks(root: Path) -> None:
         cells = notebook_cells.export_cells(text)
         if cells:
             _cells_file(path).write_text(json.dumps({"notebook": path.name, "cells": cells,
-                                                     "not_utf8": not_utf8, "text_defines": []}),
+                                                     "not_utf8": not_utf8, "text_defines": [],
+                                                     "export": True}),
                                          encoding="utf-8")
 
 
@@ -463,7 +464,8 @@ class _LayoutImporter:
         os.environ["MPLBACKEND"] = "Agg"
 
         def cell_file(number: int) -> Path:
-            return self.root / f"{notebook}, cell {number}"
+            # A script export's cells run at the lines of the .py uploaded (export_cells).
+            return self.root / (notebook if data.get("export") else f"{notebook}, cell {number}")
 
         marks: dict[int, tuple[int, int, int]] = {}
 

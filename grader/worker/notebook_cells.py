@@ -262,10 +262,13 @@ def is_notebook_export(text: str) -> bool:
 
 def export_cells(text: str) -> list[dict]:
     """The cells of a script export, numbered from 1 in the order of their `# In[..]:` marks (the
-    text before the first mark, the header, is cell 0 when it holds code)."""
+    text before the first mark, the header, is cell 0 when it holds code). Each cell's "offset"
+    is the number of the .py's lines above it: it runs at the .py's own line numbers, which are
+    the ones the student can find in the file they uploaded."""
     starts = [m.start() for m in EXPORT_MARK.finditer(text)]
     pieces = [text[:starts[0]] if starts else text] + [
         text[a:b] for a, b in zip(starts, starts[1:] + [len(text)])]
+    offsets = [0] + [text.count("\n", 0, a) for a in starts]
     cells = []
     for number, piece in enumerate(pieces):
         if not piece.strip() or all(line.lstrip().startswith("#") or not line.strip()
@@ -273,7 +276,7 @@ def export_cells(text: str) -> list[dict]:
             continue
         source = piece if piece.endswith("\n") else piece + "\n"
         cells.append({"cell": number, "source": source, "original": source,
-                      "defines": sorted(set(DEFINES.findall(source)))})
+                      "defines": sorted(set(DEFINES.findall(source))), "offset": offsets[number]})
     return cells
 
 
@@ -576,7 +579,11 @@ def run_cells(cells: list[dict], namespace: dict, filename_of: Callable[[int], s
         if cell["original"].count("\n") != cell["source"].count("\n") and \
                 not _runs_body(cell["original"]):
             lines = cell["source"].splitlines(keepends=True)  # a cell magic: lines moved
-        linecache.cache[filename] = (len(cell["source"]), None, lines, filename)
+        offset = cell.get("offset")
+        if offset is None:
+            linecache.cache[filename] = (len(cell["source"]), None, lines, filename)
+        else:  # a script export's cell: its lines are the .py file's own (export_cells)
+            linecache.cache.pop(filename, None)
         info = {"cell": cell["cell"], "of": cells[-1]["cell"],
                 "first_line": next((s.strip() for s in lines if s.strip()), "")[:80]}
         on_cell(info)
@@ -584,7 +591,7 @@ def run_cells(cells: list[dict], namespace: dict, filename_of: Callable[[int], s
             source, forms, tabs = python2_source.python3_source(cell["source"])
             if forms or tabs:
                 shell.python2_rewrites.append({"cell": cell["cell"], "forms": forms, "tabs": tabs})
-            code, last = _compile_cell(source, filename)
+            code, last = _compile_cell("\n" * (offset or 0) + source, filename)
             with budget.running("cell", len(cells) - index,
                                 lambda info=info: on_cell({**info, "interrupted": True})) \
                     if budget else contextlib.nullcontext():
