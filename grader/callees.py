@@ -22,14 +22,18 @@ def _failing(check: CheckResult) -> bool:
     return check.status not in ("passed", "skipped") and check.max_score > 0
 
 
-def sentence(caller: str, callees: Sequence[str], order: Sequence[str]) -> str:
+def sentence(caller: str, callees: Sequence[str], order: Sequence[str],
+             absent: Collection[str] = ()) -> str:
     """E.g. "sigmoid fails its own checks above; forward_backward_prop calls it: fix sigmoid
     first." `order` is the report's order of functions: a callee listed after the caller is
-    "below"."""
+    "below". A callee in `absent` was not found, or its file did not load."""
     where = {c: "above" if order.index(c) < order.index(caller) else "below" for c in callees}
     place = where[callees[0]] if len(set(where.values())) == 1 else "in this report"
     if len(callees) == 1:
         name = callees[0]
+        if name in absent:
+            return (f"{name} was not found or did not load (see it {place}); {caller} calls "
+                    f"it: fix {name} first.")
         return f"{name} fails its own checks {place}; {caller} calls it: fix {name} first."
     names = ", ".join(callees[:-1]) + " and " + callees[-1]
     return f"{names} fail their own checks {place}; {caller} calls them: fix them first."
@@ -68,7 +72,7 @@ def blame_failing_callees(checks: Sequence[CheckResult], calls: Mapping[str, Seq
         if not guilty or not _failing(check):
             out.append(check)
             continue
-        note = sentence(check.function, guilty, order)
+        note = sentence(check.function, guilty, order, absent)
         out.append(replace(check, message=f"{check.message}\n  {note}" if check.message else note,
                            evidence={**check.evidence, "failing_callees": guilty}))
     return tuple(out)

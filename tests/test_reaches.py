@@ -79,3 +79,20 @@ def test_a_network_that_differentiates_the_sigmoid_itself_is_not_sent_to_fix_sig
                    and c["status"] != "passed" and c["max_score"] > 0]
         assert failing, name
         assert any(sentence in c["message"] for c in failing) is blamed, (name, failing[0]["message"])
+
+
+def test_a_graded_function_the_submission_lacks_is_reached_where_the_code_names_it(tmp_path):
+    """get_training_example calls get_windows, which the submission misspelled: the NameError is
+    the callee's fault, and the caller's failures say to fix it first (they said nothing)."""
+    main = _module("reach_undefined", (
+        "def get_windowz(words, C):\n    yield words, C\n"
+        "def get_training_example(words, C):\n    yield from get_windows(words, C)\n"), tmp_path)
+    found = reaches.graded_callees({"get_training_example": main.get_training_example},
+                                   tmp_path, ("get_windows", "get_training_example"))
+    assert found == {"get_training_example": ["get_windows"]}
+    assert reaches.graded_callees({"get_training_example": main.get_training_example},
+                                  tmp_path) == {"get_training_example": []}
+    assert callees.sentence("get_training_example", ["get_windows"],
+                            ["get_windows", "get_training_example"], absent={"get_windows"}) == (
+        "get_windows was not found or did not load (see it above); get_training_example calls "
+        "it: fix get_windows first.")

@@ -152,7 +152,8 @@ class Server:
             report["output"] = self.relative(out.text)
             report["output_dropped"] = out.dropped
             try:
-                report["reaches"] = reaches.graded_callees(self.functions, self.root)
+                report["reaches"] = reaches.graded_callees(self.functions, self.root,
+                                                           tuple(cfg["functions"]))
             except Exception:  # noqa: BLE001 (then the pack's manifest says who calls whom)
                 pass
         except loader.LoadError as exc:

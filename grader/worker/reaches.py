@@ -21,19 +21,25 @@ from pathlib import Path
 from typing import Any
 
 
-def graded_callees(functions: dict[str, Any], root: Path) -> dict[str, list[str]]:
+def graded_callees(functions: dict[str, Any], root: Path,
+                   graded: tuple[str, ...] = ()) -> dict[str, list[str]]:
     """{caller: the other graded functions it reaches} for each graded function that is a plain
-    Python function whose code can be followed; `root` holds the submission's files."""
+    Python function whose code can be followed; `root` holds the submission's files. A graded
+    name in `graded` that the submission does not define (not found, or its file failed to
+    load) is reached where the code names it: the call fails with a NameError there, and that
+    function is the one to fix first."""
     by_id = {id(f): name for name, f in functions.items()}
+    undefined = set(graded) - set(functions)
     out = {}
     for name, function in functions.items():
-        found = _reached(function, by_id, str(root))
+        found = _reached(function, by_id, str(root), undefined)
         if found is not None:
             out[name] = sorted(found - {name})
     return out
 
 
-def _reached(start: Any, by_id: dict[int, str], root: str) -> set[str] | None:
+def _reached(start: Any, by_id: dict[int, str], root: str,
+             undefined: set[str] = frozenset()) -> set[str] | None:
     if type(start) is not types.FunctionType:
         return None
     reached: set[str] = set()
@@ -48,6 +54,7 @@ def _reached(start: Any, by_id: dict[int, str], root: str) -> set[str] | None:
         if type(namespace) is not dict:
             return None
         names = {n for code in _codes(function.__code__) for n in code.co_names}
+        reached |= {n for n in names & undefined if n not in namespace}
         values = [namespace[n] for n in names if n in namespace]
         for cell in function.__closure__ or ():
             try:
