@@ -72,6 +72,7 @@ REPORT = Record({}, {
     "output": TEXT,
     "output_dropped": int,
     "reaches": {"*": [TEXT]},
+    "globals_like_parameters": {"*": [[TEXT]]},
 })
 
 

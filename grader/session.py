@@ -341,6 +341,13 @@ def _load_warnings(load: dict, shim_xrange: bool, shim_numpy: bool = True) -> li
             f"{error['file']} could not be imported: " + python2_habits.with_advice(
                 f"{error['type']} in {where}: {error['message']}", str(error['type']),
                 str(error['message'])), _top_level_advice(error)))
+    for fn, pairs in (load.get("globals_like_parameters") or {}).items():
+        for name, parameter in pairs:
+            warnings.append(
+                f"{fn} reads the name {name}, but its parameter is {parameter}: Python tells "
+                f"them apart by case, so the body uses whatever {name} holds outside the "
+                f"function, not the {parameter} it was called with. Use {parameter} in the "
+                "body (or rename the parameter).")
     for fn, entry in load.get("functions", {}).items():
         others = entry.get("also_in")
         if others:

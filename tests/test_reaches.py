@@ -96,3 +96,20 @@ def test_a_graded_function_the_submission_lacks_is_reached_where_the_code_names_
                             ["get_windows", "get_training_example"], absent={"get_windows"}) == (
         "get_windows was not found or did not load (see it above); get_training_example calls "
         "it: fix get_windows first.")
+
+
+def test_a_body_reading_a_global_named_like_its_parameter_is_told(tmp_path):
+    """`def word_to_one_hot_vector(word, word2ind, V)` whose body reads the notebook's global
+    word2Ind: the grader's table is ignored, and only a hint about the index was given."""
+    main = _module("reach_case", (
+        "word2Ind = {'a': 0}\n"
+        "def one_hot(word, word2ind, V):\n    return [word2Ind[word], V]\n"
+        "def fine(word, word2ind, V):\n    return [word2ind[word], V, len(word)]\n"), tmp_path)
+    found = reaches.globals_like_parameters({"one_hot": main.one_hot, "fine": main.fine})
+    assert found == {"one_hot": [["word2Ind", "word2ind"]]}
+    from grader.session import _load_warnings
+    said = _load_warnings({"globals_like_parameters": found}, True)
+    assert said == ["one_hot reads the name word2Ind, but its parameter is word2ind: Python tells "
+                    "them apart by case, so the body uses whatever word2Ind holds outside the "
+                    "function, not the word2ind it was called with. Use word2ind in the body (or "
+                    "rename the parameter)."], said

@@ -154,6 +154,8 @@ class Server:
             try:
                 report["reaches"] = reaches.graded_callees(self.functions, self.root,
                                                            tuple(cfg["functions"]))
+                report["globals_like_parameters"] = reaches.globals_like_parameters(
+                    self.functions)
             except Exception:  # noqa: BLE001 (then the pack's manifest says who calls whom)
                 pass
         except loader.LoadError as exc:

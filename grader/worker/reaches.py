@@ -38,6 +38,26 @@ def graded_callees(functions: dict[str, Any], root: Path,
     return out
 
 
+def globals_like_parameters(functions: dict[str, Any]) -> dict[str, list[list[str]]]:
+    """{function: [[global, parameter], ...]} for each graded function whose body reads a global
+    name that is one of its parameters' names in another case (`word2Ind` in a function whose
+    parameter is `word2ind`): the body then uses whatever the file or notebook left in the
+    global, not what the caller passed."""
+    out = {}
+    for name, function in functions.items():
+        if type(function) is not types.FunctionType:
+            continue
+        code = function.__code__
+        parameters = code.co_varnames[:code.co_argcount + code.co_kwonlyargcount]
+        by_lower = {p.lower(): p for p in parameters}
+        read = [n for code_ in _codes(code) for n in code_.co_names]
+        pairs = [[n, by_lower[n.lower()]] for n in dict.fromkeys(read)
+                 if n.lower() in by_lower and n not in parameters]
+        if pairs:
+            out[name] = pairs[:5]
+    return out
+
+
 def _reached(start: Any, by_id: dict[int, str], root: str,
              undefined: set[str] = frozenset()) -> set[str] | None:
     if type(start) is not types.FunctionType:
