@@ -11,6 +11,7 @@ import collections
 import json
 import os
 import queue
+import re
 import shutil
 import signal
 import subprocess
@@ -68,13 +69,26 @@ class Limits:
 class StudentError(Exception):
     """The student's function raised an exception (an Exception, so hypothesis may shrink it)."""
 
-    def __init__(self, function: str, error: dict, call: tuple = ()) -> None:
+    def __init__(self, function: str, error: dict, call: tuple = (),
+                 provided: dict[str, str] | None = None) -> None:
         self.function = function
         self.type_name = str(error.get("type", "Exception"))
         self.text = str(error.get("message", ""))
         self.frames = list(error.get("traceback", []))
         self.call = call
+        self.provided = provided or {}  # the pack's starter functions: {name: file}
         super().__init__(f"{function} raised {self.type_name}: {self.text}")
+
+    def _starter_code_note(self) -> str:
+        """For a NameError of a function the starter code provides (getNegativeSamples): where
+        it is, since the student left it out of the upload."""
+        found = re.fullmatch(r"name '(\w+)' is not defined", self.text)
+        if self.type_name != "NameError" or not found or found[1] not in self.provided:
+            return ""
+        name = found[1]
+        return (f" {name} is part of the assignment's starter code ({self.provided[name]}), not "
+                "something you write: keep it in the file you upload (copy it from the "
+                "starter code).")
 
     @property
     def not_implemented(self) -> bool:
@@ -90,9 +104,11 @@ class StudentError(Exception):
                         f"{inner['line']}).")
             return f"{self.function} is not implemented yet (it raises NotImplementedError)."
         # The advice stays on the first line: the summary of a report shows that line alone.
-        lines = [python2_habits.with_advice(
+        first = python2_habits.with_advice(
             f"{self.function} raised {self.type_name}: {self.text}".rstrip(": "),
-            self.type_name, self.text)]
+            self.type_name, self.text)
+        note = self._starter_code_note()
+        lines = [f"{first.rstrip('.')}.{note}" if note else first]
         for frame in self.frames[-3:]:
             lines.append(f"  at {frame['file']}, line {frame['line']}, in {frame['function']}: "
                          f"{frame['code']}")
@@ -387,8 +403,10 @@ class Submission:
                  use_fork: bool | None = None, isolation_mode: str = "auto",
                  layout: tuple[str, ...] = (),
                  support: Path | None = None,
-                 composed: dict[str, tuple[str, ...]] | None = None) -> None:
+                 composed: dict[str, tuple[str, ...]] | None = None,
+                 provided_functions: dict[str, str] | None = None) -> None:
         self.path = Path(path).resolve()
+        self.provided_functions = dict(provided_functions or {})
         # Graded compositions (a training loop): no function of the submission's own, callable
         # when every function it uses is.
         self.composed = dict(composed or {})
@@ -854,7 +872,8 @@ class Submission:
                 if output:
                     self.check_output.append(output)
                 if not entry.get("ok"):
-                    error = StudentError(function, entry.get("error", {}), calls[index])
+                    error = StudentError(function, entry.get("error", {}), calls[index],
+                                         self.provided_functions)
                     if error.not_implemented:
                         raise StudentNotImplemented(error.describe())
                     observed.record(error)

@@ -462,7 +462,8 @@ def grade(pack: Pack, submission_path: Path, options: Options = Options(), *,
                             shim_xrange=options.shim_xrange, shim_numpy=options.shim_numpy,
                             use_fork=options.use_fork,
                             isolation_mode=options.isolation, layout=pack.layout,
-                            support=pack.support_dir, composed=pack.composed)
+                            support=pack.support_dir, composed=pack.composed,
+                            provided_functions=pack.provided_functions)
     submission.start_early()  # the worker starts while pytest collects the checks
     state = plugin.GradingState(pack=pack, submission=submission, reference=ref, debug=options.debug,
                                 recipes=recipes,

@@ -311,6 +311,7 @@ CALLS_UNKNOWN = MANIFEST.replace('visibility = "after_due_date"',
                                  'visibility = "after_due_date"\ncalls = ["gelu"]')
 CALLS_ITSELF = MANIFEST.replace('visibility = "after_due_date"',
                                 'visibility = "after_due_date"\ncalls = ["scaled_sum"]')
+BAD_PROVIDED = MANIFEST.replace("[deadlines]", "[provided_functions]\nhelper = 3\n\n[deadlines]")
 NO_SCRIPT = MANIFEST.replace("provided_modules = []",
                              'provided_modules = []\ntraining_script = "train.py"')
 
@@ -329,8 +330,10 @@ NO_SCRIPT = MANIFEST.replace("provided_modules = []",
     (NO_SCRIPT, "`training_script` names train.py, which is not a file"),
     (CALLS_UNKNOWN, "function scaled_sum: `calls` names gelu, which is not another function"),
     (CALLS_ITSELF, "function scaled_sum: `calls` names scaled_sum, which is not another function"),
+    (BAD_PROVIDED, "[provided_functions] maps a function's name to the starter file that holds "
+                   "it (getNegativeSamples = \"q3_word2vec.py\"), got helper = 3"),
 ], ids=["twice", "points", "home", "visibility", "not-a-number", "unknown-key", "toml",
-        "deadline", "uses", "training-script", "calls", "calls-itself"])
+        "deadline", "uses", "training-script", "calls", "calls-itself", "provided-functions"])
 def test_manifest_errors_name_the_problem(tmp_path: Path, manifest: str, message: str) -> None:
     folder = make_pack(tmp_path / "p", manifest)
     with pytest.raises(ManifestError) as caught:

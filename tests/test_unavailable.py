@@ -243,3 +243,22 @@ def test_a_function_written_under_a_near_name_is_pointed_to(tmp_path):
            "exactly. Rename it, or add `sigmoid = Sigmoid`." in said["sigmoid"], said["sigmoid"]
     assert "Your submission defines sofmax: did you mean softmax?" in said["softmax"]
     assert by_function(report)["sigmoid_grad"]["score"] == 5
+
+
+def test_a_starter_function_left_out_of_the_upload_is_named_as_starter_code(tmp_path):
+    """negSamplingCostAndGradient calls the provided getNegativeSamples; an upload without it
+    got a bare NameError, as if the student had to write it."""
+    source = (FIXTURES / "correct_summed.py").read_text()
+    start = source.index("def getNegativeSamples(")
+    end = source.index("def negSamplingCostAndGradient(")
+    path = tmp_path / "no_starter.py"
+    path.write_text(source[:start] + source[end:])
+    report = grade(path, tmp_path / "out", "--only", "negSamplingCostAndGradient")
+    first = by_function(report)["negSamplingCostAndGradient"]
+    assert first["score"] == 0
+    message = [c["message"] for c in report["checks"] if c["status"] != "passed"][0]
+    assert message.splitlines()[0] == (
+        "negSamplingCostAndGradient raised NameError: name 'getNegativeSamples' is not defined. "
+        "getNegativeSamples is part of the assignment's starter code (q3_word2vec.py), not "
+        "something you write: keep it in the file you upload (copy it from the starter code)."), \
+        message

@@ -27,7 +27,8 @@ from grader.model import VISIBILITIES
 from grader.packs.model import DEADLINE_KEYS, FunctionSpec, Pack
 
 MANIFEST = "pack.toml"
-TOP_KEYS = {"name", "title", "total_points", "visibility", "provided_modules", "reference",
+TOP_KEYS = {"name", "title", "total_points", "visibility", "provided_modules",
+            "provided_functions", "reference",
             "student_template", "known_answers", "support", "functions", "tolerances",
             "deadlines", "modes", "training_script"}
 FUNCTION_KEYS = {"name", "signature", "points", "home", "notebook", "visibility", "uses", "calls"}
@@ -226,6 +227,12 @@ def from_data(data: dict, where: Path) -> Pack:
     if not isinstance(provided, list) or not all(isinstance(m, str) and m.isidentifier()
                                                  for m in provided):
         raise _fail(where, f"`provided_modules` must be a list of module names, got {provided!r}")
+    given = _table(data, "provided_functions", where)
+    odd = [f"{k} = {v!r}" for k, v in given.items()
+           if not (k.isidentifier() and isinstance(v, str) and v.endswith((".py", ".ipynb")))]
+    if odd:
+        raise _fail(where, "[provided_functions] maps a function's name to the starter file that "
+                           f"holds it (getNegativeSamples = \"q3_word2vec.py\"), got {', '.join(odd)}")
     tolerances = _table(data, "tolerances", where)
     for key, value in tolerances.items():
         if not key.isidentifier() or key.upper() != key:
@@ -251,6 +258,7 @@ def from_data(data: dict, where: Path) -> Pack:
         name=name, title=title, functions=functions, checks_dir=checks,
         default_reference=_folder(data, "reference", base, where, strict=False),
         default_visibility=visibility, provided_modules=tuple(provided),
+        provided_functions=dict(given),
         # Named: made later by `autograde known-answers --out`; unnamed: only if it is there.
         known_answers=(base / known) if known else _existing(base / "known_answers.json"),
         root=base, student_template=_folder(data, "student_template", base, where,

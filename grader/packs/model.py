@@ -44,6 +44,9 @@ class Pack:
     # Further modules of the original layout that students' files import but that are not graded
     # (a course's provided helpers); a submission that lacks one still loads (grader/worker/loader.py).
     provided_modules: tuple[str, ...] = ()
+    # Functions of the starter code that students' code calls but does not write ({name: the
+    # file that holds it}): a NameError for one says to keep that code in the upload.
+    provided_functions: dict[str, str] = field(default_factory=dict)
     # The reference's outputs on the public inputs (grader/known_answers.py): what a student's
     # copy, which has no reference, compares values with. Made by `autograde known-answers`.
     known_answers: Path | None = None
