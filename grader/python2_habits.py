@@ -26,10 +26,12 @@ _FLOAT_INDEX = ("If an index here holds floats: np.zeros(n) and np.empty(n) make
                 "dtype=int for indices), and in Python 3 / always gives a float (Python 2's / "
                 "floored two integers); use // for a whole number.")
 
-_ONE_ELEMENT = ("float() and int() take a number or an array of no dimensions; this one has a "
-                "dimension of length 1 (a row or column of one number, as y[k] of a column "
-                "vector is). Take the number out with .item() or an index (y[k, 0]); NumPy 2.4 "
-                "and later refuse the conversion that earlier versions made with a warning.")
+_ONE_ELEMENT = ("float() and int() take a number or an array of no dimensions; this one holds "
+                "one number but has dimensions of length 1 (shape (1,) or (1, 1): a row or "
+                "column of one number, as y[k] of a column vector is, or the 1x1 result of a "
+                "product of a row and a column). Take the number out with .item() or an index "
+                "(y[k, 0]); NumPy 2.4 and later refuse the conversion that earlier versions made "
+                "with a warning.")
 _DICT_METHODS = {"iteritems": "items", "itervalues": "values", "iterkeys": "keys",
                  "viewitems": "items", "viewvalues": "values", "viewkeys": "keys"}
 _MODULE_NAMES = {
