@@ -499,6 +499,14 @@ class Submission:
             cell = header
         if kind == "timeout" and cell is None:
             cell = _statement_heard_late(proc, self.limits.import_seconds)
+        elif kind == "timeout" and not cell.get("interrupted"):
+            # The worker may have told of its stop just as the deadline passed, the frame still
+            # in the pipe (on a loaded machine the reader had not run yet): the message must not
+            # depend on which came first.
+            late = _statement_heard_late(proc, self.limits.import_seconds)
+            if late is not None and late.get("interrupted") and \
+                    (late.get("notebook"), late.get("cell")) == (cell.get("notebook"), cell.get("cell")):
+                cell = late
         running = _running_cell(cell)
         if kind == "timeout":
             proc.kill()
@@ -1112,10 +1120,11 @@ def _copy_support(source: Path, scratch: Path) -> list[str]:
 
 def _statement_heard_late(proc: "_Process", import_seconds: float) -> dict | None:
     """The worker names the top-level statement a .py import is running at 90% of the import
-    deadline, counted from its own start; on a loaded machine its start comes late, and the
-    deadline could pass before that frame, making the message depend on the machine's load
-    ("line 20 (`while True:`) was still running" or a guess at an endless loop). A moment's
-    grace to hear it (the import has failed all the same): only the statement is taken."""
+    deadline, counted from its own start (and a notebook's cell that caught its stop says so);
+    on a loaded machine its start comes late, and the deadline could pass before that frame,
+    making the message depend on the machine's load ("line 20 (`while True:`) was still
+    running" or a guess at an endless loop). A moment's grace to hear it (the import has failed
+    all the same): only the statement is taken."""
     grace = min(max(1.0, 0.2 * import_seconds), 2.0)
     kind, header, _ = proc.receive(grace)
     return header if kind == "frame" and header.get("event") == "cell" else None
