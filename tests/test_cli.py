@@ -258,21 +258,30 @@ def test_top_level_code_that_raises_on_import_is_named_as_the_cause_with_the_fix
 
 
 def test_a_missing_module_used_by_top_level_code_gets_the_main_guard_advice(tmp_path):
-    """The starter's q3_word2vec.py ends with `dataset = StanfordSentiment()` style code: what
-    it needs (utils.treebank) is not in the upload, and the call, not the import, is what broke
-    the file. The import itself is let through and needs no advice."""
+    """The starter's q3_run.py trains at its top level on what utils.treebank (not in the
+    upload) provides: the loop, not the import, is what broke the file, and the advice is the
+    main guard. The import itself is let through and needs no advice; a lone assignment from
+    the module (`dataset = StanfordSentiment()`) is skipped and named, and the file goes on."""
     text = (FIXTURES / "correct_summed.py").read_text()
+    head = "\n\nfrom utils.treebank import StanfordSentiment\n"
     (tmp_path / "hw1.py").write_text(
-        text + "\n\nfrom utils.treebank import StanfordSentiment\ndataset = StanfordSentiment()\n")
+        text + head + "for sentence in StanfordSentiment().sentences():\n    print(sentence)\n")
+    (tmp_path / "assigned.py").write_text(text + head + "dataset = StanfordSentiment()\n")
     (tmp_path / "bad_import.py").write_text(text + "\n\nfrom numpy import no_such_name\n")
-    reports = grade_many({"call": tmp_path / "hw1.py", "import": tmp_path / "bad_import.py"},
-                         tmp_path / "out")
-    call, statement = reports["call"], reports["import"]
-    assert call["score"] == statement["score"] == 0
-    assert call["error"].endswith(
-        'keep tests and experiments under `if __name__ == "__main__":`.'), call["error"]
-    assert "No module named 'utils'" in call["error"]
+    reports = grade_many({"loop": tmp_path / "hw1.py", "assigned": tmp_path / "assigned.py",
+                          "import": tmp_path / "bad_import.py"}, tmp_path / "out")
+    loop, statement, assigned = reports["loop"], reports["import"], reports["assigned"]
+    assert loop["score"] == statement["score"] == 0
+    assert loop["error"].endswith(
+        'keep tests and experiments under `if __name__ == "__main__":`.'), loop["error"]
+    assert "No module named 'utils'" in loop["error"]
     assert "no_such_name" in statement["error"] and "__main__" not in statement["error"]
+    assert assigned["score"] == 100, assigned["error"]
+    line = len((tmp_path / "assigned.py").read_text().splitlines())
+    assert (f"assigned.py, line {line}: `dataset = StanfordSentiment()` needs utils, which is not "
+            "installed where your code is graded: that statement was skipped and the code after "
+            "it ran; code that uses dataset fails, saying utils is missing") in \
+        assigned["warnings"], assigned["warnings"]
 
 
 def test_syntax_error_gets_no_top_level_advice(reports):
