@@ -106,6 +106,15 @@ def test_each_mistake_loses_points_on_its_function(graded, mistake):
             mistakes_named(report)
 
 
+def test_a_generator_that_builds_every_example_first_is_told_so(graded):
+    """`yield from` a list filled in the loop is a generator, but not a lazy one: the message
+    says what it does, not only how many examples came out."""
+    [lazy] = [c for c in checks_of(graded["training_examples_built_first"], "get_training_example")
+              if c["name"] == "is_lazy"]
+    assert lazy["status"] == "failed"
+    assert "it makes every example before yielding the first" in lazy["message"], lazy["message"]
+
+
 @pytest.mark.parametrize("name, named", [
     ("back_prop_transposed", "gradient_transposed"),
     ("back_prop_both_transposed", "gradient_transposed"),

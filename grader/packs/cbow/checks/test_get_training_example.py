@@ -70,6 +70,12 @@ def test_is_lazy(student):
                   "makes every example before the first is asked for. Yield each example as it "
                   "is made.", call)
     expect_generator(value, call, "get_training_example")
+    if len(value.items) == 0 and "unseen" in value.error:
+        fail_call("get_training_example's generator yielded no example before meeting the word "
+                  "missing from word2Ind in the fourth window; expected 3: it makes every "
+                  "example before yielding the first (a list filled in a loop, then `yield from` "
+                  "it, say). Yield each example inside the loop, as soon as it is made.", call,
+                  detail=f"the generator raised {value.error}")
     if len(value.items) != 3:
         fail_call(f"get_training_example yielded {len(value.items)} examples before meeting the "
                   "word missing from word2Ind in the fourth window; expected 3.", call)
