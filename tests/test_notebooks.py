@@ -205,6 +205,19 @@ def test_a_module_of_the_assignments_layout_written_by_writefile_is_imported(tmp
         c["message"] for c in report["checks"] if c["status"] != "passed"][:2])
 
 
+def test_files_of_the_layout_a_notebook_only_wrote_are_graded(tmp_path):
+    """A notebook of %%writefile cells alone writes the assignment's files and never imports
+    them: Run All leaves them beside it, as a folder upload holds them (it scored 0, the
+    message saying sigmoid was not found, normally in q2_sigmoid.py, which it had written)."""
+    layout = FIXTURES / "correct_multifile"
+    path = _v4(tmp_path / "hw.ipynb", [
+        f"%%writefile {name}\n" + (layout / name).read_text()
+        for name in ("q1_softmax.py", "q2_sigmoid.py", "q2_neural.py", "q3_word2vec.py")])
+    report = grade(path, tmp_path / "out")
+    assert report["score"] == 100, (report["warnings"], [
+        c["message"] for c in report["checks"] if c["status"] != "passed"][:2])
+
+
 def test_run_magic_runs_the_students_file_and_merges_what_it_defines(tmp_path):
     """`%run nn_part.py` runs the student's file as the main program and what it defines joins
     the notebook (a course folder whose notebook %runs its .py files scored 30 when %run was

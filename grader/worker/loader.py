@@ -583,6 +583,15 @@ def import_submission(root: Path, wanted: dict[str, str], shim_xrange: bool,
         if missing():
             run([path for path in pending if choose(path)])
     run([path for path in pending if path in importer.ran])
+    if missing():
+        # A notebook that wrote the assignment's files with %%writefile and never imported
+        # them: Run All leaves them beside it, as a folder upload holds them, so they are the
+        # submission's files too.
+        written = [path for path in sorted(root.glob("*.py")) if path not in order
+                   and path.stem in preferred and path.stem in importer.names]
+        order += written
+        pending += written
+        run(written)
     uses_xrange: list[str] = []
     uses_numpy_aliases: list[dict] = []
     uses_python2_names: list[dict] = []
