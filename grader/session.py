@@ -389,8 +389,8 @@ def _load_warnings(load: dict, shim_xrange: bool, shim_numpy: bool = True) -> li
     for notebook, entries in quiet.items():
         warnings.append(f"{notebook}: {_by_cell(entries)} " + (
             "was not run either, and changes" if len(entries) == 1 else
-            "were not run either, and change") + " nothing a grade sees (plots are drawn without "
-            "a screen, and every grade imports your code afresh)")
+            "were not run either, and change") + " nothing a grade sees (no plot is ever shown "
+            "where your code is graded, and every grade imports your code afresh)")
     for notebook in load.get("skipped_unlisted", []):
         warnings.append(f"{notebook}: more magics and shell commands than the "
                         f"{sum(s['notebook'] == notebook for s in load.get('skipped', []))} listed "

@@ -27,8 +27,10 @@ SOLUTION = (FIXTURES / "correct_summed.py").read_text().split('\nif __name__ == 
 FIRST_HALF, SECOND_HALF = SOLUTION.split("\ndef forward_backward_prop")
 SECOND_HALF = "def forward_backward_prop" + SECOND_HALF
 NOT_RUN = "was not run (the grader runs no shell commands or magics)"
-HARMLESS = ("was not run either, and changes nothing a grade sees (plots are drawn without a "
-            "screen, and every grade imports your code afresh)")
+# Whether or not matplotlib is installed where code is graded, no plot is shown there (it was
+# "plots are drawn without a screen", false where matplotlib is missing).
+HARMLESS = ("was not run either, and changes nothing a grade sees (no plot is ever shown where "
+            "your code is graded, and every grade imports your code afresh)")
 HARMLESS_MANY = HARMLESS.replace("was not run either, and changes", "were not run either, and change")
 
 
