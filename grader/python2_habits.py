@@ -16,6 +16,12 @@ from collections.abc import Callable
 from grader.worker import python2_names
 
 _ITERATOR = "In Python 3, {0}() returns an iterator, not a list as in Python 2: write list({0}(...))."
+# np.array(map(f, x)) is an array of one object, the iterator (Python 2's map gave a list): the
+# first error it meets is a reshape or a ufunc, which never names map. Size 1 has other causes.
+_ARRAY_OF_ITERATOR = ("If this array came from np.array(map(...)) (or filter, zip): in Python 3 "
+                      "map() returns an iterator, and np.array of it holds that one object, not "
+                      "the values, as Python 2's list did: write np.array(list(map(...))), or "
+                      "apply the function to the whole array.")
 _VIEW = ("In Python 3, d.{0}() is a view of the dict, not a list as in Python 2: write "
          "list(d.{0}()).")
 _RANGE = "In Python 3, range() is not a list as in Python 2: write list(range(...))."
@@ -69,6 +75,13 @@ _RULES: tuple[Rule, ...] = (
      lambda m: _ITERATOR.format(m[1])),
     ("AttributeError", r"'(map|filter|zip)' object has no attribute '\w+'",
      lambda m: _ITERATOR.format(m[1])),
+    ("TypeError", r"unsupported operand type\(s\) for [^:]+: '(?:(map|filter|zip)' and '\w+|"
+                  r"\w+' and '(map|filter|zip))'", lambda m: _ITERATOR.format(m[1] or m[2])),
+    ("TypeError", r"loop of ufunc does not support argument \d+ of type (map|filter|zip) ",
+     lambda m: _ITERATOR.format(m[1])),
+    ("TypeError", r"float\(\) argument must be a string or a (?:real )?number, not "
+                  r"'(map|filter|zip)'", lambda m: _ITERATOR.format(m[1])),
+    ("ValueError", r"cannot reshape array of size 1 into shape", lambda m: _ARRAY_OF_ITERATOR),
     ("TypeError", r"'dict_(keys|values|items)' object is not subscriptable",
      lambda m: _VIEW.format(m[1])),
     ("AttributeError", r"'dict_(keys|values|items)' object has no attribute '\w+'",

@@ -272,6 +272,12 @@ HABITS = [
     (lambda: filter(None, [1])[0], "list(filter(...))"),
     (lambda: zip([1], [2])[0], "list(zip(...))"),
     (lambda: map(abs, [1]).sort(), "list(map(...))"),
+    # np.array(map(...)) holds the iterator itself: the errors it meets name a ufunc or a shape
+    (lambda: np.array(map(abs, [1.0, 2.0])) * 2.0, "list(map(...))"),
+    (lambda: 2.0 - np.array(filter(None, [1.0])), "list(filter(...))"),
+    (lambda: np.exp(np.array(map(abs, [1.0, 2.0]))), "list(map(...))"),
+    (lambda: float(map(abs, [1.0])), "list(map(...))"),
+    (lambda: np.array(map(abs, [1.0, 2.0])).reshape(2, 1), "np.array(list(map(...)))"),
     (lambda: {1: 2}.keys()[0], "list(d.keys())"),
     (lambda: {1: 2}.values()[0], "list(d.values())"),
     (lambda: {1: 2}.items()[0], "list(d.items())"),
@@ -325,6 +331,8 @@ def test_each_python2_habit_that_python3_refuses_at_run_time_is_explained(habit,
     lambda: {}["key"],
     lambda: [1][5],
     lambda: np.zeros((2, 2))[0, 0, 0],
+    lambda: np.zeros(4).reshape(3, 1),
+    lambda: np.zeros(2) * "a",
 ])
 def test_errors_that_are_no_python2_habit_get_no_advice(habit):
     exc = _raised(habit)
