@@ -217,6 +217,18 @@ def _numpy_alias_warnings(uses: list[dict], shim_numpy: bool) -> list[str]:
         text = (f"{where} uses {'a name' if one else 'names'} NumPy removed: {_and(listed)}. "
                 f"NumPy {EXPIRED[first][1]} and later fail there with \"module 'numpy' has no "
                 f"attribute '{first}'\"")
+        # The others each fail from their own release: say so, or every name listed reads as
+        # gone since the first release (np.mat beside np.asscalar is gone since 2.0, not 1.23).
+        first_release = EXPIRED[first][1]
+        later: dict[str, list[str]] = {}
+        for name in names:
+            if EXPIRED[name][1] != first_release:
+                later.setdefault(EXPIRED[name][1], []).append(f"np.{name}")
+        if later:
+            text += " (" + "; ".join(
+                f"{_and(spelled)} from NumPy {release} on"
+                for release, spelled in sorted(later.items(),
+                                               key=lambda kv: tuple(map(int, kv[0].split("."))))) + ")"
         if shim_numpy:
             text += (f"; {'it was' if one else 'they were'} run as what "
                      f"{'it' if one else 'they'} meant before. Write {instead} instead.")

@@ -95,7 +95,8 @@ def test_a_submission_written_on_old_numpy_gets_full_marks_and_is_told_what_to_w
     assert said == [
         "correct_numpy_aliases.py uses names NumPy removed: np.float (line 16), np.int (line 99), "
         "np.float_ (line 109) and np.product (line 109). NumPy 1.24 and later fail there with "
-        "\"module 'numpy' has no attribute 'float'\"; they were run as what they meant before. "
+        "\"module 'numpy' has no attribute 'float'\" (np.float_ and np.product from NumPy 2.0 "
+        "on); they were run as what they meant before. "
         "Write float, int, np.float64 and np.prod instead."]
 
 

@@ -103,7 +103,7 @@ class Budget:
                  f"{HARD_SHARE:.0%} of the {self.seconds:g} s your whole submission has to load "
                  "when it is graded")
         return CellStopped(
-            f"this {what} was still running at the grader's stop threshold and was stopped: "
+            f"this {what} was still running at the grader's stop threshold: "
             f"{limit} (a long training loop? keep it in a function the grader does not call, or "
             "train for fewer iterations). Grading went on with what the other cells define.")
 
