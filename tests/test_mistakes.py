@@ -277,10 +277,11 @@ def test_recognised_mistake_is_explained_in_every_view(reports, name):
         assert str(escape(entry.explanation)) in page
 
 
-def _named_in_terminal(result: SubmissionResult) -> list[str]:
-    """The checks the verbose terminal report names as failing, in its own words."""
+def _named_in_terminal(result: SubmissionResult, verbose: bool = True) -> list[str]:
+    """The checks the terminal report (verbose, or the default view) names as failing, in its
+    own words."""
     named: list[str] = []
-    for line in terminal.render(result, verbose=True, width=10_000).splitlines():
+    for line in terminal.render(result, verbose=verbose, width=10_000).splitlines():
         text = line.strip()
         if text[:2] in ("x ", "! ", "T "):
             named.append(text[2:].split(": ", 1)[0])
@@ -306,11 +307,30 @@ def test_terminal_names_checks_that_failed_with_a_message_already_shown():
     assert terminal.render(result, verbose=True, width=10_000).count(same) == 1
 
 
+def test_checks_whose_failures_differ_only_in_their_details_are_one_entry_by_default():
+    """Thirteen checks stopped by one float() of a 1x1 array print the same first line; only the
+    details (the call each made) differ. The default view shows the line once and names the
+    others; --verbose, which prints the details, shows each."""
+    first = "f raised TypeError: only 0-dimensional arrays can be converted to Python scalars."
+    checks = tuple(CheckResult(name, "f", "failed", 0, 2, message=f"{first}\n  called: f({n})")
+                   for n, name in enumerate(("returns_cost", "cost_matches", "K_is_honoured[3]")))
+    result = SubmissionResult(submission="s.py", score=0, max_score=6, checks=checks,
+                              functions=(FunctionResult("f", 0, 6, 0, "3 of 3 checks failed"),))
+    default = terminal.render(result, width=10_000)
+    assert default.count(first) == 1, default
+    assert "the same failure: cost_matches, K_is_honoured[3]" in default, default
+    assert _named_in_terminal(result, verbose=False) == _failing(result)
+    verbose = terminal.render(result, verbose=True, width=10_000)
+    assert verbose.count(first) == 3 and "the same failure" not in verbose, verbose
+    assert _named_in_terminal(result) == _failing(result)
+
+
 @pytest.mark.parametrize("name", [m.name for m in MISTAKES])
 def test_terminal_names_every_failing_check(reports, name):
     report = reports[name]
     result = SubmissionResult.from_dict({k: v for k, v in report.items() if not k.startswith("_")})
     assert _named_in_terminal(result) == _failing(result)
+    assert _named_in_terminal(result, verbose=False) == _failing(result)
 
 
 def test_scores_are_those_recorded_for_every_version(reports):

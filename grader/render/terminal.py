@@ -55,10 +55,24 @@ def _failure_lines(check: CheckResult, width: int, verbose: bool, indent: str) -
     return lines
 
 
-def _twins_lines(check: CheckResult, own: list[CheckResult], width: int, indent: str) -> list[str]:
-    """The other checks that failed with the very same message, by name: their message is not
-    repeated, but each failing check is named (the table counts them all)."""
-    twins = [c.name for c in own if c is not check and c.message == check.message]
+def _shown(check: CheckResult, verbose: bool) -> tuple:
+    """What the report prints of a failure: the whole message (verbose), or its first line and
+    the callee to fix first. Checks that print the same are one entry: thirteen checks failing on
+    one float() of a 1x1 array differ only in the calls their details show, which the default
+    view leaves out."""
+    if verbose:
+        return (check.message, check.hint)
+    message = check.message.splitlines() or [check.status]
+    callee = message[-1].strip() if len(message) > 1 and check.evidence.get("failing_callees") else ""
+    return (message[0], callee, check.hint)
+
+
+def _twins_lines(check: CheckResult, own: list[CheckResult], width: int, indent: str,
+                 verbose: bool) -> list[str]:
+    """The other checks that failed printing the very same text, by name: it is not repeated,
+    but each failing check is named (the table counts them all)."""
+    key = _shown(check, verbose)
+    twins = [c.name for c in own if c is not check and _shown(c, verbose) == key]
     if not twins:
         return []
     return textwrap.wrap("the same failure: " + ", ".join(twins), width=width - len(indent),
@@ -105,7 +119,7 @@ def render(result: SubmissionResult, *, verbose: bool = False, width: int | None
         lines.append(f"  {function}")
         own = [c for c in failing if c.function == function]
         done: set[str] = set()
-        shown: set[str] = set()  # one entry when several checks fail the same way
+        shown: set[tuple] = set()  # one entry when several checks fail the same way
         for check in own:
             known = result.mistakes.get(check.mistake)
             if known and check.mistake not in done:
@@ -115,14 +129,14 @@ def render(result: SubmissionResult, *, verbose: bool = False, width: int | None
                                            width=width - 4, initial_indent="    ",
                                            subsequent_indent="          "))
                 for same in (c for c in own if c.mistake == check.mistake):
-                    if same.message not in shown:
-                        shown.add(same.message)
+                    if _shown(same, verbose) not in shown:
+                        shown.add(_shown(same, verbose))
                         lines.extend(_failure_lines(same, width, verbose, "      "))
-                        lines.extend(_twins_lines(same, own, width, "      "))
-            elif not known and check.message not in shown:
-                shown.add(check.message)
+                        lines.extend(_twins_lines(same, own, width, "      ", verbose))
+            elif not known and _shown(check, verbose) not in shown:
+                shown.add(_shown(check, verbose))
                 lines.extend(_failure_lines(check, width, verbose, "    "))
-                lines.extend(_twins_lines(check, own, width, "    "))
+                lines.extend(_twins_lines(check, own, width, "    ", verbose))
                 if check.hint:
                     lines.extend(textwrap.wrap(f"hint: {check.hint}", width=width - 8,
                                                initial_indent="      ",
