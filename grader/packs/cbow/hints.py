@@ -73,6 +73,11 @@ HINTS = Catalogue("cbow", (
         "J = -sum_k y_k log(yhat_k): log of a probability is negative, so the minus sign makes "
         "the loss positive. Yours is the negative of the loss."),
     Mistake(
+        "cross_entropy_averaged", "the loss is averaged over the V entries",
+        "The loss is the sum over the V entries of -y * log(yhat): np.sum, not np.mean. The mean "
+        "divides it by V, the size of the vocabulary, so yours is the loss divided by V (only one "
+        "entry of a one-hot y is nonzero: there is nothing to average)."),
+    Mistake(
         "cross_entropy_not_summed", "the loss is not summed to one number",
         "The loss of one example is a single number, the sum over the V entries of "
         "-y * log(yhat): np.sum(...) of the elementwise product."),

@@ -27,12 +27,16 @@ def _loss(student, yhat, y, expected=None):
 GUARD_LIMIT = 1e-6
 
 
-def _check(got, expected, call, rtol, atol, guarded=lambda: False):
-    """`guarded()`: whether the loss is the cross-entropy with a small constant inside its log
-    (asked only when the values differ)."""
+def _check(got, expected, call, rtol, atol, entries, guarded=lambda: False):
+    """`entries`: how many entries the prediction has (V). `guarded()`: whether the loss is the
+    cross-entropy with a small constant inside its log (asked only when the values differ)."""
     if np.isclose(got, expected, rtol=rtol, atol=atol) or guarded():
         return
-    hint = HINTS["cross_entropy_sign"] if np.isclose(got, -expected, rtol=rtol, atol=atol) else None
+    hint = None
+    if np.isclose(got, -expected, rtol=rtol, atol=atol):
+        hint = HINTS["cross_entropy_sign"]
+    elif entries > 1 and np.isclose(got, expected / entries, rtol=rtol, atol=atol):
+        hint = HINTS["cross_entropy_averaged"]
     fail_call(f"wrong loss (relative difference {abs(got - expected) / abs(expected):.1e}, "
               f"allowed {rtol:g}).", call, returned=repr(got), expected=repr(expected), hint=hint)
 
@@ -60,7 +64,7 @@ def _log_guarded(student, yhat, y, got) -> bool:
 @pytest.mark.published  # the notebook's loss, 1.4650152923611106
 def test_notebook_loss(student):
     got, call = _loss(student, inputs.YHAT, inputs.Y, inputs.LOSS)
-    _check(got, inputs.LOSS, call, tol.KNOWN_VALUES_RTOL, tol.KNOWN_VALUES_ATOL)
+    _check(got, inputs.LOSS, call, tol.KNOWN_VALUES_RTOL, tol.KNOWN_VALUES_ATOL, inputs.Y.size)
 
 
 @pytest.mark.points(4)
@@ -79,7 +83,7 @@ def test_matches_reference(student, reference, report, case):
             report.flag(HINTS["loss_log_guarded"], if_passes=True)
             return True
         return False
-    _check(got, expected, call, tol.REFERENCE_RTOL, tol.REFERENCE_ATOL, guarded)
+    _check(got, expected, call, tol.REFERENCE_RTOL, tol.REFERENCE_ATOL, y.size, guarded)
 
 
 @pytest.mark.points(1)
