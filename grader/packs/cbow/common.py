@@ -48,8 +48,27 @@ def arrays(value: Any, call: Text, shapes: dict[str, tuple[int, ...]], what: str
     if not isinstance(value, (tuple, list)) or len(value) != len(names):
         fail_call(f"the result is {describe_result(value)}; expected a tuple ({', '.join(names)}) "
                   f"{what}.", call, returned=value)
+    reordered = _reordered(value, shapes)
+    if reordered:
+        fail_call(f"the result holds {reordered}; expected ({', '.join(names)}) {what}.", call,
+                  returned=value, hint=HINTS["results_reordered"])
     return {n: as_array(v, call, shapes[n], f"{n} (item {i} of the result)")
             for i, (n, v) in enumerate(zip(names, value))}
+
+
+def _reordered(items, shapes: dict[str, tuple[int, ...]]) -> str:
+    """What the result holds, when its items have the expected shapes in another order: the
+    names in their order where the shapes tell them apart, else the shapes ("" otherwise)."""
+    got = [tuple(v.shape) if isinstance(v, np.ndarray) else None for v in items]
+    wanted = [tuple(shape) for shape in shapes.values()]
+    if None in got or got == wanted or sorted(got) != sorted(wanted):
+        return ""
+    if len(set(wanted)) == len(wanted):
+        by_shape = {shape: name for name, shape in shapes.items()}
+        return (f"({', '.join(by_shape[shape] for shape in got)}) in that order, by the shapes of "
+                "its items")
+    return (f"items of shapes {', '.join(map(str, got))}: the shapes of "
+            f"({', '.join(shapes)}), {', '.join(map(str, wanted))}, in another order")
 
 
 def close(a: np.ndarray, b: np.ndarray, rtol: float, atol: float) -> bool:

@@ -121,6 +121,16 @@ HINTS = Catalogue("cbow", (
         "alpha_not_everywhere", "alpha is not applied to every parameter",
         "Every parameter moves by alpha times its own gradient, W1, W2, b1 and b2 alike."),
     Mistake(
+        "alpha_not_the_argument", "the step uses another alpha than the one it was given",
+        "Your step is W - a * dJ/dW with one fixed a for every call, not the alpha passed in: the "
+        "body reads a global (the notebook's alpha = 0.03) or a number written into it. Use the "
+        "function's own parameter alpha, so the caller's learning rate is the one applied."),
+    Mistake(
+        "results_reordered", "the results come back in another order",
+        "The caller unpacks the result by position (W1, W2, b1, b2 = gradient_descent_step(...) "
+        "in the notebook's training loop), so each item must be at its place in the order the "
+        "notebook's function returns them, whatever its shape."),
+    Mistake(
         "descent_mutates_input", "the step changes the parameters in place",
         "W1 -= alpha * grad_W1 changes the caller's array: return new arrays "
         "(W1 - alpha * grad_W1) instead.", severity="warning"),

@@ -36,9 +36,25 @@ def _judge(got, params, grads, alpha, call, rtol, atol):
     elif all(np.allclose(got[n], params[n] - grads[n], rtol=rtol, atol=atol)
              or np.allclose(got[n], params[n], rtol=rtol, atol=atol) for n in wrong):
         hint = HINTS["alpha_not_everywhere"]
+    elif _fixed_step(got, params, grads, alpha, rtol, atol) is not None:
+        hint = HINTS["alpha_not_the_argument"]
     fail_call(f"wrong updated {', '.join(wrong)} (alpha = {alpha!r}).", call,
               returned=got[wrong[0]], expected=expected[wrong[0]], hint=hint,
               evidence={"wrong_blocks": wrong})
+
+
+def _fixed_step(got, params, grads, alpha, rtol, atol) -> float | None:
+    """The one step size a != alpha with got == params - a * grads for every parameter (a global
+    alpha read instead of the argument), or None."""
+    g = np.concatenate([grads[n].ravel() for n in NAMES])
+    moved = np.concatenate([(params[n] - got[n]).ravel() for n in NAMES])
+    if not np.any(g):
+        return None
+    a = float(np.dot(moved, g) / np.dot(g, g))
+    if np.isclose(a, alpha, rtol=rtol, atol=atol) or not all(
+            np.allclose(got[n], params[n] - a * grads[n], rtol=rtol, atol=atol) for n in NAMES):
+        return None
+    return a
 
 
 NOTEBOOK = {"W1": inputs.W1, "W2": inputs.W2, "b1": inputs.B1, "b2": inputs.B2}
@@ -83,4 +99,8 @@ def test_zero_step_changes_nothing(student, case):
     grads = {n: np.ones_like(params[n]) for n in NAMES}
     got, call = _step(student, params, grads, 0.0)
     if any(not np.allclose(got[n], params[n], rtol=0, atol=tol.IDENTITY_ATOL) for n in NAMES):
-        fail_call("with alpha = 0 the parameters must come back unchanged.", call)
+        fixed = _fixed_step(got, params, grads, 0.0, tol.REFERENCE_RTOL, tol.REFERENCE_ATOL)
+        fail_call("with alpha = 0 the parameters must come back unchanged"
+                  + (f"; yours moved by {fixed:g} times the gradient." if fixed is not None else "."),
+                  call, hint=None if fixed is None else HINTS[
+                      "alpha_not_everywhere" if np.isclose(fixed, 1.0) else "alpha_not_the_argument"])
