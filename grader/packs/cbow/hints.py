@@ -83,6 +83,10 @@ HINTS = Catalogue("cbow", (
         "-y * log(yhat): np.sum(...) of the elementwise product."),
     # ---- forward propagation
     Mistake(
+        "output_from_z1", "z2 is computed from z1 instead of h",
+        "The output layer takes the hidden layer after ReLU: z2 = W2 h + b2, with h = ReLU(z1). "
+        "Yours uses z1 itself, which differs from h wherever z1 is negative."),
+    Mistake(
         "relu_on_output", "ReLU applied to the output layer",
         "Only the hidden layer goes through ReLU: z2 = W2 h + b2 is returned as it is (softmax "
         "turns it into yhat afterwards)."),
