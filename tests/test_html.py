@@ -332,6 +332,28 @@ def test_every_text_field_of_the_model_is_escaped():
     assert page.count(str(escape(MARKUP + TEMPLATE))) >= 15
 
 
+def test_failures_stating_one_problem_show_it_once_with_each_checks_call():
+    """Checks stopped by one error (a float() of a 1x1 array stops every check of the function)
+    differ only in their calls: the problem once, the first check open with its call, the
+    others folded under it, each with its own call; no check is left out."""
+    problem = "f raised TypeError: only 0-dimensional arrays can be converted to Python scalars."
+    checks = tuple(
+        CheckResult(name, "f", "error", 0, 2, message=f"{problem}\n  called: f({n})",
+                    evidence={"call": {"problem": problem, "called": f"f({n})"}})
+        for n, name in enumerate(("returns_cost", "cost_matches", "grad_matches")))
+    other = CheckResult("shape_kept", "f", "failed", 0, 1, message="the result has shape (2,).")
+    result = SubmissionResult(submission="s.py", score=0, max_score=7, checks=(*checks, other),
+                              functions=(FunctionResult("f", 0, 7, 0, "4 of 4 checks failed"),))
+    page = html.render(result)
+    assert page.count(str(escape(problem))) == 1, page
+    assert "The same failure in 2 more checks" in page
+    for n, name in enumerate(("returns cost", "cost matches", "grad matches", "shape kept")):
+        assert f"> {name}</h3>" in page, name
+    assert all(f"f({n})" in page for n in range(3))
+    assert "returns cost and 2 more" in page  # the score table's entry for the three
+    assert_only_report_markup(page)
+
+
 def test_terminal_summary_gives_the_same_verdicts_in_brief(reports):
     report = reports["example"]
     text = terminal.render(result_of(report), width=200)

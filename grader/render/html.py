@@ -318,21 +318,26 @@ def _function_state(score: float, max_score: float, skipped: float) -> str:
 
 
 def _groups(anchor: str, failed: list[dict]) -> list[dict]:
-    """Failures under their recognised mistake (one explanation, its checks listed under it),
-    then each other failure on its own; in the order the checks ran."""
+    """Failures under their recognised mistake (one explanation, its checks listed under it);
+    the others under the problem they state (checks stopped by one error differ only in their
+    calls: the problem once, each check's call under it); in the order the checks ran."""
     groups: list[dict] = []
-    by_mistake: dict[str, dict] = {}
+    by_key: dict[tuple, dict] = {}
     for c in failed:
         m = c["mistake"]
-        if m and m["id"] in by_mistake:
-            by_mistake[m["id"]]["checks"].append(c)
+        key = ("mistake", m["id"]) if m else ("problem", c["headline"], c["cause"], c["hint"])
+        if key in by_key:
+            by_key[key]["checks"].append(c)
             continue
         group = {"mistake": m, "checks": [c], "id": f"{anchor}-{len(groups) + 1}"}
-        if m:
-            by_mistake[m["id"]] = group
+        by_key[key] = group
         groups.append(group)
     for g in groups:
-        g["title"] = g["mistake"]["title"] if g["mistake"] else g["checks"][0]["label"]
+        shared = not g["mistake"] and len(g["checks"]) > 1
+        g["problem"] = g["checks"][0]["headline"] if shared else ""
+        g["title"] = (g["mistake"]["title"] if g["mistake"] else
+                      f"{g['checks'][0]['label']} and {len(g['checks']) - 1} more" if shared else
+                      g["checks"][0]["label"])
         g["points"] = _points(sum(float(c["max_score"]) - float(c["score"]) for c in g["checks"]))
     return groups
 
