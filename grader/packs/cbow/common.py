@@ -50,8 +50,7 @@ def arrays(value: Any, call: Text, shapes: dict[str, tuple[int, ...]], what: str
                   f"{what}.", call, returned=value)
     reordered = _reordered(value, shapes)
     if reordered:
-        fail_call(f"the result holds {reordered}; expected ({', '.join(names)}) {what}.", call,
-                  returned=value, hint=HINTS["results_reordered"])
+        fail_call(reordered, call, returned=value, hint=HINTS["results_reordered"])
     return {n: as_array(v, call, shapes[n], f"{n} (item {i} of the result)")
             for i, (n, v) in enumerate(zip(names, value))}
 
@@ -63,12 +62,13 @@ def _reordered(items, shapes: dict[str, tuple[int, ...]]) -> str:
     wanted = [tuple(shape) for shape in shapes.values()]
     if None in got or got == wanted or sorted(got) != sorted(wanted):
         return ""
+    expected = f"({', '.join(shapes)})"
     if len(set(wanted)) == len(wanted):
         by_shape = {shape: name for name, shape in shapes.items()}
-        return (f"({', '.join(by_shape[shape] for shape in got)}) in that order, by the shapes of "
-                "its items")
-    return (f"items of shapes {', '.join(map(str, got))}: the shapes of "
-            f"({', '.join(shapes)}), {', '.join(map(str, wanted))}, in another order")
+        return (f"the result holds ({', '.join(by_shape[shape] for shape in got)}), by the shapes "
+                f"of its items; expected {expected} in that order.")
+    return (f"the result's items have the shapes {', '.join(map(str, got))}; {expected} have "
+            f"{', '.join(map(str, wanted))}: the same shapes in another order.")
 
 
 def close(a: np.ndarray, b: np.ndarray, rtol: float, atol: float) -> bool:
