@@ -25,6 +25,7 @@ import ctypes
 import functools
 import itertools
 import os
+import re
 import signal
 import sys
 import time
@@ -254,6 +255,44 @@ def cgroup1(controller: str, settings: dict[str, int]) -> Cgroup | None:
         Cgroup(path).remove()
         return None
     return Cgroup(path)
+
+
+# ---- what graders that died left -------------------------------------------------------------
+_OWN_NAME = re.compile(r"autograde-(\d+)-\d+")
+
+
+def remove_stale() -> list[Path]:
+    """Remove the empty worker cgroups, v2 and v1, that graders which died before releasing them
+    left in this grader's cgroup folders (a grader killed outright runs no cleanup). A cgroup is
+    named after the grader that made it: one whose grader is alive is left alone, and the kernel
+    refuses to remove one that still has processes. Returns those removed."""
+    homes = [_cgroup2_home()[0]] + [_cgroup1_home(c) for c in ("memory", "pids", "cpu")]
+    removed = []
+    for home in {h for h in homes if h is not None}:
+        try:
+            names = os.listdir(home)
+        except OSError:
+            continue
+        for name in names:
+            match = _OWN_NAME.fullmatch(name)
+            if match is None or _alive(int(match.group(1))):
+                continue
+            try:
+                (home / name).rmdir()
+                removed.append(home / name)
+            except OSError:
+                pass
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True  # someone else's process
+    return True
 
 
 # ---- one worker ---------------------------------------------------------------------------------

@@ -15,7 +15,6 @@ import re
 import shutil
 import signal
 import subprocess
-import tempfile
 import threading
 import time
 import zipfile
@@ -25,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from grader import containment, cpu_wait, isolation, observed, python2_habits, reply_shapes
-from grader import scratch_fs, uploads
+from grader import leftovers, scratch_dirs, scratch_fs, uploads
 from grader.worker import wire
 
 # How long a worker told to quit has to end by itself before it is killed: it ends at once
@@ -423,7 +422,7 @@ class Submission:
         self.use_fork = hasattr(os, "fork") if use_fork is None else use_fork
         self.started_at = time.monotonic()
         self._proc: _Process | None = None
-        self._scratch: Path | None = None
+        self._scratch: scratch_dirs.Scratch | None = None
         self._proc_function: str | None = None
         self.load: dict | None = None
         self.load_failure: str | None = None
@@ -458,15 +457,16 @@ class Submission:
     def _launch(self) -> None:
         """Start a worker on the submission; `_await_ready` waits for its import."""
         self._stop()
-        self._scratch = Path(tempfile.mkdtemp(prefix="autograde-worker-"))
+        leftovers.sweep_once()
+        self._scratch = scratch_dirs.claim()
         try:
-            upload = copy_upload(self.path, self._scratch / "upload")
+            upload = copy_upload(self.path, self._scratch.path / "upload")
         except UploadTooLarge as exc:
             self.load_failure = str(exc)
             return
         support_names: list[str] | None = None
         if self.support is not None:
-            support_names = _copy_support(self.support, self._scratch)
+            support_names = _copy_support(self.support, self._scratch.path)
         config = {"op": "start", "submission": str(upload), "functions": self.functions,
                   # The names of the support files copied beside the upload (None: no support).
                   "layout": list(self.layout), "support": support_names,
@@ -481,7 +481,7 @@ class Submission:
                              "processes": self.limits.processes,
                              "open_files": self.limits.open_files}}
         self.starts += 1
-        proc = _Process(config, self._scratch, self.mode)
+        proc = _Process(config, self._scratch.path, self.mode)
         self._launched = (proc, time.monotonic())
 
     def _await_ready(self) -> None:
@@ -556,7 +556,7 @@ class Submission:
             self._proc.kill()
             self._proc = None
         if self._scratch is not None:
-            shutil.rmtree(self._scratch, ignore_errors=True)
+            self._scratch.remove()
             self._scratch = None
 
     def start_early(self) -> None:

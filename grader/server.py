@@ -168,6 +168,9 @@ class GraderServer:
                 pipe.close()
             except OSError:
                 pass
+        # Killed outright, it cleaned up nothing: its scratch folders and cgroups go now.
+        from grader import leftovers
+        leftovers.sweep()
 
     def stop(self) -> None:
         """At the end of a batch, or when it is interrupted: stop now, refuse further jobs."""

@@ -1,0 +1,146 @@
+"""A grader killed outright leaves its scratch folder and cgroups behind; the graders after it
+remove them, and never what a live grader still uses (grader/leftovers.py)."""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from conftest import FIXTURES, RECIPES, ROOT
+from grader import containment, scratch_dirs
+
+pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="flock and /proc")
+
+
+def _grader(tmp: Path, submission: Path, *extra: str) -> subprocess.Popen:
+    env = {**os.environ, "TMPDIR": str(tmp), "AUTOGRADE_CACHE_DIR": str(RECIPES)}
+    env.pop("AUTOGRADE_SECRET", None)
+    return subprocess.Popen([sys.executable, "-m", "grader", "grade", str(submission), *extra],
+                            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+
+
+def _scratch(tmp: Path) -> list[str]:
+    return sorted(n for n in os.listdir(tmp) if n.startswith("autograde-worker-"))
+
+
+def _mounted_under(tmp: Path) -> list[str]:
+    with open("/proc/mounts") as mounts:
+        return [line.split()[1] for line in mounts if line.split()[1].startswith(str(tmp) + "/")]
+
+
+def test_a_killed_graders_scratch_is_removed_by_the_next_and_a_live_ones_is_not(tmp_path):
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    # Importing this submission never ends: its worker and scratch folder live until killed.
+    first = _grader(tmp, FIXTURES / "hang_at_import.py", "--import-timeout", "60")
+    try:
+        deadline = time.monotonic() + 60
+        while not any(n.endswith(".owner") for n in _scratch(tmp)) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        time.sleep(0.5)  # the upload copied in, the worker importing it
+        live = _scratch(tmp)
+        assert any(n.endswith(".owner") for n in live), first.stderr.read().decode()
+        # A sweep while the grader lives takes nothing away.
+        assert scratch_dirs.sweep(tmp) == [] and _scratch(tmp) == live
+    finally:
+        first.kill()  # SIGKILL: no cleanup of its own
+        first.communicate()
+    assert _scratch(tmp) == live  # what it left
+
+    second = _grader(tmp, FIXTURES / "correct_summed.py")
+    _, err = second.communicate(timeout=300)
+    assert second.returncode == 0, err.decode()
+    assert _scratch(tmp) == [] and _mounted_under(tmp) == []
+
+
+def test_an_interrupted_batch_leaves_no_scratch_behind(tmp_path):
+    """Ctrl-C (or SIGTERM) in a batch kills its graders outright; the batch removes their scratch
+    folders itself before it ends, not at the next grade."""
+    tmp, uploads, out = tmp_path / "tmp", tmp_path / "uploads", tmp_path / "out"
+    tmp.mkdir()
+    uploads.mkdir()
+    for name in ("alice", "bob", "carol"):  # each one hangs at import until stopped
+        (uploads / f"{name}.py").write_bytes((FIXTURES / "hang_at_import.py").read_bytes())
+    env = {**os.environ, "TMPDIR": str(tmp), "AUTOGRADE_CACHE_DIR": str(RECIPES)}
+    proc = subprocess.Popen([sys.executable, "-m", "grader", "batch", str(uploads), "--out",
+                             str(out), "--jobs", "2", "--import-timeout", "60"],
+                            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 60
+    while sum(n.endswith(".owner") for n in _scratch(tmp)) < 2 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert sum(n.endswith(".owner") for n in _scratch(tmp)) == 2  # two graders at work
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err.decode()
+    assert _scratch(tmp) == [] and _mounted_under(tmp) == []
+
+
+def test_a_claimed_folder_is_removed_with_its_owner_file(tmp_path, monkeypatch):
+    monkeypatch.setattr("tempfile.tempdir", str(tmp_path))
+    scratch = scratch_dirs.claim()
+    (scratch.path / "upload.py").write_text("x = 1\n")
+    assert sorted(os.listdir(tmp_path)) == [scratch.path.name, scratch.path.name + ".owner"]
+    assert scratch_dirs.sweep(tmp_path) == []  # this process holds it
+    scratch.remove()
+    assert os.listdir(tmp_path) == []
+
+
+def test_a_folder_with_no_owner_file_goes_only_when_a_day_old_and_never_through_a_link(tmp_path):
+    old = time.time() - 2 * 24 * 3600
+    stale, fresh = tmp_path / "autograde-worker-abcd1234", tmp_path / "autograde-worker-efgh5678"
+    holder = tmp_path / "autograde-worker-abcd1234-ijkl9012"  # scratch_fs.bound's, beside it
+    for folder in (stale, fresh, holder):
+        folder.mkdir()
+        (folder / "upload.py").write_text("x = 1\n")
+    target = tmp_path / "somebody-elses"
+    target.mkdir()
+    (target / "keep.txt").write_text("mine\n")
+    link = tmp_path / "autograde-worker-mnop3456"
+    link.symlink_to(target)
+    for path in (stale, holder, link):
+        os.utime(path, (old, old), follow_symlinks=False)
+    removed = scratch_dirs.sweep(tmp_path)
+    assert sorted(p.name for p in removed) == [stale.name, holder.name]
+    assert fresh.is_dir() and link.is_symlink() and (target / "keep.txt").read_text() == "mine\n"
+
+
+def test_an_owner_file_whose_lock_is_held_elsewhere_is_left_alone(tmp_path):
+    folder = tmp_path / "autograde-worker-qrst7890"
+    folder.mkdir()
+    owner = tmp_path / (folder.name + ".owner")
+    owner.touch()
+    holder = subprocess.Popen(  # another process, as another grader would be, holding the lock
+        [sys.executable, "-c", "import fcntl, sys; f = open(sys.argv[1]); "
+         "fcntl.flock(f, fcntl.LOCK_EX); print('held', flush=True); sys.stdin.read()", str(owner)],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        assert scratch_dirs.sweep(tmp_path) == [] and folder.is_dir() and owner.exists()
+    finally:
+        holder.communicate()
+    assert scratch_dirs.sweep(tmp_path) == [folder]
+    assert os.listdir(tmp_path) == []
+
+
+def test_a_dead_graders_empty_cgroup_is_removed_and_a_live_ones_is_not():
+    home, why = containment._cgroup2_home()
+    if home is None:
+        pytest.skip(why)
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True)
+    gone, kept = home / f"autograde-{dead.stdout.strip()}-0", home / f"autograde-{os.getpid()}-999"
+    try:
+        gone.mkdir()
+        kept.mkdir()
+        removed = containment.remove_stale()
+        assert gone in removed and not gone.exists()
+        assert kept not in removed and kept.is_dir()
+    finally:
+        for path in (gone, kept):
+            if path.exists():
+                path.rmdir()
