@@ -200,10 +200,9 @@ def run() -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    if args.command == "grade":
-        return _grade(parser, args)
-    if args.command == "gradescope":
-        return _gradescope(parser, args)
+    if args.command in ("grade", "gradescope"):
+        return _interruptible(args.command, _grade if args.command == "grade" else _gradescope,
+                              parser, args)
     if args.command == "gradescope-zip":
         return _gradescope_zip(parser, args)
     if args.command == "student-release":
@@ -467,6 +466,21 @@ def _grade_argv(args: argparse.Namespace) -> list[str]:
 
 def _interrupt(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
+
+
+def _interruptible(name: str, command, parser: argparse.ArgumentParser,
+                   args: argparse.Namespace) -> int:
+    """Run a grading command that Ctrl-C and `kill` (SIGTERM) stop alike: its workers and their
+    scratch folders are removed on the way out, and no report is written for a grade cut short."""
+    try:
+        signal.signal(signal.SIGTERM, _interrupt)
+    except ValueError:  # not the main thread (an embedding program): its own signals stand
+        pass
+    try:
+        return command(parser, args)
+    except KeyboardInterrupt:
+        print(f"\nautograde {name}: interrupted; no report was written", file=sys.stderr)
+        return 130
 
 
 def _batch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:

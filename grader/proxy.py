@@ -492,11 +492,15 @@ class Submission:
         # A notebook's worker announces each cell before running it: the last one heard is the
         # one that was running if the deadline passes. The deadline is for the whole import.
         cell: dict | None = None
-        while True:
-            kind, header, _ = proc.receive(self.limits.import_seconds, started=launched)
-            if kind != "frame" or header.get("event") != "cell":
-                break
-            cell = header
+        try:
+            while True:
+                kind, header, _ = proc.receive(self.limits.import_seconds, started=launched)
+                if kind != "frame" or header.get("event") != "cell":
+                    break
+                cell = header
+        except BaseException:  # Ctrl-C while it imports: held by no one else, it is killed here
+            proc.kill()
+            raise
         if kind == "timeout" and cell is None:
             cell = _statement_heard_late(proc, self.limits.import_seconds)
         elif kind == "timeout" and not cell.get("interrupted"):

@@ -53,14 +53,17 @@ class Scratch:
         return self.path.with_name(self.path.name + OWNER)
 
     def remove(self) -> None:
-        """Remove the folder (its tmpfs already unmounted by its worker's end), then the lock."""
+        """Remove the folder, then the lock. A folder that cannot be removed keeps its owner
+        file, unlocked: the next sweep takes it."""
+        _unmount(self.path)  # done by its worker's end, unless that end never came
         shutil.rmtree(self.path, ignore_errors=True)
         if self._lock is None:
             return
-        try:
-            self.owner.unlink()
-        except OSError:
-            pass
+        if not os.path.lexists(self.path):
+            try:
+                self.owner.unlink()
+            except OSError:
+                pass
         os.close(self._lock)
         self._lock = None
 

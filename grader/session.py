@@ -446,6 +446,15 @@ def _inputs(used: input_set_mod.InputSet, answers_used: str, checks: tuple) -> d
     return inputs
 
 
+class _Interrupted:
+    """A pytest plugin that notes a Ctrl-C (or the SIGTERM the command line turns into one)."""
+
+    seen = False
+
+    def pytest_keyboard_interrupt(self, excinfo: object) -> None:
+        self.seen = True
+
+
 def grade(pack: Pack, submission_path: Path, options: Options = Options(), *,
           recipes: replay.RecipeBook | None = None,
           recorder: known_answers_mod.Recorder | None = None) -> SubmissionResult:
@@ -493,13 +502,19 @@ def grade(pack: Pack, submission_path: Path, options: Options = Options(), *,
             "-o", f"timeout={options.limits.check_seconds * 2 + 30:g}",
             "-o", f"timeout_method={'signal' if hasattr(signal, 'SIGALRM') else 'thread'}"]
     sink = io.StringIO()
+    interrupted = _Interrupted()
     try:
         with redirect_stdout(sink), redirect_stderr(sink), _only_our_plugins(), \
                 input_set_mod.using(inputs), tolerances.using(pack.tolerances), importable(pack), \
                 checks_api.mode_in_force(pack.mode), plugin.draws_independent_of_installed_code():
-            exit_code = pytest.main(args, plugins=[*_plugin_modules(), plugin, _Installer(state)])
+            exit_code = pytest.main(args, plugins=[*_plugin_modules(), plugin, _Installer(state),
+                                                   interrupted])
     finally:
         submission.close()
+    if interrupted.seen:
+        # pytest swallows Ctrl-C and returns; a grade cut short is no grade (the checks not run
+        # would read as failed), so the interrupt goes on to the caller, with no report.
+        raise KeyboardInterrupt
     if exit_code not in (0, 1) or state.internal_errors:
         # A broken pack or engine is the instructor's problem; keep the detail for them.
         warnings.append(f"grader problem (pytest exit {int(exit_code)}); details with --debug")

@@ -58,6 +58,26 @@ def test_a_killed_graders_scratch_is_removed_by_the_next_and_a_live_ones_is_not(
     assert _scratch(tmp) == [] and _mounted_under(tmp) == []
 
 
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "kill"])
+def test_an_interrupted_grade_writes_no_report_and_leaves_no_scratch(tmp_path, sig):
+    """Stopped while the submission imports: exit 130, said on stderr, no report (it used to
+    write 0 / 0 "grader problem" and exit 0, the worker's tmpfs left mounted)."""
+    tmp, report = tmp_path / "tmp", tmp_path / "report.json"
+    tmp.mkdir()
+    proc = _grader(tmp, FIXTURES / "hang_at_import.py", "--import-timeout", "60",
+                   "--json", str(report))
+    deadline = time.monotonic() + 60
+    while not any(n.endswith(".owner") for n in _scratch(tmp)) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(0.5)  # into the import, waiting for the worker
+    proc.send_signal(sig)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err.decode()
+    assert err.decode().strip() == "autograde grade: interrupted; no report was written"
+    assert not report.exists()
+    assert _scratch(tmp) == [] and _mounted_under(tmp) == []
+
+
 def test_an_interrupted_batch_leaves_no_scratch_behind(tmp_path):
     """Ctrl-C (or SIGTERM) in a batch kills its graders outright; the batch removes their scratch
     folders itself before it ends, not at the next grade."""
