@@ -21,7 +21,25 @@ def _grader(tmp: Path, submission: Path, *extra: str) -> subprocess.Popen:
     env = {**os.environ, "TMPDIR": str(tmp), "AUTOGRADE_CACHE_DIR": str(RECIPES)}
     env.pop("AUTOGRADE_SECRET", None)
     return subprocess.Popen([sys.executable, "-m", "grader", "grade", str(submission), *extra],
-                            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                            preexec_fn=_ctrl_c_heard)
+
+
+def _ctrl_c_heard() -> None:
+    """A suite started in the background (`nohup ... &`) has SIGINT ignored, and a child that
+    starts so keeps ignoring it, as `nohup` means: the grader here hears Ctrl-C as a terminal's
+    foreground process does."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
+def _ended(proc: subprocess.Popen, timeout: float = 60) -> bytes:
+    """What it wrote on stderr once it ended; killed if it does not end in time."""
+    try:
+        return proc.communicate(timeout=timeout)[1]
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
 
 
 def _scratch(tmp: Path) -> list[str]:
@@ -53,7 +71,7 @@ def test_a_killed_graders_scratch_is_removed_by_the_next_and_a_live_ones_is_not(
     assert _scratch(tmp) == live  # what it left
 
     second = _grader(tmp, FIXTURES / "correct_summed.py")
-    _, err = second.communicate(timeout=300)
+    err = _ended(second, timeout=300)
     assert second.returncode == 0, err.decode()
     assert _scratch(tmp) == [] and _mounted_under(tmp) == []
 
@@ -66,12 +84,14 @@ def test_an_interrupted_grade_writes_no_report_and_leaves_no_scratch(tmp_path, s
     tmp.mkdir()
     proc = _grader(tmp, FIXTURES / "hang_at_import.py", "--import-timeout", "60",
                    "--json", str(report))
-    deadline = time.monotonic() + 60
-    while not any(n.endswith(".owner") for n in _scratch(tmp)) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    time.sleep(0.5)  # into the import, waiting for the worker
-    proc.send_signal(sig)
-    _, err = proc.communicate(timeout=60)
+    try:
+        deadline = time.monotonic() + 60
+        while not any(n.endswith(".owner") for n in _scratch(tmp)) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        time.sleep(0.5)  # into the import, waiting for the worker
+    finally:
+        proc.send_signal(sig)
+        err = _ended(proc)
     assert proc.returncode == 130, err.decode()
     assert err.decode().strip() == "autograde grade: interrupted; no report was written"
     assert not report.exists()
@@ -90,12 +110,15 @@ def test_an_interrupted_batch_leaves_no_scratch_behind(tmp_path):
     proc = subprocess.Popen([sys.executable, "-m", "grader", "batch", str(uploads), "--out",
                              str(out), "--jobs", "2", "--import-timeout", "60"],
                             cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    deadline = time.monotonic() + 60
-    while sum(n.endswith(".owner") for n in _scratch(tmp)) < 2 and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert sum(n.endswith(".owner") for n in _scratch(tmp)) == 2  # two graders at work
-    proc.send_signal(signal.SIGTERM)
-    _, err = proc.communicate(timeout=60)
+    try:
+        deadline = time.monotonic() + 60
+        while sum(n.endswith(".owner") for n in _scratch(tmp)) < 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        at_work = sum(n.endswith(".owner") for n in _scratch(tmp))
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        err = _ended(proc)
+    assert at_work == 2  # two graders at work when it was stopped
     assert proc.returncode == 130, err.decode()
     assert _scratch(tmp) == [] and _mounted_under(tmp) == []
 
