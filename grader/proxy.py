@@ -498,8 +498,18 @@ class Submission:
                 if kind != "frame" or header.get("event") != "cell":
                     break
                 cell = header
-        except BaseException:  # Ctrl-C while it imports: held by no one else, it is killed here
+        except BaseException as exc:
+            # Ctrl-C, or the check's backstop (pytest-timeout), while it imports: the worker is
+            # held by no one else, so it is killed here, and later checks do not wait for an
+            # import that did not finish all over again.
             proc.kill()
+            if not isinstance(exc, KeyboardInterrupt):
+                self.load_failure = (
+                    "Importing your submission had not finished when the grader stopped waiting, "
+                    f"after {time.monotonic() - launched:.0f} s"
+                    + (f", while {_running_cell(cell)} was running" if _running_cell(cell) else "")
+                    + (". The checks still to run could not be." if self.load is not None
+                       else ". Nothing could be graded."))
             raise
         if kind == "timeout" and cell is None:
             cell = _statement_heard_late(proc, self.limits.import_seconds)

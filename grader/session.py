@@ -446,6 +446,15 @@ def _inputs(used: input_set_mod.InputSet, answers_used: str, checks: tuple) -> d
     return inputs
 
 
+def backstop_seconds(limits: Limits) -> float:
+    """pytest-timeout's limit on one check: a backstop against a hang in the grader's own code,
+    past every deadline the check keeps itself. A check may wait for an import (its first, or a
+    fresh worker's after a kill) beside its own time in the submission: with a 60 s import
+    deadline (the CBOW course's advice for notebooks that train), a backstop below it stopped
+    the first check mid-import, and every later check waited for the import again."""
+    return limits.check_seconds * 2 + 30 + limits.import_seconds
+
+
 class _Interrupted:
     """A pytest plugin that notes a Ctrl-C (or the SIGTERM the command line turns into one)."""
 
@@ -499,7 +508,7 @@ def grade(pack: Pack, submission_path: Path, options: Options = Options(), *,
             *(arg for name in UNUSED_PLUGINS for arg in ("-p", f"no:{name}")),
             # hypothesis formats every failing example through pytest; native is cheap.
             "--tb=native", _assertion_mode(pack.checks_dir),
-            "-o", f"timeout={options.limits.check_seconds * 2 + 30:g}",
+            "-o", f"timeout={backstop_seconds(options.limits):g}",
             "-o", f"timeout_method={'signal' if hasattr(signal, 'SIGALRM') else 'thread'}"]
     sink = io.StringIO()
     interrupted = _Interrupted()

@@ -40,6 +40,18 @@ def test_hang_at_import_costs_one_deadline(tmp_path):
     assert elapsed < 30  # 39 checks at one deadline each would take well over a minute
 
 
+def test_an_import_deadline_past_a_checks_backstop_still_costs_one_deadline(tmp_path):
+    """The CBOW course's advice, --import-timeout 60, is past the backstop pytest-timeout puts on
+    one check (twice the check's deadline plus 30 s): the first check was stopped mid-import, and
+    each later check started the import again and was stopped the same way (42 checks, 35 min)."""
+    report = grade(FIXTURES / "hang_at_import.py", tmp_path, "--check-timeout", "0.1",
+                   "--import-timeout", "31")  # a backstop of 30.2 s before
+    assert report["score"] == 0
+    assert report["timings"]["worker_starts"] == 1
+    assert all("did not finish within 31 s" in c["message"] for c in report["checks"])
+    assert not any("grader problem" in w for w in report["warnings"])
+
+
 def test_memory_bomb_is_a_memory_error_not_a_dead_grader(tmp_path):
     sub = write(tmp_path, "bomb.py", SIGMOID_ONLY + '''
 def softmax(x):
