@@ -200,6 +200,14 @@ def run() -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    try:
+        return _command(parser, args)
+    except KeyboardInterrupt:  # audit, known-answers, ...: a line, never a traceback
+        print(f"\nautograde {args.command}: interrupted", file=sys.stderr)
+        return 130
+
+
+def _command(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     if args.command in ("grade", "gradescope"):
         return _interruptible(args.command, _grade if args.command == "grade" else _gradescope,
                               parser, args)

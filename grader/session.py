@@ -494,7 +494,6 @@ def grade(pack: Pack, submission_path: Path, options: Options = Options(), *,
                             isolation_mode=options.isolation, layout=pack.layout,
                             support=pack.support_dir, composed=pack.composed,
                             provided_functions=pack.provided_functions)
-    submission.start_early()  # the worker starts while pytest collects the checks
     state = plugin.GradingState(pack=pack, submission=submission, reference=ref, debug=options.debug,
                                 recipes=recipes,
                                 input_set=inputs, known_answers=answers)
@@ -513,6 +512,9 @@ def grade(pack: Pack, submission_path: Path, options: Options = Options(), *,
     sink = io.StringIO()
     interrupted = _Interrupted()
     try:
+        # The worker starts while pytest collects the checks; inside the try, so that an
+        # interrupt as it starts still closes it.
+        submission.start_early()
         with redirect_stdout(sink), redirect_stderr(sink), _only_our_plugins(), \
                 input_set_mod.using(inputs), tolerances.using(pack.tolerances), importable(pack), \
                 checks_api.mode_in_force(pack.mode), plugin.draws_independent_of_installed_code():

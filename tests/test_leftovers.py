@@ -98,6 +98,26 @@ def test_an_interrupted_grade_writes_no_report_and_leaves_no_scratch(tmp_path, s
     assert _scratch(tmp) == [] and _mounted_under(tmp) == []
 
 
+def test_an_interrupted_audit_says_so_in_one_line_and_leaves_no_scratch(tmp_path):
+    """Every command, not only grade and batch: Ctrl-C ends it with a line, not a traceback."""
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    env = {**os.environ, "TMPDIR": str(tmp)}
+    proc = subprocess.Popen([sys.executable, "-m", "grader", "audit"], cwd=ROOT, env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                            preexec_fn=_ctrl_c_heard)
+    try:
+        deadline = time.monotonic() + 60
+        while not any(n.endswith(".owner") for n in _scratch(tmp)) and time.monotonic() < deadline:
+            time.sleep(0.01)
+    finally:
+        proc.send_signal(signal.SIGINT)
+        err = _ended(proc)
+    assert proc.returncode == 130, err.decode()
+    assert err.decode().strip() == "autograde audit: interrupted"
+    assert _scratch(tmp) == [] and _mounted_under(tmp) == []
+
+
 def test_an_interrupted_batch_leaves_no_scratch_behind(tmp_path):
     """Ctrl-C (or SIGTERM) in a batch kills its graders outright; the batch removes their scratch
     folders itself before it ends, not at the next grade."""
