@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Callable
 import missing_imports
 import notebook_cells
 import numpy_aliases
+import package_imports
 import python2_names
 import python2_source
 import source_text
@@ -385,6 +386,8 @@ class _LayoutImporter:
         self.python2_rewrites: list[dict] = []
         self.not_utf8: list[dict] = []  # files read with bytes that are not UTF-8 (source_text.py)
         self.on_cell = on_cell or (lambda info: None)
+        # How far up each .py file's relative imports of the upload's modules go (by file name).
+        self.relative: dict[str, int] = {}
 
     def find_spec(self, fullname: str, path=None, target=None):
         if fullname not in self.names:
@@ -440,6 +443,8 @@ class _LayoutImporter:
         if forms or tabs:
             self.python2_rewrites.append({"where": file.name, "forms": forms, "tabs": tabs})
         code = missing_imports.compile_guarded(source, str(file))
+        if self.relative.get(file.name):  # `from .q1_softmax import softmax` (package_imports)
+            module.__dict__["__package__"] = package_imports.package_for(self.relative[file.name])
 
         def where(frame) -> None:
             found = _top_level_statement(frame, self.root)
@@ -552,6 +557,12 @@ def import_submission(root: Path, wanted: dict[str, str], shim_xrange: bool,
     importer = _LayoutImporter(root, importable | (set(preferred) | set(layout)) - set(sys.modules),
                                set(wanted), on_cell, budget, output)
     sys.meta_path.insert(0, importer)
+    through = package_imports.scan(
+        ((path.name, source) for path in files for _, source in _sources(path)),
+        importer.names, source_text.tree)
+    importer.relative = through.relative
+    if through.packages:
+        sys.meta_path.append(package_imports.Finder(through.packages, importer.names))
     modules: list[types.ModuleType] = []
     pending = list(order)
 
