@@ -101,6 +101,13 @@ class StudentError(Exception):
                 return (f"{self.function} calls {inner['function']}, which is not implemented "
                         f"yet (it raises NotImplementedError at {inner['file']}, line "
                         f"{inner['line']}).")
+            if inner.get("function") == self.function and inner.get("line"):
+                # A body written above the starter's `raise NotImplementedError` that was left
+                # in still raises: the line is what such a student needs.
+                return (f"{self.function} is not implemented yet (it raises NotImplementedError "
+                        f"at {inner['file']}, line {inner['line']}). If your code for it is "
+                        "already written, delete that line: the starter's placeholder left in "
+                        "runs after your code.")
             return f"{self.function} is not implemented yet (it raises NotImplementedError)."
         # The advice stays on the first line: the summary of a report shows that line alone.
         first = python2_habits.with_advice(

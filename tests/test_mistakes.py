@@ -468,3 +468,20 @@ def test_a_finished_function_calling_an_unfinished_one_names_the_unfinished_one(
         "forward_backward_prop calls softmax, which is not implemented yet (it raises "
         "NotImplementedError at softmax_unfinished.py, line "), network[0]["message"]
     assert "forward_backward_prop is not implemented yet" not in network[0]["message"]
+
+
+def test_a_written_function_with_the_starters_raise_left_in_is_told_the_line(tmp_path):
+    """Real repositories leave the template's `raise NotImplementedError` under a finished body:
+    the function raises (so it earns nothing), and the message names the line to delete."""
+    text = (FIXTURES / "correct_summed.py").read_text()
+    body = text.index("    return", text.index("def softmax(x):"))  # as the template has it:
+    path = tmp_path / "raise_left_in.py"                           # the raise, then the return
+    path.write_text(text[:body] + "    raise NotImplementedError\n" + text[body:])
+    line = path.read_text().splitlines().index("    raise NotImplementedError") + 1
+    (report,) = grade_many({"r": path}, tmp_path / "out", env=LIVE).values()
+    softmax = [c for c in report["checks"] if c["function"] == "softmax"]
+    assert by_function(report)["softmax"]["score"] == 0
+    assert all(c["message"].startswith(
+        "softmax is not implemented yet (it raises NotImplementedError at raise_left_in.py, "
+        f"line {line}). If your code for it is already written, delete that line")
+        for c in softmax), [c["message"] for c in softmax]
