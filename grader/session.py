@@ -39,6 +39,14 @@ PYTEST_PLUGINS = ("_hypothesis_pytestplugin", "pytest_timeout")
 UNUSED_PLUGINS = ("faulthandler", "threadexception", "doctest", "junitxml", "pastebin", "stepwise",
                   "setuponly", "setupplan")
 
+# Packages a course's code imports that are never a student's own file: a missing one is only
+# said to be missing, where another name may be a file the student forgot to upload.
+WELL_KNOWN_PACKAGES = frozenset((
+    "IPython", "PIL", "bs4", "cv2", "cupy", "datasets", "emoji", "gensim", "google", "h5py",
+    "jax", "keras", "matplotlib", "nltk", "numba", "pandas", "plotly", "pylab", "requests",
+    "scipy", "seaborn", "sklearn", "spacy", "statsmodels", "sympy", "tabulate", "tensorflow",
+    "termcolor", "torch", "tqdm", "trax", "transformers", "wandb", "yaml"))
+
 
 # A check file that may hold an `assert` statement: the word itself, anywhere (a comment too).
 _ASSERT_WORD = re.compile(rb"\bassert\b")
@@ -374,9 +382,18 @@ def _load_warnings(load: dict, shim_xrange: bool, shim_numpy: bool = True) -> li
         warnings.append(f"{notebook} was not run: {module}, beside it, was graded instead (keep "
                         "one of the two, or give them different names)")
     for missing in load.get("missing_modules", []):
-        warnings.append(f"{missing['file']}, line {missing['line']} imports {missing['module']}, "
-                        "which is not installed where your code is graded: the import was let "
-                        f"through, and only code that uses {missing['module']} fails")
+        top = str(missing["module"]).split(".")[0]
+        if top in WELL_KNOWN_PACKAGES:
+            warnings.append(f"{missing['file']}, line {missing['line']} imports {missing['module']}, "
+                            "which is not installed where your code is graded: the import was let "
+                            f"through, and only code that uses {missing['module']} fails")
+        else:  # as likely a file of the student's own that did not make it into the upload
+            warnings.append(f"{missing['file']}, line {missing['line']} imports {missing['module']}, "
+                            "which is neither in your upload nor installed where your code is "
+                            f"graded: if {str(missing['module']).split('.')[-1]}.py is a file "
+                            "of yours, upload it with the others. The "
+                            f"import was let through, and only code that uses {missing['module']} "
+                            "fails")
     for call in load.get("skipped_calls", []):
         code = f"`{call['code']}`" if call.get("code") else "a call"
         names = [str(n) for n in call.get("names", [])]

@@ -4,6 +4,7 @@ Real CS224n repositories do both; their code is right, and scored 30 of 100 befo
 from __future__ import annotations
 
 import ast
+import importlib.util
 import shutil
 import sys
 from pathlib import Path
@@ -70,7 +71,21 @@ def test_a_module_the_upload_lacks_is_still_missing_through_the_same_package(tmp
     report = grade(_upload(tmp_path, with_missing, ""), tmp_path / "out")
     # The helper is never called by the graded functions: nothing is lost, and it is named.
     assert report["score"] == 100
-    assert any("assignment1.q4_helpers" in w for w in report["warnings"]), report["warnings"]
+    assert any("imports assignment1.q4_helpers, which is neither in your upload nor installed "
+               "where your code is graded: if q4_helpers.py is a file of yours, upload it with "
+               "the others" in w for w in report["warnings"]), report["warnings"]
+
+
+def test_a_missing_package_everyone_knows_is_not_taken_for_a_file_left_out(tmp_path):
+    from grader.session import WELL_KNOWN_PACKAGES
+    absent = next(name for name in sorted(WELL_KNOWN_PACKAGES)
+                  if importlib.util.find_spec(name) is None)  # matplotlib, unless installed here
+    lines = {"q2_neural.py": FLAT["q2_neural.py"] + f"import {absent}\n"}
+    report = grade(_upload(tmp_path, lines, ""), tmp_path / "out")
+    assert report["score"] == 100
+    (warning,) = [w for w in report["warnings"] if f"imports {absent}" in w]
+    assert "which is not installed where your code is graded" in warning
+    assert "file of yours" not in warning
 
 
 def test_the_scan_finds_only_imports_that_reach_an_uploaded_module():
