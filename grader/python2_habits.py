@@ -116,6 +116,13 @@ _RULES: tuple[Rule, ...] = (
      lambda m: _ONE_ELEMENT),
     ("DeprecationWarning", r"Conversion of an array with ndim > 0 to a scalar",
      lambda m: _ONE_ELEMENT),
+    # Not Python 2's: array methods on an argument the handout allows to be a plain number
+    # (sigmoid(x): "a scalar or numpy array").
+    ("AttributeError", r"'(float|int)' object has no attribute '(astype|shape|reshape|dtype|ndim|"
+                       r"size|copy|T|ravel|flatten)'",
+     lambda m: (f"A Python {m[1]} is not a NumPy array, so it has no .{m[2]}: convert the "
+                "argument first, x = np.asarray(x, dtype=np.float64), which takes a number and an "
+                "array alike.")),
     # Not Python 2's alone: a script that asks the user something (raw_input() is rewritten to
     # input()) meets a grader that answers nothing.
     ("EOFError", r"EOF when reading a line",

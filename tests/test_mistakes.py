@@ -32,6 +32,7 @@ NAMES_THE_PROBLEM = {
     "sigmoid_nan_for_large_inputs": "NaN for large inputs",
     "sigmoid_mutates_input": "sigmoid changed its argument in place",
     "sigmoid_scalar_overflows": "sigmoid raised OverflowError",
+    "sigmoid_rejects_python_float": "'float' object has no attribute 'astype'",
     "sigmoid_os_exit": "ended the process with exit status 1",
     "sigmoid_grad_from_x": "the sigmoid's output, not x",
     "sigmoid_grad_mutates_input": "sigmoid_grad changed its argument in place",

@@ -305,6 +305,9 @@ HABITS = [
     (lambda: unicode("a"), "write str"),  # noqa: F821
     (lambda: xrange(3), "write range"),  # noqa: F821
     (lambda: reduce(max, [1]), "functools.reduce"),  # noqa: F821
+    # no Python 2 habit: array methods on a number the handout allows (sigmoid of a scalar)
+    (lambda: (0.5).astype(np.float64), "x = np.asarray(x, dtype=np.float64)"),
+    (lambda: (2).shape, "x = np.asarray(x, dtype=np.float64)"),
 ]
 
 
@@ -333,6 +336,7 @@ def test_each_python2_habit_that_python3_refuses_at_run_time_is_explained(habit,
     lambda: np.zeros((2, 2))[0, 0, 0],
     lambda: np.zeros(4).reshape(3, 1),
     lambda: np.zeros(2) * "a",
+    lambda: (0.5).nothing,
 ])
 def test_errors_that_are_no_python2_habit_get_no_advice(habit):
     exc = _raised(habit)
