@@ -57,6 +57,15 @@ _BUILTINS = {"xrange": "range", "unicode": "str", "basestring": "str", "long": "
              "execfile": "exec(open(path).read())", "intern": "sys.intern",
              "apply": "f(*args)", "cmp": "(a > b) - (a < b)", "buffer": "memoryview"}
 
+def _row_wise(rows: str, columns: str, length: str) -> str:
+    if rows != length or rows == columns:
+        return ""
+    return (f"An array of shape ({length},), such as a sum or max over axis=1 without "
+            f"keepdims=True, lines up with the last axis of a ({rows}, {columns}) array, not its "
+            "rows: keep the axis (np.sum(e, axis=1, keepdims=True)) to divide or subtract row by "
+            "row.")
+
+
 def _gone_from_module(module: str, name: str) -> str:
     if (module, name) not in _MODULE_NAMES:
         return ""
@@ -123,6 +132,10 @@ _RULES: tuple[Rule, ...] = (
      lambda m: (f"A Python {m[1]} is not a NumPy array, so it has no .{m[2]}: convert the "
                 "argument first, x = np.asarray(x, dtype=np.float64), which takes a number and an "
                 "array alike.")),
+    # Not Python 2's: a row-wise sum or max without keepdims=True, shape (M,), meeting the (M, N)
+    # array it was taken from (e / np.sum(e, axis=1)).
+    ("ValueError", r"operands could not be broadcast together with shapes \((\d+),(\d+)\) "
+                   r"\((\d+),\)", lambda m: _row_wise(*m.groups())),
     # Not Python 2's alone: a script that asks the user something (raw_input() is rewritten to
     # input()) meets a grader that answers nothing.
     ("EOFError", r"EOF when reading a line",

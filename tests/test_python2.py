@@ -308,6 +308,8 @@ HABITS = [
     # no Python 2 habit: array methods on a number the handout allows (sigmoid of a scalar)
     (lambda: (0.5).astype(np.float64), "x = np.asarray(x, dtype=np.float64)"),
     (lambda: (2).shape, "x = np.asarray(x, dtype=np.float64)"),
+    # nor this: a row-wise sum without keepdims meeting its (M, N) array
+    (lambda: np.ones((2, 3)) / np.ones((2, 3)).sum(axis=1), "keepdims=True"),
 ]
 
 
@@ -337,6 +339,8 @@ def test_each_python2_habit_that_python3_refuses_at_run_time_is_explained(habit,
     lambda: np.zeros(4).reshape(3, 1),
     lambda: np.zeros(2) * "a",
     lambda: (0.5).nothing,
+    lambda: np.ones((2, 3)) + np.ones(4),  # no (M,) against (M, N): no row-wise advice
+    lambda: np.ones((3, 2)) + np.ones(3).reshape(1, 3),
 ])
 def test_errors_that_are_no_python2_habit_get_no_advice(habit):
     exc = _raised(habit)

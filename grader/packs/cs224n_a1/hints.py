@@ -38,6 +38,13 @@ HINTS = Catalogue("cs224n-a1", (
         "On a square matrix this runs and gives wrong values (or overflows); on another shape it "
         "raises a broadcasting error. Keep the axis: np.max(x, axis=-1, keepdims=True)."),
     Mistake(
+        "softmax_sum_without_keepdims", "the row sums divide along the wrong axis",
+        "Your result is each row's exponentials divided by the sums of the rows taken in column "
+        "order: np.sum(e, axis=1) without keepdims=True has shape (M,), which broadcasts along "
+        "the columns, so entry (i, j) is divided by row j's sum. On a square matrix this runs and "
+        "gives wrong values; on another shape it raises a broadcasting error. Keep the axis: "
+        "e / np.sum(e, axis=-1, keepdims=True)."),
+    Mistake(
         "softmax_mutates_input", "softmax changes its input in place",
         "The 2017 handout allows this, so it costs no points, but callers rarely expect their array "
         "to change: prefer returning a new array (x = x - ... instead of x -= ...).",

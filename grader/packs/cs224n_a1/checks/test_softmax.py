@@ -31,12 +31,35 @@ def _softmax_of(student, x, report=None, allow_nonfinite=False):
     return as_array(result.value, call, x.shape, allow_nonfinite=allow_nonfinite), call
 
 
-def _axis_hint(got: np.ndarray) -> tuple:
+def _sum_without_keepdims_hint(got: np.ndarray, x: np.ndarray) -> tuple:
+    """(hint, evidence) when a square matrix's result is each row's exponentials divided by the
+    sums of the rows in column order, e / np.sum(e, axis=1) without keepdims (shape (M,), which
+    broadcasts along the columns), with or without each row's maximum taken off first. Such a
+    result can have columns summing to 1 (when the matrix of exponentials is symmetric): this is
+    asked first, so that it is not taken for normalising the columns."""
+    if x.ndim != 2 or x.shape[0] < 2 or x.shape[0] != x.shape[1] or got.shape != x.shape \
+            or not np.all(np.isfinite(got)):
+        return None, None
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        for e in (np.exp(x - x.max(axis=1, keepdims=True)), np.exp(x)):
+            sums = e.sum(axis=1)
+            if not np.all(np.isfinite(sums)) or np.allclose(sums, sums[0], rtol=1e-9, atol=0):
+                continue  # rows of equal sums: the broadcast changes nothing, nothing to see
+            if np.allclose(got, e / sums[None, :], rtol=1e-6, atol=1e-12):
+                return HINTS["softmax_sum_without_keepdims"], {
+                    "row_sums_of_exp": sums,
+                    "seen": "entry (i, j) of the result is row i's exp divided by the sum of row "
+                            "j's exps"}
+    return None, None
+
+
+def _axis_hint(got: np.ndarray, x: np.ndarray) -> tuple:
     """(hint, evidence) when a matrix's columns, not its rows, sum to 1, and the shape lets the
     numbers tell the two apart: in one column, normalising the column and normalising the whole
     matrix are the same thing, and in one row every column holds a single entry."""
-    if got.ndim != 2 or min(got.shape) < 2:
-        return None, None
+    hint, evidence = _sum_without_keepdims_hint(got, x)
+    if hint is not None or got.ndim != 2 or min(got.shape) < 2:
+        return hint, evidence
     rows, columns = got.sum(axis=1), got.sum(axis=0)
     if np.allclose(columns, 1.0) and not np.allclose(rows, 1.0):
         return HINTS["softmax_wrong_axis"], {"row_sums": rows, "column_sums": columns}
@@ -185,7 +208,7 @@ def test_known_values(student, report):
         got, call = _softmax_of(student, x, report)
         hint, evidence = _wrong_max_hint(student, got, x, expected)
         if hint is None:
-            hint, evidence = _axis_hint(got)
+            hint, evidence = _axis_hint(got, x)
         expect_close(got, expected, call=call, rtol=tol.KNOWN_VALUES_RTOL,
                      atol=tol.KNOWN_VALUES_ATOL, hint=hint, evidence=evidence)
     # As the handout's own test writes it: softmax(np.array([1, 2])).
@@ -218,7 +241,7 @@ def test_rows_sum_to_one(student, x):
     got, call = _softmax_of(student, x)
     sums = got.sum(axis=1)
     if not np.allclose(sums, 1.0, rtol=0, atol=tol.IDENTITY_ATOL) or np.any(got < 0):
-        hint, evidence = _axis_hint(got)
+        hint, evidence = _axis_hint(got, x)
         fail_call("the rows of the result do not sum to 1 (or have negative entries).", call,
                   returned=got, detail=f"row sums: {sums!r}", hint=hint, evidence=evidence)
 
@@ -284,9 +307,10 @@ def test_no_overflow(student, x):
             problem = "a row of the result is all zeros: the sum of exp overflowed to inf."
         fail_call(problem, call, returned=got, hint=hint, evidence=evidence)
     if not np.allclose(got.sum(axis=-1), 1.0, rtol=0, atol=tol.IDENTITY_ATOL):
+        hint, evidence = _axis_hint(got, x)
         fail_call("the rows of the result do not sum to 1." if got.ndim == 2 else
                   "the result of a 1-D input does not sum to 1 (a vector is one row).",
-                  call, returned=got)
+                  call, returned=got, hint=hint, evidence=evidence)
 
 
 @pytest.mark.points(2)
