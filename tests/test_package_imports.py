@@ -100,3 +100,19 @@ def test_the_scan_finds_only_imports_that_reach_an_uploaded_module():
     found = package_imports.scan(sources, modules, ast.parse)
     assert found.packages == {"hw", "hw.a1", "pkg", "your_upload", "your_upload.your_upload"}
     assert found.relative == {"c.py": 2}
+
+
+@pytest.mark.parametrize("helper", ["loader", "wire"])
+def test_a_helper_file_named_like_one_of_the_graders_own_modules_is_the_students(tmp_path, helper):
+    """The worker's modules (grader/worker/: loader.py, wire.py, capture.py, ...) are imported
+    before the submission; a student's helper of the same name must still be what the
+    student's files import (a correct upload scored 15 of 100)."""
+    lines = {"q2_neural.py": FLAT["q2_neural.py"] + f"from {helper} import stable_sigmoid\n"}
+    upload = _upload(tmp_path, lines, "")
+    (upload / f"{helper}.py").write_text(
+        "import numpy as np\n\n\ndef stable_sigmoid(x):\n    return np.exp(-np.logaddexp(0, -x))\n")
+    sigmoid_file = upload / "q2_sigmoid.py"
+    sigmoid_file.write_text(f"from {helper} import stable_sigmoid\n" + sigmoid_file.read_text())
+    report = grade(upload, tmp_path / "out")
+    assert report["score"] == 100, [(c["name"], c["message"]) for c in report["checks"]
+                                    if c["status"] != "passed"]

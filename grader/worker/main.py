@@ -28,7 +28,8 @@ import types
 from pathlib import Path
 
 # -I (isolated mode) leaves the script's own folder off sys.path; the worker's modules live there.
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+WORKER_DIR = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, WORKER_DIR)
 import own_clock  # noqa: E402
 
 STARTED = own_clock.now()  # before numpy: a notebook's time counts from the worker's start
@@ -109,6 +110,20 @@ def _drain(generator: types.GeneratorType) -> wire.Iterated:
     return wire.Iterated(tuple(items))
 
 
+def _step_aside() -> None:
+    """Free the names of the worker's own modules (loader, capture, wire, ...) for the
+    submission: a student's helper file `loader.py` that q2_sigmoid.py imports must be the
+    student's, not the worker's (a correct upload scored 15 of 100). The worker's modules keep
+    one another as they were bound at import time; nothing imports them by name again."""
+    for name, module in list(sys.modules.items()):
+        where = getattr(module, "__file__", None)
+        if name != "__main__" and isinstance(where, str) \
+                and os.path.dirname(os.path.abspath(where)) == WORKER_DIR:
+            del sys.modules[name]
+    if WORKER_DIR in sys.path:
+        sys.path.remove(WORKER_DIR)
+
+
 class Server:
     def __init__(self, rfile, wfile, config: dict) -> None:
         self.rfile, self.wfile, self.config = rfile, wfile, config
@@ -137,6 +152,7 @@ class Server:
                 sys.path.append(str(Path.cwd()))
                 if isinstance(cfg["support"], list):
                     loader.support_beside(self.root, Path.cwd(), cfg["support"])
+            _step_aside()
             with capture.captured(self.output_limit) as out:
                 # Each notebook cell is announced before it runs: when the import deadline
                 # kills the worker, the grader has already read which cell was running. (A file
