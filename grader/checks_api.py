@@ -34,8 +34,24 @@ class CheckFailure(AssertionError):
         super().__init__(message)
 
 
+# What a message shows of one value at most: a returned string of megabytes, or an object whose
+# class name is, would otherwise be copied into every message, view and report of the grade (a
+# 20 MiB name took the grader minutes and gigabytes to word-wrap).
+SHOWN_CHARS = 2000
+
+
 def show(value: Any) -> str:
     """Numbers the way numpy prints them, trimmed to a readable size."""
+    return _bounded(_show(value))
+
+
+def _bounded(text: str) -> str:
+    if len(text) <= SHOWN_CHARS:
+        return text
+    return f"{text[:SHOWN_CHARS]}... ({len(text):,} characters in all)"
+
+
+def _show(value: Any) -> str:
     if isinstance(value, Opaque):
         return f"a {value.type_name} object: {value.text}"
     if isinstance(value, Iterated):
@@ -134,11 +150,11 @@ def fail_call(problem: str, call: Text, *, returned: Any = None, expected: Any =
         problem = f"{problem} {finding}"
     parts = {"problem": problem, "called": call}
     if returned is not None:
-        parts["returned"] = returned if isinstance(returned, str) else show(returned)
+        parts["returned"] = _bounded(returned) if isinstance(returned, str) else show(returned)
     if expected is not None:
-        parts["expected"] = expected if isinstance(expected, str) else show(expected)
+        parts["expected"] = _bounded(expected) if isinstance(expected, str) else show(expected)
     if detail:
-        parts["detail"] = detail
+        detail = parts["detail"] = _bounded(str(detail))
     lines = [problem] + [f"  {label}: {text}" for label, text in parts.items()
                          if label in ("called", "returned", "expected")]
     if detail:

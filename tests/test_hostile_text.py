@@ -103,3 +103,20 @@ def test_batch_shows_hostile_upload_names_as_escapes(tmp_path):
     assert "ignored evil\\x1b[2J\\x07\\udcff.txt" in proc.stderr
     page = (tmp_path / "out" / "index.html").read_text(encoding="utf-8")
     assert "evil\\x1b[2J" in page
+
+
+def test_a_returned_value_of_megabytes_is_shown_cut_in_every_message(tmp_path):
+    """A string of 4 MiB (or a class whose name is that long) returned by sigmoid: every message
+    shows a bounded part of it. Before, each was copied whole into the report (335 MB for a
+    20 MiB name) and word-wrapping it took the grader minutes."""
+    source = (FIXTURES / "correct_summed.py").read_text()
+    source += ('\n\n_Big = type("Big", (), {})\n_Big.__qualname__ = "Q" * (4 * 2**20)\n\n\n'
+               'def sigmoid(x):\n    return "Q" * (4 * 2**20)\n\n\n'
+               'def sigmoid_grad(s):\n    return _Big()\n')
+    path = tmp_path / "long_values.py"
+    path.write_text(source)
+    report = grade(path, tmp_path / "out")
+    assert by_function(report)["sigmoid"]["score"] == by_function(report)["sigmoid_grad"]["score"] == 0
+    assert report["score"] == 85
+    assert (tmp_path / "out" / "long_values.py.json").stat().st_size < 200_000
+    assert len(report["_terminal"]) < 50_000

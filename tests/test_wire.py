@@ -89,3 +89,30 @@ def test_a_dict_of_arrays_joins_a_reply_after_other_blobs():
     back = wire.decode_value(_rebase(node, extra, blobs), blobs)
     assert list(back) == ["W1", "b1"]
     assert np.array_equal(back["W1"], np.arange(3.0)) and np.array_equal(back["b1"], np.ones(2))
+
+
+def _frame_with_header(head: bytes) -> io.BytesIO:
+    import struct
+    return io.BytesIO(wire.MAGIC + struct.pack("<I", len(head)) + head + struct.pack("<I", 0))
+
+
+def test_a_header_that_would_cost_gigabytes_to_parse_is_refused_unparsed():
+    """A frame may be the submission's own: JSON of empty lists costs about 30 times its size
+    once parsed (a 55 MB header took the grader to 2.9 GB)."""
+    many = b'{"v": [' + b",".join([b"[]"] * (wire.MAX_HEADER_CONTAINERS + 1)) + b"]}"
+    with pytest.raises(wire.WireError, match="too many lists"):
+        wire.read_frame(_frame_with_header(many))
+    with pytest.raises(wire.WireError, match="header too large"):
+        wire.read_frame(io.BytesIO(wire.MAGIC + (wire.MAX_HEADER_BYTES + 1).to_bytes(4, "little")))
+    fine = b'{"v": [' + b",".join([b"[]"] * 1000) + b"]}"
+    assert len(wire.read_frame(_frame_with_header(fine))[0]["v"]) == 1000
+
+
+def test_a_long_class_name_or_string_is_shown_cut():
+    from grader.checks_api import SHOWN_CHARS, show
+    liar = type("Big", (), {})
+    liar.__qualname__ = "Q" * 2**20
+    back = roundtrip(liar())
+    assert len(back.type_name) < 300 and len(show(back)) < 1000
+    text = show("Q" * 2**20)
+    assert len(text) < SHOWN_CHARS + 100 and text.endswith("(1,048,578 characters in all)")

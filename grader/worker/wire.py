@@ -22,6 +22,11 @@ import numpy as np
 
 MAGIC = b"AGW1"
 MAX_FRAME_BYTES = 256 * 1024 * 1024
+# A frame's JSON header, bounded apart from its blobs (which stay bytes): parsed, JSON costs up
+# to about 30 times its size, and a frame may be the submission's own (a 55 MB header of empty
+# lists took the grader to 2.9 GB). Legitimate headers hold plain data of a few kilobytes.
+MAX_HEADER_BYTES = 32 * 1024 * 1024
+MAX_HEADER_CONTAINERS = 1_000_000
 MAX_DEPTH = 32
 ARRAY_KINDS = "biufc"  # bool, signed, unsigned, float, complex: never object, void or strings
 # The exit status of a check's fork whose pipes to the grader stopped working: the submission
@@ -69,7 +74,11 @@ class ReplayDataset:
     stream: tuple[int, ...]
 
 
-def _safe_text(obj: Any, limit: int = 200) -> str:
+TYPE_NAME_CHARS = 200  # of a value's class name, as described
+OPAQUE_TEXT_CHARS = 200  # of its repr
+
+
+def _safe_text(obj: Any, limit: int = OPAQUE_TEXT_CHARS) -> str:
     try:
         text = repr(obj)
     except BaseException:  # a hostile __repr__ must not break the reply
@@ -89,7 +98,9 @@ def _type_name(obj: Any) -> str:
         return f"numpy array of dtype {dtype[:60]}"
     module = getattr(t, "__module__", "") or ""
     qual = getattr(t, "__qualname__", t.__name__)
-    return qual if module in ("builtins", "") else f"{module}.{qual}"
+    name = qual if module in ("builtins", "") else f"{module}.{qual}"
+    return name if isinstance(name, str) and len(name) <= TYPE_NAME_CHARS \
+        else f"{str(name)[:TYPE_NAME_CHARS]}..."
 
 
 def _encode(obj: Any, blobs: list[bytes], depth: int) -> Any:
@@ -152,8 +163,8 @@ def _decode(node: Any, blobs: list[bytes], depth: int) -> Any:
     if kind in ("list", "tuple"):
         items = [_decode(x, blobs, depth + 1) for x in node["items"]]
         return items if kind == "list" else tuple(items)
-    if kind == "opaque":
-        return Opaque(str(node["type"]), str(node["text"]))
+    if kind == "opaque":  # bounded here too: a frame may be the submission's own
+        return Opaque(str(node["type"])[:TYPE_NAME_CHARS + 3], str(node["text"])[:OPAQUE_TEXT_CHARS + 3])
     if kind == "replay_dataset":
         return ReplayDataset(tuple(int(i) for i in node["stream"]))
     if kind == "dict":
@@ -233,10 +244,13 @@ def read_frame(stream: BinaryIO) -> tuple[dict, list[bytes]]:
     if magic != MAGIC:
         raise WireError("bad frame marker")
     (head_len,) = struct.unpack("<I", _read_exact(stream, 4))
-    if head_len > MAX_FRAME_BYTES:
+    if head_len > MAX_HEADER_BYTES:
         raise WireError("header too large")
+    head = _read_exact(stream, head_len)
+    if head.count(b"[") + head.count(b"{") > MAX_HEADER_CONTAINERS:
+        raise WireError("header holds too many lists and objects")
     try:
-        header = json.loads(_read_exact(stream, head_len).decode("utf-8"))
+        header = json.loads(head.decode("utf-8"))
     except ValueError as exc:
         raise WireError("header is not JSON") from exc
     if not isinstance(header, dict):
