@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from grader import containment, cpu_wait, isolation, observed, python2_habits, reply_shapes
-from grader import leftovers, scratch_dirs, scratch_fs, uploads
+from grader import leftovers, notebook_outputs, scratch_dirs, scratch_fs, uploads
 from grader.worker import wire
 
 # How long a worker told to quit has to end by itself before it is killed: it ends at once
@@ -942,38 +942,6 @@ class UploadTooLarge(Exception):
     pass
 
 
-def _without_outputs(data: bytes) -> bytes | None:
-    """The notebook `data` as JSON with every code cell's outputs and every cell's attachments
-    emptied (both versions' layouts: "cells", or version 3's "worksheets"), or None when it is not
-    JSON of a notebook's shape (the worker then reads the file as it is and says what is wrong)."""
-    escaped = False
-    try:
-        try:
-            raw = json.loads(data)
-        except UnicodeDecodeError:
-            # A byte that is not UTF-8 (an editor's Windows-1252 "è"): kept as it is, for the
-            # worker to read and report as it does in a notebook of any size.
-            raw, escaped = json.loads(data.decode("utf-8", "surrogateescape")), True
-    except (ValueError, RecursionError):
-        return None
-    if not isinstance(raw, dict):
-        return None
-    sheets = raw.get("worksheets") if isinstance(raw.get("worksheets"), list) else [raw]
-    for sheet in sheets:
-        cells = sheet.get("cells") if isinstance(sheet, dict) else None
-        for cell in cells if isinstance(cells, list) else ():
-            if not isinstance(cell, dict):
-                continue
-            if "outputs" in cell:
-                cell["outputs"] = []
-            cell.pop("attachments", None)
-    try:
-        return json.dumps(raw, ensure_ascii=False).encode(
-            "utf-8", "surrogateescape" if escaped else "strict")
-    except UnicodeEncodeError:  # a lone surrogate the notebook spelled `\ud800`: kept escaped
-        return json.dumps(raw).encode("ascii")
-
-
 def _is_notebook(name: str) -> bool:
     return name.lower().endswith(".ipynb")
 
@@ -1009,7 +977,7 @@ def _stripped_files(source: Path) -> dict[Path, bytes]:
         raise _too_large(total, bool(notebooks))
     stripped = {}
     for notebook in notebooks:
-        data = _without_outputs(notebook.read_bytes())
+        data = notebook_outputs.without_outputs(notebook.read_bytes())
         if data is not None:
             stripped[notebook] = data
             total -= notebook.stat().st_size - len(data)
@@ -1045,7 +1013,7 @@ def _zip_without_outputs(source: Path, target: Path) -> bool:
                 for member in members:
                     data = b"" if member.is_dir() else zf.read(member)
                     if _is_notebook(member.filename):
-                        data = _without_outputs(data) or data
+                        data = notebook_outputs.without_outputs(data) or data
                     total += len(data)
                     if total > MAX_UPLOAD_BYTES:
                         raise _code_too_large(total, single=False)
@@ -1094,7 +1062,7 @@ def copy_upload(source: Path, dest: Path) -> Path:
                 return target
     if source.suffix == ".ipynb" and MAX_UPLOAD_BYTES < total <= MAX_NOTEBOOK_BYTES \
             and source.is_file():
-        stripped = _without_outputs(source.read_bytes())
+        stripped = notebook_outputs.without_outputs(source.read_bytes())
         if stripped is not None:
             if len(stripped) > MAX_UPLOAD_BYTES:
                 raise _code_too_large(len(stripped), single=True)

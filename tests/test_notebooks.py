@@ -1115,3 +1115,21 @@ def test_copies_of_a_function_are_named_by_the_notebooks_and_only_where_they_dif
         "softmax is defined in more than one file: the one in hw_new.ipynb was graded, not the "
         "one in hw_old.ipynb. If that is an old copy, remove it, so that the grader sees only "
         "the one you mean."], copies
+
+
+def test_saved_outputs_are_dropped_in_a_child_whose_memory_is_bounded(monkeypatch):
+    """The notebook's JSON is the student's: 20 MB of empty lists would cost the grader about
+    half a gigabyte parsed (a 200 KB zip of 190 MB, 5.6 GB). The child that drops the outputs
+    runs out of its memory instead, and the notebook keeps its size (so the upload is judged by
+    it, and refused)."""
+    from grader import notebook_outputs
+    cell = {"cell_type": "code", "metadata": {}, "source": ["x = 1\n"], "execution_count": 1,
+            "outputs": [{"output_type": "stream", "name": "stdout", "text": ["a" * 1000]}]}
+    small = json.dumps({"cells": [cell], "metadata": {}, "nbformat": 4, "nbformat_minor": 5})
+    stripped = json.loads(notebook_outputs.without_outputs(small.encode()))
+    assert stripped["cells"][0]["outputs"] == [] and stripped["cells"][0]["source"] == ["x = 1\n"]
+    assert notebook_outputs.without_outputs(b"[1, 2]") is None  # JSON, but no notebook
+    monkeypatch.setattr(notebook_outputs, "MEMORY_BYTES", 200 * 2**20)
+    bomb = b'{"cells": [{"cell_type": "code", "source": [], "outputs": [' \
+        + b",".join([b"[]"] * (7 * 10**6)) + b"]}]}"
+    assert notebook_outputs.without_outputs(bomb) is None
