@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from markupsafe import escape
 
-from conftest import FIXTURES, LIVE, by_function, grade_many
+from conftest import FIXTURES, LIVE, by_function, grade_many, scores
 from fixtures.mistakes import CASCADES, GRADED_FUNCTIONS, MISTAKES, materialize_cascade
 from grader.model import CheckResult, FunctionResult, SubmissionResult
 from grader.packs.cs224n_a1.hints import HINTS
@@ -488,3 +488,27 @@ def test_a_written_function_with_the_starters_raise_left_in_is_told_the_line(tmp
         "softmax is not implemented yet (it raises NotImplementedError at raise_left_in.py, "
         f"line {line}). If your code for it is already written, delete that line")
         for c in softmax), [c["message"] for c in softmax]
+
+
+def test_an_argument_reshaped_in_place_is_the_students_change_not_the_graders_failure(tmp_path):
+    """`outputVectors.shape = (size,)` after computing the answer: the before/after comparison
+    met arrays of two shapes and the check said the grader itself had failed."""
+    text = (FIXTURES / "correct_summed.py").read_text()
+    text = text.replace("    return cost, gradPred, grad\n",
+                        "    outputVectors.shape = (outputVectors.size,)\n"
+                        "    return cost, gradPred, grad\n")
+    text = text.replace("    return cost, grad\n", "    params.shape = (1, params.size)\n"
+                                                  "    return cost, grad\n")
+    path = tmp_path / "reshapes.py"
+    path.write_text(text)
+    (report,) = grade_many({"r": path}, tmp_path / "out", env=LIVE).values()
+    assert scores(report)["negSamplingCostAndGradient"] == 34
+    assert scores(report)["forward_backward_prop"] == 33
+    failed = {c["function"]: c for c in report["checks"] if c["status"] != "passed"}
+    assert set(failed) == {"negSamplingCostAndGradient", "forward_backward_prop"}
+    assert ("changed its argument `outputVectors` in place (its shape, from (6, 3) to (18,))"
+            in failed["negSamplingCostAndGradient"]["message"])
+    assert "changed its argument `params` in place (its shape, from (" \
+        in failed["forward_backward_prop"]["message"]
+    assert not failed["negSamplingCostAndGradient"]["mistake"]
+    assert not any("grader problem" in w for w in report["warnings"])
