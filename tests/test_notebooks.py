@@ -933,6 +933,9 @@ def test_a_notebooks_removed_numpy_names_are_named_by_their_cell(tmp_path):
      "(was it saved before the code was written?)"),
     ("truncated.ipynb", '{"cells": [{"cell_type": "code", "source": "x = 1', "truncated.ipynb is "
      "not a readable notebook (JSONDecodeError: Unterminated string starting at"),
+    # Deeper than Python's parser goes: the worker died on it, blaming the student's code.
+    ("deep.ipynb", '{"cells": [], "metadata": {"x": ' + "[" * 200_000 + "]" * 200_000 + "}}",
+     "deep.ipynb is not a readable notebook: its JSON is nested too deeply or too large to read."),
 ])
 def test_an_unreadable_notebook_says_what_the_file_is(tmp_path, name, content, says):
     path = tmp_path / name
@@ -1133,3 +1136,14 @@ def test_saved_outputs_are_dropped_in_a_child_whose_memory_is_bounded(monkeypatc
     bomb = b'{"cells": [{"cell_type": "code", "source": [], "outputs": [' \
         + b",".join([b"[]"] * (7 * 10**6)) + b"]}]}"
     assert notebook_outputs.without_outputs(bomb) is None
+
+
+def test_saved_outputs_of_a_shape_nbformat_refuses_do_not_make_the_notebook_unreadable(tmp_path):
+    """Outputs are never run: one saved as a string (a hand-edited notebook) refused the whole
+    notebook, 0 of 100, where Jupyter opens it."""
+    path = _v4(tmp_path / "hw.ipynb", [SOLUTION])
+    raw = json.loads(path.read_text())
+    raw["cells"][0]["outputs"] = "printed text saved where a list belongs"
+    raw["cells"][0]["attachments"] = "not a dict"
+    path.write_text(json.dumps(raw))
+    assert grade(path, tmp_path / "out")["score"] == 100

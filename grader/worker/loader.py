@@ -126,6 +126,9 @@ def _unreadable(notebook: Path, exc: Exception) -> str:
     if data is not None:
         try:
             json.loads(data)
+        except (RecursionError, MemoryError):
+            return (f"{notebook.name} is not a readable notebook: its JSON is nested too deeply "
+                    "or too large to read. Save the notebook in Jupyter and upload the saved file.")
         except ValueError:
             try:
                 ast.parse(data.decode("utf-8-sig"))

@@ -173,7 +173,9 @@ class NotebookError(Exception):
 
 def _fill_required(raw: object) -> object:
     """Hand-made and tool-made notebooks often leave out a cell's "metadata" (or a code cell's
-    "outputs"), which Jupyter itself tolerates and nbformat refuses; add them, empty."""
+    "outputs"), which Jupyter itself tolerates and nbformat refuses; add them, empty. Saved
+    outputs and attachments are never run, so they are emptied: one of a shape nbformat refuses
+    (an output saved as text) no longer makes the whole notebook unreadable."""
     if not isinstance(raw, dict):
         return raw
     raw.setdefault("metadata", {})
@@ -183,8 +185,9 @@ def _fill_required(raw: object) -> object:
         for cell in cells if isinstance(cells, list) else ():
             if isinstance(cell, dict):
                 cell.setdefault("metadata", {})
+                cell.pop("attachments", None)
                 if cell.get("cell_type") == "code":
-                    cell.setdefault("outputs", [])
+                    cell["outputs"] = []
     return raw
 
 
