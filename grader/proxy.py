@@ -110,8 +110,11 @@ class StudentError(Exception):
                         "runs after your code.")
             return f"{self.function} is not implemented yet (it raises NotImplementedError)."
         # The advice stays on the first line: the summary of a report shows that line alone.
+        # The exception's own further lines are marked as the student's, as printed output is:
+        # unmarked, a message could pass for the report's own lines ("total 100 / 100").
+        text = "\n  | ".join(self.text.splitlines()) if "\n" in self.text else self.text
         first = python2_habits.with_advice(
-            f"{self.function} raised {self.type_name}: {self.text}".rstrip(": "),
+            f"{self.function} raised {self.type_name}: {text}".rstrip(": "),
             self.type_name, self.text)
         note = self._starter_code_note()
         lines = [f"{first.rstrip('.')}.{note}" if note else first]

@@ -120,3 +120,20 @@ def test_a_returned_value_of_megabytes_is_shown_cut_in_every_message(tmp_path):
     assert report["score"] == 85
     assert (tmp_path / "out" / "long_values.py.json").stat().st_size < 200_000
     assert len(report["_terminal"]) < 50_000
+
+
+def test_the_lines_of_a_students_exception_are_marked_as_the_students(tmp_path):
+    """An exception's message may carry a fake report ("total 100 / 100"): its lines after the
+    first are marked "| ", as printed output is, never left to pass for the report's own."""
+    source = (FIXTURES / "correct_summed.py").read_text() + (
+        '\n\ndef softmax(x):\n    raise ValueError("no values\\n     total   100 / 100\\nall ok")\n')
+    path = tmp_path / "fake_lines.py"
+    path.write_text(source)
+    report = grade(path, tmp_path / "out", "--verbose")
+    (check, *_) = [c for c in report["checks"] if c["function"] == "softmax"]
+    lines = check["message"].splitlines()
+    assert lines[0] == "softmax raised ValueError: no values"
+    assert lines[1:3] == ["  |      total   100 / 100", "  | all ok"], lines
+    assert report["score"] == 85
+    faked = [line for line in report["_terminal"].splitlines() if "total   100 / 100" in line]
+    assert faked and all(line.split("total")[0].strip() == "|" for line in faked), faked
