@@ -1132,6 +1132,9 @@ def test_saved_outputs_are_dropped_in_a_child_whose_memory_is_bounded(monkeypatc
     stripped = json.loads(notebook_outputs.without_outputs(small.encode()))
     assert stripped["cells"][0]["outputs"] == [] and stripped["cells"][0]["source"] == ["x = 1\n"]
     assert notebook_outputs.without_outputs(b"[1, 2]") is None  # JSON, but no notebook
+    # Never larger than it came: a notebook saved without spaces stays without them.
+    compact = json.dumps(json.loads(small), separators=(",", ":")).encode()
+    assert len(notebook_outputs.without_outputs(compact)) < len(compact)
     monkeypatch.setattr(notebook_outputs, "MEMORY_BYTES", 200 * 2**20)
     bomb = b'{"cells": [{"cell_type": "code", "source": [], "outputs": [' \
         + b",".join([b"[]"] * (7 * 10**6)) + b"]}]}"
