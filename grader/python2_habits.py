@@ -130,7 +130,7 @@ _RULES: tuple[Rule, ...] = (
     ("AttributeError", r"'(float|int)' object has no attribute '(astype|shape|reshape|dtype|ndim|"
                        r"size|copy|T|ravel|flatten)'",
      lambda m: (f"A Python {m[1]} is not a NumPy array, so it has no .{m[2]}: convert the "
-                "argument first, x = np.asarray(x, dtype=np.float64), which takes a number and an "
+                "argument first with np.asarray(x, dtype=float), which takes a number and an "
                 "array alike.")),
     # Not Python 2's: a row-wise sum or max without keepdims=True, shape (M,), meeting the (M, N)
     # array it was taken from (e / np.sum(e, axis=1)).

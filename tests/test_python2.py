@@ -306,8 +306,8 @@ HABITS = [
     (lambda: xrange(3), "write range"),  # noqa: F821
     (lambda: reduce(max, [1]), "functools.reduce"),  # noqa: F821
     # no Python 2 habit: array methods on a number the handout allows (sigmoid of a scalar)
-    (lambda: (0.5).astype(np.float64), "x = np.asarray(x, dtype=np.float64)"),
-    (lambda: (2).shape, "x = np.asarray(x, dtype=np.float64)"),
+    (lambda: (0.5).astype(np.float64), "np.asarray(x, dtype=float)"),
+    (lambda: (2).shape, "np.asarray(x, dtype=float)"),
     # nor this: a row-wise sum without keepdims meeting its (M, N) array
     (lambda: np.ones((2, 3)) / np.ones((2, 3)).sum(axis=1), "keepdims=True"),
 ]

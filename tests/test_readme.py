@@ -40,3 +40,13 @@ def test_bundled_example_shows_its_two_documented_mistakes(tmp_path):
     assert "averaged over the examples but the gradient is summed" in hints
     assert "re-draw" in hints
     assert any("xrange" in w for w in report["warnings"])
+
+
+def test_the_count_of_recognised_mistakes_is_the_catalogues():
+    """"... N in all, listed in grader/packs/cs224n_a1/hints.py": the mistakes that cost points
+    (warnings are listed apart)."""
+    from grader.packs.cs224n_a1.hints import HINTS
+    said = re.search(r"\.\.\. (\d+) in all,\s+listed in `grader/packs/cs224n_a1/hints\.py`",
+                     (ROOT / "README.md").read_text())
+    assert said, "the README no longer says how many mistakes the grader recognises"
+    assert int(said[1]) == sum(1 for m in HINTS.values() if m.severity != "warning")

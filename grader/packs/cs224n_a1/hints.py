@@ -101,6 +101,12 @@ HINTS = Catalogue("cs224n-a1", (
         "times your gradient. Fix the cost: -sum of log(y_hat) at each example's label, summed "
         "(or averaged) over the examples."),
     Mistake(
+        "output_sigmoid", "the output layer is a sigmoid, not a softmax",
+        "Your cost is the cross-entropy of sigmoid(z2) at each example's label, where the "
+        "network's output is softmax(z2): y_hat must be a distribution over the Dy classes "
+        "(each row non-negative, summing to 1), which only the softmax gives. Use your softmax "
+        "for the output layer and keep the sigmoid for the hidden layer."),
+    Mistake(
         "grad_blocks_out_of_order", "gradient blocks stacked in the wrong order",
         "Your gradient holds the right numbers in the wrong order. The flat gradient must follow "
         "the order params is unpacked in: W1, b1, W2, b2."),

@@ -433,11 +433,33 @@ def test_cost_matches_reference(student, reference, report, case):
                   f"average{_simple_ratio_note(cost, ref_cost)}.",
                   _call_text(case), returned=repr(cost),
                   expected=f"{ref_cost!r} (summed over the M = {case.M} examples) or "
-                           f"{ref_cost / case.M!r} (averaged)")
+                           f"{ref_cost / case.M!r} (averaged)", **_output_layer_hint(cost, case))
     if case.M > 1:
         report.warn(f"forward_backward_prop: your cost is {convention.scale} over the examples of a batch "
                     "(either is accepted; the gradient must follow the same convention).",
                     if_passes=True)
+
+
+def _output_layer_hint(cost, case: NetCase) -> dict:
+    """{hint, evidence} when the cost is the cross-entropy of sigmoid(z2), summed or averaged,
+    where softmax(z2) belongs (real 2017 code used the hidden layer's sigmoid twice); else {}.
+    Computed from the case's own numbers, as the network is defined."""
+    data, labels, params = case.arrays()
+    blocks = {name: params[where].reshape(shape) for name, (where, shape) in case.blocks().items()}
+    with np.errstate(all="ignore"):
+        hidden = 1.0 / (1.0 + np.exp(-(data @ blocks["W1"] + blocks["b1"])))
+        z2 = hidden @ blocks["W2"] + blocks["b2"]
+        summed = float(-np.sum(labels * -np.logaddexp(0.0, -z2)))  # -sum log sigmoid(z2)[label]
+    try:
+        cost = float(cost)
+    except (TypeError, ValueError):
+        return {}
+    for scale, value in (("summed", summed), ("averaged", summed / case.M)):
+        if np.isfinite(value) and np.isclose(cost, value, rtol=tol.REFERENCE_RTOL,
+                                             atol=tol.REFERENCE_ATOL):
+            return {"hint": HINTS["output_sigmoid"],
+                    "evidence": {"sigmoid_output_cost": value, "scale": scale}}
+    return {}
 
 
 def _simple_ratio_note(cost, ref_cost: float) -> str:
