@@ -19,26 +19,25 @@ from __future__ import annotations
 
 import ast
 import importlib
-import importlib.abc
 import importlib.machinery
 import re
 import sys
 import types
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from typing import Callable, Iterable
 
 # The package a file's relative imports resolve in ("from .q1_softmax import" reaches
 # RELATIVE.q1_softmax, which is the upload's q1_softmax).
 RELATIVE = "your_upload"
 
 
-@dataclass
 class Found:
     """What the sources ask of packages: their dotted names, and how deep a relative import of
-    each file goes (file name -> levels)."""
+    each file goes (file name -> levels). (No dataclass, nor importlib.abc below: every worker
+    imports this module as it starts, and those two cost it about 8 ms.)"""
 
-    packages: set[str] = field(default_factory=set)
-    relative: dict[str, int] = field(default_factory=dict)
+    def __init__(self) -> None:
+        self.packages: set[str] = set()
+        self.relative: dict[str, int] = {}
 
 
 def _prefixes(dotted: str) -> list[str]:
@@ -95,7 +94,7 @@ def package_for(depth: int) -> str:
     return ".".join([RELATIVE] * depth)
 
 
-class _Package(importlib.abc.Loader):
+class _Package:
     def create_module(self, spec: importlib.machinery.ModuleSpec) -> types.ModuleType | None:
         return None
 
@@ -103,7 +102,7 @@ class _Package(importlib.abc.Loader):
         module.__doc__ = "stands for the folder that held the upload's files"
 
 
-class _Alias(importlib.abc.Loader):
+class _Alias:
     def __init__(self, target: str) -> None:
         self.target = target
 
@@ -115,7 +114,7 @@ class _Alias(importlib.abc.Loader):
         sys.modules[module.__name__] = importlib.import_module(self.target)
 
 
-class Finder(importlib.abc.MetaPathFinder):
+class Finder:
     """Resolves the packages `scan` found, and their submodules named like the upload's modules.
     Installed last in sys.meta_path: a real package of the name, installed or uploaded, wins."""
 
