@@ -100,6 +100,9 @@ class SubmissionResult:
     checks: tuple[CheckResult, ...]
     functions: tuple[FunctionResult, ...]
     warnings: tuple[str, ...] = ()
+    # What the grader found out that asks nothing of the student ("your cost is averaged over
+    # the examples", where either convention is accepted): said apart from the warnings.
+    notes: tuple[str, ...] = ()
     isolation: dict[str, Any] = field(default_factory=dict)
     versions: dict[str, str] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
@@ -130,6 +133,7 @@ class SubmissionResult:
         data["checks"] = [asdict(c) for c in self.checks]
         data["functions"] = [asdict(f) for f in self.functions]
         data["warnings"] = list(self.warnings)
+        data["notes"] = list(self.notes)
         return data
 
     @classmethod
@@ -141,6 +145,7 @@ class SubmissionResult:
         fields["checks"] = tuple(CheckResult(**c) for c in data["checks"])
         fields["functions"] = tuple(FunctionResult(**f) for f in data["functions"])
         fields["warnings"] = tuple(data.get("warnings", ()))
+        fields["notes"] = tuple(data.get("notes", ()))  # absent from reports written before notes
         return cls(**fields)
 
     def graded_view(self) -> dict[str, Any]:

@@ -83,10 +83,14 @@ class GradingState:
     debug: bool = False
     results: list[CheckResult] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
-    # Warnings a check gave on condition that it passes, by check: what it says of the submission
-    # (a convention it follows) is true only of a check that passed. A hypothesis check runs many
-    # examples, and one that passes on its way to a failure must not leave a claim behind.
-    pending: dict[str, list[str]] = field(default_factory=dict)
+    # What the report says of the submission that asks nothing of the student (the convention it
+    # follows): apart from the warnings, so that a full-marks report does not read as a problem.
+    notes: list[str] = field(default_factory=list)
+    # Warnings and notes a check gave on condition that it passes, by check: what it says of the
+    # submission (a convention it follows) is true only of a check that passed. A hypothesis
+    # check runs many examples, and one that passes on its way to a failure must not leave a
+    # claim behind. Each entry: (the list it goes to, its text).
+    pending: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
     internal_errors: list[str] = field(default_factory=list)
     # Results several checks share (one gradient check feeds the W1, b1, W2 and b2 checks).
     shared: dict[Any, Any] = field(default_factory=dict)
@@ -104,31 +108,44 @@ class GradingState:
 
     def snapshot(self) -> tuple:
         """What a check may add to the state, to undo a replay that must start over live."""
-        return (list(self.warnings), dict(self.flags), dict(self.mistakes), dict(self.shared),
-                {k: list(v) for k, v in self.pending.items()})
+        return (list(self.warnings), list(self.notes), dict(self.flags), dict(self.mistakes),
+                dict(self.shared), {k: list(v) for k, v in self.pending.items()})
 
     def restore(self, saved: tuple) -> None:
-        warnings, flags, mistakes, shared, pending = saved
-        self.warnings[:], self.flags, self.mistakes, self.shared = warnings, flags, mistakes, shared
+        warnings, notes, flags, mistakes, shared, pending = saved
+        self.warnings[:], self.notes[:] = warnings, notes
+        self.flags, self.mistakes, self.shared = flags, mistakes, shared
         self.pending = pending
 
     def warn(self, text: str, *, if_passes: bool = False) -> None:
-        """Add a warning to the report. With `if_passes`, only once the running check has passed:
-        for what a check found out about the submission (the convention it follows), which a
-        later failure of the same check contradicts."""
+        """Add a warning to the report: something the student may want to change, though it
+        costs no points. With `if_passes`, only once the running check has passed: for what a
+        check found out about the submission, which a later failure of the same check
+        contradicts."""
+        self._add("warnings", text, if_passes)
+
+    def note(self, text: str, *, if_passes: bool = False) -> None:
+        """Add a note to the report: what the grader found out about the submission that asks
+        nothing of the student (the convention its cost follows, where either is accepted).
+        `if_passes` as for `warn`."""
+        self._add("notes", text, if_passes)
+
+    def _add(self, kind: str, text: str, if_passes: bool) -> None:
         if if_passes:
             held = self.pending.setdefault(self.current_check, [])
-            if text not in held:
-                held.append(text)
+            if (kind, text) not in held:
+                held.append((kind, text))
             return
-        if text not in self.warnings:
-            self.warnings.append(text)
+        said = getattr(self, kind)
+        if text not in said:
+            said.append(text)
 
     def settle(self, check: str, passed: bool) -> None:
-        """Give the warnings `check` held until it ended, if it passed; drop them otherwise."""
-        for text in self.pending.pop(check, []):
+        """Give the warnings and notes `check` held until it ended, if it passed; drop them
+        otherwise."""
+        for kind, text in self.pending.pop(check, []):
             if passed:
-                self.warn(text)
+                self._add(kind, text, False)
 
     def flag(self, mistake: Mistake, evidence: dict[str, Any] | None = None, *,
              if_passes: bool = False) -> None:
@@ -210,6 +227,12 @@ def install(config: pytest.Config, state: GradingState) -> None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    register_markers(config)
+    example_budget.load_grading_profile()
+
+
+def register_markers(config: pytest.Config) -> None:
+    """The markers a pack's checks may carry (--strict-markers refuses any other)."""
     config.addinivalue_line("markers", "points(weight): the check's share of its function's points; "
                                        "0 makes an advisory check that warns and never deducts")
     config.addinivalue_line("markers", "function(name): the graded function the check is about")
@@ -230,7 +253,6 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "robustness: compares with the right answers on inputs chosen "
                                        "for one behaviour (huge values, arguments left unchanged), "
                                        "so its failure says nothing of the ordinary values")
-    example_budget.load_grading_profile()
 
 
 def _marker_arg(item: pytest.Item, name: str) -> Any:
@@ -374,8 +396,9 @@ def reference(request: pytest.FixtureRequest) -> Any:
 
 @pytest.fixture
 def report(request: pytest.FixtureRequest) -> GradingState:
-    """For checks that add a warning to the report (`report.warn(text)`: a convention detected) or
-    name a mistake that costs nothing (`report.flag(HINTS[...])`: an allowed mutation)."""
+    """For checks that add a note to the report (`report.note(text)`: a convention detected), a
+    warning (`report.warn(text)`: something to change that costs nothing) or name a mistake that
+    costs nothing (`report.flag(HINTS[...])`: an allowed mutation)."""
     return request.config.stash[STATE]
 
 

@@ -609,7 +609,8 @@ def grade(pack: Pack, submission_path: Path, options: Options = Options(), *,
                         "--isolation sandbox.")
     result = SubmissionResult(
         submission=str(submission_path), score=score, max_score=max_score, checks=checks,
-        functions=functions, warnings=tuple(warnings), isolation=isolation, versions=versions,
+        functions=functions, warnings=tuple(warnings), notes=tuple(state.notes),
+        isolation=isolation, versions=versions,
         timings={"total_seconds": round(time.monotonic() - started, 3),
                  "worker_starts": submission.starts},
         error=error, reference=ref is not None, import_output=_import_output(load),

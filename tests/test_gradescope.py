@@ -271,7 +271,8 @@ def hand_made(visibilities: dict[str, str]) -> SubmissionResult:
     score = sum(c.score for c in checks)
     return SubmissionResult(submission="hw.py", score=score, max_score=2.0 * len(checks), checks=checks,
                             functions=(FunctionResult("f", score, 2.0 * len(checks)),),
-                            warnings=("a warning", "f: your cost is averaged"),
+                            warnings=("a warning", "f: a warning about f"),
+                            notes=("a note", "f: your cost is averaged"),
                             timings={"total_seconds": 1.2})
 
 
@@ -295,13 +296,16 @@ def test_renderer_maps_statuses_and_keeps_each_checks_visibility():
     assert data["execution_time"] == 2  # whole seconds, rounded up
     # hidden checks: neither their names nor the total in the submission-level output
     assert "two" not in data["output"] and "Score:" not in data["output"]
-    # nor a warning about a function that has hidden checks: it tells what they found
-    assert "a warning" in data["output"] and "your cost is averaged" not in data["output"]
+    # nor a warning or a note about a function that has hidden checks: it tells what they found
+    assert "a warning" in data["output"] and "a warning about f" not in data["output"]
+    assert "a note" in data["output"] and "your cost is averaged" not in data["output"]
 
 
 def test_renderer_shows_the_score_when_every_check_is_visible():
     data = valid(gradescope.results(hand_made({"one": "visible", "two": "visible"})))
     assert "Score: 2 / 4" in data["output"] and "f: your cost is averaged" in data["output"]
+    assert data["output"].index("Warnings:") < data["output"].index("f: a warning about f") \
+        < data["output"].index("Notes:") < data["output"].index("f: your cost is averaged")
 
 
 def test_feedback_is_bounded():

@@ -97,14 +97,15 @@ def summary(result: SubmissionResult) -> str:
         lines.append("Points withheld:")
         lines += [f"  - {w}" for w in feedback.withheld_text(result)]
         lines.append("")
-    # A warning about a function with a check not shown yet ("forward_backward_prop: your cost
-    # is averaged ...") would tell what its hidden checks found.
+    # A warning or note about a function with a check not shown yet ("forward_backward_prop:
+    # your cost is averaged ...") would tell what its hidden checks found.
     hidden = {c.function for c in result.checks if c.visibility != "visible"}
-    warnings = [w for w in result.warnings if w.split(":", 1)[0] not in hidden]
-    if warnings:
-        lines.append("Warnings:")
-        lines += [f"  - {w}" for w in warnings]
-        lines.append("")
+    for heading, said in (("Warnings:", result.warnings), ("Notes:", result.notes)):
+        shown = [text for text in said if text.split(":", 1)[0] not in hidden]
+        if shown:
+            lines.append(heading)
+            lines += [f"  - {text}" for text in shown]
+            lines.append("")
     if result.import_output:
         lines.append("Printed while importing your submission:")
         lines += [f"  | {t}" for t in result.import_output.splitlines()[:IMPORT_OUTPUT_LINES]]

@@ -390,6 +390,7 @@ def view(result: SubmissionResult) -> dict:
         "submission": result.submission, "score": _points(result.score),
         "max_score": _points(result.max_score), "total": _total(result),
         "error": result.error, "functions": functions, "warnings": list(result.warnings),
+        "notes": list(result.notes),
         "import_output": result.import_output, "reference": result.reference,
         "inputs": inputs_text(result), "mode": mode_text(result), "withheld": withheld_text(result),
         "isolation": str(iso.get("summary") or iso.get("mode") or ""),

@@ -111,7 +111,7 @@ def element(result: SubmissionResult) -> ET.Element:
             suite.set(key, str(value))
             counts[key] += value
         suite.set("time", _seconds(share * len(checks)))
-        notes = ([result.error] if result.error else []) + list(result.warnings)
+        notes = ([result.error] if result.error else []) + list(result.warnings) + list(result.notes)
         if i == 0 and notes:  # what concerns the whole submission, said once
             ET.SubElement(suite, "system-err").text = _clean("\n".join(notes))
     for key, value in _summary_case(suites, result).items():

@@ -141,11 +141,12 @@ def render(result: SubmissionResult, *, verbose: bool = False, width: int | None
                     lines.extend(textwrap.wrap(f"hint: {check.hint}", width=width - 8,
                                                initial_indent="      ",
                                                subsequent_indent="            "))
-    if result.warnings:
-        lines.append("")
-        lines.append("Warnings:")
-        for warning in result.warnings:
-            lines.extend(textwrap.wrap(warning, width=width - 4, initial_indent="  - ",
+    for heading, said in (("Warnings:", result.warnings), ("Notes:", result.notes)):
+        if said:
+            lines.append("")
+            lines.append(heading)
+        for text in said:
+            lines.extend(textwrap.wrap(text, width=width - 4, initial_indent="  - ",
                                        subsequent_indent="    "))
     if verbose and result.import_output:
         lines.append("")

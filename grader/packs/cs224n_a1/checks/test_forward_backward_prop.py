@@ -435,7 +435,7 @@ def test_cost_matches_reference(student, reference, report, case):
                   expected=f"{ref_cost!r} (summed over the M = {case.M} examples) or "
                            f"{ref_cost / case.M!r} (averaged)", **_output_layer_hint(cost, case))
     if case.M > 1:
-        report.warn(f"forward_backward_prop: your cost is {convention.scale} over the examples of a batch "
+        report.note(f"forward_backward_prop: your cost is {convention.scale} over the examples of a batch "
                     "(either is accepted; the gradient must follow the same convention).",
                     if_passes=True)
 

@@ -65,7 +65,7 @@ def test_values(student, reference, report):
                    {"parts": {p: describe_convention(c) for p, c in found.items()}})
         if own.factor(n) != agreed.factor(n):
             fail_mix("cost", own, agreed, found, n, call, repr(got), repr(agreed.of(J, n)))
-    report.warn(f"cost: your cost and derivatives follow {agreed} (the log-likelihood climbed by "
+    report.note(f"cost: your cost and derivatives follow {agreed} (the log-likelihood climbed by "
                 "ascent and the cross-entropy by descent, summed or averaged over the examples, "
                 "are all accepted when followed throughout).", if_passes=True)
 

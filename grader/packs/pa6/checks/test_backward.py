@@ -94,7 +94,7 @@ def _judge(got, canonical, a, n, call, report, rtol, atol, compared_with):
     convention = conventions.common(found, n)
     if convention is not None or not found:
         if convention is not None:
-            report.warn(f"backward: {scale_sentence(convention)}", if_passes=True)
+            report.note(f"backward: {scale_sentence(convention)}", if_passes=True)
         return
     evidence = {"conventions": {b: None if c is None else c.as_json() for b, c in found.items()},
                 "batch_size": n, "compared_with": compared_with}
