@@ -277,14 +277,16 @@ def test_audit_shows_the_notebooks_b1_against_the_derivative():
 
 def test_the_assignments_utils2_imports_are_served(tmp_path):
     """The week's assignment opens with `from utils2 import sigmoid, get_batches, compute_pca,
-    get_dict` before numpy: utils2 must have every name it imports, or the cell stops before
-    numpy is imported and every graded function fails on `np`."""
+    get_dict` before numpy (and the lecture's later copies with `from utils2 import get_dict,
+    get_emoji_regexp`): utils2 must have every name it imports, or the cell stops before numpy is
+    imported and every graded function fails on `np`."""
     import nbformat
 
     source = (FIXTURES / "correct.py").read_text()
     nb = nbformat.v4.new_notebook()
     nb.cells = [nbformat.v4.new_code_cell(
-        "from utils2 import sigmoid, get_batches, compute_pca, get_dict\nimport numpy as np"),
+        "from utils2 import sigmoid, get_batches, compute_pca, get_dict\n"
+        "from utils2 import get_emoji_regexp\nimport numpy as np"),
         nbformat.v4.new_code_cell(source),
         nbformat.v4.new_code_cell(
             "words = 'i am happy because i am learning'.split()\n"
@@ -293,7 +295,10 @@ def test_the_assignments_utils2_imports_are_served(tmp_path):
             "assert x.shape == y.shape == (len(word2Ind), 3)\n"
             "assert np.allclose(x.sum(axis=0), 1) and np.allclose(y.sum(axis=0), 1)\n"
             "assert compute_pca(np.eye(5)[:, :3], 2).shape == (5, 2)\n"
-            "assert sigmoid(0) == 0.5\n")]
+            "assert sigmoid(0) == 0.5\n"
+            "found = [t for t in ['happy', '\\U0001F600', 'ok\\u2764\\ufe0f', ','] "
+            "if get_emoji_regexp().search(t)]\n"
+            "assert found == ['\\U0001F600', 'ok\\u2764\\ufe0f'], found\n")]
     path = tmp_path / "assignment.ipynb"
     nbformat.write(nb, str(path))
     report = grade(path, tmp_path / "out", *PACK)
