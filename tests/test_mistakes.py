@@ -75,6 +75,9 @@ NAMES_THE_PROBLEM = {
     "negsampling_mutates_output_vectors": "changed its argument `outputVectors` in place",
     "negsampling_not_implemented": "negSamplingCostAndGradient is not implemented yet",
     "negsampling_negatives_off_by_one": "reads indices[k] where it should read indices[k + 1]",
+    "negsampling_grad_buffer_not_zeroed": "it returned another grad the second time",
+    "negsampling_scores_clipped": "vectors of length 3.5",
+    "negsampling_normalises_predicted": "vectors of length 3.5",
 }
 
 
@@ -122,6 +125,7 @@ RECOGNISED = {
     # counting the target as a negative also puts a wrong multiple of u_o into gradPred
     "negsampling_target_among_negatives": {"target_among_negatives", "gradpred_target_term"},
     "negsampling_negatives_off_by_one": {"negatives_off_by_one"},
+    "negsampling_grad_buffer_not_zeroed": {"state_between_calls"},
     "negsampling_repeats_overwritten": {"repeated_negatives_overwritten"},
     # with K = 1, two samplings draw what one of K + 1 does: that check names the count only
     "negsampling_negatives_drawn_twice": {"negatives_drawn_twice", "k_not_honoured"},

@@ -163,6 +163,13 @@ HINTS = Catalogue("cs224n-a1", (
         "cost and the gradients use different negatives. Draw them once, keep the list, and use it "
         "for the cost and both gradients."),
     Mistake(
+        "state_between_calls", "the answer depends on the calls before it",
+        "Asked the same thing twice in a row, your function answered differently the second time: "
+        "it keeps something from one call to the next, such as a gradient array kept at module "
+        "level (reused while the shapes match) and added into without being zeroed, a cache, or a "
+        "counter. In training every call has the same shapes, so each gradient would carry the "
+        "ones before it. Make each call start from new arrays (np.zeros inside the function)."),
+    Mistake(
         "repeated_negatives_dropped", "a negative drawn twice counts once, in the cost too",
         "Your cost and gradients count a negative drawn more than once only once: the K draws "
         "are not a set. Keep every draw (no np.unique or set() on the indices): each one adds its "

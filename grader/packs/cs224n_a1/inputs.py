@@ -126,6 +126,11 @@ class W2VCase:
     target: int
     stream: tuple[int, ...]
     seed: int
+    # The length of the centre vector and of every output vector. The handout's dummy vectors
+    # are unit vectors, so every score u_k . v lies in [-1, 1]; trained vectors are longer, and a
+    # cost that clips the scores (to [-1, 1], or to +-6 as word2vec.c's table does) or normalises
+    # the vectors is right only on unit ones.
+    norm: float = 1.0
 
     def arrays(self) -> tuple[np.ndarray, np.ndarray]:
         g = rng(self.seed)
@@ -133,10 +138,13 @@ class W2VCase:
         predicted /= np.linalg.norm(predicted)
         vectors = g.standard_normal((self.V, self.D))
         vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)  # as the handout's dummy vectors
+        if self.norm != 1.0:
+            predicted, vectors = predicted * self.norm, vectors * self.norm
         return predicted, vectors
 
     def __str__(self) -> str:
-        return (f"V={self.V}, D={self.D}, K={self.K}, target={self.target}, "
+        length = f", vectors of length {self.norm:g}" if self.norm != 1.0 else ""
+        return (f"V={self.V}, D={self.D}, K={self.K}, target={self.target}{length}, "
                 f"sampleTokenIdx() stream {list(self.stream)}")
 
 
@@ -173,6 +181,14 @@ def w2v_cases(draw, K: int | None = None) -> W2VCase:
     others = [i for i in range(V) if i != target]
     negatives = draw(st.permutations(others))[:K]
     return W2VCase(V, D, K, target, padded(list(negatives), V, target), draw(SEEDS))
+
+
+# Scores u_k . v up to 12.25 in size (vectors of length 3.5), the target's and the negatives'
+# alike: a cost or gradient that clips the scores to +-6 or normalises the vectors is wrong here,
+# right on the unit vectors of every other case (a clip to +-15 stays exact, as it does
+# everywhere the assignment goes). Under a secret its vectors are drawn afresh like any case's.
+LONG_VECTORS = W2VCase(V=6, D=3, K=4, target=2, stream=padded([0, 5, 1, 3], 6, 2), seed=2017,
+                       norm=3.5)
 
 
 @st.composite

@@ -4,9 +4,11 @@ The grader controls sampling: `dataset` replays an index stream the grader chose
 worker), whether the student calls getNegativeSamples or dataset.sampleTokenIdx() directly, and the
 worker reports how many indices were drawn.
 """
+import dataclasses
+
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from grader import conventions, evidence, numgrad
@@ -15,8 +17,9 @@ from grader.checks_api import (CheckFailure, LazyText, as_array, as_scalar, desc
                                expect_close, expect_varies, fail_call, if_known, lazy_text, show,
                                whole_cases)
 from grader.packs.cs224n_a1.hints import HINTS, constant_factor
-from grader.packs.cs224n_a1.inputs import (ReplayDataset, W2VCase, expected_draws, fixed_case,
-                                           TIMED_SHARE, padded, rng, training_cases, w2v_cases)
+from grader.packs.cs224n_a1.inputs import (LONG_VECTORS, ReplayDataset, W2VCase, expected_draws,
+                                           fixed_case, TIMED_SHARE, padded, rng, training_cases,
+                                           w2v_cases)
 from grader.proxy import StudentError, StudentTimeout, StudentUnavailable
 from grader.worker.wire import ReplayDataset as WireDataset
 
@@ -57,8 +60,18 @@ def _call_text(case: W2VCase) -> LazyText:
         return (f"negSamplingCostAndGradient(predicted={show(predicted)}, target={case.target}, "
                 f"outputVectors={show(vectors)}, dataset, K={case.K})\n"
                 f"  dataset.sampleTokenIdx() returns, in turn: {list(case.stream)} "
-                f"(so the negatives are {negatives})")
+                f"(so the negatives are {negatives})" + _length_text(case, predicted, vectors))
     return lazy_text(text)
+
+
+def _length_text(case: W2VCase, predicted: np.ndarray, vectors: np.ndarray) -> str:
+    """What sets a case of long vectors apart (the others are unit vectors, as the handout's)."""
+    if case.norm == 1.0:
+        return ""
+    largest = float(np.max(np.abs(vectors @ predicted)))
+    return (f"\n  predicted and every output vector have length {case.norm:g} (trained vectors grow "
+            f"past the handout's unit length), so the scores u . v reach {largest:.3g}: the "
+            "formulas hold for every score, with no clipping or normalising")
 
 
 PARTS = ("cost", "gradPred", "grad")
@@ -91,8 +104,12 @@ def _shape(item) -> tuple | None:
 
 
 def _call(student, case: W2VCase, args: tuple | None = None, echo_args: bool = False):
+    return _asked(case, lambda: student.call(*(args or _args(case)), echo_args=echo_args))
+
+
+def _asked(case: W2VCase, ask):
     try:
-        return student.call(*(args or _args(case)), echo_args=echo_args)
+        return ask()
     except StudentError as exc:
         if exc.type_name == "DatasetExhausted":
             _, used = expected_draws(case.stream, case.target, case.K)
@@ -106,6 +123,26 @@ def _call(student, case: W2VCase, args: tuple | None = None, echo_args: bool = F
 def _run(student, case: W2VCase, parts: tuple[str, ...] = PARTS):
     result = _call(student, case)
     return (*_unpack(result.value, case, _call_text(case), parts), result.draws[0])
+
+
+def _run_twice(student, case: W2VCase, parts: tuple[str, ...]):
+    """`_run`, with the case asked twice in a row in one process, each call with a dataset of its
+    own that draws the same indices: a function that keeps something from one call to the next
+    (a gradient buffer it adds into and never zeroes, a cache) answers the second time
+    differently, though either answer alone may look right. The first answer is judged."""
+    first, second = _asked(case, lambda: student.many([_args(case), _args(case)]))
+    call = _call_text(case)
+    answer = _unpack(first.value, case, call, parts)
+    again = _unpack(second.value, case, call, parts)
+    for name, one, other in zip(PARTS, answer, again):
+        if one is not None and not np.allclose(one, other, rtol=tol.REFERENCE_RTOL,
+                                               atol=tol.REFERENCE_ATOL, equal_nan=True):
+            fail_call(f"called twice in a row with the same arguments (each time with a dataset "
+                      f"that draws the same indices), it returned another {name} the second "
+                      f"time: {show(other)}, the first time {show(one)}.", call,
+                      hint=HINTS["state_between_calls"],
+                      evidence={"part": name, "first": show(one), "second": show(other)})
+    return (*answer, first.draws[0])
 
 
 def _reference(reference, case: W2VCase):
@@ -204,8 +241,9 @@ def test_inputs_not_modified(student):
 @pytest.mark.points(6)
 @whole_cases
 @given(case=any_stream)
+@example(case=LONG_VECTORS)
 def test_cost_matches_reference(student, reference, case):
-    cost, _, _, _ = _run(student, case, ("cost",))
+    cost, _, _, _ = _run_twice(student, case, ("cost",))
     ref_cost, _, _ = _reference(reference, case)
     if not close(cost, ref_cost):
         negatives, _ = expected_draws(case.stream, case.target, case.K)
@@ -236,7 +274,7 @@ def _cost_hint(cost: float, ref_cost: float, case: W2VCase, reference) -> dict:
                              "negatives_your_cost_uses": [case.target, *negatives[:-1]],
                              "cost_with_those": float(shifted)}}
     if case.K > 1:
-        first_only = W2VCase(case.V, case.D, 1, case.target, case.stream, case.seed)
+        first_only = dataclasses.replace(case, K=1)
         first = if_known(lambda: _reference(reference, first_only))
         first_cost = first[0] if first is not None else None
         if first_cost is not None and close(cost, first_cost):
@@ -266,8 +304,9 @@ def _grad_pred_hint(grad_pred: np.ndarray, ref_pred: np.ndarray, case: W2VCase) 
 @pytest.mark.points(5)
 @whole_cases
 @given(case=any_stream)
+@example(case=LONG_VECTORS)
 def test_gradPred_matches_reference(student, reference, case):
-    _, grad_pred, _, _ = _run(student, case, ("cost", "gradPred"))
+    _, grad_pred, _, _ = _run_twice(student, case, ("cost", "gradPred"))
     _, ref_pred, _ = _reference(reference, case)
     expect_close(grad_pred, ref_pred, call=_call_text(case), what="gradPred",
                  rtol=tol.REFERENCE_RTOL, atol=tol.REFERENCE_ATOL,
@@ -277,8 +316,9 @@ def test_gradPred_matches_reference(student, reference, case):
 @pytest.mark.points(5)
 @whole_cases
 @given(case=any_stream)
+@example(case=LONG_VECTORS)
 def test_grad_matches_reference(student, reference, case):
-    _, _, grad, _ = _run(student, case, ("cost", "grad"))
+    _, _, grad, _ = _run_twice(student, case, ("cost", "grad"))
     _, _, ref_grad = _reference(reference, case)
     if not close(grad, ref_grad):
         factor = _rows_factor(grad, ref_grad, case, "its expected row")
