@@ -655,6 +655,26 @@ def test_a_cells_assignment_that_needs_a_missing_module_keeps_the_defs_after_it(
         "missing"], report["warnings"]
 
 
+def test_what_a_cell_does_with_a_skipped_value_is_skipped_too(tmp_path):
+    """`n_words = len(words)`, a comparison, arithmetic on the stand-in: each is skipped in turn
+    (len() raised "object of type 'Missing' has no len()", which stopped the cell and lost the
+    defs after it: real copies of the CBOW lecture lost relu so). Code that is not an assignment
+    or a call still stops its cell, naming the missing module, not the stand-in's type."""
+    path = _v4(tmp_path / "hw.ipynb", [
+        "import random\nimport numpy as np\nimport nosuchplotlib as npl",
+        "words = npl.tokenize('a b c')\nn_words = len(words)\nbig = n_words > 2\n"
+        "half = n_words % 2\n" + FIRST_HALF,
+        "for word in reversed(words):\n    pass", SECOND_HALF])
+    report = grade(path, tmp_path / "out")
+    assert report["score"] == 100, (report["warnings"], report["error"])
+    skipped = [w.split("`")[1] for w in report["warnings"] if NOT_INSTALLED in w]
+    assert skipped == ["words = npl.tokenize('a b c')", "n_words = len(words)",
+                       "big = n_words > 2", "half = n_words % 2"], report["warnings"]
+    stopped = [w for w in report["warnings"] if "cell 3 stopped" in w]
+    assert stopped and "No module named 'nosuchplotlib'" in stopped[0], report["warnings"]
+    assert not any("Missing" in w for w in report["warnings"]), report["warnings"]
+
+
 def test_a_cells_bare_call_on_a_missing_module_is_skipped_and_the_cell_goes_on(tmp_path):
     """In a notebook too, the last line of a cell (which Jupyter shows) included."""
     path = _v4(tmp_path / "hw.ipynb", [

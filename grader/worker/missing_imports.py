@@ -84,10 +84,14 @@ class Missing:
         raise self._error()
 
     # What code does with a value a skipped assignment never made (`words[0]`, `float(words)`,
-    # `counts + 1`): say which module was missing, not that a stand-in cannot do it.
-    __getitem__ = __contains__ = __float__ = __int__ = __index__ = _refuse
+    # `counts + 1`, `V = len(word2Ind)`): say which module was missing, not that a stand-in cannot
+    # do it. Raising the stand-in's own error also lets a guarded assignment skip itself in turn,
+    # where a TypeError ("has no len()") stopped the cell and lost every `def` after it.
+    __getitem__ = __contains__ = __float__ = __int__ = __index__ = __len__ = _refuse
     __add__ = __radd__ = __sub__ = __rsub__ = __mul__ = __rmul__ = __truediv__ = _refuse
-    __rtruediv__ = __floordiv__ = __matmul__ = __rmatmul__ = __pow__ = __neg__ = _refuse
+    __rtruediv__ = __floordiv__ = __rfloordiv__ = __matmul__ = __rmatmul__ = _refuse
+    __pow__ = __rpow__ = __mod__ = __rmod__ = __neg__ = __pos__ = __abs__ = _refuse
+    __lt__ = __le__ = __gt__ = __ge__ = __setitem__ = __delitem__ = __reversed__ = _refuse
 
     def __mro_entries__(self, bases: tuple) -> tuple:
         # `class Net(torch.nn.Module)`: say which module is missing, not that Missing() got the
@@ -96,6 +100,11 @@ class Missing:
 
     def __repr__(self) -> str:
         return f"<{self._qualified}: module {self._module!r} is not installed here>"
+
+
+# An error a stand-in does not raise itself still names its type ("'Missing' object is not
+# callable" read as the student's own class): name it for what it is.
+Missing.__name__ = Missing.__qualname__ = "NotInstalledHere"
 
 
 def _note(module: str, where: tuple[str, int]) -> None:
