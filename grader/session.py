@@ -378,6 +378,20 @@ def _load_warnings(load: dict, shim_xrange: bool, shim_numpy: bool = True) -> li
                 f"not {'the one' if one else 'those'} in {_and(others)}. If "
                 f"{'that is an old copy, remove it' if one else 'those are old copies, remove them'}"
                 ", so that the grader sees only the one you mean.")
+        graded = entry.get("file_shown") or entry.get("file")
+        for file, problem in entry.get("unfinished_in") or []:
+            why = ("is as the template leaves it (nothing but None returned)" if problem ==
+                   "template" else "never reads its parameters")
+            warnings.append(f"{fn} in {file} {why}: the one in {graded} was graded instead.")
+        if "ignores_arguments" in entry:
+            read = entry["ignores_arguments"]
+            warnings.append(
+                f"{fn} ({graded}) never reads its parameters"
+                + (f"; it reads the variables {_and([f'`{n}`' for n in read])} of your notebook "
+                   "or file instead" if read else "")
+                + ": it answers the same whatever it is called with, so a check that passes "
+                "arguments of its own can only pass where they happen to equal those. Use the "
+                "parameters in the body.")
     for notebook, module in load.get("shadowed_notebooks", []):
         warnings.append(f"{notebook} was not run: {module}, beside it, was graded instead (keep "
                         "one of the two, or give them different names)")

@@ -85,7 +85,20 @@ def _whole_folders(out: Path) -> dict[str, Path]:
     one_file.mkdir()
     shutil.copyfile(FIXTURES / "correct_summed.py", one_file / "hw1.py")
     (one_file / "a_train.py").write_text("import hw1\n\nwhile True:\n    pass\n")
-    return {"whole_assignment_folder": layout, "one_file_and_a_script": one_file}
+    # Unfinished: negSamplingCostAndGradient as the starter leaves it. A copy of it elsewhere is
+    # looked for only in files that `def` it, never in q3_run.py's `from q3_word2vec import *`.
+    unfinished = out / "unfinished_with_a_script"
+    shutil.copytree(FIXTURES / "correct_multifile", unfinished)
+    word2vec = unfinished / "q3_word2vec.py"
+    text = word2vec.read_text()
+    start, end = text.index("def negSamplingCostAndGradient"), text.index("def test_word2vec")
+    word2vec.write_text(text[:start] + (
+        "def negSamplingCostAndGradient(predicted, target, outputVectors, dataset, K=10):\n"
+        "    ### YOUR CODE HERE\n    cost = None\n    gradPred = None\n    grad = None\n"
+        "    ### END YOUR CODE\n    return cost, gradPred, grad\n\n\n") + text[end:])
+    (unfinished / "q3_run.py").write_text("from q3_word2vec import *\n\nwhile True:\n    pass\n")
+    return {"whole_assignment_folder": layout, "one_file_and_a_script": one_file,
+            "unfinished_with_a_script": unfinished}
 
 
 LAYOUT_FILES = ("q1_softmax", "q2_sigmoid", "q2_neural", "q3_word2vec")
@@ -111,6 +124,14 @@ def test_files_no_graded_function_needs_are_not_run(reports):
         assert report["score"] == 100, (name, report["warnings"])
         assert not any("q3_run" in w or "q3_sgd" in w or "a_train" in w
                        for w in report["warnings"]), report["warnings"]
+
+
+def test_an_unfinished_function_runs_no_more_of_a_folder_than_a_finished_one(reports):
+    report = reports["unfinished_with_a_script"]
+    assert by_function(report)["negSamplingCostAndGradient"]["score"] == 0
+    assert report["score"] == 65, report["warnings"]
+    assert not any("q3_run" in w for w in report["warnings"]), report["warnings"]
+    assert report["timings"]["worker_starts"] <= 2, report["timings"]
 
 
 def test_a_file_pasted_together_from_the_layout_keeps_its_own_definitions(reports):

@@ -1170,3 +1170,47 @@ def test_saved_outputs_of_a_shape_nbformat_refuses_do_not_make_the_notebook_unre
     raw["cells"][0]["attachments"] = "not a dict"
     path.write_text(json.dumps(raw))
     assert grade(path, tmp_path / "out")["score"] == 100
+
+
+def test_a_function_left_as_the_template_has_it_gives_way_to_a_finished_copy(tmp_path):
+    """The CBOW course repeats its functions from one lecture notebook to the next, an exercise's
+    blank (`loss = None; return loss`) in one and finished in a later one: a week uploaded
+    whole is graded on the finished copy (it was the first file's blank, 0 points), whichever
+    file comes first, and the report says which copy was passed over."""
+    stub = ("import numpy as np\n\n\ndef sigmoid(x):\n    \"\"\"Compute the sigmoid.\"\"\"\n"
+            "    ### YOUR CODE HERE\n    s = None\n    ### END YOUR CODE\n    return s\n")
+    week = tmp_path / "week"
+    week.mkdir()
+    _v4(week / "a_lecture.ipynb", [stub])
+    _v4(week / "b_lecture.ipynb", ["import random\nimport numpy as np", FIRST_HALF, SECOND_HALF])
+    report = grade(week, tmp_path / "out")
+    assert report["score"] == 100, (report["warnings"], report["error"])
+    assert ("sigmoid in a_lecture.ipynb is as the template leaves it (nothing but None returned): "
+            "the one in b_lecture.ipynb was graded instead.") in report["warnings"], report["warnings"]
+    assert not any("more than one file" in w for w in report["warnings"]), report["warnings"]
+    # Alone, the blank is what there is: graded, and failing as a function that returns None.
+    alone = grade(week / "a_lecture.ipynb", tmp_path / "alone", "--only", "sigmoid")
+    assert alone["score"] == 0 and "None" in checks_of(alone, "sigmoid")[0]["message"]
+
+
+def test_a_function_that_reads_the_notebooks_variables_instead_of_its_parameters_is_named(tmp_path):
+    """`def cross_entropy_loss(y_predicted, y_actual): ... np.log(y_hat) * y`, from real copies of
+    the CBOW lecture: its answer is the same whatever it is called with, and the report names
+    the variables it reads; a copy elsewhere that uses its parameters is graded instead."""
+    reads_globals = ("x_seen = np.array([0.0, 2.0])\n\n\ndef sigmoid(x):\n"
+                     "    return 1.0 / (1.0 + np.exp(-x_seen))\n")
+    path = _v4(tmp_path / "hw.ipynb", ["import random\nimport numpy as np", FIRST_HALF,
+                                       reads_globals, SECOND_HALF])
+    report = grade(path, tmp_path / "out", "--only", "sigmoid")
+    assert report["score"] < report["max_score"]
+    assert any(w.startswith("sigmoid (hw.ipynb) never reads its parameters; it reads the "
+                            "variables `x_seen` of your notebook or file instead") for w in
+               report["warnings"]), report["warnings"]
+    week = tmp_path / "week"
+    week.mkdir()
+    _v4(week / "a.ipynb", ["import numpy as np", reads_globals])
+    _v4(week / "b.ipynb", ["import random\nimport numpy as np", FIRST_HALF, SECOND_HALF])
+    both = grade(week, tmp_path / "both", "--only", "sigmoid")
+    assert both["score"] == both["max_score"], both["warnings"]
+    assert ("sigmoid in a.ipynb never reads its parameters: the one in b.ipynb was graded "
+            "instead.") in both["warnings"], both["warnings"]

@@ -11,6 +11,7 @@ import contextlib
 import functools
 import importlib.util
 import json
+import linecache
 import os
 import re
 import shutil
@@ -583,18 +584,32 @@ def import_submission(root: Path, wanted: dict[str, str], shim_xrange: bool,
             (i for i, path in enumerate(order) if str(path) == getattr(module, "__file__", None)),
             len(order)))
 
-    def missing() -> set[str]:
-        return {fn for fn in wanted if not any(_defines(m, fn) for m in modules)}
+    def missing(finished: bool = False) -> set[str]:
+        """The functions no module run so far defines (with `finished`, none defines other than
+        as the template leaves it)."""
+        return {fn for fn in wanted if not any(_defines(m, fn) and not (
+            finished and _unfinished(vars(m)[fn])) for m in modules)}
 
     # The files of the assignment's layout first; then, only while a function is still missing,
     # the files that may define it, and as a last resort every other file. A whole assignment
     # folder holds the course's own scripts (q3_run.py trains word vectors for hours at its top
     # level): a file no graded function needs is never run, so it cannot hang or break a grade.
+    # A function found only as the template leaves it (`loss = None; return loss`) is looked for
+    # in the files that `def` it too: the CBOW course repeats its functions from one lecture
+    # notebook to the next, an exercise's blank in one and finished in a later one. Not in a
+    # file that only may bind it (q3_run.py's `from q3_word2vec import *`, which trains for
+    # hours): an unfinished function runs no more of a folder than a finished one. Only the last
+    # resort, running every file, waits for a function that is missing outright.
+    def may_finish(path: Path) -> bool:
+        absent = missing()
+        return (bool(absent) and _may_bind(path, absent)) or bool(
+            (missing(True) - absent) & (_top_level_defs(path) or set()))
+
     run([path for path in pending if path.stem in preferred])
-    for choose in (lambda path: _may_bind(path, missing()), lambda path: True):
+    for choose, finished in ((may_finish, True), (lambda path: True, False)):
         # A file a graded one imported has run already: it joins the files searched, in order.
         run([path for path in pending if path in importer.ran])
-        if missing():
+        if missing(finished):
             run([path for path in pending if choose(path)])
     run([path for path in pending if path in importer.ran])
     if missing():
@@ -630,7 +645,12 @@ def import_submission(root: Path, wanted: dict[str, str], shim_xrange: bool,
     report_functions: dict = {}
     for fn, home in wanted.items():
         candidates = sorted(modules, key=lambda m: m.__name__ != home)
-        hit = next((m for m in candidates if _defines(m, fn)), None)
+        defining = [m for m in candidates if _defines(m, fn)]
+        # The first finished copy; the first copy when none is.
+        hit = next((m for m in defining if not _unfinished(vars(m)[fn])),
+                   defining[0] if defining else None)
+        unfinished = [(_shown_name(Path(m.__file__)), _copy_problem(vars(m)[fn]))
+                      for m in defining[:defining.index(hit)]] if hit is not None else []
         if hit is None:
             report_functions[fn] = {"found": False, "file": None, "problem": "missing"}
             near = _near_name(fn, modules)
@@ -650,10 +670,15 @@ def import_submission(root: Path, wanted: dict[str, str], shim_xrange: bool,
             shown = _shown_name(Path(hit.__file__))
             if shown != Path(hit.__file__).name:
                 report_functions[fn]["file_shown"] = shown
-            also = _other_definitions(fn, hit, candidates) + [
+            also = [name for name in _other_definitions(fn, hit, candidates)
+                    if name not in dict(unfinished)] + [
                 path.name for path in pending if fn in (_top_level_defs(path) or ())]
             if also:
                 report_functions[fn]["also_in"] = also
+            if unfinished:
+                report_functions[fn]["unfinished_in"] = unfinished
+            if _copy_problem(found[fn]) == "ignores its arguments":
+                report_functions[fn]["ignores_arguments"] = _globals_read(found[fn])
     report = {"functions": report_functions,
               "errors": FOLDER_NOTEBOOKS["unreadable"] + importer.errors,
               "shadowed_notebooks": FOLDER_NOTEBOOKS["shadowed"], "left_out": LEFT_OUT,
@@ -745,6 +770,94 @@ def _is_blank(path: Path) -> bool:
 
 def _defines(module: types.ModuleType, fn: str) -> bool:
     return fn in vars(module) and not isinstance(vars(module)[fn], Unavailable)
+
+
+def _unfinished(function: object) -> bool:
+    """A copy not to grade while another copy of the function is finished: see `_copy_problem`."""
+    return bool(_copy_problem(function))
+
+
+def _copy_problem(function: object) -> str:
+    """"template": a function as an exercise's template leaves it, a body of nothing but its
+    docstring, `pass`, `raise NotImplementedError`, names set to None (`loss = None`) and a return
+    of None or of those names. "ignores its arguments": a body that never reads one of its
+    parameters (it computes from the notebook's variables). "" otherwise, and where the source
+    cannot be read. Read from the source (linecache holds a notebook cell's), never called."""
+    node = _definition(function)
+    if node is None:
+        return ""
+    nones: set[str] = set()
+
+    def none(expr: ast.expr | None) -> bool:
+        if expr is None or (isinstance(expr, ast.Constant) and expr.value is None):
+            return True
+        if isinstance(expr, ast.Name):
+            return expr.id in nones
+        return isinstance(expr, (ast.Tuple, ast.List)) and all(none(e) for e in expr.elts)
+
+    def template_line(statement: ast.stmt) -> bool:
+        if isinstance(statement, ast.Pass) or (isinstance(statement, ast.Expr)
+                                               and isinstance(statement.value, ast.Constant)):
+            return True
+        if isinstance(statement, ast.Raise):
+            raised = statement.exc.func if isinstance(statement.exc, ast.Call) else statement.exc
+            return isinstance(raised, ast.Name) and raised.id == "NotImplementedError"
+        if isinstance(statement, ast.Assign) and none(statement.value) and all(
+                isinstance(t, ast.Name) for t in statement.targets):
+            nones.update(t.id for t in statement.targets)
+            return True
+        return isinstance(statement, ast.Return) and none(statement.value)
+
+    if all(template_line(statement) for statement in node.body):
+        return "template"
+    parameters = _parameters(node)
+    read = {n.id for n in ast.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+    if parameters and not parameters & read:
+        return "ignores its arguments"
+    return ""
+
+
+def _parameters(node: ast.FunctionDef | ast.AsyncFunctionDef) -> set[str]:
+    arguments = node.args
+    names = [a.arg for a in arguments.posonlyargs + arguments.args + arguments.kwonlyargs]
+    names += [a.arg for a in (arguments.vararg, arguments.kwarg) if a is not None]
+    return set(names)
+
+
+def _definition(function: object) -> ast.FunctionDef | ast.AsyncFunctionDef | None:
+    """The `def` of a plain function, parsed from its source; None where it cannot be read."""
+    if type(function) is not types.FunctionType:
+        return None
+    code = function.__code__
+    lines = linecache.getlines(code.co_filename)[code.co_firstlineno - 1:]
+    # The rest of the file parses where the def is at its top level; else the def alone, up to
+    # the next line that starts a top-level statement.
+    for end in (len(lines), next((i for i, line in enumerate(lines[1:], 1)
+                                  if line[:1] not in ("", " ", "\t", "\n", "\r", "#", "@")),
+                                 len(lines))):
+        try:
+            tree = ast.parse("".join(lines[:end]))
+        except (SyntaxError, ValueError):
+            continue
+        if tree.body and isinstance(tree.body[0], (ast.FunctionDef, ast.AsyncFunctionDef)) \
+                and tree.body[0].name == code.co_name:
+            return tree.body[0]
+    return None
+
+
+def _globals_read(function: types.FunctionType) -> list[str]:
+    """The module-level variables (not functions, classes or modules) a function reads."""
+    node = _definition(function)
+    if node is None:
+        return []
+    assigned = {n.id for n in ast.walk(node) if isinstance(n, ast.Name)
+                and isinstance(n.ctx, ast.Store)} | _parameters(node)
+    names = dict.fromkeys(n.id for n in ast.walk(node) if isinstance(n, ast.Name)
+                          and isinstance(n.ctx, ast.Load) and n.id not in assigned)
+    space = function.__globals__
+    return [name for name in names if name in space and not isinstance(
+        space[name], (types.FunctionType, types.ModuleType, type, types.BuiltinFunctionType))
+        and not callable(space[name])]
 
 
 def _may_bind(path: Path, names: set[str]) -> bool:
