@@ -408,7 +408,17 @@ def _load_warnings(load: dict, shim_xrange: bool, shim_numpy: bool = True) -> li
                             "of yours, upload it with the others. The "
                             f"import was let through, and only code that uses {missing['module']} "
                             "fails")
+    groups: dict[tuple[str, str], list[dict]] = {}
     for call in load.get("skipped_calls", []):
+        groups.setdefault((str(call["file"]).split(", cell ")[0], str(call["module"])),
+                          []).append(call)
+    for (file, module), calls in groups.items():
+        if len(calls) > SKIPPED_CALLS_APART:
+            warnings.append(_skipped_together(file, module, calls))
+    for call in load.get("skipped_calls", []):
+        if len(groups[(str(call["file"]).split(", cell ")[0], str(call["module"]))]) \
+                > SKIPPED_CALLS_APART:
+            continue
         code = f"`{call['code']}`" if call.get("code") else "a call"
         names = [str(n) for n in call.get("names", [])]
         if names:  # an assignment (worker/missing_imports.py)
@@ -638,6 +648,26 @@ def grade(pack: Pack, submission_path: Path, options: Options = Options(), *,
 # Errors a file's top level cannot help: it does not compile, or is no Python at all.
 _NOT_FROM_TOP_LEVEL_CODE = ("SyntaxError", "IndentationError", "TabError", "NotPython")
 _IMPORT_ERRORS = ("ImportError", "ModuleNotFoundError")
+
+
+# More statements of one file skipped for one missing module than this share one line: a lecture
+# notebook that tokenizes with nltk skips a statement in nearly every cell after that.
+SKIPPED_CALLS_APART = 3
+
+
+def _skipped_together(file: str, module: str, calls: list[dict]) -> str:
+    """One warning for the statements of `file` skipped because `module` is missing."""
+    places = [str(c["file"])[len(file) + 2:] + f", line {c['line']}" if str(c["file"]) != file
+              else f"line {c['line']}" for c in calls]
+    names = list(dict.fromkeys(str(n) for c in calls for n in c.get("names", [])))
+    shown = _and([f"`{n}`" for n in names[:8]] + ([f"{len(names) - 8} more"] if len(names) > 8
+                                                   else []))
+    first = f" (the first: `{calls[0]['code']}`)" if calls[0].get("code") else ""
+    return (f"{file}: {len(calls)} statements needed {module}, which is not installed where your "
+            f"code is graded, and were skipped, the code after each still running{first}: "
+            f"{'; '.join(places)}."
+            + (f" Code that uses what they would have set ({shown}) fails, saying {module} is "
+               "missing." if names else ""))
 
 
 def _top_level_advice(error: dict) -> str:

@@ -76,6 +76,8 @@ NAMES_THE_PROBLEM = {
     "negsampling_not_implemented": "negSamplingCostAndGradient is not implemented yet",
     "negsampling_negatives_off_by_one": "reads indices[k] where it should read indices[k + 1]",
     "negsampling_grad_buffer_not_zeroed": "it returned another grad the second time",
+    "softmax_column_max": "subtracts each column's maximum",
+    "negsampling_redraws_until_distinct": "fewer than K = 10",
     "negsampling_scores_clipped": "vectors of length 3.5",
     "negsampling_normalises_predicted": "vectors of length 3.5",
 }
@@ -87,7 +89,7 @@ WARNS_ABOUT = {
     "softmax_mutates_input": "softmax changes its input in place",
     "negsampling_log_one_minus_sigmoid": "log(1 - sigmoid(x)) becomes log(0)",
     "negsampling_tanh_sigmoid": "0.5 * (1 + np.tanh(x / 2)) does below about -19",
-    "negsampling_sigmoid_clipped": "the cost loses precision when the scores u . v are large",
+    "negsampling_sigmoid_clipped": "the cost is wrong when the scores u . v are large",
     "fbp_log_guarded": "a small constant inside the log",
 }
 
@@ -126,6 +128,8 @@ RECOGNISED = {
     "negsampling_target_among_negatives": {"target_among_negatives", "gradpred_target_term"},
     "negsampling_negatives_off_by_one": {"negatives_off_by_one"},
     "negsampling_grad_buffer_not_zeroed": {"state_between_calls"},
+    "softmax_column_max": {"softmax_column_max"},
+    "negsampling_redraws_until_distinct": {"negatives_made_distinct"},
     "negsampling_repeats_overwritten": {"repeated_negatives_overwritten"},
     # with K = 1, two samplings draw what one of K + 1 does: that check names the count only
     "negsampling_negatives_drawn_twice": {"negatives_drawn_twice", "k_not_honoured"},

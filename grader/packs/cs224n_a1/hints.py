@@ -32,6 +32,13 @@ HINTS = Catalogue("cs224n-a1", (
         "underflows to 0, and 0 / 0 is NaN. Subtract each row's maximum: np.max(x, axis=-1, "
         "keepdims=True)."),
     Mistake(
+        "softmax_column_max", "softmax subtracts each column's maximum",
+        "Your result is what subtracting each column's maximum gives (np.max(x, axis=0)): a "
+        "softmax over a row is unchanged by one constant taken off the whole row, not by a "
+        "different one taken off each column, so the values are wrong (and a row far below its "
+        "columns' maxima underflows to 0 / 0). A vector has only that one axis, so vectors come "
+        "out right. Subtract each row's maximum: np.max(x, axis=-1, keepdims=True)."),
+    Mistake(
         "softmax_max_without_keepdims", "the row maxima are subtracted along the wrong axis",
         "Your result is what subtracting row j's maximum from column j gives: np.max(x, axis=1) "
         "without keepdims=True has shape (M,), which broadcasts along the columns, not the rows. "
@@ -169,6 +176,13 @@ HINTS = Catalogue("cs224n-a1", (
         "level (reused while the shapes match) and added into without being zeroed, a cache, or a "
         "counter. In training every call has the same shapes, so each gradient would carry the "
         "ones before it. Make each call start from new arrays (np.zeros inside the function)."),
+    Mistake(
+        "negatives_made_distinct", "the negatives are re-drawn until they all differ",
+        "Your function keeps drawing until its K negatives are all different words. Negative "
+        "samples are drawn with replacement: a word drawn twice is a negative twice, and counts "
+        "twice in the cost and in its row of grad (getNegativeSamples keeps every draw that is "
+        "not the target). Over a small vocabulary there may be fewer than K different words, and "
+        "such a loop never ends. Keep every draw."),
     Mistake(
         "repeated_negatives_dropped", "a negative drawn twice counts once, in the cost too",
         "Your cost and gradients count a negative drawn more than once only once: the K draws "

@@ -136,6 +136,26 @@ def _column_shift_hint(got: np.ndarray, x: np.ndarray, expected: np.ndarray) -> 
 PROBE = (np.array([[1.0, 2.0], [3.0, 4.0]]), np.array([PAIR, PAIR]))
 
 
+def _column_max_hint(got: np.ndarray, x: np.ndarray) -> tuple:
+    """(hint, evidence) when the result is exactly what taking each column's maximum off the
+    column gives (np.max(x, axis=0)), and that differs from the softmax: read from x alone, so
+    it holds with or without a right answer at hand, NaN from an underflowed row included (a
+    single row too: its own entries are the column maxima, so every exponent is 0)."""
+    if x.ndim != 2 or got.shape != x.shape:
+        return None, None
+    with np.errstate(all="ignore"):
+        e = np.exp(x - x.max(axis=0))
+        columns = e / e.sum(axis=1, keepdims=True)
+        r = np.exp(x - x.max(axis=1, keepdims=True))
+        right = r / r.sum(axis=1, keepdims=True)
+    if np.allclose(columns, right, rtol=1e-6, atol=1e-9, equal_nan=True) or not np.allclose(
+            got, columns, rtol=1e-6, atol=1e-9, equal_nan=True):
+        return None, None
+    return HINTS["softmax_column_max"], {
+        "column_maxima": x.max(axis=0),
+        "seen": "the result is exp(x - the column maxima), each row then divided by its sum"}
+
+
 def _wrong_max_hint(student, got: np.ndarray, x: np.ndarray,
                     expected: np.ndarray | None = None) -> tuple:
     """(hint, evidence) when a matrix's result shows a maximum subtracted other than each row's
@@ -147,6 +167,9 @@ def _wrong_max_hint(student, got: np.ndarray, x: np.ndarray,
     matrix's maximum is the row's own)."""
     if x.ndim != 2 or x.shape[0] < 2 or got.shape != x.shape:
         return None, None
+    hint, evidence = _column_max_hint(got, x)
+    if hint is not None:
+        return hint, evidence
     if expected is not None:
         hint, evidence = _global_max_hint(got, x, expected)
         if hint is None:
@@ -317,5 +340,6 @@ def test_no_overflow(student, x):
 @given(x=st.one_of(matrices, vectors))
 def test_matches_reference(student, reference, x):
     got, call = _softmax_of(student, x)
+    hint, evidence = _column_max_hint(got, x)
     expect_close(got, np.asarray(reference.softmax(x.copy())), call=call, rtol=tol.REFERENCE_RTOL,
-                 atol=tol.REFERENCE_ATOL)
+                 atol=tol.REFERENCE_ATOL, hint=hint, evidence=evidence)
