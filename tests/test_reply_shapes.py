@@ -12,7 +12,10 @@ from grader.reply_shapes import call_results, load_report as checked
 
 REAL = {  # the shape of a real report (a notebook with a stopped cell, Python 2, a missing module)
     "functions": {"sigmoid": {"found": True, "file": "hw.py", "problem": None},
-                  "softmax": {"found": False, "file": None, "problem": "missing"}},
+                  "softmax": {"found": False, "file": None, "problem": "missing"},
+                  "relu": {"found": True, "file": "b.ipynb", "problem": None,
+                           "unfinished_in": [["a.ipynb", "template"]],
+                           "ignores_arguments": ["y_hat"]}},
     "errors": [{"module": "hw.py", "file": "hw.py", "line": 3, "type": "NameError",
                 "message": "name 'x' is not defined", "code": "x"},
                {"module": "nb.ipynb", "file": "nb.ipynb", "line": None, "type": "CellStopped",
@@ -46,6 +49,9 @@ def test_a_real_report_and_a_fatal_one_are_read():
     (("errors", 1, "file"), None),
     (("functions",), [1]),
     (("functions", "sigmoid"), None),
+    (("functions", "relu", "unfinished_in"), ["a.ipynb"]),
+    (("functions", "relu", "unfinished_in", 0), ["a.ipynb", 2]),
+    (("functions", "relu", "ignores_arguments"), "y_hat"),
     (("uses_xrange",), 5),
     (("uses_numpy_aliases", 0, "line"), "2"),
     (("python2_rewrites", 0, "forms", "print"), "4"),
