@@ -160,6 +160,10 @@ class ReplayDiverged(BaseException):
     A BaseException so that no check's `except Exception` can swallow it."""
 
 
+# What worker/reseeding.py reports a call reseeded; anything else a reply says is not the worker's.
+RESEEDABLE = ("random.seed", "np.random.seed")
+
+
 @dataclass(frozen=True)
 class Request:
     """One call request exactly as it crosses the wire; `key` compares two requests byte for byte
@@ -446,6 +450,9 @@ class Submission:
         # check names in @pytest.mark.uses (a derivative's check asks the cost's convention).
         self._check_also: frozenset[str] = frozenset()
         self.check_output: list[str] = []
+        # The global random generators each graded function reseeded inside a call
+        # (worker/reseeding.py), by function: said once in the report, whichever checks saw it.
+        self.reseeded: dict[str, list[str]] = {}
         self.starts = 0
         self.isolation_notes: list[str] = []
         # What the running check sent (grader/replay.py keeps it when the check passes), and the
@@ -913,6 +920,9 @@ class Submission:
                 value = wire.decode_value(entry["value"], reply_blobs)
                 after = wire.decode_value(entry["args_after"], reply_blobs) if echo_args else ()
                 draws = [int(d) for d in entry.get("draws", [])]
+                for label in entry.get("seeded", []):
+                    if label in RESEEDABLE and label not in self.reseeded.setdefault(function, []):
+                        self.reseeded[function].append(label)
                 results.append(CallResult(value, output, draws, after))
         except (KeyError, TypeError, wire.WireError) as exc:
             problem = f"sent a malformed reply ({exc})"

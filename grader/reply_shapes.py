@@ -79,7 +79,7 @@ REPORT = Record({}, {
 
 
 RESULTS = [Record({"ok": bool}, {
-    "output": TEXT, "output_dropped": int, "draws": [int],
+    "output": TEXT, "output_dropped": int, "draws": [int], "seeded": [TEXT],
     "error": Record({}, {"type": TEXT, "message": TEXT,
                          "traceback": [Record({"file": TEXT, "line": LINE, "function": TEXT,
                                                "code": TEXT})]}),

@@ -573,6 +573,7 @@ def grade(pack: Pack, submission_path: Path, options: Options = Options(), *,
         if options.debug:
             print(sink.getvalue())
     load = submission.load or {}
+    warnings += _reseeding_warnings(submission.reseeded)
     warnings = (_left_out_warnings(submission.path, load)
                 + _load_warnings(load, options.shim_xrange, options.shim_numpy) + warnings
                 + state.warnings)
@@ -648,6 +649,16 @@ def grade(pack: Pack, submission_path: Path, options: Options = Options(), *,
 # Errors a file's top level cannot help: it does not compile, or is no Python at all.
 _NOT_FROM_TOP_LEVEL_CODE = ("SyntaxError", "IndentationError", "TabError", "NotPython")
 _IMPORT_ERRORS = ("ImportError", "ModuleNotFoundError")
+
+
+def _reseeding_warnings(reseeded: dict[str, list[str]]) -> list[str]:
+    """One line per graded function that reseeded a global random generator inside a call."""
+    return [f"{function} calls {_and([f'{label}()' for label in labels])} each time it runs: "
+            "every call then draws the same random numbers (a function that samples, such as "
+            "negative sampling from a dataset that samples with Python's random, would draw the "
+            "same samples at every training step). Seed once, outside the function, as an "
+            "assignment's test code does before it calls it."
+            for function, labels in reseeded.items() if labels]
 
 
 # More statements of one file skipped for one missing module than this share one line: a lecture

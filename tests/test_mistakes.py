@@ -90,6 +90,7 @@ WARNS_ABOUT = {
     "negsampling_log_one_minus_sigmoid": "log(1 - sigmoid(x)) becomes log(0)",
     "negsampling_tanh_sigmoid": "0.5 * (1 + np.tanh(x / 2)) does below about -19",
     "negsampling_sigmoid_clipped": "the cost is wrong when the scores u . v are large",
+    "negsampling_seeds_inside": "calls random.seed() and np.random.seed() each time it runs",
     "fbp_log_guarded": "a small constant inside the log",
 }
 

@@ -74,7 +74,7 @@ def test_a_part_of_the_wrong_type_makes_the_report_malformed(path, value):
 
 
 RESULTS = [{"ok": True, "value": {"t": "float", "v": 1.0}, "output": "", "output_dropped": 0,
-            "draws": [3, 1]},
+            "draws": [3, 1], "seeded": ["np.random.seed"]},
            {"ok": False, "output": "x\n", "draws": [], "error": {
                "type": "ValueError", "message": "bad", "traceback": [
                    {"file": "hw.py", "line": 3, "function": "f", "code": "raise ValueError"}]}}]
@@ -87,6 +87,7 @@ def test_real_call_results_are_read():
 @pytest.mark.parametrize("results", [
     5, [5, "x"], [{"value": 1}], [{"ok": "yes"}], [{"ok": True, "draws": "x"}],
     [{"ok": True, "output_dropped": "y"}], [{"ok": False, "error": 5}],
+    [{"ok": True, "seeded": "random.seed"}], [{"ok": True, "seeded": [1]}],
     [{"ok": False, "error": {"type": 1}}], [{"ok": False, "error": {"traceback": 7}}],
     [{"ok": False, "error": {"traceback": [{"file": "a.py"}]}}],
 ])

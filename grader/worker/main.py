@@ -44,6 +44,7 @@ import limits  # noqa: E402
 import loader  # noqa: E402
 import notebook_cells  # noqa: E402
 import reaches  # noqa: E402
+import reseeding  # noqa: E402
 import wire  # noqa: E402
 
 CALL_SEED = 1234
@@ -153,6 +154,7 @@ class Server:
                 if isinstance(cfg["support"], list):
                     loader.support_beside(self.root, Path.cwd(), cfg["support"])
             _step_aside()
+            reseeding.install()
             with capture.captured(self.output_limit) as out:
                 # Each notebook cell is announced before it runs: when the import deadline
                 # kills the worker, the grader has already read which cell was running. (A file
@@ -303,6 +305,7 @@ class Server:
             random.seed(CALL_SEED)
             np.random.seed(CALL_SEED)
             with capture.captured(self.output_limit) as out:
+                reseeding.begin()
                 try:
                     value = fn(*live)
                     if isinstance(value, types.GeneratorType):
@@ -310,10 +313,13 @@ class Server:
                     entry = {"ok": True}
                 except BaseException as exc:
                     entry = {"ok": False, "error": _describe_exception(exc, self.root)}
+                seeded = reseeding.end()
             _leave_if_forked(me)
             entry["output"] = self.relative(out.text)
             entry["output_dropped"] = out.dropped
             entry["draws"] = [ds.draws for ds in datasets]
+            if seeded:
+                entry["seeded"] = seeded
             if entry["ok"]:
                 try:
                     node, extra = wire.encode_value(value)
