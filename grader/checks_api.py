@@ -282,6 +282,13 @@ def worst_difference(actual: np.ndarray, expected: np.ndarray) -> tuple[float, t
     return (float(diff[index]) if diff.size else 0.0), tuple(int(i) for i in index)
 
 
+# `what` for a check of something besides the values (the argument left unchanged) that earns its
+# points only with a right answer, so that its failure for wrong values does not read as a
+# failure of what the check is named for.
+RIGHT_ANSWER_TOO = ("the result (this check is of the argument afterwards, and counts only with "
+                    "a right answer)")
+
+
 def expect_close(actual: np.ndarray, expected: np.ndarray, *, call: Text, what: Text = "the result",
                  rtol: float, atol: float, hint: Mistake | None = None,
                  evidence: dict[str, Any] | None = None, finding: str = "") -> None:

@@ -6,7 +6,8 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from grader import tolerances as tol
-from grader.checks_api import as_array, as_scalar, call_text, expect_close, fail_call
+from grader.checks_api import (RIGHT_ANSWER_TOO, as_array, as_scalar, call_text, expect_close,
+                               fail_call)
 from grader.packs.cs224n_a1.hints import HINTS
 from grader.packs.cs224n_a1.inputs import secret_draw
 from grader.packs.cs224n_a1.integer_inputs import expect_integer_input_works
@@ -128,7 +129,8 @@ def test_input_not_modified(student, reference):
     # Only a right answer earns the points for leaving the input alone.
     call = call_text("sigmoid", x)
     expect_close(as_array(result.value, call, x.shape), np.asarray(reference.sigmoid(x.copy())),
-                 call=call, rtol=tol.KNOWN_VALUES_RTOL, atol=tol.KNOWN_VALUES_ATOL)
+                 call=call, what=RIGHT_ANSWER_TOO, rtol=tol.KNOWN_VALUES_RTOL,
+                 atol=tol.KNOWN_VALUES_ATOL)
     if not np.array_equal(after, x):
         fail_call("sigmoid changed its argument in place.", call,
                   detail=f"afterwards the argument was {after!r}", hint=HINTS["input_mutated"],
