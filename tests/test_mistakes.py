@@ -339,6 +339,21 @@ def test_checks_whose_failures_differ_only_in_their_details_are_one_entry_by_def
     assert _named_in_terminal(result) == _failing(result)
 
 
+def test_a_note_on_the_values_that_came_back_is_shown_once_by_default():
+    """"Note: the cost had dtype float32 ..." explains every failure beside it; the default view,
+    which shows each failure's first line only, said nothing of it (a float32 negSampling read
+    as seven unrelated failures)."""
+    note = "Note: the cost had dtype float32. Values are then off at that precision."
+    checks = tuple(CheckResult(name, "f", "failed", 0, 2,
+                               message=f"wrong values in {name}\n  called: f()\n  {note}")
+                   for name in ("cost_matches", "grad_matches"))
+    result = SubmissionResult(submission="s.py", score=0, max_score=4, checks=checks,
+                              functions=(FunctionResult("f", 0, 4, 0, "2 of 2 checks failed"),))
+    default = terminal.render(result, width=10_000)
+    assert default.count("note: the cost had dtype float32") == 1, default
+    assert terminal.render(result, verbose=True, width=10_000).count(note) == 2
+
+
 @pytest.mark.parametrize("name", [m.name for m in MISTAKES])
 def test_terminal_names_every_failing_check(reports, name):
     report = reports[name]

@@ -141,6 +141,14 @@ def render(result: SubmissionResult, *, verbose: bool = False, width: int | None
                     lines.extend(textwrap.wrap(f"hint: {check.hint}", width=width - 8,
                                                initial_indent="      ",
                                                subsequent_indent="            "))
+        if not verbose:
+            # What a failure's details note of the values that came back (float32, whole
+            # numbers) explains every failure beside it: said once, in the default view too.
+            for note in dict.fromkeys(line.strip()[len("Note: "):] for check in own
+                                      for line in check.message.splitlines()[1:]
+                                      if line.strip().startswith("Note: ")):
+                lines.extend(textwrap.wrap(f"note: {note}", width=width - 4,
+                                           initial_indent="    ", subsequent_indent="          "))
     for heading, said in (("Warnings:", result.warnings), ("Notes:", result.notes)):
         if said:
             lines.append("")
