@@ -665,9 +665,14 @@ class Submission:
         elif near:
             missing += (f" Your submission defines {near}: did you mean {function}? The grader "
                         "calls it by that exact name.")
-        if errors:  # not the cause: none of these would have defined it
+        # Not the cause: none of these would have defined it. A file's error is said here; a
+        # notebook cell's is left to the warnings, for a cell that defined the function would
+        # have been blamed above (a lecture notebook's nltk cells were repeated under every
+        # missing function).
+        files_failed = [e for e in errors if not e.get("cell")]
+        if files_failed:
             missing += (" Separately, something else in your submission failed to run: "
-                        + "; ".join(_describe_import_error(e) for e in errors[:3]))
+                        + "; ".join(_describe_import_error(e) for e in files_failed[:3]))
         return missing
 
     def _prepare_check(self, function: str, ahead_of: str | None = None) -> None:
