@@ -1218,3 +1218,17 @@ def test_a_function_that_reads_the_notebooks_variables_instead_of_its_parameters
     assert both["score"] == both["max_score"], both["warnings"]
     assert ("sigmoid in a.ipynb never reads its parameters: the one in b.ipynb was graded "
             "instead.") in both["warnings"], both["warnings"]
+
+
+def test_a_missing_function_is_not_blamed_on_a_cell_that_never_defined_it(tmp_path):
+    """A lecture notebook's cells that stop (nltk missing) were repeated under every function the
+    notebook does not define; the warnings name them once, and a missing function's message says
+    only that it is missing."""
+    path = _v4(tmp_path / "hw.ipynb", ["import random\nimport numpy as np",
+                                       "ratio = 1 / 0", SECOND_HALF])
+    report = grade(path, tmp_path / "out", "--only", "sigmoid")
+    message = checks_of(report, "sigmoid")[0]["message"]
+    assert message.startswith("sigmoid was not found in your submission"), message
+    assert "Separately" not in message and "ZeroDivisionError" not in message, message
+    assert any("cell 2 stopped with ZeroDivisionError" in w for w in report["warnings"]), \
+        report["warnings"]
