@@ -829,20 +829,30 @@ def _definition(function: object) -> ast.FunctionDef | ast.AsyncFunctionDef | No
     if type(function) is not types.FunctionType:
         return None
     code = function.__code__
+    if code in _DEFINITIONS:
+        return _DEFINITIONS[code]
+    _DEFINITIONS[code] = None
     lines = linecache.getlines(code.co_filename)[code.co_firstlineno - 1:]
-    # The rest of the file parses where the def is at its top level; else the def alone, up to
-    # the next line that starts a top-level statement.
-    for end in (len(lines), next((i for i, line in enumerate(lines[1:], 1)
-                                  if line[:1] not in ("", " ", "\t", "\n", "\r", "#", "@")),
-                                 len(lines))):
+    # The def alone, up to the next line that starts a top-level statement; else (a docstring's
+    # line at the margin ends that too soon) the rest of the file, which parses where the def
+    # is at its top level.
+    for end in (next((i for i, line in enumerate(lines[1:], 1)
+                      if line[:1] not in ("", " ", "\t", "\n", "\r", "#", "@")), len(lines)),
+                len(lines)):
         try:
             tree = ast.parse("".join(lines[:end]))
         except (SyntaxError, ValueError):
             continue
         if tree.body and isinstance(tree.body[0], (ast.FunctionDef, ast.AsyncFunctionDef)) \
                 and tree.body[0].name == code.co_name:
-            return tree.body[0]
-    return None
+            _DEFINITIONS[code] = tree.body[0]
+            break
+    return _DEFINITIONS[code]
+
+
+# Each function's parsed def, by code object: the load asks after every graded function several
+# times while it decides which files to run.
+_DEFINITIONS: dict[types.CodeType, ast.FunctionDef | ast.AsyncFunctionDef | None] = {}
 
 
 def _globals_read(function: types.FunctionType) -> list[str]:
