@@ -76,10 +76,10 @@ NAMES_THE_PROBLEM = {
     "negsampling_not_implemented": "negSamplingCostAndGradient is not implemented yet",
     "negsampling_negatives_off_by_one": "reads indices[k] where it should read indices[k + 1]",
     "negsampling_grad_buffer_not_zeroed": "it returned another grad the second time",
-    "softmax_column_max": "subtracts each column's maximum",
+    "softmax_column_max": "what subtracting each column's maximum gives",
     "negsampling_redraws_until_distinct": "fewer than K = 10",
-    "negsampling_scores_clipped": "vectors of length 3.5",
-    "negsampling_normalises_predicted": "vectors of length 3.5",
+    "negsampling_scores_clipped": "every output vector have length 3.5",
+    "negsampling_normalises_predicted": "every output vector have length 3.5",
 }
 
 
