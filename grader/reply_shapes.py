@@ -70,7 +70,7 @@ REPORT = Record({}, {
     "not_utf8": [NOT_UTF8],
     "missing_modules": [Record({"file": TEXT, "line": LINE, "module": TEXT})],
     "skipped_calls": [Record({"file": TEXT, "line": LINE, "module": TEXT},
-                             {"code": TEXT, "names": [TEXT]})],
+                             {"code": TEXT, "names": [TEXT], "kind": TEXT})],
     "output": TEXT,
     "output_dropped": int,
     "reaches": {"*": [TEXT]},

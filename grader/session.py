@@ -429,6 +429,11 @@ def _load_warnings(load: dict, shim_xrange: bool, shim_numpy: bool = True) -> li
                 f"code after it ran; code that uses {them} fails, saying {call['module']} is "
                 "missing")
             continue
+        if call.get("kind") == "statement":  # an `if`, a loop, ... (worker/missing_imports.py)
+            warnings.append(f"{call['file']}, line {call['line']}: {code} needs "
+                            f"{call['module']}, which is not installed where your code is graded: "
+                            "the rest of that statement was skipped, and the code after it ran")
+            continue
         warnings.append(f"{call['file']}, line {call['line']}: {code} needs {call['module']}, "
                         "which is not installed where your code is graded: that call was "
                         "skipped, and the code after it ran")

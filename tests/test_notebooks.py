@@ -637,6 +637,37 @@ def test_only_a_bare_call_that_the_stand_in_stops_is_skipped(tmp_path):
     assert not any(NOT_INSTALLED in w for w in own["warnings"])
 
 
+def test_any_top_level_statement_the_stand_in_stops_is_skipped_not_the_file(tmp_path):
+    """`if __name__ == main():` (a typo that calls main() while the file loads, as a real onelayer
+    upload ends), a training loop that plots, an expression that is not a bare call: each stopped
+    by the stand-in of a missing module is skipped from there on, named, and the defs after it
+    still load; a docstring stays the module's, so `from __future__` after it still compiles."""
+    first, second = SOLUTION.split("\ndef softmax")
+    source = ('"""My a1."""\nfrom __future__ import division\n'
+              "import random\nimport numpy as np\nimport nosuchplotlib as npl\n"
+              + first
+              + "\n\ndef main():\n    npl.plot([1, 2])\n    return 'done'\n"
+              + "\nfor step in range(3):\n    npl.scatter(step)\n"
+              + "\n[npl.plot(x) for x in range(2)]\n"
+              + "\nif __name__ == main():\n    main()\n"
+              + "\ndef softmax" + second)
+    upload = tmp_path / "typo_main.py"
+    upload.write_text(source)
+    report = grade(upload, tmp_path / "out")
+    assert report["score"] == report["max_score"] == 100, (report["error"], report["warnings"])
+    lines = source.splitlines()
+    where = {code: lines.index(code) + 1 for code in ("    npl.scatter(step)",
+                                                        "[npl.plot(x) for x in range(2)]",
+                                                        "if __name__ == main():")}
+    rest = "the rest of that statement was skipped, and the code after it ran"
+    assert [w for w in report["warnings"] if NOT_INSTALLED in w] == [
+        f"typo_main.py, line {where['    npl.scatter(step)']}: `npl.scatter(step)` {NOT_INSTALLED}: {rest}",
+        f"typo_main.py, line {where['[npl.plot(x) for x in range(2)]']}: "
+        f"`[npl.plot(x) for x in range(2)]` {NOT_INSTALLED}: {rest}",
+        f"typo_main.py, line {where['if __name__ == main():']}: `if __name__ == main():` "
+        f"{NOT_INSTALLED}: {rest}"], report["warnings"]
+
+
 def test_a_cells_assignment_that_needs_a_missing_module_keeps_the_defs_after_it(tmp_path):
     """The CBOW lecture's `words = tokenize(corpus)` (nltk) above a `def` in the same cell: the
     assignment is skipped and the cell goes on (it stopped the cell, losing every def after it,
@@ -658,8 +689,8 @@ def test_a_cells_assignment_that_needs_a_missing_module_keeps_the_defs_after_it(
 def test_what_a_cell_does_with_a_skipped_value_is_skipped_too(tmp_path):
     """`n_words = len(words)`, a comparison, arithmetic on the stand-in: each is skipped in turn
     (len() raised "object of type 'Missing' has no len()", which stopped the cell and lost the
-    defs after it: real copies of the CBOW lecture lost relu so). Code that is not an assignment
-    or a call still stops its cell, naming the missing module, not the stand-in's type."""
+    defs after it: real copies of the CBOW lecture lost relu so). So is a loop over the stand-in
+    (missing_imports.py: any top-level statement), and nothing names the stand-in's type."""
     path = _v4(tmp_path / "hw.ipynb", [
         "import random\nimport numpy as np\nimport nosuchplotlib as npl",
         "words = npl.tokenize('a b c')\nn_words = len(words)\nbig = n_words > 2\n"
@@ -669,13 +700,12 @@ def test_what_a_cell_does_with_a_skipped_value_is_skipped_too(tmp_path):
     assert report["score"] == 100, (report["warnings"], report["error"])
     # More than three of one notebook for one module: one line, each place named.
     assert [w for w in report["warnings"] if "nosuchplotlib, which is not installed" in w] == [
-        "hw.ipynb: 4 statements needed nosuchplotlib, which is not installed where your code is "
+        "hw.ipynb: 5 statements needed nosuchplotlib, which is not installed where your code is "
         "graded, and were skipped, the code after each still running (the first: `words = "
-        "npl.tokenize('a b c')`): cell 2, line 1; cell 2, line 2; cell 2, line 3; cell 2, line 4."
-        " Code that uses what they would have set (`words`, `n_words`, `big` and `half`) fails, "
-        "saying nosuchplotlib is missing."], report["warnings"]
-    stopped = [w for w in report["warnings"] if "cell 3 stopped" in w]
-    assert stopped and "No module named 'nosuchplotlib'" in stopped[0], report["warnings"]
+        "npl.tokenize('a b c')`): cell 2, line 1; cell 2, line 2; cell 2, line 3; cell 2, line 4;"
+        " cell 3, line 1. Code that uses what they would have set (`words`, `n_words`, `big` and "
+        "`half`) fails, saying nosuchplotlib is missing."], report["warnings"]
+    assert not any("stopped" in w for w in report["warnings"]), report["warnings"]
     assert not any("Missing" in w for w in report["warnings"]), report["warnings"]
 
 

@@ -23,6 +23,12 @@ the notebook's cell and lose every `def` after it): the names it assigns are bou
 for the same module, so code that uses them later fails saying which module was missing, and
 top-level code that only uses them is skipped in turn. A function the grader calls that uses a
 stand-in fails as before.
+
+Any other top-level statement that raises the stand-in's error is skipped from there on as well:
+`if __name__ == main():` (a typo for the usual guard, which calls main() while the file loads), a
+`for` loop that plots as it trains, `[plt.plot(x) for x in runs]`. Without the guard its error
+would stop the whole file, losing every `def` after it, where Python on the student's own machine
+runs on; with it, the rest of that statement is skipped, noted, and the file goes on.
 """
 from __future__ import annotations
 
@@ -37,6 +43,7 @@ from typing import Any
 HOOK = "__autograde_missing_import__"
 CALL_HOOK = "__autograde_missing_call__"
 ASSIGN_HOOK = "__autograde_missing_assign__"
+STATEMENT_HOOK = "__autograde_missing_statement__"
 ERROR = "__autograde_stand_in_error__"  # the name StandInError has in a guarded handler
 # Where each missing module was imported: {"module", "file", "line"}, read by the loader.
 noted: list[dict] = []
@@ -190,6 +197,15 @@ def missing_assign(exc: StandInError, names: tuple, namespace: dict) -> None:
         namespace[name] = Missing(name, module)
 
 
+def missing_statement(exc: StandInError) -> None:
+    """Called when another guarded top-level statement (an `if`, a loop, a `with`, an expression
+    that is not a bare call) raised a stand-in's error: note it; the rest of it is skipped."""
+    before = len(skipped_calls)
+    missing_call(exc)
+    if len(skipped_calls) > before:
+        skipped_calls[-1]["kind"] = "statement"
+
+
 def _specs(node: ast.Import | ast.ImportFrom) -> tuple:
     if isinstance(node, ast.Import):
         return tuple(("import", a.name, None, a.asname) for a in node.names)
@@ -206,8 +222,8 @@ def _guarded(node: ast.Import | ast.ImportFrom) -> ast.Try:
     return ast.copy_location(guard, node)
 
 
-def _guarded_call(node: ast.Expr) -> ast.Try:
-    call = ast.Call(func=ast.Name(CALL_HOOK, ast.Load()),
+def _guarded_call(node: ast.stmt, hook: str = CALL_HOOK) -> ast.Try:
+    call = ast.Call(func=ast.Name(hook, ast.Load()),
                     args=[ast.Name("__autograde_exc__", ast.Load())], keywords=[])
     handler = ast.ExceptHandler(type=ast.Name(ERROR, ast.Load()),
                                 name="__autograde_exc__", body=[ast.Expr(call)])
@@ -246,9 +262,26 @@ def is_bare_call(node: ast.stmt) -> bool:
     return isinstance(node, ast.Expr) and isinstance(node.value, ast.Call)
 
 
+# Top-level statements that run code and bind no names of their own before it: skipped from the
+# stand-in's error on. (A def, a class, `global`, `pass` call nothing a stand-in could stop; an
+# import, an assignment and a bare call have guards of their own above.)
+_COMPOUND = tuple(getattr(ast, name) for name in ("If", "For", "While", "With", "Try", "TryStar",
+                                                   "Match", "AsyncFor", "AsyncWith")
+                  if hasattr(ast, name))
+
+
+def _is_other_statement(node: ast.stmt) -> bool:
+    """A compound statement, or an expression statement that is not a bare call and not a
+    constant (a docstring must stay the first statement, for `from __future__` after it)."""
+    if isinstance(node, ast.Expr):
+        return not isinstance(node.value, (ast.Call, ast.Constant))
+    return isinstance(node, _COMPOUND)
+
+
 def guard(tree: ast.Module) -> ast.Module:
     """`tree` with each top-level absolute import guarded (not `from __future__`, not a relative
-    import, nothing nested), each top-level bare call and each top-level assignment."""
+    import, nothing nested), each top-level bare call, each top-level assignment and each other
+    top-level statement that runs code (an `if`, a loop, a `with`, a `try`, an expression)."""
     def guarded(node: ast.stmt) -> ast.stmt:
         if isinstance(node, ast.Import) or (
                 isinstance(node, ast.ImportFrom) and node.level == 0
@@ -257,7 +290,9 @@ def guard(tree: ast.Module) -> ast.Module:
         if isinstance(node, (ast.Assign, ast.AugAssign)) or (
                 isinstance(node, ast.AnnAssign) and node.value is not None):
             return _guarded_assign(node)
-        return _guarded_call(node) if is_bare_call(node) else node
+        if is_bare_call(node):
+            return _guarded_call(node)
+        return _guarded_call(node, STATEMENT_HOOK) if _is_other_statement(node) else node
 
     tree.body = [guarded(node) for node in tree.body]
     ast.fix_missing_locations(tree)
@@ -274,9 +309,10 @@ def install() -> None:
     setattr(builtins, HOOK, missing_import)
     setattr(builtins, CALL_HOOK, missing_call)
     setattr(builtins, ASSIGN_HOOK, missing_assign)
+    setattr(builtins, STATEMENT_HOOK, missing_statement)
     setattr(builtins, ERROR, StandInError)
 
 
-__all__ = ["ASSIGN_HOOK", "CALL_HOOK", "ERROR", "HOOK", "Missing", "StandInError", "compile_guarded",
-           "defined_here", "guard", "install", "is_bare_call", "missing_assign", "missing_call", "missing_import",
-           "noted", "skipped_calls"]
+__all__ = ["ASSIGN_HOOK", "CALL_HOOK", "ERROR", "HOOK", "Missing", "STATEMENT_HOOK", "StandInError",
+           "compile_guarded", "defined_here", "guard", "install", "is_bare_call", "missing_assign",
+           "missing_call", "missing_import", "missing_statement", "noted", "skipped_calls"]

@@ -548,14 +548,16 @@ def _compile_cell(source: str, filename: str) -> tuple:
 
 def _show_last(code, bare_call: bool, namespace: dict, filename: str) -> None:
     """Evaluate a cell's last expression and show its value; a last line like `plt.show()` that
-    needed a missing module is skipped and noted, as any top-level bare call is
+    needed a missing module is skipped and noted, as any top-level statement is
     (missing_imports.py)."""
     try:
         value = eval(code, namespace)
     except missing_imports.StandInError as exc:
-        if not bare_call:
-            raise
+        # Skipped as any top-level statement the stand-in stops is (missing_imports.py).
+        before = len(missing_imports.skipped_calls)
         missing_imports.missing_call(exc, filename)
+        if not bare_call and len(missing_imports.skipped_calls) > before:
+            missing_imports.skipped_calls[-1]["kind"] = "statement"
         return
     if value is not None:
         display(value)
