@@ -10,7 +10,7 @@ meant (a course passing `b1` twice on purpose) the script can say so by naming i
 from __future__ import annotations
 
 import ast
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -82,3 +82,49 @@ def find(script: Path, signatures: Mapping[str, tuple[str, ...]], *,
 
 
 __all__ = ["MisplacedArgument", "find", "parameters"]
+
+
+def signature_parameters(signature: str) -> tuple[str, ...] | None:
+    """The parameter names of a manifest's signature text, those given a default included
+    ("negSamplingCostAndGradient(predicted, target, outputVectors, dataset, K=10)"), or None
+    when it is not written as a call of plain names."""
+    head = signature.split("->", 1)[0].strip()
+    try:
+        node = ast.parse(head, mode="eval").body
+    except SyntaxError:
+        return None
+    if not isinstance(node, ast.Call) or not all(isinstance(a, ast.Name) for a in node.args) \
+            or any(k.arg is None for k in node.keywords):
+        return None
+    return tuple(a.id for a in node.args) + tuple(str(k.arg) for k in node.keywords)
+
+
+def parameters_unlike_signature(function: str, theirs: Sequence[str], required: int,
+                                expected: Sequence[str]) -> str | None:
+    """What to tell a student whose `function` names the assignment's parameters but takes them
+    in another order, or takes one the assignment never passes, or lacks one it does; None when
+    it matches, or when its names are its own (names are free: only the assignment's own names,
+    moved, say which value each parameter will receive)."""
+    theirs, expected = tuple(theirs), tuple(expected)
+    if theirs == expected or not theirs:
+        return None
+    yours = f"yours is {function}({', '.join(theirs)}), the assignment's {function}({', '.join(expected)})"
+    if sorted(theirs) == sorted(expected):
+        return (f"{function} takes the assignment's parameters in another order: {yours}. The "
+                "grader calls it in the assignment's order, as the course's own code does, so "
+                "each of your parameters receives another's value: put them in that order.")
+    extra = [p for p in theirs[:required] if p not in expected]
+    lacking = [p for p in expected if p not in theirs]
+    if set(theirs) > set(expected) and extra:
+        return (f"{function} takes {_listed(extra)}, which the assignment's does not pass: "
+                f"{yours}. The grader calls it with the assignment's arguments only, so it "
+                f"fails or mixes them up: take exactly {', '.join(expected)}, in that order.")
+    if set(theirs) < set(expected) and lacking:
+        return (f"{function} lacks the parameter{'s' if len(lacking) > 1 else ''} "
+                f"{_listed(lacking)}: {yours}. The grader passes every one of the assignment's, "
+                "in its order: take them all, in that order.")
+    return None
+
+
+def _listed(names: Sequence[str]) -> str:
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]

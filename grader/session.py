@@ -21,7 +21,7 @@ from hypothesis.internal import entropy
 from grader import __version__, callees, checks_api, plugin, reference as reference_mod, replay, scoring, tolerances
 from grader import input_set as input_set_mod, isolation as isolation_mod
 from grader import known_answers as known_answers_mod
-from grader import python2_habits, redact, uploads
+from grader import misplaced_arguments, python2_habits, redact, uploads
 from grader.model import SubmissionResult
 from grader.packs import Pack
 from grader.packs.imports import importable
@@ -580,7 +580,8 @@ def grade(pack: Pack, submission_path: Path, options: Options = Options(), *,
     load = submission.load or {}
     warnings += _reseeding_warnings(submission.reseeded)
     warnings = (_left_out_warnings(submission.path, load)
-                + _load_warnings(load, options.shim_xrange, options.shim_numpy) + warnings
+                + _load_warnings(load, options.shim_xrange, options.shim_numpy)
+                + _signature_warnings(load, pack) + warnings
                 + state.warnings)
     # A worker that started once and failed to start again (for a later check) cost those checks
     # only, which say so: the submission as a whole was graded.
@@ -654,6 +655,24 @@ def grade(pack: Pack, submission_path: Path, options: Options = Options(), *,
 # Errors a file's top level cannot help: it does not compile, or is no Python at all.
 _NOT_FROM_TOP_LEVEL_CODE = ("SyntaxError", "IndentationError", "TabError", "NotPython")
 _IMPORT_ERRORS = ("ImportError", "ModuleNotFoundError")
+
+
+def _signature_warnings(load: dict, pack: Pack) -> list[str]:
+    """A graded function whose parameters are the assignment's names in another order (a course's
+    later file has derivative_b1(Z, T, Y, W2) where the blog has (T, Y, W2, Z)), or with one
+    more or one fewer: said once, up front, since its failures show only what numpy made of the
+    swapped values."""
+    said = []
+    for spec in pack.functions:
+        entry = load.get("functions", {}).get(spec.name) or {}
+        expected = misplaced_arguments.signature_parameters(spec.signature)
+        if not expected or "parameters" not in entry:
+            continue
+        told = misplaced_arguments.parameters_unlike_signature(
+            spec.name, entry["parameters"], int(entry.get("required_parameters", 0)), expected)
+        if told:
+            said.append(told)
+    return said
 
 
 def _reseeding_warnings(reseeded: dict[str, list[str]]) -> list[str]:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from grader import audit
+from grader import audit, misplaced_arguments
 from grader.packs import load_pack
 from tests.test_modes import MODE_CHECK, MODES
 from tests.test_packs import MANIFEST, make_pack, run_cli
@@ -116,3 +116,30 @@ def test_misplaced_arguments_positional_keyword_and_method(tmp_path: Path) -> No
     assert str(found[0]) == ("train.py, line 3: net.forward(X, W1, b1, W2, b1) passes b1 as "
                              "argument 5, which is forward's parameter b2; b1 is the name of its "
                              "parameter 3. Is b2 meant?")
+
+
+@pytest.mark.parametrize("theirs, required, expected, told", [
+    (("T", "Y", "W2", "Z"), 4, ("T", "Y", "W2", "Z"), None),
+    (("x",), 1, ("z",), None),                      # names of the student's own: never remarked on
+    (("t", "y", "w2", "z"), 4, ("T", "Y", "W2", "Z"), None),
+    (("Z", "T", "Y", "W2"), 4, ("T", "Y", "W2", "Z"), "another order"),
+    (("E", "ids"), 2, ("ids", "E"), "another order"),
+    (("Z", "T", "Y"), 3, ("T", "Y"), "takes Z, which the assignment's does not pass"),
+    (("T", "Y", "Z"), 2, ("T", "Y"), None),          # an extra parameter with a default is harmless
+    (("T", "Y", "Z"), 3, ("T", "Y", "W2", "Z"), "lacks the parameter W2"),
+    (("predicted", "target", "outputVectors", "dataset", "K"), 4,
+     ("predicted", "target", "outputVectors", "dataset", "K"), None),
+])
+def test_parameters_unlike_the_signature_are_told_only_for_the_assignments_names(
+        theirs, required, expected, told):
+    said = misplaced_arguments.parameters_unlike_signature("f", theirs, required, expected)
+    assert (said is None) if told is None else (told in said), said
+
+
+def test_a_signature_with_a_default_gives_every_parameter():
+    assert misplaced_arguments.signature_parameters(
+        "negSamplingCostAndGradient(predicted, target, outputVectors, dataset, K=10)") == (
+        "predicted", "target", "outputVectors", "dataset", "K")
+    assert misplaced_arguments.signature_parameters(
+        "derivative_b1(T, Y, W2, Z) -> array of b1's shape (M,)") == ("T", "Y", "W2", "Z")
+    assert misplaced_arguments.signature_parameters("five gradient steps built from forward") is None

@@ -176,6 +176,34 @@ def test_a_derivative_that_changes_its_argument_loses_that_point(tmp_path):
         "T on to the functions after it."), check["message"]
 
 
+def test_parameters_in_another_order_are_named_up_front(tmp_path):
+    """The course's later file has derivative_b1(Z, T, Y, W2) where the blog has (T, Y, W2, Z),
+    and a real upload's derivative_b2 takes (Z, T, Y): their failures show only what numpy made
+    of the swapped values ("operands could not be broadcast"), so the report says which
+    parameters are where. The right values in the assignment's order are untouched, and names of
+    a student's own choosing are never remarked on."""
+    source = (FIXTURES / "correct.py").read_text()
+    for old, new in (("def derivative_b1(T, Y, W2, Z):", "def derivative_b1(Z, T, Y, W2):"),
+                     ("def derivative_b2(T, Y):", "def derivative_b2(Z, T, Y):"),
+                     ("def cost(T, Y):", "def cost(targets, predictions):\n"
+                      "    T, Y = targets, predictions")):
+        assert old in source, old
+        source = source.replace(old, new)
+    (tmp_path / "onelayer.py").write_text(source)
+    report = grade(tmp_path / "onelayer.py", tmp_path / "out", *PACK)
+    assert scores(report) == {**FUNCTIONS, "derivative_b2": 0, "derivative_b1": 0, "training": 0}
+    told = [w for w in report["warnings"] if "the assignment's" in w]
+    assert told == [
+        "derivative_b2 takes Z, which the assignment's does not pass: yours is "
+        "derivative_b2(Z, T, Y), the assignment's derivative_b2(T, Y). The grader calls it with "
+        "the assignment's arguments only, so it fails or mixes them up: take exactly T, Y, in "
+        "that order.",
+        "derivative_b1 takes the assignment's parameters in another order: yours is "
+        "derivative_b1(Z, T, Y, W2), the assignment's derivative_b1(T, Y, W2, Z). The grader "
+        "calls it in the assignment's order, as the course's own code does, so each of your "
+        "parameters receives another's value: put them in that order."], report["warnings"]
+
+
 def test_a_cost_that_strays_costs_the_cost_not_the_derivatives(graded):
     """Four derivatives climb the log-likelihood, the cost is the cross-entropy: the cost is the
     mix, and the derivatives' check against central differences of that cost rescales it."""

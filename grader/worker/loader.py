@@ -679,6 +679,7 @@ def import_submission(root: Path, wanted: dict[str, str], shim_xrange: bool,
                 report_functions[fn]["unfinished_in"] = unfinished
             if _copy_problem(found[fn]) == "ignores its arguments":
                 report_functions[fn]["ignores_arguments"] = _globals_read(found[fn])
+            report_functions[fn].update(_positional_parameters(found[fn]))
     report = {"functions": report_functions,
               "errors": FOLDER_NOTEBOOKS["unreadable"] + importer.errors,
               "shadowed_notebooks": FOLDER_NOTEBOOKS["shadowed"], "left_out": LEFT_OUT,
@@ -815,6 +816,25 @@ def _copy_problem(function: object) -> str:
     if parameters and not parameters & read:
         return "ignores its arguments"
     return ""
+
+
+_CO_VARARGS = 0x04  # inspect.CO_VARARGS, without importing inspect into every worker
+
+
+def _positional_parameters(function: object) -> dict:
+    """{"parameters": the names a plain function's arguments bind by position, in order,
+    "required_parameters": how many have no default}: the grader compares them with the
+    assignment's signature (a course's later file with the same names in another order). Empty
+    for anything else, or one that takes *args (any call fits it)."""
+    if type(function) is not types.FunctionType:
+        return {}
+    code = function.__code__
+    if code.co_flags & _CO_VARARGS or code.co_argcount > 32:
+        return {}
+    names = [str(name)[:100] for name in code.co_varnames[:code.co_argcount]]
+    defaults = function.__defaults__
+    required = code.co_argcount - (len(defaults) if isinstance(defaults, tuple) else 0)
+    return {"parameters": names, "required_parameters": max(required, 0)}
 
 
 def _parameters(node: ast.FunctionDef | ast.AsyncFunctionDef) -> set[str]:
