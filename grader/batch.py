@@ -35,7 +35,7 @@ from typing import Callable, Collection, Mapping, Protocol, Sequence, TextIO
 
 from grader import reference as reference_mod
 from grader.input_set import PUBLIC, InputSet, fingerprint
-from grader import safe_text, selection
+from grader import output_paths, safe_text, selection
 from grader import task as task_mod
 from grader.archive import ArchiveError, extract as extract_members
 from grader.model import SubmissionResult
@@ -56,6 +56,16 @@ WALL_SLACK_SECONDS = 30.0  # what a grader process may take beyond its own deadl
 
 class BatchError(Exception):
     """The input cannot be used at all (missing, not a zip, unsafe or too large an archive)."""
+
+
+class OutputError(BatchError):
+    """OUT cannot take this batch's reports: checked before anything is graded, so a class's
+    hour of grading is not lost at the end. A usage error of OUT, not of the command line: the
+    CLI prints it as one line, without the usage."""
+
+
+# What a batch writes at the top of OUT: each must be a file it can replace.
+CLASS_FILES = ("gradebook.csv", "canvas.csv", "scores.csv", "index.html")
 
 
 @dataclass
@@ -365,6 +375,9 @@ def run(*, source: Path, out: Path, grade_args: Sequence[str] = (), jobs: int | 
     except task_mod.UploadError as exc:
         raise BatchError(f"the reference folder {ref_dir}: {exc}") from None
     pack_zip = task_mod.pack_pack(load_pack(pack))  # None for a built-in pack
+    check_out(out, load_pack(pack).name)
+    if not (source.is_dir() or (source.is_file() and source.suffix.lower() == ".zip")):
+        raise BatchError(f"{source}: expected a folder or a .zip of submissions")
     config_file = None if config is None else (Path(config).name, Path(config).read_bytes())
     if dask is not None:
         from grader import cluster  # distributed is imported only when a cluster is asked for
@@ -388,13 +401,12 @@ def _run(executor: Executor, *, source: Path, out: Path, grade_args: Sequence[st
          pack_zip: bytes | None = None,
          config: tuple[str, bytes] | None = None, mode: str = "") -> BatchSummary:
     reports = out / "reports"
-    reports.mkdir(parents=True, exist_ok=True)
+    # The input first: a bulk zip that cannot be read leaves no empty OUT/reports behind.
     if source.is_file() and source.suffix.lower() == ".zip":
         folder = extract(source, out / ".uploads")
-    elif source.is_dir():
-        folder = source
     else:
-        raise BatchError(f"{source}: expected a folder or a .zip of submissions")
+        folder = source
+    reports.mkdir(parents=True, exist_ok=True)
     previous = load_reports(reports)
     found = discover(folder, exclude=out, grouped=out / ".canvas-groups",
                      layout=load_pack(pack).layout,
@@ -466,8 +478,14 @@ def _run(executor: Executor, *, source: Path, out: Path, grade_args: Sequence[st
             input_fingerprint=stamp))
         # HTML first, JSON last and each atomically: a present JSON means the submission is done,
         # and its content hash is in it, so no report can claim content it was not graded from.
-        json_report.write_text(reports / f"{outcome.student}.html", outcome.report_html)
-        json_report.write(stamped, reports / f"{outcome.student}.json")
+        try:
+            json_report.write_text(reports / f"{outcome.student}.html", outcome.report_html)
+            json_report.write(stamped, reports / f"{outcome.student}.json")
+        except OSError as exc:  # OUT changed under the batch (checked writable before it began)
+            raise OutputError(f"cannot write {outcome.student}'s report into {reports}: "
+                              f"{exc.strerror or exc}. The {len(summary.graded)} reports written "
+                              "before are kept: run the same command again once it can be "
+                              "written") from None
         (summary.graded if outcome.graded else summary.failed).append(outcome.student)
         if force:
             with open(forced_mark, "a", encoding="utf-8") as progress_file:
@@ -494,8 +512,15 @@ def _run(executor: Executor, *, source: Path, out: Path, grade_args: Sequence[st
                 "or pass --isolation sandbox to refuse to grade without one.")
         summary.notes.append(note)
         stream.write(f"autograde batch: {note}\n")
-    summary.rows = write_class_reports(out, notes=summary.notes, present=present, similar=similar,
-                                       functions=[f.name for f in load_pack(pack).functions])
+    try:
+        summary.rows = write_class_reports(out, notes=summary.notes, present=present,
+                                           similar=similar,
+                                           functions=[f.name for f in load_pack(pack).functions])
+    except OSError as exc:
+        raise OutputError(f"cannot write the gradebook and overview into {out}: "
+                          f"{exc.strerror or exc} ({exc.filename}). The reports in {reports} are "
+                          "kept: run the same command again (it grades nothing twice) once it "
+                          "can be written") from None
     summary.seconds = round(time.monotonic() - started, 3)
     return summary
 
@@ -557,6 +582,48 @@ def upload_record(name: str, digest: str | None, *, inputs: str = "public",
             "only": None if only is None else list(only)}
 
 
+def check_out(out: Path, pack: str) -> None:
+    """Raise OutputError when OUT cannot take a batch of the pack named `pack`, before anything is
+    graded or written: a file where OUT/reports goes, a folder where the gradebook or the
+    overview goes, a reports folder that cannot be written, or reports of another pack. One OUT
+    holds one pack's reports: the gradebook has one column per function of the pack and the
+    overview compares the students' functions, so two packs' reports cannot share them."""
+    out = Path(out)
+    why = output_paths.problem(out, folder=True)
+    if why:
+        raise OutputError(f"cannot write --out {out}: {why}")
+    reports = out / "reports"
+    if reports.exists() and not reports.is_dir():
+        raise OutputError(f"{reports} is a file, not a folder: the batch writes its reports "
+                          "there. Move the file away, or give another --out")
+    for name in CLASS_FILES:
+        if (out / name).is_dir():
+            raise OutputError(f"{out / name} is a folder: the batch writes its {name} there. "
+                              "Move the folder away, or give another --out")
+    if not reports.is_dir():
+        return
+    why = output_paths.problem(reports, folder=True)
+    if why:
+        raise OutputError(f"the reports cannot be written ({why}). The reports there are "
+                          "kept; give another --out, or make it writable")
+    others: dict[str, int] = {}
+    for path in reports.glob("*.json"):
+        try:
+            graded_with = json.loads(path.read_text(encoding="utf-8"))["versions"]["pack"]
+        except (OSError, ValueError, KeyError, TypeError):
+            continue  # not a report of ours: load_reports leaves it out too
+        if isinstance(graded_with, str) and graded_with != pack:
+            others[graded_with] = others.get(graded_with, 0) + 1
+    if others:
+        other, count = max(others.items(), key=lambda item: item[1])
+        raise OutputError(
+            f"{out} holds {count} report{'s' if count != 1 else ''} graded with the pack "
+            f"{other}, and this batch grades the pack {pack}: one OUTDIR holds one pack's "
+            f"reports (its gradebook has a column per function of the pack). Give this pack "
+            f"its own --out (such as {out}-{pack}), or "
+            f"--pack {other} to go on with that one")
+
+
 def load_reports(reports: Path) -> dict[str, SubmissionResult]:
     """Every readable report in `reports`, by identifier (its file name)."""
     results = {}
@@ -586,5 +653,5 @@ def write_class_reports(out: Path, *, notes: Sequence[str] = (),
     return len(results)
 
 
-__all__ = ["BatchError", "BatchSummary", "Discovery", "Executor", "LocalExecutor", "Upload",
+__all__ = ["BatchError", "BatchSummary", "OutputError", "check_out", "Discovery", "Executor", "LocalExecutor", "Upload",
            "discover", "extract", "run", "student_id", "write_class_reports"]

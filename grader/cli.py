@@ -537,6 +537,9 @@ def _batch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     except KeyboardInterrupt:  # while connecting to a cluster: nothing graded, nothing to write
         print("\nautograde batch: interrupted", file=sys.stderr)
         return 130
+    except batch.OutputError as exc:  # one line, no usage: the command itself was right
+        print(f"autograde batch: {exc}", file=sys.stderr)
+        return 2
     except batch.BatchError as exc:
         parser.error(str(exc))
     print(f"autograde batch: graded {len(summary.graded) + len(summary.failed)} "

@@ -1,0 +1,107 @@
+"""`autograde batch` on the inputs and OUTDIRs an instructor really has: an OUTDIR of another
+pack or with something in the way, links in the class folder, flat LMS exports, a lone folder.
+Each is a clear line before grading, a note, or one row per student; never a traceback, a
+student silently dropped, or one student split into several."""
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import FIXTURES, ROOT, run_cli
+
+MULTIFILE = sorted((FIXTURES / "correct_multifile").glob("*.py"))
+
+
+def _rows(out: Path) -> list[dict]:
+    return list(csv.DictReader(io.StringIO((out / "gradebook.csv").read_text(encoding="utf-8"))))
+
+
+def _one_line_error(proc: subprocess.CompletedProcess, *words: str) -> None:
+    """Exit 2, no traceback, no usage: one line that says what is wrong."""
+    assert proc.returncode == 2, (proc.returncode, proc.stderr[-3000:])
+    assert "Traceback" not in proc.stderr and "usage:" not in proc.stderr, proc.stderr
+    for word in words:
+        assert word in proc.stderr, proc.stderr
+
+
+@pytest.fixture(scope="module")
+def graded_out(tmp_path_factory) -> tuple[Path, Path]:
+    """One class (alice, 100) graded with the default pack into OUT."""
+    base = tmp_path_factory.mktemp("graded")
+    uploads = base / "uploads"
+    uploads.mkdir()
+    shutil.copy(FIXTURES / "correct_summed.py", uploads / "alice.py")
+    out = base / "out"
+    proc = run_cli("batch", str(uploads), "--out", str(out), "--jobs", "1")
+    assert proc.returncode == 0, proc.stderr
+    return uploads, out
+
+
+# ---- 1. OUTDIR problems: one line, exit 2, before grading, reports kept --------------------------
+def test_an_outdir_of_another_pack_is_refused_before_grading(graded_out, tmp_path):
+    """The gradebook has a column per function of one pack and the overview compares functions:
+    a second pack's reports in the same OUTDIR crashed the overview (jinja2 UndefinedError) and
+    mixed both packs' columns. Refused before grading, naming the pack OUT holds."""
+    uploads, done = graded_out
+    out = tmp_path / "out"
+    shutil.copytree(done, out)
+    before = {p.name: p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    proc = run_cli("batch", str(uploads), "--out", str(out), "--pack", "cbow")
+    _one_line_error(proc, "graded with the pack cs224n-a1", "this batch grades the pack cbow",
+                    f"--out (such as {out}-cbow)", "--pack cs224n-a1")
+    assert {p.name: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
+
+
+@pytest.mark.parametrize("in_the_way", ["reports", "gradebook.csv", "index.html"])
+def test_something_in_the_way_of_the_outputs_is_said_before_grading(tmp_path, in_the_way):
+    """A file where OUT/reports goes (FileExistsError), a folder where the gradebook or the
+    overview goes (IsADirectoryError once the class had been graded)."""
+    uploads = tmp_path / "uploads"
+    uploads.mkdir()
+    shutil.copy(FIXTURES / "correct_summed.py", uploads / "alice.py")
+    out = tmp_path / "out"
+    out.mkdir()
+    if in_the_way == "reports":
+        (out / "reports").write_text("notes")
+        said = "reports is a file, not a folder"
+    else:
+        (out / in_the_way).mkdir()
+        said = f"{in_the_way} is a folder"
+    proc = run_cli("batch", str(uploads), "--out", str(out))
+    _one_line_error(proc, said, "give another --out")
+    assert "1/1 alice" not in proc.stderr  # refused before grading, not after
+    if in_the_way != "reports":
+        assert not (out / "reports").exists()
+
+
+def test_a_read_only_reports_folder_is_said_before_grading_and_keeps_its_reports(graded_out,
+                                                                                   tmp_path):
+    """As root, permission bits do not stop a write: a read-only bind mount does (as on a
+    shared drive mounted read-only)."""
+    if not shutil.which("unshare") or subprocess.run(
+            ["unshare", "-m", "true"], capture_output=True).returncode != 0:
+        pytest.skip("needs unshare -m (a mount namespace) to make a read-only folder as root")
+    uploads = tmp_path / "uploads"
+    shutil.copytree(graded_out[0], uploads)
+    shutil.copy(FIXTURES / "correct_averaged.py", uploads / "bob.py")  # one more to grade
+    out = tmp_path / "out"
+    shutil.copytree(graded_out[1], out)
+    kept = (out / "reports" / "alice.json").read_bytes()
+    reports = out / "reports"
+    script = (f"mount --bind '{reports}' '{reports}' && mount -o remount,bind,ro '{reports}' && "
+              f"exec '{sys.executable}' -m grader batch '{uploads}' --out '{out}'")
+    proc = subprocess.run(["unshare", "-m", "sh", "-c", script], cwd=ROOT, capture_output=True,
+                          text=True, timeout=120, env={**os.environ, "AUTOGRADE_CACHE_DIR": "off"})
+    if "mount:" in proc.stderr:
+        pytest.skip(f"no read-only bind mount here: {proc.stderr.strip()}")
+    _one_line_error(proc, "Read-only file system", "reports there are kept")
+    assert "1/1 bob" not in proc.stderr
+    assert (out / "reports" / "alice.json").read_bytes() == kept
