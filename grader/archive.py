@@ -31,10 +31,13 @@ UNREADABLE = (zipfile.BadZipFile, RuntimeError, NotImplementedError, EOFError, z
 
 
 def extract(zf: zipfile.ZipFile, dest: Path, *, max_members: int, max_bytes: int,
-            unreadable: list[tuple[str, str]] | None = None) -> None:
+            unreadable: list[tuple[str, str]] | None = None,
+            links: list[str] | None = None) -> None:
     """Write the members of `zf` below `dest`. Raises ArchiveError. A member that cannot be read
     or written raises too, unless `unreadable` is given: then it is skipped and listed there
-    (name, why), and the rest is unpacked (one student's file in a class's bulk download)."""
+    (name, why), and the rest is unpacked (one student's file in a class's bulk download).
+    Symbolic links are skipped, and listed in `links` when it is given (so a student whose upload
+    is a link gets a note, not silence)."""
     members = zf.infolist()
     if len(members) > max_members:
         raise ArchiveError(f"holds {len(members)} files; the limit is {max_members}")
@@ -44,6 +47,8 @@ def extract(zf: zipfile.ZipFile, dest: Path, *, max_members: int, max_bytes: int
         if target is None:
             raise ArchiveError(f"holds an unsafe path {info.filename!r} (absolute or with ..)")
         if stat.S_ISLNK(info.external_attr >> 16):
+            if links is not None:
+                links.append(info.filename)
             continue
         out = dest.joinpath(*target.parts)
         if info.is_dir():

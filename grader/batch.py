@@ -46,6 +46,11 @@ from grader.uploads import SUBMISSION_SUFFIXES, Upload, content_hash, parse_name
 
 # autograde.toml: the course config (grader/packs/course_config.py), not a student's upload.
 IGNORED_NAMES = ("__MACOSX", "__pycache__", "autograde.toml")
+# Why a link among the uploads is not graded: said in its note, so the instructor can ask the
+# student for the file itself.
+LINK_WHY = ("a symbolic link, which the batch never follows (a link could show the grader any "
+            "file of this machine); not graded. If it is a student's upload, put the file itself "
+            "in its place")
 # An outer .zip is copied out into OUT/.uploads within these limits (nested .zip files are
 # unpacked later by the worker, with limits of its own).
 MAX_UPLOAD_BYTES = 2 * 1024**3
@@ -104,11 +109,17 @@ def discover(folder: Path, *, exclude: Path | None = None,
     `known`: the identifier each upload (by file name) had in an earlier run of the batch, which
     it keeps, so that an upload added since cannot rename the students graded before it."""
     found = Discovery()
-    entries = [p for p in sorted(folder.iterdir()) if not p.is_symlink()
+    listed = sorted(folder.iterdir())
+    found.notes += [f"ignored {safe_text.visible(p.name)}: {LINK_WHY}" for p in listed
+                    if p.is_symlink() and not p.name.startswith(".")
+                    and (exclude is None or p.resolve() != exclude.resolve())]
+    entries = [p for p in listed if not p.is_symlink()
                and (exclude is None or p.resolve() != exclude.resolve())]
     visible = [p for p in entries if not p.name.startswith(".") and p.name not in IGNORED_NAMES]
     if len(visible) == 1 and visible[0].is_dir() and _holds_uploads(visible[0], layout):
-        return discover(visible[0], exclude=exclude, grouped=grouped, layout=layout, known=known)
+        inner = discover(visible[0], exclude=exclude, grouped=grouped, layout=layout, known=known)
+        inner.notes[:0] = found.notes
+        return inner
     if grouped is not None:
         entries = _canvas_groups(entries, grouped, found.notes)
     entries = _without_moodle_extras(entries, found.notes)
@@ -240,18 +251,20 @@ def extract(archive: Path, dest: Path) -> Path:
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(parents=True)
     unreadable: list[tuple[str, str]] = []
+    links: list[str] = []
     with zf:
         try:
             extract_members(zf, tmp, max_members=MAX_UPLOAD_MEMBERS, max_bytes=MAX_UPLOAD_BYTES,
-                            unreadable=unreadable)
+                            unreadable=unreadable, links=links)
         except ArchiveError as exc:
             shutil.rmtree(tmp, ignore_errors=True)
             raise BatchError(f"{archive}: {exc}") from None
-    if unreadable:
-        (tmp / UNREADABLE_NOTES).write_text(json.dumps(
-            [f"{safe_text.visible(name)} could not be unpacked from "
-             f"{safe_text.visible(archive.name)}: {why}; not graded" for name, why in unreadable]),
-            encoding="utf-8")
+    notes = [f"{safe_text.visible(name)} could not be unpacked from "
+             f"{safe_text.visible(archive.name)}: {why}; not graded" for name, why in unreadable]
+    notes += [f"ignored {safe_text.visible(name)} in {safe_text.visible(archive.name)}: "
+              f"{LINK_WHY}" for name in links]
+    if notes:
+        (tmp / UNREADABLE_NOTES).write_text(json.dumps(notes), encoding="utf-8")
     shutil.rmtree(dest, ignore_errors=True)
     os.replace(tmp, dest)
     (dest / ".complete").write_text(digest)

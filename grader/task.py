@@ -27,7 +27,7 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from grader import archive, release
+from grader import archive, release, uploads
 from grader.model import FunctionResult, SubmissionResult
 from grader.packs import Pack, load_pack
 from grader.render import html, json_report
@@ -60,6 +60,10 @@ class GradeTask:
     pack_files: bytes | None = None
     # The course config (file name, content), written beside the upload and given as --config.
     config: tuple[str, bytes] | None = None
+    # What the upload's folder held that is not packed (uploads.left_out: relative path, what it
+    # is): put back as harmless stand-ins before grading, so its report warns of each as
+    # `autograde grade` of the folder does, instead of a function "not in your submission".
+    left_out: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -168,11 +172,15 @@ def pack_upload(upload: Upload, *, reference: bytes | None, grade_args: typing.S
     """The task that grades `upload`. `reference` is the reference folder already packed (once
     per batch, with pack_reference), `pack_files` the pack (pack_pack). Raises UploadError when
     the upload cannot be packed."""
+    try:
+        left_out = tuple(uploads.left_out(upload.path))
+    except OSError:
+        left_out = ()  # unreadable: packing it says why
     return GradeTask(student=upload.student, upload_name=upload.path.name,
                      payload=_payload(upload.path), display_path=str(upload.path),
                      reference=reference, grade_args=tuple(grade_args), pack=pack,
                      wall_seconds=float(wall_seconds), secret=secret, pack_files=pack_files,
-                     config=config)
+                     config=config, left_out=left_out)
 
 
 def _payload(path: Path) -> bytes:
@@ -308,6 +316,7 @@ def run_task(task: GradeTask, launcher: Launcher | None = None) -> TaskOutcome:
             submission = work / "upload" / task.upload_name
             if not submission.exists():
                 raise UploadError("the task's zip does not hold the upload")
+            _stand_ins(submission, task.left_out)
             reference = None if task.reference is None else _reference_dir(task.reference)
             return _grade(task, submission, reference, work, launcher or _WORKER_LAUNCHER, pack)
     except Stopped:
@@ -317,6 +326,28 @@ def run_task(task: GradeTask, launcher: Launcher | None = None) -> TaskOutcome:
     except Exception as exc:  # never let one submission take the batch (or a worker) down
         why = f"grading failed ({type(exc).__name__}: {exc}); regrade with --force."
     return failed_outcome(task.student, task.display_path, pack, why)
+
+
+def _stand_ins(submission: Path, left_out: typing.Sequence[tuple[str, str]]) -> None:
+    """Put back what packing left out of a folder upload as what grading leaves out again: a link
+    to nowhere for a link, a named pipe for a special file. The grade then names each one as
+    `autograde grade` of the original folder does; nothing of the original is in them."""
+    if not submission.is_dir():
+        return
+    for relative, what in left_out:
+        member = archive.safe_member(relative)
+        if member is None or not member.parts:
+            continue
+        place = submission.joinpath(*member.parts)
+        if not place.parent.is_dir() or place.parent.is_symlink() or os.path.lexists(place):
+            continue
+        try:
+            if what == "a symbolic link" or not hasattr(os, "mkfifo"):
+                os.symlink("left-out-by-the-batch", place)
+            else:
+                os.mkfifo(place)
+        except OSError:
+            continue  # a system without links: the report lacks that one warning, nothing else
 
 
 def _secret_args(task: GradeTask, work: Path) -> list[str]:

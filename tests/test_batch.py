@@ -111,7 +111,9 @@ def test_outer_zip_is_extracted_safely(tmp_path):
         zf.writestr(link, "/etc/passwd")
         zf.writestr("alice.py", "x = 1")
     dest = batch.extract(linked, tmp_path / "u")
-    assert sorted(p.name for p in dest.iterdir()) == [".complete", "alice.py"]
+    # The link is not unpacked; the batch's note of it (.unreadable.json) is all it leaves.
+    assert sorted(p.name for p in dest.iterdir()) == [".complete", ".unreadable.json", "alice.py"]
+    assert any("ignored bob.py in linked.zip" in n for n in batch.unpacking_notes(dest))
 
 
 def test_the_files_canvas_names_for_one_student_are_one_submission(tmp_path):

@@ -105,3 +105,53 @@ def test_a_read_only_reports_folder_is_said_before_grading_and_keeps_its_reports
     _one_line_error(proc, "Read-only file system", "reports there are kept")
     assert "1/1 bob" not in proc.stderr
     assert (out / "reports" / "alice.json").read_bytes() == kept
+
+
+# ---- 2. links: a note for each, and a student folder's links warned of as `grade` does -----------
+def test_a_link_among_the_uploads_is_named_and_a_linked_file_in_a_folder_warned_as_grade_does(
+        tmp_path):
+    """A link at the top of the class folder vanished without a row or a note; a student folder
+    whose q1_softmax.py is a link scored with an empty reason in the batch, while `autograde
+    grade` of the same folder warns that the link was left out. The batch says which links it
+    ignored and why, and grades the folder exactly as `grade` does."""
+    from conftest import grade
+    from grader.model import SubmissionResult
+    uploads = tmp_path / "uploads"
+    uploads.mkdir()
+    shutil.copy(FIXTURES / "correct_summed.py", uploads / "alice.py")
+    (uploads / "mallet.py").symlink_to(uploads / "alice.py")
+    (uploads / "mallet2").symlink_to(FIXTURES / "correct_multifile", target_is_directory=True)
+    shutil.copytree(FIXTURES / "correct_multifile", uploads / "trudy")
+    (uploads / "trudy" / "q1_softmax.py").unlink()
+    (uploads / "trudy" / "q1_softmax.py").symlink_to(FIXTURES / "correct_multifile" / "q1_softmax.py")
+    out = tmp_path / "out"
+    proc = run_cli("batch", str(uploads), "--out", str(out), "--jobs", "2")
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    for name in ("mallet.py", "mallet2"):
+        assert (f"ignored {name}: a symbolic link, which the batch never follows") in proc.stderr
+        assert f"ignored {name}: a symbolic link" in (out / "index.html").read_text()
+    assert sorted(r["submission"] for r in _rows(out)) == ["alice", "trudy"]
+    in_batch = json.loads((out / "reports" / "trudy.json").read_text())
+    alone = grade(uploads / "trudy", tmp_path / "alone")
+    assert in_batch["warnings"] == alone["warnings"]
+    assert any(w.startswith("q1_softmax.py was left out: it is a symbolic link")
+               for w in in_batch["warnings"]), in_batch["warnings"]
+    alone = {k: v for k, v in alone.items() if not k.startswith("_")}
+    assert (SubmissionResult.from_dict(in_batch).graded_view()
+            == SubmissionResult.from_dict(alone).graded_view())
+
+
+def test_a_link_in_a_bulk_zip_is_named_in_the_notes(tmp_path):
+    import zipfile
+    from grader import batch
+    bulk = tmp_path / "bulk.zip"
+    with zipfile.ZipFile(bulk, "w") as zf:
+        link = zipfile.ZipInfo("carl.py")
+        link.external_attr = 0o120777 << 16
+        zf.writestr(link, "/etc/passwd")
+        zf.writestr("alice.py", "x = 1\n")
+    folder = batch.extract(bulk, tmp_path / "out" / ".uploads")
+    assert not (folder / "carl.py").exists()
+    notes = [n for n in batch.unpacking_notes(folder) if "carl.py" in n]
+    assert len(notes) == 1 and notes[0].startswith(
+        "ignored carl.py in bulk.zip: a symbolic link, which the batch never follows"), notes
