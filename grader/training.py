@@ -23,6 +23,9 @@ from grader.hints import Mistake
 
 # What a pack's catalogue may give for each diagnosis; any it leaves out is reported without a
 # named mistake.
+# A step within this of the reference's is right but rounded (float32 on the way), not wrong: a
+# misplaced argument or a convention's factor moves a parameter by far more.
+ROUNDING_RTOL = 1e-4
 DIAGNOSES = ("update_wrong_sign", "update_scaled_by_batch", "parameter_not_updated",
              "objective_not_improved", "trajectory_diverges")
 
@@ -87,6 +90,15 @@ def _fail_at(student: Trajectory, reference: Trajectory, k: int, name: str, *, c
                    f"{student.params[k + 1][name].shape}.")
     elif not np.any(moved) and np.any(should):
         diagnosis, finding = "parameter_not_updated", f"{name} did not change in step {k + 1}."
+    elif np.allclose(student.params[k + 1][name], reference.params[k + 1][name],
+                     rtol=ROUNDING_RTOL, atol=atol):
+        # Not one of DIAGNOSES: no catalogue hint (those point at arguments and conventions).
+        diagnosis = "rounding"
+        finding = (f"{name} after the step agrees with the reference's to about "
+                   f"{_digits(student.params[k + 1][name], reference.params[k + 1][name])} "
+                   "significant digits, where float64 keeps 15: the step is right, and its "
+                   "values were rounded on the way (a function that computes or returns "
+                   "float32 keeps about 7).")
     else:
         f = factor_between(moved, should, n, rtol=max(rtol, 1e-6), atol=atol)
         if f is not None and f < 0:
@@ -108,6 +120,13 @@ def _fail_at(student: Trajectory, reference: Trajectory, k: int, name: str, *, c
               detail=finding, hint=hints.get(diagnosis),
               evidence={"training": _evidence(student, reference, k, name),
                         "diagnosis": diagnosis})
+
+
+def _digits(got: np.ndarray, expected: np.ndarray) -> int:
+    """How many significant digits `got` shares with `expected` at worst (at most 15)."""
+    scale = np.maximum(np.abs(expected), np.finfo(np.float64).tiny)
+    worst = float(np.max(np.abs(got - expected) / scale)) if got.size else 0.0
+    return 15 if worst <= 1e-15 else max(0, min(15, int(np.floor(-np.log10(worst)))))
 
 
 def _evidence(student: Trajectory, reference: Trajectory, k: int | None, name: str | None) -> dict:

@@ -117,6 +117,21 @@ def test_each_broken_loop_is_named(step, diagnosis, parameter):
     assert "step 1 of 4" in failure.value.message
 
 
+def test_a_step_right_but_rounded_in_float32_is_told_as_rounding_not_a_misplaced_argument():
+    """A loop whose every step is the right one, in float32: it still fails the float64
+    comparison, but is told that the step is right and rounded, with no catalogue hint (they
+    point at arguments and conventions); a step 1.3 times too far stays a divergence."""
+    def rounded(p):
+        return {k: v.astype(np.float32).astype(np.float64)
+                for k, v in _descent(0.02)({k: v.astype(np.float32) for k, v in p.items()}).items()}
+    with pytest.raises(CheckFailure) as failure:
+        _judge(rounded)
+    assert failure.value.hint is None
+    assert failure.value.evidence["diagnosis"] == "rounding"
+    assert "agrees with the reference's to about" in failure.value.message
+    assert "the step is right, and its values were rounded on the way" in failure.value.message
+
+
 def test_a_problem_the_reference_cannot_improve_is_the_packs_error():
     with pytest.raises(ValueError, match="does not improve"):
         reference = training.run(_descent(-0.02), START, 3, _objective)

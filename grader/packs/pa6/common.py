@@ -40,6 +40,8 @@ def blocks(value: Any, call: Text, shapes: Mapping[str, tuple[int, ...]], what: 
             hint = None
             if len(shape) == 2 and got_shape == shape[::-1] and shape[0] != shape[1]:
                 hint = HINTS["gradient_transposed"]
+            elif len(shape) == 1 and got_shape == (1, shape[0]):
+                hint = HINTS["bias_grad_keeps_axis"]
             elif len(shape) == 1 and len(got_shape) == 2 and got_shape[1] == shape[0]:
                 hint = HINTS["bias_grad_not_summed"]
             fail_call(f"{what}[{b!r}] has shape {got_shape}; expected {shape}, the shape of {b}.",

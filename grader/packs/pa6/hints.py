@@ -87,6 +87,11 @@ HINTS = Catalogue("pa6", (
         "softmax_overflow", "softmax overflows for large inputs",
         "np.exp overflows above about 709 and inf / inf is NaN. softmax(z) == softmax(z - c) for "
         "any c per row, so subtract each row's maximum first: every exponent is then at most 0."),
+    Mistake(
+        "softmax_batch_max", "softmax subtracts the whole batch's maximum, not each row's",
+        "np.max(z) is the largest score of the whole batch: a row whose scores all lie far below "
+        "it has exp(z - max) = 0 everywhere, and 0 / 0 is NaN. Each row is its own example: "
+        "subtract its own maximum, np.max(z, axis=1, keepdims=True)."),
     # ---- forward
     Mistake(
         "weights_transposed", "a weight matrix is used transposed (the order of multiplication)",
@@ -132,6 +137,11 @@ HINTS = Catalogue("pa6", (
         "bias_grad_not_summed", "a bias gradient is not summed over the examples",
         "A bias is shared by every example, so its gradient adds up the examples' deltas: "
         "delta.sum(axis=0), of shape (H,) like the bias, not one row per example."),
+    Mistake(
+        "bias_grad_keeps_axis", "a bias gradient keeps the summed axis",
+        "The examples' deltas are summed, but with keepdims=True the gradient has shape (1, H), "
+        "one row, where the bias is (H,): sum without keepdims (delta.sum(axis=0)), or .ravel() "
+        "the result, so that b - lr * db keeps b's shape."),
     Mistake(
         "backward_relu_not_relu_grad", "backpropagation multiplies by ReLU, not by its derivative",
         "The chain rule through h = relu(z) multiplies the upstream gradient by relu_grad(z), 1 "

@@ -79,6 +79,11 @@ def test_a_batch_is_its_rows(student, z):
                       hint=_axis_hint(got))
 
 
+# exp(x) is 0 in float64 below about -745: a row whose scores all lie further than this under the
+# value subtracted comes back 0 / 0.
+UNDERFLOW_GAP = -float(np.log(np.finfo(np.float64).smallest_subnormal))
+
+
 @pytest.mark.points(2)
 @pytest.mark.robustness
 def test_no_overflow_for_large_scores(student):
@@ -87,6 +92,14 @@ def test_no_overflow_for_large_scores(student):
     got, call = _softmax(student, z, allow_nonfinite=True)
     expected = inputs.softmax(z)
     if not np.all(np.isfinite(got)):
+        bad = [b for b in range(z.shape[0]) if not np.all(np.isfinite(got[b]))]
+        low = [b for b in bad if z[b].max() < z.max() - UNDERFLOW_GAP]
+        if low and len(low) == len(bad):
+            # The whole batch's maximum subtracted: exp of a row far below it is 0 everywhere.
+            fail_call(f"softmax of large scores holds NaN in row {low[0]}, whose largest score is "
+                      f"{z[low[0]].max():g} where the batch's is {z.max():g}: exp underflowed to 0 "
+                      "across the row, and 0 / 0 is NaN.", call, returned=got, expected=expected,
+                      hint=HINTS["softmax_batch_max"])
         fail_call("softmax of large scores holds inf or NaN (exp overflowed).", call,
                   returned=got, expected=expected, hint=HINTS["softmax_overflow"])
     expect_close(got, expected, call=call, rtol=tol.REFERENCE_RTOL, atol=tol.REFERENCE_ATOL,
