@@ -604,9 +604,13 @@ def grade(pack: Pack, submission_path: Path, options: Options = Options(), *,
     if not error:  # a submission that could not be read fails everywhere for that one reason
         # A function the submission does not have (or could not load) ran nothing: no callee
         # of it can be why its checks fail.
+        # (A composition is never the submission's own: it is not absent for want of a def.)
         absent = {name for name, info in (load.get("functions") or {}).items()
-                  if isinstance(info, dict) and not info.get("found")}
-        checks = callees.blame_failing_callees(checks, callees.as_written(pack.calls, load),
+                  if isinstance(info, dict) and not info.get("found")} - set(pack.composed)
+        # A graded composition (onelayer's training) is built of the functions it uses: one of
+        # those failing is the likely cause of its failure, as a callee's is.
+        calls = {**pack.composed, **pack.calls}
+        checks = callees.blame_failing_callees(checks, callees.as_written(calls, load),
                                                [f.name for f in pack.functions], absent=absent)
     functions = tuple(scoring.summarise_function(spec.name, [c for c in checks if c.function == spec.name])
                       for spec in pack.functions)

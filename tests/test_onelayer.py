@@ -231,6 +231,21 @@ def test_a_bias_in_the_other_layer_fails_loudly_or_is_named_where_the_layers_agr
     assert _failure(report, "forward", "biases_in_their_places")["mistake"] == name
 
 
+def test_a_training_failure_names_the_part_that_fails_its_own_checks(graded):
+    """A wrong forward makes every step wrong: the training check sends the student to forward
+    first (as PA6's train_step does to backward), not to "what this step passes where"; a loop
+    whose parts all pass is sent nowhere."""
+    (check,) = checks_of(graded["softmax_over_columns"], "training")
+    assert check["status"] == "failed"
+    assert check["message"].endswith(
+        "forward fails its own checks above; training calls it: fix forward first."), check
+    assert check["evidence"]["failing_callees"] == ["forward"]
+    (mix,) = checks_of(graded["w2_sign_mix"], "training")
+    assert "fix derivative_w2 first" in mix["message"], mix["message"]
+    for name in ("descent_summed", "correct_py"):
+        assert all("first." not in c["message"] for c in graded[name]["checks"]), name
+
+
 def test_a_missing_cost_costs_the_cost_alone(graded):
     """The derivatives are judged by the convention they follow together, and training asks the
     cost only for the convention: without a cost, both keep their points."""
