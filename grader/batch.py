@@ -42,7 +42,8 @@ from grader.model import SubmissionResult
 from grader.packs import DEFAULT_PACK, load_pack
 from grader.render import gradebook, json_report, overview
 from grader.task import GradeTask, TaskOutcome
-from grader.uploads import SUBMISSION_SUFFIXES, Upload, content_hash, parse_name, student_id
+from grader.uploads import (SUBMISSION_SUFFIXES, Upload, UploadName, content_hash, parse_name,
+                            student_id)
 
 # autograde.toml: the course config (grader/packs/course_config.py), not a student's upload.
 IGNORED_NAMES = ("__MACOSX", "__pycache__", "autograde.toml")
@@ -120,8 +121,9 @@ def discover(folder: Path, *, exclude: Path | None = None,
         inner = discover(visible[0], exclude=exclude, grouped=grouped, layout=layout, known=known)
         inner.notes[:0] = found.notes
         return inner
+    made: dict[Path, tuple[str, ...]] = {}
     if grouped is not None:
-        entries = _canvas_groups(entries, grouped, found.notes)
+        entries, made = _lms_groups(entries, grouped, found.notes)
     entries = _without_moodle_extras(entries, found.notes)
     taken: dict[str, Path] = {}
     # An identifier an upload had before is its own again (if its name still leads to it).
@@ -140,20 +142,30 @@ def discover(folder: Path, *, exclude: Path | None = None,
                 found.notes.append(f"ignored {safe_text.visible(path.name)}: not a .py, .zip, "
                                    ".ipynb or folder")
             continue
-        if path in kept:
-            found.uploads.append(Upload(kept[path], path))
-            continue
         base = student_id(path.name)
+        if path in kept:
+            found.uploads.append(Upload(kept[path], path, made.get(path, ())))
+            continue
         ident, n = base, 1
         while ident.lower() in taken:
             n += 1
             ident = f"{base}-{n}"
-        if ident != base:
-            found.notes.append(f"{safe_text.visible(path.name)} and "
-                               f"{safe_text.visible(taken[base.lower()].name)} both name student "
-                               f"{base!r}: graded as {ident!r}")
         taken[ident.lower()] = path
-        found.uploads.append(Upload(ident, path))
+        found.uploads.append(Upload(ident, path, made.get(path, ())))
+    # Said once per upload renamed, naming it first and every other upload of that student, so
+    # no reader takes one upload's new identifier for another's.
+    by_base: dict[str, list[Upload]] = {}
+    for upload in found.uploads:
+        by_base.setdefault(student_id(upload.path.name).lower(), []).append(upload)
+    for same in by_base.values():
+        for upload in same:
+            if upload.student == student_id(upload.path.name):
+                continue
+            others = " and ".join(f"{safe_text.visible(o.path.name)} (graded as {o.student!r})"
+                                  for o in same if o is not upload)
+            found.notes.append(f"{safe_text.visible(upload.path.name)} is graded as "
+                               f"{upload.student!r}: {others} name{'s' if len(same) == 2 else ''} "
+                               "the same student")
     return found
 
 
@@ -186,41 +198,98 @@ def _without_moodle_extras(entries: list[Path], notes: list[str]) -> list[Path]:
     return kept
 
 
-def _canvas_groups(entries: list[Path], grouped: Path, notes: list[str]) -> list[Path]:
-    """`entries` with the files of each Canvas student who handed in several (one user id, one
-    attachment id per file: `smithjohn_12345_67890_q1_softmax.py`, `..._67891_q2_sigmoid.py`)
+_LMS_NAMES = {"canvas": "Canvas", "moodle": "Moodle", "blackboard": "Blackboard",
+              "brightspace": "Brightspace"}
+
+
+def _who(first: UploadName) -> str:
+    """How a note names the student of a flat export: by the LMS's id where it has one."""
+    lms = _LMS_NAMES[first.convention]
+    if first.convention == "canvas":
+        return f"Canvas user {first.canvas_user_id} ({safe_text.visible(first.student)})"
+    if first.convention == "moodle":
+        return f"Moodle participant {first.moodle_participant_id} ({safe_text.visible(first.student)})"
+    if first.convention == "blackboard":
+        return f"Blackboard user {safe_text.visible(first.blackboard_username)}"
+    return f"{lms} student {safe_text.visible(first.student)}"
+
+
+def _group_folder(files: list[tuple[Path, UploadName]]) -> str:
+    """The name of the folder a student's files are gathered into: named as the LMS names that
+    student, so it parses to the same identifier and ids (the gradebook keeps them)."""
+    first = files[0][1]
+    if first.convention == "canvas":
+        late = "_LATE" if any(parsed.late for _, parsed in files) else ""
+        return (f"{first.original.split('_', 1)[0]}{late}_{first.canvas_user_id}_"
+                f"{first.canvas_submission_id}_files")
+    match = first.original[: len(first.original) - len(first.filename)]
+    if first.convention == "brightspace":
+        return match.removesuffix(" - ")
+    return match.rstrip("_") + ("_" if first.convention == "moodle" else "")
+
+
+def _lms_groups(entries: list[Path], grouped: Path,
+                notes: list[str]) -> tuple[list[Path], dict[Path, tuple[str, ...]]]:
+    """`entries` with the files of each student of a flat LMS export (Canvas, Moodle without
+    folders, Blackboard, Brightspace: each file named after its student, see grader/uploads.py)
     replaced by one folder under `grouped` holding them under their own names, so that
-    q2_neural.py finds q2_sigmoid.py. The folder is named as Canvas names the first file, so the
-    gradebook keeps the user id; a name handed in twice keeps the later attachment."""
+    q2_neural.py finds q2_sigmoid.py, and one row per student. A name handed in twice keeps the
+    later file; of a student's Blackboard attempts, the latest alone is graded (each attempt is a
+    whole submission); the .txt receipts Blackboard writes beside each attempt are left out. Every
+    choice is said in `notes`. Also returns, per folder made, the original paths of its files."""
     shutil.rmtree(grouped, ignore_errors=True)
-    by_student: dict[tuple[str, str], list[tuple[Path, object]]] = {}
+    shutil.rmtree(grouped.with_name(".canvas-groups"), ignore_errors=True)  # before Moodle & co.
+    by_student: dict[tuple[str, str], list[tuple[Path, UploadName]]] = {}
+    receipts: list[Path] = []
     for path in entries:
         parsed = parse_name(path.name)
-        if parsed.convention == "canvas" and path.is_file() and _is_candidate(path):
-            by_student.setdefault((parsed.student.lower(), parsed.canvas_user_id), []).append(
-                (path, parsed))
-    replaced: dict[Path, Path | None] = {}
+        if parsed.receipt and path.is_file():
+            receipts.append(path)
+        elif parsed.key and parsed.filename and path.is_file() and _is_candidate(path):
+            by_student.setdefault(parsed.key, []).append((path, parsed))
+    if receipts:
+        notes.append(f"left out {len(receipts)} Blackboard attempt receipt"
+                     f"{'s' if len(receipts) > 1 else ''} (the .txt Blackboard writes beside an "
+                     f"attempt's files; no code): "
+                     + ", ".join(safe_text.visible(p.name) for p in receipts))
+    replaced: dict[Path, Path | None] = {path: None for path in receipts}
+    made: dict[Path, tuple[str, ...]] = {}
     for files in by_student.values():
+        first = files[0][1]
+        if first.convention == "blackboard":
+            latest = max(parsed.handed_in for _, parsed in files)
+            earlier = [(path, parsed) for path, parsed in files if parsed.handed_in != latest]
+            if earlier:
+                notes.append(f"{_who(first)} made {len({p.handed_in for _, p in files})} "
+                             f"attempts: the latest ({latest}) is graded; left out "
+                             + ", ".join(safe_text.visible(path.name) for path, _ in earlier))
+                for path, _ in earlier:
+                    replaced[path] = None
+            files = [(path, parsed) for path, parsed in files if parsed.handed_in == latest]
+        newest: dict[str, tuple[str, Path]] = {}
+        dropped: list[tuple[Path, Path]] = []  # (left out, the later one kept)
+        for path, parsed in sorted(files, key=lambda item: item[1].handed_in):
+            if parsed.filename in newest:
+                dropped.append((newest[parsed.filename][1], path))
+            newest[parsed.filename] = (parsed.handed_in, path)
         if len(files) < 2:
             continue
-        first = files[0][1]
-        late = "_LATE" if any(parsed.late for _, parsed in files) else ""
-        folder = grouped / (f"{first.original.split('_', 1)[0]}{late}_{first.canvas_user_id}_"
-                            f"{first.canvas_submission_id}_files")
+        folder = grouped / _group_folder(files)
         folder.mkdir(parents=True)
-        newest: dict[str, tuple[int, Path]] = {}
-        for path, parsed in files:
-            attachment = int(parsed.canvas_submission_id)
-            if parsed.canvas_filename not in newest or attachment > newest[parsed.canvas_filename][0]:
-                newest[parsed.canvas_filename] = (attachment, path)
         for name, (_, path) in sorted(newest.items()):
             shutil.copyfile(path, folder / name)
-        notes.append(f"{len(files)} files of Canvas user {first.canvas_user_id} "
-                     f"({safe_text.visible(first.student)}) graded as one submission: "
-                     f"{', '.join(safe_text.visible(n) for n in sorted(newest))}")
+        note = (f"{len(files)} files of {_who(first)} graded as one submission: "
+                f"{', '.join(safe_text.visible(n) for n in sorted(newest))}")
+        if dropped:
+            note += "; left out " + ", ".join(
+                f"{safe_text.visible(old.name)} (handed in again as {safe_text.visible(new.name)})"
+                for old, new in dropped)
+        notes.append(note)
+        made[folder] = tuple(str(path) for _, (_, path) in sorted(newest.items()))
         for index, (path, _) in enumerate(files):
             replaced[path] = folder if index == 0 else None
-    return [replaced.get(path, path) for path in entries if replaced.get(path, path) is not None]
+    kept = [replaced.get(path, path) for path in entries]
+    return [path for path in kept if path is not None], made
 
 
 # ---- an outer .zip --------------------------------------------------------------------------
@@ -421,7 +490,7 @@ def _run(executor: Executor, *, source: Path, out: Path, grade_args: Sequence[st
         folder = source
     reports.mkdir(parents=True, exist_ok=True)
     previous = load_reports(reports)
-    found = discover(folder, exclude=out, grouped=out / ".canvas-groups",
+    found = discover(folder, exclude=out, grouped=out / ".lms-groups",
                      layout=load_pack(pack).layout,
                      known={str(r.upload.get("name")): student for student, r in previous.items()
                             if isinstance(r.upload, dict) and r.upload.get("name")})
@@ -478,9 +547,9 @@ def _run(executor: Executor, *, source: Path, out: Path, grade_args: Sequence[st
             return task_mod.pack_upload(upload, reference=ref_zip, grade_args=grade_args,
                                         pack=pack, wall_seconds=wall_seconds,
                                         secret=input_set.secret, pack_files=pack_zip,
-                                        config=config)
+                                        config=config, display=shown(upload))
         except task_mod.UploadError as exc:
-            return task_mod.failed_outcome(upload.student, str(upload.path), pack,
+            return task_mod.failed_outcome(upload.student, shown(upload), pack,
                                            f"the upload could not be graded: {exc}.")
 
     def deliver(outcome: TaskOutcome) -> None:
@@ -488,7 +557,7 @@ def _run(executor: Executor, *, source: Path, out: Path, grade_args: Sequence[st
         result = SubmissionResult.from_dict(json.loads(outcome.report_json))
         stamped = dataclasses.replace(result, upload=upload_record(
             upload.path.name, hashes[upload.student], only=only, inputs=input_set.name,
-            input_fingerprint=stamp))
+            input_fingerprint=stamp, files=[Path(f).name for f in upload.files]))
         # HTML first, JSON last and each atomically: a present JSON means the submission is done,
         # and its content hash is in it, so no report can claim content it was not graded from.
         try:
@@ -580,16 +649,31 @@ def _why_grade(previous: SubmissionResult | None, digest: str | None, force: boo
     return None
 
 
+def shown(upload: Upload) -> str:
+    """Where a report says its upload was: its path, or for the files of a flat LMS export the
+    batch gathered into a folder of its own, their folder and names (the batch's folder is no
+    place an instructor looks)."""
+    if not upload.files:
+        return str(upload.path)
+    return f"{Path(upload.files[0]).parent}: {', '.join(Path(f).name for f in upload.files)}"
+
+
 def upload_record(name: str, digest: str | None, *, inputs: str = "public",
-                  only: Sequence[str] | None = None, input_fingerprint: str = "public") -> dict:
+                  only: Sequence[str] | None = None, input_fingerprint: str = "public",
+                  files: Sequence[str] = ()) -> dict:
     """What a batch stamps into a report about the upload it graded (SubmissionResult.upload).
     `inputs` is the input set the checks drew from ("public" or "secret"), `input_fingerprint`
-    tells one secret from another (grader/input_set.py) without revealing it."""
+    tells one secret from another (grader/input_set.py) without revealing it. `files`: the
+    original names of a flat export's files graded together (`name` is then the batch's folder
+    of them, which keeps the student's identifier from run to run)."""
     parsed = parse_name(name)
     return {"name": name, "sha256": digest or "", "convention": parsed.convention,
+            **({"files": list(files)} if files else {}),
             "canvas_user_id": parsed.canvas_user_id,
             "canvas_submission_id": parsed.canvas_submission_id, "late": parsed.late,
             "moodle_participant_id": parsed.moodle_participant_id,
+            "blackboard_username": parsed.blackboard_username,
+            "brightspace_id": parsed.brightspace_id,
             "graded_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
             "inputs": inputs, "input_fingerprint": input_fingerprint,
             "only": None if only is None else list(only)}

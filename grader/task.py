@@ -168,16 +168,17 @@ def pack_pack(pack: Pack) -> bytes | None:
 def pack_upload(upload: Upload, *, reference: bytes | None, grade_args: typing.Sequence[str] = (),
                 pack: str, wall_seconds: float, secret: bytes | None = None,
                 pack_files: bytes | None = None,
-                config: tuple[str, bytes] | None = None) -> GradeTask:
+                config: tuple[str, bytes] | None = None, display: str | None = None) -> GradeTask:
     """The task that grades `upload`. `reference` is the reference folder already packed (once
-    per batch, with pack_reference), `pack_files` the pack (pack_pack). Raises UploadError when
-    the upload cannot be packed."""
+    per batch, with pack_reference), `pack_files` the pack (pack_pack). `display`: what its
+    report calls the upload (default: its path). Raises UploadError when the upload cannot be
+    packed."""
     try:
         left_out = tuple(uploads.left_out(upload.path))
     except OSError:
         left_out = ()  # unreadable: packing it says why
     return GradeTask(student=upload.student, upload_name=upload.path.name,
-                     payload=_payload(upload.path), display_path=str(upload.path),
+                     payload=_payload(upload.path), display_path=display or str(upload.path),
                      reference=reference, grade_args=tuple(grade_args), pack=pack,
                      wall_seconds=float(wall_seconds), secret=secret, pack_files=pack_files,
                      config=config, left_out=left_out)

@@ -28,6 +28,23 @@ _CANVAS = re.compile(r"^(?P<name>[^_]+?)(?P<late>_LATE)?_(?P<user>\d+)_(?P<submi
                      r"(?P<filename>.+)$", re.IGNORECASE)
 _MOODLE = re.compile(r"^(?P<name>.+?)_(?P<participant>\d+)_assignsubmission_[a-z]+_?$",
                      re.IGNORECASE)
+# The flat exports, one file per file a student handed in, each named after the student
+# (checked against each LMS's own code or documentation):
+# - Moodle without "Download submissions in folders" (mod/assign: the folder's name, then the
+#   file's own): `Jane Doe_4242_assignsubmission_file_q1_softmax.py`;
+# - Blackboard Learn's Assignment File Download: `Assignment1_jsmith_attempt_2026-11-01-10-00-00_`
+#   then the file's own name, and a receipt `..._attempt_2026-11-01-10-00-00.txt` per attempt;
+# - Brightspace (D2L): `123-456 - Ann Lee - Nov 1, 2026 1000 AM - q1_softmax.py`.
+# Without the file's own name, each is also the name of the folder the batch gathers a
+# student's files into, so the folder parses as the student's again.
+_MOODLE_FILE = re.compile(r"^(?P<name>.+?)_(?P<participant>\d+)_assignsubmission_"
+                          r"(?P<plugin>[a-z]+)_(?P<filename>.+)$", re.IGNORECASE)
+_BLACKBOARD = re.compile(r"^(?P<assignment>.*)_(?P<user>[^_]+)_attempt_"
+                         r"(?P<when>\d{4}-\d\d-\d\d-\d\d-\d\d-\d\d)"
+                         r"(?:_(?P<filename>.+)|(?P<receipt>\.txt))?$", re.IGNORECASE)
+_BRIGHTSPACE = re.compile(r"^(?P<id>\d+-\d+) - (?P<name>.+?) - "
+                          r"(?P<when>[A-Z][a-z]{2} \d{1,2}, \d{4} \d{3,4} [AP]M)"
+                          r"(?: - (?P<filename>.+))?$")
 
 
 @dataclass(frozen=True)
@@ -36,6 +53,9 @@ class Upload:
 
     student: str  # the identifier: file names of its reports, the gradebook's `submission`
     path: Path
+    # A folder the batch gathered a student's files of a flat LMS export into: their original
+    # names, which the report and the gradebook show instead of the batch's own folder.
+    files: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -50,6 +70,26 @@ class UploadName:
     canvas_filename: str = ""  # the file's own name, before Canvas prefixed it
     late: bool = False  # Canvas marks uploads after the due date with _LATE_
     moodle_participant_id: str = ""
+    blackboard_username: str = ""
+    brightspace_id: str = ""  # the number pair Brightspace puts first (`123-456`)
+    # One file of a flat export: the file's own name, and what orders two hand-ins of it (the
+    # later one wins): Canvas's attachment id, Blackboard's attempt, Brightspace's time.
+    filename: str = ""
+    handed_in: str = ""
+    receipt: bool = False  # Blackboard's .txt beside an attempt's files: no code
+
+    @property
+    def key(self) -> tuple[str, str] | None:
+        """Who the files of a flat export belong to: one key, one student."""
+        if self.convention == "canvas":
+            return ("canvas", f"{self.student.lower()} {self.canvas_user_id}")
+        if self.convention == "moodle":
+            return ("moodle", self.moodle_participant_id)
+        if self.convention == "blackboard":
+            return ("blackboard", self.blackboard_username.lower())
+        if self.convention == "brightspace":
+            return ("brightspace", self.student.lower())
+        return None
 
 
 def parse_name(name: str) -> UploadName:
@@ -61,20 +101,48 @@ def parse_name(name: str) -> UploadName:
             break
     ids: dict = {}
     moodle, canvas = _MOODLE.match(stem), _CANVAS.match(stem)
+    flat_moodle, blackboard, brightspace = (_MOODLE_FILE.match(name), _BLACKBOARD.match(name),
+                                            _BRIGHTSPACE.match(name))
     if moodle:  # first: a Moodle name's full name may itself hold digits and underscores
         stem = moodle["name"]
         ids = {"convention": "moodle", "moodle_participant_id": moodle["participant"]}
     elif canvas:
         stem = canvas["name"]
+        filename = _CANVAS.match(name)["filename"]  # with its suffix
         ids = {"convention": "canvas", "canvas_user_id": canvas["user"],
                "canvas_submission_id": canvas["submission"], "late": bool(canvas["late"]),
-               "canvas_filename": _CANVAS.match(name)["filename"]}  # with its suffix
+               "canvas_filename": filename, "filename": filename,
+               "handed_in": canvas["submission"].zfill(20)}
+    elif flat_moodle:
+        stem = flat_moodle["name"]
+        ids = {"convention": "moodle", "moodle_participant_id": flat_moodle["participant"],
+               "filename": flat_moodle["filename"]
+               if flat_moodle["plugin"].lower() == "file" else ""}
+    elif blackboard:
+        stem = blackboard["user"]  # the student's login: what Blackboard's grade import matches
+        ids = {"convention": "blackboard", "blackboard_username": blackboard["user"],
+               "filename": blackboard["filename"] or "", "handed_in": blackboard["when"],
+               "receipt": bool(blackboard["receipt"])}
+    elif brightspace:
+        stem = brightspace["name"]
+        ids = {"convention": "brightspace", "brightspace_id": brightspace["id"],
+               "filename": brightspace["filename"] or "",
+               "handed_in": _brightspace_time(brightspace["when"])}
     # Letters of any script stay (Seán, Zoë, as one code point each however the file system
     # spelled them); anything else becomes "_".
     clean = re.sub(r"[^\w.-]+", "_", unicodedata.normalize("NFC", stem))
     # Leading punctuation would make a hidden file or a spreadsheet formula ("-1+2").
     clean = re.sub(r"^[\W_]+", "", clean).rstrip("._-")
     return UploadName(original=name, student=clean[:100] or "submission", **ids)
+
+
+def _brightspace_time(when: str) -> str:
+    """`Nov 1, 2026 1000 AM` as a time that sorts (ISO); as written when it is not one."""
+    from datetime import datetime
+    try:
+        return datetime.strptime(when.replace("  ", " "), "%b %d, %Y %I%M %p").isoformat()
+    except ValueError:
+        return when
 
 
 def student_id(name: str) -> str:

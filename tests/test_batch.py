@@ -93,7 +93,14 @@ def test_collisions_are_resolved_in_path_order_and_reported(tmp_path):
     assert first == second
     assert [(u.student, u.path.name) for u in first.uploads] == [
         ("alice", "alice"), ("alice-2", "alice.py"), ("alice-3", "alice_1_2_q.py")]
-    assert sum("both name student 'alice'" in n for n in first.notes) == 2
+    # Each renamed upload is named first, with every other upload of that student: the note
+    # said "alice.py and alice both name student 'alice': graded as 'alice-2'", which reads as
+    # if alice were renamed, and named only two of three.
+    assert [n for n in first.notes if "graded as" in n] == [
+        "alice.py is graded as 'alice-2': alice (graded as 'alice') and alice_1_2_q.py (graded "
+        "as 'alice-3') name the same student",
+        "alice_1_2_q.py is graded as 'alice-3': alice (graded as 'alice') and alice.py (graded "
+        "as 'alice-2') name the same student"]
     assert any("ignored notes.txt" in n for n in first.notes)
 
 
@@ -415,7 +422,8 @@ def test_gradebook_extends_its_columns_and_keeps_what_lms_names_carry():
     rows = list(csv.reader(io.StringIO(gradebook.render(results))))
     assert rows[0] == ["submission", "score", "max_score", "softmax", "error", "upload",
                        "canvas_user_id", "canvas_submission_id", "late", "moodle_participant_id",
-                       "content_sha256", "graded_at", "inputs"]
+                       "content_sha256", "graded_at", "inputs", "blackboard_username",
+                       "brightspace_id"]
     by = {row[0]: dict(zip(rows[0], row)) for row in rows[1:]}
     assert [row[0] for row in rows[1:]] == ["Jane_Doe", "alice", "old", "smithjohn"]
     john = by["smithjohn"]

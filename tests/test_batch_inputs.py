@@ -155,3 +155,68 @@ def test_a_link_in_a_bulk_zip_is_named_in_the_notes(tmp_path):
     notes = [n for n in batch.unpacking_notes(folder) if "carl.py" in n]
     assert len(notes) == 1 and notes[0].startswith(
         "ignored carl.py in bulk.zip: a symbolic link, which the batch never follows"), notes
+
+
+# ---- 3. flat LMS exports: one student, one row ------------------------------------------------------
+def _flat(folder: Path, prefix: str, sep: str = "") -> None:
+    """The four files of the original layout (a correct submission), as an LMS names them."""
+    for path in MULTIFILE:
+        shutil.copyfile(path, folder / f"{prefix}{sep}{path.name}")
+
+
+def test_the_files_of_one_student_in_a_flat_moodle_blackboard_or_brightspace_export_are_one_row(
+        tmp_path):
+    """Each file a student hands in is its own file in these exports, named after the student:
+    they were four 'students' each (0 to 15 points, no id). One row at 100 each, with the LMS's
+    id; of two Blackboard attempts the latest alone is graded, and Blackboard's receipts are no
+    students either. Every choice is said."""
+    uploads = tmp_path / "uploads"
+    uploads.mkdir()
+    _flat(uploads, "Jane Doe_4242_assignsubmission_file_")
+    _flat(uploads, "Assignment1_jsmith_attempt_2026-11-01-10-00-00_")
+    (uploads / "Assignment1_jsmith_attempt_2026-11-01-10-00-00.txt").write_text("Name: J Smith")
+    shutil.copyfile(FIXTURES / "empty.py",  # an earlier attempt, which must not count
+                    uploads / "Assignment1_jsmith_attempt_2026-10-30-09-15-00_q1_softmax.py")
+    _flat(uploads, "123-456 - Ann Lee - Nov 1, 2026 1000 AM - ")
+    out = tmp_path / "out"
+    proc = run_cli("batch", str(uploads), "--out", str(out), "--jobs", "2")
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    rows = {r["submission"]: r for r in _rows(out)}
+    assert {s: r["score"] for s, r in rows.items()} == {"Ann_Lee": "100", "Jane_Doe": "100",
+                                                       "jsmith": "100"}, proc.stderr
+    assert rows["Jane_Doe"]["moodle_participant_id"] == "4242"
+    assert rows["jsmith"]["blackboard_username"] == "jsmith"
+    assert rows["Ann_Lee"]["brightspace_id"] == "123-456"
+    assert rows["Jane_Doe"]["upload"].split("; ") == [
+        f"Jane Doe_4242_assignsubmission_file_{p.name}" for p in MULTIFILE]
+    for who in ("Moodle participant 4242 (Jane_Doe)", "Blackboard user jsmith",
+                "Brightspace student Ann_Lee"):
+        assert (f"4 files of {who} graded as one submission: q1_softmax.py, q2_neural.py, "
+                "q2_sigmoid.py, q3_word2vec.py") in proc.stderr, proc.stderr
+    assert ("Blackboard user jsmith made 2 attempts: the latest (2026-11-01-10-00-00) is graded; "
+            "left out Assignment1_jsmith_attempt_2026-10-30-09-15-00_q1_softmax.py") in proc.stderr
+    assert ("left out 1 Blackboard attempt receipt (the .txt Blackboard writes beside an "
+            "attempt's files; no code): Assignment1_jsmith_attempt_2026-11-01-10-00-00.txt"
+            ) in proc.stderr
+    # The report names the files it graded, not the batch's own folder of them.
+    jane = json.loads((out / "reports" / "Jane_Doe.json").read_text())
+    assert ".lms-groups" not in jane["submission"] and "q2_sigmoid.py" in jane["submission"]
+    again = run_cli("batch", str(uploads), "--out", str(out))
+    assert "3 of 3 already graded" in again.stderr, again.stderr
+
+
+def test_a_canvas_file_handed_in_twice_names_the_attachment_left_out(tmp_path):
+    from grader import batch
+    uploads = tmp_path / "uploads"
+    uploads.mkdir()
+    for n, path in enumerate(MULTIFILE):
+        shutil.copyfile(path, uploads / f"garcialuis_777_90{n}_{path.name}")
+    shutil.copyfile(FIXTURES / "empty.py", uploads / "garcialuis_777_910_q2_sigmoid.py")
+    found = batch.discover(uploads, grouped=tmp_path / "groups")
+    assert [u.student for u in found.uploads] == ["garcialuis"]
+    assert found.notes == [
+        "5 files of Canvas user 777 (garcialuis) graded as one submission: q1_softmax.py, "
+        "q2_neural.py, q2_sigmoid.py, q3_word2vec.py; left out garcialuis_777_902_q2_sigmoid.py "
+        "(handed in again as garcialuis_777_910_q2_sigmoid.py)"]
+    kept = found.uploads[0].path / "q2_sigmoid.py"
+    assert kept.read_bytes() == (FIXTURES / "empty.py").read_bytes()

@@ -21,7 +21,9 @@ FIXED = ("submission", "score", "max_score")
 UPLOAD_COLUMNS = (("upload", "name"), ("canvas_user_id", "canvas_user_id"),
                   ("canvas_submission_id", "canvas_submission_id"), ("late", "late"),
                   ("moodle_participant_id", "moodle_participant_id"),
-                  ("content_sha256", "sha256"), ("graded_at", "graded_at"), ("inputs", "inputs"))
+                  ("content_sha256", "sha256"), ("graded_at", "graded_at"), ("inputs", "inputs"),
+                  ("blackboard_username", "blackboard_username"),
+                  ("brightspace_id", "brightspace_id"))
 CANVAS_FIXED = ("Student", "ID", "SIS User ID", "SIS Login ID", "Section")
 # The assignment column's header. Canvas creates a new assignment for a header it does not know;
 # to fill an existing one, rename it to that assignment's header in Canvas's own export.
@@ -54,6 +56,10 @@ def _upload_cells(result: SubmissionResult) -> list[str]:
         value = record.get(key)
         if column == "late":
             cells.append("LATE" if value else "")
+        elif column == "upload" and record.get("files"):
+            # The files of a flat LMS export graded as one submission: their own names, not the
+            # batch's folder of them.
+            cells.append(_cell("; ".join(str(name) for name in record["files"])))
         elif column == "inputs":
             # Every grade so far drew the public inputs; a report from before this column says so too.
             cells.append(_cell(str(value or "public")))
