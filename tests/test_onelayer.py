@@ -36,7 +36,7 @@ SCORES = {"w2_sign_mix": 70, "b2_scale_mix": 72, "w1_scale_mix": 68, "cost_sign_
           "w1_no_sigmoid_derivative": 68, "w1_w2_not_transposed": 68, "w2_transposed": 70,
           "b2_not_summed": 72,
           "softmax_over_columns": 66, "forward_b1_for_b2": 66, "forward_b2_for_b1": 66,
-          "forward_without_b2": 66,
+          "forward_without_b2": 66, "forward_pair_swapped": 66,
           "cost_without_log": 88, "rate_counts_errors": 94}
 STUDENT_MODE = ("w2_sign_mix", "softmax_over_columns")
 

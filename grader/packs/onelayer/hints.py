@@ -30,6 +30,11 @@ HINTS = Catalogue("onelayer", (
         "forward_returns_only_y", "forward returns Y only",
         "The derivatives need the hidden layer too: return Y, Z (the blog's second version), a "
         "pair, not Y alone."),
+    Mistake(
+        "forward_pair_swapped", "forward returns (Z, Y), not (Y, Z)",
+        "The blog's forward returns the output first, then the hidden layer: `return Y, Z`. The "
+        "training loop unpacks `output, hidden = forward(...)`, so in the other order every "
+        "derivative gets the hidden layer where the output belongs."),
     # ---- classification_rate
     Mistake(
         "rate_counts_errors", "classification_rate counts the wrong predictions",

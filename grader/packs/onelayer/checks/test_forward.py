@@ -26,9 +26,29 @@ def _forward(student, a):
     if not isinstance(value, (tuple, list)) or len(value) != 2:
         fail_call(f"the result is {describe_result(value)}; expected a pair (Y, Z).", call,
                   returned=value)
+    if _swapped(value, a):
+        fail_call("forward returned the pair in the other order: the hidden layer Z first, then "
+                  "the output Y; expected (Y, Z).", call, returned=value,
+                  hint=HINTS["forward_pair_swapped"])
     Y = as_array(value[0], call, (N, K), "Y (the first of the pair)")
     Z = as_array(value[1], call, (N, M), "Z (the second of the pair)")
     return Y, Z, call
+
+
+def _swapped(value, a) -> bool:
+    """Whether the pair is (Z, Y): by shape where the layers differ in width, by value (both
+    right, each in the other's place) where they do not."""
+    first, second = (np.asarray(v) if isinstance(v, np.ndarray) else None for v in value)
+    if first is None or second is None:
+        return False
+    N, K, M = a["X"].shape[0], a["W2"].shape[1], a["W1"].shape[1]
+    if M != K:
+        return first.shape == (N, M) and second.shape == (N, K)
+    right = inputs.forward(a)
+    return (first.shape == second.shape == (N, K) and first.dtype.kind == second.dtype.kind == "f"
+            and np.allclose(first, right["Z"], rtol=1e-7, atol=1e-9)
+            and np.allclose(second, right["Y"], rtol=1e-7, atol=1e-9)
+            and not np.allclose(right["Y"], right["Z"], rtol=1e-7, atol=1e-9))
 
 
 def _hint(Y, a):
