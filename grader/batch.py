@@ -101,12 +101,15 @@ def _is_candidate(path: Path) -> bool:
 
 def discover(folder: Path, *, exclude: Path | None = None,
              grouped: Path | None = None, layout: Collection[str] = (),
-             known: Mapping[str, str] | None = None) -> Discovery:
+             known: Mapping[str, str] | None = None,
+             functions: Collection[str] = ()) -> Discovery:
     """Every upload in `folder`: each .py, .zip or .ipynb file and each folder at its top. A folder
-    that holds only one folder (a zip of a folder of uploads) is looked into. With `grouped` (a
-    folder of the batch's own), the files Canvas names for one student (one user id) are one
-    upload: a folder made there, each file under its own name again. `layout`: the pack's module
-    names (q1_softmax, ...), which tell one student's folder from a folder of the class's.
+    that holds only one folder is looked into when that folder holds the class's uploads (a zip
+    of the download folder; _holds_uploads says how that is told, and the notes say it was).
+    With `grouped` (a folder of the batch's own), the files a flat LMS export names for one
+    student are one upload: a folder made there, each file under its own name again. `layout`
+    and `functions`: the pack's module names (q1_softmax, ...) and graded functions, which tell
+    one student's folder from a folder of the class's.
     `known`: the identifier each upload (by file name) had in an earlier run of the batch, which
     it keeps, so that an upload added since cannot rename the students graded before it."""
     found = Discovery()
@@ -117,9 +120,15 @@ def discover(folder: Path, *, exclude: Path | None = None,
     entries = [p for p in listed if not p.is_symlink()
                and (exclude is None or p.resolve() != exclude.resolve())]
     visible = [p for p in entries if not p.name.startswith(".") and p.name not in IGNORED_NAMES]
-    if len(visible) == 1 and visible[0].is_dir() and _holds_uploads(visible[0], layout):
-        inner = discover(visible[0], exclude=exclude, grouped=grouped, layout=layout, known=known)
-        inner.notes[:0] = found.notes
+    why = (_holds_uploads(visible[0], layout, functions)
+           if len(visible) == 1 and visible[0].is_dir() else None)
+    if why:
+        inner = discover(visible[0], exclude=exclude, grouped=grouped, layout=layout, known=known,
+                         functions=functions)
+        inner.notes[:0] = [*found.notes, (
+            f"looked into {safe_text.visible(visible[0].name)}/, the only entry of "
+            f"{safe_text.visible(folder.name)}, as the folder of the class's uploads ({why}): "
+            "each entry in it is one student's upload")]
         return inner
     made: dict[Path, tuple[str, ...]] = {}
     if grouped is not None:
@@ -169,14 +178,65 @@ def discover(folder: Path, *, exclude: Path | None = None,
     return found
 
 
-def _holds_uploads(folder: Path, layout: Collection[str]) -> bool:
-    """Whether the one folder at the top of the input (a zip of the download folder) holds the
-    class's uploads rather than one student's files: no .py file at all, or several uploads of
-    which none is named as a file of the assignment's layout."""
+def _holds_uploads(folder: Path, layout: Collection[str],
+                   functions: Collection[str] = ()) -> str | None:
+    """Why the one folder at the top of the input holds the class's uploads (a zip of the
+    download folder), or None when it is one student's own folder. Only what the names and the
+    code's definitions show counts, never how many entries there are (a class may have one
+    upload so far, a student several files):
+    - a folder named as an LMS names a student's (Moodle's `..._assignsubmission_file_`) is that
+      student's; entries named so are students' uploads;
+    - a file named as a module of the assignment's `layout` (q1_softmax.py) is a student's;
+    - two code files that define one graded function (of `functions`) are two submissions: one
+      student's files share the work, each function once;
+    - a folder with no code file of its own, only folders and zips, holds uploads."""
+    if parse_name(folder.name).convention:
+        return None
     inside = [q for q in folder.iterdir() if _is_candidate(q) and not q.is_symlink()]
-    if not any(q.suffix == ".py" for q in inside):
-        return True
-    return len(inside) > 1 and not any(q.stem in layout for q in inside)
+    if any(parse_name(q.name).convention for q in inside):
+        return "its entries are named as an LMS names students' uploads"
+    code = [q for q in inside if q.is_file() and q.suffix.lower() in (".py", ".ipynb")]
+    if any(q.stem in layout for q in code):
+        return None
+    if not code:
+        return "it holds folders and zips and no code of its own" if inside else None
+    seen: dict[str, str] = {}
+    for path in code:
+        for name in _defines(path, functions):
+            if name in seen:
+                return (f"{safe_text.visible(seen[name])} and {safe_text.visible(path.name)} "
+                        f"both define {name}, as two students' uploads do")
+            seen[name] = path.name
+    return None
+
+
+def _defines(path: Path, functions: Collection[str], limit: int = 4 * 2**20) -> set[str]:
+    """Which of `functions` (empty: any function) a .py file or a notebook defines at its top
+    level. Parsed, never run (this process never runs student code); a file that does not parse
+    defines nothing."""
+    import ast
+    try:
+        if path.stat().st_size > limit:
+            return set()
+        text = path.read_text(encoding="utf-8", errors="replace")
+        sources = [text]
+        if path.suffix.lower() == ".ipynb":
+            cells = json.loads(text).get("cells", [])
+            sources = ["".join(c.get("source", "")) if isinstance(c.get("source"), list)
+                       else str(c.get("source", "")) for c in cells
+                       if isinstance(c, dict) and c.get("cell_type") == "code"]
+    except (OSError, ValueError, AttributeError):
+        return set()
+    found = set()
+    for source in sources:
+        try:
+            tree = ast.parse(source)
+        except (SyntaxError, ValueError):
+            continue
+        found |= {node.name for node in tree.body
+                  if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
+                  and (node.name in functions or not functions)}
+    return found
 
 
 def _without_moodle_extras(entries: list[Path], notes: list[str]) -> list[Path]:
@@ -492,6 +552,7 @@ def _run(executor: Executor, *, source: Path, out: Path, grade_args: Sequence[st
     previous = load_reports(reports)
     found = discover(folder, exclude=out, grouped=out / ".lms-groups",
                      layout=load_pack(pack).layout,
+                     functions=[f.name for f in load_pack(pack).functions],
                      known={str(r.upload.get("name")): student for student, r in previous.items()
                             if isinstance(r.upload, dict) and r.upload.get("name")})
     if folder != source:

@@ -220,3 +220,65 @@ def test_a_canvas_file_handed_in_twice_names_the_attachment_left_out(tmp_path):
         "(handed in again as garcialuis_777_910_q2_sigmoid.py)"]
     kept = found.uploads[0].path / "q2_sigmoid.py"
     assert kept.read_bytes() == (FIXTURES / "empty.py").read_bytes()
+
+
+# ---- 4. a class folder holding one folder: a student's, or the class's (said) ------------------------
+CS224N = ("sigmoid", "sigmoid_grad", "softmax", "forward_backward_prop",
+          "negSamplingCostAndGradient")
+LAYOUT = tuple(p.stem for p in MULTIFILE)
+
+
+def _discover(folder: Path, pack: str = "cs224n-a1"):
+    from grader import batch
+    from grader.packs import load_pack
+    chosen = load_pack(pack)
+    return batch.discover(folder, layout=chosen.layout,
+                          functions=[f.name for f in chosen.functions])
+
+
+def test_a_lone_folder_named_as_an_lms_names_a_student_is_that_students(tmp_path):
+    """Moodle's download with one submission so far: the student's folder holds a notebook and
+    no .py, which made it a 'folder of uploads' and the student `hw1`, without a Moodle id (and a
+    ghost row `hw1` once a second student handed in)."""
+    folder = tmp_path / "class" / "Jane Doe_4242_assignsubmission_file_"
+    folder.mkdir(parents=True)
+    (folder / "hw1.ipynb").write_text(json.dumps({"cells": [], "nbformat": 4,
+                                                  "nbformat_minor": 5, "metadata": {}}))
+    found = _discover(tmp_path / "class")
+    assert [(u.student, u.path.name) for u in found.uploads] == [
+        ("Jane_Doe", "Jane Doe_4242_assignsubmission_file_")]
+    assert found.notes == []
+
+
+@pytest.mark.parametrize("pack", ["cs224n-a1", "cbow"])
+def test_a_lone_students_folder_of_several_files_is_one_student(tmp_path, pack):
+    """alice/{solution.py, helper.py} became two students, helper (0) and solution (100); and
+    under another pack, whose layout has other module names, alice's four q*.py files became
+    four students."""
+    alice = tmp_path / "class" / "alice"
+    alice.mkdir(parents=True)
+    shutil.copy(FIXTURES / "correct_summed.py", alice / "solution.py")
+    (alice / "helper.py").write_text("def normalize(x):\n    return x / x.sum()\n")
+    for path in MULTIFILE:
+        shutil.copy(path, alice / path.name)
+    if pack == "cs224n-a1":
+        for path in MULTIFILE:
+            (alice / path.name).unlink()  # solution.py and helper.py alone
+    else:
+        (alice / "solution.py").unlink()
+    found = _discover(tmp_path / "class", pack)
+    assert [(u.student, u.path.name) for u in found.uploads] == [("alice", "alice")]
+
+
+def test_a_lone_folder_of_several_submissions_is_looked_into_and_the_notes_say_so(tmp_path):
+    """A zip of the download folder: two files that each define the graded functions are two
+    students' uploads, not one student's files; and the batch says it looked inside."""
+    folder = tmp_path / "class" / "HW1 submissions"
+    folder.mkdir(parents=True)
+    shutil.copy(FIXTURES / "correct_summed.py", folder / "bob.py")
+    shutil.copy(FIXTURES / "correct_averaged.py", folder / "carol.py")
+    found = _discover(tmp_path / "class")
+    assert [u.student for u in found.uploads] == ["bob", "carol"]
+    assert len(found.notes) == 1 and found.notes[0].startswith(
+        "looked into HW1 submissions/, the only entry of class, as the folder of the class's "
+        "uploads (bob.py and carol.py both define "), found.notes
