@@ -70,6 +70,14 @@ class OutputError(BatchError):
     CLI prints it as one line, without the usage."""
 
 
+class NoUploads(BatchError):
+    """INPUT holds no upload at all: an empty download, or the wrong folder. Said before anything
+    is written (an OUT graded before would otherwise mark every student as no longer present),
+    with its own exit status, so an LMS pipeline stops instead of posting an empty gradebook."""
+
+
+NO_UPLOADS_STATUS = 3
+
 # What a batch writes at the top of OUT: each must be a file it can replace.
 CLASS_FILES = ("gradebook.csv", "canvas.csv", "scores.csv", "index.html")
 
@@ -548,7 +556,6 @@ def _run(executor: Executor, *, source: Path, out: Path, grade_args: Sequence[st
         folder = extract(source, out / ".uploads")
     else:
         folder = source
-    reports.mkdir(parents=True, exist_ok=True)
     previous = load_reports(reports)
     found = discover(folder, exclude=out, grouped=out / ".lms-groups",
                      layout=load_pack(pack).layout,
@@ -557,6 +564,12 @@ def _run(executor: Executor, *, source: Path, out: Path, grade_args: Sequence[st
                             if isinstance(r.upload, dict) and r.upload.get("name")})
     if folder != source:
         found.notes[:0] = unpacking_notes(folder)
+    if not found.uploads:
+        said = "; ".join(found.notes)
+        raise NoUploads(f"{source} holds no upload to grade (a .py, .zip or .ipynb file, or a "
+                        f"folder, per student){': ' + said if said else ''}. Nothing was graded, "
+                        "and no report or gradebook written: is it the right folder or download?")
+    reports.mkdir(parents=True, exist_ok=True)
     summary = BatchSummary(notes=list(found.notes))
     for note in found.notes:
         stream.write(f"autograde batch: {note}\n")
@@ -811,5 +824,5 @@ def write_class_reports(out: Path, *, notes: Sequence[str] = (),
     return len(results)
 
 
-__all__ = ["BatchError", "BatchSummary", "OutputError", "check_out", "Discovery", "Executor", "LocalExecutor", "Upload",
+__all__ = ["BatchError", "BatchSummary", "NoUploads", "OutputError", "check_out", "Discovery", "Executor", "LocalExecutor", "Upload",
            "discover", "extract", "run", "student_id", "write_class_reports"]

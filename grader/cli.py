@@ -50,6 +50,9 @@ Anything else (README.txt) is ignored and listed. The student comes from the upl
   Canvas: smithjohn_12345_67890_hw1.zip                 -> smithjohn (user 12345, submission 67890)
           smithjohn_LATE_12345_67890_hw1.zip            -> smithjohn, marked late
   Moodle: folder "Jane Doe_4242_assignsubmission_file_" -> Jane_Doe (participant 4242)
+  Blackboard: Assignment1_jsmith_attempt_2026-11-01-10-00-00_hw1.py -> jsmith
+  Brightspace: "123-456 - Ann Lee - Nov 1, 2026 1000 AM - hw1.py"   -> Ann_Lee
+The files one student handed in one by one (named as above) are graded as one submission.
 
 OUTDIR gets reports/STUDENT.json and .html, gradebook.csv and index.html (the class overview).
 Run it again after a new bulk download: only new uploads and uploads whose content changed are
@@ -62,8 +65,9 @@ examples:
   autograde batch uploads.zip --out grades/ --dask tcp://10.0.0.5:8786
 
 exit status: 0 when the gradebook was written; 2 on a usage error (no such INPUT, an OUTDIR that
-cannot be written, an unknown --only function, an unusable cluster); 130 when interrupted (run
-the same command again to finish)."""
+cannot be written or holds another pack's reports, an unknown --only function, an unusable
+cluster); 3 when INPUT holds no upload at all (nothing is graded or written); 130 when
+interrupted (run the same command again to finish)."""
 
 
 PACK_HELP = ("the assignment: a pack's name (`autograde packs` lists them) or the folder of a "
@@ -314,7 +318,9 @@ def _only(parser: argparse.ArgumentParser, pack: Pack, names: list[str] | None) 
 def _gradescope(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     """Exit 0 whenever results.json was written, whatever the score (Gradescope reads it)."""
     if not args.root.is_dir():
-        parser.error(f"--root {args.root}: no such folder")
+        parser.error(f"--root {args.root}: "
+                     + ("a file, not a folder" if args.root.exists() else "no such folder")
+                     + " (the autograder folder, holding submission/)")
     if args.reference is not None and not args.reference.is_dir():
         parser.error(f"--reference {args.reference}: no such folder")
     try:
@@ -540,6 +546,9 @@ def _batch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     except batch.OutputError as exc:  # one line, no usage: the command itself was right
         print(f"autograde batch: {exc}", file=sys.stderr)
         return 2
+    except batch.NoUploads as exc:  # its own status: an empty download is not a typo
+        print(f"autograde batch: {exc}", file=sys.stderr)
+        return batch.NO_UPLOADS_STATUS
     except batch.BatchError as exc:
         parser.error(str(exc))
     print(f"autograde batch: graded {len(summary.graded) + len(summary.failed)} "

@@ -201,6 +201,7 @@ def keywords(args: argparse.Namespace) -> dict[str, Any]:
     """The call to grading.grade_to_files that parsed `autograde grade` arguments ask for.
     Raises grading.UsageError for a pack, config or secret that cannot be used."""
     chosen = pack(args)
+    _check_fail_under(args.fail_under, chosen)
     limits = deadlines(args, chosen)
     options = Options(reference_dir=args.reference, no_reference=args.no_reference,
                       shim_xrange=not args.no_xrange_shim, shim_numpy=not args.no_numpy_shim,
@@ -211,6 +212,20 @@ def keywords(args: argparse.Namespace) -> dict[str, Any]:
     return {"submission": args.submission, "pack": chosen, "options": options,
             "only": args.only, "label": args.submission_label, "json": args.json,
             "html": args.html, "junit": args.junit}
+
+
+def _check_fail_under(threshold: float | None, chosen: Pack) -> None:
+    """A --fail-under no score can meet (above the pack's points) fails every grade, and one
+    below 0 never fails: either is a typo (a percentage for points, a missing digit), so it is a
+    usage error rather than a CI job that is always red, or never."""
+    from grader.grading import UsageError
+    if threshold is None:
+        return
+    if not 0 <= threshold <= chosen.max_score:  # also NaN
+        raise UsageError(f"--fail-under {threshold:g}: a score of the pack {chosen.name} is "
+                         f"between 0 and {chosen.max_score:g} points, so this would "
+                         f"{'never' if threshold < 0 else 'always'} fail; give a score in "
+                         "points, at most the pack's total")
 
 
 def below(args: argparse.Namespace, result: SubmissionResult) -> bool:

@@ -282,3 +282,64 @@ def test_a_lone_folder_of_several_submissions_is_looked_into_and_the_notes_say_s
     assert len(found.notes) == 1 and found.notes[0].startswith(
         "looked into HW1 submissions/, the only entry of class, as the folder of the class's "
         "uploads (bob.py and carol.py both define "), found.notes
+
+
+# ---- 5. smaller: what an instructor reads ---------------------------------------------------------
+@pytest.mark.parametrize("content", [(), ("README.txt",)])
+def test_an_input_without_uploads_is_said_with_its_own_status_and_writes_nothing(tmp_path,
+                                                                                   content):
+    """An empty download, or the wrong folder, exited 0 with 'graded 0 ... 0 rows': a pipeline
+    went on to post an empty gradebook."""
+    uploads = tmp_path / "uploads"
+    uploads.mkdir()
+    for name in content:
+        (uploads / name).write_text("not a submission")
+    out = tmp_path / "out"
+    proc = run_cli("batch", str(uploads), "--out", str(out))
+    assert proc.returncode == 3, proc.stderr
+    assert "holds no upload to grade" in proc.stderr and "Traceback" not in proc.stderr
+    if content:
+        assert "ignored README.txt: not a .py, .zip, .ipynb or folder" in proc.stderr
+    assert not (out / "reports").exists() and not (out / "gradebook.csv").exists()
+
+
+@pytest.mark.parametrize("bad", ["x.py", "grace.zip"])
+def test_an_input_that_is_not_a_class_leaves_no_outdir_behind(tmp_path, bad):
+    source = tmp_path / bad
+    source.write_text("x = 1\n")  # a .py, or a .zip that is no zip
+    out = tmp_path / "out"
+    proc = run_cli("batch", str(source), "--out", str(out))
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr, proc.stderr
+    assert not out.exists(), sorted(out.rglob("*"))
+
+
+def test_a_fail_under_no_score_can_meet_is_a_usage_error():
+    proc = run_cli("grade", str(FIXTURES / "correct_summed.py"), "--fail-under", "150")
+    assert proc.returncode == 2, proc.stderr
+    assert "--fail-under 150" in proc.stderr and "between 0 and 100 points" in proc.stderr
+    assert "always fail" in proc.stderr
+
+
+def test_gradescope_root_that_is_a_file_says_so(tmp_path):
+    afile = tmp_path / "afile"
+    afile.write_text("")
+    proc = run_cli("gradescope", "--root", str(afile))
+    assert proc.returncode == 2 and "a file, not a folder" in proc.stderr, proc.stderr
+
+
+def test_each_renamed_upload_is_named_with_every_other_upload_of_its_student(tmp_path):
+    """alice/ and ALICE.zip: the note said 'alice and ALICE.zip both name student 'alice':
+    graded as 'alice-2'', read as ALICE.zip renamed, when alice/ was; a third upload, Alice.py,
+    was never named with the first."""
+    from grader import batch
+    (tmp_path / "alice").mkdir()
+    (tmp_path / "ALICE.zip").write_bytes(b"")
+    (tmp_path / "Alice.py").write_text("")
+    found = batch.discover(tmp_path)
+    assert [(u.path.name, u.student) for u in found.uploads] == [
+        ("ALICE.zip", "ALICE"), ("Alice.py", "Alice-2"), ("alice", "alice-3")]
+    assert found.notes == [
+        "Alice.py is graded as 'Alice-2': ALICE.zip (graded as 'ALICE') and alice (graded as "
+        "'alice-3') name the same student",
+        "alice is graded as 'alice-3': ALICE.zip (graded as 'ALICE') and Alice.py (graded as "
+        "'Alice-2') name the same student"]
