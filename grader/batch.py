@@ -13,9 +13,14 @@ overview are rebuilt from every report in OUT/reports at the end of every run.
 Naming conventions (the student identifier comes from the file or folder name):
 - a plain name: `alice.py`, `alice.zip`, `alice.ipynb`, or a folder `alice/`: `alice`;
 - Canvas bulk downloads: `alice_12345_67890_q1_softmax.py` (also `alice_LATE_12345_...`): `alice`;
-- Moodle bulk downloads: a folder `Alice Smith_123456_assignsubmission_file_`: `Alice_Smith`.
+- Moodle bulk downloads: a folder `Alice Smith_123456_assignsubmission_file_`: `Alice_Smith`;
+- the flat exports that name each file after its student (Canvas's above, Moodle without
+  folders, Blackboard, Brightspace; grader/uploads.py): a student's files are gathered into one
+  folder under OUT/.lms-groups and graded as one submission.
 Identifiers keep letters, digits, `.`, `_` and `-` only. Two uploads with one identifier get
-`id`, `id-2`, ... in the order of their paths, and the batch reports it.
+`id`, `id-2`, ... in the order of their paths, and the batch reports it. Whatever is not graded
+(a link, a file of another kind, an earlier attempt) is said in the notes: every upload gets a
+row or a note.
 """
 from __future__ import annotations
 

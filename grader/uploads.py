@@ -2,8 +2,9 @@
 
 - `parse_name`: the student identifier, and the ids an LMS put into the bulk download's file name
   (Canvas: `smithjohn_LATE_12345_67890_hw1.zip`, user id 12345, submission id 67890, late;
-  Moodle: a folder `Jane Doe_4242_assignsubmission_file_`, participant id 4242), so the gradebook
-  can give them back and an LMS import can match its rows to students.
+  Moodle: a folder `Jane Doe_4242_assignsubmission_file_`, participant id 4242; and the flat
+  exports of Moodle, Blackboard and Brightspace below), so the gradebook can give them back and
+  an LMS import can match its rows to students.
 - `content_hash`: a SHA-256 of the upload's bytes, so a batch that runs again regrades exactly the
   uploads whose content changed (a re-downloaded bulk zip keeps names, not bytes).
 
