@@ -343,3 +343,20 @@ def test_each_renamed_upload_is_named_with_every_other_upload_of_its_student(tmp
         "'alice-3') name the same student",
         "alice is graded as 'alice-3': ALICE.zip (graded as 'ALICE') and Alice.py (graded as "
         "'Alice-2') name the same student"]
+
+
+def test_one_students_files_under_a_name_no_lms_uses_are_pointed_out(tmp_path):
+    """`lee_kim_66666_q1_softmax.py`, ... is no LMS's naming the batch knows: each file stays a
+    student of its own (as its name says), but the instructor is told why four rows look like
+    one student's files."""
+    for path in MULTIFILE:
+        shutil.copy(path, tmp_path / f"lee_kim_66666_{path.name}")
+    shutil.copy(FIXTURES / "correct_summed.py", tmp_path / "alice_q1_softmax.py")  # one: no note
+    found = _discover(tmp_path)
+    assert len(found.uploads) == 5
+    assert found.notes == [
+        "4 uploads begin with lee_kim_66666_ and each is one module of the assignment "
+        "(lee_kim_66666_q1_softmax, lee_kim_66666_q2_neural, lee_kim_66666_q2_sigmoid, "
+        "lee_kim_66666_q3_word2vec): each is graded as a student of its own. If they are one "
+        "student's files, put them in one folder named after the student and run the batch "
+        "again"]
