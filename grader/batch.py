@@ -10,17 +10,8 @@ upload it graded (grader/uploads.py): a later run regrades an upload whose bytes
 the report of an upload no longer there, marked so in the overview. The gradebook and the class
 overview are rebuilt from every report in OUT/reports at the end of every run.
 
-Naming conventions (the student identifier comes from the file or folder name):
-- a plain name: `alice.py`, `alice.zip`, `alice.ipynb`, or a folder `alice/`: `alice`;
-- Canvas bulk downloads: `alice_12345_67890_q1_softmax.py` (also `alice_LATE_12345_...`): `alice`;
-- Moodle bulk downloads: a folder `Alice Smith_123456_assignsubmission_file_`: `Alice_Smith`;
-- the flat exports that name each file after its student (Canvas's above, Moodle without
-  folders, Blackboard, Brightspace; grader/uploads.py): a student's files are gathered into one
-  folder under OUT/.lms-groups and graded as one submission.
-Identifiers keep letters, digits, `.`, `_` and `-` only. Two uploads with one identifier get
-`id`, `id-2`, ... in the order of their paths, and the batch reports it. Whatever is not graded
-(a link, a file of another kind, an earlier attempt) is said in the notes: every upload gets a
-row or a note.
+Which uploads a folder holds and whose each is (the naming conventions of LMS downloads, links
+and files not graded, an outer .zip copied out safely): grader/class_folder.py.
 """
 from __future__ import annotations
 
@@ -28,45 +19,27 @@ import dataclasses
 import hashlib
 import json
 import os
-import shutil
 import sys
 import time
-import zipfile
 from datetime import datetime, timezone
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Collection, Mapping, Protocol, Sequence, TextIO
+from typing import Callable, Collection, Protocol, Sequence, TextIO
 
 from grader import reference as reference_mod
 from grader.input_set import PUBLIC, InputSet, fingerprint
-from grader import output_paths, safe_text, selection
+from grader import output_paths, selection
 from grader import task as task_mod
-from grader.archive import ArchiveError, extract as extract_members
 from grader.model import SubmissionResult
 from grader.packs import DEFAULT_PACK, load_pack
 from grader.render import gradebook, json_report, overview
 from grader.task import GradeTask, TaskOutcome
-from grader.uploads import (SUBMISSION_SUFFIXES, Upload, UploadName, content_hash, parse_name,
-                            student_id)
+from grader.class_folder import BatchError, Discovery, discover, extract, unpacking_notes
+from grader.uploads import Upload, content_hash, parse_name
 
-# autograde.toml: the course config (grader/packs/course_config.py), not a student's upload.
-IGNORED_NAMES = ("__MACOSX", "__pycache__", "autograde.toml")
-# Why a link among the uploads is not graded: said in its note, so the instructor can ask the
-# student for the file itself.
-LINK_WHY = ("a symbolic link, which the batch never follows (a link could show the grader any "
-            "file of this machine); not graded. If it is a student's upload, put the file itself "
-            "in its place")
-# An outer .zip is copied out into OUT/.uploads within these limits (nested .zip files are
-# unpacked later by the worker, with limits of its own).
-MAX_UPLOAD_BYTES = 2 * 1024**3
-MAX_UPLOAD_MEMBERS = 20_000
 WALL_SLACK_SECONDS = 30.0  # what a grader process may take beyond its own deadlines
 
-
-
-class BatchError(Exception):
-    """The input cannot be used at all (missing, not a zip, unsafe or too large an archive)."""
 
 
 class OutputError(BatchError):
@@ -88,12 +61,6 @@ CLASS_FILES = ("gradebook.csv", "canvas.csv", "scores.csv", "index.html")
 
 
 @dataclass
-class Discovery:
-    uploads: list[Upload] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)  # collisions and ignored files, for the instructor
-
-
-@dataclass
 class BatchSummary:
     graded: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)   # already had a report of the same content
@@ -104,333 +71,6 @@ class BatchSummary:
     rows: int = 0
     seconds: float = 0.0
     interrupted: bool = False
-
-
-def _is_candidate(path: Path) -> bool:
-    if path.name.startswith(".") or path.name in IGNORED_NAMES:
-        return False
-    return path.is_dir() or path.suffix.lower() in SUBMISSION_SUFFIXES
-
-
-def discover(folder: Path, *, exclude: Path | None = None,
-             grouped: Path | None = None, layout: Collection[str] = (),
-             known: Mapping[str, str] | None = None,
-             functions: Collection[str] = ()) -> Discovery:
-    """Every upload in `folder`: each .py, .zip or .ipynb file and each folder at its top. A folder
-    that holds only one folder is looked into when that folder holds the class's uploads (a zip
-    of the download folder; _holds_uploads says how that is told, and the notes say it was).
-    With `grouped` (a folder of the batch's own), the files a flat LMS export names for one
-    student are one upload: a folder made there, each file under its own name again. `layout`
-    and `functions`: the pack's module names (q1_softmax, ...) and graded functions, which tell
-    one student's folder from a folder of the class's.
-    `known`: the identifier each upload (by file name) had in an earlier run of the batch, which
-    it keeps, so that an upload added since cannot rename the students graded before it."""
-    found = Discovery()
-    listed = sorted(folder.iterdir())
-    found.notes += [f"ignored {safe_text.visible(p.name)}: {LINK_WHY}" for p in listed
-                    if p.is_symlink() and not p.name.startswith(".")
-                    and (exclude is None or p.resolve() != exclude.resolve())]
-    entries = [p for p in listed if not p.is_symlink()
-               and (exclude is None or p.resolve() != exclude.resolve())]
-    visible = [p for p in entries if not p.name.startswith(".") and p.name not in IGNORED_NAMES]
-    why = (_holds_uploads(visible[0], layout, functions)
-           if len(visible) == 1 and visible[0].is_dir() else None)
-    if why:
-        inner = discover(visible[0], exclude=exclude, grouped=grouped, layout=layout, known=known,
-                         functions=functions)
-        inner.notes[:0] = [*found.notes, (
-            f"looked into {safe_text.visible(visible[0].name)}/, the only entry of "
-            f"{safe_text.visible(folder.name)}, as the folder of the class's uploads ({why}): "
-            "each entry in it is one student's upload")]
-        return inner
-    made: dict[Path, tuple[str, ...]] = {}
-    if grouped is not None:
-        entries, made = _lms_groups(entries, grouped, found.notes)
-    entries = _without_moodle_extras(entries, found.notes)
-    taken: dict[str, Path] = {}
-    # An identifier an upload had before is its own again (if its name still leads to it).
-    kept: dict[Path, str] = {}
-    for path in entries:
-        before = (known or {}).get(path.name)
-        base = student_id(path.name)
-        if before and _is_candidate(path) and before.lower() not in taken and (
-                before == base or before.startswith(base + "-")):
-            kept[path] = before
-            taken[before.lower()] = path
-    for path in entries:
-        if not _is_candidate(path):
-            if path in visible:
-                # A file name is the student's text: the instructor sees it as visible escapes.
-                found.notes.append(f"ignored {safe_text.visible(path.name)}: not a .py, .zip, "
-                                   ".ipynb or folder")
-            continue
-        base = student_id(path.name)
-        if path in kept:
-            found.uploads.append(Upload(kept[path], path, made.get(path, ())))
-            continue
-        ident, n = base, 1
-        while ident.lower() in taken:
-            n += 1
-            ident = f"{base}-{n}"
-        taken[ident.lower()] = path
-        found.uploads.append(Upload(ident, path, made.get(path, ())))
-    # Said once per upload renamed, naming it first and every other upload of that student, so
-    # no reader takes one upload's new identifier for another's.
-    by_base: dict[str, list[Upload]] = {}
-    for upload in found.uploads:
-        by_base.setdefault(student_id(upload.path.name).lower(), []).append(upload)
-    for same in by_base.values():
-        for upload in same:
-            if upload.student == student_id(upload.path.name):
-                continue
-            others = " and ".join(f"{safe_text.visible(o.path.name)} (graded as {o.student!r})"
-                                  for o in same if o is not upload)
-            found.notes.append(f"{safe_text.visible(upload.path.name)} is graded as "
-                               f"{upload.student!r}: {others} name{'s' if len(same) == 2 else ''} "
-                               "the same student")
-    found.notes += _split_students(found.uploads, layout)
-    return found
-
-
-def _split_students(uploads: Sequence[Upload], layout: Collection[str]) -> list[str]:
-    """Notes for files that look like one student's files named in a way no known LMS names
-    them (`lee_kim_66666_q1_softmax.py`, `..._q2_sigmoid.py`): one prefix, each file a module of
-    the assignment's layout. They are graded one by one, as their names say, but the instructor
-    is told, since a student graded as four is scored 0-15 four times."""
-    by_prefix: dict[str, list[str]] = {}
-    for upload in uploads:
-        stem = upload.path.stem if upload.path.is_file() else ""
-        for module in layout:
-            prefix = stem[: len(stem) - len(module)]
-            if stem.endswith(module) and prefix.strip("_- "):
-                by_prefix.setdefault(prefix, []).append(upload.student)
-    return [f"{len(students)} uploads begin with {safe_text.visible(prefix)} and each is one "
-            f"module of the assignment ({', '.join(students)}): each is graded as a student of "
-            "its own. If they are one student's files, put them in one folder named after the "
-            "student and run the batch again"
-            for prefix, students in sorted(by_prefix.items()) if len(students) > 1]
-
-
-def _holds_uploads(folder: Path, layout: Collection[str],
-                   functions: Collection[str] = ()) -> str | None:
-    """Why the one folder at the top of the input holds the class's uploads (a zip of the
-    download folder), or None when it is one student's own folder. Only what the names and the
-    code's definitions show counts, never how many entries there are (a class may have one
-    upload so far, a student several files):
-    - a folder named as an LMS names a student's (Moodle's `..._assignsubmission_file_`) is that
-      student's; entries named so are students' uploads;
-    - a file named as a module of the assignment's `layout` (q1_softmax.py) is a student's;
-    - two code files that define one graded function (of `functions`) are two submissions: one
-      student's files share the work, each function once;
-    - a folder with no code file of its own, only folders and zips, holds uploads."""
-    if parse_name(folder.name).convention:
-        return None
-    inside = [q for q in folder.iterdir() if _is_candidate(q) and not q.is_symlink()]
-    if any(parse_name(q.name).convention for q in inside):
-        return "its entries are named as an LMS names students' uploads"
-    code = [q for q in inside if q.is_file() and q.suffix.lower() in (".py", ".ipynb")]
-    if any(q.stem in layout for q in code):
-        return None
-    if not code:
-        return "it holds folders and zips and no code of its own" if inside else None
-    seen: dict[str, str] = {}
-    for path in code:
-        for name in _defines(path, functions):
-            if name in seen:
-                return (f"{safe_text.visible(seen[name])} and {safe_text.visible(path.name)} "
-                        f"both define {name}, as two students' uploads do")
-            seen[name] = path.name
-    return None
-
-
-def _defines(path: Path, functions: Collection[str], limit: int = 4 * 2**20) -> set[str]:
-    """Which of `functions` (empty: any function) a .py file or a notebook defines at its top
-    level. Parsed, never run (this process never runs student code); a file that does not parse
-    defines nothing."""
-    import ast
-    try:
-        if path.stat().st_size > limit:
-            return set()
-        text = path.read_text(encoding="utf-8", errors="replace")
-        sources = [text]
-        if path.suffix.lower() == ".ipynb":
-            cells = json.loads(text).get("cells", [])
-            sources = ["".join(c.get("source", "")) if isinstance(c.get("source"), list)
-                       else str(c.get("source", "")) for c in cells
-                       if isinstance(c, dict) and c.get("cell_type") == "code"]
-    except (OSError, ValueError, AttributeError):
-        return set()
-    found = set()
-    for source in sources:
-        try:
-            tree = ast.parse(source)
-        except (SyntaxError, ValueError):
-            continue
-        found |= {node.name for node in tree.body
-                  if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
-                  and (node.name in functions or not functions)}
-    return found
-
-
-def _without_moodle_extras(entries: list[Path], notes: list[str]) -> list[Path]:
-    """Moodle gives each submission plugin of a student a folder (`..._assignsubmission_file_`,
-    `..._assignsubmission_onlinetext_`): beside a file submission, the other folders of that
-    participant are left out, and said to be, not graded as a second student with no code."""
-    with_files = {parse_name(p.name).moodle_participant_id for p in entries
-                  if p.is_dir() and "_assignsubmission_file" in p.name.lower()
-                  and parse_name(p.name).convention == "moodle"}
-    kept = []
-    for path in entries:
-        parsed = parse_name(path.name)
-        if parsed.convention == "moodle" and parsed.moodle_participant_id in with_files \
-                and "_assignsubmission_file" not in path.name.lower():
-            notes.append(f"left out {safe_text.visible(path.name)}: Moodle's other submission "
-                         f"for participant {parsed.moodle_participant_id}, whose files are graded")
-            continue
-        kept.append(path)
-    return kept
-
-
-_LMS_NAMES = {"canvas": "Canvas", "moodle": "Moodle", "blackboard": "Blackboard",
-              "brightspace": "Brightspace"}
-
-
-def _who(first: UploadName) -> str:
-    """How a note names the student of a flat export: by the LMS's id where it has one."""
-    lms = _LMS_NAMES[first.convention]
-    if first.convention == "canvas":
-        return f"Canvas user {first.canvas_user_id} ({safe_text.visible(first.student)})"
-    if first.convention == "moodle":
-        return f"Moodle participant {first.moodle_participant_id} ({safe_text.visible(first.student)})"
-    if first.convention == "blackboard":
-        return f"Blackboard user {safe_text.visible(first.blackboard_username)}"
-    return f"{lms} student {safe_text.visible(first.student)}"
-
-
-def _group_folder(files: list[tuple[Path, UploadName]]) -> str:
-    """The name of the folder a student's files are gathered into: named as the LMS names that
-    student, so it parses to the same identifier and ids (the gradebook keeps them)."""
-    first = files[0][1]
-    if first.convention == "canvas":
-        late = "_LATE" if any(parsed.late for _, parsed in files) else ""
-        return (f"{first.original.split('_', 1)[0]}{late}_{first.canvas_user_id}_"
-                f"{first.canvas_submission_id}_files")
-    match = first.original[: len(first.original) - len(first.filename)]
-    if first.convention == "brightspace":
-        return match.removesuffix(" - ")
-    return match.rstrip("_") + ("_" if first.convention == "moodle" else "")
-
-
-def _lms_groups(entries: list[Path], grouped: Path,
-                notes: list[str]) -> tuple[list[Path], dict[Path, tuple[str, ...]]]:
-    """`entries` with the files of each student of a flat LMS export (Canvas, Moodle without
-    folders, Blackboard, Brightspace: each file named after its student, see grader/uploads.py)
-    replaced by one folder under `grouped` holding them under their own names, so that
-    q2_neural.py finds q2_sigmoid.py, and one row per student. A name handed in twice keeps the
-    later file; of a student's Blackboard attempts, the latest alone is graded (each attempt is a
-    whole submission); the .txt receipts Blackboard writes beside each attempt are left out. Every
-    choice is said in `notes`. Also returns, per folder made, the original paths of its files."""
-    shutil.rmtree(grouped, ignore_errors=True)
-    shutil.rmtree(grouped.with_name(".canvas-groups"), ignore_errors=True)  # before Moodle & co.
-    by_student: dict[tuple[str, str], list[tuple[Path, UploadName]]] = {}
-    receipts: list[Path] = []
-    for path in entries:
-        parsed = parse_name(path.name)
-        if parsed.receipt and path.is_file():
-            receipts.append(path)
-        elif parsed.key and parsed.filename and path.is_file() and _is_candidate(path):
-            by_student.setdefault(parsed.key, []).append((path, parsed))
-    if receipts:
-        notes.append(f"left out {len(receipts)} Blackboard attempt receipt"
-                     f"{'s' if len(receipts) > 1 else ''} (the .txt Blackboard writes beside an "
-                     f"attempt's files; no code): "
-                     + ", ".join(safe_text.visible(p.name) for p in receipts))
-    replaced: dict[Path, Path | None] = {path: None for path in receipts}
-    made: dict[Path, tuple[str, ...]] = {}
-    for files in by_student.values():
-        first = files[0][1]
-        if first.convention == "blackboard":
-            latest = max(parsed.handed_in for _, parsed in files)
-            earlier = [(path, parsed) for path, parsed in files if parsed.handed_in != latest]
-            if earlier:
-                notes.append(f"{_who(first)} made {len({p.handed_in for _, p in files})} "
-                             f"attempts: the latest ({latest}) is graded; left out "
-                             + ", ".join(safe_text.visible(path.name) for path, _ in earlier))
-                for path, _ in earlier:
-                    replaced[path] = None
-            files = [(path, parsed) for path, parsed in files if parsed.handed_in == latest]
-        newest: dict[str, tuple[str, Path]] = {}
-        dropped: list[tuple[Path, Path]] = []  # (left out, the later one kept)
-        for path, parsed in sorted(files, key=lambda item: item[1].handed_in):
-            if parsed.filename in newest:
-                dropped.append((newest[parsed.filename][1], path))
-            newest[parsed.filename] = (parsed.handed_in, path)
-        if len(files) < 2:
-            continue
-        folder = grouped / _group_folder(files)
-        folder.mkdir(parents=True)
-        for name, (_, path) in sorted(newest.items()):
-            shutil.copyfile(path, folder / name)
-        note = (f"{len(files)} files of {_who(first)} graded as one submission: "
-                f"{', '.join(safe_text.visible(n) for n in sorted(newest))}")
-        if dropped:
-            note += "; left out " + ", ".join(
-                f"{safe_text.visible(old.name)} (handed in again as {safe_text.visible(new.name)})"
-                for old, new in dropped)
-        notes.append(note)
-        made[folder] = tuple(str(path) for _, (_, path) in sorted(newest.items()))
-        for index, (path, _) in enumerate(files):
-            replaced[path] = folder if index == 0 else None
-    kept = [replaced.get(path, path) for path in entries]
-    return [path for path in kept if path is not None], made
-
-
-# ---- an outer .zip --------------------------------------------------------------------------
-# Beside what extract unpacked: what it could not, as notes for the instructor.
-UNREADABLE_NOTES = ".unreadable.json"
-
-
-def unpacking_notes(folder: Path) -> list[str]:
-    try:
-        return [str(note) for note in json.loads(
-            (folder / UNREADABLE_NOTES).read_text(encoding="utf-8"))]
-    except (OSError, ValueError):
-        return []
-
-
-def extract(archive: Path, dest: Path) -> Path:
-    """Copy the files out of `archive` into `dest` (reused when it holds this very archive).
-    Refuses path traversal and symbolic links; caps the members and the bytes actually written."""
-    digest = hashlib.sha256(archive.read_bytes()).hexdigest()
-    marker = dest / ".complete"
-    if marker.is_file() and marker.read_text() == digest:
-        return dest
-    try:
-        zf = zipfile.ZipFile(archive)
-    except (zipfile.BadZipFile, OSError) as exc:
-        raise BatchError(f"{archive}: not a readable zip file ({exc})") from None
-    tmp = dest.with_name(dest.name + ".partial")
-    shutil.rmtree(tmp, ignore_errors=True)
-    tmp.mkdir(parents=True)
-    unreadable: list[tuple[str, str]] = []
-    links: list[str] = []
-    with zf:
-        try:
-            extract_members(zf, tmp, max_members=MAX_UPLOAD_MEMBERS, max_bytes=MAX_UPLOAD_BYTES,
-                            unreadable=unreadable, links=links)
-        except ArchiveError as exc:
-            shutil.rmtree(tmp, ignore_errors=True)
-            raise BatchError(f"{archive}: {exc}") from None
-    notes = [f"{safe_text.visible(name)} could not be unpacked from "
-             f"{safe_text.visible(archive.name)}: {why}; not graded" for name, why in unreadable]
-    notes += [f"ignored {safe_text.visible(name)} in {safe_text.visible(archive.name)}: "
-              f"{LINK_WHY}" for name in links]
-    if notes:
-        (tmp / UNREADABLE_NOTES).write_text(json.dumps(notes), encoding="utf-8")
-    shutil.rmtree(dest, ignore_errors=True)
-    os.replace(tmp, dest)
-    (dest / ".complete").write_text(digest)
-    return dest
 
 
 # ---- executors ------------------------------------------------------------------------------
@@ -849,5 +489,6 @@ def write_class_reports(out: Path, *, notes: Sequence[str] = (),
     return len(results)
 
 
-__all__ = ["BatchError", "BatchSummary", "NoUploads", "OutputError", "check_out", "Discovery", "Executor", "LocalExecutor", "Upload",
-           "discover", "extract", "run", "student_id", "write_class_reports"]
+__all__ = ["BatchError", "BatchSummary", "Discovery", "Executor", "LocalExecutor", "NoUploads",
+           "OutputError", "Upload", "check_out", "discover", "extract", "run", "unpacking_notes",
+           "write_class_reports"]

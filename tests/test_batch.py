@@ -81,7 +81,7 @@ def class_batch(tmp_path_factory) -> tuple[Path, Path, subprocess.CompletedProce
     ("Zoe\u0308 Mu\u0308ller.py", "Zoë_Müller"),  # as macOS spells it: one form either way
 ])
 def test_student_ids(name, expected):
-    assert batch.student_id(name) == expected
+    assert uploads.student_id(name) == expected
 
 
 def test_collisions_are_resolved_in_path_order_and_reported(tmp_path):
