@@ -25,7 +25,7 @@ from typing import Any, TextIO
 import grader
 from grader import reference as reference_mod
 from grader import release
-from grader.packs import DEFAULT_PACK, Pack, load_pack
+from grader.packs import BUILTIN_PACKS, DEFAULT_PACK, Pack, load_pack
 from grader.render import gradescope as gradescope_view
 from grader.render import json_report, terminal
 from grader.session import Options, grade
@@ -143,7 +143,10 @@ def zip_members(*, reference: Path, source: Path = SOURCE_ROOT,
         members[f"autograde/{name}"] = (data, False)
     for rel, path in release.package_files(package).items():
         members[f"autograde/{rel}"] = (path.read_bytes(), False)
+    others = _other_references(pack, Path(reference))
     for path in release.files_under(reference):
+        if any(path.resolve().is_relative_to(other) for other in others):
+            continue
         members[f"reference/{path.relative_to(reference).as_posix()}"] = (path.read_bytes(), False)
     if secret is not None:
         members[SECRET_MEMBER] = (secret, False)
@@ -153,6 +156,24 @@ def zip_members(*, reference: Path, source: Path = SOURCE_ROOT,
         members[MODE_MEMBER] = (f"{mode}\n".encode(), False)
     return {name: (release.as_lf(name, data), executable)
             for name, (data, executable) in members.items()}
+
+
+def _other_references(pack: Pack | None, reference: Path) -> list[Path]:
+    """The built-in packs' reference folders nested inside `reference`, other than `pack`'s own:
+    a checkout keeps them under the CS224n pack's reference/ (reference/onelayer, ...), and a zip
+    for one assignment has no business carrying another's solutions."""
+    own = reference.resolve()
+    found = []
+    for name in BUILTIN_PACKS:
+        if pack is not None and name == pack.name:
+            continue
+        other = load_pack(name).default_reference
+        if other is None:
+            continue
+        other = Path(other).resolve()
+        if other != own and other.is_relative_to(own):
+            found.append(other)
+    return found
 
 
 def gradescope_zip(*, out: Path, reference: Path | None = None, pack: Pack | None = None,

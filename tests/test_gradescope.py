@@ -408,6 +408,8 @@ def test_zip_holds_the_scripts_the_grader_and_the_reference(autograder_zip):
         assert checks and all(f"autograde/grader/packs/cs224n_a1/checks/{c}" in names for c in checks)
         for path in (ROOT / "reference").glob("*.py"):
             assert zf.read(f"reference/{path.name}") == path.read_bytes()
+        # The other packs' solutions, kept under reference/ in a checkout, stay out of this one's.
+        assert not [n for n in names if n.startswith("reference/") and n.count("/") > 1], names
         assert not [n for n in names if "__pycache__" in n or n.endswith(".pyc")]
         assert not [n for n in names if n.startswith(("tests/", "student_template/", "autograde/tests/"))]
 
