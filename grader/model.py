@@ -19,6 +19,9 @@ STATUSES = ("passed", "failed", "error", "timeout", "skipped")
 Status = Literal["passed", "failed", "error", "timeout", "skipped"]
 VISIBILITIES = ("visible", "hidden", "after_due_date", "after_published")
 KINDS = ("values", "consistency", "robustness", "method", "advisory", "")
+# How the warning begins that says why a reference was not used (a path of the grading machine):
+# a view students read leaves it out.
+REFERENCE_NOT_USED = "reference not used:"
 
 
 def _make_text_safe(result: Any) -> None:

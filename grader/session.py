@@ -22,7 +22,7 @@ from grader import __version__, callees, checks_api, plugin, reference as refere
 from grader import input_set as input_set_mod, isolation as isolation_mod
 from grader import known_answers as known_answers_mod
 from grader import misplaced_arguments, python2_habits, redact, uploads
-from grader.model import SubmissionResult
+from grader.model import REFERENCE_NOT_USED, SubmissionResult
 from grader.packs import Pack
 from grader.packs.imports import importable
 from grader.proxy import Limits, Submission
@@ -525,7 +525,7 @@ def grade(pack: Pack, submission_path: Path, options: Options = Options(), *,
         try:
             ref = reference_mod.load(pack, ref_dir)
         except reference_mod.ReferenceError as exc:
-            warnings.append(f"reference not used: {exc}")
+            warnings.append(f"{REFERENCE_NOT_USED} {exc}")
     inputs = options.input_set
     if ref is None and inputs.is_secret:
         # Only the reference can answer secret inputs; the known answers hold the public ones.

@@ -191,6 +191,9 @@ def test_missing_reference_is_said_and_the_known_answers_stand_in(runs):
     assert data["extra_data"]["reference"] is False and data["extra_data"]["inputs"] == "public"
     assert "Values compared with the known answers" in data["output"]
     assert "WITHOUT the reference" in proc.stdout
+    # Why (a path of the grading machine) is in the instructor's log only.
+    assert "reference not used: no reference folder at" in proc.stdout
+    assert "reference not used" not in data["output"] and "no/such/folder" not in data["output"]
 
 
 def test_checks_not_run_are_listed_as_failed_with_no_points():

@@ -29,7 +29,7 @@ import math
 from pathlib import Path
 from typing import Any
 
-from grader.model import SubmissionResult
+from grader.model import REFERENCE_NOT_USED, SubmissionResult
 from grader.render import feedback
 
 SCHEMA_PATH = Path(__file__).resolve().parents[1] / "schemas" / "gradescope-results.schema.json"
@@ -101,7 +101,10 @@ def summary(result: SubmissionResult) -> str:
     # your cost is averaged ...") would tell what its hidden checks found.
     hidden = {c.function for c in result.checks if c.visibility != "visible"}
     for heading, said in (("Warnings:", result.warnings), ("Notes:", result.notes)):
-        shown = [text for text in said if text.split(":", 1)[0] not in hidden]
+        # Why the image has no reference is the instructor's to read (run_autograder's log: a
+        # path of the server); the student is told above what grading without it means.
+        shown = [text for text in said if text.split(":", 1)[0] not in hidden
+                 and not text.startswith(REFERENCE_NOT_USED)]
         if shown:
             lines.append(heading)
             lines += [f"  - {text}" for text in shown]
