@@ -59,7 +59,8 @@ def check_against_own_cost(student: Any, name: str, reference: Any = None) -> No
             if any(numgrad.relative_error(got, c.of(numerical, n)).max() <= tol.GRADCHECK_RTOL
                    for c in conventions.ALL):
                 continue
-            source = "the cross-entropy (your cost follows no convention, so it cannot be used)"
+            source = ("the cross-entropy (your cost cannot be used: it is missing, fails, or "
+                      "follows no convention; cost's own checks say which)")
         else:
             numerical = numgrad.from_costs(costs, a[block].shape, h)
             source = "your cost"
