@@ -231,6 +231,17 @@ def _command(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     return 2
 
 
+def _checks_refused(command: str, pack: Pack) -> bool:
+    """Say so, and True, when the pack's checks cannot run at all (a module that does not
+    import, a misspelt marker, a function no check grades): before a command that grades a class,
+    ships the pack or records its answers does anything with them."""
+    from grader import session
+    problems = session.checks_problems(pack)
+    if problems:
+        print(f"autograde {command}: {session.ChecksBroken(pack.name, problems)}", file=sys.stderr)
+    return bool(problems)
+
+
 def _load(parser: argparse.ArgumentParser, name: str, config: Path | None = None,
           mode: str | None = None) -> Pack:
     """The pack --pack names (with --config, in --mode): a pack that cannot be used is a usage
@@ -282,7 +293,7 @@ def _grade(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         call = grade_command.keywords(args)
         _warn_if_weak(call["options"].input_set)
         result = grading.grade_to_files(**call)
-    except grading.CannotWrite as exc:  # one line, no usage: the command itself was right
+    except (grading.CannotWrite, grading.ChecksBroken) as exc:  # no usage: the command was right
         print(f"autograde grade: {exc}", file=sys.stderr)
         return 2
     except grading.UsageError as exc:
@@ -344,7 +355,8 @@ def _gradescope_zip(parser: argparse.ArgumentParser, args: argparse.Namespace) -
     _warn_if_weak(chosen)
     # Loaded as it will grade, so a config or mode that does not hold is refused here, not in
     # Gradescope's image.
-    _load(parser, args.pack, args.config, args.mode)
+    if _checks_refused("gradescope-zip", _load(parser, args.pack, args.config, args.mode)):
+        return 2
     why = output_paths.problem(args.out)
     if why:  # before the zip is built, as grade and batch do for theirs
         parser.error(f"{args.out}: cannot write the zip there ({why})")
@@ -383,6 +395,8 @@ def _known_answers(parser: argparse.ArgumentParser, args: argparse.Namespace) ->
     ref_dir = reference_mod.locate(pack, args.reference)
     if ref_dir is None or not ref_dir.is_dir():
         parser.error("no reference folder: give --reference DIR")
+    if _checks_refused("known-answers", pack):  # an empty file would replace a good one
+        return 2
     if args.check:
         if pack.known_answers is None or not pack.known_answers.is_file():
             print(f"autograde known-answers: the pack {pack.name} ships no known answers",
@@ -424,6 +438,8 @@ def _audit(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         if why:
             print(f"autograde audit: cannot write --json {args.json}: {why}", file=sys.stderr)
             return 2
+    if _checks_refused("audit", pack):
+        return 2
     found = audit.run(pack, Path(ref_dir))
     _print(audit.render(found))
     if args.json is not None:
@@ -520,6 +536,8 @@ def _batch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     why = output_paths.problem(args.out, folder=True)
     if why:
         print(f"autograde batch: cannot write --out {args.out}: {why}", file=sys.stderr)
+        return 2
+    if _checks_refused("batch", chosen_pack):  # once, not as a 0 / 0 row for every student
         return 2
     from grader import cluster  # only its error type: distributed itself is imported on --dask
     limits = grade_command.deadlines(args, chosen_pack)

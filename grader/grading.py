@@ -17,7 +17,7 @@ from grader.isolation import IsolationUnavailable
 from grader.model import SubmissionResult
 from grader.packs import DEFAULT_PACK, ManifestError, Pack, load_pack
 from grader.replay import RecipeBook
-from grader.session import Options, grade
+from grader.session import ChecksBroken, Options, grade
 
 
 def _write(option: str, result: SubmissionResult, path: Path) -> None:
@@ -52,7 +52,8 @@ def grade_to_files(*, submission: Path, pack: str | Pack = DEFAULT_PACK, options
     `pack`: a pack, or its name or folder.
     `only`: grade these functions alone. `label`: what the report's `submission` says instead of
     the path. `recipe_books`: kept across calls by a process that grades many submissions
-    (grader/replay.py). Raises UsageError (CannotWrite for an output path) before grading."""
+    (grader/replay.py). Raises UsageError (CannotWrite for an output path) before grading, and
+    ChecksBroken when the pack's checks cannot run at all."""
     submission = Path(submission)
     if not submission.exists():
         raise UsageError(f"no such file or folder: {submission}")
@@ -115,4 +116,4 @@ def grade_to_files(*, submission: Path, pack: str | Pack = DEFAULT_PACK, options
     return result
 
 
-__all__ = ["CannotWrite", "UsageError", "grade_to_files"]
+__all__ = ["CannotWrite", "ChecksBroken", "UsageError", "grade_to_files"]

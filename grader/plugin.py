@@ -294,6 +294,20 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
     for spec in state.pack.functions:
         if spec.name not in weights:
             problems.append(f"pack {state.pack.name}: no check grades {spec.name}")
+        elif spec.points > 0 and not any(weights[spec.name].values()):
+            problems.append(f"pack {state.pack.name}: every check of {spec.name} is worth 0 "
+                            f"(advisory), so its {spec.points:g} points have nowhere to go: give "
+                            "one of them @pytest.mark.points(1) or more")
+    named: dict[tuple[str, str], str] = {}
+    for item in items:
+        if FUNCTION not in item.stash:
+            continue
+        key = (item.stash[FUNCTION], _check_name(item))
+        if key in named:
+            # A report names a check by function and name: two alike would read as one.
+            problems.append(f"{item.nodeid}: {key[0]} has another check named {key[1]} "
+                            f"({named[key]}); give each check of a function its own name")
+        named.setdefault(key, item.nodeid)
     if problems:
         raise pytest.UsageError("invalid checks:\n  " + "\n  ".join(problems))
     only = selection.current()

@@ -69,7 +69,7 @@ def _grade(argv: list[str], books: dict) -> int:
         return exc.code if isinstance(exc.code, int) else 2
     try:
         result = grading.grade_to_files(**grade_command.keywords(args), recipe_books=books)
-    except grading.UsageError as exc:
+    except (grading.UsageError, grading.ChecksBroken) as exc:
         print(f"autograde grade: {exc}", file=sys.stderr, flush=True)
         return 2
     return 1 if grade_command.below(args, result) else 0

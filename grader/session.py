@@ -107,6 +107,43 @@ def _plugin_modules() -> list:
     return [importlib.import_module(name) for name in PYTEST_PLUGINS]
 
 
+class ChecksBroken(Exception):
+    """The pack's checks cannot run at all, whatever the submission: no grade can be made."""
+
+    def __init__(self, pack: str, problems: list[str]) -> None:
+        self.pack, self.problems = pack, problems
+        super().__init__(f"the checks of pack {pack} cannot run, whatever is graded with them "
+                         "(fix the pack):\n" + "\n".join(f"  - {p}" for p in problems))
+
+
+def _collection_problems(output: str, exit_code: int) -> list[str]:
+    """What pytest said was wrong with the pack's checks: each module it could not collect, with
+    its error (pytest's "E   ..." lines where there are any), and the checks the plugin refused
+    (grader/plugin.py); not its banners, tracebacks or short summary."""
+    problems: list[str] = []
+    section: str | None = None
+    said: list[str] = []
+
+    def close() -> None:
+        errors = [line[1:].strip() for line in said if line.startswith("E ")]
+        text = "; ".join(errors or [line.strip() for line in said if line.strip()
+                                    and not line.startswith(("Hint:", "Traceback:"))])
+        if section is not None:
+            problems.append(f"{section}: {text}" if text else section)
+
+    for line in output.splitlines():
+        header = re.match(r"^_+ ERROR collecting (.+?) _+$", line)
+        if header or line.startswith("="):
+            close()
+            section, said = (header.group(1), []) if header else (None, [])
+        elif section is not None:
+            said.append(line)
+        elif line.startswith("  ") and line.strip():  # the plugin's "invalid checks:" list
+            problems.append(line.strip())
+    close()
+    return list(dict.fromkeys(problems))[:30] or [f"pytest exit {exit_code}: no check collected"]
+
+
 class _Installer:
     def __init__(self, state: plugin.GradingState) -> None:
         self.state = state
@@ -510,6 +547,27 @@ class _Interrupted:
         self.seen = True
 
 
+def _checks_args(pack: Pack) -> list[str]:
+    """pytest's first arguments for running a pack's checks: where they are, and no cache."""
+    return [str(pack.checks_dir), "-c", str(PYTEST_INI), "--rootdir", str(pack.checks_dir),
+            "-p", "no:cacheprovider", "-p", "no:warnings", "-q"]
+
+
+def checks_problems(pack: Pack) -> list[str]:
+    """Why the pack's checks cannot run, found by collecting them (no submission, no reference):
+    empty when they can. What a command that grades many submissions, or ships the pack, asks
+    once before it starts, where a grade would raise ChecksBroken for each submission."""
+    state = plugin.GradingState(pack=pack, submission=None, reference=None)
+    sink = io.StringIO()
+    with redirect_stdout(sink), redirect_stderr(sink), _only_our_plugins(), \
+            input_set_mod.using(input_set_mod.PUBLIC), tolerances.using(pack.tolerances), \
+            importable(pack), checks_api.mode_in_force(pack.mode):
+        code = pytest.main([*_checks_args(pack), "--collect-only",
+                            *(arg for name in UNUSED_PLUGINS for arg in ("-p", f"no:{name}"))],
+                           plugins=[*_plugin_modules(), plugin, _Installer(state)])
+    return [] if code == 0 else _collection_problems(sink.getvalue(), int(code))
+
+
 def grade(pack: Pack, submission_path: Path, options: Options = Options(), *,
           recipes: replay.RecipeBook | None = None,
           recorder: known_answers_mod.Recorder | None = None) -> SubmissionResult:
@@ -545,8 +603,7 @@ def grade(pack: Pack, submission_path: Path, options: Options = Options(), *,
                                 input_set=inputs, known_answers=answers)
     if recorder is not None and ref is not None:
         state.reference = recorder.attach(ref, lambda: state.current_check)
-    args = [str(pack.checks_dir), "-c", str(PYTEST_INI), "--rootdir", str(pack.checks_dir),
-            "-p", "no:cacheprovider", "-p", "no:warnings", "-q",
+    args = [*_checks_args(pack),
             # Its end-of-session gc.collect() x5 costs a grader that keeps recipes 0.15 s a
             # submission; with warnings off it could only ever have reported to no one.
             "-p", "no:unraisableexception",
@@ -572,6 +629,11 @@ def grade(pack: Pack, submission_path: Path, options: Options = Options(), *,
         # pytest swallows Ctrl-C and returns; a grade cut short is no grade (the checks not run
         # would read as failed), so the interrupt goes on to the caller, with no report.
         raise KeyboardInterrupt
+    if exit_code not in (0, 1) and not state.results:
+        # Not one check ran: the pack's checks could not be collected (a check module that does
+        # not import, a marker misspelt, a function no check grades). A 0 / 0 report would read
+        # as a grade; the instructor's pack is what must change.
+        raise ChecksBroken(pack.name, _collection_problems(sink.getvalue(), int(exit_code)))
     if exit_code not in (0, 1) or state.internal_errors:
         # A broken pack or engine is the instructor's problem; keep the detail for them.
         warnings.append(f"grader problem (pytest exit {int(exit_code)}); details with --debug")

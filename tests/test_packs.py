@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -156,6 +157,7 @@ def scaled_sum(x):
 PROBE = """\
 import importlib.util
 import os
+import shutil
 import numpy as np
 
 def _clean():
@@ -371,6 +373,58 @@ def test_cli_reports_a_broken_pack_in_one_line(tmp_path: Path) -> None:
     assert "Traceback" not in missing.stderr
     with pytest.raises(UnknownPack):
         load_pack(str(tmp_path / "nowhere") + "/")
+
+
+BROKEN_CHECKS = {
+    # what breaks in checks/test_tiny.py -> what the refusal says
+    "a_module_that_does_not_import": (("from tiny_inputs import arrays", "from tiny_input import arrays"),
+                                      "test_tiny.py: ModuleNotFoundError: No module named 'tiny_input'"),
+    "a_misspelt_marker": (("@pytest.mark.published", "@pytest.mark.publishd"),
+                          "test_tiny.py: 'publishd' not found in `markers` configuration option"),
+    "a_check_without_points": (('@pytest.mark.points(1)\ndef test_relu_matches_reference',
+                                'def test_relu_matches_reference'),
+                               "test_tiny.py::test_relu_matches_reference: @pytest.mark.points "
+                               "needs one number >= 0 (0: advisory), got None"),
+    "only_advisory_checks": (('@pytest.mark.points(1)\ndef test_scaled_sum',
+                              '@pytest.mark.points(0)\ndef test_scaled_sum'),
+                             "every check of scaled_sum is worth 0 (advisory), so its 6 points "
+                             "have nowhere to go"),
+    # (in a second file: within one module the later def would replace the first)
+    "two_checks_of_one_name": (("", '@pytest.mark.function("relu")\n@pytest.mark.points(1)\n'
+                                    'def test_relu_known_values(student):\n    pass\n'),
+                               "relu has another check named relu_known_values"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(BROKEN_CHECKS))
+def test_checks_that_cannot_run_are_refused_not_graded_zero_of_zero(tmp_path: Path,
+                                                                     name: str) -> None:
+    """A pack whose checks cannot run gave every upload "total 0 / 0" with exit status 0 (a class
+    batch wrote 0/0 rows, known-answers an empty file over a good one). Now grade says why, in
+    a few lines, with status 2; batch and known-answers refuse before doing anything."""
+    (old, new), said = BROKEN_CHECKS[name]
+    folder = make_pack(tmp_path / "p")
+    checks = folder / "checks" / "test_tiny.py"
+    if old:
+        assert old in checks.read_text(), old
+        checks.write_text(checks.read_text().replace(old, new, 1))
+    else:
+        (folder / "checks" / "test_more.py").write_text("import pytest\n\n\n" + new)
+    graded = run_cli("grade", str(folder / "reference" / "layers.py"), "--pack", str(folder),
+                     "--json", str(tmp_path / "r.json"))
+    assert graded.returncode == 2, graded.stdout + graded.stderr
+    assert said in graded.stderr and "the checks of pack tiny-layers cannot run" in graded.stderr
+    assert "Traceback" not in graded.stderr and "usage:" not in graded.stderr
+    assert not (tmp_path / "r.json").exists()
+    uploads = tmp_path / "class"
+    uploads.mkdir()
+    shutil.copy(folder / "reference" / "layers.py", uploads / "alice.py")
+    batch = run_cli("batch", str(uploads), "--pack", str(folder), "--out", str(tmp_path / "out"))
+    assert batch.returncode == 2 and said in batch.stderr, batch.stderr
+    assert not (tmp_path / "out" / "gradebook.csv").exists()
+    answers = tmp_path / "answers.json"
+    made = run_cli("known-answers", "--pack", str(folder), "--out", str(answers))
+    assert made.returncode == 2 and said in made.stderr and not answers.exists(), made.stderr
 
 
 # ---- autograde packs ---------------------------------------------------------------------------
