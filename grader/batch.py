@@ -58,6 +58,11 @@ NO_UPLOADS_STATUS = 3
 
 # What a batch writes at the top of OUT: each must be a file it can replace.
 CLASS_FILES = ("gradebook.csv", "canvas.csv", "scores.csv", "index.html")
+# Its working places in OUT: whether each is a folder (or a file), and what it keeps there.
+WORK_PLACES = {".uploads": True, ".lms-groups": True, ".force-progress": False}
+WORK_WHAT = {".uploads": "copy of the bulk zip's uploads",
+             ".lms-groups": "folders of each flat-export student's files",
+             ".force-progress": "record of how far a --force run got"}
 
 
 @dataclass
@@ -436,6 +441,16 @@ def check_out(out: Path, pack: str) -> None:
         if (out / name).is_dir():
             raise OutputError(f"{out / name} is a folder: the batch writes its {name} there. "
                               "Move the folder away, or give another --out")
+    # The batch's own working places: a bulk zip copied out, a flat export's students gathered,
+    # where a --force run has got to. Something else in their way is said before grading.
+    for name, folder in WORK_PLACES.items():
+        place = out / name
+        if place.exists() and place.is_dir() != folder:
+            raise OutputError(f"{place} is a {'file' if folder else 'folder'}: the batch keeps "
+                              f"its {WORK_WHAT[name]} there. Move it away, or give another --out")
+        if folder and place.is_dir() and not os.access(place, os.W_OK | os.X_OK):
+            raise OutputError(f"{place} cannot be written: the batch keeps its {WORK_WHAT[name]} "
+                              "there. Make it writable, or give another --out")
     if not reports.is_dir():
         return
     why = output_paths.problem(reports, folder=True)

@@ -95,7 +95,7 @@ def discover(folder: Path, *, exclude: Path | None = None,
         return inner
     made: dict[Path, tuple[str, ...]] = {}
     if grouped is not None:
-        entries, made = _lms_groups(entries, grouped, found.notes)
+        entries, made = _lms_groups(entries, grouped, found.notes, layout)
     entries = _without_moodle_extras(entries, found.notes)
     taken: dict[str, Path] = {}
     # An identifier an upload had before is its own again (if its name still leads to it).
@@ -165,41 +165,92 @@ def _holds_uploads(folder: Path, layout: Collection[str],
                    functions: Collection[str] = ()) -> str | None:
     """Why the one folder at the top of the input holds the class's uploads (a zip of the
     download folder), or None when it is one student's own folder. Only what the names and the
-    code's definitions show counts, never how many entries there are (a class may have one
-    upload so far, a student several files):
+    code show counts, never how many entries there are (a class may have one upload so far, a
+    student several files):
     - a folder named as an LMS names a student's (Moodle's `..._assignsubmission_file_`) is that
       student's; entries named so are students' uploads;
     - a file named as a module of the assignment's `layout` (q1_softmax.py) is a student's;
-    - two code files that define one graded function (of `functions`) are two submissions: one
-      student's files share the work, each function once;
-    - a folder with no code file of its own, only folders and zips, holds uploads."""
+    - otherwise its entries are put together as one student's files go together: files that
+      import one another, a notebook and its export (one stem), and a helper (a .py file that
+      defines functions, none of them graded) with the rest. Groups left that share a graded
+      function (two solutions), or one that defines none (an empty or broken upload, a folder, a
+      zip), are several students' uploads; groups each defining graded functions of their own
+      are one student's work split into files;
+    - a folder with no code file of its own, only folders and zips, holds uploads; one with
+      nothing to grade in it is a wrapper too: it is looked into, and found empty."""
     if parse_name(folder.name).convention:
         return None
     inside = [q for q in folder.iterdir() if _is_candidate(q) and not q.is_symlink()]
+    if not inside:
+        return "it holds nothing to grade"
     if any(parse_name(q.name).convention for q in inside):
         return "its entries are named as an LMS names students' uploads"
-    code = [q for q in inside if q.is_file() and q.suffix.lower() in (".py", ".ipynb")]
-    if any(q.stem in layout for q in code):
+    if any(q.is_file() and q.stem in layout for q in inside):
         return None
-    if not code:
-        return "it holds folders and zips and no code of its own" if inside else None
-    seen: dict[str, str] = {}
-    for path in code:
-        for name in _defines(path, functions):
-            if name in seen:
-                return (f"{safe_text.visible(seen[name])} and {safe_text.visible(path.name)} "
-                        f"both define {name}, as two students' uploads do")
-            seen[name] = path.name
-    return None
+    if not any(q.is_file() and q.suffix.lower() in (".py", ".ipynb") for q in inside):
+        return "it holds folders and zips and no code of its own"
+    groups = _together(inside, functions)
+    if len(groups) < 2:
+        return None
+    graded = [set().union(*(_defines_and_imports(p)[0] & set(functions) for p in group
+                            if p.is_file() and p.suffix.lower() in (".py", ".ipynb")))
+              for group in groups]
+    twice = sum(len(g) for g in graded) > len(set().union(*graded))
+    if not twice and all(graded):
+        # Each part defines graded functions no other does: one student's work split in files.
+        return None
+    shown = ", ".join(" + ".join(safe_text.visible(p.name) for p in group) for group in groups[:4])
+    return (f"{len(groups)} separate uploads: {shown}{', ...' if len(groups) > 4 else ''}")
 
 
-def _defines(path: Path, functions: Collection[str], limit: int = 4 * 2**20) -> set[str]:
-    """Which of `functions` (empty: any function) a .py file or a notebook defines at its top
-    level. Parsed, never run (this process never runs student code); a file that does not parse
-    defines nothing."""
+def _together(entries: list[Path], functions: Collection[str]) -> list[list[Path]]:
+    """`entries` in groups of what one student's files share: one stem (hw1.ipynb, hw1.py), an
+    import of one by another, and helpers (.py files whose functions are none of `functions`)
+    joined to the rest. Read with the parser, never run."""
+    parent = {p: p for p in entries}
+
+    def root(p: Path) -> Path:
+        while parent[p] != p:
+            p = parent[p]
+        return p
+
+    def join(a: Path, b: Path) -> None:
+        parent[root(a)] = root(b)
+
+    by_stem: dict[str, Path] = {}
+    for path in entries:
+        if path.is_file():
+            stem = path.stem.lower()
+            if stem in by_stem:
+                join(path, by_stem[stem])
+            by_stem.setdefault(stem, path)
+    helpers = []
+    for path in entries:
+        if not (path.is_file() and path.suffix.lower() in (".py", ".ipynb")):
+            continue
+        defined, imported = _defines_and_imports(path)
+        for name in imported:
+            if name.lower() in by_stem and by_stem[name.lower()] != path:
+                join(path, by_stem[name.lower()])
+        if defined and not defined & set(functions) and path.suffix.lower() == ".py":
+            helpers.append(path)
+    others = [p for p in entries if p not in helpers]
+    for helper in helpers:
+        if others:
+            join(helper, others[0])
+    groups: dict[Path, list[Path]] = {}
+    for path in entries:
+        groups.setdefault(root(path), []).append(path)
+    return sorted(groups.values(), key=lambda g: g[0].name)
+
+
+def _defines_and_imports(path: Path, limit: int = 4 * 2**20) -> tuple[set[str], set[str]]:
+    """The functions a .py file or a notebook defines at its top level, and the modules it
+    imports (the first part of each dotted name). Parsed, never run (this process never runs
+    student code); a file that does not parse, or is larger than `limit`, has neither."""
     try:
         if path.stat().st_size > limit:
-            return set()
+            return set(), set()
         text = path.read_text(encoding="utf-8", errors="replace")
         sources = [text]
         if path.suffix.lower() == ".ipynb":
@@ -208,17 +259,22 @@ def _defines(path: Path, functions: Collection[str], limit: int = 4 * 2**20) -> 
                        else str(c.get("source", "")) for c in cells
                        if isinstance(c, dict) and c.get("cell_type") == "code"]
     except (OSError, ValueError, AttributeError):
-        return set()
-    found = set()
+        return set(), set()
+    defined: set[str] = set()
+    imported: set[str] = set()
     for source in sources:
         try:
             tree = ast.parse(source)
         except (SyntaxError, ValueError):
             continue
-        found |= {node.name for node in tree.body
-                  if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
-                  and (node.name in functions or not functions)}
-    return found
+        defined |= {node.name for node in tree.body
+                    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))}
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                imported |= {alias.name.split(".")[0] for alias in node.names}
+            elif isinstance(node, ast.ImportFrom) and node.module:
+                imported.add(node.module.split(".")[0])
+    return defined, imported
 
 
 def _without_moodle_extras(entries: list[Path], notes: list[str]) -> list[Path]:
@@ -270,8 +326,21 @@ def _group_folder(files: list[tuple[Path, UploadName]]) -> str:
     return match.rstrip("_") + ("_" if first.convention == "moodle" else "")
 
 
-def _lms_groups(entries: list[Path], grouped: Path,
-                notes: list[str]) -> tuple[list[Path], dict[Path, tuple[str, ...]]]:
+def _as_handed_in(filename: str, convention: str, layout: Collection[str]) -> str:
+    """A file's own name as the student gave it: Canvas names a file handed in again in a later
+    submission `q2_sigmoid-1.py`. Only a name of the assignment's layout is given back (a
+    student's own `part-2.py` keeps its name)."""
+    if convention != "canvas":
+        return filename
+    stem, dot, suffix = filename.rpartition(".")
+    base, dash, number = stem.rpartition("-")
+    if dot and dash and number.isdigit() and base in layout:
+        return f"{base}.{suffix}"
+    return filename
+
+
+def _lms_groups(entries: list[Path], grouped: Path, notes: list[str],
+                layout: Collection[str] = ()) -> tuple[list[Path], dict[Path, tuple[str, ...]]]:
     """`entries` with the files of each student of a flat LMS export (Canvas, Moodle without
     folders, Blackboard, Brightspace: each file named after its student, see grader/uploads.py)
     replaced by one folder under `grouped` holding them under their own names, so that
@@ -311,9 +380,10 @@ def _lms_groups(entries: list[Path], grouped: Path,
         newest: dict[str, tuple[str, Path]] = {}
         dropped: list[tuple[Path, Path]] = []  # (left out, the later one kept)
         for path, parsed in sorted(files, key=lambda item: item[1].handed_in):
-            if parsed.filename in newest:
-                dropped.append((newest[parsed.filename][1], path))
-            newest[parsed.filename] = (parsed.handed_in, path)
+            name = _as_handed_in(parsed.filename, parsed.convention, layout)
+            if name in newest:
+                dropped.append((newest[name][1], path))
+            newest[name] = (parsed.handed_in, path)
         if len(files) < 2:
             continue
         folder = grouped / _group_folder(files)

@@ -89,7 +89,9 @@ class UploadName:
         if self.convention == "blackboard":
             return ("blackboard", self.blackboard_username.lower())
         if self.convention == "brightspace":
-            return ("brightspace", self.student.lower())
+            # By name and number pair: two students of one name are two (a merge would post one
+            # grade against the other's id); one submission's files share the pair.
+            return ("brightspace", f"{self.student.lower()} {self.brightspace_id}")
         return None
 
 

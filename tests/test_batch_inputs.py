@@ -60,10 +60,12 @@ def test_an_outdir_of_another_pack_is_refused_before_grading(graded_out, tmp_pat
     assert {p.name: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
 
 
-@pytest.mark.parametrize("in_the_way", ["reports", "gradebook.csv", "index.html"])
+@pytest.mark.parametrize("in_the_way", ["reports", "gradebook.csv", "index.html", ".uploads",
+                                        ".lms-groups", ".force-progress"])
 def test_something_in_the_way_of_the_outputs_is_said_before_grading(tmp_path, in_the_way):
     """A file where OUT/reports goes (FileExistsError), a folder where the gradebook or the
-    overview goes (IsADirectoryError once the class had been graded)."""
+    overview goes (IsADirectoryError once the class had been graded); a file where the batch's
+    working folders go, a folder where its --force record goes (tracebacks, status 1)."""
     uploads = tmp_path / "uploads"
     uploads.mkdir()
     shutil.copy(FIXTURES / "correct_summed.py", uploads / "alice.py")
@@ -72,6 +74,9 @@ def test_something_in_the_way_of_the_outputs_is_said_before_grading(tmp_path, in
     if in_the_way == "reports":
         (out / "reports").write_text("notes")
         said = "reports is a file, not a folder"
+    elif in_the_way in (".uploads", ".lms-groups"):
+        (out / in_the_way).write_text("notes")
+        said = f"{in_the_way} is a file: the batch keeps its"
     else:
         (out / in_the_way).mkdir()
         said = f"{in_the_way} is a folder"
@@ -158,6 +163,38 @@ def test_a_link_in_a_bulk_zip_is_named_in_the_notes(tmp_path):
 
 
 # ---- 3. flat LMS exports: one student, one row ------------------------------------------------------
+def test_a_canvas_file_handed_in_again_gets_its_name_back(tmp_path):
+    """Canvas names a file handed in again `q2_sigmoid-1.py`: the group held q2_sigmoid-1.py
+    ("q2_sigmoid.py is not in your submission", 30 points), or graded the old q2_sigmoid.py
+    beside it. A name of the layout gets its own back, the later attachment kept; a student's
+    own `part-2.py` keeps its name."""
+    from grader import batch
+    uploads = tmp_path / "uploads"
+    uploads.mkdir()
+    for n, path in enumerate(MULTIFILE):
+        (uploads / f"brownkate_777_{100 + n}_{path.stem}-1.py").write_bytes(path.read_bytes())
+    (uploads / "garcialuis_888_300_q2_sigmoid.py").write_text("def sigmoid(x):\n    return x\n")
+    (uploads / "garcialuis_888_301_q2_sigmoid-1.py").write_text("# fixed\n")
+    (uploads / "garcialuis_888_302_part-2.py").write_text("# mine\n")
+    found = batch.discover(uploads, grouped=tmp_path / "groups", layout=LAYOUT)
+    held = {u.student: sorted(p.name for p in u.path.iterdir()) for u in found.uploads}
+    assert held == {"brownkate": sorted(p.name for p in MULTIFILE),
+                    "garcialuis": ["part-2.py", "q2_sigmoid.py"]}, found.notes
+    luis = next(u.path for u in found.uploads if u.student == "garcialuis")
+    assert (luis / "q2_sigmoid.py").read_text() == "# fixed\n"
+
+
+def test_two_brightspace_students_of_one_name_stay_two(tmp_path):
+    """Grouped by name alone, two Ann Lees became one row: the second's grade posted against the
+    first's id, and the first's grade lost."""
+    from grader import batch
+    (tmp_path / "102-2002 - Ann Lee - Nov 1, 2026 1100 AM - hw1.py").write_text("x = 1\n")
+    (tmp_path / "103-2003 - Ann Lee - Nov 2, 2026 930 AM - hw1.py").write_text("x = 2\n")
+    found = batch.discover(tmp_path, grouped=tmp_path.parent / "groups")
+    assert sorted(u.student for u in found.uploads) == ["Ann_Lee", "Ann_Lee-2"], found.notes
+    assert sorted(u.path.name[:8] for u in found.uploads) == ["102-2002", "103-2003"]
+
+
 def _flat(folder: Path, prefix: str, sep: str = "") -> None:
     """The four files of the original layout (a correct submission), as an LMS names them."""
     for path in MULTIFILE:
@@ -279,9 +316,58 @@ def test_a_lone_folder_of_several_submissions_is_looked_into_and_the_notes_say_s
     shutil.copy(FIXTURES / "correct_averaged.py", folder / "carol.py")
     found = _discover(tmp_path / "class")
     assert [u.student for u in found.uploads] == ["bob", "carol"]
-    assert len(found.notes) == 1 and found.notes[0].startswith(
+    assert found.notes == [
         "looked into HW1 submissions/, the only entry of class, as the folder of the class's "
-        "uploads (bob.py and carol.py both define "), found.notes
+        "uploads (2 separate uploads: bob.py, carol.py): each entry in it is one student's "
+        "upload"], found.notes
+
+
+SOLUTION = (FIXTURES / "correct_summed.py").read_text()
+HALF_A, HALF_B = SOLUTION.split("\ndef forward_backward_prop")
+LONE_FOLDERS = {
+    # name: ({file: text, or None for a folder holding one solution}, the students expected)
+    "a_broken_upload_beside_a_solution": ({"alice.py": SOLUTION, "bob.py": "def sigmoid(x:\n"},
+                                          ["alice", "bob"]),
+    "an_empty_upload_beside_a_solution": ({"alice.py": SOLUTION, "dave.py": ""},
+                                          ["alice", "dave"]),
+    "a_file_beside_a_folder": ({"bob.py": SOLUTION, "carol": None}, ["bob", "carol"]),
+    "a_notebook_and_its_export": ({"hw1.py": SOLUTION, "hw1.ipynb": json.dumps(
+        {"cells": [], "nbformat": 4, "nbformat_minor": 5, "metadata": {}})}, ["erin"]),
+    "a_solution_and_its_helper": ({"solution.py": "import helper\n" + SOLUTION,
+                                   "helper.py": "def load():\n    return 1\n"}, ["erin"]),
+    "one_solution_split_in_two_files": ({"part1.py": HALF_A,
+                                         "part2.py": "def forward_backward_prop" + HALF_B},
+                                        ["erin"]),
+}
+
+
+@pytest.mark.parametrize("name", sorted(LONE_FOLDERS))
+def test_a_lone_folder_is_one_students_unless_its_parts_are_separate_uploads(tmp_path, name):
+    """The probe's wrappers graded as one student (the others vanishing, no note): a class of two
+    whose second upload does not parse, is empty, or is a folder. Files that go together (an
+    import, one stem, a helper, graded functions split between files) stay one student's."""
+    files, expected = LONE_FOLDERS[name]
+    folder = tmp_path / "class" / ("download" if len(expected) > 1 else "erin")
+    folder.mkdir(parents=True)
+    for file, text in files.items():
+        if text is None:
+            (folder / file).mkdir()
+            (folder / file / "hw.py").write_text(SOLUTION)
+        else:
+            (folder / file).write_text(text)
+    found = _discover(tmp_path / "class")
+    assert [u.student for u in found.uploads] == expected, found.notes
+    assert bool([n for n in found.notes if n.startswith("looked into")]) == (len(expected) > 1)
+
+
+def test_a_lone_folder_with_nothing_to_grade_is_no_upload_at_all(tmp_path):
+    """A download whose one folder is empty (or holds a README) gave a row for the folder and
+    exit 0; it is an empty download, with the status of one (3)."""
+    (tmp_path / "class" / "HW1 - Download").mkdir(parents=True)
+    (tmp_path / "class" / "HW1 - Download" / "README.txt").write_text("nothing yet")
+    proc = run_cli("batch", str(tmp_path / "class"), "--out", str(tmp_path / "out"))
+    assert proc.returncode == 3, proc.stderr
+    assert not (tmp_path / "out" / "gradebook.csv").exists()
 
 
 # ---- 5. smaller: what an instructor reads ---------------------------------------------------------
