@@ -440,6 +440,14 @@ def test_unreadable_submission_kind_gets_a_report(tmp_path):
     assert "expected a .py file" in report["error"]
 
 
+def test_a_suffix_in_capitals_is_the_same_kind_of_file(tmp_path):
+    """gina.PY (saved so on Windows) was accepted by a batch as an upload, then refused by the
+    grade: 'expected a .py file'."""
+    shutil.copy(FIXTURES / "correct_summed.py", tmp_path / "gina.PY")
+    report = grade(tmp_path / "gina.PY", tmp_path / "out")
+    assert report["score"] == 100, report["error"]
+
+
 def test_notebook_submission(tmp_path):
     source = (FIXTURES / "correct_summed.py").read_text()
     nb = {"cells": [{"cell_type": "markdown", "source": ["# my homework"]},

@@ -152,12 +152,14 @@ def lay_out(submission: Path, scratch: Path) -> Path:
     if submission.is_dir():
         shutil.copytree(submission, dest, dirs_exist_ok=True,
                         ignore=shutil.ignore_patterns(*IGNORED_PARTS, "*.pyc"))
-    elif submission.suffix == ".zip":
+    # A suffix in capitals (gina.PY, saved so on Windows) is the same kind of file; the module
+    # is imported under its name with the suffix Python looks for.
+    elif submission.suffix.lower() == ".zip":
         _safe_extract(submission, dest)
-    elif submission.suffix == ".ipynb":
+    elif submission.suffix.lower() == ".ipynb":
         _notebook_to_py(submission, dest / (submission.stem + ".py"))
-    elif submission.suffix == ".py":
-        shutil.copy(submission, dest / submission.name)
+    elif submission.suffix.lower() == ".py":
+        shutil.copy(submission, dest / (submission.stem + ".py"))
     else:
         raise LoadError(f"{submission.name}: expected a .py file, a folder, a .zip or a .ipynb notebook")
     root = _code_folder(dest)
