@@ -250,9 +250,11 @@ def register_markers(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "consistency: compares the function with itself, even where it "
                                        "asks the reference (only to excuse a recognised deviation), "
                                        "so its points wait for the values checks")
-    config.addinivalue_line("markers", "robustness: compares with the right answers on inputs chosen "
-                                       "for one behaviour (huge values, arguments left unchanged), "
-                                       "so its failure says nothing of the ordinary values")
+    config.addinivalue_line("markers", "robustness: compares with the right answers (it asks the "
+                                       "reference, or is published) on inputs chosen for one "
+                                       "behaviour (huge values), so its failure says nothing of "
+                                       "the ordinary values; on a check that asks neither it "
+                                       "counts as consistency")
 
 
 def _marker_arg(item: pytest.Item, name: str) -> Any:
