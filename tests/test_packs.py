@@ -448,6 +448,12 @@ def test_packs_lists_builtin_and_installed(tmp_path: Path,
     # An installed pack is named like a built-in one.
     monkeypatch.setenv("AUTOGRADE_PACKS", str(installed))
     assert load_pack("tiny").root == (installed / "tiny").resolve()
+    # ... and by its manifest's name, as the README's example writes it, where that is one
+    # pack's (here `broken` gives the same name until it is moved away).
+    with pytest.raises(UnknownPack, match="folders broken, tiny"):
+        load_pack("tiny-layers")
+    shutil.rmtree(installed / "broken")
+    assert load_pack("tiny-layers").root == (installed / "tiny").resolve()
 
 
 # ---- a course config ---------------------------------------------------------------------------

@@ -88,9 +88,28 @@ def locate(name_or_path: str) -> Path:
         if not (folder / MANIFEST).is_file():
             raise UnknownPack(f"--pack {name_or_path}: no {MANIFEST} in {folder}")
         return folder.resolve()
+    # An installed pack is named by its folder; its manifest's name (what reports show) names it
+    # too, where that is no other pack's folder name.
+    named = [found for found in _installed() if _manifest_name(found.folder) == name_or_path]
+    if len(named) == 1:
+        return named[0].folder
+    if named:
+        raise UnknownPack(f"--pack {name_or_path}: the manifests of {len(named)} installed packs "
+                          f"give that name (folders {', '.join(f.name for f in named)}): name "
+                          "one by its folder")
     names = ", ".join(dict.fromkeys(f.name for f in available()))
     raise UnknownPack(f"unknown assignment pack {name_or_path!r}; known: {names} (or give the "
                       f"path of a pack's folder)")
+
+
+def _manifest_name(folder: Path) -> str | None:
+    """The `name` a pack's manifest gives, or None where it cannot be read."""
+    from grader.packs.manifest import tomllib  # tomli on Python 3.10
+    try:
+        name = tomllib.loads((folder / MANIFEST).read_text(encoding="utf-8")).get("name")
+    except (OSError, ValueError):
+        return None
+    return name if isinstance(name, str) else None
 
 
 def load_pack(name: str | Path = DEFAULT_PACK, config: Path | None = None) -> Pack:
