@@ -6,12 +6,14 @@ the submission through the `student` fixture, and records every outcome as a Che
 """
 from __future__ import annotations
 
+import ast
 import re
 import sys
 import traceback
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
@@ -21,7 +23,7 @@ from hypothesis.errors import Flaky
 from grader import evidence as evidence_mod, known_answers as known_answers_mod, observed, replay
 from grader import example_budget, scoring, selection
 from grader.checks_api import CheckFailure, call_text, forget_precision, low_precision_note
-from grader.hints import Mistake
+from grader.hints import Catalogue, Mistake
 from grader.input_set import PUBLIC, InputSet
 from grader.model import VISIBILITIES, CheckResult
 from grader.packs import Pack
@@ -105,6 +107,9 @@ class GradingState:
     # the shipped answers that stand in for it (grader/known_answers.py).
     input_set: InputSet = PUBLIC
     known_answers: known_answers_mod.KnownAnswers | None = None
+    # Collecting the checks only, to say what is wrong with a pack before it is used
+    # (session.checks_problems): the slower static checks run then, not in every grade.
+    validating: bool = False
 
     def snapshot(self) -> tuple:
         """What a check may add to the state, to undo a replay that must start over live."""
@@ -300,6 +305,8 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
             problems.append(f"pack {state.pack.name}: every check of {spec.name} is worth 0 "
                             f"(advisory), so its {spec.points:g} points have nowhere to go: give "
                             "one of them @pytest.mark.points(1) or more")
+    if state.validating:
+        problems += _unknown_mistake_ids(items)
     named: dict[tuple[str, str], str] = {}
     for item in items:
         if FUNCTION not in item.stash:
@@ -327,6 +334,36 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
     # Grade in the pack's function order, then in the order checks are written.
     order = {spec.name: i for i, spec in enumerate(state.pack.functions)}
     items.sort(key=lambda it: order[it.stash[FUNCTION]])
+
+
+def _unknown_mistake_ids(items: list[pytest.Item]) -> list[str]:
+    """`HINTS["grad_wrong_sing"]` in a check module, where HINTS is the pack's catalogue and has
+    no such id: found by reading the module, since the lookup runs only on a wrong upload (and
+    then fails the check as the grader's own error)."""
+    import difflib  # only when a pack is validated, never in a grade
+    problems = []
+    modules = {id(item.module): item.module for item in items if getattr(item, "module", None)}
+    for module in modules.values():
+        catalogues = {name: value for name, value in vars(module).items()
+                      if isinstance(value, Catalogue)}
+        path = getattr(module, "__file__", None)
+        if not catalogues or not path:
+            continue
+        try:
+            tree = ast.parse(Path(path).read_text(encoding="utf-8"))
+        except (OSError, SyntaxError, ValueError):
+            continue
+        for node in ast.walk(tree):
+            if (isinstance(node, ast.Subscript) and isinstance(node.value, ast.Name)
+                    and node.value.id in catalogues and isinstance(node.slice, ast.Constant)
+                    and isinstance(node.slice.value, str)
+                    and node.slice.value not in catalogues[node.value.id]):
+                known = catalogues[node.value.id]
+                near = difflib.get_close_matches(node.slice.value, list(known), n=1)
+                problems.append(f"{Path(path).name}, line {node.lineno}: {node.value.id}"
+                                f"[{node.slice.value!r}] is not in the catalogue of pack "
+                                f"{known.pack}" + (f" (did you mean {near[0]!r}?)" if near else ""))
+    return problems
 
 
 def check_kind(item: pytest.Item, weight: float) -> str:

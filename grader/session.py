@@ -557,7 +557,7 @@ def checks_problems(pack: Pack) -> list[str]:
     """Why the pack's checks cannot run, found by collecting them (no submission, no reference):
     empty when they can. What a command that grades many submissions, or ships the pack, asks
     once before it starts, where a grade would raise ChecksBroken for each submission."""
-    state = plugin.GradingState(pack=pack, submission=None, reference=None)
+    state = plugin.GradingState(pack=pack, submission=None, reference=None, validating=True)
     sink = io.StringIO()
     with redirect_stdout(sink), redirect_stderr(sink), _only_our_plugins(), \
             input_set_mod.using(input_set_mod.PUBLIC), tolerances.using(pack.tolerances), \
