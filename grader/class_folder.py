@@ -133,13 +133,23 @@ def discover(folder: Path, *, exclude: Path | None = None,
         for upload in same:
             if upload.student == student_id(upload.path.name):
                 continue
-            others = " and ".join(f"{safe_text.visible(o.path.name)} (graded as {o.student!r})"
+            others = " and ".join(f"{_named(o)} (graded as {o.student!r})"
                                   for o in same if o is not upload)
-            found.notes.append(f"{safe_text.visible(upload.path.name)} is graded as "
-                               f"{upload.student!r}: {others} name{'s' if len(same) == 2 else ''} "
-                               "the same student")
+            found.notes.append(f"{_named(upload)} is graded as {upload.student!r}: {others} "
+                               f"name{'s' if len(same) == 2 else ''} the same student")
     found.notes += _split_students(found.uploads, layout)
     return found
+
+
+def _named(upload: Upload) -> str:
+    """An upload as the instructor knows it: its name, or for a flat export's files the batch
+    gathered into a folder of its own, the first of them (the batch's folder is no name of the
+    download's)."""
+    if not upload.files:
+        return safe_text.visible(upload.path.name)
+    first = safe_text.visible(Path(upload.files[0]).name)
+    more = len(upload.files) - 1
+    return first + (f" and {more} more file{'s' if more > 1 else ''}" if more else "")
 
 
 def _split_students(uploads: Sequence[Upload], layout: Collection[str]) -> list[str]:

@@ -184,6 +184,24 @@ def test_a_canvas_file_handed_in_again_gets_its_name_back(tmp_path):
     assert (luis / "q2_sigmoid.py").read_text() == "# fixed\n"
 
 
+def test_a_renamed_gathered_upload_is_named_by_its_files_not_the_batchs_folder(tmp_path):
+    """Two Canvas users of one name, each with several files: the note named the batch's own
+    folder (`leeann_10003_50020_files`), which is no name of the download's."""
+    from grader import batch
+    uploads = tmp_path / "uploads"
+    uploads.mkdir()
+    for user, first in (("10003", 50020), ("10004", 60020)):
+        for n, path in enumerate(MULTIFILE[:2]):
+            (uploads / f"leeann_{user}_{first + n}_{path.name}").write_text("x = 1\n")
+    found = batch.discover(uploads, grouped=tmp_path / "groups", layout=LAYOUT)
+    assert sorted(u.student for u in found.uploads) == ["leeann", "leeann-2"]
+    renamed = [n for n in found.notes if "is graded as 'leeann-2'" in n]
+    assert renamed == [f"leeann_10004_60020_{MULTIFILE[0].name} and 1 more file is graded as "
+                       f"'leeann-2': leeann_10003_50020_{MULTIFILE[0].name} and 1 more file "
+                       "(graded as 'leeann') names the same student"], found.notes
+    assert not any("_files" in n for n in found.notes), found.notes
+
+
 def test_two_brightspace_students_of_one_name_stay_two(tmp_path):
     """Grouped by name alone, two Ann Lees became one row: the second's grade posted against the
     first's id, and the first's grade lost."""
