@@ -201,7 +201,7 @@ def keywords(args: argparse.Namespace) -> dict[str, Any]:
     """The call to grading.grade_to_files that parsed `autograde grade` arguments ask for.
     Raises grading.UsageError for a pack, config or secret that cannot be used."""
     chosen = pack(args)
-    _check_fail_under(args.fail_under, chosen)
+    _check_fail_under(args.fail_under, chosen, args.only)
     limits = deadlines(args, chosen)
     options = Options(reference_dir=args.reference, no_reference=args.no_reference,
                       shim_xrange=not args.no_xrange_shim, shim_numpy=not args.no_numpy_shim,
@@ -214,18 +214,26 @@ def keywords(args: argparse.Namespace) -> dict[str, Any]:
             "html": args.html, "junit": args.junit}
 
 
-def _check_fail_under(threshold: float | None, chosen: Pack) -> None:
-    """A --fail-under no score can meet (above the pack's points) fails every grade, and one
-    below 0 never fails: either is a typo (a percentage for points, a missing digit), so it is a
-    usage error rather than a CI job that is always red, or never."""
+def _check_fail_under(threshold: float | None, chosen: Pack,
+                      only: list[str] | None = None) -> None:
+    """A --fail-under no score can meet (above the pack's points, or above the points of the
+    functions --only grades) fails every grade, and one below 0 never fails: either is a typo
+    (a percentage for points, a missing digit), so it is a usage error rather than a CI job that
+    is always red, or never."""
     from grader.grading import UsageError
     if threshold is None:
         return
-    if not 0 <= threshold <= chosen.max_score:  # also NaN
-        raise UsageError(f"--fail-under {threshold:g}: a score of the pack {chosen.name} is "
-                         f"between 0 and {chosen.max_score:g} points, so this would "
-                         f"{'never' if threshold < 0 else 'always'} fail; give a score in "
-                         "points, at most the pack's total")
+    names = {f.name for f in chosen.functions}
+    if only and set(only) <= names:
+        most = sum(f.points for f in chosen.functions if f.name in set(only))
+        what = f"what --only {', '.join(dict.fromkeys(only))} grades"
+    else:
+        most, what = chosen.max_score, f"a score of the pack {chosen.name}"
+    if not 0 <= threshold <= most:  # also NaN
+        given = repr(threshold).removesuffix(".0")  # as typed: 100.0001 is not "100"
+        raise UsageError(f"--fail-under {given}: {what} is between 0 and {most:g} points, "
+                         f"so this would {'never' if threshold < 0 else 'always'} fail; give a "
+                         "score in points, at most that total")
 
 
 def below(args: argparse.Namespace, result: SubmissionResult) -> bool:

@@ -422,6 +422,13 @@ def test_a_fail_under_no_score_can_meet_is_a_usage_error():
     assert proc.returncode == 2, proc.stderr
     assert "--fail-under 150" in proc.stderr and "between 0 and 100 points" in proc.stderr
     assert "always fail" in proc.stderr
+    # With --only, what the functions graded can score (softmax: 15), as typed (not "100").
+    only = run_cli("grade", str(FIXTURES / "correct_summed.py"), "--only", "softmax",
+                   "--fail-under", "60")
+    assert only.returncode == 2, only.stderr
+    assert "--fail-under 60: what --only softmax grades is between 0 and 15 points" in only.stderr
+    close = run_cli("grade", str(FIXTURES / "correct_summed.py"), "--fail-under", "100.0001")
+    assert close.returncode == 2 and "--fail-under 100.0001:" in close.stderr, close.stderr
 
 
 def test_gradescope_root_that_is_a_file_says_so(tmp_path):
