@@ -83,6 +83,12 @@ def discover(folder: Path, *, exclude: Path | None = None,
     entries = [p for p in listed if not p.is_symlink()
                and (exclude is None or p.resolve() != exclude.resolve())]
     visible = [p for p in entries if not p.name.startswith(".") and p.name not in IGNORED_NAMES]
+    # A hidden upload (`.hank.py`) is not graded, but said: the instructor may not see it at all.
+    # Not macOS's `._name` files, nor a folder such as .git, nor the batch's own output.
+    found.notes += [f"ignored {safe_text.visible(p.name)}: a hidden file (its name starts with "
+                    "'.'), never graded; if it is a student's upload, rename it"
+                    for p in entries if p.name.startswith(".") and not p.name.startswith("._")
+                    and p.is_file() and p.suffix.lower() in SUBMISSION_SUFFIXES]
     why = (_holds_uploads(visible[0], layout, functions)
            if len(visible) == 1 and visible[0].is_dir() else None)
     if why:

@@ -202,6 +202,17 @@ def test_a_renamed_gathered_upload_is_named_by_its_files_not_the_batchs_folder(t
     assert not any("_files" in n for n in found.notes), found.notes
 
 
+def test_a_hidden_upload_is_said_not_silently_dropped(tmp_path):
+    """`.hank.py` got no row and no note; macOS's `._alice.py` and `.DS_Store` stay unsaid."""
+    from grader import batch
+    for name in ("alice.py", ".hank.py", "._alice.py", ".DS_Store"):
+        (tmp_path / name).write_text("x = 1\n")
+    found = batch.discover(tmp_path)
+    assert [u.student for u in found.uploads] == ["alice"]
+    assert found.notes == ["ignored .hank.py: a hidden file (its name starts with '.'), never "
+                           "graded; if it is a student's upload, rename it"], found.notes
+
+
 def test_two_brightspace_students_of_one_name_stay_two(tmp_path):
     """Grouped by name alone, two Ann Lees became one row: the second's grade posted against the
     first's id, and the first's grade lost."""
