@@ -52,12 +52,31 @@ def make(pack: Pack, reference_dir: Path, *, isolation: str = "auto") -> ka.Know
                            checks, made_with)
 
 
-def verify(pack: Pack, reference_dir: Path, answers: ka.KnownAnswers) -> list[str]:
+def verify(pack: Pack, reference_dir: Path, answers: ka.KnownAnswers, *,
+           remake: bool = True) -> list[str]:
     """What is wrong with `answers` for this pack and reference: made from another reference,
-    or an answer the reference does not give. Empty when they hold."""
+    an answer the reference does not give, or (with `remake`: the reference graded again, as
+    `make` does) a check that asks the reference now and has no answers in the file, or one the
+    file holds that no longer asks. Empty when they hold."""
     from grader import reference as reference_mod
 
     problems = []
+    if remake:
+        try:
+            now = set(make(pack, reference_dir).checks)
+        except ka.KnownAnswersError as exc:
+            problems.append(str(exc))
+        else:
+            # By check only: the examples hypothesis draws may differ between its versions.
+            added, gone = sorted(now - set(answers.checks)), sorted(set(answers.checks) - now)
+            if added:
+                problems.append(f"{len(added)} check(s) ask the reference and have no known "
+                                f"answers ({', '.join(added)}): the checks changed since the "
+                                "file was made; run `autograde known-answers --out` again")
+            if gone:
+                problems.append(f"the known answers hold {len(gone)} check(s) that no longer "
+                                f"ask the reference ({', '.join(gone)}): run `autograde "
+                                "known-answers --out` again")
     if answers.pack != pack.name:
         problems.append(f"the known answers are for the pack {answers.pack!r}, not {pack.name!r}")
     digest = ka.reference_digest(reference_files(pack, reference_dir))

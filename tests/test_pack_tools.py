@@ -143,6 +143,29 @@ def test_a_tampered_known_answers_file_fails_the_check_in_one_line(tiny: Path,
     assert "Traceback" not in done.stderr
 
 
+def test_known_answers_made_before_a_check_was_added_fail_the_check(tiny: Path,
+                                                                     tmp_path: Path) -> None:
+    """A check added after the file was made asks the reference and has no answers: `--check`
+    said the file held (a student's copy then counted that check 0, "checked by your
+    instructor's grader"), and so did the audit. A check removed since is said too."""
+    copy = tmp_path / "tiny"
+    shutil.copytree(tiny, copy)
+    added = copy / "checks" / "test_tiny.py"
+    added.write_text(added.read_text() + (
+        "\n\n@pytest.mark.function(\"relu\")\n@pytest.mark.points(1)\n"
+        "def test_relu_matches_reference_again(student, reference):\n"
+        "    x = np.array([3.0, -3.0])\n"
+        "    expect_close(as_array(student(x), 'relu', x.shape), reference.relu(x), call='relu',"
+        " rtol=0, atol=1e-9)\n"))
+    done = run("known-answers", "--pack", str(copy), "--check")
+    assert done.returncode == 1, done.stderr
+    assert ("1 check(s) ask the reference and have no known answers "
+            "(test_tiny.py::test_relu_matches_reference_again)") in done.stderr
+    (copy / "checks" / "test_cases.py").unlink()
+    done = run("known-answers", "--pack", str(copy), "--check")
+    assert "no longer ask the reference (test_cases.py::" in done.stderr, done.stderr
+
+
 # ---- grade: JUnit, HTML, student mode, the course secret ---------------------------------------
 def test_grade_views_student_mode_and_secret_with_an_outside_pack(tiny: Path,
                                                                   tmp_path: Path) -> None:
