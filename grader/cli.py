@@ -251,8 +251,9 @@ def _load(parser: argparse.ArgumentParser, name: str, config: Path | None = None
     try:
         return grade_command.with_mode(load_pack(name, config), mode)
     except ManifestError as exc:
-        parser.error(str(exc))
-        raise  # not reached: parser.error exits
+        # The command line was right; the pack (or its config) is not: one line, no usage.
+        print(f"{parser.prog}: {exc}", file=sys.stderr)
+        raise SystemExit(2) from None
 
 
 def _packs() -> int:
@@ -293,7 +294,8 @@ def _grade(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         call = grade_command.keywords(args)
         _warn_if_weak(call["options"].input_set)
         result = grading.grade_to_files(**call)
-    except (grading.CannotWrite, grading.ChecksBroken) as exc:  # no usage: the command was right
+    except (grading.CannotWrite, grading.ChecksBroken, grading.BadPack) as exc:  # no usage:
+        # the command line was right
         print(f"autograde grade: {exc}", file=sys.stderr)
         return 2
     except grading.UsageError as exc:

@@ -169,13 +169,13 @@ TIMEOUT_OPTIONS = {"call_seconds": "call_timeout", "import_seconds": "import_tim
 def pack(args: argparse.Namespace) -> Pack:
     """The pack --pack names, with --config applied. Raises grading.UsageError naming what is
     wrong (no such pack, a manifest or config that does not hold)."""
-    from grader.grading import UsageError
+    from grader.grading import BadPack, UsageError
     if args.config is not None and not Path(args.config).is_file():
         raise UsageError(f"--config {args.config}: no such file")
     try:
         return with_mode(load_pack(args.pack, args.config), getattr(args, "mode", None))
     except ManifestError as exc:
-        raise UsageError(str(exc)) from None
+        raise BadPack(str(exc)) from None
 
 
 def with_mode(chosen: Pack, name: str | None) -> Pack:

@@ -36,6 +36,11 @@ class UsageError(Exception):
     """The request cannot be graded as asked (exit status 2)."""
 
 
+class BadPack(UsageError):
+    """The pack (or its course config, or mode) cannot be used: the command line was right, so
+    the message is the whole story, in one line."""
+
+
 class CannotWrite(UsageError):
     """An output path cannot be written; the message is the whole story, in one line."""
 
@@ -67,7 +72,7 @@ def grade_to_files(*, submission: Path, pack: str | Pack = DEFAULT_PACK, options
     try:
         the_pack = pack if isinstance(pack, Pack) else load_pack(pack)
     except ManifestError as exc:
-        raise UsageError(str(exc)) from None
+        raise BadPack(str(exc)) from None
     try:
         chosen = None if only is None else selection.validate(the_pack, only)
     except selection.UnknownFunction as exc:
@@ -116,4 +121,4 @@ def grade_to_files(*, submission: Path, pack: str | Pack = DEFAULT_PACK, options
     return result
 
 
-__all__ = ["CannotWrite", "ChecksBroken", "UsageError", "grade_to_files"]
+__all__ = ["BadPack", "CannotWrite", "ChecksBroken", "UsageError", "grade_to_files"]
