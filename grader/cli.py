@@ -411,6 +411,9 @@ def _known_answers(parser: argparse.ArgumentParser, args: argparse.Namespace) ->
             problems = [str(exc)]
         for problem in problems:
             print(f"autograde known-answers: {problem}", file=sys.stderr)
+        if not problems:
+            print(f"{pack.known_answers}: the known answers hold for the reference at {ref_dir} "
+                  "and the pack's checks")
         return 1 if problems else 0
     why = output_paths.problem(args.out)
     if why:
