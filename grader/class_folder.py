@@ -160,21 +160,24 @@ def _named(upload: Upload) -> str:
 
 def _split_students(uploads: Sequence[Upload], layout: Collection[str]) -> list[str]:
     """Notes for files that look like one student's files named in a way no known LMS names
-    them (`lee_kim_66666_q1_softmax.py`, `..._q2_sigmoid.py`): one prefix, each file a module of
-    the assignment's layout. They are graded one by one, as their names say, but the instructor
-    is told, since a student graded as four is scored 0-15 four times."""
-    by_prefix: dict[str, list[str]] = {}
+    them: one prefix or one suffix beside a module of the assignment's layout
+    (`lee_kim_66666_q1_softmax.py`, `q1_softmax_leekim.py`, ...). They are graded one by one, as
+    their names say, but the instructor is told, since a student graded as four is scored 0-15
+    four times."""
+    by_part: dict[tuple[str, str], list[str]] = {}
     for upload in uploads:
         stem = upload.path.stem if upload.path.is_file() else ""
         for module in layout:
-            prefix = stem[: len(stem) - len(module)]
-            if stem.endswith(module) and prefix.strip("_- "):
-                by_prefix.setdefault(prefix, []).append(upload.student)
-    return [f"{len(students)} uploads begin with {safe_text.visible(prefix)} and each is one "
+            if stem.endswith(module) and stem[:len(stem) - len(module)].strip("_- "):
+                by_part.setdefault(("begin with", stem[:len(stem) - len(module)]),
+                                   []).append(upload.student)
+            elif stem.startswith(module) and stem[len(module):].strip("_- "):
+                by_part.setdefault(("end with", stem[len(module):]), []).append(upload.student)
+    return [f"{len(students)} uploads {where} {safe_text.visible(part)} and each is one "
             f"module of the assignment ({', '.join(students)}): each is graded as a student of "
             "its own. If they are one student's files, put them in one folder named after the "
             "student and run the batch again"
-            for prefix, students in sorted(by_prefix.items()) if len(students) > 1]
+            for (where, part), students in sorted(by_part.items()) if len(students) > 1]
 
 
 def _holds_uploads(folder: Path, layout: Collection[str],

@@ -482,3 +482,14 @@ def test_one_students_files_under_a_name_no_lms_uses_are_pointed_out(tmp_path):
         "lee_kim_66666_q3_word2vec): each is graded as a student of its own. If they are one "
         "student's files, put them in one folder named after the student and run the batch "
         "again"]
+    # The student after the module: the same, said with what they end with.
+    for path in (tmp_path / f"lee_kim_66666_{p.name}" for p in MULTIFILE):
+        path.unlink()
+    for path in MULTIFILE[:2]:
+        shutil.copy(path, tmp_path / f"{path.stem}_leekim.py")
+    found = _discover(tmp_path)
+    assert found.notes == [
+        "2 uploads end with _leekim and each is one module of the assignment "
+        f"({MULTIFILE[0].stem}_leekim, {MULTIFILE[1].stem}_leekim): each is graded as a student "
+        "of its own. If they are one student's files, put them in one folder named after the "
+        "student and run the batch again"], found.notes
