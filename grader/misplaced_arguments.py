@@ -36,16 +36,25 @@ class MisplacedArgument:
                 f"of its parameter {self.passed_position}. Is {self.parameter} meant?")
 
 
-def parameters(signature: str) -> tuple[str, ...] | None:
-    """The parameter names of a manifest's signature text, "forward(X, W1, b1, W2, b2) -> (Y, Z)",
-    or None when it is not written as a call of plain names."""
+def _signature_call(signature: str) -> ast.Call | None:
+    """A manifest's signature text before its "->", as the call it is written as: plain names,
+    and names given a default (`K=10`); None when it is not one."""
     head = signature.split("->", 1)[0].strip()
     try:
         node = ast.parse(head, mode="eval").body
     except SyntaxError:
         return None
-    if not isinstance(node, ast.Call) or node.keywords or not all(
-            isinstance(a, ast.Name) for a in node.args):
+    if not isinstance(node, ast.Call) or not all(isinstance(a, ast.Name) for a in node.args) \
+            or any(k.arg is None for k in node.keywords):
+        return None
+    return node
+
+
+def parameters(signature: str) -> tuple[str, ...] | None:
+    """The parameter names of a manifest's signature text, "forward(X, W1, b1, W2, b2) -> (Y, Z)",
+    or None when it is not written as a call of plain names (none given a default)."""
+    node = _signature_call(signature)
+    if node is None or node.keywords:
         return None
     return tuple(a.id for a in node.args)
 
@@ -88,13 +97,8 @@ def signature_parameters(signature: str) -> tuple[str, ...] | None:
     """The parameter names of a manifest's signature text, those given a default included
     ("negSamplingCostAndGradient(predicted, target, outputVectors, dataset, K=10)"), or None
     when it is not written as a call of plain names."""
-    head = signature.split("->", 1)[0].strip()
-    try:
-        node = ast.parse(head, mode="eval").body
-    except SyntaxError:
-        return None
-    if not isinstance(node, ast.Call) or not all(isinstance(a, ast.Name) for a in node.args) \
-            or any(k.arg is None for k in node.keywords):
+    node = _signature_call(signature)
+    if node is None:
         return None
     return tuple(a.id for a in node.args) + tuple(str(k.arg) for k in node.keywords)
 
