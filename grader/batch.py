@@ -59,10 +59,12 @@ NO_UPLOADS_STATUS = 3
 # What a batch writes at the top of OUT: each must be a file it can replace.
 CLASS_FILES = ("gradebook.csv", "canvas.csv", "scores.csv", "index.html")
 # Its working places in OUT: whether each is a folder (or a file), and what it keeps there.
-WORK_PLACES = {".uploads": True, ".lms-groups": True, ".force-progress": False}
+WORK_PLACES = {".uploads": True, ".lms-groups": True, ".force-progress": False,
+               ".batch-lock": False}
 WORK_WHAT = {".uploads": "copy of the bulk zip's uploads",
              ".lms-groups": "folders of each flat-export student's files",
-             ".force-progress": "record of how far a --force run got"}
+             ".force-progress": "record of how far a --force run got",
+             ".batch-lock": "mark of the batch grading into it now"}
 
 
 @dataclass
@@ -158,6 +160,57 @@ class Progress:
 
 
 # ---- the batch ------------------------------------------------------------------------------
+class OutLock:
+    """One batch at a time in an OUT: a second one (a scheduled run overlapping a slow one, the
+    same command typed in two terminals) would grade the same uploads twice and rewrite the
+    gradebook under the first. Taken when the batch first writes into OUT, as an flock on
+    OUT/.batch-lock, which the kernel lets go of however the batch ends (even kill -9), so no lock
+    is ever left stale; the file's text (pid, start) only names the holder in the message. Where
+    there is no flock (Windows), or the file system refuses it, batches are not kept apart."""
+
+    def __init__(self, out: Path) -> None:
+        self.path = Path(out) / ".batch-lock"
+        self.handle = None
+
+    def take(self) -> None:
+        if self.handle is not None:
+            return
+        try:
+            import fcntl
+        except ImportError:
+            return
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            handle = open(self.path, "a+", encoding="utf-8")
+        except OSError:
+            return  # OUT cannot be written: said where the batch writes into it (OutputError)
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            holder = (handle.read().strip().splitlines() or [""])[-1]
+            handle.close()
+            raise OutputError(
+                f"another autograde batch is grading into {self.path.parent} now"
+                f"{f' ({holder})' if holder else ''}: two at once would grade the same uploads "
+                "twice and rewrite each other's gradebook. Wait for it to end (run this command "
+                "again then: it grades only what is left), or give another --out") from None
+        except OSError:
+            handle.close()  # a file system without locks: nothing to keep batches apart with
+            return
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"pid {os.getpid()}, started "
+                     f"{datetime.now(timezone.utc).isoformat(timespec='seconds')}\n")
+        handle.flush()
+        self.handle = handle
+
+    def release(self) -> None:
+        if self.handle is not None:
+            self.handle.close()
+            self.handle = None
+
+
 def run(*, source: Path, out: Path, grade_args: Sequence[str] = (), jobs: int | None = None,
         force: bool = False, pack: str = DEFAULT_PACK, wall_seconds: float = 330.0,
         stream: TextIO | None = None, tty: bool | None = None, reference: Path | None = None,
@@ -205,13 +258,16 @@ def run(*, source: Path, out: Path, grade_args: Sequence[str] = (), jobs: int | 
         executor: Executor = cluster.DaskExecutor(dask)
     else:
         executor = LocalExecutor(jobs)
+    lock = OutLock(out)
     try:
         return _run(executor, source=source, out=out, grade_args=grade_args, force=force,
                     pack=pack, wall_seconds=wall_seconds, stream=stream, tty=tty,
                     ref_zip=ref_zip, started=started, only=only, input_set=input_set,
-                    similar=similar, pack_zip=pack_zip, config=config_file, mode=mode)
+                    similar=similar, pack_zip=pack_zip, config=config_file, mode=mode,
+                    lock=lock)
     finally:
         executor.close()
+        lock.release()
 
 
 def _run(executor: Executor, *, source: Path, out: Path, grade_args: Sequence[str], force: bool,
@@ -219,10 +275,14 @@ def _run(executor: Executor, *, source: Path, out: Path, grade_args: Sequence[st
          started: float, only: Sequence[str] | None = None,
          input_set: InputSet = PUBLIC, similar: bool = True,
          pack_zip: bytes | None = None,
-         config: tuple[str, bytes] | None = None, mode: str = "") -> BatchSummary:
+         config: tuple[str, bytes] | None = None, mode: str = "",
+         lock: OutLock | None = None) -> BatchSummary:
     reports = out / "reports"
+    lock = lock or OutLock(out)
     # The input first: a bulk zip that cannot be read leaves no empty OUT/reports behind.
     if source.is_file() and source.suffix.lower() == ".zip":
+        if out.is_dir():  # a zip that is no zip leaves a new OUT uncreated
+            lock.take()  # before its uploads are copied out into OUT
         folder = extract(source, out / ".uploads")
     else:
         folder = source
@@ -239,6 +299,7 @@ def _run(executor: Executor, *, source: Path, out: Path, grade_args: Sequence[st
         raise NoUploads(f"{source} holds no upload to grade (a .py, .zip or .ipynb file, or a "
                         f"folder, per student){': ' + said if said else ''}. Nothing was graded, "
                         "and no report or gradebook written: is it the right folder or download?")
+    lock.take()  # before the first report or mark is written
     reports.mkdir(parents=True, exist_ok=True)
     summary = BatchSummary(notes=list(found.notes))
     for note in found.notes:

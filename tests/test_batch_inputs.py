@@ -112,6 +112,34 @@ def test_a_read_only_reports_folder_is_said_before_grading_and_keeps_its_reports
     assert (out / "reports" / "alice.json").read_bytes() == kept
 
 
+def test_a_second_batch_into_the_same_outdir_waits_its_turn(graded_out, tmp_path):
+    """Two batches into one OUT (a scheduled run overlapping a slow one) graded the same uploads
+    twice and rewrote each other's gradebook. While one holds OUT, another is refused before it
+    writes anything; once the first has ended, however it ended, the next one goes on."""
+    fcntl = pytest.importorskip("fcntl")
+    uploads = tmp_path / "uploads"
+    shutil.copytree(graded_out[0], uploads)
+    shutil.copy(FIXTURES / "correct_averaged.py", uploads / "bob.py")
+    out = tmp_path / "out"
+    shutil.copytree(graded_out[1], out)
+    before = {p.name: p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    with open(out / ".batch-lock", "a+", encoding="utf-8") as other:  # the batch running now
+        fcntl.flock(other, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        other.truncate(0)
+        other.write("pid 4242, started 2026-12-05T03:00:00+00:00\n")
+        other.flush()
+        proc = run_cli("batch", str(uploads), "--out", str(out))
+        _one_line_error(proc, f"another autograde batch is grading into {out} now",
+                        "(pid 4242, started 2026-12-05T03:00:00+00:00)", "Wait for it to end")
+        assert "bob" not in proc.stderr
+        after = {p.name: p.read_bytes() for p in out.rglob("*") if p.is_file()}
+        assert after == {**before, ".batch-lock": after[".batch-lock"]}
+    proc = run_cli("batch", str(uploads), "--out", str(out))  # the other one has ended
+    assert proc.returncode == 0, proc.stderr
+    assert {r["submission"]: float(r["score"]) for r in _rows(out)} == {"alice": 100, "bob": 100}
+    assert f"pid {os.getpid()}" not in (out / ".batch-lock").read_text()
+
+
 # ---- 2. links: a note for each, and a student folder's links warned of as `grade` does -----------
 def test_a_link_among_the_uploads_is_named_and_a_linked_file_in_a_folder_warned_as_grade_does(
         tmp_path):
