@@ -61,7 +61,7 @@ def test_an_outdir_of_another_pack_is_refused_before_grading(graded_out, tmp_pat
 
 
 @pytest.mark.parametrize("in_the_way", ["reports", "gradebook.csv", "index.html", ".uploads",
-                                        ".lms-groups", ".force-progress"])
+                                        ".lms-groups", ".force-progress", ".batch-lock"])
 def test_something_in_the_way_of_the_outputs_is_said_before_grading(tmp_path, in_the_way):
     """A file where OUT/reports goes (FileExistsError), a folder where the gradebook or the
     overview goes (IsADirectoryError once the class had been graded); a file where the batch's
