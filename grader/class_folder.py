@@ -99,6 +99,8 @@ def discover(folder: Path, *, exclude: Path | None = None,
             f"{safe_text.visible(folder.name)}, as the folder of the class's uploads ({why}): "
             "each entry in it is one student's upload")]
         return inner
+    if len(visible) == 1 and visible[0].is_dir():
+        found.notes += _one_file_wrapper(visible[0], folder)
     made: dict[Path, tuple[str, ...]] = {}
     if grouped is not None:
         entries, made = _lms_groups(entries, grouped, found.notes, layout)
@@ -145,6 +147,22 @@ def discover(folder: Path, *, exclude: Path | None = None,
                                f"name{'s' if len(same) == 2 else ''} the same student")
     found.notes += _split_students(found.uploads, layout)
     return found
+
+
+def _one_file_wrapper(lone: Path, folder: Path) -> list[str]:
+    """A note when the only entry of the input is a folder holding one file, not named as an LMS
+    names a student's folder: `HW1/alice.py` is one student's folder (graded as HW1) or the
+    class's folder with one upload in it so far (alice), and nothing in it tells which."""
+    if parse_name(lone.name).convention:
+        return []
+    inside = [q for q in lone.iterdir() if _is_candidate(q) and not q.is_symlink()]
+    if len(inside) != 1 or not inside[0].is_file():
+        return []
+    return [f"{safe_text.visible(folder.name)} holds one folder, "
+            f"{safe_text.visible(lone.name)}/, with one file in it, "
+            f"{safe_text.visible(inside[0].name)}: graded as one student's upload named "
+            f"{student_id(lone.name)!r}. If {safe_text.visible(lone.name)}/ is the folder of the "
+            f"class's uploads, run the batch on it instead"]
 
 
 def _named(upload: Upload) -> str:

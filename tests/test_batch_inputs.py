@@ -417,6 +417,22 @@ def test_a_lone_folder_is_one_students_unless_its_parts_are_separate_uploads(tmp
     assert bool([n for n in found.notes if n.startswith("looked into")]) == (len(expected) > 1)
 
 
+def test_a_lone_folder_of_one_file_is_a_student_and_the_notes_say_it_may_be_the_class(tmp_path):
+    """`HW1/alice.py` alone: one student's folder (HW1) or a class with one upload so far
+    (alice). Nothing tells which; it is graded as the folder's, and the instructor is told how
+    to grade it the other way. A Moodle-named folder, or one of several files, is no question."""
+    wrapper = tmp_path / "class" / "HW1"
+    wrapper.mkdir(parents=True)
+    shutil.copy(FIXTURES / "correct_summed.py", wrapper / "alice.py")
+    found = _discover(tmp_path / "class")
+    assert [(u.student, u.path.name) for u in found.uploads] == [("HW1", "HW1")]
+    assert found.notes == ["class holds one folder, HW1/, with one file in it, alice.py: graded "
+                           "as one student's upload named 'HW1'. If HW1/ is the folder of the "
+                           "class's uploads, run the batch on it instead"]
+    shutil.copy(FIXTURES / "correct_summed.py", wrapper / "alice_helpers.py")
+    assert not any("with one file in it" in note for note in _discover(tmp_path / "class").notes)
+
+
 def test_a_lone_folder_with_nothing_to_grade_is_no_upload_at_all(tmp_path):
     """A download whose one folder is empty (or holds a README) gave a row for the folder and
     exit 0; it is an empty download, with the status of one (3)."""
