@@ -153,19 +153,29 @@ class _Installer:
         plugin.install(config, self.state)
 
 
+# What pytest reads from the environment that would change which checks run or how: the user's
+# own settings for their own tests (`-x`, `-k softmax`, `--lf`, `-n 2` in PYTEST_ADDOPTS; plugins
+# in PYTEST_PLUGINS), never the grader's. `-x` once gave 30/38 for 43/100, `-k softmax` 15/15.
+USERS_PYTEST_SETTINGS = ("PYTEST_ADDOPTS", "PYTEST_PLUGINS", "PYTEST_DEBUG")
+
+
 @contextmanager
 def _only_our_plugins() -> Iterator[None]:
     """Grading must not depend on which pytest plugins the machine has installed (one that
-    shuffles or reseeds tests would change grades), and looking them all up costs every grade."""
-    saved = os.environ.get(AUTOLOAD)
+    shuffles or reseeds tests would change grades), and looking them all up costs every grade;
+    nor on the pytest options and plugins the user's environment gives their own test runs."""
+    saved = {name: os.environ.get(name) for name in (AUTOLOAD, *USERS_PYTEST_SETTINGS)}
     os.environ[AUTOLOAD] = "1"
+    for name in USERS_PYTEST_SETTINGS:
+        os.environ.pop(name, None)
     try:
         yield
     finally:
-        if saved is None:
-            os.environ.pop(AUTOLOAD, None)
-        else:
-            os.environ[AUTOLOAD] = saved
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 def _by_cell(entries: list[dict]) -> str:

@@ -350,6 +350,22 @@ def test_grading_is_deterministic(tmp_path, extra):
     assert first == second
 
 
+def test_the_users_pytest_settings_change_no_grade(tmp_path):
+    """The checks run under pytest in the grader's process: PYTEST_ADDOPTS="-x" in a student's
+    shell gave the example 30/38 instead of 43/100 ("every check ran here"), "-k softmax" 15/15,
+    in a batch's gradebook too; "--lf" or PYTEST_PLUGINS of the user's refused to grade, blaming
+    the pack. Those are the user's settings for their own tests, never the grader's."""
+    buggy = ROOT / "examples" / "submission.py"
+    plain = grade(buggy, tmp_path / "plain")
+    for settings in ({"PYTEST_ADDOPTS": "-x"}, {"PYTEST_ADDOPTS": "-k softmax --lf"},
+                     {"PYTEST_PLUGINS": "no_such_plugin_of_the_users"}):
+        theirs = grade(buggy, tmp_path / "theirs", env=settings)
+        assert (theirs["score"], theirs["max_score"]) == (plain["score"], plain["max_score"]) \
+            == (43, 100), settings
+        assert [(c["function"], c["name"], c["status"], c["message"]) for c in theirs["checks"]] \
+            == [(c["function"], c["name"], c["status"], c["message"]) for c in plain["checks"]]
+
+
 def test_softmax_modifying_its_input_warns_without_deduction(reports):
     report = reports["multifile"]  # its q1_softmax.py works in place, as the handout allows
     assert report["score"] == 100
