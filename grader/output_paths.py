@@ -17,13 +17,21 @@ def problem(path: Path, *, folder: bool = False) -> str | None:
     probed by creating and removing a file in it, which also holds for root and read-only mounts
     where permission bits alone would say yes."""
     path = Path(path)
-    if path.exists():
+    try:
+        exists = path.exists()
+    except OSError as exc:  # a name too long for the file system, ...
+        return exc.strerror or str(exc)
+    if exists:
         if folder and not path.is_dir():
             return "it is a file, not a folder"
         if not folder and path.is_dir():
             return "it is a folder"
         if not folder and not os.access(path, os.W_OK):
             return "permission denied"
+        if not folder and not path.is_file():
+            return None  # a device or pipe (/dev/stdout, >(jq .)): written through, as it is
+        if not folder and path.is_symlink():
+            path = Path(os.path.realpath(path))  # the file it links to is what is written
     existing = path if folder and path.is_dir() else path.parent
     while not existing.exists():
         if existing.parent == existing:

@@ -3,7 +3,10 @@ be written (one line, exit status 2, before any grading)."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import stat
+import threading
 import time
 
 import pytest
@@ -142,6 +145,39 @@ def test_an_existing_folder_is_no_report_file(tmp_path):
     proc = run_cli("grade", str(EXAMPLE), "--html", str(tmp_path))
     assert proc.returncode == 2
     assert proc.stderr.strip() == f"autograde grade: cannot write --html {tmp_path}: it is a folder"
+
+
+def test_a_name_too_long_for_the_file_system_is_one_line(tmp_path):
+    """An OSError from looking the name up (ENAMETOOLONG) was a traceback with status 1."""
+    long_name = tmp_path / ("r" * 300 + ".json")
+    proc = run_cli("grade", str(EXAMPLE), "--json", str(long_name))
+    assert proc.returncode == 2
+    assert proc.stderr.strip() == f"autograde grade: cannot write --json {long_name}: File name too long"
+
+
+def test_a_report_goes_through_a_pipe_or_a_link_and_leaves_it_as_it_was(tmp_path):
+    """Reports are written to a new file renamed over the old: given a FIFO (`--json >(jq .)`,
+    `--json /dev/stdout` as root), that replaced it with a regular file, which turned root's
+    /dev/stdout into one and left the pipe's reader waiting forever; given a link, it replaced
+    the link. A pipe or device is written through; a link's file is written, the link kept."""
+    fifo = tmp_path / "report.fifo"
+    os.mkfifo(fifo)
+    real = tmp_path / "kept" / "real.html"
+    real.parent.mkdir()
+    real.write_text("old")
+    link = tmp_path / "report.html"
+    link.symlink_to(real)
+    read: list[str] = []
+    reader = threading.Thread(target=lambda: read.append(fifo.read_text(encoding="utf-8")))
+    reader.start()
+    proc = run_cli("grade", str(EXAMPLE), "--json", str(fifo), "--html", str(link))
+    reader.join(timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(read[0])["score"] == 43
+    assert stat.S_ISFIFO(fifo.lstat().st_mode)
+    assert link.is_symlink() and os.readlink(link) == str(real)
+    assert "<html" in real.read_text(encoding="utf-8")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["kept", "report.fifo", "report.html"]
 
 
 def test_batch_out_that_cannot_be_written_is_one_line(tmp_path):

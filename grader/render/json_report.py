@@ -27,8 +27,17 @@ def write(result: SubmissionResult, path: Path) -> None:
 
 
 def write_text(path: Path, text: str) -> None:
-    """Write atomically: a reader (or an interrupted batch) never sees half a report."""
+    """Write atomically: a reader (or an interrupted batch) never sees half a report. Through a
+    link to a file, the file is written (the link stays); a device, pipe or socket
+    (`--json /dev/stdout`, `>(jq .)`, a FIFO) is written through, never replaced: the atomic
+    rename once turned root's /dev/stdout into a regular file."""
     path = Path(path)
+    if path.exists() and not path.is_file() and not path.is_dir():
+        with open(path, "w", encoding="utf-8") as out:
+            out.write(text)
+        return
+    if path.is_symlink() and path.is_file():
+        path = Path(os.path.realpath(path))
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
