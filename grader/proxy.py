@@ -214,8 +214,11 @@ class _Process:
             kwargs["start_new_session"] = True  # its own process group, killed as one
         else:
             kwargs["creationflags"] = getattr(subprocess, "CREATE_NEW_PROCESS_GROUP", 0)
-        config = {**config, "submission": config["submission"].replace(
-            str(scratch), self.launch.scratch_as_seen, 1)}
+        seen = config["submission"].replace(str(scratch), self.launch.scratch_as_seen, 1)
+        # Also as the bytes of the name: the worker decodes names as UTF-8 (-X utf8), this
+        # process as its locale does, and under a Latin-1 locale `é.py` decoded here and encoded
+        # there named no file (the upload got 0).
+        config = {**config, "submission": seen, "submission_fs": os.fsencode(seen).hex()}
         # Before the worker exists: it joins its cgroup between fork and exec, so nothing it
         # starts is ever outside it.
         bounds = config.get("limits", {})

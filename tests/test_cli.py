@@ -5,6 +5,8 @@ import json
 import os
 import shutil
 import stat
+import subprocess
+import sys
 import zipfile
 from pathlib import Path
 
@@ -552,6 +554,49 @@ def test_an_array_of_a_dtype_that_does_not_cross_is_named_by_its_dtype(tmp_path)
     messages = {c["message"].splitlines()[0] for c in checks_of(report, "sigmoid")
                 if c["status"] == "failed" and c["name"] != "scalar_input"}
     assert messages == {"the result has dtype object; expected real numbers."}, messages
+
+
+def test_a_name_as_long_as_the_file_system_allows_is_graded(tmp_path):
+    """A stem of 235 bytes and more (an LMS's prefix on 80 CJK letters) got 0 with "your code
+    broke the grader's worker": the worker's own file beside it passed the 255-byte limit."""
+    stem = "学" * 80  # 240 bytes
+    source = (FIXTURES / "correct_summed.py").read_text(encoding="utf-8")
+    (tmp_path / f"{stem}.py").write_text(source, encoding="utf-8")
+    (tmp_path / f"{stem}.ipynb").write_text(json.dumps({
+        "cells": [{"cell_type": "code", "execution_count": None, "metadata": {}, "outputs": [],
+                   "source": source}],
+        "metadata": {}, "nbformat": 4, "nbformat_minor": 5}), encoding="utf-8")
+    for upload in (tmp_path / f"{stem}.py", tmp_path / f"{stem}.ipynb"):
+        report = tmp_path / f"{upload.suffix[1:]}.json"
+        proc = run_cli("grade", str(upload), "--json", str(report))
+        assert proc.returncode == 0, proc.stderr
+        assert json.loads(report.read_text())["score"] == 100, (upload.suffix, proc.stdout)
+
+
+def test_a_non_ascii_name_is_graded_under_a_latin1_locale(tmp_path):
+    """The worker reads names as UTF-8 (-X utf8); the grader as its locale does. Under
+    LC_ALL=de_DE.ISO-8859-1 `é.py` decoded by one and encoded by the other named no file, and a
+    correct upload got 0 ("your code broke the grader's worker")."""
+    locales = tmp_path / "locales"
+    locales.mkdir()
+    made = subprocess.run(["localedef", "-i", "de_DE", "-f", "ISO-8859-1",
+                           str(locales / "de_DE.ISO-8859-1")], capture_output=True)
+    env = {**os.environ, "LOCPATH": str(locales), "LC_ALL": "de_DE.ISO-8859-1",
+           "AUTOGRADE_CACHE_DIR": "off", "PYTHONUTF8": "0"}
+    env.pop("AUTOGRADE_REFERENCE", None)
+    encoding = subprocess.run([sys.executable, "-c", "import sys; print(sys.getfilesystemencoding())"],
+                              env=env, capture_output=True, text=True).stdout.strip()
+    if made.returncode not in (0, 1) or encoding not in ("iso8859-1", "latin-1"):
+        pytest.skip(f"no Latin-1 locale can be made here (localedef: {made.returncode}, "
+                    f"file system encoding {encoding!r})")
+    upload = tmp_path / "mon devoir é.py"
+    shutil.copy(FIXTURES / "correct_summed.py", upload)
+    report = tmp_path / "report.json"
+    proc = subprocess.run([sys.executable, "-m", "grader", "grade", os.fsdecode(bytes(upload)),
+                           "--json", str(report)], env=env, cwd=ROOT, capture_output=True,
+                          timeout=300)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert json.loads(report.read_text(encoding="utf-8"))["score"] == 100
 
 
 def test_a_file_saved_as_utf16_is_read_and_the_student_told_to_save_utf8(tmp_path):

@@ -142,7 +142,14 @@ def _unreadable(notebook: Path, exc: Exception) -> str:
 
 
 def _cells_file(module_file: Path) -> Path:
-    return module_file.with_name(module_file.stem + notebook_cells.CELLS_SUFFIX)
+    """The cells file beside a module. Named after its stem, unless that would pass the 255
+    bytes a file name may have: a file whose own name fits (a stem of 235 bytes and more, an
+    LMS's prefix on 80 CJK letters) then got 0, its cells file's name refused by the system."""
+    name = module_file.stem + notebook_cells.CELLS_SUFFIX
+    if len(os.fsencode(name)) > 250:
+        stem = os.fsencode(module_file.stem)
+        name = f".long-{zlib.crc32(stem):08x}-{len(stem)}{notebook_cells.CELLS_SUFFIX}"
+    return module_file.with_name(name)
 
 
 def lay_out(submission: Path, scratch: Path) -> Path:

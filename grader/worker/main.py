@@ -146,7 +146,9 @@ class Server:
                 "numpy": np.__version__, "fork": hasattr(os, "fork") and cfg.get("fork", True)}
         info["limits"] = limits.apply(cfg.get("limits", {}))
         try:
-            self.root = loader.lay_out(Path(cfg["submission"]), Path.cwd()).resolve()
+            named = (os.fsdecode(bytes.fromhex(cfg["submission_fs"])) if "submission_fs" in cfg
+                     else cfg["submission"])
+            self.root = loader.lay_out(Path(named), Path.cwd()).resolve()
             if cfg.get("support"):
                 # The course's support files sit in the working folder (grader/proxy.py):
                 # importable after the submission's own files, which keep precedence.
