@@ -18,6 +18,7 @@ from grader.render import terminal
 from grader import grade_command, grading, lms, output_paths, selection
 from grader.input_set import MIN_SECRET_CHARS, InputSet, SecretError, weak
 from grader.session import Options
+from grader.isolation import MODES
 
 
 DESCRIPTION = """\
@@ -113,6 +114,12 @@ def _add_lms_commands(sub: argparse._SubParsersAction) -> None:
     gs.add_argument("--pack", default=DEFAULT_PACK, metavar="NAME_OR_PATH", help=PACK_HELP)
     gs.add_argument("--config", type=Path, metavar="FILE", help=CONFIG_HELP)
     grade_command.add_mode_option(gs)
+    gs.add_argument("--isolation", choices=MODES,
+                    default=os.environ.get(lms.ISOLATION_ENV) or "auto",
+                    help="sandbox: grade only in bubblewrap's sandbox (without it, every "
+                         "submission gets 0 and a line saying the autograder must be fixed); "
+                         "auto: the sandbox where it works, else process isolation, said in the "
+                         f"instructor's log; process (default: ${lms.ISOLATION_ENV}, or auto)")
     gs.add_argument("--reference", type=Path, metavar="DIR",
                     help="the reference solution's folder (default: $AUTOGRADE_REFERENCE)")
     grade_command.add_secret_options(gs)
@@ -125,6 +132,9 @@ def _add_lms_commands(sub: argparse._SubParsersAction) -> None:
     z.add_argument("--config", type=Path, metavar="FILE",
                    help="a course config (TOML) to ship: every submission is graded with it")
     grade_command.add_mode_option(z)
+    z.add_argument("--isolation", choices=MODES,
+                   help="the isolation every submission is graded in (`sandbox`: never without "
+                        "it); run_autograder passes it to `autograde gradescope` (default: auto)")
     grade_command.add_secret_options(z)
     k = sub.add_parser("known-answers",
                        help="compute, from the reference, the expected outputs on the public "
@@ -341,8 +351,11 @@ def _gradescope(parser: argparse.ArgumentParser, args: argparse.Namespace) -> in
     except SecretError as exc:
         parser.error(str(exc))
     chosen_pack = _load(parser, args.pack, args.config, args.mode)
+    if args.isolation not in MODES:  # from the environment: argparse checks only what is typed
+        parser.error(f"${lms.ISOLATION_ENV}={args.isolation!r}: expected one of {', '.join(MODES)}")
     lms.gradescope(root=args.root, pack=chosen_pack,
                    options=Options(reference_dir=args.reference, input_set=chosen,
+                                   isolation=args.isolation,
                                    limits=grade_command.Limits(**chosen_pack.deadlines)))
     return 0
 
@@ -364,7 +377,8 @@ def _gradescope_zip(parser: argparse.ArgumentParser, args: argparse.Namespace) -
         parser.error(f"{args.out}: cannot write the zip there ({why})")
     try:
         names = lms.gradescope_zip(out=args.out, reference=args.reference, pack=_load(parser, args.pack),
-                                   secret=chosen.secret, config=args.config, mode=args.mode)
+                                   secret=chosen.secret, config=args.config, mode=args.mode,
+                                   isolation=args.isolation)
     except lms.LmsError as exc:
         parser.error(str(exc))
     print(f"wrote {args.out} ({len(names)} files): upload it on the assignment's Configure "

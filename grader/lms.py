@@ -22,11 +22,11 @@ import zipfile
 from pathlib import Path
 from typing import Any, TextIO
 
-import grader
 from grader import reference as reference_mod
 from grader import release
 from grader.packs import BUILTIN_PACKS, DEFAULT_PACK, Pack, load_pack
 from grader.render import gradescope as gradescope_view
+from grader.isolation import IsolationUnavailable
 from grader.render import json_report, terminal
 from grader.session import Options, grade
 
@@ -42,6 +42,8 @@ SECRET_MEMBER = "secret"  # the course secret in autograder.zip; setup.sh moves 
 PACK_NAME_MEMBER = "pack-name"  # the built-in pack the zip grades with (else the folder pack/)
 CONFIG_DIR = "course-config"  # the course config the zip grades with, under its own file name
 MODE_MEMBER = "mode"  # the pack's mode the zip grades in (--mode)
+ISOLATION_MEMBER = "isolation"  # the isolation the zip grades in (--isolation sandbox: or none)
+ISOLATION_ENV = "AUTOGRADE_ISOLATION"  # run_autograder's and `autograde gradescope`'s default
 
 def nothing_submitted(pack: Pack) -> str:
     """What an empty upload is told: the files the pack's layout expects."""
@@ -50,6 +52,10 @@ def nothing_submitted(pack: Pack) -> str:
         f.home for f in pack.functions)])
     return (f"Nothing was submitted: the upload holds no files. Upload your files ({files}, or "
             "one .py file with every function), a .zip of them, or a notebook (.ipynb).")
+NO_SANDBOX = ("The autograder is set up to grade only in its sandbox, and the sandbox could not "
+              "start on this machine, so nothing was graded. This is not a problem with your "
+              "submission: please tell your instructor. Your score is 0 until the submission is "
+              "regraded.")
 GRADER_FAILED = ("The autograder itself failed while grading this submission ({kind}). This is not "
                  "a problem with your code as far as we can tell: please tell your instructor, who "
                  "can see the details. Your score is 0 until the submission is regraded.")
@@ -94,6 +100,10 @@ def gradescope(*, root: Path = DEFAULT_ROOT, pack: Pack | None = None,
     else:
         try:
             result = grade(pack, target, options)
+        except IsolationUnavailable as exc:  # --isolation sandbox, and the image has none
+            print(f"autograde: nothing graded: {exc} (the image's container must let bubblewrap "
+                  "make namespaces, or grade with --isolation auto)", file=stdout)
+            data = gradescope_view.not_graded(NO_SANDBOX, execution_time=time.monotonic() - started)
         except Exception as exc:  # the grader's own failure: the student still gets a result
             print(f"autograde: grading {target} failed:", file=stdout)
             traceback.print_exc(file=stdout)
@@ -123,14 +133,16 @@ def _zip_entry(zf: zipfile.ZipFile, name: str, data: bytes, executable: bool = F
 def zip_members(*, reference: Path, source: Path = SOURCE_ROOT,
                 package: Path = release.PACKAGE_DIR, secret: bytes | None = None,
                 pack: Pack | None = None, config: Path | None = None,
-                mode: str | None = None) -> dict[str, tuple[bytes, bool]]:
+                mode: str | None = None,
+                isolation: str | None = None) -> dict[str, tuple[bytes, bool]]:
     """Name in the zip -> (its bytes, executable). Text files have LF line endings. `secret`, the
     course secret, travels as `secret` (setup.sh makes it root-only, as the reference). The pack
     travels as `pack-name` (a built-in pack: the grader package holds it) or as the folder
     `pack/` (any other: its manifest, checks, modules, support files and known answers, never
     its reference); setup.sh installs either where run_autograder passes it as --pack. A course
     config travels under its own name in `course-config/` (reports name it by name and digest),
-    a mode as `mode`; run_autograder passes them as --config and --mode."""
+    a mode as `mode`, an isolation as `isolation`; run_autograder passes them as --config,
+    --mode and --isolation."""
     members: dict[str, tuple[bytes, bool]] = {}
     if pack is not None and release.is_builtin(pack):
         members[PACK_NAME_MEMBER] = (f"{pack.name}\n".encode(), False)
@@ -154,6 +166,8 @@ def zip_members(*, reference: Path, source: Path = SOURCE_ROOT,
         members[f"{CONFIG_DIR}/{Path(config).name}"] = (Path(config).read_bytes(), False)
     if mode is not None:
         members[MODE_MEMBER] = (f"{mode}\n".encode(), False)
+    if isolation is not None:
+        members[ISOLATION_MEMBER] = (f"{isolation}\n".encode(), False)
     return {name: (release.as_lf(name, data), executable)
             for name, (data, executable) in members.items()}
 
@@ -178,7 +192,8 @@ def _other_references(pack: Pack | None, reference: Path) -> list[Path]:
 
 def gradescope_zip(*, out: Path, reference: Path | None = None, pack: Pack | None = None,
                    source: Path = SOURCE_ROOT, secret: bytes | None = None,
-                   config: Path | None = None, mode: str | None = None) -> list[str]:
+                   config: Path | None = None, mode: str | None = None,
+                   isolation: str | None = None) -> list[str]:
     """Write the autograder.zip an instructor uploads to Gradescope; return its member names."""
     pack = pack or load_pack(DEFAULT_PACK)
     ref_dir = reference_mod.locate(pack, reference)
@@ -191,7 +206,7 @@ def gradescope_zip(*, out: Path, reference: Path | None = None, pack: Pack | Non
         raise LmsError(f"the reference at {ref_dir} is not usable: {exc}") from None
     try:
         members = zip_members(reference=Path(ref_dir), source=source, secret=secret, pack=pack,
-                              config=config, mode=mode)
+                              config=config, mode=mode, isolation=isolation)
     except release.ReleaseError as exc:
         raise LmsError(str(exc)) from None
     # The pack's files are readable in the image: none of them may be the solution.

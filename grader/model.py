@@ -22,6 +22,9 @@ KINDS = ("values", "consistency", "robustness", "method", "advisory", "")
 # How the warning begins that says why a reference was not used (a path of the grading machine):
 # a view students read leaves it out.
 REFERENCE_NOT_USED = "reference not used:"
+# How the warning begins that a course secret was graded without the sandbox: the instructor's to
+# act on (run_autograder's log), never news for a class.
+SECRET_NOT_SAFE = "the course secret is not safe under process isolation:"
 
 
 def _make_text_safe(result: Any) -> None:

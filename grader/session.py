@@ -22,7 +22,7 @@ from grader import __version__, callees, checks_api, plugin, reference as refere
 from grader import input_set as input_set_mod, isolation as isolation_mod
 from grader import known_answers as known_answers_mod
 from grader import misplaced_arguments, python2_habits, redact, uploads
-from grader.model import REFERENCE_NOT_USED, SubmissionResult
+from grader.model import REFERENCE_NOT_USED, SECRET_NOT_SAFE, SubmissionResult
 from grader.packs import Pack
 from grader.packs.imports import importable
 from grader.proxy import Limits, Submission
@@ -710,7 +710,7 @@ def grade(pack: Pack, submission_path: Path, options: Options = Options(), *,
     import hypothesis
     versions["hypothesis"] = hypothesis.__version__
     if inputs.is_secret and submission.mode != "sandbox":
-        warnings.append("the course secret is not safe under process isolation: the submission "
+        warnings.append(f"{SECRET_NOT_SAFE} the submission "
                         "could read it (the grader's command line, environment and files are "
                         "open to it) and learn the inputs it is graded on. Grade with "
                         "--isolation sandbox.")

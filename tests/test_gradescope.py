@@ -3,6 +3,7 @@
 autograder.zip an instructor uploads, unpacked and run the way Gradescope runs it."""
 from __future__ import annotations
 
+import dataclasses
 import io
 import json
 import os
@@ -236,6 +237,57 @@ def test_grader_failure_still_writes_a_result_without_traceback(tmp_path, monkey
     assert data["score"] == 0 and "autograder itself failed" in data["output"]
     assert "RuntimeError" in data["output"] and "simulated grader bug" not in data["output"]
     assert "Traceback" in out.getvalue()  # for the instructor, on stdout
+
+
+def test_an_image_told_to_grade_only_in_the_sandbox_grades_nothing_without_one(tmp_path):
+    """`--isolation sandbox` (gradescope-zip's, through run_autograder): where the container
+    stops bubblewrap, no submission is graded outside it; each gets 0 and a line that the
+    autograder must be fixed, and the instructor's log says why. `autograde gradescope` had no
+    --isolation at all, so a class was graded unsandboxed while its students were told so."""
+    root = layout(tmp_path / "autograder", [FIXTURES / "correct_summed.py"])
+    fake = tmp_path / "bin"
+    fake.mkdir()
+    (fake / "bwrap").write_text("#!/bin/sh\necho 'bwrap: No permissions to create new namespace' "
+                                ">&2\nexit 1\n")
+    (fake / "bwrap").chmod(0o755)
+    autograde_shim(fake)
+    env = {"PATH": f"{fake}:/usr/bin:/bin", "HOME": str(root), "AUTOGRADE_ROOT": str(root),
+           "AUTOGRADE_REFERENCE": str(ROOT / "reference"), "AUTOGRADE_ISOLATION": "sandbox"}
+    proc = subprocess.run([str(ROOT / "grader" / "gradescope" / "run_autograder")], env=env,
+                          capture_output=True, text=True, cwd="/", timeout=300)
+    data = valid(json.loads((root / "results" / "results.json").read_text()))
+    assert proc.returncode == 0 and data["score"] == 0 and data["tests"] == []
+    assert data["output"] == lms.NO_SANDBOX
+    assert "nothing graded: --isolation sandbox: bubblewrap cannot create namespaces here " \
+           "(bwrap: No permissions to create new namespace)" in proc.stdout
+    members = lms.zip_members(reference=ROOT / "reference", isolation="sandbox")
+    assert members[lms.ISOLATION_MEMBER] == (b"sandbox\n", False)
+    assert lms.ISOLATION_MEMBER not in lms.zip_members(reference=ROOT / "reference")
+
+
+def test_what_is_the_instructors_to_act_on_stays_in_the_instructors_log():
+    """A class graded without the sandbox read, in every submission's output, "NO sandbox:
+    student code can read your files" and "the course secret is not safe ... Grade with
+    --isolation sandbox": advice to the instructor, news to a class. And a warning naming a
+    function whose checks are hidden (its parameters in another order) told what they find."""
+    from grader.model import SECRET_NOT_SAFE
+    from grader.render import gradescope as view
+    base = hand_made({"one": "visible", "two": "visible"})
+    process = dataclasses.replace(
+        base, warnings=(f"{SECRET_NOT_SAFE} the submission could read it. Grade with "
+                        "--isolation sandbox.", "hw.py uses xrange (Python 2)"),
+        isolation={"mode": "process", "summary": "process only (NO sandbox: student code can "
+                                                 "read your files and use the network)"})
+    shown = view.results(process)["output"]
+    assert "xrange" in shown and "secret" not in shown and "NO sandbox" not in shown
+    sandboxed = dataclasses.replace(process, isolation={"mode": "sandbox", "summary": "sandbox"})
+    assert "Isolation: sandbox" in view.results(sandboxed)["output"]
+    hidden = dataclasses.replace(
+        hand_made({"one": "visible", "two": "hidden"}),
+        warnings=("f takes the assignment's parameters in another order: yours is f(b, a)",
+                  "hw.py uses xrange (Python 2)", "g: a warning about another function"))
+    shown = view.results(hidden)["output"]
+    assert "another order" not in shown and "xrange" in shown and "g: a warning" in shown
 
 
 def test_graded_path_picks_what_an_upload_holds(tmp_path):

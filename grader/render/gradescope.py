@@ -26,10 +26,11 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from pathlib import Path
 from typing import Any
 
-from grader.model import REFERENCE_NOT_USED, SubmissionResult
+from grader.model import REFERENCE_NOT_USED, SECRET_NOT_SAFE, SubmissionResult
 from grader.render import feedback
 
 SCHEMA_PATH = Path(__file__).resolve().parents[1] / "schemas" / "gradescope-results.schema.json"
@@ -97,14 +98,19 @@ def summary(result: SubmissionResult) -> str:
         lines.append("Points withheld:")
         lines += [f"  - {w}" for w in feedback.withheld_text(result)]
         lines.append("")
-    # A warning or note about a function with a check not shown yet ("forward_backward_prop:
-    # your cost is averaged ...") would tell what its hidden checks found.
+    # A warning or note naming a function with a check not shown yet ("forward_backward_prop:
+    # your cost is averaged ...", "negSamplingCostAndGradient takes the assignment's parameters
+    # in another order") would tell what its hidden checks find.
     hidden = {c.function for c in result.checks if c.visibility != "visible"}
+    naming_hidden = re.compile(r"\b(?:" + "|".join(map(re.escape, sorted(hidden))) + r")\b") \
+        if hidden else None
     for heading, said in (("Warnings:", result.warnings), ("Notes:", result.notes)):
-        # Why the image has no reference is the instructor's to read (run_autograder's log: a
-        # path of the server); the student is told above what grading without it means.
-        shown = [text for text in said if text.split(":", 1)[0] not in hidden
-                 and not text.startswith(REFERENCE_NOT_USED)]
+        # Why the image has no reference, and that a secret was graded outside the sandbox, are
+        # the instructor's to act on (run_autograder's log); the student is told above what
+        # grading without a reference means.
+        shown = [text for text in said
+                 if not (naming_hidden and naming_hidden.search(text))
+                 and not text.startswith((REFERENCE_NOT_USED, SECRET_NOT_SAFE))]
         if shown:
             lines.append(heading)
             lines += [f"  - {text}" for text in shown]
@@ -114,7 +120,9 @@ def summary(result: SubmissionResult) -> str:
         lines += [f"  | {t}" for t in result.import_output.splitlines()[:IMPORT_OUTPUT_LINES]]
         lines.append("")
     iso = result.isolation or {}
-    if iso:
+    # Without the sandbox the line is advice to the instructor ("student code can read your
+    # files"), who reads it in run_autograder's log; a class has nothing to do with it.
+    if iso and iso.get("mode") == "sandbox":
         missing = [m for m in iso.get("unavailable") or [] if not m.startswith("sandbox (")]
         lines.append(f"Isolation: {iso.get('summary') or iso.get('mode')}"
                      + (f"; not available: {', '.join(missing)}" if missing else ""))
