@@ -345,7 +345,8 @@ def _gradescope(parser: argparse.ArgumentParser, args: argparse.Namespace) -> in
                      + ("a file, not a folder" if args.root.exists() else "no such folder")
                      + " (the autograder folder, holding submission/)")
     if args.reference is not None and not args.reference.is_dir():
-        parser.error(f"--reference {args.reference}: no such folder")
+        parser.error(f"--reference {args.reference}: "
+                     + ("a file, not a folder" if args.reference.exists() else "no such folder"))
     try:
         chosen = grade_command.input_set(args)
     except SecretError as exc:

@@ -202,6 +202,13 @@ def keywords(args: argparse.Namespace) -> dict[str, Any]:
     Raises grading.UsageError for a pack, config or secret that cannot be used."""
     chosen = pack(args)
     _check_fail_under(args.fail_under, chosen, args.only)
+    if args.reference is not None and not args.reference.is_dir():
+        # Named on the command line, a reference that is not there is a typo, never "grade
+        # without it": the secret would go unused and values be compared with known answers.
+        from grader.grading import UsageError
+        raise UsageError(f"--reference {args.reference}: "
+                         + ("a file, not a folder" if args.reference.exists() else "no such folder")
+                         + " (the reference solution's folder; --no-reference grades without one)")
     limits = deadlines(args, chosen)
     options = Options(reference_dir=args.reference, no_reference=args.no_reference,
                       shim_xrange=not args.no_xrange_shim, shim_numpy=not args.no_numpy_shim,

@@ -180,6 +180,17 @@ def test_a_report_goes_through_a_pipe_or_a_link_and_leaves_it_as_it_was(tmp_path
     assert sorted(p.name for p in tmp_path.iterdir()) == ["kept", "report.fifo", "report.html"]
 
 
+def test_a_reference_named_on_the_command_line_must_be_there(tmp_path):
+    """`--reference /nonexistent` graded anyway (exit 0), against the known answers, the
+    secret unused, saying only that the reference "lacks" every function."""
+    (tmp_path / "notes.txt").write_text("")
+    for given, why in ((tmp_path / "missing", "no such folder"),
+                       (tmp_path / "notes.txt", "a file, not a folder")):
+        proc = run_cli("grade", str(EXAMPLE), "--reference", str(given))
+        assert proc.returncode == 2 and proc.stdout == "", proc.stderr
+        assert f"--reference {given}: {why}" in proc.stderr and "Traceback" not in proc.stderr
+
+
 def test_batch_out_that_cannot_be_written_is_one_line(tmp_path):
     blocker = tmp_path / "a-file"
     blocker.write_text("")
