@@ -1,5 +1,29 @@
 """The `autograde` program, and `python -m grader`."""
 import gc
+import sys
+
+# What the grader's own process imports, each a package: a single file of the same name found
+# first on sys.path (a student's numpy.py in a folder on PYTHONPATH) is someone else's.
+LIBRARIES = ("numpy", "pytest", "_pytest", "pluggy", "hypothesis", "jinja2")
+
+
+def _shadowing() -> str:
+    """The files on sys.path that stand in for a library the grader imports, as a sentence."""
+    import importlib.util
+    found = []
+    for name in LIBRARIES:
+        try:
+            spec = importlib.util.find_spec(name)
+        except (ImportError, ValueError):
+            continue
+        origin = getattr(spec, "origin", None) or ""
+        if origin.endswith(f"{name}.py"):
+            found.append(f"{origin} stands in for the library {name}")
+    if not found:
+        return ""
+    return ("; ".join(found) + ": a file of that name in a folder on PYTHONPATH (or in the "
+            "current folder, for `python -m grader`) is imported instead. Rename it, or take its "
+            "folder out of PYTHONPATH")
 
 
 def run() -> None:
@@ -7,8 +31,20 @@ def run() -> None:
     # as the process, so collecting meanwhile only walks them. The program turns it back on once
     # they are loaded (grader.session.settle_heap).
     gc.disable()
-    from grader.cli import run as program
-    program()
+    why = _shadowing()
+    if why:  # else it fails wherever the library is first used, with a traceback
+        sys.stderr.write(f"autograde: cannot start: {why}\n")
+        raise SystemExit(2)
+    try:
+        from grader.cli import run as program
+    except KeyboardInterrupt:  # Ctrl-C while it loads: a line, as later, never a traceback
+        sys.stderr.write("\nautograde: interrupted\n")
+        raise SystemExit(130) from None
+    try:
+        program()
+    except KeyboardInterrupt:
+        sys.stderr.write("\nautograde: interrupted\n")
+        raise SystemExit(130) from None
 
 
 if __name__ == "__main__":
