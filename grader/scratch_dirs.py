@@ -1,5 +1,5 @@
-"""Workers' scratch folders that outlive no grader: each is claimed by a lock its grader holds,
-and any grader removes those whose grader has died.
+"""Workers' scratch folders (and a batch's task folders) that outlive no grader: each is claimed
+by a lock its grader holds, and any grader removes those whose grader has died.
 
 A grader killed outright (a batch stopped with Ctrl-C kills its graders with SIGKILL; so do a
 cancelled CI job and the kernel's OOM killer) runs none of its cleanup, and its workers' scratch
@@ -14,6 +14,7 @@ Folders of graders older than the owner files (no owner file) are removed once a
 from __future__ import annotations
 
 import ctypes
+import glob
 import os
 import re
 import shutil
@@ -31,6 +32,12 @@ except ImportError:  # Windows: no flock; a folder is removed by its own grader 
     fcntl = None  # type: ignore[assignment]
 
 PREFIX = "autograde-worker-"
+# The other folders a grader or batch keeps in the temporary folder while it runs, claimed and
+# swept the same way: a batch's task folders (a student's upload and its reports) and the
+# reference or pack a task carries, unpacked (a course's solution).
+TASK_PREFIX, REFERENCE_PREFIX, PACK_PREFIX = ("autograde-task-", "autograde-reference-",
+                                              "autograde-pack-")
+OWNED_PREFIXES = (PREFIX, TASK_PREFIX, REFERENCE_PREFIX, PACK_PREFIX)
 OWNER = ".owner"
 # A folder the way tempfile.mkdtemp names it, or a holder scratch_fs.bound made beside it.
 _FOLDER = re.compile(re.escape(PREFIX) + r"([a-z0-9_]{8})(-[a-z0-9_]{8})?")
@@ -57,6 +64,8 @@ class Scratch:
         file, unlocked: the next sweep takes it."""
         _unmount(self.path)  # done by its worker's end, unless that end never came
         shutil.rmtree(self.path, ignore_errors=True)
+        for holder in self.path.parent.glob(glob.escape(self.path.name) + "-*"):
+            shutil.rmtree(holder, ignore_errors=True)  # scratch_fs.bound's, if it was stopped
         if self._lock is None:
             return
         if not os.path.lexists(self.path):
@@ -68,11 +77,13 @@ class Scratch:
         self._lock = None
 
 
-def claim() -> Scratch:
-    """A fresh scratch folder in the temporary folder, owned by this process while it lives."""
+def claim(prefix: str = PREFIX) -> Scratch:
+    """A fresh scratch folder in the temporary folder, owned by this process while it lives
+    (`prefix`: one of OWNED_PREFIXES)."""
+    assert prefix in OWNED_PREFIXES, prefix
     parent = Path(tempfile.gettempdir())
     if fcntl is None:
-        return Scratch(Path(tempfile.mkdtemp(prefix=PREFIX, dir=parent)), None)
+        return Scratch(Path(tempfile.mkdtemp(prefix=prefix, dir=parent)), None)
     while True:
         # The lock is taken on a file no other process knows the name of yet, then renamed
         # into place: a sweep never finds an owner file that is not locked.
@@ -82,7 +93,7 @@ def claim() -> Scratch:
         except BlockingIOError:  # a sweep looking at it this very moment
             os.close(fd)
             continue
-        path = Path(tempfile.mkdtemp(prefix=PREFIX, dir=parent))
+        path = Path(tempfile.mkdtemp(prefix=prefix, dir=parent))
         try:
             os.rename(held, path.with_name(path.name + OWNER))
         except FileNotFoundError:  # swept as a stale claim (a clock jump): start again
@@ -109,7 +120,7 @@ def sweep(parent: Path | None = None) -> list[Path]:
         path = parent / name
         if name.startswith(_CLAIM):
             _drop_stale_claim(path, now)
-        elif name.startswith(PREFIX) and name.endswith(OWNER):
+        elif name.startswith(OWNED_PREFIXES) and name.endswith(OWNER):
             folder = path.with_name(name[:-len(OWNER)])
             if _owner_is_dead(path):
                 removed += _remove_folders(parent, folder.name, names)

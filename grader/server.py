@@ -26,6 +26,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+import time
 from typing import IO, Any
 
 # Submissions a server grades before a fresh one replaces it: a backstop only (its memory stayed
@@ -79,8 +80,26 @@ def _counts(books: dict) -> tuple[int, int]:
     return (sum(b.replayed for b in books.values()), sum(b.live for b in books.values()))
 
 
+def _end_with_the_client(every: float = 0.5) -> None:
+    """End this server, and what runs in its session, once the process that started it is
+    gone. A batch killed outright (a cancelled CI job, the OOM killer) cannot stop its servers,
+    which run in sessions of their own: one went on to its deadline and then wrote its reports
+    into the task folder the next grader had swept away as the dead batch's, making it again
+    for good. Nobody reads them now; stopping at once leaves only dead owners' folders."""
+    client = os.getppid()
+
+    def watch() -> None:
+        while True:
+            time.sleep(every)
+            if os.getppid() != client:
+                os.killpg(0, signal.SIGKILL)
+
+    threading.Thread(target=watch, name="end-with-the-client", daemon=True).start()
+
+
 def main() -> int:
     gc.disable()  # while the grader loads; settle_heap() turns it back on (see there)
+    _end_with_the_client()
     # The protocol gets the real stdout; anything else printed (a report on the terminal, a
     # stray print) goes to stderr, which the client keeps in a file.
     replies = os.fdopen(os.dup(1), "w", encoding="utf-8")

@@ -18,7 +18,6 @@ import hashlib
 import io
 import json
 import os
-import shutil
 import stat
 import tempfile
 import threading
@@ -27,7 +26,7 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from grader import archive, release, uploads
+from grader import archive, release, scratch_dirs, uploads
 from grader.model import FunctionResult, SubmissionResult
 from grader.packs import Pack, load_pack
 from grader.render import html, json_report
@@ -266,8 +265,11 @@ def _reference_dir(packed: bytes, name: str = REFERENCE_NAME) -> Path:
     with _REFERENCES_LOCK:
         folder = _REFERENCES.get(digest)
         if folder is None or not folder.is_dir():
-            holder = Path(tempfile.mkdtemp(prefix=f"autograde-{name}-"))  # mode 0700
-            atexit.register(shutil.rmtree, holder, ignore_errors=True)
+            # Mode 0700, claimed while this process lives: killed, the next grader removes it.
+            claimed = scratch_dirs.claim(scratch_dirs.REFERENCE_PREFIX if name == REFERENCE_NAME
+                                         else scratch_dirs.PACK_PREFIX)
+            atexit.register(claimed.remove)
+            holder = claimed.path
             _unpack(packed, holder)
             folder = _REFERENCES[digest] = holder / name
             if not folder.is_dir():
@@ -308,9 +310,11 @@ def run_task(task: GradeTask, launcher: Launcher | None = None) -> TaskOutcome:
     pack = task.pack
     try:
         pack = _pack_arg(task)
-        # A folder the grader cannot delete must not turn a graded task into a failed one.
-        with tempfile.TemporaryDirectory(prefix="autograde-task-", ignore_cleanup_errors=True) as tmp:
-            work = Path(tmp)  # mode 0700: only this user reads the upload and the reference
+        # Claimed while this process lives (a batch killed outright leaves it to the next
+        # grader's sweep); a folder that cannot be deleted never fails a graded task.
+        claimed = scratch_dirs.claim(scratch_dirs.TASK_PREFIX)
+        try:
+            work = claimed.path  # mode 0700: only this user reads the upload and the reference
             if not _plain_name(task.upload_name):
                 raise UploadError(f"the upload name {task.upload_name!r} is not a file or folder name")
             _unpack(task.payload, work / "upload")
@@ -320,6 +324,8 @@ def run_task(task: GradeTask, launcher: Launcher | None = None) -> TaskOutcome:
             _stand_ins(submission, task.left_out)
             reference = None if task.reference is None else _reference_dir(task.reference)
             return _grade(task, submission, reference, work, launcher or _WORKER_LAUNCHER, pack)
+        finally:
+            claimed.remove()
     except Stopped:
         raise
     except UploadError as exc:

@@ -143,6 +143,45 @@ def test_an_interrupted_batch_leaves_no_scratch_behind(tmp_path):
     assert _scratch(tmp) == [] and _mounted_under(tmp) == []
 
 
+def test_a_batch_killed_outright_leaves_its_task_and_reference_folders_to_the_next_grade(tmp_path):
+    """A cancelled CI job or the OOM killer (SIGKILL to the batch's process group): its task
+    folders (a student's upload and reports) and the reference it unpacked (the course's
+    solution) stayed in the temporary folder for good; no later run removed them."""
+    tmp, uploads, out = tmp_path / "tmp", tmp_path / "uploads", tmp_path / "out"
+    tmp.mkdir()
+    uploads.mkdir()
+    for name in ("alice", "bob"):
+        (uploads / f"{name}.py").write_bytes((FIXTURES / "hang_at_import.py").read_bytes())
+    env = {**os.environ, "TMPDIR": str(tmp), "AUTOGRADE_CACHE_DIR": str(RECIPES),
+           "AUTOGRADE_REFERENCE": str(ROOT / "reference")}
+    proc = subprocess.Popen([sys.executable, "-m", "grader", "batch", str(uploads), "--out",
+                             str(out), "--jobs", "2", "--import-timeout", "5"], cwd=ROOT, env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            start_new_session=True)
+
+    def ours() -> list[str]:
+        return sorted(n for n in os.listdir(tmp) if n.startswith(scratch_dirs.OWNED_PREFIXES))
+
+    try:
+        deadline = time.monotonic() + 60
+        while sum(n.endswith(".owner") for n in _scratch(tmp)) < 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
+    finally:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+    left = ours()
+    for prefix in (scratch_dirs.TASK_PREFIX, scratch_dirs.REFERENCE_PREFIX):
+        assert any(n.startswith(prefix) and n.endswith(".owner") for n in left), left
+    second = _grader(tmp, FIXTURES / "correct_summed.py")
+    err = _ended(second, timeout=300)
+    assert second.returncode == 0, err.decode()
+    # The batch's graders (sessions of their own) end with it, not at their deadline, when
+    # they would have written their reports into the task folders swept meanwhile.
+    assert ours() == [] and _mounted_under(tmp) == []
+    time.sleep(6)  # past the graders' import deadline: nothing comes back
+    assert ours() == []
+
+
 def test_a_claimed_folder_is_removed_with_its_owner_file(tmp_path, monkeypatch):
     monkeypatch.setattr("tempfile.tempdir", str(tmp_path))
     scratch = scratch_dirs.claim()
