@@ -26,11 +26,30 @@ def _shadowing() -> str:
             "folder out of PYTHONPATH")
 
 
+def _keep_ctrl_c() -> None:
+    """Ctrl-C landing while a process is forked (logging's after-fork handler) is "ignored":
+    Python printed a traceback ending in KeyboardInterrupt and went on grading. It is raised
+    again in the main thread instead, where the program's handler says it in one line: from
+    another thread, since raised here it would land in this hook and be ignored again."""
+    import _thread
+    import threading
+    default = sys.unraisablehook
+
+    def hook(unraisable) -> None:
+        if unraisable.exc_type is not None and issubclass(unraisable.exc_type, KeyboardInterrupt):
+            threading.Thread(target=_thread.interrupt_main, daemon=True).start()
+            return
+        default(unraisable)
+
+    sys.unraisablehook = hook
+
+
 def run() -> None:
     # Off while numpy, pytest, hypothesis and the grader load: the objects they make live as long
     # as the process, so collecting meanwhile only walks them. The program turns it back on once
     # they are loaded (grader.session.settle_heap).
     gc.disable()
+    _keep_ctrl_c()
     why = _shadowing()
     if why:  # else it fails wherever the library is first used, with a traceback
         sys.stderr.write(f"autograde: cannot start: {why}\n")

@@ -39,20 +39,22 @@ def bound(scratch: Path, uid: int | None) -> bool:
     if problem() is not None:
         return False
     holder = Path(tempfile.mkdtemp(prefix=scratch.name + "-", dir=scratch.parent))
-    for item in list(scratch.iterdir()):
-        os.replace(item, holder / item.name)
-    owner = f",uid={uid},gid={uid}" if uid is not None else ""
-    options = f"size={SCRATCH_BYTES},nr_inodes={SCRATCH_FILES},mode=0755{owner}".encode()
-    mounted = _libc().mount(b"tmpfs", os.fsencode(scratch), b"tmpfs", 0, options) == 0
-    for item in list(holder.iterdir()):
-        if mounted:
-            if item.is_dir() and not item.is_symlink():
-                shutil.copytree(item, scratch / item.name, symlinks=True)
+    try:
+        for item in list(scratch.iterdir()):
+            os.replace(item, holder / item.name)
+        owner = f",uid={uid},gid={uid}" if uid is not None else ""
+        options = f"size={SCRATCH_BYTES},nr_inodes={SCRATCH_FILES},mode=0755{owner}".encode()
+        mounted = _libc().mount(b"tmpfs", os.fsencode(scratch), b"tmpfs", 0, options) == 0
+        for item in list(holder.iterdir()):
+            if mounted:
+                if item.is_dir() and not item.is_symlink():
+                    shutil.copytree(item, scratch / item.name, symlinks=True)
+                else:
+                    shutil.copy2(item, scratch / item.name, follow_symlinks=False)
             else:
-                shutil.copy2(item, scratch / item.name, follow_symlinks=False)
-        else:
-            os.replace(item, scratch / item.name)
-    shutil.rmtree(holder, ignore_errors=True)
+                os.replace(item, scratch / item.name)
+    finally:  # Ctrl-C meanwhile left the holder, a student's upload in it, beside the scratch
+        shutil.rmtree(holder, ignore_errors=True)
     return mounted
 
 
