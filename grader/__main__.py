@@ -30,14 +30,17 @@ def _keep_ctrl_c() -> None:
     """Ctrl-C landing while a process is forked (logging's after-fork handler) is "ignored":
     Python printed a traceback ending in KeyboardInterrupt and went on grading. It is raised
     again in the main thread instead, where the program's handler says it in one line: from
-    another thread, since raised here it would land in this hook and be ignored again."""
+    another thread, a moment later, since raised while this hook runs (or starts that thread)
+    it would be ignored again."""
     import _thread
     import threading
     default = sys.unraisablehook
 
     def hook(unraisable) -> None:
         if unraisable.exc_type is not None and issubclass(unraisable.exc_type, KeyboardInterrupt):
-            threading.Thread(target=_thread.interrupt_main, daemon=True).start()
+            later = threading.Timer(0.05, _thread.interrupt_main)
+            later.daemon = True
+            later.start()
             return
         default(unraisable)
 
