@@ -967,14 +967,16 @@ def _is_notebook(name: str) -> bool:
     return name.lower().endswith(".ipynb")
 
 
-def _too_large(total: int, notebooks: bool, single: bool = False) -> UploadTooLarge:
+def _too_large(total: int, notebooks: bool, single: bool = False,
+               source: Path | None = None) -> UploadTooLarge:
     over = notebooks and total > MAX_NOTEBOOK_BYTES
     limit = (f"{MAX_NOTEBOOK_BYTES // 2**20} MiB for "
              + ("a notebook with its" if single else "a submission with its notebooks'")
              + f" saved outputs, {MAX_UPLOAD_BYTES // 2**20} MiB without them"
              if over else f"{MAX_UPLOAD_BYTES // 2**20} MiB")
-    return UploadTooLarge(f"the submission holds {total // 2**20} MiB; the limit is {limit}. "
-                          "Nothing could be graded.")
+    largest = "" if notebooks else _largest_files(source)  # else: the outputs, said above
+    return UploadTooLarge(f"the submission holds {total // 2**20} MiB; the limit is {limit}."
+                          f"{largest} Nothing could be graded.")
 
 
 def _code_too_large(total: int, single: bool) -> UploadTooLarge:
@@ -982,6 +984,37 @@ def _code_too_large(total: int, single: bool) -> UploadTooLarge:
             "the submission holds {} MiB without its notebooks' saved outputs")
     return UploadTooLarge(f"{what.format(total // 2**20)}; the limit is "
                           f"{MAX_UPLOAD_BYTES // 2**20} MiB. Nothing could be graded.")
+
+
+def _largest_files(source: Path | None, count: int = 3) -> str:
+    """" Its largest files: ...", for a folder or a zip: the 2017 assignment's folder carries
+    datasets and saved parameters, and a student told only "57 MiB" does not know which file
+    to leave out. ("" for a single file, or a zip that cannot be read.)"""
+    sizes: list[tuple[str, int]] = []
+    try:
+        if source is not None and source.is_dir():
+            sizes = [(p.relative_to(source).as_posix(), p.stat().st_size)
+                     for p in source.rglob("*") if p.is_file() and not p.is_symlink()]
+        elif source is not None and source.suffix.lower() == ".zip" and source.is_file():
+            with zipfile.ZipFile(source) as zf:
+                sizes = [(m.filename, m.file_size) for m in zf.infolist() if not m.is_dir()]
+    except (OSError, zipfile.BadZipFile, ValueError):
+        return ""
+    largest = sorted(sizes, key=lambda item: (-item[1], item[0]))[:count]
+    if not largest:
+        return ""
+
+    def mib(size: int) -> str:
+        if size < 2**20:
+            return f"{size // 1024} KiB"
+        return f"{size / 2**20:.1f} MiB" if size < 10 * 2**20 else f"{size // 2**20} MiB"
+
+    code = (".py", ".ipynb")
+    advice = ("" if all(name.lower().endswith(code) for name, _ in largest) else
+              " Only your code is graded (.py files, notebooks): leave data and saved parameters "
+              "out of the upload.")
+    return (" Its largest files: " + ", ".join(f"{name} ({mib(size)})" for name, size in largest)
+            + "." + advice)
 
 
 def _stripped_files(source: Path) -> dict[Path, bytes]:
@@ -995,7 +1028,7 @@ def _stripped_files(source: Path) -> dict[Path, bytes]:
     if total <= MAX_UPLOAD_BYTES:
         return {}
     if not notebooks or total > MAX_NOTEBOOK_BYTES:
-        raise _too_large(total, bool(notebooks))
+        raise _too_large(total, bool(notebooks), source=source)
     stripped = {}
     for notebook in notebooks:
         data = notebook_outputs.without_outputs(notebook.read_bytes())
@@ -1027,7 +1060,7 @@ def _zip_without_outputs(source: Path, target: Path) -> bool:
         if not any(_is_notebook(m.filename) for m in members):
             return False  # nothing to drop: the zip is judged as it always was
         if max(on_disk, unpacked) > MAX_NOTEBOOK_BYTES:
-            raise _too_large(max(on_disk, unpacked), True)
+            raise _too_large(max(on_disk, unpacked), True, source=source)
         total = 0
         try:
             with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as out:
@@ -1090,7 +1123,7 @@ def copy_upload(source: Path, dest: Path) -> Path:
             target.write_bytes(stripped)
             return target
     if total > MAX_UPLOAD_BYTES:
-        raise _too_large(total, source.suffix == ".ipynb", single=True)
+        raise _too_large(total, source.suffix == ".ipynb", single=True, source=source)
     shutil.copyfile(source, target)
     return target
 

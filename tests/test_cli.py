@@ -556,6 +556,31 @@ def test_an_array_of_a_dtype_that_does_not_cross_is_named_by_its_dtype(tmp_path)
     assert messages == {"the result has dtype object; expected real numbers."}, messages
 
 
+def test_an_upload_over_the_limit_names_its_largest_files(tmp_path, monkeypatch):
+    """The 2017 assignment's folder carries utils/datasets/ and saved_params_*.npy: zipped
+    whole it got 0 with "holds 57 MiB; the limit is 50 MiB", and no word of which file."""
+    from grader import proxy
+    monkeypatch.setattr(proxy, "MAX_UPLOAD_BYTES", 100_000)
+    folder = tmp_path / "assignment1"
+    (folder / "utils" / "datasets").mkdir(parents=True)
+    shutil.copy(FIXTURES / "correct_summed.py", folder / "q2_neural.py")
+    (folder / "utils" / "datasets" / "saved_params_40000.npy").write_bytes(os.urandom(300_000))
+    archive = tmp_path / "assignment1.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        for path in sorted(folder.rglob("*")):
+            zf.write(path, path.relative_to(tmp_path).as_posix())
+    for upload, name in ((folder, "utils/datasets/saved_params_40000.npy"),
+                         (archive, "assignment1/utils/datasets/saved_params_40000.npy")):
+        with pytest.raises(proxy.UploadTooLarge) as raised:
+            proxy.copy_upload(upload, tmp_path / f"scratch-{upload.suffix}")
+        size = (FIXTURES / "correct_summed.py").stat().st_size // 1024
+        assert str(raised.value) == (
+            f"the submission holds 0 MiB; the limit is 0 MiB. Its largest files: {name} "
+            f"(292 KiB), {name.replace('utils/datasets/saved_params_40000.npy', 'q2_neural.py')} "
+            f"({size} KiB). Only your code is graded (.py files, notebooks): leave data and saved "
+            "parameters out of the upload. Nothing could be graded.")
+
+
 def test_a_name_as_long_as_the_file_system_allows_is_graded(tmp_path):
     """A stem of 235 bytes and more (an LMS's prefix on 80 CJK letters) got 0 with "your code
     broke the grader's worker": the worker's own file beside it passed the 255-byte limit."""

@@ -910,7 +910,7 @@ def test_a_folders_or_zips_code_is_still_held_to_the_upload_limit(tmp_path, monk
     # zip that is small on disk goes on as it is, to the worker's limit on what it unpacks to.
     plain, plain_zip = upload("plain", {"sub.py": code})
     with pytest.raises(proxy.UploadTooLarge, match=r"the submission holds 0 MiB; the limit is "
-                       r"0 MiB\. Nothing"):
+                       r"0 MiB\. Its largest files: sub\.py \(19 KiB\)\. Nothing"):
         proxy.copy_upload(plain, tmp_path / "e")
     assert proxy.copy_upload(plain_zip, tmp_path / "f").read_bytes() == plain_zip.read_bytes()
 
