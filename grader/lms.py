@@ -182,11 +182,14 @@ def _other_references(pack: Pack | None, reference: Path) -> list[Path]:
         if pack is not None and name == pack.name:
             continue
         other = load_pack(name).default_reference
-        if other is None:
-            continue
-        other = Path(other).resolve()
-        if other != own and other.is_relative_to(own):
-            found.append(other)
+        # An installed grader's packs have no reference of their own to compare with: a
+        # checkout's reference/ given as --reference still holds theirs, under their names.
+        candidates = [own / name] + ([Path(other).resolve()] if other is not None else [])
+        candidates += [own / Path(other).name] if other is not None else []
+        for candidate in candidates:
+            if candidate != own and candidate.is_relative_to(own) and candidate.is_dir() \
+                    and candidate not in found:
+                found.append(candidate)
     return found
 
 

@@ -469,6 +469,20 @@ def test_zip_holds_the_scripts_the_grader_and_the_reference(autograder_zip):
         assert not [n for n in names if n.startswith(("tests/", "student_template/", "autograde/tests/"))]
 
 
+def test_an_installed_graders_zip_carries_no_other_packs_solutions(monkeypatch):
+    """`pip install`ed, the other packs have no reference folder to compare with, and a
+    checkout's reference/ given as --reference shipped reference/cbow, onelayer and pa6 in a
+    CS224n zip."""
+    import dataclasses as dc
+    from grader.packs import load_pack as real_load
+    monkeypatch.setattr(lms, "load_pack",
+                        lambda name: dc.replace(real_load(name), default_reference=None))
+    names = lms.zip_members(reference=ROOT / "reference", pack=real_load("cs224n-a1"))
+    shipped = sorted(n for n in names if n.startswith("reference/"))
+    assert shipped and all(n.count("/") == 1 for n in shipped), shipped
+    assert "reference/q3_word2vec.py" in shipped
+
+
 def test_zip_is_the_same_bytes_on_every_build(autograder_zip, tmp_path):
     again = tmp_path / "again.zip"
     assert run_cli("gradescope-zip", str(again)).returncode == 0
