@@ -19,6 +19,7 @@ import dataclasses
 import hashlib
 import json
 import os
+import shutil
 import sys
 import time
 from datetime import datetime, timezone
@@ -395,8 +396,7 @@ def _run(executor: Executor, *, source: Path, out: Path, grade_args: Sequence[st
         note = (f"{len(unsandboxed)} of {len(todo)} uploads were graded WITHOUT a sandbox"
                 + (f" ({reason})" if reason else "") + ": their code could read and write "
                 "whatever the grader's user may, other students' uploads and reports included, "
-                "and use the network. Install bubblewrap (bwrap) to grade a class in the sandbox, "
-                "or pass --isolation sandbox to refuse to grade without one.")
+                f"and use the network. {_sandbox_advice(reason)}")
         summary.notes.append(note)
         stream.write(f"autograde batch: {note}\n")
     try:
@@ -482,6 +482,20 @@ def upload_record(name: str, digest: str | None, *, inputs: str = "public",
             "graded_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
             "inputs": inputs, "input_fingerprint": input_fingerprint,
             "only": None if only is None else list(only)}
+
+
+def _sandbox_advice(reason: str) -> str:
+    """What to do about a class graded without the sandbox, for the reason it was."""
+    if "--isolation process" in reason:
+        return "Leave out --isolation process to grade a class in the sandbox."
+    if shutil.which("bwrap") is None:
+        advice = "Install bubblewrap (bwrap) to grade a class in the sandbox"
+    else:  # installed, and refused: the kernel's or the distribution's rule for this user
+        advice = ("bubblewrap is installed but cannot make its namespaces for this user: run the "
+                  "batch as root, or let users make them (Debian: sysctl "
+                  "kernel.unprivileged_userns_clone=1; Ubuntu 24.04: an AppArmor profile for "
+                  "bwrap)")
+    return advice + ", or pass --isolation sandbox to refuse to grade without one."
 
 
 def check_out(out: Path, pack: str) -> None:

@@ -586,6 +586,23 @@ def test_a_class_graded_without_the_sandbox_is_told_to_the_instructor(tmp_path):
     assert proc.returncode == 0, proc.stderr
     assert "1 of 1 uploads were graded WITHOUT a sandbox" in proc.stderr, proc.stderr
     assert "WITHOUT a sandbox" in (out / "index.html").read_text(encoding="utf-8")
+    # The advice fits the reason: asked for, it is not "install bubblewrap" (it may be there).
+    assert "Leave out --isolation process to grade a class in the sandbox." in proc.stderr
+    assert "Install bubblewrap" not in proc.stderr
+
+
+def test_the_advice_for_a_class_graded_without_the_sandbox_fits_why(monkeypatch):
+    """bubblewrap installed but refused namespaces (a user without them): the advice was to
+    install it."""
+    from grader import batch
+    monkeypatch.setattr(batch.shutil, "which", lambda name: "/usr/bin/bwrap")
+    refused = batch._sandbox_advice("bubblewrap cannot create namespaces here (bwrap: No "
+                                    "permissions to create new namespace)")
+    assert refused.startswith("bubblewrap is installed but cannot make its namespaces for this "
+                              "user: run the batch as root") and "Install" not in refused
+    monkeypatch.setattr(batch.shutil, "which", lambda name: None)
+    assert batch._sandbox_advice("bubblewrap is not installed").startswith(
+        "Install bubblewrap (bwrap) to grade a class in the sandbox, or pass --isolation sandbox")
     if bwrap_problem() is None:
         sandboxed = run_cli("batch", str(uploads), "--out", str(tmp_path / "out2"),
                             "--isolation", "sandbox")
