@@ -92,14 +92,17 @@ def resolve_mode(requested: str) -> tuple[str, str | None]:
     return "process", problem
 
 
-def _readable_by_others(path: Path) -> bool:
-    """Whether a process of another, unprivileged uid can reach `path` (every parent folder
-    searchable by others, the file itself readable)."""
+def _unreadable_by_others(path: Path) -> str | None:
+    """What keeps a process of another, unprivileged uid from reading `path`, or None: the
+    first folder on the way (links resolved) it may not search, or the file it may not read.
+    Named so, not as the link the user knows (a venv's python3 -> /root/.pyenv/...)."""
     path = path.resolve()
     for parent in reversed(path.parents):
-        if not os.stat(parent).st_mode & stat.S_IXOTH:
-            return False
-    return bool(os.stat(path).st_mode & stat.S_IROTH)
+        mode = os.stat(parent).st_mode
+        if not mode & stat.S_IXOTH:
+            return f"{parent} is {stat.filemode(mode)}"
+    mode = os.stat(path).st_mode
+    return None if mode & stat.S_IROTH else f"{path} is {stat.filemode(mode)}"
 
 
 # ---- the plan for one worker --------------------------------------------------------------------
@@ -240,11 +243,14 @@ def plan(mode: str, scratch: Path, env: dict[str, str]) -> Launch:
         if as_root:
             notes.append("privilege drop")
         return Launch(argv, str(scratch), preexec=seccomp, notes=notes)
-    reachable = all(_readable_by_others(Path(p)) for p in (sys.executable, WORKER_DIR / "main.py"))
-    if not reachable:
+    blocked = {what: why for what, path in (("the interpreter", sys.executable),
+                                            ("the grader", WORKER_DIR / "main.py"))
+               if (why := _unreadable_by_others(Path(path)))}
+    if blocked:
         lease.release()
-        notes.append(f"privilege drop (the interpreter {sys.executable} or the grader is not "
-                     "readable by other users, so the worker runs as root)")
+        said = "; ".join(f"{what} cannot be read by other users ({why})"
+                         for what, why in blocked.items())
+        notes.append(f"privilege drop ({said}, so the worker runs as root)")
         return Launch(argv, str(scratch), preexec=seccomp, notes=notes)
     os.chown(scratch, lease.uid, lease.uid)
     return Launch(argv, str(scratch), preexec=_drop_to(lease.uid, then=seccomp), lease=lease,

@@ -360,3 +360,32 @@ def test_a_fresh_worker_that_fails_to_import_costs_the_checks_after_it_only(tmp_
     assert later and all("Importing your submission again, for a fresh worker, did not finish "
                          "within 2 s" in m and "The checks still to run could not be." in m
                          for m in later), later
+
+
+def test_what_keeps_the_interpreter_from_other_users_is_named_where_it_is(tmp_path):
+    """A venv's python3 is a world-readable link into a private home (/root/.pyenv/...): the
+    report named the link as unreadable, and a user checking it found nothing wrong."""
+    import tempfile
+    from grader.isolation import _unreadable_by_others
+    base = Path(tempfile.mkdtemp())  # pytest's own folders are private to their user
+    base.chmod(0o755)
+    if _unreadable_by_others(base) is not None:
+        pytest.skip(f"the temporary folder is private here ({_unreadable_by_others(base)})")
+    tmp_path = base
+    private = tmp_path / "home"
+    (private / "bin").mkdir(parents=True)
+    target = private / "bin" / "python3.11"
+    target.write_text("")
+    target.chmod(0o755)
+    private.chmod(0o700)
+    link = tmp_path / "venv-python3"
+    link.symlink_to(target)
+    try:
+        assert _unreadable_by_others(link) == f"{private} is drwx------"
+        private.chmod(0o755)
+        assert _unreadable_by_others(link) is None
+        target.chmod(0o700)
+        assert _unreadable_by_others(link) == f"{target} is -rwx------"
+    finally:
+        private.chmod(0o755)
+        shutil.rmtree(base, ignore_errors=True)
