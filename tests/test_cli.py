@@ -403,6 +403,16 @@ def test_without_reference_values_come_from_the_known_answers(tmp_path):
     assert "points checked against them; every check ran here" in report["_terminal"].replace("\n  ", " ")
 
 
+def test_an_upload_that_could_not_be_read_is_not_said_to_have_run_every_check(tmp_path):
+    """A student's copy said "every check ran here" of an empty file, a .pyc or a file
+    without a suffix, which ran none."""
+    (tmp_path / "hw1.py").write_text("")
+    report = grade(tmp_path / "hw1.py", tmp_path / "out", "--no-reference")
+    assert report["error"] and report["score"] == 0
+    said = report["_terminal"].replace("\n  ", " ")
+    assert "points checked against them." in said and "every check ran here" not in said
+
+
 def test_without_reference_or_known_answers_values_are_left_to_the_instructor(tmp_path):
     other = tmp_path / "other.json"
     other.write_text(json.dumps({"format": 1, "pack": "another-course", "checks": {}}))

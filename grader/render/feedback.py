@@ -60,8 +60,9 @@ def inputs_text(result: SubmissionResult) -> str:
         checked, left = inputs.get("known_answer_points", 0), inputs.get("instructor_points", 0)
         text += (f" Values compared with the known answers shipped with the grader: "
                  f"{checked:g} point{'' if checked == 1 else 's'} checked against them")
+        # An upload that could not be loaded ran none: "every check ran here" said otherwise.
         text += (f", {left:g} left to your instructor's grader." if left else
-                 "; every check ran here.")
+                 "." if result.error else "; every check ran here.")
     elif inputs.get("answers") == "none":
         text += " No reference and no known answers: values were not checked."
     return text
