@@ -43,12 +43,20 @@ def folder() -> Path | None:
     chosen = os.environ.get(CACHE_ENV)
     if chosen is not None:
         return None if chosen.strip().lower() in ("", "off", "0", "none") else Path(chosen)
+    try:
+        home = Path.home()
+    except (RuntimeError, KeyError):  # no HOME and no passwd entry: nowhere of the user's
+        return None
     if sys.platform == "win32":
-        base = Path(os.environ.get("LOCALAPPDATA") or Path.home() / "AppData" / "Local")
+        base = Path(os.environ.get("LOCALAPPDATA") or home / "AppData" / "Local")
         return base / "autograde" / "Cache"
     if sys.platform == "darwin":
-        return Path.home() / "Library" / "Caches" / "autograde"
-    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "autograde"
+        return None if not home.is_dir() else home / "Library" / "Caches" / "autograde"
+    if os.environ.get("XDG_CACHE_HOME"):
+        return Path(os.environ["XDG_CACHE_HOME"]) / "autograde"
+    # A home that does not exist (HOME=/nonexistent, a service account's) is not made, least of
+    # all as root: the cache is only a speed-up.
+    return None if not home.is_dir() else home / ".cache" / "autograde"
 
 
 def _digest_files(digest: Any, root: Path) -> None:

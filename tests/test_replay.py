@@ -398,3 +398,17 @@ def test_a_grade_whose_submission_ran_as_root_leaves_no_book_behind(tmp_path):
     assert planted.exists() != as_root, again["isolation"]
     if as_root:
         assert "privilege drop" in " ".join(again["isolation"]["unavailable"])
+
+
+def test_the_cache_lives_in_an_existing_home_and_never_makes_one(tmp_path, monkeypatch):
+    """HOME=/nonexistent (a service account's) as root: the grader made /nonexistent/.cache/...
+    The cache is a speed-up: without a home it is simply not kept."""
+    monkeypatch.delenv(recipe_cache.CACHE_ENV, raising=False)
+    monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path / "nonexistent"))
+    assert recipe_cache.folder() is None
+    monkeypatch.setenv("HOME", str(tmp_path))
+    assert recipe_cache.folder() == tmp_path / ".cache" / "autograde"
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    assert recipe_cache.folder() == tmp_path / "xdg" / "autograde"
+    assert not (tmp_path / "nonexistent").exists()
