@@ -808,7 +808,9 @@ class Submission:
         reply = self._request({"op": "begin", "check": check_id}, None, self.limits.import_seconds)
         if reply[1].get("event") != "begun":
             self._stop()
-            raise StudentCrash("the worker could not start this check")
+            raise StudentCrash("could not be checked: its worker answered out of step "
+                               "(does your code, when imported, fork a process that goes on "
+                               "running, or write to file descriptors it did not open itself?)")
         self._check_active = True
 
     def end_check(self) -> None:
@@ -932,8 +934,10 @@ class Submission:
                     if label in RESEEDABLE and label not in self.reseeded.setdefault(function, []):
                         self.reseeded[function].append(label)
                 results.append(CallResult(value, output, draws, after))
-        except (KeyError, TypeError, wire.WireError) as exc:
-            problem = f"sent a malformed reply ({exc})"
+        except (KeyError, TypeError, wire.WireError):
+            problem = ("could not be checked: its worker sent a malformed reply (does your "
+                       "code fork a process that goes on running, or write to file descriptors "
+                       "it did not open itself?)")
         else:
             if len(results) == len(calls):
                 return results
