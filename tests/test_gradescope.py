@@ -363,6 +363,17 @@ def test_renderer_shows_the_score_when_every_check_is_visible():
         < data["output"].index("Notes:") < data["output"].index("f: your cost is averaged")
 
 
+def test_a_long_printout_at_import_leaves_the_outputs_closing_lines():
+    """100 MB printed at import: the output was cut at 20,000 characters from the end, and the
+    lines after the printout (the isolation in force) were gone."""
+    from grader.render import gradescope as view
+    loud = dataclasses.replace(hand_made({"one": "visible"}), import_output="A" * 60_000,
+                               isolation={"mode": "sandbox", "summary": "sandbox"})
+    shown = view.results(loud)["output"]
+    assert len(shown) <= view.MAX_OUTPUT_CHARS and shown.endswith("Isolation: sandbox")
+    assert "more characters not shown" in shown
+
+
 def test_feedback_is_bounded():
     long = CheckResult(name="n", function="f", status="failed", score=0, max_score=1,
                        message="x" * 50_000)

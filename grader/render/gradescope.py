@@ -38,6 +38,7 @@ STDOUT_VISIBILITY = "hidden"
 TEXT = "text"  # Gradescope's plain format: nothing a submission prints is rendered as markup
 MAX_OUTPUT_CHARS = 20000
 IMPORT_OUTPUT_LINES = 40
+IMPORT_OUTPUT_CHARS = 8000
 
 
 def _points(x: float) -> str:
@@ -116,8 +117,11 @@ def summary(result: SubmissionResult) -> str:
             lines += [f"  - {text}" for text in shown]
             lines.append("")
     if result.import_output:
+        # Bounded on its own, so a long printout never cuts what comes after it.
         lines.append("Printed while importing your submission:")
-        lines += [f"  | {t}" for t in result.import_output.splitlines()[:IMPORT_OUTPUT_LINES]]
+        lines += feedback.bound("\n".join(
+            f"  | {t}" for t in result.import_output.splitlines()[:IMPORT_OUTPUT_LINES]),
+            IMPORT_OUTPUT_CHARS).splitlines()
         lines.append("")
     iso = result.isolation or {}
     # Without the sandbox the line is advice to the instructor ("student code can read your
