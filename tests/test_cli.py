@@ -174,6 +174,22 @@ def _stale_copies(out: Path) -> dict[str, Path]:
     return {"stale_beside_home": home, "stale_no_home": no_home}
 
 
+def test_a_module_of_the_layout_handed_in_under_another_name_is_pointed_at(tmp_path):
+    """q1_softmax.py renamed softmax.py: softmax is graded from it, but q2_neural.py's
+    `from q1_softmax import softmax` finds nothing, and the message only said that
+    q1_softmax.py was not there."""
+    folder = tmp_path / "hw"
+    shutil.copytree(FIXTURES / "correct_multifile", folder)
+    (folder / "q1_softmax.py").rename(folder / "softmax.py")
+    report = grade(folder, tmp_path / "out")
+    failed = [c["message"] for c in checks_of(report, "forward_backward_prop")
+              if c["status"] != "passed"]
+    assert failed and all("q1_softmax.py is not in your submission (softmax.py looks like it: "
+                          "name it q1_softmax.py, as the assignment does, for the files that "
+                          "import it)" in m for m in failed), failed[:1]
+    assert by_function(report)["softmax"]["score"] == by_function(report)["softmax"]["max_score"]
+
+
 def test_a_function_defined_in_several_files_is_graded_once_and_the_others_named(reports):
     home = reports["stale_beside_home"]
     assert home["score"] == 100

@@ -141,6 +141,25 @@ def _unreadable(notebook: Path, exc: Exception) -> str:
     return f"{notebook.name} is not a readable notebook ({exc})"
 
 
+def _look_alike(root: Path, name: str) -> str:
+    """" (softmax.py looks like it: ...)" when a file of the upload is named as the missing
+    module of the layout is, but for its case, separators or its `q1_` (the student renamed
+    q1_softmax.py, and q2_neural.py's `from q1_softmax import softmax` found nothing)."""
+    def key(stem: str) -> str:
+        return re.sub(r"[^a-z0-9]", "", stem.lower())
+
+    wanted = {key(name), key(re.sub(r"^[qQ]\d+[_-]?", "", name))}
+    try:
+        found = sorted(p.name for p in root.glob("*.py") if p.is_file() and p.stem != name
+                       and key(re.sub(r"\s*\(\d+\)$", "", p.stem)) in wanted)
+    except OSError:
+        return ""
+    if not found:
+        return ""
+    return (f" ({found[0]} looks like it: name it {name}.py, as the assignment does, for "
+            "the files that import it)")
+
+
 def _cells_file(module_file: Path) -> Path:
     """The cells file beside a module. Named after its stem, unless that would pass the 255
     bytes a file name may have: a file whose own name fits (a stem of 235 bytes and more, an
@@ -419,7 +438,8 @@ class _LayoutImporter:
     def exec_module(self, module: types.ModuleType) -> None:
         name = module.__name__
         if getattr(module, "__file__", None) is None:
-            sys.modules[name] = StandInModule(name, f"{name}.py is not in your submission")
+            sys.modules[name] = StandInModule(
+                name, f"{name}.py is not in your submission{_look_alike(self.root, name)}")
             return
         file = Path(module.__file__)
         try:
