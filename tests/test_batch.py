@@ -589,6 +589,10 @@ def test_a_class_graded_without_the_sandbox_is_told_to_the_instructor(tmp_path):
     # The advice fits the reason: asked for, it is not "install bubblewrap" (it may be there).
     assert "Leave out --isolation process to grade a class in the sandbox." in proc.stderr
     assert "Install bubblewrap" not in proc.stderr
+    if bwrap_problem() is None:
+        sandboxed = run_cli("batch", str(uploads), "--out", str(tmp_path / "out2"),
+                            "--isolation", "sandbox")
+        assert "WITHOUT a sandbox" not in sandboxed.stderr
 
 
 def test_the_advice_for_a_class_graded_without_the_sandbox_fits_why(monkeypatch):
@@ -603,10 +607,6 @@ def test_the_advice_for_a_class_graded_without_the_sandbox_fits_why(monkeypatch)
     monkeypatch.setattr(batch.shutil, "which", lambda name: None)
     assert batch._sandbox_advice("bubblewrap is not installed").startswith(
         "Install bubblewrap (bwrap) to grade a class in the sandbox, or pass --isolation sandbox")
-    if bwrap_problem() is None:
-        sandboxed = run_cli("batch", str(uploads), "--out", str(tmp_path / "out2"),
-                            "--isolation", "sandbox")
-        assert "WITHOUT a sandbox" not in sandboxed.stderr
 
 
 def test_an_upload_added_later_does_not_rename_the_students_graded_before(tmp_path):
