@@ -244,6 +244,14 @@ def run(*, source: Path, out: Path, grade_args: Sequence[str] = (), jobs: int | 
     if ref_dir is not None and not Path(ref_dir).is_dir():
         raise BatchError(f"the reference folder {ref_dir} does not exist (--reference, "
                          f"${reference_mod.REFERENCE_ENV}); --no-reference grades without one")
+    if ref_dir is None and input_set.secret is not None:
+        # Each task's grade refuses it (exit 2), and the class got a gradebook of zeros.
+        raise BatchError(
+            "a course secret needs the reference solution, and "
+            + ("--no-reference was given" if no_reference else
+               "this grader has none beside it (an installed grader)")
+            + f": pass --reference DIR (or set ${reference_mod.REFERENCE_ENV}). Without it, "
+            "values are compared with the known answers, which exist for the public inputs only")
     try:  # packed once: every task carries the same bytes
         ref_zip = task_mod.pack_reference(ref_dir) if ref_dir is not None else None
     except task_mod.UploadError as exc:

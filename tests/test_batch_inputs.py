@@ -140,6 +140,24 @@ def test_a_second_batch_into_the_same_outdir_waits_its_turn(graded_out, tmp_path
     assert f"pid {os.getpid()}" not in (out / ".batch-lock").read_text()
 
 
+def test_a_secret_without_a_reference_is_refused_before_grading(tmp_path, monkeypatch):
+    """A pip-installed grader has no reference beside it: `batch --secret-file` without
+    --reference gave every student 0/100 ("the grader exited with status 2") and exit 0."""
+    from grader import batch
+    from grader.input_set import InputSet
+    monkeypatch.setattr(batch.reference_mod, "locate", lambda *args, **kwargs: None)
+    uploads = tmp_path / "uploads"
+    uploads.mkdir()
+    shutil.copy(FIXTURES / "correct_summed.py", uploads / "alice.py")
+    with pytest.raises(batch.BatchError) as refused:
+        batch.run(source=uploads, out=tmp_path / "out",
+                  input_set=InputSet(b"a course secret long enough"))
+    assert str(refused.value).startswith(
+        "a course secret needs the reference solution, and this grader has none beside it (an "
+        "installed grader): pass --reference DIR (or set $AUTOGRADE_REFERENCE)")
+    assert not (tmp_path / "out").exists()
+
+
 # ---- 2. links: a note for each, and a student folder's links warned of as `grade` does -----------
 def test_a_link_among_the_uploads_is_named_and_a_linked_file_in_a_folder_warned_as_grade_does(
         tmp_path):
