@@ -183,6 +183,9 @@ def _add_lms_commands(sub: argparse._SubParsersAction) -> None:
     s.add_argument("--reference", type=Path, metavar="DIR",
                    help="the reference the release is checked against, so no copy of it ships "
                         "(default: as for gradescope-zip)")
+    s.add_argument("--template", type=Path, metavar="DIR",
+                   help="the student template to ship as student_template/ (default: the "
+                        "pack's, in a source checkout; an installed grader has none)")
 
 
 def run() -> None:
@@ -395,12 +398,18 @@ def _student_release(parser: argparse.ArgumentParser, args: argparse.Namespace) 
     from grader import reference as reference_mod, release
     if args.reference is not None and not args.reference.is_dir():
         parser.error(f"--reference {args.reference}: no such folder")
+    if args.template is not None and not args.template.is_dir():
+        parser.error(f"--template {args.template}: no such folder")
     try:
         pack = _load(parser, args.pack)
-        names = release.student_release(out=args.out, pack=pack,
+        names = release.student_release(out=args.out, pack=pack, template=args.template,
                                         reference=reference_mod.locate(pack, args.reference))
     except release.ReleaseError as exc:
         parser.error(str(exc))
+    if not any(name.startswith("student_template/") for name in names):
+        print("autograde student-release: no student template here (an installed grader "
+              "carries none): the release has no student_template/, and its README names none. "
+              "Pass --template DIR to ship one.", file=sys.stderr)
     print(f"wrote {args.out} ({len(names)} files, no reference): commit and push it to the "
           "repository students install from")
     return 0

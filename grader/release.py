@@ -215,9 +215,10 @@ autograde grade assignment1/              # the original layout: q1_softmax.py, 
 autograde grade my_submission.py --html report.html
 ```
 
-`student_template/` is what you start from: every function raises NotImplementedError.
-Python 3.10 to 3.13, on Linux, macOS or Windows.
+{template}Python 3.10 to 3.13, on Linux, macOS or Windows.
 """
+CS224N_TEMPLATE = ("`student_template/` is what you start from: every function raises "
+                   "NotImplementedError.\n")
 
 
 # The student README of a pack other than CS224n's: how to grade with the pack the release holds.
@@ -241,27 +242,39 @@ autograde grade my_submission.py --pack {pack} --html report.html
 """
 
 
-def _readme(pack: Pack | None) -> str:
+def _readme(pack: Pack | None, with_template: bool) -> str:
+    """The release's README; it names student_template/ only when the release holds one."""
     if pack is None or (is_builtin(pack) and pack.name == "cs224n-a1"):
-        return STUDENT_README
+        return STUDENT_README.format(template=CS224N_TEMPLATE if with_template else "")
     where = pack.name if is_builtin(pack) else f"{PACK_DIR}/"
-    template = ("`student_template/` is what you start from.\n"
-                if pack.student_template is not None else "")
+    template = "`student_template/` is what you start from.\n" if with_template else ""
     return PACK_README.format(title=pack.title, pack=where, template=template)
 
 
+def template_folder(pack: Pack | None, source: Path = SOURCE_ROOT,
+                    explicit: Path | None = None) -> Path | None:
+    """The student template a release ships: `explicit` (--template), else the pack's (the
+    checkout's top-level student_template/ for CS224n); None when there is none here (an
+    installed grader carries no template)."""
+    if explicit is not None:
+        return Path(explicit)
+    found = source / "student_template" if pack is None else pack.student_template
+    return found if found is not None and Path(found).is_dir() else None
+
+
 def student_members(source: Path = SOURCE_ROOT, package: Path = PACKAGE_DIR,
-                    pack: Pack | None = None) -> dict[str, bytes]:
-    """Name in the student release -> its bytes (text with LF line endings). `pack` (None: the
-    checkout's top-level student_template/ with the built-in packs) gives the template, and a
-    pack outside the package ships as the folder pack/ (grader/release.pack_members)."""
+                    pack: Pack | None = None, template: Path | None = None) -> dict[str, bytes]:
+    """Name in the student release -> its bytes (text with LF line endings). `template` (None:
+    template_folder's) is the student template, and a pack outside the package ships as the
+    folder pack/ (grader/release.pack_members)."""
     members = dict(project_files(source, package))
-    members["README.md"] = _readme(pack).encode()
     for rel, path in package_files(package).items():
         members[rel] = path.read_bytes()
-    template = source / "student_template" if pack is None else pack.student_template
+    template = template_folder(pack, source, template)
     for path in files_under(template) if template is not None else ():
         members[f"student_template/{path.relative_to(template).as_posix()}"] = path.read_bytes()
+    members["README.md"] = _readme(pack, any(n.startswith("student_template/")
+                                             for n in members)).encode()
     if pack is not None and not is_builtin(pack):
         for name, data in pack_members(pack).items():
             members[f"{PACK_DIR}/{name}"] = data
@@ -277,7 +290,8 @@ def leaks(members: dict[str, bytes], reference: Path | None) -> list[str]:
 
 
 def student_release(*, out: Path, reference: Path | None = None, pack: Pack | None = None,
-                    source: Path = SOURCE_ROOT, package: Path = PACKAGE_DIR) -> list[str]:
+                    source: Path = SOURCE_ROOT, package: Path = PACKAGE_DIR,
+                    template: Path | None = None) -> list[str]:
     """Write the student release of `pack` into `out` (new, empty, or a previous student release,
     whose files are replaced; a `.git` folder in it is kept) and return the names written."""
     out = Path(out)
@@ -287,7 +301,7 @@ def student_release(*, out: Path, reference: Path | None = None, pack: Pack | No
     if present and MARKER not in present:
         # Never clear a folder this command did not write (it could be the instructor's repository).
         raise ReleaseError(f"{out} is not empty and is not a student release: give a new folder")
-    members = student_members(source, package, pack)
+    members = student_members(source, package, pack, template)
     copied = leaks(members, reference)
     if copied:
         raise ReleaseError(f"refusing to release: {', '.join(copied)} are copies of the reference")

@@ -220,6 +220,26 @@ def test_installed_grader_needs_reference_for_the_zip(installed, tmp_path):
     assert "Traceback" not in proc.stderr and not (tmp_path / "a.zip").exists()
 
 
+def test_installed_graders_release_ships_a_template_only_when_it_has_one(installed, tmp_path):
+    """Installed with pip, the grader has no student_template/: its release had none, and its
+    README told students to start from it. Now it says so, and --template ships one."""
+    bare = tmp_path / "bare"
+    proc = run_grader("student-release", str(bare), "--reference", str(ROOT / "reference"),
+                      cwd=tmp_path, pythonpath=installed)
+    assert proc.returncode == 0, proc.stderr
+    assert "no student template here" in proc.stderr and "--template DIR" in proc.stderr
+    assert not (bare / "student_template").exists()
+    assert "student_template" not in (bare / "README.md").read_text(encoding="utf-8")
+    full = tmp_path / "full"
+    proc = run_grader("student-release", str(full), "--reference", str(ROOT / "reference"),
+                      "--template", str(ROOT / "student_template"), cwd=tmp_path,
+                      pythonpath=installed)
+    assert proc.returncode == 0 and "no student template" not in proc.stderr, proc.stderr
+    assert (full / "student_template" / "q1_softmax.py").is_file()
+    assert "`student_template/` is what you start from" in (full / "README.md").read_text(
+        encoding="utf-8")
+
+
 def _requirements(lines: list[str]) -> dict:
     from packaging.requirements import Requirement
 
