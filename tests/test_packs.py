@@ -510,6 +510,15 @@ def test_course_config_errors(pack_dir: Path, tmp_path: Path, text: str, message
     assert message in str(caught.value) and "course config" in str(caught.value)
 
 
+def test_a_course_config_saved_with_a_byte_order_mark_is_read(pack_dir: Path,
+                                                              tmp_path: Path) -> None:
+    """Notepad's UTF-8 begins with a byte-order mark: TOML refused the file as "Invalid
+    statement (at line 1, column 1)"."""
+    config = tmp_path / "autograde.toml"
+    config.write_bytes(b"\xef\xbb\xbf[functions.relu]\r\npoints = 20\r\n")
+    assert {f.name: f.points for f in load_pack(str(pack_dir), config).functions}["relu"] == 20
+
+
 def test_batch_applies_autograde_toml_beside_the_uploads(pack_dir: Path, tmp_path: Path) -> None:
     uploads = tmp_path / "uploads"
     uploads.mkdir()

@@ -34,7 +34,9 @@ def _fail(where: Path, text: str) -> ManifestError:
 def read(path: Path) -> dict:
     path = Path(path)
     try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
+        # utf-8-sig: Windows Notepad saves with a byte-order mark, which TOML refuses as
+        # "Invalid statement (at line 1, column 1)".
+        return tomllib.loads(path.read_text(encoding="utf-8-sig"))
     except (OSError, UnicodeDecodeError) as exc:
         raise _fail(path, f"cannot be read ({exc})") from None
     except tomllib.TOMLDecodeError as exc:
