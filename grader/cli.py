@@ -374,7 +374,8 @@ def _gradescope_zip(parser: argparse.ArgumentParser, args: argparse.Namespace) -
     _warn_if_weak(chosen)
     # Loaded as it will grade, so a config or mode that does not hold is refused here, not in
     # Gradescope's image.
-    if _checks_refused("gradescope-zip", _load(parser, args.pack, args.config, args.mode)):
+    graded_with = _load(parser, args.pack, args.config, args.mode)
+    if _checks_refused("gradescope-zip", graded_with):
         return 2
     why = output_paths.problem(args.out)
     if why:  # before the zip is built, as grade and batch do for theirs
@@ -385,8 +386,10 @@ def _gradescope_zip(parser: argparse.ArgumentParser, args: argparse.Namespace) -
                                    isolation=args.isolation)
     except lms.LmsError as exc:
         parser.error(str(exc))
+    # A config can move the total off the pack's (150, 97.5): Gradescope's assignment must say it.
     print(f"wrote {args.out} ({len(names)} files): upload it on the assignment's Configure "
-          "Autograder page on Gradescope")
+          f"Autograder page on Gradescope; make the assignment worth {graded_with.max_score:g} "
+          "points, what every submission is graded out of")
     if not chosen.is_secret:
         print("autograde gradescope-zip: no course secret (--secret, --secret-file or "
               "$AUTOGRADE_SECRET): submissions are graded on the public inputs, which every "

@@ -178,6 +178,9 @@ def test_gradescope_zip_ships_the_mode_and_the_course_config(modal_pack: Path,
     done = run_cli("gradescope-zip", str(out), "--pack", str(modal_pack), "--mode", "leaky",
                    "--config", str(config))
     assert done.returncode == 0, done.stderr
+    # The config moved the total: the Gradescope assignment must be worth what is graded.
+    total = sum(f.points for f in load_pack(str(modal_pack), config).functions)
+    assert f"make the assignment worth {total:g} points" in done.stdout, done.stdout
     with zipfile.ZipFile(out) as zf:
         assert zf.read("mode") == b"leaky\n"
         assert zf.read("course-config/course.toml") == config.read_bytes()
