@@ -244,6 +244,29 @@ def _command(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     return 2
 
 
+def _warn_if_answers_drift(command: str, pack: Pack, reference: Path | None,
+                          disabled: bool = False) -> None:
+    """One line when the reference graded with is not the one the pack's known answers were
+    made from: students' copies compare with those answers, and a reference edited during the
+    term (a bug fixed, or made) grades them otherwise, silently (100 there, 65 here)."""
+    from grader import known_answers, make_known_answers, reference as reference_mod
+    ref_dir = reference_mod.locate(pack, reference, disabled)
+    if ref_dir is None or not Path(ref_dir).is_dir() or pack.known_answers is None \
+            or not Path(pack.known_answers).is_file():
+        return
+    try:
+        answers = known_answers.KnownAnswers.load(pack.known_answers, pack.root)
+        changed = make_known_answers.files_changed(pack, Path(ref_dir), answers)
+    except (known_answers.KnownAnswersError, OSError):
+        return  # the audit says what is wrong with the file
+    if changed:
+        print(f"autograde {command}: the reference at {ref_dir} is not the one the pack's known "
+              "answers were made from (its files changed since): students' copies compare "
+              "values with those answers, and disagree with this grader wherever an answer "
+              "changed. `autograde known-answers --check` (with that reference) says whether any did",
+              file=sys.stderr)
+
+
 def _checks_refused(command: str, pack: Pack) -> bool:
     """Say so, and True, when the pack's checks cannot run at all (a module that does not
     import, a misspelt marker, a function no check grades): before a command that grades a class,
@@ -380,6 +403,7 @@ def _gradescope_zip(parser: argparse.ArgumentParser, args: argparse.Namespace) -
     why = output_paths.problem(args.out)
     if why:  # before the zip is built, as grade and batch do for theirs
         parser.error(f"{args.out}: cannot write the zip there ({why})")
+    _warn_if_answers_drift("gradescope-zip", graded_with, args.reference)
     try:
         names = lms.gradescope_zip(out=args.out, reference=args.reference, pack=_load(parser, args.pack),
                                    secret=chosen.secret, config=args.config, mode=args.mode,
@@ -405,6 +429,7 @@ def _student_release(parser: argparse.ArgumentParser, args: argparse.Namespace) 
         parser.error(f"--template {args.template}: no such folder")
     try:
         pack = _load(parser, args.pack)
+        _warn_if_answers_drift("student-release", pack, args.reference)
         names = release.student_release(out=args.out, pack=pack, template=args.template,
                                         reference=reference_mod.locate(pack, args.reference))
     except release.ReleaseError as exc:
@@ -431,16 +456,21 @@ def _known_answers(parser: argparse.ArgumentParser, args: argparse.Namespace) ->
             print(f"autograde known-answers: the pack {pack.name} ships no known answers",
                   file=sys.stderr)
             return 1
+        changed = False
         try:
-            problems = make_known_answers.verify(pack, ref_dir,
-                                                 known_answers.KnownAnswers.load(pack.known_answers, pack.root))
+            answers = known_answers.KnownAnswers.load(pack.known_answers, pack.root)
+            problems = make_known_answers.verify(pack, ref_dir, answers)
+            changed = make_known_answers.files_changed(pack, ref_dir, answers)
         except known_answers.KnownAnswersError as exc:
             problems = [str(exc)]
         for problem in problems:
             print(f"autograde known-answers: {problem}", file=sys.stderr)
         if not problems:
             print(f"{pack.known_answers}: the known answers hold for the reference at {ref_dir} "
-                  "and the pack's checks")
+                  "and the pack's checks"
+                  + (" (its files changed since the file was made, and it still gives every "
+                     "answer the file holds; `autograde known-answers --out` records its new "
+                     "files, and nothing else changes)" if changed else ""))
         return 1 if problems else 0
     why = output_paths.problem(args.out)
     if why:
@@ -571,6 +601,7 @@ def _batch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         return 2
     if _checks_refused("batch", chosen_pack):  # once, not as a 0 / 0 row for every student
         return 2
+    _warn_if_answers_drift("batch", chosen_pack, args.reference, args.no_reference)
     from grader import cluster  # only its error type: distributed itself is imported on --dask
     limits = grade_command.deadlines(args, chosen_pack)
     wall = limits.submission_seconds + limits.import_seconds + batch.WALL_SLACK_SECONDS

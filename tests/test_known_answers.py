@@ -12,7 +12,7 @@ import pytest
 from conftest import FIXTURES, ROOT, grade, run_cli
 from fixtures.mistakes import MISTAKES
 from grader import known_answers as ka
-from grader.make_known_answers import verify
+from grader.make_known_answers import files_changed, verify
 from grader.packs import load_pack
 from grader.packs.cs224n_a1.inputs import NetCase, ReplayDataset, W2VCase
 
@@ -33,14 +33,53 @@ def test_the_shipped_answers_hold_for_the_reference():
                    if name.endswith(".py"))
 
 
-def test_a_changed_reference_is_noticed(tmp_path):
+HALVED = """
+
+_whole = forward_backward_prop
+
+
+def forward_backward_prop(*args, **kwargs):
+    cost, grad = _whole(*args, **kwargs)
+    return 0.5 * cost, 0.5 * grad
+"""
+
+
+def test_a_changed_reference_is_noticed_with_how_its_answers_changed(tmp_path):
+    """A reference edited during the term: self-consistent and wrong (everything halved), the
+    known answers students compare with no longer hold, and what changed is said, old against
+    new; that tells an intended fix from a new bug."""
+    changed = tmp_path / "reference"
+    shutil.copytree(ROOT / "reference", changed)
+    with open(changed / "q2_neural.py", "a") as module:
+        module.write(HALVED)
+    answers = ka.KnownAnswers.load(PACK.known_answers)
+    problems = verify(PACK, changed, answers, remake=False)
+    assert problems[0].startswith("the known answers were made from another reference (its "
+                                  "files changed since), and it answers differently (below)")
+    assert problems[1:] and all("forward_backward_prop" in p and "every value is 0.5 times the "
+                                "file's" in p for p in problems[1:]), problems
+    assert files_changed(PACK, changed, answers)
+
+
+def test_a_reference_changed_in_its_files_only_still_holds(tmp_path):
+    """A comment added, the max-shift halved (softmax's values stay): "the reference does not
+    hold" and an audit that failed, though every answer students compare with was the same."""
     changed = tmp_path / "reference"
     shutil.copytree(ROOT / "reference", changed)
     path = changed / "q1_softmax.py"
     path.write_text(path.read_text().replace("np.max(x, axis=-1, keepdims=True)",
-                                             "np.max(x, axis=-1, keepdims=True) * 0.5"))
-    problems = verify(PACK, changed, ka.KnownAnswers.load(PACK.known_answers))
-    assert any("another reference" in p for p in problems)
+                                             "np.max(x, axis=-1, keepdims=True) * 0.5")
+                    + "# a comment of the instructor's\n")
+    answers = ka.KnownAnswers.load(PACK.known_answers)
+    assert verify(PACK, changed, answers, remake=False) == []
+    assert files_changed(PACK, changed, answers)
+    assert not files_changed(PACK, ROOT / "reference", answers)
+    drift = run_cli("student-release", str(tmp_path / "release"), "--reference", str(changed))
+    assert drift.returncode == 0, drift.stderr
+    assert f"the reference at {changed} is not the one the pack's known answers were made from" \
+        in drift.stderr
+    same = run_cli("student-release", str(tmp_path / "release2"))
+    assert same.returncode == 0 and "known answers were made from" not in same.stderr
 
 
 def test_made_afresh_the_file_covers_the_same_checks(tmp_path):
