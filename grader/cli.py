@@ -183,6 +183,9 @@ def _add_lms_commands(sub: argparse._SubParsersAction) -> None:
     s.add_argument("--reference", type=Path, metavar="DIR",
                    help="the reference the release is checked against, so no copy of it ships "
                         "(default: as for gradescope-zip)")
+    s.add_argument("--config", type=Path, metavar="FILE",
+                   help="a course config (TOML) the students' copy grades with by default, as "
+                        "your grader does with it: points, visibility, deadlines, mode")
     s.add_argument("--template", type=Path, metavar="DIR",
                    help="the student template to ship as student_template/ (default: the "
                         "pack's, in a source checkout; an installed grader has none)")
@@ -427,10 +430,13 @@ def _student_release(parser: argparse.ArgumentParser, args: argparse.Namespace) 
         parser.error(f"--reference {args.reference}: no such folder")
     if args.template is not None and not args.template.is_dir():
         parser.error(f"--template {args.template}: no such folder")
+    if args.config is not None:
+        _load(parser, args.pack, args.config)  # one that does not hold is refused here
     try:
         pack = _load(parser, args.pack)
         _warn_if_answers_drift("student-release", pack, args.reference)
         names = release.student_release(out=args.out, pack=pack, template=args.template,
+                                        config=args.config,
                                         reference=reference_mod.locate(pack, args.reference))
     except release.ReleaseError as exc:
         parser.error(str(exc))

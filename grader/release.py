@@ -64,7 +64,7 @@ def files_under(folder: Path) -> list[Path]:
 # (tests/test_release.py keeps the two lists equal).
 PACKAGE_DATA = ("grading-pytest.ini", "gradescope/setup.sh", "gradescope/run_autograder",
                 "schemas/*.json", "render/templates/*.j2", "packs/*/known_answers.json",
-                "packs/*/pack.toml")
+                "packs/*/pack.toml", "packs/*/course.toml")
 
 
 def package_files(package: Path = PACKAGE_DIR) -> dict[str, Path]:
@@ -263,10 +263,13 @@ def template_folder(pack: Pack | None, source: Path = SOURCE_ROOT,
 
 
 def student_members(source: Path = SOURCE_ROOT, package: Path = PACKAGE_DIR,
-                    pack: Pack | None = None, template: Path | None = None) -> dict[str, bytes]:
+                    pack: Pack | None = None, template: Path | None = None,
+                    config: Path | None = None) -> dict[str, bytes]:
     """Name in the student release -> its bytes (text with LF line endings). `template` (None:
     template_folder's) is the student template, and a pack outside the package ships as the
-    folder pack/ (grader/release.pack_members)."""
+    folder pack/ (grader/release.pack_members). `config`, the course config, ships in the pack's
+    folder as its default (packs.SHIPPED_CONFIG), so the student's copy grades as the course
+    does."""
     members = dict(project_files(source, package))
     for rel, path in package_files(package).items():
         members[rel] = path.read_bytes()
@@ -275,6 +278,11 @@ def student_members(source: Path = SOURCE_ROOT, package: Path = PACKAGE_DIR,
         members[f"student_template/{path.relative_to(template).as_posix()}"] = path.read_bytes()
     members["README.md"] = _readme(pack, any(n.startswith("student_template/")
                                              for n in members)).encode()
+    if config is not None:
+        members[_config_member(pack, package)] = Path(config).read_bytes()
+        members["README.md"] += (b"\nThis copy grades with your course's config (its points, "
+                                 b"visibility, deadlines and mode), as your instructor's grader "
+                                 b"does.\n")
     if pack is not None and not is_builtin(pack):
         for name, data in pack_members(pack).items():
             members[f"{PACK_DIR}/{name}"] = data
@@ -289,9 +297,20 @@ def leaks(members: dict[str, bytes], reference: Path | None) -> list[str]:
     return sorted(name for name, data in members.items() if data in solution)
 
 
+def _config_member(pack: Pack | None, package: Path) -> str:
+    """Where a shipped course config goes: the built-in pack's folder in the package, or the
+    shipped pack/ folder of one outside it."""
+    from grader.packs import DEFAULT_PACK, SHIPPED_CONFIG, load_pack
+    chosen = pack if pack is not None else load_pack(DEFAULT_PACK, None)
+    if not is_builtin(chosen):
+        return f"{PACK_DIR}/{SHIPPED_CONFIG}"
+    return f"grader/{Path(chosen.root).resolve().relative_to(package.resolve()).as_posix()}/" \
+           f"{SHIPPED_CONFIG}"
+
+
 def student_release(*, out: Path, reference: Path | None = None, pack: Pack | None = None,
                     source: Path = SOURCE_ROOT, package: Path = PACKAGE_DIR,
-                    template: Path | None = None) -> list[str]:
+                    template: Path | None = None, config: Path | None = None) -> list[str]:
     """Write the student release of `pack` into `out` (new, empty, or a previous student release,
     whose files are replaced; a `.git` folder in it is kept) and return the names written."""
     out = Path(out)
@@ -301,7 +320,7 @@ def student_release(*, out: Path, reference: Path | None = None, pack: Pack | No
     if present and MARKER not in present:
         # Never clear a folder this command did not write (it could be the instructor's repository).
         raise ReleaseError(f"{out} is not empty and is not a student release: give a new folder")
-    members = student_members(source, package, pack, template)
+    members = student_members(source, package, pack, template, config)
     copied = leaks(members, reference)
     if copied:
         raise ReleaseError(f"refusing to release: {', '.join(copied)} are copies of the reference")

@@ -6,6 +6,7 @@ a line of the solution or a secret. The sdist must hold what its tests need, and
 grader must build the Gradescope zip."""
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -119,6 +120,32 @@ def test_student_release_grades_without_a_reference(student, tmp_path):
                               "known_answer_points": 56.5, "instructor_points": 0}
     assert not [c for c in data["checks"] if c["status"] == "skipped"]
     assert data["score"] == data["max_score"] == 100
+
+
+def test_a_release_carries_the_course_config_its_copy_grades_with(checkout, tmp_path):
+    """A course that moves points (or picks a pack's mode) grades with its config; the student's
+    copy could not carry one, and told a student 93.75 where the course gave 69.5."""
+    config = tmp_path / "course.toml"
+    config.write_text("[functions.softmax]\npoints = 20\n")
+    out = tmp_path / "release"
+    proc = run_grader("student-release", str(out), "--config", str(config), cwd=checkout,
+                      pythonpath=checkout)
+    assert proc.returncode == 0, proc.stderr
+    assert (out / "grader" / "packs" / "cs224n_a1" / "course.toml").read_bytes() == \
+        config.read_bytes()
+    report = tmp_path / "report.json"
+    graded = run_grader("grade", str(FIXTURES / "correct_summed.py"), "--json", str(report),
+                        cwd=tmp_path, pythonpath=out)
+    assert graded.returncode == 0, graded.stderr
+    data = json.loads(report.read_text())
+    assert (data["score"], data["max_score"]) == (105, 105)
+    assert data["versions"]["config"].startswith("course.toml (sha256 ")
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[functions.sofmax]\npoints = 20\n")
+    refused = run_grader("student-release", str(tmp_path / "r2"), "--config", str(bad),
+                         cwd=checkout, pythonpath=checkout)
+    assert refused.returncode == 2 and "has no function sofmax" in refused.stderr
+    assert not (tmp_path / "r2").exists()
 
 
 def test_student_release_builds_a_wheel_students_can_install(student, tmp_path):

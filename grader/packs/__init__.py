@@ -117,11 +117,21 @@ def load_pack(name: str | Path = DEFAULT_PACK, config: Path | None = None) -> Pa
     with the course config at `config` applied. Raises ManifestError (UnknownPack when there is
     no such pack) with a one-line message."""
     pack = read(locate(str(name)))
+    if config is None and pack.root is not None:
+        # A student release carries the course's config here (`student-release --config`), so
+        # the student's copy grades with the points and mode the instructor's does.
+        shipped = Path(pack.root) / SHIPPED_CONFIG
+        config = shipped if shipped.is_file() else None
     if config is not None:
         from grader.packs import course_config
         pack = course_config.apply(pack, Path(config))
     return pack
 
 
+# The course config a pack folder carries as its default (written by `student-release --config`).
+SHIPPED_CONFIG = "course.toml"
+
+
 __all__ = ["BUILTIN_PACKS", "DEADLINE_KEYS", "DEFAULT_PACK", "Found", "FunctionSpec",
-           "ManifestError", "Pack", "UnknownPack", "available", "load_pack", "locate"]
+           "ManifestError", "Pack", "SHIPPED_CONFIG", "UnknownPack", "available", "load_pack",
+           "locate"]
