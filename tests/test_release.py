@@ -140,6 +140,7 @@ def test_a_release_carries_the_course_config_its_copy_grades_with(checkout, tmp_
     data = json.loads(report.read_text())
     assert (data["score"], data["max_score"]) == (105, 105)
     assert data["versions"]["config"].startswith("course.toml (sha256 ")
+    assert "Graded with the course config course.toml (sha256 " in graded.stdout  # said, too
     bad = tmp_path / "bad.toml"
     bad.write_text("[functions.sofmax]\npoints = 20\n")
     refused = run_grader("student-release", str(tmp_path / "r2"), "--config", str(bad),

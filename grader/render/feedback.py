@@ -68,6 +68,13 @@ def inputs_text(result: SubmissionResult) -> str:
     return text
 
 
+def config_text(result: SubmissionResult) -> str:
+    """Which course config changed the pack's points, visibility or deadlines; empty without
+    one. The terminal said nothing of it, so a total of 105 went unexplained."""
+    config = (result.versions or {}).get("config")
+    return f"Graded with the course config {config}." if config else ""
+
+
 def mode_text(result: SubmissionResult) -> str:
     """Which of its ways of grading the pack used, and what that means; empty for a pack of one
     way."""

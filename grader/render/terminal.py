@@ -6,7 +6,7 @@ import shutil
 import textwrap
 
 from grader.model import CheckResult, SubmissionResult
-from grader.render.feedback import inputs_text, mode_text, withheld_text
+from grader.render.feedback import config_text, inputs_text, mode_text, withheld_text
 
 MARKS = {"failed": "x", "error": "!", "timeout": "T"}
 GREEN, RESET = "\033[32m", "\033[0m"
@@ -98,7 +98,7 @@ def render(result: SubmissionResult, *, verbose: bool = False, width: int | None
             note = "" if earned_all else fn.summary
         lines.append(_cut(f"{head}  {note}".rstrip(), width))
     lines.extend(_total_lines(result, name_width, color))
-    for sentence in (mode_text(result), inputs_text(result)):
+    for sentence in (mode_text(result), config_text(result), inputs_text(result)):
         if sentence:
             lines.extend(textwrap.wrap(sentence, width=width - 2, initial_indent="  ",
                                        subsequent_indent="  "))
