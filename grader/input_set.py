@@ -99,7 +99,12 @@ def resolve(*, text: str | None = None, file: Path | None = None,
             return from_text(content)
         except SecretError:
             raise SecretError(f"the secret file {file} is empty") from None
-    if environ.get(SECRET_ENV):
+    if SECRET_ENV in environ:
+        # Set but empty (`AUTOGRADE_SECRET=$(cat a-missing-file)`): refused as `--secret ''` is,
+        # not taken for "no secret", which graded a class on the public inputs unsaid.
+        if not environ[SECRET_ENV].strip():
+            raise SecretError(f"${SECRET_ENV} is set but empty: give the secret, or unset it to "
+                              "grade on the public inputs")
         return from_text(environ[SECRET_ENV])
     return PUBLIC
 

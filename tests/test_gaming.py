@@ -168,6 +168,10 @@ def test_secret_from_the_environment(tmp_path):
                            "--json", str(out)], capture_output=True, text=True, cwd=ROOT, env=env)
     assert proc.returncode == 0, proc.stderr
     assert json.loads(out.read_text())["inputs"]["set"] == "secret"
+    # Set but empty (`AUTOGRADE_SECRET=$(cat a-missing-file)`): refused as --secret '' is; it
+    # graded on the public inputs, unsaid.
+    empty = run_cli("grade", str(FIXTURES / "correct_summed.py"), env={"AUTOGRADE_SECRET": " "})
+    assert empty.returncode == 2 and "$AUTOGRADE_SECRET is set but empty" in empty.stderr
 
 
 def test_batch_carries_the_secret_and_regrades_when_it_changes(tmp_path):
