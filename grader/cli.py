@@ -286,7 +286,8 @@ def _load(parser: argparse.ArgumentParser, name: str, config: Path | None = None
     """The pack --pack names (with --config, in --mode): a pack that cannot be used is a usage
     error."""
     if config is not None and not Path(config).is_file():
-        parser.error(f"--config {config}: no such file")
+        parser.error(f"--config {config}: "
+                     + ("a folder, not a file" if Path(config).is_dir() else "no such file"))
     try:
         return grade_command.with_mode(load_pack(name, config), mode)
     except ManifestError as exc:
