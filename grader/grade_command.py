@@ -171,7 +171,8 @@ def pack(args: argparse.Namespace) -> Pack:
     wrong (no such pack, a manifest or config that does not hold)."""
     from grader.grading import BadPack, UsageError
     if args.config is not None and not Path(args.config).is_file():
-        raise UsageError(f"--config {args.config}: no such file")
+        raise UsageError(f"--config {args.config}: "
+                         + ("a folder, not a file" if args.config.is_dir() else "no such file"))
     try:
         return with_mode(load_pack(args.pack, args.config), getattr(args, "mode", None))
     except ManifestError as exc:
