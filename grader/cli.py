@@ -119,7 +119,8 @@ def _add_lms_commands(sub: argparse._SubParsersAction) -> None:
                     help="sandbox: grade only in bubblewrap's sandbox (without it, every "
                          "submission gets 0 and a line saying the autograder must be fixed); "
                          "auto: the sandbox where it works, else process isolation, said in the "
-                         f"instructor's log; process (default: ${lms.ISOLATION_ENV}, or auto)")
+                         f"instructor's log; process: process isolation only (default: "
+                         f"${lms.ISOLATION_ENV}, or auto)")
     gs.add_argument("--reference", type=Path, metavar="DIR",
                     help="the reference solution's folder (default: $AUTOGRADE_REFERENCE)")
     grade_command.add_secret_options(gs)
@@ -266,8 +267,8 @@ def _warn_if_answers_drift(command: str, pack: Pack, reference: Path | None,
         print(f"autograde {command}: the reference at {ref_dir} is not the one the pack's known "
               "answers were made from (its files changed since): students' copies compare "
               "values with those answers, and disagree with this grader wherever an answer "
-              "changed. `autograde known-answers --check` (with that reference) says whether any did",
-              file=sys.stderr)
+              "changed. `autograde known-answers --check` (with that reference) says whether "
+              "any did", file=sys.stderr)
 
 
 def _checks_refused(command: str, pack: Pack) -> bool:

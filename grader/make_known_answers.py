@@ -98,9 +98,10 @@ def verify(pack: Pack, reference_dir: Path, answers: ka.KnownAnswers, *,
                     value = getattr(ref, call["function"])(*args)
                     got = ka.encode(value)
                     if not ka.same_value(got, call["result"]):
+                        before = ka.decode(call["result"], classes)
                         problems.append(
                             f"{check}: the reference answers {call['function']} differently "
-                            f"from the known answers{_change(ka.decode(call['result'], classes), value)}")
+                            f"from the known answers{_change(before, value)}")
                         break
             except ka.KnownAnswersError as exc:
                 problems.append(f"{check}: {exc}")
@@ -134,7 +135,8 @@ def _change(old: Any, new: Any) -> str:
         return ""
     with np.errstate(all="ignore"):
         at = int(np.nanargmax(np.abs(after - before))) if np.isfinite(after - before).any() else 0
-        said = f" (value {at + 1} of {before.size}: {before[at]:.6g} in the file, {after[at]:.6g} now"
+        said = (f" (value {at + 1} of {before.size}: {before[at]:.6g} in the file, "
+                f"{after[at]:.6g} now")
         nonzero = before != 0
         ratios = after[nonzero] / before[nonzero]
         if ratios.size and np.allclose(ratios, ratios[0], rtol=1e-9) and \
