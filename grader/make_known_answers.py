@@ -98,10 +98,10 @@ def verify(pack: Pack, reference_dir: Path, answers: ka.KnownAnswers, *,
                     value = getattr(ref, call["function"])(*args)
                     got = ka.encode(value)
                     if not ka.same_value(got, call["result"]):
-                        before = ka.decode(call["result"], classes)
+                        stored = ka.decode(call["result"], classes)
                         problems.append(
                             f"{check}: the reference answers {call['function']} differently "
-                            f"from the known answers{_change(before, value)}")
+                            f"from the known answers{_change(stored, value)}")
                         break
             except ka.KnownAnswersError as exc:
                 problems.append(f"{check}: {exc}")
