@@ -128,8 +128,8 @@ def _numbers(value: Any) -> np.ndarray | None:
 
 
 def _change(old: Any, new: Any) -> str:
-    """" (the file's 6.42 at value 1 is 3.21 now; every value is 0.5 times the file's)": what
-    tells an intended fix from a new bug."""
+    """" (value 1 of 27: 6.42 in the file, 3.21 now; every value is 0.5 times the file's)":
+    what tells an intended fix from a new bug."""
     before, after = _numbers(old), _numbers(new)
     if before is None or after is None or before.shape != after.shape or not before.size:
         return ""

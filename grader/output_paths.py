@@ -19,6 +19,8 @@ def problem(path: Path, *, folder: bool = False) -> str | None:
     path = Path(path)
     try:
         exists = path.exists()
+        if not folder and not exists and path.is_symlink():
+            path = Path(os.path.realpath(path))  # a link to no file yet: its target is written
     except OSError as exc:  # a name too long for the file system, ...
         return exc.strerror or str(exc)
     if exists:

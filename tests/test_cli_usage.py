@@ -180,6 +180,11 @@ def test_a_report_goes_through_a_pipe_or_a_link_and_leaves_it_as_it_was(tmp_path
     assert link.is_symlink() and os.readlink(link) == str(real)
     assert "<html" in real.read_text(encoding="utf-8")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["kept", "report.fifo", "report.html"]
+    dangling = tmp_path / "junit.xml"
+    dangling.symlink_to(tmp_path / "kept" / "junit-target.xml")  # to no file yet, as `>` makes
+    proc = run_cli("grade", str(EXAMPLE), "--junit", str(dangling))
+    assert proc.returncode == 0, proc.stderr
+    assert dangling.is_symlink() and "<testsuite" in (tmp_path / "kept" / "junit-target.xml").read_text()
 
 
 def test_a_reference_named_on_the_command_line_must_be_there(tmp_path):

@@ -36,7 +36,7 @@ def write_text(path: Path, text: str) -> None:
         with open(path, "w", encoding="utf-8") as out:
             out.write(text)
         return
-    if path.is_symlink() and path.is_file():
+    if path.is_symlink():  # to a file, or to none yet (written there, as `>` would)
         path = Path(os.path.realpath(path))
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
