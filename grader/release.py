@@ -106,8 +106,10 @@ def _from_metadata(dist: importlib.metadata.Distribution, package: Path) -> dict
     meta = dist.metadata
     # An extra's requirements stay out: the image needs the grader, not its test tools.
     requires = [r for r in (dist.requires or []) if "extra ==" not in r]
-    data = sorted(rel.removeprefix("grader/") for rel in package_files(package)
-                  if not rel.endswith(".py"))
+    # The patterns too, not only the files this install has: a release's course config
+    # (packs/*/course.toml) is written after, and left out of its wheel it was never applied.
+    data = sorted({rel.removeprefix("grader/") for rel in package_files(package)
+                   if not rel.endswith(".py")} | set(PACKAGE_DATA))
     license_text = dist.read_text("licenses/LICENSE") or dist.read_text("LICENSE") or ""
     if not license_text:
         raise ReleaseError(f"the installed {DIST_NAME} carries no LICENSE file")

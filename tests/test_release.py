@@ -266,6 +266,20 @@ def test_installed_graders_release_ships_a_template_only_when_it_has_one(install
     assert (full / "student_template" / "q1_softmax.py").is_file()
     assert "`student_template/` is what you start from" in (full / "README.md").read_text(
         encoding="utf-8")
+    # Its course config must reach the wheel `pip install .` builds: listed by the installed
+    # files only, it did not, and the students' copy graded with the pack's own points.
+    config = tmp_path / "course.toml"
+    config.write_text("[functions.softmax]\npoints = 20\n")
+    configured = tmp_path / "configured"
+    proc = run_grader("student-release", str(configured), "--reference", str(ROOT / "reference"),
+                      "--config", str(config), cwd=tmp_path, pythonpath=installed)
+    assert proc.returncode == 0, proc.stderr
+    wheels = tmp_path / "wheels"
+    built = subprocess.run([sys.executable, "-m", "build", "--wheel", "--outdir", str(wheels),
+                            str(configured)], capture_output=True, text=True, timeout=600)
+    assert built.returncode == 0, built.stdout[-3000:] + built.stderr[-3000:]
+    with zipfile.ZipFile(next(wheels.glob("*.whl"))) as zf:
+        assert zf.read("grader/packs/cs224n_a1/course.toml") == config.read_bytes()
 
 
 def _requirements(lines: list[str]) -> dict:
