@@ -82,9 +82,18 @@ class Stopped(Exception):
 
 
 # ---- building a task (on the batch's machine) -----------------------------------------------
+def portable(name: str) -> str:
+    """A file name as a task carries it: bytes that are not UTF-8 (a Latin-1 `m\xfcller.py`,
+    held as surrogates) written as `%FC`, which a zip and JSON can hold; `batch` stopped with a
+    UnicodeEncodeError at such a name. Character by character, so a path's parts and the whole
+    path agree."""
+    return "".join(f"%{ord(c) - 0xDC00:02X}" if 0xDC80 <= ord(c) <= 0xDCFF else c for c in name)
+
+
 def _zip_entry(name: str, *, folder: bool = False) -> zipfile.ZipInfo:
     # A fixed date and mode: the same upload always packs to the same bytes.
-    info = zipfile.ZipInfo(name + ("/" if folder else ""), date_time=(1980, 1, 1, 0, 0, 0))
+    info = zipfile.ZipInfo(portable(name) + ("/" if folder else ""),
+                           date_time=(1980, 1, 1, 0, 0, 0))
     info.external_attr = ((0o40755 << 16) | 0x10) if folder else (0o100644 << 16)
     info.compress_type = zipfile.ZIP_DEFLATED
     return info
@@ -176,7 +185,7 @@ def pack_upload(upload: Upload, *, reference: bytes | None, grade_args: typing.S
         left_out = tuple(uploads.left_out(upload.path))
     except OSError:
         left_out = ()  # unreadable: packing it says why
-    return GradeTask(student=upload.student, upload_name=upload.path.name,
+    return GradeTask(student=upload.student, upload_name=portable(upload.path.name),
                      payload=_payload(upload.path), display_path=display or str(upload.path),
                      reference=reference, grade_args=tuple(grade_args), pack=pack,
                      wall_seconds=float(wall_seconds), secret=secret, pack_files=pack_files,

@@ -158,6 +158,23 @@ def test_a_secret_without_a_reference_is_refused_before_grading(tmp_path, monkey
     assert not (tmp_path / "out").exists()
 
 
+@pytest.mark.skipif(sys.platform != "linux", reason="file names of any bytes")
+def test_uploads_whose_names_are_not_utf8_are_graded(tmp_path):
+    """A Latin-1 name (an old archive tool's `m\\xfcller.py`, alone or inside a student's
+    folder) stopped the whole batch with a UnicodeEncodeError traceback: no student graded."""
+    uploads = tmp_path / "uploads"
+    uploads.mkdir()
+    shutil.copy(FIXTURES / "correct_summed.py", os.fsdecode(bytes(uploads) + b"/m\xfcller.py"))
+    folder = Path(os.fsdecode(bytes(uploads) + b"/j\xf6rg"))
+    folder.mkdir()
+    shutil.copy(FIXTURES / "correct_summed.py", os.fsdecode(bytes(folder) + b"/l\xf6sung.py"))
+    out = tmp_path / "out"
+    proc = run_cli("batch", str(uploads), "--out", str(out))
+    assert proc.returncode == 0 and "Traceback" not in proc.stderr, proc.stderr[-2000:]
+    rows = _rows(out)
+    assert len(rows) == 2 and all(float(r["score"]) == 100 for r in rows), rows
+
+
 # ---- 2. links: a note for each, and a student folder's links warned of as `grade` does -----------
 def test_a_link_among_the_uploads_is_named_and_a_linked_file_in_a_folder_warned_as_grade_does(
         tmp_path):
