@@ -244,6 +244,13 @@ def run(*, source: Path, out: Path, grade_args: Sequence[str] = (), jobs: int | 
     if ref_dir is not None and not Path(ref_dir).is_dir():
         raise BatchError(f"the reference folder {ref_dir} does not exist (--reference, "
                          f"${reference_mod.REFERENCE_ENV}); --no-reference grades without one")
+    if ref_dir is not None:
+        try:  # the instructor's own code, loaded once here as gradescope-zip does
+            reference_mod.load(load_pack(pack), Path(ref_dir))
+        except (reference_mod.ReferenceError, OSError, SyntaxError, ImportError) as exc:
+            # Each grade fell back to the known answers, a secret unused, and exited 0.
+            raise BatchError(f"the reference at {ref_dir} cannot be used ({exc}); "
+                             "--no-reference grades without one") from None
     if ref_dir is None and input_set.secret is not None:
         # Each task's grade refuses it (exit 2), and the class got a gradebook of zeros.
         raise BatchError(

@@ -258,6 +258,8 @@ def _warn_if_answers_drift(command: str, pack: Pack, reference: Path | None,
     if ref_dir is None or not Path(ref_dir).is_dir() or pack.known_answers is None \
             or not Path(pack.known_answers).is_file():
         return
+    if not make_known_answers.reference_files(pack, Path(ref_dir)):
+        return  # no reference there at all: said as such where it is used
     try:
         answers = known_answers.KnownAnswers.load(pack.known_answers, pack.root)
         changed = make_known_answers.files_changed(pack, Path(ref_dir), answers)

@@ -175,6 +175,24 @@ def test_uploads_whose_names_are_not_utf8_are_graded(tmp_path):
     assert len(rows) == 2 and all(float(r["score"]) == 100 for r in rows), rows
 
 
+def test_a_reference_that_cannot_be_used_is_refused_before_grading(tmp_path):
+    """--reference naming the wrong folder (empty, or lacking a function): every grade fell
+    back to the known answers, a course secret unused, and the batch exited 0."""
+    uploads = tmp_path / "uploads"
+    uploads.mkdir()
+    shutil.copy(FIXTURES / "correct_summed.py", uploads / "alice.py")
+    (tmp_path / "wrong").mkdir()
+    secret = tmp_path / "secret"
+    secret.write_text("a course secret long enough\n")
+    out = tmp_path / "out"
+    proc = run_cli("batch", str(uploads), "--out", str(out), "--reference", str(tmp_path / "wrong"),
+                   "--secret-file", str(secret))
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr, proc.stderr
+    assert f"the reference at {tmp_path / 'wrong'} cannot be used (the reference (wrong/) lacks " \
+           "sigmoid, sigmoid_grad, softmax" in proc.stderr
+    assert not out.exists()
+
+
 # ---- 2. links: a note for each, and a student folder's links warned of as `grade` does -----------
 def test_a_link_among_the_uploads_is_named_and_a_linked_file_in_a_folder_warned_as_grade_does(
         tmp_path):
