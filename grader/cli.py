@@ -332,6 +332,22 @@ def _print(text: str) -> None:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
 
 
+def _onto_stdout(*paths: Path | None) -> bool:
+    """Whether a report was written to this process's standard output (`--json /dev/stdout`,
+    `--html /dev/fd/1`): the same open file, not only the same name."""
+    try:
+        out = os.fstat(sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):
+        return False
+    for path in paths:
+        try:
+            if path is not None and os.path.samestat(os.stat(path), out):
+                return True
+        except OSError:
+            continue
+    return False
+
+
 def _grade(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     try:
         call = grade_command.keywords(args)
@@ -345,7 +361,12 @@ def _grade(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         parser.error(str(exc))
     # Green for "all passed" only where a terminal shows it (and NO_COLOR does not ask otherwise).
     color = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
-    _print(terminal.render(result, verbose=args.verbose, color=color))
+    text = terminal.render(result, verbose=args.verbose, color=color)
+    if _onto_stdout(args.json, args.html, args.junit):
+        # `--json /dev/stdout | jq .`: the report goes where the reader waits for it alone.
+        print(text, file=sys.stderr, flush=True)
+    else:
+        _print(text)
     if grade_command.below(args, result):
         print(f"autograde: score {result.score:g} is below --fail-under {args.fail_under:g}",
               file=sys.stderr)

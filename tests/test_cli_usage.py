@@ -213,6 +213,19 @@ def test_a_students_file_named_as_a_library_on_pythonpath_is_named(tmp_path, lib
         "grader`) is imported instead. Rename it, or take its folder out of PYTHONPATH")
 
 
+def test_a_report_onto_standard_output_is_all_that_goes_there():
+    """`--json /dev/stdout | jq .` (the README's own example) failed: the terminal report
+    followed the JSON on stdout. It goes to stderr when a report is written to stdout."""
+    env = {**os.environ, "AUTOGRADE_CACHE_DIR": "off"}
+    env.pop("AUTOGRADE_SECRET", None)
+    proc = subprocess.run([sys.executable, "-m", "grader", "grade", str(EXAMPLE), "--json",
+                           "/dev/stdout"], cwd=ROOT, env=env, capture_output=True, text=True,
+                          timeout=300)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert json.loads(proc.stdout)["score"] == 43
+    assert "total" in proc.stderr and "43 / 100" in proc.stderr
+
+
 def test_batch_out_that_cannot_be_written_is_one_line(tmp_path):
     blocker = tmp_path / "a-file"
     blocker.write_text("")
