@@ -17,7 +17,7 @@ def _shadowing() -> str:
         except (ImportError, ValueError):
             continue
         origin = getattr(spec, "origin", None) or ""
-        if origin.endswith(f"{name}.py"):
+        if origin.endswith((f"{name}.py", f"{name}.pyc")):
             found.append(f"{origin} stands in for the library {name}")
     if not found:
         return ""

@@ -19,7 +19,9 @@ def problem(path: Path, *, folder: bool = False) -> str | None:
     path = Path(path)
     try:
         exists = path.exists()
-        if not folder and not exists and path.is_symlink():
+        if not exists and path.is_symlink():
+            if folder:  # made with mkdir, which a link in the way refuses (a traceback)
+                return f"it is a link to {os.readlink(path)}, which does not exist"
             path = Path(os.path.realpath(path))  # a link to no file yet: its target is written
     except OSError as exc:  # a name too long for the file system, ...
         return exc.strerror or str(exc)

@@ -198,17 +198,19 @@ def test_a_reference_named_on_the_command_line_must_be_there(tmp_path):
         assert f"--reference {given}: {why}" in proc.stderr and "Traceback" not in proc.stderr
 
 
-@pytest.mark.parametrize("library", ["numpy", "hypothesis"])
-def test_a_students_file_named_as_a_library_on_pythonpath_is_named(tmp_path, library):
+@pytest.mark.parametrize("library, suffix", [("numpy", ".py"), ("hypothesis", ".py"),
+                                             ("numpy", ".pyc")])
+def test_a_students_file_named_as_a_library_on_pythonpath_is_named(tmp_path, library, suffix):
     """`export PYTHONPATH=~/assignment1` with a numpy.py or hypothesis.py of the student's in
     it: the grader's own imports took it, and the run ended in a traceback from deep inside."""
-    (tmp_path / f"{library}.py").write_text("x = 1\n")
+    (tmp_path / f"{library}{suffix}").write_bytes(b"x = 1\n")
     env = {**os.environ, "PYTHONPATH": str(tmp_path), "AUTOGRADE_CACHE_DIR": "off"}
     proc = subprocess.run([sys.executable, "-m", "grader", "grade", str(EXAMPLE)], cwd=ROOT,
                           env=env, capture_output=True, text=True, timeout=120)
     assert proc.returncode == 2 and "Traceback" not in proc.stderr, proc.stderr[-2000:]
     assert proc.stderr.strip() == (
-        f"autograde: cannot start: {tmp_path / library}.py stands in for the library {library}: "
+        f"autograde: cannot start: {tmp_path / library}{suffix} stands in for the library "
+        f"{library}: "
         "a file of that name in a folder on PYTHONPATH (or in the current folder, for `python -m "
         "grader`) is imported instead. Rename it, or take its folder out of PYTHONPATH")
 
@@ -227,6 +229,12 @@ def test_a_report_onto_standard_output_is_all_that_goes_there():
 
 
 def test_batch_out_that_cannot_be_written_is_one_line(tmp_path):
+    dangling = tmp_path / "grades"
+    dangling.symlink_to(tmp_path / "nowhere")  # mkdir refused it: a FileExistsError traceback
+    proc = run_cli("batch", str(ROOT / "examples"), "--out", str(dangling))
+    assert proc.returncode == 2 and proc.stderr.strip() == (
+        f"autograde batch: cannot write --out {dangling}: it is a link to {tmp_path / 'nowhere'}, "
+        "which does not exist")
     blocker = tmp_path / "a-file"
     blocker.write_text("")
     for out in (blocker, blocker / "grades"):
