@@ -36,6 +36,11 @@ class IsolationUnavailable(Exception):
     """The isolation asked for cannot be had on this machine."""
 
 
+# The namespaces a worker's sandbox has of its own; bwrap_problem tries them all.
+WORKER_NAMESPACES = ("--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts",
+                     "--unshare-cgroup-try")
+
+
 @functools.lru_cache(maxsize=1)
 def bwrap_problem() -> str | None:
     """Why the sandbox cannot run here, or None when it can."""
@@ -47,8 +52,11 @@ def bwrap_problem() -> str | None:
     # The system folders the worker's sandbox binds, not the whole of `/`: binding `/` remounts
     # every mount point on the machine, and one that comes or goes meanwhile (another grade's
     # scratch) failed the probe, and with it the sandbox of that grade.
-    probe = [exe, *_system_binds(), "--proc", "/proc", "--dev", "/dev", "--unshare-pid",
-             "--unshare-net", "--die-with-parent", "--", "/bin/true"]
+    # The namespaces and session the worker's launch asks for (_bwrap_argv), every one: a
+    # container that allows some and refuses --unshare-ipc passed a probe of pid and net only,
+    # and every worker then died at its start, blamed on the student ("os._exit?").
+    probe = [exe, *_system_binds(), "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp",
+             *WORKER_NAMESPACES, "--die-with-parent", "--new-session", "--", "/bin/true"]
     detail = ""
     for _ in range(3):  # a failure that goes away on the next try is not the machine's verdict
         try:
@@ -149,9 +157,8 @@ def _python_roots() -> list[str]:
 def _bwrap_argv(scratch: Path, env: dict[str, str], uid: int | None,
                 seccomp_fd: int | None = None) -> list[str]:
     argv = [shutil.which("bwrap") or "bwrap", "--die-with-parent", "--new-session",
-            "--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try",
-            "--hostname", "sandbox", "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp",
-            *_system_binds()]
+            *WORKER_NAMESPACES, "--hostname", "sandbox", "--proc", "/proc", "--dev", "/dev",
+            "--tmpfs", "/tmp", *_system_binds()]
     for item in ("/etc/ld.so.cache", "/etc/localtime"):
         if os.path.exists(item):
             argv += ["--ro-bind", item, item]

@@ -389,3 +389,29 @@ def test_what_keeps_the_interpreter_from_other_users_is_named_where_it_is(tmp_pa
     finally:
         private.chmod(0o755)
         shutil.rmtree(base, ignore_errors=True)
+
+
+@pytest.mark.skipif(shutil.which("bwrap") is None, reason="needs bubblewrap to stand in front of")
+def test_a_sandbox_that_refuses_one_of_the_workers_namespaces_is_no_sandbox(tmp_path):
+    """A container allowing pid and net namespaces but not IPC passed the probe (pid and net
+    only), and every worker then died at its start: correct uploads 0, "a call to os._exit?".
+    The probe asks for every namespace the worker's launch does."""
+    fake = tmp_path / "bin"
+    fake.mkdir()
+    (fake / "bwrap").write_text(
+        '#!/bin/sh\ncase " $* " in *" --unshare-ipc "*) '
+        'echo "bwrap: unshare failed: Operation not permitted" >&2; exit 1;; esac\n'
+        f'exec {shutil.which("bwrap")} "$@"\n')
+    (fake / "bwrap").chmod(0o755)
+    env = {**os.environ, "PATH": f"{fake}:{os.environ['PATH']}", "AUTOGRADE_CACHE_DIR": "off"}
+    env.pop("AUTOGRADE_SECRET", None)
+    refused = subprocess.run([sys.executable, "-m", "grader", "grade",
+                              str(FIXTURES / "correct_summed.py"), "--isolation", "sandbox"],
+                             cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    assert refused.returncode == 2, refused.stdout[-2000:]
+    assert "bwrap: unshare failed: Operation not permitted" in refused.stderr
+    fallback = subprocess.run([sys.executable, "-m", "grader", "grade",
+                               str(FIXTURES / "correct_summed.py")],
+                              cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    assert fallback.returncode == 0 and "total                         100 / 100" in fallback.stdout
+    assert "NO sandbox" in fallback.stdout
