@@ -26,17 +26,21 @@ from peak_rss import PeakRSS  # noqa: E402
 MEMORY_SAMPLE = 20  # uploads graded again, untimed, while the peak memory is sampled
 
 
-def build_class(folder: Path, count: int, correct_only: bool = False) -> None:
-    """`count` uploads: correct submissions and every non-hostile mistake, in turn (or only the
-    correct ones: every check then passes, the case a warm grader replays whole)."""
+def build_sources(scratch: Path, correct_only: bool = False) -> list[Path]:
+    """The uploads a class is made of, in turn: correct submissions, the bundled example and every
+    non-hostile mistake (written into `scratch`), or the correct ones only."""
     fixtures = ROOT / "tests" / "fixtures" / "submissions"
     sources = [fixtures / "correct_summed.py", fixtures / "correct_averaged.py"]
     if correct_only:
-        sources += [fixtures / "correct_direct_sampling.py", fixtures / "correct_xrange.py"]
-    else:
-        sources.append(ROOT / "examples" / "submission.py")
-        scratch = folder.parent / "mistakes"
-        sources += [materialize(m, scratch) for m in MISTAKES if not m.hostile]
+        return sources + [fixtures / "correct_direct_sampling.py", fixtures / "correct_xrange.py"]
+    sources.append(ROOT / "examples" / "submission.py")
+    return sources + [materialize(m, scratch / "mistakes") for m in MISTAKES if not m.hostile]
+
+
+def build_class(folder: Path, count: int, correct_only: bool = False) -> None:
+    """`count` uploads: correct submissions and every non-hostile mistake, in turn (or only the
+    correct ones: every check then passes, the case a warm grader replays whole)."""
+    sources = build_sources(folder.parent, correct_only)
     for i in range(count):
         shutil.copyfile(sources[i % len(sources)], folder / f"student{i:04d}.py")
 
