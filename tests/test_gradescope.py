@@ -157,6 +157,8 @@ def test_example_loses_points_where_documented_with_the_reports_feedback(runs):
             for part in (check["message"], check["hint"], check["counterexample"]):
                 assert part in test["output"], (test["name"], part)
         assert test["extra_data"]["status"] == check["status"]
+        assert test["status"] == ("passed" if check["status"] == "passed"
+                                  and not check["points_withheld"] else "failed")
     assert any("averaged over the examples but the gradient is summed" in t["output"] for t in failed)
     # the numbering follows the pack's functions: 1.x sigmoid ... 5.x negSamplingCostAndGradient
     assert data["tests"][0]["number"] == "1.1" and data["tests"][-1]["number"].startswith("5.")
@@ -354,6 +356,19 @@ def test_renderer_maps_statuses_and_keeps_each_checks_visibility():
     # nor a warning or a note about a function that has hidden checks: it tells what they found
     assert "a warning" in data["output"] and "a warning about f" not in data["output"]
     assert "a note" in data["output"] and "your cost is averaged" not in data["output"]
+
+
+def test_a_passed_check_whose_points_were_withheld_is_not_painted_passed():
+    # Gradescope colours a test by its status: a green "passed" at 0 of 2 points read as a
+    # grader fault. The check's own status stays in extra_data; its output says why.
+    held = dataclasses.replace(_check("consistent", "passed", "visible"), score=0.0,
+                   points_withheld="this check passed, but its values are not right (see one)")
+    result = hand_made({"one": "visible"})
+    result = dataclasses.replace(result, checks=(*result.checks, held))
+    test = {t["name"]: t for t in valid(gradescope.results(result))["tests"]}["f: consistent"]
+    assert (test["status"], test["score"], test["max_score"]) == ("failed", 0.0, 2.0)
+    assert test["extra_data"]["status"] == "passed"
+    assert "points withheld: this check passed, but its values" in test["output"]
 
 
 def test_renderer_shows_the_score_when_every_check_is_visible():

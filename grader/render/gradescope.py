@@ -3,8 +3,10 @@
 - One Gradescope test per check, numbered "function.check" in the pack's order and named
   "function: check" as in the terminal report. Its `output` is the check's feedback text
   (render.feedback: message, hint, counterexample, captured output), shown by Gradescope in a <pre>.
-- `status` is "passed" for a passed check and "failed" for every other status; the model's own
-  status (error, timeout, skipped) is kept in the test's `extra_data`.
+- `status` is "passed" for a passed check that earned its points and "failed" for every other:
+  Gradescope paints a test by its status, and a passed check whose points were withheld (see
+  grader/scoring.py) earned none. The model's own status (passed, error, timeout, skipped) is kept
+  in the test's `extra_data`, and the test's output says why the points were withheld.
 - `visibility` is the check's own (its `visibility` marker, or the pack's default): visible, hidden,
   after_due_date or after_published, Gradescope's four values.
 - Skipped checks (they need the reference solution, which the instructor's image always has) do not
@@ -61,7 +63,8 @@ def tests(result: SubmissionResult) -> list[dict[str, Any]]:
             "number": number,
             "score": check.score,
             "max_score": check.max_score,
-            "status": "passed" if check.status == "passed" else "failed",
+            "status": "passed" if check.status == "passed" and not check.points_withheld
+                      else "failed",
             "output": feedback.check_text(check),
             "output_format": TEXT,
             "name_format": TEXT,
