@@ -106,6 +106,15 @@ def test_each_mistake_loses_points_on_its_function(graded, mistake):
             mistakes_named(report)
 
 
+def test_a_failing_gradient_is_never_told_it_was_accepted(graded):
+    """ReLU and the mask at once agrees with both accepted formulas on an example where
+    W2^T (yhat - y) is nowhere negative: the check fails on another, and the warning that the
+    derivative is accepted must not stand beside its 0 points."""
+    report = graded["back_prop_relu_and_mask"]
+    assert "true_gradient_in_course_mode" not in report["mistakes"]
+    assert not [w for w in report["warnings"] if "derivative of the loss" in w], report["warnings"]
+
+
 def test_a_generator_that_builds_every_example_first_is_told_so(graded):
     """`yield from` a list filled in the loop is a generator, but not a lazy one: the message
     says what it does, not only how many examples came out."""

@@ -101,6 +101,11 @@ HINTS = Catalogue("cbow", (
         "the loss; the notebook's formulas (7) and (9) pass it through ReLU instead. Both are "
         "accepted in the course's mode, with no points taken.", severity="warning"),
     Mistake(
+        "relu_and_mask", "W1 and b1 pass W2^T (yhat - y) through ReLU and mask it by z1 > 0",
+        "That is neither formula: the notebook's (7) and (9) take ReLU(W2^T (yhat - y)), and the "
+        "derivative of the loss takes (W2^T (yhat - y)) * (z1 > 0). Both at once zero every entry "
+        "the derivative has below zero. Keep one of the two (the course accepts either)."),
+    Mistake(
         "course_formula_in_exact_mode", "b1 and W1 follow the notebook's formula, not the derivative",
         "ReLU(W2^T (yhat - y)) is not the derivative of the loss with respect to b1: the chain rule "
         "through h = ReLU(z1) multiplies W2^T (yhat - y) by ReLU'(z1), which is 1 where z1 > 0 and "

@@ -187,11 +187,18 @@ def _course_judge(got, course, true, call, report, rtol, atol, a, f):
         return np.allclose(got[b], target[b], rtol=rtol, atol=atol)
     wrong = [b for b in BLOCKS if not ok(b, course)]
     if wrong and set(wrong) <= {"W1", "b1"} and ok("W1", true) and ok("b1", true):
-        report.flag(HINTS["true_gradient_in_course_mode"])
+        # Said once the check has passed: an example on which the two formulas agree with a third
+        # (ReLU and the mask at once) must not tell a failing student they were accepted.
+        report.flag(HINTS["true_gradient_in_course_mode"], if_passes=True)
         return
     if not wrong:
         return
     hint = None
+    if set(wrong) <= {"W1", "b1"}:
+        both = np.maximum(a["W2"].T @ (f["yhat"] - a["y"]), 0) * (np.asarray(f["h"]) > 0)
+        if np.allclose(got["b1"], both, rtol=rtol, atol=atol) \
+                and np.allclose(got["W1"], both @ a["x"].T, rtol=rtol, atol=atol):
+            hint = HINTS["relu_and_mask"]
     if any(b in wrong for b in ("W2", "b2")) and all(
             np.allclose(got[b], -course[b], rtol=rtol, atol=atol) for b in ("W2", "b2")):
         hint = HINTS["gradient_sign"]
