@@ -439,6 +439,15 @@ def _load_warnings(load: dict, shim_xrange: bool, shim_numpy: bool = True) -> li
                 + ": it answers the same whatever it is called with, so a check that passes "
                 "arguments of its own can only pass where they happen to equal those. Use the "
                 "parameters in the body.")
+    picked = load.get("graded_folder") or {}
+    if isinstance(picked, dict) and picked.get("folder"):
+        others = [str(o)[:100] for o in picked.get("others") or []][:6]
+        files = [str(f)[:100] for f in picked.get("files") or []][:6]
+        held = f" (it holds {', '.join(files)})" if files else ""
+        warnings.append(f"your upload holds code in several folders: {str(picked['folder'])[:200]}/"
+                        f"{held} was graded; {', '.join(f'{o}/' for o in others)} "
+                        f"{'was' if len(others) == 1 else 'were'} not. Upload only the folder "
+                        "to grade if that is not the one")
     for notebook, module in load.get("shadowed_notebooks", []):
         warnings.append(f"{notebook} was not run: {module}, beside it, was graded instead (keep "
                         "one of the two, or give them different names)")

@@ -22,7 +22,7 @@ import types
 import zipfile
 import zlib
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 import missing_imports
 import notebook_cells
@@ -171,8 +171,11 @@ def _cells_file(module_file: Path) -> Path:
     return module_file.with_name(name)
 
 
-def lay_out(submission: Path, scratch: Path) -> Path:
-    """Copy the submission into scratch/submission and return the folder whose .py files to import."""
+def lay_out(submission: Path, scratch: Path,
+            layout: tuple[str, ...] | list[str] = ()) -> Path:
+    """Copy the submission into scratch/submission and return the folder whose .py files to import.
+    `layout`: the module names of the assignment's files, which pick the folder to grade when the
+    upload holds its code in several (a whole repository, a backup copy beside the real one)."""
     dest = scratch / "submission"
     dest.mkdir(parents=True, exist_ok=True)
     if submission.is_dir():
@@ -188,13 +191,16 @@ def lay_out(submission: Path, scratch: Path) -> Path:
         shutil.copy(submission, dest / (submission.stem + ".py"))
     else:
         raise LoadError(f"{submission.name}: expected a .py file, a folder, a .zip or a .ipynb notebook")
-    root = _code_folder(dest)
+    root = _code_folder(dest, tuple(layout))
     inner = sorted(root.glob("*.zip"))
     if not list(root.glob("*.py")) and not list(root.glob("*.ipynb")) and len(inner) == 1:
         # A zip of a zip (zipped twice over): its one zip is the upload, one level deep only.
         unpacked = root / (inner[0].stem + ".unzipped")
         _safe_extract(inner[0], unpacked)
-        root = _code_folder(unpacked)
+        root = _code_folder(unpacked, tuple(layout))
+    if root != dest and GRADED_FOLDER.get("others"):
+        GRADED_FOLDER["folder"] = root.relative_to(dest).as_posix()
+        GRADED_FOLDER["others"] = [p.relative_to(dest).as_posix() for p in GRADED_FOLDER["others"]]
     if submission.is_dir() or submission.suffix == ".zip":
         _notebooks_as_modules(root)
     _exports_as_notebooks(root)
@@ -220,14 +226,71 @@ def support_beside(root: Path, support: Path, names: list[str]) -> None:
         target.symlink_to(os.path.relpath(source, root), target_is_directory=source.is_dir())
 
 
-def _code_folder(root: Path) -> Path:
-    """An archive of one folder (common when zipping from a file manager): the folder inside."""
-    while not (list(root.glob("*.py")) or list(root.glob("*.ipynb"))):
-        subdirs = [d for d in root.iterdir() if d.is_dir() and d.name not in IGNORED_PARTS]
+def _code_folder(root: Path, layout: tuple[str, ...] = ()) -> Path:
+    """The folder that holds the code: `root` if it holds any; the folder inside an archive of one
+    folder (common when zipping from a file manager); and where the code sits in several folders
+    (a whole repository: assignment1/ to assignment3/; a backup copy beside the real one), the
+    one folder that holds most of the assignment's files (`layout`), or, with none of them, the
+    only folder with code. Two such folders that tie are refused with their names: which one is
+    the student's is not the grader's guess."""
+    while not _holds_code(root):
+        subdirs = _subfolders(root)
         if len(subdirs) != 1:
-            break
+            return _one_of(root, layout) if subdirs else root
         root = subdirs[0]
     return root
+
+
+# How deep and how wide _one_of looks for code below an upload's top: a repository's assignment
+# folders, each with its own folders; never a walk over a whole home folder someone zipped.
+CODE_SEARCH_DEPTH = 3
+CODE_SEARCH_FOLDERS = 2000
+
+
+def _holds_code(folder: Path) -> bool:
+    return any(p.is_file() for pattern in ("*.py", "*.ipynb") for p in folder.glob(pattern))
+
+
+def _subfolders(folder: Path) -> list[Path]:
+    return sorted(d for d in folder.iterdir() if d.is_dir() and not d.is_symlink()
+                  and d.name not in IGNORED_PARTS and not d.name.startswith("."))
+
+
+def _one_of(top: Path, layout: tuple[str, ...]) -> Path:
+    """Of the folders below `top` that hold code, the one to grade (see _code_folder)."""
+    found: list[Path] = []
+    level, seen = [top], 0
+    for _ in range(CODE_SEARCH_DEPTH):
+        deeper = []
+        for folder in level:
+            for sub in _subfolders(folder):
+                seen += 1
+                if seen > CODE_SEARCH_FOLDERS:
+                    break
+                (found if _holds_code(sub) else deeper).append(sub)
+        level = deeper
+    if not found:
+        return top
+
+    def assignment_files(folder: Path) -> int:
+        return sum(1 for name in layout
+                   if (folder / f"{name}.py").is_file() or (folder / f"{name}.ipynb").is_file())
+
+    best = max(assignment_files(f) for f in found)
+    chosen = [f for f in found if assignment_files(f) == best]
+    named = ", ".join(f"{f.relative_to(top).as_posix()}/" for f in chosen[:4]) \
+        + (f" and {len(chosen) - 4} more" if len(chosen) > 4 else "")
+    if len(chosen) > 1:
+        what = (f"the assignment's files ({', '.join(f'{n}.py' for n in layout[:3])}"
+                f"{', ...' if len(layout) > 3 else ''})" if best else "code (.py or .ipynb files)")
+        raise LoadError(f"the submission holds no Python file at its top, and {what} in "
+                        f"{len(chosen)} folders: {named}. Upload the one folder to grade (or "
+                        "its files), not a copy beside it")
+    GRADED_FOLDER["others"] = sorted({top / f.relative_to(top).parts[0] for f in found}
+                                     - {top / chosen[0].relative_to(top).parts[0]})
+    GRADED_FOLDER["files"] = [f"{n}.py" for n in layout if (chosen[0] / f"{n}.py").is_file()] \
+        or [f"{n}.ipynb" for n in layout if (chosen[0] / f"{n}.ipynb").is_file()]
+    return chosen[0]
 
 
 # What lay_out found about a folder's or a zip's notebooks, for import_submission's report: a
@@ -235,6 +298,9 @@ def _code_folder(root: Path) -> Path:
 FOLDER_NOTEBOOKS: dict[str, list] = {"unreadable": [], "shadowed": []}
 # What lay_out left out of a zip: (entry, what it is).
 LEFT_OUT: list[tuple[str, str]] = []
+# The folder lay_out picked where the upload holds code in several ("folder", relative to the
+# upload; "files", the assignment's files it holds; "others", the top folders not graded).
+GRADED_FOLDER: dict[str, Any] = {}
 
 
 def _exports_as_notebooks(root: Path) -> None:
@@ -712,6 +778,7 @@ def import_submission(root: Path, wanted: dict[str, str], shim_xrange: bool,
     report = {"functions": report_functions,
               "errors": FOLDER_NOTEBOOKS["unreadable"] + importer.errors,
               "shadowed_notebooks": FOLDER_NOTEBOOKS["shadowed"], "left_out": LEFT_OUT,
+              "graded_folder": GRADED_FOLDER,
               "files": [p.name for p in order], "uses_xrange": uses_xrange,
               "empty_files": [p.name for p in order if _is_blank(p)],
               "uses_numpy_aliases": uses_numpy_aliases, "python2_rewrites": importer.python2_rewrites,

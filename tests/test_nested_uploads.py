@@ -1,0 +1,95 @@
+"""Uploads whose code sits in several folders: a student's whole repository (assignment1/ to
+assignment3/), a backup copy beside the real folder, a data folder beside the code. The folder
+that holds the assignment's files is graded, and the report says which; two copies that tie are
+refused by name, never as "no Python file"."""
+from __future__ import annotations
+
+import shutil
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from conftest import FIXTURES, ROOT, grade_many
+
+MULTIFILE = FIXTURES / "correct_multifile"
+SEVERAL = "your upload holds code in several folders"
+
+
+def _assignment(folder: Path) -> None:
+    folder.mkdir(parents=True)
+    for path in MULTIFILE.glob("*.py"):
+        shutil.copy(path, folder / path.name)
+
+
+def _zip(folder: Path) -> Path:
+    zipped = folder.with_suffix(".zip")
+    with zipfile.ZipFile(zipped, "w") as zf:
+        for path in sorted(folder.rglob("*")):
+            zf.write(path, path.relative_to(folder.parent).as_posix())
+    return zipped
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory) -> dict[str, dict]:
+    base = tmp_path_factory.mktemp("nested")
+    repo = base / "repository"
+    _assignment(repo / "assignment1")
+    (repo / "assignment1" / "utils").mkdir()
+    (repo / "assignment1" / "utils" / "treebank.py").write_text("class StanfordSentiment: pass\n")
+    (repo / "assignment2").mkdir()
+    (repo / "assignment2" / "q1_classifier.py").write_text("import numpy as np\n")
+    (repo / "assignment3").mkdir()
+    (repo / "assignment3" / "q2_rnn.py").write_text("raise SystemExit('not this one')\n")
+    (repo / "README.md").write_text("# my CS224n solutions\n")
+    backup = base / "backup"
+    _assignment(backup / "assignment1")
+    _assignment(backup / "assignment1_backup")
+    data = base / "data_beside"
+    _assignment(data / "assignment1")
+    (data / "datasets").mkdir()
+    (data / "datasets" / "stanfordSentimentTreebank.txt").write_text("words\n")
+    zipped_repo = base / "zipped" / "repository"
+    shutil.copytree(repo, zipped_repo)
+    course = base / "course"
+    (course / "C2" / "W4").mkdir(parents=True)
+    shutil.copy(ROOT / "tests" / "fixtures" / "cbow" / "correct.ipynb", course / "C2" / "W4" / "cbow.ipynb")
+    (course / "C2" / "W3").mkdir(parents=True)
+    (course / "C2" / "W3" / "autocomplete.py").write_text("def f():\n    return 1\n")
+    out = base / "out"
+    reports = grade_many({"repository": repo, "backup": backup, "data_beside": data,
+                          "zipped_repository": _zip(zipped_repo)}, out)
+    reports.update(grade_many({"course": course}, out, "--pack", "cbow"))
+    return reports
+
+
+@pytest.mark.parametrize("name,inside", [("repository", ""),
+                                         ("zipped_repository", "repository/")])
+def test_a_whole_repository_grades_the_folder_holding_the_assignment(graded, name, inside):
+    report = graded[name]
+    assert report["score"] == 100, report["error"]
+    said = [w for w in report["warnings"] if SEVERAL in w]
+    assert len(said) == 1, report["warnings"]
+    assert f"folders: {inside}assignment1/ (it holds" in said[0] and "q2_neural.py" in said[0]
+    assert f"; {inside}assignment2/, {inside}assignment3/ were not" in said[0]
+
+
+def test_a_backup_copy_beside_the_assignment_is_refused_by_name(graded):
+    report = graded["backup"]
+    assert report["score"] == 0
+    assert "no Python file (.py) and no notebook" not in report["error"]
+    assert "in 2 folders: assignment1/, assignment1_backup/" in report["error"]
+    assert "Upload the one folder to grade" in report["error"]
+
+
+def test_a_folder_without_code_beside_the_assignment_is_no_news(graded):
+    report = graded["data_beside"]
+    assert report["score"] == 100, report["error"]
+    assert not [w for w in report["warnings"] if SEVERAL in w]
+
+
+def test_a_notebook_course_repository_grades_the_notebook(graded):
+    report = graded["course"]
+    assert report["score"] == report["max_score"], report["error"]
+    said = [w for w in report["warnings"] if SEVERAL in w]
+    assert said and "C2/W4/ (it holds cbow.ipynb) was graded; C2/W3/ was not" in said[0], said
