@@ -125,8 +125,9 @@ RECOGNISED = {
     "fbp_mutates_params": {"params_views_mutated"},
     "fbp_log_guarded": {"log_guarded"},
     "fbp_cost_halved": {"cost_scaled"},
-    # counting the target as a negative also puts a wrong multiple of u_o into gradPred
-    "negsampling_target_among_negatives": {"target_among_negatives", "gradpred_target_term"},
+    # counting the target as a negative also puts a wrong multiple of u_o into gradPred, and a
+    # wrong target row into grad: each failure names the one mistake, never a symptom of it
+    "negsampling_target_among_negatives": {"target_among_negatives"},
     "negsampling_negatives_off_by_one": {"negatives_off_by_one"},
     "negsampling_grad_buffer_not_zeroed": {"state_between_calls"},
     "softmax_column_max": {"softmax_column_max"},
@@ -270,6 +271,21 @@ def test_mistake_is_recognised_from_the_evidence(reports, mistake):
         else:  # a warning costs nothing, and says so among the warnings
             assert all(c["score"] == c["max_score"] for c in flagged)
             assert any(entry.explanation in w for w in report["warnings"])
+
+
+@pytest.mark.parametrize("name,mistake", [
+    ("negsampling_target_among_negatives", "target_among_negatives"),
+    ("negsampling_target_not_redrawn", "target_not_redrawn"),
+    ("negsampling_target_skipped_not_replaced", "k_not_honoured"),
+    ("negsampling_first_negative_only", "first_negative_only")])
+def test_every_failure_of_one_sampling_mistake_names_it(reports, name, mistake):
+    """A mistake in the sampling shows in the cost, gradPred, grad and the checks of repeated
+    negatives and the target: each of them names that one mistake. A failure without it read as
+    another bug ("wrong cost when a negative is drawn more than once" for a student whose repeats
+    accumulate), and the class overview counted one mistake as two."""
+    failed = [c for c in reports[name]["checks"] if c["status"] == "failed" and c["max_score"]]
+    assert failed and {c["mistake"] for c in failed} == {mistake}, \
+        [(c["name"], c["mistake"]) for c in failed]
 
 
 @pytest.mark.parametrize("name", sorted(RECOGNISED))

@@ -264,14 +264,15 @@ def test_inputs_not_modified(student):
 @given(case=any_stream)
 @example(case=LONG_VECTORS)
 def test_cost_matches_reference(student, reference, case):
-    cost, _, _, _ = _run_twice(student, case, ("cost",))
+    cost, _, _, draws = _run_twice(student, case, ("cost",))
     ref_cost, _, _ = _reference(reference, case)
     if not close(cost, ref_cost):
         negatives, _ = expected_draws(case.stream, case.target, case.K)
         fail_call(f"wrong cost: {cost!r}, expected {ref_cost!r}.", _call_text(case),
                   detail=f"cost = -log sigmoid(u_{case.target} . v) - sum over the negatives "
                          f"{negatives} of log sigmoid(-u_k . v)",
-                  **_cost_hint(cost, ref_cost, case, reference))
+                  **(_root_cause(case, reference, cost=cost, draws=draws)
+                     or _cost_hint(cost, ref_cost, case, reference)))
 
 
 def _cost_hint(cost: float, ref_cost: float, case: W2VCase, reference) -> dict:
@@ -304,6 +305,56 @@ def _cost_hint(cost: float, ref_cost: float, case: W2VCase, reference) -> dict:
     return {}
 
 
+def _root_cause(case: W2VCase, reference, *, cost: float | None = None,
+                grad_pred: np.ndarray | None = None, grad: np.ndarray | None = None,
+                draws: int | None = None) -> dict:
+    """{hint, evidence} when a wrong answer (any of its parts given) is what a mistake in the
+    sampling gives, else {}: the target counted among the negatives too (one term more in the
+    cost, sigmoid(u_o . v) u_o more in gradPred, sigmoid(u_o . v) v more in the target's row of
+    grad), or the target kept among K draws. A check that fails on the cost, gradPred or grad
+    then names the one mistake the student made, not one of its symptoms ("wrong cost when a
+    negative is drawn more than once" sent students looking for a bug they did not have)."""
+    _, used = expected_draws(case.stream, case.target, case.K)
+    if draws is not None and cost is not None and draws == case.K < used:
+        # K draws where the stream offers the target: kept as a negative, or dropped (too few
+        # negatives); the cost tells which, as target_is_redrawn tells it
+        first = list(case.stream[:draws])
+        kept = [i for i in first if i != case.target]
+        facts = {"draws": draws, "draws_expected": used, "K": case.K}
+        if np.isclose(cost, _cost_with(case, first), rtol=1e-6):
+            return {"hint": HINTS["target_not_redrawn"], "evidence": {**facts, "seen": (
+                f"{draws} indices drawn, the target {case.target} kept among the negatives "
+                f"{first}, not drawn again")}}
+        if kept and np.isclose(cost, _cost_with(case, kept), rtol=1e-6):
+            return {"hint": HINTS["k_not_honoured"], "evidence": {**facts, "seen": (
+                f"{draws} indices drawn, the target's offers dropped: the cost uses the "
+                f"negatives {kept}")}}
+    if cost is None and grad_pred is None and grad is None:
+        return {}
+    predicted, vectors = case.arrays()
+    ref_cost, ref_pred, ref_grad = _reference(reference, case)
+    score = float(vectors[case.target] @ predicted)
+    weight = 1.0 / (1.0 + np.exp(-score))  # sigmoid(u_o . v): the extra negative's weight
+    extra_grad = ref_grad.copy()
+    extra_grad[case.target] += weight * predicted
+
+    def gives(want: tuple) -> bool:
+        return all(close(got, expected) for got, expected in zip((cost, grad_pred, grad), want)
+                   if got is not None)
+
+    if gives((ref_cost + np.logaddexp(0.0, score), ref_pred + weight * vectors[case.target],
+              extra_grad)):
+        return {"hint": HINTS["target_among_negatives"],
+                "evidence": {"seen": f"the answer is the expected one with the target "
+                                     f"{case.target} counted once more as a negative"}}
+    if case.K > 1:
+        first_only = if_known(lambda: _reference(reference, dataclasses.replace(case, K=1)))
+        if first_only is not None and gives(first_only):
+            return {"hint": HINTS["first_negative_only"],
+                    "evidence": {"seen": "the answer is the one of the first negative alone"}}
+    return {}
+
+
 def _grad_pred_hint(grad_pred: np.ndarray, ref_pred: np.ndarray, case: W2VCase) -> dict:
     predicted, vectors = case.arrays()
     if close(grad_pred, -ref_pred):
@@ -327,11 +378,13 @@ def _grad_pred_hint(grad_pred: np.ndarray, ref_pred: np.ndarray, case: W2VCase) 
 @given(case=any_stream)
 @example(case=LONG_VECTORS)
 def test_gradPred_matches_reference(student, reference, case):
-    _, grad_pred, _, _ = _run_twice(student, case, ("cost", "gradPred"))
+    cost, grad_pred, _, draws = _run_twice(student, case, ("cost", "gradPred"))
     _, ref_pred, _ = _reference(reference, case)
+    why = {} if close(grad_pred, ref_pred) else (
+        _root_cause(case, reference, cost=cost, grad_pred=grad_pred, draws=draws)
+        or _grad_pred_hint(grad_pred, ref_pred, case))
     expect_close(grad_pred, ref_pred, call=_call_text(case), what="gradPred",
-                 rtol=tol.REFERENCE_RTOL, atol=tol.REFERENCE_ATOL,
-                 **_grad_pred_hint(grad_pred, ref_pred, case))
+                 rtol=tol.REFERENCE_RTOL, atol=tol.REFERENCE_ATOL, **why)
 
 
 @pytest.mark.points(5)
@@ -339,10 +392,11 @@ def test_gradPred_matches_reference(student, reference, case):
 @given(case=any_stream)
 @example(case=LONG_VECTORS)
 def test_grad_matches_reference(student, reference, case):
-    _, _, grad, _ = _run_twice(student, case, ("cost", "grad"))
+    cost, _, grad, draws = _run_twice(student, case, ("cost", "grad"))
     _, _, ref_grad = _reference(reference, case)
     if not close(grad, ref_grad):
-        factor = _rows_factor(grad, ref_grad, case, "its expected row")
+        factor = (_root_cause(case, reference, cost=cost, grad=grad, draws=draws)
+                  or _rows_factor(grad, ref_grad, case, "its expected row"))
         fail_call(f"wrong grad in {_wrong_rows(grad, ref_grad, case)}.", _call_text(case),
                   returned=grad, expected=ref_grad, finding=factor.get("finding", ""),
                   hint=factor.get("hint"),
@@ -369,7 +423,9 @@ def test_repeated_negatives_accumulate(student, reference):
         found = {"hint": HINTS["negatives_made_distinct"],
                  "evidence": {"seen": f"the cost is the one of the negatives {distinct}, the "
                                       f"first {case.K} different words drawn"}}
-    found = found or _drawn_twice(draws, used, case)
+    right = close(cost, ref_cost) and close(grad_pred, ref_pred) and close(grad, ref_grad)
+    found = found or _drawn_twice(draws, used, case) or ({} if right else _root_cause(
+        case, reference, cost=cost, grad_pred=grad_pred, grad=grad, draws=draws))
     if not found and close(grad[single], ref_grad[single]) and np.allclose(
             grad[twice], once_grad[twice], rtol=1e-6, atol=1e-9):
         if close(cost, once_cost) and close(grad_pred, once_pred):
@@ -404,12 +460,16 @@ def test_target_is_redrawn(student, maybe_reference):
         _wrong_draws(cost, draws, used, case, call)
     if maybe_reference is not None:
         ref_cost, _, ref_grad = _reference(maybe_reference, case)
+        right = close(cost, ref_cost) and close(grad, ref_grad)
+        found = {} if right else _root_cause(case, maybe_reference, cost=cost, grad=grad)
         if not close(cost, ref_cost):
             fail_call(f"wrong cost when the stream offers the target: {cost!r}, expected "
-                      f"{ref_cost!r} (the target is never a negative).", call)
+                      f"{ref_cost!r} (the target is never a negative).", call,
+                      **(found or _cost_hint(cost, ref_cost, case, maybe_reference)))
         if not close(grad, ref_grad):
             fail_call(f"wrong grad when the stream offers the target, in "
-                      f"{_wrong_rows(grad, ref_grad, case)}.", call, returned=grad, expected=ref_grad)
+                      f"{_wrong_rows(grad, ref_grad, case)}.", call, returned=grad,
+                      expected=ref_grad, **found)
 
 
 def _draws_for_two_samplings(case: W2VCase) -> int | None:
@@ -487,16 +547,19 @@ def test_K_is_honoured(student, maybe_reference, K):
             negatives = list(case.stream[:K])
             used = next((j for j in range(1, K) if np.isclose(cost, _cost_with(case, negatives[:j]),
                                                                rtol=1e-6)), None)
+            hint = None
             if used is not None:
                 why = (f"the cost uses only the first {used} of them, too few")
+                hint = HINTS["first_negative_only"] if used == 1 else None
             elif np.isclose(cost, _cost_with(case, negatives + [case.target]), rtol=1e-6):
                 why = "the cost also counts the target as a negative, one term too many"
+                hint = HINTS["target_among_negatives"]
             else:
                 why = "the cost or grad does not match what these K negatives give"
             fail_call(f"K = {K} indices were drawn, but {why}.",
                       call, returned=f"cost {cost!r}; wrong rows of grad: "
                                      f"{_wrong_rows(grad, ref_grad, case) or 'none'}",
-                      expected=f"cost {ref_cost!r}")
+                      expected=f"cost {ref_cost!r}", hint=hint)
 
 
 # ---- numerical gradients of the student's own cost ----------------------------------------------
