@@ -7,6 +7,14 @@ not get on the next run. The kernel keeps, per process, the time it spent waitin
 (the second field of /proc/PID/schedstat); a deadline that has passed is stretched by that time,
 which an endless loop on an idle machine never has and a sleeping call never gathers.
 
+The wait counted is that of the submission's busiest process (the one that used the most CPU:
+the check's fork, for an honest call), less the CPU time its other processes took meanwhile. Their
+load is the submission's own: twelve children spinning at the lowest priority pile up seconds of
+wait a second while taking next to nothing from the call, and summing every process's wait
+stretched a timed check's 0.5 s to its 5 s cap, time enough for a gradient by finite differences
+to pass as backpropagation; spinning at normal priority, they make the call itself wait, by no
+more than the CPU time they take.
+
 Linux only; elsewhere, and where /proc cannot be read, the wait is 0 and deadlines are plain wall
 time. Read only when a deadline has passed, so it costs nothing while calls answer in time.
 """
@@ -22,8 +30,9 @@ _TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 
 
 def waited(root: int, since: float) -> float:
-    """Seconds that `root` and the processes below it, those started at `since` (a
-    time.monotonic() value) or later, spent waiting for a CPU."""
+    """Seconds the busiest of `root` and the processes below it (those started at `since`, a
+    time.monotonic() value, or later) spent waiting for a CPU, less the CPU time the others took
+    (see the module's docstring)."""
     if not sys.platform.startswith("linux"):
         return 0.0
     try:
@@ -31,14 +40,30 @@ def waited(root: int, since: float) -> float:
         since_ticks = (time.clock_gettime(time.CLOCK_BOOTTIME) - (time.monotonic() - since)) * _TICKS
     except (AttributeError, OSError):
         return 0.0
-    total = 0
+    seen: list[tuple[float, float, float]] = []  # (CPU, wait, CPU of the children it reaped)
     for pid in [root, *containment.descendants(root)]:
         start = containment.started_at(pid)
         if start is None or start + 1 < since_ticks:  # a tick of rounding either way
             continue
-        try:
-            with open(f"/proc/{pid}/schedstat") as stat:
-                total += int(stat.read().split()[1])  # nanoseconds runnable but not running
-        except (OSError, ValueError, IndexError):
-            continue
-    return total / 1e9
+        times = _times(pid)
+        if times is not None:
+            seen.append(times)
+    if not seen:
+        return 0.0
+    busiest = max(seen, key=lambda t: t[0])
+    others = sum(t[0] for t in seen if t is not busiest) + sum(t[2] for t in seen)
+    return max(0.0, busiest[1] - others)
+
+
+def _times(pid: int) -> tuple[float, float, float] | None:
+    """(seconds on a CPU, seconds runnable but waiting, CPU seconds of the children it reaped)."""
+    try:
+        with open(f"/proc/{pid}/schedstat") as stat:
+            on_cpu, waiting = (int(n) for n in stat.read().split()[:2])
+        with open(f"/proc/{pid}/stat") as stat:
+            text = stat.read()
+        fields = text[text.rfind(")") + 2:].split()  # the name in parentheses may hold anything
+        reaped = (int(fields[13]) + int(fields[14])) / _TICKS  # cutime + cstime
+    except (OSError, ValueError, IndexError):
+        return None
+    return on_cpu / 1e9, waiting / 1e9, reaped

@@ -13,7 +13,7 @@ import time
 import pytest
 
 from conftest import FIXTURES, by_function, grade
-from grader import cpu_wait
+from grader import containment, cpu_wait
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="Linux /proc")
 
@@ -58,6 +58,44 @@ def test_a_spinning_process_on_a_busy_machine_waited_for_a_cpu(busy_machine):
         assert cpu_wait.waited(child.pid, time.monotonic() + 5) == 0.0  # started before then
     finally:
         child.kill()
+        child.wait()
+
+
+# A call that spins for a second beside children of its own that spin too, at the lowest priority
+# (they wait nearly all the time and take next to nothing from it) or at its own.
+SELF_MADE_LOAD = """
+import os, signal, time
+children = []
+for _ in range({n}):
+    pid = os.fork()
+    if pid == 0:
+        os.nice({nice})
+        while True:
+            pass
+    children.append(pid)
+end = time.time() + 1.5
+while time.time() < end:
+    pass
+for pid in children:
+    os.kill(pid, signal.SIGKILL)
+"""
+
+
+@pytest.mark.parametrize("nice", [19, 0])
+def test_the_submissions_own_processes_are_not_the_machines_load(nice):
+    """Twelve niced spinners below a timed call piled up some 12 s of wait a second, and the sum
+    over the worker's processes stretched a 0.5 s deadline to its 5 s cap: a gradient by finite
+    differences passed as backpropagation. The load a submission makes itself stretches nothing."""
+    since = time.monotonic()
+    child = subprocess.Popen([sys.executable, "-c",
+                              SELF_MADE_LOAD.format(n=3 * SPINNERS, nice=nice)],
+                             start_new_session=True)
+    time.sleep(1.2)
+    try:
+        assert len(containment.descendants(child.pid)) >= SPINNERS
+        assert cpu_wait.waited(child.pid, since) < 0.15
+    finally:
+        os.killpg(child.pid, signal.SIGKILL)  # its spinners with it
         child.wait()
 
 
