@@ -33,6 +33,11 @@ QUIT_SECONDS = 0.2
 # A deadline stretches by the time the worker waited for a CPU, up to this many times its length
 # (an endless loop on a machine that busy still ends).
 STARVED_STRETCH = 10.0
+# What the reply reader holds read ahead of the checks, in blob bytes (always at least one
+# frame): the worker answers the runs sent ahead as fast as it can, and a submission that answers
+# every call with 240 MB took the grader itself, not the memory-capped worker, to 6.6 GB. Past
+# this the reader stops reading and the worker waits on the pipe.
+READ_AHEAD_BYTES = 64 * 2**20
 # What each signal means for a worker, as a student reads it. Signals the worker sends itself
 # (a crash in C code) "crash" it; the others come from outside it: the kernel, a limit, a person.
 SIGNAL_NAMES = {
@@ -243,6 +248,9 @@ class _Process:
         self.containment.started(self.popen.pid)
         self.exited = False  # ended by itself when asked to quit (and already collected)
         self.replies: queue.Queue = queue.Queue()
+        self._held = 0  # blob bytes in `replies` (READ_AHEAD_BYTES)
+        self._room = threading.Condition()
+        self._stopped = False
         self._reader = threading.Thread(target=self._read, daemon=True)
         self._reader.start()
         # Requests are written by a thread of their own, in the order sent: the grader can send
@@ -259,7 +267,15 @@ class _Process:
         stream = self.popen.stdout
         try:
             while True:
-                self.replies.put(("frame", *wire.read_frame(stream)))
+                header, blobs = wire.read_frame(stream)
+                size = sum(len(b) for b in blobs)
+                with self._room:
+                    while self._held and self._held + size > READ_AHEAD_BYTES:
+                        if self._stopped:
+                            return  # nobody will take it: the worker was killed
+                        self._room.wait(0.1)
+                    self._held += size
+                self.replies.put(("frame", header, blobs))
         except EOFError:
             self.replies.put(("eof", None, None))
         except (wire.WireError, OSError, ValueError) as exc:
@@ -300,9 +316,15 @@ class _Process:
         dead_since: float | None = None
         while True:
             try:
-                return self.replies.get(timeout=min(0.05, max(deadline - time.monotonic(), 0.001)))
+                reply = self.replies.get(timeout=min(0.05, max(deadline - time.monotonic(), 0.001)))
             except queue.Empty:
                 pass
+            else:
+                if reply[0] == "frame":
+                    with self._room:
+                        self._held -= sum(len(b) for b in reply[2])
+                        self._room.notify()
+                return reply
             now = time.monotonic()
             if self.popen.poll() is not None:
                 # Bytes the worker wrote before it died are already in the pipe: a moment to read.
@@ -339,6 +361,9 @@ class _Process:
         elif self.popen.poll() is None:
             self.popen.kill()
         self._outbox.put(None)  # the writer ends once what it is writing is taken or refused
+        with self._room:
+            self._stopped = True  # and the reader, waiting for room no one will make
+            self._room.notify()
         # Whatever escaped all of the above (a daemon with no cgroup to find it) runs as the
         # leased uid: killed by uid before anything waits.
         self.launch.cleanup()
