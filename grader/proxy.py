@@ -74,8 +74,11 @@ class StudentError(Exception):
     """The student's function raised an exception (an Exception, so hypothesis may shrink it)."""
 
     def __init__(self, function: str, error: dict, call: tuple = (),
-                 provided: dict[str, str] | None = None) -> None:
+                 provided: dict[str, str] | None = None, cells: dict | None = None) -> None:
         self.function = function
+        # The notebook cells that define the function, when more than one does (the load
+        # report's): {"notebook", "cells", "graded"}.
+        self.cells = cells if isinstance(cells, dict) else {}
         self.type_name = str(error.get("type", "Exception"))
         self.text = str(error.get("message", ""))
         self.frames = list(error.get("traceback", []))
@@ -106,6 +109,18 @@ class StudentError(Exception):
                 return (f"{self.function} calls {inner['function']}, which is not implemented "
                         f"yet (it raises NotImplementedError at {inner['file']}, line "
                         f"{inner['line']}).")
+            earlier = [n for n in self.cells.get("cells", []) if isinstance(n, int)
+                       and n != self.cells.get("graded")]
+            if inner.get("function") == self.function and inner.get("line") and earlier \
+                    and str(inner.get("file", "")).endswith(f", cell {self.cells.get('graded')}"):
+                # The starter's definition in a cell after the student's own: what runs last is
+                # the starter's whole def, not a line left in the student's.
+                graded = self.cells.get("graded")
+                return (f"{self.function} is not implemented yet (it raises NotImplementedError "
+                        f"at {inner['file']}, line {inner['line']}). Cell {graded} defines "
+                        f"{self.function} again after cell {earlier[-1]}, and, run top to bottom, "
+                        f"its definition is the one that stays: if your code is the one in cell "
+                        f"{earlier[-1]}, delete the definition in cell {graded}.")
             if inner.get("function") == self.function and inner.get("line"):
                 # A body written above the starter's `raise NotImplementedError` that was left
                 # in still raises: the line is what such a student needs.
@@ -907,6 +922,11 @@ class Submission:
             self._check_spent += time.monotonic() - t0
         return self._results(function, calls, reply, reply_blobs, echo_args)
 
+    def _cells_of(self, function: str) -> dict | None:
+        """The notebook cells that define `function`, when more than one does (load report)."""
+        entry = ((self.load or {}).get("functions") or {}).get(function)
+        return entry.get("cells") if isinstance(entry, dict) else None
+
     def _call_deadline(self, n_calls: int) -> float:
         return self.limits.call_seconds * (1 + n_calls / 50)
 
@@ -947,7 +967,7 @@ class Submission:
                     self.check_output.append(output)
                 if not entry.get("ok"):
                     error = StudentError(function, entry.get("error", {}), calls[index],
-                                         self.provided_functions)
+                                         self.provided_functions, self._cells_of(function))
                     if error.not_implemented:
                         raise StudentNotImplemented(error.describe())
                     observed.record(error)

@@ -426,6 +426,18 @@ def _load_warnings(load: dict, shim_xrange: bool, shim_numpy: bool = True) -> li
                 f"{'that is an old copy, remove it' if one else 'those are old copies, remove them'}"
                 ", so that the grader sees only the one you mean.")
         graded = entry.get("file_shown") or entry.get("file")
+        cells = entry.get("cells")
+        if isinstance(cells, dict) and isinstance(cells.get("cells"), list):
+            numbers = [int(n) for n in cells["cells"] if isinstance(n, int)][:12]
+            notebook = str(cells.get("notebook", ""))[:200]
+            last = cells.get("graded")
+            which = (f"the one in cell {last} was graded" if isinstance(last, int) else
+                     "the one graded is the last whose cell ran to its def")
+            warnings.append(
+                f"{fn} is defined in cells {_and([str(n) for n in numbers])} of {notebook}: run "
+                f"top to bottom, as the grader runs it (and Jupyter's Run All), a notebook keeps "
+                f"the last definition that ran, so {which}. Keep one definition of {fn}, the one "
+                "you mean.")
         for file, problem in entry.get("unfinished_in") or []:
             why = ("is as the template leaves it (nothing but None returned)" if problem ==
                    "template" else "never reads its parameters")

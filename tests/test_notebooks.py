@@ -267,6 +267,28 @@ def test_a_later_cell_reusing_a_functions_name_is_named(tmp_path):
                         "that value another name."}, messages
 
 
+def test_a_function_defined_again_in_a_later_cell_says_which_cell_was_graded(tmp_path):
+    """Run All keeps a later cell's definition: the report says which cells define the function
+    and which one was graded. The starter's stub pasted below the student's own is to be
+    deleted whole, not its `raise` line (which would leave a def returning None that still
+    replaces the student's)."""
+    stub = 'def sigmoid(x):\n    """Compute the sigmoid."""\n    raise NotImplementedError\n'
+    bug = "def sigmoid(x):\n    return 1.0 / (1.0 + np.exp(x))  # trying the sign\n"
+    paths = {name: _v4(tmp_path / f"{name}.ipynb", ["import random\nimport numpy as np",
+                                                    FIRST_HALF, SECOND_HALF, later])
+             for name, later in (("stub", stub), ("bug", bug))}
+    reports = grade_many(paths, tmp_path / "out", "--only", "sigmoid")
+    for name, report in reports.items():
+        assert report["score"] < report["max_score"], name
+        said = [w for w in report["warnings"] if w.startswith("sigmoid is defined in cells 2 and 4")]
+        assert said and f"of {name}.ipynb" in said[0] and "the one in cell 4 was graded" in said[0], \
+            report["warnings"]
+    messages = {c["message"] for c in checks_of(reports["stub"], "sigmoid")}
+    assert any("(it raises NotImplementedError at stub.ipynb, cell 4, line 3). Cell 4 defines "
+               "sigmoid again after cell 2" in m and "delete the definition in cell 4" in m
+               and "delete that line" not in m for m in messages), messages
+
+
 def test_a_cell_that_asks_for_input_or_exits_says_what_happened(tmp_path):
     """input() meets no keyboard, and sys.exit() raises SystemExit with no message: each cell's
     warning says what happened, not an empty message or a bare 'EOF when reading a line'."""

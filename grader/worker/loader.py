@@ -479,6 +479,9 @@ class _LayoutImporter:
         # "kind", "defines"} (notebook_cells.read_cells).
         self.text_defines: list[dict] = []
         self.skipped: list[dict] = []  # what notebooks' magics and shell escapes did not run
+        # The cells of each notebook run that define a graded function at their top level:
+        # {function: [(notebook, cell), ...]}, in the order they ran.
+        self.cell_defs: dict[str, list[tuple[str, int]]] = {}
         self.unlisted: list[str] = []  # notebooks that skipped more than `skipped` lists
         # Files and cells read as Python 2 (worker/python2_source.py): {"where", "forms", "tabs"}.
         self.python2_rewrites: list[dict] = []
@@ -606,6 +609,10 @@ class _LayoutImporter:
                 on_cell, on_error, self.budget)
         finally:
             module.__dict__["__name__"] = name
+        for cell in data["cells"]:
+            defined = set(TOP_LEVEL_DEF.findall(str(cell.get("source", ""))))
+            for name in sorted(defined & self.graded):
+                self.cell_defs.setdefault(name, []).append((notebook, int(cell["cell"])))
         self.skipped += [{"notebook": notebook, **entry} for entry in shell.skipped]
         self.text_defines += [{"notebook": notebook, **entry}
                               for entry in data.get("text_defines", [])]
@@ -772,6 +779,9 @@ def import_submission(root: Path, wanted: dict[str, str], shim_xrange: bool,
                 report_functions[fn]["also_in"] = also
             if unfinished:
                 report_functions[fn]["unfinished_in"] = unfinished
+            cells = _defining_cells(found[fn], importer.cell_defs.get(fn, []))
+            if cells:
+                report_functions[fn]["cells"] = cells
             if _copy_problem(found[fn]) == "ignores its arguments":
                 report_functions[fn]["ignores_arguments"] = _globals_read(found[fn])
             report_functions[fn].update(_positional_parameters(found[fn]))
@@ -791,6 +801,23 @@ def import_submission(root: Path, wanted: dict[str, str], shim_xrange: bool,
               "skipped_calls": [{**entry, "file": Path(entry["file"]).name}
                                 for entry in missing_imports.skipped_calls]}
     return found, report
+
+
+# A def at a cell's top level (DEFINES also finds methods and nested functions).
+TOP_LEVEL_DEF = re.compile(r"^(?:async[ \t]+)?def[ \t]+([A-Za-z_]\w*)", re.MULTILINE)
+
+
+def _defining_cells(function: Callable, cells: list[tuple[str, int]]) -> dict | None:
+    """Where a notebook defines a graded function in more than one cell: {"notebook", "cells",
+    "graded"}, the cell whose definition is graded (the last one that ran, as in a kernel run top
+    to bottom; None when the graded function is not one of them)."""
+    if len(cells) < 2 or len({notebook for notebook, _ in cells}) != 1:
+        return None
+    where = re.search(r", cell (\d+)$", str(getattr(getattr(function, "__code__", None),
+                                                     "co_filename", "")))
+    numbers = [number for _, number in cells]
+    graded = int(where[1]) if where and int(where[1]) in numbers else None
+    return {"notebook": cells[0][0], "cells": numbers, "graded": graded}
 
 
 def _other_definitions(fn: str, hit, candidates: list) -> list[str]:
