@@ -345,6 +345,33 @@ def _left_out_warnings(upload: Path, load: dict) -> list[str]:
             for entry, what in entries]
 
 
+def _unused_parameter_warnings(load: dict, failing: set[str]) -> list[str]:
+    """A function that lost points, never reads some of its parameters and reads variables of
+    the student's notebook or file: most likely it computes from those in their place (a
+    `word_to_one_hot_vector(word, word2Ind, V)` reading the notebook's `word2Ind` and `V` got
+    only "raised KeyError: 'now'"). Said only where points were lost: a correct back_prop needs
+    neither W1 nor b2, and may read a batch size the notebook set."""
+    warnings = []
+    for fn, entry in (load.get("functions") or {}).items():
+        found = entry.get("unused_parameters") if isinstance(entry, dict) else None
+        if fn not in failing or not isinstance(found, dict) \
+                or not all(isinstance(found.get(key), list) and found[key]
+                           for key in ("unused", "globals")):
+            continue
+        unused, read = ([str(n)[:60] for n in found[key]][:8] for key in ("unused", "globals"))
+        graded = entry.get("file_shown") or entry.get("file")
+        warnings.append(
+            f"{fn} ({graded}) never reads its parameter{'s' if len(unused) > 1 else ''} "
+            f"{_and(unused)}, and reads the variable{'s' if len(read) > 1 else ''} "
+            f"{_and([f'`{n}`' for n in read])} of your notebook or file: the grader calls {fn} "
+            f"with {'values' if len(unused) > 1 else 'a value'} of its own for "
+            f"{_and(unused)}, which the body never sees. If "
+            f"{'those variables stand' if len(read) > 1 else 'that variable stands'} in for "
+            f"{'them' if len(unused) > 1 else 'it'}, use the parameter{'s' if len(unused) > 1 else ''}"
+            " instead.")
+    return warnings
+
+
 def _load_warnings(load: dict, shim_xrange: bool, shim_numpy: bool = True) -> list[str]:
     from grader.worker.python2_source import FORMS
     warnings = [_not_utf8_warning(found) for found in load.get("not_utf8", [])]
@@ -674,8 +701,10 @@ def grade(pack: Pack, submission_path: Path, options: Options = Options(), *,
     warnings += _reseeding_warnings(submission.reseeded)
     warnings = (_left_out_warnings(submission.path, load)
                 + _load_warnings(load, options.shim_xrange, options.shim_numpy)
-                + _signature_warnings(load, pack) + warnings
-                + state.warnings)
+                + _signature_warnings(load, pack)
+                + _unused_parameter_warnings(load, {c.function for c in state.results
+                                                    if c.status not in ("passed", "skipped")})
+                + warnings + state.warnings)
     # A worker that started once and failed to start again (for a later check) cost those checks
     # only, which say so: the submission as a whole was graded.
     error = (submission.load_failure if submission.load is None else "") or (

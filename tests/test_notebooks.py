@@ -289,6 +289,25 @@ def test_a_function_defined_again_in_a_later_cell_says_which_cell_was_graded(tmp
                and "delete that line" not in m for m in messages), messages
 
 
+def test_a_failing_function_reading_the_notebooks_variables_for_a_parameter_is_told(tmp_path):
+    """forward_backward_prop reads the notebook's `dims` and never its parameter `dimensions`:
+    the grader's own dimensions never reach the body. Said where it cost points, and only there:
+    the correct copy, which needs no such warning, gets none."""
+    reads_dims = SECOND_HALF.replace("Dx, H, Dy = (dimensions[0], dimensions[1], dimensions[2])",
+                                     "Dx, H, Dy = dims")
+    assert reads_dims != SECOND_HALF
+    paths = {"dims": _v4(tmp_path / "dims.ipynb", ["import random\nimport numpy as np\ndims = [10, 5, 10]",
+                                                   FIRST_HALF, reads_dims]),
+             "right": _v4(tmp_path / "right.ipynb", ["import random\nimport numpy as np\ndims = [10, 5, 10]",
+                                                     FIRST_HALF, SECOND_HALF])}
+    reports = grade_many(paths, tmp_path / "out", "--only", "forward_backward_prop")
+    assert reports["dims"]["score"] < reports["dims"]["max_score"]
+    assert ("forward_backward_prop (dims.ipynb) never reads its parameter dimensions, and reads the "
+            "variable `dims` of your notebook or file") in " ".join(reports["dims"]["warnings"])
+    assert reports["right"]["score"] == reports["right"]["max_score"]
+    assert not [w for w in reports["right"]["warnings"] if "never reads" in w]
+
+
 def test_a_cell_that_asks_for_input_or_exits_says_what_happened(tmp_path):
     """input() meets no keyboard, and sys.exit() raises SystemExit with no message: each cell's
     warning says what happened, not an empty message or a bare 'EOF when reading a line'."""

@@ -784,6 +784,12 @@ def import_submission(root: Path, wanted: dict[str, str], shim_xrange: bool,
                 report_functions[fn]["cells"] = cells
             if _copy_problem(found[fn]) == "ignores its arguments":
                 report_functions[fn]["ignores_arguments"] = _globals_read(found[fn])
+            else:
+                unused = _unused_parameters(found[fn])
+                read = _globals_read(found[fn]) if unused else []
+                if read:
+                    report_functions[fn]["unused_parameters"] = {"unused": unused,
+                                                                 "globals": read}
             report_functions[fn].update(_positional_parameters(found[fn]))
     report = {"functions": report_functions,
               "errors": FOLDER_NOTEBOOKS["unreadable"] + importer.errors,
@@ -939,6 +945,20 @@ def _copy_problem(function: object) -> str:
     if parameters and not parameters & read:
         return "ignores its arguments"
     return ""
+
+
+def _unused_parameters(function: object) -> list[str]:
+    """The parameters a function's body never reads, in their order (none where the source
+    cannot be read, or the body reads `locals()` or `vars()`, which may read them all)."""
+    node = _definition(function)
+    if node is None:
+        return []
+    read = {n.id for n in ast.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+    if read & {"locals", "vars", "eval", "exec"}:
+        return []
+    arguments = node.args
+    ordered = [a.arg for a in arguments.posonlyargs + arguments.args + arguments.kwonlyargs]
+    return [name for name in ordered if name not in read and not name.startswith("_")]
 
 
 _CO_VARARGS = 0x04  # inspect.CO_VARARGS, without importing inspect into every worker
