@@ -384,6 +384,8 @@ def _load_warnings(load: dict, shim_xrange: bool, shim_numpy: bool = True) -> li
                             "the xrange shim is off, so calls that reach it fail.")
     warnings += _numpy_alias_warnings(load.get("uses_numpy_aliases", []), shim_numpy)
     warnings += _python2_name_warnings(load.get("uses_python2_names", []), shim_xrange)
+    # A 2017 upload has the starter's print statements in every file: one warning for them all.
+    prints: list[tuple[str, str]] = []
     for entry in load.get("python2_rewrites", []):
         if entry.get("tabs"):
             warnings.append(f"{entry.get('where')} indents with tabs and spaces mixed, which "
@@ -392,9 +394,7 @@ def _load_warnings(load: dict, shim_xrange: bool, shim_numpy: bool = True) -> li
         forms = entry.get("forms") or {}
         lines = _lines(forms.get("print"))
         if lines:
-            warnings.append(f"{entry.get('where')} has Python 2 print statements ({lines}), which "
-                            "Python 3 refuses; they were run as print(...) calls. Write print(...) "
-                            "in Python 3.")
+            prints.append((entry.get("where"), lines))
         others = [(form, _lines(forms.get(form))) for form in FORMS if form != "print"]
         others = [(form, lines) for form, lines in others if lines]
         if others:
@@ -402,6 +402,15 @@ def _load_warnings(load: dict, shim_xrange: bool, shim_numpy: bool = True) -> li
             instead = ", ".join(FORMS[form][1] for form, _ in others)
             warnings.append(f"{entry.get('where')} has Python 2 syntax that Python 3 refuses: "
                             f"{found}. It was run as Python 3 spells it: write {instead}.")
+    if len(prints) == 1:
+        warnings.append(f"{prints[0][0]} has Python 2 print statements ({prints[0][1]}), which "
+                        "Python 3 refuses; they were run as print(...) calls. Write print(...) in "
+                        "Python 3.")
+    elif prints:
+        warnings.append("Python 2 print statements, which Python 3 refuses, were run as "
+                        "print(...) calls: " + "; ".join(f"{where} ({lines})" for where, lines
+                                                          in prints)
+                        + ". Write print(...) in Python 3.")
     errors = load.get("errors", [])
     said_cells_ran = False
     for error in errors:

@@ -121,6 +121,24 @@ def sigmoid(x):
     assert report["import_output"].strip() == "hello from import"
 
 
+def test_a_numpy_warning_names_numpys_file_not_where_the_grader_installed_it(tmp_path):
+    """A warning raised inside numpy's own code prints its location: the student sees
+    "numpy/_core/fromnumeric.py:...", never the grader's machine's site-packages (a path the
+    report's sandbox line says the worker has no view of)."""
+    import numpy
+    sub = write(tmp_path, "overflows.py", '''
+import numpy as np
+
+def softmax(x):
+    np.sum(np.full(3, 3e38, dtype=np.float32))  # overflows inside numpy's reduce
+    return np.exp(x)
+''')
+    report = grade(sub, tmp_path / "out", "--only", "softmax")
+    printed = "".join(c["output"] for c in report["checks"])
+    assert "numpy/_core/fromnumeric.py:" in printed and "RuntimeWarning: overflow" in printed
+    assert str(Path(numpy.__file__).parents[1]) not in printed
+
+
 def test_student_exception_shows_student_frames_only(tmp_path):
     sub = write(tmp_path, "raiser.py", SIGMOID_ONLY + '''
 def helper(x):

@@ -114,6 +114,24 @@ def test_a_python2_submission_gets_full_marks_and_the_lines_named(tmp_path):
     assert any("uses xrange" in w for w in report["warnings"])  # read through the rewrite too
 
 
+def test_print_statements_in_several_files_are_one_warning(tmp_path):
+    """The 2017 starter's test code prints in every file: one warning names them all, with their
+    lines, instead of one per file taking more of the report than its failures."""
+    folder = tmp_path / "assignment1"
+    folder.mkdir()
+    for path in sorted((FIXTURES / "correct_multifile").glob("*.py")):
+        text = path.read_text()
+        if path.name in ("q2_sigmoid.py", "q2_neural.py"):
+            text += '\n\ndef _sanity():\n    print "running sanity checks..."\n'
+        (folder / path.name).write_text(text)
+    report = grade(folder, tmp_path / "out")
+    assert report["score"] == 100, report["error"]
+    said = [w for w in report["warnings"] if "print statements" in w]
+    assert len(said) == 1 and said[0].startswith(
+        "Python 2 print statements, which Python 3 refuses, were run as print(...) calls: "), said
+    assert "q2_sigmoid.py (line " in said[0] and "q2_neural.py (line " in said[0], said
+
+
 def test_a_python2_file_with_a_real_syntax_error_is_still_reported_at_its_line(tmp_path):
     source = (FIXTURES / "correct_python2.py").read_text().replace(
         "def sigmoid_grad(s):", "def sigmoid_grad(s:", 1)
