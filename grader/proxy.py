@@ -50,7 +50,8 @@ SIGNAL_NAMES = {
                                      "from outside"),
     getattr(signal, "SIGXCPU", -1): "was stopped by SIGXCPU: it used up its CPU-time limit",
     getattr(signal, "SIGXFSZ", -1): "was stopped by SIGXFSZ: it wrote a file over the size limit",
-    getattr(signal, "SIGTERM", -1): "was stopped by SIGTERM, from outside",
+    getattr(signal, "SIGTERM", -1): ("was stopped by SIGTERM: sent by your code (os.kill, "
+                                     "os.killpg) or from outside"),
 }
 
 

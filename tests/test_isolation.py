@@ -236,6 +236,20 @@ def test_the_workers_own_tracebacks_are_left_out_of_what_it_wrote():
     assert _without_worker_tracebacks(local) == ""
 
 
+def test_a_function_that_terminates_itself_is_not_said_to_be_stopped_from_outside(tmp_path):
+    sub = write(tmp_path, "terminated.py", SIGMOID_ONLY + '''
+import os
+import signal
+
+def softmax(x):
+    os.kill(os.getpid(), signal.SIGTERM)
+''')
+    report = grade(sub, tmp_path / "out", "--only", "softmax")
+    messages = {c["message"] for c in report["checks"]}
+    assert messages and all("was stopped by SIGTERM: sent by your code (os.kill, os.killpg) or "
+                            "from outside" in m for m in messages), messages
+
+
 @pytest.mark.parametrize("mode", ["process", "sandbox"])
 def test_a_worker_killed_by_a_signal_is_described_as_killed(tmp_path, mode):
     """A worker that dies of SIGKILL (the kernel's OOM killer, or a stop from outside) is not a
