@@ -2,6 +2,7 @@
 and what that changes: only whom a failing caller is sent to fix first (grader/callees.py)."""
 from __future__ import annotations
 
+import json
 import sys
 import types
 from pathlib import Path
@@ -96,6 +97,35 @@ def test_a_graded_function_the_submission_lacks_is_reached_where_the_code_names_
                             ["get_windows", "get_training_example"], absent={"get_windows"}) == (
         "get_windows was not found or did not load (see it above); get_training_example calls "
         "it: fix get_windows first.")
+
+
+def test_a_graded_name_rebound_to_a_value_is_reached_where_the_code_calls_it(tmp_path):
+    """A notebook cell's `relu = relu(z1)` leaves relu an array: forward_prop's call of it fails
+    with a bare TypeError, and its failures say to fix relu first (they said nothing). Nor is
+    the array a variable the body "reads in place of a parameter": it is called."""
+    main = _module("reach_rebound", (
+        "import numpy as np\n"
+        "def relu(z):\n    return np.maximum(z, 0)\n"
+        "relu = relu(np.ones(3))\n"
+        "def forward_prop(x, W1, W2, b1, b2):\n    return relu(W1 @ x + b1)\n"), tmp_path)
+    found = reaches.graded_callees({"forward_prop": main.forward_prop}, tmp_path,
+                                   ("relu", "forward_prop"))
+    assert found == {"forward_prop": ["relu"]}
+
+
+def test_a_notebooks_rebound_relu_is_what_its_callers_are_sent_to_fix(tmp_path):
+    notebook = json.loads((FIXTURES.parent / "cbow" / "correct.ipynb").read_text())
+    notebook["cells"].append({"cell_type": "code", "metadata": {}, "execution_count": None,
+                              "outputs": [], "source": "relu = relu(np.array([1.0, -1.0]))\n"})
+    path = tmp_path / "rebound.ipynb"
+    path.write_text(json.dumps(notebook))
+    report = grade_many({"rebound": path}, tmp_path / "out", "--pack", "cbow")["rebound"]
+    for caller in ("forward_prop", "back_prop"):
+        failing = [c for c in report["checks"] if c["function"] == caller
+                   and c["status"] != "passed" and c["max_score"] > 0]
+        assert failing and all(f"{caller} calls it: fix relu first" in c["message"]
+                               for c in failing), (caller, [c["message"] for c in failing])
+    assert not [w for w in report["warnings"] if "never reads" in w], report["warnings"]
 
 
 def test_a_body_reading_a_global_named_like_its_parameter_is_told(tmp_path):

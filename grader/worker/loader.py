@@ -1025,8 +1025,12 @@ def _globals_read(function: types.FunctionType) -> list[str]:
         return []
     assigned = {n.id for n in ast.walk(node) if isinstance(n, ast.Name)
                 and isinstance(n.ctx, ast.Store)} | _parameters(node)
+    # A name the body calls is meant as a function, whatever it holds now (`relu` after a cell's
+    # `relu = relu(z1)`): not a variable read in a parameter's place.
+    called = {n.func.id for n in ast.walk(node) if isinstance(n, ast.Call)
+              and isinstance(n.func, ast.Name)}
     names = dict.fromkeys(n.id for n in ast.walk(node) if isinstance(n, ast.Name)
-                          and isinstance(n.ctx, ast.Load) and n.id not in assigned)
+                          and isinstance(n.ctx, ast.Load) and n.id not in assigned | called)
     space = function.__globals__
     return [name for name in names if name in space and not isinstance(
         space[name], (types.FunctionType, types.ModuleType, type, types.BuiltinFunctionType))

@@ -74,7 +74,10 @@ def _reached(start: Any, by_id: dict[int, str], root: str,
         if type(namespace) is not dict:
             return None
         names = {n for code in _codes(function.__code__) for n in code.co_names}
-        reached |= {n for n in names & undefined if n not in namespace}
+        # Not there, or not a function: a graded name the notebook rebound (`relu = relu(z1)`)
+        # fails the caller's call as surely as a missing one.
+        reached |= {n for n in names & undefined
+                    if n not in namespace or type(namespace[n]) is not types.FunctionType}
         values = [namespace[n] for n in names if n in namespace]
         for cell in function.__closure__ or ():
             try:
