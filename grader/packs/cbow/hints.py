@@ -87,6 +87,11 @@ HINTS = Catalogue("cbow", (
         "The output layer takes the hidden layer after ReLU: z2 = W2 h + b2, with h = ReLU(z1). "
         "Yours uses z1 itself, which differs from h wherever z1 is negative."),
     Mistake(
+        "softmax_on_output", "forward_prop returns softmax(z2), not z2",
+        "forward_prop stops at the scores: z2 = W2 h + b2. The notebook applies softmax to z2 "
+        "afterwards, outside forward_prop (yhat = softmax(z2)), and its cost and back_prop expect "
+        "z2 itself."),
+    Mistake(
         "relu_on_output", "ReLU applied to the output layer",
         "Only the hidden layer goes through ReLU: z2 = W2 h + b2 is returned as it is (softmax "
         "turns it into yhat afterwards)."),
