@@ -106,10 +106,22 @@ def discover(folder: Path, *, exclude: Path | None = None,
         entries, made = _lms_groups(entries, grouped, found.notes, layout)
     entries = _without_moodle_extras(entries, found.notes)
     taken: dict[str, Path] = {}
+    # Who each earlier identifier was, where an LMS says (a Canvas user id, ...): a student's
+    # resubmission comes under another file name (Canvas gives it a new attachment id), and two
+    # students of one name are two users. An identifier stays its student's: a resubmission
+    # finds it by who it is, and another student of that name never takes it, there or not.
+    by_key: dict[tuple[str, str], str] = {}
+    owner: dict[str, tuple[str, str]] = {}
+    for name, before in (known or {}).items():
+        key = parse_name(name).key
+        if key is not None:
+            by_key.setdefault(key, before)
+            owner.setdefault(before.lower(), key)
     # An identifier an upload had before is its own again (if its name still leads to it).
     kept: dict[Path, str] = {}
     for path in entries:
-        before = (known or {}).get(path.name)
+        key = parse_name(path.name).key
+        before = (known or {}).get(path.name) or (by_key.get(key) if key is not None else None)
         base = student_id(path.name)
         if before and _is_candidate(path) and before.lower() not in taken and (
                 before == base or before.startswith(base + "-")):
@@ -126,8 +138,8 @@ def discover(folder: Path, *, exclude: Path | None = None,
         if path in kept:
             found.uploads.append(Upload(kept[path], path, made.get(path, ())))
             continue
-        ident, n = base, 1
-        while ident.lower() in taken:
+        ident, n, key = base, 1, parse_name(path.name).key
+        while ident.lower() in taken or owner.get(ident.lower(), key) != key:
             n += 1
             ident = f"{base}-{n}"
         taken[ident.lower()] = path
@@ -137,14 +149,30 @@ def discover(folder: Path, *, exclude: Path | None = None,
     by_base: dict[str, list[Upload]] = {}
     for upload in found.uploads:
         by_base.setdefault(student_id(upload.path.name).lower(), []).append(upload)
+    by_student = {u.student.lower(): u for u in found.uploads}
     for same in by_base.values():
         for upload in same:
-            if upload.student == student_id(upload.path.name):
+            base = student_id(upload.path.name)
+            if upload.student == base:
                 continue
-            others = " and ".join(f"{_named(o)} (graded as {o.student!r})"
-                                  for o in same if o is not upload)
-            found.notes.append(f"{_named(upload)} is graded as {upload.student!r}: {others} "
-                               f"name{'s' if len(same) == 2 else ''} the same student")
+            others = [o for o in same if o is not upload]
+            holder = by_student.get(base.lower())
+            key = parse_name(upload.path.name).key
+            if others and key is not None and all(
+                    parse_name(o.path.name).key not in (None, key) for o in others):
+                # Two users of the LMS (two Canvas user ids), one name: two students.
+                said = " and ".join(f"{_named(o)} (graded as {o.student!r})" for o in others)
+                why = (f"{said} {'is' if len(others) == 1 else 'are'} another student of the "
+                       "same name")
+            elif others:
+                said = " and ".join(f"{_named(o)} (graded as {o.student!r})" for o in others)
+                why = f"{said} name{'s' if len(others) == 1 else ''} the same student"
+            elif holder is not None:  # `alice-2.py` after `Alice.py` was made alice-2
+                why = f"{base!r} is {_named(holder)}'s"
+            else:
+                why = (f"{base!r} is another student's, graded before under that name (their "
+                       "report is kept)")
+            found.notes.append(f"{_named(upload)} is graded as {upload.student!r}: {why}")
     found.notes += _split_students(found.uploads, layout)
     return found
 

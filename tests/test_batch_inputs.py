@@ -279,7 +279,7 @@ def test_a_renamed_gathered_upload_is_named_by_its_files_not_the_batchs_folder(t
     renamed = [n for n in found.notes if "is graded as 'leeann-2'" in n]
     assert renamed == [f"leeann_10004_60020_{MULTIFILE[0].name} and 1 more file is graded as "
                        f"'leeann-2': leeann_10003_50020_{MULTIFILE[0].name} and 1 more file "
-                       "(graded as 'leeann') names the same student"], found.notes
+                       "(graded as 'leeann') is another student of the same name"], found.notes
     assert not any("_files" in n for n in found.notes), found.notes
 
 
@@ -562,6 +562,49 @@ def test_each_renamed_upload_is_named_with_every_other_upload_of_its_student(tmp
         "'alice-3') name the same student",
         "alice is graded as 'alice-3': ALICE.zip (graded as 'ALICE') and Alice.py (graded as "
         "'Alice-2') name the same student"]
+
+
+def test_a_canvas_students_identifier_stays_theirs_across_resubmissions_and_namesakes(tmp_path):
+    """Canvas names a resubmission with a new attachment id, and two students of one name are
+    two Canvas users. Rerun, a namesake took 'smithjohn' from the student graded under it before
+    (overwriting their report, no longer present, with the namesake's), or the resubmission lost
+    it to the namesake."""
+    from grader import batch
+    before = {"smithjohn_54321_1000_submission.py": "smithjohn"}
+    # 54321 no longer in the download; another John Smith, user 12345, is
+    alone = tmp_path / "alone"
+    alone.mkdir()
+    (alone / "smithjohn_12345_11111_submission.py").write_text("x = 1\n")
+    found = batch.discover(alone, known=before)
+    assert [u.student for u in found.uploads] == ["smithjohn-2"]
+    assert found.notes == ["smithjohn_12345_11111_submission.py is graded as 'smithjohn-2': "
+                           "'smithjohn' is another student's, graded before under that name "
+                           "(their report is kept)"], found.notes
+    # 54321 resubmitted (a new attachment id) beside the namesake
+    both = tmp_path / "both"
+    both.mkdir()
+    (both / "smithjohn_12345_11111_submission.py").write_text("x = 1\n")
+    (both / "smithjohn_54321_22222_submission.py").write_text("x = 2\n")
+    found = batch.discover(both, known=before)
+    assert {u.path.name: u.student for u in found.uploads} == {
+        "smithjohn_54321_22222_submission.py": "smithjohn",
+        "smithjohn_12345_11111_submission.py": "smithjohn-2"}
+    assert found.notes == ["smithjohn_12345_11111_submission.py is graded as 'smithjohn-2': "
+                           "smithjohn_54321_22222_submission.py (graded as 'smithjohn') is "
+                           "another student of the same name"], found.notes
+
+
+def test_an_upload_renamed_for_one_that_took_its_name_says_which(tmp_path):
+    """ALICE.py, Alice.py and alice-2.py: Alice.py is made alice-2, so alice-2.py is made
+    alice-2-2, and its note listed no one ("...:  name the same student")."""
+    from grader import batch
+    for name in ("ALICE.py", "Alice.py", "alice-2.py"):
+        (tmp_path / name).write_text("")
+    found = batch.discover(tmp_path)
+    assert {u.path.name: u.student for u in found.uploads} == {
+        "ALICE.py": "ALICE", "Alice.py": "Alice-2", "alice-2.py": "alice-2-2"}
+    assert "alice-2.py is graded as 'alice-2-2': 'alice-2' is Alice.py's" in found.notes, \
+        found.notes
 
 
 def test_one_students_files_under_a_name_no_lms_uses_are_pointed_out(tmp_path):
