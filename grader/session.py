@@ -492,8 +492,8 @@ def _load_warnings(load: dict, shim_xrange: bool, shim_numpy: bool = True) -> li
         others = [str(o)[:100] for o in picked.get("others") or []][:6]
         files = [str(f)[:100] for f in picked.get("files") or []][:6]
         held = f" (it holds {', '.join(files)})" if files else ""
-        warnings.append(f"your upload holds code in several folders: {str(picked['folder'])[:200]}/"
-                        f"{held} was graded; {', '.join(f'{o}/' for o in others)} "
+        warnings.append(f"your upload holds code in several places: {str(picked['folder'])[:200]}/"
+                        f"{held} was graded; {', '.join(others)} "
                         f"{'was' if len(others) == 1 else 'were'} not. Upload only the folder "
                         "to grade if that is not the one")
     for notebook, module in load.get("shadowed_notebooks", []):

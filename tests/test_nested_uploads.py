@@ -13,7 +13,7 @@ import pytest
 from conftest import FIXTURES, ROOT, grade_many
 
 MULTIFILE = FIXTURES / "correct_multifile"
-SEVERAL = "your upload holds code in several folders"
+SEVERAL = "your upload holds code in several places"
 
 
 def _assignment(folder: Path) -> None:
@@ -56,9 +56,25 @@ def graded(tmp_path_factory) -> dict[str, dict]:
     shutil.copy(ROOT / "tests" / "fixtures" / "cbow" / "correct.ipynb", course / "C2" / "W4" / "cbow.ipynb")
     (course / "C2" / "W3").mkdir(parents=True)
     (course / "C2" / "W3" / "autocomplete.py").write_text("def f():\n    return 1\n")
+    helper = base / "helper_beside"  # a script of the student's own at the top
+    _assignment(helper / "assignment1")
+    (helper / "setup_env.py").write_text("import os\nDATA = os.path.join('data', 'x')\n")
+    # The assignment beside a folder with a stray copy of one of its files: the folder that
+    # defines the functions is graded.
+    upper = base / "upper"
+    _assignment(upper / "hw")
+    (upper / "old").mkdir()
+    shutil.copy(MULTIFILE / "q1_softmax.py", upper / "old" / "q1_softmax.py")
+    starter = base / "solution_beside_starter"  # the solution at the top, the starter below
+    starter.mkdir()
+    shutil.copy(FIXTURES / "correct_summed.py", starter / "hw1.py")
+    (starter / "starter").mkdir()
+    for path in sorted((ROOT / "student_template").glob("*.py")):
+        shutil.copy(path, starter / "starter" / path.name)
     out = base / "out"
     reports = grade_many({"repository": repo, "backup": backup, "data_beside": data,
-                          "zipped_repository": _zip(zipped_repo)}, out)
+                          "zipped_repository": _zip(zipped_repo), "helper_beside": helper,
+                          "upper": upper, "solution_beside_starter": starter}, out)
     reports.update(grade_many({"course": course}, out, "--pack", "cbow"))
     return reports
 
@@ -70,7 +86,7 @@ def test_a_whole_repository_grades_the_folder_holding_the_assignment(graded, nam
     assert report["score"] == 100, report["error"]
     said = [w for w in report["warnings"] if SEVERAL in w]
     assert len(said) == 1, report["warnings"]
-    assert f"folders: {inside}assignment1/ (it holds" in said[0] and "q2_neural.py" in said[0]
+    assert f"places: {inside}assignment1/ (it holds" in said[0] and "q2_neural.py" in said[0]
     assert f"; {inside}assignment2/, {inside}assignment3/ were not" in said[0]
 
 
@@ -78,7 +94,7 @@ def test_a_backup_copy_beside_the_assignment_is_refused_by_name(graded):
     report = graded["backup"]
     assert report["score"] == 0
     assert "no Python file (.py) and no notebook" not in report["error"]
-    assert "in 2 folders: assignment1/, assignment1_backup/" in report["error"]
+    assert "in 2 folders alike: assignment1/, assignment1_backup/" in report["error"]
     assert "Upload the one folder to grade" in report["error"]
 
 
@@ -93,3 +109,26 @@ def test_a_notebook_course_repository_grades_the_notebook(graded):
     assert report["score"] == report["max_score"], report["error"]
     said = [w for w in report["warnings"] if SEVERAL in w]
     assert said and "C2/W4/ (it holds cbow.ipynb) was graded; C2/W3/ was not" in said[0], said
+
+
+def test_a_script_of_the_students_beside_the_assignments_folder_does_not_hide_it(graded):
+    """A setup_env.py at the top, beside assignment1/: the grader graded the top, which defines
+    none of the functions (0, "sigmoid was not found in your submission")."""
+    report = graded["helper_beside"]
+    assert report["score"] == 100, report["error"]
+    said = [w for w in report["warnings"] if SEVERAL in w]
+    assert said and "assignment1/ (it holds" in said[0] and "setup_env.py was not" in said[0], said
+
+
+def test_the_folder_that_defines_the_functions_wins_over_one_named_alike(graded):
+    report = graded["upper"]
+    assert report["score"] == 100, report["error"]
+    assert any("hw/ (it holds" in w and "old/ was not" in w for w in report["warnings"])
+
+
+def test_a_solution_at_the_top_is_graded_whatever_folder_is_beside_it(graded):
+    """hw1.py defines every function; the starter code in a folder beside it must not win for
+    holding the assignment's file names."""
+    report = graded["solution_beside_starter"]
+    assert report["score"] == 100, report["error"]
+    assert not [w for w in report["warnings"] if SEVERAL in w]

@@ -171,11 +171,13 @@ def _cells_file(module_file: Path) -> Path:
     return module_file.with_name(name)
 
 
-def lay_out(submission: Path, scratch: Path,
-            layout: tuple[str, ...] | list[str] = ()) -> Path:
+def lay_out(submission: Path, scratch: Path, layout: tuple[str, ...] | list[str] = (),
+            functions: tuple[str, ...] | list[str] = ()) -> Path:
     """Copy the submission into scratch/submission and return the folder whose .py files to import.
-    `layout`: the module names of the assignment's files, which pick the folder to grade when the
-    upload holds its code in several (a whole repository, a backup copy beside the real one)."""
+    `layout` and `functions`: the module names of the assignment's files and the graded functions,
+    which pick the folder to grade when the upload holds its code in several (a whole
+    repository, a backup copy beside the real one, a helper script beside the assignment's
+    folder)."""
     dest = scratch / "submission"
     dest.mkdir(parents=True, exist_ok=True)
     if submission.is_dir():
@@ -191,16 +193,17 @@ def lay_out(submission: Path, scratch: Path,
         shutil.copy(submission, dest / (submission.stem + ".py"))
     else:
         raise LoadError(f"{submission.name}: expected a .py file, a folder, a .zip or a .ipynb notebook")
-    root = _code_folder(dest, tuple(layout))
+    root = _code_folder(dest, tuple(layout), tuple(functions))
     inner = sorted(root.glob("*.zip"))
     if not list(root.glob("*.py")) and not list(root.glob("*.ipynb")) and len(inner) == 1:
         # A zip of a zip (zipped twice over): its one zip is the upload, one level deep only.
         unpacked = root / (inner[0].stem + ".unzipped")
         _safe_extract(inner[0], unpacked)
-        root = _code_folder(unpacked, tuple(layout))
+        root = _code_folder(unpacked, tuple(layout), tuple(functions))
     if root != dest and GRADED_FOLDER.get("others"):
         GRADED_FOLDER["folder"] = root.relative_to(dest).as_posix()
-        GRADED_FOLDER["others"] = [p.relative_to(dest).as_posix() for p in GRADED_FOLDER["others"]]
+        GRADED_FOLDER["others"] = [p.relative_to(dest).as_posix() + ("/" if p.is_dir() else "")
+                                   for p in GRADED_FOLDER["others"]]
     if submission.is_dir() or submission.suffix == ".zip":
         _notebooks_as_modules(root)
     _exports_as_notebooks(root)
@@ -226,18 +229,28 @@ def support_beside(root: Path, support: Path, names: list[str]) -> None:
         target.symlink_to(os.path.relpath(source, root), target_is_directory=source.is_dir())
 
 
-def _code_folder(root: Path, layout: tuple[str, ...] = ()) -> Path:
-    """The folder that holds the code: `root` if it holds any; the folder inside an archive of one
-    folder (common when zipping from a file manager); and where the code sits in several folders
-    (a whole repository: assignment1/ to assignment3/; a backup copy beside the real one), the
-    one folder that holds most of the assignment's files (`layout`), or, with none of them, the
-    only folder with code. Two such folders that tie are refused with their names: which one is
-    the student's is not the grader's guess."""
+def _code_folder(root: Path, layout: tuple[str, ...] = (),
+                 functions: tuple[str, ...] = ()) -> Path:
+    """The folder that holds the code: `root` if it holds any of the assignment's; the folder
+    inside an archive of one folder (common when zipping from a file manager); and where the
+    code sits in several folders (a whole repository: assignment1/ to assignment3/; a backup
+    copy beside the real one; a helper script at the top beside the assignment's folder), the one
+    folder that defines most of the graded functions (`functions`, read off the text, never
+    run), then holds most of the assignment's files (`layout`), or, with none of either, the only
+    folder with code. Two such folders that tie are refused with their names: which one is the
+    student's is not the grader's guess."""
+    top = root
     while not _holds_code(root):
         subdirs = _subfolders(root)
         if len(subdirs) != 1:
-            return _one_of(root, layout) if subdirs else root
+            return _one_of(root, top, layout, functions) if subdirs else root
         root = subdirs[0]
+    if functions and _score(root, layout, functions) == (0, 0) and _subfolders(root):
+        # Code at the top, none of it the assignment's (a setup script, a utils.py): a folder
+        # below that is the assignment's is graded, else the top as it is.
+        below = _one_of(root, top, layout, functions, quiet=True)
+        if below != root:
+            return below
     return root
 
 
@@ -245,6 +258,9 @@ def _code_folder(root: Path, layout: tuple[str, ...] = ()) -> Path:
 # folders, each with its own folders; never a walk over a whole home folder someone zipped.
 CODE_SEARCH_DEPTH = 3
 CODE_SEARCH_FOLDERS = 2000
+# How much of each file _score reads to find the graded functions' definitions, and how many.
+SCORE_BYTES = 2 * 2**20
+SCORE_FILES = 200
 
 
 def _holds_code(folder: Path) -> bool:
@@ -256,10 +272,32 @@ def _subfolders(folder: Path) -> list[Path]:
                   and d.name not in IGNORED_PARTS and not d.name.startswith("."))
 
 
-def _one_of(top: Path, layout: tuple[str, ...]) -> Path:
-    """Of the folders below `top` that hold code, the one to grade (see _code_folder)."""
+def _score(folder: Path, layout: tuple[str, ...], functions: tuple[str, ...]) -> tuple[int, int]:
+    """(how many graded functions the folder's files define, how many of the assignment's files
+    it holds, by name in any case): read off the text, so a notebook's defs count too."""
+    files = sorted(p for pattern in ("*.py", "*.ipynb") for p in folder.glob(pattern)
+                   if p.is_file())[:SCORE_FILES]
+    defined: set[str] = set()
+    if functions:
+        pattern = re.compile(r"\bdef\s+(" + "|".join(map(re.escape, functions)) + r")\s*\(")
+        for path in files:
+            try:
+                with open(path, "rb") as handle:
+                    text = handle.read(SCORE_BYTES).decode("utf-8", "replace")
+            except OSError:
+                continue
+            defined.update(pattern.findall(text))
+    stems = {p.stem.lower() for p in files}
+    return len(defined), sum(1 for name in layout if name.lower() in stems)
+
+
+def _one_of(start: Path, top: Path, layout: tuple[str, ...], functions: tuple[str, ...],
+            quiet: bool = False) -> Path:
+    """Of the folders below `start` that hold code, the one to grade (see _code_folder); `top`
+    is the upload's own folder, which the names said are relative to. `quiet`: a tie or no
+    folder at all leaves `start` (it holds code of its own) instead of refusing."""
     found: list[Path] = []
-    level, seen = [top], 0
+    level, seen = [start], 0
     for _ in range(CODE_SEARCH_DEPTH):
         deeper = []
         for folder in level:
@@ -270,27 +308,28 @@ def _one_of(top: Path, layout: tuple[str, ...]) -> Path:
                 (found if _holds_code(sub) else deeper).append(sub)
         level = deeper
     if not found:
-        return top
-
-    def assignment_files(folder: Path) -> int:
-        return sum(1 for name in layout
-                   if (folder / f"{name}.py").is_file() or (folder / f"{name}.ipynb").is_file())
-
-    best = max(assignment_files(f) for f in found)
-    chosen = [f for f in found if assignment_files(f) == best]
-    named = ", ".join(f"{f.relative_to(top).as_posix()}/" for f in chosen[:4]) \
-        + (f" and {len(chosen) - 4} more" if len(chosen) > 4 else "")
+        return start
+    scores = {f: _score(f, layout, functions) for f in found}
+    best = max(scores.values())
+    chosen = [f for f in found if scores[f] == best]
+    if quiet and (best == (0, 0) or len(chosen) > 1):
+        return start
     if len(chosen) > 1:
-        what = (f"the assignment's files ({', '.join(f'{n}.py' for n in layout[:3])}"
-                f"{', ...' if len(layout) > 3 else ''})" if best else "code (.py or .ipynb files)")
-        raise LoadError(f"the submission holds no Python file at its top, and {what} in "
-                        f"{len(chosen)} folders: {named}. Upload the one folder to grade (or "
-                        "its files), not a copy beside it")
-    GRADED_FOLDER["others"] = sorted({top / f.relative_to(top).parts[0] for f in found}
-                                     - {top / chosen[0].relative_to(top).parts[0]})
-    GRADED_FOLDER["files"] = [f"{n}.py" for n in layout if (chosen[0] / f"{n}.py").is_file()] \
-        or [f"{n}.ipynb" for n in layout if (chosen[0] / f"{n}.ipynb").is_file()]
-    return chosen[0]
+        named = ", ".join(f"{f.relative_to(top).as_posix()}/" for f in chosen[:4]) \
+            + (f" and {len(chosen) - 4} more" if len(chosen) > 4 else "")
+        what = ("the assignment's code" if best != (0, 0) else "code (.py or .ipynb files)")
+        raise LoadError(f"the submission holds no Python file of the assignment at its top, and "
+                        f"{what} in {len(chosen)} folders alike: {named}. Upload the one folder "
+                        "to grade, with all of the assignment's files in it (or those files "
+                        "themselves)")
+    graded = chosen[0]
+    GRADED_FOLDER["others"] = sorted(
+        {start / f.relative_to(start).parts[0] for f in found}
+        - {start / graded.relative_to(start).parts[0]}) + sorted(
+        p for pattern in ("*.py", "*.ipynb") for p in start.glob(pattern) if p.is_file())
+    GRADED_FOLDER["files"] = [p.name for p in sorted(graded.iterdir())
+                              if p.is_file() and p.stem.lower() in {n.lower() for n in layout}]
+    return graded
 
 
 # What lay_out found about a folder's or a zip's notebooks, for import_submission's report: a

@@ -156,8 +156,8 @@ class Server:
         try:
             named = (os.fsdecode(bytes.fromhex(cfg["submission_fs"])) if "submission_fs" in cfg
                      else cfg["submission"])
-            self.root = loader.lay_out(Path(named), Path.cwd(),
-                                       tuple(cfg.get("layout", ()))).resolve()
+            self.root = loader.lay_out(Path(named), Path.cwd(), tuple(cfg.get("layout", ())),
+                                       tuple(cfg.get("functions", ()))).resolve()
             if cfg.get("support"):
                 # The course's support files sit in the working folder (grader/proxy.py):
                 # importable after the submission's own files, which keep precedence.
