@@ -90,6 +90,14 @@ def portable(name: str) -> str:
     return "".join(f"%{ord(c) - 0xDC00:02X}" if 0xDC80 <= ord(c) <= 0xDCFF else c for c in name)
 
 
+def top_name(name: str) -> str:
+    """An upload's own name as its task carries it (`portable`), with `:` and `\\` written as
+    `%3A` and `%5C`: a zip member whose first part holds them reads as a drive (`a:b.py`) or a
+    folder (`a\\b.py`), and the unpacking refused it, so such an upload got 0 in a batch and 100
+    alone. Its files inside keep their names; the report names the upload as it is."""
+    return portable(name).replace(":", "%3A").replace("\\", "%5C")
+
+
 def _zip_entry(name: str, *, folder: bool = False) -> zipfile.ZipInfo:
     # A fixed date and mode: the same upload always packs to the same bytes.
     info = zipfile.ZipInfo(portable(name) + ("/" if folder else ""),
@@ -185,7 +193,7 @@ def pack_upload(upload: Upload, *, reference: bytes | None, grade_args: typing.S
         left_out = tuple(uploads.left_out(upload.path))
     except OSError:
         left_out = ()  # unreadable: packing it says why
-    return GradeTask(student=upload.student, upload_name=portable(upload.path.name),
+    return GradeTask(student=upload.student, upload_name=top_name(upload.path.name),
                      payload=_payload(upload.path), display_path=display or str(upload.path),
                      reference=reference, grade_args=tuple(grade_args), pack=pack,
                      wall_seconds=float(wall_seconds), secret=secret, pack_files=pack_files,
@@ -198,7 +206,7 @@ def _payload(path: Path) -> bytes:
     `autograde grade` does not count either, so a notebook holding 60 MiB of training log is
     graded in a batch as it is alone; anything else too large is refused with grade's words."""
     try:
-        return pack_path(path)
+        return pack_path(path, top_name(path.name))
     except PayloadTooLarge:
         pass
     from grader import proxy  # the worker's side of the grader: loaded for this rare upload only
@@ -210,7 +218,7 @@ def _payload(path: Path) -> bytes:
             raise UploadError(str(exc).removesuffix(" Nothing could be graded.")) from None
         except OSError as exc:
             raise UploadError(f"the upload could not be read ({exc.strerror or exc})") from None
-        return pack_path(light, path.name)
+        return pack_path(light, top_name(path.name))
 
 
 # ---- rows for what could not be graded --------------------------------------------------------

@@ -607,6 +607,24 @@ def test_an_upload_renamed_for_one_that_took_its_name_says_which(tmp_path):
         found.notes
 
 
+def test_an_upload_named_with_a_colon_or_a_backslash_is_graded_as_alone(tmp_path):
+    """`a:b.py` read as a drive and `c\\d.py` as a folder when the task's zip was unpacked: 0 in
+    the batch ("unsafe path"), whatever --force did, and 100 alone."""
+    uploads = tmp_path / "uploads"
+    uploads.mkdir()
+    for name in ("a:b.py", "c\\d.py"):
+        shutil.copyfile(FIXTURES / "correct_summed.py", uploads / name)
+    (uploads / "e:f").mkdir()
+    shutil.copyfile(FIXTURES / "correct_summed.py", uploads / "e:f" / "hw.py")
+    out = tmp_path / "out"
+    proc = run_cli("batch", str(uploads), "--out", str(out), "--jobs", "2")
+    assert proc.returncode == 0, proc.stderr
+    reports = [json.loads(p.read_text()) for p in sorted((out / "reports").glob("*.json"))]
+    assert len(reports) == 3
+    assert all(r["score"] == 100 and not r["error"] for r in reports), \
+        [(r["submission"], r["error"]) for r in reports]
+
+
 def test_one_students_files_under_a_name_no_lms_uses_are_pointed_out(tmp_path):
     """`lee_kim_66666_q1_softmax.py`, ... is no LMS's naming the batch knows: each file stays a
     student of its own (as its name says), but the instructor is told why four rows look like
