@@ -308,6 +308,24 @@ def test_a_failing_function_reading_the_notebooks_variables_for_a_parameter_is_t
     assert not [w for w in reports["right"]["warnings"] if "never reads" in w]
 
 
+def test_a_notebooks_printout_is_shown_without_a_warning_a_py_files_gets_one(tmp_path):
+    """Notebook cells print and show values as a matter of course (the CBOW handout's own cell
+    ends with a bare `word2Ind`): every notebook was warned that it "printed output while being
+    imported". A .py file that prints at import still is; both printouts are shown."""
+    printing = "print('shape check', 3)"
+    notebook = _v4(tmp_path / "hw.ipynb", ["import random\nimport numpy as np", FIRST_HALF,
+                                           printing, SECOND_HALF])
+    script = tmp_path / "hw.py"
+    script.write_text("import random\nimport numpy as np\n" + FIRST_HALF + "\n" + printing
+                      + "\n" + SECOND_HALF)
+    reports = grade_many({"notebook": notebook, "script": script}, tmp_path / "out",
+                         "--only", "sigmoid")
+    warned = {name: any("printed output while being imported" in w for w in r["warnings"])
+              for name, r in reports.items()}
+    assert warned == {"notebook": False, "script": True}
+    assert all("shape check 3" in r["import_output"] for r in reports.values())
+
+
 def test_a_cell_that_asks_for_input_or_exits_says_what_happened(tmp_path):
     """input() meets no keyboard, and sys.exit() raises SystemExit with no message: each cell's
     warning says what happened, not an empty message or a bare 'EOF when reading a line'."""
