@@ -661,8 +661,9 @@ def _batch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     except batch.NoUploads as exc:  # its own status: an empty download is not a typo
         print(f"autograde batch: {exc}", file=sys.stderr)
         return batch.NO_UPLOADS_STATUS
-    except batch.BatchError as exc:
-        parser.error(str(exc))
+    except batch.BatchError as exc:  # the input or the reference, not the command: no usage
+        print(f"autograde batch: {exc}", file=sys.stderr)
+        return 2
     print(f"autograde batch: graded {len(summary.graded) + len(summary.failed)} "
           f"({len(summary.changed)} changed since graded, "
           f"{len(summary.failed)} without a report from the grader), "

@@ -625,6 +625,17 @@ def test_an_upload_named_with_a_colon_or_a_backslash_is_graded_as_alone(tmp_path
         [(r["submission"], r["error"]) for r in reports]
 
 
+@pytest.mark.parametrize("content", [b"", b"\x1f\x8b\x08\x00 a gzip, not a zip"],
+                         ids=["empty", "a_tar_gz_named_zip"])
+def test_a_class_zip_that_cannot_be_read_is_one_line_without_the_usage(tmp_path, content):
+    """What is wrong is the download, not the command: the usage text printed with it read as a
+    mistyped command."""
+    download = tmp_path / "class.zip"
+    download.write_bytes(content)
+    _one_line_error(run_cli("batch", str(download), "--out", str(tmp_path / "out")),
+                    "not a readable zip file")
+
+
 def test_one_students_files_under_a_name_no_lms_uses_are_pointed_out(tmp_path):
     """`lee_kim_66666_q1_softmax.py`, ... is no LMS's naming the batch knows: each file stays a
     student of its own (as its name says), but the instructor is told why four rows look like
