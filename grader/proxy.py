@@ -38,6 +38,8 @@ STARVED_STRETCH = 10.0
 # every call with 240 MB took the grader itself, not the memory-capped worker, to 6.6 GB. Past
 # this the reader stops reading and the worker waits on the pipe.
 READ_AHEAD_BYTES = 64 * 2**20
+# The least a call is given, whatever is left of its check's budget.
+MIN_CALL_SECONDS = 0.1
 # What each signal means for a worker, as a student reads it. Signals the worker sends itself
 # (a crash in C code) "crash" it; the others come from outside it: the kernel, a limit, a person.
 SIGNAL_NAMES = {
@@ -906,8 +908,13 @@ class Submission:
             reply, reply_blobs = self._replayed_reply(request)
             return self._results(function, calls, reply, reply_blobs, echo_args)
         self.transcript.append(request)
-        deadline = min(self._call_deadline(len(calls)),
-                       self.limits.check_seconds - self._check_spent + self.limits.call_seconds,
+        # What is left of the check's budget, the time its worker waited for a CPU given back
+        # as the budget check above gives it (read only when it is what limits the call): a
+        # check slowed by the machine got "did not return within -0.987 s".
+        left = self.limits.check_seconds - self._check_spent + self.limits.call_seconds
+        if left < self._call_deadline(len(calls)) and self._proc is not None:
+            left += cpu_wait.waited(self._proc.popen.pid, self._check_began)
+        deadline = min(self._call_deadline(len(calls)), max(left, MIN_CALL_SECONDS),
                        within if within is not None else float("inf"))
         t0 = time.monotonic()
         try:

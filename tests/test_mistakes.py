@@ -66,6 +66,7 @@ NAMES_THE_PROBLEM = {
     "negsampling_gradpred_negated": "exactly the negative of the derivative of the cost",
     "negsampling_first_negative_only": "only the first negative sample",
     "negsampling_ignores_k": "10 indices drawn from dataset.sampleTokenIdx(), too many: expected K = 1",
+    "negsampling_samples_with_np_random": "no index drawn from dataset.sampleTokenIdx()",
     "negsampling_negatives_deduplicated": "count a negative drawn more than once only once",
     "negsampling_target_skipped_not_replaced": "too few negatives used",
     "negsampling_grad_rows_only": "grad (one row per output vector) has shape",
@@ -140,6 +141,7 @@ RECOGNISED = {
     "negsampling_gradpred_negated": {"gradpred_negated"},
     "negsampling_first_negative_only": {"first_negative_only"},
     "negsampling_ignores_k": {"k_not_honoured"},
+    "negsampling_samples_with_np_random": {"negatives_not_from_dataset"},
     "negsampling_negatives_deduplicated": {"repeated_negatives_dropped"},
     "negsampling_target_skipped_not_replaced": {"k_not_honoured"},
     "negsampling_mutates_output_vectors": {"output_vectors_mutated"},
@@ -277,7 +279,8 @@ def test_mistake_is_recognised_from_the_evidence(reports, mistake):
     ("negsampling_target_among_negatives", "target_among_negatives"),
     ("negsampling_target_not_redrawn", "target_not_redrawn"),
     ("negsampling_target_skipped_not_replaced", "k_not_honoured"),
-    ("negsampling_first_negative_only", "first_negative_only")])
+    ("negsampling_first_negative_only", "first_negative_only"),
+    ("negsampling_samples_with_np_random", "negatives_not_from_dataset")])
 def test_every_failure_of_one_sampling_mistake_names_it(reports, name, mistake):
     """A mistake in the sampling shows in the cost, gradPred, grad and the checks of repeated
     negatives and the target: each of them names that one mistake. A failure without it read as

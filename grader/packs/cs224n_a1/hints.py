@@ -210,6 +210,11 @@ HINTS = Catalogue("cs224n-a1", (
         "Use the K you are given: getNegativeSamples(target, dataset, K) draws exactly K negatives "
         "(plus a re-draw whenever the target comes up)."),
     Mistake(
+        "negatives_not_from_dataset", "the negatives are not drawn from dataset",
+        "Your function drew nothing from dataset.sampleTokenIdx(): the negatives must be the "
+        "dataset's (getNegativeSamples(target, dataset, K) draws them), not np.random's or "
+        "random's, which draw other words than the ones training samples by frequency."),
+    Mistake(
         "output_vectors_mutated", "outputVectors changed in place",
         "outputVectors[target] and outputVectors[indices] give you rows to read; an in-place update "
         "of a row view (u_o *= ..., gradPred = u_o; gradPred += ...) changes the caller's "

@@ -315,6 +315,8 @@ def _root_cause(case: W2VCase, reference, *, cost: float | None = None,
     then names the one mistake the student made, not one of its symptoms ("wrong cost when a
     negative is drawn more than once" sent students looking for a bug they did not have)."""
     _, used = expected_draws(case.stream, case.target, case.K)
+    if draws == 0:
+        return _not_from_dataset(used)
     if draws is not None and cost is not None and draws == case.K < used:
         # K draws where the stream offers the target: kept as a negative, or dropped (too few
         # negatives); the cost tells which, as target_is_redrawn tells it
@@ -353,6 +355,12 @@ def _root_cause(case: W2VCase, reference, *, cost: float | None = None,
             return {"hint": HINTS["first_negative_only"],
                     "evidence": {"seen": "the answer is the one of the first negative alone"}}
     return {}
+
+
+def _not_from_dataset(expected: int) -> dict:
+    return {"hint": HINTS["negatives_not_from_dataset"],
+            "evidence": {"draws": 0, "draws_expected": expected,
+                         "seen": "no index drawn from dataset.sampleTokenIdx()"}}
 
 
 def _grad_pred_hint(grad_pred: np.ndarray, ref_pred: np.ndarray, case: W2VCase) -> dict:
@@ -499,6 +507,9 @@ def _wrong_draws(cost: float, draws: int, used: int, case: W2VCase, call) -> Non
     """Fail with what the draw count and the cost show: the target kept as a negative, the
     target's offers dropped (too few negatives used), or simply too many or too few draws."""
     evidence = {"draws": draws, "draws_expected": used, "K": case.K}
+    if draws == 0:
+        fail_call(f"no index drawn from dataset.sampleTokenIdx(): expected {used} (K = {case.K} "
+                  "negatives, the target's offers drawn again).", call, **_not_from_dataset(used))
     offers = case.stream[:used].count(case.target)
     twice = _drawn_twice(draws, used, case)
     if twice:
@@ -537,6 +548,9 @@ def test_K_is_honoured(student, maybe_reference, K):
     if twice:
         fail_call(f"{draws} indices drawn from dataset.sampleTokenIdx(), twice the K = {K} "
                   "expected: the negatives are drawn twice.", call, **twice)
+    if draws == 0:
+        fail_call(f"no index drawn from dataset.sampleTokenIdx(): expected K = {K} (the "
+                  "negatives come from the dataset).", call, **_not_from_dataset(K))
     if draws != K:
         fail_call(f"{draws} indices drawn from dataset.sampleTokenIdx(), {_how_many(draws, K)}: "
                   f"expected K = {K}.", call, hint=HINTS["k_not_honoured"],
