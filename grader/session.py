@@ -469,11 +469,15 @@ def _load_warnings(load: dict, shim_xrange: bool, shim_numpy: bool = True) -> li
             last = cells.get("graded")
             which = (f"the one in cell {last} was graded" if isinstance(last, int) else
                      "the one graded is the last whose cell ran to its def")
+            earlier = [n for n in numbers if n != last]
+            keep = (f"It is as the template leaves it: delete the definition in cell {last}, "
+                    f"and yours (cell {earlier[-1]}) is graded."
+                    if cells.get("template") is True and isinstance(last, int) and earlier
+                    else f"Keep one definition of {fn}, the one you mean.")
             warnings.append(
                 f"{fn} is defined in cells {_and([str(n) for n in numbers])} of {notebook}: run "
                 f"top to bottom, as the grader runs it (and Jupyter's Run All), a notebook keeps "
-                f"the last definition that ran, so {which}. Keep one definition of {fn}, the one "
-                "you mean.")
+                f"the last definition that ran, so {which}. {keep}")
         for file, problem in entry.get("unfinished_in") or []:
             why = ("is as the template leaves it (nothing but None returned)" if problem ==
                    "template" else "never reads its parameters")

@@ -274,15 +274,21 @@ def test_a_function_defined_again_in_a_later_cell_says_which_cell_was_graded(tmp
     replaces the student's)."""
     stub = 'def sigmoid(x):\n    """Compute the sigmoid."""\n    raise NotImplementedError\n'
     bug = "def sigmoid(x):\n    return 1.0 / (1.0 + np.exp(x))  # trying the sign\n"
+    none = 'def sigmoid(x):\n    """Compute the sigmoid."""\n    s = None\n    return s\n'
     paths = {name: _v4(tmp_path / f"{name}.ipynb", ["import random\nimport numpy as np",
                                                     FIRST_HALF, SECOND_HALF, later])
-             for name, later in (("stub", stub), ("bug", bug))}
+             for name, later in (("stub", stub), ("bug", bug), ("none", none))}
     reports = grade_many(paths, tmp_path / "out", "--only", "sigmoid")
     for name, report in reports.items():
         assert report["score"] < report["max_score"], name
         said = [w for w in report["warnings"] if w.startswith("sigmoid is defined in cells 2 and 4")]
         assert said and f"of {name}.ipynb" in said[0] and "the one in cell 4 was graded" in said[0], \
             report["warnings"]
+    # The Coursera templates' stub (names set to None, None returned) is told to go too.
+    said = [w for w in reports["none"]["warnings"] if "defined in cells" in w]
+    assert "It is as the template leaves it: delete the definition in cell 4, and yours (cell 2) "\
+        "is graded." in said[0], said
+    assert "template leaves it" not in " ".join(reports["bug"]["warnings"])
     messages = {c["message"] for c in checks_of(reports["stub"], "sigmoid")}
     assert any("(it raises NotImplementedError at stub.ipynb, cell 4, line 3). Cell 4 defines "
                "sigmoid again after cell 2" in m and "delete the definition in cell 4" in m

@@ -820,6 +820,7 @@ def import_submission(root: Path, wanted: dict[str, str], shim_xrange: bool,
                 report_functions[fn]["unfinished_in"] = unfinished
             cells = _defining_cells(found[fn], importer.cell_defs.get(fn, []))
             if cells:
+                cells["template"] = _copy_problem(found[fn]) == "template"
                 report_functions[fn]["cells"] = cells
             if _copy_problem(found[fn]) == "ignores its arguments":
                 report_functions[fn]["ignores_arguments"] = _globals_read(found[fn])
