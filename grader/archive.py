@@ -30,25 +30,48 @@ def safe_member(name: str) -> PurePosixPath | None:
 UNREADABLE = (zipfile.BadZipFile, RuntimeError, NotImplementedError, EOFError, zlib.error, OSError)
 
 
+def member_name(info: zipfile.ZipInfo) -> tuple[str, bool]:
+    """A member's name, and whether it was read in the old DOS encoding (cp437) for want of a
+    better one. A zip that does not mark its names as UTF-8 is read as cp437 (the zip
+    standard's default), but many tools write UTF-8 without the mark: a name that is valid
+    UTF-8 is read so (`José.py`, not `JosÃ©.py`)."""
+    if info.flag_bits & 0x800:
+        return info.filename, False
+    try:
+        raw = info.filename.encode("cp437")
+    except UnicodeEncodeError:
+        return info.filename, False
+    if raw.isascii():
+        return info.filename, False
+    try:
+        return raw.decode("utf-8"), False
+    except UnicodeDecodeError:
+        return info.filename, True
+
+
 def extract(zf: zipfile.ZipFile, dest: Path, *, max_members: int, max_bytes: int,
             unreadable: list[tuple[str, str]] | None = None,
-            links: list[str] | None = None) -> None:
+            links: list[str] | None = None, guessed: list[str] | None = None) -> None:
     """Write the members of `zf` below `dest`. Raises ArchiveError. A member that cannot be read
     or written raises too, unless `unreadable` is given: then it is skipped and listed there
     (name, why), and the rest is unpacked (one student's file in a class's bulk download).
     Symbolic links are skipped, and listed in `links` when it is given (so a student whose upload
-    is a link gets a note, not silence)."""
+    is a link gets a note, not silence). Names read as cp437 for want of a better encoding
+    (member_name) are listed in `guessed` when it is given."""
     members = zf.infolist()
     if len(members) > max_members:
         raise ArchiveError(f"holds {len(members)} files; the limit is {max_members}")
     budget = max_bytes
     for info in members:
-        target = safe_member(info.filename)
+        name, legacy = member_name(info)
+        if legacy and guessed is not None:
+            guessed.append(name)
+        target = safe_member(name)
         if target is None:
-            raise ArchiveError(f"holds an unsafe path {info.filename!r} (absolute or with ..)")
+            raise ArchiveError(f"holds an unsafe path {name!r} (absolute or with ..)")
         if stat.S_ISLNK(info.external_attr >> 16):
             if links is not None:
-                links.append(info.filename)
+                links.append(name)
             continue
         out = dest.joinpath(*target.parts)
         if info.is_dir():
@@ -65,10 +88,10 @@ def extract(zf: zipfile.ZipFile, dest: Path, *, max_members: int, max_bytes: int
         except UNREADABLE as exc:
             why = unreadable_member(exc)
             if unreadable is None:
-                raise ArchiveError(f"could not be unpacked at {info.filename!r}: {why}") from None
+                raise ArchiveError(f"could not be unpacked at {name!r}: {why}") from None
             if out.is_file():
                 out.unlink()
-            unreadable.append((info.filename, why))
+            unreadable.append((name, why))
 
 
 def unreadable_member(exc: BaseException) -> str:

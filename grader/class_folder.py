@@ -498,10 +498,11 @@ def extract(archive: Path, dest: Path) -> Path:
     tmp.mkdir(parents=True)
     unreadable: list[tuple[str, str]] = []
     links: list[str] = []
+    guessed: list[str] = []
     with zf:
         try:
             extract_members(zf, tmp, max_members=MAX_UPLOAD_MEMBERS, max_bytes=MAX_UPLOAD_BYTES,
-                            unreadable=unreadable, links=links)
+                            unreadable=unreadable, links=links, guessed=guessed)
         except ArchiveError as exc:
             shutil.rmtree(tmp, ignore_errors=True)
             raise BatchError(f"{archive}: {exc}") from None
@@ -509,6 +510,16 @@ def extract(archive: Path, dest: Path) -> Path:
              f"{safe_text.visible(archive.name)}: {why}; not graded" for name, why in unreadable]
     notes += [f"ignored {safe_text.visible(name)} in {safe_text.visible(archive.name)}: "
               f"{LINK_WHY}" for name in links]
+    if guessed:
+        # A zip made by Windows in another language (Shift-JIS, GBK): its names came out as
+        # ÄRôcæ_ÿY, and nothing said they might be wrong.
+        shown = ", ".join(safe_text.visible(n) for n in guessed[:3])
+        notes.append(f"{len(guessed)} name{'s' if len(guessed) > 1 else ''} in "
+                     f"{safe_text.visible(archive.name)} ({shown}{', ...' if len(guessed) > 3 else ''}) "
+                     "are not marked as UTF-8 and were read in the zip standard's old encoding "
+                     "(cp437); if they look garbled (a zip made by Windows in another language), "
+                     "unpack it with its encoding (unzip -O shift_jis, for instance) and run the "
+                     "batch on the folder")
     if notes:
         (tmp / UNREADABLE_NOTES).write_text(json.dumps(notes), encoding="utf-8")
     shutil.rmtree(dest, ignore_errors=True)

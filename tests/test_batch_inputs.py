@@ -11,6 +11,7 @@ import os
 import shutil
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -634,6 +635,35 @@ def test_a_class_zip_that_cannot_be_read_is_one_line_without_the_usage(tmp_path,
     download.write_bytes(content)
     _one_line_error(run_cli("batch", str(download), "--out", str(tmp_path / "out")),
                     "not a readable zip file")
+
+
+class _Unflagged(zipfile.ZipInfo):
+    """A member whose name is written in `encoding` without the zip's UTF-8 mark, as Windows'
+    "Send to compressed folder" and older tools write them."""
+    encoding = "cp437"
+
+    def _encodeFilenameFlags(self):  # noqa: N802 (zipfile's own name)
+        return self.filename.encode(self.encoding), self.flag_bits & ~0x800
+
+
+def test_zip_member_names_not_marked_utf8_are_read_as_meant_or_said_to_be_guessed(tmp_path):
+    """UTF-8 names without the mark (most tools) read as UTF-8, not as cp437 mojibake; names in
+    another encoding (a Japanese Windows' Shift-JIS) cannot be told, so the batch says the names
+    were read as cp437 and how to unpack the zip with its encoding."""
+    from grader import batch
+    download = tmp_path / "class.zip"
+    source = (FIXTURES / "correct_summed.py").read_bytes()
+    with zipfile.ZipFile(download, "w") as zf:
+        for name, encoding in (("josé.py", "utf-8"), ("山田.py", "shift_jis"), ("plain.py", "ascii")):
+            info = _Unflagged(name)
+            info.encoding = encoding
+            zf.writestr(info, source)
+    folder = batch.extract(download, tmp_path / "unpacked")
+    names = sorted(p.name for p in folder.iterdir() if not p.name.startswith("."))
+    assert "josé.py" in names and "plain.py" in names and "山田.py" not in names, names
+    notes = batch.unpacking_notes(folder)
+    assert len(notes) == 1 and notes[0].startswith("1 name in class.zip (") and \
+        "not marked as UTF-8" in notes[0] and "unzip -O shift_jis" in notes[0], notes
 
 
 def test_one_students_files_under_a_name_no_lms_uses_are_pointed_out(tmp_path):
