@@ -36,7 +36,8 @@ from grader.model import SubmissionResult
 from grader.packs import DEFAULT_PACK, load_pack
 from grader.render import gradebook, json_report, overview
 from grader.task import GradeTask, TaskOutcome
-from grader.class_folder import BatchError, Discovery, discover, extract, unpacking_notes
+from grader.class_folder import (BatchError, Discovery, discover, extract, not_unpacked,
+                                 unpacking_notes)
 from grader.uploads import Upload, content_hash, parse_name
 
 WALL_SLACK_SECONDS = 30.0  # what a grader process may take beyond its own deadlines
@@ -364,6 +365,10 @@ def _run(executor: Executor, *, source: Path, out: Path, grade_args: Sequence[st
     unsandboxed: dict[str, str] = {}  # student -> why their upload ran outside the sandbox
 
     def prepare(upload: Upload) -> GradeTask | TaskOutcome:
+        lost = not_unpacked(folder, upload.path) if folder != source else None
+        if lost:
+            return task_mod.failed_outcome(upload.student, shown(upload), pack,
+                                           f"the upload could not be graded: {lost}.")
         try:
             return task_mod.pack_upload(upload, reference=ref_zip, grade_args=grade_args,
                                         pack=pack, wall_seconds=wall_seconds,

@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Collection, Mapping, Sequence
 
 from grader import safe_text
-from grader.archive import ArchiveError, extract as extract_members
+from grader.archive import ArchiveError, extract as extract_members, safe_member
 from grader.uploads import SUBMISSION_SUFFIXES, Upload, UploadName, parse_name, student_id
 
 # autograde.toml: the course config (grader/packs/course_config.py), not a student's upload.
@@ -474,6 +474,24 @@ def _lms_groups(entries: list[Path], grouped: Path, notes: list[str],
 UNREADABLE_NOTES = ".unreadable.json"
 
 
+UNPACKED_NOTHING = ".not-unpacked.json"  # {upload name: why}: uploads the zip could not give
+
+
+def not_unpacked(folder: Path, upload: Path) -> str | None:
+    """Why `upload`, found in the unpacked class zip `folder`, cannot be graded: a member of it
+    (the upload itself, or a file in its folder) was damaged or encrypted. The member stands in
+    as an empty file, so that its student is found and graded 0 with this reason."""
+    try:
+        found = json.loads((folder / UNPACKED_NOTHING).read_text(encoding="utf-8"))
+        where = upload.relative_to(folder).as_posix()
+    except (OSError, ValueError):
+        return None
+    if not isinstance(found, dict):
+        return None
+    return next((str(why) for member, why in found.items()
+                 if member == where or str(member).startswith(where + "/")), None)
+
+
 def unpacking_notes(folder: Path) -> list[str]:
     try:
         return [str(note) for note in json.loads(
@@ -522,6 +540,22 @@ def extract(archive: Path, dest: Path) -> Path:
                      "batch on the folder")
     if notes:
         (tmp / UNREADABLE_NOTES).write_text(json.dumps(notes), encoding="utf-8")
+    # A student whose upload the zip could not give still gets a row: 0, and why. An upload
+    # that is one member stands in as an empty file of its name; one of several (a folder) is
+    # there with its other files, and is refused whole (graded without a file, it would be
+    # judged on what is left).
+    lost: dict[str, str] = {}
+    for name, why in unreadable:
+        member = safe_member(name)
+        if member is None or not member.parts:
+            continue
+        lost[member.as_posix()] = f"{name} could not be unpacked from {archive.name}: {why}"
+        place = tmp.joinpath(*member.parts)
+        if not place.exists():
+            place.parent.mkdir(parents=True, exist_ok=True)
+            place.write_bytes(b"")
+    if lost:
+        (tmp / UNPACKED_NOTHING).write_text(json.dumps(lost), encoding="utf-8")
     shutil.rmtree(dest, ignore_errors=True)
     os.replace(tmp, dest)
     (dest / ".complete").write_text(digest)

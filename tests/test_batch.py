@@ -173,14 +173,18 @@ def test_moodles_online_text_beside_a_file_submission_is_not_a_second_student(tm
 
 def test_a_damaged_member_of_a_class_zip_costs_that_upload_only(tmp_path):
     """A bulk download with one student's file damaged (a bad CRC) or encrypted: the others are
-    graded, and the damaged ones are named in the batch's notes, not a traceback."""
+    graded, and the damaged ones are named in the batch's notes, not a traceback. Their students
+    still get a row: 0, and why (a pipeline posting the gradebook gave them no row at all)."""
     bulk = tmp_path / "bulk.zip"
     with zipfile.ZipFile(bulk, "w") as zf:
         zf.write(FIXTURES / "correct_summed.py", "alice.py")
         zf.writestr("carl.py", "x = 1\n")
         zf.writestr("dora.py", "y = 2\n")
+        for path in sorted((FIXTURES / "correct_multifile").glob("*.py")):  # one file damaged
+            zf.write(path, f"erin/{path.name}")
     raw = bytearray(bulk.read_bytes())
-    for name, field, change in ((b"carl.py", 14, 0xFF), (b"dora.py", 6, 0x01)):
+    for name, field, change in ((b"carl.py", 14, 0xFF), (b"dora.py", 6, 0x01),
+                                (b"erin/q2_neural.py", 14, 0xFF)):
         # Carl's CRC-32, Dora's encryption flag: in the local header (the name at offset 30)
         # and in the central directory (at 46), where each field sits 2 bytes further on.
         raw[raw.find(name) - 30 + field] ^= change
@@ -191,7 +195,11 @@ def test_a_damaged_member_of_a_class_zip_costs_that_upload_only(tmp_path):
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert "Traceback" not in proc.stderr + proc.stdout
     rows = list(csv.DictReader(io.StringIO((out / "gradebook.csv").read_text())))
-    assert [(r["submission"], r["score"]) for r in rows] == [("alice", "100")], rows
+    assert [(r["submission"], r["score"]) for r in rows] == [
+        ("alice", "100"), ("carl", "0"), ("dora", "0"), ("erin", "0")], rows
+    assert "erin/q2_neural.py could not be unpacked from bulk.zip" in rows[3]["error"]
+    assert "carl.py could not be unpacked from bulk.zip: the zip is damaged there" in rows[1]["error"]
+    assert "dora.py could not be unpacked from bulk.zip: it is encrypted" in rows[2]["error"]
     said = proc.stdout + proc.stderr
     assert "carl.py could not be unpacked from bulk.zip: the zip is damaged there" in said, said
     assert ("dora.py could not be unpacked from bulk.zip: it is encrypted (password-protected); "
