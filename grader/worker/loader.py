@@ -649,7 +649,7 @@ class _LayoutImporter:
         finally:
             module.__dict__["__name__"] = name
         for cell in data["cells"]:
-            defined = set(TOP_LEVEL_DEF.findall(str(cell.get("source", ""))))
+            defined = _cell_defines(str(cell.get("source", "")))
             for name in sorted(defined & self.graded):
                 self.cell_defs.setdefault(name, []).append((notebook, int(cell["cell"])))
         self.skipped += [{"notebook": notebook, **entry} for entry in shell.skipped]
@@ -851,6 +851,30 @@ def import_submission(root: Path, wanted: dict[str, str], shim_xrange: bool,
 
 # A def at a cell's top level (DEFINES also finds methods and nested functions).
 TOP_LEVEL_DEF = re.compile(r"^(?:async[ \t]+)?def[ \t]+([A-Za-z_]\w*)", re.MULTILINE)
+
+
+def _cell_defines(source: str) -> set[str]:
+    """The functions a cell defines when it runs: a def or a `name = lambda ...` at its top
+    level, also inside an if, try, with or loop there (`if True: def softmax...`), never a
+    method or a nested function. Read off the text where the cell does not parse."""
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return set(TOP_LEVEL_DEF.findall(source))
+    found: set[str] = set()
+    todo: list[ast.stmt] = list(tree.body)
+    while todo:
+        node = todo.pop()
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            found.add(node.name)
+        elif isinstance(node, ast.Assign) and isinstance(node.value, ast.Lambda):
+            found.update(t.id for t in node.targets if isinstance(t, ast.Name))
+        elif not isinstance(node, ast.ClassDef):
+            for field in ("body", "orelse", "finalbody"):
+                todo.extend(n for n in getattr(node, field, ()) if isinstance(n, ast.stmt))
+            for handler in getattr(node, "handlers", ()):
+                todo.extend(handler.body)
+    return found
 
 
 def _defining_cells(function: Callable, cells: list[tuple[str, int]]) -> dict | None:
