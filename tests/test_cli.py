@@ -284,8 +284,9 @@ def test_top_level_code_that_raises_on_import_is_named_as_the_cause_with_the_fix
     (tmp_path / "tested.py").write_text(
         text + '\n\nassert softmax(np.array([1.0, 2.0]))[0] > 0.5, "my own test"\n')
     (tmp_path / "exits.py").write_text(text + "\n\nimport sys\nsys.exit(0)\n")
-    reports = grade_many({"tested": tmp_path / "tested.py", "exits": tmp_path / "exits.py"},
-                         tmp_path / "out")
+    (tmp_path / "quits.py").write_text(text + "\n\nexit()\n")
+    reports = grade_many({"tested": tmp_path / "tested.py", "exits": tmp_path / "exits.py",
+                          "quits": tmp_path / "quits.py"}, tmp_path / "out")
     guard = 'under `if __name__ == "__main__":`.'
     tested, exits = reports["tested"], reports["exits"]
     assert tested["score"] == exits["score"] == 0
@@ -296,6 +297,13 @@ def test_top_level_code_that_raises_on_import_is_named_as_the_cause_with_the_fix
     assert exits["error"].endswith("nothing could be graded. exit() and sys.exit() at the top "
                                    "level of a file end its import, as the grader imports it: "
                                    "call them " + guard), exits["error"]
+    # The line of the file that called it, not exit()'s own frame (a frozen module's line 26),
+    # and exit()'s None is no message.
+    lines = len((tmp_path / "quits.py").read_text().splitlines())
+    assert (f"(SystemExit in quits.py, line {lines}: exit() or sys.exit() was called); nothing "
+            "could be graded") in reports["quits"]["error"], reports["quits"]["error"]
+    lines = len((tmp_path / "exits.py").read_text().splitlines())
+    assert f"line {lines}: exit() or sys.exit() was called with 0)" in exits["error"]
 
 
 def test_top_level_code_that_stops_the_file_gets_the_main_guard_advice(tmp_path):

@@ -396,15 +396,22 @@ def _error_entry(exc: BaseException, root: Path, module_file: Path) -> dict:
         where = Path(exc.filename).name if exc.filename else rel
         return {"module": rel, "file": where, "line": exc.lineno, "type": type(exc).__name__,
                 "message": str(exc.msg), "code": (exc.text or "").strip()}
+    # "<frozen _sitebuiltins>" (exit()'s own frame) and "<string>" name no file: resolved, they
+    # read as files of the submission's folder, and the report blamed line 26 of a frozen module.
     frames = [f for f in traceback.extract_tb(exc.__traceback__)
-              if f.filename and Path(f.filename).resolve().is_relative_to(root.resolve())]
+              if f.filename and not f.filename.startswith("<")
+              and Path(f.filename).resolve().is_relative_to(root.resolve())]
     last = frames[-1] if frames else None
     try:
         text = str(exc)
     except BaseException:
         text = "<the exception's message could not be printed>"
-    if not text.strip() and isinstance(exc, SystemExit):
-        text = "exit() or sys.exit() was called"
+    if isinstance(exc, SystemExit):
+        # exit() carries None, which printed as the message "None".
+        code = exc.code
+        shown = repr(code)[:200] if isinstance(code, (int, str)) else text[:200]
+        text = "exit() or sys.exit() was called" + (
+            "" if code is None or not shown.strip() else f" with {shown}")
     # The file's own top-level statement that raised: an import statement, or code run at import
     # (a test call, a training run), which the report advises to put under the main guard.
     top = next((f for f in frames if f.name == "<module>"), None)
