@@ -23,7 +23,7 @@ PLACES = ["/tmp", "/var/tmp", "/dev/shm", "/run/lock", os.path.expanduser("~"), 
 '''
 
 WRITER = COMMON + '''
-def sigmoid(x):
+def leave_marks():
     mark = MARK.encode()
     libc.syscall(248, b"user", ("autograde-" + MARK).encode(), mark, len(mark), -3)  # session
     libc.syscall(248, b"user", ("autograde-" + MARK).encode(), mark, len(mark), -4)  # user
@@ -42,9 +42,17 @@ def sigmoid(x):
                 out.write(MARK)
         except OSError:
             pass
-    if not os.path.exists("held"):  # the scratch folder outlives each check's fork: hold once
-        open("held", "w").close()
-        time.sleep(__HOLD__)
+    return server
+
+
+# Marked and held once, as the file is imported: nothing a check leaves outlives it (the worker
+# puts its folders back between checks), so a check cannot know whether one before it held.
+SERVER = leave_marks()
+time.sleep(__HOLD__)
+
+
+def sigmoid(x):
+    leave_marks()
     return None
 '''
 
@@ -73,14 +81,20 @@ def look():
     return found
 
 
-def sigmoid(x):
-    found, until = [], time.monotonic() + (0 if os.path.exists("looked") else __HOLD__)
-    open("looked", "w").close()
+def look_a_while():
+    until = time.monotonic() + __HOLD__
     found = look()
     while not found and time.monotonic() < until:
         time.sleep(0.2)
         found = look()
-    raise ValueError(f"found {sorted(set(found))}")
+    return found
+
+
+FOUND_AT_IMPORT = look_a_while()  # once, as the file is imported (see the writer)
+
+
+def sigmoid(x):
+    raise ValueError(f"found {sorted(set(FOUND_AT_IMPORT + look()))}")
 '''
 
 

@@ -39,6 +39,7 @@ import numpy as np  # noqa: E402
 import numpy.linalg  # noqa: E402,F401
 import numpy.random  # noqa: E402,F401
 
+import between_checks  # noqa: E402
 import capture  # noqa: E402
 import limits  # noqa: E402
 import loader  # noqa: E402
@@ -114,6 +115,15 @@ def _drain(generator: types.GeneratorType) -> wire.Iterated:
     return wire.Iterated(tuple(items))
 
 
+def _own_output() -> set[str]:
+    """The file this worker's stderr (and C-level stdout) goes to, which the grader reads: never
+    put back between checks."""
+    try:
+        return {os.readlink("/proc/self/fd/2")}
+    except OSError:
+        return set()
+
+
 def _step_aside() -> None:
     """Free the names of the worker's own modules (loader, capture, wire, ...) for the
     submission: a student's helper file `loader.py` that q2_sigmoid.py imports must be the
@@ -132,6 +142,7 @@ class Server:
     def __init__(self, rfile, wfile, config: dict) -> None:
         self.rfile, self.wfile, self.config = rfile, wfile, config
         self.functions: dict = {}
+        self.folders: between_checks.Folders | None = None
         self.root = Path(".").resolve()
         self.output_limit = int(config.get("output_limit", 64 * 1024))
 
@@ -153,6 +164,8 @@ class Server:
         info = {"event": "ready", "pid": os.getpid(), "python": sys.version.split()[0],
                 "numpy": np.__version__, "fork": hasattr(os, "fork") and cfg.get("fork", True)}
         info["limits"] = limits.apply(cfg.get("limits", {}))
+        between_checks.become_subreaper()
+        scratch_root = os.getcwd()
         try:
             named = (os.fsdecode(bytes.fromhex(cfg["submission_fs"])) if "submission_fs" in cfg
                      else cfg["submission"])
@@ -190,6 +203,11 @@ class Server:
         except loader.LoadError as exc:
             report = {"fatal": str(exc), "functions": {}, "errors": [], "files": []}
         info["load"] = report
+        # What each check finds, as the import left it (and no process the import started).
+        between_checks.end_leftover_processes()
+        # The scratch folder is the only place a worker may write (in the sandbox; elsewhere
+        # /tmp and the like are shared with the machine, and the README says so).
+        self.folders = between_checks.Folders([scratch_root], skip=_own_output())
         # Every check forks from here: objects frozen now are never walked by the children's
         # collector, so their pages stay shared instead of being copied on every fork.
         gc.freeze()
@@ -228,6 +246,7 @@ class Server:
                 _exit_for(exc)
             os._exit(0)
         self._report_end(pid)
+        self._tidy()
 
     def run(self, header: dict, blobs: list[bytes]) -> None:
         """A whole check in a forked child: answer every request in turn, each answer sent as soon
@@ -246,6 +265,14 @@ class Server:
                 _exit_for(exc)
             os._exit(0)
         self._report_end(pid)
+        self._tidy()
+
+    def _tidy(self) -> None:
+        """After a check (its "ended" already sent: the grader is not kept waiting), take away
+        what it left for the next (between_checks.py)."""
+        between_checks.end_leftover_processes()
+        if self.folders is not None:
+            self.folders.restore()
 
     def _run_in_fork(self, header: dict, blobs: list[bytes]) -> None:
         for index, request in enumerate(header.get("requests", [])):
