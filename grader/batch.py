@@ -252,6 +252,12 @@ def run(*, source: Path, out: Path, grade_args: Sequence[str] = (), jobs: int | 
             # Each grade fell back to the known answers, a secret unused, and exited 0.
             raise BatchError(f"the reference at {ref_dir} cannot be used ({exc}); "
                              "--no-reference grades without one") from None
+        from grader import reference_check
+        failing = reference_check.failures(load_pack(pack), Path(ref_dir))
+        if failing:  # before anything is written: no gradebook of grades against it
+            raise BatchError(reference_check.refusal(
+                load_pack(pack), Path(ref_dir), failing,
+                "; --no-reference grades with the known answers instead"))
     if ref_dir is None and input_set.secret is not None:
         # Each task's grade refuses it (exit 2), and the class got a gradebook of zeros.
         raise BatchError(

@@ -284,6 +284,25 @@ def _checks_refused(command: str, pack: Pack) -> bool:
     return bool(problems)
 
 
+def _reference_refused(command: str, pack: Pack, reference: Path | None) -> bool:
+    """Say so, and True, when the reference this command would use fails its own pack's checks
+    (grader/reference_check.py). A reference that cannot be loaded is left to the command, which
+    says why."""
+    from grader import reference as reference_mod, reference_check
+    ref_dir = reference_mod.locate(pack, reference)
+    if ref_dir is None or not Path(ref_dir).is_dir():
+        return False
+    try:
+        reference_mod.load(pack, Path(ref_dir))
+    except (reference_mod.ReferenceError, OSError, SyntaxError, ImportError):
+        return False
+    failing = reference_check.failures(pack, Path(ref_dir))
+    if failing:
+        print(f"autograde {command}: {reference_check.refusal(pack, Path(ref_dir), failing)}",
+              file=sys.stderr)
+    return bool(failing)
+
+
 def _load(parser: argparse.ArgumentParser, name: str, config: Path | None = None,
           mode: str | None = None) -> Pack:
     """The pack --pack names (with --config, in --mode): a pack that cannot be used is a usage
@@ -428,6 +447,8 @@ def _gradescope_zip(parser: argparse.ArgumentParser, args: argparse.Namespace) -
     graded_with = _load(parser, args.pack, args.config, args.mode)
     if _checks_refused("gradescope-zip", graded_with):
         return 2
+    if _reference_refused("gradescope-zip", graded_with, args.reference):
+        return 2
     why = output_paths.problem(args.out)
     if why:  # before the zip is built, as grade and batch do for theirs
         parser.error(f"{args.out}: cannot write the zip there ({why})")
@@ -457,8 +478,11 @@ def _student_release(parser: argparse.ArgumentParser, args: argparse.Namespace) 
         parser.error(f"--template {args.template}: no such folder")
     if args.config is not None:
         _load(parser, args.pack, args.config)  # one that does not hold is refused here
+    pack = _load(parser, args.pack)
+    # Its known answers are what every student's copy grades against.
+    if _reference_refused("student-release", pack, args.reference):
+        return 2
     try:
-        pack = _load(parser, args.pack)
         _warn_if_answers_drift("student-release", pack, args.reference)
         names = release.student_release(out=args.out, pack=pack, template=args.template,
                                         config=args.config,

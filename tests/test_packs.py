@@ -638,3 +638,45 @@ def test_outside_pack_known_answers_stand_in_for_its_reference(pack_dir: Path,
                                  pack=str(pack_dir), options=Options(no_reference=True))
     assert good.inputs["answers"] == "known answers"
     assert (good.score, bad.score) == (10, 4)
+
+
+# ---- a reference that fails its own pack's checks ----------------------------------------------
+BUGGY_CHECK = ("def test_scaled_sum_matches_reference(student, reference):\n",
+               "def test_scaled_sum_matches_reference(student, reference):\n"
+               "    assert undefined_threshold > 0  # a typo in the check: errors on any upload\n")
+
+
+@pytest.mark.parametrize("broken", ["wrong_reference", "check_that_errors"])
+def test_a_reference_failing_its_own_checks_is_refused_before_a_class_is_graded_or_shipped(
+        tmp_path: Path, broken: str) -> None:
+    """A reference edited into a wrong answer, or a check with a bug of its own, graded every
+    student of a batch (or of Gradescope, or of a student's copy) against it without a word:
+    correct uploads lost points, a buggy one could score above them. batch, gradescope-zip and
+    student-release grade the reference first and refuse, naming the check."""
+    folder = make_pack(tmp_path / "p")
+    if broken == "wrong_reference":
+        reference = folder / "reference" / "layers.py"
+        # Its own relu no longer gives the known values the pack's check holds.
+        reference.write_text(REFERENCE.replace("np.maximum(x, 0.0)", "np.abs(x)"))
+        named = "relu: relu_known_values (failed: "
+    else:
+        checks = folder / "checks" / "test_tiny.py"
+        old, new = BUGGY_CHECK
+        assert old in checks.read_text()
+        checks.write_text(checks.read_text().replace(old, new, 1))
+        named = "scaled_sum: scaled_sum_matches_reference (error: the grader itself failed"
+    uploads = tmp_path / "class"
+    uploads.mkdir()
+    write(uploads / "alice.py", CORRECT)
+    said = f"the reference at {folder / 'reference'} does not pass the checks of its own pack"
+    batch = run_cli("batch", str(uploads), "--pack", str(folder), "--out", str(tmp_path / "out"))
+    assert batch.returncode == 2, batch.stdout + batch.stderr
+    assert said in batch.stderr and named in batch.stderr, batch.stderr
+    assert "Traceback" not in batch.stderr and "usage:" not in batch.stderr
+    assert not (tmp_path / "out" / "gradebook.csv").exists()
+    zipped = run_cli("gradescope-zip", str(tmp_path / "gs.zip"), "--pack", str(folder))
+    assert zipped.returncode == 2 and said in zipped.stderr and named in zipped.stderr, zipped.stderr
+    assert not (tmp_path / "gs.zip").exists()
+    released = run_cli("student-release", str(tmp_path / "release"), "--pack", str(folder))
+    assert released.returncode == 2 and said in released.stderr, released.stderr
+    assert not (tmp_path / "release").exists()

@@ -1,0 +1,68 @@
+"""Whether the reference passes its own pack's checks: asked once before a command grades a class
+or ships the pack to be graded elsewhere (batch, gradescope-zip, student-release).
+
+A reference that fails a check of its pack grades every student against wrong answers (an edited
+solution that no longer gives the handout's numbers: a batch graded a correct class below a buggy
+upload), and a check with a bug of its own fails on the reference too (it took a point from every
+student, "not your fault"). Nothing in the class's reports said so; `audit` and `known-answers`
+did, when someone ran them. The reference is graded on the public inputs, as `known-answers`
+grades it; the verdict is kept in the cache folder beside the recipes, under a digest of all it
+depends on (grader/recipe_cache.py), so a class graded again does not pay for it twice.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from grader import recipe_cache
+from grader.input_set import PUBLIC
+from grader.packs import Pack
+
+
+def failures(pack: Pack, reference_dir: Path, isolation: str = "auto") -> list[str]:
+    """The checks the reference at `reference_dir` does not pass, each as `function: check
+    (status: first line of its message)`, or why it could not be graded at all; empty when it
+    passes every check that carries points."""
+    from grader import grading
+    from grader.session import Options
+
+    options = Options(reference_dir=Path(reference_dir), input_set=PUBLIC, isolation=isolation)
+    kept = _verdict_path(pack, options, Path(reference_dir))
+    if kept is not None:
+        try:
+            said = json.loads(kept.read_text(encoding="utf-8"))
+            if isinstance(said, list) and all(isinstance(line, str) for line in said):
+                return said
+        except (OSError, ValueError):
+            pass
+    result = grading.grade_to_files(submission=Path(reference_dir), pack=pack, options=options)
+    failing = [f"{c.function}: {c.name} ({c.status}: "
+               f"{c.message.splitlines()[0] if c.message else 'no message'})"
+               for c in result.checks if c.status != "passed" and c.max_score > 0]
+    if result.error:
+        failing.insert(0, result.error)
+    if kept is not None and not str(result.isolation.get("user", "")).startswith("root"):
+        try:
+            kept.parent.mkdir(parents=True, exist_ok=True)
+            kept.write_text(json.dumps(failing), encoding="utf-8")
+        except OSError:
+            pass  # only a speed-up
+    return failing
+
+
+def refusal(pack: Pack, reference_dir: Path, failing: list[str], way_out: str = "") -> str:
+    """Why a command refuses to go on with this reference (one paragraph, no command name)."""
+    shown = failing[:5] + ([f"... and {len(failing) - 5} more"] if len(failing) > 5 else [])
+    return (f"the reference at {reference_dir} does not pass the checks of its own pack "
+            f"({pack.name}), so every student would be graded against it:\n  "
+            + "\n  ".join(shown)
+            + "\nEither the reference gives wrong answers (did it change?) or a check has a bug of "
+              "its own (a check that errors fails here too). `autograde audit` and `autograde "
+              "grade REFERENCE_DIR --debug` with the same pack say more" + way_out + ".")
+
+
+def _verdict_path(pack: Pack, options: object, reference_dir: Path) -> Path | None:
+    book = recipe_cache.book_path(pack, options, reference_dir)
+    if book is None:
+        return None
+    return book.with_name(book.name.replace("recipes-", "reference-verdict-", 1))
