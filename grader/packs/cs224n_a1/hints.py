@@ -118,6 +118,13 @@ HINTS = Catalogue("cs224n-a1", (
         "Your gradient holds the right numbers in the wrong order. The flat gradient must follow "
         "the order params is unpacked in: W1, b1, W2, b2."),
     Mistake(
+        "grad_block_transposed", "a weight gradient transposed",
+        "A block of your gradient holds the transpose of the right one. On a square layer (as "
+        "many inputs as outputs: Dx == H for W1, H == Dy for W2) delta.T.dot(h) has W's shape "
+        "and the wrong layout, and transposing only when the shape does not fit hides it "
+        "everywhere else. The gradient of W (inputs x outputs) is inputs.T.dot(delta): for W2, "
+        "h.T.dot(delta2); for W1, data.T.dot(delta1)."),
+    Mistake(
         "bias_grad_not_summed", "bias gradient not summed over the batch",
         "The weights' gradient is right but the bias's is not: a bias is added to every one of the "
         "M examples, so its gradient sums the upstream gradient over the batch "

@@ -239,6 +239,11 @@ def _block_hint(got: dict, case: NetCase, block: str, analytic, numerical,
         return (HINTS["grad_blocks_out_of_order"],
                 f"your gradient holds the right numbers in the wrong order: it looks like "
                 f"{', '.join(order)} where the expected order is W1, b1, W2, b2.", {"order": order})
+    transposed = _transposed_blocks(got["analytic"], got["numerical"], case)
+    if block in transposed:
+        return (HINTS["grad_block_transposed"],
+                f"{block} is the transpose of the numerical gradient of your cost.",
+                {"transposed": transposed})
     # The handout fixes the sign (a cross-entropy); only the scale may differ from the cost's,
     # by a factor of M. Any other constant factor (-1, 2) is a mistake in the formula.
     factor = conventions.constant_ratio(analytic, numerical, rtol=1e-3, atol=1e-8,
@@ -272,6 +277,25 @@ def _block_hint(got: dict, case: NetCase, block: str, analytic, numerical,
             and not _ok(got, case, "W1") and not _ok(got, case, "b1"):
         return HINTS["sigmoid_backprop_wrong"], "W2 and b2 are right, W1 and b1 are not.", {}
     return None, "", {}
+
+
+def _transposed_blocks(analytic: np.ndarray, expected: np.ndarray, case: NetCase,
+                       rtol: float = tol.GRADCHECK_RTOL, atol: float = 0.0) -> list[str]:
+    """The square weight blocks (W1 when Dx == H, W2 when H == Dy) whose values are the transpose
+    of the expected block's and not the block itself."""
+    found = []
+    for block in ("W1", "W2"):
+        where, shape = case.blocks()[block]
+        if shape[0] != shape[1] or shape[0] < 2:
+            continue
+        mine, right = analytic[where].reshape(shape), expected[where].reshape(shape)
+        if atol:
+            close = lambda a, b: np.allclose(a, b, rtol=rtol, atol=atol)  # noqa: E731
+        else:
+            close = lambda a, b: numgrad.relative_error(a, b).max() <= rtol  # noqa: E731
+        if close(mine, right.T) and not close(mine, right):
+            found.append(block)
+    return found
 
 
 def _block_error(got: dict, case: NetCase, block: str) -> float:
@@ -482,6 +506,10 @@ def _simple_ratio_note(cost, ref_cost: float) -> str:
 @whole_cases
 @given(case=net_cases())
 @example(case=NetCase(3, 2, 3, 2, 7))
+# Every layer square (Dx == H == Dy): a gradient block transposed, and transposed back only when
+# its shape would not fit, is wrong exactly there; hypothesis's draws held no such network, and
+# gradW2 = delta.T.dot(h) scored 96 (72 under a course secret whose draws had one).
+@example(case=NetCase(3, 3, 3, 3, 8))
 def test_gradient_matches_reference(student, reference, report, case):
     _own_scale(student, report.shared)
     cost, grad = _run(student, case)
@@ -510,6 +538,13 @@ def test_gradient_matches_reference(student, reference, report, case):
             ratios[block] = conventions.constant_ratio(grad[where], expected[where], rtol=1e-6,
                                                        atol=tol.REFERENCE_ATOL)
     finding, facts = None, {}
+    transposed = _transposed_blocks(grad, expected, case, rtol=tol.REFERENCE_RTOL,
+                                    atol=tol.REFERENCE_ATOL)
+    if hint is None and transposed and len(transposed) == len(ratios):
+        hint, finding, facts = (HINTS["grad_block_transposed"],
+                                f"{' and '.join(transposed)} "
+                                f"{'holds' if len(transposed) == 1 else 'hold'} the transpose of "
+                                "the right block.", {"transposed": transposed})
     ratio = next(iter(ratios.values())) if len(set(ratios.values())) == 1 else None
     batch = case.M > 1 and ratio is not None and abs(ratio) in (case.M, 1 / case.M)
     if hint is None and batch and ratio == 1 / case.M and detected \
