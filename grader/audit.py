@@ -131,7 +131,7 @@ def render(audit: Audit) -> str:
         head = (f"mode {mode.mode}{' (default)' if mode.default else ''}: {mode.description}"
                 if mode.mode else "checks")
         lines.append(head)
-        if mode.error:
+        if mode.error and not mode.findings:
             lines.append(f"  the reference could not be graded: {mode.error}")
         elif not mode.findings:
             lines.append(f"  the reference passes every check ({mode.score:g}/{mode.max_score:g})")
@@ -141,6 +141,8 @@ def render(audit: Audit) -> str:
             for finding in mode.findings:
                 lines.append(f"  - {finding.function}: {finding.check} ({finding.status})")
                 lines += [f"      {line}" for line in finding.message.splitlines()]
+            if mode.error:  # a check of the pack's own that raised: where
+                lines.append(f"  {mode.error}")
         lines.append("")
     if audit.known_answers is None:
         lines.append("known answers: the pack ships none")

@@ -479,6 +479,10 @@ def _student_release(parser: argparse.ArgumentParser, args: argparse.Namespace) 
     if args.config is not None:
         _load(parser, args.pack, args.config)  # one that does not hold is refused here
     pack = _load(parser, args.pack)
+    # Checks that cannot run, or a mistake id no catalogue holds, would reach every student's
+    # copy (a KeyError shown as "the grader itself failed" on a wrong upload).
+    if _checks_refused("student-release", pack):
+        return 2
     # Its known answers are what every student's copy grades against.
     if _reference_refused("student-release", pack, args.reference):
         return 2

@@ -94,6 +94,9 @@ class GradingState:
     # claim behind. Each entry: (the list it goes to, its text).
     pending: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
     internal_errors: list[str] = field(default_factory=list)
+    # Each as "check: Kind at file, line N (`code`)", the pack's own line that raised: what a pack
+    # author needs, in one line, without the traceback (grader/session.py's warning).
+    internal_error_places: list[str] = field(default_factory=list)
     # Results several checks share (one gradient check feeds the W1, b1, W2 and b2 checks).
     shared: dict[Any, Any] = field(default_factory=dict)
     # The catalogue entries this submission's checks recognised, by id (the report carries them).
@@ -225,6 +228,24 @@ class StudentFunction:
 
     def __repr__(self) -> str:  # shows up in hypothesis's "Falsifying example" notes
         return self.name
+
+
+def _where_in_the_pack(item: pytest.Item, exc: BaseException) -> str:
+    """The check and the last line of the pack's own code (its checks and modules) in the
+    traceback of `exc`, in one line."""
+    root = Path(str(item.fspath)).resolve().parent.parent
+    frames = [f for f in traceback.extract_tb(exc.__traceback__)
+              if f.filename and Path(f.filename).resolve().is_relative_to(root)]
+    text = f"{item.name}: {type(exc).__name__}"
+    if frames:
+        last = frames[-1]
+        code = f" (`{last.line.strip()[:120]}`)" if last.line else ""
+        text += f" at {Path(last.filename).name}, line {last.lineno}{code}"
+    try:
+        message = str(exc).splitlines()[0][:200] if str(exc) else ""
+    except Exception:  # noqa: BLE001 (a message that cannot be printed is left out)
+        message = ""
+    return text + (f": {message}" if message else "")
 
 
 def install(config: pytest.Config, state: GradingState) -> None:
@@ -522,6 +543,7 @@ def _classify(state: GradingState, item: pytest.Item, exc: BaseException) -> tup
         return "failed", str(exc), ""
     detail = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
     state.internal_errors.append(f"{item.nodeid}:\n{detail}")
+    state.internal_error_places.append(_where_in_the_pack(item, exc))
     if state.debug:
         print(detail, file=sys.stderr)
     return ("error", f"the grader itself failed while running this check ({type(exc).__name__}); "

@@ -711,7 +711,10 @@ def grade(pack: Pack, submission_path: Path, options: Options = Options(), *,
         raise ChecksBroken(pack.name, _collection_problems(sink.getvalue(), int(exit_code)))
     if exit_code not in (0, 1) or state.internal_errors:
         # A broken pack or engine is the instructor's problem; keep the detail for them.
-        warnings.append(f"grader problem (pytest exit {int(exit_code)}); details with --debug")
+        places = state.internal_error_places
+        said = (f": {places[0]}" + (f" (and {len(places) - 1} more)" if len(places) > 1 else "")
+                if places else f" (pytest exit {int(exit_code)})")
+        warnings.append(f"grader problem{said}; the traceback with `autograde grade --debug`")
         if options.debug:
             print(sink.getvalue())
     load = submission.load or {}

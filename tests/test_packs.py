@@ -436,6 +436,10 @@ def test_checks_that_cannot_run_are_refused_not_graded_zero_of_zero(tmp_path: Pa
     answers = tmp_path / "answers.json"
     made = run_cli("known-answers", "--pack", str(folder), "--out", str(answers))
     assert made.returncode == 2 and said in made.stderr and not answers.exists(), made.stderr
+    # Nor is it shipped to every student's copy (a misspelt mistake id passed before).
+    released = run_cli("student-release", str(tmp_path / "release"), "--pack", str(folder))
+    assert released.returncode == 2 and said in released.stderr, released.stderr
+    assert not (tmp_path / "release").exists()
 
 
 # ---- autograde packs ---------------------------------------------------------------------------
@@ -680,3 +684,19 @@ def test_a_reference_failing_its_own_checks_is_refused_before_a_class_is_graded_
     released = run_cli("student-release", str(tmp_path / "release"), "--pack", str(folder))
     assert released.returncode == 2 and said in released.stderr, released.stderr
     assert not (tmp_path / "release").exists()
+    if broken == "check_that_errors":
+        # Where the pack's own code raised, in one line: the grade's warning and the audit (which
+        # said "details with --debug", an option it does not take, and named no check).
+        line = next(i for i, text in enumerate(
+            (folder / "checks" / "test_tiny.py").read_text().splitlines(), 1)
+            if "undefined_threshold" in text)
+        place = (f"grader problem: test_scaled_sum_matches_reference: NameError at test_tiny.py, "
+                 f"line {line} (`assert undefined_threshold > 0  # a typo in the check: errors "
+                 "on any upload`): name 'undefined_threshold' is not defined")
+        graded = run_cli("grade", str(uploads / "alice.py"), "--pack", str(folder),
+                         "--json", str(tmp_path / "r.json"))
+        warnings = json.loads((tmp_path / "r.json").read_text())["warnings"]
+        assert any(w.startswith(place) for w in warnings), warnings
+        audited = run_cli("audit", "--pack", str(folder))
+        assert audited.returncode == 1 and place in audited.stdout, audited.stdout
+        assert "- scaled_sum: scaled_sum_matches_reference (error)" in audited.stdout
