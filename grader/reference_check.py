@@ -26,6 +26,7 @@ def failures(pack: Pack, reference_dir: Path, isolation: str = "auto") -> list[s
     from grader import grading
     from grader.session import Options
 
+    pack = _in_its_default_mode(pack)
     options = Options(reference_dir=Path(reference_dir), input_set=PUBLIC, isolation=isolation)
     kept = _verdict_path(pack, options, Path(reference_dir))
     if kept is not None:
@@ -59,6 +60,21 @@ def refusal(pack: Pack, reference_dir: Path, failing: list[str], way_out: str = 
             + "\nEither the reference gives wrong answers (did it change?) or a check has a bug of "
               "its own (a check that errors fails here too). `autograde audit` and `autograde "
               "grade REFERENCE_DIR --debug` with the same pack say more" + way_out + ".")
+
+
+def _in_its_default_mode(pack: Pack) -> Pack:
+    """The pack in the mode its manifest grades in by default: the mode its reference is written
+    for. In another (a course config's, --mode's) the reference may fail by design: the CBOW
+    pack's exact mode grades the derivative where the course's reference uses its handout's
+    formula."""
+    if not pack.modes:
+        return pack
+    from grader.packs import load_pack
+    try:
+        default = load_pack(str(pack.root) if pack.root is not None else pack.name).mode
+    except Exception:  # noqa: BLE001 (the pack loaded once already; keep it as it is)
+        return pack
+    return pack.with_mode(default) if default in pack.modes else pack
 
 
 def _verdict_path(pack: Pack, options: object, reference_dir: Path) -> Path | None:

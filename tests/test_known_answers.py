@@ -62,13 +62,14 @@ def test_a_changed_reference_is_noticed_with_how_its_answers_changed(tmp_path):
 
 
 def test_a_reference_changed_in_its_files_only_still_holds(tmp_path):
-    """A comment added, the max-shift halved (softmax's values stay): "the reference does not
-    hold" and an audit that failed, though every answer students compare with was the same."""
+    """A comment added, the shift moved by one (softmax's values stay, and it still cannot
+    overflow): "the reference does not hold" and an audit that failed, though every answer
+    students compare with was the same."""
     changed = tmp_path / "reference"
     shutil.copytree(ROOT / "reference", changed)
     path = changed / "q1_softmax.py"
     path.write_text(path.read_text().replace("np.max(x, axis=-1, keepdims=True)",
-                                             "np.max(x, axis=-1, keepdims=True) * 0.5")
+                                             "(np.max(x, axis=-1, keepdims=True) - 1.0)")
                     + "# a comment of the instructor's\n")
     answers = ka.KnownAnswers.load(PACK.known_answers)
     assert verify(PACK, changed, answers, remake=False) == []
