@@ -79,7 +79,9 @@ def autograde_shim(folder: Path, pythonpath: Path = ROOT) -> Path:
 def run_autograder(root: Path, *, path: str, reference: Path | None = ROOT / "reference",
                    script: Path = ROOT / "grader" / "gradescope" / "run_autograder",
                    ) -> tuple[subprocess.CompletedProcess, dict]:
-    env = {"PATH": f"{path}:/usr/bin:/bin", "HOME": str(root), "AUTOGRADE_ROOT": str(root)}
+    # What setup.sh installed: nothing here (a machine's /opt/autograde is none of the test's).
+    env = {"PATH": f"{path}:/usr/bin:/bin", "HOME": str(root), "AUTOGRADE_ROOT": str(root),
+           "AUTOGRADE_PREFIX": str(root / "installed")}
     if reference is not None:
         env["AUTOGRADE_REFERENCE"] = str(reference)
     proc = subprocess.run([str(script)], capture_output=True, text=True, env=env, cwd="/",
@@ -253,18 +255,27 @@ def test_an_image_told_to_grade_only_in_the_sandbox_grades_nothing_without_one(t
                                 ">&2\nexit 1\n")
     (fake / "bwrap").chmod(0o755)
     autograde_shim(fake)
-    env = {"PATH": f"{fake}:/usr/bin:/bin", "HOME": str(root), "AUTOGRADE_ROOT": str(root),
-           "AUTOGRADE_REFERENCE": str(ROOT / "reference"), "AUTOGRADE_ISOLATION": "sandbox"}
-    proc = subprocess.run([str(ROOT / "grader" / "gradescope" / "run_autograder")], env=env,
-                          capture_output=True, text=True, cwd="/", timeout=300)
-    data = valid(json.loads((root / "results" / "results.json").read_text()))
-    assert proc.returncode == 0 and data["score"] == 0 and data["tests"] == []
-    assert data["output"] == lms.NO_SANDBOX
-    assert "nothing graded: --isolation sandbox: bubblewrap cannot create namespaces here " \
-           "(bwrap: No permissions to create new namespace)" in proc.stdout
     members = lms.zip_members(reference=ROOT / "reference", isolation="sandbox")
     assert members[lms.ISOLATION_MEMBER] == (b"sandbox\n", False)
     assert lms.ISOLATION_MEMBER not in lms.zip_members(reference=ROOT / "reference")
+    # The zip's choice, where setup.sh installs it (it was shipped and never read: the class was
+    # graded outside the sandbox), or the environment's.
+    installed = tmp_path / "installed"
+    installed.mkdir()
+    (installed / "isolation").write_bytes(members[lms.ISOLATION_MEMBER][0])
+    setup = (ROOT / "grader" / "gradescope" / "setup.sh").read_text()
+    assert 'install -m 0644 "$SOURCE/isolation" "$PREFIX/isolation"' in setup
+    for told in ({"AUTOGRADE_PREFIX": str(installed)},
+                 {"AUTOGRADE_PREFIX": str(tmp_path / "nothing"), "AUTOGRADE_ISOLATION": "sandbox"}):
+        env = {"PATH": f"{fake}:/usr/bin:/bin", "HOME": str(root), "AUTOGRADE_ROOT": str(root),
+               "AUTOGRADE_REFERENCE": str(ROOT / "reference"), **told}
+        proc = subprocess.run([str(ROOT / "grader" / "gradescope" / "run_autograder")], env=env,
+                              capture_output=True, text=True, cwd="/", timeout=300)
+        data = valid(json.loads((root / "results" / "results.json").read_text()))
+        assert proc.returncode == 0 and data["score"] == 0 and data["tests"] == [], told
+        assert data["output"] == lms.NO_SANDBOX
+        assert "nothing graded: --isolation sandbox: bubblewrap cannot create namespaces here " \
+               "(bwrap: No permissions to create new namespace)" in proc.stdout
 
 
 def test_what_is_the_instructors_to_act_on_stays_in_the_instructors_log():

@@ -197,6 +197,7 @@ def test_gradescope_zip_ships_the_mode_and_the_course_config(modal_pack: Path,
     root = layout(tmp_path / "gs", [upload])
     shim = autograde_shim(tmp_path / "bin", pythonpath=source / "autograde")
     env = {"PATH": f"{shim}:/usr/bin:/bin", "HOME": str(root), "AUTOGRADE_ROOT": str(root),
+           "AUTOGRADE_PREFIX": str(root / "installed"),
            "AUTOGRADE_REFERENCE": str(source / "reference"), "AUTOGRADE_PACK": str(source / "pack"),
            "AUTOGRADE_CONFIG": str(source / "course-config" / "course.toml"),
            "AUTOGRADE_MODE": (source / "mode").read_text().strip()}

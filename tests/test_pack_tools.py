@@ -255,6 +255,7 @@ def test_gradescope_zip_ships_an_outside_pack_and_grades_with_it(tiny: Path,
         upload.write_text(text)
         root = layout(tmp_path / name, [upload])
         env = {"PATH": f"{shim}:/usr/bin:/bin", "HOME": str(root), "AUTOGRADE_ROOT": str(root),
+               "AUTOGRADE_PREFIX": str(root / "installed"),
                "AUTOGRADE_REFERENCE": str(source / "reference"),
                "AUTOGRADE_PACK": str(source / "pack"),
                "AUTOGRADE_SECRET_FILE": str(source / "secret")}
@@ -280,7 +281,7 @@ def test_gradescope_zip_names_a_builtin_pack(tmp_path: Path) -> None:
     assert 'install -m 0644 "$SOURCE/pack-name" "$PREFIX/pack-name"' in setup
     assert 'cp -R "$SOURCE/pack" "$PREFIX/pack"' in setup
     script = (ROOT / "grader" / "gradescope" / "run_autograder").read_text()
-    assert 'PACK="$(cat /opt/autograde/pack-name)"' in script and "PACK=/opt/autograde/pack" in script
+    assert 'PACK="$(cat "$PREFIX/pack-name")"' in script and 'PACK="$PREFIX/pack"' in script
 
 
 def test_gradescope_zip_refuses_a_pack_holding_a_copy_of_the_reference(tiny: Path,

@@ -10,7 +10,7 @@ set -euo pipefail
 
 SOURCE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 AUTOGRADER="${AUTOGRADE_ROOT:-/autograder}"
-PREFIX=/opt/autograde
+PREFIX="${AUTOGRADE_PREFIX:-/opt/autograde}"
 REFERENCE="$PREFIX/reference"
 
 # Python 3.10 or newer with venv, and bubblewrap for the sandbox (Gradescope's Ubuntu 22.04 base
@@ -69,8 +69,9 @@ else
     pack="the default pack"
 fi
 
-# The course config and mode the zip grades with (gradescope-zip --config, --mode).
-rm -rf "$PREFIX/course-config" "$PREFIX/mode"
+# The course config, mode and isolation the zip grades with (gradescope-zip --config, --mode,
+# --isolation).
+rm -rf "$PREFIX/course-config" "$PREFIX/mode" "$PREFIX/isolation"
 if [ -d "$SOURCE/course-config" ]; then
     cp -R "$SOURCE/course-config" "$PREFIX/course-config"
     chmod -R u=rwX,go=rX "$PREFIX/course-config"
@@ -79,6 +80,10 @@ fi
 if [ -f "$SOURCE/mode" ]; then
     install -m 0644 "$SOURCE/mode" "$PREFIX/mode"
     pack="$pack, mode $(cat "$PREFIX/mode")"
+fi
+if [ -f "$SOURCE/isolation" ]; then
+    install -m 0644 "$SOURCE/isolation" "$PREFIX/isolation"
+    pack="$pack, isolation $(cat "$PREFIX/isolation")"
 fi
 
 install -d -m 0755 "$AUTOGRADER" "$AUTOGRADER/submission" "$AUTOGRADER/results"
