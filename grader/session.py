@@ -382,6 +382,10 @@ def _load_warnings(load: dict, shim_xrange: bool, shim_numpy: bool = True) -> li
         else:
             warnings.append(f"{name} uses xrange (Python 2), which Python 3 does not have; "
                             "the xrange shim is off, so calls that reach it fail.")
+    for entry in load.get("imported_as", []):
+        warnings.append(f"{entry.get('file')} was imported as {entry.get('module')}, the name "
+                        f"your other files import it by: name it {entry.get('module')}.py, as the "
+                        "assignment does (a browser adds \" (1)\" to a file downloaded twice).")
     warnings += _numpy_alias_warnings(load.get("uses_numpy_aliases", []), shim_numpy)
     warnings += _python2_name_warnings(load.get("uses_python2_names", []), shim_xrange)
     # A 2017 upload has the starter's print statements in every file: one warning for them all.

@@ -697,3 +697,31 @@ def test_a_pdf_handed_in_as_a_py_file_is_named_for_what_it_is(tmp_path):
             "code: upload your .py file itself") in report["error"], report["error"]
     assert "__main__" not in report["error"]
     assert not any("UTF-8" in w for w in report["warnings"]), report["warnings"]
+
+
+def test_a_file_renamed_by_a_browser_is_imported_by_the_name_the_others_use(tmp_path):
+    """A folder of the four files where q2_sigmoid.py came back as `q2_sigmoid (1).py` (a browser
+    downloading it twice) or `Q2_Sigmoid.py`: q2_neural.py's `from q2_sigmoid import sigmoid`
+    found nothing, and a correct upload scored 30. The one look-alike is imported under the
+    layout's name, with a warning; two look-alikes are not guessed between."""
+    uploads = {}
+    for key, names in (("browser", ["q2_sigmoid (1).py"]), ("capitals", ["Q2_Sigmoid.py"]),
+                       ("two_copies", ["q2_sigmoid (1).py", "q2_sigmoid (2).py"])):
+        folder = tmp_path / key
+        shutil.copytree(FIXTURES / "correct_multifile", folder)
+        sigmoid = folder / "q2_sigmoid.py"
+        for name in names:
+            shutil.copyfile(sigmoid, folder / name)
+        sigmoid.unlink()
+        uploads[key] = folder
+    reports = grade_many(uploads, tmp_path / "out")
+    for key, shown in (("browser", "q2_sigmoid (1).py"), ("capitals", "Q2_Sigmoid.py")):
+        report = reports[key]
+        assert report["score"] == 100, (key, report["error"], [
+            (c["name"], c["message"]) for c in report["checks"] if c["status"] != "passed"])
+        assert (f"{shown} was imported as q2_sigmoid, the name your other files import it by: "
+                "name it q2_sigmoid.py, as the assignment does") in " ".join(report["warnings"])
+    two = reports["two_copies"]
+    assert two["score"] < 100
+    assert not any("was imported as" in w for w in two["warnings"])
+    assert any("q2_sigmoid.py is not in your submission" in c["message"] for c in two["checks"])

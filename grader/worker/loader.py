@@ -160,6 +160,23 @@ def _look_alike(root: Path, name: str) -> str:
             "the files that import it)")
 
 
+def _renamed_copy(root: Path, name: str) -> Path | None:
+    """The one file of the upload that is the layout's module `name` renamed only in ways a
+    browser or a desktop does (`q2_sigmoid (1).py`, `Q2_Sigmoid.py`, `q2-sigmoid.py`), or None.
+    Imported under `name`: the files that import it then find it, as they do when it is the
+    only file (q2_neural.py's `from q2_sigmoid import sigmoid` failed, and a correct upload of
+    four files scored 30)."""
+    def key(stem: str) -> str:
+        return re.sub(r"[^a-z0-9]", "", re.sub(r"\s*\(\d+\)$", "", stem).lower())
+
+    try:
+        found = [p for p in root.glob("*.py") if p.is_file() and p.stem != name
+                 and key(p.stem) == key(name)]
+    except OSError:
+        return None
+    return found[0] if len(found) == 1 else None
+
+
 def _cells_file(module_file: Path) -> Path:
     """The cells file beside a module. Named after its stem, unless that would pass the 255
     bytes a file name may have: a file whose own name fits (a stem of 235 bytes and more, an
@@ -535,6 +552,8 @@ class _LayoutImporter:
         self.on_cell = on_cell or (lambda info: None)
         # How far up each .py file's relative imports of the upload's modules go (by file name).
         self.relative: dict[str, int] = {}
+        # Modules of the layout imported from a renamed copy (_renamed_copy): {module: file}.
+        self.renamed: dict[str, str] = {}
 
     def find_spec(self, fullname: str, path=None, target=None):
         if fullname not in self.names:
@@ -545,6 +564,10 @@ class _LayoutImporter:
             file = folder / f"{fullname}.py"
             if file.is_file():
                 return importlib.util.spec_from_file_location(fullname, file, loader=self)
+        renamed = _renamed_copy(self.root, fullname)
+        if renamed is not None:
+            self.renamed[fullname] = renamed.name
+            return importlib.util.spec_from_file_location(fullname, renamed, loader=self)
         return importlib.util.spec_from_loader(fullname, self)
 
     def create_module(self, spec):
@@ -849,6 +872,8 @@ def import_submission(root: Path, wanted: dict[str, str], shim_xrange: bool,
               "skipped": importer.skipped, "skipped_unlisted": importer.unlisted,
               "text_cells": importer.text_defines,
               "not_utf8": importer.not_utf8,
+              "imported_as": [{"file": file, "module": module}
+                              for module, file in sorted(importer.renamed.items())],
               "missing_modules": [{**entry, "file": Path(entry["file"]).name}
                                   for entry in missing_imports.noted],
               "skipped_calls": [{**entry, "file": Path(entry["file"]).name}
