@@ -11,6 +11,7 @@ kernel's process limit applies to it and every process it leaves behind can be f
 """
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import platform
@@ -21,7 +22,7 @@ import sys
 import sysconfig
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterator
 
 from grader import seccomp_filter, uid_lease
 from grader.uid_lease import UID_RANGE, UidLease, kill_processes_of  # noqa: F401 (re-exported)
@@ -34,6 +35,30 @@ SANDBOX_SCRATCH = "/sandbox"
 
 class IsolationUnavailable(Exception):
     """The isolation asked for cannot be had on this machine."""
+
+
+class RootWorkerRefused(IsolationUnavailable):
+    """Student code would run as root (the privilege drop cannot be had) where the caller
+    refuses that: `autograde gradescope`, whose machine holds the reference and the secret."""
+
+
+# Set by a command that must never run student code as root (refusing_root_workers).
+_REFUSE_ROOT_WORKERS = False
+
+
+@contextlib.contextmanager
+def refusing_root_workers() -> Iterator[None]:
+    """Within: a worker that would run as root, outside the sandbox, raises RootWorkerRefused
+    instead of starting. Under process isolation, a worker that cannot drop to a uid of its own
+    (its interpreter under a /root that other users cannot read: a pyenv or conda as root) ran as
+    root: on Gradescope it printed the reference solution into its own feedback and rewrote
+    run_autograder."""
+    global _REFUSE_ROOT_WORKERS
+    before, _REFUSE_ROOT_WORKERS = _REFUSE_ROOT_WORKERS, True
+    try:
+        yield
+    finally:
+        _REFUSE_ROOT_WORKERS = before
 
 
 # The namespaces a worker's sandbox has of its own; bwrap_problem tries them all.
@@ -257,6 +282,9 @@ def plan(mode: str, scratch: Path, env: dict[str, str]) -> Launch:
         lease.release()
         said = "; ".join(f"{what} cannot be read by other users ({why})"
                          for what, why in blocked.items())
+        if _REFUSE_ROOT_WORKERS:
+            raise RootWorkerRefused(f"student code would run as root: {said}, so the worker "
+                                    "cannot drop to a uid of its own")
         notes.append(f"privilege drop ({said}, so the worker runs as root)")
         return Launch(argv, str(scratch), preexec=seccomp, notes=notes)
     os.chown(scratch, lease.uid, lease.uid)

@@ -26,7 +26,7 @@ from grader import reference as reference_mod
 from grader import release
 from grader.packs import BUILTIN_PACKS, DEFAULT_PACK, Pack, load_pack
 from grader.render import gradescope as gradescope_view
-from grader.isolation import IsolationUnavailable
+from grader.isolation import IsolationUnavailable, RootWorkerRefused, refusing_root_workers
 from grader.render import json_report, terminal
 from grader.session import Options, grade
 
@@ -56,6 +56,10 @@ NO_SANDBOX = ("The autograder is set up to grade only in its sandbox, and the sa
               "start on this machine, so nothing was graded. This is not a problem with your "
               "submission: please tell your instructor. Your score is 0 until the submission is "
               "regraded.")
+NOT_AS_ROOT = ("The autograder could not run your code with the limited rights it gives "
+               "submissions on this machine, so nothing was graded. This is not a problem with "
+               "your submission: please tell your instructor. Your score is 0 until the "
+               "submission is regraded.")
 GRADER_FAILED = ("The autograder itself failed while grading this submission ({kind}). This is not "
                  "a problem with your code as far as we can tell: please tell your instructor, who "
                  "can see the details. Your score is 0 until the submission is regraded.")
@@ -99,7 +103,14 @@ def gradescope(*, root: Path = DEFAULT_ROOT, pack: Pack | None = None,
         print(f"autograde: {root / 'submission'} holds no files; wrote score 0", file=stdout)
     else:
         try:
-            result = grade(pack, target, options)
+            with refusing_root_workers():
+                result = grade(pack, target, options)
+        except RootWorkerRefused as exc:
+            print(f"autograde: nothing graded: {exc}. Install the grader with a Python every "
+                  "user can read (the system's python3, as Gradescope's image and the "
+                  "Dockerfile have), or let bubblewrap run (the sandbox gives the worker a uid "
+                  "of its own however the interpreter is installed)", file=stdout)
+            data = gradescope_view.not_graded(NOT_AS_ROOT, execution_time=time.monotonic() - started)
         except IsolationUnavailable as exc:  # --isolation sandbox, and the image has none
             print(f"autograde: nothing graded: {exc} (the image's container must let bubblewrap "
                   "make namespaces, or grade with --isolation auto)", file=stdout)

@@ -228,6 +228,30 @@ def test_run_autograder_writes_results_even_when_the_grader_cannot_start(tmp_pat
     assert "wrote no" in proc.stderr
 
 
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0,
+                    reason="only a grader running as root drops the worker's privileges")
+def test_student_code_never_runs_as_root_on_gradescope(tmp_path, monkeypatch):
+    """Under process isolation, a worker whose interpreter other users cannot read (a pyenv or
+    conda Python under a /root of mode 0700) cannot drop to a uid of its own and ran as root: on
+    Gradescope it printed the reference into its own feedback and rewrote run_autograder. There,
+    nothing is graded instead, and the instructor's log says why and what to install. `grade`
+    and `batch` still say it in the report's isolation (it is the instructor's own machine)."""
+    from grader import isolation
+    from grader.session import Options
+    monkeypatch.setattr(isolation, "_unreadable_by_others",
+                        lambda path: "/root is drwx------" if path == Path(sys.executable) else None)
+    root = layout(tmp_path / "gs", [FIXTURES / "correct_summed.py"])
+    out = io.StringIO()
+    data = lms.gradescope(root=root, stdout=out, options=Options(isolation="process",
+                                                                 reference_dir=ROOT / "reference"))
+    assert valid(data)["score"] == 0 and data["tests"] == []
+    assert data["output"] == lms.NOT_AS_ROOT
+    assert ("nothing graded: student code would run as root: the interpreter cannot be read by "
+            "other users (/root is drwx------)") in out.getvalue()
+    report = run_cli("grade", str(FIXTURES / "correct_summed.py"), "--isolation", "process")
+    assert report.returncode == 0, report.stderr  # the instructor's own command still grades
+
+
 def test_grader_failure_still_writes_a_result_without_traceback(tmp_path, monkeypatch):
     root = layout(tmp_path, [FIXTURES / "correct_summed.py"])
 
