@@ -252,6 +252,22 @@ def test_student_code_never_runs_as_root_on_gradescope(tmp_path, monkeypatch):
     assert report.returncode == 0, report.stderr  # the instructor's own command still grades
 
 
+def test_a_secret_file_named_but_missing_grades_nothing(tmp_path):
+    """$AUTOGRADE_SECRET_FILE mistyped: run_autograder saw no file there and graded the class on
+    the public inputs, which every student's copy can log, without a word."""
+    root = layout(tmp_path / "gs", [FIXTURES / "correct_summed.py"])
+    shim = autograde_shim(tmp_path / "bin")
+    env = {"PATH": f"{shim}:/usr/bin:/bin", "HOME": str(root), "AUTOGRADE_ROOT": str(root),
+           "AUTOGRADE_PREFIX": str(root / "installed"),
+           "AUTOGRADE_REFERENCE": str(ROOT / "reference"),
+           "AUTOGRADE_SECRET_FILE": str(tmp_path / "secert")}
+    proc = subprocess.run([str(ROOT / "grader" / "gradescope" / "run_autograder")], env=env,
+                          capture_output=True, text=True, cwd="/", timeout=300)
+    data = valid(json.loads((root / "results" / "results.json").read_text()))
+    assert proc.returncode == 0 and data["score"] == 0 and "could not start" in data["output"]
+    assert f"cannot read the secret file {tmp_path / 'secert'}" in proc.stderr
+
+
 def test_grader_failure_still_writes_a_result_without_traceback(tmp_path, monkeypatch):
     root = layout(tmp_path, [FIXTURES / "correct_summed.py"])
 
