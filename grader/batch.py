@@ -242,6 +242,11 @@ def run(*, source: Path, out: Path, grade_args: Sequence[str] = (), jobs: int | 
             raise BatchError(str(exc)) from None
         grade_args = [*grade_args, *(arg for name in only for arg in ("--only", name))]
     ref_dir = reference_mod.locate(load_pack(pack), reference, no_reference)
+    named = reference_mod.missing_named(load_pack(pack))
+    if ref_dir is None and not no_reference and named:
+        # It graded the class as students' copies: 21 of 40 for a correct upload, and no word.
+        raise BatchError(f"{named}; give --reference DIR, or --no-reference to grade with the "
+                         "known answers")
     if ref_dir is not None and not Path(ref_dir).is_dir():
         raise BatchError(f"the reference folder {ref_dir} does not exist (--reference, "
                          f"${reference_mod.REFERENCE_ENV}); --no-reference grades without one")

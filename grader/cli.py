@@ -507,7 +507,9 @@ def _known_answers(parser: argparse.ArgumentParser, args: argparse.Namespace) ->
     pack = _load(parser, args.pack)
     ref_dir = reference_mod.locate(pack, args.reference)
     if ref_dir is None or not ref_dir.is_dir():
-        parser.error("no reference folder: give --reference DIR")
+        named = reference_mod.missing_named(pack)
+        parser.error(f"{named}: give --reference DIR" if named
+                     else "no reference folder: give --reference DIR")
     if _checks_refused("known-answers", pack):  # an empty file would replace a good one
         return 2
     if args.check:
@@ -553,7 +555,9 @@ def _audit(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         parser.error(f"--reference {args.reference}: no such folder")
     ref_dir = reference_mod.locate(pack, args.reference)
     if ref_dir is None or not Path(ref_dir).is_dir():
-        parser.error(f"the pack {pack.name} has no reference here: give --reference DIR")
+        named = reference_mod.missing_named(pack)
+        parser.error(f"{named}: give --reference DIR" if named
+                     else f"the pack {pack.name} has no reference here: give --reference DIR")
     if args.json is not None:
         why = output_paths.problem(args.json)
         if why:

@@ -212,8 +212,10 @@ def gradescope_zip(*, out: Path, reference: Path | None = None, pack: Pack | Non
     pack = pack or load_pack(DEFAULT_PACK)
     ref_dir = reference_mod.locate(pack, reference)
     if ref_dir is None:
-        raise LmsError("no reference solution found beside the grader: pass --reference DIR or set "
-                       f"{reference_mod.REFERENCE_ENV} (the zip must carry it)")
+        named = reference_mod.missing_named(pack)
+        raise LmsError((f"{named}: " if named else "no reference solution found beside the "
+                        "grader: ") + f"pass --reference DIR or set {reference_mod.REFERENCE_ENV} "
+                       "(the zip must carry it)")
     try:
         reference_mod.load(pack, ref_dir)  # ship only a reference that loads and is complete
     except (reference_mod.ReferenceError, OSError, SyntaxError, ImportError) as exc:

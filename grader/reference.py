@@ -43,6 +43,17 @@ def locate(pack: Pack, explicit: Path | None = None, disabled: bool = False) -> 
     return None
 
 
+def missing_named(pack: Pack) -> str:
+    """"" or, when the pack's manifest names a reference folder that is not there, a sentence
+    saying so (a typo in the path, a solution folder not copied to this machine: a batch graded
+    a correct class 21 of 40 as students' copies, and other commands said "no reference found
+    beside the grader")."""
+    named = pack.reference_named
+    if named is None or named.is_dir():
+        return ""
+    return f"the pack's manifest names the reference folder {named}, which does not exist"
+
+
 def load(pack: Pack, directory: Path) -> Reference:
     directory = Path(directory).resolve()
     if not directory.is_dir():

@@ -657,6 +657,8 @@ def grade(pack: Pack, submission_path: Path, options: Options = Options(), *,
     started = time.monotonic()
     warnings: list[str] = []
     ref_dir = reference_mod.locate(pack, options.reference_dir, options.no_reference)
+    if ref_dir is None and not options.no_reference and reference_mod.missing_named(pack):
+        warnings.append(f"{REFERENCE_NOT_USED} {reference_mod.missing_named(pack)}.")
     ref = None
     if ref_dir is not None:
         try:

@@ -700,3 +700,32 @@ def test_a_reference_failing_its_own_checks_is_refused_before_a_class_is_graded_
         audited = run_cli("audit", "--pack", str(folder))
         assert audited.returncode == 1 and place in audited.stdout, audited.stdout
         assert "- scaled_sum: scaled_sum_matches_reference (error)" in audited.stdout
+
+
+def test_a_reference_folder_the_manifest_names_and_lacks_is_said_not_ignored(tmp_path: Path) -> None:
+    """`reference = "solution"` in pack.toml with no such folder (a typo, a solution not copied
+    to the grading machine) was ignored: batch graded a correct class as students' copies, and
+    other commands said no reference was found beside the grader."""
+    folder = make_pack(tmp_path / "p", MANIFEST.replace(
+        'provided_modules = []\n', 'provided_modules = []\nreference = "solution"\n', 1))
+    missing = (folder / "solution").resolve()
+    said = f"the pack's manifest names the reference folder {missing}, which does not exist"
+    uploads = tmp_path / "class"
+    uploads.mkdir()
+    write(uploads / "alice.py", CORRECT)
+    batch = run_cli("batch", str(uploads), "--pack", str(folder), "--out", str(tmp_path / "out"))
+    assert batch.returncode == 2 and said in batch.stderr, batch.stderr
+    assert "usage:" not in batch.stderr and not (tmp_path / "out" / "gradebook.csv").exists()
+    graded = run_cli("grade", str(uploads / "alice.py"), "--pack", str(folder),
+                     "--json", str(tmp_path / "r.json"))
+    assert graded.returncode == 0, graded.stderr
+    warnings = json.loads((tmp_path / "r.json").read_text())["warnings"]
+    assert any(said in w for w in warnings), warnings
+    for command in (["audit"], ["known-answers", "--check"],
+                    ["gradescope-zip", str(tmp_path / "gs.zip")]):
+        done = run_cli(*command, "--pack", str(folder))
+        assert done.returncode == 2 and said in done.stderr, (command, done.stderr)
+    # Told to grade without one, it does.
+    done = run_cli("batch", str(uploads), "--pack", str(folder), "--out", str(tmp_path / "out2"),
+                   "--no-reference")
+    assert done.returncode == 0, done.stderr

@@ -257,6 +257,8 @@ def from_data(data: dict, where: Path) -> Pack:
     return Pack(
         name=name, title=title, functions=functions, checks_dir=checks,
         default_reference=_folder(data, "reference", base, where, strict=False),
+        reference_named=(base / named_reference).resolve()
+        if (named_reference := _string(data, "reference", where)) else None,
         default_visibility=visibility, provided_modules=tuple(provided),
         provided_functions=dict(given),
         # Named: made later by `autograde known-answers --out`; unnamed: only if it is there.

@@ -40,6 +40,9 @@ class Pack:
     functions: tuple[FunctionSpec, ...]
     checks_dir: Path
     default_reference: Path | None = None  # where a source checkout keeps the instructor's solution
+    # The folder the manifest's `reference` key names, there or not: a name that is not there
+    # is said by the commands that need a reference (grader/reference.py: missing_named).
+    reference_named: Path | None = None
     default_visibility: str = "visible"
     # Further modules of the original layout that students' files import but that are not graded
     # (a course's provided helpers); a submission that lacks one still loads (grader/worker/loader.py).
