@@ -86,5 +86,17 @@ def load(pack: Pack, directory: Path) -> Reference:
     if missing:
         # The folder's name, not its path: the warning goes into reports, which must read the
         # same on every machine (a batch unpacks the reference into a temporary folder).
-        raise ReferenceError(f"the reference ({directory.name}/) lacks {', '.join(missing)}")
+        absent = [f"{home}.py" for home in homes if not (directory / f"{home}.py").exists()]
+        where = ""
+        if absent:
+            # A notebook pack's reference is a .py named after the notebook (`reference/hw3.py`
+            # for hw3.ipynb), which its author had to find in this code: a reference/hw3.ipynb
+            # or layers.py "lacked" functions it defines.
+            others = sorted(p.name for p in directory.iterdir()
+                            if p.suffix in (".py", ".ipynb") and p.name not in absent)
+            where = (f": it has no {', '.join(absent)}, the file{'s' if len(absent) > 1 else ''} "
+                     "the pack's functions are read from"
+                     + (f" (it holds {', '.join(others[:5])})" if others else ""))
+        raise ReferenceError(f"the reference ({directory.name}/) lacks {', '.join(missing)}"
+                             + where)
     return Reference(**found)

@@ -729,3 +729,17 @@ def test_a_reference_folder_the_manifest_names_and_lacks_is_said_not_ignored(tmp
     done = run_cli("batch", str(uploads), "--pack", str(folder), "--out", str(tmp_path / "out2"),
                    "--no-reference")
     assert done.returncode == 0, done.stderr
+
+
+def test_a_reference_in_a_file_of_another_name_is_told_which_file_is_read(tmp_path: Path) -> None:
+    """A reference kept as reference/solution.py (or a notebook pack's as reference/hw3.ipynb)
+    "lacked" functions it defines: the file looked for is reference/HOME.py."""
+    folder = make_pack(tmp_path / "p")
+    (folder / "reference" / "layers.py").rename(folder / "reference" / "solution.py")
+    submission = write(tmp_path / "layers.py", CORRECT)
+    done = run_cli("grade", str(submission), "--pack", str(folder), "--json", str(tmp_path / "r.json"))
+    assert done.returncode == 0, done.stderr
+    warnings = json.loads((tmp_path / "r.json").read_text())["warnings"]
+    assert any("the reference (reference/) lacks relu, scaled_sum: it has no layers.py, the file "
+               "the pack's functions are read from (it holds solution.py)" in w for w in warnings), \
+        warnings
