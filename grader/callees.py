@@ -23,11 +23,13 @@ def _failing(check: CheckResult) -> bool:
 
 
 def sentence(caller: str, callees: Sequence[str], order: Sequence[str],
-             absent: Collection[str] = ()) -> str:
+             absent: Collection[str] = (), caller_place: str | None = None) -> str:
     """E.g. "sigmoid fails its own checks above; forward_backward_prop calls it: fix sigmoid
-    first." `order` is the report's order of functions: a callee listed after the caller is
-    "below". A callee in `absent` was not found, or its file did not load."""
-    where = {c: "above" if order.index(c) < order.index(caller) else "below" for c in callees}
+    first." `order` is the report's order of functions: a callee listed after the caller (or
+    after `caller_place`, the function whose check is the caller) is "below". A callee in
+    `absent` was not found, or its file did not load."""
+    anchor = order.index(caller_place or caller)
+    where = {c: "above" if order.index(c) < anchor else "below" for c in callees}
     place = where[callees[0]] if len(set(where.values())) == 1 else "in this report"
     if len(callees) == 1:
         name = callees[0]
@@ -52,27 +54,35 @@ def as_written(calls: Mapping[str, Sequence[str]], load: Mapping) -> dict[str, l
 
 def blame_failing_callees(checks: Sequence[CheckResult], calls: Mapping[str, Sequence[str]],
                           order: Sequence[str],
-                          absent: Collection[str] = ()) -> tuple[CheckResult, ...]:
+                          absent: Collection[str] = (),
+                          uses: Mapping[tuple[str, str], Sequence[str]] | None = None,
+                          ) -> tuple[CheckResult, ...]:
     """The checks, each failing check of a function whose callees (`calls`) fail their own
     checks ending with one sentence that names them, in `order` (the pack's functions), and
     listing them in its evidence (`failing_callees`). A callee's failure is told only where it
     can be seen: a visible one on any check, another only on checks of its own visibility (a
     hidden check's failure is not given away by a visible one). A function in `absent` (not
-    found, or its file did not load) ran nothing, so nothing it calls is named."""
+    found, or its file did not load) ran nothing, so nothing it calls is named. `uses`: the
+    functions a check itself calls besides the one it grades ({(function, check): names}, its
+    @pytest.mark.uses: a numerical gradient of the submission's own forward pass), named as a
+    callee is."""
     seen_in: dict[str, set[str]] = {}  # function -> visibilities of its failing checks
     for check in checks:
         if _failing(check):
             seen_in.setdefault(check.function, set()).add(check.visibility)
     out = []
     for check in checks:
-        callees = calls.get(check.function, ())
-        guilty = [c for c in order if c in callees and c != check.function and (
+        called = calls.get(check.function, ())
+        used = [c for c in (uses or {}).get((check.function, check.name), ()) if c not in called]
+        guilty = [c for c in order if c in (*called, *used) and c != check.function and (
             seen_in.get(c, set()) & {"visible", check.visibility})
             and check.function not in absent]
         if not guilty or not _failing(check):
             out.append(check)
             continue
-        note = sentence(check.function, guilty, order, absent)
+        # The check itself calls what it uses (the function it grades need not).
+        note = sentence("this check" if set(guilty) <= set(used) else check.function, guilty,
+                        order, absent, caller_place=check.function)
         out.append(replace(check, message=f"{check.message}\n  {note}" if check.message else note,
                            evidence={**check.evidence, "failing_callees": guilty}))
     return tuple(out)

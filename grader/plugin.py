@@ -94,6 +94,9 @@ class GradingState:
     # claim behind. Each entry: (the list it goes to, its text).
     pending: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
     internal_errors: list[str] = field(default_factory=list)
+    # The other functions of the submission each check calls (its @pytest.mark.uses), by
+    # (function, check name): one of them failing its own checks is named on the check's failure.
+    check_uses: dict[tuple[str, str], tuple[str, ...]] = field(default_factory=dict)
     # Each as "check: Kind at file, line N (`code`)", the pack's own line that raised: what a pack
     # author needs, in one line, without the traceback (grader/session.py's warning).
     internal_error_places: list[str] = field(default_factory=list)
@@ -638,6 +641,12 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
         hint = hint or mistake.explanation
     state.settle(item.nodeid, status == "passed")
     output, output_truncated = _captured_output(state)
+    # Only a check's own marker: one on a whole module (`pytestmark`) lets every check there call
+    # those functions, and says nothing of what any one check's verdict rests on.
+    own_uses = [m for m in getattr(item, "own_markers", ()) if m.name == "uses"]
+    if own_uses and own_uses[0].args:
+        state.check_uses[(item.stash[FUNCTION], _check_name(item))] = tuple(
+            map(str, own_uses[0].args))
     state.results.append(CheckResult(
         name=_check_name(item), function=item.stash[FUNCTION], status=status,
         score=scoring.check_score(status, max_score), max_score=max_score, message=message,

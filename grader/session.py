@@ -759,7 +759,8 @@ def grade(pack: Pack, submission_path: Path, options: Options = Options(), *,
         # those failing is the likely cause of its failure, as a callee's is.
         calls = {**pack.composed, **pack.calls}
         checks = callees.blame_failing_callees(checks, callees.as_written(calls, load),
-                                               [f.name for f in pack.functions], absent=absent)
+                                               [f.name for f in pack.functions], absent=absent,
+                                               uses=state.check_uses)
     functions = tuple(scoring.summarise_function(spec.name, [c for c in checks if c.function == spec.name])
                       for spec in pack.functions)
     score, max_score = scoring.total(functions)

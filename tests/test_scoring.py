@@ -139,6 +139,23 @@ def test_several_failing_callees_are_named_in_one_sentence_in_the_report_order()
                                    "calls them: fix them first.")
 
 
+def test_a_function_a_check_uses_is_named_when_it_fails_its_own_checks():
+    """A check marked @pytest.mark.uses(X) that calls the submission's X (a numerical gradient of
+    its own forward pass) charged X's bug to the function it grades, a correct one, unsaid. The
+    check's own uses are named as a callee is, only on that check, and as the check's call."""
+    from grader import callees
+    order = ["forward", "backward"]
+    checks = [_check("forward", "failed", "known_values"), _check("backward", "failed", "numgrad"),
+              _check("backward", "failed", "values")]
+    out = callees.blame_failing_callees(checks, {}, order,
+                                        uses={("backward", "numgrad"): ("forward",)})
+    assert out[1].message == ("numgrad went wrong.\n  forward fails its own checks above; this "
+                              "check calls it: fix forward first.")
+    assert out[1].evidence["failing_callees"] == ["forward"]
+    assert out[2] == checks[2] and out[0] == checks[0]
+    assert callees.blame_failing_callees(checks, {}, order) == tuple(checks)
+
+
 def test_a_function_the_submission_does_not_have_is_not_sent_to_its_callees():
     """A network that is missing (or whose file did not load) ran nothing: "fix sigmoid first"
     would send the student after a bug that cannot be why."""
