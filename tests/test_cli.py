@@ -699,6 +699,19 @@ def test_a_pdf_handed_in_as_a_py_file_is_named_for_what_it_is(tmp_path):
     assert not any("UTF-8" in w for w in report["warnings"]), report["warnings"]
 
 
+def test_bytes_that_are_no_text_are_named_binary_not_a_file_to_resave_as_utf8(tmp_path):
+    """Random bytes (or a .pyc) under a .py name were read as Windows-1252 text: "not saved as
+    UTF-8 ... and 8649 more such bytes", advice to re-save a file that holds no text."""
+    import random
+    noise = random.Random(7).randbytes(20000)
+    (tmp_path / "hw1.py").write_bytes(noise if b"\x00" in noise[:4096] else b"\x00" + noise)
+    report = grade(tmp_path / "hw1.py", tmp_path / "out")
+    assert report["score"] == 0
+    assert ("NotPython in hw1.py: this is binary data (it holds NUL bytes, which no text file "
+            "has) saved under a .py name, not Python code") in report["error"], report["error"]
+    assert not any("UTF-8" in w for w in report["warnings"]), report["warnings"]
+
+
 def test_a_file_renamed_by_a_browser_is_imported_by_the_name_the_others_use(tmp_path):
     """A folder of the four files where q2_sigmoid.py came back as `q2_sigmoid (1).py` (a browser
     downloading it twice) or `Q2_Sigmoid.py`: q2_neural.py's `from q2_sigmoid import sigmoid`

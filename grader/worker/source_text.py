@@ -187,4 +187,11 @@ def binary_kind(data: bytes) -> str:
     for signature, kind in _SIGNATURES:
         if data.startswith(signature):
             return kind
+    if data.startswith(b"\x7fELF"):
+        return "a compiled program (ELF)"
+    head = data[:4096]
+    # NUL bytes outside UTF-16 (which python_source reads, BOM first) are in no text file: a
+    # compiled .pyc, an image or random bytes read as Windows-1252 text, "8649 bytes not UTF-8".
+    if b"\x00" in head and not head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "binary data (it holds NUL bytes, which no text file has)"
     return ""
