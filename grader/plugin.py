@@ -260,6 +260,11 @@ def pytest_configure(config: pytest.Config) -> None:
     example_budget.load_grading_profile()
 
 
+# The markers a pack's checks may carry (register_markers), by name.
+MARKERS = ("points", "function", "visibility", "live", "uses", "published", "method",
+           "consistency", "robustness")
+
+
 def register_markers(config: pytest.Config) -> None:
     """The markers a pack's checks may carry (--strict-markers refuses any other)."""
     config.addinivalue_line("markers", "points(weight): the check's share of its function's points; "

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import importlib
+import difflib
 import io
 import os
 import platform
@@ -126,8 +127,9 @@ def _collection_problems(output: str, exit_code: int) -> list[str]:
 
     def close() -> None:
         errors = [line[1:].strip() for line in said if line.startswith("E ")]
-        text = "; ".join(errors or [line.strip() for line in said if line.strip()
-                                    and not line.startswith(("Hint:", "Traceback:"))])
+        text = "; ".join(errors) or _traceback_summary(said) or "; ".join(
+            line.strip() for line in said if line.strip()
+            and not line.startswith(("Hint:", "Traceback:")))
         if section is not None:
             problems.append(f"{section}: {text}" if text else section)
 
@@ -141,7 +143,42 @@ def _collection_problems(output: str, exit_code: int) -> list[str]:
         elif line.startswith("  ") and line.strip():  # the plugin's "invalid checks:" list
             problems.append(line.strip())
     close()
-    return list(dict.fromkeys(problems))[:30] or [f"pytest exit {exit_code}: no check collected"]
+    problems = [_with_a_suggestion(problem) for problem in dict.fromkeys(problems)]
+    if any(re.search(r"\.py: ", problem) for problem in problems):
+        # "no check grades svm_loss" follows from a module that was not collected: its checks
+        # do exist, and the module's own problem is the one to fix.
+        problems = [p for p in problems if not re.match(r"pack .+: no check grades ", p)]
+    return problems[:30] or [f"pytest exit {exit_code}: no check collected"]
+
+
+def _traceback_summary(lines: list[str]) -> str:
+    """From a Python traceback pytest printed whole (a module that raised as it was imported,
+    or a module it imports: a pack's catalogue of mistakes), the exception and the last line of
+    the pack's own code on its way, in one line; "" when there is no traceback."""
+    if not any(line.startswith("Traceback (most recent call last)") for line in lines):
+        return ""
+    frames = [(m.group(1), m.group(2)) for line in lines
+              if (m := re.match(r'\s*File "(.+?)", line (\d+)', line))]
+    own = [(path, number) for path, number in frames
+           if not path.startswith("<") and "site-packages" not in path
+           and not Path(path).resolve().is_relative_to(Path(__file__).resolve().parent)]
+    ends = [line.strip() for line in lines if re.match(r"^[A-Za-z_][\w.]*(: |$)", line)
+            and not line.startswith("Traceback")]
+    if not ends:
+        return ""
+    where = f"{Path(own[-1][0]).name}, line {own[-1][1]}: " if own else ""
+    return where + ends[-1]
+
+
+def _with_a_suggestion(problem: str) -> str:
+    """A marker pytest does not know, with the grader's that is nearest: `point` for `points`."""
+    unknown = re.search(r"'(\w+)' not found in `markers` configuration option", problem)
+    if unknown is None:
+        return problem
+    near = difflib.get_close_matches(unknown.group(1), plugin.MARKERS, n=1, cutoff=0.6)
+    known = ", ".join(plugin.MARKERS)
+    return (problem + (f" (did you mean @pytest.mark.{near[0]}?" if near else " (")
+            + f" the markers a check may carry: {known})")
 
 
 class _Installer:

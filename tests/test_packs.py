@@ -743,3 +743,43 @@ def test_a_reference_in_a_file_of_another_name_is_told_which_file_is_read(tmp_pa
     assert any("the reference (reference/) lacks relu, scaled_sum: it has no layers.py, the file "
                "the pack's functions are read from (it holds solution.py)" in w for w in warnings), \
         warnings
+
+
+def test_the_markers_a_misspelling_is_matched_against_are_those_registered() -> None:
+    """The suggestion for a misspelt marker (`point` -> `points`) reads plugin.MARKERS, which must
+    be exactly the markers register_markers gives pytest."""
+    from grader import plugin
+
+    class Config:
+        lines: list[str] = []
+
+        def addinivalue_line(self, name: str, line: str) -> None:
+            assert name == "markers"
+            self.lines.append(line)
+
+    config = Config()
+    plugin.register_markers(config)  # type: ignore[arg-type]
+    assert tuple(line.split(":")[0].split("(")[0] for line in config.lines) == plugin.MARKERS
+
+
+def test_a_catalogue_that_raises_is_one_line_with_its_place(tmp_path: Path) -> None:
+    """A module the checks import that raises (a mistake id with a space in the pack's catalogue)
+    was pytest's whole traceback flattened into one 2,000-character line per check module; a
+    misspelt marker came with a false "no check grades relu"."""
+    folder = make_pack(tmp_path / "p")
+    (folder / "tiny_inputs.py").write_text((folder / "tiny_inputs.py").read_text()
+                                           + "\n\nraise ValueError('a broken helper')\n")
+    done = run_cli("grade", str(folder / "reference" / "layers.py"), "--pack", str(folder))
+    assert done.returncode == 2, done.stderr
+    line = len((folder / "tiny_inputs.py").read_text().splitlines())
+    assert f"  - test_tiny.py: tiny_inputs.py, line {line}: ValueError: a broken helper\n" \
+        in done.stderr, done.stderr
+    assert "Traceback" not in done.stderr and "no check grades" not in done.stderr
+    misspelt = make_pack(tmp_path / "q")
+    checks = misspelt / "checks" / "test_tiny.py"
+    checks.write_text(checks.read_text().replace("@pytest.mark.points(", "@pytest.mark.point(", 1))
+    done = run_cli("grade", str(misspelt / "reference" / "layers.py"), "--pack", str(misspelt))
+    assert done.returncode == 2
+    assert "'point' not found in `markers` configuration option (did you mean " \
+           "@pytest.mark.points?" in done.stderr, done.stderr
+    assert "no check grades" not in done.stderr
