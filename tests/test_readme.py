@@ -50,3 +50,32 @@ def test_the_count_of_recognised_mistakes_is_the_catalogues():
                      (ROOT / "README.md").read_text())
     assert said, "the README no longer says how many mistakes the grader recognises"
     assert int(said[1]) == sum(1 for m in HINTS.values() if m.severity != "warning")
+
+
+def test_the_worked_check_runs_as_the_readme_writes_it(tmp_path):
+    """"Writing a check" shows one whole check: in the tiny pack of tests/test_packs.py, with the
+    catalogue it names, it passes the reference and names the mistake it looks for."""
+    import json
+
+    from test_packs import make_pack, run_cli as run_pack_cli
+
+    code = re.search(r"\*\*Writing a check\.\*\*.*?```python\n(.*?)```",
+                     (ROOT / "README.md").read_text(), re.S)
+    assert code, "the README no longer shows a worked check"
+    pack = make_pack(tmp_path / "pack")
+    (pack / "checks" / "test_worked.py").write_text(code.group(1))
+    (pack / "relu_hints.py").write_text(
+        "from grader.hints import Catalogue, Mistake\n"
+        "HINTS = Catalogue('tiny-layers', (Mistake('relu_abs', 'relu as abs', "
+        "'relu keeps negatives at 0.'),))\n")
+    (tmp_path / "abs.py").write_text("import numpy as np\n\ndef relu(x):\n    return np.abs(x)\n\n"
+                                     "def scaled_sum(x):\n    return np.sum(x) * 3.0\n")
+    reports = {}
+    for name, upload in (("reference", pack / "reference" / "layers.py"), ("abs", tmp_path / "abs.py")):
+        out = tmp_path / f"{name}.json"
+        done = run_pack_cli("grade", str(upload), "--pack", str(pack), "--json", str(out))
+        assert done.returncode == 0, done.stderr
+        reports[name] = json.loads(out.read_text())
+    assert reports["reference"]["score"] == reports["reference"]["max_score"]
+    worked = next(c for c in reports["abs"]["checks"] if c["name"] == "relu_on_any_shape")
+    assert worked["status"] == "failed" and worked["mistake"] == "relu_abs", worked
