@@ -25,6 +25,9 @@ REFERENCE_NOT_USED = "reference not used:"
 # How the warning begins that a course secret was graded without the sandbox: the instructor's to
 # act on (run_autograder's log), never news for a class.
 SECRET_NOT_SAFE = "the course secret is not safe under process isolation:"
+# How the warning begins that a course secret went unused for want of the reference: the
+# instructor's set-up to fix, which a class need not read.
+SECRET_NOT_USED = "the course secret was not used:"
 
 
 def _make_text_safe(result: Any) -> None:

@@ -23,7 +23,7 @@ from grader import __version__, callees, checks_api, plugin, reference as refere
 from grader import input_set as input_set_mod, isolation as isolation_mod
 from grader import known_answers as known_answers_mod
 from grader import misplaced_arguments, python2_habits, redact, uploads
-from grader.model import REFERENCE_NOT_USED, SECRET_NOT_SAFE, SubmissionResult
+from grader.model import REFERENCE_NOT_USED, SECRET_NOT_SAFE, SECRET_NOT_USED, SubmissionResult
 from grader.packs import Pack
 from grader.packs.imports import importable
 from grader.proxy import Limits, Submission
@@ -705,8 +705,8 @@ def grade(pack: Pack, submission_path: Path, options: Options = Options(), *,
     inputs = options.input_set
     if ref is None and inputs.is_secret:
         # Only the reference can answer secret inputs; the known answers hold the public ones.
-        warnings.append("the course secret was not used: without the reference, values are "
-                        "compared with the known answers, which exist for the public inputs only.")
+        warnings.append(f"{SECRET_NOT_USED} without the reference, values are compared with the "
+                        "known answers, which exist for the public inputs only.")
         inputs = input_set_mod.PUBLIC
     answers = _known_answers(pack, options, warnings) if ref is None else None
     answers_used = "reference" if ref is not None else ("known answers" if answers else "none")

@@ -323,12 +323,14 @@ def test_what_is_the_instructors_to_act_on_stays_in_the_instructors_log():
     student code can read your files" and "the course secret is not safe ... Grade with
     --isolation sandbox": advice to the instructor, news to a class. And a warning naming a
     function whose checks are hidden (its parameters in another order) told what they find."""
-    from grader.model import SECRET_NOT_SAFE
+    from grader.model import SECRET_NOT_SAFE, SECRET_NOT_USED
     from grader.render import gradescope as view
     base = hand_made({"one": "visible", "two": "visible"})
     process = dataclasses.replace(
         base, warnings=(f"{SECRET_NOT_SAFE} the submission could read it. Grade with "
-                        "--isolation sandbox.", "hw.py uses xrange (Python 2)"),
+                        "--isolation sandbox.", "hw.py uses xrange (Python 2)",
+                        f"{SECRET_NOT_USED} without the reference, values are compared with "
+                        "the known answers"),
         isolation={"mode": "process", "summary": "process only (NO sandbox: student code can "
                                                  "read your files and use the network)"})
     shown = view.results(process)["output"]

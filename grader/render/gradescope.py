@@ -32,7 +32,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from grader.model import REFERENCE_NOT_USED, SECRET_NOT_SAFE, SubmissionResult
+from grader.model import REFERENCE_NOT_USED, SECRET_NOT_SAFE, SECRET_NOT_USED, SubmissionResult
 from grader.render import feedback
 
 SCHEMA_PATH = Path(__file__).resolve().parents[1] / "schemas" / "gradescope-results.schema.json"
@@ -114,7 +114,7 @@ def summary(result: SubmissionResult) -> str:
         # grading without a reference means.
         shown = [text for text in said
                  if not (naming_hidden and naming_hidden.search(text))
-                 and not text.startswith((REFERENCE_NOT_USED, SECRET_NOT_SAFE))]
+                 and not text.startswith((REFERENCE_NOT_USED, SECRET_NOT_SAFE, SECRET_NOT_USED))]
         if shown:
             lines.append(heading)
             lines += [f"  - {text}" for text in shown]
