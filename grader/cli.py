@@ -491,8 +491,14 @@ def _student_release(parser: argparse.ArgumentParser, args: argparse.Namespace) 
         names = release.student_release(out=args.out, pack=pack, template=args.template,
                                         config=args.config,
                                         reference=reference_mod.locate(pack, args.reference))
-    except release.ReleaseError as exc:
-        parser.error(str(exc))
+    except release.ReleaseError as exc:  # the command was right; what it would ship is not
+        print(f"autograde student-release: {exc}", file=sys.stderr)
+        return 2
+    if pack.known_answers is None or not Path(pack.known_answers).is_file():
+        print(f"autograde student-release: the pack {pack.name} has no known answers: a "
+              "student's copy can run only the checks that need no reference, and skips the "
+              "others (`autograde known-answers --pack ... --out ...` makes them)",
+              file=sys.stderr)
     if not any(name.startswith("student_template/") for name in names):
         print("autograde student-release: no student template here (an installed grader "
               "carries none): the release has no student_template/, and its README names none. "

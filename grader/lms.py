@@ -229,8 +229,7 @@ def gradescope_zip(*, out: Path, reference: Path | None = None, pack: Pack | Non
     copied = release.leaks({n: d for n, (d, _) in members.items()
                             if n.startswith(f"{release.PACK_DIR}/")}, Path(ref_dir))
     if copied:
-        raise LmsError(f"refusing to ship the pack: {', '.join(copied)} are copies of the "
-                       "reference")
+        raise LmsError(f"refusing to ship the pack: {release.copies_of_the_reference(copied)}")
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.NamedTemporaryFile(dir=out.parent, prefix=f".{out.name}.", delete=False) as tmp:

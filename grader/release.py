@@ -291,6 +291,12 @@ def student_members(source: Path = SOURCE_ROOT, package: Path = PACKAGE_DIR,
     return {name: as_lf(name, data) for name, data in members.items()}
 
 
+def copies_of_the_reference(names: list[str]) -> str:
+    """"a.py is a copy of the reference", or "a.py, b.py are copies of the reference"."""
+    return (f"{', '.join(names)} {'are copies' if len(names) > 1 else 'is a copy'} of the "
+            "reference")
+
+
 def leaks(members: dict[str, bytes], reference: Path | None) -> list[str]:
     """The members that are a copy of a reference file (byte for byte, whatever the line endings)."""
     if reference is None:
@@ -325,7 +331,7 @@ def student_release(*, out: Path, reference: Path | None = None, pack: Pack | No
     members = student_members(source, package, pack, template, config)
     copied = leaks(members, reference)
     if copied:
-        raise ReleaseError(f"refusing to release: {', '.join(copied)} are copies of the reference")
+        raise ReleaseError(f"refusing to release: {copies_of_the_reference(copied)}")
     out.mkdir(parents=True, exist_ok=True)
     for child in out.iterdir():
         if child.name != ".git":

@@ -290,7 +290,7 @@ def test_gradescope_zip_refuses_a_pack_holding_a_copy_of_the_reference(tiny: Pat
     shutil.copytree(tiny, copy)
     shutil.copy(copy / "reference" / "layers.py", copy / "solution_layers.py")
     done = run("gradescope-zip", str(tmp_path / "a.zip"), "--pack", str(copy))
-    assert done.returncode == 2 and "solution_layers.py are copies of the reference" in done.stderr
+    assert done.returncode == 2 and "solution_layers.py is a copy of the reference" in done.stderr
     assert not (tmp_path / "a.zip").exists()
 
 

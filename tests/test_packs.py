@@ -783,3 +783,13 @@ def test_a_catalogue_that_raises_is_one_line_with_its_place(tmp_path: Path) -> N
     assert "'point' not found in `markers` configuration option (did you mean " \
            "@pytest.mark.points?" in done.stderr, done.stderr
     assert "no check grades" not in done.stderr
+
+
+def test_a_release_of_a_pack_without_known_answers_says_what_students_lose(tmp_path: Path) -> None:
+    """Written without a word, the students' copy then ran only the checks that need no
+    reference."""
+    folder = make_pack(tmp_path / "p")
+    done = run_cli("student-release", str(tmp_path / "release"), "--pack", str(folder))
+    assert done.returncode == 0, done.stderr
+    assert "the pack tiny-layers has no known answers: a student's copy can run only the checks " \
+           "that need no reference" in done.stderr, done.stderr

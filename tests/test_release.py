@@ -165,7 +165,8 @@ def test_student_release_refuses_a_copy_of_the_reference(checkout, tmp_path):
     shutil.copytree(checkout, planted)
     shutil.copy(planted / "reference" / "q2_neural.py", planted / "grader" / "packs" / "q2_neural.py")
     proc = run_grader("student-release", str(tmp_path / "out"), cwd=planted, pythonpath=planted)
-    assert proc.returncode == 2 and "copies of the reference" in proc.stderr
+    assert proc.returncode == 2 and "q2_neural.py is a copy of the reference" in proc.stderr
+    assert "usage:" not in proc.stderr  # the command was right: what it would ship is not
     assert not (tmp_path / "out").exists()
 
 
