@@ -50,6 +50,7 @@ NAMES_THE_PROBLEM = {
     "fbp_mutates_params": "changed its argument `params` in place",
     "fbp_grad_order_swapped": "the right numbers in the wrong order",
     "fbp_w2_grad_transposed_when_square": "W2 holds the transpose of the right block",
+    "fbp_b1_grad_summed_over_hidden_units": "or over the wrong axis, one number per example",
     "fbp_segfault": "crashed with a segmentation fault",
     "fbp_hidden_layer_float32": "comes from rounding, not from a wrong formula",
     "sigmoid_float32": "the result had dtype float32",

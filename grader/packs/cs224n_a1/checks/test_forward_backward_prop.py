@@ -60,6 +60,11 @@ def _unpack(value, case: NetCase, call: str, *,
     return cost, as_array(value[1], call, (case.n_params,), what)
 
 
+# With one example, a bias gradient summed over the wrong axis is one number too.
+_OR_THE_OTHER_AXIS = (", or over the wrong axis, one number per example (np.sum(delta, axis=1), or "
+                      "axis=0 of delta.T)")
+
+
 def _size_diagnosis(size: int, case: NetCase) -> str:
     """Which block a flat gradient of the wrong size most likely got wrong, when its size tells
     (exactly one of the usual slips accounts for the difference), else nothing."""
@@ -69,9 +74,16 @@ def _size_diagnosis(size: int, case: NetCase) -> str:
              ((M - 1) * Dy, f"b2 has M*Dy = {M * Dy} numbers, expected Dy = {Dy}: gradb2 not "
                             "summed over the examples?"),
              (1 - Dy, f"b2 is one number, expected Dy = {Dy}: gradb2 summed over every entry "
-                      "(np.sum without axis=0)?"),
+                      "(np.sum without axis=0)" + (_OR_THE_OTHER_AXIS if M == 1 else "") + "?"),
              (1 - H, f"b1 is one number, expected H = {H}: gradb1 summed over every entry "
-                     "(np.sum without axis=0)?")]
+                     "(np.sum without axis=0)" + (_OR_THE_OTHER_AXIS if M == 1 else "") + "?")]
+    if M > 1:  # with one example, one number per example is the case above
+        slips += [(M - H, f"b1 has M = {M} numbers, one per example, expected H = {H}: gradb1 "
+                          "summed over the hidden units instead of the examples "
+                          "(np.sum(delta, axis=1), or axis=0 of delta.T)?"),
+                  (M - Dy, f"b2 has M = {M} numbers, one per example, expected Dy = {Dy}: gradb2 "
+                           "summed over the outputs instead of the examples "
+                           "(np.sum(delta, axis=1), or axis=0 of delta.T)?")]
     matches = [text for extra, text in slips if extra != 0 and size - case.n_params == extra]
     return f" Likely {matches[0]}" if len(matches) == 1 else ""
 
