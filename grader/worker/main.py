@@ -273,6 +273,10 @@ class Server:
         between_checks.end_leftover_processes()
         if self.folders is not None:
             self.folders.restore()
+            try:  # the working folder, if the check removed it and it was made again
+                os.chdir(self.root)
+            except OSError:
+                pass
 
     def _run_in_fork(self, header: dict, blobs: list[bytes]) -> None:
         for index, request in enumerate(header.get("requests", [])):
