@@ -420,6 +420,12 @@ def _load_warnings(load: dict, shim_xrange: bool, shim_numpy: bool = True) -> li
             warnings.append(f"{name} uses xrange (Python 2), which Python 3 does not have; "
                             "the xrange shim is off, so calls that reach it fail.")
     for entry in load.get("imported_as", []):
+        if entry.get("instead_of"):
+            warnings.append(f"{entry.get('file')} was imported as {entry.get('module')}, in place "
+                            f"of {entry.get('instead_of')}, which holds only the starter's "
+                            "unfinished functions: upload one of them, named "
+                            f"{entry.get('module')}.py.")
+            continue
         warnings.append(f"{entry.get('file')} was imported as {entry.get('module')}, the name "
                         f"your other files import it by: name it {entry.get('module')}.py, as the "
                         "assignment does (a browser adds \" (1)\" to a file downloaded twice).")

@@ -717,24 +717,36 @@ def test_a_file_renamed_by_a_browser_is_imported_by_the_name_the_others_use(tmp_
     downloading it twice) or `Q2_Sigmoid.py`: q2_neural.py's `from q2_sigmoid import sigmoid`
     found nothing, and a correct upload scored 30. The one look-alike is imported under the
     layout's name, with a warning; two look-alikes are not guessed between."""
+    renamed = {"browser": "q2_sigmoid (1).py", "capitals": "Q2_Sigmoid.py",
+               "windows": "q2_sigmoid - Copy.py", "mac": "q2_sigmoid 2.py",
+               "twice": "q2_sigmoid (1) (1).py", "extension": "q2_sigmoid.py.py"}
     uploads = {}
-    for key, names in (("browser", ["q2_sigmoid (1).py"]), ("capitals", ["Q2_Sigmoid.py"]),
-                       ("two_copies", ["q2_sigmoid (1).py", "q2_sigmoid (2).py"])):
+    for key, names in [*((k, [v]) for k, v in renamed.items()),
+                       ("two_copies", ["q2_sigmoid (1).py", "q2_sigmoid (2).py"]),
+                       ("beside_the_stub", ["q2_sigmoid (1).py"])]:
         folder = tmp_path / key
         shutil.copytree(FIXTURES / "correct_multifile", folder)
         sigmoid = folder / "q2_sigmoid.py"
         for name in names:
             shutil.copyfile(sigmoid, folder / name)
         sigmoid.unlink()
+        if key == "beside_the_stub":  # the starter's file, uploaded beside the student's own
+            shutil.copyfile(ROOT / "student_template" / "q2_sigmoid.py", sigmoid)
         uploads[key] = folder
     reports = grade_many(uploads, tmp_path / "out")
-    for key, shown in (("browser", "q2_sigmoid (1).py"), ("capitals", "Q2_Sigmoid.py")):
+    for key, shown in renamed.items():
         report = reports[key]
         assert report["score"] == 100, (key, report["error"], [
             (c["name"], c["message"]) for c in report["checks"] if c["status"] != "passed"])
         assert (f"{shown} was imported as q2_sigmoid, the name your other files import it by: "
                 "name it q2_sigmoid.py, as the assignment does") in " ".join(report["warnings"])
+    stub = reports["beside_the_stub"]
+    assert stub["score"] == 100, stub["warnings"]
+    assert ("q2_sigmoid (1).py was imported as q2_sigmoid, in place of q2_sigmoid.py, which holds "
+            "only the starter's unfinished functions") in " ".join(stub["warnings"])
     two = reports["two_copies"]
     assert two["score"] < 100
     assert not any("was imported as" in w for w in two["warnings"])
-    assert any("q2_sigmoid.py is not in your submission" in c["message"] for c in two["checks"])
+    assert any("q2_sigmoid.py is not in your submission (q2_sigmoid (1).py and q2_sigmoid (2).py "
+               "look like it: keep one, named q2_sigmoid.py" in c["message"]
+               for c in two["checks"])

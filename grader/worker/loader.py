@@ -143,38 +143,87 @@ def _unreadable(notebook: Path, exc: Exception) -> str:
 
 def _look_alike(root: Path, name: str) -> str:
     """" (softmax.py looks like it: ...)" when a file of the upload is named as the missing
-    module of the layout is, but for its case, separators or its `q1_` (the student renamed
-    q1_softmax.py, and q2_neural.py's `from q1_softmax import softmax` found nothing)."""
-    def key(stem: str) -> str:
-        return re.sub(r"[^a-z0-9]", "", stem.lower())
-
-    wanted = {key(name), key(re.sub(r"^[qQ]\d+[_-]?", "", name))}
+    module of the layout is, but for its case, separators, what copying added (_copy_key) or its
+    `q1_` (the student renamed q1_softmax.py, and q2_neural.py's `from q1_softmax import softmax`
+    found nothing)."""
+    wanted = {_copy_key(name), _copy_key(re.sub(r"^[qQ]\d+[_-]?", "", name))}
     try:
         found = sorted(p.name for p in root.glob("*.py") if p.is_file() and p.stem != name
-                       and key(re.sub(r"\s*\(\d+\)$", "", p.stem)) in wanted)
+                       and _copy_key(p.stem) in wanted)
     except OSError:
         return ""
     if not found:
         return ""
+    if len(found) > 1:
+        return (f" ({', '.join(found[:-1])} and {found[-1]} look like it: keep one, named "
+                f"{name}.py, as the assignment does, for the files that import it)")
     return (f" ({found[0]} looks like it: name it {name}.py, as the assignment does, for "
             "the files that import it)")
 
 
+# What a browser, a file manager or a second download adds to a file's name: " (1)", "(1) (1)",
+# " - Copy", " - Copy (2)", " copy", " copy 2", " 2", a second ".py".
+_COPY_SUFFIX = re.compile(r"(\s*\(\d+\)|\s+-\s+copy|\s+copy|\s+\d+|\.py)$", re.IGNORECASE)
+
+
+def _copy_key(stem: str) -> str:
+    """A file name's stem without what copying added, its case and its separators."""
+    while True:
+        shorter = _COPY_SUFFIX.sub("", stem)
+        if shorter == stem or not shorter:
+            break
+        stem = shorter
+    return re.sub(r"[^a-z0-9]", "", stem.lower())
+
+
 def _renamed_copy(root: Path, name: str) -> Path | None:
     """The one file of the upload that is the layout's module `name` renamed only in ways a
-    browser or a desktop does (`q2_sigmoid (1).py`, `Q2_Sigmoid.py`, `q2-sigmoid.py`), or None.
-    Imported under `name`: the files that import it then find it, as they do when it is the
-    only file (q2_neural.py's `from q2_sigmoid import sigmoid` failed, and a correct upload of
-    four files scored 30)."""
-    def key(stem: str) -> str:
-        return re.sub(r"[^a-z0-9]", "", re.sub(r"\s*\(\d+\)$", "", stem).lower())
-
+    browser or a desktop does (`q2_sigmoid (1).py`, `Q2_Sigmoid.py`, `q2_sigmoid - Copy.py`,
+    `q2_sigmoid 2.py`, `q2_sigmoid.py.py`), or None. Imported under `name`: the files that
+    import it then find it, as they do when it is the only file (q2_neural.py's `from
+    q2_sigmoid import sigmoid` failed, and a correct upload of four files scored 30)."""
     try:
         found = [p for p in root.glob("*.py") if p.is_file() and p.stem != name
-                 and key(p.stem) == key(name)]
+                 and _copy_key(p.stem) == _copy_key(name)]
     except OSError:
         return None
     return found[0] if len(found) == 1 else None
+
+
+def _only_stubs(path: Path, names: set[str]) -> bool:
+    """Whether the file defines some of `names`, and every one of them as the starter leaves it
+    (`raise NotImplementedError`, `pass`, or names set to None and returned)."""
+    try:
+        tree = source_text.tree(source_text.python_source(path.read_bytes())[0])
+    except OSError:
+        return False
+    if tree is None:
+        return False
+    defs = [n for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))
+            and n.name in names]
+    return bool(defs) and all(_is_stub(d) for d in defs)
+
+
+def _is_stub(node: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+    body = list(node.body)
+    if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant) \
+            and isinstance(body[0].value.value, str):
+        body = body[1:]  # its docstring
+    for statement in body:
+        if isinstance(statement, ast.Raise) and "NotImplementedError" in ast.dump(statement):
+            return True
+        if isinstance(statement, ast.Pass) or (
+                isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Constant)):
+            continue
+        if isinstance(statement, ast.Assign) and isinstance(statement.value, ast.Constant) \
+                and statement.value.value is None:
+            continue
+        if isinstance(statement, ast.Return) and (
+                statement.value is None or isinstance(statement.value, (ast.Name, ast.Tuple,
+                                                                        ast.Constant))):
+            continue
+        return False
+    return True
 
 
 def _cells_file(module_file: Path) -> Path:
@@ -552,21 +601,30 @@ class _LayoutImporter:
         self.on_cell = on_cell or (lambda info: None)
         # How far up each .py file's relative imports of the upload's modules go (by file name).
         self.relative: dict[str, int] = {}
-        # Modules of the layout imported from a renamed copy (_renamed_copy): {module: file}.
-        self.renamed: dict[str, str] = {}
+        # Modules of the layout imported from a renamed copy (_renamed_copy): {module: (the copy,
+        # the starter's file it was imported in place of, or None)}.
+        self.renamed: dict[str, tuple[str, str | None]] = {}
 
     def find_spec(self, fullname: str, path=None, target=None):
         if fullname not in self.names:
             return None
         # The upload's file; else one the submission wrote into its working folder while it ran
         # (a notebook's `%%writefile q1_softmax.py`, which Jupyter would import from there).
+        renamed = _renamed_copy(self.root, fullname)
         for folder in (self.root, Path.cwd()):
             file = folder / f"{fullname}.py"
             if file.is_file():
+                # The starter's file beside the student's own, downloaded again under another
+                # name: the other files import the finished one (they imported the stub, and a
+                # correct upload scored 30).
+                if folder == self.root and renamed is not None \
+                        and _only_stubs(file, self.graded) \
+                        and not _only_stubs(renamed, self.graded):
+                    self.renamed[fullname] = (renamed.name, file.name)
+                    return importlib.util.spec_from_file_location(fullname, renamed, loader=self)
                 return importlib.util.spec_from_file_location(fullname, file, loader=self)
-        renamed = _renamed_copy(self.root, fullname)
         if renamed is not None:
-            self.renamed[fullname] = renamed.name
+            self.renamed[fullname] = (renamed.name, None)
             return importlib.util.spec_from_file_location(fullname, renamed, loader=self)
         return importlib.util.spec_from_loader(fullname, self)
 
@@ -872,8 +930,8 @@ def import_submission(root: Path, wanted: dict[str, str], shim_xrange: bool,
               "skipped": importer.skipped, "skipped_unlisted": importer.unlisted,
               "text_cells": importer.text_defines,
               "not_utf8": importer.not_utf8,
-              "imported_as": [{"file": file, "module": module}
-                              for module, file in sorted(importer.renamed.items())],
+              "imported_as": [{"file": file, "module": module, "instead_of": stub}
+                              for module, (file, stub) in sorted(importer.renamed.items())],
               "missing_modules": [{**entry, "file": Path(entry["file"]).name}
                                   for entry in missing_imports.noted],
               "skipped_calls": [{**entry, "file": Path(entry["file"]).name}
