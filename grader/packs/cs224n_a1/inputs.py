@@ -82,7 +82,11 @@ def net_cases(draw, min_m: int = 1) -> NetCase:
 
 
 # The handout's own sanity check uses M=20, Dx=10, H=5, Dy=10; M=1 is where sums and means agree.
-GRADCHECK_CASES = (NetCase(1, 3, 4, 2, 11), NetCase(5, 4, 3, 3, 12), NetCase(20, 10, 5, 10, 13))
+# The last is square everywhere (M == Dx == H == Dy): a block transposed, or a sum taken over the
+# wrong axis, only where the shapes would not fit is wrong there (W1 transposed when Dx == H
+# passed every gradient check, and was then called "not computed by backpropagation").
+GRADCHECK_CASES = (NetCase(1, 3, 4, 2, 11), NetCase(5, 4, 3, 3, 12), NetCase(20, 10, 5, 10, 13),
+                   NetCase(3, 3, 3, 3, 16))
 # 29,040 parameters: backpropagation answers in a few milliseconds, a gradient by finite
 # differences needs 58,080 forward passes (1.5 s here), three times the quarter of the call
 # deadline that test_gradient_by_backpropagation allows. A machine fast enough to difference it
