@@ -257,15 +257,15 @@ def test_a_secret_file_named_but_missing_grades_nothing(tmp_path):
     the public inputs, which every student's copy can log, without a word."""
     root = layout(tmp_path / "gs", [FIXTURES / "correct_summed.py"])
     shim = autograde_shim(tmp_path / "bin")
-    env = {"PATH": f"{shim}:/usr/bin:/bin", "HOME": str(root), "AUTOGRADE_ROOT": str(root),
-           "AUTOGRADE_PREFIX": str(root / "installed"),
-           "AUTOGRADE_REFERENCE": str(ROOT / "reference"),
-           "AUTOGRADE_SECRET_FILE": str(tmp_path / "secert")}
-    proc = subprocess.run([str(ROOT / "grader" / "gradescope" / "run_autograder")], env=env,
-                          capture_output=True, text=True, cwd="/", timeout=300)
-    data = valid(json.loads((root / "results" / "results.json").read_text()))
-    assert proc.returncode == 0 and data["score"] == 0 and "could not start" in data["output"]
-    assert f"cannot read the secret file {tmp_path / 'secert'}" in proc.stderr
+    for named in (str(tmp_path / "secert"), ""):  # mistyped, or set to nothing
+        env = {"PATH": f"{shim}:/usr/bin:/bin", "HOME": str(root), "AUTOGRADE_ROOT": str(root),
+               "AUTOGRADE_PREFIX": str(root / "installed"),
+               "AUTOGRADE_REFERENCE": str(ROOT / "reference"), "AUTOGRADE_SECRET_FILE": named}
+        proc = subprocess.run([str(ROOT / "grader" / "gradescope" / "run_autograder")], env=env,
+                              capture_output=True, text=True, cwd="/", timeout=300)
+        data = valid(json.loads((root / "results" / "results.json").read_text()))
+        assert proc.returncode == 0 and data["score"] == 0 and "could not start" in data["output"]
+        assert f"cannot read the secret file {named}" in proc.stderr, proc.stderr
 
 
 def test_grader_failure_still_writes_a_result_without_traceback(tmp_path, monkeypatch):
@@ -302,7 +302,8 @@ def test_an_image_told_to_grade_only_in_the_sandbox_grades_nothing_without_one(t
     # graded outside the sandbox), or the environment's.
     installed = tmp_path / "installed"
     installed.mkdir()
-    (installed / "isolation").write_bytes(members[lms.ISOLATION_MEMBER][0])
+    # As an instructor's editor on Windows might leave it: "sandbox\r" refused every grade.
+    (installed / "isolation").write_bytes(members[lms.ISOLATION_MEMBER][0].replace(b"\n", b"\r\n"))
     setup = (ROOT / "grader" / "gradescope" / "setup.sh").read_text()
     assert 'install -m 0644 "$SOURCE/isolation" "$PREFIX/isolation"' in setup
     for told in ({"AUTOGRADE_PREFIX": str(installed)},

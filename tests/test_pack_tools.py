@@ -281,7 +281,7 @@ def test_gradescope_zip_names_a_builtin_pack(tmp_path: Path) -> None:
     assert 'install -m 0644 "$SOURCE/pack-name" "$PREFIX/pack-name"' in setup
     assert 'cp -R "$SOURCE/pack" "$PREFIX/pack"' in setup
     script = (ROOT / "grader" / "gradescope" / "run_autograder").read_text()
-    assert 'PACK="$(cat "$PREFIX/pack-name")"' in script and 'PACK="$PREFIX/pack"' in script
+    assert "PACK=\"$(tr -d '[:space:]' < \"$PREFIX/pack-name\")\"" in script and 'PACK="$PREFIX/pack"' in script
 
 
 def test_gradescope_zip_refuses_a_pack_holding_a_copy_of_the_reference(tiny: Path,
