@@ -258,7 +258,8 @@ def run(*, source: Path, out: Path, grade_args: Sequence[str] = (), jobs: int | 
             raise BatchError(f"the reference at {ref_dir} cannot be used ({exc}); "
                              "--no-reference grades without one") from None
         from grader import reference_check
-        failing = reference_check.failures(load_pack(pack), Path(ref_dir))
+        failing = reference_check.failures(load_pack(pack), Path(ref_dir), inputs=input_set,
+                                           only=only)
         if failing:  # before anything is written: no gradebook of grades against it
             raise BatchError(reference_check.refusal(
                 load_pack(pack), Path(ref_dir), failing,

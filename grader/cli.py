@@ -284,7 +284,8 @@ def _checks_refused(command: str, pack: Pack) -> bool:
     return bool(problems)
 
 
-def _reference_refused(command: str, pack: Pack, reference: Path | None) -> bool:
+def _reference_refused(command: str, pack: Pack, reference: Path | None,
+                       inputs: InputSet | None = None) -> bool:
     """Say so, and True, when the reference this command would use fails its own pack's checks
     (grader/reference_check.py). A reference that cannot be loaded is left to the command, which
     says why."""
@@ -296,7 +297,8 @@ def _reference_refused(command: str, pack: Pack, reference: Path | None) -> bool
         reference_mod.load(pack, Path(ref_dir))
     except (reference_mod.ReferenceError, OSError, SyntaxError, ImportError):
         return False
-    failing = reference_check.failures(pack, Path(ref_dir))
+    failing = reference_check.failures(pack, Path(ref_dir), **(
+        {"inputs": inputs} if inputs is not None else {}))
     if failing:
         print(f"autograde {command}: {reference_check.refusal(pack, Path(ref_dir), failing)}",
               file=sys.stderr)
@@ -447,7 +449,7 @@ def _gradescope_zip(parser: argparse.ArgumentParser, args: argparse.Namespace) -
     graded_with = _load(parser, args.pack, args.config, args.mode)
     if _checks_refused("gradescope-zip", graded_with):
         return 2
-    if _reference_refused("gradescope-zip", graded_with, args.reference):
+    if _reference_refused("gradescope-zip", graded_with, args.reference, chosen):
         return 2
     why = output_paths.problem(args.out)
     if why:  # before the zip is built, as grade and batch do for theirs

@@ -12,23 +12,30 @@ depends on (grader/recipe_cache.py), so a class graded again does not pay for it
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
 
 from grader import recipe_cache
-from grader.input_set import PUBLIC
+from grader.input_set import PUBLIC, InputSet
 from grader.packs import Pack
 
 
-def failures(pack: Pack, reference_dir: Path, isolation: str = "auto") -> list[str]:
+def failures(pack: Pack, reference_dir: Path, isolation: str = "auto", *,
+             inputs: InputSet = PUBLIC, only: Sequence[str] | None = None) -> list[str]:
     """The checks the reference at `reference_dir` does not pass, each as `function: check
     (status: first line of its message)`, or why it could not be graded at all; empty when it
-    passes every check that carries points."""
+    passes every check that carries points. `inputs`: those the class is graded on (a course
+    secret's too: a reference wrong only on a network the secret draws graded a correct class
+    72; such a verdict is never kept on disk). `only`: the functions graded (--only), the
+    others' failures being no one's concern here."""
     from grader import grading
     from grader.session import Options
 
     pack = _in_its_default_mode(pack)
-    options = Options(reference_dir=Path(reference_dir), input_set=PUBLIC, isolation=isolation)
+    options = Options(reference_dir=Path(reference_dir), input_set=inputs, isolation=isolation)
     kept = _verdict_path(pack, options, Path(reference_dir))
+    if kept is not None and only is not None:
+        kept = kept.with_name(kept.stem + "-only-" + "-".join(sorted(only)) + kept.suffix)
     if kept is not None:
         try:
             said = json.loads(kept.read_text(encoding="utf-8"))
@@ -42,6 +49,9 @@ def failures(pack: Pack, reference_dir: Path, isolation: str = "auto") -> list[s
                for c in result.checks if c.status != "passed" and c.max_score > 0]
     if result.error:
         failing.insert(0, result.error)
+    if only is not None:
+        failing = [line for line in failing if line.split(":", 1)[0] in only
+                   or line == result.error]
     if kept is not None and not str(result.isolation.get("user", "")).startswith("root"):
         try:
             kept.parent.mkdir(parents=True, exist_ok=True)

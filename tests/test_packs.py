@@ -678,6 +678,10 @@ def test_a_reference_failing_its_own_checks_is_refused_before_a_class_is_graded_
     assert said in batch.stderr and named in batch.stderr, batch.stderr
     assert "Traceback" not in batch.stderr and "usage:" not in batch.stderr
     assert not (tmp_path / "out" / "gradebook.csv").exists()
+    if broken == "wrong_reference":  # a class graded on another function is no one's concern
+        other = run_cli("batch", str(uploads), "--pack", str(folder), "--out",
+                        str(tmp_path / "other"), "--only", "scaled_sum")
+        assert other.returncode == 0, other.stderr
     zipped = run_cli("gradescope-zip", str(tmp_path / "gs.zip"), "--pack", str(folder))
     assert zipped.returncode == 2 and said in zipped.stderr and named in zipped.stderr, zipped.stderr
     assert not (tmp_path / "gs.zip").exists()
