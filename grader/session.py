@@ -238,11 +238,14 @@ def _not_utf8_warning(found: dict) -> str:
     """A file holding bytes that are not UTF-8 (worker/source_text.py): where the first one is,
     what it was read as, how many more there are, and that Python 3 or Jupyter refuse the file."""
     name = str(found["file"])
-    if any(b.get("encoding") == "UTF-16" for b in found["bytes"]):
-        return (f"{name} is saved as UTF-16 (Windows Notepad's \"Unicode\"), and was read as "
-                "such here, but Python 3 refuses it as it is (SyntaxError: source code string "
-                "cannot contain null bytes): save it as UTF-8 (in Notepad: Save As, Encoding "
-                "UTF-8).")
+    wide = next((b.get("encoding") for b in found["bytes"]
+                 if b.get("encoding") in ("UTF-16", "UTF-32")), None)
+    if wide:
+        return (f"{name} is saved as {wide}" + (" (Windows Notepad's \"Unicode\")"
+                                                if wide == "UTF-16" else "")
+                + ", and was read as such here, but Python 3 refuses it as it is (SyntaxError: "
+                "source code string cannot contain null bytes): save it as UTF-8 (in Notepad: "
+                "Save As, Encoding UTF-8).")
     placed = [b for b in found["bytes"] if b.get("line") is not None]
     elsewhere = len(found["bytes"]) - len(placed)
     notebook = found.get("notebook") is not None

@@ -658,14 +658,17 @@ def test_a_non_ascii_name_is_graded_under_a_latin1_locale(tmp_path):
     assert json.loads(report.read_text(encoding="utf-8"))["score"] == 100
 
 
-def test_a_file_saved_as_utf16_is_read_and_the_student_told_to_save_utf8(tmp_path):
+@pytest.mark.parametrize("codec, name", [("utf-16", "UTF-16"), ("utf-16-le", "UTF-16"),
+                                         ("utf-16-be", "UTF-16"), ("utf-32", "UTF-32")])
+def test_a_file_saved_as_utf16_is_read_and_the_student_told_to_save_utf8(tmp_path, codec, name):
     """Windows Notepad's "Unicode" is UTF-16 with a byte-order mark: Python refuses it (null
-    bytes), the grader reads it as what it is, as it reads Latin-1, and says how to save it."""
+    bytes), the grader reads it as what it is, as it reads Latin-1, and says how to save it. So
+    too without the mark (it was called binary data) and as UTF-32 (a SyntaxError)."""
     (tmp_path / "hw1.py").write_bytes(
-        (FIXTURES / "correct_summed.py").read_text().encode("utf-16"))
+        (FIXTURES / "correct_summed.py").read_text().encode(codec))
     report = grade(tmp_path / "hw1.py", tmp_path / "out")
     assert report["score"] == 100, report["error"]
-    assert any(w.startswith("hw1.py is saved as UTF-16 (Windows Notepad's \"Unicode\")") and
+    assert any(w.startswith(f"hw1.py is saved as {name}") and
                w.endswith("save it as UTF-8 (in Notepad: Save As, Encoding UTF-8).")
                for w in report["warnings"]), report["warnings"]
 

@@ -59,10 +59,11 @@ def _finding(line: int, byte: int, cell: int | None = None) -> dict:
 def python_source(data: bytes) -> tuple[str, list[dict]]:
     """A .py file's text and the bytes that are not UTF-8 in it ([] when Python reads it as it
     is): {"cell": None, "line", "byte": "0xE8", "read_as": "è"} each."""
-    for bom, encoding in ((codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be")):
-        if data.startswith(bom):  # Windows Notepad's "Unicode": every other byte a NUL
-            return data[len(bom):].decode(encoding, errors="replace"), [
-                {"cell": None, "line": None, "byte": None, "read_as": None, "encoding": "UTF-16"}]
+    wide = wide_encoding(data)
+    if wide is not None:  # Windows Notepad's "Unicode": every other byte a NUL
+        codec, bom, name = wide
+        return data[len(bom):].decode(codec, errors="replace"), [
+            {"cell": None, "line": None, "byte": None, "read_as": None, "encoding": name}]
     try:
         declared, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
     except SyntaxError:  # not UTF-8 in its first two lines, or an unknown declared encoding
@@ -181,6 +182,30 @@ _SIGNATURES = ((b"%PDF-", "a PDF document"),
                (b"\xd0\xcf\x11\xe0", "an old Word or Excel file"), (b"{\\rtf", "an RTF document"))
 
 
+# UTF-32 first: its little-endian mark begins with UTF-16's.
+_WIDE_MARKS = ((codecs.BOM_UTF32_LE, "utf-32-le", "UTF-32"), (codecs.BOM_UTF32_BE, "utf-32-be", "UTF-32"),
+               (codecs.BOM_UTF16_LE, "utf-16-le", "UTF-16"), (codecs.BOM_UTF16_BE, "utf-16-be", "UTF-16"))
+
+
+def wide_encoding(data: bytes) -> tuple[str, bytes, str] | None:
+    """(codec, byte-order mark, name) of a file saved as UTF-16 or UTF-32: by its mark, or, with
+    none, UTF-16 by its NULs (text of Latin letters has one at every other byte, all odd or all
+    even); None for anything else."""
+    for bom, codec, name in _WIDE_MARKS:
+        if data.startswith(bom):
+            return codec, bom, name
+    head = data[:4096]
+    if len(head) < 8 or len(head) % 2:
+        return None
+    odd, even = head[1::2].count(0), head[0::2].count(0)
+    half = len(head) // 2
+    if odd >= 0.9 * half and even <= 0.1 * half:
+        return "utf-16-le", b"", "UTF-16"
+    if even >= 0.9 * half and odd <= 0.1 * half:
+        return "utf-16-be", b"", "UTF-16"
+    return None
+
+
 def binary_kind(data: bytes) -> str:
     """What the bytes are when they are plainly no source text (a PDF handed in as hw1.py): the
     report then says so, rather than a syntax error or a note on their encoding; "" otherwise."""
@@ -190,8 +215,8 @@ def binary_kind(data: bytes) -> str:
     if data.startswith(b"\x7fELF"):
         return "a compiled program (ELF)"
     head = data[:4096]
-    # NUL bytes outside UTF-16 (which python_source reads, BOM first) are in no text file: a
+    # NUL bytes outside UTF-16 and UTF-32 (which python_source reads) are in no text file: a
     # compiled .pyc, an image or random bytes read as Windows-1252 text, "8649 bytes not UTF-8".
-    if b"\x00" in head and not head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+    if b"\x00" in head and wide_encoding(data) is None:
         return "binary data (it holds NUL bytes, which no text file has)"
     return ""
