@@ -121,10 +121,11 @@ def sigmoid(x):
     assert report["import_output"].strip() == "hello from import"
 
 
-def test_a_numpy_warning_names_numpys_file_not_where_the_grader_installed_it(tmp_path):
-    """A warning raised inside numpy's own code prints its location: the student sees
-    "numpy/_core/fromnumeric.py:...", never the grader's machine's site-packages (a path the
-    report's sandbox line says the worker has no view of)."""
+def test_a_numpy_warning_names_numpy_not_where_the_grader_installed_it(tmp_path):
+    """A warning raised inside numpy's own code says so: "numpy: RuntimeWarning: ...", never the
+    grader's machine's site-packages (a path the report's sandbox line says the worker has no
+    view of), nor numpy's file, line and code, which change with its version (fromnumeric.py:83
+    on numpy 2.4, :86 on 2.2, numpy/core/ on 1.x: the same upload's report differed)."""
     import numpy
     sub = write(tmp_path, "overflows.py", '''
 import numpy as np
@@ -135,7 +136,8 @@ def softmax(x):
 ''')
     report = grade(sub, tmp_path / "out", "--only", "softmax")
     printed = "".join(c["output"] for c in report["checks"])
-    assert "numpy/_core/fromnumeric.py:" in printed and "RuntimeWarning: overflow" in printed
+    assert "numpy: RuntimeWarning: overflow" in printed, printed
+    assert "fromnumeric" not in printed and "ufunc.reduce" not in printed, printed
     assert str(Path(numpy.__file__).parents[1]) not in printed
 
 

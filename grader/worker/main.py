@@ -20,6 +20,7 @@ import errno
 import gc
 import os
 import random
+import re
 import signal
 import sys
 import time
@@ -52,6 +53,11 @@ CALL_SEED = 1234
 # Where numpy and the standard library are installed, as printed in their warnings' locations.
 LIBRARY_HOMES = (os.path.dirname(os.path.dirname(os.path.abspath(np.__file__))) + os.sep,
                  os.path.dirname(os.path.abspath(os.__file__)) + os.sep)
+
+
+# A warning raised inside numpy, as Python prints it: where in numpy, then that line of numpy.
+_INSIDE_NUMPY = re.compile(r"^numpy/[^\n:]*\.py:\d+: (?P<warning>\w+: [^\n]*)\n(?:[ \t]+[^\n]*\n)?",
+                           re.MULTILINE)
 
 
 class DatasetExhausted(RuntimeError):
@@ -149,11 +155,13 @@ class Server:
     def relative(self, text: str) -> str:
         """Paths as the student knows them: the scratch folder's name changes on every run; and
         numpy's warnings ("numpy/_core/fromnumeric.py:83: RuntimeWarning: overflow") without
-        where the grader's machine installed it, which is no path of the student's."""
+        where the grader's machine installed it, which is no path of the student's, nor the
+        file, line and code inside numpy, which change with numpy's version (fromnumeric.py:83
+        on 2.4, :86 on 2.2, numpy/core/ on 1.x): "numpy: RuntimeWarning: overflow"."""
         text = text.replace(str(self.root) + os.sep, "")
         for home in LIBRARY_HOMES:
             text = text.replace(home, "")
-        return text
+        return _INSIDE_NUMPY.sub(r"numpy: \g<warning>\n", text)
 
     def send(self, header: dict, blobs: list[bytes] | None = None) -> None:
         self.wfile.write(wire.message(header, blobs))
