@@ -659,8 +659,11 @@ def backstop_seconds(limits: Limits) -> float:
     past every deadline the check keeps itself. A check may wait for an import (its first, or a
     fresh worker's after a kill) beside its own time in the submission: with a 60 s import
     deadline (the CBOW course's advice for notebooks that train), a backstop below it stopped
-    the first check mid-import, and every later check waited for the import again."""
-    return limits.check_seconds * 2 + 30 + limits.import_seconds
+    the first check mid-import, and every later check waited for the import again. The grader
+    stretches both deadlines by the time the worker waited for a CPU (grader/cpu_wait.py), which
+    this fixed limit cannot see: on a machine loaded 13 deep, a 31 s import stretched past a
+    backstop of 61 s and the grade started its worker twice. Three times each deadline, then."""
+    return 3 * (limits.check_seconds + limits.import_seconds) + 30
 
 
 class _Interrupted:

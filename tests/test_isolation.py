@@ -45,7 +45,7 @@ def test_an_import_deadline_past_a_checks_backstop_still_costs_one_deadline(tmp_
     one check (twice the check's deadline plus 30 s): the first check was stopped mid-import, and
     each later check started the import again and was stopped the same way (42 checks, 35 min)."""
     report = grade(FIXTURES / "hang_at_import.py", tmp_path, "--check-timeout", "0.1",
-                   "--import-timeout", "31")  # a backstop of 30.2 s before
+                   "--import-timeout", "31")  # a backstop of 30.2 s once, then 61.2 s
     assert report["score"] == 0
     assert report["timings"]["worker_starts"] == 1
     assert all("did not finish within 31 s" in c["message"] for c in report["checks"])
