@@ -268,6 +268,23 @@ def test_a_secret_file_named_but_missing_grades_nothing(tmp_path):
         assert f"cannot read the secret file {named}" in proc.stderr, proc.stderr
 
 
+def test_run_autograder_runs_the_grader_installed_under_its_prefix(tmp_path):
+    """setup.sh installs the grader in PREFIX/venv and links it into /usr/local/bin only for the
+    default prefix (a try-out under another prefix wrote into the machine's /usr/local/bin):
+    run_autograder runs the one under its prefix, with no `autograde` on PATH."""
+    root = layout(tmp_path / "gs", [FIXTURES / "correct_summed.py"])
+    installed = tmp_path / "installed"
+    autograde_shim(installed / "venv" / "bin")
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(root), "AUTOGRADE_ROOT": str(root),
+           "AUTOGRADE_PREFIX": str(installed), "AUTOGRADE_REFERENCE": str(ROOT / "reference")}
+    proc = subprocess.run([str(ROOT / "grader" / "gradescope" / "run_autograder")], env=env,
+                          capture_output=True, text=True, cwd="/", timeout=300)
+    data = valid(json.loads((root / "results" / "results.json").read_text()))
+    assert proc.returncode == 0 and data["score"] == 100, proc.stdout + proc.stderr
+    setup = (ROOT / "grader" / "gradescope" / "setup.sh").read_text()
+    assert 'if [ "$PREFIX" = /opt/autograde ]; then\n    ln -sf' in setup
+
+
 def test_grader_failure_still_writes_a_result_without_traceback(tmp_path, monkeypatch):
     root = layout(tmp_path, [FIXTURES / "correct_summed.py"])
 

@@ -34,7 +34,11 @@ fi
 install -d -m 0755 "$PREFIX"
 python3 -m venv "$PREFIX/venv"
 "$PREFIX/venv/bin/python" -m pip install --no-cache-dir --disable-pip-version-check "$SOURCE/autograde"
-ln -sf "$PREFIX/venv/bin/autograde" /usr/local/bin/autograde
+# On PATH for the image's users; an install under another prefix (a try-out) leaves the
+# machine's /usr/local/bin alone: run_autograder finds the grader under its prefix.
+if [ "$PREFIX" = /opt/autograde ]; then
+    ln -sf "$PREFIX/venv/bin/autograde" /usr/local/bin/autograde
+fi
 
 # The reference: root only. /autograder/source stays readable by everyone, so it leaves there.
 if [ -d "$SOURCE/reference" ]; then
