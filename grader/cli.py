@@ -425,7 +425,9 @@ def _gradescope(parser: argparse.ArgumentParser, args: argparse.Namespace) -> in
     try:
         chosen = grade_command.input_set(args)
     except SecretError as exc:
-        parser.error(str(exc))
+        # The secret (a file that cannot be read, an empty one): one line, no usage.
+        print(f"autograde gradescope: {exc}", file=sys.stderr)
+        return 2
     chosen_pack = _load(parser, args.pack, args.config, args.mode)
     if args.isolation not in MODES:  # from the environment: argparse checks only what is typed
         parser.error(f"${lms.ISOLATION_ENV}={args.isolation!r}: expected one of {', '.join(MODES)}")
@@ -442,7 +444,9 @@ def _gradescope_zip(parser: argparse.ArgumentParser, args: argparse.Namespace) -
     try:
         chosen = grade_command.input_set(args)
     except SecretError as exc:
-        parser.error(str(exc))
+        # The secret (a file that cannot be read, an empty one): one line, no usage.
+        print(f"autograde gradescope-zip: {exc}", file=sys.stderr)
+        return 2
     _warn_if_weak(chosen)
     # Loaded as it will grade, so a config or mode that does not hold is refused here, not in
     # Gradescope's image.
@@ -680,7 +684,9 @@ def _batch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     try:
         chosen = grade_command.input_set(args)
     except SecretError as exc:
-        parser.error(str(exc))
+        # The secret (a file that cannot be read, an empty one): one line, no usage.
+        print(f"autograde batch: {exc}", file=sys.stderr)
+        return 2
     _warn_if_weak(chosen)
     try:
         summary = batch.run(source=args.input, out=args.out, grade_args=_grade_argv(args),

@@ -266,6 +266,7 @@ def test_a_secret_file_named_but_missing_grades_nothing(tmp_path):
         data = valid(json.loads((root / "results" / "results.json").read_text()))
         assert proc.returncode == 0 and data["score"] == 0 and "could not start" in data["output"]
         assert f"cannot read the secret file {named}" in proc.stderr, proc.stderr
+        assert "usage:" not in proc.stderr  # one line in the instructor's log, not the usage
 
 
 def test_run_autograder_runs_the_grader_installed_under_its_prefix(tmp_path):
