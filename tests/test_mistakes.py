@@ -562,3 +562,11 @@ def test_an_argument_reshaped_in_place_is_the_students_change_not_the_graders_fa
         in failed["forward_backward_prop"]["message"]
     assert not failed["negSamplingCostAndGradient"]["mistake"]
     assert not any("grader problem" in w for w in report["warnings"])
+
+
+def test_a_bias_slip_in_b1_or_b2_is_named_as_either_where_h_equals_dy(reports):
+    """A gradient whose length is off by what one bias block summed over the wrong axis gives,
+    where H == Dy makes b1 and b2 alike: both are named, not neither (there was no "Likely")."""
+    messages = [c["message"] for c in reports["fbp_b1_grad_summed_over_hidden_units"]["checks"]]
+    assert any("Likely b1 or b2 (H = Dy = 3) has M = 5 numbers, one per example: a bias gradient "
+               "summed over the wrong axis" in m for m in messages), messages

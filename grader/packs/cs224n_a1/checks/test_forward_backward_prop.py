@@ -67,25 +67,43 @@ _OR_THE_OTHER_AXIS = (", or over the wrong axis, one number per example (np.sum(
 
 def _size_diagnosis(size: int, case: NetCase) -> str:
     """Which block a flat gradient of the wrong size most likely got wrong, when its size tells
-    (exactly one of the usual slips accounts for the difference), else nothing."""
+    (exactly one of the usual slips accounts for the difference, or the same slip in b1 or b2
+    where H == Dy makes them alike), else nothing."""
     M, H, Dy = case.M, case.H, case.Dy
-    slips = [((M - 1) * H, f"b1 has M*H = {M * H} numbers, expected H = {H}: gradb1 not summed "
-                           "over the examples?"),
-             ((M - 1) * Dy, f"b2 has M*Dy = {M * Dy} numbers, expected Dy = {Dy}: gradb2 not "
-                            "summed over the examples?"),
-             (1 - Dy, f"b2 is one number, expected Dy = {Dy}: gradb2 summed over every entry "
-                      "(np.sum without axis=0)" + (_OR_THE_OTHER_AXIS if M == 1 else "") + "?"),
-             (1 - H, f"b1 is one number, expected H = {H}: gradb1 summed over every entry "
-                     "(np.sum without axis=0)" + (_OR_THE_OTHER_AXIS if M == 1 else "") + "?")]
+    slips = [((M - 1) * H, "b1", "unsummed", f"b1 has M*H = {M * H} numbers, expected H = {H}: "
+                                             "gradb1 not summed over the examples?"),
+             ((M - 1) * Dy, "b2", "unsummed", f"b2 has M*Dy = {M * Dy} numbers, expected Dy = "
+                                              f"{Dy}: gradb2 not summed over the examples?"),
+             (1 - Dy, "b2", "one", f"b2 is one number, expected Dy = {Dy}: gradb2 summed over "
+                                   "every entry (np.sum without axis=0)"
+                                   + (_OR_THE_OTHER_AXIS if M == 1 else "") + "?"),
+             (1 - H, "b1", "one", f"b1 is one number, expected H = {H}: gradb1 summed over every "
+                                  "entry (np.sum without axis=0)"
+                                  + (_OR_THE_OTHER_AXIS if M == 1 else "") + "?")]
     if M > 1:  # with one example, one number per example is the case above
-        slips += [(M - H, f"b1 has M = {M} numbers, one per example, expected H = {H}: gradb1 "
-                          "summed over the hidden units instead of the examples "
-                          "(np.sum(delta, axis=1), or axis=0 of delta.T)?"),
-                  (M - Dy, f"b2 has M = {M} numbers, one per example, expected Dy = {Dy}: gradb2 "
-                           "summed over the outputs instead of the examples "
-                           "(np.sum(delta, axis=1), or axis=0 of delta.T)?")]
-    matches = [text for extra, text in slips if extra != 0 and size - case.n_params == extra]
-    return f" Likely {matches[0]}" if len(matches) == 1 else ""
+        slips += [(M - H, "b1", "per_example",
+                   f"b1 has M = {M} numbers, one per example, expected H = {H}: gradb1 summed "
+                   "over the hidden units instead of the examples (np.sum(delta, axis=1), or "
+                   "axis=0 of delta.T)?"),
+                  (M - Dy, "b2", "per_example",
+                   f"b2 has M = {M} numbers, one per example, expected Dy = {Dy}: gradb2 summed "
+                   "over the outputs instead of the examples (np.sum(delta, axis=1), or axis=0 "
+                   "of delta.T)?")]
+    matches = [(block, kind, text) for extra, block, kind, text in slips
+               if extra != 0 and size - case.n_params == extra]
+    if len(matches) == 1:
+        return f" Likely {matches[0][2]}"
+    if len(matches) == 2 and {m[0] for m in matches} == {"b1", "b2"} and \
+            matches[0][1] == matches[1][1]:
+        return f" Likely b1 or b2 (H = Dy = {H}) " + {
+            "unsummed": f"has M*{H} = {M * H} numbers: a bias gradient not summed over the "
+                        "examples?",
+            "one": "is one number: a bias gradient summed over every entry (np.sum without "
+                   "axis=0)" + (_OR_THE_OTHER_AXIS if M == 1 else "") + "?",
+            "per_example": f"has M = {M} numbers, one per example: a bias gradient summed over "
+                           "the wrong axis (np.sum(delta, axis=1), or axis=0 of delta.T)?",
+        }[matches[0][1]]
+    return ""
 
 
 def _run(student, case: NetCase, *, gradient: bool = True) -> tuple[float, np.ndarray | None]:
