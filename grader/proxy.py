@@ -33,6 +33,9 @@ QUIT_SECONDS = 0.2
 # A deadline stretches by the time the worker waited for a CPU, up to this many times its length
 # (an endless loop on a machine that busy still ends).
 STARVED_STRETCH = 10.0
+# The worker's own start, before the submission's import begins: 0.15 s of CPU here, a second or
+# more on a cold disk. Not the student's time; a deadline against a worker that never starts.
+WORKER_START_SECONDS = 30.0
 # What the reply reader holds read ahead of the checks, in blob bytes (always at least one
 # frame): the worker answers the runs sent ahead as fast as it can, and a submission that answers
 # every call with 240 MB took the grader itself, not the memory-capped worker, to 6.6 GB. Past
@@ -318,14 +321,15 @@ class _Process:
         self._outbox.put(wire.message(header, blobs))
 
     def receive(self, timeout: float, *, started: float | None = None,
-                counted_from: float | None = None) -> tuple[str, Any, Any]:
+                counted_from: float | None = None,
+                waited_before: float = 0.0) -> tuple[str, Any, Any]:
         """The next reply, ("eof", ...) once the worker is dead and said all it had to say, or
         ("timeout", ...) `timeout` seconds after `started` (default: now). The worker's death
         counts, not the pipe's end of file: a process the submission detached may hold the pipe
         open for as long as it lives. A deadline that passes is stretched by the time the
         worker's processes started since `counted_from` (default: `started`) spent waiting for a
-        CPU (grader/cpu_wait.py), to at most STARVED_STRETCH times its length: the machine's load
-        is not the submission's time."""
+        CPU (grader/cpu_wait.py), less `waited_before` (their wait before `started`), to at most
+        STARVED_STRETCH times its length: the machine's load is not the submission's time."""
         now = time.monotonic()
         started = now if started is None else started
         counted_from = started if counted_from is None else counted_from
@@ -350,8 +354,8 @@ class _Process:
                 if now - dead_since > 0.2:
                     return ("eof", None, None)
             if now >= deadline:
-                stretched = min(started + timeout + cpu_wait.waited(self.popen.pid, counted_from),
-                                longest)
+                waited = cpu_wait.waited(self.popen.pid, counted_from) - waited_before
+                stretched = min(started + timeout + max(waited, 0.0), longest)
                 if stretched <= now + 0.01:
                     return ("timeout", None, None)
                 deadline = stretched
@@ -500,6 +504,8 @@ class Submission:
         # (worker/reseeding.py), by function: said once in the report, whichever checks saw it.
         self.reseeded: dict[str, list[str]] = {}
         self.starts = 0
+        # The first import's wall time and, of that, its wait for a CPU (the report's timings).
+        self.import_timing: dict[str, float] = {}
         self.isolation_notes: list[str] = []
         # What the running check sent (grader/replay.py keeps it when the check passes), and the
         # replies of a replayed check, answered in advance in one round trip.
@@ -552,13 +558,26 @@ class Submission:
         if self._launched is None:
             return
         (proc, launched), self._launched = self._launched, None
+        # The import deadline counts from the worker's word that the submission's import begins:
+        # its own start (the interpreter, numpy, laying out the upload) took 0.15 to over 1 s by
+        # the machine and its disk cache, and counted as the student's, the same upload timed
+        # out on one machine and not on another. That start has a deadline of its own, and the
+        # wait for a CPU it gathered is not the import's to stretch by. Only the first such
+        # word counts: the submission's code runs after it, and may write frames of its own.
+        began, timeout, waited_before = launched, WORKER_START_SECONDS, 0.0
+        importing = False
         # A notebook's worker announces each cell before running it: the last one heard is the
         # one that was running if the deadline passes. The deadline is for the whole import.
         cell: dict | None = None
         try:
             while True:
-                kind, header, _ = proc.receive(self.limits.import_seconds, started=launched)
-                if kind != "frame" or header.get("event") != "cell":
+                kind, header, _ = proc.receive(timeout, started=began, counted_from=launched,
+                                               waited_before=waited_before)
+                if kind == "frame" and header.get("event") == "importing" and not importing:
+                    importing, timeout, began = True, self.limits.import_seconds, time.monotonic()
+                    waited_before = cpu_wait.waited(proc.popen.pid, launched)
+                    continue
+                if kind != "frame" or header.get("event") != "cell" or not importing:
                     break
                 cell = header
         except BaseException as exc:
@@ -574,6 +593,15 @@ class Submission:
                     + (". The checks still to run could not be." if self.load is not None
                        else ". Nothing could be graded."))
             raise
+        if kind == "timeout" and not importing:
+            proc.kill()
+            self.load_failure = (
+                f"The grader's worker did not start within {WORKER_START_SECONDS:g} s, before "
+                "your code ran (the machine is overloaded, or the grader is broken: tell your "
+                "instructor). "
+                + ("The checks still to run could not be." if self.load is not None
+                   else "Nothing could be graded."))
+            return
         if kind == "timeout" and cell is None:
             cell = _statement_heard_late(proc, self.limits.import_seconds)
         elif kind == "timeout" and not cell.get("interrupted"):
@@ -620,6 +648,11 @@ class Submission:
         if self.load is None:
             self.load = header.get("load", {})
             self.worker_info = {k: header.get(k) for k in ("python", "numpy", "fork", "limits")}
+            if importing:
+                self.import_timing = {
+                    "import_seconds": round(time.monotonic() - began, 3),
+                    "import_waited_seconds": round(max(
+                        cpu_wait.waited(proc.popen.pid, launched) - waited_before, 0.0), 3)}
 
     def _stop(self) -> None:
         # What was sent ahead dies with the worker; its checks are sent again to the next one.
@@ -1220,8 +1253,8 @@ def _copy_support(source: Path, scratch: Path) -> list[str]:
 
 def _statement_heard_late(proc: "_Process", import_seconds: float) -> dict | None:
     """The worker names the top-level statement a .py import is running at 90% of the import
-    deadline, counted from its own start (and a notebook's cell that caught its stop says so);
-    on a loaded machine its start comes late, and the deadline could pass before that frame,
+    deadline, counted from the import's start (and a notebook's cell that caught its stop says
+    so); on a loaded machine that moment comes late, and the deadline could pass before that frame,
     making the message depend on the machine's load ("line 20 (`while True:`) was still
     running" or a guess at an endless loop). A moment's grace to hear it (the import has failed
     all the same): only the statement is taken."""

@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import time
+import zipfile
 
 import pytest
 
@@ -37,15 +38,26 @@ while True:
 
 @pytest.fixture
 def busy_machine():
-    spinners = [subprocess.Popen([sys.executable, "-c", "while True: pass"],
-                                 start_new_session=True) for _ in range(SPINNERS)]
+    """Spinners that each have a cgroup of their own where the grader's workers get one (as other
+    graders' workers and other users' sessions do): spinners left in the tests' cgroup counted as
+    one share beside the worker's, which then waited for a CPU some 0.05 s in 0.75 s, and the
+    checks below passed without any deadline being stretched."""
+    spinners = []
+    for _ in range(SPINNERS):
+        group = containment.Containment()
+        spinner = subprocess.Popen([sys.executable, "-c", "while True: pass"],
+                                   start_new_session=True, preexec_fn=group.preexec())
+        group.started(spinner.pid)
+        spinners.append((spinner, group))
     time.sleep(0.3)
     try:
         yield
     finally:
-        for spinner in spinners:
+        for spinner, group in spinners:
             os.killpg(spinner.pid, signal.SIGKILL)
             spinner.wait()
+            group.kill(exited=True)
+            group.release()
 
 
 def test_a_spinning_process_on_a_busy_machine_waited_for_a_cpu(busy_machine):
@@ -129,6 +141,26 @@ def test_an_import_slowed_only_by_the_machines_load_is_graded(tmp_path, busy_mac
     report = grade(path, tmp_path / "out", "--import-timeout", "1", "--only", "sigmoid_grad")
     assert not report["error"], report["error"]
     assert by_function(report)["sigmoid_grad"]["score"] == 5
+    timings = report["timings"]
+    if sys.platform.startswith("linux"):  # the deadline was stretched, not merely met
+        assert timings["import_seconds"] > 1 and timings["import_waited_seconds"] > 0.3, timings
+
+
+def test_the_workers_own_start_is_not_the_imports_time(tmp_path):
+    """The import deadline counts from the worker's word that the submission's code starts: the
+    interpreter, numpy and unpacking the upload (0.15 s here, over a second on a cold disk) are
+    the grader's. Counted as the student's, an upload zipped with 1,900 saved parameter files
+    timed out on 0.3 s of import at a 0.45 s deadline, and in CI a 1 s deadline on 0.6 s of
+    import failed before a line of the upload had run ("is there an endless loop?")."""
+    upload = tmp_path / "upload.zip"
+    with zipfile.ZipFile(upload, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
+        archive.writestr("hw/q2.py", (FIXTURES / "correct_summed.py").read_text()
+                         + SLOW_IMPORT.replace("0.6", "0.3"))
+        for i in range(1900):
+            archive.writestr(f"hw/saved/params_{i}.npy", os.urandom(4096))
+    report = grade(upload, tmp_path / "out", "--import-timeout", "0.45", "--only", "sigmoid_grad")
+    assert not report["error"], report["error"]
+    assert 0.3 <= report["timings"]["import_seconds"] < 0.45, report["timings"]
 
 
 def test_an_endless_import_still_ends_on_a_busy_machine(tmp_path, busy_machine):

@@ -1,7 +1,10 @@
 """Worker entry point: run by file path in a fresh interpreter, never imported by the grader.
 
 Protocol (strict request/reply over the inherited pipes, see wire.py):
-  grader -> {"op": "start", ...config}      worker -> {"event": "ready", "load": report, ...}
+  grader -> {"op": "start", ...config}      worker -> {"event": "importing"} as the submission's
+                                                      import begins (its deadline starts then),
+                                                      {"event": "cell", ...} per notebook cell,
+                                                      {"event": "ready", "load": report, ...}
   grader -> {"op": "begin", "check": id}    worker -> {"event": "begun", "pid": n}
   grader -> {"op": "call", ...}             worker -> {"event": "result", "results": [...]}
   grader -> {"op": "end"}                   worker -> {"event": "ended", "status": ...}
@@ -31,10 +34,6 @@ from pathlib import Path
 # -I (isolated mode) leaves the script's own folder off sys.path; the worker's modules live there.
 WORKER_DIR = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, WORKER_DIR)
-import own_clock  # noqa: E402
-
-STARTED = own_clock.now()  # before numpy: a notebook's time counts from the worker's start
-
 import numpy as np  # noqa: E402
 # numpy loads these on first use; loaded here, once, rather than again in every check's fork.
 import numpy.linalg  # noqa: E402,F401
@@ -45,6 +44,7 @@ import capture  # noqa: E402
 import limits  # noqa: E402
 import loader  # noqa: E402
 import notebook_cells  # noqa: E402
+import own_clock  # noqa: E402
 import reaches  # noqa: E402
 import reseeding  # noqa: E402
 import wire  # noqa: E402
@@ -193,11 +193,16 @@ class Server:
                 # in the scratch folder would do too, but the grader unmounts that folder when
                 # it kills the worker; a frame on the pipe needs nothing but the pipe.)
                 seconds = cfg.get("import_seconds")
+                # The submission's import deadline starts here, on both sides of the pipe: the
+                # worker's own start (the interpreter, numpy: a second on a cold disk) is the
+                # grader's time, not the student's (grader/proxy.py's _await_ready).
+                began = own_clock.now()
+                self.send({"event": "importing"})
                 self.functions, report = loader.import_submission(
                     self.root, cfg["functions"], cfg.get("shim_xrange", True),
                     cfg.get("layout", ()), shim_numpy=cfg.get("shim_numpy", True),
                     on_cell=lambda info: self.send({"event": "cell", **info}),
-                    budget=notebook_cells.Budget(float(seconds), STARTED) if seconds else None,
+                    budget=notebook_cells.Budget(float(seconds), began) if seconds else None,
                     output=out)
             report["output"] = self.relative(out.text)
             report["output_dropped"] = out.dropped
