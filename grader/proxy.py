@@ -226,6 +226,12 @@ class _Process:
                     "PYTHONIOENCODING": "utf-8"})
         self.launch = isolation.plan(mode, scratch, env)
         self.mode = mode
+        self.launched_at = time.monotonic()
+        # When the worker's word that the submission's import begins arrived (the reader notes
+        # it as it reads the frame: the grader may take it from the queue much later), and the
+        # worker's wait for a CPU until then (_await_ready).
+        self.importing_at: float | None = None
+        self.waited_before_importing = 0.0
         self.scratch = scratch
         # Bytes and files in the scratch folder bounded in total (each file alone is capped by
         # RLIMIT_FSIZE); the worker's stderr lands there too, bounded with the rest.
@@ -289,6 +295,10 @@ class _Process:
         try:
             while True:
                 header, blobs = wire.read_frame(stream)
+                if self.importing_at is None and header.get("event") == "importing":
+                    self.waited_before_importing = cpu_wait.waited(self.popen.pid,
+                                                                   self.launched_at)
+                    self.importing_at = time.monotonic()
                 size = sum(len(b) for b in blobs)
                 with self._room:
                     while self._held and self._held + size > READ_AHEAD_BYTES:
@@ -571,11 +581,13 @@ class Submission:
         cell: dict | None = None
         try:
             while True:
-                kind, header, _ = proc.receive(timeout, started=began, counted_from=launched,
+                kind, header, _ = proc.receive(timeout, started=began,
+                                               counted_from=proc.launched_at,
                                                waited_before=waited_before)
                 if kind == "frame" and header.get("event") == "importing" and not importing:
-                    importing, timeout, began = True, self.limits.import_seconds, time.monotonic()
-                    waited_before = cpu_wait.waited(proc.popen.pid, launched)
+                    importing, timeout = True, self.limits.import_seconds
+                    began = proc.importing_at or time.monotonic()
+                    waited_before = proc.waited_before_importing
                     continue
                 if kind != "frame" or header.get("event") != "cell" or not importing:
                     break
@@ -652,7 +664,8 @@ class Submission:
                 self.import_timing = {
                     "import_seconds": round(time.monotonic() - began, 3),
                     "import_waited_seconds": round(max(
-                        cpu_wait.waited(proc.popen.pid, launched) - waited_before, 0.0), 3)}
+                        cpu_wait.waited(proc.popen.pid, proc.launched_at) - waited_before,
+                        0.0), 3)}
 
     def _stop(self) -> None:
         # What was sent ahead dies with the worker; its checks are sent again to the next one.
