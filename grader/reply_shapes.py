@@ -61,6 +61,7 @@ REPORT = Record({}, {
     "empty_files": [TEXT],
     "shadowed_notebooks": Pairs(TEXT, TEXT),
     "left_out": Pairs(TEXT, TEXT),
+    "zip_duplicates": [TEXT],
     "uses_xrange": [TEXT],
     "uses_numpy_aliases": [PLACE_AND_LINE],
     "uses_python2_names": [PLACE_AND_LINE],

@@ -374,15 +374,23 @@ def _lines(lines: list[int] | None, shown: int = 8) -> str:
 
 
 def _left_out_warnings(upload: Path, load: dict) -> list[str]:
-    """The entries of a folder or zip that grading left out: links and special files."""
+    """The entries of a folder or zip that grading left out (links and special files), and the
+    names a zip holds more than once."""
     try:
         entries = uploads.left_out(Path(upload))
     except OSError:
         entries = []
     entries += [tuple(pair) for pair in load.get("left_out", [])]
-    return [f"{entry} was left out: it is {what}, and grading never follows a link or reads a "
-            "special file. If your code is in it, put the file itself in your upload."
-            for entry, what in entries]
+    warnings = [f"{entry} was left out: it is {what}, and grading never follows a link or "
+                "reads a special file. If your code is in it, put the file itself in your upload."
+                for entry, what in entries]
+    twice = [str(name) for name in load.get("zip_duplicates", [])]
+    if twice:
+        shown = ", ".join(twice[:5]) + (f" and {len(twice) - 5} more" if len(twice) > 5 else "")
+        warnings.append(f"your zip holds {shown} more than once (a zip updated by adding files "
+                        "again); the last copy in the zip was graded. Make a fresh zip that "
+                        "holds each file once, so that you know which version is graded.")
+    return warnings
 
 
 def _unused_parameter_warnings(load: dict, failing: set[str]) -> list[str]:

@@ -691,6 +691,21 @@ def test_a_zip_zipped_again_is_unpacked_once_more_and_no_deeper(tmp_path):
         "themselves, or one zip of them"), reports["thrice"]["error"]
 
 
+def test_a_zip_holding_a_file_twice_grades_the_later_copy_and_says_so(tmp_path):
+    """A zip updated by adding a file again (Python's zipfile in "a" mode, some LMS re-zips)
+    holds the name twice: the student cannot tell which version was graded unless told."""
+    upload = tmp_path / "hw.zip"
+    with zipfile.ZipFile(upload, "w") as zf:
+        zf.writestr("hw1.py", (FIXTURES / "missing_softmax.py").read_bytes())
+    with zipfile.ZipFile(upload, "a") as zf, pytest.warns(UserWarning, match="Duplicate name"):
+        zf.writestr("hw1.py", (FIXTURES / "correct_summed.py").read_bytes())
+    report = grade(upload, tmp_path / "out")
+    assert report["score"] == 100, report["error"]
+    assert ("your zip holds hw1.py more than once (a zip updated by adding files again); the "
+            "last copy in the zip was graded. Make a fresh zip that holds each file once, so "
+            "that you know which version is graded.") in report["warnings"], report["warnings"]
+
+
 def test_a_pdf_handed_in_as_a_py_file_is_named_for_what_it_is(tmp_path):
     """Not a syntax error on line 1, nor advice on saving as UTF-8 or on top-level code."""
     (tmp_path / "hw1.py").write_bytes(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<< /Type /Catalog >>\n")

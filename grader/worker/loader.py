@@ -60,6 +60,7 @@ def _safe_extract(archive: Path, dest: Path) -> None:
         if sum(m.file_size for m in members) > MAX_ARCHIVE_BYTES:
             raise LoadError(f"{archive.name} unpacks to more than {MAX_ARCHIVE_BYTES // 2**20} MiB")
         root = dest.resolve()
+        written: set[Path] = set()
         for member in members:
             parts = Path(member.filename).parts
             if member.is_dir() or any(p in IGNORED_PARTS for p in parts):
@@ -70,6 +71,11 @@ def _safe_extract(archive: Path, dest: Path) -> None:
             target = (dest / member.filename).resolve()
             if root not in target.parents:
                 raise LoadError(f"{archive.name} has an entry outside its folder: {member.filename!r}")
+            if target in written and member.filename not in ZIP_DUPLICATES:
+                # A zip updated by appending (Python's zipfile in "a" mode, some LMS re-zips)
+                # holds a name twice; the later entry is the update, and is what is graded.
+                ZIP_DUPLICATES.append(member.filename)
+            written.add(target)
             try:
                 target.parent.mkdir(parents=True, exist_ok=True)
                 with zf.open(member) as src, open(target, "wb") as out:
@@ -403,6 +409,8 @@ def _one_of(start: Path, top: Path, layout: tuple[str, ...], functions: tuple[st
 FOLDER_NOTEBOOKS: dict[str, list] = {"unreadable": [], "shadowed": []}
 # What lay_out left out of a zip: (entry, what it is).
 LEFT_OUT: list[tuple[str, str]] = []
+# Names a zip holds more than once (the later entry is the one unpacked).
+ZIP_DUPLICATES: list[str] = []
 # The folder lay_out picked where the upload holds code in several ("folder", relative to the
 # upload; "files", the assignment's files it holds; "others", the top folders not graded).
 GRADED_FOLDER: dict[str, Any] = {}
@@ -922,6 +930,7 @@ def import_submission(root: Path, wanted: dict[str, str], shim_xrange: bool,
     report = {"functions": report_functions,
               "errors": FOLDER_NOTEBOOKS["unreadable"] + importer.errors,
               "shadowed_notebooks": FOLDER_NOTEBOOKS["shadowed"], "left_out": LEFT_OUT,
+              "zip_duplicates": ZIP_DUPLICATES,
               "graded_folder": GRADED_FOLDER,
               "files": [p.name for p in order], "uses_xrange": uses_xrange,
               "empty_files": [p.name for p in order if _is_blank(p)],
