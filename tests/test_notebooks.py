@@ -278,10 +278,12 @@ def test_a_function_defined_again_in_a_later_cell_says_which_cell_was_graded(tmp
     # A definition in a block at the top, or by a lambda, replaces the function as a def does.
     block = "if True:\n    def sigmoid(x):\n        return 1.0 / (1.0 + np.exp(x))\n"
     anonymous = "sigmoid = lambda x: 1.0 / (1.0 + np.exp(x))\n"
+    # So does binding the name to another function (it was not counted as a definition).
+    alias = "def sigmoid_try(x):\n    return 1.0 / (1.0 + np.exp(x))\n\nsigmoid = sigmoid_try\n"
     paths = {name: _v4(tmp_path / f"{name}.ipynb", ["import random\nimport numpy as np",
                                                     FIRST_HALF, SECOND_HALF, later])
              for name, later in (("stub", stub), ("bug", bug), ("none", none), ("block", block),
-                                 ("anonymous", anonymous))}
+                                 ("anonymous", anonymous), ("alias", alias))}
     reports = grade_many(paths, tmp_path / "out", "--only", "sigmoid")
     for name, report in reports.items():
         assert report["score"] < report["max_score"], name

@@ -953,7 +953,8 @@ TOP_LEVEL_DEF = re.compile(r"^(?:async[ \t]+)?def[ \t]+([A-Za-z_]\w*)", re.MULTI
 
 
 def _cell_defines(source: str) -> set[str]:
-    """The functions a cell defines when it runs: a def or a `name = lambda ...` at its top
+    """The functions a cell defines when it runs: a def, a `name = lambda ...` or a
+    `name = other_function` (`softmax = softmax_v2`, `softmax = utils.softmax`) at its top
     level, also inside an if, try, with or loop there (`if True: def softmax...`), never a
     method or a nested function. Read off the text where the cell does not parse."""
     try:
@@ -966,7 +967,8 @@ def _cell_defines(source: str) -> set[str]:
         node = todo.pop()
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
             found.add(node.name)
-        elif isinstance(node, ast.Assign) and isinstance(node.value, ast.Lambda):
+        elif isinstance(node, ast.Assign) and isinstance(node.value,
+                                                         (ast.Lambda, ast.Name, ast.Attribute)):
             found.update(t.id for t in node.targets if isinstance(t, ast.Name))
         elif not isinstance(node, ast.ClassDef):
             for field in ("body", "orelse", "finalbody"):
