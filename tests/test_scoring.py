@@ -185,7 +185,9 @@ def test_withheld_points_are_counted_in_good_english(held, said):
     result = SubmissionResult("s", 0.0, 5.0 + sum(held), tuple(checks),
                               (FunctionResult("relu", 0.0, 5.0 + sum(held)),))
     [line] = withheld_text(result)
-    assert f"but {said} until its values are right" in line, line
+    # A (1, D) row whose numbers are right fails on its shape: "values" covers both.
+    assert f"but {said} until its values are right, numbers and shapes (see the failed checks)" \
+        in line, line
 
 
 def test_a_failure_on_an_array_of_whole_numbers_says_its_dtype():

@@ -96,8 +96,8 @@ def withheld_text(result: SubmissionResult) -> list[str]:
         until = ("until it is computed the way the assignment asks (see the failed check): "
                  "a gradient by finite differences is consistent with its cost too."
                  if method_wrong and not values_wrong else
-                 "until its values are right: a made-up function can be consistent with itself "
-                 "too.")
+                 "until its values are right, numbers and shapes (see the failed checks): a "
+                 "made-up function can be consistent with itself too.")
         lines.append(f"{function}: {len(held)} check{'s' if len(held) != 1 else ''} of "
                      f"{function} against itself passed ({', '.join(c.name for c in held)}), but "
                      f"{points:g} point{'' if points == 1 else 's'} "
