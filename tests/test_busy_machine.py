@@ -160,7 +160,8 @@ def test_the_workers_own_start_is_not_the_imports_time(tmp_path):
             archive.writestr(f"hw/saved/params_{i}.npy", os.urandom(4096))
     report = grade(upload, tmp_path / "out", "--import-timeout", "0.45", "--only", "sigmoid_grad")
     assert not report["error"], report["error"]
-    assert 0.3 <= report["timings"]["import_seconds"] < 0.45, report["timings"]
+    timings = report["timings"]  # (wall time, less what a loaded machine made it wait)
+    assert 0.3 <= timings["import_seconds"] - timings["import_waited_seconds"] < 0.45, timings
 
 
 def test_an_endless_import_still_ends_on_a_busy_machine(tmp_path, busy_machine):
