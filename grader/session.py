@@ -11,10 +11,12 @@ import platform
 import re
 import signal
 import time
-from collections.abc import Iterator
+import traceback
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, redirect_stderr, redirect_stdout
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis.internal import entropy
@@ -280,7 +282,9 @@ def _not_utf8_warning(found: dict) -> str:
 
 
 def _and(items: list[str]) -> str:
-    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + " and " + items[-1]
 
 
 def _numpy_alias_warnings(uses: list[dict], shim_numpy: bool) -> list[str]:
@@ -662,6 +666,19 @@ def _inputs(used: input_set_mod.InputSet, answers_used: str, checks: tuple) -> d
     return inputs
 
 
+def worded(builder: Callable[..., list[str]], *args: Any) -> list[str]:
+    """The warnings `builder` words from what the worker reported, or, should the wording itself
+    fail (a grader bug: four skipped plotting lines that set no name once raised IndexError and
+    lost the whole report), one line that says so: the checks' verdicts stand either way."""
+    try:
+        return builder(*args)
+    except Exception as exc:  # noqa: BLE001 (the report must still be written)
+        frame = traceback.extract_tb(exc.__traceback__)[-1]
+        return [f"grader problem: some warnings could not be worded ({type(exc).__name__} at "
+                f"{Path(frame.filename).name}, line {frame.lineno}); the scores are not "
+                "affected. Please report it to your instructor."]
+
+
 def backstop_seconds(limits: Limits) -> float:
     """pytest-timeout's limit on one check: a backstop against a hang in the grader's own code,
     past every deadline the check keeps itself. A check may wait for an import (its first, or a
@@ -782,11 +799,11 @@ def grade(pack: Pack, submission_path: Path, options: Options = Options(), *,
             print(sink.getvalue())
     load = submission.load or {}
     warnings += _reseeding_warnings(submission.reseeded)
-    warnings = (_left_out_warnings(submission.path, load)
-                + _load_warnings(load, options.shim_xrange, options.shim_numpy)
-                + _signature_warnings(load, pack)
-                + _unused_parameter_warnings(load, {c.function for c in state.results
-                                                    if c.status not in ("passed", "skipped")})
+    failing = {c.function for c in state.results if c.status not in ("passed", "skipped")}
+    warnings = (worded(_left_out_warnings, submission.path, load)
+                + worded(_load_warnings, load, options.shim_xrange, options.shim_numpy)
+                + worded(_signature_warnings, load, pack)
+                + worded(_unused_parameter_warnings, load, failing)
                 + warnings + state.warnings)
     # A worker that started once and failed to start again (for a later check) cost those checks
     # only, which say so: the submission as a whole was graded.

@@ -780,6 +780,38 @@ def test_what_a_cell_does_with_a_skipped_value_is_skipped_too(tmp_path):
     assert not any("Missing" in w for w in report["warnings"]), report["warnings"]
 
 
+def test_four_skipped_plotting_lines_that_set_nothing_are_one_warning(tmp_path):
+    """More than three skipped statements for one module and none of them assigning a name (a
+    plot: plot, xlabel, ylabel, show) raised IndexError while the warning was worded: `grade`
+    wrote no report, a batch and Gradescope gave a correct notebook 0."""
+    path = _v4(tmp_path / "hw.ipynb", [
+        "import random\nimport numpy as np\nimport nosuchplotlib as plt",
+        FIRST_HALF, SECOND_HALF,
+        "plt.plot([1, 2, 3])\nplt.xlabel('epoch')\nplt.ylabel('loss')\nplt.show()"])
+    report = grade(path, tmp_path / "out")
+    assert report["score"] == 100, (report["warnings"], report["error"])
+    assert [w for w in report["warnings"] if "nosuchplotlib, which is not installed" in w] == [
+        "hw.ipynb: 4 statements needed nosuchplotlib, which is not installed where your code is "
+        "graded, and were skipped, the code after each still running (the first: "
+        "`plt.plot([1, 2, 3])`): cell 4, line 1; cell 4, line 2; cell 4, line 3; cell 4, line 4."
+    ], report["warnings"]
+
+
+def test_a_warning_that_cannot_be_worded_costs_the_report_nothing():
+    """The last net under the wording of warnings (the bug above is one it would have caught):
+    one line naming the grader's problem, never a lost report."""
+    from grader.session import worded
+
+    def broken(load: dict) -> list[str]:
+        return [[][0]]
+
+    said = worded(broken, {})
+    assert said == [f"grader problem: some warnings could not be worded (IndexError at "
+                    f"test_notebooks.py, line {broken.__code__.co_firstlineno + 1}); the scores "
+                    "are not affected. Please report it to your instructor."], said
+    assert worded(lambda load: ["fine"], {}) == ["fine"]
+
+
 def test_a_cells_bare_call_on_a_missing_module_is_skipped_and_the_cell_goes_on(tmp_path):
     """In a notebook too, the last line of a cell (which Jupyter shows) included."""
     path = _v4(tmp_path / "hw.ipynb", [
