@@ -226,6 +226,14 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:  # audit, known-answers, ...: a line, never a traceback
         print(f"\nautograde {args.command}: interrupted", file=sys.stderr)
         return 130
+    except Exception as exc:  # noqa: BLE001 (a bug of the grader's: a line, the rest in a file)
+        from grader import crash
+        kept = crash.keep(exc, str(args.command))
+        print(f"autograde {args.command}: the grader itself failed ({crash.describe(exc)}): a "
+              "bug in the grader, not in what it was given."
+              + (f" The details for its maintainers are in {kept}." if kept else ""),
+              file=sys.stderr)
+        return 70  # EX_SOFTWARE
 
 
 def _command(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:

@@ -27,6 +27,7 @@ import sys
 import tempfile
 import threading
 import time
+import traceback
 from typing import IO, Any
 
 # Submissions a server grades before a fresh one replaces it: a backstop only (its memory stayed
@@ -50,10 +51,23 @@ def serve(requests: IO[str], replies: IO[str]) -> int:
             replies.flush()
             continue
         before = _counts(books)
-        status = _grade(argv, books)
+        crashed = ""
+        try:
+            status = _grade(argv, books)
+        except Exception as exc:  # noqa: BLE001 (a bug of the grader's: said, and served on)
+            # Left to end the server, it read as a kill: "the grader exited with status -9;
+            # regrade with --force", which fails the same way. The submission's worker is gone
+            # (the grade's own cleanup ran as the exception passed); the next grade is fresh.
+            traceback.print_exc(file=sys.stderr)
+            sys.stderr.flush()
+            from grader import crash
+            status, crashed = 70, crash.describe(exc)  # 70: `autograde grade`'s (grader/cli.py)
         replayed, live = (now - then for now, then in zip(_counts(books), before))
         # The counts say how the verdicts were reached (tests hold the replay to account by them).
-        replies.write(json.dumps({"status": status, "replayed": replayed, "live": live}) + "\n")
+        reply: dict[str, Any] = {"status": status, "replayed": replayed, "live": live}
+        if crashed:
+            reply["crashed"] = crashed
+        replies.write(json.dumps(reply) + "\n")
         replies.flush()
     return 0
 

@@ -11,7 +11,6 @@ import platform
 import re
 import signal
 import time
-import traceback
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, redirect_stderr, redirect_stdout
 from dataclasses import dataclass
@@ -23,7 +22,7 @@ from hypothesis.internal import entropy
 
 from grader import __version__, callees, checks_api, plugin, reference as reference_mod, replay, scoring, tolerances
 from grader import input_set as input_set_mod, isolation as isolation_mod
-from grader import known_answers as known_answers_mod
+from grader import crash, known_answers as known_answers_mod
 from grader import misplaced_arguments, python2_habits, redact, uploads
 from grader.model import REFERENCE_NOT_USED, SECRET_NOT_SAFE, SECRET_NOT_USED, SubmissionResult
 from grader.packs import Pack
@@ -673,10 +672,8 @@ def worded(builder: Callable[..., list[str]], *args: Any) -> list[str]:
     try:
         return builder(*args)
     except Exception as exc:  # noqa: BLE001 (the report must still be written)
-        frame = traceback.extract_tb(exc.__traceback__)[-1]
-        return [f"grader problem: some warnings could not be worded ({type(exc).__name__} at "
-                f"{Path(frame.filename).name}, line {frame.lineno}); the scores are not "
-                "affected. Please report it to your instructor."]
+        return [f"grader problem: some warnings could not be worded ({crash.describe(exc)}); "
+                "the scores are not affected. Please report it to your instructor."]
 
 
 def backstop_seconds(limits: Limits) -> float:

@@ -423,6 +423,13 @@ def _grade(task: GradeTask, submission: Path, reference: Path | None, work: Path
             return TaskOutcome(task.student, text, page.read_text(encoding="utf-8"), graded=True)
         except (OSError, ValueError, KeyError, TypeError):
             why = "the grader wrote an unreadable report"
+    elif status is not None and server.last_reply.get("crashed"):
+        return failed_outcome(
+            task.student, task.display_path, pack,
+            f"the grader failed on this upload ({server.last_reply['crashed']}): a bug in the "
+            "grader, not a problem of the upload; regrading gives the same until the grader is "
+            "fixed (the traceback below is for its maintainers)."
+            + "".join(f"\n{part}" for part in (why, tail) if part))
     elif status is not None:
         why, tail = f"the grader exited with status {status}", "\n".join(filter(None, (why, tail)))
     return failed_outcome(task.student, task.display_path, pack,

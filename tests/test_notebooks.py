@@ -806,7 +806,7 @@ def test_a_warning_that_cannot_be_worded_costs_the_report_nothing():
         return [[][0]]
 
     said = worded(broken, {})
-    assert said == [f"grader problem: some warnings could not be worded (IndexError at "
+    assert said == [f"grader problem: some warnings could not be worded (IndexError in "
                     f"test_notebooks.py, line {broken.__code__.co_firstlineno + 1}); the scores "
                     "are not affected. Please report it to your instructor."], said
     assert worded(lambda load: ["fine"], {}) == ["fine"]
