@@ -797,3 +797,36 @@ def test_a_release_of_a_pack_without_known_answers_says_what_students_lose(tmp_p
     assert done.returncode == 0, done.stderr
     assert "the pack tiny-layers has no known answers: a student's copy can run only the checks " \
            "that need no reference" in done.stderr, done.stderr
+
+
+def test_a_built_in_packs_reference_missing_from_an_installed_grader_is_no_warning(tmp_path: Path) -> None:
+    """A built-in pack's manifest names the source checkout's reference, outside the package: an
+    installed grader (every student's copy) never has it, and every student's grade warned
+    "the pack's manifest names the reference folder .../site-packages/reference, which does not
+    exist". An outside pack's missing folder is still said (the test above)."""
+    from dataclasses import replace
+
+    from grader import reference as reference_mod
+    from grader.packs import load_pack
+    installed = replace(load_pack("cs224n-a1"), reference_named=tmp_path / "site-packages" / "reference")
+    assert reference_mod.missing_named(installed) == ""
+    outside = make_pack(tmp_path / "p", MANIFEST.replace(
+        'provided_modules = []\n', 'provided_modules = []\nreference = "solution"\n', 1))
+    assert "which does not exist" in reference_mod.missing_named(load_pack(outside))
+
+
+def test_a_batch_with_no_reference_at_all_is_refused_not_graded_as_students_copies(tmp_path: Path) -> None:
+    """An instructor's installed grader has no reference beside it: a batch given none graded the
+    class against the known answers (public inputs only, the reference's own checks skipped)
+    without a word."""
+    folder = make_pack(tmp_path / "p")
+    shutil.rmtree(folder / "reference")
+    uploads = tmp_path / "class"
+    uploads.mkdir()
+    write(uploads / "alice.py", CORRECT)
+    batch = run_cli("batch", str(uploads), "--pack", str(folder), "--out", str(tmp_path / "out"))
+    assert batch.returncode == 2, batch.stderr
+    assert ("no reference solution found beside the grader (an installed one has none); give "
+            "--reference DIR (or set $AUTOGRADE_REFERENCE), or --no-reference to grade with the "
+            "known answers") in batch.stderr, batch.stderr
+    assert not (tmp_path / "out" / "gradebook.csv").exists()
