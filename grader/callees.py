@@ -84,5 +84,18 @@ def blame_failing_callees(checks: Sequence[CheckResult], calls: Mapping[str, Seq
         note = sentence("this check" if set(guilty) <= set(used) else check.function, guilty,
                         order, absent, caller_place=check.function)
         out.append(replace(check, message=f"{check.message}\n  {note}" if check.message else note,
+                           hint=_until_callees_pass(check.hint, guilty),
                            evidence={**check.evidence, "failing_callees": guilty}))
     return tuple(out)
+
+
+def _until_callees_pass(hint: str, guilty: Sequence[str]) -> str:
+    """A caller's diagnosis made while a callee is wrong reads the callee's bug as the caller's
+    (a correct train_step was told "the learning rate is scaled by the batch size" when backward
+    forgot to divide by N): said as what to look at if the failure outlives the callees' fix."""
+    if not hint:
+        return hint
+    if len(guilty) == 1:
+        return f"if this still fails once {guilty[0]} passes its own checks: {hint}"
+    names = ", ".join(guilty[:-1]) + " and " + guilty[-1]
+    return f"if this still fails once {names} pass their own checks: {hint}"

@@ -123,6 +123,27 @@ def test_a_failing_callee_is_named_on_each_failing_check_of_its_caller():
     assert [c.score for c in out] == [c.score for c in checks]  # a message, never a score
 
 
+def test_a_callers_own_diagnosis_waits_for_its_failing_callee():
+    """A correct train_step was told "the learning rate is scaled by the batch size" when backward
+    forgot to divide by N: the caller's hint reads the callee's bug as its own. It stays, as
+    what to look at if the failure outlives the callee's fix."""
+    from dataclasses import replace
+
+    from grader import callees
+    checks = [_check("sigmoid", "failed", "known_values"),
+              replace(_check("network", "failed", "cost"), hint="the cost is averaged twice."),
+              replace(_check("network", "failed", "step"), hint="")]
+    out = callees.blame_failing_callees(checks, CALLS, ORDER)
+    assert out[1].hint == ("if this still fails once sigmoid passes its own checks: the cost is "
+                           "averaged twice.")
+    assert out[2].hint == ""
+    both = [_check("sigmoid", "failed"), _check("softmax", "failed"),
+            replace(_check("network", "failed", "cost"), hint="the cost is averaged twice.")]
+    assert callees.blame_failing_callees(both, CALLS, ORDER)[2].hint == (
+        "if this still fails once sigmoid and softmax pass their own checks: the cost is averaged "
+        "twice.")
+
+
 def test_no_callee_is_named_when_it_passes_or_only_an_advisory_check_fails():
     from grader import callees
     checks = [_check("sigmoid", "passed"), _check("softmax", "failed", "advice", max_score=0),
