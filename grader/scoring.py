@@ -91,12 +91,25 @@ def summarise_function(name: str, checks: Iterable[CheckResult]) -> FunctionResu
         summary = withheld[0].points_withheld.removeprefix("this check passed; ")
     elif not failing:
         summary = "all checks passed" if score else "no check ran"
-    elif all(c.message == failing[0].message for c in failing) and len(failing) > 1:
+    elif all(c.message == failing[0].message for c in failing) and (
+            len(failing) > 1 or _nothing_to_grade(failing[0].message)):
+        # One reason for every failure (a function not implemented, not found, a file that did
+        # not load): that reason, also for a function of one check ("1 of 1 checks failed").
         summary = failing[0].message.splitlines()[0] if failing[0].message else failing[0].status
     else:
         ran = [c for c in checks if c.status != "skipped" and c.max_score > 0]
         summary = f"{len(failing)} of {len(ran)} checks failed: " + ", ".join(c.name for c in failing)
     return FunctionResult(name, score, max_score, skipped, summary)
+
+
+# How the grader says a function gave nothing to grade (grader/proxy.py, the loader's errors).
+NOTHING_TO_GRADE = ("was not found in your submission", "is not implemented yet",
+                    "could not be loaded", "could not be read")
+
+
+def _nothing_to_grade(message: str) -> bool:
+    first = message.splitlines()[0] if message else ""
+    return any(phrase in first for phrase in NOTHING_TO_GRADE)
 
 
 def total(functions: Iterable[FunctionResult]) -> tuple[float, float]:

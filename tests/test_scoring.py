@@ -224,3 +224,17 @@ def test_a_failure_on_an_array_of_whole_numbers_says_its_dtype():
     checks_api.forget_precision()
     checks_api.as_array(np.array([[0.0, 1.5]]), "relu(...)")
     assert checks_api.low_precision_note() == ""
+
+
+def test_a_one_check_function_that_gave_nothing_to_grade_says_why_not_1_of_1():
+    """A pack's function of one check, not implemented: its row said "1 of 1 checks failed:
+    matches_reference" where every other such function said why."""
+    from grader.scoring import summarise_function
+    missing = CheckResult("matches_reference", "accuracy", "error", 0.0, 4.0,
+                          message="accuracy is not implemented yet (it raises "
+                                  "NotImplementedError).\nmore")
+    assert summarise_function("accuracy", [missing]).summary == (
+        "accuracy is not implemented yet (it raises NotImplementedError).")
+    wrong = CheckResult("matches_reference", "accuracy", "failed", 0.0, 4.0,
+                        message="wrong value for accuracy(...)")
+    assert summarise_function("accuracy", [wrong]).summary == "1 of 1 checks failed: matches_reference"

@@ -22,7 +22,7 @@ from collections import Counter
 from typing import Collection, Mapping, Sequence
 from urllib.parse import quote
 
-from grader import safe_text, similarity
+from grader import safe_text, scoring, similarity
 from grader.model import SubmissionResult
 from grader.render.gradebook import functions as function_columns
 from grader.render.html import FAILED, _points, templates
@@ -32,10 +32,9 @@ BAR_W, BAR_GAP, PLOT_H = 40, 6, 150
 PLOT_LEFT, PLOT_TOP = 52, 14
 TOP = 15                  # failed checks listed
 NAMES = 10                # students named per failed check (the rest counted)
-# How the grader says a function gave nothing to grade (grader/proxy.py): such a function is
+# How the grader says a function gave nothing to grade (grader/scoring.py): such a function is
 # missing, not wrong, and must not crowd out the failures of those who tried.
-NOTHING_TO_GRADE = ("was not found in your submission", "is not implemented yet",
-                    "could not be loaded")
+NOTHING_TO_GRADE = scoring.NOTHING_TO_GRADE
 
 
 def _ticks(top: int) -> list[int]:
