@@ -280,6 +280,13 @@ def _not_utf8_warning(found: dict) -> str:
             "as UTF-8 (in most editors: Save with Encoding, UTF-8).")
 
 
+def _raised(error: dict, where: str) -> str:
+    """"NameError in hw.py, line 3: name 'x' is not defined"; without the colon when the exception
+    has no message (`raise NotImplementedError`), which left a warning ending in ": "."""
+    message = str(error.get("message", "")).strip()
+    return f"{error['type']} in {where}" + (f": {message}" if message else "")
+
+
 def _and(items: list[str]) -> str:
     if len(items) <= 1:
         return "".join(items)
@@ -484,7 +491,7 @@ def _load_warnings(load: dict, shim_xrange: bool, shim_numpy: bool = True) -> li
         if error.get("cell") and error.get("run"):  # inside a %run: IPython runs on after it
             warnings.append(f"{error['notebook']}, cell {error['cell']}: `{error['run']}` "
                             "stopped with " + python2_habits.with_advice(
-                                f"{error['type']} in {where}: {error['message']}",
+                                _raised(error, where),
                                 str(error['type']), str(error['message']))
                             + " (what the file defined before that line was kept, and the rest "
                             "of the cell ran, as in Jupyter)")
@@ -492,7 +499,7 @@ def _load_warnings(load: dict, shim_xrange: bool, shim_numpy: bool = True) -> li
         if error.get("cell"):  # a notebook's cell: the cells after it ran (worker/loader.py)
             warnings.append(f"{error['notebook']}, cell {error['cell']} stopped with "
                             + python2_habits.with_advice(
-                                f"{error['type']} in {where}: {error['message']}",
+                                _raised(error, where),
                                 str(error['type']), str(error['message'])) + (
                                 "" if said_cells_ran else " (the cells after it still ran, so "
                                 "functions defined in other cells were still graded)"))
@@ -503,7 +510,7 @@ def _load_warnings(load: dict, shim_xrange: bool, shim_numpy: bool = True) -> li
             continue
         warnings.append(python2_habits.followed_by(
             f"{error['file']} could not be imported: " + python2_habits.with_advice(
-                f"{error['type']} in {where}: {error['message']}", str(error['type']),
+                _raised(error, where), str(error['type']),
                 str(error['message'])), _top_level_advice(error)))
     for fn, pairs in (load.get("globals_like_parameters") or {}).items():
         for name, parameter in pairs:
@@ -810,8 +817,8 @@ def grade(pack: Pack, submission_path: Path, options: Options = Options(), *,
             f.get("found") for f in load.get("functions", {}).values()):
         first = load["errors"][0]
         where = f"{first['file']}, line {first['line']}" if first.get("line") else first["file"]
-        error = (f"your submission could not be imported ({first['type']} in {where}: "
-                 f"{first['message']}); nothing could be graded.")
+        error = (f"your submission could not be imported ({_raised(first, where)}); nothing "
+                 "could be graded.")
         error = python2_habits.followed_by(
             python2_habits.with_advice(error, str(first["type"]), str(first["message"])),
             _top_level_advice(first))

@@ -797,6 +797,18 @@ def test_four_skipped_plotting_lines_that_set_nothing_are_one_warning(tmp_path):
     ], report["warnings"]
 
 
+def test_a_cell_stopped_by_an_exception_without_a_message_ends_its_warning_cleanly(tmp_path):
+    """`raise NotImplementedError` (a starter's stub called at the top) has no message: the
+    warning ended "... cell 4, line 1:" with nothing after the colon."""
+    path = _v4(tmp_path / "hw.ipynb", ["import random\nimport numpy as np", FIRST_HALF,
+                                       SECOND_HALF, "raise NotImplementedError"])
+    report = grade(path, tmp_path / "out", "--only", "sigmoid")
+    said = [w for w in report["warnings"] if "cell 4 stopped" in w]
+    assert said == ["hw.ipynb, cell 4 stopped with NotImplementedError in hw.ipynb, cell 4, "
+                    "line 1 (the cells after it still ran, so functions defined in other cells "
+                    "were still graded)"], report["warnings"]
+
+
 def test_a_warning_that_cannot_be_worded_costs_the_report_nothing():
     """The last net under the wording of warnings (the bug above is one it would have caught):
     one line naming the grader's problem, never a lost report."""
