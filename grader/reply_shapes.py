@@ -58,6 +58,7 @@ REPORT = Record({}, {
                                    "required_parameters": int})},
     "errors": [ERROR],
     "files": [TEXT],
+    "run_as_cells": [TEXT],
     "empty_files": [TEXT],
     "shadowed_notebooks": Pairs(TEXT, TEXT),
     "left_out": Pairs(TEXT, TEXT),

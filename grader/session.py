@@ -631,8 +631,10 @@ def _load_warnings(load: dict, shim_xrange: bool, shim_numpy: bool = True) -> li
                         "were not run either")
     # A notebook's cells print and show values as a matter of course (the CBOW handout's own cell
     # ends with `word2Ind`): said for every notebook, it was noise. Their output is shown still.
-    notebook = any(str(entry.get("file_shown", "")).endswith(".ipynb")
-                   for entry in (load.get("functions") or {}).values() if isinstance(entry, dict))
+    # A notebook downloaded as a .py runs cell by cell too, and printed as the .ipynb does.
+    notebook = bool(load.get("run_as_cells")) or any(
+        str(entry.get("file_shown", "")).endswith(".ipynb")
+        for entry in (load.get("functions") or {}).values() if isinstance(entry, dict))
     if load.get("output") and not notebook:
         warnings.append("your submission printed output while being imported: it is shown under "
                         "\"Printed while importing your submission\" (in the terminal with -v; in "

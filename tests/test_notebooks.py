@@ -330,11 +330,16 @@ def test_a_notebooks_printout_is_shown_without_a_warning_a_py_files_gets_one(tmp
     script = tmp_path / "hw.py"
     script.write_text("import random\nimport numpy as np\n" + FIRST_HALF + "\n" + printing
                       + "\n" + SECOND_HALF)
-    reports = grade_many({"notebook": notebook, "script": script}, tmp_path / "out",
-                         "--only", "sigmoid")
+    # The notebook downloaded as a .py runs cell by cell as the notebook does: no warning either.
+    export = tmp_path / "export" / "hw.py"
+    export.parent.mkdir()
+    export.write_text(_script_export(["import random\nimport numpy as np", FIRST_HALF, printing,
+                                      SECOND_HALF]))
+    reports = grade_many({"notebook": notebook, "script": script, "export": export},
+                         tmp_path / "out", "--only", "sigmoid")
     warned = {name: any("printed output while being imported" in w for w in r["warnings"])
               for name, r in reports.items()}
-    assert warned == {"notebook": False, "script": True}
+    assert warned == {"notebook": False, "script": True, "export": False}
     assert all("shape check 3" in r["import_output"] for r in reports.values())
 
 

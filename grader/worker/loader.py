@@ -933,6 +933,9 @@ def import_submission(root: Path, wanted: dict[str, str], shim_xrange: bool,
               "zip_duplicates": ZIP_DUPLICATES,
               "graded_folder": GRADED_FOLDER,
               "files": [p.name for p in order], "uses_xrange": uses_xrange,
+              # Run cell by cell (a notebook, or a notebook downloaded as a .py): printing is
+              # what its cells do, not a stray test at the top of a file.
+              "run_as_cells": [p.name for p in order if _cells_file(p).exists()],
               "empty_files": [p.name for p in order if _is_blank(p)],
               "uses_numpy_aliases": uses_numpy_aliases, "python2_rewrites": importer.python2_rewrites,
               "uses_python2_names": uses_python2_names,
