@@ -235,8 +235,8 @@ a real implementation earns the points there.
 
 ```bash
 python -m pip install .                   # in a clone of this repository
-autograde grade my_submission.py --pack {pack}
-autograde grade my_submission.py --pack {pack} --html report.html
+autograde grade {upload} --pack {pack}
+autograde grade {upload} --pack {pack} --html report.html
 ```
 
 `{pack}` is the assignment: its checks, the course's support files and the known answers.
@@ -250,7 +250,20 @@ def _readme(pack: Pack | None, with_template: bool) -> str:
         return STUDENT_README.format(template=CS224N_TEMPLATE if with_template else "")
     where = pack.name if is_builtin(pack) else f"{PACK_DIR}/"
     template = "`student_template/` is what you start from.\n" if with_template else ""
-    return PACK_README.format(title=pack.title, pack=where, template=template)
+    return PACK_README.format(title=pack.title, pack=where, template=template,
+                              upload=_upload_example(pack))
+
+
+def _upload_example(pack: Pack) -> str:
+    """What a student of the pack hands in, for the README's commands: its notebook when the
+    course is a notebook (named by the manifest, or the template's), else a .py file."""
+    named = [f.notebook for f in pack.functions if f.notebook]
+    if named:
+        return named[0]
+    template = pack.student_template
+    notebooks = sorted(template.glob("*.ipynb")) if template is not None and template.is_dir() \
+        else []
+    return notebooks[0].name if notebooks else "my_submission.py"
 
 
 def template_folder(pack: Pack | None, source: Path = SOURCE_ROOT,

@@ -335,3 +335,12 @@ def test_readme_ci_recipes_install_the_student_release():
     installs = re.findall(r"pip install \"autograde-numpy-nn @ ([^\"]+)\"", recipes)
     assert len(installs) == 2 and all(url.endswith("/autograde-student") for url in installs)
     assert "autograde student-release" in recipes
+
+
+def test_a_notebook_courses_release_readme_grades_the_notebook():
+    """The release README of a notebook course told students to grade `my_submission.py`."""
+    from grader import release
+    from grader.packs import load_pack
+    text = release._readme(load_pack("cbow"), True)
+    assert "autograde grade cbow.ipynb --pack cbow\n" in text, text
+    assert "my_submission.py" not in text

@@ -58,7 +58,7 @@ def inputs_text(result: SubmissionResult) -> str:
         text = "Public inputs (the same in every copy of the grader)."
     if inputs.get("answers") == "known answers":
         checked, left = inputs.get("known_answer_points", 0), inputs.get("instructor_points", 0)
-        text += (f" Values compared with the known answers shipped with the grader: "
+        text += (f" Values compared with the known answers shipped with the assignment: "
                  f"{checked:g} point{'' if checked == 1 else 's'} checked against them")
         # An upload that could not be loaded ran none: "every check ran here" said otherwise.
         text += (f", {left:g} left to your instructor's grader." if left else
