@@ -294,3 +294,39 @@ def test_a_step_function_is_no_sigmoid_even_far_in_the_tails(tmp_path, secret):
                    *(("--secret", secret) if secret else ()))
     (extreme,) = [c for c in report["checks"] if c["name"] == "extreme_inputs"]
     assert extreme["status"] == "failed" and extreme["score"] == 0, extreme
+
+
+@pytest.mark.parametrize("mode", [("--secret", SECRETS[0]), ("--no-reference",)],
+                         ids=["secret", "student"])
+@pytest.mark.parametrize("variant,failing", [
+    # The value checks drew batches of up to 6 examples only: a cost whose convention switched at
+    # 5 was taken for summed on some cases and averaged on others, and kept every point.
+    ("convention_by_batch_size", {"cost_matches_reference"}),
+    # ...and a backward pass over the first 6 examples met only the gradient checks, which a
+    # cost lying near the points they perturb fooled: 100.
+    ("first_six_with_a_lying_cost", {"gradient_matches_reference"}),
+    # The direction test allowed an absolute 1e-3 where grad . d is 0.01 to 0.08: 100.
+    ("approximate_on_large_networks", {"gradient_by_backpropagation"}),
+    ("approximate_on_large_word_vectors", {"gradients_by_backpropagation"}),
+])
+def test_a_gradient_or_cost_right_only_where_the_checks_used_to_look_loses_its_points(
+        tmp_path, variant, failing, mode):
+    """Found by gaming the grader: each is wrong on the handout's own network (M = 20) or on
+    large ones, and was graded 100 by the student's copy (the known answers: --no-reference)
+    and under a course secret."""
+    path = tmp_path / f"{variant}.py"
+    path.write_text(getattr(gaming, variant)())
+    function = ("negSamplingCostAndGradient" if variant.endswith("word_vectors")
+                else "forward_backward_prop")
+    report = grade(path, tmp_path / "out", "--only", function, *mode)
+    checks = {c["name"]: c for c in report["checks"]}
+    assert {name for name, c in checks.items() if c["status"] != "passed"} == failing, \
+        {name: c["message"][:300] for name, c in checks.items() if c["status"] != "passed"}
+    # The function's checks against itself earn nothing while it is wrong.
+    held = [c for c in checks.values() if c["kind"] == "consistency" and c["max_score"] > 0]
+    assert held and all(c["score"] == 0 and c["points_withheld"] for c in held), held
+    if variant == "convention_by_batch_size":
+        (message,) = [c["message"] for c in checks.values() if c["status"] != "passed"]
+        assert "your cost is averaged over the M = " in message and \
+            "but summed over the M = 3 examples of " in message and \
+            "a convention is a rule for every batch size" in message, message

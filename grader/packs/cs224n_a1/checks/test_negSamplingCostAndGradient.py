@@ -710,8 +710,11 @@ def _large_case() -> W2VCase:
 
 
 # How far the large case's gradients may be from central differences of the cost along one
-# direction: not a gradient check (the small case's checks hold the gradients to GRADCHECK_RTOL),
-# it tells an answer from a placeholder.
+# direction, relative to the size of that derivative (or to a typical one, |grad| / sqrt(n),
+# where the direction happens to be nearly flat): not a gradient check (the small case's checks
+# hold the gradients to GRADCHECK_RTOL), it tells an answer from a placeholder or an
+# approximation. (Against an absolute 1e-3, with derivatives of 0.005 to 0.08, an approximation
+# a few percent off passed.)
 DIRECTION_RTOL = 1e-3
 
 
@@ -753,7 +756,8 @@ def test_gradients_by_backpropagation(student, report):
           WireDataset(case.stream), case.K) for s in (1, -1)])]
     along = float(grad_pred @ d_pred + np.sum(grad * d_vectors))
     numerical = (costs[0] - costs[1]) / (2 * h)
-    if abs(along - numerical) > DIRECTION_RTOL * max(1.0, abs(along), abs(numerical)) \
+    typical = float(np.sqrt(np.sum(grad_pred ** 2) + np.sum(grad ** 2))) / np.sqrt(size)
+    if abs(along - numerical) > DIRECTION_RTOL * max(abs(along), abs(numerical), typical) \
             and _right_on_the_small_case(student, report.shared):
         fail_call(f"with word vectors of {case.D:,} dimensions the gradients are not the "
                   f"derivative of your cost: along a random direction d, gradPred . d_pred + "
