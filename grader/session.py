@@ -804,7 +804,7 @@ def grade(pack: Pack, submission_path: Path, options: Options = Options(), *,
         if options.debug:
             print(sink.getvalue())
     load = submission.load or {}
-    warnings += _reseeding_warnings(submission.reseeded)
+    warnings += worded(_reseeding_warnings, submission.reseeded)
     failing = {c.function for c in state.results if c.status not in ("passed", "skipped")}
     warnings = (worded(_left_out_warnings, submission.path, load)
                 + worded(_load_warnings, load, options.shim_xrange, options.shim_numpy)
