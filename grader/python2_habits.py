@@ -32,12 +32,17 @@ _FLOAT_INDEX = ("If an index here holds floats: np.zeros(n) and np.empty(n) make
                 "dtype=int for indices), and in Python 3 / always gives a float (Python 2's / "
                 "floored two integers); use // for a whole number.")
 
-_ONE_ELEMENT = ("float() and int() take a number or an array of no dimensions; this one holds "
-                "one number but has dimensions of length 1 (shape (1,) or (1, 1): a row or "
-                "column of one number, as y[k] of a column vector is, or the 1x1 result of a "
-                "product of a row and a column). Take the number out with .item() or an index "
-                "(y[k, 0]); NumPy 2.4 and later refuse the conversion that earlier versions made "
-                "with a warning.")
+# NumPy 2.4 words the conversion of any array that is not 0-dimensional alike, whatever it holds
+# (math.exp of a 2 x 2 array was told to take "its one number" out with .item()); earlier
+# versions warned of one element and refused more. One text for all, so that the same code is
+# told the same thing on every NumPy.
+_A_NUMBER_NEEDED = ("float(), int() and the math module's functions (math.exp, math.log, "
+                    "math.sqrt) take a single number, not an array: on arrays use NumPy's own "
+                    "(np.exp, np.log, np.sqrt), which work element by element. If the array "
+                    "really holds one number (a row or column of one, shape (1,) or (1, 1), as "
+                    "y[k] of a column vector is), take it out with .item() or an index (y[k, 0]); "
+                    "NumPy 2.4 and later refuse the conversion that earlier versions made with a "
+                    "warning.")
 _DICT_METHODS = {"iteritems": "items", "itervalues": "values", "iterkeys": "keys",
                  "viewitems": "items", "viewvalues": "values", "viewkeys": "keys"}
 _MODULE_NAMES = {
@@ -122,9 +127,11 @@ _RULES: tuple[Rule, ...] = (
     # Not Python 2's: NumPy 2.4 refuses what earlier versions converted with a warning (the
     # worker makes that warning an error, grader/worker/numpy_aliases.py).
     ("TypeError", r"only 0-dimensional arrays can be converted to Python scalars",
-     lambda m: _ONE_ELEMENT),
+     lambda m: _A_NUMBER_NEEDED),
+    ("TypeError", r"only (length|size)-1 arrays can be converted to Python scalars",
+     lambda m: _A_NUMBER_NEEDED),
     ("DeprecationWarning", r"Conversion of an array with ndim > 0 to a scalar",
-     lambda m: _ONE_ELEMENT),
+     lambda m: _A_NUMBER_NEEDED),
     # Not Python 2's: array methods on an argument the handout allows to be a plain number
     # (sigmoid(x): "a scalar or numpy array").
     ("AttributeError", r"'(float|int)' object has no attribute '(astype|shape|reshape|dtype|ndim|"

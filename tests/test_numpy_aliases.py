@@ -126,5 +126,21 @@ def test_float_of_a_one_element_array_fails_alike_on_every_numpy_and_says_what_t
               and c["status"] != "passed"]
     assert failed and all(c["function"] == "forward_backward_prop" for c in failed)
     message = failed[0]["message"]
-    assert "Take the number out with .item() or an index" in message, message
+    assert "take it out with .item() or an index" in message, message
     assert report["score"] == 65
+
+
+def test_math_exp_on_an_array_is_told_to_use_np_exp_not_to_take_one_number_out(tmp_path):
+    """math.exp(-x) in sigmoid, on a 2 x 2 array: NumPy 2.4's TypeError reads as for an array of
+    one number, and the student was told to take "its one number" out with .item()."""
+    text = FIXTURES.joinpath("correct_summed.py").read_text()
+    path = tmp_path / "math_exp.py"
+    path.write_text("import math\n" + text.replace(
+        "def sigmoid(x):\n", "def sigmoid(x):\n    return 1.0 / (1.0 + math.exp(-x))\n", 1))
+    report = grade(path, tmp_path / "out", "--only", "sigmoid")
+    messages = [c["message"] for c in report["checks"] if c["status"] != "passed"]
+    assert messages and all(
+        "the math module's functions (math.exp, math.log, math.sqrt) take a single number, not an "
+        "array: on arrays use NumPy's own (np.exp, np.log, np.sqrt)" in m
+        for m in messages if "TypeError" in m), messages
+    assert not any("this one holds one number" in m for m in messages)
