@@ -102,14 +102,6 @@ def render(result: SubmissionResult, *, verbose: bool = False, width: int | None
         if sentence:
             lines.extend(textwrap.wrap(sentence, width=width - 2, initial_indent="  ",
                                        subsequent_indent="  "))
-    withheld = withheld_text(result)
-    if withheld:
-        lines.append("")
-        lines.append("Points withheld:")
-        for text in withheld:
-            lines.extend(textwrap.wrap(text, width=width - 4, initial_indent="  - ",
-                                       subsequent_indent="    "))
-
     # Advisory checks (worth 0 points) speak through the warnings instead.
     failing = [c for c in result.checks if c.status not in ("passed", "skipped") and c.max_score > 0]
     if failing:
@@ -149,6 +141,15 @@ def render(result: SubmissionResult, *, verbose: bool = False, width: int | None
                                       if line.strip().startswith("Note: ")):
                 lines.extend(textwrap.wrap(f"note: {note}", width=width - 4,
                                            initial_indent="    ", subsequent_indent="          "))
+    # After what went wrong, as in the HTML report: what to fix comes first, and these are
+    # checks that passed.
+    withheld = withheld_text(result)
+    if withheld:
+        lines.append("")
+        lines.append("Points withheld:")
+        for text in withheld:
+            lines.extend(textwrap.wrap(text, width=width - 4, initial_indent="  - ",
+                                       subsequent_indent="    "))
     for heading, said in (("Warnings:", result.warnings), ("Notes:", result.notes)):
         if said:
             lines.append("")
