@@ -83,8 +83,11 @@ def blame_failing_callees(checks: Sequence[CheckResult], calls: Mapping[str, Seq
         # The check itself calls what it uses (the function it grades need not).
         note = sentence("this check" if set(guilty) <= set(used) else check.function, guilty,
                         order, absent, caller_place=check.function)
+        # A recognised mistake read off a failure the callee may cause is no longer the caller's
+        # by name (every renderer would show the catalogue's explanation as its own, and the
+        # class overview count it): its explanation stays as the check's hint, qualified.
         out.append(replace(check, message=f"{check.message}\n  {note}" if check.message else note,
-                           hint=_until_callees_pass(check.hint, guilty),
+                           hint=_until_callees_pass(check.hint, guilty), mistake="",
                            evidence={**check.evidence, "failing_callees": guilty}))
     return tuple(out)
 

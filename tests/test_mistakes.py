@@ -25,6 +25,8 @@ NAMES_THE_PROBLEM = {
     "softmax_global_max": "NaN at index [1, 0] where a number was expected",
     "softmax_max_without_keepdims": "subtracting row j's maximum from column j",
     "softmax_sum_without_keepdims": "entry (i, j) is divided by row j's sum",
+    "softmax_no_keepdims": "row j's maximum comes off column j and entry (i, j) is divided by "
+                           "row j's sum",
     "softmax_shift_by_abs_max": "every exp of the row was 0, and 0 / 0 is NaN",
     "softmax_zeros_like_output": "the input was an integer array (dtype int64), as in the handout's own tests",
     "softmax_exp_in_place": "softmax raised UFuncTypeError",
@@ -109,6 +111,8 @@ RECOGNISED = {
     "softmax_global_max": {"softmax_global_max"},
     "softmax_max_without_keepdims": {"softmax_max_without_keepdims"},
     "softmax_sum_without_keepdims": {"softmax_sum_without_keepdims"},
+    # not softmax_overflow: the maximum is subtracted, along the wrong axis
+    "softmax_no_keepdims": {"softmax_no_keepdims"},
     "fbp_sigmoid_output": {"output_sigmoid"},
     "softmax_shift_by_abs_max": {"softmax_underflow"},
     "sigmoid_nan_for_large_inputs": {"sigmoid_overflow"},

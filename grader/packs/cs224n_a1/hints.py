@@ -52,6 +52,14 @@ HINTS = Catalogue("cs224n-a1", (
         "gives wrong values; on another shape it raises a broadcasting error. Keep the axis: "
         "e / np.sum(e, axis=-1, keepdims=True)."),
     Mistake(
+        "softmax_no_keepdims", "the row maxima and the row sums both broadcast along the wrong axis",
+        "Your result is what np.max(x, axis=1) and np.sum(e, axis=1) without keepdims=True give: "
+        "each has shape (M,), which broadcasts along the columns, so row j's maximum comes off "
+        "column j and entry (i, j) is divided by row j's sum. On a square matrix this runs and "
+        "gives wrong values (large inputs then overflow, although you do subtract a maximum); on "
+        "another shape it raises a broadcasting error. Keep the axis in both: "
+        "np.max(x, axis=-1, keepdims=True) and np.sum(e, axis=-1, keepdims=True)."),
+    Mistake(
         "softmax_mutates_input", "softmax changes its input in place",
         "The 2017 handout allows this, so it costs no points, but callers rarely expect their array "
         "to change: prefer returning a new array (x = x - ... instead of x -= ...).",

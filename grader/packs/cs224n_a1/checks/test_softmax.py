@@ -6,7 +6,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from grader import tolerances as tol
-from grader.checks_api import CheckFailure, as_array, call_text, expect_close, fail_call
+from grader.checks_api import CheckFailure, as_array, call_text, expect_close, fail_call, show
 from grader.packs.cs224n_a1.hints import HINTS
 from grader.packs.cs224n_a1.integer_inputs import expect_integer_input_works
 from grader.proxy import StudentError
@@ -132,6 +132,28 @@ def _column_shift_hint(got: np.ndarray, x: np.ndarray, expected: np.ndarray) -> 
                 "is the same all along each row)"}
 
 
+def _no_keepdims_hint(got: np.ndarray, x: np.ndarray) -> tuple:
+    """(hint, evidence) when the result is exactly what the row maxima and the row sums, both
+    taken without keepdims, give on a square matrix (both broadcast along the columns), and that
+    differs from the softmax: read from x alone, overflow and NaN included (the large inputs'
+    rows are then shifted by another row's maximum: "overflows" was said, of a softmax that
+    does subtract a maximum)."""
+    if x.ndim != 2 or x.shape[0] < 2 or x.shape[0] != x.shape[1] or got.shape != x.shape:
+        return None, None
+    with np.errstate(all="ignore"):
+        e = np.exp(x - x.max(axis=1)[None, :])
+        both = e / e.sum(axis=1)[None, :]
+        r = np.exp(x - x.max(axis=1, keepdims=True))
+        right = r / r.sum(axis=1, keepdims=True)
+    if np.allclose(both, right, rtol=1e-6, atol=1e-9, equal_nan=True) or not np.allclose(
+            got, both, rtol=1e-6, atol=1e-9, equal_nan=True):
+        return None, None
+    return HINTS["softmax_no_keepdims"], {
+        "row_maxima": x.max(axis=1),
+        "seen": "the result is exp(x - row j's maximum in column j), each entry (i, j) then "
+                "divided by row j's sum"}
+
+
 # The handout's own square matrix with rows of different maxima, and its right answer.
 PROBE = (np.array([[1.0, 2.0], [3.0, 4.0]]), np.array([PAIR, PAIR]))
 
@@ -168,6 +190,8 @@ def _wrong_max_hint(student, got: np.ndarray, x: np.ndarray,
     if x.ndim != 2 or x.shape[0] < 2 or got.shape != x.shape:
         return None, None
     hint, evidence = _column_max_hint(got, x)
+    if hint is None:
+        hint, evidence = _no_keepdims_hint(got, x)
     if hint is not None:
         return hint, evidence
     if expected is not None:
@@ -293,8 +317,20 @@ def test_vector_input(student, x):
         fail_call("the result of a 1-D input does not sum to 1 (a vector is one row).", call,
                   returned=got)
     row, row_call = _softmax_of(student, x[None, :])
-    expect_close(got, row[0], call=call, what=f"the result, which should equal row 0 of {row_call}",
-                 rtol=0, atol=tol.IDENTITY_ATOL)
+    if np.allclose(got, row[0], rtol=0, atol=tol.IDENTITY_ATOL):
+        return
+    # Which of the two is wrong, when one of them is no distribution: the submission's own
+    # answer is never shown as the expected one (a softmax wrong on matrices only was told that
+    # softmax([0, 0]) should be [1, 1]).
+    if not np.isclose(row[0].sum(), 1.0, rtol=0, atol=tol.IDENTITY_ATOL):
+        hint, evidence = _axis_hint(row, x[None, :])
+        fail_call(f"a one-row matrix is not treated as its row: the row of the result sums to "
+                  f"{row[0].sum():.6g}, not 1, while the same numbers as a vector give "
+                  f"{show(got)}, which does sum to 1.", row_call, returned=row, hint=hint,
+                  evidence=evidence)
+    fail_call(f"a vector and a one-row matrix of the same numbers give different rows: row 0 of "
+              f"{row_call} is {show(row[0])}; softmax must treat a vector as one row.", call,
+              returned=got)
 
 
 large = st.floats(-1e4, 1e4, allow_nan=False, width=64)
