@@ -61,8 +61,10 @@ HINTS = Catalogue("cs224n-a1", (
         "np.max(x, axis=-1, keepdims=True) and np.sum(e, axis=-1, keepdims=True)."),
     Mistake(
         "softmax_mutates_input", "softmax changes its input in place",
-        "The 2017 handout allows this, so it costs no points, but callers rarely expect their array "
-        "to change: prefer returning a new array (x = x - ... instead of x -= ...).",
+        "The 2017 handout allows this, so changing the input costs no points, but callers rarely "
+        "expect their array to change: prefer returning a new array (x = x - ... instead of "
+        "x -= ...). An integer input (the handout's own tests pass np.array([1, 2])) cannot hold "
+        "exp's or a division's results in place: a check that fails on one says so.",
         severity="warning"),
     # ---- sigmoid and sigmoid_grad
     Mistake(
