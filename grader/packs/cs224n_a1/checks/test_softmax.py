@@ -145,8 +145,14 @@ def _no_keepdims_hint(got: np.ndarray, x: np.ndarray) -> tuple:
         both = e / e.sum(axis=1)[None, :]
         r = np.exp(x - x.max(axis=1, keepdims=True))
         right = r / r.sum(axis=1, keepdims=True)
-    if np.allclose(both, right, rtol=1e-6, atol=1e-9, equal_nan=True) or not np.allclose(
-            got, both, rtol=1e-6, atol=1e-9, equal_nan=True):
+        max_only = e / e.sum(axis=1, keepdims=True)  # each of the two mistakes alone
+        sum_only = r / r.sum(axis=1)[None, :]
+
+    def same(a: np.ndarray, b: np.ndarray) -> bool:
+        return bool(np.allclose(a, b, rtol=1e-6, atol=1e-9, equal_nan=True))
+
+    # Where one mistake alone gives the same numbers (rows of equal maxima), they tell nothing.
+    if any(same(both, other) for other in (right, max_only, sum_only)) or not same(got, both):
         return None, None
     return HINTS["softmax_no_keepdims"], {
         "row_maxima": x.max(axis=1),
