@@ -98,6 +98,7 @@ WARNS_ABOUT = {
     "negsampling_sigmoid_clipped": "the cost is wrong when the scores u . v are large",
     "negsampling_seeds_inside": "calls random.seed() and np.random.seed() each time it runs",
     "fbp_log_guarded": "a small constant inside the log",
+    "fbp_log_guarded_at_the_limit": "a small constant inside the log",
 }
 
 
@@ -134,6 +135,7 @@ RECOGNISED = {
     "fbp_missing_sigmoid_derivative": {"sigmoid_backprop_wrong"},
     "fbp_mutates_params": {"params_views_mutated"},
     "fbp_log_guarded": {"log_guarded"},
+    "fbp_log_guarded_at_the_limit": {"log_guarded"},
     "fbp_cost_halved": {"cost_scaled"},
     # counting the target as a negative also puts a wrong multiple of u_o into gradPred, and a
     # wrong target row into grad: each failure names the one mistake, never a symptom of it

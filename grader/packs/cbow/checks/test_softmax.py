@@ -73,7 +73,7 @@ def _denominator_guarded(got, z) -> bool:
         e = np.exp(z - shift)
         total = e.sum(axis=0)
         eps = total * (1 / sums - 1)
-        if (0 < eps.min() and eps.max() <= GUARD_LIMIT and np.allclose(eps, eps[0], rtol=1e-3)
+        if (0 < eps.min() and eps.max() <= GUARD_LIMIT * (1 + 1e-6) and np.allclose(eps, eps[0], rtol=1e-3)
                 and np.allclose(got, e / (total + eps[0]), rtol=1e-9, atol=0)):
             return True
     return False

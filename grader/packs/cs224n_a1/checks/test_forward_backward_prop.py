@@ -447,7 +447,9 @@ def _guard(student, shared, case: NetCase, cost: float,
         moved = ~np.isclose(own, reference_costs, rtol=tol.REFERENCE_RTOL, atol=tol.REFERENCE_ATOL)
         if moved.any() and np.all(own[moved] < reference_costs[moved]):
             eps = float(np.median(np.exp(-own[moved]) - y[moved]))
-            if 0 < eps <= GUARD_LIMIT and np.allclose(own, -np.log(y + eps),
+            # (the limit itself included: y_hat read back from the costs puts 1e-6 a few ulps
+            # above it, and log(y_hat + 1e-6), the README's own limit, scored 7 of 35)
+            if 0 < eps <= GUARD_LIMIT * (1 + 1e-6) and np.allclose(own, -np.log(y + eps),
                                                       rtol=tol.REFERENCE_RTOL,
                                                       atol=tol.REFERENCE_ATOL):
                 found = conventions.detect(cost, float(own.sum()), case.M,
