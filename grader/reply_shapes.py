@@ -46,7 +46,8 @@ NOT_UTF8 = Record({"file": TEXT, "bytes": [Record({}, {"line": LINE, "cell": CEL
                                                        "byte": (TEXT, NONE),
                                                        "read_as": (TEXT, NONE),
                                                        "encoding": TEXT,
-                                                       "python_reads": bool})]},
+                                                       "python_reads": bool,
+                                                       "surrogate": TEXT})]},
                   {"notebook": (TEXT, NONE)})
 REPORT = Record({}, {
     "fatal": TEXT,

@@ -250,6 +250,15 @@ def _not_utf8_warning(found: dict) -> str:
     placed = [b for b in found["bytes"] if b.get("line") is not None]
     elsewhere = len(found["bytes"]) - len(placed)
     notebook = found.get("notebook") is not None
+    halves = [b for b in placed if b.get("surrogate")]
+    if halves:  # valid JSON, no byte amiss: half of a character, escaped (worker/source_text.py)
+        places = list(dict.fromkeys(_where(b) for b in halves))
+        return (f"{name}: {_and(places[:MAX_NOT_UTF8_PLACES])}"
+                + (" and more" if len(places) > MAX_NOT_UTF8_PLACES else "")
+                + f" hold{'s' if len(places) == 1 else ''} half of a character "
+                f"({halves[0]['surrogate']}: an emoji or other character cut in two, as a paste "
+                "can leave it), which no Python file can hold; it was read here as \"\ufffd\". "
+                "Delete it, or write the whole character.")
     if placed:
         first = placed[0]
         read_as = str(first["read_as"])

@@ -814,6 +814,23 @@ def test_a_cell_stopped_by_an_exception_without_a_message_ends_its_warning_clean
                     "were still graded)"], report["warnings"]
 
 
+def test_half_a_character_in_a_cell_is_named_and_costs_nothing(tmp_path):
+    """Valid JSON may escape half of a character ("\\ud83d", an emoji cut in two by a paste): no
+    UTF-8 text holds it, the worker failed writing the cell out, and a correct notebook scored 0,
+    told it had "broken the grader's worker"."""
+    path = _v4(tmp_path / "hw.ipynb", ["import random\nimport numpy as np", FIRST_HALF,
+                                       SECOND_HALF, "# pasted: EMOJI\nnote = 'xHALFy'"])
+    # As JSON writes a lone surrogate (nbformat refuses to write one: a student's editor did).
+    path.write_text(path.read_text().replace("EMOJI", "\\ud83d").replace("HALF", "\\udc00"))
+    report = grade(path, tmp_path / "out")
+    assert report["score"] == 100, (report["error"], report["warnings"])
+    said = [w for w in report["warnings"] if "half of a character" in w]
+    assert said == ["hw.ipynb: cell 4, line 1 and cell 4, line 2 hold half of a character "
+                    "(U+D83D: an emoji or other character cut in two, as a paste can leave it), "
+                    "which no Python file can hold; it was read here as \"\ufffd\". Delete it, "
+                    "or write the whole character."], report["warnings"]
+
+
 def test_a_warning_that_cannot_be_worded_costs_the_report_nothing():
     """The last net under the wording of warnings (the bug above is one it would have caught):
     one line naming the grader's problem, never a lost report."""

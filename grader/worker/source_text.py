@@ -117,9 +117,11 @@ def notebook_json(data: bytes) -> tuple[Any, list[dict]]:
     (saved outputs, metadata) with "cell" and "line" None. Raises ValueError for text that is not
     JSON (json.JSONDecodeError) or RecursionError."""
     try:
-        return json.loads(data), []
+        raw = json.loads(data)
     except UnicodeDecodeError:
         pass
+    else:
+        return _without_lone_surrogates(raw)
     if data.startswith(codecs.BOM_UTF8):
         data = data[len(codecs.BOM_UTF8):]
     raw = json.loads(data.decode("utf-8", errors="surrogateescape"))
@@ -140,6 +142,52 @@ def notebook_json(data: bytes) -> tuple[Any, list[dict]]:
     elsewhere = sum(len(_escaped_bytes(text)) for text in _strings(raw)) - len(findings)
     findings += [{"cell": None, "line": None, "byte": None, "read_as": None}] * max(elsewhere, 0)
     return _mended(raw), findings
+
+
+def _is_surrogate(c: str) -> bool:
+    return 0xD800 <= ord(c) <= 0xDFFF
+
+
+def _without_lone_surrogates(raw: Any) -> tuple[Any, list[dict]]:
+    """Valid JSON may escape half of a character (`"\\ud83d"`, an emoji cut in two by a paste):
+    no UTF-8 text can hold it, and writing the cell out for the worker failed, so the whole
+    notebook scored 0 as "the worker broke". Each becomes U+FFFD, and is listed as a byte that
+    is not UTF-8 is, with the character it was ("surrogate")."""
+    if not any(_is_surrogate(c) for text in _strings(raw) for c in text):
+        return raw, []
+    findings: list[dict] = []
+    if isinstance(raw, dict):
+        sheets = raw.get("worksheets") if isinstance(raw.get("worksheets"), list) else [raw]
+        number = 0
+        for sheet in sheets:
+            cells = sheet.get("cells") if isinstance(sheet, dict) else None
+            for cell in cells if isinstance(cells, list) else ():
+                number += 1
+                source = cell.get("source", cell.get("input")) if isinstance(cell, dict) else None
+                if isinstance(source, list):
+                    source = "".join(s for s in source if isinstance(s, str))
+                if not isinstance(source, str):
+                    continue
+                line = 1
+                for c in source:
+                    if c == "\n":
+                        line += 1
+                    elif _is_surrogate(c):
+                        findings.append({"cell": number, "line": line, "byte": None,
+                                         "read_as": "\ufffd", "surrogate": f"U+{ord(c):04X}"})
+    total = sum(_is_surrogate(c) for text in _strings(raw) for c in text)
+    findings += [{"cell": None, "line": None, "byte": None, "read_as": None}] * (total - len(findings))
+    return _replaced(raw), findings
+
+
+def _replaced(value: Any) -> Any:
+    if isinstance(value, str):
+        return "".join("\ufffd" if _is_surrogate(c) else c for c in value)
+    if isinstance(value, dict):
+        return {_replaced(k): _replaced(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_replaced(v) for v in value]
+    return value
 
 
 def _strings(value: Any):
