@@ -73,6 +73,7 @@ REPORT = Record({}, {
     "text_cells": [Record({"notebook": TEXT, "cell": int, "kind": TEXT, "defines": [TEXT]})],
     "not_utf8": [NOT_UTF8],
     "missing_modules": [Record({"file": TEXT, "line": LINE, "module": TEXT})],
+    "skipped_calls_beyond": int,
     "skipped_calls": [Record({"file": TEXT, "line": LINE, "module": TEXT},
                              {"code": TEXT, "names": [TEXT], "kind": TEXT})],
     "output": TEXT,

@@ -600,6 +600,12 @@ def _load_warnings(load: dict, shim_xrange: bool, shim_numpy: bool = True) -> li
     for (file, module), calls in groups.items():
         if len(calls) > SKIPPED_CALLS_APART:
             warnings.append(_skipped_together(file, module, calls))
+    beyond = load.get("skipped_calls_beyond") or 0
+    if beyond:
+        warnings.append(f"{beyond} more statement{'s' if beyond > 1 else ''} needing a module "
+                        "that is not installed where your code is graded "
+                        f"{'were' if beyond > 1 else 'was'} skipped after those listed, the "
+                        "code after each still running (not listed one by one).")
     for call in load.get("skipped_calls", []):
         if len(groups[(str(call["file"]).split(", cell ")[0], str(call["module"]))]) \
                 > SKIPPED_CALLS_APART:
@@ -936,8 +942,13 @@ SKIPPED_CALLS_APART = 3
 
 def _skipped_together(file: str, module: str, calls: list[dict]) -> str:
     """One warning for the statements of `file` skipped because `module` is missing."""
-    places = [str(c["file"])[len(file) + 2:] + f", line {c['line']}" if str(c["file"]) != file
-              else f"line {c['line']}" for c in calls]
+    # One place per line (four statements on one line were "cell 18, line 10" four times), the
+    # first ten of them.
+    places = list(dict.fromkeys(
+        str(c["file"])[len(file) + 2:] + f", line {c['line']}" if str(c["file"]) != file
+        else f"line {c['line']}" for c in calls))
+    if len(places) > 10:
+        places = places[:10] + [f"and {len(places) - 10} more lines"]
     names = list(dict.fromkeys(str(n) for c in calls for n in c.get("names", [])))
     shown = _and([f"`{n}`" for n in names[:8]] + ([f"{len(names) - 8} more"] if len(names) > 8
                                                    else []))

@@ -831,6 +831,21 @@ def test_half_a_character_in_a_cell_is_named_and_costs_nothing(tmp_path):
                     "or write the whole character."], report["warnings"]
 
 
+def test_more_skipped_statements_than_are_listed_are_counted(tmp_path):
+    """61 skipped plotting lines were said as "50 statements" (the worker lists 50), and each of
+    the 50 places was printed, four statements on one line four times."""
+    lines = "\n".join(f"plt.plot([{i}])" for i in range(59)) + "\nplt.xlabel('a'); plt.ylabel('b')"
+    path = _v4(tmp_path / "hw.ipynb", ["import random\nimport numpy as np\nimport nosuchplotlib as plt",
+                                       FIRST_HALF, SECOND_HALF, lines])
+    report = grade(path, tmp_path / "out", "--only", "sigmoid")
+    said = [w for w in report["warnings"] if "statements needed" in w or "more statements" in w]
+    assert said[0].startswith("hw.ipynb: 50 statements needed nosuchplotlib"), said
+    assert said[0].count("cell 4, line ") == 10 and said[0].endswith("and 40 more lines."), said[0]
+    assert said[1] == ("11 more statements needing a module that is not installed where your "
+                       "code is graded were skipped after those listed, the code after each "
+                       "still running (not listed one by one)."), said
+
+
 def test_a_warning_that_cannot_be_worded_costs_the_report_nothing():
     """The last net under the wording of warnings (the bug above is one it would have caught):
     one line naming the grader's problem, never a lost report."""

@@ -946,6 +946,7 @@ def import_submission(root: Path, wanted: dict[str, str], shim_xrange: bool,
                               for module, (file, stub) in sorted(importer.renamed.items())],
               "missing_modules": [{**entry, "file": Path(entry["file"]).name}
                                   for entry in missing_imports.noted],
+              "skipped_calls_beyond": missing_imports.skipped_beyond[0],
               "skipped_calls": [{**entry, "file": Path(entry["file"]).name}
                                 for entry in missing_imports.skipped_calls]}
     return found, report

@@ -49,6 +49,8 @@ ERROR = "__autograde_stand_in_error__"  # the name StandInError has in a guarded
 noted: list[dict] = []
 # Top-level calls skipped because they needed a missing module: {"module", "file", "line", "code"}.
 skipped_calls: list[dict] = []
+# Skipped past MAX_SKIPPED_CALLS: not listed, but counted (61 skipped were said as "50").
+skipped_beyond = [0]
 MAX_SKIPPED_CALLS = 50
 
 
@@ -179,7 +181,10 @@ def missing_call(exc: StandInError, filename: str | None = None) -> None:
         tb = tb.tb_next
     tb = next((t for t in frames if filename is None or t.tb_frame.f_code.co_filename == filename),
               None)
-    if tb is None or len(skipped_calls) >= MAX_SKIPPED_CALLS:
+    if tb is None:
+        return
+    if len(skipped_calls) >= MAX_SKIPPED_CALLS:
+        skipped_beyond[0] += 1
         return
     file, line = tb.tb_frame.f_code.co_filename, tb.tb_lineno
     skipped_calls.append({"module": exc.name or "", "file": file, "line": line,
