@@ -232,6 +232,9 @@ class _Process:
         # worker's wait for a CPU until then (_await_ready).
         self.importing_at: float | None = None
         self.waited_before_importing = 0.0
+        # When its first "ready" arrived, and its wait for a CPU by then (the report's timings).
+        self.ready_at: float | None = None
+        self.waited_when_ready = 0.0
         self.scratch = scratch
         # Bytes and files in the scratch folder bounded in total (each file alone is capped by
         # RLIMIT_FSIZE); the worker's stderr lands there too, bounded with the rest.
@@ -299,6 +302,9 @@ class _Process:
                     self.waited_before_importing = cpu_wait.waited(self.popen.pid,
                                                                    self.launched_at)
                     self.importing_at = time.monotonic()
+                elif self.ready_at is None and header.get("event") == "ready":
+                    self.waited_when_ready = cpu_wait.waited(self.popen.pid, self.launched_at)
+                    self.ready_at = time.monotonic()
                 size = sum(len(b) for b in blobs)
                 with self._room:
                     while self._held and self._held + size > READ_AHEAD_BYTES:
@@ -660,12 +666,11 @@ class Submission:
         if self.load is None:
             self.load = header.get("load", {})
             self.worker_info = {k: header.get(k) for k in ("python", "numpy", "fork", "limits")}
-            if importing:
+            if importing and proc.ready_at is not None:
                 self.import_timing = {
-                    "import_seconds": round(time.monotonic() - began, 3),
-                    "import_waited_seconds": round(max(
-                        cpu_wait.waited(proc.popen.pid, proc.launched_at) - waited_before,
-                        0.0), 3)}
+                    "import_seconds": round(proc.ready_at - began, 3),
+                    "import_waited_seconds": round(max(proc.waited_when_ready - waited_before,
+                                                       0.0), 3)}
 
     def _stop(self) -> None:
         # What was sent ahead dies with the worker; its checks are sent again to the next one.

@@ -144,7 +144,10 @@ def test_failed_check_shows_call_result_and_expectation_as_small_matrices(report
     call = check["evidence"]["call"]
     assert "array([" in call["returned"] and "with shape (4, 3)" in call["returned"]
     dl = part[part.index('<dl class="call">'):part.index("</dl>")]
-    assert [t for t, _ in elements(dl)].count("table") == 2     # returned and expected
+    # returned and expected, and the call's data, labels and params: the gradient checks' M = 5
+    # network is shown in full, for the student to rebuild the call
+    assert [t for t, _ in elements(dl)].count("table") == 5
+    assert "<caption>5 x 4</caption>" in dl and "<caption>5 x 3</caption>" in dl
     first_row = call["returned"].split("[[", 1)[1].split("]", 1)[0].split(",")
     assert "".join(f"<td>{v.strip()}</td>" for v in first_row) in dl
     assert "<caption>4 x 3</caption>" in dl and "array(" not in dl
