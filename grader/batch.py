@@ -243,8 +243,9 @@ def run(*, source: Path, out: Path, grade_args: Sequence[str] = (), jobs: int | 
         grade_args = [*grade_args, *(arg for name in only for arg in ("--only", name))]
     ref_dir = reference_mod.locate(load_pack(pack), reference, no_reference)
     named = reference_mod.missing_named(load_pack(pack))
-    if ref_dir is None and not no_reference:
+    if ref_dir is None and not no_reference and input_set.secret is None:
         # It graded the class as students' copies: 21 of 40 for a correct upload, and no word.
+        # (With a secret, the refusal below says why a reference is needed for it.)
         why = named or "no reference solution found beside the grader (an installed one has none)"
         raise BatchError(f"{why}; give --reference DIR (or set ${reference_mod.REFERENCE_ENV}), "
                          "or --no-reference to grade with the known answers")

@@ -83,13 +83,25 @@ def blame_failing_callees(checks: Sequence[CheckResult], calls: Mapping[str, Seq
         # The check itself calls what it uses (the function it grades need not).
         note = sentence("this check" if set(guilty) <= set(used) else check.function, guilty,
                         order, absent, caller_place=check.function)
-        # A recognised mistake read off a failure the callee may cause is no longer the caller's
-        # by name (every renderer would show the catalogue's explanation as its own, and the
-        # class overview count it): its explanation stays as the check's hint, qualified.
+        # A recognised mistake keeps its name (a loop's diagnosis often describes the callee's
+        # effect exactly: a step that ascends because update does); its hint, and every
+        # renderer's explanation of it (until_callees_pass), say it waits for the callee.
         out.append(replace(check, message=f"{check.message}\n  {note}" if check.message else note,
-                           hint=_until_callees_pass(check.hint, guilty), mistake="",
+                           hint=_until_callees_pass(check.hint, guilty),
                            evidence={**check.evidence, "failing_callees": guilty}))
     return tuple(out)
+
+
+def until_callees_pass(checks: Sequence[CheckResult]) -> str:
+    """"if this still fails once backward passes its own checks" when every one of `checks` (the
+    checks a recognised mistake explains) failed beside a failing callee; "" otherwise."""
+    guilty = [c.evidence.get("failing_callees") for c in checks]
+    if not guilty or not all(isinstance(g, list) and g for g in guilty):
+        return ""
+    names = list(dict.fromkeys(name for g in guilty for name in g))
+    if len(names) == 1:
+        return f"if this still fails once {names[0]} passes its own checks"
+    return f"if this still fails once {', '.join(names[:-1])} and {names[-1]} pass their own checks"
 
 
 def _until_callees_pass(hint: str, guilty: Sequence[str]) -> str:

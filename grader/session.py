@@ -893,9 +893,7 @@ def grade(pack: Pack, submission_path: Path, options: Options = Options(), *,
         timings={"total_seconds": round(time.monotonic() - started, 3),
                  "worker_starts": submission.starts, **submission.import_timing},
         error=error, reference=ref is not None, import_output=_import_output(load),
-        # Only those a check of the report still names (callees.py takes a callee's away).
-        mistakes={key: m.to_dict() for key, m in sorted(state.mistakes.items())
-                  if any(c.mistake == key for c in checks)},
+        mistakes={key: m.to_dict() for key, m in sorted(state.mistakes.items())},
         inputs=_inputs(inputs, answers_used, checks),
         mode={"name": pack.mode, "description": pack.mode_description} if pack.mode else {})
     secret = options.input_set.secret  # redacted even when unused: the worker could read it

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 
+from grader import callees
 from grader.model import CheckResult, SubmissionResult
 from grader.render.json_report import write_text
 from grader.render.feedback import inputs_text, mode_text, withheld_text
@@ -293,6 +294,8 @@ def check_view(check: CheckResult, mistakes: dict[str, dict]) -> dict:
         "gradient": _gradient_view(gradient) if isinstance(gradient, dict) else None,
         "rows": _rows_view(evidence["rows"]) if isinstance(evidence.get("rows"), list) else [],
         "measured": _measured(evidence),
+        # The callees a recognised mistake's explanation waits for (callees.until_callees_pass).
+        "waits": callees.until_callees_pass([check]),
     }
 
 
@@ -339,6 +342,8 @@ def _groups(anchor: str, failed: list[dict]) -> list[dict]:
                       f"{g['checks'][0]['label']} and {len(g['checks']) - 1} more" if shared else
                       g["checks"][0]["label"])
         g["points"] = _points(sum(float(c["max_score"]) - float(c["score"]) for c in g["checks"]))
+        waits = {c["waits"] for c in g["checks"]}
+        g["waits"] = waits.pop() if g["mistake"] and len(waits) == 1 else ""
     return groups
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 import textwrap
 
+from grader import callees
 from grader.model import CheckResult, SubmissionResult
 from grader.render.feedback import config_text, inputs_text, mode_text, withheld_text
 
@@ -117,7 +118,10 @@ def render(result: SubmissionResult, *, verbose: bool = False, width: int | None
             if known and check.mistake not in done:
                 # One explanation, then every check it failed.
                 done.add(check.mistake)
-                lines.extend(textwrap.wrap(f"hint: {known['title']}: {known['explanation']}",
+                # A diagnosis made beside a failing callee waits for it (callees.py).
+                waits = {callees.until_callees_pass([c]) for c in own if c.mistake == check.mistake}
+                first = f"{waits.pop()}: " if len(waits) == 1 and "" not in waits else ""
+                lines.extend(textwrap.wrap(f"hint: {first}{known['title']}: {known['explanation']}",
                                            width=width - 4, initial_indent="    ",
                                            subsequent_indent="          "))
                 for same in (c for c in own if c.mistake == check.mistake):
