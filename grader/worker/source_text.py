@@ -22,6 +22,7 @@ import io
 import json
 import re
 import tokenize
+from collections.abc import Iterator
 from typing import Any
 
 _UTF8 = {"utf-8", "utf-8-sig"}
@@ -125,23 +126,30 @@ def notebook_json(data: bytes) -> tuple[Any, list[dict]]:
     if data.startswith(codecs.BOM_UTF8):
         data = data[len(codecs.BOM_UTF8):]
     raw = json.loads(data.decode("utf-8", errors="surrogateescape"))
-    findings: list[dict] = []
-    if isinstance(raw, dict):
-        sheets = raw.get("worksheets") if isinstance(raw.get("worksheets"), list) else [raw]
-        number = 0
-        for sheet in sheets:
-            cells = sheet.get("cells") if isinstance(sheet, dict) else None
-            for cell in cells if isinstance(cells, list) else ():
-                number += 1
-                source = cell.get("source", cell.get("input")) if isinstance(cell, dict) else None
-                if isinstance(source, list):
-                    source = "".join(s for s in source if isinstance(s, str))
-                if isinstance(source, str):
-                    findings += [_finding(line, byte, number)
-                                 for line, byte in _escaped_bytes(source)]
+    findings = [_finding(line, byte, number) for number, source in _cell_sources(raw)
+                for line, byte in _escaped_bytes(source)]
     elsewhere = sum(len(_escaped_bytes(text)) for text in _strings(raw)) - len(findings)
     findings += [{"cell": None, "line": None, "byte": None, "read_as": None}] * max(elsewhere, 0)
     return _mended(raw), findings
+
+
+def _cell_sources(raw: Any) -> Iterator[tuple[int, str]]:
+    """(number counting every cell from 1, source) of each cell of a notebook's JSON, of any
+    nbformat version (version 3's worksheets and "input" too); a cell without a text source is
+    counted and skipped."""
+    if not isinstance(raw, dict):
+        return
+    sheets = raw.get("worksheets") if isinstance(raw.get("worksheets"), list) else [raw]
+    number = 0
+    for sheet in sheets:
+        cells = sheet.get("cells") if isinstance(sheet, dict) else None
+        for cell in cells if isinstance(cells, list) else ():
+            number += 1
+            source = cell.get("source", cell.get("input")) if isinstance(cell, dict) else None
+            if isinstance(source, list):
+                source = "".join(s for s in source if isinstance(s, str))
+            if isinstance(source, str):
+                yield number, source
 
 
 def _is_surrogate(c: str) -> bool:
@@ -156,25 +164,14 @@ def _without_lone_surrogates(raw: Any) -> tuple[Any, list[dict]]:
     if not any(_is_surrogate(c) for text in _strings(raw) for c in text):
         return raw, []
     findings: list[dict] = []
-    if isinstance(raw, dict):
-        sheets = raw.get("worksheets") if isinstance(raw.get("worksheets"), list) else [raw]
-        number = 0
-        for sheet in sheets:
-            cells = sheet.get("cells") if isinstance(sheet, dict) else None
-            for cell in cells if isinstance(cells, list) else ():
-                number += 1
-                source = cell.get("source", cell.get("input")) if isinstance(cell, dict) else None
-                if isinstance(source, list):
-                    source = "".join(s for s in source if isinstance(s, str))
-                if not isinstance(source, str):
-                    continue
-                line = 1
-                for c in source:
-                    if c == "\n":
-                        line += 1
-                    elif _is_surrogate(c):
-                        findings.append({"cell": number, "line": line, "byte": None,
-                                         "read_as": "\ufffd", "surrogate": f"U+{ord(c):04X}"})
+    for number, source in _cell_sources(raw):
+        line = 1
+        for c in source:
+            if c == "\n":
+                line += 1
+            elif _is_surrogate(c):
+                findings.append({"cell": number, "line": line, "byte": None,
+                                 "read_as": "\ufffd", "surrogate": f"U+{ord(c):04X}"})
     total = sum(_is_surrogate(c) for text in _strings(raw) for c in text)
     findings += [{"cell": None, "line": None, "byte": None, "read_as": None}] * (total - len(findings))
     return _replaced(raw), findings
