@@ -52,6 +52,8 @@ def run() -> None:
     # as the process, so collecting meanwhile only walks them. The program turns it back on once
     # they are loaded (grader.session.settle_heap).
     gc.disable()
+    from grader.blas_threads import one_thread
+    one_thread()
     _keep_ctrl_c()
     why = _shadowing()
     if why:  # else it fails wherever the library is first used, with a traceback

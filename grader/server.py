@@ -115,6 +115,8 @@ def _end_with_the_client(every: float = 0.5) -> None:
 
 def main() -> int:
     gc.disable()  # while the grader loads; settle_heap() turns it back on (see there)
+    from grader.blas_threads import one_thread
+    one_thread()  # before anything imports numpy
     _end_with_the_client()
     # The protocol gets the real stdout; anything else printed (a report on the terminal, a
     # stray print) goes to stderr, which the client keeps in a file.

@@ -166,6 +166,8 @@ def serve(path: str) -> None:
 
     import gc
     gc.disable()  # as `python -m grader` does while it imports (grader/__main__.py)
+    from grader.blas_threads import one_thread
+    one_thread()  # as it does too, before numpy loads
     for name in PRELOAD:
         importlib.import_module(name)
     gc.enable()
