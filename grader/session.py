@@ -724,7 +724,7 @@ class _Interrupted:
 def _checks_args(pack: Pack) -> list[str]:
     """pytest's first arguments for running a pack's checks: where they are, and no cache."""
     return [str(pack.checks_dir), "-c", str(PYTEST_INI), "--rootdir", str(pack.checks_dir),
-            "-p", "no:cacheprovider", "-p", "no:warnings", "-q"]
+            "-p", "no:cacheprovider", "-p", "no:warnings", "-q", "--capture=no"]
 
 
 def checks_problems(pack: Pack) -> list[str]:
