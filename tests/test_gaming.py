@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import FIXTURES, ROOT, by_function, grade, run_cli
+from conftest import FIXTURES, ROOT, by_function, grade, mistakes_named, run_cli
 from fixtures import gaming
 
 SECRETS = ("correct horse battery staple 1", "a second course secret, term 2",
@@ -333,3 +333,37 @@ def test_a_gradient_or_cost_right_only_where_the_checks_used_to_look_loses_its_p
         assert "your cost is averaged over the M = " in message and \
             "but summed over the M = 3 examples of " in message and \
             "a convention is a rule for every batch size" in message, message
+
+
+W2V_COST = "    cost = -np.log(sig_o) - np.sum(np.log(sig_neg))\n"
+
+
+@pytest.mark.parametrize("mode", [("--secret", SECRETS[2]), ("--no-reference",)],
+                         ids=["secret", "student"])
+@pytest.mark.parametrize("cost,guard", [
+    ("-np.log(sig_o + 1e-7) - np.sum(np.log(sig_neg + 1e-7))", True),
+    ("-np.log(sig_o + 1e-9) - np.sum(np.log(1 - _sigmoid(np.dot(u_neg, predicted)) + 1e-9))", True),
+    ("-np.log(sig_o + 1e-7) - np.sum(np.log(sig_neg))", True),
+    # Costs a little low, as a guard's is: each fits some eps at one point, none at the second.
+    ("(-np.log(sig_o) - np.sum(np.log(sig_neg))) * (1 - 1e-6)", False),
+    ("-np.log(sig_o) - np.sum(np.log(sig_neg)) - 1e-5", False),
+], ids=["guarded", "guarded_one_minus_sigmoid", "target_guarded", "scaled", "shifted"])
+def test_a_log_guard_in_word2vec_is_recognised_and_a_cost_merely_low_is_not(tmp_path, cost,
+                                                                             guard, mode):
+    """log(sigmoid(x) + 1e-8) lost 16 of 35 points, and at 1e-7 was told its sampling was wrong
+    (repeated negatives, the target re-drawn, K); a guard is accepted as forward_backward_prop's
+    is. Accepting one must not accept every cost a little below the right one."""
+    source = (FIXTURES / "correct_summed.py").read_text()
+    assert source.count(W2V_COST) == 1
+    path = tmp_path / "w2v.py"
+    path.write_text(source.replace(W2V_COST, f"    cost = {cost}\n"))
+    report = grade(path, tmp_path / "out", "--only", "negSamplingCostAndGradient", *mode)
+    failed = {c["name"] for c in report["checks"] if c["status"] == "failed" and c["max_score"]}
+    if guard:
+        assert report["score"] == 35 and not failed, failed
+        assert "w2v_log_guarded" in mistakes_named(report) or any(
+            "a small constant inside the logs" in w for w in report["warnings"]), report["warnings"]
+    else:
+        assert {"cost_matches_reference", "target_is_redrawn"} <= failed, failed
+        assert report["score"] <= 10, report["score"]
+        assert not any("a small constant inside the logs" in w for w in report["warnings"])

@@ -70,6 +70,7 @@ NAMES_THE_PROBLEM = {
     "negsampling_gradpred_wrong_sign": "off by a multiple of u_o, the target's output vector",
     "negsampling_gradpred_negated": "exactly the negative of the derivative of the cost",
     "negsampling_first_negative_only": "only the first negative sample",
+    "negsampling_log_guard_too_large": "with eps = 0.0001 inside its logs",
     "negsampling_ignores_k": "10 indices drawn from dataset.sampleTokenIdx(), too many: expected K = 1",
     "negsampling_samples_with_np_random": "no index drawn from dataset.sampleTokenIdx()",
     "negsampling_negatives_deduplicated": "count a negative drawn more than once only once",
@@ -99,6 +100,9 @@ WARNS_ABOUT = {
     "negsampling_seeds_inside": "calls random.seed() and np.random.seed() each time it runs",
     "fbp_log_guarded": "a small constant inside the log",
     "fbp_log_guarded_at_the_limit": "a small constant inside the log",
+    "negsampling_log_guarded": "a small constant inside the logs",
+    "negsampling_log_guarded_at_the_limit": "a small constant inside the logs",
+    "negsampling_negatives_log_guarded": "a small constant inside the logs",
 }
 
 
@@ -136,6 +140,9 @@ RECOGNISED = {
     "fbp_mutates_params": {"params_views_mutated"},
     "fbp_log_guarded": {"log_guarded"},
     "fbp_log_guarded_at_the_limit": {"log_guarded"},
+    "negsampling_log_guarded": {"w2v_log_guarded"},
+    "negsampling_log_guarded_at_the_limit": {"w2v_log_guarded"},
+    "negsampling_negatives_log_guarded": {"w2v_log_guarded"},
     "fbp_cost_halved": {"cost_scaled"},
     # counting the target as a negative also puts a wrong multiple of u_o into gradPred, and a
     # wrong target row into grad: each failure names the one mistake, never a symptom of it

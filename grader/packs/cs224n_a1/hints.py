@@ -244,6 +244,15 @@ HINTS = Catalogue("cs224n-a1", (
         "1 / (1 + np.exp(-x)) does not until x is below about -745, but 0.5 * (1 + np.tanh(x / 2)) "
         "does below about -19.",
         severity="warning"),
+    Mistake(
+        "w2v_log_guarded", "a small constant inside the logs",
+        "Your cost has a small constant inside its logs, log(sigmoid(x) + eps): it keeps the "
+        "logs finite, and it is accepted, since your gradients are the handout's own. It does "
+        "make the cost a little smaller (by about eps / sigmoid(x) per term), which shows where "
+        "a score is large and its sigmoid tiny, and a gradient check with a strict tolerance "
+        "sees your gradients differ from the derivative of your cost. -log(sigmoid(x)) is "
+        "np.logaddexp(0, -x), exact and finite for every score, with no eps.",
+        severity="warning"),
 ))
 
 
