@@ -71,6 +71,7 @@ NAMES_THE_PROBLEM = {
     "negsampling_gradpred_negated": "exactly the negative of the derivative of the cost",
     "negsampling_first_negative_only": "only the first negative sample",
     "negsampling_log_guard_too_large": "with eps = 0.0001 inside its logs",
+    "negsampling_float32": "had dtype float32",
     "negsampling_ignores_k": "10 indices drawn from dataset.sampleTokenIdx(), too many: expected K = 1",
     "negsampling_samples_with_np_random": "no index drawn from dataset.sampleTokenIdx()",
     "negsampling_negatives_deduplicated": "count a negative drawn more than once only once",

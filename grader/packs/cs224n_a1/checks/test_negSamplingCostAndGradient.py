@@ -14,8 +14,8 @@ from hypothesis import strategies as st
 from grader import conventions, evidence, numgrad
 from grader import tolerances as tol
 from grader.checks_api import (CheckFailure, LazyText, as_array, as_scalar, describe_result,
-                               expect_close, expect_varies, fail_call, if_known, lazy_text, show,
-                               whole_cases)
+                               expect_close, expect_varies, fail_call, if_known, lazy_text,
+                               low_precision_seen, show, whole_cases)
 from grader.packs.cs224n_a1.hints import HINTS, constant_factor
 from grader.packs.cs224n_a1.inputs import (LONG_VECTORS, ReplayDataset, W2VCase, expected_draws,
                                            fixed_case, TIMED_SHARE, padded, rng, training_cases,
@@ -26,8 +26,27 @@ from grader.worker.wire import ReplayDataset as WireDataset
 pytestmark = pytest.mark.function("negSamplingCostAndGradient")
 
 
+# A result in float32 is right to float32's precision only: rounding leaves about 1e-7 of the
+# largest term on every entry, 6e-8 on an entry near 0 of a gradient whose others are near 1,
+# which float64's atol of 1e-9 failed on some draws and not on others (15 of 35 points with the
+# public inputs, 32 under one secret, 20 under another). Held to 1e-6 of the expected array's
+# largest entry, ten times that rounding, it passes on every draw; the gradient checks still
+# fail it (README).
+FLOAT32_RTOL = 1e-6
+
+
+def _tolerances(expected) -> tuple[float, float]:
+    """(rtol, atol) of a comparison with `expected`: float64's, or float32's for a check that
+    got a float32 result."""
+    if not low_precision_seen():
+        return tol.REFERENCE_RTOL, tol.REFERENCE_ATOL
+    scale = float(np.max(np.abs(expected))) if np.size(expected) else 0.0
+    return FLOAT32_RTOL, max(tol.REFERENCE_ATOL, FLOAT32_RTOL * scale)
+
+
 def close(a, b) -> bool:
-    return bool(np.allclose(a, b, rtol=tol.REFERENCE_RTOL, atol=tol.REFERENCE_ATOL))
+    rtol, atol = _tolerances(b)
+    return bool(np.allclose(a, b, rtol=rtol, atol=atol))
 
 
 # Reference comparisons meet both the plain path (distinct negatives, no target offered) and
@@ -522,8 +541,9 @@ def test_gradPred_matches_reference(student, reference, case):
     why = {} if close(grad_pred, ref_pred) else (
         _root_cause(case, reference, cost=cost, grad_pred=grad_pred, draws=draws)
         or _grad_pred_hint(grad_pred, ref_pred, case))
-    expect_close(grad_pred, ref_pred, call=_call_text(case), what="gradPred",
-                 rtol=tol.REFERENCE_RTOL, atol=tol.REFERENCE_ATOL, **why)
+    rtol, atol = _tolerances(ref_pred)
+    expect_close(grad_pred, ref_pred, call=_call_text(case), what="gradPred", rtol=rtol,
+                 atol=atol, **why)
 
 
 @pytest.mark.points(5)
@@ -581,8 +601,9 @@ def test_repeated_negatives_accumulate(student, reference, report):
         fail_call(f"wrong cost when a negative is drawn more than once: {cost!r}, expected "
                   f"{ref_cost!r} (index {twice}, drawn 3 times, counts 3 times).", call,
                   **{"finding": _guard_finding(student, report, case, cost, draws), **found})
+    rtol, atol = _tolerances(ref_pred)
     expect_close(grad_pred, ref_pred, call=call, what="gradPred when a negative is drawn more than once",
-                 rtol=tol.REFERENCE_RTOL, atol=tol.REFERENCE_ATOL, **found)
+                 rtol=rtol, atol=atol, **found)
     if not close(grad, ref_grad):
         fail_call(f"wrong grad when a negative is drawn more than once, in "
                   f"{_wrong_rows(grad, ref_grad, case)}.", call, returned=grad, expected=ref_grad,
