@@ -174,6 +174,8 @@ def test_uploads_whose_names_are_not_utf8_are_graded(tmp_path):
     assert proc.returncode == 0 and "Traceback" not in proc.stderr, proc.stderr[-2000:]
     rows = _rows(out)
     assert len(rows) == 2 and all(float(r["score"]) == 100 for r in rows), rows
+    # The bytes as bytes (the gradebook said `m\udcfcller.py`, Python's holder for the byte)
+    assert sorted(r["upload"] for r in rows) == ["j\\xf6rg", "m\\xfcller.py"], rows
 
 
 def test_a_reference_that_cannot_be_used_is_refused_before_grading(tmp_path):

@@ -100,7 +100,7 @@ def test_batch_shows_hostile_upload_names_as_escapes(tmp_path):
                    "--isolation", "process")
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert "\x1b" not in proc.stderr and "\x07" not in proc.stderr
-    assert "ignored evil\\x1b[2J\\x07\\udcff.txt" in proc.stderr
+    assert "ignored evil\\x1b[2J\\x07\\xff.txt" in proc.stderr
     page = (tmp_path / "out" / "index.html").read_text(encoding="utf-8")
     assert "evil\\x1b[2J" in page
 
