@@ -366,6 +366,10 @@ def test_a_log_guard_in_word2vec_is_recognised_and_a_cost_merely_low_is_not(tmp_
     else:
         assert {"cost_matches_reference", "target_is_redrawn"} <= failed, failed
         assert report["score"] <= 10, report["score"]
+        (message,) = [c["message"] for c in report["checks"]
+                      if c["name"] == "cost_matches_reference"]
+        assert "of the cost: more than rounding (float64 code agrees to about 1e-12" in message, \
+            message
         assert not any("a small constant inside the logs" in w for w in report["warnings"])
 
 

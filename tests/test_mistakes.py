@@ -72,6 +72,7 @@ NAMES_THE_PROBLEM = {
     "negsampling_first_negative_only": "only the first negative sample",
     "negsampling_log_guard_too_large": "with eps = 0.0001 inside its logs",
     "negsampling_float32": "had dtype float32",
+    "negsampling_target_term_missing": "the target's term -log sigmoid(u_2 . v) = 0.361 is missing",
     "negsampling_ignores_k": "10 indices drawn from dataset.sampleTokenIdx(), too many: expected K = 1",
     "negsampling_samples_with_np_random": "no index drawn from dataset.sampleTokenIdx()",
     "negsampling_negatives_deduplicated": "count a negative drawn more than once only once",

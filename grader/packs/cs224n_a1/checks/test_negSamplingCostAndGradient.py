@@ -417,16 +417,18 @@ def test_cost_matches_reference(student, reference, report, case):
     ref_cost, _, _ = _reference(reference, case)
     if not close(cost, ref_cost) and not _log_guarded(student, report, case, cost, draws):
         negatives, _ = expected_draws(case.stream, case.target, case.K)
+        why = (_root_cause(case, reference, cost=cost, draws=draws)
+               or _cost_hint(cost, ref_cost, case, reference))
+        seen = why.pop("finding", "")
         fail_call(f"wrong cost: {cost!r}, expected {ref_cost!r}.", _call_text(case),
-                  finding=_guard_finding(student, report, case, cost, draws),
+                  finding=_guard_finding(student, report, case, cost, draws) or seen,
                   detail=f"cost = -log sigmoid(u_{case.target} . v) - sum over the negatives "
-                         f"{negatives} of log sigmoid(-u_k . v)",
-                  **(_root_cause(case, reference, cost=cost, draws=draws)
-                     or _cost_hint(cost, ref_cost, case, reference)))
+                         f"{negatives} of log sigmoid(-u_k . v)", **why)
 
 
 def _cost_hint(cost: float, ref_cost: float, case: W2VCase, reference) -> dict:
-    """Recognise the usual wrong costs from the numbers alone: {hint, evidence} or {}."""
+    """Recognise the usual wrong costs from the numbers alone: {hint, evidence} or {finding}
+    (what the numbers show, for the message), or {}."""
     predicted, vectors = case.arrays()
     # -log sigmoid(-z) = log(1 + e^z): what counting the target as a negative too would add
     target_as_negative = np.logaddexp(0.0, vectors[case.target] @ predicted)
@@ -452,7 +454,26 @@ def _cost_hint(cost: float, ref_cost: float, case: W2VCase, reference) -> dict:
         if first_cost is not None and close(cost, first_cost):
             return {"hint": HINTS["first_negative_only"],
                     "evidence": {"cost_with_the_first_negative_only": first_cost}}
+    missing = _target_term_missing(case, cost)
+    if missing:
+        return {"finding": missing}
+    relative = abs(cost - ref_cost) / abs(ref_cost) if ref_cost else np.inf
+    if relative < 1e-3:
+        return {"finding": f"That is {relative:.1e} of the cost: more than rounding (float64 "
+                           f"code agrees to about 1e-12; the check allows {tol.REFERENCE_RTOL:g})."}
     return {}
+
+
+def _target_term_missing(case: W2VCase, cost: float) -> str:
+    """A sentence when the cost is the negatives' terms alone, else "". Where u_o . v is large
+    the target's term is tiny (4e-6 at a score of 12), and such a cost looked off by rounding."""
+    predicted, vectors = case.arrays()
+    negatives, _ = expected_draws(case.stream, case.target, case.K)
+    target_term = float(np.logaddexp(0.0, -(vectors[case.target] @ predicted)))
+    if not np.isclose(cost, _cost_with(case, negatives) - target_term, rtol=1e-6, atol=1e-12):
+        return ""
+    return (f"your cost is the sum over the negatives alone: the target's term "
+            f"-log sigmoid(u_{case.target} . v) = {target_term:.3g} is missing.")
 
 
 def _root_cause(case: W2VCase, reference, *, cost: float | None = None,
@@ -600,7 +621,8 @@ def test_repeated_negatives_accumulate(student, reference, report):
     if not cost_right:
         fail_call(f"wrong cost when a negative is drawn more than once: {cost!r}, expected "
                   f"{ref_cost!r} (index {twice}, drawn 3 times, counts 3 times).", call,
-                  **{"finding": _guard_finding(student, report, case, cost, draws), **found})
+                  **{"finding": (_guard_finding(student, report, case, cost, draws)
+                                 or _target_term_missing(case, cost)), **found})
     rtol, atol = _tolerances(ref_pred)
     expect_close(grad_pred, ref_pred, call=call, what="gradPred when a negative is drawn more than once",
                  rtol=rtol, atol=atol, **found)
@@ -626,10 +648,11 @@ def test_target_is_redrawn(student, maybe_reference, report):
         right = cost_right and close(grad, ref_grad)
         found = {} if right else _root_cause(case, maybe_reference, cost=cost, grad=grad)
         if not cost_right:
+            why = dict(found or _cost_hint(cost, ref_cost, case, maybe_reference))
+            seen = why.pop("finding", "")
             fail_call(f"wrong cost when the stream offers the target: {cost!r}, expected "
                       f"{ref_cost!r} (the target is never a negative).", call,
-                      finding=_guard_finding(student, report, case, cost, draws),
-                      **(found or _cost_hint(cost, ref_cost, case, maybe_reference)))
+                      finding=_guard_finding(student, report, case, cost, draws) or seen, **why)
         if not close(grad, ref_grad):
             fail_call(f"wrong grad when the stream offers the target, in "
                       f"{_wrong_rows(grad, ref_grad, case)}.", call, returned=grad,
@@ -726,7 +749,8 @@ def test_K_is_honoured(student, maybe_reference, report, K):
                 why = "the cost also counts the target as a negative, one term too many"
                 hint = HINTS["target_among_negatives"]
             else:
-                why = (not cost_right and _guard_finding(student, report, case, cost, draws)
+                why = (not cost_right and (_guard_finding(student, report, case, cost, draws)
+                                           or _target_term_missing(case, cost))
                        or "the cost or grad does not match what these K negatives give.")
                 why = why.rstrip(".")
             fail_call(f"K = {K} indices were drawn, but {why}.",
