@@ -183,11 +183,6 @@ def _note_precision(value: Any, what: Text) -> None:
         _whole_numbers.setdefault(str(what), str(value.dtype))
 
 
-def low_precision_seen() -> bool:
-    """Whether the check now running got a result in a float narrower than float64."""
-    return bool(_low_precision)
-
-
 def forget_precision() -> None:
     """Start a check with no lower-precision result seen."""
     _low_precision.clear()

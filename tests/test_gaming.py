@@ -341,12 +341,14 @@ W2V_COST = "    cost = -np.log(sig_o) - np.sum(np.log(sig_neg))\n"
 @pytest.mark.parametrize("mode", [("--secret", SECRETS[2]), ("--no-reference",)],
                          ids=["secret", "student"])
 @pytest.mark.parametrize("cost,guard", [
-    ("-np.log(sig_o + 1e-7) - np.sum(np.log(sig_neg + 1e-7))", True),
-    ("-np.log(sig_o + 1e-9) - np.sum(np.log(1 - _sigmoid(np.dot(u_neg, predicted)) + 1e-9))", True),
-    ("-np.log(sig_o + 1e-7) - np.sum(np.log(sig_neg))", True),
+    ("-np.log(sig_o + 1e-7) - np.sum(np.log(sig_neg + 1e-7))", "named"),
+    ("-np.log(sig_o + 1e-9) - np.sum(np.log(1 - _sigmoid(np.dot(u_neg, predicted)) + 1e-9))",
+     "named"),
+    # (a guard this small moves no cost the checks draw past their tolerance: nothing to name)
+    ("-np.log(sig_o + 1e-7) - np.sum(np.log(sig_neg))", "passes"),
     # Costs a little low, as a guard's is: each fits some eps at one point, none at the second.
-    ("(-np.log(sig_o) - np.sum(np.log(sig_neg))) * (1 - 1e-6)", False),
-    ("-np.log(sig_o) - np.sum(np.log(sig_neg)) - 1e-5", False),
+    ("(-np.log(sig_o) - np.sum(np.log(sig_neg))) * (1 - 1e-5)", None),
+    ("-np.log(sig_o) - np.sum(np.log(sig_neg)) - 1e-5", None),
 ], ids=["guarded", "guarded_one_minus_sigmoid", "target_guarded", "scaled", "shifted"])
 def test_a_log_guard_in_word2vec_is_recognised_and_a_cost_merely_low_is_not(tmp_path, cost,
                                                                              guard, mode):
@@ -361,9 +363,10 @@ def test_a_log_guard_in_word2vec_is_recognised_and_a_cost_merely_low_is_not(tmp_
     failed = {c["name"] for c in report["checks"] if c["status"] == "failed" and c["max_score"]}
     if guard:
         assert report["score"] == 35 and not failed, failed
+    if guard == "named":
         assert "w2v_log_guarded" in mistakes_named(report) or any(
             "a small constant inside the logs" in w for w in report["warnings"]), report["warnings"]
-    else:
+    if not guard:
         assert {"cost_matches_reference", "target_is_redrawn"} <= failed, failed
         assert report["score"] <= 10, report["score"]
         (message,) = [c["message"] for c in report["checks"]
@@ -391,3 +394,55 @@ def test_a_float32_word2vec_gets_one_grade_whatever_the_inputs(tmp_path, mode):
     assert failed == {"gradPred_matches_numerical_gradient", "grad_matches_numerical_gradient"}, \
         failed
     assert report["score"] == 29
+
+
+FBP_COST = "    cost = -np.sum(np.log(np.sum(labels * y_hat, axis=1)))\n"
+
+
+@pytest.mark.parametrize("mode", [("--secret", SECRETS[0]), ("--no-reference",)],
+                         ids=["secret", "student"])
+@pytest.mark.parametrize("variant,guarded,failing", [
+    ("approximate_on_large_networks",
+     FBP_COST.replace("axis=1))", "axis=1) + 1e-6)"), "gradient_by_backpropagation"),
+    ("approximate_on_large_networks",
+     FBP_COST.replace("axis=1))", "axis=1) + 1e-8)"), "gradient_by_backpropagation"),
+    ("approximate_on_large_word_vectors",
+     W2V_COST.replace("np.log(sig_o)", "np.log(sig_o + 1e-6)")
+     .replace("np.log(sig_neg)", "np.log(sig_neg + 1e-6)"), "gradients_by_backpropagation"),
+])
+def test_a_log_guard_does_not_switch_off_the_large_input_check(tmp_path, variant, guarded,
+                                                                 failing, mode):
+    """The large-input check judges only a gradient right on the small inputs; a guarded cost
+    strays from its own central differences there (as the gradient checks allow), and was taken
+    for a wrong formula: beside a guard, the approximation on large inputs kept every point."""
+    source = getattr(gaming, variant)()
+    original = FBP_COST if variant.endswith("networks") else W2V_COST
+    assert source.count(original) == 1
+    path = tmp_path / f"{variant}.py"
+    path.write_text(source.replace(original, guarded))
+    function = ("negSamplingCostAndGradient" if variant.endswith("word_vectors")
+                else "forward_backward_prop")
+    report = grade(path, tmp_path / "out", "--only", function, *mode)
+    failed = {c["name"] for c in report["checks"] if c["status"] == "failed"}
+    assert failing in failed, {c["name"]: c["message"][:200] for c in report["checks"]}
+
+
+@pytest.mark.parametrize("mode", [("--secret", SECRETS[0]), ("--no-reference",)],
+                         ids=["secret", "student"])
+def test_a_guarded_cost_still_fixes_the_gradients_convention(tmp_path, mode):
+    """A guarded cost is not exactly the cross-entropy, so gradient_matches_reference took it for
+    a wrong cost and accepted a gradient of either convention, while cost_matches_reference
+    accepted the cost: a summed cost beside an averaged gradient scored 21 of 35."""
+    source = (FIXTURES / "correct_summed.py").read_text()
+    stack = ("    grad = np.concatenate((gradW1.flatten(), gradb1.flatten(),\n"
+             "        gradW2.flatten(), gradb2.flatten()))\n")
+    assert source.count(FBP_COST) == 1 and source.count(stack) == 1
+    path = tmp_path / "mixed.py"
+    path.write_text(source.replace(FBP_COST, FBP_COST.replace("axis=1))", "axis=1) + 1e-6)"))
+                    .replace(stack, stack + "    grad = grad / data.shape[0]\n"))
+    report = grade(path, tmp_path / "out", "--only", "forward_backward_prop", *mode)
+    checks = {c["name"]: c for c in report["checks"]}
+    assert checks["cost_matches_reference"]["status"] == "passed"
+    assert checks["gradient_matches_reference"]["status"] == "failed"
+    assert checks["gradient_matches_reference"]["mistake"] == "grad_averaged_cost_summed"
+    assert report["score"] <= 7
