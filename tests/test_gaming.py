@@ -446,3 +446,21 @@ def test_a_guarded_cost_still_fixes_the_gradients_convention(tmp_path, mode):
     assert checks["gradient_matches_reference"]["status"] == "failed"
     assert checks["gradient_matches_reference"]["mistake"] == "grad_averaged_cost_summed"
     assert report["score"] <= 7
+
+
+@pytest.mark.parametrize("mode", [(), ("--no-reference",), ("--secret", SECRETS[0]),
+                                  ("--secret", SECRETS[1]), ("--secret", SECRETS[2])],
+                         ids=["public", "student", "s0", "s1", "s2"])
+def test_scores_clipped_below_the_long_vectors_largest_fail_whatever_the_draw(tmp_path, mode):
+    """The long vectors' largest score was drawn: 10.8 under one secret, 12 under another, so a
+    cost that clips the scores at 11 kept every point or lost 26 by the secret. One negative now
+    lies along predicted, a score of 12.25 under every draw."""
+    source = (FIXTURES / "correct_summed.py").read_text()
+    line = "    sig_neg = _sigmoid(-np.dot(u_neg, predicted))    # K\n"
+    assert source.count(line) == 1
+    path = tmp_path / "clipped.py"
+    path.write_text(source.replace(
+        line, "    sig_neg = _sigmoid(-np.clip(np.dot(u_neg, predicted), -11, 11))    # K\n"))
+    report = grade(path, tmp_path / "out", "--only", "negSamplingCostAndGradient", *mode)
+    failed = {c["name"] for c in report["checks"] if c["status"] == "failed"}
+    assert "cost_matches_reference" in failed, failed
