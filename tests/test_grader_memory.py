@@ -37,6 +37,8 @@ def test_the_answers_of_failed_examples_are_not_kept(tmp_path, monkeypatch):
     finally:
         tracemalloc.stop()
     assert result.score == 0 and all(c.status == "failed" for c in result.checks)
-    # A few answers alive at once (the one being judged, hypothesis's best so far), never one per
-    # failing example tried (17 of them: 140 MiB).
-    assert peak < 6 * ANSWER_BYTES, f"{peak / 2**20:.0f} MiB"
+    # A few answers alive at once (the one being judged, its bytes as read and as an array,
+    # hypothesis's best so far, one read ahead), never one per failing example tried (17 of them:
+    # 140 MiB). Measured: 44.6 MiB run alone, 50 MiB in the full suite (twice, on two days, with
+    # the read-ahead held to one answer or not), so 6 answers (48 MiB) failed a correct grader.
+    assert peak < 10 * ANSWER_BYTES, f"{peak / 2**20:.0f} MiB"
