@@ -64,14 +64,10 @@ def _cost_with(case: W2VCase, negatives: list[int]) -> float:
 
 
 # The largest constant inside the logs (log(sigmoid(x) + eps)) taken for a guard against log(0):
-# forward_backward_prop's limit, one rule for both functions (README).
+# forward_backward_prop's limit, one rule for both functions (README). Read back from a cost it
+# may come a little above: log(sigmoid(x) + 1e-6) in float32 adds a 1e-6 rounded to the
+# sigmoid's precision.
 GUARD_LIMIT = 1e-6
-
-
-def _sigmoid(z):
-    return 1.0 / (1.0 + np.exp(-z))
-
-
 GUARD_MARGIN = 0.1
 # Larger constants are named as such in a failure, never accepted.
 GUARD_DIAGNOSED = 1e-2
@@ -80,6 +76,10 @@ GUARD_PROBE_SCORE = 20.0
 # Where a guard may sit: in every log, or (the submission guarding one sum only) in the
 # negatives' logs or the target's alone.
 GUARDED_TERMS = ("all", "negatives", "target")
+
+
+def _sigmoid(z):
+    return 1.0 / (1.0 + np.exp(-z))
 
 
 def _guarded_cost(predicted: np.ndarray, vectors: np.ndarray, target: int, negatives: list[int],
@@ -119,9 +119,7 @@ def _guard_eps(predicted: np.ndarray, vectors: np.ndarray, target: int, negative
     then be that eps's cost: a rounding, or a cost scaled or shifted a little, is not. (Read
     from the cost at hand, where a guard moves the cost by 4e-6 of it, float32's rounding put
     eps 2% off, and the second answer refused a float32 cost guarded by 1e-6.)"""
-    # The limit itself included, and then some: log(sigmoid(x) + 1e-6) in float32 adds a 1e-6
-    # rounded to the sigmoid's precision.
-    limit = limit * (1 + GUARD_MARGIN)
+    limit = limit * (1 + GUARD_MARGIN)  # the limit itself included, and then some
     if close(cost, _guarded_cost(predicted, vectors, target, negatives, 0.0)):
         return None  # the cost itself: nothing to explain
     asked: dict[str, float | None] = {}
