@@ -30,6 +30,7 @@ import signal
 import sys
 import time
 from pathlib import Path
+from typing import Callable
 
 PR_SET_CHILD_SUBREAPER = 36
 _counter = itertools.count()
@@ -295,6 +296,15 @@ def _alive(pid: int) -> bool:
     return True
 
 
+# The launcher of a worker that needs nothing but its cgroups between fork and exec
+# (Containment.launch): each argument up to "--" a cgroup.procs file to join, then the command.
+# A join that fails ends it before the command runs, with status 125 and a line on its stderr.
+JOINING_SHELL = "/bin/sh"
+_JOIN_THEN_EXEC = ('while [ "$1" != -- ]; do echo 0 > "$1" || '
+                   '{ echo "autograde: could not join the cgroup $1" >&2; exit 125; }; shift; '
+                   'done; shift; exec "$@"')
+
+
 # ---- one worker ---------------------------------------------------------------------------------
 class Containment:
     """Everything needed to find all of one worker's processes again."""
@@ -331,6 +341,22 @@ class Containment:
             if then is not None:
                 then()
         return run if groups or then is not None else None
+
+    def launch(self, argv: list[str], then=None) -> tuple[list[str], Callable[[], None] | None]:
+        """The command that starts the worker inside its cgroups, and the function (if any) to
+        run between fork and exec. With nothing else to do there, a shell joins the cgroups and
+        execs the worker: a grader that runs a function between fork and exec must fork in
+        full (no vfork), and then pays for copying its page tables and for a copy-on-write fault
+        on each page it writes afterwards (measured: a 140 MiB process that walks 300,000 of its
+        objects after each start spent 17-18 ms of CPU a start with such a function, 6.5 ms
+        without). The shell costs about 1 ms and leaves nothing outside the cgroups: everything
+        the worker starts is started after the join, as before."""
+        groups = ([self.cgroup] if self.cgroup is not None else []) + self.extra
+        if then is None and groups and os.path.exists(JOINING_SHELL):
+            procs = [str(group.path / "cgroup.procs") for group in groups]
+            return [JOINING_SHELL, "-c", _JOIN_THEN_EXEC, "autograde-join", *procs, "--",
+                    *argv], None
+        return argv, self.preexec(then)
 
     def started(self, pid: int) -> None:
         self.pid = pid

@@ -262,11 +262,11 @@ class _Process:
         for note in self.containment.notes:
             self.launch.notes.append(note)
         try:
+            argv, preexec = self.containment.launch(self.launch.argv, self.launch.preexec)
             with open(self.stderr_path, "wb") as err:
                 self.popen = subprocess.Popen(
-                    self.launch.argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=err,
-                    cwd=scratch, env=env,
-                    preexec_fn=self.containment.preexec(self.launch.preexec),
+                    argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=err,
+                    cwd=scratch, env=env, preexec_fn=preexec,
                     pass_fds=self.launch.pass_fds, **kwargs)
         except BaseException:
             self.containment.release()

@@ -158,3 +158,56 @@ def test_a_workers_processes_share_one_cpu_share_where_a_cgroup_allows():
     finally:
         box.kill()
         box.release()
+
+
+def test_a_worker_launched_through_its_cgroups_is_inside_them_with_all_it_starts():
+    """Containment.launch joins the cgroups in a shell that then execs the command, so the grader
+    starts its worker without a function between fork and exec (vfork: no copy of the grader's
+    page tables): the command and what it starts are inside, as with the function before."""
+    box = containment.Containment()
+    try:
+        if box.cgroup is None and not box.extra:
+            pytest.skip(f"no cgroup here: {box.notes}")
+        child = f"import subprocess, sys; subprocess.run([sys.executable, '-c', {CPU_LINE!r}])"
+        argv, preexec = box.launch([sys.executable, "-c", CPU_LINE + "; " + child])
+        assert preexec is None and argv[0] == containment.JOINING_SHELL
+        done = subprocess.run(argv, capture_output=True, text=True, timeout=60)
+        outside = subprocess.run([sys.executable, "-c", CPU_LINE], capture_output=True,
+                                 text=True, timeout=60).stdout
+        lines = done.stdout.splitlines()
+        assert done.returncode == 0, done.stderr
+        assert len(lines) == 2 and lines[0] == lines[1], lines
+        assert "autograde-" in lines[0] and lines[0] != outside.strip(), (lines, outside)
+    finally:
+        box.kill()
+        box.release()
+
+
+def test_a_cgroup_the_launcher_cannot_join_stops_the_command_before_it_runs(tmp_path):
+    box = containment.Containment()
+    try:
+        if box.cgroup is None:
+            pytest.skip(f"no cgroup v2 here: {box.notes}")
+        real = box.cgroup.path
+        box.cgroup.path = tmp_path / "gone"
+        marker = tmp_path / "ran"
+        argv, _ = box.launch([sys.executable, "-c", f"open({str(marker)!r}, 'w')"])
+        done = subprocess.run(argv, capture_output=True, text=True, timeout=60)
+        box.cgroup.path = real
+        assert done.returncode == 125 and not marker.exists()
+        assert f"could not join the cgroup {tmp_path / 'gone' / 'cgroup.procs'}" in done.stderr
+    finally:
+        box.kill()
+        box.release()
+
+
+def test_a_launch_with_more_to_do_between_fork_and_exec_keeps_the_function():
+    """The drop to another uid (process isolation) must follow the join in the same process, and
+    only a function between fork and exec can do it: the command is then left as it is."""
+    box = containment.Containment()
+    try:
+        called = []
+        argv, preexec = box.launch(["/bin/true"], then=lambda: called.append(1))
+        assert argv == ["/bin/true"] and preexec is not None
+    finally:
+        box.release()

@@ -449,3 +449,26 @@ def test_a_sandbox_that_refuses_one_of_the_workers_namespaces_is_no_sandbox(tmp_
                               cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
     assert fallback.returncode == 0 and "total                         100 / 100" in fallback.stdout
     assert "NO sandbox" in fallback.stdout
+
+
+def test_the_submission_loads_and_runs_with_the_garbage_collector_on(tmp_path):
+    """The worker loads numpy with the collector off (grader/worker/main.py); a submission that
+    builds cyclic garbage while it loads or in its calls (a notebook's training loop) must find
+    it on, or its memory grows without bound."""
+    from grader.packs import DEFAULT_PACK, load_pack
+    from grader.proxy import Submission
+
+    path = write(tmp_path, "sub.py", """
+        import gc
+        AT_IMPORT = gc.isenabled()
+
+        def sigmoid(x):
+            return [float(AT_IMPORT), float(gc.isenabled())]
+    """)
+    submission = Submission(path, load_pack(DEFAULT_PACK).homes, isolation_mode="process")
+    try:
+        submission.begin_check("check", "sigmoid")
+        assert submission.call("sigmoid", 0.0).value == [1.0, 1.0]
+        submission.end_check()
+    finally:
+        submission.close()
