@@ -13,6 +13,7 @@ from typing import Any, Callable, TypeVar, Union
 import numpy as np
 
 from grader import fingerprint
+from grader import tolerances as tol
 from grader.example_budget import whole_cases  # noqa: F401 (for packs: one import for checks)
 from grader.hints import Mistake
 from grader.known_answers import NotKnown
@@ -287,6 +288,28 @@ def worst_difference(actual: np.ndarray, expected: np.ndarray) -> tuple[float, t
 # failure of what the check is named for.
 RIGHT_ANSWER_TOO = ("the result (this check is of the argument afterwards, and counts only with "
                     "a right answer)")
+
+
+def rounding_only(actual: Any, expected: Any) -> str:
+    """A sentence for the failure of an exact identity (relu(z) = z, columns summing to 1, a zero
+    step) whose differences are no larger than float32's rounding of the values, which is all that
+    float32 arithmetic inside the function leaves: the student must learn that the formula is
+    right and the precision is what the check refuses. "" when a difference is larger."""
+    actual = np.asarray(actual, dtype=float)
+    expected = np.asarray(expected, dtype=float)
+    if actual.shape != expected.shape or not actual.size \
+            or not np.all(np.isfinite(actual)) or not np.all(np.isfinite(expected)):
+        return ""
+    gap = float(np.max(np.abs(actual - expected)))
+    # float32 holds numbers below 1.2e-38 to a fixed spacing only (1.4e-45): hypothesis shrinks
+    # a failing input towards such numbers.
+    allowed = max(tol.SCALE_RTOL * float(np.max(np.abs(expected))),
+                  float(np.finfo(np.float32).smallest_subnormal))
+    if not 0 < gap <= allowed:
+        return ""
+    return (f" The differences are rounding only (at most {gap:.1e}, float32's precision on "
+            "these values): the formula is right, and this check asks for the identity to hold "
+            "as float64 arithmetic keeps it. Compute in float64.")
 
 
 def expect_close(actual: np.ndarray, expected: np.ndarray, *, call: Text, what: Text = "the result",

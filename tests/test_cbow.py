@@ -227,6 +227,40 @@ def test_secret_changes_drawn_inputs_not_the_reference_score(tmp_path):
     assert failure(hidden) != failure(public)
 
 
+# ---- float32 ---------------------------------------------------------------------------------------
+FLOAT32_IDENTITIES = {("relu", "non_negative_and_identity_on_positives"),
+                      ("softmax", "columns_sum_to_one"),
+                      ("gradient_descent_step", "zero_step_changes_nothing")}
+
+
+def test_float32_code_gets_one_grade_whatever_the_inputs(tmp_path):
+    """Correct code computing in float32 (returned so, or cast back to float64) passes every
+    comparison with the reference and fails the checks of exact identities only, saying the
+    differences are rounding: one grade under the public inputs, two course secrets and the
+    student's copy. Before, the reference comparisons failed it by rounding on some draws only
+    (52.92 to 62.92 by the secret) and blamed a global alpha for the rounded zero step."""
+    source = (FIXTURES / "float32.py").read_text()
+    cast_back = source.replace("def _out(a):\n    return a\n",
+                               "def _out(a):\n    return np.asarray(a, dtype=np.float64)\n")
+    assert cast_back != source
+    (tmp_path / "cast_back.py").write_text(cast_back)
+    files = {"float32": FIXTURES / "float32.py", "cast_back": tmp_path / "cast_back.py"}
+    ways = {"public": (), "secret_a": ("--secret", "the first section's cbow secret"),
+            "secret_b": ("--secret", "another section, another cbow secret"),
+            "student": ("--no-reference",)}
+    for way, extra in ways.items():
+        reports = grade_many(files, tmp_path / way, *PACK, *extra)
+        for name, report in reports.items():
+            failed = {(c["function"], c["name"]) for c in report["checks"]
+                      if c["score"] < c["max_score"]}
+            assert failed == FLOAT32_IDENTITIES, (way, name, failed)
+            assert report["score"] == 95.5, (way, name)
+            for check in report["checks"]:
+                if (check["function"], check["name"]) in FLOAT32_IDENTITIES:
+                    assert "The differences are rounding only" in check["message"], check
+                    assert not check["mistake"], check  # no alpha of another value blamed
+
+
 # ---- a class of notebooks: batch and Gradescope ------------------------------------------------
 @pytest.fixture(scope="module")
 def notebooks(tmp_path_factory) -> Path:

@@ -43,8 +43,8 @@ def test_matches_reference(student, reference, corpus):
         got, call = _vector(student, context, table, V)
         expected = np.asarray(reference.context_words_to_vector(list(context), dict(table), V))
         hint, evidence = _hint(got, expected, len(context))
-        expect_close(got, expected, call=call, rtol=tol.REFERENCE_RTOL, atol=tol.REFERENCE_ATOL,
-                     hint=hint, evidence=evidence)
+        expect_close(got, expected, call=call, rtol=tol.REFERENCE_RTOL,
+                     atol=tol.reference_atol(expected), hint=hint, evidence=evidence)
 
 
 @pytest.mark.points(2)

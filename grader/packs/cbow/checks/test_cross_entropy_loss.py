@@ -83,7 +83,10 @@ def test_matches_reference(student, reference, report, case):
             report.flag(HINTS["loss_log_guarded"], if_passes=True)
             return True
         return False
-    _check(got, expected, call, tol.REFERENCE_RTOL, tol.REFERENCE_ATOL, y.size, guarded)
+    # A log's value carries the relative rounding of its argument as an absolute one: a loss of
+    # 0.0055 from -log(0.9945) in float32 is off by 3e-8, 5e-6 of itself.
+    _check(got, expected, call, tol.REFERENCE_RTOL, tol.reference_atol(expected, 1.0), y.size,
+           guarded)
 
 
 @pytest.mark.points(1)

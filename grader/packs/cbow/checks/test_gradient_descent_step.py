@@ -6,7 +6,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from grader import tolerances as tol
-from grader.checks_api import call_text, fail_call, whole_cases
+from grader.checks_api import call_text, fail_call, rounding_only, whole_cases
 from grader.packs.cbow import inputs
 from grader.packs.cbow.common import arrays
 from grader.packs.cbow.hints import HINTS
@@ -85,9 +85,10 @@ def test_matches_reference(student, reference, case, alpha):
     got, call = _step(student, params, grads, alpha)
     ref = reference.gradient_descent_step(*(params[n].copy() for n in NAMES),
                                           *(grads[n].copy() for n in NAMES), alpha)
+    atol = tol.reference_atol(*params.values(), *(alpha * g for g in grads.values()))
     for n, value in zip(NAMES, ref):
-        if not np.allclose(got[n], np.asarray(value), rtol=tol.REFERENCE_RTOL, atol=tol.REFERENCE_ATOL):
-            _judge(got, params, grads, alpha, call, tol.REFERENCE_RTOL, tol.REFERENCE_ATOL)
+        if not np.allclose(got[n], np.asarray(value), rtol=tol.REFERENCE_RTOL, atol=atol):
+            _judge(got, params, grads, alpha, call, tol.REFERENCE_RTOL, atol)
 
 
 @pytest.mark.points(1)
@@ -99,6 +100,11 @@ def test_zero_step_changes_nothing(student, case):
     grads = {n: np.ones_like(params[n]) for n in NAMES}
     got, call = _step(student, params, grads, 0.0)
     if any(not np.allclose(got[n], params[n], rtol=0, atol=tol.IDENTITY_ATOL) for n in NAMES):
+        flat = (np.concatenate([np.ravel(got[n]) for n in NAMES]),
+                np.concatenate([np.ravel(params[n]) for n in NAMES]))
+        rounding = rounding_only(*flat)
+        if rounding:  # returned rounded, not moved: no other alpha to blame
+            fail_call("with alpha = 0 the parameters must come back unchanged." + rounding, call)
         fixed = _fixed_step(got, params, grads, 0.0, tol.REFERENCE_RTOL, tol.REFERENCE_ATOL)
         fail_call("with alpha = 0 the parameters must come back unchanged"
                   + (f"; yours moved by {fixed:g} times the gradient." if fixed is not None else "."),

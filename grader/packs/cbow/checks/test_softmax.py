@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from grader import tolerances as tol
-from grader.checks_api import as_array, call_text, expect_close, fail_call
+from grader.checks_api import as_array, call_text, expect_close, fail_call, rounding_only
 from grader.packs.cbow import inputs
 from grader.packs.cbow.hints import HINTS
 
@@ -54,8 +54,9 @@ def test_notebook_values(student):
 def test_matches_reference(student, reference, z):
     got, call = _softmax(student, z)
     hint, evidence = _axis_hint(got)
-    expect_close(got, np.asarray(reference.softmax(z.copy())), call=call,
-                 rtol=tol.REFERENCE_RTOL, atol=tol.REFERENCE_ATOL, hint=hint, evidence=evidence)
+    expected = np.asarray(reference.softmax(z.copy()))
+    expect_close(got, expected, call=call, rtol=tol.REFERENCE_RTOL,
+                 atol=tol.reference_atol(expected), hint=hint, evidence=evidence)
 
 
 # The largest constant added to the denominator taken for a guard against dividing by 0.
@@ -93,7 +94,8 @@ def test_columns_sum_to_one(student, report, z):
         off = float(np.max(np.abs(sums - 1.0)))
         fail_call("the columns of the result do not sum to 1 (each column is one example): "
                   f"a column sum is off by {off:.1e} (allowed {tol.IDENTITY_ATOL:g})"
-                  + (", and the result has negative entries." if np.any(got < 0) else "."),
+                  + (", and the result has negative entries." if np.any(got < 0)
+                     else "." + rounding_only(sums, np.ones_like(sums))),
                   call, returned=got, detail=f"column sums: {np.array2string(sums, precision=12)}",
                   hint=hint, evidence=evidence)
 

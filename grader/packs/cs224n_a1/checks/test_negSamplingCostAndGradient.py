@@ -27,21 +27,19 @@ pytestmark = pytest.mark.function("negSamplingCostAndGradient")
 
 
 # How far a value may be from the reference's: 1e-7 of each entry (tol.REFERENCE_RTOL), or 1e-6
-# of the largest term it sums: the expected array's largest entry, or the vectors' length where
-# that is larger (gradPred on long vectors cancels terms of 3.5 down to entries of 0.26). float32 anywhere inside the
-# function, returned as float32 or cast back to float64, leaves about 1e-7 of the largest term on
-# every entry, 6e-8 on an entry near 0 of a gradient whose others are near 1: float64's atol of
-# 1e-9 failed that on some draws only (a float32 word2vec scored 1 to 11 of 35 by the secret, and
+# (tol.SCALE_RTOL) of the largest term it sums: the expected array's largest entry, or the
+# vectors' length where that is larger (gradPred on long vectors cancels terms of 3.5 down to
+# entries of 0.26). float32 anywhere inside the function, returned as float32 or cast back to
+# float64, leaves about 1e-7 of the largest term on every entry, 6e-8 on an entry near 0 of a
+# gradient whose others are near 1: float64's atol of 1e-9 failed that on some draws only (a float32 word2vec scored 1 to 11 of 35 by the secret, and
 # 29 in the student's copy where the instructor's grader gave 19). Ten times that rounding, it
 # holds on every draw; a wrong formula is off by far more, and the gradient checks still hold
 # float32 to GRADCHECK_RTOL (README).
-SCALE_RTOL = 1e-6
 
 
 def _tolerances(expected, norm: float = 1.0) -> tuple[float, float]:
     """(rtol, atol) of a comparison with `expected`, an answer for vectors of length `norm`."""
-    scale = float(np.max(np.abs(expected))) if np.size(expected) else 0.0
-    return tol.REFERENCE_RTOL, max(tol.REFERENCE_ATOL, SCALE_RTOL * max(scale, norm))
+    return tol.REFERENCE_RTOL, tol.reference_atol(expected, norm)
 
 
 def close(a, b, norm: float = 1.0) -> bool:
