@@ -7,7 +7,7 @@ import pytest
 from markupsafe import escape
 
 from conftest import FIXTURES, LIVE, by_function, grade_many, scores
-from fixtures.mistakes import CASCADES, GRADED_FUNCTIONS, MISTAKES, materialize_cascade
+from fixtures.mistakes import CASCADES, GRADED_FUNCTIONS, MISTAKES, materialize, materialize_cascade
 from grader.model import CheckResult, FunctionResult, SubmissionResult
 from grader.packs.cs224n_a1.hints import HINTS
 from grader.render import terminal
@@ -56,6 +56,9 @@ NAMES_THE_PROBLEM = {
     "fbp_w1_grad_transposed_when_square": "W1 is the transpose of the numerical gradient",
     "fbp_segfault": "crashed with a segmentation fault",
     "fbp_hidden_layer_float32": "comes from rounding, not from a wrong formula",
+    "fbp_cost_clips_probabilities": "neither the cross-entropy summed over the examples nor its average",
+    "fbp_hidden_clipped_at_10": "Is the sigmoid's input clipped (np.clip(z, -10, 10) against overflow)?",
+    "fbp_softmax_sum_without_keepdims": "neither the cross-entropy summed over the examples nor its average",
     "sigmoid_float32": "the result had dtype float32",
     "fbp_gradient_divided_twice": "and your cost is already averaged",
     "fbp_gradient_negated": "is the negative of the numerical gradient of your own cost",
@@ -484,8 +487,11 @@ _GUARDLIKE = {
     "cost_scaled_down": "np.log(np.sum(labels * y_hat, axis=1)) * (1 - 1e-6)",
     # a constant inside the log, but one that changes the cost far beyond rounding
     "large_eps": "np.log(np.sum(labels * y_hat, axis=1) + 1e-4)",
-    # y_hat clipped instead: exactly the cross-entropy wherever the checks look (y_hat >> 1e-7)
+    # y_hat clipped instead: the cross-entropy wherever y_hat >> 1e-7, and -log(1e-7) as a guard
+    # of 1e-7 gives it where the confident network puts y_hat far below (inputs.NetCase)
     "clipped": "np.log(np.clip(np.sum(labels * y_hat, axis=1), 1e-7, 1))",
+    # as Keras clips: on both sides, so a probability near 1 costs -log(1 - 1e-7) = 1e-7
+    "keras_clipped": "np.log(np.clip(np.sum(labels * y_hat, axis=1), 1e-7, 1 - 1e-7))",
 }
 
 
@@ -516,9 +522,14 @@ def test_a_cost_near_the_cross_entropy_is_no_guard(guardlike, name, mode):
 
 
 @pytest.mark.parametrize("mode", ["", "-student"])
-def test_a_clipped_probability_costs_nothing(guardlike, mode):
-    report = guardlike["clipped" + mode]
+@pytest.mark.parametrize("name", ["clipped", "keras_clipped"])
+def test_a_clipped_probability_costs_nothing(guardlike, name, mode):
+    """Clipped at 1e-7, y_hat gives the cross-entropy wherever it is far above 1e-7, and -log(1e-7)
+    where the confident network (inputs.NetCase.confident) puts it far below: the protection
+    log(y_hat + 1e-7) gives, accepted with its warning, not taken for a wrong cost."""
+    report = guardlike[name + mode]
     assert by_function(report)["forward_backward_prop"]["score"] == 35
+    assert "log_guarded" in {c["mistake"] for c in report["checks"]}
 
 
 def test_a_finished_function_calling_an_unfinished_one_names_the_unfinished_one(tmp_path):
@@ -585,3 +596,30 @@ def test_a_bias_slip_in_b1_or_b2_is_named_as_either_where_h_equals_dy(reports):
     messages = [c["message"] for c in reports["fbp_b1_grad_summed_over_hidden_units"]["checks"]]
     assert any("Likely b1 or b2 (H = Dy = 3) has M = 5 numbers, one per example: a bias gradient "
                "summed over the wrong axis" in m for m in messages), messages
+
+
+# ---- mistakes that show on extreme inputs only: the same points under every input set -----------
+EXTREME_ONLY = ("fbp_cost_clips_probabilities", "fbp_hidden_clipped_at_10",
+                "fbp_softmax_sum_without_keepdims")
+SECRETS = ("course-secret-number-four-dddd", "ninth: instructor keeps this one",
+           "fifth secret for section E 2017!")
+
+
+def test_a_mistake_seen_on_extreme_inputs_only_costs_the_same_under_every_secret(
+        reports, tmp_path_factory):
+    """Each shows only where a draw makes a probability below 1e-3, a hidden pre-activation
+    above 10 or a batch of as many examples as classes; hypothesis's draws held such a case
+    under some course secrets only (a probe: 100 or 72, 33 to 68, 65 or 72 by the secret). Cases
+    written into the checks now hold one under every secret (inputs.NetCase.confident,
+    .saturated, an M == Dy example); these three secrets drew none before."""
+    src = tmp_path_factory.mktemp("extreme-only")
+    paths = {m.name: materialize(m, src) for m in MISTAKES if m.name in EXTREME_ONLY}
+    public = {name: by_function(reports[name])["forward_backward_prop"]["score"]
+              for name in EXTREME_ONLY}
+    assert all(score < 35 for score in public.values()), public
+    for k, secret in enumerate(SECRETS):
+        graded = grade_many(paths, tmp_path_factory.mktemp(f"extreme-only-{k}"),
+                            "--secret", secret, env=LIVE)
+        for name, report in graded.items():
+            assert by_function(report)["forward_backward_prop"]["score"] == public[name], \
+                (secret, name)

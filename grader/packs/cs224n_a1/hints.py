@@ -146,10 +146,11 @@ HINTS = Catalogue("cs224n-a1", (
         "hidden activations h = sigmoid(z1) (not of the pre-activations z1)."),
     Mistake(
         "log_guarded", "a small constant inside the log",
-        "Your cost is the cross-entropy with a small constant inside the log, log(y_hat + eps): "
-        "it keeps the log finite, and it is accepted, since your gradient "
-        "is the cross-entropy's own. It does make the cost a little smaller than the "
-        "cross-entropy (by about eps / y_hat per example), so a gradient check with a strict "
+        "Your cost is the cross-entropy with a small constant inside the log, log(y_hat + eps), "
+        "or with y_hat clipped to [eps, 1 - eps]: it keeps the log finite, and it is accepted, "
+        "since your gradient is the cross-entropy's own. It does make the cost a little smaller "
+        "than the cross-entropy (by about eps / y_hat per example, or down to -log(eps) where "
+        "y_hat is below eps), so a gradient check with a strict "
         "tolerance sees your gradient differ from the derivative of your cost. Without eps both "
         "agree exactly; np.log(y_hat) is finite for any softmax output that has not underflowed.",
         severity="warning"),

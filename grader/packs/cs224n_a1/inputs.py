@@ -37,6 +37,12 @@ def secret_draw(label: str) -> np.random.Generator | None:
 
 
 # ---- forward_backward_prop ------------------------------------------------------------------
+# The least gap between a confident network's output scores (NetCase.confident): a label
+# probability of exp(-50) = 2e-22 at most, so small that no log guard a student writes (1e-16 and
+# up) leaves it visible, and a cost that is only slightly wrong there fits no such guard.
+SPREAD = 50.0
+
+
 @dataclass(frozen=True)
 class NetCase:
     M: int
@@ -44,6 +50,18 @@ class NetCase:
     H: int
     Dy: int
     seed: int
+    # A network sure of itself, for the cost and the gradient against the reference: a hidden
+    # pre-activation of 12, beyond where a sigmoid clipped against overflow stops (np.clip(x, -10,
+    # 10)), and every example's output scores 50 apart at least, its label on the likeliest class
+    # or the least likely (a probability below 2e-22), so that a cost that clips y_hat away from
+    # 0 and 1 (np.clip(y_hat, 1e-3, 1 - 1e-3)) is wrong there under every course secret. Standard
+    # normal draws made such values on some draws only (the clipped cost scored 100 under 5 of 11
+    # secrets, 72 under the others). Never a numerical-gradient case: central differences of so
+    # steep a cost are not accurate to GRADCHECK_RTOL.
+    confident: bool = False
+    # The hidden pre-activation of 12 alone (the output layer as drawn): a numerical-gradient
+    # case, where a clipped sigmoid makes the student's cost flat and their gradient not.
+    saturated: bool = False
 
     @property
     def dimensions(self) -> list[int]:
@@ -69,10 +87,40 @@ class NetCase:
         labels = np.zeros((self.M, self.Dy))
         labels[np.arange(self.M), g.integers(0, self.Dy, size=self.M)] = 1.0
         params = g.standard_normal(self.n_params)
+        if self.confident or self.saturated:
+            labels = self._made_extreme(data, labels, params)
         return data, labels, params
 
+    def _made_extreme(self, data: np.ndarray, labels: np.ndarray,
+                      params: np.ndarray) -> np.ndarray:
+        """Scale the parameters in place (see `confident` and `saturated`); the labels, for a
+        confident network alternately its least likely class and its likeliest."""
+        view = {name: params[where] for name, (where, _) in self.blocks().items()}
+        shapes = {name: shape for name, (_, shape) in self.blocks().items()}
+        z1 = data @ view["W1"].reshape(shapes["W1"]) + view["b1"]
+        for name in ("W1", "b1"):
+            view[name] *= 12.0 / max(float(np.max(np.abs(z1))), 1e-12)
+        if not self.confident:
+            return labels
+        z1 = data @ view["W1"].reshape(shapes["W1"]) + view["b1"]
+        h = 1.0 / (1.0 + np.exp(-z1))
+        z2 = h @ view["W2"].reshape(shapes["W2"]) + view["b2"]
+        spread = max(float(np.min(np.max(z2, axis=1) - np.min(z2, axis=1))), 1e-12)
+        for name in ("W2", "b2"):
+            view[name] *= SPREAD / spread
+        z2 *= SPREAD / spread
+        # The example with the pre-activation of 12 is labelled with its least likely class: its
+        # cost, 50 or more, is then what a clipped sigmoid changes (on a label whose probability is
+        # near 1 the change would vanish in the cost).
+        labels = np.zeros((self.M, self.Dy))
+        rows = np.arange(self.M)
+        steep = (rows - int(np.argmax(np.max(np.abs(z1), axis=1)))) % 2 == 0
+        labels[rows, np.where(steep, np.argmin(z2, axis=1), np.argmax(z2, axis=1))] = 1.0
+        return labels
+
     def __str__(self) -> str:
-        return f"M={self.M}, Dx={self.Dx}, H={self.H}, Dy={self.Dy}"
+        return (f"M={self.M}, Dx={self.Dx}, H={self.H}, Dy={self.Dy}"
+                + (", confident" if self.confident else ", saturated" if self.saturated else ""))
 
 
 @st.composite
@@ -86,7 +134,7 @@ def net_cases(draw, min_m: int = 1) -> NetCase:
 # wrong axis, only where the shapes would not fit is wrong there (W1 transposed when Dx == H
 # passed every gradient check, and was then called "not computed by backpropagation").
 GRADCHECK_CASES = (NetCase(1, 3, 4, 2, 11), NetCase(5, 4, 3, 3, 12), NetCase(20, 10, 5, 10, 13),
-                   NetCase(3, 3, 3, 3, 16))
+                   NetCase(3, 3, 3, 3, 16), NetCase(2, 2, 3, 2, 15, saturated=True))
 # 29,040 parameters: backpropagation answers in a few milliseconds, a gradient by finite
 # differences needs 58,080 forward passes (1.5 s here), three times the quarter of the call
 # deadline that test_gradient_by_backpropagation allows. A machine fast enough to difference it

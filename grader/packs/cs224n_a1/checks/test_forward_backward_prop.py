@@ -25,9 +25,13 @@ BLOCKS = ("W1", "b1", "W2", "b2")
 # A wrong formula puts a block off by a good fraction of itself; rounding in float32, with the
 # gradient check's step, by 1e-7 / 1e-4 = 1e-3 at most. Below this, no block is named as wrong.
 ROUNDING_LEVEL = 1e-3
-# The largest constant inside the log (log(y_hat + eps)) taken for a guard against log(0); a larger
-# one changes the cost by more than rounding does in any case the checks draw.
+# The largest constant inside the log (log(y_hat + eps)) taken for a guard against log(0): a larger
+# one is another cost, no protection (the README allows up to 1e-6).
 GUARD_LIMIT = 1e-6
+# The smallest: float64's machine epsilon, 2.2e-16, is the least constant students put inside a
+# log. On a label probability of 2e-22 (inputs.SPREAD) any cost a little low fits some eps of
+# 1e-25: a sigmoid clipped at 10 moved such a cost by 1e-3 and was taken for a guard.
+GUARD_FLOOR = 1e-16
 
 
 def _call_text(case: NetCase) -> Text:
@@ -40,15 +44,17 @@ def _call_text(case: NetCase) -> Text:
             f"params of shape {params.shape}, {case.dimensions})  [{case}]")
 
 
-def _unpack(value, case: NetCase, call: str, *,
-            gradient: bool = True) -> tuple[float, np.ndarray | None]:
+def _unpack(value, case: NetCase, call: str, *, gradient: bool = True,
+            positive: bool = True) -> tuple[float, np.ndarray | None]:
     """(cost, grad), each validated; with gradient=False the gradient is neither validated nor
-    returned (None): a check of the cost judges the cost, whatever the gradient's shape."""
+    returned (None): a check of the cost judges the cost, whatever the gradient's shape.
+    positive=False: the cost of one example alone may be 0 (a label probability that rounds to 1)
+    or below it (-log(1 + eps), guarded)."""
     if not isinstance(value, (tuple, list)) or len(value) != 2:
         fail_call(f"the result is {describe_result(value)}; expected a pair (cost, grad).", call,
                   returned=value)
     cost = as_scalar(value[0], call, "the cost")
-    if cost <= 0:
+    if positive and cost <= 0:
         fail_call(f"the cost is {cost!r}; a cross-entropy of softmax outputs is always positive.",
                   call)
     if not gradient:
@@ -296,6 +302,17 @@ def _block_hint(got: dict, case: NetCase, block: str, analytic, numerical,
     if conventions.is_simple(factor):
         return constant_factor(block, factor, "the numerical gradient of your own cost")
     worst = max(_block_error(got, case, b) for b in BLOCKS)
+    if worst < ROUNDING_LEVEL and _saturates(case):
+        # The networks before it passed (they are checked in order): not rounding, which shows
+        # on every network, but something that happens only past a pre-activation of 10.
+        reach = _largest_preactivation(case)
+        return (None, f"every block is within {worst:.1e} of the numerical gradient, and only on "
+                      f"this network, whose hidden pre-activations reach {reach:.3g}: your cost stops "
+                      "changing there where your gradient does not. Is the sigmoid's input "
+                      "clipped (np.clip(z, -10, 10) against overflow)? The sigmoid needs no "
+                      "clipping: 1 / (1 + np.exp(-z)) at most warns of an overflow, and its "
+                      "value is right.", {"largest_relative_difference": worst,
+                                          "saturated": True})
     if worst < ROUNDING_LEVEL:  # no block is wrong by a formula's margin: blame no block
         return (None, f"every block is within {worst:.1e} of the numerical gradient: a difference "
                       "of this size comes from rounding, not from a wrong formula. Does part of "
@@ -328,6 +345,18 @@ def _transposed_blocks(analytic: np.ndarray, expected: np.ndarray, case: NetCase
         if close(mine, right.T) and not close(mine, right):
             found.append(block)
     return found
+
+
+def _largest_preactivation(case: NetCase) -> float:
+    data, _, params = case.arrays()
+    blocks = {name: params[where].reshape(shape) for name, (where, shape) in case.blocks().items()}
+    return float(np.max(np.abs(data @ blocks["W1"] + blocks["b1"])))
+
+
+def _saturates(case: NetCase) -> bool:
+    """A gradient-check network, not the first, whose hidden pre-activations pass 10 (where a
+    clipped sigmoid stops): the networks before it passed the check."""
+    return case in GRADCHECK_CASES[1:] and _largest_preactivation(case) > 10
 
 
 def _block_error(got: dict, case: NetCase, block: str) -> float:
@@ -429,8 +458,9 @@ def _guard(student, shared, case: NetCase, cost: float,
     constant eps inside the log, -log(y_hat + eps); None when the cost is not that. Read from the
     examples one at a time (one call each): the reference's costs give y_hat, the submission's
     must be exactly -log(y_hat + eps) for one eps, and its cost of the whole case their sum or
-    mean. Only a failure asks, so a passing check never pays. (y_hat clipped at such an eps
-    changes no cost the checks draw: their y_hat are far above 1e-6.)"""
+    mean. Only a failure asks, so a passing check never pays. y_hat clipped at such an eps
+    (np.clip(y_hat, 1e-7, 1 - 1e-7), as Keras does) is the same protection: the confident network
+    (inputs.NetCase.confident) puts y_hat far below eps, where it shows."""
     key = ("fbp-guard", case, cost)
     if key in shared:
         return shared[key]
@@ -438,24 +468,42 @@ def _guard(student, shared, case: NetCase, cost: float,
     call = _call_text(case)
     found = None
     try:
-        own = np.array([_unpack(r.value, case, call, gradient=False)[0] for r in student.many(
-            [(data[i:i + 1], labels[i:i + 1], params, case.dimensions) for i in range(case.M)])])
+        own = np.array([_unpack(r.value, case, call, gradient=False, positive=False)[0]
+                        for r in student.many([(data[i:i + 1], labels[i:i + 1], params,
+                                                case.dimensions) for i in range(case.M)])])
     except (CheckFailure, StudentError):
         own = None
     if own is not None:
-        y = np.exp(-reference_costs)
-        moved = ~np.isclose(own, reference_costs, rtol=tol.REFERENCE_RTOL, atol=tol.REFERENCE_ATOL)
-        if moved.any() and np.all(own[moved] < reference_costs[moved]):
-            eps = float(np.median(np.exp(-own[moved]) - y[moved]))
-            # (the limit itself included: y_hat read back from the costs puts 1e-6 a few ulps
-            # above it, and log(y_hat + 1e-6), the README's own limit, scored 7 of 35)
-            if 0 < eps <= GUARD_LIMIT * (1 + 1e-6) and np.allclose(own, -np.log(y + eps),
-                                                      rtol=tol.REFERENCE_RTOL,
-                                                      atol=tol.REFERENCE_ATOL):
-                found = conventions.detect(cost, float(own.sum()), case.M,
-                                           among=conventions.SCALES, rtol=1e-9, atol=1e-12)
+        eps = _protection(own, reference_costs)
+        if eps is not None:
+            found = conventions.detect(cost, float(own.sum()), case.M,
+                                       among=conventions.SCALES, rtol=1e-9, atol=1e-12)
     shared[key] = found
     return found
+
+
+def _protected_costs(y: np.ndarray, eps: float) -> tuple[np.ndarray, ...]:
+    """Each example's cost under each protection against log(0) with the constant eps: inside
+    the log, log(y_hat + eps); y_hat clipped to [eps, 1] or, as Keras does, to [eps, 1 - eps]."""
+    return (-np.log(y + eps), -np.log(np.maximum(y, eps)), -np.log(np.clip(y, eps, 1 - eps)))
+
+
+def _protection(own: np.ndarray, reference_costs: np.ndarray) -> float | None:
+    """The eps of the protection (_protected_costs) that gives exactly the submission's costs of
+    the examples one at a time, or None. eps is read from the examples whose cost it lowered."""
+    y = np.exp(-reference_costs)
+    lowered = own < reference_costs - (tol.REFERENCE_ATOL + tol.REFERENCE_RTOL * reference_costs)
+    if not lowered.any():
+        return None
+    # (the limit itself included: y_hat read back from the costs puts 1e-6 a few ulps above it,
+    # and log(y_hat + 1e-6), the README's own limit, scored 7 of 35)
+    for eps in (float(np.median(np.exp(-own[lowered]) - y[lowered])),  # inside the log
+                float(np.median(np.exp(-own[lowered])))):  # a clip: the cost is -log(eps)
+        if GUARD_FLOOR <= eps <= GUARD_LIMIT * (1 + 1e-6) and any(
+                np.allclose(own, costs, rtol=tol.REFERENCE_RTOL, atol=tol.REFERENCE_ATOL)
+                for costs in _protected_costs(y, eps)):
+            return eps
+    return None
 
 
 def _guard_explains(student, shared, case: NetCase, got: dict, reference: tuple,
@@ -479,13 +527,19 @@ SCALE_READ_RTOL = 0.05  # how near a wrong cost must be to one scale to be read 
 # from its own gradient, kept every point; and a cost summed for small batches and averaged for
 # larger ones was taken for both conventions.
 HANDOUT_CASE = GRADCHECK_CASES[2]
+# Label probabilities below 1.2e-7 and a hidden pre-activation of 12 (NetCase.confident).
+CONFIDENT_CASE = NetCase(4, 3, 4, 3, 21, confident=True)
 
 
 @pytest.mark.points(7)
 @whole_cases
 @given(case=net_cases())
 @example(case=NetCase(3, 2, 3, 2, 7))
+# M == Dy: a softmax summed without keepdims divides by the wrong sums exactly there (and raises
+# elsewhere, where a student's fallback reshapes it right); 2 of 11 secrets drew no such case.
+@example(case=NetCase(3, 3, 3, 3, 8))
 @example(case=HANDOUT_CASE)
+@example(case=CONFIDENT_CASE)
 def test_cost_matches_reference(student, reference, report, case):
     _own_scale(student, report.shared)
     cost, _ = _run(student, case, gradient=False)
@@ -566,6 +620,7 @@ def _simple_ratio_note(cost, ref_cost: float) -> str:
 # gradW2 = delta.T.dot(h) scored 96 (72 under a course secret whose draws had one).
 @example(case=NetCase(3, 3, 3, 3, 8))
 @example(case=HANDOUT_CASE)
+@example(case=CONFIDENT_CASE)
 def test_gradient_matches_reference(student, reference, report, case):
     _own_scale(student, report.shared)
     cost, grad = _run(student, case)
