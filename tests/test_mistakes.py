@@ -60,6 +60,7 @@ NAMES_THE_PROBLEM = {
     "fbp_hidden_clipped_at_10": "Is the sigmoid's input clipped (np.clip(z, -10, 10) against overflow)?",
     "fbp_softmax_sum_without_keepdims": "neither the cross-entropy summed over the examples nor its average",
     "sigmoid_float32": "the result had dtype float32",
+    "softmax_float32": "the result had dtype float32",
     "fbp_gradient_divided_twice": "and your cost is already averaged",
     "fbp_gradient_negated": "is the negative of the numerical gradient of your own cost",
     "fbp_gradient_doubled": "is twice the numerical gradient of your own cost",
@@ -483,8 +484,9 @@ def test_no_callee_is_blamed_when_only_one_function_fails(reports):
 
 # ---- a guard inside the log is not a mistake; a cost merely close to the cross-entropy is ---------
 _GUARDLIKE = {
-    # smaller than the cross-entropy, by a relative 1e-6 of each example's cost: no one eps
-    "cost_scaled_down": "np.log(np.sum(labels * y_hat, axis=1)) * (1 - 1e-6)",
+    # smaller than the cross-entropy, by a relative 1e-5 of each example's cost: no one eps (1e-6
+    # passes, as float32's rounding of the cost does: _convention in the checks)
+    "cost_scaled_down": "np.log(np.sum(labels * y_hat, axis=1)) * (1 - 1e-5)",
     # a constant inside the log, but one that changes the cost far beyond rounding
     "large_eps": "np.log(np.sum(labels * y_hat, axis=1) + 1e-4)",
     # y_hat clipped instead: the cross-entropy wherever y_hat >> 1e-7, and -log(1e-7) as a guard
@@ -598,28 +600,30 @@ def test_a_bias_slip_in_b1_or_b2_is_named_as_either_where_h_equals_dy(reports):
                "summed over the wrong axis" in m for m in messages), messages
 
 
-# ---- mistakes that show on extreme inputs only: the same points under every input set -----------
-EXTREME_ONLY = ("fbp_cost_clips_probabilities", "fbp_hidden_clipped_at_10",
-                "fbp_softmax_sum_without_keepdims")
+# ---- mistakes that show on some inputs only: the same points under every input set ------------
+SOME_INPUTS_ONLY = ("fbp_cost_clips_probabilities", "fbp_hidden_clipped_at_10",
+                    "fbp_softmax_sum_without_keepdims", "sigmoid_float32", "softmax_float32",
+                    "fbp_hidden_layer_float32")
 SECRETS = ("course-secret-number-four-dddd", "ninth: instructor keeps this one",
            "fifth secret for section E 2017!")
 
 
-def test_a_mistake_seen_on_extreme_inputs_only_costs_the_same_under_every_secret(
+def test_a_mistake_seen_on_some_inputs_only_costs_the_same_under_every_secret(
         reports, tmp_path_factory):
-    """Each shows only where a draw makes a probability below 1e-3, a hidden pre-activation
-    above 10 or a batch of as many examples as classes; hypothesis's draws held such a case
-    under some course secrets only (a probe: 100 or 72, 33 to 68, 65 or 72 by the secret). Cases
-    written into the checks now hold one under every secret (inputs.NetCase.confident,
-    .saturated, an M == Dy example); these three secrets drew none before."""
-    src = tmp_path_factory.mktemp("extreme-only")
-    paths = {m.name: materialize(m, src) for m in MISTAKES if m.name in EXTREME_ONLY}
-    public = {name: by_function(reports[name])["forward_backward_prop"]["score"]
-              for name in EXTREME_ONLY}
-    assert all(score < 35 for score in public.values()), public
-    for k, secret in enumerate(SECRETS):
-        graded = grade_many(paths, tmp_path_factory.mktemp(f"extreme-only-{k}"),
-                            "--secret", secret, env=LIVE)
+    """The first three show only where a draw makes a probability below 1e-3, a hidden
+    pre-activation above 10 or a batch of as many examples as classes, which hypothesis's draws
+    held under some course secrets only (a probe: 100 or 72, 33 to 68, 65 or 72 by the secret):
+    cases written into the checks hold one under every secret now (inputs.NetCase.confident,
+    .saturated, an M == Dy example). float32's rounding, a few 1e-8, passed a comparison at 1e-7
+    on some draws only (61 or 65, 55 to 64, 65 or 72): those comparisons allow 1e-6 now. Under
+    these three secrets the first three scored otherwise before."""
+    src = tmp_path_factory.mktemp("some-inputs-only")
+    paths = {m.name: materialize(m, src) for m in MISTAKES if m.name in SOME_INPUTS_ONLY}
+    public = {name: scores(reports[name]) for name in SOME_INPUTS_ONLY}
+    assert all(sum(s.values()) < 100 for s in public.values()), public
+    ways = [("--secret", secret) for secret in SECRETS] + [("--no-reference",)]
+    for k, way in enumerate(ways):
+        graded = grade_many(paths, tmp_path_factory.mktemp(f"some-inputs-only-{k}"), *way,
+                            env=LIVE)
         for name, report in graded.items():
-            assert by_function(report)["forward_backward_prop"]["score"] == public[name], \
-                (secret, name)
+            assert scores(report) == public[name], (way, name)

@@ -37,9 +37,9 @@ def secret_draw(label: str) -> np.random.Generator | None:
 
 
 # ---- forward_backward_prop ------------------------------------------------------------------
-# The least gap between a confident network's output scores (NetCase.confident): a label
-# probability of exp(-50) = 2e-22 at most, so small that no log guard a student writes (1e-16 and
-# up) leaves it visible, and a cost that is only slightly wrong there fits no such guard.
+# The gap between a confident network's likeliest and least likely class (NetCase.confident): a
+# label probability near exp(-50) = 2e-22, so small that no log guard a student writes (1e-16
+# and up) leaves it visible, and a cost that is only slightly wrong there fits no such guard.
 SPREAD = 50.0
 
 
@@ -52,9 +52,9 @@ class NetCase:
     seed: int
     # A network sure of itself, for the cost and the gradient against the reference: a hidden
     # pre-activation of 12, beyond where a sigmoid clipped against overflow stops (np.clip(x, -10,
-    # 10)), and every example's output scores 50 apart at least, its label on the likeliest class
-    # or the least likely (a probability below 2e-22), so that a cost that clips y_hat away from
-    # 0 and 1 (np.clip(y_hat, 1e-3, 1 - 1e-3)) is wrong there under every course secret. Standard
+    # 10)), and output scores 50 apart, its labels alternately on the least likely class (a
+    # probability near 2e-22) and the likeliest, so that a cost that clips y_hat away from 0 and
+    # 1 (np.clip(y_hat, 1e-3, 1 - 1e-3)) is wrong there under every course secret. Standard
     # normal draws made such values on some draws only (the clipped cost scored 100 under 5 of 11
     # secrets, 72 under the others). Never a numerical-gradient case: central differences of so
     # steep a cost are not accurate to GRADCHECK_RTOL.
@@ -93,7 +93,7 @@ class NetCase:
 
     def _made_extreme(self, data: np.ndarray, labels: np.ndarray,
                       params: np.ndarray) -> np.ndarray:
-        """Scale the parameters in place (see `confident` and `saturated`); the labels, for a
+        """Set the parameters in place (see `confident` and `saturated`); the labels, for a
         confident network alternately its least likely class and its likeliest."""
         view = {name: params[where] for name, (where, _) in self.blocks().items()}
         shapes = {name: shape for name, (_, shape) in self.blocks().items()}
@@ -102,20 +102,23 @@ class NetCase:
             view[name] *= 12.0 / max(float(np.max(np.abs(z1))), 1e-12)
         if not self.confident:
             return labels
+        # The output's biases set the classes 0, ..., SPREAD apart, the weights as drawn adding a
+        # few either way: the least likely class about exp(-50) = 2e-22 on every example, and
+        # none so far below that float32 (down to 1e-45) or float64 lose it to 0, which a
+        # scaling of drawn weights did on some draws (a float32 network's cost became NaN).
+        view["b2"][:] = -SPREAD * np.arange(self.Dy) / (self.Dy - 1)
+        # The example with the pre-activation of 12 is labelled with its least likely class, and
+        # that hidden unit's weights to the two classes set 10 apart: a sigmoid clipped at 10
+        # then moves that example's cost by 4e-4, four times what a cost may be off by
+        # (SCALE_RTOL of a cost of 100 and more), wherever the rest was drawn.
         z1 = data @ view["W1"].reshape(shapes["W1"]) + view["b1"]
-        h = 1.0 / (1.0 + np.exp(-z1))
-        z2 = h @ view["W2"].reshape(shapes["W2"]) + view["b2"]
-        spread = max(float(np.min(np.max(z2, axis=1) - np.min(z2, axis=1))), 1e-12)
-        for name in ("W2", "b2"):
-            view[name] *= SPREAD / spread
-        z2 *= SPREAD / spread
-        # The example with the pre-activation of 12 is labelled with its least likely class: its
-        # cost, 50 or more, is then what a clipped sigmoid changes (on a label whose probability is
-        # near 1 the change would vanish in the cost).
-        labels = np.zeros((self.M, self.Dy))
+        steep, unit = np.unravel_index(int(np.argmax(np.abs(z1))), z1.shape)
+        W2 = view["W2"].reshape(shapes["W2"])  # a view: writes reach params
+        W2[unit, 0], W2[unit, self.Dy - 1] = 5.0, -5.0
         rows = np.arange(self.M)
-        steep = (rows - int(np.argmax(np.max(np.abs(z1), axis=1)))) % 2 == 0
-        labels[rows, np.where(steep, np.argmin(z2, axis=1), np.argmax(z2, axis=1))] = 1.0
+        unlikely = (rows - steep) % 2 == 0
+        labels = np.zeros((self.M, self.Dy))
+        labels[rows, np.where(unlikely, self.Dy - 1, 0)] = 1.0
         return labels
 
     def __str__(self) -> str:

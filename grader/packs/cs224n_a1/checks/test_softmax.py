@@ -383,5 +383,7 @@ def test_no_overflow(student, x):
 def test_matches_reference(student, reference, x):
     got, call = _softmax_of(student, x)
     hint, evidence = _column_max_hint(got, x)
-    expect_close(got, np.asarray(reference.softmax(x.copy())), call=call, rtol=tol.REFERENCE_RTOL,
+    # rtol SCALE_RTOL: a softmax in float32 is off by a few 1e-8 of each value, over 1e-7 on
+    # some draws only; a wrong formula is off by far more.
+    expect_close(got, np.asarray(reference.softmax(x.copy())), call=call, rtol=tol.SCALE_RTOL,
                  atol=tol.REFERENCE_ATOL, hint=hint, evidence=evidence)
