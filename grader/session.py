@@ -2,14 +2,17 @@
 submission that lives in a worker process, and assemble the SubmissionResult."""
 from __future__ import annotations
 
+import ast
 import gc
 import importlib
+import inspect
 import difflib
 import io
 import os
 import platform
 import re
 import signal
+import textwrap
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, redirect_stderr, redirect_stdout
@@ -412,7 +415,25 @@ def _left_out_warnings(upload: Path, load: dict) -> list[str]:
     return warnings
 
 
-def _unused_parameter_warnings(load: dict, failing: set[str]) -> list[str]:
+def _parameters_never_read(function: object) -> set[str]:
+    """The parameters the body of `function` (the reference's: trusted code, in this process)
+    never reads; empty where its source cannot be read."""
+    try:
+        tree = ast.parse(textwrap.dedent(inspect.getsource(function)))
+    except (OSError, TypeError, SyntaxError):
+        return set()
+    node = next((n for n in ast.walk(tree)
+                 if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))), None)
+    if node is None:
+        return set()
+    read = {n.id for n in ast.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+    arguments = node.args
+    return {a.arg for a in arguments.posonlyargs + arguments.args + arguments.kwonlyargs
+            if a.arg not in read}
+
+
+def _unused_parameter_warnings(load: dict, failing: set[str],
+                               reference: object = None) -> list[str]:
     """A function that lost points, never reads some of its parameters and reads variables of
     the student's notebook or file: most likely it computes from those in their place (a
     `word_to_one_hot_vector(word, word2Ind, V)` reading the notebook's `word2Ind` and `V` got
@@ -426,6 +447,12 @@ def _unused_parameter_warnings(load: dict, failing: set[str]) -> list[str]:
                            for key in ("unused", "globals")):
             continue
         unused, read = ([str(n)[:60] for n in found[key]][:8] for key in ("unused", "globals"))
+        # A parameter the reference never reads either is no sign of anything: the notebook's
+        # back_prop(x, yhat, y, h, W1, W2, b1, b2) needs neither W1 nor b1 nor b2.
+        spare = _parameters_never_read(getattr(reference, fn, None)) if reference else set()
+        unused = [name for name in unused if name not in spare]
+        if not unused:
+            continue
         graded = entry.get("file_shown") or entry.get("file")
         warnings.append(
             f"{fn} ({graded}) never reads its parameter{'s' if len(unused) > 1 else ''} "
@@ -824,7 +851,7 @@ def grade(pack: Pack, submission_path: Path, options: Options = Options(), *,
     warnings = (worded(_left_out_warnings, submission.path, load)
                 + worded(_load_warnings, load, options.shim_xrange, options.shim_numpy)
                 + worded(_signature_warnings, load, pack)
-                + worded(_unused_parameter_warnings, load, failing)
+                + worded(_unused_parameter_warnings, load, failing, ref)
                 + warnings + state.warnings)
     # A worker that started once and failed to start again (for a later check) cost those checks
     # only, which say so: the submission as a whole was graded.

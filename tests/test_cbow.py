@@ -347,3 +347,23 @@ def test_the_assignments_utils2_imports_are_served(tmp_path):
     report = grade(path, tmp_path / "out", *PACK)
     assert report["score"] == 100, [w for w in report["warnings"]][:3]
     assert not any("stopped with" in w for w in report["warnings"]), report["warnings"]
+
+
+def test_a_parameter_the_course_formula_never_reads_is_not_named_as_unread(tmp_path):
+    """back_prop reading the notebook's global `y_hat` for its parameter `yhat` is told so; W1, b1
+    and b2, which the notebook's formulas (and the reference) never read either, are not named:
+    the warning once said they were never read, as if the student had to use them."""
+    source = (FIXTURES / "correct.py").read_text()
+    body = ("    grad_b2 = yhat - y\n    grad_W2 = np.dot(yhat - y, h.T)\n"
+            "    grad_b1 = relu(np.dot(W2.T, yhat - y))\n"
+            "    grad_W1 = np.dot(relu(np.dot(W2.T, yhat - y)), x.T)\n")
+    assert source.count(body) == 1
+    path = tmp_path / "global_y_hat.py"
+    path.write_text(source.replace(body, body.replace("yhat", "y_hat"))
+                    + "\n\ny_hat = np.full((5, 1), 0.2)\n")
+    report = grade(path, tmp_path / "out", *PACK, "--only", "back_prop")
+    assert report["score"] < report["max_score"]
+    said = [w for w in report["warnings"] if "never reads" in w]
+    assert len(said) == 1 and said[0].startswith(
+        "back_prop (global_y_hat.py) never reads its parameter yhat, and reads the variable "
+        "`y_hat`"), said
