@@ -145,7 +145,10 @@ class Progress:
         """`why` says why a graded submission was graded again ("regraded: changed")."""
         self.done += 1
         if not self.tty:
-            notes = [n for n in ("not graded" if result.error and not result.checks else "", why) if n]
+            unchecked = gradebook.not_checkable(result)
+            notes = [n for n in ("not graded" if result.error and not result.checks else "",
+                                 f"{unchecked:g} of them not checkable without the reference"
+                                 if unchecked else "", why) if n]
             self.stream.write(f"{self.done}/{self.total} {student}: "
                               f"{result.score:g}/{result.max_score:g}"
                               f"{' (' + '; '.join(notes) + ')' if notes else ''}\n")

@@ -431,8 +431,9 @@ def test_gradebook_extends_its_columns_and_keeps_what_lms_names_carry():
     assert rows[0] == ["submission", "score", "max_score", "softmax", "error", "upload",
                        "canvas_user_id", "canvas_submission_id", "late", "moodle_participant_id",
                        "content_sha256", "graded_at", "inputs", "blackboard_username",
-                       "brightspace_id"]
+                       "brightspace_id", "not_checkable"]
     by = {row[0]: dict(zip(rows[0], row)) for row in rows[1:]}
+    assert all(row["not_checkable"] == "" for row in by.values())  # the reference graded them
     assert [row[0] for row in rows[1:]] == ["Jane_Doe", "alice", "old", "smithjohn"]
     john = by["smithjohn"]
     assert (john["upload"], john["canvas_user_id"], john["canvas_submission_id"], john["late"]) == (
@@ -669,3 +670,20 @@ def test_an_interrupted_forced_batch_goes_on_where_it_stopped(tmp_path):
     assert all(after[name] == stopped[name] for name in regraded), again.stderr
     assert all(after[name] != before[name] for name in before)
     assert not (out / ".force-progress").exists()
+
+
+def test_points_a_students_copy_could_not_check_are_said_apart_not_lost():
+    """A batch without the reference (--no-reference): the gradebook's `not_checkable` and the
+    progress line say which points of max_score no check here could give, where they read as a
+    deduction before ("93.4/100" for a notebook that passed every check it could run)."""
+    from grader.render import gradebook
+    from grader.model import FunctionResult, SubmissionResult
+    result = SubmissionResult("nb.ipynb", 93.4, 100.0, (), (
+        FunctionResult("back_prop", 15.4, 22.0, skipped_points=6.6),
+        FunctionResult("relu", 78.0, 78.0)), reference=False)
+    rows = list(csv.reader(io.StringIO(gradebook.render({"nb": result}))))
+    assert dict(zip(rows[0], rows[1]))["not_checkable"] == "6.6"
+    out = io.StringIO()
+    batch.Progress(1, out, tty=False).finished("nb", result)
+    assert out.getvalue() == "1/1 nb: 93.4/100 (6.6 of them not checkable without the reference)\n"
+

@@ -2,8 +2,10 @@
 
 - `render` (gradebook.csv): one row per submission: `submission`, `score`, `max_score`, a column
   per function, `error`, then what identifies the upload (UPLOAD_COLUMNS: its original name, the
-  LMS ids its name carries, its content hash, when it was graded and from which input set).
-  Columns are only ever added at the end: instructors' scripts read them by position too.
+  LMS ids its name carries, its content hash, when it was graded and from which input set), then
+  `not_checkable`: the points a grade without the reference could not check (a student's copy,
+  `--no-reference`), not lost; empty where the reference graded. Columns are only ever added at
+  the end: instructors' scripts read them by position too.
 - `canvas` (canvas.csv): Canvas's gradebook import layout, `Student, ID, SIS User ID, SIS Login
   ID, Section` and one assignment column; `ID` is the Canvas user id from the upload's name.
 - `scores` (scores.csv): `student,score`, for any LMS or spreadsheet.
@@ -78,15 +80,26 @@ def render(results: Mapping[str, SubmissionResult], pack: Sequence[str] = ()) ->
     """`results` by student identifier; rows sorted by it. `pack`: the pack's functions, whose
     columns come first, graded or not."""
     columns = functions(results, pack)
-    rows = [[*FIXED, *columns, "error", *(name for name, _ in UPLOAD_COLUMNS)]]
+    rows = [[*FIXED, *columns, "error", *(name for name, _ in UPLOAD_COLUMNS), "not_checkable"]]
     for student in sorted(results):
         result = results[student]
         scores = {f.name: f.score for f in result.functions}
         rows.append([student, _points(result.score), _points(result.max_score),
                      *(_points(scores[name]) if name in scores else "" for name in columns),
                      _cell(result.error.splitlines()[0] if result.error else ""),
-                     *_upload_cells(result)])
+                     *_upload_cells(result), _not_checkable(result)])
     return _csv(rows)
+
+
+def not_checkable(result: SubmissionResult) -> float:
+    """The points of `result` that only a grade with the reference can check: its max_score counts
+    them, its score cannot have them (0 where the reference graded)."""
+    return 0.0 if result.reference else sum(f.skipped_points for f in result.functions)
+
+
+def _not_checkable(result: SubmissionResult) -> str:
+    points = not_checkable(result)
+    return _points(points) if points else ""
 
 
 def canvas(results: Mapping[str, SubmissionResult], *, assignment: str = CANVAS_ASSIGNMENT) -> str:
