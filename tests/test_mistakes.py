@@ -627,3 +627,38 @@ def test_a_mistake_seen_on_some_inputs_only_costs_the_same_under_every_secret(
                             env=LIVE)
         for name, report in graded.items():
             assert scores(report) == public[name], (way, name)
+
+
+_TINY_GUARDS = {
+    "eps_1e-20": ("np.log(np.sum(labels * y_hat, axis=1))",
+                  "np.log(np.sum(labels * y_hat, axis=1) + 1e-20)"),
+    "eps_1e-28": ("np.log(np.sum(labels * y_hat, axis=1))",
+                  "np.log(np.sum(labels * y_hat, axis=1) + 1e-28)"),
+    "clip_1e-16": ("np.log(np.sum(labels * y_hat, axis=1))",
+                   "np.log(np.clip(np.sum(labels * y_hat, axis=1), 1e-16, 1 - 1e-16))"),
+    # Keras: y_hat clipped once, the gradient taken from the clipped y_hat too
+    "clip_reused_in_gradient": ("    y_hat = _softmax(z2)\n",
+                                "    y_hat = np.clip(_softmax(z2), 1e-7, 1 - 1e-7)\n"),
+}
+
+
+def test_every_guard_against_log0_keeps_full_marks_under_every_input_set(tmp_path):
+    """A guard of any size up to 1e-6, inside the log or as a clip of y_hat (reused in the
+    gradient or not), is no mistake. The confident network puts a label probability between about
+    1e-28 and 1e-20, where a guard of 1e-20 shows: a floor of 1e-16 on the eps read back failed
+    those below it (7 of 35), the clip at 1e-16 itself (read back a few ulps under it), and
+    guards near 1e-28 by the secret; the clip reused in the gradient failed by 1e-7."""
+    text = (FIXTURES / "correct_summed.py").read_text()
+    paths = {}
+    for name, (old, new) in _TINY_GUARDS.items():
+        assert text.count(old) == 1, name
+        paths[name] = tmp_path / f"{name}.py"
+        paths[name].write_text(text.replace(old, new))
+    for k, way in enumerate([(), ("--secret", SECRETS[0]), ("--secret", SECRETS[2]),
+                             ("--no-reference",)]):
+        graded = grade_many(paths, tmp_path / f"out{k}", "--only", "forward_backward_prop", *way,
+                            env=LIVE)
+        for name, report in graded.items():
+            assert by_function(report)["forward_backward_prop"]["score"] == 35, (way, name, [
+                (c["name"], c["message"][:200]) for c in report["checks"]
+                if c["status"] != "passed"])

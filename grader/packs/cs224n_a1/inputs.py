@@ -37,9 +37,9 @@ def secret_draw(label: str) -> np.random.Generator | None:
 
 
 # ---- forward_backward_prop ------------------------------------------------------------------
-# The gap between a confident network's likeliest and least likely class (NetCase.confident): a
-# label probability near exp(-50) = 2e-22, so small that no log guard a student writes (1e-16
-# and up) leaves it visible, and a cost that is only slightly wrong there fits no such guard.
+# The gap between the output biases of a confident network's likeliest and least likely class
+# (NetCase.confident): with the weights as drawn, a label probability of about 1e-28 to 1e-20,
+# far below any guard against log(0) a student writes, and above float32's smallest number.
 SPREAD = 50.0
 
 
@@ -52,9 +52,9 @@ class NetCase:
     seed: int
     # A network sure of itself, for the cost and the gradient against the reference: a hidden
     # pre-activation of 12, beyond where a sigmoid clipped against overflow stops (np.clip(x, -10,
-    # 10)), and output scores 50 apart, its labels alternately on the least likely class (a
-    # probability near 2e-22) and the likeliest, so that a cost that clips y_hat away from 0 and
-    # 1 (np.clip(y_hat, 1e-3, 1 - 1e-3)) is wrong there under every course secret. Standard
+    # 10)), and output biases 50 apart, its labels alternately on the least likely class (a
+    # probability of about 1e-28 to 1e-20) and the likeliest, so that a cost that clips y_hat
+    # away from 0 and 1 (np.clip(y_hat, 1e-3, 1 - 1e-3)) is wrong there under every secret. Standard
     # normal draws made such values on some draws only (the clipped cost scored 100 under 5 of 11
     # secrets, 72 under the others). Never a numerical-gradient case: central differences of so
     # steep a cost are not accurate to GRADCHECK_RTOL.
@@ -103,7 +103,7 @@ class NetCase:
         if not self.confident:
             return labels
         # The output's biases set the classes 0, ..., SPREAD apart, the weights as drawn adding a
-        # few either way: the least likely class about exp(-50) = 2e-22 on every example, and
+        # few either way: the least likely class about 1e-28 to 1e-20 on every example, and
         # none so far below that float32 (down to 1e-45) or float64 lose it to 0, which a
         # scaling of drawn weights did on some draws (a float32 network's cost became NaN).
         view["b2"][:] = -SPREAD * np.arange(self.Dy) / (self.Dy - 1)
