@@ -47,6 +47,10 @@ def withhold_unverified(checks: Sequence[CheckResult]) -> tuple[CheckResult, ...
             why = (f"this check passed, but a check of {check.function} against itself earns its "
                    f"points only when its values are right too, and they are not (see "
                    f"{', '.join(wrong)})")
+        elif wrong and all(c.status == "error" for c in gates if c.name in wrong):
+            why = (f"this check passed, but a check of {check.function} against itself earns its "
+                   f"points only when the check of how {check.function} is computed can run, "
+                   f"and the function raised there (see {', '.join(wrong)})")
         elif wrong:
             why = (f"this check passed, but a check of {check.function} against itself earns its "
                    f"points only when {check.function} is computed the way the assignment asks, "

@@ -244,3 +244,25 @@ def test_a_one_check_function_that_gave_nothing_to_grade_says_why_not_1_of_1():
     wrong = CheckResult("matches_reference", "accuracy", "failed", 0.0, 4.0,
                         message="wrong value for accuracy(...)")
     assert summarise_function("accuracy", [wrong]).summary == "1 of 1 checks failed: matches_reference"
+
+
+def test_points_held_back_by_a_method_check_that_raised_say_it_raised():
+    """A function that raised on the method check's large input was told a gradient by finite
+    differences is consistent with its cost too: nothing said it differenced anything."""
+    from grader.model import FunctionResult
+    from grader.render.feedback import withheld_text
+    from grader.scoring import withhold_unverified
+
+    def result(method_status: str) -> SubmissionResult:
+        checks = withhold_unverified((
+            CheckResult("values", "net", "passed", 5.0, 5.0, kind="values"),
+            CheckResult("gradient", "net", "passed", 4.0, 4.0, kind="consistency"),
+            CheckResult("by_backprop", "net", method_status, 0.0, 3.0, "x", kind="method")))
+        return SubmissionResult("s", 5.0, 12.0, checks, (FunctionResult("net", 5.0, 12.0),))
+
+    raised = result("error")
+    assert "the function raised there (see by_backprop)" in raised.checks[1].points_withheld
+    [line] = withheld_text(raised)
+    assert "the function raised there" in line and "finite differences" not in line, line
+    [line] = withheld_text(result("failed"))
+    assert "a gradient by finite differences is consistent with its cost too" in line, line

@@ -91,13 +91,18 @@ def withheld_text(result: SubmissionResult) -> list[str]:
         points = sum(c.max_score for c in held)
         values_wrong = any(c.function == function and c.kind == "values"
                            and c.status not in ("passed", "skipped") for c in result.checks)
-        method_wrong = any(c.function == function and c.kind == "method"
-                           and c.status not in ("passed", "skipped") for c in result.checks)
-        until = ("until it is computed the way the assignment asks (see the failed check): "
-                 "a gradient by finite differences is consistent with its cost too."
-                 if method_wrong and not values_wrong else
-                 "until its values are right, numbers and shapes (see the failed checks): a "
-                 "made-up function can be consistent with itself too.")
+        method = [c.status for c in result.checks if c.function == function
+                  and c.kind == "method" and c.status not in ("passed", "skipped")]
+        if values_wrong or not method:
+            until = ("until its values are right, numbers and shapes (see the failed checks): a "
+                     "made-up function can be consistent with itself too.")
+        elif all(status == "error" for status in method):
+            # It raised where the method is checked: nothing says finite differences there.
+            until = ("until the check of how it is computed can run: the function raised "
+                     "there (see the failed check).")
+        else:
+            until = ("until it is computed the way the assignment asks (see the failed check): "
+                     "a gradient by finite differences is consistent with its cost too.")
         lines.append(f"{function}: {len(held)} check{'s' if len(held) != 1 else ''} of "
                      f"{function} against itself passed ({', '.join(c.name for c in held)}), but "
                      f"{points:g} point{'' if points == 1 else 's'} "
