@@ -524,6 +524,22 @@ def test_a_cost_near_the_cross_entropy_is_no_guard(guardlike, name, mode):
 
 
 @pytest.mark.parametrize("mode", ["", "-student"])
+def test_a_constant_too_large_for_a_guard_is_named_not_taken_for_rounding(guardlike, mode):
+    """log(y_hat + 1e-4), float64 throughout: the cost check said only "neither summed nor
+    averaged", and the gradient checks asked whether part of it ran in float32."""
+    report = guardlike["large_eps" + mode]
+    failing = [c for c in report["checks"]
+               if c["function"] == "forward_backward_prop" and c["status"] == "failed"]
+    assert {c["name"] for c in failing} >= {"cost_matches_reference", "gradient_W1"}, failing
+    for check in failing:
+        assert "eps = 0.0001 inside the log" in check["message"], check["message"]
+        assert "float32" not in check["message"] and "rounding" not in check["message"]
+    near = guardlike["cost_scaled_down" + mode]
+    assert not any("inside the log" in c["message"] for c in near["checks"]), \
+        [c["message"] for c in near["checks"] if "inside the log" in c["message"]]
+
+
+@pytest.mark.parametrize("mode", ["", "-student"])
 @pytest.mark.parametrize("name", ["clipped", "keras_clipped"])
 def test_a_clipped_probability_costs_nothing(guardlike, name, mode):
     """Clipped at 1e-7, y_hat gives the cross-entropy wherever it is far above 1e-7, and -log(1e-7)

@@ -28,6 +28,9 @@ ROUNDING_LEVEL = 1e-3
 # The largest constant inside the log (log(y_hat + eps)) taken for a guard against log(0): a larger
 # one is another cost, no protection (the README allows up to 1e-6).
 GUARD_LIMIT = 1e-6
+# Up to this, a cost that is the cross-entropy with a larger constant inside the log is named as
+# that (a wrong cost, and why) instead of "neither summed nor averaged" or float32 rounding.
+GUARD_DIAGNOSED = 1e-2
 
 
 def _call_text(case: NetCase) -> Text:
@@ -205,9 +208,12 @@ def _check_block(student, report, oracle, block: str) -> None:
             continue
         index = np.unravel_index(int(np.argmax(err)), err.shape)
         others = ", ".join(f"{b} {_block_error(got, case, b):.1e}" for b in BLOCKS if b != block)
-        hint, finding, facts = _cost_scaled(got, case, known) if known is not None else \
-            (None, None, {})
-        if hint is None:
+        hint, finding, facts = (None, None, {})
+        if known is not None:
+            hint, finding, facts = _guard_too_large(student, shared, oracle, case, got, known)
+        if known is not None and not finding:
+            hint, finding, facts = _cost_scaled(got, case, known)
+        if hint is None and not finding:
             hint, finding, facts = _block_hint(got, case, block, analytic, numerical,
                                                lambda: _own_cost_scale(student, shared, case))
         fail_call(f"{block} gradient disagrees with the numerical gradient of your own cost: "
@@ -219,6 +225,23 @@ def _check_block(student, report, oracle, block: str) -> None:
                          f"relative difference in the other blocks: {others}",
                   finding=finding or "", hint=hint,
                   evidence={"gradient": {**_gradient_evidence(got, case), **facts}})
+
+
+def _guard_too_large(student, shared, oracle, case: NetCase, got: dict, known: tuple) -> tuple:
+    """(hint, finding, facts) when the gradient is the cross-entropy's own (summed or averaged)
+    and the cost is the cross-entropy with a constant too large for a guard inside the log: the
+    cost is what is wrong (cost_matches_reference says so too), not rounding. Read from a network
+    of several examples: on one example alone any cost a little low fits some eps, as it fits
+    some constant factor."""
+    (_, ref_grad), ref_costs = known
+    if conventions.detect(got["analytic"], ref_grad, case.M, among=conventions.SCALES,
+                          rtol=tol.REFERENCE_RTOL, atol=tol.REFERENCE_ATOL) is None:
+        return None, None, {}
+    eps = _oversized_guard(student, shared, oracle, case, got["cost"], ref_costs)
+    if eps is None:
+        return None, None, {}
+    return (None, _guard_finding(eps) + " Your gradient is the cross-entropy's own; the "
+            "numerical gradient of your cost is not.", {"guard_eps": eps})
 
 
 def _cost_scaled(got: dict, case: NetCase, known: tuple) -> tuple:
@@ -485,15 +508,8 @@ def _guard(student, shared, case: NetCase, cost: float, reference_costs: np.ndar
     key = ("fbp-guard", case, cost, gradients is not None)
     if key in shared:
         return shared[key]
-    data, labels, params = case.arrays()
-    call = _call_text(case)
     found = None
-    try:
-        own = np.array([_unpack(r.value, case, call, gradient=False, positive=False)[0]
-                        for r in student.many([(data[i:i + 1], labels[i:i + 1], params,
-                                                case.dimensions) for i in range(case.M)])])
-    except (CheckFailure, StudentError):
-        own = None
+    own = _example_costs(student, shared, case)
     if own is not None:
         eps = _protection(own, reference_costs)
         if eps is not None:
@@ -512,15 +528,68 @@ def _guard(student, shared, case: NetCase, cost: float, reference_costs: np.ndar
     return found
 
 
+def _example_costs(student, shared, case: NetCase) -> np.ndarray | None:
+    """The submission's cost of each example of the case alone (one call each), or None when
+    it gave none. Asked by a failure only."""
+    key = ("fbp-example-costs", case)
+    if key not in shared:
+        data, labels, params = case.arrays()
+        call = _call_text(case)
+        try:
+            shared[key] = np.array([
+                _unpack(r.value, case, call, gradient=False, positive=False)[0]
+                for r in student.many([(data[i:i + 1], labels[i:i + 1], params, case.dimensions)
+                                       for i in range(case.M)])])
+        except (CheckFailure, StudentError):
+            shared[key] = None
+    return shared[key]
+
+
+def _oversized_guard(student, shared, reference, case: NetCase, cost: float,
+                     reference_costs: np.ndarray) -> float | None:
+    """The eps of a cost that is the cross-entropy (summed or averaged) under a protection
+    against log(0) (_protected_costs) with a constant larger than GUARD_LIMIT (up to
+    GUARD_DIAGNOSED): a wrong cost whose cause can be named. None otherwise. Read from several
+    examples: on one alone any cost a little low fits some eps (a cost 1e-5 low was named a
+    guard), so a case of one example is read on the handout's network (whose reference costs
+    every check that uses it asks, in a student's copy too)."""
+    if case.M == 1:
+        case = HANDOUT_CASE
+        try:
+            cost = _run(student, case, gradient=False)[0]
+        except (CheckFailure, StudentError):
+            return None
+        reference_costs = _reference_example_costs(reference, case)
+    own = _example_costs(student, shared, case)
+    if own is None:
+        return None
+    eps = _protection(own, reference_costs, limit=GUARD_DIAGNOSED)
+    if eps is None or eps <= GUARD_LIMIT * (1 + 1e-6):
+        return None
+    if conventions.detect(cost, float(own.sum()), case.M, among=conventions.SCALES,
+                          rtol=1e-9, atol=1e-12) is None:
+        return None
+    return eps
+
+
+def _guard_finding(eps: float) -> str:
+    return (f"your cost is the cross-entropy with eps = {eps:.2g} inside the log, "
+            f"log(y_hat + eps) (or y_hat clipped at eps): a guard against log(0) may be up to "
+            f"{GUARD_LIMIT:g}, and none is needed (the log of a softmax output is finite unless "
+            "it underflowed to 0).")
+
+
 def _protected_costs(y: np.ndarray, eps: float) -> tuple[np.ndarray, ...]:
     """Each example's cost under each protection against log(0) with the constant eps: inside
     the log, log(y_hat + eps); y_hat clipped to [eps, 1] or, as Keras does, to [eps, 1 - eps]."""
     return (-np.log(y + eps), -np.log(np.maximum(y, eps)), -np.log(np.clip(y, eps, 1 - eps)))
 
 
-def _protection(own: np.ndarray, reference_costs: np.ndarray) -> float | None:
-    """The eps of the protection (_protected_costs) that gives exactly the submission's costs of
-    the examples one at a time, or None. eps is read from the examples whose cost it lowered."""
+def _protection(own: np.ndarray, reference_costs: np.ndarray,
+                limit: float = GUARD_LIMIT) -> float | None:
+    """The eps (up to `limit`) of the protection (_protected_costs) that gives exactly the
+    submission's costs of the examples one at a time, or None. eps is read from the examples
+    whose cost it lowered."""
     y = np.exp(-reference_costs)
     lowered = own < reference_costs - (tol.REFERENCE_ATOL + tol.REFERENCE_RTOL * reference_costs)
     if not lowered.any():
@@ -529,7 +598,7 @@ def _protection(own: np.ndarray, reference_costs: np.ndarray) -> float | None:
     # and log(y_hat + 1e-6), the README's own limit, scored 7 of 35)
     for eps in (float(np.median(np.exp(-own[lowered]) - y[lowered])),  # inside the log
                 float(np.median(np.exp(-own[lowered])))):  # a clip: the cost is -log(eps)
-        if 0 < eps <= GUARD_LIMIT * (1 + 1e-6) and any(
+        if 0 < eps <= limit * (1 + 1e-6) and any(
                 np.allclose(own, costs, rtol=tol.REFERENCE_RTOL, atol=tol.REFERENCE_ATOL)
                 for costs in _protected_costs(y, eps)):
             return eps
@@ -586,11 +655,14 @@ def test_cost_matches_reference(student, reference, report, case):
         if convention is not None:
             report.flag(HINTS["log_guarded"], if_passes=True)
     if convention is None:
+        eps = _oversized_guard(student, report.shared, reference, case, cost, ref_costs)
         fail_call("wrong cost: neither the cross-entropy summed over the examples nor its "
                   f"average{_simple_ratio_note(cost, ref_cost)}.",
                   _call_text(case), returned=repr(cost),
                   expected=f"{ref_cost!r} (summed over the M = {case.M} examples) or "
-                           f"{ref_cost / case.M!r} (averaged)", **_output_layer_hint(cost, case))
+                           f"{ref_cost / case.M!r} (averaged)",
+                  **({"finding": _guard_finding(eps), "evidence": {"guard_eps": eps}}
+                     if eps is not None else _output_layer_hint(cost, case)))
     own = _own_scale(student, report.shared)
     if case.M > 1 and own is not None and convention.scale != own:
         fail_call(f"your cost is {convention.scale} over the M = {case.M} examples of this batch, "
