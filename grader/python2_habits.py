@@ -45,6 +45,15 @@ _A_NUMBER_NEEDED = ("float(), int() and the math module's functions (math.exp, m
                     "warning.")
 _DICT_METHODS = {"iteritems": "items", "itervalues": "values", "iterkeys": "keys",
                  "viewitems": "items", "viewvalues": "values", "viewkeys": "keys"}
+# The dicts of the standard library, as AttributeError names them: counting negatives with a
+# Counter, or accumulating rows in a defaultdict, met .iteritems() with no advice.
+_DICTS = r"dict|(?:collections\.)?(?:Counter|defaultdict|OrderedDict)"
+
+
+def _short(type_name: str) -> str:
+    return type_name.rsplit(".", 1)[-1]
+
+
 _MODULE_NAMES = {
     **{key: now for key, (now, _) in python2_names.ATTRIBUTES.items()},
     ("sys", "maxint"): "sys.maxsize",
@@ -100,10 +109,11 @@ _RULES: tuple[Rule, ...] = (
      lambda m: _VIEW.format(m[1])),
     ("AttributeError", r"'dict_(keys|values|items)' object has no attribute '\w+'",
      lambda m: _VIEW.format(m[1])),
-    ("AttributeError", r"'dict' object has no attribute '(%s)'" % "|".join(_DICT_METHODS),
-     lambda m: f"dict.{m[1]}() is Python 2: in Python 3 write d.{_DICT_METHODS[m[1]]}()."),
-    ("AttributeError", r"'dict' object has no attribute 'has_key'",
-     lambda m: "dict.has_key(k) is Python 2: in Python 3 write k in d."),
+    ("AttributeError", r"'(%s)' object has no attribute '(%s)'" % (_DICTS, "|".join(_DICT_METHODS)),
+     lambda m: f"{_short(m[1])}.{m[2]}() is Python 2: in Python 3 write "
+               f"d.{_DICT_METHODS[m[2]]}()."),
+    ("AttributeError", r"'(%s)' object has no attribute 'has_key'" % _DICTS,
+     lambda m: f"{_short(m[1])}.has_key(k) is Python 2: in Python 3 write k in d."),
     ("TypeError", r"unsupported operand type\(s\) for \+=?: '(range' and 'list|list' and "
                   r"'range)'", lambda m: _RANGE),
     ("TypeError", r"'range' object does not support item assignment", lambda m: _RANGE),

@@ -4,6 +4,7 @@ error is still the student's. What Python 3 runs differently (map's iterator, tr
 as Python 3 runs it, and the error it raises says what to write instead."""
 from __future__ import annotations
 
+import collections
 import itertools
 import string
 import sys
@@ -304,6 +305,11 @@ HABITS = [
     (lambda: {}.itervalues(), "d.values()"),
     (lambda: {}.iterkeys(), "d.keys()"),
     (lambda: {}.has_key(1), "k in d"),
+    # the standard library's dicts: counting negatives with a Counter got no advice
+    (lambda: collections.Counter([1]).iteritems(), "d.items()"),
+    (lambda: collections.defaultdict(int).itervalues(), "d.values()"),
+    (lambda: collections.OrderedDict().iterkeys(), "d.keys()"),
+    (lambda: collections.Counter().has_key(1), "k in d"),
     (lambda: range(3) + [1], "list(range(...))"),
     (lambda: range(3).append(1), "list(range(...))"),
     (lambda: range(5 / 2), "use //"),
