@@ -337,3 +337,67 @@ def test_audit_flags_the_blogs_b1_passed_for_b2(tmp_path):
     assert found["holds"] is False
     assert [(f["line"], f["parameter"], f["passed"]) for f in found["script_findings"]] == \
         [(line, "b2", "b1")]
+
+
+# ---- one grade under every input set: float32 and guards against log(0) ---------------------------
+# Submissions of a tester who graded 47 under the public inputs, 5 course secrets and the student's
+# copy (tests/fixtures/onelayer/probe/, each file's first line says what it does). Each got
+# several grades by the input set: float32 in forward or a derivative lost the training check's 18
+# points, told "the step is right", under some sets only (e01 49.57 or 67.57, d06 82 or 100), a
+# log(Y + 1e-8) scored 91 to 100, and a cost that clips Y at 1e-3 scored 100 everywhere.
+PROBE = FIXTURES / "probe"
+PROBE_SECRET = "fifth secret for section E 2017!"
+# The one score each gets in every way. float32 passes the comparisons with the reference (within
+# 1e-6 of the terms a value sums, tol.reference_atol) and loses the checks of exact identities
+# only: forward's rows summing to 1 (2 points). A guard against log(0) up to 1e-6 is accepted
+# (warning log_guarded); a clip at 1e-3 or 1e-4 is named, and costs the cost's values.
+PROBE_SCORES = {
+    "e01_float32_forward_and_cost": 98, "c06_float32_all": 98, "c07_float32_forward_only": 98,
+    "c13_float32_train_only": 100, "d06_b2_float32_only": 100, "d07_descent_avg_float32": 100,
+    "d09_sigmoid_float32": 100, "d05_cost_float32": 100,
+    "c08_log_eps": 100, "d03_log_eps_1e-6": 100, "b23_clip_large": 91, "d10_clip_1e-4": 91}
+
+
+@pytest.fixture(scope="module")
+def probe_ways(tmp_path_factory) -> dict[str, dict[str, dict]]:
+    """The probe files graded on the public inputs, under a course secret and in a student's copy."""
+    base = tmp_path_factory.mktemp("onelayer-probe")
+    ways = {"public": (), "secret": ("--secret", PROBE_SECRET), "student": ("--no-reference",)}
+    return {way: _batch(PROBE, base / way, *extra) for way, extra in ways.items()}
+
+
+@pytest.mark.parametrize("way", ["public", "secret", "student"])
+@pytest.mark.parametrize("name", sorted(PROBE_SCORES))
+def test_one_grade_under_every_input_set(probe_ways, way, name):
+    report = probe_ways[way][name]
+    assert report["score"] == PROBE_SCORES[name], [
+        (c["function"], c["name"], c["message"][:300]) for c in report["checks"]
+        if c["score"] < c["max_score"]]
+
+
+@pytest.mark.parametrize("way", ["public", "secret", "student"])
+def test_float32_loses_only_the_rows_summing_to_one_told_as_rounding(probe_ways, way):
+    report = probe_ways[way]["e01_float32_forward_and_cost"]
+    (lost,) = [c for c in report["checks"] if c["score"] < c["max_score"]]
+    assert (lost["function"], lost["name"]) == ("forward", "outputs_are_distributions")
+    assert "That is rounding, not a wrong formula" in lost["message"], lost["message"]
+
+
+@pytest.mark.parametrize("way", ["public", "secret", "student"])
+def test_a_float32_cost_is_not_blamed_on_the_derivatives(probe_ways, way):
+    """The cost in float32, the derivatives exact: central differences of that cost are noise,
+    and the derivatives were told they were "not the derivative of your cost" (21.43 points)."""
+    report = probe_ways[way]["d05_cost_float32"]
+    assert any(n.startswith("derivatives: your cost is the log-likelihood summed over the "
+                            "examples (ascent) computed less exactly than float64")
+               for n in report["notes"]), report["notes"]
+
+
+@pytest.mark.parametrize("way", ["public", "secret", "student"])
+def test_a_guard_against_log0_is_recognised_or_named(probe_ways, way):
+    guarded = probe_ways[way]["c08_log_eps"]
+    assert any(c["mistake"] == "log_guarded" for c in checks_of(guarded, "cost")), [
+        (c["name"], c["mistake"]) for c in checks_of(guarded, "cost")]
+    clipped = _failure(probe_ways[way]["b23_clip_large"], "cost", "values")
+    assert "Your cost is the cross-entropy (or its negative) with eps = 0.001 inside the log" \
+        in clipped["message"], clipped["message"]

@@ -86,11 +86,32 @@ def answer(student: Any, name: str, a: dict, f: dict) -> np.ndarray | None:
         return None
 
 
-def detect(got: Any, canonical_value: np.ndarray, n: int) -> Convention | None:
+def detect(got: Any, canonical_value: np.ndarray, n: int, atol: float) -> Convention | None:
+    """The convention under which `got` is the canonical value; `atol`: reference_scale's."""
     if got is None:
         return None
     return conventions.detect(got, canonical_value, n, among=conventions.ALL,
-                              rtol=tol.REFERENCE_RTOL, atol=tol.REFERENCE_ATOL)
+                              rtol=tol.REFERENCE_RTOL, atol=atol)
+
+
+def reference_scale(name: str, a: dict, f: dict) -> float:
+    """The atol of a comparison of `name`'s answer with the reference's (tol.reference_atol): 1e-6
+    (SCALE_RTOL) of the largest sum of absolute terms an entry of its canonical value adds up.
+    float32 anywhere inside a function, returned as float32 or cast back to float64, leaves
+    about 1e-7 of those terms on every entry, an entry that cancels to near 0 included, which the
+    atol of 1e-9 failed on some draws only: a derivative_b2 that returned float32 scored 82 on
+    the public inputs and 100 under 4 of 5 course secrets (the training check lost its 18 points
+    through the convention read from it), a float32 forward 71 or 89 by the secret. A wrong
+    formula is off by far more than 1e-6 of its terms."""
+    X, T, W2, Z, Y = a["X"], a["T"], a["W2"], f["Z"], f["Y"]
+    delta = np.abs(Y - T)
+    back = (delta @ np.abs(W2).T) * Z * (1 - Z)
+    terms = {"cost": [np.sum(np.abs(T * np.log(Y))), 1.0],
+             "derivative_w2": [np.abs(Z).T @ delta],
+             "derivative_b2": [delta.sum(axis=0)],
+             "derivative_w1": [np.abs(X).T @ back],
+             "derivative_b1": [back.sum(axis=0)]}[name]
+    return tol.reference_atol(*terms)
 
 
 def survey(student: Any, reference: Any, a: dict, f: dict, n: int,
@@ -100,7 +121,8 @@ def survey(student: Any, reference: Any, a: dict, f: dict, n: int,
     found = dict(known or {})
     for part in PARTS:
         if part not in found:
-            found[part] = detect(answer(student, part, a, f), canonical(reference, part, a, f, n), n)
+            found[part] = detect(answer(student, part, a, f), canonical(reference, part, a, f, n),
+                                 n, reference_scale(part, a, f))
     return {part: found[part] for part in PARTS}
 
 
@@ -174,7 +196,8 @@ def judge_derivative(student: Any, reference: Any, name: str, case: inputs.NetCa
     call = call_text(name, *arguments(name, a, f))
     got = derivative(student, name, a, f, call)
     expected = canonical(reference, name, a, f, n)
-    own = detect(got, expected, n)
+    atol = reference_scale(name, a, f)
+    own = detect(got, expected, n, atol)
     found = survey(student, reference, a, f, n, {name: own})
     agreed = submission_convention(found, n)
     if own is not None and conventions.agree(own, agreed, n):
@@ -182,7 +205,7 @@ def judge_derivative(student: Any, reference: Any, name: str, case: inputs.NetCa
     if own is not None:
         fail_mix(name, own, agreed, found, n, call, got, agreed.of(expected, n))
     target = agreed or REFERENCE_CONVENTION
-    hint = _recognise(name, got, a, f, n)
+    hint = _recognise(name, got, a, f, n, atol)
     fail_call(f"wrong derivative for {DERIVATIVES[name]}: it is the derivative of the cost under "
               f"no convention (your functions follow {describe_convention(agreed)}; expected is "
               f"shown under {target}).", call, returned=got, expected=target.of(expected, n),
@@ -191,13 +214,14 @@ def judge_derivative(student: Any, reference: Any, name: str, case: inputs.NetCa
                                              for p, c in found.items()}})
 
 
-def _recognise(name: str, got: np.ndarray, a: dict, f: dict, n: int) -> Mistake | None:
+def _recognise(name: str, got: np.ndarray, a: dict, f: dict, n: int,
+               atol: float) -> Mistake | None:
     for mistake, value in variants(name, a, f).items():
-        if detect(got, value, n) is not None:
+        if detect(got, value, n, atol) is not None:
             return HINTS[mistake]
     return None
 
 
 __all__ = ["DERIVATIVES", "PARTS", "REFERENCE_CONVENTION", "answer", "arguments", "canonical",
-           "copies", "derivative", "detect", "fail_mix", "judge_derivative", "survey",
-           "submission_convention"]
+           "copies", "derivative", "detect", "fail_mix", "judge_derivative", "reference_scale",
+           "survey", "submission_convention"]

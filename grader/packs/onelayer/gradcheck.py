@@ -23,9 +23,10 @@ from grader.packs.onelayer.hints import HINTS
 from grader.proxy import StudentError
 
 
-def _own_costs(student: Any, a: dict, f: dict,
-               Ys: list[np.ndarray]) -> tuple[list[float], conventions.Convention] | None:
-    """The student's cost at each perturbed Y and the convention it follows, when it follows one."""
+def _own_costs(student: Any, a: dict, f: dict, Ys: list[np.ndarray]
+               ) -> tuple[list[float], conventions.Convention, set[str]] | None:
+    """The student's cost at each perturbed Y, the convention it follows and the dtypes it
+    answered in, when it follows one."""
     T = a["T"]
     at_case = answer(student, "cost", a, f)
     followed = None if at_case is None or at_case.size != 1 else conventions.detect(
@@ -35,12 +36,14 @@ def _own_costs(student: Any, a: dict, f: dict,
         return None
     try:
         results = student.other("cost").many([(T.copy(), Y) for Y in Ys])
-        return [float(np.asarray(r.value, dtype=np.float64).reshape(())) for r in results], followed
+        return ([float(np.asarray(r.value, dtype=np.float64).reshape(())) for r in results],
+                followed, {str(np.asarray(r.value).dtype) for r in results})
     except (StudentError, TypeError, ValueError):
         return None
 
 
-def check_against_own_cost(student: Any, name: str, reference: Any = None) -> None:
+def check_against_own_cost(student: Any, name: str, reference: Any = None,
+                           report: Any = None) -> None:
     block = DERIVATIVES[name]
     h = tol.GRADCHECK_STEP
     for case in inputs.GRADCHECK_CASES:
@@ -72,6 +75,8 @@ def check_against_own_cost(student: Any, name: str, reference: Any = None) -> No
                           "functions follow (cost's checks say more)")
             if numgrad.relative_error(got, numerical).max() <= tol.GRADCHECK_RTOL:
                 continue
+            if _cross_entropy_instead(got, name, a, Ys, own, agreed, n, report):
+                continue
         error = float(numgrad.relative_error(got, numerical).max())
         factor = conventions.factor_between(got, numerical, n, rtol=1e-4, atol=1e-8)
         hint, finding = None, ""
@@ -88,3 +93,32 @@ def check_against_own_cost(student: Any, name: str, reference: Any = None) -> No
                   detail=finding.strip(), hint=hint,
                   evidence={"case": str(case), "block": block, "compared_with": source,
                             "max_relative_error": error, "factor": factor})
+
+
+def _cross_entropy_instead(got: np.ndarray, name: str, a: dict, Ys: list[np.ndarray],
+                           own: tuple, agreed: Any, n: int, report: Any) -> bool:
+    """Whether `got` is the derivative of the cross-entropy under the convention the submission
+    follows, where the central differences of its own cost (which follows that convention at
+    the case, within rounding) are not: a cost computed in float32, whose central differences
+    with h = 1e-4 are noise of about 1e-7 of the cost / h, or guarded against log(0) (a constant
+    of 1e-6 moves them by 1e-6 / Y). That is the cost's rounding, not the derivative's fault:
+    a derivative exact in float64 lost all four of these checks beside a float32 cost, told it
+    was "not the derivative of your cost". Said in a note."""
+    convention = agreed or own[1]
+    exact = [inputs.cross_entropy(a["T"], Y) for Y in Ys]
+    numerical = convention.of(numgrad.from_costs(exact, a[DERIVATIVES[name]].shape,
+                                                 tol.GRADCHECK_STEP), n)
+    if numgrad.relative_error(got, numerical).max() > tol.GRADCHECK_RTOL:
+        return False
+    if report is not None:
+        # One text for every derivative and case, so that the report says it once.
+        narrow = sorted(d for d in own[2] if d.startswith("float") and d != "float64")
+        report.note("derivatives: your cost is " + str(own[1]) + " computed less exactly than "
+                    "float64 computes it"
+                    + (f" (it returns {', '.join(narrow)})" if narrow else
+                       " (rounded, as float32 does, or guarded against log(0))")
+                    + f", so that its central differences (h = {tol.GRADCHECK_STEP:g}) are "
+                    f"off by more than {tol.GRADCHECK_RTOL:g}: each derivative was checked "
+                    "against central differences of the same cost computed by the grader in "
+                    "float64, and it is that cost's derivative.", if_passes=True)
+    return True

@@ -49,6 +49,15 @@ HINTS = Catalogue("onelayer", (
         "cost_without_log", "the cost uses Y instead of log Y",
         "The log-likelihood is sum(T * np.log(Y)) (the cross-entropy is its negative): the "
         "probabilities go through the logarithm before they are summed."),
+    Mistake(
+        "log_guarded", "a small constant inside the log",
+        "Your cost is the cross-entropy (or the log-likelihood) with a small constant inside the "
+        "log, log(Y + eps), or with Y clipped to [eps, 1]: it keeps the log finite, and it is "
+        "accepted up to eps = 1e-6. It does make the cost a little different from the "
+        "log-likelihood (by about eps / Y per example, or -log(eps) where Y is below eps), which "
+        "shows where a label's probability is tiny, as a trained network's can be. "
+        "np.log(Y) is finite for any softmax output that has not underflowed to 0.",
+        severity="warning"),
     # ---- conventions: a cost and its derivatives must follow one
     Mistake(
         "sign_mix", "a mix of sign conventions",

@@ -26,30 +26,51 @@ def rng(seed: int) -> np.random.Generator:
     return np.random.default_rng(inputs.seed("arrays", seed))
 
 
+# The gap between the output biases of a confident network's likeliest and least likely class
+# (NetCase.confident): with the weights as drawn, a label probability far below any guard against
+# log(0) a student writes, and far above float32's smallest number.
+SPREAD = 50.0
+
+
 @dataclass(frozen=True)
 class NetCase:
     """N examples of D inputs, M hidden units, K classes; weights standard normal as the blog
-    initialises them, every class present at least once when N >= K."""
+    initialises them, every class present at least once when N >= K.
+
+    `confident`: the output biases set the classes 0, ..., SPREAD apart, and the labels are
+    alternately each example's least likely class and its likeliest, so that some label
+    probabilities come to between about 1e-24 and 1e-19 (by the draw; 300 secrets measured) and
+    the others to nearly 1. Standard normal draws alone put no label probability below 1e-3 on some input sets,
+    so that a cost clipping Y at 1e-3 passed there, and `log(Y + 1e-8)` failed on some input sets
+    only."""
 
     N: int
     D: int
     M: int
     K: int
     seed: int
+    confident: bool = False
 
     def arrays(self) -> dict[str, np.ndarray]:
         g = rng(self.seed)
         X = g.standard_normal((self.N, self.D))
         labels = np.arange(self.N) % self.K
         g.shuffle(labels)
+        a = {"X": X, "labels": labels,
+             "W1": g.standard_normal((self.D, self.M)), "b1": g.standard_normal(self.M),
+             "W2": g.standard_normal((self.M, self.K)), "b2": g.standard_normal(self.K)}
+        if self.confident:
+            a["b2"] = a["b2"] + SPREAD * np.linspace(0.0, 1.0, self.K)
+            scores = forward(a)["A"]
+            a["labels"] = labels = np.where(np.arange(self.N) % 2 == 0, scores.argmin(axis=1),
+                                            scores.argmax(axis=1))
         T = np.zeros((self.N, self.K))
         T[np.arange(self.N), labels] = 1.0
-        return {"X": X, "T": T, "labels": labels,
-                "W1": g.standard_normal((self.D, self.M)), "b1": g.standard_normal(self.M),
-                "W2": g.standard_normal((self.M, self.K)), "b2": g.standard_normal(self.K)}
+        return {**a, "T": T}
 
     def __str__(self) -> str:
-        return f"N={self.N}, D={self.D}, M={self.M}, K={self.K}"
+        return (f"N={self.N}, D={self.D}, M={self.M}, K={self.K}"
+                + (", confident" if self.confident else ""))
 
 
 @st.composite
@@ -65,6 +86,9 @@ GRADCHECK_CASES = (NetCase(4, 2, 3, 2, 41), NetCase(3, 3, 2, 4, 42))
 # Hidden and output layers of the same size, b1 unlike b2: forward(X, W1, b1, W2, b1) runs, and
 # its values show which bias went where.
 SAME_SIZE_CASE = NetCase(4, 2, 3, 3, 51)
+# Label probabilities of about 1e-24 to 1e-19 and near 1 (NetCase.confident): for the cost's
+# checks, where a guard against log(0) shows on every input set.
+CONFIDENT_CASE = NetCase(6, 2, 3, 3, 71, confident=True)
 
 
 def forward(a: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
@@ -73,7 +97,7 @@ def forward(a: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     Z = 1.0 / (1.0 + np.exp(-(a["X"] @ a["W1"] + a["b1"])))
     A = Z @ a["W2"] + a["b2"]
     e = np.exp(A - A.max(axis=1, keepdims=True))
-    return {"Z": Z, "Y": e / e.sum(axis=1, keepdims=True)}
+    return {"Z": Z, "A": A, "Y": e / e.sum(axis=1, keepdims=True)}
 
 
 def cross_entropy(T: np.ndarray, Y: np.ndarray) -> float:

@@ -22,10 +22,10 @@ def test_values(student, reference):
 
 
 @pytest.mark.points(4)
-def test_derivative_of_your_cost(student, maybe_reference):
+def test_derivative_of_your_cost(student, maybe_reference, report):
     """Central differences of the submission's own cost, block by block; the reference, when it
     is here, only tells which convention the rest of the submission follows."""
-    check_against_own_cost(student, NAME, maybe_reference)
+    check_against_own_cost(student, NAME, maybe_reference, report)
 
 
 @pytest.mark.points(1)

@@ -85,5 +85,13 @@ def test_training_steps(student, reference):
                           inputs.TRAINING_STEPS, objective)
     ours = training.run(_stepper(reference, a, REFERENCE_CONVENTION, n, "the reference's step"),
                         params, inputs.TRAINING_STEPS, objective)
+    # 1e-6 (SCALE_RTOL) of the largest parameter or step (tol.reference_atol): float32 in forward
+    # or in a derivative leaves about 1e-7 of them on the parameters, which the atol of 1e-9
+    # failed on some draws only, so that the same float32 code lost these 18 points under some
+    # input sets and kept them under others, told "the step is right" either way. A wrong step
+    # is off by far more.
+    atol = tol.reference_atol(*(p for step in ours.params for p in step.values()),
+                              *(after[p] - before[p] for before, after in
+                                zip(ours.params, ours.params[1:]) for p in after))
     training.check_trajectory(theirs, ours, call=call, maximise=True, n=n,
-                              rtol=tol.REFERENCE_RTOL, atol=tol.REFERENCE_ATOL, hints=DIAGNOSES)
+                              rtol=tol.REFERENCE_RTOL, atol=atol, hints=DIAGNOSES)
