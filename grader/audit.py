@@ -100,7 +100,8 @@ def run(pack: Pack, reference_dir: Path, *, isolation: str = "auto") -> Audit:
     if pack.known_answers is not None and Path(pack.known_answers).is_file():
         try:
             known = tuple(make_known_answers.verify(
-                pack, Path(reference_dir), ka.KnownAnswers.load(pack.known_answers)))
+                pack, Path(reference_dir), ka.KnownAnswers.load(pack.known_answers),
+                answers_path=Path(pack.known_answers)))
         except ka.KnownAnswersError as exc:
             known = (str(exc),)
     script, findings, problem = None, (), ""

@@ -540,7 +540,8 @@ def _known_answers(parser: argparse.ArgumentParser, args: argparse.Namespace) ->
         changed = False
         try:
             answers = known_answers.KnownAnswers.load(pack.known_answers, pack.root)
-            problems = make_known_answers.verify(pack, ref_dir, answers)
+            problems = make_known_answers.verify(pack, ref_dir, answers,
+                                                 answers_path=pack.known_answers)
             changed = make_known_answers.files_changed(pack, ref_dir, answers)
         except known_answers.KnownAnswersError as exc:
             problems = [str(exc)]

@@ -54,11 +54,12 @@ def make(pack: Pack, reference_dir: Path, *, isolation: str = "auto") -> ka.Know
 
 
 def verify(pack: Pack, reference_dir: Path, answers: ka.KnownAnswers, *,
-           remake: bool = True) -> list[str]:
+           remake: bool = True, answers_path: Path | None = None) -> list[str]:
     """What is wrong with `answers` for this pack and reference: made from another reference,
     an answer the reference does not give, or (with `remake`: the reference graded again, as
     `make` does) a check that asks the reference now and has no answers in the file, or one the
-    file holds that no longer asks. Empty when they hold."""
+    file holds that no longer asks; and (given the file's `answers_path`) a check that asks the
+    reference something the file does not hold (_unanswered). Empty when they hold."""
     from grader import reference as reference_mod
 
     problems = []
@@ -78,6 +79,8 @@ def verify(pack: Pack, reference_dir: Path, answers: ka.KnownAnswers, *,
                 problems.append(f"the known answers hold {len(gone)} check(s) that no longer "
                                 f"ask the reference ({', '.join(gone)}): run `autograde "
                                 "known-answers --out` again")
+            if not added and not gone and answers_path is not None:
+                problems.extend(_unanswered(pack, reference_dir, answers_path))
     if answers.pack != pack.name:
         problems.append(f"the known answers are for the pack {answers.pack!r}, not {pack.name!r}")
     # Files changed (a comment, a rename inside) is no problem while every answer holds: the
@@ -111,6 +114,25 @@ def verify(pack: Pack, reference_dir: Path, answers: ka.KnownAnswers, *,
                                 "answers are right, run `autograde known-answers --out` again; "
                                 "students' copies compare with the old ones until they update")
     return problems
+
+
+def _unanswered(pack: Pack, reference_dir: Path, answers_path: Path) -> list[str]:
+    """The checks that a student's copy with these answers leaves to the instructor: the
+    reference graded as a student's copy is (no reference, the file's answers) must pass every
+    check. A check that starts asking about a new case keeps its name, so the set of checks in
+    the file stayed the same and the file was said to hold, while every student's copy skipped
+    the check (the onelayer pack's cost check, 2026-12-05)."""
+    options = session.Options(known_answers=Path(answers_path), input_set=PUBLIC,
+                              no_reference=True)
+    result = session.grade(pack, Path(reference_dir), options)
+    skipped = [f"{c.function}: {c.name}" for c in result.checks
+               if c.max_score > 0 and c.status != "passed"]
+    if result.error or skipped:
+        return [f"the reference, graded as a student's copy is (against these answers), does "
+                f"not pass {len(skipped)} check(s): {'; '.join(skipped) or result.error} (a "
+                "check asks the reference something the file does not hold): run `autograde "
+                "known-answers --out` again"]
+    return []
 
 
 def files_changed(pack: Pack, reference_dir: Path, answers: ka.KnownAnswers) -> bool:

@@ -44,6 +44,21 @@ def forward_backward_prop(*args, **kwargs):
 """
 
 
+def test_answers_missing_for_a_case_a_check_now_asks_are_noticed(tmp_path):
+    """A check that starts asking the reference about a new case keeps its name: the file still
+    held an entry for every check and was said to hold, while every student's copy skipped the
+    check (the onelayer pack, 2026-12-05). The last call a check made is dropped here."""
+    data = json.loads(PACK.known_answers.read_text())
+    check = "test_forward_backward_prop.py::test_cost_matches_reference"
+    data["checks"][check]["calls"].pop()
+    partial = tmp_path / "partial.json"
+    partial.write_text(json.dumps(data))
+    problems = verify(PACK, ROOT / "reference", ka.KnownAnswers.load(partial),
+                      answers_path=partial)
+    assert len(problems) == 1 and "graded as a student's copy is" in problems[0], problems
+    assert "forward_backward_prop: cost_matches_reference" in problems[0]
+
+
 def test_a_changed_reference_is_noticed_with_how_its_answers_changed(tmp_path):
     """A reference edited during the term: self-consistent and wrong (everything halved), the
     known answers students compare with no longer hold, and what changed is said, old against
