@@ -70,6 +70,14 @@ NAMES_THE_PROBLEM = {
     "fbp_b2_grad_scalar": "b2 is one number",
     "negsampling_target_among_negatives": "also counts the target as a negative sample",
     "negsampling_repeats_overwritten": "np.add.at",
+    "negsampling_returns_gradpred_grad_cost": "it holds (gradPred, grad, cost). Return cost, "
+                                              "gradPred, grad in that order.",
+    "negsampling_raises_for_one_negative": "dataset (whose sampleTokenIdx() returns",
+    "negsampling_averaged_over_K": "a mean over the K negatives where the handout sums",
+    "negsampling_negatives_mean_in_cost": "cost is the target's term plus the mean of the "
+                                          "negatives' terms",
+    "negsampling_loop_assigns_instead_of_adding": "an assignment in a loop (`grad[k] = ...` where "
+                                                  "it should be `grad[k] += ...`)",
     "negsampling_target_not_redrawn": "the target was not re-drawn",
     "negsampling_gradpred_wrong_sign": "off by a multiple of u_o, the target's output vector",
     "negsampling_gradpred_negated": "exactly the negative of the derivative of the cost",
@@ -109,6 +117,7 @@ WARNS_ABOUT = {
     "negsampling_log_guarded": "a small constant inside the logs",
     "negsampling_log_guarded_at_the_limit": "a small constant inside the logs",
     "negsampling_negatives_log_guarded": "a small constant inside the logs",
+    "fbp_cost_picks_with_np_choose": None,  # right, and nothing to warn about
 }
 
 
@@ -158,6 +167,9 @@ RECOGNISED = {
     "softmax_column_max": {"softmax_column_max"},
     "negsampling_redraws_until_distinct": {"negatives_made_distinct"},
     "negsampling_repeats_overwritten": {"repeated_negatives_overwritten"},
+    "negsampling_averaged_over_K": {"averaged_over_negatives"},
+    "negsampling_negatives_mean_in_cost": {"averaged_over_negatives"},
+    "negsampling_loop_assigns_instead_of_adding": {"repeated_negatives_overwritten"},
     # with K = 1, two samplings draw what one of K + 1 does: that check names the count only
     "negsampling_negatives_drawn_twice": {"negatives_drawn_twice", "k_not_honoured"},
     "negsampling_target_not_redrawn": {"target_not_redrawn"},

@@ -73,6 +73,11 @@ class ReplayDataset:
 
     stream: tuple[int, ...]
 
+    def __repr__(self) -> str:  # a failure's "called:" line names it as the student knows it
+        shown = ", ".join(str(i) for i in self.stream[:12])
+        more = ", ..." if len(self.stream) > 12 else ""
+        return f"dataset (whose sampleTokenIdx() returns {shown}{more} in turn)"
+
 
 TYPE_NAME_CHARS = 200  # of a value's class name, as described
 OPAQUE_TEXT_CHARS = 200  # of its repr

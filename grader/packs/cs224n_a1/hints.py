@@ -112,6 +112,13 @@ HINTS = Catalogue("cs224n-a1", (
         "A factor of M, the number of examples, is the summed/averaged convention and is "
         "named as such."),
     Mistake(
+        "averaged_over_negatives", "averaged over the negatives",
+        "The handout's cost sums over the K negatives: -log sigmoid(u_o . v) - sum over k of "
+        "log sigmoid(-u_k . v), and the gradients are its derivatives. A mean (dividing by K, "
+        "or by K + 1 over every term) is another cost, and every gradient scales with it. There "
+        "is no batch here to average over, unlike forward_backward_prop's M examples: keep "
+        "the sum."),
+    Mistake(
         "cost_scaled", "the cost is off by a constant factor, the gradient is right",
         "Your gradient is the correct one, but your cost is the cross-entropy times a constant "
         "(the message says which), so the numerical gradient of your own cost is that constant "
@@ -179,8 +186,10 @@ HINTS = Catalogue("cs224n-a1", (
         "indices[k] where it should read indices[k + 1] (or indices[:-1] for indices[1:])."),
     Mistake(
         "repeated_negatives_overwritten", "a negative drawn twice counts once",
-        "`grad[indices] += ...` with repeated indices keeps only one of the updates, so a negative "
-        "drawn twice counts once. Accumulate with a loop or np.add.at."),
+        "A negative's row of grad keeps only one of its updates: either an assignment in a loop (`grad[k] = ...` where it should be "
+        "`grad[k] += ...`), or `grad[indices] += ...` with repeated indices, which numpy "
+        "applies once per distinct index. Add each update to its row: `+=` in the loop, or "
+        "np.add.at(grad, indices, updates)."),
     Mistake(
         "negatives_drawn_twice", "the negatives are drawn twice",
         "Your function drew twice as many indices from the dataset as K negatives need: it samples "

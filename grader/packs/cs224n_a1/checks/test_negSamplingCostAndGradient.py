@@ -241,6 +241,14 @@ def _unpack(value, case: W2VCase, call: str,
         fail_call(f"gradPred and grad are in each other's place: the second item has grad's shape "
                   f"({case.V}, {case.D}), one row per output vector, and the third has gradPred's "
                   f"({case.D},). Return cost, gradPred, grad in that order.", call)
+    order = _order_by_shape(value, case)
+    # (a check of the cost alone judges the cost where it is: first, gradients swapped or not)
+    if order is not None and order != PARTS and (order[0] != "cost" or set(parts) != {"cost"}):
+        shapes = {"cost": "a number", "gradPred": f"shape ({case.D},)",
+                  "grad": f"shape ({case.V}, {case.D})"}
+        fail_call(f"the triple is in another order: by their shapes ("
+                  f"{', '.join(shapes[name] for name in order)}) it holds "
+                  f"({', '.join(order)}). Return cost, gradPred, grad in that order.", call)
     cost = as_scalar(value[0], call, "the cost")
     if cost <= 0:
         fail_call(f"the cost is {cost!r}; -log sigmoid(...) terms are always positive.", call)
@@ -248,6 +256,24 @@ def _unpack(value, case: W2VCase, call: str,
     grad = (as_array(value[2], call, (case.V, case.D), "grad (one row per output vector)")
             if "grad" in parts else None)
     return cost, grad_pred, grad
+
+
+def _order_by_shape(value, case: W2VCase) -> tuple[str, ...] | None:
+    """The names of the triple's items as their shapes tell them (a number is the cost, a
+    vector of D gradPred, a V x D array grad), or None when the shapes do not tell all three
+    apart (D == 1, where gradPred is one number too, or a shape that fits none)."""
+    if case.D == 1:
+        return None
+    names = []
+    for item in value:
+        if isinstance(item, (int, float)) and not isinstance(item, bool):
+            names.append("cost")
+        elif isinstance(item, (np.ndarray, np.generic)):
+            names.append({(): "cost", (case.D,): "gradPred", (case.V, case.D): "grad"}.get(
+                np.shape(item), "?"))
+        else:
+            return None
+    return tuple(names) if sorted(names) == sorted(PARTS) else None
 
 
 def _shape(item) -> tuple | None:
@@ -359,6 +385,12 @@ def _rows_factor(grad: np.ndarray, expected: np.ndarray, case: W2VCase, compared
     # Each row of grad is a multiple of `predicted`, so one wrong row is always some multiple of
     # its right value: only a ratio shared by several rows, or exactly -1, says something. A
     # negative drawn c times that holds 1/c of its row counts one draw (its own mistake).
+    over = _averaged_over(ratio, case.K) if len(wrong) > 1 else ""
+    if over and not any(ratio == 1 / roles[i]["count"] for i in wrong if roles[i]["count"] > 1):
+        finding = _averaged_finding(f"each of the rows {wrong} of grad", over, case.K, compared)
+        return {"hint": HINTS["averaged_over_negatives"], "finding": finding,
+                "evidence": {"ratio_to_expected": ratio, "averaged_over": over,
+                             "rows_off_by_the_factor": wrong}}
     if not conventions.is_simple(ratio) or (len(wrong) < 2 and ratio != -1.0) \
             or any(ratio == 1 / roles[i]["count"] for i in wrong if roles[i]["count"] > 1):
         return {}
@@ -369,6 +401,26 @@ def _rows_factor(grad: np.ndarray, expected: np.ndarray, case: W2VCase, compared
     hint, finding, facts = constant_factor(rows, ratio, compared)
     return {"hint": hint, "finding": finding,
             "evidence": {**facts, "rows_off_by_the_factor": wrong}}
+
+
+def _averaged_over(ratio: float | None, K: int) -> str:
+    """"K" or "K + 1" when `ratio` is 1/K (K > 1) or 1/(K + 1): a mean where the handout sums;
+    else "". Asked before any other reading of a factor: 1/10 is no simple fraction, and at
+    K = 1 a mean over the two terms is a half, told to look for a square."""
+    if ratio is None:
+        return ""
+    for label, n in (("K", K), ("K + 1", K + 1)):
+        if n > 1 and abs(ratio * n - 1.0) < 1e-9:
+            return label
+    return ""
+
+
+def _averaged_finding(what: str, label: str, K: int, compared: str) -> str:
+    n = K if label == "K" else K + 1
+    terms = "the K negatives" if label == "K" else "the K + 1 terms"
+    fraction = "1/K" if label == "K" else "1/(K + 1)"
+    return (f"{what} is {fraction} = 1/{n} of {compared}: a mean over {terms} where the handout "
+            "sums over the negatives.")
 
 
 def _rows_evidence(grad: np.ndarray, expected: np.ndarray, case: W2VCase) -> dict:
@@ -456,6 +508,16 @@ def _cost_hint(cost: float, ref_cost: float, case: W2VCase, reference) -> dict:
         if first_cost is not None and close(cost, first_cost):
             return {"hint": HINTS["first_negative_only"],
                     "evidence": {"cost_with_the_first_negative_only": first_cost}}
+    over = _averaged_over(cost / ref_cost if ref_cost else None, case.K)
+    target_term = float(np.logaddexp(0.0, -scores[case.target]))
+    if not over and case.K > 1 and close(cost, target_term + (ref_cost - target_term) / case.K):
+        over = "the negatives' terms"
+    if over:
+        finding = (_averaged_finding("your cost", over, case.K, "the handout's") if over != \
+                   "the negatives' terms" else "your cost is the target's term plus the mean of "
+                   "the negatives' terms, where the handout sums over the negatives.")
+        return {"hint": HINTS["averaged_over_negatives"], "finding": finding,
+                "evidence": {"averaged_over": over}}
     missing = _target_term_missing(case, cost)
     if missing:
         return {"finding": missing}
@@ -543,6 +605,11 @@ def _grad_pred_hint(grad_pred: np.ndarray, ref_pred: np.ndarray, case: W2VCase) 
     if close(grad_pred, -ref_pred):
         return {"hint": HINTS["gradpred_negated"], "evidence": {"ratio_to_expected": -1}}
     ratio = conventions.constant_ratio(grad_pred, ref_pred, rtol=1e-6, atol=tol.REFERENCE_ATOL)
+    over = _averaged_over(ratio, case.K)
+    if over:
+        finding = _averaged_finding("gradPred", over, case.K, "the expected one")
+        return {"hint": HINTS["averaged_over_negatives"], "finding": finding,
+                "evidence": {"ratio_to_expected": ratio, "averaged_over": over, "seen": finding}}
     if conventions.is_simple(ratio):
         hint, finding, facts = constant_factor("gradPred", ratio, "the expected one")
         return {"hint": hint, "finding": finding, "evidence": {**facts, "seen": finding}}
