@@ -104,12 +104,21 @@ def signature_parameters(signature: str) -> tuple[str, ...] | None:
 
 
 def parameters_unlike_signature(function: str, theirs: Sequence[str], required: int,
-                                expected: Sequence[str]) -> str | None:
+                                expected: Sequence[str],
+                                keyword_only: Sequence[str] = ()) -> str | None:
     """What to tell a student whose `function` names the assignment's parameters but takes them
-    in another order, or takes one the assignment never passes, or lacks one it does; None when
-    it matches, or when its names are its own (names are free: only the assignment's own names,
-    moved, say which value each parameter will receive)."""
+    in another order, or takes one the assignment never passes, or lacks one it does, or takes
+    one only by keyword (after a bare *); None when it matches, or when its names are its own
+    (names are free: only the assignment's own names, moved, say which value each parameter will
+    receive)."""
     theirs, expected = tuple(theirs), tuple(expected)
+    named = [p for p in expected[len(theirs):] if p in keyword_only]
+    if theirs == expected[:len(theirs)] and named:
+        shown = ", ".join([*theirs, "*", *keyword_only])
+        return (f"{function} takes {_listed(named)} by keyword only (after the *): yours is "
+                f"{function}({shown}), the assignment's {function}({', '.join(expected)}). The "
+                "grader passes every one of the assignment's by position, in its order, as the "
+                "course's own code does: drop the *.")
     if theirs == expected or not theirs:
         return None
     yours = f"yours is {function}({', '.join(theirs)}), the assignment's {function}({', '.join(expected)})"

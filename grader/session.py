@@ -944,7 +944,8 @@ def _signature_warnings(load: dict, pack: Pack) -> list[str]:
         if not expected or "parameters" not in entry:
             continue
         told = misplaced_arguments.parameters_unlike_signature(
-            spec.name, entry["parameters"], int(entry.get("required_parameters", 0)), expected)
+            spec.name, entry["parameters"], int(entry.get("required_parameters", 0)), expected,
+            [str(p)[:100] for p in list(entry.get("keyword_only_parameters") or ())[:32]])
         if told:
             said.append(told)
     return said

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from conftest import FIXTURES, grade
 from grader import audit, misplaced_arguments
 from grader.packs import load_pack
 from tests.test_modes import MODE_CHECK, MODES
@@ -134,6 +135,22 @@ def test_parameters_unlike_the_signature_are_told_only_for_the_assignments_names
         theirs, required, expected, told):
     said = misplaced_arguments.parameters_unlike_signature("f", theirs, required, expected)
     assert (said is None) if told is None else (told in said), said
+
+
+def test_a_parameter_taken_by_keyword_only_is_named_as_that(tmp_path):
+    """negSamplingCostAndGradient(predicted, target, outputVectors, dataset, *, K=10) was told it
+    "lacks the parameter K", its signature quoted without K; the grader passes K by position."""
+    told = misplaced_arguments.parameters_unlike_signature(
+        "f", ("a", "b"), 2, ("a", "b", "K"), keyword_only=("K",))
+    assert told and "takes K by keyword only (after the *): yours is f(a, b, *, K)" in told, told
+    source = (FIXTURES / "correct_summed.py").read_text()
+    old = "def negSamplingCostAndGradient(predicted, target, outputVectors, dataset, K=10):"
+    assert source.count(old) == 1
+    path = tmp_path / "keyword_only.py"
+    path.write_text(source.replace(old, old.replace("dataset, K=10", "dataset, *, K=10")))
+    report = grade(path, tmp_path / "out", "--only", "negSamplingCostAndGradient")
+    assert any("negSamplingCostAndGradient takes K by keyword only" in w and "lacks" not in w
+               for w in report["warnings"]), report["warnings"]
 
 
 def test_a_signature_with_a_default_gives_every_parameter():

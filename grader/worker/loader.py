@@ -1146,7 +1146,11 @@ def _positional_parameters(function: object) -> dict:
     names = [str(name)[:100] for name in code.co_varnames[:code.co_argcount]]
     defaults = function.__defaults__
     required = code.co_argcount - (len(defaults) if isinstance(defaults, tuple) else 0)
-    return {"parameters": names, "required_parameters": max(required, 0)}
+    # after a bare * (f(a, b, *, K=10)): named, never bound by position, as the grader passes K
+    keyword_only = [str(name)[:100] for name in
+                    code.co_varnames[code.co_argcount:code.co_argcount + code.co_kwonlyargcount]]
+    return {"parameters": names, "required_parameters": max(required, 0),
+            **({"keyword_only_parameters": keyword_only[:32]} if keyword_only else {})}
 
 
 def _parameters(node: ast.FunctionDef | ast.AsyncFunctionDef) -> set[str]:
