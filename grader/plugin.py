@@ -106,6 +106,7 @@ class GradingState:
     mistakes: dict[str, Mistake] = field(default_factory=dict)
     # Warning-severity mistakes seen by the check now running, recorded with its result.
     current_check: str = ""
+    current_function: str = ""  # the graded function of the check now running
     flags: dict[str, tuple[Mistake, dict]] = field(default_factory=dict)
     # What earlier submissions' passing checks asked (grader/replay.py); None: every check live.
     recipes: replay.RecipeBook | None = None
@@ -167,7 +168,9 @@ class GradingState:
         if mistake.severity != "warning":
             raise ValueError(f"mistake {mistake.id!r} costs points: raise CheckFailure with it")
         self.flags.setdefault(self.current_check, (mistake, dict(evidence or {})))
-        self.warn(f"{mistake.title}. {mistake.explanation}", if_passes=if_passes)
+        # named like every other warning: a report grades several functions
+        whose = f"{self.current_function}: " if self.current_function else ""
+        self.warn(f"{whose}{mistake.title}. {mistake.explanation}", if_passes=if_passes)
 
     def __repr__(self) -> str:  # appears in hypothesis's counterexamples
         return "report"
@@ -585,6 +588,7 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
     forget_precision()
     if STATE in item.config.stash:
         item.config.stash[STATE].current_check = item.nodeid
+        item.config.stash[STATE].current_function = item.stash.get(FUNCTION, "")
 
 
 @pytest.hookimpl(hookwrapper=True)

@@ -1148,13 +1148,17 @@ def test_large_scores_stay_finite(student, maybe_reference, report):
 
             guard = _guard_eps(predicted, vectors, base.target, negatives, cost, ask_at)
             if guard is not None:
-                eps = guard[0]
+                eps, terms = guard
+                logs = {"all": "your logs", "negatives": "the negatives' logs",
+                        "target": "the target's log"}[terms]
+                # (no hint: the value checks' warning w2v_log_guarded explains the guard once)
                 fail_call(f"the cost is {cost!r} when the scores u . v are large (about 40), "
                           f"where the handout's is {float(ref_cost)!r}: the constant eps = "
-                          f"{eps:.2g} inside your logs keeps each term below -log(eps) = "
-                          f"{-np.log(eps):.3g}.", call, hint=HINTS["w2v_log_guarded"],
+                          f"{eps:.2g} inside {logs} keeps each term below -log(eps) = "
+                          f"{-np.log(eps):.3g}. -log(sigmoid(x)) is np.logaddexp(0, -x), exact "
+                          "and finite for every score, with no eps.", call,
                           evidence={"cost_at_scores_of_40": cost, "expected": float(ref_cost),
-                                    "eps": eps})
+                                    "eps": eps, "guarded_logs": terms})
             # A few digits lost is precision; a cost far off (clipped scores) is plainly wrong.
             how = ("loses precision" if abs(cost - ref_cost) <= 1e-3 * abs(ref_cost)
                    else "is wrong")
