@@ -169,7 +169,8 @@ class GradingState:
             raise ValueError(f"mistake {mistake.id!r} costs points: raise CheckFailure with it")
         self.flags.setdefault(self.current_check, (mistake, dict(evidence or {})))
         # named like every other warning: a report grades several functions
-        whose = f"{self.current_function}: " if self.current_function else ""
+        whose = (f"{self.current_function}: " if self.current_function
+                 and not mistake.title.startswith(self.current_function) else "")
         self.warn(f"{whose}{mistake.title}. {mistake.explanation}", if_passes=if_passes)
 
     def __repr__(self) -> str:  # appears in hypothesis's counterexamples
