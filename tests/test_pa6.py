@@ -329,3 +329,88 @@ def test_the_wheel_ships_the_pack_but_not_its_reference():
         assert f"grader/packs/pa6/{name}" in shipped, name
     solution = REFERENCE.read_bytes()
     assert not any(path.read_bytes() == solution for path in shipped.values())
+
+
+# ---- one grade under every input set (probe-packfair F3, F4, F6, F7) -----------------------------
+def _replacing(**functions: str) -> str:
+    """The reference with each named function's definition replaced: the probe's submissions,
+    each the reference with one style or mistake."""
+    text = REFERENCE.read_text()
+    for name, new in functions.items():
+        start = text.index(f"\ndef {name}(") + 1
+        end = text.find("\n\n\ndef ", start)
+        text = text[:start] + new.strip("\n") + ("\n" if end < 0 else text[end:])
+    return text
+
+
+_F32_BACKWARD = '''
+def backward(x, y, W1, b1, W2, b2, U, b3):
+    x, y, W1, b1, W2, b2, U, b3 = [np.asarray(a, np.float32) for a in (x, y, W1, b1, W2, b2, U, b3)]
+    z1 = x @ W1 + b1
+    h1 = relu(z1)
+    z2 = h1 @ W2 + b2
+    h2 = relu(z2)
+    yhat = softmax(h2 @ U + b3)
+    d3 = (yhat - y) / x.shape[0]
+    d2 = (d3 @ U.T) * relu_grad(z2)
+    d1 = (d2 @ W2.T) * relu_grad(z1)
+    return {"W1": x.T @ d1, "b1": d1.sum(axis=0), "W2": h1.T @ d2, "b2": d2.sum(axis=0),
+            "U": h2.T @ d3, "b3": d3.sum(axis=0)}
+'''
+# name: (source, the one right score, the checks it loses under every input set). Scores before
+# the fix (public; under the course secret below): 78.69 or 99; 100 (93 under one secret of
+# five); 93; 100; 93; 62.69; 79.69; 55.69; 87.
+PROBE = {
+    # A constant of 1e-8 in softmax's denominator: 99 or 78.69 by the input set. Its values are
+    # within 1e-8 of the reference's; its rows sum to 1 - 1e-8 only.
+    "softmax_eps_denominator": (_replacing(softmax='''
+def softmax(z):
+    e = np.exp(z - z.max(axis=1, keepdims=True))
+    return e / (e.sum(axis=1, keepdims=True) + 1e-8)
+'''), 99, {"softmax:rows_sum_to_one"}),
+}
+PROBE_WAYS = (("public", ()), ("secret", ("--secret", "course-secret-number-four-dddd")),
+              ("student", ("--no-reference",)))
+
+
+@pytest.fixture(scope="module")
+def probed(tmp_path_factory) -> dict[str, dict[str, dict]]:
+    """The probe's submissions graded as a class under the public inputs, a course secret and in
+    a student's copy: {way: {name: report}}."""
+    folder = tmp_path_factory.mktemp("pa6-probe")
+    for name, (source, _, _) in PROBE.items():
+        (folder / f"{name}.py").write_text(source)
+    return {way: _batch(folder, tmp_path_factory.mktemp(f"pa6-probe-{way}"), *extra)[0]
+            for way, extra in PROBE_WAYS}
+
+
+def _lost(report) -> set[str]:
+    """The checks that earned less than their points (failed, or held back behind a failure)."""
+    return {f"{c['function']}:{c['name']}" for c in report["checks"]
+            if c["score"] < c["max_score"]}
+
+
+@pytest.mark.parametrize("name", PROBE)
+def test_one_grade_under_every_input_set(probed, name):
+    _, score, lost = PROBE[name]
+    got = {way: probed[way][name]["score"] for way, _ in PROBE_WAYS}
+    assert set(got.values()) == {score}, got
+    for way, _ in PROBE_WAYS:
+        assert _lost(probed[way][name]) == lost, (way, _lost(probed[way][name]))
+
+
+def _check(report, function, name):
+    return next(c for c in report["checks"] if c["function"] == function and c["name"] == name)
+
+
+def test_rows_that_sum_to_1_but_for_rounding_show_the_difference(probed):
+    for name, shown in (("softmax_eps_denominator", ("5e-09", "0.999999995")),):
+        message = _check(probed["secret"][name], "softmax", "rows_sum_to_one")["message"]
+        assert message.startswith("the rows sum to 1 only to within"), message
+        assert "largest difference from 1: " in message and "allowed 1e-10" in message, message
+        assert all(s in message for s in shown), message
+
+
+def test_a_wrong_gradient_block_shows_its_difference_and_the_tolerance(graded):
+    message = _check(graded["backward_sign"], "backward", "matches_reference")["message"]
+    assert "largest difference" in message and "x |expected|" in message, message
