@@ -368,6 +368,32 @@ def softmax(z):
     e = np.exp(z - z.max(axis=1, keepdims=True))
     return e / (e.sum(axis=1, keepdims=True) + 1e-8)
 '''), 99, {"softmax:rows_sum_to_one"}),
+    # Clipped at 1e-3: 100 under every input set tried but one (93), whose draws held a
+    # labelled probability below 1e-3. The confident case holds one everywhere.
+    "loss_clip_1e-3": (_replacing(cross_entropy_loss='''
+def cross_entropy_loss(yhat, y):
+    return -np.sum(y * np.log(np.clip(yhat, 1e-3, 1.0))) / y.shape[0]
+'''), 93, {"cross_entropy_loss:matches_reference",
+           "cross_entropy_loss:batch_loss_is_the_mean_of_its_rows"}),
+    # A guard of 1e-7 inside the log lost 7 where the same clip lost nothing: both accepted.
+    "loss_eps_1e-7": (_replacing(cross_entropy_loss='''
+def cross_entropy_loss(yhat, y):
+    return -np.sum(y * np.log(yhat + 1e-7)) / y.shape[0]
+'''), 100, set()),
+    "loss_clip_1e-7_keras": (_replacing(cross_entropy_loss='''
+def cross_entropy_loss(yhat, y):
+    return -np.mean(np.sum(y * np.log(np.clip(yhat, 1e-7, 1 - 1e-7)), axis=1))
+'''), 100, set()),
+    # The limit, 1e-6, is accepted; a clip at 1e-5 is not.
+    "loss_eps_1e-6": (_replacing(cross_entropy_loss='''
+def cross_entropy_loss(yhat, y):
+    return -np.sum(y * np.log(yhat + 1e-6)) / y.shape[0]
+'''), 100, set()),
+    "loss_clip_1e-5_keras": (_replacing(cross_entropy_loss='''
+def cross_entropy_loss(yhat, y):
+    return -np.mean(np.sum(y * np.log(np.clip(yhat, 1e-5, 1 - 1e-5)), axis=1))
+'''), 93, {"cross_entropy_loss:matches_reference",
+          "cross_entropy_loss:batch_loss_is_the_mean_of_its_rows"}),
 }
 PROBE_WAYS = (("public", ()), ("secret", ("--secret", "course-secret-number-four-dddd")),
               ("student", ("--no-reference",)))
@@ -409,6 +435,16 @@ def test_rows_that_sum_to_1_but_for_rounding_show_the_difference(probed):
         assert message.startswith("the rows sum to 1 only to within"), message
         assert "largest difference from 1: " in message and "allowed 1e-10" in message, message
         assert all(s in message for s in shown), message
+
+
+def test_a_guard_up_to_1e_6_is_accepted_and_a_larger_one_named(probed):
+    for way, _ in PROBE_WAYS:
+        for name in ("loss_eps_1e-7", "loss_clip_1e-7_keras", "loss_eps_1e-6"):
+            assert "loss_log_guarded" in mistakes_named(probed[way][name]), (way, name)
+        message = _check(probed[way]["loss_clip_1e-3"], "cross_entropy_loss",
+                         "matches_reference")["message"]
+        assert "eps = 0.001 inside the log" in message and "confidently wrong" in message, \
+            (way, message)
 
 
 def test_a_wrong_gradient_block_shows_its_difference_and_the_tolerance(graded):

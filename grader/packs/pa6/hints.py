@@ -19,6 +19,14 @@ HINTS = Catalogue("pa6", (
         "yhat - y meets the changed yhat: compute into a new array (no -=, *= or out= on an "
         "argument).",
         severity="warning"),
+    Mistake(
+        "loss_log_guarded", "a small constant inside the log of the loss",
+        "Your loss is the cross-entropy with a small constant inside the log, log(yhat + eps), or "
+        "with yhat clipped to [eps, 1 - eps]: it keeps the log finite, and it is accepted for any "
+        "eps up to 1e-6. It does make the loss smaller than the cross-entropy, by about eps / yhat "
+        "per example, or down to -log(eps) where yhat is below eps (a network confidently wrong). "
+        "None is needed: the log of a softmax output is finite unless it underflowed to 0.",
+        severity="warning"),
     # ---- embedding_lookup
     Mistake(
         "embedding_stacked", "the embeddings are stacked, not concatenated",

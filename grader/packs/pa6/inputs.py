@@ -169,22 +169,46 @@ def lookups(draw) -> LookupCase:
 
 @dataclass(frozen=True)
 class LossCase:
-    """B rows of K classes, B != K, so that dividing by the wrong one shows."""
+    """B rows of K classes, B != K, so that dividing by the wrong one shows.
+
+    `confident`: the output of a trained network, each row's scores 50 apart from its likeliest
+    class, and the labels alternately on that class (probability 1 in float64) and on another
+    (probability between about 1e-24 and 1e-20), as cs224n's NetCase.confident. A protection
+    against log(0) shows there under every input set: np.clip(yhat, 1e-3, 1) scored 100 under
+    every input set tried but one, whose standard draws held a labelled probability below 1e-3
+    (8.3e-4); log(yhat + 1e-7) and a clip at 1e-7 lower those rows' losses from about 50 to 16."""
     B: int
     K: int
     seed: int
+    confident: bool = False
 
     def arrays(self) -> tuple[np.ndarray, np.ndarray]:
         g = rng(self.seed)
+        if self.confident:
+            z = g.normal(0, 1, (self.B, self.K))
+            top = g.integers(0, self.K, size=self.B)
+            z[np.arange(self.B), top] += 50.0
+            other = (top + g.integers(1, self.K, size=self.B)) % self.K
+            labels = np.where(np.arange(self.B) % 2 == 0, top, other)
+            y = np.zeros((self.B, self.K))
+            y[np.arange(self.B), labels] = 1.0
+            return softmax(z), y
         yhat = softmax(g.normal(0, 1.5, (self.B, self.K)))
         y = np.zeros((self.B, self.K))
         y[np.arange(self.B), g.integers(0, self.K, size=self.B)] = 1.0
         return yhat, y
 
+    def __str__(self) -> str:
+        return f"B={self.B}, K={self.K}" + (", a confident network" if self.confident else "")
+
 
 @st.composite
 def loss_cases(draw) -> LossCase:
     return LossCase(B=draw(st.integers(2, 3)), K=draw(st.integers(4, 5)), seed=draw(SEEDS))
+
+
+# Held by the loss's comparison with the reference under every input set (an explicit example).
+CONFIDENT_LOSS = LossCase(4, 5, 51, confident=True)
 
 
 # ---- the fixed small case: known values ----------------------------------------------------------
