@@ -28,7 +28,41 @@ def _softmax_of(student, x, report=None, allow_nonfinite=False):
     (after,) = result.args_after
     if report is not None and not np.array_equal(after, x):
         report.flag(HINTS["softmax_mutates_input"], {"argument_before": x, "argument_after": after})
+    hint, finding, evidence = _broadcast_hint(student, x, result.value)
+    if hint is not None:
+        fail_call(f"the result has shape {np.shape(result.value)}; expected shape {x.shape}.",
+                  call, returned=result.value, hint=hint, finding=finding, evidence=evidence)
     return as_array(result.value, call, x.shape, allow_nonfinite=allow_nonfinite), call
+
+
+# Rows of different maxima and different sums: a maximum or a sum taken without keepdims shows
+# which on it. A column (M, 1) only shows a result of shape (M, M), and hypothesis, stopping at
+# the first failure it finds, often finds that one first.
+SQUARE = np.array([[1.0, 2.0, 3.0], [0.0, 0.0, 5.0], [2.0, -1.0, 0.5]])
+
+
+def _broadcast_hint(student, x: np.ndarray, value) -> tuple:
+    """(hint, finding, evidence) when an (M, 1) input gives a result of shape (M, M), which a row
+    maximum or sum of shape (M,) (no keepdims) broadcast against the column gives, and SQUARE,
+    asked once more, names which of them it is; (None, "", None) otherwise."""
+    m = x.shape[0] if x.ndim == 2 else 0
+    if not (x.ndim == 2 and x.shape[1] == 1 and m > 1 and np.shape(value) == (m, m)):
+        return None, "", None
+    try:
+        got = as_array(student(SQUARE.copy()), call_text("softmax", SQUARE), SQUARE.shape,
+                       allow_nonfinite=True)
+    except (CheckFailure, StudentError):  # a question for a hint: its failure is no verdict
+        return None, "", None
+    r = np.exp(SQUARE - SQUARE.max(axis=1, keepdims=True))
+    expected = r / r.sum(axis=1, keepdims=True)
+    for hint, evidence in (_no_keepdims_hint(got, SQUARE), _sum_without_keepdims_hint(got, SQUARE),
+                           _column_shift_hint(got, SQUARE, expected)):
+        if hint is not None:
+            return hint, (f"An array of shape ({m},), such as a row maximum or sum without "
+                          f"keepdims=True, broadcasts against the ({m}, 1) input into ({m}, {m}); "
+                          f"and on the square matrix {SQUARE.tolist()}, {evidence['seen']}."), \
+                {**evidence, "square_matrix": SQUARE, "its_result": got}
+    return None, "", None
 
 
 def _sum_without_keepdims_hint(got: np.ndarray, x: np.ndarray) -> tuple:
