@@ -350,6 +350,17 @@ def _reference(reference, case: W2VCase):
     return float(cost), np.asarray(grad_pred, dtype=np.float64), np.asarray(grad, dtype=np.float64)
 
 
+def _first_negative_only(reference, case: W2VCase):
+    """The reference's answer with K = 1, the first negative alone (what a loop that stops after
+    one negative gives), or None for K = 1 or where a student's copy has no answer. Asked by
+    every example of the three reference checks, not only on a failure: the known answers then
+    hold it, and a student's copy names that mistake where the instructor's does (it named it on
+    2 of 7 failing checks)."""
+    if case.K <= 1:
+        return None
+    return if_known(lambda: _reference(reference, dataclasses.replace(case, K=1)))
+
+
 def _roles(case: W2VCase) -> list[dict]:
     """What each row of grad is: the target, a negative (drawn `count` times) or unsampled."""
     negatives, _ = expected_draws(case.stream, case.target, case.K)
@@ -469,6 +480,7 @@ def test_inputs_not_modified(student):
 def test_cost_matches_reference(student, reference, report, case):
     cost, _, _, draws = _run_twice(student, case, ("cost",))
     ref_cost, _, _ = _reference(reference, case)
+    _first_negative_only(reference, case)  # asked on every example: see there
     if not close(cost, ref_cost) and not _log_guarded(student, report, case, cost, draws):
         negatives, _ = expected_draws(case.stream, case.target, case.K)
         why = (_root_cause(case, reference, cost=cost, draws=draws)
@@ -502,8 +514,7 @@ def _cost_hint(cost: float, ref_cost: float, case: W2VCase, reference) -> dict:
                              "negatives_your_cost_uses": [case.target, *negatives[:-1]],
                              "cost_with_those": float(shifted)}}
     if case.K > 1:
-        first_only = dataclasses.replace(case, K=1)
-        first = if_known(lambda: _reference(reference, first_only))
+        first = _first_negative_only(reference, case)
         first_cost = first[0] if first is not None else None
         if first_cost is not None and close(cost, first_cost):
             return {"hint": HINTS["first_negative_only"],
@@ -587,7 +598,7 @@ def _root_cause(case: W2VCase, reference, *, cost: float | None = None,
                 "evidence": {"seen": f"the answer is the expected one with the target "
                                      f"{case.target} counted once more as a negative"}}
     if case.K > 1:
-        first_only = if_known(lambda: _reference(reference, dataclasses.replace(case, K=1)))
+        first_only = _first_negative_only(reference, case)
         if first_only is not None and gives(first_only):
             return {"hint": HINTS["first_negative_only"],
                     "evidence": {"seen": "the answer is the one of the first negative alone"}}
@@ -630,6 +641,7 @@ def _grad_pred_hint(grad_pred: np.ndarray, ref_pred: np.ndarray, case: W2VCase) 
 def test_gradPred_matches_reference(student, reference, case):
     cost, grad_pred, _, draws = _run_twice(student, case, ("cost", "gradPred"))
     _, ref_pred, _ = _reference(reference, case)
+    _first_negative_only(reference, case)  # asked on every example: see there
     why = {} if close(grad_pred, ref_pred, case.norm) else (
         _root_cause(case, reference, cost=cost, grad_pred=grad_pred, draws=draws)
         or _grad_pred_hint(grad_pred, ref_pred, case))
@@ -645,6 +657,7 @@ def test_gradPred_matches_reference(student, reference, case):
 def test_grad_matches_reference(student, reference, case):
     cost, _, grad, draws = _run_twice(student, case, ("cost", "grad"))
     _, _, ref_grad = _reference(reference, case)
+    _first_negative_only(reference, case)  # asked on every example: see there
     if not close(grad, ref_grad, case.norm):
         factor = (_root_cause(case, reference, cost=cost, grad=grad, draws=draws)
                   or _rows_factor(grad, ref_grad, case, "its expected row"))
@@ -662,6 +675,7 @@ def test_repeated_negatives_accumulate(student, reference, report):
     cost, grad_pred, grad, draws = _run(student, case)
     _, used = expected_draws(case.stream, case.target, case.K)
     ref_cost, ref_pred, ref_grad = _reference(reference, case)
+    _first_negative_only(reference, case)  # asked on every run: see there
     cost_right = close(cost, ref_cost) or _log_guarded(student, report, case, cost, draws)
     once = W2VCase(V=5, D=3, K=2, target=case.target, stream=padded([twice, single], 5, case.target),
                    seed=case.seed)
@@ -715,6 +729,7 @@ def test_target_is_redrawn(student, maybe_reference, report):
         _wrong_draws(cost, draws, used, case, call)
     if maybe_reference is not None:
         ref_cost, _, ref_grad = _reference(maybe_reference, case)
+        _first_negative_only(maybe_reference, case)  # asked on every run: see there
         cost_right = close(cost, ref_cost) or _log_guarded(student, report, case, cost, draws)
         right = cost_right and close(grad, ref_grad)
         found = {} if right else _root_cause(case, maybe_reference, cost=cost, grad=grad)
