@@ -177,6 +177,34 @@ def test_a_check_the_answers_do_not_cover_is_left_to_the_instructor(tmp_path):
     assert report["score"] == 98
 
 
+def _called(message: str) -> str:
+    return next((line.strip() for line in message.splitlines()
+                 if line.strip().startswith("called:")), "")
+
+
+def test_student_mode_shows_the_failing_explicit_example_the_instructor_does(
+        mistake_reports, student_mistake_reports):
+    """Where the instructor's grader reports a failing explicit example (@example: the long
+    vectors every word2vec grade tries first, the handout's network), a student's copy shows
+    that input too, not the smallest of the file's examples: a K = 1 case there showed a mean
+    over the K + 1 terms as a factor of 1/2, told of squares."""
+    compared, differ = 0, {}
+    for mistake in MISTAKES:
+        student = {(c["function"], c["name"]): c
+                   for c in student_mistake_reports[mistake.name]["checks"]}
+        for check in mistake_reports[mistake.name]["checks"]:
+            if "Failing explicit example" not in (check.get("counterexample") or ""):
+                continue
+            theirs = student.get((check["function"], check["name"]))
+            if theirs is None or theirs["status"] != check["status"]:
+                continue  # the scores' agreement is the test above
+            compared += 1
+            if _called(theirs["message"]) != _called(check["message"]):
+                differ[f"{mistake.name}: {check['name']}"] = (_called(check["message"])[:120],
+                                                             _called(theirs["message"])[:120])
+    assert compared >= 10 and not differ, (compared, differ)
+
+
 def test_student_mode_deducts_where_the_instructor_does(student_mistake_reports):
     """Every mistake fixture, graded as a student's copy grades it: it loses points on exactly
     the functions the instructor's grader (tests/fixtures/expected_scores.tsv) takes them off."""
