@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from hypothesis import example, given
 
-from grader import conventions, evidence, numgrad
+from grader import conventions, evidence, log_guards, numgrad
 from grader import tolerances as tol
 from grader.checks_api import (CheckFailure, Text, as_array, as_scalar, call_text, describe_result,
                                expect_varies, fail_call, show, whole_cases)
@@ -511,7 +511,7 @@ def _guard(student, shared, case: NetCase, cost: float, reference_costs: np.ndar
     found = None
     own = _example_costs(student, shared, case)
     if own is not None:
-        eps = _protection(own, reference_costs)
+        eps = log_guards.guard_eps(own, reference_costs, GUARD_LIMIT)
         if eps is not None:
             found = conventions.detect(cost, float(own.sum()), case.M,
                                        among=conventions.SCALES, rtol=1e-9, atol=1e-12)
@@ -548,7 +548,7 @@ def _example_costs(student, shared, case: NetCase) -> np.ndarray | None:
 def _oversized_guard(student, shared, reference, case: NetCase, cost: float,
                      reference_costs: np.ndarray) -> float | None:
     """The eps of a cost that is the cross-entropy (summed or averaged) under a protection
-    against log(0) (_protected_costs) with a constant larger than GUARD_LIMIT (up to
+    against log(0) (grader/log_guards.py) with a constant larger than GUARD_LIMIT (up to
     GUARD_DIAGNOSED): a wrong cost whose cause can be named. None otherwise. Read from several
     examples: on one alone any cost a little low fits some eps (a cost 1e-5 low was named a
     guard), so a case of one example is read on the handout's network (whose reference costs
@@ -563,7 +563,7 @@ def _oversized_guard(student, shared, reference, case: NetCase, cost: float,
     own = _example_costs(student, shared, case)
     if own is None:
         return None
-    eps = _protection(own, reference_costs, limit=GUARD_DIAGNOSED)
+    eps = log_guards.guard_eps(own, reference_costs, GUARD_DIAGNOSED)
     if eps is None or eps <= GUARD_LIMIT * (1 + 1e-6):
         return None
     if conventions.detect(cost, float(own.sum()), case.M, among=conventions.SCALES,
@@ -577,32 +577,6 @@ def _guard_finding(eps: float) -> str:
             f"log(y_hat + eps) (or y_hat clipped at eps): a guard against log(0) may be up to "
             f"{GUARD_LIMIT:g}, and none is needed (the log of a softmax output is finite unless "
             "it underflowed to 0).")
-
-
-def _protected_costs(y: np.ndarray, eps: float) -> tuple[np.ndarray, ...]:
-    """Each example's cost under each protection against log(0) with the constant eps: inside
-    the log, log(y_hat + eps); y_hat clipped to [eps, 1] or, as Keras does, to [eps, 1 - eps]."""
-    return (-np.log(y + eps), -np.log(np.maximum(y, eps)), -np.log(np.clip(y, eps, 1 - eps)))
-
-
-def _protection(own: np.ndarray, reference_costs: np.ndarray,
-                limit: float = GUARD_LIMIT) -> float | None:
-    """The eps (up to `limit`) of the protection (_protected_costs) that gives exactly the
-    submission's costs of the examples one at a time, or None. eps is read from the examples
-    whose cost it lowered."""
-    y = np.exp(-reference_costs)
-    lowered = own < reference_costs - (tol.REFERENCE_ATOL + tol.REFERENCE_RTOL * reference_costs)
-    if not lowered.any():
-        return None
-    # (the limit itself included: y_hat read back from the costs puts 1e-6 a few ulps above it,
-    # and log(y_hat + 1e-6), the README's own limit, scored 7 of 35)
-    for eps in (float(np.median(np.exp(-own[lowered]) - y[lowered])),  # inside the log
-                float(np.median(np.exp(-own[lowered])))):  # a clip: the cost is -log(eps)
-        if 0 < eps <= limit * (1 + 1e-6) and any(
-                np.allclose(own, costs, rtol=tol.REFERENCE_RTOL, atol=tol.REFERENCE_ATOL)
-                for costs in _protected_costs(y, eps)):
-            return eps
-    return None
 
 
 def _guard_explains(student, shared, case: NetCase, got: dict, reference: tuple,

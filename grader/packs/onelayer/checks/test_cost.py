@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from hypothesis import example, given
 
-from grader import conventions
+from grader import conventions, log_guards
 from grader import tolerances as tol
 from grader.checks_api import CheckFailure, as_scalar, call_text, fail_call, whole_cases
 from grader.packs.onelayer import inputs
@@ -49,29 +49,6 @@ def _wrong(student, got, T, Y, n, call, expected_text, evidence=None):
               expected=expected_text, hint=hint, evidence=evidence, finding=finding)
 
 
-def _protected_costs(y, eps):
-    """Each example's cross-entropy under each protection against log(0) with the constant eps:
-    inside the log, log(y + eps); y clipped to [eps, 1] or, as Keras does, to [eps, 1 - eps]."""
-    return (-np.log(y + eps), -np.log(np.maximum(y, eps)), -np.log(np.clip(y, eps, 1 - eps)))
-
-
-def _protection(own, reference_costs, limit):
-    """The eps (up to `limit`) of the protection (_protected_costs) that gives exactly the
-    submission's cross-entropy of each example alone, or None; read from the examples whose cost
-    it lowered (as the cs224n pack's forward_backward_prop reads it)."""
-    y = np.exp(-reference_costs)
-    lowered = own < reference_costs - (tol.REFERENCE_ATOL + tol.REFERENCE_RTOL * reference_costs)
-    if not lowered.any():
-        return None
-    for eps in (float(np.median(np.exp(-own[lowered]) - y[lowered])),  # inside the log
-                float(np.median(np.exp(-own[lowered])))):  # a clip: the cost is -log(eps)
-        if 0 < eps <= limit * (1 + 1e-6) and any(
-                np.allclose(own, costs, rtol=tol.REFERENCE_RTOL, atol=tol.REFERENCE_ATOL)
-                for costs in _protected_costs(y, eps)):
-            return eps
-    return None
-
-
 def _guard(student, got, T, Y, n, limit=GUARD_LIMIT):
     """(convention, eps) of a cost that is the cross-entropy or log-likelihood, summed or
     averaged, under a protection against log(0) with a constant eps up to `limit`; None when it
@@ -88,7 +65,7 @@ def _guard(student, got, T, Y, n, limit=GUARD_LIMIT):
     except (StudentError, CheckFailure, TypeError, ValueError):
         return None
     for sign in (1.0, -1.0):  # the cross-entropy, or the log-likelihood
-        eps = _protection(sign * each, reference_costs, limit)
+        eps = log_guards.guard_eps(sign * each, reference_costs, limit)
         if eps is None:
             continue
         convention = conventions.detect(got, float(np.sum(sign * each)), n,

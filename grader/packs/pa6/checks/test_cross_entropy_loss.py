@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 from hypothesis import example, given
 
+from grader import log_guards
 from grader import tolerances as tol
 from grader.checks_api import CheckFailure, as_scalar, call_text, fail_call, whole_cases
 from grader.packs.pa6 import inputs
@@ -23,30 +24,6 @@ def _loss(student, yhat, y):
     return as_scalar(student(yhat.copy(), y.copy()), call, "the loss"), call
 
 
-def _protected_losses(p: np.ndarray, eps: float) -> tuple[np.ndarray, ...]:
-    """Each row's loss, given its labelled probability p, under each protection against log(0)
-    with the constant eps: inside the log; yhat clipped to [eps, 1]; to [eps, 1 - eps]."""
-    return (-np.log(p + eps), -np.log(np.maximum(p, eps)), -np.log(np.clip(p, eps, 1 - eps)))
-
-
-def _protection(own: np.ndarray, p: np.ndarray, limit: float) -> float | None:
-    """The eps (up to `limit`) of the protection (_protected_losses) that gives exactly the
-    submission's losses of the rows one at a time, or None. eps is read from the rows whose loss
-    it lowered (on the confident rows, whose probability is far below any eps)."""
-    exact = -np.log(p)
-    lowered = own < exact - (tol.REFERENCE_ATOL + tol.REFERENCE_RTOL * np.abs(exact))
-    if not lowered.any():
-        return None
-    # (the limit itself included: read back from the losses, 1e-6 comes a few ulps above it)
-    for eps in (float(np.median(np.exp(-own[lowered]) - p[lowered])),  # inside the log
-                float(np.median(np.exp(-own[lowered])))):  # a clip: the loss is -log(eps)
-        if 0 < eps <= limit * (1 + 1e-6) and any(
-                np.allclose(own, losses, rtol=tol.REFERENCE_RTOL, atol=tol.REFERENCE_ATOL)
-                for losses in _protected_losses(p, eps)):
-            return eps
-    return None
-
-
 def _guard(student, got, yhat, y) -> float | None:
     """The eps (up to GUARD_DIAGNOSED) of a loss that is the cross-entropy, averaged over the
     rows, under a protection against log(0); None when it is not that. Read from the rows one at
@@ -62,7 +39,9 @@ def _guard(student, got, yhat, y) -> float | None:
         return None
     if not np.all(np.isfinite(own)) or not np.isclose(got, own.mean(), rtol=1e-9, atol=1e-12):
         return None
-    return _protection(own, np.sum(yhat * y, axis=1), GUARD_DIAGNOSED)
+    with np.errstate(divide="ignore"):  # a probability of 0 costs inf: no guard reads there
+        exact = -np.log(np.sum(yhat * y, axis=1))
+    return log_guards.guard_eps(own, exact, GUARD_DIAGNOSED)
 
 
 def _judge(got, expected, yhat, call, rtol, atol, guard=None):
