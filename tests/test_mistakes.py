@@ -535,6 +535,14 @@ def test_a_cost_near_the_cross_entropy_is_no_guard(guardlike, name, mode):
     assert not any("small constant inside the log" in w for w in report["warnings"])
 
 
+def test_a_clip_in_word2vec_is_told_where_its_terms_stop(reports):
+    """Scores clipped to [-15, 15] (or sigmoids clipped at eps) were told only "the cost is
+    wrong when the scores u . v are large": each term stops at a value the message now names."""
+    warnings = reports["negsampling_sigmoid_clipped"]["warnings"]
+    assert any("each term stops at 15, as when the sigmoids are clipped at eps = 3.1e-07" in w
+               and "the scores at +-15 before them" in w for w in warnings), warnings
+
+
 @pytest.mark.parametrize("mode", ["", "-student"])
 def test_a_constant_too_large_for_a_guard_is_named_not_taken_for_rounding(guardlike, mode):
     """log(y_hat + 1e-4), float64 throughout: the cost check said only "neither summed nor

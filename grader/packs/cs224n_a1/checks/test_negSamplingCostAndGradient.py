@@ -91,6 +91,28 @@ def _guarded_cost(predicted: np.ndarray, vectors: np.ndarray, target: int, negat
                  - np.sum(np.log(_sigmoid(-(vectors[rows] @ predicted)) + eps_negatives)))
 
 
+def _clip_eps(predicted: np.ndarray, vectors: np.ndarray, target: int, negatives: list[int],
+              cost: float) -> float | None:
+    """The eps of a cost whose sigmoids are clipped to [eps, 1] (or [eps, 1 - eps]) inside its
+    logs, np.log(np.clip(s, 1e-12, 1)), read where the scores are large: every term the clip
+    reaches is -log(eps). None when no eps up to 1e-2 gives `cost`."""
+    rows = np.asarray(negatives, dtype=np.intp)
+    sig = np.concatenate(([_sigmoid(vectors[target] @ predicted)],
+                          _sigmoid(-(vectors[rows] @ predicted))))
+
+    def clipped(eps: float) -> float:
+        return float(-np.sum(np.log(np.maximum(sig, eps))))
+
+    low, high = -230.0, float(np.log(1e-2))  # log eps: the clipped cost falls as eps grows
+    if not clipped(float(np.exp(high))) <= cost < clipped(0.0):
+        return None
+    for _ in range(200):
+        middle = (low + high) / 2
+        low, high = (middle, high) if clipped(float(np.exp(middle))) > cost else (low, middle)
+    eps = float(np.exp(high))
+    return eps if close(cost, clipped(eps)) else None
+
+
 def _guard_probe(predicted: np.ndarray, vectors: np.ndarray, target: int,
                  negatives: list[int], terms: str) -> np.ndarray | None:
     """predicted moved along one output vector until a guarded term's sigmoid is
@@ -1174,6 +1196,16 @@ def test_large_scores_stay_finite(student, maybe_reference, report):
                           "and finite for every score, with no eps.", call,
                           evidence={"cost_at_scores_of_40": cost, "expected": float(ref_cost),
                                     "eps": eps, "guarded_logs": terms})
+            eps = _clip_eps(predicted, vectors, base.target, negatives, cost)
+            if eps is not None:
+                fail_call(f"the cost is wrong when the scores u . v are large (about 40): "
+                          f"{cost!r}, expected {float(ref_cost)!r}: each term stops at "
+                          f"{-np.log(eps):.3g}, as when the sigmoids are clipped at eps = "
+                          f"{eps:.2g} inside the logs (or the scores at +-"
+                          f"{np.log(1 / eps - 1):.3g} before them). -log(sigmoid(x)) is "
+                          "np.logaddexp(0, -x), exact and finite for every score, with no clip.",
+                          call, evidence={"cost_at_scores_of_40": cost,
+                                          "expected": float(ref_cost), "clip_eps": eps})
             # A few digits lost is precision; a cost far off (clipped scores) is plainly wrong.
             how = ("loses precision" if abs(cost - ref_cost) <= 1e-3 * abs(ref_cost)
                    else "is wrong")
