@@ -20,6 +20,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT / "bench"))
 
 from fixtures.mistakes import MISTAKES, materialize  # noqa: E402
+from as_installed import compile_grader  # noqa: E402
 from peak_rss import PeakRSS  # noqa: E402
 
 
@@ -53,6 +54,7 @@ def main() -> None:
     parser.add_argument("--correct-only", action="store_true",
                         help="a class of correct submissions only")
     args = parser.parse_args()
+    compile_grader()  # as installing the grader does (bench/as_installed.py)
     with tempfile.TemporaryDirectory() as tmp:
         uploads = Path(tmp) / "uploads"
         uploads.mkdir()

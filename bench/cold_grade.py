@@ -11,7 +11,6 @@ as a student's copy does: without the reference, against the pack's known answer
 from __future__ import annotations
 
 import argparse
-import compileall
 import os
 import statistics
 import subprocess
@@ -23,6 +22,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "bench"))
 
+from as_installed import compile_grader  # noqa: E402
 from peak_rss import PeakRSS  # noqa: E402
 
 
@@ -33,7 +33,7 @@ def main() -> None:
     parser.add_argument("--student", action="store_true",
                         help="grade as a student's copy: --no-reference (the known answers)")
     args = parser.parse_args()
-    compileall.compile_dir(ROOT / "grader", quiet=1)
+    compile_grader()
 
     baseline = []
     for _ in range(args.runs):

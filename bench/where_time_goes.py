@@ -22,6 +22,10 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "bench"))
+
+from as_installed import compile_grader  # noqa: E402
+
 GOAL_PER_SECOND = 4
 
 FORKS = r"""
@@ -63,6 +67,7 @@ def main() -> None:
     parser.add_argument("--grades", type=int, default=10)
     parser.add_argument("--isolation", default="auto", choices=("auto", "sandbox", "process"))
     args = parser.parse_args()
+    compile_grader()  # as installing the grader does (bench/as_installed.py)
 
     # Imported here, after the parser: --help needs none of it.
     # As the grader's own entry points do (grader/blas_threads.py), before numpy loads.
