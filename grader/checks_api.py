@@ -184,10 +184,34 @@ def _note_precision(value: Any, what: Text) -> None:
         _whole_numbers.setdefault(str(what), str(value.dtype))
 
 
+# Results whose shape was off by axes of length 1 only, in the check now running, compared in
+# the shape asked for: [(what, got, expected)] (see judge_shapes).
+_unit_axes: list[tuple[Text, tuple[int, ...], tuple[int, ...]]] = []
+
+# Whether the check now running fails a result for an axis of length 1 more or less (grader/plugin.py
+# sets it per check); exact outside a grade, so a helper called on its own judges as it always did.
+_exact_shapes = True
+_shape_charged_by = ""
+
+
+def judge_shapes(exact: bool, charged_by: str = "") -> None:
+    """How the check now running judges a result whose shape differs from the one asked for by
+    axes of length 1 only (a (1, D) row or a (D, 1) column for a vector of D, a vector for a
+    one-row matrix): `exact`, it fails; else its values are compared in the shape asked for and
+    a failure notes the shape, which `charged_by` (the function's checks of its result's form,
+    marked exact_shapes) charges. One shape slip with right values then costs those checks'
+    points, not every check's: real 2017 code returned gradPred as a (1, D) row and lost 18 of
+    35 points, once per check that read it."""
+    global _exact_shapes, _shape_charged_by
+    _exact_shapes, _shape_charged_by = exact, charged_by
+
+
 def forget_precision() -> None:
-    """Start a check with no lower-precision result seen."""
+    """Start a check with no lower-precision result seen, and no shape off by an axis of
+    length 1."""
     _low_precision.clear()
     _whole_numbers.clear()
+    _unit_axes.clear()
 
 
 def low_precision_note() -> str:
@@ -204,7 +228,31 @@ def low_precision_note() -> str:
         note += (f"\n  Note: {seen}, which holds whole numbers only: any fraction in a value "
                  "is cut off before it is returned (an array made with dtype=int, or by "
                  "np.vectorize whose first result was an int, keeps that type). Return floats.")
+    if _unit_axes:
+        seen = "; ".join(f"{what} had shape {got}, not {expected}"
+                         for what, got, expected in _unit_axes[:3])
+        where = f" (`{_shape_charged_by}`)" if _shape_charged_by else ""
+        note += (f"\n  Note: {seen}: an axis of length 1 more or less, so this check compared "
+                 f"the values as if in the shape asked for. The shape itself costs the points "
+                 f"of the check of the result's form{where} only.")
     return note
+
+
+def _unit_axes_only(got: tuple[int, ...], expected: tuple[int, ...]) -> bool:
+    """Whether two different shapes hold the same entries in the same order, apart from axes of
+    length 1: (1, 3) or (3, 1) for (3,), (3,) for (1, 3)."""
+    return got != expected and (tuple(n for n in got if n != 1)
+                                == tuple(n for n in expected if n != 1))
+
+
+def _in_shape_asked(value: np.ndarray, expected: tuple[int, ...], what: Text) -> np.ndarray | None:
+    """`value` reshaped to `expected` where the check now running lets an axis of length 1 pass
+    (judge_shapes), noted for its failure message; None where the shape must fail the check."""
+    if _exact_shapes or not _unit_axes_only(value.shape, expected):
+        return None
+    if all(w is not what for w, _, _ in _unit_axes):
+        _unit_axes.append((what, value.shape, expected))
+    return value.reshape(expected)
 
 
 def as_array(value: Any, call: Text, expected_shape: tuple[int, ...] | None = None,
@@ -224,8 +272,12 @@ def as_array(value: Any, call: Text, expected_shape: tuple[int, ...] | None = No
     if value.dtype.kind not in "biuf":
         fail_call(f"{what} has dtype {value.dtype}; expected real numbers.", call, returned=value)
     if expected_shape is not None and value.shape != tuple(expected_shape):
-        fail_call(f"{what} has shape {value.shape}; expected shape {tuple(expected_shape)}."
-                  f"{_transposed_note(value.shape, tuple(expected_shape))}", call, returned=value)
+        reshaped = _in_shape_asked(value, tuple(expected_shape), what)
+        if reshaped is None:
+            fail_call(f"{what} has shape {value.shape}; expected shape {tuple(expected_shape)}."
+                      f"{_transposed_note(value.shape, tuple(expected_shape))}", call,
+                      returned=value)
+        value = reshaped
     value = value.astype(np.float64, copy=False)
     if not allow_nonfinite and not np.all(np.isfinite(value)):
         fail_call(f"{what} holds NaN or inf.", call, returned=value)
@@ -318,9 +370,12 @@ def expect_close(actual: np.ndarray, expected: np.ndarray, *, call: Text, what: 
     """Fail unless actual matches expected elementwise (NaN never matches); a finding joins the
     failure's first line (fail_call)."""
     if actual.shape != expected.shape:
-        fail_call(f"{what} has shape {actual.shape}; expected shape {expected.shape}.", call,
-                  returned=actual, expected=expected, hint=hint, evidence=evidence,
-                  finding=finding)
+        reshaped = _in_shape_asked(actual, expected.shape, what)
+        if reshaped is None:
+            fail_call(f"{what} has shape {actual.shape}; expected shape {expected.shape}.", call,
+                      returned=actual, expected=expected, hint=hint, evidence=evidence,
+                      finding=finding)
+        actual = reshaped
     if np.allclose(actual, expected, rtol=rtol, atol=atol, equal_nan=False):
         return
     odd = ~np.isfinite(actual) & np.isfinite(expected)

@@ -22,7 +22,8 @@ from hypothesis.errors import Flaky
 
 from grader import evidence as evidence_mod, known_answers as known_answers_mod, observed, replay
 from grader import example_budget, scoring, selection
-from grader.checks_api import CheckFailure, call_text, forget_precision, low_precision_note
+from grader.checks_api import (CheckFailure, call_text, forget_precision, judge_shapes,
+                               low_precision_note)
 from grader.hints import Catalogue, Mistake
 from grader.input_set import PUBLIC, InputSet
 from grader.model import VISIBILITIES, CheckResult
@@ -204,6 +205,8 @@ KIND = pytest.StashKey[str]()
 FUNCTION = pytest.StashKey[str]()
 VISIBILITY = pytest.StashKey[str]()
 RECORDED = pytest.StashKey[bool]()
+# Each function's checks marked exact_shapes, by their names in the report.
+FORM_CHECKS = pytest.StashKey[dict]()
 
 
 class StudentFunction:
@@ -266,7 +269,7 @@ def pytest_configure(config: pytest.Config) -> None:
 
 # The markers a pack's checks may carry (register_markers), by name.
 MARKERS = ("points", "function", "visibility", "live", "uses", "published", "method",
-           "consistency", "robustness")
+           "consistency", "robustness", "exact_shapes")
 
 
 def register_markers(config: pytest.Config) -> None:
@@ -288,6 +291,11 @@ def register_markers(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "consistency: compares the function with itself, even where it "
                                        "asks the reference (only to excuse a recognised deviation), "
                                        "so its points wait for the values checks")
+    config.addinivalue_line("markers", "exact_shapes: checks the form of the result, and fails "
+                                       "one whose shape has an axis of length 1 more or less "
+                                       "than asked; where a function has such a check, its other "
+                                       "checks compare such a result's values in the shape asked "
+                                       "for (checks_api.judge_shapes), so the slip is charged once")
     config.addinivalue_line("markers", "robustness: compares with the right answers (it asks the "
                                        "reference, or is published) on inputs chosen for one "
                                        "behaviour (huge values), so its failure says nothing of "
@@ -306,6 +314,8 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
                                   items: list[pytest.Item]) -> None:
     state = config.stash[STATE]
     weights: dict[str, dict[str, float]] = {}
+    form_checks: dict[str, list[str]] = {}
+    config.stash[FORM_CHECKS] = form_checks
     problems = []
     for item in items:
         function = _marker_arg(item, "function")
@@ -329,6 +339,8 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
             continue
         item.stash[FUNCTION] = function
         item.stash[VISIBILITY] = visibility
+        if item.get_closest_marker("exact_shapes") is not None:
+            form_checks.setdefault(function, []).append(_check_name(item))
         item.stash[KIND] = check_kind(item, float(weight))
         weights.setdefault(function, {})[item.nodeid] = float(weight)
     for spec in state.pack.functions:
@@ -587,6 +599,11 @@ def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
 
 def pytest_runtest_setup(item: pytest.Item) -> None:
     forget_precision()
+    # A function without a check of its result's form judges the shape in every check, as
+    # before there were such checks.
+    form_checks = item.config.stash.get(FORM_CHECKS, {}).get(item.stash.get(FUNCTION, ""), ())
+    judge_shapes(exact=not form_checks or item.get_closest_marker("exact_shapes") is not None,
+                 charged_by=", ".join(form_checks))
     if STATE in item.config.stash:
         item.config.stash[STATE].current_check = item.nodeid
         item.config.stash[STATE].current_function = item.stash.get(FUNCTION, "")

@@ -91,6 +91,9 @@ NAMES_THE_PROBLEM = {
     "negsampling_target_skipped_not_replaced": "too few negatives used",
     "negsampling_grad_rows_only": "grad (one row per output vector) has shape",
     "negsampling_gradpred_2d": "gradPred has shape (1, ",
+    "negsampling_gradpred_matrix_column": "That is the expected shape with an extra axis of length 1",
+    "fbp_gradient_as_column": "(or .ravel()) gives the shape asked for",
+    "softmax_vector_as_row": "That is the expected shape with an extra axis of length 1",
     "negsampling_gradients_swapped": "gradPred and grad are in each other's place",
     "negsampling_negatives_drawn_twice": "the negatives are drawn twice",
     "negsampling_mutates_output_vectors": "changed its argument `outputVectors` in place",
@@ -249,7 +252,6 @@ def test_a_hint_that_points_at_the_message_is_answered_on_its_first_line(reports
 GRADIENT_OF_THE_WRONG_FORM = {
     "fbp_b1_grad_not_summed": ("cost_matches_reference", "gradient_matches_reference"),
     "fbp_b2_grad_scalar": ("cost_matches_reference", "gradient_matches_reference"),
-    "negsampling_gradpred_2d": ("cost_matches_reference", "gradPred_matches_reference"),
     "negsampling_grad_rows_only": ("cost_matches_reference", "grad_matches_reference"),
     "negsampling_gradients_swapped": ("cost_matches_reference", "gradPred_matches_reference"),
 }
@@ -265,6 +267,41 @@ def test_gradient_of_the_wrong_form_does_not_cost_the_cost(reports, name):
     assert checks[gradient_check]["status"] == "failed"
     assert "shape" in checks[gradient_check]["message"], checks[gradient_check]["message"]
     assert all(c["score"] == 0 for c in checks.values() if c["kind"] == "consistency")
+
+
+# A result whose shape is off by an axis of length 1 only, its values right (real 2016 and 2017
+# code): the function's check of its result's form (marked exact_shapes) charges it, and no other.
+SHAPE_OFF_BY_A_UNIT_AXIS = {
+    "negsampling_gradpred_2d": "returns_cost_and_gradients",
+    "negsampling_gradpred_matrix_column": "returns_cost_and_gradients",
+    "fbp_gradient_as_column": "returns_cost_and_flat_gradient",
+    "softmax_vector_as_row": "vector_input",
+}
+
+
+@pytest.mark.parametrize("name", sorted(SHAPE_OFF_BY_A_UNIT_AXIS))
+def test_a_shape_off_by_an_axis_of_length_1_is_charged_once(reports, name):
+    mistake = next(m for m in MISTAKES if m.name == name)
+    checks = [c for c in reports[name]["checks"] if c["function"] == mistake.function]
+    failed = [c["name"] for c in checks if c["status"] != "passed"]
+    assert failed == [SHAPE_OFF_BY_A_UNIT_AXIS[name]], [(c["name"], c["message"]) for c in checks
+                                                        if c["status"] != "passed"]
+    # every other check earned its points, the self-consistency ones included
+    assert all(c["score"] == c["max_score"] for c in checks if c["status"] == "passed")
+    assert "axis of length 1" in next(c["message"] for c in checks if c["status"] != "passed")
+
+
+def test_a_sigmoid_that_refuses_every_python_float_loses_the_scalar_check_only(reports):
+    """Right on every array, an AttributeError for any Python float (real 2017 code): the check
+    of a scalar input charges it, and the check of the tails judges the arrays (its scalars far
+    in the tails fail for the same reason, not for their size)."""
+    checks = [c for c in reports["sigmoid_rejects_python_float"]["checks"]
+              if c["function"] == "sigmoid"]
+    assert [c["name"] for c in checks if c["status"] != "passed"] == ["scalar_input"]
+    # a scalar that fails in the tails only is still the tails' failure
+    overflows = [c for c in reports["sigmoid_scalar_overflows"]["checks"]
+                 if c["function"] == "sigmoid" and c["status"] != "passed"]
+    assert [c["name"] for c in overflows] == ["extreme_inputs"]
 
 
 def test_gradient_check_claims_no_convention_the_cost_does_not_follow(reports):

@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from grader.checks_api import CheckFailure, as_array
+from grader.checks_api import (CheckFailure, as_array, expect_close, forget_precision, judge_shapes,
+                               low_precision_note)
 
 
 def message(got_shape: tuple, expected: tuple) -> str:
@@ -27,3 +28,40 @@ def test_a_row_returned_flat_is_named():
 def test_the_transpose_is_named_and_nothing_else_is_guessed():
     assert "That is the transpose" in message((4, 3), (3, 4))
     assert "That is" not in message((4, 2), (3, 4))
+
+
+@pytest.fixture
+def lenient():
+    """A check of a function that has a check of its result's form, and is not that check."""
+    judge_shapes(exact=False, charged_by="returns_cost_and_gradients")
+    forget_precision()
+    yield
+    judge_shapes(exact=True)
+    forget_precision()
+
+
+def test_elsewhere_a_unit_axis_is_compared_in_the_shape_asked_and_noted(lenient):
+    row = np.array([[1.0, 2.0, 3.0]])
+    assert as_array(row, "f(x)", (3,)).shape == (3,)
+    expect_close(np.array([[1.0], [2.0]]), np.array([1.0, 2.0]), call="f(x)", rtol=0, atol=0)
+    note = low_precision_note()
+    assert "the result had shape (1, 3), not (3,)" in note, note
+    assert "(`returns_cost_and_gradients`) only" in note, note
+    # the values are still judged, in the shape asked for
+    with pytest.raises(CheckFailure, match="wrong values"):
+        expect_close(np.array([[1.0, 2.5]]), np.array([1.0, 2.0]), call="f(x)", rtol=0, atol=1e-9)
+
+
+def test_elsewhere_other_shapes_still_fail(lenient):
+    for got, expected in (((4, 3), (3, 4)), ((3,), (4,)), ((2, 3), (6,)), ((2, 1), (1, 3))):
+        with pytest.raises(CheckFailure, match="has shape"):
+            as_array(np.zeros(got), "f(x)", expected)
+    assert low_precision_note() == ""
+
+
+def test_a_check_of_the_form_fails_a_unit_axis():
+    judge_shapes(exact=True)
+    with pytest.raises(CheckFailure, match="extra axis of length 1"):
+        as_array(np.zeros((1, 3)), "f(x)", (3,))
+    with pytest.raises(CheckFailure, match=r"has shape \(2, 1\)"):
+        expect_close(np.zeros((2, 1)), np.zeros(2), call="f(x)", rtol=0, atol=0)

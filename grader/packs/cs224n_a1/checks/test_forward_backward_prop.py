@@ -129,6 +129,7 @@ def _run(student, case: NetCase, *, gradient: bool = True) -> tuple[float, np.nd
     return _unpack(student(data, labels, params, case.dimensions), case, call, gradient=gradient)
 
 
+@pytest.mark.exact_shapes
 @pytest.mark.points(2)
 @whole_cases
 @given(case=net_cases())

@@ -463,6 +463,7 @@ def _rows_evidence(grad: np.ndarray, expected: np.ndarray, case: W2VCase) -> dic
     return {"rows": rows}
 
 
+@pytest.mark.exact_shapes
 @pytest.mark.points(1)
 @whole_cases
 @given(case=w2v_cases())

@@ -6,11 +6,12 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from grader import tolerances as tol
-from grader.checks_api import (RIGHT_ANSWER_TOO, as_array, as_scalar, call_text, expect_close,
-                               fail_call)
+from grader.checks_api import (RIGHT_ANSWER_TOO, CheckFailure, as_array, as_scalar, call_text,
+                               expect_close, fail_call)
 from grader.packs.cs224n_a1.hints import HINTS
 from grader.packs.cs224n_a1.inputs import secret_draw
 from grader.packs.cs224n_a1.integer_inputs import expect_integer_input_works
+from grader.proxy import StudentError
 
 pytestmark = pytest.mark.function("sigmoid")
 
@@ -53,6 +54,7 @@ def test_scalar_input(student, reference):  # float loses this, not its consiste
                                rtol=tol.KNOWN_VALUES_RTOL, atol=tol.KNOWN_VALUES_ATOL)
 
 
+@pytest.mark.exact_shapes
 @pytest.mark.points(2)
 @given(x=any_shape_arrays)
 def test_elementwise_and_shape_kept(student, x):
@@ -96,6 +98,17 @@ def _extremes() -> np.ndarray:
     return np.array([-big, -mid, -near, 0.0, near, mid, big])
 
 
+def _takes_a_plain_scalar(student) -> bool:
+    """Whether sigmoid(0.5) comes back as a number. Asked only once a scalar far in the tails has
+    failed: a sigmoid that refuses every Python float (x.astype, len(x.shape): real 2017 code)
+    loses scalar_input's point for it, and the tails' check then judges its arrays alone."""
+    try:
+        as_scalar(student(0.5), call_text("sigmoid", 0.5), what="the result")
+    except (CheckFailure, StudentError):
+        return False
+    return True
+
+
 @pytest.mark.points(1)
 @pytest.mark.robustness
 def test_extreme_inputs(student, reference):
@@ -108,7 +121,13 @@ def test_extreme_inputs(student, reference):
         expected = np.asarray(reference.sigmoid(np.array(x) if np.ndim(x) else x), dtype=np.float64)
         call = call_text("sigmoid", x)
         if np.ndim(x) == 0:
-            got = np.asarray(as_scalar(student(x), call, what="the result", allow_nonfinite=True))
+            try:
+                got = np.asarray(as_scalar(student(x), call, what="the result",
+                                           allow_nonfinite=True))
+            except (CheckFailure, StudentError):
+                if not _takes_a_plain_scalar(student):
+                    continue  # refuses every scalar: scalar_input's point, not this one's too
+                raise
         else:
             got = as_array(student(x), call, x.shape, allow_nonfinite=True)  # NaN: own message
         if np.any(np.isnan(got)):

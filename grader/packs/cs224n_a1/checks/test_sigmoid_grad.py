@@ -46,6 +46,7 @@ def test_matches_finite_differences(student, reference, x):
                  rtol=0, atol=tol.SIGMOID_FD_ATOL, hint=hint, evidence=FROM_X if hint else None)
 
 
+@pytest.mark.exact_shapes
 @pytest.mark.points(0.5)
 @given(s=hnp.arrays(np.float64, hnp.array_shapes(min_dims=1, max_dims=4, max_side=4),
                     elements=st.floats(0, 1, width=64)))

@@ -348,6 +348,7 @@ def test_invariant_to_adding_a_constant(student, x, shift):
                       f"{row_shifts.ravel().tolist()} added to the rows", rtol=0, atol=tol.IDENTITY_ATOL)
 
 
+@pytest.mark.exact_shapes
 @pytest.mark.points(2)
 @given(x=vectors)
 def test_vector_input(student, x):
