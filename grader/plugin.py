@@ -609,6 +609,11 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
         item.config.stash[STATE].current_function = item.stash.get(FUNCTION, "")
 
 
+def pytest_runtest_teardown(item: pytest.Item) -> None:
+    # A warm grader, or a test suite, goes on judging shapes exactly between grades.
+    judge_shapes(exact=True)
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     outcome = yield

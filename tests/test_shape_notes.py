@@ -10,6 +10,7 @@ from grader.checks_api import (CheckFailure, as_array, expect_close, forget_prec
 
 
 def message(got_shape: tuple, expected: tuple) -> str:
+    judge_shapes(exact=True)  # as in a check of the result's form, and outside any grade
     with pytest.raises(CheckFailure) as failure:
         as_array(np.zeros(got_shape), "f(x)", expected)
     return str(failure.value)
