@@ -91,8 +91,11 @@ NAMES_THE_PROBLEM = {
     "negsampling_target_skipped_not_replaced": "too few negatives used",
     "negsampling_grad_rows_only": "grad (one row per output vector) has shape",
     "negsampling_gradpred_2d": "gradPred has shape (1, ",
+    "negsampling_own_draws_ignore_indices": "the indices it returned are not the ones used",
     "negsampling_gradpred_matrix_column": "That is the expected shape with an extra axis of length 1",
     "fbp_gradient_as_column": "(or .ravel()) gives the shape asked for",
+    "fbp_cost_divided_by_classes": "Dy = dimensions[2] = 2: is something divided by a size of "
+                                   "the network",
     "softmax_vector_as_row": "That is the expected shape with an extra axis of length 1",
     "negsampling_gradients_swapped": "gradPred and grad are in each other's place",
     "negsampling_negatives_drawn_twice": "the negatives are drawn twice",
@@ -175,6 +178,8 @@ RECOGNISED = {
     "negsampling_loop_assigns_instead_of_adding": {"repeated_negatives_overwritten"},
     # with K = 1, two samplings draw what one of K + 1 does: that check names the count only
     "negsampling_negatives_drawn_twice": {"negatives_drawn_twice", "k_not_honoured"},
+    # the same count as drawing twice, and a second set that happens to hold K different words
+    "negsampling_own_draws_ignore_indices": {"negatives_drawn_twice", "k_not_honoured"},
     "negsampling_target_not_redrawn": {"target_not_redrawn"},
     "negsampling_gradpred_wrong_sign": {"gradpred_target_term"},
     "negsampling_gradpred_negated": {"gradpred_negated"},

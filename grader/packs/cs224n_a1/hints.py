@@ -193,9 +193,10 @@ HINTS = Catalogue("cs224n-a1", (
     Mistake(
         "negatives_drawn_twice", "the negatives are drawn twice",
         "Your function drew twice as many indices from the dataset as K negatives need: it samples "
-        "the negatives again (a second getNegativeSamples call, say for the gradients), so the "
-        "cost and the gradients use different negatives. Draw them once, keep the list, and use it "
-        "for the cost and both gradients."),
+        "the negatives a second time (a second getNegativeSamples call, say for the gradients, or "
+        "a loop of its own over dataset.sampleTokenIdx() beside the indices it was given) and "
+        "uses the second set where the first belongs. Draw them once: getNegativeSamples(target, "
+        "dataset, K) gives them, and that one list serves the cost and both gradients."),
     Mistake(
         "state_between_calls", "the answer depends on the calls before it",
         "Asked the same thing twice in a row, your function answered differently the second time: "

@@ -632,7 +632,7 @@ def test_cost_matches_reference(student, reference, report, case):
     if convention is None:
         eps = _oversized_guard(student, report.shared, reference, case, cost, ref_costs)
         fail_call("wrong cost: neither the cross-entropy summed over the examples nor its "
-                  f"average{_simple_ratio_note(cost, ref_cost)}.",
+                  f"average{_simple_ratio_note(cost, ref_cost, case, value, ref_grad)}.",
                   _call_text(case), returned=repr(cost),
                   expected=f"{ref_cost!r} (summed over the M = {case.M} examples) or "
                            f"{ref_cost / case.M!r} (averaged)",
@@ -675,10 +675,29 @@ def _output_layer_hint(cost, case: NetCase) -> dict:
     return {}
 
 
-def _simple_ratio_note(cost, ref_cost: float) -> str:
+def _size_divided_by(ratio: float | None, case: NetCase, other: float | None) -> str:
+    """"1 over Dy = ...: ..." when the cost and the gradient are both off by one factor (`ratio`,
+    and `other` the other's), one over a size of the network other than the batch's: the two
+    divided by dimensions[2], the number of classes, for the number of examples (real 2017 code),
+    which a case of Dy = 2 shows as a factor of 1/2, and the hint of squares and terms counted
+    twice then sent the student looking for what their code did not do. A cost or a gradient
+    halved alone is no division by a size, and gets "". """
+    if ratio is None or other is None or not 0 < ratio < 1 or abs(other - ratio) > 1e-6 * ratio:
+        return ""
+    sizes = [f"{name} = dimensions[{i}] = {n}"
+             for i, (name, n) in enumerate((("Dx", case.Dx), ("H", case.H), ("Dy", case.Dy)))
+             if n > 1 and n != case.M and abs(ratio * n - 1) < 1e-9]
+    if not sizes:
+        return ""
+    return (f"1 over {' or '.join(sizes)}: is something divided by a size of the network where "
+            f"an average over the examples divides by their number, M = data.shape[0] = {case.M}?")
+
+
+def _simple_ratio_note(cost, ref_cost: float, case: NetCase, value, ref_grad) -> str:
     """ " (yours is half of the summed one)" when the cost is a simple fraction (denominator up to
     12) of the summed cross-entropy: the factor is then the whole mistake (cost_scaled), and the
-    hint points here for it. Empty otherwise, where a ratio would be noise."""
+    hint points here for it, with the size of the network it is one over, if any. Empty
+    otherwise, where a ratio would be noise."""
     try:
         ratio = float(cost) / float(ref_cost)
     except (TypeError, ValueError, ZeroDivisionError, OverflowError):
@@ -688,7 +707,12 @@ def _simple_ratio_note(cost, ref_cost: float) -> str:
     simple = Fraction(ratio).limit_denominator(12)
     if abs(float(simple) - ratio) > 1e-9 * abs(ratio) or simple == 1:
         return ""
-    return f" (yours is {conventions.describe_ratio(float(simple))} the summed one)"
+    grad = _flat_gradient(value, case)
+    grad_ratio = None if grad is None else conventions.constant_ratio(
+        grad, ref_grad, rtol=1e-6, atol=1e-12, prefer=(float(simple),))
+    size = _size_divided_by(float(simple), case, grad_ratio)
+    return (f" (yours is {conventions.describe_ratio(float(simple))} the summed one"
+            f"{'; that is ' + size if size else ''})")
 
 
 @pytest.mark.points(7)
@@ -760,6 +784,9 @@ def test_gradient_matches_reference(student, reference, report, case):
         hint, finding, facts = constant_factor(
             "your gradient" if whole else f"each of {', '.join(ratios)}", ratio,
             "the correct one" if whole else "its correct block")
+        size = _size_divided_by(ratio, case, cost / ref_cost if ref_cost else None)
+        if size:  # the cost is off by the same factor: no slip in the gradient's formula
+            hint, finding = None, f"{finding} So is your cost: that is {size}"
     why = ("the convention your cost follows" if detected else
            "your cost is neither summed nor averaged, and the gradient matches neither convention")
     fail_call(f"wrong gradient in {', '.join(wrong)}, compared with the correct gradient of a cost "

@@ -602,6 +602,15 @@ def _root_cause(case: W2VCase, reference, *, cost: float | None = None,
             return {"hint": HINTS["k_not_honoured"], "evidence": {**facts, "seen": (
                 f"{draws} indices drawn, the target's offers dropped: the cost uses the "
                 f"negatives {kept}")}}
+    second = _second_draws_used(case, cost, draws) if cost is not None else None
+    if second is not None:
+        seen = (f"{draws} indices drawn, and the cost is the one of the negatives {second}, drawn "
+                f"after the {used} that getNegativeSamples(target, dataset, {case.K}) takes: the "
+                "indices it returned are not the ones used"
+                + (f" (and the target {case.target} is among these, where getNegativeSamples "
+                   "draws again)" if case.target in second else "") + ".")
+        return {"hint": HINTS["negatives_drawn_twice"], "finding": seen, "evidence": {
+            "draws": draws, "draws_expected": used, "K": case.K, "seen": seen}}
     if cost is None and grad_pred is None and grad is None:
         return {}
     predicted, vectors = case.arrays()
@@ -626,6 +635,59 @@ def _root_cause(case: W2VCase, reference, *, cost: float | None = None,
             return {"hint": HINTS["first_negative_only"],
                     "evidence": {"seen": "the answer is the one of the first negative alone"}}
     return {}
+
+
+def _second_draws_used(case: W2VCase, cost: float, draws: int | None) -> list[int] | None:
+    """The negatives a cost used when they are a second set drawn after one sampling's: K more
+    draws of the function's own (the target not skipped: real 2017 code kept the starter's
+    getNegativeSamples call and ignored its indices), or a second getNegativeSamples call. None
+    unless the draw count is what one of those takes and the cost is theirs (K >= 2: at K = 1
+    two samplings draw what one of K + 1 does)."""
+    _, used = expected_draws(case.stream, case.target, case.K)
+    if draws is None or case.K < 2 or draws <= used:
+        return None
+    candidates = []
+    if draws == used + case.K:
+        candidates.append(list(case.stream[used:draws]))
+    if draws == _draws_for_two_samplings(case):
+        candidates.append(expected_draws(case.stream[used:], case.target, case.K)[0])
+    return next((c for c in candidates if np.isclose(cost, _cost_with(case, c), rtol=1e-6)), None)
+
+
+def _draws_until_distinct(case: W2VCase) -> int | None:
+    """How many indices a function that re-draws until its K negatives all differ draws from the
+    case's stream (None when the stream cannot give K different ones)."""
+    seen: set[int] = set()
+    for count, value in enumerate(case.stream, start=1):
+        if value != case.target:
+            seen.add(value)
+        if len(seen) == case.K:
+            return count
+    return None
+
+
+# repeated_negatives_accumulate's stream, but for where a loop until K differ stops (at the 7th
+# draw) and two samplings of K do not (at the 8th): on the check's own stream both stop at the
+# 8th, and their negatives hold the same words.
+UNTIL_DISTINCT_APART = [2, 3, 2, 2, 4, 4, 1, 3]
+
+
+def _drawing_until_distinct(student, case: W2VCase, draws: int) -> bool:
+    """Whether a function that drew `draws` indices on `case`, as many as two samplings of K
+    take, is rather drawing until its K negatives differ: where the two stop apart on the case
+    the draw count answered; else one call more (a failure's only) on a stream where they stop
+    apart. Needs no reference: the draw count tells."""
+    if draws != _draws_until_distinct(case):
+        return False
+    other, _ = fixed_case(V=case.V, D=case.D, K=case.K, target=case.target,
+                          stream=UNTIL_DISTINCT_APART, seed=case.seed)
+    if _draws_until_distinct(other) == _draws_for_two_samplings(other):
+        return True  # (a stream relabelled under a secret keeps where each stops)
+    try:
+        answered = _call(student, other).draws[0]
+    except (CheckFailure, StudentError):
+        return True
+    return answered == _draws_until_distinct(other)
 
 
 def _not_from_dataset(expected: int) -> dict:
@@ -708,6 +770,12 @@ def test_repeated_negatives_accumulate(student, reference, report):
     # worth: in the gradient only (fancy-index +=), or in the cost and gradPred too (a set).
     distinct = _distinct_negatives(case)
     found = {}
+    # Two samplings' worth of draws, where a loop until K differ stops elsewhere: a second set of
+    # draws that happens to hold K different words is no loop (it was told it kept drawing
+    # until they differed, which its code never did).
+    sampled_twice = _drawn_twice(draws, used, case) or _second_draws_used(case, cost, draws)
+    if sampled_twice and not _drawing_until_distinct(student, case, draws):
+        distinct = None
     if distinct is not None and not cost_right and close(cost, _cost_with(case, distinct)):
         found = {"hint": HINTS["negatives_made_distinct"],
                  "evidence": {"seen": f"the cost is the one of the negatives {distinct}, the "
