@@ -22,7 +22,7 @@ from conftest import (ROOT, assert_costs_only_its_function, assert_template_says
                       by_function, checks_of, grade, mistakes_named, run_cli, scores)
 
 FIXTURES = ROOT / "tests" / "fixtures" / "onelayer"
-from fixtures.onelayer.mistakes import CALLERS, CONVENTIONS, MISTAKES
+from fixtures.onelayer.mistakes import CALLERS, CONVENTIONS, MISTAKES, Variant
 
 PACK = ("--pack", "onelayer")
 PACK_DIR = ROOT / "grader" / "packs" / "onelayer"
@@ -125,6 +125,20 @@ def _failure(report: dict, function: str, check: str) -> dict:
     (found,) = [c for c in checks_of(report, function) if c["name"] == check]
     assert found["status"] == "failed", found
     return found
+
+
+def test_a_derivative_with_an_extra_axis_of_length_1_costs_its_shape_check_only(tmp_path):
+    """keepdims=True on a bias derivative: (1, H) where (H,) is asked, the values right. The
+    check of its shape (marked exact_shapes) charges it; its values and the central differences
+    of the submission's cost compare the numbers, as for any other function of the packs."""
+    variant = Variant("b1_keepdims", "derivative_b1", (
+        ("((T - Y).dot(W2.T) * Z * (1 - Z)).sum(axis=0)",
+         "((T - Y).dot(W2.T) * Z * (1 - Z)).sum(axis=0, keepdims=True)"),))
+    report = grade(variant.write(tmp_path), tmp_path / "out", *PACK)
+    failed = [c for c in checks_of(report, "derivative_b1") if c["status"] != "passed"]
+    assert [c["name"] for c in failed] == ["shape"], [(c["name"], c["message"]) for c in failed]
+    assert "extra axis of length 1" in failed[0]["message"]
+    assert scores(report)["derivative_b1"] == FUNCTIONS["derivative_b1"] - failed[0]["max_score"]
 
 
 def test_a_sign_mix_names_what_follows_which_convention(graded):

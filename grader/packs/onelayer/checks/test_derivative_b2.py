@@ -28,6 +28,7 @@ def test_derivative_of_your_cost(student, maybe_reference, report):
     check_against_own_cost(student, NAME, maybe_reference, report)
 
 
+@pytest.mark.exact_shapes
 @pytest.mark.points(1)
 @whole_cases
 @given(case=inputs.net_cases())
