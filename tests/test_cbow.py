@@ -367,3 +367,19 @@ def test_a_parameter_the_course_formula_never_reads_is_not_named_as_unread(tmp_p
     assert len(said) == 1 and said[0].startswith(
         "back_prop (global_y_hat.py) never reads its parameter yhat, and reads the variable "
         "`y_hat`"), said
+
+
+def test_a_gradient_flattened_costs_the_shape_check_only(tmp_path):
+    """grad_b1 returned flat, (N,) where b1 is (N, 1), the numbers right: back_prop's check of
+    the gradients' shapes (marked exact_shapes) charges it; its values and the central
+    differences of the loss compare the numbers."""
+    source = (FIXTURES / "correct.py").read_text()
+    line = "    grad_b1 = relu(np.dot(W2.T, yhat - y))\n"
+    assert source.count(line) == 1
+    path = tmp_path / "flat_grad_b1.py"
+    path.write_text(source.replace(line, line.replace("))\n", ")).ravel()\n")))
+    report = grade(path, tmp_path / "out", *PACK, "--only", "back_prop")
+    failed = [c for c in checks_of(report, "back_prop") if c["status"] != "passed"]
+    assert [c["name"] for c in failed] == ["gradient_shapes"], \
+        [(c["name"], c["message"]) for c in failed]
+    assert "without its axis of length 1" in failed[0]["message"]

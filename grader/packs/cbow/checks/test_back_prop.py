@@ -275,6 +275,7 @@ def test_gradient_of_the_loss(student):
                         {"case": str(case), "blocks_checked": list(blocks)})
 
 
+@pytest.mark.exact_shapes
 @pytest.mark.points(2)
 @whole_cases
 @given(case=inputs.net_cases())
