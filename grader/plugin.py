@@ -291,16 +291,16 @@ def register_markers(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "consistency: compares the function with itself, even where it "
                                        "asks the reference (only to excuse a recognised deviation), "
                                        "so its points wait for the values checks")
-    config.addinivalue_line("markers", "exact_shapes: checks the form of the result, and fails "
-                                       "one whose shape has an axis of length 1 more or less "
-                                       "than asked; where a function has such a check, its other "
-                                       "checks compare such a result's values in the shape asked "
-                                       "for (checks_api.judge_shapes), so the slip is charged once")
     config.addinivalue_line("markers", "robustness: compares with the right answers (it asks the "
                                        "reference, or is published) on inputs chosen for one "
                                        "behaviour (huge values), so its failure says nothing of "
                                        "the ordinary values; on a check that asks neither it "
                                        "counts as consistency")
+    config.addinivalue_line("markers", "exact_shapes: checks the form of the result, and fails "
+                                       "one whose shape has an axis of length 1 more or less "
+                                       "than asked; where a function has such a check, its other "
+                                       "checks compare such a result's values in the shape asked "
+                                       "for (checks_api.judge_shapes), so the slip is charged once")
 
 
 def _marker_arg(item: pytest.Item, name: str) -> Any:
