@@ -7,6 +7,7 @@ import json
 import os
 import re
 import shutil
+import subprocess
 from dataclasses import replace
 from html.parser import HTMLParser
 from pathlib import Path
@@ -413,6 +414,33 @@ def test_report_renders_in_headless_chromium(reports, tmp_path):
         Path(keep).mkdir(parents=True, exist_ok=True)
         shutil.copy(screenshot, Path(keep) / "report.png")
         shutil.copy(pdf, Path(keep) / "report.pdf")
+
+
+def test_a_printed_report_shows_the_checks_folded_on_screen(reports, tmp_path):
+    """Paper cannot be clicked open: the PDF Chromium prints of the five-bug report holds the
+    message of every failed check, the ones folded on screen too, and the names of the checks
+    that passed (folded under "N checks passed")."""
+    pdftotext = shutil.which("pdftotext")
+    if pdftotext is None:
+        pytest.skip("pdftotext is not installed (Debian: apt-get install poppler-utils; .ci/run "
+                    "installs it)")
+    report = reports["five_bugs"]
+    page = Path(report["_html_path"])
+    pdf = tmp_path / "five_bugs.pdf"
+    printed = _browser(tmp_path / "profile", f"--print-to-pdf={pdf}", "--no-pdf-header-footer",
+                       page.as_uri())
+    assert printed.returncode == 0 and pdf.exists(), printed.stderr[-2000:]
+    text = subprocess.run([pdftotext, "-layout", str(pdf), "-"], capture_output=True, text=True,
+                          check=True).stdout
+    flat = " ".join(text.split())
+    failed = [c for c in report["checks"] if c["status"] == "failed"]
+    passed = [c for c in report["checks"] if c["status"] == "passed" and c["max_score"] > 0]
+    assert len(failed) > 5 and passed
+    for check in failed:
+        first = " ".join(check["message"].splitlines()[0].split())
+        assert first[:60] in flat, (check["name"], first)
+    for check in passed:
+        assert html.label(check["name"]) in flat, check["name"]
 
 
 def test_json_report_carries_the_new_fields(reports):
