@@ -451,6 +451,27 @@ def test_cell_that_cannot_compile_costs_only_its_function(tmp_path):
     assert "sigmoid could not be loaded: SyntaxError in hw.ipynb, cell 2, line" in message
 
 
+def test_a_cell_that_awaits_at_its_top_level_runs_as_jupyter_runs_it(tmp_path):
+    """IPython runs `await`, `async for` and `async with` at a cell's top level (autoawait): a
+    cell that awaits beside its defs defines them, its last awaited value is shown, and an
+    awaited error is the cell's error, named with its line, as any other."""
+    awaiting = "import asyncio\nawait asyncio.sleep(0)\n\n" + FIRST_HALF
+    loops = ("async def _rows():\n    for n in range(3):\n        yield n\n"
+             "total = 0\nasync for n in _rows():\n    total += n\n"
+             "async def _answer():\n    return 'awaited %d' % total\nawait _answer()")
+    failing = "async def _fails():\n    raise ValueError('inside the coroutine')\nawait _fails()"
+    path = _v4(tmp_path / "hw.ipynb", ["import random\nimport numpy as np", awaiting, loops,
+                                       failing, SECOND_HALF])
+    report = grade(path, tmp_path / "out")
+    assert report["score"] == 100, [(c["name"], c["message"][:200]) for c in report["checks"]
+                                    if c["status"] != "passed"]
+    said = " ".join(report["warnings"])
+    assert "SyntaxError" not in said and "outside function" not in said, said
+    assert "'awaited 3'" in report["import_output"], report["import_output"]
+    assert "cell 4 stopped with ValueError in hw.ipynb, cell 4, line 2: inside the coroutine" \
+        in said, said
+
+
 def test_graded_call_traceback_names_the_cell(tmp_path):
     broken = SECOND_HALF.replace("cost = -np.sum(np.log(np.sum(labels * y_hat, axis=1)))",
                                  "cost = -np.sum(np.log(np.sum(labels * y_hat, axis=1)))\n"

@@ -310,8 +310,9 @@ class Shell:
     def _run_body(self, source: str, first_line: int) -> None:
         """The student's Python under a timing or capturing magic, as Jupyter runs it: in the
         notebook's namespace, with tracebacks at the cell's own line numbers."""
-        code = compile("\n" * (first_line - 1) + source, self.filename, "exec")
-        exec(code, self.namespace)
+        code = compile("\n" * (first_line - 1) + source, self.filename, "exec",
+                       flags=TOP_LEVEL_AWAIT)
+        run_code(code, self.namespace)
 
     def _skip(self, what: str, magic: str | None = None) -> None:
         what = " ".join(what.split())
@@ -456,7 +457,7 @@ class Shell:
             name = f"{filename}, cell {cell['cell']}"
             linecache.cache[name] = (len(source), None, source.splitlines(keepends=True), name)
             code, last = _compile_cell(source, name)
-            exec(code, self.namespace)
+            run_code(code, self.namespace)
             if last is not None:
                 _show_last(*last, self.namespace, name)
 
@@ -533,6 +534,26 @@ def _runs_body(original: str) -> bool:
     return first.startswith("%%") and first[2:].split(" ", 1)[0] in BODY_CELL_MAGICS
 
 
+# IPython runs a cell with `await`, `async for` or `async with` at its top level (autoawait) on
+# an asyncio event loop it keeps for the session: `await asyncio.sleep(1)` beside a def is a cell
+# that runs in Jupyter, so it must not be a SyntaxError here.
+TOP_LEVEL_AWAIT = ast.PyCF_ALLOW_TOP_LEVEL_AWAIT
+_CO_COROUTINE = 0x0080  # inspect.CO_COROUTINE, without importing inspect into every worker
+_event_loop = None
+
+
+def run_code(code, namespace: dict) -> object:
+    """Run a cell's compiled code (or evaluate its last expression) in `namespace`, as IPython
+    does: one with a top-level await runs to its end on the notebook's one event loop."""
+    if not code.co_flags & _CO_COROUTINE:
+        return eval(code, namespace)  # exec-mode code evaluates to None, as exec() gives
+    global _event_loop
+    import asyncio  # only a notebook that awaits pays for it
+    if _event_loop is None or _event_loop.is_closed():
+        _event_loop = asyncio.new_event_loop()
+    return _event_loop.run_until_complete(eval(code, namespace))
+
+
 def _compile_cell(source: str, filename: str) -> tuple:
     """(code of the cell, None or (code of its last expression, whether that is a bare call)):
     Jupyter shows the value of a cell's last expression unless the line ends with ';', and so
@@ -541,9 +562,9 @@ def _compile_cell(source: str, filename: str) -> tuple:
     last = None
     if tree.body and isinstance(tree.body[-1], ast.Expr) and not source.rstrip().endswith(";"):
         node = tree.body.pop()
-        last = (compile(ast.Expression(node.value), filename, "eval"),
+        last = (compile(ast.Expression(node.value), filename, "eval", flags=TOP_LEVEL_AWAIT),
                 missing_imports.is_bare_call(node))
-    return compile(missing_imports.guard(tree), filename, "exec"), last
+    return compile(missing_imports.guard(tree), filename, "exec", flags=TOP_LEVEL_AWAIT), last
 
 
 def _show_last(code, bare_call: bool, namespace: dict, filename: str) -> None:
@@ -551,7 +572,7 @@ def _show_last(code, bare_call: bool, namespace: dict, filename: str) -> None:
     needed a missing module is skipped and noted, as any top-level statement is
     (missing_imports.py)."""
     try:
-        value = eval(code, namespace)
+        value = run_code(code, namespace)
     except missing_imports.StandInError as exc:
         # Skipped as any top-level statement the stand-in stops is (missing_imports.py).
         before = len(missing_imports.skipped_calls)
@@ -600,7 +621,7 @@ def run_cells(cells: list[dict], namespace: dict, filename_of: Callable[[int], s
             with budget.running("cell", len(cells) - index,
                                 lambda info=info: on_cell({**info, "interrupted": True})) \
                     if budget else contextlib.nullcontext():
-                exec(code, namespace)
+                run_code(code, namespace)
                 if last is not None:
                     _show_last(*last, namespace, filename)
         except BaseException as exc:  # SystemExit or KeyboardInterrupt in a cell stops that cell only
