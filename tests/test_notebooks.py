@@ -655,6 +655,23 @@ def test_modules_the_grading_machine_lacks_cost_only_what_uses_them(tmp_path):
             "it ran; code that uses tokens fails, saying nltk is missing") in warnings, warnings
 
 
+def test_a_missing_module_in_a_timed_cell_is_named_at_its_own_line(tmp_path):
+    """The body of a `%%time` cell is the student's code as a plain cell's is: a line that needs
+    a module the machine lacks is skipped and named by its own line, and the lines after it run
+    (it was "line 1: `%%time` needs nltk", and the rest of the body skipped with it)."""
+    timed = ("%%time\nimport nltk\n" + FIRST_HALF.replace("def sigmoid(x):", "def _first(x):", 1)
+             + "\nnltk.download('punkt')\nprint('after the download')\n"
+             + "def sigmoid(x):\n    return 1.0 / (1.0 + np.exp(-x))\n")
+    line = timed.splitlines().index("nltk.download('punkt')") + 1
+    path = _v4(tmp_path / "hw.ipynb", ["import random\nimport numpy as np", timed, SECOND_HALF])
+    report = grade(path, tmp_path / "out")
+    assert report["score"] == 100, (report["warnings"], report["error"])
+    assert (f"hw.ipynb, cell 2, line {line}: `nltk.download('punkt')` needs nltk, which is not "
+            "installed where your code is graded: that call was skipped, and the code after it "
+            "ran") in report["warnings"], report["warnings"]
+    assert "after the download" in report["import_output"], report["import_output"]
+
+
 def test_a_py_file_importing_a_missing_plotting_module_still_loads(tmp_path):
     source = "import matplotlib.pyplot as plt\nimport seaborn as sns\n" + SOLUTION + (
         "\n\ndef plot_costs(costs):\n    plt.plot(costs)\n")

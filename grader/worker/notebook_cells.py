@@ -310,9 +310,11 @@ class Shell:
     def _run_body(self, source: str, first_line: int) -> None:
         """The student's Python under a timing or capturing magic, as Jupyter runs it: in the
         notebook's namespace, with tracebacks at the cell's own line numbers."""
-        code = compile("\n" * (first_line - 1) + source, self.filename, "exec",
-                       flags=TOP_LEVEL_AWAIT)
-        run_code(code, self.namespace)
+        # Guarded as a cell's own statements are (missing_imports.py): a line on a module the
+        # machine lacks is skipped and named by its own line, not by the magic's line 1.
+        tree = missing_imports.guard(ast.parse("\n" * (first_line - 1) + source, self.filename,
+                                               "exec"))
+        run_code(compile(tree, self.filename, "exec", flags=TOP_LEVEL_AWAIT), self.namespace)
 
     def _skip(self, what: str, magic: str | None = None) -> None:
         what = " ".join(what.split())
