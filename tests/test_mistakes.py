@@ -42,6 +42,9 @@ NAMES_THE_PROBLEM = {
     "sigmoid_grad_sys_exit": "raised SystemExit: sys.exit(3)",
     "fbp_cost_averaged_grad_summed": "the cost is averaged over the examples but the gradient is summed",
     "fbp_cost_halved": "neither the cross-entropy summed over the examples nor its average (yours is half of the summed one)",
+    "fbp_cost_first_example_only": "neither the cross-entropy summed over the examples nor its average",
+    "fbp_cost_sign_flipped": "a cross-entropy of softmax outputs is always positive",
+    "negsampling_cost_plus_on_negatives": "-log sigmoid(...) terms are always positive",
     "fbp_cost_summed_grad_averaged": "the cost is summed but the gradient is averaged",
     "fbp_sigmoid_grad_of_preactivation": "multiplied by the sigmoid's derivative",
     "fbp_missing_sigmoid_derivative": "multiplied by the sigmoid's derivative",
@@ -272,6 +275,31 @@ def test_gradient_of_the_wrong_form_does_not_cost_the_cost(reports, name):
     assert checks[gradient_check]["status"] == "failed"
     assert "shape" in checks[gradient_check]["message"], checks[gradient_check]["message"]
     assert all(c["score"] == 0 for c in checks.values() if c["kind"] == "consistency")
+
+
+# The mirror: a wrong cost beside right gradients. The gradients' value checks pass, in the
+# instructor's grade and in a student's copy alike (a negative cost failed every check; the
+# first example's cost alone, within 1% of the mean on near-alike examples, was read as averaged
+# and failed the right summed gradient in the instructor's grade only).
+RIGHT_GRADIENTS_BESIDE_A_WRONG_COST = {
+    "fbp_cost_first_example_only": ("cost_matches_reference", ("gradient_matches_reference",)),
+    "fbp_cost_sign_flipped": ("cost_matches_reference", ("gradient_matches_reference",)),
+    "negsampling_cost_plus_on_negatives": ("cost_matches_reference",
+                                           ("gradPred_matches_reference", "grad_matches_reference")),
+}
+
+
+@pytest.mark.parametrize("name", sorted(RIGHT_GRADIENTS_BESIDE_A_WRONG_COST))
+def test_a_wrong_cost_does_not_cost_the_right_gradients(reports, student_mistake_reports, name):
+    cost_check, gradient_checks = RIGHT_GRADIENTS_BESIDE_A_WRONG_COST[name]
+    mistake = next(m for m in MISTAKES if m.name == name)
+    for report in (reports[name], student_mistake_reports[name]):
+        checks = {c["name"]: c for c in report["checks"] if c["function"] == mistake.function}
+        assert checks[cost_check]["status"] == "failed"
+        for gradient_check in gradient_checks:
+            assert checks[gradient_check]["status"] == "passed", checks[gradient_check]["message"]
+            assert checks[gradient_check]["score"] == checks[gradient_check]["max_score"] > 0
+    assert scores(reports[name]) == scores(student_mistake_reports[name])
 
 
 # A result whose shape is off by an axis of length 1 only, its values right (real 2016 and 2017

@@ -250,11 +250,12 @@ def _length_text(case: W2VCase, predicted: np.ndarray, vectors: np.ndarray) -> s
 PARTS = ("cost", "gradPred", "grad")
 
 
-def _unpack(value, case: W2VCase, call: str,
-            parts: tuple[str, ...] = PARTS) -> tuple[float, np.ndarray | None, np.ndarray | None]:
+def _unpack(value, case: W2VCase, call: str, parts: tuple[str, ...] = PARTS, *,
+            positive: bool = True) -> tuple[float, np.ndarray | None, np.ndarray | None]:
     """(cost, gradPred, grad), those named in `parts` validated and the others None: a check
     judges what it is named for, so a gradient of the wrong shape does not fail a check of the
-    cost (nor gradPred's shape a check of grad)."""
+    cost (nor gradPred's shape a check of grad). positive=False: a cost of the wrong sign is
+    left to the checks of the cost (a check of a gradient still reads the cost, as evidence)."""
     if not isinstance(value, (tuple, list)) or len(value) != 3:
         fail_call(f"the result is {describe_result(value)}; expected a triple (cost, gradPred, grad).",
                   call, returned=value)
@@ -272,7 +273,7 @@ def _unpack(value, case: W2VCase, call: str,
                   f"{', '.join(shapes[name] for name in order)}) it holds "
                   f"({', '.join(order)}). Return cost, gradPred, grad in that order.", call)
     cost = as_scalar(value[0], call, "the cost")
-    if cost <= 0:
+    if positive and cost <= 0:
         fail_call(f"the cost is {cost!r}; -log sigmoid(...) terms are always positive.", call)
     grad_pred = as_array(value[1], call, (case.D,), "gradPred") if "gradPred" in parts else None
     grad = (as_array(value[2], call, (case.V, case.D), "grad (one row per output vector)")
@@ -336,12 +337,13 @@ def _distinct_negatives(case: W2VCase) -> list[int] | None:
     return None
 
 
-def _run(student, case: W2VCase, parts: tuple[str, ...] = PARTS):
+def _run(student, case: W2VCase, parts: tuple[str, ...] = PARTS, *, positive: bool = True):
     result = _call(student, case)
-    return (*_unpack(result.value, case, _call_text(case), parts), result.draws[0])
+    return (*_unpack(result.value, case, _call_text(case), parts, positive=positive),
+            result.draws[0])
 
 
-def _run_twice(student, case: W2VCase, parts: tuple[str, ...]):
+def _run_twice(student, case: W2VCase, parts: tuple[str, ...], *, positive: bool = True):
     """`_run`, with LONG_VECTORS (each check's first example) asked twice in a row in one
     process, each call with a dataset of its own that draws the same indices: a function that
     keeps something from one call to the next (a gradient buffer it adds into and never zeroes,
@@ -349,11 +351,11 @@ def _run_twice(student, case: W2VCase, parts: tuple[str, ...]):
     The first answer is judged. Once a check is enough to show it, and the other examples are
     asked once: a grade pays 3 calls for it, not 30."""
     if case != LONG_VECTORS:
-        return _run(student, case, parts)
+        return _run(student, case, parts, positive=positive)
     first, second = _asked(case, lambda: student.many([_args(case), _args(case)]))
     call = _call_text(case)
-    answer = _unpack(first.value, case, call, parts)
-    again = _unpack(second.value, case, call, parts)
+    answer = _unpack(first.value, case, call, parts, positive=positive)
+    again = _unpack(second.value, case, call, parts, positive=positive)
     for name, one, other in zip(PARTS, answer, again):
         if one is not None and not np.allclose(one, other, rtol=tol.REFERENCE_RTOL,
                                                atol=tol.REFERENCE_ATOL, equal_nan=True):
@@ -724,7 +726,8 @@ def _grad_pred_hint(grad_pred: np.ndarray, ref_pred: np.ndarray, case: W2VCase) 
 @given(case=any_stream)
 @example(case=LONG_VECTORS)
 def test_gradPred_matches_reference(student, reference, case):
-    cost, grad_pred, _, draws = _run_twice(student, case, ("cost", "gradPred"))
+    # (the cost only as evidence: a cost of the wrong sign is the cost checks' to fail)
+    cost, grad_pred, _, draws = _run_twice(student, case, ("cost", "gradPred"), positive=False)
     _, ref_pred, _ = _reference(reference, case)
     _first_negative_only(reference, case)  # asked on every example: see there
     why = {} if close(grad_pred, ref_pred, case.norm) else (
@@ -740,7 +743,7 @@ def test_gradPred_matches_reference(student, reference, case):
 @given(case=any_stream)
 @example(case=LONG_VECTORS)
 def test_grad_matches_reference(student, reference, case):
-    cost, _, grad, draws = _run_twice(student, case, ("cost", "grad"))
+    cost, _, grad, draws = _run_twice(student, case, ("cost", "grad"), positive=False)
     _, _, ref_grad = _reference(reference, case)
     _first_negative_only(reference, case)  # asked on every example: see there
     if not close(grad, ref_grad, case.norm):
