@@ -23,6 +23,7 @@ import ast
 import hashlib
 import json
 import os
+import re
 import shutil
 import zipfile
 from dataclasses import dataclass, field
@@ -290,13 +291,19 @@ def _together(entries: list[Path], functions: Collection[str]) -> list[list[Path
                 join(path, by_stem[stem])
             by_stem.setdefault(stem, path)
     helpers = []
+    graded = {p: _defines_and_imports(p)[0] & set(functions) for p in entries
+              if p.is_file() and p.suffix.lower() in (".py", ".ipynb")}
     for path in entries:
         if not (path.is_file() and path.suffix.lower() in (".py", ".ipynb")):
             continue
         defined, imported = _defines_and_imports(path)
         for name in imported:
-            if name.lower() in by_stem and by_stem[name.lower()] != path:
-                join(path, by_stem[name.lower()])
+            other = by_stem.get(name.lower())
+            # Not two files that define one graded function: those are two solutions, whatever
+            # imports what (`import alice, bob, carol` in one upload made the class one student).
+            if other is not None and other != path \
+                    and not graded.get(path, set()) & graded.get(other, set()):
+                join(path, other)
         if defined and not defined & set(functions) and path.suffix.lower() == ".py":
             helpers.append(path)
     others = [p for p in entries if p not in helpers]
@@ -419,6 +426,12 @@ def _lms_groups(entries: list[Path], grouped: Path, notes: list[str],
     receipts: list[Path] = []
     for path in entries:
         parsed = parse_name(path.name)
+        if parsed.ambiguous == "moodle":
+            ids = ", ".join(re.findall(r"_(\d+)_assignsubmission_", path.name, re.IGNORECASE))
+            notes.append(f"{safe_text.visible(path.name)} is graded alone, as "
+                         f"{parsed.student!r}: its name holds more than one Moodle participant id "
+                         f"({ids}), and a student may write one into their full name or their "
+                         "file's name; check whose upload it is")
         if parsed.receipt and path.is_file():
             receipts.append(path)
         elif parsed.key and parsed.filename and path.is_file() and _is_candidate(path):

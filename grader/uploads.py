@@ -40,7 +40,11 @@ _MOODLE = re.compile(r"^(?P<name>.+?)_(?P<participant>\d+)_assignsubmission_[a-z
 # student's files into, so the folder parses as the student's again.
 _MOODLE_FILE = re.compile(r"^(?P<name>.+?)_(?P<participant>\d+)_assignsubmission_"
                           r"(?P<plugin>[a-z]+)_(?P<filename>.+)$", re.IGNORECASE)
-_BLACKBOARD = re.compile(r"^(?P<assignment>.*)_(?P<user>[^_]+)_attempt_"
+_MOODLE_FILE_ID = re.compile(r"_\d+_assignsubmission_[a-z]+(?=_)", re.IGNORECASE)
+# The first `_user_attempt_date` is Blackboard's own: what comes before it is the instructor's
+# assignment name, what follows the student's file name, which may spell another attempt
+# (`x_bob_attempt_2099-01-01-00-00-00_hw1.py` made Bob's latest attempt Mallory's file).
+_BLACKBOARD = re.compile(r"^(?P<assignment>.*?)_(?P<user>[^_]+)_attempt_"
                          r"(?P<when>\d{4}-\d\d-\d\d-\d\d-\d\d-\d\d)"
                          r"(?:_(?P<filename>.+)|(?P<receipt>\.txt))?$", re.IGNORECASE)
 _BRIGHTSPACE = re.compile(r"^(?P<id>\d+-\d+) - (?P<name>.+?) - "
@@ -78,6 +82,9 @@ class UploadName:
     filename: str = ""
     handed_in: str = ""
     receipt: bool = False  # Blackboard's .txt beside an attempt's files: no code
+    # A flat export's name that parses as two students' (the LMS's convention it follows):
+    # graded alone, never joined to either student's files.
+    ambiguous: str = ""
 
     @property
     def key(self) -> tuple[str, str] | None:
@@ -116,6 +123,12 @@ def parse_name(name: str) -> UploadName:
                "canvas_submission_id": canvas["submission"], "late": bool(canvas["late"]),
                "canvas_filename": filename, "filename": filename,
                "handed_in": canvas["submission"].zfill(20)}
+    elif flat_moodle and len(_MOODLE_FILE_ID.findall(name)) > 1:
+        # Moodle puts the participant's id between their full name and their file's name, and
+        # the student may write either: with two ids in the name, neither can be trusted to
+        # be theirs (a full name "Bob Jones_5555_assignsubmission_file" joined Bob's
+        # submission). Graded alone under its own name; batch.discover says why.
+        ids = {"ambiguous": "moodle"}
     elif flat_moodle:
         stem = flat_moodle["name"]
         ids = {"convention": "moodle", "moodle_participant_id": flat_moodle["participant"],

@@ -448,6 +448,11 @@ LONE_FOLDERS = {
         {"cells": [], "nbformat": 4, "nbformat_minor": 5, "metadata": {}})}, ["erin"]),
     "a_solution_and_its_helper": ({"solution.py": "import helper\n" + SOLUTION,
                                    "helper.py": "def load():\n    return 1\n"}, ["erin"]),
+    # An import does not join two solutions: one upload importing its classmates' modules made
+    # the whole class one student, `download`, at 100.
+    "an_upload_importing_its_classmates": ({"alice.py": SOLUTION, "bob.py": SOLUTION,
+                                            "mallory.py": "import alice, bob\n" + SOLUTION},
+                                           ["alice", "bob", "mallory"]),
     "one_solution_split_in_two_files": ({"part1.py": HALF_A,
                                          "part2.py": "def forward_backward_prop" + HALF_B},
                                         ["erin"]),
@@ -471,6 +476,43 @@ def test_a_lone_folder_is_one_students_unless_its_parts_are_separate_uploads(tmp
     found = _discover(tmp_path / "class")
     assert [u.student for u in found.uploads] == expected, found.notes
     assert bool([n for n in found.notes if n.startswith("looked into")]) == (len(expected) > 1)
+
+
+def test_a_students_file_name_cannot_put_the_file_among_another_students(tmp_path):
+    """In a flat export the student names the end of the file name (Blackboard, Moodle) and may
+    name the start too (a Moodle full name). A name that spells another student's attempt or
+    participant id after the LMS's own does not join that student's files (Mallory's file named
+    `x_bob_attempt_2099-..._hw1.py` was graded as Bob's latest attempt, his own left out); a
+    Moodle name with two participant ids is graded alone and said to be."""
+    from grader import batch
+    from grader.packs import load_pack
+    pack = load_pack("cs224n-a1")
+    uploads = tmp_path / "uploads"
+    uploads.mkdir()
+    files = {
+        "Assignment_1_bob_attempt_2026-11-01-10-00-00_hw1.py": SOLUTION,
+        "Assignment_1_mallory_attempt_2026-11-01-11-00-00_x_bob_attempt_2099-01-01-00-00-00_hw1.py":
+            "x = 1\n",
+        "Bob Jones_5555_assignsubmission_file_hw1.py": SOLUTION,
+        "Bob Jones_5555_assignsubmission_file_1111_assignsubmission_file_hw.py": "x = 1\n",
+    }
+    for name, text in files.items():
+        (uploads / name).write_text(text)
+    found = batch.discover(uploads, grouped=tmp_path / "out" / ".lms-groups", layout=pack.layout,
+                           functions=[f.name for f in pack.functions])
+    held = {u.student: sorted(p.name for p in u.path.iterdir()) if u.path.is_dir()
+            else [u.path.name] for u in found.uploads}
+    assert held == {
+        "bob": ["Assignment_1_bob_attempt_2026-11-01-10-00-00_hw1.py"],
+        "mallory": ["Assignment_1_mallory_attempt_2026-11-01-11-00-00_x_bob_attempt_"
+                    "2099-01-01-00-00-00_hw1.py"],
+        "Bob_Jones": ["Bob Jones_5555_assignsubmission_file_hw1.py"],
+        "Bob_Jones_5555_assignsubmission_file_1111_assignsubmission_file_hw": [
+            "Bob Jones_5555_assignsubmission_file_1111_assignsubmission_file_hw.py"]}, held
+    assert not any("attempts" in n for n in found.notes), found.notes
+    assert ("Bob Jones_5555_assignsubmission_file_1111_assignsubmission_file_hw.py is graded "
+            "alone, as 'Bob_Jones_5555_assignsubmission_file_1111_assignsubmission_file_hw': its "
+            "name holds more than one Moodle participant id (5555, 1111)") in " ".join(found.notes)
 
 
 def test_a_lone_folder_of_one_file_is_a_student_and_the_notes_say_it_may_be_the_class(tmp_path):
