@@ -54,7 +54,7 @@ def _bounded(text: str) -> str:
 
 def _show(value: Any) -> str:
     if isinstance(value, Opaque):
-        return f"a {value.type_name} object: {value.text}"
+        return f"{_article(value.type_name)} object: {value.text}"
     if isinstance(value, Iterated):
         return f"a generator that yielded {show(value.items)}"
     if isinstance(value, np.ndarray):
@@ -70,7 +70,7 @@ def _show(value: Any) -> str:
 
 def describe_type(value: Any) -> str:
     if isinstance(value, Opaque):
-        return f"a {value.type_name}"
+        return _article(value.type_name)
     if isinstance(value, Iterated):
         return f"a generator (it yielded {len(value.items)} items)"
     if isinstance(value, np.ndarray):
@@ -81,7 +81,12 @@ def describe_type(value: Any) -> str:
         return f"a {type(value).__name__} of {len(value)} item{'' if len(value) == 1 else 's'}"
     if value is None:
         return "None"
-    return f"a {type(value).__name__}"
+    return _article(type(value).__name__)
+
+
+def _article(noun: str) -> str:
+    """`noun` with "a" or "an" as it is said: an int, an Opaque, a float, a str."""
+    return f"{'an' if noun[:1].lower() in 'aeiou' else 'a'} {noun}"
 
 
 def describe_result(value: Any) -> str:

@@ -90,3 +90,13 @@ def test_a_result_of_none_says_where_none_usually_comes_from():
     with pytest.raises(CheckFailure) as failed:
         as_array(None, "f(x)", what="gradPred")
     assert str(failed.value).startswith("gradPred is None; expected a numpy array.")
+
+
+def test_a_type_is_named_with_the_article_it_is_said_with():
+    """"the result is a int" read as a slip in the grader; the article follows the sound."""
+    from grader.checks_api import describe_result, describe_type
+    assert describe_result(3) == "an int"
+    assert describe_type(2.5) == "a float"
+    assert describe_type({"W1": 1}) == "a dict"
+    assert describe_type(object()) == "an object"
+    assert describe_type((1, 2)) == "a tuple of 2 items"
