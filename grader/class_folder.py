@@ -128,7 +128,10 @@ def discover(folder: Path, *, exclude: Path | None = None,
                 before == base or before.startswith(base + "-")):
             kept[path] = before
             taken[before.lower()] = path
-    for path in entries:
+    # Of two names that make one identifier, the one written nearest it gets it, the other a
+    # number: by name alone, `alice-.py` (its `-` sorts first) took `alice` from `alice.py`.
+    ranked = sorted(entries, key=lambda p: (parse_name(p.name).tidied, p.name))
+    for path in ranked:
         if not _is_candidate(path):
             if path in visible:
                 # A file name is the student's text: the instructor sees it as visible escapes.
@@ -145,6 +148,8 @@ def discover(folder: Path, *, exclude: Path | None = None,
             ident = f"{base}-{n}"
         taken[ident.lower()] = path
         found.uploads.append(Upload(ident, path, made.get(path, ())))
+    order = {path: n for n, path in enumerate(entries)}
+    found.uploads.sort(key=lambda u: order[u.path])
     # Said once per upload renamed, naming it first and every other upload of that student, so
     # no reader takes one upload's new identifier for another's.
     by_base: dict[str, list[Upload]] = {}

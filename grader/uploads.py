@@ -85,6 +85,10 @@ class UploadName:
     # A flat export's name that parses as two students' (the LMS's convention it follows):
     # graded alone, never joined to either student's files.
     ambiguous: str = ""
+    # How far the identifier is from the name as written (characters replaced or dropped): of
+    # two names that make one identifier, the one nearest it gets it (`alice.py` before
+    # `alice-.py`, which sorts first), and the other a number.
+    tidied: int = 0
 
     @property
     def key(self) -> tuple[str, str] | None:
@@ -146,10 +150,13 @@ def parse_name(name: str) -> UploadName:
                "handed_in": _brightspace_time(brightspace["when"])}
     # Letters of any script stay (Seán, Zoë, as one code point each however the file system
     # spelled them); anything else becomes "_".
-    clean = re.sub(r"[^\w.-]+", "_", unicodedata.normalize("NFC", stem))
+    spelled = unicodedata.normalize("NFC", stem)
+    replaced = re.sub(r"[^\w.-]+", "_", spelled)
     # Leading punctuation would make a hidden file or a spreadsheet formula ("-1+2").
-    clean = re.sub(r"^[\W_]+", "", clean).rstrip("._-")
-    return UploadName(original=name, student=clean[:100] or "submission", **ids)
+    clean = re.sub(r"^[\W_]+", "", replaced).rstrip("._-")
+    tidied = (sum(len(run) for run in re.findall(r"[^\w.-]+", spelled))
+              + len(replaced) - len(clean))
+    return UploadName(original=name, student=clean[:100] or "submission", tidied=tidied, **ids)
 
 
 def _brightspace_time(when: str) -> str:

@@ -652,6 +652,27 @@ def test_an_upload_renamed_for_one_that_took_its_name_says_which(tmp_path):
         found.notes
 
 
+def test_a_name_written_to_look_like_anothers_does_not_take_its_identifier(tmp_path):
+    """`alice-.py` and a Moodle full name `Alice Smith-` make the identifiers of `alice.py` and
+    `Alice Smith`; numbered by name alone, the impostor (`-` sorts first) took them, and
+    scores.csv and reports/alice.html were the impostor's. The name as written nearest the
+    identifier keeps it."""
+    from grader import batch
+    for name in ("alice.py", "alice-.py"):
+        (tmp_path / name).write_text("")
+    for name in ("Alice Smith_4242_assignsubmission_file_", "Alice Smith-_1111_assignsubmission_file_"):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "hw1.py").write_text("")
+    found = batch.discover(tmp_path)
+    assert {u.path.name: u.student for u in found.uploads} == {
+        "alice.py": "alice", "alice-.py": "alice-2",
+        "Alice Smith_4242_assignsubmission_file_": "Alice_Smith",
+        "Alice Smith-_1111_assignsubmission_file_": "Alice_Smith-2"}, found.notes
+    assert [u.path.name for u in found.uploads] == sorted(u.path.name for u in found.uploads)
+    assert "alice-.py is graded as 'alice-2': alice.py (graded as 'alice') names the same " \
+        "student" in found.notes, found.notes
+
+
 def test_an_upload_named_with_a_colon_or_a_backslash_is_graded_as_alone(tmp_path):
     """`a:b.py` read as a drive and `c\\d.py` as a folder when the task's zip was unpacked: 0 in
     the batch ("unsafe path"), whatever --force did, and 100 alone."""
