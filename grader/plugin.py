@@ -269,7 +269,7 @@ def pytest_configure(config: pytest.Config) -> None:
 
 # The markers a pack's checks may carry (register_markers), by name.
 MARKERS = ("points", "function", "visibility", "live", "uses", "published", "method",
-           "consistency", "robustness", "exact_shapes")
+           "consistency", "robustness", "exact_shapes", "formulas")
 
 
 def register_markers(config: pytest.Config) -> None:
@@ -301,6 +301,10 @@ def register_markers(config: pytest.Config) -> None:
                                        "than asked; where a function has such a check, its other "
                                        "checks compare such a result's values in the shape asked "
                                        "for (checks_api.judge_shapes), so the slip is charged once")
+    config.addinivalue_line("markers", "formulas: the check computes its expected values itself, "
+                                       "from the assignment's formulas (central differences of "
+                                       "the loss a gradient must be the derivative of), so it "
+                                       "compares with the right answers, as a values check")
 
 
 def _marker_arg(item: pytest.Item, name: str) -> Any:
@@ -415,7 +419,8 @@ def check_kind(item: pytest.Item, weight: float) -> str:
     """What a check's verdict can be trusted for (scoring.withhold_unverified):
 
     - "values": it compares with the right answers (it asks the reference, or its expected
-      values are the handout's, @pytest.mark.published) on ordinary inputs;
+      values are the handout's, @pytest.mark.published, or it computes them from the
+      assignment's formulas, @pytest.mark.formulas) on ordinary inputs;
     - "robustness": it compares with the right answers too, on inputs chosen for one behaviour
       (@pytest.mark.robustness: huge values, arguments left unchanged); it neither needs nor
       decides whether the ordinary values are right;
@@ -438,7 +443,8 @@ def check_kind(item: pytest.Item, weight: float) -> str:
         return "method"
     uses_oracle = any(name in getattr(item, "fixturenames", ())
                       for name in known_answers_mod.ORACLE_FIXTURES)
-    if not (uses_oracle or item.get_closest_marker("published")):
+    if not (uses_oracle or item.get_closest_marker("published")
+            or item.get_closest_marker("formulas")):
         return "consistency"
     return "robustness" if item.get_closest_marker("robustness") else "values"
 

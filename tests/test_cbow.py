@@ -142,6 +142,23 @@ def test_gradient_layout_is_named_by_value_not_shape(graded, name, named):
     assert all(c["status"] == "failed" and c["mistake"] == named for c in valued), valued
 
 
+def test_a_back_prop_right_in_w2_and_b2_earns_the_check_of_those_blocks(graded):
+    """gradient_of_the_loss compares with central differences of the grader's own loss (the
+    notebook's formulas, @pytest.mark.formulas): a values check, which a made-up gradient cannot
+    pass. One wrong block of four (grad_b1 left at zeros) scored 0 of 22, as four did; now the
+    right W2 and b2 earn it, and the checks that compare back_prop with itself still wait."""
+    one, four = graded["back_prop_b1_zero"], graded["back_prop_sign"]
+    checks = {c["name"]: c for c in checks_of(one, "back_prop")}
+    earned = checks["gradient_of_the_loss"]
+    assert earned["kind"] == "values" and earned["status"] == "passed"
+    assert earned["score"] == earned["max_score"] > 0
+    assert {c["name"] for c in checks.values() if c["status"] == "failed"} == {
+        "notebook_gradients", "matches_reference"}, checks
+    assert all(c["score"] == 0 for c in checks.values() if c["kind"] == "consistency")
+    assert scores(one)["back_prop"] == earned["score"] < FUNCTIONS["back_prop"]
+    assert scores(four)["back_prop"] == 0
+
+
 def test_a_failure_caused_by_a_function_the_notebook_calls_names_it(graded):
     """pack.toml: forward_prop and back_prop call relu, get_training_example calls the helpers
     before it. A wrong relu costs forward_prop too, and forward_prop's failure says so."""

@@ -257,6 +257,10 @@ def test_matches_reference(student, reference, report, case):
                   tol.reference_atol(*course.values(), *true.values()), a, f)
 
 
+# A values check: the loss is the grader's own (the notebook's formulas), not the student's, so
+# a made-up gradient cannot pass it; a back_prop right in W2 and b2 only earns it (one wrong block
+# scored 0 of 22, as four did).
+@pytest.mark.formulas
 @pytest.mark.points(6)
 def test_gradient_of_the_loss(student):
     """back_prop against central differences of the loss, block by block, computed by the grader
