@@ -300,6 +300,12 @@ def test_a_wrong_cost_does_not_cost_the_right_gradients(reports, student_mistake
             assert checks[gradient_check]["status"] == "passed", checks[gradient_check]["message"]
             assert checks[gradient_check]["score"] == checks[gradient_check]["max_score"] > 0
     assert scores(reports[name]) == scores(student_mistake_reports[name])
+    # A check of K failing on the same wrong term says the count was right, not that K was not
+    # honoured (the cost with K = 1 negative is positive: the sign alone does not fail it).
+    told = [c["message"] for c in reports[name]["checks"] if c["name"].startswith("K_is_honoured")
+            and c["status"] == "failed" and "always positive" not in c["message"]]
+    assert len(told) == (1 if mistake.function == "negSamplingCostAndGradient" else 0), told
+    assert all("the right number was drawn" in m for m in told), told
 
 
 # A result whose shape is off by an axis of length 1 only, its values right (real 2016 and 2017

@@ -930,8 +930,16 @@ def test_K_is_honoured(student, maybe_reference, report, K):
                 hint = HINTS["target_among_negatives"]
             else:
                 why = (not cost_right and (_guard_finding(student, report, case, cost, draws)
-                                           or _target_term_missing(case, cost))
-                       or "the cost or grad does not match what these K negatives give.")
+                                           or _target_term_missing(case, cost)))
+                if not why:
+                    # Not a count the values show: the draws are right, and a wrong term or
+                    # sign would fail here for any K ("K is not honoured" blamed the wrong part).
+                    part = ("grad" if cost_right else
+                            "the cost" if close(grad, ref_grad) else "the cost and grad")
+                    why = (f"{part} {'does' if part != 'the cost and grad' else 'do'} not match "
+                           "what these K negatives give: the right number was drawn, so either "
+                           "not every negative is used or the formula is wrong elsewhere (the "
+                           "checks of the cost and the gradients say where)")
                 why = why.rstrip(".")
             fail_call(f"K = {K} indices were drawn, but {why}.",
                       call, returned=f"cost {cost!r}; wrong rows of grad: "
