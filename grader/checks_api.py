@@ -92,7 +92,10 @@ def _article(noun: str) -> str:
 def describe_result(value: Any) -> str:
     """describe_type of what a call returned, saying where a None result usually comes from."""
     if value is None:
-        return "None (a function that ends without `return` gives None)"
+        # Both are common: a missing `return`, and a template's placeholder never replaced (the
+        # first alone read as wrong to a student whose function did return).
+        return ("None (a function that ends without `return` gives None, as does one returning "
+                "a variable still None, a template's `yhat = None` left in)")
     return describe_type(value)
 
 

@@ -483,9 +483,13 @@ class Submission:
                  layout: tuple[str, ...] = (),
                  support: Path | None = None,
                  composed: dict[str, tuple[str, ...]] | None = None,
-                 provided_functions: dict[str, str] | None = None) -> None:
+                 provided_functions: dict[str, str] | None = None,
+                 signatures: dict[str, str] | None = None) -> None:
         self.path = Path(path).resolve()
         self.provided_functions = dict(provided_functions or {})
+        # The pack's statement of each graded function (`forward_prop(x, W1, W2, b1, b2) -> (z1,
+        # h, z2)`): a function not found is asked for as it is called, not by its name only.
+        self.signatures = dict(signatures or {})
         # Graded compositions (a training loop): no function of the submission's own, callable
         # when every function it uses is.
         self.composed = dict(composed or {})
@@ -752,8 +756,11 @@ class Submission:
                     f"{cell['cell']} defines it, but that cell is a {cell['kind'].capitalize()} "
                     "cell, not a code cell, so it never runs. Change the cell's type to Code "
                     "(in Jupyter: select it and press Y).")
-        missing = (f"{function} was not found in your submission (expected a function named "
-                   f"{function}, normally in {home}.py).")
+        signature = self.signatures.get(function, "")
+        wanted = (f"a function {signature}" if signature.startswith(f"{function}(")
+                  else f"a function named {function}")
+        missing = (f"{function} was not found in your submission (expected {wanted}, normally in "
+                   f"{home}.py).")
         near = str(info.get("near") or "")[:100]
         near = near if near.isidentifier() else ""  # the worker's word: a name, or nothing
         if near and near.replace("_", "").lower() == function.replace("_", "").lower():

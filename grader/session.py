@@ -800,7 +800,8 @@ def grade(pack: Pack, submission_path: Path, options: Options = Options(), *,
                             use_fork=options.use_fork,
                             isolation_mode=options.isolation, layout=pack.layout,
                             support=pack.support_dir, composed=pack.composed,
-                            provided_functions=pack.provided_functions)
+                            provided_functions=pack.provided_functions,
+                            signatures={f.name: f.signature for f in pack.functions})
     state = plugin.GradingState(pack=pack, submission=submission, reference=ref, debug=options.debug,
                                 recipes=recipes,
                                 input_set=inputs, known_answers=answers)

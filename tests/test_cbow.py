@@ -142,6 +142,20 @@ def test_gradient_layout_is_named_by_value_not_shape(graded, name, named):
     assert all(c["status"] == "failed" and c["mistake"] == named for c in valued), valued
 
 
+def test_a_function_not_written_is_asked_for_by_its_signature(tmp_path):
+    """The lecture computes forward propagation in loose cells; the pack asks for a function. A
+    notebook without it was told only its name ("expected a function named forward_prop"): the
+    message gives the pack's signature, what to write."""
+    path = tmp_path / "cbow.py"
+    path.write_text("import numpy as np\n\n\ndef relu(z):\n    return np.maximum(z, 0)\n")
+    report = grade(path, tmp_path / "out", *PACK, "--only", "forward_prop", "--only", "relu")
+    assert scores(report) == {"forward_prop": 0, "relu": FUNCTIONS["relu"]}, scores(report)
+    messages = {c["message"] for c in checks_of(report, "forward_prop")}
+    assert messages == {"forward_prop was not found in your submission (expected a function "
+                        "forward_prop(x, W1, W2, b1, b2) -> (z1, h, z2), normally in cbow.py)."}, \
+        messages
+
+
 def test_a_back_prop_right_in_w2_and_b2_earns_the_check_of_those_blocks(graded):
     """gradient_of_the_loss compares with central differences of the grader's own loss (the
     notebook's formulas, @pytest.mark.formulas): a values check, which a made-up gradient cannot

@@ -81,12 +81,16 @@ def test_a_wrong_kind_of_result_is_described_with_its_length_or_shape():
 def test_a_result_of_none_says_where_none_usually_comes_from():
     from grader.checks_api import CheckFailure, as_array, describe_result
 
-    assert describe_result(None) == "None (a function that ends without `return` gives None)"
+    assert describe_result(None) == ("None (a function that ends without `return` gives None, "
+                                     "as does one returning a variable still None, a template's "
+                                     "`yhat = None` left in)")
     assert describe_result((1, 2)) == "a tuple of 2 items"
     with pytest.raises(CheckFailure) as failed:
         as_array(None, "softmax(x)", (2,))
     assert str(failed.value).startswith("the result is None (a function that ends without "
-                                        "`return` gives None); expected a numpy array of shape (2,).")
+                                        "`return` gives None, as does one returning a variable "
+                                        "still None, a template's `yhat = None` left in); "
+                                        "expected a numpy array of shape (2,).")
     with pytest.raises(CheckFailure) as failed:
         as_array(None, "f(x)", what="gradPred")
     assert str(failed.value).startswith("gradPred is None; expected a numpy array.")
