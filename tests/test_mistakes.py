@@ -127,12 +127,16 @@ WARNS_ABOUT = {
     "negsampling_log_guarded_at_the_limit": "a small constant inside the logs",
     "negsampling_negatives_log_guarded": "a small constant inside the logs",
     "fbp_cost_picks_with_np_choose": None,  # right, and nothing to warn about
+    "fbp_cost_as_1x1_array": "the cost is a numpy array holding one number, not a number",
+    "negsampling_cost_as_array": "the cost is a numpy array holding one number, not a number",
 }
 
 
 # The catalogue mistakes (grader/packs/cs224n_a1/hints.py) each fixture must be recognised as:
 # exactly these ids, on checks of the fixture's function. Fixtures not listed are recognised as none.
 RECOGNISED = {
+    "fbp_cost_as_1x1_array": {"cost_is_an_array"},
+    "negsampling_cost_as_array": {"cost_is_an_array"},
     "softmax_wrong_axis": {"softmax_wrong_axis"},
     "softmax_no_max_subtraction": {"softmax_overflow"},
     "softmax_vector_overflows": {"softmax_overflow"},

@@ -4,6 +4,8 @@ Each entry is triggered by what a check measured (values, ratios, which rows or 
 how many indices were drawn), never by reading the submission. tests/test_mistakes.py holds, for
 every entry, a fixture submission that shows the mistake.
 """
+import numpy as np
+
 from grader.hints import Catalogue, Mistake
 
 HINTS = Catalogue("cs224n-a1", (
@@ -162,6 +164,15 @@ HINTS = Catalogue("cs224n-a1", (
         "agree exactly; np.log(y_hat) is finite for any softmax output that has not underflowed.",
         severity="warning"),
     Mistake(
+        "cost_is_an_array", "the cost is a numpy array holding one number, not a number",
+        "Your function returns the cost as an array of one number (np.sum(..., keepdims=True), or "
+        "a product of a row and a column, gives shape (1, 1)). The grader reads the number in "
+        "it, so it costs no points, but since NumPy 2 an array of more than 0 dimensions is no "
+        "number to Python: float(cost) and '%f' % cost raise TypeError, and numgrad[ix] = cost "
+        "raises ValueError, so the handout's own gradcheck_naive and sgd's progress line fail on "
+        "it. Return a number: cost.item(), or float(...).",
+        severity="warning"),
+    Mistake(
         "gradient_by_finite_differences", "the gradient is not computed by backpropagation",
         "On a large input (a network of many parameters, word vectors of many dimensions) your "
         "function did not answer in time, or its gradient was wrong there, though it is right on "
@@ -265,6 +276,14 @@ HINTS = Catalogue("cs224n-a1", (
         "np.logaddexp(0, -x), exact and finite for every score, with no eps.",
         severity="warning"),
 ))
+
+
+def flag_array_cost(report, cost: object) -> None:
+    """Warn (no points) about a cost returned as an array of one number: the checks read the
+    number in it, and NumPy 2 refuses it as a number (the handout's gradcheck_naive raises).
+    Asked of one answer a grade, by a check that reads it as it came (no drawn example)."""
+    if isinstance(cost, np.ndarray) and cost.ndim > 0:
+        report.flag(HINTS["cost_is_an_array"], {"cost_shape": list(cost.shape)})
 
 
 def constant_factor(what: str, ratio: float, compared: str) -> tuple[Mistake, str, dict]:

@@ -15,7 +15,7 @@ from grader import conventions, evidence, log_guards, numgrad
 from grader import tolerances as tol
 from grader.checks_api import (CheckFailure, Text, as_array, as_scalar, call_text, describe_result,
                                expect_varies, fail_call, show, whole_cases)
-from grader.packs.cs224n_a1.hints import HINTS, constant_factor
+from grader.packs.cs224n_a1.hints import HINTS, constant_factor, flag_array_cost
 from grader.packs.cs224n_a1.inputs import (GRADCHECK_CASES, LARGE_CASE, TIMED_SHARE, NetCase,
                                            net_cases, rng)
 from grader.proxy import StudentError, StudentTimeout, StudentUnavailable
@@ -143,11 +143,12 @@ def test_returns_cost_and_flat_gradient(student, case):
 
 
 @pytest.mark.points(2)
-def test_inputs_not_modified(student):
+def test_inputs_not_modified(student, report):
     case = GRADCHECK_CASES[1]
     data, labels, params = case.arrays()
     result = student.call(data, labels, params, case.dimensions, echo_args=True)
     _unpack(result.value, case, _call_text(case))  # only a well-formed answer earns these points
+    flag_array_cost(report, result.value[0])
     for name, before, after in zip(("data", "labels", "params"), (data, labels, params),
                                    result.args_after):
         if not np.array_equal(before, after):

@@ -16,7 +16,7 @@ from grader import tolerances as tol
 from grader.checks_api import (CheckFailure, LazyText, as_array, as_scalar, describe_result,
                                expect_close, expect_varies, fail_call, if_known, lazy_text, show,
                                whole_cases)
-from grader.packs.cs224n_a1.hints import HINTS, constant_factor
+from grader.packs.cs224n_a1.hints import HINTS, constant_factor, flag_array_cost
 from grader.packs.cs224n_a1.inputs import (LONG_VECTORS, ReplayDataset, W2VCase, expected_draws,
                                            fixed_case, TIMED_SHARE, padded, rng, training_cases,
                                            w2v_cases)
@@ -477,11 +477,12 @@ def test_returns_cost_and_gradients(student, case):
 
 
 @pytest.mark.points(1)
-def test_inputs_not_modified(student):
+def test_inputs_not_modified(student, report):
     case, _ = fixed_case(V=6, D=3, K=3, target=1, stream=[2, 4, 5], seed=5)
     predicted, _, vectors, _, _ = _args(case)
     result = _call(student, case, echo_args=True)
     _unpack(result.value, case, _call_text(case))  # only a well-formed answer earns these points
+    flag_array_cost(report, result.value[0])
     after = result.args_after
     for name, before, now in (("predicted", predicted, after[0]), ("outputVectors", vectors, after[2])):
         if not np.array_equal(before, now):
