@@ -352,8 +352,9 @@ def _run(executor: Executor, *, source: Path, out: Path, grade_args: Sequence[st
             done_by_force = set(forced_mark.read_text(encoding="utf-8").split("\n")) - {""}
         except OSError:
             forced_mark.write_text("", encoding="utf-8")
+    sandbox_demanded = _isolation_asked(grade_args) == "sandbox"
     why = {u.student: _why_grade(previous.get(u.student), hashes[u.student], force, only, stamp,
-                                 mode, config_label)
+                                 mode, config_label, sandbox_demanded)
            for u in found.uploads}
     for student in done_by_force:
         if student in why and previous.get(student) is not None \
@@ -421,16 +422,50 @@ def _run(executor: Executor, *, source: Path, out: Path, grade_args: Sequence[st
 
     try:
         executor.run(todo, prepare, deliver)
+        # A report that cannot be read now was damaged on disk while the batch ran (under
+        # process isolation an upload's code can write there): its student would have no row,
+        # and nothing would say so. Graded again, once.
+        readable = load_reports(reports)
+        damaged = [u for u in found.uploads if u.student not in readable]
+        if damaged:
+            names = ", ".join(u.student for u in damaged)
+            stream.write(f"autograde batch: {len(damaged)} report{'s' if len(damaged) > 1 else ''}"
+                         f" could not be read after grading (changed on disk while the batch "
+                         f"ran): {names}; grading again\n")
+            for upload in damaged:
+                why[upload.student] = DAMAGED
+                by_student[upload.student] = upload
+                for done in (summary.graded, summary.failed):
+                    if upload.student in done:
+                        done.remove(upload.student)
+                if upload.student in summary.skipped:
+                    summary.skipped.remove(upload.student)
+            progress = Progress(len(damaged), stream, tty)
+            executor.run(damaged, prepare, deliver)
+            lost = [u.student for u in damaged if u.student not in load_reports(reports)]
+            if lost:
+                note = (f"the report{'s' if len(lost) > 1 else ''} of {', '.join(lost)} could "
+                        "not be read after grading twice (changed on disk while the batch ran): "
+                        f"{'they have' if len(lost) > 1 else 'it has'} no row in the gradebook. "
+                        "Run the batch again in the sandbox (--isolation sandbox)")
+                summary.notes.append(note)
+                stream.write(f"autograde batch: {note}\n")
     except KeyboardInterrupt:
         summary.interrupted = True
         stream.write("\nautograde batch: interrupted; run the same command again to finish\n")
     else:
         forced_mark.unlink(missing_ok=True)
+    # A report kept from an earlier run graded without the sandbox is as exposed as one graded
+    # now: said while it stands (a rerun that kept them all dropped the warning).
+    for student in summary.skipped:
+        kept = previous.get(student)
+        if kept is not None and kept.isolation.get("mode") == "process":
+            unsandboxed.setdefault(student, str(kept.isolation.get("why_not_sandbox", "")))
     if unsandboxed:
         # Said where the instructor looks, not only in each student's report: a class graded
         # this way had every upload's code able to reach the others' uploads and reports.
         reason = next((w for w in unsandboxed.values() if w), "")
-        note = (f"{len(unsandboxed)} of {len(todo)} uploads were graded WITHOUT a sandbox"
+        note = (f"{len(unsandboxed)} of {len(found.uploads)} uploads were graded WITHOUT a sandbox"
                 + (f" ({reason})" if reason else "") + ": their code could read and write "
                 "whatever the grader's user may, other students' uploads and reports included, "
                 f"and use the network. {_sandbox_advice(reason)}")
@@ -456,6 +491,8 @@ OTHER_FUNCTIONS = "regraded: other functions (--only)"
 OTHER_INPUTS = "regraded: other inputs (the course secret changed)"
 OTHER_MODE = "regraded: another grading mode"
 OTHER_CONFIG = "regraded: the course config changed"
+OUTSIDE_SANDBOX = "regraded: graded without the sandbox, which --isolation sandbox now demands"
+DAMAGED = "regraded: its report was changed on disk while the batch ran"
 
 
 def _hash_or_none(path: Path) -> str | None:
@@ -465,9 +502,20 @@ def _hash_or_none(path: Path) -> str | None:
         return None  # unreadable: graded again each run, and packing it says why
 
 
+def _isolation_asked(grade_args: Sequence[str]) -> str:
+    """The --isolation the graders are given ("auto" when none)."""
+    asked = "auto"
+    for n, arg in enumerate(grade_args):
+        if arg == "--isolation" and n + 1 < len(grade_args):
+            asked = grade_args[n + 1]
+        elif arg.startswith("--isolation="):
+            asked = arg.split("=", 1)[1]
+    return asked
+
+
 def _why_grade(previous: SubmissionResult | None, digest: str | None, force: bool,
                only: Sequence[str] | None = None, inputs: str = "public",
-               mode: str = "", config: str = "") -> str | None:
+               mode: str = "", config: str = "", sandbox: bool = False) -> str | None:
     """None when the upload's report stands; "" to grade an upload that has none; otherwise why a
     graded upload is graded again. Compared by content, not by time: a re-downloaded bulk zip
     gives every file a new time, and a replaced upload may keep its name."""
@@ -488,6 +536,10 @@ def _why_grade(previous: SubmissionResult | None, digest: str | None, force: boo
         return OTHER_MODE  # e.g. by the course's formula, now by the exact gradient
     if previous.versions.get("config", "") != config:
         return OTHER_CONFIG  # points, visibility or deadlines may differ
+    if sandbox and previous.isolation.get("mode") == "process":
+        # The instructor did what the batch advised: under process isolation any upload could
+        # have rewritten this report (`sandbox`: --isolation sandbox was asked for).
+        return OUTSIDE_SANDBOX
     return None
 
 

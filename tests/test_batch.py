@@ -598,10 +598,46 @@ def test_a_class_graded_without_the_sandbox_is_told_to_the_instructor(tmp_path):
     # The advice fits the reason: asked for, it is not "install bubblewrap" (it may be there).
     assert "Leave out --isolation process to grade a class in the sandbox." in proc.stderr
     assert "Install bubblewrap" not in proc.stderr
+    # Run again as it was (no --isolation): the reports graded so are kept, and so is the warning
+    # (the rerun dropped it from index.html, the reports still graded without the sandbox).
+    again = run_cli("batch", str(uploads), "--out", str(out))
+    assert "1 of 1 already graded" in again.stderr, again.stderr
+    assert "1 of 1 uploads were graded WITHOUT a sandbox" in again.stderr, again.stderr
+    assert "WITHOUT a sandbox" in (out / "index.html").read_text(encoding="utf-8")
     if bwrap_problem() is None:
         sandboxed = run_cli("batch", str(uploads), "--out", str(tmp_path / "out2"),
                             "--isolation", "sandbox")
         assert "WITHOUT a sandbox" not in sandboxed.stderr
+        # What the advice asks, into the same OUT: the reports graded outside it are regraded.
+        sandboxed = run_cli("batch", str(uploads), "--out", str(out), "--isolation", "sandbox")
+        assert ("alice: 100/100 (regraded: graded without the sandbox, which --isolation sandbox "
+                "now demands)") in sandboxed.stderr, sandboxed.stderr
+        assert "WITHOUT a sandbox" not in (out / "index.html").read_text(encoding="utf-8")
+        report = json.loads((out / "reports" / "alice.json").read_text())
+        assert report["isolation"]["mode"] == "sandbox"
+
+
+def test_a_report_damaged_while_the_batch_runs_is_graded_again_not_dropped(tmp_path):
+    """Under process isolation an upload's code can write into OUT: one that appended a byte to
+    the reports graded before it left their students out of the gradebook and the overview, and
+    nothing said so. A report unreadable after grading is graded again."""
+    uploads, out = tmp_path / "uploads", tmp_path / "out"
+    uploads.mkdir()
+    for name in ("good1.py", "good2.py"):
+        shutil.copy(FIXTURES / "correct_summed.py", uploads / name)
+    (uploads / "zz_damages.py").write_text(
+        (FIXTURES / "correct_summed.py").read_text() + "\n\nimport glob as _glob\n"
+        f"for _path in _glob.glob({str(out / 'reports')!r} + '/*.json'):\n"
+        "    try:\n        open(_path, 'a').write('x')\n    except OSError:\n        pass\n")
+    proc = run_cli("batch", str(uploads), "--out", str(out), "--jobs", "1",
+                   "--isolation", "process")
+    assert proc.returncode == 0, proc.stderr
+    rows = {r["submission"]: r["score"] for r in csv.DictReader(
+        (out / "gradebook.csv").read_text(encoding="utf-8").splitlines())}
+    assert rows == {"good1": "100", "good2": "100", "zz_damages": "100"}, proc.stderr
+    if "could not be read after grading" in proc.stderr:  # the upload could write there
+        assert "good1: 100/100 (regraded: its report was changed on disk while the batch ran)" \
+            in proc.stderr, proc.stderr
 
 
 def test_the_advice_for_a_class_graded_without_the_sandbox_fits_why(monkeypatch):
