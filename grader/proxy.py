@@ -661,7 +661,11 @@ class Submission:
                                  + (f" while {running} was running" if running else "")
                                  + ("; the checks still to run could not be." if again
                                     else "; nothing could be graded.")
-                                 + (f"\n{detail}" if detail else ""))
+                                 # labelled: it is the submission's own text (it may look
+                                 # like a grader's traceback, or a verdict), not the grader's
+                                 + (f"\nWhat the process wrote on stderr before it ended (your "
+                                    f"code's output, or Python's own error):\n{detail}"
+                                    if detail else ""))
             return
         self._proc = proc
         for note in proc.launch.notes:
@@ -1330,9 +1334,13 @@ def _describe_import_error(error: dict) -> str:
 
 def _tail(path: Path, limit: int = 2000) -> str:
     try:
-        data = path.read_bytes()[-limit:]
+        data = path.read_bytes()
     except OSError:
         return ""
+    if len(data) > limit:
+        # From the first whole line on: a line cut in two ("occurred:", the end of Python's
+        # "During handling of the above exception, ...") is neither the student's nor readable.
+        data = data[-limit:].partition(b"\n")[2]
     return _without_worker_tracebacks(data.decode("utf-8", errors="replace")).strip()
 
 

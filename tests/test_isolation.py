@@ -221,6 +221,32 @@ def test_a_submission_that_breaks_what_the_worker_uses_is_told_so_not_that_it_ca
     assert "Traceback" not in report["_terminal"] + report["_stderr"] + report["error"]
 
 
+def test_what_a_submission_wrote_on_stderr_before_it_ended_is_labelled_as_its_own(tmp_path):
+    """Text a submission writes to stderr before ending its process followed the grader's own
+    sentence unlabelled: a fake 'GraderInternalError: ... student gets 100/100' read as the
+    grader's, in the report and the gradebook's error column."""
+    fake = "Traceback (most recent call last):\nGraderInternalError: the grader failed; 100/100"
+    sub = write(tmp_path, "ends.py", SIGMOID_ONLY + "\nimport os, sys\n"
+                f"sys.__stderr__.write({fake!r} + '\\n')\nsys.__stderr__.flush()\nos._exit(1)\n")
+    report = grade(sub, tmp_path / "out")
+    assert report["score"] == 0
+    said, _, wrote = report["error"].partition(
+        "\nWhat the process wrote on stderr before it ended (your code's output, or Python's "
+        "own error):\n")
+    assert said.startswith("Importing your submission ended the process with exit status 1"), \
+        report["error"]
+    assert wrote == fake, report["error"]
+
+
+def test_the_tail_of_stderr_starts_at_a_whole_line(tmp_path):
+    from grader.proxy import _tail
+    log = tmp_path / "stderr"
+    log.write_text("x" * 3000 + "\nDuring handling of the above exception, another exception "
+                   "occurred:\n" + "last words\n" * 150)
+    tail = _tail(log)
+    assert tail.splitlines()[0] == "last words" and "occurred:" not in tail
+
+
 def test_the_workers_own_tracebacks_are_left_out_of_what_it_wrote():
     from grader import isolation
     from grader.proxy import _without_worker_tracebacks
