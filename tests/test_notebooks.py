@@ -472,6 +472,20 @@ def test_a_cell_that_awaits_at_its_top_level_runs_as_jupyter_runs_it(tmp_path):
         in said, said
 
 
+def test_an_exception_whose_message_never_ends_costs_its_cell_only(tmp_path):
+    """An exception's message is the student's code: an __str__ that loops forever hung the
+    grader formatting it, and the notebook scored 0 for "a long training loop" in that cell."""
+    endless = ("class Endless(Exception):\n    def __str__(self):\n        while True:\n"
+               "            pass\n\n\nraise Endless()")
+    path = _v4(tmp_path / "hw.ipynb", ["import random\nimport numpy as np", FIRST_HALF, endless,
+                                       SECOND_HALF])
+    report = grade(path, tmp_path / "out")
+    assert report["score"] == 100, (report["error"], report["warnings"])
+    assert any(w.startswith("hw.ipynb, cell 3 stopped with Endless in hw.ipynb, cell 3, line 7: "
+                            "<the exception's message was not printed: its __str__ ran for 1 s "
+                            "without returning>") for w in report["warnings"]), report["warnings"]
+
+
 def test_graded_call_traceback_names_the_cell(tmp_path):
     broken = SECOND_HALF.replace("cost = -np.sum(np.log(np.sum(labels * y_hat, axis=1)))",
                                  "cost = -np.sum(np.log(np.sum(labels * y_hat, axis=1)))\n"

@@ -15,8 +15,10 @@ import linecache
 import os
 import re
 import shutil
+import signal
 import stat
 import sys
+import time
 import traceback
 import types
 import zipfile
@@ -463,6 +465,44 @@ def _notebooks_as_modules(root: Path) -> None:
         raise LoadError(FOLDER_NOTEBOOKS["unreadable"][0]["message"])
 
 
+class _MessageTooSlow(BaseException):
+    """Raised by the timer that bounds an exception's message (_message_of)."""
+
+
+# An exception's message is the submission's code (its __str__, an argument's): this long, and
+# it is left out, so that a message that never ends costs the message, not the whole import (an
+# __str__ looping forever made a right notebook 0, "a long training loop" named).
+MESSAGE_SECONDS = 1.0
+
+
+def _message_of(exc: BaseException) -> str:
+    if not hasattr(signal, "setitimer"):
+        try:
+            return str(exc)
+        except BaseException:
+            return "<the exception's message could not be printed>"
+
+    def late(signum, frame) -> None:
+        raise _MessageTooSlow
+    started = time.monotonic()
+    previous = signal.signal(signal.SIGALRM, late)
+    outer, _ = signal.setitimer(signal.ITIMER_REAL, MESSAGE_SECONDS)
+    try:
+        text = str(exc)
+        return text if isinstance(text, str) else "<the exception's message could not be printed>"
+    except _MessageTooSlow:
+        return (f"<the exception's message was not printed: its __str__ ran for "
+                f"{MESSAGE_SECONDS:g} s without returning>")
+    except BaseException:
+        return "<the exception's message could not be printed>"
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+        if outer > 0:  # the import's own timer, running down meanwhile
+            signal.setitimer(signal.ITIMER_REAL,
+                             max(outer - (time.monotonic() - started), 0.001))
+
+
 def _error_entry(exc: BaseException, root: Path, module_file: Path) -> dict:
     """Where importing `module_file` failed ("file" may be another module it imports)."""
     rel = module_file.name
@@ -476,10 +516,7 @@ def _error_entry(exc: BaseException, root: Path, module_file: Path) -> dict:
               if f.filename and not f.filename.startswith("<")
               and Path(f.filename).resolve().is_relative_to(root.resolve())]
     last = frames[-1] if frames else None
-    try:
-        text = str(exc)
-    except BaseException:
-        text = "<the exception's message could not be printed>"
+    text = _message_of(exc)
     if isinstance(exc, SystemExit):
         # exit() carries None, which printed as the message "None".
         code = exc.code
