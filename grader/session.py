@@ -542,7 +542,8 @@ def _load_warnings(load: dict, shim_xrange: bool, shim_numpy: bool = True) -> li
             said_cells_ran = True
             continue
         if error.get("type") == "NotebookError":  # a folder's notebook (worker/loader.py)
-            warnings.append(f"{error['message']}; the rest of your submission was graded")
+            warnings.append(f"{str(error['message']).rstrip('.')}; the rest of your submission "
+                            "was graded")
             continue
         warnings.append(python2_habits.followed_by(
             f"{error['file']} could not be imported: " + python2_habits.with_advice(

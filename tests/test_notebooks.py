@@ -1024,9 +1024,11 @@ def test_a_notebook_in_a_folder_or_a_zip_is_graded_as_it_is_alone(tmp_path):
         assert reports[name]["score"] == 100 and reports[name]["error"] == "", \
             (name, reports[name]["error"])
     assert not [w for name in ("folder", "zip") for w in reports[name]["warnings"] if "ipynb" in w]
-    assert ("scratch.ipynb is not a readable notebook (JSONDecodeError: Expecting property name "
-            "enclosed in double quotes: line 1 column 2 (char 1)); the rest of your submission "
-            "was graded") in reports["mixed"]["warnings"]
+    assert ("scratch.ipynb is not a readable notebook: it is not valid JSON (Expecting property "
+            "name enclosed in double quotes: line 1 column 2 (char 1)), as a notebook file is. "
+            "Was it edited by hand, or cut short? Save the notebook in Jupyter and upload the "
+            "saved file; the rest of your submission was graded") in reports["mixed"]["warnings"], \
+        reports["mixed"]["warnings"]
     assert ("hw.ipynb was not run: hw.py, beside it, was graded instead (keep one of the two, or "
             "give them different names)") in reports["both"]["warnings"]
     assert reports["broken"]["score"] == 0
@@ -1190,7 +1192,12 @@ def test_a_notebooks_removed_numpy_names_are_named_by_their_cell(tmp_path):
     ("prose.ipynb", None, "prose.ipynb has no code cells: there is nothing in it to run or grade "
      "(was it saved before the code was written?)"),
     ("truncated.ipynb", '{"cells": [{"cell_type": "code", "source": "x = 1', "truncated.ipynb is "
-     "not a readable notebook (JSONDecodeError: Unterminated string starting at"),
+     "not a readable notebook: it is not valid JSON (Unterminated string starting at"),
+    # Valid JSON the notebook format refuses: it said only "'str' object has no attribute 'get'".
+    ("cells_as_a_dict.ipynb", '{"cells": {"a": "x = 1"}, "metadata": {}, "nbformat": 4, '
+     '"nbformat_minor": 5}', "cells_as_a_dict.ipynb is not a notebook Jupyter can open: its JSON "
+     "does not follow the notebook format (a field missing or of the wrong type; the reader "
+     "said: "),
     # Deeper than Python's parser goes: the worker died on it, blaming the student's code.
     ("deep.ipynb", '{"cells": [], "metadata": {"x": ' + "[" * 200_000 + "]" * 200_000 + "}}",
      "deep.ipynb is not a readable notebook: its JSON is nested too deeply or too large to read."),

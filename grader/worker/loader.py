@@ -138,7 +138,7 @@ def _unreadable(notebook: Path, exc: Exception) -> str:
         except (RecursionError, MemoryError):
             return (f"{notebook.name} is not a readable notebook: its JSON is nested too deeply "
                     "or too large to read. Save the notebook in Jupyter and upload the saved file.")
-        except ValueError:
+        except ValueError as bad:
             try:
                 ast.parse(data.decode("utf-8-sig"))
             except (SyntaxError, ValueError, RecursionError, MemoryError):
@@ -146,6 +146,15 @@ def _unreadable(notebook: Path, exc: Exception) -> str:
             else:
                 return (f"{notebook.name} is not a notebook: it looks like Python code. If it "
                         f"is a .py file, rename it to {notebook.stem}.py and upload it again.")
+            return (f"{notebook.name} is not a readable notebook: it is not valid JSON "
+                    f"({str(bad)[:200]}), as a notebook file is. Was it edited by hand, or cut "
+                    "short? Save the notebook in Jupyter and upload the saved file.")
+        # Valid JSON that the notebook format refuses (a field of the wrong type, cells that are
+        # not a list): the reader's own words are kept, after what they mean.
+        return (f"{notebook.name} is not a notebook Jupyter can open: its JSON does not follow "
+                f"the notebook format (a field missing or of the wrong type; the reader said: "
+                f"{exc}). Open it in Jupyter and save it again, or copy its code into a new "
+                "notebook, and upload that.")
     return f"{notebook.name} is not a readable notebook ({exc})"
 
 
