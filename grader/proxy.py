@@ -1314,10 +1314,13 @@ def _why_still_running(cell: dict) -> str:
                 "may take that long: train in a function the grader does not call, or under "
                 "`if __name__ == '__main__':`, which the grader does not run)")
     if cell.get("interrupted"):
-        return (": the grader interrupted it before the deadline, but it caught the "
-                "interruption and ran on. A bare `except:` or `except BaseException:` catches "
-                "it (in the cell or in a function it calls); write `except Exception:`, which "
-                "lets the grader stop the cell and grade the rest")
+        # Most often a handler that swallows the interruption; a recursion millions of calls
+        # deep (its limit raised) is still unwinding too, and had no handler to blame.
+        return (": the grader interrupted it before the deadline, but it ran on. A bare "
+                "`except:` or `except BaseException:` catches the interruption (in the cell or "
+                "in a function it calls); write `except Exception:`, which lets the grader stop "
+                "the cell and grade the rest (a recursion millions of calls deep, its limit "
+                "raised with sys.setrecursionlimit, also takes long to stop)")
     return (" (a long training loop at the top level of the notebook? Nothing in it may take "
             "that long: train in a function the grader does not call, or with fewer iterations)")
 
