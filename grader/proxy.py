@@ -436,6 +436,10 @@ class _Process:
         if self.mode == "sandbox" and code > 128 and _is_signal(code - 128):
             # bubblewrap, like a shell, reports a child killed by signal N as status 128 + N.
             return _describe_exit(code - 128, None)
+        if code == 1 and _worker_traceback_in(self.stderr_path):
+            # Python's own exit status for an exception nothing caught, raised in the worker's
+            # code: the worker broke (`builtins.isinstance` replaced), nobody called exit.
+            return _describe_exit(None, code, worker_broke=True)
         return _describe_exit(None, code)
 
 
@@ -453,7 +457,7 @@ def _is_signal(number: int) -> bool:
     return True
 
 
-def _describe_exit(sig: int | None, code: int | None) -> str:
+def _describe_exit(sig: int | None, code: int | None, worker_broke: bool = False) -> str:
     if sig:
         if sig in SIGNAL_NAMES:
             return SIGNAL_NAMES[sig]
@@ -463,7 +467,7 @@ def _describe_exit(sig: int | None, code: int | None) -> str:
         return (f"could no longer reach the grader (exit status {code}: does your code close or "
                 "replace file descriptors it did not open, with os.close, os.closerange or "
                 "os.dup2?)")
-    if code == wire.WORKER_FAILED_STATUS:
+    if code == wire.WORKER_FAILED_STATUS or worker_broke:
         return (f"broke the grader's worker (exit status {code}: does your code replace "
                 "functions of Python or numpy that the worker uses too, such as random.seed or "
                 "json.dumps, or use up the memory? If not, please tell your instructor)")
@@ -1345,6 +1349,17 @@ def _tail(path: Path, limit: int = 2000) -> str:
         # "During handling of the above exception, ...") is neither the student's nor readable.
         data = data[-limit:].partition(b"\n")[2]
     return _without_worker_tracebacks(data.decode("utf-8", errors="replace")).strip()
+
+
+def _worker_traceback_in(path: Path, limit: int = 8000) -> bool:
+    """Whether the end of what the worker wrote on stderr holds a traceback through the worker's
+    own code (never shown: see _without_worker_tracebacks)."""
+    try:
+        text = path.read_bytes()[-limit:].decode("utf-8", errors="replace")
+    except OSError:
+        return False
+    own = (isolation.SANDBOX_WORKER_DIR + "/", str(isolation.WORKER_DIR) + os.sep)
+    return any(f'File "{where}' in text for where in own)
 
 
 _CHAINED = ("During handling of the above exception, another exception occurred:",

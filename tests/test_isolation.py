@@ -247,6 +247,20 @@ def test_the_tail_of_stderr_starts_at_a_whole_line(tmp_path):
     assert tail.splitlines()[0] == "last words" and "occurred:" not in tail
 
 
+def test_a_submission_that_makes_the_worker_itself_raise_is_told_it_broke_the_worker(tmp_path):
+    """Replacing builtins.isinstance makes the worker's own code raise where nothing catches it:
+    Python's exit status 1, which read as "a call to os._exit or exit?", followed by "occurred:",
+    a piece of the worker's chained traceback."""
+    sub = write(tmp_path, "patches.py", SIGMOID_ONLY + "\nimport builtins\n"
+                "builtins.isinstance = lambda obj, kind: True\n")
+    report = grade(sub, tmp_path / "out")
+    assert report["error"] == ("Importing your submission broke the grader's worker (exit status "
+                               "1: does your code replace functions of Python or numpy that the "
+                               "worker uses too, such as random.seed or json.dumps, or use up the "
+                               "memory? If not, please tell your instructor); nothing could be "
+                               "graded."), report["error"]
+
+
 def test_the_workers_own_tracebacks_are_left_out_of_what_it_wrote():
     from grader import isolation
     from grader.proxy import _without_worker_tracebacks
