@@ -81,6 +81,16 @@ HINTS = Catalogue("cs224n-a1", (
         "sigmoid_grad_from_x", "sigmoid_grad is given x instead of s = sigmoid(x)",
         "sigmoid_grad receives s = sigmoid(x), the sigmoid's output, not x: the derivative is "
         "s * (1 - s). Computing sigmoid(s) * (1 - sigmoid(s)) applies the sigmoid twice."),
+    Mistake(
+        "sigmoid_grad_sign", "sigmoid_grad returns minus the derivative",
+        "Your sigmoid_grad is -s * (1 - s): the sigmoid only increases, so its derivative "
+        "s * (1 - s) is positive for every s in (0, 1). A minus sign carried over from the "
+        "cross-entropy's derivative, or from d/dx of 1 / (1 + e^-x) written out, belongs "
+        "elsewhere."),
+    Mistake(
+        "sigmoid_grad_tanh", "sigmoid_grad is tanh's derivative",
+        "Your sigmoid_grad is 1 - s**2, the derivative of tanh written in terms of tanh's output. "
+        "In terms of the sigmoid's output s, the sigmoid's derivative is s * (1 - s)."),
     # ---- forward_backward_prop
     Mistake(
         "grad_summed_cost_averaged", "cost averaged but gradient summed",

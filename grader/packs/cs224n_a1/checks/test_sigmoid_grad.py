@@ -26,9 +26,15 @@ def test_known_values(student):
     call = call_text("sigmoid_grad", KNOWN_INPUT)
     got = as_array(student(KNOWN_INPUT), call, KNOWN_INPUT.shape)
     from_x = 1 / (1 + np.exp(-KNOWN_INPUT)) * (1 - 1 / (1 + np.exp(-KNOWN_INPUT)))
-    hint = HINTS["sigmoid_grad_from_x"] if np.allclose(got, from_x, atol=1e-6) else None
+    # What the result is, when it is one of the usual wrong formulas (here only: a check that
+    # draws its inputs would draw others if its code changed, and these values name them all).
+    seen = next(((HINTS[name], {"seen": text}) for name, formula, text in (
+        ("sigmoid_grad_from_x", from_x, FROM_X["seen"]),
+        ("sigmoid_grad_sign", -KNOWN_OUTPUT, "the result equals -s * (1 - s)"),
+        ("sigmoid_grad_tanh", 1 - KNOWN_INPUT ** 2, "the result equals 1 - s**2"))
+        if np.allclose(got, formula, atol=1e-6)), (None, None))
     expect_close(got, KNOWN_OUTPUT, call=call, rtol=tol.KNOWN_VALUES_RTOL,
-                 atol=tol.KNOWN_VALUES_ATOL, hint=hint, evidence=FROM_X if hint else None)
+                 atol=tol.KNOWN_VALUES_ATOL, hint=seen[0], evidence=seen[1])
 
 
 @pytest.mark.points(2)
