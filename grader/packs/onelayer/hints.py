@@ -91,9 +91,11 @@ HINTS = Catalogue("onelayer", (
         "wrong even then."),
     Mistake(
         "derivative_transposed", "a weight derivative is transposed",
-        "A derivative has the shape of its weights, row for row: derivative_w2 is Z.T.dot(T - Y), "
-        "(M x K) like W2, not (T - Y).T.dot(Z). With square weights the shapes fit either way, "
-        "so check the order of the factors and where .T goes."),
+        "A derivative has the shape of its weights, row for row: derivative_w1 is D x M like W1 "
+        "(the inputs' transpose times the hidden layer's error), derivative_w2 is M x K like W2 "
+        "(the hidden layer's transpose times the output error), not their transposes. With "
+        "square weights the shapes fit either way, so check the order of the factors and where "
+        ".T goes (the message says which derivative)."),
     # ---- the training loop built from the functions
     Mistake(
         "training_sign_mix", "a training step moves a parameter the wrong way",
