@@ -225,7 +225,7 @@ def test_run_autograder_writes_results_even_when_the_grader_cannot_start(tmp_pat
     proc, data = run_autograder(root, path=str(empty_path))  # no `autograde` on PATH
     valid(data)
     assert data["score"] == 0 and "could not start" in data["output"]
-    assert "wrote no" in proc.stderr
+    assert "wrote no" in proc.stderr and "wrote no" in proc.stdout
 
 
 @pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0,
@@ -266,6 +266,8 @@ def test_a_secret_file_named_but_missing_grades_nothing(tmp_path):
         data = valid(json.loads((root / "results" / "results.json").read_text()))
         assert proc.returncode == 0 and data["score"] == 0 and "could not start" in data["output"]
         assert f"cannot read the secret file {named}" in proc.stderr, proc.stderr
+        # and on stdout, which Gradescope shows instructors (its stderr may not be shown)
+        assert f"cannot read the secret file {named}" in proc.stdout, proc.stdout
         assert "usage:" not in proc.stderr  # one line in the instructor's log, not the usage
 
 
