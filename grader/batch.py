@@ -457,10 +457,11 @@ def _run(executor: Executor, *, source: Path, out: Path, grade_args: Sequence[st
         forced_mark.unlink(missing_ok=True)
     # A report kept from an earlier run graded without the sandbox is as exposed as one graded
     # now: said while it stands (a rerun that kept them all dropped the warning).
-    for student in summary.skipped:
-        kept = previous.get(student)
-        if kept is not None and kept.isolation.get("mode") == "process":
-            unsandboxed.setdefault(student, str(kept.isolation.get("why_not_sandbox", "")))
+    kept_unsandboxed = [s for s in summary.skipped if previous.get(s) is not None
+                        and previous[s].isolation.get("mode") == "process"]
+    for student in kept_unsandboxed:
+        unsandboxed.setdefault(student,
+                               str(previous[student].isolation.get("why_not_sandbox", "")))
     if unsandboxed:
         # Said where the instructor looks, not only in each student's report: a class graded
         # this way had every upload's code able to reach the others' uploads and reports.
@@ -468,7 +469,10 @@ def _run(executor: Executor, *, source: Path, out: Path, grade_args: Sequence[st
         note = (f"{len(unsandboxed)} of {len(found.uploads)} uploads were graded WITHOUT a sandbox"
                 + (f" ({reason})" if reason else "") + ": their code could read and write "
                 "whatever the grader's user may, other students' uploads and reports included, "
-                f"and use the network. {_sandbox_advice(reason)}")
+                f"and use the network. {_sandbox_advice(reason)}"
+                + (f" {len(kept_unsandboxed)} of them were kept from an earlier run: the same "
+                   "command with --isolation sandbox regrades them in the sandbox."
+                   if kept_unsandboxed else ""))
         summary.notes.append(note)
         stream.write(f"autograde batch: {note}\n")
     try:
