@@ -470,8 +470,9 @@ def _run(executor: Executor, *, source: Path, out: Path, grade_args: Sequence[st
                 + (f" ({reason})" if reason else "") + ": their code could read and write "
                 "whatever the grader's user may, other students' uploads and reports included, "
                 f"and use the network. {_sandbox_advice(reason)}"
-                + (f" {len(kept_unsandboxed)} of them were kept from an earlier run: the same "
-                   "command with --isolation sandbox regrades them in the sandbox."
+                + (f" {len(kept_unsandboxed)} of them "
+                   f"{'was' if len(kept_unsandboxed) == 1 else 'were'} kept from an earlier run: "
+                   "the same command with --isolation sandbox regrades them in the sandbox."
                    if kept_unsandboxed else ""))
         summary.notes.append(note)
         stream.write(f"autograde batch: {note}\n")

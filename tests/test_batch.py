@@ -603,7 +603,7 @@ def test_a_class_graded_without_the_sandbox_is_told_to_the_instructor(tmp_path):
     again = run_cli("batch", str(uploads), "--out", str(out))
     assert "1 of 1 already graded" in again.stderr, again.stderr
     assert "1 of 1 uploads were graded WITHOUT a sandbox" in again.stderr, again.stderr
-    assert ("1 of them were kept from an earlier run: the same command with --isolation sandbox "
+    assert ("1 of them was kept from an earlier run: the same command with --isolation sandbox "
             "regrades them in the sandbox.") in again.stderr, again.stderr
     assert "WITHOUT a sandbox" in (out / "index.html").read_text(encoding="utf-8")
     if bwrap_problem() is None:
