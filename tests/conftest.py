@@ -45,8 +45,14 @@ REPORT_SCHEMA = jsonschema.Draft202012Validator(
     json.loads((ROOT / "grader" / "schemas" / "report.schema.json").read_text()))
 
 
+# The test process's own settings a grade must not see: a reference or secret chosen in the shell,
+# and the terminal's width (pytest-xdist's workers set COLUMNS=80; the terminal report fits its
+# lines to it, and tests read whole lines).
+_NOT_PASSED_ON = ("AUTOGRADE_REFERENCE", "AUTOGRADE_SECRET", "COLUMNS", "LINES")
+
+
 def run_cli(*args: str, timeout: float = 300, env: dict | None = None) -> subprocess.CompletedProcess:
-    env = {**{k: v for k, v in os.environ.items() if k not in ("AUTOGRADE_REFERENCE", "AUTOGRADE_SECRET")},
+    env = {**{k: v for k, v in os.environ.items() if k not in _NOT_PASSED_ON},
            "AUTOGRADE_CACHE_DIR": str(RECIPES), **(env or {})}
     return CLI.run(list(args), env, ROOT, timeout)
 
@@ -132,6 +138,53 @@ def assert_costs_only_its_function(report: dict, function: str, full: dict[str, 
     return got
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--full", action="store_true", default=False,
+                     help="the exhaustive tier (.ci/full): the matrices that grade every mistake "
+                          "fixture in several ways grade all of them, not the sample "
+                          "(tests/fixtures/mistakes.py SAMPLED)")
+
+
+_TIER = {"full": False}
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    _TIER["full"] = bool(config.getoption("--full"))
+    # pytest-xdist registers it when installed; without it the mark is inert but still known.
+    config.addinivalue_line("markers", "xdist_group(name): run in the same pytest-xdist worker")
+
+
+# The files whose tests compare with the session's grades of every mistake fixture
+# (mistake_reports, student_mistake_reports): one pytest-xdist worker runs them all, so that
+# those grades are made once.
+_SHARING_THE_SESSIONS_GRADES = {"test_known_answers.py", "test_mistakes.py", "test_replay.py"}
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    # Under `pytest -n N --dist loadgroup` (the README's test command) a group runs in one
+    # worker: a file's module-scoped grades are made once, as in a run without workers.
+    for item in items:
+        name = item.path.name
+        shares = name in _SHARING_THE_SESSIONS_GRADES
+        item.add_marker(pytest.mark.xdist_group("every-mistake-graded" if shares else name))
+        if shares and item.get_closest_marker("timeout") is None:
+            # The first of them to ask grades every mistake fixture (and, with --full, again as
+            # a student's copy) before it starts: minutes, more with another worker beside it.
+            item.add_marker(pytest.mark.timeout(1200))
+
+
+def full_tier() -> bool:
+    """Whether this run is the exhaustive tier (`pytest --full`). Read at collection, so that
+    parametrized tests list the fixtures the tier grades."""
+    return _TIER["full"]
+
+
+def mistakes_in_tier() -> tuple:
+    """The mistake fixtures a matrix grades in this tier: all with --full, else the sample."""
+    from fixtures.mistakes import in_tier
+    return in_tier(full_tier())
+
+
 @pytest.fixture(scope="session")
 def fixtures_dir() -> Path:
     return FIXTURES
@@ -149,11 +202,11 @@ def mistake_reports(tmp_path_factory) -> dict[str, dict]:
 
 @pytest.fixture(scope="session")
 def student_mistake_reports(tmp_path_factory) -> dict[str, dict]:
-    """Every mistake fixture graded alone and live as a student's copy grades it: no reference,
-    the pack's known answers instead."""
-    from fixtures.mistakes import MISTAKES, materialize
+    """Every mistake fixture of this tier (mistakes_in_tier) graded alone and live as a student's
+    copy grades it: no reference, the pack's known answers instead."""
+    from fixtures.mistakes import materialize
     src = tmp_path_factory.mktemp("student-mistakes")
-    paths = {m.name: materialize(m, src) for m in MISTAKES}
+    paths = {m.name: materialize(m, src) for m in mistakes_in_tier()}
     return grade_many(paths, tmp_path_factory.mktemp("student-reports"), "--no-reference", env=LIVE)
 
 

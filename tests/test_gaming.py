@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import FIXTURES, ROOT, by_function, grade, mistakes_named, run_cli
+from conftest import FIXTURES, ROOT, by_function, full_tier, grade, mistakes_named, run_cli
 from fixtures import gaming
 
 SECRETS = ("correct horse battery staple 1", "a second course secret, term 2",
@@ -86,7 +86,8 @@ def test_the_fake_earns_nothing_on_public_inputs_either(tmp_path):
     assert len(withheld) >= 10  # every consistency check it passed
 
 
-@pytest.mark.parametrize("secret", SECRETS)
+# A class batch per secret: the default tier one, `pytest --full` each.
+@pytest.mark.parametrize("secret", SECRETS if full_tier() else SECRETS[:1])
 def test_correct_submissions_get_full_marks_under_any_secret(tmp_path, secret):
     uploads = tmp_path / "uploads"
     uploads.mkdir()

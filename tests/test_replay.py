@@ -11,8 +11,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from conftest import FIXTURES, LIVE, ROOT, assert_every_failure_explained, grade, grade_many
-from fixtures.mistakes import MISTAKES, materialize
+from conftest import (FIXTURES, LIVE, ROOT, assert_every_failure_explained, grade, grade_many,
+                      mistakes_in_tier)
+from fixtures.mistakes import materialize
 from hypothesis import given, settings, strategies as st
 
 from grader import examples_run, recipe_cache, replay
@@ -66,7 +67,7 @@ def made(tmp_path_factory) -> dict[str, Path]:
 @pytest.fixture(scope="module")
 def uploads(made, tmp_path_factory) -> dict[str, Path]:
     src = tmp_path_factory.mktemp("uploads")
-    return {**OTHERS, **made, **{m.name: materialize(m, src) for m in MISTAKES}}
+    return {**OTHERS, **made, **{m.name: materialize(m, src) for m in mistakes_in_tier()}}
 
 
 @pytest.fixture(scope="module")
@@ -126,12 +127,16 @@ def _view(report: dict) -> dict:
                                       ).graded_view()
 
 
-@pytest.mark.parametrize("name", [*OTHERS, "stateful_sigmoid", *(m.name for m in MISTAKES)])
+# The mistakes of this tier: the sample by default, every one with --full (tests/conftest.py).
+UPLOADS = [*OTHERS, "stateful_sigmoid", *(m.name for m in mistakes_in_tier())]
+
+
+@pytest.mark.parametrize("name", UPLOADS)
 def test_warm_grade_equals_grading_alone(warm, alone, name):
     assert _view(warm[name][0]) == _view(alone[name])
 
 
-@pytest.mark.parametrize("name", [*OTHERS, "stateful_sigmoid", *(m.name for m in MISTAKES)])
+@pytest.mark.parametrize("name", UPLOADS)
 def test_cold_grade_from_kept_recipes_equals_grading_alone(cold, alone, name):
     assert _view(cold[0][name]) == _view(alone[name])
 
@@ -182,7 +187,7 @@ def students_copy(uploads, student_mistake_reports, tmp_path_factory
     """The correct uploads and every mistake fixture graded as a student's copy grades them (no
     reference: the known answers): each alone and live, and each from the recipes that grading
     the reference that way left on disk."""
-    names = {name: uploads[name] for name in [*CORRECT, *(m.name for m in MISTAKES)]}
+    names = {name: uploads[name] for name in [*CORRECT, *(m.name for m in mistakes_in_tier())]}
     alone = {**student_mistake_reports,
              **grade_many({name: uploads[name] for name in CORRECT},
                           tmp_path_factory.mktemp("student-alone"), "--no-reference", env=LIVE)}
@@ -194,7 +199,7 @@ def students_copy(uploads, student_mistake_reports, tmp_path_factory
     return alone, kept, cache
 
 
-@pytest.mark.parametrize("name", [*CORRECT, *(m.name for m in MISTAKES)])
+@pytest.mark.parametrize("name", [*CORRECT, *(m.name for m in mistakes_in_tier())])
 def test_a_students_copy_grades_from_kept_recipes_as_it_grades_alone(students_copy, name):
     alone, kept, _ = students_copy
     assert kept[name]["inputs"]["answers"] == "known answers"
