@@ -150,8 +150,6 @@ _TIER = {"full": False}
 
 def pytest_configure(config: pytest.Config) -> None:
     _TIER["full"] = bool(config.getoption("--full"))
-    # pytest-xdist registers it when installed; without it the mark is inert but still known.
-    config.addinivalue_line("markers", "xdist_group(name): run in the same pytest-xdist worker")
 
 
 # The files whose tests compare with the session's grades of every mistake fixture
@@ -160,14 +158,31 @@ def pytest_configure(config: pytest.Config) -> None:
 _SHARING_THE_SESSIONS_GRADES = {"test_known_answers.py", "test_mistakes.py", "test_replay.py"}
 
 
+def _scope_of(nodeid: str) -> str:
+    """The unit of work a pytest-xdist worker takes whole: a file (its module-scoped grades are
+    made once), or the files sharing the session's."""
+    file = nodeid.split("::", 1)[0]
+    return "every-mistake-graded" if Path(file).name in _SHARING_THE_SESSIONS_GRADES else file
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object:
+    # Under `pytest -n N` (the README's test command). Not --dist loadgroup: pytest 9.2 keeps a
+    # node's id where pytest-xdist 3.8 no longer writes its group, so groups were ignored and a
+    # file's module fixtures graded once per worker.
+    from xdist.scheduler import LoadScopeScheduling
+
+    class ByScope(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return _scope_of(nodeid)
+
+    return ByScope(config, log)
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    # Under `pytest -n N --dist loadgroup` (the README's test command) a group runs in one
-    # worker: a file's module-scoped grades are made once, as in a run without workers.
     for item in items:
-        name = item.path.name
-        shares = name in _SHARING_THE_SESSIONS_GRADES
-        item.add_marker(pytest.mark.xdist_group("every-mistake-graded" if shares else name))
-        if shares and item.get_closest_marker("timeout") is None:
+        if _scope_of(item.nodeid) == "every-mistake-graded" \
+                and item.get_closest_marker("timeout") is None:
             # The first of them to ask grades every mistake fixture (and, with --full, again as
             # a student's copy) before it starts: minutes, more with another worker beside it.
             item.add_marker(pytest.mark.timeout(1200))

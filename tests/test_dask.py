@@ -27,9 +27,10 @@ EXPECTED = {"alice": 100, "bob": 43, "carol": 0, "eve": 0, "frank": 0, "gina": 0
 
 @pytest.fixture(scope="module")
 def dask_cluster():
-    """Two single-threaded worker processes, as `dask worker --nworkers 2 --nthreads 1` starts."""
+    """Two single-threaded worker processes, as `dask worker --nworkers 2 --nthreads 1` starts.
+    (The dashboard on a free port: None is 8787, which another test's cluster may hold.)"""
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                  dashboard_address=None) as local:
+                                  dashboard_address=":0") as local:
         yield local
 
 

@@ -374,7 +374,7 @@ def test_dask_batch_grades_an_outside_pack_the_workers_have_no_copy_of(tiny: Pat
     gone = tmp_path / "gone"
     shutil.copytree(tiny, gone)
     with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=True,
-                                  dashboard_address=None) as cluster:
+                                  dashboard_address=":0") as cluster:
         local = run("batch", str(uploads), "--out", str(tmp_path / "local"), "--pack", str(tiny),
                     "--jobs", "1")
         remote = run("batch", str(uploads), "--out", str(tmp_path / "dask"), "--pack", str(tiny),
