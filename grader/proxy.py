@@ -707,10 +707,14 @@ class Submission:
                 and self.load_failure is None:
             self._launch()
 
-    def close(self) -> None:
-        self._await_ready()
-        if self._proc is not None:
-            self._proc.quit(QUIT_SECONDS)
+    def close(self, *, abandon: bool = False) -> None:
+        """End the worker and remove its scratch folder. `abandon`: the grade was cut short
+        (Ctrl-C, `kill`), and a worker still importing is killed at once: awaited, it held the
+        grader for up to the import deadline after the interrupt."""
+        if not abandon:
+            self._await_ready()
+            if self._proc is not None:
+                self._proc.quit(QUIT_SECONDS)
         self._stop()
 
     def ensure_loaded(self) -> dict:

@@ -819,6 +819,7 @@ def grade(pack: Pack, submission_path: Path, options: Options = Options(), *,
             "-o", f"timeout_method={'signal' if hasattr(signal, 'SIGALRM') else 'thread'}"]
     sink = io.StringIO()
     interrupted = _Interrupted()
+    finished = False
     try:
         # The worker starts while pytest collects the checks; inside the try, so that an
         # interrupt as it starts still closes it.
@@ -828,8 +829,11 @@ def grade(pack: Pack, submission_path: Path, options: Options = Options(), *,
                 checks_api.mode_in_force(pack.mode), plugin.draws_independent_of_installed_code():
             exit_code = pytest.main(args, plugins=[*_plugin_modules(), plugin, _Installer(state),
                                                    interrupted])
+        finished = not interrupted.seen
     finally:
-        submission.close()
+        # Interrupted while pytest collected, no check had waited for the import yet: closing
+        # must not wait for it either (a `kill` then took up to the import deadline to act).
+        submission.close(abandon=not finished)
     if interrupted.seen:
         # pytest swallows Ctrl-C and returns; a grade cut short is no grade (the checks not run
         # would read as failed), so the interrupt goes on to the caller, with no report.

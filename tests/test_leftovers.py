@@ -98,6 +98,36 @@ def test_an_interrupted_grade_writes_no_report_and_leaves_no_scratch(tmp_path, s
     assert _scratch(tmp) == [] and _mounted_under(tmp) == []
 
 
+def test_an_interrupt_while_pytest_collects_kills_the_importing_worker_at_once(monkeypatch):
+    """The worker starts importing while pytest collects the checks. A Ctrl-C or `kill` there
+    (pytest's session ends before any check waited for the import) made closing the submission
+    wait for the import: a grader sent SIGTERM on a loaded machine went on for the whole import
+    deadline (60 s here), until the suite's test above gave up on it."""
+    from grader import session
+    from grader.packs import load_pack
+    from grader.proxy import Limits
+
+    workers: list = []
+
+    def interrupted_while_collecting(args, plugins=None):
+        state = next(p for p in plugins if isinstance(p, session._Installer)).state
+        deadline = time.monotonic() + 30
+        while state.submission._launched is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+        workers.append(state.submission._launched[0])
+        time.sleep(1.0)  # the submission's import has begun and will not end
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(session.pytest, "main", interrupted_while_collecting)
+    started = time.monotonic()
+    with pytest.raises(KeyboardInterrupt):
+        session.grade(load_pack(), FIXTURES / "hang_at_import.py",
+                      session.Options(reference_dir=ROOT / "reference", isolation="process",
+                                      limits=Limits(import_seconds=60)))
+    assert time.monotonic() - started < 20
+    assert workers and workers[0].popen.poll() is not None  # the worker is gone
+
+
 def test_an_interrupted_audit_says_so_in_one_line_and_leaves_no_scratch(tmp_path):
     """Every command, not only grade and batch: Ctrl-C ends it with a line, not a traceback."""
     tmp = tmp_path / "tmp"
