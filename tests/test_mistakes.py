@@ -782,3 +782,17 @@ def test_every_guard_against_log0_keeps_full_marks_under_every_input_set(tmp_pat
             assert by_function(report)["forward_backward_prop"]["score"] == 35, (way, name, [
                 (c["name"], c["message"][:200]) for c in report["checks"]
                 if c["status"] != "passed"])
+
+
+def test_the_default_tiers_sample_keeps_every_kind_of_path():
+    """What SAMPLED (tests/fixtures/mistakes.py) promises the matrices graded on it by default:
+    every hostile upload, at least two mistakes of each graded function, full marks kept by a
+    guard, and the fixtures other tests look up by name there."""
+    from fixtures.mistakes import in_tier
+    sample = in_tier(False)
+    assert in_tier(True) == MISTAKES and set(sample) < set(MISTAKES)
+    assert {m.name for m in MISTAKES if m.hostile} <= {m.name for m in sample}
+    for function in GRADED_FUNCTIONS:
+        assert sum(m.function == function for m in sample) >= 2, function
+    assert any(m.full_marks for m in sample)
+    assert {"softmax_wrong_axis", *RIGHT_GRADIENTS_BESIDE_A_WRONG_COST} <= {m.name for m in sample}

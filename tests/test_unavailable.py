@@ -279,3 +279,16 @@ def test_a_starter_function_left_out_of_the_upload_is_named_as_starter_code(tmp_
         "getNegativeSamples is part of the assignment's starter code (q3_word2vec.py), not "
         "something you write: keep it in the file you upload (copy it from the starter code)."), \
         message
+
+
+def test_the_default_tiers_cases_cover_every_pair():
+    """The pairwise sample (without --full) still breaks each function in every way and position,
+    and puts every layout beside each of them (a syntax error in a single file excepted: nothing
+    runs there at all)."""
+    cases = _pairwise()
+    assert set(cases) <= set(ALL_CASES) and len(cases) < len(ALL_CASES)
+    for layout in LAYOUTS:
+        assert {how for lay, how, _ in cases if lay == layout} == \
+            set(HOW) - ({"syntax"} if layout == "file" else set())
+        assert {pos for lay, _, pos in cases if lay == layout} == set(POSITIONS)
+    assert {(how, pos) for _, how, pos in cases} == {(h, p) for h in HOW for p in POSITIONS}
