@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import collections
 import json
+import math
 import os
 import queue
 import re
@@ -58,6 +59,19 @@ SIGNAL_NAMES = {
     getattr(signal, "SIGTERM", -1): ("was stopped by SIGTERM: sent by your code (os.kill, "
                                      "os.killpg) or from outside"),
 }
+
+
+def _stamped(header: dict, earliest: float) -> float:
+    """When the worker wrote this frame, by its own clock (CLOCK_MONOTONIC, which no namespace of
+    the sandbox changes), bounded to [earliest, now]. Noted when the grader's reader thread read
+    it instead, a reader thread that ran late on a loaded machine moved the import's start
+    later: an import of 0.3 CPU-s measured 0.25 s, and its deadline gained as much. The bound keeps a stamp the worker did not write (a frame forged by
+    the submission, a clock not shared) from moving either end outside what the grader saw."""
+    now = time.monotonic()
+    at = header.get("at")
+    if type(at) is not float or not math.isfinite(at):
+        return now
+    return min(max(at, earliest), now)
 
 
 @dataclass(frozen=True)
@@ -227,8 +241,7 @@ class _Process:
         self.launch = isolation.plan(mode, scratch, env)
         self.mode = mode
         self.launched_at = time.monotonic()
-        # When the worker's word that the submission's import begins arrived (the reader notes
-        # it as it reads the frame: the grader may take it from the queue much later), and the
+        # When the worker said the submission's import begins (its own stamp: _stamped), and the
         # worker's wait for a CPU until then (_await_ready).
         self.importing_at: float | None = None
         self.waited_before_importing = 0.0
@@ -301,10 +314,10 @@ class _Process:
                 if self.importing_at is None and header.get("event") == "importing":
                     self.waited_before_importing = cpu_wait.waited(self.popen.pid,
                                                                    self.launched_at)
-                    self.importing_at = time.monotonic()
+                    self.importing_at = _stamped(header, self.launched_at)
                 elif self.ready_at is None and header.get("event") == "ready":
                     self.waited_when_ready = cpu_wait.waited(self.popen.pid, self.launched_at)
-                    self.ready_at = time.monotonic()
+                    self.ready_at = _stamped(header, self.importing_at or self.launched_at)
                 size = sum(len(b) for b in blobs)
                 with self._room:
                     while self._held and self._held + size > READ_AHEAD_BYTES:

@@ -164,6 +164,34 @@ def test_the_workers_own_start_is_not_the_imports_time(tmp_path):
     assert 0.3 <= timings["import_seconds"] - timings["import_waited_seconds"] < 0.45, timings
 
 
+def test_the_import_is_timed_by_the_workers_own_stamps_not_when_the_grader_reads_them(
+        tmp_path, monkeypatch):
+    """The grader's reader thread may run late (a loaded machine, the grader busy collecting its
+    checks): an import of 0.3 CPU-s once measured 0.25 s, and its deadline gained as much. Here
+    the reader takes 0.5 s to read the worker's "importing" frame: the import still measures
+    its 0.3 s, from the worker's own stamps."""
+    from grader import proxy
+    real = proxy.wire.read_frame
+
+    def late_with_importing(stream):
+        header, blobs = real(stream)
+        if header.get("event") == "importing":
+            time.sleep(0.5)
+        return header, blobs
+
+    monkeypatch.setattr(proxy.wire, "read_frame", late_with_importing)
+    path = tmp_path / "slow.py"
+    path.write_text((FIXTURES / "correct_summed.py").read_text() + SLOW_IMPORT.replace("0.6", "0.3"))
+    submission = proxy.Submission(path, {"sigmoid": "sigmoid"}, isolation_mode="process",
+                                  limits=proxy.Limits(import_seconds=5))
+    try:
+        assert submission.ensure_loaded()["functions"]["sigmoid"]["found"]
+    finally:
+        submission.close()
+    timing = submission.import_timing
+    assert 0.3 <= timing["import_seconds"] - timing["import_waited_seconds"] < 0.5, timing
+
+
 def test_an_endless_import_still_ends_on_a_busy_machine(tmp_path, busy_machine):
     path = tmp_path / "endless.py"
     path.write_text((FIXTURES / "correct_summed.py").read_text() + ENDLESS_IMPORT)

@@ -1,10 +1,11 @@
 """Worker entry point: run by file path in a fresh interpreter, never imported by the grader.
 
 Protocol (strict request/reply over the inherited pipes, see wire.py):
-  grader -> {"op": "start", ...config}      worker -> {"event": "importing"} as the submission's
-                                                      import begins (its deadline starts then),
+  grader -> {"op": "start", ...config}      worker -> {"event": "importing", "at": t} as the
+                                                      submission's import begins (its deadline
+                                                      starts then; t is time.monotonic() here),
                                                       {"event": "cell", ...} per notebook cell,
-                                                      {"event": "ready", "load": report, ...}
+                                                      {"event": "ready", "load": report, "at": t}
   grader -> {"op": "begin", "check": id}    worker -> {"event": "begun", "pid": n}
   grader -> {"op": "call", ...}             worker -> {"event": "result", "results": [...]}
   grader -> {"op": "end"}                   worker -> {"event": "ended", "status": ...}
@@ -205,7 +206,8 @@ class Server:
                 # worker's own start (the interpreter, numpy: a second on a cold disk) is the
                 # grader's time, not the student's (grader/proxy.py's _await_ready).
                 began = own_clock.now()
-                self.send({"event": "importing"})
+                # Stamped here: the grader may read the frame late (grader/proxy.py _stamped).
+                self.send({"event": "importing", "at": time.monotonic()})
                 self.functions, report = loader.import_submission(
                     self.root, cfg["functions"], cfg.get("shim_xrange", True),
                     cfg.get("layout", ()), shim_numpy=cfg.get("shim_numpy", True),
@@ -232,7 +234,7 @@ class Server:
         # Every check forks from here: objects frozen now are never walked by the children's
         # collector, so their pages stay shared instead of being copied on every fork.
         gc.freeze()
-        self.send(info)
+        self.send({**info, "at": time.monotonic()})
 
     def serve(self) -> None:
         while True:
