@@ -149,6 +149,8 @@ class StudentError(Exception):
                         "already written, delete that line: the starter's placeholder left in "
                         "runs after your code.")
             return f"{self.function} is not implemented yet (it raises NotImplementedError)."
+        if self.type_name == "ResultTooLarge":  # not raised: the worker refused the answer
+            return f"{self.function} {self.text}."
         # The advice stays on the first line: the summary of a report shows that line alone.
         # The exception's own further lines are marked as the student's, as printed output is:
         # unmarked, a message could pass for the report's own lines ("total 100 / 100").

@@ -512,3 +512,32 @@ def test_the_submission_loads_and_runs_with_the_garbage_collector_on(tmp_path):
         submission.end_check()
     finally:
         submission.close()
+
+
+def test_an_answer_too_large_is_that_calls_error_and_the_calls_before_it_are_answered(tmp_path):
+    """The worker bounds an answer's arrays before copying them, call by call: the call whose
+    answer passes 256 MiB gets an error that says what it returned (its bytes, dtype and
+    shape), the calls of the same request before it keep their answers. (The whole request's
+    answers were once refused together, "message of 400000302 bytes is over the 268435456-byte
+    limit", after the worker had touched 1.2 GB copying them.)"""
+    from grader.packs import DEFAULT_PACK, load_pack
+    from grader.proxy import StudentError, Submission
+
+    path = tmp_path / "huge.py"
+    path.write_text("import numpy as np\n\ndef sigmoid(x):\n"
+                    "    return np.ones(50_000_000) if x > 1 else 1 / (1 + np.exp(-x))\n")
+    submission = Submission(path, load_pack(DEFAULT_PACK).homes, isolation_mode="process")
+    try:
+        submission.begin_check("check", "sigmoid")
+        with pytest.raises(StudentError) as refused:
+            submission.call_many("sigmoid", [(0.0,), (2.0,), (0.0,)])
+        assert refused.value.call == (2.0,)
+        assert refused.value.describe() == (
+            "sigmoid returned 400,000,000 bytes (a float64 array of shape (50000000,)), more "
+            "than the 256 MiB the grader takes from one request.")
+        submission.end_check()
+        submission.begin_check("again", "sigmoid")
+        assert [r.value for r in submission.call_many("sigmoid", [(0.0,), (0.0,)])] == [0.5, 0.5]
+        submission.end_check()
+    finally:
+        submission.close()

@@ -116,3 +116,29 @@ def test_a_long_class_name_or_string_is_shown_cut():
     assert len(back.type_name) < 300 and len(show(back)) < 1000
     text = show("Q" * 2**20)
     assert len(text) < SHOWN_CHARS + 100 and text.endswith("(1,048,578 characters in all)")
+
+
+def test_arrays_over_the_bound_are_refused_before_any_byte_is_copied():
+    """An answer of np.ones(50_000_000) was copied twice (its bytes, then the frame) before the
+    frame's bound refused it: 1.2 GB touched per call, 15 s for a grade of such an upload. The
+    bound now counts each array's bytes before copying it. (A broadcast view holds 8 bytes and
+    would copy as 400 MB: nothing near that may be allocated.)"""
+    import tracemalloc
+
+    small = np.arange(3.0)
+    huge = np.broadcast_to(np.ones(1), (50_000_000,))
+    tracemalloc.start()
+    try:
+        with pytest.raises(wire.TooLarge) as refused:
+            wire.encode_value([small, {"grad": huge}], limit=wire.MAX_FRAME_BYTES)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 2**20, peak
+    assert (refused.value.total, refused.value.arrays) == (24 + 400_000_000, 2)
+    assert (refused.value.dtype, refused.value.shape) == ("float64", (50_000_000,))
+    # Within the bound, and without one, the same value encodes as before.
+    node, blobs = wire.encode_value([small, small], limit=48)
+    assert blobs == [small.tobytes()] * 2 and wire.decode_value(node, blobs)[1].tolist() == [0, 1, 2]
+    with pytest.raises(wire.TooLarge):
+        wire.encode_value([small, small], limit=47)

@@ -340,9 +340,10 @@ class Server:
         reply, reply_blobs = self.answer(header, blobs)
         try:
             self.send(reply, reply_blobs)
-        except wire.WireError as exc:
-            self.send({"event": "result", "results": [{"ok": False, "error": {
-                "type": "ResultTooLarge", "message": str(exc), "traceback": []}}]})
+        except wire.WireError:  # answers that pass the bound alone, but not together
+            self.send({"event": "result", "results": [{"ok": False, "error": _too_large(
+                f"returned more than the {_mib(wire.MAX_FRAME_BYTES)} MiB the grader takes from "
+                "one request (its answers to the request's calls, together)")}]})
 
     def answer(self, header: dict, blobs: list[bytes]) -> tuple[dict, list[bytes]]:
         """The reply to one call request: each argument tuple in turn, up to the first error."""
@@ -356,6 +357,7 @@ class Server:
         me = os.getpid()
         echo = bool(header.get("echo_args"))
         out_blobs: list[bytes] = []
+        room = wire.MAX_FRAME_BYTES  # for the arrays of this request's answers, all together
         results = []
         for args in batch:
             datasets = []
@@ -387,20 +389,47 @@ class Server:
                 entry["seeded"] = seeded
             if entry["ok"]:
                 try:
-                    node, extra = wire.encode_value(value)
+                    node, extra = wire.encode_value(value, limit=room)
+                except wire.TooLarge as exc:
+                    entry = {"ok": False, "error": _too_large("returned " + _arrays_over(exc))}
                 except BaseException as exc:
                     entry = {"ok": False, "error": _describe_exception(exc, self.root)}
                 else:
                     entry["value"] = _rebase(node, extra, out_blobs)
+                    room -= extra.total
             if echo:
                 kept = tuple(a for a in live if not isinstance(a, Dataset))
-                node, extra = wire.encode_value(kept)
-                entry["args_after"] = _rebase(node, extra, out_blobs)
+                try:
+                    node, extra = wire.encode_value(kept, limit=room)
+                except wire.TooLarge as exc:  # a list argument grown in place, say
+                    entry = {"ok": False, "error": _too_large(
+                        "left its arguments holding " + _arrays_over(exc))}
+                else:
+                    entry["args_after"] = _rebase(node, extra, out_blobs)
+                    room -= extra.total
             _leave_if_forked(me)
             results.append(entry)
             if not entry["ok"]:
                 break
         return {"event": "result", "results": results}, out_blobs
+
+
+def _mib(size: int) -> str:
+    return f"{size / 2**20:g}"
+
+
+def _arrays_over(exc: wire.TooLarge) -> str:
+    shape = "(" + ", ".join(str(n) for n in exc.shape) + ("," if len(exc.shape) == 1 else "") + ")"
+    which = (f"a {exc.dtype} array of shape {shape}" if exc.arrays == 1 else
+             f"{exc.arrays} arrays, the last of dtype {exc.dtype} and shape {shape}")
+    return (f"{exc.total:,} bytes ({which}), more than the {_mib(exc.limit)} MiB the grader takes "
+            "from one request")
+
+
+def _too_large(text: str) -> dict:
+    """An answer the grader cannot take, as the call's error: `text` follows the function's name
+    (grader/proxy.py StudentError.describe)."""
+    return {"type": "ResultTooLarge", "message": text, "traceback": []}
 
 
 def _leave_if_forked(me: int) -> None:

@@ -41,6 +41,25 @@ class WireError(Exception):
     """The other side sent something that is not a well-formed frame."""
 
 
+class TooLarge(WireError):
+    """A value whose arrays hold more bytes than a frame may carry, found before any is copied."""
+
+    def __init__(self, total: int, limit: int, dtype: str, shape: tuple[int, ...],
+                 arrays: int) -> None:
+        self.total, self.limit, self.dtype, self.shape = total, limit, dtype, shape
+        self.arrays = arrays  # how many, the one that passed the limit included
+        super().__init__(f"{total} bytes of arrays, over the {limit}-byte limit")
+
+
+class _Blobs(list):
+    """The blobs of one encoding, with the bytes they may hold in all (None: no bound)."""
+
+    def __init__(self, limit: int | None) -> None:
+        super().__init__()
+        self.limit = limit
+        self.total = 0
+
+
 @dataclass(frozen=True)
 class Opaque:
     """Something student code produced that is not plain data; only its description crosses."""
@@ -108,7 +127,7 @@ def _type_name(obj: Any) -> str:
         else f"{str(name)[:TYPE_NAME_CHARS]}..."
 
 
-def _encode(obj: Any, blobs: list[bytes], depth: int) -> Any:
+def _encode(obj: Any, blobs: _Blobs, depth: int) -> Any:
     if depth > MAX_DEPTH:
         return {"t": "opaque", "type": "deeply nested data", "text": ""}
     t = type(obj)  # exact types only: a subclass may override anything
@@ -145,7 +164,12 @@ def _encode(obj: Any, blobs: list[bytes], depth: int) -> Any:
     return {"t": "opaque", "type": _type_name(obj), "text": _safe_text(obj)}
 
 
-def _encode_array(arr: np.ndarray, blobs: list[bytes], scalar: bool) -> dict:
+def _encode_array(arr: np.ndarray, blobs: _Blobs, scalar: bool) -> dict:
+    # Bounded before the copy: an answer of np.ones(50_000_000) was copied twice over (its
+    # bytes, then the frame) before the frame's own bound refused it, 1.2 GB touched a call.
+    blobs.total += arr.nbytes
+    if blobs.limit is not None and blobs.total > blobs.limit:
+        raise TooLarge(blobs.total, blobs.limit, str(arr.dtype), tuple(arr.shape), len(blobs) + 1)
     blobs.append(arr.tobytes(order="C"))  # in C order whatever the array's own layout
     return {"t": "nd", "dtype": arr.dtype.str, "shape": list(arr.shape),
             "blob": len(blobs) - 1, "scalar": scalar}
@@ -207,9 +231,11 @@ def _decode_array(node: dict, blobs: list[bytes]) -> Any:
     return arr
 
 
-def encode_value(obj: Any) -> tuple[Any, list[bytes]]:
-    """Encode one value into a JSON-able tree plus the blobs it refers to."""
-    blobs: list[bytes] = []
+def encode_value(obj: Any, limit: int | None = None) -> tuple[Any, list[bytes]]:
+    """Encode one value into a JSON-able tree plus the blobs it refers to. With `limit`, raise
+    TooLarge as soon as its arrays hold more bytes than that, before copying the one that
+    passes it."""
+    blobs = _Blobs(limit)
     return _encode(obj, blobs, 0), blobs
 
 
