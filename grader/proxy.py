@@ -61,19 +61,6 @@ SIGNAL_NAMES = {
 }
 
 
-def _stamped(header: dict, earliest: float) -> float:
-    """When the worker wrote this frame, by its own clock (CLOCK_MONOTONIC, which no namespace of
-    the sandbox changes), bounded to [earliest, now]. Noted when the grader's reader thread read
-    it instead, a reader thread that ran late on a loaded machine moved the import's start
-    later: an import of 0.3 CPU-s measured 0.25 s, and its deadline gained as much. The bound keeps a stamp the worker did not write (a frame forged by
-    the submission, a clock not shared) from moving either end outside what the grader saw."""
-    now = time.monotonic()
-    at = header.get("at")
-    if type(at) is not float or not math.isfinite(at):
-        return now
-    return min(max(at, earliest), now)
-
-
 @dataclass(frozen=True)
 class Limits:
     """Deadlines (enforced by the grader) and resource limits (applied inside the worker)."""
@@ -243,8 +230,8 @@ class _Process:
         self.launch = isolation.plan(mode, scratch, env)
         self.mode = mode
         self.launched_at = time.monotonic()
-        # When the worker said the submission's import begins (its own stamp: _stamped), and the
-        # worker's wait for a CPU until then (_await_ready).
+        # When the worker said the submission's import begins, and its wait for a CPU until then
+        # (_stamps; _await_ready).
         self.importing_at: float | None = None
         self.waited_before_importing = 0.0
         # When its first "ready" arrived, and its wait for a CPU by then (the report's timings).
@@ -314,12 +301,9 @@ class _Process:
             while True:
                 header, blobs = wire.read_frame(stream)
                 if self.importing_at is None and header.get("event") == "importing":
-                    self.waited_before_importing = cpu_wait.waited(self.popen.pid,
-                                                                   self.launched_at)
-                    self.importing_at = _stamped(header, self.launched_at)
+                    self.importing_at, self.waited_before_importing = self._stamps(header)
                 elif self.ready_at is None and header.get("event") == "ready":
-                    self.waited_when_ready = cpu_wait.waited(self.popen.pid, self.launched_at)
-                    self.ready_at = _stamped(header, self.importing_at or self.launched_at)
+                    self.ready_at, self.waited_when_ready = self._stamps(header)
                 size = sum(len(b) for b in blobs)
                 with self._room:
                     while self._held and self._held + size > READ_AHEAD_BYTES:
@@ -332,6 +316,23 @@ class _Process:
             self.replies.put(("eof", None, None))
         except (wire.WireError, OSError, ValueError) as exc:
             self.replies.put(("garbled", str(exc), None))
+
+    def _stamps(self, header: dict) -> tuple[float, float]:
+        """When the worker wrote this frame and how long it had waited for a CPU by then, by its
+        own clocks. Taken when the grader's reader thread read the frame instead, a reader that
+        ran late on a loaded machine moved the import's start later (an import of 0.3 CPU-s
+        measured 0.25 s, and its deadline gained as much), and a wait read late counted the
+        import's own waits as the worker's start. Each is bounded by what the grader saw (a
+        frame forged by the submission, a clock not shared: wall time since the launch), and
+        where the worker gave none, read now."""
+        now = time.monotonic()
+        at, waited = header.get("at"), header.get("waited")
+        if type(at) is not float or not math.isfinite(at):
+            at = now
+        at = min(max(at, self.launched_at), now)
+        if type(waited) is not float or not math.isfinite(waited):
+            waited = cpu_wait.waited(self.popen.pid, self.launched_at)
+        return at, min(max(waited, 0.0), at - self.launched_at)
 
     def _write(self, fd: int) -> None:
         try:

@@ -1,11 +1,13 @@
 """Worker entry point: run by file path in a fresh interpreter, never imported by the grader.
 
 Protocol (strict request/reply over the inherited pipes, see wire.py):
-  grader -> {"op": "start", ...config}      worker -> {"event": "importing", "at": t} as the
-                                                      submission's import begins (its deadline
-                                                      starts then; t is time.monotonic() here),
+  grader -> {"op": "start", ...config}      worker -> {"event": "importing", "at": t, "waited": w}
+                                                      as the submission's import begins (its
+                                                      deadline starts then; t: time.monotonic(),
+                                                      w: its own wait for a CPU so far),
                                                       {"event": "cell", ...} per notebook cell,
-                                                      {"event": "ready", "load": report, "at": t}
+                                                      {"event": "ready", "load": report, "at": t,
+                                                       "waited": w}
   grader -> {"op": "begin", "check": id}    worker -> {"event": "begun", "pid": n}
   grader -> {"op": "call", ...}             worker -> {"event": "result", "results": [...]}
   grader -> {"op": "end"}                   worker -> {"event": "ended", "status": ...}
@@ -206,8 +208,9 @@ class Server:
                 # worker's own start (the interpreter, numpy: a second on a cold disk) is the
                 # grader's time, not the student's (grader/proxy.py's _await_ready).
                 began = own_clock.now()
-                # Stamped here: the grader may read the frame late (grader/proxy.py _stamped).
-                self.send({"event": "importing", "at": time.monotonic()})
+                # Stamped here: the grader may read the frame late (grader/proxy.py _stamps).
+                self.send({"event": "importing", "at": time.monotonic(),
+                           "waited": own_clock.waited()})
                 self.functions, report = loader.import_submission(
                     self.root, cfg["functions"], cfg.get("shim_xrange", True),
                     cfg.get("layout", ()), shim_numpy=cfg.get("shim_numpy", True),
@@ -234,7 +237,7 @@ class Server:
         # Every check forks from here: objects frozen now are never walked by the children's
         # collector, so their pages stay shared instead of being copied on every fork.
         gc.freeze()
-        self.send({**info, "at": time.monotonic()})
+        self.send({**info, "at": time.monotonic(), "waited": own_clock.waited()})
 
     def serve(self) -> None:
         while True:
