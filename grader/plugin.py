@@ -368,21 +368,33 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
         named.setdefault(key, item.nodeid)
     if problems:
         raise pytest.UsageError("invalid checks:\n  " + "\n  ".join(problems))
-    only = selection.current()
-    if only is not None:  # --only: the other functions' checks never call the submission
-        dropped = [it for it in items if it.stash[FUNCTION] not in only]
-        items[:] = [it for it in items if it.stash[FUNCTION] in only]
-        if dropped:
-            config.hook.pytest_deselected(items=dropped)
     points = {}
     for function, by_item in weights.items():
         points.update(scoring.distribute(state.pack.function(function).points, by_item))
     for item in items:
         item.stash[POINTS] = points[item.nodeid]
-        _seed_hypothesis(item, state.input_set)
     # Grade in the pack's function order, then in the order checks are written.
     order = {spec.name: i for i, spec in enumerate(state.pack.functions)}
     items.sort(key=lambda it: order[it.stash[FUNCTION]])
+    chosen = for_this_grade(config, items, state)
+    if len(chosen) < len(items):  # --only: the other functions' checks never call the submission
+        dropped = [it for it in items if it not in chosen]
+        items[:] = chosen
+        config.hook.pytest_deselected(items=dropped)
+
+
+def for_this_grade(config: pytest.Config, items: list[pytest.Item],
+                   state: GradingState) -> list[pytest.Item]:
+    """The checks one grade runs, of the pack's collected and validated `items`, made ready for
+    it: those of the functions chosen (--only), seeded for its inputs, none yet recorded. Done at
+    collection, and again for each grade a kept session runs (grader/kept_session.py)."""
+    install(config, state)
+    only = selection.current()
+    chosen = [it for it in items if only is None or it.stash[FUNCTION] in only]
+    for item in chosen:
+        item.stash[RECORDED] = False
+        _seed_hypothesis(item, state.input_set)
+    return chosen
 
 
 def _unknown_mistake_ids(items: list[pytest.Item]) -> list[str]:

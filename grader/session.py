@@ -25,11 +25,11 @@ from hypothesis.internal import entropy
 
 from grader import __version__, callees, checks_api, plugin, reference as reference_mod, replay, scoring, tolerances
 from grader import input_set as input_set_mod, isolation as isolation_mod
-from grader import crash, known_answers as known_answers_mod
+from grader import crash, kept_session, known_answers as known_answers_mod
 from grader import misplaced_arguments, python2_habits, redact, uploads
 from grader.model import REFERENCE_NOT_USED, SECRET_NOT_SAFE, SECRET_NOT_USED, SubmissionResult
 from grader.packs import Pack
-from grader.packs.imports import importable
+from grader.packs.imports import importable, kept_across_grades
 from grader.proxy import Limits, Submission
 
 PYTEST_INI = Path(__file__).with_name("grading-pytest.ini")
@@ -820,6 +820,9 @@ def grade(pack: Pack, submission_path: Path, options: Options = Options(), *,
     sink = io.StringIO()
     interrupted = _Interrupted()
     finished = False
+    # A process that grades again with the same pack and arguments runs the checks pytest
+    # configured and collected at its first grade (grader/kept_session.py).
+    keep = kept_across_grades(pack) and not options.debug
     try:
         # The worker starts while pytest collects the checks; inside the try, so that an
         # interrupt as it starts still closes it.
@@ -827,9 +830,13 @@ def grade(pack: Pack, submission_path: Path, options: Options = Options(), *,
         with redirect_stdout(sink), redirect_stderr(sink), _only_our_plugins(), \
                 input_set_mod.using(inputs), tolerances.using(pack.tolerances), importable(pack), \
                 checks_api.mode_in_force(pack.mode), plugin.draws_independent_of_installed_code():
-            exit_code = pytest.main(args, plugins=[*_plugin_modules(), plugin, _Installer(state),
-                                                   interrupted])
-        finished = not interrupted.seen
+            exit_code = kept_session.run(
+                (pack.name, str(pack.checks_dir), *args), args,
+                lambda: [*_plugin_modules(), plugin, _Installer(state)], state) if keep else None
+            if exit_code is None:
+                exit_code = pytest.main(args, plugins=[*_plugin_modules(), plugin,
+                                                       _Installer(state), interrupted])
+        finished = not interrupted.seen  # (an interrupt in a kept session raises instead)
     finally:
         # Interrupted while pytest collected, no check had waited for the import yet: closing
         # must not wait for it either (a `kill` then took up to the import deadline to act).

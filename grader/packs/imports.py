@@ -51,6 +51,15 @@ def importable(pack: Pack) -> Iterator[None]:
                 del sys.modules[name]
 
 
+def kept_across_grades(pack: Pack) -> bool:
+    """Whether the pack's modules stay loaded from one grade to the next (a built-in pack's
+    are the grader's own), so that its collected checks may be run again."""
+    if pack.root is None:
+        return True
+    root = str(pack.root.resolve())
+    return any(root == str(Path(p).resolve()) for p in _grader_pack_paths())
+
+
 def _grader_pack_paths() -> list[str]:
     from grader.packs import BUILTIN_PACKS
     return [str(p) for p in BUILTIN_PACKS.values()]
