@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from grader import containment, cpu_wait, isolation, observed, python2_habits, reply_shapes
-from grader import leftovers, notebook_outputs, scratch_dirs, scratch_fs, uploads
+from grader import leftovers, notebook_outputs, scratch_dirs, scratch_fs, spare_worker, uploads
 from grader.worker import wire
 
 # How long a worker told to quit has to end by itself before it is killed: it ends at once
@@ -220,7 +220,9 @@ class CallResult:
 class _Process:
     """One worker process and the thread that reads its replies."""
 
-    def __init__(self, config: dict, scratch: Path, mode: str) -> None:
+    def __init__(self, bounds: dict, scratch: Path, mode: str) -> None:
+        """Start a worker in `scratch` under `bounds` (the "limits" of its start request). It
+        loads Python and numpy, then waits for `assign` to name its submission."""
         env = {k: v for k, v in os.environ.items()
                if k in ("PATH", "SYSTEMROOT", "LANG", "LC_ALL", "TMPDIR", "TEMP", "TMP")
                or k.startswith("OPENBLAS_")}
@@ -251,14 +253,8 @@ class _Process:
             kwargs["start_new_session"] = True  # its own process group, killed as one
         else:
             kwargs["creationflags"] = getattr(subprocess, "CREATE_NEW_PROCESS_GROUP", 0)
-        seen = config["submission"].replace(str(scratch), self.launch.scratch_as_seen, 1)
-        # Also as the bytes of the name: the worker decodes names as UTF-8 (-X utf8), this
-        # process as its locale does, and under a Latin-1 locale `é.py` decoded here and encoded
-        # there named no file (the upload got 0).
-        config = {**config, "submission": seen, "submission_fs": os.fsencode(seen).hex()}
         # Before the worker exists: it joins its cgroup between fork and exec, so nothing it
         # starts is ever outside it.
-        bounds = config.get("limits", {})
         self.containment = containment.Containment(memory=bounds.get("address_space"),
                                                    processes=bounds.get("processes"))
         for note in self.containment.notes:
@@ -293,7 +289,14 @@ class _Process:
         self._writer = threading.Thread(target=self._write, args=(os.dup(self.popen.stdin.fileno()),),
                                         daemon=True)
         self._writer.start()
-        self.send(config)
+
+    def assign(self, config: dict) -> None:
+        """Send the start request: the submission (already in the scratch folder) to import."""
+        seen = config["submission"].replace(str(self.scratch), self.launch.scratch_as_seen, 1)
+        # Also as the bytes of the name: the worker decodes names as UTF-8 (-X utf8), this
+        # process as its locale does, and under a Latin-1 locale `é.py` decoded here and encoded
+        # there named no file (the upload got 0).
+        self.send({**config, "submission": seen, "submission_fs": os.fsencode(seen).hex()})
 
     def _read(self) -> None:
         stream = self.popen.stdout
@@ -567,11 +570,15 @@ class Submission:
         """Start a worker on the submission; `_await_ready` waits for its import."""
         self._stop()
         leftovers.sweep_once()
-        self._scratch = scratch_dirs.claim()
+        # A worker started ahead of time, waiting for a submission (grader/spare_worker.py).
+        spare = spare_worker.take(self._worker_kind())
+        proc, self._scratch = spare if spare is not None else (None, scratch_dirs.claim())
         try:
             upload = copy_upload(self.path, self._scratch.path / "upload")
         except UploadTooLarge as exc:
             self.load_failure = str(exc)
+            if proc is not None:
+                proc.kill()
             return
         support_names: list[str] | None = None
         if self.support is not None:
@@ -584,14 +591,34 @@ class Submission:
                   "output_limit": self.limits.output_chars,
                   # A notebook's cells are stopped before this deadline, not the whole import.
                   "import_seconds": self.limits.import_seconds,
-                  "limits": {"cpu_seconds": self.limits.cpu_seconds,
-                             "address_space": self.limits.address_space,
-                             "file_size": self.limits.file_size,
-                             "processes": self.limits.processes,
-                             "open_files": self.limits.open_files}}
+                  "limits": self._bounds()}
         self.starts += 1
-        proc = _Process(config, self._scratch.path, self.mode)
+        if proc is None:
+            proc = _Process(config["limits"], self._scratch.path, self.mode)
+        proc.assign(config)
         self._launched = (proc, time.monotonic())
+
+    def _bounds(self) -> dict:
+        """The resource limits a worker applies to itself (its start request's "limits"); its
+        cgroups are made with them before it starts."""
+        return {"cpu_seconds": self.limits.cpu_seconds,
+                "address_space": self.limits.address_space,
+                "file_size": self.limits.file_size,
+                "processes": self.limits.processes,
+                "open_files": self.limits.open_files}
+
+    def _worker_kind(self) -> tuple:
+        """What a worker is started with before it knows its submission: a spare of another
+        kind cannot serve this one."""
+        return (self.mode, tuple(sorted(self._bounds().items())))
+
+    def _start_spare(self) -> tuple[_Process, scratch_dirs.Scratch]:
+        scratch = scratch_dirs.claim()
+        try:
+            return _Process(self._bounds(), scratch.path, self.mode), scratch
+        except BaseException:
+            scratch.remove()
+            raise
 
     def _await_ready(self) -> None:
         """Wait for the launched worker to have imported the submission (or not)."""
@@ -688,6 +715,8 @@ class Submission:
                                     if detail else ""))
             return
         self._proc = proc
+        # This one's import is done: the next grade's worker starts now, while the checks run.
+        spare_worker.prepare(self._worker_kind(), self._start_spare)
         for note in proc.launch.notes:
             if note not in self.isolation_notes:
                 self.isolation_notes.append(note)

@@ -124,8 +124,11 @@ def main() -> int:
     os.dup2(2, 1)
     sys.stdout = os.fdopen(1, "w", encoding="utf-8", buffering=1)
     from grader import grade_command, grading, replay  # noqa: F401 (loaded before settling)
+    from grader import spare_worker
     from grader.session import settle_heap
     settle_heap()
+    # Each grade's worker is started while the grade before it runs (grader/spare_worker.py).
+    spare_worker.enable()
     return serve(sys.stdin, replies)
 
 
