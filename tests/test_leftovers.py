@@ -98,18 +98,23 @@ def test_an_interrupted_grade_writes_no_report_and_leaves_no_scratch(tmp_path, s
     assert _scratch(tmp) == [] and _mounted_under(tmp) == []
 
 
-def test_an_interrupt_while_pytest_collects_kills_the_importing_worker_at_once(monkeypatch):
-    """The worker starts importing while pytest collects the checks. A Ctrl-C or `kill` there
-    (pytest's session ends before any check waited for the import) made closing the submission
-    wait for the import: a grader sent SIGTERM on a loaded machine went on for the whole import
-    deadline (60 s here), until the suite's test above gave up on it."""
-    from grader import session
+@pytest.mark.parametrize("kept", [False, True], ids=["pytest.main", "kept session"])
+def test_an_interrupt_while_pytest_collects_kills_the_importing_worker_at_once(monkeypatch, kept):
+    """The worker starts importing while pytest collects the checks (in pytest.main, or as a
+    session to keep is made: grader/kept_session.py). A Ctrl-C or `kill` there (pytest's
+    session ends before any check waited for the import) made closing the submission wait for
+    the import: a grader sent SIGTERM on a loaded machine went on for the whole import deadline
+    (60 s here), until the suite's test above gave up on it."""
+    from grader import kept_session, session
     from grader.packs import load_pack
     from grader.proxy import Limits
 
     workers: list = []
+    kept_session.close_all()
+    monkeypatch.setattr(kept_session, "ENABLED", kept)
 
     def interrupted_while_collecting(args, plugins=None):
+        plugins = plugins() if callable(plugins) else plugins
         state = next(p for p in plugins if isinstance(p, session._Installer)).state
         deadline = time.monotonic() + 30
         while state.submission._launched is None and time.monotonic() < deadline:
@@ -118,7 +123,10 @@ def test_an_interrupt_while_pytest_collects_kills_the_importing_worker_at_once(m
         time.sleep(1.0)  # the submission's import has begun and will not end
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(session.pytest, "main", interrupted_while_collecting)
+    if kept:
+        monkeypatch.setattr(kept_session, "_Session", interrupted_while_collecting)
+    else:
+        monkeypatch.setattr(session.pytest, "main", interrupted_while_collecting)
     started = time.monotonic()
     with pytest.raises(KeyboardInterrupt):
         session.grade(load_pack(), FIXTURES / "hang_at_import.py",
