@@ -592,6 +592,20 @@ def _classify(state: GradingState, item: pytest.Item, exc: BaseException) -> tup
             "this is not your fault, please tell your instructor.", "")
 
 
+def _matrix_note(state: GradingState) -> str:
+    """A line for a failure whose function answered with a numpy matrix (np.mat, np.matrix,
+    np.asmatrix: 2017's code used them freely). Its values cross as the array they hold, so the
+    check judged those; what it cannot show is why they are 2-D, or were multiplied as matrices."""
+    returned = sorted(getattr(state.submission, "check_matrices", ()) or ())
+    if not returned:
+        return ""
+    who = " and ".join(returned)
+    return (f"\n  Note: {who} returned a numpy matrix (np.mat, np.matrix or np.asmatrix). A "
+            "matrix is always 2-D (a vector comes back as one row, and sums and indexing keep "
+            "both axes), and its * multiplies matrices instead of elements. Work with arrays "
+            "(np.array, np.asarray), and @ or np.dot where a matrix product is meant.")
+
+
 def _captured_output(state: GradingState) -> tuple[str, bool]:
     """What the check's calls printed, bounded, and whether any of it was cut."""
     output = "".join(state.submission.check_output)
@@ -673,6 +687,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
         message += note
         if isinstance(exc, CheckFailure):
             message += low_precision_note()
+        message += _matrix_note(state)
         if flaky:
             message += (f"\n  (the same input gave a different result when it was tried again: "
                         f"does {item.stash[FUNCTION]} keep state between calls?)")

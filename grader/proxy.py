@@ -543,6 +543,9 @@ class Submission:
         # check names in @pytest.mark.uses (a derivative's check asks the cost's convention).
         self._check_also: frozenset[str] = frozenset()
         self.check_output: list[str] = []
+        # The functions that answered the running check with a numpy matrix (always 2-D, and *
+        # multiplies matrices): a failing check says so (grader/plugin.py).
+        self.check_matrices: set[str] = set()
         # The global random generators each graded function reseeded inside a call
         # (worker/reseeding.py), by function: said once in the report, whichever checks saw it.
         self.reseeded: dict[str, list[str]] = {}
@@ -838,6 +841,7 @@ class Submission:
 
     def _prepare_check(self, function: str, ahead_of: str | None = None) -> None:
         self.check_output = []
+        self.check_matrices = set()
         self.transcript = []
         self._replayed = None
         self._check_spent = 0.0
@@ -1096,6 +1100,8 @@ class Submission:
                     observed.record(error)
                     raise error
                 value = wire.decode_value(entry["value"], reply_blobs)
+                if entry.get("matrix"):
+                    self.check_matrices.add(function)
                 after = wire.decode_value(entry["args_after"], reply_blobs) if echo_args else ()
                 draws = [int(d) for d in entry.get("draws", [])]
                 for label in entry.get("seeded", []):

@@ -84,7 +84,7 @@ REPORT = Record({}, {
 
 
 RESULTS = [Record({"ok": bool}, {
-    "output": TEXT, "output_dropped": int, "draws": [int], "seeded": [TEXT],
+    "output": TEXT, "output_dropped": int, "draws": [int], "seeded": [TEXT], "matrix": bool,
     "error": Record({}, {"type": TEXT, "message": TEXT,
                          "traceback": [Record({"file": TEXT, "line": LINE, "function": TEXT,
                                                "code": TEXT})]}),

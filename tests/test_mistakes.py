@@ -102,6 +102,7 @@ NAMES_THE_PROBLEM = {
     "fbp_cost_divided_by_classes": "Dy = dimensions[2] = 2: is something divided by a size of "
                                    "the network",
     "softmax_vector_as_row": "That is the expected shape with an extra axis of length 1",
+    "softmax_returns_matrix": "softmax returned a numpy matrix (np.mat, np.matrix or np.asmatrix)",
     "negsampling_gradients_swapped": "gradPred and grad are in each other's place",
     "negsampling_negatives_drawn_twice": "the negatives are drawn twice",
     "negsampling_mutates_output_vectors": "changed its argument `outputVectors` in place",
@@ -323,6 +324,7 @@ SHAPE_OFF_BY_A_UNIT_AXIS = {
     "negsampling_gradpred_matrix_column": "returns_cost_and_gradients",
     "fbp_gradient_as_column": "returns_cost_and_flat_gradient",
     "softmax_vector_as_row": "vector_input",
+    "softmax_returns_matrix": "vector_input",
 }
 
 

@@ -58,6 +58,7 @@ class _Blobs(list):
         super().__init__()
         self.limit = limit
         self.total = 0
+        self.matrices = 0  # numpy matrices met (crossing as the arrays they hold)
 
 
 @dataclass(frozen=True)
@@ -135,6 +136,7 @@ def _encode(obj: Any, blobs: _Blobs, depth: int) -> Any:
         # numpy's own matrix (2017 code used np.mat freely) is plain data under another
         # multiplication; its bytes are read through ndarray's own view, not the class's methods.
         obj, t = np.ndarray.view(obj, np.ndarray), np.ndarray
+        blobs.matrices += 1
     elif t is not tuple and t is not list and isinstance(obj, (tuple, list)):
         # A namedtuple (or another subclass) crosses as the items it holds, read by the base
         # type's own iterator: `cost, grad = f(x)` unpacks it as it unpacks a tuple, and no
