@@ -830,8 +830,10 @@ def grade(pack: Pack, submission_path: Path, options: Options = Options(), *,
         with redirect_stdout(sink), redirect_stderr(sink), _only_our_plugins(), \
                 input_set_mod.using(inputs), tolerances.using(pack.tolerances), importable(pack), \
                 checks_api.mode_in_force(pack.mode), plugin.draws_independent_of_installed_code():
+            # Keyed by the whole pack: a course config's visibility or points, read at
+            # collection, must not carry over to a grade under another.
             exit_code = kept_session.run(
-                (pack.name, str(pack.checks_dir), *args), args,
+                (repr(pack), *args), args,
                 lambda: [*_plugin_modules(), plugin, _Installer(state)], state) if keep else None
             if exit_code is None:
                 exit_code = pytest.main(args, plugins=[*_plugin_modules(), plugin,

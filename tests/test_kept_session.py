@@ -146,3 +146,22 @@ def test_an_interrupted_grade_drops_its_session(uploads, monkeypatch):
     assert next(iter(kept_session._kept.values())) is not first
     assert result.score < result.max_score and result.checks
     kept_session.close_all()
+
+
+def test_a_course_config_read_at_collection_gets_a_session_of_its_own(uploads):
+    """A check's visibility (and its points) are read from the pack as pytest collects: a grade
+    under another course config must not run the checks collected under the first."""
+    from grader.packs import load_pack
+    kept_session.close_all()
+    pack = load_pack()
+    hidden = dataclasses.replace(pack, forced_visibility={"sigmoid": "hidden"})
+    try:
+        first, second, third = (
+            grading.grade_to_files(submission=uploads["correct_summed"], pack=p, options=OPTIONS,
+                                   only=("sigmoid",), recipe_books={})
+            for p in (pack, hidden, pack))
+        assert {c.visibility for c in first.checks} == {"visible"}
+        assert {c.visibility for c in second.checks} == {"hidden"}
+        assert {c.visibility for c in third.checks} == {"visible"}
+    finally:
+        kept_session.close_all()
