@@ -20,6 +20,8 @@ from __future__ import annotations
 import atexit
 import io
 import os
+import sys
+import traceback
 from contextlib import redirect_stderr, redirect_stdout
 from typing import Any, Callable
 
@@ -48,10 +50,10 @@ class _Session:
         self._configured = False
         with redirect_stdout(self.output), redirect_stderr(self.output):
             self.config = _prepareconfig(list(args), list(plugins))
+            self._configured = True  # from here on, close() unconfigures
             try:
                 self.session = pytest.Session.from_config(self.config)
                 self.config._do_configure()
-                self._configured = True
                 self.config.hook.pytest_sessionstart(session=self.session)
                 self.config.hook.pytest_collection(session=self.session)
             except BaseException:
@@ -91,11 +93,13 @@ class _Session:
         self._configured = False
         with redirect_stdout(self.output), redirect_stderr(self.output):
             try:
-                self.session._setupstate.teardown_exact(None)
+                if hasattr(self, "session"):
+                    self.session._setupstate.teardown_exact(None)
             except BaseException:  # noqa: BLE001 (a session broken mid-grade is dropped)
                 pass
             try:
-                self.config.hook.pytest_sessionfinish(session=self.session, exitstatus=0)
+                if hasattr(self, "session"):
+                    self.config.hook.pytest_sessionfinish(session=self.session, exitstatus=0)
             except BaseException:  # noqa: BLE001
                 pass
             try:
@@ -134,6 +138,11 @@ def run(key: tuple, args: list[str], plugins: Callable[[], list[Any]],
         _kept[key] = kept
     try:
         return kept.run(state)
+    except Exception:  # noqa: BLE001 (pytest.main returns INTERNAL_ERROR for what escapes it)
+        sys.stderr.write(traceback.format_exc())  # the grade's own sink, as pytest.main's
+        _kept.pop(key, None)
+        kept.close()
+        return INTERNAL_ERROR
     except BaseException:
         _kept.pop(key, None)
         kept.close()

@@ -165,3 +165,24 @@ def test_a_course_config_read_at_collection_gets_a_session_of_its_own(uploads):
         assert {c.visibility for c in third.checks} == {"visible"}
     finally:
         kept_session.close_all()
+
+
+def test_a_kept_session_that_breaks_mid_grade_gives_a_report_and_is_dropped(uploads, monkeypatch):
+    """What escapes pytest's own protocol (a plugin's bug) ends pytest.main with its
+    INTERNAL_ERROR status, which a grade words as the grader's problem: a kept session does the
+    same, and the next grade makes a new one."""
+    kept_session.close_all()
+    grading.grade_to_files(submission=uploads["correct_summed"], options=OPTIONS, recipe_books={})
+    (first,) = kept_session._kept.values()
+    real = first.run
+
+    def broken(state):  # after the checks ran, as a hook breaking at the session's end would
+        real(state)
+        raise RuntimeError("a hook broke")
+
+    monkeypatch.setattr(first, "run", broken)
+    result = grading.grade_to_files(submission=uploads["correct_summed"], options=OPTIONS,
+                                    recipe_books={})
+    assert any(w.startswith("grader problem") for w in result.warnings), result.warnings
+    assert kept_session._kept == {} and not first.usable
+    kept_session.close_all()
