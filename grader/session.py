@@ -245,11 +245,16 @@ def _not_utf8_warning(found: dict) -> str:
     wide = next((b.get("encoding") for b in found["bytes"]
                  if b.get("encoding") in ("UTF-16", "UTF-32")), None)
     if wide:
-        return (f"{name} is saved as {wide}" + (" (Windows Notepad's \"Unicode\")"
-                                                if wide == "UTF-16" else "")
-                + ", and was read as such here, but Python 3 refuses it as it is (SyntaxError: "
-                "source code string cannot contain null bytes): save it as UTF-8 (in Notepad: "
-                "Save As, Encoding UTF-8).")
+        saved = (f"{name} is saved as {wide}" + (" (Windows Notepad's \"Unicode\")"
+                                                 if wide == "UTF-16" else "")
+                 + ", and was read as such here, but ")
+        if found.get("notebook") is not None:
+            return saved + ("Jupyter reads notebooks as UTF-8 only and cannot open it as it is: "
+                            "save it as UTF-8 (in an editor that lets you choose the encoding: "
+                            "Save As, Encoding UTF-8).")
+        return saved + ("Python 3 refuses it as it is (SyntaxError: source code string cannot "
+                        "contain null bytes): save it as UTF-8 (in Notepad: Save As, Encoding "
+                        "UTF-8).")
     placed = [b for b in found["bytes"] if b.get("line") is not None]
     elsewhere = len(found["bytes"]) - len(placed)
     notebook = found.get("notebook") is not None

@@ -592,6 +592,30 @@ def test_bytes_that_are_not_utf8_are_read_as_meant_and_named_the_same_in_every_u
         name="hw.ipynb", where="cell 5, line 1", more="cell 5, line 2")], reports["nb"]["warnings"]
 
 
+def test_a_notebook_saved_as_utf16_or_utf32_is_graded_and_said_to_be_unopenable(tmp_path):
+    """json.loads reads UTF-16 and UTF-32 without a word, so such a notebook graded in silence;
+    Jupyter (nbformat, the notebook server) reads notebooks as UTF-8 only and refuses it: the
+    student must hear it, as of a .py file saved so."""
+    text = notebook_v4(tmp_path / "hw.ipynb", ["import random\nimport numpy as np", FIRST_HALF,
+                                               SECOND_HALF]).read_text(encoding="utf-8")
+    uploads = {}
+    for codec in ("utf-16", "utf-16-le", "utf-32"):
+        path = tmp_path / f"hw_{codec.replace('-', '_')}.ipynb"
+        path.write_bytes(text.encode(codec))
+        with pytest.raises((UnicodeDecodeError, nbformat.reader.NotJSONError)):
+            nbformat.read(str(path), as_version=4)  # what Jupyter meets
+        uploads[codec] = path
+    reports = grade_many(uploads, tmp_path / "out")
+    for codec, report in reports.items():
+        assert report["score"] == 100, (codec, report["warnings"], report["error"])
+        wide = "UTF-32" if codec == "utf-32" else "UTF-16"
+        notepad = " (Windows Notepad's \"Unicode\")" if wide == "UTF-16" else ""
+        assert [w for w in report["warnings"] if "UTF" in w] == [
+            f"{uploads[codec].name} is saved as {wide}{notepad}, and was read as such here, but "
+            "Jupyter reads notebooks as UTF-8 only and cannot open it as it is: save it as UTF-8 "
+            "(in an editor that lets you choose the encoding: Save As, Encoding UTF-8)."], codec
+
+
 def test_a_declared_encoding_is_read_as_python_reads_it(tmp_path):
     """PEP 263: a file that says `# -*- coding: latin-1 -*-` is valid Python 3; nothing to warn."""
     path = tmp_path / "sub.py"

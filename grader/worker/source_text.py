@@ -116,7 +116,15 @@ def notebook_json(data: bytes) -> tuple[Any, list[dict]]:
     """A notebook file's JSON and the bytes that are not UTF-8 in it: in a cell's source
     {"cell": its number counting every cell from 1, "line": the line in that cell, ...}, elsewhere
     (saved outputs, metadata) with "cell" and "line" None. Raises ValueError for text that is not
-    JSON (json.JSONDecodeError) or RecursionError."""
+    JSON (json.JSONDecodeError) or RecursionError. A notebook saved as UTF-16 or UTF-32 (which
+    json.loads reads without a word, and Jupyter refuses) is read, and said so as python_source
+    says it of a .py file."""
+    wide = wide_encoding(data)
+    if wide is not None:
+        codec, bom, name = wide
+        raw, found = _without_lone_surrogates(json.loads(data[len(bom):].decode(codec, "replace")))
+        return raw, found + [{"cell": None, "line": None, "byte": None, "read_as": None,
+                              "encoding": name}]
     try:
         raw = json.loads(data)
     except UnicodeDecodeError:
