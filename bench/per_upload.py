@@ -23,6 +23,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT / "bench"))
+# This checkout's grader, not whichever one is installed (an editable install of another
+# checkout measured that one, whatever the bench compared).
+sys.path.insert(0, str(ROOT))
 
 from as_installed import compile_grader  # noqa: E402
 from batch_throughput import build_sources  # noqa: E402
