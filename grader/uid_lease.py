@@ -22,12 +22,15 @@ import os
 import signal
 import socket
 from pathlib import Path
+from typing import Iterator
 
 UID_RANGE = range(61000, 62000)
 LOCK_DIRS = (Path("/run/lock/autograde-uids"), Path("/var/lock/autograde-uids"))
 # Where graders before this one took their flocks: held too, so that old and new graders on one
 # machine (an upgrade in progress) never hand out the same uid.
 LEGACY_LOCK_DIR = Path("/tmp/autograde-uids")
+# /proc/PID/status is about 1.4 kB; "Uid:" is on its ninth line, well inside this.
+STATUS_BYTES = 4096
 
 
 class UidsUnavailable(Exception):
@@ -51,19 +54,38 @@ def range_problem(uids: range = UID_RANGE) -> str | None:
     return None
 
 
+def real_uids() -> Iterator[tuple[int, int]]:
+    """(pid, real uid) of every process running now (Linux /proc). Read as bytes with os calls:
+    a lease reads every process's status three times (twice to take it, once to sweep at its
+    release), and through pathlib and text decoding a read of 80 processes cost 2.1 ms of CPU,
+    0.9 ms so; a machine running more processes pays in proportion. Not the owner of /proc/PID:
+    that is the effective uid."""
+    for name in os.listdir("/proc"):
+        if not name.isdigit():
+            continue
+        try:
+            fd = os.open(f"/proc/{name}/status", os.O_RDONLY)
+        except OSError:
+            continue
+        try:
+            status = os.read(fd, STATUS_BYTES)
+        except OSError:
+            continue
+        finally:
+            os.close(fd)
+        at = status.find(b"\nUid:")
+        if at < 0:
+            continue
+        fields = status[at + 5:status.find(b"\n", at + 5)].split()
+        try:
+            yield int(name), int(fields[0])
+        except (IndexError, ValueError):
+            continue
+
+
 def uids_in_use() -> set[int]:
     """The real uids of every process running now (Linux /proc)."""
-    found = set()
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                for line in (entry / "status").read_text().splitlines():
-                    if line.startswith("Uid:"):
-                        found.add(int(line.split()[1]))
-                        break
-            except (OSError, ValueError):
-                continue
-    return found
+    return {uid for _, uid in real_uids()}
 
 
 def _lock_dirs() -> list[Path]:
@@ -147,18 +169,7 @@ def kill_processes_of(uid: int) -> int:
     that escaped its process group). Returns how many were found."""
     found = 0
     for _ in range(5):  # a fork storm may spawn while we sweep: sweep until quiet
-        pids = []
-        for entry in Path("/proc").iterdir():
-            if not entry.name.isdigit():
-                continue
-            try:
-                for line in (entry / "status").read_text().splitlines():
-                    if line.startswith("Uid:"):
-                        if int(line.split()[1]) == uid:
-                            pids.append(int(entry.name))
-                        break
-            except (OSError, ValueError):
-                continue
+        pids = [pid for pid, real in real_uids() if real == uid]
         if not pids:
             break
         found += len(pids)

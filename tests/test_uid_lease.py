@@ -64,6 +64,25 @@ def test_a_uid_some_process_runs_as_is_skipped_not_killed():
         sleeper.wait()
 
 
+def test_a_release_kills_a_process_of_the_uid_acting_as_another():
+    """A process whose real uid is the lease's, its effective uid another: /proc shows its folder
+    as the other's, and only its status (the real uid) tells that it is the worker's."""
+    lease = uid_lease.UidLease(SMALL)
+    other = SMALL.stop
+    hidden = subprocess.Popen(["sleep", "30"], preexec_fn=lambda: (
+        os.setgroups([]), os.setresgid(lease.uid, other, other),
+        os.setresuid(lease.uid, other, other)))
+    try:
+        assert os.stat(f"/proc/{hidden.pid}").st_uid == other
+        assert (hidden.pid, lease.uid) in set(uid_lease.real_uids())
+        lease.release()
+        assert hidden.wait(timeout=10) == -9
+    finally:
+        lease.release()
+        hidden.kill()
+        hidden.wait()
+
+
 def test_two_leases_in_one_process_differ():
     a = uid_lease.UidLease(SMALL)
     b = uid_lease.UidLease(SMALL)
