@@ -339,12 +339,13 @@ def run_examples(test: Any, fixtures: dict[str, Any], examples: list[dict[str, A
     instructor's showed the long vectors the README says every grade tries first, and a mean
     over the K + 1 terms told of squares for its factor of 1/2.)"""
     from grader import examples_run
+    from grader.example_copy import fresh_copy
 
     inner = test.hypothesis.inner_test
 
     def run(example: dict[str, Any]) -> None:
         try:
-            inner(**fixtures, **copy.deepcopy(example))
+            inner(**fixtures, **fresh_copy(example))
         except BaseException as exc:
             shown = ", ".join(f"{name}={value!r}" for name, value in example.items())
             notes = list(getattr(exc, "__notes__", []))

@@ -24,7 +24,6 @@ tests/test_replay.py holds these to account against grading each submission alon
 """
 from __future__ import annotations
 
-import copy
 import functools
 import traceback
 from dataclasses import dataclass, field
@@ -34,6 +33,7 @@ import pytest
 from hypothesis.internal.reflection import function_digest
 
 from grader import examples_run, known_answers
+from grader.example_copy import fresh_copy
 from grader.checks_api import forget_precision
 from grader.proxy import ReplayDiverged, Request
 
@@ -169,7 +169,7 @@ def _replay(item: pytest.Function, recipe: Recipe, kwargs: dict,
         return
     inner = item.obj.hypothesis.inner_test
     # As hypothesis runs each example: `random` and numpy's generator seeded alike.
-    examples_run.run_each(recipe.examples, lambda example: inner(**kwargs, **copy.deepcopy(example)))
+    examples_run.run_each(recipe.examples, lambda example: inner(**kwargs, **fresh_copy(example)))
 
 
 def _wrapped_like_the_recorder(original: Callable) -> Callable:
@@ -219,7 +219,7 @@ class _Recorder:
             if args:
                 self.usable = False  # only keyword arguments can be replayed by name
             try:
-                drawn.append(copy.deepcopy({k: v for k, v in kwargs.items() if k not in fixtures}))
+                drawn.append(fresh_copy({k: v for k, v in kwargs.items() if k not in fixtures}))
             except Exception:  # st.data() and the like live only inside hypothesis's run
                 self.usable = False
             try:
