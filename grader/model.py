@@ -9,6 +9,7 @@ the renderers with its control characters and lone surrogates already made visib
 """
 from __future__ import annotations
 
+import copy
 from dataclasses import asdict, dataclass, field, fields, is_dataclass
 from typing import Any, Literal
 
@@ -138,11 +139,16 @@ class SubmissionResult:
         _make_text_safe(self)
 
     def to_dict(self) -> dict[str, Any]:
-        data = asdict(self)
-        data["checks"] = [asdict(c) for c in self.checks]
-        data["functions"] = [asdict(f) for f in self.functions]
-        data["warnings"] = list(self.warnings)
-        data["notes"] = list(self.notes)
+        # Field by field: asdict(self) converted every check, then each again for the list.
+        data = {}
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if f.name in ("checks", "functions"):
+                data[f.name] = [asdict(result) for result in value]
+            elif f.name in ("warnings", "notes"):
+                data[f.name] = list(value)
+            else:
+                data[f.name] = copy.deepcopy(value)  # as asdict copies plain data
         return data
 
     @classmethod
