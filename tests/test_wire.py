@@ -142,3 +142,29 @@ def test_arrays_over_the_bound_are_refused_before_any_byte_is_copied():
     assert blobs == [small.tobytes()] * 2 and wire.decode_value(node, blobs)[1].tolist() == [0, 1, 2]
     with pytest.raises(wire.TooLarge):
         wire.encode_value([small, small], limit=47)
+
+
+def test_a_run_frame_from_requests_serialised_once_reads_as_one_made_whole():
+    """grader/proxy.run_frame puts a check's requests together from each one's serialised part:
+    the worker must read exactly the header and blobs a frame serialised whole would give."""
+    from grader.proxy import Request, run_frame
+
+    calls = [(np.arange(6.0).reshape(2, 3), -0.0, "w\u00f6rd \"q\"\n"),
+             ([1, 2], {"k": np.float32(1.5)}, wire.ReplayDataset((3, 1, 4))),
+             (float("nan"), np.array([True, False]), None)]
+    requests = []
+    for function, echo in (("softmax", False), ("negSamplingCostAndGradient", True)):
+        node, blobs = wire.encode_value(calls)
+        requests.append(Request(function, node, tuple(blobs), echo))
+    node, blobs = wire.encode_value([()])
+    requests.append(Request("sigmoid", node, tuple(blobs), False))  # no blobs of its own
+    entries, all_blobs = [], []
+    for r in requests:
+        entries.append({"function": r.function, "calls": r.node, "echo_args": r.echo_args,
+                        "blob_range": [len(all_blobs), len(r.blobs)]})
+        all_blobs.extend(r.blobs)
+    check = "test_x.py::test_y[\u00e9\"]"
+    whole = wire.read_frame(io.BytesIO(wire.message(
+        {"op": "run", "check": check, "requests": entries}, all_blobs)))
+    for _ in range(2):  # the second time from the parts kept
+        assert wire.read_frame(io.BytesIO(run_frame(check, requests))) == whole

@@ -241,9 +241,18 @@ def encode_value(obj: Any, limit: int | None = None) -> tuple[Any, list[bytes]]:
     return _encode(obj, blobs, 0), blobs
 
 
+def header_json(header: Any) -> str:
+    """A header (already JSON-able), or a part of one, as a frame carries it."""
+    return json.dumps(header, allow_nan=True, separators=(",", ":"))
+
+
 def message(header: dict, blobs: list[bytes] | None = None) -> bytes:
     """Serialise a header (already JSON-able) and its blobs into one frame."""
-    head = json.dumps(header, allow_nan=True, separators=(",", ":")).encode("utf-8")
+    return framed(header_json(header).encode("utf-8"), blobs)
+
+
+def framed(head: bytes, blobs: list[bytes] | None = None) -> bytes:
+    """One frame of a header already serialised (header_json) and its blobs."""
     blobs = blobs or []
     parts = [MAGIC, struct.pack("<I", len(head)), head, struct.pack("<I", len(blobs))]
     for blob in blobs:
