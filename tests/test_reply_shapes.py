@@ -93,3 +93,68 @@ def test_real_call_results_are_read():
 ])
 def test_call_results_of_the_wrong_shape_are_malformed(results):
     assert call_results(results) is None
+
+
+def _walk(value, spec) -> bool:
+    """The shape test written as a plain walk of the spec (what reply_shapes compiles once)."""
+    from grader.reply_shapes import NONE, Pairs, Record
+    if isinstance(spec, Record):
+        return (isinstance(value, dict)
+                and all(k in value and _walk(value[k], s) for k, s in spec.required.items())
+                and all(_walk(value[k], s) for k, s in spec.optional.items() if k in value))
+    if isinstance(spec, Pairs):
+        return isinstance(value, list) and all(
+            isinstance(i, list) and len(i) == 2 and _walk(i[0], spec.first)
+            and _walk(i[1], spec.second) for i in value)
+    if isinstance(spec, list):
+        return isinstance(value, list) and all(_walk(i, spec[0]) for i in value)
+    if isinstance(spec, dict):
+        return isinstance(value, dict) and all(
+            isinstance(k, str) and _walk(i, spec["*"]) for k, i in value.items())
+    if spec is int or spec == (int, NONE):
+        return (value is None and spec != int) or (isinstance(value, int)
+                                                  and not isinstance(value, bool))
+    return isinstance(value, spec)
+
+
+# What a part may be replaced with: every JSON type, and the look-alikes (True for 1, 1.0 for 1).
+STAND_INS = [None, True, False, 0, 1, -3, 1.0, "", "x", [], ["x"], [1], [None], {}, {"k": 1},
+             [["a", "b"]], [["a"]], [["a", 1]]]
+
+
+def _variants(value, depth: int = 0):
+    """`value`, and copies of it with one part (at any depth) replaced by each stand-in or left
+    out."""
+    yield value
+    if depth > 4:
+        return
+    if isinstance(value, dict):
+        for key in list(value):
+            for stand_in in STAND_INS:
+                yield {**value, key: stand_in}
+            yield {k: v for k, v in value.items() if k != key}
+            for inner in _variants(value[key], depth + 1):
+                yield {**value, key: inner}
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            for inner in _variants(item, depth + 1):
+                yield value[:i] + [inner] + value[i + 1:]
+
+
+def test_the_compiled_shape_tests_say_what_a_walk_of_the_spec_says():
+    from grader.reply_shapes import REPORT, RESULTS
+    results = [{"ok": True, "output": "", "output_dropped": 0, "draws": [1, 2], "matrix": True},
+               {"ok": False, "seeded": ["random.seed"], "error": {
+                   "type": "ValueError", "message": "m", "traceback": [
+                       {"file": "a.py", "line": 3, "function": "f", "code": "x"},
+                       {"file": "b.py", "line": None, "function": "g", "code": ""}]}}]
+    told = {True: 0, False: 0}
+    for value in _variants(REAL):
+        said = _walk(value, REPORT)
+        assert (checked(value) is not None) == said, value
+        told[said] += 1
+    for value in _variants(results):
+        said = _walk(value, RESULTS)
+        assert (call_results(value) is not None) == said, value
+        told[said] += 1
+    assert min(told.values()) > 200  # both answers, many times over
