@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import shutil
 import zipfile
-from pathlib import Path
+from pathlib import Path, PureWindowsPath
 
 import pytest
 
@@ -20,6 +20,19 @@ def _assignment(folder: Path) -> None:
     folder.mkdir(parents=True)
     for path in MULTIFILE.glob("*.py"):
         shutil.copy(path, folder / path.name)
+
+
+def _windows_zip(folder: Path) -> Path:
+    """`folder` zipped as PowerShell 5's Compress-Archive zips it: made on "MS-DOS", each name
+    with backslashes for separators (assignment1\\q2_sigmoid.py)."""
+    zipped = folder.with_suffix(".zip")
+    with zipfile.ZipFile(zipped, "w", zipfile.ZIP_DEFLATED) as zf:
+        for path in sorted(folder.rglob("*.py")):
+            info = zipfile.ZipInfo(str(PureWindowsPath(path.relative_to(folder.parent))),
+                                   date_time=(2017, 1, 20, 12, 0, 0))
+            info.create_system = 0
+            zf.writestr(info, path.read_bytes())
+    return zipped
 
 
 def _zip(folder: Path) -> Path:
@@ -71,8 +84,10 @@ def graded(tmp_path_factory) -> dict[str, dict]:
     (starter / "starter").mkdir()
     for path in sorted((ROOT / "student_template").glob("*.py")):
         shutil.copy(path, starter / "starter" / path.name)
+    windows = base / "windows" / "assignment1"
+    _assignment(windows)
     out = base / "out"
-    reports = grade_many({"repository": repo, "backup": backup, "data_beside": data,
+    reports = grade_many({"windows_zip": _windows_zip(windows), "repository": repo, "backup": backup, "data_beside": data,
                           "zipped_repository": _zip(zipped_repo), "helper_beside": helper,
                           "upper": upper, "solution_beside_starter": starter}, out)
     reports.update(grade_many({"course": course}, out, "--pack", "cbow"))
@@ -132,3 +147,13 @@ def test_a_solution_at_the_top_is_graded_whatever_folder_is_beside_it(graded):
     report = graded["solution_beside_starter"]
     assert report["score"] == 100, report["error"]
     assert not [w for w in report["warnings"] if SEVERAL in w]
+
+
+def test_a_zip_whose_names_use_backslashes_is_unpacked_into_its_folders(graded):
+    """PowerShell 5's Compress-Archive (the zip Windows users make by script) writes
+    `assignment1\\q2_sigmoid.py`; read as names of the top folder, q2_neural.py could not import
+    q2_sigmoid and the upload scored 30 ("q2_sigmoid.py is not in your submission")."""
+    report = graded["windows_zip"]
+    assert report["score"] == 100, (report["error"], [c["message"] for c in report["checks"]
+                                                      if c["status"] != "passed"][:2])
+    assert not [w for w in report["warnings"] if "\\" in w], report["warnings"]

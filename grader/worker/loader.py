@@ -64,19 +64,20 @@ def _safe_extract(archive: Path, dest: Path) -> None:
         root = dest.resolve()
         written: set[Path] = set()
         for member in members:
-            parts = Path(member.filename).parts
-            if member.is_dir() or any(p in IGNORED_PARTS for p in parts):
+            name = _member_name(member)
+            parts = Path(name).parts
+            if member.is_dir() or name.endswith("/") or any(p in IGNORED_PARTS for p in parts):
                 continue
             if stat.S_ISLNK(member.external_attr >> 16):  # never followed, nor made a file
-                LEFT_OUT.append((member.filename, "a symbolic link"))
+                LEFT_OUT.append((name, "a symbolic link"))
                 continue
-            target = (dest / member.filename).resolve()
+            target = (dest / name).resolve()
             if root not in target.parents:
-                raise LoadError(f"{archive.name} has an entry outside its folder: {member.filename!r}")
-            if target in written and member.filename not in ZIP_DUPLICATES:
+                raise LoadError(f"{archive.name} has an entry outside its folder: {name!r}")
+            if target in written and name not in ZIP_DUPLICATES:
                 # A zip updated by appending (Python's zipfile in "a" mode, some LMS re-zips)
                 # holds a name twice; the later entry is the update, and is what is graded.
-                ZIP_DUPLICATES.append(member.filename)
+                ZIP_DUPLICATES.append(name)
             written.add(target)
             try:
                 target.parent.mkdir(parents=True, exist_ok=True)
@@ -84,7 +85,24 @@ def _safe_extract(archive: Path, dest: Path) -> None:
                     shutil.copyfileobj(src, out)
             except (zipfile.BadZipFile, RuntimeError, NotImplementedError, EOFError, zlib.error,
                     OSError) as exc:
-                raise LoadError(_unpacking_failed(archive, member.filename, exc)) from None
+                raise LoadError(_unpacking_failed(archive, name, exc)) from None
+
+
+def _member_name(member: zipfile.ZipInfo) -> str:
+    """A member's path as the zip's maker meant it (the grader's own rules, grader/archive.py):
+    a backslash is a folder separator (PowerShell's Compress-Archive writes
+    `assignment1\\q2_sigmoid.py`, which unzip and Windows unpack into a folder; read as one
+    name, the files could not import each other), and a name not marked as UTF-8 that is valid
+    UTF-8 is read so (`José.py`, not `JosÃ©.py`)."""
+    name = member.filename
+    if not member.flag_bits & 0x800:
+        try:
+            raw = name.encode("cp437")
+            if not raw.isascii():
+                name = raw.decode("utf-8")
+        except (UnicodeEncodeError, UnicodeDecodeError):
+            pass
+    return name.replace("\\", "/")
 
 
 def _unpacking_failed(archive: Path, member: str, exc: BaseException) -> str:
