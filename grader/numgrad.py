@@ -26,6 +26,25 @@ def from_costs(costs: Sequence[float], shape: tuple[int, ...], h: float) -> np.n
     return ((c[:, 0] - c[:, 1]) / (2 * h)).reshape(shape)
 
 
+def low_precision(cost: object) -> str | None:
+    """"float32" (or "float16") when a cost came back in that precision, else None: central
+    differences of it are rounding noise, whatever the gradient beside it."""
+    dtype = getattr(cost, "dtype", None)
+    if isinstance(dtype, np.dtype) and dtype.kind == "f" and dtype.itemsize < 8:
+        return str(dtype)
+    return None
+
+
+def low_precision_finding(dtype: str, h: float) -> str:
+    """What a gradient check says when the cost it differentiates came back in `dtype`: its
+    failure then says nothing of the gradient (a float64 gradient beside an np.float32(cost) was
+    told of a wrong b2, or of nothing at all)."""
+    return (f"your cost comes back as {dtype}: its central differences at h = {h:g} are rounding "
+            "noise (about 1e-3 of the gradient), so they cannot confirm your gradient, however "
+            "right it is. Return the cost as a float64 number (float(cost), or compute it in "
+            f"float64, not np.{dtype}).")
+
+
 def relative_error(analytic: np.ndarray, numerical: np.ndarray) -> np.ndarray:
     """|a - n| / max(1, |a|, |n|), elementwise: the 2017 handout's measure."""
     scale = np.maximum(1.0, np.maximum(np.abs(analytic), np.abs(numerical)))

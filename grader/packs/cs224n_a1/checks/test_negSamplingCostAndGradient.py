@@ -990,6 +990,12 @@ def _gradient_check(student, shared: dict, case: W2VCase) -> dict:
     return outcome
 
 
+def _cost_precision(got: dict) -> str | None:
+    """The precision the gradient check's cost came back in, when lower than float64."""
+    value = got["value"]
+    return numgrad.low_precision(value[0]) if isinstance(value, (tuple, list)) and value else None
+
+
 def _guard_taken_out(student, report, case: W2VCase, got: dict, name: str) -> np.ndarray | None:
     """Central differences of the submission's cost with its log guard's share taken out, for the
     gradient `name`, when that cost is guarded (_log_guarded); else None. A guard's eps makes the
@@ -1080,6 +1086,10 @@ def test_gradPred_matches_numerical_gradient(student, report):
                                 "derivative of your cost.", {"ratio_to_expected": -1.0}) \
             if negated else constant_factor("gradPred", ratio, "the derivative of your cost") \
             if conventions.is_simple(ratio) else (None, "", {})
+        low = _cost_precision(got)
+        if low:  # the numerical gradient is noise: no formula can be read from it
+            hint, finding, facts = None, numgrad.low_precision_finding(
+                low, tol.GRADCHECK_STEP), {"cost_dtype": low}
         other = _well_formed(got, case).get("grad")
         grad_err = (f"{numgrad.relative_error(*other).max():.1e}" if other is not None
                     else "not measured (grad has the wrong form)")
@@ -1108,6 +1118,10 @@ def test_grad_matches_numerical_gradient(student, report):
         wrong = [i for i in range(case.V) if err[i].max() > tol.GRADCHECK_RTOL]
         factor = _rows_factor(analytic, numerical, case, "its row of the derivative of your cost",
                               wrong, rtol=1e-4, atol=1e-7)
+        low = _cost_precision(got)
+        if low:  # the numerical gradient is noise: no formula can be read from it
+            factor = {"finding": numgrad.low_precision_finding(low, tol.GRADCHECK_STEP),
+                      "evidence": {"cost_dtype": low}}
         fail_call(f"grad disagrees with central differences of your own cost with respect to "
                   f"outputVectors: relative difference {err.max():.2e} (allowed "
                   f"{tol.GRADCHECK_RTOL:g}); target row {case.target}: {err[case.target].max():.1e}, "
