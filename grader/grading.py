@@ -9,6 +9,7 @@ the reports written in an order a batch can trust (JSON last). The command line
 from __future__ import annotations
 
 import dataclasses
+import os
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -49,6 +50,21 @@ class CannotWrite(UsageError):
         self.option, self.path, self.why = option, path, why
 
 
+def _unreadable(path: Path) -> str:
+    """Why this user cannot read the upload itself ("" when it can): a file it cannot open, or a
+    folder it cannot list. (What cannot be read inside a folder is left out and named.)"""
+    try:
+        if path.is_dir():
+            with os.scandir(path):
+                pass
+        else:
+            with open(path, "rb"):
+                pass
+    except OSError as exc:
+        return exc.strerror or str(exc)
+    return ""
+
+
 def grade_to_files(*, submission: Path, pack: str | Pack = DEFAULT_PACK, options: Options = Options(),
                    only: Sequence[str] | None = None, label: str | None = None,
                    json: Path | None = None, html: Path | None = None, junit: Path | None = None,
@@ -65,6 +81,10 @@ def grade_to_files(*, submission: Path, pack: str | Pack = DEFAULT_PACK, options
     if not (submission.is_file() or submission.is_dir()):
         raise UsageError(f"{submission} is neither a file nor a folder (a named pipe, a device or "
                          "a socket): there is nothing in it to grade")
+    unreadable = _unreadable(submission)
+    if unreadable:
+        raise UsageError(f"cannot read {submission}: {unreadable} (its owner or a root shell may "
+                         "have made it so: chmod u+r, or copy it somewhere you own)")
     if options.reference_dir is not None and not Path(options.reference_dir).is_dir():
         raise UsageError(f"--reference {options.reference_dir}: no such folder")
     if options.known_answers is not None and not Path(options.known_answers).is_file():

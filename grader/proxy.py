@@ -564,6 +564,8 @@ class Submission:
         self._proc_function: str | None = None
         self.load: dict | None = None
         self.load_failure: str | None = None
+        # What copying the upload could not read (its relative path, why): left out, and named.
+        self.unreadable: list[tuple[str, str]] = []
         self.worker_info: dict = {}
         self._check_active = False
         self._check_spent = 0.0
@@ -607,10 +609,13 @@ class Submission:
         # A worker started ahead of time, waiting for a submission (grader/spare_worker.py).
         spare = spare_worker.take(self._worker_kind())
         proc, self._scratch = spare if spare is not None else (None, scratch_dirs.claim())
+        self.unreadable = []
         try:
-            upload = copy_upload(self.path, self._scratch.path / "upload")
-        except UploadTooLarge as exc:
-            self.load_failure = str(exc)
+            upload = copy_upload(self.path, self._scratch.path / "upload", self.unreadable)
+        except (UploadTooLarge, OSError) as exc:
+            self.load_failure = (str(exc) if isinstance(exc, UploadTooLarge) else
+                                 f"your upload could not be read ({exc.strerror or exc}). "
+                                 "Nothing could be graded.")
             if proc is not None:
                 proc.kill()
             return
@@ -1287,31 +1292,64 @@ def _zip_without_outputs(source: Path, target: Path) -> bool:
     return True
 
 
-def copy_upload(source: Path, dest: Path) -> Path:
+def copy_upload(source: Path, dest: Path,
+                unreadable: list[tuple[str, str]] | None = None) -> Path:
     """Copy the submission, as plain data, into the worker's scratch folder: the worker never
     needs to see where the upload came from (other students' uploads sit beside it). Links and
     special files are left out, never followed (uploads.is_left_out; the report names them), and
     every copy is readable by the worker's own uid.
     Notebooks lose their saved outputs when the upload is too large with them (one .ipynb, or
-    .ipynb files in a folder or a .zip alike)."""
+    .ipynb files in a folder or a .zip alike).
+    A file or folder inside a folder upload that cannot be read (a root-owned .ipynb_checkpoints
+    a `sudo jupyter` left, a file at mode 000) is left out and listed in `unreadable` (its
+    relative path, why); without the list, it raises OSError, as the upload itself does."""
     dest.mkdir(mode=0o755)
     target = dest / source.name
     if source.is_dir():
-        stripped = _stripped_files(source)
+        try:
+            return _copy_folder(source, target)
+        except shutil.Error as exc:
+            if unreadable is None:
+                raise OSError(str(exc)) from None
+            for entry in exc.args[0]:
+                src, why = (entry[0], entry[2]) if len(entry) == 3 else (str(entry), "")
+                try:
+                    relative = Path(src).relative_to(source).as_posix()
+                except ValueError:
+                    relative = str(src)
+                unreadable.append((relative, _why_unreadable(str(why))))
+            return target
+    return _copy_file(source, target)
 
-        def copy(src: str, dst: str) -> None:
-            data = stripped.get(Path(src))
-            if data is None:
-                shutil.copyfile(src, dst)
-            else:
-                Path(dst).write_bytes(data)
-        def ignore(folder: str, names: list[str]) -> set[str]:
-            return {name for name in names if name == "__pycache__" or name.endswith(".pyc")
-                    or uploads.is_left_out(Path(folder, name))}
+
+def _why_unreadable(why: str) -> str:
+    """copytree's reason ("[Errno 13] Permission denied: '/home/...'") without the grading
+    machine's path."""
+    return re.sub(r"^\[Errno \d+\] ([^:]*).*$", r"\1", why.strip()) or "it could not be read"
+
+
+def _copy_folder(source: Path, target: Path) -> Path:
+    stripped = _stripped_files(source)
+
+    def copy(src: str, dst: str) -> None:
+        data = stripped.get(Path(src))
+        if data is None:
+            shutil.copyfile(src, dst)
+        else:
+            Path(dst).write_bytes(data)
+
+    def ignore(folder: str, names: list[str]) -> set[str]:
+        return {name for name in names if name == "__pycache__" or name.endswith(".pyc")
+                or uploads.is_left_out(Path(folder, name))}
+    try:
         shutil.copytree(source, target, symlinks=True, copy_function=copy, ignore=ignore)
+    finally:  # what was copied is readable by the worker's uid, whatever was not
         for folder in [target, *[p for p in target.rglob("*") if p.is_dir()]]:
             folder.chmod(0o755)
-        return target
+    return target
+
+
+def _copy_file(source: Path, target: Path) -> Path:
     total = source.stat().st_size if source.exists() else 0
     if source.suffix == ".zip" and source.is_file():
         if _zip_holds_more_than(source, MAX_UPLOAD_BYTES) or total > MAX_UPLOAD_BYTES:

@@ -14,7 +14,7 @@ import re
 import signal
 import textwrap
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, redirect_stderr, redirect_stdout
 from dataclasses import dataclass
 from pathlib import Path
@@ -400,9 +400,10 @@ def _lines(lines: list[int] | None, shown: int = 8) -> str:
     return f"line{'s' if len(lines) > 1 else ''} {listed}"
 
 
-def _left_out_warnings(upload: Path, load: dict) -> list[str]:
-    """The entries of a folder or zip that grading left out (links and special files), and the
-    names a zip holds more than once."""
+def _left_out_warnings(upload: Path, load: dict,
+                       unreadable: Sequence[tuple[str, str]] = ()) -> list[str]:
+    """The entries of a folder or zip that grading left out (links and special files, and what
+    could not be read), and the names a zip holds more than once."""
     try:
         entries = uploads.left_out(Path(upload))
     except OSError:
@@ -411,6 +412,9 @@ def _left_out_warnings(upload: Path, load: dict) -> list[str]:
     warnings = [f"{entry} was left out: it is {what}, and grading never follows a link or "
                 "reads a special file. If your code is in it, put the file itself in your upload."
                 for entry, what in entries]
+    warnings += [f"{entry} was left out: it could not be read ({why}). If your code is in it, "
+                 "make it readable (chmod u+r) or copy it into a folder you own."
+                 for entry, why in unreadable]
     twice = [str(name) for name in load.get("zip_duplicates", [])]
     if twice:
         shown = ", ".join(twice[:5]) + (f" and {len(twice) - 5} more" if len(twice) > 5 else "")
@@ -868,7 +872,7 @@ def grade(pack: Pack, submission_path: Path, options: Options = Options(), *,
     load = submission.load or {}
     warnings += worded(_reseeding_warnings, submission.reseeded)
     failing = {c.function for c in state.results if c.status not in ("passed", "skipped")}
-    warnings = (worded(_left_out_warnings, submission.path, load)
+    warnings = (worded(_left_out_warnings, submission.path, load, submission.unreadable)
                 + worded(_load_warnings, load, options.shim_xrange, options.shim_numpy)
                 + worded(_signature_warnings, load, pack)
                 + worded(_unused_parameter_warnings, load, failing, ref)

@@ -1,0 +1,102 @@
+"""An upload, or a part of one, that the grading user cannot read (a root-owned
+.ipynb_checkpoints that `sudo jupyter` left, a file at mode 000): a crash with "a bug in the
+grader" and no grade until now. What cannot be read inside a folder is left out and named, and
+the rest is graded; an upload that cannot be read at all is a usage error, or, in a grade that
+runs anyway, a zero that says why.
+
+The suite runs as root, which reads everything: the denials are made by standing in for the
+calls that meet them."""
+from __future__ import annotations
+
+import errno
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from conftest import FIXTURES
+from grader import grading, proxy
+from grader.session import Options
+
+
+def _denied(path: str) -> OSError:
+    return PermissionError(errno.EACCES, os.strerror(errno.EACCES), path)
+
+
+def _folder(tmp_path: Path) -> Path:
+    folder = tmp_path / "a1"
+    (folder / ".ipynb_checkpoints").mkdir(parents=True)
+    shutil.copy(FIXTURES / "correct_summed.py", folder / "hw1.py")
+    (folder / ".ipynb_checkpoints" / "hw1-checkpoint.ipynb").write_text("{}")
+    (folder / "notes.txt").write_text("mine\n")
+    return folder
+
+
+def test_what_cannot_be_read_inside_a_folder_is_left_out_named_and_the_rest_graded(
+        tmp_path, monkeypatch):
+    folder = _folder(tmp_path)
+    real_copyfile, real_scandir = shutil.copyfile, os.scandir
+
+    def copyfile(src, dst, *args, **kwargs):
+        if Path(src).name == "notes.txt":
+            raise _denied(str(src))
+        return real_copyfile(src, dst, *args, **kwargs)
+
+    def scandir(path="."):
+        if isinstance(path, (str, os.PathLike)) and Path(path).name == ".ipynb_checkpoints":
+            raise _denied(str(path))
+        return real_scandir(path)
+
+    monkeypatch.setattr(shutil, "copyfile", copyfile)
+    monkeypatch.setattr(shutil.os, "scandir", scandir)
+    monkeypatch.setenv("AUTOGRADE_CACHE_DIR", "off")
+    result = grading.grade_to_files(submission=folder, options=Options(isolation="process"),
+                                    only=["sigmoid"])
+    assert result.error == "" and result.score == result.max_score, result.error
+    said = [w for w in result.warnings if "could not be read" in w]
+    assert sorted(said) == [
+        ".ipynb_checkpoints was left out: it could not be read (Permission denied). If your code "
+        "is in it, make it readable (chmod u+r) or copy it into a folder you own.",
+        "notes.txt was left out: it could not be read (Permission denied). If your code is in "
+        "it, make it readable (chmod u+r) or copy it into a folder you own."], result.warnings
+    assert not any(str(tmp_path) in w for w in result.warnings)
+
+
+def test_an_upload_that_cannot_be_read_is_a_usage_error_not_a_crash(tmp_path, monkeypatch):
+    single = tmp_path / "mine.py"
+    shutil.copy(FIXTURES / "correct_summed.py", single)
+    folder = _folder(tmp_path)
+    real_open, real_scandir = open, os.scandir
+
+    def denied_open(path, *args, **kwargs):
+        if isinstance(path, (str, os.PathLike)) and Path(path) == single:
+            raise _denied(str(path))
+        return real_open(path, *args, **kwargs)
+
+    def denied_scandir(path="."):
+        if isinstance(path, (str, os.PathLike)) and Path(path) == folder:
+            raise _denied(str(path))
+        return real_scandir(path)
+
+    monkeypatch.setattr("builtins.open", denied_open)
+    monkeypatch.setattr(grading.os, "scandir", denied_scandir)
+    for upload in (single, folder):
+        with pytest.raises(grading.UsageError) as raised:
+            grading.grade_to_files(submission=upload)
+        assert str(raised.value).startswith(f"cannot read {upload}: Permission denied"), raised.value
+
+
+def test_a_copy_that_fails_on_the_upload_itself_is_a_zero_that_says_why(tmp_path, monkeypatch):
+    """Read when the grade began, unreadable when its worker starts (a batch's upload changed
+    under it): the submission's grade is 0 with the reason, never the grader's traceback."""
+    single = tmp_path / "mine.py"
+    shutil.copy(FIXTURES / "correct_summed.py", single)
+    monkeypatch.setattr(proxy, "_copy_file", lambda source, target: (_ for _ in ()).throw(
+        _denied(str(source))))
+    monkeypatch.setenv("AUTOGRADE_CACHE_DIR", "off")
+    result = grading.grade_to_files(submission=single, options=Options(isolation="process"),
+                                    only=["sigmoid"])
+    assert result.score == 0
+    assert result.error == ("your upload could not be read (Permission denied). Nothing could "
+                            "be graded."), result.error
