@@ -1202,7 +1202,7 @@ def _largest_files(source: Path | None, count: int = 3) -> str:
     try:
         if source is not None and source.is_dir():
             sizes = [(p.relative_to(source).as_posix(), p.stat().st_size)
-                     for p in source.rglob("*") if p.is_file() and not p.is_symlink()]
+                     for p in _files_copied(source)]
         elif source is not None and source.suffix.lower() == ".zip" and source.is_file():
             with zipfile.ZipFile(source) as zf:
                 sizes = [(m.filename, m.file_size) for m in zf.infolist() if not m.is_dir()]
@@ -1229,8 +1229,7 @@ def _stripped_files(source: Path) -> dict[Path, bytes]:
     """A folder upload's notebooks without their saved outputs, when the folder is over
     MAX_UPLOAD_BYTES with them and within MAX_NOTEBOOK_BYTES ({} when nothing is to drop).
     Raises UploadTooLarge."""
-    files = [p for p in sorted(source.rglob("*")) if p.is_file() and not p.is_symlink()
-             and "__pycache__" not in p.relative_to(source).parts and p.suffix != ".pyc"]
+    files = [p for p in _files_copied(source) if p.suffix != ".pyc"]
     total = sum(p.stat().st_size for p in files)
     notebooks = [p for p in files if _is_notebook(p.name)]
     if total <= MAX_UPLOAD_BYTES:
@@ -1246,6 +1245,20 @@ def _stripped_files(source: Path) -> dict[Path, bytes]:
     if total > MAX_UPLOAD_BYTES:
         raise _code_too_large(total, single=False)
     return stripped
+
+
+def _files_copied(source: Path) -> list[Path]:
+    """The regular files of a folder upload that its copy holds (no links, nothing under
+    __pycache__ or a folder that is no code: uploads.not_code), in name order."""
+    found = []
+    for folder, dirs, files in os.walk(source, followlinks=False):
+        dirs[:] = sorted(d for d in dirs if d != "__pycache__"
+                         and not uploads.not_code(Path(folder, d)))
+        for name in sorted(files):
+            path = Path(folder, name)
+            if path.is_file() and not path.is_symlink():
+                found.append(path)
+    return found
 
 
 def _zip_without_outputs(source: Path, target: Path) -> bool:
@@ -1340,7 +1353,8 @@ def _copy_folder(source: Path, target: Path) -> Path:
 
     def ignore(folder: str, names: list[str]) -> set[str]:
         return {name for name in names if name == "__pycache__" or name.endswith(".pyc")
-                or uploads.is_left_out(Path(folder, name))}
+                or uploads.is_left_out(Path(folder, name))
+                or uploads.not_code(Path(folder, name))}
     try:
         shutil.copytree(source, target, symlinks=True, copy_function=copy, ignore=ignore)
     finally:  # what was copied is readable by the worker's uid, whatever was not

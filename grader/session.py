@@ -415,6 +415,12 @@ def _left_out_warnings(upload: Path, load: dict,
     warnings += [f"{entry} was left out: it could not be read ({why}). If your code is in it, "
                  "make it readable (chmod u+r) or copy it into a folder you own."
                  for entry, why in unreadable]
+    try:
+        folders = uploads.not_code_folders(Path(upload))
+    except OSError:
+        folders = []
+    warnings += [f"{entry}/ was left out: it is {what}, not your code, and is neither graded "
+                 "nor counted towards the upload's size." for entry, what in folders]
     twice = [str(name) for name in load.get("zip_duplicates", [])]
     if twice:
         shown = ", ".join(twice[:5]) + (f" and {len(twice) - 5} more" if len(twice) > 5 else "")

@@ -184,6 +184,7 @@ def content_hash(path: Path) -> str:
     outer = hashlib.sha256(b"autograde folder v1\n")
     for folder, dirs, files in os.walk(path, followlinks=False):
         dirs[:] = sorted(d for d in dirs if d not in _SKIPPED_DIRS
+                         and not not_code(Path(folder, d))
                          and not os.path.islink(os.path.join(folder, d)))
         for file in sorted(files):
             full = Path(folder, file)
@@ -193,6 +194,27 @@ def content_hash(path: Path) -> str:
             # The NUL cannot occur in a path: no two trees share a listing.
             outer.update(f"{relative}\0{_file_hash(full)}\n".encode("utf-8", "surrogateescape"))
     return outer.hexdigest()
+
+
+# Folders that hold no one's code to grade, whatever is in them: version control's history.
+_HISTORY_DIRS = (".git", ".hg", ".svn")
+
+
+def not_code(path: Path) -> str:
+    """What a folder inside an upload is when it is no code of the student's ("" when it may
+    be): a Python environment (VS Code, uv and poetry make `.venv` in the project; it held 103
+    MiB of numpy and refused the upload as too large), or version control's history. Grading
+    leaves such a folder out, and names it."""
+    try:
+        if path.is_symlink() or not path.is_dir():
+            return ""
+        if (path / "pyvenv.cfg").is_file():
+            return "a Python virtual environment (it holds pyvenv.cfg)"
+        if (path / "conda-meta").is_dir():
+            return "a conda environment"
+    except OSError:
+        return ""
+    return "version control's history" if path.name in _HISTORY_DIRS else ""
 
 
 def is_left_out(path: Path) -> bool:
@@ -221,6 +243,25 @@ def left_out(path: Path) -> list[tuple[str, str]]:
     return found
 
 
+def not_code_folders(path: Path) -> list[tuple[str, str]]:
+    """The folders of a folder upload that grading leaves out as no code (not_code): (relative
+    path, what it is), in name order; none below one already found."""
+    found: list[tuple[str, str]] = []
+    if not path.is_dir() or path.is_symlink():
+        return found
+    for folder, dirs, _ in os.walk(path, followlinks=False):
+        dirs.sort()
+        kept = []
+        for name in dirs:
+            what = not_code(Path(folder, name))
+            if what:
+                found.append((Path(folder, name).relative_to(path).as_posix(), what))
+            elif name not in _SKIPPED_DIRS:
+                kept.append(name)
+        dirs[:] = kept
+    return found
+
+
 def _file_hash(path: Path) -> str:
     digest = hashlib.sha256()
     with open(path, "rb") as stream:
@@ -230,4 +271,5 @@ def _file_hash(path: Path) -> str:
 
 
 __all__ = ["SUBMISSION_SUFFIXES", "Upload", "UploadName", "content_hash", "is_left_out", "left_out",
+           "not_code", "not_code_folders",
            "parse_name", "student_id"]

@@ -1,8 +1,11 @@
-"""An upload, or a part of one, that the grading user cannot read (a root-owned
+"""What grading leaves out of an upload, named, where it gave no grade at all.
+
+An upload, or a part of one, that the grading user cannot read (a root-owned
 .ipynb_checkpoints that `sudo jupyter` left, a file at mode 000): a crash with "a bug in the
 grader" and no grade until now. What cannot be read inside a folder is left out and named, and
 the rest is graded; an upload that cannot be read at all is a usage error, or, in a grade that
-runs anyway, a zero that says why.
+runs anyway, a zero that says why. A folder that holds no one's code (a virtual environment, version
+control's history) is left out and named, and its size does not count.
 
 The suite runs as root, which reads everything: the denials are made by standing in for the
 calls that meet them."""
@@ -100,3 +103,29 @@ def test_a_copy_that_fails_on_the_upload_itself_is_a_zero_that_says_why(tmp_path
     assert result.score == 0
     assert result.error == ("your upload could not be read (Permission denied). Nothing could "
                             "be graded."), result.error
+
+
+def test_a_virtual_environment_or_a_git_history_in_the_folder_is_left_out_and_named(tmp_path):
+    """`autograde grade .` in a project folder with the `.venv` VS Code, uv and poetry make there
+    (103 MiB with numpy) got 0: "the submission holds 103 MiB; the limit is 50 MiB", naming
+    numpy's libraries as the student's files."""
+    from conftest import grade
+    folder = tmp_path / "project"
+    folder.mkdir()
+    shutil.copy(FIXTURES / "correct_summed.py", folder / "hw1.py")
+    venv = folder / ".venv"
+    (venv / "lib" / "site-packages" / "numpy").mkdir(parents=True)
+    (venv / "pyvenv.cfg").write_text("home = /usr/bin\n")
+    # over the upload limit, and code that would break the grade if it were imported
+    (venv / "lib" / "site-packages" / "numpy" / "big.so").write_bytes(b"\0" * (60 * 2**20))
+    (venv / "lib" / "site-packages" / "sigmoid_grad.py").write_text("raise SystemExit(3)\n")
+    (folder / ".git" / "objects").mkdir(parents=True)
+    (folder / ".git" / "objects" / "pack.py").write_text("def sigmoid(x):\n    return 0\n")
+    report = grade(folder, tmp_path / "out", "--only", "sigmoid")
+    assert report["error"] == "" and report["score"] == report["max_score"], report["error"]
+    said = [w for w in report["warnings"] if "not your code" in w]
+    assert said == [
+        ".git/ was left out: it is version control's history, not your code, and is neither "
+        "graded nor counted towards the upload's size.",
+        ".venv/ was left out: it is a Python virtual environment (it holds pyvenv.cfg), not your "
+        "code, and is neither graded nor counted towards the upload's size."], report["warnings"]
