@@ -211,6 +211,7 @@ implementation earns the points there; and checks of a function against itself (
 your own cost, rows summing to 1) count only once its values are right.
 
 ```bash
+python3 -m venv ~/autograde-env && . ~/autograde-env/bin/activate   # on Windows: py -m venv, then Scripts/activate
 python -m pip install .                   # or: pip install "autograde-numpy-nn @ git+URL-OF-THIS-REPOSITORY"
 autograde grade my_submission.py          # one file with all the functions
 autograde grade assignment1/              # the original layout: q1_softmax.py, q2_sigmoid.py, ...
@@ -234,6 +235,7 @@ instructor's grader too. Your instructor grades on other inputs, drawn from a co
 a real implementation earns the points there.
 
 ```bash
+python3 -m venv ~/autograde-env && . ~/autograde-env/bin/activate   # on Windows: py -m venv, then Scripts/activate
 python -m pip install .                   # in a clone of this repository
 autograde grade {upload} --pack {pack}
 autograde grade {upload} --pack {pack} --html report.html
