@@ -64,7 +64,7 @@ def files_under(folder: Path) -> list[Path]:
 # (tests/test_release.py keeps the two lists equal).
 PACKAGE_DATA = ("grading-pytest.ini", "gradescope/setup.sh", "gradescope/run_autograder",
                 "schemas/*.json", "render/templates/*.j2", "packs/*/known_answers.json",
-                "packs/*/pack.toml", "packs/*/course.toml")
+                "packs/*/pack.toml", "packs/*/course.toml", "packs/release_default.txt")
 
 
 def package_files(package: Path = PACKAGE_DIR) -> dict[str, Path]:
@@ -303,6 +303,10 @@ def student_members(source: Path = SOURCE_ROOT, package: Path = PACKAGE_DIR,
     if pack is not None and not is_builtin(pack):
         for name, data in pack_members(pack).items():
             members[f"{PACK_DIR}/{name}"] = data
+    from grader.packs import BUILTIN_PACKS, RELEASE_DEFAULT
+    if pack is not None and is_builtin(pack) and pack.name in BUILTIN_PACKS:
+        # `autograde grade` in this copy grades this pack unless told otherwise.
+        members[f"grader/packs/{RELEASE_DEFAULT}"] = pack.name.encode() + b"\n"
     return {name: as_lf(name, data) for name, data in members.items()}
 
 

@@ -344,3 +344,24 @@ def test_a_notebook_courses_release_readme_grades_the_notebook():
     text = release._readme(load_pack("cbow"), True)
     assert "autograde grade cbow.ipynb --pack cbow\n" in text, text
     assert "my_submission.py" not in text
+
+
+def test_a_release_of_another_pack_grades_that_pack_by_default(tmp_path):
+    """A cbow student ran `autograde grade cbow.ipynb` in the cbow release and got 0: graded as
+    the CS224n assignment ("sigmoid was not found"), with no word of --pack."""
+    import subprocess
+    import sys
+
+    from grader import release
+    from grader.packs import load_pack
+    for pack, expected in (("cbow", "cbow"), ("cs224n-a1", "cs224n-a1"), ("onelayer", "onelayer")):
+        members = release.student_members(pack=load_pack(pack))
+        out = tmp_path / pack
+        for name, data in members.items():
+            if name.startswith("grader/"):
+                (out / name).parent.mkdir(parents=True, exist_ok=True)
+                (out / name).write_bytes(data)
+        said = subprocess.run([sys.executable, "-I", "-c", "import sys; sys.path.insert(0, sys.argv[1]); "
+                               "import grader.packs as p; print(p.DEFAULT_PACK, p.__file__)", str(out)],
+                              capture_output=True, text=True, check=True).stdout.split()
+        assert said[0] == expected and said[1].startswith(str(out)), said

@@ -22,7 +22,22 @@ from grader.packs.model import DEADLINE_KEYS, FunctionSpec, Pack
 _HERE = Path(__file__).resolve().parent
 BUILTIN_PACKS = {"cs224n-a1": _HERE / "cs224n_a1", "cbow": _HERE / "cbow", "pa6": _HERE / "pa6",
                  "onelayer": _HERE / "onelayer"}
-DEFAULT_PACK = "cs224n-a1"
+# A student release of one built-in pack makes it the default (grader/release.py writes this file
+# beside this module): its students run `autograde grade cbow.ipynb` as their README says, and a
+# notebook graded as the CS224n assignment got 0 ("sigmoid was not found") without a word of
+# --pack.
+RELEASE_DEFAULT = "release_default.txt"
+
+
+def _default_pack() -> str:
+    try:
+        name = (_HERE / RELEASE_DEFAULT).read_text(encoding="utf-8").strip()
+    except (OSError, UnicodeDecodeError):
+        return "cs224n-a1"
+    return name if name in BUILTIN_PACKS else "cs224n-a1"
+
+
+DEFAULT_PACK = _default_pack()
 PACKS_ENV = "AUTOGRADE_PACKS"
 ENTRY_POINT_GROUP = "autograde.packs"
 
@@ -132,6 +147,6 @@ def load_pack(name: str | Path = DEFAULT_PACK, config: Path | None = None) -> Pa
 SHIPPED_CONFIG = "course.toml"
 
 
-__all__ = ["BUILTIN_PACKS", "DEADLINE_KEYS", "DEFAULT_PACK", "Found", "FunctionSpec",
+__all__ = ["BUILTIN_PACKS", "DEADLINE_KEYS", "DEFAULT_PACK", "Found", "FunctionSpec", "RELEASE_DEFAULT",
            "ManifestError", "Pack", "SHIPPED_CONFIG", "UnknownPack", "available", "load_pack",
            "locate"]
