@@ -469,7 +469,10 @@ def _lms_groups(entries: list[Path], grouped: Path, notes: list[str],
             newest[name] = (parsed.handed_in, path)
         if len(files) < 2:
             continue
-        folder = grouped / _group_folder(files)
+        # Named after the first file graded: the gradebook's canvas_submission_id sent an
+        # instructor to an attachment handed in again later, and left out.
+        graded = {path for _, path in newest.values()}
+        folder = grouped / _group_folder([item for item in files if item[0] in graded] or files)
         folder.mkdir(parents=True)
         for name, (_, path) in sorted(newest.items()):
             shutil.copyfile(path, folder / name)

@@ -372,6 +372,23 @@ def test_a_canvas_file_handed_in_twice_names_the_attachment_left_out(tmp_path):
     assert kept.read_bytes() == (FIXTURES / "empty.py").read_bytes()
 
 
+def test_a_canvas_groups_submission_id_is_a_graded_files_not_one_left_out(tmp_path):
+    """The gradebook's canvas_submission_id was the first file's by name: an older attachment
+    handed in again later and left out (an instructor following it opened the wrong file)."""
+    from grader import batch
+    from grader.uploads import parse_name
+    uploads = tmp_path / "uploads"
+    uploads.mkdir()
+    for n, path in enumerate(MULTIFILE):
+        shutil.copyfile(path, uploads / f"garcialuis_777_90{n}_{path.name}")
+    first = sorted(uploads.iterdir())[0].name  # garcialuis_777_900_<the first file>
+    shutil.copyfile(FIXTURES / "empty.py", uploads / first.replace("_900_", "_500_"))
+    found = batch.discover(uploads, grouped=tmp_path / "groups")
+    assert [u.student for u in found.uploads] == ["garcialuis"]
+    assert "left out garcialuis_777_500_" in found.notes[0], found.notes
+    assert parse_name(found.uploads[0].path.name).canvas_submission_id == "900"
+
+
 # ---- 4. a class folder holding one folder: a student's, or the class's (said) ------------------------
 CS224N = ("sigmoid", "sigmoid_grad", "softmax", "forward_backward_prop",
           "negSamplingCostAndGradient")
