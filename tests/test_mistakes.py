@@ -67,6 +67,7 @@ NAMES_THE_PROBLEM = {
     "fbp_softmax_sum_without_keepdims": "neither the cross-entropy summed over the examples nor its average",
     "sigmoid_float32": "the result had dtype float32",
     "softmax_float32": "the result had dtype float32",
+    "softmax_squeezes_its_input": "An input of shape (M, 1) is M rows of one entry each",
     "fbp_gradient_divided_twice": "and your cost is already averaged",
     "fbp_gradient_negated": "is the negative of the numerical gradient of your own cost",
     "fbp_gradient_doubled": "is twice the numerical gradient of your own cost",
@@ -727,7 +728,7 @@ def test_a_bias_slip_in_b1_or_b2_is_named_as_either_where_h_equals_dy(reports):
 # ---- mistakes that show on some inputs only: the same points under every input set ------------
 SOME_INPUTS_ONLY = ("fbp_cost_clips_probabilities", "fbp_hidden_clipped_at_10",
                     "fbp_softmax_sum_without_keepdims", "sigmoid_float32", "softmax_float32",
-                    "fbp_hidden_layer_float32")
+                    "fbp_hidden_layer_float32", "softmax_squeezes_its_input")
 SECRETS = ("course-secret-number-four-dddd", "ninth: instructor keeps this one",
            "fifth secret for section E 2017!")
 

@@ -15,6 +15,12 @@ HINTS = Catalogue("cs224n-a1", (
         "The columns of your result sum to 1, not the rows: softmax must normalise each row (sum "
         "and max over axis=1, or axis=-1, with keepdims=True), not each column."),
     Mistake(
+        "softmax_one_column", "softmax normalises a one-column input down its column",
+        "An input of shape (M, 1) is M rows of one entry each, so each row's softmax is exactly "
+        "1; your result normalises the column as if it were one row. np.squeeze(x) (or ravel, or "
+        "reading a column as a vector) loses the difference: keep x two-dimensional and work "
+        "along axis=-1 with keepdims=True."),
+    Mistake(
         "softmax_overflow", "softmax overflows for large inputs",
         "np.exp overflows for inputs around 710 and above, and inf / inf is NaN. Subtract each "
         "row's maximum before exponentiating: softmax(x) == softmax(x - c) for any constant c per "

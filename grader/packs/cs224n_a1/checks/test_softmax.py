@@ -92,11 +92,22 @@ def _axis_hint(got: np.ndarray, x: np.ndarray) -> tuple:
     numbers tell the two apart: in one column, normalising the column and normalising the whole
     matrix are the same thing, and in one row every column holds a single entry."""
     hint, evidence = _sum_without_keepdims_hint(got, x)
+    if hint is None:
+        hint, evidence = _one_column_hint(got)
     if hint is not None or got.ndim != 2 or min(got.shape) < 2:
         return hint, evidence
     rows, columns = got.sum(axis=1), got.sum(axis=0)
     if np.allclose(columns, 1.0) and not np.allclose(rows, 1.0):
         return HINTS["softmax_wrong_axis"], {"row_sums": rows, "column_sums": columns}
+    return None, None
+
+
+def _one_column_hint(got: np.ndarray) -> tuple:
+    """(hint, evidence) when an (M, 1) result sums to 1 down its column: each of its M rows,
+    one entry each, should be exactly 1."""
+    if got.ndim == 2 and got.shape[1] == 1 and got.shape[0] > 1 and np.all(np.isfinite(got)) \
+            and np.isclose(got.sum(), 1.0) and not np.allclose(got, 1.0):
+        return HINTS["softmax_one_column"], {"column_sum": float(got.sum())}
     return None, None
 
 
@@ -413,11 +424,22 @@ def test_no_overflow(student, x):
                   call, returned=got, hint=hint, evidence=evidence)
 
 
+# One example of each row, a column: a softmax that squeezes it to a vector, or reads it as a
+# column vector, normalises down the column. rows_sum_to_one and invariant_to_adding_a_constant
+# find that under every input set; whether the drawn inputs of this values check held a column
+# depended on the course secret, and so did the 6 points the checks of the function against
+# itself keep only when its values are right (5 or 11 of 15 for one mistake).
+ONE_COLUMN = np.array([[1.0], [2.0]])
+
+
 @pytest.mark.points(2)
 @given(x=st.one_of(matrices, vectors))
+@example(x=ONE_COLUMN)
 def test_matches_reference(student, reference, x):
     got, call = _softmax_of(student, x)
     hint, evidence = _column_max_hint(got, x)
+    if hint is None:
+        hint, evidence = _one_column_hint(got)
     # rtol SCALE_RTOL: a softmax in float32 is off by a few 1e-8 of each value, over 1e-7 on
     # some draws only; a wrong formula is off by far more.
     expect_close(got, np.asarray(reference.softmax(x.copy())), call=call, rtol=tol.SCALE_RTOL,
