@@ -87,6 +87,14 @@ def _size_diagnosis(size: int, case: NetCase) -> str:
              (1 - H, "b1", "one", f"b1 is one number, expected H = {H}: gradb1 summed over every "
                                   "entry (np.sum without axis=0)"
                                   + (_OR_THE_OTHER_AXIS if M == 1 else "") + "?")]
+    # A bias gradient taken from the other layer's error: gradb2 = np.sum(d_hidden, axis=0)
+    # has H numbers (where H == 1 or H == M it was told "one number" or "one per example").
+    slips += [(H - Dy, "b2", "other_layer", f"b2 has H = {H} numbers, expected Dy = {Dy}: gradb2 "
+                                            "summed from the hidden layer's error instead of the "
+                                            "output layer's?"),
+              (Dy - H, "b1", "other_layer", f"b1 has Dy = {Dy} numbers, expected H = {H}: gradb1 "
+                                            "summed from the output layer's error instead of the "
+                                            "hidden layer's?")]
     if M > 1:  # with one example, one number per example is the case above
         slips += [(M - H, "b1", "per_example",
                    f"b1 has M = {M} numbers, one per example, expected H = {H}: gradb1 summed "
@@ -100,6 +108,14 @@ def _size_diagnosis(size: int, case: NetCase) -> str:
                if extra != 0 and size - case.n_params == extra]
     if len(matches) == 1:
         return f" Likely {matches[0][2]}"
+    if len(matches) > 1 and len({m[0] for m in matches}) == 1:
+        # Several slips of one block fit this case's sizes (H == 1, H == M): say which block,
+        # not a cause a coincidence of sizes picked.
+        block = matches[0][0]
+        expected = H if block == "b1" else Dy
+        count = expected + size - case.n_params
+        return (f" Likely {block} has {count} number{'s' if count != 1 else ''}, expected "
+                f"{'H' if block == 'b1' else 'Dy'} = {expected}.")
     if len(matches) == 2 and {m[0] for m in matches} == {"b1", "b2"} and \
             matches[0][1] == matches[1][1]:
         return f" Likely b1 or b2 (H = Dy = {H}) " + {
