@@ -566,6 +566,8 @@ class Submission:
         self.load_failure: str | None = None
         # What copying the upload could not read (its relative path, why): left out, and named.
         self.unreadable: list[tuple[str, str]] = []
+        # What it left out of an upload over MAX_UPLOAD_BYTES (relative path, size): named.
+        self.too_large: list[tuple[str, int]] = []
         self.worker_info: dict = {}
         self._check_active = False
         self._check_spent = 0.0
@@ -609,9 +611,10 @@ class Submission:
         # A worker started ahead of time, waiting for a submission (grader/spare_worker.py).
         spare = spare_worker.take(self._worker_kind())
         proc, self._scratch = spare if spare is not None else (None, scratch_dirs.claim())
-        self.unreadable = []
+        self.unreadable, self.too_large = [], []
         try:
-            upload = copy_upload(self.path, self._scratch.path / "upload", self.unreadable)
+            upload = copy_upload(self.path, self._scratch.path / "upload", self.unreadable,
+                                 self.too_large)
         except (UploadTooLarge, OSError) as exc:
             self.load_failure = (str(exc) if isinstance(exc, UploadTooLarge) else
                                  f"your upload could not be read ({exc.strerror or exc}). "
@@ -1194,6 +1197,13 @@ def _code_too_large(total: int, single: bool) -> UploadTooLarge:
                           f"{MAX_UPLOAD_BYTES // 2**20} MiB. Nothing could be graded.")
 
 
+def size_text(size: int) -> str:
+    """A file's size as a report gives it: 19 KiB, 2.5 MiB, 165 MiB."""
+    if size < 2**20:
+        return f"{size // 1024} KiB"
+    return f"{size / 2**20:.1f} MiB" if size < 10 * 2**20 else f"{size // 2**20} MiB"
+
+
 def _largest_files(source: Path | None, count: int = 3) -> str:
     """" Its largest files: ...", for a folder or a zip: the 2017 assignment's folder carries
     datasets and saved parameters, and a student told only "57 MiB" does not know which file
@@ -1212,39 +1222,49 @@ def _largest_files(source: Path | None, count: int = 3) -> str:
     if not largest:
         return ""
 
-    def mib(size: int) -> str:
-        if size < 2**20:
-            return f"{size // 1024} KiB"
-        return f"{size / 2**20:.1f} MiB" if size < 10 * 2**20 else f"{size // 2**20} MiB"
 
     code = (".py", ".ipynb")
     advice = ("" if all(name.lower().endswith(code) for name, _ in largest) else
               " Only your code is graded (.py files, notebooks): leave data and saved parameters "
               "out of the upload.")
-    return (" Its largest files: " + ", ".join(f"{name} ({mib(size)})" for name, size in largest)
+    return (" Its largest files: " + ", ".join(f"{name} ({size_text(size)})" for name, size in largest)
             + "." + advice)
 
 
-def _stripped_files(source: Path) -> dict[Path, bytes]:
-    """A folder upload's notebooks without their saved outputs, when the folder is over
-    MAX_UPLOAD_BYTES with them and within MAX_NOTEBOOK_BYTES ({} when nothing is to drop).
-    Raises UploadTooLarge."""
+def _is_code(name: str) -> bool:
+    return name.lower().endswith((".py", ".ipynb"))
+
+
+def _folder_plan(source: Path) -> tuple[dict[Path, bytes], dict[Path, int]]:
+    """For a folder upload over MAX_UPLOAD_BYTES: its notebooks without their saved outputs,
+    then, while it is still over, the files that are not code, largest first, to leave out
+    (path -> size): the 2017 assignment's folder carries a 165 MiB GloVe file, and refused
+    whole, its code got 0. ({}, {} when the folder is within the limit.) Raises UploadTooLarge
+    when its code alone is over."""
     files = [p for p in _files_copied(source) if p.suffix != ".pyc"]
-    total = sum(p.stat().st_size for p in files)
-    notebooks = [p for p in files if _is_notebook(p.name)]
+    sizes = {p: p.stat().st_size for p in files}
+    total = original = sum(sizes.values())
     if total <= MAX_UPLOAD_BYTES:
-        return {}
-    if not notebooks or total > MAX_NOTEBOOK_BYTES:
-        raise _too_large(total, bool(notebooks), source=source)
+        return {}, {}
+    notebooks = [p for p in files if _is_notebook(p.name)]
+    if notebooks and sum(sizes[p] for p in files if _is_code(p.name)) > MAX_NOTEBOOK_BYTES:
+        raise _too_large(total, True, source=source)
     stripped = {}
     for notebook in notebooks:
         data = notebook_outputs.without_outputs(notebook.read_bytes())
         if data is not None:
             stripped[notebook] = data
-            total -= notebook.stat().st_size - len(data)
+            total -= sizes[notebook] - len(data)
+    left: dict[Path, int] = {}
+    for path in sorted((p for p in files if not _is_code(p.name)), key=lambda p: (-sizes[p], p)):
+        if total <= MAX_UPLOAD_BYTES:
+            break
+        left[path] = sizes[path]
+        total -= sizes[path]
     if total > MAX_UPLOAD_BYTES:
-        raise _code_too_large(total, single=False)
-    return stripped
+        raise (_code_too_large(total, single=False) if notebooks
+               else _too_large(original, False, source=source))
+    return stripped, left
 
 
 def _files_copied(source: Path) -> list[Path]:
@@ -1261,12 +1281,14 @@ def _files_copied(source: Path) -> list[Path]:
     return found
 
 
-def _zip_without_outputs(source: Path, target: Path) -> bool:
-    """Write `source`, a .zip over MAX_UPLOAD_BYTES (on disk or unpacked) that holds notebooks,
-    to `target` with their saved outputs dropped, member by member (names and modes kept; the
-    worker unpacks it by its own rules). False when `source` is not a zip this can read, or has
-    more members than the worker takes: the caller then judges it by its size. Raises
-    UploadTooLarge."""
+def _zip_within_limit(source: Path, target: Path,
+                      left_out: list[tuple[str, int]] | None = None) -> bool:
+    """Write `source`, a .zip over MAX_UPLOAD_BYTES (on disk or unpacked), to `target` within it:
+    its notebooks without their saved outputs, then, while still over, without the members that
+    are not code, largest first (listed in `left_out`: name, size), members kept as they were
+    (names and modes; the worker unpacks it by its own rules). False when `source` is not a zip
+    this can read, has more members than the worker takes, or has nothing to drop: the caller
+    then judges it by its size. Raises UploadTooLarge."""
     on_disk = source.stat().st_size
     try:
         zf = zipfile.ZipFile(source)
@@ -1278,20 +1300,36 @@ def _zip_without_outputs(source: Path, target: Path) -> bool:
             return False
         # Declared sizes bound what is read: zipfile stops a member at its declared size.
         unpacked = sum(m.file_size for m in members)
-        if not any(_is_notebook(m.filename) for m in members):
-            return False  # nothing to drop: the zip is judged as it always was
-        if max(on_disk, unpacked) > MAX_NOTEBOOK_BYTES:
+        notebooks = [m for m in members if _is_notebook(m.filename)]
+        if notebooks and sum(m.file_size for m in members
+                             if _is_code(m.filename)) > MAX_NOTEBOOK_BYTES:
             raise _too_large(max(on_disk, unpacked), True, source=source)
-        total = 0
         try:
+            stripped = {}
+            for member in notebooks:
+                data = zf.read(member)
+                stripped[id(member)] = notebook_outputs.without_outputs(data) or data
+            total = unpacked - sum(m.file_size - len(stripped[id(m)]) for m in notebooks)
+            leave: set[int] = set()
+            for member in sorted((m for m in members if not m.is_dir() and not _is_code(m.filename)),
+                                 key=lambda m: (-m.file_size, m.filename)):
+                if total <= MAX_UPLOAD_BYTES:
+                    break
+                leave.add(id(member))
+                total -= member.file_size
+            if total > MAX_UPLOAD_BYTES:
+                if notebooks:
+                    raise _code_too_large(total, single=False)
+                return False  # its code alone is over: judged by its size
+            if not notebooks and not leave:
+                return False
             with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as out:
                 for member in members:
-                    data = b"" if member.is_dir() else zf.read(member)
-                    if _is_notebook(member.filename):
-                        data = notebook_outputs.without_outputs(data) or data
-                    total += len(data)
-                    if total > MAX_UPLOAD_BYTES:
-                        raise _code_too_large(total, single=False)
+                    if id(member) in leave:
+                        continue
+                    data = stripped.get(id(member))
+                    if data is None:
+                        data = b"" if member.is_dir() else zf.read(member)
                     info = zipfile.ZipInfo(member.filename, member.date_time)
                     info.external_attr = member.external_attr
                     info.compress_type = zipfile.ZIP_DEFLATED
@@ -1302,11 +1340,15 @@ def _zip_without_outputs(source: Path, target: Path) -> bool:
             # worker says what is wrong with it.
             target.unlink(missing_ok=True)
             return False
+    if left_out is not None:
+        left_out += [(m.filename.replace("\\", "/"), m.file_size) for m in members
+                     if id(m) in leave]
     return True
 
 
 def copy_upload(source: Path, dest: Path,
-                unreadable: list[tuple[str, str]] | None = None) -> Path:
+                unreadable: list[tuple[str, str]] | None = None,
+                too_large: list[tuple[str, int]] | None = None) -> Path:
     """Copy the submission, as plain data, into the worker's scratch folder: the worker never
     needs to see where the upload came from (other students' uploads sit beside it). Links and
     special files are left out, never followed (uploads.is_left_out; the report names them), and
@@ -1315,12 +1357,15 @@ def copy_upload(source: Path, dest: Path,
     .ipynb files in a folder or a .zip alike).
     A file or folder inside a folder upload that cannot be read (a root-owned .ipynb_checkpoints
     a `sudo jupyter` left, a file at mode 000) is left out and listed in `unreadable` (its
-    relative path, why); without the list, it raises OSError, as the upload itself does."""
+    relative path, why); without the list, it raises OSError, as the upload itself does.
+    A folder or .zip over MAX_UPLOAD_BYTES once its notebooks' outputs are dropped leaves out the
+    files that are not code, largest first, until it is within: listed in `too_large` (relative
+    path, size)."""
     dest.mkdir(mode=0o755)
     target = dest / source.name
     if source.is_dir():
         try:
-            return _copy_folder(source, target)
+            return _copy_folder(source, target, too_large)
         except shutil.Error as exc:
             if unreadable is None:
                 raise OSError(str(exc)) from None
@@ -1332,7 +1377,7 @@ def copy_upload(source: Path, dest: Path,
                     relative = str(src)
                 unreadable.append((relative, _why_unreadable(str(why))))
             return target
-    return _copy_file(source, target)
+    return _copy_file(source, target, too_large)
 
 
 def _why_unreadable(why: str) -> str:
@@ -1341,8 +1386,11 @@ def _why_unreadable(why: str) -> str:
     return re.sub(r"^\[Errno \d+\] ([^:]*).*$", r"\1", why.strip()) or "it could not be read"
 
 
-def _copy_folder(source: Path, target: Path) -> Path:
-    stripped = _stripped_files(source)
+def _copy_folder(source: Path, target: Path,
+                 left_out: list[tuple[str, int]] | None = None) -> Path:
+    stripped, left = _folder_plan(source)
+    if left_out is not None:
+        left_out += [(p.relative_to(source).as_posix(), size) for p, size in left.items()]
 
     def copy(src: str, dst: str) -> None:
         data = stripped.get(Path(src))
@@ -1353,7 +1401,7 @@ def _copy_folder(source: Path, target: Path) -> Path:
 
     def ignore(folder: str, names: list[str]) -> set[str]:
         return {name for name in names if name == "__pycache__" or name.endswith(".pyc")
-                or uploads.is_left_out(Path(folder, name))
+                or Path(folder, name) in left or uploads.is_left_out(Path(folder, name))
                 or uploads.not_code(Path(folder, name))}
     try:
         shutil.copytree(source, target, symlinks=True, copy_function=copy, ignore=ignore)
@@ -1363,11 +1411,12 @@ def _copy_folder(source: Path, target: Path) -> Path:
     return target
 
 
-def _copy_file(source: Path, target: Path) -> Path:
+def _copy_file(source: Path, target: Path,
+               too_large: list[tuple[str, int]] | None = None) -> Path:
     total = source.stat().st_size if source.exists() else 0
     if source.suffix == ".zip" and source.is_file():
         if _zip_holds_more_than(source, MAX_UPLOAD_BYTES) or total > MAX_UPLOAD_BYTES:
-            if _zip_without_outputs(source, target):
+            if _zip_within_limit(source, target, too_large):
                 return target
     if source.suffix == ".ipynb" and MAX_UPLOAD_BYTES < total <= MAX_NOTEBOOK_BYTES \
             and source.is_file():

@@ -30,7 +30,8 @@ from grader import misplaced_arguments, python2_habits, redact, uploads
 from grader.model import REFERENCE_NOT_USED, SECRET_NOT_SAFE, SECRET_NOT_USED, SubmissionResult
 from grader.packs import Pack
 from grader.packs.imports import importable, kept_across_grades
-from grader.proxy import Limits, Submission
+from grader import proxy as proxy_mod
+from grader.proxy import Limits, Submission, size_text
 
 PYTEST_INI = Path(__file__).with_name("grading-pytest.ini")
 AUTOLOAD = "PYTEST_DISABLE_PLUGIN_AUTOLOAD"
@@ -428,6 +429,18 @@ def _left_out_warnings(upload: Path, load: dict,
                         "again); the last copy in the zip was graded. Make a fresh zip that "
                         "holds each file once, so that you know which version is graded.")
     return warnings
+
+
+def _too_large_warnings(left: Sequence[tuple[str, int]]) -> list[str]:
+    """What an upload over the size limit had left out (proxy.copy_upload), in one warning."""
+    if not left:
+        return []
+    shown = ", ".join(f"{name} ({size_text(size)})" for name, size in left[:5]) + (
+        f" and {len(left) - 5} more" if len(left) > 5 else "")
+    return [f"your upload is over the {proxy_mod.MAX_UPLOAD_BYTES / 2**20:g} MiB limit, so files that "
+            f"are not code were left out, largest first: {shown}. Only your code is graded (.py "
+            "files, notebooks): code that reads these files does not find them. Leave data and "
+            "saved parameters out of the upload."]
 
 
 def _parameters_never_read(function: object) -> set[str]:
@@ -879,6 +892,7 @@ def grade(pack: Pack, submission_path: Path, options: Options = Options(), *,
     warnings += worded(_reseeding_warnings, submission.reseeded)
     failing = {c.function for c in state.results if c.status not in ("passed", "skipped")}
     warnings = (worded(_left_out_warnings, submission.path, load, submission.unreadable)
+                + worded(_too_large_warnings, submission.too_large)
                 + worded(_load_warnings, load, options.shim_xrange, options.shim_numpy)
                 + worded(_signature_warnings, load, pack)
                 + worded(_unused_parameter_warnings, load, failing, ref)

@@ -590,29 +590,47 @@ def test_an_array_of_a_dtype_that_does_not_cross_is_named_by_its_dtype(tmp_path)
     assert messages == {"the result has dtype object; expected real numbers."}, messages
 
 
-def test_an_upload_over_the_limit_names_its_largest_files(tmp_path, monkeypatch):
-    """The 2017 assignment's folder carries utils/datasets/ and saved_params_*.npy: zipped
-    whole it got 0 with "holds 57 MiB; the limit is 50 MiB", and no word of which file."""
-    from grader import proxy
+def test_an_upload_over_the_limit_is_graded_without_its_data_and_says_which(tmp_path, monkeypatch):
+    """The 2017 assignment's folder carries utils/datasets/ (a 165 MiB GloVe file) and
+    saved_params_*.npy: zipped whole it got 0 ("holds 180 MiB; the limit is 50 MiB"), its code
+    never run. What is not code is left out, largest first, and named; code alone over the limit
+    is still refused, naming the largest files."""
+    from grader import grading, proxy
+    from grader.session import Options
     monkeypatch.setattr(proxy, "MAX_UPLOAD_BYTES", 100_000)
     folder = tmp_path / "assignment1"
     (folder / "utils" / "datasets").mkdir(parents=True)
     shutil.copy(FIXTURES / "correct_summed.py", folder / "q2_neural.py")
     (folder / "utils" / "datasets" / "saved_params_40000.npy").write_bytes(os.urandom(300_000))
+    (folder / "utils" / "datasets" / "vocab.txt").write_bytes(b"w\n" * 1000)  # kept: it fits
     archive = tmp_path / "assignment1.zip"
     with zipfile.ZipFile(archive, "w") as zf:
         for path in sorted(folder.rglob("*")):
             zf.write(path, path.relative_to(tmp_path).as_posix())
-    for upload, name in ((folder, "utils/datasets/saved_params_40000.npy"),
-                         (archive, "assignment1/utils/datasets/saved_params_40000.npy")):
-        with pytest.raises(proxy.UploadTooLarge) as raised:
-            proxy.copy_upload(upload, tmp_path / f"scratch-{upload.suffix}")
-        size = (FIXTURES / "correct_summed.py").stat().st_size // 1024
-        assert str(raised.value) == (
-            f"the submission holds 0 MiB; the limit is 0 MiB. Its largest files: {name} "
-            f"(292 KiB), {name.replace('utils/datasets/saved_params_40000.npy', 'q2_neural.py')} "
-            f"({size} KiB). Only your code is graded (.py files, notebooks): leave data and saved "
-            "parameters out of the upload. Nothing could be graded.")
+    for upload, prefix in ((folder, ""), (archive, "assignment1/")):
+        left: list = []
+        copied = proxy.copy_upload(upload, tmp_path / f"scratch-{upload.suffix}", too_large=left)
+        assert left == [(f"{prefix}utils/datasets/saved_params_40000.npy", 300_000)]
+        if upload.is_dir():
+            kept = sorted(p.relative_to(copied).as_posix() for p in copied.rglob("*") if p.is_file())
+        else:
+            kept = sorted(n for n in zipfile.ZipFile(copied).namelist() if not n.endswith("/"))
+        assert kept == [f"{prefix}q2_neural.py", f"{prefix}utils/datasets/vocab.txt"], kept
+        monkeypatch.setenv("AUTOGRADE_CACHE_DIR", "off")
+        result = grading.grade_to_files(submission=upload, options=Options(isolation="process"),
+                                        only=["sigmoid"])
+        assert result.error == "" and result.score == result.max_score, result.error
+        assert [w for w in result.warnings if "limit" in w] == [
+            "your upload is over the 0.0953674 MiB limit, so files that are not code were left "
+            f"out, largest first: {prefix}utils/datasets/saved_params_40000.npy (292 KiB). Only "
+            "your code is graded (.py files, notebooks): code that reads these files does not "
+            "find them. Leave data and saved parameters out of the upload."], result.warnings
+    (folder / "q3_word2vec.py").write_text("# " + "x" * 120_000 + "\n")
+    with pytest.raises(proxy.UploadTooLarge) as raised:
+        proxy.copy_upload(folder, tmp_path / "scratch-code")
+    assert str(raised.value).startswith("the submission holds 0 MiB; the limit is 0 MiB. Its "
+                                        "largest files: utils/datasets/saved_params_40000.npy "
+                                        "(292 KiB), q3_word2vec.py (117 KiB)"), raised.value
 
 
 def test_a_name_as_long_as_the_file_system_allows_is_graded(tmp_path):

@@ -95,7 +95,7 @@ def test_a_copy_that_fails_on_the_upload_itself_is_a_zero_that_says_why(tmp_path
     under it): the submission's grade is 0 with the reason, never the grader's traceback."""
     single = tmp_path / "mine.py"
     shutil.copy(FIXTURES / "correct_summed.py", single)
-    monkeypatch.setattr(proxy, "_copy_file", lambda source, target: (_ for _ in ()).throw(
+    monkeypatch.setattr(proxy, "_copy_file", lambda source, *rest: (_ for _ in ()).throw(
         _denied(str(source))))
     monkeypatch.setenv("AUTOGRADE_CACHE_DIR", "off")
     result = grading.grade_to_files(submission=single, options=Options(isolation="process"),
