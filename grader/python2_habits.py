@@ -22,6 +22,9 @@ _ARRAY_OF_ITERATOR = ("If this array came from np.array(map(...)) (or filter, zi
                       "map() returns an iterator, and np.array of it holds that one object, not "
                       "the values, as Python 2's list did: write np.array(list(map(...))), or "
                       "apply the function to the whole array.")
+_INDEX_OF_ITERATOR = ("If it came from np.array(map(...)) (or filter, zip): in Python 3 that array "
+                      "holds the iterator itself, not its values as Python 2's list did: write "
+                      "np.array(list(map(...))).")
 _VIEW = ("In Python 3, d.{0}() is a view of the dict, not a list as in Python 2: write "
          "list(d.{0}()).")
 _RANGE = "In Python 3, range() is not a list as in Python 2: write list(range(...))."
@@ -128,8 +131,9 @@ _RULES: tuple[Rule, ...] = (
     ("IndexError", r"only integers, slices \(`:`\), ellipsis \(`\.\.\.`\), "
                    r"numpy\.newaxis \(`None`\) and integer or boolean arrays are valid "
                    r"indices", lambda m: _FLOAT_INDEX),
+    # An index array of objects is most often np.array(map(int, ...)): the iterator itself.
     ("IndexError", r"arrays used as indices must be of integer \(or boolean\) type",
-     lambda m: _FLOAT_INDEX),
+     lambda m: _FLOAT_INDEX + " " + _INDEX_OF_ITERATOR),
     ("AttributeError", r"'str' object has no attribute 'decode'",
      lambda m: "In Python 3, a str is already text (Python 2's unicode): drop .decode(...)."),
     ("AttributeError", r"module '(\w+)' has no attribute '(\w+)'",

@@ -318,6 +318,8 @@ HABITS = [
     (lambda: np.zeros(4)[:4 / 2], "use //"),
     (lambda: np.zeros(4)[4 / 2], "use //"),
     (lambda: np.zeros(4)[np.zeros(2)], "pass dtype=int"),
+    # np.array(map(int, ...)) as an index: one object, the iterator (told of floats and / only)
+    (lambda: np.zeros(4)[np.array(map(int, [1, 2]))], "np.array(list(map(...)))"),
     (lambda: np.zeros(5 / 2), "use //"),
     (lambda: np.zeros((5 / 2, 2)), "use //"),
     (lambda: np.zeros(4).reshape(4 / 2, 2), "use //"),
