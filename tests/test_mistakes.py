@@ -28,6 +28,7 @@ NAMES_THE_PROBLEM = {
     "softmax_no_keepdims": "row j's maximum comes off column j and entry (i, j) is divided by "
                            "row j's sum",
     "softmax_shift_by_abs_max": "every exp of the row was 0, and 0 / 0 is NaN",
+    "softmax_divides_by_max": "something divided 0 by 0",
     "softmax_zeros_like_output": "the input was an integer array (dtype int64), as in the handout's own tests",
     "softmax_exp_in_place": "softmax raised UFuncTypeError",
     "sigmoid_zeros_like_output": "the result has dtype int64: an integer array cannot hold values between 0 and 1",
@@ -154,6 +155,8 @@ RECOGNISED = {
     "softmax_no_keepdims": {"softmax_no_keepdims"},
     "fbp_sigmoid_output": {"output_sigmoid"},
     "softmax_shift_by_abs_max": {"softmax_underflow"},
+    "softmax_divides_by_max": {"softmax_zero_by_zero"},
+    "softmax_squeezes_its_input": {"softmax_one_column"},
     "sigmoid_nan_for_large_inputs": {"sigmoid_overflow"},
     "sigmoid_mutates_input": {"input_mutated"},
     "sigmoid_grad_from_x": {"sigmoid_grad_from_x"},

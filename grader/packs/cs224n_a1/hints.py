@@ -26,6 +26,12 @@ HINTS = Catalogue("cs224n-a1", (
         "row's maximum before exponentiating: softmax(x) == softmax(x - c) for any constant c per "
         "row, so the result is unchanged and the largest exponent is 0."),
     Mistake(
+        "softmax_zero_by_zero", "softmax divides 0 by 0 where exp cannot underflow",
+        "A row came back NaN on inputs too small for exp to overflow or to underflow, whatever "
+        "is subtracted from them: something divided 0 by 0 before or after exp. Dividing the "
+        "row by its maximum (0 for a row of zeros) instead of subtracting it does this. Subtract "
+        "each row's maximum, and divide only by the sum of the exponentials."),
+    Mistake(
         "softmax_underflow", "softmax's exponents all underflow to 0 in a row",
         "A row came back NaN although none of its inputs is large enough to overflow exp: every "
         "exp of that row was 0 (exp underflows to 0 below about -745), and 0 / 0 is NaN. "

@@ -288,6 +288,13 @@ def _overflow_hint(got: np.ndarray, x: np.ndarray) -> tuple:
         # largest |x| subtracted from very negative entries).
         first = int(np.flatnonzero(nan_rows)[0])
         which = f"row {first} of the result is" if got.ndim == 2 else "the result is"
+        if float(np.max(np.abs(inputs))) * 2 < UNDERFLOW_GAP:
+            # No difference of two inputs, and no input, reaches exp's lower end: no subtraction
+            # makes every exponent of a row underflow (softmax(x / max(x)) of a row of zeros).
+            return HINTS["softmax_zero_by_zero"], {
+                "nan_rows": int(nan_rows.sum()), "largest_input": float(np.max(np.abs(inputs))),
+                "seen": f"{which} all NaN, although no input, nor any difference of two, is near "
+                        "the range where exp overflows or underflows"}
         return HINTS["softmax_underflow"], {
             "nan_rows": int(nan_rows.sum()), "row_maximum": float(inputs[first].max()),
             "seen": f"{which} all NaN, although its largest input, {inputs[first].max():g}, is "
@@ -412,6 +419,8 @@ def test_no_overflow(student, x):
         if hint is HINTS["softmax_underflow"]:
             problem = (f"NaN in the result: {evidence['seen']}: every exp of the row was 0, "
                        "and 0 / 0 is NaN.")
+        elif hint is HINTS["softmax_zero_by_zero"]:
+            problem = (f"NaN in the result: {evidence['seen']}: something divided 0 by 0.")
         elif evidence["non_finite_entries"]:
             problem = "inf or NaN in the result: exp overflowed."
         else:
