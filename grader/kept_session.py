@@ -59,7 +59,10 @@ class _Session:
             except BaseException:
                 self.close()
                 raise
-        self.items: list[pytest.Item] = list(self.session.items)
+        # Every check, not the session's items: a first grade with --only left the others
+        # deselected, and every later grade of the process ran its functions alone (10 of 100).
+        self.items: list[pytest.Item] = list(self.config.stash.get(plugin.ALL_ITEMS,
+                                                                   self.session.items))
         self.usable = bool(self.items) and not self.session.testsfailed
 
     def run(self, state: plugin.GradingState) -> int:

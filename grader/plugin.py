@@ -207,6 +207,9 @@ VISIBILITY = pytest.StashKey[str]()
 RECORDED = pytest.StashKey[bool]()
 # Each function's checks marked exact_shapes, by their names in the report.
 FORM_CHECKS = pytest.StashKey[dict]()
+# Every validated check of the pack, in grading order, whatever --only chose at collection: what
+# a kept session (grader/kept_session.py) chooses from for each later grade.
+ALL_ITEMS = pytest.StashKey[list]()
 
 
 class StudentFunction:
@@ -376,6 +379,7 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
     # Grade in the pack's function order, then in the order checks are written.
     order = {spec.name: i for i, spec in enumerate(state.pack.functions)}
     items.sort(key=lambda it: order[it.stash[FUNCTION]])
+    config.stash[ALL_ITEMS] = list(items)
     chosen = for_this_grade(config, items, state)
     if len(chosen) < len(items):  # --only: the other functions' checks never call the submission
         dropped = [it for it in items if it not in chosen]

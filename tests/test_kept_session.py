@@ -116,6 +116,22 @@ def test_each_kept_grade_runs_its_own_choice_of_checks_seeded_for_its_inputs(bot
         assert all((seed is not None) == secret for seed in seeds), (name, secret)
 
 
+def test_a_first_grade_with_only_leaves_every_check_to_the_grades_after_it(uploads):
+    """The session was collected with --only's choice alone: every later grade of the process
+    graded sigmoid only (10 of 100 for a correct upload, where the checks asked for all)."""
+    kept_session.close_all()
+    try:
+        first = grading.grade_to_files(submission=uploads["correct_summed"], options=OPTIONS,
+                                       only=["sigmoid"], recipe_books={})
+        then = grading.grade_to_files(submission=uploads["correct_summed"], options=OPTIONS,
+                                      recipe_books={})
+        assert (first.score, first.max_score) == (10, 10)
+        assert (then.score, then.max_score, len(then.checks)) == (100, 100, 42)
+        assert len(kept_session._kept) == 1
+    finally:
+        kept_session.close_all()
+
+
 def test_a_grade_leaves_no_fixture_set_up_for_the_next(uploads):
     kept_session.close_all()
     grading.grade_to_files(submission=uploads["correct_summed"], options=OPTIONS, recipe_books={})

@@ -144,7 +144,9 @@ WARNS_ABOUT = {
 RECOGNISED = {
     "fbp_cost_as_1x1_array": {"cost_is_an_array"},
     "negsampling_cost_as_array": {"cost_is_an_array"},
-    "softmax_wrong_axis": {"softmax_wrong_axis"},
+    # and, on the one-column input every values check tries, what that looks like there
+    "softmax_wrong_axis": {"softmax_wrong_axis", "softmax_one_column"},
+    "softmax_whole_matrix": {"softmax_one_column"},
     "softmax_no_max_subtraction": {"softmax_overflow"},
     "softmax_vector_overflows": {"softmax_overflow"},
     "softmax_mutates_input": {"softmax_mutates_input"},

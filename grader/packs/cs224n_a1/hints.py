@@ -17,9 +17,9 @@ HINTS = Catalogue("cs224n-a1", (
     Mistake(
         "softmax_one_column", "softmax normalises a one-column input down its column",
         "An input of shape (M, 1) is M rows of one entry each, so each row's softmax is exactly "
-        "1; your result normalises the column as if it were one row. np.squeeze(x) (or ravel, or "
-        "reading a column as a vector) loses the difference: keep x two-dimensional and work "
-        "along axis=-1 with keepdims=True."),
+        "1; your result normalises the column as if it were one row. Working over axis 0, or "
+        "over the whole array, does this, and so does np.squeeze(x) (or ravel), which makes the "
+        "column a vector: keep x two-dimensional and work along axis=-1 with keepdims=True."),
     Mistake(
         "softmax_overflow", "softmax overflows for large inputs",
         "np.exp overflows for inputs around 710 and above, and inf / inf is NaN. Subtract each "
