@@ -333,11 +333,6 @@ def _run(executor: Executor, *, source: Path, out: Path, grade_args: Sequence[st
         raise NoUploads(f"{source} holds no upload to grade (a .py, .zip or .ipynb file, or a "
                         f"folder, per student){': ' + said if said else ''}. Nothing was graded, "
                         "and no report or gradebook written: is it the right folder or download?")
-    lock.take()  # before the first report or mark is written
-    reports.mkdir(parents=True, exist_ok=True)
-    summary = BatchSummary(notes=list(found.notes))
-    for note in found.notes:
-        stream.write(f"autograde batch: {note}\n")
     hashes = {u.student: _hash_or_none(u.path) for u in found.uploads}
     stamp = fingerprint(input_set)
     # How the reports name the config (course_config.describe), to regrade when it changed.
@@ -351,7 +346,7 @@ def _run(executor: Executor, *, source: Path, out: Path, grade_args: Sequence[st
         try:
             done_by_force = set(forced_mark.read_text(encoding="utf-8").split("\n")) - {""}
         except OSError:
-            forced_mark.write_text("", encoding="utf-8")
+            pass  # none yet: made below, once the lock is held
     sandbox_demanded = _isolation_asked(grade_args) == "sandbox"
     why = {u.student: _why_grade(previous.get(u.student), hashes[u.student], force, only, stamp,
                                  mode, config_label, sandbox_demanded)
@@ -360,6 +355,16 @@ def _run(executor: Executor, *, source: Path, out: Path, grade_args: Sequence[st
         if student in why and previous.get(student) is not None \
                 and previous[student].upload.get("sha256") == hashes[student]:
             why[student] = None  # regraded by this forced run before it was interrupted
+    if not force:
+        # Before the lock is taken: a refused run writes nothing.
+        _refuse_to_replace(out, previous, why, only, stamp)
+    lock.take()  # before the first report or mark is written
+    reports.mkdir(parents=True, exist_ok=True)
+    if force and not forced_mark.exists():
+        forced_mark.write_text("", encoding="utf-8")
+    summary = BatchSummary(notes=list(found.notes))
+    for note in found.notes:
+        stream.write(f"autograde batch: {note}\n")
     todo = [u for u in found.uploads if why[u.student] is not None]
     summary.skipped = [u.student for u in found.uploads if why[u.student] is None]
     summary.changed = [s for s, w in why.items() if w == CHANGED]
@@ -498,6 +503,51 @@ OTHER_MODE = "regraded: another grading mode"
 OTHER_CONFIG = "regraded: the course config changed"
 OUTSIDE_SANDBOX = "regraded: graded without the sandbox, which --isolation sandbox now demands"
 DAMAGED = "regraded: its report was changed on disk while the batch ran"
+
+
+class WouldReplace(BatchError):
+    """This run would replace reports that hold more than it grades, or that were graded under a
+    course secret it does not have: refused before anything is written, --force to go on. Both
+    are what a command run from another shell or copied from another line does by mistake, and
+    either leaves a gradebook that an LMS import posts without a sign of it."""
+
+
+def _refuse_to_replace(out: Path, previous: dict[str, SubmissionResult],
+                       why: dict[str, str | None], only: Sequence[str] | None,
+                       stamp: str) -> None:
+    """Raise WouldReplace when this run would regrade reports of every function (or of other
+    functions) with --only, or reports graded under a course secret without one."""
+    narrower, secret = [], []
+    for student, reason in why.items():
+        report = previous.get(student)
+        if not reason or report is None:
+            continue
+        graded = report.upload.get("only")
+        if only is not None and (graded is None or set(graded) - set(only)):
+            narrower.append((student, report, graded))
+        if stamp == "public" and report.upload.get("input_fingerprint", "public") != "public":
+            secret.append(student)
+    if narrower:
+        student, report, graded = narrower[0]
+        what = "every function" if graded is None else ", ".join(graded)
+        score = f"{report.score:g}/{report.max_score:g}"
+        count = len(narrower)
+        raise WouldReplace(
+            f"{out} holds {count} report{'s' if count != 1 else ''} graded on {what} (such as "
+            f"{student}: {score}), and this run grades {', '.join(only or ())} alone (--only): "
+            f"it would replace {'them' if count != 1 else 'it'} with reports of "
+            f"{', '.join(only or ())} alone, and the gradebook and the LMS imports would hold "
+            f"those scores. Give an --only run its own --out (such as "
+            f"{out}-{'-'.join(only or ())}), or add --force to replace them. Nothing was graded")
+    if secret:
+        count = len(secret)
+        raise WouldReplace(
+            f"{out} holds {count} report{'s' if count != 1 else ''} graded under a course secret "
+            f"(such as {secret[0]}), and this run has none ($AUTOGRADE_SECRET is not set, and "
+            f"no --secret or --secret-file was given): it would regrade "
+            f"{'them' if count != 1 else 'it'} on the public inputs, which every student's copy "
+            f"draws. Run it where the course secret is set, or add --force to grade on the public "
+            f"inputs. Nothing was graded")
 
 
 def _hash_or_none(path: Path) -> str | None:

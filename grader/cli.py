@@ -62,12 +62,12 @@ graded; reports of uploads no longer there are kept and marked in the overview.
 examples:
   autograde batch uploads.zip --out grades/
   autograde batch uploads/ --out grades/ --jobs 4 --reference path/to/reference
-  autograde batch uploads.zip --out grades/ --only softmax       one function, for everyone
+  autograde batch uploads.zip --out grades-softmax/ --only softmax   one function, for everyone
   autograde batch uploads.zip --out grades/ --dask tcp://10.0.0.5:8786
 
 exit status: 0 when the gradebook was written; 2 on a usage error (no such INPUT, an OUTDIR that
 cannot be written or holds another pack's reports, an unknown --only function, an unusable
-cluster); 3 when INPUT holds no upload at all (nothing is graded or written); 130 when
+cluster, reports that --only or a run without the course secret would replace: --force does); 3 when INPUT holds no upload at all (nothing is graded or written); 130 when
 interrupted (run the same command again to finish)."""
 
 

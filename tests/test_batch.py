@@ -298,6 +298,36 @@ def test_rerun_grades_only_what_is_missing(class_batch, tmp_path):
     assert {r["submission"]: float(r["score"]) for r in _rows(out)} == CLASS
 
 
+def _contents(out: Path) -> dict[str, bytes]:
+    """Every file of OUT but the lock, which names the batch that last held it."""
+    return {str(p.relative_to(out)): p.read_bytes() for p in out.rglob("*")
+            if p.is_file() and p.name != ".batch-lock"}
+
+
+def test_an_only_run_does_not_replace_a_classes_full_reports_without_force(class_batch, tmp_path):
+    """`--only softmax` into the OUTDIR the whole class was graded into would leave every row
+    worth softmax's 15 points, which canvas.csv then posts as 15 of 100: refused before anything
+    is written, and an OUTDIR of its own (as the help's example has it) grades as asked."""
+    archive, done, _ = class_batch
+    out = tmp_path / "out"
+    shutil.copytree(done, out)
+    before = _contents(out)
+    proc = run_cli("batch", str(archive), "--out", str(out), "--only", "softmax", *HANG)
+    assert proc.returncode == 2, proc.stderr
+    assert "graded on every function" in proc.stderr and "--force" in proc.stderr
+    assert "Nothing was graded" in proc.stderr and "Traceback" not in proc.stderr
+    assert _contents(out) == before
+    # What a run with --only keeps in an OUTDIR of its own is not a class's grade to protect:
+    # the same --only again, or every function, go on as before.
+    reports = out / "reports"
+    for path in reports.glob("*.json"):
+        report = json.loads(path.read_text())
+        report["upload"]["only"] = ["softmax"]
+        path.write_text(json.dumps(report))
+    again = run_cli("batch", str(archive), "--out", str(out), "--only", "softmax", *HANG)
+    assert again.returncode == 0 and "5 of 5 already graded" in again.stderr, again.stderr
+
+
 def test_a_grader_that_gives_no_report_still_gives_a_row(tmp_path):
     uploads = tmp_path / "uploads"
     uploads.mkdir()

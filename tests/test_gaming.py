@@ -192,6 +192,17 @@ def test_batch_carries_the_secret_and_regrades_when_it_changes(tmp_path):
     assert "2 of 2 already graded" in same.stderr
     other = run_cli("batch", str(uploads), "--out", str(out), "--jobs", "2", "--secret", SECRETS[1])
     assert other.returncode == 0 and "other inputs" in other.stderr
+    # The same command from a shell where the secret was never set: not a silent regrade of the
+    # class on the inputs every student's copy draws, but a refusal that says why.
+    graded = {p.name: p.read_bytes() for p in (out / "reports").iterdir()}
+    none = run_cli("batch", str(uploads), "--out", str(out), "--jobs", "2")
+    assert none.returncode == 2, none.stderr
+    assert "graded under a course secret" in none.stderr and "this run has none" in none.stderr
+    assert {p.name: p.read_bytes() for p in (out / "reports").iterdir()} == graded
+    forced = run_cli("batch", str(uploads), "--out", str(out), "--jobs", "2", "--force")
+    assert forced.returncode == 0, forced.stderr
+    reports = {p.stem: json.loads(p.read_text()) for p in (out / "reports").glob("*.json")}
+    assert {s: r["inputs"]["set"] for s, r in reports.items()} == {"alice": "public", "mallory": "public"}
 
 
 def test_every_check_but_the_published_ones_asks_other_questions_under_a_secret(tmp_path):
