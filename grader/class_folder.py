@@ -104,7 +104,7 @@ def discover(folder: Path, *, exclude: Path | None = None,
         found.notes += _one_file_wrapper(visible[0], folder)
     made: dict[Path, tuple[str, ...]] = {}
     if grouped is not None:
-        entries, made = _lms_groups(entries, grouped, found.notes, layout)
+        entries, made = _lms_groups(entries, grouped, found.notes, layout, functions)
     entries = _without_moodle_extras(entries, found.notes)
     taken: dict[str, Path] = {}
     # Who each earlier identifier was, where an LMS says (a Canvas user id, ...): a student's
@@ -417,14 +417,17 @@ def _as_handed_in(filename: str, convention: str, layout: Collection[str]) -> st
 
 
 def _lms_groups(entries: list[Path], grouped: Path, notes: list[str],
-                layout: Collection[str] = ()) -> tuple[list[Path], dict[Path, tuple[str, ...]]]:
+                layout: Collection[str] = (), functions: Collection[str] = ()
+                ) -> tuple[list[Path], dict[Path, tuple[str, ...]]]:
     """`entries` with the files of each student of a flat LMS export (Canvas, Moodle without
     folders, Blackboard, Brightspace: each file named after its student, see grader/uploads.py)
     replaced by one folder under `grouped` holding them under their own names, so that
     q2_neural.py finds q2_sigmoid.py, and one row per student. A name handed in twice keeps the
     later file; of a student's Blackboard attempts, the latest alone is graded (each attempt is a
-    whole submission); the .txt receipts Blackboard writes beside each attempt are left out. Every
-    choice is said in `notes`. Also returns, per folder made, the original paths of its files."""
+    whole submission); the .txt receipts Blackboard writes beside each attempt are left out. A
+    file of the student's own naming whose graded functions a later file of theirs defines again
+    (hw1.py, then hw1_final.py) is an earlier version, left out too. Every choice is said in
+    `notes`. Also returns, per folder made, the original paths of its files."""
     shutil.rmtree(grouped, ignore_errors=True)
     shutil.rmtree(grouped.with_name(".canvas-groups"), ignore_errors=True)  # before Moodle & co.
     by_student: dict[tuple[str, str], list[tuple[Path, UploadName]]] = {}
@@ -467,6 +470,9 @@ def _lms_groups(entries: list[Path], grouped: Path, notes: list[str],
             if name in newest:
                 dropped.append((newest[name][1], path))
             newest[name] = (parsed.handed_in, path)
+        for old, new in _renamed_versions(newest, layout, functions):
+            dropped.append((old, new))
+            newest = {name: kept for name, kept in newest.items() if kept[1] != old}
         if len(files) < 2:
             continue
         # Named after the first file graded: the gradebook's canvas_submission_id sent an
@@ -476,11 +482,14 @@ def _lms_groups(entries: list[Path], grouped: Path, notes: list[str],
         folder.mkdir(parents=True)
         for name, (_, path) in sorted(newest.items()):
             shutil.copyfile(path, folder / name)
-        note = (f"{len(files)} files of {_who(first)} graded as one submission: "
-                f"{', '.join(safe_text.visible(n) for n in sorted(newest))}")
+        names = ", ".join(safe_text.visible(n) for n in sorted(newest))
+        note = (f"{len(newest)} files of {_who(first)} graded as one submission: {names}"
+                if len(newest) > 1 else
+                f"{_who(first)} handed in {len(files)} files: {names} is graded")
         if dropped:
             note += "; left out " + ", ".join(
-                f"{safe_text.visible(old.name)} (handed in again as {safe_text.visible(new.name)})"
+                f"{safe_text.visible(old.name)} (handed in again as {safe_text.visible(new.name)}"
+                f"{'' if _own_name(old) == _own_name(new) else ', a later file defining its graded functions'})"
                 for old, new in dropped)
         notes.append(note)
         made[folder] = tuple(str(path) for _, (_, path) in sorted(newest.items()))
@@ -488,6 +497,40 @@ def _lms_groups(entries: list[Path], grouped: Path, notes: list[str],
             replaced[path] = folder if index == 0 else None
     kept = [replaced.get(path, path) for path in entries]
     return [path for path in kept if path is not None], made
+
+
+def _own_name(path: Path) -> str:
+    parsed = parse_name(path.name)
+    return _as_handed_in(parsed.filename, parsed.convention, ()) if parsed.filename else path.name
+
+
+def _renamed_versions(newest: Mapping[str, tuple[str, Path]], layout: Collection[str],
+                      functions: Collection[str]) -> list[tuple[Path, Path]]:
+    """(earlier, later) pairs of one student's files where the later one is a resubmission under
+    a name of the student's own: neither is one of the assignment's files (`layout`), the later
+    defines every graded function the earlier does (at least one) and does not import it. Canvas
+    keeps each attachment's name, so hw1.py and hw1_final.py both come down, and the loader
+    would grade whichever name sorts first."""
+    own = [(when, path) for name, (when, path) in newest.items()
+           if name.rpartition(".")[0] not in layout and path.suffix.lower() in (".py", ".ipynb")]
+    if len(own) < 2 or not functions:
+        return []
+    defined = {}
+    for _, path in own:
+        defs, imports = _defines_and_imports(path)
+        defined[path] = (defs & set(functions), imports)
+    pairs: list[tuple[Path, Path]] = []
+    gone: set[Path] = set()
+    ordered = sorted(own, key=lambda item: item[0])
+    for n, (when, old) in enumerate(ordered):
+        graded = defined[old][0]
+        for later_when, new in reversed(ordered[n + 1:]):
+            if later_when > when and new not in gone and graded and graded <= defined[new][0] \
+                    and Path(_own_name(old)).stem not in defined[new][1]:
+                pairs.append((old, new))
+                gone.add(old)
+                break
+    return pairs
 
 
 # ---- an outer .zip --------------------------------------------------------------------------

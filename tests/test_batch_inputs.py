@@ -365,7 +365,7 @@ def test_a_canvas_file_handed_in_twice_names_the_attachment_left_out(tmp_path):
     found = batch.discover(uploads, grouped=tmp_path / "groups")
     assert [u.student for u in found.uploads] == ["garcialuis"]
     assert found.notes == [
-        "5 files of Canvas user 777 (garcialuis) graded as one submission: q1_softmax.py, "
+        "4 files of Canvas user 777 (garcialuis) graded as one submission: q1_softmax.py, "
         "q2_neural.py, q2_sigmoid.py, q3_word2vec.py; left out garcialuis_777_902_q2_sigmoid.py "
         "(handed in again as garcialuis_777_910_q2_sigmoid.py)"]
     kept = found.uploads[0].path / "q2_sigmoid.py"
@@ -387,6 +387,43 @@ def test_a_canvas_groups_submission_id_is_a_graded_files_not_one_left_out(tmp_pa
     assert [u.student for u in found.uploads] == ["garcialuis"]
     assert "left out garcialuis_777_500_" in found.notes[0], found.notes
     assert parse_name(found.uploads[0].path.name).canvas_submission_id == "900"
+
+
+def test_a_canvas_resubmission_under_a_name_of_the_students_own_is_graded_not_the_old_file(
+        tmp_path):
+    """Canvas keeps each attachment's own name: hw1.py, then hw1_final.py. Both came down as one
+    student's files, the loader graded whichever defined a function first by name (the old,
+    buggy hw1.py: 72 of 100) and said only "remove the old copy", which a student cannot do on
+    Canvas. A later file defining every graded function an earlier one of the student's own
+    naming defines is a resubmission: the earlier is left out, and the note says so. Files the
+    later one imports, and the assignment's own files, are parts, not versions."""
+    from grader import batch
+    uploads = tmp_path / "uploads"
+    uploads.mkdir()
+    correct = (FIXTURES / "correct_summed.py").read_text()
+    (uploads / "kimmy_55555_70001_hw1.py").write_text(correct.replace("def sigmoid(", "def sigmoid_(")
+                                                      + "\ndef sigmoid(x):\n    return x\n")
+    (uploads / "kimmy_55555_70002_hw1_final.py").write_text(correct)
+    # The later file sorts first by name: which is later is the attachment id's to say.
+    (uploads / "lopez_66666_80002_a-solution.py").write_text(correct)
+    (uploads / "lopez_66666_80001_solution.py").write_text("def sigmoid(x):\n    return x\n")
+    # Parts of one submission: a helper the main file imports, and the assignment's own names.
+    (uploads / "nguyen_77777_90001_helpers.py").write_text("def sigmoid(x):\n    return x\n")
+    (uploads / "nguyen_77777_90002_main.py").write_text("from helpers import *\n" + correct)
+    for n, path in enumerate(MULTIFILE):
+        (uploads / f"okafor_88888_{95000 + n}_{path.name}").write_bytes(path.read_bytes())
+    found = batch.discover(uploads, grouped=tmp_path / "groups", layout=LAYOUT, functions=CS224N)
+    held = {u.student: sorted(p.name for p in u.path.iterdir()) for u in found.uploads}
+    assert held == {"kimmy": ["hw1_final.py"], "lopez": ["a-solution.py"],
+                    "nguyen": ["helpers.py", "main.py"],
+                    "okafor": sorted(p.name for p in MULTIFILE)}, found.notes
+    kimmy = next(n for n in found.notes if "kimmy" in n)
+    assert kimmy == ("Canvas user 55555 (kimmy) handed in 2 files: hw1_final.py is graded; left out "
+                     "kimmy_55555_70001_hw1.py (handed in again as kimmy_55555_70002_hw1_final.py, "
+                     "a later file defining its graded functions)")
+    from grader.uploads import parse_name
+    graded_as = {u.student: parse_name(u.path.name).canvas_submission_id for u in found.uploads}
+    assert graded_as["kimmy"] == "70002" and graded_as["lopez"] == "80002"
 
 
 # ---- 4. a class folder holding one folder: a student's, or the class's (said) ------------------------
