@@ -16,17 +16,19 @@ and files not graded, an outer .zip copied out safely): grader/class_folder.py.
 from __future__ import annotations
 
 import dataclasses
+import contextlib
 import hashlib
 import json
 import os
 import shutil
+import signal
 import sys
 import time
 from datetime import datetime, timezone
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Collection, Protocol, Sequence, TextIO
+from typing import Callable, Collection, Iterator, Protocol, Sequence, TextIO
 
 from grader import reference as reference_mod
 from grader.input_set import PUBLIC, InputSet, fingerprint
@@ -409,18 +411,19 @@ def _run(executor: Executor, *, source: Path, out: Path, grade_args: Sequence[st
             input_fingerprint=stamp, files=[Path(f).name for f in upload.files]))
         # HTML first, JSON last and each atomically: a present JSON means the submission is done,
         # and its content hash is in it, so no report can claim content it was not graded from.
-        try:
-            json_report.write_text(reports / f"{outcome.student}.html", outcome.report_html)
-            json_report.write(stamped, reports / f"{outcome.student}.json")
-        except OSError as exc:  # OUT changed under the batch (checked writable before it began)
-            raise OutputError(f"cannot write {outcome.student}'s report into {reports}: "
-                              f"{exc.strerror or exc}. The {len(summary.graded)} reports written "
-                              "before are kept: run the same command again once it can be "
-                              "written") from None
-        (summary.graded if outcome.graded else summary.failed).append(outcome.student)
-        if force:
-            with open(forced_mark, "a", encoding="utf-8") as progress_file:
-                progress_file.write(outcome.student + "\n")
+        with held_interrupts():  # the report and its --force record, both or neither
+            try:
+                json_report.write_text(reports / f"{outcome.student}.html", outcome.report_html)
+                json_report.write(stamped, reports / f"{outcome.student}.json")
+            except OSError as exc:  # OUT changed under the batch (checked writable before)
+                raise OutputError(f"cannot write {outcome.student}'s report into {reports}: "
+                                  f"{exc.strerror or exc}. The {len(summary.graded)} reports "
+                                  "written before are kept: run the same command again once it "
+                                  "can be written") from None
+            if force:
+                with open(forced_mark, "a", encoding="utf-8") as progress_file:
+                    progress_file.write(outcome.student + "\n")
+            (summary.graded if outcome.graded else summary.failed).append(outcome.student)
         if result.isolation.get("mode") == "process":
             unsandboxed[outcome.student] = str(result.isolation.get("why_not_sandbox", ""))
         progress.finished(outcome.student, result, why[outcome.student] or "")
@@ -503,6 +506,33 @@ OTHER_MODE = "regraded: another grading mode"
 OTHER_CONFIG = "regraded: the course config changed"
 OUTSIDE_SANDBOX = "regraded: graded without the sandbox, which --isolation sandbox now demands"
 DAMAGED = "regraded: its report was changed on disk while the batch ran"
+
+
+@contextlib.contextmanager
+def held_interrupts() -> Iterator[None]:
+    """Ctrl-C or `kill` (SIGTERM) during the block is acted on as it ends. A forced run stopped
+    between writing a report and recording it in .force-progress left a report the next --force
+    run graded a third time. Outside the main thread signals cannot be held, nor arrive."""
+    caught: list[tuple[int, object]] = []
+    held = (signal.SIGINT, signal.SIGTERM)
+    try:
+        before = {signum: signal.signal(signum, lambda n, f: caught.append((n, f)))
+                  for signum in held}
+    except ValueError:  # not the main thread
+        yield
+        return
+    try:
+        yield
+    finally:
+        for signum, handler in before.items():
+            signal.signal(signum, handler)
+        if caught:
+            signum, frame = caught[0]
+            handler = before[signum]
+            if callable(handler):
+                handler(signum, frame)  # KeyboardInterrupt, from Python's or the CLI's handler
+            elif handler == signal.SIG_DFL:
+                os.kill(os.getpid(), signum)
 
 
 class WouldReplace(BatchError):

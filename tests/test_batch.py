@@ -740,6 +740,30 @@ def test_an_interrupted_forced_batch_goes_on_where_it_stopped(tmp_path):
     assert not (out / ".force-progress").exists()
 
 
+def test_an_interrupt_while_a_report_is_recorded_waits_for_the_record():
+    """SIGTERM between a forced run's report and its line in .force-progress left a report the
+    next --force run graded a third time (seen on a loaded machine): the batch holds Ctrl-C and
+    `kill` while it writes the two, and acts on them after."""
+    import signal as signals
+
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt
+    before = signals.signal(signals.SIGTERM, interrupt)
+    written = []
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            with batch.held_interrupts():
+                os.kill(os.getpid(), signals.SIGTERM)
+                written.append("report")
+                os.kill(os.getpid(), signals.SIGINT)
+                written.append("record")
+        assert written == ["report", "record"]
+        assert signals.getsignal(signals.SIGTERM) is interrupt
+        assert signals.getsignal(signals.SIGINT) is signals.default_int_handler
+    finally:
+        signals.signal(signals.SIGTERM, before)
+
+
 def test_points_a_students_copy_could_not_check_are_said_apart_not_lost():
     """A batch without the reference (--no-reference): the gradebook's `not_checkable` and the
     progress line say which points of max_score no check here could give, where they read as a
