@@ -254,6 +254,11 @@ def test_template_scores_zero_with_one_not_implemented_line_per_function(reports
         # one line in the table and one under "What went wrong", not one per check
         assert 1 <= len(lines) <= 2, (fn, lines)
     assert "Traceback" not in terminal and "Traceback" not in report["_stderr"]
+    # `raise NotImplementedError` then `return s`: the return never runs, so the template's
+    # sigmoid reads nothing because it does nothing yet, not because it ignores x (two warnings
+    # a student with an untouched template read as something they had done wrong).
+    assert not [w for w in report["warnings"] if "never reads its parameters" in w], \
+        report["warnings"]
 
 
 def test_xrange_is_shimmed_with_a_warning(reports):

@@ -1171,7 +1171,12 @@ def _copy_problem(function: object) -> str:
             return True
         return isinstance(statement, ast.Return) and none(statement.value)
 
-    if all(template_line(statement) for statement in node.body):
+    for statement in node.body:
+        if not template_line(statement):
+            break
+        if isinstance(statement, ast.Raise):
+            return "template"  # what follows it never runs: the template's `return s`
+    else:
         return "template"
     parameters = _parameters(node)
     read = {n.id for n in ast.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}

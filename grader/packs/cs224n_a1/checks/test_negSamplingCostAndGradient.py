@@ -233,7 +233,8 @@ def _call_text(case: W2VCase) -> LazyText:
         return (f"negSamplingCostAndGradient(predicted={show(predicted)}, target={case.target}, "
                 f"outputVectors={show(vectors)}, dataset, K={case.K})\n"
                 f"  dataset.sampleTokenIdx() returns, in turn: {list(case.stream)} "
-                f"(so the negatives are {negatives})" + _length_text(case, predicted, vectors))
+                f"(the handout's draw, re-drawing the target, gives the negatives {negatives})"
+                + _length_text(case, predicted, vectors))
     return lazy_text(text)
 
 
