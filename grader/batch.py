@@ -745,7 +745,7 @@ def write_class_reports(out: Path, *, notes: Sequence[str] = (),
     answers in the overview. `functions`: the pack's, the gradebook's first columns."""
     results = load_reports(Path(out) / "reports")
     gone = set() if present is None else set(results) - set(present)
-    json_report.write_text(Path(out) / "gradebook.csv", gradebook.render(results, functions))
+    json_report.write_text(Path(out) / "gradebook.csv", gradebook.render(results, functions, gone))
     json_report.write_text(Path(out) / "canvas.csv", gradebook.canvas(results))
     json_report.write_text(Path(out) / "scores.csv", gradebook.scores(results))
     json_report.write_text(Path(out) / "index.html",

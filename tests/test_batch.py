@@ -406,6 +406,9 @@ def test_rerun_regrades_changed_uploads_grades_added_ones_and_keeps_removed_ones
     assert "no longer among the uploads (their reports are kept): carol" in proc.stderr
     scores = {r["submission"]: float(r["score"]) for r in _rows(out)}
     assert scores == {"alice": 0, "carol": 0, "dave": 100, "frank": 100}  # carol's row stays
+    # ... marked where the instructor's scripts read it, not only on the overview's page
+    assert {r["submission"]: r["no_longer_present"] for r in _rows(out)} == {
+        "alice": "", "carol": "yes", "dave": "", "frank": ""}
     page = (out / "index.html").read_text()
     rows = {m[1]: m[0] for m in re.finditer(r'<tr><td><a href="reports/(\w+)\.html">.*</tr>', page)}
     assert set(rows) == set(scores)
@@ -461,7 +464,7 @@ def test_gradebook_extends_its_columns_and_keeps_what_lms_names_carry():
     assert rows[0] == ["submission", "score", "max_score", "softmax", "error", "upload",
                        "canvas_user_id", "canvas_submission_id", "late", "moodle_participant_id",
                        "content_sha256", "graded_at", "inputs", "blackboard_username",
-                       "brightspace_id", "not_checkable"]
+                       "brightspace_id", "not_checkable", "no_longer_present"]
     by = {row[0]: dict(zip(rows[0], row)) for row in rows[1:]}
     assert all(row["not_checkable"] == "" for row in by.values())  # the reference graded them
     assert [row[0] for row in rows[1:]] == ["Jane_Doe", "alice", "old", "smithjohn"]

@@ -4,8 +4,9 @@
   per function, `error`, then what identifies the upload (UPLOAD_COLUMNS: its original name, the
   LMS ids its name carries, its content hash, when it was graded and from which input set), then
   `not_checkable`: the points a grade without the reference could not check (a student's copy,
-  `--no-reference`), not lost; empty where the reference graded. Columns are only ever added at
-  the end: instructors' scripts read them by position too.
+  `--no-reference`), not lost; empty where the reference graded; then `no_longer_present`:
+  `yes` for a report kept from an earlier run whose upload this run's INPUT no longer holds.
+  Columns are only ever added at the end: instructors' scripts read them by position too.
 - `canvas` (canvas.csv): Canvas's gradebook import layout, `Student, ID, SIS User ID, SIS Login
   ID, Section` and one assignment column; `ID` is the Canvas user id from the upload's name.
 - `scores` (scores.csv): `student,score`, for any LMS or spreadsheet.
@@ -14,7 +15,7 @@ from __future__ import annotations
 
 import csv
 import io
-from typing import Mapping, Sequence
+from typing import Collection, Mapping, Sequence
 
 from grader.model import SubmissionResult
 
@@ -76,18 +77,21 @@ def _csv(rows: list[list[str]]) -> str:
     return buffer.getvalue()
 
 
-def render(results: Mapping[str, SubmissionResult], pack: Sequence[str] = ()) -> str:
+def render(results: Mapping[str, SubmissionResult], pack: Sequence[str] = (),
+           gone: Collection[str] = ()) -> str:
     """`results` by student identifier; rows sorted by it. `pack`: the pack's functions, whose
-    columns come first, graded or not."""
+    columns come first, graded or not. `gone`: the students whose uploads are no longer there."""
     columns = functions(results, pack)
-    rows = [[*FIXED, *columns, "error", *(name for name, _ in UPLOAD_COLUMNS), "not_checkable"]]
+    rows = [[*FIXED, *columns, "error", *(name for name, _ in UPLOAD_COLUMNS), "not_checkable",
+             "no_longer_present"]]
     for student in sorted(results):
         result = results[student]
         scores = {f.name: f.score for f in result.functions}
         rows.append([student, _points(result.score), _points(result.max_score),
                      *(_points(scores[name]) if name in scores else "" for name in columns),
                      _cell(result.error.splitlines()[0] if result.error else ""),
-                     *_upload_cells(result), _not_checkable(result)])
+                     *_upload_cells(result), _not_checkable(result),
+                     "yes" if student in gone else ""])
     return _csv(rows)
 
 
