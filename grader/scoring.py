@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 
-from grader.model import CheckResult, FunctionResult
+from grader.model import CheckResult, FunctionResult, SubmissionResult
 
 
 def check_score(status: str, max_score: float) -> float:
@@ -106,6 +106,8 @@ def summarise_function(name: str, checks: Iterable[CheckResult]) -> FunctionResu
     return FunctionResult(name, score, max_score, skipped, summary)
 
 
+# A check's statuses that are not a pass.
+FAILED = ("failed", "error", "timeout")
 # How the grader says a function gave nothing to grade (grader/proxy.py, the loader's errors).
 NOTHING_TO_GRADE = ("was not found in your submission", "is not implemented yet",
                     "could not be loaded", "could not be read")
@@ -114,6 +116,34 @@ NOTHING_TO_GRADE = ("was not found in your submission", "is not implemented yet"
 def _nothing_to_grade(message: str) -> bool:
     first = message.splitlines()[0] if message else ""
     return any(phrase in first for phrase in NOTHING_TO_GRADE)
+
+
+def nothing_to_grade(result: SubmissionResult, function: str) -> bool:
+    """The function is missing altogether: nothing of it could be called."""
+    if result.error:  # a catastrophic error: nothing could be graded
+        return True
+    own = [c for c in result.checks if c.function == function and c.status != "skipped"]
+    if not own:
+        return False
+    return all(c.status in FAILED and any(p in c.message.split("\n", 1)[0]
+                                           for p in NOTHING_TO_GRADE) for c in own)
+
+
+def nothing_graded(result: SubmissionResult) -> str:
+    """Why a submission without an error of its own had nothing to grade at all (every function
+    missing, not implemented or not loadable: the template as handed out), as one line for the
+    gradebook's `error` column and the overview's row; "" when it had something to grade or an
+    error says why."""
+    names = [f.name for f in result.functions]
+    if result.error or not names or not all(nothing_to_grade(result, n) for n in names):
+        return ""
+    first = next((c.message.split("\n", 1)[0] for c in result.checks
+                  if c.function == names[0] and c.status in FAILED), "")
+    first = first.split(". ", 1)[0].rstrip(".")  # what, not the advice after it
+    others = len(names) - 1
+    return (f"nothing to grade: {first}" +
+            (f" (and {others} other function{'s' if others > 1 else ''} likewise)"
+             if others else ""))
 
 
 def total(functions: Iterable[FunctionResult]) -> tuple[float, float]:

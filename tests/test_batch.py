@@ -503,6 +503,14 @@ def test_batch_gradebook_names_each_upload_and_the_lms_files_agree(class_batch):
         s: (r["canvas_user_id"], r["score"]) for s, r in rows.items()}
     scores = list(csv.DictReader(io.StringIO((out / "scores.csv").read_text())))
     assert {r["student"]: r["score"] for r in scores} == {s: r["score"] for s, r in rows.items()}
+    # The untouched template's 0 says why, as an upload that would not import does: its error
+    # cell was empty, and the overview's row with it.
+    assert rows["carol"]["error"].startswith("nothing to grade: sigmoid is not implemented yet "
+                                             "(it raises NotImplementedError at q2_sigmoid.py"), rows
+    assert rows["carol"]["error"].endswith("(and 4 other functions likewise)")
+    assert rows["alice"]["error"] == "" and rows["eve"]["error"] != rows["carol"]["error"]
+    page = (out / "index.html").read_text()
+    assert "nothing to grade: sigmoid is not implemented yet" in page
 
 
 # ---- the overview ------------------------------------------------------------------------------

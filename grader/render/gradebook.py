@@ -18,6 +18,7 @@ import io
 from typing import Collection, Mapping, Sequence
 
 from grader.model import SubmissionResult
+from grader.scoring import nothing_graded
 
 FIXED = ("submission", "score", "max_score")
 # From SubmissionResult.upload, which a batch stamps: (column, key in the record).
@@ -89,7 +90,8 @@ def render(results: Mapping[str, SubmissionResult], pack: Sequence[str] = (),
         scores = {f.name: f.score for f in result.functions}
         rows.append([student, _points(result.score), _points(result.max_score),
                      *(_points(scores[name]) if name in scores else "" for name in columns),
-                     _cell(result.error.splitlines()[0] if result.error else ""),
+                     _cell(result.error.splitlines()[0] if result.error
+                           else nothing_graded(result)),
                      *_upload_cells(result), _not_checkable(result),
                      "yes" if student in gone else ""])
     return _csv(rows)

@@ -18,13 +18,13 @@ from typing import Any
 
 from grader import callees
 from grader.model import CheckResult, SubmissionResult
+from grader.scoring import FAILED
 from grader.render.json_report import write_text
 from grader.render.feedback import inputs_text, mode_text, withheld_text
 
 TEMPLATES = Path(__file__).resolve().with_name("templates")
 CELL = 22            # side of a heat map cell, in pixels
 EVIDENCE_SHOWN_AS_TEXT = 600  # characters of one measured value shown in the "measured" list
-FAILED = ("failed", "error", "timeout")
 
 
 

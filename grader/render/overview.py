@@ -26,6 +26,7 @@ from grader import safe_text, scoring, similarity
 from grader.model import SubmissionResult
 from grader.render.gradebook import functions as function_columns
 from grader.render.html import FAILED, _points, templates
+from grader.scoring import nothing_to_grade
 
 BINS = 10                 # histogram bars of 10 percentage points each
 BAR_W, BAR_GAP, PLOT_H = 40, 6, 150
@@ -68,17 +69,6 @@ def histogram(percents: Sequence[float]) -> dict:
             "y_ticks": [{"y": base - round(t * scale), "label": str(t)} for t in ticks],
             "x_title": {"x": (PLOT_LEFT + right) / 2, "y": base + 38},
             "y_title": {"x": 14, "y": PLOT_TOP + PLOT_H / 2}}
-
-
-def nothing_to_grade(result: SubmissionResult, function: str) -> bool:
-    """The function is missing altogether: nothing of it could be called."""
-    if result.error:  # a catastrophic error: nothing could be graded
-        return True
-    own = [c for c in result.checks if c.function == function and c.status != "skipped"]
-    if not own:
-        return False
-    return all(c.status in FAILED and any(p in c.message.split("\n", 1)[0] for p in NOTHING_TO_GRADE)
-               for c in own)
 
 
 def _state(score: float, max_score: float, skipped: float, missing: bool) -> str:
@@ -124,7 +114,7 @@ def _student_rows(results: Mapping[str, SubmissionResult], columns: list[str],
                           "sort": fn.score, "missing": absent})
         rows.append({**_link(student), "score": _points(r.score), "max_score": _points(r.max_score),
                      "percent": round(_percent(r)), "cells": cells, "gone": student in gone,
-                     "error": r.error.splitlines()[0] if r.error else ""})
+                     "error": r.error.splitlines()[0] if r.error else scoring.nothing_graded(r)})
     return rows
 
 
