@@ -376,12 +376,15 @@ def expect_close(actual: np.ndarray, expected: np.ndarray, *, call: Text, what: 
                  rtol: float, atol: float, hint: Mistake | None = None,
                  evidence: dict[str, Any] | None = None, finding: str = "") -> None:
     """Fail unless actual matches expected elementwise (NaN never matches); a finding joins the
-    failure's first line (fail_call)."""
+    failure's first line (fail_call). Arrays or plain numbers (what as_scalar returns) alike."""
+    # A cost from as_scalar is a float: a pack's author comparing it crashed the check.
+    actual, expected = np.asarray(actual), np.asarray(expected)
+    shown = expected.item() if expected.ndim == 0 else expected
     if actual.shape != expected.shape:
         reshaped = _in_shape_asked(actual, expected.shape, what)
         if reshaped is None:
             fail_call(f"{what} has shape {actual.shape}; expected shape {expected.shape}.", call,
-                      returned=actual, expected=expected, hint=hint, evidence=evidence,
+                      returned=_shown(actual), expected=shown, hint=hint, evidence=evidence,
                       finding=finding)
         actual = reshaped
     if np.allclose(actual, expected, rtol=rtol, atol=atol, equal_nan=False):
@@ -395,14 +398,19 @@ def expect_close(actual: np.ndarray, expected: np.ndarray, *, call: Text, what: 
         value = float(actual[first])
         seen = "NaN" if np.isnan(value) else ("inf" if value > 0 else "-inf")
         fail_call(f"wrong values in {what}: {seen}{where} where a number was expected "
-                  f"({' and '.join(kinds)} in all).", call, returned=actual,
-                  expected=expected, hint=hint, evidence=evidence,
+                  f"({' and '.join(kinds)} in all).", call, returned=_shown(actual),
+                  expected=shown, hint=hint, evidence=evidence,
                   finding=finding)
     gap, index = worst_difference(actual, expected)
     where = f" at index {list(index)}" if index else ""
     fail_call(f"wrong values in {what}: largest difference {gap:.3g}{where} "
-              f"(allowed {atol:g} + {rtol:g} x |expected|).", call, returned=actual,
-              expected=expected, hint=hint, evidence=evidence, finding=finding)
+              f"(allowed {atol:g} + {rtol:g} x |expected|).", call, returned=_shown(actual),
+              expected=shown, hint=hint, evidence=evidence, finding=finding)
+
+
+def _shown(value: np.ndarray) -> Any:
+    """A 0-d array as the number it holds, as a failure shows it."""
+    return value.item() if value.ndim == 0 else value
 
 
 T = TypeVar("T")

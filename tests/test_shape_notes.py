@@ -66,3 +66,18 @@ def test_a_check_of_the_form_fails_a_unit_axis():
         as_array(np.zeros((1, 3)), "f(x)", (3,))
     with pytest.raises(CheckFailure, match=r"has shape \(2, 1\)"):
         expect_close(np.zeros((2, 1)), np.zeros(2), call="f(x)", rtol=0, atol=0)
+
+
+def test_a_packs_check_may_compare_plain_numbers():
+    """A cost from as_scalar is a float: an outside pack's author passing it to expect_close got
+    "'float' object has no attribute 'shape'", a grader failure on every submission, the
+    reference's own included. Numbers compare as arrays do, and show as numbers."""
+    expect_close(2.0, np.float64(2.0), call="cost(x)", rtol=1e-9, atol=0)
+    with pytest.raises(CheckFailure) as failure:
+        expect_close(1.5, 2.0, call="cost(x)", what="the cost", rtol=1e-9, atol=0)
+    said = str(failure.value)
+    assert said.startswith("wrong values in the cost: largest difference 0.5"), said
+    assert "returned: 1.5" in said and "expected: 2.0" in said, said
+    with pytest.raises(CheckFailure) as failure:
+        expect_close(float("nan"), 2.0, call="cost(x)", rtol=1e-9, atol=0)
+    assert "NaN where a number was expected" in str(failure.value)
