@@ -227,7 +227,8 @@ def gradescope_zip(*, out: Path, reference: Path | None = None, pack: Pack | Non
         raise LmsError(str(exc)) from None
     # The pack's files are readable in the image: none of them may be the solution.
     copied = release.leaks({n: d for n, (d, _) in members.items()
-                            if n.startswith(f"{release.PACK_DIR}/")}, Path(ref_dir))
+                            if n.startswith(f"{release.PACK_DIR}/")}, Path(ref_dir),
+                           release.template_folder(pack))
     if copied:
         raise LmsError(f"refusing to ship the pack: {release.copies_of_the_reference(copied)}")
     out = Path(out)

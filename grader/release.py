@@ -14,6 +14,7 @@ anything is written the release is checked for a copy of the reference it refuse
 """
 from __future__ import annotations
 
+import ast
 import importlib.metadata
 import json
 import re
@@ -311,17 +312,88 @@ def student_members(source: Path = SOURCE_ROOT, package: Path = PACKAGE_DIR,
 
 
 def copies_of_the_reference(names: list[str]) -> str:
-    """"a.py is a copy of the reference", or "a.py, b.py are copies of the reference"."""
-    return (f"{', '.join(names)} {'are copies' if len(names) > 1 else 'is a copy'} of the "
-            "reference")
+    """"a.py is a copy of the reference", or "a.py, b.py are copies of the reference", and for
+    what leaks() found function by function "c.py holds the reference's relu (as the reference
+    writes it)"."""
+    whole = [n for n in names if not n.endswith(")")]
+    parts = []
+    if whole:
+        parts.append(f"{', '.join(whole)} {'are copies' if len(whole) > 1 else 'is a copy'} of "
+                     "the reference")
+    for entry in names:
+        if entry.endswith(")"):
+            name, _, functions = entry[:-1].partition(" (the reference's ")
+            parts.append(f"{name} holds the reference's {functions} (as the reference writes "
+                         f"{'them' if ',' in functions else 'it'}, comments and docstrings aside)")
+    return "; ".join(parts)
 
 
-def leaks(members: dict[str, bytes], reference: Path | None) -> list[str]:
-    """The members that are a copy of a reference file (byte for byte, whatever the line endings)."""
+def leaks(members: dict[str, bytes], reference: Path | None,
+          template: Path | None = None) -> list[str]:
+    """The members that are a copy of a reference file (byte for byte, whatever the line endings),
+    or that define a function of the reference as the reference does (a copy with a comment
+    added, a helper file made from the solution): "name (the reference's relu, softmax)". What
+    the student template gives too (the handout's own helpers) is no leak; `template`, else the
+    members under student_template/."""
     if reference is None:
         return []
-    solution = {as_lf(p.name, p.read_bytes()) for p in files_under(reference)}
-    return sorted(name for name, data in members.items() if data in solution)
+    files = files_under(reference)
+    solution = {as_lf(p.name, p.read_bytes()) for p in files}
+    bodies: dict[str, str] = {}
+    for path in files:
+        if path.suffix == ".py":
+            bodies.update({key: name for name, key in _function_bodies(path.read_bytes()).items()})
+    given = [path.read_bytes() for path in files_under(template)
+             if path.suffix == ".py"] if template is not None else \
+        [data for name, data in members.items()
+         if name.startswith("student_template/") and name.endswith(".py")]
+    for data in given:
+        for key in _function_bodies(data).values():
+            bodies.pop(key, None)
+    found = []
+    for name, data in sorted(members.items()):
+        if data in solution:
+            found.append(name)
+        elif name.endswith(".py") and bodies and not name.startswith("student_template/") \
+                and not _is_graders_own(name):
+            same = sorted({bodies[key] for key in _function_bodies(data).values()
+                           if key in bodies})
+            if same:
+                found.append(f"{name} (the reference's {', '.join(same)})")
+    return found
+
+
+# A function body at least this long (as ast.dump writes it) is the reference's own work when
+# another file has it: shorter ones are `pass`, `return x`, `raise NotImplementedError`.
+SOLUTION_BODY_CHARS = 120
+
+
+def _function_bodies(source: bytes) -> dict[str, str]:
+    """Each top-level function's name -> its parameters and body as ast.dump writes them,
+    without its docstring, so that comments, spacing and a changed docstring do not tell a
+    copy apart. Source that does not parse has none."""
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError):
+        return {}
+    found = {}
+    for node in tree.body:
+        if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            continue
+        body = node.body
+        if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant) \
+                and isinstance(body[0].value.value, str):
+            body = body[1:]
+        key = ast.dump(node.args) + ast.dump(ast.Module(body=body, type_ignores=[]))
+        if len(key) >= SOLUTION_BODY_CHARS + len(ast.dump(node.args)):
+            found[node.name] = key
+    return found
+
+
+def _is_graders_own(name: str) -> bool:
+    """The grader package's own modules (its built-in packs' checks and support included), which
+    ship in every release: the instructor's pack is what may hold a copy."""
+    return name.startswith("grader/")
 
 
 def _config_member(pack: Pack | None, package: Path) -> str:

@@ -294,6 +294,41 @@ def test_gradescope_zip_refuses_a_pack_holding_a_copy_of_the_reference(tiny: Pat
     assert not (tmp_path / "a.zip").exists()
 
 
+def test_a_pack_file_holding_the_references_functions_is_refused_however_it_is_dressed(
+        tiny: Path, tmp_path: Path) -> None:
+    """A byte copy was refused and the same file with a comment added shipped ("no reference"),
+    in support/, which also sits beside every submission while it is graded. A file defining a
+    reference function as the reference does (comments, spacing and docstrings aside) is refused
+    by both the student release and the Gradescope zip; what the student template gives too (the
+    handout's own helpers) is not the solution and ships."""
+    dressed = tmp_path / "dressed"
+    shutil.copytree(tiny, dressed)
+    text = (dressed / "reference" / "layers.py").read_text()
+    (dressed / "support" / "helpers_for_the_course.py").write_text(
+        "# helpers for the course\n" + text.replace("def relu(x):\n",
+                                                     'def relu(x):\n    """Rectify."""\n'))
+    release = run("student-release", str(tmp_path / "release"), "--pack", str(dressed))
+    assert release.returncode == 2, release.stderr
+    assert ("pack/support/helpers_for_the_course.py holds the reference's relu, scaled_sum"
+            in release.stderr), release.stderr
+    assert not (tmp_path / "release").exists()
+    zipped = run("gradescope-zip", str(tmp_path / "a.zip"), "--pack", str(dressed))
+    assert zipped.returncode == 2 and "holds the reference's relu" in zipped.stderr, zipped.stderr
+    # The handout's helper, written alike in the template and the reference, is no leak.
+    given = tmp_path / "given"
+    shutil.copytree(tiny, given)
+    helper = ("\n\ndef normalise_rows(x):\n    norms = np.sqrt(np.sum(x * x, axis=1, keepdims=True))"
+              "\n    return x / np.maximum(norms, 1e-12)\n")
+    for sub in ("reference", "student_template"):
+        with open(given / sub / "layers.py", "a") as file:
+            file.write(helper)
+    (given / "support" / "handout_helpers.py").write_text("import numpy as np" + helper)
+    shipped = run("student-release", str(tmp_path / "shipped"), "--pack", str(given))
+    assert shipped.returncode == 0, shipped.stderr
+    zipped = run("gradescope-zip", str(tmp_path / "b.zip"), "--pack", str(given))
+    assert zipped.returncode == 0, zipped.stderr
+
+
 # ---- the student release -----------------------------------------------------------------------
 def test_student_release_of_an_outside_pack_grades_with_its_known_answers(tiny: Path,
                                                                           tmp_path: Path) -> None:
