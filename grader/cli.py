@@ -294,17 +294,16 @@ def _checks_refused(command: str, pack: Pack) -> bool:
 
 def _reference_refused(command: str, pack: Pack, reference: Path | None,
                        inputs: InputSet | None = None) -> bool:
-    """Say so, and True, when the reference this command would use fails its own pack's checks
-    (grader/reference_check.py). A reference that cannot be loaded is left to the command, which
-    says why."""
+    """Say so, and True, when the reference this command would use cannot be loaded (it lacks a
+    graded function, it does not import) or fails its own pack's checks
+    (grader/reference_check.py), as a batch refuses it. No reference here is left to the
+    command."""
     from grader import reference as reference_mod, reference_check
     ref_dir = reference_mod.locate(pack, reference)
     if ref_dir is None or not Path(ref_dir).is_dir():
         return False
-    try:
-        reference_mod.load(pack, Path(ref_dir))
-    except (reference_mod.ReferenceError, OSError, SyntaxError, ImportError):
-        return False
+    if _unloadable_reference(command, pack, Path(ref_dir)):
+        return True
     failing = reference_check.failures(pack, Path(ref_dir), **(
         {"inputs": inputs} if inputs is not None else {}))
     if failing:
@@ -569,6 +568,19 @@ def _known_answers(parser: argparse.ArgumentParser, args: argparse.Namespace) ->
     return 0
 
 
+def _unloadable_reference(command: str, pack: Pack, ref_dir: Path) -> bool:
+    """Say why, and True, when the reference at `ref_dir` cannot be loaded: the instructor's
+    own code, loaded here as a batch loads it before grading anything."""
+    from grader import reference as reference_mod
+    try:
+        reference_mod.load(pack, ref_dir)
+    except (reference_mod.ReferenceError, OSError, SyntaxError, ImportError) as exc:
+        print(f"autograde {command}: the reference at {ref_dir} cannot be used ({exc})",
+              file=sys.stderr)
+        return True
+    return False
+
+
 def _audit(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     from grader import audit, reference as reference_mod
     pack = _load(parser, args.pack)
@@ -585,6 +597,8 @@ def _audit(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
             print(f"autograde audit: cannot write --json {args.json}: {why}", file=sys.stderr)
             return 2
     if _checks_refused("audit", pack):
+        return 2
+    if _unloadable_reference("audit", pack, Path(ref_dir)):  # not "a bug in the grader" (70)
         return 2
     found = audit.run(pack, Path(ref_dir))
     _print(audit.render(found))

@@ -329,6 +329,25 @@ def test_a_pack_file_holding_the_references_functions_is_refused_however_it_is_d
     assert zipped.returncode == 0, zipped.stderr
 
 
+def test_a_reference_without_a_graded_function_is_refused_by_audit_and_the_release(
+        tiny: Path, tmp_path: Path) -> None:
+    """audit said "the grader itself failed ... a bug in the grader" (exit 70, the reason only in
+    a crash file) and student-release wrote a release, where a batch refuses such a reference in
+    one line: the three now say the same."""
+    broken = tmp_path / "broken"
+    shutil.copytree(tiny, broken)
+    reference = broken / "reference" / "layers.py"
+    reference.write_text(reference.read_text().split("def scaled_sum")[0])
+    said = "the reference at "
+    audit = run("audit", "--pack", str(broken))
+    assert audit.returncode == 2, audit.stderr
+    assert said in audit.stderr and "lacks scaled_sum" in audit.stderr, audit.stderr
+    assert "bug in the grader" not in audit.stderr and "Traceback" not in audit.stderr
+    release = run("student-release", str(tmp_path / "release"), "--pack", str(broken))
+    assert release.returncode == 2 and "lacks scaled_sum" in release.stderr, release.stderr
+    assert not (tmp_path / "release").exists()
+
+
 # ---- the student release -----------------------------------------------------------------------
 def test_student_release_of_an_outside_pack_grades_with_its_known_answers(tiny: Path,
                                                                           tmp_path: Path) -> None:
