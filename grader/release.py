@@ -17,8 +17,12 @@ from __future__ import annotations
 import ast
 import importlib.metadata
 import json
+import os
 import re
 import shutil
+import subprocess
+import sys
+import tempfile
 from pathlib import Path
 
 import grader
@@ -396,6 +400,33 @@ def _is_graders_own(name: str) -> bool:
     return name.startswith("grader/")
 
 
+def shipped_pack_problems(members: dict[str, bytes], package: Path = PACKAGE_DIR) -> list[str]:
+    """Why the pack/ a release ships cannot collect its checks where students have it: alone,
+    without the reference beside it, in a fresh interpreter (a check that imports the reference
+    by a path of the instructor's tree collects here, where an earlier import is still loaded).
+    Empty when it can, or when the release ships no pack/ (a built-in pack)."""
+    shipped = {name: data for name, data in members.items() if name.startswith(f"{PACK_DIR}/")}
+    if not shipped:
+        return []
+    with tempfile.TemporaryDirectory(prefix="autograde-release-check-") as folder:
+        for name, data in shipped.items():
+            target = Path(folder) / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(data)
+        script = ("import sys\nfrom grader import session\nfrom grader.packs import load_pack\n"
+                  "print('\\n'.join(session.checks_problems(load_pack(sys.argv[1]))))")
+        # This grader (a checkout run in place, or an install), and nothing of the instructor's
+        # working folder: the copy is collected from a folder of its own.
+        path = [str(package.parent)] + [p for p in os.environ.get("PYTHONPATH", "").split(
+            os.pathsep) if p]
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join(path)}
+        done = subprocess.run([sys.executable, "-c", script, str(Path(folder) / PACK_DIR)],
+                              cwd=folder, env=env, capture_output=True, text=True, timeout=300)
+    if done.returncode != 0:
+        return [f"collecting its checks failed: {(done.stderr.strip().splitlines() or ['?'])[-1]}"]
+    return [line for line in done.stdout.splitlines() if line.strip()]
+
+
 def _config_member(pack: Pack | None, package: Path) -> str:
     """Where a shipped course config goes: the built-in pack's folder in the package, or the
     shipped pack/ folder of one outside it."""
@@ -423,6 +454,11 @@ def student_release(*, out: Path, reference: Path | None = None, pack: Pack | No
     copied = leaks(members, reference)
     if copied:
         raise ReleaseError(f"refusing to release: {copies_of_the_reference(copied)}")
+    problems = shipped_pack_problems(members, package)
+    if problems:
+        raise ReleaseError("refusing to release: the pack as it ships (pack/, without its "
+                           "reference) cannot run its checks, so no student's copy could grade:"
+                           "\n" + "\n".join(f"  - {p}" for p in problems))
     out.mkdir(parents=True, exist_ok=True)
     for child in out.iterdir():
         if child.name != ".git":

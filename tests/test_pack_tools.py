@@ -348,6 +348,26 @@ def test_a_reference_without_a_graded_function_is_refused_by_audit_and_the_relea
     assert not (tmp_path / "release").exists()
 
 
+def test_a_release_whose_checks_need_the_reference_is_refused(tiny: Path, tmp_path: Path) -> None:
+    """A check that imports the reference by a path of the instructor's tree collects there
+    (audit, grade and the release's own checks all passed) and in no student's copy, where every
+    grade then exited 2 ("No module named 'layers_solution'"). The release collects the pack it
+    ships, alone, in a fresh interpreter, and refuses."""
+    shortcut = tmp_path / "shortcut"
+    shutil.copytree(tiny, shortcut)
+    (shortcut / "reference" / "layers_solution.py").write_text(
+        "import numpy as np\n\n\ndef relu(x):\n    return np.maximum(x, 0.0)\n")
+    check = shortcut / "checks" / "test_tiny.py"
+    check.write_text("import os, sys\nsys.path.insert(0, os.path.join(os.path.dirname(__file__), "
+                     "'..', 'reference'))\nimport layers_solution\n" + check.read_text())
+    assert run("audit", "--pack", str(shortcut)).returncode == 0
+    release = run("student-release", str(tmp_path / "release"), "--pack", str(shortcut))
+    assert release.returncode == 2, release.stderr
+    assert "no student's copy could grade" in release.stderr, release.stderr
+    assert "layers_solution" in release.stderr, release.stderr
+    assert not (tmp_path / "release").exists()
+
+
 # ---- the student release -----------------------------------------------------------------------
 def test_student_release_of_an_outside_pack_grades_with_its_known_answers(tiny: Path,
                                                                           tmp_path: Path) -> None:
