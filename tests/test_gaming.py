@@ -205,6 +205,52 @@ def test_batch_carries_the_secret_and_regrades_when_it_changes(tmp_path):
     assert {s: r["inputs"]["set"] for s, r in reports.items()} == {"alice": "public", "mallory": "public"}
 
 
+def _published(pack) -> set[str]:
+    """The checks of a pack marked @pytest.mark.published, as "test_file.py::test_name"."""
+    import ast
+    found = set()
+    for path in sorted(Path(pack.checks_dir).glob("test_*.py")):
+        for node in ast.parse(path.read_text()).body:
+            if isinstance(node, ast.FunctionDef) and any(
+                    "published" in ast.unparse(d) for d in node.decorator_list):
+                found.add(f"{path.name}::{node.name}")
+    return found
+
+
+@pytest.mark.parametrize("pack_name", ["pa6", "onelayer", "cbow"])
+def test_every_values_check_of_the_other_packs_asks_other_questions_under_a_secret(pack_name):
+    """The built-in packs beside CS224n: a values check that is not the handout's own
+    (published) sends other requests under a secret, so that the reference's answers to the
+    public requests, which every student's copy holds, earn nothing there. pa6's training check
+    kept its one problem under every secret: 8 points a lookup of the public answers kept."""
+    from grader import input_set, reference as reference_mod, session
+    from grader.packs import load_pack
+    from grader.replay import RecipeBook
+
+    pack = load_pack(pack_name)
+    ref = Path(reference_mod.locate(pack, None))
+    asked, kinds = {}, {}
+    for name, chosen in (("public", input_set.PUBLIC), ("secret", input_set.from_text(SECRETS[0]))):
+        book = RecipeBook()
+        result = session.grade(pack, ref, session.Options(reference_dir=ref, input_set=chosen),
+                               recipes=book)
+        assert result.score == result.max_score, (name, result.score)
+        kinds.update({(c.function, c.name): c.kind for c in result.checks})
+        asked[name] = {check: tuple(r.key for r in recipe.requests)
+                       for check, recipe in book.recipes.items()}
+    published = _published(pack)
+    same = []
+    for check, requests in asked["public"].items():
+        file, test = check.split("::")
+        function, named = file.removeprefix("test_").removesuffix(".py"), test.removeprefix("test_")
+        kind = kinds.get((function, named)) or next(
+            (k for (_, n), k in kinds.items() if n == named), "")
+        if requests and kind == "values" and check not in published \
+                and requests == asked["secret"].get(check):
+            same.append(check)
+    assert not same, same
+
+
 def test_every_check_but_the_published_ones_asks_other_questions_under_a_secret(tmp_path):
     """What each check sent the submission (the recipe of a passing run: every request, byte for
     byte), for the public inputs and two secrets: the published checks ask the same under all

@@ -262,3 +262,37 @@ TRAIN_CASE = NetCase(6, 6, 5, 4, 3, 41, fixed=True)
 TRAIN_STEPS = 4
 # Small enough that both conventions' steps (the summed one B = 6 times longer) lower the loss.
 TRAIN_LR = 0.05
+TRAIN_CANDIDATES = 32  # problems a course secret offers before the pack's own is used instead
+
+
+def train_case() -> NetCase:
+    """The training check's problem: the pack's own (TRAIN_CASE) on the public inputs; under a
+    course secret, the first problem of its shape drawn from the secret on which descent by
+    either convention lowers the loss at every step (else the pack's own). Every student's copy
+    holds the reference's answers for the public problem: those answer nothing under a secret."""
+    if not current().is_secret:
+        return TRAIN_CASE
+    for seed in range(TRAIN_CANDIDATES):
+        case = NetCase(TRAIN_CASE.B, TRAIN_CASE.D, TRAIN_CASE.H1, TRAIN_CASE.H2, TRAIN_CASE.K,
+                       seed)
+        if _descends(case):
+            return case
+    return TRAIN_CASE
+
+
+def _descends(case: NetCase) -> bool:
+    """Whether TRAIN_STEPS steps of descent at TRAIN_LR lower the averaged loss at every step,
+    with the averaged gradient and with the summed one (B times longer): what the check needs of
+    its problem, so that a correct train_step improves the loss under either convention."""
+    a = case.arrays()
+    for scale in (1.0 / case.B, 1.0):
+        params = params_of(a)
+        before = loss(a)
+        for _ in range(TRAIN_STEPS):
+            step = gradient({**a, **params})
+            params = {b: params[b] - TRAIN_LR * scale * step[b] for b in BLOCKS}
+            after = loss({**a, **params})
+            if not after < before:
+                return False
+            before = after
+    return True
