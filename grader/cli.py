@@ -71,6 +71,35 @@ cluster, reports that --only or a run without the course secret would replace: -
 interrupted (run the same command again to finish)."""
 
 
+GRADESCOPE_EPILOG = """\
+examples:
+  autograde gradescope                          as run_autograder runs it, in /autograder
+  autograde gradescope --root /tmp/autograder   a folder laid out like Gradescope's
+
+exit status: 0 whenever results/results.json was written (an empty upload or a failure of the
+grader still writes one, score 0, saying what happened); 2 on a usage error (a --root that does
+not exist)."""
+
+GRADESCOPE_ZIP_EPILOG = """\
+examples:
+  autograde gradescope-zip autograder.zip --secret-file ~/course/autograde-secret
+  autograde gradescope-zip autograder.zip --pack cbow --reference ~/course/cbow-solution
+
+exit status: 0 when the zip was written; 2 when it was not: a usage error, a reference that is
+missing, cannot be loaded or fails its own pack's checks, a pack whose checks cannot run, or a
+pack file that is (or holds) the reference."""
+
+STUDENT_RELEASE_EPILOG = """\
+examples:
+  autograde student-release ../autograde-students
+  autograde student-release ../cbow-release --pack cbow
+
+exit status: 0 when OUT was written; 2 when it was not: a usage error, an OUT that is neither
+empty nor an earlier release, a reference that cannot be loaded or fails its own pack's checks, a
+pack whose checks cannot run (alone, as students get it), or a file that is (or holds) the
+reference."""
+
+
 PACK_HELP = ("the assignment: a pack's name (`autograde packs` lists them) or the folder of a "
              "pack (default: %(default)s)")
 CONFIG_HELP = "a course config (TOML) changing the pack's points, visibility and deadlines"
@@ -108,7 +137,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _add_lms_commands(sub: argparse._SubParsersAction) -> None:
     gs = sub.add_parser("gradescope", help="Gradescope's autograder contract: grade ROOT/submission "
-                                           "and write ROOT/results/results.json")
+                                           "and write ROOT/results/results.json",
+                        description="Grade ROOT/submission as Gradescope's image runs it (its "
+                                    "run_autograder calls this) and write "
+                                    "ROOT/results/results.json.",
+                        epilog=GRADESCOPE_EPILOG,
+                        formatter_class=argparse.RawDescriptionHelpFormatter)
     gs.add_argument("--root", type=Path, default=Path(os.environ.get(lms.ROOT_ENV) or lms.DEFAULT_ROOT),
                     help=f"the autograder folder (default: ${lms.ROOT_ENV}, or %(default)s)")
     gs.add_argument("--pack", default=DEFAULT_PACK, metavar="NAME_OR_PATH", help=PACK_HELP)
@@ -124,7 +158,12 @@ def _add_lms_commands(sub: argparse._SubParsersAction) -> None:
     gs.add_argument("--reference", type=Path, metavar="DIR",
                     help="the reference solution's folder (default: $AUTOGRADE_REFERENCE)")
     grade_command.add_secret_options(gs)
-    z = sub.add_parser("gradescope-zip", help="build the autograder.zip to upload to Gradescope")
+    z = sub.add_parser("gradescope-zip", help="build the autograder.zip to upload to Gradescope",
+                       description="Build the autograder.zip to upload to Gradescope: the grader, "
+                                   "the pack, the reference (readable by root only in the image), "
+                                   "and the course config, secret, mode and isolation to apply.",
+                       epilog=GRADESCOPE_ZIP_EPILOG,
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
     z.add_argument("out", type=Path, metavar="OUT.zip")
     z.add_argument("--pack", default=DEFAULT_PACK, metavar="NAME_OR_PATH", help=SHIPPED_PACK_HELP)
     z.add_argument("--reference", type=Path, metavar="DIR",
@@ -178,7 +217,12 @@ def _add_lms_commands(sub: argparse._SubParsersAction) -> None:
     a.add_argument("--json", type=Path, metavar="PATH", help="also write the audit as JSON here")
     s = sub.add_parser("student-release",
                        help="write the grader students may read (no reference, no tests) into OUT, "
-                            "to push as the public repository their CI installs from")
+                            "to push as the public repository their CI installs from",
+                       description="Write the grader students may read into OUT: the grader, the "
+                                   "pack with its known answers, the student template and a "
+                                   "README; never the reference.",
+                       epilog=STUDENT_RELEASE_EPILOG,
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
     s.add_argument("out", type=Path, metavar="OUT")
     s.add_argument("--pack", default=DEFAULT_PACK, metavar="NAME_OR_PATH", help=SHIPPED_PACK_HELP)
     s.add_argument("--reference", type=Path, metavar="DIR",

@@ -242,3 +242,14 @@ def test_batch_out_that_cannot_be_written_is_one_line(tmp_path):
         assert proc.returncode == 2
         line, = proc.stderr.strip().splitlines()
         assert line.startswith(f"autograde batch: cannot write --out {out}: ")
+
+
+@pytest.mark.parametrize("command", ["grade", "batch", "gradescope", "gradescope-zip",
+                                     "student-release"])
+def test_every_command_a_pipeline_runs_says_its_exit_statuses_in_its_help(command):
+    """gradescope, gradescope-zip and student-release had neither a description nor an exit
+    status line in --help, where the README documents them: an LMS script's author reads --help."""
+    proc = run_cli(command, "--help")
+    assert proc.returncode == 0, proc.stderr
+    said = " ".join(proc.stdout.split())
+    assert "exit status" in said and "2 " in said, said[-400:]
