@@ -760,6 +760,9 @@ def test_an_interrupt_while_a_report_is_recorded_waits_for_the_record():
     def interrupt(signum, frame):
         raise KeyboardInterrupt
     before = signals.signal(signals.SIGTERM, interrupt)
+    # Python's own Ctrl-C handler, as a batch run from a shell has it (pytest-xdist's workers
+    # ignore SIGINT).
+    before_int = signals.signal(signals.SIGINT, signals.default_int_handler)
     written = []
     try:
         with pytest.raises(KeyboardInterrupt):
@@ -773,6 +776,7 @@ def test_an_interrupt_while_a_report_is_recorded_waits_for_the_record():
         assert signals.getsignal(signals.SIGINT) is signals.default_int_handler
     finally:
         signals.signal(signals.SIGTERM, before)
+        signals.signal(signals.SIGINT, before_int)
 
 
 def test_points_a_students_copy_could_not_check_are_said_apart_not_lost():
