@@ -15,8 +15,8 @@ and files not graded, an outer .zip copied out safely): grader/class_folder.py.
 """
 from __future__ import annotations
 
-import dataclasses
 import contextlib
+import dataclasses
 import hashlib
 import json
 import os

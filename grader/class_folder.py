@@ -470,7 +470,8 @@ def _lms_groups(entries: list[Path], grouped: Path, notes: list[str],
             if name in newest:
                 dropped.append((newest[name][1], path))
             newest[name] = (parsed.handed_in, path)
-        for old, new in _renamed_versions(newest, layout, functions):
+        renamed = _renamed_versions(newest, layout, functions)
+        for old, new in renamed:
             dropped.append((old, new))
             newest = {name: kept for name, kept in newest.items() if kept[1] != old}
         if len(files) < 2:
@@ -489,8 +490,7 @@ def _lms_groups(entries: list[Path], grouped: Path, notes: list[str],
         if dropped:
             note += "; left out " + ", ".join(
                 f"{safe_text.visible(old.name)} (handed in again as {safe_text.visible(new.name)}"
-                f"{'' if _own_name(old) == _own_name(new) else ', a later file defining its graded functions'})"
-                for old, new in dropped)
+                f"{RENAMED if (old, new) in renamed else ''})" for old, new in dropped)
         notes.append(note)
         made[folder] = tuple(str(path) for _, (_, path) in sorted(newest.items()))
         for index, (path, _) in enumerate(files):
@@ -499,9 +499,8 @@ def _lms_groups(entries: list[Path], grouped: Path, notes: list[str],
     return [path for path in kept if path is not None], made
 
 
-def _own_name(path: Path) -> str:
-    parsed = parse_name(path.name)
-    return _as_handed_in(parsed.filename, parsed.convention, ()) if parsed.filename else path.name
+# What the note adds to a file left out for a later one of another name (_renamed_versions).
+RENAMED = ", a later file defining its graded functions"
 
 
 def _renamed_versions(newest: Mapping[str, tuple[str, Path]], layout: Collection[str],
@@ -526,7 +525,8 @@ def _renamed_versions(newest: Mapping[str, tuple[str, Path]], layout: Collection
         graded = defined[old][0]
         for later_when, new in reversed(ordered[n + 1:]):
             if later_when > when and new not in gone and graded and graded <= defined[new][0] \
-                    and Path(_own_name(old)).stem not in defined[new][1]:
+                    and Path(parse_name(old.name).filename or old.name).stem \
+                    not in defined[new][1]:
                 pairs.append((old, new))
                 gone.add(old)
                 break

@@ -315,29 +315,28 @@ def student_members(source: Path = SOURCE_ROOT, package: Path = PACKAGE_DIR,
     return {name: as_lf(name, data) for name, data in members.items()}
 
 
-def copies_of_the_reference(names: list[str]) -> str:
-    """"a.py is a copy of the reference", or "a.py, b.py are copies of the reference", and for
-    what leaks() found function by function "c.py holds the reference's relu (as the reference
-    writes it)"."""
-    whole = [n for n in names if not n.endswith(")")]
+def copies_of_the_reference(copied: list[tuple[str, tuple[str, ...]]]) -> str:
+    """What leaks() found, as a sentence: "a.py is a copy of the reference", "a.py, b.py are
+    copies of the reference", "c.py holds the reference's relu (as the reference writes it, ...)"."""
+    whole = [name for name, functions in copied if not functions]
     parts = []
     if whole:
         parts.append(f"{', '.join(whole)} {'are copies' if len(whole) > 1 else 'is a copy'} of "
                      "the reference")
-    for entry in names:
-        if entry.endswith(")"):
-            name, _, functions = entry[:-1].partition(" (the reference's ")
-            parts.append(f"{name} holds the reference's {functions} (as the reference writes "
-                         f"{'them' if ',' in functions else 'it'}, comments and docstrings aside)")
+    for name, functions in copied:
+        if functions:
+            parts.append(f"{name} holds the reference's {', '.join(functions)} (as the reference "
+                         f"writes {'them' if len(functions) > 1 else 'it'}, comments and "
+                         "docstrings aside)")
     return "; ".join(parts)
 
 
 def leaks(members: dict[str, bytes], reference: Path | None,
-          template: Path | None = None) -> list[str]:
-    """The members that are a copy of a reference file (byte for byte, whatever the line endings),
-    or that define a function of the reference as the reference does (a copy with a comment
-    added, a helper file made from the solution): "name (the reference's relu, softmax)". What
-    the student template gives too (the handout's own helpers) is no leak; `template`, else the
+          template: Path | None = None) -> list[tuple[str, tuple[str, ...]]]:
+    """The members that are a copy of a reference file (byte for byte, whatever the line endings:
+    no functions named), or that define functions of the reference as the reference does (a copy
+    with a comment added, a helper file made from the solution: those functions). What the
+    student template gives too (the handout's own helpers) is no leak; `template`, else the
     members under student_template/."""
     if reference is None:
         return []
@@ -354,16 +353,16 @@ def leaks(members: dict[str, bytes], reference: Path | None,
     for data in given:
         for key in _function_bodies(data).values():
             bodies.pop(key, None)
-    found = []
+    found: list[tuple[str, tuple[str, ...]]] = []
     for name, data in sorted(members.items()):
         if data in solution:
-            found.append(name)
+            found.append((name, ()))
         elif name.endswith(".py") and bodies and not name.startswith("student_template/") \
                 and not _is_graders_own(name):
-            same = sorted({bodies[key] for key in _function_bodies(data).values()
-                           if key in bodies})
+            same = tuple(sorted({bodies[key] for key in _function_bodies(data).values()
+                                 if key in bodies}))
             if same:
-                found.append(f"{name} (the reference's {', '.join(same)})")
+                found.append((name, same))
     return found
 
 

@@ -266,6 +266,9 @@ def test_a_canvas_file_handed_in_again_gets_its_name_back(tmp_path):
                     "garcialuis": ["part-2.py", "q2_sigmoid.py"]}, found.notes
     luis = next(u.path for u in found.uploads if u.student == "garcialuis")
     assert (luis / "q2_sigmoid.py").read_text() == "# fixed\n"
+    # The same file handed in again, not a file of another name defining its functions.
+    said = [n for n in found.notes if "garcialuis_888_300_q2_sigmoid.py" in n]
+    assert said and "(handed in again as garcialuis_888_301_q2_sigmoid-1.py)" in said[0], said
 
 
 def test_a_renamed_gathered_upload_is_named_by_its_files_not_the_batchs_folder(tmp_path):
