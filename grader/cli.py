@@ -67,8 +67,9 @@ examples:
 
 exit status: 0 when the gradebook was written; 2 on a usage error (no such INPUT, an OUTDIR that
 cannot be written or holds another pack's reports, an unknown --only function, an unusable
-cluster, reports that --only or a run without the course secret would replace: --force does); 3 when INPUT holds no upload at all (nothing is graded or written); 130 when
-interrupted (run the same command again to finish)."""
+cluster, reports that --only or a run without the course secret would replace: --force replaces
+them); 3 when INPUT holds no upload at all (nothing is graded or written); 130 when interrupted
+(run the same command again to finish)."""
 
 
 GRADESCOPE_EPILOG = """\
