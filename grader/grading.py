@@ -16,7 +16,7 @@ from pathlib import Path
 from grader import output_paths, recipe_cache, reference as reference_mod, selection
 from grader.isolation import IsolationUnavailable
 from grader.model import SubmissionResult
-from grader.packs import DEFAULT_PACK, ManifestError, Pack, load_pack
+from grader.packs import DEFAULT_PACK, ManifestError, Pack, load_pack, marker_cache
 from grader.replay import RecipeBook
 from grader.session import ChecksBroken, Options, grade
 
@@ -125,8 +125,10 @@ def grade_to_files(*, submission: Path, pack: str | Pack = DEFAULT_PACK, options
         raise UsageError(str(exc)) from None
     if str(result.isolation.get("user", "")).startswith("root"):
         # The submission ran as root with nothing in its way: it could have rewritten any book on
-        # disk, which the next grade (another student's, in a sandbox) would replay from.
+        # disk, which the next grade (another student's, in a sandbox) would replay from, and the
+        # check files' markers the next pack load trusts.
         recipe_cache.discard_all()
+        marker_cache.discard()
     elif recipes is not None:
         recipe_cache.keep(recipes.path, recipes)
     if chosen is not None:

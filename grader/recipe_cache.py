@@ -30,33 +30,12 @@ from pathlib import Path
 from typing import Any
 
 from grader import __version__
+from grader.cache_folder import CACHE_ENV, folder
 from grader.replay import Recipe, RecipeBook
 from grader.proxy import Request
 
 FORMAT = 1
-CACHE_ENV = "AUTOGRADE_CACHE_DIR"
 GRADER_DIR = Path(__file__).resolve().parent
-
-
-def folder() -> Path | None:
-    """The cache folder, or None when the cache is off."""
-    chosen = os.environ.get(CACHE_ENV)
-    if chosen is not None:
-        return None if chosen.strip().lower() in ("", "off", "0", "none") else Path(chosen)
-    try:
-        home = Path.home()
-    except (RuntimeError, KeyError):  # no HOME and no passwd entry: nowhere of the user's
-        return None
-    if sys.platform == "win32":
-        base = Path(os.environ.get("LOCALAPPDATA") or home / "AppData" / "Local")
-        return base / "autograde" / "Cache"
-    if sys.platform == "darwin":
-        return None if not home.is_dir() else home / "Library" / "Caches" / "autograde"
-    if os.environ.get("XDG_CACHE_HOME"):
-        return Path(os.environ["XDG_CACHE_HOME"]) / "autograde"
-    # A home that does not exist (HOME=/nonexistent, a service account's) is not made, least of
-    # all as root: the cache is only a speed-up.
-    return None if not home.is_dir() else home / ".cache" / "autograde"
 
 
 def _digest_files(digest: Any, root: Path) -> None:

@@ -15,7 +15,7 @@ import pytest
 
 from conftest import CLI
 from grader import grading, tolerances
-from grader.packs import ManifestError, UnknownPack, load_pack
+from grader.packs import ManifestError, UnknownPack, load_pack, marker_cache
 from grader.proxy import Limits
 from grader.session import Options
 
@@ -359,6 +359,59 @@ def test_a_check_for_a_function_the_manifest_does_not_know(tmp_path: Path) -> No
                                       '\n[[functions]]\nname = "gelu"\npoints = 1\nhome = "layers"\n')
     with pytest.raises(ManifestError, match=r"no check in checks/ grades gelu"):
         load_pack(str(folder))
+
+
+def test_check_markers_are_kept_on_disk_and_read_again_when_a_check_file_changes(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A pack's check files are parsed for their markers once, then read from the cache folder
+    (grader/packs/marker_cache.py), each under a digest of its bytes: a file edited in place, its
+    size and time of change kept, is parsed again, and a cache file that says anything unexpected
+    is no answer."""
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("AUTOGRADE_CACHE_DIR", str(cache))
+    monkeypatch.setattr(marker_cache, "_seen", {})  # as a fresh process starts
+    parsed: list[str] = []
+    real_parse = marker_cache.parse
+
+    def counting(source: str, filename: str) -> tuple[str, ...]:
+        parsed.append(Path(filename).name)
+        return real_parse(source, filename)
+
+    monkeypatch.setattr(marker_cache, "parse", counting)
+    folder = make_pack(tmp_path / "p")
+    load_pack(str(folder))
+    files = sorted(p.name for p in (folder / "checks").glob("test_*.py"))
+    assert sorted(parsed) == files and (cache / marker_cache.FILE_NAME).is_file()
+    parsed.clear()
+    marker_cache._seen.clear()
+    load_pack(str(folder))
+    assert parsed == []  # every file's markers from disk
+    # The same size and times, one function's name changed: the digest tells them apart.
+    check = next((folder / "checks").glob("test_*.py"))
+    text, stat = check.read_text(), check.stat()
+    assert '"relu"' in text
+    check.write_text(text.replace('"relu"', '"gelu"', 1))
+    os.utime(check, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    assert check.stat().st_size == stat.st_size
+    with pytest.raises(ManifestError, match="checks function 'gelu', which the manifest does not"):
+        load_pack(str(folder))
+    check.write_text(text)
+    # Entries of another shape are no answer: the files are parsed again.
+    kept = json.loads((cache / marker_cache.FILE_NAME).read_text())
+    for key in kept["files"]:
+        kept["files"][key] = [1]
+    (cache / marker_cache.FILE_NAME).write_text(json.dumps(kept))
+    marker_cache._seen.clear()
+    parsed.clear()
+    load_pack(str(folder))
+    assert sorted(parsed) == files
+    # With the cache off, nothing is written and every load parses.
+    off = tmp_path / "off"
+    monkeypatch.setenv("AUTOGRADE_CACHE_DIR", "off")
+    marker_cache._seen.clear()
+    parsed.clear()
+    load_pack(str(make_pack(off)))
+    assert sorted(parsed) == files and not (off / marker_cache.FILE_NAME).exists()
 
 
 def test_cli_reports_a_broken_pack_in_one_line(tmp_path: Path) -> None:

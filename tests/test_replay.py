@@ -18,7 +18,7 @@ from hypothesis import given, settings, strategies as st
 
 from grader import examples_run, recipe_cache, replay
 from grader.model import SubmissionResult
-from grader.packs import DEFAULT_PACK, load_pack
+from grader.packs import DEFAULT_PACK, load_pack, marker_cache
 from grader.proxy import ReplayDiverged, Request, Submission
 from grader.server import GraderServer
 from grader.worker import wire
@@ -385,7 +385,7 @@ def test_a_recorder_that_would_change_the_digest_keeps_no_recipe(monkeypatch):
 
 def test_a_grade_whose_submission_ran_as_root_leaves_no_book_behind(tmp_path):
     """Under process isolation with no unprivileged uid to drop to, the submission could rewrite
-    any recipe book in the cache folder, and the next student's grade (in a sandbox, say) would
+    any recipe book (or the markers file) in the cache folder, and the next student's grade (in a sandbox, say) would
     replay from it: such a grade removes every book. A grade whose worker could not write them
     keeps its own."""
     cache = tmp_path / "cache"
@@ -394,13 +394,17 @@ def test_a_grade_whose_submission_ran_as_root_leaves_no_book_behind(tmp_path):
     as_root = first["isolation"]["user"].startswith("root")
     if not as_root:
         assert list(cache.glob("recipes-*.json")), "a grade that ran safely keeps its book"
+        assert (cache / marker_cache.FILE_NAME).exists(), "... and the check files' markers"
     planted = cache / "recipes-cs224n-a1-000000000000000000000000.json"
     cache.mkdir(exist_ok=True)
     planted.write_text("{}")
+    markers = cache / marker_cache.FILE_NAME  # (grader/packs/marker_cache.py)
+    markers.write_text('{"format": 1, "files": {}}')
     again = grade(FIXTURES / "correct_summed.py", tmp_path / "b", "--isolation", "process",
                   env={"AUTOGRADE_CACHE_DIR": str(cache)})
     assert again["score"] == 100
     assert planted.exists() != as_root, again["isolation"]
+    assert markers.exists() != as_root, again["isolation"]
     if as_root:
         assert "privilege drop" in " ".join(again["isolation"]["unavailable"])
 

@@ -11,8 +11,6 @@ can make in it is reported as one sentence naming the file, never as a traceback
 """
 from __future__ import annotations
 
-import ast
-import functools
 import math
 import sys
 from pathlib import Path
@@ -24,6 +22,7 @@ else:  # Python 3.10: the backport of the same parser
     import tomli as tomllib
 
 from grader.model import VISIBILITIES
+from grader.packs import marker_cache
 from grader.packs.model import DEADLINE_KEYS, FunctionSpec, Pack
 
 MANIFEST = "pack.toml"
@@ -277,18 +276,6 @@ def _existing(path: Path) -> Path | None:
     return path if path.is_file() else None
 
 
-@functools.lru_cache(maxsize=None)
-def _functions_named(path: str, mtime_ns: int, size: int) -> tuple[str, ...]:
-    """The functions a check file's `function` markers name, in order; remembered per version of
-    the file, so a warm grader (grader/server.py) does not parse the checks for every submission."""
-    tree = ast.parse(Path(path).read_text(encoding="utf-8"), path)
-    return tuple(node.args[0].value for node in ast.walk(tree)
-                 if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
-                 and node.func.attr == "function" and isinstance(node.func.value, ast.Attribute)
-                 and node.func.value.attr == "mark" and len(node.args) == 1
-                 and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str))
-
-
 def _check_markers(checks: Path, known: set[str], where: Path) -> None:
     """Each check names, in a `function` marker, a function the manifest lists; every listed
     function has a check. Read from the source (nothing of the pack runs to validate it), so a
@@ -296,8 +283,7 @@ def _check_markers(checks: Path, known: set[str], where: Path) -> None:
     named: dict[str, str] = {}
     for path in sorted(checks.rglob("test_*.py")):
         try:
-            stat = path.stat()
-            functions = _functions_named(str(path), stat.st_mtime_ns, stat.st_size)
+            functions = marker_cache.functions_named(path)
         except (OSError, UnicodeDecodeError, SyntaxError) as exc:
             raise _fail(where, f"check file {path.relative_to(checks.parent)} cannot be read "
                                f"({exc})") from None

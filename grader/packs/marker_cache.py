@@ -1,0 +1,109 @@
+"""The functions a pack's check files name in their `function` markers, remembered on disk.
+
+Loading a pack reads every check file's markers from its source (grader/packs/manifest.py
+_check_markers: nothing of the pack runs to validate it). Parsing the CS224n pack's five check
+files is about 75 ms, most of what a grade does before its first check beyond the imports, paid
+again by every grade in a fresh process, though the files rarely change. So the names are kept
+in the user's cache folder (grader/cache_folder.py), under a digest of the file's bytes and the
+Python version: an edited check file is a miss and is parsed again. The file is JSON of names
+only; anything unexpected in it is a miss. With the cache off (AUTOGRADE_CACHE_DIR=off), every
+load parses.
+"""
+from __future__ import annotations
+
+import ast
+import hashlib
+import json
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+from grader.cache_folder import folder
+
+FILE_NAME = "markers.json"
+FORMAT = 1
+KEPT = 256  # entries; the oldest go first (a course's packs have tens of check files)
+
+# In this process: a warm grader (grader/server.py) loads the same pack for every submission.
+_seen: dict[str, tuple[str, ...]] = {}
+
+
+def functions_named(path: Path) -> tuple[str, ...]:
+    """The functions the `function` markers in check file `path` name, in order. Raises OSError,
+    UnicodeDecodeError or SyntaxError for a file that cannot be read as Python."""
+    data = path.read_bytes()
+    key = hashlib.blake2b(data + b"\0" + sys.version.encode(), digest_size=16).hexdigest()
+    names = _seen.get(key)
+    if names is None:
+        names = _read().get(key)
+    if names is None:
+        names = parse(data.decode("utf-8"), str(path))
+        _remember(key, names)
+    _seen[key] = names
+    return names
+
+
+def parse(source: str, filename: str) -> tuple[str, ...]:
+    """The names in `mark.function("NAME")` calls of `source`, as Python reads it (a marker in a
+    comment or a string is none)."""
+    tree = ast.parse(source, filename)
+    return tuple(node.args[0].value for node in ast.walk(tree)
+                 if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                 and node.func.attr == "function" and isinstance(node.func.value, ast.Attribute)
+                 and node.func.value.attr == "mark" and len(node.args) == 1
+                 and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str))
+
+
+def _path() -> Path | None:
+    where = folder()
+    return None if where is None else where / FILE_NAME
+
+
+def _read() -> dict[str, tuple[str, ...]]:
+    path = _path()
+    if path is None:
+        return {}
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if data.get("format") != FORMAT:
+            return {}
+        return {key: tuple(names) for key, names in data["files"].items()
+                if isinstance(key, str) and isinstance(names, list)
+                and all(isinstance(n, str) for n in names)}
+    except Exception:  # noqa: BLE001 (missing, unreadable, another format: a miss)
+        return {}
+
+
+def _remember(key: str, names: tuple[str, ...]) -> None:
+    """Add one file's names to the cache file. Atomic: a grade beside this one reads the old file
+    or the new one (two adding at once may lose one entry: a miss for the next grade, no more)."""
+    path = _path()
+    if path is None:
+        return
+    kept = _read()
+    kept.pop(key, None)
+    kept[key] = names
+    entries = list(kept.items())[-KEPT:]
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=".markers-", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as f:
+                json.dump({"format": FORMAT, "files": {k: list(v) for k, v in entries}}, f)
+            os.replace(temporary, path)
+        except BaseException:
+            Path(temporary).unlink(missing_ok=True)
+            raise
+    except OSError:
+        pass  # a cache that cannot be written only costs the next load its speed
+
+
+def discard() -> None:
+    """Remove the cache file (after a grade whose submission could have written it)."""
+    path = _path()
+    if path is not None:
+        try:
+            path.unlink(missing_ok=True)
+        except OSError:
+            pass
