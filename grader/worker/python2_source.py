@@ -55,9 +55,11 @@ def rewrite(source: str) -> tuple[str, dict[str, list[int]]] | None:
     compile. One exception: when what still does not compile is a line nothing was rewritten on,
     (that source, {}): running it reports the student's own syntax error at its line."""
     forms: dict[str, list[int]] = {}
+    tokens: list[tokenize.TokenInfo] | None = None
     for edits_of in (_token_edits, _statement_edits):
-        tokens = _tokens(source)
-        starts = _line_offsets(source)
+        if tokens is None:  # (the source's tokens again only once edits changed it)
+            tokens = _tokens(source)
+            starts = _line_offsets(source)
 
         def offset(position: tuple[int, int]) -> int:
             return starts[position[0] - 1] + position[1]
@@ -65,6 +67,8 @@ def rewrite(source: str) -> tuple[str, dict[str, list[int]]] | None:
         edits = edits_of(tokens, source, offset, forms)
         for start, end, text in sorted(edits, reverse=True):
             source = source[:start] + text + source[end:]
+        if edits:
+            tokens = None
     if not forms:
         return None
     forms = {form: sorted(set(lines)) for form, lines in forms.items()}
@@ -340,7 +344,7 @@ def _expand_indentation(line: str) -> str:
     return indent.expandtabs(8) + body
 
 
-@functools.lru_cache(maxsize=4)  # the loader asks for a file's again (run, scans, a hang's place)
+@functools.lru_cache(maxsize=1024)  # the loader asks for each file again (run, scans, a hang's place)
 def python3_source(source: str) -> tuple[str, dict[str, list[int]], bool]:
     """What runs of a file or cell that may be Python 2: (the source, the lines of each Python 2
     form rewritten (FORMS), whether its indentation's tabs were expanded as Python 2 reads
