@@ -155,7 +155,7 @@ def test_student_mode_says_what_it_checked(tmp_path):
     report = grade(FIXTURES / "correct_summed.py", tmp_path, "--no-reference")
     assert report["score"] == 100
     assert report["inputs"] == {"set": "public", "answers": "known answers",
-                                "known_answer_points": 56.5, "instructor_points": 0}
+                                "known_answer_points": 56.55, "instructor_points": 0}
 
 
 def test_a_check_the_answers_do_not_cover_is_left_to_the_instructor(tmp_path):

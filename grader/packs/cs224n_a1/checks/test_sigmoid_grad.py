@@ -6,7 +6,8 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from grader import tolerances as tol
-from grader.checks_api import RIGHT_ANSWER_TOO, as_array, call_text, expect_close, fail_call
+from grader.checks_api import (RIGHT_ANSWER_TOO, as_array, as_scalar, call_text, expect_close,
+                               fail_call)
 from grader.packs.cs224n_a1.hints import HINTS
 from grader.packs.cs224n_a1.inputs import secret_draw
 
@@ -50,6 +51,33 @@ def test_matches_finite_differences(student, reference, x):
     hint = HINTS["sigmoid_grad_from_x"] if from_x and not np.allclose(got, numerical) else None
     expect_close(got, numerical, call=call, what="the derivative (compared with central differences of sigmoid at x = log(s / (1 - s)))",
                  rtol=0, atol=tol.SIGMOID_FD_ATOL, hint=hint, evidence=FROM_X if hint else None)
+
+
+def _scalars() -> tuple[float, ...]:
+    """Two sigmoid outputs: 1/2 and sigmoid(2) of the handout's example, or drawn from the secret."""
+    draw = secret_draw("sigmoid_grad scalars")
+    return (0.5, float(KNOWN_INPUT[0, 1])) if draw is None else tuple(
+        float(v) for v in draw.uniform(0.05, 0.95, size=2))
+
+
+@pytest.mark.points(0.5)
+@pytest.mark.robustness  # one kind of input: a sigmoid_grad right on arrays that mishandles a
+def test_scalar_input(student, reference):  # number loses this, not its consistency points
+    """A scalar in, a number out: a Python float, and the numpy float64 that sigmoid(x) of a
+    float returns (the value a student's own code passes on), each the sigmoid's output."""
+    for s in _scalars():
+        expected = float(np.asarray(reference.sigmoid_grad(s)))
+        for value in (s, np.float64(s)):
+            call = call_text("sigmoid_grad", value)
+            got = as_scalar(student(value), call, what="the result")
+            if abs(got - expected) <= tol.KNOWN_VALUES_ATOL:
+                continue
+            sig = 1 / (1 + np.exp(-s))
+            from_x = abs(got - sig * (1 - sig)) <= tol.KNOWN_VALUES_ATOL
+            fail_call(f"wrong value for a scalar input: {got!r}, expected {expected!r} "
+                      f"(s * (1 - s) at s = {s!r}).", call,
+                      hint=HINTS["sigmoid_grad_from_x"] if from_x else None,
+                      evidence=FROM_X if from_x else None)
 
 
 @pytest.mark.exact_shapes
