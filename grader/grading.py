@@ -13,10 +13,10 @@ import os
 from collections.abc import Sequence
 from pathlib import Path
 
-from grader import output_paths, recipe_cache, reference as reference_mod, selection
-from grader.isolation import IsolationUnavailable
+from grader import cache_folder, output_paths, recipe_cache, reference as reference_mod, selection
+from grader.isolation import IsolationUnavailable, could_write_users_files, resolve_mode
 from grader.model import SubmissionResult
-from grader.packs import DEFAULT_PACK, ManifestError, Pack, load_pack, marker_cache
+from grader.packs import DEFAULT_PACK, ManifestError, Pack, load_pack
 from grader.replay import RecipeBook
 from grader.session import ChecksBroken, Options, grade
 
@@ -123,12 +123,16 @@ def grade_to_files(*, submission: Path, pack: str | Pack = DEFAULT_PACK, options
             result = grade(the_pack, submission, options, recipes=recipes)
     except IsolationUnavailable as exc:
         raise UsageError(str(exc)) from None
-    if str(result.isolation.get("user", "")).startswith("root"):
-        # The submission ran as root with nothing in its way: it could have rewritten any book on
-        # disk, which the next grade (another student's, in a sandbox) would replay from, and the
-        # check files' markers the next pack load trusts.
-        recipe_cache.discard_all()
-        marker_cache.discard()
+    except BaseException:  # (Ctrl-C, a grade that broke) after a worker may have run: as below
+        if resolve_mode(options.isolation)[0] == "process":
+            cache_folder.discard()
+        raise
+    if could_write_users_files(result.isolation):
+        # The submission could write this user's files (process isolation as the grader's own
+        # uid, or as root): any book on disk, which the next grade (another student's, in a
+        # sandbox) would replay from (one emptied of its examples passed every property check it
+        # held), the reference's verdict, the check files' markers.
+        cache_folder.discard()
     elif recipes is not None:
         recipe_cache.keep(recipes.path, recipes)
     if chosen is not None:

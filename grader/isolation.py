@@ -309,3 +309,12 @@ def describe(mode: str, why_not_sandbox: str | None) -> dict:
             "why_not_sandbox": why_not_sandbox or "",
             "summary": "process only (NO sandbox: student code can read your files and use the "
                        f"network): {why_not_sandbox}"}
+
+
+def could_write_users_files(report: dict) -> bool:
+    """Whether the worker of a grade (its report's `isolation`) could write the files of the user
+    who ran the grader: under process isolation as that user's own uid, or as root when no uid
+    could be leased. In the sandbox it sees none of them; as a leased uid it owns none."""
+    return report.get("mode") == "process" and not str(report.get("user", "")).startswith(
+        "an unprivileged uid")
+

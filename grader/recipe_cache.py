@@ -15,7 +15,9 @@ wrong replay. Recipes are kept for the public inputs only: inputs drawn from a c
 never written to disk.
 
 The file is JSON (known_answers.encode: arrays as dtype, shape and bytes), never pickle; a file
-that cannot be read is ignored. $AUTOGRADE_CACHE_DIR moves the folder; `off` turns it off.
+that cannot be read is ignored. A grade whose submission could write the user's files (process
+isolation as the user's own uid, or as root with no uid to lease) removes every book when it
+ends (grader/grading.py): a book emptied of its examples passed every property check it held. $AUTOGRADE_CACHE_DIR moves the folder; `off` turns it off.
 """
 from __future__ import annotations
 
@@ -23,13 +25,11 @@ import base64
 import dataclasses
 import hashlib
 import json
-import os
 import sys
-import tempfile
 from pathlib import Path
 from typing import Any
 
-from grader import __version__
+from grader import __version__, cache_folder
 from grader.cache_folder import CACHE_ENV, folder
 from grader.replay import Recipe, RecipeBook
 from grader.proxy import Request
@@ -133,9 +133,12 @@ def load(path: Path | None, book: RecipeBook) -> None:
     """Add the recipes kept at `path` to `book` (those it has win); nothing if it cannot."""
     if path is None:
         return
+    text = cache_folder.read_text(path)
+    if text is None:
+        return
     try:
-        kept = from_json(path.read_text(encoding="utf-8"))
-    except Exception:  # noqa: BLE001 (missing, unreadable or from elsewhere: a miss)
+        kept = from_json(text)
+    except Exception:  # noqa: BLE001 (from elsewhere, or not a book at all: a miss)
         return
     for check, recipe in kept.items():
         book.recipes.setdefault(check, recipe)
@@ -143,37 +146,25 @@ def load(path: Path | None, book: RecipeBook) -> None:
 
 
 def keep(path: Path | None, book: RecipeBook) -> None:
-    """Write `book` to `path` when it learnt a recipe since it was loaded or last kept. Atomic:
-    a grade running beside this one reads the old book or the new one, never half of one."""
-    if path is None or set(book.recipes) <= book.kept:
+    """Write to `path` the recipes `book` learnt since it was loaded or last kept, with those the
+    file holds now; nothing when it learnt none. The file's, not those the book was loaded with:
+    a grade that loaded a book some other grade's submission had rewritten (process isolation,
+    beside it) would otherwise write it back after that grade removed it."""
+    if path is None:
         return
-    try:
-        text = to_json(book)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=".recipes-", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as f:
-                f.write(text)
-            os.replace(temporary, path)
-        except BaseException:
-            Path(temporary).unlink(missing_ok=True)
-            raise
+    learnt = {check: recipe for check, recipe in book.recipes.items() if check not in book.kept}
+    if not learnt:
+        return
+    on_disk = RecipeBook()
+    load(path, on_disk)
+    on_disk.recipes.update(learnt)
+    if cache_folder.write_text(path, to_json(on_disk)):
         book.kept = set(book.recipes)
-    except OSError:
-        pass  # a cache that cannot be written only costs the next grade its speed
 
 
 def discard_all() -> None:
-    """Remove every book in the cache folder: after a grade whose submission could have written
-    them (the next grade starts from nothing, as the first one did)."""
-    where = folder()
-    if where is None:
-        return
-    for path in where.glob("recipes-*.json"):
-        try:
-            path.unlink(missing_ok=True)
-        except OSError:
-            pass
+    """Remove everything kept in the cache folder (grader/cache_folder.py discard)."""
+    cache_folder.discard()
 
 
 __all__ = ["CACHE_ENV", "book_path", "discard_all", "folder", "from_json", "keep", "load", "to_json"]

@@ -15,8 +15,9 @@ import json
 from collections.abc import Sequence
 from pathlib import Path
 
-from grader import recipe_cache
+from grader import cache_folder, recipe_cache
 from grader.input_set import PUBLIC, InputSet
+from grader.isolation import could_write_users_files
 from grader.packs import Pack
 
 
@@ -38,10 +39,10 @@ def failures(pack: Pack, reference_dir: Path, isolation: str = "auto", *,
         kept = kept.with_name(kept.stem + "-only-" + "-".join(sorted(only)) + kept.suffix)
     if kept is not None:
         try:
-            said = json.loads(kept.read_text(encoding="utf-8"))
+            said = json.loads(cache_folder.read_text(kept) or "null")
             if isinstance(said, list) and all(isinstance(line, str) for line in said):
                 return said
-        except (OSError, ValueError):
+        except ValueError:
             pass
     result = grading.grade_to_files(submission=Path(reference_dir), pack=pack, options=options)
     failing = [f"{c.function}: {c.name} ({c.status}: "
@@ -52,12 +53,8 @@ def failures(pack: Pack, reference_dir: Path, isolation: str = "auto", *,
     if only is not None:
         failing = [line for line in failing if line.split(":", 1)[0] in only
                    or line == result.error]
-    if kept is not None and not str(result.isolation.get("user", "")).startswith("root"):
-        try:
-            kept.parent.mkdir(parents=True, exist_ok=True)
-            kept.write_text(json.dumps(failing), encoding="utf-8")
-        except OSError:
-            pass  # only a speed-up
+    if kept is not None and not could_write_users_files(result.isolation):
+        cache_folder.write_text(kept, json.dumps(failing))  # (only a speed-up if it cannot)
     return failing
 
 

@@ -17,6 +17,7 @@ from fixtures.mistakes import materialize
 from hypothesis import given, settings, strategies as st
 
 from grader import examples_run, recipe_cache, replay
+from grader.isolation import could_write_users_files
 from grader.model import SubmissionResult
 from grader.packs import DEFAULT_PACK, load_pack, marker_cache
 from grader.proxy import ReplayDiverged, Request, Submission
@@ -383,16 +384,17 @@ def test_a_recorder_that_would_change_the_digest_keeps_no_recipe(monkeypatch):
     assert recorder.usable and len(recorder.examples) > 0
 
 
-def test_a_grade_whose_submission_ran_as_root_leaves_no_book_behind(tmp_path):
-    """Under process isolation with no unprivileged uid to drop to, the submission could rewrite
-    any recipe book (or the markers file) in the cache folder, and the next student's grade (in a sandbox, say) would
-    replay from it: such a grade removes every book. A grade whose worker could not write them
-    keeps its own."""
+def test_a_grade_whose_submission_could_write_the_cache_leaves_no_book_behind(tmp_path):
+    """Under process isolation as the grader's own uid, or as root with no unprivileged uid to
+    drop to, the submission could rewrite any recipe book (or the markers file) in the cache
+    folder, and the next student's grade (in a sandbox, say) would replay from it: such a grade
+    removes every book. A grade whose worker could not write them keeps its own
+    (tests/test_cache_folder.py has a submission that does rewrite them)."""
     cache = tmp_path / "cache"
     first = grade(FIXTURES / "correct_summed.py", tmp_path / "a", "--isolation", "process",
                   env={"AUTOGRADE_CACHE_DIR": str(cache)})
-    as_root = first["isolation"]["user"].startswith("root")
-    if not as_root:
+    exposed = could_write_users_files(first["isolation"])
+    if not exposed:
         assert list(cache.glob("recipes-*.json")), "a grade that ran safely keeps its book"
         assert (cache / marker_cache.FILE_NAME).exists(), "... and the check files' markers"
     planted = cache / "recipes-cs224n-a1-000000000000000000000000.json"
@@ -403,9 +405,9 @@ def test_a_grade_whose_submission_ran_as_root_leaves_no_book_behind(tmp_path):
     again = grade(FIXTURES / "correct_summed.py", tmp_path / "b", "--isolation", "process",
                   env={"AUTOGRADE_CACHE_DIR": str(cache)})
     assert again["score"] == 100
-    assert planted.exists() != as_root, again["isolation"]
-    assert markers.exists() != as_root, again["isolation"]
-    if as_root:
+    assert planted.exists() != exposed, again["isolation"]
+    assert markers.exists() != exposed, again["isolation"]
+    if again["isolation"]["user"].startswith("root"):
         assert "privilege drop" in " ".join(again["isolation"]["unavailable"])
 
 

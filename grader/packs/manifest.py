@@ -276,24 +276,28 @@ def _existing(path: Path) -> Path | None:
     return path if path.is_file() else None
 
 
-def _check_markers(checks: Path, known: set[str], where: Path) -> None:
+def _check_markers(checks: Path, known: set[str], where: Path, fresh: bool = False) -> None:
     """Each check names, in a `function` marker, a function the manifest lists; every listed
     function has a check. Read from the source (nothing of the pack runs to validate it), so a
-    misspelt name is reported when the pack loads, not as a failed grading session."""
+    misspelt name is reported when the pack loads, not as a failed grading session. Names kept in
+    the cache folder (grader/packs/marker_cache.py) that fail are read from the files again
+    before the pack is refused."""
     named: dict[str, str] = {}
     for path in sorted(checks.rglob("test_*.py")):
         try:
-            functions = marker_cache.functions_named(path)
+            functions = marker_cache.functions_named(path, fresh=fresh)
         except (OSError, UnicodeDecodeError, SyntaxError) as exc:
             raise _fail(where, f"check file {path.relative_to(checks.parent)} cannot be read "
                                f"({exc})") from None
         for function in functions:
             named.setdefault(function, path.name)
-    for function, file in sorted(named.items()):
-        if function not in known:
-            raise _fail(where, f"checks/{file} checks function {function!r}, which the manifest "
-                               f"does not list (listed: {', '.join(sorted(known))})")
+    unknown = sorted((function, file) for function, file in named.items() if function not in known)
     unchecked = sorted(known - set(named))
+    if (unknown or unchecked) and not fresh:
+        return _check_markers(checks, known, where, fresh=True)
+    for function, file in unknown:
+        raise _fail(where, f"checks/{file} checks function {function!r}, which the manifest "
+                           f"does not list (listed: {', '.join(sorted(known))})")
     if unchecked:
         raise _fail(where, f"no check in checks/ grades {', '.join(unchecked)} "
                            "(@pytest.mark.function(NAME))")

@@ -14,11 +14,10 @@ from __future__ import annotations
 import ast
 import hashlib
 import json
-import os
 import sys
-import tempfile
 from pathlib import Path
 
+from grader import cache_folder
 from grader.cache_folder import folder
 
 FILE_NAME = "markers.json"
@@ -29,13 +28,15 @@ KEPT = 256  # entries; the oldest go first (a course's packs have tens of check 
 _seen: dict[str, tuple[str, ...]] = {}
 
 
-def functions_named(path: Path) -> tuple[str, ...]:
-    """The functions the `function` markers in check file `path` name, in order. Raises OSError,
+def functions_named(path: Path, fresh: bool = False) -> tuple[str, ...]:
+    """The functions the `function` markers in check file `path` name, in order; `fresh`: parsed
+    from the file whatever is kept (the names kept are only ever a hint: names that fail the
+    manifest's checks are read again before the pack is refused). Raises OSError,
     UnicodeDecodeError or SyntaxError for a file that cannot be read as Python."""
     data = path.read_bytes()
     key = hashlib.blake2b(data + b"\0" + sys.version.encode(), digest_size=16).hexdigest()
-    names = _seen.get(key)
-    if names is None:
+    names = None if fresh else _seen.get(key)
+    if names is None and not fresh:
         names = _read().get(key)
     if names is None:
         names = parse(data.decode("utf-8"), str(path))
@@ -64,20 +65,23 @@ def _read() -> dict[str, tuple[str, ...]]:
     path = _path()
     if path is None:
         return {}
+    text = cache_folder.read_text(path)
+    if text is None:
+        return {}
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = json.loads(text)
         if data.get("format") != FORMAT:
             return {}
         return {key: tuple(names) for key, names in data["files"].items()
                 if isinstance(key, str) and isinstance(names, list)
                 and all(isinstance(n, str) for n in names)}
-    except Exception:  # noqa: BLE001 (missing, unreadable, another format: a miss)
+    except Exception:  # noqa: BLE001 (another format, or no cache file at all: a miss)
         return {}
 
 
 def _remember(key: str, names: tuple[str, ...]) -> None:
-    """Add one file's names to the cache file. Atomic: a grade beside this one reads the old file
-    or the new one (two adding at once may lose one entry: a miss for the next grade, no more)."""
+    """Add one file's names to the cache file (two grades adding at once may lose one entry: a
+    miss for the next grade, no more)."""
     path = _path()
     if path is None:
         return
@@ -85,25 +89,5 @@ def _remember(key: str, names: tuple[str, ...]) -> None:
     kept.pop(key, None)
     kept[key] = names
     entries = list(kept.items())[-KEPT:]
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=".markers-", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as f:
-                json.dump({"format": FORMAT, "files": {k: list(v) for k, v in entries}}, f)
-            os.replace(temporary, path)
-        except BaseException:
-            Path(temporary).unlink(missing_ok=True)
-            raise
-    except OSError:
-        pass  # a cache that cannot be written only costs the next load its speed
-
-
-def discard() -> None:
-    """Remove the cache file (after a grade whose submission could have written it)."""
-    path = _path()
-    if path is not None:
-        try:
-            path.unlink(missing_ok=True)
-        except OSError:
-            pass
+    cache_folder.write_text(path, json.dumps({"format": FORMAT,
+                                              "files": {k: list(v) for k, v in entries}}))
