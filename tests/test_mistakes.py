@@ -97,6 +97,7 @@ NAMES_THE_PROBLEM = {
     "negsampling_target_term_missing": "the target's term -log sigmoid(u_2 . v) = 0.361 is missing",
     "negsampling_ignores_k": "10 indices drawn from dataset.sampleTokenIdx(), too many: expected K = 1",
     "negsampling_samples_with_np_random": "no index drawn from dataset.sampleTokenIdx()",
+    "negsampling_choice_without_replacement": "no index drawn from dataset.sampleTokenIdx()",
     "negsampling_negatives_deduplicated": "count a negative drawn more than once only once",
     "negsampling_target_skipped_not_replaced": "too few negatives used",
     "negsampling_grad_rows_only": "grad (one row per output vector) has shape",
@@ -208,6 +209,8 @@ RECOGNISED = {
     "negsampling_first_negative_only": {"first_negative_only"},
     "negsampling_ignores_k": {"k_not_honoured"},
     "negsampling_samples_with_np_random": {"negatives_not_from_dataset"},
+    # its K different words matched a loop that re-draws until they differ (probe s53): it drew none
+    "negsampling_choice_without_replacement": {"negatives_not_from_dataset"},
     "negsampling_negatives_deduplicated": {"repeated_negatives_dropped"},
     "negsampling_target_skipped_not_replaced": {"k_not_honoured"},
     "negsampling_mutates_output_vectors": {"output_vectors_mutated"},

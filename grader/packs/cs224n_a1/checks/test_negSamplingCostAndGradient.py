@@ -781,6 +781,10 @@ def test_repeated_negatives_accumulate(student, reference, report):
     sampled_twice = _drawn_twice(draws, used, case) or _second_draws_used(case, cost, draws)
     if sampled_twice and not _drawing_until_distinct(student, case, draws):
         distinct = None
+    # Fewer draws than reaching K different words takes: those words came from elsewhere (all of
+    # a small vocabulary, np.random.choice without replacement), not from a loop over the draws.
+    if distinct is not None and draws < _draws_until_distinct(case):
+        distinct = None
     if distinct is not None and not cost_right and close(cost, _cost_with(case, distinct)):
         found = {"hint": HINTS["negatives_made_distinct"],
                  "evidence": {"seen": f"the cost is the one of the negatives {distinct}, the "
