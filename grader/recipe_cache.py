@@ -17,7 +17,8 @@ never written to disk.
 The file is JSON (known_answers.encode: arrays as dtype, shape and bytes), never pickle; a file
 that cannot be read is ignored. A grade whose submission could write the user's files (process
 isolation as the user's own uid, or as root with no uid to lease) removes every book when it
-ends (grader/grading.py): a book emptied of its examples passed every property check it held. $AUTOGRADE_CACHE_DIR moves the folder; `off` turns it off.
+ends (grader/grading.py): a book emptied of its examples passed every property check it held.
+$AUTOGRADE_CACHE_DIR moves the folder; `off` turns it off.
 """
 from __future__ import annotations
 
@@ -162,9 +163,4 @@ def keep(path: Path | None, book: RecipeBook) -> None:
         book.kept = set(book.recipes)
 
 
-def discard_all() -> None:
-    """Remove everything kept in the cache folder (grader/cache_folder.py discard)."""
-    cache_folder.discard()
-
-
-__all__ = ["CACHE_ENV", "book_path", "discard_all", "folder", "from_json", "keep", "load", "to_json"]
+__all__ = ["CACHE_ENV", "book_path", "folder", "from_json", "keep", "load", "to_json"]

@@ -2,12 +2,13 @@
 
 Loading a pack reads every check file's markers from its source (grader/packs/manifest.py
 _check_markers: nothing of the pack runs to validate it). Parsing the CS224n pack's five check
-files is about 75 ms, most of what a grade does before its first check beyond the imports, paid
+files is about 50 ms, most of what a grade does before its first check beyond the imports, paid
 again by every grade in a fresh process, though the files rarely change. So the names are kept
 in the user's cache folder (grader/cache_folder.py), under a digest of the file's bytes and the
 Python version: an edited check file is a miss and is parsed again. The file is JSON of names
-only; anything unexpected in it is a miss. With the cache off (AUTOGRADE_CACHE_DIR=off), every
-load parses.
+only; anything unexpected in it is a miss, and names that fail the manifest's checks are read
+from the files again before a pack is refused (the cache is only ever a hint). With the cache off
+(AUTOGRADE_CACHE_DIR=off), every load parses.
 """
 from __future__ import annotations
 
@@ -22,7 +23,7 @@ from grader.cache_folder import folder
 
 FILE_NAME = "markers.json"
 FORMAT = 1
-KEPT = 256  # entries; the oldest go first (a course's packs have tens of check files)
+MAX_ENTRIES = 256  # the oldest go first (a course's packs have tens of check files)
 
 # In this process: a warm grader (grader/server.py) loads the same pack for every submission.
 _seen: dict[str, tuple[str, ...]] = {}
@@ -88,6 +89,6 @@ def _remember(key: str, names: tuple[str, ...]) -> None:
     kept = _read()
     kept.pop(key, None)
     kept[key] = names
-    entries = list(kept.items())[-KEPT:]
+    entries = list(kept.items())[-MAX_ENTRIES:]
     cache_folder.write_text(path, json.dumps({"format": FORMAT,
                                               "files": {k: list(v) for k, v in entries}}))
