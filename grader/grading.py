@@ -50,6 +50,27 @@ class CannotWrite(UsageError):
         self.option, self.path, self.why = option, path, why
 
 
+def _clash(option: str, path: Path, outputs: list[tuple[str, Path]], submission: Path) -> str:
+    """Why a report may not go to `path` though it can be written ("" when it may): it is the
+    submission (a `--json` given the student's file overwrote their code) or one of its code
+    files, or another report's path (the last written replaced the other). A new file in a
+    folder upload is fine: `autograde grade . --json report.json`."""
+    if str(path) == "-":  # a file named "-" was written, where standard output was meant
+        return "'-' would be a file of that name: give a file, or /dev/stdout"
+    try:
+        where = path.resolve()
+        upload = submission.resolve()
+    except (OSError, RuntimeError):
+        return ""
+    if where == upload or (upload in where.parents and where.suffix.lower() in (".py", ".ipynb")
+                           and where.exists()):
+        return "it is the submission being graded: a report there would replace its code"
+    for other, other_path in outputs:
+        if other != option and other_path.resolve() == where:
+            return f"{other} writes there too; give each report a path of its own"
+    return ""
+
+
 def _unreadable(path: Path) -> str:
     """Why this user cannot read the upload itself ("" when it can): a file it cannot open, or a
     folder it cannot list. (What cannot be read inside a folder is left out and named.)"""
@@ -101,7 +122,7 @@ def grade_to_files(*, submission: Path, pack: str | Pack = DEFAULT_PACK, options
     outputs = [(option, Path(path)) for option, path in
                (("--html", html), ("--junit", junit), ("--json", json)) if path is not None]
     for option, path in outputs:  # before grading: minutes of grading are not lost at the end
-        why = output_paths.problem(path)
+        why = output_paths.problem(path) or _clash(option, path, outputs, Path(submission))
         if why:
             raise CannotWrite(option, path, why)
     # Recipes hold only for the options they were recorded under. A warm grader (a batch's)

@@ -157,6 +157,31 @@ def test_a_name_too_long_for_the_file_system_is_one_line(tmp_path):
     assert proc.stderr.strip() == f"autograde grade: cannot write --json {long_name}: File name too long"
 
 
+def test_a_report_may_not_replace_the_submission_another_report_or_go_to_a_dash(tmp_path):
+    """`--json` given the student's own file overwrote their code with the report, exit 0 (probe
+    s53); two reports given one path kept the last; `--json -` wrote a file named "-". Each is
+    refused before grading, in one line; a new report inside a folder upload is fine."""
+    upload = tmp_path / "hw1.py"
+    upload.write_text(EXAMPLE.read_text())
+    before = upload.read_bytes()
+    cases = {("--json", str(upload)): f"cannot write --json {upload}: it is the submission being "
+                                      "graded: a report there would replace its code",
+             ("--json", str(tmp_path / "r.out"), "--html", str(tmp_path / "r.out")):
+                 f"cannot write --html {tmp_path / 'r.out'}: --json writes there too; give each "
+                 "report a path of its own",
+             ("--json", "-"): "cannot write --json -: '-' would be a file of that name: give a "
+                              "file, or /dev/stdout"}
+    for args, said in cases.items():
+        proc = run_cli("grade", str(upload), *args, env={"AUTOGRADE_CACHE_DIR": "off"})
+        assert proc.returncode == 2 and proc.stderr.strip() == f"autograde grade: {said}", proc
+    assert upload.read_bytes() == before and not (tmp_path / "-").exists()
+    folder = tmp_path / "assignment"
+    folder.mkdir()
+    shutil.copy(EXAMPLE, folder / "submission.py")
+    fine = run_cli("grade", str(folder), "--json", str(folder / "report.json"))
+    assert fine.returncode == 0 and json.loads((folder / "report.json").read_text())["score"] > 0
+
+
 def test_a_report_goes_through_a_pipe_or_a_link_and_leaves_it_as_it_was(tmp_path):
     """Reports are written to a new file renamed over the old: given a FIFO (`--json >(jq .)`,
     `--json /dev/stdout` as root), that replaced it with a regular file, which turned root's
