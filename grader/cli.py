@@ -245,6 +245,7 @@ def run() -> None:
     ordinary one, which waits for it."""
     from grader.session import settle_heap
     settle_heap()
+    _printable_anywhere()
     status = main()
     for stream in (sys.stdout, sys.stderr):
         try:
@@ -261,6 +262,18 @@ def run() -> None:
         except (OSError, ValueError):
             pass
     os._exit(status if isinstance(status, int) else 1)
+
+
+def _printable_anywhere() -> None:
+    """Standard output that cannot encode every character (Windows' cp1252 when redirected, a C
+    locale elsewhere) shows the ones it cannot as "?": a sigma in a student's message or file
+    name raised UnicodeEncodeError there, and the terminal report was lost (exit 70)."""
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            if "utf" not in (getattr(stream, "encoding", "") or "").lower().replace("-", ""):
+                stream.reconfigure(errors="replace")  # type: ignore[union-attr]
+        except (AttributeError, ValueError, OSError):
+            pass
 
 
 def main(argv: list[str] | None = None) -> int:

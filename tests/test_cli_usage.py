@@ -278,3 +278,16 @@ def test_every_command_a_pipeline_runs_says_its_exit_statuses_in_its_help(comman
     assert proc.returncode == 0, proc.stderr
     said = " ".join(proc.stdout.split())
     assert "exit status" in said and "2 " in said, said[-400:]
+
+
+def test_a_terminal_that_cannot_show_a_character_gets_a_question_mark_not_a_crash(tmp_path):
+    """Standard output in cp1252 (Windows, redirected): a sigma in what a submission raised made
+    the terminal report a UnicodeEncodeError, exit 70 (probe s53)."""
+    upload = tmp_path / "hw1.py"
+    upload.write_text('def sigmoid(x):\n    raise ValueError("\u03c3 is not ready")\n',
+                      encoding="utf-8")
+    proc = run_cli("grade", str(upload), "--only", "sigmoid",
+                   env={"PYTHONIOENCODING": "cp1252", "AUTOGRADE_CACHE_DIR": "off"})
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "raised ValueError: ? is not ready" in proc.stdout
+    assert "Traceback" not in proc.stdout + proc.stderr
