@@ -791,3 +791,30 @@ def test_a_file_renamed_by_a_browser_is_imported_by_the_name_the_others_use(tmp_
     assert any("q2_sigmoid.py is not in your submission (q2_sigmoid (1).py and q2_sigmoid (2).py "
                "look like it: keep one, named q2_sigmoid.py" in c["message"]
                for c in two["checks"])
+
+
+STANDARD_STREAMS_USED = {
+    "reconfigure": 'sys.stdout.reconfigure(encoding="utf-8")\n',
+    "buffer": 'sys.stdout.buffer.write("\u03c3 ready\\n".encode("utf-8"))\nsys.stderr.buffer.flush()\n',
+    "encoding": 'print("stdout speaks", sys.stdout.encoding.lower())\n',
+    "fileno": 'os.isatty(sys.stdout.fileno())\n',
+}
+
+
+def test_code_that_uses_the_standard_streams_as_files_is_graded(tmp_path):
+    """sys.stdout and sys.stderr are the worker's bounded capture while a submission runs: a
+    correct file whose import ran sys.stdout.reconfigure(...) (a Windows habit), wrote to
+    sys.stdout.buffer, read sys.stdout.encoding or asked for its fileno() scored 0, told
+    "'BoundedText' object has no attribute ..." (probe s53)."""
+    code = (FIXTURES / "correct_summed.py").read_text()
+    uploads = {}
+    for name, lines in STANDARD_STREAMS_USED.items():
+        uploads[name] = tmp_path / name / "hw1.py"
+        uploads[name].parent.mkdir()
+        uploads[name].write_text("import os\nimport sys\n" + lines + code, encoding="utf-8")
+    reports = grade_many(uploads, tmp_path / "out")
+    for name, report in reports.items():
+        assert report["score"] == 100, (name, [c["message"] for c in report["checks"]
+                                               if c["status"] != "passed"][:2])
+    assert "\u03c3 ready" in reports["buffer"]["import_output"]
+    assert "stdout speaks utf-8" in reports["encoding"]["import_output"]
