@@ -16,6 +16,7 @@ import re
 import shutil
 import signal
 import subprocess
+import tempfile
 import threading
 import time
 import zipfile
@@ -25,7 +26,7 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from grader import containment, cpu_wait, isolation, observed, python2_habits, reply_shapes
-from grader import leftovers, notebook_outputs, scratch_dirs, scratch_fs, spare_worker, uploads
+from grader import archive, leftovers, notebook_outputs, scratch_dirs, scratch_fs, spare_worker, uploads
 from grader.worker import wire
 
 # How long a worker told to quit has to end by itself before it is killed: it ends at once
@@ -1411,8 +1412,52 @@ def _copy_folder(source: Path, target: Path,
     return target
 
 
+def _without_not_code(source: Path, target: Path) -> bool:
+    """Write `source`, a zip that holds folders of no one's code (a virtual environment, version
+    control's history, __pycache__: uploads.zip_not_code), to `target` without them, the other
+    members as the worker reads them (names, modes); False when it holds none, or cannot be read
+    or is too large to rewrite (it is then judged as it is). Their files counted towards the
+    zip's limits before the worker left them out: a .venv zipped with correct code scored 0."""
+    try:
+        zf = zipfile.ZipFile(source)
+    except (zipfile.BadZipFile, OSError):
+        return False
+    with zf:
+        members = zf.infolist()
+        names = [archive.member_name(m)[0].replace("\\", "/") for m in members]
+        not_code = uploads.zip_not_code(names)
+        keep = [(m, n) for m, n in zip(members, names) if not uploads.zip_left_out(n, not_code)]
+        if len(keep) == len(members) or sum(m.file_size for m, _ in keep) > 2 * MAX_UPLOAD_BYTES:
+            return False
+        try:
+            with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as out:
+                for member, name in keep:
+                    info = zipfile.ZipInfo(name, member.date_time)
+                    info.external_attr = member.external_attr
+                    info.compress_type = zipfile.ZIP_DEFLATED
+                    out.writestr(info, b"" if member.is_dir() else zf.read(member))
+        except (zipfile.BadZipFile, OSError, RuntimeError, NotImplementedError, EOFError,
+                zlib.error):
+            target.unlink(missing_ok=True)
+            return False
+    return True
+
+
 def _copy_file(source: Path, target: Path,
                too_large: list[tuple[str, int]] | None = None) -> Path:
+    if source.suffix.lower() == ".zip" and source.is_file():
+        fd, slim = tempfile.mkstemp(prefix="autograde-upload-", suffix=".zip")
+        os.close(fd)
+        try:
+            if _without_not_code(source, Path(slim)):
+                return _copy_file_as_it_is(Path(slim), target, too_large)
+        finally:
+            os.unlink(slim)
+    return _copy_file_as_it_is(source, target, too_large)
+
+
+def _copy_file_as_it_is(source: Path, target: Path,
+                        too_large: list[tuple[str, int]] | None) -> Path:
     total = source.stat().st_size if source.exists() else 0
     if source.suffix == ".zip" and source.is_file():
         if _zip_holds_more_than(source, MAX_UPLOAD_BYTES) or total > MAX_UPLOAD_BYTES:

@@ -14,6 +14,7 @@ import re
 import signal
 import textwrap
 import time
+import zipfile
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, redirect_stderr, redirect_stdout
 from dataclasses import dataclass
@@ -26,7 +27,7 @@ from hypothesis.internal import entropy
 from grader import __version__, callees, checks_api, plugin, reference as reference_mod, replay, scoring, tolerances
 from grader import input_set as input_set_mod, isolation as isolation_mod
 from grader import crash, kept_session, known_answers as known_answers_mod
-from grader import misplaced_arguments, python2_habits, redact, uploads
+from grader import archive, misplaced_arguments, python2_habits, redact, uploads
 from grader.model import REFERENCE_NOT_USED, SECRET_NOT_SAFE, SECRET_NOT_USED, SubmissionResult
 from grader.packs import Pack
 from grader.packs.imports import importable, kept_across_grades
@@ -418,7 +419,12 @@ def _left_out_warnings(upload: Path, load: dict,
                  for entry, why in unreadable]
     try:
         folders = uploads.not_code_folders(Path(upload))
-    except OSError:
+        if Path(upload).suffix.lower() == ".zip" and Path(upload).is_file():
+            with zipfile.ZipFile(upload) as zf:
+                names = [archive.member_name(m)[0].replace("\\", "/") for m in zf.infolist()]
+            folders += [(prefix.rstrip("/"), what)
+                        for prefix, what in sorted(uploads.zip_not_code(names).items())]
+    except (OSError, zipfile.BadZipFile, ValueError):
         folders = []
     warnings += [f"{entry}/ was left out: it is {what}, not your code, and is neither graded "
                  "nor counted towards the upload's size." for entry, what in folders]

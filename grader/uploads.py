@@ -262,6 +262,37 @@ def not_code_folders(path: Path) -> list[tuple[str, str]]:
     return found
 
 
+# Folders in a zip that are no one's code, whatever is in them (the worker skips them too).
+_JUNK_PARTS = ("__MACOSX", "__pycache__", ".ipynb_checkpoints")
+
+
+def zip_not_code(names: list[str]) -> dict[str, str]:
+    """The folders of a zip, by its members' names ('/'-separated), that grading leaves out as
+    no code, as the not_code folders of a folder upload are: {"prefix/": what it is}, outermost
+    only (a .venv zipped with the code held 1,474 files and more, over the zip's limit of 2,000
+    files: the upload scored 0 where the same folder unzipped scored 100)."""
+    found: dict[str, str] = {}
+    for name in names:
+        parts = name.split("/")
+        if len(parts) >= 2 and parts[-1] == "pyvenv.cfg":
+            found["/".join(parts[:-1]) + "/"] = "a Python virtual environment (it holds pyvenv.cfg)"
+        for i, part in enumerate(parts[:-1]):
+            if part == "conda-meta" and i > 0:
+                found["/".join(parts[:i]) + "/"] = "a conda environment"
+            elif part in _HISTORY_DIRS:
+                found["/".join(parts[:i + 1]) + "/"] = "version control's history"
+    return {prefix: what for prefix, what in found.items()
+            if not any(prefix != other and prefix.startswith(other) for other in found)}
+
+
+def zip_left_out(name: str, not_code: dict[str, str]) -> bool:
+    """Whether a zip's member `name` is left out: under a folder of `not_code` (zip_not_code), or
+    under one of the folders that hold no one's code (__MACOSX, __pycache__, notebook
+    checkpoints)."""
+    return any(name.startswith(prefix) for prefix in not_code) or any(
+        part in _JUNK_PARTS for part in name.split("/")[:-1])
+
+
 def _file_hash(path: Path) -> str:
     digest = hashlib.sha256()
     with open(path, "rb") as stream:
@@ -271,5 +302,5 @@ def _file_hash(path: Path) -> str:
 
 
 __all__ = ["SUBMISSION_SUFFIXES", "Upload", "UploadName", "content_hash", "is_left_out", "left_out",
-           "not_code", "not_code_folders",
+           "not_code", "not_code_folders", "zip_left_out", "zip_not_code",
            "parse_name", "student_id"]

@@ -129,3 +129,31 @@ def test_a_virtual_environment_or_a_git_history_in_the_folder_is_left_out_and_na
         "graded nor counted towards the upload's size.",
         ".venv/ was left out: it is a Python virtual environment (it holds pyvenv.cfg), not your "
         "code, and is neither graded nor counted towards the upload's size."], report["warnings"]
+
+
+def test_the_same_folder_zipped_is_graded_as_the_folder(tmp_path):
+    """Zipped, the project folder above (a .venv, .git, __pycache__ beside the code) got 0: the
+    zip's limits (2,000 files, 50 MiB) counted those folders' files before the worker left them
+    out (probe s53: a bare venv holds 1,474 files). They are left out first, and named."""
+    import zipfile
+
+    from conftest import grade
+    upload = tmp_path / "project.zip"
+    with zipfile.ZipFile(upload, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.write(FIXTURES / "correct_summed.py", "project/hw1.py")
+        zf.writestr("project/.venv/pyvenv.cfg", "home = /usr/bin\n")
+        for i in range(2100):  # over the zip's limit of files by themselves
+            zf.writestr(f"project/.venv/lib/site-packages/pkg/m{i}.py", "x = 1\n")
+        zf.writestr("project/.venv/lib/site-packages/numpy/big.so", b"\0" * (60 * 2**20))
+        zf.writestr("project/.venv/lib/site-packages/sigmoid_grad.py", "raise SystemExit(3)\n")
+        zf.writestr("project/.git/objects/pack.py", "def sigmoid(x):\n    return 0\n")
+        zf.writestr("project/__pycache__/hw1.cpython-311.pyc", b"\0" * 16)
+    report = grade(upload, tmp_path / "out", "--only", "sigmoid")
+    assert report["error"] == "" and report["score"] == report["max_score"], report["error"]
+    said = [w for w in report["warnings"] if "not your code" in w]
+    assert said == [
+        "project/.git/ was left out: it is version control's history, not your code, and is "
+        "neither graded nor counted towards the upload's size.",
+        "project/.venv/ was left out: it is a Python virtual environment (it holds pyvenv.cfg), "
+        "not your code, and is neither graded nor counted towards the upload's size."], \
+        report["warnings"]
