@@ -438,12 +438,14 @@ def _left_out_warnings(upload: Path, load: dict,
 
 
 def _too_large_warnings(left: Sequence[tuple[str, int]]) -> list[str]:
-    """What an upload over the size limit had left out (proxy.copy_upload), in one warning."""
+    """What an upload over the size or file limit had left out (proxy.copy_upload), in one
+    warning."""
     if not left:
         return []
     shown = ", ".join(f"{name} ({size_text(size)})" for name, size in left[:5]) + (
         f" and {len(left) - 5} more" if len(left) > 5 else "")
-    return [f"your upload is over the {proxy_mod.MAX_UPLOAD_BYTES / 2**20:g} MiB limit, so files that "
+    return [f"your upload is over the grader's limits ({proxy_mod.MAX_UPLOAD_BYTES / 2**20:g} MiB, "
+            f"{proxy_mod.MAX_ARCHIVE_MEMBERS:,} files), so files that "
             f"are not code were left out, largest first: {shown}. Only your code is graded (.py "
             "files, notebooks): code that reads these files does not find them. Leave data and "
             "saved parameters out of the upload."]

@@ -626,7 +626,8 @@ def test_an_upload_over_the_limit_is_graded_without_its_data_and_says_which(tmp_
                                         only=["sigmoid"])
         assert result.error == "" and result.score == result.max_score, result.error
         assert [w for w in result.warnings if "limit" in w] == [
-            "your upload is over the 0.0953674 MiB limit, so files that are not code were left "
+            "your upload is over the grader's limits (0.0953674 MiB, 2,000 files), so files that "
+            "are not code were left "
             f"out, largest first: {prefix}utils/datasets/saved_params_40000.npy (292 KiB). Only "
             "your code is graded (.py files, notebooks): code that reads these files does not "
             "find them. Leave data and saved parameters out of the upload."], result.warnings
@@ -818,3 +819,27 @@ def test_code_that_uses_the_standard_streams_as_files_is_graded(tmp_path):
                                                if c["status"] != "passed"][:2])
     assert "\u03c3 ready" in reports["buffer"]["import_output"]
     assert "stdout speaks utf-8" in reports["encoding"]["import_output"]
+
+
+def test_a_folder_of_more_files_than_a_zip_may_hold_is_graded_without_its_data(tmp_path):
+    """A folder of 5,001 files (the code and a dataset of small files) filled the worker's scratch
+    space: 0, with the grader's own traceback in the report (10,500: no report, exit 70; probe
+    s53). The files that are not code beyond the zip's limit are left out and named; code alone
+    over it is refused in one line."""
+    folder = tmp_path / "a1"
+    (folder / "data").mkdir(parents=True)
+    shutil.copy(FIXTURES / "correct_summed.py", folder / "hw1.py")
+    for i in range(2100):
+        (folder / "data" / f"f{i:04d}.txt").write_text("x" * (1 + i % 7))
+    report = grade(folder, tmp_path / "out", "--only", "sigmoid")
+    assert report["error"] == "" and report["score"] == report["max_score"], report["error"]
+    said, = [w for w in report["warnings"] if "limits" in w]
+    assert said.startswith("your upload is over the grader's limits (50 MiB, 2,000 files), so "
+                           "files that are not code were left out, largest first: data/"), said
+    assert "Traceback" not in json.dumps(report)
+    for i in range(2001):
+        (folder / f"m{i:04d}.py").write_text("x = 1\n")
+    refused = grade(folder, tmp_path / "out2", "--only", "sigmoid")
+    assert refused["score"] == 0 and "files of code (.py, notebooks); the limit is 2000" in \
+        refused["error"], refused["error"]
+
