@@ -1,5 +1,6 @@
 """The `autograde` program, and `python -m grader`."""
 import gc
+import os
 import sys
 
 # What the grader's own process imports, each a package: a single file of the same name found
@@ -24,6 +25,39 @@ def _shadowing() -> str:
     return ("; ".join(found) + ": a file of that name in a folder on PYTHONPATH (or in the "
             "current folder, for `python -m grader`) is imported instead. Rename it, or take its "
             "folder out of PYTHONPATH")
+
+
+def _packages_outside_site() -> str:
+    """The libraries the grader imports that were loaded, or would be, from a folder outside the
+    interpreter's own and its site-packages (a folder `numpy/` in the current folder or on
+    PYTHONPATH), as a sentence; "" when none. Asked only once loading the grader failed: a
+    library installed elsewhere on purpose that works is no one's concern."""
+    import importlib.util
+    import site
+    import sysconfig
+    homes = {os.path.realpath(p) for p in [*site.getsitepackages(), site.getusersitepackages(),
+                                            sysconfig.get_paths()["stdlib"],
+                                            sysconfig.get_paths()["purelib"],
+                                            sysconfig.get_paths()["platlib"]] if p}
+    found = []
+    for name in LIBRARIES:
+        module = sys.modules.get(name)
+        origin = getattr(module, "__file__", None)
+        if origin is None:
+            try:
+                spec = importlib.util.find_spec(name)
+            except (ImportError, ValueError):
+                continue
+            origin = getattr(spec, "origin", None)
+        if not origin:
+            continue
+        holder = os.path.realpath(os.path.dirname(os.path.dirname(origin))
+                                  if os.path.basename(origin).startswith("__init__.")
+                                  else os.path.dirname(origin))
+        if holder not in homes:
+            found.append(f"{os.path.dirname(origin) if os.path.basename(origin).startswith('__init__.') else origin} "
+                         f"stands in for the library {name}")
+    return "; ".join(found)
 
 
 def _keep_ctrl_c() -> None:
@@ -64,6 +98,14 @@ def run() -> None:
     except KeyboardInterrupt:  # Ctrl-C while it loads: a line, as later, never a traceback
         sys.stderr.write("\nautograde: interrupted\n")
         raise SystemExit(130) from None
+    except Exception as exc:  # noqa: BLE001 (a library that is not the one it needs: said why)
+        stand_ins = _packages_outside_site()
+        if not stand_ins:
+            raise
+        sys.stderr.write(f"autograde: cannot start: {stand_ins} (loading it failed: "
+                         f"{type(exc).__name__}: {exc}). Rename that folder, or take its parent "
+                         "out of PYTHONPATH\n")
+        raise SystemExit(2) from None
     try:
         program()
     except KeyboardInterrupt:

@@ -240,6 +240,23 @@ def test_a_students_file_named_as_a_library_on_pythonpath_is_named(tmp_path, lib
         "grader`) is imported instead. Rename it, or take its folder out of PYTHONPATH")
 
 
+@pytest.mark.parametrize("library", ["numpy", "hypothesis"])
+def test_a_folder_named_as_a_library_that_breaks_the_start_is_named(tmp_path, library):
+    """A package folder (`numpy/__init__.py`) on PYTHONPATH that fails to load: a raw traceback,
+    exit 1 (probe s53). Once loading the grader fails, a library found outside the interpreter's
+    own folders is named, in one line."""
+    (tmp_path / library).mkdir()
+    (tmp_path / library / "__init__.py").write_text("raise ImportError('not the real one')\n")
+    env = {**os.environ, "PYTHONPATH": str(tmp_path), "AUTOGRADE_CACHE_DIR": "off"}
+    proc = subprocess.run([sys.executable, "-m", "grader", "grade", str(EXAMPLE)], cwd=ROOT,
+                          env=env, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr, proc.stderr[-2000:]
+    assert proc.stderr.strip() == (
+        f"autograde: cannot start: {tmp_path / library} stands in for the library {library} "
+        "(loading it failed: ImportError: not the real one). Rename that folder, or take its "
+        "parent out of PYTHONPATH")
+
+
 def test_a_report_onto_standard_output_is_all_that_goes_there():
     """`--json /dev/stdout | jq .` (the README's own example) failed: the terminal report
     followed the JSON on stdout. It goes to stderr when a report is written to stdout."""
