@@ -843,3 +843,13 @@ def test_a_folder_of_more_files_than_a_zip_may_hold_is_graded_without_its_data(t
     assert refused["score"] == 0 and "files of code (.py, notebooks); the limit is 2000" in \
         refused["error"], refused["error"]
 
+
+
+def test_a_file_saved_with_txt_added_is_told_its_name(tmp_path):
+    """Notepad's "Save as" makes hw1.py.txt: 0, told only what kinds of file are graded."""
+    upload = tmp_path / "hw1.py.txt"
+    shutil.copy(FIXTURES / "correct_summed.py", upload)
+    report = grade(upload, tmp_path / "out", "--only", "sigmoid")
+    assert report["score"] == 0
+    assert report["error"].endswith("It looks like a .py file saved with .txt added: rename it "
+                                    "hw1.py."), report["error"]

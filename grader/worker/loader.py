@@ -293,7 +293,11 @@ def lay_out(submission: Path, scratch: Path, layout: tuple[str, ...] | list[str]
     elif submission.suffix.lower() == ".py":
         shutil.copy(submission, dest / (submission.stem + ".py"))
     else:
-        raise LoadError(f"{submission.name}: expected a .py file, a folder, a .zip or a .ipynb notebook")
+        inner = Path(submission.stem).suffix.lower()  # hw1.py.txt: Notepad's "Save as" adds .txt
+        rename = (f" It looks like a {inner} file saved with {submission.suffix} added: rename it "
+                  f"{submission.stem}." if inner in (".py", ".ipynb", ".zip") else "")
+        raise LoadError(f"{submission.name}: expected a .py file, a folder, a .zip or a .ipynb "
+                        f"notebook.{rename}")
     root = _code_folder(dest, tuple(layout), tuple(functions))
     inner = sorted(root.glob("*.zip"))
     if not list(root.glob("*.py")) and not list(root.glob("*.ipynb")) and len(inner) == 1:
