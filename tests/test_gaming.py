@@ -68,7 +68,7 @@ def test_no_real_implementation_earns_only_the_published_examples(dishonest, tmp
     report = grade(dishonest[attack], tmp_path / attack, "--secret", SECRETS[0])
     assert report["inputs"] == {"set": "secret", "answers": "reference"}
     allowed = published_points(report)
-    assert allowed == 9
+    assert allowed == 8.82  # sigmoid 2, sigmoid_grad 1.82 (2 of its 5.5 weights), softmax 5
     assert report["score"] <= allowed, [(c["function"], c["name"]) for c in report["checks"]
                                         if c["score"] > 0]
     # The self-consistency checks still ran and say what they measured...
