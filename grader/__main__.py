@@ -51,12 +51,10 @@ def _packages_outside_site() -> str:
             origin = getattr(spec, "origin", None)
         if not origin:
             continue
-        holder = os.path.realpath(os.path.dirname(os.path.dirname(origin))
-                                  if os.path.basename(origin).startswith("__init__.")
-                                  else os.path.dirname(origin))
-        if holder not in homes:
-            found.append(f"{os.path.dirname(origin) if os.path.basename(origin).startswith('__init__.') else origin} "
-                         f"stands in for the library {name}")
+        package = os.path.basename(origin).startswith("__init__.")
+        where = os.path.dirname(origin) if package else origin  # the folder, or the file
+        if os.path.realpath(os.path.dirname(where)) not in homes:
+            found.append(f"{where} stands in for the library {name}")
     return "; ".join(found)
 
 
