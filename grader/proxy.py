@@ -1343,17 +1343,7 @@ def _zip_within_limit(source: Path, target: Path,
                 return False  # its code alone is over: judged by its size
             if not notebooks and not leave:
                 return False
-            with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as out:
-                for member in members:
-                    if id(member) in leave:
-                        continue
-                    data = stripped.get(id(member))
-                    if data is None:
-                        data = b"" if member.is_dir() else zf.read(member)
-                    info = zipfile.ZipInfo(member.filename, member.date_time)
-                    info.external_attr = member.external_attr
-                    info.compress_type = zipfile.ZIP_DEFLATED
-                    out.writestr(info, data)
+            _copy_members(zf, [m for m in members if id(m) not in leave], target, stripped)
         except (zipfile.BadZipFile, OSError, RuntimeError, NotImplementedError, EOFError,
                 zlib.error):
             # Unreadable inside (a bad CRC, an encrypted member): judged by its size, and the
@@ -1431,6 +1421,24 @@ def _copy_folder(source: Path, target: Path,
     return target
 
 
+def _copy_members(zf: zipfile.ZipFile, members: list[zipfile.ZipInfo], target: Path,
+                  data: dict[int, bytes] | None = None) -> None:
+    """Write `members` of `zf` to a new zip at `target`, each under its name as the worker reads
+    it (archive.member_name, a backslash a folder separator: written as read, a name in UTF-8
+    not marked so came back as cp437's mojibake) and with its mode; `data` holds the bytes to
+    write instead of a member's own, by id (a notebook without its saved outputs)."""
+    with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as out:
+        for member in members:
+            info = zipfile.ZipInfo(archive.member_name(member)[0].replace("\\", "/"),
+                                   member.date_time)
+            info.external_attr = member.external_attr
+            info.compress_type = zipfile.ZIP_DEFLATED
+            body = (data or {}).get(id(member))
+            if body is None:
+                body = b"" if member.is_dir() else zf.read(member)
+            out.writestr(info, body)
+
+
 def _without_not_code(source: Path, target: Path) -> bool:
     """Write `source`, a zip that holds folders of no one's code (a virtual environment, version
     control's history, __pycache__: uploads.zip_not_code), to `target` without them, the other
@@ -1449,12 +1457,7 @@ def _without_not_code(source: Path, target: Path) -> bool:
         if len(keep) == len(members) or sum(m.file_size for m, _ in keep) > 2 * MAX_UPLOAD_BYTES:
             return False
         try:
-            with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as out:
-                for member, name in keep:
-                    info = zipfile.ZipInfo(name, member.date_time)
-                    info.external_attr = member.external_attr
-                    info.compress_type = zipfile.ZIP_DEFLATED
-                    out.writestr(info, b"" if member.is_dir() else zf.read(member))
+            _copy_members(zf, [m for m, _ in keep], target)
         except (zipfile.BadZipFile, OSError, RuntimeError, NotImplementedError, EOFError,
                 zlib.error):
             target.unlink(missing_ok=True)

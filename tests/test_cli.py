@@ -853,3 +853,23 @@ def test_a_file_saved_with_txt_added_is_told_its_name(tmp_path):
     assert report["score"] == 0
     assert report["error"].endswith("It looks like a .py file saved with .txt added: rename it "
                                     "hw1.py."), report["error"]
+
+
+def test_a_zip_rewritten_within_the_limit_keeps_its_names_as_the_worker_reads_them(tmp_path):
+    """A zip whose names are UTF-8 without the zip's UTF-8 mark (many tools write so) is read
+    as UTF-8 (José.py); rewritten without its data to fit the limit, it was written under the
+    names as read in cp437 (JosÃ©.py), which the worker then took as they were."""
+    import zipfile
+
+    from grader import proxy
+    upload = tmp_path / "a1.zip"
+    with zipfile.ZipFile(upload, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("JosXY.py", (FIXTURES / "correct_summed.py").read_text())
+        zf.writestr("data/big.bin", b"\0" * (proxy.MAX_UPLOAD_BYTES + 2**20))
+    raw = upload.read_bytes()
+    upload.write_bytes(raw.replace(b"JosXY.py", "José.py".encode("utf-8")))
+    assert zipfile.ZipFile(upload).namelist()[0] != "José.py"  # unmarked: cp437 to zipfile
+    left: list = []
+    copied = proxy.copy_upload(upload, tmp_path / "scratch", too_large=left)
+    assert [name for name, _ in left] == ["data/big.bin"]
+    assert zipfile.ZipFile(copied).namelist() == ["José.py"]
