@@ -873,3 +873,15 @@ def test_a_zip_rewritten_within_the_limit_keeps_its_names_as_the_worker_reads_th
     copied = proxy.copy_upload(upload, tmp_path / "scratch", too_large=left)
     assert [name for name, _ in left] == ["data/big.bin"]
     assert zipfile.ZipFile(copied).namelist() == ["José.py"]
+
+
+def test_a_text_file_with_a_stray_nul_byte_is_told_what_python_says(tmp_path):
+    """One NUL byte in a comment of a correct file (an editor's slip): Python refuses the file,
+    but it is text, not the "binary data (it holds NUL bytes, which no text file has)" it was
+    called (probe s53)."""
+    lines = (FIXTURES / "correct_summed.py").read_text().splitlines(keepends=True)
+    lines.insert(7, "# a comment with a stray \x00 byte\n")
+    (tmp_path / "hw1.py").write_text("".join(lines))
+    report = grade(tmp_path / "hw1.py", tmp_path / "out", "--only", "sigmoid")
+    assert report["score"] == 0
+    assert "null bytes" in report["error"] and "binary" not in report["error"], report["error"]

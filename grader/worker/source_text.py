@@ -270,6 +270,18 @@ def binary_kind(data: bytes) -> str:
     head = data[:4096]
     # NUL bytes outside UTF-16 and UTF-32 (which python_source reads) are in no text file: a
     # compiled .pyc, an image or random bytes read as Windows-1252 text, "8649 bytes not UTF-8".
-    if b"\x00" in head and wide_encoding(data) is None:
+    if b"\x00" in head and wide_encoding(data) is None and not _text_with_stray_nuls(head):
         return "binary data (it holds NUL bytes, which no text file has)"
     return ""
+
+
+def _text_with_stray_nuls(head: bytes) -> bool:
+    """A few NUL bytes in what is otherwise UTF-8 text (an editor's slip in a comment): Python's
+    own error says what is wrong with it (it refuses NUL bytes in source), not "binary data"."""
+    if head.count(0) > 3:
+        return False
+    try:
+        head.replace(b"\x00", b"").decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return exc.start >= len(head) - 4  # a character cut at the end of the head
+    return True
