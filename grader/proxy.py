@@ -19,6 +19,7 @@ import subprocess
 import tempfile
 import threading
 import time
+import warnings
 import zipfile
 import zlib
 from dataclasses import dataclass, field
@@ -1427,7 +1428,9 @@ def _copy_members(zf: zipfile.ZipFile, members: list[zipfile.ZipInfo], target: P
     it (archive.member_name, a backslash a folder separator: written as read, a name in UTF-8
     not marked so came back as cp437's mojibake) and with its mode; `data` holds the bytes to
     write instead of a member's own, by id (a notebook without its saved outputs)."""
-    with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as out:
+    with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as out, warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # a name twice (a zip updated by adding to
+        # it) stays twice: the worker grades the later copy and says so; no "Duplicate name" here
         for member in members:
             info = zipfile.ZipInfo(archive.member_name(member)[0].replace("\\", "/"),
                                    member.date_time)
