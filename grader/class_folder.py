@@ -32,7 +32,7 @@ from typing import Collection, Mapping, Sequence
 
 from grader import safe_text
 from grader.archive import ArchiveError, extract as extract_members, safe_member
-from grader.uploads import SUBMISSION_SUFFIXES, Upload, UploadName, parse_name, student_id
+from grader.uploads import Upload, UploadName, is_upload_name, parse_name, student_id
 
 # autograde.toml: the course config (grader/packs/course_config.py), not a student's upload.
 IGNORED_NAMES = ("__MACOSX", "__pycache__", "autograde.toml")
@@ -60,7 +60,7 @@ class Discovery:
 def _is_candidate(path: Path) -> bool:
     if path.name.startswith(".") or path.name in IGNORED_NAMES:
         return False
-    return path.is_dir() or path.suffix.lower() in SUBMISSION_SUFFIXES
+    return path.is_dir() or is_upload_name(path.name)
 
 
 def discover(folder: Path, *, exclude: Path | None = None,
@@ -89,7 +89,7 @@ def discover(folder: Path, *, exclude: Path | None = None,
     found.notes += [f"ignored {safe_text.visible(p.name)}: a hidden file (its name starts with "
                     "'.'), never graded; if it is a student's upload, rename it"
                     for p in entries if p.name.startswith(".") and not p.name.startswith("._")
-                    and p.is_file() and p.suffix.lower() in SUBMISSION_SUFFIXES]
+                    and p.is_file() and is_upload_name(p.name)]
     why = (_holds_uploads(visible[0], layout, functions)
            if len(visible) == 1 and visible[0].is_dir() else None)
     if why:
@@ -135,8 +135,8 @@ def discover(folder: Path, *, exclude: Path | None = None,
         if not _is_candidate(path):
             if path in visible:
                 # A file name is the student's text: the instructor sees it as visible escapes.
-                found.notes.append(f"ignored {safe_text.visible(path.name)}: not a .py, .zip, "
-                                   ".ipynb or folder")
+                found.notes.append(f"ignored {safe_text.visible(path.name)}: "
+                                   + _not_an_upload(path.name))
             continue
         base = student_id(path.name)
         if path in kept:
@@ -181,6 +181,21 @@ def discover(folder: Path, *, exclude: Path | None = None,
             found.notes.append(f"{_named(upload)} is graded as {upload.student!r}: {why}")
     found.notes += _split_students(found.uploads, layout)
     return found
+
+
+# Archives a student may hand in that the grader does not open: named as such in the batch's
+# notes, so the instructor knows to ask for another kind rather than take the file for a stray.
+_OTHER_ARCHIVES = (".rar", ".7z", ".gz", ".bz2", ".xz", ".zst", ".tar.zst")
+
+
+def _not_an_upload(name: str) -> str:
+    """Why a file among the uploads is not graded."""
+    kind = next((s for s in sorted(_OTHER_ARCHIVES, key=len, reverse=True)
+                 if name.lower().endswith(s)), "")
+    if kind:
+        return (f"a {kind} archive, which the grader does not open; if it is a student's upload, "
+                "ask for a .zip or .tar.gz of the files (or unpack it into a folder here)")
+    return "not a .py, .ipynb, .zip or tar archive (.tar.gz, .tgz, ...), nor a folder"
 
 
 def _one_file_wrapper(lone: Path, folder: Path) -> list[str]:

@@ -673,7 +673,7 @@ def _add_batch_command(sub: argparse._SubParsersAction) -> None:
                        epilog=BATCH_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     b.add_argument("input", type=Path, metavar="INPUT",
                    help="a folder or .zip holding one upload per student: a .py file, a folder, "
-                        "a .zip or a .ipynb notebook (see below)")
+                        "a .zip or .tar.gz, or a .ipynb notebook (see below)")
     b.add_argument("--out", type=Path, required=True, metavar="OUTDIR",
                    help="where reports/, gradebook.csv and index.html go")
     b.add_argument("--jobs", "-j", type=int, default=os.cpu_count() or 1, metavar="N",

@@ -23,7 +23,7 @@ EPILOG = """\
 examples:
   autograde grade my_submission.py                 one .py file with all the functions
   autograde grade assignment1/                     q1_softmax.py, q2_sigmoid.py, ... in a folder
-  autograde grade assignment1.zip -v               a zip (or a .ipynb notebook); every failure in full
+  autograde grade assignment1.zip -v               a .zip, .tar.gz or .ipynb; every failure in full
   autograde grade my_submission.py --only softmax --only sigmoid
   autograde grade upload.py --json report.json --html report.html
   autograde grade . --junit autograde.xml --fail-under 60      in CI
@@ -44,8 +44,8 @@ def add_arguments(g: argparse.ArgumentParser) -> None:
     """Every argument of `autograde grade`."""
     g.add_argument("submission", type=Path,
                    help="what to grade: a .py file with all the functions, a folder (such as the "
-                        "original q1_softmax.py, q2_sigmoid.py, ... layout), a .zip of either, "
-                        "or a .ipynb notebook")
+                        "original q1_softmax.py, q2_sigmoid.py, ... layout), a .zip or a tar "
+                        "archive (.tar.gz, .tgz, ...) of either, or a .ipynb notebook")
     g.add_argument("--json", type=Path, metavar="PATH", help="write the JSON report here")
     g.add_argument("--html", type=Path, metavar="PATH",
                    help="write the HTML report here (one self-contained page)")

@@ -27,6 +27,7 @@ from grader import release
 from grader.packs import BUILTIN_PACKS, DEFAULT_PACK, Pack, load_pack
 from grader.render import gradescope as gradescope_view
 from grader.isolation import IsolationUnavailable, RootWorkerRefused, refusing_root_workers
+from grader.worker import archive_names
 from grader.render import json_report, terminal
 from grader.session import Options, grade
 
@@ -37,7 +38,7 @@ SOURCE_ROOT = release.SOURCE_ROOT
 ZIP_SCRIPTS = {"setup.sh": "gradescope/setup.sh", "run_autograder": "gradescope/run_autograder"}
 ZIP_PROJECT_FILES = release.PROJECT_FILES
 IGNORED = release.IGNORED
-SINGLE_FILE_KINDS = (".zip", ".ipynb")
+SINGLE_FILE_KINDS = (".zip", ".ipynb", *archive_names.TAR_SUFFIXES)
 SECRET_MEMBER = "secret"  # the course secret in autograder.zip; setup.sh moves it out of reach
 PACK_NAME_MEMBER = "pack-name"  # the built-in pack the zip grades with (else the folder pack/)
 CONFIG_DIR = "course-config"  # the course config the zip grades with, under its own file name
@@ -83,7 +84,8 @@ def graded_path(folder: Path) -> Path | None:
     if not files:
         return None
     if not any(f.suffix == ".py" for f in files):
-        singles = [f for f in files if f.parent == folder and f.suffix in SINGLE_FILE_KINDS]
+        singles = [f for f in files if f.parent == folder
+                   and f.name.lower().endswith(SINGLE_FILE_KINDS)]
         if len(singles) == 1:
             return singles[0]
     return folder

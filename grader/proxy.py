@@ -28,7 +28,7 @@ from typing import Any, Sequence
 
 from grader import containment, cpu_wait, isolation, observed, python2_habits, reply_shapes
 from grader import archive, leftovers, notebook_outputs, scratch_dirs, scratch_fs, spare_worker, uploads
-from grader.worker import wire
+from grader.worker import archive_names, wire
 
 # How long a worker told to quit has to end by itself before it is killed: it ends at once
 # (worker/main.py), unless it is still busy answering what was sent ahead.
@@ -1167,6 +1167,9 @@ MAX_UPLOAD_BYTES = 50 * 2**20
 # the grader runs), up to this size on disk (a .zip: also unpacked); what is left is then held to
 # MAX_UPLOAD_BYTES like any upload.
 MAX_NOTEBOOK_BYTES = 200 * 2**20
+# A tar upload is copied as it is for the worker to unpack (worker/unpack_tar.py), up to this
+# size: with what it unpacks (at most MAX_UPLOAD_BYTES), within the scratch folder's 256 MiB.
+MAX_TAR_BYTES = 128 * 2**20
 # A .zip with more members is passed on as it is, for the worker to refuse (worker/loader.py has
 # the same number): reading it here would cost the grader's time for nothing.
 MAX_ARCHIVE_MEMBERS = 2000
@@ -1496,7 +1499,17 @@ def _copy_file_as_it_is(source: Path, target: Path,
                 raise _code_too_large(len(stripped), single=True)
             target.write_bytes(stripped)
             return target
-    if total > MAX_UPLOAD_BYTES:
+    if archive_names.tar_suffix(source.name) and source.is_file():
+        # Unpacked by the worker (worker/unpack_tar.py), which leaves out the files that are not
+        # code, largest first, to be within MAX_UPLOAD_BYTES, as this leaves out a zip's.
+        if total > MAX_TAR_BYTES:
+            raise UploadTooLarge(f"the submission is {total // 2**20} MiB as saved; the limit "
+                                 f"for a tar archive is {MAX_TAR_BYTES // 2**20} MiB as "
+                                 f"saved, then {MAX_UPLOAD_BYTES // 2**20} MiB unpacked without "
+                                 "the files that are not code. Only your code is graded (.py "
+                                 "files, notebooks): leave data and saved parameters out of the "
+                                 "upload. Nothing could be graded.")
+    elif total > MAX_UPLOAD_BYTES:
         raise _too_large(total, source.suffix == ".ipynb", single=True, source=source)
     shutil.copyfile(source, target)
     return target

@@ -64,6 +64,8 @@ REPORT = Record({}, {
     "shadowed_notebooks": Pairs(TEXT, TEXT),
     "left_out": Pairs(TEXT, TEXT),
     "zip_duplicates": [TEXT],
+    "not_code": {"*": TEXT},
+    "over_limits": Pairs(TEXT, int),
     "uses_xrange": [TEXT],
     "uses_numpy_aliases": [PLACE_AND_LINE],
     "uses_python2_names": [PLACE_AND_LINE],

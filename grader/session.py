@@ -32,6 +32,7 @@ from grader.model import REFERENCE_NOT_USED, SECRET_NOT_SAFE, SECRET_NOT_USED, S
 from grader.packs import Pack
 from grader.packs.imports import importable, kept_across_grades
 from grader import proxy as proxy_mod
+from grader.worker import archive_names
 from grader.proxy import Limits, Submission, size_text
 
 PYTEST_INI = Path(__file__).with_name("grading-pytest.ini")
@@ -426,14 +427,24 @@ def _left_out_warnings(upload: Path, load: dict,
                         for prefix, what in sorted(uploads.zip_not_code(names).items())]
     except (OSError, zipfile.BadZipFile, ValueError):
         folders = []
+    # A tar's, found by the worker that unpacked it (worker/unpack_tar.py).
+    folders += [(str(prefix).rstrip("/"), str(what))
+                for prefix, what in sorted(load.get("not_code", {}).items())]
     warnings += [f"{entry}/ was left out: it is {what}, not your code, and is neither graded "
                  "nor counted towards the upload's size." for entry, what in folders]
     twice = [str(name) for name in load.get("zip_duplicates", [])]
     if twice:
         shown = ", ".join(twice[:5]) + (f" and {len(twice) - 5} more" if len(twice) > 5 else "")
-        warnings.append(f"your zip holds {shown} more than once (a zip updated by adding files "
-                        "again); the last copy in the zip was graded. Make a fresh zip that "
-                        "holds each file once, so that you know which version is graded.")
+        if archive_names.tar_suffix(Path(upload).name):
+            warnings.append(f"your archive holds {shown} more than once (a tar updated by "
+                            "appending files, `tar -r`); the last copy in it was graded. Make a "
+                            "fresh archive that holds each file once, so that you know which "
+                            "version is graded.")
+        else:
+            warnings.append(f"your zip holds {shown} more than once (a zip updated by adding "
+                            "files again); the last copy in the zip was graded. Make a fresh "
+                            "zip that holds each file once, so that you know which version is "
+                            "graded.")
     return warnings
 
 
@@ -900,7 +911,8 @@ def grade(pack: Pack, submission_path: Path, options: Options = Options(), *,
     warnings += worded(_reseeding_warnings, submission.reseeded)
     failing = {c.function for c in state.results if c.status not in ("passed", "skipped")}
     warnings = (worded(_left_out_warnings, submission.path, load, submission.unreadable)
-                + worded(_too_large_warnings, submission.too_large)
+                + worded(_too_large_warnings, [*submission.too_large, *(
+                    (str(name), int(size)) for name, size in load.get("over_limits", []))])
                 + worded(_load_warnings, load, options.shim_xrange, options.shim_numpy)
                 + worded(_signature_warnings, load, pack)
                 + worded(_unused_parameter_warnings, load, failing, ref)

@@ -20,7 +20,9 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
-SUBMISSION_SUFFIXES = (".py", ".zip", ".ipynb")
+from grader.worker import archive_names
+
+SUBMISSION_SUFFIXES = (".py", ".zip", ".ipynb", *archive_names.TAR_SUFFIXES)
 # What task.pack_path leaves out of a folder: the hash covers exactly what is graded.
 _SKIPPED_DIRS = ("__pycache__",)
 _SKIPPED_SUFFIXES = (".pyc",)
@@ -168,6 +170,13 @@ def _brightspace_time(when: str) -> str:
         return when
 
 
+def is_upload_name(name: str) -> bool:
+    """Whether a file called `name` is a kind of upload the grader takes: a .py file, a notebook,
+    a .zip or a tar archive (`.tar.gz`, `.tgz`, ...), whatever the case of its suffix."""
+    lowered = name.lower()
+    return any(lowered.endswith(s) and len(name) > len(s) for s in SUBMISSION_SUFFIXES)
+
+
 def student_id(name: str) -> str:
     """The identifier of the upload called `name` (a file or folder name, not a path)."""
     return parse_name(name).student
@@ -196,8 +205,7 @@ def content_hash(path: Path) -> str:
     return outer.hexdigest()
 
 
-# Folders that hold no one's code to grade, whatever is in them: version control's history.
-_HISTORY_DIRS = (".git", ".hg", ".svn")
+_HISTORY_DIRS = archive_names.HISTORY_DIRS
 
 
 def not_code(path: Path) -> str:
@@ -262,35 +270,9 @@ def not_code_folders(path: Path) -> list[tuple[str, str]]:
     return found
 
 
-# Folders in a zip that are no one's code, whatever is in them (the worker skips them too).
-_JUNK_PARTS = ("__MACOSX", "__pycache__", ".ipynb_checkpoints")
-
-
-def zip_not_code(names: list[str]) -> dict[str, str]:
-    """The folders of a zip, by its members' names ('/'-separated), that grading leaves out as
-    no code, as the not_code folders of a folder upload are: {"prefix/": what it is}, outermost
-    only (a .venv zipped with the code held 1,474 files and more, over the zip's limit of 2,000
-    files: the upload scored 0 where the same folder unzipped scored 100)."""
-    found: dict[str, str] = {}
-    for name in names:
-        parts = name.split("/")
-        if len(parts) >= 2 and parts[-1] == "pyvenv.cfg":
-            found["/".join(parts[:-1]) + "/"] = "a Python virtual environment (it holds pyvenv.cfg)"
-        for i, part in enumerate(parts[:-1]):
-            if part == "conda-meta" and i > 0:
-                found["/".join(parts[:i]) + "/"] = "a conda environment"
-            elif part in _HISTORY_DIRS:
-                found["/".join(parts[:i + 1]) + "/"] = "version control's history"
-    return {prefix: what for prefix, what in found.items()
-            if not any(prefix != other and prefix.startswith(other) for other in found)}
-
-
-def zip_left_out(name: str, not_code: dict[str, str]) -> bool:
-    """Whether a zip's member `name` is left out: under a folder of `not_code` (zip_not_code), or
-    under one of the folders that hold no one's code (__MACOSX, __pycache__, notebook
-    checkpoints)."""
-    return any(name.startswith(prefix) for prefix in not_code) or any(
-        part in _JUNK_PARTS for part in name.split("/")[:-1])
+# The same rules for a zip's (or a tar's) member names, shared with the worker that unpacks it.
+zip_not_code = archive_names.not_code_prefixes
+zip_left_out = archive_names.left_out_of_archive
 
 
 def _file_hash(path: Path) -> str:
@@ -301,6 +283,7 @@ def _file_hash(path: Path) -> str:
     return digest.hexdigest()
 
 
-__all__ = ["SUBMISSION_SUFFIXES", "Upload", "UploadName", "content_hash", "is_left_out", "left_out",
+__all__ = ["SUBMISSION_SUFFIXES", "Upload", "UploadName", "content_hash", "is_left_out",
+           "is_upload_name", "left_out",
            "not_code", "not_code_folders", "zip_left_out", "zip_not_code",
            "parse_name", "student_id"]

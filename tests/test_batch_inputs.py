@@ -613,7 +613,7 @@ def test_an_input_without_uploads_is_said_with_its_own_status_and_writes_nothing
     assert proc.returncode == 3, proc.stderr
     assert "holds no upload to grade" in proc.stderr and "Traceback" not in proc.stderr
     if content:
-        assert "ignored README.txt: not a .py, .zip, .ipynb or folder" in proc.stderr
+        assert "ignored README.txt: not a .py, .ipynb, .zip or tar archive" in proc.stderr
     assert not (out / "reports").exists() and not (out / "gradebook.csv").exists()
 
 

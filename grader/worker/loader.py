@@ -32,7 +32,9 @@ import numpy_aliases
 import package_imports
 import python2_names
 import python2_source
+import archive_names
 import source_text
+import unpack_tar
 
 if TYPE_CHECKING:
     import capture
@@ -86,6 +88,20 @@ def _safe_extract(archive: Path, dest: Path) -> None:
             except (zipfile.BadZipFile, RuntimeError, NotImplementedError, EOFError, zlib.error,
                     OSError) as exc:
                 raise LoadError(_unpacking_failed(archive, name, exc)) from None
+
+
+def _extract_tar(archive: Path, dest: Path) -> None:
+    """A tar upload, unpacked by a zip's rules and limits (unpack_tar.py); what it left out goes
+    to the load report as a zip's does."""
+    try:
+        unpacked = unpack_tar.extract(archive, dest, max_files=MAX_ARCHIVE_MEMBERS,
+                                      max_bytes=MAX_ARCHIVE_BYTES, skipped_parts=IGNORED_PARTS)
+    except unpack_tar.TarProblem as exc:
+        raise LoadError(str(exc)) from None
+    LEFT_OUT.extend(unpacked.left_out)
+    NOT_CODE.update(unpacked.not_code)
+    OVER_LIMITS.extend(unpacked.too_large)
+    ZIP_DUPLICATES.extend(unpacked.twice)
 
 
 def _member_name(member: zipfile.ZipInfo) -> str:
@@ -288,6 +304,8 @@ def lay_out(submission: Path, scratch: Path, layout: tuple[str, ...] | list[str]
     # is imported under its name with the suffix Python looks for.
     elif submission.suffix.lower() == ".zip":
         _safe_extract(submission, dest)
+    elif archive_names.tar_suffix(submission.name):
+        _extract_tar(submission, dest)
     elif submission.suffix.lower() == ".ipynb":
         _notebook_to_py(submission, dest / (submission.stem + ".py"))
     elif submission.suffix.lower() == ".py":
@@ -296,8 +314,8 @@ def lay_out(submission: Path, scratch: Path, layout: tuple[str, ...] | list[str]
         inner = Path(submission.stem).suffix.lower()  # hw1.py.txt: Notepad's "Save as" adds .txt
         rename = (f" It looks like a {inner} file saved with {submission.suffix} added: rename it "
                   f"{submission.stem}." if inner in (".py", ".ipynb", ".zip") else "")
-        raise LoadError(f"{submission.name}: expected a .py file, a folder, a .zip or a .ipynb "
-                        f"notebook.{rename}")
+        raise LoadError(f"{submission.name}: expected a .py file, a folder, a .zip or a tar "
+                        f"archive (.tar.gz, .tgz, ...) of either, or a .ipynb notebook.{rename}")
     root = _code_folder(dest, tuple(layout), tuple(functions))
     inner = sorted(root.glob("*.zip"))
     if not list(root.glob("*.py")) and not list(root.glob("*.ipynb")) and len(inner) == 1:
@@ -309,7 +327,8 @@ def lay_out(submission: Path, scratch: Path, layout: tuple[str, ...] | list[str]
         GRADED_FOLDER["folder"] = root.relative_to(dest).as_posix()
         GRADED_FOLDER["others"] = [p.relative_to(dest).as_posix() + ("/" if p.is_dir() else "")
                                    for p in GRADED_FOLDER["others"]]
-    if submission.is_dir() or submission.suffix == ".zip":
+    if submission.is_dir() or submission.suffix == ".zip" \
+            or archive_names.tar_suffix(submission.name):
         _notebooks_as_modules(root)
     _exports_as_notebooks(root)
     if not list(root.glob("*.py")):
@@ -444,6 +463,11 @@ FOLDER_NOTEBOOKS: dict[str, list] = {"unreadable": [], "shadowed": []}
 LEFT_OUT: list[tuple[str, str]] = []
 # Names a zip holds more than once (the later entry is the one unpacked).
 ZIP_DUPLICATES: list[str] = []
+# The folders a tar upload held that are no one's code, left out as the grader leaves a zip's
+# ({"prefix/": what it is}; the grader finds a zip's itself, before its limits).
+NOT_CODE: dict[str, str] = {}
+# And the files that are not code it left out to be within a zip's limits: (name, size).
+OVER_LIMITS: list[tuple[str, int]] = []
 # The folder lay_out picked where the upload holds code in several ("folder", relative to the
 # upload; "files", the assignment's files it holds; "others", the top folders not graded).
 GRADED_FOLDER: dict[str, Any] = {}
@@ -998,7 +1022,8 @@ def import_submission(root: Path, wanted: dict[str, str], shim_xrange: bool,
     report = {"functions": report_functions,
               "errors": FOLDER_NOTEBOOKS["unreadable"] + importer.errors,
               "shadowed_notebooks": FOLDER_NOTEBOOKS["shadowed"], "left_out": LEFT_OUT,
-              "zip_duplicates": ZIP_DUPLICATES,
+              "zip_duplicates": ZIP_DUPLICATES, "not_code": NOT_CODE,
+              "over_limits": OVER_LIMITS,
               "graded_folder": GRADED_FOLDER,
               "files": [p.name for p in order], "uses_xrange": uses_xrange,
               # Run cell by cell (a notebook, or a notebook downloaded as a .py): printing is
