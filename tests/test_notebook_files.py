@@ -698,6 +698,61 @@ def test_an_export_without_magics_runs_as_the_notebook_too(tmp_path):
                report["warnings"]), report["warnings"]
 
 
+JUPYTEXT_HEADER = """\
+# ---
+# jupyter:
+#   jupytext:
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#   kernelspec:
+#     display_name: Python 3
+#     name: python3
+# ---
+"""
+
+
+@pytest.mark.parametrize("style", ["jupytext", "vscode"])
+def test_a_percent_format_notebook_runs_cell_by_cell(tmp_path, style):
+    """A notebook kept as a .py between `# %%` lines (jupytext's percent format, VS Code's and
+    Spyder's cells) is the notebook: a cell that reads a data file not uploaded, or asks for
+    input(), stops that cell, not the file. Run as a plain module it scored 0 where its .ipynb
+    scored 100 (probe s54). VS Code runs IPython syntax in such a cell too."""
+    header = JUPYTEXT_HEADER if style == "jupytext" else "import numpy as np\n"
+    mark = "# %%" if style == "jupytext" else "#%% Set up"
+    cells = [("# %% [markdown]\n# # CBOW, step by step\n" if style == "jupytext" else "")
+             + f"{mark}\n" + FIRST_HALF,
+             "# %%\nwith open('data/shakespeare.txt') as f:\n    text = f.read()\n",
+             "# %%\n" + ("# !pip install numpy\n" if style == "jupytext" else "!pip install numpy\n")
+             + "name = input('name? ')\n",
+             "# %%\n" + SECOND_HALF]
+    path = tmp_path / "cbow.py"
+    path.write_text(header + "\n" + "\n".join(cells))
+    report = grade(path, tmp_path / "out")
+    assert report["error"] == "" and report["score"] == 100, (report["error"], report["warnings"])
+    warnings = "\n".join(report["warnings"])
+    lines = path.read_text().splitlines()
+    opened = lines.index("with open('data/shakespeare.txt') as f:") + 1
+    # Cells numbered as Jupyter numbers them: the Markdown cell counts.
+    first = 3 if style == "jupytext" else 2
+    assert (f"cbow.py, cell {first} stopped with FileNotFoundError in cbow.py, line {opened}"
+            in warnings), warnings
+    assert f"cbow.py, cell {first + 1} stopped with EOFError" in warnings, warnings
+    if style == "vscode":
+        assert f"cbow.py, cell {first + 1}: `!pip install numpy` " + NOT_RUN in warnings, warnings
+
+
+def test_percent_marks_inside_a_string_do_not_cut_a_file(tmp_path):
+    """`# %%` lines that are text in a string, not comments, leave the file one unit."""
+    path = tmp_path / "solution.py"
+    path.write_text(SOLUTION + '\nHELP = """\n# %%\ncells are cut here\n# %%\n"""\n'
+                    "raise SystemExit('a top level that stops the file')\n")
+    report = grade(path, tmp_path / "out")
+    assert report["score"] == 0 and "SystemExit" in report["error"] + str(report["warnings"])
+    assert not any("cell" in w for w in report["warnings"]), report["warnings"]
+
+
 def test_a_py_file_without_an_exports_marks_still_runs_as_a_file(tmp_path):
     """Only a script export is cut into cells: a .py of the student's own that mentions
     get_ipython() in a string keeps Python's rule, one file, top to bottom."""

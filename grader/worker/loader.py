@@ -474,10 +474,11 @@ GRADED_FOLDER: dict[str, Any] = {}
 
 
 def _exports_as_notebooks(root: Path) -> None:
-    """A notebook downloaded as a .py (`# In[3]:` marks, magics as get_ipython() calls) runs as
-    the notebook does: cell by cell, its magics and shell escapes skipped and named, an error in
-    one cell not the end of the others. Run as a plain file, its first get_ipython() line, or
-    its first failing cell, would stop the whole file."""
+    """A notebook downloaded as a .py (`# In[3]:` marks, magics as get_ipython() calls), or kept
+    as one in the percent format (jupytext's, VS Code's `# %%` cells), runs as the notebook
+    does: cell by cell, its magics and shell escapes skipped and named, an error in one cell not
+    the end of the others. Run as a plain file, its first get_ipython() line, or its first
+    failing cell, would stop the whole file."""
     for path in sorted(root.glob("*.py")):
         if _cells_file(path).exists() or not path.is_file():
             continue
@@ -485,12 +486,16 @@ def _exports_as_notebooks(root: Path) -> None:
             data = path.read_bytes()
         except OSError:
             continue
-        if (b"get_ipython()" not in data and b"# In[" not in data) or source_text.binary_kind(data):
+        if (b"get_ipython()" not in data and b"# In[" not in data and b"%%" not in data) \
+                or source_text.binary_kind(data):
             continue
         text, not_utf8 = source_text.python_source(data)
-        if not notebook_cells.is_notebook_export(text):
+        if notebook_cells.is_notebook_export(text):
+            cells = notebook_cells.export_cells(text)
+        elif notebook_cells.is_percent_script(text):
+            cells = notebook_cells.percent_cells(text)
+        else:
             continue
-        cells = notebook_cells.export_cells(text)
         if cells:
             _cells_file(path).write_text(json.dumps({"notebook": path.name, "cells": cells,
                                                      "not_utf8": not_utf8, "text_defines": [],

@@ -283,6 +283,70 @@ def export_cells(text: str) -> list[dict]:
     return cells
 
 
+# A notebook kept as a .py in the "percent" format: jupytext writes a `# %%` line above each cell
+# (`# %% [markdown]` above a Markdown cell, whose lines are comments), and VS Code, Spyder and
+# PyCharm run a .py cell by cell between such lines (`#%%` too, a title after it allowed).
+CELL_MARK = re.compile(r"^#[ \t]?%%(?:[ \t].*)?$", re.MULTILINE)
+_TEXT_CELL = re.compile(r"^#[ \t]?%%.*\[(?:markdown|md|raw)\]", re.IGNORECASE)
+_JUPYTEXT_PERCENT = re.compile(r"^#[ \t]+format_name:[ \t]*percent[ \t]*$", re.MULTILINE)
+
+
+def _cell_marks(text: str) -> list[int]:
+    """Where the `# %%` lines start, as comments of the file (never a line inside a string,
+    which splitting at would break the code); by the pattern alone when the file cannot be
+    tokenized (a syntax error: its cells then fail one by one, not all together)."""
+    import tokenize  # noqa: PLC0415 (only .py files with such marks pay for it)
+    starts = [m.start() for m in CELL_MARK.finditer(text)]
+    if not starts:
+        return []
+    line_starts = [0] + [i + 1 for i, c in enumerate(text) if c == "\n"]
+    try:
+        comments = {line_starts[tok.start[0] - 1] for tok in tokenize.generate_tokens(
+            io.StringIO(text).readline) if tok.type == tokenize.COMMENT and tok.start[1] == 0}
+    except (tokenize.TokenError, SyntaxError, IndentationError, IndexError):
+        return starts
+    return [start for start in starts if start in comments]
+
+
+def is_percent_script(text: str) -> bool:
+    """Whether a .py file is a notebook in the percent format, run cell by cell as the notebook
+    it is: two `# %%` cell lines, or one under jupytext's header naming the format."""
+    marks = len(_cell_marks(text))
+    return marks >= 2 or (marks == 1 and bool(_JUPYTEXT_PERCENT.search(text)))
+
+
+def percent_cells(text: str) -> list[dict]:
+    """The code cells of a percent-format .py, numbered from 1 in the order of their `# %%`
+    lines, Markdown and raw cells counted too, as Jupyter numbers a notebook's cells (the text
+    above the first, jupytext's header or a module's imports, is cell 0 when it holds code).
+    IPython syntax that VS Code runs in such a cell (`%matplotlib inline`, `!pip install`) is
+    turned into plain Python as a notebook's is; each cell runs at the .py's own line numbers."""
+    from IPython.core.inputtransformer2 import TransformerManager  # noqa: PLC0415
+    starts = _cell_marks(text)
+    pieces = [text[:starts[0]] if starts else text] + [
+        text[a:b] for a, b in zip(starts, starts[1:] + [len(text)])]
+    offsets = [0] + [text.count("\n", 0, a) for a in starts]
+    transformer = TransformerManager()
+    cells = []
+    for number, piece in enumerate(pieces):
+        if (number and _TEXT_CELL.match(piece)) or all(
+                line.lstrip().startswith("#") or not line.strip() for line in piece.splitlines()):
+            continue
+        original = piece if piece.endswith("\n") else piece + "\n"
+        source = original
+        if not _plain_python(original):
+            try:
+                source = transformer.transform_cell(original)
+            except Exception:  # malformed IPython syntax: compiling it reports the error
+                source = original
+            if source.count("\n") != original.count("\n"):
+                source = original  # a cell magic: its lines would move; compiled as written
+        cells.append({"cell": number, "source": source, "original": original,
+                      "defines": sorted(set(DEFINES.findall(original))),
+                      "offset": offsets[number]})
+    return cells
+
+
 def as_script(cells: list[dict]) -> str:
     """The cells as one readable .py text (cell markers as comments): what a person inspecting the
     scratch folder reads, and what the loader's xrange scan reads."""
