@@ -659,6 +659,33 @@ def test_a_missing_module_in_a_timed_cell_is_named_at_its_own_line(tmp_path):
     assert "after the download" in report["import_output"], report["import_output"]
 
 
+def test_a_decorator_from_a_missing_module_costs_its_own_def_not_the_rest_of_the_cell(tmp_path):
+    """`@interact(...)` (ipywidgets, which Coursera's Jupyter has) on a helper the grader never
+    calls, above the cell's graded defs: its error stopped the cell, and a correct notebook lost
+    the functions after it (80 of 100, probe s54). Now the helper's name stands in for the
+    missing module, and a graded function so decorated fails saying which module it needs."""
+    cell = ("from ipywidgets import interact\nfrom numba import njit\n\n"
+            "@interact(C=(1, 4))\ndef show(C=2):\n    print(C)\n\n"
+            "class Net(torch_nn.Module):\n    pass\n\n"
+            "def helper(scale=tqdm(range(3))):\n    return scale\n\n"
+            + FIRST_HALF + "\n@njit\ndef fast_relu(z):\n    return z * (z > 0)\n")
+    path = notebook_v4(tmp_path / "hw.ipynb", ["import random\nimport numpy as np\n"
+                                               "import torch.nn as torch_nn\nfrom tqdm import tqdm",
+                                               cell, SECOND_HALF,
+                                               "fast_relu(np.ones(2))\nprint('still running')"])
+    report = grade(path, tmp_path / "out")
+    assert report["score"] == 100, (report["warnings"], report["error"])
+    warnings = "\n".join(report["warnings"])
+    for line, code, module in ((4, "@interact(C=(1, 4))", "ipywidgets"),
+                               (8, "class Net(torch_nn.Module):", "torch"),
+                               (11, "def helper(scale=tqdm(range(3))):", "tqdm"),
+                               (1, "fast_relu(np.ones(2))", "numba")):
+        cell_number = 4 if module == "numba" else 2
+        assert f"hw.ipynb, cell {cell_number}, line {line}: `{code}` needs {module}" in warnings, \
+            warnings
+    assert "still running" in report["import_output"]
+
+
 def test_a_py_file_importing_a_missing_plotting_module_still_loads(tmp_path):
     source = "import matplotlib.pyplot as plt\nimport seaborn as sns\n" + SOLUTION + (
         "\n\ndef plot_costs(costs):\n    plt.plot(costs)\n")
