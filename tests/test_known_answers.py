@@ -59,6 +59,29 @@ def test_answers_missing_for_a_case_a_check_now_asks_are_noticed(tmp_path):
     assert "forward_backward_prop: cost_matches_reference" in problems[0]
 
 
+def test_examples_drawn_before_a_checks_code_changed_are_noticed(tmp_path):
+    """A check's draws are seeded by a digest of its code: edited, it draws other examples,
+    while the file kept the old ones and its answers still held. Five checks of this pack's
+    file were so (probe s54): a student's copy asked 21 of softmax's 26 inputs that the
+    instructor's grader never asked on the same public inputs. One example is changed here."""
+    import hypothesis
+    data = json.loads(PACK.known_answers.read_text())
+    if data["made_with"]["hypothesis"] != hypothesis.__version__:
+        pytest.skip("another version of hypothesis may draw otherwise: nothing to compare")
+    check = "test_softmax.py::test_matches_reference"
+    first = data["checks"][check]["examples"][0]
+    other = ka.encode({"x": np.array([[5.0, -1.0, 0.25]])})
+    assert first != other
+    data["checks"][check]["examples"][0] = other
+    drawn = tmp_path / "drawn.json"
+    drawn.write_text(json.dumps(data))
+    problems = verify(PACK, ROOT / "reference", ka.KnownAnswers.load(drawn))
+    assert problems == [f"1 check(s) draw other examples than the known answers hold ({check}): "
+                        "their code changed since the file was made, so a student's copy asks "
+                        "other inputs than the instructor's grader does on the same public "
+                        "inputs; run `autograde known-answers --out` again"], problems
+
+
 def test_a_changed_reference_is_noticed_with_how_its_answers_changed(tmp_path):
     """A reference edited during the term: self-consistent and wrong (everything halved), the
     known answers students compare with no longer hold, and what changed is said, old against
