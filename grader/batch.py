@@ -332,9 +332,17 @@ def _run(executor: Executor, *, source: Path, out: Path, grade_args: Sequence[st
         found.notes[:0] = unpacking_notes(folder)
     if not found.uploads:
         said = "; ".join(found.notes)
-        raise NoUploads(f"{source} holds no upload to grade (a .py, .zip or .ipynb file, or a "
-                        f"folder, per student){': ' + said if said else ''}. Nothing was graded, "
+        raise NoUploads(f"{source} holds no upload to grade (a .py, .zip, .tar.gz or .ipynb "
+                        f"file, or a folder, per student){': ' + said if said else ''}. Nothing was graded, "
                         "and no report or gradebook written: is it the right folder or download?")
+    if ref_zip is not None and input_set.secret is None:
+        # gradescope-zip says so; a class graded here was not told (probe s54): a lookup table of
+        # the public calls, read from any student's copy, scores 21.7 to 79 of 100 on them.
+        note = ("graded on the public inputs: no course secret (--secret, --secret-file or "
+                "$AUTOGRADE_SECRET). Every student's copy of the grader asks these same inputs "
+                "and can log them, so answers memorised for them pass; under a secret they earn "
+                "at most the handout's examples (README: The course secret)")
+        found.notes.insert(0, note)
     hashes = {u.student: _hash_or_none(u.path) for u in found.uploads}
     stamp = fingerprint(input_set)
     # How the reports name the config (course_config.describe), to regrade when it changed.

@@ -183,6 +183,7 @@ def test_batch_carries_the_secret_and_regrades_when_it_changes(tmp_path):
     out = tmp_path / "out"
     first = run_cli("batch", str(uploads), "--out", str(out), "--jobs", "2", "--secret", SECRETS[0])
     assert first.returncode == 0, first.stderr
+    assert "graded on the public inputs" not in first.stderr
     reports = {p.stem: json.loads(p.read_text()) for p in (out / "reports").glob("*.json")}
     assert {s: r["inputs"]["set"] for s, r in reports.items()} == {"alice": "secret", "mallory": "secret"}
     assert reports["alice"]["score"] == 100 and reports["mallory"]["score"] == 0
@@ -201,6 +202,12 @@ def test_batch_carries_the_secret_and_regrades_when_it_changes(tmp_path):
     assert {p.name: p.read_bytes() for p in (out / "reports").iterdir()} == graded
     forced = run_cli("batch", str(uploads), "--out", str(out), "--jobs", "2", "--force")
     assert forced.returncode == 0, forced.stderr
+    # Said on the terminal and atop index.html, as gradescope-zip says it: a class graded on the
+    # inputs every student's copy asks (probe s54: nothing said so).
+    said = ("graded on the public inputs: no course secret (--secret, --secret-file or "
+            "$AUTOGRADE_SECRET)")
+    assert f"autograde batch: {said}" in forced.stderr
+    assert said in (out / "index.html").read_text(encoding="utf-8")
     reports = {p.stem: json.loads(p.read_text()) for p in (out / "reports").glob("*.json")}
     assert {s: r["inputs"]["set"] for s, r in reports.items()} == {"alice": "public", "mallory": "public"}
 
