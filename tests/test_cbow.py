@@ -142,6 +142,18 @@ def test_gradient_layout_is_named_by_value_not_shape(graded, name, named):
     assert all(c["status"] == "failed" and c["mistake"] == named for c in valued), valued
 
 
+def test_zeros_for_a_gradient_are_not_called_a_block_in_the_wrong_place(graded):
+    """An all-zero block equals any block of zeros: where the notebook's example has dJ/dW1 all
+    zeros, an all-zero grad_W2 was told it "holds dJ/dW1 transposed" (probe s54)."""
+    report = graded["back_prop_all_zeros"]
+    assert scores(report)["back_prop"] == 0
+    said = " ".join(c["message"] + " " + str(c.get("hint") or "")
+                    for c in checks_of(report, "back_prop"))
+    assert "transposed" not in said and "holds dJ/d" not in said, said
+    assert not mistakes_named(report, "back_prop") & {"gradient_transposed",
+                                                      "gradient_blocks_swapped"}
+
+
 def test_a_function_not_written_is_asked_for_by_its_signature(tmp_path):
     """The lecture computes forward propagation in loose cells; the pack asks for a function. A
     notebook without it was told only its name ("expected a function named forward_prop"): the

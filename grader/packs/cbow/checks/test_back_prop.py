@@ -51,7 +51,11 @@ def _layout(got_w1, got_w2, a, f) -> tuple[str, str] | None:
                 inputs.true_gradient(a["x"], a["y"], a["W2"], f["h"], f["yhat"]))
 
     def holds(v, target):
-        return v.shape == target.shape and any(
+        # A block of zeros tells nothing of where a gradient went: an all-zero grad_W2 "held
+        # dJ/dW1 transposed" where that block was all zeros too, and the student was sent to
+        # look for a .T that was not there (probe s54).
+        return v.shape == target.shape and bool(np.abs(target).max(initial=0.0)
+                                                > tol.REFERENCE_ATOL) and any(
             np.allclose(v, s * target, rtol=tol.REFERENCE_RTOL, atol=tol.REFERENCE_ATOL)
             for s in (1.0, -1.0))
 
