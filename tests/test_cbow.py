@@ -45,6 +45,8 @@ def graded(tmp_path_factory) -> dict[str, dict]:
     reports = grade_many(paths, out, *PACK)
     exact = {"reference_exact": REFERENCE, "true_gradient_exact": paths["back_prop_true_gradient"]}
     reports.update(grade_many(exact, out, *PACK, "--mode", "exact"))
+    reports.update(grade_many({"student_true_gradient_exact": paths["back_prop_true_gradient"]},
+                              out, *PACK, "--mode", "exact", "--no-reference"))
     student = {f"student_{n}": paths[n] for n in STUDENT_MODE}
     student["student_correct"] = FIXTURES / "correct.py"
     reports.update(grade_many(student, out, *PACK, "--no-reference"))
@@ -224,8 +226,12 @@ def test_exact_mode_fails_the_course_formulas_with_the_notebooks_numbers(graded)
     assert "central differences of the reference's loss at the notebook's numbers" in b1
 
 
-def test_exact_mode_gives_the_true_gradient_full_marks(graded):
-    report = graded["true_gradient_exact"]
+@pytest.mark.parametrize("name", ["true_gradient_exact", "student_true_gradient_exact"])
+def test_exact_mode_gives_the_true_gradient_full_marks(graded, name):
+    """In the instructor's grader and in a student's copy alike: the copy left matches_reference
+    (6.6 points) to the instructor, its known answers holding nothing for the exact mode's
+    questions, and a correct back_prop scored 93.4 there (probe s54)."""
+    report = graded[name]
     assert report["score"] == 100, [(c["name"], c["message"][:200]) for c in report["checks"]
                                     if c["score"] < c["max_score"]]
     assert "true_gradient_in_course_mode" not in report["mistakes"]
