@@ -70,6 +70,8 @@ def _show(value: Any) -> str:
 
 def describe_type(value: Any) -> str:
     if isinstance(value, Opaque):
+        if value.type_name == "int" and value.text.startswith(("an int of", "a negative int of")):
+            return value.text  # 10**400: wire.py says how large, not its digits
         return _article(value.type_name)
     if isinstance(value, Iterated):
         return f"a generator (it yielded {len(value.items)} items)"

@@ -32,6 +32,17 @@ def test_zero_d_and_non_finite_values_survive():
     assert np.isnan(back[3][0]) and back[3][1] == -np.inf
 
 
+def test_an_int_beyond_any_float_is_described_not_raised():
+    """10**400 from a sigmoid: converting it to a float raised inside the worker's encoder, and
+    the report said the student's function "raised OverflowError" (probe s54)."""
+    from grader.checks_api import describe_result
+    back = roundtrip((2**70, 10**400, -(10**5000)))
+    assert back[0] == float(2**70)
+    assert describe_result(back[1]) == "an int of about 401 digits, beyond the largest float"
+    assert describe_result(back[2]) == ("a negative int of about 5,001 digits, beyond the "
+                                        "largest float")
+
+
 class Liar(np.ndarray):
     def __eq__(self, other):  # a subclass that says it equals anything
         return True

@@ -147,7 +147,17 @@ def _encode(obj: Any, blobs: _Blobs, depth: int) -> Any:
     if obj is None or t is bool or t is str:
         return obj
     if t is int:
-        return obj if abs(obj) < 2**63 else {"t": "float", "v": repr(float(obj))}
+        if abs(obj) < 2**63:
+            return obj
+        if obj.bit_length() <= 1024:  # within a float's range
+            return {"t": "float", "v": repr(float(obj))}
+        # 10**400 returned: as a float it would raise here, read as the function's own error
+        # ("sigmoid raised OverflowError"; probe s54). Described, never printed: str() of an int
+        # of over 4,300 digits raises too.
+        digits = int(obj.bit_length() * 0.30103) + 1
+        return {"t": "opaque", "type": "int",
+                "text": f"{'a negative' if obj < 0 else 'an'} int of about {digits:,} digits, "
+                        "beyond the largest float"}
     if t is float:
         return obj if math.isfinite(obj) else {"t": "float", "v": repr(obj)}
     if t is np.ndarray and obj.dtype.kind in ARRAY_KINDS and obj.dtype.fields is None:
