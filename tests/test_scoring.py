@@ -232,6 +232,19 @@ def test_a_failure_on_an_array_of_whole_numbers_says_its_dtype():
     assert checks_api.low_precision_note() == ""
 
 
+def test_a_float16_result_is_told_float16s_precision_not_float32s():
+    """A float16 softmax was told "(float32 keeps about 7 significant digits)" (probe s54)."""
+    import numpy as np
+    from grader import checks_api
+    checks_api.forget_precision()
+    checks_api.as_array(np.array([0.25, 0.75], dtype=np.float16), "softmax(...)")
+    assert "(float16 keeps about 3 significant digits)" in checks_api.low_precision_note()
+    checks_api.forget_precision()
+    checks_api.as_array(np.array([0.25, 0.75], dtype=np.float32), "softmax(...)")
+    assert "(float32 keeps about 7 significant digits)" in checks_api.low_precision_note()
+    checks_api.forget_precision()
+
+
 def test_a_one_check_function_that_gave_nothing_to_grade_says_why_not_1_of_1():
     """A pack's function of one check, not implemented: its row said "1 of 1 checks failed:
     matches_reference" where every other such function said why."""
