@@ -448,6 +448,30 @@ def _left_out_warnings(upload: Path, load: dict,
     return warnings
 
 
+def _session_order(numbers: list[int], counts: object, graded: object) -> str:
+    """What the notebook's saved In [n] say of the definitions, where the student's own session
+    kept another than Run All does (a definition above the graded one run after it, or the
+    graded one never run): "defined in cells 15 and 16 ... the last definition that ran" spoke
+    of a cell the student had run first, or never (probe s54). "" when they agree."""
+    if not isinstance(counts, list) or len(counts) != len(numbers) or not isinstance(graded, int) \
+            or graded not in numbers:
+        return ""
+    saved = {n: c for n, c in zip(numbers, counts) if isinstance(c, int) and not isinstance(c, bool)}
+    if not saved:  # outputs cleared, or a notebook never run: nothing said of a session
+        return ""
+    if graded not in saved:
+        ran = sorted(saved, key=saved.get)
+        return (f"Your saved notebook never ran cell {graded}"
+                + (f" (the last of them your session ran is cell {ran[-1]}, In [{saved[ran[-1]]}])"
+                   if ran else "") + ": Run All does, and that is the definition graded. ")
+    latest = max(saved, key=saved.get)
+    if latest == graded:
+        return ""
+    return (f"Your saved notebook ran cell {latest} (In [{saved[latest]}]) after cell {graded} "
+            f"(In [{saved[graded]}]), so your session kept cell {latest}'s: Run All keeps cell "
+            f"{graded}'s, and that is the one graded. ")
+
+
 def _too_large_warnings(left: Sequence[tuple[str, int]]) -> list[str]:
     """What an upload over the size or file limit had left out (proxy.copy_upload), in one
     warning."""
@@ -629,7 +653,8 @@ def _load_warnings(load: dict, shim_xrange: bool, shim_numpy: bool = True) -> li
             warnings.append(
                 f"{fn} is defined in cells {_and([str(n) for n in numbers])} of {notebook}: run "
                 f"top to bottom, as the grader runs it (and Jupyter's Run All), a notebook keeps "
-                f"the last definition that ran, so {which}. {keep}")
+                f"the last definition that ran, so {which}. "
+                f"{_session_order(numbers, cells.get('counts'), last)}{keep}")
         for file, problem in entry.get("unfinished_in") or []:
             why = ("is as the template leaves it (nothing but None returned)" if problem ==
                    "template" else "never reads its parameters")

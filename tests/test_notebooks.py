@@ -273,6 +273,38 @@ def test_a_function_defined_again_in_a_later_cell_says_which_cell_was_graded(tmp
                and "delete that line" not in m for m in messages), messages
 
 
+def test_the_definition_a_students_session_kept_is_named_where_run_all_keeps_another(tmp_path):
+    """The saved In [n] tell what the student's own kernel held: a definition above the graded
+    one run after it, or the graded one never run. "The last definition that ran" spoke of a cell
+    the student had run first, or never (probe s54). A notebook saved without counts is not
+    said to have been run in any order."""
+    import nbformat
+    bug = "def sigmoid(x):\n    return 1.0 / (1.0 + np.exp(x))  # a first try\n"
+    def saved(name, counts):
+        path = notebook_v4(tmp_path / f"{name}.ipynb",
+                           ["import random\nimport numpy as np", FIRST_HALF, SECOND_HALF, bug])
+        nb = nbformat.read(str(path), as_version=4)
+        for cell, count in zip(nb.cells, counts):
+            cell["execution_count"] = count
+        nbformat.write(nb, str(path))
+        return path
+    paths = {"ran_above_last": saved("ran_above_last", [1, 40, 2, 12]),
+             "never_ran": saved("never_ran", [1, 3, 2, None]),
+             "in_order": saved("in_order", [1, 2, 3, 4]),
+             "no_counts": saved("no_counts", [None, None, None, None])}
+    reports = grade_many(paths, tmp_path / "out", "--only", "sigmoid")
+    def said(name):
+        [warning] = [w for w in reports[name]["warnings"] if "defined in cells 2 and 4" in w]
+        return " ".join(warning.split())
+    assert ("Your saved notebook ran cell 2 (In [40]) after cell 4 (In [12]), so your session "
+            "kept cell 2's: Run All keeps cell 4's, and that is the one graded.") in \
+        said("ran_above_last")
+    assert ("Your saved notebook never ran cell 4 (the last of them your session ran is cell 2, "
+            "In [3]): Run All does, and that is the definition graded.") in said("never_ran")
+    for name in ("in_order", "no_counts"):
+        assert "saved notebook" not in said(name), said(name)
+
+
 def test_a_failing_function_reading_the_notebooks_variables_for_a_parameter_is_told(tmp_path):
     """forward_backward_prop reads the notebook's `dims` and never its parameter `dimensions`:
     the grader's own dimensions never reach the body. Said where it cost points, and only there:

@@ -699,6 +699,7 @@ class _LayoutImporter:
         # The cells of each notebook run that define a graded function at their top level:
         # {function: [(notebook, cell), ...]}, in the order they ran.
         self.cell_defs: dict[str, list[tuple[str, int]]] = {}
+        self.cell_counts: dict[tuple[str, int], int | None] = {}
         self.unlisted: list[str] = []  # notebooks that skipped more than `skipped` lists
         # Files and cells read as Python 2 (worker/python2_source.py): {"where", "forms", "tabs"}.
         self.python2_rewrites: list[dict] = []
@@ -845,6 +846,8 @@ class _LayoutImporter:
             defined = _cell_defines(str(cell.get("source", "")))
             for name in sorted(defined & self.graded):
                 self.cell_defs.setdefault(name, []).append((notebook, int(cell["cell"])))
+            if "count" in cell:  # a .ipynb's saved In [n] (an export's cells have none)
+                self.cell_counts[(notebook, int(cell["cell"]))] = cell["count"]
         self.skipped += [{"notebook": notebook, **entry} for entry in shell.skipped]
         self.text_defines += [{"notebook": notebook, **entry}
                               for entry in data.get("text_defines", [])]
@@ -1011,7 +1014,8 @@ def import_submission(root: Path, wanted: dict[str, str], shim_xrange: bool,
                 report_functions[fn]["also_in"] = also
             if unfinished:
                 report_functions[fn]["unfinished_in"] = unfinished
-            cells = _defining_cells(found[fn], importer.cell_defs.get(fn, []))
+            cells = _defining_cells(found[fn], importer.cell_defs.get(fn, []),
+                                    importer.cell_counts)
             if cells:
                 cells["template"] = _copy_problem(found[fn]) == "template"
                 report_functions[fn]["cells"] = cells
@@ -1080,17 +1084,23 @@ def _cell_defines(source: str) -> set[str]:
     return found
 
 
-def _defining_cells(function: Callable, cells: list[tuple[str, int]]) -> dict | None:
+def _defining_cells(function: Callable, cells: list[tuple[str, int]],
+                    counts: dict[tuple[str, int], int | None] | None = None) -> dict | None:
     """Where a notebook defines a graded function in more than one cell: {"notebook", "cells",
     "graded"}, the cell whose definition is graded (the last one that ran, as in a kernel run top
-    to bottom; None when the graded function is not one of them)."""
+    to bottom; None when the graded function is not one of them), and "counts", each of those
+    cells' saved In [n] (None: never run in the student's session), where the notebook saved
+    them: the definition the student's own session last ran may be another one."""
     if len(cells) < 2 or len({notebook for notebook, _ in cells}) != 1:
         return None
     where = re.search(r", cell (\d+)$", str(getattr(getattr(function, "__code__", None),
                                                      "co_filename", "")))
     numbers = [number for _, number in cells]
     graded = int(where[1]) if where and int(where[1]) in numbers else None
-    return {"notebook": cells[0][0], "cells": numbers, "graded": graded}
+    found = {"notebook": cells[0][0], "cells": numbers, "graded": graded}
+    if counts and all(cell in counts for cell in cells):
+        found["counts"] = [counts[cell] for cell in cells]
+    return found
 
 
 def _other_definitions(fn: str, hit, candidates: list) -> list[str]:

@@ -242,8 +242,11 @@ def read_cells(notebook: Path, not_utf8: list[dict] | None = None,
                 source = transformer.transform_cell(original)
             except Exception:  # malformed IPython syntax: compiling it reports the error
                 source = original
+        count = cell.get("execution_count")
         out.append({"cell": number, "source": source, "original": original,
-                    "defines": sorted(set(DEFINES.findall(original)))})
+                    "defines": sorted(set(DEFINES.findall(original))),
+                    # In [n]: when the student last ran it in their session (None: never).
+                    "count": count if type(count) is int else None})
     return out
 
 
