@@ -66,6 +66,7 @@ REPORT = Record({}, {
     "zip_duplicates": [TEXT],
     "not_code": {"*": TEXT},
     "over_limits": Pairs(TEXT, int),
+    "other_kernels": Pairs(TEXT, TEXT),
     "uses_xrange": [TEXT],
     "uses_numpy_aliases": [PLACE_AND_LINE],
     "uses_python2_names": [PLACE_AND_LINE],

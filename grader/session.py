@@ -539,7 +539,11 @@ def _unused_parameter_warnings(load: dict, failing: set[str],
 
 def _load_warnings(load: dict, shim_xrange: bool, shim_numpy: bool = True) -> list[str]:
     from grader.worker.python2_source import FORMS
-    warnings = [_not_utf8_warning(found) for found in load.get("not_utf8", [])]
+    warnings = [f"{notebook} was saved with a kernel for {language}, not Python: the grader "
+                "runs its cells as Python 3, as the assignment asks, so code in another "
+                "language fails there. Write the assignment in a Python notebook."
+                for notebook, language in load.get("other_kernels", [])]
+    warnings += [_not_utf8_warning(found) for found in load.get("not_utf8", [])]
     for name in load.get("uses_xrange", []):
         if shim_xrange:
             warnings.append(f"{name} uses xrange (Python 2); it was run with xrange = range. "

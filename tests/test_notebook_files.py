@@ -753,6 +753,25 @@ def test_percent_marks_inside_a_string_do_not_cut_a_file(tmp_path):
     assert not any("cell" in w for w in report["warnings"]), report["warnings"]
 
 
+def test_a_notebook_saved_with_another_languages_kernel_is_told_so(tmp_path):
+    """An R notebook's cells are SyntaxErrors in Python: "SyntaxError in cell 1" alone did not
+    say why (probe s54). The kernel is named; a Python notebook says nothing of it."""
+    r_notebook = notebook_v4(tmp_path / "hw_r.ipynb", ["x <- c(1, 2, 3)\nprint(mean(x))"])
+    data = json.loads(r_notebook.read_text())
+    data["metadata"] = {"kernelspec": {"display_name": "R", "language": "R", "name": "ir"},
+                        "language_info": {"name": "R"}}
+    r_notebook.write_text(json.dumps(data))
+    python = notebook_v4(tmp_path / "hw.ipynb", ["import random\nimport numpy as np", SOLUTION])
+    reports = grade_many({"r": r_notebook, "python": python}, tmp_path / "out")
+    assert reports["r"]["score"] == 0
+    assert reports["r"]["warnings"][0] == (
+        "hw_r.ipynb was saved with a kernel for R, not Python: the grader runs its cells as "
+        "Python 3, as the assignment asks, so code in another language fails there. Write the "
+        "assignment in a Python notebook."), reports["r"]["warnings"]
+    assert reports["python"]["score"] == 100
+    assert not any("kernel" in w for w in reports["python"]["warnings"])
+
+
 def test_a_py_file_without_an_exports_marks_still_runs_as_a_file(tmp_path):
     """Only a script export is cut into cells: a .py of the student's own that mentions
     get_ipython() in a string keeps Python's rule, one file, top to bottom."""

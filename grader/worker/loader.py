@@ -141,12 +141,14 @@ def _notebook_to_py(notebook: Path, dest: Path) -> None:
     file the loader runs cell by cell (notebook_cells.py)."""
     not_utf8: list[dict] = []
     text_defines: list[dict] = []
+    language: list[str] = []
     try:
-        cells = notebook_cells.read_cells(notebook, not_utf8, text_defines)
+        cells = notebook_cells.read_cells(notebook, not_utf8, text_defines, language)
     except (notebook_cells.NotebookError, OSError) as exc:
         raise LoadError(_unreadable(notebook, exc)) from None
     except ImportError as exc:  # the grader's environment lacks nbformat or IPython
         raise LoadError(f"notebooks cannot be graded here: {exc}") from None
+    OTHER_KERNELS.extend([notebook.name, lang] for lang in language)
     if not cells:
         raise LoadError(f"{notebook.name} has no code cells: there is nothing in it to run or "
                         "grade (was it saved before the code was written?)")
@@ -466,6 +468,8 @@ ZIP_DUPLICATES: list[str] = []
 # The folders a tar upload held that are no one's code, left out as the grader leaves a zip's
 # ({"prefix/": what it is}; the grader finds a zip's itself, before its limits).
 NOT_CODE: dict[str, str] = {}
+# Notebooks saved with a kernel of another language than Python: [notebook, language].
+OTHER_KERNELS: list[list[str]] = []
 # And the files that are not code it left out to be within a zip's limits: (name, size).
 OVER_LIMITS: list[tuple[str, int]] = []
 # The folder lay_out picked where the upload holds code in several ("folder", relative to the
@@ -1032,7 +1036,7 @@ def import_submission(root: Path, wanted: dict[str, str], shim_xrange: bool,
               "errors": FOLDER_NOTEBOOKS["unreadable"] + importer.errors,
               "shadowed_notebooks": FOLDER_NOTEBOOKS["shadowed"], "left_out": LEFT_OUT,
               "zip_duplicates": ZIP_DUPLICATES, "not_code": NOT_CODE,
-              "over_limits": OVER_LIMITS,
+              "over_limits": OVER_LIMITS, "other_kernels": OTHER_KERNELS,
               "graded_folder": GRADED_FOLDER,
               "files": [p.name for p in order], "uses_xrange": uses_xrange,
               # Run cell by cell (a notebook, or a notebook downloaded as a .py): printing is

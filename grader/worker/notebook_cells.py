@@ -204,13 +204,30 @@ def _plain_python(cell: str) -> bool:
     return bool(cell) and cell[0] not in " \t\r\n" and not _IPYTHON_SYNTAX.search(cell)
 
 
+def kernel_language(raw: object) -> str:
+    """The language a notebook's metadata names for its kernel ("" when it names none, or
+    Python): an R notebook's cells are no Python, and a report that said only "SyntaxError in
+    cell 1" did not say why (probe s54)."""
+    meta = raw.get("metadata") if isinstance(raw, dict) else None
+    if not isinstance(meta, dict):
+        return ""
+    for table, key in (("kernelspec", "language"), ("language_info", "name")):
+        value = meta.get(table, {}).get(key) if isinstance(meta.get(table), dict) else None
+        if isinstance(value, str) and value.strip():
+            return "" if value.strip().lower() in ("python", "python3", "python2", "ipython") \
+                else value.strip()[:40]
+    return ""
+
+
 def read_cells(notebook: Path, not_utf8: list[dict] | None = None,
-               text_defines: list[dict] | None = None) -> list[dict]:
+               text_defines: list[dict] | None = None,
+               language: list[str] | None = None) -> list[dict]:
     """The notebook's cells in order: {"cell": its number counting every cell from 1 at the top,
     Markdown too, "source": the Python to run, "original": what the student wrote}. Bytes that are
     not UTF-8 are read as the student's editor meant them (source_text.py) and each is added to
     `not_utf8`. A Markdown or raw cell that holds a `def` (a code cell turned to Markdown by a
-    stray key press) is added to `text_defines`: {"cell", "kind", "defines"}."""
+    stray key press) is added to `text_defines`: {"cell", "kind", "defines"}; a kernel of another
+    language than Python, to `language`."""
     import nbformat  # noqa: PLC0415 (only notebooks pay for it)
     from IPython.core.inputtransformer2 import TransformerManager  # noqa: PLC0415
 
@@ -219,6 +236,8 @@ def read_cells(notebook: Path, not_utf8: list[dict] | None = None,
         if not_utf8 is not None:
             not_utf8 += found
         raw = _fill_required(raw)
+        if language is not None and kernel_language(raw):
+            language.append(kernel_language(raw))
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # missing cell ids and the like: not the student's
             nb = nbformat.reads(json.dumps(raw), as_version=4)
