@@ -75,7 +75,7 @@ REPORT = Record({}, {
     "skipped_unlisted": [TEXT],
     "text_cells": [Record({"notebook": TEXT, "cell": int, "kind": TEXT, "defines": [TEXT]})],
     "not_utf8": [NOT_UTF8],
-    "missing_modules": [Record({"file": TEXT, "line": LINE, "module": TEXT})],
+    "missing_modules": [Record({"file": TEXT, "line": LINE, "module": TEXT}, {"gated": bool})],
     "skipped_calls_beyond": int,
     "skipped_calls": [Record({"file": TEXT, "line": LINE, "module": TEXT},
                              {"code": TEXT, "names": [TEXT], "kind": TEXT})],

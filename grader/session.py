@@ -686,7 +686,12 @@ def _load_warnings(load: dict, shim_xrange: bool, shim_numpy: bool = True) -> li
                         "one of the two, or give them different names)")
     for missing in load.get("missing_modules", []):
         top = str(missing["module"]).split(".")[0]
-        if top in WELL_KNOWN_PACKAGES:
+        if missing.get("gated") is True:
+            warnings.append(f"{missing['file']}, line {missing['line']} imports {missing['module']}"
+                            ", which graded code may not use (NumPy and Python's standard library "
+                            "only, on every machine alike): the import was let through, and only "
+                            f"code that uses {missing['module']} fails")
+        elif top in WELL_KNOWN_PACKAGES:
             warnings.append(f"{missing['file']}, line {missing['line']} imports {missing['module']}, "
                             "which is not installed where your code is graded: the import was let "
                             f"through, and only code that uses {missing['module']} fails")

@@ -48,6 +48,7 @@ import numpy.random  # noqa: E402,F401
 
 import between_checks  # noqa: E402
 import capture  # noqa: E402
+import import_gate  # noqa: E402
 import limits  # noqa: E402
 import loader  # noqa: E402
 import notebook_cells  # noqa: E402
@@ -200,6 +201,8 @@ class Server:
                     loader.support_beside(self.root, Path.cwd(), cfg["support"])
             _step_aside()
             reseeding.install()
+            if cfg.get("import_gate", True):
+                import_gate.install(WORKER_DIR)
             with capture.captured(self.output_limit) as out:
                 # Each notebook cell is announced before it runs: when the import deadline
                 # kills the worker, the grader has already read which cell was running. (A file

@@ -70,13 +70,14 @@ class Missing:
     (`nltk.tokenize.word_tokenize`), so the chain a file writes at import time resolves; calling
     one raises."""
 
-    def __init__(self, qualified: str, module: str) -> None:
-        self._qualified, self._module = qualified, module
+    def __init__(self, qualified: str, module: str, gated: bool = False) -> None:
+        self._qualified, self._module, self._gated = qualified, module, gated
 
     def _error(self) -> StandInError:
-        return StandInError(
-            f"No module named {self._module!r}: it is neither in your upload nor installed where "
-            f"your code is graded, so {self._qualified} cannot be used here", name=self._module)
+        why = ("graded code may use NumPy and Python's standard library only" if self._gated
+               else "it is neither in your upload nor installed where your code is graded")
+        return StandInError(f"No module named {self._module!r}: {why}, so {self._qualified} "
+                            "cannot be used here", name=self._module)
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         raise self._error()
@@ -84,7 +85,7 @@ class Missing:
     def __getattr__(self, attr: str) -> "Missing":
         if attr.startswith("__"):
             raise AttributeError(attr)
-        return Missing(f"{self._qualified}.{attr}", self._module)
+        return Missing(f"{self._qualified}.{attr}", self._module, self._gated)
 
     def __iter__(self):
         raise self._error()
@@ -116,10 +117,11 @@ class Missing:
 Missing.__name__ = Missing.__qualname__ = "NotInstalledHere"
 
 
-def _note(module: str, where: tuple[str, int]) -> None:
+def _note(module: str, where: tuple[str, int], gated: bool = False) -> None:
     # Once per module and file (or cell): its first import says enough.
     if not any(e["module"] == module and e["file"] == where[0] for e in noted):
-        noted.append({"module": module, "file": where[0], "line": where[1]})
+        noted.append({"module": module, "file": where[0], "line": where[1],
+                      **({"gated": True} if gated else {})})
 
 
 def _import_one(spec: tuple, namespace: dict, where: tuple[str, int]) -> None:
@@ -145,11 +147,13 @@ def _import_one(spec: tuple, namespace: dict, where: tuple[str, int]) -> None:
         missing = exc.name or module
         if kind == "from" and defined_here(asname or name, namespace):
             return  # the file's own definition stays
-        _note(missing, where)
+        # Installed, but not for graded code (import_gate.py): said so, not "not installed".
+        gated = "graded code may use NumPy" in str(exc)
+        _note(missing, where, gated)
         if kind == "import":
-            namespace[asname or top] = Missing(module if asname else top, missing)
+            namespace[asname or top] = Missing(module if asname else top, missing, gated)
         elif name != "*":
-            namespace[asname or name] = Missing(f"{module}.{name}", missing)
+            namespace[asname or name] = Missing(f"{module}.{name}", missing, gated)
 
 
 def defined_here(name: str, namespace: dict) -> bool:
