@@ -745,6 +745,34 @@ def test_a_percent_format_notebook_runs_cell_by_cell(tmp_path, style):
         assert f"cbow.py, cell {first + 1}: `!pip install numpy` " + NOT_RUN in warnings, warnings
 
 
+def test_percent_marks_inside_a_statement_do_not_cut_a_file_and_its_main_block_stays_off(
+        tmp_path):
+    """A `# %%` comment at column 0 inside a def or a call spanning lines is no cell boundary:
+    cut there, a valid file raised an IndentationError Python never does. A VS Code cell file is
+    a module: its main block (an interactive loop that a bare `except:` kept going past the
+    grader's stop, 0 or 100 from run to run) does not run; jupytext's notebook does, as its .ipynb
+    (probe s54). Past MAX_PERCENT_CELLS marks, a file is one unit."""
+    inside = SOLUTION.replace("def sigmoid(x):\n", "def sigmoid(x):\n# %%\n", 1)
+    assert inside != SOLUTION
+    main = ("\n# %%\nHELP = dict(\n    a=1,\n# %%\n    b=2)\n\n# %%\n"
+            "if __name__ == '__main__':\n    while True:\n        try:\n"
+            "            float(input('x? '))\n        except:\n            pass\n")
+    many = "".join(f"# %%\nv{i} = {i}\n" for i in range(2100)) + "# %%\n" + SOLUTION
+    paths = {"inside": tmp_path / "inside.py", "vscode": tmp_path / "vscode.py",
+             "many": tmp_path / "many.py", "jupytext": tmp_path / "jt.py"}
+    paths["inside"].write_text("# %%\nimport numpy as np\n" + inside)
+    paths["vscode"].write_text("# %%\n" + SOLUTION + main)
+    paths["many"].write_text(many)
+    paths["jupytext"].write_text(JUPYTEXT_HEADER + "# %%\n" + SOLUTION
+                                 + "\n# %%\nif __name__ == '__main__':\n    print('main ran')\n")
+    reports = grade_many(paths, tmp_path / "out")
+    for name, report in reports.items():
+        assert report["score"] == 100, (name, report["error"], report["warnings"])
+    assert not any("stopped" in w or "still running" in w
+                   for r in reports.values() for w in r["warnings"])
+    assert "main ran" in reports["jupytext"]["import_output"]
+
+
 def test_percent_marks_inside_a_string_do_not_cut_a_file(tmp_path):
     """`# %%` lines that are text in a string, not comments, leave the file one unit."""
     path = tmp_path / "solution.py"

@@ -494,16 +494,18 @@ def _exports_as_notebooks(root: Path) -> None:
                 or source_text.binary_kind(data):
             continue
         text, not_utf8 = source_text.python_source(data)
+        as_module = False
         if notebook_cells.is_notebook_export(text):
             cells = notebook_cells.export_cells(text)
         elif notebook_cells.is_percent_script(text):
             cells = notebook_cells.percent_cells(text)
+            as_module = not notebook_cells.is_jupytext_notebook(text)
         else:
             continue
         if cells:
             _cells_file(path).write_text(json.dumps({"notebook": path.name, "cells": cells,
                                                      "not_utf8": not_utf8, "text_defines": [],
-                                                     "export": True}),
+                                                     "export": True, "module": as_module}),
                                          encoding="utf-8")
 
 
@@ -837,9 +839,12 @@ class _LayoutImporter:
             self.errors.append(entry)
 
         # Jupyter runs every cell as the main program: `if __name__ == "__main__": main()` at
-        # the end of a notebook runs there, so it runs here. (A .py file stays a module.)
+        # the end of a notebook runs there, so it runs here. (A .py file stays a module, one of
+        # VS Code's `# %%` cells too: its main block is what the student kept from running when
+        # it is imported, an interactive loop, a training run; probe s54.)
         name = module.__dict__.get("__name__")
-        module.__dict__["__name__"] = "__main__"
+        if not data.get("module"):
+            module.__dict__["__name__"] = "__main__"
         try:
             shell = notebook_cells.run_cells(
                 data["cells"], module.__dict__, lambda number: str(cell_file(number)),

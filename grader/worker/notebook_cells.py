@@ -313,28 +313,55 @@ _TEXT_CELL = re.compile(r"^#[ \t]?%%.*\[(?:markdown|md|raw)\]", re.IGNORECASE)
 _JUPYTEXT_PERCENT = re.compile(r"^#[ \t]+format_name:[ \t]*percent[ \t]*$", re.MULTILINE)
 
 
+# More cells than this and a .py is run as one file: split into a million cells it took longer
+# to cut than any deadline allows (probe s54), and no notebook has so many.
+MAX_PERCENT_CELLS = 2000
+
+
 def _cell_marks(text: str) -> list[int]:
-    """Where the `# %%` lines start, as comments of the file (never a line inside a string,
-    which splitting at would break the code); by the pattern alone when the file cannot be
-    tokenized (a syntax error: its cells then fail one by one, not all together)."""
-    import tokenize  # noqa: PLC0415 (only .py files with such marks pay for it)
+    """Where the `# %%` lines start that stand between the file's top-level statements: a
+    `# %%` comment inside a def or a call spanning lines is no cell boundary (cut there, a valid
+    file raised an IndentationError Python never does; probe s54), nor is one inside a string.
+    By the pattern alone when the file does not parse (a syntax error: its cells then fail one
+    by one, not all together)."""
+    import ast  # noqa: PLC0415 (only .py files with such marks pay for it)
     starts = [m.start() for m in CELL_MARK.finditer(text)]
-    if not starts:
+    if not starts or len(starts) > MAX_PERCENT_CELLS:
         return []
-    line_starts = [0] + [i + 1 for i, c in enumerate(text) if c == "\n"]
     try:
-        comments = {line_starts[tok.start[0] - 1] for tok in tokenize.generate_tokens(
-            io.StringIO(text).readline) if tok.type == tokenize.COMMENT and tok.start[1] == 0}
-    except (tokenize.TokenError, SyntaxError, IndentationError, IndexError):
+        tree = ast.parse(text)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
         return starts
-    return [start for start in starts if start in comments]
+    inside = []  # the line spans of statements that run over more than one line
+    for node in tree.body:
+        first = min([node.lineno] + [d.lineno for d in getattr(node, "decorator_list", [])])
+        last = getattr(node, "end_lineno", None) or node.lineno
+        if last > first:
+            inside.append((first, last))
+    if not inside:
+        return starts
+    kept, line, at, span = [], 1, 0, 0
+    for start in starts:
+        line += text.count("\n", at, start)
+        at = start
+        while span < len(inside) and inside[span][1] < line:
+            span += 1
+        if not (span < len(inside) and inside[span][0] <= line <= inside[span][1]):
+            kept.append(start)
+    return kept
+
+
+def is_jupytext_notebook(text: str) -> bool:
+    """A percent-format .py that jupytext wrote for a notebook (its header names the format):
+    run as the notebook runs, as the main program."""
+    return bool(_JUPYTEXT_PERCENT.search(text))
 
 
 def is_percent_script(text: str) -> bool:
     """Whether a .py file is a notebook in the percent format, run cell by cell as the notebook
     it is: two `# %%` cell lines, or one under jupytext's header naming the format."""
     marks = len(_cell_marks(text))
-    return marks >= 2 or (marks == 1 and bool(_JUPYTEXT_PERCENT.search(text)))
+    return marks >= 2 or (marks == 1 and is_jupytext_notebook(text))
 
 
 def percent_cells(text: str) -> list[dict]:
@@ -347,7 +374,9 @@ def percent_cells(text: str) -> list[dict]:
     starts = _cell_marks(text)
     pieces = [text[:starts[0]] if starts else text] + [
         text[a:b] for a, b in zip(starts, starts[1:] + [len(text)])]
-    offsets = [0] + [text.count("\n", 0, a) for a in starts]
+    offsets = [0]
+    for a, b in zip([0] + starts, starts):  # counted once over the text, not from its start
+        offsets.append(offsets[-1] + text.count("\n", a, b))
     transformer = TransformerManager()
     cells = []
     for number, piece in enumerate(pieces):
