@@ -18,6 +18,7 @@ import shutil
 import signal
 import stat
 import sys
+import tarfile
 import time
 import traceback
 import types
@@ -88,6 +89,22 @@ def _safe_extract(archive: Path, dest: Path) -> None:
             except (zipfile.BadZipFile, RuntimeError, NotImplementedError, EOFError, zlib.error,
                     OSError) as exc:
                 raise LoadError(_unpacking_failed(archive, name, exc)) from None
+
+
+def _unpack_archive(archive: Path, dest: Path, *, tar: bool) -> None:
+    """A zip or a tar upload unpacked, by its name; one whose bytes are the other kind (a zip
+    named .tar.gz, a tar named .zip) is unpacked as what it is: "not a tar archive" with
+    tarfile's four-line error cut off mid-quote helped no one (probe s54)."""
+    try:
+        (_extract_tar if tar else _safe_extract)(archive, dest)
+    except LoadError:
+        try:
+            other = (zipfile.is_zipfile(archive) if tar else tarfile.is_tarfile(archive))
+        except (OSError, ValueError, EOFError):
+            other = False
+        if not other:
+            raise
+        (_safe_extract if tar else _extract_tar)(archive, dest)
 
 
 def _extract_tar(archive: Path, dest: Path) -> None:
@@ -305,9 +322,9 @@ def lay_out(submission: Path, scratch: Path, layout: tuple[str, ...] | list[str]
     # A suffix in capitals (gina.PY, saved so on Windows) is the same kind of file; the module
     # is imported under its name with the suffix Python looks for.
     elif submission.suffix.lower() == ".zip":
-        _safe_extract(submission, dest)
+        _unpack_archive(submission, dest, tar=False)
     elif archive_names.tar_suffix(submission.name):
-        _extract_tar(submission, dest)
+        _unpack_archive(submission, dest, tar=True)
     elif submission.suffix.lower() == ".ipynb":
         _notebook_to_py(submission, dest / (submission.stem + ".py"))
     elif submission.suffix.lower() == ".py":
@@ -319,11 +336,14 @@ def lay_out(submission: Path, scratch: Path, layout: tuple[str, ...] | list[str]
         raise LoadError(f"{submission.name}: expected a .py file, a folder, a .zip or a tar "
                         f"archive (.tar.gz, .tgz, ...) of either, or a .ipynb notebook.{rename}")
     root = _code_folder(dest, tuple(layout), tuple(functions))
-    inner = sorted(root.glob("*.zip"))
+    inner = sorted(p for p in root.iterdir()
+                   if p.is_file() and (p.suffix.lower() == ".zip"
+                                       or archive_names.tar_suffix(p.name)))
     if not list(root.glob("*.py")) and not list(root.glob("*.ipynb")) and len(inner) == 1:
-        # A zip of a zip (zipped twice over): its one zip is the upload, one level deep only.
-        unpacked = root / (inner[0].stem + ".unzipped")
-        _safe_extract(inner[0], unpacked)
+        # A zip of a zip (zipped twice over), or a tar in a zip: its one archive is the upload,
+        # one level deep only.
+        unpacked = root / (inner[0].name + ".unpacked")
+        _unpack_archive(inner[0], unpacked, tar=bool(archive_names.tar_suffix(inner[0].name)))
         root = _code_folder(unpacked, tuple(layout), tuple(functions))
     if root != dest and GRADED_FOLDER.get("others"):
         GRADED_FOLDER["folder"] = root.relative_to(dest).as_posix()
@@ -334,7 +354,9 @@ def lay_out(submission: Path, scratch: Path, layout: tuple[str, ...] | list[str]
         _notebooks_as_modules(root)
     _exports_as_notebooks(root)
     if not list(root.glob("*.py")):
-        zips = ", ".join(p.name for p in sorted(root.rglob("*.zip"))[:3])
+        zips = ", ".join(p.name for p in sorted(root.rglob("*"))
+                         if p.is_file() and (p.suffix.lower() == ".zip"
+                                             or archive_names.tar_suffix(p.name)))[:3]
         raise LoadError("the submission holds no Python file (.py) and no notebook (.ipynb)"
                         + (f"; it holds {zips}: upload the files themselves, or one zip of them"
                            if zips else ""))
