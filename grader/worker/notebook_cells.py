@@ -121,6 +121,8 @@ class Budget:
         allowed = self.allowance(left)
         until = own_clock.now() + allowed
 
+        insisting = _Insisting()
+
         def stop(signum, frame) -> None:
             remaining = until - own_clock.now()
             if remaining > 0.005:  # the timer counts wall time; part of it went to waiting
@@ -129,12 +131,15 @@ class Budget:
             if on_stop is not None:
                 with contextlib.suppress(BaseException):
                     on_stop()
-            raise self.stopped(what)
+            error = self.stopped(what)
+            insisting.start(frame, error.args)
+            raise error
         previous = signal.signal(signal.SIGALRM, stop)
         outer, _ = signal.setitimer(signal.ITIMER_REAL, allowed)
         try:
             yield
         finally:
+            insisting.end()
             signal.setitimer(signal.ITIMER_REAL, 0)
             signal.signal(signal.SIGALRM, previous)
             if outer > 0:  # a notebook imported by another's cell: the outer cell's timer
@@ -165,6 +170,76 @@ class Budget:
         finally:
             signal.setitimer(signal.ITIMER_REAL, 0)
             signal.signal(signal.SIGALRM, previous)
+
+
+class _Insisting:
+    """The stop, raised again at every line the submission's code runs after it, until the cell
+    has ended. The alarm lands wherever the cell is: inside a `try` whose bare `except:` (or
+    `except BaseException:`) swallows it, or outside, and which was chance, so the same notebook
+    was graded 0 (run into the import deadline) or 100 (stopped, the rest graded) from one run to
+    the next (probe s54). Raised again at the handler's own next line, the stop leaves every
+    handler in turn: the cell always ends stopped. Only the submission's frames are traced, never
+    a library's or the worker's, whose state an exception in mid-line could leave broken."""
+
+    def __init__(self) -> None:
+        self.args: tuple = ()
+        self.frames: list = []
+        self.previous = None
+
+    def start(self, frame, args: tuple) -> None:
+        self.args = args
+        self.previous = sys.gettrace()
+        while frame is not None:
+            if _submissions(frame.f_code):
+                frame.f_trace, frame.f_trace_lines = self._line, True
+                self.frames.append(frame)
+            frame = frame.f_back
+        sys.settrace(self._call)
+
+    def _call(self, frame, event, arg):
+        if event == "call" and _submissions(frame.f_code):
+            self.frames.append(frame)
+            return self._line
+        return None
+
+    def _line(self, frame, event, arg):
+        if event == "line":
+            raise CellStopped(*self.args)
+        return self._line
+
+    def end(self) -> None:
+        if not self.args:
+            return
+        sys.settrace(self.previous)
+        for frame in self.frames:  # a generator the cell kept must not raise in a later call
+            with contextlib.suppress(Exception):
+                frame.f_trace = None
+        self.frames.clear()
+        self.args = ()
+
+
+def _library_places() -> tuple[str, ...]:
+    import sysconfig  # noqa: PLC0415
+    paths = sysconfig.get_paths()
+    places = {paths.get(key) for key in ("stdlib", "platstdlib", "purelib", "platlib")}
+    places.add(os.path.dirname(os.path.abspath(__file__)))  # the worker's own modules
+    return tuple(sorted(os.path.abspath(p) for p in places if isinstance(p, str) and p))
+
+
+_LIBRARIES: tuple[str, ...] = ()
+
+
+def _submissions(code) -> bool:
+    """Whether code is the submission's own (a cell, a file of the upload), not a library's,
+    the standard library's or the worker's."""
+    global _LIBRARIES
+    if not _LIBRARIES:
+        _LIBRARIES = _library_places()
+    name = code.co_filename
+    if name.startswith("<frozen"):
+        return False
+    where = os.path.abspath(name)
+    return not any(where == root or where.startswith(root + os.sep) for root in _LIBRARIES)
 
 
 class NotebookError(Exception):
