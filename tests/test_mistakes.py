@@ -100,6 +100,7 @@ NAMES_THE_PROBLEM = {
     "negsampling_choice_without_replacement": "no index drawn from dataset.sampleTokenIdx()",
     "negsampling_negatives_deduplicated": "count a negative drawn more than once only once",
     "negsampling_target_skipped_not_replaced": "too few negatives used",
+    "negsampling_target_zero_skipped": "wrong grad in row 0 (the target)",
     "negsampling_grad_rows_only": "grad (one row per output vector) has shape",
     "negsampling_gradpred_2d": "gradPred has shape (1, ",
     "negsampling_own_draws_ignore_indices": "the indices it returned are not the ones used",
@@ -738,7 +739,8 @@ def test_a_bias_slip_in_b1_or_b2_is_named_as_either_where_h_equals_dy(reports):
 # ---- mistakes that show on some inputs only: the same points under every input set ------------
 SOME_INPUTS_ONLY = ("fbp_cost_clips_probabilities", "fbp_hidden_clipped_at_10",
                     "fbp_softmax_sum_without_keepdims", "sigmoid_float32", "softmax_float32",
-                    "fbp_hidden_layer_float32", "softmax_squeezes_its_input")
+                    "fbp_hidden_layer_float32", "softmax_squeezes_its_input",
+                    "negsampling_target_zero_skipped")
 SECRETS = ("course-secret-number-four-dddd", "ninth: instructor keeps this one",
            "fifth secret for section E 2017!")
 
