@@ -773,6 +773,16 @@ def test_percent_marks_inside_a_statement_do_not_cut_a_file_and_its_main_block_s
     assert "main ran" in reports["jupytext"]["import_output"]
 
 
+def test_a_percent_cell_is_named_by_its_code_not_its_mark():
+    """A stopped cell of a VS Code file was named "cell 3 (`# %%`)" (probe s54)."""
+    from conftest import ROOT
+    sys.path.insert(0, str(ROOT / "grader" / "worker"))
+    import loader  # the worker's modules import each other by bare name
+    assert loader._first_line("# %% Train it\n\nwhile True:\n    pass\n") == "while True:"
+    assert loader._first_line("# a comment of the student's\nx = 1\n") == \
+        "# a comment of the student's"
+
+
 def test_percent_marks_inside_a_string_do_not_cut_a_file(tmp_path):
     """`# %%` lines that are text in a string, not comments, leave the file one unit."""
     path = tmp_path / "solution.py"

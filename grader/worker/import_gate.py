@@ -24,7 +24,8 @@ import sysconfig
 from importlib.machinery import ModuleSpec
 
 # Top-level modules a submission may import besides the standard library and its own files.
-ALLOWED = frozenset({"numpy", "IPython", "matplotlib", "mpl_toolkits"})
+# (pylab is matplotlib's own module of numpy and pyplot together, `from pylab import *`.)
+ALLOWED = frozenset({"numpy", "IPython", "matplotlib", "mpl_toolkits", "pylab"})
 WHY = "graded code may use NumPy and Python's standard library only"
 
 

@@ -622,7 +622,9 @@ def _error_entry(exc: BaseException, root: Path, module_file: Path) -> dict:
 
 
 def _first_line(source: str) -> str:
-    return next((s.strip() for s in source.splitlines() if s.strip()), "")[:80]
+    """How a cell begins: its first line, never a percent-format file's `# %%` mark."""
+    return next((s.strip() for s in source.splitlines()
+                 if s.strip() and not notebook_cells.CELL_MARK.match(s.strip())), "")[:80]
 
 
 def _top_level_statement(frame: types.FrameType | None, root: Path) -> dict | None:

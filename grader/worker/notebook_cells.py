@@ -802,8 +802,10 @@ def run_cells(cells: list[dict], namespace: dict, filename_of: Callable[[int], s
             linecache.cache[filename] = (len(cell["source"]), None, lines, filename)
         else:  # a script export's cell: its lines are the .py file's own (export_cells)
             linecache.cache.pop(filename, None)
+        # How the cell begins: its first line of code, not a percent-format file's `# %%` mark.
         info = {"cell": cell["cell"], "of": cells[-1]["cell"],
-                "first_line": next((s.strip() for s in lines if s.strip()), "")[:80]}
+                "first_line": next((s.strip() for s in lines
+                                    if s.strip() and not CELL_MARK.match(s.strip())), "")[:80]}
         on_cell(info)
         try:
             source, forms, tabs = python2_source.python3_source(cell["source"])
