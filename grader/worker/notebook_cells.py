@@ -173,13 +173,16 @@ class Budget:
 
 
 class _Insisting:
-    """The stop, raised again at every line the submission's code runs after it, until the cell
-    has ended. The alarm lands wherever the cell is: inside a `try` whose bare `except:` (or
-    `except BaseException:`) swallows it, or outside, and which was chance, so the same notebook
-    was graded 0 (run into the import deadline) or 100 (stopped, the rest graded) from one run to
-    the next (probe s54). Raised again at the handler's own next line, the stop leaves every
-    handler in turn: the cell always ends stopped. Only the submission's frames are traced, never
-    a library's or the worker's, whose state an exception in mid-line could leave broken."""
+    """The stop, raised once more at the next line of each of the submission's functions after
+    it. The alarm lands wherever the cell is: inside a `try` whose bare `except:` (or `except
+    BaseException:`) swallows it, or outside, and which was chance, so the same notebook was
+    graded 0 (run into the import deadline) or 100 (stopped, the rest graded) from one run to the
+    next (probe s54). Raised again at the handler's own next line, the stop leaves that handler:
+    a loop with one such handler always ends stopped. Python switches off a trace function that
+    raises, so each function gets one more raise, not more: handlers nested two deep in one
+    function can still swallow both (probe s54's recheck), and README says so. Only the
+    submission's frames are traced, never a library's or the worker's, whose state an exception
+    in mid-line could leave broken."""
 
     def __init__(self) -> None:
         self.args: tuple = ()
