@@ -354,9 +354,9 @@ def lay_out(submission: Path, scratch: Path, layout: tuple[str, ...] | list[str]
         _notebooks_as_modules(root)
     _exports_as_notebooks(root)
     if not list(root.glob("*.py")):
-        zips = ", ".join(p.name for p in sorted(root.rglob("*"))
-                         if p.is_file() and (p.suffix.lower() == ".zip"
-                                             or archive_names.tar_suffix(p.name)))[:3]
+        zips = ", ".join([p.name for p in sorted(root.rglob("*"))
+                          if p.is_file() and (p.suffix.lower() == ".zip"
+                                              or archive_names.tar_suffix(p.name))][:3])
         raise LoadError("the submission holds no Python file (.py) and no notebook (.ipynb)"
                         + (f"; it holds {zips}: upload the files themselves, or one zip of them"
                            if zips else ""))
