@@ -28,14 +28,14 @@ from datetime import datetime, timezone
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Collection, Iterator, Protocol, Sequence, TextIO
+from typing import Callable, Collection, Iterator, Mapping, Protocol, Sequence, TextIO
 
 from grader import reference as reference_mod
 from grader.input_set import PUBLIC, InputSet, fingerprint
-from grader import output_paths, selection
+from grader import grader_problems, output_paths, selection
 from grader import task as task_mod
 from grader.model import SubmissionResult
-from grader.packs import DEFAULT_PACK, load_pack
+from grader.packs import DEFAULT_PACK, Pack, load_pack
 from grader.render import gradebook, json_report, overview
 from grader.task import GradeTask, TaskOutcome
 from grader.class_folder import (BatchError, Discovery, discover, extract, not_unpacked,
@@ -345,6 +345,7 @@ def _run(executor: Executor, *, source: Path, out: Path, grade_args: Sequence[st
         found.notes.insert(0, note)
     hashes = {u.student: _hash_or_none(u.path) for u in found.uploads}
     stamp = fingerprint(input_set)
+    graded_with = _graded_with(load_pack(pack), ref_zip)
     # How the reports name the config (course_config.describe), to regrade when it changed.
     config_label = "" if config is None else \
         f"{config[0]} (sha256 {hashlib.sha256(config[1]).hexdigest()[:12]})"
@@ -359,7 +360,7 @@ def _run(executor: Executor, *, source: Path, out: Path, grade_args: Sequence[st
             pass  # none yet: made below, once the lock is held
     sandbox_demanded = _isolation_asked(grade_args) == "sandbox"
     why = {u.student: _why_grade(previous.get(u.student), hashes[u.student], force, only, stamp,
-                                 mode, config_label, sandbox_demanded)
+                                 mode, config_label, sandbox_demanded, graded_with)
            for u in found.uploads}
     for student in done_by_force:
         if student in why and previous.get(student) is not None \
@@ -416,7 +417,8 @@ def _run(executor: Executor, *, source: Path, out: Path, grade_args: Sequence[st
         result = SubmissionResult.from_dict(json.loads(outcome.report_json))
         stamped = dataclasses.replace(result, upload=upload_record(
             upload.path.name, hashes[upload.student], only=only, inputs=input_set.name,
-            input_fingerprint=stamp, files=[Path(f).name for f in upload.files]))
+            input_fingerprint=stamp, files=[Path(f).name for f in upload.files],
+            graded_with=graded_with))
         # HTML first, JSON last and each atomically: a present JSON means the submission is done,
         # and its content hash is in it, so no report can claim content it was not graded from.
         with held_interrupts():  # the report and its --force record, both or neither
@@ -492,10 +494,18 @@ def _run(executor: Executor, *, source: Path, out: Path, grade_args: Sequence[st
                    if kept_unsandboxed else ""))
         summary.notes.append(note)
         stream.write(f"autograde batch: {note}\n")
+    results = load_reports(reports)
+    # Said where the instructor looks, as the sandbox is above: each report says it only to its
+    # student, and one broken check usually breaks it for most of the class.
+    broken = grader_problems.note(results)
+    if broken:
+        summary.notes.append(broken)
+        stream.write(f"autograde batch: {broken}\n")
     try:
         summary.rows = write_class_reports(out, notes=summary.notes, present=present,
                                            similar=similar,
-                                           functions=[f.name for f in load_pack(pack).functions])
+                                           functions=[f.name for f in load_pack(pack).functions],
+                                           results=results)
     except OSError as exc:
         raise OutputError(f"cannot write the gradebook and overview into {out}: "
                           f"{exc.strerror or exc} ({exc.filename}). The reports in {reports} are "
@@ -513,6 +523,8 @@ OTHER_INPUTS = "regraded: other inputs (the course secret changed)"
 OTHER_MODE = "regraded: another grading mode"
 OTHER_CONFIG = "regraded: the course config changed"
 OUTSIDE_SANDBOX = "regraded: graded without the sandbox, which --isolation sandbox now demands"
+OTHER_PACK = "regraded: the pack's checks or the reference changed"
+GRADER_PROBLEM = "regraded: a check failed in the grader itself when it was graded"
 DAMAGED = "regraded: its report was changed on disk while the batch ran"
 
 
@@ -608,7 +620,8 @@ def _isolation_asked(grade_args: Sequence[str]) -> str:
 
 def _why_grade(previous: SubmissionResult | None, digest: str | None, force: bool,
                only: Sequence[str] | None = None, inputs: str = "public",
-               mode: str = "", config: str = "", sandbox: bool = False) -> str | None:
+               mode: str = "", config: str = "", sandbox: bool = False,
+               graded_with: str = "") -> str | None:
     """None when the upload's report stands; "" to grade an upload that has none; otherwise why a
     graded upload is graded again. Compared by content, not by time: a re-downloaded bulk zip
     gives every file a new time, and a replaced upload may keep its name."""
@@ -629,10 +642,17 @@ def _why_grade(previous: SubmissionResult | None, digest: str | None, force: boo
         return OTHER_MODE  # e.g. by the course's formula, now by the exact gradient
     if previous.versions.get("config", "") != config:
         return OTHER_CONFIG  # points, visibility or deadlines may differ
+    if graded_with and previous.upload.get("graded_with", graded_with) != graded_with:
+        # A check fixed, or the reference: the class's reports must come from one version of
+        # them. (A report from before the record is kept: what graded it is unknown.)
+        return OTHER_PACK
     if sandbox and previous.isolation.get("mode") == "process":
         # The instructor did what the batch advised: under process isolation any upload could
         # have rewritten this report (`sandbox`: --isolation sandbox was asked for).
         return OUTSIDE_SANDBOX
+    if any(check.grader_error for check in previous.checks):
+        # Undecided points, not a grade: the pack may have been fixed since.
+        return GRADER_PROBLEM
     return None
 
 
@@ -647,12 +667,13 @@ def shown(upload: Upload) -> str:
 
 def upload_record(name: str, digest: str | None, *, inputs: str = "public",
                   only: Sequence[str] | None = None, input_fingerprint: str = "public",
-                  files: Sequence[str] = ()) -> dict:
+                  files: Sequence[str] = (), graded_with: str = "") -> dict:
     """What a batch stamps into a report about the upload it graded (SubmissionResult.upload).
     `inputs` is the input set the checks drew from ("public" or "secret"), `input_fingerprint`
     tells one secret from another (grader/input_set.py) without revealing it. `files`: the
     original names of a flat export's files graded together (`name` is then the batch's folder
-    of them, which keeps the student's identifier from run to run)."""
+    of them, which keeps the student's identifier from run to run). `graded_with`: a digest of
+    the pack's files and the reference (_graded_with)."""
     parsed = parse_name(name)
     return {"name": name, "sha256": digest or "", "convention": parsed.convention,
             **({"files": list(files)} if files else {}),
@@ -663,7 +684,16 @@ def upload_record(name: str, digest: str | None, *, inputs: str = "public",
             "brightspace_id": parsed.brightspace_id,
             "graded_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
             "inputs": inputs, "input_fingerprint": input_fingerprint,
-            "only": None if only is None else list(only)}
+            "only": None if only is None else list(only),
+            **({"graded_with": graded_with} if graded_with else {})}
+
+
+def _graded_with(pack: Pack, ref_zip: bytes | None) -> str:
+    """A digest of what decides a grade besides the upload and the options: the pack's files
+    (its checks, inputs, hints, known answers) and the reference's (packed deterministically)."""
+    digest = hashlib.sha256(content_hash(Path(pack.checks_dir).parent).encode())
+    digest.update(b"\0reference\0" + (ref_zip or b""))
+    return digest.hexdigest()[:16]
 
 
 def _sandbox_advice(reason: str) -> str:
@@ -745,13 +775,16 @@ def load_reports(reports: Path) -> dict[str, SubmissionResult]:
 
 def write_class_reports(out: Path, *, notes: Sequence[str] = (),
                         present: Collection[str] | None = None, similar: bool = True,
-                        functions: Sequence[str] = ()) -> int:
+                        functions: Sequence[str] = (),
+                        results: Mapping[str, SubmissionResult] | None = None) -> int:
     """Rebuild gradebook.csv, the LMS imports (canvas.csv, scores.csv) and index.html from every
     report in OUT/reports; return the rows.
     `present`: the students whose uploads this run found (None: all); the overview marks the
     others' reports, which are kept, as no longer present. `similar`: group identical wrong
-    answers in the overview. `functions`: the pack's, the gradebook's first columns."""
-    results = load_reports(Path(out) / "reports")
+    answers in the overview. `functions`: the pack's, the gradebook's first columns. `results`:
+    the reports of OUT/reports, when they were read already."""
+    if results is None:
+        results = load_reports(Path(out) / "reports")
     gone = set() if present is None else set(results) - set(present)
     json_report.write_text(Path(out) / "gradebook.csv", gradebook.render(results, functions, gone))
     json_report.write_text(Path(out) / "canvas.csv", gradebook.canvas(results))

@@ -77,6 +77,10 @@ class CheckResult:
     # Of a failed check's wrong answer (grader/fingerprint.py): equal for byte-identical answers
     # to the same call. For the class overview; no student view shows it.
     fingerprint: str = ""
+    # The check's own code raised (a bug of the pack or the grader, grader/plugin.py _classify):
+    # its verdict is undecided, not the student's failure. Batch lists such checks apart
+    # (gradebook column grader_problems) and grades the upload again on its next run.
+    grader_error: bool = False
 
     def __post_init__(self) -> None:
         _make_text_safe(self)
@@ -86,6 +90,8 @@ class CheckResult:
             raise ValueError(f"check {self.name}: score {self.score} outside 0..{self.max_score}")
         if self.kind not in KINDS:
             raise ValueError(f"check {self.name}: kind {self.kind!r} is not one of {KINDS}")
+        if self.grader_error and self.status != "error":
+            raise ValueError(f"check {self.name}: a grader error has status 'error'")
         if self.status == "passed" and self.score < self.max_score and not self.points_withheld:
             raise ValueError(f"check {self.name} passed but lost points without a reason")
 

@@ -593,7 +593,8 @@ def _classify(state: GradingState, item: pytest.Item, exc: BaseException) -> tup
     if state.debug:
         print(detail, file=sys.stderr)
     return ("error", f"the grader itself failed while running this check ({type(exc).__name__}); "
-            "this is not your fault, please tell your instructor.", "")
+            "this is not your fault, please tell your instructor: its points are withheld until "
+            "the check is fixed and your submission graded again.", "")
 
 
 def _matrix_note(state: GradingState) -> str:
@@ -661,6 +662,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     state = item.config.stash[STATE]
     max_score = item.stash[POINTS]
     message = hint = counterexample = answer = ""
+    grader_error = False
     mistake, evidence = state.flags.get(item.nodeid, (None, {}))
     needs_reference = "reference" in getattr(item, "fixturenames", ())
     if report_.skipped:
@@ -687,6 +689,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
         if isinstance(exc, CheckStopped):
             exc = exc.cause
         exc, note = _reported_failure(item, exc)
+        known_errors = len(state.internal_errors)
         status, message, hint = _classify(state, item, exc)
         message += note
         if isinstance(exc, CheckFailure):
@@ -705,6 +708,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
         failure = exc if isinstance(exc, CheckFailure) else None
         mistake, evidence = (failure.hint, failure.evidence) if failure else (None, {})
         answer = failure.fingerprint if failure else ""
+        grader_error = len(state.internal_errors) > known_errors
     if mistake is not None:
         state.mistakes[mistake.id] = mistake
         hint = hint or mistake.explanation
@@ -723,7 +727,8 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
         visibility=item.stash[VISIBILITY], needs_reference=needs_reference,
         kind=item.stash[KIND],
         mistake=mistake.id if mistake else "", evidence=evidence_mod.bounded(evidence),
-        output_truncated=output_truncated, fingerprint=answer))
+        output_truncated=output_truncated, fingerprint=answer,
+        grader_error=grader_error and status == "error"))
     item.stash[RECORDED] = True
     if max_score == 0 and status == "failed" and message and not _unavailable(call):
         # An advisory check: robustness beyond what the assignment asks warns, never deducts.

@@ -826,8 +826,11 @@ class _Interrupted:
 
     seen = False
 
-    def pytest_keyboard_interrupt(self, excinfo: object) -> None:
-        self.seen = True
+    def pytest_keyboard_interrupt(self, excinfo: pytest.ExceptionInfo) -> None:
+        # pytest ends a run whose checks could not all be collected with Session.Interrupted, a
+        # KeyboardInterrupt of its own: that is a broken pack (ChecksBroken), not a Ctrl-C.
+        if not excinfo.errisinstance(pytest.Session.Interrupted):
+            self.seen = True
 
 
 def _checks_args(pack: Pack) -> list[str]:

@@ -30,7 +30,8 @@ def function_fingerprint(result: SubmissionResult, function: str) -> tuple[str, 
     """(fingerprint, failing checks) of one function's wrong answers; None when the function
     passed every check or gave no answer to compare."""
     failing = [c for c in result.checks
-               if c.function == function and c.status in FAILED and c.max_score > 0]
+               if c.function == function and c.status in FAILED and c.max_score > 0
+               and not c.grader_error]  # the grader's failure says nothing of the answers
     if not any(c.fingerprint for c in failing):
         return None
     # A check that failed without an answer (an exception, a timeout) still counts, by its status.

@@ -464,7 +464,7 @@ def test_gradebook_extends_its_columns_and_keeps_what_lms_names_carry():
     assert rows[0] == ["submission", "score", "max_score", "softmax", "error", "upload",
                        "canvas_user_id", "canvas_submission_id", "late", "moodle_participant_id",
                        "content_sha256", "graded_at", "inputs", "blackboard_username",
-                       "brightspace_id", "not_checkable", "no_longer_present"]
+                       "brightspace_id", "not_checkable", "no_longer_present", "grader_problems"]
     by = {row[0]: dict(zip(rows[0], row)) for row in rows[1:]}
     assert all(row["not_checkable"] == "" for row in by.values())  # the reference graded them
     assert [row[0] for row in rows[1:]] == ["Jane_Doe", "alice", "old", "smithjohn"]

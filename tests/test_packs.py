@@ -448,6 +448,11 @@ BROKEN_CHECKS = {
                                "'t', 'x')])\n_ = lambda: HINTS['relu_negativ']"),
                               "test_tiny.py, line 9: HINTS['relu_negativ'] is not in the catalogue "
                               "of pack tiny (did you mean 'relu_negative'?)"),
+    # Beside a module that does import: pytest ends such a run with its Interrupted, a
+    # KeyboardInterrupt, which grade took for a Ctrl-C ("interrupted; no report", status 130).
+    "a_second_module_that_does_not_import": (("", "from tiny_hintz import HINTS\n"),
+                                             "test_more.py: ModuleNotFoundError: No module named "
+                                             "'tiny_hintz'"),
     # (in a second file: within one module the later def would replace the first)
     "two_checks_of_one_name": (("", '@pytest.mark.function("relu")\n@pytest.mark.points(1)\n'
                                     'def test_relu_known_values(student):\n    pass\n'),
@@ -886,3 +891,68 @@ def test_a_batch_with_no_reference_at_all_is_refused_not_graded_as_students_copi
             "--reference DIR (or set $AUTOGRADE_REFERENCE), or --no-reference to grade with the "
             "known answers") in batch.stderr, batch.stderr
     assert not (tmp_path / "out" / "gradebook.csv").exists()
+
+
+# A check of the pack's own with a bug only some correct answers reach: `.item()` exists on the
+# reference's numpy float, not on a Python float (probe s55). The batch's check of the reference
+# passes it; a correct upload returning a float met "the grader itself failed ... not your fault"
+# with its points taken, and the batch named it nowhere (the overview counted it a failed check).
+ITEM_CHECK = """\
+import numpy as np
+import pytest
+
+
+@pytest.mark.function("scaled_sum")
+@pytest.mark.points(1)
+def test_scaled_sum_is_one_number(student):
+    student(np.ones(3)).item()
+"""
+
+RETURNS_A_FLOAT = CORRECT.replace("return np.sum(x) * scale()", "return float(np.sum(x) * scale())")
+
+
+def test_a_check_that_fails_in_the_grader_is_named_to_the_instructor_and_graded_again(
+        tmp_path: Path) -> None:
+    import csv
+    folder = make_pack(tmp_path / "p")
+    broken = folder / "checks" / "test_item.py"
+    broken.write_text(ITEM_CHECK)
+    uploads = tmp_path / "class"
+    uploads.mkdir()
+    write(uploads / "floaty.py", RETURNS_A_FLOAT)
+    write(uploads / "numpyish.py", CORRECT)
+    out = tmp_path / "out"
+    env = {"AUTOGRADE_CACHE_DIR": "off"}
+    first = run_cli("batch", str(uploads), "--pack", str(folder), "--out", str(out), env=env)
+    assert first.returncode == 0, first.stderr
+    assert ("1 check failed in the grader itself, not in the students' code, in 1 of 2 uploads: "
+            "scaled_sum/scaled_sum_is_one_number for 1 (test_scaled_sum_is_one_number: "
+            "AttributeError at test_item.py, line 8") in first.stderr
+    rows = {r["submission"]: r for r in csv.DictReader((out / "gradebook.csv").read_text().splitlines())}
+    assert rows["floaty"]["grader_problems"] == "scaled_sum/scaled_sum_is_one_number"
+    assert rows["numpyish"]["grader_problems"] == ""
+    report = json.loads((out / "reports" / "floaty.json").read_text())
+    (check,) = [c for c in report["checks"] if c["name"] == "scaled_sum_is_one_number"]
+    assert check["grader_error"] and check["status"] == "error" and check["score"] == 0
+    assert "its points are withheld until the check is fixed" in check["message"]
+    assert not any(c["grader_error"] for c in report["checks"] if c is not check)
+    overview = (out / "index.html").read_text()
+    assert "failed in the grader itself" in overview
+    # Not among the class's failures: the students' answers are not what failed.
+    assert "scaled_sum_is_one_number" not in overview.split("failed in the grader itself")[1] \
+        .split("Most failed checks")[-1].split("Pass rate")[0]
+    # Run again as it stands: the undecided upload is graded again, the other kept.
+    again = run_cli("batch", str(uploads), "--pack", str(folder), "--out", str(out), env=env)
+    assert "floaty: " in again.stderr and "(regraded: a check failed in the grader itself when " \
+        "it was graded)" in again.stderr
+    assert "1 of 2 already graded, unchanged since" in again.stderr, again.stderr
+    # The check fixed: every upload is graded again, with the pack as it now is.
+    broken.write_text(ITEM_CHECK.replace("student(np.ones(3)).item()",
+                                         "float(student(np.ones(3)))"))
+    fixed = run_cli("batch", str(uploads), "--pack", str(folder), "--out", str(out), env=env)
+    assert fixed.stderr.count("(regraded: the pack's checks or the reference changed)") == 2, \
+        fixed.stderr
+    assert "in the grader itself" not in fixed.stderr
+    rows = {r["submission"]: r for r in csv.DictReader((out / "gradebook.csv").read_text().splitlines())}
+    assert {s: (r["score"], r["grader_problems"]) for s, r in rows.items()} == {
+        "floaty": ("10", ""), "numpyish": ("10", "")}

@@ -279,3 +279,29 @@ def test_points_held_back_by_a_method_check_that_raised_say_it_raised():
     assert "the function raised there" in line and "finite differences" not in line, line
     [line] = withheld_text(result("failed"))
     assert "a gradient by finite differences is consistent with its cost too" in line, line
+
+
+def test_points_held_back_by_a_check_that_failed_in_the_grader_do_not_blame_the_values():
+    """A values check whose own code raised (a pack's bug) held back the consistency points
+    with "its values are right too, and they are not" (probe s55): they were never judged."""
+    from grader.model import FunctionResult
+    from grader.render.feedback import withheld_text
+    from grader.scoring import withhold_unverified
+
+    def result(grader_error: bool) -> SubmissionResult:
+        checks = withhold_unverified((
+            CheckResult("values", "net", "error", 0.0, 5.0, "the grader itself failed",
+                        kind="values", grader_error=grader_error),
+            CheckResult("gradient", "net", "passed", 4.0, 4.0, kind="consistency")))
+        return SubmissionResult("s", 0.0, 9.0, checks, (FunctionResult("net", 0.0, 9.0),))
+
+    undecided = result(True)
+    assert undecided.checks[1].score == 0
+    assert "failed in the grader itself, not in your code (see values)" in \
+        undecided.checks[1].points_withheld
+    [line] = withheld_text(undecided)
+    assert "failed in the grader itself" in line and "values are right" not in line, line
+    [line] = withheld_text(result(False))
+    assert "until its values are right" in line, line
+    with pytest.raises(ValueError, match="a grader error has status 'error'"):
+        CheckResult("values", "net", "failed", 0.0, 5.0, "x", grader_error=True)

@@ -93,7 +93,13 @@ def withheld_text(result: SubmissionResult) -> list[str]:
                            and c.status not in ("passed", "skipped") for c in result.checks)
         method = [c.status for c in result.checks if c.function == function
                   and c.kind == "method" and c.status not in ("passed", "skipped")]
-        if values_wrong or not method:
+        undecided = all(c.grader_error for c in result.checks if c.function == function
+                        and c.kind in ("values", "method") and c.status not in ("passed", "skipped"))
+        if (values_wrong or method) and undecided:
+            # Not the student's values: the check of them failed in the grader.
+            until = ("until the grader's check of its values runs: it failed in the grader "
+                     "itself, not in your code (see the check that says so).")
+        elif values_wrong or not method:
             until = ("until its values are right, numbers and shapes (see the failed checks): a "
                      "made-up function can be consistent with itself too.")
         elif all(status == "error" for status in method):

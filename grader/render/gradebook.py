@@ -5,7 +5,9 @@
   LMS ids its name carries, its content hash, when it was graded and from which input set), then
   `not_checkable`: the points a grade without the reference could not check (a student's copy,
   `--no-reference`), not lost; empty where the reference graded; then `no_longer_present`:
-  `yes` for a report kept from an earlier run whose upload this run's INPUT no longer holds.
+  `yes` for a report kept from an earlier run whose upload this run's INPUT no longer holds;
+  then `grader_problems`: the checks (`function/check`) that failed in the grader itself, not in
+  the upload's code, their points withheld until the pack is fixed and the upload graded again.
   Columns are only ever added at the end: instructors' scripts read them by position too.
 - `canvas` (canvas.csv): Canvas's gradebook import layout, `Student, ID, SIS User ID, SIS Login
   ID, Section` and one assignment column; `ID` is the Canvas user id from the upload's name.
@@ -17,6 +19,7 @@ import csv
 import io
 from typing import Collection, Mapping, Sequence
 
+from grader import grader_problems
 from grader.model import SubmissionResult
 from grader.scoring import nothing_graded
 
@@ -84,7 +87,7 @@ def render(results: Mapping[str, SubmissionResult], pack: Sequence[str] = (),
     columns come first, graded or not. `gone`: the students whose uploads are no longer there."""
     columns = functions(results, pack)
     rows = [[*FIXED, *columns, "error", *(name for name, _ in UPLOAD_COLUMNS), "not_checkable",
-             "no_longer_present"]]
+             "no_longer_present", "grader_problems"]]
     for student in sorted(results):
         result = results[student]
         scores = {f.name: f.score for f in result.functions}
@@ -93,7 +96,8 @@ def render(results: Mapping[str, SubmissionResult], pack: Sequence[str] = (),
                      _cell(result.error.splitlines()[0] if result.error
                            else nothing_graded(result)),
                      *_upload_cells(result), _not_checkable(result),
-                     "yes" if student in gone else ""])
+                     "yes" if student in gone else "",
+                     _cell("; ".join(grader_problems.in_result(result)))])
     return _csv(rows)
 
 

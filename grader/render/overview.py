@@ -150,7 +150,8 @@ def view(results: Mapping[str, SubmissionResult], notes: Sequence[str] = (),
                 counts["missing"] += 1
                 continue
             counts[c.status] += 1
-            if c.status in FAILED and c.max_score > 0:
+            # A check that failed in the grader is the batch's note, not the students' failure.
+            if c.status in FAILED and c.max_score > 0 and not c.grader_error:
                 failures.setdefault((c.function, c.name), []).append(s)
             if c.mistake and c.mistake in result.mistakes and (c.status in FAILED or c.max_score == 0):
                 entry = result.mistakes[c.mistake]
