@@ -32,7 +32,9 @@ from typing import Collection, Mapping, Sequence
 
 from grader import safe_text
 from grader.archive import ArchiveError, extract as extract_members, safe_member
-from grader.uploads import Upload, UploadName, is_upload_name, parse_name, student_id
+from grader.uploads import (Upload, UploadName, blackboard_assignment, is_upload_name,
+                            known_blackboard_assignment, parse_name, student_id)
+from grader.worker import archive_names
 
 # autograde.toml: the course config (grader/packs/course_config.py), not a student's upload.
 IGNORED_NAMES = ("__MACOSX", "__pycache__", "autograde.toml")
@@ -84,6 +86,9 @@ def discover(folder: Path, *, exclude: Path | None = None,
     entries = [p for p in listed if not p.is_symlink()
                and (exclude is None or p.resolve() != exclude.resolve())]
     visible = [p for p in entries if not p.name.startswith(".") and p.name not in IGNORED_NAMES]
+    known_blackboard_assignment(blackboard_assignment(
+        [p.name for p in visible], {p.name: _head_of(p) for p in visible
+                                    if p.suffix.lower() == ".txt" and p.is_file()}))
     # A hidden upload (`.hank.py`) is not graded, but said: the instructor may not see it at all.
     # Not macOS's `._name` files, nor a folder such as .git, nor the batch's own output.
     found.notes += [f"ignored {safe_text.visible(p.name)}: a hidden file (its name starts with "
@@ -489,6 +494,9 @@ def _lms_groups(entries: list[Path], grouped: Path, notes: list[str],
         for old, new in renamed:
             dropped.append((old, new))
             newest = {name: kept for name, kept in newest.items() if kept[1] != old}
+        for old, new in _superseded_by_order(newest):
+            dropped.append((old, new))
+            newest = {name: kept for name, kept in newest.items() if kept[1] != old}
         if len(files) < 2:
             continue
         # Named after the first file graded: the gradebook's canvas_submission_id sent an
@@ -516,6 +524,38 @@ def _lms_groups(entries: list[Path], grouped: Path, notes: list[str],
 
 # What the note adds to a file left out for a later one of another name (_renamed_versions).
 RENAMED = ", a later file defining its graded functions"
+
+
+def _head_of(path: Path, size: int = 4096) -> str:
+    """The start of a small text file (a Blackboard receipt), "" when it cannot be read."""
+    try:
+        with open(path, "rb") as f:
+            return f.read(size).decode("utf-8", errors="replace")
+    except OSError:
+        return ""
+
+
+def _is_archive(path: Path) -> bool:
+    return path.suffix.lower() == ".zip" or bool(archive_names.tar_suffix(path.name))
+
+
+def _superseded_by_order(newest: Mapping[str, tuple[str, Path]]) -> list[tuple[Path, Path]]:
+    """(earlier, later) pairs where an archive is among one student's files: an archive is a
+    whole submission, so it replaces every file handed in before it, and files handed in after
+    it replace it (a folder of a zip and anything else grades the loose files alone, and of two
+    zips neither: `submission.zip`, then Canvas's `submission-1.zip`, scored 0). Only where the
+    LMS says the order (Canvas's attachment ids, Brightspace's times), and each file has its own
+    place in it."""
+    files = sorted((when, path) for when, path in newest.values())
+    whens = [when for when, _ in files]
+    archives = [(when, path) for when, path in files if _is_archive(path)]
+    if not archives or len(files) < 2 or "" in whens or len(set(whens)) != len(whens):
+        return []
+    last_when, last = archives[-1]
+    after = [path for when, path in files if when > last_when]
+    if after:  # loose files handed in after the last archive: the archives are earlier work
+        return [(path, after[-1]) for _, path in archives]
+    return [(path, last) for when, path in files if path != last]
 
 
 def _renamed_versions(newest: Mapping[str, tuple[str, Path]], layout: Collection[str],

@@ -17,6 +17,7 @@ import os
 import re
 import stat
 import unicodedata
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -49,6 +50,20 @@ _MOODLE_FILE_ID = re.compile(r"_\d+_assignsubmission_[a-z]+(?=_)", re.IGNORECASE
 _BLACKBOARD = re.compile(r"^(?P<assignment>.*?)_(?P<user>[^_]+)_attempt_"
                          r"(?P<when>\d{4}-\d\d-\d\d-\d\d-\d\d-\d\d)"
                          r"(?:_(?P<filename>.+)|(?P<receipt>\.txt))?$", re.IGNORECASE)
+# The same after a known assignment name: the username is everything up to `_attempt_`.
+_BLACKBOARD_USER = re.compile(r"^(?P<user>.+?)_attempt_(?P<when>\d{4}-\d\d-\d\d-\d\d-\d\d-\d\d)"
+                              r"(?:_(?P<filename>.+)|(?P<receipt>\.txt))?$", re.IGNORECASE)
+# A Blackboard name's head: the assignment and the username, before the first attempt's time.
+_BLACKBOARD_HEAD = re.compile(r"^(?P<head>.+?)_attempt_\d{4}-\d\d-\d\d-\d\d-\d\d-\d\d(?:_|\.txt$|$)",
+                              re.IGNORECASE)
+# Blackboard's receipt names the student: `Name: Jane Smith (j_smith)`.
+_RECEIPT_USER = re.compile(r"^\s*Name:.*\((?P<user>[^()\s]+)\)\s*$", re.MULTILINE)
+# Both an assignment's name and a username may hold "_" (`Assignment1_j_smith_attempt_...`):
+# one name alone cannot say where the one ends (the last "_" made j_smith and k_smith both
+# `smith`, one student's attempt the other's). The assignment is what every file of one download
+# shares: class_folder.discover finds it (blackboard_assignment) and sets it here for the names
+# parsed while that download is graded.
+_KNOWN_ASSIGNMENT = [""]
 _BRIGHTSPACE = re.compile(r"^(?P<id>\d+-\d+) - (?P<name>.+?) - "
                           r"(?P<when>[A-Z][a-z]{2} \d{1,2}, \d{4} \d{3,4} [AP]M)"
                           r"(?: - (?P<filename>.+))?$")
@@ -117,7 +132,7 @@ def parse_name(name: str) -> UploadName:
             break
     ids: dict = {}
     moodle, canvas = _MOODLE.match(stem), _CANVAS.match(stem)
-    flat_moodle, blackboard, brightspace = (_MOODLE_FILE.match(name), _BLACKBOARD.match(name),
+    flat_moodle, blackboard, brightspace = (_MOODLE_FILE.match(name), _blackboard_match(name),
                                             _BRIGHTSPACE.match(name))
     if moodle:  # first: a Moodle name's full name may itself hold digits and underscores
         stem = moodle["name"]
@@ -159,6 +174,40 @@ def parse_name(name: str) -> UploadName:
     tidied = (sum(len(run) for run in re.findall(r"[^\w.-]+", spelled))
               + len(replaced) - len(clean))
     return UploadName(original=name, student=clean[:100] or "submission", tidied=tidied, **ids)
+
+
+def _blackboard_match(name: str) -> re.Match | None:
+    assignment = _KNOWN_ASSIGNMENT[0]
+    if assignment and name.lower().startswith(assignment.lower() + "_"):
+        found = _BLACKBOARD_USER.match(name[len(assignment) + 1:])
+        if found:
+            return found
+    return _BLACKBOARD.match(name)
+
+
+def blackboard_assignment(names: Iterable[str], receipts: Mapping[str, str]) -> str:
+    """The assignment name a Blackboard download's file `names` share ("" when they are not such
+    files, or it cannot be told). `receipts`: the text of its .txt receipts, by name, whose
+    `Name: ... (username)` line says where the username starts; else the longest start at a "_"
+    that two or more students' names share."""
+    heads = {found["head"] for found in map(_BLACKBOARD_HEAD.match, names) if found}
+    told = set()
+    for name, text in receipts.items():
+        head, user = _BLACKBOARD_HEAD.match(name), _RECEIPT_USER.search(text)
+        if head and user and head["head"].lower().endswith("_" + user["user"].lower()):
+            told.add(head["head"][:-len(user["user"]) - 1])
+    if len(told) == 1:
+        return told.pop()
+    if len(heads) < 2:
+        return ""
+    shared = os.path.commonprefix([h.lower() for h in heads])
+    cut = shared.rfind("_")
+    return next(iter(heads))[:cut] if cut > 0 else ""
+
+
+def known_blackboard_assignment(assignment: str) -> None:
+    """Parse Blackboard names as files of a download of `assignment` ("": as any)."""
+    _KNOWN_ASSIGNMENT[0] = assignment
 
 
 def _brightspace_time(when: str) -> str:

@@ -814,3 +814,66 @@ def test_one_students_files_under_a_name_no_lms_uses_are_pointed_out(tmp_path):
         f"({MULTIFILE[0].stem}_leekim, {MULTIFILE[1].stem}_leekim): each is graded as a student "
         "of its own. If they are one student's files, put them in one folder named after the "
         "student and run the batch again"], found.notes
+
+
+def _zip_of(path: Path, *files: Path) -> Path:
+    with zipfile.ZipFile(path, "w") as archive:
+        for file in files:
+            archive.write(file, file.name)
+    return path
+
+
+def _graded_files(found) -> dict[str, list[str]]:
+    return {u.student: sorted(p.name for p in u.path.iterdir()) if u.path.is_dir()
+            else [u.path.name] for u in found.uploads}
+
+
+def test_an_archive_among_one_students_files_is_a_whole_submission_in_the_order_handed_in(
+        tmp_path):
+    """Canvas names a zip handed in again `submission-1.zip`: both went into one folder, which
+    holds no code of its own, and a correct student scored 0 ("upload one zip"). A .py handed
+    in before a zip was graded and the later zip left out without a word (probe s55)."""
+    from grader import batch
+    uploads = tmp_path / "uploads"
+    uploads.mkdir()
+    code = FIXTURES / "correct_summed.py"
+    _zip_of(uploads / "doeann_1001_2001_submission.zip", code)
+    _zip_of(uploads / "doeann_1001_2002_submission-1.zip", code)
+    shutil.copyfile(code, uploads / "roejim_1002_2010_a1.py")
+    _zip_of(uploads / "roejim_1002_2011_a1.zip", code)
+    _zip_of(uploads / "leekim_1003_2020_a1.zip", code)
+    shutil.copyfile(code, uploads / "leekim_1003_2021_a1.py")
+    found = batch.discover(uploads, grouped=tmp_path / "groups")
+    assert _graded_files(found) == {"doeann": ["submission-1.zip"], "roejim": ["a1.zip"],
+                                    "leekim": ["a1.py"]}, found.notes
+    notes = "\n".join(found.notes)
+    for old, new in (("doeann_1001_2001_submission.zip", "doeann_1001_2002_submission-1.zip"),
+                     ("roejim_1002_2010_a1.py", "roejim_1002_2011_a1.zip"),
+                     ("leekim_1003_2020_a1.zip", "leekim_1003_2021_a1.py")):
+        assert f"left out {old} (handed in again as {new})" in notes, notes
+
+
+def test_blackboard_usernames_holding_an_underscore_are_whole(tmp_path):
+    """`Assignment1_j_smith_attempt_...` and `Assignment1_k_smith_attempt_...` were both user
+    `smith`: one student's attempt was left out as the other's earlier one, and one row posted
+    for two (probe s55). The assignment is what every name of the download shares; with one
+    student alone, the receipt's `Name: ... (username)` says it."""
+    from grader import batch
+    uploads = tmp_path / "uploads"
+    uploads.mkdir()
+    for user, when in (("j_smith", "2026-11-01-10-00-00"), ("k_smith", "2026-11-02-10-00-00")):
+        (uploads / f"Assignment_1_{user}_attempt_{when}_hw1.py").write_text(SOLUTION)
+    found = batch.discover(uploads, grouped=tmp_path / "groups")
+    assert sorted(u.student for u in found.uploads) == ["j_smith", "k_smith"], found.notes
+    assert not any("attempts" in note for note in found.notes), found.notes
+    alone = tmp_path / "alone"
+    alone.mkdir()
+    for when in ("2026-11-01-10-00-00", "2026-11-03-10-00-00"):
+        (alone / f"HW_1_a_user_attempt_{when}_hw1.py").write_text(SOLUTION)
+        (alone / f"HW_1_a_user_attempt_{when}.txt").write_text(
+            "Name: Ann User (a_user)\nAssignment: HW 1\n")
+    found = batch.discover(alone, grouped=tmp_path / "groups2")
+    assert [u.student for u in found.uploads] == ["a_user"], found.notes
+    assert any("Blackboard user a_user made 2 attempts" in note for note in found.notes)
+    from grader.batch import upload_record
+    assert upload_record(found.uploads[0].path.name, None)["blackboard_username"] == "a_user"
