@@ -117,14 +117,20 @@ def discover(folder: Path, *, exclude: Path | None = None,
     # students of one name are two users. An identifier stays its student's: a resubmission
     # finds it by who it is, and another student of that name never takes it, there or not.
     by_key: dict[tuple[str, str], str] = {}
+    by_account: dict[tuple[str, str], str] = {}
     owner: dict[str, tuple[str, str]] = {}
     for name, before in (known or {}).items():
-        key = parse_name(name).key
-        if key is not None:
-            by_key.setdefault(key, before)
-            owner.setdefault(before.lower(), key)
-    # An identifier an upload had before is its own again (if its name still leads to it).
+        parsed = parse_name(name)
+        if parsed.key is not None:
+            by_key.setdefault(parsed.key, before)
+            owner.setdefault(before.lower(), parsed.key)
+        if _account(parsed) is not None:
+            by_account.setdefault(_account(parsed), before)
+    # An identifier an upload had before is its own again: if its name still leads to it, or
+    # the LMS's account is the one graded under it (a Canvas user renamed between downloads was
+    # a second row, the old report kept beside it: two rows of one Canvas id in canvas.csv).
     kept: dict[Path, str] = {}
+    renamed: set[Path] = set()
     for path in entries:
         key = parse_name(path.name).key
         before = (known or {}).get(path.name) or (by_key.get(key) if key is not None else None)
@@ -133,6 +139,15 @@ def discover(folder: Path, *, exclude: Path | None = None,
                 before == base or before.startswith(base + "-")):
             kept[path] = before
             taken[before.lower()] = path
+    for path in entries:
+        account = _account(parse_name(path.name))
+        before = by_account.get(account) if account is not None else None
+        if path not in kept and before and _is_candidate(path) and before.lower() not in taken \
+                and before.lower() not in (student_id(p.name).lower() for p in entries
+                                           if p != path and _is_candidate(p)):
+            kept[path] = before
+            taken[before.lower()] = path
+            renamed.add(path)
     # Of two names that make one identifier, the one written nearest it gets it, the other a
     # number: by name alone, `alice-.py` (its `-` sorts first) took `alice` from `alice.py`.
     ranked = sorted(entries, key=lambda p: (parse_name(p.name).tidied, p.name))
@@ -169,6 +184,11 @@ def discover(folder: Path, *, exclude: Path | None = None,
             others = [o for o in same if o is not upload]
             holder = by_student.get(base.lower())
             key = parse_name(upload.path.name).key
+            if upload.path in renamed:
+                found.notes.append(f"{_named(upload)} is graded as {upload.student!r}, as "
+                                   f"{_who(parse_name(upload.path.name))} was before, under "
+                                   "another name (renamed in the LMS since)")
+                continue
             if others and key is not None and all(
                     parse_name(o.path.name).key not in (None, key) for o in others):
                 # Two users of the LMS (two Canvas user ids), one name: two students.
@@ -524,6 +544,18 @@ def _lms_groups(entries: list[Path], grouped: Path, notes: list[str],
 
 # What the note adds to a file left out for a later one of another name (_renamed_versions).
 RENAMED = ", a later file defining its graded functions"
+
+
+def _account(parsed: UploadName) -> tuple[str, str] | None:
+    """The LMS's account an upload's name carries, whatever the student's name is now: a Canvas
+    user id, a Moodle participant id, a Blackboard username."""
+    if parsed.convention == "canvas" and parsed.canvas_user_id:
+        return ("canvas", parsed.canvas_user_id)
+    if parsed.convention == "moodle" and parsed.moodle_participant_id:
+        return ("moodle", parsed.moodle_participant_id)
+    if parsed.convention == "blackboard" and parsed.blackboard_username:
+        return ("blackboard", parsed.blackboard_username.lower())
+    return None
 
 
 def _head_of(path: Path, size: int = 4096) -> str:

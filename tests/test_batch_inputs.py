@@ -877,3 +877,28 @@ def test_blackboard_usernames_holding_an_underscore_are_whole(tmp_path):
     assert any("Blackboard user a_user made 2 attempts" in note for note in found.notes)
     from grader.batch import upload_record
     assert upload_record(found.uploads[0].path.name, None)["blackboard_username"] == "a_user"
+
+
+def test_a_student_renamed_in_the_lms_keeps_the_row_of_their_account(tmp_path):
+    """A Canvas user renamed between two downloads (smithjohn, then smithjonesjohn) became a
+    second row, the first kept as no longer present: canvas.csv held two rows of one Canvas id,
+    the stale grade among them (probe s55). The account's identifier is theirs again, said so;
+    a new student who now has the old name does not take it from them."""
+    from grader import batch
+    uploads = tmp_path / "uploads"
+    uploads.mkdir()
+    (uploads / "smithjonesjohn_12345_70002_hw1.py").write_text(SOLUTION)
+    (uploads / "Zoë Müller-Smith_4242_assignsubmission_file_").mkdir()
+    (uploads / "Zoë Müller-Smith_4242_assignsubmission_file_" / "hw1.py").write_text(SOLUTION)
+    (uploads / "leeanna_777_70010_hw1.py").write_text(SOLUTION)
+    known = {"smithjohn_12345_70001_hw1.py": "smithjohn",
+             "Zoë Müller_4242_assignsubmission_file_": "Zoë_Müller",
+             "leeanna_555_70003_hw1.py": "leeanna"}  # Canvas user 555, not in this download
+    found = batch.discover(uploads, grouped=tmp_path / "groups", known=known)
+    assert {u.path.name: u.student for u in found.uploads} == {
+        "smithjonesjohn_12345_70002_hw1.py": "smithjohn",
+        "Zoë Müller-Smith_4242_assignsubmission_file_": "Zoë_Müller",
+        "leeanna_777_70010_hw1.py": "leeanna-2"}, found.notes
+    assert ("smithjonesjohn_12345_70002_hw1.py is graded as 'smithjohn', as Canvas user 12345 "
+            "(smithjonesjohn) was before, under another name (renamed in the LMS since)"
+            ) in found.notes, found.notes
