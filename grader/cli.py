@@ -339,6 +339,32 @@ def _warn_if_answers_drift(command: str, pack: Pack, reference: Path | None,
               "any did", file=sys.stderr)
 
 
+def _stale_answers_refused(command: str, pack: Pack, reference: Path | None) -> bool:
+    """Say so, and True, when the known answers this command would ship no longer hold for the
+    pack's checks and reference (`known-answers --check`): every student's copy would ask other
+    inputs than the instructor's grader, or compare with answers the reference no longer gives
+    (a check edited after the file was made shipped with exit 0, probe s55). A built-in pack's
+    are held to this by the grader's own tests."""
+    from grader import known_answers, make_known_answers, reference as reference_mod
+    ref_dir = reference_mod.locate(pack, reference)
+    if ref_dir is None or not Path(ref_dir).is_dir() or pack.known_answers is None \
+            or not Path(pack.known_answers).is_file() or reference_mod.is_built_in(pack):
+        return False
+    try:
+        answers = known_answers.KnownAnswers.load(pack.known_answers, pack.root)
+        problems = make_known_answers.verify(pack, Path(ref_dir), answers,
+                                             answers_path=pack.known_answers)
+    except known_answers.KnownAnswersError as exc:
+        problems = [str(exc)]
+    if problems:
+        print(f"autograde {command}: the pack's known answers ({pack.known_answers}) do not hold "
+              f"for its checks and the reference at {ref_dir}, and every student's copy grades "
+              f"with them: {'; '.join(problems)}. Make them again with `autograde known-answers "
+              f"--pack {pack.root or pack.checks_dir.parent} --out {pack.known_answers}`",
+              file=sys.stderr)
+    return bool(problems)
+
+
 def _checks_refused(command: str, pack: Pack) -> bool:
     """Say so, and True, when the pack's checks cannot run at all (a module that does not
     import, a misspelt marker, a function no check grades): before a command that grades a class,
@@ -520,6 +546,8 @@ def _gradescope_zip(parser: argparse.ArgumentParser, args: argparse.Namespace) -
         return 2
     if _reference_refused("gradescope-zip", graded_with, args.reference, chosen):
         return 2
+    if _stale_answers_refused("gradescope-zip", graded_with, args.reference):
+        return 2
     why = output_paths.problem(args.out)
     if why:  # before the zip is built, as grade and batch do for theirs
         parser.error(f"{args.out}: cannot write the zip there ({why})")
@@ -556,6 +584,8 @@ def _student_release(parser: argparse.ArgumentParser, args: argparse.Namespace) 
         return 2
     # Its known answers are what every student's copy grades against.
     if _reference_refused("student-release", pack, args.reference):
+        return 2
+    if _stale_answers_refused("student-release", pack, args.reference):
         return 2
     try:
         _warn_if_answers_drift("student-release", pack, args.reference)

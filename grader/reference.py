@@ -49,7 +49,7 @@ def missing_named(pack: Pack) -> str:
     a correct class 21 of 40 as students' copies, and other commands said "no reference found
     beside the grader")."""
     named = pack.reference_named
-    if named is None or named.is_dir() or _built_in(pack):
+    if named is None or named.is_dir() or is_built_in(pack):
         # A built-in pack's manifest names where a source checkout keeps the reference, outside
         # the package: an installed grader (the instructor's wheel, every student's copy) never
         # has it there, and said so on every student's grade ("... site-packages/reference,
@@ -58,7 +58,8 @@ def missing_named(pack: Pack) -> str:
     return f"the pack's manifest names the reference folder {named}, which does not exist"
 
 
-def _built_in(pack: Pack) -> bool:
+def is_built_in(pack: Pack) -> bool:
+    """Whether `pack` is one of the grader's own (its files inside the package)."""
     from grader.packs import BUILTIN_PACKS
     root = pack.root or pack.checks_dir.parent
     return any(root.resolve() == folder.resolve() for folder in BUILTIN_PACKS.values())

@@ -879,6 +879,15 @@ def grade(pack: Pack, submission_path: Path, options: Options = Options(), *,
                         "known answers, which exist for the public inputs only.")
         inputs = input_set_mod.PUBLIC
     answers = _known_answers(pack, options, warnings) if ref is None else None
+    if ref is None and answers is None and not options.no_reference \
+            and not reference_mod.missing_named(pack) and not any(
+                w.startswith(("known answers not used", REFERENCE_NOT_USED)) for w in warnings):
+        # Nothing to compare values with, and nothing said why (a pack folder without reference/
+        # was graded 9 of 20 with no warning, probe s55): the points left unchecked are not lost.
+        warnings.append(f"{REFERENCE_NOT_USED} pack {pack.name} has no reference solution here "
+                        f"(a reference/ folder in the pack, or --reference DIR) and no known "
+                        "answers (known_answers.json): only the checks that need neither ran, and "
+                        "the points of the others were not checked.")
     answers_used = "reference" if ref is not None else ("known answers" if answers else "none")
     submission = Submission(Path(submission_path), pack.homes, limits=options.limits,
                             shim_xrange=options.shim_xrange, shim_numpy=options.shim_numpy,

@@ -956,3 +956,45 @@ def test_a_check_that_fails_in_the_grader_is_named_to_the_instructor_and_graded_
     rows = {r["submission"]: r for r in csv.DictReader((out / "gradebook.csv").read_text().splitlines())}
     assert {s: (r["score"], r["grader_problems"]) for s, r in rows.items()} == {
         "floaty": ("10", ""), "numpyish": ("10", "")}
+
+
+def test_a_pack_without_a_reference_or_known_answers_says_what_it_could_not_check(
+        tmp_path: Path) -> None:
+    """An instructor's pack folder without reference/ was graded as a student's copy with no
+    word: 9 of 20, `warnings: []` (probe s55)."""
+    folder = make_pack(tmp_path / "p")
+    shutil.rmtree(folder / "reference")
+    upload = write(tmp_path / "layers.py", CORRECT)
+    shutil.copytree(folder / "support", tmp_path, dirs_exist_ok=True)
+    report = tmp_path / "r.json"
+    graded = run_cli("grade", str(upload), "--pack", str(folder), "--json", str(report))
+    assert graded.returncode == 0, graded.stderr
+    warnings = json.loads(report.read_text())["warnings"]
+    assert any("reference not used: pack tiny-layers has no reference solution here" in w
+               and "no known answers (known_answers.json)" in w for w in warnings), warnings
+    # A student's copy says nothing of a reference it is not meant to have.
+    plain = run_cli("grade", str(upload), "--pack", str(folder), "--no-reference", "--json",
+                    str(report))
+    assert plain.returncode == 0 and not any(
+        "no reference solution here" in w for w in json.loads(report.read_text())["warnings"])
+
+
+def test_known_answers_that_no_longer_hold_are_not_shipped(pack_dir: Path, tmp_path: Path) -> None:
+    """A check edited after `known-answers --out` shipped in student-release and gradescope-zip
+    with exit 0 and no word, where `known-answers --check` said they no longer hold (probe s55):
+    every student's copy would ask other inputs than the instructor's grader."""
+    answers = pack_dir / "known_answers.json"
+    assert run_cli("known-answers", "--pack", str(pack_dir), "--out", str(answers)).returncode == 0
+    inputs = pack_dir / "tiny_inputs.py"
+    inputs.write_text(inputs.read_text().replace("np.array([-1.0, 0.0, 2.0])]",
+                                                 "np.array([-1.0, 0.0, 2.0]), np.ones(5)]"))
+    for command, out in (("student-release", tmp_path / "release"),
+                         ("gradescope-zip", tmp_path / "autograder.zip")):
+        refused = run_cli(command, str(out), "--pack", str(pack_dir))
+        assert refused.returncode == 2, refused.stdout + refused.stderr
+        assert (f"autograde {command}: the pack's known answers ({answers}) do not hold for its "
+                "checks") in refused.stderr and "known-answers --pack" in refused.stderr
+        assert not out.exists()
+    assert run_cli("known-answers", "--pack", str(pack_dir), "--out", str(answers)).returncode == 0
+    shipped = run_cli("student-release", str(tmp_path / "release"), "--pack", str(pack_dir))
+    assert shipped.returncode == 0 and "do not hold" not in shipped.stderr, shipped.stderr
