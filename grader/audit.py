@@ -30,6 +30,8 @@ class Finding:
     check: str
     status: str
     message: str
+    # The check's own code raised (CheckResult.grader_error): the pack's bug, not the reference's.
+    grader_error: bool = False
 
 
 @dataclass(frozen=True)
@@ -71,8 +73,8 @@ class Audit:
 
 def _findings(result: SubmissionResult) -> tuple[Finding, ...]:
     # A skipped check (it needs what the run does not have) is no verdict on the reference.
-    return tuple(Finding(c.function, c.name, c.status, c.message) for c in result.checks
-                 if c.status in ("failed", "error", "timeout"))
+    return tuple(Finding(c.function, c.name, c.status, c.message, c.grader_error)
+                 for c in result.checks if c.status in ("failed", "error", "timeout"))
 
 
 def audit_mode(pack: Pack, reference_dir: Path, *, default: bool = True,
@@ -163,14 +165,35 @@ def render(audit: Audit) -> str:
         else:
             lines.append(f"training script {name}: every call to the pack's functions passes "
                          "each argument in its own parameter's place")
+    lines += ["", _verdict(audit)]
+    return "\n".join(lines)
+
+
+def _verdict(audit: Audit) -> str:
+    """The last line: whether it all holds, and when not, what must change: the reference, a
+    check of the pack (it raised in the grader: "the reference does not hold" sent authors to a
+    reference that was right), the known answers or the training script."""
     several = len(audit.modes) > 1
     if audit.holds:
-        verdict = "The reference holds" + (" in every mode." if several else ".")
-    else:
-        verdict = "The reference does not hold" + (" in every mode" if several else "") + \
+        return "The reference holds" + (" in every mode." if several else ".")
+    findings = [f for m in audit.modes for f in m.findings]
+    reference_fails = any(not f.grader_error for f in findings) or any(
+        m.error and not m.findings for m in audit.modes)
+    checks_raise = any(f.grader_error for f in findings)
+    if reference_fails and not checks_raise and not audit.known_answers \
+            and not audit.script_findings and not audit.script_problem:
+        return "The reference does not hold" + (" in every mode" if several else "") + \
             ": see above."
-    lines += ["", verdict]
-    return "\n".join(lines)
+    what = [*(["the reference fails its pack's checks"] if reference_fails else []),
+            *([f"a check of the pack fails in the grader itself (its own code raised: fix the "
+               f"check; `autograde grade {audit.reference} --pack ... --debug` shows where)"]
+              if checks_raise else []),
+            *(["the known answers do not hold (`autograde known-answers --out` makes them "
+               "again)"] if audit.known_answers else []),
+            *(["the training script passes arguments in other parameters' places"]
+              if audit.script_findings else []),
+            *(["the training script cannot be read"] if audit.script_problem else [])]
+    return "The pack does not hold: " + "; ".join(what) + ". See above."
 
 
 __all__ = ["Audit", "Finding", "ModeAudit", "audit_mode", "audit_training_script", "render",

@@ -765,6 +765,12 @@ def test_a_reference_failing_its_own_checks_is_refused_before_a_class_is_graded_
         audited = run_cli("audit", "--pack", str(folder))
         assert audited.returncode == 1 and place in audited.stdout, audited.stdout
         assert "- scaled_sum: scaled_sum_matches_reference (error)" in audited.stdout
+        # The check is what must change, not the reference ("The reference does not hold").
+        assert audited.stdout.rstrip().endswith(
+            "a check of the pack fails in the grader itself (its own code raised: fix the check; "
+            f"`autograde grade {folder / 'reference'} --pack ... --debug` shows where). See "
+            "above."), audited.stdout
+        assert "The pack does not hold: a check of the pack fails" in audited.stdout
 
 
 def test_a_reference_folder_the_manifest_names_and_lacks_is_said_not_ignored(tmp_path: Path) -> None:
@@ -995,6 +1001,11 @@ def test_known_answers_that_no_longer_hold_are_not_shipped(pack_dir: Path, tmp_p
         assert (f"autograde {command}: the pack's known answers ({answers}) do not hold for its "
                 "checks") in refused.stderr and "known-answers --pack" in refused.stderr
         assert not out.exists()
+    # The audit blamed the reference for them ("The reference does not hold").
+    audited = run_cli("audit", "--pack", str(pack_dir))
+    assert audited.returncode == 1 and audited.stdout.rstrip().endswith(
+        "The pack does not hold: the known answers do not hold (`autograde known-answers --out` "
+        "makes them again). See above."), audited.stdout
     assert run_cli("known-answers", "--pack", str(pack_dir), "--out", str(answers)).returncode == 0
     shipped = run_cli("student-release", str(tmp_path / "release"), "--pack", str(pack_dir))
     assert shipped.returncode == 0 and "do not hold" not in shipped.stderr, shipped.stderr
