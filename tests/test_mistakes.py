@@ -72,6 +72,7 @@ NAMES_THE_PROBLEM = {
     "softmax_squeezes_its_input": "An input of shape (M, 1) is M rows of one entry each",
     "fbp_gradient_divided_twice": "and your cost is already averaged",
     "fbp_gradient_negated": "is the negative of the numerical gradient of your own cost",
+    "fbp_returns_grad_then_cost": "the pair is in the other order",
     "fbp_gradient_doubled": "is twice the numerical gradient of your own cost",
     "negsampling_grad_rows_negated": "(the negatives) is the negative of its row",
     "fbp_cost_mean_over_all_entries": "neither the cross-entropy summed over the examples nor its average",

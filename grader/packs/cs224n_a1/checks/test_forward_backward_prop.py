@@ -52,6 +52,12 @@ def _unpack(value, case: NetCase, call: str, *, gradient: bool = True,
     if not isinstance(value, (tuple, list)) or len(value) != 2:
         fail_call(f"the result is {describe_result(value)}; expected a pair (cost, grad).", call,
                   returned=value)
+    if np.size(value[0]) == case.n_params != 1 and np.size(value[1]) == 1:
+        # `return grad, cost`: "the cost is a numpy array of shape (P,)" on every check, and
+        # nothing said the two had changed places.
+        fail_call(f"the pair is in the other order: the first item has the gradient's "
+                  f"{case.n_params} numbers and the second is one number. Return cost, grad in "
+                  "that order.", call)
     cost = as_scalar(value[0], call, "the cost")
     if positive and cost <= 0:
         fail_call(f"the cost is {cost!r}; a cross-entropy of softmax outputs is always positive.",
