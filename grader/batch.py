@@ -37,6 +37,7 @@ from grader import task as task_mod
 from grader.model import SubmissionResult
 from grader.packs import DEFAULT_PACK, Pack, load_pack
 from grader.render import gradebook, json_report, overview
+from grader.scoring import nothing_graded
 from grader.task import GradeTask, TaskOutcome
 from grader.class_folder import (BatchError, Discovery, discover, extract, not_unpacked,
                                  unpacking_notes)
@@ -148,7 +149,10 @@ class Progress:
         self.done += 1
         if not self.tty:
             unchecked = gradebook.not_checkable(result)
+            # An upload with nothing to grade says so: "0/100" alone read as a wrong answer.
+            empty = "" if result.error else nothing_graded(result)
             notes = [n for n in ("not graded" if result.error and not result.checks else "",
+                                 empty.split(":", 1)[0] if empty else "",
                                  f"{unchecked:g} of them not checkable without the reference"
                                  if unchecked else "", why) if n]
             self.stream.write(f"{self.done}/{self.total} {student}: "
@@ -324,6 +328,7 @@ def _run(executor: Executor, *, source: Path, out: Path, grade_args: Sequence[st
         folder = source
     previous = load_reports(reports)
     found = discover(folder, exclude=out, grouped=out / ".lms-groups",
+                     shown_as=source.name if folder != source else "",
                      layout=load_pack(pack).layout,
                      functions=[f.name for f in load_pack(pack).functions],
                      known={str(r.upload.get("name")): student for student, r in previous.items()

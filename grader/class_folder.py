@@ -68,7 +68,7 @@ def _is_candidate(path: Path) -> bool:
 def discover(folder: Path, *, exclude: Path | None = None,
              grouped: Path | None = None, layout: Collection[str] = (),
              known: Mapping[str, str] | None = None,
-             functions: Collection[str] = ()) -> Discovery:
+             functions: Collection[str] = (), shown_as: str = "") -> Discovery:
     """Every upload in `folder`: each .py, .zip or .ipynb file and each folder at its top. A folder
     that holds only one folder is looked into when that folder holds the class's uploads (a zip
     of the download folder; _holds_uploads says how that is told, and the notes say it was).
@@ -77,7 +77,9 @@ def discover(folder: Path, *, exclude: Path | None = None,
     and `functions`: the pack's module names (q1_softmax, ...) and graded functions, which tell
     one student's folder from a folder of the class's.
     `known`: the identifier each upload (by file name) had in an earlier run of the batch, which
-    it keeps, so that an upload added since cannot rename the students graded before it."""
+    it keeps, so that an upload added since cannot rename the students graded before it.
+    `shown_as`: what the notes call `folder` (the bulk zip it was unpacked from, not the batch's
+    own copy of it)."""
     found = Discovery()
     listed = sorted(folder.iterdir())
     found.notes += [f"ignored {safe_text.visible(p.name)}: {LINK_WHY}" for p in listed
@@ -102,8 +104,8 @@ def discover(folder: Path, *, exclude: Path | None = None,
                          functions=functions)
         inner.notes[:0] = [*found.notes, (
             f"looked into {safe_text.visible(visible[0].name)}/, the only entry of "
-            f"{safe_text.visible(folder.name)}, as the folder of the class's uploads ({why}): "
-            "each entry in it is one student's upload")]
+            f"{safe_text.visible(shown_as or folder.name)}, as the folder of the class's uploads "
+            f"({why}): each entry in it is one student's upload")]
         return inner
     if len(visible) == 1 and visible[0].is_dir():
         found.notes += _one_file_wrapper(visible[0], folder)
@@ -193,8 +195,8 @@ def discover(folder: Path, *, exclude: Path | None = None,
                     parse_name(o.path.name).key not in (None, key) for o in others):
                 # Two users of the LMS (two Canvas user ids), one name: two students.
                 said = " and ".join(f"{_named(o)} (graded as {o.student!r})" for o in others)
-                why = (f"{said} {'is' if len(others) == 1 else 'are'} another student of the "
-                       "same name")
+                who = "is another student" if len(others) == 1 else "are other students"
+                why = f"{said} {who} of the same name"
             elif others:
                 said = " and ".join(f"{_named(o)} (graded as {o.student!r})" for o in others)
                 why = f"{said} name{'s' if len(others) == 1 else ''} the same student"

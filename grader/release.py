@@ -293,11 +293,17 @@ def student_members(source: Path = SOURCE_ROOT, package: Path = PACKAGE_DIR,
     folder as its default (packs.SHIPPED_CONFIG), so the student's copy grades as the course
     does."""
     members = dict(project_files(source, package))
+    others = _other_builtin_packs(pack, package)
     for rel, path in package_files(package).items():
-        members[rel] = path.read_bytes()
+        if not any(path.is_relative_to(folder) for folder in others):
+            members[rel] = path.read_bytes()
     template = template_folder(pack, source, template)
+    inside = Path(template).resolve() if template is not None else None
+    other_templates = [t for t in (Path(o).resolve() for o in _other_templates(pack))
+                       if inside is not None and t != inside and t.is_relative_to(inside)]
     for path in files_under(template) if template is not None else ():
-        members[f"student_template/{path.relative_to(template).as_posix()}"] = path.read_bytes()
+        if not any(path.resolve().is_relative_to(t) for t in other_templates):
+            members[f"student_template/{path.relative_to(template).as_posix()}"] = path.read_bytes()
     members["README.md"] = _readme(pack, any(n.startswith("student_template/")
                                              for n in members)).encode()
     if config is not None:
@@ -313,6 +319,38 @@ def student_members(source: Path = SOURCE_ROOT, package: Path = PACKAGE_DIR,
         # `autograde grade` in this copy grades this pack unless told otherwise.
         members[f"grader/packs/{RELEASE_DEFAULT}"] = pack.name.encode() + b"\n"
     return {name: as_lf(name, data) for name, data in members.items()}
+
+
+def _other_builtin_packs(pack: Pack | None, package: Path) -> list[Path]:
+    """The built-in packs' folders a student release of `pack` leaves out: every one but its own
+    (all of them for a pack outside the package). Their code holds what their own checks
+    compute, and one course's helpers are another's answers: onelayer's forward pass and
+    gradients, PA6's softmax, CBOW's sigmoid, copied out of a CS224n release, scored 60 of
+    its 100 points (probe s55)."""
+    if pack is None:
+        return []
+    keep = pack.name if is_builtin(pack) else None
+    return [(package / "packs" / Path(folder).name).resolve()
+            for name, folder in BUILTIN_PACKS.items() if name != keep]
+
+
+def _other_templates(pack: Pack | None) -> list[Path]:
+    """The other built-in packs' student templates, which may sit inside this pack's (the
+    checkout's student_template/ holds cbow/, onelayer/ and pa6/)."""
+    if pack is None:
+        return []
+    from grader.packs import load_pack
+    found = []
+    for name in BUILTIN_PACKS:
+        if name == pack.name:
+            continue
+        try:
+            other = load_pack(name).student_template
+        except Exception:  # noqa: BLE001 (a pack this install lacks has no template to leave out)
+            continue
+        if other is not None:
+            found.append(Path(other))
+    return found
 
 
 def copies_of_the_reference(copied: list[tuple[str, tuple[str, ...]]]) -> str:

@@ -511,6 +511,9 @@ def test_batch_gradebook_names_each_upload_and_the_lms_files_agree(class_batch):
     assert rows["alice"]["error"] == "" and rows["eve"]["error"] != rows["carol"]["error"]
     page = (out / "index.html").read_text()
     assert "nothing to grade: sigmoid is not implemented yet" in page
+    # The progress line too: "carol: 0/100" alone read as a wrong answer (probe s55).
+    _, _, proc = class_batch
+    assert "carol: 0/100 (nothing to grade)" in proc.stderr, proc.stderr
 
 
 # ---- the overview ------------------------------------------------------------------------------

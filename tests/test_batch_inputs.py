@@ -490,6 +490,11 @@ def test_a_lone_folder_of_several_submissions_is_looked_into_and_the_notes_say_s
         "looked into HW1 submissions/, the only entry of class, as the folder of the class's "
         "uploads (2 separate uploads: bob.py, carol.py): each entry in it is one student's "
         "upload"], found.notes
+    # Zipped, the note names the zip, not the batch's own copy of it (OUT/.uploads).
+    archive = shutil.make_archive(str(tmp_path / "HW1"), "zip", tmp_path / "class")
+    done = run_cli("batch", archive, "--out", str(tmp_path / "out"), "--only", "sigmoid")
+    assert "looked into HW1 submissions/, the only entry of HW1.zip, as the folder" in done.stderr, \
+        done.stderr
 
 
 SOLUTION = (FIXTURES / "correct_summed.py").read_text()

@@ -365,3 +365,21 @@ def test_a_release_of_another_pack_grades_that_pack_by_default(tmp_path):
                                "import grader.packs as p; print(p.DEFAULT_PACK, p.__file__)", str(out)],
                               capture_output=True, text=True, check=True).stdout.split()
         assert said[0] == expected and said[1].startswith(str(out)), said
+
+
+def test_a_release_carries_only_the_pack_it_grades():
+    """A CS224n release shipped every built-in pack, and their code holds what their checks
+    compute: onelayer's forward pass and gradients, PA6's softmax and CBOW's sigmoid, copied into
+    a file, scored forward_backward_prop 35/35, softmax 15/15 and sigmoid 10/10 (probe s55). Its
+    student_template/ also held the other courses' templates."""
+    from grader import release
+    from grader.packs import BUILTIN_PACKS, load_pack
+    folders = {name: Path(folder).name for name, folder in BUILTIN_PACKS.items()}
+    for pack in BUILTIN_PACKS:
+        names = set(release.student_members(pack=load_pack(pack)))
+        shipped = {n.split("/")[2] for n in names
+                   if n.startswith("grader/packs/") and n.count("/") > 2}
+        assert shipped == {folders[pack]}, (pack, shipped)
+        templates = {n.split("/")[1] for n in names if n.startswith("student_template/")}
+        assert not templates & {"cbow", "onelayer", "pa6"}, (pack, templates)
+        assert templates, pack

@@ -20,8 +20,10 @@ from grader.packs.manifest import MANIFEST, ManifestError, read
 from grader.packs.model import DEADLINE_KEYS, FunctionSpec, Pack
 
 _HERE = Path(__file__).resolve().parent
-BUILTIN_PACKS = {"cs224n-a1": _HERE / "cs224n_a1", "cbow": _HERE / "cbow", "pa6": _HERE / "pa6",
-                 "onelayer": _HERE / "onelayer"}
+# Those this install has: a student release carries only the pack it grades (grader/release.py).
+BUILTIN_PACKS = {name: folder for name, folder in (
+    ("cs224n-a1", _HERE / "cs224n_a1"), ("cbow", _HERE / "cbow"), ("pa6", _HERE / "pa6"),
+    ("onelayer", _HERE / "onelayer")) if (folder / "pack.toml").is_file()}
 # A student release of one built-in pack makes it the default (grader/release.py writes this file
 # beside this module): its students run `autograde grade cbow.ipynb` as their README says, and a
 # notebook graded as the CS224n assignment got 0 ("sigmoid was not found") without a word of

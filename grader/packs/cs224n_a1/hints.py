@@ -187,9 +187,9 @@ HINTS = Catalogue("cs224n-a1", (
         severity="warning"),
     Mistake(
         "cost_is_an_array", "the cost is a numpy array holding one number, not a number",
-        "Your function returns the cost as an array of one number (np.sum(..., keepdims=True), or "
-        "a product of a row and a column, gives shape (1, 1)). The grader reads the number in "
-        "it, so it costs no points, but since NumPy 2 an array of more than 0 dimensions is no "
+        "Your function returns the cost as an array of one number, of shape (1,) or (1, 1) "
+        "(np.sum(..., keepdims=True), or a product of a row and a column). The grader reads the "
+        "number in it, so it costs no points, but since NumPy 2 an array of more than 0 dimensions is no "
         "number to Python: float(cost) and '%f' % cost raise TypeError, and numgrad[ix] = cost "
         "raises ValueError, so the handout's own gradcheck_naive and sgd's progress line fail on "
         "it. Return a number: cost.item(), or float(...).",
