@@ -696,7 +696,15 @@ def upload_record(name: str, digest: str | None, *, inputs: str = "public",
 def _graded_with(pack: Pack, ref_zip: bytes | None) -> str:
     """A digest of what decides a grade besides the upload and the options: the pack's files
     (its checks, inputs, hints, known answers) and the reference's (packed deterministically)."""
-    digest = hashlib.sha256(content_hash(Path(pack.checks_dir).parent).encode())
+    digest = hashlib.sha256(b"autograde pack v1\n")
+    root = Path(pack.checks_dir).parent
+    for path in sorted(root.rglob("*")):
+        parts = path.relative_to(root).parts
+        # Not what tools leave there (.pytest_cache, .DS_Store, bytecode): it grades nothing.
+        if path.is_file() and not path.is_symlink() and path.suffix != ".pyc" and not any(
+                part.startswith(".") or part == "__pycache__" for part in parts):
+            digest.update("/".join(parts).encode("utf-8", "surrogateescape") + b"\0"
+                          + hashlib.sha256(path.read_bytes()).digest())
     digest.update(b"\0reference\0" + (ref_zip or b""))
     return digest.hexdigest()[:16]
 

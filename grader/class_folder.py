@@ -144,9 +144,8 @@ def discover(folder: Path, *, exclude: Path | None = None,
     for path in entries:
         account = _account(parse_name(path.name))
         before = by_account.get(account) if account is not None else None
-        if path not in kept and before and _is_candidate(path) and before.lower() not in taken \
-                and before.lower() not in (student_id(p.name).lower() for p in entries
-                                           if p != path and _is_candidate(p)):
+        # (An upload of another account now named so cannot take it: `owner` keeps it theirs.)
+        if path not in kept and before and _is_candidate(path) and before.lower() not in taken:
             kept[path] = before
             taken[before.lower()] = path
             renamed.add(path)
@@ -516,9 +515,16 @@ def _lms_groups(entries: list[Path], grouped: Path, notes: list[str],
         for old, new in renamed:
             dropped.append((old, new))
             newest = {name: kept for name, kept in newest.items() if kept[1] != old}
-        for old, new in _superseded_by_order(newest):
+        superseded, unordered = _superseded_by_order(newest, functions)
+        for old, new in superseded:
             dropped.append((old, new))
             newest = {name: kept for name, kept in newest.items() if kept[1] != old}
+        if unordered and len(newest) > 1:
+            notes.append(f"{_who(first)} handed in "
+                         f"{', '.join(safe_text.visible(p.name) for p in unordered)} with "
+                         "other files and the LMS gives no order between them: the other files "
+                         "are graded, not the archive (ask for one upload: the files, or one "
+                         "archive of them)")
         if len(files) < 2:
             continue
         # Named after the first file graded: the gradebook's canvas_submission_id sent an
@@ -549,14 +555,14 @@ RENAMED = ", a later file defining its graded functions"
 
 
 def _account(parsed: UploadName) -> tuple[str, str] | None:
-    """The LMS's account an upload's name carries, whatever the student's name is now: a Canvas
-    user id, a Moodle participant id, a Blackboard username."""
+    """The LMS's account an upload's name carries beside a display name the LMS may change: a
+    Canvas user id, a Moodle participant id. (A Blackboard name is its username, which no rename
+    changes, and which an earlier download's names, read without that download's assignment,
+    may give wrongly: `a_smith`'s row went to user `smith`.)"""
     if parsed.convention == "canvas" and parsed.canvas_user_id:
         return ("canvas", parsed.canvas_user_id)
     if parsed.convention == "moodle" and parsed.moodle_participant_id:
         return ("moodle", parsed.moodle_participant_id)
-    if parsed.convention == "blackboard" and parsed.blackboard_username:
-        return ("blackboard", parsed.blackboard_username.lower())
     return None
 
 
@@ -573,23 +579,30 @@ def _is_archive(path: Path) -> bool:
     return path.suffix.lower() == ".zip" or bool(archive_names.tar_suffix(path.name))
 
 
-def _superseded_by_order(newest: Mapping[str, tuple[str, Path]]) -> list[tuple[Path, Path]]:
-    """(earlier, later) pairs where an archive is among one student's files: an archive is a
-    whole submission, so it replaces every file handed in before it, and files handed in after
-    it replace it (a folder of a zip and anything else grades the loose files alone, and of two
-    zips neither: `submission.zip`, then Canvas's `submission-1.zip`, scored 0). Only where the
-    LMS says the order (Canvas's attachment ids, Brightspace's times), and each file has its own
-    place in it."""
+def _superseded_by_order(newest: Mapping[str, tuple[str, Path]], functions: Collection[str]
+                         ) -> tuple[list[tuple[Path, Path]], list[Path]]:
+    """Where archives are among one student's files: (earlier, later) pairs of files left out,
+    and the archives left ungraded for want of an order. An archive is a whole submission (a
+    folder of an archive and anything else grades the other files alone, and of two archives
+    neither: `submission.zip`, then Canvas's `submission-1.zip`, scored 0): the last archive
+    replaces every file handed in before it; files handed in after it replace it when they
+    define a graded function (a resubmission), and are left out when they do not (a helper
+    handed in beside it: `utils.py` after the zip scored 0). Only where the LMS says the order
+    (Canvas's attachment ids, Brightspace's times) and each file has its own place in it."""
     files = sorted((when, path) for when, path in newest.values())
     whens = [when for when, _ in files]
     archives = [(when, path) for when, path in files if _is_archive(path)]
-    if not archives or len(files) < 2 or "" in whens or len(set(whens)) != len(whens):
-        return []
+    if not archives or len(files) < 2:
+        return [], []
+    if "" in whens or len(set(whens)) != len(whens):
+        return [], [path for _, path in archives]
     last_when, last = archives[-1]
     after = [path for when, path in files if when > last_when]
-    if after:  # loose files handed in after the last archive: the archives are earlier work
-        return [(path, after[-1]) for _, path in archives]
-    return [(path, last) for when, path in files if path != last]
+    graded_after = [path for path in after
+                    if _defines_and_imports(path)[0] & set(functions) or not functions]
+    if graded_after:  # the archives are earlier work
+        return [(path, graded_after[-1]) for _, path in archives], []
+    return [(path, last) for when, path in files if path != last], []
 
 
 def _renamed_versions(newest: Mapping[str, tuple[str, Path]], layout: Collection[str],

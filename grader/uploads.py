@@ -56,6 +56,8 @@ _BLACKBOARD_USER = re.compile(r"^(?P<user>.+?)_attempt_(?P<when>\d{4}-\d\d-\d\d-
 # A Blackboard name's head: the assignment and the username, before the first attempt's time.
 _BLACKBOARD_HEAD = re.compile(r"^(?P<head>.+?)_attempt_\d{4}-\d\d-\d\d-\d\d-\d\d-\d\d(?:_|\.txt$|$)",
                               re.IGNORECASE)
+_BLACKBOARD_RECEIPT = re.compile(r"^(?P<head>(?:(?!_attempt_\d{4}-).)+)_attempt_"
+                                 r"\d{4}-\d\d-\d\d-\d\d-\d\d-\d\d\.txt$", re.IGNORECASE)
 # Blackboard's receipt names the student: `Name: Jane Smith (j_smith)`.
 _RECEIPT_USER = re.compile(r"^\s*Name:.*\((?P<user>[^()\s]+)\)\s*$", re.MULTILINE)
 # Both an assignment's name and a username may hold "_" (`Assignment1_j_smith_attempt_...`):
@@ -134,7 +136,15 @@ def parse_name(name: str) -> UploadName:
     moodle, canvas = _MOODLE.match(stem), _CANVAS.match(stem)
     flat_moodle, blackboard, brightspace = (_MOODLE_FILE.match(name), _blackboard_match(name),
                                             _BRIGHTSPACE.match(name))
-    if moodle:  # first: a Moodle name's full name may itself hold digits and underscores
+    if flat_moodle and len(_MOODLE_FILE_ID.findall(name)) > 1:
+        # Moodle puts the participant's id between their full name and their file's name, and
+        # the student may write either: with two ids in the name, neither can be trusted to
+        # be theirs (a full name "Bob Jones_5555_assignsubmission_file" joined Bob's
+        # submission). Graded alone under its own name; batch.discover says why.
+        # Asked before the whole name's Moodle form, which reads the LAST id: a student's own
+        # file `x_4242_assignsubmission_file_.py` made Eve's upload participant 4242's.
+        ids = {"ambiguous": "moodle"}
+    elif moodle:  # a Moodle name's full name may itself hold digits and underscores
         stem = moodle["name"]
         ids = {"convention": "moodle", "moodle_participant_id": moodle["participant"]}
     elif canvas:
@@ -144,12 +154,6 @@ def parse_name(name: str) -> UploadName:
                "canvas_submission_id": canvas["submission"], "late": bool(canvas["late"]),
                "canvas_filename": filename, "filename": filename,
                "handed_in": canvas["submission"].zfill(20)}
-    elif flat_moodle and len(_MOODLE_FILE_ID.findall(name)) > 1:
-        # Moodle puts the participant's id between their full name and their file's name, and
-        # the student may write either: with two ids in the name, neither can be trusted to
-        # be theirs (a full name "Bob Jones_5555_assignsubmission_file" joined Bob's
-        # submission). Graded alone under its own name; batch.discover says why.
-        ids = {"ambiguous": "moodle"}
     elif flat_moodle:
         stem = flat_moodle["name"]
         ids = {"convention": "moodle", "moodle_participant_id": flat_moodle["participant"],
@@ -193,9 +197,11 @@ def blackboard_assignment(names: Iterable[str], receipts: Mapping[str, str]) -> 
     heads = {found["head"] for found in map(_BLACKBOARD_HEAD.match, names) if found}
     told = set()
     for name, text in receipts.items():
-        head, user = _BLACKBOARD_HEAD.match(name), _RECEIPT_USER.search(text)
-        if head and user and head["head"].lower().endswith("_" + user["user"].lower()):
-            told.add(head["head"][:-len(user["user"]) - 1])
+        # Blackboard's own receipts only (`..._attempt_<when>.txt`): a student's notes.txt is
+        # `..._attempt_<when>_notes.txt`, and its Name line made another student of its writer.
+        receipt, user = _BLACKBOARD_RECEIPT.match(name), _RECEIPT_USER.search(text)
+        if receipt and user and receipt["head"].lower().endswith("_" + user["user"].lower()):
+            told.add(receipt["head"][:-len(user["user"]) - 1])
     if len(told) == 1:
         return told.pop()
     if len(heads) < 2:

@@ -907,3 +907,75 @@ def test_a_student_renamed_in_the_lms_keeps_the_row_of_their_account(tmp_path):
     assert ("smithjonesjohn_12345_70002_hw1.py is graded as 'smithjohn', as Canvas user 12345 "
             "(smithjonesjohn) was before, under another name (renamed in the LMS since)"
             ) in found.notes, found.notes
+
+
+def test_what_a_student_writes_in_a_file_name_takes_no_one_elses_row(tmp_path):
+    """Probe s55, against the account and assignment rules above: a Moodle student's own file
+    `x_4242_assignsubmission_file_.py` was read as participant 4242 (and, in a download without
+    4242, took and overwrote 4242's row); a student's `notes.txt` holding `Name: x (smith)` made
+    Blackboard user a_smith `smith`; a one-student Blackboard download took `a_smith`'s row for
+    user `smith`; a Canvas user renamed while a new user took the old name kept no row."""
+    from grader import batch
+    from grader.uploads import parse_name
+    spoof = "Eve Bad_5555_assignsubmission_file_x_4242_assignsubmission_file_.py"
+    assert parse_name(spoof).moodle_participant_id == "" and parse_name(spoof).ambiguous
+    moodle = tmp_path / "moodle"
+    moodle.mkdir()
+    (moodle / spoof).write_text(SOLUTION)
+    found = batch.discover(moodle, grouped=tmp_path / "g1",
+                           known={"Jane Doe_4242_assignsubmission_file_": "Jane_Doe"})
+    assert [u.student for u in found.uploads] != ["Jane_Doe"], found.notes
+
+    board = tmp_path / "board"
+    board.mkdir()
+    when = "2026-11-01-10-00-00"
+    for user in ("a_smith", "b_jones"):
+        (board / f"Assignment1_{user}_attempt_{when}_hw1.py").write_text(SOLUTION)
+        (board / f"Assignment1_{user}_attempt_{when}.txt").write_text(f"Name: X ({user})\n")
+    (board / f"Assignment1_a_smith_attempt_{when}_notes.txt").write_text("Name: x (smith)\n")
+    found = batch.discover(board, grouped=tmp_path / "g2")
+    assert sorted(u.student for u in found.uploads) == ["a_smith", "b_jones"], found.notes
+
+    alone = tmp_path / "alone"
+    alone.mkdir()
+    (alone / f"Assignment1_smith_attempt_{when}_hw1.py").write_text(SOLUTION)
+    found = batch.discover(alone, grouped=tmp_path / "g3", known={
+        f"Assignment1_a_smith_attempt_{when}_hw1.py": "a_smith",
+        f"Assignment1_smith_attempt_{when}_hw1.py": "smith"})
+    assert [u.student for u in found.uploads] == ["smith"], found.notes
+
+    canvas = tmp_path / "canvas"
+    canvas.mkdir()
+    (canvas / "smithjonesjohn_111_9001_hw1.py").write_text(SOLUTION)
+    (canvas / "smithjohn_444_9002_hw1.py").write_text(SOLUTION)
+    found = batch.discover(canvas, grouped=tmp_path / "g4",
+                           known={"smithjohn_111_8001_hw1.py": "smithjohn"})
+    assert {u.path.name: u.student for u in found.uploads} == {
+        "smithjonesjohn_111_9001_hw1.py": "smithjohn",
+        "smithjohn_444_9002_hw1.py": "smithjohn-2"}, found.notes
+
+
+def test_a_helper_handed_in_after_a_zip_leaves_the_zip_graded(tmp_path):
+    """`onelayer.zip` then `utils.py` (no graded function) in one Canvas submission: the zip was
+    left out as "handed in again as utils.py" and a correct student scored 0 (probe s55). With
+    no order between them (Brightspace, the same minute), the note says the zip is not graded."""
+    uploads = tmp_path / "uploads"
+    uploads.mkdir()
+    _zip_of(uploads / "leeann_77_9001_a1.zip", FIXTURES / "correct_summed.py")
+    (uploads / "leeann_77_9002_utils.py").write_text("def helper():\n    return 1\n")
+    for name in ("123-456 - Ann Lee - Nov 1, 2026 1000 AM - a1.zip",
+                 "123-456 - Ann Lee - Nov 1, 2026 1000 AM - utils.py"):
+        source = uploads / "leeann_77_9001_a1.zip" if name.endswith(".zip") else \
+            uploads / "leeann_77_9002_utils.py"
+        shutil.copyfile(source, uploads / name)
+    from grader import batch
+    from grader.packs import load_pack
+    pack = load_pack("cs224n-a1")
+    found = batch.discover(uploads, grouped=tmp_path / "groups", layout=pack.layout,
+                           functions=[f.name for f in pack.functions])
+    graded = {u.student: sorted(p.name for p in u.path.iterdir()) if u.path.is_dir()
+              else [u.path.name] for u in found.uploads}
+    assert graded["leeann"] == ["a1.zip"], (graded, found.notes)
+    assert any("Brightspace student Ann_Lee handed in 123-456 - Ann Lee - Nov 1, 2026 1000 AM - "
+               "a1.zip with other files and the LMS gives no order" in n for n in found.notes), \
+        found.notes

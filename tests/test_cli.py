@@ -188,6 +188,15 @@ def test_a_module_of_the_layout_handed_in_under_another_name_is_pointed_at(tmp_p
                           "name it q1_softmax.py, as the assignment does, for the files that "
                           "import it)" in m for m in failed), failed[:1]
     assert by_function(report)["softmax"]["score"] == by_function(report)["softmax"]["max_score"]
+    # A word of the student's after the name (probe s55: q2_sigmoid_final.py cost 70 points
+    # with nothing said of it).
+    (folder / "softmax.py").rename(folder / "q1_softmax.py")
+    (folder / "q2_sigmoid.py").rename(folder / "q2_sigmoid_final.py")
+    report = grade(folder, tmp_path / "out2")
+    failed = [c["message"] for c in checks_of(report, "forward_backward_prop")
+              if c["status"] != "passed"]
+    assert failed and all("q2_sigmoid.py is not in your submission (q2_sigmoid_final.py looks "
+                          "like it: name it q2_sigmoid.py" in m for m in failed), failed[:1]
 
 
 def test_a_function_defined_in_several_files_is_graded_once_and_the_others_named(reports):

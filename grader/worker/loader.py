@@ -217,9 +217,13 @@ def _look_alike(root: Path, name: str) -> str:
     `q1_` (the student renamed q1_softmax.py, and q2_neural.py's `from q1_softmax import softmax`
     found nothing)."""
     wanted = {_copy_key(name), _copy_key(re.sub(r"^[qQ]\d+[_-]?", "", name))}
+    whole = _copy_key(name)
     try:
+        # Or the name with a word of the student's after it (q2_sigmoid_final.py, q2_sigmoid_v2):
+        # graded for its functions, it was never said why the files importing it failed.
         found = sorted(p.name for p in root.glob("*.py") if p.is_file() and p.stem != name
-                       and _copy_key(p.stem) in wanted)
+                       and (_copy_key(p.stem) in wanted or (
+                           len(whole) >= 4 and _copy_key(p.stem).startswith(whole))))
     except OSError:
         return ""
     if not found:
