@@ -20,7 +20,15 @@ def _windows(student, words, C):
         if not (isinstance(item, (tuple, list)) and len(item) == 2 and isinstance(item[0], (list, tuple))):
             fail_call(f"get_windows yielded {item!r}; expected pairs (context_words, center_word) "
                       "with context_words a list of words.", call, returned=items)
-        got.append((list(item[0]), item[1]))
+        context, center = list(item[0]), item[1]
+        if not isinstance(center, str) or not all(isinstance(w, str) for w in context):
+            # The words of the corpus are strings: an array there made the comparison itself
+            # raise, and the grader took the blame (probe s55).
+            odd = center if not isinstance(center, str) else next(
+                w for w in context if not isinstance(w, str))
+            fail_call(f"get_windows yielded {item!r}; its words must be the corpus's words "
+                      f"(strings), not {type(odd).__name__} values.", call, returned=items)
+        got.append((context, center))
     return got, call, value
 
 

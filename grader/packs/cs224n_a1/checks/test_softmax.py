@@ -46,7 +46,11 @@ def _broadcast_hint(student, x: np.ndarray, value) -> tuple:
     maximum or sum of shape (M,) (no keepdims) broadcast against the column gives, and SQUARE,
     asked once more, names which of them it is; (None, "", None) otherwise."""
     m = x.shape[0] if x.ndim == 2 else 0
-    if not (x.ndim == 2 and x.shape[1] == 1 and m > 1 and np.shape(value) == (m, m)):
+    try:
+        shape = np.shape(value)
+    except ValueError:  # a ragged list has no shape (as_array says what came back)
+        return None, "", None
+    if not (x.ndim == 2 and x.shape[1] == 1 and m > 1 and shape == (m, m)):
         return None, "", None
     try:
         got = as_array(student(SQUARE.copy()), call_text("softmax", SQUARE), SQUARE.shape,

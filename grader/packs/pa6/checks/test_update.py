@@ -85,11 +85,14 @@ def test_params_unchanged(student):
     """The caller's params and grads come back as they were: update returns new arrays."""
     got, call, after = _step(student, SMALL_PARAMS, inputs.SMALL_GRAD, inputs.SMALL_LR)
     for name, before, now in zip(("params", "grads"), (SMALL_PARAMS, inputs.SMALL_GRAD), after):
-        changed = [b for b in BLOCKS if not np.array_equal(before[b], now[b])]
+        # A block taken out (grads.clear()) is changed too: reading it raised KeyError, the
+        # grader's failure instead of the student's (probe s55).
+        changed = [b for b in BLOCKS if b not in now or not np.array_equal(before[b], now[b])]
         if changed:
+            after = show(now[changed[0]]) if changed[0] in now else "(no longer there)"
             fail_call(f"update changed the caller's {name} in place: {', '.join(changed)}.", call,
                       detail=f"{changed[0]} before: {show(before[changed[0]])}\n  after:  "
-                             f"{show(now[changed[0]])}",
+                             f"{after}",
                       hint=HINTS["update_mutates_params"], evidence={"changed": changed})
 
 
