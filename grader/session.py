@@ -631,16 +631,25 @@ def _load_warnings(load: dict, shim_xrange: bool, shim_numpy: bool = True) -> li
                 f"them apart by case, so the body uses whatever {name} holds outside the "
                 f"function, not the {parameter} it was called with. Use {parameter} in the "
                 "body (or rename the parameter).")
+    # One warning per set of other files: an old copy of the whole assignment beside it was
+    # five warnings alike, one per function (probe s55).
+    copies: dict[tuple[str, ...], list[tuple[str, str]]] = {}
     for fn, entry in load.get("functions", {}).items():
-        others = entry.get("also_in")
-        if others:
-            one = len(others) == 1
-            warnings.append(
-                f"{fn} is defined in more than one file: the one in "
-                f"{entry.get('file_shown') or entry['file']} was graded, "
-                f"not {'the one' if one else 'those'} in {_and(others)}. If "
-                f"{'that is an old copy, remove it' if one else 'those are old copies, remove them'}"
-                ", so that the grader sees only the one you mean.")
+        if entry.get("also_in"):
+            copies.setdefault(tuple(entry["also_in"]), []).append(
+                (fn, str(entry.get("file_shown") or entry["file"])))
+    for others, graded_in in copies.items():
+        one = len(others) == 1
+        names = _and([fn for fn, _ in graded_in])
+        files = list(dict.fromkeys(file for _, file in graded_in))
+        warnings.append(
+            f"{names} {'is' if len(graded_in) == 1 else 'are'} defined in more than one file: "
+            f"{'the one' if len(graded_in) == 1 else 'those'} in {_and(files)} "
+            f"{'was' if len(graded_in) == 1 else 'were'} graded, "
+            f"not {'the one' if one and len(graded_in) == 1 else 'those'} in {_and(list(others))}."
+            f" If {'that is an old copy, remove it' if one else 'those are old copies, remove them'}"
+            ", so that the grader sees only the one you mean.")
+    for fn, entry in load.get("functions", {}).items():
         graded = entry.get("file_shown") or entry.get("file")
         cells = entry.get("cells")
         if isinstance(cells, dict) and isinstance(cells.get("cells"), list):

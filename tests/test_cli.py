@@ -199,6 +199,24 @@ def test_a_module_of_the_layout_handed_in_under_another_name_is_pointed_at(tmp_p
                           "like it: name it q2_sigmoid.py" in m for m in failed), failed[:1]
 
 
+def test_an_old_copy_of_several_functions_is_one_warning_naming_the_notebook(tmp_path):
+    """A scratch notebook beside the four files, defining every function again: five warnings
+    alike, each naming `scratch.py`, a file the student never had (probe s55)."""
+    from notebook_helpers import notebook_v4
+    folder = tmp_path / "hw"
+    shutil.copytree(FIXTURES / "correct_multifile", folder)
+    old = (FIXTURES / "correct_summed.py").read_text().replace("import numpy as np\n",
+                                                               "import numpy as np  # old\n", 1)
+    old = old.replace("    return", "    _earlier_try = 1\n    return")
+    notebook_v4(folder / "scratch.ipynb", [old])
+    report = grade(folder, tmp_path / "out")
+    copies = [w for w in report["warnings"] if "more than one file" in w]
+    assert len(copies) == 1 and "scratch.ipynb" in copies[0] and "scratch.py" not in copies[0] \
+        and copies[0].startswith("sigmoid, sigmoid_grad, softmax, forward_backward_prop and "
+                                 "negSamplingCostAndGradient are defined in more than one file: "
+                                 "those in "), copies
+
+
 def test_a_function_defined_in_several_files_is_graded_once_and_the_others_named(reports):
     home = reports["stale_beside_home"]
     assert home["score"] == 100

@@ -1046,7 +1046,7 @@ def import_submission(root: Path, wanted: dict[str, str], shim_xrange: bool,
                 report_functions[fn]["file_shown"] = shown
             also = [name for name in _other_definitions(fn, hit, candidates)
                     if name not in dict(unfinished)] + [
-                path.name for path in pending if fn in (_top_level_defs(path) or ())]
+                _shown_name(path) for path in pending if fn in (_top_level_defs(path) or ())]
             if also:
                 report_functions[fn]["also_in"] = also
             if unfinished:
