@@ -612,11 +612,15 @@ def _matrix_note(state: GradingState) -> str:
 
 
 def _captured_output(state: GradingState) -> tuple[str, bool]:
-    """What the check's calls printed, bounded, and whether any of it was cut."""
+    """What the check's calls printed, bounded, and whether any of it was cut. The end is kept:
+    the last call a failing check makes is the failure it reports (hypothesis replays the
+    smallest failing input last), and the start held other inputs' prints (probe s55: a score
+    of -12.25 shown under a call that cannot give it)."""
     output = "".join(state.submission.check_output)
     truncated = bool(WORKER_CUT_MARK.search(output))
     if len(output) > MAX_OUTPUT_CHARS:
-        output = output[:MAX_OUTPUT_CHARS] + f"\n... (output cut at {MAX_OUTPUT_CHARS} characters)"
+        output = (f"... (the first {len(output) - MAX_OUTPUT_CHARS} characters cut: the last "
+                  f"{MAX_OUTPUT_CHARS} follow)\n" + output[-MAX_OUTPUT_CHARS:])
         truncated = True
     return output, truncated
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import stat
 import subprocess
@@ -912,3 +913,29 @@ def test_a_text_file_with_a_stray_nul_byte_is_told_what_python_says(tmp_path):
     report = grade(tmp_path / "hw1.py", tmp_path / "out", "--only", "sigmoid")
     assert report["score"] == 0
     assert "null bytes" in report["error"] and "binary" not in report["error"], report["error"]
+
+
+def test_what_the_failing_call_printed_is_shown_not_the_first_calls(tmp_path):
+    """A check's captured output kept its first 4,000 characters and the terminal its first 20
+    lines: the prints of the calls made first, never those of the failing call, which a check
+    makes last (probe s55: a score printed under a call that cannot give it). Here the known
+    values are asked as floats (right), then as the handout's integers (wrong)."""
+    source = (FIXTURES / "correct_summed.py").read_text()
+    old = "def sigmoid(x):\n"
+    assert source.count(old) == 1
+    wrong = source.replace(old, "def sigmoid(x):\n    kind = np.asarray(x).dtype.name\n"
+                                "    for line in range(25):\n"
+                                "        print('sigmoid got', kind, 'line', line, 'pad' * 40)\n"
+                                "    if kind.startswith('int'):\n        return np.zeros(np.shape(x))\n"
+                                "    return _sigmoid_ok(x)\n\n\ndef _sigmoid_ok(x):\n")
+    upload = tmp_path / "hw.py"
+    upload.write_text(wrong)
+    report = grade(upload, tmp_path / "out", "-v", "--only", "sigmoid")
+    check = next(c for c in report["checks"] if c["name"] == "known_values")
+    assert check["status"] == "failed" and "int64" in check["message"], check["message"]
+    printed = check["output"].splitlines()
+    assert printed[-1].startswith("sigmoid got int64 line 24"), printed[-3:]
+    assert printed[0].startswith("... (the first ") and "characters cut" in printed[0]
+    terminal = report["_terminal"]
+    assert re.search(r"your code printed \(\d+ lines; the last 20, those of the last calls\):"
+                     r"\n +\| sigmoid got int64", terminal), terminal[:3000]

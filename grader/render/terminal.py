@@ -51,8 +51,12 @@ def _failure_lines(check: CheckResult, width: int, verbose: bool, indent: str) -
     if verbose and check.counterexample:
         lines.extend(f"{indent}  {text}" for text in check.counterexample.splitlines())
     if verbose and check.output:
-        lines.append(f"{indent}  your code printed:")
-        lines.extend(f"{indent}    | {text}" for text in check.output.splitlines()[:20])
+        printed = check.output.splitlines()
+        # The last lines: the failing call's, which the check makes last (plugin.py).
+        lines.append(f"{indent}  your code printed" + (
+            f" ({len(printed)} lines; the last 20, those of the last calls):"
+            if len(printed) > 20 else ":"))
+        lines.extend(f"{indent}    | {text}" for text in printed[-20:])
     return lines
 
 
