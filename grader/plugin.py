@@ -337,6 +337,10 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
             problems.append(f"{where}: function {function!r} is not in pack {state.pack.name}")
             continue
         visibility = state.pack.visibility_of(function, _marker_arg(item, "visibility"))
+        if weight is None:
+            problems.append(f"{where}: has no @pytest.mark.points (every check needs one: a "
+                            "number >= 0, 0 for advisory)")
+            continue
         if not isinstance(weight, (int, float)) or weight < 0:
             problems.append(f"{where}: @pytest.mark.points needs one number >= 0 (0: advisory), "
                             f"got {weight!r}")

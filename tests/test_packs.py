@@ -436,8 +436,9 @@ BROKEN_CHECKS = {
                           "test_tiny.py: 'publishd' not found in `markers` configuration option"),
     "a_check_without_points": (('@pytest.mark.points(1)\ndef test_relu_matches_reference',
                                 'def test_relu_matches_reference'),
-                               "test_tiny.py::test_relu_matches_reference: @pytest.mark.points "
-                               "needs one number >= 0 (0: advisory), got None"),
+                               "test_tiny.py::test_relu_matches_reference: has no "
+                               "@pytest.mark.points (every check needs one: a number >= 0, 0 "
+                               "for advisory)"),
     "only_advisory_checks": (('@pytest.mark.points(1)\ndef test_scaled_sum',
                               '@pytest.mark.points(0)\ndef test_scaled_sum'),
                              "every check of scaled_sum is worth 0 (advisory), so its 6 points "
