@@ -47,17 +47,18 @@ _MOODLE_FILE_ID = re.compile(r"_\d+_assignsubmission_[a-z]+(?=_)", re.IGNORECASE
 # The first `_user_attempt_date` is Blackboard's own: what comes before it is the instructor's
 # assignment name, what follows the student's file name, which may spell another attempt
 # (`x_bob_attempt_2099-01-01-00-00-00_hw1.py` made Bob's latest attempt Mallory's file).
-_BLACKBOARD = re.compile(r"^(?P<assignment>.*?)_(?P<user>[^_]+)_attempt_"
-                         r"(?P<when>\d{4}-\d\d-\d\d-\d\d-\d\d-\d\d)"
-                         r"(?:_(?P<filename>.+)|(?P<receipt>\.txt))?$", re.IGNORECASE)
+_WHEN = r"\d{4}-\d\d-\d\d-\d\d-\d\d-\d\d"  # Blackboard's attempt time
+_AFTER_WHEN = r"(?:_(?P<filename>.+)|(?P<receipt>\.txt))?$"  # the file's own name, or a receipt
+_BLACKBOARD = re.compile(rf"^(?P<assignment>.*?)_(?P<user>[^_]+)_attempt_(?P<when>{_WHEN})"
+                         + _AFTER_WHEN, re.IGNORECASE)
 # The same after a known assignment name: the username is everything up to `_attempt_`.
-_BLACKBOARD_USER = re.compile(r"^(?P<user>.+?)_attempt_(?P<when>\d{4}-\d\d-\d\d-\d\d-\d\d-\d\d)"
-                              r"(?:_(?P<filename>.+)|(?P<receipt>\.txt))?$", re.IGNORECASE)
-# A Blackboard name's head: the assignment and the username, before the first attempt's time.
-_BLACKBOARD_HEAD = re.compile(r"^(?P<head>.+?)_attempt_\d{4}-\d\d-\d\d-\d\d-\d\d-\d\d(?:_|\.txt$|$)",
+_BLACKBOARD_USER = re.compile(rf"^(?P<user>.+?)_attempt_(?P<when>{_WHEN})" + _AFTER_WHEN,
                               re.IGNORECASE)
-_BLACKBOARD_RECEIPT = re.compile(r"^(?P<head>(?:(?!_attempt_\d{4}-).)+)_attempt_"
-                                 r"\d{4}-\d\d-\d\d-\d\d-\d\d-\d\d\.txt$", re.IGNORECASE)
+# A Blackboard name's head: the assignment and the username, before the first attempt's time;
+# and of Blackboard's own receipts only (a head holding no attempt of its own).
+_BLACKBOARD_HEAD = re.compile(rf"^(?P<head>.+?)_attempt_{_WHEN}(?:_|\.txt$|$)", re.IGNORECASE)
+_BLACKBOARD_RECEIPT = re.compile(rf"^(?P<head>(?:(?!_attempt_\d{{4}}-).)+)_attempt_{_WHEN}\.txt$",
+                                 re.IGNORECASE)
 # Blackboard's receipt names the student: `Name: Jane Smith (j_smith)`.
 _RECEIPT_USER = re.compile(r"^\s*Name:.*\((?P<user>[^()\s]+)\)\s*$", re.MULTILINE)
 # Both an assignment's name and a username may hold "_" (`Assignment1_j_smith_attempt_...`):
