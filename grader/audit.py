@@ -9,10 +9,17 @@ checks that the pack's known answers are still the reference's. A pack that ship
 training script has it read too (never run), for calls that pass an argument in another
 parameter's place (grader/misplaced_arguments.py).
 
+Then the checks themselves: a submission whose every function raises, and one whose every
+function returns None, must earn nothing. A check that passes one of those stand-ins and keeps
+its points can never fail (it compares the reference with itself, or swallows the student's
+exception), and grading the template hides it: an unimplemented function scores 0 outright.
+
 The reference runs in the worker as any submission does; this module only reads its report.
 """
 from __future__ import annotations
 
+import shutil
+import tempfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -60,12 +67,15 @@ class Audit:
     training_script: str | None = None
     script_findings: tuple[MisplacedArgument, ...] = ()
     script_problem: str = ""
+    # Checks that passed a stand-in (every function raising, or returning None) and kept points:
+    # "function: check (stand-in that raises, 2 points)".
+    stand_ins: tuple[str, ...] = ()
 
     @property
     def holds(self) -> bool:
         return (all(not m.findings and not m.error for m in self.modes)
                 and not self.known_answers and not self.script_findings
-                and not self.script_problem)
+                and not self.script_problem and not self.stand_ins)
 
     def to_dict(self) -> dict:
         return {**asdict(self), "holds": self.holds}
@@ -111,7 +121,45 @@ def run(pack: Pack, reference_dir: Path, *, isolation: str = "auto") -> Audit:
         script = str(pack.training_script)
         findings, problem = audit_training_script(pack)
     return Audit(pack.name, pack.title, str(reference_dir), tuple(audits), known,
-                 training_script=script, script_findings=findings, script_problem=problem)
+                 training_script=script, script_findings=findings, script_problem=problem,
+                 stand_ins=stand_in_findings(pack, Path(reference_dir), isolation=isolation))
+
+
+# What each stand-in's functions do, after the reference's own code.
+STAND_INS = {"raises": "    raise ValueError('a stand-in of autograde audit')\n",
+             "returns None": "    return None\n"}
+
+
+def stand_in_findings(pack: Pack, reference_dir: Path, *,
+                      isolation: str = "auto") -> tuple[str, ...]:
+    """The checks that earn points from a stand-in of the reference whose graded functions all
+    raise, or all return None (each redefined at the end of its home module, so that the files
+    importing it get the stand-in too)."""
+    found = []
+    for kind, body in STAND_INS.items():
+        with tempfile.TemporaryDirectory(prefix="autograde-audit-") as tmp:
+            copy = Path(tmp) / "reference"
+            shutil.copytree(reference_dir, copy, ignore=shutil.ignore_patterns(
+                "__pycache__", ".*"))
+            changed = False
+            for spec in pack.functions:
+                home = copy / f"{pack.homes.get(spec.name, '')}.py"
+                if spec.name in pack.composed or not home.is_file():
+                    continue
+                with open(home, "a", encoding="utf-8") as module:
+                    module.write(f"\n\ndef {spec.name}(*args, **kwargs):\n{body}")
+                changed = True
+            if not changed:
+                continue
+            files = [p for p in copy.iterdir() if p.suffix == ".py"]
+            graded = copy if len(files) != 1 else files[0]
+            options = session.Options(reference_dir=Path(reference_dir),
+                                      input_set=input_set.PUBLIC, isolation=isolation)
+            result = session.grade(pack, graded, options)
+            found += [f"{c.function}: {c.name} (a stand-in that {kind}, {c.score:g} "
+                      f"point{'s' if c.score != 1 else ''})"
+                      for c in result.checks if c.status == "passed" and c.score > 0]
+    return tuple(found)
 
 
 def audit_training_script(pack: Pack) -> tuple[tuple[MisplacedArgument, ...], str]:
@@ -154,6 +202,13 @@ def render(audit: Audit) -> str:
         lines += [f"  - {problem}" for problem in audit.known_answers]
     else:
         lines.append("known answers: every stored answer is the reference's")
+    if audit.stand_ins:
+        lines.append(f"checks that a stand-in passes: {len(audit.stand_ins)} check(s) earn points "
+                     "from functions that only raise or return None (such a check cannot fail: "
+                     "it compares the reference with itself, or swallows the exception)")
+        lines += [f"  - {finding}" for finding in audit.stand_ins]
+    else:
+        lines.append("stand-ins: every check fails functions that only raise or return None")
     if audit.training_script is not None:
         name = Path(audit.training_script).name
         if audit.script_problem:
@@ -181,7 +236,7 @@ def _verdict(audit: Audit) -> str:
         m.error and not m.findings for m in audit.modes)
     checks_raise = any(f.grader_error for f in findings)
     if reference_fails and not checks_raise and not audit.known_answers \
-            and not audit.script_findings and not audit.script_problem:
+            and not audit.script_findings and not audit.script_problem and not audit.stand_ins:
         return "The reference does not hold" + (" in every mode" if several else "") + \
             ": see above."
     what = [*(["the reference fails its pack's checks"] if reference_fails else []),
@@ -190,6 +245,8 @@ def _verdict(audit: Audit) -> str:
               if checks_raise else []),
             *(["the known answers do not hold (`autograde known-answers --out` makes them "
                "again)"] if audit.known_answers else []),
+            *(["a check passes functions that only raise or return None"]
+              if audit.stand_ins else []),
             *(["the training script passes arguments in other parameters' places"]
               if audit.script_findings else []),
             *(["the training script cannot be read"] if audit.script_problem else [])]

@@ -1010,3 +1010,26 @@ def test_known_answers_that_no_longer_hold_are_not_shipped(pack_dir: Path, tmp_p
     assert run_cli("known-answers", "--pack", str(pack_dir), "--out", str(answers)).returncode == 0
     shipped = run_cli("student-release", str(tmp_path / "release"), "--pack", str(pack_dir))
     assert shipped.returncode == 0 and "do not hold" not in shipped.stderr, shipped.stderr
+
+
+def test_audit_names_a_check_that_a_function_which_only_raises_passes(tmp_path: Path) -> None:
+    """A check comparing the reference with itself, or swallowing the student's exception, gave
+    points to a function that raises or returns a string; audit said "The reference holds", and
+    grading the template hid it (an unimplemented function scores 0 outright; probe s55)."""
+    folder = make_pack(tmp_path / "p")
+    (folder / "checks" / "test_itself.py").write_text(
+        "import numpy as np\nimport pytest\n\n\n"
+        "@pytest.mark.function('relu')\n@pytest.mark.points(1)\n"
+        "def test_relu_swallows(student, reference):\n"
+        "    try:\n        student(np.ones(3))\n    except Exception:\n        pass\n")
+    done = run_cli("audit", "--pack", str(folder))
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "- relu: relu_swallows (a stand-in that raises, 1.34 points)" in done.stdout, done.stdout
+    assert "- relu: relu_swallows (a stand-in that returns None, 1.34 points)" in done.stdout
+    assert done.stdout.rstrip().endswith(
+        "The pack does not hold: a check passes functions that only raise or return None. See "
+        "above.")
+    (folder / "checks" / "test_itself.py").unlink()
+    fine = run_cli("audit", "--pack", str(folder))
+    assert fine.returncode == 0 and "stand-ins: every check fails functions that only raise or " \
+        "return None" in fine.stdout, fine.stdout
