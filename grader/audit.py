@@ -18,6 +18,7 @@ The reference runs in the worker as any submission does; this module only reads 
 """
 from __future__ import annotations
 
+import ast
 import shutil
 import tempfile
 from dataclasses import asdict, dataclass, field
@@ -125,9 +126,12 @@ def run(pack: Pack, reference_dir: Path, *, isolation: str = "auto") -> Audit:
                  stand_ins=stand_in_findings(pack, Path(reference_dir), isolation=isolation))
 
 
-# What each stand-in's functions do, after the reference's own code.
-STAND_INS = {"raises": "    raise ValueError('a stand-in of autograde audit')\n",
-             "returns None": "    return None\n"}
+# What each stand-in's functions do, after the reference's own code. Each reads its arguments:
+# a copy that ignores them, or a bare `return None`, reads as unfinished to the loader, which
+# then grades another file's finished copy of the function instead.
+STAND_INS = {"raises": ("    _ = (args, kwargs)\n"
+                        "    raise ValueError('a stand-in of autograde audit')\n"),
+             "returns None": "    _ = (args, kwargs)\n    return None\n"}
 
 
 def stand_in_findings(pack: Pack, reference_dir: Path, *,
@@ -142,20 +146,25 @@ def stand_in_findings(pack: Pack, reference_dir: Path, *,
             shutil.copytree(reference_dir, copy, ignore=shutil.ignore_patterns(
                 "__pycache__", ".*"))
             changed = False
-            for spec in pack.functions:
-                home = copy / f"{pack.homes.get(spec.name, '')}.py"
-                if spec.name in pack.composed or not home.is_file():
+            graded = {spec.name for spec in pack.functions} - set(pack.composed)
+            for module_file in sorted(copy.rglob("*.py")):
+                # Every file defining one (its home, and any other copy the loader might take).
+                try:
+                    tree = ast.parse(module_file.read_text(encoding="utf-8"))
+                except (SyntaxError, UnicodeDecodeError, ValueError):
                     continue
-                with open(home, "a", encoding="utf-8") as module:
-                    module.write(f"\n\ndef {spec.name}(*args, **kwargs):\n{body}")
-                changed = True
+                defined = sorted(graded & {node.name for node in tree.body
+                                           if isinstance(node, ast.FunctionDef)})
+                with open(module_file, "a", encoding="utf-8") as module:
+                    for name in defined:
+                        module.write(f"\n\ndef {name}(*args, **kwargs):\n{body}")
+                changed = changed or bool(defined)
             if not changed:
                 continue
             files = [p for p in copy.iterdir() if p.suffix == ".py"]
-            graded = copy if len(files) != 1 else files[0]
             options = session.Options(reference_dir=Path(reference_dir),
                                       input_set=input_set.PUBLIC, isolation=isolation)
-            result = session.grade(pack, graded, options)
+            result = session.grade(pack, copy if len(files) != 1 else files[0], options)
             found += [f"{c.function}: {c.name} (a stand-in that {kind}, {c.score:g} "
                       f"point{'s' if c.score != 1 else ''})"
                       for c in result.checks if c.status == "passed" and c.score > 0]
