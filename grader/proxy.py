@@ -870,6 +870,12 @@ class Submission:
         elif near:
             missing += (f" Your submission defines {near}: did you mean {function}? The grader "
                         "calls it by that exact name.")
+        owner = str(info.get("method_of") or "")[:100]
+        if owner.isidentifier():  # the worker's word: a name, or nothing
+            missing += (f" Your submission defines {function} as a method of class {owner}: the "
+                        f"grader calls a function {function} defined at the top level of the "
+                        "file, not a method. Move it out of the class as a function of its own "
+                        "(without self).")
         # Not the cause: none of these would have defined it. A file's error is said here; a
         # notebook cell's is left to the warnings, for a cell that defined the function would
         # have been blamed above (a lecture notebook's nltk cells were repeated under every

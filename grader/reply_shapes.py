@@ -53,7 +53,7 @@ REPORT = Record({}, {
     "fatal": TEXT,
     "functions": {"*": Record({}, {"found": bool, "file": (TEXT, NONE), "problem": (TEXT, NONE),
                                    "also_in": [TEXT], "is": TEXT, "set_at": (TEXT, NONE),
-                                   "file_shown": TEXT, "near": TEXT,
+                                   "file_shown": TEXT, "near": TEXT, "method_of": TEXT,
                                    "unfinished_in": Pairs(TEXT, TEXT),
                                    "ignores_arguments": [TEXT], "parameters": [TEXT],
                                    "required_parameters": int})},

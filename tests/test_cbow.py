@@ -170,6 +170,33 @@ def test_a_function_not_written_is_asked_for_by_its_signature(tmp_path):
         messages
 
 
+def test_a_notebook_function_under_another_name_or_in_a_class_is_pointed_to(tmp_path):
+    """A notebook's cells run as __main__, as Jupyter runs them: `def ReLU` there was "relu was
+    not found" with no word of ReLU, where the same code in a .py was pointed to. A name spelt
+    out (forward_propagation) and a method of a class the notebook wrote are pointed to too."""
+    from notebook_helpers import notebook_v4
+
+    path = notebook_v4(tmp_path / "cbow.ipynb", [
+        "import numpy as np",
+        "def ReLU(z):\n    return np.maximum(z, 0)",
+        "def forward_propagation(x, W1, W2, b1, b2):\n    z1 = W1 @ x + b1\n"
+        "    h = np.maximum(z1, 0)\n    return z1, h, W2 @ h + b2",
+        "class Model:\n    def softmax(self, z):\n        e = np.exp(z - z.max(axis=0))\n"
+        "        return e / e.sum(axis=0)",
+    ])
+    report = grade(path, tmp_path / "out", *PACK, "--only", "relu", "--only", "forward_prop",
+                   "--only", "softmax")
+    first = {f: checks_of(report, f)[0]["message"] for f in ("relu", "forward_prop", "softmax")}
+    assert "Your submission defines ReLU: the grader calls relu, and names must match exactly. " \
+           "Rename it, or add `relu = ReLU`." in first["relu"], first["relu"]
+    assert "Your submission defines forward_propagation: did you mean forward_prop?" \
+        in first["forward_prop"], first["forward_prop"]
+    assert "Your submission defines softmax as a method of class Model: the grader calls a " \
+           "function softmax defined at the top level of the file, not a method." \
+        in first["softmax"], first["softmax"]
+    assert report["score"] == 0
+
+
 def test_a_back_prop_right_in_w2_and_b2_earns_the_check_of_those_blocks(graded):
     """gradient_of_the_loss compares with central differences of the grader's own loss (the
     notebook's formulas, @pytest.mark.formulas): a values check, which a made-up gradient cannot

@@ -25,7 +25,7 @@ import types
 import zipfile
 import zlib
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any, Callable, Collection
 
 import missing_imports
 import notebook_cells
@@ -1027,9 +1027,12 @@ def import_submission(root: Path, wanted: dict[str, str], shim_xrange: bool,
                       for m in defining[:defining.index(hit)]] if hit is not None else []
         if hit is None:
             report_functions[fn] = {"found": False, "file": None, "problem": "missing"}
-            near = _near_name(fn, modules)
+            near = _near_name(fn, modules, others=set(wanted))
             if near:
                 report_functions[fn]["near"] = near
+            method_of = _method_of(fn, modules)
+            if method_of:
+                report_functions[fn]["method_of"] = method_of
         elif not callable(vars(hit)[fn]):
             value = vars(hit)[fn]
             kind = type(value)
@@ -1447,25 +1450,54 @@ _SPELLED = {
 }
 
 
-def _near_name(wanted: str, modules: list) -> str | None:
+def _near_name(wanted: str, modules: list, others: Collection[str] = ()) -> str | None:
     """A function the submission wrote under a name close to `wanted`: the same letters in
     another case or spelling (ReLU for relu, crossEntropyLoss for cross_entropy_loss), or a
     near-miss (context_word_to_vector for context_words_to_vector). Only public functions the
-    submission's own modules define, never what they import."""
+    submission's own modules define, never what they import, nor (`others`) the other functions
+    the pack grades: sigmoid_grad is no spelling of a missing sigmoid."""
     import difflib  # noqa: PLC0415 (only when a function is missing)
 
     def squeezed(name: str) -> str:
         return name.replace("_", "").lower()
+    # Defined in the module's own namespace, whatever its __name__: a notebook's cells run as
+    # __main__ (as Jupyter runs them), so their functions' __module__ names no student module.
     names = sorted({name for m in modules for name, value in vars(m).items()
                     if isinstance(value, types.FunctionType)
-                    and getattr(value, "__module__", None) == m.__name__ and name != wanted
+                    and getattr(value, "__globals__", None) is vars(m) and name != wanted
+                    and name not in others
                     and name.isidentifier()
                     and not name.startswith("_")})  # _softmax: a helper, not a misspelling
     same = [n for n in names if squeezed(n) == squeezed(wanted)]
     if same:
         return same[0]
     close = difflib.get_close_matches(wanted, names, n=1, cutoff=0.85)
-    return close[0] if close else None
+    if close:
+        return close[0]
+    # The name spelt out or cut short (forward_propagation for forward_prop, cross_entropy for
+    # cross_entropy_loss): too far apart for the ratio above, yet one word of the other's.
+    # Not a name that only begins with it (softmaxCostAndGradient for softmax): most of the
+    # longer name must be the shorter one.
+    def extends(short: str, long: str) -> bool:
+        return len(short) >= 6 and long.startswith(short) and len(short) >= 0.6 * len(long)
+    longer = [n for n in names
+              if (extends(squeezed(wanted), squeezed(n)) or extends(squeezed(n), squeezed(wanted)))]
+    return longer[0] if len(longer) == 1 else None
+
+
+def _method_of(wanted: str, modules: list) -> str | None:
+    """The class of the submission's own whose method is named `wanted` (a network written as a
+    class, its forward_prop a method): the grader calls a function at the module's top level."""
+    for m in modules:
+        for name, value in vars(m).items():
+            if isinstance(value, type) and not name.startswith("_") and name.isidentifier() \
+                    and isinstance(vars(value).get(wanted), (types.FunctionType, staticmethod,
+                                                             classmethod)):
+                method = vars(value)[wanted]
+                code_of = getattr(method, "__func__", method)
+                if getattr(code_of, "__globals__", None) is vars(m):
+                    return name
+    return None
 
 
 def _reads_xrange(tree: ast.Module) -> bool:
