@@ -1614,6 +1614,7 @@ def _tail(path: Path, limit: int = 2000) -> str:
         data = path.read_bytes()
     except OSError:
         return ""
+    data = _without_marked_tracebacks(data)
     if len(data) > limit:
         # From the first whole line on: a line cut in two ("occurred:", the end of Python's
         # "During handling of the above exception, ...") is neither the student's nor readable.
@@ -1621,13 +1622,30 @@ def _tail(path: Path, limit: int = 2000) -> str:
     return _without_worker_tracebacks(data.decode("utf-8", errors="replace")).strip()
 
 
+def _without_marked_tracebacks(data: bytes) -> bytes:
+    """`data` less each traceback the worker marked as its own (wire.WORKER_TRACEBACK_MARK up to
+    its end mark, or to the end where a process died before writing one)."""
+    start, end = wire.WORKER_TRACEBACK_MARK.strip(), wire.WORKER_TRACEBACK_END.strip()
+    kept, at = [], 0
+    while (found := data.find(start, at)) >= 0:
+        kept.append(data[at:found])
+        stop = data.find(end, found)
+        if stop < 0:
+            return b"".join(kept)
+        at = stop + len(end)
+    return b"".join(kept) + data[at:]
+
+
 def _worker_traceback_in(path: Path, limit: int = 8000) -> bool:
     """Whether the end of what the worker wrote on stderr holds a traceback through the worker's
     own code (never shown: see _without_worker_tracebacks)."""
     try:
-        text = path.read_bytes()[-limit:].decode("utf-8", errors="replace")
+        data = path.read_bytes()[-limit:]
     except OSError:
         return False
+    if wire.WORKER_TRACEBACK_MARK.strip() in data:
+        return True
+    text = data.decode("utf-8", errors="replace")
     own = (isolation.SANDBOX_WORKER_DIR + "/", str(isolation.WORKER_DIR) + os.sep)
     return any(f'File "{where}' in text for where in own)
 

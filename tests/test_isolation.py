@@ -261,6 +261,27 @@ def test_a_submission_that_makes_the_worker_itself_raise_is_told_it_broke_the_wo
                                "graded."), report["error"]
 
 
+def test_a_worker_traceback_garbled_by_a_lying_builtin_is_never_quoted(tmp_path):
+    """An isinstance that lies now and then, then an import that raises: the worker's own code
+    failed while describing the error, and its traceback, printed through the lying isinstance,
+    came out without its "Traceback" line and longer than the quoted tail, so it was quoted to
+    the student as their own output, the worker's files and the grader's Python paths in it
+    (probe s56). What the submission itself wrote before is still quoted."""
+    sub = write(tmp_path, "lies.py", SIGMOID_ONLY + "\nimport builtins, sys\n"
+                "sys.__stderr__.write('my own words\\n'); sys.__stderr__.flush()\n"
+                "_real, _n = builtins.isinstance, [0]\n"
+                "def _lie(obj, cls):\n    _n[0] += 1\n"
+                "    return True if _n[0] % 7 == 0 else _real(obj, cls)\n"
+                "builtins.isinstance = _lie\nraise ValueError('after the lie')\n")
+    report = grade(sub, tmp_path / "out", "--only", "sigmoid")
+    assert report["error"].startswith(f"Importing your submission {BROKE}; nothing could be "
+                                      "graded."), report["error"]
+    assert report["error"].endswith("\nmy own words"), report["error"]
+    shown = report["_terminal"] + report["_stderr"] + report["error"]
+    assert not [w for w in ('File "', "Traceback", "loader.py", "main.py", "autograde/worker",
+                            "python3.", "TypeError") if w in shown], shown
+
+
 def test_the_workers_own_tracebacks_are_left_out_of_what_it_wrote():
     from grader import isolation
     from grader.proxy import _without_worker_tracebacks

@@ -509,7 +509,16 @@ def _exit_for(exc: BaseException) -> None:
     if isinstance(exc, OSError) and exc.errno in (errno.EBADF, errno.EPIPE):
         os._exit(wire.LOST_PIPES_STATUS)
     try:
+        os.write(2, wire.WORKER_TRACEBACK_MARK)
         traceback.print_exception(type(exc), exc, exc.__traceback__)
+    except BaseException:
+        pass
+    try:
+        sys.stderr.flush()
+    except BaseException:
+        pass
+    try:
+        os.write(2, wire.WORKER_TRACEBACK_END)
     except BaseException:
         pass
     os._exit(wire.WORKER_FAILED_STATUS)

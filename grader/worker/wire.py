@@ -35,6 +35,12 @@ LOST_PIPES_STATUS = 121
 # ... and of a worker (or fork) whose own code raised: the submission replaced something of
 # Python's or numpy's that the worker uses too, or used up the memory (or the worker has a bug).
 WORKER_FAILED_STATUS = 122
+# Written on stderr before such a worker's own traceback, which is the grader's and never shown
+# to a student: the grader quotes what precedes it (the submission's C-level output). Found by
+# the mark, not by parsing: a submission that replaced a builtin garbles the traceback's text
+# (its "Traceback" line went missing), and a long one is cut where its first lines were.
+WORKER_TRACEBACK_MARK = b"\n--- autograde: the worker's own code failed; its traceback follows ---\n"
+WORKER_TRACEBACK_END = b"\n--- autograde: the worker's traceback ends ---\n"
 
 
 class WireError(Exception):
