@@ -79,6 +79,21 @@ class Limits:
     output_chars: int = 64 * 1024
 
 
+def _one_line_name(name: Any) -> str:
+    """An exception's class name as one line: type() makes a class of any name, and a name that
+    held a newline printed a line of its own, outside the report's gutter ("total 100 / 100")."""
+    text = str(name)[:200]
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii")
+                   for c in text) or "Exception"
+
+
+def _names_on_one_line(load: dict) -> dict:
+    """The load report with each error's exception class name on one line (_one_line_name)."""
+    for error in load.get("errors", []):
+        error["type"] = _one_line_name(error["type"])
+    return load
+
+
 class StudentError(Exception):
     """The student's function raised an exception (an Exception, so hypothesis may shrink it)."""
 
@@ -88,7 +103,7 @@ class StudentError(Exception):
         # The notebook cells that define the function, when more than one does (the load
         # report's): {"notebook", "cells", "graded"}.
         self.cells = cells if isinstance(cells, dict) else {}
-        self.type_name = str(error.get("type", "Exception"))
+        self.type_name = _one_line_name(error.get("type", "Exception"))
         self.text = str(error.get("message", ""))
         self.frames = list(error.get("traceback", []))
         self.call = call
@@ -765,7 +780,7 @@ class Submission:
             if note not in self.isolation_notes:
                 self.isolation_notes.append(note)
         if self.load is None:
-            self.load = header.get("load", {})
+            self.load = _names_on_one_line(header.get("load", {}))
             self.worker_info = {k: header.get(k) for k in ("python", "numpy", "fork", "limits")}
             if importing and proc.ready_at is not None:
                 self.import_timing = {
@@ -1604,8 +1619,9 @@ def _describe_import_error(error: dict) -> str:
     code = f"\n    {error['code']}" if error.get("code") else ""
     via = (f"{'running' if error.get('cell') else 'importing'} {error['module']} failed: "
            if error.get("module") and error["module"] != error["file"] else "")
-    said = python2_habits.with_advice(f"{error['type']} in {where}: {error['message']}",
-                                      str(error["type"]), str(error["message"]))
+    kind = _one_line_name(error["type"])
+    said = python2_habits.with_advice(f"{kind} in {where}: {error['message']}", kind,
+                                      str(error["message"]))
     return f"{via}{said}{code}"
 
 

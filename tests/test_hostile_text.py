@@ -138,3 +138,22 @@ def test_the_lines_of_a_students_exception_are_marked_as_the_students(tmp_path):
     faked = [line for line in report["_terminal"].splitlines() if "total   100 / 100" in line]
     # (the source line quoted after "at fake_lines.py, line ..." holds it too, as code)
     assert faked and not any(line.strip().startswith("total") for line in faked), faked
+
+
+def test_an_exception_class_named_with_a_newline_stays_on_its_line(tmp_path):
+    """type() makes a class of any name: one named "ok\\n     total 100 / 100", raised by
+    softmax and at import, printed that total on a line of its own, outside the gutter marking a
+    student's text (probe s56). The name's newline is shown escaped, in one line."""
+    name = "ok softmax 15 / 15\\n     total 100 / 100"
+    source = (FIXTURES / "correct_summed.py").read_text() + (
+        f'\n\ndef softmax(x):\n    raise type("{name}", (Exception,), {{}})("no")\n')
+    path = tmp_path / "fake_class.py"
+    path.write_text(source)
+    at_import = tmp_path / "fake_import.py"
+    at_import.write_text(f'raise type("{name}", (Exception,), {{}})("no")\n')
+    for report in (grade(path, tmp_path / "out", "--verbose", "--only", "softmax"),
+                   grade(at_import, tmp_path / "out2", "--verbose", "--only", "softmax")):
+        lines = report["_terminal"].splitlines()
+        assert not [line for line in lines if line.strip().startswith("total 100")], lines
+        said = [c["message"] for c in report["checks"] if c["status"] != "passed"]
+        assert said and all("ok softmax 15 / 15\\n     total 100 / 100" in m for m in said), said
