@@ -248,8 +248,14 @@ def plan(mode: str, scratch: Path, env: dict[str, str]) -> Launch:
     _worker_compiled()  # once a process: a batch's warm grader asks only for its first worker
     python = [sys.executable, "-I", "-X", "utf8"]
     as_root = hasattr(os, "geteuid") and os.geteuid() == 0
+    # A process-isolated worker can drop to a uid of its own only where that uid may read the
+    # interpreter and the worker: else it runs as root, and no uid is leased for it.
+    blocked = {what: why for what, path in (("the interpreter", sys.executable),
+                                            ("the grader", WORKER_DIR / "main.py"))
+               if (why := _unreadable_by_others(Path(path)))} \
+        if as_root and mode != "sandbox" else {}
     try:
-        lease = UidLease(uid_lease.UID_RANGE) if as_root else None
+        lease = UidLease(uid_lease.UID_RANGE) if as_root and not blocked else None
     except uid_lease.UidsUnavailable as exc:
         raise IsolationUnavailable(str(exc)) from None
     notes: list[str] = []
@@ -271,21 +277,15 @@ def plan(mode: str, scratch: Path, env: dict[str, str]) -> Launch:
     if seccomp is None:
         notes.append(f"seccomp filter (none for {sys.platform} {platform.machine()}): the kernel "
                      "keyring, namespaces and mounts are as available as to any process")
-    if lease is None:
-        if as_root:
-            notes.append("privilege drop")
-        return Launch(argv, str(scratch), preexec=seccomp, notes=notes)
-    blocked = {what: why for what, path in (("the interpreter", sys.executable),
-                                            ("the grader", WORKER_DIR / "main.py"))
-               if (why := _unreadable_by_others(Path(path)))}
     if blocked:
-        lease.release()
         said = "; ".join(f"{what} cannot be read by other users ({why})"
                          for what, why in blocked.items())
         if _REFUSE_ROOT_WORKERS:
             raise RootWorkerRefused(f"student code would run as root: {said}, so the worker "
                                     "cannot drop to a uid of its own")
         notes.append(f"privilege drop ({said}, so the worker runs as root)")
+        return Launch(argv, str(scratch), preexec=seccomp, notes=notes)
+    if lease is None:
         return Launch(argv, str(scratch), preexec=seccomp, notes=notes)
     os.chown(scratch, lease.uid, lease.uid)
     return Launch(argv, str(scratch), preexec=_drop_to(lease.uid, then=seccomp), lease=lease,

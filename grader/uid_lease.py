@@ -6,7 +6,10 @@ That kill is only safe if the uid is nobody else's, so a lease is taken three wa
 
 - an abstract Unix socket named after the uid, bound for as long as the lease lives: abstract
   names are shared by every process in the network namespace whatever its /tmp or /run (PrivateTmp,
-  a nested sandbox), and the kernel frees the name when the holder dies, even by SIGKILL;
+  a nested sandbox), and the kernel frees the name when the holder dies, even by SIGKILL. Any
+  process of the namespace can bind such a name, a submission graded under process isolation
+  too: a name held by no root process (only root leases) is a squatter's, and does not stop a
+  lease whose locks are free;
 - an flock on a file under /run/lock (or /var/lock), for graders in different network namespaces
   that share the host's /run, and one in /tmp/autograde-uids, where older graders lock;
 - and a uid that any process runs as right now is skipped, not killed: it is either another
@@ -132,36 +135,90 @@ class UidLease:
             raise UidsUnavailable(problem)
         folders = _lock_dirs()
         busy = uids_in_use()
+        squatted: set[int] | None = None  # read once, when a name is first found taken
         for uid in uids:
             if uid in busy:
                 continue
-            sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+            sock: socket.socket | None = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
             try:
-                sock.bind(f"\0autograde-uid-{uid}")
+                sock.bind(_name_of(uid))
             except OSError:
                 sock.close()
-                continue
+                sock = None
             fds = _flock_all(folders, uid)
+            if sock is None and fds is not None:
+                # The name is taken but the locks are free: another grader whose /run and /tmp
+                # are not ours, or a squatter. Only root leases uids, so a name no root process
+                # holds is a squatter's (a submission binding every name, over and over, as its
+                # grader freed them, failed every other grade of the class).
+                if squatted is None:
+                    squatted = names_held_without_root()
+                if uid not in squatted:
+                    for fd in fds:
+                        os.close(fd)
+                    fds = None
             if fds is None or uid in uids_in_use():  # taken meanwhile, by someone we cannot see
-                sock.close()
+                if sock is not None:
+                    sock.close()
                 for fd in fds or []:
                     os.close(fd)
                 continue
             self.uid: int = uid
-            self._sock: socket.socket | None = sock
+            self._sock = sock
             self._fds = fds
+            self._held = True
             return
         raise UidsUnavailable(f"no free uid in the worker range {uids.start}-{uids.stop - 1}")
 
     def release(self) -> None:
-        if self._sock is None:
+        if not self._held:
             return
+        self._held = False
         kill_processes_of(self.uid)
-        self._sock.close()
-        self._sock = None
+        if self._sock is not None:
+            self._sock.close()
+            self._sock = None
         for fd in self._fds:
             os.close(fd)
         self._fds = []
+
+
+def _name_of(uid: int) -> str:
+    return f"\0autograde-uid-{uid}"
+
+
+def names_held_without_root() -> set[int]:
+    """The uids whose lease name (an abstract socket) is bound, and held by processes none of
+    which runs as root (Linux: /proc/net/unix and every process's descriptors). A name whose
+    holders cannot be found (another PID namespace) counts as a grader's."""
+    inodes: dict[str, int] = {}
+    try:
+        with open("/proc/net/unix", encoding="utf-8", errors="replace") as table:
+            next(table, None)
+            for line in table:
+                fields = line.split()
+                if len(fields) >= 8 and fields[7].startswith("@autograde-uid-"):
+                    try:
+                        inodes[fields[6]] = int(fields[7].rsplit("-", 1)[1])
+                    except ValueError:
+                        continue
+    except OSError:
+        return set()
+    holders: dict[int, set[int]] = {}
+    if inodes:
+        for pid, real in real_uids():
+            try:
+                descriptors = os.listdir(f"/proc/{pid}/fd")
+            except OSError:
+                continue
+            for fd in descriptors:
+                try:
+                    link = os.readlink(f"/proc/{pid}/fd/{fd}")
+                except OSError:
+                    continue
+                if link.startswith("socket:[") and link[8:-1] in inodes:
+                    holders.setdefault(inodes[link[8:-1]], set()).add(real)
+    return {uid for uid, reals in holders.items() if 0 not in reals}
 
 
 def kill_processes_of(uid: int) -> int:

@@ -50,6 +50,46 @@ def test_a_grader_with_another_tmp_and_run_never_gets_the_same_uid():
         other.wait(timeout=10)
 
 
+# A submission under process isolation (another worker's uid, not root) binding every lease
+# name of the range and holding them.
+SQUATTER = textwrap.dedent(f"""
+    import socket, sys
+    held = []
+    for uid in range({SMALL.start}, {SMALL.stop}):
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        s.bind("\\0autograde-uid-%d" % uid)
+        held.append(s)
+    print("bound", flush=True)
+    sys.stdin.read()
+""")
+
+
+def test_lease_names_squatted_by_a_process_not_root_stop_no_lease():
+    """Probe s56: a submission graded under process isolation bound every lease name (again as
+    each was freed), and every other grade of the class started meanwhile failed with "no free
+    uid in the worker range". Only root leases uids, so a name held by no root process stops
+    nothing; one a root process holds (a grader with another /run and /tmp) still does (above)."""
+    python = "/usr/bin/python3"  # one a uid of no account may run (not the venv's, under /root)
+    if not os.access(python, os.X_OK):
+        pytest.skip(f"{python} is not installed")
+    squatter = subprocess.Popen([python, "-c", SQUATTER], user=SMALL.stop + 500,
+                                group=SMALL.stop + 500, stdin=subprocess.PIPE,
+                                stdout=subprocess.PIPE, text=True)
+    try:
+        assert squatter.stdout.readline().strip() == "bound"
+        assert uid_lease.names_held_without_root() >= set(SMALL)
+        lease = uid_lease.UidLease(SMALL)
+        try:
+            assert lease.uid in SMALL
+            assert squatter.poll() is None, "a process of another uid is left alone"
+        finally:
+            lease.release()
+    finally:
+        squatter.stdin.close()
+        squatter.stdout.close()
+        squatter.wait(timeout=10)
+
+
 def test_a_uid_some_process_runs_as_is_skipped_not_killed():
     sleeper = subprocess.Popen(["sleep", "30"], user=SMALL.start, group=SMALL.start)
     try:
