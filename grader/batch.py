@@ -423,7 +423,7 @@ def _run(executor: Executor, *, source: Path, out: Path, grade_args: Sequence[st
         stamped = dataclasses.replace(result, upload=upload_record(
             upload.path.name, hashes[upload.student], only=only, inputs=input_set.name,
             input_fingerprint=stamp, files=[Path(f).name for f in upload.files],
-            graded_with=graded_with))
+            graded_with=graded_with, not_graded=not outcome.graded))
         # HTML first, JSON last and each atomically: a present JSON means the submission is done,
         # and its content hash is in it, so no report can claim content it was not graded from.
         with held_interrupts():  # the report and its --force record, both or neither
@@ -530,6 +530,7 @@ OTHER_CONFIG = "regraded: the course config changed"
 OUTSIDE_SANDBOX = "regraded: graded without the sandbox, which --isolation sandbox now demands"
 OTHER_PACK = "regraded: the pack's checks or the reference changed"
 GRADER_PROBLEM = "regraded: a check failed in the grader itself when it was graded"
+NOT_GRADED = "regraded: it could not be graded last time"
 DAMAGED = "regraded: its report was changed on disk while the batch ran"
 
 
@@ -634,6 +635,10 @@ def _why_grade(previous: SubmissionResult | None, digest: str | None, force: boo
         return ""
     if force:
         return FORCED
+    if previous.upload.get("not_graded"):
+        # The grader failed, not the upload (a worker that could not start, a grader killed):
+        # a 0 that stood until --force, which regraded the whole class to retry a few.
+        return NOT_GRADED
     recorded = previous.upload.get("sha256")
     if not recorded or digest is None:
         return UNKEYED  # written before reports recorded content, or unreadable now: be sure
@@ -672,13 +677,15 @@ def shown(upload: Upload) -> str:
 
 def upload_record(name: str, digest: str | None, *, inputs: str = "public",
                   only: Sequence[str] | None = None, input_fingerprint: str = "public",
-                  files: Sequence[str] = (), graded_with: str = "") -> dict:
+                  files: Sequence[str] = (), graded_with: str = "",
+                  not_graded: bool = False) -> dict:
     """What a batch stamps into a report about the upload it graded (SubmissionResult.upload).
     `inputs` is the input set the checks drew from ("public" or "secret"), `input_fingerprint`
     tells one secret from another (grader/input_set.py) without revealing it. `files`: the
     original names of a flat export's files graded together (`name` is then the batch's folder
     of them, which keeps the student's identifier from run to run). `graded_with`: a digest of
-    the pack's files and the reference (_graded_with)."""
+    the pack's files and the reference (_graded_with). `not_graded`: the grader gave no report
+    (the row is a 0 with the reason), which the next run grades again."""
     parsed = parse_name(name)
     return {"name": name, "sha256": digest or "", "convention": parsed.convention,
             **({"files": list(files)} if files else {}),
@@ -690,7 +697,8 @@ def upload_record(name: str, digest: str | None, *, inputs: str = "public",
             "graded_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
             "inputs": inputs, "input_fingerprint": input_fingerprint,
             "only": None if only is None else list(only),
-            **({"graded_with": graded_with} if graded_with else {})}
+            **({"graded_with": graded_with} if graded_with else {}),
+            **({"not_graded": True} if not_graded else {})}
 
 
 def _graded_with(pack: Pack, ref_zip: bytes | None) -> str:

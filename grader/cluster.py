@@ -178,7 +178,7 @@ class DaskExecutor:
             why = f"it returned {type(outcome).__name__}, not this submission's outcome"
         return failed_outcome(task.student, task.display_path, task.pack,
                               f"the grading task failed on the Dask cluster ({why}); "
-                              "regrade with --force.")
+                              "the next run of the batch grades it again.")
 
     def close(self) -> None:
         self.client.close()

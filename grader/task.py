@@ -347,9 +347,9 @@ def run_task(task: GradeTask, launcher: Launcher | None = None) -> TaskOutcome:
     except Stopped:
         raise
     except UploadError as exc:
-        why = f"the upload could not be graded: {exc}; regrade with --force."
+        why = f"the upload could not be graded: {exc}; the next run of the batch grades it again."
     except Exception as exc:  # never let one submission take the batch (or a worker) down
-        why = f"grading failed ({type(exc).__name__}: {exc}); regrade with --force."
+        why = f"grading failed ({type(exc).__name__}: {exc}); the next run of the batch grades it again."
     return failed_outcome(task.student, task.display_path, pack, why)
 
 
@@ -434,7 +434,7 @@ def _grade(task: GradeTask, submission: Path, reference: Path | None, work: Path
     elif status is not None:
         why, tail = f"the grader exited with status {status}", "\n".join(filter(None, (why, tail)))
     return failed_outcome(task.student, task.display_path, pack,
-                          f"{why}; regrade with --force." + (f"\n{tail}" if tail else ""))
+                          f"{why}; the next run of the batch grades it again." + (f"\n{tail}" if tail else ""))
 
 
 __all__ = ["GradeTask", "Launcher", "Stopped", "TaskOutcome", "UploadError", "failed_outcome",

@@ -797,3 +797,41 @@ def test_points_a_students_copy_could_not_check_are_said_apart_not_lost():
     batch.Progress(1, out, tty=False).finished("nb", result)
     assert out.getvalue() == "1/1 nb: 93.4/100 (6.6 of them not checkable without the reference)\n"
 
+
+
+def test_an_upload_that_could_not_be_graded_is_tried_again_by_a_plain_rerun(tmp_path):
+    """A row the grader gave no report for (a worker that could not start, a grader killed) stood
+    as 0 until --force, which regraded the whole class (probe s56: 11 correct uploads left at 0
+    after another upload stopped their workers from starting). The next plain run grades those
+    rows again, and only those."""
+    from grader import task
+
+    uploads_dir = tmp_path / "uploads"
+    uploads_dir.mkdir()
+    for student in ("alice", "bob"):
+        shutil.copyfile(FIXTURES / "correct_summed.py", uploads_dir / f"{student}.py")
+    os.mkfifo(uploads_dir / "eve.py")  # neither a file nor a folder: no report from the grader
+    out = tmp_path / "out"
+    first = run_cli("batch", str(uploads_dir), "--out", str(out), "--jobs", "1")
+    assert first.returncode == 0, first.stderr
+    eve = json.loads((out / "reports" / "eve.json").read_text())
+    assert eve["upload"]["not_graded"] is True and eve["score"] == 0
+    assert "regrade with --force" not in eve["error"], eve["error"]
+    assert "not_graded" not in (out / "reports" / "alice.json").read_text()
+    # Bob's grade failed in the grader, as the probe's did: the row the batch writes for it.
+    bob = json.loads((out / "reports" / "bob.json").read_text())
+    failed = json.loads(task.failed_outcome("bob", bob["submission"], "cs224n-a1",
+                                            "the grader exited with status 2; the next run of "
+                                            "the batch grades it again.").report_json)
+    failed["upload"] = {**bob["upload"], "not_graded": True}
+    (out / "reports" / "bob.json").write_text(json.dumps(failed))
+    alice_written = (out / "reports" / "alice.json").stat().st_mtime_ns
+    again = run_cli("batch", str(uploads_dir), "--out", str(out), "--jobs", "1")
+    assert again.returncode == 0, again.stderr
+    said = again.stdout + again.stderr
+    assert "bob: 100/100 (regraded: it could not be graded last time)" in said, said
+    assert "alice" not in said.replace("already", "")
+    assert (out / "reports" / "alice.json").stat().st_mtime_ns == alice_written
+    assert "not_graded" not in (out / "reports" / "bob.json").read_text()
+    assert {r["submission"]: float(r["score"]) for r in _rows(out)} == {
+        "alice": 100, "bob": 100, "eve": 0}
