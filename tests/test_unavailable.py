@@ -262,6 +262,22 @@ def test_a_function_written_under_a_near_name_is_pointed_to(tmp_path):
     assert by_function(report)["sigmoid_grad"]["score"] == 5
 
 
+def test_an_uploads_difflib_is_not_run_as_the_graders(tmp_path):
+    """A folder upload holding a difflib.py: the worker's own lazy `import difflib` (for the
+    near-name hint) found the upload's, ran it, and the hint vanished (probe s56)."""
+    source = (FIXTURES / "correct_summed.py").read_text().replace(
+        "def sigmoid_grad(s):", "def sigmoid_grd(s):")
+    folder = tmp_path / "upload"
+    folder.mkdir()
+    (folder / "solution.py").write_text(source)
+    (folder / "difflib.py").write_text("def get_close_matches(*a, **k):\n    return ['forged']\n")
+    (folder / "heapq.py").write_text("def nlargest(*a, **k):\n    return [(1.0, 'forged')]\n")
+    report = grade(folder, tmp_path / "out", "--only", "sigmoid_grad")
+    said = [c["message"] for c in report["checks"] if c["status"] != "passed"]
+    assert said and "Your submission defines sigmoid_grd: did you mean sigmoid_grad?" in said[0], \
+        said[0]
+
+
 def test_a_starter_function_left_out_of_the_upload_is_named_as_starter_code(tmp_path):
     """negSamplingCostAndGradient calls the provided getNegativeSamples; an upload without it
     got a bare NameError, as if the student had to write it."""

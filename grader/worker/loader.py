@@ -1450,13 +1450,44 @@ _SPELLED = {
 }
 
 
+def _standard_library(name: str, needs: tuple[str, ...] = ("heapq", "_heapq")) -> types.ModuleType:
+    """A module of Python's own library (and `needs`, what it imports that the worker has not),
+    imported when the submission's folder is already on sys.path: with that folder off the path,
+    the layout's finder off sys.meta_path and any module of the upload's under those names set
+    aside meanwhile, so that an upload's
+    difflib.py or heapq.py is not run as the grader's (probe s56: the near-name hint vanished).
+    The upload's modules are put back: its code still imports its own."""
+    private = f"_autograde_{name}"
+    if private in sys.modules:
+        return sys.modules[private]
+    import importlib  # noqa: PLC0415
+    names = (name, *needs)
+    saved_path, saved_finders = sys.path[:], sys.meta_path[:]
+    saved = {n: sys.modules.pop(n) for n in names if n in sys.modules}
+    library = os.path.dirname(os.__file__)
+    sys.path[:] = [entry for entry in sys.path if entry.startswith(library)]
+    # Python's own finders only: the layout's finder maps names to the upload's files.
+    sys.meta_path[:] = [finder for finder in sys.meta_path if getattr(
+        finder if isinstance(finder, type) else type(finder), "__module__", "").startswith(
+        "_frozen_importlib")]
+    try:
+        module = importlib.import_module(name)
+    finally:
+        sys.path[:], sys.meta_path[:] = saved_path, saved_finders
+        for n in names:
+            sys.modules.pop(n, None)
+        sys.modules.update(saved)
+    sys.modules[private] = module
+    return module
+
+
 def _near_name(wanted: str, modules: list, others: Collection[str] = ()) -> str | None:
     """A function the submission wrote under a name close to `wanted`: the same letters in
     another case or spelling (ReLU for relu, crossEntropyLoss for cross_entropy_loss), or a
     near-miss (context_word_to_vector for context_words_to_vector). Only public functions the
     submission's own modules define, never what they import, nor (`others`) the other functions
     the pack grades: sigmoid_grad is no spelling of a missing sigmoid."""
-    import difflib  # noqa: PLC0415 (only when a function is missing)
+    difflib = _standard_library("difflib")
 
     def squeezed(name: str) -> str:
         return name.replace("_", "").lower()
