@@ -263,10 +263,12 @@ _OWN_NAME = re.compile(r"autograde-(\d+)-\d+")
 
 
 def remove_stale() -> list[Path]:
-    """Remove the empty worker cgroups, v2 and v1, that graders which died before releasing them
-    left in this grader's cgroup folders (a grader killed outright runs no cleanup). A cgroup is
-    named after the grader that made it: one whose grader is alive is left alone, and the kernel
-    refuses to remove one that still has processes. Returns those removed."""
+    """Remove the worker cgroups, v2 and v1, that graders which died before releasing them left
+    in this grader's cgroup folders (a grader killed outright runs no cleanup), killing what still
+    runs in them first: a submission's children outlive a grader stopped with its batch (probe
+    s56: 5 to 25 processes after a process-isolation batch was interrupted). A cgroup is named
+    after the grader that made it: one whose grader is alive is left alone. Returns those
+    removed."""
     homes = [_cgroup2_home()[0]] + [_cgroup1_home(c) for c in ("memory", "pids", "cpu")]
     removed = []
     for home in {h for h in homes if h is not None}:
@@ -278,6 +280,7 @@ def remove_stale() -> list[Path]:
             match = _OWN_NAME.fullmatch(name)
             if match is None or _alive(int(match.group(1))):
                 continue
+            Cgroup(home / name).kill()
             try:
                 (home / name).rmdir()
                 removed.append(home / name)

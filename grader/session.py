@@ -748,6 +748,12 @@ def _load_warnings(load: dict, shim_xrange: bool, shim_numpy: bool = True) -> li
                         "skipped, and the code after it ran")
     quiet: dict[str, list[dict]] = {}
     for skipped in load.get("skipped", []):
+        if skipped.get("kernel_stop"):
+            warnings.append(f"{skipped['notebook']}, cell {skipped['cell']}: `{skipped['what']}` "
+                            "was not run: in Jupyter it stops the kernel (Colab's way to restart "
+                            "the runtime). Every grade imports your code afresh, so the cells "
+                            "after it ran, as after a restart")
+            continue
         if skipped.get("quiet"):
             quiet.setdefault(skipped["notebook"], []).append(skipped)
             continue

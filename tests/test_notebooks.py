@@ -740,3 +740,28 @@ def test_a_py_file_importing_a_missing_plotting_module_still_loads(tmp_path):
     if importlib.util.find_spec("matplotlib") is None:
         assert any(w.startswith("sub.py, line 1 imports matplotlib") for w in report["warnings"])
     assert any(w.startswith("sub.py, line 2 imports seaborn") for w in report["warnings"])
+
+
+def test_a_cell_that_stops_the_kernel_is_skipped_not_the_end_of_the_grade(tmp_path):
+    """Colab's way to restart the runtime after a `!pip install`, `os.kill(os.getpid(), 9)`,
+    killed the worker: a finished notebook scored 0, told of "out of memory, or stopped from
+    outside" (probe s56); so did `os._exit(0)` in its last cell. Jupyter's kernel stops there;
+    every grade imports the code afresh, as a restarted kernel does: the statement is named as
+    not run, and the rest is graded. In a function, and in a .py, it runs as written."""
+    restart = notebook_v4(tmp_path / "restart.ipynb", [
+        "!pip install -q numpy", "import os\nos.kill(os.getpid(), 9)  # restart the runtime",
+        FIRST_HALF, SECOND_HALF, "from os import _exit\n_exit(0)"])
+    report = grade(restart, tmp_path / "out")
+    assert report["score"] == 100 and not report["error"], report["error"]
+    said = [w for w in report["warnings"] if "stops the kernel" in w]
+    assert said == [
+        "restart.ipynb, cell 2: `os.kill(os.getpid(), 9)` was not run: in Jupyter it stops the "
+        "kernel (Colab's way to restart the runtime). Every grade imports your code afresh, so "
+        "the cells after it ran, as after a restart",
+        "restart.ipynb, cell 5: `_exit(0)` was not run: in Jupyter it stops the kernel (Colab's "
+        "way to restart the runtime). Every grade imports your code afresh, so the cells after "
+        "it ran, as after a restart"], said
+    inside = notebook_v4(tmp_path / "inside.ipynb", [
+        FIRST_HALF, SECOND_HALF, "import os\ndef stop():\n    os._exit(3)\nstop()"])
+    report = grade(inside, tmp_path / "out2")
+    assert report["score"] == 0 and "exit status 3" in report["error"], report["error"]

@@ -509,10 +509,10 @@ class Shell:
                                                "exec"))
         run_code(compile(tree, self.filename, "exec", flags=TOP_LEVEL_AWAIT), self.namespace)
 
-    def _skip(self, what: str, magic: str | None = None) -> None:
+    def _skip(self, what: str, magic: str | None = None, kernel_stop: bool = False) -> None:
         what = " ".join(what.split())
         entry = {"cell": self.cell, "what": what[:80] + ("..." if len(what) > 80 else ""),
-                 "quiet": magic in QUIET_MAGICS}
+                 "quiet": magic in QUIET_MAGICS, **({"kernel_stop": True} if kernel_stop else {})}
         if entry in self.skipped:
             return
         if len(self.skipped) >= MAX_SKIPPED:
@@ -522,6 +522,10 @@ class Shell:
 
     def system(self, cmd: str = "", *args, **kwargs) -> None:
         self._skip(f"!{cmd}")
+
+    def skip_kernel_stop(self, what: str) -> None:
+        """A cell's statement that stops the kernel (_kernel_stop_skipped), not run."""
+        self._skip(what, kernel_stop=True)
 
     def getoutput(self, cmd: str = "", *args, **kwargs) -> list:
         self._skip(f"!{cmd}")
@@ -754,12 +758,41 @@ def _compile_cell(source: str, filename: str) -> tuple:
     Jupyter shows the value of a cell's last expression unless the line ends with ';', and so
     does the report's output."""
     tree = ast.parse(source, filename, "exec")
+    tree.body = [_kernel_stop_skipped(node, source) for node in tree.body]
     last = None
     if tree.body and isinstance(tree.body[-1], ast.Expr) and not source.rstrip().endswith(";"):
         node = tree.body.pop()
         last = (compile(ast.Expression(node.value), filename, "eval", flags=TOP_LEVEL_AWAIT),
                 missing_imports.is_bare_call(node))
     return compile(missing_imports.guard(tree), filename, "exec", flags=TOP_LEVEL_AWAIT), last
+
+
+def _names(node: ast.expr, *dotted: str) -> bool:
+    """Whether `node` spells one of `dotted` (`os.kill`, or `kill` imported from os)."""
+    if isinstance(node, ast.Name):
+        return any(d.rsplit(".", 1)[-1] == node.id for d in dotted)
+    return (isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name)
+            and f"{node.value.id}.{node.attr}" in dotted)
+
+
+def _kernel_stop_skipped(node: ast.stmt, source: str) -> ast.stmt:
+    """A top-level `os.kill(os.getpid(), ...)` or `os._exit(...)` of a cell, the statement that
+    stops Jupyter's kernel (Colab's way to restart the runtime after a `!pip install`), as a call
+    that notes it was not run: it ended the worker, and a finished notebook scored 0 (probe s56).
+    Every grade imports the code afresh, as a restarted kernel would."""
+    call = node.value if isinstance(node, ast.Expr) else None
+    if not isinstance(call, ast.Call):
+        return node
+    stops = (_names(call.func, "os._exit", "posix._exit")
+             or (_names(call.func, "os.kill", "posix.kill") and call.args
+                 and isinstance(call.args[0], ast.Call)
+                 and _names(call.args[0].func, "os.getpid", "posix.getpid")))
+    if not stops:
+        return node
+    what = ast.get_source_segment(source, node) or "os.kill(os.getpid(), ...)"
+    skip = ast.Call(ast.Attribute(ast.Call(ast.Name("get_ipython", ast.Load()), [], []),
+                                  "skip_kernel_stop", ast.Load()), [ast.Constant(what)], [])
+    return ast.fix_missing_locations(ast.copy_location(ast.Expr(skip), node))
 
 
 def _show_last(code, bare_call: bool, namespace: dict, filename: str) -> None:
