@@ -181,6 +181,60 @@ def test_an_interrupted_batch_leaves_no_scratch_behind(tmp_path):
     assert _scratch(tmp) == [] and _mounted_under(tmp) == []
 
 
+LEAVES_A_CHILD = """import os, time
+if os.fork() == 0:
+    if os.fork() == 0:
+        with open({pids!r} + "/" + str(os.getpid()), "w"):
+            pass
+        time.sleep(120)
+    os._exit(0)
+time.sleep(60)
+"""
+
+
+def test_an_interrupted_process_isolation_batch_leaves_no_process_of_a_submission(tmp_path):
+    """Under process isolation a worker runs in a session of its own: SIGTERM to the batch killed
+    its graders' sessions, and the submission's children ran on (probe s56: 5 to 25 processes
+    after each stop). The worker cgroups of the dead graders are swept with what runs in them."""
+    homes = [containment._cgroup2_home()[0]] + [containment._cgroup1_home(c)
+                                                 for c in ("memory", "pids", "cpu")]
+    if all(home is None for home in homes):
+        pytest.skip("no cgroup the grader may make workers' in")
+    uploads, out, pids = tmp_path / "uploads", tmp_path / "out", tmp_path / "pids"
+    uploads.mkdir()
+    pids.mkdir()
+    pids.chmod(0o777)  # a worker dropped to a uid of its own writes there too
+    for name in ("alice", "bob"):
+        (uploads / f"{name}.py").write_text(LEAVES_A_CHILD.format(pids=str(pids)))
+    env = {**os.environ, "AUTOGRADE_CACHE_DIR": str(RECIPES)}
+    proc = subprocess.Popen([sys.executable, "-m", "grader", "batch", str(uploads), "--out",
+                             str(out), "--jobs", "2", "--isolation", "process",
+                             "--import-timeout", "60"],
+                            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 60
+        while len(os.listdir(pids)) < 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        children = [int(name) for name in os.listdir(pids)]
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        err = _ended(proc)
+    assert len(children) == 2, err.decode()
+    assert proc.returncode == 130, err.decode()
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and any(_running(pid) for pid in children):
+        time.sleep(0.05)
+    assert not [pid for pid in children if _running(pid)]
+
+
+def _running(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state != "Z"
+
+
 def test_a_batch_killed_outright_leaves_its_task_and_reference_folders_to_the_next_grade(tmp_path):
     """A cancelled CI job or the OOM killer (SIGKILL to the batch's process group): its task
     folders (a student's upload and reports) and the reference it unpacked (the course's
