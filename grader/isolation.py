@@ -288,6 +288,7 @@ def plan(mode: str, scratch: Path, env: dict[str, str]) -> Launch:
     if lease is None:
         return Launch(argv, str(scratch), preexec=seccomp, notes=notes)
     os.chown(scratch, lease.uid, lease.uid)
+    lease.shares_the_machine, lease.keep = True, (Path(scratch),)
     return Launch(argv, str(scratch), preexec=_drop_to(lease.uid, then=seccomp), lease=lease,
                   notes=notes)
 

@@ -167,6 +167,11 @@ class UidLease:
             self._sock = sock
             self._fds = fds
             self._held = True
+            # Set for a worker under process isolation (grader/isolation.py): what its uid
+            # leaves in /tmp, /dev/shm and System V IPC goes with the lease (uid_leftovers.py),
+            # but its scratch folder, which the grader removes itself.
+            self.shares_the_machine = False
+            self.keep: tuple[Path, ...] = ()
             return
         raise UidsUnavailable(f"no free uid in the worker range {uids.start}-{uids.stop - 1}")
 
@@ -175,6 +180,9 @@ class UidLease:
             return
         self._held = False
         kill_processes_of(self.uid)
+        if self.shares_the_machine:
+            from grader import uid_leftovers
+            uid_leftovers.remove_all_of(self.uid, keep=self.keep)
         if self._sock is not None:
             self._sock.close()
             self._sock = None

@@ -7,6 +7,7 @@ import shutil
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
 
 import pytest
 
@@ -157,3 +158,60 @@ def test_the_cli_says_why_it_refuses_the_range(tmp_path):
                           capture_output=True, text=True, cwd=ROOT, timeout=120)
     assert proc.returncode == 2
     assert "holds the uid of the account 'root' (0)" in proc.stderr
+
+
+# What a worker under process isolation can leave outside its scratch folder: files in the
+# machine's shared folders, and System V IPC objects (ctypes: Python has no call for them).
+LEAVES = textwrap.dedent("""
+    import ctypes, os, sys
+    mark = sys.argv[1]
+    libc = ctypes.CDLL(None, use_errno=True)
+    for folder in ("/tmp", "/var/tmp", "/dev/shm"):
+        with open(f"{folder}/{mark}", "w") as f:
+            f.write("for the next student")
+    os.mkdir(f"/tmp/{mark}-dir")
+    IPC_CREAT, IPC_PRIVATE = 0o1000, 0
+    ids = [libc.shmget(IPC_PRIVATE, 4096, IPC_CREAT | 0o600), libc.msgget(IPC_PRIVATE, IPC_CREAT | 0o600),
+           libc.semget(IPC_PRIVATE, 1, IPC_CREAT | 0o600)]
+    print(*ids, flush=True)
+""")
+
+
+def test_a_process_isolation_lease_takes_what_its_uid_left_in_shared_places_with_it(tmp_path):
+    """Probe s56: files in /tmp, /var/tmp and /dev/shm, and System V shared memory, message
+    queues and semaphores, outlived a process-isolated worker, owned by a uid the next student's
+    worker may lease (a channel between students, and memory no bound counted). They go with the
+    lease; the worker's scratch folder is left to the grader, and nobody else's is touched."""
+    from grader import uid_leftovers
+
+    python = "/usr/bin/python3"
+    if not os.access(python, os.X_OK):
+        pytest.skip(f"{python} is not installed")
+    lease = uid_lease.UidLease(SMALL)
+    mark = f"autograde-test-leftover-{os.getpid()}"
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    os.chown(scratch, lease.uid, lease.uid)
+    lease.shares_the_machine, lease.keep = True, (scratch,)
+    theirs = Path("/tmp") / f"{mark}-root"
+    theirs.write_text("the grader's own")
+    try:
+        made = subprocess.run([python, "-c", LEAVES, mark], user=lease.uid, group=lease.uid,
+                              capture_output=True, text=True, check=True)
+        ids = [int(i) for i in made.stdout.split()]
+        assert all(i >= 0 for i in ids), made.stdout
+        tables = [("shm", "shmid"), ("msg", "msqid"), ("sem", "semid")]
+        assert [i in uid_leftovers._owned_ids(t, c, lease.uid) for (t, c), i in zip(tables, ids)] \
+            == [True] * 3
+        lease.release()
+        for folder in ("/tmp", "/var/tmp", "/dev/shm"):
+            assert not (Path(folder) / mark).exists()
+        assert not Path(f"/tmp/{mark}-dir").exists()
+        assert [i in uid_leftovers._owned_ids(t, c, lease.uid) for (t, c), i in zip(tables, ids)] \
+            == [False] * 3
+        assert scratch.is_dir() and theirs.is_file()
+    finally:
+        lease.release()
+        theirs.unlink()
+        for folder in ("/tmp", "/var/tmp", "/dev/shm"):
+            (Path(folder) / mark).unlink(missing_ok=True)
