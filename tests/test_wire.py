@@ -179,3 +179,20 @@ def test_a_run_frame_from_requests_serialised_once_reads_as_one_made_whole():
         {"op": "run", "check": check, "requests": entries}, all_blobs)))
     for _ in range(2):  # the second time from the parts kept
         assert wire.read_frame(io.BytesIO(run_frame(check, requests))) == whole
+
+
+def test_a_list_nested_past_the_bound_or_holding_itself_arrives_cut_not_refused():
+    """The encoder cut nesting one level below where the decoder refuses it: a list 33 deep, or
+    one holding itself, was refused as a malformed reply ("does your code fork...?"; probe s56)."""
+    deep = 0.5
+    for _ in range(wire.MAX_DEPTH + 8):
+        deep = [deep]
+    cycle: list = []
+    cycle.append(cycle)
+    for value in (deep, cycle):
+        back = roundtrip(value)
+        depth = 0
+        while isinstance(back, list):
+            (back,), depth = back, depth + 1
+        assert isinstance(back, wire.Opaque) and back.type_name == "deeply nested data"
+        assert depth == wire.MAX_DEPTH

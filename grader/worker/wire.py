@@ -135,7 +135,9 @@ def _type_name(obj: Any) -> str:
 
 
 def _encode(obj: Any, blobs: _Blobs, depth: int) -> Any:
-    if depth > MAX_DEPTH:
+    # At the deepest level _decode reads (a list nested 33 deep, or one holding itself, was cut
+    # one level below it, and its reply refused as malformed: "does your code fork...?").
+    if depth >= MAX_DEPTH:
         return {"t": "opaque", "type": "deeply nested data", "text": ""}
     t = type(obj)  # exact types only: a subclass may override anything
     if t is np.matrix:
