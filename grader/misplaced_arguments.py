@@ -122,21 +122,43 @@ def parameters_unlike_signature(function: str, theirs: Sequence[str], required: 
     if theirs == expected or not theirs:
         return None
     yours = f"yours is {function}({', '.join(theirs)}), the assignment's {function}({', '.join(expected)})"
-    if sorted(theirs) == sorted(expected):
+    # Compared as spellings of one name: y_hat is the assignment's yhat (the lecture's own
+    # spelling, moved before y, was told only that the output error had the wrong sign).
+    mine, asked = [_spelling(p) for p in theirs], [_spelling(p) for p in expected]
+    if len(set(mine)) < len(mine):
+        mine = list(theirs)  # two of theirs spelt alike: compared as written
+    elif mine == asked:
+        return None
+    if sorted(mine) == sorted(asked):
         return (f"{function} takes the assignment's parameters in another order: {yours}. The "
                 "grader calls it in the assignment's order, as the course's own code does, so "
                 "each of your parameters receives another's value: put them in that order.")
-    extra = [p for p in theirs[:required] if p not in expected]
-    lacking = [p for p in expected if p not in theirs]
-    if set(theirs) > set(expected) and extra:
-        return (f"{function} takes {_listed(extra)}, which the assignment's does not pass: "
-                f"{yours}. The grader calls it with the assignment's arguments only, so it "
+    extra = [p for p, m in zip(theirs, mine) if m not in asked]
+    extra_required = [p for p, m in list(zip(theirs, mine))[:required] if m not in asked]
+    lacking = [p for p, a in zip(expected, asked) if a not in mine]
+    if set(mine) > set(asked) and extra_required:
+        return (f"{function} takes {_listed(extra_required)}, which the assignment's does not "
+                f"pass: {yours}. The grader calls it with the assignment's arguments only, so it "
                 f"fails or mixes them up: take exactly {', '.join(expected)}, in that order.")
-    if set(theirs) < set(expected) and lacking:
+    if set(mine) < set(asked) and lacking:
         return (f"{function} lacks the parameter{'s' if len(lacking) > 1 else ''} "
                 f"{_listed(lacking)}: {yours}. The grader passes every one of the assignment's, "
                 "in its order: take them all, in that order.")
+    if extra and lacking and set(mine) & set(asked) and not (required <= len(expected)
+                                                             <= len(theirs)):
+        # Some of the assignment's names, others in place of the rest, and a call with the
+        # assignment's arguments cannot bind (gradient_descent_step(W1, W2, b1, b2, grads,
+        # alpha): one tuple for four gradients). Names merely of their own (a, b, c) stay free.
+        return (f"{function} takes {_listed(extra)} where the assignment's takes "
+                f"{_listed(lacking)}: {yours}. The grader passes the assignment's "
+                f"{len(expected)} arguments, in its order, as the course's own code does: take "
+                "exactly those.")
     return None
+
+
+def _spelling(name: str) -> str:
+    """A parameter's name as a spelling: y_hat and yHat are the assignment's yhat."""
+    return name.replace("_", "").lower()
 
 
 def _listed(names: Sequence[str]) -> str:

@@ -130,6 +130,14 @@ def test_misplaced_arguments_positional_keyword_and_method(tmp_path: Path) -> No
     (("T", "Y", "Z"), 3, ("T", "Y", "W2", "Z"), "lacks the parameter W2"),
     (("predicted", "target", "outputVectors", "dataset", "K"), 4,
      ("predicted", "target", "outputVectors", "dataset", "K"), None),
+    # probe s56: the lecture's y_hat for the assignment's yhat, moved before y
+    (("x", "y", "y_hat", "h"), 4, ("x", "yhat", "y", "h"), "another order"),
+    (("x", "y_hat", "y", "h"), 4, ("x", "yhat", "y", "h"), None),
+    # ... and one tuple of gradients in place of four: no call with the assignment's binds
+    (("W1", "W2", "b1", "b2", "grads", "alpha"), 5,
+     ("W1", "W2", "b1", "b2", "grad_W1", "grad_W2", "grad_b1", "grad_b2", "alpha"),
+     "takes grads where the assignment's takes grad_W1, grad_W2, grad_b1 and grad_b2"),
+    (("a", "b", "c"), 3, ("x", "y"), None),
 ])
 def test_parameters_unlike_the_signature_are_told_only_for_the_assignments_names(
         theirs, required, expected, told):

@@ -104,7 +104,7 @@ HINTS = Catalogue("cbow", (
         "true_gradient_in_course_mode", "back_prop returns the derivative of the loss",
         "Your W1 and b1 gradients mask W2^T (yhat - y) by z1 > 0, which is the true derivative of "
         "the loss; the notebook's formulas (7) and (9) pass it through ReLU instead. Both are "
-        "accepted in the course's mode, with no points taken.", severity="warning"),
+        "accepted in the course's mode: that choice itself costs no points.", severity="warning"),
     Mistake(
         "relu_and_mask", "W1 and b1 pass W2^T (yhat - y) through ReLU and mask it by z1 > 0",
         "That is neither formula: the notebook's (7) and (9) take ReLU(W2^T (yhat - y)), and the "
