@@ -168,14 +168,27 @@ _RULES: tuple[Rule, ...] = (
 )
 
 
+# Not Python 2's either: a download (the data a notebook fetches, nltk.download) meets the
+# sandbox, which has no network. The resolver's or the kernel's own words, whichever library
+# wrapped them (urllib's URLError, socket.gaierror, requests' ConnectionError).
+_NO_NETWORK = re.compile(r"Temporary failure in name resolution|Name or service not known|"
+                         r"Network is unreachable|No address associated with hostname|"
+                         r"nodename nor servname provided")
+_NO_NETWORK_ADVICE = ("Your code is graded without network access (the sandbox has none), so a "
+                      "download fails there: leave downloads out of what you hand in, and upload "
+                      "any data file your code reads beside it.")
+
+
 def advice(type_name: str, message: str) -> str:
     """What to write instead, when an exception of `type_name` with `message` is a Python 2
-    habit meeting Python 3; "" otherwise."""
+    habit meeting Python 3, or a download meeting a grader without network; "" otherwise."""
     for kind, pattern, say in _RULES:
         if kind == type_name:
             found = re.match(pattern, message)
             if found:
                 return say(found)
+    if _NO_NETWORK.search(message):
+        return _NO_NETWORK_ADVICE
     return ""
 
 

@@ -765,3 +765,17 @@ def test_a_cell_that_stops_the_kernel_is_skipped_not_the_end_of_the_grade(tmp_pa
         FIRST_HALF, SECOND_HALF, "import os\ndef stop():\n    os._exit(3)\nstop()"])
     report = grade(inside, tmp_path / "out2")
     assert report["score"] == 0 and "exit status 3" in report["error"], report["error"]
+
+
+@pytest.mark.skipif(__import__("grader.isolation").isolation.bwrap_problem() is not None,
+                    reason="the sandbox cannot run here")
+def test_a_download_that_fails_without_network_says_the_grader_has_none(tmp_path):
+    """A notebook's download cell failed with "Temporary failure in name resolution" and nothing
+    said that the sandbox has no network (probe s56)."""
+    path = notebook_v4(tmp_path / "fetch.ipynb", [
+        FIRST_HALF, "import socket\nsocket.getaddrinfo('data.example.org', 443)", SECOND_HALF])
+    report = grade(path, tmp_path / "out", "--isolation", "sandbox")
+    assert report["score"] == 100
+    said = [w for w in report["warnings"] if "fetch.ipynb, cell 2 stopped" in w]
+    assert said and "Your code is graded without network access (the sandbox has none)" in said[0], \
+        report["warnings"]
