@@ -885,6 +885,13 @@ class Submission:
         elif near:
             missing += (f" Your submission defines {near}: did you mean {function}? The grader "
                         "calls it by that exact name.")
+        if near and not near.isascii():
+            # sіgmoid (a Cyrillic і) reads as sigmoid: say which letters only look alike.
+            import unicodedata
+            odd = [f"{c} (U+{ord(c):04X} {unicodedata.name(c, 'unnamed')}) at position {i + 1}"
+                   for i, c in enumerate(near) if not c.isascii()][:3]
+            missing += (f" {near} holds {'a letter' if len(odd) == 1 else 'letters'} outside "
+                        f"ASCII, which {function} has none of: {', '.join(odd)}.")
         owner = str(info.get("method_of") or "")[:100]
         if owner.isidentifier():  # the worker's word: a name, or nothing
             missing += (f" Your submission defines {function} as a method of class {owner}: the "

@@ -262,6 +262,19 @@ def test_a_function_written_under_a_near_name_is_pointed_to(tmp_path):
     assert by_function(report)["sigmoid_grad"]["score"] == 5
 
 
+def test_a_near_name_spelt_with_a_look_alike_letter_says_which(tmp_path):
+    """`def sіgmoid` with a Cyrillic і was told "defines sіgmoid: did you mean sigmoid?", two
+    names that look the same (probe s56)."""
+    source = (FIXTURES / "correct_summed.py").read_text().replace(
+        "def sigmoid(x):", "def s\u0456gmoid(x):")
+    path = tmp_path / "look_alike.py"
+    path.write_text(source, encoding="utf-8")
+    report = grade(path, tmp_path / "out", "--only", "sigmoid")
+    said = [c["message"] for c in report["checks"] if c["status"] != "passed"][0]
+    assert ("s\u0456gmoid holds a letter outside ASCII, which sigmoid has none of: \u0456 (U+0456 "
+            "CYRILLIC SMALL LETTER BYELORUSSIAN-UKRAINIAN I) at position 2.") in said, said
+
+
 def test_an_uploads_difflib_is_not_run_as_the_graders(tmp_path):
     """A folder upload holding a difflib.py: the worker's own lazy `import difflib` (for the
     near-name hint) found the upload's, ran it, and the hint vanished (probe s56)."""
