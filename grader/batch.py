@@ -506,6 +506,9 @@ def _run(executor: Executor, *, source: Path, out: Path, grade_args: Sequence[st
     if broken:
         summary.notes.append(broken)
         stream.write(f"autograde batch: {broken}\n")
+    for note in not_graded_notes(results):
+        summary.notes.append(note)
+        stream.write(f"autograde batch: {note}\n")
     try:
         summary.rows = write_class_reports(out, notes=summary.notes, present=present,
                                            similar=similar,
@@ -518,6 +521,32 @@ def _run(executor: Executor, *, source: Path, out: Path, grade_args: Sequence[st
                           "can be written") from None
     summary.seconds = round(time.monotonic() - started, 3)
     return summary
+
+
+def not_graded_notes(results: dict[str, SubmissionResult], shown: int = 10) -> list[str]:
+    """One note per reason for the uploads the grader gave no report for: each is a row of 0
+    whose reason was in its own report only (probe s56: 38 of 60 rows at 0, the overview silent
+    on why)."""
+    by_reason: dict[str, list[str]] = {}
+    for student, result in sorted(results.items()):
+        if not result.upload.get("not_graded"):
+            continue
+        first, _, rest = (result.error or "no reason recorded").partition("\n")
+        reason = first.removesuffix(" the next run of the batch grades it again.").rstrip("; .")
+        reason = reason.removeprefix("the upload could not be graded: ")
+        last = next((line.strip() for line in reversed(rest.splitlines()) if line.strip()), "")
+        if last.startswith("autograde"):  # the grader's own one-line refusal says why
+            reason += f" ({last[:200]})"
+        by_reason.setdefault(reason, []).append(student)
+    notes = []
+    for reason, students in by_reason.items():
+        named = ", ".join(students[:shown]) + (f" and {len(students) - shown} more"
+                                                if len(students) > shown else "")
+        many = len(students) > 1
+        notes.append(f"{len(students)} upload{'s' if many else ''} could not be graded ({named}): "
+                     f"{reason}. {'Each has' if many else 'It has'} a 0 in the gradebook until "
+                     f"the next run of the batch, which grades {'them' if many else 'it'} again.")
+    return notes
 
 
 CHANGED = "regraded: changed"

@@ -835,3 +835,8 @@ def test_an_upload_that_could_not_be_graded_is_tried_again_by_a_plain_rerun(tmp_
     assert "not_graded" not in (out / "reports" / "bob.json").read_text()
     assert {r["submission"]: float(r["score"]) for r in _rows(out)} == {
         "alice": 100, "bob": 100, "eve": 0}
+    # Said where the instructor looks, with the reason (it was in eve's own report only).
+    note = ("1 upload could not be graded (eve): the upload is neither a regular file nor a "
+            "folder. It has a 0 in the gradebook until the next run of the batch, which grades it "
+            "again.")
+    assert note in said and note in (out / "index.html").read_text(), said
