@@ -18,6 +18,7 @@ import hashlib
 import io
 import json
 import os
+import signal
 import stat
 import tempfile
 import threading
@@ -220,6 +221,24 @@ def _payload(path: Path) -> bytes:
         except OSError as exc:
             raise UploadError(f"the upload could not be read ({exc.strerror or exc})") from None
         return pack_path(light, top_name(path.name))
+
+
+def _grader_ended(status: int) -> str:
+    """How the grader of an upload ended, for its row. Killed by a signal while it graded (not
+    by the batch, which stops its graders only when it is stopped itself): the upload's own code
+    can do that outside the sandbox, where it may signal the grader (probe s56: "exited with
+    status -15" for an upload that sent SIGTERM to its grader)."""
+    if status >= 0:
+        return f"the grader exited with status {status}"
+    try:
+        name = signal.Signals(-status).name
+    except ValueError:
+        name = "a signal"
+    memory = "by the kernel when the machine ran out of memory, or " if name == "SIGKILL" else ""
+    return (f"the grader was killed by {name} (signal {-status}) while it graded this upload: "
+            f"{memory}by the upload's own code, which outside the sandbox may signal its grader "
+            "(under process isolation as the grader's own user, or as root); in the sandbox it "
+            "cannot")
 
 
 # ---- rows for what could not be graded --------------------------------------------------------
@@ -432,7 +451,7 @@ def _grade(task: GradeTask, submission: Path, reference: Path | None, work: Path
             "fixed (the traceback below is for its maintainers)."
             + "".join(f"\n{part}" for part in (why, tail) if part))
     elif status is not None:
-        why, tail = f"the grader exited with status {status}", "\n".join(filter(None, (why, tail)))
+        why, tail = _grader_ended(status), "\n".join(filter(None, (why, tail)))
     return failed_outcome(task.student, task.display_path, pack,
                           f"{why}; the next run of the batch grades it again." + (f"\n{tail}" if tail else ""))
 

@@ -71,3 +71,30 @@ def test_the_command_line_names_a_crash_in_a_line_and_keeps_the_traceback(tmp_pa
         "autograde grade: the grader itself failed (KeyError in <string>, line 4): a bug in the "
         f"grader, not in what it was given. The details for its maintainers are in {kept}.")
     assert "KeyError: 'no such thing'" in kept.read_text()
+
+
+def test_a_grader_killed_while_it_graded_an_upload_is_said_so(tmp_path):
+    """Probe s56: an upload under process isolation as root sent SIGTERM to its grader, and its
+    row said "the grader exited with status -15; regrade with --force"."""
+    class KilledServer:
+        last_reply: dict = {}
+
+        def grade(self, argv, wall_seconds):
+            return -15, ""
+
+    class Launcher:
+        stopping = type("Never", (), {"is_set": staticmethod(lambda: False)})()
+
+        def server(self):
+            return KilledServer()
+
+    job = task.GradeTask(student="ada", upload_name="hw.py", payload=b"", display_path="ada/hw.py",
+                         reference=None, grade_args=(), pack="cs224n-a1", wall_seconds=60)
+    outcome = task._grade(job, tmp_path / "hw.py", None, tmp_path, Launcher(), "cs224n-a1")
+    error = json.loads(outcome.report_json)["error"]
+    assert not outcome.graded
+    assert error.startswith("the grader was killed by SIGTERM (signal 15) while it graded this "
+                            "upload: by the upload's own code, which outside the sandbox may "
+                            "signal its grader"), error
+    assert "status -15" not in error and error.endswith("the next run of the batch grades it "
+                                                        "again."), error
