@@ -733,19 +733,17 @@ def _load_warnings(load: dict, shim_xrange: bool, shim_numpy: bool = True) -> li
         if names:  # an assignment (worker/missing_imports.py)
             them = _and(names)
             warnings.append(
-                f"{call['file']}, line {call['line']}: {code} needs {call['module']}, which is "
-                "not installed where your code is graded: that statement was skipped and the "
-                f"code after it ran; code that uses {them} fails, saying {call['module']} is "
-                "missing")
+                f"{call['file']}, line {call['line']}: {code} {_needs(call['module'])}: that "
+                "statement was skipped and the code after it ran; code that uses "
+                f"{them} fails, saying {_what_is_missing(call['module'])}")
             continue
         if call.get("kind") == "statement":  # an `if`, a loop, ... (worker/missing_imports.py)
-            warnings.append(f"{call['file']}, line {call['line']}: {code} needs "
-                            f"{call['module']}, which is not installed where your code is graded: "
-                            "the rest of that statement was skipped, and the code after it ran")
+            warnings.append(f"{call['file']}, line {call['line']}: {code} "
+                            f"{_needs(call['module'])}: the rest of that statement was skipped, "
+                            "and the code after it ran")
             continue
-        warnings.append(f"{call['file']}, line {call['line']}: {code} needs {call['module']}, "
-                        "which is not installed where your code is graded: that call was "
-                        "skipped, and the code after it ran")
+        warnings.append(f"{call['file']}, line {call['line']}: {code} {_needs(call['module'])}: "
+                        "that call was skipped, and the code after it ran")
     quiet: dict[str, list[dict]] = {}
     for skipped in load.get("skipped", []):
         if skipped.get("kernel_stop"):
@@ -1104,11 +1102,27 @@ def _skipped_together(file: str, module: str, calls: list[dict]) -> str:
     shown = _and([f"`{n}`" for n in names[:8]] + ([f"{len(names) - 8} more"] if len(names) > 8
                                                    else []))
     first = f" (the first: `{calls[0]['code']}`)" if calls[0].get("code") else ""
-    return (f"{file}: {len(calls)} statements needed {module}, which is not installed where your "
-            f"code is graded, and were skipped, the code after each still running{first}: "
-            f"{'; '.join(places)}."
-            + (f" Code that uses what they would have set ({shown}) fails, saying {module} is "
-               "missing." if names else ""))
+    needed = ("asked for input(), which gets no answer while your code is graded" if module == INPUT
+              else f"needed {module}, which is not installed where your code is graded")
+    return (f"{file}: {len(calls)} statements {needed}, and were skipped, the code after each still "
+            f"running{first}: {'; '.join(places)}."
+            + (f" Code that uses what they would have set ({shown}) fails, saying "
+               f"{_what_is_missing(module)}." if names else ""))
+
+
+# What a statement skipped for want of an answer to input() stands for (worker/missing_imports.py).
+INPUT = "input()"
+
+
+def _needs(module: str) -> str:
+    """Why a top-level statement was skipped: a module not installed, or input() unanswered."""
+    if module == INPUT:
+        return "asks for input(), which gets no answer while your code is graded"
+    return f"needs {module}, which is not installed where your code is graded"
+
+
+def _what_is_missing(module: str) -> str:
+    return "input() got no answer" if module == INPUT else f"{module} is missing"
 
 
 def _top_level_advice(error: dict) -> str:

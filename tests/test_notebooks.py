@@ -356,9 +356,35 @@ def test_a_cell_that_asks_for_input_or_exits_says_what_happened(tmp_path):
     report = grade(path, tmp_path / "out")
     assert report["score"] == 100, report["warnings"]
     said = " ".join(report["warnings"])
-    assert ("cell 3, line 1: EOF when reading a line. input() gets no answer while your code is "
-            "graded: leave out of what you hand in any code that asks for input.") in said, said
+    assert ("hw.ipynb, cell 3, line 1: `name = input('your name? ')` asks for input(), which gets "
+            "no answer while your code is graded: that statement was skipped and the code after it "
+            "ran; code that uses name fails, saying input() got no answer") in said, said
     assert "cell 4, line 2: exit() or sys.exit() was called" in said, said
+
+
+def test_a_statement_asking_for_input_is_skipped_not_the_rest_of_its_cell(tmp_path):
+    """A cell that began with `C = int(input('window size? '))` stopped there, and every `def`
+    after it in the cell was lost (a correct softmax scored 0), where a statement needing a
+    missing module is skipped and the cell goes on (probe s56). The statement asking is skipped
+    the same way; a submission's own `except EOFError:` still takes its fallback; and input()
+    in a graded call still meets no keyboard."""
+    cell = "C = int(input('window size? '))\n" + FIRST_HALF + "\n" + SECOND_HALF
+    path = notebook_v4(tmp_path / "hw.ipynb", ["import random\nimport numpy as np", cell])
+    report = grade(path, tmp_path / "out")
+    assert report["score"] == 100, report["warnings"]
+    assert any("cell 2, line 1: `C = int(input('window size? '))` asks for input()" in w
+               for w in report["warnings"]), report["warnings"]
+    script = tmp_path / "script" / "hw.py"
+    script.parent.mkdir()
+    script.write_text("import numpy as np\ntry:\n    name = input()\nexcept EOFError:\n"
+                      "    name = 'fallback'\nassert name == 'fallback'\n"
+                      + (FIRST_HALF + "\n" + SECOND_HALF).replace(
+                          "def softmax(x):", "def softmax(x):\n    input('go on? ')", 1))
+    report = grade(script, tmp_path / "out2")
+    assert report["score"] == 85, [c["message"] for c in report["checks"]
+                                   if c["status"] != "passed"]
+    said = [c["message"] for c in report["checks"] if c["function"] == "softmax"][0]
+    assert "softmax raised EOFError" in said and "input() gets no answer" in said, said
 
 
 def test_capture_without_a_name_hides_the_cells_output_as_jupyter_does(tmp_path):

@@ -979,22 +979,30 @@ def import_submission(root: Path, wanted: dict[str, str], shim_xrange: bool,
         return (bool(absent) and _may_bind(path, absent)) or bool(
             (missing(True) - absent) & (_top_level_defs(path) or set()))
 
-    run([path for path in pending if path.stem in preferred])
-    for choose, finished in ((may_finish, True), (lambda path: True, False)):
-        # A file a graded one imported has run already: it joins the files searched, in order.
+    # Nobody answers input() while the files load: the statement asking is skipped, as one
+    # needing a missing module is (missing_imports.no_input). A graded call's input() meets
+    # the closed stdin, as before.
+    answering = builtins.input
+    builtins.input = missing_imports.no_input
+    try:
+        run([path for path in pending if path.stem in preferred])
+        for choose, finished in ((may_finish, True), (lambda path: True, False)):
+            # A file a graded one imported has run already: it joins the files searched, in order.
+            run([path for path in pending if path in importer.ran])
+            if missing(finished):
+                run([path for path in pending if choose(path)])
         run([path for path in pending if path in importer.ran])
-        if missing(finished):
-            run([path for path in pending if choose(path)])
-    run([path for path in pending if path in importer.ran])
-    if missing():
-        # A notebook that wrote the assignment's files with %%writefile and never imported
-        # them: Run All leaves them beside it, as a folder upload holds them, so they are the
-        # submission's files too.
-        written = [path for path in sorted(root.glob("*.py")) if path not in order
-                   and path.stem in preferred and path.stem in importer.names]
-        order += written
-        pending += written
-        run(written)
+        if missing():
+            # A notebook that wrote the assignment's files with %%writefile and never imported
+            # them: Run All leaves them beside it, as a folder upload holds them, so they are the
+            # submission's files too.
+            written = [path for path in sorted(root.glob("*.py")) if path not in order
+                       and path.stem in preferred and path.stem in importer.names]
+            order += written
+            pending += written
+            run(written)
+    finally:
+        builtins.input = answering
     uses_xrange: list[str] = []
     uses_numpy_aliases: list[dict] = []
     uses_python2_names: list[dict] = []

@@ -65,6 +65,29 @@ StandInError.__name__ = StandInError.__qualname__ = "ModuleNotFoundError"
 StandInError.__module__ = "builtins"
 
 
+# Stands where a module's name does for a statement that asked for input while the submission
+# loaded (no_input): skipped as one that needed a missing module is, named as what it is.
+INPUT = "input()"
+
+
+class NoAnswer(StandInError, EOFError):
+    """What input() raises while the submission loads: the stand-in's error, so that the guard
+    skips the statement, and an EOFError, what input() raises at the end of its input, so that
+    a submission's own `except EOFError:` still takes its fallback."""
+
+
+NoAnswer.__name__ = NoAnswer.__qualname__ = "EOFError"
+NoAnswer.__module__ = "builtins"
+
+
+def no_input(prompt: object = "") -> str:
+    """input() while the submission loads: nobody answers. A notebook's cell that began with
+    `C = int(input('window size? '))` lost every `def` after it (a correct softmax scored 0),
+    where a statement needing a missing module is skipped and the cell goes on (probe s56); so
+    the statement is skipped the same way, and what it would have set stands in."""
+    raise NoAnswer("input() gets no answer while your code is graded", name=INPUT)
+
+
 class Missing:
     """A name from a module that is not installed here. Attribute access gives further stand-ins
     (`nltk.tokenize.word_tokenize`), so the chain a file writes at import time resolves; calling
@@ -74,6 +97,9 @@ class Missing:
         self._qualified, self._module, self._gated = qualified, module, gated
 
     def _error(self) -> StandInError:
+        if self._module == INPUT:
+            return StandInError(f"input() got no answer while your code was graded, so "
+                                f"{self._qualified} was never set", name=INPUT)
         why = ("graded code may use NumPy and Python's standard library only" if self._gated
                else "it is neither in your upload nor installed where your code is graded")
         return StandInError(f"No module named {self._module!r}: {why}, so {self._qualified} "
@@ -109,6 +135,8 @@ class Missing:
         raise self._error()
 
     def __repr__(self) -> str:
+        if self._module == INPUT:
+            return f"<{self._qualified}: input() got no answer here>"
         return f"<{self._qualified}: module {self._module!r} is not installed here>"
 
 
@@ -342,6 +370,7 @@ def install() -> None:
     setattr(builtins, ERROR, StandInError)
 
 
-__all__ = ["ASSIGN_HOOK", "CALL_HOOK", "ERROR", "HOOK", "Missing", "STATEMENT_HOOK", "StandInError",
+__all__ = ["ASSIGN_HOOK", "CALL_HOOK", "ERROR", "HOOK", "INPUT", "Missing", "STATEMENT_HOOK",
+           "StandInError", "no_input",
            "compile_guarded", "defined_here", "guard", "install", "is_bare_call", "missing_assign",
            "missing_call", "missing_import", "missing_statement", "noted", "skipped_calls"]
