@@ -31,22 +31,31 @@ def test_a_grader_server_names_its_own_crash_and_serves_on(monkeypatch, capsys):
     assert "Traceback" in capsys.readouterr().err  # for the batch's log, not the gradebook line
 
 
-def test_a_batch_tells_a_grader_crash_from_a_kill(tmp_path):
-    class CrashingServer:
-        last_reply = {"status": 70, "crashed": "IndexError in session.py, line 283"}
+def _outcome_of_a_grader_that_ends(tmp_path: Path, status: int, said: str,
+                                   reply: dict) -> task.TaskOutcome:
+    """What a batch's task makes of a grader server that ends its grade with `status`, having
+    written `said` on stderr and replied `reply`, and no report."""
+    class EndingServer:
+        last_reply = reply
 
         def grade(self, argv, wall_seconds):
-            return 70, "\nTraceback (most recent call last):\nIndexError: list index out of range"
+            return status, said
 
     class Launcher:
         stopping = type("Never", (), {"is_set": staticmethod(lambda: False)})()
 
         def server(self):
-            return CrashingServer()
+            return EndingServer()
 
     job = task.GradeTask(student="ada", upload_name="hw.py", payload=b"", display_path="ada/hw.py",
                          reference=None, grade_args=(), pack="cs224n-a1", wall_seconds=60)
-    outcome = task._grade(job, tmp_path / "hw.py", None, tmp_path, Launcher(), "cs224n-a1")
+    return task._grade(job, tmp_path / "hw.py", None, tmp_path, Launcher(), "cs224n-a1")
+
+
+def test_a_batch_tells_a_grader_crash_from_a_kill(tmp_path):
+    outcome = _outcome_of_a_grader_that_ends(
+        tmp_path, 70, "\nTraceback (most recent call last):\nIndexError: list index out of range",
+        {"status": 70, "crashed": "IndexError in session.py, line 283"})
     error = json.loads(outcome.report_json)["error"]
     assert not outcome.graded
     assert error.startswith("the grader failed on this upload (IndexError in session.py, line "
@@ -76,21 +85,7 @@ def test_the_command_line_names_a_crash_in_a_line_and_keeps_the_traceback(tmp_pa
 def test_a_grader_killed_while_it_graded_an_upload_is_said_so(tmp_path):
     """Probe s56: an upload under process isolation as root sent SIGTERM to its grader, and its
     row said "the grader exited with status -15; regrade with --force"."""
-    class KilledServer:
-        last_reply: dict = {}
-
-        def grade(self, argv, wall_seconds):
-            return -15, ""
-
-    class Launcher:
-        stopping = type("Never", (), {"is_set": staticmethod(lambda: False)})()
-
-        def server(self):
-            return KilledServer()
-
-    job = task.GradeTask(student="ada", upload_name="hw.py", payload=b"", display_path="ada/hw.py",
-                         reference=None, grade_args=(), pack="cs224n-a1", wall_seconds=60)
-    outcome = task._grade(job, tmp_path / "hw.py", None, tmp_path, Launcher(), "cs224n-a1")
+    outcome = _outcome_of_a_grader_that_ends(tmp_path, -15, "", {})
     error = json.loads(outcome.report_json)["error"]
     assert not outcome.graded
     assert error.startswith("the grader was killed by SIGTERM (signal 15) while it graded this "
