@@ -93,6 +93,10 @@ def descendants(root: int) -> list[int]:
 
 def _sigkill(pids: list[int]) -> None:
     for pid in pids:
+        if pid <= 0:
+            # A process of another PID namespace reads as 0 in cgroup.procs, and kill(0) is this
+            # process's own group (probe s56: a grader in a PID namespace killed itself so).
+            continue
         try:
             os.kill(pid, signal.SIGKILL)
         except OSError:
@@ -263,12 +267,14 @@ _OWN_NAME = re.compile(r"autograde-(\d+)-\d+")
 
 
 def remove_stale() -> list[Path]:
-    """Remove the worker cgroups, v2 and v1, that graders which died before releasing them left
-    in this grader's cgroup folders (a grader killed outright runs no cleanup), killing what still
-    runs in them first: a submission's children outlive a grader stopped with its batch (probe
-    s56: 5 to 25 processes after a process-isolation batch was interrupted). A cgroup is named
-    after the grader that made it: one whose grader is alive is left alone. Returns those
-    removed."""
+    """Remove the empty worker cgroups, v2 and v1, that graders which died before releasing them
+    left in this grader's cgroup folders (a grader killed outright runs no cleanup). A cgroup is
+    named after the grader that made it: one whose grader is alive is left alone, and the kernel
+    refuses to remove one that still has processes. Nothing in them is killed here: a grader in
+    another PID namespace (a container's) names its cgroups by pids this one cannot see, and a
+    sweep that killed what ran in "dead" graders' cgroups killed live graders' workers (probe
+    s56). What a grader this process stopped itself left running goes with kill_left_by.
+    Returns those removed."""
     homes = [_cgroup2_home()[0]] + [_cgroup1_home(c) for c in ("memory", "pids", "cpu")]
     removed = []
     for home in {h for h in homes if h is not None}:
@@ -280,13 +286,34 @@ def remove_stale() -> list[Path]:
             match = _OWN_NAME.fullmatch(name)
             if match is None or _alive(int(match.group(1))):
                 continue
-            Cgroup(home / name).kill()
             try:
                 (home / name).rmdir()
                 removed.append(home / name)
             except OSError:
                 pass
     return removed
+
+
+def kill_left_by(grader_pid: int) -> None:
+    """Kill what still runs in the worker cgroups of a grader this process started and has just
+    killed outright (a batch stopping its graders): under process isolation a worker runs in a
+    session of its own, which killing the grader's session misses, and a submission's children
+    outlived an interrupted batch (probe s56: 5 to 25 processes). Only processes this process can
+    see (a pid of another namespace reads as 0 and is never signalled)."""
+    homes = [_cgroup2_home()[0]] + [_cgroup1_home(c) for c in ("memory", "pids", "cpu")]
+    for home in {h for h in homes if h is not None}:
+        try:
+            names = os.listdir(home)
+        except OSError:
+            continue
+        for name in names:
+            match = _OWN_NAME.fullmatch(name)
+            if match is None or int(match.group(1)) != grader_pid:
+                continue
+            group = Cgroup(home / name)
+            if any(pid <= 0 for pid in group.pids()):
+                continue  # not all of it is in this namespace: not ours to kill
+            group.kill()
 
 
 def _alive(pid: int) -> bool:

@@ -3,12 +3,13 @@
 A grader killed outright (SIGKILL: a batch stopping its graders when it is interrupted or one
 hangs, a cancelled CI job, the OOM killer) runs none of its cleanup. Its workers are gone with it
 (their sandbox dies with its parent), but under process isolation a submission's children do
-not: they are killed with the worker cgroups they are in (grader/containment.py), named after the
-dead grader. (Not by uid: a process of a worker uid no lease of ours holds may be another
-grader's, one in a container, whose locks this grader cannot see.) Scratch folders stay too, each
-with a student's files and, under root, a tmpfs of up to 256 MiB of memory
-(grader/scratch_dirs.py). Every grader sweeps them all before its first worker, and a batch again
-after it has stopped its graders.
+not: a batch that stops its graders kills what runs in their worker cgroups
+(containment.kill_left_by, grader/server.py). Not a sweep of every dead-looking grader's: a
+grader in another PID namespace (a container's) names its cgroups by pids this one cannot see,
+and neither by uid: a process of a worker uid no lease of ours holds may be such a grader's.
+Scratch folders stay too, each with a student's files and, under root, a tmpfs of up to 256 MiB
+of memory (grader/scratch_dirs.py), and empty worker cgroups (grader/containment.py). Every grader
+sweeps those before its first worker, and a batch again after it has stopped its graders.
 """
 from __future__ import annotations
 

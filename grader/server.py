@@ -208,8 +208,10 @@ class GraderServer:
                 pipe.close()
             except OSError:
                 pass
-        # Killed outright, it cleaned up nothing: its scratch folders and cgroups go now.
-        from grader import leftovers
+        # Killed outright, it cleaned up nothing: what its workers left running (a process
+        # isolated worker is a session of its own), its scratch folders and cgroups go now.
+        from grader import containment, leftovers
+        containment.kill_left_by(proc.pid)
         leftovers.sweep()
 
     def stop(self) -> None:

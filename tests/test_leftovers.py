@@ -338,3 +338,38 @@ def test_a_dead_graders_empty_cgroup_is_removed_and_a_live_ones_is_not():
         for path in (gone, kept):
             if path.exists():
                 path.rmdir()
+
+
+def test_a_sweep_kills_nothing_in_a_cgroup_whose_grader_it_cannot_see():
+    """A grader in a PID namespace cannot see the pids other graders name their cgroups by: a
+    sweep that killed what ran in "dead" graders' cgroups killed live graders' workers, then, the
+    pids of another namespace reading as 0, its own process group (probe s56). The sweep only
+    removes empty ones; and no pid of 0 or below is ever signalled."""
+    home, why = containment._cgroup2_home()
+    if home is None:
+        pytest.skip(why)
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True)
+    busy = home / f"autograde-{dead.stdout.strip()}-7"
+    sleeper = subprocess.Popen(["sleep", "30"])
+    try:
+        busy.mkdir()
+        (busy / "cgroup.procs").write_text(str(sleeper.pid))
+        removed = containment.remove_stale()
+        assert busy not in removed and sleeper.poll() is None
+        survived = subprocess.run(
+            [sys.executable, "-c", "from grader import containment\n"
+             "containment._sigkill([0, -1])\nprint('alive')"],
+            cwd=ROOT, capture_output=True, text=True, start_new_session=True, timeout=60)
+        assert survived.stdout.strip() == "alive", (survived.returncode, survived.stderr)
+    finally:
+        sleeper.kill()
+        sleeper.wait()
+        for _ in range(100):
+            try:
+                busy.rmdir()
+                break
+            except FileNotFoundError:
+                break
+            except OSError:
+                time.sleep(0.02)
