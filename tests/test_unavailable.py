@@ -275,6 +275,44 @@ def test_a_near_name_spelt_with_a_look_alike_letter_says_which(tmp_path):
             "CYRILLIC SMALL LETTER BYELORUSSIAN-UKRAINIAN I) at position 2.") in said, said
 
 
+def test_no_near_name_is_another_graded_function_or_a_helper_adding_a_word(tmp_path):
+    """sigmoidGrad (the student's sigmoid_grad) was offered for a missing sigmoid, and a helper
+    softmax_check for a missing softmax (recheck probe, s56); sigmoidGrad is still pointed to for
+    a missing sigmoid_grad."""
+    source = (FIXTURES / "correct_summed.py").read_text()
+    start, end = source.index("def sigmoid(x):"), source.index("def sigmoid_grad(s):")
+    source = (source[:start] + source[end:]).replace("def sigmoid_grad(s):", "def sigmoidGrad(s):")
+    source = source.replace("def softmax(x):", "def softmax_check(x):")
+    path = tmp_path / "helpers.py"
+    path.write_text(source)
+    report = grade(path, tmp_path / "out", "--only", "sigmoid", "--only", "sigmoid_grad",
+                   "--only", "softmax")
+    first = {f: [c["message"] for c in report["checks"] if c["function"] == f][0]
+             for f in ("sigmoid", "sigmoid_grad", "softmax")}
+    assert "Your submission defines" not in first["sigmoid"], first["sigmoid"]
+    assert "Your submission defines" not in first["softmax"], first["softmax"]
+    assert "Your submission defines sigmoidGrad: the grader calls sigmoid_grad" \
+        in first["sigmoid_grad"], first["sigmoid_grad"]
+
+
+def test_a_class_whose_namespace_cannot_be_read_costs_no_hint_and_no_grade(tmp_path):
+    """Looking for a missing function among the submission's classes read each class's __dict__:
+    a metaclass whose __dict__ raised broke the worker, and the whole upload scored 0 (recheck
+    probe, s56)."""
+    source = (FIXTURES / "correct_summed.py").read_text()
+    start, end = source.index("def sigmoid(x):"), source.index("def sigmoid_grad(s):")
+    path = tmp_path / "metaclass.py"
+    path.write_text(source[:start] + source[end:] + (
+        "\n\nclass _Meta(type):\n    @property\n    def __dict__(cls):\n"
+        "        raise RuntimeError('no namespace here')\n\n\nclass Net(metaclass=_Meta):\n"
+        "    def sigmoid(self, x):\n        return x\n"))
+    report = grade(path, tmp_path / "out", "--only", "sigmoid", "--only", "sigmoid_grad")
+    assert not report["error"] and by_function(report)["sigmoid_grad"]["score"] == 5, report["error"]
+    said = [c["message"] for c in report["checks"] if c["function"] == "sigmoid"][0]
+    assert said.startswith("sigmoid was not found in your submission"), said
+    assert "as a method of class Net" in said, said
+
+
 def test_an_uploads_difflib_is_not_run_as_the_graders(tmp_path):
     """A folder upload holding a difflib.py: the worker's own lazy `import difflib` (for the
     near-name hint) found the upload's, ran it, and the hint vanished (probe s56)."""

@@ -1035,10 +1035,19 @@ def import_submission(root: Path, wanted: dict[str, str], shim_xrange: bool,
                       for m in defining[:defining.index(hit)]] if hit is not None else []
         if hit is None:
             report_functions[fn] = {"found": False, "file": None, "problem": "missing"}
-            near = _near_name(fn, modules, others=set(wanted))
+            # Hints only: whatever the submission's objects do when read (a metaclass whose
+            # __dict__ raises broke the worker, and a 58/100 notebook scored 0; recheck probe),
+            # no hint is all it costs.
+            try:
+                near = _near_name(fn, modules, others=set(wanted))
+            except Exception:  # noqa: BLE001
+                near = None
             if near:
                 report_functions[fn]["near"] = near
-            method_of = _method_of(fn, modules)
+            try:
+                method_of = _method_of(fn, modules)
+            except Exception:  # noqa: BLE001
+                method_of = None
             if method_of:
                 report_functions[fn]["method_of"] = method_of
         elif not callable(vars(hit)[fn]):
@@ -1501,10 +1510,12 @@ def _near_name(wanted: str, modules: list, others: Collection[str] = ()) -> str 
         return name.replace("_", "").lower()
     # Defined in the module's own namespace, whatever its __name__: a notebook's cells run as
     # __main__ (as Jupyter runs them), so their functions' __module__ names no student module.
+    # Nor the others spelt otherwise: sigmoidGrad is the student's sigmoid_grad, not a sigmoid.
+    taken = {squeezed(other) for other in others if other != wanted}
     names = sorted({name for m in modules for name, value in vars(m).items()
                     if isinstance(value, types.FunctionType)
                     and getattr(value, "__globals__", None) is vars(m) and name != wanted
-                    and name not in others
+                    and squeezed(name) not in taken
                     and name.isidentifier()
                     and not name.startswith("_")})  # _softmax: a helper, not a misspelling
     same = [n for n in names if squeezed(n) == squeezed(wanted)]
@@ -1516,26 +1527,34 @@ def _near_name(wanted: str, modules: list, others: Collection[str] = ()) -> str 
     # The name spelt out or cut short (forward_propagation for forward_prop, cross_entropy for
     # cross_entropy_loss): too far apart for the ratio above, yet one word of the other's.
     # Not a name that only begins with it (softmaxCostAndGradient for softmax): most of the
-    # longer name must be the shorter one.
+    # longer name must be the shorter one. And a name of the student's that adds a word of its
+    # own is a helper of theirs (forward_prop_check beside a missing forward_prop), not it.
     def extends(short: str, long: str) -> bool:
         return len(short) >= 6 and long.startswith(short) and len(short) >= 0.6 * len(long)
+
+    def adds_a_word(name: str) -> bool:
+        rest = name[len(wanted):] if name.lower().startswith(wanted.lower()) else ""
+        return rest[:1] == "_" or rest[:1].isupper()
     longer = [n for n in names
-              if (extends(squeezed(wanted), squeezed(n)) or extends(squeezed(n), squeezed(wanted)))]
+              if (extends(squeezed(wanted), squeezed(n)) and not adds_a_word(n))
+              or extends(squeezed(n), squeezed(wanted))]
     return longer[0] if len(longer) == 1 else None
 
 
 def _method_of(wanted: str, modules: list) -> str | None:
     """The class of the submission's own whose method is named `wanted` (a network written as a
     class, its forward_prop a method): the grader calls a function at the module's top level."""
+    # A class's own namespace, read past any metaclass that overrides __dict__.
+    namespace_of = type.__dict__["__dict__"].__get__
     for m in modules:
-        for name, value in vars(m).items():
-            if isinstance(value, type) and not name.startswith("_") and name.isidentifier() \
-                    and isinstance(vars(value).get(wanted), (types.FunctionType, staticmethod,
-                                                             classmethod)):
-                method = vars(value)[wanted]
-                code_of = getattr(method, "__func__", method)
-                if getattr(code_of, "__globals__", None) is vars(m):
-                    return name
+        for name, value in list(vars(m).items()):
+            if not isinstance(value, type) or name.startswith("_") or not name.isidentifier():
+                continue
+            method = namespace_of(value).get(wanted)
+            if type(method) in (staticmethod, classmethod):
+                method = method.__func__
+            if type(method) is types.FunctionType and method.__globals__ is vars(m):
+                return name
     return None
 
 
