@@ -1698,4 +1698,12 @@ def _without_worker_tracebacks(text: str) -> str:
             block = None
     if block is not None and not any(f'File "{path}' in entry for entry in block for path in own):
         kept.extend(block)
+    # A traceback of the worker's with no "Traceback" line left to find it by (cut by the
+    # quoted tail, garbled by a replaced builtin, its mark's write replaced too: recheck probe)
+    # ends the output, as the worker dies printing it: dropped from its first frame of the
+    # worker's own on.
+    first_own = next((i for i, line in enumerate(kept)
+                      if any(f'File "{path}' in line for path in own)), None)
+    if first_own is not None:
+        kept = kept[:first_own]
     return "\n".join(kept)

@@ -280,6 +280,17 @@ def test_a_worker_traceback_garbled_by_a_lying_builtin_is_never_quoted(tmp_path)
     shown = report["_terminal"] + report["_stderr"] + report["error"]
     assert not [w for w in ('File "', "Traceback", "loader.py", "main.py", "autograde/worker",
                             "python3.", "TypeError") if w in shown], shown
+    # ... nor when the submission also replaced os.write, through which the worker writes the
+    # mark (recheck probe, s56).
+    sub.write_text(sub.read_text().replace(
+        "builtins.isinstance = _lie",
+        "import os\n_w = os.write\nos.write = lambda fd, data: len(data) if fd == 2 and "
+        "b'autograde' in bytes(data) else _w(fd, data)\nbuiltins.isinstance = _lie"))
+    report = grade(sub, tmp_path / "out2", "--only", "sigmoid")
+    shown = report["_terminal"] + report["_stderr"] + report["error"]
+    assert report["error"].startswith(f"Importing your submission {BROKE}"), report["error"]
+    assert not [w for w in ('File "', "Traceback", "loader.py", "main.py", "autograde/worker",
+                            "python3.", "TypeError") if w in shown], shown
 
 
 def test_the_workers_own_tracebacks_are_left_out_of_what_it_wrote():
