@@ -407,7 +407,8 @@ def _run(executor: Executor, *, source: Path, out: Path, grade_args: Sequence[st
         lost = not_unpacked(folder, upload.path) if folder != source else None
         if lost:
             return task_mod.failed_outcome(upload.student, shown(upload), pack,
-                                           f"the upload could not be graded: {lost}.")
+                                           f"the upload could not be graded: {lost}.",
+                                           retry=False)
         try:
             return task_mod.pack_upload(upload, reference=ref_zip, grade_args=grade_args,
                                         pack=pack, wall_seconds=wall_seconds,
@@ -415,7 +416,8 @@ def _run(executor: Executor, *, source: Path, out: Path, grade_args: Sequence[st
                                         config=config, display=shown(upload))
         except task_mod.UploadError as exc:
             return task_mod.failed_outcome(upload.student, shown(upload), pack,
-                                           f"the upload could not be graded: {exc}.")
+                                           f"the upload could not be graded: {exc}.",
+                                           retry=False)
 
     def deliver(outcome: TaskOutcome) -> None:
         upload = by_student[outcome.student]
@@ -423,7 +425,7 @@ def _run(executor: Executor, *, source: Path, out: Path, grade_args: Sequence[st
         stamped = dataclasses.replace(result, upload=upload_record(
             upload.path.name, hashes[upload.student], only=only, inputs=input_set.name,
             input_fingerprint=stamp, files=[Path(f).name for f in upload.files],
-            graded_with=graded_with, not_graded=not outcome.graded))
+            graded_with=graded_with, not_graded=not outcome.graded and outcome.retry))
         # HTML first, JSON last and each atomically: a present JSON means the submission is done,
         # and its content hash is in it, so no report can claim content it was not graded from.
         with held_interrupts():  # the report and its --force record, both or neither
@@ -524,28 +526,32 @@ def _run(executor: Executor, *, source: Path, out: Path, grade_args: Sequence[st
 
 
 def not_graded_notes(results: dict[str, SubmissionResult], shown: int = 10) -> list[str]:
-    """One note per reason for the uploads the grader gave no report for: each is a row of 0
-    whose reason was in its own report only (probe s56: 38 of 60 rows at 0, the overview silent
-    on why)."""
-    by_reason: dict[str, list[str]] = {}
+    """One note per reason for the uploads that could not be graded: each is a row of 0 whose
+    reason was in its own report only (probe s56: 38 of 60 rows at 0, the overview silent on
+    why). Those the grader failed on are graded again by the next run (upload.not_graded); an
+    upload that itself cannot be graded (too large, damaged) waits for a new one."""
+    by_reason: dict[tuple[str, bool], list[str]] = {}
     for student, result in sorted(results.items()):
-        if not result.upload.get("not_graded"):
-            continue
+        retried = bool(result.upload.get("not_graded"))
+        if not retried and (result.checks or not result.error or not all(
+                f.summary == "not graded" for f in result.functions)):
+            continue  # graded (a failed outcome has no checks, and says so of every function)
         first, _, rest = (result.error or "no reason recorded").partition("\n")
         reason = first.removesuffix(" the next run of the batch grades it again.").rstrip("; .")
         reason = reason.removeprefix("the upload could not be graded: ")
         last = next((line.strip() for line in reversed(rest.splitlines()) if line.strip()), "")
         if last.startswith("autograde"):  # the grader's own one-line refusal says why
             reason += f" ({last[:200]})"
-        by_reason.setdefault(reason, []).append(student)
+        by_reason.setdefault((reason, retried), []).append(student)
     notes = []
-    for reason, students in by_reason.items():
+    for (reason, retried), students in by_reason.items():
         named = ", ".join(students[:shown]) + (f" and {len(students) - shown} more"
                                                 if len(students) > shown else "")
         many = len(students) > 1
+        then = (f"until the next run of the batch, which grades {'them' if many else 'it'} again"
+                if retried else "until a new upload replaces it, graded by the next run")
         notes.append(f"{len(students)} upload{'s' if many else ''} could not be graded ({named}): "
-                     f"{reason}. {'Each has' if many else 'It has'} a 0 in the gradebook until "
-                     f"the next run of the batch, which grades {'them' if many else 'it'} again.")
+                     f"{reason}. {'Each has' if many else 'It has'} a 0 in the gradebook {then}.")
     return notes
 
 

@@ -72,6 +72,9 @@ class TaskOutcome:
     report_json: str
     report_html: str
     graded: bool  # False: the grader gave no report; these are a score-0 row with the reason
+    # Of one not graded: whether the next run of the batch tries again (the grader failed), or
+    # not (the upload itself cannot be graded: too large, damaged; a new upload is graded anew).
+    retry: bool = True
 
 
 class UploadError(Exception):
@@ -251,10 +254,14 @@ def not_graded(display_path: str, why: str, pack_name: str) -> SubmissionResult:
                             checks=(), functions=functions, error=why)
 
 
-def failed_outcome(student: str, display_path: str, pack: str, why: str) -> TaskOutcome:
-    """A TaskOutcome that records `why` a submission has no report from the grader."""
+def failed_outcome(student: str, display_path: str, pack: str, why: str,
+                   retry: bool = True) -> TaskOutcome:
+    """A TaskOutcome that records `why` a submission has no report from the grader; `retry`:
+    whether the next run of the batch grades it again (False for an upload that itself cannot
+    be graded)."""
     result = not_graded(display_path, why, pack)
-    return TaskOutcome(student, json_report.dumps(result) + "\n", html.render(result), graded=False)
+    return TaskOutcome(student, json_report.dumps(result) + "\n", html.render(result),
+                       graded=False, retry=retry)
 
 
 # ---- grader processes -------------------------------------------------------------------------
