@@ -174,9 +174,9 @@ _RULES: tuple[Rule, ...] = (
 _NO_NETWORK = re.compile(r"Temporary failure in name resolution|Name or service not known|"
                          r"Network is unreachable|No address associated with hostname|"
                          r"nodename nor servname provided")
-_NO_NETWORK_ADVICE = ("Your code is graded without network access (the sandbox has none), so a "
-                      "download fails there: leave downloads out of what you hand in, and upload "
-                      "any data file your code reads beside it.")
+_NO_NETWORK_ADVICE = ("The machine could not be reached: a grader's sandbox has no network, so a "
+                      "download fails where your code is graded. Leave downloads out of what you "
+                      "hand in, and upload any data file your code reads beside it.")
 
 
 def advice(type_name: str, message: str) -> str:
