@@ -748,9 +748,9 @@ def _load_warnings(load: dict, shim_xrange: bool, shim_numpy: bool = True) -> li
     for skipped in load.get("skipped", []):
         if skipped.get("kernel_stop"):
             warnings.append(f"{skipped['notebook']}, cell {skipped['cell']}: `{skipped['what']}` "
-                            "was not run: in Jupyter it stops the kernel (Colab's way to restart "
-                            "the runtime). Every grade imports your code afresh, so the cells "
-                            "after it ran, as after a restart")
+                            "stops Jupyter's kernel (Colab's way to restart the runtime): that "
+                            "cell stopped there, and, since every grade imports your code "
+                            "afresh, the cells after it ran, as after a restart")
             continue
         if skipped.get("quiet"):
             quiet.setdefault(skipped["notebook"], []).append(skipped)

@@ -775,21 +775,26 @@ def test_a_cell_that_stops_the_kernel_is_skipped_not_the_end_of_the_grade(tmp_pa
     every grade imports the code afresh, as a restarted kernel does: the statement is named as
     not run, and the rest is graded. In a function, and in a .py, it runs as written."""
     restart = notebook_v4(tmp_path / "restart.ipynb", [
-        "!pip install -q numpy", "import os\nos.kill(os.getpid(), 9)  # restart the runtime",
-        FIRST_HALF, SECOND_HALF, "from os import _exit\n_exit(0)"])
+        "!pip install -q numpy",
+        "import os as o\no.kill(o.getpid(), 9)  # restart the runtime\nnot_reached = 1",
+        FIRST_HALF, SECOND_HALF, "from os import _exit\ndef stop():\n    _exit(0)\nstop()",
+        "import os, signal\nsignal.signal(signal.SIGUSR1, lambda *a: None)\n"
+        "os.kill(os.getpid(), signal.SIGUSR1)  # handled: the kernel goes on\n"
+        "if os.fork() == 0:\n    os._exit(0)  # a child ends as it asks\nos.wait()"])
     report = grade(restart, tmp_path / "out")
     assert report["score"] == 100 and not report["error"], report["error"]
-    said = [w for w in report["warnings"] if "stops the kernel" in w]
+    said = [w for w in report["warnings"] if "kernel" in w]
     assert said == [
-        "restart.ipynb, cell 2: `os.kill(os.getpid(), 9)` was not run: in Jupyter it stops the "
-        "kernel (Colab's way to restart the runtime). Every grade imports your code afresh, so "
-        "the cells after it ran, as after a restart",
-        "restart.ipynb, cell 5: `_exit(0)` was not run: in Jupyter it stops the kernel (Colab's "
-        "way to restart the runtime). Every grade imports your code afresh, so the cells after "
-        "it ran, as after a restart"], said
-    inside = notebook_v4(tmp_path / "inside.ipynb", [
-        FIRST_HALF, SECOND_HALF, "import os\ndef stop():\n    os._exit(3)\nstop()"])
-    report = grade(inside, tmp_path / "out2")
+        "restart.ipynb, cell 2: `o.kill(o.getpid(), 9) # restart the runtime` stops Jupyter's "
+        "kernel (Colab's way to restart the runtime): that cell stopped there, and, since every "
+        "grade imports your code afresh, the cells after it ran, as after a restart",
+        "restart.ipynb, cell 5: `stop()` stops Jupyter's kernel (Colab's way to restart the "
+        "runtime): that cell stopped there, and, since every grade imports your code afresh, "
+        "the cells after it ran, as after a restart"], said
+    # A graded function that ends its process still ends it (in a .py, at import, as before).
+    script = tmp_path / "script.py"
+    script.write_text(FIRST_HALF + "\n" + SECOND_HALF + "\nimport os\nos._exit(3)\n")
+    report = grade(script, tmp_path / "out2")
     assert report["score"] == 0 and "exit status 3" in report["error"], report["error"]
 
 

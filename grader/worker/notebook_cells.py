@@ -35,7 +35,7 @@ import signal
 import time
 import warnings
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Any, Callable, Iterator
 
 import missing_imports
 import own_clock
@@ -758,7 +758,6 @@ def _compile_cell(source: str, filename: str) -> tuple:
     Jupyter shows the value of a cell's last expression unless the line ends with ';', and so
     does the report's output."""
     tree = ast.parse(source, filename, "exec")
-    tree.body = [_kernel_stop_skipped(node, source) for node in tree.body]
     last = None
     if tree.body and isinstance(tree.body[-1], ast.Expr) and not source.rstrip().endswith(";"):
         node = tree.body.pop()
@@ -767,32 +766,82 @@ def _compile_cell(source: str, filename: str) -> tuple:
     return compile(missing_imports.guard(tree), filename, "exec", flags=TOP_LEVEL_AWAIT), last
 
 
-def _names(node: ast.expr, *dotted: str) -> bool:
-    """Whether `node` spells one of `dotted` (`os.kill`, or `kill` imported from os)."""
-    if isinstance(node, ast.Name):
-        return any(d.rsplit(".", 1)[-1] == node.id for d in dotted)
-    return (isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name)
-            and f"{node.value.id}.{node.attr}" in dotted)
+class KernelStopped(BaseException):
+    """A cell stopped Jupyter's kernel: os._exit, os.abort, or a signal that ends a process sent
+    to the kernel itself (Colab's way to restart the runtime after a `!pip install`,
+    `os.kill(os.getpid(), 9)`). It ended the worker, and a finished notebook scored 0 (probe
+    s56). Raised in its place while the cells run, whatever name os goes by; the cell stops there,
+    as the kernel would, and the cells after it run, as after a restart. A BaseException: no
+    `except Exception:` of the cell's goes on past it."""
+
+    def __init__(self, what: str) -> None:
+        super().__init__(what)
+        self.what = what
 
 
-def _kernel_stop_skipped(node: ast.stmt, source: str) -> ast.stmt:
-    """A top-level `os.kill(os.getpid(), ...)` or `os._exit(...)` of a cell, the statement that
-    stops Jupyter's kernel (Colab's way to restart the runtime after a `!pip install`), as a call
-    that notes it was not run: it ended the worker, and a finished notebook scored 0 (probe s56).
-    Every grade imports the code afresh, as a restarted kernel would."""
-    call = node.value if isinstance(node, ast.Expr) else None
-    if not isinstance(call, ast.Call):
-        return node
-    stops = (_names(call.func, "os._exit", "posix._exit")
-             or (_names(call.func, "os.kill", "posix.kill") and call.args
-                 and isinstance(call.args[0], ast.Call)
-                 and _names(call.args[0].func, "os.getpid", "posix.getpid")))
-    if not stops:
-        return node
-    what = ast.get_source_segment(source, node) or "os.kill(os.getpid(), ...)"
-    skip = ast.Call(ast.Attribute(ast.Call(ast.Name("get_ipython", ast.Load()), [], []),
-                                  "skip_kernel_stop", ast.Load()), [ast.Constant(what)], [])
-    return ast.fix_missing_locations(ast.copy_location(ast.Expr(skip), node))
+# Signals whose default action ends a process; sent to the kernel itself with that action in
+# force (no handler of the notebook's), they stop it.
+_ENDING = {getattr(signal, name) for name in ("SIGKILL", "SIGTERM", "SIGINT", "SIGQUIT", "SIGHUP",
+                                              "SIGABRT", "SIGSEGV", "SIGUSR1", "SIGUSR2", "SIGALRM")
+           if hasattr(signal, name)}
+
+
+@contextlib.contextmanager
+def kernel_stops_raised() -> Iterator[None]:
+    """While the cells run: os._exit, os.abort and os.kill (or os.killpg) of this very process
+    with a signal that would end it raise KernelStopped instead; anything else goes through."""
+    real_exit, real_abort, real_kill = os._exit, os.abort, os.kill
+    real_killpg = getattr(os, "killpg", None)
+    kernel = os.getpid()  # a process the cells fork ends as it asks: it is not the kernel
+
+    def _exit(status: int = 0, *args: Any, **kwargs: Any) -> None:
+        if os.getpid() != kernel:
+            real_exit(status, *args, **kwargs)
+        raise KernelStopped(f"os._exit({status!r})")
+
+    def abort() -> None:
+        if os.getpid() != kernel:
+            real_abort()
+        raise KernelStopped("os.abort()")
+
+    def ends_us(sig: int) -> bool:
+        if sig in (getattr(signal, "SIGKILL", -1), getattr(signal, "SIGSTOP", -1)):
+            return True
+        try:
+            return sig in _ENDING and signal.getsignal(sig) in (signal.SIG_DFL, None)
+        except (ValueError, TypeError):
+            return False
+
+    def kill(pid: int, sig: int) -> None:
+        if os.getpid() == kernel and pid in (kernel, 0) and ends_us(sig):
+            raise KernelStopped(f"os.kill(os.getpid(), {int(sig)})")
+        real_kill(pid, sig)
+
+    def killpg(group: int, sig: int) -> None:
+        if os.getpid() == kernel and group in (0, os.getpgrp()) and ends_us(sig):
+            raise KernelStopped(f"os.killpg(os.getpgrp(), {int(sig)})")
+        real_killpg(group, sig)
+
+    os._exit, os.abort, os.kill = _exit, abort, kill
+    if real_killpg is not None:
+        os.killpg = killpg
+    try:
+        yield
+    finally:
+        os._exit, os.abort, os.kill = real_exit, real_abort, real_kill
+        if real_killpg is not None:
+            os.killpg = real_killpg
+
+
+def _where(exc: BaseException, filename: str) -> str | None:
+    """The line of the cell `filename` that led to `exc` (its outermost frame there)."""
+    tb = exc.__traceback__
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename == filename:
+            line = linecache.getline(filename, tb.tb_lineno).strip()
+            return line or None
+        tb = tb.tb_next
+    return None
 
 
 def _show_last(code, bare_call: bool, namespace: dict, filename: str) -> None:
@@ -826,6 +875,15 @@ def run_cells(cells: list[dict], namespace: dict, filename_of: Callable[[int], s
     shell.on_error = on_error
     namespace["get_ipython"] = lambda: shell
     namespace["display"] = display
+    with kernel_stops_raised():
+        _run_each(cells, namespace, filename_of, on_cell, on_error, budget, shell)
+    shell.cell = None
+    return shell
+
+
+def _run_each(cells: list[dict], namespace: dict, filename_of: Callable[[int], str],
+              on_cell: Callable[[dict], None], on_error: Callable[[dict, BaseException], None],
+              budget: Budget | None, shell: Shell) -> None:
     for index, cell in enumerate(cells):
         shell.cell, shell.current = cell["cell"], cell
         filename = shell.filename = filename_of(cell["cell"])
@@ -854,7 +912,7 @@ def run_cells(cells: list[dict], namespace: dict, filename_of: Callable[[int], s
                 run_code(code, namespace)
                 if last is not None:
                     _show_last(*last, namespace, filename)
+        except KernelStopped as stop:
+            shell.skip_kernel_stop(_where(stop, filename) or stop.what)
         except BaseException as exc:  # SystemExit or KeyboardInterrupt in a cell stops that cell only
             on_error(cell, exc)
-    shell.cell = None
-    return shell
