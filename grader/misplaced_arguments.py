@@ -144,6 +144,19 @@ def parameters_unlike_signature(function: str, theirs: Sequence[str], required: 
         return (f"{function} lacks the parameter{'s' if len(lacking) > 1 else ''} "
                 f"{_listed(lacking)}: {yours}. The grader passes every one of the assignment's, "
                 "in its order: take them all, in that order.")
+    # A name of their own in the place of one of the assignment's, the names after it in step
+    # (get_training_example(words, window, word2Ind): window is C, renamed), is no extra: only
+    # what is left over is (V, lacking; recheck probe).
+    renamed = {i for i in range(min(len(mine), len(asked)))
+               if mine[i] not in asked and asked[i] not in mine
+               and (i + 1 >= len(mine) or (i + 1 < len(asked) and mine[i + 1] == asked[i + 1]))}
+    extra = [p for i, (p, m) in enumerate(zip(theirs, mine)) if m not in asked and i not in renamed]
+    lacking = [p for i, (p, a) in enumerate(zip(expected, asked))
+               if a not in mine and i not in renamed]
+    if lacking and not extra and len(theirs) < len(expected):
+        return (f"{function} lacks the parameter{'s' if len(lacking) > 1 else ''} "
+                f"{_listed(lacking)}: {yours}. The grader passes every one of the assignment's, "
+                "in its order: take them all, in that order.")
     if extra and lacking and set(mine) & set(asked) and not (required <= len(expected)
                                                              <= len(theirs)):
         # Some of the assignment's names, others in place of the rest, and a call with the

@@ -138,6 +138,8 @@ def test_misplaced_arguments_positional_keyword_and_method(tmp_path: Path) -> No
      ("W1", "W2", "b1", "b2", "grad_W1", "grad_W2", "grad_b1", "grad_b2", "alpha"),
      "takes grads where the assignment's takes grad_W1, grad_W2, grad_b1 and grad_b2"),
     (("a", "b", "c"), 3, ("x", "y"), None),
+    # a name of their own in C's place, and V left out (recheck probe): what lacks is V
+    (("words", "window", "word2Ind"), 3, ("words", "C", "word2Ind", "V"), "lacks the parameter V:"),
 ])
 def test_parameters_unlike_the_signature_are_told_only_for_the_assignments_names(
         theirs, required, expected, told):
