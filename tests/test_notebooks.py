@@ -780,7 +780,11 @@ def test_a_cell_that_stops_the_kernel_is_skipped_not_the_end_of_the_grade(tmp_pa
         FIRST_HALF, SECOND_HALF, "from os import _exit\ndef stop():\n    _exit(0)\nstop()",
         "import os, signal\nsignal.signal(signal.SIGUSR1, lambda *a: None)\n"
         "os.kill(os.getpid(), signal.SIGUSR1)  # handled: the kernel goes on\n"
-        "if os.fork() == 0:\n    os._exit(0)  # a child ends as it asks\nos.wait()"])
+        "if os.fork() == 0:\n    os._exit(0)  # a child ends as it asks\nos.wait()",
+        # and however else it is reached (recheck probe, s56): os made again from posix, a
+        # signal that ends a process without being in a short list, signal's own way
+        "import importlib, signal\nimportlib.reload(os)\nos.kill(os.getpid(), signal.SIGBUS)",
+        "import posix\nposix._exit(0)", "signal.raise_signal(signal.SIGKILL)"])
     report = grade(restart, tmp_path / "out")
     assert report["score"] == 100 and not report["error"], report["error"]
     said = [w for w in report["warnings"] if "kernel" in w]
@@ -790,7 +794,12 @@ def test_a_cell_that_stops_the_kernel_is_skipped_not_the_end_of_the_grade(tmp_pa
         "grade imports your code afresh, the cells after it ran, as after a restart",
         "restart.ipynb, cell 5: `stop()` stops Jupyter's kernel (Colab's way to restart the "
         "runtime): that cell stopped there, and, since every grade imports your code afresh, "
-        "the cells after it ran, as after a restart"], said
+        "the cells after it ran, as after a restart"] + [
+        f"restart.ipynb, cell {cell}: `{line}` stops Jupyter's kernel (Colab's way to restart the "
+        "runtime): that cell stopped there, and, since every grade imports your code afresh, "
+        "the cells after it ran, as after a restart"
+        for cell, line in ((7, "os.kill(os.getpid(), signal.SIGBUS)"), (8, "posix._exit(0)"),
+                           (9, "signal.raise_signal(signal.SIGKILL)"))], said
     # A graded function that ends its process still ends it (in a .py, at import, as before).
     script = tmp_path / "script.py"
     script.write_text(FIRST_HALF + "\n" + SECOND_HALF + "\nimport os\nos._exit(3)\n")

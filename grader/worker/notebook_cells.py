@@ -779,58 +779,87 @@ class KernelStopped(BaseException):
         self.what = what
 
 
-# Signals whose default action ends a process; sent to the kernel itself with that action in
-# force (no handler of the notebook's), they stop it.
-_ENDING = {getattr(signal, name) for name in ("SIGKILL", "SIGTERM", "SIGINT", "SIGQUIT", "SIGHUP",
-                                              "SIGABRT", "SIGSEGV", "SIGUSR1", "SIGUSR2", "SIGALRM")
-           if hasattr(signal, name)}
+# Signals whose default action neither ends nor stops a process: sent to the kernel itself,
+# they change nothing (any other, with no handler of the notebook's, ends or freezes it).
+_HARMLESS = {0} | {getattr(signal, name) for name in ("SIGCHLD", "SIGCONT", "SIGURG", "SIGWINCH")
+                   if hasattr(signal, name)}
+# The pid of the process whose cells are running (the kernel), while they run; None otherwise:
+# the replacements below then do what the originals do, wherever the notebook bound them (`from
+# os import _exit` keeps the replacement for a graded call).
+_kernel: list[int | None] = [None]
+
+
+def _ends_the_kernel(sig: int) -> bool:
+    if sig in (getattr(signal, "SIGKILL", -1), getattr(signal, "SIGSTOP", -1)):
+        return True
+    try:
+        return sig not in _HARMLESS and signal.getsignal(sig) in (signal.SIG_DFL, None)
+    except (ValueError, TypeError):
+        return False
+
+
+def _in_the_kernel() -> bool:
+    return _kernel[0] is not None and os.getpid() == _kernel[0]
+
+
+def _replacements(real: dict[str, Callable[..., Any]]) -> dict[str, Callable[..., Any]]:
+    """Stand-ins for os's (and posix's) _exit, abort, kill and killpg, and signal.raise_signal:
+    in the kernel, while its cells run, each that would end it raises KernelStopped."""
+    def _exit(status: int = 0, *args: Any, **kwargs: Any) -> None:
+        if _in_the_kernel():
+            raise KernelStopped(f"os._exit({status!r})")
+        real["_exit"](status, *args, **kwargs)
+
+    def abort() -> None:
+        if _in_the_kernel():
+            raise KernelStopped("os.abort()")
+        real["abort"]()
+
+    def kill(pid: int, sig: int) -> None:
+        if _in_the_kernel() and pid in (os.getpid(), 0) and _ends_the_kernel(sig):
+            raise KernelStopped(f"os.kill(os.getpid(), {int(sig)})")
+        real["kill"](pid, sig)
+
+    def killpg(group: int, sig: int) -> None:
+        if _in_the_kernel() and group in (0, os.getpgrp()) and _ends_the_kernel(sig):
+            raise KernelStopped(f"os.killpg(os.getpgrp(), {int(sig)})")
+        real["killpg"](group, sig)
+
+    def raise_signal(sig: int) -> None:
+        if _in_the_kernel() and _ends_the_kernel(sig):
+            raise KernelStopped(f"signal.raise_signal({int(sig)})")
+        real["raise_signal"](sig)
+
+    made = {"_exit": _exit, "abort": abort, "kill": kill, "killpg": killpg,
+            "raise_signal": raise_signal}
+    return {name: made[name] for name in real}
 
 
 @contextlib.contextmanager
 def kernel_stops_raised() -> Iterator[None]:
-    """While the cells run: os._exit, os.abort and os.kill (or os.killpg) of this very process
-    with a signal that would end it raise KernelStopped instead; anything else goes through."""
-    real_exit, real_abort, real_kill = os._exit, os.abort, os.kill
-    real_killpg = getattr(os, "killpg", None)
-    kernel = os.getpid()  # a process the cells fork ends as it asks: it is not the kernel
-
-    def _exit(status: int = 0, *args: Any, **kwargs: Any) -> None:
-        if os.getpid() != kernel:
-            real_exit(status, *args, **kwargs)
-        raise KernelStopped(f"os._exit({status!r})")
-
-    def abort() -> None:
-        if os.getpid() != kernel:
-            real_abort()
-        raise KernelStopped("os.abort()")
-
-    def ends_us(sig: int) -> bool:
-        if sig in (getattr(signal, "SIGKILL", -1), getattr(signal, "SIGSTOP", -1)):
-            return True
-        try:
-            return sig in _ENDING and signal.getsignal(sig) in (signal.SIG_DFL, None)
-        except (ValueError, TypeError):
-            return False
-
-    def kill(pid: int, sig: int) -> None:
-        if os.getpid() == kernel and pid in (kernel, 0) and ends_us(sig):
-            raise KernelStopped(f"os.kill(os.getpid(), {int(sig)})")
-        real_kill(pid, sig)
-
-    def killpg(group: int, sig: int) -> None:
-        if os.getpid() == kernel and group in (0, os.getpgrp()) and ends_us(sig):
-            raise KernelStopped(f"os.killpg(os.getpgrp(), {int(sig)})")
-        real_killpg(group, sig)
-
-    os._exit, os.abort, os.kill = _exit, abort, kill
-    if real_killpg is not None:
-        os.killpg = killpg
+    """While the cells run: whatever would end this very process (os._exit, os.abort, a signal
+    that ends it sent to itself by os.kill, os.killpg or signal.raise_signal) raises
+    KernelStopped instead; anything else goes through. posix's are replaced too: os is made from
+    it (`importlib.reload(os)` binds them again), and a notebook may call them by that name."""
+    try:
+        import posix  # noqa: PLC0415 (the module os is made from, on POSIX systems)
+    except ImportError:
+        posix = None
+    places = [(module, name) for module, names in ((os, ("_exit", "abort", "kill", "killpg")),
+                                                   (posix, ("_exit", "abort", "kill", "killpg")),
+                                                   (signal, ("raise_signal",)))
+              if module is not None for name in names if hasattr(module, name)]
+    saved = {(module, name): getattr(module, name) for module, name in places}
+    stand_ins = _replacements({name: fn for (_, name), fn in saved.items()})
+    for module, name in places:
+        setattr(module, name, stand_ins[name])
+    _kernel[0] = os.getpid()
     try:
         yield
     finally:
-        os._exit, os.abort, os.kill = real_exit, real_abort, real_kill
-        if real_killpg is not None:
-            os.killpg = real_killpg
+        _kernel[0] = None
+        for (module, name), fn in saved.items():
+            setattr(module, name, fn)
 
 
 def _where(exc: BaseException, filename: str) -> str | None:
