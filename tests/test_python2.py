@@ -454,3 +454,14 @@ def test_a_python2_upload_is_rewritten_once_per_file(tmp_path):
     assert seen["rewritten"] == {f"# {name}": 1 for name in names}, seen
     # Only print statements: one pass of the tokenizer finds them all.
     assert seen["tokenized"] == {f"# {name}": 1 for name in names}, seen
+
+
+def test_raw_input_while_the_file_loads_is_skipped_as_input_is(tmp_path):
+    """raw_input() is Python 2's input(): at the top of a file it stopped the import (0/100) where
+    input() is skipped as a statement nobody answers (recheck probe, s56)."""
+    path = tmp_path / "asks.py"
+    path.write_text("n = int(raw_input('n? '))\n" + (FIXTURES / "correct_summed.py").read_text())
+    report = grade(path, tmp_path / "out")
+    assert report["score"] == 100 and not report["error"], report["error"]
+    assert any("`n = int(raw_input('n? '))` asks for input()" in w for w in report["warnings"]), \
+        report["warnings"]

@@ -33,6 +33,12 @@ def _execfile(path, globals=None, locals=None):  # noqa: A002 (Python 2's own si
     exec(code, globals, globals if locals is None else locals)
 
 
+def _raw_input(prompt: object = "") -> str:
+    """Python 2's raw_input: Python 3's input, looked up when called (while the submission
+    loads, input() is the stand-in that nobody answers, and its statement is skipped)."""
+    return builtins.input(prompt)
+
+
 # Python 2 builtin -> (what it is given, as the report names it).
 BUILTINS = {
     "reduce": (functools.reduce, "functools.reduce"),
@@ -40,7 +46,7 @@ BUILTINS = {
     "basestring": (str, "str"),
     "long": (int, "int"),
     "unichr": (chr, "chr"),
-    "raw_input": (input, "input"),
+    "raw_input": (_raw_input, "input"),
     "reload": (importlib.reload, "importlib.reload"),
     "execfile": (_execfile, "exec(open(path).read())"),
 }
