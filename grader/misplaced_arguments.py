@@ -105,7 +105,8 @@ def signature_parameters(signature: str) -> tuple[str, ...] | None:
 
 def parameters_unlike_signature(function: str, theirs: Sequence[str], required: int,
                                 expected: Sequence[str],
-                                keyword_only: Sequence[str] = ()) -> str | None:
+                                keyword_only: Sequence[str] = (),
+                                by_spelling: bool = True) -> str | None:
     """What to tell a student whose `function` names the assignment's parameters but takes them
     in another order, or takes one the assignment never passes, or lacks one it does, or takes
     one only by keyword (after a bare *); None when it matches, or when its names are its own
@@ -124,7 +125,9 @@ def parameters_unlike_signature(function: str, theirs: Sequence[str], required: 
     yours = f"yours is {function}({', '.join(theirs)}), the assignment's {function}({', '.join(expected)})"
     # Compared as spellings of one name: y_hat is the assignment's yhat (the lecture's own
     # spelling, moved before y, was told only that the output error had the wrong sign).
-    mine, asked = [_spelling(p) for p in theirs], [_spelling(p) for p in expected]
+    # (`by_spelling` False: as written only.)
+    spelt = _spelling if by_spelling else str
+    mine, asked = [spelt(p) for p in theirs], [spelt(p) for p in expected]
     if len(set(mine)) < len(mine):
         mine = list(theirs)  # two of theirs spelt alike: compared as written
     elif mine == asked:

@@ -973,7 +973,7 @@ def grade(pack: Pack, submission_path: Path, options: Options = Options(), *,
                 + worded(_too_large_warnings, [*submission.too_large, *(
                     (str(name), int(size)) for name, size in load.get("over_limits", []))])
                 + worded(_load_warnings, load, options.shim_xrange, options.shim_numpy)
-                + worded(_signature_warnings, load, pack)
+                + worded(_signature_warnings, load, pack, failing)
                 + worded(_unused_parameter_warnings, load, failing, ref)
                 + warnings + state.warnings)
     # A worker that started once and failed to start again (for a later check) cost those checks
@@ -1055,11 +1055,13 @@ _NOT_FROM_TOP_LEVEL_CODE = ("SyntaxError", "IndentationError", "TabError", "NotP
 _IMPORT_ERRORS = ("ImportError", "ModuleNotFoundError")
 
 
-def _signature_warnings(load: dict, pack: Pack) -> list[str]:
+def _signature_warnings(load: dict, pack: Pack, failing: set[str] = frozenset()) -> list[str]:
     """A graded function whose parameters are the assignment's names in another order (a course's
     later file has derivative_b1(Z, T, Y, W2) where the blog has (T, Y, W2, Z)), or with one
     more or one fewer: said once, up front, since its failures show only what numpy made of the
-    swapped values."""
+    swapped values. Names that only spell the assignment's otherwise (y_hat for yhat) are read
+    as them where the function lost points: a correct back_prop(x, y, y_hat, ...) that used y
+    as the output was told to reorder them (recheck probe, s56)."""
     said = []
     for spec in pack.functions:
         entry = load.get("functions", {}).get(spec.name) or {}
@@ -1068,7 +1070,8 @@ def _signature_warnings(load: dict, pack: Pack) -> list[str]:
             continue
         told = misplaced_arguments.parameters_unlike_signature(
             spec.name, entry["parameters"], int(entry.get("required_parameters", 0)), expected,
-            [str(p)[:100] for p in list(entry.get("keyword_only_parameters") or ())[:32]])
+            [str(p)[:100] for p in list(entry.get("keyword_only_parameters") or ())[:32]],
+            by_spelling=spec.name in failing)
         if told:
             said.append(told)
     return said

@@ -197,6 +197,30 @@ def test_a_notebook_function_under_another_name_or_in_a_class_is_pointed_to(tmp_
     assert report["score"] == 0
 
 
+def test_parameters_spelt_like_the_assignments_are_read_as_moved_only_where_points_are_lost(
+        tmp_path):
+    """back_prop(x, y, y_hat, ...) with y_hat the target: the assignment's yhat and y swapped,
+    told so where it lost points (probe s56). A correct back_prop whose own names happen to read
+    so (its y the output) was told to reorder them too (recheck probe, s56)."""
+    source = (ROOT / "reference" / "cbow" / "cbow.py").read_text()
+    assert source.count("def back_prop(x, yhat, y, h, W1, W2, b1, b2):") == 1
+    wrapper = ("\n\ndef back_prop(x, y, y_hat, h, W1, W2, b1, b2):\n"
+               "    return _back_prop(x, {}, h, W1, W2, b1, b2)\n")
+    folder = {}
+    for name, passed in (("own_names", "y, y_hat"), ("swapped", "y_hat, y")):
+        path = tmp_path / name / "cbow.py"
+        path.parent.mkdir()
+        path.write_text(source.replace("def back_prop(", "def _back_prop(") + wrapper.format(passed))
+        folder[name] = path
+    told = "back_prop takes the assignment's parameters in another order"
+    right = grade(folder["own_names"], tmp_path / "out1", *PACK, "--only", "back_prop")
+    assert right["score"] == FUNCTIONS["back_prop"], right["score"]
+    assert not [w for w in right["warnings"] if told in w], right["warnings"]
+    wrong = grade(folder["swapped"], tmp_path / "out2", *PACK, "--only", "back_prop")
+    assert wrong["score"] < FUNCTIONS["back_prop"]
+    assert [w for w in wrong["warnings"] if told in w], wrong["warnings"]
+
+
 def test_a_back_prop_right_in_w2_and_b2_earns_the_check_of_those_blocks(graded):
     """gradient_of_the_loss compares with central differences of the grader's own loss (the
     notebook's formulas, @pytest.mark.formulas): a values check, which a made-up gradient cannot
