@@ -1106,6 +1106,7 @@ def _skipped_together(file: str, module: str, calls: list[dict]) -> str:
                                                    else []))
     first = f" (the first: `{calls[0]['code']}`)" if calls[0].get("code") else ""
     needed = ("asked for input(), which gets no answer while your code is graded" if module == INPUT
+              else "used what an input() above would have set" if module == INPUT_UNSET
               else f"needed {module}, which is not installed where your code is graded")
     return (f"{file}: {len(calls)} statements {needed}, and were skipped, the code after each still "
             f"running{first}: {'; '.join(places)}."
@@ -1113,19 +1114,24 @@ def _skipped_together(file: str, module: str, calls: list[dict]) -> str:
                f"{_what_is_missing(module)}." if names else ""))
 
 
-# What a statement skipped for want of an answer to input() stands for (worker/missing_imports.py).
-INPUT = "input()"
+# What a statement skipped for want of an answer to input() stands for, and one that used what
+# such a statement would have set (worker/missing_imports.py).
+INPUT, INPUT_UNSET = "input()", "input() unset"
 
 
 def _needs(module: str) -> str:
     """Why a top-level statement was skipped: a module not installed, or input() unanswered."""
     if module == INPUT:
         return "asks for input(), which gets no answer while your code is graded"
+    if module == INPUT_UNSET:
+        return ("uses what an input() above would have set, which it never did (input() gets "
+                "no answer while your code is graded)")
     return f"needs {module}, which is not installed where your code is graded"
 
 
 def _what_is_missing(module: str) -> str:
-    return "input() got no answer" if module == INPUT else f"{module} is missing"
+    return ("input() got no answer" if module in (INPUT, INPUT_UNSET)
+            else f"{module} is missing")
 
 
 def _top_level_advice(error: dict) -> str:

@@ -368,12 +368,16 @@ def test_a_statement_asking_for_input_is_skipped_not_the_rest_of_its_cell(tmp_pa
     missing module is skipped and the cell goes on (probe s56). The statement asking is skipped
     the same way; a submission's own `except EOFError:` still takes its fallback; and input()
     in a graded call still meets no keyboard."""
-    cell = "C = int(input('window size? '))\n" + FIRST_HALF + "\n" + SECOND_HALF
+    cell = ("C = int(input('window size? '))\nwindow = 2 * C + 1\n" + FIRST_HALF + "\n"
+            + SECOND_HALF)
     path = notebook_v4(tmp_path / "hw.ipynb", ["import random\nimport numpy as np", cell])
     report = grade(path, tmp_path / "out")
     assert report["score"] == 100, report["warnings"]
     assert any("cell 2, line 1: `C = int(input('window size? '))` asks for input()" in w
                for w in report["warnings"]), report["warnings"]
+    # The line after it only uses what it would have set (recheck probe: it was said to ask).
+    assert any("cell 2, line 2: `window = 2 * C + 1` uses what an input() above would have set"
+               in w for w in report["warnings"]), report["warnings"]
     script = tmp_path / "script" / "hw.py"
     script.parent.mkdir()
     script.write_text("import numpy as np\ntry:\n    name = input()\nexcept EOFError:\n"

@@ -68,6 +68,8 @@ StandInError.__module__ = "builtins"
 # Stands where a module's name does for a statement that asked for input while the submission
 # loaded (no_input): skipped as one that needed a missing module is, named as what it is.
 INPUT = "input()"
+# ... and for a statement that only used what such a statement would have set.
+INPUT_UNSET = "input() unset"
 
 
 class NoAnswer(StandInError, EOFError):
@@ -99,7 +101,7 @@ class Missing:
     def _error(self) -> StandInError:
         if self._module == INPUT:
             return StandInError(f"input() got no answer while your code was graded, so "
-                                f"{self._qualified} was never set", name=INPUT)
+                                f"{self._qualified} was never set", name=INPUT_UNSET)
         why = ("graded code may use NumPy and Python's standard library only" if self._gated
                else "it is neither in your upload nor installed where your code is graded")
         return StandInError(f"No module named {self._module!r}: {why}, so {self._qualified} "
@@ -370,7 +372,8 @@ def install() -> None:
     setattr(builtins, ERROR, StandInError)
 
 
-__all__ = ["ASSIGN_HOOK", "CALL_HOOK", "ERROR", "HOOK", "INPUT", "Missing", "STATEMENT_HOOK",
+__all__ = ["ASSIGN_HOOK", "CALL_HOOK", "ERROR", "HOOK", "INPUT", "INPUT_UNSET", "Missing",
+           "STATEMENT_HOOK",
            "StandInError", "no_input",
            "compile_guarded", "defined_here", "guard", "install", "is_bare_call", "missing_assign",
            "missing_call", "missing_import", "missing_statement", "noted", "skipped_calls"]
