@@ -407,7 +407,8 @@ def _run(executor: Executor, *, source: Path, out: Path, grade_args: Sequence[st
         lost = not_unpacked(folder, upload.path) if folder != source else None
         if lost:
             return task_mod.failed_outcome(upload.student, shown(upload), pack,
-                                           f"the upload could not be graded: {lost}.",
+                                           f"the upload could not be graded: "
+                                           f"{str(lost).rstrip('.')}.",
                                            retry=False)
         try:
             return task_mod.pack_upload(upload, reference=ref_zip, grade_args=grade_args,
@@ -416,7 +417,8 @@ def _run(executor: Executor, *, source: Path, out: Path, grade_args: Sequence[st
                                         config=config, display=shown(upload))
         except task_mod.UploadError as exc:
             return task_mod.failed_outcome(upload.student, shown(upload), pack,
-                                           f"the upload could not be graded: {exc}.",
+                                           f"the upload could not be graded: "
+                                           f"{str(exc).rstrip('.')}.",
                                            retry=False)
 
     def deliver(outcome: TaskOutcome) -> None:
