@@ -30,7 +30,7 @@ import signal
 import sys
 import time
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterator
 
 PR_SET_CHILD_SUBREAPER = 36
 _counter = itertools.count()
@@ -275,22 +275,15 @@ def remove_stale() -> list[Path]:
     sweep that killed what ran in "dead" graders' cgroups killed live graders' workers (probe
     s56). What a grader this process stopped itself left running goes with kill_left_by.
     Returns those removed."""
-    homes = [_cgroup2_home()[0]] + [_cgroup1_home(c) for c in ("memory", "pids", "cpu")]
     removed = []
-    for home in {h for h in homes if h is not None}:
-        try:
-            names = os.listdir(home)
-        except OSError:
+    for path, grader in _worker_cgroups():
+        if _alive(grader):
             continue
-        for name in names:
-            match = _OWN_NAME.fullmatch(name)
-            if match is None or _alive(int(match.group(1))):
-                continue
-            try:
-                (home / name).rmdir()
-                removed.append(home / name)
-            except OSError:
-                pass
+        try:
+            path.rmdir()
+            removed.append(path)
+        except OSError:
+            pass
     return removed
 
 
@@ -300,6 +293,18 @@ def kill_left_by(grader_pid: int) -> None:
     session of its own, which killing the grader's session misses, and a submission's children
     outlived an interrupted batch (probe s56: 5 to 25 processes). Only processes this process can
     see (a pid of another namespace reads as 0 and is never signalled)."""
+    for path, grader in _worker_cgroups():
+        if grader != grader_pid:
+            continue
+        group = Cgroup(path)
+        if any(pid <= 0 for pid in group.pids()):
+            continue  # not all of it is in this namespace: not ours to kill
+        group.kill()
+
+
+def _worker_cgroups() -> Iterator[tuple[Path, int]]:
+    """(path, pid of the grader that made it) of every worker cgroup, v2 and v1, in this grader's
+    cgroup folders."""
     homes = [_cgroup2_home()[0]] + [_cgroup1_home(c) for c in ("memory", "pids", "cpu")]
     for home in {h for h in homes if h is not None}:
         try:
@@ -308,12 +313,8 @@ def kill_left_by(grader_pid: int) -> None:
             continue
         for name in names:
             match = _OWN_NAME.fullmatch(name)
-            if match is None or int(match.group(1)) != grader_pid:
-                continue
-            group = Cgroup(home / name)
-            if any(pid <= 0 for pid in group.pids()):
-                continue  # not all of it is in this namespace: not ours to kill
-            group.kill()
+            if match is not None:
+                yield home / name, int(match.group(1))
 
 
 def _alive(pid: int) -> bool:
