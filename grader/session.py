@@ -1108,8 +1108,8 @@ def _skipped_together(file: str, module: str, calls: list[dict]) -> str:
     needed = ("asked for input(), which gets no answer while your code is graded" if module == INPUT
               else "used what an input() above would have set" if module == INPUT_UNSET
               else f"needed {module}, which is not installed where your code is graded")
-    return (f"{file}: {len(calls)} statements {needed}, and were skipped, the code after each still "
-            f"running{first}: {'; '.join(places)}."
+    return (f"{file}: {len(calls)} statements {needed}, and were skipped, the code after each "
+            f"still running{first}: {'; '.join(places)}."
             + (f" Code that uses what they would have set ({shown}) fails, saying "
                f"{_what_is_missing(module)}." if names else ""))
 

@@ -375,7 +375,8 @@ def run_task(task: GradeTask, launcher: Launcher | None = None) -> TaskOutcome:
     except UploadError as exc:
         why = f"the upload could not be graded: {exc}; the next run of the batch grades it again."
     except Exception as exc:  # never let one submission take the batch (or a worker) down
-        why = f"grading failed ({type(exc).__name__}: {exc}); the next run of the batch grades it again."
+        why = (f"grading failed ({type(exc).__name__}: {exc}); the next run of the batch grades "
+               "it again.")
     return failed_outcome(task.student, task.display_path, pack, why)
 
 
@@ -460,7 +461,8 @@ def _grade(task: GradeTask, submission: Path, reference: Path | None, work: Path
     elif status is not None:
         why, tail = _grader_ended(status), "\n".join(filter(None, (why, tail)))
     return failed_outcome(task.student, task.display_path, pack,
-                          f"{why}; the next run of the batch grades it again." + (f"\n{tail}" if tail else ""))
+                          f"{why}; the next run of the batch grades it again."
+                          + (f"\n{tail}" if tail else ""))
 
 
 __all__ = ["GradeTask", "Launcher", "Stopped", "TaskOutcome", "UploadError", "failed_outcome",

@@ -210,7 +210,8 @@ def test_parameters_spelt_like_the_assignments_are_read_as_moved_only_where_poin
     for name, passed in (("own_names", "y, y_hat"), ("swapped", "y_hat, y")):
         path = tmp_path / name / "cbow.py"
         path.parent.mkdir()
-        path.write_text(source.replace("def back_prop(", "def _back_prop(") + wrapper.format(passed))
+        path.write_text(source.replace("def back_prop(", "def _back_prop(")
+                        + wrapper.format(passed))
         folder[name] = path
     told = "back_prop takes the assignment's parameters in another order"
     right = grade(folder["own_names"], tmp_path / "out1", *PACK, "--only", "back_prop")

@@ -719,8 +719,9 @@ JUPYTEXT_HEADER = """\
 def test_a_percent_format_notebook_runs_cell_by_cell(tmp_path, style):
     """A notebook kept as a .py between `# %%` lines (jupytext's percent format, VS Code's and
     Spyder's cells) is the notebook: a cell that reads a data file not uploaded stops that cell,
-    not the file (a statement asking for input() is skipped, as in any notebook or file). Run as a plain module it scored 0 where its .ipynb
-    scored 100 (probe s54). VS Code runs IPython syntax in such a cell too."""
+    not the file (a statement asking for input() is skipped, as in any notebook or file). Run as
+    a plain module it scored 0 where its .ipynb scored 100 (probe s54). VS Code runs IPython
+    syntax in such a cell too."""
     header = JUPYTEXT_HEADER if style == "jupytext" else "import numpy as np\n"
     mark = "# %%" if style == "jupytext" else "#%% Set up"
     cells = [("# %% [markdown]\n# # CBOW, step by step\n" if style == "jupytext" else "")

@@ -171,7 +171,8 @@ LEAVES = textwrap.dedent("""
             f.write("for the next student")
     os.mkdir(f"/tmp/{mark}-dir")
     IPC_CREAT, IPC_PRIVATE = 0o1000, 0
-    ids = [libc.shmget(IPC_PRIVATE, 4096, IPC_CREAT | 0o600), libc.msgget(IPC_PRIVATE, IPC_CREAT | 0o600),
+    ids = [libc.shmget(IPC_PRIVATE, 4096, IPC_CREAT | 0o600),
+           libc.msgget(IPC_PRIVATE, IPC_CREAT | 0o600),
            libc.semget(IPC_PRIVATE, 1, IPC_CREAT | 0o600)]
     print(*ids, flush=True)
 """)

@@ -524,7 +524,7 @@ class Shell:
         self._skip(f"!{cmd}")
 
     def skip_kernel_stop(self, what: str) -> None:
-        """A cell's statement that stops the kernel (_kernel_stop_skipped), not run."""
+        """A cell that stopped the kernel there (KernelStopped): `what` is its line."""
         self._skip(what, kernel_stop=True)
 
     def getoutput(self, cmd: str = "", *args, **kwargs) -> list:

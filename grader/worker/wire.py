@@ -39,7 +39,8 @@ WORKER_FAILED_STATUS = 122
 # to a student: the grader quotes what precedes it (the submission's C-level output). Found by
 # the mark, not by parsing: a submission that replaced a builtin garbles the traceback's text
 # (its "Traceback" line went missing), and a long one is cut where its first lines were.
-WORKER_TRACEBACK_MARK = b"\n--- autograde: the worker's own code failed; its traceback follows ---\n"
+WORKER_TRACEBACK_MARK = (b"\n--- autograde: the worker's own code failed; its traceback "
+                         b"follows ---\n")
 WORKER_TRACEBACK_END = b"\n--- autograde: the worker's traceback ends ---\n"
 
 
