@@ -98,6 +98,9 @@ class GradingState:
     # The other functions of the submission each check calls (its @pytest.mark.uses), by
     # (function, check name): one of them failing its own checks is named on the check's failure.
     check_uses: dict[tuple[str, str], tuple[str, ...]] = field(default_factory=dict)
+    # The values checks a consistency check's points wait for, where it names them
+    # (@pytest.mark.gated_by), by (function, check name); the others wait for all of them.
+    check_gates: dict[tuple[str, str], tuple[str, ...]] = field(default_factory=dict)
     # Each as "check: Kind at file, line N (`code`)", the pack's own line that raised: what a pack
     # author needs, in one line, without the traceback (grader/session.py's warning).
     internal_error_places: list[str] = field(default_factory=list)
@@ -205,6 +208,9 @@ KIND = pytest.StashKey[str]()
 FUNCTION = pytest.StashKey[str]()
 VISIBILITY = pytest.StashKey[str]()
 RECORDED = pytest.StashKey[bool]()
+# A consistency check's @pytest.mark.gated_by names, read at collection (a kept session collects
+# once and grades many times: each grade's state gets them as its checks are recorded).
+GATES = pytest.StashKey[tuple]()
 # Each function's checks marked exact_shapes, by their names in the report.
 FORM_CHECKS = pytest.StashKey[dict]()
 # Every validated check of the pack, in grading order, whatever --only chose at collection: what
@@ -294,6 +300,10 @@ def register_markers(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "consistency: compares the function with itself, even where it "
                                        "asks the reference (only to excuse a recognised deviation), "
                                        "so its points wait for the values checks")
+    config.addinivalue_line("markers", "gated_by(*checks): the values checks (by name, without "
+                                       "parameters) whose failure withholds this consistency "
+                                       "check's points; without it, every values check of its "
+                                       "function's")
     config.addinivalue_line("markers", "robustness: compares with the right answers (it asks the "
                                        "reference, or is published) on inputs chosen for one "
                                        "behaviour (huge values), so its failure says nothing of "
@@ -353,6 +363,9 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
         if item.get_closest_marker("exact_shapes") is not None:
             form_checks.setdefault(function, []).append(_check_name(item))
         item.stash[KIND] = check_kind(item, float(weight))
+        gates = item.get_closest_marker("gated_by")
+        if gates is not None:
+            item.stash[GATES] = tuple(map(str, gates.args))
         weights.setdefault(function, {})[item.nodeid] = float(weight)
     for spec in state.pack.functions:
         if spec.name not in weights:
@@ -361,6 +374,7 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
             problems.append(f"pack {state.pack.name}: every check of {spec.name} is worth 0 "
                             f"(advisory), so its {spec.points:g} points have nowhere to go: give "
                             "one of them @pytest.mark.points(1) or more")
+    problems += _unknown_gates(items)
     if state.validating:
         problems += _unknown_mistake_ids(items)
     named: dict[tuple[str, str], str] = {}
@@ -432,6 +446,32 @@ def _unknown_mistake_ids(items: list[pytest.Item]) -> list[str]:
                 problems.append(f"{Path(path).name}, line {node.lineno}: {node.value.id}"
                                 f"[{node.slice.value!r}] is not in the catalogue of pack "
                                 f"{known.pack}" + (f" (did you mean {near[0]!r}?)" if near else ""))
+    return problems
+
+
+def _unknown_gates(items: list[pytest.Item]) -> list[str]:
+    """A consistency check's gated_by that names no values check of its function: its points
+    would wait for nothing, and a made-up function consistent with itself would earn them."""
+    values: dict[str, set[str]] = {}
+    kinds: dict[tuple[str, str], str] = {}
+    gates: dict[tuple[str, str], tuple[str, ...]] = {}
+    for item in items:
+        if KIND in item.stash:
+            name = _check_name(item)
+            kinds[(item.stash[FUNCTION], name)] = item.stash[KIND]
+            if GATES in item.stash:
+                gates[(item.stash[FUNCTION], name)] = item.stash[GATES]
+            if item.stash[KIND] == "values":
+                values.setdefault(item.stash[FUNCTION], set()).add(name.split("[", 1)[0])
+    problems = []
+    for (function, name), names in gates.items():
+        if kinds.get((function, name)) != "consistency":
+            problems.append(f"{function}/{name}: gated_by is for consistency checks, and this "
+                            f"one is {kinds.get((function, name))!r}")
+        unknown = [n for n in names if n not in values.get(function, set())]
+        if not names or unknown:
+            problems.append(f"{function}/{name}: gated_by names no values check of {function}: "
+                            f"{unknown or 'none given'}")
     return problems
 
 
@@ -725,6 +765,8 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     # Only a check's own marker: one on a whole module (`pytestmark`) lets every check there call
     # those functions, and says nothing of what any one check's verdict rests on.
     own_uses = [m for m in getattr(item, "own_markers", ()) if m.name == "uses"]
+    if GATES in item.stash:
+        state.check_gates[(item.stash[FUNCTION], _check_name(item))] = item.stash[GATES]
     if own_uses and own_uses[0].args:
         state.check_uses[(item.stash[FUNCTION], _check_name(item))] = tuple(
             map(str, own_uses[0].args))

@@ -3,8 +3,9 @@
 A check earns all its points when it passes and none otherwise. A check of weight 0 is advisory:
 it reports (through the warnings) but never costs points. A consistency check (one that compares
 a function with itself: its gradient with its own cost, an invariance, rows summing to 1) keeps
-its points only when every values check of the same function passed: a made-up function with an
-exact gradient is consistent too (`withhold_unverified`). A function's score is the sum of its
+its points only when the values checks of the same function passed (all of them, or those it names:
+a check of gradPred against the cost's derivative waits for the cost's and gradPred's): a made-up
+function with an exact gradient is consistent too (`withhold_unverified`). A function's score is the sum of its
 checks; the submission's score is the sum of its functions. Points of checks that were skipped
 (because they need the instructor's reference) are counted in max_score and reported apart.
 """
@@ -20,11 +21,16 @@ def check_score(status: str, max_score: float) -> float:
     return max_score if status == "passed" else 0.0
 
 
-def withhold_unverified(checks: Sequence[CheckResult]) -> tuple[CheckResult, ...]:
+def withhold_unverified(checks: Sequence[CheckResult],
+                        waits_for: Mapping[tuple[str, str], tuple[str, ...]] | None = None,
+                        ) -> tuple[CheckResult, ...]:
     """The checks with the points of passing consistency checks withheld wherever their
     function's values are not shown right: a values check of it failed, or none ran (no
     reference and no known answers), or it is not computed the way the assignment asks (a method
-    check failed). The check still says it passed, and why it earned nothing."""
+    check failed). The check still says it passed, and why it earned nothing. `waits_for`, by
+    (function, check name), names the values checks a consistency check waits for, where it
+    checks one output of several (word2vec's gradPred beside grad): a wrong grad then costs
+    grad's checks, not the points of a gradPred shown right (probe s57: 3 of 35 points)."""
     by_function: dict[str, list[CheckResult]] = {}
     for check in checks:
         by_function.setdefault(check.function, []).append(check)
@@ -36,7 +42,9 @@ def withhold_unverified(checks: Sequence[CheckResult]) -> tuple[CheckResult, ...
                 or check.max_score == 0:
             out.append(check)
             continue
-        values = [c for c in by_function[check.function] if c.kind == "values"]
+        own = (waits_for or {}).get((check.function, check.name))
+        values = [c for c in by_function[check.function] if c.kind == "values"
+                  and (own is None or c.name.split("[", 1)[0] in own)]
         gates = values + [c for c in by_function[check.function]
                           if c.kind == "method" and c is not check]
         wrong = [c.name for c in gates if c.status not in ("passed", "skipped")]

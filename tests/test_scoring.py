@@ -305,3 +305,55 @@ def test_points_held_back_by_a_check_that_failed_in_the_grader_do_not_blame_the_
     assert "until its values are right" in line, line
     with pytest.raises(ValueError, match="a grader error has status 'error'"):
         CheckResult("values", "net", "failed", 0.0, 5.0, "x", grader_error=True)
+
+
+def test_a_consistency_check_of_one_output_waits_for_that_outputs_values_only():
+    """word2vec returns gradPred and grad: a check of gradPred against the cost's derivative
+    waits for the cost's and gradPred's values checks, not for grad's (probe s57: real code that
+    overwrote a repeated negative's row of grad also lost gradPred's 3 points, though gradPred
+    matched the reference). A check that names nothing waits for every values check."""
+    from grader.scoring import withhold_unverified
+
+    def values(name: str, status: str, points: float) -> CheckResult:
+        return CheckResult(name, "w2v", status, scoring.check_score(status, points), points, "x",
+                           kind="values")
+
+    def graded(grad_status: str, cost_status: str = "passed") -> dict[str, float]:
+        checks = withhold_unverified((
+            values("cost_matches_reference", cost_status, 6.0),
+            values("gradPred_matches_reference", "passed", 5.0),
+            values("grad_matches_reference", grad_status, 5.0),
+            CheckResult("gradPred_numerical", "w2v", "passed", 3.0, 3.0, kind="consistency"),
+            CheckResult("grad_numerical", "w2v", "passed", 3.0, 3.0, kind="consistency"),
+            CheckResult("returns", "w2v", "passed", 1.0, 1.0, kind="consistency")),
+            {("w2v", "gradPred_numerical"): ("cost_matches_reference",
+                                             "gradPred_matches_reference"),
+             ("w2v", "grad_numerical"): ("cost_matches_reference", "grad_matches_reference")})
+        return {c.name: c.score for c in checks if c.kind == "consistency"}
+
+    assert graded("failed") == {"gradPred_numerical": 3.0, "grad_numerical": 0.0, "returns": 0.0}
+    assert graded("passed", cost_status="failed") == {
+        "gradPred_numerical": 0.0, "grad_numerical": 0.0, "returns": 0.0}
+
+
+def test_a_gate_naming_no_values_check_is_refused_at_collection(tmp_path):
+    """A misspelt gated_by would let a consistency check's points wait for nothing: a made-up
+    function consistent with itself would earn them."""
+    import shutil
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    pack = Path(__file__).resolve().parents[1] / "grader" / "packs" / "cs224n_a1"
+    copy = tmp_path / "pack"
+    shutil.copytree(pack, copy, ignore=shutil.ignore_patterns("__pycache__"))
+    checks = copy / "checks" / "test_negSamplingCostAndGradient.py"
+    text = checks.read_text()
+    assert text.count('"gradPred_matches_reference")') == 1
+    checks.write_text(text.replace('"gradPred_matches_reference")', '"gradPred_matches_refrence")'))
+    proc = subprocess.run([sys.executable, "-m", "grader", "audit", "--pack", str(copy),
+                           "--reference", str(pack.parents[2] / "reference")],
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode != 0
+    assert "gated_by names no values check of negSamplingCostAndGradient: " \
+           "['gradPred_matches_refrence']" in proc.stdout + proc.stderr, proc.stdout + proc.stderr

@@ -1075,6 +1075,7 @@ def _gradient_evidence(got: dict, case: W2VCase) -> dict:
 
 
 @pytest.mark.points(3)
+@pytest.mark.gated_by("cost_matches_reference", "gradPred_matches_reference")
 def test_gradPred_matches_numerical_gradient(student, report):
     case = _numgrad_case()
     got = _gradient_check(student, report.shared, case)
@@ -1109,6 +1110,7 @@ def test_gradPred_matches_numerical_gradient(student, report):
 
 
 @pytest.mark.points(3)
+@pytest.mark.gated_by("cost_matches_reference", "grad_matches_reference")
 def test_grad_matches_numerical_gradient(student, report):
     case = _numgrad_case()
     got = _gradient_check(student, report.shared, case)
