@@ -683,12 +683,14 @@ def _load_warnings(load: dict, shim_xrange: bool, shim_numpy: bool = True) -> li
                 "parameters in the body.")
     picked = load.get("graded_folder") or {}
     if isinstance(picked, dict) and picked.get("folder"):
-        others = [str(o)[:100] for o in picked.get("others") or []][:6]
+        every = [str(o)[:100] for o in picked.get("others") or []]
+        # Cut short, the list says so: a repository's ninth folder was left out unsaid.
+        others = ", ".join(every[:6]) + (f" and {len(every) - 6} more" if len(every) > 6 else "")
         files = [str(f)[:100] for f in picked.get("files") or []][:6]
         held = f" (it holds {', '.join(files)})" if files else ""
         warnings.append(f"your upload holds code in several places: {str(picked['folder'])[:200]}/"
-                        f"{held} was graded; {', '.join(others)} "
-                        f"{'was' if len(others) == 1 else 'were'} not. Upload only the folder "
+                        f"{held} was graded; {others} "
+                        f"{'was' if len(every) == 1 else 'were'} not. Upload only the folder "
                         "to grade if that is not the one")
     for notebook, module in load.get("shadowed_notebooks", []):
         warnings.append(f"{notebook} was not run: {module}, beside it, was graded instead (keep "

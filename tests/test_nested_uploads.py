@@ -11,9 +11,13 @@ from pathlib import Path, PureWindowsPath
 import pytest
 
 from conftest import FIXTURES, ROOT, grade_many
+from notebook_helpers import notebook_v4
 
 MULTIFILE = FIXTURES / "correct_multifile"
 SEVERAL = "your upload holds code in several places"
+# A student's file trying out one graded function, beside the assignment's folder.
+TRY_SIGMOID = "import numpy as np\n\n\ndef sigmoid(x):\n    return 1 / (1 + np.exp(-x))\n"
+TRY_BOTH = TRY_SIGMOID + "\n\ndef sigmoid_grad(s):\n    return s * (1 - s)\n"
 
 
 def _assignment(folder: Path) -> None:
@@ -86,12 +90,74 @@ def graded(tmp_path_factory) -> dict[str, dict]:
         shutil.copy(path, starter / "starter" / path.name)
     windows = base / "windows" / "assignment1"
     _assignment(windows)
+    strays = _strays(base / "strays")
     out = base / "out"
     reports = grade_many({"windows_zip": _windows_zip(windows), "repository": repo, "backup": backup, "data_beside": data,
                           "zipped_repository": _zip(zipped_repo), "helper_beside": helper,
-                          "upper": upper, "solution_beside_starter": starter}, out)
+                          "upper": upper, "solution_beside_starter": starter, **strays}, out)
     reports.update(grade_many({"course": course}, out, "--pack", "cbow"))
     return reports
+
+
+def _strays(base: Path) -> dict[str, Path]:
+    """The assignment's folder beside a stray file that defines one or two graded functions
+    (probe s57: a repository's top-level notebook defining sigmoid and sigmoid_grad hid its
+    assignment1/, which scored 15 for its 100, with no warning)."""
+    uploads = {}
+    for name, where, stray in (("stray_py", "scratch.py", TRY_SIGMOID),
+                               ("stray_notebook", "vanishing_grad.ipynb", TRY_BOTH),
+                               ("stray_in_folder", "notes/try_sigmoid.ipynb", TRY_BOTH),
+                               ("stray_beside_copies", "scratch.py", TRY_SIGMOID),
+                               ("stray_beside_many", "scratch.py", TRY_SIGMOID)):
+        repo = base / name / "repo"
+        _assignment(repo / "assignment1")
+        (repo / where).parent.mkdir(parents=True, exist_ok=True)
+        if where.endswith(".ipynb"):
+            notebook_v4(repo / where, ["import numpy as np", stray.split("\n\n\n", 1)[1]])
+        else:
+            (repo / where).write_text(stray)
+        uploads[name] = repo
+    _assignment(uploads["stray_beside_copies"] / "assignment1_backup")
+    for n in range(2, 10):  # a whole repository: assignment2/ to assignment9/, with code
+        (uploads["stray_beside_many"] / f"assignment{n}").mkdir()
+        (uploads["stray_beside_many"] / f"assignment{n}" / "model.py").write_text("x = 1\n")
+    return {name: _zip(repo) for name, repo in uploads.items()}
+
+
+@pytest.mark.parametrize("name,stray", [("stray_py", "repo/scratch.py"),
+                                        ("stray_notebook", "repo/vanishing_grad.ipynb"),
+                                        ("stray_in_folder", "repo/notes/")])
+def test_a_stray_file_defining_a_graded_function_does_not_hide_the_assignment(graded, name,
+                                                                               stray):
+    """The stray file defines one or two graded functions, the folder beside it holds the
+    assignment's files and defines them all: the folder is graded, and the warning names the
+    stray file as not graded (it was graded alone: 10 or 15 of 100, "softmax was not found")."""
+    report = graded[name]
+    assert report["score"] == 100, (report["error"], report["warnings"])
+    said = [w for w in report["warnings"] if SEVERAL in w]
+    assert len(said) == 1, report["warnings"]
+    assert "places: repo/assignment1/ (it holds" in said[0] and "q2_neural.py" in said[0], said
+    assert f"; {stray} was not" in said[0], said
+
+
+def test_a_stray_file_beside_two_copies_alike_is_refused_naming_them_all(graded):
+    """Beaten by the copies, the stray file is not graded in their place: they tie, as they do
+    without it, and the refusal names them and says what the top holds."""
+    report = graded["stray_beside_copies"]
+    assert report["score"] == 0
+    assert "in 2 folders alike: repo/assignment1/, repo/assignment1_backup/" in report["error"]
+    assert "repo/scratch.py" in report["error"], report["error"]
+    assert "no Python file of the assignment at its top" not in report["error"]
+
+
+def test_a_stray_file_is_named_however_many_folders_the_repository_has(graded):
+    """Eight assignment folders beside assignment1/: the warning lists the first few, and the
+    stray file at the top is among them, with how many more were not graded."""
+    report = graded["stray_beside_many"]
+    assert report["score"] == 100, (report["error"], report["warnings"])
+    said = [w for w in report["warnings"] if SEVERAL in w]
+    assert len(said) == 1 and "; repo/scratch.py, repo/assignment2/" in said[0], said
+    assert "repo/assignment6/ and 3 more were not" in said[0], said
 
 
 @pytest.mark.parametrize("name,inside", [("repository", ""),

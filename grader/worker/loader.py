@@ -390,20 +390,32 @@ def _code_folder(root: Path, layout: tuple[str, ...] = (),
     folder that defines most of the graded functions (`functions`, read off the text, never
     run), then holds most of the assignment's files (`layout`), or, with none of either, the only
     folder with code. Two such folders that tie are refused with their names: which one is the
-    student's is not the grader's guess."""
+    student's is not the grader's guess. Code at the top is graded unless a folder below
+    `_beats` it."""
     top = root
     while not _holds_code(root):
         subdirs = _subfolders(root)
         if len(subdirs) != 1:
             return _one_of(root, top, layout, functions) if subdirs else root
         root = subdirs[0]
-    if functions and _score(root, layout, functions) == (0, 0) and _subfolders(root):
-        # Code at the top, none of it the assignment's (a setup script, a utils.py): a folder
-        # below that is the assignment's is graded, else the top as it is.
-        below = _one_of(root, top, layout, functions, quiet=True)
+    if functions and _subfolders(root):
+        below = _one_of(root, top, layout, functions, beat=_score(root, layout, functions))
         if below != root:
             return below
     return root
+
+
+def _beats(below: tuple[int, int], top: tuple[int, int]) -> bool:
+    """Whether a folder below the upload's top, scored `below` by _score, is graded in place of
+    the code at the top, scored `top`. A top that is none of the assignment's (a setup script, a
+    utils.py) loses to any folder that is. A top that defines some graded functions loses only
+    to a folder that both defines more of them and holds more of the assignment's files: a
+    scratch.py or a notebook trying out sigmoid beside assignment1/ hid the whole assignment
+    (a real repository scored 15 for its 100; probe s57), while a hw1.py that defines every
+    function stays graded beside the starter's folder, which defines them all as well."""
+    if top == (0, 0):
+        return below != (0, 0)
+    return below[0] > top[0] and below[1] > top[1]
 
 
 # How deep and how wide _one_of looks for code below an upload's top: a repository's assignment
@@ -444,10 +456,11 @@ def _score(folder: Path, layout: tuple[str, ...], functions: tuple[str, ...]) ->
 
 
 def _one_of(start: Path, top: Path, layout: tuple[str, ...], functions: tuple[str, ...],
-            quiet: bool = False) -> Path:
+            beat: tuple[int, int] | None = None) -> Path:
     """Of the folders below `start` that hold code, the one to grade (see _code_folder); `top`
-    is the upload's own folder, which the names said are relative to. `quiet`: a tie or no
-    folder at all leaves `start` (it holds code of its own) instead of refusing."""
+    is the upload's own folder, which the names said are relative to. `beat`: the score of the
+    code `start` holds itself, which is graded unless a folder below `_beats` it; once one
+    does, the folders below are chosen between as if `start` held none (a tie is refused)."""
     found: list[Path] = []
     level, seen = [start], 0
     for _ in range(CODE_SEARCH_DEPTH):
@@ -464,24 +477,38 @@ def _one_of(start: Path, top: Path, layout: tuple[str, ...], functions: tuple[st
     scores = {f: _score(f, layout, functions) for f in found}
     best = max(scores.values())
     chosen = [f for f in found if scores[f] == best]
-    if quiet and (best == (0, 0) or len(chosen) > 1):
+    if beat is not None and not _beats(best, beat):
         return start
     if len(chosen) > 1:
         named = ", ".join(f"{f.relative_to(top).as_posix()}/" for f in chosen[:4]) \
             + (f" and {len(chosen) - 4} more" if len(chosen) > 4 else "")
         what = ("the assignment's code" if best != (0, 0) else "code (.py or .ipynb files)")
-        raise LoadError(f"the submission holds no Python file of the assignment at its top, and "
+        raise LoadError(f"{_top_code(start, top, beat)}, and "
                         f"{what} in {len(chosen)} folders alike: {named}. Upload the one folder "
                         "to grade, with all of the assignment's files in it (or those files "
                         "themselves)")
     graded = chosen[0]
+    # The files at the top first: the warning names the first few, and a scratch file there that
+    # defines a graded function matters more than a repository's assignment2/ to assignment9/.
     GRADED_FOLDER["others"] = sorted(
+        p for pattern in ("*.py", "*.ipynb") for p in start.glob(pattern) if p.is_file()) + sorted(
         {start / f.relative_to(start).parts[0] for f in found}
-        - {start / graded.relative_to(start).parts[0]}) + sorted(
-        p for pattern in ("*.py", "*.ipynb") for p in start.glob(pattern) if p.is_file())
+        - {start / graded.relative_to(start).parts[0]})
     GRADED_FOLDER["files"] = [p.name for p in sorted(graded.iterdir())
                               if p.is_file() and p.stem.lower() in {n.lower() for n in layout}]
     return graded
+
+
+def _top_code(start: Path, top: Path, beat: tuple[int, int] | None) -> str:
+    """What the code at `start` is, for the refusal of folders that tie: said to be none of the
+    assignment's, it was false of a scratch.py that tries out sigmoid."""
+    if not beat or beat == (0, 0):
+        return "the submission holds no Python file of the assignment at its top"
+    files = sorted(p.relative_to(top).as_posix() for pattern in ("*.py", "*.ipynb")
+                   for p in start.glob(pattern) if p.is_file())
+    shown = ", ".join(files[:4]) + (f" and {len(files) - 4} more" if len(files) > 4 else "")
+    return (f"the code at the submission's top ({shown}) defines fewer of the assignment's "
+            "functions than its folders")
 
 
 # What lay_out found about a folder's or a zip's notebooks, for import_submission's report: a
