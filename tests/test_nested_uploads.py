@@ -10,8 +10,8 @@ from pathlib import Path, PureWindowsPath
 
 import pytest
 
-from conftest import FIXTURES, ROOT, grade_many
-from notebook_helpers import notebook_v4
+from conftest import FIXTURES, ROOT, grade_many, scores
+from notebook_helpers import FIRST_HALF, notebook_v4
 
 MULTIFILE = FIXTURES / "correct_multifile"
 SEVERAL = "your upload holds code in several places"
@@ -88,13 +88,19 @@ def graded(tmp_path_factory) -> dict[str, dict]:
     (starter / "starter").mkdir()
     for path in sorted((ROOT / "student_template").glob("*.py")):
         shutil.copy(path, starter / "starter" / path.name)
+    # An unfinished hw1.py at the top (softmax and sigmoid done), the starter's folder below:
+    # the starter defines every function, but only as its template leaves them.
+    partial = base / "partial_beside_starter"
+    shutil.copytree(starter / "starter", partial / "starter")
+    (partial / "hw1.py").write_text(FIRST_HALF)
     windows = base / "windows" / "assignment1"
     _assignment(windows)
     strays = _strays(base / "strays")
     out = base / "out"
     reports = grade_many({"windows_zip": _windows_zip(windows), "repository": repo, "backup": backup, "data_beside": data,
                           "zipped_repository": _zip(zipped_repo), "helper_beside": helper,
-                          "upper": upper, "solution_beside_starter": starter, **strays}, out)
+                          "upper": upper, "solution_beside_starter": starter,
+                          "partial_beside_starter": partial, **strays}, out)
     reports.update(grade_many({"course": course}, out, "--pack", "cbow"))
     return reports
 
@@ -213,6 +219,17 @@ def test_a_solution_at_the_top_is_graded_whatever_folder_is_beside_it(graded):
     report = graded["solution_beside_starter"]
     assert report["score"] == 100, report["error"]
     assert not [w for w in report["warnings"] if SEVERAL in w]
+
+
+def test_an_unfinished_solution_at_the_top_is_graded_beside_the_starters_folder(graded):
+    """hw1.py defines softmax, sigmoid and sigmoid_grad; the starter's folder beside it holds
+    the assignment's files and defines every function, as the template leaves them (`raise
+    NotImplementedError`): that is no one's work, and it must not be graded in hw1.py's place."""
+    report = graded["partial_beside_starter"]
+    full = {"softmax": 15, "sigmoid": 10, "sigmoid_grad": 5}
+    assert {f: s for f, s in scores(report).items() if f in full} == full, report["error"]
+    assert report["score"] == 30
+    assert not [w for w in report["warnings"] if SEVERAL in w], report["warnings"]
 
 
 def test_a_zip_whose_names_use_backslashes_is_unpacked_into_its_folders(graded):

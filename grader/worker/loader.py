@@ -450,9 +450,37 @@ def _score(folder: Path, layout: tuple[str, ...], functions: tuple[str, ...]) ->
                     text = handle.read(SCORE_BYTES).decode("utf-8", "replace")
             except OSError:
                 continue
-            defined.update(pattern.findall(text))
+            for chunk in _code_chunks(path, text):
+                defined.update(_written(chunk, functions, pattern))
     stems = {p.stem.lower() for p in files}
     return len(defined), sum(1 for name in layout if name.lower() in stems)
+
+
+def _code_chunks(path: Path, text: str) -> list[str]:
+    """The code of a file read by _score: a notebook's code cells one by one (a magic in one
+    does not keep the others from parsing), else the text as it is."""
+    if path.suffix.lower() != ".ipynb":
+        return [text]
+    try:
+        cells = json.loads(text).get("cells")
+        return ["".join(c["source"]) if isinstance(c["source"], list) else str(c["source"])
+                for c in cells if isinstance(c, dict) and c.get("cell_type") == "code"]
+    except (ValueError, AttributeError, TypeError, KeyError):
+        return [text]  # cut short at SCORE_BYTES, or not a notebook: its text as it is
+
+
+def _written(code: str, functions: tuple[str, ...], pattern: re.Pattern) -> set[str]:
+    """The graded functions `code` defines with a body of its own: a def as the starter leaves
+    it (`raise NotImplementedError`) is no one's work, and a folder of the starter's files beside
+    a student's notebook or hw1.py that is not finished must not win for defining them all.
+    Code Python 3 cannot parse (print statements, magics) is read for its defs alone."""
+    try:
+        tree = ast.parse(code)
+    except (SyntaxError, ValueError):
+        return set(pattern.findall(code))
+    return {node.name for node in ast.walk(tree)
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
+            and node.name in functions and not _is_template(node)}
 
 
 def _one_of(start: Path, top: Path, layout: tuple[str, ...], functions: tuple[str, ...],
@@ -1277,6 +1305,17 @@ def _copy_problem(function: object) -> str:
     node = _definition(function)
     if node is None:
         return ""
+    if _is_template(node):
+        return "template"
+    parameters = _parameters(node)
+    read = {n.id for n in ast.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+    if parameters and not parameters & read:
+        return "ignores its arguments"
+    return ""
+
+
+def _is_template(node: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+    """A def as an exercise's template leaves it (see `_copy_problem`)."""
     nones: set[str] = set()
 
     def none(expr: ast.expr | None) -> bool:
@@ -1301,16 +1340,10 @@ def _copy_problem(function: object) -> str:
 
     for statement in node.body:
         if not template_line(statement):
-            break
+            return False
         if isinstance(statement, ast.Raise):
-            return "template"  # what follows it never runs: the template's `return s`
-    else:
-        return "template"
-    parameters = _parameters(node)
-    read = {n.id for n in ast.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
-    if parameters and not parameters & read:
-        return "ignores its arguments"
-    return ""
+            return True  # what follows it never runs: the template's `return s`
+    return True
 
 
 def _unused_parameters(function: object) -> list[str]:
