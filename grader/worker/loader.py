@@ -476,7 +476,7 @@ def _written(code: str, functions: tuple[str, ...], pattern: re.Pattern) -> set[
     Code Python 3 cannot parse (print statements, magics) is read for its defs alone."""
     try:
         tree = ast.parse(code)
-    except (SyntaxError, ValueError):
+    except (SyntaxError, ValueError, RecursionError, MemoryError):  # nested past the parser
         return set(pattern.findall(code))
     return {node.name for node in ast.walk(tree)
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
