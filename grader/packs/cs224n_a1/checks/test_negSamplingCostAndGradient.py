@@ -5,13 +5,14 @@ worker), whether the student calls getNegativeSamples or dataset.sampleTokenIdx(
 worker reports how many indices were drawn.
 """
 import dataclasses
+import functools
 
 import numpy as np
 import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from grader import conventions, evidence, numgrad
+from grader import conventions, evidence, known_answers, numgrad
 from grader import tolerances as tol
 from grader.checks_api import (CheckFailure, LazyText, as_array, as_scalar, describe_result,
                                expect_close, expect_varies, fail_call, if_known, lazy_text, show,
@@ -224,6 +225,46 @@ def _how_many(count: int, expected: int) -> str:
 def _args(case: W2VCase) -> tuple:
     predicted, vectors = case.arrays()
     return predicted, case.target, vectors, WireDataset(case.stream), case.K
+
+
+# The handout's K (negSamplingCostAndGradient(..., K=10), and what its test_word2vec asks). The
+# drawn cases ask K = 1 to 6, whose counterexamples a student can read; a function right at
+# K = 10 and wrong at another K (a loop written `for k in range(10)`, real 2017 code) fails
+# there for its K alone, which test_K_is_honoured charges at every K the cases draw. Probe s57:
+# that one slip cost 34 of 35 points, once per check that drew a K other than 10.
+HANDOUT_K = 10
+# Of the student's code, what judging the case at K = 10 may meet: a check's verdict, the
+# student's exception, or an answer a student's copy does not know.
+_JUDGED_AGAIN = (AssertionError, StudentError, known_answers.NotKnown)
+
+
+def _charged_to_K(case: W2VCase, judge, reference=None) -> None:
+    """judge(case), a check's verdict on one case. Where it fails at a K other than the
+    handout's, judge(the case at K = 10) decides: if that holds, the failure is the K's alone
+    (test_K_is_honoured charges it) and the case passes; else the first failure stands. The
+    reference is asked the case at K = 10 on every case, not only on a failure: the known answers
+    then hold it, and a student's copy judges as the instructor's grader does."""
+    at_handout_K = dataclasses.replace(case, K=HANDOUT_K)
+    if reference is not None and case.K != HANDOUT_K:
+        if_known(lambda: _reference(reference, at_handout_K))
+    try:
+        judge(case)
+    except _JUDGED_AGAIN as failure:
+        if case.K == HANDOUT_K:
+            raise
+        try:
+            judge(at_handout_K)
+        except _JUDGED_AGAIN:
+            raise failure from None
+
+
+def charged_to_K(check):
+    """A drawn check (its case a keyword argument) judged as _charged_to_K says."""
+    @functools.wraps(check)
+    def judged(*args, **kwargs):
+        case = kwargs.pop("case")
+        _charged_to_K(case, lambda c: check(*args, case=c, **kwargs), kwargs.get("reference"))
+    return judged
 
 
 def _call_text(case: W2VCase) -> LazyText:
@@ -470,6 +511,7 @@ def _rows_evidence(grad: np.ndarray, expected: np.ndarray, case: W2VCase) -> dic
 @pytest.mark.points(1)
 @whole_cases
 @given(case=w2v_cases())
+@charged_to_K
 def test_returns_cost_and_gradients(student, case):
     cost, grad_pred, grad, _ = _run(student, case)
     if not (np.isfinite(cost) and np.all(np.isfinite(grad_pred)) and np.all(np.isfinite(grad))):
@@ -480,6 +522,10 @@ def test_returns_cost_and_gradients(student, case):
 @pytest.mark.points(1)
 def test_inputs_not_modified(student, report):
     case, _ = fixed_case(V=6, D=3, K=3, target=1, stream=[2, 4, 5], seed=5)
+    _charged_to_K(case, lambda c: _inputs_not_modified(student, report, c))
+
+
+def _inputs_not_modified(student, report, case: W2VCase) -> None:
     predicted, _, vectors, _, _ = _args(case)
     result = _call(student, case, echo_args=True)
     _unpack(result.value, case, _call_text(case))  # only a well-formed answer earns these points
@@ -504,6 +550,7 @@ def test_inputs_not_modified(student, report):
 @whole_cases
 @given(case=any_stream)
 @example(case=LONG_VECTORS)
+@charged_to_K
 def test_cost_matches_reference(student, reference, report, case):
     cost, _, _, draws = _run_twice(student, case, ("cost",))
     ref_cost, _, _ = _reference(reference, case)
@@ -727,6 +774,7 @@ def _grad_pred_hint(grad_pred: np.ndarray, ref_pred: np.ndarray, case: W2VCase) 
 @whole_cases
 @given(case=any_stream)
 @example(case=LONG_VECTORS)
+@charged_to_K
 def test_gradPred_matches_reference(student, reference, case):
     # (the cost only as evidence: a cost of the wrong sign is the cost checks' to fail)
     cost, grad_pred, _, draws = _run_twice(student, case, ("cost", "gradPred"), positive=False)
@@ -744,6 +792,7 @@ def test_gradPred_matches_reference(student, reference, case):
 @whole_cases
 @given(case=any_stream)
 @example(case=LONG_VECTORS)
+@charged_to_K
 def test_grad_matches_reference(student, reference, case):
     cost, _, grad, draws = _run_twice(student, case, ("cost", "grad"), positive=False)
     _, _, ref_grad = _reference(reference, case)
@@ -761,6 +810,11 @@ def test_grad_matches_reference(student, reference, case):
 def test_repeated_negatives_accumulate(student, reference, report):
     """A negative drawn twice counts twice, in the cost and in its row of grad."""
     case, row = fixed_case(V=5, D=3, K=4, target=0, stream=[2, 3, 2, 2], seed=21)
+    _charged_to_K(case, lambda c: _repeated_negatives_accumulate(student, reference, report, c,
+                                                                 row), reference)
+
+
+def _repeated_negatives_accumulate(student, reference, report, case: W2VCase, row) -> None:
     twice, single = row(2), row(3)  # drawn three times, and once
     cost, grad_pred, grad, draws = _run(student, case)
     _, used = expected_draws(case.stream, case.target, case.K)
@@ -822,6 +876,11 @@ def test_repeated_negatives_accumulate(student, reference, report):
 def test_target_is_redrawn(student, maybe_reference, report):
     """When sampleTokenIdx() offers the target, it is drawn again (as getNegativeSamples does)."""
     case, _ = fixed_case(V=6, D=3, K=3, target=2, stream=[2, 4, 2, 1, 5], seed=31)
+    _charged_to_K(case, lambda c: _target_is_redrawn(student, maybe_reference, report, c),
+                  maybe_reference)
+
+
+def _target_is_redrawn(student, maybe_reference, report, case: W2VCase) -> None:
     cost, _, grad, draws = _run(student, case, ("cost", "grad"))
     negatives, used = expected_draws(case.stream, case.target, case.K)
     call = _call_text(case)
@@ -858,8 +917,9 @@ def _draws_for_two_samplings(case: W2VCase) -> int | None:
 
 def _drawn_twice(draws: int, used: int, case: W2VCase) -> dict:
     """{hint, evidence} when the call drew exactly what two samplings of K negatives draw, else {}.
-    Not for K = 1, where two samplings and one sampling of K + 1 (then cut to K) draw alike."""
-    if case.K < 2 or draws != _draws_for_two_samplings(case):
+    Not for K = 1, where two samplings and one sampling of K + 1 (then cut to K) draw alike, nor
+    for draws of the handout's K = 10, what a 10 written where K belongs draws at every K."""
+    if case.K < 2 or draws != _draws_for_two_samplings(case) or draws == HANDOUT_K:
         return {}
     return {"hint": HINTS["negatives_drawn_twice"],
             "evidence": {"draws": draws, "draws_expected": used, "K": case.K,
@@ -901,8 +961,11 @@ def _wrong_draws(cost: float, draws: int, used: int, case: W2VCase, call) -> Non
               "offer must be drawn again).", call, hint=HINTS["k_not_honoured"], evidence=evidence)
 
 
-@pytest.mark.points(1)
-@pytest.mark.parametrize("K", [1, 3, 10])
+# Every K a drawn case asks (w2v_cases: 1 to 6) and the handout's: the checks of values excuse a
+# failure at a K other than 10 where the function is right at 10 (_charged_to_K), so a function
+# wrong at one K alone is charged here. Three points in all, as when three K were asked.
+@pytest.mark.points(3 / 7)
+@pytest.mark.parametrize("K", [1, 2, 3, 4, 5, 6, HANDOUT_K])
 def test_K_is_honoured(student, maybe_reference, report, K):
     """Exactly K negatives are drawn, and all of them are used."""
     V = K + 4
