@@ -97,6 +97,7 @@ NAMES_THE_PROBLEM = {
     "negsampling_cost_returned_float32": "Your cost comes back as float32: its central differences",
     "negsampling_target_term_missing": "the target's term -log sigmoid(u_2 . v) = 0.361 is missing",
     "negsampling_ignores_k": "10 indices drawn from dataset.sampleTokenIdx(), too many: expected K = 1",
+    "negsampling_ten_where_k_belongs": "it answers right: is a 10 written where K belongs?",
     "negsampling_samples_with_np_random": "no index drawn from dataset.sampleTokenIdx()",
     "negsampling_choice_without_replacement": "no index drawn from dataset.sampleTokenIdx()",
     "negsampling_negatives_deduplicated": "count a negative drawn more than once only once",
@@ -210,6 +211,7 @@ RECOGNISED = {
     "negsampling_gradpred_negated": {"gradpred_negated"},
     "negsampling_first_negative_only": {"first_negative_only"},
     "negsampling_ignores_k": {"k_not_honoured"},
+    "negsampling_ten_where_k_belongs": {"k_not_honoured"},
     "negsampling_samples_with_np_random": {"negatives_not_from_dataset"},
     # its K different words matched a loop that re-draws until they differ (probe s53): it drew none
     "negsampling_choice_without_replacement": {"negatives_not_from_dataset"},
@@ -814,3 +816,15 @@ def test_the_default_tiers_sample_keeps_every_kind_of_path():
         assert sum(m.function == function for m in sample) >= 2, function
     assert any(m.full_marks for m in sample)
     assert {"softmax_wrong_axis", *RIGHT_GRADIENTS_BESIDE_A_WRONG_COST} <= {m.name for m in sample}
+
+
+@pytest.mark.parametrize("name", ["negsampling_ten_where_k_belongs", "negsampling_ignores_k"])
+def test_a_function_right_at_the_handouts_K_only_loses_the_checks_of_K(reports, name):
+    """A 10 written where K belongs (real 2017 code: 1 of 35 points, every values check drew a
+    K below 10 and failed for it): the checks of K charge it, every other check is judged at
+    K = 10 where the drawn K fails, and earns its points."""
+    checks = [c for c in reports[name]["checks"] if c["function"] == "negSamplingCostAndGradient"]
+    failed = {c["name"] for c in checks if c["status"] != "passed"}
+    assert failed == {f"K_is_honoured[{k}]" for k in range(1, 7)}, failed
+    values = [c for c in checks if c["kind"] == "values" and not c["name"].startswith("K_is")]
+    assert values and all(c["score"] == c["max_score"] for c in values)

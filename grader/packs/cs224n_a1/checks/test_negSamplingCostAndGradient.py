@@ -258,6 +258,19 @@ def _charged_to_K(case: W2VCase, judge, reference=None) -> None:
             raise failure from None
 
 
+def _right_at(student, reference, case: W2VCase) -> bool:
+    """Whether the function answers `case` without raising and, where there is a reference to
+    ask, with its cost and grad."""
+    try:
+        cost, _, grad, _ = _run(student, case, ("cost", "grad"))
+    except _JUDGED_AGAIN:
+        return False
+    if reference is None:
+        return True
+    expected = if_known(lambda: _reference(reference, case))
+    return expected is not None and close(cost, expected[0]) and close(grad, expected[2])
+
+
 def charged_to_K(check):
     """A drawn check (its case a keyword argument) judged as _charged_to_K says."""
     @functools.wraps(check)
@@ -970,7 +983,22 @@ def test_K_is_honoured(student, maybe_reference, report, K):
     """Exactly K negatives are drawn, and all of them are used."""
     V = K + 4
     case, _ = fixed_case(V=V, D=3, K=K, target=0, stream=list(range(1, K + 1)), seed=40 + K)
-    cost, _, grad, draws = _run(student, case, ("cost", "grad"))
+    at_handout_K = dataclasses.replace(case, K=HANDOUT_K)
+    if maybe_reference is not None and K != HANDOUT_K:  # every run: the known answers hold it
+        if_known(lambda: _reference(maybe_reference, at_handout_K))
+    try:
+        cost, _, grad, draws = _run(student, case, ("cost", "grad"))
+    except StudentError as exc:
+        if K != HANDOUT_K and not exc.not_implemented \
+                and _right_at(student, maybe_reference, at_handout_K):
+            # Right at 10 and raising at another K: a 10 written where K belongs (real 2017
+            # code looped `for k in range(10)`), which the exception alone never said.
+            first, *frames = exc.describe().splitlines()
+            fail_call(f"{first.rstrip('.')} (K = {K}); with the handout's K = {HANDOUT_K} it "
+                      f"answers right: is a {HANDOUT_K} written where K belongs?",
+                      _call_text(case), detail="\n".join(f.strip() for f in frames),
+                      hint=HINTS["k_not_honoured"], evidence={"K": K, "right_at_K": HANDOUT_K})
+        raise
     call = _call_text(case)
     twice = _drawn_twice(draws, K, case)
     if twice:
