@@ -6,7 +6,9 @@ first chases the wrong bug. A pack's manifest says which graded functions each f
 (`calls`); when, in this grade, one of those fails its own checks, each failing check of the
 caller gets one sentence naming it. Only the messages change, never a score, and only from the
 outcomes of this grade: a callee whose checks all passed (or did not run, under --only) is not
-named.
+named, nor one whose only failures are on inputs no caller passes it (a check marked
+@pytest.mark.callers_never_pass: sigmoid refusing a Python float is not why a network that
+gives it arrays fails).
 """
 from __future__ import annotations
 
@@ -56,6 +58,7 @@ def blame_failing_callees(checks: Sequence[CheckResult], calls: Mapping[str, Seq
                           order: Sequence[str],
                           absent: Collection[str] = (),
                           uses: Mapping[tuple[str, str], Sequence[str]] | None = None,
+                          callers_never_pass: Collection[tuple[str, str]] = (),
                           ) -> tuple[CheckResult, ...]:
     """The checks, each failing check of a function whose callees (`calls`) fail their own
     checks ending with one sentence that names them, in `order` (the pack's functions), and
@@ -65,10 +68,12 @@ def blame_failing_callees(checks: Sequence[CheckResult], calls: Mapping[str, Seq
     found, or its file did not load) ran nothing, so nothing it calls is named. `uses`: the
     functions a check itself calls besides the one it grades ({(function, check): names}, its
     @pytest.mark.uses: a numerical gradient of the submission's own forward pass), named as a
-    callee is."""
+    callee is. `callers_never_pass`: the checks ({(function, check)}, their
+    @pytest.mark.callers_never_pass) that give the function an input its callers never pass (a
+    Python float, a list): failing only those, it is not named as a cause."""
     seen_in: dict[str, set[str]] = {}  # function -> visibilities of its failing checks
     for check in checks:
-        if _failing(check):
+        if _failing(check) and (check.function, check.name) not in callers_never_pass:
             seen_in.setdefault(check.function, set()).add(check.visibility)
     out = []
     for check in checks:

@@ -101,6 +101,9 @@ class GradingState:
     # The values checks a consistency check's points wait for, where it names them
     # (@pytest.mark.gated_by), by (function, check name); the others wait for all of them.
     check_gates: dict[tuple[str, str], tuple[str, ...]] = field(default_factory=dict)
+    # The checks marked @pytest.mark.callers_never_pass, by (function, check name): failing only
+    # those, a function is not named as the cause of its callers' failures (grader/callees.py).
+    callers_never_pass: set[tuple[str, str]] = field(default_factory=set)
     # Each as "check: Kind at file, line N (`code`)", the pack's own line that raised: what a pack
     # author needs, in one line, without the traceback (grader/session.py's warning).
     internal_error_places: list[str] = field(default_factory=list)
@@ -278,7 +281,8 @@ def pytest_configure(config: pytest.Config) -> None:
 
 # The markers a pack's checks may carry (register_markers), by name.
 MARKERS = ("points", "function", "visibility", "live", "uses", "published", "method",
-           "consistency", "robustness", "exact_shapes", "formulas")
+           "consistency", "robustness", "exact_shapes", "formulas", "callers_never_pass",
+           "gated_by")
 
 
 def register_markers(config: pytest.Config) -> None:
@@ -318,6 +322,10 @@ def register_markers(config: pytest.Config) -> None:
                                        "from the assignment's formulas (central differences of "
                                        "the loss a gradient must be the derivative of), so it "
                                        "compares with the right answers, as a values check")
+    config.addinivalue_line("markers", "callers_never_pass: the check gives the function a kind "
+                                       "of input no function calling it passes (a Python float "
+                                       "where callers pass arrays): failing only such checks, "
+                                       "it is not named as why a caller fails")
 
 
 def _marker_arg(item: pytest.Item, name: str) -> Any:
@@ -770,6 +778,8 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     if own_uses and own_uses[0].args:
         state.check_uses[(item.stash[FUNCTION], _check_name(item))] = tuple(
             map(str, own_uses[0].args))
+    if item.get_closest_marker("callers_never_pass"):
+        state.callers_never_pass.add((item.stash[FUNCTION], _check_name(item)))
     state.results.append(CheckResult(
         name=_check_name(item), function=item.stash[FUNCTION], status=status,
         score=scoring.check_score(status, max_score), max_score=max_score, message=message,

@@ -1007,7 +1007,8 @@ def grade(pack: Pack, submission_path: Path, options: Options = Options(), *,
         calls = {**pack.composed, **pack.calls}
         checks = callees.blame_failing_callees(checks, callees.as_written(calls, load),
                                                [f.name for f in pack.functions], absent=absent,
-                                               uses=state.check_uses)
+                                               uses=state.check_uses,
+                                               callers_never_pass=state.callers_never_pass)
     functions = tuple(scoring.summarise_function(spec.name, [c for c in checks if c.function == spec.name])
                       for spec in pack.functions)
     score, max_score = scoring.total(functions)

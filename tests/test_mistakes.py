@@ -597,6 +597,47 @@ def test_no_callee_is_blamed_when_only_one_function_fails(reports):
         assert not any("fails its own checks" in c["message"] for c in report["checks"]), name
 
 
+def test_a_callee_failing_only_on_inputs_its_callers_never_pass_is_not_blamed(tmp_path):
+    """johnr0's sigmoid, np.ones(x.shape) / ..., refuses a Python float and is right on arrays;
+    its network and negSampling were wrong for reasons of their own, yet each of their 14 failing
+    checks said "fix sigmoid first" (probe s57). A sigmoid whose only failure is an input its
+    callers never pass (@pytest.mark.callers_never_pass) is not named as their cause."""
+    source = (FIXTURES / "correct_summed.py").read_text()
+    edits = (
+        ("    return 1.0 / (1.0 + np.exp(-x))\n",  # sigmoid: no .shape on a Python float
+         "    return np.divide(np.ones(x.shape), 1.0 + np.exp(-x))\n"),
+        ("    h = _sigmoid(z1)\n", "    h = sigmoid(z1)\n"),  # the network calls it ...
+        ("    gradb2 = np.sum(d_z2, axis=0, keepdims=True)\n",  # ... and has a bug of its own
+         "    gradb2 = -np.sum(d_z2, axis=0, keepdims=True)\n"),
+        # word2vec calls it on a numpy number and an array, and flips its cost's sign
+        ("    sig_o = _sigmoid(np.dot(u_o, predicted))\n",
+         "    sig_o = sigmoid(np.dot(u_o, predicted))\n"),
+        ("    sig_neg = _sigmoid(-np.dot(u_neg, predicted))",
+         "    sig_neg = sigmoid(-np.dot(u_neg, predicted))"),
+        ("    cost = -np.log(sig_o) - np.sum(np.log(sig_neg))\n",
+         "    cost = np.log(sig_o) + np.sum(np.log(sig_neg))\n"),
+    )
+    for old, new in edits:
+        assert source.count(old) == 1, old
+        source = source.replace(old, new)
+    path = tmp_path / "sigmoid_refuses_floats.py"
+    path.write_text(source)
+    report = grade_many({"s": path}, tmp_path / "out", html=True, env=LIVE)["s"]
+    failing = [c for c in report["checks"] if c["status"] not in ("passed", "skipped")
+               and c["max_score"] > 0]
+    assert {c["name"] for c in failing if c["function"] == "sigmoid"} == {"scalar_input"}, failing
+    callers = [c for c in failing if c["function"] in ("forward_backward_prop",
+                                                        "negSamplingCostAndGradient")]
+    assert {c["function"] for c in callers} == {"forward_backward_prop",
+                                                "negSamplingCostAndGradient"}, failing
+    for check in callers:
+        assert "its own checks" not in check["message"], check["message"]
+        assert "failing_callees" not in check["evidence"], check
+        assert "once sigmoid passes" not in (check["hint"] or ""), check["hint"]
+    assert "fix sigmoid first" not in report["_terminal"], report["_terminal"]
+    assert "fix sigmoid first" not in report["_html"]
+
+
 # ---- a guard inside the log is not a mistake; a cost merely close to the cross-entropy is ---------
 _GUARDLIKE = {
     # smaller than the cross-entropy, by a relative 1e-5 of each example's cost: no one eps (1e-6

@@ -193,6 +193,22 @@ def test_a_function_the_submission_does_not_have_is_not_sent_to_its_callees():
     assert "fix sigmoid first" in callees.blame_failing_callees(checks, CALLS, ORDER)[1].message
 
 
+def test_a_callee_failing_only_on_inputs_no_caller_passes_is_not_named():
+    """A sigmoid that refuses a Python float (@pytest.mark.callers_never_pass) is not why a network
+    that gives it arrays fails (probe s57: "fix sigmoid first" 14 times, sigmoid right on arrays).
+    One failure on the callers' kind of input names it again."""
+    from grader import callees
+    checks = [_check("sigmoid", "failed", "scalar_input"), _check("sigmoid", "passed", "arrays"),
+              _check("network", "failed", "cost")]
+    never = {("sigmoid", "scalar_input")}
+    assert callees.blame_failing_callees(checks, CALLS, ORDER, callers_never_pass=never) == \
+        tuple(checks)
+    assert "fix sigmoid first" in callees.blame_failing_callees(checks, CALLS, ORDER)[2].message
+    both = [*checks[:1], _check("sigmoid", "failed", "arrays"), checks[2]]
+    out = callees.blame_failing_callees(both, CALLS, ORDER, callers_never_pass=never)
+    assert "fix sigmoid first" in out[2].message
+
+
 def test_a_hidden_failure_of_a_callee_is_not_given_away_on_a_visible_check():
     from grader import callees
     checks = [_check("sigmoid", "failed", visibility="hidden"),

@@ -41,6 +41,7 @@ def _scalars() -> tuple[float, ...]:
 
 @pytest.mark.points(1)
 @pytest.mark.robustness  # one kind of input: a sigmoid right on arrays that refuses a Python
+@pytest.mark.callers_never_pass  # the network and word2vec pass arrays (or numpy numbers)
 def test_scalar_input(student, reference):  # float loses this, not its consistency points
     """A scalar in, a number out (a Python float, numpy scalar or 0-d array)."""
     for x in _scalars():

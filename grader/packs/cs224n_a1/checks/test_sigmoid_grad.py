@@ -62,6 +62,7 @@ def _scalars() -> tuple[float, ...]:
 
 @pytest.mark.points(0.5)
 @pytest.mark.robustness  # one kind of input: a sigmoid_grad right on arrays that mishandles a
+@pytest.mark.callers_never_pass  # the network gives sigmoid_grad arrays
 def test_scalar_input(student, reference):  # number loses this, not its consistency points
     """A scalar in, a number out: a Python float, and the numpy float64 that sigmoid(x) of a
     float returns (the value a student's own code passes on), each the sigmoid's output."""
