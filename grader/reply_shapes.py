@@ -40,7 +40,8 @@ class Pairs:
 
 ERROR = Record({"file": TEXT, "type": TEXT, "message": TEXT},
                {"module": TEXT, "line": LINE, "code": TEXT, "cell": CELL, "notebook": TEXT,
-                "first_line": TEXT, "defines": [TEXT], "in_import": bool, "run": TEXT})
+                "first_line": TEXT, "defines": [TEXT], "in_import": bool, "run": TEXT,
+                "after_star_import": TEXT})
 PLACE_AND_LINE = Record({"where": TEXT, "line": int, "name": TEXT})
 NOT_UTF8 = Record({"file": TEXT, "bytes": [Record({}, {"line": LINE, "cell": CELL,
                                                        "byte": (TEXT, NONE),
@@ -77,6 +78,7 @@ REPORT = Record({}, {
     "text_cells": [Record({"notebook": TEXT, "cell": int, "kind": TEXT, "defines": [TEXT]})],
     "not_utf8": [NOT_UTF8],
     "missing_modules": [Record({"file": TEXT, "line": LINE, "module": TEXT}, {"gated": bool})],
+    "star_imports_of_absent": [Record({"file": TEXT, "line": LINE, "module": TEXT})],
     "skipped_calls_beyond": int,
     "skipped_calls": [Record({"file": TEXT, "line": LINE, "module": TEXT},
                              {"code": TEXT, "names": [TEXT], "kind": TEXT})],

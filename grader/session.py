@@ -300,6 +300,33 @@ def _not_utf8_warning(found: dict) -> str:
             "as UTF-8 (in most editors: Save with Encoding, UTF-8).")
 
 
+def _star_import_place(module: str, load: dict) -> str:
+    """Where `from module import *` ran: "hw.ipynb, cell 1, line 1"."""
+    star = next((e for e in load.get("star_imports_of_absent", []) if e["module"] == module), None)
+    return f"{star['file']}, line {star['line']}" if star else ""
+
+
+def _star_import_warning(star: dict) -> str:
+    """`from q2_sigmoid import *` of a file of the assignment's layout the upload lacks: it
+    imports nothing, and what it would have given is not defined (worker/loader.py)."""
+    module = star["module"]
+    where = "the notebook" if ", cell " in str(star["file"]) else "your file"
+    return (f"{star['file']}, line {star['line']} runs `from {module} import *`, but {module}.py "
+            f"is not in your upload, so it imported nothing and the names it would have given "
+            f"are not defined: upload {module}.py with {where}, or define its functions in "
+            f"{where}")
+
+
+def _follows_star_import(error: dict, load: dict) -> str:
+    """" (it follows from ...)" for a NameError after a `from M import *` of a missing file."""
+    module = error.get("after_star_import")
+    if not module:
+        return ""
+    place = _star_import_place(str(module), load)
+    return (f" (this most likely follows from `from {module} import *`"
+            + (f" in {place}" if place else "") + f": {module}.py is not in your upload)")
+
+
 def _raised(error: dict, where: str) -> str:
     """"NameError in hw.py, line 3: name 'x' is not defined"; without the colon when the exception
     has no message (`raise NotImplementedError`), which left a warning ending in ": "."""
@@ -611,7 +638,8 @@ def _load_warnings(load: dict, shim_xrange: bool, shim_numpy: bool = True) -> li
             warnings.append(f"{error['notebook']}, cell {error['cell']} stopped with "
                             + python2_habits.with_advice(
                                 _raised(error, where),
-                                str(error['type']), str(error['message'])) + (
+                                str(error['type']), str(error['message']))
+                            + _follows_star_import(error, load) + (
                                 "" if said_cells_ran else " (the cells after it still ran, so "
                                 "functions defined in other cells were still graded)"))
             said_cells_ran = True
@@ -695,6 +723,8 @@ def _load_warnings(load: dict, shim_xrange: bool, shim_numpy: bool = True) -> li
     for notebook, module in load.get("shadowed_notebooks", []):
         warnings.append(f"{notebook} was not run: {module}, beside it, was graded instead (keep "
                         "one of the two, or give them different names)")
+    for star in load.get("star_imports_of_absent", []):
+        warnings.append(_star_import_warning(star))
     for missing in load.get("missing_modules", []):
         top = str(missing["module"]).split(".")[0]
         if missing.get("gated") is True:
@@ -988,6 +1018,8 @@ def grade(pack: Pack, submission_path: Path, options: Options = Options(), *,
         where = f"{first['file']}, line {first['line']}" if first.get("line") else first["file"]
         error = (f"your submission could not be imported ({_raised(first, where)}); nothing "
                  "could be graded.")
+        if first.get("after_star_import"):
+            error = _nothing_imported(first, where, load)
         error = python2_habits.followed_by(
             python2_habits.with_advice(error, str(first["type"]), str(first["message"])),
             _top_level_advice(first))
@@ -1135,6 +1167,19 @@ def _needs(module: str) -> str:
 def _what_is_missing(module: str) -> str:
     return ("input() got no answer" if module in (INPUT, INPUT_UNSET)
             else f"{module} is missing")
+
+
+def _nothing_imported(first: dict, where: str, load: dict) -> str:
+    """The submission-wide error when its first failure is a NameError after `from M import *`
+    of a file of the layout the upload lacks: the missing file is the cause, said first."""
+    module = str(first["after_star_import"])
+    place = _star_import_place(module, load)
+    notebook = ", cell " in place
+    return (f"{place or 'your code'} runs `from {module} import *`, but {module}.py is not in "
+            "your upload, so nothing was imported from it and nothing could be graded: upload "
+            f"{module}.py with {'the notebook' if notebook else 'the others'}, or define its "
+            f"functions in {'the notebook' if notebook else 'your file'}. The "
+            f"{first['type']} in {where} ({first.get('message', '')}) follows from it.")
 
 
 def _top_level_advice(error: dict) -> str:

@@ -823,3 +823,48 @@ def test_a_download_that_fails_without_network_says_the_grader_has_none(tmp_path
     said = [w for w in report["warnings"] if "fetch.ipynb, cell 2 stopped" in w]
     assert said and ("The machine could not be reached: a grader's sandbox has no network, so a "
                      "download fails where your code is graded.") in said[0], report["warnings"]
+
+
+def test_a_star_import_of_a_file_the_upload_lacks_is_named_as_the_cause(tmp_path):
+    """A notebook uploaded without the q2_sigmoid.py its first cell star-imports was told only
+    "could not be imported (NameError in ..., cell 2 ...: name 'test_sigmoid_basic' is not
+    defined)", and the same for later cells: the missing file was never named (probe s57). Its
+    cell and file are the cause, said first; each later NameError is said to follow from the
+    star import that ran last before it."""
+    notebook = notebook_v4(tmp_path / "only_notebook.ipynb", [
+        "import numpy as np\nfrom q2_sigmoid import *", "test_sigmoid_basic()",
+        "from q2_neural import *", "sanity_check()"])
+    report = grade(notebook, tmp_path / "out")
+    error = report["error"]
+    assert error.startswith("only_notebook.ipynb, cell 1, line 2 runs `from q2_sigmoid import *`, "
+                            "but q2_sigmoid.py is not in your upload"), error
+    assert "upload q2_sigmoid.py with the notebook, or define its functions in the notebook" \
+        in error
+    assert "The NameError in only_notebook.ipynb, cell 2, line 1 (name 'test_sigmoid_basic' is " \
+           "not defined) follows from it." in error
+    cell_4 = next(w for w in report["warnings"] if w.startswith("only_notebook.ipynb, cell 4 "))
+    assert "most likely follows from `from q2_neural import *` in only_notebook.ipynb, cell 3, " \
+           "line 1: q2_neural.py is not in your upload" in cell_4, cell_4
+    assert report["score"] == 0
+
+
+def test_a_py_files_star_import_of_a_file_the_upload_lacks_is_named(tmp_path):
+    """The same in a .py uploaded alone: `from q2_sigmoid import *` imported nothing, and the
+    network's NameError for sigmoid did not say why. A named import keeps saying it at the call
+    ("q2_sigmoid.py is not in your submission")."""
+    star = tmp_path / "star" / "q2_neural.py"
+    named = tmp_path / "named" / "q2_neural.py"
+    for path, line in ((star, "from q2_sigmoid import *"),
+                       (named, "from q2_sigmoid import sigmoid")):
+        path.parent.mkdir()
+        path.write_text(f"import numpy as np\n{line}\n\n\n"
+                        "def forward_backward_prop(data, labels, params, dimensions):\n"
+                        "    h = sigmoid(data)\n"
+                        "    return float(np.sum(h)), np.zeros_like(params)\n")
+    reports = grade_many({"star": star, "named": named}, tmp_path / "out")
+    assert ("q2_neural.py, line 2 runs `from q2_sigmoid import *`, but q2_sigmoid.py is not in "
+            "your upload") in " ".join(reports["star"]["warnings"]), reports["star"]["warnings"]
+    said = checks_of(reports["named"], "forward_backward_prop")[0]["message"]
+    assert "q2_sigmoid.py is not in your submission" in said, said
+    for report in reports.values():
+        assert by_function(report)["forward_backward_prop"]["score"] == 0

@@ -738,19 +738,51 @@ def _own_definition(attr: str, frame: types.FrameType | None):
     return frame.f_globals[attr]
 
 
+# Each `from M import *` that ran where M is a module of the layout the upload lacks:
+# {"module", "file", "line"}. It imports nothing, and a NameError after it most likely follows
+# from it (a notebook's `from q2_sigmoid import *`, then `test_sigmoid_basic()`): the report
+# names the missing file, not only the NameError.
+STAR_IMPORTS_OF_ABSENT: list[dict] = []
+
+
 class StandInModule(types.ModuleType):
     """Takes the place of a module of the submission's layout that could not be imported: every
-    public name it is asked for is an Unavailable, unless the importing file defines it itself."""
+    public name it is asked for is an Unavailable, unless the importing file defines it itself.
+    `absent`: the upload has no file of that name (rather than one that failed)."""
 
-    def __init__(self, name: str, why: str) -> None:
+    def __init__(self, name: str, why: str, absent: bool = False) -> None:
         super().__init__(name)
-        self.__why = why
+        self.__why, self.__absent = why, absent
 
     def __getattr__(self, attr: str):
+        if attr == "__all__" and self.__absent:
+            # `from M import *` asks for __all__ first; its caller is the import statement.
+            _note_star_import(self.__name__, sys._getframe(1))
         if attr.startswith("__"):
             raise AttributeError(attr)
         # The caller of __getattr__ is the code running the import statement.
         return _own_definition(attr, sys._getframe(1)) or Unavailable(attr, self.__why)
+
+
+def _note_star_import(module: str, frame: types.FrameType) -> None:
+    # Only a file's (or cell's) own top level runs `import *`; once per module and place.
+    if frame.f_code.co_name != "<module>":
+        return
+    entry = {"module": module, "file": frame.f_code.co_filename, "line": frame.f_lineno}
+    if not any(e["module"] == module and e["file"] == entry["file"]
+               for e in STAR_IMPORTS_OF_ABSENT):
+        STAR_IMPORTS_OF_ABSENT.append(entry)
+
+
+def _after_star_import(exc: BaseException, files: Collection[str]) -> str | None:
+    """The module of the layout the upload lacks whose `from M import *` ran last in one of
+    `files` (a file, or a notebook's cells so far) before `exc`, a NameError: what it most
+    likely follows from (a notebook imports, then tests what it imported). None for any other
+    error."""
+    if not isinstance(exc, NameError):
+        return None
+    return next((e["module"] for e in reversed(STAR_IMPORTS_OF_ABSENT) if e["file"] in files),
+                None)
 
 
 def _missing_names(module_name: str, graded: set[str]):
@@ -830,7 +862,8 @@ class _LayoutImporter:
         name = module.__name__
         if getattr(module, "__file__", None) is None:
             sys.modules[name] = StandInModule(
-                name, f"{name}.py is not in your submission{_look_alike(self.root, name)}")
+                name, f"{name}.py is not in your submission{_look_alike(self.root, name)}",
+                absent=True)
             return
         file = Path(module.__file__)
         try:
@@ -842,6 +875,9 @@ class _LayoutImporter:
                 self.run_file(module, file)
         except BaseException as exc:  # SystemExit at import time is a load error too
             entry = _error_entry(exc, file.parent, file)
+            follows = _after_star_import(exc, {str(file)})
+            if follows:
+                entry["after_star_import"] = follows
             self.errors.append(entry)
             where = f", line {entry['line']}" if entry.get("line") else ""
             sys.modules[name] = StandInModule(
@@ -917,6 +953,9 @@ class _LayoutImporter:
                                       "printed is not shown, since how far it got differs from "
                                       "run to run]\n")
             entry.update(notebook=notebook, cell=cell["cell"], defines=cell.get("defines", []))
+            follows = _after_star_import(exc, {str(cell_file(c["cell"])) for c in data["cells"]})
+            if follows:
+                entry["after_star_import"] = follows
             if cell.get("run"):  # raised inside a `%run file.py`: the cell itself ran on
                 entry["run"] = cell["run"]
             self.errors.append(entry)
@@ -1160,6 +1199,8 @@ def import_submission(root: Path, wanted: dict[str, str], shim_xrange: bool,
                               for module, (file, stub) in sorted(importer.renamed.items())],
               "missing_modules": [{**entry, "file": Path(entry["file"]).name}
                                   for entry in missing_imports.noted],
+              "star_imports_of_absent": [{**entry, "file": Path(entry["file"]).name}
+                                         for entry in STAR_IMPORTS_OF_ABSENT],
               "skipped_calls_beyond": missing_imports.skipped_beyond[0],
               "skipped_calls": [{**entry, "file": Path(entry["file"]).name}
                                 for entry in missing_imports.skipped_calls]}
