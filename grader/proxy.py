@@ -98,7 +98,8 @@ class StudentError(Exception):
     """The student's function raised an exception (an Exception, so hypothesis may shrink it)."""
 
     def __init__(self, function: str, error: dict, call: tuple = (),
-                 provided: dict[str, str] | None = None, cells: dict | None = None) -> None:
+                 provided: dict[str, str] | None = None, cells: dict | None = None,
+                 star_imports: list | None = None) -> None:
         self.function = function
         # The notebook cells that define the function, when more than one does (the load
         # report's): {"notebook", "cells", "graded"}.
@@ -108,6 +109,8 @@ class StudentError(Exception):
         self.frames = list(error.get("traceback", []))
         self.call = call
         self.provided = provided or {}  # the pack's starter functions: {name: file}
+        # The load report's `from M import *` of files the upload lacks (worker/loader.py).
+        self.star_imports = [s for s in star_imports or [] if isinstance(s, dict)]
         super().__init__(f"{function} raised {self.type_name}: {self.text}")
 
     def _starter_code_note(self) -> str:
@@ -120,6 +123,20 @@ class StudentError(Exception):
         return (f" {name} is part of the assignment's starter code ({self.provided[name]}), not "
                 "something you write: keep it in the file you upload (copy it from the "
                 "starter code).")
+
+    def _star_import_note(self) -> str:
+        """For a NameError in a file (or notebook) whose `from M import *` imported nothing, M.py
+        not being in the upload: that import, the last of that file's, is the likely cause."""
+        if self.type_name != "NameError" or not self.frames:
+            return ""
+        file = str(self.frames[-1].get("file", "")).split(", cell ")[0]
+        star = next((s for s in reversed(self.star_imports)
+                     if str(s.get("file", "")).split(", cell ")[0] == file), None)
+        if star is None:
+            return ""
+        return (f" {star['file']}, line {star['line']} runs `from {star['module']} import *`, "
+                f"but {star['module']}.py is not in your upload, so nothing was imported from "
+                f"it: upload {star['module']}.py, or define what {self.function} uses from it.")
 
     @property
     def not_implemented(self) -> bool:
@@ -162,7 +179,7 @@ class StudentError(Exception):
         first = python2_habits.with_advice(
             f"{self.function} raised {self.type_name}: {text}".rstrip(": "),
             self.type_name, self.text)
-        note = self._starter_code_note()
+        note = self._starter_code_note() or self._star_import_note()
         lines = [f"{first.rstrip('.')}.{note}" if note else first]
         for frame in self.frames[-3:]:
             lines.append(f"  at {frame['file']}, line {frame['line']}, in {frame['function']}: "
@@ -1157,7 +1174,8 @@ class Submission:
                     self.check_output.append(output)
                 if not entry.get("ok"):
                     error = StudentError(function, entry.get("error", {}), calls[index],
-                                         self.provided_functions, self._cells_of(function))
+                                         self.provided_functions, self._cells_of(function),
+                                         (self.load or {}).get("star_imports_of_absent"))
                     if error.not_implemented:
                         raise StudentNotImplemented(error.describe())
                     observed.record(error)

@@ -862,8 +862,12 @@ def test_a_py_files_star_import_of_a_file_the_upload_lacks_is_named(tmp_path):
                         "    h = sigmoid(data)\n"
                         "    return float(np.sum(h)), np.zeros_like(params)\n")
     reports = grade_many({"star": star, "named": named}, tmp_path / "out")
-    assert ("q2_neural.py, line 2 runs `from q2_sigmoid import *`, but q2_sigmoid.py is not in "
-            "your upload") in " ".join(reports["star"]["warnings"]), reports["star"]["warnings"]
+    cause = ("q2_neural.py, line 2 runs `from q2_sigmoid import *`, but q2_sigmoid.py is not in "
+             "your upload")
+    assert cause in " ".join(reports["star"]["warnings"]), reports["star"]["warnings"]
+    # and where the NameError is told, at the call
+    said = checks_of(reports["star"], "forward_backward_prop")[0]["message"]
+    assert "name 'sigmoid' is not defined" in said and cause in said, said
     said = checks_of(reports["named"], "forward_backward_prop")[0]["message"]
     assert "q2_sigmoid.py is not in your submission" in said, said
     for report in reports.values():
