@@ -304,10 +304,6 @@ def register_markers(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "consistency: compares the function with itself, even where it "
                                        "asks the reference (only to excuse a recognised deviation), "
                                        "so its points wait for the values checks")
-    config.addinivalue_line("markers", "gated_by(*checks): the values checks (by name, without "
-                                       "parameters) whose failure withholds this consistency "
-                                       "check's points; without it, every values check of its "
-                                       "function's")
     config.addinivalue_line("markers", "robustness: compares with the right answers (it asks the "
                                        "reference, or is published) on inputs chosen for one "
                                        "behaviour (huge values), so its failure says nothing of "
@@ -326,6 +322,10 @@ def register_markers(config: pytest.Config) -> None:
                                        "of input no function calling it passes (a Python float "
                                        "where callers pass arrays): failing only such checks, "
                                        "it is not named as why a caller fails")
+    config.addinivalue_line("markers", "gated_by(*checks): the values checks (by name, without "
+                                       "parameters) whose failure withholds this consistency "
+                                       "check's points; without it, every values check of its "
+                                       "function's")
 
 
 def _marker_arg(item: pytest.Item, name: str) -> Any:

@@ -82,7 +82,7 @@ NAMES_THE_PROBLEM = {
     "negsampling_repeats_overwritten": "np.add.at",
     "negsampling_returns_gradpred_grad_cost": "it holds (gradPred, grad, cost). Return cost, "
                                               "gradPred, grad in that order.",
-    "negsampling_raises_for_one_negative": "dataset (whose sampleTokenIdx() returns",
+    "negsampling_raises_for_one_negative": "it answers right: what is different about K = 1?",
     "negsampling_averaged_over_K": "a mean over the K negatives where the handout sums",
     "negsampling_negatives_mean_in_cost": "cost is the target's term plus the mean of the "
                                           "negatives' terms",
@@ -865,7 +865,7 @@ def test_a_function_right_at_the_handouts_K_only_loses_the_checks_of_K(reports, 
     K below 10 and failed for it): the checks of K charge it, every other check is judged at
     K = 10 where the drawn K fails, and earns its points."""
     checks = [c for c in reports[name]["checks"] if c["function"] == "negSamplingCostAndGradient"]
-    failed = {c["name"] for c in checks if c["status"] != "passed"}
+    failed = {c["name"] for c in checks if c["status"] != "passed" and c["max_score"]}
     assert failed == {f"K_is_honoured[{k}]" for k in range(1, 7)}, failed
     values = [c for c in checks if c["kind"] == "values" and not c["name"].startswith("K_is")]
     assert values and all(c["score"] == c["max_score"] for c in values)

@@ -994,10 +994,16 @@ def test_K_is_honoured(student, maybe_reference, report, K):
             # Right at 10 and raising at another K: a 10 written where K belongs (real 2017
             # code looped `for k in range(10)`), which the exception alone never said.
             first, *frames = exc.describe().splitlines()
+            # A 10 written for K raises at K = 9 too; an edge of one K alone (an axis of one
+            # negative squeezed away at K = 1) does not, and is asked about that K instead.
+            written = not _right_at(student, None, dataclasses.replace(case, K=HANDOUT_K - 1))
+            question = (f"is a {HANDOUT_K} written where K belongs?" if written
+                        else f"what is different about K = {K}?")
             fail_call(f"{first.rstrip('.')} (K = {K}); with the handout's K = {HANDOUT_K} it "
-                      f"answers right: is a {HANDOUT_K} written where K belongs?",
+                      f"answers right: {question}",
                       _call_text(case), detail="\n".join(f.strip() for f in frames),
-                      hint=HINTS["k_not_honoured"], evidence={"K": K, "right_at_K": HANDOUT_K})
+                      hint=HINTS["k_not_honoured"] if written else None,
+                      evidence={"K": K, "right_at_K": HANDOUT_K})
         raise
     call = _call_text(case)
     twice = _drawn_twice(draws, K, case)
