@@ -36,7 +36,7 @@ os.environ["AUTOGRADE_CACHE_DIR"] = "off"
 # Grades through the command line keep theirs in one folder for the whole session, as a user's
 # grades do in ~/.cache: the first grade of each pack and set of options runs every check live,
 # later ones replay the checks they pass and run the others live. tests/test_replay.py holds
-# replayed verdicts to live ones, whose "graded alone" side (mistake_reports) asks for LIVE.
+# replayed verdicts to live ones, whose "graded alone" side (mistakes_alone) asks for LIVE.
 RECIPES = Path(tempfile.mkdtemp(prefix="autograde-test-recipes-"))
 LIVE = {"AUTOGRADE_CACHE_DIR": "off"}
 # `python -m grader` for run_cli, forked from a process that has imported it (tests/cli_server.py).
@@ -98,6 +98,23 @@ def grade_many(submissions: dict[str, Path], out_dir: Path, *extra: str,
         futures = {name: pool.submit(grade, path, out_dir / name, *extra, html=html, env=env)
                    for name, path in submissions.items()}
         return {name: f.result() for name, f in futures.items()}
+
+
+def grade_batch(uploads: Path, out_dir: Path, *extra: str, env: dict | None = None
+                ) -> dict[str, dict]:
+    """Grade a folder of uploads through `autograde batch --jobs 2`; return each upload's report
+    (by its stem), checked as grade() checks one, with its HTML page's text under "_html"."""
+    proc = run_cli("batch", str(uploads), "--out", str(out_dir), "--jobs", "2", *extra,
+                   timeout=1200, env=env)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    reports = {}
+    for path in sorted((out_dir / "reports").glob("*.json")):
+        data = json.loads(path.read_text())
+        REPORT_SCHEMA.validate(data)
+        assert_every_failure_explained(data)
+        data["_html"] = path.with_suffix(".html").read_text(encoding="utf-8")
+        reports[path.stem] = data
+    return reports
 
 
 def by_function(report: dict) -> dict[str, dict]:
@@ -167,6 +184,18 @@ def _scope_of(nodeid: str) -> str:
     return "every-mistake-graded" if Path(file).name in _SHARING_THE_SESSIONS_GRADES else file
 
 
+@pytest.hookimpl(optionalhook=True, tryfirst=True)
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int | None:
+    """`-n auto`: one worker more than the CPUs this process may use. About a fifth of the
+    suite's time is spent waiting (for a deadline to pass, a grader to start, a batch to end),
+    when a worker per CPU leaves that CPU idle. PYTEST_XDIST_AUTO_NUM_WORKERS still decides
+    where it is set (pytest-xdist reads it)."""
+    if os.environ.get("PYTEST_XDIST_AUTO_NUM_WORKERS"):
+        return None
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return (cpus or 1) + 1
+
+
 @pytest.hookimpl(optionalhook=True)
 def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object:
     # Under `pytest -n N` (the README's test command). Not --dist loadgroup: pytest 9.2 keeps a
@@ -209,11 +238,25 @@ def fixtures_dir() -> Path:
 
 @pytest.fixture(scope="session")
 def mistake_reports(tmp_path_factory) -> dict[str, dict]:
-    """Every mistake fixture (tests/fixtures/mistakes.py) graded alone, through the CLI, with its
-    HTML report: what tests of other ways to grade the same uploads compare with."""
+    """Every mistake fixture (tests/fixtures/mistakes.py) graded in one `autograde batch`, as an
+    instructor grades a class and as tests/fixtures/expected_scores.tsv was made (grade_all.py):
+    each report with the text of its HTML page under "_html". One batch's warm graders cost
+    about half of what a grader process per upload does; tests/test_replay.py holds a warm grade
+    to grading alone (mistakes_alone), upload by upload."""
     from fixtures.mistakes import MISTAKES, materialize
     src = tmp_path_factory.mktemp("mistakes")
-    paths = {m.name: materialize(m, src) for m in MISTAKES}
+    for mistake in MISTAKES:
+        materialize(mistake, src)
+    return grade_batch(src, tmp_path_factory.mktemp("mistakes-batch"), env=LIVE)
+
+
+@pytest.fixture(scope="session")
+def mistakes_alone(tmp_path_factory) -> dict[str, dict]:
+    """The mistake fixtures of this tier (mistakes_in_tier) each graded alone through the CLI,
+    live, with its HTML report: what tests of other ways to grade the same uploads compare with."""
+    from fixtures.mistakes import materialize
+    src = tmp_path_factory.mktemp("mistakes-alone")
+    paths = {m.name: materialize(m, src) for m in mistakes_in_tier()}
     return grade_many(paths, tmp_path_factory.mktemp("reports"), html=True, env=LIVE)
 
 

@@ -20,7 +20,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import FIXTURES, ROOT, assert_every_failure_explained, by_function, run_cli
+from conftest import (FIXTURES, ROOT, assert_every_failure_explained, by_function, full_tier,
+                      run_cli)
 from fixtures.attacks import ATTACKS, materialize
 from grader.isolation import bwrap_problem
 
@@ -225,7 +226,13 @@ PROCESS_MODE = ("import_infinite_loop", "call_os_exit", "fork_and_answer_twice",
                 "gigabyte_of_output", "memory_bomb", "fork_storm", "ignore_signals_and_spin",
                 "segfault", "huge_return_value", "detached_holds_reply_pipe", "kill_worker_keep_pipe",
                 "nested_namespace_tmpfs", "many_small_files", "terminal_spoof_and_surrogate")
-PROCESS_SAFE = [a for a in ATTACKS if a.name in PROCESS_MODE]
+# By default (tests/conftest.py full_tier), the six whose defence differs most (a deadline at
+# import, a fork storm, memory, signals ignored, a pipe held by a detached or killing child);
+# all of them with --full.
+PROCESS_DEFAULT = ("import_infinite_loop", "fork_storm", "memory_bomb", "ignore_signals_and_spin",
+                   "detached_holds_reply_pipe", "kill_worker_keep_pipe")
+PROCESS_SAFE = [a for a in ATTACKS if a.name in PROCESS_MODE
+                and (full_tier() or a.name in PROCESS_DEFAULT)]
 
 
 @pytest.fixture(scope="module")

@@ -442,7 +442,8 @@ def test_a_log_guard_in_word2vec_is_recognised_and_a_cost_merely_low_is_not(tmp_
 
 
 @pytest.mark.parametrize("mode", [(), ("--no-reference",), ("--secret", SECRETS[0]),
-                                  ("--secret", SECRETS[1])], ids=["public", "student", "s0", "s1"])
+                                  ("--secret", SECRETS[1])][:None if full_tier() else 3],
+                         ids=["public", "student", "s0", "s1"][:None if full_tier() else 3])
 def test_a_float32_word2vec_gets_one_grade_whatever_the_inputs(tmp_path, mode):
     """Rounding in float32 leaves about 1e-7 of the largest term on an entry near 0, which the
     float64 atol failed or passed by the draw: 1 to 11 of 35 by the secret. Now float32 answers
@@ -514,8 +515,9 @@ def test_a_guarded_cost_still_fixes_the_gradients_convention(tmp_path, mode):
 
 
 @pytest.mark.parametrize("mode", [(), ("--no-reference",), ("--secret", SECRETS[0]),
-                                  ("--secret", SECRETS[1]), ("--secret", SECRETS[2])],
-                         ids=["public", "student", "s0", "s1", "s2"])
+                                  ("--secret", SECRETS[1]), ("--secret", SECRETS[2])
+                                  ][:None if full_tier() else 3],
+                         ids=["public", "student", "s0", "s1", "s2"][:None if full_tier() else 3])
 def test_scores_clipped_below_the_long_vectors_largest_fail_whatever_the_draw(tmp_path, mode):
     """The long vectors' largest score was drawn: 10.8 under one secret, 12 under another, so a
     cost that clips the scores at 11 kept every point or lost 26 by the secret. One negative now

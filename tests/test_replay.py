@@ -72,8 +72,8 @@ def uploads(made, tmp_path_factory) -> dict[str, Path]:
 
 
 @pytest.fixture(scope="module")
-def alone(mistake_reports, made, tmp_path_factory) -> dict[str, dict]:
-    return {**mistake_reports, **grade_many({**OTHERS, **made}, tmp_path_factory.mktemp("alone"),
+def alone(mistakes_alone, made, tmp_path_factory) -> dict[str, dict]:
+    return {**mistakes_alone, **grade_many({**OTHERS, **made}, tmp_path_factory.mktemp("alone"),
                                             env=LIVE)}
 
 
