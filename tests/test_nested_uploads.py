@@ -93,6 +93,13 @@ def graded(tmp_path_factory) -> dict[str, dict]:
     partial = base / "partial_beside_starter"
     shutil.copytree(starter / "starter", partial / "starter")
     (partial / "hw1.py").write_text(FIRST_HALF)
+    # The same beside the 2017 starter as it was handed out: its raises sit after lines of the
+    # function's own, inside an if, and its files are Python 2 (print statements) that do not
+    # parse in Python 3 (probe s57: the starter was graded, 25 or 65 to 0).
+    for name, python2 in (("partial_beside_2017_starter", False),
+                          ("partial_beside_python2_starter", True)):
+        _starter_2017(base / name / "assignment1", python2)
+        (base / name / "hw1.py").write_text(FIRST_HALF)
     windows = base / "windows" / "assignment1"
     _assignment(windows)
     strays = _strays(base / "strays")
@@ -100,9 +107,39 @@ def graded(tmp_path_factory) -> dict[str, dict]:
     reports = grade_many({"windows_zip": _windows_zip(windows), "repository": repo, "backup": backup, "data_beside": data,
                           "zipped_repository": _zip(zipped_repo), "helper_beside": helper,
                           "upper": upper, "solution_beside_starter": starter,
-                          "partial_beside_starter": partial, **strays}, out)
+                          "partial_beside_starter": partial,
+                          "partial_beside_2017_starter": base / "partial_beside_2017_starter",
+                          "partial_beside_python2_starter":
+                              base / "partial_beside_python2_starter", **strays}, out)
     reports.update(grade_many({"course": course}, out, "--pack", "cbow"))
     return reports
+
+
+_STARTER_2017 = {
+    "q1_softmax.py": (["softmax"], "    orig_shape = x.shape\n    if len(x.shape) > 1:\n"
+                      "        ### YOUR CODE HERE\n        raise NotImplementedError\n"
+                      "        ### END YOUR CODE\n    else:\n        raise NotImplementedError\n"
+                      "    assert x.shape == orig_shape\n    return x\n"),
+    "q2_sigmoid.py": (["sigmoid", "sigmoid_grad"], "    ### YOUR CODE HERE\n"
+                      "    raise NotImplementedError\n    ### END YOUR CODE\n    return s\n"),
+    "q2_neural.py": (["forward_backward_prop"], "    ofs = 0\n    Dx, H, Dy = (dimensions[0], "
+                     "dimensions[1], dimensions[2])\n    raise NotImplementedError\n"
+                     "    return cost, grad\n"),
+    "q3_word2vec.py": (["negSamplingCostAndGradient"], "    indices = [target]\n"
+                       "    raise NotImplementedError\n    return cost, gradPred, grad\n"),
+}
+
+
+def _starter_2017(folder: Path, python2: bool) -> None:
+    """The 2017 starter's files, as far as the layout choice reads them."""
+    folder.mkdir(parents=True)
+    for name, (functions, body) in _STARTER_2017.items():
+        text = "import numpy as np\n\n"
+        for function in functions:
+            text += f"\ndef {function}(*args):\n{body}\n"
+        if python2:
+            text += '\nif __name__ == "__main__":\n    print "Running your tests..."\n'
+        (folder / name).write_text(text)
 
 
 def _strays(base: Path) -> dict[str, Path]:
@@ -225,11 +262,14 @@ def test_an_unfinished_solution_at_the_top_is_graded_beside_the_starters_folder(
     """hw1.py defines softmax, sigmoid and sigmoid_grad; the starter's folder beside it holds
     the assignment's files and defines every function, as the template leaves them (`raise
     NotImplementedError`): that is no one's work, and it must not be graded in hw1.py's place."""
-    report = graded["partial_beside_starter"]
-    full = {"softmax": 15, "sigmoid": 10, "sigmoid_grad": 5}
-    assert {f: s for f, s in scores(report).items() if f in full} == full, report["error"]
-    assert report["score"] == 30
-    assert not [w for w in report["warnings"] if SEVERAL in w], report["warnings"]
+    for name in ("partial_beside_starter", "partial_beside_2017_starter",
+                 "partial_beside_python2_starter"):
+        report = graded[name]
+        full = {"softmax": 15, "sigmoid": 10, "sigmoid_grad": 5}
+        assert {f: s for f, s in scores(report).items() if f in full} == full, (name,
+                                                                               report["error"])
+        assert report["score"] == 30, name
+        assert not [w for w in report["warnings"] if SEVERAL in w], (name, report["warnings"])
 
 
 def test_a_zip_whose_names_use_backslashes_is_unpacked_into_its_folders(graded):

@@ -470,17 +470,41 @@ def _code_chunks(path: Path, text: str) -> list[str]:
 
 
 def _written(code: str, functions: tuple[str, ...], pattern: re.Pattern) -> set[str]:
-    """The graded functions `code` defines with a body of its own: a def as the starter leaves
-    it (`raise NotImplementedError`) is no one's work, and a folder of the starter's files beside
-    a student's notebook or hw1.py that is not finished must not win for defining them all.
-    Code Python 3 cannot parse (print statements, magics) is read for its defs alone."""
+    """The graded functions `code` defines with a body of its own: a def that still raises
+    NotImplementedError anywhere (the 2017 starter's softmax raises it inside an if, after lines
+    of its own) or is a template otherwise is no one's work, and a folder of the starter's files
+    beside a student's notebook or hw1.py that is not finished must not win for defining them
+    all (probe s57: a hw1.py with two functions done lost to the starter, 25 to 0). Code Python
+    3 cannot parse (the 2017 starter's print statements, magics) is read by its text."""
     try:
         tree = ast.parse(code)
     except (SyntaxError, ValueError, RecursionError, MemoryError):  # nested past the parser
-        return set(pattern.findall(code))
+        return _written_by_text(code, pattern)
     return {node.name for node in ast.walk(tree)
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
-            and node.name in functions and not _is_template(node)}
+            and node.name in functions and not _is_template(node)
+            and not _raises_not_implemented(node)}
+
+
+def _raises_not_implemented(node: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+    for inner in ast.walk(node):
+        if isinstance(inner, ast.Raise) and inner.exc is not None:
+            raised = inner.exc.func if isinstance(inner.exc, ast.Call) else inner.exc
+            if isinstance(raised, ast.Name) and raised.id == "NotImplementedError":
+                return True
+    return False
+
+
+def _written_by_text(code: str, pattern: re.Pattern) -> set[str]:
+    """_written for code that does not parse: each def's text runs to the next line that starts
+    at the left margin, and one that says `raise NotImplementedError` is not written."""
+    found = set()
+    for match in pattern.finditer(code):
+        rest = code[match.end():]
+        end = re.search(r"\n(?=\S)", rest)
+        if "raise NotImplementedError" not in (rest[:end.start()] if end else rest):
+            found.add(match.group(1))
+    return found
 
 
 def _one_of(start: Path, top: Path, layout: tuple[str, ...], functions: tuple[str, ...],
