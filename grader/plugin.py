@@ -22,8 +22,8 @@ from hypothesis.errors import Flaky
 
 from grader import evidence as evidence_mod, known_answers as known_answers_mod, observed, replay
 from grader import example_budget, scoring, selection
-from grader.checks_api import (CheckFailure, call_text, forget_precision, judge_shapes,
-                               low_precision_note)
+from grader.checks_api import (CheckFailure, call_text, excused_failure, forget_precision,
+                               judge_shapes, low_precision_note)
 from grader.hints import Catalogue, Mistake
 from grader.input_set import PUBLIC, InputSet
 from grader.model import VISIBILITIES, CheckResult
@@ -728,6 +728,9 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
         message = message.removeprefix("Skipped: ")
     elif report_.passed:
         status = "passed"
+        excused = excused_failure()
+        if excused:  # scoring.charge_excused reads it
+            evidence = {**evidence, "excused": excused}
     else:
         exc = call.excinfo.value if call.excinfo else RuntimeError("unknown failure")
         flaky = False

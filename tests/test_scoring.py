@@ -373,3 +373,31 @@ def test_a_gate_naming_no_values_check_is_refused_at_collection(tmp_path):
     assert proc.returncode != 0
     assert "gated_by names no values check of negSamplingCostAndGradient: " \
            "['gradPred_matches_refrence']" in proc.stdout + proc.stderr, proc.stdout + proc.stderr
+
+
+def test_an_excused_failure_is_charged_where_nothing_it_was_left_to_fails():
+    """word2vec's values checks let a case wrong at a K other than 10 pass when the function is
+    right at 10, for its checks of K to charge. A function wrong there for another reason passes
+    those checks of K, and kept every point (recheck probe s57: 35 of 35 for a cost doubled
+    wherever the target is not 0): the failure is then charged where it was excused."""
+    from grader.scoring import charge_excused
+
+    excused = {"excused": {"failure": "wrong cost: 2.0, expected 1.0.\n  called: w2v(...)",
+                           "charged_by": ["K_is_honoured"],
+                           "why": "with the handout's K = 10 it answers this case right"}}
+
+    def graded(k_status: str) -> CheckResult:
+        checks = charge_excused((
+            CheckResult("cost_matches_reference", "w2v", "passed", 6.0, 6.0, kind="values",
+                        evidence=excused),
+            CheckResult("K_is_honoured[1]", "w2v", k_status, scoring.check_score(k_status, 1.0),
+                        1.0, "x", kind="robustness"),
+            CheckResult("other", "net", "failed", 0.0, 1.0, "x", kind="values")))
+        return checks[0]
+
+    kept = graded("failed")
+    assert kept.status == "passed" and kept.score == 6.0
+    charged = graded("passed")
+    assert charged.status == "failed" and charged.score == 0.0
+    assert charged.message.startswith("wrong cost: 2.0, expected 1.0.")
+    assert "K_is_honoured passed, so it counts here" in charged.message

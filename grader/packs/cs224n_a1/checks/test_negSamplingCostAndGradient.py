@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from grader import conventions, evidence, known_answers, numgrad
 from grader import tolerances as tol
-from grader.checks_api import (CheckFailure, LazyText, as_array, as_scalar, describe_result,
+from grader.checks_api import (CheckFailure, LazyText, as_array, as_scalar, describe_result, excuse,
                                expect_close, expect_varies, fail_call, if_known, lazy_text, show,
                                whole_cases)
 from grader.packs.cs224n_a1.hints import HINTS, constant_factor, flag_array_cost
@@ -256,6 +256,11 @@ def _charged_to_K(case: W2VCase, judge, reference=None) -> None:
             judge(at_handout_K)
         except _JUDGED_AGAIN:
             raise failure from None
+        said = (f"{failure.describe()}\n  called: {_call_text(case)}"
+                if isinstance(failure, StudentError) else str(failure))
+        # Charged here after all if no check of K fails (scoring.charge_excused).
+        excuse(said, ("K_is_honoured",), f"with the handout's K = {HANDOUT_K} it answers this "
+                                         "case right")
 
 
 def _right_at(student, reference, case: W2VCase) -> bool:
@@ -976,8 +981,11 @@ def _wrong_draws(cost: float, draws: int, used: int, case: W2VCase, call) -> Non
 
 # Every K a drawn case asks (w2v_cases: 1 to 6) and the handout's: the checks of values excuse a
 # failure at a K other than 10 where the function is right at 10 (_charged_to_K), so a function
-# wrong at one K alone is charged here. Three points in all, as when three K were asked.
+# wrong at one K alone is charged here. Three points in all, as when three K were asked. A
+# robustness check: the K is one behaviour, and a wrong one holds back no consistency points
+# (it cost a 10 written for K 4 points more).
 @pytest.mark.points(3 / 7)
+@pytest.mark.robustness
 @pytest.mark.parametrize("K", [1, 2, 3, 4, 5, 6, HANDOUT_K])
 def test_K_is_honoured(student, maybe_reference, report, K):
     """Exactly K negatives are drawn, and all of them are used."""
