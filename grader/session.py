@@ -312,9 +312,8 @@ def _star_import_warning(star: dict) -> str:
     module = star["module"]
     where = "the notebook" if ", cell " in str(star["file"]) else "your file"
     return (f"{star['file']}, line {star['line']} runs `from {module} import *`, but {module}.py "
-            f"is not in your upload, so it imported nothing and the names it would have given "
-            f"are not defined: upload {module}.py with {where}, or define its functions in "
-            f"{where}")
+            f"is not in your upload, so it imported nothing: upload {module}.py with {where}, "
+            f"or define in {where} what you use of it")
 
 
 def _follows_star_import(error: dict, load: dict) -> str:

@@ -872,3 +872,20 @@ def test_a_py_files_star_import_of_a_file_the_upload_lacks_is_named(tmp_path):
     assert "q2_sigmoid.py is not in your submission" in said, said
     for report in reports.values():
         assert by_function(report)["forward_backward_prop"]["score"] == 0
+
+
+def test_a_typo_after_a_star_import_of_a_missing_file_is_not_blamed_on_it(tmp_path):
+    """A NameError for a near spelling of a name the code has (`softmx` beside its own softmax)
+    is the student's typo: it was said to follow from the `from q2_sigmoid import *` before it
+    (recheck probe s57), as any NameError after such an import was."""
+    notebook = notebook_v4(tmp_path / "typo.ipynb", [
+        "import numpy as np\nfrom q2_sigmoid import *",
+        "def softmax(x):\n    e = np.exp(x - np.max(x, axis=-1, keepdims=True))\n"
+        "    return e / np.sum(e, axis=-1, keepdims=True)",
+        "print(softmx(np.array([1.0, 2.0])))",
+        "test_sigmoid_basic()"])
+    report = grade(notebook, tmp_path / "out")
+    cell_3 = next(w for w in report["warnings"] if w.startswith("typo.ipynb, cell 3 "))
+    assert "name 'softmx' is not defined" in cell_3 and "follows from" not in cell_3, cell_3
+    cell_4 = next(w for w in report["warnings"] if w.startswith("typo.ipynb, cell 4 "))
+    assert "most likely follows from `from q2_sigmoid import *`" in cell_4, cell_4

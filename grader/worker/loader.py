@@ -803,10 +803,26 @@ def _after_star_import(exc: BaseException, files: Collection[str]) -> str | None
     `files` (a file, or a notebook's cells so far) before `exc`, a NameError: what it most
     likely follows from (a notebook imports, then tests what it imported). None for any other
     error."""
-    if not isinstance(exc, NameError):
+    if not isinstance(exc, NameError) or _a_typo(exc):
         return None
     return next((e["module"] for e in reversed(STAR_IMPORTS_OF_ABSENT) if e["file"] in files),
                 None)
+
+
+def _a_typo(exc: NameError) -> bool:
+    """Whether the name a NameError did not find is a near spelling of one its code had (its
+    globals, its locals, the builtins): `softmx` beside softmax is the student's typo, not what
+    a star import of a missing file would have given (recheck probe s57)."""
+    name = getattr(exc, "name", None)
+    tb = exc.__traceback__
+    while tb is not None and tb.tb_next is not None:
+        tb = tb.tb_next
+    if not isinstance(name, str) or tb is None:
+        return False
+    frame = tb.tb_frame
+    known = [k for k in (*frame.f_globals, *frame.f_locals, *dir(builtins))
+             if isinstance(k, str) and not k.startswith("__")]
+    return bool(_standard_library("difflib").get_close_matches(name, known, n=1, cutoff=0.8))
 
 
 def _missing_names(module_name: str, graded: set[str]):
