@@ -229,16 +229,18 @@ def forget_precision() -> None:
 _excused: list[dict[str, Any]] = []
 
 
-def excuse(failure: str, charged_by: Sequence[str], why: str) -> None:
+def excuse(failure: str, charged_by: Sequence[str], why: str,
+           right_in: Sequence[str] = ()) -> None:
     """Let a failure pass that the checks named `charged_by` (of the same function, by name
     without parameters) charge instead: word2vec's checks of values excuse a case wrong at a K
     other than 10 and right at 10, which its checks of K charge. Should none of them fail, the
     grader charges the failure to this check after all (scoring.charge_excused): an excuse
     that nothing charges is no excuse. `why`: what excused it, said in that case ("with
-    K = 10 it answers this case right")."""
+    K = 10 it answers this case right"); `right_in`: checks (by full name) that must pass for
+    the excuse to hold, where the function must be right by its own checks too (K = 10's)."""
     if not _excused:
         _excused.append({"failure": str(failure)[:4000], "charged_by": list(charged_by),
-                         "why": str(why)[:300]})
+                         "why": str(why)[:300], "right_in": list(right_in)})
 
 
 def excused_failure() -> dict[str, Any] | None:

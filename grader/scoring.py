@@ -28,19 +28,28 @@ def charge_excused(checks: Sequence[CheckResult]) -> tuple[CheckResult, ...]:
     10, for its checks of K to charge; a function wrong there for another reason (right only
     where the target is 0, say, as every K check's case has it) passes those, and was given 35
     of 35 (recheck probe s57)."""
-    failed = {(c.function, c.name.split("[", 1)[0]) for c in checks
-              if c.status in ("failed", "error", "timeout")}
+    wrong = {(c.function, c.name) for c in checks if c.status in ("failed", "error", "timeout")}
+    failed = {(function, name.split("[", 1)[0]) for function, name in wrong}
     out = []
     for check in checks:
         excused = check.evidence.get("excused") if check.status == "passed" else None
-        if not isinstance(excused, dict) or any(
-                (check.function, str(name)) in failed for name in excused.get("charged_by", ())):
+        if not isinstance(excused, dict):
             out.append(check)
             continue
         by = ", ".join(map(str, excused.get("charged_by", ())))
+        wrong_too = [str(name) for name in excused.get("right_in", ())
+                     if (check.function, str(name)) in wrong]
+        if wrong_too:  # wrong where it was said to be right: the excuse never held
+            why = f"{', '.join(wrong_too)} failed too, so it counts here"
+        elif not any((check.function, str(name)) in failed
+                     for name in excused.get("charged_by", ())):
+            why = f"{by} passed, so it counts here"
+        else:
+            out.append(check)
+            continue
         out.append(replace(check, status="failed", score=0.0, message=(
             f"{excused.get('failure', '')}\n  ({excused.get('why', 'it was excused')}, which "
-            f"left this failure to {by}; {by} passed, so it counts here)")))
+            f"left this failure to {by}; {why})")))
     return tuple(out)
 
 

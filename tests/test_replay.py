@@ -40,7 +40,7 @@ OTHERS = {
 CORRECT = [name for name in OTHERS if name.startswith("correct") or name == "reference"]
 # The pack's checks, and those marked @pytest.mark.live (the two of one large call each, whose
 # megabytes of arrays are not worth a recipe): never replayed, run live in every grade.
-CHECKS, LIVE_CHECKS = 43, 2
+CHECKS, LIVE_CHECKS = 47, 2
 
 # A sigmoid right for the first three calls a process makes and wrong after (a stale cache): its
 # verdicts depend on every check starting from the state the import left, as live runs do.

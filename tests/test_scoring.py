@@ -401,3 +401,21 @@ def test_an_excused_failure_is_charged_where_nothing_it_was_left_to_fails():
     assert charged.status == "failed" and charged.score == 0.0
     assert charged.message.startswith("wrong cost: 2.0, expected 1.0.")
     assert "K_is_honoured passed, so it counts here" in charged.message
+
+
+def test_an_excuse_does_not_hold_where_the_check_it_rests_on_fails():
+    """A cost merely shifted down (wrong at every K) failed the K checks too, so its failures at
+    K = 3, left to them, stood excused where a lenient reading at K = 10 let it pass: the check
+    of K = 10 failing says the excuse never held."""
+    from grader.scoring import charge_excused
+
+    excused = {"excused": {"failure": "wrong cost when the stream offers the target",
+                           "charged_by": ["K_is_honoured"], "why": "right at K = 10",
+                           "right_in": ["K_is_honoured[10]"]}}
+    checks = charge_excused((
+        CheckResult("target_is_redrawn", "w2v", "passed", 3.0, 3.0, kind="values",
+                    evidence=excused),
+        CheckResult("K_is_honoured[3]", "w2v", "failed", 0.0, 1.0, "x", kind="robustness"),
+        CheckResult("K_is_honoured[10]", "w2v", "failed", 0.0, 1.0, "x", kind="robustness")))
+    assert checks[0].status == "failed" and checks[0].score == 0
+    assert "K_is_honoured[10] failed too, so it counts here" in checks[0].message

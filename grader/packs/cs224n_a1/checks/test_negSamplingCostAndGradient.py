@@ -258,9 +258,10 @@ def _charged_to_K(case: W2VCase, judge, reference=None) -> None:
             raise failure from None
         said = (f"{failure.describe()}\n  called: {_call_text(case)}"
                 if isinstance(failure, StudentError) else str(failure))
-        # Charged here after all if no check of K fails (scoring.charge_excused).
+        # Charged here after all if no check of K fails, or the one at K = 10 does: the
+        # function must be right at 10 by that check too (scoring.charge_excused).
         excuse(said, ("K_is_honoured",), f"with the handout's K = {HANDOUT_K} it answers this "
-                                         "case right")
+               "case right", right_in=(f"K_is_honoured[{HANDOUT_K}]",))
 
 
 def _right_at(student, reference, case: W2VCase) -> bool:
