@@ -3,10 +3,11 @@
 A check earns all its points when it passes and none otherwise. A check of weight 0 is advisory:
 it reports (through the warnings) but never costs points. A consistency check (one that compares
 a function with itself: its gradient with its own cost, an invariance, rows summing to 1) keeps
-its points only when the values checks of the same function passed (all of them, or those it names:
-a check of gradPred against the cost's derivative waits for the cost's and gradPred's): a made-up
-function with an exact gradient is consistent too (`withhold_unverified`). A function's score is the sum of its
-checks; the submission's score is the sum of its functions. Points of checks that were skipped
+its points only when the values checks of the same function passed (all of them, or those it
+names: a check of gradPred against the cost's derivative waits for the cost's and gradPred's): a
+made-up function with an exact gradient is consistent too (`withhold_unverified`). A check that
+passed by leaving a failure to other checks fails where none of them did (`charge_excused`). A
+function's score is the sum of its checks; the submission's score is the sum of its functions. Points of checks that were skipped
 (because they need the instructor's reference) are counted in max_score and reported apart.
 """
 from __future__ import annotations
