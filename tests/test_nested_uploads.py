@@ -100,6 +100,10 @@ def graded(tmp_path_factory) -> dict[str, dict]:
                           ("partial_beside_python2_starter", True)):
         _starter_2017(base / name / "assignment1", python2)
         (base / name / "hw1.py").write_text(FIRST_HALF)
+    # The starter's files at the top, as handed out, and the finished work in a folder below.
+    below = base / "starter_above_solution"
+    _starter_2017(below, python2=False)
+    _assignment(below / "solution")
     windows = base / "windows" / "assignment1"
     _assignment(windows)
     strays = _strays(base / "strays")
@@ -110,7 +114,8 @@ def graded(tmp_path_factory) -> dict[str, dict]:
                           "partial_beside_starter": partial,
                           "partial_beside_2017_starter": base / "partial_beside_2017_starter",
                           "partial_beside_python2_starter":
-                              base / "partial_beside_python2_starter", **strays}, out)
+                              base / "partial_beside_python2_starter",
+                          "starter_above_solution": below, **strays}, out)
     reports.update(grade_many({"course": course}, out, "--pack", "cbow"))
     return reports
 
@@ -280,3 +285,13 @@ def test_a_zip_whose_names_use_backslashes_is_unpacked_into_its_folders(graded):
     assert report["score"] == 100, (report["error"], [c["message"] for c in report["checks"]
                                                       if c["status"] != "passed"][:2])
     assert not [w for w in report["warnings"] if "\\" in w], report["warnings"]
+
+
+def test_the_starters_files_at_the_top_give_way_to_the_finished_folder_below(graded):
+    """The starter's files, none of them written, at the top of an upload and the finished
+    assignment in solution/ below: the top was graded, 0 of 100, and solution/ never named
+    (recheck probe s57)."""
+    report = graded["starter_above_solution"]
+    assert report["score"] == 100, report["error"]
+    (said,) = [w for w in report["warnings"] if SEVERAL in w]
+    assert "solution/" in said and "q1_softmax.py" in said, said

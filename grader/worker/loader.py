@@ -412,9 +412,13 @@ def _beats(below: tuple[int, int], top: tuple[int, int]) -> bool:
     to a folder that both defines more of them and holds more of the assignment's files: a
     scratch.py or a notebook trying out sigmoid beside assignment1/ hid the whole assignment
     (a real repository scored 15 for its 100; probe s57), while a hw1.py that defines every
-    function stays graded beside the starter's folder, which defines them all as well."""
+    function stays graded beside the starter's folder, which defines them all as well. A top
+    that writes none of the functions (the starter's files, as handed out) loses to any folder
+    that writes some: a complete solution/ beside them scored 0, unnamed (recheck probe s57)."""
     if top == (0, 0):
         return below != (0, 0)
+    if top[0] == 0:
+        return below[0] > 0
     return below[0] > top[0] and below[1] > top[1]
 
 
