@@ -4,13 +4,14 @@ that holds the assignment's files is graded, and the report says which; two copi
 refused by name, never as "no Python file"."""
 from __future__ import annotations
 
+import json
 import shutil
 import zipfile
 from pathlib import Path, PureWindowsPath
 
 import pytest
 
-from conftest import FIXTURES, ROOT, grade_many, scores
+from conftest import FIXTURES, ROOT, grade, grade_many, scores
 from notebook_helpers import FIRST_HALF, notebook_v4
 
 MULTIFILE = FIXTURES / "correct_multifile"
@@ -295,3 +296,22 @@ def test_the_starters_files_at_the_top_give_way_to_the_finished_folder_below(gra
     assert report["score"] == 100, report["error"]
     (said,) = [w for w in report["warnings"] if SEVERAL in w]
     assert "solution/" in said and "q1_softmax.py" in said, said
+
+
+def test_a_notebook_whose_saved_plot_comes_first_is_graded_beside_the_starter(tmp_path):
+    """A notebook whose first cell saved a 3 MB image before the cells that define every
+    function: read for its defs up to 2 MiB only, it showed none, and the starter's folder beside
+    it was graded, 0 of 100 (recheck probe s57)."""
+    upload = tmp_path / "upload"
+    _starter_2017(upload / "assignment1", python2=False)
+    image = {"output_type": "display_data", "metadata": {},
+             "data": {"image/png": "iVBORw0KGgo" + "A" * (3 * 2**20)}}
+    code = (FIXTURES / "correct_summed.py").read_text().split('if __name__ == "__main__":')[0]
+    cells = [{"cell_type": "code", "metadata": {}, "execution_count": 1, "source": "print(1)",
+              "outputs": [image]},
+             {"cell_type": "code", "metadata": {}, "execution_count": 2, "source": code,
+              "outputs": []}]
+    (upload / "hw1.ipynb").write_text(json.dumps(
+        {"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": cells}))
+    report = grade(upload, tmp_path / "out")
+    assert report["score"] == 100, report["error"]

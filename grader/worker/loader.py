@@ -428,6 +428,10 @@ CODE_SEARCH_DEPTH = 3
 CODE_SEARCH_FOLDERS = 2000
 # How much of each file _score reads to find the graded functions' definitions, and how many.
 SCORE_BYTES = 2 * 2**20
+# A notebook's saved outputs (a plot is megabytes of base64) come before the cells after them:
+# cut at 2 MiB, a notebook whose first cell drew a 3 MB image showed no def and lost to the
+# starter's folder beside it (recheck probe s57).
+NOTEBOOK_SCORE_BYTES = 32 * 2**20
 SCORE_FILES = 200
 
 
@@ -451,7 +455,8 @@ def _score(folder: Path, layout: tuple[str, ...], functions: tuple[str, ...]) ->
         for path in files:
             try:
                 with open(path, "rb") as handle:
-                    text = handle.read(SCORE_BYTES).decode("utf-8", "replace")
+                    text = handle.read(NOTEBOOK_SCORE_BYTES if path.suffix.lower() == ".ipynb"
+                                       else SCORE_BYTES).decode("utf-8", "replace")
             except OSError:
                 continue
             for chunk in _code_chunks(path, text):
