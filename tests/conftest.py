@@ -184,18 +184,6 @@ def _scope_of(nodeid: str) -> str:
     return "every-mistake-graded" if Path(file).name in _SHARING_THE_SESSIONS_GRADES else file
 
 
-@pytest.hookimpl(optionalhook=True, tryfirst=True)
-def pytest_xdist_auto_num_workers(config: pytest.Config) -> int | None:
-    """`-n auto`: one worker more than the CPUs this process may use. About a fifth of the
-    suite's time is spent waiting (for a deadline to pass, a grader to start, a batch to end),
-    when a worker per CPU leaves that CPU idle. PYTEST_XDIST_AUTO_NUM_WORKERS still decides
-    where it is set (pytest-xdist reads it)."""
-    if os.environ.get("PYTEST_XDIST_AUTO_NUM_WORKERS"):
-        return None
-    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    return (cpus or 1) + 1
-
-
 @pytest.hookimpl(optionalhook=True)
 def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object:
     # Under `pytest -n N` (the README's test command). Not --dist loadgroup: pytest 9.2 keeps a
