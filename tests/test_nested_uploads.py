@@ -5,6 +5,7 @@ refused by name, never as "no Python file"."""
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import zipfile
 from pathlib import Path, PureWindowsPath
@@ -315,3 +316,21 @@ def test_a_notebook_whose_saved_plot_comes_first_is_graded_beside_the_starter(tm
         {"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": cells}))
     report = grade(upload, tmp_path / "out")
     assert report["score"] == 100, report["error"]
+
+
+def test_a_finished_python2_folder_with_its_raises_commented_out_beats_a_stray_file(tmp_path):
+    """A real repository's finished assignment1/, in Python 2 (print statements, so read by its
+    text) with the starter's `raise NotImplementedError` lines commented out, beside a top-level
+    notebook trying out sigmoid: the comments counted as raises, the folder as none of the work,
+    and the top was graded, 15 of 100."""
+    repo = tmp_path / "repo"
+    _assignment(repo / "assignment1")
+    for path in (repo / "assignment1").glob("*.py"):
+        text = re.sub(r"^(def \w+\(.*\):\n)", r"\1    # raise NotImplementedError\n",
+                      path.read_text(), flags=re.M)
+        path.write_text(text + '\n\nif __name__ == "__main__":\n    print "Running tests..."\n')
+    (repo / "scratch.py").write_text(TRY_SIGMOID)
+    report = grade(repo, tmp_path / "out")
+    assert report["score"] == 100, report["error"]
+    (said,) = [w for w in report["warnings"] if SEVERAL in w]
+    assert "scratch.py" in said, said

@@ -506,14 +506,19 @@ def _raises_not_implemented(node: ast.FunctionDef | ast.AsyncFunctionDef) -> boo
 
 def _written_by_text(code: str, pattern: re.Pattern) -> set[str]:
     """_written for code that does not parse: each def's text runs to the next line that starts
-    at the left margin, and one that says `raise NotImplementedError` is not written."""
+    at the left margin, and one with a line `raise NotImplementedError` is not written (one
+    commented out, `# raise NotImplementedError`, is what finishing the starter leaves: a real
+    repository's finished assignment1/ counted as none of the work)."""
     found = set()
     for match in pattern.finditer(code):
         rest = code[match.end():]
         end = re.search(r"\n(?=\S)", rest)
-        if "raise NotImplementedError" not in (rest[:end.start()] if end else rest):
+        if not _RAISES_NOT_IMPLEMENTED.search(rest[:end.start()] if end else rest):
             found.add(match.group(1))
     return found
+
+
+_RAISES_NOT_IMPLEMENTED = re.compile(r"^[ \t]*raise[ \t]+NotImplementedError\b", re.M)
 
 
 def _one_of(start: Path, top: Path, layout: tuple[str, ...], functions: tuple[str, ...],
