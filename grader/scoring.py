@@ -7,8 +7,9 @@ its points only when the values checks of the same function passed (all of them,
 names: a check of gradPred against the cost's derivative waits for the cost's and gradPred's): a
 made-up function with an exact gradient is consistent too (`withhold_unverified`). A check that
 passed by leaving a failure to other checks fails where none of them did (`charge_excused`). A
-function's score is the sum of its checks; the submission's score is the sum of its functions. Points of checks that were skipped
-(because they need the instructor's reference) are counted in max_score and reported apart.
+function's score is the sum of its checks; the submission's score is the sum of its functions.
+Points of checks that were skipped (because they need the instructor's reference) are counted in
+max_score and reported apart.
 """
 from __future__ import annotations
 
