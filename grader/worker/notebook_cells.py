@@ -88,7 +88,10 @@ class Budget:
 
     def allowance(self, cells_left: int) -> float:
         now = own_clock.now()  # the time the submission had: a busy machine's queue is not its
-        if now < self.soft:
+        # A cell is stopped up to a few ms before `soft` (the alarm's tolerance, the clock's
+        # 4 ms steps): the next cell must still get its share until `hard`, not those few ms,
+        # or a cell of plain `def`s was stopped on one run in ten on a busy machine.
+        if now < self.soft and not self.stops:
             return self.soft - now
         return max(self.hard - now, 0.0) / max(cells_left, 1) or 0.001
 
