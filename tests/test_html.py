@@ -471,3 +471,21 @@ def test_report_with_five_bugs_fits_and_opens_on_the_score_table_and_first_failu
     assert 1500 < got["height"] < 6000, got
     shot = browser.screenshot(page, tmp_path, "report-five-bugs.png", 900)
     assert browser.png_size(shot) == (1280, 900) and shot.stat().st_size > 50_000
+
+
+def test_a_values_table_says_which_part_of_the_value_it_shows():
+    """A vector is one row: its table counts values, never "first 1 rows" (probe s57: a
+    17-entry parameter vector was captioned "17, first 1 rows shown")."""
+    def caption(text: str) -> str:
+        return next(s for s in html.segments(text) if "blocks" in s)["blocks"][0]["cut"]
+
+    vector = "array([" + ", ".join(f"{i}." for i in range(17)) + "]) with shape (17,)"
+    assert caption(vector) == "first 12 of 17 values shown"
+    assert caption("array([1., 2.]) with shape (2,)") == ""
+    tall = "array([" + ", ".join("[1., 2.]" for _ in range(20)) + "]) with shape (20, 2)"
+    assert caption(tall) == "first 12 of 20 rows shown"
+    wide = "array([[" + ", ".join("1." for _ in range(15)) + "]]) with shape (1, 15)"
+    assert caption(wide) == "first 12 of 15 columns shown"
+    both = ("array([" + ", ".join("[" + ", ".join("1." for _ in range(15)) + "]"
+                                  for _ in range(13)) + "]) with shape (13, 15)")
+    assert caption(both) == "first 12 of 13 rows and 12 of 15 columns shown"

@@ -134,9 +134,24 @@ def _cells(text: str) -> list[list[str]]:
 
 def _matrix(rows: list[list[str]], shape: str, name: str = "") -> dict:
     shown = [r[:MATRIX_SIDE] for r in rows[:MATRIX_SIDE]]
-    more_cols = max((len(r) for r in rows), default=0) > MATRIX_SIDE
-    return {"name": name, "shape": " x ".join(shape.replace(" ", "").strip(",").split(",")) or "1",
-            "rows": shown, "more_rows": max(0, len(rows) - MATRIX_SIDE), "more_cols": more_cols}
+    dims = [d for d in shape.replace(" ", "").split(",") if d]
+    n_cols = max((len(r) for r in rows), default=0)
+    return {"name": name, "shape": " x ".join(dims) or "1", "rows": shown,
+            "cut": _cut(len(rows), n_cols, vector=len(dims) == 1)}
+
+
+def _cut(n_rows: int, n_cols: int, vector: bool) -> str:
+    """What part of a value its table shows, when not all of it (a vector is one row: its
+    entries are values, not columns)."""
+    if vector:
+        return f"first {MATRIX_SIDE} of {n_cols} values shown" if n_cols > MATRIX_SIDE else ""
+    if n_rows > MATRIX_SIDE and n_cols > MATRIX_SIDE:
+        return f"first {MATRIX_SIDE} of {n_rows} rows and {MATRIX_SIDE} of {n_cols} columns shown"
+    if n_rows > MATRIX_SIDE:
+        return f"first {MATRIX_SIDE} of {n_rows} rows shown"
+    if n_cols > MATRIX_SIDE:
+        return f"first {MATRIX_SIDE} of {n_cols} columns shown"
+    return ""
 
 
 def _reshape(rows: list[list[str]], layout: dict) -> list[dict] | None:
