@@ -330,7 +330,8 @@ def oracle(answers: KnownAnswers, names: Iterable[str], current_check: Callable[
     return _Stand(names, call)
 
 
-def run_examples(test: Any, fixtures: dict[str, Any], examples: list[dict[str, Any]]) -> None:
+def run_examples(test: Any, fixtures: dict[str, Any], examples: list[dict[str, Any]],
+                 on_example: Callable[[], None] = lambda: None) -> None:
     """Run a property check on the known answers' examples, as hypothesis would run each (its
     `random` seeded alike): the check's explicit examples (@example) first, in their order, as
     hypothesis runs them, then the others smallest first; the first failure ends it, with its
@@ -344,6 +345,7 @@ def run_examples(test: Any, fixtures: dict[str, Any], examples: list[dict[str, A
     inner = test.hypothesis.inner_test
 
     def run(example: dict[str, Any]) -> None:
+        on_example()
         try:
             inner(**fixtures, **fresh_copy(example))
         except BaseException as exc:

@@ -663,12 +663,15 @@ def _matrix_note(state: GradingState) -> str:
             "(np.array, np.asarray), and @ or np.dot where a matrix product is meant.")
 
 
-def _captured_output(state: GradingState) -> tuple[str, bool]:
-    """What the check's calls printed, bounded, and whether any of it was cut. The end is kept:
-    the last call a failing check makes is the failure it reports (hypothesis replays the
-    smallest failing input last), and the start held other inputs' prints (probe s55: a score
-    of -12.25 shown under a call that cannot give it)."""
-    output = "".join(state.submission.check_output)
+def _captured_output(state: GradingState, last_example: bool = False) -> tuple[str, bool]:
+    """What the check's calls printed (with `last_example`, the calls of its last example
+    only), bounded, and whether any of it was cut. The end is kept: the last call a failing check
+    makes is the failure it reports (hypothesis replays the smallest failing input last), and the
+    start held other inputs' prints (probe s55: a score of -12.25 shown under a call that cannot
+    give it)."""
+    parts = state.submission.check_output
+    start = state.submission.example_output_start
+    output = "".join(parts[start:] if last_example and start is not None else parts)
     truncated = bool(WORKER_CUT_MARK.search(output))
     if len(output) > MAX_OUTPUT_CHARS:
         output = (f"... (the first {len(output) - MAX_OUTPUT_CHARS} characters cut: the last "
@@ -718,7 +721,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     state = item.config.stash[STATE]
     max_score = item.stash[POINTS]
     message = hint = counterexample = answer = ""
-    grader_error = False
+    grader_error = flaky = grouped = False
     mistake, evidence = state.flags.get(item.nodeid, (None, {}))
     needs_reference = "reference" in getattr(item, "fixturenames", ())
     if report_.skipped:
@@ -733,12 +736,12 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
             evidence = {**evidence, "excused": excused}
     else:
         exc = call.excinfo.value if call.excinfo else RuntimeError("unknown failure")
-        flaky = False
         while True:
             if isinstance(exc, ExceptionGroupType) and exc.exceptions:
                 # hypothesis found several distinct failures (or, since 6.x, a flaky one: a
                 # FlakyFailure group); the first is as good a lesson as any
                 flaky = flaky or isinstance(exc, Flaky)
+                grouped = True
                 exc = exc.exceptions[0]
             elif isinstance(exc, Flaky) and exc.__cause__ is not None:
                 # older hypothesis raises a plain Flaky from the failure it could not reproduce
@@ -772,7 +775,12 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
         state.mistakes[mistake.id] = mistake
         hint = hint or mistake.explanation
     state.settle(item.nodeid, status == "passed")
-    output, output_truncated = _captured_output(state)
+    # A failure names one example's calls, and the example hypothesis reports is the one it ran
+    # last: what those calls printed is shown, not every example's (probe s57: a network's prints
+    # of shapes (3, 3) shown under a call of shape (3, 2)). Several failures, or one that did not
+    # fail again, have no one last example.
+    output, output_truncated = _captured_output(
+        state, last_example=status != "passed" and not (grouped or flaky))
     # Only a check's own marker: one on a whole module (`pytestmark`) lets every check there call
     # those functions, and says nothing of what any one check's verdict rests on.
     own_uses = [m for m in getattr(item, "own_markers", ()) if m.name == "uses"]

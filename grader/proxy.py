@@ -612,6 +612,9 @@ class Submission:
         # check names in @pytest.mark.uses (a derivative's check asks the cost's convention).
         self._check_also: frozenset[str] = frozenset()
         self.check_output: list[str] = []
+        # Where the running check's last example began in check_output: a failing check shows
+        # what the calls of the example it reports printed, not every example's (start_example).
+        self.example_output_start: int | None = None
         # The functions that answered the running check with a numpy matrix (always 2-D, and *
         # multiplies matrices): a failing check says so (grader/plugin.py).
         self.check_matrices: set[str] = set()
@@ -925,8 +928,13 @@ class Submission:
                         + "; ".join(_describe_import_error(e) for e in files_failed[:3]))
         return missing
 
+    def start_example(self) -> None:
+        """A property check's next example begins: what its calls print is that example's."""
+        self.example_output_start = len(self.check_output)
+
     def _prepare_check(self, function: str, ahead_of: str | None = None) -> None:
         self.check_output = []
+        self.example_output_start = None
         self.check_matrices = set()
         self.transcript = []
         self._replayed = None

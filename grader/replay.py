@@ -118,7 +118,7 @@ def run(state: Any, item: pytest.Function, function: str) -> None:
         del item.stash[REPLAYING]
         saved = state.snapshot()
         try:
-            _replay(item, recipe, kwargs, body)
+            _replay(item, recipe, kwargs, body, state.submission.start_example)
             book.replayed += 1
             return
         except (KeyboardInterrupt, SystemExit):
@@ -136,7 +136,8 @@ def run(state: Any, item: pytest.Function, function: str) -> None:
         state.submission.begin_check(item.nodeid, function)
     if book is not None:
         book.live += 1
-    recorder = _Recorder(item, set(kwargs), plain=body is not None)
+    recorder = _Recorder(item, set(kwargs), plain=body is not None,
+                         on_example=state.submission.start_example)
     with recorder:
         if body is not None:
             body()
@@ -154,11 +155,12 @@ def _known_examples(state: Any, item: pytest.Function, kwargs: dict) -> Callable
     entry = answers.checks.get(item.nodeid) if answers is not None and state.reference is None else None
     if entry is None or entry.examples is None or not hasattr(item.obj, "hypothesis"):
         return None
-    return lambda: known_answers.run_examples(item.obj, kwargs, entry.decoded_examples())
+    return lambda: known_answers.run_examples(item.obj, kwargs, entry.decoded_examples(),
+                                              on_example=state.submission.start_example)
 
 
 def _replay(item: pytest.Function, recipe: Recipe, kwargs: dict,
-            body: Callable[[], None] | None) -> None:
+            body: Callable[[], None] | None, on_example: Callable[[], None]) -> None:
     if body is not None:
         if recipe.examples is not None:
             raise ReplayDiverged("a recipe of hypothesis's examples for a known answers' check")
@@ -169,7 +171,10 @@ def _replay(item: pytest.Function, recipe: Recipe, kwargs: dict,
         return
     inner = item.obj.hypothesis.inner_test
     # As hypothesis runs each example: `random` and numpy's generator seeded alike.
-    examples_run.run_each(recipe.examples, lambda example: inner(**kwargs, **fresh_copy(example)))
+    def run(example: dict) -> None:
+        on_example()
+        inner(**kwargs, **fresh_copy(example))
+    examples_run.run_each(recipe.examples, run)
 
 
 def _wrapped_like_the_recorder(original: Callable) -> Callable:
@@ -200,8 +205,10 @@ class _Recorder:
     for the test hypothesis calls. Its digest (hypothesis's seed when derandomized) equals the
     test's, so the examples drawn are exactly those drawn without it."""
 
-    def __init__(self, item: pytest.Function, fixtures: set[str], plain: bool = False) -> None:
+    def __init__(self, item: pytest.Function, fixtures: set[str], plain: bool = False,
+                 on_example: Callable[[], None] = lambda: None) -> None:
         self.holder = None if plain else getattr(item.obj, "hypothesis", None)
+        self.on_example = on_example
         self.fixtures = fixtures
         self.examples: tuple[dict, ...] | None = None
         self.usable = True
@@ -216,6 +223,7 @@ class _Recorder:
 
         @functools.wraps(original)
         def recorder(*args: Any, **kwargs: Any) -> Any:
+            self.on_example()
             if args:
                 self.usable = False  # only keyword arguments can be replayed by name
             try:

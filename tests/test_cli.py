@@ -939,3 +939,29 @@ def test_what_the_failing_call_printed_is_shown_not_the_first_calls(tmp_path):
     terminal = report["_terminal"]
     assert re.search(r"your code printed \(\d+ lines; the last 20, those of the last calls\):"
                      r"\n +\| sigmoid got int64", terminal), terminal[:3000]
+
+
+@pytest.mark.parametrize("mode", [(), ("--no-reference",)], ids=["instructor", "student"])
+def test_a_failing_property_check_shows_what_its_reported_example_printed_only(tmp_path, mode):
+    """Hypothesis runs a property check on many examples and reports the one it ran last (a
+    student's copy, the first of the known answers' examples that fails): the prints of the
+    other examples' calls, shown under it, told of inputs it was never called with (probe s57:
+    a network's prints of shapes (3, 3) under a call of shape (3, 2))."""
+    source = (FIXTURES / "correct_summed.py").read_text()
+    old = "def softmax(x):\n"
+    assert source.count(old) == 1
+    wrong = source.replace(old, "def softmax(x):\n    print('softmax got', np.shape(x))\n"
+                                "    if np.shape(x)[-1] == 3:\n        return np.ones(np.shape(x))\n"
+                                "    return _softmax_ok(x)\n\n\ndef _softmax_ok(x):\n")
+    upload = tmp_path / "hw.py"
+    upload.write_text(wrong)
+    report = grade(upload, tmp_path / "out", "--only", "softmax", *mode)
+    failed = [c for c in report["checks"] if c["status"] == "failed" and c["counterexample"]]
+    assert failed, [(c["name"], c["status"]) for c in report["checks"]]
+    for check in failed:
+        called = re.search(r"with shape \(([\d, ]+)\)", check["message"])
+        assert called, check["message"]
+        shape = "(" + called.group(1) + ")"
+        printed = check["output"].splitlines()
+        assert printed and all(line == f"softmax got {shape}" for line in printed), \
+            (check["name"], shape, printed[:5])
