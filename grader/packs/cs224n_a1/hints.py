@@ -202,7 +202,9 @@ HINTS = Catalogue("cs224n-a1", (
         "evaluations of the cost per parameter, as gradcheck_naive does to check a gradient) is "
         "right but costs time in proportion to the number of parameters. The assignment asks "
         "for the gradient by backpropagation: from one forward and one backward pass, in matrix "
-        "products."),
+        "products. (No finite differences in your code? Then look for a Python loop or list "
+        "comprehension over the entries of an array, where one numpy operation on the whole "
+        "array belongs: on thousands of entries it is as slow.)"),
     Mistake(
         "params_views_mutated", "params changed in place through W1, b1, W2 or b2",
         "W1, b1, W2 and b2 are views into params (np.reshape shares memory), so an in-place update "

@@ -884,7 +884,8 @@ def test_gradient_by_backpropagation(student, report, maybe_reference):
             raise
         fail_call(f"no answer within {within:g} s on a network of {case.n_params:,} parameters; "
                   "backpropagation takes a few milliseconds there. A gradient by finite "
-                  f"differences needs {2 * case.n_params:,} forward passes.", call,
+                  f"differences needs {2 * case.n_params:,} forward passes; a Python loop over "
+                  "an array's entries is slow there too.", call,
                   hint=HINTS["gradient_by_finite_differences"])
     _, grad = _unpack(value, case, call)
     g = rng(case.seed)

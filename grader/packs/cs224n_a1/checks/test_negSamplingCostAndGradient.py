@@ -1292,7 +1292,8 @@ def test_gradients_by_backpropagation(student, report):
             raise
         fail_call(f"no answer within {within:g} s with word vectors of {case.D:,} dimensions; "
                   "the gradients' formulas take a few milliseconds there. Gradients by finite "
-                  f"differences need an evaluation of the cost per coordinate ({size:,}).", call,
+                  f"differences need an evaluation of the cost per coordinate ({size:,}); a "
+                  "Python loop over a vector's entries is slow there too.", call,
                   hint=HINTS["gradient_by_finite_differences"])
     _, grad_pred, grad = _unpack(value, case, call)
     g = rng(case.seed)
