@@ -133,7 +133,32 @@ def build_parser() -> argparse.ArgumentParser:
                    description="List the built-in and installed assignment packs: name, title, "
                                "functions with their points, and the folder.",
                    epilog=PACKS_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    n = sub.add_parser("new-pack", help="write the folder of a new assignment pack, to fill in",
+                       description="Write a new pack into FOLDER (made, or empty): pack.toml, "
+                                   "a module of checks per function, the pack's catalogue of "
+                                   "mistakes, and stubs in reference/ and student_template/. It "
+                                   "loads and grades as written; write the reference, then the "
+                                   "checks, and run `autograde audit --pack FOLDER`.",
+                       epilog=NEW_PACK_EPILOG,
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
+    n.add_argument("folder", type=Path, metavar="FOLDER")
+    n.add_argument("--function", action="append", default=[], metavar="SIGNATURE",
+                   help="a graded function, as relu(x) or relu (one parameter, x); repeat it "
+                        "for each function")
+    n.add_argument("--home", default="solution", metavar="MODULE",
+                   help="the module students write the functions in: MODULE.py "
+                        "(default: solution)")
+    n.add_argument("--name", help="the pack's name (default: FOLDER's name)")
+    n.add_argument("--title", help="one line shown in reports and `autograde packs`")
     return parser
+
+
+NEW_PACK_EPILOG = """example:
+  autograde new-pack my-course/relu-pack --function 'relu(x)' --function 'scaled_sum(x)' --home layers
+  (write my-course/relu-pack/reference/layers.py, then)
+  autograde audit --pack my-course/relu-pack
+  autograde grade my-course/relu-pack/student_template --pack my-course/relu-pack
+"""
 
 
 def _add_lms_commands(sub: argparse._SubParsersAction) -> None:
@@ -310,6 +335,8 @@ def _command(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         return _batch(parser, args)
     if args.command == "packs":
         return _packs()
+    if args.command == "new-pack":
+        return _new_pack(parser, args)
     parser.error(f"unknown command {args.command}")
     return 2
 
@@ -409,6 +436,25 @@ def _load(parser: argparse.ArgumentParser, name: str, config: Path | None = None
         # The command line was right; the pack (or its config) is not: one line, no usage.
         print(f"{parser.prog}: {exc}", file=sys.stderr)
         raise SystemExit(2) from None
+
+
+def _new_pack(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
+    from grader import new_pack
+    try:
+        functions = [new_pack.parse_function(text) for text in args.function]
+        written = new_pack.write(args.folder, functions, args.home, args.name, args.title)
+    except new_pack.NewPackError as exc:
+        print(f"{parser.prog} new-pack: {exc}", file=sys.stderr)
+        return 2
+    folder = args.folder
+    _print("\n".join([f"wrote the pack {folder}:", *(f"  {p.relative_to(folder)}" for p in written),
+                      "next:",
+                      f"  1. write the solution in {folder / 'reference' / (args.home + '.py')}",
+                      f"  2. put the handout's inputs and properties in {folder / 'checks'}",
+                      f"  3. autograde audit --pack {folder}",
+                      f"  4. autograde known-answers --pack {folder} --out "
+                      f"{folder / 'known_answers.json'}  (for students' copies)"]))
+    return 0
 
 
 def _packs() -> int:

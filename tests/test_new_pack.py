@@ -1,0 +1,69 @@
+"""`autograde new-pack` writes a pack that loads and grades as written: once its reference is
+written, the audit holds, a correct upload earns every point, a wrong one loses them, and the
+template is told it is not implemented (grader/new_pack.py)."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from conftest import run_cli
+
+SOLUTION = """\
+import numpy as np
+
+
+def relu(x):
+    return np.maximum(x, 0.0)
+
+
+def scaled(x, s):
+    return x * s
+"""
+
+
+def test_a_new_pack_holds_once_its_reference_is_written(tmp_path: Path) -> None:
+    pack = tmp_path / "relu-pack"
+    made = run_cli("new-pack", str(pack), "--function", "relu(x)", "--function", "scaled(x, s)",
+                   "--home", "layers")
+    assert made.returncode == 0, made.stderr
+    assert "autograde audit --pack" in made.stdout
+    listed = run_cli("packs", env={"AUTOGRADE_PACKS": str(tmp_path)})
+    assert "relu-pack" in listed.stdout and "20 points: relu 10, scaled 10" in listed.stdout
+
+    (pack / "reference" / "layers.py").write_text(SOLUTION)
+    audit = run_cli("audit", "--pack", str(pack))
+    assert audit.returncode == 0 and "The reference holds." in audit.stdout, audit.stdout
+
+    reports = {}
+    for name, code in {"right": SOLUTION,
+                       "wrong": SOLUTION.replace("x * s", "x * s + (x > 5)")}.items():
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "layers.py").write_text(code)
+        out = tmp_path / f"{name}.json"
+        done = run_cli("grade", str(tmp_path / name), "--pack", str(pack), "--json", str(out))
+        assert done.returncode == 0, done.stderr
+        reports[name] = {f["name"]: f["score"] for f in json.loads(out.read_text())["functions"]}
+    assert reports["right"] == {"relu": 10, "scaled": 10}
+    assert reports["wrong"]["relu"] == 10 and reports["wrong"]["scaled"] < 10
+
+    out = tmp_path / "template.json"
+    done = run_cli("grade", str(pack / "student_template"), "--pack", str(pack), "--json", str(out))
+    template = json.loads(out.read_text())
+    assert template["score"] == 0 and template["checks"]
+    assert all("not implemented" in c["message"] for c in template["checks"]), template["checks"]
+
+
+def test_a_new_pack_is_never_written_over_a_folder_or_from_a_bad_signature(tmp_path: Path) -> None:
+    taken = tmp_path / "taken"
+    taken.mkdir()
+    (taken / "notes.txt").write_text("mine")
+    done = run_cli("new-pack", str(taken), "--function", "relu(x)")
+    assert done.returncode == 2 and "not an empty folder" in done.stderr
+    assert sorted(p.name for p in taken.iterdir()) == ["notes.txt"]
+    for signature, said in (("relu(x, x)", "twice"), ("relu(*args)", "not a Python name"),
+                            ("relu()", "takes no parameter"), ("2relu", "not a function name")):
+        done = run_cli("new-pack", str(tmp_path / "fresh"), "--function", signature)
+        assert done.returncode == 2 and said in done.stderr, (signature, done.stderr)
+        assert not (tmp_path / "fresh").exists()
+    done = run_cli("new-pack", str(tmp_path / "fresh"))
+    assert done.returncode == 2 and "at least one function" in done.stderr
