@@ -10,6 +10,7 @@ first.
 """
 from __future__ import annotations
 
+import json
 import keyword
 import re
 from dataclasses import dataclass
@@ -89,7 +90,8 @@ def write(folder: Path, functions: list[Function], home: str, name: str | None =
 
 
 def _toml_string(text: str) -> str:
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    # JSON's string escapes are TOML's basic string's (a newline in a title stays one line).
+    return json.dumps(text, ensure_ascii=False)
 
 
 def _manifest(name: str, title: str, functions: list[Function], home: str) -> str:
