@@ -965,3 +965,24 @@ def test_a_failing_property_check_shows_what_its_reported_example_printed_only(t
         printed = check["output"].splitlines()
         assert printed and all(line == f"softmax got {shape}" for line in printed), \
             (check["name"], shape, printed[:5])
+
+
+def test_a_function_that_never_answers_is_not_said_to_answer_the_same_whatever_its_inputs(tmp_path):
+    """`while True: pass` reads no parameter, but it never answers either: its checks' timeouts
+    say so, and the warning that it "answers the same whatever it is called with" told the
+    student something untrue (probe s58). One that answers without reading them is still told."""
+    source = (FIXTURES / "correct_summed.py").read_text()
+    old = "def sigmoid_grad(s):\n"
+    assert source.count(old) == 1
+    looping = source.replace(old, "def sigmoid_grad(s):\n    while True:\n        pass\n\n\n"
+                                  "def _unused(s):\n")
+    constant = source.replace(old, "def sigmoid_grad(s):\n    return 0.25\n\n\ndef _unused(s):\n")
+    said = {}
+    for name, code in {"looping": looping, "constant": constant}.items():
+        (tmp_path / f"{name}.py").write_text(code)
+        report = grade(tmp_path / f"{name}.py", tmp_path / name, "--only", "sigmoid_grad",
+                       "--call-timeout", "0.5")
+        said[name] = [w for w in report["warnings"] if "never reads its parameters" in w]
+        if name == "looping":
+            assert {c["status"] for c in report["checks"]} == {"timeout"}, report["checks"]
+    assert said["looping"] == [] and len(said["constant"]) == 1, said
