@@ -568,11 +568,37 @@ def _gradescope(parser: argparse.ArgumentParser, args: argparse.Namespace) -> in
     chosen_pack = _load(parser, args.pack, args.config, args.mode)
     if args.isolation not in MODES:  # from the environment: argparse checks only what is typed
         parser.error(f"${lms.ISOLATION_ENV}={args.isolation!r}: expected one of {', '.join(MODES)}")
+    unused = _secret_without_reference(chosen_pack, args.reference, chosen)
+    if unused:
+        # As a secret file that cannot be read stops the grade: graded on, the class got the
+        # public inputs, whose answers every student's copy holds, with a warning no student
+        # or LMS reads (probe s58).
+        print(f"autograde gradescope: {unused}", file=sys.stderr)
+        return 2
     lms.gradescope(root=args.root, pack=chosen_pack,
                    options=Options(reference_dir=args.reference, input_set=chosen,
                                    isolation=args.isolation,
                                    limits=grade_command.Limits(**chosen_pack.deadlines)))
     return 0
+
+
+def _secret_without_reference(pack: Pack, reference: Path | None, chosen: InputSet) -> str:
+    """"" or why the course secret given cannot be used: its inputs are judged against the
+    reference, and none is where the grader looks."""
+    from grader import make_known_answers, reference as reference_mod
+    if not chosen.is_secret:
+        return ""
+    found = reference_mod.locate(pack, reference)
+    if found is not None and Path(found).is_dir() \
+            and make_known_answers.reference_files(pack, Path(found)):
+        return ""
+    homes = ", ".join(f"{home}.py" for home in sorted(set(pack.homes.values())))
+    where = ("no reference folder was given or found" if found is None else
+             f"{found} is not a folder" if not Path(found).is_dir() else
+             f"{found} holds no reference ({homes})")
+    return (f"a course secret was given, but {where}: its inputs can only be judged against the "
+            "reference. Nothing was graded; set AUTOGRADE_REFERENCE (or --reference) to the "
+            "reference's folder, or remove the secret to grade on the public inputs.")
 
 
 def _gradescope_zip(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:

@@ -271,6 +271,27 @@ def test_a_secret_file_named_but_missing_grades_nothing(tmp_path):
         assert "usage:" not in proc.stderr  # one line in the instructor's log, not the usage
 
 
+def test_a_secret_without_its_reference_grades_nothing(tmp_path):
+    """A course secret installed and the reference not where the grader looks: the class was
+    graded on the public inputs, whose answers every student's copy holds, with a warning in the
+    instructor's log only (probe s58). It stops as a missing secret file does."""
+    root = layout(tmp_path / "gs", [FIXTURES / "correct_summed.py"])
+    shim = autograde_shim(tmp_path / "bin")
+    secret = tmp_path / "secret"
+    secret.write_text("a-course-secret-long-enough-0123456789\n")
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    for reference in (str(tmp_path / "no-such-folder"), str(empty)):
+        env = {"PATH": f"{shim}:/usr/bin:/bin", "HOME": str(root), "AUTOGRADE_ROOT": str(root),
+               "AUTOGRADE_PREFIX": str(root / "installed"), "AUTOGRADE_REFERENCE": reference,
+               "AUTOGRADE_SECRET_FILE": str(secret)}
+        proc = subprocess.run([str(ROOT / "grader" / "gradescope" / "run_autograder")], env=env,
+                              capture_output=True, text=True, cwd="/", timeout=300)
+        data = valid(json.loads((root / "results" / "results.json").read_text()))
+        assert proc.returncode == 0 and data["score"] == 0 and "could not start" in data["output"]
+        assert f"a course secret was given, but {reference}" in proc.stdout, proc.stdout
+
+
 def test_run_autograder_runs_the_grader_installed_under_its_prefix(tmp_path):
     """setup.sh installs the grader in PREFIX/venv and links it into /usr/local/bin only for the
     default prefix (a try-out under another prefix wrote into the machine's /usr/local/bin):
