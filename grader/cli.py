@@ -582,6 +582,25 @@ def _gradescope(parser: argparse.ArgumentParser, args: argparse.Namespace) -> in
     return 0
 
 
+GRADESCOPE_DEFAULT_TIMEOUT = 600  # seconds: Gradescope's autograder timeout unless raised
+SLACK_SECONDS = 60  # the grader's start, a last call running past the budget, results.json
+
+
+def _gradescope_timeout_advice(limits: "grade_command.Limits") -> str:
+    """The longest a grade can take with these deadlines, against Gradescope's timeout: past it,
+    Gradescope stops run_autograder before any results.json exists (probe s58: a config's
+    submission_seconds = 1500 was accepted without a word)."""
+    worst = limits.import_seconds + limits.submission_seconds + SLACK_SECONDS
+    minutes = -(-worst // 60)
+    said = (f"a submission that hangs everywhere takes up to {minutes:g} minutes here (import "
+            f"{limits.import_seconds:g} s, checks {limits.submission_seconds:g} s, and "
+            f"{SLACK_SECONDS} s for the rest)")
+    if worst <= GRADESCOPE_DEFAULT_TIMEOUT:
+        return f"{said}: Gradescope's default autograder timeout of 10 minutes is enough"
+    return (f"{said}: set the autograder timeout on Gradescope's Configure Autograder page to "
+            f"at least {minutes:g} minutes, or it stops such a run before it writes a result")
+
+
 def _secret_without_reference(pack: Pack, reference: Path | None, chosen: InputSet) -> str:
     """"" or why the course secret given cannot be used: its inputs are judged against the
     reference, and none is where the grader looks."""
@@ -634,6 +653,7 @@ def _gradescope_zip(parser: argparse.ArgumentParser, args: argparse.Namespace) -
     print(f"wrote {args.out} ({len(names)} files): upload it on the assignment's Configure "
           f"Autograder page on Gradescope; make the assignment worth {graded_with.max_score:g} "
           "points, what every submission is graded out of")
+    print(_gradescope_timeout_advice(grade_command.Limits(**graded_with.deadlines)))
     if not chosen.is_secret:
         print("autograde gradescope-zip: no course secret (--secret, --secret-file or "
               "$AUTOGRADE_SECRET): submissions are graded on the public inputs, which every "

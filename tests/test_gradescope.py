@@ -816,3 +816,17 @@ def test_gradescope_zip_to_a_place_it_cannot_write_is_a_usage_error(tmp_path):
         assert proc.returncode == 2, proc.stderr
         assert "cannot write the zip there" in proc.stderr and why in proc.stderr, proc.stderr
         assert "Traceback" not in proc.stderr
+
+
+def test_the_zip_says_how_long_a_grade_can_take_against_gradescopes_timeout(tmp_path):
+    """A course config's `submission_seconds = 1500` was accepted without a word, and a
+    submission that hangs everywhere would outlast Gradescope's default 10 minutes, leaving no
+    results.json at all (probe s58)."""
+    config = tmp_path / "course.toml"
+    config.write_text("[deadlines]\nsubmission_seconds = 1500\n")
+    long = run_cli("gradescope-zip", str(tmp_path / "long.zip"), "--config", str(config))
+    assert long.returncode == 0, long.stderr
+    assert "set the autograder timeout on Gradescope's Configure Autograder page to at least " \
+           "27 minutes" in long.stdout, long.stdout
+    default = run_cli("gradescope-zip", str(tmp_path / "default.zip"))
+    assert "default autograder timeout of 10 minutes is enough" in default.stdout, default.stdout
