@@ -166,8 +166,10 @@ def zip_members(*, reference: Path, source: Path = SOURCE_ROOT,
         members[name] = ((package / rel).read_bytes(), True)
     for name, data in release.project_files(source, package).items():
         members[f"autograde/{name}"] = (data, False)
+    other_packs = release.other_builtin_packs(pack, package)
     for rel, path in release.package_files(package).items():
-        members[f"autograde/{rel}"] = (path.read_bytes(), False)
+        if not any(path.resolve().is_relative_to(other) for other in other_packs):
+            members[f"autograde/{rel}"] = (path.read_bytes(), False)
     others = _other_references(pack, Path(reference))
     for path in release.files_under(reference):
         if any(path.resolve().is_relative_to(other) for other in others):

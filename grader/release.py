@@ -293,7 +293,7 @@ def student_members(source: Path = SOURCE_ROOT, package: Path = PACKAGE_DIR,
     folder as its default (packs.SHIPPED_CONFIG), so the student's copy grades as the course
     does."""
     members = dict(project_files(source, package))
-    others = _other_builtin_packs(pack, package)
+    others = other_builtin_packs(pack, package)
     for rel, path in package_files(package).items():
         if not any(path.is_relative_to(folder) for folder in others):
             members[rel] = path.read_bytes()
@@ -321,12 +321,13 @@ def student_members(source: Path = SOURCE_ROOT, package: Path = PACKAGE_DIR,
     return {name: as_lf(name, data) for name, data in members.items()}
 
 
-def _other_builtin_packs(pack: Pack | None, package: Path) -> list[Path]:
+def other_builtin_packs(pack: Pack | None, package: Path) -> list[Path]:
     """The built-in packs' folders a student release of `pack` leaves out: every one but its own
     (all of them for a pack outside the package). Their code holds what their own checks
     compute, and one course's helpers are another's answers: onelayer's forward pass and
     gradients, PA6's softmax, CBOW's sigmoid, copied out of a CS224n release, scored 60 of
-    its 100 points (probe s55)."""
+    its 100 points (probe s55). An autograder.zip leaves them out too: their hints quote lines
+    of their own solutions (probe s58)."""
     if pack is None:
         return []
     keep = pack.name if is_builtin(pack) else None

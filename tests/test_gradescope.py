@@ -604,6 +604,16 @@ def test_an_installed_graders_zip_carries_no_other_packs_solutions(monkeypatch):
     assert "reference/q3_word2vec.py" in shipped
 
 
+def test_a_zip_carries_no_other_built_in_pack(autograder_zip):
+    """onelayer's and PA6's hints quote lines of their own solutions (a forward pass, a
+    backpropagated delta), and a CS224n zip carried them, world-readable in the image (probe
+    s58); a student release already left other packs out."""
+    with zipfile.ZipFile(autograder_zip) as zf:
+        packs = {n.split("/")[3] for n in zf.namelist()
+                 if n.startswith("autograde/grader/packs/") and n.count("/") > 3}
+    assert packs == {"cs224n_a1"}, packs
+
+
 def test_zip_is_the_same_bytes_on_every_build(autograder_zip, tmp_path):
     again = tmp_path / "again.zip"
     assert run_cli("gradescope-zip", str(again)).returncode == 0
