@@ -107,6 +107,7 @@ class StudentError(Exception):
         self.type_name = _one_line_name(error.get("type", "Exception"))
         self.text = str(error.get("message", ""))
         self.frames = list(error.get("traceback", []))
+        self.near_spelling = error.get("near_spelling") is True
         self.call = call
         self.provided = provided or {}  # the pack's starter functions: {name: file}
         # The load report's `from M import *` of files the upload lacks (worker/loader.py).
@@ -127,8 +128,8 @@ class StudentError(Exception):
     def _star_import_note(self) -> str:
         """For a NameError in a file (or notebook) whose `from M import *` imported nothing, M.py
         not being in the upload: that import, the last of that file's, is the likely cause."""
-        if self.type_name != "NameError" or not self.frames:
-            return ""
+        if self.type_name != "NameError" or not self.frames or self.near_spelling:
+            return ""  # a near spelling of a name the code has is its typo (worker: a_typo)
         file = str(self.frames[-1].get("file", "")).split(", cell ")[0]
         star = next((s for s in reversed(self.star_imports)
                      if str(s.get("file", "")).split(", cell ")[0] == file), None)

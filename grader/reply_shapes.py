@@ -91,7 +91,7 @@ REPORT = Record({}, {
 
 RESULTS = [Record({"ok": bool}, {
     "output": TEXT, "output_dropped": int, "draws": [int], "seeded": [TEXT], "matrix": bool,
-    "error": Record({}, {"type": TEXT, "message": TEXT,
+    "error": Record({}, {"type": TEXT, "message": TEXT, "near_spelling": bool,
                          "traceback": [Record({"file": TEXT, "line": LINE, "function": TEXT,
                                                "code": TEXT})]}),
 })]

@@ -889,3 +889,23 @@ def test_a_typo_after_a_star_import_of_a_missing_file_is_not_blamed_on_it(tmp_pa
     assert "name 'softmx' is not defined" in cell_3 and "follows from" not in cell_3, cell_3
     cell_4 = next(w for w in report["warnings"] if w.startswith("typo.ipynb, cell 4 "))
     assert "most likely follows from `from q2_sigmoid import *`" in cell_4, cell_4
+
+
+def test_a_typo_in_a_graded_function_after_a_star_import_is_not_blamed_on_it(tmp_path):
+    """The same at call time: `softmx` inside the graded network, after `from q2_sigmoid import
+    *` of a file not uploaded, was told in every check to follow from that import (regression
+    probe s58); a name nothing near was, `sigmoid` itself, still is."""
+    network = ("def forward_backward_prop(data, labels, params, dimensions):\n"
+               "    h = {}(data)\n    return float(np.sum(h)), np.zeros_like(params)")
+    softmax = ("def softmax(x):\n    e = np.exp(x - np.max(x, axis=-1, keepdims=True))\n"
+               "    return e / np.sum(e, axis=-1, keepdims=True)")
+    said = {}
+    for name, called in (("typo", "softmx"), ("missing", "sigmoid")):
+        notebook = notebook_v4(tmp_path / f"{name}.ipynb", [
+            "import numpy as np\nfrom q2_sigmoid import *", softmax, network.format(called)])
+        report = grade(notebook, tmp_path / name, "--only", "forward_backward_prop")
+        said[name] = checks_of(report, "forward_backward_prop")[0]["message"]
+    assert "name 'softmx' is not defined" in said["typo"], said["typo"]
+    assert "from q2_sigmoid import *" not in said["typo"], said["typo"]
+    assert "runs `from q2_sigmoid import *`, but q2_sigmoid.py is not in your upload" \
+        in said["missing"], said["missing"]

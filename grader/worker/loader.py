@@ -817,13 +817,13 @@ def _after_star_import(exc: BaseException, files: Collection[str]) -> str | None
     `files` (a file, or a notebook's cells so far) before `exc`, a NameError: what it most
     likely follows from (a notebook imports, then tests what it imported). None for any other
     error."""
-    if not isinstance(exc, NameError) or _a_typo(exc):
+    if not isinstance(exc, NameError) or a_typo(exc):
         return None
     return next((e["module"] for e in reversed(STAR_IMPORTS_OF_ABSENT) if e["file"] in files),
                 None)
 
 
-def _a_typo(exc: NameError) -> bool:
+def a_typo(exc: NameError) -> bool:
     """Whether the name a NameError did not find is a near spelling of one its code had (its
     globals, its locals, the builtins): `softmx` beside softmax is the student's typo, not what
     a star import of a missing file would have given (recheck probe s57)."""

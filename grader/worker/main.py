@@ -115,7 +115,15 @@ def _describe_exception(exc: BaseException, root: Path) -> dict:
     name = kind.__name__ if isinstance(kind.__name__, str) else "Exception"
     if isinstance(exc, SystemExit):
         text = f"sys.exit({exc.code!r})"[:200]
-    return {"type": name[:100], "message": text[:2000], "traceback": frames[-8:]}
+    described = {"type": name[:100], "message": text[:2000], "traceback": frames[-8:]}
+    if isinstance(exc, NameError):
+        # `softmx` beside softmax is the student's typo, not a star import's missing name: the
+        # grader names the import only for a name nothing near it was (recheck probe s57).
+        try:
+            described["near_spelling"] = loader.a_typo(exc)
+        except BaseException:  # noqa: BLE001 (a lying frame: no finding)
+            pass
+    return described
 
 
 def _drain(generator: types.GeneratorType) -> wire.Iterated:
