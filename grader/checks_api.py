@@ -223,29 +223,41 @@ def forget_precision() -> None:
     _whole_numbers.clear()
     _unit_axes.clear()
     _excused.clear()
+    _excused_mistake.clear()
 
 
-# The first failure the check now running let pass because other checks charge its cause.
+# The first failure the check now running let pass because other checks charge its cause, and
+# the mistake it recognised (charged after all, the failure keeps its lesson).
 _excused: list[dict[str, Any]] = []
+_excused_mistake: list[Mistake] = []
 
 
 def excuse(failure: str, charged_by: Sequence[str], why: str,
-           right_in: Sequence[str] = ()) -> None:
+           right_in: Sequence[str] = (), hint: Mistake | None = None) -> None:
     """Let a failure pass that the checks named `charged_by` (of the same function, by name
     without parameters) charge instead: word2vec's checks of values excuse a case wrong at a K
     other than 10 and right at 10, which its checks of K charge. Should none of them fail, the
     grader charges the failure to this check after all (scoring.charge_excused): an excuse
     that nothing charges is no excuse. `why`: what excused it, said in that case ("with
     K = 10 it answers this case right"); `right_in`: checks (by full name) that must pass for
-    the excuse to hold, where the function must be right by its own checks too (K = 10's)."""
+    the excuse to hold, where the function must be right by its own checks too (K = 10's);
+    `hint`: the mistake the failure recognised, which it names again if it is charged."""
     if not _excused:
         _excused.append({"failure": str(failure)[:4000], "charged_by": list(charged_by),
-                         "why": str(why)[:300], "right_in": list(right_in)})
+                         "why": str(why)[:300], "right_in": list(right_in),
+                         "mistake": hint.id if hint is not None else ""})
+        if hint is not None:
+            _excused_mistake.append(hint)
 
 
 def excused_failure() -> dict[str, Any] | None:
     """What the check now running excused (see `excuse`), or None."""
     return dict(_excused[0]) if _excused else None
+
+
+def excused_mistake() -> Mistake | None:
+    """The mistake the failure the check now running excused had recognised, or None."""
+    return _excused_mistake[0] if _excused_mistake else None
 
 
 _SIGNIFICANT_DIGITS = {"float16": 3, "float32": 7, "complex64": 7}

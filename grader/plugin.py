@@ -22,7 +22,8 @@ from hypothesis.errors import Flaky
 
 from grader import evidence as evidence_mod, known_answers as known_answers_mod, observed, replay
 from grader import example_budget, scoring, selection
-from grader.checks_api import (CheckFailure, call_text, excused_failure, forget_precision,
+from grader.checks_api import (CheckFailure, call_text, excused_failure, excused_mistake,
+                               forget_precision,
                                judge_shapes, low_precision_note)
 from grader.hints import Catalogue, Mistake
 from grader.input_set import PUBLIC, InputSet
@@ -111,6 +112,9 @@ class GradingState:
     shared: dict[Any, Any] = field(default_factory=dict)
     # The catalogue entries this submission's checks recognised, by id (the report carries them).
     mistakes: dict[str, Mistake] = field(default_factory=dict)
+    # Those of failures a passing check excused (checks_api.excuse): the report carries one
+    # only where scoring.charge_excused charges the failure after all.
+    excused_mistakes: dict[str, Mistake] = field(default_factory=dict)
     # Warning-severity mistakes seen by the check now running, recorded with its result.
     current_check: str = ""
     current_function: str = ""  # the graded function of the check now running
@@ -734,6 +738,9 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
         excused = excused_failure()
         if excused:  # scoring.charge_excused reads it
             evidence = {**evidence, "excused": excused}
+            recognised = excused_mistake()
+            if recognised is not None:
+                state.excused_mistakes[recognised.id] = recognised
     else:
         exc = call.excinfo.value if call.excinfo else RuntimeError("unknown failure")
         while True:

@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 
+from grader.hints import Mistake
 from grader.model import CheckResult, FunctionResult, SubmissionResult
 
 
@@ -23,13 +24,15 @@ def check_score(status: str, max_score: float) -> float:
     return max_score if status == "passed" else 0.0
 
 
-def charge_excused(checks: Sequence[CheckResult]) -> tuple[CheckResult, ...]:
+def charge_excused(checks: Sequence[CheckResult],
+                   mistakes: Mapping[str, Mistake] | None = None) -> tuple[CheckResult, ...]:
     """The checks, each that passed only by excusing a failure (checks_api.excuse) charged with
     it after all where none of the checks that were to charge its cause failed: word2vec's
     checks of values let a case wrong at a K other than 10 pass when the function is right at
     10, for its checks of K to charge; a function wrong there for another reason (right only
     where the target is 0, say, as every K check's case has it) passes those, and was given 35
-    of 35 (recheck probe s57)."""
+    of 35 (recheck probe s57). A failure charged keeps the mistake it recognised (`mistakes`,
+    by id: its explanation is the check's hint again)."""
     wrong = {(c.function, c.name) for c in checks if c.status in ("failed", "error", "timeout")}
     failed = {(function, name.split("[", 1)[0]) for function, name in wrong}
     out = []
@@ -49,9 +52,12 @@ def charge_excused(checks: Sequence[CheckResult]) -> tuple[CheckResult, ...]:
         else:
             out.append(check)
             continue
+        recognised = (mistakes or {}).get(str(excused.get("mistake") or ""))
         out.append(replace(check, status="failed", score=0.0, message=(
             f"{excused.get('failure', '')}\n  ({excused.get('why', 'it was excused')}, which "
-            f"left this failure to {by}; {why})")))
+            f"left this failure to {by}; {why})"),
+            mistake=recognised.id if recognised is not None else check.mistake,
+            hint=recognised.explanation if recognised is not None else check.hint))
     return tuple(out)
 
 

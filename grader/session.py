@@ -1032,8 +1032,11 @@ def grade(pack: Pack, submission_path: Path, options: Options = Options(), *,
     if not error and load.get("files") and set(load["files"]) <= set(empty):
         error = (f"your submission is empty: {', '.join(empty)} holds nothing; nothing could be "
                  "graded. Was the file saved before it was uploaded?")
-    checks = scoring.withhold_unverified(scoring.charge_excused(state.results),
-                                         state.check_gates)
+    checks = scoring.withhold_unverified(
+        scoring.charge_excused(state.results, state.excused_mistakes), state.check_gates)
+    for check in checks:  # a failure charged after all names its mistake in the report too
+        if check.mistake in state.excused_mistakes and check.mistake not in state.mistakes:
+            state.mistakes[check.mistake] = state.excused_mistakes[check.mistake]
     if not error:  # a submission that could not be read fails everywhere for that one reason
         # A function the submission does not have (or could not load) ran nothing: no callee
         # of it can be why its checks fail.

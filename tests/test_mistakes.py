@@ -871,3 +871,27 @@ def test_a_function_right_at_the_handouts_K_only_loses_the_checks_of_K(reports, 
     assert failed == {f"K_is_honoured[{k}]" for k in range(1, 7)}, failed
     values = [c for c in checks if c["kind"] == "values" and not c["name"].startswith("K_is")]
     assert values and all(c["score"] == c["max_score"] for c in values)
+
+
+def test_a_failure_excused_and_charged_after_all_names_its_mistake(tmp_path):
+    """Gradients doubled wherever K is not 10 and the target is not 0: the K checks' cases have
+    target 0, so they pass, and the excused failures are charged where they were made. Charged
+    so, they had lost their hint and mistake id (the factor of 2; regression probe s58)."""
+    source = (FIXTURES / "correct_summed.py").read_text()
+    old = "def negSamplingCostAndGradient("
+    assert source.count(old) == 1
+    wrapped = source.replace(old, "def _right_negsampling(") + (
+        "\n\ndef negSamplingCostAndGradient(predicted, target, outputVectors, dataset, K=10):\n"
+        "    cost, gradPred, grad = _right_negsampling(predicted, target, outputVectors, dataset,"
+        " K)\n"
+        "    if K != 10 and target != 0:\n"
+        "        return 2 * cost, 2 * gradPred, 2 * grad\n"
+        "    return cost, gradPred, grad\n")
+    (tmp_path / "doubled.py").write_text(wrapped)
+    report = grade_many({"doubled": tmp_path / "doubled.py"}, tmp_path / "out",
+                        "--only", "negSamplingCostAndGradient")["doubled"]
+    charged = [c for c in report["checks"] if c["status"] == "failed"
+               and c["name"] in ("gradPred_matches_reference", "grad_matches_reference")]
+    assert len(charged) == 2, [(c["name"], c["status"]) for c in report["checks"]]
+    assert all(c["mistake"] == "gradient_scaled" and c["hint"] for c in charged), charged
+    assert "gradient_scaled" in report["mistakes"]

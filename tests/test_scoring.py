@@ -403,6 +403,26 @@ def test_an_excused_failure_is_charged_where_nothing_it_was_left_to_fails():
     assert "K_is_honoured passed, so it counts here" in charged.message
 
 
+def test_an_excused_failure_charged_after_all_keeps_the_mistake_it_recognised():
+    """A failure excused, then charged where nothing it was left to failed, lost its hint and
+    its mistake's id: a cost doubled wherever the target is not 0 was no longer told of the
+    factor of 2, and left the class overview's list of recognised mistakes (regression probe
+    s58)."""
+    from grader.hints import Mistake
+    from grader.scoring import charge_excused
+
+    scaled = Mistake("gradient_scaled", "the gradient is scaled", "A factor of 2 too many.")
+    excused = {"excused": {"failure": "wrong gradPred", "charged_by": ["K_is_honoured"],
+                           "why": "right at K = 10", "mistake": "gradient_scaled"}}
+    checks = charge_excused((
+        CheckResult("gradPred_matches_reference", "w2v", "passed", 3.0, 3.0, kind="values",
+                    evidence=excused),
+        CheckResult("K_is_honoured[3]", "w2v", "passed", 1.0, 1.0, kind="robustness")),
+        {"gradient_scaled": scaled})
+    assert checks[0].status == "failed" and checks[0].mistake == "gradient_scaled"
+    assert checks[0].hint == "A factor of 2 too many."
+
+
 def test_an_excuse_does_not_hold_where_the_check_it_rests_on_fails():
     """A cost merely shifted down (wrong at every K) failed the K checks too, so its failures at
     K = 3, left to them, stood excused where a lenient reading at K = 10 let it pass: the check

@@ -261,7 +261,8 @@ def _charged_to_K(case: W2VCase, judge, reference=None) -> None:
         # Charged here after all if no check of K fails, or the one at K = 10 does: the
         # function must be right at 10 by that check too (scoring.charge_excused).
         excuse(said, ("K_is_honoured",), f"with the handout's K = {HANDOUT_K} it answers this "
-               "case right", right_in=(f"K_is_honoured[{HANDOUT_K}]",))
+               "case right", right_in=(f"K_is_honoured[{HANDOUT_K}]",),
+               hint=getattr(failure, "hint", None))
 
 
 def _right_at(student, reference, case: W2VCase) -> bool:
