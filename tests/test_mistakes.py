@@ -895,3 +895,26 @@ def test_a_failure_excused_and_charged_after_all_names_its_mistake(tmp_path):
     assert len(charged) == 2, [(c["name"], c["status"]) for c in report["checks"]]
     assert all(c["mistake"] == "gradient_scaled" and c["hint"] for c in charged), charged
     assert "gradient_scaled" in report["mistakes"]
+
+
+def test_an_answer_that_changes_on_a_second_call_is_never_excused_for_K(tmp_path):
+    """Wrong on a first call, right on the next with the same arguments: the second call the K
+    re-judge makes at K = 10 found it right and excused it, and the checks told of a factor of 2
+    instead of the state kept between calls (regression probe s58)."""
+    source = (FIXTURES / "correct_summed.py").read_text()
+    old = "def negSamplingCostAndGradient("
+    wrapped = source.replace(old, "def _right_negsampling(") + (
+        "\n\n_SEEN = set()\n\n\n"
+        "def negSamplingCostAndGradient(predicted, target, outputVectors, dataset, K=10):\n"
+        "    cost, gradPred, grad = _right_negsampling(predicted, target, outputVectors, dataset,"
+        " K)\n"
+        "    key = (predicted.tobytes(), int(target))\n"
+        "    if key not in _SEEN:\n"
+        "        _SEEN.add(key)\n"
+        "        return 2 * cost, 2 * gradPred, 2 * grad\n"
+        "    return cost, gradPred, grad\n")
+    (tmp_path / "first_call.py").write_text(wrapped)
+    report = grade_many({"first": tmp_path / "first_call.py"}, tmp_path / "out",
+                        "--only", "negSamplingCostAndGradient")["first"]
+    told = {c["name"]: c["mistake"] for c in report["checks"] if c["status"] == "failed"}
+    assert told.get("cost_matches_reference") == "state_between_calls", told

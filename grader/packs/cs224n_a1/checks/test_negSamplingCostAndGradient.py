@@ -250,7 +250,10 @@ def _charged_to_K(case: W2VCase, judge, reference=None) -> None:
     try:
         judge(case)
     except (AssertionError, StudentError) as failure:  # not NotKnown: that skips, as ever
-        if case.K == HANDOUT_K:
+        # Two answers to the same call differ: state kept between calls, never the K's doing,
+        # and a second call at K = 10 would find it right (regression probe s58).
+        if case.K == HANDOUT_K or getattr(getattr(failure, "hint", None), "id", "") \
+                == "state_between_calls":
             raise
         try:
             judge(at_handout_K)
