@@ -1305,7 +1305,7 @@ def _folder_plan(source: Path) -> tuple[dict[Path, bytes], dict[Path, int]]:
     sizes = {p: p.stat().st_size for p in files}
     total = original = sum(sizes.values())
     if total <= MAX_UPLOAD_BYTES:
-        return {}, _over_count(files, {}, sizes)
+        return {}, _over_count(files, {}, sizes, source)
     notebooks = [p for p in files if _is_notebook(p.name)]
     if notebooks and sum(sizes[p] for p in files if _is_code(p.name)) > MAX_NOTEBOOK_BYTES:
         raise _too_large(total, True, source=source)
@@ -1324,11 +1324,11 @@ def _folder_plan(source: Path) -> tuple[dict[Path, bytes], dict[Path, int]]:
     if total > MAX_UPLOAD_BYTES:
         raise (_code_too_large(total, single=False) if notebooks
                else _too_large(original, False, source=source))
-    return stripped, {**left, **_over_count(files, left, sizes)}
+    return stripped, {**left, **_over_count(files, left, sizes, source)}
 
 
-def _over_count(files: list[Path], left: dict[Path, int], sizes: dict[Path, int]
-                ) -> dict[Path, int]:
+def _over_count(files: list[Path], left: dict[Path, int], sizes: dict[Path, int],
+                source: Path) -> dict[Path, int]:
     """The files that are not code to leave out, largest first, of a folder that holds more
     files than a zip may (MAX_ARCHIVE_MEMBERS) besides those `left` already: the worker's scratch
     space holds a copy or two of the upload, and a folder of 5,001 files (a dataset's) filled it
@@ -1337,10 +1337,12 @@ def _over_count(files: list[Path], left: dict[Path, int], sizes: dict[Path, int]
     kept = [p for p in files if p not in left]
     if len(kept) <= MAX_ARCHIVE_MEMBERS:
         return {}
-    code = sum(1 for p in kept if _is_code(p.name))
-    if code > MAX_ARCHIVE_MEMBERS:
-        raise UploadTooLarge(f"the submission holds {code} files of code (.py, notebooks); the "
-                             f"limit is {MAX_ARCHIVE_MEMBERS} files.")
+    code = [p.relative_to(source).as_posix() for p in kept if _is_code(p.name)]
+    if len(code) > MAX_ARCHIVE_MEMBERS:
+        where = archive_names.crowded_text(code)
+        raise UploadTooLarge(f"the submission holds {len(code)} files of code (.py, notebooks); "
+                             f"the limit is {MAX_ARCHIVE_MEMBERS} files."
+                             + (f" {where[0].upper()}{where[1:]}." if where else ""))
     extra = len(kept) - MAX_ARCHIVE_MEMBERS
     data = sorted((p for p in kept if not _is_code(p.name)), key=lambda p: (-sizes[p], str(p)))
     return {p: sizes[p] for p in data[:extra]}

@@ -267,7 +267,8 @@ _HISTORY_DIRS = archive_names.HISTORY_DIRS
 def not_code(path: Path) -> str:
     """What a folder inside an upload is when it is no code of the student's ("" when it may
     be): a Python environment (VS Code, uv and poetry make `.venv` in the project; it held 103
-    MiB of numpy and refused the upload as too large), or version control's history. Grading
+    MiB of numpy and refused the upload as too large), an installed environment's packages (a
+    site-packages folder with no pyvenv.cfg beside it), or version control's history. Grading
     leaves such a folder out, and names it."""
     try:
         if path.is_symlink() or not path.is_dir():
@@ -278,7 +279,9 @@ def not_code(path: Path) -> str:
             return "a conda environment"
     except OSError:
         return ""
-    return "version control's history" if path.name in _HISTORY_DIRS else ""
+    if path.name in _HISTORY_DIRS:
+        return "version control's history"
+    return archive_names.packages_folder(path.name)
 
 
 def is_left_out(path: Path) -> bool:

@@ -157,3 +157,85 @@ def test_the_same_folder_zipped_is_graded_as_the_folder(tmp_path):
         "project/.venv/ was left out: it is a Python virtual environment (it holds pyvenv.cfg), "
         "not your code, and is neither graded nor counted towards the upload's size."], \
         report["warnings"]
+
+
+def _installed_packages(folder: Path, packages: int, files: int) -> None:
+    """`packages` packages of `files` small modules each under venv/lib/python3.8/site-packages,
+    with no pyvenv.cfg (a venv whose cfg was git-ignored, or `pip install --target`), and a
+    module there that would break the grade if it were imported."""
+    site = folder / "venv" / "lib" / "python3.8" / "site-packages"
+    for p in range(packages):
+        (site / f"pkg{p}").mkdir(parents=True)
+        for i in range(files):
+            (site / f"pkg{p}" / f"m{i}.py").write_text("x = 1\n")
+    (site / "sigmoid_grad.py").write_text("raise SystemExit(3)\n")
+
+
+def test_a_site_packages_folder_without_pyvenv_cfg_is_left_out_and_named(tmp_path):
+    """A committed venv without its pyvenv.cfg (3,060 files of installed packages beside the four
+    right files) got 0: "the submission holds 3064 files of code; the limit is 2000 files"; with
+    the cfg, 100 (probe s58). A site-packages folder is an environment's wherever it is."""
+    from conftest import grade
+    folder = tmp_path / "project"
+    folder.mkdir()
+    shutil.copy(FIXTURES / "correct_summed.py", folder / "hw1.py")
+    _installed_packages(folder, 21, 100)
+    report = grade(folder, tmp_path / "out", "--only", "sigmoid")
+    assert report["error"] == "" and report["score"] == report["max_score"], report["error"]
+    said = [w for w in report["warnings"] if "not your code" in w]
+    assert said == [
+        "venv/lib/python3.8/site-packages/ was left out: it is a Python environment's installed "
+        "packages (a site-packages folder), not your code, and is neither graded nor counted "
+        "towards the upload's size."], report["warnings"]
+
+
+def test_a_dist_packages_folder_in_a_zip_is_left_out_and_named(tmp_path):
+    """Zipped, the same: Debian's pip installs into dist-packages."""
+    import zipfile
+
+    from conftest import grade
+    upload = tmp_path / "project.zip"
+    with zipfile.ZipFile(upload, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.write(FIXTURES / "correct_summed.py", "project/hw1.py")
+        for i in range(2100):
+            zf.writestr(f"project/lib/dist-packages/pkg/m{i}.py", "x = 1\n")
+        zf.writestr("project/lib/dist-packages/sigmoid_grad.py", "raise SystemExit(3)\n")
+    report = grade(upload, tmp_path / "out", "--only", "sigmoid")
+    assert report["error"] == "" and report["score"] == report["max_score"], report["error"]
+    said = [w for w in report["warnings"] if "not your code" in w]
+    assert said == [
+        "project/lib/dist-packages/ was left out: it is a Python environment's installed "
+        "packages (a dist-packages folder), not your code, and is neither graded nor counted "
+        "towards the upload's size."], report["warnings"]
+
+
+def test_too_many_files_of_code_names_the_folder_that_holds_them(tmp_path):
+    """Refused for too many files of code, the student was not told where they were: 3,060 of
+    3,064 were in one folder of installed packages (probe s58)."""
+    from conftest import grade
+    folder = tmp_path / "project"
+    (folder / "generated" / "cases").mkdir(parents=True)
+    shutil.copy(FIXTURES / "correct_summed.py", folder / "hw1.py")
+    for i in range(2010):
+        (folder / "generated" / "cases" / f"case{i}.py").write_text("x = 1\n")
+    report = grade(folder, tmp_path / "out", "--only", "sigmoid")
+    assert report["score"] == 0
+    assert "the submission holds 2011 files of code (.py, notebooks); the limit is 2000 files. " \
+        "2,010 of them are in generated/cases/: leave that folder out of your upload." \
+        in report["error"], report["error"]
+
+
+def test_the_folders_that_crowd_an_upload_are_the_deepest_holding_most_else_the_largest():
+    from grader.worker import archive_names
+    deep = [f"venv/lib/site-packages/p{i % 9}/m{i}.py" for i in range(300)] + ["hw1.py"]
+    assert archive_names.crowded_folders(deep) == [("venv/lib/site-packages/", 300)]
+    spread = ([f"a/m{i}.py" for i in range(40)] + [f"b/x/m{i}.py" for i in range(45)]
+              + [f"c/m{i}.py" for i in range(15)] + [f"d/m{i}.py" for i in range(5)])
+    assert archive_names.crowded_folders(spread) == [("b/", 45), ("a/", 40), ("c/", 15)]
+    assert archive_names.crowded_text(spread) == (
+        "most of them are in b/ (45), a/ (40), c/ (15): leave those folders out of your upload")
+    assert archive_names.crowded_folders([f"m{i}.py" for i in range(50)] + ["a/x.py"]) == []
+    assert archive_names.not_code_prefixes(
+        ["hw1.py", "env/Lib/site-packages/np/x.py", "env/Lib/site-packages/np/y.py"]) == {
+        "env/Lib/site-packages/": "a Python environment's installed packages (a site-packages "
+                                  "folder)"}

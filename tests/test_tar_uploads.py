@@ -202,6 +202,13 @@ def test_files_and_bytes_are_held_to_a_zips_limits(tmp_path):
     with pytest.raises(unpack_tar.TarProblem, match=r"code.tar holds 30 files of code \(.py, "
                                                     r"notebooks\); the limit is 20 files"):
         _unpack(code, tmp_path / "d1", max_files=20)
+    crowded = _tar(tmp_path / "crowded.tar", [("hw1.py", CORRECT), *[
+        (f"gen/cases/c{i}.py", b"") for i in range(30)]], "w")
+    with pytest.raises(unpack_tar.TarProblem, match=r"crowded.tar holds 31 files of code \(.py, "
+                                                    r"notebooks\); the limit is 20 files; 30 of "
+                                                    r"them are in gen/cases/: leave that folder "
+                                                    r"out of your upload$"):
+        _unpack(crowded, tmp_path / "d1b", max_files=20)
     entries = _tar(tmp_path / "entries.tar", [(f"d{i}/", None) for i in range(501)], "w")
     with pytest.raises(unpack_tar.TarProblem, match=r"holds more than 500 entries"):
         _unpack(entries, tmp_path / "d2", max_files=20)

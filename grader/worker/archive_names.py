@@ -6,12 +6,18 @@ Names only: nothing here opens a file.
 """
 from __future__ import annotations
 
+import collections
+
 # The tar archives an upload may be, compressed or not, as `tar` and macOS's Archive Utility
 # write them. Longest first where one ends another (none does today).
 TAR_SUFFIXES = (".tar.gz", ".tar.bz2", ".tar.xz", ".tgz", ".tbz2", ".tbz", ".txz", ".tar")
 
 # Folders that hold no one's code to grade, whatever is in them: version control's history.
 HISTORY_DIRS = (".git", ".hg", ".svn")
+# Folders that hold an installed environment's packages, whatever is around them: a venv whose
+# pyvenv.cfg was git-ignored, or `pip install --target`, leaves one with no other mark (3,060
+# files of it refused an upload whose own four files were right: probe s58).
+PACKAGE_DIRS = ("site-packages", "dist-packages")
 # Folders in an archive that are no one's code, whatever is in them (the worker skips them too).
 JUNK_PARTS = ("__MACOSX", "__pycache__", ".ipynb_checkpoints")
 
@@ -22,6 +28,14 @@ def tar_suffix(name: str) -> str:
     for suffix in TAR_SUFFIXES:
         if lowered.endswith(suffix) and len(name) > len(suffix):
             return name[-len(suffix):]
+    return ""
+
+
+def packages_folder(name: str) -> str:
+    """What a folder named `name` is when its name alone says it holds installed packages, or
+    "": wherever it is, no student writes the assignment's files there."""
+    if name.lower() in PACKAGE_DIRS:
+        return f"a Python environment's installed packages (a {name} folder)"
     return ""
 
 
@@ -40,8 +54,41 @@ def not_code_prefixes(names: list[str]) -> dict[str, str]:
                 found["/".join(parts[:i]) + "/"] = "a conda environment"
             elif part in HISTORY_DIRS:
                 found["/".join(parts[:i + 1]) + "/"] = "version control's history"
+            elif packages_folder(part):
+                found["/".join(parts[:i + 1]) + "/"] = packages_folder(part)
     return {prefix: what for prefix, what in found.items()
             if not any(prefix != other and prefix.startswith(other) for other in found)}
+
+
+def crowded_folders(names: list[str]) -> list[tuple[str, int]]:
+    """The folders ("prefix/") that hold most of the files `names` ('/'-separated), with how many
+    each holds: the deepest one holding more than half of them, else the top-level folders holding
+    a tenth or more, largest first (three at most); [] when most are at the top. A refusal for too
+    many files named none, and 3,060 of 3,064 were in one site-packages folder (probe s58)."""
+    counts: collections.Counter[str] = collections.Counter()
+    for name in names:
+        parts = name.split("/")[:-1]
+        counts.update("/".join(parts[:i + 1]) + "/" for i in range(len(parts)))
+    most = [prefix for prefix, count in counts.items() if 2 * count > len(names)]
+    if most:  # nested in one another: the longest is the deepest
+        deepest = max(most, key=len)
+        return [(deepest, counts[deepest])]
+    top = [(prefix, count) for prefix, count in counts.items()
+           if prefix.count("/") == 1 and 10 * count >= len(names)]
+    return sorted(top, key=lambda item: (-item[1], item[0]))[:3]
+
+
+def crowded_text(names: list[str]) -> str:
+    """Where most of the files `names` are, and to leave them out, as a clause for a refusal
+    ("3,060 of them are in venv/lib/: leave that folder out of your upload"), or ""."""
+    folders = crowded_folders(names)
+    if len(folders) == 1:
+        (prefix, count), = folders
+        return f"{count:,} of them are in {prefix}: leave that folder out of your upload"
+    if folders:
+        listed = ", ".join(f"{prefix} ({count:,})" for prefix, count in folders)
+        return f"most of them are in {listed}: leave those folders out of your upload"
+    return ""
 
 
 def left_out_of_archive(name: str, not_code: dict[str, str]) -> bool:

@@ -175,8 +175,9 @@ def _over_limits(kept: dict[str, tarfile.TarInfo], name: str, max_files: int,
     refused whole, its code would score 0). Raises TarProblem when the code alone is over."""
     code = {n: m.size for n, m in kept.items() if n.lower().endswith(CODE_SUFFIXES)}
     if len(code) > max_files:
+        where = archive_names.crowded_text(list(code))
         raise TarProblem(f"{name} holds {len(code)} files of code (.py, notebooks); the limit is "
-                         f"{max_files} files")
+                         f"{max_files} files" + (f"; {where}" if where else ""))
     if sum(code.values()) > max_bytes:
         raise TarProblem(f"{name} holds {sum(code.values()) // 2**20} MiB of code (.py, "
                          f"notebooks); the limit is {max_bytes // 2**20} MiB")
