@@ -484,6 +484,26 @@ def test_a_long_printout_at_import_leaves_the_outputs_closing_lines():
     assert "more characters not shown" in shown
 
 
+def test_printed_lines_past_the_fortieth_are_said_to_be_left_out():
+    """300,000 lines printed at import: Gradescope's output and the instructor's log showed 40 of
+    them with no word of the rest (probe s58); the lines that mattered were past the 40th."""
+    from grader.render import gradescope as view
+    from grader.render import terminal
+    printed = "\n".join(f"debug line {i}" for i in range(300))
+    for text, note in ((printed, "  ... (260 more lines not shown)"),
+                       (printed + "\n... (31000000 more characters not shown)",
+                        "  ... (260 more lines and 31,000,000 more characters not shown)")):
+        loud = dataclasses.replace(hand_made({"one": "visible"}), import_output=text)
+        for shown in (view.results(loud)["output"], terminal.render(loud, verbose=True)):
+            lines = shown.splitlines()
+            assert "  | debug line 39" in lines and "  | debug line 40" not in lines, shown
+            assert lines[lines.index("  | debug line 39") + 1] == note, shown
+    quiet = dataclasses.replace(hand_made({"one": "visible"}), import_output="\n".join(
+        f"line {i}" for i in range(40)))
+    for shown in (view.results(quiet)["output"], terminal.render(quiet, verbose=True)):
+        assert "  | line 39" in shown and "not shown" not in shown, shown
+
+
 def test_feedback_is_bounded():
     long = CheckResult(name="n", function="f", status="failed", score=0, max_score=1,
                        message="x" * 50_000)

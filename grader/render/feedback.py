@@ -6,6 +6,7 @@ student's code printed. Bounded, so one noisy check cannot blow an LMS's size li
 """
 from __future__ import annotations
 
+import re
 import textwrap
 
 from grader.model import CheckResult, SubmissionResult
@@ -19,6 +20,24 @@ def bound(text: str, limit: int) -> str:
         return text
     note = f"\n... ({len(text) - limit} more characters not shown)"
     return text[: max(0, limit - len(note))] + note
+
+
+# The worker's own cut of what a submission printed (session._import_output adds it).
+_CHARS_CUT = re.compile(r"^\.\.\. \((\d+) more characters not shown\)$")
+
+
+def first_lines(text: str, count: int) -> tuple[list[str], str]:
+    """The first `count` lines of printed `text`, and the note for the rest ("" when none is
+    left out): "... (560 more lines and 31,000,000 more characters not shown)", the worker's cut
+    folded in. 40 of 300,000 lines were shown with no word of the rest (probe s58), and the lines
+    that mattered were past the 40th."""
+    lines = text.splitlines()
+    cut = _CHARS_CUT.match(lines[-1]) if lines else None
+    printed = len(lines) - (1 if cut else 0)
+    if printed <= count:
+        return lines, ""
+    more = f" and {int(cut.group(1)):,} more characters" if cut else ""
+    return lines[:count], f"... ({printed - count:,} more lines{more} not shown)"
 
 
 def check_text(check: CheckResult, *, limit: int = MAX_CHARS) -> str:

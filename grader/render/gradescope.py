@@ -122,9 +122,10 @@ def summary(result: SubmissionResult) -> str:
     if result.import_output:
         # Bounded on its own, so a long printout never cuts what comes after it.
         lines.append("Printed while importing your submission:")
-        lines += feedback.bound("\n".join(
-            f"  | {t}" for t in result.import_output.splitlines()[:IMPORT_OUTPUT_LINES]),
-            IMPORT_OUTPUT_CHARS).splitlines()
+        kept, more = feedback.first_lines(result.import_output, IMPORT_OUTPUT_LINES)
+        lines += feedback.bound("\n".join(f"  | {t}" for t in kept),
+                                IMPORT_OUTPUT_CHARS).splitlines()
+        lines += [f"  {more}"] if more else []
         lines.append("")
     iso = result.isolation or {}
     # Without the sandbox the line is advice to the instructor ("student code can read your

@@ -7,7 +7,12 @@ import textwrap
 
 from grader import callees
 from grader.model import CheckResult, SubmissionResult
-from grader.render.feedback import config_text, inputs_text, mode_text, withheld_text
+from grader.render.feedback import (config_text, first_lines, inputs_text, mode_text,
+                                    withheld_text)
+
+# What the submission printed at import, as `--verbose` and Gradescope's log show it: its first
+# lines (the JSON and HTML reports carry all the worker kept).
+IMPORT_OUTPUT_LINES = 40
 
 MARKS = {"failed": "x", "error": "!", "timeout": "T"}
 GREEN, RESET = "\033[32m", "\033[0m"
@@ -168,7 +173,9 @@ def render(result: SubmissionResult, *, verbose: bool = False, width: int | None
     if verbose and result.import_output:
         lines.append("")
         lines.append("Printed while importing your submission:")
-        lines.extend(f"  | {text}" for text in result.import_output.splitlines()[:40])
+        kept, more = first_lines(result.import_output, IMPORT_OUTPUT_LINES)
+        lines.extend(f"  | {text}" for text in kept)
+        lines += [f"  {more}"] if more else []
     iso = result.isolation
     if iso:
         lines.append("")
