@@ -46,12 +46,38 @@ MODE_MEMBER = "mode"  # the pack's mode the zip grades in (--mode)
 ISOLATION_MEMBER = "isolation"  # the isolation the zip grades in (--isolation sandbox: or none)
 ISOLATION_ENV = "AUTOGRADE_ISOLATION"  # run_autograder's and `autograde gradescope`'s default
 
-def nothing_submitted(pack: Pack) -> str:
-    """What an empty upload is told: the files the pack's layout expects."""
+# What the files grading ignores are, as an upload holding nothing else is told.
+_IGNORED_KINDS = {".DS_Store": "macOS metadata", "__MACOSX": "macOS metadata",
+                  "__pycache__": "Python's compiled files", ".ipynb_checkpoints": "Jupyter's "
+                  "checkpoints"}
+
+
+def _only_ignored(folder: Path | None) -> str:
+    """What an upload of ignored files alone holds ("macOS metadata (.DS_Store, __MACOSX/)"), or
+    "" when it holds no file at all: told "the upload holds no files", a student whose upload was
+    .DS_Store and __MACOSX/._q1_softmax.py saw two files there (probe s58)."""
+    found: dict[str, list[str]] = {}
+    if folder is not None and folder.is_dir():
+        for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+            part = next((p for p in path.relative_to(folder).parts if p in IGNORED), None)
+            if part is None:
+                continue
+            names = found.setdefault(_IGNORED_KINDS.get(part, "files never graded"), [])
+            shown = part if part == path.name else f"{part}/"
+            names += [] if shown in names else [shown]
+    return " and ".join(f"{kind} ({', '.join(names)})" for kind, names in found.items())
+
+
+def nothing_submitted(pack: Pack, folder: Path | None = None) -> str:
+    """What an empty upload (`folder`, which holds no file to grade) is told: what it holds, and
+    the files the pack's layout expects."""
     notebooks = list(dict.fromkeys(f.notebook for f in pack.functions if f.notebook))
     files = ", ".join(notebooks or [f"{home}.py" for home in dict.fromkeys(
         f.home for f in pack.functions)])
-    return (f"Nothing was submitted: the upload holds no files. Upload your files ({files}, or "
+    ignored = _only_ignored(folder)
+    held = (f"the upload holds only {ignored}, nothing to grade" if ignored
+            else "the upload holds no files")
+    return (f"Nothing was submitted: {held}. Upload your files ({files}, or "
             "one .py file with every function), a .zip of them, or a notebook (.ipynb).")
 NO_SANDBOX = ("The autograder is set up to grade only in its sandbox, and the sandbox could not "
               "start on this machine, so nothing was graded. This is not a problem with your "
@@ -101,8 +127,10 @@ def gradescope(*, root: Path = DEFAULT_ROOT, pack: Pack | None = None,
     pack = pack or load_pack(DEFAULT_PACK)
     target = graded_path(root / "submission")
     if target is None:
-        data = gradescope_view.not_graded(nothing_submitted(pack), execution_time=time.monotonic() - started)
-        print(f"autograde: {root / 'submission'} holds no files; wrote score 0", file=stdout)
+        data = gradescope_view.not_graded(nothing_submitted(pack, root / "submission"),
+                                          execution_time=time.monotonic() - started)
+        print(f"autograde: {root / 'submission'} holds no file to grade; wrote score 0",
+              file=stdout)
     else:
         try:
             with refusing_root_workers():

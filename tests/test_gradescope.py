@@ -309,6 +309,26 @@ def test_run_autograder_runs_the_grader_installed_under_its_prefix(tmp_path):
     assert 'if [ "$PREFIX" = /opt/autograde ]; then\n    ln -sf' in setup
 
 
+def test_an_upload_of_macos_metadata_alone_is_told_what_it_holds(tmp_path, monkeypatch):
+    """.DS_Store and __MACOSX/._q1_softmax.py were told "the upload holds no files": the student
+    saw two there (probe s58). Nothing is graded, and the student is told what the files are."""
+    root = layout(tmp_path, [])
+    (root / "submission" / ".DS_Store").write_bytes(b"\0\0\0\1Bud1")
+    (root / "submission" / "__MACOSX").mkdir()
+    (root / "submission" / "__MACOSX" / "._q1_softmax.py").write_bytes(b"\0\5\26\7")
+    monkeypatch.setattr(lms, "grade", lambda *args, **kwargs: pytest.fail("graded"))
+    data = lms.gradescope(root=root, stdout=io.StringIO())
+    assert data["score"] == 0 and data["tests"] == []
+    assert data["output"].startswith(
+        "Nothing was submitted: the upload holds only macOS metadata (.DS_Store, __MACOSX/), "
+        "nothing to grade. Upload your files ("), data["output"]
+    (root / "submission" / ".DS_Store").unlink()
+    shutil.rmtree(root / "submission" / "__MACOSX")
+    data = lms.gradescope(root=root, stdout=io.StringIO())
+    assert data["output"].startswith("Nothing was submitted: the upload holds no files."), \
+        data["output"]
+
+
 def test_grader_failure_still_writes_a_result_without_traceback(tmp_path, monkeypatch):
     root = layout(tmp_path, [FIXTURES / "correct_summed.py"])
 
