@@ -50,6 +50,19 @@ def test_identical_failures_summarise_to_one_line():
     assert scoring.summarise_function("f", checks).summary == "f is not implemented yet (x)."
 
 
+def test_placeholders_met_at_several_lines_still_summarise_as_not_implemented():
+    """The 2017 starter's softmax raises NotImplementedError in its matrix branch and in its
+    vector branch: every check said "not implemented yet", at one line or the other, and the
+    summary said "7 of 7 checks failed" (probe s58). Where one of them passes, the count stays."""
+    def said(line: int) -> str:
+        return f"f is not implemented yet (it raises NotImplementedError at a.py, line {line})."
+    checks = [CheckResult(f"c{i}", "f", "error", 0, 1, message=said(20 + 6 * (i % 2)))
+              for i in range(4)]
+    assert scoring.summarise_function("f", checks).summary == said(20)
+    partly = [*checks[:3], CheckResult("c3", "f", "passed", 1, 1)]
+    assert scoring.summarise_function("f", partly).summary.startswith("3 of 4 checks failed")
+
+
 def test_check_result_rejects_impossible_values():
     with pytest.raises(ValueError):
         CheckResult("c", "f", "passed", 3, 2)
