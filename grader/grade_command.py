@@ -110,9 +110,9 @@ def add_grading_options(g: argparse.ArgumentParser) -> None:
                    help="deadline for the whole submission (default: the pack's, else "
                         f"{Limits.submission_seconds:g} s)")
     g.add_argument("--isolation", choices=MODES, default="auto",
-                   help="sandbox: bubblewrap (no network, no view of your files); process: a "
-                        "separate process with resource limits only; auto (default): the sandbox "
-                        "where bubblewrap works, else process, and the report says so")
+                   help="sandbox: bubblewrap (no network, no files in view but the upload's); "
+                        "process: a separate process with resource limits only; auto (default): "
+                        "the sandbox where bubblewrap works, else process, and the report says so")
     g.add_argument("--no-fork", action="store_true",
                    help="start workers with spawn only (the path used where fork does not exist)")
 

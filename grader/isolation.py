@@ -302,8 +302,9 @@ def describe(mode: str, why_not_sandbox: str | None) -> dict:
                 "worker; writable: its scratch folder only",
                 "pid_namespace": True,
                 "user": "an unprivileged uid of its own" if as_root else "your own uid",
-                "summary": "sandbox (bubblewrap): no network, no view of your files, every process "
-                           "it starts dies with it"}
+                "summary": "sandbox (bubblewrap): no network, no files in view but the "
+                           "upload's and the system's libraries, every process it starts dies "
+                           "with it"}
     return {"mode": "process", "sandbox": False, "network": True,
             "filesystem": "everything the worker's user may read or write", "pid_namespace": False,
             "user": "an unprivileged uid of its own" if as_root else "your own uid",
