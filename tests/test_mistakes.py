@@ -638,6 +638,25 @@ def test_a_callee_failing_only_on_inputs_its_callers_never_pass_is_not_blamed(tm
     assert "fix sigmoid first" not in report["_html"]
 
 
+def test_a_callee_refusing_the_float_its_caller_passes_is_named(tmp_path):
+    """The other side: a word2vec that passes that sigmoid `float(...)` fails inside sigmoid on
+    every check, and "fix sigmoid first" is the right advice (regression probe s58)."""
+    source = (FIXTURES / "correct_summed.py").read_text()
+    for old, new in (("    return 1.0 / (1.0 + np.exp(-x))\n",
+                      "    return np.divide(np.ones(x.shape), 1.0 + np.exp(-x))\n"),
+                     ("    sig_o = _sigmoid(np.dot(u_o, predicted))\n",
+                      "    sig_o = sigmoid(float(np.dot(u_o, predicted)))\n")):
+        assert source.count(old) == 1, old
+        source = source.replace(old, new)
+    path = tmp_path / "passes_a_float.py"
+    path.write_text(source)
+    report = grade_many({"s": path}, tmp_path / "out", "--only", "sigmoid",
+                        "--only", "negSamplingCostAndGradient")["s"]
+    failing = [c for c in report["checks"] if c["function"] == "negSamplingCostAndGradient"
+               and c["status"] not in ("passed", "skipped") and c["max_score"] > 0]
+    assert failing and all("fix sigmoid first" in c["message"] for c in failing), failing
+
+
 # ---- a guard inside the log is not a mistake; a cost merely close to the cross-entropy is ---------
 _GUARDLIKE = {
     # smaller than the cross-entropy, by a relative 1e-5 of each example's cost: no one eps (1e-6

@@ -222,6 +222,23 @@ def test_a_callee_failing_only_on_inputs_no_caller_passes_is_not_named():
     assert "fix sigmoid first" in out[2].message
 
 
+def test_a_callee_a_callers_error_was_raised_in_is_named_whatever_input_it_failed_on():
+    """The other side: a word2vec that passes sigmoid a Python float (`sigmoid(float(...))`)
+    raised inside sigmoid on every check, and sigmoid failed only its Python-float check: it was
+    not named (regression probe s58). Where the error passed through it, it is."""
+    from dataclasses import replace as with_
+    from grader import callees
+    never = {("sigmoid", "scalar_input")}
+    raised = with_(_check("network", "error", "cost"),
+                   evidence={"raised_in": ["network", "sigmoid"]})
+    checks = [_check("sigmoid", "failed", "scalar_input"), raised]
+    out = callees.blame_failing_callees(checks, CALLS, ORDER, callers_never_pass=never)
+    assert "fix sigmoid first" in out[1].message
+    elsewhere = with_(raised, evidence={"raised_in": ["network"]})
+    assert callees.blame_failing_callees([checks[0], elsewhere], CALLS, ORDER,
+                                         callers_never_pass=never)[1] == elsewhere
+
+
 def test_a_hidden_failure_of_a_callee_is_not_given_away_on_a_visible_check():
     from grader import callees
     checks = [_check("sigmoid", "failed", visibility="hidden"),
