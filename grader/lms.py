@@ -109,7 +109,7 @@ def graded_path(folder: Path) -> Path | None:
     files = _files(folder)
     if not files:
         return None
-    if not any(f.suffix == ".py" for f in files):
+    if not any(f.suffix.lower() == ".py" for f in files):  # hw1.PY is a .py file too
         singles = [f for f in files if f.parent == folder
                    and f.name.lower().endswith(SINGLE_FILE_KINDS)]
         if len(singles) == 1:

@@ -1544,11 +1544,11 @@ def _copy_file(source: Path, target: Path,
 def _copy_file_as_it_is(source: Path, target: Path,
                         too_large: list[tuple[str, int]] | None) -> Path:
     total = source.stat().st_size if source.exists() else 0
-    if source.suffix == ".zip" and source.is_file():
+    if source.suffix.lower() == ".zip" and source.is_file():
         if _zip_holds_more_than(source, MAX_UPLOAD_BYTES) or total > MAX_UPLOAD_BYTES:
             if _zip_within_limit(source, target, too_large):
                 return target
-    if source.suffix == ".ipynb" and MAX_UPLOAD_BYTES < total <= MAX_NOTEBOOK_BYTES \
+    if _is_notebook(source.name) and MAX_UPLOAD_BYTES < total <= MAX_NOTEBOOK_BYTES \
             and source.is_file():
         stripped = notebook_outputs.without_outputs(source.read_bytes())
         if stripped is not None:
@@ -1567,7 +1567,7 @@ def _copy_file_as_it_is(source: Path, target: Path,
                                  "files, notebooks): leave data and saved parameters out of the "
                                  "upload. Nothing could be graded.")
     elif total > MAX_UPLOAD_BYTES:
-        raise _too_large(total, source.suffix == ".ipynb", single=True, source=source)
+        raise _too_large(total, _is_notebook(source.name), single=True, source=source)
     shutil.copyfile(source, target)
     return target
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import re
 import shutil
+import tarfile
 import zipfile
 from pathlib import Path, PureWindowsPath
 
@@ -334,3 +335,35 @@ def test_a_finished_python2_folder_with_its_raises_commented_out_beats_a_stray_f
     assert report["score"] == 100, report["error"]
     (said,) = [w for w in report["warnings"] if SEVERAL in w]
     assert "scratch.py" in said, said
+
+
+def _archive_of(folder: Path, archive: Path) -> Path:
+    """`folder`'s files as a .zip or a .tar.gz (by `archive`'s name), under the folder's name."""
+    archive.parent.mkdir(parents=True, exist_ok=True)
+    files = sorted(p for p in folder.rglob("*") if p.is_file())
+    if archive.name.lower().endswith(".tar.gz"):
+        with tarfile.open(archive, "w:gz") as tf:
+            for path in files:
+                tf.add(path, path.relative_to(folder.parent).as_posix())
+    else:
+        with zipfile.ZipFile(archive, "w") as zf:
+            for path in files:
+                zf.write(path, path.relative_to(folder.parent).as_posix())
+    return archive
+
+
+# ---- suffixes in capitals (probe s58) ----------------------------------------------------------
+def test_code_files_with_suffixes_in_capitals_are_graded_in_folders_and_archives(tmp_path):
+    """hw1.PY in a folder, q1_softmax.PY in a .ZIP: the same kind of file as hw1.py, as a single
+    file upload of hw1.PY already was; in a folder they were no code at all, 0 of 100."""
+    single = tmp_path / "single"
+    single.mkdir()
+    shutil.copy(FIXTURES / "correct_summed.py", single / "hw1.PY")
+    zipped = tmp_path / "zipped"
+    (zipped / "assignment1").mkdir(parents=True)
+    for path in MULTIFILE.glob("*.py"):
+        shutil.copy(path, zipped / "assignment1" / (path.stem + ".PY"))
+    archive = _archive_of(zipped / "assignment1", tmp_path / "in_zip" / "ASSIGNMENT1.ZIP")
+    reports = grade_many({"single": single, "in_zip": archive.parent}, tmp_path / "out")
+    for name, report in reports.items():
+        assert report["score"] == 100, (name, report["error"], scores(report))

@@ -339,6 +339,7 @@ def lay_out(submission: Path, scratch: Path, layout: tuple[str, ...] | list[str]
                   f"{submission.stem}." if inner in (".py", ".ipynb", ".zip") else "")
         raise LoadError(f"{submission.name}: expected a .py file, a folder, a .zip or a tar "
                         f"archive (.tar.gz, .tgz, ...) of either, or a .ipynb notebook.{rename}")
+    _lower_code_suffixes(dest)
     root = _code_folder(dest, tuple(layout), tuple(functions))
     inner = sorted(p for p in root.iterdir()
                    if p.is_file() and (p.suffix.lower() == ".zip"
@@ -348,6 +349,7 @@ def lay_out(submission: Path, scratch: Path, layout: tuple[str, ...] | list[str]
         # one level deep only.
         unpacked = root / (inner[0].name + ".unpacked")
         _unpack_archive(inner[0], unpacked, tar=bool(archive_names.tar_suffix(inner[0].name)))
+        _lower_code_suffixes(unpacked)
         root = _code_folder(unpacked, tuple(layout), tuple(functions))
     if root != dest and GRADED_FOLDER.get("others"):
         GRADED_FOLDER["folder"] = root.relative_to(dest).as_posix()
@@ -365,6 +367,18 @@ def lay_out(submission: Path, scratch: Path, layout: tuple[str, ...] | list[str]
                         + (f"; it holds {zips}: upload the files themselves, or one zip of them"
                            if zips else ""))
     return root
+
+
+def _lower_code_suffixes(folder: Path) -> None:
+    """Give the upload's code files the suffix Python looks for: a suffix in capitals (hw1.PY,
+    q1.Ipynb, saved so on Windows) is the same kind of file, as a single file upload's is; in a
+    folder or an archive they were no code at all and the upload scored 0 (probe s58). A name
+    whose lower-case spelling the upload also holds is left as it is (the two are not merged)."""
+    for path in sorted(folder.rglob("*"), reverse=True):
+        lowered = path.suffix.lower()
+        if lowered in (".py", ".ipynb") and path.suffix != lowered and path.is_file() \
+                and not path.is_symlink() and not path.with_suffix(lowered).exists():
+            path.rename(path.with_suffix(lowered))
 
 
 def support_beside(root: Path, support: Path, names: list[str]) -> None:
