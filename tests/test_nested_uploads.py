@@ -367,3 +367,21 @@ def test_code_files_with_suffixes_in_capitals_are_graded_in_folders_and_archives
     reports = grade_many({"single": single, "in_zip": archive.parent}, tmp_path / "out")
     for name, report in reports.items():
         assert report["score"] == 100, (name, report["error"], scores(report))
+
+
+# ---- files of a kind not read, named (probe s58) -----------------------------------------------
+@pytest.mark.parametrize("name,advice", [
+    ("hw1.py.txt", "a .py file saved with .txt added: rename it hw1.py"),
+    ("assignment1.rar", "a RAR archive, which the grader cannot open: upload a .zip or a tar "
+                        "archive"),
+    ("assignment1.7z", "a 7-Zip archive, which the grader cannot open")])
+def test_an_upload_of_a_kind_not_read_is_named_with_what_to_do(tmp_path, name, advice):
+    """A folder holding only hw1.py.txt (or a .rar) was told "no Python file" without the file
+    named; a single file upload of hw1.py.txt was told to rename it."""
+    (tmp_path / "folder").mkdir()
+    (tmp_path / "folder" / name).write_bytes(b"def softmax(x):\n    return x\n")
+    shutil.copy(tmp_path / "folder" / name, tmp_path / name)
+    for upload in (tmp_path / "folder", tmp_path / name):
+        report = grade(upload, tmp_path / "out" / upload.name)
+        assert report["score"] == 0 and name in report["error"] and advice in report["error"], \
+            report["error"]

@@ -337,6 +337,8 @@ def lay_out(submission: Path, scratch: Path, layout: tuple[str, ...] | list[str]
         inner = Path(submission.stem).suffix.lower()  # hw1.py.txt: Notepad's "Save as" adds .txt
         rename = (f" It looks like a {inner} file saved with {submission.suffix} added: rename it "
                   f"{submission.stem}." if inner in (".py", ".ipynb", ".zip") else "")
+        if submission.suffix.lower() in OTHER_ARCHIVES:
+            rename = f" {_as_other_kind(submission.name)}"
         raise LoadError(f"{submission.name}: expected a .py file, a folder, a .zip or a tar "
                         f"archive (.tar.gz, .tgz, ...) of either, or a .ipynb notebook.{rename}")
     _lower_code_suffixes(dest)
@@ -365,8 +367,41 @@ def lay_out(submission: Path, scratch: Path, layout: tuple[str, ...] | list[str]
                                               or archive_names.tar_suffix(p.name))][:3])
         raise LoadError("the submission holds no Python file (.py) and no notebook (.ipynb)"
                         + (f"; it holds {zips}: upload the files themselves, or one zip of them"
-                           if zips else ""))
+                           if zips else "") + _kinds_not_read(root))
     return root
+
+
+# Archives the grader cannot open, by suffix: what a student is told to upload instead.
+OTHER_ARCHIVES = {".rar": "a RAR archive", ".7z": "a 7-Zip archive"}
+ACCEPTED_ARCHIVES = "a .zip or a tar archive (.tar.gz, .tgz, ...)"
+
+
+def _as_other_kind(name: str) -> str:
+    """Why a file called `name` is not read, and what to do, when it says ("" otherwise): an
+    archive of a kind the grader cannot open, or code saved with a suffix added (hw1.py.txt:
+    Notepad's "Save as" adds .txt)."""
+    suffix = Path(name).suffix
+    if suffix.lower() in OTHER_ARCHIVES:
+        return (f"{name} is {OTHER_ARCHIVES[suffix.lower()]}, which the grader cannot open: "
+                f"upload {ACCEPTED_ARCHIVES} of your files instead, or the files themselves.")
+    inner = Path(Path(name).stem).suffix.lower()
+    if inner in (".py", ".ipynb", ".zip") and suffix:
+        return (f"{name} looks like a {inner} file saved with {suffix} added: rename it "
+                f"{Path(name).stem}.")
+    return ""
+
+
+def _kinds_not_read(root: Path, shown: int = 3) -> str:
+    """"; hw1.py.txt looks like ...": the advice of _as_other_kind for the files of an upload that
+    holds no code ("" when none of its files is such), so a folder upload is told what a
+    single file upload is."""
+    advice = []
+    for path in sorted(root.rglob("*")):
+        if path.is_file() and not path.is_symlink() and _as_other_kind(path.name):
+            advice.append(_as_other_kind(path.name))
+        if len(advice) == shown:
+            break
+    return "; " + " ".join(advice) if advice else ""
 
 
 def _lower_code_suffixes(folder: Path) -> None:
