@@ -306,6 +306,24 @@ def _star_import_place(module: str, load: dict) -> str:
     return f"{star['file']}, line {star['line']}" if star else ""
 
 
+def _archive_beside_warning(archive: dict) -> str:
+    """What a student is told of an archive in their upload beside other code: not opened (why),
+    or opened and its code not the one graded (a zip left beside a finished file)."""
+    every = [str(n)[:100] for n in archive.get("archives") or []]
+    names = (", ".join(every[:4]) + f" and {len(every) - 4} more") if len(every) > 4 \
+        else _and(every)
+    if not archive.get("opened"):
+        one = len(every) == 1
+        return (f"{names} {'was' if one else 'were'} not opened "
+                f"({str(archive.get('why', ''))[:300]}), so only the code beside "
+                f"{'it' if one else 'them'} was graded: if {'it holds' if one else 'they hold'} "
+                "the code to grade, upload that code itself (or one .zip of it)")
+    beside = [str(n)[:100] for n in archive.get("beside") or []]
+    return (f"{names} holds code too, but {_and(beside[:4]) or 'the files beside it'} at the top "
+            f"of your upload {'was' if len(beside) == 1 else 'were'} graded, not the code in "
+            f"{names}. Upload only the files to grade if that is not the one")
+
+
 def _star_import_warning(star: dict) -> str:
     """`from q2_sigmoid import *` of a file of the assignment's layout the upload lacks: it
     imports nothing, and what it would have given is not defined (worker/loader.py)."""
@@ -722,6 +740,9 @@ def _load_warnings(load: dict, shim_xrange: bool, shim_numpy: bool = True,
                         f"{held} was graded; {others} "
                         f"{'was' if len(every) == 1 else 'were'} not. Upload only the folder "
                         "to grade if that is not the one")
+    for archive in load.get("archives_beside") or []:
+        if isinstance(archive, dict):
+            warnings.append(_archive_beside_warning(archive))
     for notebook, module in load.get("shadowed_notebooks", []):
         warnings.append(f"{notebook} was not run: {module}, beside it, was graded instead (keep "
                         "one of the two, or give them different names)")

@@ -188,6 +188,40 @@ def test_a_single_zip_upload_is_graded(runs):
     assert runs["zipped"][1]["score"] == 100
 
 
+def test_uploads_as_gradescope_delivers_them_grade_as_autograde_grade_does(tmp_path):
+    """Probe s58: hw1.PY scored 0 here ("no Python file") and 100 under `autograde grade`; a zip
+    beside a scratch.py was never opened (0, the zip named nowhere); hw1.py.txt and a .rar were
+    told "no Python file" without the file named."""
+    shim = str(autograde_shim(tmp_path / "bin"))
+    zipped = tmp_path / "assignment1.zip"
+    with zipfile.ZipFile(zipped, "w") as zf:
+        for path in sorted((FIXTURES / "correct_multifile").glob("*.py")):
+            zf.write(path, f"assignment1/{path.name}")
+    scratch = tmp_path / "scratch.py"
+    scratch.write_text("import numpy as np\nprint(np.ones(3))\n")
+    roots = {}
+    for name, files in (("upper", {"hw1.PY": FIXTURES / "correct_summed.py"}),
+                        ("zip_and_scratch", {"assignment1.zip": zipped, "scratch.py": scratch}),
+                        ("py_txt", {"hw1.py.txt": FIXTURES / "correct_summed.py"}),
+                        ("rar", {"assignment1.rar": zipped})):
+        (tmp_path / name / "submission").mkdir(parents=True)
+        for target, source in files.items():
+            shutil.copy(source, tmp_path / name / "submission" / target)
+        roots[name] = tmp_path / name
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        done = dict(zip(roots, pool.map(lambda root: valid(run_autograder(root, path=shim)[1]),
+                                        roots.values())))
+    assert done["upper"]["score"] == 100, done["upper"]["output"]
+    assert done["zip_and_scratch"]["score"] == 100, done["zip_and_scratch"]["output"]
+    assert "assignment1.zip/" in done["zip_and_scratch"]["output"]
+    assert done["py_txt"]["score"] == 0
+    assert "hw1.py.txt" in done["py_txt"]["output"]
+    assert "rename it hw1.py" in done["py_txt"]["output"]
+    assert done["rar"]["score"] == 0
+    assert "assignment1.rar is a RAR archive" in done["rar"]["output"]
+    assert "upload a .zip or a tar archive" in done["rar"]["output"]
+
+
 def test_missing_reference_is_said_and_the_known_answers_stand_in(runs):
     """A misconfigured image (no reference) still checks values, against the known answers on
     the public inputs, and says so to the instructor and in the results."""

@@ -385,3 +385,81 @@ def test_an_upload_of_a_kind_not_read_is_named_with_what_to_do(tmp_path, name, a
         report = grade(upload, tmp_path / "out" / upload.name)
         assert report["score"] == 0 and name in report["error"] and advice in report["error"], \
             report["error"]
+
+
+# ---- an archive beside other code (probe s58) --------------------------------------------------
+# Gradescope's upload dialog takes several files at once: assignment1.zip and a scratch file, or a
+# draft notebook, beside it. The archive was never opened: every function "was not found", 0 (15
+# with a draft defining softmax), and the zip was named nowhere.
+SOFTMAX_ONLY = ("import numpy as np\n\n\ndef softmax(x):\n"
+                "    e = np.exp(x - np.max(x, axis=-1, keepdims=True))\n"
+                "    return e / e.sum(axis=-1, keepdims=True)\n")
+SCRATCH = "import numpy as np\nprint(np.ones(3))\n"
+
+
+@pytest.fixture(scope="module")
+def beside(tmp_path_factory) -> dict[str, dict]:
+    base = tmp_path_factory.mktemp("beside")
+    _assignment(base / "src" / "assignment1")
+    uploads = {}
+    for name, stray, archive in (("zip_and_scratch", "scratch.py", "assignment1.zip"),
+                                 ("tar_and_scratch", "scratch.py", "assignment1.tar.gz"),
+                                 ("zip_and_draft", "scratch.ipynb", "assignment1.zip")):
+        upload = base / name
+        _archive_of(base / "src" / "assignment1", upload / archive)
+        if stray.endswith(".ipynb"):
+            notebook_v4(upload / stray, [SOFTMAX_ONLY])
+        else:
+            (upload / stray).write_text(SCRATCH)
+        uploads[name] = upload
+    # A finished hw1.py beside a zip of the starter's files: the top writes every function and
+    # is graded; the zip was opened, and the report says its code was not the one graded.
+    finished = base / "finished_beside_starter_zip"
+    shutil.copytree(ROOT / "student_template", base / "src" / "starter",
+                    ignore=shutil.ignore_patterns("*.ipynb", "__pycache__"))
+    _archive_of(base / "src" / "starter", finished / "starter.zip")
+    shutil.copy(FIXTURES / "correct_summed.py", finished / "hw1.py")
+    uploads["finished_beside_starter_zip"] = finished
+    # A hostile zip beside the finished files keeps its limits: refused, named, never unpacked.
+    hostile = base / "hostile_zip_beside"
+    _assignment(hostile)
+    with zipfile.ZipFile(hostile / "extra.zip", "w") as zf:
+        zf.writestr("../../escaped.py", "def softmax(x):\n    return x\n")
+    uploads["hostile_zip_beside"] = hostile
+    # One level deep only: a zip beside scratch.py that holds another zip of the assignment.
+    nested = base / "zip_of_zip_beside"
+    inner = _archive_of(base / "src" / "assignment1", base / "src" / "inner" / "assignment1.zip")
+    _archive_of(inner.parent, nested / "outer.zip")
+    (nested / "scratch.py").write_text(SCRATCH)
+    uploads["zip_of_zip_beside"] = nested
+    return grade_many(uploads, base / "out")
+
+
+@pytest.mark.parametrize("name,archive,stray", [
+    ("zip_and_scratch", "assignment1.zip", "scratch.py"),
+    ("tar_and_scratch", "assignment1.tar.gz", "scratch.py"),
+    ("zip_and_draft", "assignment1.zip", "scratch.ipynb")])
+def test_an_archive_beside_a_scratch_file_is_opened_and_graded(beside, name, archive, stray):
+    report = beside[name]
+    assert report["score"] == 100, (report["error"], scores(report))
+    (said,) = [w for w in report["warnings"] if SEVERAL in w]
+    assert f"{archive}/" in said and stray in said and "was graded" in said, said
+
+
+def test_a_finished_file_beside_a_zip_of_the_starter_is_graded_and_the_zip_named(beside):
+    report = beside["finished_beside_starter_zip"]
+    assert report["score"] == 100, (report["error"], scores(report))
+    (said,) = [w for w in report["warnings"] if "starter.zip" in w]
+    assert "hw1.py" in said and "graded" in said, said
+
+
+def test_a_hostile_zip_beside_the_files_is_refused_by_name_and_the_files_graded(beside):
+    report = beside["hostile_zip_beside"]
+    assert report["score"] == 100, (report["error"], scores(report))
+    (said,) = [w for w in report["warnings"] if "extra.zip" in w]
+    assert "not opened" in said and "outside its folder" in said, said
+
+
+def test_an_archive_beside_code_is_opened_one_level_deep_only(beside):
+    report = beside["zip_of_zip_beside"]
+    assert report["score"] == 0

@@ -353,6 +353,8 @@ def lay_out(submission: Path, scratch: Path, layout: tuple[str, ...] | list[str]
         _unpack_archive(inner[0], unpacked, tar=bool(archive_names.tar_suffix(inner[0].name)))
         _lower_code_suffixes(unpacked)
         root = _code_folder(unpacked, tuple(layout), tuple(functions))
+    elif inner:
+        root = _archives_beside_code(inner, root, dest, tuple(layout), tuple(functions))
     if root != dest and GRADED_FOLDER.get("others"):
         GRADED_FOLDER["folder"] = root.relative_to(dest).as_posix()
         GRADED_FOLDER["others"] = [p.relative_to(dest).as_posix() + ("/" if p.is_dir() else "")
@@ -416,6 +418,47 @@ def _lower_code_suffixes(folder: Path) -> None:
             path.rename(path.with_suffix(lowered))
 
 
+def _archives_beside_code(archives: list[Path], root: Path, dest: Path,
+                          layout: tuple[str, ...], functions: tuple[str, ...]) -> Path:
+    """The folder to grade when `root` holds archives beside its code (assignment1.zip with a
+    scratch.py or a draft notebook, several files picked in an LMS's upload dialog): a lone
+    archive is opened into a folder of its name, one level deep and within an upload archive's
+    limits, and _code_folder chooses between it and the files beside it (the place that writes
+    the graded functions wins); the report says which was graded. Unopened, the archive was
+    named nowhere and the scratch file scored 0 for the whole assignment (probe s58)."""
+    names = [a.relative_to(dest).as_posix() for a in archives]
+    if len(archives) > 1:
+        ARCHIVES_BESIDE.append({"archives": names, "opened": False,
+                                "why": "the upload holds more than one archive"})
+        return root
+    archive = archives[0]
+    unpacked = root / (archive.name + ".unpacked")
+    try:
+        _unpack_archive(archive, unpacked, tar=bool(archive_names.tar_suffix(archive.name)))
+    except LoadError as exc:  # the files beside it are still graded; the archive is named
+        shutil.rmtree(unpacked, ignore_errors=True)
+        ARCHIVES_BESIDE.append({"archives": names, "opened": False, "why": str(exc)})
+        return root
+    archive.unlink()  # its folder takes its name: the report names assignment1.zip/
+    unpacked = unpacked.rename(archive)
+    _lower_code_suffixes(unpacked)
+    # Chosen again with the archive's folder below `root`; a choice made above `root` (the
+    # repository's other folders) is still said.
+    above = dict(GRADED_FOLDER)
+    GRADED_FOLDER.clear()
+    graded = _code_folder(root, layout, functions, top=dest)
+    if above.get("others"):
+        GRADED_FOLDER.setdefault("files", above.get("files", []))
+        GRADED_FOLDER["others"] = GRADED_FOLDER.get("others", []) + above["others"]
+    inside = graded == unpacked or unpacked in graded.parents
+    if not inside and any(p.is_file() for pattern in ("*.py", "*.ipynb")
+                          for p in unpacked.rglob(pattern)):
+        ARCHIVES_BESIDE.append({"archives": names, "opened": True, "graded": False,
+                                "beside": sorted(p.name for pattern in ("*.py", "*.ipynb")
+                                                 for p in root.glob(pattern) if p.is_file())})
+    return graded
+
+
 def support_beside(root: Path, support: Path, names: list[str]) -> None:
     """Link the course's support data (files and folders that are not Python modules) into the
     folder that holds the code, where the student's machine has them beside their files: the
@@ -431,7 +474,7 @@ def support_beside(root: Path, support: Path, names: list[str]) -> None:
 
 
 def _code_folder(root: Path, layout: tuple[str, ...] = (),
-                 functions: tuple[str, ...] = ()) -> Path:
+                 functions: tuple[str, ...] = (), top: Path | None = None) -> Path:
     """The folder that holds the code: `root` if it holds any of the assignment's; the folder
     inside an archive of one folder (common when zipping from a file manager); and where the
     code sits in several folders (a whole repository: assignment1/ to assignment3/; a backup
@@ -440,8 +483,9 @@ def _code_folder(root: Path, layout: tuple[str, ...] = (),
     run), then holds most of the assignment's files (`layout`), or, with none of either, the only
     folder with code. Two such folders that tie are refused with their names: which one is the
     student's is not the grader's guess. Code at the top is graded unless a folder below
-    `_beats` it."""
-    top = root
+    `_beats` it. `top`: the upload's own folder, which the names said are relative to (`root`
+    unless given)."""
+    top = top or root
     while not _holds_code(root):
         subdirs = _subfolders(root)
         if len(subdirs) != 1:
@@ -643,6 +687,9 @@ OVER_LIMITS: list[tuple[str, int]] = []
 # The folder lay_out picked where the upload holds code in several ("folder", relative to the
 # upload; "files", the assignment's files it holds; "others", the top folders not graded).
 GRADED_FOLDER: dict[str, Any] = {}
+# Archives an upload holds beside its code ({"archives": names, "opened": bool, "why": why not,
+# "graded": whether its code was graded, "beside": the files graded instead}).
+ARCHIVES_BESIDE: list[dict[str, Any]] = []
 
 
 def _exports_as_notebooks(root: Path) -> None:
@@ -1287,7 +1334,7 @@ def import_submission(root: Path, wanted: dict[str, str], shim_xrange: bool,
               "shadowed_notebooks": FOLDER_NOTEBOOKS["shadowed"], "left_out": LEFT_OUT,
               "zip_duplicates": ZIP_DUPLICATES, "not_code": NOT_CODE,
               "over_limits": OVER_LIMITS, "other_kernels": OTHER_KERNELS,
-              "graded_folder": GRADED_FOLDER,
+              "graded_folder": GRADED_FOLDER, "archives_beside": ARCHIVES_BESIDE,
               "files": [p.name for p in order], "uses_xrange": uses_xrange,
               # Run cell by cell (a notebook, or a notebook downloaded as a .py): printing is
               # what its cells do, not a stray test at the top of a file.
