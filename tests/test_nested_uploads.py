@@ -432,6 +432,12 @@ def beside(tmp_path_factory) -> dict[str, dict]:
     _archive_of(inner.parent, nested / "outer.zip")
     (nested / "scratch.py").write_text(SCRATCH)
     uploads["zip_of_zip_beside"] = nested
+    # Two archives beside a scratch file: neither is chosen for the student, both are named.
+    two = base / "two_zips_beside"
+    _archive_of(base / "src" / "assignment1", two / "a.zip")
+    _archive_of(base / "src" / "assignment1", two / "b.zip")
+    (two / "scratch.py").write_text(SCRATCH)
+    uploads["two_zips_beside"] = two
     return grade_many(uploads, base / "out")
 
 
@@ -463,3 +469,9 @@ def test_a_hostile_zip_beside_the_files_is_refused_by_name_and_the_files_graded(
 def test_an_archive_beside_code_is_opened_one_level_deep_only(beside):
     report = beside["zip_of_zip_beside"]
     assert report["score"] == 0
+
+
+def test_several_archives_beside_code_are_named_not_chosen_between(beside):
+    report = beside["two_zips_beside"]
+    (said,) = [w for w in report["warnings"] if "a.zip" in w]
+    assert "b.zip" in said and "not opened" in said and "more than one archive" in said, said

@@ -346,14 +346,15 @@ def lay_out(submission: Path, scratch: Path, layout: tuple[str, ...] | list[str]
     inner = sorted(p for p in root.iterdir()
                    if p.is_file() and (p.suffix.lower() == ".zip"
                                        or archive_names.tar_suffix(p.name)))
-    if not list(root.glob("*.py")) and not list(root.glob("*.ipynb")) and len(inner) == 1:
+    holds_code = bool(list(root.glob("*.py")) or list(root.glob("*.ipynb")))
+    if not holds_code and len(inner) == 1:
         # A zip of a zip (zipped twice over), or a tar in a zip: its one archive is the upload,
         # one level deep only.
         unpacked = root / (inner[0].name + ".unpacked")
         _unpack_archive(inner[0], unpacked, tar=bool(archive_names.tar_suffix(inner[0].name)))
         _lower_code_suffixes(unpacked)
         root = _code_folder(unpacked, tuple(layout), tuple(functions))
-    elif inner:
+    elif holds_code and inner:
         root = _archives_beside_code(inner, root, dest, tuple(layout), tuple(functions))
     if root != dest and GRADED_FOLDER.get("others"):
         GRADED_FOLDER["folder"] = root.relative_to(dest).as_posix()
