@@ -740,9 +740,9 @@ def _load_warnings(load: dict, shim_xrange: bool, shim_numpy: bool = True,
                         f"{held} was graded; {others} "
                         f"{'was' if len(every) == 1 else 'were'} not. Upload only the folder "
                         "to grade if that is not the one")
-    for archive in load.get("archives_beside") or []:
-        if isinstance(archive, dict):
-            warnings.append(_archive_beside_warning(archive))
+    for beside in load.get("archives_beside") or []:
+        if isinstance(beside, dict):
+            warnings.append(_archive_beside_warning(beside))
     for notebook, module in load.get("shadowed_notebooks", []):
         warnings.append(f"{notebook} was not run: {module}, beside it, was graded instead (keep "
                         "one of the two, or give them different names)")
