@@ -892,21 +892,27 @@ def test_a_function_right_at_the_handouts_K_only_loses_the_checks_of_K(reports, 
     assert values and all(c["score"] == c["max_score"] for c in values)
 
 
+def _doubled_negsampling_where(condition: str, prelude: str = "", before: str = "") -> str:
+    """correct_summed's word2vec, its answer doubled where `condition` holds (`before` runs
+    first in the function, `prelude` at the module's top level)."""
+    source = (FIXTURES / "correct_summed.py").read_text()
+    old = "def negSamplingCostAndGradient("
+    assert source.count(old) == 1
+    return source.replace(old, "def _right_negsampling(") + (
+        f"\n\n{prelude}\n\n"
+        "def negSamplingCostAndGradient(predicted, target, outputVectors, dataset, K=10):\n"
+        "    cost, gradPred, grad = _right_negsampling(predicted, target, outputVectors, dataset,"
+        f" K)\n{before}"
+        f"    if {condition}:\n"
+        "        return 2 * cost, 2 * gradPred, 2 * grad\n"
+        "    return cost, gradPred, grad\n")
+
+
 def test_a_failure_excused_and_charged_after_all_names_its_mistake(tmp_path):
     """Gradients doubled wherever K is not 10 and the target is not 0: the K checks' cases have
     target 0, so they pass, and the excused failures are charged where they were made. Charged
     so, they had lost their hint and mistake id (the factor of 2; regression probe s58)."""
-    source = (FIXTURES / "correct_summed.py").read_text()
-    old = "def negSamplingCostAndGradient("
-    assert source.count(old) == 1
-    wrapped = source.replace(old, "def _right_negsampling(") + (
-        "\n\ndef negSamplingCostAndGradient(predicted, target, outputVectors, dataset, K=10):\n"
-        "    cost, gradPred, grad = _right_negsampling(predicted, target, outputVectors, dataset,"
-        " K)\n"
-        "    if K != 10 and target != 0:\n"
-        "        return 2 * cost, 2 * gradPred, 2 * grad\n"
-        "    return cost, gradPred, grad\n")
-    (tmp_path / "doubled.py").write_text(wrapped)
+    (tmp_path / "doubled.py").write_text(_doubled_negsampling_where("K != 10 and target != 0"))
     report = grade_many({"doubled": tmp_path / "doubled.py"}, tmp_path / "out",
                         "--only", "negSamplingCostAndGradient")["doubled"]
     charged = [c for c in report["checks"] if c["status"] == "failed"
@@ -920,19 +926,10 @@ def test_an_answer_that_changes_on_a_second_call_is_never_excused_for_K(tmp_path
     """Wrong on a first call, right on the next with the same arguments: the second call the K
     re-judge makes at K = 10 found it right and excused it, and the checks told of a factor of 2
     instead of the state kept between calls (regression probe s58)."""
-    source = (FIXTURES / "correct_summed.py").read_text()
-    old = "def negSamplingCostAndGradient("
-    wrapped = source.replace(old, "def _right_negsampling(") + (
-        "\n\n_SEEN = set()\n\n\n"
-        "def negSamplingCostAndGradient(predicted, target, outputVectors, dataset, K=10):\n"
-        "    cost, gradPred, grad = _right_negsampling(predicted, target, outputVectors, dataset,"
-        " K)\n"
-        "    key = (predicted.tobytes(), int(target))\n"
-        "    if key not in _SEEN:\n"
-        "        _SEEN.add(key)\n"
-        "        return 2 * cost, 2 * gradPred, 2 * grad\n"
-        "    return cost, gradPred, grad\n")
-    (tmp_path / "first_call.py").write_text(wrapped)
+    (tmp_path / "first_call.py").write_text(_doubled_negsampling_where(
+        "first", prelude="_SEEN = set()",
+        before="    key = (predicted.tobytes(), int(target))\n"
+               "    first = key not in _SEEN\n    _SEEN.add(key)\n"))
     report = grade_many({"first": tmp_path / "first_call.py"}, tmp_path / "out",
                         "--only", "negSamplingCostAndGradient")["first"]
     told = {c["name"]: c["mistake"] for c in report["checks"] if c["status"] == "failed"}
