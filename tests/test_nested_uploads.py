@@ -438,7 +438,47 @@ def beside(tmp_path_factory) -> dict[str, dict]:
     _archive_of(base / "src" / "assignment1", two / "b.zip")
     (two / "scratch.py").write_text(SCRATCH)
     uploads["two_zips_beside"] = two
+    # Archives the code beside them reads, at import: a corpus (no code in it), and a tar of
+    # vectors with a script in it, beside a finished file that is graded instead. Each stays the
+    # file it is (made a folder of its name, the code that opens it failed: recheck probe s58).
+    reads = ("import tarfile as _t, zipfile as _z\n"
+             "_z.ZipFile('corpus.zip').namelist()\n"
+             "_t.open('vectors.tar.gz').getnames()\n")
+    for name, archives in (("reads_a_data_zip", ("corpus.zip",)),
+                           ("reads_a_tar_holding_a_script", ("vectors.tar.gz",))):
+        upload = base / name
+        upload.mkdir()
+        data = base / "src" / name
+        data.mkdir(parents=True)
+        (data / "corpus.txt").write_text("the cat sat\n")
+        if name.endswith("script"):
+            (data / "make_vectors.py").write_text("print('made')\n")
+        for archive in archives:
+            _archive_of(data, upload / archive)
+        needs = [line for line in reads.splitlines()[1:] if any(a in line for a in archives)]
+        (upload / "hw1.py").write_text(reads.splitlines()[0] + "\n" + "\n".join(needs) + "\n"
+                                       + (FIXTURES / "correct_summed.py").read_text())
+        uploads[name] = upload
     return grade_many(uploads, base / "out")
+
+
+@pytest.mark.parametrize("name", ["reads_a_data_zip", "reads_a_tar_holding_a_script"])
+def test_an_archive_the_code_beside_it_reads_stays_the_file_it_is(beside, name):
+    report = beside[name]
+    assert report["score"] == 100, (report["error"], report["import_output"][:500],
+                                    scores(report))
+
+
+def test_a_zip_named_in_capitals_holding_a_notebook_is_graded(tmp_path):
+    """HW4.ZIP holding the notebook: "no Python file (.py) and no notebook (.ipynb)" where
+    hw4.zip scored 100 (recheck probe s58)."""
+    from notebook_helpers import SOLUTION
+    folder = tmp_path / "hw4"
+    folder.mkdir()
+    notebook_v4(folder / "hw4.ipynb", ["import numpy as np", SOLUTION])
+    archive = _archive_of(folder, tmp_path / "upload" / "HW4.ZIP")
+    report = grade(archive, tmp_path / "out")
+    assert report["score"] == 100, (report["error"], scores(report))
 
 
 @pytest.mark.parametrize("name,archive,stray", [

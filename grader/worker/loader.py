@@ -360,7 +360,7 @@ def lay_out(submission: Path, scratch: Path, layout: tuple[str, ...] | list[str]
         GRADED_FOLDER["folder"] = root.relative_to(dest).as_posix()
         GRADED_FOLDER["others"] = [p.relative_to(dest).as_posix() + ("/" if p.is_dir() else "")
                                    for p in GRADED_FOLDER["others"]]
-    if submission.is_dir() or submission.suffix == ".zip" \
+    if submission.is_dir() or submission.suffix.lower() == ".zip" \
             or archive_names.tar_suffix(submission.name):
         _notebooks_as_modules(root)
     _exports_as_notebooks(root)
@@ -440,9 +440,16 @@ def _archives_beside_code(archives: list[Path], root: Path, dest: Path,
         shutil.rmtree(unpacked, ignore_errors=True)
         ARCHIVES_BESIDE.append({"archives": names, "opened": False, "why": str(exc)})
         return root
+    _lower_code_suffixes(unpacked)
+    if not any(p.is_file() for pattern in ("*.py", "*.ipynb") for p in unpacked.rglob(pattern)):
+        # An archive of data (a corpus, word vectors), which the code beside it reads as the file
+        # it is: left as it was (made a folder of its name, the code that opens it failed: 100 to
+        # 0, recheck probe s58).
+        shutil.rmtree(unpacked, ignore_errors=True)
+        return root
+    kept = archive.read_bytes()  # put back below if the code beside it is graded instead
     archive.unlink()  # its folder takes its name: the report names assignment1.zip/
     unpacked = unpacked.rename(archive)
-    _lower_code_suffixes(unpacked)
     # Chosen again with the archive's folder below `root`; a choice made above `root` (the
     # repository's other folders) is still said.
     above = dict(GRADED_FOLDER)
@@ -452,11 +459,13 @@ def _archives_beside_code(archives: list[Path], root: Path, dest: Path,
         GRADED_FOLDER.setdefault("files", above.get("files", []))
         GRADED_FOLDER["others"] = GRADED_FOLDER.get("others", []) + above["others"]
     inside = graded == unpacked or unpacked in graded.parents
-    if not inside and any(p.is_file() for pattern in ("*.py", "*.ipynb")
-                          for p in unpacked.rglob(pattern)):
+    if not inside:
         ARCHIVES_BESIDE.append({"archives": names, "opened": True, "graded": False,
                                 "beside": sorted(p.name for pattern in ("*.py", "*.ipynb")
                                                  for p in root.glob(pattern) if p.is_file())})
+        # The code beside it is graded, and may read the archive: it is the file it was again.
+        shutil.rmtree(unpacked, ignore_errors=True)
+        archive.write_bytes(kept)
     return graded
 
 
