@@ -608,13 +608,16 @@ def _secret_without_reference(pack: Pack, reference: Path | None, chosen: InputS
     if not chosen.is_secret:
         return ""
     found = reference_mod.locate(pack, reference)
-    if found is not None and Path(found).is_dir() \
-            and make_known_answers.reference_files(pack, Path(found)):
+    wanted = sorted(set(pack.homes.values()))
+    held = {p.stem for p in make_known_answers.reference_files(pack, Path(found))} \
+        if found is not None and Path(found).is_dir() else set()
+    if found is not None and held >= set(wanted):
         return ""
-    homes = ", ".join(f"{home}.py" for home in sorted(set(pack.homes.values())))
+    lacking = ", ".join(f"{home}.py" for home in wanted if home not in held)
     where = ("no reference folder was given or found" if found is None else
+             f"{found} does not exist" if not Path(found).exists() else
              f"{found} is not a folder" if not Path(found).is_dir() else
-             f"{found} holds no reference ({homes})")
+             f"{found} lacks {lacking}")
     return (f"a course secret was given, but {where}: its inputs can only be judged against the "
             "reference. Nothing was graded; set AUTOGRADE_REFERENCE (or --reference) to the "
             "reference's folder, or remove the secret to grade on the public inputs.")

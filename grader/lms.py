@@ -194,7 +194,11 @@ def zip_members(*, reference: Path, source: Path = SOURCE_ROOT,
         members[name] = ((package / rel).read_bytes(), True)
     for name, data in release.project_files(source, package).items():
         members[f"autograde/{name}"] = (data, False)
-    other_packs = release.other_builtin_packs(pack, package)
+    # Another built-in pack's hints quote its solution; a pack outside the package may import a
+    # built-in pack's helpers (the README's pack guide says its checks can), so its zip keeps them
+    # (recheck probe s58: every grade of such a pack failed in the image without them).
+    other_packs = (release.other_builtin_packs(pack, package)
+                   if pack is not None and release.is_builtin(pack) else [])
     for rel, path in release.package_files(package).items():
         if not any(path.resolve().is_relative_to(other) for other in other_packs):
             members[f"autograde/{rel}"] = (path.read_bytes(), False)

@@ -315,7 +315,10 @@ def test_a_secret_without_its_reference_grades_nothing(tmp_path):
     secret.write_text("a-course-secret-long-enough-0123456789\n")
     empty = tmp_path / "empty"
     empty.mkdir()
-    for reference in (str(tmp_path / "no-such-folder"), str(empty)):
+    partial = tmp_path / "partial"  # one file of the reference: still no grade on its inputs
+    partial.mkdir()
+    shutil.copy(ROOT / "reference" / "q1_softmax.py", partial)
+    for reference in (str(tmp_path / "no-such-folder"), str(empty), str(partial)):
         env = {"PATH": f"{shim}:/usr/bin:/bin", "HOME": str(root), "AUTOGRADE_ROOT": str(root),
                "AUTOGRADE_PREFIX": str(root / "installed"), "AUTOGRADE_REFERENCE": reference,
                "AUTOGRADE_SECRET_FILE": str(secret)}
@@ -676,6 +679,16 @@ def test_an_installed_graders_zip_carries_no_other_packs_solutions(monkeypatch):
     shipped = sorted(n for n in names if n.startswith("reference/"))
     assert shipped and all(n.count("/") == 1 for n in shipped), shipped
     assert "reference/q3_word2vec.py" in shipped
+
+
+def test_an_outside_packs_zip_keeps_the_built_in_packs_its_checks_may_import(tmp_path):
+    """A pack outside the package may import a built-in pack's helpers (the README says its
+    checks can): its zip dropped them, and every grade in the image failed (recheck probe s58)."""
+    from test_packs import make_pack
+    from grader.packs import load_pack
+    pack = load_pack(str(make_pack(tmp_path / "tiny")))
+    names = lms.zip_members(reference=tmp_path / "tiny" / "reference", pack=pack)
+    assert any(n.startswith("autograde/grader/packs/onelayer/") for n in names)
 
 
 def test_a_zip_carries_no_other_built_in_pack(autograder_zip):
