@@ -72,22 +72,31 @@ def blame_failing_callees(checks: Sequence[CheckResult], calls: Mapping[str, Seq
     @pytest.mark.callers_never_pass) that give the function an input its callers never pass (a
     Python float, a list): failing only those, it is not named as a cause."""
     seen_in: dict[str, set[str]] = {}  # function -> visibilities of its failing checks
-    # (and those of checks that fail only on inputs no caller passes: named where the caller's
-    # own error was raised inside it, which shows the caller passes such an input after all)
-    only_unusual: dict[str, set[str]] = {}
+    # Those of checks that fail only on inputs no caller passes, with the error each raised:
+    # named where a caller's own error was raised inside the function and is that same error
+    # (a word2vec passing sigmoid `float(...)`), which shows the caller passes such an input
+    # after all; not where it is another (a generator passed where arrays belong, recheck probe
+    # s58: "fix sigmoid first" sent the student after the wrong function).
+    unusual: dict[str, list[tuple[str, str]]] = {}
     for check in checks:
-        if _failing(check):
-            kept = only_unusual if (check.function, check.name) in callers_never_pass else seen_in
-            kept.setdefault(check.function, set()).add(check.visibility)
+        if not _failing(check):
+            continue
+        if (check.function, check.name) in callers_never_pass:
+            unusual.setdefault(check.function, []).append(
+                (check.visibility, str(check.evidence.get("error", ""))))
+        else:
+            seen_in.setdefault(check.function, set()).add(check.visibility)
     out = []
     for check in checks:
         called = calls.get(check.function, ())
         used = [c for c in (uses or {}).get((check.function, check.name), ()) if c not in called]
-        raised_in = set(check.evidence.get("raised_in") or ()) if isinstance(
-            check.evidence.get("raised_in"), list) else set()
+        raised = check.evidence.get("raised_in")
+        error = str(check.evidence.get("error", ""))
+        same_error = {c: {v for v, e in unusual.get(c, ()) if error and e == error}
+                      for c in (raised if isinstance(raised, list) else ())}
         guilty = [c for c in order if c in (*called, *used) and c != check.function and (
-            (seen_in.get(c, set()) | (only_unusual.get(c, set()) if c in raised_in else set()))
-            & {"visible", check.visibility}) and check.function not in absent]
+            (seen_in.get(c, set()) | same_error.get(c, set())) & {"visible", check.visibility})
+            and check.function not in absent]
         if not guilty or not _failing(check):
             out.append(check)
             continue

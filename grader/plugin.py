@@ -777,10 +777,12 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
         failure = exc if isinstance(exc, CheckFailure) else None
         mistake, evidence = (failure.hint, failure.evidence) if failure else (None, {})
         if isinstance(exc, StudentError) and exc.frames:
-            # The submission's functions the error passed through, innermost last: a callee
-            # it was raised in is named as the cause (callees.py), whatever input it was given.
+            # The submission's functions the error passed through, innermost last, and the
+            # error: a callee it was raised in, failing its own check with the same error, is
+            # named as the cause (callees.py), whatever input that check gave it.
             evidence = {**evidence, "raised_in": [str(f.get("function", ""))[:100]
-                                                  for f in exc.frames[-8:]]}
+                                                  for f in exc.frames[-8:]],
+                        "error": f"{exc.type_name}: {exc.text}"[:300]}
         answer = failure.fingerprint if failure else ""
         grader_error = len(state.internal_errors) > known_errors
     if mistake is not None:
