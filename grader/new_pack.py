@@ -13,11 +13,24 @@ from __future__ import annotations
 import json
 import keyword
 import re
+import sys
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
 SIGNATURE = re.compile(r"^\s*([A-Za-z_]\w*)\s*(?:\((.*)\))?\s*$")
 POINTS_EACH = 10
+# Names the written checks use themselves: a parameter called so would be a fixture or a local
+# of the check (`reference` a SyntaxError, `np` every check the grader's own failure, recheck
+# probe s58).
+TAKEN = frozenset({"student", "reference", "args", "np", "pytest", "st", "hnp", "tol", "call",
+                   "expected", "got", "given", "example", "HINTS", "ARRAYS", "SHAPES", "ELEMENTS",
+                   "same_shape", "as_array", "call_text", "expect_close"})
+# Modules a home may not be named after: the student's file would stand in for them (`--home
+# numpy` made the audit fail in the grader itself).
+SHADOWED = frozenset(sys.stdlib_module_names) | {
+    "numpy", "grader", "pytest", "_pytest", "hypothesis", "jinja2", "pluggy", "nbformat",
+    "IPython", "scipy", "matplotlib", "pandas", "torch"}
 
 
 class NewPackError(ValueError):
@@ -48,6 +61,11 @@ def parse_function(text: str) -> Function:
                                "not written here: name the parameters only)")
     if not parameters:
         raise NewPackError(f"{name} takes no parameter: the checks need something to call it with")
+    taken = [p for p in parameters if p in TAKEN]
+    if taken:
+        raise NewPackError(f"{', '.join(taken)} in {text!r}: the written checks use that name "
+                           "themselves; call the parameter something else (rename it in the "
+                           "checks afterwards if the handout names it so)")
     if len(set(parameters)) != len(parameters):
         raise NewPackError(f"{text!r} names a parameter twice")
     return Function(name, parameters)
@@ -65,9 +83,16 @@ def write(folder: Path, functions: list[Function], home: str, name: str | None =
     if not home.isidentifier() or keyword.iskeyword(home):
         raise NewPackError(f"--home {home!r} is not a module name (the file students upload is "
                            f"HOME.py)")
+    if home in SHADOWED or home.split(".")[0] in SHADOWED:
+        raise NewPackError(f"--home {home}: a module of that name is Python's or the grader's "
+                           f"own, and {home}.py would stand in for it; choose another name")
     if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
         raise NewPackError(f"{folder} already exists and is not an empty folder: nothing written")
     pack_name = name or folder.resolve().name
+    for what, text in (("the pack's name", pack_name), ("--title", title)):
+        if text is not None and any(unicodedata.category(c) in ("Cc", "Cs") for c in text):
+            raise NewPackError(f"{what} holds a control character or bytes that are not text: "
+                               "the manifest could not be read back")
     module = re.sub(r"\W", "_", pack_name).strip("_").lower() or "pack"
     if module[0].isdigit():
         module = "pack_" + module

@@ -61,9 +61,20 @@ def test_a_new_pack_is_never_written_over_a_folder_or_from_a_bad_signature(tmp_p
     assert done.returncode == 2 and "not an empty folder" in done.stderr
     assert sorted(p.name for p in taken.iterdir()) == ["notes.txt"]
     for signature, said in (("relu(x, x)", "twice"), ("relu(*args)", "not a Python name"),
-                            ("relu()", "takes no parameter"), ("2relu", "not a function name")):
+                            ("relu()", "takes no parameter"), ("2relu", "not a function name"),
+                            ("relu(reference)", "the written checks use that name"),
+                            ("relu(np)", "the written checks use that name"),
+                            ("relu(expected)", "the written checks use that name")):
         done = run_cli("new-pack", str(tmp_path / "fresh"), "--function", signature)
         assert done.returncode == 2 and said in done.stderr, (signature, done.stderr)
         assert not (tmp_path / "fresh").exists()
     done = run_cli("new-pack", str(tmp_path / "fresh"))
     assert done.returncode == 2 and "at least one function" in done.stderr
+    # A home named after a module the grader imports, a title the manifest could not hold
+    # (recheck probe s58: the audit failed in the grader itself; a pack.toml that did not load).
+    for extra, said in ((("--home", "numpy"), "Python's or the grader's own"),
+                        (("--home", "grader"), "Python's or the grader's own"),
+                        (("--title", "a\x7fb"), "control character")):
+        done = run_cli("new-pack", str(tmp_path / "fresh"), "--function", "relu(x)", *extra)
+        assert done.returncode == 2 and said in done.stderr, (extra, done.stderr)
+        assert not (tmp_path / "fresh").exists()
