@@ -892,6 +892,26 @@ def test_a_function_right_at_the_handouts_K_only_loses_the_checks_of_K(reports, 
     assert values and all(c["score"] == c["max_score"] for c in values)
 
 
+def test_an_error_that_hangs_on_the_draws_is_not_said_to_be_the_Ks(tmp_path):
+    """np.bincount without minlength raises wherever the largest index drawn is below V - 1: at
+    K = 1 and at the handout's K = 10 alike. K_is_honoured[1] said "with the handout's K = 10 it
+    answers right: what is different about K = 1?" beside a K_is_honoured[10] failing with the
+    same error (regression probe s58, R5): nothing is different about K = 1."""
+    source = (FIXTURES / "correct_summed.py").read_text()
+    old = "    np.add.at(grad, neg_idx, np.outer(1.0 - sig_neg, predicted))\n"
+    assert source.count(old) == 1
+    counted = "    counted = np.zeros(outputVectors.shape[0]) + np.bincount(neg_idx)\n"
+    source = source.replace(old, counted + old)
+    path = tmp_path / "bincount_without_minlength.py"
+    path.write_text(source)
+    report = grade_many({"s": path}, tmp_path / "out", "--only", "negSamplingCostAndGradient",
+                        env=LIVE)["s"]
+    told = {c["name"]: c["message"] for c in report["checks"] if c["name"].startswith("K_is")}
+    assert "ValueError" in told["K_is_honoured[10]"], told
+    for name, message in told.items():
+        assert "ValueError" in message, (name, message)
+        assert "answers right" not in message and "different about" not in message, message
+
 def _doubled_negsampling_where(condition: str, prelude: str = "", before: str = "") -> str:
     """correct_summed's word2vec, its answer doubled where `condition` holds (`before` runs
     first in the function, `prelude` at the module's top level)."""
