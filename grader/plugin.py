@@ -23,7 +23,7 @@ from hypothesis.errors import Flaky
 from grader import evidence as evidence_mod, known_answers as known_answers_mod, observed, replay
 from grader import example_budget, scoring, selection
 from grader.checks_api import (CheckFailure, call_text, excused_failure, excused_mistake,
-                               forget_precision,
+                               forget_precision, mark_asides_with,
                                judge_shapes, low_precision_note)
 from grader.hints import Catalogue, Mistake
 from grader.input_set import PUBLIC, InputSet
@@ -673,9 +673,7 @@ def _captured_output(state: GradingState, last_example: bool = False) -> tuple[s
     makes is the failure it reports (hypothesis replays the smallest failing input last), and the
     start held other inputs' prints (probe s55: a score of -12.25 shown under a call that cannot
     give it)."""
-    parts = state.submission.check_output
-    start = state.submission.example_output_start
-    output = "".join(parts[start:] if last_example and start is not None else parts)
+    output = "".join(state.submission.shown_output(last_example))
     truncated = bool(WORKER_CUT_MARK.search(output))
     if len(output) > MAX_OUTPUT_CHARS:
         output = (f"... (the first {len(output) - MAX_OUTPUT_CHARS} characters cut: the last "
@@ -704,7 +702,9 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
     form_checks = item.config.stash.get(FORM_CHECKS, {}).get(item.stash.get(FUNCTION, ""), ())
     judge_shapes(exact=not form_checks or item.get_closest_marker("exact_shapes") is not None,
                  charged_by=", ".join(form_checks))
+    mark_asides_with(None)
     if STATE in item.config.stash:
+        mark_asides_with(getattr(item.config.stash[STATE].submission, "begin_aside", None))
         item.config.stash[STATE].current_check = item.nodeid
         item.config.stash[STATE].current_function = item.stash.get(FUNCTION, "")
 

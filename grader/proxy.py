@@ -24,7 +24,7 @@ import zipfile
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 from grader import containment, cpu_wait, isolation, observed, python2_habits, reply_shapes
 from grader import archive, leftovers, notebook_outputs, scratch_dirs, scratch_fs, spare_worker, uploads
@@ -616,6 +616,8 @@ class Submission:
         # Where the running check's last example began in check_output: a failing check shows
         # what the calls of the example it reports printed, not every example's (start_example).
         self.example_output_start: int | None = None
+        # Index ranges of check_output that calls made aside printed (begin_aside).
+        self.asides: list[tuple[int, int]] = []
         # The functions that answered the running check with a numpy matrix (always 2-D, and *
         # multiplies matrices): a failing check says so (grader/plugin.py).
         self.check_matrices: set[str] = set()
@@ -933,9 +935,23 @@ class Submission:
         """A property check's next example begins: what its calls print is that example's."""
         self.example_output_start = len(self.check_output)
 
+    def begin_aside(self) -> Callable[[], None]:
+        """Calls that judge a failure again begin (checks_api.aside): what they print, up to the
+        returned function's call, is left out of what the check shows."""
+        start = len(self.check_output)
+        return lambda: self.asides.append((start, len(self.check_output)))
+
+    def shown_output(self, last_example: bool) -> list[str]:
+        """What the running check's calls printed, its asides left out; with `last_example`,
+        from where its last example began."""
+        start = self.example_output_start if last_example and self.example_output_start else 0
+        return [part for index, part in enumerate(self.check_output) if index >= start
+                and not any(begin <= index < end for begin, end in self.asides)]
+
     def _prepare_check(self, function: str, ahead_of: str | None = None) -> None:
         self.check_output = []
         self.example_output_start = None
+        self.asides = []
         self.check_matrices = set()
         self.transcript = []
         self._replayed = None

@@ -3,6 +3,8 @@ the problem; every other function keeps full marks. Every mistake of the pack's 
 recognised on a fixture that shows it, and on nothing else."""
 from __future__ import annotations
 
+import re
+
 import pytest
 from markupsafe import escape
 
@@ -911,6 +913,29 @@ def test_an_error_that_hangs_on_the_draws_is_not_said_to_be_the_Ks(tmp_path):
     for name, message in told.items():
         assert "ValueError" in message, (name, message)
         assert "answers right" not in message and "different about" not in message, message
+
+
+def test_a_rejudge_at_the_handouts_K_prints_nothing_under_the_failure(tmp_path):
+    """A failure at K = 4 is judged again at K = 10 before it is charged: what that second call
+    printed is not the reported call's, and a failure showed it beside its own (regression probe
+    s58, R7: two DATASET blocks under one call)."""
+    source = (FIXTURES / "correct_summed.py").read_text()
+    old = "    cost = -np.log(sig_o) - np.sum(np.log(sig_neg))\n"
+    assert source.count(old) == 1
+    path = tmp_path / "doubled_and_printing.py"
+    path.write_text(source.replace(old, old + "    print('called with K =', K)\n"
+                                   "    cost = 2 * cost\n"))
+    report = grade_many({"s": path}, tmp_path / "out", "--only", "negSamplingCostAndGradient",
+                        env=LIVE)["s"]
+    judged = 0
+    for check in report["checks"]:
+        shown_K = re.findall(r"dataset, K=(\d+)\)", check["message"])
+        if check["status"] == "passed" or not shown_K or "10" in shown_K:
+            continue
+        judged += 1
+        assert "called with K =" in check["output"], check
+        assert "K = 10" not in check["output"], (check["name"], check["output"])
+    assert judged >= 3, report["checks"]
 
 def _doubled_negsampling_where(condition: str, prelude: str = "", before: str = "") -> str:
     """correct_summed's word2vec, its answer doubled where `condition` holds (`before` runs

@@ -14,9 +14,9 @@ from hypothesis import strategies as st
 
 from grader import conventions, evidence, known_answers, numgrad
 from grader import tolerances as tol
-from grader.checks_api import (CheckFailure, LazyText, as_array, as_scalar, describe_result, excuse,
-                               expect_close, expect_varies, fail_call, if_known, lazy_text, show,
-                               whole_cases)
+from grader.checks_api import (CheckFailure, LazyText, aside, as_array, as_scalar,
+                               describe_result, excuse, expect_close, expect_varies, fail_call,
+                               if_known, lazy_text, show, whole_cases)
 from grader.packs.cs224n_a1.hints import HINTS, constant_factor, flag_array_cost
 from grader.packs.cs224n_a1.inputs import (LONG_VECTORS, ReplayDataset, W2VCase, expected_draws,
                                            fixed_case, TIMED_SHARE, padded, rng, training_cases,
@@ -256,7 +256,8 @@ def _charged_to_K(case: W2VCase, judge, reference=None) -> None:
                 == "state_between_calls":
             raise
         try:
-            judge(at_handout_K)
+            with aside():
+                judge(at_handout_K)
         except _JUDGED_AGAIN:
             raise failure from None
         said = (f"{failure.describe()}\n  called: {_call_text(case)}"
@@ -1001,19 +1002,15 @@ def test_K_is_honoured(student, maybe_reference, report, K):
     try:
         cost, _, grad, draws = _run(student, case, ("cost", "grad"))
     except StudentError as exc:
-        # Right at K = 10 on this case's inputs, and answering the K = 10 check's own case: an
-        # error that hangs on the inputs drawn (np.bincount without minlength fails wherever the
-        # largest index drawn is below V - 1) is not the K's, and the K = 10 check, failing on it
-        # too, would contradict "it answers right" (probe s58 regress R5).
-        if K != HANDOUT_K and not exc.not_implemented \
-                and _right_at(student, maybe_reference, at_handout_K) \
-                and _right_at(student, None, _K_case(HANDOUT_K)):
+        if K != HANDOUT_K and not exc.not_implemented and _right_at_K_alone(student,
+                                                                         maybe_reference, case):
             # Right at 10 and raising at another K: a 10 written where K belongs (real 2017
             # code looped `for k in range(10)`), which the exception alone never said.
             first, *frames = exc.describe().splitlines()
             # A 10 written for K raises at K = 9 too; an edge of one K alone (an axis of one
             # negative squeezed away at K = 1) does not, and is asked about that K instead.
-            written = not _right_at(student, None, dataclasses.replace(case, K=HANDOUT_K - 1))
+            with aside():
+                written = not _right_at(student, None, dataclasses.replace(case, K=HANDOUT_K - 1))
             question = (f"is a {HANDOUT_K} written where K belongs?" if written
                         else f"what is different about K = {K}?")
             fail_call(f"{first.rstrip('.')} (K = {K}); with the handout's K = {HANDOUT_K} it "
@@ -1065,6 +1062,16 @@ def test_K_is_honoured(student, maybe_reference, report, K):
                       call, returned=f"cost {cost!r}; wrong rows of grad: "
                                      f"{_wrong_rows(grad, ref_grad, case) or 'none'}",
                       expected=f"cost {ref_cost!r}", hint=hint)
+
+
+def _right_at_K_alone(student, reference, case: W2VCase) -> bool:
+    """Whether a function that fails `case` is right at K = 10 on its inputs and answers the
+    K = 10 check's own case: an error that hangs on the inputs drawn (np.bincount without
+    minlength fails wherever the largest index drawn is below V - 1) is not the K's, and the K = 10
+    check, failing on it too, would contradict "it answers right" (regression probe s58, R5)."""
+    with aside():
+        return (_right_at(student, reference, dataclasses.replace(case, K=HANDOUT_K))
+                and _right_at(student, None, _K_case(HANDOUT_K)))
 
 
 def _K_case(K: int) -> W2VCase:
