@@ -14,6 +14,10 @@ function returns None, must earn nothing. A check that passes one of those stand
 its points can never fail (it compares the reference with itself, or swallows the student's
 exception), and grading the template hides it: an unimplemented function scores 0 outright.
 
+A reference still the stub `autograde new-pack` wrote (a function that only raises
+NotImplementedError) fails every check in the checks' own code, which a student's grade reports
+as the grader's failure; the audit says first that the reference is not written yet, and where.
+
 The reference runs in the worker as any submission does; this module only reads its report.
 """
 from __future__ import annotations
@@ -71,12 +75,14 @@ class Audit:
     # Checks that passed a stand-in (every function raising, or returning None) and kept points:
     # "function: check (stand-in that raises, 2 points)".
     stand_ins: tuple[str, ...] = ()
+    # The graded functions the reference has not written yet: "relu in reference/solution.py".
+    unwritten: tuple[str, ...] = ()
 
     @property
     def holds(self) -> bool:
         return (all(not m.findings and not m.error for m in self.modes)
                 and not self.known_answers and not self.script_findings
-                and not self.script_problem and not self.stand_ins)
+                and not self.script_problem and not self.stand_ins and not self.unwritten)
 
     def to_dict(self) -> dict:
         return {**asdict(self), "holds": self.holds}
@@ -123,7 +129,53 @@ def run(pack: Pack, reference_dir: Path, *, isolation: str = "auto") -> Audit:
         findings, problem = audit_training_script(pack)
     return Audit(pack.name, pack.title, str(reference_dir), tuple(audits), known,
                  training_script=script, script_findings=findings, script_problem=problem,
-                 stand_ins=stand_in_findings(pack, Path(reference_dir), isolation=isolation))
+                 stand_ins=stand_in_findings(pack, Path(reference_dir), isolation=isolation),
+                 unwritten=unwritten_functions(pack, Path(reference_dir)))
+
+
+def unwritten_functions(pack: Pack, reference_dir: Path) -> tuple[str, ...]:
+    """The graded functions whose definition in the reference (the last one in its home module)
+    raises NotImplementedError and returns nothing, as "relu in reference/solution.py"."""
+    found = []
+    for spec in pack.functions:
+        if spec.uses:  # a composition is the grader's, built from the reference's parts
+            continue
+        home = Path(reference_dir) / f"{spec.home}.py"
+        try:
+            tree = ast.parse(home.read_text(encoding="utf-8"))
+        except (OSError, SyntaxError, UnicodeDecodeError, ValueError):
+            continue  # the reference's load says what is wrong with the file
+        defined = [node for node in tree.body
+                   if isinstance(node, ast.FunctionDef) and node.name == spec.name]
+        if defined and _only_raises_not_implemented(defined[-1]):
+            found.append(f"{spec.name} in {Path(reference_dir).name}/{home.name}")
+    return tuple(found)
+
+
+def _only_raises_not_implemented(function: ast.FunctionDef) -> bool:
+    """Whether every call of `function` ends in NotImplementedError: its own body (not a branch
+    of it) raises that, and no statement of it returns."""
+    raises = any(isinstance(node, ast.Raise) and node.exc is not None
+                 and _names_not_implemented(node.exc) for node in function.body)
+    returns = any(isinstance(node, (ast.Return, ast.Yield, ast.YieldFrom))
+                  for node in _own_nodes(function))
+    return raises and not returns
+
+
+def _names_not_implemented(exc: ast.expr) -> bool:
+    target = exc.func if isinstance(exc, ast.Call) else exc
+    return isinstance(target, ast.Name) and target.id == "NotImplementedError"
+
+
+def _own_nodes(function: ast.FunctionDef) -> list[ast.AST]:
+    """The nodes of `function`'s body, without those of the functions and classes it defines."""
+    nested = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
+    nodes, todo = [], [node for node in function.body if not isinstance(node, nested)]
+    while todo:
+        node = todo.pop()
+        nodes.append(node)
+        todo += [child for child in ast.iter_child_nodes(node) if not isinstance(child, nested)]
+    return nodes
 
 
 # What each stand-in's functions do, after the reference's own code. Each reads its arguments:
@@ -187,6 +239,10 @@ def render(audit: Audit) -> str:
     """The audit as text: per mode, the checks the reference does not pass, with what they
     measured; then the known answers; then one line saying whether it all holds."""
     lines = [f"Audit of the pack {audit.pack} ({audit.title})", f"reference: {audit.reference}", ""]
+    if audit.unwritten:
+        them = "it" if len(audit.unwritten) == 1 else "them"
+        lines += [f"{_unwritten_sentence(audit)}: write {them}, then audit again (until then the "
+                  f"checks that call {them} fail in their own code).", ""]
     for mode in audit.modes:
         head = (f"mode {mode.mode}{' (default)' if mode.default else ''}: {mode.description}"
                 if mode.mode else "checks")
@@ -200,6 +256,12 @@ def render(audit: Audit) -> str:
                          f"({mode.score:g}/{mode.max_score:g}):")
             for finding in mode.findings:
                 lines.append(f"  - {finding.function}: {finding.check} ({finding.status})")
+                if finding.grader_error and audit.unwritten:
+                    # A student's words ("tell your instructor ... until the check is fixed")
+                    # would send the author to a check that may be right.
+                    lines.append("      the check raised in its own code (where: the grader "
+                                 "problem line below)")
+                    continue
                 lines += [f"      {line}" for line in finding.message.splitlines()]
             if mode.error:  # a check of the pack's own that raised: where
                 lines.append(f"  {mode.error}")
@@ -244,6 +306,17 @@ def _verdict(audit: Audit) -> str:
     reference_fails = any(not f.grader_error for f in findings) or any(
         m.error and not m.findings for m in audit.modes)
     checks_raise = any(f.grader_error for f in findings)
+    if audit.unwritten:
+        # Until it is written, the checks' failures (and the known answers) say nothing of the
+        # checks or the reference; the stand-ins and the training script do not need it.
+        also = [*(["a check passes functions that only raise or return None"]
+                  if audit.stand_ins else []),
+                *(["the training script passes arguments in other parameters' places"]
+                  if audit.script_findings else []),
+                *(["the training script cannot be read"] if audit.script_problem else [])]
+        return ("The pack does not hold: " + _unwritten_sentence(audit)
+                + "; write the reference, then audit again."
+                + (f" Also: {'; '.join(also)}. See above." if also else ""))
     if reference_fails and not checks_raise and not audit.known_answers \
             and not audit.script_findings and not audit.script_problem and not audit.stand_ins:
         return "The reference does not hold" + (" in every mode" if several else "") + \
@@ -262,5 +335,11 @@ def _verdict(audit: Audit) -> str:
     return "The pack does not hold: " + "; ".join(what) + ". See above."
 
 
+def _unwritten_sentence(audit: Audit) -> str:
+    return ("the reference is not written yet: " + ", ".join(audit.unwritten)
+            + (" still raises" if len(audit.unwritten) == 1 else " still raise")
+            + " NotImplementedError (a stub)")
+
+
 __all__ = ["Audit", "Finding", "ModeAudit", "audit_mode", "audit_training_script", "render",
-           "run"]
+           "run", "unwritten_functions"]

@@ -12,7 +12,7 @@ from conftest import FIXTURES, grade
 from grader import audit, misplaced_arguments
 from grader.packs import load_pack
 from tests.test_modes import MODE_CHECK, MODES
-from tests.test_packs import MANIFEST, make_pack, run_cli
+from tests.test_packs import MANIFEST, REFERENCE, make_pack, run_cli
 
 
 def test_the_cs224n_reference_holds(tmp_path: Path) -> None:
@@ -170,3 +170,24 @@ def test_a_signature_with_a_default_gives_every_parameter():
     assert misplaced_arguments.signature_parameters(
         "derivative_b1(T, Y, W2, Z) -> array of b1's shape (M,)") == ("T", "Y", "W2", "Z")
     assert misplaced_arguments.signature_parameters("five gradient steps built from forward") is None
+
+
+def test_only_a_function_whose_every_call_raises_not_implemented_is_unwritten(
+        tmp_path: Path) -> None:
+    folder = make_pack(tmp_path / "courses" / "tiny")
+    reference = folder / "reference" / "layers.py"
+    pack = load_pack(folder)
+    assert audit.unwritten_functions(pack, folder / "reference") == ()
+    bodies = {"def relu(x):\n    '''the stub'''\n    # to do\n    raise NotImplementedError\n":
+              ("relu in reference/layers.py",),
+              "def relu(x):\n    y = x\n    raise NotImplementedError('relu')\n":
+              ("relu in reference/layers.py",),
+              # Written for some inputs, or raising another error: not a stub.
+              "def relu(x):\n    if x is None:\n        raise NotImplementedError\n    return x\n":
+              (),
+              "def relu(x):\n    def inner():\n        return 1\n    raise NotImplementedError\n":
+              ("relu in reference/layers.py",),
+              "def relu(x):\n    raise ValueError('no')\n": ()}
+    for body, expected in bodies.items():
+        reference.write_text(REFERENCE + "\n\n" + body)
+        assert audit.unwritten_functions(pack, folder / "reference") == expected, body

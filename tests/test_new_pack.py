@@ -78,3 +78,26 @@ def test_a_new_pack_is_never_written_over_a_folder_or_from_a_bad_signature(tmp_p
         done = run_cli("new-pack", str(tmp_path / "fresh"), "--function", "relu(x)", *extra)
         assert done.returncode == 2 and said in done.stderr, (extra, done.stderr)
         assert not (tmp_path / "fresh").exists()
+
+
+def test_the_audit_of_a_new_pack_says_first_that_its_reference_is_not_written(
+        tmp_path: Path) -> None:
+    # Recheck probe s58: the stub's NotImplementedError read as a check of the pack failing in the
+    # grader itself ("fix the check"), and the student's words ("tell your instructor").
+    pack = tmp_path / "fresh"
+    made = run_cli("new-pack", str(pack), "--function", "relu(x)", "--function", "scaled(x, s)",
+                   "--home", "layers")
+    assert made.returncode == 0, made.stderr
+    # One of the two written: only the other is named.
+    (pack / "reference" / "layers.py").write_text(
+        SOLUTION.replace("    return x * s", "    factor = s\n    raise NotImplementedError()"))
+    out = tmp_path / "audit.json"
+    audit = run_cli("audit", "--pack", str(pack), "--json", str(out))
+    assert audit.returncode == 1, audit.stdout + audit.stderr
+    first = audit.stdout.split("\n\n")[1]
+    assert first.startswith("the reference is not written yet: scaled in reference/layers.py "
+                            "still raises NotImplementedError"), audit.stdout
+    assert "relu in" not in first
+    assert "fix the check" not in audit.stdout and "tell your instructor" not in audit.stdout
+    assert audit.stdout.rstrip().endswith("write the reference, then audit again."), audit.stdout
+    assert json.loads(out.read_text())["unwritten"] == ["scaled in reference/layers.py"]
