@@ -125,6 +125,9 @@ class SubmissionResult:
     error: str = ""  # a catastrophic problem: nothing could be graded
     reference: bool = True  # whether the checks that need the reference ran
     import_output: str = ""  # what the submission printed while being imported
+    # How many characters of it the worker did not keep (its bound), apart from the text: a line
+    # the student printed can never read as the cut (recheck probe s58).
+    import_output_dropped: int = 0
     # The recognised mistakes the checks name, by id: {"title", "explanation", "severity"}.
     mistakes: dict[str, dict[str, str]] = field(default_factory=dict)
     # Set by a batch, never by grading: the upload as found (`name`, the LMS ids in it), its

@@ -7,7 +7,6 @@ the submission through the `student` fixture, and records every outcome as a Che
 from __future__ import annotations
 
 import ast
-import re
 import sys
 import traceback
 from collections.abc import Iterator
@@ -41,8 +40,6 @@ NEEDS_REFERENCE = "checked by your instructor's grader (this copy has no referen
 NOT_KNOWN = ("checked by your instructor's grader (this copy's known answers do not cover this "
              "input)")
 MAX_OUTPUT_CHARS = 4000
-# How the worker (grader/proxy.py) marks output it did not keep.
-WORKER_CUT_MARK = re.compile(r"\n\.\.\. \(\d+ more characters not shown\)$")
 
 
 @contextmanager
@@ -673,8 +670,11 @@ def _captured_output(state: GradingState, last_example: bool = False) -> tuple[s
     makes is the failure it reports (hypothesis replays the smallest failing input last), and the
     start held other inputs' prints (probe s55: a score of -12.25 shown under a call that cannot
     give it)."""
-    output = "".join(state.submission.shown_output(last_example))
-    truncated = bool(WORKER_CUT_MARK.search(output))
+    shown = state.submission.shown_parts(last_example)
+    output = "".join(state.submission.check_output[index] for index in shown)
+    # The worker's cut is known by the part it cut, never read from the text.
+    cut = getattr(state.submission, "check_output_cut", ())
+    truncated = any(index in cut for index in shown)
     if len(output) > MAX_OUTPUT_CHARS:
         output = (f"... (the first {len(output) - MAX_OUTPUT_CHARS} characters cut: the last "
                   f"{MAX_OUTPUT_CHARS} follow)\n" + output[-MAX_OUTPUT_CHARS:])

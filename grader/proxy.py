@@ -613,6 +613,9 @@ class Submission:
         # check names in @pytest.mark.uses (a derivative's check asks the cost's convention).
         self._check_also: frozenset[str] = frozenset()
         self.check_output: list[str] = []
+        # The parts of check_output the worker cut (by index): said apart from the text, so a
+        # line the student printed can never read as the cut (recheck probe s58).
+        self.check_output_cut: set[int] = set()
         # Where the running check's last example began in check_output: a failing check shows
         # what the calls of the example it reports printed, not every example's (start_example).
         self.example_output_start: int | None = None
@@ -941,15 +944,16 @@ class Submission:
         start = len(self.check_output)
         return lambda: self.asides.append((start, len(self.check_output)))
 
-    def shown_output(self, last_example: bool) -> list[str]:
-        """What the running check's calls printed, its asides left out; with `last_example`,
-        from where its last example began."""
+    def shown_parts(self, last_example: bool) -> list[int]:
+        """Which parts of check_output a failure of the running check shows: its asides left
+        out; with `last_example`, from where its last example began."""
         start = self.example_output_start if last_example and self.example_output_start else 0
-        return [part for index, part in enumerate(self.check_output) if index >= start
-                and not any(begin <= index < end for begin, end in self.asides)]
+        return [index for index in range(start, len(self.check_output))
+                if not any(begin <= index < end for begin, end in self.asides)]
 
     def _prepare_check(self, function: str, ahead_of: str | None = None) -> None:
         self.check_output = []
+        self.check_output_cut = set()
         self.example_output_start = None
         self.asides = []
         self.check_matrices = set()
@@ -1195,6 +1199,7 @@ class Submission:
                 output = str(entry.get("output", ""))
                 if entry.get("output_dropped"):
                     output += f"\n... ({int(entry['output_dropped'])} more characters not shown)"
+                    self.check_output_cut.add(len(self.check_output))
                 if output:
                     self.check_output.append(output)
                 if not entry.get("ok"):

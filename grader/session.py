@@ -1107,7 +1107,8 @@ def grade(pack: Pack, submission_path: Path, options: Options = Options(), *,
         isolation=isolation, versions=versions,
         timings={"total_seconds": round(time.monotonic() - started, 3),
                  "worker_starts": submission.starts, **submission.import_timing},
-        error=error, reference=ref is not None, import_output=_import_output(load),
+        error=error, reference=ref is not None, import_output=str(load.get("output", "")),
+        import_output_dropped=max(0, int(load.get("output_dropped") or 0)),
         mistakes={key: m.to_dict() for key, m in sorted(state.mistakes.items())},
         inputs=_inputs(inputs, answers_used, checks),
         mode={"name": pack.mode, "description": pack.mode_description} if pack.mode else {})
@@ -1226,11 +1227,3 @@ def _top_level_advice(error: dict) -> str:
                 'imports it: call them under `if __name__ == "__main__":`.')
     return ('Code at the top level of a file runs when the grader imports it: keep tests and '
             'experiments under `if __name__ == "__main__":`.')
-
-
-def _import_output(load: dict) -> str:
-    text = str(load.get("output", ""))
-    if load.get("output_dropped"):
-        text += f"\n... ({int(load['output_dropped'])} more characters not shown)"
-    return text
-

@@ -986,3 +986,26 @@ def test_a_function_that_never_answers_is_not_said_to_answer_the_same_whatever_i
         if name == "looping":
             assert {c["status"] for c in report["checks"]} == {"timeout"}, report["checks"]
     assert said["looping"] == [] and len(said["constant"]) == 1, said
+
+
+def test_a_printed_line_like_the_workers_cut_is_never_taken_for_it(tmp_path):
+    """A student's own line `... (12 more characters not shown)`, printed last at import and in
+    a call, was read as the worker's cut: "60 more lines and 12 more characters not shown" under
+    101 printed lines of which nothing was cut, and the check's output marked as cut (recheck
+    probe s58). The cut is carried apart from the text."""
+    marker = "... (12 more characters not shown)"
+    source = (FIXTURES / "correct_summed.py").read_text()
+    old = "def sigmoid(x):\n"
+    assert source.count(old) == 1
+    loud = source.replace(old, f"def sigmoid(x):\n    print({marker!r})\n"
+                               "    return _sigmoid_ok(x)\n\n\ndef _sigmoid_ok(x):\n")
+    loud += f"\nfor _i in range(100):\n    print('line', _i)\nprint({marker!r})\n"
+    upload = tmp_path / "hw.py"
+    upload.write_text(loud)
+    report = grade(upload, tmp_path / "out", "-v", "--only", "sigmoid")
+    lines = report["_terminal"].splitlines()
+    assert lines[lines.index("  | line 39") + 1] == "  ... (61 more lines not shown)", lines
+    printed = [c for c in report["checks"] if c["output"]]
+    assert printed and not any(c["output_truncated"] for c in printed), printed
+    assert report["import_output"].rstrip().endswith(marker)
+    assert report["import_output_dropped"] == 0

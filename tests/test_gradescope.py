@@ -547,10 +547,16 @@ def test_printed_lines_past_the_fortieth_are_said_to_be_left_out():
     from grader.render import gradescope as view
     from grader.render import terminal
     printed = "\n".join(f"debug line {i}" for i in range(300))
-    for text, note in ((printed, "  ... (260 more lines not shown)"),
-                       (printed + "\n... (31000000 more characters not shown)",
-                        "  ... (260 more lines and 31,000,000 more characters not shown)")):
-        loud = dataclasses.replace(hand_made({"one": "visible"}), import_output=text)
+    # The worker's cut is a number apart from the text: a line the student printed that reads
+    # like it is one more line (recheck probe s58).
+    mimic = printed + "\n... (12 more characters not shown)"
+    for text, dropped, note in (
+            (printed, 0, "  ... (260 more lines not shown)"),
+            (printed, 31_000_000, "  ... (260 more lines and 31,000,000 more characters not "
+                                  "shown)"),
+            (mimic, 0, "  ... (261 more lines not shown)")):
+        loud = dataclasses.replace(hand_made({"one": "visible"}), import_output=text,
+                                   import_output_dropped=dropped)
         for shown in (view.results(loud)["output"], terminal.render(loud, verbose=True)):
             lines = shown.splitlines()
             assert "  | debug line 39" in lines and "  | debug line 40" not in lines, shown
@@ -559,6 +565,10 @@ def test_printed_lines_past_the_fortieth_are_said_to_be_left_out():
         f"line {i}" for i in range(40)))
     for shown in (view.results(quiet)["output"], terminal.render(quiet, verbose=True)):
         assert "  | line 39" in shown and "not shown" not in shown, shown
+    cut = dataclasses.replace(quiet, import_output_dropped=5)
+    for shown in (view.results(cut)["output"], terminal.render(cut, verbose=True)):
+        lines = shown.splitlines()
+        assert lines[lines.index("  | line 39") + 1] == "  ... (5 more characters not shown)"
 
 
 def test_feedback_is_bounded():

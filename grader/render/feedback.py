@@ -6,7 +6,6 @@ student's code printed. Bounded, so one noisy check cannot blow an LMS's size li
 """
 from __future__ import annotations
 
-import re
 import textwrap
 
 from grader.model import CheckResult, SubmissionResult
@@ -22,22 +21,17 @@ def bound(text: str, limit: int) -> str:
     return text[: max(0, limit - len(note))] + note
 
 
-# The worker's own cut of what a submission printed (session._import_output adds it).
-_CHARS_CUT = re.compile(r"^\.\.\. \((\d+) more characters not shown\)$")
-
-
-def first_lines(text: str, count: int) -> tuple[list[str], str]:
+def first_lines(text: str, count: int, dropped: int = 0) -> tuple[list[str], str]:
     """The first `count` lines of printed `text`, and the note for the rest ("" when none is
-    left out): "... (560 more lines and 31,000,000 more characters not shown)", the worker's cut
-    folded in. 40 of 300,000 lines were shown with no word of the rest (probe s58), and the lines
-    that mattered were past the 40th."""
+    left out): "... (560 more lines and 31,000,000 more characters not shown)", with the
+    `dropped` characters the worker did not keep (SubmissionResult.import_output_dropped). 40 of
+    300,000 lines were shown with no word of the rest (probe s58), and the lines that mattered
+    were past the 40th. The worker's cut is a number, never a line of the text: a student's own
+    line that read like it was taken for it (recheck probe s58)."""
     lines = text.splitlines()
-    cut = _CHARS_CUT.match(lines[-1]) if lines else None
-    printed = len(lines) - (1 if cut else 0)
-    if printed <= count:
-        return lines, ""
-    more = f" and {int(cut.group(1)):,} more characters" if cut else ""
-    return lines[:count], f"... ({printed - count:,} more lines{more} not shown)"
+    more = [f"{len(lines) - count:,} more lines"] if len(lines) > count else []
+    more += [f"{dropped:,} more characters"] if dropped > 0 else []
+    return lines[:count], (f"... ({' and '.join(more)} not shown)" if more else "")
 
 
 def check_text(check: CheckResult, *, limit: int = MAX_CHARS) -> str:

@@ -122,7 +122,8 @@ def summary(result: SubmissionResult) -> str:
     if result.import_output:
         # Bounded on its own, so a long printout never cuts what comes after it.
         lines.append("Printed while importing your submission:")
-        kept, more = feedback.first_lines(result.import_output, IMPORT_OUTPUT_LINES)
+        kept, more = feedback.first_lines(result.import_output, IMPORT_OUTPUT_LINES,
+                                           result.import_output_dropped)
         lines += feedback.bound("\n".join(f"  | {t}" for t in kept),
                                 IMPORT_OUTPUT_CHARS).splitlines()
         lines += [f"  {more}"] if more else []

@@ -412,6 +412,8 @@ def view(result: SubmissionResult) -> dict:
         "error": result.error, "functions": functions, "warnings": list(result.warnings),
         "notes": list(result.notes),
         "import_output": result.import_output, "reference": result.reference,
+        "import_output_cut": (f"... ({result.import_output_dropped:,} more characters not shown)"
+                              if result.import_output_dropped > 0 else ""),
         "inputs": inputs_text(result), "mode": mode_text(result), "withheld": withheld_text(result),
         "isolation": str(iso.get("summary") or iso.get("mode") or ""),
         "unavailable": [str(u) for u in iso.get("unavailable") or []],

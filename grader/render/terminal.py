@@ -173,7 +173,8 @@ def render(result: SubmissionResult, *, verbose: bool = False, width: int | None
     if verbose and result.import_output:
         lines.append("")
         lines.append("Printed while importing your submission:")
-        kept, more = first_lines(result.import_output, IMPORT_OUTPUT_LINES)
+        kept, more = first_lines(result.import_output, IMPORT_OUTPUT_LINES,
+                                 result.import_output_dropped)
         lines.extend(f"  | {text}" for text in kept)
         lines += [f"  {more}"] if more else []
     iso = result.isolation
