@@ -318,7 +318,14 @@ def test_a_secret_without_its_reference_grades_nothing(tmp_path):
     partial = tmp_path / "partial"  # one file of the reference: still no grade on its inputs
     partial.mkdir()
     shutil.copy(ROOT / "reference" / "q1_softmax.py", partial)
-    for reference in (str(tmp_path / "no-such-folder"), str(empty), str(partial)):
+    a_file = tmp_path / "reference.zip"
+    a_file.write_bytes(b"PK")
+    # Each told as it is: a path that does not exist was "not a folder" (recheck probe s58).
+    said = {str(tmp_path / "no-such-folder"): "does not exist",
+            str(a_file): "is not a folder",
+            str(empty): "lacks q1_softmax.py, q2_neural.py, q2_sigmoid.py, q3_word2vec.py",
+            str(partial): "lacks q2_neural.py, q2_sigmoid.py, q3_word2vec.py"}
+    for reference, why in said.items():
         env = {"PATH": f"{shim}:/usr/bin:/bin", "HOME": str(root), "AUTOGRADE_ROOT": str(root),
                "AUTOGRADE_PREFIX": str(root / "installed"), "AUTOGRADE_REFERENCE": reference,
                "AUTOGRADE_SECRET_FILE": str(secret)}
@@ -326,7 +333,7 @@ def test_a_secret_without_its_reference_grades_nothing(tmp_path):
                               capture_output=True, text=True, cwd="/", timeout=300)
         data = valid(json.loads((root / "results" / "results.json").read_text()))
         assert proc.returncode == 0 and data["score"] == 0 and "could not start" in data["output"]
-        assert f"a course secret was given, but {reference}" in proc.stdout, proc.stdout
+        assert f"a course secret was given, but {reference} {why}:" in proc.stdout, proc.stdout
 
 
 def test_run_autograder_runs_the_grader_installed_under_its_prefix(tmp_path):
