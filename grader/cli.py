@@ -460,10 +460,16 @@ def _new_pack(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
 def _packs() -> int:
     """Every pack that can be named: one line each, then its functions; a pack whose manifest
     does not hold is listed with what is wrong, so one broken pack does not hide the others."""
-    from grader.packs import available, manifest
+    from grader.packs import Found, available, folders_here, how_to_name, manifest
     seen: set[str] = set()
     lines = []
-    for found in available():
+    listed = available()
+    if not listed:
+        # An install that carries only its own pack in a folder (a Gradescope zip or image, a
+        # student release of an outside pack) printed nothing at all (recheck probe s58).
+        lines.append(f"no built-in or installed pack here: {how_to_name(folders_here())}")
+    # Those folders are what --pack takes here: listed with what they grade.
+    for found in listed + [Found(f.name, f, f"--pack {f}") for f in folders_here()]:
         shadowed = " (shadowed by the pack above of the same name)" if found.name in seen else ""
         seen.add(found.name)
         try:

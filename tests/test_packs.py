@@ -502,6 +502,42 @@ def test_checks_that_cannot_run_are_refused_not_graded_zero_of_zero(tmp_path: Pa
 
 
 # ---- autograde packs ---------------------------------------------------------------------------
+def test_an_install_without_built_in_packs_names_the_pack_folder_it_has(tmp_path: Path) -> None:
+    """An unpacked Gradescope zip of an outside pack, or a student release of one, carries no
+    built-in pack: `packs` printed nothing, and `grade` without --pack said "known: " with an
+    empty list (recheck probe s58). Both name the pack's folder there, or how to give one."""
+    copy = tmp_path / "zip"
+    shutil.copytree(ROOT / "grader", copy / "autograde" / "grader",
+                    ignore=shutil.ignore_patterns("__pycache__", "cs224n_a1", "cbow", "pa6",
+                                                  "onelayer", "release_default.txt"))
+    (copy / "hw1.py").write_text("x = 1\n")
+    env = {**os.environ, "PYTHONPATH": str(copy / "autograde"),
+           "AUTOGRADE_PREFIX": str(tmp_path / "no-prefix"), "AUTOGRADE_PACKS": ""}
+
+    def autograde(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "grader", *args], cwd=copy, env=env,
+                              capture_output=True, text=True, timeout=300)
+
+    listed, graded = autograde("packs"), autograde("grade", "hw1.py")
+    assert "no built-in or installed pack here: give a pack's folder with --pack" in \
+        listed.stdout, listed.stdout + listed.stderr
+    assert graded.returncode == 2 and "known: " not in graded.stderr, graded.stderr
+    assert "this install has no built-in or installed pack; give a pack's folder with " \
+        "--pack FOLDER" in graded.stderr, graded.stderr
+    # The zip's own pack beside autograde/, then the Gradescope image's under its prefix.
+    for folder, prefix in ((copy / "pack", tmp_path / "no-prefix"),
+                           (tmp_path / "opt" / "pack", tmp_path / "opt")):
+        make_pack(folder)
+        env["AUTOGRADE_PREFIX"] = str(prefix)
+        listed, graded = autograde("packs"), autograde("grade", "hw1.py")
+        assert f"the pack folder here is {folder.resolve()}: give it with --pack " \
+            f"{folder.resolve()}" in listed.stdout, listed.stdout
+        assert "10 points: relu 4, scaled_sum 6" in listed.stdout, listed.stdout
+        assert graded.returncode == 2 and f"--pack {folder.resolve()}" in graded.stderr, \
+            graded.stderr
+        shutil.rmtree(folder)
+
+
 def test_packs_lists_builtin_and_installed(tmp_path: Path,
                                             monkeypatch: pytest.MonkeyPatch) -> None:
     installed = tmp_path / "installed"

@@ -86,6 +86,41 @@ def available() -> list[Found]:
     return found + _installed()
 
 
+# Where an install that carries no built-in pack keeps the one it grades (grader/release.PACK_DIR):
+# the Gradescope image ($AUTOGRADE_PREFIX/pack, as setup.sh puts it), and the unpacked zip or
+# student release (pack/ beside autograde/grader/, beside grader/, or in the folder run from).
+PACK_FOLDER = "pack"
+PREFIX_ENV, DEFAULT_PREFIX = "AUTOGRADE_PREFIX", "/opt/autograde"
+
+
+def folders_here() -> list[Path]:
+    """The pack folders of this install that no name reaches: `autograde grade` without
+    --pack there found none, and said "known: " with an empty list (recheck probe s58)."""
+    candidates = [Path(os.environ.get(PREFIX_ENV) or DEFAULT_PREFIX) / PACK_FOLDER,
+                  _HERE.parents[2] / PACK_FOLDER, _HERE.parents[1] / PACK_FOLDER,
+                  Path.cwd() / PACK_FOLDER]
+    named = {found.folder.resolve() for found in available()}
+    here: dict[Path, Path] = {}
+    for folder in candidates:
+        try:
+            if (folder / MANIFEST).is_file() and folder.resolve() not in named:
+                here.setdefault(folder.resolve(), folder.resolve())
+        except OSError:  # a folder that cannot be read holds no pack we can use
+            continue
+    return list(here.values())
+
+
+def how_to_name(folders: list[Path]) -> str:
+    """What to give --pack: the pack folders here, or how to name one."""
+    if len(folders) == 1:
+        return f"the pack folder here is {folders[0]}: give it with --pack {folders[0]}"
+    if folders:
+        return (f"the pack folders here are {', '.join(str(f) for f in folders)}: give one with "
+                f"--pack, e.g. --pack {folders[0]}")
+    return ("give a pack's folder with --pack FOLDER, or list folders of packs in "
+            f"${PACKS_ENV}")
+
+
 def _looks_like_path(name: str) -> bool:
     return os.sep in name or "/" in name or name.endswith(".toml") or name in (".", "..")
 
@@ -115,6 +150,9 @@ def locate(name_or_path: str) -> Path:
                           f"give that name (folders {', '.join(f.name for f in named)}): name "
                           "one by its folder")
     names = ", ".join(dict.fromkeys(f.name for f in available()))
+    if not names:  # an install that carries only its own pack, in a folder (a release, a zip)
+        raise UnknownPack(f"unknown assignment pack {name_or_path!r}: this install has no "
+                          f"built-in or installed pack; {how_to_name(folders_here())}")
     raise UnknownPack(f"unknown assignment pack {name_or_path!r}; known: {names} (or give the "
                       f"path of a pack's folder)")
 
