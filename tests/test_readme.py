@@ -79,3 +79,15 @@ def test_the_worked_check_runs_as_the_readme_writes_it(tmp_path):
     assert reports["reference"]["score"] == reports["reference"]["max_score"]
     worked = next(c for c in reports["abs"]["checks"] if c["name"] == "relu_on_any_shape")
     assert worked["status"] == "failed" and worked["mistake"] == "relu_abs", worked
+
+
+def test_the_gradescope_timeout_the_readme_gives_is_the_one_gradescope_zip_prints():
+    """Step 2 said "about 5 minutes of deadlines ... below about 6 minutes", while gradescope-zip
+    printed "up to 7 minutes here (import 10 s, checks 300 s, and 60 s for the rest)" (recheck
+    probe s58): the README quotes what the command computes from the pack's deadlines."""
+    from grader import cli, grade_command
+    from grader.packs import load_pack
+    limits = grade_command.Limits(**load_pack("cs224n-a1").deadlines)
+    printed = cli._gradescope_timeout_advice(limits).split(": ")[0]
+    said = " ".join((ROOT / "README.md").read_text().split())
+    assert printed in said, printed
