@@ -915,6 +915,25 @@ def test_an_error_that_hangs_on_the_draws_is_not_said_to_be_the_Ks(tmp_path):
         assert "answers right" not in message and "different about" not in message, message
 
 
+def test_all_negatives_but_the_last_is_not_told_the_first_alone(tmp_path):
+    """A loop `for k in xrange(1, K)` uses K - 1 negatives: at K = 2 that is the first one alone,
+    and K_is_honoured[2] hinted "only the first negative sample is used" while every other check
+    said "the first 9 of them" (probe s59). The first-only mistake keeps its hint there
+    (test_every_failure_of_one_sampling_mistake_names_it)."""
+    source = (FIXTURES / "correct_summed.py").read_text()
+    old = "    neg_idx = np.array(indices[1:])\n"
+    assert source.count(old) == 1
+    path = tmp_path / "all_but_the_last_negative.py"
+    path.write_text(source.replace(old, "    neg_idx = np.array(indices[1:-1])\n"))
+    report = grade_many({"s": path}, tmp_path / "out", "--only", "negSamplingCostAndGradient",
+                        env=LIVE)["s"]
+    told = {c["name"]: c for c in report["checks"] if c["name"].startswith("K_is_honoured")}
+    assert "uses only the first 1 of them" in told["K_is_honoured[2]"]["message"], told
+    assert "uses only the first 2 of them" in told["K_is_honoured[3]"]["message"], told
+    assert not any(c["mistake"] == "first_negative_only" for c in report["checks"]), [
+        (c["name"], c["mistake"]) for c in report["checks"] if c["mistake"]]
+
+
 def test_a_rejudge_at_the_handouts_K_prints_nothing_under_the_failure(tmp_path):
     """A failure at K = 4 is judged again at K = 10 before it is charged: what that second call
     printed is not the reported call's, and a failure showed it beside its own (regression probe

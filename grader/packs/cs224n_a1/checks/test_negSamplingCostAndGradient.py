@@ -1036,12 +1036,12 @@ def test_K_is_honoured(student, maybe_reference, report, K):
         cost_right = close(cost, ref_cost) or _log_guarded(student, report, case, cost, draws)
         if not cost_right or not close(grad, ref_grad):
             negatives = list(case.stream[:K])
-            used = next((j for j in range(1, K) if np.isclose(cost, _cost_with(case, negatives[:j]),
-                                                               rtol=1e-6)), None)
+            used = _negatives_used(case, cost)
             hint = None
             if used is not None:
                 why = (f"the cost uses only the first {used} of them, too few")
-                hint = HINTS["first_negative_only"] if used == 1 else None
+                hint = HINTS["first_negative_only"] if used == 1 and (
+                    K > 2 or _first_alone_at_three(student)) else None
             elif np.isclose(cost, _cost_with(case, negatives + [case.target]), rtol=1e-6):
                 why = "the cost also counts the target as a negative, one term too many"
                 hint = HINTS["target_among_negatives"]
@@ -1062,6 +1062,25 @@ def test_K_is_honoured(student, maybe_reference, report, K):
                       call, returned=f"cost {cost!r}; wrong rows of grad: "
                                      f"{_wrong_rows(grad, ref_grad, case) or 'none'}",
                       expected=f"cost {ref_cost!r}", hint=hint)
+
+
+def _negatives_used(case: W2VCase, cost: float) -> int | None:
+    """How many of a K check's negatives (its stream, drawn in turn) a cost uses, if fewer than K
+    and the first ones."""
+    negatives = list(case.stream[:case.K])
+    return next((j for j in range(1, case.K)
+                 if np.isclose(cost, _cost_with(case, negatives[:j]), rtol=1e-6)), None)
+
+
+def _first_alone_at_three(student) -> bool:
+    """At K = 2 the first negative alone is also all but the last (a loop `for k in range(1,
+    K)`, probe s59): K = 3 tells them apart."""
+    with aside():
+        try:
+            cost, *_ = _run(student, _K_case(3), ("cost",))
+        except _JUDGED_AGAIN:
+            return False
+    return _negatives_used(_K_case(3), cost) == 1
 
 
 def _right_at_K_alone(student, reference, case: W2VCase) -> bool:
