@@ -337,6 +337,47 @@ def test_a_finished_python2_folder_with_its_raises_commented_out_beats_a_stray_f
     assert "scratch.py" in said, said
 
 
+# The 2017 starter's word2vec as a student left it in a backup copy: `pass` where the code goes,
+# and the starter's return of names nothing binds.
+STARTERS_WORD2VEC_WITH_PASS = """def negSamplingCostAndGradient(predicted, target, outputVectors, dataset,
+                               K=10):
+    indices = [target]
+    indices.extend(getNegativeSamples(target, dataset, K))
+
+    ### YOUR CODE HERE
+    pass
+    ### END YOUR CODE
+
+    return cost, gradPred, grad
+
+
+"""
+
+
+def test_a_backup_whose_function_only_returns_unbound_names_is_no_more_written(tmp_path):
+    """assignment1/ (the network being rewritten: a raise left in it) beside assignment1_backup/
+    (its word2vec still the starter's `pass` and `return cost, gradPred, grad`, in Python 2): the
+    backup counted five functions written to four and was graded, 32 where the student's folder
+    gets 65 (probe s59). Four written each, the copies tie and are refused by name."""
+    upload = tmp_path / "upload"
+    _assignment(upload / "assignment1")
+    _assignment(upload / "assignment1_backup")
+    network = upload / "assignment1" / "q2_neural.py"
+    text = network.read_text()
+    head = "def forward_backward_prop(data, labels, params, dimensions):\n"
+    assert text.count(head) == 1
+    network.write_text(text.replace(head, head + "    raise NotImplementedError\n"))
+    word2vec = upload / "assignment1_backup" / "q3_word2vec.py"
+    text = word2vec.read_text()
+    start = text.index("def negSamplingCostAndGradient(")
+    end = text.index("\ndef ", start) + 1
+    word2vec.write_text(text[:start] + STARTERS_WORD2VEC_WITH_PASS + text[end:]
+                        + '\nif __name__ == "__main__":\n    print "Running tests..."\n')
+    report = grade(upload, tmp_path / "out")
+    assert report["score"] == 0, report["error"]
+    assert "in 2 folders alike: assignment1/, assignment1_backup/" in report["error"]
+
+
 def _archive_of(folder: Path, archive: Path) -> Path:
     """`folder`'s files as a .zip or a .tar.gz (by `archive`'s name), under the folder's name."""
     archive.parent.mkdir(parents=True, exist_ok=True)

@@ -588,14 +588,63 @@ def _written(code: str, functions: tuple[str, ...], pattern: re.Pattern) -> set[
     beside a student's notebook or hw1.py that is not finished must not win for defining them
     all (probe s57: a hw1.py with two functions done lost to the starter, 25 to 0). Code Python
     3 cannot parse (the 2017 starter's print statements, magics) is read by its text."""
-    try:
-        tree = ast.parse(code)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):  # nested past the parser
+    tree = _parsed(code)
+    if tree is None:
         return _written_by_text(code, pattern)
+    module_names = _bound_names(tree)
     return {node.name for node in ast.walk(tree)
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
             and node.name in functions and not _is_template(node)
-            and not _raises_not_implemented(node)}
+            and not _raises_not_implemented(node) and not _returns_unbound(node, module_names)}
+
+
+def _parsed(code: str) -> ast.Module | None:
+    """The code's syntax tree, as Python 3 or as the Python 2 it may be (the 2017 starter's print
+    statements), or None."""
+    for source in (code, None):
+        try:
+            if source is None:
+                source = python2_source.python3_source(code)[0]
+            return ast.parse(source)
+        except (SyntaxError, ValueError, RecursionError, MemoryError):  # nested past the parser
+            continue
+    return None
+
+
+def _bound_names(tree: ast.AST) -> set[str]:
+    """Every name `tree` binds anywhere (assigned, a parameter, imported, defined, declared
+    global): an over-count, which only ever leaves a def counted as written."""
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load):
+            names.add(node.id)
+        elif isinstance(node, ast.arg):
+            names.add(node.arg)
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names.add(node.name)
+        elif isinstance(node, ast.alias):
+            names.add((node.asname or node.name).split(".")[0])
+        elif isinstance(node, (ast.Global, ast.Nonlocal)):
+            names.update(node.names)
+        elif isinstance(node, ast.ExceptHandler) and node.name:
+            names.add(node.name)
+        elif isinstance(node, (ast.MatchAs, ast.MatchStar)) and node.name:
+            names.add(node.name)
+    return names
+
+
+def _returns_unbound(node: ast.FunctionDef | ast.AsyncFunctionDef, module_names: set[str]) -> bool:
+    """Whether the def returns a name bound nowhere, in it or in its file: the 2017 starter's
+    `return cost, gradPred, grad` below a `pass` left where the code goes, which can only raise
+    NameError (probe s59: a backup copy whose word2vec was still that counted as written, and beat
+    the student's current folder)."""
+    bound = _bound_names(node) | module_names | set(dir(builtins))
+    for inner in ast.walk(node):
+        if isinstance(inner, ast.Return) and inner.value is not None:
+            if any(isinstance(name, ast.Name) and isinstance(name.ctx, ast.Load)
+                   and name.id not in bound for name in ast.walk(inner.value)):
+                return True
+    return False
 
 
 def _raises_not_implemented(node: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
