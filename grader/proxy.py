@@ -1375,7 +1375,7 @@ def _files_copied(source: Path) -> list[Path]:
     found = []
     for folder, dirs, files in os.walk(source, followlinks=False):
         dirs[:] = sorted(d for d in dirs if d != "__pycache__"
-                         and not uploads.not_code(Path(folder, d)))
+                         and not uploads.not_code(Path(folder, d), source))
         for name in sorted(files):
             path = Path(folder, name)
             if path.is_file() and not path.is_symlink():
@@ -1494,7 +1494,7 @@ def _copy_folder(source: Path, target: Path,
     def ignore(folder: str, names: list[str]) -> set[str]:
         return {name for name in names if name == "__pycache__" or name.endswith(".pyc")
                 or Path(folder, name) in left or uploads.is_left_out(Path(folder, name))
-                or uploads.not_code(Path(folder, name))}
+                or uploads.not_code(Path(folder, name), source)}
     try:
         shutil.copytree(source, target, symlinks=True, copy_function=copy, ignore=ignore)
     finally:  # what was copied is readable by the worker's uid, whatever was not

@@ -492,6 +492,46 @@ def _left_out_warnings(upload: Path, load: dict,
     return warnings
 
 
+NO_CODE = "the submission holds no Python file (.py) and no notebook (.ipynb)"
+
+
+def _code_left_out(upload: Path, load: dict) -> str:
+    """For the refusal of an upload with no code: where its code was, when it was all in
+    folders left out as no one's (an environment's installed packages, a virtual environment),
+    and what to do. The refusal alone contradicted the warning beside it, which named the folder
+    holding the student's four files (recheck probe s58). "" otherwise."""
+    if not str(load.get("fatal", "")).startswith(NO_CODE):
+        return ""
+    try:
+        held = _not_code_holding_code(Path(upload))
+    except (OSError, zipfile.BadZipFile, ValueError):
+        held = []
+    if not held:
+        return ""
+    folder, what = held[0]
+    more = f" (and {len(held) - 1} more such folder{'s' * (len(held) > 2)})" if len(held) > 1 \
+        else ""
+    return (f". Its code is in {folder[:200]}/{more}, which was left out: it is {what[:200]}, "
+            "not your code, and is never graded. If your own files are in it, move your own "
+            "files out of it (into a folder of their own, or the top of your upload) and upload "
+            "again")
+
+
+def _not_code_holding_code(upload: Path) -> list[tuple[str, str]]:
+    """The folders of a folder or .zip upload left out as no code that hold .py files or
+    notebooks: (path in the upload, what it is)."""
+    if upload.is_dir():
+        return [(folder, what) for folder, what in uploads.not_code_folders(upload)
+                if any(archive_names.is_code(p.name) for p in (upload / folder).rglob("*"))]
+    if upload.suffix.lower() != ".zip" or not upload.is_file():
+        return []
+    with zipfile.ZipFile(upload) as zf:
+        names = [archive.member_name(m)[0].replace("\\", "/") for m in zf.infolist()]
+    return [(prefix.rstrip("/"), what)
+            for prefix, what in sorted(uploads.zip_not_code(names).items())
+            if any(n.startswith(prefix) and archive_names.is_code(n) for n in names)]
+
+
 def _session_order(numbers: list[int], counts: object, graded: object) -> str:
     """What the notebook's saved In [n] say of the definitions, where the student's own session
     kept another than Run All does (a definition above the graded one run after it, or the
@@ -1037,7 +1077,8 @@ def grade(pack: Pack, submission_path: Path, options: Options = Options(), *,
     # A worker that started once and failed to start again (for a later check) cost those checks
     # only, which say so: the submission as a whole was graded.
     error = (submission.load_failure if submission.load is None else "") or (
-        f"your submission could not be read: {load['fatal']}" if load.get("fatal") else "")
+        f"your submission could not be read: {load['fatal']}{_code_left_out(submission.path, load)}"
+        if load.get("fatal") else "")
     if not error and load.get("errors") and not any(
             f.get("found") for f in load.get("functions", {}).values()):
         first = load["errors"][0]

@@ -147,7 +147,7 @@ def _pack_folder(zf: zipfile.ZipFile, path: Path, name: str, limit: int) -> None
     for folder, dirs, files in os.walk(path, followlinks=False, onerror=unreadable):
         dirs[:] = sorted(d for d in dirs if d not in _SKIPPED_DIRS
                          and not os.path.islink(os.path.join(folder, d))
-                         and not uploads.not_code(Path(folder, d)))
+                         and not uploads.not_code(Path(folder, d), path))
         prefix = PurePosixPath(name, *Path(folder).relative_to(path).parts)
         entries = [(str(prefix), None)]  # the folder itself: empty folders survive too
         for file in sorted(files):

@@ -249,7 +249,7 @@ def content_hash(path: Path) -> str:
     outer = hashlib.sha256(b"autograde folder v1\n")
     for folder, dirs, files in os.walk(path, followlinks=False):
         dirs[:] = sorted(d for d in dirs if d not in _SKIPPED_DIRS
-                         and not not_code(Path(folder, d))
+                         and not not_code(Path(folder, d), path)
                          and not os.path.islink(os.path.join(folder, d)))
         for file in sorted(files):
             full = Path(folder, file)
@@ -264,12 +264,14 @@ def content_hash(path: Path) -> str:
 _HISTORY_DIRS = archive_names.HISTORY_DIRS
 
 
-def not_code(path: Path) -> str:
+def not_code(path: Path, upload: Path | None = None) -> str:
     """What a folder inside an upload is when it is no code of the student's ("" when it may
     be): a Python environment (VS Code, uv and poetry make `.venv` in the project; it held 103
     MiB of numpy and refused the upload as too large), an installed environment's packages (a
     site-packages folder with no pyvenv.cfg beside it), or version control's history. Grading
-    leaves such a folder out, and names it."""
+    leaves such a folder out, and names it. `upload`: the folder upload it is in, which says
+    whether a packages folder is the student's code after all (_students_packages); without
+    it, one is left out."""
     try:
         if path.is_symlink() or not path.is_dir():
             return ""
@@ -281,7 +283,36 @@ def not_code(path: Path) -> str:
         return ""
     if path.name in _HISTORY_DIRS:
         return "version control's history"
-    return archive_names.packages_folder(path.name)
+    what = archive_names.packages_folder(path.name)
+    if what and upload is not None and _students_packages(path, Path(upload)):
+        return ""
+    return what
+
+
+def _students_packages(path: Path, upload: Path) -> bool:
+    """Whether `path`, a folder of `upload` named as installed packages are, is the student's
+    code after all, by the rule an archive's folder follows (archive_names._students_packages):
+    no installer's record at its top, code in it, and no code in the upload outside the folders
+    left out."""
+    try:
+        if any(archive_names.installer_record(entry.name) for entry in os.scandir(path)):
+            return False
+    except OSError:
+        return False
+    return _holds_code(path) and not _holds_code(upload)
+
+
+def _holds_code(folder: Path) -> bool:
+    """Whether `folder` holds a .py file or a notebook outside the folders that are no code
+    (judged without an upload: every packages folder is one) and outside links."""
+    for parent, dirs, files in os.walk(folder, followlinks=False):
+        dirs[:] = [d for d in dirs if d not in _SKIPPED_DIRS
+                   and not os.path.islink(os.path.join(parent, d))
+                   and not not_code(Path(parent, d))]
+        if any(archive_names.is_code(name) and not os.path.islink(os.path.join(parent, name))
+               for name in files):
+            return True
+    return False
 
 
 def is_left_out(path: Path) -> bool:
@@ -320,7 +351,7 @@ def not_code_folders(path: Path) -> list[tuple[str, str]]:
         dirs.sort()
         kept = []
         for name in dirs:
-            what = not_code(Path(folder, name))
+            what = not_code(Path(folder, name), path)
             if what:
                 found.append((Path(folder, name).relative_to(path).as_posix(), what))
             elif name not in _SKIPPED_DIRS:

@@ -239,3 +239,72 @@ def test_the_folders_that_crowd_an_upload_are_the_deepest_holding_most_else_the_
         ["hw1.py", "env/Lib/site-packages/np/x.py", "env/Lib/site-packages/np/y.py"]) == {
         "env/Lib/site-packages/": "a Python environment's installed packages (a site-packages "
                                   "folder)"}
+
+
+# ---- a folder named as installed packages that holds the student's code (recheck probe s58) ---
+def _student_files_in(folder: Path) -> None:
+    folder.mkdir(parents=True)
+    for path in (FIXTURES / "correct_multifile").glob("*.py"):
+        shutil.copy(path, folder / path.name)
+
+
+def _archived(folder: Path, archive: Path) -> Path:
+    """`folder`'s files as a .zip or a .tar.gz, under the folder's own name."""
+    import tarfile
+    import zipfile
+    files = sorted(p for p in folder.rglob("*") if p.is_file())
+    if archive.name.endswith(".tar.gz"):
+        with tarfile.open(archive, "w:gz") as tf:
+            for path in files:
+                tf.add(path, path.relative_to(folder.parent).as_posix())
+    else:
+        with zipfile.ZipFile(archive, "w") as zf:
+            for path in files:
+                zf.write(path, path.relative_to(folder.parent).as_posix())
+    return archive
+
+
+@pytest.mark.parametrize("kind", ["folder", ".zip", ".tar.gz"])
+def test_the_students_only_code_in_a_folder_named_dist_packages_is_graded(tmp_path, kind):
+    """The four right files in dist-packages/, and nothing else: 0/100, "the submission holds no
+    Python file", beside a warning that dist-packages/ was left out as installed packages. No
+    installer wrote it (no .dist-info, .egg-info or .pth at its top) and it is all the code the
+    upload has: it is the student's, and graded as any folder is."""
+    from conftest import grade
+    _student_files_in(tmp_path / "hw" / "dist-packages")
+    upload = (tmp_path / "hw" if kind == "folder"
+              else _archived(tmp_path / "hw" / "dist-packages", tmp_path / f"hw{kind}"))
+    report = grade(upload, tmp_path / "out", "--only", "sigmoid")
+    assert report["error"] == "" and report["score"] == report["max_score"], report["error"]
+    assert not [w for w in report["warnings"] if "left out" in w], report["warnings"]
+
+
+def test_installed_packages_alone_stay_left_out_and_the_refusal_says_where_the_code_was(
+        tmp_path):
+    """The same folder with an installer's records (pip writes a .dist-info for each package)
+    is an environment's, left out even when it is all the upload holds; the refusal says so."""
+    from conftest import grade
+    site = tmp_path / "hw" / "site-packages"
+    _student_files_in(site)
+    (site / "numpy-1.26.4.dist-info").mkdir()
+    (site / "numpy-1.26.4.dist-info" / "METADATA").write_text("Name: numpy\n")
+    report = grade(tmp_path / "hw", tmp_path / "out", "--only", "sigmoid")
+    assert report["score"] == 0
+    assert "no Python file" in report["error"] and "Its code is in site-packages/, which " \
+        "was left out: it is a Python environment's installed packages" in report["error"] \
+        and "move your own files out of it" in report["error"], report["error"]
+
+
+def test_a_packages_folder_of_an_archive_is_the_students_only_when_nothing_else_is():
+    from grader.worker import archive_names
+    mine = ["hw/dist-packages/q1_softmax.py", "hw/dist-packages/q2_sigmoid.py", "hw/notes.txt"]
+    assert archive_names.not_code_prefixes(mine) == {}
+    assert archive_names.not_code_prefixes([*mine, "hw/scratch.py"]) == {
+        "hw/dist-packages/": "a Python environment's installed packages (a dist-packages folder)"}
+    assert archive_names.not_code_prefixes(
+        [*mine, "hw/dist-packages/six-1.16.0.dist-info/RECORD"]) == {
+        "hw/dist-packages/": "a Python environment's installed packages (a dist-packages folder)"}
+    # Inside a virtual environment (pyvenv.cfg), whatever it holds.
+    assert archive_names.not_code_prefixes(
+        ["env/pyvenv.cfg", "env/lib/site-packages/q1_softmax.py"]) == {
+        "env/": "a Python virtual environment (it holds pyvenv.cfg)"}

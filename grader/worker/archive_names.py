@@ -20,6 +20,21 @@ HISTORY_DIRS = (".git", ".hg", ".svn")
 PACKAGE_DIRS = ("site-packages", "dist-packages")
 # Folders in an archive that are no one's code, whatever is in them (the worker skips them too).
 JUNK_PARTS = ("__MACOSX", "__pycache__", ".ipynb_checkpoints")
+# What an installer writes at the top of the packages folder it fills (pip's and uv's
+# .dist-info, setuptools' .egg-info, .egg and .pth files, Debian's packages alike): a folder named
+# so that holds none of them is no installer's.
+INSTALLER_RECORDS = (".dist-info", ".egg-info", ".egg-link", ".egg", ".pth")
+CODE_SUFFIXES = (".py", ".ipynb")
+
+
+def installer_record(name: str) -> bool:
+    """Whether an entry called `name` at the top of a packages folder is an installer's record."""
+    return name.lower().endswith(INSTALLER_RECORDS)
+
+
+def is_code(name: str) -> bool:
+    """Whether a file called `name` is code the grader reads (.py, .ipynb, in any case)."""
+    return name.lower().endswith(CODE_SUFFIXES)
 
 
 def tar_suffix(name: str) -> str:
@@ -56,8 +71,27 @@ def not_code_prefixes(names: list[str]) -> dict[str, str]:
                 found["/".join(parts[:i + 1]) + "/"] = "version control's history"
             elif packages_folder(part):
                 found["/".join(parts[:i + 1]) + "/"] = packages_folder(part)
-    return {prefix: what for prefix, what in found.items()
-            if not any(prefix != other and prefix.startswith(other) for other in found)}
+    outermost = {prefix: what for prefix, what in found.items()
+                 if not any(prefix != other and prefix.startswith(other) for other in found)}
+    return {prefix: what for prefix, what in outermost.items()
+            if not _students_packages(prefix, names, outermost)}
+
+
+def _students_packages(prefix: str, names: list[str], not_code: dict[str, str]) -> bool:
+    """Whether the folder `prefix` of an archive, named as installed packages are, is the
+    student's code after all: no installer wrote it (no record at its top), it holds code, and
+    the archive holds no code outside the folders left out. A student's four files in a folder
+    called dist-packages/ scored 0, "the submission holds no Python file", beside a warning that
+    the folder was left out (recheck probe s58). A committed environment keeps its records (pip
+    writes one for every package), and beside the student's own code it is left out whatever it
+    holds."""
+    if not packages_folder(prefix.rstrip("/").split("/")[-1]):
+        return False
+    inside = [name[len(prefix):] for name in names if name.startswith(prefix)]
+    if any(installer_record(rest.split("/")[0]) for rest in inside) \
+            or not any(is_code(rest) for rest in inside):
+        return False
+    return not any(is_code(name) and not left_out_of_archive(name, not_code) for name in names)
 
 
 def crowded_folders(names: list[str]) -> list[tuple[str, int]]:
