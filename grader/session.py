@@ -479,7 +479,7 @@ def _left_out_warnings(upload: Path, load: dict,
     twice = [str(name) for name in load.get("zip_duplicates", [])]
     if twice:
         shown = ", ".join(twice[:5]) + (f" and {len(twice) - 5} more" if len(twice) > 5 else "")
-        if archive_names.tar_suffix(Path(upload).name):
+        if archive_names.tar_suffix(_holding_archive(twice[0], Path(upload).name)):
             warnings.append(f"your archive holds {shown} more than once (a tar updated by "
                             "appending files, `tar -r`); the last copy in it was graded. Make a "
                             "fresh archive that holds each file once, so that you know which "
@@ -490,6 +490,15 @@ def _left_out_warnings(upload: Path, load: dict,
                             "zip that holds each file once, so that you know which version is "
                             "graded.")
     return warnings
+
+
+def _holding_archive(name: str, upload: str) -> str:
+    """The archive a name the worker reported is in: the innermost archive its path names
+    ("links.tar/a.py", from an archive inside the upload), else the upload."""
+    for part in reversed(name.split("/")[:-1]):
+        if part.lower().endswith(".zip") or archive_names.tar_suffix(part):
+            return part
+    return upload
 
 
 NO_CODE = "the submission holds no Python file (.py) and no notebook (.ipynb)"

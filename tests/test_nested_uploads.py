@@ -4,6 +4,7 @@ that holds the assignment's files is graded, and the report says which; two copi
 refused by name, never as "no Python file"."""
 from __future__ import annotations
 
+import io
 import json
 import re
 import shutil
@@ -556,3 +557,88 @@ def test_several_archives_beside_code_are_named_not_chosen_between(beside):
     report = beside["two_zips_beside"]
     (said,) = [w for w in report["warnings"] if "a.zip" in w]
     assert "b.zip" in said and "not opened" in said and "more than one archive" in said, said
+
+
+# ---- what an archive beside code left out (recheck probe s58) -------------------------------
+def _with_link(archive: Path, files: dict[str, str], links: dict[str, str]) -> Path:
+    """A .zip or a .tar of `files` (name: text) and symbolic links (name: target)."""
+    archive.parent.mkdir(parents=True, exist_ok=True)
+    if archive.suffix == ".tar":
+        with tarfile.open(archive, "w") as tf:
+            for name, text in files.items():
+                info = tarfile.TarInfo(name)
+                info.size = len(text.encode())
+                tf.addfile(info, io.BytesIO(text.encode()))
+            for name, target in links.items():
+                info = tarfile.TarInfo(name)
+                info.type, info.linkname = tarfile.SYMTYPE, target
+                tf.addfile(info)
+        return archive
+    with zipfile.ZipFile(archive, "w") as zf:
+        for name, text in files.items():
+            zf.writestr(name, text)
+        for name, target in links.items():
+            info = zipfile.ZipInfo(name)
+            info.create_system = 3
+            info.external_attr = (0o120777 << 16)
+            zf.writestr(info, target)
+    return archive
+
+
+@pytest.fixture(scope="module")
+def archive_links(tmp_path_factory) -> dict[str, dict]:
+    base = tmp_path_factory.mktemp("archive_links")
+    uploads = {}
+    # The finished files beside an archive of data holding a link named as one of them, and
+    # beside a tar holding a script and links: the files are graded, the archives are not.
+    data = base / "link_in_a_data_zip"
+    _assignment(data)
+    _with_link(data / "sl.zip", {"notes.txt": "mine\n"}, {"q1_softmax.py": "/etc/passwd"})
+    uploads["link_in_a_data_zip"] = data
+    tar = base / "links_in_a_tar_not_graded"
+    _assignment(tar)
+    _with_link(tar / "links.tar", {"extra/helper.py": "x = 1\n"},
+               {"passwd.py": "/etc/passwd", "up": "../.."})
+    uploads["links_in_a_tar_not_graded"] = tar
+    # The finished files in a zip beside a scratch file: the zip is graded, and what it left out
+    # is named as the zip's.
+    graded_zip = base / "link_in_the_zip_graded"
+    graded_zip.mkdir()
+    (graded_zip / "scratch.py").write_text(SCRATCH)
+    files = {f"assignment1/{p.name}": p.read_text() for p in MULTIFILE.glob("*.py")}
+    _with_link(graded_zip / "final.zip", files, {"assignment1/link.py": "/etc/passwd"})
+    uploads["link_in_the_zip_graded"] = graded_zip
+    # The same in a tar that holds a file twice (appended with `tar -r`): said of the tar.
+    twice = base / "file_twice_in_the_tar_graded"
+    twice.mkdir()
+    (twice / "scratch.py").write_text(SCRATCH)
+    with tarfile.open(twice / "final.tar", "w") as tf:
+        for path in sorted(MULTIFILE.glob("*.py")) + [MULTIFILE / "q2_sigmoid.py"]:
+            tf.add(path, f"assignment1/{path.name}")
+    uploads["file_twice_in_the_tar_graded"] = twice
+    return grade_many(uploads, base / "out", "--only", "softmax")
+
+
+@pytest.mark.parametrize("name", ["link_in_a_data_zip", "links_in_a_tar_not_graded"])
+def test_what_an_archive_whose_code_is_not_graded_holds_is_not_said_left_out(
+        archive_links, name):
+    """"q1_softmax.py was left out: it is a symbolic link" was said of a link inside sl.zip,
+    beside the student's own q1_softmax.py, which was graded: the archive stays the file it
+    is, so nothing was left out of the grade."""
+    report = archive_links[name]
+    assert report["score"] == report["max_score"], (report["error"], scores(report))
+    assert not [w for w in report["warnings"] if "left out" in w], report["warnings"]
+
+
+def test_what_the_archive_graded_left_out_is_named_as_the_archives(archive_links):
+    report = archive_links["link_in_the_zip_graded"]
+    assert report["score"] == report["max_score"], (report["error"], scores(report))
+    said = [w for w in report["warnings"] if "left out" in w]
+    assert said == ["final.zip/assignment1/link.py was left out: it is a symbolic link, and "
+                    "grading never follows a link or reads a special file. If your code is in "
+                    "it, put the file itself in your upload."], report["warnings"]
+    report = archive_links["file_twice_in_the_tar_graded"]
+    assert report["score"] == report["max_score"], (report["error"], scores(report))
+    (said,) = [w for w in report["warnings"] if "more than once" in w]
+    assert said.startswith("your archive holds final.tar/assignment1/q2_sigmoid.py more than once "
+                           "(a tar updated by appending files"), said

@@ -351,7 +351,9 @@ def lay_out(submission: Path, scratch: Path, layout: tuple[str, ...] | list[str]
         # A zip of a zip (zipped twice over), or a tar in a zip: its one archive is the upload,
         # one level deep only.
         unpacked = root / (inner[0].name + ".unpacked")
+        mark = _records_mark()
         _unpack_archive(inner[0], unpacked, tar=bool(archive_names.tar_suffix(inner[0].name)))
+        _name_records_since(mark, inner[0].relative_to(dest).as_posix())
         _lower_code_suffixes(unpacked)
         root = _code_folder(unpacked, tuple(layout), tuple(functions))
     elif holds_code and inner:
@@ -434,10 +436,12 @@ def _archives_beside_code(archives: list[Path], root: Path, dest: Path,
         return root
     archive = archives[0]
     unpacked = root / (archive.name + ".unpacked")
+    mark = _records_mark()
     try:
         _unpack_archive(archive, unpacked, tar=bool(archive_names.tar_suffix(archive.name)))
     except LoadError as exc:  # the files beside it are still graded; the archive is named
         shutil.rmtree(unpacked, ignore_errors=True)
+        _drop_records_since(mark)
         ARCHIVES_BESIDE.append({"archives": names, "opened": False, "why": str(exc)})
         return root
     _lower_code_suffixes(unpacked)
@@ -446,7 +450,9 @@ def _archives_beside_code(archives: list[Path], root: Path, dest: Path,
         # it is: left as it was (made a folder of its name, the code that opens it failed: 100 to
         # 0, recheck probe s58).
         shutil.rmtree(unpacked, ignore_errors=True)
+        _drop_records_since(mark)
         return root
+    _name_records_since(mark, names[0])
     kept = archive.read_bytes()  # put back below if the code beside it is graded instead
     archive.unlink()  # its folder takes its name: the report names assignment1.zip/
     unpacked = unpacked.rename(archive)
@@ -466,7 +472,40 @@ def _archives_beside_code(archives: list[Path], root: Path, dest: Path,
         # The code beside it is graded, and may read the archive: it is the file it was again.
         shutil.rmtree(unpacked, ignore_errors=True)
         archive.write_bytes(kept)
+        _drop_records_since(mark)
     return graded
+
+
+# What unpacking an archive records (below: LEFT_OUT, ZIP_DUPLICATES, OVER_LIMITS, NOT_CODE),
+# as it stood before: how long each list was, and the not-code folders already named.
+_RecordsMark = tuple[int, int, int, frozenset]
+
+
+def _records_mark() -> _RecordsMark:
+    return len(LEFT_OUT), len(ZIP_DUPLICATES), len(OVER_LIMITS), frozenset(NOT_CODE)
+
+
+def _name_records_since(mark: _RecordsMark, archive: str) -> None:
+    """What unpacking `archive` (its path in the upload) recorded since `mark`, named as the
+    archive's ("sl.zip/q1_softmax.py"): an archive inside the upload names its entries from its
+    own top, and "q1_softmax.py was left out: it is a symbolic link" was said of a link inside
+    sl.zip beside the student's own q1_softmax.py, which was graded (recheck probe s58)."""
+    left, twice, over, folders = mark
+    LEFT_OUT[left:] = [(f"{archive}/{name}", what) for name, what in LEFT_OUT[left:]]
+    ZIP_DUPLICATES[twice:] = [f"{archive}/{name}" for name in ZIP_DUPLICATES[twice:]]
+    OVER_LIMITS[over:] = [(f"{archive}/{name}", size) for name, size in OVER_LIMITS[over:]]
+    for prefix in sorted(set(NOT_CODE) - folders):
+        NOT_CODE[f"{archive}/{prefix}"] = NOT_CODE.pop(prefix)
+
+
+def _drop_records_since(mark: _RecordsMark) -> None:
+    """Forget what unpacking an archive beside code recorded since `mark`, when its code is not
+    the one graded: the archive stays the file it is (or was never opened), so nothing was left
+    out of it, and its notes would speak of entries the grade never needed."""
+    left, twice, over, folders = mark
+    del LEFT_OUT[left:], ZIP_DUPLICATES[twice:], OVER_LIMITS[over:]
+    for prefix in set(NOT_CODE) - folders:
+        del NOT_CODE[prefix]
 
 
 def support_beside(root: Path, support: Path, names: list[str]) -> None:
