@@ -655,6 +655,11 @@ def _load_warnings(load: dict, shim_xrange: bool, shim_numpy: bool = True,
         warnings.append(f"{entry.get('file')} was imported as {entry.get('module')}, the name "
                         f"your other files import it by: name it {entry.get('module')}.py, as the "
                         "assignment does (a browser adds \" (1)\" to a file downloaded twice).")
+    for entry in load.get("imported_beside", []):
+        warnings.append(f"{entry.get('file')}, beside {entry.get('archive')} in your upload, was "
+                        f"imported by the code graded in {entry.get('archive')}/, as if it were "
+                        f"in {entry.get('archive')}: put it in {entry.get('archive')} too, so "
+                        "that the archive holds all of your code.")
     warnings += _numpy_alias_warnings(load.get("uses_numpy_aliases", []), shim_numpy)
     warnings += _python2_name_warnings(load.get("uses_python2_names", []), shim_xrange)
     # A 2017 upload has the starter's print statements in every file: one warning for them all.
@@ -780,7 +785,9 @@ def _load_warnings(load: dict, shim_xrange: bool, shim_numpy: bool = True,
                 "parameters in the body.")
     picked = load.get("graded_folder") or {}
     if isinstance(picked, dict) and picked.get("folder"):
-        every = [str(o)[:100] for o in picked.get("others") or []]
+        # A helper beside the archive graded was imported by its code: it is not "not graded".
+        imported = {str(e.get("file")) for e in load.get("imported_beside", [])}
+        every = [str(o)[:100] for o in picked.get("others") or [] if str(o) not in imported]
         # Cut short, the list says so: a repository's ninth folder was left out unsaid.
         others = ", ".join(every[:6]) + (f" and {len(every) - 6} more" if len(every) > 6 else "")
         files = [str(f)[:100] for f in picked.get("files") or []][:6]
@@ -808,6 +815,14 @@ def _load_warnings(load: dict, shim_xrange: bool, shim_numpy: bool = True,
             warnings.append(f"{missing['file']}, line {missing['line']} imports {missing['module']}, "
                             "which is not installed where your code is graded: the import was let "
                             f"through, and only code that uses {missing['module']} fails")
+        elif missing.get("elsewhere"):  # in the upload, outside the folder graded
+            folder = str(missing.get("graded_folder"))[:200]
+            warnings.append(f"{missing['file']}, line {missing['line']} imports {missing['module']}"
+                            f": {str(missing['elsewhere'])[:200]} is in your upload, but not in "
+                            f"{folder}/, the folder that was graded, so it could not be imported "
+                            f"from there: put it in {folder}/ beside the files that import it. "
+                            f"The import was let through, and only code that uses "
+                            f"{missing['module']} fails")
         else:  # as likely a file of the student's own that did not make it into the upload
             warnings.append(f"{missing['file']}, line {missing['line']} imports {missing['module']}, "
                             "which is neither in your upload nor installed where your code is "

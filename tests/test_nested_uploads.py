@@ -642,3 +642,59 @@ def test_what_the_archive_graded_left_out_is_named_as_the_archives(archive_links
     (said,) = [w for w in report["warnings"] if "more than once" in w]
     assert said.startswith("your archive holds final.tar/assignment1/q2_sigmoid.py more than once "
                            "(a tar updated by appending files"), said
+
+
+# ---- a helper the code graded imports, outside the folder graded (recheck probe s58) ---------
+MATHUTIL = ("import numpy as np\n\n\ndef stable_exp(x):\n    x = np.asarray(x, dtype=float)\n"
+            "    return np.exp(x - np.max(x, axis=-1, keepdims=True))\n")
+SOFTMAX_WITH_HELPER = ("import numpy as np\nfrom mathutil import stable_exp\n\n\n"
+                       "def softmax(x):\n    e = stable_exp(x)\n"
+                       "    return e / np.sum(e, axis=-1, keepdims=True)\n")
+
+
+@pytest.fixture(scope="module")
+def helpers_outside(tmp_path_factory) -> dict[str, dict]:
+    """The starter's files and a helper at the top, the finished files (which import the helper)
+    in final.zip beside them; and the same finished files in a folder, the helper at the top."""
+    base = tmp_path_factory.mktemp("helpers_outside")
+    finished = {p.name: p.read_text() for p in MULTIFILE.glob("*.py")}
+    finished["q1_softmax.py"] = SOFTMAX_WITH_HELPER
+    beside_zip = base / "helper_beside_the_zip"
+    shutil.copytree(ROOT / "student_template", beside_zip,
+                    ignore=shutil.ignore_patterns("*.ipynb", "__pycache__"))
+    (beside_zip / "mathutil.py").write_text(MATHUTIL)
+    with zipfile.ZipFile(beside_zip / "final.zip", "w") as zf:
+        for name, text in finished.items():
+            zf.writestr(name, text)
+    beside_folder = base / "helper_beside_the_folder"
+    (beside_folder / "assignment1").mkdir(parents=True)
+    (beside_folder / "mathutil.py").write_text(MATHUTIL)
+    for name, text in finished.items():
+        (beside_folder / "assignment1" / name).write_text(text)
+    return grade_many({"helper_beside_the_zip": beside_zip,
+                       "helper_beside_the_folder": beside_folder},
+                      base / "out", "--only", "softmax")
+
+
+def test_a_helper_beside_the_archive_graded_is_imported_by_its_code(helpers_outside):
+    """final.zip's q1_softmax.py imports mathutil, uploaded beside the zip: "No module named
+    'mathutil': it is neither in your upload nor installed" (recheck probe s58)."""
+    report = helpers_outside["helper_beside_the_zip"]
+    assert report["score"] == report["max_score"], (report["error"], scores(report))
+    (said,) = [w for w in report["warnings"] if "mathutil" in w]
+    assert said.startswith("mathutil.py, beside final.zip in your upload, was imported by the "
+                           "code graded in final.zip/"), said
+    (several,) = [w for w in report["warnings"] if SEVERAL in w]
+    assert "final.zip/" in several and "q1_softmax.py" in several \
+        and "mathutil.py" not in several, several
+
+
+def test_a_helper_outside_the_folder_graded_is_said_to_be_in_the_upload(helpers_outside):
+    report = helpers_outside["helper_beside_the_folder"]
+    assert report["score"] == 0
+    (said,) = [w for w in report["warnings"] if "imports mathutil" in w]
+    assert "mathutil.py is in your upload, but not in assignment1/, the folder that was " \
+        "graded" in said and "neither in your upload" not in said, said
+    messages = [c["message"] for c in report["checks"] if c["status"] != "passed"]
+    assert messages and all("mathutil.py is in your upload, but not in assignment1/" in m
+                            for m in messages), messages[:2]

@@ -320,6 +320,8 @@ def lay_out(submission: Path, scratch: Path, layout: tuple[str, ...] | list[str]
     folder)."""
     dest = scratch / "submission"
     dest.mkdir(parents=True, exist_ok=True)
+    UPLOAD_TOP[:] = [dest.resolve()]
+    BESIDE_ARCHIVE.clear()
     if submission.is_dir():
         shutil.copytree(submission, dest, dirs_exist_ok=True,
                         ignore=shutil.ignore_patterns(*IGNORED_PARTS, "*.pyc"))
@@ -465,7 +467,9 @@ def _archives_beside_code(archives: list[Path], root: Path, dest: Path,
         GRADED_FOLDER.setdefault("files", above.get("files", []))
         GRADED_FOLDER["others"] = GRADED_FOLDER.get("others", []) + above["others"]
     inside = graded == unpacked or unpacked in graded.parents
-    if not inside:
+    if inside:
+        BESIDE_ARCHIVE.update(folder=root, archive=names[0])
+    else:
         ARCHIVES_BESIDE.append({"archives": names, "opened": True, "graded": False,
                                 "beside": sorted(p.name for pattern in ("*.py", "*.ipynb")
                                                  for p in root.glob(pattern) if p.is_file())})
@@ -788,6 +792,48 @@ GRADED_FOLDER: dict[str, Any] = {}
 # Archives an upload holds beside its code ({"archives": names, "opened": bool, "why": why not,
 # "graded": whether its code was graded, "beside": the files graded instead}).
 ARCHIVES_BESIDE: list[dict[str, Any]] = []
+# Where the code graded is an archive's beside other files: {"folder": the folder holding the
+# archive, "archive": its name in the upload}; its .py files are importable by the archive's code.
+BESIDE_ARCHIVE: dict[str, Any] = {}
+# The upload's own top folder, as lay_out copied it (one path).
+UPLOAD_TOP: list[Path] = []
+
+
+def _helpers_beside(root: Path, taken: Collection[str]) -> dict[str, Path]:
+    """The .py files beside the archive whose code is graded, by module name, that the
+    archive's code may import as if they were in it: a helper the student uploaded beside their
+    final.zip (mathutil.py) is where the archive's files were on their machine, and its import
+    failed with "neither in your upload nor installed" (recheck probe s58). Never a name the
+    assignment's layout or the archive itself uses (`taken`): the starter's q1_softmax.py beside
+    it stays out of the grade."""
+    folder = BESIDE_ARCHIVE.get("folder")
+    if not isinstance(folder, Path) or not folder.is_dir():
+        return {}
+    found = {}
+    for path in sorted(folder.glob("*.py")):
+        if path.is_file() and not path.is_symlink() and path.stem.isidentifier() \
+                and path.stem not in taken and path.stem not in sys.modules \
+                and not (root / path.name).exists():
+            found[path.stem] = path
+    return found
+
+
+def _files_elsewhere(root: Path, limit: int = 2000) -> dict[str, str]:
+    """The upload's .py files outside the folder graded, by module name: their paths in the
+    upload (the shallowest of a name), for a missing import's message. mathutil.py at the top
+    beside the graded assignment1/ was said to be "neither in your upload nor installed"."""
+    top = UPLOAD_TOP[0] if UPLOAD_TOP else None
+    if top is None or root == top or top not in root.parents:
+        return {}
+    found: dict[str, str] = {}
+    for count, path in enumerate(sorted(top.rglob("*.py"), key=lambda p: (len(p.parts), p))):
+        if count >= limit:
+            break
+        if root in path.parents or not path.is_file() or path.is_symlink() \
+                or any(part in IGNORED_PARTS for part in path.relative_to(top).parts):
+            continue
+        found.setdefault(path.stem, path.relative_to(top).as_posix())
+    return found
 
 
 def _exports_as_notebooks(root: Path) -> None:
@@ -1079,6 +1125,8 @@ class _LayoutImporter:
         # Modules of the layout imported from a renamed copy (_renamed_copy): {module: (the copy,
         # the starter's file it was imported in place of, or None)}.
         self.renamed: dict[str, tuple[str, str | None]] = {}
+        # Helpers beside the archive whose code is graded (_helpers_beside): {module: file}.
+        self.beside: dict[str, Path] = {}
 
     def find_spec(self, fullname: str, path=None, target=None):
         if fullname not in self.names:
@@ -1098,6 +1146,9 @@ class _LayoutImporter:
                     self.renamed[fullname] = (renamed.name, file.name)
                     return importlib.util.spec_from_file_location(fullname, renamed, loader=self)
                 return importlib.util.spec_from_file_location(fullname, file, loader=self)
+        if fullname in self.beside:
+            return importlib.util.spec_from_file_location(fullname, self.beside[fullname],
+                                                          loader=self)
         if renamed is not None:
             self.renamed[fullname] = (renamed.name, None)
             return importlib.util.spec_from_file_location(fullname, renamed, loader=self)
@@ -1274,8 +1325,16 @@ def import_submission(root: Path, wanted: dict[str, str], shim_xrange: bool,
     # a file named like a module the worker already holds (numpy.py, random.py) is not importable
     # by that name and is loaded under a private one.
     importable = {f.stem for f in files if f.stem.isidentifier() and f.stem not in sys.modules}
+    helpers = _helpers_beside(root, importable | set(preferred) | set(layout))
     importer = _LayoutImporter(root, importable | (set(preferred) | set(layout)) - set(sys.modules),
                                set(wanted), on_cell, budget, output)
+    importer.beside = helpers
+    importer.names |= set(helpers)
+    elsewhere = _files_elsewhere(root)
+    missing_imports.elsewhere.clear()
+    missing_imports.elsewhere.update(
+        {name: (place, root.relative_to(UPLOAD_TOP[0]).as_posix())
+         for name, place in elsewhere.items() if name not in helpers})
     sys.meta_path.insert(0, importer)
     through = package_imports.scan(
         ((path.name, source) for path in files for _, source in _sources(path)),
@@ -1445,7 +1504,10 @@ def import_submission(root: Path, wanted: dict[str, str], shim_xrange: bool,
               "not_utf8": importer.not_utf8,
               "imported_as": [{"file": file, "module": module, "instead_of": stub}
                               for module, (file, stub) in sorted(importer.renamed.items())],
-              "missing_modules": [{**entry, "file": Path(entry["file"]).name}
+              "imported_beside": [{"file": path.name, "archive": str(BESIDE_ARCHIVE["archive"])}
+                                  for path in importer.beside.values() if path in importer.ran],
+              "missing_modules": [{**entry, "file": Path(entry["file"]).name,
+                                   **_found_elsewhere(entry["module"])}
                                   for entry in missing_imports.noted],
               "star_imports_of_absent": [{**entry, "file": Path(entry["file"]).name}
                                          for entry in STAR_IMPORTS_OF_ABSENT],
@@ -1453,6 +1515,13 @@ def import_submission(root: Path, wanted: dict[str, str], shim_xrange: bool,
               "skipped_calls": [{**entry, "file": Path(entry["file"]).name}
                                 for entry in missing_imports.skipped_calls]}
     return found, report
+
+
+def _found_elsewhere(module: str) -> dict[str, str]:
+    """{"elsewhere": where in the upload the missing module's file is, "graded_folder": the
+    folder graded, which lacks it}, or {} when the upload holds no such file."""
+    found = missing_imports.elsewhere.get(str(module).split(".")[0])
+    return {"elsewhere": found[0], "graded_folder": found[1]} if found else {}
 
 
 # A def at a cell's top level (DEFINES also finds methods and nested functions).

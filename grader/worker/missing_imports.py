@@ -49,6 +49,9 @@ ERROR = "__autograde_stand_in_error__"  # the name StandInError has in a guarded
 noted: list[dict] = []
 # Top-level calls skipped because they needed a missing module: {"module", "file", "line", "code"}.
 skipped_calls: list[dict] = []
+# The upload's files outside the folder graded, by module name: {name: (its path in the upload,
+# the folder graded)}, set by the loader; a module missing here may be one of them.
+elsewhere: dict[str, tuple[str, str]] = {}
 # Skipped past MAX_SKIPPED_CALLS: not listed, but counted (61 skipped were said as "50").
 skipped_beyond = [0]
 MAX_SKIPPED_CALLS = 50
@@ -104,6 +107,10 @@ class Missing:
                                 f"{self._qualified} was never set", name=INPUT_UNSET)
         why = ("graded code may use NumPy and Python's standard library only" if self._gated
                else "it is neither in your upload nor installed where your code is graded")
+        place = elsewhere.get(self._module.split(".")[0])
+        if place and not self._gated:
+            why = (f"{place[0]} is in your upload, but not in {place[1]}/, the folder that was "
+                   "graded")
         return StandInError(f"No module named {self._module!r}: {why}, so {self._qualified} "
                             "cannot be used here", name=self._module)
 
