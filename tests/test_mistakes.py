@@ -499,6 +499,24 @@ def test_checks_whose_failures_differ_only_in_their_details_are_one_entry_by_def
     assert _named_in_terminal(result) == _failing(result)
 
 
+def test_the_line_an_error_was_raised_at_is_shown_by_default():
+    """A TypeError's first line says what went wrong, not where: the default view showed no line
+    of the student's code, and a student needed -v to find it (probe s59). The innermost frame
+    is shown; checks stopped there alike stay one entry."""
+    first = "f raised TypeError: only 0-dimensional arrays can be converted to Python scalars."
+    frames = ("  at hw1.py, line 80, in g: return f(x)\n"
+              "  at hw1.py, line 45, in f: cost = float(-np.log(s))")
+    checks = tuple(CheckResult(name, "f", "failed", 0, 2,
+                               message=f"{first}\n{frames}\n  called: f({n})")
+                   for n, name in enumerate(("returns_cost", "cost_matches")))
+    result = SubmissionResult(submission="s.py", score=0, max_score=4, checks=checks,
+                              functions=(FunctionResult("f", 0, 4, 0, "2 of 2 checks failed"),))
+    default = terminal.render(result, width=10_000)
+    assert default.count("at hw1.py, line 45, in f: cost = float(-np.log(s))") == 1, default
+    assert "line 80" not in default and "called:" not in default, default
+    assert "the same failure: cost_matches" in default, default
+
+
 def test_a_note_on_the_values_that_came_back_is_shown_once_by_default():
     """"Note: the cost had dtype float32 ..." explains every failure beside it; the default view,
     which shows each failure's first line only, said nothing of it (a float32 negSampling read

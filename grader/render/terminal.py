@@ -48,6 +48,10 @@ def _failure_lines(check: CheckResult, width: int, verbose: bool, indent: str) -
                           width=width - len(indent), initial_indent=indent,
                           subsequent_indent=indent + "    ")
     lines.extend(f"{indent}    {text}" for text in body[1:])
+    where = "" if verbose else _raised_at(message)
+    if where:
+        lines.extend(textwrap.wrap(where, width=width - len(indent), initial_indent=indent + "    ",
+                                   subsequent_indent=indent + "      "))
     if not verbose and len(message) > 1 and check.evidence.get("failing_callees"):
         # "fix sigmoid first" (callees.py) ends the message: where to start, said by default.
         lines.extend(textwrap.wrap(message[-1].strip(), width=width - len(indent),
@@ -65,6 +69,15 @@ def _failure_lines(check: CheckResult, width: int, verbose: bool, indent: str) -
     return lines
 
 
+def _raised_at(message: list[str]) -> str:
+    """The line of the student's code an error was raised at (the innermost `at FILE, line N`
+    of grader/proxy.py's frames), or "": the default view shows a failure's first line, and a
+    TypeError without its line sent a student to -v to find it (probe s59)."""
+    frames = [line.strip() for line in message[1:]
+              if line.startswith("  at ") and ", line " in line]
+    return frames[-1] if frames else ""
+
+
 def _shown(check: CheckResult, verbose: bool) -> tuple:
     """What the report prints of a failure: the whole message (verbose), or its first line and
     the callee to fix first. Checks that print the same are one entry: thirteen checks failing on
@@ -74,7 +87,7 @@ def _shown(check: CheckResult, verbose: bool) -> tuple:
         return (check.message, check.hint)
     message = check.message.splitlines() or [check.status]
     callee = message[-1].strip() if len(message) > 1 and check.evidence.get("failing_callees") else ""
-    return (message[0], callee, check.hint)
+    return (message[0], _raised_at(message), callee, check.hint)
 
 
 def _twins_lines(check: CheckResult, own: list[CheckResult], width: int, indent: str,
