@@ -303,7 +303,9 @@ def _printable_anywhere() -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args, extra = parser.parse_known_args(argv)
+    if extra:
+        _refuse_extra(parser, args, extra)
     try:
         return _command(parser, args)
     except KeyboardInterrupt:  # audit, known-answers, ...: a line, never a traceback
@@ -317,6 +319,30 @@ def main(argv: list[str] | None = None) -> int:
               + (f" The details for its maintainers are in {kept}." if kept else ""),
               file=sys.stderr)
         return 70  # EX_SOFTWARE
+
+
+def _subparser(parser: argparse.ArgumentParser, command: str) -> argparse.ArgumentParser:
+    """The parser of `command`: its errors print its own usage, not the whole tool's."""
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction) and command in action.choices:
+            return action.choices[command]
+    return parser
+
+
+def _refuse_extra(parser: argparse.ArgumentParser, args: argparse.Namespace,
+                  extra: list[str]) -> None:
+    """Arguments no option takes, refused as argparse refuses them; files beside the one graded
+    (a shell's `autograde grade *.py`) are told to be given as their folder (probe s59)."""
+    files = [name for name in extra if not name.startswith("-") and Path(name).exists()]
+    if args.command == "grade" and files and len(files) == len(extra):
+        given = [str(args.submission), *files]
+        folders = {str(Path(name).parent) for name in given}
+        folder = folders.pop() if len(folders) == 1 else "FOLDER"
+        _subparser(parser, "grade").error(
+            f"grade takes one submission, and {len(given)} were given ({', '.join(given[:4])}"
+            f"{', ...' if len(given) > 4 else ''}): the files of one upload are graded together "
+            f"as their folder: autograde grade {folder}")
+    _subparser(parser, str(args.command)).error(f"unrecognized arguments: {' '.join(extra)}")
 
 
 def _command(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
@@ -522,7 +548,7 @@ def _grade(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         print(f"autograde grade: {exc}", file=sys.stderr)
         return 2
     except grading.UsageError as exc:
-        parser.error(str(exc))
+        _subparser(parser, "grade").error(str(exc))
     # Green for "all passed" only where a terminal shows it (and NO_COLOR does not ask otherwise).
     color = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
     text = terminal.render(result, verbose=args.verbose, color=color)

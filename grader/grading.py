@@ -9,6 +9,7 @@ the reports written in an order a batch can trust (JSON last). The command line
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import os
 from collections.abc import Sequence
 from pathlib import Path
@@ -86,6 +87,17 @@ def _unreadable(path: Path) -> str:
     return ""
 
 
+def _did_you_mean(path: Path) -> str:
+    """A name beside the one given that is spelled nearly alike (q3_wordvec.py for
+    q3_word2vec.py), as a question; else ""."""
+    try:
+        beside = [entry.name for entry in path.parent.iterdir()]
+    except OSError:
+        return ""
+    near = difflib.get_close_matches(path.name, beside, n=1, cutoff=0.8)
+    return f" (did you mean {path.with_name(near[0])}?)" if near else ""
+
+
 def grade_to_files(*, submission: Path, pack: str | Pack = DEFAULT_PACK, options: Options = Options(),
                    only: Sequence[str] | None = None, label: str | None = None,
                    json: Path | None = None, html: Path | None = None, junit: Path | None = None,
@@ -98,7 +110,7 @@ def grade_to_files(*, submission: Path, pack: str | Pack = DEFAULT_PACK, options
     ChecksBroken when the pack's checks cannot run at all."""
     submission = Path(submission)
     if not submission.exists():
-        raise UsageError(f"no such file or folder: {submission}")
+        raise UsageError(f"no such file or folder: {submission}{_did_you_mean(submission)}")
     if not (submission.is_file() or submission.is_dir()):
         raise UsageError(f"{submission} is neither a file nor a folder (a named pipe, a device or "
                          "a socket): there is nothing in it to grade")

@@ -84,6 +84,34 @@ def test_only_never_calls_the_other_functions(tmp_path):
     assert all(c["status"] == "passed" for c in report["checks"])
 
 
+def test_a_misspelt_submission_is_answered_with_the_name_beside_it(tmp_path):
+    """`autograde grade q3_wordvec.py` beside q3_word2vec.py: the near name is asked about, under
+    grade's own usage, not the whole tool's (probe s59)."""
+    (tmp_path / "q3_word2vec.py").write_text("x = 1\n")
+    proc = run_cli("grade", str(tmp_path / "q3_wordvec.py"))
+    assert proc.returncode == 2
+    assert f"did you mean {tmp_path / 'q3_word2vec.py'}?" in proc.stderr, proc.stderr
+    assert proc.stderr.startswith("usage: autograde grade "), proc.stderr
+    far = run_cli("grade", str(tmp_path / "notes.txt"))
+    assert far.returncode == 2 and "did you mean" not in far.stderr, far.stderr
+
+
+def test_several_files_given_to_grade_are_told_to_be_given_as_their_folder(tmp_path):
+    """A shell's `autograde grade *.py` gives grade five files: argparse said "unrecognized
+    arguments: q2_gradcheck.py ..." (probe s59); the files of one upload are its folder."""
+    names = [tmp_path / f"q{n}.py" for n in (1, 2, 3)]
+    for name in names:
+        name.write_text("x = 1\n")
+    proc = run_cli("grade", *map(str, names))
+    assert proc.returncode == 2
+    assert "grade takes one submission, and 3 were given" in proc.stderr, proc.stderr
+    assert f"autograde grade {tmp_path}" in proc.stderr, proc.stderr
+    other = run_cli("grade", str(names[0]), "--bogus")
+    assert other.returncode == 2, other.stderr
+    assert "unrecognized arguments: --bogus" in other.stderr, other.stderr
+    assert other.stderr.startswith("usage: autograde grade "), other.stderr
+
+
 def test_unknown_only_is_a_usage_error_that_lists_the_functions():
     for command in (("grade", str(EXAMPLE)), ("batch", str(ROOT / "examples"), "--out", "unused")):
         proc = run_cli(*command, "--only", "softmax", "--only", "Softmax")
