@@ -912,6 +912,23 @@ def test_a_function_right_at_the_handouts_K_only_loses_the_checks_of_K(reports, 
     assert values and all(c["score"] == c["max_score"] for c in values)
 
 
+def test_a_mean_over_every_entry_is_named_as_such(tmp_path):
+    """np.mean(labels * np.log(y_hat)) divides by M x Dy, the gradient with it: the report said
+    "yours is 1/6 of the summed one" and named nothing, where a division by Dx alone is named
+    as one over a size of the network (probe s59)."""
+    source = (FIXTURES / "correct_summed.py").read_text()
+    old = "    return cost, grad\n"
+    assert source.count(old) == 1
+    path = tmp_path / "mean_over_every_entry.py"
+    path.write_text(source.replace(old, "    entries = labels.size\n"
+                                        "    return cost / entries, grad / entries\n"))
+    report = grade_many({"s": path}, tmp_path / "out", "--only", "forward_backward_prop",
+                        env=LIVE)["s"]
+    told = [c["message"] for c in report["checks"] if "M x Dy" in c["message"]]
+    assert told and all("a mean over every entry" in m for m in told), [
+        c["message"][:300] for c in report["checks"] if c["status"] != "passed"]
+
+
 def test_an_error_that_hangs_on_the_draws_is_not_said_to_be_the_Ks(tmp_path):
     """np.bincount without minlength raises wherever the largest index drawn is below V - 1: at
     K = 1 and at the handout's K = 10 alike. K_is_honoured[1] said "with the handout's K = 10 it

@@ -715,6 +715,13 @@ def _size_divided_by(ratio: float | None, case: NetCase, other: float | None) ->
     halved alone is no division by a size, and gets "". """
     if ratio is None or other is None or not 0 < ratio < 1 or abs(other - ratio) > 1e-6 * ratio:
         return ""
+    entries = case.M * case.Dy
+    if case.M > 1 and case.Dy > 1 and abs(ratio * entries - 1) < 1e-9:
+        # np.mean of labels * log(yhat), an M x Dy array: the mean over every entry (probe s59).
+        return (f"1 over M x Dy = {case.M} x {case.Dy} = {entries}, the number of entries of an "
+                f"M x Dy array: a mean over every entry (np.mean of labels times the log of the "
+                f"output) divides by that, where an average over the examples divides by their "
+                f"number alone, M = data.shape[0] = {case.M}")
     sizes = [f"{name} = dimensions[{i}] = {n}"
              for i, (name, n) in enumerate((("Dx", case.Dx), ("H", case.H), ("Dy", case.Dy)))
              if n > 1 and n != case.M and abs(ratio * n - 1) < 1e-9]
