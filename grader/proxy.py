@@ -1679,6 +1679,11 @@ def _describe_import_error(error: dict) -> str:
     kind = _one_line_name(error["type"])
     said = python2_habits.with_advice(f"{kind} in {where}: {error['message']}", kind,
                                       str(error["message"]))
+    run = error.get("run_at")
+    if isinstance(run, dict) and run.get("line"):
+        said = (f"{said if said.endswith(('.', '!', '?')) else said + '.'} It was raised inside a call that line {run['line']} makes "
+                f"when the file is imported (`{run.get('code', '')}`): calls that try out your "
+                "functions belong under `if __name__ == \"__main__\":`, which importing skips.")
     return f"{via}{said}{code}"
 
 

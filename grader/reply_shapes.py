@@ -41,7 +41,7 @@ class Pairs:
 ERROR = Record({"file": TEXT, "type": TEXT, "message": TEXT},
                {"module": TEXT, "line": LINE, "code": TEXT, "cell": CELL, "notebook": TEXT,
                 "first_line": TEXT, "defines": [TEXT], "in_import": bool, "run": TEXT,
-                "after_star_import": TEXT})
+                "after_star_import": TEXT, "run_at": Record({"line": LINE, "code": TEXT})})
 PLACE_AND_LINE = Record({"where": TEXT, "line": int, "name": TEXT})
 NOT_UTF8 = Record({"file": TEXT, "bytes": [Record({}, {"line": LINE, "cell": CELL,
                                                        "byte": (TEXT, NONE),

@@ -1290,5 +1290,8 @@ def _top_level_advice(error: dict) -> str:
     if kind == "SystemExit":
         return ('exit() and sys.exit() at the top level of a file end its import, as the grader '
                 'imports it: call them under `if __name__ == "__main__":`.')
+    run = error.get("run_at")
+    called = (f" Line {run['line']} (`{run.get('code', '')}`) is such code: the error was raised "
+              "inside the call it makes." if isinstance(run, dict) and run.get("line") else "")
     return ('Code at the top level of a file runs when the grader imports it: keep tests and '
-            'experiments under `if __name__ == "__main__":`.')
+            f'experiments under `if __name__ == "__main__":`.{called}')

@@ -339,6 +339,28 @@ def test_top_level_code_that_raises_on_import_is_named_as_the_cause_with_the_fix
     assert f"line {lines}: exit() or sys.exit() was called with 0)" in exits["error"]
 
 
+def test_a_test_called_at_the_top_level_is_named_by_its_call_not_its_assert(tmp_path):
+    """The starter's test_softmax_basic() left called at the bottom of q1_softmax.py, its assert
+    failing: the report named the assert's line, and the line to put under the main guard, the
+    call, was nowhere (probe s59). Both a file of a layout and a single file name the call."""
+    call = "\n\ndef my_test():\n    assert softmax(np.array([1.0, 2.0]))[0] > 0.9, 'mine'\n\n\nmy_test()\n"
+    layout = tmp_path / "assignment1"
+    shutil.copytree(FIXTURES / "correct_multifile", layout)
+    softmax = layout / "q1_softmax.py"
+    softmax.write_text(softmax.read_text() + call)
+    single = tmp_path / "hw1.py"
+    single.write_text((FIXTURES / "correct_summed.py").read_text() + call)
+    reports = grade_many({"layout": layout, "single": single}, tmp_path / "out",
+                         "--only", "softmax")
+    line = len(softmax.read_text().splitlines())
+    shown = [c["message"] for c in reports["layout"]["checks"] if c["function"] == "softmax"]
+    assert shown and all(f"a call that line {line} makes when the file is imported (`my_test()`)"
+                         in m for m in shown), shown
+    line = len(single.read_text().splitlines())
+    assert f"Line {line} (`my_test()`) is such code" in reports["single"]["error"], \
+        reports["single"]["error"]
+
+
 def test_top_level_code_that_stops_the_file_gets_the_main_guard_advice(tmp_path):
     """The starter's q3_run.py trains at its top level on what utils.treebank (not in the
     upload) provides: the import is let through, and the loop over it, like a lone assignment

@@ -952,10 +952,16 @@ def _error_entry(exc: BaseException, root: Path, module_file: Path) -> dict:
     # (a test call, a training run), which the report advises to put under the main guard.
     top = next((f for f in frames if f.name == "<module>"), None)
     in_import = bool(top and re.match(r"(import|from)\s", (top.line or "").lstrip()))
-    return {"module": rel, "file": Path(last.filename).name if last else rel,
-            "line": last.lineno if last else None,
-            "type": type(exc).__name__, "message": text[:500], "code": (last.line or "") if last else "",
-            "in_import": in_import}
+    error = {"module": rel, "file": Path(last.filename).name if last else rel,
+             "line": last.lineno if last else None,
+             "type": type(exc).__name__, "message": text[:500],
+             "code": (last.line or "") if last else "", "in_import": in_import}
+    if top is not None and last is not None and top is not last and not in_import \
+            and top.filename == last.filename and top.lineno:
+        # A test of the student's own, called at the top of the file, raised inside: the call is
+        # the line to put under the main guard, not the assert it stopped at (probe s59).
+        error["run_at"] = {"line": top.lineno, "code": (top.line or "").strip()[:80]}
+    return error
 
 
 def _first_line(source: str) -> str:
