@@ -1,5 +1,6 @@
 """Where a worker's CPU time goes: its start (interpreter, numpy, the submission) and its checks'
-forks, each fork split into what it computes and what the kernel does for it. Run by hand; the
+forks, each fork split into what it computes and what the kernel does for it, and the page faults
+of each (copy-on-write: a fork copies every page it writes to). Run by hand; the
 figures go in notes and the README, never into a test's assertion.
 
     python bench/worker_split.py [--grades 10] [SUBMISSION]
@@ -43,10 +44,13 @@ _start, _exit = real["Server"].start, os._exit
 
 
 def _record(phase):
+    import resource
     t = os.times()
     with open(os.path.join(OUT, f"{{ME}}-{{phase}}.json"), "w") as f:
         json.dump({{"user": t.user, "system": t.system, "children_user": t.children_user,
-                   "children_system": t.children_system}}, f)
+                   "children_system": t.children_system,
+                   "faults": resource.getrusage(resource.RUSAGE_SELF).ru_minflt,
+                   "children_faults": resource.getrusage(resource.RUSAGE_CHILDREN).ru_minflt}}, f)
 
 
 def start(self):
@@ -138,6 +142,11 @@ def main() -> None:
           f"{forks_system:.3f} kernel; per fork {1e3 * forks_user / checks:.2f} ms user, "
           f"{1e3 * forks_system / checks:.2f} ms kernel (copying the pages it writes to, "
           "tearing it down)")
+    faults = mean(e["children_faults"] for _, e in rows) / checks
+    serving_faults = mean(e["faults"] - r["faults"] for r, e in rows) / checks
+    print(f"  page faults per check: {faults:.0f} in its fork, {serving_faults:.0f} in the worker "
+          "after forking it (minor faults: chiefly copy-on-write of each page a process writes "
+          "after the fork, Python's reference counts included)")
     print(f"  total {start + serving + forks_user + forks_system:.3f}")
 
 
