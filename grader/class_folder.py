@@ -34,7 +34,7 @@ from grader import safe_text
 from grader.archive import ArchiveError, extract as extract_members, safe_member
 from grader.uploads import (Upload, UploadName, blackboard_assignment, is_upload_name,
                             known_blackboard_assignment, parse_name, student_id)
-from grader.worker import archive_names
+from grader.worker import archive_names, python2_source
 
 # autograde.toml: the course config (grader/packs/course_config.py), not a student's upload.
 IGNORED_NAMES = ("__MACOSX", "__pycache__", "autograde.toml")
@@ -362,6 +362,20 @@ def _together(entries: list[Path], functions: Collection[str]) -> list[list[Path
     return sorted(groups.values(), key=lambda g: g[0].name)
 
 
+def _parsed(source: str) -> ast.Module | None:
+    """The source's syntax tree, read as Python 3 or as the Python 2 the worker runs it as (the
+    2017 starter's print statements): a Python 2 file defined nothing here, and a student's later
+    copy of it was graded beside the earlier, each function from the first name (probe s59)."""
+    for candidate in (source, None):
+        try:
+            if candidate is None:
+                candidate = python2_source.python3_source(source)[0]
+            return ast.parse(candidate)
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            continue
+    return None
+
+
 def _defines_and_imports(path: Path, limit: int = 4 * 2**20) -> tuple[set[str], set[str]]:
     """The functions a .py file or a notebook defines at its top level, and the modules it
     imports (the first part of each dotted name). Parsed, never run (this process never runs
@@ -381,9 +395,8 @@ def _defines_and_imports(path: Path, limit: int = 4 * 2**20) -> tuple[set[str], 
     defined: set[str] = set()
     imported: set[str] = set()
     for source in sources:
-        try:
-            tree = ast.parse(source)
-        except (SyntaxError, ValueError):
+        tree = _parsed(source)
+        if tree is None:
             continue
         defined |= {node.name for node in tree.body
                     if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))}

@@ -429,6 +429,27 @@ def test_a_canvas_resubmission_under_a_name_of_the_students_own_is_graded_not_th
     assert graded_as["kimmy"] == "70002" and graded_as["lopez"] == "80002"
 
 
+def test_a_resubmitted_python2_file_is_a_resubmission_too(tmp_path):
+    """The 2017 starter's files are Python 2 (print statements): a resubmission of one defined no
+    function to the parser, so hw1.py and hw1-1.py (Canvas's name for hw1.py handed in again)
+    were graded together, each function from the earlier file (probe s59: 0 where the later
+    attempt gets 15)."""
+    from grader import batch
+    uploads = tmp_path / "uploads"
+    uploads.mkdir()
+    python2 = '\n\nif __name__ == "__main__":\n    print "testing"\n'
+    correct = (FIXTURES / "correct_summed.py").read_text()
+    (uploads / "gamma_10003_11111_hw1.py").write_text(
+        correct.replace("def sigmoid(", "def sigmoid_(") + "\ndef sigmoid(x):\n    return x\n"
+        + python2)
+    (uploads / "gamma_10003_11122_hw1-1.py").write_text(correct + python2)
+    found = batch.discover(uploads, grouped=tmp_path / "groups", layout=LAYOUT, functions=CS224N)
+    held = {u.student: sorted(p.name for p in u.path.iterdir()) for u in found.uploads}
+    assert held == {"gamma": ["hw1-1.py"]}, (held, found.notes)
+    assert any("left out gamma_10003_11111_hw1.py (handed in again as "
+               "gamma_10003_11122_hw1-1.py" in n for n in found.notes), found.notes
+
+
 # ---- 4. a class folder holding one folder: a student's, or the class's (said) ------------------------
 CS224N = ("sigmoid", "sigmoid_grad", "softmax", "forward_backward_prop",
           "negSamplingCostAndGradient")
