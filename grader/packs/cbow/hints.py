@@ -10,13 +10,15 @@ HINTS = Catalogue("cbow", (
     # ---- data preparation
     Mistake(
         "windows_off_by_one", "the windows start or stop one word off",
-        "A center word needs C words on each side: the centers run from index C up to, not "
-        "including, len(words) - C, so there are len(words) - 2C windows. Check the bounds of your "
-        "loop (while i < len(words) - C) and the slices words[i-C:i] and words[i+1:i+C+1]."),
+        "A center word needs C words on each side: the first center is the word at index C, "
+        "the last one is C words before the end, so there are len(words) - 2C windows. Check "
+        "where your loop starts and where it stops, and the ends of both slices: a Python slice "
+        "stops before its end index, so the end is one past the last word it takes."),
     Mistake(
         "window_includes_center", "the context includes the center word",
-        "The context is the C words before the center and the C words after it: "
-        "words[i-C:i] + words[i+1:i+C+1]. The center word itself is not part of its context."),
+        "The context is the C words before the center and the C words after it: the slice "
+        "after the center starts one past the center's index (a slice includes its start). The "
+        "center word itself is not part of its context."),
     Mistake(
         "returns_list_not_generator", "returns a list instead of yielding",
         "The notebook builds this function as a generator: `yield` each item as it is made, so the "
@@ -28,8 +30,8 @@ HINTS = Catalogue("cbow", (
         "zeros everywhere else."),
     Mistake(
         "context_summed_not_averaged", "context vector summed instead of averaged",
-        "The context vector is the mean of the context words' one-hot vectors (np.mean(..., "
-        "axis=0)), so its entries add up to 1; yours add up to the number of context words."),
+        "The context vector is the mean of the context words' one-hot vectors, not their sum, "
+        "so its entries add up to 1; yours add up to the number of context words."),
     # ---- activations and loss
     Mistake(
         "relu_abs", "ReLU returns |z| instead of max(z, 0)",
@@ -39,8 +41,8 @@ HINTS = Catalogue("cbow", (
         "Every negative entry of z must become 0 in ReLU(z); some of yours stay negative."),
     Mistake(
         "relu_mutates_input", "relu changes its argument in place",
-        "result = z.copy() first, as the notebook does: setting z[z < 0] = 0 changes the caller's "
-        "array (here z1, which forward propagation still needs)."),
+        "Setting the negative entries of z itself to 0 changes the caller's array (here z1, "
+        "which forward propagation still needs): work on a copy of z, as the notebook does."),
     Mistake(
         "softmax_wrong_axis", "softmax normalises rows instead of columns",
         "In this notebook a column is one example (z is V x 1, or V x m for m examples): each "
@@ -49,7 +51,8 @@ HINTS = Catalogue("cbow", (
         "softmax_whole_matrix", "softmax normalises the whole matrix",
         "The notebook's cell divides by np.sum(e_z), the sum of every entry: right for one column, "
         "but with several columns (several examples) each column must be normalised on its own: "
-        "np.sum(e_z, axis=0, keepdims=True)."),
+        "a sum per column (over axis 0), with the reduced axis kept (keepdims) so that each "
+        "column is divided by its own sum."),
     Mistake(
         "softmax_overflow", "softmax overflows for large inputs",
         "np.exp overflows above about 709 and inf / inf is NaN. Subtracting each column's maximum "
@@ -112,9 +115,12 @@ HINTS = Catalogue("cbow", (
         "the derivative has below zero. Keep one of the two (the course accepts either)."),
     Mistake(
         "course_formula_in_exact_mode", "b1 and W1 follow the notebook's formula, not the derivative",
-        "ReLU(W2^T (yhat - y)) is not the derivative of the loss with respect to b1: the chain rule "
-        "through h = ReLU(z1) multiplies W2^T (yhat - y) by ReLU'(z1), which is 1 where z1 > 0 and "
-        "0 elsewhere. Use (W2.T @ (yhat - y)) * (h > 0) for dJ/db1, and that times x.T for dJ/dW1."),
+        "ReLU(W2^T (yhat - y)) is not the derivative of the loss with respect to b1: ReLU is "
+        "applied to the error coming back, where the chain rule through h = ReLU(z1) asks for "
+        "ReLU's derivative at the hidden unit's own pre-activation z1 (1 where the unit is on, "
+        "0 where it is off), as a factor, entry by entry. The two differ wherever the error "
+        "coming back is negative at a unit that is on, or positive at one that is off. dJ/dW1 "
+        "follows from dJ/db1 as dJ/dW2 follows from dJ/db2."),
     Mistake(
         "gradient_transposed", "a gradient block is transposed",
         "A gradient has the shape of its parameter: dJ/dW2 = (yhat - y) h^T is V x N like W2, "
@@ -146,6 +152,7 @@ HINTS = Catalogue("cbow", (
         "notebook's function returns them, whatever its shape."),
     Mistake(
         "descent_mutates_input", "the step changes the parameters in place",
-        "W1 -= alpha * grad_W1 changes the caller's array: return new arrays "
-        "(W1 - alpha * grad_W1) instead.", severity="warning"),
+        "W1 -= alpha * grad_W1 changes the caller's array: compute each new parameter as a new "
+        "array (an expression, not an in-place update of the argument) and return those.",
+        severity="warning"),
 ))

@@ -43,36 +43,41 @@ HINTS = Catalogue("cs224n-a1", (
         "The rows that hold the matrix's largest entry are right, and the rows far below it are "
         "NaN: you subtract one maximum for the whole matrix (np.max(x)) rather than each row's "
         "own. In a row whose entries are all far below that maximum every exp(x - max) "
-        "underflows to 0, and 0 / 0 is NaN. Subtract each row's maximum: np.max(x, axis=-1, "
-        "keepdims=True)."),
+        "underflows to 0, and 0 / 0 is NaN. Subtract each row's own maximum: a maximum taken "
+        "along each row, not over the whole array, with the reduced axis kept (keepdims) so "
+        "that it lines up with its row."),
     Mistake(
         "softmax_column_max", "softmax subtracts each column's maximum",
         "Your result is what subtracting each column's maximum gives (np.max(x, axis=0)): a "
         "softmax over a row is unchanged by one constant taken off the whole row, not by a "
         "different one taken off each column, so the values are wrong (and a row far below its "
         "columns' maxima underflows to 0 / 0). A vector has only that one axis, so vectors come "
-        "out right. Subtract each row's maximum: np.max(x, axis=-1, keepdims=True)."),
+        "out right. Take the maximum along each row (the last axis) instead, with the reduced "
+        "axis kept (keepdims) so that it lines up with its row."),
     Mistake(
         "softmax_max_without_keepdims", "the row maxima are subtracted along the wrong axis",
         "Your result is what subtracting row j's maximum from column j gives: np.max(x, axis=1) "
         "without keepdims=True has shape (M,), which broadcasts along the columns, not the rows. "
         "On a square matrix this runs and gives wrong values (or overflows); on another shape it "
-        "raises a broadcasting error. Keep the axis: np.max(x, axis=-1, keepdims=True)."),
+        "raises a broadcasting error. Keep the reduced axis (keepdims): the maxima then form a "
+        "column of shape (M, 1), and a column broadcasts along each row."),
     Mistake(
         "softmax_sum_without_keepdims", "the row sums divide along the wrong axis",
         "Your result is each row's exponentials divided by the sums of the rows taken in column "
         "order: np.sum(e, axis=1) without keepdims=True has shape (M,), which broadcasts along "
         "the columns, so entry (i, j) is divided by row j's sum. On a square matrix this runs and "
-        "gives wrong values; on another shape it raises a broadcasting error. Keep the axis: "
-        "e / np.sum(e, axis=-1, keepdims=True)."),
+        "gives wrong values; on another shape it raises a broadcasting error. Keep the reduced "
+        "axis (keepdims): the sums then form a column of shape (M, 1), and a column divides "
+        "each row by its own entry."),
     Mistake(
         "softmax_no_keepdims", "the row maxima and the row sums both broadcast along the wrong axis",
         "Your result is what np.max(x, axis=1) and np.sum(e, axis=1) without keepdims=True give: "
         "each has shape (M,), which broadcasts along the columns, so row j's maximum comes off "
         "column j and entry (i, j) is divided by row j's sum. On a square matrix this runs and "
         "gives wrong values (large inputs then overflow, although you do subtract a maximum); on "
-        "another shape it raises a broadcasting error. Keep the axis in both: "
-        "np.max(x, axis=-1, keepdims=True) and np.sum(e, axis=-1, keepdims=True)."),
+        "another shape it raises a broadcasting error. Keep the reduced axis in both (keepdims): "
+        "the maxima and the sums then form columns of shape (M, 1), and a column broadcasts "
+        "along each row."),
     Mistake(
         "softmax_mutates_input", "softmax changes its input in place",
         "The 2017 handout allows this, so changing the input costs no points, but callers rarely "
@@ -161,15 +166,17 @@ HINTS = Catalogue("cs224n-a1", (
     Mistake(
         "grad_block_transposed", "a weight gradient transposed",
         "A block of your gradient holds the transpose of the right one. On a square layer (as "
-        "many inputs as outputs: Dx == H for W1, H == Dy for W2) delta.T.dot(h) has W's shape "
-        "and the wrong layout, and transposing only when the shape does not fit hides it "
-        "everywhere else. The gradient of W (inputs x outputs) is inputs.T.dot(delta): for W2, "
-        "h.T.dot(delta2); for W1, data.T.dot(delta1)."),
+        "many inputs as outputs: Dx == H for W1, H == Dy for W2) the product taken the other "
+        "way round, delta transposed times the layer's input, has W's shape and the wrong "
+        "layout, and transposing only when the shape does not fit hides it everywhere else. A "
+        "weight gradient sums, over the examples, each example's layer input times its delta, "
+        "laid out like W itself (inputs x outputs): look at which factor of the product "
+        "carries the transpose, and let a square layer, not the shape, tell you."),
     Mistake(
         "bias_grad_not_summed", "bias gradient not summed over the batch",
         "The weights' gradient is right but the bias's is not: a bias is added to every one of the "
-        "M examples, so its gradient sums the upstream gradient over the batch "
-        "(np.sum(delta, axis=0))."),
+        "M examples, so its gradient sums the upstream gradient over the batch: over the axis "
+        "that runs along the examples, leaving one number per unit, as the bias has."),
     Mistake(
         "sigmoid_backprop_wrong", "backpropagation through the sigmoid is wrong",
         "W2 and b2 are right, W1 and b1 are not: the error goes wrong on its way back through the "
@@ -221,10 +228,12 @@ HINTS = Catalogue("cs224n-a1", (
         "indices[k] where it should read indices[k + 1] (or indices[:-1] for indices[1:])."),
     Mistake(
         "repeated_negatives_overwritten", "a negative drawn twice counts once",
-        "A negative's row of grad keeps only one of its updates: either an assignment in a loop (`grad[k] = ...` where it should be "
-        "`grad[k] += ...`), or `grad[indices] += ...` with repeated indices, which numpy "
-        "applies once per distinct index. Add each update to its row: `+=` in the loop, or "
-        "np.add.at(grad, indices, updates)."),
+        "A negative's row of grad keeps only one of its updates: either an assignment in a "
+        "loop (`grad[k] = ...` where it should be `grad[k] += ...`), or `grad[indices] += ...` "
+        "with repeated indices, which numpy applies once per distinct index: fancy-index `+=` "
+        "is buffered, so a repeated index keeps only its last update. Add every update to its "
+        "row: `+=` on one row at a time in a loop accumulates, and numpy's unbuffered ufunc "
+        "method np.add.at adds once per occurrence of an index."),
     Mistake(
         "negatives_drawn_twice", "the negatives are drawn twice",
         "Your function drew twice as many indices from the dataset as K negatives need: it samples "
@@ -258,8 +267,9 @@ HINTS = Catalogue("cs224n-a1", (
     Mistake(
         "gradpred_target_term", "gradPred's target term is wrong",
         "Your gradPred is off by a multiple of u_o, the target's output vector: the term in u_o is "
-        "wrong. It is (sigmoid(u_o . v) - 1) u_o; check its sign, and that the target is not also "
-        "counted as a negative."),
+        "wrong. Differentiate the target's term, -log sigmoid(u_o . v), with respect to v by the "
+        "chain rule (d/dx log sigmoid(x) = 1 - sigmoid(x)); check its sign, and that the "
+        "target is not also counted as a negative."),
     Mistake(
         "gradpred_negated", "gradPred has the wrong sign",
         "Your gradPred is exactly the negative of the derivative of the cost: the gradient of "

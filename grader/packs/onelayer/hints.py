@@ -10,22 +10,23 @@ HINTS = Catalogue("onelayer", (
     # ---- forward
     Mistake(
         "softmax_wrong_axis", "softmax normalises columns instead of rows",
-        "Here a row is one example: Y = expA / expA.sum(axis=1, keepdims=True), so that each row of "
-        "Y sums to 1. Summing over axis 0 mixes the examples of the batch."),
+        "Here a row is one example, so each row of Y must sum to 1: the exponentials are summed "
+        "along axis 1, with the reduced axis kept (keepdims) so that each row is divided by its "
+        "own sum. Summing over axis 0 mixes the examples of the batch."),
     Mistake(
         "forward_b1_for_b2", "the output layer adds b1 where b2 belongs",
-        "The output layer is A = Z.dot(W2) + b2. Adding b1 only works while the hidden and output "
-        "layers happen to have the same number of units (the blog's 3 and 3), and is wrong even "
-        "then: b2 is never used, so it is never learnt."),
+        "The output layer's scores are Z W2 + b2 (Y = softmax(Z W2 + b2)). Adding b1 only works "
+        "while the hidden and output layers happen to have the same number of units (the blog's "
+        "3 and 3), and is wrong even then: b2 is never used, so it is never learnt."),
     Mistake(
         "forward_b2_for_b1", "the hidden layer adds b2 where b1 belongs",
-        "The hidden layer is Z = sigmoid(X.dot(W1) + b1). Adding b2 only works while the hidden "
+        "The hidden layer is Z = sigmoid(X W1 + b1). Adding b2 only works while the hidden "
         "and output layers happen to have the same number of units, and is wrong even then: b1 "
         "is never used, so it is never learnt, and b2 is added in both layers."),
     Mistake(
         "forward_missing_b2", "the output layer has no bias",
-        "The output layer is A = Z.dot(W2) + b2: without b2 your network cannot shift the classes' "
-        "scores, and derivative_b2 trains a parameter forward ignores."),
+        "The output layer's scores are Z W2 + b2: without b2 your network cannot shift the "
+        "classes' scores, and derivative_b2 trains a parameter forward ignores."),
     Mistake(
         "forward_returns_only_y", "forward returns Y only",
         "The derivatives need the hidden layer too: return Y, Z (the blog's second version), a "
@@ -47,8 +48,8 @@ HINTS = Catalogue("onelayer", (
     # ---- cost
     Mistake(
         "cost_without_log", "the cost uses Y instead of log Y",
-        "The log-likelihood is sum(T * np.log(Y)) (the cross-entropy is its negative): the "
-        "probabilities go through the logarithm before they are summed."),
+        "The log-likelihood is sum(T log Y) (the cross-entropy is its negative): the "
+        "probabilities go through the logarithm before they are weighed by T and summed."),
     Mistake(
         "log_guarded", "a small constant inside the log",
         "Your cost is the cross-entropy (or the log-likelihood) with a small constant inside the "
@@ -62,8 +63,8 @@ HINTS = Catalogue("onelayer", (
     Mistake(
         "sign_mix", "a mix of sign conventions",
         "Ascent on the log-likelihood L = sum(T log Y) and descent on the cross-entropy J = -L are "
-        "both right, but one submission must follow one of them: a derivative of L is T - Y "
-        "(for example Z.T.dot(T - Y)), a derivative of J is Y - T. This part uses the other sign "
+        "both right, but one submission must follow one of them: a derivative of L has T - Y "
+        "where a derivative of J has Y - T. This part uses the other sign "
         "from the rest of your functions, so a training step moves it the wrong way."),
     Mistake(
         "scale_mix", "a mix of scale conventions",
@@ -78,17 +79,20 @@ HINTS = Catalogue("onelayer", (
     # ---- derivatives
     Mistake(
         "sigmoid_derivative_missing", "the hidden layer's derivative lacks Z * (1 - Z)",
-        "The error reaching the hidden layer passes back through the sigmoid, whose derivative is "
-        "Z * (1 - Z): dZ = (T - Y).dot(W2.T) * Z * (1 - Z)."),
+        "The error reaching the hidden layer must also pass back through the sigmoid: the chain "
+        "rule multiplies it, entry by entry, by the sigmoid's derivative at the hidden layer, "
+        "which is a function of the sigmoid's output Z (d/dx sigmoid(x) = s (1 - s) with "
+        "s = sigmoid(x))."),
     Mistake(
         "bias_not_summed", "a bias derivative is not summed over the examples",
         "A bias is shared by every example, so its derivative adds up the examples' "
-        "contributions: (T - Y).sum(axis=0) has one entry per unit, like the bias itself."),
+        "contributions: a sum over the examples' axis, with one entry per unit, like the bias "
+        "itself."),
     Mistake(
         "w2_transposed_in_w1", "derivative_w1 multiplies by W2 instead of W2.T",
-        "The output error (N x K) goes back to the hidden layer (N x M) through W2.T: "
-        "(T - Y).dot(W2.T). With W2 itself the shapes only fit when M == K, and the values are "
-        "wrong even then."),
+        "The output error (N x K) goes back to the hidden layer (N x M) through the transpose "
+        "of W2 (M x K), the product that maps K numbers back to M. With W2 itself the shapes "
+        "only fit when M == K, and the values are wrong even then."),
     Mistake(
         "derivative_transposed", "a weight derivative is transposed",
         "A derivative has the shape of its weights, row for row: derivative_w1 is D x M like W1 "

@@ -30,9 +30,10 @@ HINTS = Catalogue("pa6", (
     # ---- embedding_lookup
     Mistake(
         "embedding_stacked", "the embeddings are stacked, not concatenated",
-        "x = [E_w1, ..., E_wm] is one long row of m*d numbers per example: E[ids] has shape "
-        "(B, m, d); reshape it to (B, m*d) so that row b holds the m embeddings one after the "
-        "other."),
+        "x = [E_w1, ..., E_wm] is one long row of m*d numbers per example: yours keeps the m "
+        "embeddings of an example as m rows of d, shape (B, m, d). x has shape (B, m*d), row b "
+        "holding the m embeddings one after the other (a reshape that keeps each example's "
+        "numbers together does it)."),
     Mistake(
         "embedding_wrong_order", "the embeddings are interleaved, not one after the other",
         "Row b of x must be E[ids[b, 0]] followed by E[ids[b, 1]] and so on: the first d numbers "
@@ -56,8 +57,9 @@ HINTS = Catalogue("pa6", (
         "Every negative entry of z must become 0 in relu(z); some of yours stay negative."),
     Mistake(
         "relu_mutates_input", "relu changes its argument in place",
-        "z[z < 0] = 0 changes the caller's array, which backpropagation still needs (the "
-        "pre-activation decides where the gradient flows). Return np.maximum(z, 0), a new array."),
+        "Setting the negative entries of z itself to 0 changes the caller's array, which "
+        "backpropagation still needs (the pre-activation decides where the gradient flows). "
+        "Return a new array: numpy's elementwise operations make one, or work on a copy."),
     Mistake(
         "relu_grad_one_at_zero", "relu_grad is 1 at z == 0",
         "ReLU has no derivative at 0; this course takes 0 there (the function is flat on the "
@@ -81,7 +83,7 @@ HINTS = Catalogue("pa6", (
     Mistake(
         "relu_grad_is_relu", "relu_grad returns ReLU's values, not its slope",
         "The derivative of max(z, 0) is 1 where z > 0 and 0 elsewhere, whatever the size of z: "
-        "(z > 0).astype(float)."),
+        "a slope, 1.0 or 0.0, not the value of ReLU itself."),
     # ---- softmax
     Mistake(
         "softmax_wrong_axis", "softmax normalises columns instead of rows",
@@ -90,7 +92,8 @@ HINTS = Catalogue("pa6", (
     Mistake(
         "softmax_whole_matrix", "softmax normalises the whole matrix",
         "np.sum(e) adds every entry of the batch: right for one example, but with B examples each "
-        "row must be normalised on its own: np.sum(e, axis=1, keepdims=True)."),
+        "row must be normalised on its own: a sum per row (over axis 1), with the reduced axis "
+        "kept (keepdims) so that each row is divided by its own sum."),
     Mistake(
         "softmax_overflow", "softmax overflows for large inputs",
         "np.exp overflows above about 709 and inf / inf is NaN. softmax(z) == softmax(z - c) for "
@@ -99,13 +102,15 @@ HINTS = Catalogue("pa6", (
         "softmax_batch_max", "softmax subtracts the whole batch's maximum, not each row's",
         "np.max(z) is the largest score of the whole batch: a row whose scores all lie far below "
         "it has exp(z - max) = 0 everywhere, and 0 / 0 is NaN. Each row is its own example: "
-        "subtract its own maximum, np.max(z, axis=1, keepdims=True)."),
+        "subtract its own maximum, taken along the row, with the reduced axis kept (keepdims) "
+        "so that it lines up with its row."),
     # ---- forward
     Mistake(
         "weights_transposed", "a weight matrix is used transposed (the order of multiplication)",
         "With rows as examples a layer is h @ W + b, W of shape (inputs, outputs): no transposes "
-        "are needed (the slides: 'note the order of multiplication!'). W.T @ h or h @ W.T only "
-        "runs when W is square, and then computes something else."),
+        "are needed (the slides: 'note the order of multiplication!'). A product with W "
+        "transposed, on either side, only runs when W is square, and then computes something "
+        "else."),
     Mistake(
         "relu_on_output", "ReLU applied before the softmax",
         "Only the hidden layers go through ReLU: yhat = softmax(h2 @ U + b3), with the scores as "
@@ -143,13 +148,13 @@ HINTS = Catalogue("pa6", (
         "examples."),
     Mistake(
         "bias_grad_not_summed", "a bias gradient is not summed over the examples",
-        "A bias is shared by every example, so its gradient adds up the examples' deltas: "
-        "delta.sum(axis=0), of shape (H,) like the bias, not one row per example."),
+        "A bias is shared by every example, so its gradient adds up the examples' deltas: a sum "
+        "over the examples' axis, of shape (H,) like the bias, not one row per example."),
     Mistake(
         "bias_grad_keeps_axis", "a bias gradient keeps the summed axis",
         "The examples' deltas are summed, but with keepdims=True the gradient has shape (1, H), "
-        "one row, where the bias is (H,): sum without keepdims (delta.sum(axis=0)), or .ravel() "
-        "the result, so that b - lr * db keeps b's shape."),
+        "one row, where the bias is (H,): sum without keepdims, or flatten the result, so that "
+        "b - lr * db keeps b's shape."),
     Mistake(
         "backward_relu_not_relu_grad", "backpropagation multiplies by ReLU, not by its derivative",
         "The chain rule through h = relu(z) multiplies the upstream gradient by relu_grad(z), 1 "
@@ -161,14 +166,16 @@ HINTS = Catalogue("pa6", (
         "up the loss, and the update subtracts it."),
     Mistake(
         "backward_weight_not_transposed", "backpropagation goes through W instead of W.T",
-        "With rows as examples the error goes back a layer as delta_J = (delta_K @ W_K.T) * "
-        "relu_grad(z_J) (the slides: 'note the order of multiplication (again)!'): delta2 = "
-        "(delta3 @ U.T) * relu_grad(z2), delta1 = (delta2 @ W2.T) * relu_grad(z1). With W_K itself "
-        "the product only runs when W_K is square, and then computes something else."),
+        "With rows as examples the error goes back a layer through the transpose of the "
+        "weights it came through, multiplied on the right (the slides: 'note the order of "
+        "multiplication (again)!'), then through ReLU's derivative at the layer below. A "
+        "layer's W maps its inputs to its outputs; going back, the transpose maps the outputs' "
+        "error to the inputs. With W itself the product only runs when W is square, and then "
+        "computes something else."),
     Mistake(
         "gradient_transposed", "a gradient block is transposed",
-        "A gradient has the shape of its parameter: dW1 = x.T @ delta1 is (m*d, H1) like W1. Check "
-        "the order of the product's factors and where .T goes."),
+        "A gradient has the shape of its parameter: dW1 is (m*d, H1) like W1. Check the order of "
+        "the product's factors and where .T goes."),
     # ---- update
     Mistake(
         "update_ascends", "the update goes up the gradient",
@@ -181,7 +188,7 @@ HINTS = Catalogue("pa6", (
         "update_mutates_params", "update changes the caller's parameters in place",
         "params[k] -= lr * grads[k] changes the arrays the caller still holds (a copy kept for "
         "early stopping, the parameters a gradient check perturbs). Return a new dict of new "
-        "arrays: {k: params[k] - lr * grads[k] for k in params}."),
+        "arrays, as the docstring's {k: params[k] - lr * grads[k]} builds."),
     # ---- train_step: the training-loop check (grader/training.py's diagnoses)
     Mistake(
         "update_wrong_sign", "training climbs the loss",

@@ -188,8 +188,9 @@ def test_order_of_multiplication(student):
     detail = (f"With every layer square ({inputs.SQUARE}) backward runs, and its values are those "
               f"of a backward where the error goes back through {through} in place of "
               f"{' and '.join(w + '.T' for w in untransposed)}." if untransposed else "")
-    fail_call(f"{problem}: with rows as examples the error goes back a layer as "
-              "delta_J = (delta_K @ W_K.T) * relu_grad(z_J).", _call(a, case), detail=detail,
+    fail_call(f"{problem}: with rows as examples the error goes back a layer through the "
+              "transpose of the weights it came through, then through relu_grad at the layer "
+              "below.", _call(a, case), detail=detail,
               hint=HINTS["backward_weight_not_transposed"] if untransposed else None,
               evidence={"untransposed": list(untransposed)})
 
