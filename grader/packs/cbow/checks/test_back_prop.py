@@ -167,14 +167,33 @@ def _misplaced(got, wrong, a, f, problem, hint, evidence):
     return f"{problem} {layout[1]}.", HINTS[layout[0]], {**evidence, "layout": layout[1]}
 
 
-def _not_derivative(got, numerical, blocks, call, source, a, f, hint=None, evidence_extra=None):
+def _wrong_entries(got, numerical) -> str:
+    """Where a block differs from the derivative, as [row, column] indices (the first 10)."""
+    where = np.argwhere(numgrad.relative_error(got, numerical) > tol.GRADCHECK_RTOL).tolist()
+    more = f" and {len(where) - 10} more" if len(where) > 10 else ""
+    return f"{', '.join(str(i) for i in where[:10])}{more}"
+
+
+def _compared(b, got, numerical, source, errors, withhold) -> str:
+    """One wrong block: what came back, and what the derivative is, or, where its values would be
+    the answer itself, where it differs."""
+    if not withhold:
+        return (f"{b}: back_prop returned {show(got[b])}\n    central differences of {source} "
+                f"give {show(numerical[b])}\n    (largest relative difference {errors[b]:.1e})")
+    return (f"{b}: back_prop returned {show(got[b])}\n    central differences of {source} differ "
+            f"from it at the entries {_wrong_entries(got[b], numerical[b])} (largest relative "
+            f"difference {errors[b]:.1e})\n    (their values are not shown here: at the "
+            "notebook's own numbers they would be the exact mode's answer; the checks on the "
+            "grader's own inputs show the derivative's values)")
+
+
+def _not_derivative(got, numerical, blocks, call, source, a, f, hint=None, evidence_extra=None,
+                    withhold=False):
     errors = _errors(got, numerical)
     wrong = [b for b in blocks if errors[b] > tol.GRADCHECK_RTOL]
     if not wrong:
         return
-    lines = [f"{b}: back_prop returned {show(got[b])}\n    central differences of {source} give "
-             f"{show(numerical[b])}\n    (largest relative difference {errors[b]:.1e})"
-             for b in wrong]
+    lines = [_compared(b, got, numerical, source, errors, withhold) for b in wrong]
     problem, hint, evidence = _misplaced(
         got, wrong, a, f,
         f"back_prop's gradient is not the derivative of the loss in {', '.join(wrong)} "
@@ -229,8 +248,11 @@ def test_notebook_gradients(student, report, maybe_reference):
         hint = None
         if np.allclose(got["b1"], inputs.GRAD_B1, atol=1e-6):
             hint = HINTS["course_formula_in_exact_mode"]
+        # The exact mode asks for what the notebook does not print: the derivative at the
+        # notebook's own numbers is that answer, so it is told where it differs, not shown
+        # (probe s59). The other checks show it on the grader's inputs.
         _not_derivative(got, numerical, BLOCKS, call, source + " at the notebook's numbers", a, f,
-                        hint)
+                        hint, withhold=True)
         return
     course = {"W1": inputs.GRAD_W1, "W2": inputs.GRAD_W2, "b1": inputs.GRAD_B1, "b2": inputs.GRAD_B2}
     true = {"W1": inputs.TRUE_GRAD_W1, "W2": inputs.GRAD_W2, "b1": inputs.TRUE_GRAD_B1,
