@@ -528,6 +528,9 @@ class _Process:
         return _describe_exit(None, code)
 
 
+PRINTED_A_LOT = 100_000  # characters a check's calls print before a timeout blames printing
+
+
 def _budget(message: str) -> StudentTimeout:
     exc = StudentTimeout(message)
     exc.budget = True
@@ -616,6 +619,9 @@ class Submission:
         # The parts of check_output the worker cut (by index): said apart from the text, so a
         # line the student printed can never read as the cut (recheck probe s58).
         self.check_output_cut: set[int] = set()
+        # Characters the running check's calls printed, cut or not: a timeout after a lot of
+        # printing says so (printing is slow), not only "an endless loop?".
+        self.check_printed = 0
         # Where the running check's last example began in check_output: a failing check shows
         # what the calls of the example it reports printed, not every example's (start_example).
         self.example_output_start: int | None = None
@@ -954,6 +960,7 @@ class Submission:
     def _prepare_check(self, function: str, ahead_of: str | None = None) -> None:
         self.check_output = []
         self.check_output_cut = set()
+        self.check_printed = 0
         self.example_output_start = None
         self.asides = []
         self.check_matrices = set()
@@ -1097,7 +1104,8 @@ class Submission:
         self._proc.send(header, blobs)
         return self._proc.receive(timeout, counted_from=self._check_began)
 
-    def _request(self, header: dict, blobs, timeout: float) -> tuple[str, dict, list]:
+    def _request(self, header: dict, blobs, timeout: float,
+                 timeout_said: str | None = None) -> tuple[str, dict, list]:
         kind, reply, reply_blobs = self._exchange(header, blobs, timeout)
         if kind == "frame" and reply.get("event") == "ended" and reply.get("crashed"):
             # The forked child died in the middle of the check; the parent survived.
@@ -1109,7 +1117,8 @@ class Submission:
         self._check_active = False
         if kind == "timeout":
             self._stop()
-            raise StudentTimeout(f"did not return within {timeout:.3g} s (an endless loop?)")
+            raise StudentTimeout(timeout_said or f"did not return within {timeout:.3g} s (an "
+                                                 "endless loop?)")
         note = proc.death_note() if kind == "eof" else "sent a malformed reply"
         self._stop()
         raise StudentCrash(note)
@@ -1129,7 +1138,8 @@ class Submission:
         if self._check_spent > self.limits.check_seconds and (self._proc is None or (
                 self._check_spent - cpu_wait.waited(self._proc.popen.pid, self._check_began)
                 > self.limits.check_seconds)):  # the machine's load is not the check's time
-            raise _budget(f"used up this check's {self.limits.check_seconds:g} s")
+            raise self._note_printing(_budget(f"used up this check's "
+                                              f"{self.limits.check_seconds:g} s"))
         node, blobs = wire.encode_value([tuple(c) for c in calls])
         request = Request(function, node, tuple(blobs), echo_args)
         if self._replayed is not None:
@@ -1142,17 +1152,24 @@ class Submission:
         left = self.limits.check_seconds - self._check_spent + self.limits.call_seconds
         if left < self._call_deadline(len(calls)) and self._proc is not None:
             left += cpu_wait.waited(self._proc.popen.pid, self._check_began)
-        deadline = min(self._call_deadline(len(calls)), max(left, MIN_CALL_SECONDS),
-                       within if within is not None else float("inf"))
+        own = min(self._call_deadline(len(calls)), within if within is not None else float("inf"))
+        deadline = min(own, max(left, MIN_CALL_SECONDS))
+        # Said as the deadline set, never as what was left of the check's time, which the
+        # machine's speed decides: the same upload's report read 5.36 s, 5.42 s, 5.45 s (s59).
+        said = (f"did not return within {own:.3g} s (an endless loop?)" if deadline >= own else
+                f"did not return before this check's {self.limits.check_seconds:g} s ran out "
+                "(an endless loop?)")
         t0 = time.monotonic()
         try:
             _, reply, reply_blobs = self._request(
                 {"op": "call", "function": function, "calls": node, "echo_args": echo_args},
-                blobs, deadline)
+                blobs, deadline, said)
         except StudentUnavailable as exc:
             exc.call = tuple(calls[0]) if len(calls) == 1 else None
             if isinstance(exc, StudentTimeout) and len(calls) > 1:
                 exc.message += f" for a batch of {len(calls)} calls"
+            if isinstance(exc, StudentTimeout):
+                self._note_printing(exc)
             raise
         finally:
             self._check_spent += time.monotonic() - t0
@@ -1162,6 +1179,16 @@ class Submission:
         """The notebook cells that define `function`, when more than one does (load report)."""
         entry = ((self.load or {}).get("functions") or {}).get(function)
         return entry.get("cells") if isinstance(entry, dict) else None
+
+    def _note_printing(self, exc: StudentTimeout) -> StudentTimeout:
+        """A timeout after the check's calls printed a lot says so: a correct network printing
+        200 lines a call lost 14 points to "an endless loop?" (probe s59), the time spent
+        printing."""
+        if self.check_printed > PRINTED_A_LOT:
+            exc.message += (f"; its calls had printed over {PRINTED_A_LOT // 1000} kB in this "
+                            "check before it, and printing that much takes time: remove the "
+                            "debugging prints")
+        return exc
 
     def _call_deadline(self, n_calls: int) -> float:
         return self.limits.call_seconds * (1 + n_calls / 50)
@@ -1197,6 +1224,7 @@ class Submission:
                                      "code write to files or descriptors it did not open itself?")
             for index, entry in enumerate(entries):
                 output = str(entry.get("output", ""))
+                self.check_printed += len(output) + int(entry.get("output_dropped") or 0)
                 if entry.get("output_dropped"):
                     output += f"\n... ({int(entry['output_dropped'])} more characters not shown)"
                     self.check_output_cut.add(len(self.check_output))

@@ -11,6 +11,7 @@ instructor's class folder would.
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import zipfile
 from pathlib import Path
@@ -18,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from conftest import (FIXTURES, assert_every_failure_explained, by_function, full_tier, grade,
-                      run_cli)
+                      grade_many, run_cli)
 
 ORDER = ("sigmoid", "sigmoid_grad", "softmax", "forward_backward_prop", "negSamplingCostAndGradient")
 POSITIONS = {"first": "sigmoid", "middle": "softmax", "last": "negSamplingCostAndGradient"}
@@ -244,6 +245,48 @@ def test_the_broken_function_says_why(graded, how):
         if check["function"] == broken and check["status"] != "skipped":
             assert check["status"] in ("failed", "error", "timeout")
             assert WHAT_IT_SAYS[how] in check["message"], check["message"]
+
+
+def test_a_timeout_says_the_deadline_set_never_the_time_left(tmp_path):
+    """A slow network's batch of 230 calls ran into what was left of its check's time, and the
+    message said that measured figure: 5.36 s, 5.42 s, 5.45 s for one upload on three runs
+    (probe s59). A timeout says the deadline set for the call, or the check's own budget."""
+    source = (FIXTURES / "correct_summed.py").read_text()
+    head = "def forward_backward_prop(data, labels, params, dimensions):\n"
+    assert source.count(head) == 1
+    path = tmp_path / "slow.py"
+    path.write_text("import time\n" + source.replace(head, head + "    time.sleep(0.02)\n"))
+    report = grade(path, tmp_path / "out", "--only", "forward_backward_prop",
+                   "--call-timeout", "0.5", "--check-timeout", "0.2")
+    said = [c["message"].splitlines()[0] for c in report["checks"] if c["status"] == "timeout"]
+    assert said, [(c["name"], c["status"]) for c in report["checks"]]
+    for line in said:
+        within = re.search(r"within ([0-9.]+) s .*?(?:for a batch of (\d+) calls)?$", line)
+        if within is None:
+            assert ("did not return before this check's 0.2 s ran out (an endless loop?)" in line
+                    or line.endswith("used up this check's 0.2 s.")), line
+            continue
+        calls = int(within.group(2) or 1)
+        assert float(within.group(1)) == float(f"{0.5 * (1 + calls / 50):.3g}"), line
+
+
+def test_a_timeout_after_much_printing_names_the_printing(tmp_path):
+    """A correct network printing 200 lines a call lost 14 points to timeouts that asked "an
+    endless loop?" (probe s59): the time went to printing, and the message says so."""
+    source = (FIXTURES / "correct_summed.py").read_text()
+    head = "def forward_backward_prop(data, labels, params, dimensions):\n"
+    path = tmp_path / "chatty.py"
+    path.write_text("import time\n" + source.replace(
+        head, head + "    print('debug ' * 25000)\n    time.sleep(0.02)\n"))
+    quiet = tmp_path / "quiet.py"
+    quiet.write_text("import time\n" + source.replace(head, head + "    time.sleep(0.02)\n"))
+    reports = grade_many({"chatty": path, "quiet": quiet}, tmp_path / "out", "--only",
+                         "forward_backward_prop", "--call-timeout", "0.5",
+                         "--check-timeout", "0.2")
+    chatty = [c["message"] for c in reports["chatty"]["checks"] if c["status"] == "timeout"]
+    assert chatty and all("printed over 100 kB in this check" in m for m in chatty), chatty
+    quiet = [c["message"] for c in reports["quiet"]["checks"] if c["status"] == "timeout"]
+    assert quiet and not any("printed" in m for m in quiet), quiet
 
 
 def test_a_function_written_under_a_near_name_is_pointed_to(tmp_path):
