@@ -26,6 +26,9 @@ REFERENCE_NOT_USED = "reference not used:"
 # How the warning begins that a course secret was graded without the sandbox: the instructor's to
 # act on (run_autograder's log), never news for a class.
 SECRET_NOT_SAFE = "the course secret is not safe under process isolation:"
+# How the warning begins that a .py file was graded alone while the files beside it hold the
+# functions it lacks (grader/graded_alone.py): the reports say it first, above the points.
+GRADE_THE_FOLDER = "grade the folder (autograde grade "
 # How the warning begins that a course secret went unused for want of the reference: the
 # instructor's set-up to fix, which a class need not read.
 SECRET_NOT_USED = "the course secret was not used:"

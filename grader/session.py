@@ -27,7 +27,7 @@ from hypothesis.internal import entropy
 from grader import __version__, callees, checks_api, plugin, reference as reference_mod, replay, scoring, tolerances
 from grader import input_set as input_set_mod, isolation as isolation_mod
 from grader import crash, kept_session, known_answers as known_answers_mod
-from grader import archive, misplaced_arguments, python2_habits, redact, uploads
+from grader import archive, graded_alone, misplaced_arguments, python2_habits, redact, uploads
 from grader.model import REFERENCE_NOT_USED, SECRET_NOT_SAFE, SECRET_NOT_USED, SubmissionResult
 from grader.packs import Pack
 from grader.packs.imports import importable, kept_across_grades
@@ -1161,6 +1161,14 @@ def grade(pack: Pack, submission_path: Path, options: Options = Options(), *,
                 "pytest": pytest.__version__}
     import hypothesis
     versions["hypothesis"] = hypothesis.__version__
+    # A .py file graded alone beside the files that hold what it lacks: said first, with the
+    # command that grades them together (graded_alone.py); what was graded stays as asked.
+    entries = {name: info for name, info in (load.get("functions") or {}).items()
+               if isinstance(info, dict) and name not in pack.composed}
+    alone = graded_alone.warning(
+        Path(submission_path), [name for name, info in entries.items() if not info.get("found")],
+        pack.homes, [name for name, info in entries.items() if info.get("found")])
+    warnings = [alone, *warnings] if alone else warnings
     if inputs.is_secret and submission.mode != "sandbox":
         warnings.append(f"{SECRET_NOT_SAFE} the submission "
                         "could read it (the grader's command line, environment and files are "

@@ -698,3 +698,42 @@ def test_a_helper_outside_the_folder_graded_is_said_to_be_in_the_upload(helpers_
     messages = [c["message"] for c in report["checks"] if c["status"] != "passed"]
     assert messages and all("mathutil.py is in your upload, but not in assignment1/" in m
                             for m in messages), messages[:2]
+
+
+GRADE_THE_FOLDER = "grade the folder (autograde grade "
+
+
+def test_one_file_of_the_layout_graded_alone_says_first_to_grade_the_folder(tmp_path):
+    """`autograde grade q3_word2vec.py` with the assignment's other files beside it grades that
+    file, as asked (every function it imports is "not found"), and says first, in every report,
+    which files beside it hold the rest: by the layout's name, or by a def of the function. A
+    file beside it that holds none of them is not named, nor another copy of the whole (it
+    defines what the graded file has too) (probe s59: 0 / 100 with no pointer)."""
+    folder = tmp_path / "assignment1"
+    _assignment(folder)
+    (folder / "q1_softmax.py").rename(folder / "my_softmax.py")  # softmax, under another name
+    (folder / "notes.py").write_text("def plot_losses(losses):\n    pass\n")
+    shutil.copy(FIXTURES / "correct_summed.py", folder / "hw1_old.py")
+    report = grade(folder / "q3_word2vec.py", tmp_path / "out", html=True)
+    assert {f["name"]: f["score"] for f in report["functions"]}["softmax"] == 0  # as asked
+    first = report["warnings"][0]
+    assert first == (f"{GRADE_THE_FOLDER}{folder}): my_softmax.py, q2_neural.py and q2_sigmoid.py"
+                     " are beside q3_word2vec.py, which was graded alone, without sigmoid, "
+                     "sigmoid_grad, softmax and forward_backward_prop."), first
+    terminal = report["_terminal"].splitlines()
+    assert terminal[1].startswith(f"  ! {GRADE_THE_FOLDER}"), terminal[:4]
+    assert report["_terminal"].count(GRADE_THE_FOLDER) == 1  # not again among the warnings
+    page = report["_html"]
+    assert page.index('id="grade-the-folder"') < page.index('id="summary"')
+
+
+def test_a_whole_file_graded_beside_the_layouts_files_is_not_sent_to_the_folder(tmp_path):
+    """A single file that defines every function is what the student meant, whatever sits
+    beside it: no pointer to the folder."""
+    folder = tmp_path / "assignment1"
+    _assignment(folder)
+    shutil.copy(FIXTURES / "correct_summed.py", folder / "hw1.py")
+    report = grade(folder / "hw1.py", tmp_path / "out")
+    assert report["score"] == 100, report["warnings"]
+    assert not [w for w in report["warnings"] if w.startswith(GRADE_THE_FOLDER)]
+    assert GRADE_THE_FOLDER not in report["_terminal"]

@@ -17,7 +17,7 @@ from typing import Any
 
 
 from grader import callees
-from grader.model import CheckResult, SubmissionResult
+from grader.model import GRADE_THE_FOLDER, CheckResult, SubmissionResult
 from grader.scoring import FAILED
 from grader.render.json_report import write_text
 from grader.render.feedback import inputs_text, mode_text, withheld_text
@@ -409,7 +409,10 @@ def view(result: SubmissionResult) -> dict:
     return {
         "submission": result.submission, "score": _points(result.score),
         "max_score": _points(result.max_score), "total": _total(result),
-        "error": result.error, "functions": functions, "warnings": list(result.warnings),
+        "error": result.error, "functions": functions,
+        # What to grade instead (a .py file graded alone, graded_alone.py) heads the page.
+        "first": [w for w in result.warnings if w.startswith(GRADE_THE_FOLDER)],
+        "warnings": [w for w in result.warnings if not w.startswith(GRADE_THE_FOLDER)],
         "notes": list(result.notes),
         "import_output": result.import_output, "reference": result.reference,
         "import_output_cut": (f"... ({result.import_output_dropped:,} more characters not shown)"

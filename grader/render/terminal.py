@@ -6,7 +6,7 @@ import shutil
 import textwrap
 
 from grader import callees
-from grader.model import CheckResult, SubmissionResult
+from grader.model import GRADE_THE_FOLDER, CheckResult, SubmissionResult
 from grader.render.feedback import (config_text, first_lines, inputs_text, mode_text,
                                     withheld_text)
 
@@ -108,6 +108,11 @@ def render(result: SubmissionResult, *, verbose: bool = False, width: int | None
     lines = [f"autograde: {result.submission}"]
     if result.error:
         lines.append(f"  ! {result.error}")
+    # What to grade instead comes before the points it explains (a 0 / 100 of one file).
+    first = [w for w in result.warnings if w.startswith(GRADE_THE_FOLDER)]
+    for text in first:
+        lines.extend(textwrap.wrap(text, width=width - 4, initial_indent="  ! ",
+                                   subsequent_indent="    "))
     functions = [f for f in result.functions if f.max_score > 0]  # nothing to earn: no row
     name_width = max((len(f.name) for f in functions), default=10)
     lines.append("")
@@ -176,7 +181,8 @@ def render(result: SubmissionResult, *, verbose: bool = False, width: int | None
         for text in withheld:
             lines.extend(textwrap.wrap(text, width=width - 4, initial_indent="  - ",
                                        subsequent_indent="    "))
-    for heading, said in (("Warnings:", result.warnings), ("Notes:", result.notes)):
+    rest = tuple(w for w in result.warnings if w not in first)
+    for heading, said in (("Warnings:", rest), ("Notes:", result.notes)):
         if said:
             lines.append("")
             lines.append(heading)
