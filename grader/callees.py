@@ -8,20 +8,44 @@ caller gets one sentence naming it. Only the messages change, never a score, and
 outcomes of this grade: a callee whose checks all passed (or did not run, under --only) is not
 named, nor one whose only failures are on inputs no caller passes it (a check marked
 @pytest.mark.callers_never_pass: sigmoid refusing a Python float is not why a network that
-gives it arrays fails).
+gives it arrays fails). A caller's failure about the shape of what it returned (a shape, a
+length, how many values) names only a callee whose own failures are about shapes too, or inside
+which the caller's error was raised: a sigmoid_grad with wrong values cannot give a gradient one
+number too few (probe s59: "fix sigmoid_grad first", fixed, and the same failure stayed).
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import replace
 
 from grader.model import CheckResult
+
+# How the checks' failures about the shape of a result begin or read (grader/checks_api.py
+# as_array and expect_close, the packs' own): "grad_b1 has shape (1,); expected shape (1, 1)",
+# "the gradient ... has 9 numbers (shape (9,)); expected 10", "the result's items have the shapes
+# ...", "shapes [(2, 3), ...], expected [...]", "the result is a tuple of 3; expected a pair".
+_SHAPE_PROBLEM = re.compile(r"\bhas shapes? \(|\bhave (?:each other's |the )?shapes\b|"
+                            r"\bhas \d+ numbers\b|\bshapes \[|; expected a (?:pair|tuple)\b")
 
 
 def _failing(check: CheckResult) -> bool:
     """A check that costs points: not passed, not skipped, and worth something (an advisory
     check never makes a function look failed)."""
     return check.status not in ("passed", "skipped") and check.max_score > 0
+
+
+def about_shape(check: CheckResult) -> bool:
+    """Whether a failed check failed on the shape of what came back (its shape, its length, how
+    many values), as opposed to its values: what a callee's wrong values cannot cause. Read from
+    the problem the check stated (its message's first line), never from an error a submission
+    raised, whose text is the submission's."""
+    if check.status != "failed":
+        return False
+    call = check.evidence.get("call")
+    problem = call.get("problem") if isinstance(call, dict) else None
+    text = str(problem) if problem else (check.message.splitlines() or [""])[0]
+    return _SHAPE_PROBLEM.search(text) is not None
 
 
 def sentence(caller: str, callees: Sequence[str], order: Sequence[str],
@@ -78,6 +102,8 @@ def blame_failing_callees(checks: Sequence[CheckResult], calls: Mapping[str, Seq
     # after all; not where it is another (a generator passed where arrays belong, recheck probe
     # s58: "fix sigmoid first" sent the student after the wrong function).
     unusual: dict[str, list[tuple[str, str]]] = {}
+    # Those of checks failing on a shape: the only callees a caller's shape failure names.
+    shaped: dict[str, set[str]] = {}
     for check in checks:
         if not _failing(check):
             continue
@@ -86,6 +112,8 @@ def blame_failing_callees(checks: Sequence[CheckResult], calls: Mapping[str, Seq
                 (check.visibility, str(check.evidence.get("error", ""))))
         else:
             seen_in.setdefault(check.function, set()).add(check.visibility)
+            if about_shape(check):
+                shaped.setdefault(check.function, set()).add(check.visibility)
     out = []
     for check in checks:
         called = calls.get(check.function, ())
@@ -94,8 +122,11 @@ def blame_failing_callees(checks: Sequence[CheckResult], calls: Mapping[str, Seq
         error = str(check.evidence.get("error", ""))
         same_error = {c: {v for v, e in unusual.get(c, ()) if error and e == error}
                       for c in (raised if isinstance(raised, list) else ())}
+        # A wrong shape of the caller's result: a callee's values are not why (see above). An
+        # error raised inside a callee is no shape failure (about_shape), and names it as before.
+        failing_in = shaped if about_shape(check) else seen_in
         guilty = [c for c in order if c in (*called, *used) and c != check.function and (
-            (seen_in.get(c, set()) | same_error.get(c, set())) & {"visible", check.visibility})
+            (failing_in.get(c, set()) | same_error.get(c, set())) & {"visible", check.visibility})
             and check.function not in absent]
         if not guilty or not _failing(check):
             out.append(check)

@@ -677,6 +677,71 @@ def test_a_callee_refusing_the_float_its_caller_passes_is_named(tmp_path):
     assert failing and all("fix sigmoid first" in c["message"] for c in failing), failing
 
 
+def _check(function: str, name: str, problem: str, status: str = "failed") -> CheckResult:
+    return CheckResult(name=name, function=function, status=status, score=0, max_score=1,
+                       message=f"{problem}\n  called: {function}(...)",
+                       evidence={"call": {"problem": problem, "called": f"{function}(...)"}})
+
+
+_VALUES = "wrong values in the result: largest difference 0.144 at index [1, 1]."
+_SHAPES = {
+    "length": "the gradient (a flat vector ...) has 9 numbers (shape (9,)); expected 10.",
+    "shape": "grad_b1 has shape (1,); expected shape (1, 1).",
+    "block shapes": "grad_W1 and grad_W2 have each other's shapes: shapes [(3, 2), (2, 3)], "
+                    "expected [(2, 3), (3, 2)].",
+    "count": "the result is a tuple of 3 items; expected a pair (cost, grad).",
+}
+
+
+@pytest.mark.parametrize("problem", _SHAPES.values(), ids=list(_SHAPES))
+def test_a_callees_wrong_values_are_not_blamed_for_its_callers_wrong_shape(problem):
+    """A sigmoid_grad (or relu) whose values are wrong, shapes right, cannot make a gradient one
+    number short or a bias of shape (1,): "fix sigmoid_grad first" sent the student to fix it,
+    and the same failure stayed (probe s59). The caller's failures about values still name it;
+    a callee whose own failures are about shapes too is still named for a shape."""
+    from grader import callees
+    order = ["sigmoid_grad", "forward_backward_prop"]
+    calls = {"forward_backward_prop": ["sigmoid_grad"]}
+    caller = [_check("forward_backward_prop", "gradient_b1", problem),
+              _check("forward_backward_prop", "gradient_matches_reference", _VALUES)]
+    out = callees.blame_failing_callees([_check("sigmoid_grad", "known_values", _VALUES),
+                                         *caller], calls, order)
+    shape, values = out[1], out[2]
+    assert shape.message == caller[0].message and "failing_callees" not in shape.evidence
+    assert values.evidence["failing_callees"] == ["sigmoid_grad"], values
+    assert values.message.endswith("fix sigmoid_grad first.")
+    shaped = _check("sigmoid_grad", "shape_kept", "the result has shape (2,); expected shape "
+                    "(2, 1).")
+    out = callees.blame_failing_callees([shaped, *caller], calls, order)
+    assert out[1].evidence["failing_callees"] == ["sigmoid_grad"], out[1]
+
+
+def test_a_network_one_number_short_is_not_sent_to_fix_sigmoid_grad(tmp_path):
+    """End to end (probe s59, it2): the network calls a sigmoid_grad that is wrong in values and
+    sums b1's gradient over the wrong axis. Its "has N numbers; expected M" failures do not say
+    "fix sigmoid_grad first"; its wrong values (where M = H, the length is right) do."""
+    source = (FIXTURES / "correct_summed.py").read_text()
+    edits = (("    d_z1 = d_h * h * (1.0 - h)\n", "    d_z1 = d_h * sigmoid_grad(h)\n"),
+             ("    return s * (1.0 - s)\n", "    return sigmoid(s) * (1.0 - sigmoid(s))\n"),
+             ("    gradb1 = np.sum(d_z1, axis=0, keepdims=True)\n",
+              "    gradb1 = np.sum(d_z1, axis=1)\n"))
+    for old, new in edits:
+        assert source.count(old) == 1, old
+        source = source.replace(old, new)
+    path = tmp_path / "b1_axis1.py"
+    path.write_text(source)
+    report = grade_many({"s": path}, tmp_path / "out", "--only", "sigmoid", "--only",
+                        "sigmoid_grad", "--only", "forward_backward_prop", env=LIVE)["s"]
+    failing = [c for c in report["checks"] if c["function"] == "forward_backward_prop"
+               and c["status"] == "failed"]
+    short = [c for c in failing if re.search(r"has \d+ numbers", c["message"].splitlines()[0])]
+    assert short and failing != short, [c["message"].splitlines()[0] for c in failing]
+    for check in short:
+        assert "fix sigmoid_grad first" not in check["message"], check["message"]
+        assert "failing_callees" not in check["evidence"]
+    assert all("fix sigmoid_grad first" in c["message"] for c in failing if c not in short)
+
+
 # ---- a guard inside the log is not a mistake; a cost merely close to the cross-entropy is ---------
 _GUARDLIKE = {
     # smaller than the cross-entropy, by a relative 1e-5 of each example's cost: no one eps (1e-6
