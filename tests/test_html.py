@@ -233,6 +233,32 @@ def test_student_mode_says_what_was_checkable_and_that_it_all_passed(tmp_path):
     assert "all passed" not in buggy[buggy.index('id="total"'):buggy.index("</header>")]
 
 
+def _header(page: str) -> str:
+    return page[page.index('<header class="top">'):page.index('id="total"')]
+
+
+def test_the_header_without_the_reference_agrees_with_what_was_left_to_the_instructor():
+    """A student's copy whose known answers covered every check: the header said "checks that
+    need it are left to your instructor's grader" above a footer saying "every check ran here"
+    and instructor_points 0 (probe s59). The header says what happened: left to the instructor
+    only when points were; no sentence at all with the reference."""
+    checks = (CheckResult("known_values", "softmax", "passed", 3, 3),)
+    inputs = {"set": "public", "answers": "known answers", "known_answer_points": 3,
+              "instructor_points": 0}
+    every = SubmissionResult("s.py", 3, 3, checks, (FunctionResult("softmax", 3, 3),),
+                             reference=False, inputs=inputs)
+    header = _header(html.render(every))
+    assert "every check ran here" in header and "left to your instructor" not in header, header
+    left = replace(every, max_score=5, functions=(FunctionResult("softmax", 3, 5, 2),),
+                   inputs={**inputs, "instructor_points": 2})
+    header = _header(html.render(left))
+    assert str(escape("checks that need it are left to your instructor's grader")) in header, \
+        header
+    assert "every check ran here" not in header
+    assert "Graded without the reference" not in _header(html.render(replace(every,
+                                                                              reference=True)))
+
+
 def test_gradient_blocks_are_localised_and_drawn_as_heat_maps(reports):
     report = reports["example"]   # cost averaged, gradient summed: every block is M times off
     check = next(c for c in report["checks"] if c["name"] == "gradient_W1")

@@ -375,6 +375,20 @@ def _total(result: SubmissionResult) -> dict:
             "all_passed": checkable > 0 and result.score >= checkable, "percent": round(percent, 1)}
 
 
+def _without_reference(result: SubmissionResult) -> str:
+    """The header's sentence for a report graded without the reference ("" with it). A student's
+    copy whose known answers covered every check left nothing to the instructor's grader: said
+    so, as the footer says (the header said checks were left to it, probe s59)."""
+    if result.reference:
+        return ""
+    said = "Graded without the reference solution"
+    if any(f.skipped_points for f in result.functions):
+        return f"{said}: checks that need it are left to your instructor's grader."
+    if result.error or (result.inputs or {}).get("answers") != "known answers":
+        return f"{said}."
+    return f"{said}: values were compared with the known answers instead, and every check ran here."
+
+
 def view(result: SubmissionResult) -> dict:
     functions = []
     opened = False
@@ -415,6 +429,7 @@ def view(result: SubmissionResult) -> dict:
         "warnings": [w for w in result.warnings if not w.startswith(GRADE_THE_FOLDER)],
         "notes": list(result.notes),
         "import_output": result.import_output, "reference": result.reference,
+        "without_reference": _without_reference(result),
         "import_output_cut": (f"... ({result.import_output_dropped:,} more characters not shown)"
                               if result.import_output_dropped > 0 else ""),
         "inputs": inputs_text(result), "mode": mode_text(result), "withheld": withheld_text(result),
