@@ -330,6 +330,21 @@ def _in_shape_asked(value: np.ndarray, expected: tuple[int, ...], what: Text) ->
     return value.reshape(expected)
 
 
+def shape_accepted(got: tuple[int, ...], expected: tuple[int, ...]) -> bool:
+    """Whether the check now running takes a result of shape `got` where `expected` is asked
+    (as_array's test): the same shape, or, where shapes are not judged exactly (judge_shapes),
+    the same entries with an axis of length 1 more or less. For a check that names every
+    wrong shape of several results at once, where as_array stops at the first."""
+    got, expected = tuple(got), tuple(expected)
+    return got == expected or (not _exact_shapes and _unit_axes_only(got, expected))
+
+
+def shape_note(got: tuple[int, ...], expected: tuple[int, ...]) -> str:
+    """What a wrong shape is, where it is a common slip (" That is the transpose: ..."), else
+    "": the sentence as_array adds to "has shape X; expected shape Y."."""
+    return _transposed_note(tuple(got), tuple(expected))
+
+
 def as_array(value: Any, call: Text, expected_shape: tuple[int, ...] | None = None,
              what: str = "the result", allow_nonfinite: bool = False) -> np.ndarray:
     """The value as a finite float ndarray, or a failure that says what came back instead."""

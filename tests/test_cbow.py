@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import shutil
 import sys
 from pathlib import Path
@@ -499,3 +500,25 @@ def test_a_gradient_flattened_costs_the_shape_check_only(tmp_path):
     assert [c["name"] for c in failed] == ["gradient_shapes"], \
         [(c["name"], c["message"]) for c in failed]
     assert "without its axis of length 1" in failed[0]["message"]
+
+
+def test_every_gradient_of_the_wrong_shape_is_named_in_one_failure(tmp_path):
+    """grad_b1 and grad_b2 both returned flat: the check of the shapes named grad_b1 alone, and
+    grad_b2 only once that was fixed, two rounds for one slip (probe s59). It names both, and
+    the slip they share once."""
+    source = (FIXTURES / "correct.py").read_text()
+    for line, flat in (("    grad_b1 = relu(np.dot(W2.T, yhat - y))\n",
+                        "    grad_b1 = relu(np.dot(W2.T, yhat - y)).ravel()\n"),
+                       ("    grad_b2 = yhat - y\n", "    grad_b2 = (yhat - y).ravel()\n")):
+        assert source.count(line) == 1
+        source = source.replace(line, flat)
+    path = tmp_path / "flat_biases.py"
+    path.write_text(source)
+    report = grade(path, tmp_path / "out", *PACK, "--only", "back_prop")
+    failed = [c for c in checks_of(report, "back_prop") if c["status"] != "passed"]
+    assert [c["name"] for c in failed] == ["gradient_shapes"], \
+        [(c["name"], c["message"]) for c in failed]
+    first = failed[0]["message"].splitlines()[0]
+    assert re.match(r"grad_b1 has shape \(\d+,\), expected shape \(\d+, 1\); grad_b2 has shape "
+                    r"\(\d+,\), expected shape \(\d+, 1\)\. Each is the expected shape without "
+                    r"its axis of length 1", first), first

@@ -17,7 +17,8 @@ from hypothesis import given
 
 from grader import numgrad
 from grader import tolerances as tol
-from grader.checks_api import as_array, call_text, describe_result, fail_call, show, whole_cases
+from grader.checks_api import (as_array, call_text, describe_result, fail_call, shape_accepted,
+                               shape_note, show, whole_cases)
 from grader.packs.cbow import inputs
 from grader.packs.cbow.common import mode
 from grader.packs.cbow.hints import HINTS
@@ -102,7 +103,27 @@ def _unpack(value, a, f, call) -> dict:
         if transposed:
             fail_call(f"{', '.join(transposed)} has the transposed shape of its parameter: "
                       f"{shape_text}.", call, hint=HINTS["gradient_transposed"])
+        _every_wrong_shape(value, got_shapes, expected, call)
     return {b: as_array(v, call, shapes[b], f"grad_{b}") for b, v in zip(BLOCKS, value)}
+
+
+def _every_wrong_shape(value, got_shapes, expected, call) -> None:
+    """Fail naming every block whose shape is wrong, when more than one is: as_array names the
+    first alone, and grad_b2's (V,) was told only once grad_b1's (1,) was fixed (probe s59)."""
+    wrong = [(b, v, s, e) for b, v, s, e in zip(BLOCKS, value, got_shapes, expected)
+             if not shape_accepted(s, e)]
+    if len(wrong) < 2:
+        return
+    notes = {shape_note(s, e) for _, _, s, e in wrong}
+    if len(notes) == 1 and next(iter(notes)).startswith(" That is "):
+        # One slip made in each: said once.
+        problem = ("; ".join(f"grad_{b} has shape {s}, expected shape {e}" for b, _, s, e in wrong)
+                   + ". Each is " + next(iter(notes))[len(" That is "):])
+    else:
+        problem = " ".join(f"grad_{b} has shape {s}; expected shape {e}.{shape_note(s, e)}"
+                           for b, _, s, e in wrong)
+    fail_call(problem, call,
+              detail="\n  ".join(f"grad_{b}: returned {show(v)}" for b, v, _, _ in wrong))
 
 
 NOTEBOOK_CALL = ("back_prop(x, yhat, y, h, W1, W2, b1, b2) with the notebook's numbers: its first "
