@@ -786,6 +786,20 @@ def test_a_percent_cell_is_named_by_its_code_not_its_mark():
         "# a comment of the student's"
 
 
+def test_a_script_exports_cell_is_named_by_its_code_not_its_mark():
+    """A stopped cell of a notebook downloaded as .py was named "cell 19 (`# In[19]:`)" where
+    the .ipynb said "cell 24 (`num_iters = 150000`)" (probe s59): the export's `# In[N]:` mark
+    is no code of the cell's, in the stopped cell's warning or the running cell's name."""
+    from conftest import ROOT
+    sys.path.insert(0, str(ROOT / "grader" / "worker"))
+    import loader  # the worker's modules import each other by bare name
+    import notebook_cells
+    assert loader._first_line("# In[19]:\n\n\nnum_iters = 150000\n") == "num_iters = 150000"
+    assert loader._first_line("# In[ ]:\n\n\n# train it\nx = 1\n") == "# train it"
+    assert notebook_cells.first_code_line(["# In[7]:\n", "\n", "for epoch in range(9):\n"]) \
+        == "for epoch in range(9):"
+
+
 def test_percent_marks_inside_a_string_do_not_cut_a_file(tmp_path):
     """`# %%` lines that are text in a string, not comments, leave the file one unit."""
     path = tmp_path / "solution.py"

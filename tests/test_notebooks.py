@@ -551,6 +551,20 @@ def test_long_training_at_top_level_loses_that_cell_not_the_functions(tmp_path):
     assert "after the training" in report["import_output"]
 
 
+def test_a_stopped_cell_of_a_script_export_is_named_by_its_first_line_of_code(tmp_path):
+    """The same notebook downloaded as .py (`# In[4]:` above each cell): the warning quotes the
+    cell's first line of code as the .ipynb's does, not its mark (probe s59)."""
+    training = ("W = np.zeros(3)\nfor epoch in range(10**9): W = W + sigmoid(W) * 1e-9")
+    path = tmp_path / "hw.py"
+    path.write_text(script_export(["import random\nimport numpy as np", FIRST_HALF,
+                                   SECOND_HALF, training, "print('after the training')"]))
+    report = grade(path, tmp_path / "out", "--import-timeout", "4")
+    assert report["score"] == report["max_score"], (report["error"], report["warnings"])
+    stopped = [w for w in report["warnings"] if "was stopped:" in w]
+    assert stopped and stopped[0].startswith("hw.py, cell 4 (`W = np.zeros(3)`) was stopped"), \
+        report["warnings"]
+
+
 def test_a_stopped_cell_is_reported_the_same_on_every_run(tmp_path):
     """The alarm lands wherever the loop happens to be (in one function another cell defines, or
     another, at one line or the next) and after however long the cell ran: the report names the

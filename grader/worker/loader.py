@@ -965,9 +965,8 @@ def _error_entry(exc: BaseException, root: Path, module_file: Path) -> dict:
 
 
 def _first_line(source: str) -> str:
-    """How a cell begins: its first line, never a percent-format file's `# %%` mark."""
-    return next((s.strip() for s in source.splitlines()
-                 if s.strip() and not notebook_cells.CELL_MARK.match(s.strip())), "")[:80]
+    """How a cell begins: its first line, never a cell's mark (notebook_cells.first_code_line)."""
+    return notebook_cells.first_code_line(source.splitlines())
 
 
 def _top_level_statement(frame: types.FrameType | None, root: Path) -> dict | None:

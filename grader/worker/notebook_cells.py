@@ -35,7 +35,7 @@ import signal
 import time
 import warnings
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, Iterable, Iterator
 
 import missing_imports
 import own_clock
@@ -354,6 +354,14 @@ def read_cells(notebook: Path, not_utf8: list[dict] | None = None,
 # each code cell follows a line `# In[7]:` (`# In[ ]:` if it never ran), and the cells' IPython
 # syntax is already plain Python calling get_ipython().
 EXPORT_MARK = re.compile(r"^# In\[[ 0-9]*\]:[ \t]*$", re.MULTILINE)
+
+
+def first_code_line(lines: Iterable[str]) -> str:
+    """How a cell begins, as a report quotes it: its first line that is not blank and not a
+    cell's mark (a percent-format file's `# %%`, a script export's `# In[19]:`, probe s54 and
+    s59); a comment of the student's is theirs, and quoted."""
+    return next((s.strip() for s in lines if s.strip() and not CELL_MARK.match(s.strip())
+                 and not EXPORT_MARK.match(s.strip())), "")[:80]
 
 
 def is_notebook_export(text: str) -> bool:
@@ -928,10 +936,7 @@ def _run_each(cells: list[dict], namespace: dict, filename_of: Callable[[int], s
             linecache.cache[filename] = (len(cell["source"]), None, lines, filename)
         else:  # a script export's cell: its lines are the .py file's own (export_cells)
             linecache.cache.pop(filename, None)
-        # How the cell begins: its first line of code, not a percent-format file's `# %%` mark.
-        info = {"cell": cell["cell"], "of": cells[-1]["cell"],
-                "first_line": next((s.strip() for s in lines
-                                    if s.strip() and not CELL_MARK.match(s.strip())), "")[:80]}
+        info = {"cell": cell["cell"], "of": cells[-1]["cell"], "first_line": first_code_line(lines)}
         on_cell(info)
         try:
             source, forms, tabs = python2_source.python3_source(cell["source"])
