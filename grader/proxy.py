@@ -39,6 +39,10 @@ STARVED_STRETCH = 10.0
 # The worker's own start, before the submission's import begins: 0.15 s of CPU here, a second or
 # more on a cold disk. Not the student's time; a deadline against a worker that never starts.
 WORKER_START_SECONDS = 30.0
+# How many .py files of a multi-file upload an import deadline may leave out, one new worker
+# each (Submission._leave_out): a hang costs what a raise costs, the file's functions and those
+# of the files importing it. At most this many more import deadlines; then the upload as now.
+MAX_HUNG_FILES = 2
 # What the reply reader holds read ahead of the checks, in blob bytes (always at least one
 # frame): the worker answers the runs sent ahead as fast as it can, and a submission that answers
 # every call with 240 MB took the grader itself, not the memory-capped worker, to 6.6 GB. Past
@@ -602,6 +606,9 @@ class Submission:
         self._proc_function: str | None = None
         self.load: dict | None = None
         self.load_failure: str | None = None
+        # The .py files whose top level an import deadline stopped ({"file", "line", "code",
+        # "seconds"}): every later worker leaves them out (worker/loader.py DidNotFinish).
+        self.hung: list[dict] = []
         # What copying the upload could not read (its relative path, why): left out, and named.
         self.unreadable: list[tuple[str, str]] = []
         # What it left out of an upload over MAX_UPLOAD_BYTES (relative path, size): named.
@@ -682,6 +689,7 @@ class Submission:
                   "output_limit": self.limits.output_chars,
                   # A notebook's cells are stopped before this deadline, not the whole import.
                   "import_seconds": self.limits.import_seconds,
+                  "hung": list(self.hung),
                   "limits": self._bounds()}
         self.starts += 1
         if proc is None:
@@ -775,12 +783,17 @@ class Submission:
         running = _running_cell(cell)
         if kind == "timeout":
             proc.kill()
+            if self._leave_out(cell):
+                self._launch()
+                self._await_ready()
+                return
             self.load_failure = (
                 ("Importing your submission again, for a fresh worker, did not finish within "
                  if self.load is not None else "Importing your submission did not finish within ")
                 + f"{self.limits.import_seconds:g} s"
                 + (f": {running} was still running{_why_still_running(cell)}" if running else
                    " (is there an endless loop at module level, outside any function?)")
+                + _left_out_before(self.hung)
                 + (". The checks still to run could not be." if self.load is not None
                    else ". Nothing could be graded."))
             return
@@ -819,6 +832,30 @@ class Submission:
                     "import_seconds": round(proc.ready_at - began, 3),
                     "import_waited_seconds": round(max(proc.waited_when_ready - waited_before,
                                                        0.0), 3)}
+
+    def _leave_out(self, cell: dict | None) -> bool:
+        """Whether the import deadline stopped the first import in the top level of a .py file
+        of an upload that holds other .py files, and that file is now left out (`hung`) for a
+        new worker: as a file whose top level raises, it costs its own functions and those of
+        the files importing it, not the upload (probe s59). Not a notebook's cell (cells have
+        their own budget), nor a single file, which is the whole upload; at most
+        MAX_HUNG_FILES files, and only while one more import deadline fits in the submission's
+        time, so a grade's total stays what it was."""
+        if self.load is not None or not cell or "notebook" in cell \
+                or len(self.hung) >= MAX_HUNG_FILES:
+            return False
+        file, line, others = cell.get("file"), cell.get("line"), cell.get("others")
+        if not isinstance(file, str) or not file.endswith(".py") or "/" in file \
+                or not isinstance(others, int) or others < 1 \
+                or any(entry["file"] == file for entry in self.hung):
+            return False
+        if time.monotonic() - self.started_at + self.limits.import_seconds \
+                > self.limits.submission_seconds:
+            return False
+        self.hung.append({"file": file[:255], "line": line if isinstance(line, int) else None,
+                          "code": str(cell.get("code", ""))[:80],
+                          "seconds": self.limits.import_seconds})
+        return True
 
     def _stop(self) -> None:
         # What was sent ahead dies with the worker; its checks are sent again to the next one.
@@ -1664,6 +1701,19 @@ def _statement_heard_late(proc: "_Process", import_seconds: float) -> dict | Non
     grace = min(max(1.0, 0.2 * import_seconds), 2.0)
     kind, header, _ = proc.receive(grace)
     return header if kind == "frame" and header.get("event") == "cell" else None
+
+
+def _left_out_before(hung: list[dict]) -> str:
+    """"; q2_sigmoid.py (line 23) had been left out already, its import stopped the same way":
+    an import that gives up after leaving files out (Submission._leave_out) names them too."""
+    if not hung:
+        return ""
+    files = [f"{entry['file']} (line {entry['line']})" if entry.get("line") else entry["file"]
+             for entry in hung]
+    if len(files) == 1:
+        return f"; {files[0]} had been left out already, its import stopped the same way"
+    return (f"; {', '.join(files[:-1])} and {files[-1]} had been left out already, their "
+            "imports stopped the same way")
 
 
 def _running_cell(cell: dict | None) -> str:

@@ -949,8 +949,11 @@ def backstop_seconds(limits: Limits) -> float:
     the first check mid-import, and every later check waited for the import again. The grader
     stretches both deadlines by the time the worker waited for a CPU (grader/cpu_wait.py), which
     this fixed limit cannot see: on a machine loaded 13 deep, a 31 s import stretched past a
-    backstop of 61 s and the grade started its worker twice. Three times each deadline, then."""
-    return 3 * (limits.check_seconds + limits.import_seconds) + 30
+    backstop of 61 s and the grade started its worker twice. Three times each deadline, then,
+    counting every import the first check may wait for: a multi-file upload imported again for
+    each file an import deadline left out (proxy.MAX_HUNG_FILES)."""
+    imports = 1 + proxy_mod.MAX_HUNG_FILES
+    return 3 * (limits.check_seconds + imports * limits.import_seconds) + 30
 
 
 class _Interrupted:

@@ -38,6 +38,84 @@ def test_hang_at_import_costs_one_deadline(tmp_path):
     assert all("did not finish within 2 s" in c["message"] for c in report["checks"])
     assert report["timings"]["worker_starts"] == 1
     assert elapsed < 30  # 39 checks at one deadline each would take well over a minute
+    # One file is the whole upload: nothing is left out of it and imported again.
+    assert "left out" not in report["error"]
+
+
+def _multifile_ending(tmp_path: Path, name: str, endings: dict[str, str]) -> Path:
+    """The correct four-file upload, with `endings` (by file) run at the end of its top level,
+    as a student's own tests left outside the main guard are."""
+    folder = tmp_path / name
+    shutil.copytree(FIXTURES / "correct_multifile", folder)
+    for file, ending in endings.items():
+        path = folder / file
+        path.write_text(path.read_text() + ending)
+    return folder
+
+
+def _line_of(folder: Path, file: str, code: str) -> int:
+    return (folder / file).read_text().splitlines().index(code) + 1
+
+
+def test_a_hang_at_the_top_of_one_file_of_several_costs_what_a_raise_costs(tmp_path):
+    """Probe s59: q2_sigmoid.py ending in a sleep cost the whole upload (softmax too, in
+    q1_softmax.py, which never imports it), while the same file ending in SystemExit cost
+    sigmoid's file and what uses it. The hanging file is left out and the rest imported again:
+    the two grade alike, and the hang costs one more import deadline."""
+    hanging = _multifile_ending(tmp_path, "hanging", {
+        "q2_sigmoid.py": "\ntest_sigmoid_basic()\nimport time\ntime.sleep(3600)\n"})
+    raising = _multifile_ending(tmp_path, "raising", {
+        "q2_sigmoid.py": '\ntest_sigmoid_basic()\nraise SystemExit("done testing")\n'})
+    started = time.monotonic()
+    hang = grade(hanging, tmp_path / "out_hang", "--import-timeout", "2")
+    elapsed = time.monotonic() - started
+    exits = grade(raising, tmp_path / "out_raise", "--import-timeout", "2")
+    scores = {fn["name"]: fn["score"] for fn in hang["functions"]}
+    assert scores == {fn["name"]: fn["score"] for fn in exits["functions"]}
+    assert by_function(hang)["softmax"]["score"] == by_function(hang)["softmax"]["max_score"] > 0
+    assert scores["sigmoid"] == scores["sigmoid_grad"] == 0
+    assert hang["error"] == exits["error"] == ""
+    line = _line_of(hanging, "q2_sigmoid.py", "time.sleep(3600)")
+    for check in hang["checks"]:
+        if check["function"] in ("sigmoid", "sigmoid_grad"):
+            assert check["message"].startswith(
+                f"{check['function']} could not be loaded: TimeoutError in q2_sigmoid.py, line "
+                f"{line}: importing q2_sigmoid.py did not finish within 2 s: this line was still "
+                "running when the grader stopped it"), check["message"]
+            assert check["message"].endswith("\n    time.sleep(3600)"), check["message"]
+        elif check["function"] == "forward_backward_prop":  # q2_neural.py imports sigmoid
+            assert check["status"] != "passed"
+            assert (f"q2_sigmoid.py could not be imported (TimeoutError in q2_sigmoid.py, line "
+                    f"{line})") in check["message"], check["message"]
+    assert any(w.startswith("q2_sigmoid.py could not be imported: TimeoutError") and
+               "keep tests and experiments under" in w for w in hang["warnings"])
+    # One deadline for the import that hung, then one import without the file; no more.
+    assert hang["timings"]["worker_starts"] == 2
+    assert exits["timings"]["worker_starts"] == 1
+    assert elapsed < 45
+
+
+def test_hangs_in_more_files_than_are_left_out_still_cost_the_upload(tmp_path):
+    """At most two files are left out, one import deadline each: a third hang stops the
+    grading as a hang always did, and the message names the files left out before it."""
+    endless = "\nwhile True:\n    pass\n"
+    upload = _multifile_ending(tmp_path, "three_hangs", {
+        file: endless for file in ("q2_sigmoid.py", "q2_neural.py", "q3_word2vec.py")})
+    started = time.monotonic()
+    report = grade(upload, tmp_path / "out", "--import-timeout", "1")
+    elapsed = time.monotonic() - started
+    assert report["score"] == 0
+    assert report["timings"]["worker_starts"] == 3
+    sigmoid, neural, word2vec = (_line_of(upload, file, "while True:") for file in (
+        "q2_sigmoid.py", "q2_neural.py", "q3_word2vec.py"))
+    assert report["error"].startswith(
+        f"Importing your submission did not finish within 1 s: q3_word2vec.py, line {word2vec} "
+        "(`while True:`) was still running"), report["error"]
+    assert report["error"].endswith(
+        f"; q2_sigmoid.py (line {sigmoid}) and q2_neural.py (line {neural}) had been left out "
+        "already, their imports stopped the same way. Nothing could be graded."), report["error"]
+    assert all(c["message"] == report["error"] for c in report["checks"])
+    assert elapsed < 45
 
 
 def test_an_import_deadline_past_a_checks_backstop_still_costs_one_deadline(tmp_path):

@@ -53,6 +53,30 @@ class LoadError(Exception):
     """The submission could not be laid out (not importing it: that is reported per module)."""
 
 
+class DidNotFinish(Exception):
+    """A .py file of a multi-file upload whose top level was still running when the grader's
+    import deadline stopped an earlier worker (grader/proxy.py names it in `hung`): it is not
+    run again, and its error is the statement that was running, so that the other files load
+    and a hang costs what a raise costs (probe s59: a sleep at the end of q2_sigmoid.py cost
+    softmax, in q1_softmax.py, which never imports it)."""
+
+    def __init__(self, hung: dict) -> None:
+        super().__init__(hung)
+        self.hung = hung
+
+    def entry(self, module: str) -> dict:
+        """The import error of the file left out, as `_error_entry` words a raise at that line."""
+        line = self.hung.get("line")
+        return {"module": module, "file": str(self.hung.get("file", module)),
+                "line": line if isinstance(line, int) else None, "type": "TimeoutError",
+                "message": (f"importing {module} did not finish within "
+                            f"{float(self.hung.get('seconds', 0)):g} s: this line was still "
+                            "running when the grader stopped it (a long loop, or a test left "
+                            "at the top level of the file?), so the file was left out and the "
+                            "rest of your submission graded without it"),
+                "code": str(self.hung.get("code", "")), "in_import": False}
+
+
 def _safe_extract(archive: Path, dest: Path) -> None:
     try:
         zf = zipfile.ZipFile(archive)
@@ -931,6 +955,8 @@ def _message_of(exc: BaseException) -> str:
 def _error_entry(exc: BaseException, root: Path, module_file: Path) -> dict:
     """Where importing `module_file` failed ("file" may be another module it imports)."""
     rel = module_file.name
+    if isinstance(exc, DidNotFinish):
+        return exc.entry(rel)
     if isinstance(exc, SyntaxError):
         where = Path(exc.filename).name if exc.filename else rel
         return {"module": rel, "file": where, "line": exc.lineno, "type": type(exc).__name__,
@@ -1106,9 +1132,12 @@ class _LayoutImporter:
     def __init__(self, root: Path, names: set[str], graded: set[str],
                  on_cell: Callable[[dict], None] | None = None,
                  budget: "notebook_cells.Budget | None" = None,
-                 output: "capture.BoundedText | None" = None) -> None:
+                 output: "capture.BoundedText | None" = None,
+                 hung: Collection[dict] = ()) -> None:
         self.root, self.names, self.graded = root, names, graded
         self.budget = budget
+        # The .py files an earlier worker's import deadline stopped in, by name: not run again.
+        self.hung = {str(entry.get("file")): entry for entry in hung}
         self.output = output  # what the import prints, as the report will show it
         self.errors: list[dict] = []
         self.ran: set[Path] = set()  # the files of the submission run so far
@@ -1193,7 +1222,9 @@ class _LayoutImporter:
     def run_file(self, module: types.ModuleType, file: Path) -> None:
         """Run a .py file of the submission in `module`. Shortly before the import deadline the
         grader hears which top-level statement is running, for its message if the deadline
-        passes."""
+        passes, and whether the upload holds other .py files, which may load without this one."""
+        if file.name in self.hung and file.parent == self.root:
+            raise DidNotFinish(self.hung[file.name])
         self.ran.add(file)
         data = file.read_bytes()
         kind = source_text.binary_kind(data)
@@ -1213,7 +1244,8 @@ class _LayoutImporter:
         def where(frame) -> None:
             found = _top_level_statement(frame, self.root)
             if found:
-                self.on_cell(found)
+                others = [p for p in self.root.glob("*.py") if p.name != found["file"]]
+                self.on_cell({**found, "others": len(others)})
         with self.budget.watching(where) if self.budget else contextlib.nullcontext():
             exec(code, module.__dict__)
 
@@ -1297,7 +1329,8 @@ def import_submission(root: Path, wanted: dict[str, str], shim_xrange: bool,
                       layout: list[str] | tuple[str, ...] = (), shim_numpy: bool = True,
                       on_cell: Callable[[dict], None] | None = None,
                       budget: "notebook_cells.Budget | None" = None,
-                      output: "capture.BoundedText | None" = None) -> tuple[dict, dict]:
+                      output: "capture.BoundedText | None" = None,
+                      hung: Collection[dict] = ()) -> tuple[dict, dict]:
     """Import the .py files under root; return (functions by name, load report).
 
     `wanted` maps each required function to the module it normally lives in (q1_softmax, ...);
@@ -1306,7 +1339,8 @@ def import_submission(root: Path, wanted: dict[str, str], shim_xrange: bool,
     a StandInModule, so the files that import it still load and only what uses it fails.
     `on_cell` hears of each notebook cell before it runs ({"notebook", "cell", "of", "first_line"});
     `budget` is the time a notebook's cells have (notebook_cells.Budget); `output`, where the
-    import's prints go, loses what a cell that was stopped printed.
+    import's prints go, loses what a cell that was stopped printed; `hung`, the .py files an
+    earlier import did not finish ({"file", "line", "code", "seconds"}), which are not run.
     """
     if shim_xrange:
         builtins.xrange = range  # type: ignore[attr-defined]
@@ -1332,7 +1366,7 @@ def import_submission(root: Path, wanted: dict[str, str], shim_xrange: bool,
     importable = {f.stem for f in files if f.stem.isidentifier() and f.stem not in sys.modules}
     helpers = _helpers_beside(root, importable | set(preferred) | set(layout))
     importer = _LayoutImporter(root, importable | (set(preferred) | set(layout)) - set(sys.modules),
-                               set(wanted), on_cell, budget, output)
+                               set(wanted), on_cell, budget, output, hung)
     importer.beside = helpers
     importer.names |= set(helpers)
     elsewhere = _files_elsewhere(root)

@@ -229,7 +229,7 @@ class Server:
                     cfg.get("layout", ()), shim_numpy=cfg.get("shim_numpy", True),
                     on_cell=lambda info: self.send({"event": "cell", **info}),
                     budget=notebook_cells.Budget(float(seconds), began) if seconds else None,
-                    output=out)
+                    output=out, hung=cfg.get("hung", ()))
             report["output"] = self.relative(out.text)
             report["output_dropped"] = out.dropped
             try:
