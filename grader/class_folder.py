@@ -528,6 +528,9 @@ def _lms_groups(entries: list[Path], grouped: Path, notes: list[str],
         for old, new in renamed:
             dropped.append((old, new))
             newest = {name: kept for name, kept in newest.items() if kept[1] != old}
+        for old, new in _layout_replaced(newest, layout, functions):
+            dropped.append((old, new))
+            newest = {name: kept for name, kept in newest.items() if kept[1] != old}
         superseded, unordered = _superseded_by_order(newest, functions)
         for old, new in superseded:
             dropped.append((old, new))
@@ -646,6 +649,34 @@ def _renamed_versions(newest: Mapping[str, tuple[str, Path]], layout: Collection
                 gone.add(old)
                 break
     return pairs
+
+
+def _layout_replaced(newest: Mapping[str, tuple[str, Path]], layout: Collection[str],
+                     functions: Collection[str]) -> list[tuple[Path, Path]]:
+    """(earlier, later) pairs where one file of the student's own naming, handed in after every
+    one of the assignment's files (`layout`) the student handed in, defines every graded
+    function they define together: the files handed in one by one, then one complete file (probe
+    s59: q1_softmax.py ... then hw1.py, graded on the earlier files, 50 where hw1.py gets 100).
+    Not where a file of the layout imports the later one: that is a part, not a version."""
+    parts = [(when, path) for name, (when, path) in newest.items()
+             if name.rpartition(".")[0] in layout and path.suffix.lower() == ".py"]
+    own = [(when, path) for name, (when, path) in newest.items()
+           if name.rpartition(".")[0] not in layout and path.suffix.lower() in (".py", ".ipynb")]
+    if not parts or not own or not functions:
+        return []
+    wanted: set[str] = set()
+    imported: set[str] = set()
+    for _, path in parts:
+        defs, imports = _defines_and_imports(path)
+        wanted |= defs & set(functions)
+        imported |= imports
+    last_part = max(when for when, _ in parts)
+    for when, new in sorted(own, key=lambda item: item[0], reverse=True):
+        stem = Path(parse_name(new.name).filename or new.name).stem
+        if when > last_part and wanted and stem not in imported \
+                and wanted <= _defines_and_imports(new)[0]:
+            return [(path, new) for _, path in sorted(parts, key=lambda item: item[0])]
+    return []
 
 
 # ---- an outer .zip --------------------------------------------------------------------------

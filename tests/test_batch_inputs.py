@@ -450,6 +450,30 @@ def test_a_resubmitted_python2_file_is_a_resubmission_too(tmp_path):
                "gamma_10003_11122_hw1-1.py" in n for n in found.notes), found.notes
 
 
+def test_the_assignments_files_then_one_complete_file_grade_the_complete_file(tmp_path):
+    """Handed in one by one (q1_softmax.py ...), then as one complete hw1.py: the earlier files
+    were graded, as parts of one submission beside hw1.py (probe s59: 50 where hw1.py gets 100).
+    A later file defining every graded function they define replaces them; one that the
+    assignment's files import is a part of them, not a version."""
+    from grader import batch
+    uploads = tmp_path / "uploads"
+    uploads.mkdir()
+    for n, path in enumerate(MULTIFILE):
+        (uploads / f"lou_20002_{31001 + n}_{path.name}").write_bytes(path.read_bytes())
+        (uploads / f"kai_20003_{41001 + n}_{path.name}").write_text(
+            "from helpers import *\n" + path.read_text())
+    correct = (FIXTURES / "correct_summed.py").read_text()
+    (uploads / "lou_20002_31010_hw1.py").write_text(correct)
+    (uploads / "kai_20003_41010_helpers.py").write_text(correct)
+    found = batch.discover(uploads, grouped=tmp_path / "groups", layout=LAYOUT, functions=CS224N)
+    held = {u.student: sorted(p.name for p in u.path.iterdir()) for u in found.uploads}
+    assert held["lou"] == ["hw1.py"], (held, found.notes)
+    assert held["kai"] == sorted(["helpers.py", *(p.name for p in MULTIFILE)]), held
+    lou = next(n for n in found.notes if "lou" in n)
+    assert "hw1.py is graded" in lou and "lou_20002_31001_q1_softmax.py (handed in again as " \
+        "lou_20002_31010_hw1.py" in lou, lou
+
+
 # ---- 4. a class folder holding one folder: a student's, or the class's (said) ------------------------
 CS224N = ("sigmoid", "sigmoid_grad", "softmax", "forward_backward_prop",
           "negSamplingCostAndGradient")
