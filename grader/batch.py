@@ -83,6 +83,9 @@ class BatchSummary:
     rows: int = 0
     seconds: float = 0.0
     interrupted: bool = False
+    # Found but not graded by the end of the run (interrupted, a report lost): said where the
+    # class is read, the gradebook's rows of them without a score.
+    not_graded_yet: gradebook.NotGradedYet = field(default_factory=gradebook.NotGradedYet)
 
 
 # ---- executors ------------------------------------------------------------------------------
@@ -504,6 +507,9 @@ def _run(executor: Executor, *, source: Path, out: Path, grade_args: Sequence[st
         summary.notes.append(note)
         stream.write(f"autograde batch: {note}\n")
     results = load_reports(reports)
+    summary.not_graded_yet = _not_graded_yet(found.uploads, todo, results, summary)
+    if summary.not_graded_yet:
+        stream.write(f"autograde batch: INCOMPLETE: {summary.not_graded_yet.banner()}\n")
     # Said where the instructor looks, as the sandbox is above: each report says it only to its
     # student, and one broken check usually breaks it for most of the class.
     broken = grader_problems.note(results)
@@ -517,7 +523,7 @@ def _run(executor: Executor, *, source: Path, out: Path, grade_args: Sequence[st
         summary.rows = write_class_reports(out, notes=summary.notes, present=present,
                                            similar=similar,
                                            functions=[f.name for f in load_pack(pack).functions],
-                                           results=results)
+                                           results=results, pending=summary.not_graded_yet)
     except OSError as exc:
         raise OutputError(f"cannot write the gradebook and overview into {out}: "
                           f"{exc.strerror or exc} ({exc.filename}). The reports in {reports} are "
@@ -525,6 +531,22 @@ def _run(executor: Executor, *, source: Path, out: Path, grade_args: Sequence[st
                           "can be written") from None
     summary.seconds = round(time.monotonic() - started, 3)
     return summary
+
+
+def _not_graded_yet(uploads: Sequence[Upload], todo: Sequence[Upload],
+                    results: Mapping[str, SubmissionResult],
+                    summary: BatchSummary) -> gradebook.NotGradedYet:
+    """The uploads found that this run did not grade as it meant to: those without a readable
+    report (no row otherwise), and, when it was interrupted, those it meant to regrade and did
+    not reach (their earlier reports stand in)."""
+    delivered = {*summary.graded, *summary.failed}
+    missing = {u.student: upload_record(u.path.name, None, files=[Path(f).name for f in u.files])
+               for u in uploads if u.student not in results}
+    stale = sorted(u.student for u in todo if u.student in results
+                   and u.student not in delivered) if summary.interrupted else []
+    why = ("the batch was interrupted; run the same command again to finish"
+           if summary.interrupted else "run the same command again to grade them")
+    return gradebook.NotGradedYet(uploads=missing, stale=stale, found=len(uploads), why=why)
 
 
 def not_graded_notes(results: dict[str, SubmissionResult], shown: int = 10) -> list[str]:
@@ -834,9 +856,11 @@ def load_reports(reports: Path) -> dict[str, SubmissionResult]:
 def write_class_reports(out: Path, *, notes: Sequence[str] = (),
                         present: Collection[str] | None = None, similar: bool = True,
                         functions: Sequence[str] = (),
-                        results: Mapping[str, SubmissionResult] | None = None) -> int:
+                        results: Mapping[str, SubmissionResult] | None = None,
+                        pending: gradebook.NotGradedYet = gradebook.NotGradedYet()) -> int:
     """Rebuild gradebook.csv, the LMS imports (canvas.csv, scores.csv) and index.html from every
-    report in OUT/reports; return the rows.
+    report in OUT/reports, and a row without a score for each upload of `pending` (found, not
+    graded yet: each file says the class is incomplete); return the rows.
     `present`: the students whose uploads this run found (None: all); the overview marks the
     others' reports, which are kept, as no longer present. `similar`: group identical wrong
     answers in the overview. `functions`: the pack's, the gradebook's first columns. `results`:
@@ -844,12 +868,14 @@ def write_class_reports(out: Path, *, notes: Sequence[str] = (),
     if results is None:
         results = load_reports(Path(out) / "reports")
     gone = set() if present is None else set(results) - set(present)
-    json_report.write_text(Path(out) / "gradebook.csv", gradebook.render(results, functions, gone))
-    json_report.write_text(Path(out) / "canvas.csv", gradebook.canvas(results))
-    json_report.write_text(Path(out) / "scores.csv", gradebook.scores(results))
+    json_report.write_text(Path(out) / "gradebook.csv",
+                           gradebook.render(results, functions, gone, pending))
+    json_report.write_text(Path(out) / "canvas.csv", gradebook.canvas(results, pending=pending))
+    json_report.write_text(Path(out) / "scores.csv", gradebook.scores(results, pending))
     json_report.write_text(Path(out) / "index.html",
-                           overview.render(results, notes=notes, gone=gone, similar=similar))
-    return len(results)
+                           overview.render(results, notes=notes, gone=gone, similar=similar,
+                                           pending=pending))
+    return len(results) + len(pending.uploads)
 
 
 __all__ = ["BatchError", "BatchSummary", "Discovery", "Executor", "LocalExecutor", "NoUploads",

@@ -11,6 +11,7 @@ import signal
 import sys
 import threading
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from grader import __version__
 from grader.packs import DEFAULT_PACK, ManifestError, Pack, load_pack
@@ -19,6 +20,9 @@ from grader import grade_command, grading, lms, output_paths, selection
 from grader.input_set import MIN_SECRET_CHARS, InputSet, SecretError, weak
 from grader.session import Options
 from grader.isolation import MODES
+
+if TYPE_CHECKING:  # a batch's own types: imported by the batch command alone
+    from grader.render.gradebook import NotGradedYet
 
 
 DESCRIPTION = """\
@@ -888,6 +892,12 @@ def _interruptible(name: str, command, parser: argparse.ArgumentParser,
         return 130
 
 
+def _not_yet(pending: "NotGradedYet") -> str:
+    """What of the gradebook's rows is not graded yet (" (17 of them not graded yet)")."""
+    count = len(pending.uploads)
+    return f" ({count} of them not graded yet)" if count else ""
+
+
 def _batch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     """Exit 0 when the gradebook was written, 130 when interrupted (run it again to finish)."""
     from grader import batch  # only a batch needs it (and its thread pool, archives, gradebook)
@@ -953,8 +963,11 @@ def _batch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
           f"{len(summary.failed)} without a report from the grader), "
           f"{len(summary.skipped)} already done, {len(summary.removed)} no longer present, "
           f"in {summary.seconds:g} s; "
-          f"{summary.rows} rows in {args.out / 'gradebook.csv'}, overview {args.out / 'index.html'}",
+          f"{summary.rows} rows in {args.out / 'gradebook.csv'}"
+          f"{_not_yet(summary.not_graded_yet)}, overview {args.out / 'index.html'}",
           file=sys.stderr)
+    if summary.not_graded_yet:  # the last line read: an incomplete class is no class to post
+        print(f"autograde batch: INCOMPLETE: {summary.not_graded_yet.banner()}", file=sys.stderr)
     return 130 if summary.interrupted else 0
 
 

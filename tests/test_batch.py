@@ -355,7 +355,7 @@ def test_killed_batch_resumes_to_a_complete_gradebook_and_force_regrades(tmp_pat
     proc.send_signal(signal.SIGTERM)
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 130, err
-    assert len(_rows(out)) < 3  # interrupted before the end
+    assert len([r for r in _rows(out) if r["score"]]) < 3  # interrupted before the end
     rerun = run_cli("batch", str(uploads), "--out", str(out), *HANG)
     assert rerun.returncode == 0, rerun.stderr
     rows = _rows(out)
@@ -367,6 +367,91 @@ def test_killed_batch_resumes_to_a_complete_gradebook_and_force_regrades(tmp_pat
     after = _mtimes(out)
     assert all(after[name] != before[name] for name in before)
     assert len(_rows(out)) == 3
+
+
+def test_an_interrupted_batch_says_the_class_is_incomplete_in_every_file(tmp_path):
+    """Ctrl-C after the first of three uploads: the overview read "1 submissions, mean 100 %" and
+    canvas.csv held that one row, so a pipeline posting it left the others without a grade and
+    without a sign (probe s59). Every file now says so: the terminal, a banner atop index.html,
+    and a row without a score for each upload not graded yet in gradebook.csv (status `not graded
+    yet`), canvas.csv and scores.csv. The same command again finishes the class and no file says
+    it any more."""
+    uploads_dir = tmp_path / "uploads"
+    uploads_dir.mkdir()
+    shutil.copy(FIXTURES / "correct_summed.py", uploads_dir / "alice_111_901_hw1.py")
+    for name in ("bob_222_902_hw1.py", "carol_333_903_hw1.py"):  # each hangs at import
+        shutil.copy(FIXTURES / "hang_at_import.py", uploads_dir / name)
+    out = tmp_path / "out"
+    cmd = [sys.executable, "-m", "grader", "batch", str(uploads_dir), "--out", str(out),
+           "--jobs", "1", "--import-timeout", "2"]
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 120
+    while not (out / "reports" / "alice.json").exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    # SIGTERM, which the batch takes as Ctrl-C: a test run in the background inherits an
+    # ignored SIGINT.
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=60)
+    said = err.decode()
+    assert proc.returncode == 130, said
+    assert sorted(p.stem for p in (out / "reports").glob("*.json")) == ["alice"], said
+    waiting = ("2 of 3 uploads not graded yet: the batch was interrupted; run the same command "
+               "again to finish")
+    assert f"INCOMPLETE: {waiting}" in said.splitlines()[-1], said
+    assert "3 rows in" in said and "(2 of them not graded yet)" in said, said
+    rows = {r["submission"]: r for r in _rows(out)}
+    assert sorted(rows) == ["alice", "bob", "carol"]
+    assert (rows["alice"]["score"], rows["alice"]["status"]) == ("100", "")
+    for student, ids in (("bob", ("222", "902")), ("carol", ("333", "903"))):
+        row = rows[student]
+        assert (row["score"], row["max_score"], row["status"]) == ("", "", "not graded yet"), row
+        assert row["error"].startswith("not graded yet: the batch was interrupted"), row
+        assert (row["canvas_user_id"], row["canvas_submission_id"]) == ids, row
+        assert row["upload"] == f"{student}_{ids[0]}_{ids[1]}_hw1.py", row
+        assert row["graded_at"] == row["content_sha256"] == row["inputs"] == "", row
+    canvas = list(csv.reader(io.StringIO((out / "canvas.csv").read_text())))
+    assert [(r[0], r[1], r[-1]) for r in canvas[1:]] == [
+        ("alice", "111", "100"), ("bob", "222", ""), ("carol", "333", "")], canvas
+    assert (out / "scores.csv").read_text() == "student,score\nalice,100\nbob,\ncarol,\n"
+    page = (out / "index.html").read_text()
+    assert "INCOMPLETE: 1 of 3 uploads graded" in page.split("</title>")[0], page[:600]
+    banner = page.split('id="incomplete"', 1)[1].split("</section>", 1)[0]
+    assert waiting in banner and "bob, carol" in banner, banner
+    assert page.index('id="incomplete"') < page.index('id="glance"')
+
+    again = run_cli("batch", str(uploads_dir), "--out", str(out), "--jobs", "1",
+                    "--import-timeout", "2")
+    assert again.returncode == 0, again.stderr
+    assert "1 of 3 already graded" in again.stderr and "INCOMPLETE" not in again.stderr
+    rows = _rows(out)
+    assert [(r["submission"], r["score"], r["status"]) for r in rows] == [
+        ("alice", "100", ""), ("bob", "0", ""), ("carol", "0", "")], rows
+    page = (out / "index.html").read_text()
+    assert 'id="incomplete"' not in page and "INCOMPLETE" not in page
+    assert (out / "scores.csv").read_text() == "student,score\nalice,100\nbob,0\ncarol,0\n"
+
+
+def test_an_interrupted_regrade_names_the_rows_whose_earlier_score_stands_in():
+    """An interrupted --force run (or regrade of changed uploads): the rows it did not reach keep
+    their earlier reports' scores, marked `not regraded yet`, and the banner says how many; a
+    row not graded at all has no score in any of the three files."""
+    from grader.render import gradebook, overview
+    results = {"alice": _stamped("alice_1_2_hw1.py", 100), "bob": _stamped("bob_3_4_hw1.py", 40)}
+    pending = gradebook.NotGradedYet(uploads={"carol": batch.upload_record("carol_5_6_hw1.py",
+                                                                           None)},
+                                     stale=["bob"], found=3, why="the batch was interrupted")
+    rows = {r["submission"]: r for r in csv.DictReader(io.StringIO(
+        gradebook.render(results, pending=pending)))}
+    assert [(s, r["score"], r["status"]) for s, r in rows.items()] == [
+        ("alice", "100", ""), ("bob", "40", "not regraded yet"), ("carol", "", "not graded yet")]
+    assert gradebook.canvas(results, pending=pending).endswith("bob,3,,,,40\ncarol,5,,,,\n")
+    assert gradebook.scores(results, pending).endswith("bob,40\ncarol,\n")
+    assert pending.banner().startswith(
+        "1 of 3 uploads not graded yet and 1 not regraded yet (its row keeps the earlier "
+        "report's score): the batch was interrupted. Its row in gradebook.csv, canvas.csv and "
+        "scores.csv has no score")
+    page = overview.render(results, pending=pending)
+    assert "Waiting: bob, carol." in page and "INCOMPLETE: 2 of 3 uploads graded" in page
 
 
 def test_batch_usage_errors():
@@ -464,7 +549,8 @@ def test_gradebook_extends_its_columns_and_keeps_what_lms_names_carry():
     assert rows[0] == ["submission", "score", "max_score", "softmax", "error", "upload",
                        "canvas_user_id", "canvas_submission_id", "late", "moodle_participant_id",
                        "content_sha256", "graded_at", "inputs", "blackboard_username",
-                       "brightspace_id", "not_checkable", "no_longer_present", "grader_problems"]
+                       "brightspace_id", "not_checkable", "no_longer_present", "grader_problems",
+                       "status"]
     by = {row[0]: dict(zip(rows[0], row)) for row in rows[1:]}
     assert all(row["not_checkable"] == "" for row in by.values())  # the reference graded them
     assert [row[0] for row in rows[1:]] == ["Jane_Doe", "alice", "old", "smithjohn"]

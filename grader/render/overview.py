@@ -24,7 +24,7 @@ from urllib.parse import quote
 
 from grader import safe_text, scoring, similarity
 from grader.model import SubmissionResult
-from grader.render.gradebook import functions as function_columns
+from grader.render.gradebook import NotGradedYet, functions as function_columns
 from grader.render.html import FAILED, _points, templates
 from grader.scoring import nothing_to_grade
 
@@ -130,9 +130,11 @@ def _sorted_tables(rows: list[dict], columns: list[str]) -> list[dict]:
 
 
 def view(results: Mapping[str, SubmissionResult], notes: Sequence[str] = (),
-         gone: Collection[str] = (), *, similar: bool = True) -> dict:
+         gone: Collection[str] = (), *, similar: bool = True,
+         pending: NotGradedYet = NotGradedYet()) -> dict:
     """`gone`: students whose upload a batch no longer found; their reports stay, marked.
-    `similar`: whether to look for identical wrong answers (`autograde batch --no-similarity`)."""
+    `similar`: whether to look for identical wrong answers (`autograde batch --no-similarity`).
+    `pending`: the uploads not graded yet, said first: the page is of part of the class."""
     students = sorted(results)
     columns = function_columns(results)
     missing = {s: {f for f in columns if nothing_to_grade(results[s], f)} for s in students}
@@ -200,10 +202,24 @@ def view(results: Mapping[str, SubmissionResult], notes: Sequence[str] = (),
         "gone": sum(1 for s in students if s in gone),
         # The packs the reports were graded with (one, unless OUT mixes assignments).
         "packs": sorted({str(r.versions["pack"]) for r in results.values() if r.versions.get("pack")}),
+        "incomplete": _incomplete(pending),
     }
 
 
+def _incomplete(pending: NotGradedYet) -> dict | None:
+    """The banner of a class not graded in full, naming the students waiting (probe s59: an
+    interrupted run's page read "1 submissions, mean 100 %" with 17 of 18 uploads not graded)."""
+    if not pending:
+        return None
+    waiting = sorted({*pending.uploads, *pending.stale})
+    return {"text": safe_text.visible(pending.banner()), "found": pending.found,
+            "graded": pending.found - len(pending.uploads),
+            "students": [safe_text.visible(s) for s in waiting[:NAMES]],
+            "more": max(0, len(waiting) - NAMES)}
+
+
 def render(results: Mapping[str, SubmissionResult], *, notes: Sequence[str] = (),
-           gone: Collection[str] = (), similar: bool = True) -> str:
+           gone: Collection[str] = (), similar: bool = True,
+           pending: NotGradedYet = NotGradedYet()) -> str:
     return templates().get_template("overview.html.j2").render(
-        report=view(results, notes, gone, similar=similar))
+        report=view(results, notes, gone, similar=similar, pending=pending))
