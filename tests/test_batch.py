@@ -930,3 +930,33 @@ def test_an_upload_that_could_not_be_graded_is_tried_again_by_a_plain_rerun(tmp_
             "next run.")
     assert note in said and note in (out / "index.html").read_text(), said
     assert not [line for line in said.splitlines() if re.match(r"\d+/\d+ eve:", line)], said
+
+
+def test_the_overview_tells_a_function_that_does_not_load_from_a_missing_one():
+    """A softmax whose file has an IndentationError was listed as "missing or not implemented",
+    its error nowhere on the page, under a heading promising "not loadable" apart (probe s59):
+    an instructor could not tell a syntax error (a quick regrade request) from no attempt. Each
+    kind is listed on its own, a function that does not load with its error's first line."""
+    from grader.model import CheckResult, FunctionResult
+    from grader.render import overview
+
+    def result(message: str) -> SubmissionResult:
+        checks = (CheckResult("known_values", "softmax", "failed", 0, 15, message=message),
+                  CheckResult("known_values", "sigmoid", "passed", 5, 5))
+        return SubmissionResult("s", 5, 20, checks, (FunctionResult("softmax", 0, 15),
+                                                     FunctionResult("sigmoid", 5, 5)))
+    results = {
+        "riya": result("softmax could not be loaded: IndentationError in q1_softmax.py, line 9: "
+                       "unindent does not match any outer indentation level\n    x = e / s"),
+        "tom": result("softmax was not found in your submission (looked in hw1.py)"),
+        "una": result("softmax is not implemented yet: it raises NotImplementedError")}
+    page = overview.render(results)
+    missing = page[page.index('id="missing"'):page.index("</div>", page.index('id="missing"'))]
+    kinds = dict(re.findall(r'<p data-kind="([^"]+)">(.*?)</p>', missing))
+    assert set(kinds) == {"not found", "not implemented", "not loadable"}, missing
+    assert "riya" in kinds["not loadable"] and "tom" not in kinds["not loadable"]
+    assert "(IndentationError in q1_softmax.py, line 9)" in kinds["not loadable"], missing
+    assert "unindent" not in missing  # the first line's what and where, not the whole message
+    assert "tom" in kinds["not found"] and "una" in kinds["not implemented"]
+    riya = page.split('href="reports/riya.html">riya</a>', 1)[1].split("</tr>", 1)[0]
+    assert 'title="IndentationError in q1_softmax.py, line 9">not loadable<' in riya, riya

@@ -96,6 +96,28 @@ def name_parts(name: str) -> list[str]:
     return parts if "".join(parts) == name else [name]
 
 
+# How a function is missing, by the phrase its checks fail with (scoring.NOTHING_TO_GRADE).
+NOT_LOADABLE, NOT_IMPLEMENTED, NOT_FOUND = "not loadable", "not implemented", "not found"
+
+
+def why_missing(result: SubmissionResult, function: str) -> tuple[str, str]:
+    """How `function`, missing from `result`, is missing, and for one that does not load the
+    error's first line ("IndentationError in q1_softmax.py, line 9"): a syntax error is worth a
+    regrade request, an unattempted function is not, and the overview listed both as "missing or
+    not implemented" without a word of the error (probe s59)."""
+    first = next((c.message.split("\n", 1)[0] for c in result.checks
+                  if c.function == function and c.status in FAILED), "")
+    for phrase in ("could not be loaded", "could not be read"):
+        if phrase in first:
+            error = first.split(phrase, 1)[1].lstrip(": ")
+            # What and where, not the message after it (the student's report has it all).
+            at = re.match(r"(.*?, line \d+)(?::|$)", error)
+            return NOT_LOADABLE, safe_text.visible(at.group(1) if at else error[:160])
+    if "is not implemented yet" in first:
+        return NOT_IMPLEMENTED, ""
+    return NOT_FOUND, ""
+
+
 def _student_rows(results: Mapping[str, SubmissionResult], columns: list[str],
                   missing: dict[str, set[str]], gone: Collection[str]) -> list[dict]:
     rows = []
@@ -109,9 +131,12 @@ def _student_rows(results: Mapping[str, SubmissionResult], columns: list[str],
                 cells.append({"text": "", "state": "none", "sort": -1.0})
                 continue
             absent = name in missing[student]
+            kind, why = why_missing(r, name) if absent and not r.error else ("missing", "")
             cells.append({"text": f"{_points(fn.score)} / {_points(fn.max_score)}",
                           "state": _state(fn.score, fn.max_score, fn.skipped_points, absent),
-                          "sort": fn.score, "missing": absent})
+                          "sort": fn.score, "missing": absent,
+                          "missing_label": "missing" if kind == NOT_FOUND else kind,
+                          "why": why})
         rows.append({**_link(student), "score": _points(r.score), "max_score": _points(r.max_score),
                      "percent": round(_percent(r)), "cells": cells, "gone": student in gone,
                      "error": r.error.splitlines()[0] if r.error else scoring.nothing_graded(r)})
@@ -189,10 +214,7 @@ def view(results: Mapping[str, SubmissionResult], notes: Sequence[str] = (),
                       "students": [_link(s) for s in who[:NAMES]], "more": max(0, len(who) - NAMES)}
                      for (f, c), who in by_count[:TOP]],
         "absent": [_link(s) for s in absent],
-        "missing_functions": [
-            {"function": f, "students": [_link(s) for s in students
-                                         if f in missing[s] and s not in absent]}
-            for f in columns if any(f in missing[s] and s not in absent for s in students)],
+        "missing_functions": _missing_functions(results, columns, missing, absent),
         "similar": similar,
         "groups": ([{"function": g.function, "checks": list(g.checks),
                      "students": [_link(s) for s in g.students]}
@@ -204,6 +226,23 @@ def view(results: Mapping[str, SubmissionResult], notes: Sequence[str] = (),
         "packs": sorted({str(r.versions["pack"]) for r in results.values() if r.versions.get("pack")}),
         "incomplete": _incomplete(pending),
     }
+
+
+def _missing_functions(results: Mapping[str, SubmissionResult], columns: list[str],
+                       missing: dict[str, set[str]], absent: list[str]) -> list[dict]:
+    """Per function and per how it is missing (not found, not implemented, not loadable), the
+    students, each one whose function does not load with its error's first line."""
+    listed = []
+    for f in columns:
+        by_kind: dict[str, list[dict]] = {}
+        for s in sorted(results):
+            if f in missing[s] and s not in absent:
+                kind, why = why_missing(results[s], f)
+                by_kind.setdefault(kind, []).append({**_link(s), "why": why})
+        for kind in (NOT_FOUND, NOT_IMPLEMENTED, NOT_LOADABLE):
+            if kind in by_kind:
+                listed.append({"function": f, "kind": kind, "students": by_kind[kind]})
+    return listed
 
 
 def _incomplete(pending: NotGradedYet) -> dict | None:
