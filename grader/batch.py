@@ -39,8 +39,8 @@ from grader.packs import DEFAULT_PACK, Pack, load_pack
 from grader.render import gradebook, json_report, overview
 from grader.scoring import nothing_graded
 from grader.task import GradeTask, TaskOutcome
-from grader.class_folder import (BatchError, Discovery, discover, extract, not_unpacked,
-                                 unpacking_notes)
+from grader.class_folder import (BatchError, Discovery, discover, extract, not_opened,
+                                 not_unpacked, unpacking_notes)
 from grader.uploads import Upload, content_hash, parse_name
 
 WALL_SLACK_SECONDS = 30.0  # what a grader process may take beyond its own deadlines
@@ -407,7 +407,8 @@ def _run(executor: Executor, *, source: Path, out: Path, grade_args: Sequence[st
     unsandboxed: dict[str, str] = {}  # student -> why their upload ran outside the sandbox
 
     def prepare(upload: Upload) -> GradeTask | TaskOutcome:
-        lost = not_unpacked(folder, upload.path) if folder != source else None
+        lost = (not_unpacked(folder, upload.path) if folder != source else None) \
+            or not_opened(upload.path)
         if lost:
             return task_mod.failed_outcome(upload.student, shown(upload), pack,
                                            f"the upload could not be graded: "

@@ -32,7 +32,8 @@ from typing import Collection, Mapping, Sequence
 
 from grader import safe_text
 from grader.archive import ArchiveError, extract as extract_members, safe_member
-from grader.uploads import (Upload, UploadName, blackboard_assignment, is_upload_name,
+from grader.uploads import (UNOPENED_ARCHIVES, Upload, UploadName, blackboard_assignment,
+                            is_upload_name,
                             known_blackboard_assignment, parse_name, student_id)
 from grader.worker import archive_names, python2_source
 
@@ -63,6 +64,29 @@ def _is_candidate(path: Path) -> bool:
     if path.name.startswith(".") or path.name in IGNORED_NAMES:
         return False
     return path.is_dir() or is_upload_name(path.name)
+
+
+def not_opened(path: Path) -> str:
+    """Why the upload `path` cannot be graded as it is: an archive of a kind the grader does not
+    open (a .rar, a .7z); "" for any other. Such a file is still a student's upload: it gets a
+    row, 0 and this reason, as a damaged member of a class zip does, not only a note (probe s59:
+    a .rar's student had no row, and a pipeline posting canvas.csv left them ungraded)."""
+    if path.name.startswith(".") or not path.is_file() or is_upload_name(path.name):
+        return ""
+    kind = _archive_kind(path.name)
+    if not kind:
+        return ""
+    return (f"{safe_text.visible(path.name)} is a {kind} archive, which the grader does not "
+            "open: ask for a .zip or .tar.gz of the files (or unpack it into a folder of the "
+            "download), and run the batch again")
+
+
+def _takes_a_row(path: Path, others: Collection[str]) -> bool:
+    """Whether `path` is one student's upload: a kind the grader takes, or an archive it does not
+    open whose student (by identifier, `others` in lower case) handed in nothing else."""
+    if _is_candidate(path):
+        return True
+    return bool(not_opened(path)) and student_id(path.name).lower() not in others
 
 
 def discover(folder: Path, *, exclude: Path | None = None,
@@ -113,6 +137,7 @@ def discover(folder: Path, *, exclude: Path | None = None,
     if grouped is not None:
         entries, made = _lms_groups(entries, grouped, found.notes, layout, functions)
     entries = _without_moodle_extras(entries, found.notes)
+    graded_kinds = {student_id(p.name).lower() for p in entries if _is_candidate(p)}
     taken: dict[str, Path] = {}
     # Who each earlier identifier was, where an LMS says (a Canvas user id, ...): a student's
     # resubmission comes under another file name (Canvas gives it a new attachment id), and two
@@ -137,7 +162,7 @@ def discover(folder: Path, *, exclude: Path | None = None,
         key = parse_name(path.name).key
         before = (known or {}).get(path.name) or (by_key.get(key) if key is not None else None)
         base = student_id(path.name)
-        if before and _is_candidate(path) and before.lower() not in taken and (
+        if before and _takes_a_row(path, graded_kinds) and before.lower() not in taken and (
                 before == base or before.startswith(base + "-")):
             kept[path] = before
             taken[before.lower()] = path
@@ -145,7 +170,8 @@ def discover(folder: Path, *, exclude: Path | None = None,
         account = _account(parse_name(path.name))
         before = by_account.get(account) if account is not None else None
         # (An upload of another account now named so cannot take it: `owner` keeps it theirs.)
-        if path not in kept and before and _is_candidate(path) and before.lower() not in taken:
+        if path not in kept and before and _takes_a_row(path, graded_kinds) \
+                and before.lower() not in taken:
             kept[path] = before
             taken[before.lower()] = path
             renamed.add(path)
@@ -153,7 +179,7 @@ def discover(folder: Path, *, exclude: Path | None = None,
     # number: by name alone, `alice-.py` (its `-` sorts first) took `alice` from `alice.py`.
     ranked = sorted(entries, key=lambda p: (parse_name(p.name).tidied, p.name))
     for path in ranked:
-        if not _is_candidate(path):
+        if not _takes_a_row(path, graded_kinds):
             if path in visible:
                 # A file name is the student's text: the instructor sees it as visible escapes.
                 found.notes.append(f"ignored {safe_text.visible(path.name)}: "
@@ -211,13 +237,18 @@ def discover(folder: Path, *, exclude: Path | None = None,
 
 # Archives a student may hand in that the grader does not open: named as such in the batch's
 # notes, so the instructor knows to ask for another kind rather than take the file for a stray.
-_OTHER_ARCHIVES = (".rar", ".7z", ".gz", ".bz2", ".xz", ".zst", ".tar.zst")
+_OTHER_ARCHIVES = UNOPENED_ARCHIVES
+
+
+def _archive_kind(name: str) -> str:
+    """The suffix of an archive the grader does not open that `name` ends with, or ""."""
+    return next((s for s in sorted(_OTHER_ARCHIVES, key=len, reverse=True)
+                 if name.lower().endswith(s) and len(name) > len(s)), "")
 
 
 def _not_an_upload(name: str) -> str:
     """Why a file among the uploads is not graded."""
-    kind = next((s for s in sorted(_OTHER_ARCHIVES, key=len, reverse=True)
-                 if name.lower().endswith(s)), "")
+    kind = _archive_kind(name)
     if kind:
         return (f"a {kind} archive, which the grader does not open; if it is a student's upload, "
                 "ask for a .zip or .tar.gz of the files (or unpack it into a folder here)")

@@ -24,6 +24,9 @@ from pathlib import Path
 from grader.worker import archive_names
 
 SUBMISSION_SUFFIXES = (".py", ".zip", ".ipynb", *archive_names.TAR_SUFFIXES)
+# Archives a student may hand in that the grader does not open (grader/class_folder.py gives
+# each a row of 0 with the reason): their student's identifier is the name without them too.
+UNOPENED_ARCHIVES = (".tar.zst", ".rar", ".7z", ".gz", ".bz2", ".xz", ".zst")
 # What task.pack_path leaves out of a folder: the hash covers exactly what is graded.
 _SKIPPED_DIRS = ("__pycache__",)
 _SKIPPED_SUFFIXES = (".pyc",)
@@ -129,7 +132,7 @@ class UploadName:
 def parse_name(name: str) -> UploadName:
     """Parse `name` (a file or folder name, not a path)."""
     stem = name
-    for suffix in SUBMISSION_SUFFIXES:
+    for suffix in (*SUBMISSION_SUFFIXES, *UNOPENED_ARCHIVES):
         if stem.lower().endswith(suffix):
             stem = stem[: -len(suffix)]
             break
@@ -373,7 +376,8 @@ def _file_hash(path: Path) -> str:
     return digest.hexdigest()
 
 
-__all__ = ["SUBMISSION_SUFFIXES", "Upload", "UploadName", "content_hash", "is_left_out",
+__all__ = ["SUBMISSION_SUFFIXES", "UNOPENED_ARCHIVES", "Upload", "UploadName", "content_hash",
+           "is_left_out",
            "is_upload_name", "left_out",
            "not_code", "not_code_folders", "zip_left_out", "zip_not_code",
            "parse_name", "student_id"]

@@ -130,20 +130,41 @@ def test_a_tarball_appended_to_grades_its_last_copy_and_says_so(tmp_path):
 # ---- in a class -------------------------------------------------------------------------------
 
 def test_a_batch_grades_tarballs_and_names_archives_it_cannot_open(tmp_path):
+    """A .rar or .7z is a student's upload the grader does not open: like a damaged member of a
+    class zip it gets a row, 0 and the reason, in the gradebook and the LMS imports (probe s59: a
+    .rar's student had no row at all, only a note, and posting canvas.csv left them ungraded).
+    A student who handed in a .py as well is graded on it, the archive only named."""
     uploads = tmp_path / "uploads"
     uploads.mkdir()
     _tar(uploads / "alice.tar.gz", [("solution.py", CORRECT)])
     shutil.copy(FIXTURES / "correct_summed.py", uploads / "bob.py")
-    (uploads / "carol.rar").write_bytes(b"Rar!\x1a\x07\x00")
-    proc = run_cli("batch", str(uploads), "--out", str(tmp_path / "out"), "--jobs", "2")
+    (uploads / "bob.rar").write_bytes(b"Rar!\x1a\x07\x00")
+    (uploads / "carol_77778_88889_hw1.rar").write_bytes(b"Rar!\x1a\x07\x00")
+    (uploads / "dan.7z").write_bytes(b"7z\xbc\xaf\x27\x1c")
+    out = tmp_path / "out"
+    proc = run_cli("batch", str(uploads), "--out", str(out), "--jobs", "2")
     assert proc.returncode == 0, proc.stderr
-    with open(tmp_path / "out" / "gradebook.csv", newline="") as f:
+    with open(out / "gradebook.csv", newline="") as f:
         rows = {row["submission"]: row for row in csv.DictReader(f)}
-    assert set(rows) == {"alice", "bob"}
+    assert set(rows) == {"alice", "bob", "carol", "dan"}, proc.stderr
     assert rows["alice"]["score"] == rows["bob"]["score"] == "100"
-    assert rows["alice"]["upload"] == "alice.tar.gz"
-    assert ("ignored carol.rar: a .rar archive, which the grader does not open; if it is a "
+    assert rows["alice"]["upload"] == "alice.tar.gz" and rows["bob"]["upload"] == "bob.py"
+    assert ("ignored bob.rar: a .rar archive, which the grader does not open; if it is a "
             "student's upload, ask for a .zip or .tar.gz") in proc.stderr
+    for student, name, kind in (("carol", "carol_77778_88889_hw1.rar", ".rar"),
+                                ("dan", "dan.7z", ".7z")):
+        row = rows[student]
+        assert (row["score"], row["upload"]) == ("0", name), row
+        assert f"{name} is a {kind} archive, which the grader does not open" in row["error"], row
+        assert f"ignored {name}" not in proc.stderr
+        assert (f"1 upload could not be graded ({student}): {name} is a {kind} archive"
+                in proc.stderr), proc.stderr
+    assert rows["carol"]["canvas_user_id"] == "77778"
+    canvas = (out / "canvas.csv").read_text()
+    assert "carol,77778,,,,0\n" in canvas, canvas
+    assert "carol,0\n" in (out / "scores.csv").read_text()
+    again = run_cli("batch", str(uploads), "--out", str(out), "--jobs", "2")
+    assert again.returncode == 0 and "4 of 4 already graded" in again.stderr, again.stderr
 
 
 def test_every_kind_of_tar_is_taken_by_its_name():
