@@ -960,3 +960,18 @@ def test_the_overview_tells_a_function_that_does_not_load_from_a_missing_one():
     assert "tom" in kinds["not found"] and "una" in kinds["not implemented"]
     riya = page.split('href="reports/riya.html">riya</a>', 1)[1].split("</tr>", 1)[0]
     assert 'title="IndentationError in q1_softmax.py, line 9">not loadable<' in riya, riya
+
+
+def test_the_overview_marks_a_late_upload_in_its_students_row():
+    """Canvas's LATE mark reached gradebook.csv's `late` column and the report's upload record,
+    never the overview an instructor reads (probe s59): the student's row says late, in every
+    sort order, and an upload on time has no such mark."""
+    from grader.render import overview
+    results = {"doejane": _stamped("doejane_LATE_23456_78901_hw1.py", 100),
+               "smithjohn": _stamped("smithjohn_12345_67890_hw1.py", 90)}
+    page = overview.render(results)
+    rows = re.findall(r"<tr><td><a href=\"reports/(\w+)\.html\">\w+</a>(.*?)</td>", page)
+    assert rows and len(rows) == 2 * (1 + 1 + 1)  # by total, by softmax, by name
+    for student, after in rows:
+        assert ('<span class="late"' in after and ">late</span>" in after) == (
+            student == "doejane"), (student, after)

@@ -139,6 +139,9 @@ def _student_rows(results: Mapping[str, SubmissionResult], columns: list[str],
                           "why": why})
         rows.append({**_link(student), "score": _points(r.score), "max_score": _points(r.max_score),
                      "percent": round(_percent(r)), "cells": cells, "gone": student in gone,
+                     # The LMS's mark (Canvas's _LATE_), kept in the report's upload record:
+                     # the gradebook had it, the page an instructor reads did not (probe s59).
+                     "late": bool(r.upload.get("late")) if isinstance(r.upload, dict) else False,
                      "error": r.error.splitlines()[0] if r.error else scoring.nothing_graded(r)})
     return rows
 
