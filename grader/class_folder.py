@@ -773,12 +773,14 @@ def extract(archive: Path, dest: Path) -> Path:
         # A zip made by Windows in another language (Shift-JIS, GBK): its names came out as
         # ÄRôcæ_ÿY, and nothing said they might be wrong.
         shown = ", ".join(safe_text.visible(n) for n in guessed[:3])
-        notes.append(f"{len(guessed)} name{'s' if len(guessed) > 1 else ''} in "
+        many = len(guessed) > 1
+        notes.append(f"{len(guessed)} name{'s' if many else ''} in "
                      f"{safe_text.visible(archive.name)} ({shown}{', ...' if len(guessed) > 3 else ''}) "
-                     "are not marked as UTF-8 and were read in the zip standard's old encoding "
-                     "(cp437); if they look garbled (a zip made by Windows in another language), "
-                     "unpack it with its encoding (unzip -O shift_jis, for instance) and run the "
-                     "batch on the folder")
+                     f"{'are' if many else 'is'} not marked as UTF-8 and "
+                     f"{'were' if many else 'was'} read in the zip standard's old encoding "
+                     f"(cp437); if {'they look' if many else 'it looks'} garbled (a zip made by "
+                     "Windows in another language), unpack it with its encoding (unzip -O "
+                     "shift_jis, for instance) and run the batch on the folder")
     if notes:
         (tmp / UNREADABLE_NOTES).write_text(json.dumps(notes), encoding="utf-8")
     # A student whose upload the zip could not give still gets a row: 0, and why. An upload

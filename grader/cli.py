@@ -963,7 +963,7 @@ def _batch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
           f"{len(summary.failed)} without a report from the grader), "
           f"{len(summary.skipped)} already done, {len(summary.removed)} no longer present, "
           f"in {summary.seconds:g} s; "
-          f"{summary.rows} rows in {args.out / 'gradebook.csv'}"
+          f"{summary.rows} row{'s' if summary.rows != 1 else ''} in {args.out / 'gradebook.csv'}"
           f"{_not_yet(summary.not_graded_yet)}, overview {args.out / 'index.html'}",
           file=sys.stderr)
     if summary.not_graded_yet:  # the last line read: an incomplete class is no class to post

@@ -975,3 +975,22 @@ def test_the_overview_marks_a_late_upload_in_its_students_row():
     for student, after in rows:
         assert ('<span class="late"' in after and ">late</span>" in after) == (
             student == "doejane"), (student, after)
+
+
+def test_the_glance_box_counts_each_student_with_nothing_graded_once():
+    """The glance box showed "missing 2" and "with an error 2" of the same two students: 2 or 4
+    students? (probe s59). One count, and how many of them had an error."""
+    from grader.model import FunctionResult
+    from grader.render import overview
+
+    def broken(name: str) -> SubmissionResult:
+        return SubmissionResult(name, 0, 100, (), (FunctionResult("softmax", 0, 100),),
+                                error="Importing your submission did not finish within 10 s")
+    results = {"alice": _stamped("alice.py", 100), "erin": broken("erin.py"),
+               "hank": broken("hank.py")}
+    page = overview.render(results)
+    glance = page[page.index('id="glance"'):page.index("</dl>", page.index('id="glance"'))]
+    assert re.search(r'>nothing graded</dt><dd id="nothing-graded"[^>]*>2 \(both with an '
+                     r'error\)</dd>', glance), glance
+    assert ">missing<" not in glance and ">with an error<" not in glance, glance
+    assert glance.count("<dt") == 3, glance  # mean, median, nothing graded

@@ -46,6 +46,17 @@ def graded_out(tmp_path_factory) -> tuple[Path, Path]:
     return uploads, out
 
 
+def test_a_class_of_one_is_said_in_the_singular(graded_out):
+    """"1 rows in gradebook.csv", "class overview (1 submissions)" (probe s59)."""
+    uploads, out = graded_out
+    again = run_cli("batch", str(uploads), "--out", str(out), "--jobs", "1")
+    assert again.returncode == 0, again.stderr
+    assert "; 1 row in " in again.stderr and "1 rows" not in again.stderr, again.stderr
+    page = (out / "index.html").read_text()
+    assert "<title>autograde: class overview (1 submission)</title>" in page, page[:800]
+    assert '<div class="muted">submission</div>' in page
+
+
 # ---- 1. OUTDIR problems: one line, exit 2, before grading, reports kept --------------------------
 def test_an_outdir_of_another_pack_is_refused_before_grading(graded_out, tmp_path):
     """The gradebook has a column per function of one pack and the overview compares functions:
@@ -836,6 +847,9 @@ def test_zip_member_names_not_marked_utf8_are_read_as_meant_or_said_to_be_guesse
     notes = batch.unpacking_notes(folder)
     assert len(notes) == 1 and notes[0].startswith("1 name in class.zip (") and \
         "not marked as UTF-8" in notes[0] and "unzip -O shift_jis" in notes[0], notes
+    # One name is one name (probe s59: "1 name in submissions.zip (...) are not marked").
+    assert ") is not marked as UTF-8 and was read in" in notes[0], notes
+    assert "if it looks garbled" in notes[0], notes
 
 
 def test_one_students_files_under_a_name_no_lms_uses_are_pointed_out(tmp_path):

@@ -224,11 +224,23 @@ def view(results: Mapping[str, SubmissionResult], notes: Sequence[str] = (),
                     for g in similarity.groups(results, columns)] if similar else []),
         "pass_rates": pass_rates,
         "errors": sum(1 for r in results.values() if r.error),
+        # Of the students with nothing graded (`absent`, which holds every one with an error):
+        # one count, each student once (the glance box said "missing 2" and "with an error 2"
+        # of the same two students, probe s59).
+        "errors_said": _errors_said(sum(1 for r in results.values() if r.error), len(absent)),
         "gone": sum(1 for s in students if s in gone),
         # The packs the reports were graded with (one, unless OUT mixes assignments).
         "packs": sorted({str(r.versions["pack"]) for r in results.values() if r.versions.get("pack")}),
         "incomplete": _incomplete(pending),
     }
+
+
+def _errors_said(errors: int, absent: int) -> str:
+    """How many of the `absent` students with nothing graded had an error: "both with an
+    error", "1 of them with an error"."""
+    if errors == absent:
+        return {1: "with an error", 2: "both with an error"}.get(errors, "all with an error")
+    return f"{errors} of them with an error"
 
 
 def _missing_functions(results: Mapping[str, SubmissionResult], columns: list[str],
