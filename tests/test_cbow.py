@@ -267,7 +267,7 @@ def test_warnings_only_where_the_notebook_allows(graded):
 
 
 # ---- the two modes of back_prop -----------------------------------------------------------------
-# dJ/dW1 and dJ/db1 at the notebook's own numbers (inputs.TRUE_GRAD_W1, TRUE_GRAD_B1), as printed:
+# dJ/dW1 and dJ/db1 at the notebook's own numbers (fixtures/cbow/derivative.py), as printed:
 # what the exact mode asks a student to work out, the notebook printing only its formula's values.
 NOTEBOOK_DERIVATIVE = ("0.08586182", "0.10309036", "0.02146546", "0.02577259", "0.04293091",
                        "0.05154518")

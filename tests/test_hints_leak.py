@@ -3,12 +3,15 @@ diagnoses (what is wrong, why, which identity or numpy behaviour is at play) and
 never the finished statement of a graded function.
 
 A hint "quotes the solution" when it holds an expression of a solution's source (reference/, and
-the exact mode's derivative in grader/packs/cbow/inputs.py) with the names changed at will: every
-name is compared as a placeholder, so `h.T.dot(delta2)` is the reference's
+the exact mode's derivative in tests/fixtures/cbow/derivative.py) with the names changed at will:
+every name is compared as a placeholder, so `h.T.dot(delta2)` is the reference's
 `hidden.T.dot(d_scores)`. Local variables are also read with their definitions put in, so
 `(W2.T @ (yhat - y)) * (h > 0)` is found behind `(W2.T @ delta) * (h > 0)`, and `a.dot(b)`,
 `np.dot(a, b)` and `a @ b` are one product. What the student's handout already prints (the
 starter files and notebooks of student_template/) is no leak and may be quoted.
+
+An answer the pack's reference does not hold (the cbow exact mode's derivative) is not in the
+pack's own code either: every module of a pack ships in the wheel and the student release.
 """
 from __future__ import annotations
 
@@ -16,7 +19,9 @@ import ast
 import copy
 import json
 import re
+import sys
 import tomllib
+import warnings
 from importlib import import_module
 from collections.abc import Iterator
 from itertools import combinations
@@ -28,9 +33,11 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 PACKS = sorted(p.parent for p in (ROOT / "grader" / "packs").glob("*/hints.py"))
 
-# Beyond a pack's reference: the grader's own copy of the derivative that only the cbow pack's
+# Beyond a pack's reference: answers its reference does not hold, kept with the tests (never in
+# the pack, whose modules ship in every student's copy): the derivative that only the cbow pack's
 # exact mode asks for (its reference follows the notebook's formulas, which are not).
-MORE_SOLUTIONS = {"cbow": [(ROOT / "grader" / "packs" / "cbow" / "inputs.py", {"true_gradient"})]}
+MORE_SOLUTIONS = {"cbow": [(ROOT / "tests" / "fixtures" / "cbow" / "derivative.py",
+                            {"true_gradient"})]}
 
 
 def _folder(pack: Path, key: str) -> Path:
@@ -52,7 +59,10 @@ _NAME = re.compile(r"(?<![.\w])(?!(?:True|False|None)\b)[A-Za-z_]\w*\b(?!\s*=[^=
 def _placeholder(name: re.Match) -> str:
     """A numpy function called keeps its name (sum is not max); any other name is a placeholder."""
     called = name.string[name.end():].lstrip().startswith("(")
-    return name[0] if called and callable(getattr(np, name[0], None)) else "_"
+    with warnings.catch_warnings():  # np.str, np.object: names numpy warns it has dropped
+        warnings.simplefilter("ignore")
+        numpy_function = called and callable(getattr(np, name[0], None))
+    return name[0] if numpy_function else "_"
 
 
 def _flat(text: str) -> str:
@@ -177,23 +187,31 @@ def _solution_expressions(pack: Path) -> dict[str, str]:
     """{shape: where it comes from} of every expression in the pack's solutions' functions."""
     shapes: dict[str, str] = {}
     for path, only in _solutions(pack):
-        tree = ast.parse(path.read_text())
-        for function in (n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef)):
-            if only is not None and function.name not in only:
-                continue
-            body = [s for s in function.body
-                    if not (isinstance(s, ast.Expr) and isinstance(s.value, ast.Constant))]
-            inlined = _Inline(_definitions(function))
-            for statement in body:
-                for tree_form in (statement, inlined.visit(copy.deepcopy(statement))):
-                    for spelling in ("@", "np.dot", ".dot"):
-                        spelt = _Products(spelling).visit(copy.deepcopy(tree_form))
-                        for node in ast.walk(spelt):
-                            if isinstance(node, ast.expr) and not isinstance(node, ast.Name):
-                                for shape in _variants(node):
-                                    shapes.setdefault(
-                                        shape, f"{path.relative_to(ROOT)}, {function.name}: "
-                                               f"{ast.unparse(node)}")
+        for shape, where in _expressions(path, only).items():
+            shapes.setdefault(shape, where)
+    return shapes
+
+
+def _expressions(path: Path, only: set[str] | None = None) -> dict[str, str]:
+    """{shape: where} of every expression in the functions of one file (those named in `only`)."""
+    shapes: dict[str, str] = {}
+    tree = ast.parse(path.read_text())
+    for function in (n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef)):
+        if only is not None and function.name not in only:
+            continue
+        body = [s for s in function.body
+                if not (isinstance(s, ast.Expr) and isinstance(s.value, ast.Constant))]
+        inlined = _Inline(_definitions(function))
+        for statement in body:
+            for tree_form in (statement, inlined.visit(copy.deepcopy(statement))):
+                for spelling in ("@", "np.dot", ".dot"):
+                    spelt = _Products(spelling).visit(copy.deepcopy(tree_form))
+                    for node in ast.walk(spelt):
+                        if isinstance(node, ast.expr) and not isinstance(node, ast.Name):
+                            for shape in _variants(node):
+                                shapes.setdefault(
+                                    shape, f"{path.relative_to(ROOT)}, {function.name}: "
+                                           f"{ast.unparse(node)}")
     return shapes
 
 
@@ -280,3 +298,149 @@ def test_the_leak_finder_finds_the_reference_under_other_names(pack):
         assert _quoted(line, leaks), line
     for line in NOT_QUOTED[pack.name]:
         assert not _quoted(line, leaks), line
+
+
+# ---- the code every student's copy ships --------------------------------------------------------
+# The answers a pack's reference does not hold (MORE_SOLUTIONS) must not be in the pack's own
+# modules either: they ship in the wheel and in every student release, where a student reads
+# them (probe s59: grader/packs/cbow/inputs.py computed the exact mode's derivative, and held its
+# values at the notebook's numbers).
+WITHHELD = sorted(pack for pack in PACKS if pack.name in MORE_SOLUTIONS)
+
+
+def _computed(path: Path, only: set[str]) -> dict[str, str]:
+    """{shape: where} of what each statement of the functions computes, with its local variables
+    put in: whole results, not their parts (`upstream @ x.T` is also the notebook's formula with
+    another `upstream`; the derivative is `((W2.T @ (yhat - y)) * (h > 0)) @ x.T`)."""
+    shapes: dict[str, str] = {}
+    tree = ast.parse(path.read_text())
+    for function in (n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef)):
+        if function.name not in only:
+            continue
+        inlined = _Inline(_definitions(function))
+        for statement in function.body:
+            if not isinstance(statement, (ast.Assign, ast.Return)) or statement.value is None:
+                continue
+            value = inlined.visit(copy.deepcopy(statement.value))
+            for spelling in ("@", "np.dot", ".dot"):
+                spelt = _Products(spelling).visit(copy.deepcopy(value))
+                if _steps(spelt) >= MIN_STEPS:
+                    shapes.setdefault(_flat(ast.unparse(spelt)),
+                                      f"{path.relative_to(ROOT)}, {function.name}: "
+                                      f"{ast.unparse(statement)}")
+    return shapes
+
+
+def _withheld_expressions(pack: Path) -> dict[str, str]:
+    """{shape: where} of what the pack's MORE_SOLUTIONS compute that neither its reference (the
+    course's formulas, which the grader may state) nor its handout holds."""
+    reference = {}
+    for path in sorted(_folder(pack, "reference").glob("*.py")):
+        reference.update(_expressions(path))
+    handout = _handout(pack)
+    return {shape: where for path, only in MORE_SOLUTIONS[pack.name]
+            for shape, where in _computed(path, only).items()
+            if shape not in reference and shape not in handout}
+
+
+@pytest.mark.parametrize("pack", WITHHELD, ids=lambda p: p.name)
+def test_no_shipped_module_computes_an_answer_the_reference_does_not_hold(pack):
+    withheld = _withheld_expressions(pack)
+    assert withheld  # the finder has something to find
+    found = sorted(f"{path.relative_to(ROOT)}: {withheld[shape]}  (as {shape})"
+                   for path in sorted(pack.rglob("*.py"))
+                   for shape in _expressions(path) if shape in withheld)
+    assert not found, "\n".join(found)
+
+
+def _cbow_derivative_case() -> tuple[dict, dict, dict]:
+    """(the case's arrays, its forward values, the derivative) of a drawn case where the derivative
+    differs from the notebook's formulas in b1 and W1, so that what returns it is told apart."""
+    from grader.packs.cbow import inputs
+    derivative = import_module("fixtures.cbow.derivative").true_gradient
+    for seed in range(100):
+        a = inputs.NetCase(6, 4, seed).arrays()
+        f = inputs.forward(a)
+        true = derivative(a["x"], a["y"], a["W2"], f["h"], f["yhat"])
+        course = inputs.course_gradient(a["x"], a["y"], a["W2"], f["h"], f["yhat"])
+        if not np.allclose(true["b1"], course["b1"]):
+            return a, f, true
+    raise AssertionError("no drawn case tells the derivative from the notebook's formulas")
+
+
+def _arrays_in(value) -> Iterator[np.ndarray]:
+    if isinstance(value, np.ndarray):
+        yield value
+    elif isinstance(value, dict):
+        for v in value.values():
+            yield from _arrays_in(v)
+    elif isinstance(value, (tuple, list)):
+        for v in value:
+            yield from _arrays_in(v)
+
+
+def _cbow_modules() -> Iterator[object]:
+    """Every module of the cbow pack, its checks included, as the installed grader imports them."""
+    import importlib.util
+    pack = ROOT / "grader" / "packs" / "cbow"
+    for path in sorted(pack.rglob("*.py")):
+        if "support" in path.parts:  # the course's helper module: the submission's, not ours
+            continue
+        if path.parent == pack:
+            yield import_module(f"grader.packs.cbow.{path.stem}")
+            continue
+        name = f"_shipped_cbow_{path.stem}"  # a check: imported by path, as the session does
+        spec = importlib.util.spec_from_file_location(name, path)
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        try:
+            spec.loader.exec_module(module)
+        finally:
+            sys.modules.pop(name, None)
+        yield module
+
+
+def test_no_shipped_cbow_function_returns_the_exact_modes_derivative(pytestconfig):
+    """Whatever the spelling (a mask, np.where, a loop): no function of the cbow pack given the
+    network's values (x, y, W1, W2, b1, b2 and the forward values) returns dJ/db1 or dJ/dW1."""
+    import inspect
+
+    from grader.plugin import MARKERS
+    for marker in MARKERS:  # the checks' markers, as the grader's own session registers them
+        pytestconfig.addinivalue_line("markers", marker)
+    a, f, true = _cbow_derivative_case()
+    values = {**a, **f}
+    returned, called = [], []
+    for module in _cbow_modules():
+        for name, function in vars(module).items():
+            if not inspect.isfunction(function) or function.__module__ != module.__name__:
+                continue
+            params = inspect.signature(function).parameters
+            if not params or not set(params) <= set(values):
+                continue
+            try:
+                result = function(**{p: values[p].copy() for p in params})
+            except Exception:
+                continue
+            called.append(name)
+            if any(v.shape == true[b].shape and np.allclose(v, true[b], rtol=1e-6, atol=1e-9)
+                   for v in _arrays_in(result) for b in ("W1", "b1")):
+                returned.append(f"{module.__file__}: {name}")
+    assert "course_gradient" in called  # the probe reaches the pack's formulas
+    assert not returned, returned
+
+
+def test_no_shipped_cbow_file_holds_the_derivative_at_the_notebooks_numbers():
+    """The exact mode withholds these values from its messages (probe s59); a file of the pack
+    holding them hands them over all the same."""
+    from grader.packs.cbow import inputs
+    derivative = import_module("fixtures.cbow.derivative").true_gradient
+    f = inputs.forward(inputs.notebook_case())
+    true = derivative(inputs.X, inputs.Y, inputs.W2, f["h"], f["yhat"])
+    digits = {f"{abs(v):.8f}"[:-1] for b in ("W1", "b1") for v in true[b].ravel() if abs(v) > 1e-3}
+    assert digits
+    holding = sorted(f"{path.relative_to(ROOT)}: {d}"
+                     for path in sorted((ROOT / "grader" / "packs" / "cbow").rglob("*"))
+                     if path.is_file() and path.suffix != ".pyc"
+                     for d in digits if d in path.read_text(errors="ignore"))
+    assert not holding, holding
