@@ -35,7 +35,7 @@ from grader.archive import ArchiveError, extract as extract_members, safe_member
 from grader.uploads import (UNOPENED_ARCHIVES, Upload, UploadName, blackboard_assignment,
                             is_upload_name,
                             known_blackboard_assignment, parse_name, student_id)
-from grader.worker import archive_names, python2_source
+from grader.worker import archive_names, python2_source, written_defs
 
 # autograde.toml: the course config (grader/packs/course_config.py), not a student's upload.
 IGNORED_NAMES = ("__MACOSX", "__pycache__", "autograde.toml")
@@ -407,13 +407,13 @@ def _parsed(source: str) -> ast.Module | None:
     return None
 
 
-def _defines_and_imports(path: Path, limit: int = 4 * 2**20) -> tuple[set[str], set[str]]:
-    """The functions a .py file or a notebook defines at its top level, and the modules it
-    imports (the first part of each dotted name). Parsed, never run (this process never runs
-    student code); a file that does not parse, or is larger than `limit`, has neither."""
+def _trees(path: Path, limit: int = 4 * 2**20) -> list[ast.Module]:
+    """A .py file's syntax tree, or a notebook's, one per code cell. Parsed, never run (this
+    process never runs student code); a file that does not parse, or is larger than `limit`,
+    has none."""
     try:
         if path.stat().st_size > limit:
-            return set(), set()
+            return []
         text = path.read_text(encoding="utf-8", errors="replace")
         sources = [text]
         if path.suffix.lower() == ".ipynb":
@@ -422,13 +422,16 @@ def _defines_and_imports(path: Path, limit: int = 4 * 2**20) -> tuple[set[str], 
                        else str(c.get("source", "")) for c in cells
                        if isinstance(c, dict) and c.get("cell_type") == "code"]
     except (OSError, ValueError, AttributeError):
-        return set(), set()
+        return []
+    return [tree for tree in map(_parsed, sources) if tree is not None]
+
+
+def _defines_and_imports(path: Path) -> tuple[set[str], set[str]]:
+    """The functions a .py file or a notebook defines at its top level, and the modules it
+    imports (the first part of each dotted name)."""
     defined: set[str] = set()
     imported: set[str] = set()
-    for source in sources:
-        tree = _parsed(source)
-        if tree is None:
-            continue
+    for tree in _trees(path):
         defined |= {node.name for node in tree.body
                     if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))}
         for node in ast.walk(tree):
@@ -437,6 +440,13 @@ def _defines_and_imports(path: Path, limit: int = 4 * 2**20) -> tuple[set[str], 
             elif isinstance(node, ast.ImportFrom) and node.module:
                 imported.add(node.module.split(".")[0])
     return defined, imported
+
+
+def _writes(path: Path, functions: Collection[str]) -> set[str]:
+    """The graded functions a file writes (grader/worker/written_defs.py): a later file of the
+    starter's stubs is no resubmission of finished work (recheck probe s59: four finished files
+    left out for a blank hw1_starter.py, 100 to 0)."""
+    return written_defs.written(_trees(path), functions)
 
 
 def _without_moodle_extras(entries: list[Path], notes: list[str]) -> list[Path]:
@@ -665,8 +675,7 @@ def _renamed_versions(newest: Mapping[str, tuple[str, Path]], layout: Collection
         return []
     defined = {}
     for _, path in own:
-        defs, imports = _defines_and_imports(path)
-        defined[path] = (defs & set(functions), imports)
+        defined[path] = (_writes(path, functions), _defines_and_imports(path)[1])
     pairs: list[tuple[Path, Path]] = []
     gone: set[Path] = set()
     ordered = sorted(own, key=lambda item: item[0])
@@ -698,14 +707,13 @@ def _layout_replaced(newest: Mapping[str, tuple[str, Path]], layout: Collection[
     wanted: set[str] = set()
     imported: set[str] = set()
     for _, path in parts:
-        defs, imports = _defines_and_imports(path)
-        wanted |= defs & set(functions)
-        imported |= imports
+        wanted |= _writes(path, functions)
+        imported |= _defines_and_imports(path)[1]
     last_part = max(when for when, _ in parts)
     for when, new in sorted(own, key=lambda item: item[0], reverse=True):
         stem = Path(parse_name(new.name).filename or new.name).stem
         if when > last_part and wanted and stem not in imported \
-                and wanted <= _defines_and_imports(new)[0]:
+                and wanted <= _writes(new, functions):
             return [(path, new) for _, path in sorted(parts, key=lambda item: item[0])]
     return []
 

@@ -476,10 +476,17 @@ def test_the_assignments_files_then_one_complete_file_grade_the_complete_file(tm
     correct = (FIXTURES / "correct_summed.py").read_text()
     (uploads / "lou_20002_31010_hw1.py").write_text(correct)
     (uploads / "kai_20003_41010_helpers.py").write_text(correct)
+    # A later file of the starter's stubs is no resubmission of the finished files (recheck
+    # probe s59: they were left out for a blank hw1_starter.py, 100 to 0).
+    for n, path in enumerate(MULTIFILE):
+        (uploads / f"ann_20004_{51001 + n}_{path.name}").write_bytes(path.read_bytes())
+    (uploads / "ann_20004_51010_hw1_starter.py").write_text("".join(
+        f"def {name}(*args):\n    raise NotImplementedError\n\n\n" for name in CS224N))
     found = batch.discover(uploads, grouped=tmp_path / "groups", layout=LAYOUT, functions=CS224N)
     held = {u.student: sorted(p.name for p in u.path.iterdir()) for u in found.uploads}
     assert held["lou"] == ["hw1.py"], (held, found.notes)
     assert held["kai"] == sorted(["helpers.py", *(p.name for p in MULTIFILE)]), held
+    assert held["ann"] == sorted(["hw1_starter.py", *(p.name for p in MULTIFILE)]), held
     lou = next(n for n in found.notes if "lou" in n)
     assert "hw1.py is graded" in lou and "lou_20002_31001_q1_softmax.py (handed in again as " \
         "lou_20002_31010_hw1.py" in lou, lou

@@ -355,6 +355,28 @@ STARTERS_WORD2VEC_WITH_PASS = """def negSamplingCostAndGradient(predicted, targe
 """
 
 
+def test_a_def_is_written_by_names_bound_in_another_cell_a_star_import_or_one_branch():
+    """What counts as written (grader/worker/written_defs.py): the starter's `return cost,
+    gradPred, grad` below a `pass` is not; a notebook's def returning np.exp(...) with numpy
+    imported in another cell is (recheck probe s59: a finished notebook counted 3 of 5 written
+    and lost to a backup folder, 100 to 0), and so are a def after a star import and one whose
+    misspelt name sits in one branch only."""
+    import ast
+    from grader.worker import written_defs
+    functions = ("sigmoid", "softmax", "negSamplingCostAndGradient")
+
+    def writes(*cells: str) -> set[str]:
+        return written_defs.written([ast.parse(cell) for cell in cells], functions)
+
+    assert writes(STARTERS_WORD2VEC_WITH_PASS) == set()
+    assert writes("import numpy as np", "def sigmoid(x):\n    return 1 / (1 + np.exp(-x))\n") \
+        == {"sigmoid"}
+    assert writes("from numpy import *\ndef sigmoid(x):\n    return 1 / (1 + exp(-x))\n") \
+        == {"sigmoid"}
+    assert writes("def softmax(x):\n    if x is None:\n        return reslt\n"
+                  "    return x / x.sum()\n") == {"softmax"}
+
+
 def test_a_backup_whose_function_only_returns_unbound_names_is_no_more_written(tmp_path):
     """assignment1/ (the network being rewritten: a raise left in it) beside assignment1_backup/
     (its word2vec still the starter's `pass` and `return cost, gradPred, grad`, in Python 2): the

@@ -35,6 +35,7 @@ import python2_names
 import python2_source
 import archive_names
 import source_text
+import written_defs
 import unpack_tar
 
 if TYPE_CHECKING:
@@ -629,8 +630,7 @@ def _score(folder: Path, layout: tuple[str, ...], functions: tuple[str, ...]) ->
                                        else SCORE_BYTES).decode("utf-8", "replace")
             except OSError:
                 continue
-            for chunk in _code_chunks(path, text):
-                defined.update(_written(chunk, functions, pattern))
+            defined.update(_written(_code_chunks(path, text), functions, pattern))
     stems = {p.stem.lower() for p in files}
     return len(defined), sum(1 for name in layout if name.lower() in stems)
 
@@ -648,21 +648,21 @@ def _code_chunks(path: Path, text: str) -> list[str]:
         return [text]  # cut short at SCORE_BYTES, or not a notebook: its text as it is
 
 
-def _written(code: str, functions: tuple[str, ...], pattern: re.Pattern) -> set[str]:
-    """The graded functions `code` defines with a body of its own: a def that still raises
-    NotImplementedError anywhere (the 2017 starter's softmax raises it inside an if, after lines
-    of its own) or is a template otherwise is no one's work, and a folder of the starter's files
-    beside a student's notebook or hw1.py that is not finished must not win for defining them
-    all (probe s57: a hw1.py with two functions done lost to the starter, 25 to 0). Code Python
-    3 cannot parse (the 2017 starter's print statements, magics) is read by its text."""
-    tree = _parsed(code)
-    if tree is None:
-        return _written_by_text(code, pattern)
-    module_names = _bound_names(tree)
-    return {node.name for node in ast.walk(tree)
-            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
-            and node.name in functions and not _is_template(node)
-            and not _raises_not_implemented(node) and not _returns_unbound(node, module_names)}
+def _written(chunks: list[str], functions: tuple[str, ...], pattern: re.Pattern) -> set[str]:
+    """The graded functions a file (its code, a notebook's cells one by one) writes with a body
+    of its own (written_defs.py): a folder of the starter's files beside a student's notebook or
+    hw1.py that is not finished must not win for defining them all (probe s57: a hw1.py with two
+    functions done lost to the starter, 25 to 0), nor a backup whose word2vec is still the
+    starter's (probe s59). Code Python 3 cannot parse even as Python 2 (magics, a syntax error)
+    is read by its text."""
+    trees, found = [], set()
+    for chunk in chunks:
+        tree = _parsed(chunk)
+        if tree is None:
+            found |= _written_by_text(chunk, pattern)
+        else:
+            trees.append(tree)
+    return found | written_defs.written(trees, functions)
 
 
 def _parsed(code: str) -> ast.Module | None:
@@ -676,51 +676,6 @@ def _parsed(code: str) -> ast.Module | None:
         except (SyntaxError, ValueError, RecursionError, MemoryError):  # nested past the parser
             continue
     return None
-
-
-def _bound_names(tree: ast.AST) -> set[str]:
-    """Every name `tree` binds anywhere (assigned, a parameter, imported, defined, declared
-    global): an over-count, which only ever leaves a def counted as written."""
-    names: set[str] = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load):
-            names.add(node.id)
-        elif isinstance(node, ast.arg):
-            names.add(node.arg)
-        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            names.add(node.name)
-        elif isinstance(node, ast.alias):
-            names.add((node.asname or node.name).split(".")[0])
-        elif isinstance(node, (ast.Global, ast.Nonlocal)):
-            names.update(node.names)
-        elif isinstance(node, ast.ExceptHandler) and node.name:
-            names.add(node.name)
-        elif isinstance(node, (ast.MatchAs, ast.MatchStar)) and node.name:
-            names.add(node.name)
-    return names
-
-
-def _returns_unbound(node: ast.FunctionDef | ast.AsyncFunctionDef, module_names: set[str]) -> bool:
-    """Whether the def returns a name bound nowhere, in it or in its file: the 2017 starter's
-    `return cost, gradPred, grad` below a `pass` left where the code goes, which can only raise
-    NameError (probe s59: a backup copy whose word2vec was still that counted as written, and beat
-    the student's current folder)."""
-    bound = _bound_names(node) | module_names | set(dir(builtins))
-    for inner in ast.walk(node):
-        if isinstance(inner, ast.Return) and inner.value is not None:
-            if any(isinstance(name, ast.Name) and isinstance(name.ctx, ast.Load)
-                   and name.id not in bound for name in ast.walk(inner.value)):
-                return True
-    return False
-
-
-def _raises_not_implemented(node: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
-    for inner in ast.walk(node):
-        if isinstance(inner, ast.Raise) and inner.exc is not None:
-            raised = inner.exc.func if isinstance(inner.exc, ast.Call) else inner.exc
-            if isinstance(raised, ast.Name) and raised.id == "NotImplementedError":
-                return True
-    return False
 
 
 def _written_by_text(code: str, pattern: re.Pattern) -> set[str]:
@@ -1702,45 +1657,13 @@ def _copy_problem(function: object) -> str:
     node = _definition(function)
     if node is None:
         return ""
-    if _is_template(node):
+    if written_defs.is_template(node):
         return "template"
     parameters = _parameters(node)
     read = {n.id for n in ast.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
     if parameters and not parameters & read:
         return "ignores its arguments"
     return ""
-
-
-def _is_template(node: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
-    """A def as an exercise's template leaves it (see `_copy_problem`)."""
-    nones: set[str] = set()
-
-    def none(expr: ast.expr | None) -> bool:
-        if expr is None or (isinstance(expr, ast.Constant) and expr.value is None):
-            return True
-        if isinstance(expr, ast.Name):
-            return expr.id in nones
-        return isinstance(expr, (ast.Tuple, ast.List)) and all(none(e) for e in expr.elts)
-
-    def template_line(statement: ast.stmt) -> bool:
-        if isinstance(statement, ast.Pass) or (isinstance(statement, ast.Expr)
-                                               and isinstance(statement.value, ast.Constant)):
-            return True
-        if isinstance(statement, ast.Raise):
-            raised = statement.exc.func if isinstance(statement.exc, ast.Call) else statement.exc
-            return isinstance(raised, ast.Name) and raised.id == "NotImplementedError"
-        if isinstance(statement, ast.Assign) and none(statement.value) and all(
-                isinstance(t, ast.Name) for t in statement.targets):
-            nones.update(t.id for t in statement.targets)
-            return True
-        return isinstance(statement, ast.Return) and none(statement.value)
-
-    for statement in node.body:
-        if not template_line(statement):
-            return False
-        if isinstance(statement, ast.Raise):
-            return True  # what follows it never runs: the template's `return s`
-    return True
 
 
 def _unused_parameters(function: object) -> list[str]:

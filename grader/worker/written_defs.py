@@ -1,0 +1,112 @@
+"""Which graded functions a file writes, read off its syntax tree, never run.
+
+A def is someone's work unless it is an exercise's template (a docstring, `pass`, `raise
+NotImplementedError`, names set to None and returned), still raises NotImplementedError anywhere
+(the 2017 starter's softmax raises it inside an if, after lines of its own), or can only end in
+NameError: every value it returns names something bound nowhere, in it or in its file (the
+starter's `return cost, gradPred, grad` below a `pass`). The worker's loader chooses between
+folders with it (a starter's folder, or a backup, must not win for defining every function); the
+grader's class folder, between a student's files handed in one after another. Both read the same
+trees, so this module imports nothing of either.
+"""
+from __future__ import annotations
+
+import ast
+import builtins
+from collections.abc import Collection, Sequence
+
+_BUILTINS = frozenset(dir(builtins))
+
+
+def written(trees: Sequence[ast.Module], functions: Collection[str]) -> set[str]:
+    """The graded `functions` one file writes; `trees`: its code, one tree per notebook cell, so
+    a name bound in one cell (`import numpy as np`) is bound for the defs of every other."""
+    module_names: set[str] = set()
+    star = False
+    for tree in trees:
+        module_names |= bound_names(tree)
+        star = star or any(isinstance(node, ast.ImportFrom)
+                           and any(alias.name == "*" for alias in node.names)
+                           for node in ast.walk(tree))
+    return {node.name for tree in trees for node in ast.walk(tree)
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
+            and node.name in functions and not is_template(node)
+            and not raises_not_implemented(node)
+            and (star or not returns_only_unbound(node, module_names))}
+
+
+def is_template(node: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+    """A def as an exercise's template leaves it (see loader's `_copy_problem`)."""
+    nones: set[str] = set()
+
+    def none(expr: ast.expr | None) -> bool:
+        if expr is None or (isinstance(expr, ast.Constant) and expr.value is None):
+            return True
+        if isinstance(expr, ast.Name):
+            return expr.id in nones
+        return isinstance(expr, (ast.Tuple, ast.List)) and all(none(e) for e in expr.elts)
+
+    def template_line(statement: ast.stmt) -> bool:
+        if isinstance(statement, ast.Pass) or (isinstance(statement, ast.Expr)
+                                               and isinstance(statement.value, ast.Constant)):
+            return True
+        if isinstance(statement, ast.Raise):
+            raised = statement.exc.func if isinstance(statement.exc, ast.Call) else statement.exc
+            return isinstance(raised, ast.Name) and raised.id == "NotImplementedError"
+        if isinstance(statement, ast.Assign) and none(statement.value) and all(
+                isinstance(t, ast.Name) for t in statement.targets):
+            nones.update(t.id for t in statement.targets)
+            return True
+        return isinstance(statement, ast.Return) and none(statement.value)
+
+    for statement in node.body:
+        if not template_line(statement):
+            return False
+        if isinstance(statement, ast.Raise):
+            return True  # what follows it never runs: the template's `return s`
+    return True
+
+
+def raises_not_implemented(node: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+    for inner in ast.walk(node):
+        if isinstance(inner, ast.Raise) and inner.exc is not None:
+            raised = inner.exc.func if isinstance(inner.exc, ast.Call) else inner.exc
+            if isinstance(raised, ast.Name) and raised.id == "NotImplementedError":
+                return True
+    return False
+
+
+def bound_names(tree: ast.AST) -> set[str]:
+    """Every name `tree` binds anywhere (assigned, a parameter, imported, defined, declared
+    global): an over-count, which only ever leaves a def counted as written."""
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load):
+            names.add(node.id)
+        elif isinstance(node, ast.arg):
+            names.add(node.arg)
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names.add(node.name)
+        elif isinstance(node, ast.alias):
+            names.add((node.asname or node.name).split(".")[0])
+        elif isinstance(node, (ast.Global, ast.Nonlocal)):
+            names.update(node.names)
+        elif isinstance(node, ast.ExceptHandler) and node.name:
+            names.add(node.name)
+        elif isinstance(node, (ast.MatchAs, ast.MatchStar)) and node.name:
+            names.add(node.name)
+    return names
+
+
+def returns_only_unbound(node: ast.FunctionDef | ast.AsyncFunctionDef,
+                         module_names: set[str]) -> bool:
+    """Whether every value the def returns names something bound nowhere, in it or in its file
+    (`module_names`): it can only end in NameError. Every return, not any: a misspelt name in a
+    branch rarely taken is a bug of written code (recheck probe s59)."""
+    bound = bound_names(node) | module_names | _BUILTINS
+    returns = [inner.value for inner in ast.walk(node)
+               if isinstance(inner, ast.Return) and inner.value is not None]
+    return bool(returns) and all(
+        any(isinstance(name, ast.Name) and isinstance(name.ctx, ast.Load) and name.id not in bound
+            for name in ast.walk(value))
+        for value in returns)
