@@ -30,12 +30,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Collection, Mapping, Sequence
 
-from grader import safe_text
+from grader import safe_text, source_trees
 from grader.archive import ArchiveError, extract as extract_members, safe_member
 from grader.uploads import (UNOPENED_ARCHIVES, Upload, UploadName, blackboard_assignment,
                             is_upload_name,
                             known_blackboard_assignment, parse_name, student_id)
-from grader.worker import archive_names, python2_source, written_defs
+from grader.worker import archive_names
 
 # autograde.toml: the course config (grader/packs/course_config.py), not a student's upload.
 IGNORED_NAMES = ("__MACOSX", "__pycache__", "autograde.toml")
@@ -393,45 +393,14 @@ def _together(entries: list[Path], functions: Collection[str]) -> list[list[Path
     return sorted(groups.values(), key=lambda g: g[0].name)
 
 
-def _parsed(source: str) -> ast.Module | None:
-    """The source's syntax tree, read as Python 3 or as the Python 2 the worker runs it as (the
-    2017 starter's print statements): a Python 2 file defined nothing here, and a student's later
-    copy of it was graded beside the earlier, each function from the first name (probe s59)."""
-    for candidate in (source, None):
-        try:
-            if candidate is None:
-                candidate = python2_source.python3_source(source)[0]
-            return ast.parse(candidate)
-        except (SyntaxError, ValueError, RecursionError, MemoryError):
-            continue
-    return None
-
-
-def _trees(path: Path, limit: int = 4 * 2**20) -> list[ast.Module]:
-    """A .py file's syntax tree, or a notebook's, one per code cell. Parsed, never run (this
-    process never runs student code); a file that does not parse, or is larger than `limit`,
-    has none."""
-    try:
-        if path.stat().st_size > limit:
-            return []
-        text = path.read_text(encoding="utf-8", errors="replace")
-        sources = [text]
-        if path.suffix.lower() == ".ipynb":
-            cells = json.loads(text).get("cells", [])
-            sources = ["".join(c.get("source", "")) if isinstance(c.get("source"), list)
-                       else str(c.get("source", "")) for c in cells
-                       if isinstance(c, dict) and c.get("cell_type") == "code"]
-    except (OSError, ValueError, AttributeError):
-        return []
-    return [tree for tree in map(_parsed, sources) if tree is not None]
-
-
 def _defines_and_imports(path: Path) -> tuple[set[str], set[str]]:
     """The functions a .py file or a notebook defines at its top level, and the modules it
-    imports (the first part of each dotted name)."""
+    imports (the first part of each dotted name), read as the worker runs it (source_trees.py):
+    a Python 2 file defined nothing here, and a student's later copy of it was graded beside the
+    earlier, each function from the first name (probe s59)."""
     defined: set[str] = set()
     imported: set[str] = set()
-    for tree in _trees(path):
+    for tree in source_trees.trees(path):
         defined |= {node.name for node in tree.body
                     if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))}
         for node in ast.walk(tree):
@@ -440,13 +409,6 @@ def _defines_and_imports(path: Path) -> tuple[set[str], set[str]]:
             elif isinstance(node, ast.ImportFrom) and node.module:
                 imported.add(node.module.split(".")[0])
     return defined, imported
-
-
-def _writes(path: Path, functions: Collection[str]) -> set[str]:
-    """The graded functions a file writes (grader/worker/written_defs.py): a later file of the
-    starter's stubs is no resubmission of finished work (recheck probe s59: four finished files
-    left out for a blank hw1_starter.py, 100 to 0)."""
-    return written_defs.written(_trees(path), functions)
 
 
 def _without_moodle_extras(entries: list[Path], notes: list[str]) -> list[Path]:
@@ -675,7 +637,7 @@ def _renamed_versions(newest: Mapping[str, tuple[str, Path]], layout: Collection
         return []
     defined = {}
     for _, path in own:
-        defined[path] = (_writes(path, functions), _defines_and_imports(path)[1])
+        defined[path] = (source_trees.writes(path, functions), _defines_and_imports(path)[1])
     pairs: list[tuple[Path, Path]] = []
     gone: set[Path] = set()
     ordered = sorted(own, key=lambda item: item[0])
@@ -697,6 +659,8 @@ def _layout_replaced(newest: Mapping[str, tuple[str, Path]], layout: Collection[
     one of the assignment's files (`layout`) the student handed in, defines every graded
     function they define together: the files handed in one by one, then one complete file (probe
     s59: q1_softmax.py ... then hw1.py, graded on the earlier files, 50 where hw1.py gets 100).
+    Functions written, not defined: a later file of the starter's stubs replaced four finished
+    files (recheck probe s59, 100 to 0).
     Not where a file of the layout imports the later one: that is a part, not a version."""
     parts = [(when, path) for name, (when, path) in newest.items()
              if name.rpartition(".")[0] in layout and path.suffix.lower() == ".py"]
@@ -707,13 +671,13 @@ def _layout_replaced(newest: Mapping[str, tuple[str, Path]], layout: Collection[
     wanted: set[str] = set()
     imported: set[str] = set()
     for _, path in parts:
-        wanted |= _writes(path, functions)
+        wanted |= source_trees.writes(path, functions)
         imported |= _defines_and_imports(path)[1]
     last_part = max(when for when, _ in parts)
     for when, new in sorted(own, key=lambda item: item[0], reverse=True):
         stem = Path(parse_name(new.name).filename or new.name).stem
         if when > last_part and wanted and stem not in imported \
-                and wanted <= _writes(new, functions):
+                and wanted <= source_trees.writes(new, functions):
             return [(path, new) for _, path in sorted(parts, key=lambda item: item[0])]
     return []
 

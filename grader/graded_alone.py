@@ -18,7 +18,9 @@ import subprocess
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
+from grader import source_trees
 from grader.model import GRADE_THE_FOLDER
+from grader.worker import written_defs
 
 # A folder of a few files is what this is for; a download folder of hundreds is not read through.
 _MOST_FILES = 200
@@ -39,6 +41,15 @@ def _defines(path: Path, names: Iterable[str]) -> bool:
     wanted = "|".join(re.escape(name) for name in names)
     return bool(wanted) and re.search(rf"^[ \t]*def[ \t]+(?:{wanted})[ \t]*\(", text,
                                       re.MULTILINE) is not None
+
+
+def _writes_one_of(path: Path, names: list[str]) -> bool:
+    """Whether the file writes one of `names` (not a stub: recheck probe s59, a file graded alone
+    got 30, the folder it was sent to 15); a file that does not parse, by its defs' text."""
+    trees = source_trees.trees(path)
+    if not trees:
+        return _defines(path, names)
+    return bool(written_defs.written(trees, names))
 
 
 def files_beside(submission: Path, absent: Iterable[str], homes: Mapping[str, str],
@@ -62,8 +73,9 @@ def files_beside(submission: Path, absent: Iterable[str], homes: Mapping[str, st
         if path.name == submission.name or path.suffix.lower() != ".py" or path.is_symlink() \
                 or not path.is_file():
             continue
-        if path.stem.lower() in layout or (_defines(path, missing)
-                                            and not (there and _defines(path, there))):
+        if not _writes_one_of(path, missing):
+            continue  # the starter's stubs beside it: grading the folder would lose points
+        if path.stem.lower() in layout or not (there and _defines(path, there)):
             found.append(path.name)
     return found
 

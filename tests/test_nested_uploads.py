@@ -749,6 +749,19 @@ def test_one_file_of_the_layout_graded_alone_says_first_to_grade_the_folder(tmp_
     assert page.index('id="grade-the-folder"') < page.index('id="summary"')
 
 
+def test_a_file_graded_alone_beside_the_starters_stubs_is_not_sent_to_the_folder(tmp_path):
+    """The files beside it are the starter's, unfinished: grading the folder would lose points
+    (recheck probe s59: 30 alone, 15 for the folder it was sent to). Only files that write one
+    of the missing functions are named."""
+    folder = tmp_path / "assignment1"
+    _starter_2017(folder, python2=True)
+    shutil.copy(MULTIFILE / "q2_sigmoid.py", folder / "q2_sigmoid.py")
+    report = grade(folder / "q2_sigmoid.py", tmp_path / "out")
+    assert {f["name"]: f["score"] for f in report["functions"]}["sigmoid"] == 10
+    assert not [w for w in report["warnings"] if w.startswith(GRADE_THE_FOLDER)], \
+        report["warnings"]
+
+
 def test_a_whole_file_graded_beside_the_layouts_files_is_not_sent_to_the_folder(tmp_path):
     """A single file that defines every function is what the student meant, whatever sits
     beside it: no pointer to the folder."""
