@@ -118,6 +118,25 @@ def test_hangs_in_more_files_than_are_left_out_still_cost_the_upload(tmp_path):
     assert elapsed < 45
 
 
+def test_a_hang_beside_files_that_write_no_graded_function_costs_one_deadline(tmp_path):
+    """A whole hw1.py that hangs at its top level beside a train.py that writes none of the
+    graded functions: leaving hw1.py out cannot grade anything, so it is not left out (recheck
+    probe s59: three deadlines, then "the rest of your submission graded without it" beside
+    "nothing could be graded")."""
+    upload = tmp_path / "upload"
+    upload.mkdir()
+    (upload / "hw1.py").write_text((FIXTURES / "correct_summed.py").read_text()
+                                   + "\nwhile True:\n    pass\n")
+    (upload / "train.py").write_text("from hw1 import *\n\n\ndef train(steps):\n"
+                                     "    return [softmax(x) for x in steps]\n")
+    report = grade(upload, tmp_path / "out", "--import-timeout", "1")
+    assert report["score"] == 0
+    assert report["timings"]["worker_starts"] == 1, report["timings"]
+    assert "graded without it" not in report["error"], report["error"]
+    assert report["error"].startswith("Importing your submission did not finish within 1 s: "
+                                      "hw1.py"), report["error"]
+
+
 def test_an_import_deadline_past_a_checks_backstop_still_costs_one_deadline(tmp_path):
     """The CBOW course's advice, --import-timeout 60, is past the backstop pytest-timeout puts on
     one check (twice the check's deadline plus 30 s): the first check was stopped mid-import, and
