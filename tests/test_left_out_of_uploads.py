@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from archives import archive_of
 from conftest import FIXTURES
 from grader import grading, proxy
 from grader.session import Options
@@ -248,22 +249,6 @@ def _student_files_in(folder: Path) -> None:
         shutil.copy(path, folder / path.name)
 
 
-def _archived(folder: Path, archive: Path) -> Path:
-    """`folder`'s files as a .zip or a .tar.gz, under the folder's own name."""
-    import tarfile
-    import zipfile
-    files = sorted(p for p in folder.rglob("*") if p.is_file())
-    if archive.name.endswith(".tar.gz"):
-        with tarfile.open(archive, "w:gz") as tf:
-            for path in files:
-                tf.add(path, path.relative_to(folder.parent).as_posix())
-    else:
-        with zipfile.ZipFile(archive, "w") as zf:
-            for path in files:
-                zf.write(path, path.relative_to(folder.parent).as_posix())
-    return archive
-
-
 @pytest.mark.parametrize("kind", ["folder", ".zip", ".tar.gz"])
 def test_the_students_only_code_in_a_folder_named_dist_packages_is_graded(tmp_path, kind):
     """The four right files in dist-packages/, and nothing else: 0/100, "the submission holds no
@@ -273,7 +258,7 @@ def test_the_students_only_code_in_a_folder_named_dist_packages_is_graded(tmp_pa
     from conftest import grade
     _student_files_in(tmp_path / "hw" / "dist-packages")
     upload = (tmp_path / "hw" if kind == "folder"
-              else _archived(tmp_path / "hw" / "dist-packages", tmp_path / f"hw{kind}"))
+              else archive_of(tmp_path / "hw" / "dist-packages", tmp_path / f"hw{kind}"))
     report = grade(upload, tmp_path / "out", "--only", "sigmoid")
     assert report["error"] == "" and report["score"] == report["max_score"], report["error"]
     assert not [w for w in report["warnings"] if "left out" in w], report["warnings"]

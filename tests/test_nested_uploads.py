@@ -14,6 +14,7 @@ from pathlib import Path, PureWindowsPath
 
 import pytest
 
+from archives import archive_of
 from conftest import FIXTURES, ROOT, grade, grade_many, scores
 from notebook_helpers import FIRST_HALF, notebook_v4
 
@@ -401,21 +402,6 @@ def test_a_backup_whose_function_only_returns_unbound_names_is_no_more_written(t
     assert "in 2 folders alike: assignment1/, assignment1_backup/" in report["error"]
 
 
-def _archive_of(folder: Path, archive: Path) -> Path:
-    """`folder`'s files as a .zip or a .tar.gz (by `archive`'s name), under the folder's name."""
-    archive.parent.mkdir(parents=True, exist_ok=True)
-    files = sorted(p for p in folder.rglob("*") if p.is_file())
-    if archive.name.lower().endswith(".tar.gz"):
-        with tarfile.open(archive, "w:gz") as tf:
-            for path in files:
-                tf.add(path, path.relative_to(folder.parent).as_posix())
-    else:
-        with zipfile.ZipFile(archive, "w") as zf:
-            for path in files:
-                zf.write(path, path.relative_to(folder.parent).as_posix())
-    return archive
-
-
 # ---- suffixes in capitals (probe s58) ----------------------------------------------------------
 def test_code_files_with_suffixes_in_capitals_are_graded_in_folders_and_archives(tmp_path):
     """hw1.PY in a folder, q1_softmax.PY in a .ZIP: the same kind of file as hw1.py, as a single
@@ -427,7 +413,7 @@ def test_code_files_with_suffixes_in_capitals_are_graded_in_folders_and_archives
     (zipped / "assignment1").mkdir(parents=True)
     for path in MULTIFILE.glob("*.py"):
         shutil.copy(path, zipped / "assignment1" / (path.stem + ".PY"))
-    archive = _archive_of(zipped / "assignment1", tmp_path / "in_zip" / "ASSIGNMENT1.ZIP")
+    archive = archive_of(zipped / "assignment1", tmp_path / "in_zip" / "ASSIGNMENT1.ZIP")
     reports = grade_many({"single": single, "in_zip": archive.parent}, tmp_path / "out")
     for name, report in reports.items():
         assert report["score"] == 100, (name, report["error"], scores(report))
@@ -470,7 +456,7 @@ def beside(tmp_path_factory) -> dict[str, dict]:
                                  ("tar_and_scratch", "scratch.py", "assignment1.tar.gz"),
                                  ("zip_and_draft", "scratch.ipynb", "assignment1.zip")):
         upload = base / name
-        _archive_of(base / "src" / "assignment1", upload / archive)
+        archive_of(base / "src" / "assignment1", upload / archive)
         if stray.endswith(".ipynb"):
             notebook_v4(upload / stray, [SOFTMAX_ONLY])
         else:
@@ -481,7 +467,7 @@ def beside(tmp_path_factory) -> dict[str, dict]:
     finished = base / "finished_beside_starter_zip"
     shutil.copytree(ROOT / "student_template", base / "src" / "starter",
                     ignore=shutil.ignore_patterns("*.ipynb", "__pycache__"))
-    _archive_of(base / "src" / "starter", finished / "starter.zip")
+    archive_of(base / "src" / "starter", finished / "starter.zip")
     shutil.copy(FIXTURES / "correct_summed.py", finished / "hw1.py")
     uploads["finished_beside_starter_zip"] = finished
     # A hostile zip beside the finished files keeps its limits: refused, named, never unpacked.
@@ -492,14 +478,14 @@ def beside(tmp_path_factory) -> dict[str, dict]:
     uploads["hostile_zip_beside"] = hostile
     # One level deep only: a zip beside scratch.py that holds another zip of the assignment.
     nested = base / "zip_of_zip_beside"
-    inner = _archive_of(base / "src" / "assignment1", base / "src" / "inner" / "assignment1.zip")
-    _archive_of(inner.parent, nested / "outer.zip")
+    inner = archive_of(base / "src" / "assignment1", base / "src" / "inner" / "assignment1.zip")
+    archive_of(inner.parent, nested / "outer.zip")
     (nested / "scratch.py").write_text(SCRATCH)
     uploads["zip_of_zip_beside"] = nested
     # Two archives beside a scratch file: neither is chosen for the student, both are named.
     two = base / "two_zips_beside"
-    _archive_of(base / "src" / "assignment1", two / "a.zip")
-    _archive_of(base / "src" / "assignment1", two / "b.zip")
+    archive_of(base / "src" / "assignment1", two / "a.zip")
+    archive_of(base / "src" / "assignment1", two / "b.zip")
     (two / "scratch.py").write_text(SCRATCH)
     uploads["two_zips_beside"] = two
     # Archives the code beside them reads, at import: a corpus (no code in it), and a tar of
@@ -518,7 +504,7 @@ def beside(tmp_path_factory) -> dict[str, dict]:
         if name.endswith("script"):
             (data / "make_vectors.py").write_text("print('made')\n")
         for archive in archives:
-            _archive_of(data, upload / archive)
+            archive_of(data, upload / archive)
         needs = [line for line in reads.splitlines()[1:] if any(a in line for a in archives)]
         (upload / "hw1.py").write_text(reads.splitlines()[0] + "\n" + "\n".join(needs) + "\n"
                                        + (FIXTURES / "correct_summed.py").read_text())
@@ -540,7 +526,7 @@ def test_a_zip_named_in_capitals_holding_a_notebook_is_graded(tmp_path):
     folder = tmp_path / "hw4"
     folder.mkdir()
     notebook_v4(folder / "hw4.ipynb", ["import numpy as np", SOLUTION])
-    archive = _archive_of(folder, tmp_path / "upload" / "HW4.ZIP")
+    archive = archive_of(folder, tmp_path / "upload" / "HW4.ZIP")
     report = grade(archive, tmp_path / "out")
     assert report["score"] == 100, (report["error"], scores(report))
 
