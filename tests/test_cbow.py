@@ -522,3 +522,23 @@ def test_every_gradient_of_the_wrong_shape_is_named_in_one_failure(tmp_path):
     assert re.match(r"grad_b1 has shape \(\d+,\), expected shape \(\d+, 1\); grad_b2 has shape "
                     r"\(\d+,\), expected shape \(\d+, 1\)\. Each is the expected shape without "
                     r"its axis of length 1", first), first
+
+
+def test_an_advisory_check_the_function_raises_in_still_warns(tmp_path):
+    """A check worth no points warns where the function fails it: a softmax without the max
+    subtraction under np.seterr(all="raise") raises in the overflow check instead of returning
+    inf, and that warning vanished (probe s60: nothing in the report, even with -v), where the
+    same softmax without seterr was warned of its overflow."""
+    source = (FIXTURES / "correct.py").read_text()
+    right = "    e_z = np.exp(z - np.max(z, axis=0, keepdims=True))\n"
+    assert right in source
+    path = tmp_path / "cbow.py"
+    path.write_text("import numpy as np\nnp.seterr(all='raise')\n"
+                    + source.replace(right, "    e_z = np.exp(z)\n"))
+    report = grade(path, tmp_path / "out", *PACK, "--only", "softmax")
+    assert scores(report) == {"softmax": FUNCTIONS["softmax"]}, scores(report)
+    advisory = [c for c in checks_of(report, "softmax") if c["max_score"] == 0]
+    assert [c["status"] for c in advisory] == ["error"], advisory
+    warned = [w for w in report["warnings"] if w.startswith("softmax: ")]
+    assert any("FloatingPointError" in w for w in warned), report["warnings"]
+    assert "FloatingPointError" in report["_terminal"], report["_terminal"]
