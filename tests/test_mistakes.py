@@ -459,8 +459,8 @@ def _named_in_terminal(result: SubmissionResult, verbose: bool = True) -> list[s
         text = line.strip()
         if text[:2] in ("x ", "! ", "T "):
             named.append(text[2:].split(": ", 1)[0])
-        elif text.startswith("the same failure: "):
-            named.extend(text.removeprefix("the same failure: ").split(", "))
+        elif text.startswith("the same failure"):
+            named.extend(text.split(": ", 1)[1].split(", "))
     return sorted(named)
 
 
@@ -497,6 +497,27 @@ def test_checks_whose_failures_differ_only_in_their_details_are_one_entry_by_def
     verbose = terminal.render(result, verbose=True, width=10_000)
     assert verbose.count(first) == 3 and "the same failure" not in verbose, verbose
     assert _named_in_terminal(result) == _failing(result)
+
+
+def test_the_cases_of_one_check_failing_alike_but_for_their_own_value_are_one_entry():
+    """K_is_honoured[1] to [10] failing on one formula error printed the same two lines seven
+    times, "K = 1" to "K = 10" (probe s60): one entry by default, each case named, every line
+    with -v. A number that is not the case's own still tells cases apart."""
+    def line(k: int, row: int = 2) -> str:
+        return f"K = {k} indices were drawn, but the cost does not match (row {row})."
+    checks = tuple(CheckResult(f"K_is_honoured[{k}]", "f", "failed", 0, 1, message=line(k))
+                   for k in (1, 3, 10)) + (
+        CheckResult("K_is_honoured[4]", "f", "failed", 0, 1, message=line(4, row=3)),
+        CheckResult("cost_matches", "f", "failed", 0, 1, message=line(5)))
+    result = SubmissionResult(submission="s.py", score=0, max_score=5, checks=checks,
+                              functions=(FunctionResult("f", 0, 5, 0, "5 of 5 checks failed"),))
+    default = terminal.render(result, width=10_000)
+    assert default.count("indices were drawn") == 3, default
+    assert "the same failure, each at its own value: K_is_honoured[3], K_is_honoured[10]" \
+        in default, default
+    assert _named_in_terminal(result, verbose=False) == _failing(result)
+    verbose = terminal.render(result, verbose=True, width=10_000)
+    assert verbose.count("indices were drawn") == 5 and "the same failure" not in verbose
 
 
 def test_the_line_an_error_was_raised_at_is_shown_by_default():

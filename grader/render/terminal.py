@@ -2,6 +2,7 @@
 recognised mistake is explained once, with the checks it failed listed under it."""
 from __future__ import annotations
 
+import re
 import shutil
 import textwrap
 
@@ -90,15 +91,47 @@ def _shown(check: CheckResult, verbose: bool) -> tuple:
     return (message[0], _raised_at(message), callee, check.hint)
 
 
+def _entries(own: list[CheckResult], verbose: bool) -> dict[int, tuple]:
+    """Each failing check's entry (by id): checks printing the same are one (`_shown`), and so,
+    in the default view, are the cases of one parametrized check whose lines differ only by
+    their own parameter: K_is_honoured[1] to [10] failing on one formula error said the same two
+    lines seven times, "K = 1" to "K = 10" (probe s60)."""
+    keys = {id(c): _shown(c, verbose) for c in own}
+    if verbose:
+        return keys
+    cases: dict[tuple, list[CheckResult]] = {}
+    for check in own:
+        base, param = _parameter(check.name)
+        if param:
+            shown = _shown(check, verbose)
+            cases.setdefault((base, _without(shown[0], param), *shown[1:]), []).append(check)
+    for key, same in cases.items():
+        if len({keys[id(c)] for c in same}) > 1:
+            for check in same:
+                keys[id(check)] = ("each at its own value", *key)
+    return keys
+
+
+def _parameter(name: str) -> tuple[str, str]:
+    base, bracket, param = name.partition("[")
+    return (base, param[:-1]) if bracket and param.endswith("]") else (name, "")
+
+
+def _without(line: str, param: str) -> str:
+    return re.sub(rf"(?<![\w.]){re.escape(param)}(?![\w.])", "[]", line)
+
+
 def _twins_lines(check: CheckResult, own: list[CheckResult], width: int, indent: str,
-                 verbose: bool) -> list[str]:
-    """The other checks that failed printing the very same text, by name: it is not repeated,
+                 entries: dict[int, tuple]) -> list[str]:
+    """The other checks of the same entry (`_entries`), by name: their failure is not repeated,
     but each failing check is named (the table counts them all)."""
-    key = _shown(check, verbose)
-    twins = [c.name for c in own if c is not check and _shown(c, verbose) == key]
+    key = entries[id(check)]
+    twins = [c.name for c in own if c is not check and entries[id(c)] == key]
     if not twins:
         return []
-    return textwrap.wrap("the same failure: " + ", ".join(twins), width=width - len(indent),
+    lead = "the same failure, each at its own value: " if key[0] == "each at its own value" \
+        else "the same failure: "
+    return textwrap.wrap(lead + ", ".join(twins), width=width - len(indent),
                          initial_indent=indent + "    ", subsequent_indent=indent + "    ")
 
 
@@ -138,6 +171,7 @@ def render(result: SubmissionResult, *, verbose: bool = False, width: int | None
     for function in dict.fromkeys(c.function for c in failing):
         lines.append(f"  {function}")
         own = [c for c in failing if c.function == function]
+        entries = _entries(own, verbose)
         done: set[str] = set()
         shown: set[tuple] = set()  # one entry when several checks fail the same way
         for check in own:
@@ -152,14 +186,14 @@ def render(result: SubmissionResult, *, verbose: bool = False, width: int | None
                                            width=width - 4, initial_indent="    ",
                                            subsequent_indent="          "))
                 for same in (c for c in own if c.mistake == check.mistake):
-                    if _shown(same, verbose) not in shown:
-                        shown.add(_shown(same, verbose))
+                    if entries[id(same)] not in shown:
+                        shown.add(entries[id(same)])
                         lines.extend(_failure_lines(same, width, verbose, "      "))
-                        lines.extend(_twins_lines(same, own, width, "      ", verbose))
-            elif not known and _shown(check, verbose) not in shown:
-                shown.add(_shown(check, verbose))
+                        lines.extend(_twins_lines(same, own, width, "      ", entries))
+            elif not known and entries[id(check)] not in shown:
+                shown.add(entries[id(check)])
                 lines.extend(_failure_lines(check, width, verbose, "    "))
-                lines.extend(_twins_lines(check, own, width, "    ", verbose))
+                lines.extend(_twins_lines(check, own, width, "    ", entries))
                 if check.hint:
                     lines.extend(textwrap.wrap(f"hint: {check.hint}", width=width - 8,
                                                initial_indent="      ",
