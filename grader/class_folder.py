@@ -26,12 +26,13 @@ import os
 import re
 import shutil
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Collection, Mapping, Sequence
 
 from grader import safe_text, source_trees
-from grader.archive import ArchiveError, extract as extract_members, safe_member
+from grader.archive import ArchiveError, extract as extract_members, member_name, safe_member
 from grader.uploads import (UNOPENED_ARCHIVES, Upload, UploadName, blackboard_assignment,
                             is_upload_name,
                             known_blackboard_assignment, parse_name, student_id)
@@ -133,6 +134,7 @@ def discover(folder: Path, *, exclude: Path | None = None,
         return inner
     if len(visible) == 1 and visible[0].is_dir():
         found.notes += _one_file_wrapper(visible[0], folder)
+    entries = _unpacked_copies(entries, found.notes)
     made: dict[Path, tuple[str, ...]] = {}
     if grouped is not None:
         entries, made = _lms_groups(entries, grouped, found.notes, layout, functions)
@@ -232,7 +234,151 @@ def discover(folder: Path, *, exclude: Path | None = None,
                        "report is kept)")
             found.notes.append(f"{_named(upload)} is graded as {upload.student!r}: {why}")
     found.notes += _split_students(found.uploads, layout)
+    found.notes += _shared_accounts(found.uploads)
     return found
+
+
+# ---- a folder unpacked beside its archive ------------------------------------------------------
+# Files an unzip tool writes or keeps that are nobody's code (macOS's metadata, Python's caches):
+# they do not make a folder another upload than the archive it was unpacked from.
+_NOT_CONTENT = frozenset({*archive_names.JUNK_PARTS, ".DS_Store"})
+
+
+def _is_content(relative: str) -> bool:
+    parts = relative.split("/")
+    return not (_NOT_CONTENT.intersection(parts) or parts[-1].startswith("._")
+                or parts[-1].endswith(".pyc"))
+
+
+def _zip_listing(archive: Path) -> dict[str, tuple[int, int]] | None:
+    """{member path: (size, CRC-32)} of a zip's files, as its directory declares them; None when
+    it cannot be read. Nothing is decompressed: the directory is what unzip checks each file it
+    writes against, so a folder unpacked from the zip has these sizes and checksums."""
+    try:
+        with zipfile.ZipFile(archive) as zf:
+            infos = zf.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return None
+    if len(infos) > MAX_UPLOAD_MEMBERS:
+        return None
+    listing = {}
+    for info in infos:
+        name = member_name(info)[0]
+        member = safe_member(name)
+        if info.is_dir() or member is None or (info.external_attr >> 16) & 0o170000 == 0o120000:
+            continue
+        if _is_content(member.as_posix()):
+            listing[member.as_posix()] = (info.file_size, info.CRC)
+    return listing
+
+
+def _folder_listing(folder: Path) -> dict[str, tuple[int, int]] | None:
+    """{relative path: (size, CRC-32)} of a folder's regular files, links left out as grading
+    leaves them out; None when it cannot be read or holds more than a zip may."""
+    listing: dict[str, tuple[int, int]] = {}
+    try:
+        for parent, dirs, files in os.walk(folder, followlinks=False):
+            dirs[:] = [d for d in dirs if not os.path.islink(os.path.join(parent, d))]
+            for name in files:
+                path = Path(parent, name)
+                relative = path.relative_to(folder).as_posix()
+                if path.is_symlink() or not path.is_file() or not _is_content(relative):
+                    continue
+                crc = 0
+                with open(path, "rb") as stream:
+                    for block in iter(lambda: stream.read(1 << 20), b""):
+                        crc = zlib.crc32(block, crc)
+                listing[relative] = (path.stat().st_size, crc)
+                if len(listing) > MAX_UPLOAD_MEMBERS:
+                    return None
+    except OSError:
+        return None
+    return listing
+
+
+def _differences(archive: Path, folder: Path) -> list[str] | None:
+    """How `folder` differs from what the zip `archive` unpacks to ([] when it holds exactly
+    that, macOS's metadata and caches aside), or None when that cannot be told without
+    unpacking it (a tar archive, which only the sandbox opens; an unreadable zip)."""
+    if archive.suffix.lower() != ".zip":
+        return None
+    packed, unpacked = _zip_listing(archive), _folder_listing(folder)
+    if packed is None or unpacked is None:
+        return None
+    changed = sorted(n for n in packed.keys() & unpacked.keys() if packed[n] != unpacked[n])
+    said = [f"{safe_text.visible(n)} differs" for n in changed]
+    said += [f"only the folder holds {safe_text.visible(n)}"
+             for n in sorted(unpacked.keys() - packed.keys())]
+    said += [f"only the archive holds {safe_text.visible(n)}"
+             for n in sorted(packed.keys() - unpacked.keys())]
+    return said
+
+
+def _unpacked_copies(entries: list[Path], notes: list[str]) -> list[Path]:
+    """`entries` without the second of each upload that is there twice: an archive and a folder
+    of its name (`x_12345_67890_hw1.zip`, `x_12345_67890_hw1/`), as an unzip tool that unpacks
+    each zip beside itself leaves a download. Two rows of one student followed, each with the
+    same Canvas user and attachment id in canvas.csv, and Canvas imports either (probe s59).
+    - A folder holding exactly what the zip unpacks to is its copy: the archive, the file the
+      LMS gave, is graded, and the note says the folder is its unpacked copy.
+    - A folder of another content, or beside an archive that cannot be compared without
+      unpacking it, whose name carries the LMS's ids: one upload of the LMS either way, and the
+      LMS gives no order between the two. The folder is graded, as any student's files handed
+      in with an archive and no order between them are (_superseded_by_order): an attachment
+      never changes in the LMS, so the folder is what was changed since (an instructor's fix);
+      the note says what differs and that the archive is left out.
+    - Without the LMS's ids (`alice.zip`, `alice/` of other files) they are two uploads of one
+      name, `alice` and `alice-2`, as before."""
+    archives: dict[str, Path] = {}
+    for path in entries:
+        suffix = ".zip" if path.name.lower().endswith(".zip") else archive_names.tar_suffix(
+            path.name)
+        if suffix and path.is_file() and _is_candidate(path):
+            archives.setdefault(path.name[:-len(suffix)], path)
+    left_out: set[Path] = set()
+    for folder in entries:
+        archive = archives.get(folder.name)
+        if archive is None or not folder.is_dir() or not _is_candidate(folder):
+            continue
+        differences = _differences(archive, folder)
+        parsed = parse_name(archive.name)
+        shown, packed = safe_text.visible(folder.name) + "/", safe_text.visible(archive.name)
+        if differences == []:
+            left_out.add(folder)
+            notes.append(f"{packed} is graded once: the folder {shown} beside it is its unpacked "
+                         "copy (the same files), left out")
+        elif parsed.key is not None:
+            left_out.add(archive)
+            why = ("; ".join(differences[:3]) + ("; ..." if len(differences) > 3 else "")
+                   if differences else "a tar archive is opened only in the sandbox, so the two "
+                   "were not compared")
+            notes.append(f"left out {packed}: the folder {shown} beside it, of the same name "
+                         f"({_who(parsed)}, one upload of the LMS), is graded instead, and they "
+                         f"differ ({why}). The LMS gives no order between them, and an archive "
+                         "with other files of no order is left out for them; if the archive is "
+                         "the upload to grade, remove the folder and run the batch again")
+    return [path for path in entries if path not in left_out]
+
+
+def _shared_accounts(uploads: Sequence[Upload]) -> list[str]:
+    """Notes for rows that carry one LMS account (a Canvas user id, a Moodle participant id)
+    under two identifiers: canvas.csv gets a row for each, and which one Canvas imports is not
+    defined. The rules above leave none; should an input still bring one, it is said."""
+    by_account: dict[tuple[str, str], list[Upload]] = {}
+    for upload in uploads:
+        account = _account(parse_name(upload.path.name))
+        if account is not None:
+            by_account.setdefault(account, []).append(upload)
+    notes = []
+    for (lms, number), same in sorted(by_account.items()):
+        if len({u.student.lower() for u in same}) < 2:
+            continue
+        rows = " and ".join(f"{_named(u)} (graded as {u.student!r})" for u in same)
+        what = "Canvas user" if lms == "canvas" else "Moodle participant"
+        notes.append(f"{rows} carry one {what}, {number}: canvas.csv has a row for each, and "
+                     "which one the LMS imports is not defined. Remove the upload that is not "
+                     "to be graded and run the batch again")
+    return notes
 
 
 # Archives a student may hand in that the grader does not open: named as such in the batch's

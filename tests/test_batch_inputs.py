@@ -1045,3 +1045,110 @@ def test_a_helper_handed_in_after_a_zip_leaves_the_zip_graded(tmp_path):
     assert any("Brightspace student Ann_Lee handed in 123-456 - Ann Lee - Nov 1, 2026 1000 AM - "
                "a1.zip with other files and the LMS gives no order" in n for n in found.notes), \
         found.notes
+
+
+def _unpacked_beside(archive: Path, files: dict[str, str]) -> Path:
+    """A zip of `files` (member path: text) and, beside it, the folder an unzip tool that
+    unpacks each zip beside itself makes of it: named after the zip, holding its members."""
+    folder = archive.with_name(archive.name.removesuffix(".zip"))
+    with zipfile.ZipFile(archive, "w") as zf:
+        for name, text in files.items():
+            zf.writestr(name, text)
+    with zipfile.ZipFile(archive) as zf:
+        zf.extractall(folder)
+    return folder
+
+
+def test_a_zip_unpacked_beside_itself_is_one_upload_graded_once(tmp_path):
+    """An instructor's unzip tool unpacked each zip of a Canvas download beside itself:
+    `smithjohn_12345_67890_hw1.zip` and `smithjohn_12345_67890_hw1/` became smithjohn and
+    smithjohn-2, two rows of canvas.csv with one Canvas user id, and Canvas imports either
+    (probe s59). A folder holding exactly what the archive beside it unpacks to (macOS's
+    metadata aside) is that upload: one row, the archive's, and the note says the folder is its
+    copy; in every LMS's naming that carries an id, and for a plain name too."""
+    from grader import batch
+    uploads = tmp_path / "uploads"
+    uploads.mkdir()
+    files = {"assignment1/hw1.py": SOLUTION, "assignment1/.DS_Store": "junk",
+             "__MACOSX/assignment1/._hw1.py": "junk"}
+    names = {"smithjohn_12345_67890_hw1.zip": "smithjohn",
+             "Jane Doe_4242_assignsubmission_file_hw1.zip": "Jane_Doe",
+             "Assignment1_jsmith_attempt_2026-11-01-10-00-00_hw1.zip": "jsmith",
+             "123-456 - Ann Lee - Nov 1, 2026 1000 AM - hw1.zip": "Ann_Lee",
+             "alice.zip": "alice"}
+    for name in names:
+        folder = _unpacked_beside(uploads / name, files)
+        (folder / "__MACOSX" / "assignment1" / "._hw1.py").unlink()  # a tool that drops it
+    found = batch.discover(uploads, grouped=tmp_path / "groups")
+    assert {u.student: u.path.name for u in found.uploads} == {
+        student: name for name, student in names.items()}, found.notes
+    for name in names:
+        assert (f"{name} is graded once: the folder {name.removesuffix('.zip')}/ beside it is "
+                "its unpacked copy (the same files), left out") in found.notes, found.notes
+    assert not any("graded as" in note for note in found.notes), found.notes
+
+
+def test_a_folder_changed_after_unpacking_is_graded_and_the_archive_left_out_said(tmp_path):
+    """The folder beside a zip of its name holds other files (the instructor fixed a student's
+    file there): still one Canvas attachment, never two rows of one Canvas user id in
+    canvas.csv. The LMS gives no order between them, so the archive is left out for the folder,
+    as an archive with other files of no order is, and the note says what differs and that the
+    archive was left out. A tar archive, which the grader never opens, cannot be compared: the
+    same holds. Without the LMS's ids they are two uploads of one name, as before."""
+    from grader import batch
+    uploads = tmp_path / "uploads"
+    uploads.mkdir()
+    folder = _unpacked_beside(uploads / "doejane_222_333_hw1.zip", {"hw1.py": "broken("})
+    (folder / "hw1.py").write_text(SOLUTION)
+    (folder / "notes.py").write_text("x = 1\n")
+    tarred = uploads / "kimsoo_444_555_hw1"
+    tarred.mkdir()
+    (tarred / "hw1.py").write_text(SOLUTION)
+    from archives import archive_of
+    archive_of(tarred, uploads / "kimsoo_444_555_hw1.tar.gz")
+    plain = _unpacked_beside(uploads / "bob.zip", {"hw1.py": SOLUTION})
+    (plain / "hw1.py").write_text(SOLUTION + "\n# changed\n")
+    found = batch.discover(uploads, grouped=tmp_path / "groups")
+    assert {u.student: u.path.name for u in found.uploads} == {
+        "doejane": "doejane_222_333_hw1", "kimsoo": "kimsoo_444_555_hw1",
+        "bob": "bob", "bob-2": "bob.zip"}, found.notes
+    notes = "\n".join(found.notes)
+    assert ("left out doejane_222_333_hw1.zip: the folder doejane_222_333_hw1/ beside it, of the "
+            "same name (Canvas user 222 (doejane), one upload of the LMS), is graded instead, and "
+            "they differ (hw1.py differs; only the folder holds notes.py)") in notes, notes
+    assert "left out kimsoo_444_555_hw1.tar.gz: the folder kimsoo_444_555_hw1/" in notes, notes
+    assert "not compared" in notes, notes
+
+
+def test_rows_left_with_one_canvas_user_id_are_said(tmp_path):
+    """Should two rows still carry one Canvas user id (a folder unpacked from an earlier
+    attachment beside a later one's file), the batch says canvas.csv holds both."""
+    from grader import batch
+    uploads = tmp_path / "uploads"
+    uploads.mkdir()
+    (uploads / "smithjohn_12345_67890_hw1").mkdir()
+    (uploads / "smithjohn_12345_67890_hw1" / "hw1.py").write_text(SOLUTION)
+    (uploads / "smithjohn_12345_67999_hw1.py").write_text(SOLUTION)
+    found = batch.discover(uploads, grouped=tmp_path / "groups")
+    assert any("carry one Canvas user, 12345: canvas.csv has a row for each" in note
+               for note in found.notes), found.notes
+
+
+def test_a_class_unzipped_beside_itself_gives_one_canvas_row_per_user(tmp_path):
+    """End to end: the folder unpacked from a zip and the zip are one row of canvas.csv and one
+    report; a folder changed since is the one graded (its score, not the archive's)."""
+    uploads = tmp_path / "uploads"
+    uploads.mkdir()
+    _unpacked_beside(uploads / "smithjohn_12345_67890_hw1.zip", {"hw1/hw1.py": SOLUTION})
+    changed = _unpacked_beside(uploads / "doejane_222_333_hw1.zip",
+                               {"hw1.py": (FIXTURES / "missing_softmax.py").read_text()})
+    (changed / "hw1.py").write_text(SOLUTION)
+    out = tmp_path / "out"
+    proc = run_cli("batch", str(uploads), "--out", str(out), "--jobs", "1")
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    canvas = list(csv.DictReader(io.StringIO((out / "canvas.csv").read_text(encoding="utf-8"))))
+    assert sorted((row["Student"], row["ID"], row["autograde"]) for row in canvas) == [
+        ("doejane", "222", "100"), ("smithjohn", "12345", "100")], canvas
+    assert sorted(p.name for p in (out / "reports").glob("*.json")) == [
+        "doejane.json", "smithjohn.json"]
+    assert "its unpacked copy" in (out / "index.html").read_text(encoding="utf-8")
