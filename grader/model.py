@@ -29,6 +29,11 @@ SECRET_NOT_SAFE = "the course secret is not safe under process isolation:"
 # How the warning begins that a .py file was graded alone while the files beside it hold the
 # functions it lacks (grader/graded_alone.py): the reports say it first, above the points.
 GRADE_THE_FOLDER = "grade the folder (autograde grade "
+# How the warning begins that an upload looks like another pack's (grader/other_pack.py): said
+# first too, since it explains every failure below it.
+ANOTHER_PACK = "this looks like the "
+# The warnings the reports show first, above the points.
+FIRST_WARNINGS = (GRADE_THE_FOLDER, ANOTHER_PACK)
 # How the warning begins that a course secret went unused for want of the reference: the
 # instructor's set-up to fix, which a class need not read.
 SECRET_NOT_USED = "the course secret was not used:"

@@ -27,7 +27,8 @@ from hypothesis.internal import entropy
 from grader import __version__, callees, checks_api, plugin, reference as reference_mod, replay, scoring, tolerances
 from grader import input_set as input_set_mod, isolation as isolation_mod
 from grader import crash, kept_session, known_answers as known_answers_mod
-from grader import archive, graded_alone, misplaced_arguments, python2_habits, redact, uploads
+from grader import (archive, graded_alone, misplaced_arguments, other_pack, python2_habits,
+                    redact, uploads)
 from grader.model import REFERENCE_NOT_USED, SECRET_NOT_SAFE, SECRET_NOT_USED, SubmissionResult
 from grader.packs import Pack
 from grader.packs.imports import importable, kept_across_grades
@@ -1172,6 +1173,10 @@ def grade(pack: Pack, submission_path: Path, options: Options = Options(), *,
         Path(submission_path), [name for name, info in entries.items() if not info.get("found")],
         pack.homes, [name for name, info in entries.items() if info.get("found")])
     warnings = [alone, *warnings] if alone else warnings
+    # Another pack's upload (the cbow notebook graded as CS224n): which pack, said first, from
+    # its code read with the parser (other_pack.py); its points stay this pack's.
+    elsewhere = other_pack.warning(pack, Path(submission_path))
+    warnings = [elsewhere, *warnings] if elsewhere else warnings
     if inputs.is_secret and submission.mode != "sandbox":
         warnings.append(f"{SECRET_NOT_SAFE} the submission "
                         "could read it (the grader's command line, environment and files are "

@@ -33,14 +33,23 @@ def trees(path: Path, limit: int = MOST_BYTES) -> list[ast.Module]:
         if path.stat().st_size > limit:
             return []
         text = path.read_text(encoding="utf-8", errors="replace")
-        sources = [text]
-        if path.suffix.lower() == ".ipynb":
+    except OSError:
+        return []
+    return trees_of(text, notebook=path.suffix.lower() == ".ipynb")
+
+
+def trees_of(text: str, *, notebook: bool = False) -> list[ast.Module]:
+    """The trees of a .py file's text, or of a notebook's (`notebook`), one per code cell: what
+    `trees` reads of a file, for text read from elsewhere (a member of an uploaded zip)."""
+    sources = [text]
+    if notebook:
+        try:
             cells = json.loads(text).get("cells", [])
             sources = ["".join(c.get("source", "")) if isinstance(c.get("source"), list)
                        else str(c.get("source", "")) for c in cells
                        if isinstance(c, dict) and c.get("cell_type") == "code"]
-    except (OSError, ValueError, AttributeError):
-        return []
+        except (ValueError, AttributeError, TypeError):
+            return []
     return [tree for tree in map(parsed, sources) if tree is not None]
 
 

@@ -1069,3 +1069,110 @@ def test_audit_names_a_check_that_a_function_which_only_raises_passes(tmp_path: 
     fine = run_cli("audit", "--pack", str(folder))
     assert fine.returncode == 0 and "stand-ins: every check fails functions that only raise or " \
         "return None" in fine.stdout, fine.stdout
+
+
+# ---- an upload of another pack ------------------------------------------------------------------
+FIXTURES = ROOT / "tests" / "fixtures"
+# The cbow lecture notebook as a probe uploaded it to a CS224n class (probe s59): relu and
+# softmax, with the lecture's parameters, which are cbow's and pa6's alike.
+LECTURE_CELLS = ["import numpy as np\n",
+                 "def relu(z):\n    return np.maximum(0, z)\n",
+                 "def softmax(z):\n    e = np.exp(z)\n    return e / np.sum(e, axis=0)\n"]
+
+
+def _notebook(path: Path, cells: list[str]) -> Path:
+    path.write_text(json.dumps({"cells": [{"cell_type": "code", "source": c, "metadata": {},
+                                           "outputs": [], "execution_count": None}
+                                          for c in cells],
+                                "metadata": {}, "nbformat": 4, "nbformat_minor": 5}))
+    return path
+
+
+def test_another_packs_upload_is_told_which_pack_it_looks_like(tmp_path: Path) -> None:
+    """The cbow notebook graded as CS224n scored 0 with no word of the wrong assignment (probe
+    s59). Read with the parser: a file, a notebook, a folder and a zip of it."""
+    from grader import other_pack
+    cs224n = load_pack("cs224n-a1")
+    told = other_pack.warning(cs224n, FIXTURES / "cbow" / "correct.ipynb")
+    assert told.startswith("this looks like the cbow pack's notebook, not cs224n-a1's: grade it "
+                           "with --pack cbow. It defines 10 of cbow's 10 graded functions "
+                           "(get_windows, "), told
+    assert "and none of the 5 graded here" in told, told
+    assert other_pack.warning(cs224n, FIXTURES / "pa6" / "correct.py").startswith(
+        "this looks like the pa6 pack's file, not cs224n-a1's: grade it with --pack pa6.")
+    assert other_pack.warning(load_pack("cbow"), FIXTURES / "submissions" / "correct_summed.py"
+                              ).startswith("this looks like the cs224n-a1 pack's file")
+    folder = tmp_path / "upload"
+    folder.mkdir()
+    shutil.copy(FIXTURES / "onelayer" / "correct.py", folder / "mine.py")
+    assert "--pack onelayer" in other_pack.warning(cs224n, folder)
+    shutil.make_archive(str(tmp_path / "upload"), "zip", tmp_path, "upload")
+    assert "--pack onelayer" in other_pack.warning(cs224n, tmp_path / "upload.zip")
+    # The lecture's two functions fit cbow and pa6 alike: both are named.
+    lecture = _notebook(tmp_path / "C2_W4_lecture.ipynb", LECTURE_CELLS)
+    assert other_pack.warning(cs224n, lecture) == (
+        "this looks like the notebook of another pack than cs224n-a1 (cbow or pa6): grade it with "
+        "--pack cbow or --pack pa6. It defines relu and softmax, graded functions of the cbow "
+        "and pa6 packs, with their parameters, and none of the 5 graded here; the points below "
+        "are cs224n-a1's.")
+
+
+@pytest.mark.parametrize("pack", ["cs224n-a1", "cbow", "pa6", "onelayer"])
+def test_a_packs_own_uploads_are_never_told_they_look_like_another(pack: str,
+                                                                   tmp_path: Path) -> None:
+    """Every fixture of a pack, right or wrong, graded with its own pack; and a CS224n student
+    who wrote softmax alone beside a relu helper of their own."""
+    from grader import other_pack
+    folder = FIXTURES / ("submissions" if pack == "cs224n-a1" else pack.split("-")[0])
+    uploads = [p for p in folder.rglob("*") if p.suffix in (".py", ".ipynb")
+               and not p.name.startswith("make_")]
+    assert uploads
+    told = {p.name: other_pack.warning(load_pack(pack), p) for p in uploads}
+    assert not any(told.values()), told
+    partial = tmp_path / "hw1.py"
+    partial.write_text("import numpy as np\n\ndef relu(x):\n    return np.maximum(x, 0)\n\n"
+                       "def softmax(x):\n    e = np.exp(x - x.max(axis=-1, keepdims=True))\n"
+                       "    return e / e.sum(axis=-1, keepdims=True)\n")
+    assert other_pack.warning(load_pack("cs224n-a1"), partial) == ""
+
+
+def test_what_an_upload_defines_is_read_never_run(tmp_path: Path) -> None:
+    """The decision reads the code's trees in the grading process: an upload whose top level
+    would write a file (or stop the process) does neither."""
+    from grader import other_pack
+    marker = tmp_path / "ran"
+    source = (FIXTURES / "cbow" / "correct.py").read_text()
+    hostile = tmp_path / "hostile.py"
+    hostile.write_text(f"open({str(marker)!r}, 'w').write('ran')\nraise SystemExit(3)\n" + source)
+    assert "--pack cbow" in other_pack.warning(load_pack("cs224n-a1"), hostile)
+    assert not marker.exists()
+
+
+def test_another_packs_notebook_is_said_first_in_every_view_and_in_the_overview(
+        tmp_path: Path) -> None:
+    """End to end: `autograde grade that.ipynb` with the default pack says it first on the
+    terminal, in the HTML and the JSON, its points unchanged; a batch's overview lists it apart
+    and leaves its softmax out of the class's mistakes."""
+    from conftest import run_cli
+    notebook = shutil.copy(FIXTURES / "cbow" / "correct.ipynb", tmp_path / "that.ipynb")
+    proc = run_cli("grade", str(notebook), "--json", str(tmp_path / "r.json"),
+                   "--html", str(tmp_path / "r.html"))
+    report = json.loads((tmp_path / "r.json").read_text())
+    assert report["warnings"][0].startswith("this looks like the cbow pack's notebook"), report[
+        "warnings"]
+    assert report["score"] == 0
+    terminal = proc.stdout.splitlines()
+    assert terminal[1].startswith("  ! this looks like the cbow pack's notebook"), terminal[:4]
+    assert 'id="another-pack"' in (tmp_path / "r.html").read_text()
+    uploads = tmp_path / "uploads"
+    uploads.mkdir()
+    shutil.copy(FIXTURES / "submissions" / "correct_summed.py", uploads / "alice.py")
+    _notebook(uploads / "wes_78901_44444_C2_W4_lecture.ipynb", LECTURE_CELLS)
+    out = tmp_path / "out"
+    proc = run_cli("batch", str(uploads), "--out", str(out), "--jobs", "1")
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    page = (out / "index.html").read_text()
+    listed = page.split('id="another-pack-list">', 1)[1].split("</ul>", 1)[0]
+    assert "wes" in listed and "--pack cbow or --pack pa6" in listed, listed
+    mistakes = page.split('id="mistakes"', 1)[1].split('id="identical"', 1)[0]
+    assert "normalises columns" not in mistakes, mistakes

@@ -17,7 +17,7 @@ from typing import Any
 
 
 from grader import callees
-from grader.model import GRADE_THE_FOLDER, CheckResult, SubmissionResult
+from grader.model import ANOTHER_PACK, FIRST_WARNINGS, CheckResult, SubmissionResult
 from grader.scoring import FAILED
 from grader.render.json_report import write_text
 from grader.render.feedback import inputs_text, mode_text, withheld_text
@@ -425,8 +425,11 @@ def view(result: SubmissionResult) -> dict:
         "max_score": _points(result.max_score), "total": _total(result),
         "error": result.error, "functions": functions,
         # What to grade instead (a .py file graded alone, graded_alone.py) heads the page.
-        "first": [w for w in result.warnings if w.startswith(GRADE_THE_FOLDER)],
-        "warnings": [w for w in result.warnings if not w.startswith(GRADE_THE_FOLDER)],
+        # Each with its own id: a test, a script or a link finds the one it means.
+        "first": [{"text": w, "id": "another-pack" if w.startswith(ANOTHER_PACK)
+                   else "grade-the-folder"} for w in result.warnings
+                  if w.startswith(FIRST_WARNINGS)],
+        "warnings": [w for w in result.warnings if not w.startswith(FIRST_WARNINGS)],
         "notes": list(result.notes),
         "import_output": result.import_output, "reference": result.reference,
         "without_reference": _without_reference(result),

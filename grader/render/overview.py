@@ -6,7 +6,8 @@
    column's link names, the by-name table otherwise);
 3. recognised mistakes, each with the students who made it, then the most failed checks; both
    leave out submissions and functions that are missing altogether (not found, not implemented,
-   not loadable), which are listed on their own;
+   not loadable), which are listed on their own, and uploads that look like another pack's
+   (grader/other_pack.py), listed with the pack they look like;
 4. identical wrong answers (grader/similarity.py), unless turned off;
 5. the pass rate of every check, among the submissions that have the function.
 
@@ -23,7 +24,7 @@ from typing import Collection, Mapping, Sequence
 from urllib.parse import quote
 
 from grader import safe_text, scoring, similarity
-from grader.model import SubmissionResult
+from grader.model import ANOTHER_PACK, SubmissionResult
 from grader.render.gradebook import NotGradedYet, functions as function_columns
 from grader.render.html import FAILED, _points, templates
 from grader.scoring import nothing_to_grade
@@ -142,8 +143,21 @@ def _student_rows(results: Mapping[str, SubmissionResult], columns: list[str],
                      # The LMS's mark (Canvas's _LATE_), kept in the report's upload record:
                      # the gradebook had it, the page an instructor reads did not (probe s59).
                      "late": bool(r.upload.get("late")) if isinstance(r.upload, dict) else False,
-                     "error": r.error.splitlines()[0] if r.error else scoring.nothing_graded(r)})
+                     "error": r.error.splitlines()[0] if r.error else (
+                         scoring.nothing_graded(r) or _first_sentence(another_pack(r)))})
     return rows
+
+
+def another_pack(result: SubmissionResult) -> str:
+    """The report's warning that the upload looks like another pack's (grader/other_pack.py),
+    or "": the cbow notebook graded as CS224n read as a 0 with softmax's mistakes and no word
+    of the wrong assignment (probe s59)."""
+    return next((w for w in result.warnings if w.startswith(ANOTHER_PACK)), "")
+
+
+def _first_sentence(text: str) -> str:
+    """What a student's row says of a long warning: up to its first full stop."""
+    return text.split(". ", 1)[0] + ("." if ". " in text else "")
 
 
 def _sorted_tables(rows: list[dict], columns: list[str]) -> list[dict]:
@@ -167,6 +181,7 @@ def view(results: Mapping[str, SubmissionResult], notes: Sequence[str] = (),
     columns = function_columns(results)
     missing = {s: {f for f in columns if nothing_to_grade(results[s], f)} for s in students}
     absent = [s for s in students if results[s].error or (columns and missing[s] >= set(columns))]
+    elsewhere = {s: another_pack(results[s]) for s in students if another_pack(results[s])}
     percents = [_percent(results[s]) for s in students]
 
     mistakes: dict[str, dict] = {}
@@ -180,6 +195,8 @@ def view(results: Mapping[str, SubmissionResult], notes: Sequence[str] = (),
                 counts["missing"] += 1
                 continue
             counts[c.status] += 1
+            if s in elsewhere:  # another assignment's mistakes are not this class's
+                continue
             # A check that failed in the grader is the batch's note, not the students' failure.
             if c.status in FAILED and c.max_score > 0 and not c.grader_error:
                 failures.setdefault((c.function, c.name), []).append(s)
@@ -217,6 +234,8 @@ def view(results: Mapping[str, SubmissionResult], notes: Sequence[str] = (),
                       "students": [_link(s) for s in who[:NAMES]], "more": max(0, len(who) - NAMES)}
                      for (f, c), who in by_count[:TOP]],
         "absent": [_link(s) for s in absent],
+        "another_pack": [{**_link(s), "text": safe_text.visible(text)}
+                         for s, text in elsewhere.items()],
         "missing_functions": _missing_functions(results, columns, missing, absent),
         "similar": similar,
         "groups": ([{"function": g.function, "checks": list(g.checks),

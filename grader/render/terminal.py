@@ -7,7 +7,7 @@ import shutil
 import textwrap
 
 from grader import callees
-from grader.model import GRADE_THE_FOLDER, CheckResult, SubmissionResult
+from grader.model import FIRST_WARNINGS, CheckResult, SubmissionResult
 from grader.render.feedback import (config_text, first_lines, inputs_text, mode_text,
                                     withheld_text)
 
@@ -142,7 +142,7 @@ def render(result: SubmissionResult, *, verbose: bool = False, width: int | None
     if result.error:
         lines.append(f"  ! {result.error}")
     # What to grade instead comes before the points it explains (a 0 / 100 of one file).
-    first = [w for w in result.warnings if w.startswith(GRADE_THE_FOLDER)]
+    first = [w for w in result.warnings if w.startswith(FIRST_WARNINGS)]
     for text in first:
         lines.extend(textwrap.wrap(text, width=width - 4, initial_indent="  ! ",
                                    subsequent_indent="    "))
