@@ -871,7 +871,15 @@ def write_class_reports(out: Path, *, notes: Sequence[str] = (),
     gone = set() if present is None else set(results) - set(present)
     json_report.write_text(Path(out) / "gradebook.csv",
                            gradebook.render(results, functions, gone, pending))
-    json_report.write_text(Path(out) / "canvas.csv", gradebook.canvas(results, pending=pending))
+    # One row per Canvas user: a kept report of one graded here under another identifier is
+    # left out of canvas.csv (gradebook.csv keeps it, marked no longer present), and said.
+    replaced = gradebook.superseded(results, gone, pending)
+    notes = [*notes, *(f"canvas.csv leaves out {old}, graded before and no longer among the "
+                       f"uploads: its Canvas user {number} is {new}'s, graded from this "
+                       "download (gradebook.csv keeps its row, marked no_longer_present)"
+                       for old, (new, number) in replaced.items())]
+    json_report.write_text(Path(out) / "canvas.csv",
+                           gradebook.canvas(results, pending=pending, left_out=replaced))
     json_report.write_text(Path(out) / "scores.csv", gradebook.scores(results, pending))
     json_report.write_text(Path(out) / "index.html",
                            overview.render(results, notes=notes, gone=gone, similar=similar,

@@ -1152,3 +1152,28 @@ def test_a_class_unzipped_beside_itself_gives_one_canvas_row_per_user(tmp_path):
     assert sorted(p.name for p in (out / "reports").glob("*.json")) == [
         "doejane.json", "smithjohn.json"]
     assert "its unpacked copy" in (out / "index.html").read_text(encoding="utf-8")
+
+
+def test_a_kept_report_of_a_canvas_user_graded_again_gets_no_second_canvas_row(tmp_path):
+    """An OUTDIR graded before the rule above holds smithjohn (the folder) and smithjohn-2 (the
+    zip), one Canvas user; run again, one of them is no longer among the uploads and its report
+    is kept: canvas.csv must still carry one row of that user (gradebook.csv keeps both, the
+    kept one marked), and the overview says which was left out."""
+    uploads = tmp_path / "uploads"
+    uploads.mkdir()
+    (uploads / "smithjohn_12345_67890_hw1.py").write_text(SOLUTION)
+    out = tmp_path / "out"
+    proc = run_cli("batch", str(uploads), "--out", str(out), "--jobs", "1")
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    report = json.loads((out / "reports" / "smithjohn.json").read_text(encoding="utf-8"))
+    report["upload"]["name"] = "smithjohn_12345_67890_hw1"  # the unpacked copy, graded apart
+    (out / "reports" / "smithjohn-2.json").write_text(json.dumps(report), encoding="utf-8")
+    proc = run_cli("batch", str(uploads), "--out", str(out), "--jobs", "1")
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    canvas = list(csv.DictReader(io.StringIO((out / "canvas.csv").read_text(encoding="utf-8"))))
+    assert [(row["Student"], row["ID"]) for row in canvas] == [("smithjohn", "12345")], canvas
+    assert {r["submission"]: r["no_longer_present"] for r in _rows(out)} == {
+        "smithjohn": "", "smithjohn-2": "yes"}
+    assert ("canvas.csv leaves out smithjohn-2, graded before and no longer among the uploads: "
+            "its Canvas user 12345 is smithjohn&#39;s, graded from this download") in (
+        out / "index.html").read_text(encoding="utf-8")

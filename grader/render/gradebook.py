@@ -13,7 +13,9 @@
   report stands in until it is regraded, `not regraded yet`.
   Columns are only ever added at the end: instructors' scripts read them by position too.
 - `canvas` (canvas.csv): Canvas's gradebook import layout, `Student, ID, SIS User ID, SIS Login
-  ID, Section` and one assignment column; `ID` is the Canvas user id from the upload's name.
+  ID, Section` and one assignment column; `ID` is the Canvas user id from the upload's name. One
+  row per Canvas user: a report kept from an earlier run whose user a row of this run carries
+  under another identifier gets none (`superseded`).
 - `scores` (scores.csv): `student,score`, for any LMS or spreadsheet.
 
 Each has a row, with an empty score, for every upload not graded yet: an incomplete class must
@@ -180,14 +182,37 @@ def _not_checkable(result: SubmissionResult) -> str:
     return _points(points) if points else ""
 
 
+def _canvas_id(record: object) -> str:
+    return str(record.get("canvas_user_id") or "") if isinstance(record, Mapping) else ""
+
+
+def superseded(results: Mapping[str, SubmissionResult], gone: Collection[str],
+               pending: NotGradedYet = NotGradedYet()) -> dict[str, tuple[str, str]]:
+    """{student no longer present: (the present student, the Canvas user id both rows carry)}:
+    the reports kept from an earlier run whose Canvas user is graded in this one under another
+    identifier (an earlier run graded a zip and the folder unpacked beside it as two students,
+    probe s59). Posted beside the present row, Canvas would import either."""
+    present: dict[str, str] = {}
+    for student in sorted({*results, *pending.uploads}):
+        if student not in gone:
+            record = results[student].upload if student in results else pending.uploads[student]
+            present.setdefault(_canvas_id(record), student)
+    present.pop("", None)
+    return {student: (present[_canvas_id(results[student].upload)],
+                      _canvas_id(results[student].upload))
+            for student in sorted(gone) if student in results
+            and _canvas_id(results[student].upload) in present}
+
+
 def canvas(results: Mapping[str, SubmissionResult], *, assignment: str = CANVAS_ASSIGNMENT,
-           pending: NotGradedYet = NotGradedYet()) -> str:
+           pending: NotGradedYet = NotGradedYet(), left_out: Collection[str] = ()) -> str:
     """Canvas's gradebook import: the student, the Canvas user id its upload's name carries (empty
     for a name without one: Canvas lists that row as unmatched in its import preview), the SIS
     columns left empty, and the score in the one assignment column (empty for an upload not
-    graded yet: no column may say why, Canvas would take it for another assignment)."""
+    graded yet: no column may say why, Canvas would take it for another assignment).
+    `left_out`: students given no row (superseded: another row carries their Canvas user)."""
     rows = [[*CANVAS_FIXED, _cell(assignment)]]
-    for student in sorted({*results, *pending.uploads}):
+    for student in sorted({*results, *pending.uploads} - set(left_out)):
         record = results[student].upload if student in results else pending.uploads[student]
         score = _points(results[student].score) if student in results else ""
         rows.append([student, _cell(str(record.get("canvas_user_id") or "")), "", "", "", score])
