@@ -184,9 +184,17 @@ def warning(pack: Pack, upload: Path, others: Sequence[tuple[str, Pack]] | None 
             if len(theirs) == most and most > len(mine)]
     if not best:
         return ""
+    return _said(pack, Path(upload), best, mine)
+
+
+def _said(pack: Pack, upload: Path, best: Sequence[tuple[str, Pack, list[str]]],
+          mine: Sequence[str]) -> str:
+    """The warning: the pack (or packs, equally fitting) the upload looks like, the option that
+    grades it so, and what it defines of theirs and of `pack`'s."""
+    own = _graded(pack)
     here = (f"{'none' if not mine else len(mine)} of the {len(own)} graded here"
             + (f" ({_and(mine)})" if mine else ""))
-    kind = _kind(Path(upload))
+    kind = _kind(upload)
     if len(best) == 1:
         name, other, theirs = best[0]
         return (f"this looks like the {name} pack's {kind}, not {pack.name}'s: grade it with "
