@@ -29,8 +29,8 @@ def sigmoid_grad(s):
     s -- A scalar or numpy array, the OUTPUT of sigmoid.
 
     Return:
-    ds -- The derivative of the sigmoid at x, computed from s: ds = s * (1 - s), elementwise, with
-          the shape of s. Do not modify s.
+    ds -- The derivative of the sigmoid at x, computed from s alone (question 2(a) derives it),
+          elementwise, with the shape of s. Do not modify s.
     """
 
     ### YOUR CODE HERE

@@ -184,11 +184,33 @@ def _variants(node: ast.expr) -> set[str]:
 
 
 def _solution_expressions(pack: Path) -> dict[str, str]:
-    """{shape: where it comes from} of every expression in the pack's solutions' functions."""
+    """{shape: where it comes from} of every expression in the pack's solutions' functions, and
+    each function's whole answer however short."""
     shapes: dict[str, str] = {}
     for path, only in _solutions(pack):
-        for shape, where in _expressions(path, only).items():
+        for shape, where in {**_whole_answers(path, only), **_expressions(path, only)}.items():
             shapes.setdefault(shape, where)
+    return shapes
+
+
+def _whole_answers(path: Path, only: set[str] | None = None) -> dict[str, str]:
+    """{shape: where} of what each function returns when that is one expression of arithmetic
+    (a numpy scalar's `[()]` taken off): short enough to read as a rule, and yet the whole
+    function. sigmoid_grad's hint stated `s * (1 - s)`, all sigmoid_grad is and the answer to
+    the handout's written question 2(a) (probe s60)."""
+    shapes: dict[str, str] = {}
+    for function in (n for n in ast.walk(ast.parse(path.read_text()))
+                     if isinstance(n, ast.FunctionDef)):
+        if only is not None and function.name not in only:
+            continue
+        for node in ast.walk(function):
+            value = node.value if isinstance(node, ast.Return) else None
+            if isinstance(value, ast.Subscript) and isinstance(value.slice, ast.Tuple) \
+                    and not value.slice.elts:
+                value = value.value
+            if isinstance(value, ast.BinOp):
+                shapes[_flat(ast.unparse(value))] = \
+                    f"{path.relative_to(ROOT)}, {function.name}: return {ast.unparse(value)}"
     return shapes
 
 
@@ -275,14 +297,14 @@ def test_no_check_message_quotes_a_solution(pack):
 
 QUOTED = {  # lines probe s59 found in hints: the assignment's names, not the reference's spelling
     "cs224n_a1": ["the gradient of W2 is h.T.dot(delta2)", "bias: np.sum(delta, axis=0)",
-                  "np.add.at(grad, indices, updates)"],
+                  "np.add.at(grad, indices, updates)", "the derivative is s * (1 - s)"],
     "cbow": ["Use (W2.T @ (yhat - y)) * (h > 0) for it", "words[i-C:i] and words[i+1:i+C+1]",
              "np.sum(e_z, axis=0, keepdims=True)"],
     "pa6": ["delta1 = (delta2 @ W2.T) * relu_grad(z1)"],
     "onelayer": ["dZ = (T - Y).dot(W2.T) * Z * (1 - Z)"],
 }
 NOT_QUOTED = {  # vocabulary, or what the handout prints
-    "cs224n_a1": ["the derivative is s * (1 - s)", "np.sum(e) adds every entry"],
+    "cs224n_a1": ["np.sum(e) adds every entry", "1 - s**2, the derivative of tanh"],
     "cbow": ["W2^T (yhat - y)", "z1 = W1 x + b1"],
     "pa6": ["h1 = relu(x @ W1 + b1)", "{k: params[k] - lr * grads[k]}"],
     "onelayer": ["the log-likelihood sum(T log Y)"],

@@ -96,18 +96,19 @@ HINTS = Catalogue("cs224n-a1", (
         "new array: no `x *= ...`, `x -= ...` or `out=x` on the argument."),
     Mistake(
         "sigmoid_grad_from_x", "sigmoid_grad is given x instead of s = sigmoid(x)",
-        "sigmoid_grad receives s = sigmoid(x), the sigmoid's output, not x: the derivative is "
-        "s * (1 - s). Computing sigmoid(s) * (1 - sigmoid(s)) applies the sigmoid twice."),
+        "sigmoid_grad receives s = sigmoid(x), the sigmoid's output, not x: write the derivative "
+        "(question 2(a)) in terms of s alone. Calling sigmoid on s applies the sigmoid twice."),
     Mistake(
         "sigmoid_grad_sign", "sigmoid_grad returns minus the derivative",
-        "Your sigmoid_grad is -s * (1 - s): the sigmoid only increases, so its derivative "
-        "s * (1 - s) is positive for every s in (0, 1). A minus sign carried over from the "
+        "Your sigmoid_grad is minus the derivative: the sigmoid only increases, so its "
+        "derivative is positive for every s in (0, 1). A minus sign carried over from the "
         "cross-entropy's derivative, or from d/dx of 1 / (1 + e^-x) written out, belongs "
         "elsewhere."),
     Mistake(
         "sigmoid_grad_tanh", "sigmoid_grad is tanh's derivative",
         "Your sigmoid_grad is 1 - s**2, the derivative of tanh written in terms of tanh's output. "
-        "In terms of the sigmoid's output s, the sigmoid's derivative is s * (1 - s)."),
+        "The sigmoid's derivative in terms of its own output is another expression: derive it "
+        "from sigmoid(x) = 1 / (1 + e^-x) (question 2(a))."),
     # ---- forward_backward_prop
     Mistake(
         "grad_summed_cost_averaged", "cost averaged but gradient summed",
@@ -180,8 +181,9 @@ HINTS = Catalogue("cs224n-a1", (
     Mistake(
         "sigmoid_backprop_wrong", "backpropagation through the sigmoid is wrong",
         "W2 and b2 are right, W1 and b1 are not: the error goes wrong on its way back through the "
-        "hidden layer. It must be multiplied by the sigmoid's derivative, h * (1 - h) of the "
-        "hidden activations h = sigmoid(z1) (not of the pre-activations z1)."),
+        "hidden layer. It must be multiplied by the sigmoid's derivative at the hidden layer, "
+        "which sigmoid_grad computes from the hidden activations h = sigmoid(z1) (not from the "
+        "pre-activations z1)."),
     Mistake(
         "log_guarded", "a small constant inside the log",
         "Your cost is the cross-entropy with a small constant inside the log, log(y_hat + eps), "

@@ -31,7 +31,7 @@ def test_known_values(student):
     # draws its inputs would draw others if its code changed, and these values name them all).
     seen = next(((HINTS[name], {"seen": text}) for name, formula, text in (
         ("sigmoid_grad_from_x", from_x, FROM_X["seen"]),
-        ("sigmoid_grad_sign", -KNOWN_OUTPUT, "the result equals -s * (1 - s)"),
+        ("sigmoid_grad_sign", -KNOWN_OUTPUT, "the result is minus the derivative"),
         ("sigmoid_grad_tanh", 1 - KNOWN_INPUT ** 2, "the result equals 1 - s**2"))
         if np.allclose(got, formula, atol=1e-6)), (None, None))
     expect_close(got, KNOWN_OUTPUT, call=call, rtol=tol.KNOWN_VALUES_RTOL,
@@ -76,7 +76,7 @@ def test_scalar_input(student, reference):  # number loses this, not its consist
             sig = 1 / (1 + np.exp(-s))
             from_x = abs(got - sig * (1 - sig)) <= tol.KNOWN_VALUES_ATOL
             fail_call(f"wrong value for a scalar input: {got!r}, expected {expected!r} "
-                      f"(s * (1 - s) at s = {s!r}).", call,
+                      f"(the sigmoid's derivative where its value is s = {s!r}).", call,
                       hint=HINTS["sigmoid_grad_from_x"] if from_x else None,
                       evidence=FROM_X if from_x else None)
 
