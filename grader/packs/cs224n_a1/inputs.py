@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from typing import Any
 
 import numpy as np
 from hypothesis import strategies as st
@@ -188,6 +189,11 @@ class W2VCase:
     # cost that clips the scores (to [-1, 1], or to +-6 as word2vec.c's table does) or normalises
     # the vectors is right only on unit ones.
     norm: float = 1.0
+
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+        # Hypothesis prints a failing case with its pretty printer, which put each of the
+        # stream's numbers on a line of its own: 60 lines a check under -v (probe s60).
+        printer.text(repr(self))
 
     def arrays(self) -> tuple[np.ndarray, np.ndarray]:
         g = rng(self.seed)
