@@ -56,3 +56,13 @@ def test_a_loaded_module_changes_no_draw_while_grading(tmp_path: Path) -> None:
         sys.modules.pop("course_constants", None)
     assert after == before
     assert not set(MARKERS) & set(after)
+
+
+def test_a_failing_word2vec_case_is_printed_on_one_line() -> None:
+    """Hypothesis's pretty printer put each of a case's 52 stream numbers on a line of its own,
+    about 60 lines a failing check under -v (probe s60)."""
+    from hypothesis.vendor.pretty import pretty
+
+    from grader.packs.cs224n_a1.inputs import W2VCase
+    case = W2VCase(V=3, D=2, K=10, target=0, stream=tuple(range(3)) * 17, seed=0)
+    assert pretty(case) == repr(case) and "\n" not in pretty(case), pretty(case)
