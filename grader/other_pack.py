@@ -80,8 +80,8 @@ def _zip_trees(upload: Path) -> list[list[ast.Module]]:
                 continue
             budget -= len(data)
             if len(data) <= source_trees.MOST_BYTES:
-                found.append(source_trees.trees_of(data.decode("utf-8", "replace"),
-                                                   notebook=name.lower().endswith(".ipynb")))
+                found.append(source_trees.trees_of_bytes(
+                    data, notebook=name.lower().endswith(".ipynb")))
     return found
 
 
