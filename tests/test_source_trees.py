@@ -4,7 +4,6 @@ reads a whole class's files before grading anyone (probe s60)."""
 from __future__ import annotations
 
 import json
-import time
 import warnings
 from pathlib import Path
 
@@ -83,9 +82,7 @@ def test_more_code_than_anyone_writes_by_hand_is_not_parsed_here(tmp_path):
     cells = tmp_path / "cells.ipynb"
     cells.write_text(json.dumps({"cells": [{"cell_type": "code", "source": SIGMOID}] + [
         {"cell_type": "code", "source": "print 1\n" * 1000}] * 20}))
-    started = time.monotonic()
     assert [source_trees.trees(p) for p in (dense, prints, cells)] == [[], [], []]
-    assert time.monotonic() - started < 10  # each is refused unparsed: a few milliseconds
 
 
 def test_the_python2_rewrite_takes_time_in_proportion_to_the_file():
