@@ -25,6 +25,8 @@ from grader.worker import written_defs
 # A folder of a few files is what this is for; a download folder of hundreds is not read through.
 _MOST_FILES = 200
 _MOST_BYTES = 1 << 20
+# Of the files beside one submission, the bytes parsed (a few files of the assignment's size).
+_PARSED_BYTES = 4 * source_trees.MOST_CODE
 
 
 def _and(items: list[str]) -> str:
@@ -43,12 +45,24 @@ def _defines(path: Path, names: Iterable[str]) -> bool:
                                       re.MULTILINE) is not None
 
 
-def _writes_one_of(path: Path, names: list[str]) -> bool:
+def _writes_one_of(path: Path, names: list[str], budget: list[int]) -> bool:
     """Whether the file writes one of `names` (not a stub: recheck probe s59, a file graded alone
-    got 30, the folder it was sent to 15); a file that does not parse, by its defs' text."""
+    got 30, the folder it was sent to 15); a file that does not parse, by its defs' text. Only a
+    file whose text has such a def is parsed, and only while `budget` (bytes, shared by the
+    files beside one submission) lasts: these are other students' files too, and parsing them
+    kept a student's own grade waiting minutes after it was done (probe s60)."""
+    if not _defines(path, names):
+        return False
+    try:
+        size = path.stat().st_size
+    except OSError:
+        return False
+    if size > budget[0]:
+        return True  # by its defs' text
+    budget[0] -= size
     trees = source_trees.trees(path)
     if not trees:
-        return _defines(path, names)
+        return True
     return bool(written_defs.written(trees, names))
 
 
@@ -65,6 +79,7 @@ def files_beside(submission: Path, absent: Iterable[str], homes: Mapping[str, st
         return []
     layout = {homes[name].lower() for name in missing if homes.get(name)}
     found = []
+    budget = [_PARSED_BYTES]
     try:
         siblings = sorted(submission.parent.iterdir())[:_MOST_FILES]
     except OSError:
@@ -73,7 +88,7 @@ def files_beside(submission: Path, absent: Iterable[str], homes: Mapping[str, st
         if path.name == submission.name or path.suffix.lower() != ".py" or path.is_symlink() \
                 or not path.is_file():
             continue
-        if not _writes_one_of(path, missing):
+        if not _writes_one_of(path, missing, budget):
             continue  # the starter's stubs beside it: grading the folder would lose points
         if path.stem.lower() in layout or not (there and _defines(path, there)):
             found.append(path.name)

@@ -122,3 +122,24 @@ def test_python_s_warnings_about_a_students_code_stay_out_of_the_grader_s_output
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert _defs(path) == {"sigmoid"}
+
+
+def test_files_beside_a_file_graded_alone_are_parsed_only_within_a_budget(tmp_path, monkeypatch):
+    """`autograde grade carol.py` reads the files beside it for the rest of carol's assignment;
+    in a download folder those are other students' files, and parsing a hostile one kept carol's
+    grade waiting minutes after it was done (probe s60). A file is parsed only when its text has
+    a def of a missing function, and only while a budget lasts; past it, its text decides."""
+    from grader import graded_alone
+
+    parsed_files: list[str] = []
+    trees = source_trees.trees
+    monkeypatch.setattr(source_trees, "trees", lambda path: parsed_files.append(path.name)
+                        or trees(path))
+    (tmp_path / "carol.py").write_text("def softmax(x):\n    return x\n")
+    (tmp_path / "mallory.py").write_text("print 1\n" * 50_000)  # no def of anything missing
+    (tmp_path / "q2_sigmoid.py").write_text(SIGMOID)
+    (tmp_path / "zoe.py").write_text(SIGMOID + "x = 1\n" * graded_alone._PARSED_BYTES)
+    found = graded_alone.files_beside(tmp_path / "carol.py", ["sigmoid"],
+                                      {"sigmoid": "q2_sigmoid"}, ["softmax"])
+    assert found == ["q2_sigmoid.py", "zoe.py"]  # zoe by its text: it defines sigmoid
+    assert parsed_files == ["q2_sigmoid.py"]
