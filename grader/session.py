@@ -358,6 +358,27 @@ def _and(items: list[str]) -> str:
     return ", ".join(items[:-1]) + " and " + items[-1]
 
 
+# Why a copy of a graded function was passed over (worker/loader.py's `_passed_over`), said of one
+# copy and of several.
+_PASSED_OVER = {
+    "not implemented": ("is the starter's stub (it raises NotImplementedError)",
+                        "are the starter's stubs (they raise NotImplementedError)"),
+    "unbound": ("is the starter's stub (it returns names it never sets)",
+                "are the starter's stubs (they return names they never set)"),
+    "template": ("is as the template leaves it (nothing but None returned)",
+                 "are as the template leaves them (nothing but None returned)"),
+}
+
+
+def _passed_over_warning(functions: list[str], file: str, problem: str, graded: str) -> str:
+    """`functions` in `file` were passed over for their copies in `graded`: say why."""
+    one = len(functions) == 1
+    why = _PASSED_OVER.get(problem, ("never reads its parameters", "never read their parameters"))
+    return (f"{_and(functions)} in {file} {why[0] if one else why[1]}: "
+            f"{'the one' if one else 'those'} in {graded} {'was' if one else 'were'} graded "
+            "instead.")
+
+
 def _numpy_alias_warnings(uses: list[dict], shim_numpy: bool) -> list[str]:
     """One line per file (or notebook cell) that reads names NumPy removed, each with its line."""
     from grader.worker.numpy_aliases import CHANGED, EXPIRED
@@ -750,6 +771,9 @@ def _load_warnings(load: dict, shim_xrange: bool, shim_numpy: bool = True,
             f"not {'the one' if one and len(graded_in) == 1 else 'those'} in {_and(list(others))}."
             f" If {'that is an old copy, remove it' if one else 'those are old copies, remove them'}"
             ", so that the grader sees only the one you mean.")
+    # Copies passed over for the one graded: one warning per file and reason, the template's
+    # cbow.py beside the filled-in cbow.ipynb was ten alike, one per function (probe s60).
+    passed_over: dict[tuple[str, str, str], list[str]] = {}
     for fn, entry in load.get("functions", {}).items():
         graded = entry.get("file_shown") or entry.get("file")
         cells = entry.get("cells")
@@ -770,9 +794,7 @@ def _load_warnings(load: dict, shim_xrange: bool, shim_numpy: bool = True,
                 f"the last definition that ran, so {which}. "
                 f"{_session_order(numbers, cells.get('counts'), last)}{keep}")
         for file, problem in entry.get("unfinished_in") or []:
-            why = ("is as the template leaves it (nothing but None returned)" if problem ==
-                   "template" else "never reads its parameters")
-            warnings.append(f"{fn} in {file} {why}: the one in {graded} was graded instead.")
+            passed_over.setdefault((str(file), str(problem), str(graded)), []).append(fn)
         # A function that never answered (every check ran out of time) does not "answer the
         # same whatever it is called with": its checks' timeouts say what it does (probe s58).
         if "ignores_arguments" in entry and fn not in stalled:
@@ -784,6 +806,8 @@ def _load_warnings(load: dict, shim_xrange: bool, shim_numpy: bool = True,
                 + ": it answers the same whatever it is called with, so a check that passes "
                 "arguments of its own can only pass where they happen to equal those. Use the "
                 "parameters in the body.")
+    warnings += [_passed_over_warning(fns, file, problem, graded)
+                 for (file, problem, graded), fns in passed_over.items()]
     picked = load.get("graded_folder") or {}
     if isinstance(picked, dict) and picked.get("folder"):
         # A helper beside the archive graded was imported by its code: it is not "not graded".

@@ -391,7 +391,7 @@ def lay_out(submission: Path, scratch: Path, layout: tuple[str, ...] | list[str]
                                    for p in GRADED_FOLDER["others"]]
     if submission.is_dir() or submission.suffix.lower() == ".zip" \
             or archive_names.tar_suffix(submission.name):
-        _notebooks_as_modules(root)
+        _notebooks_as_modules(root, tuple(functions))
     _exports_as_notebooks(root)
     if not list(root.glob("*.py")):
         zips = ", ".join([p.name for p in sorted(root.rglob("*"))
@@ -622,17 +622,27 @@ def _score(folder: Path, layout: tuple[str, ...], functions: tuple[str, ...]) ->
                    if p.is_file())[:SCORE_FILES]
     defined: set[str] = set()
     if functions:
-        pattern = re.compile(r"\bdef\s+(" + "|".join(map(re.escape, functions)) + r")\s*\(")
         for path in files:
-            try:
-                with open(path, "rb") as handle:
-                    text = handle.read(NOTEBOOK_SCORE_BYTES if path.suffix.lower() == ".ipynb"
-                                       else SCORE_BYTES).decode("utf-8", "replace")
-            except OSError:
-                continue
-            defined.update(_written(_code_chunks(path, text), functions, pattern))
+            defined.update(_defs_read(path, functions)[1])
     stems = {p.stem.lower() for p in files}
     return len(defined), sum(1 for name in layout if name.lower() in stems)
+
+
+def _defs_read(path: Path, functions: tuple[str, ...]) -> tuple[set[str], set[str]]:
+    """(the graded `functions` the file, a notebook's cells, defines, those it writes: `_written`),
+    read off its text, never run; nothing for a file that cannot be read."""
+    if not functions:
+        return set(), set()
+    pattern = re.compile(r"\bdef\s+(" + "|".join(map(re.escape, functions)) + r")\s*\(")
+    try:
+        with open(path, "rb") as handle:
+            text = handle.read(NOTEBOOK_SCORE_BYTES if path.suffix.lower() == ".ipynb"
+                               else SCORE_BYTES).decode("utf-8", "replace")
+    except OSError:
+        return set(), set()
+    chunks = _code_chunks(path, text)
+    defined = {match.group(1) for chunk in chunks for match in pattern.finditer(chunk)}
+    return defined, _written(chunks, functions, pattern)
 
 
 def _code_chunks(path: Path, text: str) -> list[str]:
@@ -815,6 +825,14 @@ def _files_elsewhere(root: Path, limit: int = 2000) -> dict[str, str]:
     return found
 
 
+def _writes_what_is_stubbed(notebook: Path, module_file: Path,
+                            functions: tuple[str, ...]) -> bool:
+    """Whether the notebook writes a graded function that the .py of its name defines only as
+    the starter's stub. A function the .py writes, or lacks, leaves the .py graded as before."""
+    defined, written = _defs_read(module_file, functions)
+    return bool(_defs_read(notebook, functions)[1] & (defined - written))
+
+
 def _exports_as_notebooks(root: Path) -> None:
     """A notebook downloaded as a .py (`# In[3]:` marks, magics as get_ipython() calls), or kept
     as one in the percent format (jupytext's, VS Code's `# %%` cells), runs as the notebook
@@ -847,17 +865,25 @@ def _exports_as_notebooks(root: Path) -> None:
                                          encoding="utf-8")
 
 
-def _notebooks_as_modules(root: Path) -> None:
+def _notebooks_as_modules(root: Path, functions: tuple[str, ...] = ()) -> None:
     """A folder's (or zip's) notebooks, each made a module as a notebook uploaded alone is: a
     notebook course's students zip their notebook, or hand it in beside a helper .py. A .py of
-    the same name wins (it may be the notebook exported; the report says which was graded). A
-    notebook that cannot be read fails the submission only when nothing else in it can run."""
+    the same name wins (it may be the notebook exported; the report says which was graded),
+    unless it holds only the starter's stub of a graded function (`functions`) the notebook
+    writes: the CBOW template ships cbow.ipynb and cbow.py side by side, and a notebook filled
+    in beside the untouched cbow.py scored 0 (probe s60). The notebook then runs too, as a
+    module of its own, and each function is graded where it is written. A notebook that
+    cannot be read fails the submission only when nothing else in it can run."""
     notebooks = sorted(p for p in root.glob("*.ipynb") if p.is_file())
     for notebook in notebooks:
         module_file = root / (notebook.stem + ".py")
         if module_file.exists():
-            FOLDER_NOTEBOOKS["shadowed"].append([notebook.name, module_file.name])
-            continue
+            alongside = root / (notebook.name + ".py")  # not an identifier: loaded privately
+            if alongside.exists() or not _writes_what_is_stubbed(notebook, module_file,
+                                                                 functions):
+                FOLDER_NOTEBOOKS["shadowed"].append([notebook.name, module_file.name])
+                continue
+            module_file = alongside
         try:
             _notebook_to_py(notebook, module_file)
         except LoadError as exc:
@@ -1441,8 +1467,7 @@ def import_submission(root: Path, wanted: dict[str, str], shim_xrange: bool,
         # The first finished copy; the first copy when none is.
         hit = next((m for m in defining if not _unfinished(vars(m)[fn])),
                    defining[0] if defining else None)
-        unfinished = [(_shown_name(Path(m.__file__)), _copy_problem(vars(m)[fn]))
-                      for m in defining[:defining.index(hit)]] if hit is not None else []
+        unfinished = _passed_over(fn, defining[:defining.index(hit)]) if hit is not None else []
         if hit is None:
             report_functions[fn] = {"found": False, "file": None, "problem": "missing"}
             # Hints only: whatever the submission's objects do when read (a metaclass whose
@@ -1659,8 +1684,42 @@ def _defines(module: types.ModuleType, fn: str) -> bool:
 
 
 def _unfinished(function: object) -> bool:
-    """A copy not to grade while another copy of the function is finished: see `_copy_problem`."""
-    return bool(_copy_problem(function))
+    """A copy not to grade while another copy of the function is finished: the starter's stub
+    (`_stub_kind`), or one `_copy_problem` names. The 2017 starter's softmax has lines of its own
+    before its `raise NotImplementedError`: beside a hw1.py that writes every function, the
+    starter's files as handed out scored 15 of 100, graded on their stubs (probe s60)."""
+    return bool(_stub_kind(function) or _copy_problem(function))
+
+
+def _stub_kind(function: object) -> str:
+    """How the function's def is the starter's stub (written_defs.stub_kind), read against the
+    names its file binds; "" for one that is written, or whose source cannot be read."""
+    node = _definition(function)
+    if node is None:
+        return ""
+    file = function.__globals__.get("__file__")  # type: ignore[attr-defined]
+    names, star = _names_of_file(file) if isinstance(file, str) else (set(), True)
+    return written_defs.stub_kind(node, names, star)
+
+
+@functools.lru_cache(maxsize=None)
+def _names_of_file(file: str) -> tuple[set[str], bool]:
+    """written_defs.file_names of a module's file, a notebook's cells together."""
+    trees = [source_text.tree(source) for _, source in _sources(Path(file))]
+    return written_defs.file_names([tree for tree in trees if tree is not None])
+
+
+def _passed_over(fn: str, modules: list[types.ModuleType]) -> list[tuple[str, str]]:
+    """(file, why) for each copy of `fn` passed over for the one graded (see `_unfinished`), once
+    a copy: q2_neural.py's `from q2_sigmoid import sigmoid` holds q2_sigmoid.py's, and is not
+    named again. `why`: a `_stub_kind`, else a `_copy_problem`."""
+    named: dict[int, tuple[str, str]] = {}
+    for module in modules:
+        function = vars(module)[fn]
+        if id(function) not in named:
+            named[id(function)] = (_shown_name(Path(module.__file__)),
+                                   _stub_kind(function) or _copy_problem(function))
+    return list(named.values())
 
 
 def _copy_problem(function: object) -> str:

@@ -21,18 +21,38 @@ _BUILTINS = frozenset(dir(builtins))
 def written(trees: Sequence[ast.Module], functions: Collection[str]) -> set[str]:
     """The graded `functions` one file writes; `trees`: its code, one tree per notebook cell, so
     a name bound in one cell (`import numpy as np`) is bound for the defs of every other."""
-    module_names: set[str] = set()
+    names, star = file_names(trees)
+    return {node.name for tree in trees for node in ast.walk(tree)
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
+            and node.name in functions and not stub_kind(node, names, star)}
+
+
+def file_names(trees: Sequence[ast.Module]) -> tuple[set[str], bool]:
+    """(every name a file's `trees` bind anywhere, whether it imports * from somewhere, which may
+    bind any name): what `stub_kind` reads a def's returns against."""
+    names: set[str] = set()
     star = False
     for tree in trees:
-        module_names |= bound_names(tree)
+        names |= bound_names(tree)
         star = star or any(isinstance(node, ast.ImportFrom)
                            and any(alias.name == "*" for alias in node.names)
                            for node in ast.walk(tree))
-    return {node.name for tree in trees for node in ast.walk(tree)
-            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
-            and node.name in functions and not is_template(node)
-            and not raises_not_implemented(node)
-            and (star or not returns_only_unbound(node, module_names))}
+    return names, star
+
+
+def stub_kind(node: ast.FunctionDef | ast.AsyncFunctionDef, module_names: set[str],
+              star: bool = False) -> str:
+    """How a def is a starter's stub, not someone's work: "not implemented" (it raises
+    NotImplementedError), "template" (`is_template`), "unbound" (every value it returns names
+    something its file, `module_names`, never binds; never said where the file imports *). ""
+    for a def that is written."""
+    if raises_not_implemented(node):
+        return "not implemented"
+    if is_template(node):
+        return "template"
+    if not star and returns_only_unbound(node, module_names):
+        return "unbound"
+    return ""
 
 
 def is_template(node: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:

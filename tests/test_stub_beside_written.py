@@ -1,0 +1,134 @@
+"""A graded function defined in several files of one upload, some only as the starter's stub: the
+written definition is graded, whichever file holds it, and the report says which file's was
+graded and that the other's is the stub. Two written definitions keep the usual rule (a .py
+before the notebook of its name, the assignment's own file before another).
+
+Probe s60: the CBOW template ships cbow.ipynb and cbow.py side by side; a student who filled in
+the notebook and handed in the folder got 0 of 100, graded on the untouched cbow.py.
+"""
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from archives import archive_of
+from conftest import ROOT, grade_many, scores
+from fixtures.cbow.mistakes import MISTAKES
+from notebook_helpers import SOLUTION, notebook_v4
+
+CBOW = ROOT / "tests" / "fixtures" / "cbow"
+CBOW_TEMPLATE = ROOT / "student_template" / "cbow"
+STARTER = ROOT / "student_template"
+CBOW_STUBS = ("get_windows, word_to_one_hot_vector, context_words_to_vector, get_training_example, "
+              "relu, softmax, cross_entropy_loss, forward_prop, back_prop and "
+              "gradient_descent_step in cbow.py are the starter's stubs (they raise "
+              "NotImplementedError): those in cbow.ipynb were graded instead.")
+STEP = """    return (W1 - alpha * grad_W1, W2 - alpha * grad_W2,
+            b1 - alpha * grad_b1, b2 - alpha * grad_b2)
+"""
+STEP_STUB = "    raise NotImplementedError\n"
+
+
+def _cbow_uploads(tmp_path: Path) -> dict[str, Path]:
+    # The template's folder, its notebook filled in and its cbow.py as handed out.
+    folder = tmp_path / "cbow"
+    folder.mkdir()
+    shutil.copy(CBOW / "correct.ipynb", folder / "cbow.ipynb")
+    shutil.copy(CBOW_TEMPLATE / "cbow.py", folder / "cbow.py")
+    # Two written versions of every function but gradient_descent_step, left a stub in the .py:
+    # it is the notebook's, the others the .py's (the notebook's softmax is wrong, the .py's
+    # right). A function of the .py calls the .py's functions, as the file does when it runs.
+    mixed = tmp_path / "mixed" / "cbow"
+    mixed.mkdir(parents=True)
+    correct = (CBOW / "correct.py").read_text()
+    (mixed / "cbow.py").write_text(correct.replace(STEP, STEP_STUB))
+    wrong_softmax = next(m for m in MISTAKES if m.name == "softmax_rows").source()
+    notebook_v4(mixed / "cbow.ipynb", [wrong_softmax])
+    # Both written throughout: the .py is graded, as it always was, its wrong softmax too.
+    both = tmp_path / "both" / "cbow"
+    both.mkdir(parents=True)
+    (both / "cbow.py").write_text(wrong_softmax)
+    shutil.copy(CBOW / "correct.ipynb", both / "cbow.ipynb")
+    return {"cbow_folder": folder, "cbow_zip": archive_of(folder, tmp_path / "cbow.zip"),
+            "cbow_mixed": mixed, "cbow_both": both}
+
+
+def _cs224n_uploads(tmp_path: Path) -> dict[str, Path]:
+    # The 2017 layout as handed out (q1_softmax.py's stub has lines of its own before its raise;
+    # q2_sigmoid.py's sigmoid_grad here `pass` and a return of a name never set), and the
+    # student's work in one file of their own beside it: a hw1.py, or a notebook.
+    head, grad = (STARTER / "q2_sigmoid.py").read_text().split("def sigmoid_grad")
+    stubs = head + "def sigmoid_grad" + grad.replace("raise NotImplementedError", "pass", 1)
+    uploads = {}
+    for name, write in (("hw1.py", lambda path: path.write_text(SOLUTION)),
+                        ("hw1.ipynb", lambda path: notebook_v4(path, [SOLUTION]))):
+        folder = tmp_path / Path(name).suffix[1:] / "a1"
+        folder.mkdir(parents=True)
+        for starter in ("q1_softmax.py", "q2_neural.py", "q3_word2vec.py"):
+            shutil.copy(STARTER / starter, folder / starter)
+        (folder / "q2_sigmoid.py").write_text(stubs)
+        write(folder / name)
+        uploads[f"a1_{Path(name).suffix[1:]}"] = folder
+    return uploads
+
+
+@pytest.fixture(scope="module")
+def reports(tmp_path_factory) -> dict[str, dict]:
+    tmp = tmp_path_factory.mktemp("stub-beside-written")
+    out = tmp_path_factory.mktemp("stub-beside-written-reports")
+    graded = grade_many(_cbow_uploads(tmp), out, "--pack", "cbow")
+    graded.update(grade_many(_cs224n_uploads(tmp), out))
+    return graded
+
+
+@pytest.mark.parametrize("name", ["cbow_folder", "cbow_zip"])
+def test_a_filled_in_notebook_beside_the_templates_py_is_graded(reports, name):
+    report = reports[name]
+    assert report["score"] == 100, (report["error"], report["warnings"])
+    assert CBOW_STUBS in report["warnings"], report["warnings"]
+    assert not [w for w in report["warnings"] if "cbow.ipynb was not run" in w], report["warnings"]
+
+
+def test_each_function_is_graded_where_it_is_written(reports):
+    """gradient_descent_step is written in the notebook only; softmax in both, and the .py's is
+    graded."""
+    report = reports["cbow_mixed"]
+    assert report["score"] == 100, (scores(report), report["warnings"])
+    assert ("gradient_descent_step in cbow.py is the starter's stub (it raises "
+            "NotImplementedError): the one in cbow.ipynb was graded instead.") in report["warnings"], report["warnings"]
+    assert any(w.startswith("softmax is defined in more than one file: the one in cbow.py was "
+                            "graded, not the one in cbow.ipynb") for w in report["warnings"]), \
+        report["warnings"]
+
+
+def test_two_written_versions_keep_the_py_of_the_notebooks_name(reports):
+    report = reports["cbow_both"]
+    assert scores(report)["softmax"] == 0, scores(report)
+    assert ("cbow.ipynb was not run: cbow.py, beside it, was graded instead (keep one of the two, "
+            "or give them different names)") in report["warnings"], report["warnings"]
+
+
+@pytest.mark.parametrize("name, file", [("a1_py", "hw1.py"), ("a1_ipynb", "hw1.ipynb")])
+def test_the_starters_files_beside_the_students_own_file_give_way(reports, name, file):
+    """The 2017 starter's stubs of each kind: raised after lines of their own, `pass` above a
+    return of a name never set; q2_neural.py's `from q2_sigmoid import sigmoid` names no file."""
+    report = reports[name]
+    assert report["score"] == 100, (scores(report), report["warnings"])
+    expected = [
+        f"softmax in q1_softmax.py is the starter's stub (it raises NotImplementedError): the one "
+        f"in {file} was graded instead.",
+        f"sigmoid in q2_sigmoid.py is the starter's stub (it raises NotImplementedError): the one "
+        f"in {file} was graded instead.",
+        f"sigmoid_grad in q2_sigmoid.py is the starter's stub (it returns names it never sets): "
+        f"the one in {file} was graded instead.",
+        f"forward_backward_prop in q2_neural.py is the starter's stub (it raises "
+        f"NotImplementedError): the one in {file} was graded instead.",
+        f"negSamplingCostAndGradient in q3_word2vec.py is the starter's stub (it raises "
+        f"NotImplementedError): the one in {file} was graded instead."]
+    for warning in expected:
+        assert warning in report["warnings"], report["warnings"]
+    stubs = [w for w in report["warnings"] if "stub" in w or "template" in w]
+    assert len(stubs) == len(expected), stubs
+    assert not [w for w in report["warnings"] if "more than one file" in w], report["warnings"]
