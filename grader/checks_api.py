@@ -17,6 +17,7 @@ from grader import tolerances as tol
 from grader.example_budget import whole_cases  # noqa: F401 (for packs: one import for checks)
 from grader.hints import Mistake
 from grader.known_answers import NotKnown
+from grader.scoring import parts_evidence  # noqa: F401 (for packs: a values check's parts)
 from grader.worker.wire import Iterated, Opaque
 
 PRINT_OPTIONS = {"precision": 8, "threshold": 40, "edgeitems": 3, "linewidth": 100}

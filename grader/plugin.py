@@ -99,6 +99,9 @@ class GradingState:
     # The values checks a consistency check's points wait for, where it names them
     # (@pytest.mark.gated_by), by (function, check name); the others wait for all of them.
     check_gates: dict[tuple[str, str], tuple[str, ...]] = field(default_factory=dict)
+    # The part of its function's values a consistency check checks (@pytest.mark.part), by
+    # (function, check name): a values check that failed but found that part right gates it not.
+    check_parts: dict[tuple[str, str], str] = field(default_factory=dict)
     # The checks marked @pytest.mark.callers_never_pass, by (function, check name): failing only
     # those, a function is not named as the cause of its callers' failures (grader/callees.py).
     callers_never_pass: set[tuple[str, str]] = field(default_factory=set)
@@ -215,6 +218,9 @@ RECORDED = pytest.StashKey[bool]()
 # A consistency check's @pytest.mark.gated_by names, read at collection (a kept session collects
 # once and grades many times: each grade's state gets them as its checks are recorded).
 GATES = pytest.StashKey[tuple]()
+# A consistency check's @pytest.mark.part, and a values check's @pytest.mark.judges_parts.
+PART = pytest.StashKey[str]()
+JUDGED_PARTS = pytest.StashKey[tuple]()
 # Each function's checks marked exact_shapes, by their names in the report.
 FORM_CHECKS = pytest.StashKey[dict]()
 # Every validated check of the pack, in grading order, whatever --only chose at collection: what
@@ -283,7 +289,7 @@ def pytest_configure(config: pytest.Config) -> None:
 # The markers a pack's checks may carry (register_markers), by name.
 MARKERS = ("points", "function", "visibility", "live", "uses", "published", "method",
            "consistency", "robustness", "exact_shapes", "formulas", "callers_never_pass",
-           "gated_by")
+           "gated_by", "part", "judges_parts")
 
 
 def register_markers(config: pytest.Config) -> None:
@@ -327,6 +333,13 @@ def register_markers(config: pytest.Config) -> None:
                                        "parameters) whose failure withholds this consistency "
                                        "check's points; without it, every values check of its "
                                        "function's")
+    config.addinivalue_line("markers", "part(name): the part of its function's values this "
+                                       "consistency check checks (one block of a gradient): a "
+                                       "values check it waits for that failed, but found this "
+                                       "part right (judges_parts), does not withhold its points")
+    config.addinivalue_line("markers", "judges_parts(*names): the parts of its function's values "
+                                       "this values check judges one by one; its failure says "
+                                       "which it found right (scoring.parts_evidence)")
 
 
 def _marker_arg(item: pytest.Item, name: str) -> Any:
@@ -375,6 +388,12 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
         gates = item.get_closest_marker("gated_by")
         if gates is not None:
             item.stash[GATES] = tuple(map(str, gates.args))
+        part = item.get_closest_marker("part")
+        if part is not None:
+            item.stash[PART] = str(part.args[0]) if len(part.args) == 1 else ""
+        judged = item.get_closest_marker("judges_parts")
+        if judged is not None:
+            item.stash[JUDGED_PARTS] = tuple(map(str, judged.args))
         weights.setdefault(function, {})[item.nodeid] = float(weight)
     for spec in state.pack.functions:
         if spec.name not in weights:
@@ -384,6 +403,7 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
                             f"(advisory), so its {spec.points:g} points have nowhere to go: give "
                             "one of them @pytest.mark.points(1) or more")
     problems += _unknown_gates(items)
+    problems += _unjudged_parts(items)
     if state.validating:
         problems += _unknown_mistake_ids(items)
     named: dict[tuple[str, str], str] = {}
@@ -455,6 +475,42 @@ def _unknown_mistake_ids(items: list[pytest.Item]) -> list[str]:
                 problems.append(f"{Path(path).name}, line {node.lineno}: {node.value.id}"
                                 f"[{node.slice.value!r}] is not in the catalogue of pack "
                                 f"{known.pack}" + (f" (did you mean {near[0]!r}?)" if near else ""))
+    return problems
+
+
+def _unjudged_parts(items: list[pytest.Item]) -> list[str]:
+    """A consistency check's part that no values check it waits for judges: its points would
+    never be released by a part shown right (a misspelt block), and nothing would say why."""
+    kinds: dict[tuple[str, str], str] = {}
+    judged: dict[str, dict[str, tuple[str, ...]]] = {}
+    for item in items:
+        if KIND in item.stash:
+            kinds[(item.stash[FUNCTION], _check_name(item))] = item.stash[KIND]
+            if JUDGED_PARTS in item.stash:
+                judged.setdefault(item.stash[FUNCTION], {})[
+                    _check_name(item).split("[", 1)[0]] = item.stash[JUDGED_PARTS]
+    problems = []
+    for item in items:
+        if KIND not in item.stash:
+            continue
+        function, name = item.stash[FUNCTION], _check_name(item)
+        if JUDGED_PARTS in item.stash and (item.stash[KIND] != "values"
+                                           or not item.stash[JUDGED_PARTS]):
+            problems.append(f"{function}/{name}: judges_parts is for values checks, and names "
+                            f"at least one part (this one is {item.stash[KIND]!r}, naming "
+                            f"{list(item.stash[JUDGED_PARTS])})")
+        if PART not in item.stash:
+            continue
+        part = item.stash[PART]
+        waits = item.stash.get(GATES, ()) or tuple(judged.get(function, {}))
+        if kinds.get((function, name)) != "consistency":
+            problems.append(f"{function}/{name}: part is for consistency checks, and this one is "
+                            f"{kinds.get((function, name))!r}")
+        elif not part or not any(part in judged.get(function, {}).get(gate, ())
+                                 for gate in waits):
+            judging = {g: list(p) for g, p in judged.get(function, {}).items()}
+            problems.append(f"{function}/{name}: part({part!r}) is judged by no values check it "
+                            f"waits for (judges_parts: {judging or 'none'})")
     return problems
 
 
@@ -800,6 +856,8 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     own_uses = [m for m in getattr(item, "own_markers", ()) if m.name == "uses"]
     if GATES in item.stash:
         state.check_gates[(item.stash[FUNCTION], _check_name(item))] = item.stash[GATES]
+    if item.stash.get(PART, ""):
+        state.check_parts[(item.stash[FUNCTION], _check_name(item))] = item.stash[PART]
     if own_uses and own_uses[0].args:
         state.check_uses[(item.stash[FUNCTION], _check_name(item))] = tuple(
             map(str, own_uses[0].args))

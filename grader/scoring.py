@@ -5,7 +5,9 @@ it reports (through the warnings) but never costs points. A consistency check (o
 a function with itself: its gradient with its own cost, an invariance, rows summing to 1) keeps
 its points only when the values checks of the same function passed (all of them, or those it
 names: a check of gradPred against the cost's derivative waits for the cost's and gradPred's): a
-made-up function with an exact gradient is consistent too (`withhold_unverified`). A check that
+made-up function with an exact gradient is consistent too (`withhold_unverified`). One that checks
+a part of the values (a block of a gradient) needs only that part of a values check shown right:
+a values check's failure may say which parts it found right (`parts_evidence`). A check that
 passed by leaving a failure to other checks fails where none of them did (`charge_excused`). A
 function's score is the sum of its checks; the submission's score is the sum of its functions.
 Points of checks that were skipped (because they need the instructor's reference) are counted in
@@ -61,8 +63,40 @@ def charge_excused(checks: Sequence[CheckResult],
     return tuple(out)
 
 
+# Where a values check's failure says which parts of the function's values it found right and
+# which wrong (`parts_evidence`): one block of a gradient wrong fails the comparison of the whole
+# gradient, and the blocks it found right are shown right all the same.
+PARTS_RIGHT = "parts_right"
+PARTS_WRONG = "parts_wrong"
+
+
+def parts_evidence(right: Iterable[str], wrong: Iterable[str]) -> dict[str, list[str]]:
+    """The evidence a failing values check gives of the parts it judged (@pytest.mark.
+    judges_parts): those it found right on every input it compared and those it found wrong.
+    A part it could not judge everywhere belongs to neither list, and stays unverified."""
+    return {PARTS_RIGHT: [str(p) for p in right], PARTS_WRONG: [str(p) for p in wrong]}
+
+
+def _part_shown_right(check: CheckResult, part: str | None) -> bool:
+    """A values check that failed, but found `part` right (its evidence says so)."""
+    if part is None or check.status != "failed" or check.grader_error:
+        return False
+    return part in map(str, check.evidence.get(PARTS_RIGHT) or ())
+
+
+def _named_with_parts_wrong(checks: Sequence[CheckResult]) -> str:
+    """The checks' names, each with the parts it found wrong where it says which (a student
+    learns which block of the gradient keeps the points): "gradient: wrong in b1"."""
+    wrong = [[str(p) for p in c.evidence.get(PARTS_WRONG) or ()] for c in checks]
+    if not any(wrong):
+        return ", ".join(c.name for c in checks)
+    return "; ".join(f"{c.name}: wrong in {', '.join(w)}" if w else c.name
+                     for c, w in zip(checks, wrong))
+
+
 def withhold_unverified(checks: Sequence[CheckResult],
                         waits_for: Mapping[tuple[str, str], tuple[str, ...]] | None = None,
+                        parts: Mapping[tuple[str, str], str] | None = None,
                         ) -> tuple[CheckResult, ...]:
     """The checks with the points of passing consistency checks withheld wherever their
     function's values are not shown right: a values check of it failed, or none ran (no
@@ -70,7 +104,11 @@ def withhold_unverified(checks: Sequence[CheckResult],
     check failed). The check still says it passed, and why it earned nothing. `waits_for`, by
     (function, check name), names the values checks a consistency check waits for, where it
     checks one output of several (word2vec's gradPred beside grad): a wrong grad then costs
-    grad's checks, not the points of a gradPred shown right (probe s57: 3 of 35 points)."""
+    grad's checks, not the points of a gradPred shown right (probe s57: 3 of 35 points).
+    `parts`, likewise, names the part of the values a consistency check checks (a block of
+    forward_backward_prop's gradient): a values check that failed, but found that part right
+    (`parts_evidence`), does not withhold it. A gradient wrong in b1 alone otherwise cost the
+    points of W1, W2 and b2 shown right, as much as one wrong in every block (probe s60)."""
     by_function: dict[str, list[CheckResult]] = {}
     for check in checks:
         by_function.setdefault(check.function, []).append(check)
@@ -83,23 +121,26 @@ def withhold_unverified(checks: Sequence[CheckResult],
             out.append(check)
             continue
         own = (waits_for or {}).get((check.function, check.name))
+        part = (parts or {}).get((check.function, check.name))
         values = [c for c in by_function[check.function] if c.kind == "values"
                   and (own is None or c.name.split("[", 1)[0] in own)]
         gates = values + [c for c in by_function[check.function]
                           if c.kind == "method" and c is not check]
-        wrong = [c.name for c in gates if c.status not in ("passed", "skipped")]
+        wrong = [c.name for c in gates if c.status not in ("passed", "skipped")
+                 and not _part_shown_right(c, part)]
         if wrong and all(c.grader_error for c in gates if c.name in wrong):
             # Undecided, not wrong: what this check's points wait for failed in the grader.
             why = (f"this check passed; its points count once {check.function}'s values are "
                    f"checked, and that check failed in the grader itself, not in your code "
                    f"(see {', '.join(wrong)})")
         elif wrong and check.kind == "method":
+            named = _named_with_parts_wrong([c for c in gates if c.name in wrong])
             why = (f"this check passed, but it earns its points only when {check.function}'s "
-                   f"values are right too, and they are not (see {', '.join(wrong)})")
+                   f"values are right too, and they are not (see {named})")
         elif wrong and any(c.name in wrong for c in values):
+            named = _named_with_parts_wrong([c for c in gates if c.name in wrong])
             why = (f"this check passed, but a check of {check.function} against itself earns its "
-                   f"points only when its values are right too, and they are not (see "
-                   f"{', '.join(wrong)})")
+                   f"points only when its values are right too, and they are not (see {named})")
         elif wrong and all(c.status == "error" for c in gates if c.name in wrong):
             why = (f"this check passed, but a check of {check.function} against itself earns its "
                    f"points only when the check of how {check.function} is computed can run, "
@@ -108,7 +149,7 @@ def withhold_unverified(checks: Sequence[CheckResult],
             why = (f"this check passed, but a check of {check.function} against itself earns its "
                    f"points only when {check.function} is computed the way the assignment asks, "
                    f"and it is not (see {', '.join(wrong)})")
-        elif not any(c.status == "passed" for c in values):
+        elif not any(c.status == "passed" or _part_shown_right(c, part) for c in values):
             why = (f"this check passed; its points count once {check.function}'s values are "
                    "checked, which this copy cannot do (no reference solution, no known answers)")
         else:

@@ -384,6 +384,45 @@ def test_gradient_check_claims_no_convention_the_cost_does_not_follow(reports):
     assert checks["gradient_matches_reference"]["evidence"]["convention_detected"] is False
 
 
+def test_a_gradient_wrong_in_one_block_keeps_the_points_of_the_blocks_shown_right(tmp_path):
+    """A network gradient wrong in b1 alone scored 7 of 35, as one wrong in every block did
+    (probe s60: its probe_oneblock and probe_allblocks, and real code wrong in W1 and b1): the
+    gradient checks of W1, W2 and b2, consistent with a cost shown right, were withheld because
+    the comparison with the reference failed, though it found only b1 wrong. Those blocks earn
+    their points (4 + 4 + 3); a gradient wrong everywhere earns none of them; a student's copy,
+    on the known answers, grades both as the instructor's grader does."""
+    source = (FIXTURES / "correct_summed.py").read_text()
+    edits = {"b1_doubled": ("    gradb1 = np.sum(d_z1, axis=0, keepdims=True)\n",
+                            "    gradb1 = 2 * np.sum(d_z1, axis=0, keepdims=True)\n"),
+             "every_block_doubled": ("    d_z2 = y_hat - labels\n",
+                                     "    d_z2 = 2 * (y_hat - labels)\n")}
+    paths = {}
+    for name, (old, new) in edits.items():
+        assert source.count(old) == 1, old
+        paths[name] = tmp_path / f"{name}.py"
+        paths[name].write_text(source.replace(old, new))
+    instructor = grade_many(paths, tmp_path / "instructor", "--only", "forward_backward_prop",
+                            env=LIVE)
+    student = grade_many(paths, tmp_path / "student", "--only", "forward_backward_prop",
+                         "--no-reference", env=LIVE)
+    for reports in (instructor, student):
+        one = {c["name"]: c for c in reports["b1_doubled"]["checks"]}
+        assert {n: c["score"] for n, c in one.items() if n.startswith("gradient_")} == {
+            "gradient_W1": 4.0, "gradient_b1": 0.0, "gradient_W2": 4.0, "gradient_b2": 3.0,
+            "gradient_matches_reference": 0.0, "gradient_by_backpropagation": 0.0}
+        assert scores(reports["b1_doubled"])["forward_backward_prop"] == 18
+        evidence = one["gradient_matches_reference"]["evidence"]
+        assert (evidence["parts_right"], evidence["parts_wrong"]) == (["W1", "W2", "b2"], ["b1"])
+        # What stays withheld says which block keeps its points from it.
+        assert "see gradient_matches_reference: wrong in b1" in \
+            one["returns_cost_and_flat_gradient"]["points_withheld"]
+        every = {c["name"]: c for c in reports["every_block_doubled"]["checks"]}
+        assert scores(reports["every_block_doubled"])["forward_backward_prop"] == 7
+        assert every["gradient_matches_reference"]["evidence"]["parts_right"] == []
+    assert [c["score"] for c in instructor["b1_doubled"]["checks"]] == \
+        [c["score"] for c in student["b1_doubled"]["checks"]]
+
+
 # Shown by tests/test_gaming.py's dishonest fixtures instead: no honest mistake makes it.
 SHOWN_BY_GAMING = {"gradient_by_finite_differences"}
 

@@ -388,6 +388,69 @@ def test_a_consistency_check_of_one_output_waits_for_that_outputs_values_only():
         "gradPred_numerical": 0.0, "grad_numerical": 0.0, "returns": 0.0}
 
 
+def test_a_check_of_one_block_earns_its_points_where_that_block_is_shown_right():
+    """A network's gradient wrong in b1 alone scored as one wrong in all four blocks (probe s60:
+    7 of 35 both): the checks of W1, W2 and b2 against the cost's derivative, which passed, were
+    withheld because the comparison of the whole gradient failed, though it found only b1 wrong.
+    A check of one part (`parts`) earns its points where the values check that failed says that
+    part was right; a part it found wrong, or a check that says nothing of parts, withholds as
+    before, and the reason names the wrong parts."""
+    from grader.scoring import parts_evidence, withhold_unverified
+    blocks = {"W1": 4.0, "b1": 3.0, "W2": 4.0, "b2": 3.0}
+
+    def graded(gradient: CheckResult, cost_status: str = "passed",
+               consistent: tuple[str, ...] = tuple(blocks)) -> tuple[CheckResult, ...]:
+        checks = (
+            CheckResult("cost_matches_reference", "net", cost_status,
+                        scoring.check_score(cost_status, 7.0), 7.0, "x", kind="values"),
+            gradient,
+            *(CheckResult(f"gradient_{b}", "net", "passed" if b in consistent else "failed",
+                          points if b in consistent else 0.0, points,
+                          "" if b in consistent else "x", kind="consistency")
+              for b, points in blocks.items()),
+            CheckResult("returns", "net", "passed", 2.0, 2.0, kind="consistency"))
+        return withhold_unverified(checks, parts={("net", f"gradient_{b}"): b for b in blocks})
+
+    def scores(checks) -> dict[str, float]:
+        return {c.name: c.score for c in checks if c.kind == "consistency"}
+
+    def failed(right, wrong) -> CheckResult:
+        return CheckResult("gradient_matches_reference", "net", "failed", 0.0, 7.0,
+                           "wrong gradient", kind="values", evidence=parts_evidence(right, wrong))
+
+    one = graded(failed(["W1", "W2", "b2"], ["b1"]), consistent=("W1", "W2", "b2"))
+    assert scores(one) == {"gradient_W1": 4.0, "gradient_b1": 0.0, "gradient_W2": 4.0,
+                           "gradient_b2": 3.0, "returns": 0.0}
+    returns = {c.name: c for c in one}["returns"]
+    assert "see gradient_matches_reference: wrong in b1" in returns.points_withheld
+    every = graded(failed([], ["W1", "b1", "W2", "b2"]), consistent=("W1", "b1"))
+    assert scores(every) == {"gradient_W1": 0.0, "gradient_b1": 0.0, "gradient_W2": 0.0,
+                             "gradient_b2": 0.0, "returns": 0.0}
+    assert "wrong in W1, b1, W2, b2" in {c.name: c for c in every}["gradient_W1"].points_withheld
+    # A block consistent with its cost, but found wrong: withheld, and told which block.
+    wrong_b2 = {c.name: c for c in graded(failed(["W1", "b1", "W2"], ["b2"]))}
+    assert wrong_b2["gradient_b2"].score == 0.0 and wrong_b2["gradient_W1"].score == 4.0
+    assert "wrong in b2" in wrong_b2["gradient_b2"].points_withheld
+    # The cost wrong: no block is shown right, whatever the gradient's comparison says.
+    assert set(scores(graded(failed(["W1", "W2", "b2"], ["b1"]), cost_status="failed"))
+               .values()) == {0.0}
+    # A comparison that failed without saying which parts were right, or that raised, or that
+    # failed in the grader itself: every block stays withheld.
+    for gradient in (CheckResult("gradient_matches_reference", "net", "failed", 0.0, 7.0, "x",
+                                 kind="values"),
+                     CheckResult("gradient_matches_reference", "net", "error", 0.0, 7.0, "x",
+                                 kind="values", evidence=parts_evidence(["W1"], [])),
+                     CheckResult("gradient_matches_reference", "net", "error", 0.0, 7.0, "x",
+                                 kind="values", evidence=parts_evidence(["W1"], []),
+                                 grader_error=True)):
+        assert set(scores(graded(gradient)).values()) == {0.0}, gradient
+    # Without `parts`, a check waits for the whole of every values check, as it always did.
+    plain = withhold_unverified((failed(["W1"], ["b1"]),
+                                 CheckResult("gradient_W1", "net", "passed", 4.0, 4.0,
+                                             kind="consistency")))
+    assert plain[1].score == 0.0
+
+
 def test_a_gate_naming_no_values_check_is_refused_at_collection(tmp_path):
     """A misspelt gated_by would let a consistency check's points wait for nothing: a made-up
     function consistent with itself would earn them."""
@@ -409,6 +472,29 @@ def test_a_gate_naming_no_values_check_is_refused_at_collection(tmp_path):
     assert proc.returncode != 0
     assert "gated_by names no values check of negSamplingCostAndGradient: " \
            "['gradPred_matches_refrence']" in proc.stdout + proc.stderr, proc.stdout + proc.stderr
+
+
+def test_a_part_no_values_check_judges_is_refused_at_collection(tmp_path):
+    """A misspelt part (a block the comparison with the reference does not judge) would never
+    release the points of a block shown right, and nothing would say why."""
+    import shutil
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    pack = Path(__file__).resolve().parents[1] / "grader" / "packs" / "cs224n_a1"
+    copy = tmp_path / "pack"
+    shutil.copytree(pack, copy, ignore=shutil.ignore_patterns("__pycache__"))
+    checks = copy / "checks" / "test_forward_backward_prop.py"
+    text = checks.read_text()
+    assert text.count('@pytest.mark.part("b2")') == 1
+    checks.write_text(text.replace('@pytest.mark.part("b2")', '@pytest.mark.part("B2")'))
+    proc = subprocess.run([sys.executable, "-m", "grader", "audit", "--pack", str(copy),
+                           "--reference", str(pack.parents[2] / "reference")],
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode != 0
+    assert "forward_backward_prop/gradient_b2: part('B2') is judged by no values check it " \
+           "waits for" in proc.stdout + proc.stderr, proc.stdout + proc.stderr
 
 
 def test_an_excused_failure_is_charged_where_nothing_it_was_left_to_fails():

@@ -13,8 +13,9 @@ from hypothesis import example, given
 
 from grader import conventions, evidence, log_guards, numgrad
 from grader import tolerances as tol
-from grader.checks_api import (CheckFailure, Text, as_array, as_scalar, call_text, describe_result,
-                               expect_varies, fail_call, show, whole_cases)
+from grader.checks_api import (CheckFailure, NotKnown, Text, as_array, as_scalar, call_text,
+                               describe_result, expect_varies, fail_call, parts_evidence, show,
+                               whole_cases)
 from grader.packs.cs224n_a1.hints import HINTS, constant_factor, flag_array_cost
 from grader.packs.cs224n_a1.inputs import (GRADCHECK_CASES, LARGE_CASE, TIMED_SHARE, NetCase,
                                            net_cases, rng)
@@ -449,24 +450,28 @@ def _permuted_order(analytic: np.ndarray, numerical: np.ndarray, case: NetCase) 
 
 @pytest.mark.consistency
 @pytest.mark.points(4)
+@pytest.mark.part("W1")
 def test_gradient_W1(student, report, maybe_reference):
     _check_block(student, report, maybe_reference, "W1")
 
 
 @pytest.mark.consistency
 @pytest.mark.points(3)
+@pytest.mark.part("b1")
 def test_gradient_b1(student, report, maybe_reference):
     _check_block(student, report, maybe_reference, "b1")
 
 
 @pytest.mark.consistency
 @pytest.mark.points(4)
+@pytest.mark.part("W2")
 def test_gradient_W2(student, report, maybe_reference):
     _check_block(student, report, maybe_reference, "W2")
 
 
 @pytest.mark.consistency
 @pytest.mark.points(3)
+@pytest.mark.part("b2")
 def test_gradient_b2(student, report, maybe_reference):
     _check_block(student, report, maybe_reference, "b2")
 
@@ -634,6 +639,10 @@ SCALE_READ_RTOL = 0.05  # how near a wrong cost must be to one scale to be read 
 HANDOUT_CASE = GRADCHECK_CASES[2]
 # Label probabilities of about 1e-28 to 1e-20, a hidden pre-activation of 12 (NetCase.confident).
 CONFIDENT_CASE = NetCase(4, 3, 4, 3, 21, confident=True)
+SMALL_CASE = NetCase(3, 2, 3, 2, 7)
+SQUARE_CASE = NetCase(3, 3, 3, 3, 8)
+# gradient_matches_reference's explicit examples, in the order every grade tries them first.
+GRADIENT_EXAMPLES = (SMALL_CASE, SQUARE_CASE, HANDOUT_CASE, CONFIDENT_CASE)
 
 
 @pytest.mark.points(7)
@@ -754,13 +763,14 @@ def _simple_ratio_note(cost, ref_cost: float, case: NetCase, value, ref_grad) ->
 
 
 @pytest.mark.points(7)
+@pytest.mark.judges_parts(*BLOCKS)
 @whole_cases
 @given(case=net_cases())
-@example(case=NetCase(3, 2, 3, 2, 7))
+@example(case=SMALL_CASE)
 # Every layer square (Dx == H == Dy): a gradient block transposed, and transposed back only when
 # its shape would not fit, is wrong exactly there; hypothesis's draws held no such network, and
 # gradW2 = delta.T.dot(h) scored 96 (72 under a course secret whose draws had one).
-@example(case=NetCase(3, 3, 3, 3, 8))
+@example(case=SQUARE_CASE)
 @example(case=HANDOUT_CASE)
 @example(case=CONFIDENT_CASE)
 def test_gradient_matches_reference(student, reference, report, case):
@@ -770,21 +780,9 @@ def test_gradient_matches_reference(student, reference, report, case):
     # halved cost beside it earns this check's points).
     cost, grad = _run(student, case, positive=False)
     ref_cost, ref_grad = _reference(reference, case)
-    convention = _convention_holds(student, report.shared, case,
-                                   _convention(cost, ref_cost, case.M))
+    convention = _gradient_convention(student, report.shared, case, cost, ref_cost)
     followed = conventions.detect(grad, ref_grad, case.M, among=conventions.SCALES,
                                   rtol=tol.REFERENCE_RTOL, atol=tol.reference_atol(ref_grad, 1.0))
-    if convention is None and case.M > 1:
-        # A cost a little off (log(y_hat + eps), which cost_matches_reference accepts) still
-        # shows its scale, and the gradient must follow it: a guarded summed cost beside an
-        # averaged gradient scored 21. Read to 5%: the two scales differ by a factor of M. Only
-        # where the student's own cost has that scale (of its examples' costs one at a time, the
-        # mean or the sum, whatever M): the cost of the first example alone came within 0.81% of
-        # the mean of five near-alike examples, and the right summed gradient failed as a mix.
-        loose = conventions.detect(cost, ref_cost, case.M, among=conventions.SCALES,
-                                   rtol=SCALE_READ_RTOL, atol=0.0)
-        convention = (loose if loose is not None
-                      and _own_scale(student, report.shared) == loose.scale else None)
     detected = convention is not None
     if not detected:  # the cost is wrong (another check says so): accept either convention
         if followed is not None:
@@ -835,14 +833,81 @@ def test_gradient_matches_reference(student, reference, report, case):
             hint, finding = None, f"{finding} So is your cost: that is {size}"
     why = ("the convention your cost follows" if detected else
            "your cost is neither summed nor averaged, and the gradient matches neither convention")
+    # Which blocks are shown right, for the gradient checks' points (their @pytest.mark.part):
+    # only against a convention the cost follows, else no block is.
+    parts = (_parts_verdict(student, report.shared, reference, case, list(ratios)) if detected
+             else parts_evidence((), ()))
     fail_call(f"wrong gradient in {', '.join(wrong)}, compared with the correct gradient of a cost "
               f"{convention.scale} over the batch ({why}).", _call_text(case),
               returned=grad, expected=expected, hint=hint, finding=finding or "",
-              evidence={**facts, "convention": convention.scale, "convention_detected": detected,
+              evidence={**facts, **parts,
+                        "convention": convention.scale, "convention_detected": detected,
                         "largest_difference_per_block": gaps,
                         # where W1, b1, W2, b2 sit in the flat vectors, so a report shows blocks
                         "layout": {name: [where.start, where.stop, *shape]
                                    for name, (where, shape) in case.blocks().items()}})
+
+
+def _gradient_convention(student, shared, case: NetCase, cost: float,
+                         ref_cost: float) -> conventions.Convention | None:
+    """The convention (summed or averaged) the submission's cost follows on `case`, which its
+    gradient must follow too; None where the cost follows neither."""
+    convention = _convention_holds(student, shared, case, _convention(cost, ref_cost, case.M))
+    if convention is None and case.M > 1:
+        # A cost a little off (log(y_hat + eps), which cost_matches_reference accepts) still
+        # shows its scale, and the gradient must follow it: a guarded summed cost beside an
+        # averaged gradient scored 21. Read to 5%: the two scales differ by a factor of M. Only
+        # where the student's own cost has that scale (of its examples' costs one at a time, the
+        # mean or the sum, whatever M): the cost of the first example alone came within 0.81% of
+        # the mean of five near-alike examples, and the right summed gradient failed as a mix.
+        loose = conventions.detect(cost, ref_cost, case.M, among=conventions.SCALES,
+                                   rtol=SCALE_READ_RTOL, atol=0.0)
+        convention = (loose if loose is not None
+                      and _own_scale(student, shared) == loose.scale else None)
+    return convention
+
+
+def _blocks_wrong(grad: np.ndarray, expected: np.ndarray, case: NetCase) -> list[str]:
+    """The blocks of `grad` that are not `expected`'s, as gradient_matches_reference judges."""
+    atol = tol.reference_atol(expected, 1.0)
+    return [block for block, (where, _) in case.blocks().items()
+            if not np.allclose(grad[where], expected[where], rtol=tol.REFERENCE_RTOL, atol=atol)]
+
+
+def _blocks_wrong_on(student, shared, reference, case: NetCase) -> list[str] | None:
+    """The blocks of the submission's gradient wrong on `case` (against the reference, in the
+    convention its cost follows there); None where that cannot be told: the call failed, or the
+    cost follows no convention. Asked by a failure only, once a case."""
+    key = ("fbp-blocks-wrong", case)
+    if key not in shared:
+        try:
+            cost, grad = _run(student, case, positive=False)
+            ref_cost, ref_grad = _reference(reference, case)
+            convention = _gradient_convention(student, shared, case, cost, ref_cost)
+        except (CheckFailure, StudentError, StudentUnavailable, NotKnown):
+            convention = None
+        shared[key] = (None if convention is None else
+                       _blocks_wrong(grad, convention.of(ref_grad, case.M), case))
+    return shared[key]
+
+
+def _parts_verdict(student, shared, reference, case: NetCase, wrong_here) -> dict:
+    """Which blocks of the gradient are shown right (scoring.parts_evidence): right on the
+    failing `case` (`wrong_here` names its wrong blocks) and on every explicit example of the
+    check. A failure ends the check at its first failing case, and a block right there may be
+    wrong on a case not yet tried (W2 transposed on square networks only): the explicit ones,
+    those every grade tries first, are asked too. A case that cannot be judged shows no block
+    right."""
+    wrong = set(wrong_here)
+    judged = True
+    for other in GRADIENT_EXAMPLES:
+        found = [] if other == case else _blocks_wrong_on(student, shared, reference, other)
+        if found is None:
+            judged = False
+        else:
+            wrong.update(found)
+    right = [b for b in BLOCKS if b not in wrong] if judged else []
+    return parts_evidence(right, [b for b in BLOCKS if b in wrong])
 
 
 # ---- computed by backpropagation ---------------------------------------------------------------
