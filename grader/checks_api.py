@@ -18,7 +18,7 @@ from grader.example_budget import whole_cases  # noqa: F401 (for packs: one impo
 from grader.hints import Mistake
 from grader.known_answers import NotKnown
 from grader.scoring import parts_evidence  # noqa: F401 (for packs: a values check's parts)
-from grader.worker.wire import Iterated, Opaque
+from grader.worker.wire import Iterated, Opaque, ReplayDataset
 
 PRINT_OPTIONS = {"precision": 8, "threshold": 40, "edgeitems": 3, "linewidth": 100}
 
@@ -143,6 +143,38 @@ def call_text(function: str, *args: Any) -> LazyText:
     argument afterwards must not change what its failure says was called."""
     frozen = tuple(a.copy() if isinstance(a, np.ndarray) else a for a in args)
     return LazyText(lambda: f"{function}({', '.join(show(a) for a in frozen)})")
+
+
+# A brief call names at most this many characters of a short value (a number, a word): longer
+# ones, and every array, are named by their kind and shape.
+BRIEF_VALUE_CHARS = 30
+BRIEF_CALL_CHARS = 200
+
+
+def brief_call(function: str, *args: Any) -> str:
+    """`function(args...)` in one short line: arrays by their shape, small values as they are. An
+    error's default view names the call that raised with it (probe s60: a student's own assert on
+    a (2, 1) column, shown without the column, gave nothing to reproduce)."""
+    text = f"{function}({', '.join(_brief(a) for a in args)})"
+    return text if len(text) <= BRIEF_CALL_CHARS else text[: BRIEF_CALL_CHARS - 4] + "...)"
+
+
+def _brief(value: Any) -> str:
+    if isinstance(value, np.ndarray) and value.ndim:
+        kind = "array" if value.dtype.kind == "f" else f"{value.dtype} array"
+        return f"{kind} of shape {value.shape}"
+    if isinstance(value, (tuple, list)) and value:
+        inner = [_brief(v) for v in value]
+        text = ", ".join(inner)
+        if len(value) <= 4 and len(text) <= 2 * BRIEF_VALUE_CHARS:
+            return f"({text})" if isinstance(value, tuple) else f"[{text}]"
+        return describe_type(value)
+    if isinstance(value, (np.ndarray, np.generic, int, float, complex, str, bytes, type(None))):
+        text = show(value)
+        return text if len(text) <= BRIEF_VALUE_CHARS else describe_type(value)
+    if isinstance(value, ReplayDataset):
+        return "dataset"  # as the student's function names it; the full line shows its stream
+    return describe_type(value)
 
 
 def fail_call(problem: str, call: Text, *, returned: Any = None, expected: Any = None,

@@ -21,8 +21,8 @@ from hypothesis.errors import Flaky
 
 from grader import evidence as evidence_mod, known_answers as known_answers_mod, observed, replay
 from grader import example_budget, scoring, selection
-from grader.checks_api import (CheckFailure, call_text, excused_failure, excused_mistake,
-                               forget_precision, mark_asides_with,
+from grader.checks_api import (CheckFailure, brief_call, call_text, excused_failure,
+                               excused_mistake, forget_precision, mark_asides_with,
                                judge_shapes, low_precision_note)
 from grader.hints import Catalogue, Mistake
 from grader.input_set import PUBLIC, InputSet
@@ -641,6 +641,16 @@ def _called(function: str, args: tuple | None) -> str:
     return f"\n  called: {call_text(function, *args)}" if args else ""
 
 
+def _called_briefly(function: str, exc: BaseException) -> str:
+    """The call an error or a timeout ended, in one short line (checks_api.brief_call), for the
+    views that show only a message's first line: a failure must say what was called there too."""
+    if isinstance(exc, StudentError) and exc.not_implemented:
+        return ""  # the starter's placeholder raises whatever it is given
+    stopped = isinstance(exc, (StudentError, StudentUnavailable))
+    args = getattr(exc, "call", None) if stopped else None
+    return brief_call(function, *args) if args else ""
+
+
 def _unavailable(call: pytest.CallInfo) -> bool:
     """The function could not be called at all (missing, not implemented, crashed)."""
     return bool(call.excinfo) and isinstance(call.excinfo.value, (CheckStopped, StudentUnavailable))
@@ -839,6 +849,9 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
             evidence = {**evidence, "raised_in": [str(f.get("function", ""))[:100]
                                                   for f in exc.frames[-8:]],
                         "error": f"{exc.type_name}: {exc.text}"[:300]}
+        briefly = _called_briefly(item.stash[FUNCTION], exc)
+        if briefly:
+            evidence = {**evidence, "called_briefly": briefly}
         answer = failure.fingerprint if failure else ""
         grader_error = len(state.internal_errors) > known_errors
     if mistake is not None:

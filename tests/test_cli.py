@@ -12,6 +12,7 @@ import zipfile
 from pathlib import Path
 
 import jsonschema
+import numpy as np
 import pytest
 
 from conftest import FIXTURES, ROOT, by_function, checks_of, grade, grade_many, run_cli
@@ -1031,3 +1032,37 @@ def test_a_printed_line_like_the_workers_cut_is_never_taken_for_it(tmp_path):
     assert printed and not any(c["output_truncated"] for c in printed), printed
     assert report["import_output"].rstrip().endswith(marker)
     assert report["import_output_dropped"] == 0
+
+
+def test_brief_call_names_arrays_by_shape_and_small_values_as_they_are():
+    """The short call an error's default view shows (probe s60): one line, whatever the input."""
+    from grader.checks_api import brief_call
+    from grader.worker.wire import ReplayDataset
+    assert brief_call("softmax", np.zeros((2, 1))) == "softmax(array of shape (2, 1))"
+    assert brief_call("f", 0.5, np.array([1, 2]), "abc", (1, 2), None) == \
+        "f(0.5, int64 array of shape (2,), 'abc', (1, 2), None)"
+    long = brief_call("f", list(range(1000)), "x" * 10_000, ReplayDataset(tuple(range(100))))
+    assert long == "f(a list of 1000 items, a str, dataset)"
+    assert len(brief_call("f", *[np.zeros((9,) * 8)] * 50)) <= 200
+
+
+def test_an_error_says_by_default_what_was_called(tmp_path):
+    """A student's own assert on a column: the default view named the line that raised but not
+    the input, shown only with -v (probe s60, aircon). The call is said, arrays by their shape,
+    under the line that raised, and the checks that raised on the same call still fold as one."""
+    single = tmp_path / "hw1.py"
+    single.write_text((FIXTURES / "correct_summed.py").read_text() + (
+        "\n\n_right_softmax = softmax\n\n\ndef softmax(x):\n"
+        "    assert x.ndim == 1 or x.shape[1] > 1\n    return _right_softmax(x)\n"))
+    report = grade(single, tmp_path / "out", "--only", "softmax")
+    errors = [c for c in report["checks"] if c["status"] == "error"]
+    assert errors
+    for check in errors:
+        assert re.fullmatch(r"softmax\(array of shape \(\d+, 1\)\)",
+                            check["evidence"]["called_briefly"]), check
+    lines = report["_terminal"].splitlines()
+    raised = [i for i, line in enumerate(lines) if "line " in line and "in softmax: assert" in line]
+    assert raised, report["_terminal"]
+    for i in raised:
+        assert re.fullmatch(r" +called: softmax\(array of shape \(\d+, 1\)\)", lines[i + 1]), \
+            report["_terminal"]

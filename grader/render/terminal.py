@@ -49,9 +49,8 @@ def _failure_lines(check: CheckResult, width: int, verbose: bool, indent: str) -
                           width=width - len(indent), initial_indent=indent,
                           subsequent_indent=indent + "    ")
     lines.extend(f"{indent}    {text}" for text in body[1:])
-    where = "" if verbose else _raised_at(message)
-    if where:
-        lines.extend(textwrap.wrap(where, width=width - len(indent), initial_indent=indent + "    ",
+    for said in () if verbose else (_raised_at(message), _called_briefly(check)):
+        lines.extend(textwrap.wrap(said, width=width - len(indent), initial_indent=indent + "    ",
                                    subsequent_indent=indent + "      "))
     if not verbose and len(message) > 1 and check.evidence.get("failing_callees"):
         # "fix sigmoid first" (callees.py) ends the message: where to start, said by default.
@@ -79,11 +78,18 @@ def _raised_at(message: list[str]) -> str:
     return frames[-1] if frames else ""
 
 
+def _called_briefly(check: CheckResult) -> str:
+    """The call an error ended, arrays by their shape (plugin._called_briefly): the default view
+    shows it beside the line that raised, as --verbose shows the whole call."""
+    briefly = check.evidence.get("called_briefly")
+    return f"called: {briefly}" if isinstance(briefly, str) and briefly else ""
+
+
 def _shown(check: CheckResult, verbose: bool) -> tuple:
     """What the report prints of a failure: the whole message (verbose), or its first line and
     the callee to fix first. Checks that print the same are one entry: thirteen checks failing on
     one float() of a 1x1 array differ only in the calls their details show, which the default
-    view leaves out."""
+    view leaves out but for the first one's, as an example."""
     if verbose:
         return (check.message, check.hint)
     message = check.message.splitlines() or [check.status]
