@@ -512,6 +512,17 @@ def test_a_notebooks_removed_numpy_names_are_named_by_their_cell(tmp_path):
                     "and np.inf instead."], report["warnings"]
 
 
+def test_only_a_file_that_does_not_open_as_json_does_is_called_python_code():
+    """What the worker's loader takes for Python code saved as a notebook: a file opening with
+    `{` is a notebook whose JSON is broken, even when Python parses it as a dict (probe s60)."""
+    from conftest import ROOT
+    sys.path.insert(0, str(ROOT / "grader" / "worker"))
+    from loader import _python_not_json  # the worker's modules import each other by bare name
+    assert _python_not_json(b"import numpy as np\n\ndef f(x):\n    return x\n")
+    for text in (b'{"cells": [],\n}', b'\xef\xbb\xbf  \r\n{"cells": [1,]}', b"{}\n"):
+        assert not _python_not_json(text), text
+
+
 @pytest.mark.parametrize("name, content, says", [
     ("empty.ipynb", "", "empty.ipynb is empty (0 bytes): it holds no notebook. Save the notebook in "
      "Jupyter and upload the saved file."),
@@ -521,6 +532,12 @@ def test_a_notebooks_removed_numpy_names_are_named_by_their_cell(tmp_path):
      "(was it saved before the code was written?)"),
     ("truncated.ipynb", '{"cells": [{"cell_type": "code", "source": "x = 1', "truncated.ipynb is "
      "not a readable notebook: it is not valid JSON (Unterminated string starting at"),
+    # A trailing comma, as a hand edit leaves it, is a valid Python dict too: it was called
+    # Python code to rename to .py, which graded 0 with nothing said about JSON (probe s60).
+    ("comma.ipynb", '{"cells": [], "metadata": {}, "nbformat": 4, "nbformat_minor": 5,\n}',
+     "comma.ipynb is not a readable notebook: it is not valid JSON (Expecting property name "
+     "enclosed in double quotes: line 2 column 1 (char 66)), as a notebook file is. Was it "
+     "edited by hand, or cut short? Save the notebook in Jupyter"),
     # Valid JSON the notebook format refuses: it said only "'str' object has no attribute 'get'".
     ("cells_as_a_dict.ipynb", '{"cells": {"a": "x = 1"}, "metadata": {}, "nbformat": 4, '
      '"nbformat_minor": 5}', "cells_as_a_dict.ipynb is not a notebook Jupyter can open: its JSON "

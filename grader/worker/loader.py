@@ -217,11 +217,7 @@ def _unreadable(notebook: Path, exc: Exception) -> str:
             return (f"{notebook.name} is not a readable notebook: its JSON is nested too deeply "
                     "or too large to read. Save the notebook in Jupyter and upload the saved file.")
         except ValueError as bad:
-            try:
-                ast.parse(data.decode("utf-8-sig"))
-            except (SyntaxError, ValueError, RecursionError, MemoryError):
-                pass
-            else:
+            if _python_not_json(data):
                 return (f"{notebook.name} is not a notebook: it looks like Python code. If it "
                         f"is a .py file, rename it to {notebook.stem}.py and upload it again.")
             return (f"{notebook.name} is not a readable notebook: it is not valid JSON "
@@ -234,6 +230,19 @@ def _unreadable(notebook: Path, exc: Exception) -> str:
                 f"{exc}). Open it in Jupyter and save it again, or copy its code into a new "
                 "notebook, and upload that.")
     return f"{notebook.name} is not a readable notebook ({exc})"
+
+
+def _python_not_json(data: bytes) -> bool:
+    """A file that is not JSON is Python code saved under a notebook's name when Python parses
+    it, unless it opens as JSON does: a notebook with a trailing comma is a valid dict expression
+    too, and "rename it to .py" graded it 0 with nothing said about the comma (probe s60)."""
+    if data.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{"):
+        return False
+    try:
+        ast.parse(data.decode("utf-8-sig"))
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return False
+    return True
 
 
 def _look_alike(root: Path, name: str) -> str:
