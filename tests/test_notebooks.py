@@ -305,6 +305,25 @@ def test_the_definition_a_students_session_kept_is_named_where_run_all_keeps_ano
         assert "saved notebook" not in said(name), said(name)
 
 
+def test_a_later_definition_that_does_not_compile_is_no_definition(tmp_path):
+    """A second `def sigmoid` with an unclosed parenthesis, run after the right one: the report
+    said the student's session kept the broken one, which no session ever could (probe s60).
+    The cell's SyntaxError is said, and no second definition of sigmoid."""
+    import nbformat
+    broken = "def sigmoid(x):\n    return 1.0 / (1.0 + np.exp(-x)\n"
+    path = notebook_v4(tmp_path / "hw.ipynb",
+                       ["import random\nimport numpy as np", FIRST_HALF, SECOND_HALF, broken])
+    nb = nbformat.read(str(path), as_version=4)
+    for cell, count in zip(nb.cells, [1, 2, 3, 30]):
+        cell["execution_count"] = count
+    nbformat.write(nb, str(path))
+    report = grade(path, tmp_path / "out", "--only", "sigmoid")
+    assert report["score"] == report["max_score"]
+    said = " ".join(report["warnings"])
+    assert "cell 4 stopped with SyntaxError" in said, report["warnings"]
+    assert "defined in cells" not in said and "session" not in said, report["warnings"]
+
+
 def test_a_failing_function_reading_the_notebooks_variables_for_a_parameter_is_told(tmp_path):
     """forward_backward_prop reads the notebook's `dims` and never its parameter `dimensions`:
     the grader's own dimensions never reach the body. Said where it cost points, and only there:

@@ -504,6 +504,8 @@ class Shell:
         self.skipped: list[dict] = []
         self.unlisted = False  # more were skipped than MAX_SKIPPED
         self.python2_rewrites: list[dict] = []  # cells read as Python 2 (worker/python2_source.py)
+        # Cells Python refused to compile: they ran nothing, so they define nothing either.
+        self.not_compiled: list[int] = []
         self.namespace = namespace if namespace is not None else {}
         # Where an error inside a `%run` file goes (IPython shows it and the cell runs on), and
         # the cell running it: set by run_cells.
@@ -942,7 +944,11 @@ def _run_each(cells: list[dict], namespace: dict, filename_of: Callable[[int], s
             source, forms, tabs = python2_source.python3_source(cell["source"])
             if forms or tabs:
                 shell.python2_rewrites.append({"cell": cell["cell"], "forms": forms, "tabs": tabs})
-            code, last = _compile_cell("\n" * (offset or 0) + source, filename)
+            try:
+                code, last = _compile_cell("\n" * (offset or 0) + source, filename)
+            except (SyntaxError, ValueError):  # ValueError: a NUL byte, before Python 3.12
+                shell.not_compiled.append(cell["cell"])
+                raise
             with budget.running("cell", len(cells) - index,
                                 lambda info=info: on_cell({**info, "interrupted": True})) \
                     if budget else contextlib.nullcontext():
