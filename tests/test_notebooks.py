@@ -305,6 +305,22 @@ def test_the_definition_a_students_session_kept_is_named_where_run_all_keeps_ano
         assert "saved notebook" not in said(name), said(name)
 
 
+def test_equal_execution_counts_say_nothing_of_which_cell_ran_last():
+    """Two cells saved as In [42] ran in two sessions of the kernel: "ran cell 10 (In [42])
+    after cell 14 (In [42]), so your session kept cell 10's" claimed an order nothing shows
+    (probe s60). Distinct counts still tell it."""
+    from grader.session import _session_order
+    assert _session_order([10, 14], [42, 42], 14) == ""
+    assert _session_order([3, 10, 14], [42, 42, 5], 14) == ""
+    assert _session_order([10, 14], [42, None], 14) == \
+        ("Your saved notebook never ran cell 14 (the last of them your session ran is cell 10, "
+         "In [42]): Run All does, and that is the definition graded. ")
+    assert _session_order([3, 10, 14], [42, 42, None], 14) == \
+        "Your saved notebook never ran cell 14: Run All does, and that is the definition graded. "
+    assert _session_order([10, 14], [42, 15], 14).startswith(
+        "Your saved notebook ran cell 10 (In [42]) after cell 14 (In [15]), so your session kept")
+
+
 def test_a_later_definition_that_does_not_compile_is_no_definition(tmp_path):
     """A second `def sigmoid` with an unclosed parenthesis, run after the right one: the report
     said the student's session kept the broken one, which no session ever could (probe s60).
