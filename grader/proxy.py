@@ -98,6 +98,34 @@ def _names_on_one_line(load: dict) -> dict:
     return load
 
 
+# Of several names equally near a missing function, how many a message spells out.
+NEAR_NAMES_SHOWN = 4
+
+
+def near_name_text(function: str, near: list[str], count: int = 0) -> str:
+    """What a missing function's message says of the submission's functions named close to it
+    (the worker's `near`, then its `near_also`; `count` of them in all, when it carried fewer),
+    or "". Several equally near are all named, or counted: naming one of
+    negSamplingCostAndGradient01 to 09 chose for the student (probe s60)."""
+    if not near:
+        return ""
+    count = max(count, len(near))
+    if count > 1:
+        shown = near[:NEAR_NAMES_SHOWN]
+        rest = count - len(shown)
+        names = (", ".join(shown[:-1]) + f" and {shown[-1]}" if not rest
+                 else ", ".join(shown) + f" and {rest} more")
+        return (f" Your submission defines {count} functions named close to {function}: "
+                f"{names}. The grader calls {function} by that exact name: rename the one you "
+                f"mean, or add `{function} = <that name>`.")
+    name = near[0]
+    if name.replace("_", "").lower() == function.replace("_", "").lower():
+        return (f" Your submission defines {name}: the grader calls {function}, and "
+                f"names must match exactly. Rename it, or add `{function} = {name}`.")
+    return (f" Your submission defines {name}: did you mean {function}? The grader "
+            "calls it by that exact name.")
+
+
 class StudentError(Exception):
     """The student's function raised an exception (an Exception, so hypothesis may shrink it)."""
 
@@ -948,12 +976,10 @@ class Submission:
                    f"{home}.py).")
         near = str(info.get("near") or "")[:100]
         near = near if near.isidentifier() else ""  # the worker's word: a name, or nothing
-        if near and near.replace("_", "").lower() == function.replace("_", "").lower():
-            missing += (f" Your submission defines {near}: the grader calls {function}, and "
-                        f"names must match exactly. Rename it, or add `{function} = {near}`.")
-        elif near:
-            missing += (f" Your submission defines {near}: did you mean {function}? The grader "
-                        "calls it by that exact name.")
+        also = [str(n)[:100] for n in info.get("near_also") or [] if str(n).isidentifier()]
+        count = info.get("near_count")
+        missing += near_name_text(function, [near, *also] if near else [],
+                                  count if isinstance(count, int) else 0)
         if near and not near.isascii():
             # sіgmoid (a Cyrillic і) reads as sigmoid: say which letters only look alike.
             import unicodedata

@@ -13,13 +13,15 @@ from __future__ import annotations
 import json
 import re
 import shutil
+import sys
+import types
 import zipfile
 from pathlib import Path
 
 import pytest
 
-from conftest import (FIXTURES, assert_every_failure_explained, by_function, full_tier, grade,
-                      grade_many, run_cli)
+from conftest import (FIXTURES, ROOT, assert_every_failure_explained, by_function, full_tier,
+                      grade, grade_many, run_cli)
 
 ORDER = ("sigmoid", "sigmoid_grad", "softmax", "forward_backward_prop", "negSamplingCostAndGradient")
 POSITIONS = {"first": "sigmoid", "middle": "softmax", "last": "negSamplingCostAndGradient"}
@@ -403,3 +405,40 @@ def test_the_default_tiers_cases_cover_every_pair():
             set(HOW) - ({"syntax"} if layout == "file" else set())
         assert {pos for lay, _, pos in cases if lay == layout} == set(POSITIONS)
     assert {(how, pos) for _, how, pos in cases} == {(h, p) for h in HOW for p in POSITIONS}
+
+
+def test_names_equally_near_a_missing_function_are_all_named_or_counted():
+    """negSamplingCostAndGradient01 to 09, none of the exact name: the report named 09 alone,
+    as if it were the one meant (probe s60, wayne)."""
+    from grader.proxy import near_name_text
+    names = [f"negSamplingCostAndGradient0{i}" for i in range(1, 10)]
+    said = near_name_text("negSamplingCostAndGradient", names)
+    assert said.startswith(" Your submission defines 9 functions named close to "
+                           "negSamplingCostAndGradient: negSamplingCostAndGradient01, "), said
+    assert "negSamplingCostAndGradient04 and 5 more." in said and "did you mean" not in said
+    assert near_name_text("f", ["f1", "f2"]).startswith(
+        " Your submission defines 2 functions named close to f: f1 and f2. ")
+    assert near_name_text("f", ["f1", "f2"], 30).startswith(
+        " Your submission defines 30 functions named close to f: f1, f2 and 28 more. ")
+    assert near_name_text("softmax", ["sofmax"]) == (" Your submission defines sofmax: did you "
+                                                     "mean softmax? The grader calls it by "
+                                                     "that exact name.")
+    sys.path.insert(0, str(ROOT / "grader" / "worker"))
+    import loader  # the worker's modules import each other by bare name
+    module = types.ModuleType("hw1")
+    exec("def sigmoid01(x): pass\ndef sigmoid02(x): pass\ndef sigmoid_far(x): pass\n",
+         vars(module))
+    assert loader._near_names("sigmoid", [module]) == ["sigmoid01", "sigmoid02"]
+    exec("def sofmax(x): pass\n", vars(module))
+    assert loader._near_names("softmax", [module]) == ["sofmax"]
+
+
+def test_a_missing_function_names_every_equally_near_definition(tmp_path):
+    source = (FIXTURES / "correct_summed.py").read_text().replace(
+        "def sigmoid(x):", "def sigmoid02(x):\n    pass\n\n\ndef sigmoid01(x):")
+    path = tmp_path / "variants.py"
+    path.write_text(source)
+    report = grade(path, tmp_path / "out", "--only", "sigmoid")
+    said = [c["message"] for c in report["checks"] if c["status"] != "passed"][0]
+    assert ("Your submission defines 2 functions named close to sigmoid: sigmoid01 and "
+            "sigmoid02. The grader calls sigmoid by that exact name") in said, said

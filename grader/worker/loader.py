@@ -1486,11 +1486,14 @@ def import_submission(root: Path, wanted: dict[str, str], shim_xrange: bool,
             # __dict__ raises broke the worker, and a 58/100 notebook scored 0; recheck probe),
             # no hint is all it costs.
             try:
-                near = _near_name(fn, modules, others=set(wanted))
+                near = _near_names(fn, modules, others=set(wanted))
             except Exception:  # noqa: BLE001
-                near = None
+                near = []
             if near:
-                report_functions[fn]["near"] = near
+                report_functions[fn]["near"] = near[0]
+            if len(near) > 1:  # equally near: the student picks the one meant (probe s60)
+                report_functions[fn].update(near_also=near[1:MAX_NEAR_NAMES],
+                                            near_count=len(near))
             try:
                 method_of = _method_of(fn, modules)
             except Exception:  # noqa: BLE001
@@ -1964,10 +1967,16 @@ def _standard_library(name: str, needs: tuple[str, ...] = ("heapq", "_heapq")) -
     return module
 
 
-def _near_name(wanted: str, modules: list, others: Collection[str] = ()) -> str | None:
-    """A function the submission wrote under a name close to `wanted`: the same letters in
-    another case or spelling (ReLU for relu, crossEntropyLoss for cross_entropy_loss), or a
-    near-miss (context_word_to_vector for context_words_to_vector). Only public functions the
+# Of the names equally near a missing function, how many the report carries.
+MAX_NEAR_NAMES = 20
+
+
+def _near_names(wanted: str, modules: list, others: Collection[str] = ()) -> list[str]:
+    """The functions the submission wrote under a name close to `wanted`, all those equally
+    close (negSamplingCostAndGradient01 to 09 for negSamplingCostAndGradient: naming one of
+    them picked it for the student, probe s60): the same letters in another case or spelling
+    (ReLU for relu, crossEntropyLoss for cross_entropy_loss), or a near-miss
+    (context_word_to_vector for context_words_to_vector). Only public functions the
     submission's own modules define, never what they import, nor (`others`) the other functions
     the pack grades: sigmoid_grad is no spelling of a missing sigmoid."""
     difflib = _standard_library("difflib")
@@ -1986,10 +1995,11 @@ def _near_name(wanted: str, modules: list, others: Collection[str] = ()) -> str 
                     and not name.startswith("_")})  # _softmax: a helper, not a misspelling
     same = [n for n in names if squeezed(n) == squeezed(wanted)]
     if same:
-        return same[0]
-    close = difflib.get_close_matches(wanted, names, n=1, cutoff=0.85)
-    if close:
-        return close[0]
+        return same
+    ratios = {n: difflib.SequenceMatcher(None, n, wanted).ratio() for n in names}
+    best = max(ratios.values(), default=0.0)
+    if best >= 0.85:
+        return [n for n in names if ratios[n] == best]
     # The name spelt out or cut short (forward_propagation for forward_prop, cross_entropy for
     # cross_entropy_loss): too far apart for the ratio above, yet one word of the other's.
     # Not a name that only begins with it (softmaxCostAndGradient for softmax): most of the
@@ -2004,7 +2014,7 @@ def _near_name(wanted: str, modules: list, others: Collection[str] = ()) -> str 
     longer = [n for n in names
               if (extends(squeezed(wanted), squeezed(n)) and not adds_a_word(n))
               or extends(squeezed(n), squeezed(wanted))]
-    return longer[0] if len(longer) == 1 else None
+    return longer if len(longer) == 1 else []
 
 
 def _method_of(wanted: str, modules: list) -> str | None:
