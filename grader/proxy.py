@@ -211,7 +211,7 @@ class StudentError(Exception):
         text = "\n  | ".join(self.text.splitlines()) if "\n" in self.text else self.text
         first = python2_habits.with_advice(
             f"{self.function} raised {self.type_name}: {text}".rstrip(": "),
-            self.type_name, self.text)
+            self.type_name, self.text, str(self.frames[-1].get("code", "")) if self.frames else "")
         note = self._starter_code_note() or self._star_import_note()
         lines = [f"{first.rstrip('.')}.{note}" if note else first]
         for frame in self.frames[-3:]:
@@ -1782,7 +1782,7 @@ def _describe_import_error(error: dict) -> str:
            if error.get("module") and error["module"] != error["file"] else "")
     kind = _one_line_name(error["type"])
     said = python2_habits.with_advice(f"{kind} in {where}: {error['message']}", kind,
-                                      str(error["message"]))
+                                      str(error["message"]), str(error.get("code", "")))
     run = error.get("run_at")
     if isinstance(run, dict) and run.get("line"):
         said = (f"{said if said.endswith(('.', '!', '?')) else said + '.'} It was raised inside a call that line {run['line']} makes "

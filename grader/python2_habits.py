@@ -94,6 +94,25 @@ def _gone_from_module(module: str, name: str) -> str:
 # (exception type, pattern its message starts with, the advice from the match). The patterns
 # are compiled on first use (re keeps them): most grades never meet one.
 Rule = tuple[str, str, Callable[["re.Match[str]"], str]]
+_NOT_AN_ARRAY = (r"'(float|int)' object has no attribute '(astype|shape|reshape|dtype|ndim|"
+                 r"size|copy|T|ravel|flatten)'")
+# Names before a dot that are modules, not the value that was a number (np.shape(s) beside s.T).
+_MODULES = {"np", "numpy", "math", "scipy", "self"}
+
+
+def _convert_first(number: str, attribute: str, code: str) -> str:
+    """A number where an array was meant: convert it first, named as the raising line names it
+    (sigmoid_grad's `s.shape` was told to convert `x`, a name it does not have; probe s60), or
+    "the argument" where the line does not say which value it was."""
+    names = {n for n in re.findall(rf"\b([A-Za-z_]\w*)\s*\.\s*{attribute}\b", code)
+             if n not in _MODULES}
+    value = names.pop() if len(names) == 1 else ""
+    convert = (f"convert {value} first with np.asarray({value}, dtype=float)" if value else
+               "convert the argument first with np.asarray(..., dtype=float)")
+    return (f"A Python {number} is not a NumPy array, so it has no .{attribute}: {convert}, "
+            "which takes a number and an array alike.")
+
+
 _RULES: tuple[Rule, ...] = (
     ("TypeError", r"object of type '(map|filter|zip)' has no len\(\)",
      lambda m: _ITERATOR.format(m[1])),
@@ -147,12 +166,8 @@ _RULES: tuple[Rule, ...] = (
     ("DeprecationWarning", r"Conversion of an array with ndim > 0 to a scalar",
      lambda m: _A_NUMBER_NEEDED),
     # Not Python 2's: array methods on an argument the handout allows to be a plain number
-    # (sigmoid(x): "a scalar or numpy array").
-    ("AttributeError", r"'(float|int)' object has no attribute '(astype|shape|reshape|dtype|ndim|"
-                       r"size|copy|T|ravel|flatten)'",
-     lambda m: (f"A Python {m[1]} is not a NumPy array, so it has no .{m[2]}: convert the "
-                "argument first with np.asarray(x, dtype=float), which takes a number and an "
-                "array alike.")),
+    # (sigmoid(x): "a scalar or numpy array"). Named as the raising line names it: advice().
+    ("AttributeError", _NOT_AN_ARRAY, lambda m: _convert_first(m[1], m[2], "")),
     # Not Python 2's: a row-wise sum or max without keepdims=True, shape (M,), meeting the (M, N)
     # array it was taken from (e / np.sum(e, axis=1)).
     ("ValueError", r"operands could not be broadcast together with shapes \((\d+),(\d+)\) "
@@ -179,9 +194,13 @@ _NO_NETWORK_ADVICE = ("The machine could not be reached: a grader's sandbox has 
                       "hand in, and upload any data file your code reads beside it.")
 
 
-def advice(type_name: str, message: str) -> str:
+def advice(type_name: str, message: str, code: str = "") -> str:
     """What to write instead, when an exception of `type_name` with `message` is a Python 2
-    habit meeting Python 3, or a download meeting a grader without network; "" otherwise."""
+    habit meeting Python 3, or a download meeting a grader without network; "" otherwise.
+    `code`, the line that raised, names the value the advice is about where it can."""
+    found = re.match(_NOT_AN_ARRAY, message) if type_name == "AttributeError" else None
+    if found:
+        return _convert_first(found[1], found[2], code)
     for kind, pattern, say in _RULES:
         if kind == type_name:
             found = re.match(pattern, message)
@@ -192,9 +211,9 @@ def advice(type_name: str, message: str) -> str:
     return ""
 
 
-def with_advice(text: str, type_name: str, message: str) -> str:
+def with_advice(text: str, type_name: str, message: str, code: str = "") -> str:
     """`text` (a message about that exception) with the advice after it, when there is one."""
-    return followed_by(text, advice(type_name, message))
+    return followed_by(text, advice(type_name, message, code))
 
 
 def followed_by(text: str, sentence: str) -> str:

@@ -727,7 +727,8 @@ def _load_warnings(load: dict, shim_xrange: bool, shim_numpy: bool = True,
             warnings.append(f"{error['notebook']}, cell {error['cell']}: `{error['run']}` "
                             "stopped with " + python2_habits.with_advice(
                                 _raised(error, where),
-                                str(error['type']), str(error['message']))
+                                str(error['type']), str(error['message']),
+                                str(error.get('code', '')))
                             + " (what the file defined before that line was kept, and the rest "
                             "of the cell ran, as in Jupyter)")
             continue
@@ -735,7 +736,8 @@ def _load_warnings(load: dict, shim_xrange: bool, shim_numpy: bool = True,
             warnings.append(f"{error['notebook']}, cell {error['cell']} stopped with "
                             + python2_habits.with_advice(
                                 _raised(error, where),
-                                str(error['type']), str(error['message']))
+                                str(error['type']), str(error['message']),
+                                str(error.get('code', '')))
                             + _follows_star_import(error, load) + (
                                 "" if said_cells_ran else " (the cells after it still ran, so "
                                 "functions defined in other cells were still graded)"))
@@ -748,7 +750,7 @@ def _load_warnings(load: dict, shim_xrange: bool, shim_numpy: bool = True,
         warnings.append(python2_habits.followed_by(
             f"{error['file']} could not be imported: " + python2_habits.with_advice(
                 _raised(error, where), str(error['type']),
-                str(error['message'])), _top_level_advice(error)))
+                str(error['message']), str(error.get('code', ''))), _top_level_advice(error)))
     for fn, pairs in (load.get("globals_like_parameters") or {}).items():
         for name, parameter in pairs:
             warnings.append(

@@ -337,8 +337,9 @@ HABITS = [
     (lambda: xrange(3), "write range"),  # noqa: F821
     (lambda: reduce(max, [1]), "functools.reduce"),  # noqa: F821
     # no Python 2 habit: array methods on a number the handout allows (sigmoid of a scalar)
-    (lambda: (0.5).astype(np.float64), "np.asarray(x, dtype=float)"),
-    (lambda: (2).shape, "np.asarray(x, dtype=float)"),
+    (lambda: (0.5).astype(np.float64), "convert the argument first with np.asarray(..., "
+     "dtype=float)"),
+    (lambda: (2).shape, "convert the argument first with np.asarray(..., dtype=float)"),
     # nor this: a row-wise sum without keepdims meeting its (M, N) array
     (lambda: np.ones((2, 3)) / np.ones((2, 3)).sum(axis=1), "keepdims=True"),
 ]
@@ -465,3 +466,24 @@ def test_raw_input_while_the_file_loads_is_skipped_as_input_is(tmp_path):
     assert report["score"] == 100 and not report["error"], report["error"]
     assert any("`n = int(raw_input('n? '))` asks for input()" in w for w in report["warnings"]), \
         report["warnings"]
+
+
+def test_a_number_where_an_array_was_meant_is_named_as_the_raising_line_names_it():
+    """sigmoid_grad(s) doing `len(s.shape)` on a float was told to convert `x`, a name it does
+    not have (probe s60, jasonchu). The value the raising line reads the attribute of is named;
+    where the line does not say which (none, or two), no name is made up."""
+    from grader.proxy import StudentError
+    message = "'float' object has no attribute 'shape'"
+    said = python2_habits.advice("AttributeError", message, "if len(s.shape) > 0:")
+    assert "convert s first with np.asarray(s, dtype=float)" in said, said
+    said = python2_habits.advice("AttributeError", message, "n = np.shape(z) + z.shape")
+    assert "convert z first with np.asarray(z, dtype=float)" in said, said
+    for code in ("", "return a.shape + b.shape", "return (s + 1).shape"):
+        said = python2_habits.advice("AttributeError", message, code)
+        assert "convert the argument first with np.asarray(..., dtype=float)" in said, said
+    error = StudentError("sigmoid_grad", {"type": "AttributeError", "message": message,
+                                          "traceback": [{"file": "q2_sigmoid.py", "line": 41,
+                                                         "function": "sigmoid_grad",
+                                                         "code": "if len(s.shape) > 0:"}]})
+    first = error.describe().splitlines()[0]
+    assert "np.asarray(s, dtype=float)" in first and "(x," not in first, first
