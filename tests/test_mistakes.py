@@ -1158,3 +1158,16 @@ def test_an_answer_that_changes_on_a_second_call_is_never_excused_for_K(tmp_path
                         "--only", "negSamplingCostAndGradient")["first"]
     told = {c["name"]: c["mistake"] for c in report["checks"] if c["status"] == "failed"}
     assert told.get("cost_matches_reference") == "state_between_calls", told
+
+
+def test_no_hint_points_up_or_down_at_what_it_explains():
+    """The terminal prints a recognised mistake's explanation above the checks it explains, the
+    per-check views (Gradescope, --verbose) below their message: "the gradient named above"
+    pointed the wrong way in the default view (probe s60). No pack's explanation says where."""
+    import importlib
+    for pack in ("cs224n_a1", "cbow", "onelayer", "pa6"):
+        catalogue = importlib.import_module(f"grader.packs.{pack}.hints").HINTS
+        for mistake in catalogue.values():
+            pointing = re.search(r"\b(named|shown|listed|printed|see|message) (above|below)\b",
+                                 mistake.explanation)
+            assert not pointing, (pack, mistake.id, pointing[0])

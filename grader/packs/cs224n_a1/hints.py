@@ -129,18 +129,19 @@ HINTS = Catalogue("cs224n-a1", (
         "another / M). Divide by M once, where the cost is averaged."),
     Mistake(
         "gradient_negated", "a gradient has the wrong sign",
-        "Every entry of the gradient named above is the negative of the expected one: the right "
-        "size, the wrong sign. The derivative of the cost points uphill, and training steps "
-        "against it. Look for an error term written backwards (labels - y_hat instead of "
-        "y_hat - labels, 1 - sigmoid(x) where sigmoid(x) - 1 is right) or a -= where += belongs."),
+        "Every entry of the gradient the failed check names is the negative of the expected "
+        "one: the right size, the wrong sign. The derivative of the cost points uphill, and "
+        "training steps against it. Look for an error term written backwards (labels - y_hat "
+        "instead of y_hat - labels, 1 - sigmoid(x) where sigmoid(x) - 1 is right) or a -= where "
+        "+= belongs."),
     Mistake(
         "gradient_scaled", "a gradient is off by a constant factor",
-        "Every entry of the gradient named above is the expected one times the same constant (the "
-        "message says which): the formula is right up to that factor. A factor of 2 usually "
-        "comes from a term counted twice or from differentiating a square the cost does not have "
-        "(d/dx of x^2 / 2 is x, not 2x); a factor of 1/2 from the derivative of x^2 written as x. "
-        "A factor of M, the number of examples, is the summed/averaged convention and is "
-        "named as such."),
+        "Every entry of the gradient the failed check names is the expected one times the same "
+        "constant (its message says which): the formula is right up to that factor. A factor "
+        "of 2 usually comes from a term counted twice or from differentiating a square the cost "
+        "does not have (d/dx of x^2 / 2 is x, not 2x); a factor of 1/2 from the derivative of "
+        "x^2 written as x. A factor of M, the number of examples, is the summed/averaged "
+        "convention and is named as such."),
     Mistake(
         "averaged_over_negatives", "averaged over the negatives",
         "The handout's cost sums over the K negatives: -log sigmoid(u_o . v) - sum over k of "
