@@ -337,8 +337,10 @@ def low_precision_note() -> str:
                  "is cut off before it is returned (an array made with dtype=int, or by "
                  "np.vectorize whose first result was an int, keeps that type). Return floats.")
     if _unit_axes:
-        seen = "; ".join(f"{what} had shape {got}, not {expected}"
-                         for what, got, expected in _unit_axes[:3])
+        # Each once: hypothesis's examples meet the same slip again (probe s60: "grad_b2 had
+        # shape (3,), not (3, 1)" twice in one note).
+        seen = "; ".join(list(dict.fromkeys(f"{what} had shape {got}, not {expected}"
+                                            for what, got, expected in _unit_axes))[:3])
         where = f" (`{_shape_charged_by}`)" if _shape_charged_by else ""
         note += (f"\n  Note: {seen}: an axis of length 1 more or less, so this check compared "
                  f"the values as if in the shape asked for. The shape itself costs the points "

@@ -81,3 +81,13 @@ def test_a_packs_check_may_compare_plain_numbers():
     with pytest.raises(CheckFailure) as failure:
         expect_close(float("nan"), 2.0, call="cost(x)", rtol=1e-9, atol=0)
     assert "NaN where a number was expected" in str(failure.value)
+
+
+def test_a_unit_axis_seen_again_is_noted_once(lenient):
+    """Each hypothesis example of a check met the same 1-D grad_b2: the note said "grad_b2 had
+    shape (3,), not (3, 1)" once per example (probe s60, m17)."""
+    for rows in (2, 3, 3, 3, 3):  # a name made anew for each result, as the checks make it
+        as_array(np.zeros(rows), "f(x)", (rows, 1), what="".join(["grad_", "b2"]))
+    note = low_precision_note()
+    assert note.count("grad_b2 had shape (3,), not (3, 1)") == 1, note
+    assert "grad_b2 had shape (2,), not (2, 1); grad_b2 had shape (3,)" in note, note
