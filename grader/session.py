@@ -834,32 +834,7 @@ def _load_warnings(load: dict, shim_xrange: bool, shim_numpy: bool = True,
                         "one of the two, or give them different names)")
     for star in load.get("star_imports_of_absent", []):
         warnings.append(_star_import_warning(star))
-    for missing in load.get("missing_modules", []):
-        top = str(missing["module"]).split(".")[0]
-        if missing.get("gated") is True:
-            warnings.append(f"{missing['file']}, line {missing['line']} imports {missing['module']}"
-                            ", which graded code may not use (NumPy and Python's standard library "
-                            "only, on every machine alike): the import was let through, and only "
-                            f"code that uses {missing['module']} fails")
-        elif top in WELL_KNOWN_PACKAGES:
-            warnings.append(f"{missing['file']}, line {missing['line']} imports {missing['module']}, "
-                            "which is not installed where your code is graded: the import was let "
-                            f"through, and only code that uses {missing['module']} fails")
-        elif missing.get("elsewhere"):  # in the upload, outside the folder graded
-            folder = str(missing.get("graded_folder"))[:200]
-            warnings.append(f"{missing['file']}, line {missing['line']} imports {missing['module']}"
-                            f": {str(missing['elsewhere'])[:200]} is in your upload, but not in "
-                            f"{folder}/, the folder that was graded, so it could not be imported "
-                            f"from there: put it in {folder}/ beside the files that import it. "
-                            f"The import was let through, and only code that uses "
-                            f"{missing['module']} fails")
-        else:  # as likely a file of the student's own that did not make it into the upload
-            warnings.append(f"{missing['file']}, line {missing['line']} imports {missing['module']}, "
-                            "which is neither in your upload nor installed where your code is "
-                            f"graded: if {str(missing['module']).split('.')[-1]}.py is a file "
-                            "of yours, upload it with the others. The "
-                            f"import was let through, and only code that uses {missing['module']} "
-                            "fails")
+    warnings += [_missing_module_warning(missing) for missing in load.get("missing_modules", [])]
     groups: dict[tuple[str, str], list[dict]] = {}
     for call in load.get("skipped_calls", []):
         groups.setdefault((str(call["file"]).split(", cell ")[0], str(call["module"])),
@@ -1267,6 +1242,32 @@ def _reseeding_warnings(reseeded: dict[str, list[str]]) -> list[str]:
 # More statements of one file skipped for one missing module than this share one line: a lecture
 # notebook that tokenizes with nltk skips a statement in nearly every cell after that.
 SKIPPED_CALLS_APART = 3
+
+
+def _missing_module_warning(missing: dict) -> str:
+    """What an import of a module not installed here (worker/missing_imports.py) is told. A
+    well-known package and a module that may be the student's own file are said in the same
+    words, the second with where to put the file (probe s60: `google` and `ipywidgets` were
+    worded two ways for one situation)."""
+    top = str(missing["module"]).split(".")[0]
+    imports = f"{missing['file']}, line {missing['line']} imports {missing['module']}"
+    let_through = f"the import was let through, and only code that uses {missing['module']} fails"
+    if missing.get("gated") is True:
+        return (f"{imports}, which graded code may not use (NumPy and Python's standard library "
+                f"only, on every machine alike): {let_through}")
+    said = f"{imports}, which is not installed where your code is graded"
+    if top in WELL_KNOWN_PACKAGES:
+        return f"{said}: {let_through}"
+    if missing.get("elsewhere"):  # in the upload, outside the folder graded
+        folder = str(missing.get("graded_folder"))[:200]
+        return (f"{imports}: {str(missing['elsewhere'])[:200]} is in your upload, but not in "
+                f"{folder}/, the folder that was graded, so it could not be imported from there: "
+                f"put it in {folder}/ beside the files that import it. "
+                f"{let_through[:1].upper()}{let_through[1:]}")
+    # As likely a file of the student's own that did not make it into the upload.
+    return (f"{said}, nor in your upload: if {str(missing['module']).split('.')[-1]}.py is a "
+            f"file of yours, upload it with the others. "
+            f"{let_through[:1].upper()}{let_through[1:]}")
 
 
 def _skipped_together(file: str, module: str, calls: list[dict]) -> str:

@@ -71,8 +71,8 @@ def test_a_module_the_upload_lacks_is_still_missing_through_the_same_package(tmp
     report = grade(_upload(tmp_path, with_missing, ""), tmp_path / "out")
     # The helper is never called by the graded functions: nothing is lost, and it is named.
     assert report["score"] == 100
-    assert any("imports assignment1.q4_helpers, which is neither in your upload nor installed "
-               "where your code is graded: if q4_helpers.py is a file of yours, upload it with "
+    assert any("imports assignment1.q4_helpers, which is not installed where your code is "
+               "graded, nor in your upload: if q4_helpers.py is a file of yours, upload it with "
                "the others" in w for w in report["warnings"]), report["warnings"]
 
 
@@ -116,3 +116,19 @@ def test_a_helper_file_named_like_one_of_the_graders_own_modules_is_the_students
     report = grade(upload, tmp_path / "out")
     assert report["score"] == 100, [(c["name"], c["message"]) for c in report["checks"]
                                     if c["status"] != "passed"]
+
+
+def test_a_missing_module_is_worded_alike_whether_well_known_or_maybe_the_students():
+    """`google` and `ipywidgets`, both missing, were told in two wordings (probe s60): one
+    wording, the second adding where a file of the student's own would go."""
+    from grader.session import _missing_module_warning
+    known = _missing_module_warning({"file": "nb.ipynb, cell 1", "line": 1, "module": "google"})
+    other = _missing_module_warning({"file": "nb.ipynb, cell 2", "line": 3,
+                                     "module": "ipywidgets"})
+    assert known == ("nb.ipynb, cell 1, line 1 imports google, which is not installed where your "
+                     "code is graded: the import was let through, and only code that uses google "
+                     "fails")
+    assert other == ("nb.ipynb, cell 2, line 3 imports ipywidgets, which is not installed where "
+                     "your code is graded, nor in your upload: if ipywidgets.py is a file of "
+                     "yours, upload it with the others. The import was let through, and only "
+                     "code that uses ipywidgets fails")
