@@ -49,12 +49,25 @@ def member_name(info: zipfile.ZipInfo) -> tuple[str, bool]:
         return info.filename, True
 
 
+# What one upload may hold, packed to be graded (grader/task.py): above the grader's own 50 MiB
+# upload limit, so an upload just over that still gets the grader's report and message; far above
+# any real homework. A member of a class's zip larger than this is no upload that can be graded.
+UPLOAD_BYTES = 64 * 2**20
+
+
+class _TooLarge(OSError):
+    """A member that unpacks to more than the member limit."""
+
+
 def extract(zf: zipfile.ZipFile, dest: Path, *, max_members: int, max_bytes: int,
             unreadable: list[tuple[str, str]] | None = None,
-            links: list[str] | None = None, guessed: list[str] | None = None) -> None:
+            links: list[str] | None = None, guessed: list[str] | None = None,
+            max_member_bytes: int | None = None) -> None:
     """Write the members of `zf` below `dest`. Raises ArchiveError. A member that cannot be read
     or written raises too, unless `unreadable` is given: then it is skipped and listed there
-    (name, why), and the rest is unpacked (one student's file in a class's bulk download).
+    (name, why), and the rest is unpacked (one student's file in a class's bulk download); so is
+    a member that unpacks to more than `max_member_bytes` (probe s60: one student's 3 GiB file,
+    3 MB zipped, refused the whole class's zip, where it costs that student alone).
     Symbolic links are skipped, and listed in `links` when it is given (so a student whose upload
     is a link gets a note, not silence). Names read as cp437 for want of a better encoding
     (member_name) are listed in `guessed` when it is given."""
@@ -80,13 +93,19 @@ def extract(zf: zipfile.ZipFile, dest: Path, *, max_members: int, max_bytes: int
         try:
             out.parent.mkdir(parents=True, exist_ok=True)
             with zf.open(info) as src, open(out, "wb") as dst:
+                written = 0
                 while chunk := src.read(1 << 20):
+                    written += len(chunk)
+                    if max_member_bytes is not None and written > max_member_bytes \
+                            and unreadable is not None:
+                        raise _TooLarge(f"it unpacks to more than {max_member_bytes // 2**20} "
+                                        "MiB, more than one upload can hold to be graded")
                     budget -= len(chunk)
                     if budget < 0:
                         raise ArchiveError(f"unpacks to more than {max_bytes // 2**20} MiB")
                     dst.write(chunk)
-        except UNREADABLE as exc:
-            why = unreadable_member(exc)
+        except (*UNREADABLE, _TooLarge) as exc:
+            why = str(exc) if isinstance(exc, _TooLarge) else unreadable_member(exc)
             if unreadable is None:
                 raise ArchiveError(f"could not be unpacked at {name!r}: {why}") from None
             if out.is_file():

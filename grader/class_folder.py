@@ -32,7 +32,8 @@ from pathlib import Path
 from typing import Collection, Mapping, Sequence
 
 from grader import safe_text, source_trees
-from grader.archive import ArchiveError, extract as extract_members, member_name, safe_member
+from grader.archive import (UPLOAD_BYTES, ArchiveError, extract as extract_members, member_name,
+                            safe_member)
 from grader.uploads import (UNOPENED_ARCHIVES, Upload, UploadName, blackboard_assignment,
                             is_upload_name,
                             known_blackboard_assignment, parse_name, student_id)
@@ -879,7 +880,8 @@ def extract(archive: Path, dest: Path) -> Path:
     with zf:
         try:
             extract_members(zf, tmp, max_members=MAX_UPLOAD_MEMBERS, max_bytes=MAX_UPLOAD_BYTES,
-                            unreadable=unreadable, links=links, guessed=guessed)
+                            unreadable=unreadable, links=links, guessed=guessed,
+                            max_member_bytes=UPLOAD_BYTES)
         except ArchiveError as exc:
             shutil.rmtree(tmp, ignore_errors=True)
             raise BatchError(f"{archive}: {exc}") from None

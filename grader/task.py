@@ -35,9 +35,8 @@ from grader.server import GraderServer
 from grader.uploads import Upload
 
 
-# What one packed upload may hold. Above the grader's own 50 MiB upload limit, so an upload just
-# over that still gets the grader's report and message; far above any real homework.
-MAX_PAYLOAD_BYTES = 64 * 2**20
+# What one packed upload may hold (archive.UPLOAD_BYTES).
+MAX_PAYLOAD_BYTES = archive.UPLOAD_BYTES
 MAX_PAYLOAD_MEMBERS = 20_000
 _SKIPPED_DIRS = ("__pycache__",)  # the grader would not copy them into the worker either
 REFERENCE_NAME = "reference"

@@ -206,6 +206,31 @@ def test_a_damaged_member_of_a_class_zip_costs_that_upload_only(tmp_path):
             "not graded") in said, said
 
 
+def test_a_member_of_a_class_zip_larger_than_any_upload_costs_that_upload_only(tmp_path):
+    """One student's 3 GiB file, a few MB zipped, refused the whole class's zip ("unpacks to more
+    than 2048 MiB", exit 2: no one graded; probe s60). A member larger than one upload can hold
+    to be graded is left out as a damaged one is: its student gets a row of 0 and why."""
+    from grader.archive import UPLOAD_BYTES
+
+    bulk = tmp_path / "bulk.zip"
+    with zipfile.ZipFile(bulk, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.write(FIXTURES / "correct_summed.py", "alice.py")
+        with zf.open("mallory.py", "w", force_zip64=True) as member:
+            block = b"#" * 2**20
+            for _ in range(UPLOAD_BYTES // len(block) + 1):
+                member.write(block)
+    assert bulk.stat().st_size < 2**20
+    out = tmp_path / "out"
+    proc = run_cli("batch", str(bulk), "--out", str(out), "--jobs", "2")
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    rows = list(csv.DictReader(io.StringIO((out / "gradebook.csv").read_text())))
+    assert [(r["submission"], r["score"]) for r in rows] == [("alice", "100"), ("mallory", "0")]
+    assert ("mallory.py could not be unpacked from bulk.zip: it unpacks to more than 64 MiB, "
+            "more than one upload can hold to be graded") in rows[1]["error"], rows[1]["error"]
+    assert not (out / ".uploads" / "mallory.py").exists() or \
+        (out / ".uploads" / "mallory.py").stat().st_size == 0
+
+
 def test_progress_on_a_terminal_is_one_updating_line():
     stream = io.StringIO()
     progress = batch.Progress(4, stream, tty=True)
