@@ -247,8 +247,10 @@ class StudentFunction:
         """The deadline of one call, for a check that times an answer against it."""
         return self._submission.limits.call_seconds
 
-    def many(self, calls: list[tuple], echo_args: bool = False) -> list[CallResult]:
-        return self._submission.call_many(self.name, calls, echo_args=echo_args)
+    def many(self, calls: list[tuple], echo_args: bool = False,
+             count_lines: bool = False) -> list[CallResult]:
+        return self._submission.call_many(self.name, calls, echo_args=echo_args,
+                                          count_lines=count_lines)
 
     def other(self, name: str) -> "StudentFunction":
         """Another function of the submission, for a check allowed to call it: the graded

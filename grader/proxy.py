@@ -269,6 +269,7 @@ class Request:
     node: Any
     blobs: tuple[bytes, ...]
     echo_args: bool
+    count_lines: bool = False  # worker/lines_run.py: how many lines of the submission ran
     _key: tuple | None = field(default=None, init=False, repr=False, compare=False)
     _entry: str | None = field(default=None, init=False, repr=False, compare=False)
 
@@ -278,7 +279,7 @@ class Request:
         # requests (some 500 a grade, 11 ms of its CPU to serialise) mostly never are.
         if self._key is None:
             object.__setattr__(self, "_key", (self.function, json.dumps(self.node, sort_keys=True),
-                                              self.blobs, self.echo_args))
+                                              self.blobs, self.echo_args, self.count_lines))
         return self._key  # type: ignore[return-value]
 
     @property
@@ -286,7 +287,8 @@ class Request:
         """This request as a "run" frame lists it, up to its blob range: `{..."echo_args":x`."""
         if self._entry is None:
             whole = wire.header_json({"function": self.function, "calls": self.node,
-                                      "echo_args": self.echo_args})
+                                      "echo_args": self.echo_args,
+                                      **({"count_lines": True} if self.count_lines else {})})
             object.__setattr__(self, "_entry", whole[:-1])
         return self._entry  # type: ignore[return-value]
 
@@ -303,12 +305,26 @@ def run_frame(check_id: str, requests: Sequence[Request]) -> bytes:
     return wire.framed(head.encode("utf-8"), blobs)
 
 
+@dataclass(frozen=True)
+class LineRun:
+    """A line of the submission's own code and how often one call ran it (count_lines)."""
+
+    file: str
+    line: int
+    runs: int
+    code: str
+
+
 @dataclass
 class CallResult:
     value: Any
     output: str = ""
     draws: list[int] = field(default_factory=list)
     args_after: tuple = ()
+    # Asked with count_lines only (None otherwise): the lines of the submission's own code the
+    # call ran, and the busiest of them, most run first.
+    lines_run: int | None = None
+    busiest: tuple[LineRun, ...] = ()
 
 
 class _Process:
@@ -1187,10 +1203,12 @@ class Submission:
         raise StudentCrash(note)
 
     def call_many(self, function: str, calls: list[tuple], *, echo_args: bool = False,
-                  within: float | None = None) -> list[CallResult]:
+                  within: float | None = None, count_lines: bool = False) -> list[CallResult]:
         """Call `function` once per argument tuple in `calls`, in one round trip; `within`: a
         deadline shorter than the call deadline, for a check that times the answer (a gradient
-        by backpropagation answers a large input in milliseconds)."""
+        by backpropagation answers a large input in milliseconds); `count_lines`: each result
+        also says how many lines of the submission's own code its call ran (a check of how a
+        function is computed: worker/lines_run.py)."""
         if self._check_function is not None and function != self._check_function \
                 and function not in self._check_also:
             raise RuntimeError(f"a check of {self._check_function} may not call {function}")
@@ -1204,7 +1222,7 @@ class Submission:
             raise self._note_printing(_budget(f"used up this check's "
                                               f"{self.limits.check_seconds:g} s"))
         node, blobs = wire.encode_value([tuple(c) for c in calls])
-        request = Request(function, node, tuple(blobs), echo_args)
+        request = Request(function, node, tuple(blobs), echo_args, count_lines)
         if self._replayed is not None:
             reply, reply_blobs = self._replayed_reply(request)
             return self._results(function, calls, reply, reply_blobs, echo_args)
@@ -1225,8 +1243,8 @@ class Submission:
         t0 = time.monotonic()
         try:
             _, reply, reply_blobs = self._request(
-                {"op": "call", "function": function, "calls": node, "echo_args": echo_args},
-                blobs, deadline, said)
+                {"op": "call", "function": function, "calls": node, "echo_args": echo_args,
+                 "count_lines": count_lines}, blobs, deadline, said)
         except StudentUnavailable as exc:
             exc.call = tuple(calls[0]) if len(calls) == 1 else None
             if isinstance(exc, StudentTimeout) and len(calls) > 1:
@@ -1309,7 +1327,7 @@ class Submission:
                 for label in entry.get("seeded", []):
                     if label in RESEEDABLE and label not in self.reseeded.setdefault(function, []):
                         self.reseeded[function].append(label)
-                results.append(CallResult(value, output, draws, after))
+                results.append(CallResult(value, output, draws, after, *_lines_of(entry)))
         except (KeyError, TypeError, wire.WireError):
             problem = ("could not be checked: its worker sent a malformed reply (does your "
                        "code fork a process that goes on running, or write to file descriptors "
@@ -1326,6 +1344,15 @@ class Submission:
     def call(self, function: str, *args: Any, echo_args: bool = False,
              within: float | None = None) -> CallResult:
         return self.call_many(function, [args], echo_args=echo_args, within=within)[0]
+
+
+def _lines_of(entry: dict) -> tuple[int | None, tuple[LineRun, ...]]:
+    """A call result's count of the submission's lines run, and its busiest lines (reply_shapes
+    has held both to their types); (None, ()) where the call was not asked to count."""
+    if "lines_run" not in entry:
+        return None, ()
+    return entry["lines_run"], tuple(LineRun(b["file"], b["line"], b["runs"], b["code"])
+                                     for b in entry.get("busiest", []))
 
 
 MAX_UPLOAD_BYTES = 50 * 2**20

@@ -84,12 +84,14 @@ def book_path(pack: Any, options: Any, reference_dir: Path | None) -> Path | Non
 # ---- a book as JSON -----------------------------------------------------------------------------
 def _request_data(request: Request) -> dict:
     return {"function": request.function, "node": request.node, "echo_args": request.echo_args,
+            "count_lines": request.count_lines,
             "blobs": [base64.b64encode(b).decode("ascii") for b in request.blobs]}
 
 
 def _request(data: dict) -> Request:
     return Request(str(data["function"]), data["node"],
-                   tuple(base64.b64decode(b) for b in data["blobs"]), bool(data["echo_args"]))
+                   tuple(base64.b64decode(b) for b in data["blobs"]), bool(data["echo_args"]),
+                   bool(data.get("count_lines", False)))
 
 
 def to_json(book: RecipeBook) -> str:

@@ -95,6 +95,8 @@ REPORT = Record({}, {
 
 RESULTS = [Record({"ok": bool}, {
     "output": TEXT, "output_dropped": int, "draws": [int], "seeded": [TEXT], "matrix": bool,
+    "lines_run": int,
+    "busiest": [Record({"file": TEXT, "line": int, "runs": int, "code": TEXT})],
     "error": Record({}, {"type": TEXT, "message": TEXT, "near_spelling": bool,
                          "traceback": [Record({"file": TEXT, "line": LINE, "function": TEXT,
                                                "code": TEXT})]}),

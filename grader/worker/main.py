@@ -11,6 +11,8 @@ Protocol (strict request/reply over the inherited pipes, see wire.py):
   grader -> {"op": "begin", "check": id}    worker -> {"event": "begun", "pid": n}
   grader -> {"op": "call", ...}             worker -> {"event": "result", "results": [...]}
   grader -> {"op": "end"}                   worker -> {"event": "ended", "status": ...}
+A call with "count_lines": true also says, per call, how many lines of the submission's own code
+it ran ("lines_run") and which lines ran most ("busiest"): see lines_run.py.
 Where fork exists, "begin" forks a child that serves the check's calls and exits at "end", so
 whatever a check's calls do to the interpreter (monkeypatching numpy, global state) dies with it.
 If the child dies mid-check, the parent reports {"event": "ended", "crashed": true, ...} in place
@@ -22,6 +24,7 @@ has seen pass before (grader/replay.py), in order, exactly as it would answer th
 """
 from __future__ import annotations
 
+import contextlib
 import errno
 import gc
 import os
@@ -50,6 +53,7 @@ import between_checks  # noqa: E402
 import capture  # noqa: E402
 import import_gate  # noqa: E402
 import limits  # noqa: E402
+import lines_run  # noqa: E402
 import loader  # noqa: E402
 import notebook_cells  # noqa: E402
 import own_clock  # noqa: E402
@@ -372,6 +376,7 @@ class Server:
         batch = wire.decode_value(header["calls"], blobs)
         me = os.getpid()
         echo = bool(header.get("echo_args"))
+        count_lines = bool(header.get("count_lines"))
         out_blobs: list[bytes] = []
         room = wire.MAX_FRAME_BYTES  # for the arrays of this request's answers, all together
         results = []
@@ -387,17 +392,21 @@ class Server:
                     live.append(arg)
             random.seed(CALL_SEED)
             np.random.seed(CALL_SEED)
+            counter = lines_run.LineCounter(str(self.root)) if count_lines else None
             with capture.captured(self.output_limit) as out:
                 reseeding.begin()
                 try:
-                    value = fn(*live)
-                    if isinstance(value, types.GeneratorType):
-                        value = _drain(value)
+                    with counter if counter is not None else contextlib.nullcontext():
+                        value = fn(*live)
+                        if isinstance(value, types.GeneratorType):
+                            value = _drain(value)
                     entry = {"ok": True}
                 except BaseException as exc:
                     entry = {"ok": False, "error": _describe_exception(exc, self.root)}
                 seeded = reseeding.end()
             _leave_if_forked(me)
+            if counter is not None:
+                entry.update(counter.report())
             entry["output"] = self.relative(out.text)
             entry["output_dropped"] = out.dropped
             entry["draws"] = [ds.draws for ds in datasets]
