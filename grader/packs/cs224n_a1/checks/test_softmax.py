@@ -9,6 +9,7 @@ from grader import tolerances as tol
 from grader.checks_api import CheckFailure, as_array, call_text, expect_close, fail_call, show
 from grader.packs.cs224n_a1.hints import HINTS
 from grader.packs.cs224n_a1.integer_inputs import expect_integer_input_works
+from grader.packs.cs224n_a1.row_loops import FEW_ROWS, MANY_ROWS, matrix, row_loop_finding
 from grader.proxy import StudentError
 
 pytestmark = pytest.mark.function("softmax")
@@ -457,3 +458,24 @@ def test_matches_reference(student, reference, x):
     # some draws only; a wrong formula is off by far more.
     expect_close(got, np.asarray(reference.softmax(x.copy())), call=call, rtol=tol.SCALE_RTOL,
                  atol=tol.REFERENCE_ATOL, hint=hint, evidence=evidence)
+
+
+# ---- vectorized: advisory only ------------------------------------------------------------------
+@pytest.mark.points(0)
+def test_vectorized(student):
+    """Advisory: softmax does a matrix's rows in numpy, not one by one in Python. The handout
+    asks for it ("A non-vectorized implementation will not receive full credit!"); what it is
+    worth is the instructor's to decide, so this only warns (row_loops.py says how it is told).
+    The first call only warms up: a function's first call may run lines the next ones skip (a
+    cache filled, a lazy import)."""
+    try:
+        _, few, many = student.many([(matrix(FEW_ROWS),), (matrix(FEW_ROWS),),
+                                     (matrix(MANY_ROWS),)], count_lines=True)
+    except StudentError:
+        return  # the checks of its values say what went wrong
+    finding = row_loop_finding(few, many, (FEW_ROWS, MANY_ROWS))
+    if finding is not None:
+        fail_call(finding, f"softmax(x) with x of shape ({FEW_ROWS}, 4), then of shape "
+                           f"({MANY_ROWS}, 4)", evidence={
+                               "lines_run": {f"{FEW_ROWS} rows": few.lines_run,
+                                             f"{MANY_ROWS} rows": many.lines_run}})
