@@ -1244,7 +1244,7 @@ class Submission:
         try:
             _, reply, reply_blobs = self._request(
                 {"op": "call", "function": function, "calls": node, "echo_args": echo_args,
-                 "count_lines": count_lines}, blobs, deadline, said)
+                 **({"count_lines": True} if count_lines else {})}, blobs, deadline, said)
         except StudentUnavailable as exc:
             exc.call = tuple(calls[0]) if len(calls) == 1 else None
             if isinstance(exc, StudentTimeout) and len(calls) > 1:
