@@ -454,6 +454,15 @@ def test_a_check_of_one_block_earns_its_points_where_that_block_is_shown_right()
 def test_a_gate_naming_no_values_check_is_refused_at_collection(tmp_path):
     """A misspelt gated_by would let a consistency check's points wait for nothing: a made-up
     function consistent with itself would earn them."""
+    said = _audit_with_one_change(tmp_path, "test_negSamplingCostAndGradient.py",
+                                  '"gradPred_matches_reference")', '"gradPred_matches_refrence")')
+    assert "gated_by names no values check of negSamplingCostAndGradient: " \
+           "['gradPred_matches_refrence']" in said, said
+
+
+def _audit_with_one_change(tmp_path, module: str, old: str, new: str) -> str:
+    """`autograde audit` of a copy of the cs224n pack with one line of a check module changed:
+    what it printed (it must refuse the pack)."""
     import shutil
     import subprocess
     import sys
@@ -462,39 +471,24 @@ def test_a_gate_naming_no_values_check_is_refused_at_collection(tmp_path):
     pack = Path(__file__).resolve().parents[1] / "grader" / "packs" / "cs224n_a1"
     copy = tmp_path / "pack"
     shutil.copytree(pack, copy, ignore=shutil.ignore_patterns("__pycache__"))
-    checks = copy / "checks" / "test_negSamplingCostAndGradient.py"
+    checks = copy / "checks" / module
     text = checks.read_text()
-    assert text.count('"gradPred_matches_reference")') == 1
-    checks.write_text(text.replace('"gradPred_matches_reference")', '"gradPred_matches_refrence")'))
+    assert text.count(old) == 1
+    checks.write_text(text.replace(old, new))
     proc = subprocess.run([sys.executable, "-m", "grader", "audit", "--pack", str(copy),
                            "--reference", str(pack.parents[2] / "reference")],
                           capture_output=True, text=True, timeout=300)
     assert proc.returncode != 0
-    assert "gated_by names no values check of negSamplingCostAndGradient: " \
-           "['gradPred_matches_refrence']" in proc.stdout + proc.stderr, proc.stdout + proc.stderr
+    return proc.stdout + proc.stderr
 
 
 def test_a_part_no_values_check_judges_is_refused_at_collection(tmp_path):
     """A misspelt part (a block the comparison with the reference does not judge) would never
     release the points of a block shown right, and nothing would say why."""
-    import shutil
-    import subprocess
-    import sys
-    from pathlib import Path
-
-    pack = Path(__file__).resolve().parents[1] / "grader" / "packs" / "cs224n_a1"
-    copy = tmp_path / "pack"
-    shutil.copytree(pack, copy, ignore=shutil.ignore_patterns("__pycache__"))
-    checks = copy / "checks" / "test_forward_backward_prop.py"
-    text = checks.read_text()
-    assert text.count('@pytest.mark.part("b2")') == 1
-    checks.write_text(text.replace('@pytest.mark.part("b2")', '@pytest.mark.part("B2")'))
-    proc = subprocess.run([sys.executable, "-m", "grader", "audit", "--pack", str(copy),
-                           "--reference", str(pack.parents[2] / "reference")],
-                          capture_output=True, text=True, timeout=300)
-    assert proc.returncode != 0
+    said = _audit_with_one_change(tmp_path, "test_forward_backward_prop.py",
+                                  '@pytest.mark.part("b2")', '@pytest.mark.part("B2")')
     assert "forward_backward_prop/gradient_b2: part('B2') is judged by no values check it " \
-           "waits for" in proc.stdout + proc.stderr, proc.stdout + proc.stderr
+           "waits for" in said, said
 
 
 def test_an_excused_failure_is_charged_where_nothing_it_was_left_to_fails():
