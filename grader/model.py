@@ -150,6 +150,11 @@ class SubmissionResult:
     # The pack's grading mode in force (`name`, and the `description` a report shows), for a
     # pack that grades in more than one way (grader/packs/model.Pack.modes); empty otherwise.
     mode: dict[str, str] = field(default_factory=dict)
+    # The top-level names of the modules the submission's code imports that it cannot import
+    # where it is graded (not installed there, or refused by the rule on imports), sorted: for
+    # the class overview, which told an instructor nothing of them (probe s60: scipy cost 80
+    # points). Empty in reports written before.
+    missing_modules: tuple[str, ...] = ()
     schema_version: int = SCHEMA_VERSION
 
     def __post_init__(self) -> None:
@@ -162,7 +167,7 @@ class SubmissionResult:
             value = getattr(self, f.name)
             if f.name in ("checks", "functions"):
                 data[f.name] = [asdict(result) for result in value]
-            elif f.name in ("warnings", "notes"):
+            elif f.name in ("warnings", "notes", "missing_modules"):
                 data[f.name] = list(value)
             else:
                 data[f.name] = copy.deepcopy(value)  # as asdict copies plain data
@@ -178,6 +183,7 @@ class SubmissionResult:
         fields["functions"] = tuple(FunctionResult(**f) for f in data["functions"])
         fields["warnings"] = tuple(data.get("warnings", ()))
         fields["notes"] = tuple(data.get("notes", ()))  # absent from reports written before notes
+        fields["missing_modules"] = tuple(data.get("missing_modules", ()))  # likewise
         return cls(**fields)
 
     def graded_view(self) -> dict[str, Any]:

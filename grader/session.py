@@ -29,7 +29,8 @@ from grader import input_set as input_set_mod, isolation as isolation_mod
 from grader import crash, kept_session, known_answers as known_answers_mod
 from grader import (archive, graded_alone, misplaced_arguments, other_pack, python2_habits,
                     redact, uploads)
-from grader.model import REFERENCE_NOT_USED, SECRET_NOT_SAFE, SECRET_NOT_USED, SubmissionResult
+from grader.model import (REFERENCE_NOT_USED, SECRET_NOT_SAFE, SECRET_NOT_USED, CheckResult,
+                          SubmissionResult)
 from grader.packs import Pack
 from grader.packs.imports import importable, kept_across_grades
 from grader import proxy as proxy_mod
@@ -1197,7 +1198,8 @@ def grade(pack: Pack, submission_path: Path, options: Options = Options(), *,
         import_output_dropped=max(0, int(load.get("output_dropped") or 0)),
         mistakes={key: m.to_dict() for key, m in sorted(state.mistakes.items())},
         inputs=_inputs(inputs, answers_used, checks),
-        mode={"name": pack.mode, "description": pack.mode_description} if pack.mode else {})
+        mode={"name": pack.mode, "description": pack.mode_description} if pack.mode else {},
+        missing_modules=missing_modules(load, checks))
     secret = options.input_set.secret  # redacted even when unused: the worker could read it
     return redact.without_secret(result, secret) if secret is not None else result
 
@@ -1242,6 +1244,25 @@ def _reseeding_warnings(reseeded: dict[str, list[str]]) -> list[str]:
 # More statements of one file skipped for one missing module than this share one line: a lecture
 # notebook that tokenizes with nltk skips a statement in nearly every cell after that.
 SKIPPED_CALLS_APART = 3
+
+
+# How a check says that a graded function raised for want of a module (grader/proxy.py describe):
+# an import inside the function, or a stand-in of a top-level import (worker/missing_imports.py).
+_NO_MODULE_RAISED = re.compile(r"raised ModuleNotFoundError: No module named '([\w.]+)'")
+
+
+def missing_modules(load: dict, checks: Sequence[CheckResult]) -> tuple[str, ...]:
+    """The top-level names, sorted, of the modules the submission imports that cannot be imported
+    where it is graded: its top-level imports let through (the load report), and the imports its
+    graded functions make when called. A module whose file is in the upload, outside the folder
+    graded, is left out: the upload's layout is the cause, which its warning says."""
+    elsewhere, found = set(), set()
+    for entry in load.get("missing_modules") or []:
+        top = str(entry.get("module", "")).split(".")[0]
+        (elsewhere if entry.get("elsewhere") else found).add(top)
+    for check in checks:
+        found.update(m.split(".")[0] for m in _NO_MODULE_RAISED.findall(check.message))
+    return tuple(sorted(m for m in found - elsewhere if m))
 
 
 def _missing_module_warning(missing: dict) -> str:

@@ -17,7 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import FIXTURES, ROOT, assert_every_failure_explained, grade, run_cli
+from conftest import (FIXTURES, REPORT_SCHEMA, ROOT, assert_every_failure_explained, grade,
+                      grade_batch, run_cli)
 from grader import batch, uploads
 from grader.isolation import bwrap_problem
 from grader.model import SubmissionResult
@@ -1019,3 +1020,50 @@ def test_the_glance_box_counts_each_student_with_nothing_graded_once():
                      r'error\)</dd>', glance), glance
     assert ">missing<" not in glance and ">with an error<" not in glance, glance
     assert glance.count("<dt") == 3, glance  # mean, median, nothing graded
+
+
+def test_the_overview_names_the_modules_a_class_imports_that_are_not_installed(tmp_path):
+    """`from scipy.special import expit` in sigmoid cost a student 80 of 100 points, and only the
+    student's report said why: the overview an instructor reads did not name scipy, though the
+    course's requirements list it (probe s60). Each report carries the modules its code imports
+    that it cannot import here (at its top, or inside a graded function when called), and the
+    overview lists each module with the students whose code imports it."""
+    from grader.render import overview
+    uploads = tmp_path / "uploads"
+    for student in ("alice", "bob", "carl"):
+        shutil.copytree(FIXTURES / "correct_multifile", uploads / student)
+    expit = ("from scipy.special import expit\n", "s = 1.0 / (1.0 + np.exp(-x))", "s = expit(x)")
+    for student in ("alice", "bob"):
+        sigmoid = uploads / student / "q2_sigmoid.py"
+        source = sigmoid.read_text()
+        assert expit[1] in source
+        sigmoid.write_text(expit[0] + source.replace(*expit[1:]))
+    # bob's nosuchlib is imported where it is used, inside sigmoid_grad: it fails when called.
+    grad = uploads / "bob" / "q2_sigmoid.py"
+    grad.write_text(grad.read_text().replace("    ds = s * (1 - s)\n",
+                                             "    import nosuchlib\n    ds = s * (1 - s)\n"))
+    reports = grade_batch(uploads, tmp_path / "out")
+    assert {s: r.get("missing_modules") for s, r in reports.items()} == {
+        "alice": ["scipy"], "bob": ["nosuchlib", "scipy"], "carl": []}
+    assert reports["carl"]["score"] == 100 and reports["alice"]["score"] < 100
+
+    page = (tmp_path / "out" / "index.html").read_text()
+    listed = page[page.index('id="missing-modules"'):page.index("</ul>",
+                                                                page.index('id="missing-modules"'))]
+    items = dict(re.findall(r'<li data-module="(\w+)">(.*?)</li>', listed))
+    assert set(items) == {"scipy", "nosuchlib"}, listed
+    assert "2 students" in items["scipy"] and "1 student " in items["nosuchlib"], listed
+    assert re.findall(r">(\w+)</a>", items["scipy"]) == ["alice", "bob"], listed
+    assert re.findall(r">(\w+)</a>", items["nosuchlib"]) == ["bob"], listed
+    assert "not installed where code is graded" in items["scipy"] and "README" in items["scipy"]
+    assert listed.index("scipy") < listed.index("nosuchlib")  # the most students first
+
+    # A report written before the field still loads, and the overview renders without the list.
+    old = {k: v for k, v in reports["alice"].items() if k not in ("_html", "missing_modules")}
+    REPORT_SCHEMA.validate(old)
+    loaded = SubmissionResult.from_dict(old)
+    assert loaded.missing_modules == ()
+    assert 'id="missing-modules"' not in overview.render({"alice": loaded})
+    bob = SubmissionResult.from_dict({k: v for k, v in reports["bob"].items() if k != "_html"})
+    mixed = overview.render({"alice": loaded, "bob": bob})
+    assert re.search(r'data-module="scipy">.*?1 student \(', mixed), mixed

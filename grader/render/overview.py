@@ -7,7 +7,8 @@
 3. recognised mistakes, each with the students who made it, then the most failed checks; both
    leave out submissions and functions that are missing altogether (not found, not implemented,
    not loadable), which are listed on their own, and uploads that look like another pack's
-   (grader/other_pack.py), listed with the pack they look like;
+   (grader/other_pack.py), listed with the pack they look like; then the modules the class's code
+   imports that cannot be imported where it is graded, each with its students;
 4. identical wrong answers (grader/similarity.py), unless turned off;
 5. the pass rate of every check, among the submissions that have the function.
 
@@ -237,6 +238,7 @@ def view(results: Mapping[str, SubmissionResult], notes: Sequence[str] = (),
         "another_pack": [{**_link(s), "text": safe_text.visible(text)}
                          for s, text in elsewhere.items()],
         "missing_functions": _missing_functions(results, columns, missing, absent),
+        "missing_modules": missing_modules(results),
         "similar": similar,
         "groups": ([{"function": g.function, "checks": list(g.checks),
                      "students": [_link(s) for s in g.students]}
@@ -252,6 +254,20 @@ def view(results: Mapping[str, SubmissionResult], notes: Sequence[str] = (),
         "packs": sorted({str(r.versions["pack"]) for r in results.values() if r.versions.get("pack")}),
         "incomplete": _incomplete(pending),
     }
+
+
+def missing_modules(results: Mapping[str, SubmissionResult]) -> list[dict]:
+    """Each module the class's code imports that cannot be imported where it is graded, with
+    the students whose code imports it, most students first: a module the course's requirements
+    list (scipy, for expit) cost a student most of a grade, and only the student's report said
+    so (probe s60)."""
+    who: dict[str, list[str]] = {}
+    for student in sorted(results):
+        for module in dict.fromkeys(results[student].missing_modules):
+            who.setdefault(safe_text.visible(str(module)), []).append(student)
+    return [{"module": module, "count": len(students),
+             "students": [_link(s) for s in students]}
+            for module, students in sorted(who.items(), key=lambda kv: (-len(kv[1]), kv[0]))]
 
 
 def _errors_said(errors: int, absent: int) -> str:
