@@ -576,7 +576,7 @@ def test_gradebook_extends_its_columns_and_keeps_what_lms_names_carry():
                        "canvas_user_id", "canvas_submission_id", "late", "moodle_participant_id",
                        "content_sha256", "graded_at", "inputs", "blackboard_username",
                        "brightspace_id", "not_checkable", "no_longer_present", "grader_problems",
-                       "status"]
+                       "status", "missing_modules"]
     by = {row[0]: dict(zip(rows[0], row)) for row in rows[1:]}
     assert all(row["not_checkable"] == "" for row in by.values())  # the reference graded them
     assert [row[0] for row in rows[1:]] == ["Jane_Doe", "alice", "old", "smithjohn"]
@@ -1055,6 +1055,8 @@ def test_the_overview_names_the_modules_a_class_imports_that_are_not_installed(t
     assert "2 students" in items["scipy"] and "1 student " in items["nosuchlib"], listed
     assert re.findall(r">(\w+)</a>", items["scipy"]) == ["alice", "bob"], listed
     assert re.findall(r">(\w+)</a>", items["nosuchlib"]) == ["bob"], listed
+    gradebook = {row["submission"]: row["missing_modules"] for row in _rows(tmp_path / "out")}
+    assert gradebook == {"alice": "scipy", "bob": "nosuchlib; scipy", "carl": ""}, gradebook
     assert "not installed where code is graded" in items["scipy"] and "README" in items["scipy"]
     assert listed.index("scipy") < listed.index("nosuchlib")  # the most students first
 

@@ -11,6 +11,8 @@
   then `status`: empty for a graded row; for an upload the batch found and has not graded yet
   (an interrupted run: NotGradedYet) `not graded yet`, its score empty, or for one whose earlier
   report stands in until it is regraded, `not regraded yet`.
+  then `missing_modules`: the modules the upload's code imports that it cannot import where it
+  is graded (`scipy; nosuchlib`), empty for none or for a report written before they were kept.
   Columns are only ever added at the end: instructors' scripts read them by position too.
 - `canvas` (canvas.csv): Canvas's gradebook import layout, `Student, ID, SIS User ID, SIS Login
   ID, Section` and one assignment column; `ID` is the Canvas user id from the upload's name. One
@@ -150,13 +152,14 @@ def render(results: Mapping[str, SubmissionResult], pack: Sequence[str] = (),
     `pending`: the uploads not graded yet, each a row with no score."""
     columns = functions(results, pack)
     rows = [[*FIXED, *columns, "error", *(name for name, _ in UPLOAD_COLUMNS), "not_checkable",
-             "no_longer_present", "grader_problems", "status"]]
+             "no_longer_present", "grader_problems", "status", "missing_modules"]]
     for student in sorted({*results, *pending.uploads}):
         if student not in results:
             rows.append([student, "", "", *("" for _ in columns),
                          _cell(f"{NOT_GRADED_YET}: {pending.why}" if pending.why
                                else NOT_GRADED_YET),
-                         *_pending_cells(pending.uploads[student]), "", "", "", NOT_GRADED_YET])
+                         *_pending_cells(pending.uploads[student]), "", "", "", NOT_GRADED_YET,
+                         ""])
             continue
         result = results[student]
         scores = {f.name: f.score for f in result.functions}
@@ -167,7 +170,8 @@ def render(results: Mapping[str, SubmissionResult], pack: Sequence[str] = (),
                      *_upload_cells(result.upload), _not_checkable(result),
                      "yes" if student in gone else "",
                      _cell("; ".join(grader_problems.in_result(result))),
-                     NOT_REGRADED_YET if student in pending.stale else ""])
+                     NOT_REGRADED_YET if student in pending.stale else "",
+                     _cell("; ".join(result.missing_modules))])
     return _csv(rows)
 
 
