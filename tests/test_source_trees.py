@@ -143,3 +143,51 @@ def test_files_beside_a_file_graded_alone_are_parsed_only_within_a_budget(tmp_pa
                                       {"sigmoid": "q2_sigmoid"}, ["softmax"])
     assert found == ["q2_sigmoid.py", "zoe.py"]  # zoe by its text: it defines sigmoid
     assert parsed_files == ["q2_sigmoid.py"]
+
+
+STARTER_SOFTMAX = '''
+def softmax(x):
+    orig_shape = x.shape
+    if len(x.shape) > 1:
+        ### YOUR CODE HERE
+        raise NotImplementedError
+        ### END YOUR CODE
+    else:
+        ### YOUR CODE HERE
+        raise NotImplementedError
+        ### END YOUR CODE
+    assert x.shape == orig_shape
+    return x
+'''
+STARTER_NEGSAMPLING_PASSED = '''
+def negSamplingCostAndGradient(predicted, target, outputVectors, dataset, K=10):
+    indices = [target]
+    indices.extend(getNegativeSamples(target, dataset, K))
+    ### YOUR CODE HERE
+    pass
+    ### END YOUR CODE
+    return cost, gradPred, grad
+'''
+
+
+@pytest.mark.parametrize("source, written", [
+    (STARTER_SOFTMAX, False),
+    ("def softmax(x):\n    raise NotImplementedError\n", False),
+    (STARTER_NEGSAMPLING_PASSED, False),
+    # A written function's refusal of what it does not handle, and a misspelt return: written
+    # (recheck probe s60: each was passed over for a wrong copy elsewhere in the upload).
+    ("import numpy as np\ndef softmax(x):\n    if x.ndim > 2:\n        raise NotImplementedError\n"
+     "    e = np.exp(x - x.max(axis=-1, keepdims=True))\n"
+     "    return e / e.sum(axis=-1, keepdims=True)\n", True),
+    ("import numpy as np\ndef softmax(x):\n    if x.ndim == 1:\n        return np.exp(x) / "
+     "np.exp(x).sum()\n    raise NotImplementedError('matrices')\n", True),
+    ("import numpy as np\ndef sigmoid(x):\n    s = 1 / (1 + np.exp(-x))\n    return sigmiod_out\n",
+     True),
+], ids=["starter-softmax", "raise", "starter-pass", "raise-in-a-branch", "raise-after-return",
+        "misspelt-return"])
+def test_what_counts_as_the_starters_stub(source, written):
+    from grader.worker import written_defs
+
+    tree = source_trees.parsed(source)
+    name = next(n.name for n in tree.body if hasattr(n, "args"))
+    assert written_defs.written([tree], {name}) == ({name} if written else set())

@@ -1,10 +1,11 @@
 """Which graded functions a file writes, read off its syntax tree, never run.
 
 A def is someone's work unless it is an exercise's template (a docstring, `pass`, `raise
-NotImplementedError`, names set to None and returned), still raises NotImplementedError anywhere
-(the 2017 starter's softmax raises it inside an if, after lines of its own), or can only end in
-NameError: every value it returns names something bound nowhere, in it or in its file (the
-starter's `return cost, gradPred, grad` below a `pass`). The worker's loader chooses between
+NotImplementedError`, names set to None and returned), can only end in NotImplementedError (the
+2017 starter's softmax raises it in both branches of an if, after lines of its own), or can only
+end in NameError: every value it returns names something bound nowhere, in it or in its file,
+and it computes nothing it leaves unread (the starter's `return cost, gradPred, grad` below a
+`pass`). The worker's loader chooses between
 folders with it (a starter's folder, or a backup, must not win for defining every function); the
 grader's class folder, between a student's files handed in one after another. Both read the same
 trees, so this module imports nothing of either.
@@ -88,11 +89,44 @@ def is_template(node: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
 
 
 def raises_not_implemented(node: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
-    for inner in ast.walk(node):
-        if isinstance(inner, ast.Raise) and inner.exc is not None:
-            raised = inner.exc.func if isinstance(inner.exc, ast.Call) else inner.exc
-            if isinstance(raised, ast.Name) and raised.id == "NotImplementedError":
-                return True
+    """Whether the def can only end in NotImplementedError: it raises it before anything could
+    return, at its top or in every branch of an if (the 2017 starter's softmax, after lines of
+    its own). A raise in one branch only (`if x.ndim > 2: raise NotImplementedError`) is a
+    written function's refusal of what it does not handle (recheck probe s60: such a correct
+    softmax was passed over for a wrong copy in a scratch file, 15 -> 0)."""
+    return _always_raises(node.body)
+
+
+def _always_raises(statements: Sequence[ast.stmt]) -> bool:
+    for statement in statements:
+        if _raises_it(statement):
+            return True
+        if isinstance(statement, ast.If) and statement.orelse \
+                and _always_raises(statement.body) and _always_raises(statement.orelse):
+            return True
+        if _may_return(statement):
+            return False
+    return False
+
+
+def _raises_it(statement: ast.stmt) -> bool:
+    if not isinstance(statement, ast.Raise) or statement.exc is None:
+        return False
+    raised = statement.exc.func if isinstance(statement.exc, ast.Call) else statement.exc
+    return isinstance(raised, ast.Name) and raised.id == "NotImplementedError"
+
+
+def _may_return(statement: ast.stmt) -> bool:
+    """Whether a return or yield of the def's own is in the statement (not a nested def's)."""
+    stack: list[ast.AST] = [statement]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (ast.Return, ast.Yield, ast.YieldFrom)):
+            return True
+        if node is not statement and isinstance(
+                node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
+            continue
+        stack.extend(ast.iter_child_nodes(node))
     return False
 
 
@@ -125,7 +159,7 @@ def returns_only_unbound(node: ast.FunctionDef | ast.AsyncFunctionDef,
     branch rarely taken is a bug of written code (recheck probe s59)."""
     returns = [inner.value for inner in ast.walk(node)
                if isinstance(inner, ast.Return) and inner.value is not None]
-    if not returns:
+    if not returns or _computes_unread(node):
         return False
     # The def's own names apart, never joined to the file's: a copy of those per def was
     # quadratic in a file of many defs and many names (probe s60: 175 KB took 9.6 s).
@@ -135,3 +169,15 @@ def returns_only_unbound(node: ast.FunctionDef | ast.AsyncFunctionDef,
             and name.id not in own and name.id not in module_names and name.id not in _BUILTINS
             for name in ast.walk(value))
         for value in returns)
+
+
+def _computes_unread(node: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+    """Whether the def sets a name it never reads: what a misspelt return leaves behind
+    (`s = 1 / (1 + np.exp(-x))` above `return sigmiod_out`), a written function's bug, where the
+    starter's `return cost, gradPred, grad` below a `pass` sets nothing unread (recheck probe
+    s60: such a sigmoid was called the starter's stub, and a backup copy graded instead)."""
+    stored, loaded = set(), set()
+    for inner in ast.walk(node):
+        if isinstance(inner, ast.Name):
+            (loaded if isinstance(inner.ctx, ast.Load) else stored).add(inner.id)
+    return bool(stored - loaded)
