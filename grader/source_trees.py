@@ -13,7 +13,9 @@ declaration, Windows-1252 bytes), so both sides read the same code.
 from __future__ import annotations
 
 import ast
+import io
 import re
+import tokenize
 import warnings
 from collections.abc import Collection, Iterator
 from pathlib import Path
@@ -22,8 +24,8 @@ from typing import Any
 from grader.worker import python2_source, source_text, written_defs
 
 MOST_BYTES = 32 * 2**20  # a file's size (a notebook's saved outputs count): larger is read as none
-# Code parsed here, a file's or a notebook's cells together: the 2017 starter's largest file is
-# 8 KB and real submissions are under 30 KB. Parsing takes about 700 bytes of memory per byte of
+# Code parsed here (comments and strings aside), a file's or a notebook's cells together: the
+# 2017 starter's largest file is 8 KB and real submissions are under 30 KB. Parsing takes about 700 bytes of memory per byte of
 # the densest code (`x = [0, 0, ...]`), and the Python 2 rewrite about 0.3 ms per statement.
 MOST_CODE = 128 * 2**10
 # A line IPython reads as a magic or a shell escape (`%matplotlib inline`, `!pip install x`),
@@ -34,8 +36,8 @@ _MAGIC_LINE = re.compile(r"^([ \t]*)[%!].*$", re.MULTILINE)
 
 def parsed(source: str) -> ast.Module | None:
     """The source's syntax tree, or None where neither Python 3 nor the rewrite of Python 2
-    parses it, it is nested past the parser, or it is longer than MOST_CODE."""
-    if len(source) > MOST_CODE:
+    parses it, it is nested past the parser, or it holds more than MOST_CODE of code."""
+    if _code_size(source) > MOST_CODE:
         return None
     with warnings.catch_warnings():
         # Python's SyntaxWarnings about a student's code ("invalid escape sequence") went to the
@@ -49,6 +51,28 @@ def parsed(source: str) -> ast.Module | None:
             except Exception:  # noqa: BLE001 (any file at all: none may stop the grader)
                 continue
     return None
+
+
+def _code_size(source: str, *, counted: bool = False) -> int:
+    """The source's length without its comments and strings, where it is longer than MOST_CODE
+    (cheap to parse: a string is one node whatever its length): a training log pasted into a
+    docstring made a 143 KB resubmission write nothing here, so an older file was graded
+    (recheck probe s60). Read token by token, and only until it is over MOST_CODE of code: a
+    file of dense code stops the count early."""
+    if len(source) <= MOST_CODE and not counted:
+        return len(source)
+    if len(source) > MOST_BYTES:
+        return len(source)
+    size = 0
+    try:
+        for token in tokenize.generate_tokens(io.StringIO(source).readline):
+            if token.type not in (tokenize.COMMENT, tokenize.STRING, tokenize.NL):
+                size += len(token.string)
+                if size > MOST_CODE:
+                    break
+    except (tokenize.TokenError, SyntaxError):
+        pass
+    return size
 
 
 def trees(path: Path, limit: int = MOST_BYTES) -> list[ast.Module]:
@@ -85,7 +109,11 @@ def trees_of(text: str, *, notebook: bool = False) -> list[ast.Module]:
 def _notebook_trees(raw: Any) -> list[ast.Module]:
     sources = list(_code_cells(raw))
     if sum(map(len, sources)) > MOST_CODE:
-        return []
+        total = 0
+        for source in sources:  # a cell's comments and strings aside, as a file's
+            total += _code_size(source, counted=True)
+            if total > MOST_CODE:
+                return []
     found = []
     for source in sources:
         tree = parsed(source)

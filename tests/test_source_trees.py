@@ -76,9 +76,9 @@ def test_more_code_than_anyone_writes_by_hand_is_not_parsed_here(tmp_path):
     """4 MiB of `x = [0, 0, ...]` took 2.8 GB and about 50 s to parse in the grading process;
     4 MiB of `print 1` kept a batch reading for minutes (probe s60)."""
     dense = tmp_path / "dense.py"
-    dense.write_text(SIGMOID + "x = [" + "0, " * (source_trees.MOST_CODE // 3) + "0]\n")
+    dense.write_text(SIGMOID + "x = [" + "0, " * (source_trees.MOST_CODE // 2) + "0]\n")
     prints = tmp_path / "prints.py"
-    prints.write_text(SIGMOID + "print 1\n" * (source_trees.MOST_CODE // 8 + 1))
+    prints.write_text(SIGMOID + "print 1\n" * (source_trees.MOST_CODE // 6))
     cells = tmp_path / "cells.ipynb"
     cells.write_text(json.dumps({"cells": [{"cell_type": "code", "source": SIGMOID}] + [
         {"cell_type": "code", "source": "print 1\n" * 1000}] * 20}))
@@ -191,3 +191,18 @@ def test_what_counts_as_the_starters_stub(source, written):
     tree = source_trees.parsed(source)
     name = next(n.name for n in tree.body if hasattr(n, "args"))
     assert written_defs.written([tree], {name}) == ({name} if written else set())
+
+
+def test_comments_and_strings_do_not_count_as_code_to_parse(tmp_path):
+    """A resubmission with a training log pasted into a docstring (143 KB) wrote nothing here, so
+    the class folder graded the older file (recheck probe s60): only code counts."""
+    log = '"""' + "epoch 1: loss 0.25, acc 0.91\n" * 6000 + '"""\n'
+    comments = "# " + "x" * 100 + "\n"
+    path = tmp_path / "hw1_final.py"
+    path.write_text(log + comments * 2000 + SIGMOID)
+    assert path.stat().st_size > 2 * source_trees.MOST_CODE
+    assert _defs(path) == {"sigmoid"}
+    notebook = tmp_path / "hw1.ipynb"
+    notebook.write_text(json.dumps({"cells": [{"cell_type": "code", "source": log}] * 3 + [
+        {"cell_type": "code", "source": SIGMOID}]}))
+    assert _defs(notebook) == {"sigmoid"}
