@@ -210,6 +210,20 @@ def test_an_error_shows_the_submissions_own_source_line():
     assert "<td>1001.</td><td>1002.</td>" in page and "<td>3.</td><td>4.</td>" in page
 
 
+def test_the_graders_bookkeeping_in_a_checks_evidence_is_not_shown():
+    """The call in one line (the message has it whole) and the parts of the values a check
+    judged, for the scoring of others, showed as raw text: "called briefly ...", "parts right
+    ["W1","W2","b2"]" (recheck probe s60), where W2 was wrong on an input not tried."""
+    evidence = {"called_briefly": "softmax(array of shape (2, 1))", "parts_right": ["W1", "W2"],
+                "parts_wrong": ["b1"], "largest_difference": 2.5}
+    check = CheckResult("gradient_matches_reference", "f", "failed", 0, 3,
+                        message="wrong gradient in b1", evidence=evidence)
+    page = html.render(SubmissionResult("s.py", 0, 3, (check,), (FunctionResult("f", 0, 3),)))
+    assert "largest difference" in page
+    for label in ("called briefly", "parts right", "parts wrong"):
+        assert label not in page, label
+
+
 def test_student_mode_says_what_was_checkable_and_that_it_all_passed(tmp_path):
     # Known answers that leave one check to the instructor's grader (older than the check).
     answers = json.loads(load_pack().known_answers.read_text())

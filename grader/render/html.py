@@ -194,7 +194,12 @@ def segments(text: str, layout: dict | None = None) -> list[dict]:
 
 
 # ---- checks and functions -------------------------------------------------------------------
-HIDDEN_EVIDENCE = ("call", "gradient", "rows", "layout")
+# Drawn otherwise, or the grader's own bookkeeping: the one-line call the terminal shows (the
+# message holds the call), the parts of the values a check judged (for the scoring of other
+# checks; "parts right" read as a verdict, and misled where another input was wrong there:
+# recheck probe s60).
+HIDDEN_EVIDENCE = ("call", "gradient", "rows", "layout", "called_briefly", "parts_right",
+                   "parts_wrong")
 # hypothesis's header for the failing input names the test function; the call shows the input.
 HYPOTHESIS_HEADER = re.compile(r"^(Falsifying|Failing)( explicit)? (example|test case): \w+\($")
 
