@@ -1181,7 +1181,10 @@ def grade(pack: Pack, submission_path: Path, options: Options = Options(), *,
     warnings = [alone, *warnings] if alone else warnings
     # Another pack's upload (the cbow notebook graded as CS224n): which pack, said first, from
     # its code read with the parser (other_pack.py); its points stay this pack's.
-    elsewhere = other_pack.warning(pack, Path(submission_path))
+    # Not where a function of this pack earned every point: a q1_softmax.py holding relu(z) and
+    # softmax(z) fits cbow's names, and its softmax is right here (recheck probe s60).
+    right_here = any(f.max_score > 0 and f.score >= f.max_score for f in functions)
+    elsewhere = "" if right_here else other_pack.warning(pack, Path(submission_path))
     warnings = [elsewhere, *warnings] if elsewhere else warnings
     if inputs.is_secret and submission.mode != "sandbox":
         warnings.append(f"{SECRET_NOT_SAFE} the submission "

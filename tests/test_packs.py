@@ -1176,3 +1176,18 @@ def test_another_packs_notebook_is_said_first_in_every_view_and_in_the_overview(
     assert "wes" in listed and "--pack cbow or --pack pa6" in listed, listed
     mistakes = page.split('id="mistakes"', 1)[1].split('id="identical"', 1)[0]
     assert "normalises columns" not in mistakes, mistakes
+
+
+def test_an_upload_with_a_function_right_here_is_not_told_it_looks_like_another(
+        tmp_path: Path) -> None:
+    """A q1_softmax.py holding a relu(z) helper and a right softmax(z) fits cbow's and pa6's
+    names and parameters: it was told it "looks like the file of another pack ... none of the 5
+    graded here", above `ok softmax 15 / 15` (recheck probe s60)."""
+    from conftest import grade
+    upload = tmp_path / "q1_softmax.py"
+    upload.write_text("import numpy as np\n\ndef relu(z):\n    return np.maximum(z, 0)\n\n"
+                      "def softmax(z):\n    e = np.exp(z - z.max(axis=-1, keepdims=True))\n"
+                      "    return e / e.sum(axis=-1, keepdims=True)\n")
+    report = grade(upload, tmp_path / "out", "--only", "softmax")
+    assert report["score"] == 15, report["score"]
+    assert not [w for w in report["warnings"] if "looks like" in w], report["warnings"]
