@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import ast
 import io
+import os
 import re
+import stat
 import tokenize
 import warnings
 from collections.abc import Collection, Iterator
@@ -79,7 +81,10 @@ def trees(path: Path, limit: int = MOST_BYTES) -> list[ast.Module]:
     """A .py file's tree, or a notebook's, one per code cell; none for a file that cannot be read
     or parsed, or is larger than `limit`."""
     try:
-        if path.stat().st_size > limit:
+        status = os.lstat(path)
+        # A named pipe waits for a writer for ever, a link may lead out of the upload: only a
+        # regular file is read (a student's `zz.py` pipe kept `autograde grade` waiting).
+        if not stat.S_ISREG(status.st_mode) or status.st_size > limit:
             return []
         data = path.read_bytes()
     except OSError:

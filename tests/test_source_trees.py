@@ -206,3 +206,25 @@ def test_comments_and_strings_do_not_count_as_code_to_parse(tmp_path):
     notebook.write_text(json.dumps({"cells": [{"cell_type": "code", "source": log}] * 3 + [
         {"cell_type": "code", "source": SIGMOID}]}))
     assert _defs(notebook) == {"sigmoid"}
+
+
+def test_only_a_regular_file_is_read(tmp_path):
+    """A named pipe among an upload's files waited for a writer for ever: `autograde grade` of
+    the folder never ended. A link is not followed either."""
+    import os
+    import threading
+
+    pipe = tmp_path / "zz.py"
+    os.mkfifo(pipe)
+    (tmp_path / "real.py").write_text(SIGMOID)
+    (tmp_path / "link.py").symlink_to(tmp_path / "real.py")
+    read: list = []
+    reader = threading.Thread(target=lambda: read.append(source_trees.trees(pipe)), daemon=True)
+    reader.start()
+    reader.join(10)
+    if reader.is_alive():  # unblock the reader so the test process can end
+        with open(pipe, "w"):
+            pass
+    assert read == [[]]
+    assert source_trees.trees(tmp_path / "link.py") == []
+    assert _defs(tmp_path / "real.py") == {"sigmoid"}
