@@ -42,7 +42,7 @@ NAMES_THE_PROBLEM = {
     "sigmoid_os_exit": "ended the process with exit status 1",
     "sigmoid_grad_from_x": "the sigmoid's output, not x",
     "sigmoid_grad_scalar_from_x": "wrong value for a scalar input",
-    "sigmoid_grad_negated": "Your sigmoid_grad is -s * (1 - s)",
+    "sigmoid_grad_negated": "Your sigmoid_grad is minus the derivative",
     "sigmoid_grad_tanh_form": "Your sigmoid_grad is 1 - s**2",
     "sigmoid_grad_mutates_input": "sigmoid_grad changed its argument in place",
     "sigmoid_grad_sys_exit": "raised SystemExit: sys.exit(3)",
