@@ -399,6 +399,8 @@ def test_a_python2_habit_in_a_call_or_at_import_is_explained_in_the_report(tmp_p
     report = reports["in_call"]
     assert scores(report)["softmax"] == 0 and report["score"] == 85
     for check in checks_of(report, "softmax"):
+        if check["max_score"] == 0:
+            continue  # advisory (vectorized): it judges nothing of a softmax that raises
         first = check["message"].splitlines()[0]
         assert first.endswith("has no len(). In Python 3, map() returns an iterator, not a list "
                               "as in Python 2: write list(map(...))."), first

@@ -8,6 +8,7 @@ from hypothesis.extra import numpy as hnp
 from grader import tolerances as tol
 from grader.checks_api import CheckFailure, as_array, call_text, expect_close, fail_call, show
 from grader.packs.cs224n_a1.hints import HINTS
+from grader.packs.cs224n_a1.inputs import secret_draw
 from grader.packs.cs224n_a1.integer_inputs import expect_integer_input_works
 from grader.packs.cs224n_a1.row_loops import FEW_ROWS, MANY_ROWS, matrix, row_loop_finding
 from grader.proxy import StudentError
@@ -468,9 +469,14 @@ def test_vectorized(student):
     worth is the instructor's to decide, so this only warns (row_loops.py says how it is told).
     The first call only warms up: a function's first call may run lines the next ones skip (a
     cache filled, a lazy import)."""
+    # Under a course secret its values are drawn from it, as every check's but the published
+    # ones are: the same two matrices everywhere could be answered from a table.
+    draw = secret_draw("softmax rows")
+    few_rows, many_rows = (matrix(n) if draw is None else matrix(n) + draw.uniform(-1, 1, (n, 4))
+                           for n in (FEW_ROWS, MANY_ROWS))
     try:
-        _, few, many = student.many([(matrix(FEW_ROWS),), (matrix(FEW_ROWS),),
-                                     (matrix(MANY_ROWS),)], count_lines=True)
+        _, few, many = student.many([(few_rows,), (few_rows.copy(),), (many_rows,)],
+                                    count_lines=True)
     except StudentError:
         return  # the checks of its values say what went wrong
     finding = row_loop_finding(few, many, (FEW_ROWS, MANY_ROWS))
