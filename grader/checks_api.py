@@ -6,6 +6,7 @@ mistake of the pack's catalogue (`hint`) and carry the measurements that showed 
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, Callable, TypeVar, Union
@@ -184,7 +185,9 @@ def fail_call(problem: str, call: Text, *, returned: Any = None, expected: Any =
     called, what came back and what was expected. The same parts go, labelled, into the evidence
     under "call", for renderers that lay them out. A finding (what the check measured about the
     mistake, such as the constant factor a hint names) joins the problem's line: a hint that says
-    "the message says which" must be answered where the student reads without --verbose."""
+    "the message says which" must be answered where the student reads without --verbose. The
+    call is also said in one line (evidence "called_briefly"), for the views that show a
+    failure's first line only: what was called is part of every failure's lesson."""
     call = str(call)
     fingerprint_problem = problem
     if finding:
@@ -203,8 +206,26 @@ def fail_call(problem: str, call: Text, *, returned: Any = None, expected: Any =
                          if label in ("called", "returned", "expected")]
     if detail:
         lines.append(f"  {detail}")
-    raise CheckFailure("\n".join(lines), hint, {"call": parts, **(evidence or {})},
+    briefly = brief_of(call)
+    said = {"call": parts, **({"called_briefly": briefly} if briefly else {})}
+    raise CheckFailure("\n".join(lines), hint, {**said, **(evidence or {})},
                        fingerprint.of_failure(fingerprint_problem, call, returned))
+
+
+# An array as show() wrote it into a call's text, whole or cut at SHOWN_CHARS.
+_SHOWN_ARRAY = re.compile(r"array\((?:(?!\) with shape \().)*?\) with shape (\([^)]*\))"
+                          r"|array\((?:(?!\) with shape \().)*?\.\.\. \([\d,]+ characters in all\)",
+                          re.S)
+
+
+def brief_of(call: str) -> str:
+    """A call's text (however a check wrote it) in one short line, as brief_call writes one:
+    every array by its shape, the first line only (a line under it says what a dataset draws,
+    which --verbose shows)."""
+    def shape(match: re.Match) -> str:
+        return f"array of shape {match.group(1)}" if match.group(1) else "an array"
+    text = _SHOWN_ARRAY.sub(shape, call).split("\n", 1)[0].strip()
+    return text if len(text) <= BRIEF_CALL_CHARS else text[: BRIEF_CALL_CHARS - 4] + "...)"
 
 
 # What came back in a float narrower than float64 during the check now running ({what: dtype}).

@@ -1046,6 +1046,43 @@ def test_brief_call_names_arrays_by_shape_and_small_values_as_they_are():
     assert len(brief_call("f", *[np.zeros((9,) * 8)] * 50)) <= 200
 
 
+def test_brief_of_a_checks_call_text_names_its_arrays_by_shape():
+    """A failure's call, however a check wrote it (keywords, a dataset's draws on a line of their
+    own, an array cut short), in the one line the default view shows."""
+    from grader.checks_api import SHOWN_CHARS, brief_of, show
+    text = (f"f(x={show(np.zeros((3, 2)))}, {show(np.arange(3.0))}, [2, 3], dataset, K=2)\n"
+            "  dataset.sampleTokenIdx() returns, in turn: [1, 2]")
+    assert brief_of(text) == "f(x=array of shape (3, 2), array of shape (3,), [2, 3], dataset, K=2)"
+    wide = show(np.array(["x" * 600] * 5, dtype=object))
+    assert len(wide) > SHOWN_CHARS
+    assert brief_of(f"g({wide}, 1)") == "g(an array, 1)"
+    assert len(brief_of("h(" + ", ".join(["1.5"] * 200) + ")")) <= 200
+
+
+def test_a_wrong_value_says_by_default_what_was_called_and_what_came_back(tmp_path):
+    """A wrong cost said "neither summed nor averaged (yours is half)" with no input and no number
+    unless the student asked for --verbose (probe s60): every failure's default view says the
+    call, arrays by their shape, and what came back and was expected where each fits a line."""
+    single = tmp_path / "hw1.py"
+    single.write_text((FIXTURES / "correct_summed.py").read_text() + (
+        "\n\n_right = forward_backward_prop\n\n\ndef forward_backward_prop(*args):\n"
+        "    cost, grad = _right(*args)\n    return cost / 2, grad\n"))
+    report = grade(single, tmp_path / "out", "--only", "forward_backward_prop")
+    failed = [c for c in report["checks"] if c["status"] == "failed"]
+    assert failed
+    for check in failed:
+        assert check["evidence"]["called_briefly"].startswith(
+            "forward_backward_prop(array of shape ("), check
+    lines = report["_terminal"].splitlines()
+    at = next(i for i, line in enumerate(lines) if "x cost_matches_reference:" in line)
+    shown = "\n".join(lines[at:at + 8])
+    assert re.search(r"\n +called: forward_backward_prop\(array of shape \(\d+, \d+\)", shown), shown
+    cost = next(c for c in failed if c["name"] == "cost_matches_reference")
+    came_back = cost["evidence"]["call"]["returned"]
+    assert f"returned: {came_back}" in shown and re.search(r"\n +expected: [\d.]+ \(summed", shown), \
+        shown
+
+
 def test_an_error_says_by_default_what_was_called(tmp_path):
     """A student's own assert on a column: the default view named the line that raised but not
     the input, shown only with -v (probe s60, aircon). The call is said, arrays by their shape,

@@ -49,7 +49,7 @@ def _failure_lines(check: CheckResult, width: int, verbose: bool, indent: str) -
                           width=width - len(indent), initial_indent=indent,
                           subsequent_indent=indent + "    ")
     lines.extend(f"{indent}    {text}" for text in body[1:])
-    for said in () if verbose else (_raised_at(message), _called_briefly(check)):
+    for said in () if verbose else (_raised_at(message), *_call_lines(check)):
         lines.extend(textwrap.wrap(said, width=width - len(indent), initial_indent=indent + "    ",
                                    subsequent_indent=indent + "      "))
     if not verbose and len(message) > 1 and check.evidence.get("failing_callees"):
@@ -78,11 +78,27 @@ def _raised_at(message: list[str]) -> str:
     return frames[-1] if frames else ""
 
 
-def _called_briefly(check: CheckResult) -> str:
-    """The call an error ended, arrays by their shape (plugin._called_briefly): the default view
-    shows it beside the line that raised, as --verbose shows the whole call."""
+# A value the default view shows as it came back or was expected: a number, a short word; an
+# array or a longer text is for --verbose.
+SHORT_VALUE_CHARS = 100
+
+
+def _call_lines(check: CheckResult) -> list[str]:
+    """The call a failure or an error ended, arrays by their shape (plugin._called_briefly,
+    checks_api.fail_call), and what came back and was expected where each fits on a line: the
+    default view shows them under the failure's first line, as --verbose shows the whole call.
+    A wrong cost said "neither summed nor averaged" with no input and no number (probe s60)."""
     briefly = check.evidence.get("called_briefly")
-    return f"called: {briefly}" if isinstance(briefly, str) and briefly else ""
+    if not isinstance(briefly, str) or not briefly:
+        return []
+    lines = [f"called: {briefly}"]
+    parts = check.evidence.get("call")
+    if isinstance(parts, dict):
+        shown = {label: parts.get(label) for label in ("returned", "expected")}
+        if all(isinstance(text, str) and text and "\n" not in text
+               and len(text) <= SHORT_VALUE_CHARS for text in shown.values()):
+            lines += [f"{label}: {text}" for label, text in shown.items()]
+    return lines
 
 
 def _shown(check: CheckResult, verbose: bool) -> tuple:
