@@ -7,6 +7,7 @@ the submission through the `student` fixture, and records every outcome as a Che
 from __future__ import annotations
 
 import ast
+import re
 import sys
 import traceback
 from collections.abc import Iterator
@@ -664,13 +665,18 @@ def _check_name(item: pytest.Item) -> str:
 
 
 FIXTURE_ARGS = ("student=", "reference=", "maybe_reference=", "report=")
+# hypothesis's header over the failing input names the pack's test function: the check's own
+# name is what the report calls it everywhere else.
+_EXAMPLE_HEADER = re.compile(r"^((?:Falsifying|Failing)(?: explicit)? (?:example|test case): )"
+                             r"test_(\w+\()$")
 
 
 def _counterexample(exc: BaseException) -> str:
     """Hypothesis's notes on the shrunk failing input, without the fixtures' lines."""
     notes = [n for n in getattr(exc, "__notes__", []) if isinstance(n, str)]
     kept = [n for n in notes if not n.startswith(("You can reproduce", "Trying example"))]
-    lines = [ln for ln in "\n".join(kept).splitlines() if not ln.strip().startswith(FIXTURE_ARGS)]
+    lines = [_EXAMPLE_HEADER.sub(r"\1\2", ln) for ln in "\n".join(kept).splitlines()
+             if not ln.strip().startswith(FIXTURE_ARGS)]
     return "\n".join(lines).strip()
 
 
