@@ -158,6 +158,38 @@ def test_zeros_for_a_gradient_are_not_called_a_block_in_the_wrong_place(graded):
                                                       "gradient_blocks_swapped"}
 
 
+def test_a_generator_stopped_by_another_error_is_not_said_to_meet_the_missing_word(tmp_path):
+    """numpy imported from a module the grader lacks (`autograd.numpy`): is_lazy said "yielded 0
+    examples before meeting the word missing from word2Ind", a word its generator never met
+    (probe s60). What stopped it is said; a generator that meets the word without a KeyError is
+    told so, not that it met it."""
+    reference = REFERENCE.read_text()
+    path = tmp_path / "a" / "cbow.py"
+    path.parent.mkdir()
+    path.write_text(reference + (
+        "\n\n_right_example = get_training_example\n\n\n"
+        "def get_training_example(words, C, word2Ind, V):\n"
+        "    import autograd_missing_here\n"
+        "    yield from _right_example(words, C, word2Ind, V)\n"))
+    report = grade(path, tmp_path / "out", *PACK, "--only", "get_training_example")
+    lazy = next(c for c in checks_of(report, "get_training_example") if c["name"] == "is_lazy")
+    assert lazy["status"] == "failed" and "meeting" not in lazy["message"], lazy["message"]
+    assert lazy["message"].startswith("get_training_example's generator raised "
+                                      "ModuleNotFoundError"), lazy["message"]
+    forgiving = tmp_path / "b" / "cbow.py"
+    forgiving.parent.mkdir()
+    forgiving.write_text(reference + (
+        "\n\n_right_example = get_training_example\n\n\n"
+        "def get_training_example(words, C, word2Ind, V):\n"
+        "    table = dict(word2Ind)\n"
+        "    table.setdefault('unseen', 0)\n"
+        "    yield from _right_example(words, C, table, V)\n"))
+    report = grade(forgiving, tmp_path / "out", *PACK, "--only", "get_training_example")
+    lazy = next(c for c in checks_of(report, "get_training_example") if c["name"] == "is_lazy")
+    assert lazy["message"].startswith("get_training_example yielded 4 examples and no KeyError "
+                                      "for the word"), lazy["message"]
+
+
 def test_a_function_not_written_is_asked_for_by_its_signature(tmp_path):
     """The lecture computes forward propagation in loose cells; the pack asks for a function. A
     notebook without it was told only its name ("expected a function named forward_prop"): the

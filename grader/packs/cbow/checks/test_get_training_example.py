@@ -76,9 +76,20 @@ def test_is_lazy(student):
                   "example before yielding the first (a list filled in a loop, then `yield from` "
                   "it, say). Yield each example inside the loop, as soon as it is made.", call,
                   detail=f"the generator raised {value.error}")
+    if value.error and "unseen" not in value.error:
+        # Not the missing word's KeyError: what stopped it (a module it cannot import, say) is
+        # the lesson, and the other checks of the function meet it too (probe s60: "before
+        # meeting the word" said of a generator that met no word at all).
+        fail_call(f"get_training_example's generator raised {value.error} after "
+                  f"{len(value.items)} examples, before it reached the fourth window (the one with "
+                  "a word missing from word2Ind); expected 3 examples, then that word's KeyError.",
+                  call)
     if len(value.items) != 3:
-        fail_call(f"get_training_example yielded {len(value.items)} examples before meeting the "
-                  "word missing from word2Ind in the fourth window; expected 3.", call)
+        met = ("before meeting" if value.error
+               else "and no KeyError for")
+        fail_call(f"get_training_example yielded {len(value.items)} examples {met} the word "
+                  "missing from word2Ind in the fourth window; expected 3, then that word's "
+                  "KeyError (word2Ind[word]).", call)
 
 
 @pytest.mark.points(2)
