@@ -696,6 +696,32 @@ def test_groups_need_identical_answers_and_a_wrong_one():
     assert similarity.groups(results, ["f"]) == [similarity.Group("f", ("a", "b"), ("c",))]
 
 
+def test_nearly_identical_wrong_answers_are_listed_apart():
+    """A copy with one line added (a reshape: one check more failed) was in no group, its twelve
+    other wrong answers byte for byte its source's (real probe s60): most answers alike, not all,
+    is listed apart, against the group; two alike or a small share of many is not."""
+    from grader import similarity
+    from grader.model import CheckResult, FunctionResult
+    from grader.render import overview
+
+    def result(**prints):
+        checks = tuple(CheckResult(c, "f", "failed", 0, 1, message="m", fingerprint=fp)
+                       for c, fp in prints.items())
+        return SubmissionResult("s", 0, len(checks), checks, (FunctionResult("f", 0, 9),))
+    same = {"c1": "1", "c2": "2", "c3": "3", "c4": "4"}
+    results = {"a": result(**same), "b": result(**same), "copy": result(**same, c5="x"),
+               "two": result(c1="1", c2="2", c3="y", c4="z"),
+               "few": result(c1="1", c2="2", c3="3", c4="w", c5="v", c6="u", c7="t", c8="s")}
+    assert similarity.groups(results, ["f"]) == [similarity.Group("f", ("a", "b"),
+                                                                  ("c1", "c2", "c3", "c4"))]
+    assert similarity.near(results, ["f"]) == [
+        similarity.Near("f", ("a", "b"), ("copy",), ("c1", "c2", "c3", "c4"), 5)]
+    page = overview.render(results)
+    table = _table(page, "near-groups")
+    assert re.findall(r"reports/(\w+)\.html", table) == ["a", "b", "copy"], table
+    assert "4 of 5" in table and "two" not in table and "few" not in table
+
+
 def test_overview_of_thirty_in_chromium(class_batch, similar_batch, tmp_path):
     """Thirty submissions at 1280 px wide: the class at a glance and the students come first,
     every sort order is a link that works without script, and the page is drawn."""

@@ -243,6 +243,10 @@ def view(results: Mapping[str, SubmissionResult], notes: Sequence[str] = (),
         "groups": ([{"function": g.function, "checks": list(g.checks),
                      "students": [_link(s) for s in g.students]}
                     for g in similarity.groups(results, columns)] if similar else []),
+        "near": ([{"function": n.function, "shared": len(n.shared), "failing": n.failing,
+                   "checks": list(n.shared), "students": [_link(s) for s in n.students],
+                   "others": [_link(s) for s in n.others]}
+                  for n in similarity.near(results, columns)] if similar else []),
         "pass_rates": pass_rates,
         "errors": sum(1 for r in results.values() if r.error),
         # Of the students with nothing graded (`absent`, which holds every one with an error):
