@@ -722,6 +722,44 @@ def test_nearly_identical_wrong_answers_are_listed_apart():
     assert "4 of 5" in table and "two" not in table and "few" not in table
 
 
+def test_a_mistake_of_several_functions_is_listed_under_each_function_it_was_made_in():
+    """One hint (a gradient's sign) belongs to two functions: the recognised mistakes table took
+    the function of the first student met, and listed a negSampling sign error under
+    forward_backward_prop, where that student had full marks (real probe s61, ronald)."""
+    from grader.model import CheckResult, FunctionResult
+    from grader.render import overview
+
+    said = {"gradient_negated": {"title": "a gradient has the wrong sign", "explanation": "e"}}
+
+    def result(function: str) -> SubmissionResult:
+        check = CheckResult("c", function, "failed", 0, 1, message="m", mistake="gradient_negated")
+        both = tuple(FunctionResult(f, 0 if f == function else 1, 1)
+                     for f in ("forward_backward_prop", "negSamplingCostAndGradient"))
+        return SubmissionResult("s", 1, 2, (check,), both, mistakes=said)
+    results = {"benjamin": result("forward_backward_prop"),
+               "ronald": result("negSamplingCostAndGradient")}
+    table = _table(overview.render(results), "mistake-table")
+    rows = re.findall(r'<tr data-mistake="gradient_negated"><td>[^<]*</td><td>(\w+)</td>'
+                      r'<td class="num">1</td><td>(.*?)</td></tr>', table)
+    assert {(f, tuple(re.findall(r"reports/(\w+)\.html", who))) for f, who in rows} == {
+        ("forward_backward_prop", ("benjamin",)), ("negSamplingCostAndGradient", ("ronald",))}, \
+        table
+
+
+def test_an_overview_of_two_assignments_reports_draws_every_row():
+    """Reports of two assignments in one OUT (the overview says which packs): a column one report
+    has not stopped the page with jinja2's UndefinedError."""
+    from grader.model import CheckResult, FunctionResult
+    from grader.render import overview
+
+    def result(function: str) -> SubmissionResult:
+        check = CheckResult("c", function, "passed", 1, 1)
+        return SubmissionResult("s", 1, 1, (check,), (FunctionResult(function, 1, 1),))
+    page = overview.render({"a": result("softmax"), "b": result("relu")})
+    rows = _table(page, "by-name")
+    assert "reports/a.html" in rows and "reports/b.html" in rows
+
+
 def test_overview_of_thirty_in_chromium(class_batch, similar_batch, tmp_path):
     """Thirty submissions at 1280 px wide: the class at a glance and the students come first,
     every sort order is a link that works without script, and the page is drawn."""

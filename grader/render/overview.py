@@ -130,7 +130,8 @@ def _student_rows(results: Mapping[str, SubmissionResult], columns: list[str],
         for name in columns:
             fn = by_name.get(name)
             if fn is None:
-                cells.append({"text": "", "state": "none", "sort": -1.0})
+                # (reports of two assignments in one OUT: a column the report has not)
+                cells.append({"text": "", "state": "none", "sort": -1.0, "missing": False})
                 continue
             absent = name in missing[student]
             kind, why = why_missing(r, name) if absent and not r.error else ("missing", "")
@@ -185,7 +186,7 @@ def view(results: Mapping[str, SubmissionResult], notes: Sequence[str] = (),
     elsewhere = {s: another_pack(results[s]) for s in students if another_pack(results[s])}
     percents = [_percent(results[s]) for s in students]
 
-    mistakes: dict[str, dict] = {}
+    mistakes: dict[tuple[str, str], dict] = {}
     failures: dict[tuple[str, str], list[str]] = {}
     checks: dict[tuple[str, str], Counter] = {}
     for s in students:
@@ -203,7 +204,9 @@ def view(results: Mapping[str, SubmissionResult], notes: Sequence[str] = (),
                 failures.setdefault((c.function, c.name), []).append(s)
             if c.mistake and c.mistake in result.mistakes and (c.status in FAILED or c.max_score == 0):
                 entry = result.mistakes[c.mistake]
-                m = mistakes.setdefault(c.mistake, {
+                # By function too: one hint (a gradient's sign) is a mistake of several
+                # functions, and a student made it in one of them (real probe s61).
+                m = mistakes.setdefault((c.function, c.mistake), {
                     "id": c.mistake, "title": str(entry.get("title", c.mistake)),
                     "severity": str(entry.get("severity", "error")), "function": c.function,
                     "students": []})
