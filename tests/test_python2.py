@@ -59,6 +59,8 @@ def test_python3_uses_of_print_are_left_alone():
     ('if x: raise E, (1, 2)\n', 'if x: raise E(*(1, 2))\n', "raise"),  # Python 2: E(1, 2)
     ('raise E, (msg)\n', 'raise E((msg))\n', "raise"),
     ('exec "y = 1"\n', 'exec("y = 1")\n', "exec"),
+    ('exec "y = 1" in globals()\n', 'exec("y = 1", globals())\n', "exec"),  # recheck s61
+    ('exec code in g, l\n', 'exec(code, g, l)\n', "exec"),
     ("s = `x` + `a, b`\n", "s = repr((x)) + repr((a, b))\n", "backquote"),
     ("if a <> b: pass\n", "if a != b: pass\n", "not_equal"),
     ("mode = 0755\n", "mode = 0o755\n", "octal"),
@@ -104,6 +106,28 @@ def test_other_syntax_errors_are_not_rewritten_away():
     on_a_rewritten_line = 'print "a" +\nx = 1\n'
     assert python2_source.rewrite(on_a_rewritten_line) is None
     assert python2_source.as_python3(on_a_rewritten_line) == (on_a_rewritten_line, {})
+
+
+def test_a_print_chevron_in_a_file_python3_compiles_is_run_as_python2_meant_it(tmp_path):
+    """`print >>sys.stderr, x` is Python 3 syntax too (a tuple), raising TypeError when it runs:
+    one debug line in softmax of an otherwise valid Python 2 file cost softmax and
+    forward_backward_prop, 50 of 100 (recheck s61). Such a file is rewritten, prints only;
+    `>>` anywhere else, and in strings, is left alone."""
+    source = 'import sys\ndef f(x):\n    print >>sys.stderr, "x", x\n    return x >> 1\n'
+    assert python2_source.as_python3(source) == (
+        'import sys\ndef f(x):\n    print("x", x, file=sys.stderr)\n    return x >> 1\n',
+        {"print": [3]})
+    for left in ('s = "a: print >> b"\nprint(s)\n', "x = 2 >> 1; print(x)\n"):
+        assert python2_source.as_python3(left) == (left, {})
+    single = tmp_path / "hw1.py"
+    correct = (FIXTURES / "correct_summed.py").read_text()
+    at = correct.index("def softmax(x):\n") + len("def softmax(x):\n")
+    single.write_text("import sys\n" + correct[:at]
+                      + "    print >>sys.stderr, 'softmax', x.shape\n" + correct[at:])
+    report = grade(single, tmp_path / "out")
+    assert report["score"] == 100, [c["message"] for c in report["checks"] if c["message"]]
+    assert any("print statements" in w and "hw1.py" in w for w in report["warnings"]), \
+        report["warnings"]
 
 
 def test_a_python2_submission_gets_full_marks_and_the_lines_named(tmp_path):
