@@ -167,13 +167,15 @@ HINTS = Catalogue("cs224n-a1", (
         "the order params is unpacked in: W1, b1, W2, b2."),
     Mistake(
         "grad_block_transposed", "a weight gradient transposed",
-        "A block of your gradient holds the transpose of the right one. On a square layer (as "
-        "many inputs as outputs: Dx == H for W1, H == Dy for W2) the product taken the other "
-        "way round, delta transposed times the layer's input, has W's shape and the wrong "
-        "layout, and transposing only when the shape does not fit hides it everywhere else. A "
-        "weight gradient sums, over the examples, each example's layer input times its delta, "
-        "laid out like W itself (inputs x outputs): look at which factor of the product "
-        "carries the transpose, and let a square layer, not the shape, tell you."),
+        "A block of your gradient holds the transpose of the right one. The product taken the "
+        "other way round, delta transposed times the layer's input, is laid out outputs x "
+        "inputs: flattened, its numbers land in the wrong places of the flat gradient. On a "
+        "square layer (as many inputs as outputs: Dx == H for W1, H == Dy for W2) it even has "
+        "W's shape, and transposing only when the shape does not fit hides it everywhere else. "
+        "A weight gradient sums, over the examples, each example's layer input times its "
+        "delta, laid out like W itself (inputs x outputs): look at which factor of the product "
+        "carries the transpose, and let W's layout, not the shape that happens to fit, tell "
+        "you."),
     Mistake(
         "bias_grad_not_summed", "bias gradient not summed over the batch",
         "The weights' gradient is right but the bias's is not: a bias is added to every one of the "

@@ -342,7 +342,8 @@ def _block_hint(got: dict, case: NetCase, block: str, analytic, numerical,
     transposed = _transposed_blocks(got["analytic"], got["numerical"], case)
     if block in transposed:
         return (HINTS["grad_block_transposed"],
-                f"{block} is the transpose of the numerical gradient of your cost.",
+                _transposed_finding([block], case, lambda square: f"{square[0]} is the "
+                                    "transpose of the numerical gradient of your cost."),
                 {"transposed": transposed})
     # The handout fixes the sign (a cross-entropy); only the scale may differ from the cost's,
     # by a factor of M. Any other constant factor (-1, 2) is a mistake in the formula.
@@ -392,21 +393,53 @@ def _block_hint(got: dict, case: NetCase, block: str, analytic, numerical,
 
 def _transposed_blocks(analytic: np.ndarray, expected: np.ndarray, case: NetCase,
                        rtol: float = tol.GRADCHECK_RTOL, atol: float = 0.0) -> list[str]:
-    """The square weight blocks (W1 when Dx == H, W2 when H == Dy) whose values are the transpose
-    of the expected block's and not the block itself."""
+    """The weight blocks whose values are the transpose of the expected block's, read in the
+    transposed layout, and not the block itself: a gradW2 computed as delta.T times h, (Dy, H),
+    flattened where W2's (H, Dy) belongs (its flat numbers are the expected block's transpose,
+    row by row), or on a square layer (W1 when Dx == H, W2 when H == Dy) the transpose in W's
+    own shape, which is the same thing there. A block with an axis of length 1 reads the same
+    either way: it is never named."""
     found = []
     for block in ("W1", "W2"):
         where, shape = case.blocks()[block]
-        if shape[0] != shape[1] or shape[0] < 2:
+        if min(shape) < 2:
             continue
         mine, right = analytic[where].reshape(shape), expected[where].reshape(shape)
+        laid_out = analytic[where].reshape(shape[::-1]).T
         if atol:
             close = lambda a, b: np.allclose(a, b, rtol=rtol, atol=atol)  # noqa: E731
         else:
             close = lambda a, b: numgrad.relative_error(a, b).max() <= rtol  # noqa: E731
-        if close(mine, right.T) and not close(mine, right):
+        if close(laid_out, right) and not close(mine, right):
             found.append(block)
     return found
+
+
+# Of each weight block: the names of its rows (the layer's inputs) and of its columns (its
+# outputs). What a transposed block is told, where it is not square; the product that gives it
+# is the student's to write (tests/test_hints_leak.py).
+_LAYOUTS = {"W1": ("Dx", "H"), "W2": ("H", "Dy")}
+
+
+def _transposed_finding(blocks: list[str], case: NetCase,
+                        square_text: Callable[[list[str]], str]) -> str:
+    """What the transposed `blocks` are told: `square_text` of those whose layer is square (the
+    transpose has W's shape there, and the hint says why that hides it); of each other one, the
+    layout it has, (outputs, inputs), and the fix."""
+    square = [b for b in blocks if len(set(case.blocks()[b][1])) == 1]
+    sentences = [square_text(square)] if square else []
+    for block in blocks:
+        shape = case.blocks()[block][1]
+        if block in square:
+            continue
+        rows, cols = _LAYOUTS[block]
+        sentences.append(
+            f"your {block} gradient is laid out ({cols}, {rows}) = {shape[::-1]}: the transpose "
+            f"of {block}'s ({rows}, {cols}) = {shape}, flattened in that order, so its numbers "
+            f"land in the wrong places. Compute it laid out as {block} is, ({rows}, {cols}): "
+            f"one row per input of the layer, one column per output (or transpose it before "
+            "flattening).")
+    return " ".join(sentences)
 
 
 def _largest_preactivation(case: NetCase) -> float:
@@ -811,10 +844,10 @@ def test_gradient_matches_reference(student, reference, report, case):
     transposed = _transposed_blocks(grad, expected, case, rtol=tol.REFERENCE_RTOL,
                                     atol=tol.REFERENCE_ATOL)
     if hint is None and transposed and len(transposed) == len(ratios):
-        hint, finding, facts = (HINTS["grad_block_transposed"],
-                                f"{' and '.join(transposed)} "
-                                f"{'holds' if len(transposed) == 1 else 'hold'} the transpose of "
-                                "the right block.", {"transposed": transposed})
+        hint, facts = HINTS["grad_block_transposed"], {"transposed": transposed}
+        finding = _transposed_finding(
+            transposed, case, lambda square: f"{' and '.join(square)} "
+            f"{'holds' if len(square) == 1 else 'hold'} the transpose of the right block.")
     ratio = next(iter(ratios.values())) if len(set(ratios.values())) == 1 else None
     batch = case.M > 1 and ratio is not None and abs(ratio) in (case.M, 1 / case.M)
     if hint is None and batch and ratio == 1 / case.M and detected \

@@ -1,0 +1,100 @@
+"""What forward_backward_prop's checks say of mistakes real uploads made (probe s61): a weight
+gradient laid out transposed, a cost of the wrong sign, and a callee named as the cause of a
+failure its failing checks cannot explain."""
+from __future__ import annotations
+
+import importlib.util
+
+import numpy as np
+import pytest
+
+from conftest import FIXTURES, LIVE, ROOT, grade_many
+from grader.packs.cs224n_a1.inputs import GRADCHECK_CASES, NetCase
+
+CHECKS = ROOT / "grader" / "packs" / "cs224n_a1" / "checks" / "test_forward_backward_prop.py"
+
+
+def _checks_module(config):
+    # The check module's markers are the grading plugin's, not registered in this session.
+    from grader import plugin
+    plugin.register_markers(config)
+    spec = importlib.util.spec_from_file_location("_fbp_checks", CHECKS)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _edited(tmp_path, name: str, edits) -> dict:
+    """correct_summed.py with `edits` ((old, new), each occurring once), as {name: path}."""
+    source = (FIXTURES / "correct_summed.py").read_text()
+    for old, new in edits:
+        assert source.count(old) == 1, old
+        source = source.replace(old, new)
+    path = tmp_path / f"{name}.py"
+    path.write_text(source)
+    return {name: path}
+
+
+def _failing(report: dict, function: str) -> dict[str, dict]:
+    return {c["name"]: c for c in report["checks"] if c["function"] == function
+            and c["status"] not in ("passed", "skipped") and c["max_score"] > 0}
+
+
+# ---- a weight gradient laid out transposed -----------------------------------------------------
+_LAID_OUT = {
+    # delta2.T times h: (Dy, H), flattened where W2's (H, Dy) belongs (probe s61, e_fbp_W2T)
+    "W2": ("    gradW2 = h.T.dot(d_z2)\n", "    gradW2 = d_z2.T.dot(h)\n",
+           "your W2 gradient is laid out (Dy, H) = (2, 4): the transpose of W2's (H, Dy) = (4, 2)"),
+    "W1": ("    gradW1 = data.T.dot(d_z1)\n", "    gradW1 = d_z1.T.dot(data)\n",
+           "your W1 gradient is laid out (H, Dx) = (4, 3): the transpose of W1's (Dx, H) = (3, 4)"),
+}
+
+
+@pytest.mark.parametrize("block", list(_LAID_OUT))
+def test_a_weight_gradient_laid_out_transposed_is_named(tmp_path, block):
+    """gradW2 = delta2.T.dot(h) has W2's numbers, (Dy, H), flattened where (H, Dy) belongs: the
+    report said only "W2 gradient disagrees with the numerical gradient" (probe s61). The first
+    gradient check's network is not square (W2 is 4 x 2), where the layout, not the values,
+    is what is transposed: it is named, with the fix."""
+    old, new, named = _LAID_OUT[block]
+    report = grade_many(_edited(tmp_path, f"laid_out_{block}", [(old, new)]), tmp_path / "out",
+                        "--only", "forward_backward_prop", env=LIVE)[f"laid_out_{block}"]
+    failing = _failing(report, "forward_backward_prop")
+    assert set(failing) == {f"gradient_{block}", "gradient_matches_reference"}, failing
+    check = failing[f"gradient_{block}"]
+    assert named.lower() in check["message"].lower(), check["message"]
+    assert "transpose it before flattening" in check["message"], check["message"]
+    assert check["mistake"] == "grad_block_transposed", check
+    assert failing["gradient_matches_reference"]["mistake"] == "grad_block_transposed"
+    assert f"your {block} gradient is laid out".lower() in \
+        failing["gradient_matches_reference"]["message"].lower()
+
+
+def test_a_transposed_layout_is_named_only_where_it_is_one(request):
+    """Never on a right block, nor on one with an axis of length 1 (its flat numbers read the
+    same in either layout); on a square block the transpose in W's shape is the same thing."""
+    fbp = _checks_module(request.config)
+    g = np.random.default_rng(0)
+    cases = (*GRADCHECK_CASES, NetCase(2, 1, 3, 1, 5), NetCase(2, 4, 1, 3, 6),
+             NetCase(2, 3, 3, 3, 7))
+    for case in cases:
+        right = g.standard_normal(case.n_params)
+        assert fbp._transposed_blocks(right, right.copy(), case) == [], case
+        assert fbp._transposed_blocks(right, right.copy(), case, rtol=1e-7, atol=1e-9) == []
+        for block, (where, shape) in case.blocks().items():
+            if block not in ("W1", "W2"):
+                continue
+            laid_out = right.copy()
+            laid_out[where] = right[where].reshape(shape).T.ravel()  # (cols, rows), flattened
+            found = fbp._transposed_blocks(laid_out, right, case)
+            assert found == ([block] if min(shape) >= 2 else []), (case, block, found)
+            if min(shape) >= 2 and shape[0] != shape[1]:
+                text = fbp._transposed_finding(found, case, lambda square: "square")
+                assert f"laid out {_names(block, reverse=True)} = {shape[::-1]}" in text, text
+            elif min(shape) >= 2:
+                assert fbp._transposed_finding(found, case, lambda sq: "square") == "square"
+
+
+def _names(block: str, *, reverse: bool = False) -> str:
+    rows, cols = {"W1": ("Dx", "H"), "W2": ("H", "Dy")}[block]
+    return f"({cols}, {rows})" if reverse else f"({rows}, {cols})"
