@@ -98,3 +98,50 @@ def test_a_transposed_layout_is_named_only_where_it_is_one(request):
 def _names(block: str, *, reverse: bool = False) -> str:
     rows, cols = {"W1": ("Dx", "H"), "W2": ("H", "Dy")}[block]
     return f"({cols}, {rows})" if reverse else f"({rows}, {cols})"
+
+
+# ---- the log-likelihood, beside a softmax wrong on vectors only ---------------------------------
+# benjamin (probe s61): cost = np.sum(labels * np.log(y_hat)), every gradient block that cost's
+# derivative, and a softmax that returns (1, N) for a vector, which the network never gives it.
+_LOG_LIKELIHOOD = (
+    ("    cost = -np.sum(np.log(np.sum(labels * y_hat, axis=1)))\n",
+     "    cost = np.sum(np.log(np.sum(labels * y_hat, axis=1)))\n"),
+    ("    d_z2 = y_hat - labels\n", "    d_z2 = labels - y_hat\n"),
+    ("    y_hat = _softmax(z2)\n", "    y_hat = softmax(z2)\n"),  # the network calls softmax
+    ("    x = x - np.max(x, axis=-1, keepdims=True)\n",  # a vector becomes a one-row matrix
+     "    x = np.atleast_2d(x)\n    x = x - np.max(x, axis=-1, keepdims=True)\n"),
+)
+
+
+@pytest.fixture(scope="module")
+def log_likelihood(tmp_path_factory) -> dict:
+    src = tmp_path_factory.mktemp("log-likelihood")
+    return grade_many(_edited(src, "log_likelihood", _LOG_LIKELIHOOD), src / "out", "--only",
+                      "softmax", "--only", "forward_backward_prop", env=LIVE)["log_likelihood"]
+
+
+def test_a_cost_of_the_wrong_sign_is_named(log_likelihood):
+    """A cost exactly -1 times the cross-entropy was told "a cross-entropy ... is always
+    positive" and, beside its gradient, "your cost is neither summed nor averaged": it is the
+    log-likelihood, and the report says so (the score is the same)."""
+    failing = _failing(log_likelihood, "forward_backward_prop")
+    named = "your cost is the negative of the cross-entropy summed over the examples: the log-"
+    for name in ("cost_matches_reference", "inputs_not_modified",
+                 "gradient_by_backpropagation"):
+        assert named in failing[name]["message"].lower(), failing[name]["message"]
+    gradient = failing["gradient_matches_reference"]["message"]
+    assert "neither summed nor averaged" not in gradient, gradient
+    assert "the negative of the cross-entropy summed over the examples, the log-likelihood" \
+        in gradient, gradient
+    assert "So is your cost, the log-likelihood" in gradient, gradient
+
+
+def test_a_negative_cost_that_is_not_the_log_likelihood_is_not_named_so(tmp_path):
+    """Half the log-likelihood is below 0 too, and no negated cross-entropy: nothing is named."""
+    edits = (("    cost = -np.sum(np.log(np.sum(labels * y_hat, axis=1)))\n",
+              "    cost = 0.5 * np.sum(np.log(np.sum(labels * y_hat, axis=1)))\n"),)
+    report = grade_many(_edited(tmp_path, "half", edits), tmp_path / "out", "--only",
+                        "forward_backward_prop", env=LIVE)["half"]
+    failing = _failing(report, "forward_backward_prop")
+    assert "always positive" in failing["cost_matches_reference"]["message"]
+    assert not any("log-likelihood" in c["message"] for c in failing.values()), failing

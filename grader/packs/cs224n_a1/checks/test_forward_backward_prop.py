@@ -45,11 +45,12 @@ def _call_text(case: NetCase) -> Text:
 
 
 def _unpack(value, case: NetCase, call: str, *, gradient: bool = True,
-            positive: bool = True) -> tuple[float, np.ndarray | None]:
+            positive: bool = True, arrays: tuple | None = None) -> tuple[float, np.ndarray | None]:
     """(cost, grad), each validated; with gradient=False the gradient is neither validated nor
     returned (None): a check of the cost judges the cost, whatever the gradient's shape.
     positive=False: the cost of one example alone may be 0 (a label probability that rounds to 1)
-    or below it (-log(1 + eps), guarded)."""
+    or below it (-log(1 + eps), guarded). `arrays`: the call's (data, labels, params) where they
+    are not the case's own, which a cost below 0 is read against (_negated_cost)."""
     if not isinstance(value, (tuple, list)) or len(value) != 2:
         fail_call(f"the result is {describe_result(value)}; expected a pair (cost, grad).", call,
                   returned=value)
@@ -62,7 +63,7 @@ def _unpack(value, case: NetCase, call: str, *, gradient: bool = True,
     cost = as_scalar(value[0], call, "the cost")
     if positive and cost <= 0:
         fail_call(f"the cost is {cost!r}; a cross-entropy of softmax outputs is always positive.",
-                  call)
+                  call, finding=_negated_cost(cost, case, arrays or case.arrays()))
     if not gradient:
         return cost, None
     what = "the gradient (a flat vector of Dx*H + H + H*Dy + Dy numbers, in the order W1, b1, W2, b2)"
@@ -72,6 +73,53 @@ def _unpack(value, case: NetCase, call: str, *, gradient: bool = True,
                   f"(shape ({case.n_params},)) for {case}." + _size_diagnosis(size, case), call,
                   returned=value[1])
     return cost, as_array(value[1], call, (case.n_params,), what)
+
+
+def _output_scores(case: NetCase, arrays: tuple) -> np.ndarray:
+    """z2, the output layer's scores on (data, labels, params), as the handout defines the
+    network: computed here, from a call's own numbers, so that a cost can be read against what
+    the network's outputs are without the reference."""
+    data, _, params = arrays
+    blocks = {name: params[where].reshape(shape) for name, (where, shape) in case.blocks().items()}
+    with np.errstate(all="ignore"):
+        hidden = 1.0 / (1.0 + np.exp(-(data @ blocks["W1"] + blocks["b1"])))
+        return hidden @ blocks["W2"] + blocks["b2"]
+
+
+def _cross_entropy(case: NetCase, arrays: tuple) -> float:
+    """The cross-entropy of the network on `arrays`, summed over the examples (a log-softmax,
+    exact where a softmax output underflows)."""
+    z2 = _output_scores(case, arrays)
+    with np.errstate(all="ignore"):
+        log_y_hat = z2 - np.logaddexp.reduce(z2, axis=1, keepdims=True)
+    return float(-np.sum(arrays[1] * log_y_hat))
+
+
+def _negated_cost(cost: float, case: NetCase, arrays: tuple) -> str:
+    """What a cost below 0 is, where it is exactly the negative of the cross-entropy, summed or
+    averaged (the log-likelihood: real code wrote np.sum(labels * np.log(y_hat)) and left out
+    the minus): said, with the fix; "" otherwise. A sign is no convention: the cost still
+    fails."""
+    summed = _cross_entropy(case, arrays)
+    scales = [("summed", summed), ("averaged", summed / case.M)] if case.M > 1 else [("", summed)]
+    for scale, value in scales:
+        if np.isfinite(value) and np.isclose(-cost, value, rtol=tol.SCALE_RTOL,
+                                             atol=tol.REFERENCE_ATOL) \
+                and _negated_reading_holds(scale, case.M):
+            over = f" {scale} over the examples" if scale else ""
+            total = "mean" if scale == "averaged" else "sum"
+            return (f"your cost is the negative of the cross-entropy{over}: the log-likelihood, "
+                    f"the {total} of log(y_hat) at each example's label. The cost is "
+                    f"-{total} of log(y_hat) at the labels, with the minus sign.")
+    return ""
+
+
+def _negated_reading_holds(scale: str, M: int) -> bool:
+    """Whether a cost that is -1/M of the summed cross-entropy is read as the averaged
+    log-likelihood: not where a small M makes that a common constant (half the log-likelihood
+    at M = 2 is -1 times the average there), as _convention_holds reads a positive cost. A
+    cost that is exactly -1 times the summed one is that."""
+    return scale != "averaged" or M > 4
 
 
 # With one example, a bias gradient summed over the wrong axis is one number too.
@@ -730,12 +778,11 @@ def _output_layer_hint(cost, case: NetCase) -> dict:
     """{hint, evidence} when the cost is the cross-entropy of sigmoid(z2), summed or averaged,
     where softmax(z2) belongs (real 2017 code used the hidden layer's sigmoid twice); else {}.
     Computed from the case's own numbers, as the network is defined."""
-    data, labels, params = case.arrays()
-    blocks = {name: params[where].reshape(shape) for name, (where, shape) in case.blocks().items()}
+    arrays = case.arrays()
+    z2 = _output_scores(case, arrays)
     with np.errstate(all="ignore"):
-        hidden = 1.0 / (1.0 + np.exp(-(data @ blocks["W1"] + blocks["b1"])))
-        z2 = hidden @ blocks["W2"] + blocks["b2"]
-        summed = float(-np.sum(labels * -np.logaddexp(0.0, -z2)))  # -sum log sigmoid(z2)[label]
+        # -sum log sigmoid(z2)[label]
+        summed = float(-np.sum(arrays[1] * -np.logaddexp(0.0, -z2)))
     try:
         cost = float(cost)
     except (TypeError, ValueError):
@@ -817,10 +864,17 @@ def test_gradient_matches_reference(student, reference, report, case):
     followed = conventions.detect(grad, ref_grad, case.M, among=conventions.SCALES,
                                   rtol=tol.REFERENCE_RTOL, atol=tol.reference_atol(ref_grad, 1.0))
     detected = convention is not None
+    negated = None
     if not detected:  # the cost is wrong (another check says so): accept either convention
         if followed is not None:
             return
-        convention = conventions.CROSS_ENTROPY_SUMMED
+        # A cost of the wrong sign (the log-likelihood) follows no convention and fails the
+        # checks of the cost; its scale still says which gradient to compare with, and the
+        # message names the sign instead of "neither summed nor averaged".
+        negated = _convention(-cost, ref_cost, case.M)
+        if negated is not None and not _negated_reading_holds(negated.scale, case.M):
+            negated = None
+        convention = negated or conventions.CROSS_ENTROPY_SUMMED
     expected = convention.of(ref_grad, case.M)
     # Besides rtol, SCALE_RTOL of the largest entry, or of 1 (y_hat - y, which every entry sums,
     # is computed from probabilities of order 1), as for every value compared with the reference
@@ -864,8 +918,18 @@ def test_gradient_matches_reference(student, reference, report, case):
         size = _size_divided_by(ratio, case, cost / ref_cost if ref_cost else None)
         if size:  # the cost is off by the same factor: no slip in the gradient's formula
             hint, finding = None, f"{finding} So is your cost: that is {size}"
-    why = ("the convention your cost follows" if detected else
-           "your cost is neither summed nor averaged, and the gradient matches neither convention")
+        elif whole and ratio == -1.0 and negated is not None:
+            finding = (f"{finding} So is your cost, the log-likelihood: your gradient is its "
+                       "derivative, and the cross-entropy's cost and gradient are the negatives "
+                       "of both.")
+    if detected:
+        why = "the convention your cost follows"
+    elif negated is not None:
+        why = (f"your cost is the negative of the cross-entropy {negated.scale} over the "
+               "examples, the log-likelihood, and the gradient matches neither convention")
+    else:
+        why = ("your cost is neither summed nor averaged, and the gradient matches neither "
+               "convention")
     # Which blocks are shown right, for the gradient checks' points (their @pytest.mark.part):
     # only against a convention the cost follows, else no block is.
     parts = (_parts_verdict(student, report.shared, reference, case, list(ratios)) if detected
@@ -992,7 +1056,7 @@ def test_gradient_by_backpropagation(student, report, maybe_reference):
                   f"differences needs {2 * case.n_params:,} forward passes; a Python loop over "
                   "an array's entries is slow there too.", call,
                   hint=HINTS["gradient_by_finite_differences"])
-    _, grad = _unpack(value, case, call)
+    _, grad = _unpack(value, case, call, arrays=(data, labels, params))
     g = rng(case.seed)
     whole = g.standard_normal(case.n_params)
     # One direction over every parameter, then one inside each block: an approximation in one
