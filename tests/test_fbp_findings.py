@@ -145,3 +145,17 @@ def test_a_negative_cost_that_is_not_the_log_likelihood_is_not_named_so(tmp_path
     failing = _failing(report, "forward_backward_prop")
     assert "always positive" in failing["cost_matches_reference"]["message"]
     assert not any("log-likelihood" in c["message"] for c in failing.values()), failing
+
+
+def test_a_callee_failing_only_on_vectors_is_not_named_for_a_network(log_likelihood):
+    """softmax's one failure is a (1, N) result for a vector, which the network never passes
+    it (it gives softmax (M, Dy) matrices): every network failure said "fix softmax first", and
+    with softmax fixed the network failed the same (probe s61)."""
+    assert set(_failing(log_likelihood, "softmax")) == {"vector_input"}
+    failing = _failing(log_likelihood, "forward_backward_prop")
+    assert len(failing) == 9, failing
+    for check in failing.values():
+        assert "its own checks" not in check["message"], check["message"]
+        assert "failing_callees" not in check["evidence"], check
+        assert "once softmax passes" not in (check["hint"] or ""), check["hint"]
+    assert "fix softmax first" not in log_likelihood["_terminal"]
