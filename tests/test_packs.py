@@ -316,6 +316,8 @@ CALLS_ITSELF = MANIFEST.replace('visibility = "after_due_date"',
 BAD_PROVIDED = MANIFEST.replace("[deadlines]", "[provided_functions]\nhelper = 3\n\n[deadlines]")
 NO_SCRIPT = MANIFEST.replace("provided_modules = []",
                              'provided_modules = []\ntraining_script = "train.py"')
+# A misspelt name defined a tolerance no check read, and the override it meant never applied.
+TOLERANCE_TYPO = MANIFEST.replace("REFERENCE_ATOL = 1e-3", "REFERENCE_ATOLL = 1e-3")
 
 
 @pytest.mark.parametrize("manifest, message", [
@@ -334,14 +336,33 @@ NO_SCRIPT = MANIFEST.replace("provided_modules = []",
     (CALLS_ITSELF, "function scaled_sum: `calls` names scaled_sum, which is not another function"),
     (BAD_PROVIDED, "[provided_functions] maps a function's name to the starter file that holds "
                    "it (getNegativeSamples = \"q3_word2vec.py\"), got helper = 3"),
+    (TOLERANCE_TYPO, "[tolerances]: REFERENCE_ATOLL is not a tolerance of the grader's "
+                     "(grader/tolerances.py), and no check or module of the pack reads it "
+                     "(tol.REFERENCE_ATOLL), so it would change nothing (did you mean "
+                     "REFERENCE_ATOL?)"),
 ], ids=["twice", "points", "home", "visibility", "not-a-number", "unknown-key", "toml",
-        "deadline", "uses", "training-script", "calls", "calls-itself", "provided-functions"])
+        "deadline", "uses", "training-script", "calls", "calls-itself", "provided-functions",
+        "tolerance"])
 def test_manifest_errors_name_the_problem(tmp_path: Path, manifest: str, message: str) -> None:
     folder = make_pack(tmp_path / "p", manifest)
     with pytest.raises(ManifestError) as caught:
         load_pack(str(folder))
     assert message in str(caught.value)
     assert str(folder / "pack.toml") in str(caught.value)
+
+
+def test_a_packs_own_tolerance_is_kept_where_its_code_reads_it(tmp_path: Path) -> None:
+    """A name of [tolerances] that is not the grader's stays allowed where a check or a module of
+    the pack reads it (TINY_MARGIN, read by the checks); one nothing reads is refused."""
+    folder = make_pack(tmp_path / "p", MANIFEST.replace("TINY_MARGIN = 0.5",
+                                                        "TINY_MARGIN = 0.5\nINPUT_SCALE = 2.0"))
+    with pytest.raises(ManifestError, match=r"\[tolerances\]: INPUT_SCALE is not a tolerance of "
+                                            r"the grader's .*, so it would change nothing$"):
+        load_pack(str(folder))
+    (folder / "tiny_inputs.py").write_text(INPUTS + "\nfrom grader import tolerances as tol\n\n\n"
+                                           "def scale():\n    return tol.INPUT_SCALE\n")
+    assert load_pack(str(folder)).tolerances == {"REFERENCE_ATOL": 1e-3, "TINY_MARGIN": 0.5,
+                                                 "INPUT_SCALE": 2.0}
 
 
 def test_a_check_for_a_function_the_manifest_does_not_know(tmp_path: Path) -> None:

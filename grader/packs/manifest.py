@@ -11,7 +11,9 @@ can make in it is reported as one sentence naming the file, never as a traceback
 """
 from __future__ import annotations
 
+import difflib
 import math
+import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -21,6 +23,7 @@ if sys.version_info >= (3, 11):
 else:  # Python 3.10: the backport of the same parser
     import tomli as tomllib
 
+from grader import tolerances as grader_tolerances
 from grader.model import VISIBILITIES
 from grader.packs import marker_cache
 from grader.packs.model import DEADLINE_KEYS, FunctionSpec, Pack
@@ -242,6 +245,7 @@ def from_data(data: dict, where: Path) -> Pack:
     if not checks.is_dir():
         raise _fail(where, "no checks/ folder beside the manifest")
     support = _folder(data, "support", base, where, strict=True)
+    _tolerances_read(tolerances, checks, [base, *([support] if support else [])], where)
     if support is not None:
         clash = sorted(p.name for p in support.iterdir() if p.name in RESERVED_SUPPORT)
         if clash:
@@ -270,6 +274,41 @@ def from_data(data: dict, where: Path) -> Pack:
         total_points=float(data["total_points"]) if "total_points" in data else None,
         modes=modes, mode=mode,
         training_script=(base / script).resolve() if script is not None else None)
+
+
+# How a check reads a tolerance: `tol.NAME` (grader.tolerances imported as tol, as the README's
+# worked check does) or `tolerances.NAME`.
+_TOLERANCE_READ = re.compile(r"\btol(?:erances)?\.([A-Z][A-Z0-9_]*)\b")
+
+
+def _tolerances_read(table: dict, checks: Path, modules: list[Path], where: Path) -> None:
+    """Each name of [tolerances] is the grader's (grader/tolerances.py) or one the pack's own
+    code reads: a misspelt REFERENCE_ATOLL defined a tolerance nothing read, and the override
+    meant for REFERENCE_ATOL silently never applied (probe s61). Read from the checks (all of
+    them) and the pack's own modules (the folder's and support/'s top level), only when the
+    table holds a name that is not the grader's."""
+    own = [key for key in table if key not in grader_tolerances.DEFAULTS]
+    if not own:
+        return
+    sources = [*checks.rglob("*.py"), *(p for folder in modules for p in folder.glob("*.py"))]
+    unread = set(own)
+    read: set[str] = set()
+    for path in sources:
+        try:
+            text = path.read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            continue
+        unread -= {key for key in unread if re.search(rf"\b{key}\b", text)}
+        read.update(_TOLERANCE_READ.findall(text))
+    if not unread:
+        return
+    key = sorted(unread)[0]
+    near = difflib.get_close_matches(key, sorted({*grader_tolerances.DEFAULTS, *read} - {key}),
+                                     n=1, cutoff=0.8)
+    raise _fail(where, f"[tolerances]: {key} is not a tolerance of the grader's "
+                       "(grader/tolerances.py), and no check or module of the pack reads it "
+                       f"(tol.{key}), so it would change nothing"
+                       + (f" (did you mean {near[0]}?)" if near else ""))
 
 
 def _existing(path: Path) -> Path | None:
