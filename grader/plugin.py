@@ -366,6 +366,14 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
         if function is None:
             problems.append(f"{where}: no @pytest.mark.function(name) marker")
             continue
+        marked = _functions_marked(item)
+        if len(marked) > 1:
+            # The nearest marker would win silently, and the check grade the other function.
+            problems.append(f"{where}: carries {len(marked)} @pytest.mark.function markers "
+                            f"({', '.join(map(repr, marked))}); a check grades one function: "
+                            "keep its own, and name a function it also calls in "
+                            "@pytest.mark.uses(NAME)")
+            continue
         try:
             state.pack.function(function)
         except KeyError:
@@ -405,6 +413,7 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
             problems.append(f"pack {state.pack.name}: every check of {spec.name} is worth 0 "
                             f"(advisory), so its {spec.points:g} points have nowhere to go: give "
                             "one of them @pytest.mark.points(1) or more")
+    problems += _never_verified(items, weights, state.pack)
     problems += _unknown_gates(items)
     problems += _unjudged_parts(items)
     if state.validating:
@@ -514,6 +523,39 @@ def _unjudged_parts(items: list[pytest.Item]) -> list[str]:
             judging = {g: list(p) for g, p in judged.get(function, {}).items()}
             problems.append(f"{function}/{name}: part({part!r}) is judged by no values check it "
                             f"waits for (judges_parts: {judging or 'none'})")
+    return problems
+
+
+def _functions_marked(item: pytest.Item) -> list[str]:
+    """The functions the check's `function` markers name, its own and its module's, each once."""
+    return list(dict.fromkeys(str(m.args[0]) if len(m.args) == 1 else repr(m.args)
+                              for m in item.iter_markers("function")))
+
+
+def _never_verified(items: list[pytest.Item], weights: dict[str, dict[str, float]],
+                    pack: Pack) -> list[str]:
+    """A function whose checks with points compare it only with itself (consistency and method
+    checks), none with the right answers: scoring.withhold_unverified keeps their points until
+    a values check of the function passes, so nobody, the reference included, could earn them."""
+    by_function: dict[str, list[pytest.Item]] = {}
+    for item in items:
+        if KIND in item.stash:
+            by_function.setdefault(item.stash[FUNCTION], []).append(item)
+    problems = []
+    for function, checks in by_function.items():
+        waiting = [item for item in checks if item.stash[KIND] in ("consistency", "method")]
+        if not waiting or any(item.stash[KIND] == "values" for item in checks):
+            continue
+        total = pack.function(function).points
+        share = (sum(weights[function][item.nodeid] for item in waiting)
+                 / sum(weights[function].values()))
+        problems.append(
+            f"{function}: no check of {function} compares it with the right answers, so its "
+            f"checks of it against itself ({', '.join(_check_name(i) for i in waiting)}: "
+            f"{round(total * share, 2):g} of its {total:g} points) can never earn their "
+            "points, not even for the reference (they wait for a values check to pass): add a "
+            "check that asks the `reference` fixture, or is marked @pytest.mark.published (the "
+            "handout's values) or @pytest.mark.formulas (expected values it computes itself)")
     return problems
 
 

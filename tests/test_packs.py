@@ -475,6 +475,29 @@ BROKEN_CHECKS = {
     "a_second_module_that_does_not_import": (("", "from tiny_hintz import HINTS\n"),
                                              "test_more.py: ModuleNotFoundError: No module named "
                                              "'tiny_hintz'"),
+    # The nearer marker won silently: the check graded relu_grad, and audit blamed the reference.
+    "two_function_markers": (('@pytest.mark.function("relu")\n@pytest.mark.points(1)\n'
+                              'def test_relu_matches_reference',
+                              '@pytest.mark.function("relu")\n@pytest.mark.function("scaled_sum")'
+                              '\n@pytest.mark.points(1)\ndef test_relu_matches_reference'),
+                             "test_tiny.py::test_relu_matches_reference: carries 2 "
+                             "@pytest.mark.function markers ('scaled_sum', 'relu'); a check "
+                             "grades one function"),
+    # Checks of scaled_sum against itself only: their points wait for a values check that does
+    # not exist, so every upload, the reference too, scored 0 for it (probe s61).
+    "only_checks_against_itself": (
+        ("def test_scaled_sum_matches_reference(student, reference):\n    for x in arrays():\n"
+         "        call = call_text(\"scaled_sum\", x)\n"
+         "        got = np.asarray(student(x), dtype=float)\n"
+         "        expect_close(got, np.asarray(reference.scaled_sum(x)),",
+         "def test_scaled_sum_is_linear(student):\n    for x in arrays():\n"
+         "        call = call_text(\"scaled_sum\", x)\n"
+         "        got = np.asarray(student(2 * x), dtype=float)\n"
+         "        expect_close(got, 2 * np.asarray(student(x), dtype=float),"),
+        "scaled_sum: no check of scaled_sum compares it with the right answers, so its checks of "
+        "it against itself (scaled_sum_is_linear: 6 of its 6 points) can never earn their "
+        "points, not even for the reference (they wait for a values check to pass): add a check "
+        "that asks the `reference` fixture"),
     # (in a second file: within one module the later def would replace the first)
     "two_checks_of_one_name": (("", '@pytest.mark.function("relu")\n@pytest.mark.points(1)\n'
                                     'def test_relu_known_values(student):\n    pass\n'),
@@ -512,6 +535,8 @@ def test_checks_that_cannot_run_are_refused_not_graded_zero_of_zero(tmp_path: Pa
     shutil.copy(folder / "reference" / "layers.py", uploads / "alice.py")
     batch = run_cli("batch", str(uploads), "--pack", str(folder), "--out", str(tmp_path / "out"))
     assert batch.returncode == 2 and said in batch.stderr, batch.stderr
+    audit = run_cli("audit", "--pack", str(folder))
+    assert audit.returncode == 2 and said in audit.stderr, audit.stdout + audit.stderr
     assert not (tmp_path / "out" / "gradebook.csv").exists()
     answers = tmp_path / "answers.json"
     made = run_cli("known-answers", "--pack", str(folder), "--out", str(answers))
@@ -844,6 +869,8 @@ def test_a_reference_folder_the_manifest_names_and_lacks_is_said_not_ignored(tmp
     write(uploads / "alice.py", CORRECT)
     batch = run_cli("batch", str(uploads), "--pack", str(folder), "--out", str(tmp_path / "out"))
     assert batch.returncode == 2 and said in batch.stderr, batch.stderr
+    audit = run_cli("audit", "--pack", str(folder))
+    assert audit.returncode == 2 and said in audit.stderr, audit.stdout + audit.stderr
     assert "usage:" not in batch.stderr and not (tmp_path / "out" / "gradebook.csv").exists()
     graded = run_cli("grade", str(uploads / "alice.py"), "--pack", str(folder),
                      "--json", str(tmp_path / "r.json"))
