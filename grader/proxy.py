@@ -1211,7 +1211,9 @@ class Submission:
         function is computed: worker/lines_run.py)."""
         if self._check_function is not None and function != self._check_function \
                 and function not in self._check_also:
-            raise RuntimeError(f"a check of {self._check_function} may not call {function}")
+            # Said to the pack's author (the check's own error): what to add for it to call.
+            raise RuntimeError(f"a check of {self._check_function} may not call {function}: "
+                               f"mark the check @pytest.mark.uses({function!r}) to let it")
         elapsed = time.monotonic() - self.started_at
         if elapsed > self.limits.submission_seconds:
             raise _budget(f"the submission used up its {self.limits.submission_seconds:g} s "

@@ -999,6 +999,38 @@ def test_scaled_sum_is_one_number(student):
     student(np.ones(3)).item()
 """
 
+# Calls relu from a check of scaled_sum without @pytest.mark.uses("relu").
+CALLS_ANOTHER_CHECK = """\
+import numpy as np
+import pytest
+
+
+@pytest.mark.function("scaled_sum")
+@pytest.mark.points(1)
+def test_scaled_sum_of_relu(student, reference):
+    x = np.array([-1.0, 2.0])
+    assert student(student.other("relu")(x)) == reference.scaled_sum(reference.relu(x))
+"""
+
+
+def test_a_check_calling_another_function_unmarked_is_told_the_marker_to_add(tmp_path: Path) -> None:
+    folder = make_pack(tmp_path / "p")
+    (folder / "checks" / "test_other.py").write_text(CALLS_ANOTHER_CHECK)
+    result = grading.grade_to_files(submission=folder / "reference" / "layers.py",
+                                    pack=str(folder))
+    (check,) = [c for c in result.checks if c.name == "scaled_sum_of_relu"]
+    assert check.grader_error and check.status == "error", check
+    # Where the pack's author reads the check's own error: the grader problems' warning.
+    assert any("a check of scaled_sum may not call relu: mark the check "
+               "@pytest.mark.uses('relu') to let it" in w for w in result.warnings), result.warnings
+    # Marked, it runs and passes.
+    (folder / "checks" / "test_other.py").write_text(CALLS_ANOTHER_CHECK.replace(
+        "@pytest.mark.points(1)\n", "@pytest.mark.points(1)\n@pytest.mark.uses(\"relu\")\n"))
+    result = grading.grade_to_files(submission=folder / "reference" / "layers.py",
+                                    pack=str(folder))
+    assert {c.name: c.status for c in result.checks}["scaled_sum_of_relu"] == "passed"
+
+
 RETURNS_A_FLOAT = CORRECT.replace("return np.sum(x) * scale()", "return float(np.sum(x) * scale())")
 
 
