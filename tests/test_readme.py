@@ -53,21 +53,37 @@ def test_the_count_of_recognised_mistakes_is_the_catalogues():
 
 
 def test_the_worked_check_runs_as_the_readme_writes_it(tmp_path):
-    """"Writing a check" shows one whole check: in the tiny pack of tests/test_packs.py, with the
-    catalogue it names, it passes the reference and names the mistake it looks for."""
+    """"Writing a check" shows one whole check: added to the pack the README's own `new-pack`
+    command writes, with the mistake the README says to add to the catalogue that command wrote,
+    it passes the reference and names the mistake it looks for. (It imported a `relu_hints`
+    that new-pack never writes, probe s61.)"""
     import json
+    import shlex
 
-    from test_packs import make_pack, run_cli as run_pack_cli
+    from test_packs import run_cli as run_pack_cli
 
-    code = re.search(r"\*\*Writing a check\.\*\*.*?```python\n(.*?)```",
-                     (ROOT / "README.md").read_text(), re.S)
+    readme = (ROOT / "README.md").read_text()
+    code = re.search(r"\*\*Writing a check\.\*\*.*?```python\n(.*?)```", readme, re.S)
     assert code, "the README no longer shows a worked check"
-    pack = make_pack(tmp_path / "pack")
-    (pack / "checks" / "test_worked.py").write_text(code.group(1))
-    (pack / "relu_hints.py").write_text(
-        "from grader.hints import Catalogue, Mistake\n"
-        "HINTS = Catalogue('tiny-layers', (Mistake('relu_abs', 'relu as abs', "
-        "'relu keeps negatives at 0.'),))\n")
+    command = re.search(r"^autograde new-pack (\S+) (.+)$", readme, re.M)
+    mistake = re.search(r"`(Mistake\(\"relu_abs\",.*?\))`", readme, re.S)
+    assert command and mistake, "the README no longer shows how the worked check's pack is made"
+    pack = tmp_path / command.group(1)
+    made = run_pack_cli("new-pack", str(pack), *shlex.split(command.group(2)))
+    assert made.returncode == 0, made.stderr
+    catalogue = re.search(r"^from (\w+) import HINTS", code.group(1), re.M).group(1)
+    hints = pack / f"{catalogue}.py"
+    assert hints.is_file(), (catalogue, sorted(p.name for p in pack.glob("*.py")))
+    written = hints.read_text()
+    kept = "instead.\"),\n"
+    assert kept in written, written
+    hints.write_text(written.replace(kept, kept + "    " + " ".join(mistake.group(1).split())
+                                     + ",\n"))
+    checks = pack / "checks" / "test_relu.py"
+    checks.write_text(checks.read_text() + "\n\n" + code.group(1))
+    (pack / "reference" / "layers.py").write_text(
+        "import numpy as np\n\n\ndef relu(x):\n    return np.maximum(x, 0.0)\n\n\n"
+        "def scaled_sum(x):\n    return np.sum(x) * 3.0\n")
     (tmp_path / "abs.py").write_text("import numpy as np\n\ndef relu(x):\n    return np.abs(x)\n\n"
                                      "def scaled_sum(x):\n    return np.sum(x) * 3.0\n")
     reports = {}
