@@ -1013,7 +1013,8 @@ def test_scaled_sum_of_relu(student, reference):
 """
 
 
-def test_a_check_calling_another_function_unmarked_is_told_the_marker_to_add(tmp_path: Path) -> None:
+def test_a_check_calling_another_function_unmarked_is_told_the_marker_to_add(
+        tmp_path: Path) -> None:
     folder = make_pack(tmp_path / "p")
     (folder / "checks" / "test_other.py").write_text(CALLS_ANOTHER_CHECK)
     result = grading.grade_to_files(submission=folder / "reference" / "layers.py",
