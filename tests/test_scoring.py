@@ -269,6 +269,21 @@ def test_withheld_points_are_counted_in_good_english(held, said):
         in line, line
 
 
+def test_points_withheld_where_no_values_check_ran_do_not_point_at_failed_checks():
+    """Values checks skipped (no reference, no known answers) withhold the consistency points:
+    the line said "(see the failed checks)" where no check had failed (probe s61)."""
+    from grader.model import FunctionResult
+    from grader.render.feedback import withheld_text
+    from grader.scoring import withhold_unverified
+    checks = withhold_unverified((
+        CheckResult("values", "relu", "skipped", 0.0, 5.0, "needs the reference", kind="values"),
+        CheckResult("idempotent", "relu", "passed", 3.0, 3.0, kind="consistency")))
+    result = SubmissionResult("s", 0.0, 8.0, checks, (FunctionResult("relu", 0.0, 8.0, 5.0),))
+    [line] = withheld_text(result)
+    assert "failed" not in line and "until its values are checked, which this copy of the " \
+        "grader cannot do" in line, line
+
+
 def test_a_failure_on_an_array_of_whole_numbers_says_its_dtype():
     """np.vectorize(lambda v: max(v, 0)) returns int64 for a float input: the values shown are
     converted to float, so the failure says what they were."""

@@ -112,7 +112,13 @@ def withheld_text(result: SubmissionResult) -> list[str]:
             # Not the student's values: the check of them failed in the grader.
             until = ("until the grader's check of its values runs: it failed in the grader "
                      "itself, not in your code (see the check that says so).")
-        elif values_wrong or not method:
+        elif not values_wrong and not method:
+            # No check of its values failed: none ran (no reference, no known answers for them),
+            # so no failed check says anything of them.
+            until = ("until its values are checked, which this copy of the grader cannot do (no "
+                     "reference solution, no known answers): a made-up function can be "
+                     "consistent with itself too.")
+        elif values_wrong:
             until = ("until its values are right, numbers and shapes (see the failed checks): a "
                      "made-up function can be consistent with itself too.")
         elif all(status == "error" for status in method):
