@@ -74,6 +74,8 @@ REPORT = Record({}, {
     "uses_numpy_aliases": [PLACE_AND_LINE],
     "uses_python2_names": [PLACE_AND_LINE],
     "python2_rewrites": [Record({"where": TEXT}, {"forms": {"*": [int]}, "tabs": bool})],
+    "python2_divisions": [Record({"where": TEXT, "line": int, "left": TEXT, "right": TEXT,
+                                  "evidence": TEXT}, {"left_value": int, "right_value": int})],
     "skipped": [Record({"notebook": TEXT, "cell": int, "what": TEXT},
                        {"quiet": bool, "kernel_stop": bool})],
     "skipped_unlisted": [TEXT],

@@ -461,6 +461,57 @@ def _python2_name_warnings(uses: list[dict], shim: bool) -> list[str]:
     return warnings
 
 
+def _python2_division_warnings(divisions: list[dict]) -> list[str]:
+    """One line per file (or notebook cell) read as Python 2 that divides likely integers with /
+    (grader/worker/python2_division.py): what Python 2 made of it, which the student ran, and
+    that the grade is Python 3's, as for every Python 2 habit (README, For students)."""
+    from grader.worker.python2_source import FORMS
+    by_place: dict[str, dict[tuple[str, str], list[dict]]] = {}
+    for found in divisions:
+        spelled = (str(found["left"]), str(found["right"]))
+        by_place.setdefault(str(found["where"]), {}).setdefault(spelled, []).append(found)
+    warnings = []
+    for where, by_division in by_place.items():
+        evidence = str(next(iter(by_division.values()))[0]["evidence"])
+        why = (f"it has {FORMS[evidence][0]}" if evidence in FORMS else
+               "it indents with tabs and spaces mixed" if evidence == "tabs" else
+               f"it uses {evidence}")
+        shown = list(by_division.items())[:4]
+        listed = _and([f"{left}/{right} ({_lines(sorted({f['line'] for f in found}))})"
+                       for (left, right), found in shown])
+        meant = _and([_python2_quotient(found[0]) for _, found in shown])
+        whole = all(f[0].get("left_value") == 1 and "right_value" not in f[0] for _, f in shown)
+        instead = _and([f"{_true_division(found[0])}" for _, found in shown])
+        warnings.append(
+            f"{where} is Python 2 code ({why}), and divides whole numbers with /: {listed}. In "
+            f"Python 2, / between two integers is integer division, rounded down: {meant}, so "
+            "your code as you ran it in Python 2 computed "
+            f"{'0' if whole else 'that whole number'} there, not the fraction. The grader runs "
+            "your code as Python 3, where / always gives the fraction, and graded that (no "
+            f"points deducted for this): write {instead}, which means the fraction in both.")
+    return warnings
+
+
+def _python2_quotient(division: dict) -> str:
+    """What Python 2's / made of a division of likely integers: '1/m is 0 for m > 1'."""
+    left, right = str(division["left"]), str(division["right"])
+    numerator, denominator = division.get("left_value"), division.get("right_value")
+    if isinstance(numerator, int) and isinstance(denominator, int) and denominator:
+        return f"{left}/{right} is {numerator // denominator}"
+    if isinstance(numerator, int):
+        return (f"{left}/{right} is 0 for {right} > {numerator}" if numerator > 0
+                else f"{left}/{right} is -1 for {right} > {-numerator}")
+    return f"{left}/{right} is 0 whenever {left} < {right}"
+
+
+def _true_division(division: dict) -> str:
+    """How to write a division so that both Pythons give the fraction: 1.0/m, float(n)/len(y)."""
+    left, right = str(division["left"]), str(division["right"])
+    if isinstance(division.get("left_value"), int):
+        return f"{left}.0/{right}"
+    return f"float({left})/{right}"
+
+
 def _lines(lines: list[int] | None, shown: int = 8) -> str:
     """'line 3' or 'lines 3, 9 and 2 more', or '' for none."""
     if not lines:
@@ -715,6 +766,7 @@ def _load_warnings(load: dict, shim_xrange: bool, shim_numpy: bool = True,
                         "print(...) calls: " + "; ".join(f"{where} ({lines})" for where, lines
                                                           in prints)
                         + ". Write print(...) in Python 3.")
+    warnings += _python2_division_warnings(load.get("python2_divisions", []))
     errors = load.get("errors", [])
     said_cells_ran = False
     for error in errors:

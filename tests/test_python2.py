@@ -4,18 +4,21 @@ error is still the student's. What Python 3 runs differently (map's iterator, tr
 as Python 3 runs it, and the error it raises says what to write instead."""
 from __future__ import annotations
 
+import ast
 import collections
 import itertools
 import json
 import string
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from conftest import FIXTURES, checks_of, grade, grade_many, scores
+from notebook_helpers import FIRST_HALF, SECOND_HALF, notebook_v4
 from grader import python2_habits
 from grader.worker import python2_source
 
@@ -513,3 +516,111 @@ def test_a_number_where_an_array_was_meant_is_named_as_the_raising_line_names_it
                                                          "code": "if len(s.shape) > 0:"}]})
     first = error.describe().splitlines()[0]
     assert "np.asarray(s, dtype=float)" in first and "(x," not in first, first
+
+
+# Python 2's / floored two integers. Each line: a division of likely integers Python 2 floored.
+_FLOORED = '''
+import numpy as np
+K_DEFAULT = 10
+
+def average(X, costs, K=5):
+    m = X.shape[0]
+    N, D = X.shape
+    total = 0
+    for i in range(len(costs)):
+        total += 1
+    a = -(1/m) * np.sum(costs)
+    b = 1 / N
+    c = total/len(costs)
+    d = total / X.shape[0]
+    e = 1/2 * np.sum(costs)
+    f = -1/K
+    g = 3/K_DEFAULT
+    return a + b + c + d + e + f + g
+'''
+# Each line: a division Python 2 gave the fraction too, or one it floored as the student meant.
+_NOT_FLOORED = '''
+import numpy as np
+
+def kept(X, costs, h, n=1e-4):
+    m = X.shape[0]
+    cost = np.sum(costs)
+    s = 1 + np.exp(-cost)
+    N = wordVectors.shape[0]
+    a = 1.0/m
+    b = 1./m
+    c = cost / len(costs)
+    d = float(1)/m
+    e = 1/h
+    f = 1/n
+    s = 1/s
+    g = wordVectors[:N/2, :]
+    k = 4/2
+    z = 0/m
+    y = (np.dot(X, X) * 1) / m
+    return a + b + c + d + e + f + s + g + k + z + y
+'''
+
+
+def test_divisions_python2_floored_are_found_with_how_each_side_is_spelled():
+    from grader.worker import python2_division
+    found = python2_division.integer_divisions(ast.parse(_FLOORED))
+    assert [(f["line"], f["left"], f["right"], f.get("left_value"), f.get("right_value"))
+            for f in found] == [
+        (11, "1", "m", 1, None), (12, "1", "N", 1, None), (13, "total", "len(costs)", None, None),
+        (14, "total", "X.shape[0]", None, None), (15, "1", "2", 1, 2), (16, "-1", "K", -1, None),
+        (17, "3", "K_DEFAULT", 3, None)]
+    assert python2_division.integer_divisions(ast.parse(_NOT_FLOORED)) == []
+    future = ast.parse("from __future__ import division, print_function\n" + _FLOORED)
+    assert python2_division.future_division(future)
+    assert not python2_division.future_division(ast.parse(_FLOORED))
+
+
+def test_finding_divisions_takes_linear_time_on_a_long_chain_of_names():
+    """A hostile file: a chain of 10,000 names each bound from the one before, each divided by,
+    the deepest first: each name is judged once, and nothing recurses down the chain."""
+    from grader.worker import python2_division
+    lines = ["n0 = 1"] + [f"n{i} = n{i - 1} + 1" for i in range(1, 10000)]
+    lines += [f"x{i} = 1 / n{9999 - i}" for i in range(10000)] + ["y = 1 / n0"]
+    tree = ast.parse("\n".join(lines))
+    started = time.process_time()
+    found = python2_division.integer_divisions(tree)
+    assert time.process_time() - started < 2
+    assert 0 < len(found) <= python2_division.MOST_FOUND
+
+
+_AVERAGED = "\n\ndef average(costs):\n    m = len(costs)\n    return (1/m) * np.sum(costs)\n"
+
+
+def test_a_python2_file_dividing_integers_is_told_what_python2_computed(tmp_path):
+    """A file read as Python 2 (print statements) that averages with 1/m: Python 2 made that 0,
+    so the student ran a cost and gradient of 0; the grade stays Python 3's (README), and the
+    warning names the lines. Not said for Python 3 code, nor under `from __future__ import
+    division`, nor for a notebook whose cell says that; said for a notebook whose other cell
+    has a print statement."""
+    python2 = (FIXTURES / "correct_python2.py").read_text() + _AVERAGED
+    line = len(python2.splitlines())
+    python3 = (FIXTURES / "correct_summed.py").read_text() + _AVERAGED
+    future = "from __future__ import division\n" + python2
+    for name, text in (("py2.py", python2), ("py3.py", python3), ("future.py", future)):
+        (tmp_path / name).write_text(text)
+    cells = [FIRST_HALF, 'print "the first half ran"', SECOND_HALF + _AVERAGED]
+    notebook_v4(tmp_path / "py2.ipynb", cells)
+    notebook_v4(tmp_path / "future.ipynb", ["from __future__ import division", *cells])
+    reports = grade_many({name: tmp_path / name for name in
+                          ("py2.py", "py3.py", "future.py", "py2.ipynb", "future.ipynb")},
+                         tmp_path / "out")
+    assert {name: r["score"] for name, r in reports.items()} == dict.fromkeys(reports, 100)
+    assert (f"py2.py is Python 2 code (it has print statements), and divides whole numbers with "
+            f"/: 1/m (line {line}). In Python 2, / between two integers is integer division, "
+            "rounded down: 1/m is 0 for m > 1, so your code as you ran it in Python 2 computed 0 "
+            "there, not the fraction. The grader runs your code as Python 3, where / always "
+            "gives the fraction, and graded that (no points deducted for this): write 1.0/m, "
+            "which means the fraction in both.") in reports["py2.py"]["warnings"]
+    cell = len(cells)
+    said = [w for w in reports["py2.ipynb"]["warnings"] if "divides whole numbers" in w]
+    assert len(said) == 1 and said[0].startswith(
+        f"py2.ipynb, cell {cell} is Python 2 code (it has print statements), and divides whole "
+        f"numbers with /: 1/m (line {len((SECOND_HALF + _AVERAGED).splitlines())})"), said
+    for name in ("py3.py", "future.py", "future.ipynb"):
+        assert not [w for w in reports[name]["warnings"] if "divides whole numbers" in w], name

@@ -31,6 +31,7 @@ import missing_imports
 import notebook_cells
 import numpy_aliases
 import package_imports
+import python2_division
 import python2_names
 import python2_source
 import archive_names
@@ -1454,8 +1455,13 @@ def import_submission(root: Path, wanted: dict[str, str], shim_xrange: bool,
     uses_xrange: list[str] = []
     uses_numpy_aliases: list[dict] = []
     uses_python2_names: list[dict] = []
+    python2_divisions: list[dict] = []
+    python2_evidence = {entry["where"]: _python2_evidence(entry)
+                        for entry in importer.python2_rewrites}
     for path in (path for path in order if path in importer.ran):
-        for where, source in _sources(path):  # each file or cell parsed once for the scans
+        sources = _sources(path)
+        xrange_from, names_from = len(uses_xrange), len(uses_python2_names)
+        for where, source in sources:  # each file or cell parsed once for the scans
             # A name the source never spells needs no walk of its tree (seconds for a cell of
             # a hundred thousand lines).
             scans = {scan for scan, spelled in _SPELLED.items() if spelled.search(source)}
@@ -1470,6 +1476,14 @@ def import_submission(root: Path, wanted: dict[str, str], shim_xrange: bool,
             if "python2" in scans:
                 uses_python2_names += [{"where": where, "line": line, "name": name} for name, line
                                        in python2_names.uses(source, str(path), tree)]
+        # What makes each of its files or cells Python 2: its syntax first, then the names
+        # this file's scans above found.
+        evidence = {**{where: "xrange" for where in uses_xrange[xrange_from:]},
+                    **{use["where"]: use["name"]
+                       for use in reversed(uses_python2_names[names_from:])}}
+        evidence.update((where, python2_evidence[where]) for where, _ in sources
+                        if where in python2_evidence)
+        python2_divisions += _integer_divisions(sources, evidence)
 
     found: dict = {}
     report_functions: dict = {}
@@ -1547,7 +1561,7 @@ def import_submission(root: Path, wanted: dict[str, str], shim_xrange: bool,
               "run_as_cells": [p.name for p in order if _cells_file(p).exists()],
               "empty_files": [p.name for p in order if _is_blank(p)],
               "uses_numpy_aliases": uses_numpy_aliases, "python2_rewrites": importer.python2_rewrites,
-              "uses_python2_names": uses_python2_names,
+              "uses_python2_names": uses_python2_names, "python2_divisions": python2_divisions,
               "skipped": importer.skipped, "skipped_unlisted": importer.unlisted,
               "text_cells": importer.text_defines,
               "not_utf8": importer.not_utf8,
@@ -1918,6 +1932,29 @@ def _sources(path: Path) -> list[tuple[str, str]]:
         return [(path.name, _as_run(source_text.python_source(path.read_bytes())[0]))]
     except BaseException:
         return []
+
+
+def _python2_evidence(rewritten: dict) -> str:
+    """What made a file or cell Python 2 (python2_rewrites' entry): its first form rewritten
+    (python2_source.FORMS: "print"), or "tabs"."""
+    forms = rewritten.get("forms") or {}
+    return next((form for form in python2_source.FORMS if forms.get(form)), "tabs")
+
+
+def _integer_divisions(sources: list[tuple[str, str]], evidence: dict[str, str]) -> list[dict]:
+    """Python 2's integer divisions (worker/python2_division.py) in a file, or a notebook's
+    cells, read as Python 2: `evidence` says, by file or cell, what makes it Python 2 (a print
+    statement, xrange, ...). A notebook is one program: one Python 2 cell, or one cell's
+    `from __future__ import division`, speaks for all of them."""
+    found = next((evidence[where] for where, _ in sources if where in evidence), None)
+    if found is None or sum(len(source) for _, source in sources) > python2_division.MOST_CHARS:
+        return []
+    trees = [(where, source_text.tree(source)) for where, source in sources
+             if "/" in source or "__future__" in source]
+    if any(tree is not None and python2_division.future_division(tree) for _, tree in trees):
+        return []
+    return [{"where": where, "evidence": found, **division} for where, tree in trees
+            if tree is not None for division in python2_division.integer_divisions(tree)]
 
 
 def _as_run(source: str) -> str:
