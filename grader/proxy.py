@@ -140,6 +140,8 @@ class StudentError(Exception):
         self.text = str(error.get("message", ""))
         self.frames = list(error.get("traceback", []))
         self.near_spelling = error.get("near_spelling") is True
+        # Arrays the raising line read an axis of beyond their last (worker/missing_axes.py).
+        self.axes = [a for a in error.get("axes") or [] if isinstance(a, dict)]
         self.call = call
         self.provided = provided or {}  # the pack's starter functions: {name: file}
         # The load report's `from M import *` of files the upload lacks (worker/loader.py).
@@ -170,6 +172,29 @@ class StudentError(Exception):
         return (f" {star['file']}, line {star['line']} runs `from {star['module']} import *`, "
                 f"but {star['module']}.py is not in your upload, so nothing was imported from "
                 f"it: upload {star['module']}.py, or define what {self.function} uses from it.")
+
+    def _missing_axis_note(self) -> str:
+        """For "tuple index out of range" at `predicted.shape[1]`: which array has no such axis,
+        and how many it has, which the bare IndexError names neither of (probe s61: a
+        negSampling written for a (1, D) row got 0/35 and only "tuple index out of range").
+        Its shape is said by its axes, (N,), not its lengths: the report folds the checks whose
+        first lines are the same, and each call passes its own lengths (the call shows them)."""
+        if not self.axes or not self.frames:
+            return ""
+        inner = self.frames[-1]
+        notes = []
+        for axis in self.axes:
+            name, shape, index = str(axis.get("name")), axis.get("shape"), axis.get("index")
+            if not isinstance(shape, list) or not isinstance(index, int):
+                continue
+            of = (f", a parameter of {inner.get('function')}," if axis.get("parameter") is True
+                  and inner.get("function") not in (None, "<module>") else "")
+            kind, axes = _ARRAY_KINDS.get(len(shape), (f"an array of {len(shape)} axes", ""))
+            notes.append(f" {name}{of} is {kind} there{f' (shape {axes})' if axes else ''}, "
+                         f"and line {inner.get('line')} reads {name}.shape[{index}], "
+                         f"{_axis_name(index)}, which it does not have."
+                         + _row_advice(name, len(shape), index, bool(of)))
+        return "".join(notes)
 
     @property
     def not_implemented(self) -> bool:
@@ -212,12 +237,34 @@ class StudentError(Exception):
         first = python2_habits.with_advice(
             f"{self.function} raised {self.type_name}: {text}".rstrip(": "),
             self.type_name, self.text, str(self.frames[-1].get("code", "")) if self.frames else "")
-        note = self._starter_code_note() or self._star_import_note()
+        note = (self._starter_code_note() or self._star_import_note()
+                or self._missing_axis_note())
         lines = [f"{first.rstrip('.')}.{note}" if note else first]
         for frame in self.frames[-3:]:
             lines.append(f"  at {frame['file']}, line {frame['line']}, in {frame['function']}: "
                          f"{frame['code']}")
         return "\n".join(lines)
+
+
+# An array by its number of axes: what it is called, and its shape by axes (the lengths vary
+# from call to call).
+_ARRAY_KINDS = {0: ("a 0-d array (one number, no axes)", "()"), 1: ("a vector (1-D)", "(N,)"),
+                2: ("a matrix (2-D)", "(M, N)")}
+
+
+def _axis_name(index: int) -> str:
+    ordinals = {0: "its first axis", 1: "its second axis", 2: "its third axis"}
+    return ordinals.get(index, f"its axis {index}")
+
+
+def _row_advice(name: str, ndim: int, index: int, parameter: bool) -> str:
+    """A vector read as a row: how to have the row, or the length, whatever was passed."""
+    if ndim != 1 or index != 1:
+        return ""
+    passed = (f"The grader passes {name} as the assignment describes it; if "
+              if parameter else "If ")
+    return (f" {passed}your code needs a (1, N) row, make one with {name}.reshape(1, -1), and "
+            f"read its length with {name}.shape[-1].")
 
 
 class StudentUnavailable(BaseException):

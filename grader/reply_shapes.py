@@ -100,6 +100,8 @@ RESULTS = [Record({"ok": bool}, {
     "lines_run": int,
     "busiest": [Record({"file": TEXT, "line": int, "runs": int, "code": TEXT})],
     "error": Record({}, {"type": TEXT, "message": TEXT, "near_spelling": bool,
+                         "axes": [Record({"name": TEXT, "shape": [int], "index": int},
+                                         {"parameter": bool})],
                          "traceback": [Record({"file": TEXT, "line": LINE, "function": TEXT,
                                                "code": TEXT})]}),
 })]

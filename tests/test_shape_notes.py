@@ -91,3 +91,75 @@ def test_a_unit_axis_seen_again_is_noted_once(lenient):
     note = low_precision_note()
     assert note.count("grad_b2 had shape (3,), not (3, 1)") == 1, note
     assert "grad_b2 had shape (2,), not (2, 1); grad_b2 had shape (3,)" in note, note
+
+
+# A function written for a (1, D) row meets the (D,) vector the assignment passes (probe s61).
+_READS_A_ROW = '''
+import numpy as np
+
+def as_row_reader(predicted, outputVectors):
+    local = outputVectors[0]
+    size = outputVectors.shape[1]
+    predicted = np.reshape(predicted, (predicted.shape[1],))
+    return size
+
+def reads_a_third_axis(outputVectors):
+    local = outputVectors
+    return local.shape[0] + local.shape[2]
+
+def reads_a_good_axis(outputVectors):
+    return outputVectors.shape[1] + (1, 2)[5]
+'''
+
+
+def _raised(tmp_path, function: str, *args) -> BaseException:
+    import importlib.util
+    path = tmp_path / "student.py"
+    path.write_text(_READS_A_ROW)
+    spec = importlib.util.spec_from_file_location("student_axes", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    with pytest.raises(IndexError) as raised:
+        getattr(module, function)(*args)
+    return raised.value
+
+
+def test_the_worker_names_the_array_whose_missing_axis_a_line_read(tmp_path):
+    from grader.worker.missing_axes import missing_axes
+    row = _raised(tmp_path, "as_row_reader", np.zeros(3), np.zeros((5, 3)))
+    assert missing_axes(row, tmp_path) == [
+        {"name": "predicted", "shape": [3], "index": 1, "parameter": True}]
+    third = _raised(tmp_path, "reads_a_third_axis", np.zeros((5, 3)))
+    assert missing_axes(third, tmp_path) == [
+        {"name": "local", "shape": [5, 3], "index": 2, "parameter": False}]
+    # Its own tuple index out of range, beside a shape read that is fine: no array is named.
+    assert missing_axes(_raised(tmp_path, "reads_a_good_axis", np.zeros((5, 3))), tmp_path) == []
+    assert missing_axes(row, tmp_path / "elsewhere") == []  # not the submission's code
+
+
+def test_a_vector_read_as_a_row_is_named_in_the_failure(tmp_path):
+    """negSampling written for a (1, D) row: the score stays what it was (0), and the failure's
+    first line, which the report shows and folds the same checks under, says which argument is
+    a vector and which line reads its second axis."""
+    from conftest import FIXTURES, grade
+    source = (FIXTURES / "correct_summed.py").read_text()
+    head = "    indices = [target]\n    indices.extend(getNegativeSamples(target, dataset, K))\n"
+    assert head in source
+    path = tmp_path / "row.py"
+    path.write_text(source.replace(
+        head, "    predicted = np.reshape(predicted, (predicted.shape[1],))\n" + head, 1))
+    line = path.read_text().splitlines().index(
+        "    predicted = np.reshape(predicted, (predicted.shape[1],))") + 1
+    report = grade(path, tmp_path / "out", "--only", "negSamplingCostAndGradient")
+    checks = [c for c in report["checks"] if c["function"] == "negSamplingCostAndGradient"]
+    assert sum(c["score"] for c in checks) == 0
+    first = next(c for c in checks if c["name"] == "returns_cost_and_gradients")
+    assert first["message"].splitlines()[0] == (
+        "negSamplingCostAndGradient raised IndexError: tuple index out of range. predicted, a "
+        "parameter of negSamplingCostAndGradient, is a vector (1-D) there (shape (N,)), and line "
+        f"{line} reads predicted.shape[1], its second axis, which it does not have. The grader "
+        "passes predicted as the assignment describes it; if your code needs a (1, N) row, make "
+        "one with predicted.reshape(1, -1), and read its length with predicted.shape[-1]."
+    ), first["message"]
+    errors = {c["message"].splitlines()[0] for c in checks if c["status"] == "error"}
+    assert errors == {first["message"].splitlines()[0]}  # one failure, said once

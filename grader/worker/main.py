@@ -55,6 +55,7 @@ import import_gate  # noqa: E402
 import limits  # noqa: E402
 import lines_run  # noqa: E402
 import loader  # noqa: E402
+import missing_axes  # noqa: E402
 import notebook_cells  # noqa: E402
 import own_clock  # noqa: E402
 import reaches  # noqa: E402
@@ -120,6 +121,12 @@ def _describe_exception(exc: BaseException, root: Path) -> dict:
     if isinstance(exc, SystemExit):
         text = f"sys.exit({exc.code!r})"[:200]
     described = {"type": name[:100], "message": text[:2000], "traceback": frames[-8:]}
+    try:
+        axes = missing_axes.missing_axes(exc, root)
+    except BaseException:  # noqa: BLE001 (a lying frame: no finding)
+        axes = []
+    if axes:
+        described["axes"] = axes
     if isinstance(exc, NameError):
         # `softmx` beside softmax is the student's typo, not a star import's missing name: the
         # grader names the import only for a name nothing near it was (recheck probe s57).
