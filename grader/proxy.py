@@ -174,9 +174,10 @@ class StudentError(Exception):
                 f"it: upload {star['module']}.py, or define what {self.function} uses from it.")
 
     def _missing_axis_note(self) -> str:
-        """For "tuple index out of range" at `predicted.shape[1]`: which array has no such axis,
-        and how many it has, which the bare IndexError names neither of (probe s61: a
-        negSampling written for a (1, D) row got 0/35 and only "tuple index out of range").
+        """For "tuple index out of range" at `predicted.shape[1]` (or "not enough values to
+        unpack" at `m, n = x.shape`): which array has no such axis, and how many it has, which
+        the bare error names neither of (probe s61: a negSampling written for a (1, D) row got
+        0/35 and only "tuple index out of range").
         Its shape is said by its axes, (N,), not its lengths: the report folds the checks whose
         first lines are the same, and each call passes its own lengths (the call shows them)."""
         if not self.axes or not self.frames:
@@ -190,9 +191,13 @@ class StudentError(Exception):
             of = (f", a parameter of {inner.get('function')}," if axis.get("parameter") is True
                   and inner.get("function") not in (None, "<module>") else "")
             kind, axes = _ARRAY_KINDS.get(len(shape), (f"an array of {len(shape)} axes", ""))
+            unpacked = axis.get("unpacked")
+            reads = (f"unpacks {name}.shape into {unpacked} names, one per axis, but {name} has "
+                     f"{len(shape)} ax{'is' if len(shape) == 1 else 'es'}"
+                     if isinstance(unpacked, int) else
+                     f"reads {name}.shape[{index}], {_axis_name(index)}, which it does not have")
             notes.append(f" {name}{of} is {kind} there{f' (shape {axes})' if axes else ''}, "
-                         f"and line {inner.get('line')} reads {name}.shape[{index}], "
-                         f"{_axis_name(index)}, which it does not have."
+                         f"and line {inner.get('line')} {reads}."
                          + _row_advice(name, len(shape), index, bool(of)))
         return "".join(notes)
 

@@ -101,7 +101,7 @@ RESULTS = [Record({"ok": bool}, {
     "busiest": [Record({"file": TEXT, "line": int, "runs": int, "code": TEXT})],
     "error": Record({}, {"type": TEXT, "message": TEXT, "near_spelling": bool,
                          "axes": [Record({"name": TEXT, "shape": [int], "index": int},
-                                         {"parameter": bool})],
+                                         {"parameter": bool, "unpacked": int})],
                          "traceback": [Record({"file": TEXT, "line": LINE, "function": TEXT,
                                                "code": TEXT})]}),
 })]

@@ -109,17 +109,21 @@ def reads_a_third_axis(outputVectors):
 
 def reads_a_good_axis(outputVectors):
     return outputVectors.shape[1] + (1, 2)[5]
+
+def unpacks_a_row(x):
+    m, n = x.shape  # rows and columns
+    return m * n
 '''
 
 
-def _raised(tmp_path, function: str, *args) -> BaseException:
+def _raised(tmp_path, function: str, *args, kind: type = IndexError) -> BaseException:
     import importlib.util
     path = tmp_path / "student.py"
     path.write_text(_READS_A_ROW)
     spec = importlib.util.spec_from_file_location("student_axes", path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    with pytest.raises(IndexError) as raised:
+    with pytest.raises(kind) as raised:
         getattr(module, function)(*args)
     return raised.value
 
@@ -135,6 +139,25 @@ def test_the_worker_names_the_array_whose_missing_axis_a_line_read(tmp_path):
     # Its own tuple index out of range, beside a shape read that is fine: no array is named.
     assert missing_axes(_raised(tmp_path, "reads_a_good_axis", np.zeros((5, 3))), tmp_path) == []
     assert missing_axes(row, tmp_path / "elsewhere") == []  # not the submission's code
+    unpacked = _raised(tmp_path, "unpacks_a_row", np.zeros(4), kind=ValueError)
+    assert missing_axes(unpacked, tmp_path) == [
+        {"name": "x", "shape": [4], "index": 1, "parameter": True, "unpacked": 2}]
+
+
+def test_an_array_unpacked_into_more_names_than_axes_is_named():
+    from grader.proxy import StudentError
+    said = StudentError("softmax", {
+        "type": "ValueError", "message": "not enough values to unpack (expected 2, got 1)",
+        "traceback": [{"file": "q1_softmax.py", "line": 33, "function": "softmax",
+                       "code": "m,n = x.shape"}],
+        "axes": [{"name": "x", "shape": [4], "index": 1, "parameter": True, "unpacked": 2}],
+    }).describe()
+    assert said.splitlines()[0] == (
+        "softmax raised ValueError: not enough values to unpack (expected 2, got 1). x, a "
+        "parameter of softmax, is a vector (1-D) there (shape (N,)), and line 33 unpacks x.shape "
+        "into 2 names, one per axis, but x has 1 axis. The grader passes x as the assignment "
+        "describes it; if your code needs a (1, N) row, make one with x.reshape(1, -1), and "
+        "read its length with x.shape[-1]."), said
 
 
 def test_a_vector_read_as_a_row_is_named_in_the_failure(tmp_path):

@@ -20,22 +20,37 @@ import numpy as np
 # `x.shape[1]`, `np.shape(x)[1]`: a name, and a literal axis (not `a.x.shape`: a name alone).
 _SHAPE_READ = re.compile(r"(?<![\w.])([A-Za-z_]\w*)\s*\.\s*shape\s*\[\s*(-?\d+)\s*\]"
                          r"|\bshape\(\s*([A-Za-z_]\w*)\s*\)\s*\[\s*(-?\d+)\s*\]")
+# `m, n = x.shape` (or np.shape(x)), the whole statement: its names, one per axis.
+_SHAPE_UNPACKED = re.compile(r"=\s*(?:([A-Za-z_]\w*)\s*\.\s*shape|(?:np|numpy)\s*\.\s*shape"
+                             r"\(\s*([A-Za-z_]\w*)\s*\))\s*(?:#.*)?$")
+_TOO_FEW_AXES = re.compile(r"not enough values to unpack \(expected (\d+), got (\d+)\)")
 MOST_READS = 3  # arrays named per error: a line reads few shapes, a hostile one many
 
 
 def missing_axes(exc: BaseException, root: Path) -> list[dict]:
     """[{"name", "shape", "index", "parameter"}] for each array the submission's innermost line
-    read an axis of beyond its last, when that line raised "tuple index out of range"; else []."""
-    if type(exc) is not IndexError or str(exc) != "tuple index out of range":
+    read an axis of beyond its last, when that line raised "tuple index out of range"; and for
+    `m, n = x.shape` that raised "not enough values to unpack", the array, with "unpacked" (how
+    many names it was unpacked into) and index the last of them. Else []."""
+    too_few = _TOO_FEW_AXES.fullmatch(str(exc)) if type(exc) is ValueError else None
+    if not too_few and (type(exc) is not IndexError or str(exc) != "tuple index out of range"):
         return []
     innermost = _innermost(exc.__traceback__, root)
     if innermost is None:
         return []
     frame, line = innermost
-    code = linecache.getline(frame.f_code.co_filename, line)[:400]
+    code = linecache.getline(frame.f_code.co_filename, line)[:400].rstrip()
     code_object = frame.f_code
     parameters = set(code_object.co_varnames[:code_object.co_argcount
                                              + code_object.co_kwonlyargcount])
+    if too_few:
+        unpacked = _SHAPE_UNPACKED.search(code)
+        name = unpacked and (unpacked[1] or unpacked[2])
+        shape = _shape(_value(frame, name)) if name else None
+        if shape is None or len(shape) != int(too_few[2]):
+            return []
+        return [{"name": name, "shape": list(shape), "index": int(too_few[1]) - 1,
+                 "parameter": name in parameters, "unpacked": int(too_few[1])}]
     found: list[dict] = []
     seen: set[tuple[str, int]] = set()
     for read in _SHAPE_READ.finditer(code):
