@@ -13,7 +13,11 @@ load is the submission's own: twelve children spinning at the lowest priority pi
 wait a second while taking next to nothing from the call, and summing every process's wait
 stretched a timed check's 0.5 s to its 5 s cap, time enough for a gradient by finite differences
 to pass as backpropagation; spinning at normal priority, they make the call itself wait, by no
-more than the CPU time they take.
+more than the CPU time they take. The same holds of a process's own threads: the wait read is the
+calling thread's (schedstat is the thread's whose id is the process's), and the CPU time the
+process's other threads took (its whole CPU time in /proc/PID/stat, less that thread's) is
+taken off it too: a call that niced its own thread and left threads spinning beside it passed
+1-2 s of work as 0.5 (hostile probe s61).
 
 Linux only; elsewhere, and where /proc cannot be read, the wait is 0 and deadlines are plain wall
 time. Read only when a deadline has passed, so it costs nothing while calls answer in time.
@@ -51,19 +55,28 @@ def waited(root: int, since: float) -> float:
     if not seen:
         return 0.0
     busiest = max(seen, key=lambda t: t[0])
-    others = sum(t[0] for t in seen if t is not busiest) + sum(t[2] for t in seen)
+    others = sum(t[0] for t in seen if t is not busiest) + sum(t[2] + t[3] for t in seen)
     return max(0.0, busiest[1] - others)
 
 
-def _times(pid: int) -> tuple[float, float, float] | None:
-    """(seconds on a CPU, seconds runnable but waiting, CPU seconds of the children it reaped)."""
+def _times(pid: int) -> tuple[float, float, float, float] | None:
+    """(seconds on a CPU, seconds runnable but waiting, CPU seconds of the children it reaped,
+    CPU seconds of its threads but the one whose id is `pid`): the first two are that thread's
+    (/proc/PID/schedstat), the others the process's (/proc/PID/stat)."""
     try:
         with open(f"/proc/{pid}/schedstat") as stat:
-            on_cpu, waiting = (int(n) for n in stat.read().split()[:2])
+            schedstat = stat.read()
         with open(f"/proc/{pid}/stat") as stat:
-            text = stat.read()
-        fields = text[text.rfind(")") + 2:].split()  # the name in parentheses may hold anything
-        reaped = (int(fields[13]) + int(fields[14])) / _TICKS  # cutime + cstime
+            return parse(schedstat, stat.read())
     except (OSError, ValueError, IndexError):
         return None
-    return on_cpu / 1e9, waiting / 1e9, reaped
+
+
+def parse(schedstat: str, stat: str) -> tuple[float, float, float, float]:
+    """_times from the text of the two files."""
+    on_cpu, waiting = (int(n) / 1e9 for n in schedstat.split()[:2])
+    fields = stat[stat.rfind(")") + 2:].split()  # the name in parentheses may hold anything
+    process = (int(fields[11]) + int(fields[12])) / _TICKS  # utime + stime, every thread
+    reaped = (int(fields[13]) + int(fields[14])) / _TICKS  # cutime + cstime
+    # (clock ticks against nanoseconds: a tick of rounding, never below nothing)
+    return on_cpu, waiting, reaped, max(0.0, process - on_cpu - 1 / _TICKS)

@@ -120,6 +120,52 @@ def test_the_submissions_own_processes_are_not_the_machines_load(nice):
             process.wait()
 
 
+# The same with threads: the calling thread at the lowest priority, threads of its own process
+# multiplying matrices beside it (numpy lets go of the GIL there), and the same call alone.
+SELF_MADE_THREAD_LOAD = """
+import os, threading, time
+import numpy as np
+a = np.ones((300, 300))
+def spin():
+    while True:
+        a @ a
+if {n}:
+    os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 19)
+for _ in range({n}):
+    threading.Thread(target=spin, daemon=True).start()
+end = time.time() + 3
+while time.time() < end:
+    pass
+"""
+
+
+def test_the_submissions_own_threads_cpu_is_taken_off_the_calling_threads_wait():
+    """A call that niced its own thread and left threads spinning beside it: the wait read was
+    that thread's alone, and nothing of the other threads' CPU was taken off it, so 1-2 s of work
+    passed the 0.5 s timed check (hostile probe s61). The threads' CPU time is read apart."""
+    env = {**os.environ, "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"}
+    attack = subprocess.Popen([sys.executable, "-c", SELF_MADE_THREAD_LOAD.format(n=2)], env=env)
+    try:
+        time.sleep(2)
+        on_cpu, _, _, threads = cpu_wait._times(attack.pid)
+        assert threads > 0.2 and threads > on_cpu / 4, (on_cpu, threads)
+    finally:
+        attack.kill()
+        attack.wait()
+
+
+def test_other_threads_cpu_is_read_from_the_process_and_the_waits_from_the_thread():
+    tick = 1 / os.sysconf("SC_CLK_TCK")
+    stat = "12 (a name (with) parens) R " + " ".join(["0"] * 10) + f" {round(2.5 / tick)} " \
+        f"{round(0.5 / tick)} {round(0.25 / tick)} 0" + " 0" * 30
+    on_cpu, waiting, reaped, threads = cpu_wait.parse("1000000000 2000000000 57\n", stat)
+    assert (on_cpu, waiting, reaped) == (1.0, 2.0, 0.25)
+    assert threads == pytest.approx(2.0 - tick)
+    alone = cpu_wait.parse("1000000000 2000000000 57\n", stat.replace(
+        f" {round(2.5 / tick)} {round(0.5 / tick)} ", f" {round(1.0 / tick)} 0 "))
+    assert alone[3] == 0.0
+
+
 def test_a_sleeping_process_waits_for_no_cpu(busy_machine):
     since = time.monotonic()
     child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(3)"])
