@@ -10,7 +10,7 @@ import ast
 import re
 import sys
 import traceback
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -696,6 +696,34 @@ def _called_briefly(function: str, exc: BaseException) -> str:
     return brief_call(function, *args) if args else ""
 
 
+def advisory_warning(check: CheckResult) -> str:
+    """The warning an advisory check (worth 0 points) gives where the function fails it."""
+    return (f"{check.function}: {check.message.splitlines()[0]}"
+            + (f" ({check.hint})" if check.hint else " (a warning only, no points deducted)"))
+
+
+def advisory_warnings_charged(results: Sequence[CheckResult]) -> set[str]:
+    """The advisory checks' warnings whose failure a graded check of the same function failed
+    with too: the same kind of exception raised at the same line of the submission (its text
+    may name each input's shape), or, for a failure that is not an exception, the same first
+    line. Said beside the points it cost, "no points deducted" read as if the crash cost nothing
+    (probe s61: a negSampling raising everywhere, 0 / 35, was warned of "(a warning only, no
+    points deducted)"). An advisory check's failure no graded check shares is still warned of."""
+    def failure(check: CheckResult) -> tuple[str, ...]:
+        error = check.evidence.get("error")
+        if isinstance(error, str) and error:
+            places = [line.strip() for line in check.message.splitlines()[1:]
+                      if line.startswith("  at ") and ", line " in line]
+            return (check.function, error.partition(":")[0], places[-1] if places else error)
+        return (check.function, check.message.partition("\n")[0])
+
+    charged = {failure(c) for c in results
+               if c.max_score > 0 and c.status in ("failed", "error", "timeout")}
+    return {advisory_warning(c) for c in results
+            if c.max_score == 0 and c.status in ("failed", "error", "timeout") and c.message
+            and failure(c) in charged}
+
+
 def _unavailable(call: pytest.CallInfo) -> bool:
     """The function could not be called at all (missing, not implemented, crashed)."""
     return bool(call.excinfo) and isinstance(call.excinfo.value, (CheckStopped, StudentUnavailable))
@@ -941,5 +969,4 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
         # An advisory check: robustness beyond what the assignment asks warns, never deducts;
         # a function that raises or hangs there is warned of as one that returns wrong values
         # is (probe s60: softmax under np.seterr(all="raise") raised, and no report said so).
-        state.warn(f"{item.stash[FUNCTION]}: {message.splitlines()[0]}"
-                   + (f" ({hint})" if hint else " (a warning only, no points deducted)"))
+        state.warn(advisory_warning(state.results[-1]))

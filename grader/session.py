@@ -1152,13 +1152,15 @@ def grade(pack: Pack, submission_path: Path, options: Options = Options(), *,
     ran = {c.function for c in state.results if c.status != "skipped"}
     stalled = frozenset(fn for fn in ran if all(
         c.status == "timeout" for c in state.results if c.function == fn and c.status != "skipped"))
+    # An advisory check's crash that a graded check charged is said with the points it cost.
+    charged = plugin.advisory_warnings_charged(state.results)
     warnings = (worded(_left_out_warnings, submission.path, load, submission.unreadable)
                 + worded(_too_large_warnings, [*submission.too_large, *(
                     (str(name), int(size)) for name, size in load.get("over_limits", []))])
                 + worded(_load_warnings, load, options.shim_xrange, options.shim_numpy, stalled)
                 + worded(_signature_warnings, load, pack, failing)
                 + worded(_unused_parameter_warnings, load, failing, ref)
-                + warnings + state.warnings)
+                + warnings + [w for w in state.warnings if w not in charged])
     # A worker that started once and failed to start again (for a later check) cost those checks
     # only, which say so: the submission as a whole was graded.
     error = (submission.load_failure if submission.load is None else "") or (

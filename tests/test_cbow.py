@@ -574,3 +574,23 @@ def test_an_advisory_check_the_function_raises_in_still_warns(tmp_path):
     warned = [w for w in report["warnings"] if w.startswith("softmax: ")]
     assert any("FloatingPointError" in w for w in warned), report["warnings"]
     assert "FloatingPointError" in report["_terminal"], report["_terminal"]
+
+
+def test_an_advisory_check_failing_as_the_graded_ones_do_is_not_warned_as_free(tmp_path):
+    """A function that raises on every call fails its advisory check too: that check's error is
+    the crash its graded checks charged, and warning of it "(a warning only, no points
+    deducted)" under a 0 for the function read as if the crash cost nothing (probe s61). The
+    message differs with each input's shape; the exception and the line are the same."""
+    source = (FIXTURES / "correct.py").read_text()
+    right = "    e_z = np.exp(z - np.max(z, axis=0, keepdims=True))\n"
+    assert right in source
+    path = tmp_path / "cbow.py"
+    path.write_text(source.replace(right, "    e_z = np.zeros_like(z.shape)\n"
+                                          "    e_z[:] = np.exp(z - np.max(z, axis=0, keepdims=True))\n"))
+    report = grade(path, tmp_path / "out", *PACK, "--only", "softmax")
+    graded = [c for c in checks_of(report, "softmax") if c["max_score"] > 0]
+    assert scores(report)["softmax"] == 0 and "error" in {c["status"] for c in graded}, graded
+    advisory = [c for c in checks_of(report, "softmax") if c["max_score"] == 0]
+    assert [c["status"] for c in advisory] == ["error"], advisory
+    assert not [w for w in report["warnings"] if w.startswith("softmax: ")], report["warnings"]
+    assert "no points deducted" not in report["_terminal"], report["_terminal"]

@@ -1075,6 +1075,25 @@ def test_an_error_that_hangs_on_the_draws_is_not_said_to_be_the_Ks(tmp_path):
         assert "answers right" not in message and "different about" not in message, message
 
 
+def test_a_crash_its_graded_checks_charged_is_not_warned_of_as_costing_nothing(tmp_path):
+    """`grad = np.zeros_like(outputVectors.shape)` makes every call raise at the line that
+    fills grad: 0 / 35, and the advisory large_scores_stay_finite, raising the same there, was
+    also warned of "(a warning only, no points deducted)" (probe s61: george, apurv)."""
+    source = (FIXTURES / "correct_summed.py").read_text()
+    old = "    grad = np.zeros(outputVectors.shape)\n"
+    assert source.count(old) == 1
+    path = tmp_path / "grad_of_the_shape_tuple.py"
+    path.write_text(source.replace(old, "    grad = np.zeros_like(outputVectors.shape)\n"))
+    report = grade_many({"s": path}, tmp_path / "out", "--only", "negSamplingCostAndGradient",
+                        env=LIVE)["s"]
+    assert scores(report)["negSamplingCostAndGradient"] == 0, scores(report)
+    advisory = [c for c in report["checks"] if c["max_score"] == 0]
+    assert advisory and all(c["status"] == "error" for c in advisory), advisory
+    warned = [w for w in report["warnings"] if w.startswith("negSamplingCostAndGradient: ")]
+    assert not warned, warned
+    assert "no points deducted" not in report["_terminal"], report["_terminal"]
+
+
 def test_all_negatives_but_the_last_is_not_told_the_first_alone(tmp_path):
     """A loop `for k in xrange(1, K)` uses K - 1 negatives: at K = 2 that is the first one alone,
     and K_is_honoured[2] hinted "only the first negative sample is used" while every other check
