@@ -1329,7 +1329,9 @@ def _missing_module_warning(missing: dict) -> str:
     worded two ways for one situation)."""
     top = str(missing["module"]).split(".")[0]
     imports = f"{missing['file']}, line {missing['line']} imports {missing['module']}"
-    let_through = f"the import was let through, and only code that uses {missing['module']} fails"
+    # A sentence's end: it closes the warning, whichever way the warning begins (probe s61).
+    let_through = (f"the import was let through, and only code that uses {missing['module']} "
+                   "fails.")
     if missing.get("gated") is True:
         return (f"{imports}, which graded code may not use (NumPy and Python's standard library "
                 f"only, on every machine alike): {let_through}")

@@ -34,7 +34,7 @@ def test_the_graders_own_package_and_its_tools_are_not_the_submissions(tmp_path)
     assert any(w.startswith("borrowed.py, line ") and w.endswith(
                "imports hypothesis, which graded code may not use (NumPy and Python's standard "
                "library only, on every machine alike): the import was let through, and only code "
-               "that uses hypothesis fails") for w in report["warnings"]), report["warnings"]
+               "that uses hypothesis fails.") for w in report["warnings"]), report["warnings"]
 
 
 def test_what_the_submission_may_import_still_imports(tmp_path):

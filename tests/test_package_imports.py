@@ -120,15 +120,16 @@ def test_a_helper_file_named_like_one_of_the_graders_own_modules_is_the_students
 
 def test_a_missing_module_is_worded_alike_whether_well_known_or_maybe_the_students():
     """`google` and `ipywidgets`, both missing, were told in two wordings (probe s60): one
-    wording, the second adding where a file of the student's own would go."""
+    wording, the second adding where a file of the student's own would go. Each ends its last
+    sentence (probe s61: "... only code that uses dask fails" had no final period)."""
     from grader.session import _missing_module_warning
     known = _missing_module_warning({"file": "nb.ipynb, cell 1", "line": 1, "module": "google"})
     other = _missing_module_warning({"file": "nb.ipynb, cell 2", "line": 3,
                                      "module": "ipywidgets"})
     assert known == ("nb.ipynb, cell 1, line 1 imports google, which is not installed where your "
                      "code is graded: the import was let through, and only code that uses google "
-                     "fails")
+                     "fails.")
     assert other == ("nb.ipynb, cell 2, line 3 imports ipywidgets, which is not installed where "
                      "your code is graded, nor in your upload: if ipywidgets.py is a file of "
                      "yours, upload it with the others. The import was let through, and only "
-                     "code that uses ipywidgets fails")
+                     "code that uses ipywidgets fails.")
