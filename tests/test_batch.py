@@ -565,6 +565,35 @@ def _stamped(name: str, score: float, error: str = "") -> SubmissionResult:
                             error=error, upload=batch.upload_record(name, "ab" * 32))
 
 
+def test_the_overview_says_an_import_nothing_graded_used_cost_no_points():
+    """tvect imports dask at the top, uses it nowhere and gets 100 / 100; the overview listed it
+    under the modules not installed "so the code that uses it fails" (probe s61). A module that
+    made a check fail is still said to, beside one that did not."""
+    from grader.model import CheckResult, FunctionResult
+    from grader.render import overview
+
+    def upload(name: str, modules: tuple[str, ...], failing: str = "") -> SubmissionResult:
+        check = CheckResult("values", "sigmoid", "error" if failing else "passed",
+                            0.0 if failing else 5.0, 5.0, message=failing)
+        return SubmissionResult(f"{name}.py", 100.0 if not failing else 95.0, 100.0, (check,),
+                                (FunctionResult("sigmoid", 0.0 if failing else 5.0, 5.0),),
+                                missing_modules=modules)
+
+    scipy = ("sigmoid raised ModuleNotFoundError: No module named 'scipy.special': it is not "
+             "installed where your code is graded")
+    page = overview.render({"tvect": upload("tvect", ("dask",)),
+                            "alice": upload("alice", ("scipy",), scipy),
+                            "bob": upload("bob", ("scipy",))})
+    listed = page[page.index('id="missing-modules"'):page.index("</ul>",
+                                                                page.index('id="missing-modules"'))]
+    items = dict(re.findall(r'<li data-module="(\w+)">(.*?)</li>', listed, re.S))
+    assert "no points lost" in items["dask"] and "so the code that uses it fails" not in \
+        items["dask"], items["dask"]
+    assert "so the code that uses it fails" in items["scipy"], items["scipy"]
+    assert re.search(r">bob</a> \(no points lost\)", items["scipy"]), items["scipy"]
+    assert not re.search(r">alice</a> \(no points lost\)", items["scipy"]), items["scipy"]
+
+
 def test_gradebook_extends_its_columns_and_keeps_what_lms_names_carry():
     from grader.render import gradebook
     results = {"smithjohn": _stamped("smithjohn_LATE_12345_67890_hw1.zip", 70),

@@ -269,12 +269,32 @@ def missing_modules(results: Mapping[str, SubmissionResult]) -> list[dict]:
     list (scipy, for expit) cost a student most of a grade, and only the student's report said
     so (probe s60)."""
     who: dict[str, list[str]] = {}
+    cost: dict[str, set[str]] = {}  # by module, the students a check of whose failed for it
     for student in sorted(results):
+        failed_for = _modules_failed_for(results[student])
         for module in dict.fromkeys(results[student].missing_modules):
-            who.setdefault(safe_text.visible(str(module)), []).append(student)
+            shown = safe_text.visible(str(module))
+            who.setdefault(shown, []).append(student)
+            if module in failed_for:
+                cost.setdefault(shown, set()).add(student)
     return [{"module": module, "count": len(students),
-             "students": [_link(s) for s in students]}
+             "students": [{**_link(s), "unused": s not in cost.get(module, ())}
+                          for s in students],
+             "unused": not cost.get(module)}
             for module, students in sorted(who.items(), key=lambda kv: (-len(kv[1]), kv[0]))]
+
+
+# What a missing module's stand-in, or an import of it inside a function, raises when called
+# (grader/worker/missing_imports.py).
+_NO_MODULE = re.compile(r"ModuleNotFoundError: No module named '([\w.]+)'")
+
+
+def _modules_failed_for(result: SubmissionResult) -> set[str]:
+    """The top-level names of the modules a check of `result` failed for: an import nothing
+    graded uses costs nothing, and the overview said of a 100 / 100 "so the code that uses it
+    fails" (probe s61)."""
+    return {name.split(".")[0] for c in result.checks if c.status != "passed"
+            for name in _NO_MODULE.findall(c.message)}
 
 
 def _errors_said(errors: int, absent: int) -> str:
