@@ -386,6 +386,38 @@ def test_every_text_field_of_the_model_is_escaped():
     assert page.count(str(escape(MARKUP + TEMPLATE))) >= 15
 
 
+def test_a_function_losing_points_failed_and_withheld_says_both_in_plain_words():
+    """mostoriginal's softmax lost 10 points, 4 on two checks raising an AssertionError with no
+    message and 6 withheld from three checks that passed; the page's contents said "-4 points",
+    its evidence read `raised in ["softmax"]` and "AssertionError: " (a colon before nothing),
+    and the passed checks "rows sum to one 0 / 2" (probe s61)."""
+    wait = ("this check passed, but a check of softmax against itself earns its points only when "
+            "its values are right too, and they are not (see matches_reference)")
+    raised = {"raised_in": ["softmax"], "error": "AssertionError: "}
+    message = ("softmax raised AssertionError\n"
+               "  at q1_softmax.py, line 53, in softmax: assert x.shape == orig_shape")
+    checks = (CheckResult("known_values", "softmax", "passed", 3, 3),
+              *(CheckResult(name, "softmax", "passed", 0, 2, points_withheld=wait)
+                for name in ("rows_sum_to_one", "invariant_to_adding_a_constant", "no_overflow")),
+              *(CheckResult(name, "softmax", "error", 0, 2, message=message, evidence=raised)
+                for name in ("vector_input", "matches_reference")))
+    result = SubmissionResult("s.py", 3, 13, checks,
+                              (FunctionResult("softmax", 3, 13, 0, "softmax raised an error"),))
+    page = html.render(result)
+    contents = page[page.index('id="summary"'):page.index("</section>", page.index('id="summary"'))]
+    assert "-10 points in all (4 failed, 6 withheld" in contents, contents
+    assert "[&#34;softmax&#34;]" not in page and '["softmax"]' not in page, page
+    assert re.search(r"<td>raised in</td><td[^>]*>softmax</td>", page), page
+    assert "AssertionError: <" not in page and "AssertionError: \n" not in page
+    assert re.search(r"<td>error</td><td[^>]*>AssertionError</td>", page), page
+    passed = page[page.index('<ul class="passed">'):]
+    assert not re.search(r"rows sum to one <span[^>]*>0 / 2", passed), passed
+    assert re.search(r"rows sum to one <span[^>]*>its 2 points withheld until the values are "
+                     r"right", passed), passed
+    assert re.search(r"known values <span[^>]*>3 / 3", passed), passed
+    assert_only_report_markup(page)
+
+
 def test_failures_stating_one_problem_show_it_once_with_each_checks_call():
     """Checks stopped by one error (a float() of a 1x1 array stops every check of the function)
     differ only in their calls: the problem once, the first check open with its call, the

@@ -210,11 +210,22 @@ def _measured(evidence: dict) -> list[dict]:
     for key, value in evidence.items():
         if key in HIDDEN_EVIDENCE:
             continue
-        text = value if isinstance(value, str) else json.dumps(value)
+        text = _evidence_text(value)
         if len(text) > EVIDENCE_SHOWN_AS_TEXT:
             text = text[:EVIDENCE_SHOWN_AS_TEXT] + " ..."
         shown.append({"label": key.replace("_", " "), "text": text})
     return shown
+
+
+def _evidence_text(value: Any) -> str:
+    """One measured value as a student reads it: names as words, not a JSON list ("raised in
+    softmax", where the page said `raised in ["softmax"]`, probe s61), and an exception with no
+    message as its type alone (it read "AssertionError: ", the colon followed by nothing)."""
+    if isinstance(value, list) and value and all(isinstance(v, str) for v in value):
+        return ", ".join(value)
+    if isinstance(value, str):
+        return re.sub(r"^(\w+(?:\.\w+)*):\s*$", r"\1", value)
+    return json.dumps(value)
 
 
 def _gradient_view(gradient: dict) -> dict:
@@ -304,6 +315,8 @@ def check_view(check: CheckResult, mistakes: dict[str, dict]) -> dict:
         "failed": check.status in FAILED, "score": _points(check.score),
         "max_score": _points(check.max_score), "advisory": check.max_score == 0,
         "lost": _points(check.max_score - check.score),
+        # Passed, its points waiting for the function's values (scoring.withhold_unverified).
+        "withheld": check.status == "passed" and check.score < check.max_score,
         "visibility": check.visibility, "headline": headline, "cause": cause, "parts": parts,
         "where": where,
         "rest": rest, "counterexample": _counterexample(check.counterexample,
@@ -409,12 +422,21 @@ def view(result: SubmissionResult) -> dict:
         for g in groups:
             g["open"] = not opened
             opened = True
+        withheld = sum(c.max_score - c.score for c in own
+                       if c.status == "passed" and c.max_score > c.score)
+        failed_points = sum(c.max_score - c.score for c in own
+                            if c.status in FAILED and c.max_score > 0)
         functions.append({
             "name": fn.name, "anchor": anchor, "score": _points(fn.score),
             "max_score": _points(fn.max_score), "skipped": _points(fn.skipped_points),
             "has_skipped": fn.skipped_points > 0, "summary": fn.summary,
             "state": _function_state(fn.score, fn.max_score, fn.skipped_points),
             "groups": groups,
+            # The contents line said "-4 points" of a function that lost 10, 6 of them withheld
+            # from checks that passed (probe s61): the whole loss, the two apart.
+            "withheld_points": _points(withheld) if withheld else "",
+            "failed_points": _points(failed_points),
+            "lost": _points(failed_points + withheld),
             "passed": [c for c in checks if c["status"] == "passed" and not c["advisory"]],
             "skipped_checks": [c for c in checks if c["status"] == "skipped" and not c["advisory"]],
             "printed": [c for c in checks if not c["failed"] and c["output"]],
