@@ -218,7 +218,7 @@ RECOGNISED = {
     # its K different words matched a loop that re-draws until they differ (probe s53): it drew none
     "negsampling_choice_without_replacement": {"negatives_not_from_dataset"},
     "negsampling_negatives_deduplicated": {"repeated_negatives_dropped"},
-    "negsampling_target_skipped_not_replaced": {"k_not_honoured"},
+    "negsampling_target_skipped_not_replaced": {"target_offers_dropped"},
     "negsampling_mutates_output_vectors": {"output_vectors_mutated"},
     "negsampling_log_one_minus_sigmoid": {"log_one_minus_sigmoid"},
     "negsampling_tanh_sigmoid": {"log_one_minus_sigmoid"},
@@ -458,7 +458,7 @@ def test_mistake_is_recognised_from_the_evidence(reports, mistake):
 @pytest.mark.parametrize("name,mistake", [
     ("negsampling_target_among_negatives", "target_among_negatives"),
     ("negsampling_target_not_redrawn", "target_not_redrawn"),
-    ("negsampling_target_skipped_not_replaced", "k_not_honoured"),
+    ("negsampling_target_skipped_not_replaced", "target_offers_dropped"),
     ("negsampling_first_negative_only", "first_negative_only"),
     ("negsampling_samples_with_np_random", "negatives_not_from_dataset")])
 def test_every_failure_of_one_sampling_mistake_names_it(reports, name, mistake):
@@ -1092,6 +1092,32 @@ def test_a_crash_its_graded_checks_charged_is_not_warned_of_as_costing_nothing(t
     warned = [w for w in report["warnings"] if w.startswith("negSamplingCostAndGradient: ")]
     assert not warned, warned
     assert "no points deducted" not in report["_terminal"], report["_terminal"]
+
+
+def test_a_loop_that_skips_the_targets_offers_is_not_told_it_draws_other_than_K(tmp_path):
+    """A 2016-style loop `for i in range(K)` that meets the target and does `i -= 1; continue`
+    draws exactly K (every K_is_honoured passes) and uses one negative fewer for each offer of
+    the target: it was told "the number of negatives drawn is not K" (probe s61: radtke)."""
+    source = (FIXTURES / "correct_summed.py").read_text()
+    old = "    indices.extend(getNegativeSamples(target, dataset, K))\n"
+    assert source.count(old) == 1
+    loop = ("    for i in range(K):\n"
+            "        j = dataset.sampleTokenIdx()\n"
+            "        if j == target:\n"
+            "            i -= 1  # resample\n"
+            "            continue\n"
+            "        indices.append(j)\n")
+    path = tmp_path / "offers_skipped_in_a_for_loop.py"
+    path.write_text(source.replace(old, loop))
+    report = grade_many({"s": path}, tmp_path / "out", "--only", "negSamplingCostAndGradient",
+                        env=LIVE)["s"]
+    k_checks = [c for c in report["checks"] if c["name"].startswith("K_is_honoured")]
+    assert k_checks and all(c["status"] == "passed" for c in k_checks), k_checks
+    named = {c["name"]: c["mistake"] for c in report["checks"] if c["mistake"]}
+    assert named and set(named.values()) == {"target_offers_dropped"}, named
+    title = report["mistakes"]["target_offers_dropped"]["title"]
+    assert "dropped" in title and "drawn is not K" not in title, title
+    assert "drawn is not K" not in report["_terminal"], report["_terminal"]
 
 
 def test_all_negatives_but_the_last_is_not_told_the_first_alone(tmp_path):

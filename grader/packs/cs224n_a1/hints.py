@@ -287,6 +287,15 @@ HINTS = Catalogue("cs224n-a1", (
         "k_not_honoured", "the number of negatives drawn is not K",
         "Use the K you are given: getNegativeSamples(target, dataset, K) draws exactly K negatives "
         "(plus a re-draw whenever the target comes up)."),
+    # Not k_not_honoured: such code draws exactly K, and "the number drawn is not K" was said to
+    # a loop whose K_is_honoured checks all passed (probe s61: `i -= 1; continue` in a for loop).
+    Mistake(
+        "target_offers_dropped", "fewer than K negatives: the target's offers are dropped",
+        "When dataset.sampleTokenIdx() offers the target, that offer is no negative, and another "
+        "index must be drawn in its place, so that K negatives are used (getNegativeSamples("
+        "target, dataset, K) draws again). Skipping the offer leaves one negative fewer for each "
+        "time the target comes up: a `continue`, or `i -= 1` inside a `for` loop (which does not "
+        "repeat the iteration), does not draw again."),
     Mistake(
         "negatives_not_from_dataset", "the negatives are not drawn from dataset",
         "Your function drew nothing from dataset.sampleTokenIdx(): the negatives must be the "

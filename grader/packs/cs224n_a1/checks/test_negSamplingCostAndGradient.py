@@ -674,7 +674,7 @@ def _root_cause(case: W2VCase, reference, *, cost: float | None = None,
                 f"{draws} indices drawn, the target {case.target} kept among the negatives "
                 f"{first}, not drawn again")}}
         if kept and np.isclose(cost, _cost_with(case, kept), rtol=1e-6):
-            return {"hint": HINTS["k_not_honoured"], "evidence": {**facts, "seen": (
+            return {"hint": HINTS["target_offers_dropped"], "evidence": {**facts, "seen": (
                 f"{draws} indices drawn, the target's offers dropped: the cost uses the "
                 f"negatives {kept}")}}
     second = _second_draws_used(case, cost, draws) if cost is not None else None
@@ -978,7 +978,8 @@ def _wrong_draws(cost: float, draws: int, used: int, case: W2VCase, call) -> Non
                       f"dropped instead of drawn again, so the cost uses {len(kept)} "
                       f"negative{'s' if len(kept) != 1 else ''} {kept} where K = {case.K} are "
                       "needed.", call,
-                      hint=HINTS["k_not_honoured"], evidence={**evidence, "negatives_used": kept})
+                      hint=HINTS["target_offers_dropped"],
+                      evidence={**evidence, "negatives_used": kept})
     fail_call(f"{_how_many(draws, used)} indices drawn from dataset.sampleTokenIdx(): {draws}, "
               f"expected {used} (K = {case.K} negatives; the stream offers the target "
               f"(index {case.target}) {'once' if offers == 1 else f'{offers} times'}, and each "
