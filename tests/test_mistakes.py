@@ -1120,6 +1120,34 @@ def test_a_loop_that_skips_the_targets_offers_is_not_told_it_draws_other_than_K(
     assert "drawn is not K" not in report["_terminal"], report["_terminal"]
 
 
+def test_a_grad_with_a_row_per_sampled_index_is_told_so(tmp_path):
+    """grad stacked from the target's row and each negative's, K + 1 rows, where one row per
+    output vector belongs: seventeen failures said only "grad (one row per output vector) has
+    shape (11, 3); expected shape (14, 3)", each at its own K (probe s61: chriskco)."""
+    source = (FIXTURES / "correct_summed.py").read_text()
+    old = ("    grad = np.zeros(outputVectors.shape)\n"
+           "    grad[target] += (sig_o - 1.0) * predicted\n")
+    assert source.count(old) == 1
+    path = tmp_path / "grad_per_sampled_index.py"
+    path.write_text(source.replace(old, (
+        "    grad = np.vstack([(sig_o - 1.0) * predicted, np.outer(1.0 - sig_neg, predicted)])\n"
+        "    return cost, gradPred, grad\n")))
+    report = grade_many({"s": path}, tmp_path / "out", "--only", "negSamplingCostAndGradient",
+                        env=LIVE)["s"]
+    failed = [c for c in report["checks"] if c["status"] == "failed"]
+    about_grad = [c for c in failed if "grad has shape" in c["message"]
+                  or "grad (one row per output vector) has shape" in c["message"]]
+    assert len(about_grad) >= 7, [(c["name"], c["message"][:120]) for c in failed]
+    for check in about_grad:
+        first = check["message"].splitlines()[0]
+        assert re.match(r"grad has shape \((\d+), \d+\), one row per sampled index \(the "
+                        r"target and K = (\d+) negatives?\); expected shape \(\d+, \d+\), one "
+                        r"row per output vector", first), first
+        rows, k = re.match(r"grad has shape \((\d+), \d+\).*K = (\d+)", first).groups()
+        assert int(rows) == int(k) + 1, first
+    assert scores(report)["negSamplingCostAndGradient"] < 35
+
+
 def test_all_negatives_but_the_last_is_not_told_the_first_alone(tmp_path):
     """A loop `for k in xrange(1, K)` uses K - 1 negatives: at K = 2 that is the first one alone,
     and K_is_honoured[2] hinted "only the first negative sample is used" while every other check

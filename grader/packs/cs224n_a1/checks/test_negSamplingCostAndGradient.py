@@ -342,9 +342,27 @@ def _unpack(value, case: W2VCase, call: str, parts: tuple[str, ...] = PARTS, *,
     if positive and cost <= 0:
         fail_call(f"the cost is {cost!r}; -log sigmoid(...) terms are always positive.", call)
     grad_pred = as_array(value[1], call, (case.D,), "gradPred") if "gradPred" in parts else None
+    if "grad" in parts:
+        _rows_per_index(value[2], case, call)
     grad = (as_array(value[2], call, (case.V, case.D), "grad (one row per output vector)")
             if "grad" in parts else None)
     return cost, grad_pred, grad
+
+
+def _rows_per_index(grad, case: W2VCase, call: str) -> None:
+    """Fail saying so where grad has a row per sampled index (K + 1: the target's and each
+    negative's) or per negative (K) instead of one per output vector: seventeen failures said
+    only "has shape (11, 3); expected shape (14, 3)", each at its own K (probe s61: chriskco)."""
+    negatives = f"K = {case.K} negative{'s' if case.K != 1 else ''}"
+    rows = {case.K + 1: f"one row per sampled index (the target and {negatives})",
+            case.K: f"one row per negative ({negatives})"}
+    shape = _shape(grad)
+    if shape is None or len(shape) != 2 or shape[1] != case.D or shape[0] == case.V \
+            or shape[0] not in rows:
+        return
+    fail_call(f"grad has shape {shape}, {rows[shape[0]]}; expected shape ({case.V}, {case.D}), "
+              "one row per output vector: each index's row belongs in grad's row of that index.",
+              call, returned=grad)
 
 
 def _order_by_shape(value, case: W2VCase) -> tuple[str, ...] | None:
