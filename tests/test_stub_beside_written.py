@@ -8,6 +8,7 @@ the notebook and handed in the folder got 0 of 100, graded on the untouched cbow
 """
 from __future__ import annotations
 
+import ast
 import shutil
 from pathlib import Path
 
@@ -16,6 +17,7 @@ import pytest
 from archives import archive_of
 from conftest import ROOT, grade_many, scores
 from fixtures.cbow.mistakes import MISTAKES
+from grader.worker import python2_names, written_defs
 from notebook_helpers import SOLUTION, notebook_v4
 
 CBOW = ROOT / "tests" / "fixtures" / "cbow"
@@ -74,12 +76,39 @@ def _cs224n_uploads(tmp_path: Path) -> dict[str, Path]:
     return uploads
 
 
+# A correct softmax in Python 2, its only return reading xrange (the worker's shim supplies it),
+# and a wrong one in a scratch file beside it (recheck probe s61, row 0).
+PY2_SOFTMAX = """import numpy as np
+
+
+def softmax(x):
+    x2 = np.atleast_2d(x)
+    return np.vstack([np.exp(x2[i] - x2[i].max()) / np.exp(x2[i] - x2[i].max()).sum()
+                      for i in xrange(x2.shape[0])]).reshape(x.shape)
+"""
+WRONG_SOFTMAX = """import numpy as np
+
+
+def softmax(x):
+    e = np.exp(x)
+    return e / np.sum(e)
+"""
+
+
+def _s61_uploads(tmp_path: Path) -> dict[str, Path]:
+    py2 = tmp_path / "py2" / "a1"
+    py2.mkdir(parents=True)
+    (py2 / "q1_softmax.py").write_text(PY2_SOFTMAX)
+    (py2 / "scratch.py").write_text(WRONG_SOFTMAX)
+    return {"py2_xrange": py2}
+
+
 @pytest.fixture(scope="module")
 def reports(tmp_path_factory) -> dict[str, dict]:
     tmp = tmp_path_factory.mktemp("stub-beside-written")
     out = tmp_path_factory.mktemp("stub-beside-written-reports")
     graded = grade_many(_cbow_uploads(tmp), out, "--pack", "cbow")
-    graded.update(grade_many(_cs224n_uploads(tmp), out))
+    graded.update(grade_many({**_cs224n_uploads(tmp), **_s61_uploads(tmp)}, out))
     return graded
 
 
@@ -132,3 +161,33 @@ def test_the_starters_files_beside_the_students_own_file_give_way(reports, name,
     stubs = [w for w in report["warnings"] if "stub" in w or "template" in w]
     assert len(stubs) == len(expected), stubs
     assert not [w for w in report["warnings"] if "more than one file" in w], report["warnings"]
+
+
+# ---- recheck probe s61: what the starter leaves, said otherwise ---------------------------------
+def _stub_warnings(report: dict) -> list[str]:
+    return [w for w in report["warnings"] if "stub" in w or "template" in w]
+
+
+def test_a_python2_function_reading_the_shims_names_is_written(reports):
+    """q1_softmax.py's correct Python 2 softmax returns `... for i in xrange(n)`: it is written,
+    and graded over the wrong copy in scratch.py by the usual rule (0 of 15 before: "the
+    starter's stub (it returns names it never sets)")."""
+    report = reports["py2_xrange"]
+    assert scores(report)["softmax"] == 15, (scores(report), report["warnings"])
+    assert not _stub_warnings(report), report["warnings"]
+    assert any(w.startswith("softmax is defined in more than one file: the one in q1_softmax.py "
+                            "was graded, not the one in scratch.py") for w in report["warnings"]), \
+        report["warnings"]
+
+
+def _writes(source: str, functions: tuple[str, ...] = ("softmax", "sigmoid",
+                                                      "forward_backward_prop",
+                                                      "negSamplingCostAndGradient")) -> set[str]:
+    return written_defs.written([ast.parse(source)], functions)
+
+
+@pytest.mark.parametrize("name", sorted({"xrange", *python2_names.BUILTINS}))
+def test_every_name_the_python2_shim_supplies_is_bound(name):
+    """Whatever the worker's Python 2 shim supplies (loader.py's xrange, python2_names.BUILTINS)
+    is bound for a def that returns it: a written Python 2 function, never the starter's."""
+    assert _writes(f"def softmax(x):\n    return {name}(x)\n") == {"softmax"}

@@ -5,10 +5,10 @@ NotImplementedError`, names set to None and returned), can only end in NotImplem
 2017 starter's softmax raises it in both branches of an if, after lines of its own), or can only
 end in NameError: every value it returns names something bound nowhere, in it or in its file,
 and it computes nothing it leaves unread (the starter's `return cost, gradPred, grad` below a
-`pass`). The worker's loader chooses between
-folders with it (a starter's folder, or a backup, must not win for defining every function); the
-grader's class folder, between a student's files handed in one after another. Both read the same
-trees, so this module imports nothing of either.
+`pass`). Python 2's builtins are bound: the worker's shim supplies them. The worker's loader
+chooses between folders with it (a starter's folder, or a backup, must not win for defining every
+function); the grader's class folder, between a student's files handed in one after another. Both
+read the same trees, so this module imports nothing of either.
 """
 from __future__ import annotations
 
@@ -16,7 +16,14 @@ import ast
 import builtins
 from collections.abc import Collection, Sequence
 
-_BUILTINS = frozenset(dir(builtins))
+# Python 2's builtins that Python 3 dropped: the worker supplies xrange (loader.py) and those of
+# python2_names.BUILTINS; the rest (cmp, file, ...) are still what the student meant, never a
+# starter's unset name. A written Python 2 softmax returning `... for i in xrange(n)` was called
+# the starter's stub and lost to a wrong copy in a scratch file (recheck probe s61, 15 -> 0).
+PYTHON2_BUILTINS = frozenset({
+    "xrange", "reduce", "unicode", "basestring", "long", "unichr", "raw_input", "reload",
+    "execfile", "apply", "buffer", "cmp", "coerce", "file", "intern", "StandardError"})
+_BUILTINS = frozenset(dir(builtins)) | PYTHON2_BUILTINS
 
 
 def written(trees: Sequence[ast.Module], functions: Collection[str]) -> set[str]:
