@@ -364,6 +364,8 @@ def _and(items: list[str]) -> str:
 _PASSED_OVER = {
     "not implemented": ("is the starter's stub (it raises NotImplementedError)",
                         "are the starter's stubs (they raise NotImplementedError)"),
+    "raises NotImplemented": ("is the starter's stub (it raises NotImplemented)",
+                              "are the starter's stubs (they raise NotImplemented)"),
     "unbound": ("is the starter's stub (it returns names it never sets)",
                 "are the starter's stubs (they return names they never set)"),
     "template": ("is as the template leaves it (nothing but None returned)",

@@ -95,12 +95,28 @@ def softmax(x):
 """
 
 
+def _starter_with(raise_instead: str, tmp_path: Path, name: str) -> Path:
+    """This pack's starter files with every `raise NotImplementedError` line replaced by
+    `raise_instead` (`pass`: what a student who moved to a hw1.py of their own leaves; `raise
+    NotImplemented`: the starter's misspelling), beside a hw1.py that writes every function."""
+    folder = tmp_path / name / "a1"
+    folder.mkdir(parents=True)
+    for starter in ("q1_softmax.py", "q2_sigmoid.py", "q2_neural.py", "q3_word2vec.py"):
+        text = (STARTER / starter).read_text()
+        assert "raise NotImplementedError\n" in text, starter
+        (folder / starter).write_text(text.replace("raise NotImplementedError\n",
+                                                   raise_instead + "\n"))
+    (folder / "hw1.py").write_text(SOLUTION)
+    return folder
+
+
 def _s61_uploads(tmp_path: Path) -> dict[str, Path]:
     py2 = tmp_path / "py2" / "a1"
     py2.mkdir(parents=True)
     (py2 / "q1_softmax.py").write_text(PY2_SOFTMAX)
     (py2 / "scratch.py").write_text(WRONG_SOFTMAX)
-    return {"py2_xrange": py2}
+    return {"a1_not_implemented": _starter_with("raise NotImplemented", tmp_path, "misspelt"),
+            "py2_xrange": py2}
 
 
 @pytest.fixture(scope="module")
@@ -168,6 +184,17 @@ def _stub_warnings(report: dict) -> list[str]:
     return [w for w in report["warnings"] if "stub" in w or "template" in w]
 
 
+def test_raise_not_implemented_misspelt_is_the_starters_stub(reports):
+    """`raise NotImplemented` (a TypeError when run) for each raise of the starter: 0 of 100
+    before, graded over the complete hw1.py beside it."""
+    report = reports["a1_not_implemented"]
+    assert report["score"] == 100, (scores(report), report["warnings"])
+    assert ("sigmoid and sigmoid_grad in q2_sigmoid.py are the starter's stubs (they raise "
+            "NotImplemented): those in hw1.py were graded instead.") in report["warnings"], \
+        report["warnings"]
+    assert len(_stub_warnings(report)) == 4, report["warnings"]
+
+
 def test_a_python2_function_reading_the_shims_names_is_written(reports):
     """q1_softmax.py's correct Python 2 softmax returns `... for i in xrange(n)`: it is written,
     and graded over the wrong copy in scratch.py by the usual rule (0 of 15 before: "the
@@ -191,3 +218,13 @@ def test_every_name_the_python2_shim_supplies_is_bound(name):
     """Whatever the worker's Python 2 shim supplies (loader.py's xrange, python2_names.BUILTINS)
     is bound for a def that returns it: a written Python 2 function, never the starter's."""
     assert _writes(f"def softmax(x):\n    return {name}(x)\n") == {"softmax"}
+
+
+@pytest.mark.parametrize("statement", [
+    "raise NotImplemented", "raise NotImplemented('write softmax')", "raise NotImplementedError",
+    "raise NotImplementedError()", "raise NotImplementedError('write softmax')"])
+def test_each_spelling_of_not_implemented_is_the_starters(statement):
+    body = f"    orig_shape = x.shape\n    {statement}\n    return x\n"
+    assert _writes("def softmax(x):\n" + body) == set()
+    branches = f"    if x.ndim > 1:\n        {statement}\n    else:\n        {statement}\n"
+    assert _writes("def softmax(x):\n" + branches + "    return x\n") == set()

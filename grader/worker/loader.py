@@ -712,7 +712,8 @@ def _written_by_text(code: str, pattern: re.Pattern) -> set[str]:
     return found
 
 
-_RAISES_NOT_IMPLEMENTED = re.compile(r"^[ \t]*raise[ \t]+NotImplementedError\b", re.M)
+# NotImplemented too: the starter's misspelling (written_defs.py).
+_RAISES_NOT_IMPLEMENTED = re.compile(r"^[ \t]*raise[ \t]+NotImplemented(?:Error)?\b", re.M)
 
 
 def _one_of(start: Path, top: Path, layout: tuple[str, ...], functions: tuple[str, ...],

@@ -1,14 +1,14 @@
 """Which graded functions a file writes, read off its syntax tree, never run.
 
 A def is someone's work unless it is an exercise's template (a docstring, `pass`, `raise
-NotImplementedError`, names set to None and returned), can only end in NotImplementedError (the
-2017 starter's softmax raises it in both branches of an if, after lines of its own), or can only
-end in NameError: every value it returns names something bound nowhere, in it or in its file,
-and it computes nothing it leaves unread (the starter's `return cost, gradPred, grad` below a
-`pass`). Python 2's builtins are bound: the worker's shim supplies them. The worker's loader
-chooses between folders with it (a starter's folder, or a backup, must not win for defining every
-function); the grader's class folder, between a student's files handed in one after another. Both
-read the same trees, so this module imports nothing of either.
+NotImplementedError`, names set to None and returned), can only end in NotImplementedError or
+`raise NotImplemented` (the 2017 starter's softmax raises it in both branches of an if, after
+lines of its own), or can only end in NameError: every value it returns names something bound
+nowhere, in it or in its file, and it computes nothing it leaves unread (the starter's `return
+cost, gradPred, grad` below a `pass`). Python 2's builtins are bound: the worker's shim supplies
+them. The worker's loader chooses between folders with it (a starter's folder, or a backup, must
+not win for defining every function); the grader's class folder, between a student's files
+handed in one after another. Both read the same trees, so this module imports nothing of either.
 """
 from __future__ import annotations
 
@@ -24,6 +24,9 @@ PYTHON2_BUILTINS = frozenset({
     "xrange", "reduce", "unicode", "basestring", "long", "unichr", "raw_input", "reload",
     "execfile", "apply", "buffer", "cmp", "coerce", "file", "intern", "StandardError"})
 _BUILTINS = frozenset(dir(builtins)) | PYTHON2_BUILTINS
+# What a starter raises where code goes: NotImplementedError, or NotImplemented, a common
+# misspelling of it (a TypeError when run, as NotImplemented is no exception).
+_NOT_IMPLEMENTED = ("NotImplementedError", "NotImplemented")
 
 
 def written(trees: Sequence[ast.Module], functions: Collection[str]) -> set[str]:
@@ -51,11 +54,12 @@ def file_names(trees: Sequence[ast.Module]) -> tuple[set[str], bool]:
 def stub_kind(node: ast.FunctionDef | ast.AsyncFunctionDef, module_names: set[str],
               star: bool = False) -> str:
     """How a def is a starter's stub, not someone's work: "not implemented" (it raises
-    NotImplementedError), "template" (`is_template`), "unbound" (every value it returns names
-    something its file, `module_names`, never binds; never said where the file imports *). ""
-    for a def that is written."""
-    if raises_not_implemented(node):
-        return "not implemented"
+    NotImplementedError), "raises NotImplemented" (the same, misspelt), "template"
+    (`is_template`), "unbound" (every value it returns names something its file, `module_names`,
+    never binds; never said where the file imports *). "" for a def that is written."""
+    raised = _always_raises(node.body)
+    if raised:
+        return "not implemented" if raised == "NotImplementedError" else "raises NotImplemented"
     if is_template(node):
         return "template"
     if not star and returns_only_unbound(node, module_names):
@@ -79,8 +83,7 @@ def is_template(node: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
                                                and isinstance(statement.value, ast.Constant)):
             return True
         if isinstance(statement, ast.Raise):
-            raised = statement.exc.func if isinstance(statement.exc, ast.Call) else statement.exc
-            return isinstance(raised, ast.Name) and raised.id == "NotImplementedError"
+            return bool(_raised(statement))
         if isinstance(statement, ast.Assign) and none(statement.value) and all(
                 isinstance(t, ast.Name) for t in statement.targets):
             nones.update(t.id for t in statement.targets)
@@ -100,27 +103,33 @@ def raises_not_implemented(node: ast.FunctionDef | ast.AsyncFunctionDef) -> bool
     return, at its top or in every branch of an if (the 2017 starter's softmax, after lines of
     its own). A raise in one branch only (`if x.ndim > 2: raise NotImplementedError`) is a
     written function's refusal of what it does not handle (recheck probe s60: such a correct
-    softmax was passed over for a wrong copy in a scratch file, 15 -> 0)."""
-    return _always_raises(node.body)
+    softmax was passed over for a wrong copy in a scratch file, 15 -> 0). `raise NotImplemented`
+    as well (recheck probe s61: in a class folder, a later file of such stubs replaced a correct
+    earlier one, 100 -> 0)."""
+    return bool(_always_raises(node.body))
 
 
-def _always_raises(statements: Sequence[ast.stmt]) -> bool:
+def _always_raises(statements: Sequence[ast.stmt]) -> str:
+    """What the statements can only end in raising (`_raised`), or "" where they may not."""
     for statement in statements:
-        if _raises_it(statement):
-            return True
-        if isinstance(statement, ast.If) and statement.orelse \
-                and _always_raises(statement.body) and _always_raises(statement.orelse):
-            return True
+        if _raised(statement):
+            return _raised(statement)
+        if isinstance(statement, ast.If) and statement.orelse:
+            raised = _always_raises(statement.body)
+            if raised and _always_raises(statement.orelse):
+                return raised
         if _may_return(statement):
-            return False
-    return False
+            return ""
+    return ""
 
 
-def _raises_it(statement: ast.stmt) -> bool:
+def _raised(statement: ast.stmt) -> str:
+    """"NotImplementedError" or "NotImplemented" for a statement raising it (called or not, with
+    a message or not); "" for any other."""
     if not isinstance(statement, ast.Raise) or statement.exc is None:
-        return False
+        return ""
     raised = statement.exc.func if isinstance(statement.exc, ast.Call) else statement.exc
-    return isinstance(raised, ast.Name) and raised.id == "NotImplementedError"
+    return raised.id if isinstance(raised, ast.Name) and raised.id in _NOT_IMPLEMENTED else ""
 
 
 def _may_return(statement: ast.stmt) -> bool:
