@@ -4,17 +4,19 @@ A def is someone's work unless it is an exercise's template (a docstring, `pass`
 NotImplementedError`, names set to None and returned), can only end in NotImplementedError or
 `raise NotImplemented` (the 2017 starter's softmax raises it in both branches of an if, after
 lines of its own), or can only end in NameError: every value it returns names something bound
-nowhere, in it or in its file, and it computes nothing it leaves unread (the starter's `return
-cost, gradPred, grad` below a `pass`). Python 2's builtins are bound: the worker's shim supplies
-them. The worker's loader chooses between folders with it (a starter's folder, or a backup, must
-not win for defining every function); the grader's class folder, between a student's files
-handed in one after another. Both read the same trees, so this module imports nothing of either.
+neither in it nor at its file's top level (a name another function of the file sets is not
+bound here), and it computes nothing it leaves unread but views of its arguments (the starter's
+`return cost, gradPred, grad` below a `pass`; the 2017 network's "do not modify" unpacking of
+W1..b2 above its `pass`). Python 2's builtins are bound: the worker's shim supplies them. The
+worker's loader chooses between folders with it (a starter's folder, or a backup, must not win
+for defining every function); the grader's class folder, between a student's files handed in
+one after another. Both read the same trees, so this module imports nothing of either.
 """
 from __future__ import annotations
 
 import ast
 import builtins
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterator, Sequence
 
 # Python 2's builtins that Python 3 dropped: the worker supplies xrange (loader.py) and those of
 # python2_names.BUILTINS; the rest (cmp, file, ...) are still what the student meant, never a
@@ -27,24 +29,43 @@ _BUILTINS = frozenset(dir(builtins)) | PYTHON2_BUILTINS
 # What a starter raises where code goes: NotImplementedError, or NotImplemented, a common
 # misspelling of it (a TypeError when run, as NotImplemented is no exception).
 _NOT_IMPLEMENTED = ("NotImplementedError", "NotImplemented")
+# Calls that give an argument's numbers rearranged or as they are, computing nothing: what a
+# starter's unpacking of its arguments calls (`np.reshape(params[ofs:ofs + Dx * H], (Dx, H))`).
+_VIEWS = frozenset({"reshape", "ravel", "flatten", "copy", "asarray", "array", "atleast_2d",
+                    "transpose", "squeeze", "astype"})
 
 
 def written(trees: Sequence[ast.Module], functions: Collection[str]) -> set[str]:
     """The graded `functions` one file writes; `trees`: its code, one tree per notebook cell, so
     a name bound in one cell (`import numpy as np`) is bound for the defs of every other."""
     names, star = file_names(trees)
-    return {node.name for tree in trees for node in ast.walk(tree)
-            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
-            and node.name in functions and not stub_kind(node, names, star)}
+    return {node.name for tree in trees for node, enclosing in _defs(tree)
+            if node.name in functions
+            and not stub_kind(node, names | enclosing if enclosing else names, star)}
+
+
+def _defs(tree: ast.AST) -> Iterator[tuple[ast.FunctionDef | ast.AsyncFunctionDef, set[str]]]:
+    """Each def in `tree`, with the names the defs around it bind (empty for one at the top),
+    which it reads as its own. Without a recursion: the tree may be deep."""
+    stack: list[tuple[ast.AST, set[str]]] = [(tree, set())]
+    while stack:
+        node, enclosing = stack.pop()
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                yield child, enclosing
+                stack.append((child, enclosing | bound_names(child)))
+            else:
+                stack.append((child, enclosing))
 
 
 def file_names(trees: Sequence[ast.Module]) -> tuple[set[str], bool]:
-    """(every name a file's `trees` bind anywhere, whether it imports * from somewhere, which may
-    bind any name): what `stub_kind` reads a def's returns against."""
+    """(every name a file's `trees` bind for its functions to read (`module_names`), whether it
+    imports * from somewhere, which may bind any name): what `stub_kind` reads a def's returns
+    against."""
     names: set[str] = set()
     star = False
     for tree in trees:
-        names |= bound_names(tree)
+        names |= module_names(tree)
         star = star or any(isinstance(node, ast.ImportFrom)
                            and any(alias.name == "*" for alias in node.names)
                            for node in ast.walk(tree))
@@ -55,8 +76,9 @@ def stub_kind(node: ast.FunctionDef | ast.AsyncFunctionDef, module_names: set[st
               star: bool = False) -> str:
     """How a def is a starter's stub, not someone's work: "not implemented" (it raises
     NotImplementedError), "raises NotImplemented" (the same, misspelt), "template"
-    (`is_template`), "unbound" (every value it returns names something its file, `module_names`,
-    never binds; never said where the file imports *). "" for a def that is written."""
+    (`is_template`), "unbound" (every value it returns names something neither it nor its file's
+    top level, `module_names`, binds; never said where the file imports *). "" for a def that is
+    written."""
     raised = _always_raises(node.body)
     if raised:
         return "not implemented" if raised == "NotImplementedError" else "raises NotImplemented"
@@ -151,21 +173,52 @@ def bound_names(tree: ast.AST) -> set[str]:
     global): an over-count, which only ever leaves a def counted as written."""
     names: set[str] = set()
     for node in ast.walk(tree):
-        if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load):
-            names.add(node.id)
-        elif isinstance(node, ast.arg):
-            names.add(node.arg)
-        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            names.add(node.name)
-        elif isinstance(node, ast.alias):
-            names.add((node.asname or node.name).split(".")[0])
-        elif isinstance(node, (ast.Global, ast.Nonlocal)):
-            names.update(node.names)
-        elif isinstance(node, ast.ExceptHandler) and node.name:
-            names.add(node.name)
-        elif isinstance(node, (ast.MatchAs, ast.MatchStar)) and node.name:
-            names.add(node.name)
+        names |= _binds(node)
     return names
+
+
+def module_names(tree: ast.Module) -> set[str]:
+    """The names a file's functions may read from outside themselves: those its top level binds
+    (in its ifs, loops, trys and class bodies too) and those a function declares global. A name
+    that only another function binds is not among them: test_word2vec's `cost` bound the
+    starter's `return cost, gradPred, grad` below a `pass` in the same file (recheck probe s61).
+    A def inside a def reads its enclosing defs' names too (`written`)."""
+    names: set[str] = set()
+    stack: list[ast.AST] = [tree]
+    while stack:
+        node = stack.pop()
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+                names |= _function_binds_outside(child)
+            else:
+                names |= _binds(child)
+                stack.append(child)
+    return names
+
+
+def _function_binds_outside(function: ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda
+                            ) -> set[str]:
+    """What a def (or lambda) binds for code outside its body: its name and its globals."""
+    names = set() if isinstance(function, ast.Lambda) else {function.name}
+    return names | {name for node in ast.walk(function) if isinstance(node, ast.Global)
+                    for name in node.names}
+
+
+def _binds(node: ast.AST) -> set[str]:
+    """The names one node binds (`bound_names`)."""
+    if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load):
+        return {node.id}
+    if isinstance(node, ast.arg):
+        return {node.arg}
+    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+        return {node.name}
+    if isinstance(node, ast.alias):
+        return {(node.asname or node.name).split(".")[0]}
+    if isinstance(node, (ast.Global, ast.Nonlocal)):
+        return set(node.names)
+    if isinstance(node, (ast.ExceptHandler, ast.MatchAs, ast.MatchStar)) and node.name:
+        return {node.name}
+    return set()
 
 
 def returns_only_unbound(node: ast.FunctionDef | ast.AsyncFunctionDef,
@@ -188,12 +241,79 @@ def returns_only_unbound(node: ast.FunctionDef | ast.AsyncFunctionDef,
 
 
 def _computes_unread(node: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
-    """Whether the def sets a name it never reads: what a misspelt return leaves behind
+    """Whether the def computes a name it never reads: what a misspelt return leaves behind
     (`s = 1 / (1 + np.exp(-x))` above `return sigmiod_out`), a written function's bug, where the
     starter's `return cost, gradPred, grad` below a `pass` sets nothing unread (recheck probe
-    s60: such a sigmoid was called the starter's stub, and a backup copy graded instead)."""
+    s60: such a sigmoid was called the starter's stub, and a backup copy graded instead). A view
+    of its arguments (`_argument_views`) is not computed: the 2017 network's "do not modify"
+    unpacking sets W1..b2 for the code the student writes to read; left with `pass` there, it
+    can only end in NameError (`gradW1`), yet beat the student's hw1.py (recheck probe s61)."""
     stored, loaded = set(), set()
     for inner in ast.walk(node):
         if isinstance(inner, ast.Name):
             (loaded if isinstance(inner.ctx, ast.Load) else stored).add(inner.id)
-    return bool(stored - loaded)
+    unread = stored - loaded
+    return bool(unread and unread - _argument_views(node))
+
+
+def _parameters(node: ast.FunctionDef | ast.AsyncFunctionDef) -> set[str]:
+    arguments = node.args
+    every = arguments.posonlyargs + arguments.args + arguments.kwonlyargs
+    every += [a for a in (arguments.vararg, arguments.kwarg) if a is not None]
+    return {a.arg for a in every}
+
+
+def _argument_views(node: ast.FunctionDef | ast.AsyncFunctionDef) -> set[str]:
+    """The names the def sets only to views of its arguments, or of such names (`_is_view`):
+    a starter's unpacking, `W1 = np.reshape(params[ofs:ofs + Dx * H], (Dx, H))`. A name set
+    otherwise anywhere in the def too, a parameter as well, is computed. One pass in the order
+    of the source, so that a long chain of views costs no more than its length."""
+    assigns = [n for n in ast.walk(node) if isinstance(n, ast.Assign)]
+    assigns.sort(key=lambda n: (n.lineno, n.col_offset))
+    in_assigns = {id(name) for a in assigns for target in a.targets for name in ast.walk(target)}
+    elsewhere = {n.id for n in ast.walk(node) if isinstance(n, ast.Name)
+                 and not isinstance(n.ctx, ast.Load) and id(n) not in in_assigns}
+    known, views, computed = _parameters(node) - elsewhere, set(), set(elsewhere)
+    for assign in assigns:
+        names = {name.id for target in assign.targets for name in ast.walk(target)
+                 if isinstance(name, ast.Name) and not isinstance(name.ctx, ast.Load)}
+        if _is_view(assign.value, known):
+            known |= names
+            views |= names
+        else:
+            known -= names
+            computed |= names
+    return views - computed
+
+
+def _is_view(expr: ast.expr, views: set[str]) -> bool:
+    """Whether an expression gives the numbers of `views` (names) as they are or rearranged,
+    computing nothing: a name, an item or slice (`params[ofs:ofs + H]`, whatever its index
+    computes), an attribute (`x.shape`, `x.T`), a tuple of those, and a `_VIEWS` call of one
+    (`a.reshape(shape)`; `np.reshape(a, shape)`, where the call's owner is no view). Without a
+    recursion: a chain of items may be deep."""
+    stack = [expr]
+    while stack:
+        inner = stack.pop()
+        if isinstance(inner, ast.Name):
+            if inner.id not in views:
+                return False
+        elif isinstance(inner, (ast.Subscript, ast.Attribute)):
+            stack.append(inner.value)
+        elif isinstance(inner, (ast.Tuple, ast.List)) and inner.elts:
+            stack.extend(inner.elts)
+        elif isinstance(inner, ast.Call):
+            func = inner.func
+            name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+            if name not in _VIEWS:
+                return False
+            if isinstance(func, ast.Attribute) and not (
+                    isinstance(func.value, ast.Name) and func.value.id not in views):
+                stack.append(func.value)  # a.reshape(shape)
+            elif inner.args:
+                stack.append(inner.args[0])  # np.reshape(a, shape)
+            else:
+                return False
+        else:
+            return False
+    return True
