@@ -366,6 +366,9 @@ _PASSED_OVER = {
                         "are the starter's stubs (they raise NotImplementedError)"),
     "raises NotImplemented": ("is the starter's stub (it raises NotImplemented)",
                               "are the starter's stubs (they raise NotImplemented)"),
+    "returns its argument": ("is as the template leaves it (it returns its argument unchanged)",
+                             "are as the template leaves them (they return their argument "
+                             "unchanged)"),
     "unbound": ("is the starter's stub (it returns names it never sets)",
                 "are the starter's stubs (they return names they never set)"),
     "template": ("is as the template leaves it (nothing but None returned)",

@@ -115,7 +115,8 @@ def _s61_uploads(tmp_path: Path) -> dict[str, Path]:
     py2.mkdir(parents=True)
     (py2 / "q1_softmax.py").write_text(PY2_SOFTMAX)
     (py2 / "scratch.py").write_text(WRONG_SOFTMAX)
-    return {"a1_not_implemented": _starter_with("raise NotImplemented", tmp_path, "misspelt"),
+    return {"a1_pass": _starter_with("pass", tmp_path, "pass"),
+            "a1_not_implemented": _starter_with("raise NotImplemented", tmp_path, "misspelt"),
             "py2_xrange": py2}
 
 
@@ -184,6 +185,26 @@ def _stub_warnings(report: dict) -> list[str]:
     return [w for w in report["warnings"] if "stub" in w or "template" in w]
 
 
+def test_the_starters_files_with_pass_for_each_raise_give_way(reports):
+    """The starter's files, every raise replaced by `pass`, beside a complete hw1.py: softmax
+    returns its argument as it came, the network's "do not modify" unpacking sets W1..b2 and its
+    return reads gradients nothing sets, word2vec returns names only test_word2vec sets (in
+    another function). Each can only end in an exception, or does nothing: 15 of 100 before."""
+    report = reports["a1_pass"]
+    assert report["score"] == 100, (scores(report), report["warnings"])
+    expected = [
+        "softmax in q1_softmax.py is as the template leaves it (it returns its argument "
+        "unchanged): the one in hw1.py was graded instead.",
+        "sigmoid and sigmoid_grad in q2_sigmoid.py are the starter's stubs (they return names "
+        "they never set): those in hw1.py were graded instead.",
+        "forward_backward_prop in q2_neural.py is the starter's stub (it returns names it never "
+        "sets): the one in hw1.py was graded instead.",
+        "negSamplingCostAndGradient in q3_word2vec.py is the starter's stub (it returns names it "
+        "never sets): the one in hw1.py was graded instead."]
+    assert sorted(_stub_warnings(report)) == sorted(expected), report["warnings"]
+    assert not [w for w in report["warnings"] if "more than one file" in w], report["warnings"]
+
+
 def test_raise_not_implemented_misspelt_is_the_starters_stub(reports):
     """`raise NotImplemented` (a TypeError when run) for each raise of the starter: 0 of 100
     before, graded over the complete hw1.py beside it."""
@@ -230,12 +251,39 @@ def test_each_spelling_of_not_implemented_is_the_starters(statement):
     assert _writes("def softmax(x):\n" + branches + "    return x\n") == set()
 
 
+# The softmax starters with their raises replaced by `pass`: 2016's, and 2017's if of a matrix
+# and a vector (this pack's own student_template is graded end to end above).
+SOFTMAX_2016_PASS = """def softmax(x):
+    ### YOUR CODE HERE
+    pass
+    ### END YOUR CODE
+    return x
+"""
+SOFTMAX_2017_PASS = """def softmax(x):
+    orig_shape = x.shape
+    if len(x.shape) > 1:
+        # Matrix
+        ### YOUR CODE HERE
+        pass
+        ### END YOUR CODE
+    else:
+        # Vector
+        ### YOUR CODE HERE
+        pass
+        ### END YOUR CODE
+    assert x.shape == orig_shape
+    return x
+"""
+
+
 def _starter_pass(file: str) -> str:
     return (STARTER / file).read_text().replace("raise NotImplementedError\n", "pass\n")
 
 
-@pytest.mark.parametrize("source", [_starter_pass("q2_neural.py"), _starter_pass("q3_word2vec.py")],
-                         ids=["network", "word2vec"])
+@pytest.mark.parametrize("source", [
+    SOFTMAX_2016_PASS, SOFTMAX_2017_PASS, "import numpy as np\n" + _starter_pass("q1_softmax.py"),
+    _starter_pass("q2_neural.py"), _starter_pass("q3_word2vec.py")],
+    ids=["softmax-2016", "softmax-2017", "softmax-ours", "network", "word2vec"])
 def test_the_starters_defs_with_pass_are_not_written(source):
     assert _writes(source) == set()
 
@@ -250,6 +298,7 @@ WRITTEN = {
                      "    x = np.exp(x) / np.sum(np.exp(x))\n    return x\n",
     "in-place-softmax": "import numpy as np\ndef softmax(x):\n    pass\n"
                         "    np.exp(x, out=x)\n    x /= x.sum()\n    return x\n",
+    "identity-without-placeholder": "def softmax(x):\n    return x\n",
     "misspelt-return": "import numpy as np\ndef sigmoid(x):\n    pass\n"
                        "    s = 1 / (1 + np.exp(-x))\n    return sigmiod_out\n",
     "forward-written-only": NETWORK_HEAD + "    h = sigmoid(data.dot(W1) + b1)\n" + NETWORK_TAIL,

@@ -1,16 +1,18 @@
 """Which graded functions a file writes, read off its syntax tree, never run.
 
 A def is someone's work unless it is an exercise's template (a docstring, `pass`, `raise
-NotImplementedError`, names set to None and returned), can only end in NotImplementedError or
-`raise NotImplemented` (the 2017 starter's softmax raises it in both branches of an if, after
-lines of its own), or can only end in NameError: every value it returns names something bound
-neither in it nor at its file's top level (a name another function of the file sets is not
-bound here), and it computes nothing it leaves unread but views of its arguments (the starter's
-`return cost, gradPred, grad` below a `pass`; the 2017 network's "do not modify" unpacking of
-W1..b2 above its `pass`). Python 2's builtins are bound: the worker's shim supplies them. The
-worker's loader chooses between folders with it (a starter's folder, or a backup, must not win
-for defining every function); the grader's class folder, between a student's files handed in
-one after another. Both read the same trees, so this module imports nothing of either.
+NotImplementedError`, names set to None and returned), returns its argument as it came and
+computes nothing (the softmax starters' `return x` below a `pass`), can only end in
+NotImplementedError or `raise NotImplemented` (the 2017 starter's softmax raises it in both
+branches of an if, after lines of its own), or can only end in NameError: every value it returns
+names something bound neither in it nor at its file's top level (a name another function of the
+file sets is not bound here), and it computes nothing it leaves unread but views of its
+arguments (the starter's `return cost, gradPred, grad` below a `pass`; the 2017 network's "do
+not modify" unpacking of W1..b2 above its `pass`). Python 2's builtins are bound: the worker's
+shim supplies them. The worker's loader chooses between folders with it (a starter's folder, or
+a backup, must not win for defining every function); the grader's class folder, between a
+student's files handed in one after another. Both read the same trees, so this module imports
+nothing of either.
 """
 from __future__ import annotations
 
@@ -76,14 +78,16 @@ def stub_kind(node: ast.FunctionDef | ast.AsyncFunctionDef, module_names: set[st
               star: bool = False) -> str:
     """How a def is a starter's stub, not someone's work: "not implemented" (it raises
     NotImplementedError), "raises NotImplemented" (the same, misspelt), "template"
-    (`is_template`), "unbound" (every value it returns names something neither it nor its file's
-    top level, `module_names`, binds; never said where the file imports *). "" for a def that is
-    written."""
+    (`is_template`), "returns its argument" (`returns_argument_as_given`), "unbound" (every value
+    it returns names something neither it nor its file's top level, `module_names`, binds; never
+    said where the file imports *). "" for a def that is written."""
     raised = _always_raises(node.body)
     if raised:
         return "not implemented" if raised == "NotImplementedError" else "raises NotImplemented"
     if is_template(node):
         return "template"
+    if returns_argument_as_given(node):
+        return "returns its argument"
     if not star and returns_only_unbound(node, module_names):
         return "unbound"
     return ""
@@ -317,3 +321,44 @@ def _is_view(expr: ast.expr, views: set[str]) -> bool:
         else:
             return False
     return True
+
+
+def returns_argument_as_given(node: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+    """Whether the def returns one of its arguments as it came and does nothing else: its
+    statements are docstrings, `pass`, views of its arguments set aside (`orig_shape =
+    x.shape`), asserts, ifs of those, and returns of an argument it never sets, with a `pass`
+    (or `...`) where code goes. What the softmax starters leave with `pass` where their raise
+    was: 2016's `pass` / `return x`; 2017's and this pack's student_template's `orig_shape =
+    x.shape`, `pass` (in both branches of an if in 2017's), `assert x.shape == orig_shape`,
+    `return x` (recheck probe s61: beside a correct hw1.py, such a softmax was graded, 0 of 15).
+    Without the placeholder, `return a` alone is a helper's identity (tests' cbow float32.py).
+    Written code changes what it returns, or returns something else: `x = x - np.max(x)` above
+    `return x` is written."""
+    parameters = _parameters(node)
+    stored = {n.id for n in ast.walk(node)
+              if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load)}
+    returned: list[str] = []
+    placeholders = [n for n in ast.walk(node) if isinstance(n, ast.Pass) or (
+        isinstance(n, ast.Expr) and isinstance(n.value, ast.Constant) and n.value.value is ...)]
+
+    def nothing_done(statements: Sequence[ast.stmt]) -> bool:
+        for statement in statements:
+            if isinstance(statement, ast.Return):
+                value = statement.value
+                if not (isinstance(value, ast.Name) and value.id in parameters
+                        and value.id not in stored):
+                    return False
+                returned.append(value.id)
+            elif isinstance(statement, ast.If):
+                if not (nothing_done(statement.body) and nothing_done(statement.orelse)):
+                    return False
+            elif isinstance(statement, ast.Assign):
+                if not (all(isinstance(t, ast.Name) for t in statement.targets)
+                        and _is_view(statement.value, parameters)):
+                    return False
+            elif not (isinstance(statement, (ast.Pass, ast.Assert)) or (
+                    isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Constant))):
+                return False
+        return True
+
+    return bool(placeholders) and nothing_done(node.body) and bool(returned)
