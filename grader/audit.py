@@ -13,6 +13,10 @@ Then the checks themselves: a submission whose every function raises, and one wh
 function returns None, must earn nothing. A check that passes one of those stand-ins and keeps
 its points can never fail (it compares the reference with itself, or swallows the student's
 exception), and grading the template hides it: an unimplemented function scores 0 outright.
+A third stand-in answers wrongly in the right type and shape (the reference's answer, scaled
+and shifted): a values check that passes it cannot fail either (it computes a comparison and
+asserts nothing, probe s61). A check that raises in its own code on a stand-in has not failed
+it: the error is the check's, and with a plausible answer the same check may well pass.
 
 A reference still the stub `autograde new-pack` wrote (a function that only raises
 NotImplementedError) fails every check in the checks' own code, which a student's grade reports
@@ -30,7 +34,7 @@ from pathlib import Path
 
 from grader import input_set, misplaced_arguments, session
 from grader.misplaced_arguments import MisplacedArgument
-from grader.model import SubmissionResult
+from grader.model import CheckResult, SubmissionResult
 from grader.packs import Pack
 
 
@@ -72,8 +76,8 @@ class Audit:
     training_script: str | None = None
     script_findings: tuple[MisplacedArgument, ...] = ()
     script_problem: str = ""
-    # Checks that passed a stand-in (every function raising, or returning None) and kept points:
-    # "function: check (stand-in that raises, 2 points)".
+    # Checks that cannot fail, as a stand-in showed (every function raising, returning None, or
+    # answering wrongly): "function: check (a stand-in that raises, 2 points)".
     stand_ins: tuple[str, ...] = ()
     # The graded functions the reference has not written yet: "relu in reference/solution.py".
     unwritten: tuple[str, ...] = ()
@@ -129,8 +133,16 @@ def run(pack: Pack, reference_dir: Path, *, isolation: str = "auto") -> Audit:
         findings, problem = audit_training_script(pack)
     return Audit(pack.name, pack.title, str(reference_dir), tuple(audits), known,
                  training_script=script, script_findings=findings, script_problem=problem,
-                 stand_ins=stand_in_findings(pack, Path(reference_dir), isolation=isolation),
+                 stand_ins=stand_in_findings(pack, Path(reference_dir), isolation=isolation,
+                                             already=_raised_on_the_reference(audits)),
                  unwritten=unwritten_functions(pack, Path(reference_dir)))
+
+
+def _raised_on_the_reference(audits: list[ModeAudit]) -> frozenset[tuple[str, str]]:
+    """(function, check) of the checks that raised in their own code on the reference itself:
+    said there, with where, so the stand-ins need not say it again."""
+    return frozenset((f.function, f.check) for m in audits for f in m.findings
+                     if f.grader_error)
 
 
 def unwritten_functions(pack: Pack, reference_dir: Path) -> tuple[str, ...]:
@@ -178,49 +190,131 @@ def _own_nodes(function: ast.FunctionDef) -> list[ast.AST]:
     return nodes
 
 
+# The stand-in whose functions answer wrongly in the right type and shape: the reference's own
+# answer, every number in it scaled by a negative factor and shifted (so neither its values, nor
+# their order, nor their signs are the reference's), every integer moved, every truth flipped,
+# every string lengthened, each item a generator yields so too.
+WRONG = "answers wrongly"
+# Its helper, written once into each module it changes; it runs where the submission runs.
+WRONG_HELPER = """
+
+def _autograde_wrong(value):
+    import numpy as _np
+    if isinstance(value, _np.ndarray):
+        if value.dtype == bool:
+            return ~value
+        if _np.issubdtype(value.dtype, _np.integer):
+            return 1 - value
+        if _np.issubdtype(value.dtype, _np.number):
+            return value * -1.5 + 0.25
+        return value
+    if isinstance(value, (bool, _np.bool_)):
+        return not value
+    if isinstance(value, (int, _np.integer)):
+        return 1 - value
+    if isinstance(value, (float, complex, _np.number)):
+        return value * -1.5 + 0.25
+    if isinstance(value, str):
+        return value + " (wrong)"
+    if isinstance(value, (tuple, list)):
+        return type(value)(_autograde_wrong(part) for part in value)
+    if isinstance(value, dict):
+        return {key: _autograde_wrong(part) for key, part in value.items()}
+    import collections.abc as _abc
+    if isinstance(value, _abc.Iterator):  # a generator: each item it yields, made wrong
+        return (_autograde_wrong(part) for part in value)
+    return value
+"""
+
 # What each stand-in's functions do, after the reference's own code. Each reads its arguments:
 # a copy that ignores them, or a bare `return None`, reads as unfinished to the loader, which
-# then grades another file's finished copy of the function instead.
+# then grades another file's finished copy of the function instead. `{name}` is the function's.
 STAND_INS = {"raises": ("    _ = (args, kwargs)\n"
                         "    raise ValueError('a stand-in of autograde audit')\n"),
-             "returns None": "    _ = (args, kwargs)\n    return None\n"}
+             "returns None": "    _ = (args, kwargs)\n    return None\n",
+             WRONG: "    return _autograde_wrong(_autograde_right_{name}(*args, **kwargs))\n"}
 
 
-def stand_in_findings(pack: Pack, reference_dir: Path, *,
-                      isolation: str = "auto") -> tuple[str, ...]:
-    """The checks that earn points from a stand-in of the reference whose graded functions all
-    raise, or all return None (each redefined at the end of its home module, so that the files
-    importing it get the stand-in too)."""
-    found = []
+def stand_in_findings(pack: Pack, reference_dir: Path, *, isolation: str = "auto",
+                      already: frozenset[tuple[str, str]] = frozenset()) -> tuple[str, ...]:
+    """The checks that cannot fail, as a stand-in of the reference shows: one whose graded
+    functions all raise, one whose functions all return None, one whose functions return the
+    reference's answer made wrong (each redefined at the end of its home module, so that the
+    files importing it get the stand-in too). A check that keeps points from the first two, that
+    passes the third as a values check, or that raises in its own code on any of them (the
+    check's error is no verdict: with any other answer it might pass) is named, unless it raised
+    on the reference too (`already`: (function, check) pairs)."""
+    found: list[str] = []
     for kind, body in STAND_INS.items():
         with tempfile.TemporaryDirectory(prefix="autograde-audit-") as tmp:
             copy = Path(tmp) / "reference"
             shutil.copytree(reference_dir, copy, ignore=shutil.ignore_patterns(
                 "__pycache__", ".*"))
-            changed = False
-            graded = {spec.name for spec in pack.functions} - set(pack.composed)
-            for module_file in sorted(copy.rglob("*.py")):
-                # Every file defining one (its home, and any other copy the loader might take).
-                try:
-                    tree = ast.parse(module_file.read_text(encoding="utf-8"))
-                except (SyntaxError, UnicodeDecodeError, ValueError):
-                    continue
-                defined = sorted(graded & {node.name for node in tree.body
-                                           if isinstance(node, ast.FunctionDef)})
-                with open(module_file, "a", encoding="utf-8") as module:
-                    for name in defined:
-                        module.write(f"\n\ndef {name}(*args, **kwargs):\n{body}")
-                changed = changed or bool(defined)
-            if not changed:
+            if not _write_stand_in(pack, copy, kind, body):
                 continue
             files = [p for p in copy.iterdir() if p.suffix == ".py"]
             options = session.Options(reference_dir=Path(reference_dir),
                                       input_set=input_set.PUBLIC, isolation=isolation)
             result = session.grade(pack, copy if len(files) != 1 else files[0], options)
-            found += [f"{c.function}: {c.name} (a stand-in that {kind}, {c.score:g} "
-                      f"point{'s' if c.score != 1 else ''})"
-                      for c in result.checks if c.status == "passed" and c.score > 0]
+            found += [_stand_in_finding(check, kind) for check in result.checks
+                      if _cannot_fail(check, kind) and not (
+                          check.grader_error and (check.function, check.name) in already)]
     return tuple(found)
+
+
+def _write_stand_in(pack: Pack, copy: Path, kind: str, body: str) -> bool:
+    """Redefine, in every file of `copy` that defines one (its home, and any other copy the loader
+    might take), each graded function as the stand-in `kind`; whether any was."""
+    changed = False
+    graded = {spec.name for spec in pack.functions} - set(pack.composed)
+    for module_file in sorted(copy.rglob("*.py")):
+        try:
+            tree = ast.parse(module_file.read_text(encoding="utf-8"))
+        except (SyntaxError, UnicodeDecodeError, ValueError):
+            continue
+        defined = sorted(graded & {node.name for node in tree.body
+                                   if isinstance(node, ast.FunctionDef)})
+        if not defined:
+            continue
+        with open(module_file, "a", encoding="utf-8") as module:
+            if kind == WRONG:
+                module.write(WRONG_HELPER)
+            for name in defined:
+                if kind == WRONG:  # the reference's own function, kept to answer first
+                    module.write(f"\n\n_autograde_right_{name} = {name}\n")
+                module.write(f"\n\ndef {name}(*args, **kwargs):\n{body.format(name=name)}")
+        changed = True
+    return changed
+
+
+def _cannot_fail(check: CheckResult, kind: str) -> bool:
+    """Whether `check` gave the stand-in `kind` no verdict against it: it raised in its own code,
+    or passed what it should fail. A wrong answer of the right shape must fail the checks of
+    values; the others (shapes, arguments left unchanged, a gradient against the function's own
+    cost) may pass it, and their points wait for the values checks."""
+    if check.grader_error:
+        return True
+    if kind == WRONG:
+        return check.status == "passed" and check.kind == "values"
+    return check.status == "passed" and check.score > 0
+
+
+# How each kind of stand-in finding begins, after "function: check (".
+STAND_IN_PASSED = "(a stand-in that "
+WRONG_PASSED = "(a values check that a stand-in passes"
+CHECK_RAISED = "(raised in its own code on a stand-in"
+
+
+def _stand_in_finding(check: CheckResult, kind: str) -> str:
+    if check.grader_error:
+        # The check's own error is no verdict: given any other answer it may well pass.
+        return (f"{check.function}: {check.name} {CHECK_RAISED} that {kind}: the check's error, "
+                "not a verdict; a student's answer of that kind reads that the grader failed)")
+    if kind == WRONG:
+        return (f"{check.function}: {check.name} {WRONG_PASSED}: it {kind}, the reference's "
+                "answer scaled by -1.5 and shifted by 0.25)")
+    return (f"{check.function}: {check.name} {STAND_IN_PASSED}{kind}, {check.score:g} "
+            f"point{'s' if check.score != 1 else ''})")
 
 
 def audit_training_script(pack: Pack) -> tuple[tuple[MisplacedArgument, ...], str]:
@@ -256,9 +350,9 @@ def render(audit: Audit) -> str:
                          f"({mode.score:g}/{mode.max_score:g}):")
             for finding in mode.findings:
                 lines.append(f"  - {finding.function}: {finding.check} ({finding.status})")
-                if finding.grader_error and audit.unwritten:
-                    # A student's words ("tell your instructor ... until the check is fixed")
-                    # would send the author to a check that may be right.
+                if finding.grader_error:
+                    # A student's words ("not your fault, please tell your instructor") are no
+                    # words for the instructor; and with a stub reference the check may be right.
                     lines.append("      the check raised in its own code (where: the grader "
                                  "problem line below)")
                     continue
@@ -274,12 +368,18 @@ def render(audit: Audit) -> str:
     else:
         lines.append("known answers: every stored answer is the reference's")
     if audit.stand_ins:
-        lines.append(f"checks that a stand-in passes: {len(audit.stand_ins)} check(s) earn points "
-                     "from functions that only raise or return None (such a check cannot fail: "
-                     "it compares the reference with itself, or swallows the exception)")
+        lines.append(f"checks that a stand-in passes: {len(audit.stand_ins)} check(s) cannot fail: "
+                     "they earn points from functions that only raise or return None, pass a "
+                     "wrong answer of the right type and shape as a values check, or raise in "
+                     "their own code on such a stand-in (such a check compares the reference "
+                     "with itself, swallows the exception, or does not assert what it computes)")
         lines += [f"  - {finding}" for finding in audit.stand_ins]
     else:
-        lines.append("stand-ins: every check fails functions that only raise or return None")
+        aside = (" (the checks that raised in their own code on the reference aside)"
+                 if any(f.grader_error for m in audit.modes for f in m.findings) else "")
+        lines.append("stand-ins: every check fails functions that only raise or return None, and "
+                     "every values check fails the reference's answers made wrong (scaled by "
+                     f"-1.5, shifted by 0.25){aside}")
     if audit.training_script is not None:
         name = Path(audit.training_script).name
         if audit.script_problem:
@@ -309,8 +409,7 @@ def _verdict(audit: Audit) -> str:
     if audit.unwritten:
         # Until it is written, the checks' failures (and the known answers) say nothing of the
         # checks or the reference; the stand-ins and the training script do not need it.
-        also = [*(["a check passes functions that only raise or return None"]
-                  if audit.stand_ins else []),
+        also = [*_stand_in_problems(audit),
                 *(["the training script passes arguments in other parameters' places"]
                   if audit.script_findings else []),
                 *(["the training script cannot be read"] if audit.script_problem else [])]
@@ -327,12 +426,20 @@ def _verdict(audit: Audit) -> str:
               if checks_raise else []),
             *(["the known answers do not hold (`autograde known-answers --out` makes them "
                "again)"] if audit.known_answers else []),
-            *(["a check passes functions that only raise or return None"]
-              if audit.stand_ins else []),
+            *_stand_in_problems(audit),
             *(["the training script passes arguments in other parameters' places"]
               if audit.script_findings else []),
             *(["the training script cannot be read"] if audit.script_problem else [])]
     return "The pack does not hold: " + "; ".join(what) + ". See above."
+
+
+def _stand_in_problems(audit: Audit) -> list[str]:
+    """What the stand-ins showed of the checks, one phrase per kind of finding."""
+    kinds = [(STAND_IN_PASSED, "a check passes functions that only raise or return None"),
+             (WRONG_PASSED, "a values check passes a wrong answer of the right type and shape"),
+             (CHECK_RAISED, "a check raises in its own code on a stand-in, where it should fail "
+                            "it")]
+    return [phrase for mark, phrase in kinds if any(mark in f for f in audit.stand_ins)]
 
 
 def _unwritten_sentence(audit: Audit) -> str:

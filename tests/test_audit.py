@@ -191,3 +191,88 @@ def test_only_a_function_whose_every_call_raises_not_implemented_is_unwritten(
     for body, expected in bodies.items():
         reference.write_text(REFERENCE + "\n\n" + body)
         assert audit.unwritten_functions(pack, folder / "reference") == expected, body
+
+
+# A values check that computes its comparison and asserts nothing (probe s61), and one that looks
+# at shapes only: a wrong answer of the right shape may pass the second, never the first.
+NO_ASSERT_CHECKS = """\
+import numpy as np
+import pytest
+
+
+@pytest.mark.function('relu')
+@pytest.mark.points(1)
+def test_relu_compared_not_asserted(student, reference):
+    x = np.array([-1.0, 0.5, 2.0])
+    np.allclose(student(x), reference.relu(x))
+
+
+@pytest.mark.function('relu')
+@pytest.mark.points(1)
+def test_relu_keeps_the_shape(student):
+    x = np.array([-1.0, 0.5, 2.0])
+    assert np.shape(student(x)) == x.shape, 'relu changed the shape'
+"""
+
+
+def test_audit_names_a_values_check_that_asserts_nothing(tmp_path: Path) -> None:
+    """`np.allclose(got, expected)` as a bare statement passed audit ("The reference holds",
+    "every check fails functions that only raise or return None": the None stand-in "failed" it
+    only through the check's own TypeError) and gave a wrong relu its points (probe s61)."""
+    folder = make_pack(tmp_path / "p")
+    (folder / "checks" / "test_no_assert.py").write_text(NO_ASSERT_CHECKS)
+    out = tmp_path / "audit.json"
+    done = run_cli("audit", "--pack", str(folder), "--json", str(out))
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert ("- relu: relu_compared_not_asserted (a values check that a stand-in passes: it "
+            "answers wrongly, the reference's answer scaled by -1.5 and shifted by 0.25)"
+            ) in done.stdout, done.stdout
+    # The check's own TypeError on None is no failure of the stand-in.
+    assert ("- relu: relu_compared_not_asserted (raised in its own code on a stand-in that "
+            "returns None: the check's error, not a verdict") in done.stdout, done.stdout
+    # A check of shapes may pass a wrong answer of the right shape: its points wait for values.
+    assert "relu_keeps_the_shape" not in done.stdout, done.stdout
+    assert done.stdout.rstrip().endswith(
+        "The pack does not hold: a values check passes a wrong answer of the right type and "
+        "shape; a check raises in its own code on a stand-in, where it should fail it. See "
+        "above."), done.stdout
+    assert len(json.loads(out.read_text())["stand_ins"]) == 2
+
+
+def test_the_wrong_stand_in_changes_every_kind_of_answer() -> None:
+    """The stand-in that answers wrongly must differ from the reference in whatever a values
+    check compares: numbers of any dtype, truths, integers, strings, nested containers, and the
+    items of a generator (cbow's get_windows yields them)."""
+    import numpy as np
+    scope: dict = {}
+    exec(audit.WRONG_HELPER, scope)
+    wrong = scope["_autograde_wrong"]
+    for right in (np.array([0.0, 0.1, -3.0]), np.array([0, 1, 7]), np.array([True, False]),
+                  np.float32(2.0), 0.0, 0.1, 3, True, "king"):
+        changed = wrong(right)
+        assert type(changed) is type(right) or isinstance(right, np.ndarray), (right, changed)
+        assert np.shape(changed) == np.shape(right)
+        assert np.all(np.asarray(changed) != np.asarray(right)), (right, changed)
+    parts = wrong((np.ones(2), [2.0, {"k": 1}]))
+    assert isinstance(parts, tuple) and parts[1] == [-2.75, {"k": 0}]
+    assert np.array_equal(parts[0], [-1.25, -1.25])
+    assert list(wrong(iter([1.0, "a"]))) == [-1.25, "a (wrong)"]
+
+
+def test_audit_says_a_check_raised_in_its_own_words(tmp_path: Path) -> None:
+    """A check that raises in its own code (a typo) was reported to the pack's author in a
+    student's words: "this is not your fault, please tell your instructor" (probe s61)."""
+    folder = make_pack(tmp_path / "p")
+    checks = folder / "checks" / "test_tiny.py"
+    text = checks.read_text()
+    assert text.count("np.asarray(reference.relu(x))") == 1
+    checks.write_text(text.replace("np.asarray(reference.relu(x))", "np.asarray(refrence.relu(x))"))
+    done = run_cli("audit", "--pack", str(folder))
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "- relu: relu_matches_reference (error)" in done.stdout, done.stdout
+    assert "the check raised in its own code" in done.stdout
+    assert "NameError" in done.stdout  # where and what: the grader problem line
+    assert "not your fault" not in done.stdout and "tell your instructor" not in done.stdout
+    # Said once, with where; the stand-ins do not name it again as raising on them.
+    assert done.stdout.count("relu: relu_matches_reference") == 1, done.stdout
+    assert "(the checks that raised in their own code on the reference aside)" in done.stdout

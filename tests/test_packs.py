@@ -1143,9 +1143,12 @@ def test_audit_names_a_check_that_a_function_which_only_raises_passes(tmp_path: 
     assert done.returncode == 1, done.stdout + done.stderr
     assert "- relu: relu_swallows (a stand-in that raises, 1.34 points)" in done.stdout, done.stdout
     assert "- relu: relu_swallows (a stand-in that returns None, 1.34 points)" in done.stdout
+    # It passes a wrong answer too: it asks the reference, a values check that cannot fail.
+    assert "- relu: relu_swallows (a values check that a stand-in passes: it answers wrongly" \
+        in done.stdout
     assert done.stdout.rstrip().endswith(
-        "The pack does not hold: a check passes functions that only raise or return None. See "
-        "above.")
+        "The pack does not hold: a check passes functions that only raise or return None; a "
+        "values check passes a wrong answer of the right type and shape. See above.")
     (folder / "checks" / "test_itself.py").unlink()
     fine = run_cli("audit", "--pack", str(folder))
     assert fine.returncode == 0 and "stand-ins: every check fails functions that only raise or " \
