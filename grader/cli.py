@@ -686,8 +686,9 @@ def _gradescope_zip(parser: argparse.ArgumentParser, args: argparse.Namespace) -
         names = lms.gradescope_zip(out=args.out, reference=args.reference, pack=_load(parser, args.pack),
                                    secret=chosen.secret, config=args.config, mode=args.mode,
                                    isolation=args.isolation)
-    except lms.LmsError as exc:
-        parser.error(str(exc))
+    except lms.LmsError as exc:  # the command was right; what it would ship is not: no usage
+        print(f"autograde gradescope-zip: {exc}", file=sys.stderr)
+        return 2
     # A config can move the total off the pack's (150, 97.5): Gradescope's assignment must say it.
     print(f"wrote {args.out} ({len(names)} files): upload it on the assignment's Configure "
           f"Autograder page on Gradescope; make the assignment worth {graded_with.max_score:g} "

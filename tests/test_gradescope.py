@@ -944,3 +944,20 @@ def test_the_zip_says_how_long_a_grade_can_take_against_gradescopes_timeout(tmp_
            "27 minutes" in long.stdout, long.stdout
     default = run_cli("gradescope-zip", str(tmp_path / "default.zip"))
     assert "default autograder timeout of 10 minutes is enough" in default.stdout, default.stdout
+
+
+def test_zip_refusing_a_copy_of_the_reference_says_one_line(tmp_path):
+    """A pack that ships a copy of the reference is refused, as it should be, but after
+    argparse's whole usage, as for a mistyped command (probe s61): the command was right, what it
+    would ship is not, and student-release says so in one line."""
+    from test_packs import REFERENCE, make_pack
+    folder = make_pack(tmp_path / "tiny")
+    (folder / "tiny_expected.py").write_text(REFERENCE.replace("def relu(", "def my_relu("))
+    proc = run_cli("gradescope-zip", str(tmp_path / "a.zip"), "--pack", str(folder))
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert proc.stderr.strip() == (
+        "autograde gradescope-zip: refusing to ship the pack: pack/tiny_expected.py holds the "
+        "reference's relu, scaled_sum (as the reference writes them, comments and docstrings "
+        "aside)"
+    ), proc.stderr
+    assert not (tmp_path / "a.zip").exists()
