@@ -264,6 +264,8 @@ def _add_lms_commands(sub: argparse._SubParsersAction) -> None:
     s.add_argument("--template", type=Path, metavar="DIR",
                    help="the student template to ship as student_template/ (default: the "
                         "pack's, in a source checkout; an installed grader has none)")
+    # Never shipped: its README says the class is graded on inputs drawn from it only when it is.
+    grade_command.add_secret_options(s)
 
 
 def run() -> None:
@@ -710,19 +712,24 @@ def _student_release(parser: argparse.ArgumentParser, args: argparse.Namespace) 
     if args.config is not None:
         _load(parser, args.pack, args.config)  # one that does not hold is refused here
     pack = _load(parser, args.pack)
+    try:
+        chosen = grade_command.input_set(args)
+    except SecretError as exc:  # a file that cannot be read, an empty one: one line, no usage
+        print(f"autograde student-release: {exc}", file=sys.stderr)
+        return 2
     # Checks that cannot run, or a mistake id no catalogue holds, would reach every student's
     # copy (a KeyError shown as "the grader itself failed" on a wrong upload).
     if _checks_refused("student-release", pack):
         return 2
     # Its known answers are what every student's copy grades against.
-    if _reference_refused("student-release", pack, args.reference):
+    if _reference_refused("student-release", pack, args.reference, chosen):
         return 2
     if _stale_answers_refused("student-release", pack, args.reference):
         return 2
     try:
         _warn_if_answers_drift("student-release", pack, args.reference)
         names = release.student_release(out=args.out, pack=pack, template=args.template,
-                                        config=args.config,
+                                        config=args.config, secret=chosen.is_secret,
                                         reference=reference_mod.locate(pack, args.reference))
     except release.ReleaseError as exc:  # the command was right; what it would ship is not
         print(f"autograde student-release: {exc}", file=sys.stderr)

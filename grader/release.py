@@ -211,9 +211,8 @@ STUDENT_README = """\
 This is the student copy of the course's grader. It holds no reference solution, only its known
 answers: the expected outputs on the public inputs the checks draw. Every check runs, and values
 are compared with those answers, so what loses points here loses points in your instructor's
-grader too. Your instructor grades on other inputs, drawn from a course secret, so only a real
-implementation earns the points there; and checks of a function against itself (a gradient against
-your own cost, rows summing to 1) count only once its values are right.
+grader too.{secret} Checks of a function against itself (a gradient against your own cost, rows
+summing to 1) count only once its values are right.
 
 ```bash
 python3 -m venv ~/autograde-env && . ~/autograde-env/bin/activate   # on Windows: py -m venv, then Scripts/activate
@@ -225,6 +224,10 @@ autograde grade my_submission.py --html report.html
 
 {template}Python 3.10 to 3.13, on Linux, macOS or Windows.
 """
+# Said only of a release made with the course secret the class is graded with (probe s61: said
+# of every release, a class graded on the public inputs was told its answers could not carry over).
+SECRET_SENTENCE = (" Your instructor grades on other inputs, drawn from a course secret, so only "
+                   "a real implementation earns the points there.")
 CS224N_TEMPLATE = ("`student_template/` is what you start from: every function raises "
                    "NotImplementedError.\n")
 
@@ -236,8 +239,7 @@ PACK_README = """\
 This is the student copy of the course's grader. It holds no reference solution, only its known
 answers (when the course made them): the expected outputs on the public inputs the checks draw.
 Values are compared with those answers, so what loses points here loses points in your
-instructor's grader too. Your instructor grades on other inputs, drawn from a course secret, so only
-a real implementation earns the points there.
+instructor's grader too.{secret}
 
 ```bash
 python3 -m venv ~/autograde-env && . ~/autograde-env/bin/activate   # on Windows: py -m venv, then Scripts/activate
@@ -251,14 +253,17 @@ autograde grade {upload} --pack {pack} --html report.html
 """
 
 
-def _readme(pack: Pack | None, with_template: bool) -> str:
-    """The release's README; it names student_template/ only when the release holds one."""
+def _readme(pack: Pack | None, with_template: bool, secret: bool = False) -> str:
+    """The release's README; it names student_template/ only when the release holds one, and
+    the course secret only when the class is graded on inputs drawn from one (`secret`)."""
+    said = SECRET_SENTENCE if secret else ""
     if pack is None or (is_builtin(pack) and pack.name == "cs224n-a1"):
-        return STUDENT_README.format(template=CS224N_TEMPLATE if with_template else "")
+        return STUDENT_README.format(template=CS224N_TEMPLATE if with_template else "",
+                                     secret=said)
     where = pack.name if is_builtin(pack) else f"{PACK_DIR}/"
     template = "`student_template/` is what you start from.\n" if with_template else ""
     return PACK_README.format(title=pack.title, pack=where, template=template,
-                              upload=_upload_example(pack))
+                              upload=_upload_example(pack), secret=said)
 
 
 def _upload_example(pack: Pack) -> str:
@@ -286,7 +291,7 @@ def template_folder(pack: Pack | None, source: Path = SOURCE_ROOT,
 
 def student_members(source: Path = SOURCE_ROOT, package: Path = PACKAGE_DIR,
                     pack: Pack | None = None, template: Path | None = None,
-                    config: Path | None = None) -> dict[str, bytes]:
+                    config: Path | None = None, secret: bool = False) -> dict[str, bytes]:
     """Name in the student release -> its bytes (text with LF line endings). `template` (None:
     template_folder's) is the student template, and a pack outside the package ships as the
     folder pack/ (grader/release.pack_members). `config`, the course config, ships in the pack's
@@ -305,7 +310,7 @@ def student_members(source: Path = SOURCE_ROOT, package: Path = PACKAGE_DIR,
         if not any(path.resolve().is_relative_to(t) for t in other_templates):
             members[f"student_template/{path.relative_to(template).as_posix()}"] = path.read_bytes()
     members["README.md"] = _readme(pack, any(n.startswith("student_template/")
-                                             for n in members)).encode()
+                                             for n in members), secret).encode()
     if config is not None:
         members[_config_member(pack, package)] = Path(config).read_bytes()
         members["README.md"] += (b"\nThis copy grades with your course's config (its points, "
@@ -478,9 +483,11 @@ def _config_member(pack: Pack | None, package: Path) -> str:
 
 def student_release(*, out: Path, reference: Path | None = None, pack: Pack | None = None,
                     source: Path = SOURCE_ROOT, package: Path = PACKAGE_DIR,
-                    template: Path | None = None, config: Path | None = None) -> list[str]:
+                    template: Path | None = None, config: Path | None = None,
+                    secret: bool = False) -> list[str]:
     """Write the student release of `pack` into `out` (new, empty, or a previous student release,
-    whose files are replaced; a `.git` folder in it is kept) and return the names written."""
+    whose files are replaced; a `.git` folder in it is kept) and return the names written.
+    `secret`: the class is graded on inputs drawn from a course secret (never shipped)."""
     out = Path(out)
     if out.exists() and not out.is_dir():
         raise ReleaseError(f"{out} is a file, not a folder")
@@ -488,7 +495,7 @@ def student_release(*, out: Path, reference: Path | None = None, pack: Pack | No
     if present and MARKER not in present:
         # Never clear a folder this command did not write (it could be the instructor's repository).
         raise ReleaseError(f"{out} is not empty and is not a student release: give a new folder")
-    members = student_members(source, package, pack, template, config)
+    members = student_members(source, package, pack, template, config, secret)
     copied = leaks(members, reference)
     if copied:
         raise ReleaseError(f"refusing to release: {copies_of_the_reference(copied)}")

@@ -383,3 +383,25 @@ def test_a_release_carries_only_the_pack_it_grades():
         templates = {n.split("/")[1] for n in names if n.startswith("student_template/")}
         assert not templates & {"cbow", "onelayer", "pa6"}, (pack, templates)
         assert templates, pack
+
+
+def test_the_release_readme_names_a_course_secret_only_when_there_is_one(tmp_path):
+    """A release made without a course secret told students "Your instructor grades on other
+    inputs, drawn from a course secret" (probe s61): a class graded on the public inputs was told
+    its answers could not carry over. The secret (never shipped) is taken as the grading
+    commands take it: --secret, --secret-file, $AUTOGRADE_SECRET."""
+    from conftest import run_cli  # which passes on no $AUTOGRADE_SECRET of the caller's
+    plain, secret = tmp_path / "plain", tmp_path / "secret"
+    made = run_cli("student-release", str(plain), "--pack", "onelayer")
+    assert made.returncode == 0, made.stderr
+    text = (plain / "README.md").read_text()
+    assert "course secret" not in text and "other inputs" not in text, text
+    assert "what loses points here loses points in your\ninstructor's grader too.\n" in text, text
+    made = run_cli("student-release", str(secret), "--pack", "onelayer",
+                   env={"AUTOGRADE_SECRET": "a course secret of the test, long enough"})
+    assert made.returncode == 0, made.stderr
+    text = (secret / "README.md").read_text()
+    assert ("Your instructor grades on other inputs, drawn from a course secret, so only a real "
+            "implementation earns the points there.") in " ".join(text.split()), text
+    assert "a course secret of the test" not in "".join(
+        p.read_text(errors="replace") for p in secret.rglob("*") if p.is_file())
