@@ -217,13 +217,26 @@ def _autograde_wrong(value):
     if isinstance(value, str):
         return value + " (wrong)"
     if isinstance(value, (tuple, list)):
-        return type(value)(_autograde_wrong(part) for part in value)
+        parts = [_autograde_wrong(part) for part in value]
+        if all(a is b for a, b in zip(parts, value)):
+            return value
+        return type(value)(*parts) if hasattr(value, "_fields") else type(value)(parts)
     if isinstance(value, dict):
-        return {key: _autograde_wrong(part) for key, part in value.items()}
+        parts = {key: _autograde_wrong(part) for key, part in value.items()}
+        return value if all(parts[key] is value[key] for key in value) else parts
     import collections.abc as _abc
     if isinstance(value, _abc.Iterator):  # a generator: each item it yields, made wrong
         return (_autograde_wrong(part) for part in value)
     return value
+
+
+def _autograde_wrong_answer(value):
+    # Nothing in it to make wrong (None: a function that works in place): the stand-in raises,
+    # so that no check of it is named for passing the reference's own answer.
+    wrong = _autograde_wrong(value)
+    if wrong is value:
+        raise ValueError('a stand-in of autograde audit: nothing in the answer to make wrong')
+    return wrong
 """
 
 # What each stand-in's functions do, after the reference's own code. Each reads its arguments:
@@ -232,7 +245,8 @@ def _autograde_wrong(value):
 STAND_INS = {"raises": ("    _ = (args, kwargs)\n"
                         "    raise ValueError('a stand-in of autograde audit')\n"),
              "returns None": "    _ = (args, kwargs)\n    return None\n",
-             WRONG: "    return _autograde_wrong(_autograde_right_{name}(*args, **kwargs))\n"}
+             WRONG: ("    return _autograde_wrong_answer(_autograde_right_{name}(*args, "
+                     "**kwargs))\n")}
 
 
 def stand_in_findings(pack: Pack, reference_dir: Path, *, isolation: str = "auto",

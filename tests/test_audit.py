@@ -257,6 +257,15 @@ def test_the_wrong_stand_in_changes_every_kind_of_answer() -> None:
     assert isinstance(parts, tuple) and parts[1] == [-2.75, {"k": 0}]
     assert np.array_equal(parts[0], [-1.25, -1.25])
     assert list(wrong(iter([1.0, "a"]))) == [-1.25, "a (wrong)"]
+    from collections import namedtuple
+    pair = namedtuple("pair", "cost grad")
+    assert wrong(pair(1.0, None)) == pair(-1.25, None)
+    # An answer with nothing to make wrong (None: a function that works in place) raises, so
+    # that its checks are not named for passing the reference's own answer.
+    assert scope["_autograde_wrong_answer"](2.0) == -2.75
+    for nothing in (None, (None, None), [], {"k": None}):
+        with pytest.raises(ValueError, match="nothing in the answer to make wrong"):
+            scope["_autograde_wrong_answer"](nothing)
 
 
 def test_audit_says_a_check_raised_in_its_own_words(tmp_path: Path) -> None:
