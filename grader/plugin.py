@@ -83,6 +83,9 @@ class GradingState:
     submission: Submission
     reference: SimpleNamespace | None
     debug: bool = False
+    # The folder the reference was loaded from: a check's failure never quotes a line of it
+    # (_where_in_the_pack), wherever it is, the pack's own reference/ folder included.
+    reference_dir: Path | None = None
     results: list[CheckResult] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     # What the report says of the submission that asks nothing of the student (the convention it
@@ -262,12 +265,17 @@ class StudentFunction:
         return self.name
 
 
-def _where_in_the_pack(item: pytest.Item, exc: BaseException) -> str:
+def _where_in_the_pack(item: pytest.Item, exc: BaseException,
+                       reference_dir: Path | None = None) -> str:
     """The check and the last line of the pack's own code (its checks and modules) in the
-    traceback of `exc`, in one line."""
+    traceback of `exc`, in one line. Never a line of the reference: the warning reaches the
+    student's report, and a reference that raised on a value the check derived from the
+    student's answer (the pack's own reference/ folder is inside the pack) had its solution's
+    line quoted there (probe s61); the check's line that called it is quoted instead."""
     root = Path(str(item.fspath)).resolve().parent.parent
     frames = [f for f in traceback.extract_tb(exc.__traceback__)
-              if f.filename and Path(f.filename).resolve().is_relative_to(root)]
+              if f.filename and _is_within(f.filename, root)
+              and not (reference_dir is not None and _is_within(f.filename, reference_dir))]
     text = f"{item.name}: {type(exc).__name__}"
     if frames:
         last = frames[-1]
@@ -278,6 +286,10 @@ def _where_in_the_pack(item: pytest.Item, exc: BaseException) -> str:
     except Exception:  # noqa: BLE001 (a message that cannot be printed is left out)
         message = ""
     return text + (f": {message}" if message else "")
+
+
+def _is_within(filename: str, folder: Path) -> bool:
+    return Path(filename).resolve().is_relative_to(Path(folder).resolve())
 
 
 def install(config: pytest.Config, state: GradingState) -> None:
@@ -786,7 +798,7 @@ def _classify(state: GradingState, item: pytest.Item, exc: BaseException) -> tup
         return "failed", str(exc), ""
     detail = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
     state.internal_errors.append(f"{item.nodeid}:\n{detail}")
-    state.internal_error_places.append(_where_in_the_pack(item, exc))
+    state.internal_error_places.append(_where_in_the_pack(item, exc, state.reference_dir))
     if state.debug:
         print(detail, file=sys.stderr)
     return ("error", f"the grader itself failed while running this check ({type(exc).__name__}); "

@@ -1095,6 +1095,7 @@ def grade(pack: Pack, submission_path: Path, options: Options = Options(), *,
                             provided_functions=pack.provided_functions,
                             signatures={f.name: f.signature for f in pack.functions})
     state = plugin.GradingState(pack=pack, submission=submission, reference=ref, debug=options.debug,
+                                reference_dir=Path(ref_dir) if ref is not None else None,
                                 recipes=recipes,
                                 input_set=inputs, known_answers=answers)
     if recorder is not None and ref is not None:
