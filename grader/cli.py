@@ -18,7 +18,7 @@ from grader.packs import DEFAULT_PACK, ManifestError, Pack, load_pack
 from grader.render import terminal
 from grader import grade_command, grading, lms, output_paths, selection
 from grader.input_set import MIN_SECRET_CHARS, InputSet, SecretError, weak
-from grader.session import Options
+from grader.session import Options, ReferenceUnusable
 from grader.isolation import MODES
 
 if TYPE_CHECKING:  # a batch's own types: imported by the batch command alone
@@ -613,10 +613,16 @@ def _gradescope(parser: argparse.ArgumentParser, args: argparse.Namespace) -> in
         # or LMS reads (probe s58).
         print(f"autograde gradescope: {unused}", file=sys.stderr)
         return 2
-    lms.gradescope(root=args.root, pack=chosen_pack,
-                   options=Options(reference_dir=args.reference, input_set=chosen,
-                                   isolation=args.isolation,
-                                   limits=grade_command.Limits(**chosen_pack.deadlines)))
+    try:
+        lms.gradescope(root=args.root, pack=chosen_pack,
+                       options=Options(reference_dir=args.reference, input_set=chosen,
+                                       isolation=args.isolation,
+                                       limits=grade_command.Limits(**chosen_pack.deadlines)))
+    except ReferenceUnusable as exc:
+        # Graded on, a correct upload scored 0 with "graded WITHOUT the reference" (it was
+        # there); one that did not import gave "the autograder itself failed" (probe s61).
+        print(f"autograde gradescope: {exc}", file=sys.stderr)
+        return 2
     return 0
 
 
@@ -757,6 +763,8 @@ def _known_answers(parser: argparse.ArgumentParser, args: argparse.Namespace) ->
         parser.error(f"{named}: give --reference DIR" if named
                      else "no reference folder: give --reference DIR")
     if _checks_refused("known-answers", pack):  # an empty file would replace a good one
+        return 2
+    if _unloadable_reference("known-answers", pack, Path(ref_dir)):  # not "a bug" (exit 70)
         return 2
     if args.check:
         if pack.known_answers is None or not pack.known_answers.is_file():

@@ -19,7 +19,7 @@ from grader.isolation import IsolationUnavailable, could_write_users_files, reso
 from grader.model import SubmissionResult
 from grader.packs import DEFAULT_PACK, ManifestError, Pack, load_pack
 from grader.replay import RecipeBook
-from grader.session import ChecksBroken, Options, grade
+from grader.session import ChecksBroken, Options, ReferenceUnusable, grade
 
 
 def _write(option: str, result: SubmissionResult, path: Path) -> None:
@@ -156,6 +156,8 @@ def grade_to_files(*, submission: Path, pack: str | Pack = DEFAULT_PACK, options
             result = grade(the_pack, submission, options, recipes=recipes)
     except IsolationUnavailable as exc:
         raise UsageError(str(exc)) from None
+    except ReferenceUnusable as exc:  # the pack's, or --reference's: as a batch refuses it
+        raise BadPack(str(exc)) from None
     except BaseException:  # (Ctrl-C, a grade that broke) after a worker may have run: as below
         if resolve_mode(options.isolation)[0] == "process":
             cache_folder.discard()

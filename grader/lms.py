@@ -2,8 +2,10 @@
 
 `gradescope` is what the image's run_autograder calls for each submission: grade ROOT/submission,
 write ROOT/results/results.json (render.gradescope), print the full report on stdout (which
-Gradescope shows to instructors only). A results.json is written whatever happens: an empty upload
-or a grader failure gives score 0 and a message a student can act on, never a traceback.
+Gradescope shows to instructors only). A results.json is written whatever happens to the
+submission: an empty upload or a grader failure gives score 0 and a message a student can act on,
+never a traceback. A reference that is there but cannot be used (session.ReferenceUnusable) is
+raised instead, for the command line to refuse as a missing secret is refused.
 
 `gradescope_zip` packs what an instructor uploads: setup.sh and run_autograder at the top (as
 Gradescope requires), the grader's source in autograde/, the pack (its name, or for a pack outside
@@ -29,7 +31,7 @@ from grader.render import gradescope as gradescope_view
 from grader.isolation import IsolationUnavailable, RootWorkerRefused, refusing_root_workers
 from grader.worker import archive_names
 from grader.render import json_report, terminal
-from grader.session import Options, grade
+from grader.session import Options, ReferenceUnusable, grade
 
 DEFAULT_ROOT = Path("/autograder")
 ROOT_ENV = "AUTOGRADE_ROOT"
@@ -145,6 +147,10 @@ def gradescope(*, root: Path = DEFAULT_ROOT, pack: Pack | None = None,
             print(f"autograde: nothing graded: {exc} (the image's container must let bubblewrap "
                   "make namespaces, or grade with --isolation auto)", file=stdout)
             data = gradescope_view.not_graded(NO_SANDBOX, execution_time=time.monotonic() - started)
+        except ReferenceUnusable:
+            # The instructor's to fix, and said as `grade` says it (exit 2): run_autograder
+            # then tells the student the autograder could not start.
+            raise
         except Exception as exc:  # the grader's own failure: the student still gets a result
             print(f"autograde: grading {target} failed:", file=stdout)
             traceback.print_exc(file=stdout)

@@ -6,6 +6,7 @@ out of sys.modules afterwards, leaving no trace for anything else the grader imp
 """
 from __future__ import annotations
 
+import importlib.machinery
 import importlib.util
 import os
 import sys
@@ -65,6 +66,19 @@ def is_built_in(pack: Pack) -> bool:
     return any(root.resolve() == folder.resolve() for folder in BUILTIN_PACKS.values())
 
 
+def _import(spec: importlib.machinery.ModuleSpec, module: object, path: Path) -> None:
+    """Run the reference's module. What its own code raises as it is imported (a KeyError at
+    its top level) is a ReferenceError, as a missing module is refused: every command that
+    loads it refused the one and crashed on the other, "a bug in the grader" (probe s61)."""
+    try:
+        spec.loader.exec_module(module)
+    except (ImportError, SyntaxError, OSError):
+        raise  # said as they are, by every command that loads a reference
+    except Exception as exc:  # noqa: BLE001 (the instructor's code, whatever it raised)
+        raise ReferenceError(f"{type(exc).__name__} while importing {path.name}: {exc}") \
+            from exc
+
+
 def load(pack: Pack, directory: Path) -> Reference:
     directory = Path(directory).resolve()
     if not directory.is_dir():
@@ -83,7 +97,7 @@ def load(pack: Pack, directory: Path) -> Reference:
             spec = importlib.util.spec_from_file_location(home, path)
             module = importlib.util.module_from_spec(spec)
             sys.modules[home] = module
-            spec.loader.exec_module(module)
+            _import(spec, module, path)
             found.update({k: v for k, v in vars(module).items() if callable(v)})
     finally:
         for entry in [str(directory)] + support:

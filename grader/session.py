@@ -1052,6 +1052,26 @@ def checks_problems(pack: Pack) -> list[str]:
     return [] if code == 0 else _collection_problems(sink.getvalue(), int(code))
 
 
+class ReferenceUnusable(Exception):
+    """The reference is there but cannot be used (it lacks a graded function, it does not
+    import): no grade can be made with it, and none is made without it unasked."""
+
+    def __init__(self, folder: Path, why: str) -> None:
+        self.folder, self.why = folder, why
+        super().__init__(f"the reference at {folder} cannot be used ({why}); --no-reference "
+                         "grades without one")
+
+
+def _usable_reference(pack: Pack, folder: Path) -> reference_mod.Reference:
+    """The reference in `folder`, or ReferenceUnusable. Graded on without it, a correct upload
+    scored 0 of 50 with exit 0, in words addressed to a student, and one that did not import
+    ended the grade as "a bug in the grader" (probe s61): `batch` and `audit` refuse both."""
+    try:
+        return reference_mod.load(pack, folder)
+    except (reference_mod.ReferenceError, OSError, SyntaxError, ImportError) as exc:
+        raise ReferenceUnusable(folder, str(exc)) from None
+
+
 def grade(pack: Pack, submission_path: Path, options: Options = Options(), *,
           recipes: replay.RecipeBook | None = None,
           recorder: known_answers_mod.Recorder | None = None) -> SubmissionResult:
@@ -1065,11 +1085,12 @@ def grade(pack: Pack, submission_path: Path, options: Options = Options(), *,
     if ref_dir is None and not options.no_reference and reference_mod.missing_named(pack):
         warnings.append(f"{REFERENCE_NOT_USED} {reference_mod.missing_named(pack)}.")
     ref = None
-    if ref_dir is not None:
-        try:
-            ref = reference_mod.load(pack, ref_dir)
-        except reference_mod.ReferenceError as exc:
-            warnings.append(f"{REFERENCE_NOT_USED} {exc}")
+    if ref_dir is not None and Path(ref_dir).is_dir():
+        ref = _usable_reference(pack, Path(ref_dir))
+    elif ref_dir is not None:
+        # No folder there (an image set up without it): graded as a student's copy is, with
+        # the known answers, and the instructor's log says why.
+        warnings.append(f"{REFERENCE_NOT_USED} no reference folder at {Path(ref_dir).resolve()}")
     inputs = options.input_set
     if ref is None and inputs.is_secret:
         # Only the reference can answer secret inputs; the known answers hold the public ones.

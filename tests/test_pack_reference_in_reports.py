@@ -92,3 +92,54 @@ def test_a_reference_that_raises_is_never_quoted_in_a_report(tmp_path: Path, whe
     assert "reference.relu(student(x))" in results, results
     for text in (results, done.stdout, done.stderr):
         assert "SECRET_FORMULA_MARK" not in text and "(x > 0.0)" not in text
+
+
+# A reference that is there but cannot be used, each as an instructor's edit leaves it.
+UNUSABLE = {
+    "lacks a function": ("import numpy as np\n\ndef relu(x):\n    return np.maximum(x, 0.0)\n",
+                         "the reference (reference/) lacks scaled_sum"),
+    "does not import": ("import numpy as np\nimport scipy_not_here\n\n" + LIST_RELU,
+                        "No module named 'scipy_not_here'"),
+    "raises as it imports": ("import numpy as np\nSCALE = {}['scale']\n" + LIST_RELU,
+                             "KeyError while importing layers.py: 'scale'"),
+}
+
+
+@pytest.mark.parametrize("broken", sorted(UNUSABLE))
+def test_grade_and_gradescope_refuse_a_reference_that_cannot_be_used(tmp_path: Path,
+                                                                     broken: str) -> None:
+    """`grade` with a pack whose reference lacked a function graded as a student's copy: a
+    correct upload 0 / 50, exit 0, in words addressed to a student; one that did not import
+    ended as "a bug in the grader" (exit 70), as `known-answers` did once `grade` refused it.
+    `batch` and `audit` refuse both in one line, exit 2, and so do `grade`, `gradescope` and
+    `known-answers` now. --no-reference grades without it, as asked."""
+    text, why = UNUSABLE[broken]
+    pack = make_pack(tmp_path / "pack")
+    (pack / "reference" / "layers.py").write_text(text)
+    upload = write(tmp_path / "layers.py", LIST_RELU)
+    out = tmp_path / "r.json"
+    said = f"the reference at {pack / 'reference'} cannot be used ("
+    done = run_cli("grade", str(upload), "--pack", str(pack), "--json", str(out))
+    assert done.returncode == 2 and done.stdout == "", (done.returncode, done.stdout, done.stderr)
+    assert said in done.stderr and why in done.stderr, done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1 and "usage:" not in done.stderr
+    assert not out.exists()
+
+    root = layout(tmp_path / "gs", [upload])
+    done = run_cli("gradescope", "--root", str(root), "--pack", str(pack))
+    assert done.returncode == 2, (done.returncode, done.stdout, done.stderr)
+    assert said in done.stderr and why in done.stderr, done.stderr
+    assert "Traceback" not in done.stdout + done.stderr
+    # No results.json: run_autograder writes "could not start" in its place.
+    assert not (root / "results" / "results.json").exists()
+
+    for command in (["known-answers", "--out", str(tmp_path / "answers.json")],
+                    ["known-answers", "--check"]):
+        done = run_cli(*command, "--pack", str(pack))
+        assert done.returncode == 2 and said in done.stderr and why in done.stderr, \
+            (command, done.returncode, done.stderr)
+
+    done = run_cli("grade", str(upload), "--pack", str(pack), "--no-reference", "--json", str(out))
+    assert done.returncode == 0, done.stderr
+    assert json.loads(out.read_text())["reference"] is False
+

@@ -894,11 +894,10 @@ def test_a_reference_in_a_file_of_another_name_is_told_which_file_is_read(tmp_pa
     (folder / "reference" / "layers.py").rename(folder / "reference" / "solution.py")
     submission = write(tmp_path / "layers.py", CORRECT)
     done = run_cli("grade", str(submission), "--pack", str(folder), "--json", str(tmp_path / "r.json"))
-    assert done.returncode == 0, done.stderr
-    warnings = json.loads((tmp_path / "r.json").read_text())["warnings"]
-    assert any("the reference (reference/) lacks relu, scaled_sum: it has no layers.py, the file "
-               "the pack's functions are read from (it holds solution.py)" in w for w in warnings), \
-        warnings
+    # Refused, as a batch refuses it (tests/test_pack_reference_in_reports.py), in one line.
+    assert done.returncode == 2, done.stderr
+    assert "the reference (reference/) lacks relu, scaled_sum: it has no layers.py, the file " \
+           "the pack's functions are read from (it holds solution.py)" in done.stderr, done.stderr
 
 
 def test_the_markers_a_misspelling_is_matched_against_are_those_registered() -> None:
