@@ -143,3 +143,48 @@ def test_grade_and_gradescope_refuse_a_reference_that_cannot_be_used(tmp_path: P
     assert done.returncode == 0, done.stderr
     assert json.loads(out.read_text())["reference"] is False
 
+
+PLAIN_ASSERT_CHECK = """\
+import numpy as np
+import pytest
+
+
+@pytest.mark.function("relu")
+@pytest.mark.points(1)
+@pytest.mark.formulas
+def test_relu_by_its_formula(student):
+    x = np.array([-1.0, 2.0])
+    got = np.asarray(student(x))
+    assert np.array_equal(got, np.where(x > 0, x, 0.0))
+"""
+
+ABS_RELU = """\
+import numpy as np
+
+def relu(x):
+    return np.abs(x)
+
+def scaled_sum(x):
+    return np.sum(x) * 3.0
+"""
+
+
+def test_a_plain_assert_reads_the_same_on_every_run(tmp_path: Path) -> None:
+    """pytest's introspection of a check's plain `assert` shows the functions it called by
+    their repr, which holds a memory address: the same upload's message read
+    `<function array_equal at 0x7f668050b9f0>` in one run and `... at 0x7fc3cabad3f0` in the
+    next (probe s61). What was compared is still shown."""
+    pack = make_pack(tmp_path / "pack")
+    (pack / "checks" / "test_plain.py").write_text(PLAIN_ASSERT_CHECK)
+    upload = write(tmp_path / "layers.py", ABS_RELU)
+    messages = []
+    for run in range(2):
+        out = tmp_path / f"r{run}.json"
+        done = run_cli("grade", str(upload), "--pack", str(pack), "--json", str(out))
+        assert done.returncode == 0, done.stderr
+        check = next(c for c in json.loads(out.read_text())["checks"]
+                     if c["name"] == "relu_by_its_formula")
+        assert check["status"] == "failed"
+        messages.append(check["message"])
+    assert "<function array_equal>" in messages[0] and "array([1., 2.])" in messages[0], messages
+    assert " at 0x" not in messages[0] and messages[0] == messages[1], messages
