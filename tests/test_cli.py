@@ -130,6 +130,27 @@ def test_files_no_graded_function_needs_are_not_run(reports):
                        for w in report["warnings"]), report["warnings"]
 
 
+def test_a_script_that_imports_the_graded_file_is_not_run(tmp_path):
+    """A hw1.py that writes every function, beside the course's q3_run.py (`from hw1 import *`,
+    then training at its top level) or an experiments.py (`from hw1 import softmax`, then a
+    print): the scripts only import what hw1.py writes, so they are not run. Chosen with hw1.py
+    in one pass, q3_run.py waited out the import deadline, was named in a warning, and its
+    imports were listed as modules missing where the code is graded (probe s61)."""
+    folder = tmp_path / "hw1_and_scripts"
+    folder.mkdir()
+    shutil.copyfile(FIXTURES / "correct_summed.py", folder / "hw1.py")
+    (folder / "q3_run.py").write_text(
+        "import nunpy\nfrom hw1 import *\n\nwhile True:\n    pass\n")
+    (folder / "experiments.py").write_text(
+        "from hw1 import softmax\nprint('experiments top level')\n")
+    report = grade(folder, tmp_path / "out", "-v")
+    assert report["score"] == 100, report["warnings"]
+    said = "\n".join(report["warnings"]) + report["_terminal"]
+    for name in ("q3_run", "experiments", "nunpy"):
+        assert name not in said, said
+    assert report["timings"]["worker_starts"] <= 2, report["timings"]
+
+
 def test_an_unfinished_function_runs_no_more_of_a_folder_than_a_finished_one(reports):
     report = reports["unfinished_with_a_script"]
     assert by_function(report)["negSamplingCostAndGradient"]["score"] == 0

@@ -25,7 +25,7 @@ import types
 import zipfile
 import zlib
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Collection
+from typing import TYPE_CHECKING, Any, Callable, Collection, NamedTuple
 
 import missing_imports
 import notebook_cells
@@ -1415,19 +1415,27 @@ def import_submission(root: Path, wanted: dict[str, str], shim_xrange: bool,
             finished and _unfinished(vars(m)[fn])) for m in modules)}
 
     # The files of the assignment's layout first; then, only while a function is still missing,
-    # the files that may define it, and as a last resort every other file. A whole assignment
-    # folder holds the course's own scripts (q3_run.py trains word vectors for hours at its top
-    # level): a file no graded function needs is never run, so it cannot hang or break a grade.
+    # the files that write it (a def, an assignment), then the files that may otherwise bind it
+    # (an import of it, `from hw1 import *`, a source that does not parse), and as a last resort
+    # every other file. A whole assignment folder holds the course's own scripts (q3_run.py
+    # trains word vectors for hours at its top level): a file no graded function needs is never
+    # run, so it cannot hang or break a grade. Beside a hw1.py that writes every function, a
+    # q3_run.py doing `from hw1 import *` is such a file: chosen in one pass with hw1.py, it
+    # waited out the import deadline, and the student was warned about it (probe s61).
     # A function found only as the template leaves it (`loss = None; return loss`) is looked for
     # in the files that `def` it too: the CBOW course repeats its functions from one lecture
     # notebook to the next, an exercise's blank in one and finished in a later one. Not in a
     # file that only may bind it (q3_run.py's `from q3_word2vec import *`, which trains for
     # hours): an unfinished function runs no more of a folder than a finished one. Only the last
     # resort, running every file, waits for a function that is missing outright.
+    def writes(path: Path) -> bool:
+        absent = missing()
+        return (bool(absent) and _writes_one_of(path, absent)) or bool(
+            (missing(True) - absent) & (_top_level_defs(path) or set()))
+
     def may_finish(path: Path) -> bool:
         absent = missing()
-        return (bool(absent) and _may_bind(path, absent)) or bool(
-            (missing(True) - absent) & (_top_level_defs(path) or set()))
+        return bool(absent) and _may_bind(path, absent)
 
     # Nobody answers input() while the files load: the statement asking is skipped, as one
     # needing a missing module is (missing_imports.no_input). A graded call's input() meets
@@ -1436,7 +1444,8 @@ def import_submission(root: Path, wanted: dict[str, str], shim_xrange: bool,
     builtins.input = missing_imports.no_input
     try:
         run([path for path in pending if path.stem in preferred])
-        for choose, finished in ((may_finish, True), (lambda path: True, False)):
+        for choose, finished in ((writes, True), (may_finish, True),
+                                 (lambda path: True, False)):
             # A file a graded one imported has run already: it joins the files searched, in order.
             run([path for path in pending if path in importer.ran])
             if missing(finished):
@@ -1867,58 +1876,92 @@ def _globals_read(function: types.FunctionType) -> list[str]:
 def _may_bind(path: Path, names: set[str]) -> bool:
     """Whether running the file may give one of `names` a value at its top level. Read from the
     source, not run: True where it cannot be told (a syntax error, `from x import *`)."""
-    bound = _top_level_bindings(path)
-    return bound is None or bool(bound[0] & names)
+    read = _top_level_bindings(path)
+    return read is None or read.opaque or bool(read.bound & names)
+
+
+def _writes_one_of(path: Path, names: set[str]) -> bool:
+    """Whether the file gives one of `names` a value of its own at its top level: a def, a class,
+    an assignment (`softmax = lambda x: ...`), not only an import of it (an experiments.py's
+    `from hw1 import softmax`, a q3_run.py's `from hw1 import *`). A file that does not parse
+    writes what its text has a `def` of at the start of a line: run, its error is reported."""
+    read = _top_level_bindings(path)
+    return read is not None and bool(read.written & names)
 
 
 def _top_level_defs(path: Path) -> set[str] | None:
-    """The functions a file (or a notebook's cells) defines with `def` at its top level."""
-    bound = _top_level_bindings(path)
-    return bound[1] if bound is not None else None
+    """The functions a file (or a notebook's cells) defines with `def` at its top level (of a
+    source that does not parse, the `def`s its text begins a line with)."""
+    read = _top_level_bindings(path)
+    return read.defs if read is not None else None
+
+
+class _Bindings(NamedTuple):
+    """What a file's top level binds, read off its source (every code cell of a notebook)."""
+    bound: set[str]  # every name it may bind, by import too
+    written: set[str]  # the names it binds other than by an import statement
+    defs: set[str]  # the names it binds with `def`
+    opaque: bool  # it may bind any name: `from x import *`, or a source that does not parse
 
 
 @functools.lru_cache(maxsize=None)
-def _top_level_bindings(path: Path) -> tuple[set[str], set[str]] | None:
-    """(every name the file's top level may bind, the names it binds with `def`), the top level
-    including the bodies of its if, try, with and loop statements; None when that cannot be
-    read off the source."""
-    bound: set[str] = set()
-    defs: set[str] = set()
+def _top_level_bindings(path: Path) -> _Bindings | None:
+    """The names the file's top level binds, the top level including the bodies of its if, try,
+    with and loop statements; None for a file that cannot be read (running it reports that).
+    One walk of the statements the loader parses anyway (package_imports.scan), never into a
+    def or class body."""
+    read = _Bindings(set(), set(), set(), False)
+    opaque = False
 
-    def visit(body: list[ast.stmt]) -> bool:
+    def visit(body: list[ast.stmt]) -> None:
+        nonlocal opaque
         for node in body:
+            if isinstance(node, (ast.Import, ast.ImportFrom)):
+                opaque = opaque or any(alias.name == "*" for alias in node.names)
+                read.bound.update(alias.asname or alias.name.split(".")[0]
+                                  for alias in node.names if alias.name != "*")
+                continue
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                bound.add(node.name)
-                defs.add(node.name)
-            elif isinstance(node, ast.ClassDef):
-                bound.add(node.name)
-            elif isinstance(node, (ast.Import, ast.ImportFrom)):
-                if any(alias.name == "*" for alias in node.names):
-                    return False
-                bound.update(alias.asname or alias.name.split(".")[0] for alias in node.names)
-            elif isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign, ast.For,
-                                   ast.AsyncFor, ast.With, ast.AsyncWith)):
-                targets = [*getattr(node, "targets", ()), getattr(node, "target", None),
-                           *(item.optional_vars for item in getattr(node, "items", ()))]
-                bound.update(n.id for target in targets if target is not None
-                             for n in ast.walk(target) if isinstance(n, ast.Name))
+                read.defs.add(node.name)
+            names = _names_bound_by(node)
+            read.bound.update(names)
+            read.written.update(names)
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
                 continue
             blocks = [getattr(node, field, None) for field in ("body", "orelse", "finalbody")]
             blocks += [case.body for case in (*getattr(node, "handlers", ()),
                                               *getattr(node, "cases", ()))]
-            if not all(visit(block) for block in blocks if isinstance(block, list)):
-                return False
-        return True
+            for block in blocks:
+                if isinstance(block, list):
+                    visit(block)
 
     sources = _sources(path)
     if not sources:
         return None
     for _, source in sources:
         tree = source_text.tree(source)
-        if tree is None or not visit(tree.body):
-            return None
-    return bound, defs
+        if tree is None:
+            opaque = True
+            found = set(TOP_LEVEL_DEF.findall(source))
+            read.defs.update(found)
+            read.bound.update(found)
+            read.written.update(found)
+        else:
+            visit(tree.body)
+    return read._replace(opaque=opaque)
+
+
+def _names_bound_by(node: ast.stmt) -> set[str]:
+    """The names a statement other than an import binds by itself (not in its body)."""
+    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+        return {node.name}
+    if not isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign, ast.For, ast.AsyncFor,
+                             ast.With, ast.AsyncWith)):
+        return set()
+    targets = [*getattr(node, "targets", ()), getattr(node, "target", None),
+               *(item.optional_vars for item in getattr(node, "items", ()))]
+    return {n.id for target in targets if target is not None
+            for n in ast.walk(target) if isinstance(n, ast.Name)}
 
 
 def _sources(path: Path) -> list[tuple[str, str]]:
