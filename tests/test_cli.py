@@ -1127,3 +1127,22 @@ def test_an_error_says_by_default_what_was_called(tmp_path):
     for i in raised:
         assert re.fullmatch(r" +called: softmax\(array of shape \(\d+, 1\)\)", lines[i + 1]), \
             report["_terminal"]
+
+
+def _misspelt_own_import(out: Path) -> Path:
+    """The four 2017 files, all correct, but q2_neural.py imports softmax from `q1_softmx`."""
+    folder = out / "misspelt_own_import"
+    shutil.copytree(FIXTURES / "correct_multifile", folder)
+    neural = folder / "q2_neural.py"
+    neural.write_text(neural.read_text().replace("from q1_softmax import", "from q1_softmx import"))
+    return folder
+
+
+def test_a_name_bound_by_a_failed_import_is_no_other_definition(tmp_path):
+    """q2_neural.py's `from q1_softmx import softmax` (a misspelt module of the upload's own)
+    binds softmax to a stand-in that raises when called: no copy of softmax, so no warning
+    that q2_neural.py defines another softmax, "an old copy" to remove (probe s61)."""
+    report = grade(_misspelt_own_import(tmp_path), tmp_path / "out")
+    assert by_function(report)["softmax"]["score"] == 15, report["warnings"]
+    assert by_function(report)["forward_backward_prop"]["score"] == 0, report["warnings"]
+    assert not any("more than one file" in w for w in report["warnings"]), report["warnings"]

@@ -1499,10 +1499,13 @@ def import_submission(root: Path, wanted: dict[str, str], shim_xrange: bool,
     report_functions: dict = {}
     for fn, home in wanted.items():
         candidates = sorted(modules, key=lambda m: m.__name__ != home)
-        defining = [m for m in candidates if _defines(m, fn)]
+        # A name bound only by an import that failed (`from q1_softmx import softmax`, a module
+        # not installed) is no copy of the function: a file that writes it comes first.
+        defining = sorted((m for m in candidates if _defines(m, fn)),
+                          key=lambda m: _failed_import(vars(m)[fn]))
         # The first finished copy; the first copy when none is.
-        hit = next((m for m in defining if not _unfinished(vars(m)[fn])),
-                   defining[0] if defining else None)
+        hit = next((m for m in defining if not _failed_import(vars(m)[fn])
+                    and not _unfinished(vars(m)[fn])), defining[0] if defining else None)
         unfinished = _passed_over(fn, defining[:defining.index(hit)]) if hit is not None else []
         if hit is None:
             report_functions[fn] = {"found": False, "file": None, "problem": "missing"}
@@ -1658,12 +1661,20 @@ def _other_definitions(fn: str, hit, candidates: list) -> list[str]:
     files = []
     for module in candidates:
         value = vars(module).get(fn)
-        if value is None or isinstance(value, Unavailable) or not callable(value):
+        if value is None or _failed_import(value) or not callable(value):
             continue
         if id(value) not in seen and not _written_alike(value, graded):
             seen.add(id(value))
             files.append(_shown_name(Path(module.__file__)))
     return files
+
+
+def _failed_import(value: object) -> bool:
+    """What a name is bound to when the import that named it failed: a sibling that could not
+    provide it (Unavailable), or a module not installed (missing_imports.Missing). No definition:
+    q2_neural.py's misspelt `from q1_softmx import softmax` was said to define another softmax
+    than q1_softmax.py's, "an old copy" to remove (probe s61)."""
+    return isinstance(value, (Unavailable, missing_imports.Missing))
 
 
 def _written_alike(a, b) -> bool:
