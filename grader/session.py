@@ -1371,9 +1371,13 @@ def _missing_module_warning(missing: dict) -> str:
                 f"{folder}/, the folder that was graded, so it could not be imported from there: "
                 f"put it in {folder}/ beside the files that import it. "
                 f"{let_through[:1].upper()}{let_through[1:]}")
-    # As likely a file of the student's own that did not make it into the upload.
-    return (f"{said}, nor in your upload: if {str(missing['module']).split('.')[-1]}.py is a "
-            f"file of yours, upload it with the others. "
+    # As likely a file of the student's own that did not make it into the upload; or a
+    # misspelling of a module the upload has or the submission imports (worker/missing_imports.py
+    # near_module), said first: `nunpy` is numpy, not a file to upload.
+    near = missing.get("near")
+    guess = f" did you mean {near}? Else, if" if isinstance(near, str) and near else " if"
+    return (f"{said}, nor in your upload:{guess} {str(missing['module']).split('.')[-1]}.py "
+            f"is a file of yours, upload it with the others. "
             f"{let_through[:1].upper()}{let_through[1:]}")
 
 

@@ -1146,3 +1146,31 @@ def test_a_name_bound_by_a_failed_import_is_no_other_definition(tmp_path):
     assert by_function(report)["softmax"]["score"] == 15, report["warnings"]
     assert by_function(report)["forward_backward_prop"]["score"] == 0, report["warnings"]
     assert not any("more than one file" in w for w in report["warnings"]), report["warnings"]
+
+
+def test_a_missing_module_one_letter_from_a_known_one_is_named(tmp_path):
+    """A module that is not installed, one edit from a module of the upload's own (`q1_softmx`
+    for q1_softmax.py) or from one the submission imports (`nunpy` for numpy): the warning and
+    the failing check ask "did you mean ...?". A name near nothing gets no guess (probe s61)."""
+    report = grade(_misspelt_own_import(tmp_path), tmp_path / "out")
+    said = [w for w in report["warnings"] if "q1_softmx" in w]
+    assert said and all("did you mean q1_softmax?" in w for w in said), report["warnings"]
+    failed = [c["message"] for c in report["checks"]
+              if c["function"] == "forward_backward_prop" and c["status"] != "passed"]
+    assert failed and "did you mean q1_softmax?" in failed[0], failed[0]
+    single = tmp_path / "hw1.py"
+    text = (FIXTURES / "correct_summed.py").read_text()
+    body = '    """Elementwise sigmoid of a scalar or an array."""\n'
+    assert body in text
+    single.write_text("import nunpy\nimport nosuchlib\n"
+                      + text.replace(body, body + "    import nunpy\n"))
+    report = grade(single, tmp_path / "out1")
+    warned = {m: [w for w in report["warnings"] if f"imports {m}," in w]
+              for m in ("nunpy", "nosuchlib")}
+    assert warned["nunpy"] and "did you mean numpy?" in warned["nunpy"][0], report["warnings"]
+    assert warned["nosuchlib"] and "did you mean" not in warned["nosuchlib"][0], warned
+    # The import inside sigmoid fails where it is called, and says so too.
+    failed = [c["message"] for c in report["checks"]
+              if c["function"] == "sigmoid" and c["status"] != "passed"]
+    assert failed and "No module named 'nunpy' (did you mean numpy?)" in failed[0], failed[0]
+    assert by_function(report)["softmax"]["score"] == 15, report["warnings"]

@@ -1384,6 +1384,10 @@ def import_submission(root: Path, wanted: dict[str, str], shim_xrange: bool,
     missing_imports.elsewhere.update(
         {name: (place, root.relative_to(UPLOAD_TOP[0]).as_posix())
          for name, place in elsewhere.items() if name not in helpers})
+    missing_imports.own_modules.clear()
+    missing_imports.imported_names.clear()
+    missing_imports.own_modules.update({f.stem for f in files if f.stem.isidentifier()},
+                                       helpers)
     sys.meta_path.insert(0, importer)
     through = package_imports.scan(
         ((path.name, source) for path in files for _, source in _sources(path)),

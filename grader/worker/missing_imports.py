@@ -52,6 +52,11 @@ skipped_calls: list[dict] = []
 # The upload's files outside the folder graded, by module name: {name: (its path in the upload,
 # the folder graded)}, set by the loader; a module missing here may be one of them.
 elsewhere: dict[str, tuple[str, str]] = {}
+# The upload's own module names, set by the loader, and the top-level names of the modules the
+# submission's files import anywhere (read as each is compiled): what a module that is not
+# installed may be a misspelling of (near_module).
+own_modules: set[str] = set()
+imported_names: set[str] = set()
 # Skipped past MAX_SKIPPED_CALLS: not listed, but counted (61 skipped were said as "50").
 skipped_beyond = [0]
 MAX_SKIPPED_CALLS = 50
@@ -105,8 +110,10 @@ class Missing:
         if self._module == INPUT:
             return StandInError(f"input() got no answer while your code was graded, so "
                                 f"{self._qualified} was never set", name=INPUT_UNSET)
+        near = "" if self._gated else near_module(self._module)
         why = ("graded code may use NumPy and Python's standard library only" if self._gated
-               else "it is neither in your upload nor installed where your code is graded")
+               else "it is neither in your upload nor installed where your code is graded"
+               + (f" (did you mean {near}?)" if near else ""))
         place = elsewhere.get(self._module.split(".")[0])
         if place and not self._gated:
             why = (f"{place[0]} is in your upload, but not in {place[1]}/, the folder that was "
@@ -157,8 +164,34 @@ Missing.__name__ = Missing.__qualname__ = "NotInstalledHere"
 def _note(module: str, where: tuple[str, int], gated: bool = False) -> None:
     # Once per module and file (or cell): its first import says enough.
     if not any(e["module"] == module and e["file"] == where[0] for e in noted):
+        near = "" if gated else near_module(module)
         noted.append({"module": module, "file": where[0], "line": where[1],
-                      **({"gated": True} if gated else {})})
+                      **({"gated": True} if gated else {}), **({"near": near} if near else {})})
+
+
+def near_module(module: str) -> str:
+    """The module a missing one's name is a misspelling of: one edit (a letter added, dropped,
+    changed, or two swapped) from a module of the upload's own or one the submission imports
+    that is installed, or from numpy, which graded code may always use (`nunpy` for numpy,
+    `q1_softmx` for q1_softmax.py: "not installed" alone sent the student looking for a
+    package, probe s61). "" when there is none, or more than one."""
+    top = module.split(".")[0]
+    known = own_modules | {"numpy"} | {name for name in imported_names if name in sys.modules}
+    near = sorted(name for name in known if name != top and _one_edit(name, top))
+    return near[0] if len(near) == 1 else ""
+
+
+def _one_edit(a: str, b: str) -> bool:
+    """Whether `b` is `a` with one letter added, dropped or changed, or two neighbours swapped
+    (names of two letters or fewer aside: `np` is one edit from too much)."""
+    if a == b or min(len(a), len(b)) < 3 or abs(len(a) - len(b)) > 1:
+        return False
+    start = next((i for i, (x, y) in enumerate(zip(a, b)) if x != y), min(len(a), len(b)))
+    if len(a) == len(b):
+        swapped = a[start:start + 2] == b[start:start + 2][::-1]
+        return a[start + 1:] == b[start + 1:] or (swapped and a[start + 2:] == b[start + 2:])
+    longer, shorter = (a, b) if len(a) > len(b) else (b, a)
+    return longer[start + 1:] == shorter[start:]
 
 
 def _import_one(spec: tuple, namespace: dict, where: tuple[str, int]) -> None:
@@ -360,9 +393,21 @@ def guard(tree: ast.Module) -> ast.Module:
             return _guarded_assign(node)
         return _guarded_call(node, STATEMENT_HOOK) if _is_other_statement(node) else node
 
+    imported_names.update(_imported_here(tree))
     tree.body = [guarded(node) for node in tree.body]
     ast.fix_missing_locations(tree)
     return tree
+
+
+def _imported_here(tree: ast.Module) -> set[str]:
+    """The top-level names of the modules a tree imports absolutely, anywhere in it."""
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(alias.name.split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            names.add(node.module.split(".")[0])
+    return names
 
 
 def compile_guarded(source: str, filename: str) -> Any:
@@ -383,4 +428,5 @@ __all__ = ["ASSIGN_HOOK", "CALL_HOOK", "ERROR", "HOOK", "INPUT", "INPUT_UNSET", 
            "STATEMENT_HOOK",
            "StandInError", "no_input",
            "compile_guarded", "defined_here", "guard", "install", "is_bare_call", "missing_assign",
-           "missing_call", "missing_import", "missing_statement", "noted", "skipped_calls"]
+           "missing_call", "missing_import", "missing_statement", "near_module", "noted",
+           "skipped_calls"]
