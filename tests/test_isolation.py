@@ -318,6 +318,56 @@ def test_a_submission_that_breaks_what_the_worker_uses_is_told_so_not_that_it_ca
     assert "Traceback" not in report["_terminal"] + report["_stderr"] + report["error"]
 
 
+@pytest.mark.parametrize("replaced", [
+    "os._exit = lambda code=0: None",
+    "os.fork = lambda: 0",
+    "os.waitpid = lambda pid, options: (pid, 0)",
+    "time.monotonic = lambda: 0.0",
+], ids=["_exit", "fork", "waitpid", "monotonic"])
+def test_a_submission_that_replaces_what_the_worker_calls_in_os_scores_what_its_code_earns(
+        tmp_path, replaced):
+    """The worker called os._exit, os.fork, os.waitpid and time.monotonic through their modules,
+    so a submission's replacement at import reached it: a check's fork whose os._exit returned
+    went on reading the worker's pipe beside its parent, and a correct upload's grade ran past
+    every deadline with no report (probe s61); a fork that returned 0 ended the worker at every
+    check's end. The worker keeps its own copies: the submission's code is graded, in one
+    worker."""
+    sub = write(tmp_path, "tamper.py", SIGMOID_ONLY + "\nimport os, time\n" + replaced + "\n")
+    started = time.monotonic()
+    report = grade(sub, tmp_path / "out", "--only", "sigmoid", "--submission-timeout", "60")
+    assert time.monotonic() - started < 60
+    sigmoid = by_function(report)["sigmoid"]
+    assert sigmoid["score"] == sigmoid["max_score"] > 0, report["checks"]
+    assert report["error"] == ""
+    assert report["timings"]["worker_starts"] == 1
+    # Stamped by the worker's own clock: a stopped clock made the import take -0.2 s.
+    assert report["timings"]["import_seconds"] > 0
+
+
+def test_a_submission_that_replaces_sys_settrace_still_has_its_lines_counted(tmp_path):
+    """The check that a softmax is vectorised counts the lines a call runs with sys.settrace;
+    replaced by a no-op at import, it counted none, and a softmax looping over the rows read as
+    vectorised."""
+    sub = write(tmp_path, "untraced.py", SIGMOID_ONLY + """
+import sys
+sys.settrace = lambda tracer: None
+
+def softmax(x):
+    if x.ndim == 1:
+        e = np.exp(x - np.max(x))
+        return e / np.sum(e)
+    out = np.empty(x.shape)
+    for i in range(x.shape[0]):
+        e = np.exp(x[i] - np.max(x[i]))
+        out[i] = e / np.sum(e)
+    return out
+""")
+    report = grade(sub, tmp_path / "out", "--only", "softmax")
+    (check,) = [c for c in report["checks"] if c["name"] == "vectorized"]
+    assert check["status"] == "failed", check
+    assert [w for w in report["warnings"] if "row by row" in w], report["warnings"]
+
+
 def test_what_a_submission_wrote_on_stderr_before_it_ended_is_labelled_as_its_own(tmp_path):
     """Text a submission writes to stderr before ending its process followed the grader's own
     sentence unlabelled: a fake 'GraderInternalError: ... student gets 100/100' read as the

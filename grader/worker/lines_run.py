@@ -18,6 +18,11 @@ import sys
 from collections import Counter
 from typing import Any, Callable
 
+import kept
+
+# The worker's own: a submission that replaced sys.settrace would have no line counted (kept.py).
+sys = kept.copy_of(sys)  # noqa: F811
+
 # The busiest lines reported per call, enough for a softmax's few lines.
 MAX_LINES_REPORTED = 20
 MAX_CODE_CHARS = 120

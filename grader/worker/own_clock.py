@@ -9,6 +9,10 @@ from __future__ import annotations
 
 import time
 
+import kept
+
+time = kept.copy_of(time)  # noqa: F811 (the worker's own: kept.py)
+
 
 def waited() -> float:
     """Seconds this process has waited for a CPU since it started (0 where unknown)."""
