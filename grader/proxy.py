@@ -523,19 +523,22 @@ class _Process:
 
     def receive(self, timeout: float, *, started: float | None = None,
                 counted_from: float | None = None,
-                waited_before: float = 0.0) -> tuple[str, Any, Any]:
+                waited_before: float = 0.0,
+                no_later_than: float = math.inf) -> tuple[str, Any, Any]:
         """The next reply, ("eof", ...) once the worker is dead and said all it had to say, or
         ("timeout", ...) `timeout` seconds after `started` (default: now). The worker's death
         counts, not the pipe's end of file: a process the submission detached may hold the pipe
         open for as long as it lives. A deadline that passes is stretched by the time the
         worker's processes started since `counted_from` (default: `started`) spent waiting for a
         CPU (grader/cpu_wait.py), less `waited_before` (their wait before `started`), to at most
-        STARVED_STRETCH times its length: the machine's load is not the submission's time."""
+        STARVED_STRETCH times its length: the machine's load is not the submission's time.
+        Never past `no_later_than` (the submission's deadline), stretched or not."""
         now = time.monotonic()
         started = now if started is None else started
         counted_from = started if counted_from is None else counted_from
         timeout = max(timeout, 0.001)
-        deadline, longest = started + timeout, started + STARVED_STRETCH * timeout
+        deadline = min(started + timeout, no_later_than)
+        longest = min(started + STARVED_STRETCH * timeout, no_later_than)
         dead_since: float | None = None
         while True:
             try:
@@ -831,11 +834,15 @@ class Submission:
         # A notebook's worker announces each cell before running it: the last one heard is the
         # one that was running if the deadline passes. The deadline is for the whole import.
         cell: dict | None = None
+        # A fresh worker's import, for a later check, ends with the submission's time; the
+        # first import has its own deadline only (a submission's time is not less than that).
+        last = self._deadline() if self.load is not None else math.inf
         try:
             while True:
                 kind, header, _ = proc.receive(timeout, started=began,
                                                counted_from=proc.launched_at,
-                                               waited_before=waited_before)
+                                               waited_before=waited_before,
+                                               no_later_than=last)
                 if kind == "frame" and header.get("event") == "importing" and not importing:
                     importing, timeout = True, self.limits.import_seconds
                     began = proc.importing_at or time.monotonic()
@@ -857,6 +864,9 @@ class Submission:
                     + (". The checks still to run could not be." if self.load is not None
                        else ". Nothing could be graded."))
             raise
+        if kind == "timeout" and time.monotonic() >= last:
+            proc.kill()  # the check that waits for it says the submission's time is up
+            return
         if kind == "timeout" and not importing:
             proc.kill()
             self.load_failure = (
@@ -1102,14 +1112,33 @@ class Submission:
         problem = self.availability(function)
         if problem:
             raise StudentMissing(problem)
+        self._refuse_past_deadline()
         # The worker answers in the order it was asked: read what was sent ahead of this check
         # (everything, for a check run live), keeping each outcome for its own check.
         self._read_ahead(until=ahead_of)
         if self._proc is None or (not self.use_fork and self._proc_function != function):
             self._start()
             if self._proc is None:
+                self._refuse_past_deadline()
                 raise StudentMissing(self.load_failure or "the worker did not start")
         self._proc_function = function
+
+    def _deadline(self) -> float:
+        """When the submission's time is up (time.monotonic()): no wait for its worker lasts
+        past it."""
+        return self.started_at + self.limits.submission_seconds
+
+    def _out_of_time(self) -> StudentTimeout:
+        return _budget(f"the submission used up its {self.limits.submission_seconds:g} s in "
+                       "total; the remaining checks were not run")
+
+    def _refuse_past_deadline(self) -> None:
+        """No check begins past the submission's deadline: a worker that never answered the end
+        of a check cost each later check a fresh worker and a deadline of its own, and a grade
+        ran on for 400 s against a deadline of 300 (probe s61)."""
+        if time.monotonic() >= self._deadline():
+            self._stop()
+            raise self._out_of_time()
 
     def send_ahead(self, runs: list[tuple[str, str, list[Request]]]) -> None:
         """Send the worker the runs of checks still to come (check id, function, a recipe's
@@ -1180,7 +1209,8 @@ class Submission:
         sent = self._run_sent.pop(id(requests), time.monotonic())
         for index, request in enumerate(requests):
             deadline = self._call_deadline(len(self._calls_of(request)))
-            kind, reply, reply_blobs = self._proc.receive(deadline, counted_from=sent)
+            kind, reply, reply_blobs = self._proc.receive(deadline, counted_from=sent,
+                                                          no_later_than=self._deadline())
             if kind == "frame" and reply.get("event") == "ended":
                 return None  # the check's fork died; the worker itself is fine
             if kind != "frame" or reply.get("event") != "answer" or reply.get("index") != index:
@@ -1196,7 +1226,8 @@ class Submission:
                 return None
             answered.append((request, reply, reply_blobs))
         for expected in ("ran", "ended"):
-            kind, reply, _ = self._proc.receive(self.limits.import_seconds)
+            kind, reply, _ = self._proc.receive(self.limits.import_seconds,
+                                                no_later_than=self._deadline())
             if kind != "frame" or reply.get("event") != expected or reply.get("crashed") \
                     or reply.get("refused"):
                 self._stop()
@@ -1233,7 +1264,8 @@ class Submission:
     def _exchange(self, header: dict, blobs, timeout: float) -> tuple[str, Any, Any]:
         assert self._proc is not None
         self._proc.send(header, blobs)
-        return self._proc.receive(timeout, counted_from=self._check_began)
+        return self._proc.receive(timeout, counted_from=self._check_began,
+                                  no_later_than=self._deadline())
 
     def _request(self, header: dict, blobs, timeout: float,
                  timeout_said: str | None = None) -> tuple[str, dict, list]:
@@ -1248,6 +1280,8 @@ class Submission:
         self._check_active = False
         if kind == "timeout":
             self._stop()
+            if time.monotonic() >= self._deadline():
+                raise self._out_of_time()
             raise StudentTimeout(timeout_said or f"did not return within {timeout:.3g} s (an "
                                                  "endless loop?)")
         note = proc.death_note() if kind == "eof" else "sent a malformed reply"
@@ -1266,10 +1300,8 @@ class Submission:
             # Said to the pack's author (the check's own error): what to add for it to call.
             raise RuntimeError(f"a check of {self._check_function} may not call {function}: "
                                f"mark the check @pytest.mark.uses({function!r}) to let it")
-        elapsed = time.monotonic() - self.started_at
-        if elapsed > self.limits.submission_seconds:
-            raise _budget(f"the submission used up its {self.limits.submission_seconds:g} s "
-                          "in total; the remaining checks were not run")
+        if time.monotonic() >= self._deadline():
+            raise self._out_of_time()
         if self._check_spent > self.limits.check_seconds and (self._proc is None or (
                 self._check_spent - cpu_wait.waited(self._proc.popen.pid, self._check_began)
                 > self.limits.check_seconds)):  # the machine's load is not the check's time
@@ -1301,7 +1333,7 @@ class Submission:
                  **({"count_lines": True} if count_lines else {})}, blobs, deadline, said)
         except StudentUnavailable as exc:
             exc.call = tuple(calls[0]) if len(calls) == 1 else None
-            if isinstance(exc, StudentTimeout) and len(calls) > 1:
+            if isinstance(exc, StudentTimeout) and len(calls) > 1 and not exc.budget:
                 exc.message += f" for a batch of {len(calls)} calls"
             if isinstance(exc, StudentTimeout):
                 self._note_printing(exc)

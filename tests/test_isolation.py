@@ -180,6 +180,25 @@ def softmax(x):
     assert any("used up its 4 s" in c["message"] for c in report["checks"])
 
 
+def test_a_worker_slow_at_every_check_still_ends_at_the_submission_deadline(tmp_path):
+    """The submission's deadline was looked at only as a call began: a worker that took its time
+    at every check's start or end (here each fork sleeps 8 s before it answers) cost every later
+    check that time again, or a fresh worker and its deadline, and a grade ran past 400 s
+    against a deadline of 300 (probe s61: os._exit replaced). No wait lasts past the deadline,
+    and no check begins after it."""
+    sub = write(tmp_path, "slow_forks.py", SIGMOID_ONLY + """
+import os, time
+os.register_at_fork(after_in_child=lambda: time.sleep(8))
+""")
+    started = time.monotonic()
+    report = grade(sub, tmp_path / "out", "--only", "sigmoid", "--submission-timeout", "5")
+    assert time.monotonic() - started < 25  # 5 checks at 8 s each took over 40
+    checks = report["checks"]
+    assert checks and all(c["status"] == "timeout" for c in checks), checks
+    assert all(c["message"] == "sigmoid the submission used up its 5 s in total; the remaining "
+               "checks were not run." for c in checks), [c["message"] for c in checks]
+
+
 def test_monkeypatching_numpy_in_one_check_does_not_leak_into_others(tmp_path):
     sub = write(tmp_path, "patcher.py", SIGMOID_ONLY + '''
 def softmax(x):
