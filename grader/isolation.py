@@ -242,11 +242,21 @@ def _worker_compiled() -> None:
     ensure_bytecode(WORKER_DIR)
 
 
+# Not -I, which is -E -s and the script's folder off sys.path: -E ignores the PYTHONHASHSEED=0 of
+# the worker's environment too, so a string's hash, and a set of strings' order, changed from
+# run to run, and with them the grade of code that follows that order (probe s61). What -E keeps
+# out (PYTHONPATH, PYTHONSTARTUP, ...) cannot come in: the grader builds the worker's environment
+# whole (bwrap --clearenv, or Popen's env; grader/proxy.py _Process). -s keeps the user's
+# site-packages out, and -P (3.11+) the script's folder off sys.path (on 3.10 the worker takes
+# it off itself: worker/main.py _step_aside).
+WORKER_FLAGS = ("-s", "-P") if sys.version_info >= (3, 11) else ("-s",)
+
+
 def plan(mode: str, scratch: Path, env: dict[str, str]) -> Launch:
     """The command that starts a worker in `mode` ("sandbox" or "process") with `scratch` as its
     private, writable folder."""
     _worker_compiled()  # once a process: a batch's warm grader asks only for its first worker
-    python = [sys.executable, "-I", "-X", "utf8"]
+    python = [sys.executable, *WORKER_FLAGS, "-X", "utf8"]
     as_root = hasattr(os, "geteuid") and os.geteuid() == 0
     # A process-isolated worker can drop to a uid of its own only where that uid may read the
     # interpreter and the worker: else it runs as root, and no uid is leased for it.

@@ -199,6 +199,29 @@ os.register_at_fork(after_in_child=lambda: time.sleep(8))
                "checks were not run." for c in checks), [c["message"] for c in checks]
 
 
+def test_string_hashes_and_draws_at_import_are_the_same_in_every_grade(tmp_path):
+    """The worker ran with -I, which ignores the PYTHONHASHSEED=0 its environment holds: a set of
+    strings' order, and an answer that followed it, changed from grade to grade, while the
+    environment the submission saw claimed the seed was 0; and nothing seeded the random
+    generators before the import (probe s61)."""
+    sub = write(tmp_path, "ordered.py", SIGMOID_ONLY.replace("1.0 / (1.0", "_scale / (1.0") + """
+import os, random
+_order = list({"alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta"})
+_scale = 1.0 if _order[0] == "alpha" else 1.01
+print("hash", hash("a"), os.environ.get("PYTHONHASHSEED"))
+print("draws", random.random(), np.random.rand())
+print("order", _order)
+""")
+    seeded = subprocess.run([sys.executable, "-c", "print(hash('a'))"], capture_output=True,
+                            text=True, env={**os.environ, "PYTHONHASHSEED": "0"}, check=True)
+    first = grade(sub, tmp_path / "one", "--only", "sigmoid")
+    second = grade(sub, tmp_path / "two", "--only", "sigmoid")
+    assert first["import_output"] == second["import_output"], (first["import_output"],
+                                                               second["import_output"])
+    assert f"hash {seeded.stdout.strip()} 0\n" in first["import_output"]
+    assert [c["status"] for c in first["checks"]] == [c["status"] for c in second["checks"]]
+
+
 def test_monkeypatching_numpy_in_one_check_does_not_leak_into_others(tmp_path):
     sub = write(tmp_path, "patcher.py", SIGMOID_ONLY + '''
 def softmax(x):

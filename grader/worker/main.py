@@ -39,7 +39,8 @@ import traceback
 import types
 from pathlib import Path
 
-# -I (isolated mode) leaves the script's own folder off sys.path; the worker's modules live there.
+# -P leaves the script's own folder off sys.path (grader/isolation.py WORKER_FLAGS; 3.10 has no
+# -P and puts it first); the worker's modules live there.
 WORKER_DIR = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, WORKER_DIR)
 # The collector stays off while the worker loads numpy and its own modules: it walked numpy's new
@@ -196,8 +197,9 @@ def _step_aside() -> None:
         if name != "__main__" and isinstance(where, str) \
                 and os.path.dirname(os.path.abspath(where)) == WORKER_DIR:
             del sys.modules[name]
-    if WORKER_DIR in sys.path:
-        sys.path.remove(WORKER_DIR)
+    # Every entry naming it: on 3.10 the interpreter put the script's folder there too.
+    sys.path[:] = [entry for entry in sys.path
+                   if not isinstance(entry, str) or os.path.abspath(entry) != WORKER_DIR]
 
 
 # numpy loads numpy.ma on the first use of np.ma, and of np.unique (which asks np.ma.is_masked):
@@ -274,6 +276,10 @@ class Server:
                     loader.support_beside(self.root, Path.cwd(), cfg["support"])
             _load_numpy_ma_if_named(self.root)
             _step_aside()
+            # The generators a draw at import reads, seeded as before every call: with the hash
+            # seed fixed (grader/isolation.py WORKER_FLAGS), an import runs the same every time.
+            random.seed(CALL_SEED)
+            np.random.seed(CALL_SEED)
             reseeding.install()
             if cfg.get("import_gate", True):
                 import_gate.install(WORKER_DIR)
