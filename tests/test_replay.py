@@ -425,3 +425,47 @@ def test_the_cache_lives_in_an_existing_home_and_never_makes_one(tmp_path, monke
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
     assert recipe_cache.folder() == tmp_path / "xdg" / "autograde"
     assert not (tmp_path / "nonexistent").exists()
+
+
+STACK_READER = '''
+import inspect
+
+def sigmoid(x):
+    """What the frames above this call show: each one's function, its locals' names, and
+    those of its locals that are text, flags or mappings (their keys and text values)."""
+    seen = []
+    for info in inspect.stack()[1:]:
+        shown = []
+        for name, value in sorted(info.frame.f_locals.items()):
+            if isinstance(value, (str, bool)) or value is None:
+                shown.append((name, value))
+            elif isinstance(value, dict):
+                shown.append((name, sorted((k, v) for k, v in value.items()
+                                           if isinstance(v, (str, bool)))))
+            else:
+                shown.append((name, type(value).__name__))
+        seen.append((info.function, shown))
+    return repr(seen)
+'''
+
+
+def test_a_replayed_call_meets_the_frames_a_live_one_meets(tmp_path):
+    """A function could tell a replayed check from a live one by its stack (`_run_in_fork` or
+    `serve_check` on it, an `op` of "run"), answer wrongly live and rightly replayed, and earn in
+    a batch, after any upload that passed, points its code never earns alone (probe s61)."""
+    upload = tmp_path / "stack_reader.py"
+    upload.write_text(STACK_READER)
+    submission = Submission(upload, {"sigmoid": "q2_sigmoid.py"}, isolation_mode="process")
+    node, blobs = wire.encode_value([(np.zeros(3),)])
+    recorded = Request("sigmoid", node, tuple(blobs), False)
+    try:
+        submission.begin_check("live", "sigmoid")
+        live = submission.call("sigmoid", np.zeros(3)).value
+        submission.end_check()
+        assert submission.begin_replay("replayed", "sigmoid", [recorded])
+        replayed = submission.call("sigmoid", np.zeros(3)).value
+        submission.end_check()
+    finally:
+        submission.close()
+    assert isinstance(live, str) and "'answer'" in live  # the worker's frames are seen
+    assert replayed == live

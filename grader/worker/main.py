@@ -20,10 +20,12 @@ of the reply the grader is waiting for.
   grader -> {"op": "run", "check": id, "requests": [call, ...]}
                           worker -> {"event": "answer", ...} per request, {"event": "ran"}, "ended"
 "run" is a whole check in one request: a forked child answers every request of a check the grader
-has seen pass before (grader/replay.py), in order, exactly as it would answer them one by one.
+has seen pass before (grader/replay.py), in order, exactly as it would answer them one by one,
+through the same fork and serving loop: the frames above a call are the same in both.
 """
 from __future__ import annotations
 
+import collections
 import contextlib
 import errno
 import gc
@@ -238,6 +240,10 @@ class Server:
         self.folders: between_checks.Folders | None = None
         self.root = Path(".").resolve()
         self.output_limit = int(config.get("output_limit", 64 * 1024))
+        # The calls of the check being replayed ("run"), still to answer; None for a live check
+        # (its calls come from the pipe), and how many of the run's answers were sent.
+        self._queued: collections.deque[tuple[dict, list[bytes]]] | None = None
+        self._replies = 0
 
     def relative(self, text: str) -> str:
         """Paths as the student knows them: the scratch folder's name changes on every run; and
@@ -331,11 +337,15 @@ class Server:
             except EOFError:
                 return
             op = header.get("op")
-            if op == "begin":
-                self.begin(header)
-            elif op == "run":
-                self.run(header, blobs)
-            elif op == "call":
+            if op in ("begin", "run"):
+                # What the check's fork is to serve is kept on the server, and nothing left in
+                # this frame says which: its locals are on the stack of every call the check
+                # makes, and a function that read "run" there answered a replayed check rightly
+                # and a live one wrongly (probe s61).
+                self._queue(header, blobs)
+                header = blobs = op = None
+                self.check()
+            elif op == "call":  # a check without fork
                 self.call(header, blobs)
             elif op == "end":
                 self.send({"event": "ended", "status": 0, "crashed": False})
@@ -344,34 +354,34 @@ class Server:
             else:
                 self.send({"event": "error", "message": f"unknown op {op!r}"})
 
-    def begin(self, header: dict) -> None:
-        if not (hasattr(os, "fork") and self.config.get("fork", True)):
-            self.send({"event": "begun", "pid": os.getpid()})
+    def _queue(self, header: dict, blobs: list[bytes]) -> None:
+        """Keep the calls of a "run" (None for "begin": they come one by one), each as a live
+        check's "call" request would be, with its own blobs."""
+        self._replies = 0
+        if header.get("op") != "run":
+            self._queued = None
             return
-        pid = os.fork()
-        if pid == 0:
-            try:
-                self.send({"event": "begun", "pid": os.getpid()})
-                self.serve_check()
-            except BaseException as exc:
-                _exit_for(exc)
-            os._exit(0)
-        self._report_end(pid)
-        self._tidy()
+        self._queued = collections.deque(
+            ({"op": "call", **{k: v for k, v in request.items() if k != "blob_range"}},
+             _slice(blobs, request)) for request in header.get("requests", []))
 
-    def run(self, header: dict, blobs: list[bytes]) -> None:
-        """A whole check in a forked child: answer every request in turn, each answer sent as soon
-        as it is ready (the grader holds each to its own deadline), then "ran". Without fork there
-        is nothing to throw the check's effects away with, so it is refused (the grader then runs
-        the check call by call)."""
+    def check(self) -> None:
+        """One check, live ("begin") or replayed ("run"), in a forked child that serves its calls
+        and exits; whatever its calls did to the interpreter dies with it. Without fork a live
+        check's calls come to `serve` (and a run is refused: the grader then runs the check
+        live, call by call)."""
         if not (hasattr(os, "fork") and self.config.get("fork", True)):
-            self.send({"event": "ran", "refused": "no fork"})
-            self.send({"event": "ended", "status": 0, "crashed": False})
+            if self._queued is not None:
+                self._queued = None
+                self.send({"event": "ran", "refused": "no fork"})
+                self.send({"event": "ended", "status": 0, "crashed": False})
+            else:
+                self.send({"event": "begun", "pid": os.getpid()})
             return
         pid = os.fork()
         if pid == 0:
             try:
-                self._run_in_fork(header, blobs)
+                self.serve_check()
             except BaseException as exc:
                 _exit_for(exc)
             os._exit(0)
@@ -389,20 +399,6 @@ class Server:
             except OSError:
                 pass
 
-    def _run_in_fork(self, header: dict, blobs: list[bytes]) -> None:
-        for index, request in enumerate(header.get("requests", [])):
-            started = time.monotonic()
-            reply, reply_blobs = self.answer(request, _slice(blobs, request))
-            reply.update(event="answer", index=index, seconds=time.monotonic() - started)
-            try:
-                self.send(reply, reply_blobs)
-            except wire.WireError:
-                self.send({"event": "ran", "refused": "an answer too large"})
-                break
-        else:
-            self.send({"event": "ran"})
-        sys.stdout.flush()
-
     def _report_end(self, pid: int) -> None:
         _, status = os.waitpid(pid, 0)
         if os.WIFSIGNALED(status):
@@ -412,26 +408,58 @@ class Server:
             self.send({"event": "ended", "crashed": code != 0, "exit_code": code})
 
     def serve_check(self) -> None:
-        """In the forked child: serve calls until the check ends."""
+        """In the forked child: serve the check's calls until it ends. A live check's come from
+        the pipe one by one until "end"; a replayed check's are all here already, each answer
+        sent as soon as it is ready (the grader holds each to its own deadline), then "ran"."""
+        if self._queued is None:
+            self.send({"event": "begun", "pid": os.getpid()})
         while True:
+            request = self._next_request()
+            if request is None:
+                break
+            self.call(*request)
+        sys.stdout.flush()
+        os._exit(0)
+
+    def _next_request(self) -> tuple[dict, list[bytes]] | None:
+        """The check's next call request, or None when the check is over."""
+        if self._queued is None:
             try:
                 header, blobs = wire.read_frame(self.rfile)
             except EOFError:
-                os._exit(0)
-            if header.get("op") == "call":
-                self.call(header, blobs)
-            else:  # "end" (anything else ends the check too: the parent answers)
-                sys.stdout.flush()
-                os._exit(0)
+                return None
+            # "end" (anything else ends the check too: the parent answers)
+            return (header, blobs) if header.get("op") == "call" else None
+        if self._queued:
+            return self._queued.popleft()
+        if self._replies >= 0:
+            self.send({"event": "ran"})
+        return None
 
     def call(self, header: dict, blobs: list[bytes]) -> None:
+        started = time.monotonic()
         reply, reply_blobs = self.answer(header, blobs)
+        if self._queued is not None:
+            self._answer_of_run(reply, reply_blobs, time.monotonic() - started)
+            return
         try:
             self.send(reply, reply_blobs)
         except wire.WireError:  # answers that pass the bound alone, but not together
             self.send({"event": "result", "results": [{"ok": False, "error": _too_large(
                 f"returned more than the {_mib(wire.MAX_FRAME_BYTES)} MiB the grader takes from "
                 "one request (its answers to the request's calls, together)")}]})
+
+    def _answer_of_run(self, reply: dict, reply_blobs: list[bytes], seconds: float) -> None:
+        """One answer of a replayed check, numbered; one too large ends the run (the grader then
+        runs the check live)."""
+        reply.update(event="answer", index=self._replies, seconds=seconds)
+        self._replies += 1
+        try:
+            self.send(reply, reply_blobs)
+        except wire.WireError:
+            self.send({"event": "ran", "refused": "an answer too large"})
+            self._queued.clear()
+            self._replies = -1  # "ran" is said
 
     def answer(self, header: dict, blobs: list[bytes]) -> tuple[dict, list[bytes]]:
         """The reply to one call request: each argument tuple in turn, up to the first error."""
