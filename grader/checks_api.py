@@ -56,7 +56,11 @@ def _bounded(text: str) -> str:
 
 def _show(value: Any) -> str:
     if isinstance(value, Opaque):
-        return f"{_article(value.type_name)} object: {value.text}"
+        # An array of a dtype that does not cross is named by its dtype (wire.py), not a class:
+        # "a numpy array of dtype object object" said "object" twice (probe s61).
+        noun = _article(value.type_name)
+        return f"{noun if value.type_name.startswith('numpy array of') else noun + ' object'}: " \
+               f"{value.text}"
     if isinstance(value, Iterated):
         return f"a generator that yielded {show(value.items)}"
     if isinstance(value, np.ndarray):
@@ -76,7 +80,8 @@ def describe_type(value: Any) -> str:
             return value.text  # 10**400: wire.py says how large, not its digits
         return _article(value.type_name)
     if isinstance(value, Iterated):
-        return f"a generator (it yielded {len(value.items)} items)"
+        count = len(value.items)
+        return f"a generator (it yielded {count} item{'' if count == 1 else 's'})"
     if isinstance(value, np.ndarray):
         return f"a numpy array of shape {value.shape} and dtype {value.dtype}"
     if isinstance(value, np.generic):

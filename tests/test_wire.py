@@ -196,3 +196,15 @@ def test_a_list_nested_past_the_bound_or_holding_itself_arrives_cut_not_refused(
             (back,), depth = back, depth + 1
         assert isinstance(back, wire.Opaque) and back.type_name == "deeply nested data"
         assert depth == wire.MAX_DEPTH
+
+
+def test_an_object_array_and_a_one_item_generator_are_worded_plainly():
+    """Probe s61: "a numpy array of dtype object object: array([...])" and "it yielded 1 items"."""
+    from grader.checks_api import describe_type, show
+    node, blobs = wire.encode_value(np.array([1, "a"], dtype=object))
+    shown = show(wire.decode_value(node, blobs))
+    assert shown.startswith("a numpy array of dtype object: array("), shown
+    assert describe_type(wire.Iterated((1.0,))) == "a generator (it yielded 1 item)"
+    assert describe_type(wire.Iterated((1.0, 2.0))) == "a generator (it yielded 2 items)"
+    assert show(wire.Opaque("decimal.Decimal", "Decimal('1')")).startswith(
+        "a decimal.Decimal object: ")
