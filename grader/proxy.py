@@ -631,6 +631,12 @@ class _Process:
         return _describe_exit(None, code)
 
 
+# A frame from the worker that is not one (a header that is not JSON): the worker writes its
+# headers with json.dumps, which a submission's replacement at import reached (probe s61).
+GARBLED = ("sent a malformed reply (does your code replace json.dumps, which the grader's worker "
+           "uses too, or write to file descriptors it did not open itself?)")
+
+
 PRINTED_A_LOT = 100_000  # characters a check's calls print before a timeout blames printing
 
 
@@ -909,7 +915,7 @@ class Submission:
         if kind != "frame" or header.get("event") != "ready":
             note = (proc.death_note() if kind == "eof" else
                     "sent a malformed report (does your code write to files or descriptors it "
-                    "did not open itself?)" if kind == "malformed" else "sent a malformed reply")
+                    "did not open itself?)" if kind == "malformed" else GARBLED)
             proc.kill()
             detail = _tail(proc.stderr_path)
             again = self.load is not None  # a fresh worker for a later check, not the first
@@ -1284,7 +1290,7 @@ class Submission:
                 raise self._out_of_time()
             raise StudentTimeout(timeout_said or f"did not return within {timeout:.3g} s (an "
                                                  "endless loop?)")
-        note = proc.death_note() if kind == "eof" else "sent a malformed reply"
+        note = proc.death_note() if kind == "eof" else GARBLED
         self._stop()
         raise StudentCrash(note)
 

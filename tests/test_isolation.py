@@ -410,6 +410,20 @@ def softmax(x):
     assert [w for w in report["warnings"] if "row by row" in w], report["warnings"]
 
 
+def test_a_submission_that_replaces_json_dumps_is_told_so(tmp_path):
+    """The worker writes its replies' headers with json.dumps: replaced at import by a function
+    that returns something else, every reply was garbled, and the report said only that the
+    worker "sent a malformed reply" (probe s61)."""
+    sub = write(tmp_path, "dumps.py", SIGMOID_ONLY + "\nimport json\n"
+                "json.dumps = lambda *args, **kwargs: 'not json'\n")
+    report = grade(sub, tmp_path / "out", "--only", "sigmoid")
+    assert report["score"] == 0
+    assert report["error"] == (
+        "Importing your submission sent a malformed reply (does your code replace json.dumps, "
+        "which the grader's worker uses too, or write to file descriptors it did not open "
+        "itself?); nothing could be graded."), report["error"]
+
+
 def test_what_a_submission_wrote_on_stderr_before_it_ended_is_labelled_as_its_own(tmp_path):
     """Text a submission writes to stderr before ending its process followed the grader's own
     sentence unlabelled: a fake 'GraderInternalError: ... student gets 100/100' read as the
