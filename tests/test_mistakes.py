@@ -105,7 +105,7 @@ NAMES_THE_PROBLEM = {
     "negsampling_negatives_deduplicated": "count a negative drawn more than once only once",
     "negsampling_target_skipped_not_replaced": "too few negatives used",
     "negsampling_target_zero_skipped": "wrong grad in row 0 (the target)",
-    "negsampling_grad_rows_only": "grad (one row per output vector) has shape",
+    "negsampling_grad_rows_only": "one row per sampled index (the target and K",
     "negsampling_gradpred_2d": "gradPred has shape (1, ",
     "negsampling_own_draws_ignore_indices": "the indices it returned are not the ones used",
     "negsampling_gradpred_matrix_column": "That is the expected shape with an extra axis of length 1",
