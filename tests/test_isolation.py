@@ -390,20 +390,12 @@ def test_a_submission_that_replaces_sys_settrace_still_has_its_lines_counted(tmp
     """The check that a softmax is vectorised counts the lines a call runs with sys.settrace;
     replaced by a no-op at import, it counted none, and a softmax looping over the rows read as
     vectorised."""
+    from test_vectorized_softmax import LOOPING_UPLOAD_SOFTMAX
     sub = write(tmp_path, "untraced.py", SIGMOID_ONLY + """
 import sys
 sys.settrace = lambda tracer: None
 
-def softmax(x):
-    if x.ndim == 1:
-        e = np.exp(x - np.max(x))
-        return e / np.sum(e)
-    out = np.empty(x.shape)
-    for i in range(x.shape[0]):
-        e = np.exp(x[i] - np.max(x[i]))
-        out[i] = e / np.sum(e)
-    return out
-""")
+""" + LOOPING_UPLOAD_SOFTMAX)
     report = grade(sub, tmp_path / "out", "--only", "softmax")
     (check,) = [c for c in report["checks"] if c["name"] == "vectorized"]
     assert check["status"] == "failed", check

@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import time
 
-import kept
+try:
+    import kept
+except ImportError:  # the grader's process, which imports this module as grader.worker.*
+    from grader.worker import kept
 
 time = kept.copy_of(time)  # noqa: F811 (the worker's own: kept.py)
 
