@@ -91,6 +91,7 @@ NAMES_THE_PROBLEM = {
     "negsampling_loop_assigns_instead_of_adding": "an assignment in a loop (`grad[k] = ...` where "
                                                   "it should be `grad[k] += ...`)",
     "negsampling_target_not_redrawn": "the target was not re-drawn",
+    "negsampling_target_compared_by_identity": "the target 1002 was kept among the negatives",
     "negsampling_gradpred_wrong_sign": "off by a multiple of u_o, the target's output vector",
     "negsampling_gradpred_negated": "exactly the negative of the derivative of the cost",
     "negsampling_first_negative_only": "only the first negative sample",
@@ -209,6 +210,7 @@ RECOGNISED = {
     # the same count as drawing twice, and a second set that happens to hold K different words
     "negsampling_own_draws_ignore_indices": {"negatives_drawn_twice", "k_not_honoured"},
     "negsampling_target_not_redrawn": {"target_not_redrawn"},
+    "negsampling_target_compared_by_identity": {"target_compared_by_identity"},
     "negsampling_gradpred_wrong_sign": {"gradpred_target_term"},
     "negsampling_gradpred_negated": {"gradpred_negated"},
     "negsampling_first_negative_only": {"first_negative_only"},

@@ -270,6 +270,12 @@ HINTS = Catalogue("cs224n-a1", (
         "You drew exactly K indices and kept the target among them: re-draw while the index equals "
         "the target, as the provided getNegativeSamples(target, dataset, K) does."),
     Mistake(
+        "target_compared_by_identity", "the target is re-drawn only when its index is small",
+        "You re-draw the target when its index is small and keep it among the negatives when it "
+        "is large: the indices are compared with `is` (or `is not`), which asks whether they are "
+        "the same object. Python keeps one object for each small int (-5 to 256), so `is` happens "
+        "to work there; a vocabulary has thousands of words. Compare indices with `==` and `!=`."),
+    Mistake(
         "gradpred_target_term", "gradPred's target term is wrong",
         "Your gradPred is off by a multiple of u_o, the target's output vector: the term in u_o is "
         "wrong. Differentiate the target's term, -log sigmoid(u_o . v), with respect to v by the "

@@ -920,14 +920,29 @@ def test_target_is_redrawn(student, maybe_reference, report):
     case, _ = fixed_case(V=6, D=3, K=3, target=2, stream=[2, 4, 2, 1, 5], seed=31)
     _charged_to_K(case, lambda c: _target_is_redrawn(student, maybe_reference, report, c),
                   maybe_reference)
+    # The same case in a vocabulary of a thousand words more, every index past 256: Python keeps
+    # one object for each int up to 256, so a target compared with `is` is re-drawn in a small
+    # vocabulary and kept in any real one (probe s61).
+    far = _beyond_small_ints(case)
+    _charged_to_K(far, lambda c: _target_is_redrawn(student, maybe_reference, report, c,
+                                                    after_small=True), maybe_reference)
 
 
-def _target_is_redrawn(student, maybe_reference, report, case: W2VCase) -> None:
+def _beyond_small_ints(case: W2VCase, by: int = 1000) -> W2VCase:
+    """`case` with every index moved up by `by` in a vocabulary `by` words larger."""
+    return dataclasses.replace(case, V=case.V + by, target=case.target + by,
+                               stream=tuple(i + by for i in case.stream))
+
+
+def _target_is_redrawn(student, maybe_reference, report, case: W2VCase,
+                       after_small: bool = False) -> None:
+    """`after_small`: the same case with small indices has passed."""
     cost, _, grad, draws = _run(student, case, ("cost", "grad"))
     negatives, used = expected_draws(case.stream, case.target, case.K)
     call = _call_text(case)
     if draws != used:
-        _wrong_draws(cost, draws, used, case, call)
+        _wrong_draws(cost, draws, used, case, call,
+                     kept_hint="target_compared_by_identity" if after_small else None)
     if maybe_reference is not None:
         ref_cost, _, ref_grad = _reference(maybe_reference, case)
         _first_negative_only(maybe_reference, case)  # asked on every run: see there
@@ -970,9 +985,11 @@ def _drawn_twice(draws: int, used: int, case: W2VCase) -> dict:
                                  f"draws; once draws {used}"}}
 
 
-def _wrong_draws(cost: float, draws: int, used: int, case: W2VCase, call) -> None:
-    """Fail with what the draw count and the cost show: the target kept as a negative, the
-    target's offers dropped (too few negatives used), or simply too many or too few draws."""
+def _wrong_draws(cost: float, draws: int, used: int, case: W2VCase, call,
+                 kept_hint: str | None = None) -> None:
+    """Fail with what the draw count and the cost show: the target kept as a negative (named by
+    `kept_hint` where given), the target's offers dropped (too few negatives used), or simply too
+    many or too few draws."""
     evidence = {"draws": draws, "draws_expected": used, "K": case.K}
     if draws == 0:
         fail_call(f"no index drawn from dataset.sampleTokenIdx(): expected {used} (K = {case.K} "
@@ -989,7 +1006,7 @@ def _wrong_draws(cost: float, draws: int, used: int, case: W2VCase, call) -> Non
             fail_call(f"the target was not re-drawn: {draws} indices drawn from "
                       f"dataset.sampleTokenIdx(), expected {used}, and the target {case.target} "
                       f"was kept among the negatives {first}.", call,
-                      hint=HINTS["target_not_redrawn"], evidence=evidence)
+                      hint=HINTS[kept_hint or "target_not_redrawn"], evidence=evidence)
         kept = [i for i in first if i != case.target]
         if kept and np.isclose(cost, _cost_with(case, kept), rtol=1e-6):
             fail_call(f"too few negatives used: {draws} indices drawn, and the target's offers "
