@@ -26,6 +26,8 @@ from fractions import Fraction
 
 import numpy as np
 
+from grader.closeness import all_close
+
 
 @dataclass(frozen=True)
 class Convention:
@@ -74,7 +76,7 @@ ALL = (CROSS_ENTROPY_SUMMED, CROSS_ENTROPY_AVERAGED, LOG_LIKELIHOOD_SUMMED, LOG_
 def _close(got, expected, rtol: float, atol: float) -> bool:
     got = np.asarray(got, dtype=np.float64)
     expected = np.asarray(expected, dtype=np.float64)
-    return got.shape == expected.shape and bool(np.allclose(got, expected, rtol=rtol, atol=atol))
+    return got.shape == expected.shape and all_close(got, expected, rtol, atol)
 
 
 def detect(got, canonical, n: int, *, among: Iterable[Convention] = ALL, rtol: float,

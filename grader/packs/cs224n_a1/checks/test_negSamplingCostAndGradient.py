@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from grader import conventions, evidence, known_answers, numgrad
 from grader import tolerances as tol
-from grader.checks_api import (CheckFailure, LazyText, aside, as_array, as_scalar,
+from grader.checks_api import (CheckFailure, LazyText, aside, all_close, as_array, as_scalar,
                                describe_result, excuse, expect_close, expect_varies, fail_call,
                                if_known, lazy_text, show, whole_cases)
 from grader.packs.cs224n_a1.hints import HINTS, constant_factor, flag_array_cost
@@ -45,7 +45,7 @@ def _tolerances(expected, norm: float = 1.0) -> tuple[float, float]:
 
 def close(a, b, norm: float = 1.0) -> bool:
     rtol, atol = _tolerances(b, norm)
-    return bool(np.allclose(a, b, rtol=rtol, atol=atol))
+    return all_close(a, b, rtol, atol)
 
 
 # Reference comparisons meet both the plain path (distinct negatives, no target offered) and
