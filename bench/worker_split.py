@@ -66,6 +66,8 @@ def exit_(code):
 
 real["Server"].start = start
 os._exit = exit_
+# main.py calls its own copy of os, made as it loaded (grader/worker/kept.py).
+real["os"]._exit = exit_
 real["main"]()
 '''
 
