@@ -319,11 +319,11 @@ def _archive_beside_warning(archive: dict) -> str:
         return (f"{names} {'was' if one else 'were'} not opened "
                 f"({str(archive.get('why', ''))[:300]}), so only the code beside "
                 f"{'it' if one else 'them'} was graded: if {'it holds' if one else 'they hold'} "
-                "the code to grade, upload that code itself (or one .zip of it)")
+                "the code to grade, upload that code itself (or one .zip of it).")
     beside = [str(n)[:100] for n in archive.get("beside") or []]
     return (f"{names} holds code too, but {_and(beside[:4]) or 'the files beside it'} at the top "
             f"of your upload {'was' if len(beside) == 1 else 'were'} graded, not the code in "
-            f"{names}. Upload only the files to grade if that is not the one")
+            f"{names}. Upload only the files to grade if that is not the one.")
 
 
 def _star_import_warning(star: dict) -> str:
@@ -883,7 +883,7 @@ def _load_warnings(load: dict, shim_xrange: bool, shim_numpy: bool = True,
         warnings.append(f"your upload holds code in several places: {str(picked['folder'])[:200]}/"
                         f"{held} was graded; {others} "
                         f"{'was' if len(every) == 1 else 'were'} not. Upload only the folder "
-                        "to grade if that is not the one")
+                        "to grade if that is not the one.")
     for beside in load.get("archives_beside") or []:
         if isinstance(beside, dict):
             warnings.append(_archive_beside_warning(beside))
