@@ -75,6 +75,11 @@ def draws_independent_of_installed_code() -> Iterator[None]:
         clear()
 
 
+# The order in which checks of each visibility run: the sooner a student sees a check's output,
+# the sooner it runs (pytest_collection_modifyitems).
+RUN_AFTER = ("visible", "after_due_date", "after_published", "hidden")
+
+
 @dataclass(repr=False)
 class GradingState:
     """What the plugin shares with the checks during one grading session."""
@@ -87,6 +92,9 @@ class GradingState:
     # (_where_in_the_pack), wherever it is, the pack's own reference/ folder included.
     reference_dir: Path | None = None
     results: list[CheckResult] = field(default_factory=list)
+    # Each check's place in the report, by (function, check name); checks may run in another
+    # order (hidden ones last), and `ordered_results` puts them back.
+    report_order: dict[tuple[str, str], int] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     # What the report says of the submission that asks nothing of the student (the convention it
     # follows): apart from the warnings, so that a full-marks report does not read as a problem.
@@ -132,6 +140,12 @@ class GradingState:
     # Collecting the checks only, to say what is wrong with a pack before it is used
     # (session.checks_problems): the slower static checks run then, not in every grade.
     validating: bool = False
+
+    def ordered_results(self) -> list[CheckResult]:
+        """The results in the report's order (the pack's functions, then the checks as
+        written), whatever order they ran in."""
+        last = len(self.report_order)
+        return sorted(self.results, key=lambda c: self.report_order.get((c.function, c.name), last))
 
     def snapshot(self) -> tuple:
         """What a check may add to the state, to undo a replay that must start over live."""
@@ -230,6 +244,7 @@ FORM_CHECKS = pytest.StashKey[dict]()
 # Every validated check of the pack, in grading order, whatever --only chose at collection: what
 # a kept session (grader/kept_session.py) chooses from for each later grade.
 ALL_ITEMS = pytest.StashKey[list]()
+REPORT_PLACE = pytest.StashKey[int]()  # a check's place in the report (GradingState.report_order)
 
 
 class StudentFunction:
@@ -460,9 +475,16 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
         points.update(scoring.distribute(state.pack.function(function).points, by_item))
     for item in items:
         item.stash[POINTS] = points[item.nodeid]
-    # Grade in the pack's function order, then in the order checks are written.
+    # The report's order: the pack's function order, then the order checks are written.
     order = {spec.name: i for i, spec in enumerate(state.pack.functions)}
     items.sort(key=lambda it: order[it.stash[FUNCTION]])
+    for place, item in enumerate(items):
+        item.stash[REPORT_PLACE] = place
+    # Run in it too, except that every visible check runs before the checks a student sees later
+    # or never: what a check's calls leave in the worker (a shared mapping made at import, a
+    # write through /proc/PID/mem) can reach the output of a later check's calls, and a visible
+    # check's output must not show a hidden check's inputs (hostile probe s62).
+    items.sort(key=lambda it: RUN_AFTER.index(it.stash[VISIBILITY]))
     config.stash[ALL_ITEMS] = list(items)
     chosen = for_this_grade(config, items, state)
     if len(chosen) < len(items):  # --only: the other functions' checks never call the submission
@@ -479,6 +501,8 @@ def for_this_grade(config: pytest.Config, items: list[pytest.Item],
     install(config, state)
     only = selection.current()
     chosen = [it for it in items if only is None or it.stash[FUNCTION] in only]
+    state.report_order = {(it.stash[FUNCTION], _check_name(it)): it.stash[REPORT_PLACE]
+                          for it in chosen}
     for item in chosen:
         item.stash[RECORDED] = False
         _seed_hypothesis(item, state.input_set)

@@ -1209,7 +1209,7 @@ def grade(pack: Pack, submission_path: Path, options: Options = Options(), *,
         error = (f"your submission is empty: {', '.join(empty)} holds nothing; nothing could be "
                  "graded. Was the file saved before it was uploaded?")
     checks = scoring.withhold_unverified(
-        scoring.charge_excused(state.results, state.excused_mistakes), state.check_gates,
+        scoring.charge_excused(state.ordered_results(), state.excused_mistakes), state.check_gates,
         state.check_parts)
     for check in checks:  # a failure charged after all names its mistake in the report too
         if check.mistake in state.excused_mistakes and check.mistake not in state.mistakes:
