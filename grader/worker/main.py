@@ -25,6 +25,11 @@ through the same fork and serving loop: the frames above a call are the same in 
 """
 from __future__ import annotations
 
+import sys as _sys
+# What an interpreter holds before any import of the worker's: a student's file of one of those
+# names is hidden on the student's machine too (stdlib_shadows.py).
+_AT_START = frozenset(_sys.modules)
+
 import collections
 import contextlib
 import errno
@@ -67,6 +72,7 @@ import notebook_cells  # noqa: E402
 import own_clock  # noqa: E402
 import reaches  # noqa: E402
 import reseeding  # noqa: E402
+import stdlib_shadows  # noqa: E402
 import wire  # noqa: E402
 
 # What the worker loaded lives as long as it does: kept out of every later collection's walks.
@@ -282,6 +288,7 @@ class Server:
                     loader.support_beside(self.root, Path.cwd(), cfg["support"])
             _load_numpy_ma_if_named(self.root)
             _step_aside()
+            stdlib_shadows.free(self.root, _AT_START)
             # The generators a draw at import reads, seeded as before every call: with the hash
             # seed fixed (grader/isolation.py WORKER_FLAGS), an import runs the same every time.
             random.seed(CALL_SEED)
