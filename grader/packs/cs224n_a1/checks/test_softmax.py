@@ -215,38 +215,88 @@ def _no_keepdims_hint(got: np.ndarray, x: np.ndarray) -> tuple:
 PROBE = (np.array([[1.0, 2.0], [3.0, 4.0]]), np.array([PAIR, PAIR]))
 
 
-def _column_max_hint(got: np.ndarray, x: np.ndarray) -> tuple:
+# Rows and columns of different maxima and different sums, and not x[i, j] = a[i] + b[j] (on such
+# a matrix, the handout's [[1, 2], [3, 4]] among them, each column's maximum taken off and each
+# column's sum divided by give the same numbers, every row 1 / N): asked where x cannot tell them
+# apart, it names which of the two it is.
+TELL_APART = np.array([[1.0, 2.0, 0.0], [0.5, -1.0, 3.0]])
+
+
+def _column_candidates(x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(right, column maxima off, column sums): the softmax, exp(x - the column maxima) with each
+    row divided by its sum, and exp(x - the row maxima) with each column divided by its sum
+    (np.sum(e, axis=0), with or without keepdims: (N,) broadcasts as a row does)."""
+    with np.errstate(all="ignore"):
+        r = np.exp(x - x.max(axis=1, keepdims=True))
+        e = np.exp(x - x.max(axis=0))
+        return (r / r.sum(axis=1, keepdims=True), e / e.sum(axis=1, keepdims=True),
+                r / r.sum(axis=0, keepdims=True))
+
+
+def _same(a: np.ndarray, b: np.ndarray) -> bool:
+    return bool(np.allclose(a, b, rtol=1e-6, atol=1e-9, equal_nan=True))
+
+
+def _column_max_hint(student, got: np.ndarray, x: np.ndarray) -> tuple:
     """(hint, evidence) when the result is exactly what taking each column's maximum off the
     column gives (np.max(x, axis=0)), and that differs from the softmax: read from x alone, so
     it holds with or without a right answer at hand, NaN from an underflowed row included (a
-    single row too: its own entries are the column maxima, so every exponent is 0)."""
+    single row too: its own entries are the column maxima, so every exponent is 0). Where x
+    gives the same numbers for the row maxima taken off and each column divided by its sum (the
+    handout's 2 x 2 matrix: probe s62, "subtracts each column's maximum" said of a softmax whose
+    maximum was right and whose sum was over axis 0), TELL_APART is asked once more and names
+    which of the two it is, or nothing."""
     if x.ndim != 2 or got.shape != x.shape:
         return None, None
-    with np.errstate(all="ignore"):
-        e = np.exp(x - x.max(axis=0))
-        columns = e / e.sum(axis=1, keepdims=True)
-        r = np.exp(x - x.max(axis=1, keepdims=True))
-        right = r / r.sum(axis=1, keepdims=True)
-    if np.allclose(columns, right, rtol=1e-6, atol=1e-9, equal_nan=True) or not np.allclose(
-            got, columns, rtol=1e-6, atol=1e-9, equal_nan=True):
+    right, columns, column_sums = _column_candidates(x)
+    if _same(columns, right) or not _same(got, columns):
         return None, None
-    return HINTS["softmax_column_max"], {
-        "column_maxima": x.max(axis=0),
-        "seen": "the result is exp(x - the column maxima), each row then divided by its sum"}
+    if not _same(columns, column_sums):
+        return HINTS["softmax_column_max"], {
+            "column_maxima": x.max(axis=0),
+            "seen": "the result is exp(x - the column maxima), each row then divided by its sum"}
+    try:
+        told = as_array(student(TELL_APART.copy()), call_text("softmax", TELL_APART),
+                        TELL_APART.shape, allow_nonfinite=True)
+    except (CheckFailure, StudentError):  # a question for a hint: its failure is no verdict
+        return None, None
+    right, columns, column_sums = _column_candidates(TELL_APART)
+    asked = (f"on {x.tolist()} the two give the same numbers, and softmax({TELL_APART.tolist()}) "
+             f"returns {np.round(told, 6).tolist()}")
+    if _same(told, column_sums):
+        seen = (f"{asked}: exp(x - each row's maximum), each column then divided by its sum. "
+                "The maximum is taken along the rows, the sum down the columns (axis=0)")
+        return HINTS["softmax_wrong_axis"], {
+            "told_apart_by": TELL_APART, "its_result": told, "seen": seen,
+            "finding": f"Your maximum is right; your sum is not: {seen}."}
+    if _same(told, columns):
+        return HINTS["softmax_column_max"], {
+            "column_maxima": x.max(axis=0), "told_apart_by": TELL_APART, "its_result": told,
+            "seen": f"{asked}: exp(x - the column maxima), each row then divided by its sum"}
+    return None, None
+
+
+def _finding(evidence: dict | None) -> str:
+    """What a hint's evidence found out by asking once more (TELL_APART), said in the failure:
+    the hint alone, "the columns of your result sum to 1", is not true of every input (on the
+    handout's 2 x 2 matrix its rows sum to 1 too)."""
+    return str((evidence or {}).get("finding", ""))
 
 
 def _wrong_max_hint(student, got: np.ndarray, x: np.ndarray,
                     expected: np.ndarray | None = None) -> tuple:
     """(hint, evidence) when a matrix's result shows a maximum subtracted other than each row's
-    own: the whole matrix's, or the row maxima broadcast along the columns. Where this call's
-    numbers overflowed too much to tell, or no right answer is at hand, the handout's small
-    matrix (whose answer is known) is asked once more: there no exponent can overflow, so a wrong
-    answer is the shift's alone. With no right answer, a row holding the matrix's maximum counts
-    as right when it is what the submission returns for that row alone (for one row, the whole
-    matrix's maximum is the row's own)."""
+    own: the whole matrix's, or the row maxima broadcast along the columns (or, where the values
+    of the column maxima are also those of a sum down the columns, whichever of the two
+    _column_max_hint's second question names). Where this call's numbers overflowed too much to
+    tell, or no right answer is at hand, the handout's small matrix (whose answer is known) is
+    asked once more: there no exponent can overflow, so a wrong answer is the shift's alone.
+    With no right answer, a row holding the matrix's maximum counts as right when it is what the
+    submission returns for that row alone (for one row, the whole matrix's maximum is the row's
+    own)."""
     if x.ndim != 2 or x.shape[0] < 2 or got.shape != x.shape:
         return None, None
-    hint, evidence = _column_max_hint(got, x)
+    hint, evidence = _column_max_hint(student, got, x)
     if hint is None:
         hint, evidence = _no_keepdims_hint(got, x)
     if hint is not None:
@@ -321,7 +371,8 @@ def test_known_values(student, report):
         if hint is None:
             hint, evidence = _axis_hint(got, x)
         expect_close(got, expected, call=call, rtol=tol.KNOWN_VALUES_RTOL,
-                     atol=tol.KNOWN_VALUES_ATOL, hint=hint, evidence=evidence)
+                     atol=tol.KNOWN_VALUES_ATOL, hint=hint, evidence=evidence,
+                     finding=_finding(evidence))
     # As the handout's own test writes it: softmax(np.array([1, 2])).
     expect_integer_input_works(student, "softmax", np.array([1, 2]), PAIR,
                                rtol=tol.KNOWN_VALUES_RTOL, atol=tol.KNOWN_VALUES_ATOL)
@@ -340,7 +391,8 @@ def test_known_values_large_inputs(student, report):
         if hint is None:
             hint, evidence = _overflow_hint(got, x)
         expect_close(got, expected, call=call, rtol=tol.KNOWN_VALUES_RTOL,
-                     atol=tol.KNOWN_VALUES_ATOL, hint=hint, evidence=evidence)
+                     atol=tol.KNOWN_VALUES_ATOL, hint=hint, evidence=evidence,
+                     finding=_finding(evidence))
     for x, expected in cases:  # as the handout's own test writes them, integer arrays
         expect_integer_input_works(student, "softmax", x.astype(np.int64), expected,
                                    rtol=tol.KNOWN_VALUES_RTOL, atol=tol.KNOWN_VALUES_ATOL)
@@ -457,13 +509,13 @@ ONE_COLUMN = np.array([[1.0], [2.0]])
 @example(x=ONE_COLUMN)
 def test_matches_reference(student, reference, x):
     got, call = _softmax_of(student, x)
-    hint, evidence = _column_max_hint(got, x)
+    hint, evidence = _column_max_hint(student, got, x)
     if hint is None:
         hint, evidence = _one_column_hint(got)
     # rtol SCALE_RTOL: a softmax in float32 is off by a few 1e-8 of each value, over 1e-7 on
     # some draws only; a wrong formula is off by far more.
     expect_close(got, np.asarray(reference.softmax(x.copy())), call=call, rtol=tol.SCALE_RTOL,
-                 atol=tol.REFERENCE_ATOL, hint=hint, evidence=evidence)
+                 atol=tol.REFERENCE_ATOL, hint=hint, evidence=evidence, finding=_finding(evidence))
 
 
 # ---- vectorized: advisory only ------------------------------------------------------------------
