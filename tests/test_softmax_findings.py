@@ -1,5 +1,5 @@
 """What softmax's checks say of mistakes real uploads made (probe s62): a sum over the wrong axis
-beside a right maximum."""
+beside a right maximum, and a shift by the row's minimum rather than its maximum."""
 from __future__ import annotations
 
 import pytest
@@ -14,6 +14,10 @@ EDITS = {
     "sum_axis0_no_keepdims": ((_SUM, "    return e / np.sum(e, axis=0)\n"),),
     # each column's maximum, the sum along the rows: still named so
     "column_max": ((_MAX, "    x = x - np.max(x, axis=0)\n"),),
+    # the row's minimum, "#Solving overflow problem" (probe s62, r25 and r31)
+    "row_min": ((_MAX, "    x = x - np.min(x, axis=-1, keepdims=True)\n"),),
+    # no shift at all: the overflow hint, and no word of a minimum
+    "no_shift": ((_MAX, ""),),
 }
 
 
@@ -50,9 +54,28 @@ def test_a_sum_over_the_wrong_axis_is_not_called_a_column_maximum(reports, name)
     assert check["mistake"] == "softmax_wrong_axis", check
     assert "Your maximum is right; your sum is not" in check["message"], check["message"]
     assert "the sum down the columns (axis=0)" in check["message"], check["message"]
+    # and the inputs that name a minimum taken off do not call its 0 / 0 an overflow
+    assert failing["no_overflow"]["mistake"] != "softmax_overflow", failing["no_overflow"]
 
 
 def test_a_column_maximum_is_still_named(reports):
     failing = _failing(reports["column_max"])
     assert failing["known_values"]["mistake"] == "softmax_column_max", failing["known_values"]
     assert "softmax_wrong_axis" not in {c["mistake"] for c in failing.values()}
+
+
+def test_a_shift_by_the_row_minimum_is_named(reports):
+    """x - np.min(x) "solves" the overflow of [[1001, 1002]] and leaves exponents up to the row's
+    maximum minus its minimum: the generic "subtract each row's maximum" did not say that the
+    minimum was what the submission subtracts (probe s62, r25 and r31)."""
+    failing = _failing(reports["row_min"])
+    assert set(failing) == {"no_overflow"}, failing
+    check = failing["no_overflow"]
+    assert check["mistake"] == "softmax_overflow", check
+    assert "what subtracting each row's minimum gives" in check["message"], check["message"]
+
+
+def test_no_shift_is_not_called_a_minimum(reports):
+    failing = _failing(reports["no_shift"])
+    assert failing["no_overflow"]["mistake"] == "softmax_overflow"
+    assert "minimum" not in reports["no_shift"]["_terminal"], reports["no_shift"]["_terminal"]

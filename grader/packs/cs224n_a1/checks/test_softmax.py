@@ -361,6 +361,26 @@ def _overflow_hint(got: np.ndarray, x: np.ndarray) -> tuple:
     return None, None
 
 
+def _row_minimum_finding(got: np.ndarray, x: np.ndarray) -> str:
+    """What an overflowed result shows when it is exactly what subtracting each row's minimum
+    gives, and not what subtracting nothing gives (on [710, 0] the two are the same NaN, and
+    nothing is said): the shift "solves" the handout's [[1001, 1002]] and leaves exponents up to
+    each row's maximum minus its minimum. "" otherwise."""
+    rows = np.atleast_2d(x)
+    with np.errstate(all="ignore"):
+        def shifted(by: np.ndarray | float) -> np.ndarray:
+            e = np.exp(rows - by)
+            return (e / e.sum(axis=-1, keepdims=True)).reshape(got.shape)
+        minimum, nothing = shifted(rows.min(axis=-1, keepdims=True)), shifted(0.0)
+    if not _same(got, minimum) or _same(got, nothing):
+        return ""
+    spread = float(np.max(rows.max(axis=-1) - rows.min(axis=-1)))
+    return (f"Your result is what subtracting each row's minimum gives (np.min): that leaves "
+            f"exponents up to the row's maximum minus its minimum, here {spread:g}, and exp "
+            f"overflows above about {LOG_FLOAT_MAX:.1f}; subtracting the maximum leaves them all "
+            "at most 0.")
+
+
 @pytest.mark.points(3)
 @pytest.mark.published  # the handout's own examples
 def test_known_values(student, report):
@@ -462,6 +482,14 @@ large = st.floats(-1e4, 1e4, allow_nan=False, width=64)
 # that subtracts the whole matrix's maximum fails on it. Drawn matrices hold such rows too, but
 # whether the first examples do depends on hypothesis's version: a fixed one makes the verdict not.
 ROWS_FAR_APART = np.array([[700.0, 701.0], [-60.0, -59.0]])
+# Rows spanning more than exp's range, none of their entries large: what subtracting nothing gets
+# right and subtracting the row's minimum overflows on (x - min reaches 801). The drawn rows that
+# overflow are most often shrunk to [710, 0], where those two give the same NaN, and the report
+# could not say that the minimum was subtracted (probe s62: r25, r31, "#Solving overflow problem").
+# Symmetric, and no row's maximum 0: a maximum or a sum over the wrong axis, and a division by
+# the maximum, answer it right, and keep being told about the inputs that show their mistake (a
+# sum over axis 0 made 0 / 0 of [[-800, 0]], and was told that exp overflowed).
+ROWS_WIDER_THAN_EXP = np.array([[-800.0, 1.0], [1.0, -800.0]])
 
 
 @pytest.mark.points(2)
@@ -469,6 +497,7 @@ ROWS_FAR_APART = np.array([[700.0, 701.0], [-60.0, -59.0]])
                               elements=large),
                    hnp.arrays(np.float64, st.tuples(st.integers(2, 6)), elements=large)))
 @example(x=ROWS_FAR_APART)
+@example(x=ROWS_WIDER_THAN_EXP)
 def test_no_overflow(student, x):
     """Entries up to 10^4 in size, in a matrix or a vector (one row): every value finite, every
     row sums to 1."""
@@ -488,7 +517,8 @@ def test_no_overflow(student, x):
             problem = "inf or NaN in the result: exp overflowed."
         else:
             problem = "a row of the result is all zeros: the sum of exp overflowed to inf."
-        fail_call(problem, call, returned=got, hint=hint, evidence=evidence)
+        finding = _row_minimum_finding(got, x) if hint is HINTS["softmax_overflow"] else ""
+        fail_call(problem, call, returned=got, hint=hint, evidence=evidence, finding=finding)
     if not np.allclose(got.sum(axis=-1), 1.0, rtol=0, atol=tol.IDENTITY_ATOL):
         hint, evidence = _axis_hint(got, x)
         fail_call("the rows of the result do not sum to 1." if got.ndim == 2 else
