@@ -370,7 +370,8 @@ def register_markers(config: pytest.Config) -> None:
                                        "compares with the right answers, as a values check")
     config.addinivalue_line("markers", "callers_never_pass: the check gives the function a kind "
                                        "of input no function calling it passes (a Python float "
-                                       "where callers pass arrays): failing only such checks, "
+                                       "where callers pass arrays, values far beyond any the "
+                                       "callers' checks reach): failing only such checks, "
                                        "it is not named as why a caller fails")
     config.addinivalue_line("markers", "gated_by(*checks): the values checks (by name, without "
                                        "parameters) whose failure withholds this consistency "

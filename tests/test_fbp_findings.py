@@ -159,3 +159,43 @@ def test_a_callee_failing_only_on_vectors_is_not_named_for_a_network(log_likelih
         assert "failing_callees" not in check["evidence"], check
         assert "once softmax passes" not in (check["hint"] or ""), check["hint"]
     assert "fix softmax first" not in log_likelihood["_terminal"]
+
+
+# ---- a sigmoid wrong only where exp overflows, beside a network of its own mistake -------------
+# Cloaked04 (probe s62, r43b): sigmoid = exp(x) / (1 + exp(x)), NaN above about 709 only, and a
+# network that computes sigmoid_grad(h) * d_h and then uses d_h: every network failure said
+# "fix sigmoid first", and fixing it changes nothing there.
+_OVERFLOWING_SIGMOID = (
+    ("    return 1.0 / (1.0 + np.exp(-x))\n", "    return np.exp(x) / (1.0 + np.exp(x))\n"),
+    ("    h = _sigmoid(z1)\n", "    h = sigmoid(z1)\n"),  # the network calls it ...
+    ("    d_z1 = d_h * h * (1.0 - h)\n", "    d_z1 = d_h\n"),  # ... and skips the derivative
+)
+
+
+def test_a_callee_wrong_only_past_its_callers_inputs_is_not_named(tmp_path):
+    report = grade_many(_edited(tmp_path, "overflowing_sigmoid", _OVERFLOWING_SIGMOID),
+                        tmp_path / "out", "--only", "sigmoid", "--only", "forward_backward_prop",
+                        env=LIVE)["overflowing_sigmoid"]
+    assert set(_failing(report, "sigmoid")) == {"extreme_inputs"}, _failing(report, "sigmoid")
+    failing = _failing(report, "forward_backward_prop")
+    assert {"gradient_W1", "gradient_b1", "gradient_matches_reference"} <= set(failing), failing
+    for check in failing.values():
+        assert "its own checks" not in check["message"], check["message"]
+        assert "failing_callees" not in check["evidence"], check
+        assert "once sigmoid passes" not in (check["hint"] or ""), check["hint"]
+    assert "fix sigmoid first" not in report["_terminal"], report["_terminal"]
+
+
+def test_the_callers_never_give_sigmoid_inputs_where_exp_overflows():
+    """What extreme_inputs' @pytest.mark.callers_never_pass rests on: every network the checks
+    build has hidden pre-activations, and word2vec's longest vectors scores, far below the
+    size (about 709) where exp overflows, where extreme_inputs' largest inputs lie."""
+    from grader.packs.cs224n_a1.inputs import LARGE_CASE, LONG_VECTORS
+    cases = (*GRADCHECK_CASES, LARGE_CASE, NetCase(4, 3, 4, 3, 21, confident=True),
+             NetCase(6, 5, 5, 5, 99))
+    for case in cases:
+        data, _, params = case.arrays()
+        blocks = {n: params[w].reshape(s) for n, (w, s) in case.blocks().items()}
+        assert np.max(np.abs(data @ blocks["W1"] + blocks["b1"])) < 100, case
+    predicted, vectors = LONG_VECTORS.arrays()
+    assert np.max(np.abs(vectors @ predicted)) < 100
