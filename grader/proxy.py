@@ -146,6 +146,10 @@ class StudentError(Exception):
         self.provided = provided or {}  # the pack's starter functions: {name: file}
         # The load report's `from M import *` of files the upload lacks (worker/loader.py).
         self.star_imports = [s for s in star_imports or [] if isinstance(s, dict)]
+        # What a pack's check measured of the error, as sentences for its first line: why it
+        # raised, where the exception alone cannot say (a function written for a column meets
+        # the vector the assignment passes: numpy's "shapes not aligned", one line later).
+        self.advice = ""
         super().__init__(f"{function} raised {self.type_name}: {self.text}")
 
     def _starter_code_note(self) -> str:
@@ -242,8 +246,8 @@ class StudentError(Exception):
         first = python2_habits.with_advice(
             f"{self.function} raised {self.type_name}: {text}".rstrip(": "),
             self.type_name, self.text, str(self.frames[-1].get("code", "")) if self.frames else "")
-        note = (self._starter_code_note() or self._star_import_note()
-                or self._missing_axis_note())
+        note = ((f" {self.advice}" if self.advice else "") or self._starter_code_note()
+                or self._star_import_note() or self._missing_axis_note())
         lines = [f"{first.rstrip('.')}.{note}" if note else first]
         for frame in self.frames[-3:]:
             lines.append(f"  at {frame['file']}, line {frame['line']}, in {frame['function']}: "

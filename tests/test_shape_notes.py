@@ -186,3 +186,41 @@ def test_a_vector_read_as_a_row_is_named_in_the_failure(tmp_path):
     ), first["message"]
     errors = {c["message"].splitlines()[0] for c in checks if c["status"] == "error"}
     assert errors == {first["message"].splitlines()[0]}  # one failure, said once
+
+
+def test_a_negsampling_written_for_a_column_is_named_in_the_failure(tmp_path):
+    """negSampling written for a (D, 1) column (its author's own skipgram passed one): on the
+    (D,) vector the assignment passes it raised numpy's error, which said nothing of predicted
+    (probe s62, r37). The score stays what it was (0), as for a (1, D) row; the failure's first
+    line says that a column answers and how to take either."""
+    from conftest import FIXTURES, grade
+    source = (FIXTURES / "correct_summed.py").read_text()
+    head = "    indices = [target]\n"
+    assert source.count(head) == 1
+    path = tmp_path / "column.py"
+    path.write_text(source.replace(head, "    predicted = predicted[:, 0]\n" + head))
+    report = grade(path, tmp_path / "out", "--only", "negSamplingCostAndGradient")
+    checks = [c for c in report["checks"] if c["function"] == "negSamplingCostAndGradient"]
+    assert sum(c["score"] for c in checks) == 0
+    first = next(c for c in checks if c["name"] == "returns_cost_and_gradients")
+    assert first["message"].splitlines()[0].endswith(
+        "predicted is a vector of shape (D,) there, as the assignment passes it, and your code "
+        "is written for a column: with predicted.reshape(-1, 1), shape (D, 1), it answers, and "
+        "its cost is the handout's. To take either, begin with predicted = predicted.reshape(-1) "
+        "(or ravel()) and write the code for a vector, returning gradPred of shape (D,); or "
+        "begin with predicted = predicted.reshape(-1, 1) and return gradPred.reshape(-1)."
+    ), first["message"]
+    errors = {c["message"].splitlines()[0] for c in checks if c["status"] == "error"}
+    assert errors == {first["message"].splitlines()[0]}  # one failure, said once
+
+
+def test_a_column_is_not_offered_where_it_does_not_help(tmp_path):
+    """A negSampling that raises whatever predicted's shape is told nothing of columns."""
+    from conftest import FIXTURES, grade
+    source = (FIXTURES / "correct_summed.py").read_text()
+    head = "    indices = [target]\n"
+    path = tmp_path / "raises.py"
+    path.write_text(source.replace(head, "    predicted = predicted[:, 0, 0]\n" + head))
+    report = grade(path, tmp_path / "out", "--only", "negSamplingCostAndGradient")
+    said = [c["message"] for c in report["checks"] if c["status"] == "error"]
+    assert said and not any("written for a column" in m for m in said), said

@@ -388,13 +388,16 @@ def _shape(item) -> tuple | None:
 
 
 def _call(student, case: W2VCase, args: tuple | None = None, echo_args: bool = False):
-    return _asked(case, lambda: student.call(*(args or _args(case)), echo_args=echo_args))
+    return _asked(case, lambda: student.call(*(args or _args(case)), echo_args=echo_args),
+                  student)
 
 
-def _asked(case: W2VCase, ask):
+def _asked(case: W2VCase, ask, student=None):
     try:
         return ask()
     except StudentError as exc:
+        if student is not None:
+            _advise_column(student, exc)
         if exc.type_name == "DatasetExhausted":
             _, used = expected_draws(case.stream, case.target, case.K)
             words = len(set(case.stream) - {case.target})
@@ -407,6 +410,41 @@ def _asked(case: W2VCase, ask):
                       hint=HINTS["negatives_made_distinct" if distinct else "k_not_honoured"],
                       evidence={"draws_offered": len(case.stream), "draws_expected": used})
         raise
+
+
+def _advise_column(student, exc: StudentError) -> None:
+    """Where a call with predicted a vector of shape (D,), as the assignment passes it, raised,
+    and the same call with predicted a column of shape (D, 1) answers: say so in the error's
+    first line (exc.advice). Real 2017 code made predicted a column in its own skipgram
+    (`.reshape(-1, 1)`) and wrote negSampling for that: its (K + 1, 1) arrays broadcast against
+    a (K + 1,) score vector into a square, and numpy's "shapes (3,5) and (25,1) not aligned" a
+    line later said nothing of predicted (probe s62, r37; a (1, D) row is named by the worker,
+    proxy.StudentError._missing_axis_note). The grade stays the error's: only the words change."""
+    args = exc.call
+    if exc.not_implemented or exc.type_name == "DatasetExhausted" or len(args) != 5 \
+            or not isinstance(args[0], np.ndarray) or args[0].ndim != 1:
+        return
+    predicted, target, vectors, dataset, K = args
+    try:
+        with aside():
+            answer = student.call(predicted.reshape(-1, 1), target, vectors, dataset, K)
+    except (StudentError, StudentUnavailable):
+        return  # (a timeout or a crash there: the error at hand stands, as it was)
+    right = ""
+    try:
+        negatives, used = expected_draws(dataset.stream, target, K)
+        cost = float(np.asarray(answer.value[0], dtype=np.float64).reshape(()))
+        if answer.draws and answer.draws[0] == used and close(
+                cost, _guarded_cost(predicted, vectors, target, negatives, 0.0)):
+            right = ", and its cost is the handout's"
+    except (TypeError, ValueError, IndexError, AttributeError):
+        pass
+    exc.advice = (
+        "predicted is a vector of shape (D,) there, as the assignment passes it, and your code is "
+        f"written for a column: with predicted.reshape(-1, 1), shape (D, 1), it answers{right}. "
+        "To take either, begin with predicted = predicted.reshape(-1) (or ravel()) and write "
+        "the code for a vector, returning gradPred of shape (D,); or begin with predicted = "
+        "predicted.reshape(-1, 1) and return gradPred.reshape(-1).")
 
 
 def _distinct_negatives(case: W2VCase) -> list[int] | None:
@@ -436,7 +474,7 @@ def _run_twice(student, case: W2VCase, parts: tuple[str, ...], *, positive: bool
     asked once: a grade pays 3 calls for it, not 30."""
     if case != LONG_VECTORS:
         return _run(student, case, parts, positive=positive)
-    first, second = _asked(case, lambda: student.many([_args(case), _args(case)]))
+    first, second = _asked(case, lambda: student.many([_args(case), _args(case)]), student)
     call = _call_text(case)
     answer = _unpack(first.value, case, call, parts, positive=positive)
     again = _unpack(second.value, case, call, parts, positive=positive)
@@ -1362,6 +1400,9 @@ def test_gradients_by_backpropagation(student, report):
     try:
         value = student.call(predicted, case.target, vectors, WireDataset(case.stream), case.K,
                              within=within).value
+    except StudentError as exc:
+        _advise_column(student, exc)
+        raise
     except StudentTimeout as exc:
         if exc.budget:
             raise
