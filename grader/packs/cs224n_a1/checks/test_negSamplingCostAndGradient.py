@@ -1011,16 +1011,47 @@ def _draws_for_two_samplings(case: W2VCase) -> int | None:
 
 
 def _drawn_twice(draws: int, used: int, case: W2VCase) -> dict:
-    """{hint, evidence} when the call drew exactly what two samplings of K negatives draw, else {}.
-    Not for K = 1, where two samplings and one sampling of K + 1 (then cut to K) draw alike, nor
-    for draws of the handout's K = 10, what a 10 written where K belongs draws at every K."""
-    if case.K < 2 or draws != _draws_for_two_samplings(case) or draws == HANDOUT_K:
+    """{hint, evidence} when the call drew exactly what two samplings of K negatives draw (a
+    second getNegativeSamples call, or K plain draws of its own after the first, which do not
+    re-draw the target: real 2017 code, probe s62 r10), else {}. Not for K = 1, where two
+    samplings and one sampling of K + 1 (then cut to K) draw alike, nor for draws of the
+    handout's K = 10, what a 10 written where K belongs draws at every K: the count alone cannot
+    tell those apart (test_K_is_honoured asks K = 3, where it can: _drawn_twice_at_three)."""
+    if case.K < 2 or draws == HANDOUT_K:
+        return {}
+    if draws == _draws_for_two_samplings(case):
+        how = f"getNegativeSamples(target, dataset, {case.K}) called twice draws"
+    elif draws == used + case.K:
+        how = (f"getNegativeSamples(target, dataset, {case.K}) and then {case.K} draws of its "
+               "own take")
+    else:
         return {}
     return {"hint": HINTS["negatives_drawn_twice"],
             "evidence": {"draws": draws, "draws_expected": used, "K": case.K,
                          "seen": f"{draws} indices drawn from dataset.sampleTokenIdx(), what "
-                                 f"getNegativeSamples(target, dataset, {case.K}) called twice "
-                                 f"draws; once draws {used}"}}
+                                 f"{how}; once draws {used}"}}
+
+
+def _drawn_twice_at_three(student, draws: int, case: W2VCase) -> dict:
+    """_drawn_twice's answer for a K check whose count it leaves open (K = 1, or twice K the
+    handout's 10) when the function draws twice at K = 3 too, where drawing twice (6), K + 1
+    (4) and a 10 written for K (10) draw apart; else {}. r10 was told "drawn twice" at five K
+    and "too many" at K = 1 and 5, one cause in two words (probe s62)."""
+    if draws != 2 * case.K or not (case.K == 1 or draws == HANDOUT_K):
+        return {}
+    three = _K_case(3)
+    try:
+        with aside():
+            at_three = _call(student, three).draws[0]
+    except (CheckFailure, StudentError):
+        return {}
+    found = _drawn_twice(at_three, 3, three)
+    if not found:
+        return {}
+    seen = (f"{draws} indices drawn from dataset.sampleTokenIdx() at K = {case.K}, and "
+            f"{at_three} at K = 3: twice K each time")
+    return {"hint": found["hint"], "evidence": {"draws": draws, "draws_expected": case.K,
+                                                "K": case.K, "seen": seen}}
 
 
 def _wrong_draws(cost: float, draws: int, used: int, case: W2VCase, call,
@@ -1094,7 +1125,7 @@ def test_K_is_honoured(student, maybe_reference, report, K):
                       evidence={"K": K, "right_at_K": HANDOUT_K})
         raise
     call = _call_text(case)
-    twice = _drawn_twice(draws, K, case)
+    twice = _drawn_twice(draws, K, case) or _drawn_twice_at_three(student, draws, case)
     if twice:
         fail_call(f"{draws} indices drawn from dataset.sampleTokenIdx(), twice the K = {K} "
                   "expected: the negatives are drawn twice.", call, **twice)

@@ -1,0 +1,57 @@
+"""What negSamplingCostAndGradient's checks say of mistakes real uploads made (probe s62): the
+negatives drawn twice, told in one word at every K."""
+from __future__ import annotations
+
+from conftest import FIXTURES, grade_many
+
+
+def _edited(tmp_path, name: str, edits) -> dict:
+    """correct_summed.py with `edits` ((old, new), each occurring once), as {name: path}."""
+    source = (FIXTURES / "correct_summed.py").read_text()
+    for old, new in edits:
+        assert source.count(old) == 1, old
+        source = source.replace(old, new)
+    path = tmp_path / f"{name}.py"
+    path.write_text(source)
+    return {name: path}
+
+
+def _failing(report: dict) -> dict[str, dict]:
+    return {c["name"]: c for c in report["checks"]
+            if c["function"] == "negSamplingCostAndGradient"
+            and c["status"] not in ("passed", "skipped") and c["max_score"] > 0}
+
+
+_SAMPLING = "    indices.extend(getNegativeSamples(target, dataset, K))\n"
+_NEG_IDX = "    neg_idx = np.array(indices[1:])\n"
+# What each upload draws at K = 1 and at K = 5: 2 and 10, twice K, for each of them.
+_TWICE_K_AT_ONE_AND_FIVE = {
+    # r10: getNegativeSamples, then K plain draws of its own that the cost and gradients use
+    "own_draws": [(_NEG_IDX, "    neg_idx = np.array([dataset.sampleTokenIdx() for _ in "
+                             "range(K)])\n")],
+    # K + 1 negatives drawn, one dropped: 2 at K = 1 (and 6 at K = 5)
+    "k_plus_one": [(_SAMPLING, "    indices.extend(getNegativeSamples(target, dataset, K + 1)"
+                               "[:K])\n")],
+    # a 10 written for K: 10 at K = 5
+    "ten": [(_SAMPLING, "    indices.extend(getNegativeSamples(target, dataset, 10))\n")],
+}
+
+
+def test_negatives_drawn_twice_are_named_so_at_every_K(tmp_path):
+    """Two samplings' worth of draws at K = 1 (also what K + 1 draws) and at K = 5 (also the
+    handout's 10) were told only "too many" where the other K said "drawn twice" (probe s62,
+    r10): K = 3, where the three draw apart, decides. K + 1 draws and a 10 for K keep "too many"."""
+    paths = {}
+    for name, edits in _TWICE_K_AT_ONE_AND_FIVE.items():
+        paths.update(_edited(tmp_path, name, edits))
+    reports = grade_many(paths, tmp_path / "out", "--only", "negSamplingCostAndGradient")
+    twice = _failing(reports["own_draws"])
+    for K in (1, 2, 3, 4, 5, 6, 10):
+        check = twice[f"K_is_honoured[{K}]"]
+        assert check["mistake"] == "negatives_drawn_twice", (K, check["message"])
+        assert f"indices drawn from dataset.sampleTokenIdx(), twice the K = {K} expected: the " \
+               "negatives are drawn twice." in check["message"], check["message"]
+    one = _failing(reports["k_plus_one"])["K_is_honoured[1]"]
+    assert one["mistake"] == "k_not_honoured" and "2 indices drawn" in one["message"], one
+    five = _failing(reports["ten"])["K_is_honoured[5]"]
+    assert five["mistake"] == "k_not_honoured" and "10 indices drawn" in five["message"], five
