@@ -55,3 +55,32 @@ def test_negatives_drawn_twice_are_named_so_at_every_K(tmp_path):
     assert one["mistake"] == "k_not_honoured" and "2 indices drawn" in one["message"], one
     five = _failing(reports["ten"])["K_is_honoured[5]"]
     assert five["mistake"] == "k_not_honoured" and "10 indices drawn" in five["message"], five
+
+
+def _checks_module(config):
+    # The check module's markers are the grading plugin's, not registered in this session.
+    import importlib.util
+
+    from conftest import ROOT
+    from grader import plugin
+    plugin.register_markers(config)
+    path = ROOT / "grader" / "packs" / "cs224n_a1" / "checks" / "test_negSamplingCostAndGradient.py"
+    spec = importlib.util.spec_from_file_location("_w2v_checks", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_k_plain_draws_after_a_sampling_count_as_drawing_twice(pytestconfig):
+    """r10's second drawing is K plain draws, which keep the target where a second
+    getNegativeSamples call draws again: where the stream offers the target there, its count is
+    the first sampling's and K more, not two samplings', and it was told only "too many"."""
+    from grader.packs.cs224n_a1.inputs import fixed_case
+    checks = _checks_module(pytestconfig)
+    case, _ = fixed_case(V=6, D=3, K=3, target=2, stream=[4, 1, 5, 2, 3, 0, 1], seed=31)
+    assert checks._draws_for_two_samplings(case) == 7  # the target's offer drawn again
+    found = checks._drawn_twice(6, 3, case)  # 3 for getNegativeSamples, 3 plain draws
+    assert found["hint"].id == "negatives_drawn_twice", found
+    assert "and then 3 draws of its own take" in found["evidence"]["seen"], found
+    assert checks._drawn_twice(7, 3, case)["hint"].id == "negatives_drawn_twice"
+    assert checks._drawn_twice(5, 3, case) == {}
