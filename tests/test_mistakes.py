@@ -77,6 +77,9 @@ NAMES_THE_PROBLEM = {
     "fbp_returns_grad_then_cost": "the pair is in the other order",
     "fbp_gradient_doubled": "is twice the numerical gradient of your own cost",
     "negsampling_grad_rows_negated": "(the negatives) is the negative of its row",
+    "negsampling_gradpred_negatives_sign": "its negatives' term, the sum over the negatives of "
+                                           "sigmoid(u_k . v) u_k, subtracted where it is added",
+    "negsampling_objective_negated": "the cost is exactly minus the handout's",
     "fbp_cost_mean_over_all_entries": "neither the cross-entropy summed over the examples nor its average",
     "fbp_b1_grad_not_summed": "gradb1 not summed over the examples?",
     "fbp_b2_grad_scalar": "b2 is one number",
@@ -213,6 +216,9 @@ RECOGNISED = {
     "negsampling_target_compared_by_identity": {"target_compared_by_identity"},
     "negsampling_gradpred_wrong_sign": {"gradpred_target_term"},
     "negsampling_gradpred_negated": {"gradpred_negated"},
+    "negsampling_gradpred_negatives_sign": {"gradpred_negatives_term"},
+    # one mistake, not the cost's, gradPred's and grad's sign each (probe s62, r31)
+    "negsampling_objective_negated": {"objective_negated"},
     "negsampling_first_negative_only": {"first_negative_only"},
     "negsampling_ignores_k": {"k_not_honoured"},
     "negsampling_ten_where_k_belongs": {"k_not_honoured"},

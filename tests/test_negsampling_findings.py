@@ -84,3 +84,27 @@ def test_k_plain_draws_after_a_sampling_count_as_drawing_twice(pytestconfig):
     assert "and then 3 draws of its own take" in found["evidence"]["seen"], found
     assert checks._drawn_twice(7, 3, case)["hint"].id == "negatives_drawn_twice"
     assert checks._drawn_twice(5, 3, case) == {}
+
+
+def test_a_negated_objective_is_one_failure_with_one_hint(tmp_path):
+    """The log-likelihood returned for the cost, with its gradients (probe s62, r31): eleven
+    failures each said "the cost is <its value>", never that it was exactly minus the expected
+    one, beside a sign hint for gradPred and another for grad. The cost's failures are now one
+    entry of the report, and every failure names the one mistake."""
+    from grader.model import SubmissionResult
+    from grader.render import terminal
+    paths = _edited(tmp_path, "negated", [("    return cost, gradPred, grad\n",
+                                           "    return -cost, -gradPred, -grad\n")])
+    report = grade_many(paths, tmp_path / "out", "--only", "negSamplingCostAndGradient")["negated"]
+    failing = _failing(report)
+    assert {c["mistake"] for c in failing.values()} == {"objective_negated"}, failing
+    cost = failing["cost_matches_reference"]["message"]
+    assert cost.startswith("the cost is exactly minus the handout's: -log sigmoid(...) terms are "
+                           "always positive"), cost
+    values = ("gradPred_matches_reference", "grad_matches_reference")  # told by their values
+    assert {c["message"].splitlines()[0] for name, c in failing.items()
+            if name not in values} == {cost.splitlines()[0]}
+    result = SubmissionResult.from_dict({k: v for k, v in report.items() if not k.startswith("_")})
+    text = terminal.render(result, width=140)
+    assert text.count("the cost is exactly minus the handout's") == 1, text
+    assert text.count("hint: ") == 1, text

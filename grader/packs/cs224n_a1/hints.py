@@ -282,6 +282,21 @@ HINTS = Catalogue("cs224n-a1", (
         "chain rule (d/dx log sigmoid(x) = 1 - sigmoid(x)); check its sign, and that the "
         "target is not also counted as a negative."),
     Mistake(
+        "gradpred_negatives_term", "gradPred's negatives' term has the wrong sign",
+        "Your gradPred is the expected one with its negatives' term, the sum over the negatives "
+        "of sigmoid(u_k . v) u_k, subtracted where it is added: the term of the target is right. "
+        "Differentiate -log sigmoid(-u_k . v) with respect to v by the chain rule (d/dx log "
+        "sigmoid(x) = 1 - sigmoid(x), and the inner -u_k . v brings its own minus): it is "
+        "(1 - sigmoid(-u_k . v)) u_k = sigmoid(u_k . v) u_k, with a plus."),
+    # One mistake, not three: the cost's, gradPred's and grad's sign hints each named a third of
+    # it, and the cost's eleven failures never said it was exactly negated (probe s62, r31).
+    Mistake(
+        "objective_negated", "the cost and both gradients have the wrong sign",
+        "Your cost, gradPred and grad are each exactly the negative of the handout's: you compute "
+        "the log-likelihood, log sigmoid(u_o . v) + sum of log sigmoid(-u_k . v), and its "
+        "gradients, where the cost is its negative (the negative log-likelihood, which training "
+        "minimises). One sign is wrong, not three: negate the cost, and both gradients follow."),
+    Mistake(
         "gradpred_negated", "gradPred has the wrong sign",
         "Your gradPred is exactly the negative of the derivative of the cost: the gradient of "
         "-log sigmoid(x) is (sigmoid(x) - 1), not (1 - sigmoid(x)). Check the sign of every term."),

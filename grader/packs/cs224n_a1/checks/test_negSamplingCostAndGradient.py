@@ -62,6 +62,31 @@ def _cost_with(case: W2VCase, negatives: list[int]) -> float:
     return float(np.logaddexp(0.0, -z_o) + np.sum(np.logaddexp(0.0, z_k)))
 
 
+def _handout_answer(case: W2VCase) -> tuple[float, np.ndarray, np.ndarray]:
+    """The handout's (cost, gradPred, grad) for `case`, its negatives drawn as they should be,
+    from the formulas: what a diagnosis compares with where a check has no reference at hand (a
+    cost of the wrong sign is refused before the reference is asked) or needs one of its terms
+    apart (_negatives_term)."""
+    predicted, vectors = case.arrays()
+    negatives, _ = expected_draws(case.stream, case.target, case.K)
+    rows = np.asarray(negatives, dtype=np.intp)
+    sig_o = _sigmoid(vectors[case.target] @ predicted)
+    grad = np.zeros_like(vectors)
+    grad[case.target] += (sig_o - 1.0) * predicted
+    np.add.at(grad, rows, np.outer(_sigmoid(vectors[rows] @ predicted), predicted))
+    grad_pred = (sig_o - 1.0) * vectors[case.target] + _negatives_term(case)
+    return _guarded_cost(predicted, vectors, case.target, negatives, 0.0), grad_pred, grad
+
+
+def _negatives_term(case: W2VCase) -> np.ndarray:
+    """The negatives' term of the handout's gradPred: the sum over the negatives of
+    sigmoid(u_k . v) u_k, each as often as it is drawn."""
+    predicted, vectors = case.arrays()
+    negatives, _ = expected_draws(case.stream, case.target, case.K)
+    rows = vectors[np.asarray(negatives, dtype=np.intp)]
+    return _sigmoid(rows @ predicted) @ rows
+
+
 # The largest constant inside the logs (log(sigmoid(x) + eps)) taken for a guard against log(0):
 # forward_backward_prop's limit, one rule for both functions (README). Read back from a cost it
 # may come a little above: log(sigmoid(x) + 1e-6) in float32 adds a 1e-6 rounded to the
@@ -340,13 +365,46 @@ def _unpack(value, case: W2VCase, call: str, parts: tuple[str, ...] = PARTS, *,
                   f"({', '.join(order)}). Return cost, gradPred, grad in that order.", call)
     cost = as_scalar(value[0], call, "the cost")
     if positive and cost <= 0:
-        fail_call(f"the cost is {cost!r}; -log sigmoid(...) terms are always positive.", call)
+        _negative_cost(value, cost, case, call)
     grad_pred = as_array(value[1], call, (case.D,), "gradPred") if "gradPred" in parts else None
     if "grad" in parts:
         _rows_per_index(value[2], case, call)
     grad = (as_array(value[2], call, (case.V, case.D), "grad (one row per output vector)")
             if "grad" in parts else None)
     return cost, grad_pred, grad
+
+
+def _negative_cost(value, cost: float, case: W2VCase, call: str) -> None:
+    """Fail a cost of 0 or less, saying so where it is exactly minus the handout's (the case's
+    own call; a call with other arguments is told only the sign), and naming the one mistake
+    where gradPred and grad are exactly negated too. The sentence names no number: the checks
+    that fail on it (eleven, each at its own value) are one failure in the report (probe s62)."""
+    expected = _handout_answer(case)
+    if not close(cost, -expected[0]):
+        fail_call(f"the cost is {cost!r}; -log sigmoid(...) terms are always positive.", call)
+    whole = _whole_objective_negated(value, case, expected)
+    fail_call("the cost is exactly minus the handout's: -log sigmoid(...) terms are always "
+              "positive, and your cost is their sum with the opposite sign (the log-likelihood, "
+              "where the cost is its negative).", call, returned=cost, expected=expected[0],
+              **whole)
+
+
+def _whole_objective_negated(value, case: W2VCase, expected: tuple | None = None) -> dict:
+    """{hint, finding, evidence} when the cost, gradPred and grad of `value` (the answer to the
+    case's own call) are each exactly the negative of the handout's; else {}."""
+    cost, grad_pred, grad = expected or _handout_answer(case)
+    try:
+        parts = [np.asarray(part, dtype=np.float64) for part in value]
+        got = (float(parts[0].reshape(())), parts[1].reshape(grad_pred.shape),
+               parts[2].reshape(grad.shape))
+    except (TypeError, ValueError, IndexError):
+        return {}
+    if not (close(got[0], -cost) and close(got[1], -grad_pred, case.norm)
+            and close(got[2], -grad, case.norm)):
+        return {}
+    seen = "the cost, gradPred and grad are each exactly the negative of the handout's."
+    return {"hint": HINTS["objective_negated"], "finding": seen,
+            "evidence": {"ratio_to_expected": -1.0, "parts": list(PARTS), "seen": seen}}
 
 
 def _rows_per_index(grad, case: W2VCase, call: str) -> None:
@@ -466,14 +524,16 @@ def _run(student, case: W2VCase, parts: tuple[str, ...] = PARTS, *, positive: bo
 
 
 def _run_twice(student, case: W2VCase, parts: tuple[str, ...], *, positive: bool = True):
-    """`_run`, with LONG_VECTORS (each check's first example) asked twice in a row in one
+    """`_run` (and the answer as it came, last), with LONG_VECTORS (each check's first example) asked twice in a row in one
     process, each call with a dataset of its own that draws the same indices: a function that
     keeps something from one call to the next (a gradient buffer it adds into and never zeroes,
     a cache) answers the second time differently, though either answer alone may look right.
     The first answer is judged. Once a check is enough to show it, and the other examples are
     asked once: a grade pays 3 calls for it, not 30."""
     if case != LONG_VECTORS:
-        return _run(student, case, parts, positive=positive)
+        result = _call(student, case)
+        return (*_unpack(result.value, case, _call_text(case), parts, positive=positive),
+                result.draws[0], result.value)
     first, second = _asked(case, lambda: student.many([_args(case), _args(case)]), student)
     call = _call_text(case)
     answer = _unpack(first.value, case, call, parts, positive=positive)
@@ -486,7 +546,7 @@ def _run_twice(student, case: W2VCase, parts: tuple[str, ...], *, positive: bool
                       f"time: {show(other)}, the first time {show(one)}.", call,
                       hint=HINTS["state_between_calls"],
                       evidence={"part": name, "first": show(one), "second": show(other)})
-    return (*answer, first.draws[0])
+    return (*answer, first.draws[0], first.value)
 
 
 def _reference(reference, case: W2VCase):
@@ -632,7 +692,7 @@ def _inputs_not_modified(student, report, case: W2VCase) -> None:
 @example(case=LONG_VECTORS)
 @charged_to_K
 def test_cost_matches_reference(student, reference, report, case):
-    cost, _, _, draws = _run_twice(student, case, ("cost",))
+    cost, _, _, draws, _ = _run_twice(student, case, ("cost",))
     ref_cost, _, _ = _reference(reference, case)
     _first_negative_only(reference, case)  # asked on every example: see there
     if not close(cost, ref_cost) and not _log_guarded(student, report, case, cost, draws):
@@ -840,6 +900,9 @@ def _grad_pred_hint(grad_pred: np.ndarray, ref_pred: np.ndarray, case: W2VCase) 
     if conventions.is_simple(ratio):
         hint, finding, facts = constant_factor("gradPred", ratio, "the expected one")
         return {"hint": hint, "finding": finding, "evidence": {**facts, "seen": finding}}
+    negatives_sign = _negatives_term_negated(grad_pred, ref_pred, case)
+    if negatives_sign:
+        return negatives_sign
     diff = grad_pred - ref_pred
     u_o = vectors[case.target]
     coefficient = (diff @ u_o) / (u_o @ u_o)
@@ -850,6 +913,22 @@ def _grad_pred_hint(grad_pred: np.ndarray, ref_pred: np.ndarray, case: W2VCase) 
     return {}
 
 
+def _negatives_term_negated(grad_pred: np.ndarray, expected: np.ndarray, case: W2VCase,
+                            within=None) -> dict:
+    """{hint, evidence} when gradPred is `expected` with its negatives' term (_negatives_term)
+    subtracted where it is added: gradPred + 2 x that term is `expected` (as `within` judges two
+    arrays, else as close does); else {}. It was told only "wrong values in gradPred" (probe
+    s62, e1: `gradPred += (sigmoid(-u_k . v) - 1) * u_k`)."""
+    term = _negatives_term(case)
+    same = within or (lambda a, b: close(a, b, case.norm))
+    if not np.any(term) or not same(grad_pred + 2.0 * term, expected):
+        return {}
+    seen = ("gradPred + 2 x (the negatives' term, the sum of sigmoid(u_k . v) u_k) is the "
+            "expected gradPred: that term is subtracted where it is added.")
+    return {"hint": HINTS["gradpred_negatives_term"],
+            "evidence": {"seen": seen, "negatives_term": show(term)}}
+
+
 @pytest.mark.points(5)
 @whole_cases
 @given(case=any_stream)
@@ -857,12 +936,13 @@ def _grad_pred_hint(grad_pred: np.ndarray, ref_pred: np.ndarray, case: W2VCase) 
 @charged_to_K
 def test_gradPred_matches_reference(student, reference, case):
     # (the cost only as evidence: a cost of the wrong sign is the cost checks' to fail)
-    cost, grad_pred, _, draws = _run_twice(student, case, ("cost", "gradPred"), positive=False)
+    cost, grad_pred, _, draws, value = _run_twice(student, case, ("cost", "gradPred"),
+                                                  positive=False)
     _, ref_pred, _ = _reference(reference, case)
     _first_negative_only(reference, case)  # asked on every example: see there
     why = {} if close(grad_pred, ref_pred, case.norm) else (
         _root_cause(case, reference, cost=cost, grad_pred=grad_pred, draws=draws)
-        or _grad_pred_hint(grad_pred, ref_pred, case))
+        or _whole_objective_negated(value, case) or _grad_pred_hint(grad_pred, ref_pred, case))
     rtol, atol = _tolerances(ref_pred, case.norm)
     expect_close(grad_pred, ref_pred, call=_call_text(case), what="gradPred", rtol=rtol,
                  atol=atol, **why)
@@ -874,11 +954,12 @@ def test_gradPred_matches_reference(student, reference, case):
 @example(case=LONG_VECTORS)
 @charged_to_K
 def test_grad_matches_reference(student, reference, case):
-    cost, _, grad, draws = _run_twice(student, case, ("cost", "grad"), positive=False)
+    cost, _, grad, draws, value = _run_twice(student, case, ("cost", "grad"), positive=False)
     _, _, ref_grad = _reference(reference, case)
     _first_negative_only(reference, case)  # asked on every example: see there
     if not close(grad, ref_grad, case.norm):
         factor = (_root_cause(case, reference, cost=cost, grad=grad, draws=draws)
+                  or _whole_objective_negated(value, case)
                   or _rows_factor(grad, ref_grad, case, "its expected row"))
         fail_call(f"wrong grad in {_wrong_rows(grad, ref_grad, case)}.", _call_text(case),
                   returned=grad, expected=ref_grad, finding=factor.get("finding", ""),
@@ -944,7 +1025,8 @@ def _repeated_negatives_accumulate(student, reference, report, case: W2VCase, ro
                                  or _target_term_missing(case, cost)), **found})
     rtol, atol = _tolerances(ref_pred)
     expect_close(grad_pred, ref_pred, call=call, what="gradPred when a negative is drawn more than once",
-                 rtol=rtol, atol=atol, **found)
+                 rtol=rtol, atol=atol,
+                 **(found or _negatives_term_negated(grad_pred, ref_pred, case)))
     if not close(grad, ref_grad):
         fail_call(f"wrong grad when a negative is drawn more than once, in "
                   f"{_wrong_rows(grad, ref_grad, case)}.", call, returned=grad, expected=ref_grad,
@@ -1342,6 +1424,11 @@ def test_gradPred_matches_numerical_gradient(student, report):
                                 "derivative of your cost.", {"ratio_to_expected": -1.0}) \
             if negated else constant_factor("gradPred", ratio, "the derivative of your cost") \
             if conventions.is_simple(ratio) else (None, "", {})
+        negatives_sign = {} if hint else _negatives_term_negated(
+            analytic, numerical, case, within=lambda a, b: bool(
+                numgrad.relative_error(a, b).max() <= tol.GRADCHECK_RTOL))
+        if negatives_sign:
+            hint, facts = negatives_sign["hint"], negatives_sign["evidence"]
         low = _cost_precision(got)
         if low:  # the numerical gradient is noise: no formula can be read from it
             hint, finding, facts = None, numgrad.low_precision_finding(
