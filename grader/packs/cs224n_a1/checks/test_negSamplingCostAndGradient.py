@@ -524,12 +524,12 @@ def _run(student, case: W2VCase, parts: tuple[str, ...] = PARTS, *, positive: bo
 
 
 def _run_twice(student, case: W2VCase, parts: tuple[str, ...], *, positive: bool = True):
-    """`_run` (and the answer as it came, last), with LONG_VECTORS (each check's first example) asked twice in a row in one
-    process, each call with a dataset of its own that draws the same indices: a function that
-    keeps something from one call to the next (a gradient buffer it adds into and never zeroes,
-    a cache) answers the second time differently, though either answer alone may look right.
-    The first answer is judged. Once a check is enough to show it, and the other examples are
-    asked once: a grade pays 3 calls for it, not 30."""
+    """`_run` (and the answer as it came, last), with LONG_VECTORS (each check's first example)
+    asked twice in a row in one process, each call with a dataset of its own that draws the same
+    indices: a function that keeps something from one call to the next (a gradient buffer it
+    adds into and never zeroes, a cache) answers the second time differently, though either
+    answer alone may look right. The first answer is judged. Once a check is enough to show
+    it, and the other examples are asked once: a grade pays 3 calls for it, not 30."""
     if case != LONG_VECTORS:
         result = _call(student, case)
         return (*_unpack(result.value, case, _call_text(case), parts, positive=positive),
