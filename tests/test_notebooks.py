@@ -273,6 +273,21 @@ def test_a_function_defined_again_in_a_later_cell_says_which_cell_was_graded(tmp
                and "delete that line" not in m for m in messages), messages
 
 
+def test_a_definition_under_a_timing_or_capturing_magic_counts_among_the_cells(tmp_path):
+    """`%%time` and `%%capture` run their body as the notebook's own code, so a function
+    redefined there replaces the earlier one (graded right), but the warning that names the
+    cells defining it left that cell out, and said nothing (probe s62)."""
+    bug = "def sigmoid(x):\n    return 1.0 / (1.0 + np.exp(x))  # trying the sign\n"
+    paths = {name: notebook_v4(tmp_path / f"{name}.ipynb", ["import random\nimport numpy as np",
+                                                    FIRST_HALF, SECOND_HALF, magic + bug])
+             for name, magic in (("time", "%%time\n"), ("capture", "%%capture out\n"))}
+    reports = grade_many(paths, tmp_path / "out", "--only", "sigmoid")
+    for name, report in reports.items():
+        assert report["score"] < report["max_score"], name  # the broken one, last, is graded
+        said = [w for w in report["warnings"] if w.startswith("sigmoid is defined in cells 2 and 4")]
+        assert said and "the one in cell 4 was graded" in said[0], (name, report["warnings"])
+
+
 def test_the_definition_a_students_session_kept_is_named_where_run_all_keeps_another(tmp_path):
     """The saved In [n] tell what the student's own kernel held: a definition above the graded
     one run after it, or the graded one never run. "The last definition that ran" spoke of a cell
@@ -518,6 +533,20 @@ def test_cell_that_cannot_compile_costs_only_its_function(tmp_path):
                       "forward_backward_prop": 35, "negSamplingCostAndGradient": 35}
     message = checks_of(report, "sigmoid")[0]["message"]
     assert "sigmoid could not be loaded: SyntaxError in hw.ipynb, cell 2, line" in message
+
+
+def test_a_nul_byte_before_a_cells_def_is_that_cells_load_error(tmp_path):
+    """A NUL byte at the start of a cell (a corrupted save) hid the cell's def from the grader:
+    the function was said not to be in the submission at all, where other syntax errors say
+    which cell could not be loaded and why (probe s62)."""
+    sigmoid_cell = "\0def sigmoid(x):\n    return 1.0 / (1.0 + np.exp(-x))\n"
+    rest = FIRST_HALF.replace("def sigmoid(x):", "def _unused(x):", 1)
+    path = notebook_v4(tmp_path / "hw.ipynb", ["import random\nimport numpy as np", sigmoid_cell,
+                                               rest, SECOND_HALF])
+    report = grade(path, tmp_path / "out", "--only", "sigmoid")
+    message = checks_of(report, "sigmoid")[0]["message"]
+    assert "sigmoid could not be loaded: SyntaxError in hw.ipynb, cell 2" in message, message
+    assert "null bytes" in message and "not found" not in message, message
 
 
 def test_a_cell_that_awaits_at_its_top_level_runs_as_jupyter_runs_it(tmp_path):

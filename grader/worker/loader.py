@@ -1320,7 +1320,7 @@ class _LayoutImporter:
             # A cell that did not compile defined nothing, in any session: it is not one of the
             # definitions whose order the report weighs (probe s60).
             defined = (set() if cell["cell"] in shell.not_compiled
-                       else _cell_defines(str(cell.get("source", ""))))
+                       else _cell_defines(notebook_cells.python_run(cell)))
             for name in sorted(defined & self.graded):
                 self.cell_defs.setdefault(name, []).append((notebook, int(cell["cell"])))
             if "count" in cell:  # a .ipynb's saved In [n] (an export's cells have none)

@@ -60,6 +60,14 @@ MAX_RUN_DEPTH = 8
 DEFINES = re.compile(r"^[ \t]*(?:async[ \t]+)?def[ \t]+([A-Za-z_]\w*)", re.MULTILINE)
 
 
+def defined_names(text: str) -> list[str]:
+    """The functions `def` lines in the text name (methods and nested ones too): what a cell that
+    raises is said to have cost. A NUL byte is left out first: one before a cell's `def` (a
+    corrupted save) hid the def, and the function was said not to be in the submission at all
+    where the cell's SyntaxError was the cause (probe s62)."""
+    return sorted(set(DEFINES.findall(text.replace("\0", ""))))
+
+
 class CellStopped(BaseException):
     """Raised inside a cell still running when the notebook's time is up (`Budget`). A
     BaseException, so that a cell's own `except Exception` does not swallow it."""
@@ -329,7 +337,7 @@ def read_cells(notebook: Path, not_utf8: list[dict] | None = None,
     out = []
     for number, cell in enumerate(cells, start=1):
         if cell.get("cell_type") != "code":
-            defines = sorted(set(DEFINES.findall(str(cell.get("source", "")))))
+            defines = defined_names(str(cell.get("source", "")))
             if defines and text_defines is not None:
                 text_defines.append({"cell": number, "kind": str(cell.get("cell_type")),
                                      "defines": defines})
@@ -344,7 +352,7 @@ def read_cells(notebook: Path, not_utf8: list[dict] | None = None,
                 source = original
         count = cell.get("execution_count")
         out.append({"cell": number, "source": source, "original": original,
-                    "defines": sorted(set(DEFINES.findall(original))),
+                    "defines": defined_names(original),
                     # In [n]: when the student last ran it in their session (None: never).
                     "count": count if type(count) is int else None})
     return out
@@ -390,7 +398,7 @@ def export_cells(text: str) -> list[dict]:
             continue
         source = piece if piece.endswith("\n") else piece + "\n"
         cells.append({"cell": number, "source": source, "original": source,
-                      "defines": sorted(set(DEFINES.findall(source))), "offset": offsets[number]})
+                      "defines": defined_names(source), "offset": offsets[number]})
     return cells
 
 
@@ -482,7 +490,7 @@ def percent_cells(text: str) -> list[dict]:
             if source.count("\n") != original.count("\n"):
                 source = original  # a cell magic: its lines would move; compiled as written
         cells.append({"cell": number, "source": source, "original": original,
-                      "defines": sorted(set(DEFINES.findall(original))),
+                      "defines": defined_names(original),
                       "offset": offsets[number]})
     return cells
 
@@ -513,13 +521,19 @@ class Shell:
         self.current: dict | None = None
         self.run_depth = 0
 
-    def _run_body(self, source: str, first_line: int) -> None:
+    def _run_body(self, source: str, first_line: int, whole_cell: bool = False) -> None:
         """The student's Python under a timing or capturing magic, as Jupyter runs it: in the
-        notebook's namespace, with tracebacks at the cell's own line numbers."""
+        notebook's namespace, with tracebacks at the cell's own line numbers. A cell magic's
+        body (`whole_cell`) that does not compile is a cell that defined nothing."""
         # Guarded as a cell's own statements are (missing_imports.py): a line on a module the
         # machine lacks is skipped and named by its own line, not by the magic's line 1.
-        tree = missing_imports.guard(ast.parse("\n" * (first_line - 1) + source, self.filename,
-                                               "exec"))
+        try:
+            parsed = ast.parse("\n" * (first_line - 1) + source, self.filename, "exec")
+        except (SyntaxError, ValueError):
+            if whole_cell and self.cell is not None:
+                self.not_compiled.append(self.cell)
+            raise
+        tree = missing_imports.guard(parsed)
         run_code(compile(tree, self.filename, "exec", flags=TOP_LEVEL_AWAIT), self.namespace)
 
     def _skip(self, what: str, magic: str | None = None, kernel_stop: bool = False) -> None:
@@ -562,7 +576,7 @@ class Shell:
             self._capture(line, cell)
             return
         if magic_name in BODY_CELL_MAGICS:
-            self._run_body(cell, 2)
+            self._run_body(cell, 2, whole_cell=True)
             return
         if magic_name == "writefile" and line.split():
             # A notebook that writes a module with %%writefile and imports it later: the file goes
@@ -678,7 +692,7 @@ class Shell:
         file defines are named, so one it never reached is blamed on this error."""
         if self.on_error is not None and self.current is not None:
             self.on_error({**self.current, "run": magic[:80],
-                           "defines": sorted(set(DEFINES.findall(source)))}, exc)
+                           "defines": defined_names(source)}, exc)
         else:
             raise exc
 
@@ -695,7 +709,7 @@ class Shell:
                     stack.enter_context(contextlib.redirect_stdout(out))
                 if "--no-stderr" not in words:
                     stack.enter_context(contextlib.redirect_stderr(err))
-                self._run_body(cell, 2)
+                self._run_body(cell, 2, whole_cell=True)
         finally:
             if name is not None and name.isidentifier():
                 self.namespace[name] = CapturedOutput(out.getvalue(), err.getvalue())
@@ -744,6 +758,19 @@ def _runs_body(original: str) -> bool:
     point at the lines the student wrote)."""
     first = original.lstrip().split("\n", 1)[0]
     return first.startswith("%%") and first[2:].split(" ", 1)[0] in BODY_CELL_MAGICS
+
+
+def python_run(cell: dict) -> str:
+    """The Python a cell runs, whose definitions count among the notebook's: a `%%time` or
+    `%%capture` cell's body (its first line left blank, so lines keep their numbers), which its
+    source holds only as the string passed to the magic. A function redefined under such a cell
+    was graded as Jupyter runs it, but the warning that names the cells defining it missed that
+    one (probe s62)."""
+    original, source = str(cell.get("original", "")), str(cell.get("source", ""))
+    if source != original and _runs_body(original):
+        _, _, body = original.lstrip().partition("\n")
+        return "\n" * (original.count("\n") - body.count("\n")) + body
+    return source
 
 
 # IPython runs a cell with `await`, `async for` or `async with` at its top level (autoawait) on
