@@ -767,6 +767,92 @@ def test_a_percent_format_notebook_runs_cell_by_cell(tmp_path, style):
         assert f"cbow.py, cell {first + 1}: `!pip install numpy` " + NOT_RUN in warnings, warnings
 
 
+LIGHT_HEADER = JUPYTEXT_HEADER.replace("format_name: percent", "format_name: light").replace(
+    "format_version: '1.3'", "format_version: '1.5'")
+
+
+def test_a_light_format_notebook_runs_cell_by_cell(tmp_path):
+    """jupytext's default .py ("light": `jupytext --to py`) has no mark above most cells: a code
+    cell ends at a blank line, a Markdown cell is a paragraph of comments, a cell with blank
+    lines of its own is framed by `# +` and `# -`. Run as one module, a cell's syntax error or
+    endless training loop cost every function, 0 where its .ipynb scored 100 (probe s62). The
+    cells are numbered as the .ipynb jupytext makes of the file numbers them, and the magics
+    jupytext wrote as comments are skipped and named as the .ipynb's, `files = !ls` setting
+    `files` as IPython does."""
+    cells = ["# # CBOW, step by step",                                      # 1, Markdown
+             "# %matplotlib inline\n# !pip install numpy",                  # 2
+             "# +\nimport random\nimport numpy as np\n\n" + FIRST_HALF.strip() + "\n# -",  # 3
+             "for x in range(3)\n    print(x)",                             # 4, SyntaxError
+             "# files = !ls\nprint(len(files))",                            # 5
+             "# Train it for a long time:",                                 # 6, Markdown
+             "while True:\n    pass",                                       # 7, stopped
+             "# +\n" + SECOND_HALF.strip() + "\n# -"]                       # 8
+    path = tmp_path / "cbow.py"
+    path.write_text(LIGHT_HEADER + "\n" + "\n\n".join(cells) + "\n")
+    report = grade(path, tmp_path / "out")
+    assert report["error"] == "" and report["score"] == 100, (report["error"], report["warnings"])
+    warnings = "\n".join(report["warnings"])
+    lines = path.read_text().splitlines()
+    broken = lines.index("for x in range(3)") + 1
+    assert f"cbow.py, cell 4 stopped with SyntaxError in cbow.py, line {broken}" in warnings, \
+        warnings
+    assert "cbow.py, cell 7 (`while True:`) was stopped" in warnings, warnings
+    assert "cbow.py, cell 2: `!pip install numpy` " + NOT_RUN in warnings, warnings
+    assert "cbow.py, cell 5: `!ls` " + NOT_RUN in warnings, warnings
+    assert "NameError" not in warnings and "`%matplotlib inline` (cell 2)" in warnings, warnings
+
+
+def test_light_cells_are_cut_as_jupytext_cuts_them():
+    """The light format's cells, as jupytext 1.19 reads them (checked against it): a comment
+    right above code is code, a blank line inside a def or a string cuts nothing, a commented
+    magic makes a paragraph code, and `# +` / `# -` frame a cell, `# + [markdown]` a text one.
+    Only real comments are magics: a line of a string is left as it is."""
+    from conftest import ROOT
+    sys.path.insert(0, str(ROOT / "grader" / "worker"))
+    import jupytext_text  # the worker's modules import each other by bare name
+    text = (LIGHT_HEADER + "\n# # A title\n# and its text\n\n# a comment right above code\nx = 1\n"
+            "\ndef f():\n    a = 1\n\n    return a\n\n# %matplotlib inline\n\n"
+            'S = """\n\n# +\ntext of a string\n"""\n\n'
+            "# + [markdown]\n# Markdown with a blank line\n#\n# in it\n# -\n\n"
+            "# +\ny = 2\n\nz = 3\n# -\n\n# !ls\n")
+    lines = text.splitlines()
+    found = [(number, kind, lines[first:end], marked)
+             for number, kind, first, end, marked in jupytext_text.light_cells(text)]
+    assert found == [
+        (1, "text", ["# # A title", "# and its text"], False),
+        (2, "code", ["# a comment right above code", "x = 1"], False),
+        (3, "code", ["def f():", "    a = 1", "", "    return a"], False),
+        (4, "code", ["# %matplotlib inline"], False),
+        (5, "code", ['S = """', "", "# +", "text of a string", '"""'], False),
+        (6, "text", ["# Markdown with a blank line", "#", "# in it"], True),
+        (7, "code", ["y = 2", "", "z = 3"], True),
+        (8, "code", ["# !ls"], False)]
+    cell = 'files = 1\n# files = !ls\ns = """\n# !ls\n"""\n# a comment\n'
+    assert jupytext_text.uncomment_magics(cell) == cell.replace("# files", "files", 1)
+
+
+def test_a_percent_notebooks_commented_magics_are_the_notebooks_magics(tmp_path):
+    """jupytext writes a percent cell's magics as comments: `# files = !ls` was a comment, and
+    the `files` a later line used a NameError the .ipynb does not have; `# %%time` under a
+    cell's mark was named as a magic not run, though its body ran (probe s62). Only in a file
+    with jupytext's header: a comment of a VS Code file is the student's."""
+    cells = ["# %%\n" + FIRST_HALF,
+             "# %%\n# !pip install numpy\n# files = !ls\nn_files = len(files)\n",
+             "# %%\n# %%time\n" + SECOND_HALF]
+    paths = {"jupytext": tmp_path / "jt.py", "vscode": tmp_path / "vscode.py"}
+    paths["jupytext"].write_text(JUPYTEXT_HEADER + "\n" + "\n".join(cells))
+    paths["vscode"].write_text("import numpy as np\n" + "\n".join(cells))
+    reports = grade_many(paths, tmp_path / "out")
+    for name, report in reports.items():
+        assert report["score"] == 100, (name, report["error"], report["warnings"])
+        assert not any("%%time" in w for w in report["warnings"]), report["warnings"]
+    warnings = "\n".join(reports["jupytext"]["warnings"])
+    assert "jt.py, cell 2: `!pip install numpy` " + NOT_RUN in warnings, warnings
+    assert "jt.py, cell 2: `!ls` " + NOT_RUN in warnings and "NameError" not in warnings, warnings
+    said = "\n".join(reports["vscode"]["warnings"])
+    assert "vscode.py, cell 2 stopped with NameError" in said and NOT_RUN not in said, said
+
+
 def test_percent_marks_inside_a_statement_do_not_cut_a_file_and_its_main_block_stays_off(
         tmp_path):
     """A `# %%` comment at column 0 inside a def or a call spanning lines is no cell boundary:

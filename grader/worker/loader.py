@@ -846,9 +846,9 @@ def _writes_what_is_stubbed(notebook: Path, module_file: Path,
 
 def _exports_as_notebooks(root: Path) -> None:
     """A notebook downloaded as a .py (`# In[3]:` marks, magics as get_ipython() calls), or kept
-    as one in the percent format (jupytext's, VS Code's `# %%` cells), runs as the notebook
-    does: cell by cell, its magics and shell escapes skipped and named, an error in one cell not
-    the end of the others. Run as a plain file, its first get_ipython() line, or its first
+    as one in the percent format (jupytext's, VS Code's `# %%` cells) or jupytext's light format
+    (its header says so), runs as the notebook does: cell by cell, its magics and shell escapes
+    skipped and named, an error in one cell not the end of the others. Run as a plain file, its first get_ipython() line, or its first
     failing cell, would stop the whole file."""
     for path in sorted(root.glob("*.py")):
         if _cells_file(path).exists() or not path.is_file():
@@ -857,8 +857,8 @@ def _exports_as_notebooks(root: Path) -> None:
             data = path.read_bytes()
         except OSError:
             continue
-        if (b"get_ipython()" not in data and b"# In[" not in data and b"%%" not in data) \
-                or source_text.binary_kind(data):
+        if (b"get_ipython()" not in data and b"# In[" not in data and b"%%" not in data
+                and b"format_name: light" not in data) or source_text.binary_kind(data):
             continue
         text, not_utf8 = source_text.python_source(data)
         as_module = False
@@ -867,6 +867,9 @@ def _exports_as_notebooks(root: Path) -> None:
         elif notebook_cells.is_percent_script(text):
             cells = notebook_cells.percent_cells(text)
             as_module = not notebook_cells.is_jupytext_notebook(text)
+        elif notebook_cells.is_light_notebook(text):
+            # jupytext's default .py: cells between blank lines, no mark above most of them.
+            cells = notebook_cells.light_cells(text)
         else:
             continue
         if cells:

@@ -37,6 +37,7 @@ import warnings
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
+import jupytext_text
 import missing_imports
 import own_clock
 import python2_source
@@ -449,16 +450,22 @@ def _cell_marks(text: str) -> list[int]:
 
 
 def is_jupytext_notebook(text: str) -> bool:
-    """A percent-format .py that jupytext wrote for a notebook (its header names the format):
+    """A .py that jupytext wrote for a notebook, percent or light (its header names the format):
     run as the notebook runs, as the main program."""
-    return bool(_JUPYTEXT_PERCENT.search(text))
+    return bool(_JUPYTEXT_PERCENT.search(text)) or jupytext_text.is_light(text)
 
 
 def is_percent_script(text: str) -> bool:
     """Whether a .py file is a notebook in the percent format, run cell by cell as the notebook
     it is: two `# %%` cell lines, or one under jupytext's header naming the format."""
     marks = len(_cell_marks(text))
-    return marks >= 2 or (marks == 1 and is_jupytext_notebook(text))
+    return marks >= 2 or (marks == 1 and bool(_JUPYTEXT_PERCENT.search(text)))
+
+
+def is_light_notebook(text: str) -> bool:
+    """Whether a .py file is a notebook jupytext wrote in its default "light" format (its header
+    says `format_name: light`): run cell by cell, as its .ipynb is (jupytext_text.py)."""
+    return jupytext_text.is_light(text)
 
 
 def percent_cells(text: str) -> list[dict]:
@@ -466,7 +473,8 @@ def percent_cells(text: str) -> list[dict]:
     lines, Markdown and raw cells counted too, as Jupyter numbers a notebook's cells (the text
     above the first, jupytext's header or a module's imports, is cell 0 when it holds code).
     IPython syntax that VS Code runs in such a cell (`%matplotlib inline`, `!pip install`) is
-    turned into plain Python as a notebook's is; each cell runs at the .py's own line numbers."""
+    turned into plain Python as a notebook's is, and so are the magics jupytext wrote as comments
+    in a file with its header; each cell runs at the .py's own line numbers."""
     from IPython.core.inputtransformer2 import TransformerManager  # noqa: PLC0415
     starts = _cell_marks(text)
     pieces = [text[:starts[0]] if starts else text] + [
@@ -475,24 +483,79 @@ def percent_cells(text: str) -> list[dict]:
     for a, b in zip([0] + starts, starts):  # counted once over the text, not from its start
         offsets.append(offsets[-1] + text.count("\n", a, b))
     transformer = TransformerManager()
+    commented = jupytext_text.magics_commented(text)
     cells = []
     for number, piece in enumerate(pieces):
-        if (number and _TEXT_CELL.match(piece)) or all(
-                line.lstrip().startswith("#") or not line.strip() for line in piece.splitlines()):
+        if number and _TEXT_CELL.match(piece):
             continue
-        original = piece if piece.endswith("\n") else piece + "\n"
-        source = original
-        if not _plain_python(original):
-            try:
-                source = transformer.transform_cell(original)
-            except Exception:  # malformed IPython syntax: compiling it reports the error
-                source = original
-            if source.count("\n") != original.count("\n"):
-                source = original  # a cell magic: its lines would move; compiled as written
-        cells.append({"cell": number, "source": source, "original": original,
-                      "defines": defined_names(original),
-                      "offset": offsets[number]})
+        cell = _script_cell(number, piece, offsets[number], transformer, commented)
+        if cell is not None:
+            cells.append(cell)
     return cells
+
+
+def light_cells(text: str) -> list[dict]:
+    """The code cells of a light-format .py (jupytext_text.light_cells), numbered as its .ipynb
+    numbers them, Markdown cells counted; the magics jupytext wrote as comments are IPython syntax
+    again, as in the .ipynb. Each cell runs at the .py's own line numbers."""
+    from IPython.core.inputtransformer2 import TransformerManager  # noqa: PLC0415
+    lines = text.split("\n")
+    transformer = TransformerManager()
+    commented = jupytext_text.magics_commented(text)
+    cells = []
+    for number, kind, first, end, marked in jupytext_text.light_cells(text):
+        if kind != "code" or first >= end:
+            continue
+        piece = "\n".join(lines[first:end])
+        cell = _script_cell(number, piece, first, transformer, commented, marked)
+        if cell is not None:
+            cells.append(cell)
+    return cells
+
+
+def _script_cell(number: int, piece: str, offset: int, transformer: Any,
+                 commented: bool, marked: bool = True) -> dict | None:
+    """A .py file's cell to run (None: comments only, it runs nothing). With `commented`, the
+    magics jupytext wrote as comments are uncommented first, so that they are skipped and named
+    as the .ipynb's are, and `files = !ls` sets `files`."""
+    original = piece if piece.endswith("\n") else piece + "\n"
+    code = jupytext_text.uncomment_magics(original, marked) if commented else original
+    if all(line.lstrip().startswith("#") or not line.strip() for line in code.splitlines()):
+        return None
+    source = code
+    if not _plain_python(code):
+        source = _script_cell_magic(code, transformer)
+        if source is None:
+            try:
+                source = transformer.transform_cell(code)
+            except Exception:  # malformed IPython syntax: compiling it reports the error
+                source = code
+        if source.count("\n") != code.count("\n"):
+            source = original  # lines that would move: compiled as written in the file
+    return {"cell": number, "source": source, "original": original,
+            "defines": defined_names(original), "offset": offset}
+
+
+def _script_cell_magic(code: str, transformer: Any) -> str | None:
+    """A .py cell whose code begins with a cell magic under its `# %%` mark (IPython sees a cell
+    magic only on a cell's first line, so the mark hid it: `%%time` was named as not run): with
+    `%%time` or `%%capture` the magic's line becomes a comment and the body runs as the cell's
+    own lines, at the .py's line numbers; any other is IPython's call on the magic, padded to the
+    cell's lines. None when the code begins with no cell magic."""
+    lines = code.splitlines(keepends=True)
+    index = next((i for i, line in enumerate(lines) if line.strip()
+                  and not CELL_MARK.match(line.strip())), None)
+    if index is None or not lines[index].startswith("%%"):
+        return None
+    name = lines[index][2:].split(None, 1)[0] if lines[index][2:].split() else ""
+    if name in BODY_CELL_MAGICS:
+        return "".join(lines[:index]) + "# " + "".join(lines[index:])
+    try:
+        call = transformer.transform_cell("".join(lines[index:]))
+    except Exception:  # malformed IPython syntax: compiling it reports the error
+        return None
+    call = "\n" * index + call
+    return call + "\n" * max(code.count("\n") - call.count("\n"), 0)
 
 
 def as_script(cells: list[dict]) -> str:
