@@ -33,6 +33,7 @@ from typing import Callable, Collection, Iterator, Mapping, Protocol, Sequence, 
 from grader import reference as reference_mod
 from grader.input_set import PUBLIC, InputSet, fingerprint
 from grader import grader_problems, output_paths, selection
+from grader.isolation import root_workers_refusal
 from grader import task as task_mod
 from grader.model import SubmissionResult
 from grader.packs import DEFAULT_PACK, Pack, load_pack
@@ -51,6 +52,11 @@ class OutputError(BatchError):
     """OUT cannot take this batch's reports: checked before anything is graded, so a class's
     hour of grading is not lost at the end. A usage error of OUT, not of the command line: the
     CLI prints it as one line, without the usage."""
+
+
+class RootWorkersRefused(BatchError):
+    """Student code would run as root on this machine (no sandbox, and a Python other users
+    cannot read): refused before anything is graded, unless --allow-root-workers."""
 
 
 class NoUploads(BatchError):
@@ -230,7 +236,8 @@ def run(*, source: Path, out: Path, grade_args: Sequence[str] = (), jobs: int | 
         stream: TextIO | None = None, tty: bool | None = None, reference: Path | None = None,
         no_reference: bool = False, dask: str | None = None,
         only: Sequence[str] | None = None, input_set: InputSet = PUBLIC,
-        similar: bool = True, config: Path | None = None, mode: str = "") -> BatchSummary:
+        similar: bool = True, config: Path | None = None, mode: str = "",
+        allow_root_workers: bool = False) -> BatchSummary:
     """Grade every upload in `source` (a folder or a .zip) into `out`; see the module docstring.
     `grade_args` go to each `autograde grade` as they are; `wall_seconds` bounds each one. The
     reference is found here, as `autograde grade` finds it (`reference`, `no_reference`, then
@@ -243,7 +250,9 @@ def run(*, source: Path, out: Path, grade_args: Sequence[str] = (), jobs: int | 
     `config`, a course config, and a pack that is not built in travel inside every task too, so
     a cluster's workers need neither on their own disks.
     `mode`: the pack's grading mode the tasks grade in (their `grade_args` choose it); a report
-    graded in another mode is regraded."""
+    graded in another mode is regraded.
+    `allow_root_workers` (`--allow-root-workers`): grade even where student code would run as
+    root on this machine; else that is refused (RootWorkersRefused) before anything is graded."""
     stream = stream or sys.stderr
     started = time.monotonic()
     source, out = Path(source), Path(out)
@@ -253,6 +262,14 @@ def run(*, source: Path, out: Path, grade_args: Sequence[str] = (), jobs: int | 
         except selection.UnknownFunction as exc:
             raise BatchError(str(exc)) from None
         grade_args = [*grade_args, *(arg for name in only for arg in ("--only", name))]
+    if allow_root_workers:  # each task's grade would refuse it too (grading.grade_to_files)
+        grade_args = [*grade_args, "--allow-root-workers"]
+    elif dask is None:  # here, where the graders run; a cluster's grades refuse on their own
+        refusal = root_workers_refusal(_isolation_asked(grade_args))
+        if refusal:
+            # Graded on, one upload SIGKILLed every other student's worker (each scored 0) and
+            # printed the reference into its own feedback; the only word came after the class.
+            raise RootWorkersRefused(f"nothing graded: {refusal}")
     ref_dir = reference_mod.locate(load_pack(pack), reference, no_reference)
     named = reference_mod.missing_named(load_pack(pack))
     if ref_dir is None and not no_reference and input_set.secret is None:
@@ -405,6 +422,7 @@ def _run(executor: Executor, *, source: Path, out: Path, grade_args: Sequence[st
     progress = Progress(len(todo), stream, tty)
     by_student = {u.student: u for u in todo}
     unsandboxed: dict[str, str] = {}  # student -> why their upload ran outside the sandbox
+    as_root: set[str] = set()  # of those, the students whose upload ran as root
 
     def prepare(upload: Upload) -> GradeTask | TaskOutcome:
         lost = (not_unpacked(folder, upload.path) if folder != source else None) \
@@ -449,6 +467,8 @@ def _run(executor: Executor, *, source: Path, out: Path, grade_args: Sequence[st
             (summary.graded if outcome.graded else summary.failed).append(outcome.student)
         if result.isolation.get("mode") == "process":
             unsandboxed[outcome.student] = str(result.isolation.get("why_not_sandbox", ""))
+            if _as_root(result):
+                as_root.add(outcome.student)
         progress.finished(outcome.student, result, why[outcome.student] or "")
 
     try:
@@ -493,6 +513,8 @@ def _run(executor: Executor, *, source: Path, out: Path, grade_args: Sequence[st
     for student in kept_unsandboxed:
         unsandboxed.setdefault(student,
                                str(previous[student].isolation.get("why_not_sandbox", "")))
+        if _as_root(previous[student]):
+            as_root.add(student)
     if unsandboxed:
         # Said where the instructor looks, not only in each student's report: a class graded
         # this way had every upload's code able to reach the others' uploads and reports.
@@ -501,6 +523,9 @@ def _run(executor: Executor, *, source: Path, out: Path, grade_args: Sequence[st
                 + (f" ({reason})" if reason else "") + ": their code could read and write "
                 "whatever the grader's user may, other students' uploads and reports included, "
                 f"and use the network. {_sandbox_advice(reason)}"
+                + (f" {len(as_root)} of them ran AS ROOT (--allow-root-workers): their code "
+                   "could read the reference and stop other students' workers."
+                   if as_root else "")
                 + (f" {len(kept_unsandboxed)} of them "
                    f"{'was' if len(kept_unsandboxed) == 1 else 'were'} kept from an earlier run: "
                    "the same command with --isolation sandbox regrades them in the sandbox."
@@ -671,6 +696,11 @@ def _hash_or_none(path: Path) -> str | None:
         return content_hash(path)
     except OSError:
         return None  # unreadable: graded again each run, and packing it says why
+
+
+def _as_root(result: SubmissionResult) -> bool:
+    """Whether the upload's code ran as root (its report's isolation says so: session.py)."""
+    return str(result.isolation.get("user", "")).startswith("root")
 
 
 def _isolation_asked(grade_args: Sequence[str]) -> str:

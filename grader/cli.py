@@ -549,7 +549,8 @@ def _grade(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         call = grade_command.keywords(args)
         _warn_if_weak(call["options"].input_set)
         result = grading.grade_to_files(**call)
-    except (grading.CannotWrite, grading.ChecksBroken, grading.BadPack) as exc:  # no usage:
+    except (grading.CannotWrite, grading.ChecksBroken, grading.BadPack,
+            grading.RootWorkersRefused) as exc:  # no usage:
         # the command line was right
         print(f"autograde grade: {exc}", file=sys.stderr)
         return 2
@@ -958,7 +959,8 @@ def _batch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
                             jobs=args.jobs, force=args.force, pack=pack_name, wall_seconds=wall,
                             reference=args.reference, no_reference=args.no_reference,
                             dask=args.dask, only=only, input_set=chosen,
-                            similar=not args.no_similarity, mode=chosen_pack.mode)
+                            similar=not args.no_similarity, mode=chosen_pack.mode,
+                            allow_root_workers=args.allow_root_workers)
     except cluster.ClusterError as exc:  # one line: what is wrong with the cluster, no usage
         print(f"autograde batch: {exc}", file=sys.stderr)
         return 2

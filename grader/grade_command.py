@@ -115,6 +115,13 @@ def add_grading_options(g: argparse.ArgumentParser) -> None:
                         "the sandbox where bubblewrap works, else process, and the report says so")
     g.add_argument("--no-fork", action="store_true",
                    help="start workers with spawn only (the path used where fork does not exist)")
+    g.add_argument("--allow-root-workers", action="store_true",
+                   help="grade even where student code would run AS ROOT (the grader runs as "
+                        "root, there is no sandbox, and other users cannot read its Python, so "
+                        "the worker cannot drop to a uid of its own): that code can then read "
+                        "the reference and the secret and stop other students' workers. "
+                        "Without it, such a grade with a reference or secret, and any such "
+                        "batch, is refused")
 
 
 def add_mode_option(g: argparse.ArgumentParser) -> None:
@@ -219,7 +226,8 @@ def keywords(args: argparse.Namespace) -> dict[str, Any]:
                       known_answers=args.known_answers)
     return {"submission": args.submission, "pack": chosen, "options": options,
             "only": args.only, "label": args.submission_label, "json": args.json,
-            "html": args.html, "junit": args.junit}
+            "html": args.html, "junit": args.junit,
+            "refuse_root_workers": not getattr(args, "allow_root_workers", False)}
 
 
 def _check_fail_under(threshold: float | None, chosen: Pack,

@@ -8,6 +8,7 @@ the reports written in an order a batch can trust (JSON last). The command line
 """
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import difflib
 import os
@@ -15,7 +16,9 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from grader import cache_folder, output_paths, recipe_cache, reference as reference_mod, selection
-from grader.isolation import IsolationUnavailable, could_write_users_files, resolve_mode
+from grader.isolation import (ROOT_WORKERS_WAYS_OUT, IsolationUnavailable, RootWorkerRefused,
+                              could_write_users_files, refusing_root_workers, resolve_mode,
+                              root_workers_refusal)
 from grader.model import SubmissionResult
 from grader.packs import DEFAULT_PACK, ManifestError, Pack, load_pack
 from grader.replay import RecipeBook
@@ -41,6 +44,11 @@ class UsageError(Exception):
 class BadPack(UsageError):
     """The pack (or its course config, or mode) cannot be used: the command line was right, so
     the message is the whole story, in one line."""
+
+
+class RootWorkersRefused(UsageError):
+    """Student code would run as root beside a reference or secret it could read: refused before
+    grading (`--allow-root-workers` grades anyway). The message is the whole story, one line."""
 
 
 class CannotWrite(UsageError):
@@ -101,13 +109,17 @@ def _did_you_mean(path: Path) -> str:
 def grade_to_files(*, submission: Path, pack: str | Pack = DEFAULT_PACK, options: Options = Options(),
                    only: Sequence[str] | None = None, label: str | None = None,
                    json: Path | None = None, html: Path | None = None, junit: Path | None = None,
-                   recipe_books: dict | None = None) -> SubmissionResult:
+                   recipe_books: dict | None = None,
+                   refuse_root_workers: bool = False) -> SubmissionResult:
     """Grade `submission` with `pack` and write the reports asked for; return the result.
     `pack`: a pack, or its name or folder.
     `only`: grade these functions alone. `label`: what the report's `submission` says instead of
     the path. `recipe_books`: kept across calls by a process that grades many submissions
-    (grader/replay.py). Raises UsageError (CannotWrite for an output path) before grading, and
-    ChecksBroken when the pack's checks cannot run at all."""
+    (grader/replay.py). `refuse_root_workers`: raise RootWorkersRefused, before grading, when
+    student code would run as root while a reference or a course secret is there to be read
+    (the command line's and a batch's grades; --allow-root-workers turns it off). Raises
+    UsageError (CannotWrite for an output path) before grading, and ChecksBroken when the pack's
+    checks cannot run at all."""
     submission = Path(submission)
     if not submission.exists():
         raise UsageError(f"no such file or folder: {submission}{_did_you_mean(submission)}")
@@ -137,6 +149,15 @@ def grade_to_files(*, submission: Path, pack: str | Pack = DEFAULT_PACK, options
         why = output_paths.problem(path) or _clash(option, path, outputs, Path(submission))
         if why:
             raise CannotWrite(option, path, why)
+    # A student's own run is not root and has nothing to protect; an instructor's, as root with
+    # no sandbox and an interpreter other users cannot read, ran every upload as root.
+    refusing = refuse_root_workers and (
+        options.input_set.secret is not None
+        or reference_mod.locate(the_pack, options.reference_dir, options.no_reference) is not None)
+    if refusing:
+        why = root_workers_refusal(options.isolation)
+        if why:
+            raise RootWorkersRefused(why)
     # Recipes hold only for the options they were recorded under. A warm grader (a batch's)
     # keeps its books in memory, learnt from the uploads it grades. A cold grade, a student's
     # run, starts from the book kept on disk by the grades before it: never a batch, so no
@@ -152,8 +173,12 @@ def grade_to_files(*, submission: Path, pack: str | Pack = DEFAULT_PACK, options
         if recipes.path is None:
             recipes = None  # nothing to start from and nowhere to keep: every check live
     try:
-        with selection.selected(chosen):
+        # Refused above; within, a worker that would run as root all the same raises.
+        with selection.selected(chosen), \
+                (refusing_root_workers() if refusing else contextlib.nullcontext()):
             result = grade(the_pack, submission, options, recipes=recipes)
+    except RootWorkerRefused as exc:
+        raise RootWorkersRefused(f"{exc}. Either {ROOT_WORKERS_WAYS_OUT}") from None
     except IsolationUnavailable as exc:
         raise UsageError(str(exc)) from None
     except ReferenceUnusable as exc:  # the pack's, or --reference's: as a batch refuses it
@@ -182,4 +207,5 @@ def grade_to_files(*, submission: Path, pack: str | Pack = DEFAULT_PACK, options
     return result
 
 
-__all__ = ["BadPack", "CannotWrite", "ChecksBroken", "UsageError", "grade_to_files"]
+__all__ = ["BadPack", "CannotWrite", "ChecksBroken", "RootWorkersRefused", "UsageError",
+           "grade_to_files"]

@@ -138,6 +138,50 @@ def _unreadable_by_others(path: Path) -> str | None:
     return None if mode & stat.S_IROTH else f"{path} is {stat.filemode(mode)}"
 
 
+def _drop_blocked(mode: str) -> dict[str, str]:
+    """What keeps a worker in `mode` from dropping to a uid of its own, running as root: {what:
+    why} ({} when it can drop, or need not). A process-isolated worker can drop only where that
+    uid may read the interpreter and the worker: else it runs as root, and no uid is leased."""
+    if not (hasattr(os, "geteuid") and os.geteuid() == 0) or mode == "sandbox":
+        return {}
+    return {what: why for what, path in (("the interpreter", sys.executable),
+                                         ("the grader", WORKER_DIR / "main.py"))
+            if (why := _unreadable_by_others(Path(path)))}
+
+
+def _blocked_said(blocked: dict[str, str]) -> str:
+    return "; ".join(f"{what} cannot be read by other users ({why})"
+                     for what, why in blocked.items())
+
+
+# What the refusal of root workers offers instead, for `grade` and `batch` alike.
+ROOT_WORKERS_WAYS_OUT = (
+    "install bubblewrap (Debian/Ubuntu: apt install bubblewrap; --isolation sandbox then demands "
+    "it), install the grader with a Python other users can read (python3 -m venv from "
+    "/usr/bin/python3, or chmod o+x the folders on the way to it), run the grader as a user "
+    "other than root, or pass --allow-root-workers to grade as root anyway")
+
+
+def root_workers_refusal(requested: str) -> str | None:
+    """Why student code graded in `requested` isolation (auto, sandbox, process) would run as
+    root, with the ways out, in one line; None when it would not. A worker outside the sandbox
+    that cannot drop to a uid of its own ran as root: in a batch one upload SIGKILLed every
+    other student's worker (each scored 0) and printed the reference into its own feedback
+    (probe s62). An isolation that cannot be had at all is not this function's to say
+    (resolve_mode raises it where the grade starts)."""
+    try:
+        mode, why_not_sandbox = resolve_mode(requested)
+    except IsolationUnavailable:
+        return None
+    blocked = _drop_blocked(mode)
+    if not blocked:
+        return None
+    return (f"student code would run as root, so any upload could read the reference and stop "
+            f"other students' workers: no sandbox ({why_not_sandbox}), and "
+            f"{_blocked_said(blocked)}, so the worker cannot drop to a uid of its own. Either "
+            f"{ROOT_WORKERS_WAYS_OUT}")
+
+
 # ---- the plan for one worker --------------------------------------------------------------------
 @dataclass
 class Launch:
@@ -258,12 +302,7 @@ def plan(mode: str, scratch: Path, env: dict[str, str]) -> Launch:
     _worker_compiled()  # once a process: a batch's warm grader asks only for its first worker
     python = [sys.executable, *WORKER_FLAGS, "-X", "utf8"]
     as_root = hasattr(os, "geteuid") and os.geteuid() == 0
-    # A process-isolated worker can drop to a uid of its own only where that uid may read the
-    # interpreter and the worker: else it runs as root, and no uid is leased for it.
-    blocked = {what: why for what, path in (("the interpreter", sys.executable),
-                                            ("the grader", WORKER_DIR / "main.py"))
-               if (why := _unreadable_by_others(Path(path)))} \
-        if as_root and mode != "sandbox" else {}
+    blocked = _drop_blocked(mode)
     try:
         lease = UidLease(uid_lease.UID_RANGE) if as_root and not blocked else None
     except uid_lease.UidsUnavailable as exc:
@@ -288,8 +327,7 @@ def plan(mode: str, scratch: Path, env: dict[str, str]) -> Launch:
         notes.append(f"seccomp filter (none for {sys.platform} {platform.machine()}): the kernel "
                      "keyring, namespaces and mounts are as available as to any process")
     if blocked:
-        said = "; ".join(f"{what} cannot be read by other users ({why})"
-                         for what, why in blocked.items())
+        said = _blocked_said(blocked)
         if _REFUSE_ROOT_WORKERS:
             raise RootWorkerRefused(f"student code would run as root: {said}, so the worker "
                                     "cannot drop to a uid of its own")

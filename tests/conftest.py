@@ -51,9 +51,23 @@ REPORT_SCHEMA = jsonschema.Draft202012Validator(
 _NOT_PASSED_ON = ("AUTOGRADE_REFERENCE", "AUTOGRADE_SECRET", "COLUMNS", "LINES")
 
 
-def run_cli(*args: str, timeout: float = 300, env: dict | None = None) -> subprocess.CompletedProcess:
+# Where process isolation would run student code as root (the suite run as root with a Python
+# other users cannot read: a pyenv under /root), `grade` and `batch` refuse it unless
+# --allow-root-workers. The suite's process-isolation tests test what that isolation does, which
+# here was always as root: they keep doing so. The refusal itself: tests/test_isolation.py.
+from grader.isolation import root_workers_refusal  # noqa: E402
+
+ROOT_WORKERS_HERE = root_workers_refusal("process") is not None
+ALLOW_ROOT_WORKERS = ("--allow-root-workers",) if ROOT_WORKERS_HERE else ()
+
+
+def run_cli(*args: str, timeout: float = 300, env: dict | None = None,
+            root_workers: bool = True) -> subprocess.CompletedProcess:
+    """`autograde ARGS`; `root_workers=False` leaves `grade` and `batch` to refuse root workers."""
     env = {**{k: v for k, v in os.environ.items() if k not in _NOT_PASSED_ON},
            "AUTOGRADE_CACHE_DIR": str(RECIPES), **(env or {})}
+    if root_workers and args[:1] in (("grade",), ("batch",)):
+        args = (*args, *ALLOW_ROOT_WORKERS)
     return CLI.run(list(args), env, ROOT, timeout)
 
 

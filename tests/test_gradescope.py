@@ -269,7 +269,7 @@ def test_student_code_never_runs_as_root_on_gradescope(tmp_path, monkeypatch):
     conda Python under a /root of mode 0700) cannot drop to a uid of its own and ran as root: on
     Gradescope it printed the reference into its own feedback and rewrote run_autograder. There,
     nothing is graded instead, and the instructor's log says why and what to install. `grade`
-    and `batch` still say it in the report's isolation (it is the instructor's own machine)."""
+    and `batch` refuse too, unless --allow-root-workers (tests/test_isolation.py)."""
     from grader import isolation
     from grader.session import Options
     monkeypatch.setattr(isolation, "_unreadable_by_others",
@@ -282,8 +282,9 @@ def test_student_code_never_runs_as_root_on_gradescope(tmp_path, monkeypatch):
     assert data["output"] == lms.NOT_AS_ROOT
     assert ("nothing graded: student code would run as root: the interpreter cannot be read by "
             "other users (/root is drwx------)") in out.getvalue()
-    report = run_cli("grade", str(FIXTURES / "correct_summed.py"), "--isolation", "process")
-    assert report.returncode == 0, report.stderr  # the instructor's own command still grades
+    report = run_cli("grade", str(FIXTURES / "correct_summed.py"), "--isolation", "process",
+                     "--allow-root-workers", root_workers=False)
+    assert report.returncode == 0, report.stderr  # the instructor's own command, when asked
 
 
 def test_a_secret_file_named_but_missing_grades_nothing(tmp_path):

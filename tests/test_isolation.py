@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import FIXTURES, ROOT, by_function, grade
+from conftest import (ALLOW_ROOT_WORKERS, FIXTURES, ROOT, ROOT_WORKERS_HERE, by_function,
+                      grade)
 from grader.isolation import bwrap_problem
 
 SIGMOID_ONLY = '''
@@ -712,7 +713,7 @@ def test_a_sandbox_that_refuses_one_of_the_workers_namespaces_is_no_sandbox(tmp_
     assert refused.returncode == 2, refused.stdout[-2000:]
     assert "bwrap: unshare failed: Operation not permitted" in refused.stderr
     fallback = subprocess.run([sys.executable, "-m", "grader", "grade",
-                               str(FIXTURES / "correct_summed.py")],
+                               str(FIXTURES / "correct_summed.py"), *ALLOW_ROOT_WORKERS],
                               cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
     assert fallback.returncode == 0 and "total                         100 / 100" in fallback.stdout
     assert "NO sandbox" in fallback.stdout
@@ -768,3 +769,97 @@ def test_an_answer_too_large_is_that_calls_error_and_the_calls_before_it_are_ans
         submission.end_check()
     finally:
         submission.close()
+
+
+# ---- student code never runs as root unless asked for -------------------------------------------
+def _as_root_without_a_drop(monkeypatch) -> None:
+    """This process as root with no bubblewrap and an interpreter other users cannot read (a
+    pyenv Python under a /root of mode 0700): a worker outside the sandbox would run as root."""
+    from grader import isolation
+    monkeypatch.setattr(isolation.os, "geteuid", lambda: 0)
+    missing = "bubblewrap is not installed (Debian/Ubuntu: apt install bubblewrap)"
+    monkeypatch.setattr(isolation, "bwrap_problem", lambda: missing)
+    private = Path(sys.executable)
+    monkeypatch.setattr(isolation, "_unreadable_by_others",
+                        lambda path: "/root is drwx------" if path == private else None)
+
+
+def _said_once(err: str, command: str, no_sandbox: str = "bubblewrap is not installed") -> str:
+    lines = [line for line in err.splitlines() if "would run as root" in line]
+    assert len(lines) == 1 and lines[0].startswith(f"autograde {command}: "), err
+    line = lines[0]
+    for why in (no_sandbox, "the interpreter cannot be read by other users "
+                "(/root is drwx------)", "read the reference", "apt install bubblewrap",
+                "--isolation sandbox", "python3 -m venv from /usr/bin/python3", "chmod",
+                "a user other than root", "--allow-root-workers"):
+        assert why in line, (why, line)
+    return line
+
+
+@pytest.mark.parametrize("isolation", [[], ["--isolation", "process"]])
+def test_batch_and_grade_refuse_to_run_student_code_as_root(tmp_path, monkeypatch, capsys,
+                                                            isolation):
+    """As root, with no sandbox and an interpreter other users could not read, every worker of
+    a batch ran as root: one upload SIGKILLed every other student's worker (each scored 0) and
+    printed the reference into its own feedback (probe s62), and the only word came after the
+    class was graded. Refused before anything is graded (exit 2, one line), as `gradescope` is."""
+    import signal
+    from grader import cli
+    _as_root_without_a_drop(monkeypatch)
+    uploads, out = tmp_path / "uploads", tmp_path / "out"
+    uploads.mkdir()
+    shutil.copy(FIXTURES / "correct_summed.py", uploads / "alice.py")
+    sigterm = signal.getsignal(signal.SIGTERM)  # the batch command takes it over
+    try:
+        assert cli.main(["batch", str(uploads), "--out", str(out), *isolation]) == 2
+    finally:
+        signal.signal(signal.SIGTERM, sigterm)
+    no_sandbox = "process isolation was asked for" if isolation else "bubblewrap is not installed"
+    line = _said_once(capsys.readouterr().err, "batch", no_sandbox)
+    assert "nothing graded" in line
+    assert not (out / "reports").exists()
+    # `grade` with the reference to protect (a source checkout's): refused the same way.
+    assert cli.main(["grade", str(FIXTURES / "correct_summed.py"), "--json",
+                     str(tmp_path / "r.json"), *isolation]) == 2
+    _said_once(capsys.readouterr().err, "grade", no_sandbox)
+    assert not (tmp_path / "r.json").exists()
+
+
+@pytest.mark.skipif(not ROOT_WORKERS_HERE,
+                    reason="needs a grader run as root whose Python other users cannot read")
+def test_allow_root_workers_grades_as_root_and_says_so(tmp_path):
+    """What the refusal above stands for, on a machine where it is true (root, a pyenv under
+    /root), without bubblewrap as the probe had it: a PATH holding every program but bwrap.
+    --allow-root-workers grades, and the batch's closing warning says it ran as root."""
+    fake = tmp_path / "bin"
+    fake.mkdir()
+    for program in Path("/usr/bin").iterdir():
+        if program.name != "bwrap":
+            (fake / program.name).symlink_to(program)
+    env = {**os.environ, "PATH": f"{fake}:/usr/local/bin:/usr/sbin:/sbin",
+           "AUTOGRADE_CACHE_DIR": "off"}
+    env.pop("AUTOGRADE_SECRET", None)
+    env.pop("AUTOGRADE_REFERENCE", None)
+    uploads = tmp_path / "uploads"
+    uploads.mkdir()
+    shutil.copy(FIXTURES / "correct_summed.py", uploads / "alice.py")
+
+    def batch(*extra: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "grader", "batch", str(uploads), "--out",
+                               str(tmp_path / "out"), "--only", "sigmoid", *extra], cwd=ROOT,
+                              env=env, capture_output=True, text=True, timeout=300)
+
+    refused = batch()
+    assert refused.returncode == 2, refused.stderr
+    assert "nothing graded" in _said_once(refused.stderr, "batch")
+    assert not (tmp_path / "out" / "reports").exists()
+    allowed = batch("--allow-root-workers")
+    assert allowed.returncode == 0, allowed.stderr
+    assert "1/1 alice: 10/10" in allowed.stderr, allowed.stderr
+    assert "1 of them ran AS ROOT (--allow-root-workers)" in allowed.stderr, allowed.stderr
+    graded = subprocess.run([sys.executable, "-m", "grader", "grade", str(uploads / "alice.py"),
+                             "--only", "sigmoid", "--allow-root-workers"], cwd=ROOT, env=env,
+                            capture_output=True, text=True, timeout=300)
+    assert graded.returncode == 0, graded.stderr
+    assert "student code ran AS ROOT" in graded.stdout
+

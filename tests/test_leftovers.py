@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import FIXTURES, RECIPES, ROOT
+from conftest import ALLOW_ROOT_WORKERS, FIXTURES, RECIPES, ROOT
 from grader import containment, scratch_dirs
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="flock and /proc")
@@ -213,7 +213,7 @@ def test_an_interrupted_process_isolation_batch_leaves_no_process_of_a_submissio
     env = {**os.environ, "AUTOGRADE_CACHE_DIR": str(RECIPES)}
     proc = subprocess.Popen([sys.executable, "-m", "grader", "batch", str(uploads), "--out",
                              str(out), "--jobs", "2", "--isolation", "process",
-                             "--import-timeout", "60"],
+                             "--import-timeout", "60", *ALLOW_ROOT_WORKERS],
                             cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
         deadline = time.monotonic() + 60

@@ -256,6 +256,9 @@ def render(result: SubmissionResult, *, verbose: bool = False, width: int | None
     if iso:
         lines.append("")
         lines.append(f"Isolation: {iso.get('summary') or iso.get('mode')}")
+        if str(iso.get("user", "")).startswith("root"):  # --allow-root-workers (session.py)
+            lines.append("  student code ran AS ROOT: it could read the reference and stop other "
+                         "workers")
         missing = [m for m in iso.get("unavailable") or [] if not m.startswith("sandbox (")]
         if missing:
             lines.extend(textwrap.wrap("not available here: " + "; ".join(missing), width=width - 2,
