@@ -863,3 +863,37 @@ def test_allow_root_workers_grades_as_root_and_says_so(tmp_path):
     assert graded.returncode == 0, graded.stderr
     assert "student code ran AS ROOT" in graded.stdout
 
+
+def test_a_class_whose_names_raise_is_the_functions_failure_not_the_workers(tmp_path):
+    """A metaclass whose __getattribute__ raises on __name__, __qualname__ and __module__: raised,
+    the worker's own description of it raised (exit status 122, "broke the grader's worker ...
+    please tell your instructor"); returned, its type name became that call's own error
+    ("sigmoid_grad raised KeyboardInterrupt: __module__"). Both are the student's function's
+    failure, named by the class's own name (probe s62)."""
+    path = write(tmp_path, "meta.py", """
+        class _Meta(type):
+            def __getattribute__(cls, name):
+                if name in ("__name__", "__qualname__", "__module__"):
+                    raise KeyboardInterrupt(name)
+                return type.__getattribute__(cls, name)
+
+        class Odd(Exception, metaclass=_Meta):
+            pass
+
+        class OddResult(metaclass=_Meta):
+            pass
+
+        def sigmoid(x):
+            raise Odd("odd exception")
+
+        def sigmoid_grad(s):
+            return OddResult()
+    """)
+    report = grade(path, tmp_path / "out", "--only", "sigmoid", "--only", "sigmoid_grad")
+    said = {c["function"] + "/" + c["name"]: c["message"] for c in report["checks"]}
+    assert said["sigmoid/known_values"].startswith("sigmoid raised Odd: odd exception"), said
+    assert "the result is a meta.OddResult" in said["sigmoid_grad/known_values"], said
+    for message in said.values():
+        assert "worker" not in message and "instructor" not in message, message
+        assert "KeyboardInterrupt" not in message, message
+

@@ -134,8 +134,11 @@ def _describe_exception(exc: BaseException, root: Path) -> dict:
                                "function": frame.name, "code": (frame.line or "")[:200]})
     except BaseException:
         frames = []
-    kind = type(exc)
-    name = kind.__name__ if isinstance(kind.__name__, str) else "Exception"
+    # Read through type's own descriptor (wire.class_name): a metaclass whose __getattribute__
+    # raised on __name__ ended the worker, and its student was told to tell the instructor.
+    name = wire.class_name(type(exc), qualified=False)
+    if name == wire.UNNAMED_CLASS:
+        name = "an exception whose class cannot be named"
     if isinstance(exc, SystemExit):
         text = f"sys.exit({exc.code!r})"[:200]
     if isinstance(exc, ModuleNotFoundError):
