@@ -16,6 +16,7 @@ import re
 import shutil
 import signal
 import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -27,6 +28,7 @@ from pathlib import Path
 from typing import Any, Callable, Sequence
 
 from grader import containment, cpu_wait, isolation, observed, python2_habits, reply_shapes
+from grader import stopped_worker
 from grader import archive, leftovers, notebook_outputs, scratch_dirs, scratch_fs, spare_worker, uploads
 from grader.worker import archive_names, wire
 
@@ -397,6 +399,7 @@ class _Process:
                     "PYTHONIOENCODING": "utf-8"})
         self.launch = isolation.plan(mode, scratch, env)
         self.mode = mode
+        self._worker_pid: int | None = None  # the worker's own process, once seen (stopped_itself)
         self.launched_at = time.monotonic()
         # When the worker said the submission's import begins, and its wait for a CPU until then
         # (_stamps; _await_ready).
@@ -529,7 +532,8 @@ class _Process:
                 counted_from: float | None = None,
                 waited_before: float = 0.0,
                 no_later_than: float = math.inf) -> tuple[str, Any, Any]:
-        """The next reply, ("eof", ...) once the worker is dead and said all it had to say, or
+        """The next reply, ("eof", ...) once the worker is dead and said all it had to say,
+        ("stopped", ...) as soon as it or its check's fork is seen stopped by a signal, or
         ("timeout", ...) `timeout` seconds after `started` (default: now). The worker's death
         counts, not the pipe's end of file: a process the submission detached may hold the pipe
         open for as long as it lives. A deadline that passes is stretched by the time the
@@ -544,6 +548,7 @@ class _Process:
         deadline = min(started + timeout, no_later_than)
         longest = min(started + STARVED_STRETCH * timeout, no_later_than)
         dead_since: float | None = None
+        look_at = now + stopped_worker.POLL_SECONDS  # whether it stopped itself (SIGSTOP)
         while True:
             try:
                 reply = self.replies.get(timeout=min(0.05, max(deadline - time.monotonic(), 0.001)))
@@ -561,12 +566,27 @@ class _Process:
                 dead_since = dead_since or now
                 if now - dead_since > 0.2:
                     return ("eof", None, None)
+            elif now >= look_at:
+                look_at = now + stopped_worker.POLL_SECONDS
+                if self.stopped_itself():
+                    return ("stopped", None, None)
             if now >= deadline:
                 waited = cpu_wait.waited(self.popen.pid, counted_from) - waited_before
                 stretched = min(started + timeout + max(waited, 0.0), longest)
                 if stretched <= now + 0.01:
                     return ("timeout", None, None)
                 deadline = stretched
+
+    def stopped_itself(self, fork_too: bool = True) -> bool:
+        """Whether the worker, or (`fork_too`) its check's fork, is stopped by a signal
+        (grader/stopped_worker.py)."""
+        if self._worker_pid is None:  # found once it runs its script (in the sandbox, below bwrap)
+            argv = self.launch.argv  # [bwrap ... --] [setpriv ... --] python FLAGS main.py
+            start = len(argv) - 1 - argv[::-1].index(sys.executable) \
+                if sys.executable in argv else 0
+            self._worker_pid = stopped_worker.worker_pid(self.popen.pid, argv[start:])
+        return self._worker_pid is not None and stopped_worker.stopped(self._worker_pid,
+                                                                       children=fork_too)
 
     def quit(self, seconds: float) -> None:
         """Ask the worker to end and give it `seconds` to do so. One that ends by itself has
@@ -633,6 +653,12 @@ class _Process:
             # code: the worker broke (`builtins.isinstance` replaced), nobody called exit.
             return _describe_exit(None, code, worker_broke=True)
         return _describe_exit(None, code)
+
+
+# What a worker (or its check's fork) stopped by a signal is told: it was the code's own doing,
+# since the worker runs in a session of its own that no terminal's Ctrl-Z reaches.
+STOPPED = ("stopped its own process (SIGSTOP, with os.kill on the worker, its parent, or every "
+           "process at once): the grader ended it at once and went on with a fresh worker")
 
 
 # A frame from the worker that is not one (a header that is not JSON): the worker writes its
@@ -917,7 +943,7 @@ class Submission:
                 and reply_shapes.load_report(header.get("load", {})) is None:
             kind = "malformed"  # a frame written by the submission, or a worker out of step
         if kind != "frame" or header.get("event") != "ready":
-            note = (proc.death_note() if kind == "eof" else
+            note = (proc.death_note() if kind == "eof" else STOPPED if kind == "stopped" else
                     "sent a malformed report (does your code write to files or descriptors it "
                     "did not open itself?)" if kind == "malformed" else GARBLED)
             proc.kill()
@@ -1284,8 +1310,11 @@ class Submission:
             # The forked child died in the middle of the check; the parent survived.
             self._check_active = False
             raise StudentCrash(_describe_exit(reply.get("signal"), reply.get("exit_code")))
-        if kind == "frame":
+        # Answered, and the worker stopped meanwhile (the check's fork stopped its parent): the
+        # check's own doing, said as its failure now rather than a deadline at its end.
+        if kind == "frame" and not self._proc.stopped_itself(fork_too=False):  # one read
             return kind, reply, reply_blobs
+        kind = "stopped" if kind == "frame" else kind
         proc = self._proc
         self._check_active = False
         if kind == "timeout":
@@ -1294,7 +1323,7 @@ class Submission:
                 raise self._out_of_time()
             raise StudentTimeout(timeout_said or f"did not return within {timeout:.3g} s (an "
                                                  "endless loop?)")
-        note = proc.death_note() if kind == "eof" else GARBLED
+        note = proc.death_note() if kind == "eof" else STOPPED if kind == "stopped" else GARBLED
         self._stop()
         raise StudentCrash(note)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import textwrap
@@ -897,3 +898,54 @@ def test_a_class_whose_names_raise_is_the_functions_failure_not_the_workers(tmp_
         assert "worker" not in message and "instructor" not in message, message
         assert "KeyboardInterrupt" not in message, message
 
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_a_stopped_process_is_seen_below_what_started_it():
+    """stopped_worker finds the worker below a launcher whose own command line ends as the
+    worker's does (bubblewrap's), and sees it, or its child, stopped."""
+    from grader import stopped_worker
+    body = ("import os, signal, sys, time\n"
+            "if os.fork() == 0:\n    os.kill(os.getpid(), signal.SIGSTOP)\n    os._exit(0)\n"
+            "time.sleep(30)\n")
+    command = [sys.executable, "-c", body]
+    launcher = subprocess.Popen([sys.executable, "-c", "import subprocess, sys; "
+                                 "subprocess.run(sys.argv[1:])", *command])
+    try:
+        deadline, worker = time.monotonic() + 30, None
+        while worker is None and time.monotonic() < deadline:
+            worker = stopped_worker.worker_pid(launcher.pid, command)
+            time.sleep(0.05)
+        assert worker is not None and worker != launcher.pid
+        while not stopped_worker.stopped(worker) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert stopped_worker.stopped(worker)  # its child, stopped
+        assert not stopped_worker.stopped(worker, children=False)
+    finally:
+        for pid in ([worker, *stopped_worker._children(worker)] if worker else []):
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except OSError:
+                pass
+        launcher.kill()
+        launcher.wait()
+
+
+def test_a_check_that_stops_its_worker_fails_at_once_and_is_told_why(tmp_path):
+    """`os.kill(os.getppid(), SIGSTOP)` in a check's fork stops the worker, which then neither
+    answers nor dies: each check waited out a whole deadline (about 11 s) before the worker was
+    replaced, and nothing said why (a correct upload took 194 s; probe s62)."""
+    path = write(tmp_path, "stops.py", SIGMOID_ONLY + '''
+import os, signal
+_sigmoid = sigmoid
+
+def sigmoid(x):
+    os.kill(os.getppid(), signal.SIGSTOP)
+    return _sigmoid(x)
+''')
+    report = grade(path, tmp_path / "out", "--only", "sigmoid", "--import-timeout", "20")
+    calls = [c for c in report["checks"] if c["function"] == "sigmoid" and c["status"] != "passed"]
+    assert calls, report["checks"]
+    for check in calls:
+        assert "sigmoid stopped its own process (SIGSTOP" in check["message"], check
+    # Each stop costs a fresh worker, not the 20 s deadline.
+    assert report["timings"]["total_seconds"] < 20 * len(calls) / 2, report["timings"]
