@@ -169,6 +169,8 @@ def root_workers_refusal(requested: str) -> str | None:
     other student's worker (each scored 0) and printed the reference into its own feedback
     (probe s62). An isolation that cannot be had at all is not this function's to say
     (resolve_mode raises it where the grade starts)."""
+    if not (hasattr(os, "geteuid") and os.geteuid() == 0):
+        return None  # a student's own run: nothing to ask of the machine
     try:
         mode, why_not_sandbox = resolve_mode(requested)
     except IsolationUnavailable:
