@@ -400,6 +400,7 @@ class _Process:
         self.launch = isolation.plan(mode, scratch, env)
         self.mode = mode
         self._worker_pid: int | None = None  # the worker's own process, once seen (stopped_itself)
+        self.fork_pid: int | None = None  # the check's fork, by the pid it said it has ("begun")
         self.launched_at = time.monotonic()
         # When the worker said the submission's import begins, and its wait for a CPU until then
         # (_stamps; _await_ready).
@@ -578,15 +579,15 @@ class _Process:
                 deadline = stretched
 
     def stopped_itself(self, fork_too: bool = True) -> bool:
-        """Whether the worker, or (`fork_too`) its check's fork, is stopped by a signal
-        (grader/stopped_worker.py)."""
+        """Whether the worker, or (`fork_too`) its check's fork while a check runs, is stopped
+        by a signal (grader/stopped_worker.py)."""
         if self._worker_pid is None:  # found once it runs its script (in the sandbox, below bwrap)
             argv = self.launch.argv  # [bwrap ... --] [setpriv ... --] python FLAGS main.py
             start = len(argv) - 1 - argv[::-1].index(sys.executable) \
                 if sys.executable in argv else 0
             self._worker_pid = stopped_worker.worker_pid(self.popen.pid, argv[start:])
-        return self._worker_pid is not None and stopped_worker.stopped(self._worker_pid,
-                                                                       children=fork_too)
+        return self._worker_pid is not None and stopped_worker.stopped(
+            self._worker_pid, self.fork_pid if fork_too else None)
 
     def quit(self, seconds: float) -> None:
         """Ask the worker to end and give it `seconds` to do so. One that ends by itself has
@@ -1281,7 +1282,11 @@ class Submission:
     def begin_check(self, check_id: str, function: str) -> None:
         self._prepare_check(function)
         self._check_began = time.monotonic()  # its fork's wait for a CPU counts from here
+        assert self._proc is not None
+        self._proc.fork_pid = None  # the last check's, gone
         reply = self._request({"op": "begin", "check": check_id}, None, self.limits.import_seconds)
+        pid = reply[1].get("pid")
+        self._proc.fork_pid = pid if type(pid) is int else None
         if reply[1].get("event") != "begun":
             self._stop()
             raise StudentCrash("could not be checked: its worker answered out of step "
@@ -1293,6 +1298,8 @@ class Submission:
         self._replayed = None
         if self._proc is not None and self._check_active:
             kind, header, _ = self._exchange({"op": "end"}, None, self.limits.import_seconds)
+            if self._proc is not None:
+                self._proc.fork_pid = None  # ended: what the worker stops next is its leftovers
             if kind != "frame" or header.get("event") != "ended":
                 self._stop()
         self._check_active = False

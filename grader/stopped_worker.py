@@ -8,9 +8,9 @@ A stopped process is in state T in /proc/PID/stat, so the wait looks for it ever
 and ends at once.
 
 The processes looked at are the worker itself (the shallowest process of the worker's tree that
-runs its script: in the sandbox, below bubblewrap and its init) and its children, the check's
-fork among them. The processes a submission starts below them are left alone: one that stops
-itself stops nobody's answer.
+runs its script: in the sandbox, below bubblewrap and its init) and the check's fork. The
+processes a submission starts are left alone: one that stops itself stops nobody's answer, and
+the worker itself stops them before it kills them.
 
 Linux only (/proc); elsewhere, and where /proc cannot be read, nothing is ever seen stopped.
 """
@@ -76,10 +76,27 @@ def worker_pid(root: int, command: list[str]) -> int | None:
     return None
 
 
-def stopped(worker: int, children: bool = True) -> bool:
-    """Whether the worker `worker` (worker_pid), or one of its `children` (the check's fork), is
-    stopped by a signal. One read of /proc without the children."""
+def _own_pid(pid: int) -> int | None:
+    """`pid` as the process itself sees it (its PID namespace's: the last of /proc's NSpid)."""
+    try:
+        with open(f"/proc/{pid}/status", "rb") as status:
+            for line in status:
+                if line.startswith(b"NSpid:"):
+                    return int(line.split()[-1])
+    except (OSError, ValueError, IndexError):
+        return None
+    return pid  # a kernel without NSpid (before 4.1) has no namespaces to tell apart
+
+
+def stopped(worker: int, fork: int | None = None) -> bool:
+    """Whether the worker `worker` (worker_pid), or its child `fork` (the check's fork, by the
+    pid it said it has: in the sandbox, its namespace's), is stopped by a signal. Not any child:
+    between checks the worker stops what the last one left behind before killing it
+    (worker/between_checks.py). One read of /proc without a fork."""
     if not sys.platform.startswith("linux"):
         return False
-    return any(_state(pid) == "T"
-               for pid in (worker, *(_children(worker) if children else ())))
+    if _state(worker) == "T":
+        return True
+    if fork is None:
+        return False
+    return any(_state(child) == "T" for child in _children(worker) if _own_pid(child) == fork)

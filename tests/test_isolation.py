@@ -902,7 +902,8 @@ def test_a_class_whose_names_raise_is_the_functions_failure_not_the_workers(tmp_
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
 def test_a_stopped_process_is_seen_below_what_started_it():
     """stopped_worker finds the worker below a launcher whose own command line ends as the
-    worker's does (bubblewrap's), and sees it, or its child, stopped."""
+    worker's does (bubblewrap's), and sees its check's fork stopped, but not another child (the
+    worker stops its leftovers itself before it kills them)."""
     from grader import stopped_worker
     body = ("import os, signal, sys, time\n"
             "if os.fork() == 0:\n    os.kill(os.getpid(), signal.SIGSTOP)\n    os._exit(0)\n"
@@ -916,10 +917,16 @@ def test_a_stopped_process_is_seen_below_what_started_it():
             worker = stopped_worker.worker_pid(launcher.pid, command)
             time.sleep(0.05)
         assert worker is not None and worker != launcher.pid
-        while not stopped_worker.stopped(worker) and time.monotonic() < deadline:
+        children: list[int] = []
+        while not children and time.monotonic() < deadline:
+            children = stopped_worker._children(worker)
             time.sleep(0.05)
-        assert stopped_worker.stopped(worker)  # its child, stopped
-        assert not stopped_worker.stopped(worker, children=False)
+        fork = children[0]  # in no PID namespace of its own: as it sees itself
+        while not stopped_worker.stopped(worker, fork) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert stopped_worker.stopped(worker, fork)
+        assert not stopped_worker.stopped(worker)  # a child not named: the worker's to stop
+        assert not stopped_worker.stopped(worker, fork + 1_000_000)
     finally:
         for pid in ([worker, *stopped_worker._children(worker)] if worker else []):
             try:
