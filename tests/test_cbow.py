@@ -146,6 +146,48 @@ def test_gradient_layout_is_named_by_value_not_shape(graded, name, named):
     assert all(c["status"] == "failed" and c["mistake"] == named for c in valued), valued
 
 
+def _back_prop_returning(tmp_path, name: str, returned: str) -> Path:
+    """The reference's cbow.py with back_prop's return line replaced by `returned`."""
+    source = REFERENCE.read_text()
+    line = "    return grad_W1, grad_W2, grad_b1, grad_b2\n"
+    assert source.count(line) == 1
+    path = tmp_path / name / "cbow.py"
+    path.parent.mkdir()
+    path.write_text(source.replace(line, f"    return {returned}\n"))
+    return path
+
+
+def test_gradients_in_another_order_are_named_by_their_places(tmp_path):
+    """(grad_W1, grad_b1, grad_W2, grad_b2), the parameters' order in the signature slipped: it
+    was told "grad_W1 and grad_W2 have each other's shapes ... or both are transposed", blaming a
+    grad_W1 in its right place (probe s62). The order each item holds is named, as
+    gradient_descent_step names it."""
+    path = _back_prop_returning(tmp_path, "order", "grad_W1, grad_b1, grad_W2, grad_b2")
+    report = grade(path, tmp_path / "out", *PACK, "--only", "back_prop")
+    assert scores(report)["back_prop"] == 0
+    failed = [c for c in checks_of(report, "back_prop") if c["status"] == "failed"]
+    said = " ".join(c["message"] for c in failed)
+    assert "each other's shapes" not in said and "transposed" not in said, said
+    first = next(c for c in failed if c["name"] == "notebook_gradients")
+    assert first["message"].startswith(
+        "the result holds (grad_W1, grad_b1, grad_W2, grad_b2), by the shapes and values of its "
+        "items; expected (grad_W1, grad_W2, grad_b1, grad_b2) in that order."), first["message"]
+    assert first["mistake"] == "gradient_blocks_swapped"
+
+
+@pytest.mark.parametrize("returned", ["grad_W1, grad_b1, grad_W2, grad_b2",
+                                      "grad_W1, grad_W2, grad_b1, np.sum(grad_b2)"])
+def test_a_result_of_the_wrong_shape_changes_no_argument(tmp_path, returned):
+    """arguments_unchanged failed with the shape message ("the same failure") and `status:
+    failed` in --json, although back_prop changed nothing (probe s62). It passes, and its point
+    waits for right values, as any check of a function against itself does."""
+    path = _back_prop_returning(tmp_path, "shape", returned)
+    report = grade(path, tmp_path / "out", *PACK, "--only", "back_prop")
+    check = next(c for c in checks_of(report, "back_prop") if c["name"] == "arguments_unchanged")
+    assert check["status"] == "passed" and check["score"] == 0, check
+    assert check["points_withheld"].startswith("this check passed, but"), check
+
+
 def test_zeros_for_a_gradient_are_not_called_a_block_in_the_wrong_place(graded):
     """An all-zero block equals any block of zeros: where the notebook's example has dJ/dW1 all
     zeros, an all-zero grad_W2 was told it "holds dJ/dW1 transposed" (probe s54)."""

@@ -78,6 +78,49 @@ def _layout(got_w1, got_w2, a, f) -> tuple[str, str] | None:
     return key, text
 
 
+def _order(value, got_shapes, a, f) -> str | None:
+    """"the result holds (grad_W1, grad_b1, grad_W2, grad_b2), by ...", when the result's items
+    are the four gradients in another order: each item is placed by its values where they are a
+    gradient's (the notebook's formula or the derivative, up to sign, as _layout does), else by
+    its shape where only one gradient left has it. "grad_W1 and grad_W2 have each other's
+    shapes" was said whatever the order, to a grad_W1 in its right place (probe s62). None where
+    an item cannot be placed, and where shapes alone place a weight gradient where its own
+    transposed would be too (a swap and a transposition look alike there: _layout decides)."""
+    shapes = _shapes(a)
+    if None in got_shapes or sorted(got_shapes) != sorted(shapes[b] for b in BLOCKS):
+        return None
+    expected = ((inputs.course_gradient(a["x"], a["y"], a["W2"], f["h"], f["yhat"]), _course_close),
+                (_derivative(a), _is_derivative))
+
+    def holds(v, b) -> bool:
+        # A block of zeros tells nothing of which gradient it is (see _layout).
+        return any(not close(np.zeros_like(e[b]), e[b]) and any(close(v, s * e[b])
+                                                                for s in (1.0, -1.0))
+                   for e, close in expected)
+
+    fits = [{b for b in BLOCKS if shapes[b] == s} for s in got_shapes]
+    by_value = [{b for b in fit if isinstance(v, np.ndarray) and v.dtype.kind in "biuf"
+                 and holds(v.astype(float), b)} for v, fit in zip(value, fits)]
+    labels = [next(iter(m)) if len(m) == 1 else None for m in by_value]
+    while None in labels:  # an item whose shape only one gradient left has is that gradient
+        placed = False
+        for i, fit in enumerate(fits):
+            left = fit - {b for b in labels if b is not None}
+            if labels[i] is None and len(left) == 1:
+                labels[i], placed = next(iter(left)), True
+        if not placed:
+            return None
+    if len(set(labels)) != len(BLOCKS) or labels == list(BLOCKS):
+        return None
+    for i, b in enumerate(labels):
+        own = shapes[BLOCKS[i]]
+        if b != BLOCKS[i] and not by_value[i] and got_shapes[i] == own[::-1] != own:
+            return None
+    basis = ("the shapes and values of its items" if any(by_value) else
+             "the shapes of its items")
+    return f"the result holds ({', '.join(f'grad_{b}' for b in labels)}), by {basis}"
+
+
 def _unpack(value, a, f, call) -> dict:
     shapes = _shapes(a)
     if not isinstance(value, (tuple, list)) or len(value) != 4:
@@ -89,15 +132,24 @@ def _unpack(value, a, f, call) -> dict:
         shape_text = (f"shapes {got_shapes}, expected {expected} (grad_W1, grad_W2, grad_b1, "
                       "grad_b2)")
         returned = "\n  ".join(f"grad_{b}: returned {show(v)}" for b, v in zip(BLOCKS[:2], value))
+        order = _order(value, got_shapes, a, f)
+        if order is not None:
+            fail_call(f"{order}; expected (grad_W1, grad_W2, grad_b1, grad_b2) in that order.",
+                      call, detail=returned, hint=HINTS["gradient_blocks_swapped"],
+                      evidence={"layout": order})
         layout = _layout(value[0], value[1], a, f)
         if layout is not None:
             fail_call(f"{layout[1]}: {shape_text}.", call, detail=returned, hint=HINTS[layout[0]],
                       evidence={"layout": layout[1]})
-        if got_shapes[0] != got_shapes[1] and sorted(got_shapes) == sorted(expected):
+        if got_shapes[:2] == expected[1::-1] and got_shapes[2:] == expected[2:]:
             # Not the gradients' values either way: the shapes alone fit a swap and a transposition
             # of both, so neither is named.
             fail_call(f"grad_W1 and grad_W2 have each other's shapes: {shape_text}. Either they "
                       "come in the wrong order or both are transposed.", call, detail=returned)
+        if sorted(got_shapes) == sorted(expected):
+            # Another order that neither shapes nor values settle: what is known, said as such.
+            fail_call(f"the result's items have the expected shapes in another order: "
+                      f"{shape_text}.", call, detail=returned)
         transposed = [b for b, s, e in zip(BLOCKS, got_shapes, expected) if s != e and s == e[::-1]]
         if transposed:
             fail_call(f"{', '.join(transposed)} has the transposed shape of its parameter: "
@@ -358,13 +410,15 @@ def test_gradient_shapes(student, case):
 
 
 @pytest.mark.points(1)
-@pytest.mark.robustness
 def test_arguments_unchanged(student):
+    """The arguments are as they were after the call, whatever it returned: a result of the wrong
+    shape or order changed nothing, and was told here as a failure too (probe s62). It compares
+    back_prop with itself, so its point counts only with right values (scoring.py withholds it),
+    as cs224n's inputs_not_modified and onelayer's arguments_unchanged do."""
     a = inputs.notebook_case()
     f = {"h": inputs.H, "yhat": inputs.YHAT}
     args = tuple(v.copy() for v in _args(a, f))
     result = student.call(*args, echo_args=True)
-    _unpack(result.value, a, f, _call_text(a, f))
     for name, before, after in zip(("x", "yhat", "y", "h", "W1", "W2", "b1", "b2"), args,
                                    result.args_after):
         if not np.array_equal(before, after):
