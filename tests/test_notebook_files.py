@@ -561,6 +561,24 @@ def test_an_unreadable_notebook_says_what_the_file_is(tmp_path, name, content, s
         report["error"]
 
 
+def test_an_unreadable_upload_says_why_once(tmp_path):
+    """An empty notebook said its one sentence 21 times in the terminal, at the top, in every
+    function's row and under every function in "What went wrong", and 11 times in the HTML
+    (probe s62): once, and each function's row says it was not graded."""
+    path = tmp_path / "empty.ipynb"
+    path.write_text("")
+    report = grade(path, tmp_path / "out", html=True)
+    assert report["score"] == 0 and report["error"]
+    why = "is empty (0 bytes)"
+    assert report["_terminal"].count(why) == 1, report["_terminal"]
+    assert "What went wrong" not in report["_terminal"]
+    rows = [line for line in report["_terminal"].splitlines() if line.startswith("  -- ")]
+    assert rows and all(line.endswith("not graded (see above)") for line in rows), rows
+    assert report["_html"].count(why) == 1
+    # The JSON keeps every check's own message: a gradebook reads them one by one.
+    assert all(why in c["message"] for c in report["checks"])
+
+
 # A stray Windows-1252 "è" (0xE8) in a comment, and "déjà" in a string, saved by an editor that
 # does not write UTF-8: what Python 3 refuses to run ("SyntaxError: Non-UTF-8 code") and Jupyter
 # refuses to open.

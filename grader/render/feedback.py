@@ -54,6 +54,20 @@ def check_text(check: CheckResult, *, limit: int = MAX_CHARS) -> str:
     return bound("\n\n".join(parts), limit)
 
 
+# A function's row where the submission's error (said once, at the top) is all there is to say.
+NOT_GRADED = "not graded (see above)"
+
+
+def repeats_error(result: SubmissionResult, text: str) -> bool:
+    """Whether `text`, a check's message or a function's summary, only says the submission's
+    error again: an upload that could not be read said the same sentence once at the top and
+    once per function and check, 21 times in all (probe s62)."""
+    if not result.error or not text:
+        return False
+    said = " ".join(text.splitlines()[0].split()).casefold()
+    return len(said) > 20 and " ".join(result.error.split()).casefold().startswith(said)
+
+
 def first_line(text: str, limit: int = 200) -> str:
     line = text.strip().splitlines()[0] if text.strip() else ""
     return line if len(line) <= limit else line[: limit - 3] + "..."

@@ -20,7 +20,8 @@ from grader import callees
 from grader.model import ANOTHER_PACK, FIRST_WARNINGS, CheckResult, SubmissionResult
 from grader.scoring import FAILED
 from grader.render.json_report import write_text
-from grader.render.feedback import inputs_text, mode_text, withheld_text
+from grader.render.feedback import (NOT_GRADED, inputs_text, mode_text, repeats_error,
+                                    withheld_text)
 
 TEMPLATES = Path(__file__).resolve().with_name("templates")
 CELL = 22            # side of a heat map cell, in pixels
@@ -417,7 +418,9 @@ def view(result: SubmissionResult) -> dict:
         checks = [check_view(c, result.mistakes) for c in own]
         _draw_each_gradient_once(own, checks)
         anchor = _anchor(fn.name)
-        failed = [c for c in checks if c["failed"] and not c["advisory"]]
+        # A check that failed only for the submission's error (the banner says it) is no group.
+        failed = [c for c, check in zip(checks, own) if c["failed"] and not c["advisory"]
+                  and not repeats_error(result, check.message)]
         groups = _groups(anchor, failed)
         for g in groups:
             g["open"] = not opened
@@ -429,7 +432,8 @@ def view(result: SubmissionResult) -> dict:
         functions.append({
             "name": fn.name, "anchor": anchor, "score": _points(fn.score),
             "max_score": _points(fn.max_score), "skipped": _points(fn.skipped_points),
-            "has_skipped": fn.skipped_points > 0, "summary": fn.summary,
+            "has_skipped": fn.skipped_points > 0,
+            "summary": NOT_GRADED if repeats_error(result, fn.summary) else fn.summary,
             "state": _function_state(fn.score, fn.max_score, fn.skipped_points),
             "groups": groups,
             # The contents line said "-4 points" of a function that lost 10, 6 of them withheld

@@ -8,8 +8,8 @@ import textwrap
 
 from grader import callees
 from grader.model import FIRST_WARNINGS, CheckResult, SubmissionResult
-from grader.render.feedback import (config_text, first_lines, inputs_text, mode_text,
-                                    withheld_text)
+from grader.render.feedback import (NOT_GRADED, config_text, first_lines, inputs_text, mode_text,
+                                    repeats_error, withheld_text)
 
 # What the submission printed at import, as `--verbose` and Gradescope's log show it: its first
 # lines (the JSON and HTML reports carry all the worker kept).
@@ -178,7 +178,8 @@ def render(result: SubmissionResult, *, verbose: bool = False, width: int | None
         if fn.skipped_points and earned_all:
             note = f"(+{_points(fn.skipped_points)} checked by your instructor's grader)"
         else:
-            note = "" if earned_all else fn.summary
+            note = "" if earned_all else (NOT_GRADED if repeats_error(result, fn.summary)
+                                          else fn.summary)
         lines.append(_cut(f"{head}  {note}".rstrip(), width))
     lines.extend(_total_lines(result, name_width, color))
     for sentence in (mode_text(result), config_text(result), inputs_text(result)):
@@ -186,7 +187,9 @@ def render(result: SubmissionResult, *, verbose: bool = False, width: int | None
             lines.extend(textwrap.wrap(sentence, width=width - 2, initial_indent="  ",
                                        subsequent_indent="  "))
     # Advisory checks (worth 0 points) speak through the warnings instead.
-    failing = [c for c in result.checks if c.status not in ("passed", "skipped") and c.max_score > 0]
+    # A check that failed only for the submission's error (said at the top) says nothing more.
+    failing = [c for c in result.checks if c.status not in ("passed", "skipped") and c.max_score > 0
+               and not repeats_error(result, c.message)]
     if failing:
         lines.append("")
         lines.append("What went wrong" + ("" if verbose else " (every detail: --verbose, or --json):"))
