@@ -26,7 +26,7 @@ from hypothesis.internal import entropy
 
 from grader import __version__, callees, checks_api, plugin, reference as reference_mod, replay, scoring, tolerances
 from grader import input_set as input_set_mod, isolation as isolation_mod
-from grader import crash, kept_session, known_answers as known_answers_mod
+from grader import crash, example_globals, kept_session, known_answers as known_answers_mod
 from grader import (archive, graded_alone, misplaced_arguments, other_pack, python2_habits,
                     redact, uploads)
 from grader.model import (REFERENCE_NOT_USED, SECRET_NOT_SAFE, SECRET_NOT_USED, CheckResult,
@@ -678,8 +678,8 @@ def _parameters_never_read(function: object) -> set[str]:
             if a.arg not in read}
 
 
-def _unused_parameter_warnings(load: dict, failing: set[str],
-                               reference: object = None) -> list[str]:
+def _unused_parameter_warnings(load: dict, failing: set[str], reference: object = None,
+                               pack: Pack | None = None) -> list[str]:
     """A function that lost points, never reads some of its parameters and reads variables of
     the student's notebook or file: most likely it computes from those in their place (a
     `word_to_one_hot_vector(word, word2Ind, V)` reading the notebook's `word2Ind` and `V` got
@@ -697,9 +697,15 @@ def _unused_parameter_warnings(load: dict, failing: set[str],
         # back_prop(x, yhat, y, h, W1, W2, b1, b2) needs neither W1 nor b1 nor b2.
         spare = _parameters_never_read(getattr(reference, fn, None)) if reference else set()
         unused = [name for name in unused if name not in spare]
-        if not unused:
-            continue
         graded = entry.get("file_shown") or entry.get("file")
+        if not unused:
+            # Every parameter it needs is read; a variable named as one of the assignment's
+            # values (the notebook's `z1` in back_prop) is still read in a value's place.
+            said = example_globals.warning(
+                fn, str(graded), read, [(s.name, s.signature) for s in pack.functions]
+            ) if pack is not None else ""
+            warnings += [said] if said else []
+            continue
         warnings.append(
             f"{fn} ({graded}) never reads its parameter{'s' if len(unused) > 1 else ''} "
             f"{_and(unused)}, and reads the variable{'s' if len(read) > 1 else ''} "
@@ -1186,7 +1192,7 @@ def grade(pack: Pack, submission_path: Path, options: Options = Options(), *,
                     (str(name), int(size)) for name, size in load.get("over_limits", []))])
                 + worded(_load_warnings, load, options.shim_xrange, options.shim_numpy, stalled)
                 + worded(_signature_warnings, load, pack, failing)
-                + worded(_unused_parameter_warnings, load, failing, ref)
+                + worded(_unused_parameter_warnings, load, failing, ref, pack)
                 + warnings + [w for w in state.warnings if w not in charged])
     # A worker that started once and failed to start again (for a later check) cost those checks
     # only, which say so: the submission as a whole was graded.

@@ -188,6 +188,37 @@ def test_a_result_of_the_wrong_shape_changes_no_argument(tmp_path, returned):
     assert check["points_withheld"].startswith("this check passed, but"), check
 
 
+@pytest.mark.parametrize("body, named", [
+    ("    d1 = np.dot(W2.T, yhat - y) * (z1 > 0)\n", "`z1`"),
+    # Sizes a notebook keeps at its top are no value of the example: nothing is said of them.
+    ("    assert W1.shape == (N, V)\n    d1 = np.dot(W2.T, y - yhat)\n", None)])
+def test_a_back_prop_reading_the_notebooks_forward_values_is_told_so(tmp_path, body, named):
+    """The true derivative masked by the global `z1` of the notebook's forward cell: back_prop
+    read every parameter it needs, so nothing named `z1`, and the student saw only a broadcast
+    error (probe s62). The variable is named where points were lost; V and N are not."""
+    from notebook_helpers import notebook_v4
+
+    path = notebook_v4(tmp_path / "cbow.ipynb", [
+        REFERENCE.read_text(),
+        "def back_prop(x, yhat, y, h, W1, W2, b1, b2):\n" + body
+        + "    return np.dot(d1, x.T), np.dot(yhat - y, h.T), d1, yhat - y",
+        "N, V = 3, 5\nnp.random.seed(10)\nW1, W2 = np.random.rand(N, V), np.random.rand(V, N)\n"
+        "b1, b2 = np.random.rand(N, 1), np.random.rand(V, 1)\nx = np.eye(V)[:, :1]\n"
+        "z1, h, z2 = forward_prop(x, W1, W2, b1, b2)"])
+    report = grade(path, tmp_path / "out", *PACK, "--only", "back_prop")
+    assert scores(report)["back_prop"] < FUNCTIONS["back_prop"]
+    told = [w for w in report["warnings"] if "reads the variable" in w]
+    if named is None:
+        assert not told, told
+        return
+    assert told == [
+        f"back_prop (cbow.ipynb) reads the variable {named} of your notebook or file, which is "
+        "not one of its parameters (forward_prop computes it): the grader calls back_prop with "
+        "inputs of its own, and that variable still holds what your notebook's cells computed "
+        "for their own example (its shape need not even fit). Compute it in the body of "
+        "back_prop, from the parameters it is given."], report["warnings"]
+
+
 def test_zeros_for_a_gradient_are_not_called_a_block_in_the_wrong_place(graded):
     """An all-zero block equals any block of zeros: where the notebook's example has dJ/dW1 all
     zeros, an all-zero grad_W2 was told it "holds dJ/dW1 transposed" (probe s54)."""
