@@ -29,7 +29,8 @@ from typing import Any, Callable, Sequence
 
 from grader import containment, cpu_wait, isolation, observed, python2_habits, reply_shapes
 from grader import stopped_worker
-from grader import archive, leftovers, notebook_outputs, scratch_dirs, scratch_fs, spare_worker, uploads
+from grader import (archive, leftovers, notebook_kind, notebook_outputs, scratch_dirs, scratch_fs,
+                    spare_worker, uploads)
 from grader.worker import archive_names, wire
 
 # How long a worker told to quit has to end by itself before it is killed: it ends at once
@@ -969,6 +970,9 @@ class Submission:
                 self.isolation_notes.append(note)
         if self.load is None:
             self.load = _names_on_one_line(header.get("load", {}))
+            if self.load.get("fatal"):
+                # A zip or a web page under a notebook's name is said for what it is.
+                self.load["fatal"] = notebook_kind.reworded(str(self.load["fatal"]), self.path)
             self.worker_info = {k: header.get(k) for k in ("python", "numpy", "fork", "limits")}
             if importing and proc.ready_at is not None:
                 self.import_timing = {

@@ -8,11 +8,14 @@ they are; a script export runs as its notebook.
 """
 from __future__ import annotations
 
+import gzip
 import importlib.util
+import io
 import json
 import shutil
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
 import nbformat
@@ -559,6 +562,48 @@ def test_an_unreadable_notebook_says_what_the_file_is(tmp_path, name, content, s
     assert report["score"] == 0
     assert report["error"].startswith("your submission could not be read: " + says), \
         report["error"]
+
+
+def _zipped(text: str) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as zf:
+        zf.writestr("hw/hw.ipynb", text)
+    return buffer.getvalue()
+
+
+_NOT_A_NOTEBOOK = "hw.ipynb is not a notebook: it holds valid JSON, but "
+
+
+@pytest.mark.parametrize("content, says", [
+    (_zipped("{}"), "hw.ipynb is not a notebook: it is a zip archive with a notebook's name. If "
+     "your notebook is inside it, rename the file to hw.zip and upload that"),
+    (gzip.compress(b'{"cells": []}'), "hw.ipynb is not a notebook: it is gzip-compressed data"),
+    (b'<!DOCTYPE html>\n<html lang="en"><head><title>hw.ipynb at main</title>',
+     "hw.ipynb is not a notebook: it is a web page (HTML)"),
+    (b"version https://git-lfs.github.com/spec/v1\noid sha256:4d7a2146\nsize 2911\n",
+     "hw.ipynb is not a notebook: it is a Git LFS pointer"),
+    (b'{"a": 1}', _NOT_A_NOTEBOOK + "an object without the `cells` and `nbformat` fields, "
+     "where a notebook is an object with its list of `cells` and its `nbformat` version."),
+    (b"[]", _NOT_A_NOTEBOOK + "a list,"),
+    (b'"just a string"', _NOT_A_NOTEBOOK + "a string,"),
+    (b"null", _NOT_A_NOTEBOOK + "null,"),
+], ids=["zip", "gzip", "html", "lfs", "object", "list", "string", "null"])
+def test_a_file_under_a_notebooks_name_is_said_for_what_it_is(tmp_path, content, says):
+    """A zip, a gzip, a saved GitHub page and a Git LFS pointer were all "not valid JSON ... Was it
+    edited by hand, or cut short?", and JSON that is no notebook quoted the reader's exceptions
+    ("ValidationError: Notebook could not be converted from version 1 to version 2", "'list'
+    object has no attribute 'get'", probe s62). Alone and in a folder alike."""
+    alone = tmp_path / "hw.ipynb"
+    alone.write_bytes(content)
+    folder = tmp_path / "folder"
+    (folder / "week1").mkdir(parents=True)
+    (folder / "week1" / "hw.ipynb").write_bytes(content)
+    for upload in (alone, folder):
+        report = grade(upload, tmp_path / "out" / upload.name)
+        assert report["score"] == 0
+        assert report["error"].startswith("your submission could not be read: " + says), \
+            report["error"]
+        assert "Error" not in report["error"] and "object has no" not in report["error"]
 
 
 def test_an_unreadable_upload_says_why_once(tmp_path):
