@@ -52,9 +52,10 @@ def warning(function: str, graded: str, read: list[str],
     origin = (f" ({' and '.join(made)} compute{'s' if len(made) == 1 else ''} "
               f"{'it' if one else 'them'})") if made else ""
     return (f"{function} ({graded}) reads the variable{'' if one else 's'} {shown} of your "
-            f"notebook or file, {'which is not one' if one else 'which are not'} of its "
+            f"notebook or file, {'which is not one' if one else 'which are none'} of its "
             f"parameters{origin}: the grader calls {function} with inputs of its own, and "
             f"{'that variable still holds' if one else 'those variables still hold'} what your "
-            "notebook's cells computed for their own example (its shape need not even fit). "
+            "notebook's cells computed for their own example "
+            f"({'its shape' if one else 'their shapes'} need not even fit). "
             f"Compute {'it' if one else 'them'} in the body of {function}, from the parameters "
             "it is given.")
