@@ -64,8 +64,16 @@ def repeats_error(result: SubmissionResult, text: str) -> bool:
     once per function and check, 21 times in all (probe s62)."""
     if not result.error or not text:
         return False
-    said = " ".join(text.splitlines()[0].split()).casefold()
+    said = " ".join(text.split()).casefold()  # all of it: a detail below is more than the error
     return len(said) > 20 and " ".join(result.error.split()).casefold().startswith(said)
+
+
+def not_graded(result: SubmissionResult, function: str, summary: str) -> bool:
+    """Whether a function's row only repeats the submission's error: its summary does, and so
+    does every check of it that failed."""
+    return repeats_error(result, summary) and all(
+        repeats_error(result, c.message) for c in result.checks
+        if c.function == function and c.status not in ("passed", "skipped"))
 
 
 def first_line(text: str, limit: int = 200) -> str:

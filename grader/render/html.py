@@ -20,8 +20,8 @@ from grader import callees
 from grader.model import ANOTHER_PACK, FIRST_WARNINGS, CheckResult, SubmissionResult
 from grader.scoring import FAILED
 from grader.render.json_report import write_text
-from grader.render.feedback import (NOT_GRADED, inputs_text, mode_text, repeats_error,
-                                    withheld_text)
+from grader.render.feedback import (NOT_GRADED, inputs_text, mode_text, not_graded,
+                                    repeats_error, withheld_text)
 
 TEMPLATES = Path(__file__).resolve().with_name("templates")
 CELL = 22            # side of a heat map cell, in pixels
@@ -433,7 +433,7 @@ def view(result: SubmissionResult) -> dict:
             "name": fn.name, "anchor": anchor, "score": _points(fn.score),
             "max_score": _points(fn.max_score), "skipped": _points(fn.skipped_points),
             "has_skipped": fn.skipped_points > 0,
-            "summary": NOT_GRADED if repeats_error(result, fn.summary) else fn.summary,
+            "summary": NOT_GRADED if not_graded(result, fn.name, fn.summary) else fn.summary,
             "state": _function_state(fn.score, fn.max_score, fn.skipped_points),
             "groups": groups,
             # The contents line said "-4 points" of a function that lost 10, 6 of them withheld

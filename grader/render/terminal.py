@@ -9,7 +9,7 @@ import textwrap
 from grader import callees
 from grader.model import FIRST_WARNINGS, CheckResult, SubmissionResult
 from grader.render.feedback import (NOT_GRADED, config_text, first_lines, inputs_text, mode_text,
-                                    repeats_error, withheld_text)
+                                    not_graded, repeats_error, withheld_text)
 
 # What the submission printed at import, as `--verbose` and Gradescope's log show it: its first
 # lines (the JSON and HTML reports carry all the worker kept).
@@ -178,7 +178,7 @@ def render(result: SubmissionResult, *, verbose: bool = False, width: int | None
         if fn.skipped_points and earned_all:
             note = f"(+{_points(fn.skipped_points)} checked by your instructor's grader)"
         else:
-            note = "" if earned_all else (NOT_GRADED if repeats_error(result, fn.summary)
+            note = "" if earned_all else (NOT_GRADED if not_graded(result, fn.name, fn.summary)
                                           else fn.summary)
         lines.append(_cut(f"{head}  {note}".rstrip(), width))
     lines.extend(_total_lines(result, name_width, color))
