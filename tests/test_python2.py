@@ -624,3 +624,30 @@ def test_a_python2_file_dividing_integers_is_told_what_python2_computed(tmp_path
         f"numbers with /: 1/m (line {len((SECOND_HALF + _AVERAGED).splitlines())})"), said
     for name in ("py3.py", "future.py", "future.ipynb"):
         assert not [w for w in reports[name]["warnings"] if "divides whole numbers" in w], name
+
+
+_MAP_SIGMOID = '''
+
+def sigmoid(x):
+    """Python 2: map gives a list."""
+    if np.isscalar(x):
+        return 1.0 / (1.0 + np.exp(-x))
+    return np.array(map(lambda v: 1.0 / (1.0 + np.exp(-v)), x))
+'''
+
+
+def test_an_array_of_a_map_object_reads_the_same_in_every_grade(tmp_path):
+    """Python 2's `np.array(map(f, x))` is an object array holding a map object, whose repr
+    holds a memory address: the report's "returned", its HTML and the wrong answer's
+    fingerprint differed between two grades of the same upload (probe s62-recheck, row 3). The
+    same upload graded twice gives the same report but for its timings."""
+    upload = tmp_path / "hw1.py"
+    upload.write_text((FIXTURES / "correct_summed.py").read_text() + _MAP_SIGMOID)
+    reports = grade_many({"first": upload, "second": upload}, tmp_path / "out", html=True)
+    first, second = ({k: v for k, v in r.items() if k not in ("timings", "_html_path")}
+                     for r in reports.values())
+    assert first == second
+    failed = [c for c in checks_of(first, "sigmoid") if c["status"] == "failed"]
+    assert failed and all(c["fingerprint"] for c in failed)
+    returned = failed[0]["evidence"]["call"]["returned"]
+    assert returned == "a numpy array of dtype object: array(<map object>, dtype=object)"

@@ -208,3 +208,23 @@ def test_an_object_array_and_a_one_item_generator_are_worded_plainly():
     assert describe_type(wire.Iterated((1.0, 2.0))) == "a generator (it yielded 2 items)"
     assert show(wire.Opaque("decimal.Decimal", "Decimal('1')")).startswith(
         "a decimal.Decimal object: ")
+
+
+def test_a_default_repr_crosses_without_its_memory_address():
+    """Python 2's `np.array(map(f, x))` returns an object array holding a map object, whose repr
+    says where it lives in memory: the report's "returned", its HTML and the wrong answer's
+    fingerprint differed between two grades of the same upload, and two identical uploads were
+    not grouped as one wrong answer (probe s62-recheck, row 3). The address is left out before
+    the text is cut, so none is cut in its middle; a student's own text is kept."""
+    from grader import fingerprint
+    first = roundtrip(np.array(map(abs, [1.0]), dtype=object))
+    second = roundtrip((np.array(map(abs, [2.0]), dtype=object), object()))
+    assert first.text == second[0].text == "array(<map object>, dtype=object)", first.text
+    assert second[1].text == "<object object>"
+    assert fingerprint.of_failure("p", "f(x)", first) == fingerprint.of_failure("p", "f(x)",
+                                                                                 second[0])
+    many = roundtrip([np.array([map(abs, [i]) for i in range(40)] + [None], dtype=object)])[0]
+    assert " at 0x" not in many.text and many.text.endswith("...") and "0x" not in many.text
+    assert len(many.text) == wire.OPAQUE_TEXT_CHARS + 3
+    mine = roundtrip({1: "seen at 0x10 today"})
+    assert mine.text == "{1: 'seen at 0x10 today'}"
