@@ -13,7 +13,7 @@ from typing import Any, Callable, TypeVar, Union
 
 import numpy as np
 
-from grader import fingerprint
+from grader import fingerprint, python2_habits
 from grader import tolerances as tol
 from grader.closeness import all_close  # noqa: F401 (for packs: np.allclose, faster)
 from grader.example_budget import whole_cases  # noqa: F401 (for packs: one import for checks)
@@ -416,11 +416,15 @@ def as_array(value: Any, call: Text, expected_shape: tuple[int, ...] | None = No
     shape_text = f" of shape {tuple(expected_shape)}" if expected_shape is not None else ""
     if isinstance(value, Opaque) and value.type_name.startswith("numpy array of dtype "):
         dtype = value.type_name.removeprefix("numpy array of dtype ")
-        fail_call(f"{what} has dtype {dtype}; expected real numbers.", call, returned=value)
+        # np.array(map(f, x)) is returned, not raised: no error names map, so say it here.
+        fail_call(f"{what} has dtype {dtype}; expected real numbers.", call, returned=value,
+                  finding=python2_habits.returned(value.type_name, value.text))
     if not isinstance(value, np.ndarray):
         described = describe_result(value) if what == "the result" else describe_type(value)
+        habit = python2_habits.returned(value.type_name, value.text) \
+            if isinstance(value, Opaque) else ""
         fail_call(f"{what} is {described}; expected a numpy array{shape_text}.", call,
-                  returned=value)
+                  returned=value, finding=habit)
     if value.dtype.kind not in "biuf":
         fail_call(f"{what} has dtype {value.dtype}; expected real numbers.", call, returned=value)
     if expected_shape is not None and value.shape != tuple(expected_shape):

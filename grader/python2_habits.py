@@ -18,10 +18,11 @@ from grader.worker import python2_names
 _ITERATOR = "In Python 3, {0}() returns an iterator, not a list as in Python 2: write list({0}(...))."
 # np.array(map(f, x)) is an array of one object, the iterator (Python 2's map gave a list): the
 # first error it meets is a reshape or a ufunc, which never names map. Size 1 has other causes.
-_ARRAY_OF_ITERATOR = ("If this array came from np.array(map(...)) (or filter, zip): in Python 3 "
-                      "map() returns an iterator, and np.array of it holds that one object, not "
-                      "the values, as Python 2's list did: write np.array(list(map(...))), or "
-                      "apply the function to the whole array.")
+_ITERATOR_IN_ARRAY = ("in Python 3 {0}() returns an iterator, and np.array of it holds that one "
+                      "object, not the values, as Python 2's list did: write "
+                      "np.array(list({0}(...))), or apply the function to the whole array.")
+_ARRAY_OF_ITERATOR = ("If this array came from np.array(map(...)) (or filter, zip): "
+                      + _ITERATOR_IN_ARRAY.format("map"))
 _INDEX_OF_ITERATOR = ("If it came from np.array(map(...)) (or filter, zip): in Python 3 that array "
                       "holds the iterator itself, not its values as Python 2's list did: write "
                       "np.array(list(map(...))).")
@@ -221,3 +222,35 @@ def followed_by(text: str, sentence: str) -> str:
     if not sentence:
         return text
     return f"{text} {sentence}" if text.rstrip().endswith((".", "!", "?")) else f"{text}. {sentence}"
+
+
+# What came back, by its repr (the worker's Opaque text, addresses left out): an object array
+# whose first item is an iterator or a dict view, as np.array(map(f, x)) makes in Python 3. Such
+# an array is returned, not raised, so no error names map (probe s62-recheck, row 7).
+# (np.array of a range holds its numbers, so a range is never held in one.)
+_HELD_IN_ARRAY = re.compile(r"array\(\[*(?:<(map|filter|zip) object[ >]"
+                            r"|dict_(keys|values|items)\()")
+_VIEWS = {f"dict_{kind}": kind for kind in ("keys", "values", "items")}
+
+
+def returned(type_name: str, text: str) -> str:
+    """What to write instead, when a call returned what Python 2 made a list and Python 3 does
+    not: a map, filter or zip iterator, a dict view or a range, or a NumPy array of dtype object
+    holding one (`np.array(map(f, x))`); "" otherwise. `type_name` and `text` are the returned
+    value's class and repr, as the worker describes a value that is not plain data."""
+    if type_name == "numpy array of dtype object":
+        found = _HELD_IN_ARRAY.match(text)
+        if not found:
+            return ""
+        iterator, view = found.groups()
+        if iterator:
+            return f"The array holds a {iterator} object: " + _ITERATOR_IN_ARRAY.format(iterator)
+        return (f"The array holds a dict view: in Python 3, d.{view}() is a view of the dict, "
+                f"not a list as in Python 2: write np.array(list(d.{view}())).")
+    if type_name in ("map", "filter", "zip"):
+        return _ITERATOR.format(type_name)
+    if type_name in _VIEWS:
+        return _VIEW.format(_VIEWS[type_name])
+    if type_name == "range":
+        return _RANGE
+    return ""

@@ -651,3 +651,41 @@ def test_an_array_of_a_map_object_reads_the_same_in_every_grade(tmp_path):
     assert failed and all(c["fingerprint"] for c in failed)
     returned = failed[0]["evidence"]["call"]["returned"]
     assert returned == "a numpy array of dtype object: array(<map object>, dtype=object)"
+    # ... and what Python 3 made of it is said where the student reads first (row 7)
+    first = failed[0]["message"].splitlines()[0]
+    assert first.startswith("the result has dtype object; expected real numbers. The array holds "
+                            "a map object: in Python 3 map() returns an iterator"), first
+    assert "write np.array(list(map(...)))" in first, first
+
+
+@pytest.mark.parametrize("value, said", [
+    (lambda: np.array(map(abs, [1.0])), "The array holds a map object: in Python 3 map() "),
+    (lambda: np.array([filter(None, [1]), filter(None, [2])]), "write np.array(list(filter(...)))"),
+    (lambda: np.array(zip([1], [2])), "The array holds a zip object"),
+    (lambda: np.array({"a": 1}.keys()), "write np.array(list(d.keys()))"),
+    (lambda: map(abs, [1.0]), "In Python 3, map() returns an iterator"),
+    (lambda: {"a": 1}.values(), "write list(d.values())"),
+    (lambda: range(3), "write list(range(...))"),
+])
+def test_a_returned_iterator_or_an_array_holding_one_is_explained(value, said):
+    """np.array(map(f, x)) returned (not raised) was told only "the result has dtype object"
+    (probe s62-recheck, row 7): the Python 2 habit is named from what the worker describes."""
+    from grader.checks_api import CheckFailure, as_array
+    from grader.worker import wire
+    node, blobs = wire.encode_value(value())
+    described = wire.decode_value(node, blobs)
+    assert said in python2_habits.returned(described.type_name, described.text)
+    with pytest.raises(CheckFailure) as failed:
+        as_array(described, "sigmoid(x)")
+    assert said in str(failed.value).splitlines()[0]
+
+
+@pytest.mark.parametrize("value", [
+    lambda: np.array([1, "a"], dtype=object), lambda: np.array(range(3), dtype=object),
+    lambda: np.array([object()]), lambda: {1, 2}, lambda: object(),
+])
+def test_other_objects_returned_get_no_python2_advice(value):
+    from grader.worker import wire
+    node, blobs = wire.encode_value(value())
+    described = wire.decode_value(node, blobs)
+    assert python2_habits.returned(described.type_name, described.text) == ""
