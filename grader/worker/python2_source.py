@@ -17,6 +17,7 @@ lines), so every traceback and message points where the student wrote it.
     raise E, message         ->  raise E(message)       (raise E, (a, b): E(*(a, b)), as Python 2)
     exec code                ->  exec(code)
     exec code in g, l        ->  exec(code, g, l)
+    exec (code) in g         ->  exec((code), g)
     `x`                      ->  repr((x))
     a <> b                   ->  a != b
     0777, 10L                ->  0o777, 10
@@ -25,8 +26,9 @@ Tokens are fixed first, statements then, on the source the first pass left: a pr
 holding a backquote is rewritten whole. The tokenizer reads these forms differently from one
 Python to the next (3.12 reads `<>` and `0777` as one token, 3.11 as two), and both are handled.
 
-One form compiles in Python 3 too: `print >>f, x` is a tuple there (`print >> f` and `x`), which
-raises TypeError when it runs. A file that compiles is rewritten where it holds one, print
+Two forms compile in Python 3 too: `print >>f, x` is a tuple there (`print >> f` and `x`), which
+raises TypeError when it runs, and `exec (code) in ns` runs the code in the current namespace,
+then tests `None in ns`. A file that compiles is rewritten where it holds one, print and exec
 statements only (recheck s61: one debug line in softmax of a valid Python 2 file cost 50 of 100).
 """
 from __future__ import annotations
@@ -290,13 +292,22 @@ def _raise_statement(tokens: list[tokenize.TokenInfo], i: int):
 
 
 def _exec_statement(tokens: list[tokenize.TokenInfo], i: int):
-    """`exec code` -> `exec(code)`; `exec code in g, l` -> `exec(code, g, l)`."""
+    """`exec code` -> `exec(code)`; `exec code in g, l` -> `exec(code, g, l)`; `exec (code) in g`
+    -> `exec((code), g)`."""
     body = _body(tokens, i)
-    if not body or (body[0].type == tokenize.OP and body[0].string in _NOT_A_STATEMENT):
+    if not body:
         return None
     at = [k for k, (t, depth) in enumerate(zip(body, _depths(body)))
           if t.type == tokenize.NAME and t.string == "in" and depth == 0]
     if at and (at[0] == 0 or at[0] == len(body) - 1):
+        return None
+    # `exec (code) in ns` is Python 3 syntax too, `exec(code)` run in the current namespace and
+    # then `in ns` tested (probe s62-recheck: a valid Python 2 file lost every function the
+    # exec defined). Python 2's `exec` takes no comparison, so an `in` after it is the
+    # namespace's; without one, `exec (code)` means the same in both.
+    parenthesised = body[0].type == tokenize.OP and body[0].string == "("
+    if body[0].type == tokenize.OP and body[0].string in _NOT_A_STATEMENT \
+            and not (parenthesised and at):
         return None
     code = body[:at[0]] if at else body
     namespaces = body[at[0] + 1:] if at else []
@@ -331,15 +342,17 @@ def as_python3(source: str) -> tuple[str, dict[str, list[int]]]:
     except (SyntaxError, ValueError):
         rewritten = rewrite(source)
         return rewritten if rewritten is not None else (source, {})
-    if _PRINT_CHEVRON.search(source):
+    if _COMPILES_IN_PYTHON3.search(source):
         rewritten = rewrite(source)
-        if rewritten is not None and set(rewritten[1]) == {"print"}:
+        if rewritten is not None and rewritten[1] and set(rewritten[1]) <= {"print", "exec"}:
             return rewritten
     return source, {}
 
 
-# `print >>f, x` where a statement starts (a line, or after `;` or `:`): Python 3 syntax too.
-_PRINT_CHEVRON = re.compile(r"(?:^|[:;])[ \t]*print[ \t]*>>", re.M)
+# Where a statement starts (a line, or after `;` or `:`), the two Python 2 forms that are Python 3
+# syntax too: `print >>f, x` (a tuple) and `exec (code) in ns` (a comparison). Only a file that
+# has one is rewritten, when it compiles; `exec(code)` alone is left as it is (_exec_statement).
+_COMPILES_IN_PYTHON3 = re.compile(r"(?:^|[:;])[ \t]*(?:print[ \t]*>>|exec[ \t]*\()", re.M)
 
 
 def tabs_as_python2(source: str) -> str | None:
