@@ -195,10 +195,38 @@ _NO_NETWORK_ADVICE = ("The machine could not be reached: a grader's sandbox has 
                       "hand in, and upload any data file your code reads beside it.")
 
 
+# Python 2 syntax the worker does not rewrite (worker/python2_source.py), said when Python 3
+# refuses it: a tuple parameter, whose unpacking moves into the body (a rewrite would add a line
+# and move every line number under it), and a `ur"..."` string holding a \u escape. Python 3.11
+# and later name a tuple parameter; 3.10 says "invalid syntax", and the raising line tells.
+_TUPLE_PARAMETER = re.compile(r"(?:Function|Lambda expression) parameters cannot be "
+                              r"parenthesized")
+_TUPLE_PARAMETER_CODE = re.compile(r"^\s*(?:async\s+)?def\s+\w+\s*\((?:[^()]*,)?\s*\(|"
+                                   r"\blambda\s*(?:[^():]*,)?\s*\(")
+_UR_STRING_CODE = re.compile(r"(?<![\w'\"])[uU][rR]['\"]")
+_TUPLE_PARAMETER_ADVICE = ("A parameter that is a tuple, def f((a, b)) or lambda (a, b): ..., is "
+                           "Python 2 only: in Python 3 take one parameter, def f(pair), and "
+                           "unpack it in the body, a, b = pair.")
+_UR_STRING_ADVICE = ('ur"..." strings are Python 2 only: Python 3\'s strings are all unicode, so '
+                     'write r"..." where it holds no \\u escape, and where it does, "..." with '
+                     'every other backslash doubled.')
+
+
+def _python2_syntax(message: str, code: str) -> str:
+    if _TUPLE_PARAMETER.match(message) or (message.startswith("invalid syntax")
+                                           and _TUPLE_PARAMETER_CODE.search(code)):
+        return _TUPLE_PARAMETER_ADVICE
+    if message.startswith("invalid syntax") and _UR_STRING_CODE.search(code):
+        return _UR_STRING_ADVICE
+    return ""
+
+
 def advice(type_name: str, message: str, code: str = "") -> str:
     """What to write instead, when an exception of `type_name` with `message` is a Python 2
     habit meeting Python 3, or a download meeting a grader without network; "" otherwise.
     `code`, the line that raised, names the value the advice is about where it can."""
+    if type_name == "SyntaxError":
+        return _python2_syntax(message, code)
     found = re.match(_NOT_AN_ARRAY, message) if type_name == "AttributeError" else None
     if found:
         return _convert_first(found[1], found[2], code)

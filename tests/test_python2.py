@@ -108,6 +108,34 @@ def test_exec_in_a_namespace_with_parentheses_is_run_as_python2_meant_it(tmp_pat
     assert report["score"] == 100, report["error"] or report["checks"]
 
 
+def test_a_python2_raw_unicode_string_is_run_as_the_raw_string_it_is_in_python3():
+    """`ur"..."` (a regular expression in a Python 2 file) got 0 of 100 with Python 3's bare
+    "invalid syntax" (probe s62-recheck, row 9). Without a \\u escape, r"..." is the same text;
+    with one, it is left for the student, and the error says what to write."""
+    source = 'print "a"\npattern = ur"\\d+" + UR\'x\'\n'
+    assert python2_source.as_python3(source) == (
+        'print("a")\npattern = r"\\d+" + r\'x\'\n', {"print": [1], "ur_string": [2]})
+    escaped = 'x = ur"\\u00e9"\n'
+    assert python2_source.as_python3(escaped) == (escaped, {})
+    said = python2_habits.advice("SyntaxError", "invalid syntax", escaped)
+    assert said.startswith('ur"..." strings are Python 2 only'), said
+    assert python2_habits.advice("SyntaxError", "invalid syntax", 'x = four"a"') == ""
+
+
+@pytest.mark.parametrize("source", [
+    "def f((a, b)):\n    return a\n", "def f(x, (a, b)=(1, 2)):\n    return a\n",
+    "g = lambda (a, b): a\n"])
+def test_a_tuple_parameter_is_said_to_be_python2_with_what_to_write(source):
+    """`def f((a, b)):` got Python 3's bare error (probe s62-recheck, row 9). Python 3.11 and later
+    name it; 3.10 says "invalid syntax", and the raising line tells."""
+    with pytest.raises(SyntaxError) as raised:
+        compile(source, "f.py", "exec")
+    for message, code in ((raised.value.msg, ""), ("invalid syntax", source.splitlines()[0])):
+        said = python2_habits.advice("SyntaxError", message, code)
+        assert "is Python 2 only: in Python 3 take one parameter, def f(pair)" in said, message
+    assert python2_habits.advice("SyntaxError", "invalid syntax", "def f(x=(1, 2):") == ""
+
+
 def test_python3_code_beside_python2_forms_is_left_alone():
     """Only what Python 3 refuses is rewritten: 00, 0.5, 1e3, a < b > c, raise E(m) from x,
     `except (A, B) as e`, exec(...), a name `L`."""

@@ -21,6 +21,7 @@ lines), so every traceback and message points where the student wrote it.
     `x`                      ->  repr((x))
     a <> b                   ->  a != b
     0777, 10L                ->  0o777, 10
+    ur"..."                  ->  r"..."                 (where it holds no unicode escape)
 
 Tokens are fixed first, statements then, on the source the first pass left: a print statement
 holding a backquote is rewritten whole. The tokenizer reads these forms differently from one
@@ -54,6 +55,7 @@ FORMS = {
     "not_equal": ("`<>`", "`!=`"),
     "octal": ("octal literals such as `0777`", "`0o777`"),
     "long": ("long literals such as `10L`", "`10`"),
+    "ur_string": ('`ur"..."` strings', '`r"..."`'),
 }
 
 
@@ -140,6 +142,13 @@ def _token_edits(tokens: list[tokenize.TokenInfo], source: str, offset,
                 opened = None
         elif token.type == tokenize.NEWLINE:
             opened = None
+        elif (token.type == tokenize.NAME and token.string.lower() == "ur" and adjacent
+              and following.type == tokenize.STRING and following.string[:1] in "'\""
+              and not _UNICODE_ESCAPE.search(following.string)):
+            # Python 2's raw unicode string (`ur"\d+"`, a regular expression): Python 3's
+            # strings are unicode, so `r"\d+"` is the same text, where it holds no \u or \U,
+            # the one escape Python 2 read in it (probe s62-recheck, row 9).
+            found("ur_string", token, offset(token.start), offset(token.end), "r")
         elif token.type == tokenize.OP and token.string == "<>":
             found("not_equal", token, offset(token.start), offset(token.end), "!=")
         elif (token.type == tokenize.OP and token.string == "<" and adjacent
@@ -161,6 +170,10 @@ def _token_edits(tokens: list[tokenize.TokenInfo], source: str, offset,
                 found("long", token, offset(suffix.start), offset(suffix.end), "")
             consumed = last
     return edits
+
+
+# The escapes Python 2's `ur"..."` strings read (as `r"..."` does not): \u and \U.
+_UNICODE_ESCAPE = re.compile(r"\\[uU]")
 
 
 def _statement_edits(tokens: list[tokenize.TokenInfo], source: str, offset,
