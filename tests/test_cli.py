@@ -1174,3 +1174,27 @@ def test_a_missing_module_one_letter_from_a_known_one_is_named(tmp_path):
               if c["function"] == "sigmoid" and c["status"] != "passed"]
     assert failed and "No module named 'nunpy' (did you mean numpy?)" in failed[0], failed[0]
     assert by_function(report)["softmax"]["score"] == 15, report["warnings"]
+
+
+@pytest.mark.parametrize("source, module, near", [
+    ("import numpy as np\nimport jumpy as jnp\n", "jumpy", ""),  # a real package, named apart
+    ("import numpy as np\nimport numby as nb\n", "numby", ""),  # named apart from numpy
+    ("import numpy as np\nimport gnumpy\n", "gnumpy", ""),  # a real package
+    ("import numpy as np\nimport nunpy\n", "nunpy", "numpy"),
+    ("import numpy as np\nimport nunpy as np\n", "nunpy", "numpy"),
+    ("import numy as np\n", "numy", "numpy"),
+    ("import nupmy as np\n", "nupmy", "numpy"),
+])
+def test_did_you_mean_is_not_asked_of_a_module_imported_on_purpose(monkeypatch, source, module,
+                                                                   near):
+    """`import jumpy as jnp` beside `import numpy as np` was asked "did you mean numpy?" (probe
+    s62-recheck, row 10): a real package one edit from numpy, or a module given a name of its
+    own beside numpy's, is meant. A misspelling (nunpy, numy, nupmy) is still named."""
+    import ast
+
+    from grader.worker import missing_imports
+    for state in ("own_modules", "imported_names"):
+        monkeypatch.setattr(missing_imports, state, set())
+    monkeypatch.setattr(missing_imports, "bound_names", {}, raising=False)
+    missing_imports.guard(ast.parse(source))
+    assert missing_imports.near_module(module) == near

@@ -57,6 +57,9 @@ elsewhere: dict[str, tuple[str, str]] = {}
 # installed may be a misspelling of (near_module).
 own_modules: set[str] = set()
 imported_names: set[str] = set()
+# The names each of those modules is bound to (`import numpy as np`: {"numpy": {"np"}}), read with
+# them: a module imported under a name of its own beside numpy's is meant (near_module).
+bound_names: dict[str, set[str]] = {}
 # Skipped past MAX_SKIPPED_CALLS: not listed, but counted (61 skipped were said as "50").
 skipped_beyond = [0]
 MAX_SKIPPED_CALLS = 50
@@ -176,9 +179,27 @@ def near_module(module: str) -> str:
     `q1_softmx` for q1_softmax.py: "not installed" alone sent the student looking for a
     package, probe s61). "" when there is none, or more than one."""
     top = module.split(".")[0]
+    if top in _REAL_NEIGHBOURS:
+        return ""
     known = own_modules | {"numpy"} | {name for name in imported_names if name in sys.modules}
     near = sorted(name for name in known if name != top and _one_edit(name, top))
-    return near[0] if len(near) == 1 else ""
+    return near[0] if len(near) == 1 and not _named_apart(top, near[0]) else ""
+
+
+# Real packages one edit from numpy (array libraries, most of them): a student importing one
+# means it, and "did you mean numpy?" sent them looking for a typo they had not made (probe
+# s62-recheck, row 10: Farama's jumpy).
+_REAL_NEIGHBOURS = frozenset({"jumpy", "gnumpy", "unumpy", "xnumpy", "numpyx", "jnumpy", "cumpy",
+                              "sumpy", "numpy2"})
+
+
+def _named_apart(top: str, near: str) -> bool:
+    """Whether the submission imports both the missing module and the one it is near, each under
+    a name of its own (`import jumpy as jnp` beside `import numpy as np`): two names chosen are
+    two modules meant. `import nunpy`, or `import nunpy as np` beside numpy's np, is a typo."""
+    chosen = bound_names.get(top, set()) - {top}
+    near_names = bound_names.get(near, set())
+    return bool(chosen) and bool(near_names) and not chosen & near_names
 
 
 def _one_edit(a: str, b: str) -> bool:
@@ -394,6 +415,8 @@ def guard(tree: ast.Module) -> ast.Module:
         return _guarded_call(node, STATEMENT_HOOK) if _is_other_statement(node) else node
 
     imported_names.update(_imported_here(tree))
+    for module, names in _bound_here(tree).items():
+        bound_names.setdefault(module, set()).update(names)
     tree.body = [guarded(node) for node in tree.body]
     ast.fix_missing_locations(tree)
     return tree
@@ -408,6 +431,18 @@ def _imported_here(tree: ast.Module) -> set[str]:
         elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
             names.add(node.module.split(".")[0])
     return names
+
+
+def _bound_here(tree: ast.Module) -> dict[str, set[str]]:
+    """The names `import x` and `import x as y` bind, anywhere in the tree, by x's top-level
+    name."""
+    bound: dict[str, set[str]] = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                top = alias.name.split(".")[0]
+                bound.setdefault(top, set()).add(alias.asname or top)
+    return bound
 
 
 def compile_guarded(source: str, filename: str) -> Any:
