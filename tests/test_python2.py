@@ -740,3 +740,60 @@ def test_other_objects_returned_get_no_python2_advice(value):
     node, blobs = wire.encode_value(value())
     described = wire.decode_value(node, blobs)
     assert python2_habits.returned(described.type_name, described.text) == ""
+
+
+def test_names_a_later_python3_dropped_do_not_make_a_file_python2():
+    """time.clock (until 3.8) and collections.Iterable (until 3.10) are Python 3 code's too: a
+    Python 3.6 course's timing helper made a file "Python 2 code" that "as you ran it in Python 2
+    computed 0" (probe s62-recheck, row 4). Python 2's own names and syntax still do."""
+    from grader.worker import python2_division
+    source = "import time\nstart = time.clock()\n\ndef average(costs):\n    m = len(costs)\n" \
+             "    return (1/m) * sum(costs)\n"
+    for name in ("time.clock", "collections.Iterable"):
+        assert not python2_division.is_python2_evidence(name)
+        assert python2_division.floored_divisions([("hw1.py", source)], {"hw1.py": name}) == []
+    for evidence in ("xrange", "print", "exec", "tabs", "cPickle", "itertools.izip", "unicode"):
+        assert python2_division.is_python2_evidence(evidence), evidence
+    found = python2_division.floored_divisions([("hw1.py", source)], {"hw1.py": "xrange"})
+    assert [(f["where"], f["line"], f["left"], f["right"], f["evidence"]) for f in found] == [
+        ("hw1.py", 6, "1", "m", "xrange")] and "evidence_where" not in found[0]
+
+
+_CELL_DIVIDES = "def average(costs):\n    m = len(costs)\n    return (1/m) * sum(costs)\n"
+
+
+def test_a_python3_notebook_with_a_stray_print_statement_is_not_called_python2():
+    """A notebook whose metadata says its kernel was Python 3, with one `print "x"` cell (a
+    SyntaxError in the student's own run), was told its `1/M` in cell 1 "computed 0" in Python 2,
+    and that cell 1 had the print statements (probe s62-recheck, row 5). Without such metadata,
+    one Python 2 cell still speaks for all, and the division says which cell is Python 2."""
+    from grader.worker import python2_division
+    cells = [("hw1.ipynb, cell 1", _CELL_DIVIDES), ("hw1.ipynb, cell 2", 'print("all done")\n')]
+    evidence = {"hw1.ipynb, cell 2": "print"}
+    assert python2_division.floored_divisions(cells, evidence, python=3) == []
+    for python in (None, 2):
+        found = python2_division.floored_divisions(cells, evidence, python=python)
+        assert [(f["where"], f["line"], f["evidence"], f.get("evidence_where")) for f in found] \
+            == [("hw1.ipynb, cell 1", 3, "print", "hw1.ipynb, cell 2")]
+    said = {"kernelspec": {"name": "python3", "display_name": "Python 3"},
+            "language_info": {"name": "python", "version": "3.8.10"}}
+    assert python2_division.notebook_python(said) == 3
+    assert python2_division.notebook_python({"kernelspec": {"name": "python2"}}) == 2
+    assert python2_division.notebook_python({"language_info": {"version": "2.7.18"}}) == 2
+    for unsaid in ({}, None, {"kernelspec": {"name": "ir"}}, {"language_info": {"version": 3}}):
+        assert python2_division.notebook_python(unsaid) is None
+
+
+def test_a_future_import_holds_for_its_cell_and_the_cells_after_it_only():
+    """IPython applies `from __future__ import division` to the cells run after it: cell 1 ran
+    `1/M` as Python 2 did, and the future import in cell 2 silenced its warning (probe
+    s62-recheck, row 8). The cells from the import on are still silenced, and so is a file that
+    says it anywhere at its top."""
+    from grader.worker import python2_division
+    future = "from __future__ import division\n"
+    cells = [("nb, cell 1", "for i in xrange(2):\n    pass\n" + _CELL_DIVIDES),
+             ("nb, cell 2", future + _CELL_DIVIDES), ("nb, cell 3", _CELL_DIVIDES)]
+    found = python2_division.floored_divisions(cells, {"nb, cell 1": "xrange"})
+    assert [(f["where"], f["line"]) for f in found] == [("nb, cell 1", 5)]
+    whole = [("hw1.py", future + "for i in xrange(2):\n    pass\n" + _CELL_DIVIDES)]
+    assert python2_division.floored_divisions(whole, {"hw1.py": "xrange"}) == []

@@ -5,7 +5,7 @@ In Python 2, / between two integers is integer division: `cost = -(1/m) * np.sum
 gradient check passes (0 = 0). The grader runs such a file as Python 3 (grader/worker/
 python2_source.py), where / gives the fraction the student meant, and grades that, as the README
 says; but the student ran something else, and is told so here (probe s61: full marks and not a
-word). Only a file that is Python 2 by its other habits is read this way (the loader decides),
+word). Only a file that is Python 2 by its other habits is read this way (floored_divisions),
 never one with `from __future__ import division`.
 
 "Likely integers" is read from the source alone, in one walk of its tree: an int literal, len(),
@@ -20,6 +20,13 @@ python2_habits already explains, and what Python 2 made of it is what the studen
 from __future__ import annotations
 
 import ast
+
+try:
+    import python2_names
+    import python2_source
+    import source_text
+except ImportError:  # the grader's process, which imports this module as grader.worker.*
+    from grader.worker import python2_names, python2_source, source_text
 
 # The sources read here, a file's or a notebook's cells together, at most: as much code as the
 # grading process parses at all (grader/source_trees.MOST_CODE), counted with its comments.
@@ -49,6 +56,67 @@ class _Scope:
 
     def bind(self, name: str, value: ast.expr | bool) -> None:
         self.bindings.setdefault(name, []).append(value)
+
+
+def is_python2_evidence(evidence: str) -> bool:
+    """Whether what the loader found in a file or cell makes it Python 2 code: a form only Python 2
+    wrote (python2_source.FORMS), indentation mixing tabs and spaces, xrange, or a name no Python
+    3 had. A name a later Python 3 dropped (time.clock until 3.8, collections.Iterable until
+    3.10) is Python 3 code's too: a Python 3.6 course's timing helper made its file "Python 2
+    code" (probe s62-recheck, row 4)."""
+    if evidence in python2_source.FORMS or evidence in ("tabs", "xrange"):
+        return True
+    return python2_names.dropped_in(evidence) == "3.0"
+
+
+def notebook_python(metadata: object) -> int | None:
+    """The major version of the Python a notebook's metadata says its kernel ran (kernelspec's
+    name, "python3", or language_info's version, "3.8.10"), or None where it does not say."""
+    if not isinstance(metadata, dict):
+        return None
+    info = metadata.get("language_info")
+    if isinstance(info, dict) and isinstance(info.get("version"), str) \
+            and info["version"][:2] in ("2.", "3."):
+        return int(info["version"][0])
+    spec = metadata.get("kernelspec")
+    name = spec.get("name") if isinstance(spec, dict) else None
+    if isinstance(name, str) and name.lower() in ("python2", "python3"):
+        return int(name[-1])
+    return None
+
+
+def floored_divisions(sources: list[tuple[str, str]], evidence: dict[str, str],
+                      python: int | None = None) -> list[dict]:
+    """Python 2's integer divisions in a file, or a notebook's cells in order, read as Python 2:
+    each {"where", "evidence", "line", "left", "right", ...} (integer_divisions), with
+    "evidence_where" where the evidence is in another cell. `evidence` says, by file or cell,
+    what the loader found that may make it Python 2 (is_python2_evidence judges it); `python`,
+    the Python a notebook's metadata says it ran in (notebook_python).
+
+    A notebook is one program: one Python 2 cell speaks for all, unless its metadata says it ran
+    in Python 3 (a stray `print "x"` cell made a Python 3 notebook's `1/M` "0 as you ran it";
+    probe s62-recheck, row 5). A `from __future__ import division` holds for its own cell and the
+    cells after it, which IPython runs with it, not for those before (row 8)."""
+    if python == 3:
+        return []
+    places = [(where, evidence[where]) for where, _ in sources
+              if where in evidence and is_python2_evidence(evidence[where])]
+    if not places or sum(len(source) for _, source in sources) > MOST_CHARS:
+        return []
+    found_where, found = places[0]
+    divisions = []
+    for where, source in sources:
+        if "/" not in source and "__future__" not in source:
+            continue
+        tree = source_text.tree(source)
+        if tree is None:
+            continue
+        if future_division(tree):
+            break  # this cell and every one after it ran with true division
+        divisions += [{"where": where, "evidence": found, **division,
+                       **({"evidence_where": found_where} if found_where != where else {})}
+                      for division in integer_divisions(tree)]
+    return divisions
 
 
 def future_division(tree: ast.Module) -> bool:
