@@ -136,6 +136,15 @@ def test_a_tuple_parameter_is_said_to_be_python2_with_what_to_write(source):
     assert python2_habits.advice("SyntaxError", "invalid syntax", "def f(x=(1, 2):") == ""
 
 
+@pytest.mark.parametrize("source", [
+    "print = 8\nprint >> 1, 2\n", "def f(print):\n    print >> 1, 2\n",
+    "from lib import exec\nexec(code) in ns\n", "exec = set\nexec (1) in [1]\n"])
+def test_print_or_exec_bound_by_python3_code_is_its_own(source):
+    """`print = 8` then `print >> 1, 2` in a valid Python 3 file was rewritten to
+    print(2, file=1) (probe s62-recheck, row 14): a file that binds the name means its own."""
+    assert python2_source.as_python3(source) == (source, {})
+
+
 def test_python3_code_beside_python2_forms_is_left_alone():
     """Only what Python 3 refuses is rewritten: 00, 0.5, 1e3, a < b > c, raise E(m) from x,
     `except (A, B) as e`, exec(...), a name `L`."""

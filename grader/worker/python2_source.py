@@ -351,11 +351,11 @@ def as_python3(source: str) -> tuple[str, dict[str, list[int]]]:
     it is when it compiles (or when rewriting cannot make it compile: running it then reports
     the student's own syntax error)."""
     try:
-        ast.parse(source)
+        tree = ast.parse(source)
     except (SyntaxError, ValueError):
         rewritten = rewrite(source)
         return rewritten if rewritten is not None else (source, {})
-    if _COMPILES_IN_PYTHON3.search(source):
+    if _COMPILES_IN_PYTHON3.search(source) and not _binds_print_or_exec(tree):
         rewritten = rewrite(source)
         if rewritten is not None and rewritten[1] and set(rewritten[1]) <= {"print", "exec"}:
             return rewritten
@@ -366,6 +366,26 @@ def as_python3(source: str) -> tuple[str, dict[str, list[int]]]:
 # syntax too: `print >>f, x` (a tuple) and `exec (code) in ns` (a comparison). Only a file that
 # has one is rewritten, when it compiles; `exec(code)` alone is left as it is (_exec_statement).
 _COMPILES_IN_PYTHON3 = re.compile(r"(?:^|[:;])[ \t]*(?:print[ \t]*>>|exec[ \t]*\()", re.M)
+
+
+def _binds_print_or_exec(tree: ast.Module) -> bool:
+    """Whether Python 3 code binds `print` or `exec` itself (`print = 8`, `def exec(...)`): then
+    `print >> 1, 2` is its own name's arithmetic, not Python 2's statement (probe s62-recheck,
+    row 14)."""
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+            name = node.id
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            name = node.name
+        elif isinstance(node, ast.arg):
+            name = node.arg
+        elif isinstance(node, ast.alias):
+            name = node.asname or node.name.split(".")[0]
+        else:
+            continue
+        if name in ("print", "exec"):
+            return True
+    return False
 
 
 def tabs_as_python2(source: str) -> str | None:
