@@ -185,8 +185,9 @@ def _notebook_to_py(notebook: Path, dest: Path) -> None:
     not_utf8: list[dict] = []
     text_defines: list[dict] = []
     language: list[str] = []
+    kernel: list = []
     try:
-        cells = notebook_cells.read_cells(notebook, not_utf8, text_defines, language)
+        cells = notebook_cells.read_cells(notebook, not_utf8, text_defines, language, kernel)
     except (notebook_cells.NotebookError, OSError) as exc:
         raise LoadError(_unreadable(notebook, exc)) from None
     except ImportError as exc:  # the grader's environment lacks nbformat or IPython
@@ -198,7 +199,9 @@ def _notebook_to_py(notebook: Path, dest: Path) -> None:
     dest.write_text(notebook_cells.as_script(cells), encoding="utf-8")
     _cells_file(dest).write_text(json.dumps({"notebook": notebook.name, "cells": cells,
                                              "not_utf8": not_utf8,
-                                             "text_defines": text_defines}), encoding="utf-8")
+                                             "text_defines": text_defines,
+                                             "python": kernel[0] if kernel else None}),
+                                  encoding="utf-8")
 
 
 def _unreadable(notebook: Path, exc: Exception) -> str:
@@ -333,6 +336,15 @@ def _is_stub(node: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
             continue
         return False
     return True
+
+
+def _notebook_python(path: Path) -> int | None:
+    """The Python a notebook's metadata says it ran in (python2_division.notebook_python), from
+    the cells file beside the module made of it; None for a plain .py."""
+    try:
+        return json.loads(_cells_file(path).read_text(encoding="utf-8")).get("python")
+    except (OSError, ValueError, AttributeError):
+        return None
 
 
 def _cells_file(module_file: Path) -> Path:
@@ -1389,6 +1401,7 @@ def import_submission(root: Path, wanted: dict[str, str], shim_xrange: bool,
          for name, place in elsewhere.items() if name not in helpers})
     missing_imports.own_modules.clear()
     missing_imports.imported_names.clear()
+    missing_imports.bound_names.clear()
     missing_imports.own_modules.update({f.stem for f in files if f.stem.isidentifier()},
                                        helpers)
     sys.meta_path.insert(0, importer)
@@ -1500,7 +1513,8 @@ def import_submission(root: Path, wanted: dict[str, str], shim_xrange: bool,
                        for use in reversed(uses_python2_names[names_from:])}}
         evidence.update((where, python2_evidence[where]) for where, _ in sources
                         if where in python2_evidence)
-        python2_divisions += _integer_divisions(sources, evidence)
+        python2_divisions += python2_division.floored_divisions(sources, evidence,
+                                                                _notebook_python(path))
 
     found: dict = {}
     report_functions: dict = {}
@@ -2001,22 +2015,6 @@ def _python2_evidence(rewritten: dict) -> str:
     (python2_source.FORMS: "print"), or "tabs"."""
     forms = rewritten.get("forms") or {}
     return next((form for form in python2_source.FORMS if forms.get(form)), "tabs")
-
-
-def _integer_divisions(sources: list[tuple[str, str]], evidence: dict[str, str]) -> list[dict]:
-    """Python 2's integer divisions (worker/python2_division.py) in a file, or a notebook's
-    cells, read as Python 2: `evidence` says, by file or cell, what makes it Python 2 (a print
-    statement, xrange, ...). A notebook is one program: one Python 2 cell, or one cell's
-    `from __future__ import division`, speaks for all of them."""
-    found = next((evidence[where] for where, _ in sources if where in evidence), None)
-    if found is None or sum(len(source) for _, source in sources) > python2_division.MOST_CHARS:
-        return []
-    trees = [(where, source_text.tree(source)) for where, source in sources
-             if "/" in source or "__future__" in source]
-    if any(tree is not None and python2_division.future_division(tree) for _, tree in trees):
-        return []
-    return [{"where": where, "evidence": found, **division} for where, tree in trees
-            if tree is not None for division in python2_division.integer_divisions(tree)]
 
 
 def _as_run(source: str) -> str:

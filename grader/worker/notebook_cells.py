@@ -40,6 +40,7 @@ from typing import Any, Callable, Iterable, Iterator
 import jupytext_text
 import missing_imports
 import own_clock
+import python2_division
 import python2_source
 import source_text
 
@@ -311,13 +312,15 @@ def kernel_language(raw: object) -> str:
 
 def read_cells(notebook: Path, not_utf8: list[dict] | None = None,
                text_defines: list[dict] | None = None,
-               language: list[str] | None = None) -> list[dict]:
+               language: list[str] | None = None,
+               python: list | None = None) -> list[dict]:
     """The notebook's cells in order: {"cell": its number counting every cell from 1 at the top,
     Markdown too, "source": the Python to run, "original": what the student wrote}. Bytes that are
     not UTF-8 are read as the student's editor meant them (source_text.py) and each is added to
     `not_utf8`. A Markdown or raw cell that holds a `def` (a code cell turned to Markdown by a
     stray key press) is added to `text_defines`: {"cell", "kind", "defines"}; a kernel of another
-    language than Python, to `language`."""
+    language than Python, to `language`; the Python its metadata names (3, 2 or None), to
+    `python`."""
     import nbformat  # noqa: PLC0415 (only notebooks pay for it)
     from IPython.core.inputtransformer2 import TransformerManager  # noqa: PLC0415
 
@@ -326,6 +329,8 @@ def read_cells(notebook: Path, not_utf8: list[dict] | None = None,
         if not_utf8 is not None:
             not_utf8 += found
         raw = _fill_required(raw)
+        if python is not None:
+            python.append(python2_division.notebook_python(raw.get("metadata")))
         if language is not None and kernel_language(raw):
             language.append(kernel_language(raw))
         with warnings.catch_warnings():
