@@ -665,8 +665,9 @@ STOPPED = ("stopped its own process (SIGSTOP, with os.kill on the worker, its pa
 
 # A frame from the worker that is not one (a header that is not JSON): the worker writes its
 # headers with json.dumps, which a submission's replacement at import reached (probe s61).
-GARBLED = ("sent a malformed reply (does your code replace json.dumps, which the grader's worker "
-           "uses too, or write to file descriptors it did not open itself?)")
+GARBLED = ("sent a malformed reply (does your code replace a function of a module the grader's "
+           "worker uses too, such as json.dumps, json.loads, struct.pack or os.write, or write "
+           "to file descriptors it did not open itself?)")
 
 
 PRINTED_A_LOT = 100_000  # characters a check's calls print before a timeout blames printing
@@ -1170,8 +1171,8 @@ class Submission:
         return self.started_at + self.limits.submission_seconds
 
     def _out_of_time(self) -> StudentTimeout:
-        return _budget(f"the submission used up its {self.limits.submission_seconds:g} s in "
-                       "total; the remaining checks were not run")
+        return _budget(f"stopped: the submission used up its {self.limits.submission_seconds:g} s "
+                       "in total; the remaining checks were not run")
 
     def _refuse_past_deadline(self) -> None:
         """No check begins past the submission's deadline: a worker that never answered the end

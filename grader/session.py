@@ -445,9 +445,14 @@ def _python2_name_warnings(uses: list[dict], shim: bool) -> list[str]:
             by_place.setdefault(str(use.get("where", "")), []).append(use)
     warnings = []
     for where, found in by_place.items():
-        listed = [f"{use['name']} (line {use['line']})" for use in found[:8]]
-        if len(found) > 8:
-            listed.append(f"{len(found) - 8} more")
+        # One entry a name, with every line it is on (time.clock (lines 107, 109)).
+        lines_of: dict[str, list[int]] = {}
+        for use in found:
+            lines_of.setdefault(str(use["name"]), []).append(int(use["line"]))
+        listed = [f"{name} ({_lines(sorted(set(lines)))})"
+                  for name, lines in list(lines_of.items())[:8]]
+        if len(lines_of) > 8:
+            listed.append(f"{len(lines_of) - 8} more")
         names = list(dict.fromkeys(use["name"] for use in found))
         instead = _and([f"{python3_spelling(n)} for {n}" for n in names])
         since = {dropped_in(n) for n in names}
@@ -477,10 +482,14 @@ def _python2_division_warnings(divisions: list[dict]) -> list[str]:
         by_place.setdefault(str(found["where"]), {}).setdefault(spelled, []).append(found)
     warnings = []
     for where, by_division in by_place.items():
-        evidence = str(next(iter(by_division.values()))[0]["evidence"])
-        why = (f"it has {FORMS[evidence][0]}" if evidence in FORMS else
-               "it indents with tabs and spaces mixed" if evidence == "tabs" else
-               f"it uses {evidence}")
+        first = next(iter(by_division.values()))[0]
+        evidence = str(first["evidence"])
+        # Where the evidence is in another cell of the notebook, that cell is named ("cell 2").
+        place = str(first.get("evidence_where") or "")
+        subject = place.rsplit(", ", 1)[-1] if place else "it"
+        why = (f"{subject} has {FORMS[evidence][0]}" if evidence in FORMS else
+               f"{subject} indents with tabs and spaces mixed" if evidence == "tabs" else
+               f"{subject} uses {evidence}")
         shown = list(by_division.items())[:4]
         listed = _and([f"{left}/{right} ({_lines(sorted({f['line'] for f in found}))})"
                        for (left, right), found in shown])
@@ -766,16 +775,18 @@ def _load_warnings(load: dict, shim_xrange: bool, shim_numpy: bool = True,
         if others:
             found = "; ".join(f"{FORMS[form][0]} ({lines})" for form, lines in others)
             instead = ", ".join(FORMS[form][1] for form, _ in others)
-            warnings.append(f"{entry.get('where')} has Python 2 syntax that Python 3 refuses: "
-                            f"{found}. It was run as Python 3 spells it: write {instead}.")
+            warnings.append(f"{entry.get('where')} has Python 2 syntax that Python 3 refuses or "
+                            f"reads otherwise: {found}. It was run as Python 3 spells it: write "
+                            f"{instead}.")
     if len(prints) == 1:
         warnings.append(f"{prints[0][0]} has Python 2 print statements ({prints[0][1]}), which "
-                        "Python 3 refuses; they were run as print(...) calls. Write print(...) in "
-                        "Python 3.")
+                        "Python 3 refuses or reads otherwise; they were run as print(...) calls. "
+                        "Write print(...) in Python 3.")
     elif prints:
-        warnings.append("Python 2 print statements, which Python 3 refuses, were run as "
-                        "print(...) calls: " + "; ".join(f"{where} ({lines})" for where, lines
-                                                          in prints)
+        # "or reads otherwise": `print >>f, x` compiles in Python 3 (a shift, then a tuple).
+        warnings.append("Python 2 print statements, which Python 3 refuses or reads otherwise, "
+                        "were run as print(...) calls: "
+                        + "; ".join(f"{where} ({lines})" for where, lines in prints)
                         + ". Write print(...) in Python 3.")
     warnings += _python2_division_warnings(load.get("python2_divisions", []))
     errors = load.get("errors", [])

@@ -197,8 +197,8 @@ os.register_at_fork(after_in_child=lambda: time.sleep(8))
     assert time.monotonic() - started < 25  # 5 checks at 8 s each took over 40
     checks = report["checks"]
     assert checks and all(c["status"] == "timeout" for c in checks), checks
-    assert all(c["message"] == "sigmoid the submission used up its 5 s in total; the remaining "
-               "checks were not run." for c in checks), [c["message"] for c in checks]
+    assert all(c["message"] == "sigmoid stopped: the submission used up its 5 s in total; the "
+               "remaining checks were not run." for c in checks), [c["message"] for c in checks]
 
 
 def test_string_hashes_and_draws_at_import_are_the_same_in_every_grade(tmp_path):
@@ -413,9 +413,10 @@ def test_a_submission_that_replaces_json_dumps_is_told_so(tmp_path):
     report = grade(sub, tmp_path / "out", "--only", "sigmoid")
     assert report["score"] == 0
     assert report["error"] == (
-        "Importing your submission sent a malformed reply (does your code replace json.dumps, "
-        "which the grader's worker uses too, or write to file descriptors it did not open "
-        "itself?); nothing could be graded."), report["error"]
+        "Importing your submission sent a malformed reply (does your code replace a function of "
+        "a module the grader's worker uses too, such as json.dumps, json.loads, struct.pack or "
+        "os.write, or write to file descriptors it did not open itself?); nothing could be "
+        "graded."), report["error"]
 
 
 def test_what_a_submission_wrote_on_stderr_before_it_ended_is_labelled_as_its_own(tmp_path):

@@ -197,9 +197,10 @@ def test_a_python2_submission_gets_full_marks_and_the_lines_named(tmp_path):
     report = grade(FIXTURES / "correct_python2.py", tmp_path)
     assert report["score"] == 100, report["checks"]
     assert ("correct_python2.py has Python 2 print statements (lines 118, 120, 122, 124, 125, "
-            "144), which Python 3 refuses; they were run as print(...) calls. Write print(...) in "
-            "Python 3.") in report["warnings"]
-    assert ("correct_python2.py has Python 2 syntax that Python 3 refuses: `except E, e:` (line "
+            "144), which Python 3 refuses or reads otherwise; they were run as print(...) calls. "
+            "Write print(...) in Python 3.") in report["warnings"]
+    assert ("correct_python2.py has Python 2 syntax that Python 3 refuses or reads otherwise: "
+            "`except E, e:` (line "
             "141); `raise E, message` (line 142); backquotes `x` (lines 142, 144); `<>` (line "
             "143); octal literals such as `0777` (line 145); long literals such as `10L` (line "
             "134). It was run as Python 3 spells it: write `except E as e:`, `raise E(message)`, "
@@ -221,7 +222,8 @@ def test_print_statements_in_several_files_are_one_warning(tmp_path):
     assert report["score"] == 100, report["error"]
     said = [w for w in report["warnings"] if "print statements" in w]
     assert len(said) == 1 and said[0].startswith(
-        "Python 2 print statements, which Python 3 refuses, were run as print(...) calls: "), said
+        "Python 2 print statements, which Python 3 refuses or reads otherwise, were run as "
+        "print(...) calls: "), said
     assert "q2_sigmoid.py (line " in said[0] and "q2_neural.py (line " in said[0], said
 
 
@@ -667,9 +669,18 @@ def test_a_python2_file_dividing_integers_is_told_what_python2_computed(tmp_path
     cells = [FIRST_HALF, 'print "the first half ran"', SECOND_HALF + _AVERAGED]
     notebook_v4(tmp_path / "py2.ipynb", cells)
     notebook_v4(tmp_path / "future.ipynb", ["from __future__ import division", *cells])
+    # A future import in a later cell holds from there on, not for the cells IPython ran before
+    # it; a notebook whose metadata says Python 3 is not Python 2 for a stray print statement
+    # (recheck probe s62, rows 5 and 8).
+    notebook_v4(tmp_path / "late.ipynb", [*cells, "from __future__ import division"])
+    notebook_v4(tmp_path / "py3.ipynb", cells)
+    saved = json.loads((tmp_path / "py3.ipynb").read_text())
+    saved["metadata"]["kernelspec"] = {"name": "python3", "display_name": "Python 3",
+                                       "language": "python"}
+    (tmp_path / "py3.ipynb").write_text(json.dumps(saved))
     reports = grade_many({name: tmp_path / name for name in
-                          ("py2.py", "py3.py", "future.py", "py2.ipynb", "future.ipynb")},
-                         tmp_path / "out")
+                          ("py2.py", "py3.py", "future.py", "py2.ipynb", "future.ipynb",
+                           "late.ipynb", "py3.ipynb")}, tmp_path / "out")
     assert {name: r["score"] for name, r in reports.items()} == dict.fromkeys(reports, 100)
     assert (f"py2.py is Python 2 code (it has print statements), and divides whole numbers with "
             f"/: 1/m (line {line}). In Python 2, / between two integers is integer division, "
@@ -678,11 +689,12 @@ def test_a_python2_file_dividing_integers_is_told_what_python2_computed(tmp_path
             "gives the fraction, and graded that (no points deducted for this): write 1.0/m, "
             "which means the fraction in both.") in reports["py2.py"]["warnings"]
     cell = len(cells)
-    said = [w for w in reports["py2.ipynb"]["warnings"] if "divides whole numbers" in w]
-    assert len(said) == 1 and said[0].startswith(
-        f"py2.ipynb, cell {cell} is Python 2 code (it has print statements), and divides whole "
-        f"numbers with /: 1/m (line {len((SECOND_HALF + _AVERAGED).splitlines())})"), said
-    for name in ("py3.py", "future.py", "future.ipynb"):
+    for name in ("py2.ipynb", "late.ipynb"):
+        said = [w for w in reports[name]["warnings"] if "divides whole numbers" in w]
+        assert len(said) == 1 and said[0].startswith(
+            f"{name}, cell {cell} is Python 2 code (cell 2 has print statements), and divides "
+            f"whole numbers with /: 1/m (line {len((SECOND_HALF + _AVERAGED).splitlines())})"), said
+    for name in ("py3.py", "future.py", "future.ipynb", "py3.ipynb"):
         assert not [w for w in reports[name]["warnings"] if "divides whole numbers" in w], name
 
 
