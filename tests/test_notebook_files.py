@@ -498,7 +498,8 @@ def test_a_python2_notebook_cells_prints_run_as_calls_named_by_cell(tmp_path):
     assert "total 0" in report["import_output"]
     said = [w for w in report["warnings"] if "print statements" in w]
     assert said == ["hw.ipynb, cell 3 has Python 2 print statements (lines 2, 3), which Python 3 "
-                    "refuses; they were run as print(...) calls. Write print(...) in Python 3."]
+                    "refuses or reads otherwise; they were run as print(...) calls. Write "
+                    "print(...) in Python 3."]
 
 
 def test_a_notebooks_removed_numpy_names_are_named_by_their_cell(tmp_path):
