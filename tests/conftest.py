@@ -105,6 +105,17 @@ def assert_every_failure_explained(report: dict) -> None:
         assert check["function"] in message or "submission" in message, f"{where}: {message!r}"
 
 
+def edited_fixture(tmp_path: Path, name: str, edits) -> dict[str, Path]:
+    """correct_summed.py with `edits` ((old, new), each occurring once), as {name: path}."""
+    source = (FIXTURES / "correct_summed.py").read_text()
+    for old, new in edits:
+        assert source.count(old) == 1, old
+        source = source.replace(old, new)
+    path = tmp_path / f"{name}.py"
+    path.write_text(source)
+    return {name: path}
+
+
 def grade_many(submissions: dict[str, Path], out_dir: Path, *extra: str,
                html: bool = False, env: dict | None = None) -> dict[str, dict]:
     """Grade several submissions concurrently (each in its own grader process)."""

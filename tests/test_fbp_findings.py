@@ -8,7 +8,7 @@ import importlib.util
 import numpy as np
 import pytest
 
-from conftest import FIXTURES, LIVE, ROOT, grade_many
+from conftest import LIVE, ROOT, edited_fixture, grade_many
 from grader.packs.cs224n_a1.inputs import GRADCHECK_CASES, NetCase
 
 CHECKS = ROOT / "grader" / "packs" / "cs224n_a1" / "checks" / "test_forward_backward_prop.py"
@@ -22,17 +22,6 @@ def _checks_module(config):
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
-
-
-def _edited(tmp_path, name: str, edits) -> dict:
-    """correct_summed.py with `edits` ((old, new), each occurring once), as {name: path}."""
-    source = (FIXTURES / "correct_summed.py").read_text()
-    for old, new in edits:
-        assert source.count(old) == 1, old
-        source = source.replace(old, new)
-    path = tmp_path / f"{name}.py"
-    path.write_text(source)
-    return {name: path}
 
 
 def _failing(report: dict, function: str) -> dict[str, dict]:
@@ -57,7 +46,7 @@ def test_a_weight_gradient_laid_out_transposed_is_named(tmp_path, block):
     gradient check's network is not square (W2 is 4 x 2), where the layout, not the values,
     is what is transposed: it is named, with the fix."""
     old, new, named = _LAID_OUT[block]
-    report = grade_many(_edited(tmp_path, f"laid_out_{block}", [(old, new)]), tmp_path / "out",
+    report = grade_many(edited_fixture(tmp_path, f"laid_out_{block}", [(old, new)]), tmp_path / "out",
                         "--only", "forward_backward_prop", env=LIVE)[f"laid_out_{block}"]
     failing = _failing(report, "forward_backward_prop")
     assert set(failing) == {f"gradient_{block}", "gradient_matches_reference"}, failing
@@ -116,7 +105,7 @@ _LOG_LIKELIHOOD = (
 @pytest.fixture(scope="module")
 def log_likelihood(tmp_path_factory) -> dict:
     src = tmp_path_factory.mktemp("log-likelihood")
-    return grade_many(_edited(src, "log_likelihood", _LOG_LIKELIHOOD), src / "out", "--only",
+    return grade_many(edited_fixture(src, "log_likelihood", _LOG_LIKELIHOOD), src / "out", "--only",
                       "softmax", "--only", "forward_backward_prop", env=LIVE)["log_likelihood"]
 
 
@@ -140,7 +129,7 @@ def test_a_negative_cost_that_is_not_the_log_likelihood_is_not_named_so(tmp_path
     """Half the log-likelihood is below 0 too, and no negated cross-entropy: nothing is named."""
     edits = (("    cost = -np.sum(np.log(np.sum(labels * y_hat, axis=1)))\n",
               "    cost = 0.5 * np.sum(np.log(np.sum(labels * y_hat, axis=1)))\n"),)
-    report = grade_many(_edited(tmp_path, "half", edits), tmp_path / "out", "--only",
+    report = grade_many(edited_fixture(tmp_path, "half", edits), tmp_path / "out", "--only",
                         "forward_backward_prop", env=LIVE)["half"]
     failing = _failing(report, "forward_backward_prop")
     assert "always positive" in failing["cost_matches_reference"]["message"]
@@ -173,7 +162,7 @@ _OVERFLOWING_SIGMOID = (
 
 
 def test_a_callee_wrong_only_past_its_callers_inputs_is_not_named(tmp_path):
-    report = grade_many(_edited(tmp_path, "overflowing_sigmoid", _OVERFLOWING_SIGMOID),
+    report = grade_many(edited_fixture(tmp_path, "overflowing_sigmoid", _OVERFLOWING_SIGMOID),
                         tmp_path / "out", "--only", "sigmoid", "--only", "forward_backward_prop",
                         env=LIVE)["overflowing_sigmoid"]
     assert set(_failing(report, "sigmoid")) == {"extreme_inputs"}, _failing(report, "sigmoid")

@@ -2,18 +2,7 @@
 negatives drawn twice, told in one word at every K."""
 from __future__ import annotations
 
-from conftest import FIXTURES, grade_many
-
-
-def _edited(tmp_path, name: str, edits) -> dict:
-    """correct_summed.py with `edits` ((old, new), each occurring once), as {name: path}."""
-    source = (FIXTURES / "correct_summed.py").read_text()
-    for old, new in edits:
-        assert source.count(old) == 1, old
-        source = source.replace(old, new)
-    path = tmp_path / f"{name}.py"
-    path.write_text(source)
-    return {name: path}
+from conftest import edited_fixture, grade_many
 
 
 def _failing(report: dict) -> dict[str, dict]:
@@ -43,7 +32,7 @@ def test_negatives_drawn_twice_are_named_so_at_every_K(tmp_path):
     r10): K = 3, where the three draw apart, decides. K + 1 draws and a 10 for K keep "too many"."""
     paths = {}
     for name, edits in _TWICE_K_AT_ONE_AND_FIVE.items():
-        paths.update(_edited(tmp_path, name, edits))
+        paths.update(edited_fixture(tmp_path, name, edits))
     reports = grade_many(paths, tmp_path / "out", "--only", "negSamplingCostAndGradient")
     twice = _failing(reports["own_draws"])
     for K in (1, 2, 3, 4, 5, 6, 10):
@@ -93,7 +82,7 @@ def test_a_negated_objective_is_one_failure_with_one_hint(tmp_path):
     entry of the report, and every failure names the one mistake."""
     from grader.model import SubmissionResult
     from grader.render import terminal
-    paths = _edited(tmp_path, "negated", [("    return cost, gradPred, grad\n",
+    paths = edited_fixture(tmp_path, "negated", [("    return cost, gradPred, grad\n",
                                            "    return -cost, -gradPred, -grad\n")])
     report = grade_many(paths, tmp_path / "out", "--only", "negSamplingCostAndGradient")["negated"]
     failing = _failing(report)
