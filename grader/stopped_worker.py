@@ -19,6 +19,8 @@ from __future__ import annotations
 import os
 import sys
 
+from grader.worker.between_checks import children_of
+
 POLL_SECONDS = 0.25  # how often a wait for a reply looks: a few small reads of /proc each time
 _DEPTH = 4  # bubblewrap, its init, the worker: the worker is found within this many levels
 
@@ -32,22 +34,6 @@ def _state(pid: int) -> str:
         return ""
     fields = text[text.rfind(b")") + 2:].split()  # the name in parentheses may hold anything
     return fields[0].decode("ascii", "replace") if fields else ""
-
-
-def _children(pid: int) -> list[int]:
-    """The children of `pid` (Linux 3.5+: /proc/PID/task/TID/children of each of its threads)."""
-    found: list[int] = []
-    try:
-        tasks = os.listdir(f"/proc/{pid}/task")
-    except OSError:
-        return found
-    for tid in tasks:
-        try:
-            with open(f"/proc/{pid}/task/{tid}/children", "rb") as listed:
-                found += [int(n) for n in listed.read().split()]
-        except (OSError, ValueError):
-            continue
-    return found
 
 
 def _runs(pid: int, command: list[bytes]) -> bool:
@@ -70,7 +56,7 @@ def worker_pid(root: int, command: list[str]) -> int | None:
         for pid in level:
             if _runs(pid, wanted):
                 return pid
-        level = [child for pid in level for child in _children(pid)]
+        level = [child for pid in level for child in children_of(pid)]
         if not level:
             break
     return None
@@ -99,4 +85,4 @@ def stopped(worker: int, fork: int | None = None) -> bool:
         return True
     if fork is None:
         return False
-    return any(_state(child) == "T" for child in _children(worker) if _own_pid(child) == fork)
+    return any(_state(child) == "T" for child in children_of(worker) if _own_pid(child) == fork)

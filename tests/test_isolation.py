@@ -920,7 +920,7 @@ def test_a_stopped_process_is_seen_below_what_started_it():
         assert worker is not None and worker != launcher.pid
         children: list[int] = []
         while not children and time.monotonic() < deadline:
-            children = stopped_worker._children(worker)
+            children = stopped_worker.children_of(worker)
             time.sleep(0.05)
         fork = children[0]  # in no PID namespace of its own: as it sees itself
         while not stopped_worker.stopped(worker, fork) and time.monotonic() < deadline:
@@ -929,7 +929,7 @@ def test_a_stopped_process_is_seen_below_what_started_it():
         assert not stopped_worker.stopped(worker)  # a child not named: the worker's to stop
         assert not stopped_worker.stopped(worker, fork + 1_000_000)
     finally:
-        for pid in ([worker, *stopped_worker._children(worker)] if worker else []):
+        for pid in ([worker, *stopped_worker.children_of(worker)] if worker else []):
             try:
                 os.kill(pid, signal.SIGKILL)
             except OSError:

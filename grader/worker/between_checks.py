@@ -59,7 +59,9 @@ def become_subreaper() -> bool:
 
 
 # ---- processes ----------------------------------------------------------------------------------
-def _children_of(pid: int | str) -> list[int]:
+def children_of(pid: int | str) -> list[int]:
+    """The children of `pid` (Linux 3.5+: /proc/PID/task/TID/children of each of its threads);
+    the grader's grader/stopped_worker.py reads them too."""
     found: list[int] = []
     try:
         tasks = os.listdir(f"/proc/{pid}/task")
@@ -77,7 +79,7 @@ def _children_of(pid: int | str) -> list[int]:
 def _descendants() -> list[int]:
     """Every process below this one, breadth first (from /proc)."""
     found: list[int] = []
-    queue = _children_of("self")
+    queue = children_of("self")
     seen: set[int] = set()
     while queue:
         pid = queue.pop(0)
@@ -85,7 +87,7 @@ def _descendants() -> list[int]:
             continue
         seen.add(pid)
         found.append(pid)
-        queue += _children_of(pid)
+        queue += children_of(pid)
     return found
 
 
